@@ -18,6 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from oxitrack.api import beats
+from oxitrack.api import ops as ops_api
+from oxitrack.api import projects as projects_api
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, StoreError
 from oxitrack.guard import GuardMiddleware
@@ -27,6 +29,10 @@ log = logging.getLogger("oxitrack.server")
 
 routes: list[BaseRoute] = [
     Route("/beat", beats.post_beat, methods=["POST"]),
+    Route("/health", ops_api.get_health, methods=["GET"]),
+    Route("/api/projects", projects_api.list_projects, methods=["GET"]),
+    Route("/api/projects/merge", projects_api.merge_projects, methods=["POST"]),
+    Route("/api/projects/rename", projects_api.rename_project, methods=["POST"]),
 ]
 
 _HTTP_CODES = {
@@ -54,6 +60,7 @@ def create_app(
     app.state.store = store
     app.state.settings = settings
     app.state.clock = clock
+    app.state.started_at = clock()
     return app
 
 

@@ -25,6 +25,7 @@ from oxitrack.projects import (
     GIT_IDENTITY_PREFIX,
     PATH_IDENTITY_PREFIX,
     canonical_project_path,
+    check_project_name,
     is_absolute_project_path,
     is_final_identity,
     is_windows_path,
@@ -315,3 +316,21 @@ def _project(
         session_count=len(own_spans),
         last_beat=max(path.last_beat for path in paths),
     )
+
+
+# -- what the API and the CLI call (one function each, so both write the same way) --------------
+
+
+def merge_by_reference(conn: sqlite3.Connection, source: object, target: object) -> Project:
+    """Merge the project ``source`` names into the one ``target`` names; the merged project."""
+    source_id = find_project(conn, source, "source")
+    target_id = find_project(conn, target, "target")
+    merge_projects(conn, source_id=source_id, target_id=target_id)
+    return get_project(conn, target_id)
+
+
+def rename_by_reference(conn: sqlite3.Connection, project: object, name: object) -> Project:
+    """Name the project ``project`` names; a ``None`` name goes back to the folder's name."""
+    project_id = find_project(conn, project, "project")
+    rename_project(conn, project_id, None if name is None else check_project_name(name))
+    return get_project(conn, project_id)
