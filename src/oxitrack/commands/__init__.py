@@ -2,6 +2,6 @@
 
 from types import ModuleType
 
-from oxitrack.commands import projects, serve
+from oxitrack.commands import maintenance, projects, serve, service
 
-COMMAND_MODULES: list[ModuleType] = [serve, projects]
+COMMAND_MODULES: list[ModuleType] = [serve, projects, service, maintenance]
