@@ -6,7 +6,8 @@ Each heartbeat becomes a beat through ``store.beats.record_beat``, the code path
 
 Status codes follow what the CLI does with them: a bulk request is answered 201 with one
 ``[body, status]`` pair per heartbeat; a heartbeat that can never be stored gets 400 on its own
-line (the CLI drops it), any other failure (401, 503, …) makes the CLI keep the batch and retry.
+line (the CLI drops it), any other failure (401, 413, 503, …) makes the CLI keep the batch and
+retry. A body that is not a heartbeat (or an array of them) is 400 too, in the one error shape.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from oxitrack.api.body import read_json
-from oxitrack.errors import ClientError
+from oxitrack.errors import InvalidField
 from oxitrack.repo_root import find_repo_root
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
@@ -46,16 +47,19 @@ BULK_MAX_BODY_BYTES = 1024 * 1024
 async def post_heartbeats_bulk(request: Request) -> JSONResponse:
     """``POST …/users/{user}/heartbeats.bulk``: a JSON array in, ``{"responses": [...]}`` out."""
     state = request.app.state
-    items = check_bulk(await read_json(request, max_bytes=BULK_MAX_BODY_BYTES))
+    try:
+        items = check_bulk(await read_json(request, max_bytes=BULK_MAX_BODY_BYTES))
+    except InvalidField as refusal:
+        return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
     now = state.clock()
     user_agent = request.headers.get("user-agent")
-    parsed: list[Heartbeat | ClientError] = []
+    parsed: list[Heartbeat | InvalidField] = []
     for item in items:
         try:
             parsed.append(
                 parse_heartbeat(item, now=now, user_agent=user_agent, find_repo_root=find_repo_root)
             )
-        except ClientError as refusal:
+        except InvalidField as refusal:
             parsed.append(refusal)
     good = [item for item in parsed if isinstance(item, Heartbeat)]
     sessions = iter(
@@ -82,7 +86,7 @@ async def post_heartbeat(request: Request) -> JSONResponse:
             user_agent=request.headers.get("user-agent"),
             find_repo_root=find_repo_root,
         )
-    except ClientError as refusal:
+    except InvalidField as refusal:
         return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
     [session] = state.store.write(lambda conn: wakatime_store.record_heartbeats(conn, [heartbeat]))
     return JSONResponse(accepted_answer(heartbeat, session), status_code=CREATED_STATUS)
