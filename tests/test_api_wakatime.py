@@ -332,3 +332,11 @@ def test_statusbar_without_or_with_unknown_zone_uses_the_local_zone(
 def test_statusbar_with_nothing_tracked(client: TestClient):
     data = statusbar(client, "UTC")["data"]
     assert (data["grand_total"]["text"], data["projects"]) == ("0 secs", [])
+
+
+def test_statusbar_falls_back_to_utc_when_no_zone_is_known(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("TZ", "")
+    monkeypatch.setattr("oxitrack.api.wakatime._system_zone_name", lambda: None)
+    assert statusbar(client)["data"]["range"]["timezone"] == "UTC"

@@ -83,6 +83,15 @@ def test_heartbeat_outside_any_repository_is_keyed_by_project_name():
     assert heartbeat.details.project_source == "project_name"
 
 
+def test_root_count_deeper_than_the_file_falls_back_to_the_repository():
+    body = go_cli_heartbeat("/home/me/app", NOW, project_root_count=40)
+    heartbeat = parse(body, finder=repository_at("/home/me/app"))
+    assert (heartbeat.beat.project_path, heartbeat.details.project_source) == (
+        "/home/me/app",
+        "repository",
+    )
+
+
 def test_hidden_file_name_falls_back_to_project_name_even_with_root_count():
     body = go_cli_heartbeat("/home/me/app", NOW, entity="HIDDEN.py", project_root_count=4)
     assert parse(body).beat.project_path == "wakatime:app"
@@ -242,6 +251,11 @@ def test_project_root_from_count_counts_like_wakatime_cli(
         ("wakatime/v1.90.0 (linux) go1.21.5 emacs-wakatime/1.0.2", "emacs", "emacs-wakatime/1.0.2"),
         ("wakatime/v1.90.0 (linux-6.5-x86_64) go1.21.5 Unknown/0", None, None),
         ("curl/8.5.0", "curl", "curl/8.5.0"),
+        (
+            "wakatime/13.1.0 (Linux) Python3.9 kak 2024 kak-wakatime/0.2",
+            "kak",
+            "kak 2024 kak-wakatime/0.2",
+        ),
         ("", None, None),
         (None, None, None),
     ],
@@ -254,6 +268,7 @@ def test_project_root_from_count_counts_like_wakatime_cli(
         "plugin-only",
         "unknown",
         "curl",
+        "no-editor-version",
         "empty",
         "absent",
     ],

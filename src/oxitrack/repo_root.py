@@ -18,7 +18,6 @@ import threading
 from collections import OrderedDict
 
 MARKERS = (".git", ".hg")
-MAX_DEPTH = 256
 
 
 class RepoRoots:
@@ -52,16 +51,11 @@ class RepoRoots:
 
 
 def _search(folder: str) -> str | None:
-    """The nearest folder from ``folder`` upwards holding a repository marker; never ``/``."""
-    for _ in range(MAX_DEPTH):
-        if folder in ("/", ""):
-            return None
+    """The nearest folder from ``folder`` (absolute) upwards holding a marker; never ``/``."""
+    while folder not in ("/", ""):
         if any(os.path.exists(os.path.join(folder, marker)) for marker in MARKERS):
             return folder
-        parent = posixpath.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
+        folder = posixpath.dirname(folder)
     return None
 
 
