@@ -11,6 +11,7 @@ from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store.maintenance import backup, check, database_stats
+from oxitrack.store.schema import SCHEMA_VERSION
 from tests.conftest import NOW
 
 
@@ -26,11 +27,23 @@ def filled(db_path: Path) -> Path:
 
 
 def damage(path: Path) -> None:
-    """Overwrite the middle of a page in the middle of the file, as a bad disk sector would."""
+    """Scribble over the cell pointers of one leaf page of ``sessions``, as a bad sector would.
+
+    The leaf is the first child of the table's root page, so the damage hits session rows and
+    not the schema, whatever else the file holds.
+    """
+    conn = sqlite3.connect(path)
+    (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'sessions'").fetchone()
+    conn.close()
     data = bytearray(path.read_bytes())
-    page = 4096
-    middle = (len(data) // page // 2) * page
-    data[middle + 8 : middle + 200] = b"\xde\xad\xbe\xef" * 48
+    root_at = (root - 1) * page_size
+    assert data[root_at] == 0x05, "sessions must span several pages (an interior root page)"
+    first_cell = int.from_bytes(data[root_at + 12 : root_at + 14], "big")
+    leaf = int.from_bytes(data[root_at + first_cell : root_at + first_cell + 4], "big")
+    leaf_at = (leaf - 1) * page_size
+    assert data[leaf_at] == 0x0D  # a table leaf page
+    data[leaf_at + 8 : leaf_at + 200] = b"\xde\xad\xbe\xef" * 48
     path.write_bytes(bytes(data))
 
 
@@ -46,7 +59,7 @@ def test_stats_count_what_is_stored(filled: Path):
     stats = database_stats(filled)
     assert (stats.session_count, stats.project_count, stats.beat_count) == (401, 40, 401)
     assert (stats.first_beat, stats.last_beat) == (NOW - 400_000, NOW - 1)
-    assert stats.schema_version == 2
+    assert stats.schema_version == SCHEMA_VERSION
     assert stats.size_bytes > 0
 
 
@@ -65,7 +78,7 @@ def test_backup_is_a_complete_single_file_copy(filled: Path, tmp_path: Path):
     )
     conn = sqlite3.connect(copy)
     assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
-    assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+    assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     conn.close()
     with Store(filled, read_only=True) as original, Store(copy, read_only=True) as copied:
         assert copied.sessions() == original.sessions()
@@ -148,7 +161,7 @@ def test_check_notes_an_older_schema_and_an_empty_project(filled: Path):
     raw(filled, "PRAGMA user_version = 1")
     report = check(filled)
     assert report.problems == []
-    assert "older than 2" in report.notes[0]
+    assert f"schema 1 is older than {SCHEMA_VERSION}" in report.notes[0]
 
 
 def test_check_refuses_a_newer_schema(filled: Path):

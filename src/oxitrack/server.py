@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from oxitrack.api import beats
+from oxitrack.api import beats, wakatime
 from oxitrack.api import ops as ops_api
 from oxitrack.api import projects as projects_api
 from oxitrack.config import Settings
@@ -29,6 +29,10 @@ log = logging.getLogger("oxitrack.server")
 
 routes: list[BaseRoute] = [
     Route("/beat", beats.post_beat, methods=["POST"]),
+    # WakaTime-compatible API (docs/wakatime.md); {user} is "current" for wakatime-cli.
+    Route("/api/v1/users/{user}/heartbeats.bulk", wakatime.post_heartbeats_bulk, methods=["POST"]),
+    Route("/api/v1/users/{user}/heartbeats", wakatime.post_heartbeat, methods=["POST"]),
+    Route("/api/v1/users/{user}/statusbar/today", wakatime.get_statusbar_today, methods=["GET"]),
     Route("/health", ops_api.get_health, methods=["GET"]),
     Route("/api/projects", projects_api.list_projects, methods=["GET"]),
     Route("/api/projects/merge", projects_api.merge_projects, methods=["POST"]),
