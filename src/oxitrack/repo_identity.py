@@ -5,7 +5,7 @@ never per beat. The ``.git`` layout is read by hand, which is cheap and covers t
 matter: a ``.git`` folder, a ``.git`` file (worktrees, submodules) with its ``commondir``, a branch
 in loose or packed refs, a detached HEAD. Walking history to the root is left to one
 ``git rev-list --first-parent --max-parents=0 HEAD`` (measured here: about 4 ms for a small
-repository, 0.4 s for 100 000 commits, 0.04 s with a commit-graph), because commits live in
+repository, 0.4 s for 100 000 commits, 0.06 s with a commit-graph), because commits live in
 packs as deltas that are fragile to decode by hand. Results are memoized by HEAD commit: the root
 behind a commit never changes.
 
