@@ -9,8 +9,6 @@ Pure: stdlib only, no sqlite3/starlette/asyncio, no clock.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
@@ -153,6 +151,8 @@ def session_rows(rows: Iterable[SessionRow], zone: tzinfo) -> list[TableRow]:
 
 def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) -> int:
     """Write sessions as CSV (``CSV_COLUMNS``, local times with offsets); returns the count."""
+    import csv  # only exports need it; `oxitrack today` stays lean
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     count = 0
@@ -182,6 +182,8 @@ def write_sessions_json(
     out: TextIO,
 ) -> int:
     """Write the ``sessions_json`` shape one session per line, without holding them all."""
+    import json
+
     head = json.dumps(sessions_json([], zone, now, first, last))
     out.write(head.removesuffix("[]}") + "[")
     count = 0
