@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -73,7 +74,7 @@ def test_days_between_are_consecutive_and_inclusive():
     assert [d.date for d in span] == [date(2025, 3, d) for d in (28, 29, 30, 31)] + [
         date(2025, 4, 1)
     ]
-    for before, after in zip(span, span[1:], strict=False):
+    for before, after in itertools.pairwise(span):
         assert before.end == after.start
 
 

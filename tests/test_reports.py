@@ -234,7 +234,8 @@ def test_empty_table_says_nothing_was_tracked():
 def test_day_rows_name_up_to_three_projects():
     span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
     rows = [
-        row(i, f"/code/p{i}", f"2025-11-25 0{i}:00", f"2025-11-25 0{i}:{10 * i}") for i in (1, 2, 3, 4)
+        row(i, f"/code/p{i}", f"2025-11-25 0{i}:00", f"2025-11-25 0{i}:{10 * i}")
+        for i in (1, 2, 3, 4)
     ]
     [table_row] = day_rows(daily_totals(rows, span, now=0))
     assert (table_row.lead, table_row.label) == ("Tue 2025-11-25", "p4, p3, p2, +1 more")
