@@ -235,7 +235,7 @@ def _range(
     first = days.parse_date(args.first, field="--from") if args.first else None
     if getattr(args, "month", False):
         first, last = days.month_of(today)
-    elif getattr(args, "week", False) or (default_week and first is None and not args.days):
+    elif getattr(args, "week", False) or (default_week and first is None and args.days is None):
         first, last = days.week_of(last or today)
     elif args.days is not None:
         if not 1 <= args.days <= days.MAX_RANGE_DAYS:
