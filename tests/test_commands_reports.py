@@ -191,10 +191,11 @@ def test_missing_database_is_one_clear_line(tmp_path, capsys):
     ],
     ids=["unknown-tz", "bad-date", "backwards", "zero-days", "zero-limit"],
 )
-def test_bad_flags_fail_with_a_message_naming_them(seeded, db_path, capsys, argv, words):
+def test_bad_flags_are_usage_errors_naming_them(seeded, db_path, capsys, argv, words):
     code = main([*argv, "--db", str(db_path)])
-    assert code != 0
-    assert words in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2
+    assert words in err and err.count("\n") == 1
 
 
 def test_project_dot_means_the_current_folder(store: Store, db_path, capsys, monkeypatch, tmp_path):

@@ -11,6 +11,7 @@ ever imports the web stack (``oxitrack today`` has a 40 ms budget).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.errors import InvalidField
 
 if TYPE_CHECKING:
     from datetime import date, tzinfo
@@ -109,6 +111,20 @@ def _add_range(parser: argparse.ArgumentParser, *, default_week: bool = True) ->
 # -- commands ----------------------------------------------------------------------------------
 
 
+def _usage_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A wrong flag value (``--tz``, ``--from``...) is a usage error: one line and exit 2."""
+
+    @functools.wraps(run)
+    def wrapped(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except InvalidField as exc:
+            return _usage(exc.message)
+
+    return wrapped
+
+
+@_usage_errors
 def run_today(args: argparse.Namespace) -> int:
     from oxitrack import days
     from oxitrack.report_text import project_rows, render_table
@@ -127,6 +143,7 @@ def run_today(args: argparse.Namespace) -> int:
     return 0
 
 
+@_usage_errors
 def run_report(args: argparse.Namespace) -> int:
     from oxitrack import days
     from oxitrack.report_text import day_rows, project_rows, render_table
@@ -150,6 +167,7 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+@_usage_errors
 def run_sessions(args: argparse.Namespace) -> int:
     from oxitrack.report_text import render_table, session_rows
     from oxitrack.reports import sessions_json
@@ -169,6 +187,7 @@ def run_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
+@_usage_errors
 def run_export(args: argparse.Namespace) -> int:
     from oxitrack.report_text import write_sessions_csv, write_sessions_json
     from oxitrack.store.reports import iter_sessions
@@ -239,8 +258,6 @@ def _range(
         first, last = days.week_of(last or today)
     elif args.days is not None:
         if not 1 <= args.days <= days.MAX_RANGE_DAYS:
-            from oxitrack.errors import InvalidField
-
             raise InvalidField("--days", f"must be from 1 to {days.MAX_RANGE_DAYS}")
         first, last = days.last_days(last or today, args.days)
     elif first is not None and last is None:
