@@ -10,6 +10,7 @@ PURE_MODULES = [
     "oxitrack.beats",
     "oxitrack.projects",
     "oxitrack.errors",
+    "oxitrack.wakatime",
     "oxitrack.days",
     "oxitrack.reports",
     "oxitrack.report_text",
