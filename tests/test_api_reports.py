@@ -161,6 +161,7 @@ def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pyte
         ("/api/sessions", {"limit": "1001"}, "limit"),
         ("/api/sessions", {"project": " "}, "project"),
         ("/api/sessions", {"from": "1969-12-31"}, "from"),
+        ("/api/sessions", {"from": "2025-02-01", "to": "2025-01-01"}, "from"),
     ],
     ids=[
         "unknown-tz",
@@ -176,6 +177,7 @@ def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pyte
         "limit-over-1000",
         "blank-project",
         "before-1970",
+        "sessions-backwards-range",
     ],
 )
 def test_bad_query_parameter_is_422_naming_it(client: TestClient, path, params, field):
@@ -193,6 +195,11 @@ def test_days_default_to_the_last_7_days_ending_today(seeded: TestClient):
     assert body["total_seconds"] == 2 * HOUR + 47 * 60
     today = seeded.get("/today", params={**TZ, "format": "json"}).json()
     assert body["days"][-1]["projects"] == today["projects"]
+
+
+def test_days_from_a_date_run_to_today(seeded: TestClient):
+    body = seeded.get("/api/days", params={**TZ, "from": "2025-11-23"}).json()
+    assert (body["from"], body["to"], len(body["days"])) == ("2025-11-23", TODAY, 3)
 
 
 def test_days_between_dates_and_for_one_project(seeded: TestClient):

@@ -223,6 +223,8 @@ def test_known_time_zone_keeps_its_name():
         ("CET-1CEST", "/usr/share/zoneinfo/Asia/Tokyo", "Asia/Tokyo"),
         (None, "/var/db/timezone/zoneinfo/Europe/Paris", "Europe/Paris"),
         (None, "/etc/some-file", None),
+        ("/usr/share/zoneinfo/Europe/Rome", None, "Europe/Rome"),
+        ("Not/AZone", "/usr/share/zoneinfo/Not/AZone", None),
         (None, None, None),
     ],
     ids=[
@@ -232,6 +234,8 @@ def test_known_time_zone_keeps_its_name():
         "macos-link",
         "unnamed-link",
         "nothing-known",
+        "tz-as-a-file-path",
+        "unknown-names-everywhere",
     ],
 )
 def test_system_zone_name(tz_variable, link, expected):
@@ -241,3 +245,16 @@ def test_system_zone_name(tz_variable, link, expected):
 def test_day_start_of_a_plain_day():
     assert day_start(date(2025, 1, 1), ZoneInfo("UTC")) == 1_735_689_600
     assert Day(date(2025, 1, 1), 0, 10).length_seconds == 10
+
+
+def test_system_zone_falls_back_to_utc_when_nothing_names_it(monkeypatch: pytest.MonkeyPatch):
+    import oxitrack.days
+
+    def no_link(path: str) -> str:
+        raise OSError(path)
+
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.setattr(oxitrack.days.os, "readlink", no_link)
+    assert oxitrack.days.system_zone().key == "UTC"
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    assert oxitrack.days.system_zone().key == "Pacific/Auckland"

@@ -75,15 +75,14 @@ def split_span(start: int, end: int, days: Sequence[Day]) -> Iterator[tuple[int,
         return
     starts = [day.start for day in days]
     index = max(bisect.bisect_right(starts, start) - 1, 0)
-    if start == end:
-        if start >= days[0].start:
-            yield index, start, end
+    if start == end:  # inside the range (checked above): the day holding that instant
+        yield index, start, end
         return
+    # From the day holding ``start`` (or the first day), every day the span reaches gets a
+    # piece of positive length: ``start < day.end`` and ``day.start < end`` hold for each.
     while index < len(days) and days[index].start < end:
         day = days[index]
-        low, high = max(start, day.start), min(end, day.end)
-        if high > low:
-            yield index, low, high
+        yield index, max(start, day.start), min(end, day.end)
         index += 1
 
 
