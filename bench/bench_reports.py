@@ -101,6 +101,10 @@ def main() -> int:
     zone = system_zone()
     baseline = timed(run_process("-c", "pass"), args.runs)
     print(f"python -c pass (interpreter start-up)       {summary(baseline)}")
+    cli_start = timed(
+        run_process("-c", "import oxitrack.cli; oxitrack.cli.build_parser()"), args.runs
+    )
+    print(f"oxitrack.cli import + parser (no command)   {summary(cli_start)}")
     for size in args.sizes:
         path = args.data / f"sessions-{size}.db"
         if not path.exists():
