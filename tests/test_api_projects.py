@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.conftest import NOW
+from tests.git_repos import make_repo
 
 
 @pytest.fixture
@@ -103,3 +106,61 @@ def test_merge_needs_json(two_projects):
         "/api/projects/merge", content=b"source=api", headers={"content-type": "text/plain"}
     )
     assert answer.status_code == 415
+
+
+# -- reports group by project --------------------------------------------------------------------
+
+TODAY_JSON = {"tz": "UTC", "format": "json"}
+
+
+def test_repository_moved_mid_day_is_one_project_in_today(client, tmp_path):
+    make_repo(tmp_path / "code" / "app")
+    for minutes in (180, 170, 160):
+        answer = client.post(
+            "/beat",
+            json={"project_path": str(tmp_path / "code" / "app"), "timestamp": NOW - minutes * 60},
+        )
+        assert answer.status_code == 200
+    shutil.move(tmp_path / "code" / "app", tmp_path / "moved-app")
+    for minutes in (60, 50, 40):
+        answer = client.post(
+            "/beat",
+            json={"project_path": str(tmp_path / "moved-app"), "timestamp": NOW - minutes * 60},
+        )
+        assert answer.status_code == 200
+    today = client.get("/today", params=TODAY_JSON).json()
+    [project] = today["projects"]
+    assert (project["project_path"], project["project_name"]) == (
+        str(tmp_path / "moved-app"),
+        "moved-app",
+    )
+    assert (project["duration_seconds"], project["session_count"]) == (2 * 1200, 2)
+    assert today["total_seconds"] == 2400
+    assert "moved-app" in client.get("/today", params={"tz": "UTC"}).text
+
+
+def test_merged_projects_add_up_exactly_in_today(two_projects):
+    before = two_projects.get("/today", params=TODAY_JSON).json()
+    assert len(before["projects"]) == 2
+    answer = two_projects.post("/api/projects/merge", json={"source": "api", "target": "web"})
+    assert answer.status_code == 200
+    two_projects.post("/api/projects/rename", json={"project": "web", "name": "Product"})
+    after = two_projects.get("/today", params=TODAY_JSON).json()
+    [merged] = after["projects"]
+    assert merged["project_name"] == "Product"
+    assert merged["duration_seconds"] == sum(p["duration_seconds"] for p in before["projects"])
+    assert merged["session_count"] == 2
+    assert after["total_seconds"] == before["total_seconds"] == 1200
+    days = two_projects.get("/api/days", params={"tz": "UTC", "project": "Product"}).json()
+    assert days["total_seconds"] == 1200
+
+
+def test_merged_projects_busy_at_once_count_the_time_once(client):
+    for path, minutes in (("/code/a", (100, 90, 80)), ("/code/b", (95, 85, 75))):
+        for minute in minutes:
+            client.post("/beat", json={"project_path": path, "timestamp": NOW - minute * 60})
+    assert client.get("/today", params=TODAY_JSON).json()["total_seconds"] == 2 * 1200
+    client.post("/api/projects/merge", json={"source": "/code/b", "target": "/code/a"})
+    today = client.get("/today", params=TODAY_JSON).json()
+    assert today["total_seconds"] == 25 * 60  # 100 to 75 minutes ago, once
+    assert [p["duration_seconds"] for p in today["projects"]] == [25 * 60]

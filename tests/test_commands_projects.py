@@ -148,8 +148,8 @@ def test_merge_and_rename_through_the_daemon(daemon_env, capsys):
     )
     assert code == 0
     assert json.loads(out)["project"]["total_seconds"] == 1000
-    assert json.loads(out)["project"]["name"] == "b"  # the latest folder's name
-    code, out, _ = run(capsys, "projects", "rename", "b", "Alpha", "--db", db, "--via", "daemon")
+    assert json.loads(out)["project"]["name"] == "a"  # the target's name, though b beat last
+    code, out, _ = run(capsys, "projects", "rename", "a", "Alpha", "--db", db, "--via", "daemon")
     assert code == 0 and "Alpha" in out
     code, _, err = run(capsys, "projects", "merge", "zzz", "a", "--db", db, "--via", "daemon")
     assert code == 1

@@ -203,12 +203,17 @@ def test_a_new_clone_of_a_merged_away_repository_finds_the_merged_project(store:
     assert len(only(store).paths) == 3
 
 
-def test_merge_keeps_the_target_name_or_takes_the_source_name(store: Store):
+def test_merge_keeps_the_name_the_target_was_shown_with(store: Store):
     beat(store, "/code/a", NOW)
-    beat(store, "/code/b", NOW)
+    beat(store, "/code/b", NOW + 60)  # the source beat last: its folder would be the latest
     store.write(lambda conn: store_projects.rename_project(conn, 2, "Bee"))
     merge(store, "/code/b", "/code/a")
-    assert only(store).name == "Bee"
+    assert (only(store).name, only(store).latest_path) == ("a", "/code/b")
+    beat(store, "/code/c", NOW)
+    merge(store, "/code/c", "a")
+    assert only(store).name == "a"
+    store.write(lambda conn: store_projects.rename_project(conn, only(store).id, None))
+    assert only(store).name == "b"  # --reset: the latest folder's name again
 
 
 def test_merging_a_project_into_itself_is_refused(store: Store):

@@ -195,16 +195,19 @@ def _adopt_identity(conn: sqlite3.Connection, project_id: int, identity: str) ->
 def merge_projects(conn: sqlite3.Connection, *, source_id: int, target_id: int) -> None:
     """Move every path and identity of ``source_id`` to ``target_id`` and drop the source.
 
-    Sessions follow their paths, so none is copied or lost. The target keeps its given name, or
-    takes the source's if it had none.
+    Sessions follow their paths, so none is copied or lost. The merged project keeps the name
+    the target was shown with: its given name, else its latest folder's name, kept as given, so
+    the source's folders (which may have beaten later) do not rename it.
     """
     if source_id == target_id:
         raise ClientError(422, "invalid_field", "source and target are the same project", "target")
-    conn.execute(
-        "UPDATE projects SET name = coalesce(name, (SELECT name FROM projects WHERE id = ?))"
-        " WHERE id = ?",
-        (source_id, target_id),
-    )
+    row = conn.execute(
+        "SELECT name, (SELECT project_path FROM project_paths WHERE project_id = projects.id"
+        " ORDER BY last_beat DESC, project_path LIMIT 1) FROM projects WHERE id = ?",
+        (target_id,),
+    ).fetchone()
+    if row is not None and row[1] is not None:
+        rename_project(conn, target_id, project_name(row[0], row[1]))
     for table in ("project_paths", "project_identities"):
         conn.execute(
             f"UPDATE {table} SET project_id = ? WHERE project_id = ?", (target_id, source_id)
@@ -334,3 +337,40 @@ def rename_by_reference(conn: sqlite3.Connection, project: object, name: object)
     project_id = find_project(conn, project, "project")
     rename_project(conn, project_id, None if name is None else check_project_name(name))
     return get_project(conn, project_id)
+
+
+# -- what reports group by ---------------------------------------------------------------------
+#
+# Column expressions for queries ``FROM sessions``: each looks the session's folder up in
+# ``project_paths`` (its primary key), so reports group by project whatever folder a session was
+# recorded in. A folder without a row (sessions written by hand, or by an older version before
+# the daemon upgraded the file) is its own project, named by its path.
+
+SESSION_PROJECT_KEY_SQL = (
+    "coalesce('project:' || (SELECT key.project_id FROM project_paths AS key"
+    " WHERE key.project_path = sessions.project_path), 'path:' || sessions.project_path)"
+)
+SESSION_PROJECT_LATEST_PATH_SQL = (
+    "coalesce((SELECT latest.project_path FROM project_paths AS own"
+    " JOIN project_paths AS latest ON latest.project_id = own.project_id"
+    " WHERE own.project_path = sessions.project_path"
+    " ORDER BY latest.last_beat DESC, latest.project_path LIMIT 1), sessions.project_path)"
+)
+SESSION_PROJECT_NAME_SQL = (
+    "(SELECT named.name FROM project_paths AS own JOIN projects AS named"
+    " ON named.id = own.project_id WHERE own.project_path = sessions.project_path)"
+)
+
+
+def session_in_project_sql(path_matches: Callable[[str], str]) -> str:
+    """A condition on ``sessions``: its folder matches, or any folder of its project does, or the
+    project's given name equals ``:project``. ``path_matches(column)`` writes the condition on a
+    folder column. So a report asked for a project by its new folder or name also counts the
+    time recorded in its old folders."""
+    return (
+        f"({path_matches('sessions.project_path')}"
+        " OR sessions.project_path IN (SELECT other.project_path FROM project_paths AS other"
+        " WHERE other.project_id IN (SELECT mine.project_id FROM project_paths AS mine"
+        f" WHERE {path_matches('mine.project_path')}"
+        " UNION SELECT id FROM projects WHERE name = :project)))"
+    )
