@@ -14,8 +14,8 @@ from __future__ import annotations
 import ntpath
 import posixpath
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import NamedTuple
 
 from oxitrack.days import Day, split_span
 from oxitrack.projects import is_windows_path
@@ -23,8 +23,7 @@ from oxitrack.projects import is_windows_path
 ACTIVE_SECONDS = 300  # the seed's rule: a project is active while its last beat is < 5 min old
 
 
-@dataclass(frozen=True, slots=True)
-class SessionRow:
+class SessionRow(NamedTuple):
     """A stored session as reports see it. ``project_key`` groups sessions into one project."""
 
     session_id: int
@@ -38,8 +37,7 @@ class SessionRow:
         return self.last_heartbeat - self.start_time
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectTotal:
+class ProjectTotal(NamedTuple):
     """Time in one project within a range; ``first_beat``/``last_beat`` are clipped to it."""
 
     project_key: str
@@ -55,8 +53,7 @@ class ProjectTotal:
         return project_name(self.project_path)
 
 
-@dataclass(frozen=True, slots=True)
-class DayTotals:
+class DayTotals(NamedTuple):
     """The per-project totals of one local day, most time first."""
 
     day: Day
