@@ -14,8 +14,8 @@ from __future__ import annotations
 import bisect
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from oxitrack.errors import InvalidField
@@ -23,8 +23,7 @@ from oxitrack.errors import InvalidField
 MAX_RANGE_DAYS = 3660  # ten years: a range longer than that is a typo, not a report
 
 
-@dataclass(frozen=True, slots=True)
-class Day:
+class Day(NamedTuple):
     """One local calendar day: UTC seconds ``start <= t < end`` have local date ``date``."""
 
     date: date

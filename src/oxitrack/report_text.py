@@ -10,9 +10,8 @@ Pure: stdlib only, no sqlite3/starlette/asyncio, no clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, tzinfo
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from oxitrack.reports import (
     DayTotals,
@@ -40,8 +39,7 @@ CSV_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Style:
+class Style(NamedTuple):
     """How a table may look: ANSI colour, Unicode bars, bar width in characters."""
 
     color: bool = False
@@ -49,8 +47,7 @@ class Style:
     bar_width: int = BAR_WIDTH
 
 
-@dataclass(frozen=True, slots=True)
-class TableRow:
+class TableRow(NamedTuple):
     """One table line: an optional lead (a day), the time and its bar, a label, a detail."""
 
     seconds: int

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ntpath
 import posixpath
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import NamedTuple
 
 from oxitrack.days import Day, split_span
 from oxitrack.projects import is_windows_path, union_seconds
@@ -23,8 +23,7 @@ from oxitrack.projects import is_windows_path, union_seconds
 ACTIVE_SECONDS = 300  # the seed's rule: a project is active while its last beat is < 5 min old
 
 
-@dataclass(frozen=True, slots=True)
-class SessionRow:
+class SessionRow(NamedTuple):
     """A stored session as reports see it. ``project_key`` groups sessions into one project.
 
     ``project_path`` is the folder the session was recorded in; ``latest_path`` and
@@ -44,8 +43,7 @@ class SessionRow:
         return self.last_heartbeat - self.start_time
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectTotal:
+class ProjectTotal(NamedTuple):
     """Time in one project within a range; ``first_beat``/``last_beat`` are clipped to it."""
 
     project_key: str
@@ -62,8 +60,7 @@ class ProjectTotal:
         return self.custom_name or project_name(self.project_path)
 
 
-@dataclass(frozen=True, slots=True)
-class DayTotals:
+class DayTotals(NamedTuple):
     """The per-project totals of one local day, most time first."""
 
     day: Day
