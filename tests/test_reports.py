@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oxitrack.days import days_between
+from oxitrack.projects import folder_name
 from oxitrack.report_text import (
     Style,
     TableRow,
@@ -29,7 +30,6 @@ from oxitrack.reports import (
     SessionRow,
     daily_totals,
     days_json,
-    project_name,
     range_totals,
     sessions_json,
     today_json,
@@ -170,7 +170,7 @@ def test_project_is_active_while_its_last_beat_is_under_5_minutes_old(age, activ
     ids=["posix", "trailing-slash", "windows", "root"],
 )
 def test_project_name_is_the_last_path_component(path, name):
-    assert project_name(path) == name
+    assert folder_name(path) == name
 
 
 def _one_day_report():

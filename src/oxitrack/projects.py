@@ -50,6 +50,8 @@ def canonical_project_path(path: str) -> str:
 # may answer to several identities (after `oxitrack projects merge`) and several paths.
 
 GIT_IDENTITY_PREFIX = "git:"
+#: A WakaTime heartbeat whose folder cannot be known is keyed by its project name instead.
+PROJECT_NAME_PREFIX = "wakatime:"
 PATH_IDENTITY_PREFIX = "path:"
 MAX_PROJECT_NAME_CHARS = 200
 
@@ -68,7 +70,10 @@ def is_final_identity(identity: str) -> bool:
 
 
 def folder_name(project_path: str) -> str:
-    """The last part of a project path, POSIX or Windows: the default name of a project."""
+    """The last part of a project path, POSIX or Windows (or the name in a ``wakatime:`` key):
+    the default name of a project."""
+    if project_path.startswith(PROJECT_NAME_PREFIX):
+        return project_path[len(PROJECT_NAME_PREFIX) :]
     module = ntpath if is_windows_path(project_path) else posixpath
     return module.basename(module.normpath(project_path)) or project_path
 

@@ -11,14 +11,12 @@ Pure: stdlib only, no sqlite3/starlette/asyncio, no clock (``now`` is an argumen
 
 from __future__ import annotations
 
-import ntpath
-import posixpath
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from typing import NamedTuple
 
 from oxitrack.days import Day, split_span
-from oxitrack.projects import is_windows_path, union_seconds
+from oxitrack.projects import folder_name, project_name, union_seconds
 
 ACTIVE_SECONDS = 300  # the seed's rule: a project is active while its last beat is < 5 min old
 
@@ -57,7 +55,7 @@ class ProjectTotal(NamedTuple):
 
     @property
     def project_name(self) -> str:
-        return self.custom_name or project_name(self.project_path)
+        return project_name(self.custom_name, self.project_path)
 
 
 class DayTotals(NamedTuple):
@@ -69,12 +67,6 @@ class DayTotals(NamedTuple):
     @property
     def total_seconds(self) -> int:
         return sum(p.duration_seconds for p in self.projects)
-
-
-def project_name(project_path: str) -> str:
-    """The last component of a project path (Windows paths from remote editors included)."""
-    module = ntpath if is_windows_path(project_path) else posixpath
-    return module.basename(project_path.rstrip("/\\")) or project_path
 
 
 def is_active(last_heartbeat: int, now: float) -> bool:
@@ -214,7 +206,7 @@ def session_json(row: SessionRow, zone: tzinfo, now: float) -> dict[str, object]
     return {
         "session_id": row.session_id,
         "project_path": row.project_path,
-        "project_name": project_name(row.project_path),
+        "project_name": folder_name(row.project_path),
         "start_time": row.start_time,
         "last_heartbeat": row.last_heartbeat,
         "duration_seconds": row.duration_seconds,
