@@ -11,10 +11,7 @@ FORBIDDEN = ["sqlite3", "starlette", "asyncio", "uvicorn"]
 
 @pytest.mark.parametrize("module", PURE_MODULES)
 def test_pure_module_imports_no_storage_or_web_stack(module: str):
-    code = (
-        f"import sys, {module}; "
-        f"print(','.join(m for m in {FORBIDDEN!r} if m in sys.modules))"
-    )
+    code = f"import sys, {module}; print(','.join(m for m in {FORBIDDEN!r} if m in sys.modules))"
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,10 +121,11 @@ def test_sessions_depend_only_on_the_set_of_beats(timestamps: list[int], random)
 @given(beat_times)
 def test_sessions_never_overlap_and_total_is_merged_length(timestamps: list[int]):
     spans = _apply_all(timestamps)
-    for (_, last), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, last), (start, _) in itertools.pairwise(spans):
         assert start - last >= SESSION_GAP_SECONDS
     expected_total = sum(
-        b - a for a, b in zip(sorted(set(timestamps)), sorted(set(timestamps))[1:], strict=False)
+        b - a
+        for a, b in zip(sorted(set(timestamps)), sorted(set(timestamps))[1:], strict=False)
         if b - a < SESSION_GAP_SECONDS
     )
     assert sum(last - start for start, last in spans) == expected_total

@@ -48,7 +48,9 @@ def test_second_daemon_on_busy_port_exits_with_one_clear_line(daemon: DaemonProc
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("content", [b"this is not sqlite" * 100, b"SQLite format 3\x00" + b"\xff" * 5000])
+@pytest.mark.parametrize(
+    "content", [b"this is not sqlite" * 100, b"SQLite format 3\x00" + b"\xff" * 5000]
+)
 def test_corrupt_database_exits_with_one_clear_line(tmp_path: Path, content: bytes):
     db = tmp_path / "corrupt.db"
     db.write_bytes(content)
