@@ -41,6 +41,11 @@ async def read_json(request: Request) -> object:
         raise ClientError(400, "invalid_json", message, "body") from None
     except RecursionError:
         raise ClientError(400, "invalid_json", "the body nests too deeply", "body") from None
+    except ValueError:
+        # json.loads refuses integers of more than 4300 digits with a bare ValueError (CPython's
+        # guard against quadratic int parsing); without this a client could cause a 500.
+        message = "the body is not usable JSON: a number in it has too many digits"
+        raise ClientError(400, "invalid_json", message, "body") from None
 
 
 def _too_large() -> ClientError:
