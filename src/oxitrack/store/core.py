@@ -10,7 +10,6 @@ beat is in the WAL file before the response goes out, so killing the process los
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import sqlite3
 import threading
@@ -188,17 +187,24 @@ class Store:
         return int(version)
 
     def _migrate(self) -> None:
+        """Bring the file up to ``SCHEMA_VERSION`` in one transaction: every step, or none.
+
+        One transaction for all pending steps, so a failure in step 3 does not leave a file
+        half-way at version 2. The version is read again under the write lock, because another
+        process (the daemon and a CLI command starting together) may have upgraded the file
+        since we first looked; running a step twice could fail or damage data.
+        """
         assert self._writer is not None
-        version = self._check_version(self._writer)
-        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-            self.write(functools.partial(_upgrade, step, number))
+        if self._check_version(self._writer) < SCHEMA_VERSION:
+            self.write(self._upgrade)
 
-
-def _upgrade(
-    step: Callable[[sqlite3.Connection], None], number: int, conn: sqlite3.Connection
-) -> None:
-    step(conn)
-    conn.execute(f"PRAGMA user_version = {number}")
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        version = self._check_version(conn)
+        if version == SCHEMA_VERSION:
+            return
+        for step in MIGRATIONS[version:]:
+            step(conn)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _explain(exc: sqlite3.Error) -> str:
