@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from oxitrack.errors import ClientError
 
@@ -26,11 +26,17 @@ async def read_json(request: Request) -> object:
         raise _too_large()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _too_large()
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # A body cut short (broken chunked encoding, a client hanging up): nobody is left to
+        # read the answer, but it must not go down the 500 path and log a traceback.
+        message = "the body ended early: the client closed the connection"
+        raise ClientError(400, "invalid_json", message, "body") from None
     raw = b"".join(chunks)
     try:
         return json.loads(raw)
