@@ -96,11 +96,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("db", lambda text: Path(text).expanduser(), "SQLite database file"),
     Spec("host", str, "address to listen on; anything but loopback needs an API key"),
     Spec("port", _port, "TCP port to listen on"),
-    # An empty key means no key, as ``check`` already treats it: otherwise OXITRACK_API_KEY=""
-    # would make the guard demand an empty Bearer token from every editor.
     Spec(
         "api_key",
-        lambda text: text or None,
+        lambda text: text.strip() or None,
         "require `Authorization: Bearer KEY` on every API request",
     ),
     Spec("verbose", _bool, "log every beat to stderr"),
