@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import random
+import socket
 import threading
 import time
 
@@ -100,3 +103,48 @@ def test_sigterm_stops_gracefully_with_exit_0_and_the_wal_folded_in(daemon: Daem
     assert daemon.stop() == 0
     assert not daemon.db_path.with_name(daemon.db_path.name + "-wal").exists()
     assert stored_sessions(daemon.db_path)[0][0] == "/code/x"
+
+
+def _pipelined_beats(port: int, count: int, base: int) -> None:
+    """Send ``count`` beats on one keep-alive connection, 50 in flight at a time: a fast load."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        for first in range(0, count, 50):
+            requests = []
+            for i in range(first, min(first + 50, count)):
+                body = json.dumps({"project_path": f"/code/p{i % 4}", "timestamp": base + i})
+                requests.append(
+                    "POST /beat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n{body}"
+                )
+            sock.sendall("".join(requests).encode())
+            received = b""
+            for _ in range(10_000):  # bounded: 50 short answers
+                if received.count(b"HTTP/1.1 200") == len(requests) and received.endswith(b"}"):
+                    break
+                chunk = sock.recv(65536)
+                assert chunk, "daemon closed the connection"
+                received += chunk
+            assert received.count(b"HTTP/1.1 ") == received.count(b"HTTP/1.1 200") == len(requests)
+
+
+def test_wal_stays_bounded_under_sustained_load(daemon: DaemonProcess):
+    """PASSIVE checkpoints alone never rewind a WAL that is written to all the time."""
+    wal = daemon.db_path.with_name(daemon.db_path.name + "-wal")
+    largest = 0
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal largest
+        while not done.wait(0.02):
+            with contextlib.suppress(OSError):
+                largest = max(largest, wal.stat().st_size)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        _pipelined_beats(daemon.port, 12_000, base=int(time.time()) - 86_400)
+    finally:
+        done.set()
+        watcher.join(10)
+    assert largest < 24 * 1024 * 1024, f"WAL reached {largest / 2**20:.0f} MiB"
+    assert len(stored_sessions(daemon.db_path)) == 4
