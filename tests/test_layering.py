@@ -5,7 +5,13 @@ import sys
 
 import pytest
 
-PURE_MODULES = ["oxitrack.sessions", "oxitrack.beats", "oxitrack.projects", "oxitrack.errors"]
+PURE_MODULES = [
+    "oxitrack.sessions",
+    "oxitrack.beats",
+    "oxitrack.projects",
+    "oxitrack.errors",
+    "oxitrack.wakatime",
+]
 FORBIDDEN = ["sqlite3", "starlette", "asyncio", "uvicorn"]
 
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from oxitrack.api import beats
+from oxitrack.api import beats, wakatime
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, StoreError
 from oxitrack.guard import GuardMiddleware
@@ -27,6 +27,10 @@ log = logging.getLogger("oxitrack.server")
 
 routes: list[BaseRoute] = [
     Route("/beat", beats.post_beat, methods=["POST"]),
+    # WakaTime-compatible API (docs/wakatime.md); {user} is "current" for wakatime-cli.
+    Route("/api/v1/users/{user}/heartbeats.bulk", wakatime.post_heartbeats_bulk, methods=["POST"]),
+    Route("/api/v1/users/{user}/heartbeats", wakatime.post_heartbeat, methods=["POST"]),
+    Route("/api/v1/users/{user}/statusbar/today", wakatime.get_statusbar_today, methods=["GET"]),
 ]
 
 _HTTP_CODES = {
