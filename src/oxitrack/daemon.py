@@ -154,7 +154,7 @@ class Checkpointer:
             self._thread.join(timeout=5)
 
     def _loop(self) -> None:
-        """A PASSIVE checkpoint every 30 s; a TRUNCATE one as soon as the WAL outgrows its cap.
+        """A checkpoint every 30 s, and one that rewinds the WAL as soon as it outgrows its cap.
 
         The size is checked four times a second (one ``stat``), so under sustained load the WAL
         stays within about the cap plus a quarter second of writes.
@@ -166,6 +166,6 @@ class Checkpointer:
             if is_large or waited >= CHECKPOINT_EVERY_SECONDS:
                 waited = 0.0
                 try:
-                    self.store.checkpoint(truncate=is_large)
+                    self.store.checkpoint(rewind=is_large)
                 except Exception:  # a failed checkpoint must never stop the daemon
                     log.exception("WAL checkpoint failed; will try again")
