@@ -2,7 +2,7 @@
 
 For each server (``oxitrack serve`` and ``bench/ceiling.py``) on its own fresh database:
 
-* spawn-to-ready: from ``Popen`` to the "listening on" line (median of several starts);
+* spawn-to-ready: from ``Popen`` to the "listening on" line (median of five starts);
 * idle RSS right after start;
 * single-client latency p50/p99 over one keep-alive connection;
 * beats/s with 16 concurrent keep-alive connections;
@@ -11,9 +11,10 @@ For each server (``oxitrack serve`` and ``bench/ceiling.py``) on its own fresh d
 Load comes from ``wrk`` (C, one thread, epoll), so the client is not the bottleneck; the script
 installs Debian's ``wrk`` when it is missing and it runs as root. Every beat is a real write: each
 carries a new timestamp, so it extends its project's session. Numbers on a shared 2-core machine
-are noisy: compare the ratios printed in one run, not figures across runs.
+are noisy, so the two servers' phases alternate (A B A B ...) over a few rounds and each figure
+is the median: compare the ratios printed in one run, not figures across runs.
 
-    .venv/bin/python bench/bench_daemon.py [--seconds 5] [--json]
+    .venv/bin/python bench/bench_daemon.py [--seconds 3] [--rounds 3] [--json]
 """
 
 from __future__ import annotations
@@ -223,56 +224,85 @@ def _read_responses(sock: socket.socket, count: int) -> None:
             seen += 1
 
 
-def measure(name: str, command: list[str], wrk: str, script: Path, seconds: float) -> Figures:
+def measure_both(
+    commands: dict[str, list[str]], wrk: str, script: Path, seconds: float, rounds: int
+) -> list[Figures]:
+    """Measure every server with their phases interleaved (A B A B ...), so a neighbour's load
+    on this shared machine hits both alike; each figure is the median over the rounds."""
     with tempfile.TemporaryDirectory(prefix="oxitrack-bench-") as folder:
-        readies = []
-        for attempt in range(5):  # spawn-to-ready: median of five fresh starts
-            server = Server(command, Path(folder) / f"ready-{attempt}.db")
-            try:
-                readies.append(server.start())
-            finally:
-                server.stop()
-        server = Server(command, Path(folder) / "bench.db")
-        server.start()
+        readies: dict[str, list[float]] = {name: [] for name in commands}
+        for attempt in range(5):  # spawn-to-ready: five fresh starts each, alternating
+            for name, command in commands.items():
+                server = Server(command, Path(folder) / f"ready-{len(readies[name])}-{attempt}.db")
+                try:
+                    readies[name].append(server.start())
+                finally:
+                    server.stop()
+        servers = {
+            name: Server(command, Path(folder) / f"bench-{index}.db")
+            for index, (name, command) in enumerate(commands.items())
+        }
         try:
-            idle = server.rss_mib()
-            load = Load(wrk, script, base=int(time.time()) - 2 * TOTAL_BEATS - 86_400)
-            load.run(server.port, 1, 1)  # warm-up: caches, first session rows
-            _, _, single = load.run(server.port, 1, seconds)
-            _, rate, _ = load.run(server.port, 16, seconds)
-            if load.sent < TOTAL_BEATS:
-                top_up(server.port, TOTAL_BEATS - load.sent, load.next_base)
-            after = server.rss_mib()
-            return Figures(
-                name=name,
-                ready_s=statistics.median(readies),
-                idle_rss_mib=idle,
-                p50_ms=single["50"],
-                p99_ms=single["99"],
-                beats_per_s=rate,
-                rss_after_100k_mib=after,
-                beats_sent=max(load.sent, TOTAL_BEATS),
-            )
+            for server in servers.values():
+                server.start()
+            idle = {name: server.rss_mib() for name, server in servers.items()}
+            base = int(time.time()) - 3 * TOTAL_BEATS - 86_400
+            loads = {
+                name: Load(wrk, script, base=base + index * 10 * TOTAL_BEATS)
+                for index, name in enumerate(servers)
+            }
+            p50: dict[str, list[float]] = {name: [] for name in servers}
+            p99: dict[str, list[float]] = {name: [] for name in servers}
+            rates: dict[str, list[float]] = {name: [] for name in servers}
+            for name, server in servers.items():  # warm-up: caches, first session rows
+                loads[name].run(server.port, 1, 1)
+            for _ in range(rounds):
+                for name, server in servers.items():
+                    _, _, single = loads[name].run(server.port, 1, seconds)
+                    p50[name].append(single["50"])
+                    p99[name].append(single["99"])
+                for name, server in servers.items():
+                    _, rate, _ = loads[name].run(server.port, 16, seconds)
+                    rates[name].append(rate)
+            figures = []
+            for name, server in servers.items():
+                load = loads[name]
+                if load.sent < TOTAL_BEATS:
+                    top_up(server.port, TOTAL_BEATS - load.sent, load.next_base)
+                figures.append(
+                    Figures(
+                        name=name,
+                        ready_s=statistics.median(readies[name]),
+                        idle_rss_mib=idle[name],
+                        p50_ms=statistics.median(p50[name]),
+                        p99_ms=statistics.median(p99[name]),
+                        beats_per_s=statistics.median(rates[name]),
+                        rss_after_100k_mib=server.rss_mib(),
+                        beats_sent=max(load.sent, TOTAL_BEATS),
+                    )
+                )
+            return figures
         finally:
-            server.stop()
+            for server in servers.values():
+                server.stop()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark oxitrack serve against its ceiling.")
-    parser.add_argument("--seconds", type=float, default=5.0, help="length of each load phase")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each load phase")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per phase")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     wrk = ensure_wrk()
     python = sys.executable
+    commands = {
+        "oxitrack serve": [python, "-m", "oxitrack", "serve"],
+        "bare asyncio (ceiling)": [python, str(HERE / "ceiling.py")],
+    }
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "beat.lua"
         script.write_text(WRK_SCRIPT)
-        daemon = measure(
-            "oxitrack serve", [python, "-m", "oxitrack", "serve"], wrk, script, args.seconds
-        )
-        ceiling = measure(
-            "bare asyncio (ceiling)", [python, str(HERE / "ceiling.py")], wrk, script, args.seconds
-        )
+        daemon, ceiling = measure_both(commands, wrk, script, args.seconds, args.rounds)
     ratio = daemon.beats_per_s / ceiling.beats_per_s
     if args.json:
         print(json.dumps({"daemon": asdict(daemon), "ceiling": asdict(ceiling), "ratio": ratio}))
