@@ -16,9 +16,8 @@ import ntpath
 import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from oxitrack.beats import check_project_path, check_timestamp
 from oxitrack.errors import ClientError, InvalidField
@@ -43,8 +42,7 @@ RepoRootFinder = Callable[[str], str | None]
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class HeartbeatDetails:
+class HeartbeatDetails(NamedTuple):
     """What a heartbeat tells beyond "activity in this project now", kept for later reports.
 
     The file path (``entity``) is not among them: OxiTrack stores project folders, not file names.
@@ -62,8 +60,7 @@ class HeartbeatDetails:
     project_source: ProjectSource
 
 
-@dataclass(frozen=True, slots=True)
-class Heartbeat:
+class Heartbeat(NamedTuple):
     """One accepted heartbeat: the beat for the session rule and its details."""
 
     beat: Beat
