@@ -329,14 +329,19 @@ def test_statusbar_without_or_with_unknown_zone_uses_the_local_zone(
     assert statusbar(client, "Mars/Olympus_Mons")["data"]["range"]["timezone"] == "Asia/Tokyo"
 
 
+def test_statusbar_total_is_the_same_as_today_endpoint(client: TestClient):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", t) for t in range(NOW - 3000, NOW, 300)])
+    post(client, BULK, [go_cli_heartbeat("/home/dev/lib", t) for t in (NOW - 700, NOW - 100)])
+    for zone in ("Europe/Paris", "Pacific/Kiritimati", "America/Los_Angeles"):
+        today = client.get("/today", params={"format": "json", "tz": zone}).json()
+        data = statusbar(client, zone)["data"]
+        assert data["grand_total"]["total_seconds"] == today["total_seconds"]
+        assert [p["total_seconds"] for p in data["projects"]] == [
+            p["duration_seconds"] for p in today["projects"]
+        ]
+        assert data["range"]["date"] == today["date"]
+
+
 def test_statusbar_with_nothing_tracked(client: TestClient):
     data = statusbar(client, "UTC")["data"]
     assert (data["grand_total"]["text"], data["projects"]) == ("0 secs", [])
-
-
-def test_statusbar_falls_back_to_utc_when_no_zone_is_known(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-):
-    monkeypatch.setenv("TZ", "")
-    monkeypatch.setattr("oxitrack.api.wakatime._system_zone_name", lambda: None)
-    assert statusbar(client)["data"]["range"]["timezone"] == "UTC"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.store.schema import SCHEMA_VERSION
@@ -80,32 +78,3 @@ def test_heartbeats_of_one_request_bridge_two_sessions(store: Store):
     [merged] = store.sessions()
     assert sessions == [merged]
     assert merged.duration_seconds == 1700
-
-
-@pytest.mark.parametrize(
-    ("spans", "expected"),
-    [
-        ([(100, 200)], [("/p", 100)]),
-        ([(50, 150)], [("/p", 50)]),  # started the day before: only its part inside counts
-        ([(900, 1100)], [("/p", 100)]),  # runs past the end of the day
-        ([(150, 200), (300, 400)], [("/p", 150)]),
-        ([(0, 50)], []),  # ended the day before
-        ([(1000, 1200)], []),  # starts at the end bound: the next day
-    ],
-    ids=["inside", "crosses-start", "crosses-end", "two-sessions", "yesterday", "tomorrow"],
-)
-def test_project_seconds_between_clips_sessions_to_the_day(
-    store: Store, spans: list[tuple[int, int]], expected: list[tuple[str, int]]
-):
-    def insert(conn):
-        for start, last in spans:
-            conn.execute(
-                "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
-                ("/p", NOW + start, NOW + last),
-            )
-
-    store.write(insert)
-    seconds = store.read(
-        lambda conn: wakatime_store.project_seconds_between(conn, NOW + 100, NOW + 1000)
-    )
-    assert seconds == expected

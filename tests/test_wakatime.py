@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from oxitrack.days import day_of
 from oxitrack.errors import InvalidField
 from oxitrack.sessions import Beat, Session
 from oxitrack.wakatime import (
@@ -17,7 +17,6 @@ from oxitrack.wakatime import (
     check_bulk,
     duration_text,
     editor_from_user_agent,
-    local_day,
     parse_heartbeat,
     project_display_name,
     project_root_from_count,
@@ -350,23 +349,12 @@ def test_duration_text_matches_wakatime_wording(seconds: int, text: str):
     assert duration_text(seconds) == text
 
 
-def test_local_day_follows_daylight_saving():
-    paris = ZoneInfo("Europe/Paris")
-    spring_forward = datetime(2025, 3, 30, 12, tzinfo=paris).timestamp()
-    day, start, end = local_day(spring_forward, paris)
-    assert day == date(2025, 3, 30)
-    assert end.timestamp() - start.timestamp() == 23 * 3600
-
-
 def test_statusbar_today_has_the_fields_plugins_read():
     paris = ZoneInfo("Europe/Paris")
-    day, start, end = local_day(NOW, paris)
     body = statusbar_today(
         now=NOW,
-        zone_name="Europe/Paris",
-        day=day,
-        start=start,
-        end=end,
+        zone=paris,
+        day=day_of(NOW, paris),
         projects=[("/code/small", 1856), ("wakatime:big", 6400)],
     )
     data = body["data"]
@@ -396,7 +384,7 @@ def test_statusbar_today_has_the_fields_plugins_read():
 
 
 def test_statusbar_today_with_nothing_tracked():
-    day, start, end = local_day(NOW, ZoneInfo("UTC"))
-    body = statusbar_today(now=NOW, zone_name="UTC", day=day, start=start, end=end, projects=[])
+    utc = ZoneInfo("UTC")
+    body = statusbar_today(now=NOW, zone=utc, day=day_of(NOW, utc), projects=[])
     assert body["data"]["grand_total"]["text"] == "0 secs"
     assert body["data"]["projects"] == []

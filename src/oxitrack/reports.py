@@ -18,19 +18,25 @@ from datetime import date, datetime, tzinfo
 from typing import NamedTuple
 
 from oxitrack.days import Day, split_span
-from oxitrack.projects import is_windows_path
+from oxitrack.projects import is_windows_path, union_seconds
 
 ACTIVE_SECONDS = 300  # the seed's rule: a project is active while its last beat is < 5 min old
 
 
 class SessionRow(NamedTuple):
-    """A stored session as reports see it. ``project_key`` groups sessions into one project."""
+    """A stored session as reports see it. ``project_key`` groups sessions into one project.
+
+    ``project_path`` is the folder the session was recorded in; ``latest_path`` and
+    ``custom_name`` are its project's latest folder and given name (what totals show).
+    """
 
     session_id: int
     project_key: str
     project_path: str
     start_time: int
     last_heartbeat: int
+    latest_path: str | None = None
+    custom_name: str | None = None
 
     @property
     def duration_seconds(self) -> int:
@@ -47,10 +53,11 @@ class ProjectTotal(NamedTuple):
     first_beat: int
     last_beat: int
     is_active: bool
+    custom_name: str | None = None
 
     @property
     def project_name(self) -> str:
-        return project_name(self.project_path)
+        return self.custom_name or project_name(self.project_path)
 
 
 class DayTotals(NamedTuple):
@@ -111,17 +118,21 @@ def range_totals(
 
 
 class _Sum:
-    """A running total for one project and one day."""
+    """A running total for one project and one day.
+
+    Sessions of one folder never overlap, but a project's folders may have been busy at once (two
+    clones open, or projects merged): time is the union of its spans, never counted twice.
+    """
 
     def __init__(self, row: SessionRow, low: int, high: int) -> None:
         self.key = row.project_key
         self.latest = row
-        self.seconds = high - low
+        self.spans = [(low, high)]
         self.sessions = 1
         self.first, self.last = low, high
 
     def add(self, row: SessionRow, low: int, high: int) -> None:
-        self.seconds += high - low
+        self.spans.append((low, high))
         self.sessions += 1
         self.first, self.last = min(self.first, low), max(self.last, high)
         if row.last_heartbeat > self.latest.last_heartbeat:
@@ -130,12 +141,14 @@ class _Sum:
     def total(self, now: float) -> ProjectTotal:
         return ProjectTotal(
             project_key=self.key,
-            project_path=self.latest.project_path,  # the latest path, should a project move
-            duration_seconds=self.seconds,
+            # The project's latest folder, should it have moved (this session's, if unknown).
+            project_path=self.latest.latest_path or self.latest.project_path,
+            duration_seconds=union_seconds(self.spans),
             session_count=self.sessions,
             first_beat=self.first,
             last_beat=self.last,
             is_active=is_active(self.latest.last_heartbeat, now),
+            custom_name=self.latest.custom_name,
         )
 
 

@@ -16,12 +16,14 @@ import ntpath
 import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal, NamedTuple
 
 from oxitrack.beats import check_project_path, check_timestamp
+from oxitrack.days import Day
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.projects import is_absolute_project_path, is_windows_path
+from oxitrack.reports import zone_name
 from oxitrack.sessions import Beat, Session
 
 #: Prefix of the project key of a heartbeat whose folder cannot be known, only its project name.
@@ -259,14 +261,6 @@ def bulk_answer(pairs: Sequence[tuple[Mapping[str, Any], int]]) -> dict[str, Any
 # -- the status bar --------------------------------------------------------------------------
 
 
-def local_day(now: float, zone: tzinfo) -> tuple[date, datetime, datetime]:
-    """The day containing ``now`` in ``zone`` and its bounds [start, end), as aware datetimes."""
-    day = datetime.fromtimestamp(now, zone).date()
-    start = datetime.combine(day, time(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
-    return day, start, end
-
-
 def duration_text(seconds: int) -> str:
     """WakaTime's wording of a duration: ``2 hrs 17 mins``, ``1 hr``, ``5 mins``, ``42 secs``."""
     hours, minutes = seconds // 3600, seconds % 3600 // 60
@@ -282,13 +276,7 @@ def duration_text(seconds: int) -> str:
 
 
 def statusbar_today(
-    *,
-    now: float,
-    zone_name: str,
-    day: date,
-    start: datetime,
-    end: datetime,
-    projects: Sequence[tuple[str, int]],
+    *, now: float, zone: tzinfo, day: Day, projects: Sequence[tuple[str, int]]
 ) -> dict[str, Any]:
     """The ``statusbar/today`` body: today's total in ``data.grand_total`` and per project.
 
@@ -313,11 +301,11 @@ def statusbar_today(
         "machines": [],
         "operating_systems": [],
         "range": {
-            "date": day.isoformat(),
-            "start": _iso_utc(start),
-            "end": _iso_utc(end),
-            "text": f"{day:%a %b} {_ordinal(day.day)} {day.year}",
-            "timezone": zone_name,
+            "date": day.date.isoformat(),
+            "start": _iso_utc(datetime.fromtimestamp(day.start, UTC)),
+            "end": _iso_utc(datetime.fromtimestamp(day.end, UTC)),
+            "text": f"{day.date:%a %b} {_ordinal(day.date.day)} {day.date.year}",
+            "timezone": zone_name(zone),
         },
     }
     return {

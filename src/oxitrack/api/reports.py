@@ -17,7 +17,15 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from oxitrack import days as days_
 from oxitrack.errors import InvalidField
 from oxitrack.report_text import today_text
-from oxitrack.reports import daily_totals, days_json, range_totals, sessions_json, today_json
+from oxitrack.reports import (
+    DayTotals,
+    daily_totals,
+    days_json,
+    range_totals,
+    sessions_json,
+    today_json,
+)
+from oxitrack.store import Store
 from oxitrack.store import reports as queries
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -30,15 +38,18 @@ def get_today(request: Request) -> Response:
     """Today's per-project totals: text for people (curl), JSON for programs."""
     zone = _zone(request)
     wants_json = _wants_json(request)
-    now = request.app.state.clock()
-    [day] = days_.days_between(days_.local_date(now, zone), days_.local_date(now, zone), zone)
-    rows = request.app.state.store.read(
-        lambda conn: queries.sessions_between(conn, day.start, day.end)
-    )
-    [today] = daily_totals(rows, [day], now)
+    today = read_today(request.app.state.store, zone, request.app.state.clock())
     if wants_json:
         return JSONResponse(today_json(today, zone))
     return PlainTextResponse(today_text(today))
+
+
+def read_today(store: Store, zone: tzinfo, now: float) -> DayTotals:
+    """Today's totals in ``zone``: the one definition of "today" for every endpoint."""
+    [day] = days_.days_between(days_.local_date(now, zone), days_.local_date(now, zone), zone)
+    rows = store.read(lambda conn: queries.sessions_between(conn, day.start, day.end))
+    [today] = daily_totals(rows, [day], now)
+    return today
 
 
 def get_days(request: Request) -> JSONResponse:

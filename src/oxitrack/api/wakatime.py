@@ -13,14 +13,14 @@ retry. A body that is not a heartbeat (or an array of them) is 400 too, in the o
 from __future__ import annotations
 
 import logging
-import os
-from datetime import UTC, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import tzinfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from oxitrack.api.body import read_json
+from oxitrack.api.reports import read_today
+from oxitrack.days import system_zone, zone_named
 from oxitrack.errors import InvalidField
 from oxitrack.repo_root import find_repo_root
 from oxitrack.store import wakatime as wakatime_store
@@ -31,7 +31,6 @@ from oxitrack.wakatime import (
     accepted_answer,
     bulk_answer,
     check_bulk,
-    local_day,
     parse_heartbeat,
     refused_answer,
     statusbar_today,
@@ -95,44 +94,22 @@ async def post_heartbeat(request: Request) -> JSONResponse:
 async def get_statusbar_today(request: Request) -> JSONResponse:
     """``GET …/users/{user}/statusbar/today``: today's total as WakaTime's status bar reads it.
 
-    "Today" is the day in the client's ``TimeZone`` header (wakatime-cli sends the user's zone),
-    else in the daemon's local zone.
+    The same day and totals as ``GET /today`` (``api.reports.read_today``), in the client's
+    ``Timezone`` header (wakatime-cli sends the user's zone), else in the daemon's local zone.
     """
     state = request.app.state
     now = state.clock()
-    zone_name, zone = _zone(request.headers.get("timezone"))
-    day, start, end = local_day(now, zone)
-    projects = state.store.read(
-        lambda conn: wakatime_store.project_seconds_between(
-            conn, int(start.timestamp()), int(end.timestamp())
-        )
-    )
-    body = statusbar_today(
-        now=now, zone_name=zone_name, day=day, start=start, end=end, projects=projects
-    )
-    return JSONResponse(body)
+    zone = _zone(request.headers.get("timezone"))
+    today = read_today(state.store, zone, now)
+    projects = [(p.project_path, p.duration_seconds) for p in today.projects]
+    return JSONResponse(statusbar_today(now=now, zone=zone, day=today.day, projects=projects))
 
 
-def _zone(requested: str | None) -> tuple[str, tzinfo]:
-    """The named zone if it is a valid IANA name, else the daemon's local zone.
-
-    Interim: the reports module's local-day function should replace this, so that ``GET /today``
-    and the WakaTime status bar always mean the same day.
-    """
-    for name in (requested, os.environ.get("TZ", "").lstrip(":"), _system_zone_name()):
-        if name:
-            try:
-                return name, ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return "UTC", UTC
-
-
-def _system_zone_name() -> str | None:
-    """``Europe/Paris`` from the ``/etc/localtime`` link, where the system has one."""
-    try:
-        target = os.readlink("/etc/localtime")
-    except OSError:
-        return None
-    marker = "zoneinfo/"
-    return target.split(marker, 1)[1] if marker in target else None
+def _zone(requested: str | None) -> tzinfo:
+    """The client's zone when it names a real one; a bad header is no reason to refuse."""
+    if requested:
+        try:
+            return zone_named(requested, field="Timezone")
+        except InvalidField:
+            log.info("ignoring unknown Timezone header %r", requested)
+    return system_zone()

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from oxitrack.sessions import merge_spans
+from oxitrack.store.projects import register_session_paths
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -65,12 +66,43 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
     )
 
 
-def _reserved_project_identity(conn: sqlite3.Connection) -> None:
-    """Step 2: reserved for project identity (issue of the ops work), kept so numbers stay 1, 2, 3.
-
-    A no-op until that step lands here. It replaces this function before any release: a database
-    upgraded past version 2 would otherwise never run it.
+_PROJECT_TABLES = (
     """
+    CREATE TABLE projects (
+        id INTEGER PRIMARY KEY,
+        name TEXT  -- given with `oxitrack projects rename`; NULL: the latest folder's name
+    )
+    """,
+    """
+    CREATE TABLE project_identities (
+        identity TEXT PRIMARY KEY,  -- git:<root commit> or path:<canonical project_path>
+        project_id INTEGER NOT NULL REFERENCES projects(id)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE project_paths (
+        project_path TEXT PRIMARY KEY,  -- as in sessions.project_path
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        identity TEXT NOT NULL,         -- what this folder was found to be when last looked at
+        checked_at INTEGER NOT NULL,    -- beat time of that look
+        beat_count INTEGER NOT NULL,    -- beats received since the path was registered
+        last_beat INTEGER NOT NULL      -- latest beat time
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX project_identities_by_project ON project_identities(project_id)",
+    "CREATE INDEX project_paths_by_project ON project_paths(project_id)",
+)
+
+
+def _create_projects(conn: sqlite3.Connection) -> None:
+    """Step 2: projects that keep their history when a folder moves (``store/projects.py``).
+
+    ``sessions`` is left as it is (the seed's query still works); every path it holds is
+    registered, identified from its folder as a new path would be (beat counts start at 0).
+    """
+    for statement in _PROJECT_TABLES:
+        conn.execute(statement)
+    register_session_paths(conn)
 
 
 _BEAT_DETAILS_TABLE = """
@@ -109,7 +141,7 @@ def _create_beat_details(conn: sqlite3.Connection) -> None:
 
 MIGRATIONS: list[Migration] = [
     _create_or_repair_sessions,
-    _reserved_project_identity,
+    _create_projects,
     _create_beat_details,
 ]
 

@@ -60,19 +60,3 @@ def _insert_details(conn: sqlite3.Connection, heartbeat: Heartbeat) -> None:
             details.project_source,
         ),
     )
-
-
-def project_seconds_between(
-    conn: sqlite3.Connection, start: int, end: int
-) -> list[tuple[str, int]]:
-    """(project_path, seconds of its sessions inside [start, end)) for each project active then.
-
-    A session crossing a bound counts only its part inside. Interim: the reports module's day
-    totals should replace this once it exists, so both status bars agree by construction.
-    """
-    rows = conn.execute(
-        "SELECT project_path, SUM(MIN(last_heartbeat, ?) - MAX(start_time, ?)) FROM sessions"
-        " WHERE start_time < ? AND last_heartbeat >= ? GROUP BY project_path ORDER BY project_path",
-        (end, start, end, start),
-    ).fetchall()
-    return [(project_path, int(seconds)) for project_path, seconds in rows]
