@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from oxitrack import __version__
-from oxitrack.commands import COMMAND_MODULES
+from oxitrack.commands import command_modules
 from oxitrack.commands._options import HelpFormatter
 from oxitrack.errors import ConfigError, OxitrackError, StoreError
 
@@ -21,7 +21,8 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``command`` alone when it is known (fast), else for every command."""
     parser = argparse.ArgumentParser(
         prog="oxitrack",
         description="OxiTrack: a local-first coding time tracker.",
@@ -31,14 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"oxitrack {__version__}")
     # An explicit prog spares argparse from building a help formatter (and importing shutil).
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="oxitrack")
-    for module in COMMAND_MODULES:
+    for module in command_modules(command):
         module.register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    command = next((arg for arg in arguments if not arg.startswith("-")), None)
+    parser = build_parser(command)
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

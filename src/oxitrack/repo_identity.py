@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 GIT_TIMEOUT_SECONDS = 10.0
 _HEX_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -29,8 +28,7 @@ _ROOT_ONLY = ("--max-parents=0",)
 _root_by_head: dict[tuple[str, str], str] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class GitRepo:
+class GitRepo(NamedTuple):
     """Where a working tree's repository lives."""
 
     work_tree: Path  # the folder holding ``.git``
@@ -113,6 +111,8 @@ def root_commit(path: str | os.PathLike[str]) -> str | None:
 
 
 def _rev_list_root(repo: GitRepo, head: str) -> str | None:
+    import subprocess  # once per new HEAD; kept off the start-up of every `oxitrack` command
+
     # GIT_* variables of the daemon's own environment (a hook, a test) must not redirect git.
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:

@@ -9,7 +9,6 @@ from typing import Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
 from oxitrack.errors import StoreError
-from oxitrack.store import maintenance
 
 
 def register(subparsers: Any) -> None:
@@ -46,6 +45,8 @@ def register(subparsers: Any) -> None:
 
 
 def run_backup(args: argparse.Namespace) -> int:
+    from oxitrack.store import maintenance  # here, so that building the parser stays cheap
+
     settings = settings_from(args)
     destination = Path(args.file).expanduser()
     if destination.exists() and not args.force:
@@ -66,6 +67,8 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from oxitrack.store import maintenance  # here, so that building the parser stays cheap
+
     settings = settings_from(args)
     report = maintenance.check(settings.db)
     if args.json:

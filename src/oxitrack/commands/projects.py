@@ -12,13 +12,13 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
-from oxitrack.config import Settings
-from oxitrack.daemon_client import DaemonClient, DaemonUnavailable
-from oxitrack.store import Store
-from oxitrack.store import projects as store_projects
+
+if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
+    from oxitrack.config import Settings
+    from oxitrack.daemon_client import DaemonClient
 
 
 def register(subparsers: Any) -> None:
@@ -89,6 +89,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from oxitrack.store import Store
+    from oxitrack.store import projects as store_projects
+
     settings = settings_from(args)
     client = _daemon(args, settings)
     if client is not None:
@@ -106,6 +109,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
+    from oxitrack.store import Store
+    from oxitrack.store import projects as store_projects
+
     settings = settings_from(args)
     client = _daemon(args, settings)
     body = {"source": args.source, "target": args.target}
@@ -124,6 +130,9 @@ def run_rename(args: argparse.Namespace) -> int:
     if (args.name is None) == (not args.reset):
         print("oxitrack projects rename: give a NAME or --reset (not both)", file=sys.stderr)
         return 2
+    from oxitrack.store import Store
+    from oxitrack.store import projects as store_projects
+
     settings = settings_from(args)
     client = _daemon(args, settings)
     name = None if args.reset else args.name
@@ -141,6 +150,8 @@ def run_rename(args: argparse.Namespace) -> int:
 
 def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None:
     """The daemon to go through, or ``None`` to open the file (see the module docstring)."""
+    from oxitrack.daemon_client import DaemonClient, DaemonUnavailable
+
     via = args.via or "auto"
     if via == "file":
         return None

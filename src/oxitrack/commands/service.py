@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from oxitrack import service as _service
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
-from oxitrack.daemon_client import DaemonClient
 from oxitrack.errors import OxitrackError, StoreError
-from oxitrack.store import maintenance
+
+if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
+    from oxitrack.service import ServiceFile
+    from oxitrack.store.maintenance import DatabaseStats
 
 EXIT_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
 
@@ -75,7 +75,9 @@ def register(subparsers: Any) -> None:
     status.set_defaults(run=run_status)
 
 
-def _service_file(command: list[str]) -> _service.ServiceFile:
+def _service_file(command: list[str]) -> ServiceFile:
+    from oxitrack import service as _service
+
     home = Path.home()
     config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
     return _service.service_file(
@@ -84,10 +86,14 @@ def _service_file(command: list[str]) -> _service.ServiceFile:
 
 
 def _which(name: str) -> str | None:
+    import shutil
+
     return shutil.which(name)
 
 
 def run_install(args: argparse.Namespace) -> int:
+    from oxitrack import service as _service
+
     command = [*_service.oxitrack_command(), "serve"]
     if args.db:
         command += ["--db", str(Path(args.db).expanduser().absolute())]
@@ -115,6 +121,8 @@ def run_install(args: argparse.Namespace) -> int:
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
+    from oxitrack import service as _service
+
     try:
         service = _service_file(_service.oxitrack_command())
     except _service.UnsupportedPlatform as exc:
@@ -125,6 +133,10 @@ def run_uninstall(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    from oxitrack import service as _service
+    from oxitrack.daemon_client import DaemonClient
+    from oxitrack.store import maintenance
+
     settings = settings_from(args)
     client = DaemonClient(settings)
     health = client.health()
@@ -166,7 +178,7 @@ def run_status(args: argparse.Namespace) -> int:
     return 0 if health else EXIT_NOT_RUNNING
 
 
-def _describe(stats: maintenance.DatabaseStats) -> str:
+def _describe(stats: DatabaseStats) -> str:
     parts = [f"{stats.size_bytes / 1024:.0f} KiB", f"{stats.session_count} sessions"]
     if stats.project_count is not None:
         parts.append(f"{stats.project_count} projects")

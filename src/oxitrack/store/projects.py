@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from oxitrack import repo_identity
 from oxitrack.errors import ClientError, InvalidField
@@ -46,16 +46,14 @@ def identify(project_path: str) -> str:
     return project_identity(project_path, root)
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectPath:
+class ProjectPath(NamedTuple):
     project_path: str
     identity: str  # what this folder was found to be when last looked at
     beat_count: int  # beats received since the path was first seen (or the upgrade to step 2)
     last_beat: int
 
 
-@dataclass(frozen=True, slots=True)
-class Project:
+class Project(NamedTuple):
     id: int
     name: str  # shown: the given name, else the latest folder's name
     custom_name: str | None
