@@ -173,3 +173,18 @@ def test_stores_opening_an_old_file_at_once_upgrade_it_once(
         thread.join(30)
     assert errors == []
     assert _version(seed_db) == SCHEMA_VERSION + 1
+
+
+def test_reading_a_seed_database_upgrades_it_first(tmp_path):
+    """`oxitrack today` on a file the seed's sketch wrote, before any daemon has upgraded it."""
+    import shutil
+    import sqlite3
+
+    from oxitrack.cli import main
+    from oxitrack.store.schema import SCHEMA_VERSION
+
+    db = tmp_path / "old.db"
+    shutil.copy(FIXTURE, db)
+    assert main(["report", "--from", "2024-01-01", "--to", "2026-12-31", "--db", str(db)]) == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)

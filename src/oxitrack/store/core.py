@@ -46,7 +46,12 @@ class Store:
             if not self.path.exists():
                 raise StoreError(f"no database at {self.path} (start `oxitrack serve` once)")
             self._reader = self._connect(read_only=True)
-            self._check_version(self._reader)
+            if self._check_version(self._reader) < SCHEMA_VERSION:
+                # A file an older OxiTrack wrote, read before any daemon upgraded it: upgrade it
+                # now, exactly as `oxitrack serve` would, then read the upgraded file.
+                self._reader.close()
+                Store(self.path).close()
+                self._reader = self._connect(read_only=True)
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
