@@ -1,0 +1,7 @@
+"""`python -m oxitrack` runs the command line."""
+
+import sys
+
+from oxitrack.cli import main
+
+sys.exit(main())

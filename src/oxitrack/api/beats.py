@@ -1,0 +1,37 @@
+"""``POST /beat``: the seed's endpoint, one beat in, the session holding it out."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from oxitrack.api.body import read_json
+from oxitrack.beats import parse_beat
+from oxitrack.sessions import Session
+
+log = logging.getLogger("oxitrack.beats")
+
+
+async def post_beat(request: Request) -> JSONResponse:
+    state = request.app.state
+    beat = parse_beat(await read_json(request), now=state.clock())
+    session = state.store.record_beat(beat)
+    log.info(
+        "beat %s at %d -> session %d (%d s)",
+        beat.project_path,
+        beat.timestamp,
+        session.id,
+        session.duration_seconds,
+    )
+    return JSONResponse(session_json(session))
+
+
+def session_json(session: Session) -> dict[str, object]:
+    """The seed's response shape."""
+    return {
+        "session_id": session.id,
+        "project_path": session.project_path,
+        "duration_seconds": session.duration_seconds,
+    }

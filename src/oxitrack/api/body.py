@@ -1,0 +1,49 @@
+"""Reading a JSON request body safely: media type, size limit, syntax. Shared by every POST."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+
+from oxitrack.errors import ClientError
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+async def read_json(request: Request) -> object:
+    """The decoded JSON body, or a ``ClientError`` (415, 413 or 400) saying what is wrong."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ClientError(
+            415,
+            "unsupported_media_type",
+            "send the body as JSON with `Content-Type: application/json`",
+            "Content-Type",
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise ClientError(400, "invalid_json", "the body is not UTF-8 text", "body") from None
+    except json.JSONDecodeError as exc:
+        message = f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        raise ClientError(400, "invalid_json", message, "body") from None
+    except RecursionError:
+        raise ClientError(400, "invalid_json", "the body nests too deeply", "body") from None
+
+
+def _too_large() -> ClientError:
+    return ClientError(
+        413, "body_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes", "body"
+    )

@@ -1,0 +1,73 @@
+"""Validation of incoming beats, shared by every way a beat arrives (``/beat``, WakaTime, CLI).
+
+Pure: the current time comes in as an argument. Raises ``InvalidField`` naming the field and the
+problem. Imports no sqlite3, starlette or asyncio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from oxitrack.errors import InvalidField
+from oxitrack.projects import canonical_project_path, is_absolute_project_path
+from oxitrack.sessions import Beat
+
+MAX_PROJECT_PATH_BYTES = 4096
+EARLIEST_TIMESTAMP = 946_684_800  # 2000-01-01T00:00:00Z: older clocks are wrong, not history.
+MAX_FUTURE_SECONDS = 600
+
+
+def check_project_path(value: object, field: str = "project_path") -> str:
+    """The canonical project path, or ``InvalidField`` saying what is wrong with ``value``."""
+    if value is None:
+        raise InvalidField(field, "is required")
+    if not isinstance(value, str):
+        raise InvalidField(field, f"must be a string, not {_json_type(value)}")
+    if not value.strip():
+        raise InvalidField(field, "must not be empty")
+    if "\x00" in value:
+        raise InvalidField(field, "must not contain NUL bytes")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidField(field, "must be valid Unicode text") from None
+    if size > MAX_PROJECT_PATH_BYTES:
+        raise InvalidField(field, f"is {size} bytes long; at most {MAX_PROJECT_PATH_BYTES} allowed")
+    if not is_absolute_project_path(value):
+        raise InvalidField(field, "must be an absolute path (starting with / or a drive letter)")
+    return canonical_project_path(value)
+
+
+def check_timestamp(value: object, *, now: float, field: str = "timestamp") -> int:
+    """Whole Unix seconds between 2000-01-01 and ten minutes past ``now``; ``None`` means now."""
+    if value is None:
+        return int(now)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidField(field, f"must be a number of Unix seconds, not {_json_type(value)}")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidField(field, "must be a finite number")
+    timestamp = int(value)
+    if timestamp < EARLIEST_TIMESTAMP:
+        raise InvalidField(field, f"{timestamp} is before 2000-01-01; send Unix seconds")
+    if timestamp > now + MAX_FUTURE_SECONDS:
+        raise InvalidField(
+            field, f"{timestamp} is more than {MAX_FUTURE_SECONDS} s in the future; check the clock"
+        )
+    return timestamp
+
+
+def parse_beat(body: object, *, now: float) -> Beat:
+    """A ``Beat`` from the JSON body of ``POST /beat``."""
+    if not isinstance(body, Mapping):
+        raise InvalidField("body", f"must be a JSON object, not {_json_type(body)}")
+    return Beat(
+        project_path=check_project_path(body.get("project_path")),
+        timestamp=check_timestamp(body.get("timestamp"), now=now),
+    )
+
+
+def _json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for error messages."""
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    names.update({list: "an array", dict: "an object", type(None): "null"})
+    return names.get(type(value), type(value).__name__)

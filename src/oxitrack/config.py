@@ -1,0 +1,193 @@
+"""Settings, resolved in one place: command-line flags > ``OXITRACK_*`` variables > file > defaults.
+
+The file is TOML at ``$OXITRACK_CONFIG`` or ``<user config dir>/oxitrack/config.toml``, with the
+same keys as the settings below (``port = 3001``). ``SPECS`` lists every setting once, so the CLI,
+the docs test and ``docs/config.md`` all read the same list.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from oxitrack.errors import ConfigError
+
+APP_NAME = "oxitrack"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
+
+
+def default_db_path() -> Path:
+    """``oxitrack.db`` in the platform's user data folder (``~/.local/share/oxitrack`` on Linux)."""
+    import platformdirs  # imported here: only needed when no --db is given
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "oxitrack.db"
+
+
+def default_config_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the daemon and the CLI can be told; see ``SPECS`` for docs."""
+
+    db: Path = field(default_factory=default_db_path)
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    api_key: str | None = None
+    verbose: bool = False
+    allow_hosts: tuple[str, ...] = ()
+    allow_origins: tuple[str, ...] = ()
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: its name (flag ``--name``, key ``name``), env variable and meaning."""
+
+    name: str
+    parse: Callable[[str], Any]
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "OXITRACK_" + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise ConfigError(f"port must be a whole number, not {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"port must be between 0 and 65535, not {port}")
+    return port
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"expected true or false, not {text!r}")
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("db", lambda text: Path(text).expanduser(), "SQLite database file"),
+    Spec("host", str, "address to listen on; anything but loopback needs an API key"),
+    Spec("port", _port, "TCP port to listen on"),
+    Spec(
+        "api_key",
+        lambda text: text.strip() or None,
+        "require `Authorization: Bearer KEY` on every API request",
+    ),
+    Spec("verbose", _bool, "log every beat to stderr"),
+    Spec("allow_hosts", _names, "extra Host names accepted besides loopback (comma-separated)"),
+    Spec("allow_origins", _names, "extra web origins allowed to call the API (comma-separated)"),
+)
+
+
+def resolve(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Settings from flags (``None`` = not given) over the environment over the file."""
+    environ = os.environ if environ is None else environ
+    flags = flags or {}
+    values: dict[str, Any] = {}
+    path = config_path or _config_path(environ)
+    for key, raw in _read_file(path).items():
+        spec = _spec(key, source=str(path))
+        values[key] = _parse_file_value(spec, raw, path)
+    for spec in SPECS:
+        if spec.env in environ:
+            values[spec.name] = _parse(spec, environ[spec.env], spec.env)
+    for spec in SPECS:
+        value = flags.get(spec.name)
+        if value is not None:
+            values[spec.name] = _parse(spec, value, spec.flag) if isinstance(value, str) else value
+    settings = Settings(**values)
+    check(settings)
+    return settings
+
+
+def check(settings: Settings) -> None:
+    """Refuse settings that would expose the daemon: a public address needs an API key."""
+    if not settings.is_loopback and not settings.api_key:
+        raise ConfigError(
+            f"refusing to listen on {settings.host} without an API key: any machine on the network "
+            "could write to your database. Set --api-key (or OXITRACK_API_KEY), or use 127.0.0.1"
+        )
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or address, maybe in [brackets]) means this machine only."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _config_path(environ: Mapping[str, str]) -> Path:
+    explicit = environ.get("OXITRACK_CONFIG")
+    return Path(explicit).expanduser() if explicit else default_config_path()
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc}") from None
+
+
+def _spec(name: str, *, source: str) -> Spec:
+    for spec in SPECS:
+        if spec.name == name:
+            return spec
+    known = ", ".join(spec.name for spec in SPECS)
+    raise ConfigError(f"unknown setting {name!r} in {source} (known: {known})")
+
+
+def _parse(spec: Spec, text: str, source: str) -> Any:
+    try:
+        return spec.parse(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def _parse_file_value(spec: Spec, raw: Any, path: Path) -> Any:
+    if isinstance(raw, list):
+        raw = ",".join(str(item) for item in raw)
+    elif isinstance(raw, bool):
+        raw = "true" if raw else "false"
+    return _parse(spec, str(raw), f"{path}: {spec.name}")
+
+
+assert {spec.name for spec in SPECS} == {f.name for f in fields(Settings)}

@@ -1,0 +1,134 @@
+"""Running the daemon: bind the socket, open the store, serve with uvicorn, checkpoint in the back.
+
+Kept apart from ``server.py`` (the app) and ``cli.py`` (the flags) so each stays small. The socket
+is bound here, before uvicorn starts, so a busy port becomes one clear line instead of a log dump.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import threading
+
+import uvicorn
+
+from oxitrack.config import Settings
+from oxitrack.errors import ConfigError
+from oxitrack.server import create_app
+from oxitrack.store import Store
+
+log = logging.getLogger("oxitrack")
+
+CHECKPOINT_EVERY_SECONDS = 30.0
+CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
+
+
+def serve(settings: Settings) -> None:
+    """Serve until SIGINT/SIGTERM; raise ``ConfigError``/``StoreError`` if it cannot start."""
+    logging.basicConfig(
+        level=logging.INFO if settings.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    # uvicorn's own start/stop chatter adds nothing to our one ready line; keep its warnings.
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    sock = bind(settings.host, settings.port)
+    try:
+        store = Store(settings.db, autocheckpoint=False)
+    except BaseException:
+        sock.close()
+        raise
+    checkpointer = Checkpointer(store)
+    try:
+        app = create_app(store, settings=settings)
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+        )
+        checkpointer.start()
+        _Server(config, settings, sock).run(sockets=[sock])
+    finally:
+        checkpointer.stop()
+        store.checkpoint()
+        store.close()
+        sock.close()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, or ``ConfigError`` saying why not."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot listen on {host!r}: {exc.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == 98 or "in use" in str(exc).lower():
+            raise ConfigError(
+                f"port {port} on {host} is already in use (is another `oxitrack serve` running?); "
+                "stop it or pick another --port"
+            ) from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, plus the one line that says where we listen once we really do."""
+
+    def __init__(self, config: uvicorn.Config, settings: Settings, sock: socket.socket) -> None:
+        super().__init__(config)
+        self.settings = settings
+        self.sock = sock
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.should_exit:
+            host, port = self.sock.getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            print(
+                f"oxitrack listening on http://{shown}:{port} (database {self.settings.db})",
+                flush=True,
+            )
+
+
+class Checkpointer:
+    """Moves the WAL into the database from a background thread, off the request path."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="oxitrack-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        waited = 0.0
+        while not self._stop.wait(1.0):
+            waited += 1.0
+            if (
+                waited >= CHECKPOINT_EVERY_SECONDS
+                or self.store.wal_size_bytes() > CHECKPOINT_WAL_BYTES
+            ):
+                waited = 0.0
+                try:
+                    self.store.checkpoint()
+                except Exception:  # a failed checkpoint must never stop the daemon
+                    log.exception("WAL checkpoint failed; will try again")

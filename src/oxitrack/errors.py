@@ -1,0 +1,52 @@
+"""The few exceptions OxiTrack raises, so HTTP and the CLI can each map them in one place.
+
+::
+
+    OxitrackError
+    ├── ClientError(status, code, message, field)   a request we refuse: answered as 4xx JSON
+    │   └── InvalidField(field, problem)            422: one field is missing or wrong
+    ├── StoreError                                  the database cannot be opened or written
+    └── ConfigError                                 settings that cannot work (port, host, key)
+
+``server.py`` turns ``ClientError`` into the one JSON error shape; ``cli.py`` turns the others
+into a one-line message and a non-zero exit code. Imports nothing but the stdlib.
+"""
+
+from __future__ import annotations
+
+
+class OxitrackError(Exception):
+    """Base of every error OxiTrack raises on purpose."""
+
+
+class ClientError(OxitrackError):
+    """A request the daemon refuses, with the status and the JSON body it answers."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def to_json(self) -> dict[str, str]:
+        body = {"error": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class InvalidField(ClientError):
+    """One field of a request is missing or wrong; the message names it and says why."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(422, "invalid_field", f"{field}: {problem}", field)
+        self.problem = problem
+
+
+class StoreError(OxitrackError):
+    """The database cannot be opened, upgraded or written."""
+
+
+class ConfigError(OxitrackError):
+    """A setting that cannot work, such as a busy port or a public address without a key."""

@@ -1,0 +1,94 @@
+"""The HTTP app: every route in one list, every error mapped to one JSON shape in one table.
+
+``create_app`` takes its store, settings and clock as arguments (nothing global), so tests build
+an app around a temporary database and a fake clock. Handlers live in ``oxitrack.api.*``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from oxitrack.api import beats
+from oxitrack.config import Settings
+from oxitrack.errors import ClientError, StoreError
+from oxitrack.guard import GuardMiddleware
+from oxitrack.store import Store
+
+log = logging.getLogger("oxitrack.server")
+
+routes: list[BaseRoute] = [
+    Route("/beat", beats.post_beat, methods=["POST"]),
+]
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
+
+
+def create_app(
+    store: Store, *, settings: Settings | None = None, clock: Callable[[], float] = time.time
+) -> Starlette:
+    settings = settings or Settings(db=store.path)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(GuardMiddleware, settings=settings)],
+        exception_handlers={
+            ClientError: _client_error,
+            HTTPException: _http_exception,
+            StoreError: _store_error,
+            Exception: _unexpected_error,
+        },
+    )
+    app.state.store = store
+    app.state.settings = settings
+    app.state.clock = clock
+    return app
+
+
+async def _client_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ClientError)
+    return JSONResponse(exc.to_json(), status_code=exc.status)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    if exc.status_code == 404:
+        message = f"no route {request.url.path}; see docs/api.md for the endpoints"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return JSONResponse(
+        {"error": code, "message": message}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
+async def _store_error(request: Request, exc: Exception) -> Response:
+    """The database failed (disk full, file removed): the client should keep its beat and retry."""
+    log.error("database error: %s", exc)
+    return JSONResponse(
+        {"error": "store_unavailable", "message": str(exc)},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        {"error": "internal_error", "message": "unexpected error; see the daemon's log"},
+        status_code=500,
+    )

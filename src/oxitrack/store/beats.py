@@ -1,0 +1,41 @@
+"""Recording beats: the SQL half of the session rule (the decision is ``sessions.apply_beat``)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from oxitrack.sessions import Beat, Session, apply_beat, window_for
+
+
+def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:
+    """The stored sessions of the beat's project that the beat may touch."""
+    low, high = window_for(beat.timestamp)
+    rows = conn.execute(
+        "SELECT id, project_path, start_time, last_heartbeat FROM sessions"
+        " WHERE project_path = ? AND start_time < ? AND last_heartbeat > ?",
+        (beat.project_path, high, low),
+    ).fetchall()
+    return [Session(*row) for row in rows]
+
+
+def record_beat(conn: sqlite3.Connection, beat: Beat) -> Session:
+    """Apply one beat inside the caller's write transaction; returns the session holding it."""
+    change = apply_beat(nearby_sessions(conn, beat), beat)
+    if change.is_noop:
+        return change.result
+    # Absorbed sessions go first: the kept one may take over their start_time, which is unique.
+    for absorbed in change.absorbed:
+        conn.execute("DELETE FROM sessions WHERE id = ?", (absorbed.id,))
+    result = change.result
+    if result.id is not None:
+        conn.execute(
+            "UPDATE sessions SET start_time = ?, last_heartbeat = ? WHERE id = ?",
+            (result.start_time, result.last_heartbeat, result.id),
+        )
+        return result
+    (session_id,) = conn.execute(
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)"
+        " RETURNING id",
+        (result.project_path, result.start_time, result.last_heartbeat),
+    ).fetchone()
+    return Session(session_id, result.project_path, result.start_time, result.last_heartbeat)

@@ -1,0 +1,213 @@
+"""The ``Store``: one SQLite file, one writer connection, schema upgrades at open.
+
+Every write runs as ``fn(conn)`` inside ``BEGIN IMMEDIATE`` on the single writer connection
+(Datasette's ``execute_write_fn`` shape): the write lock is taken up front, so two writers (the
+daemon and a CLI command) queue on ``busy_timeout`` instead of failing half way. Reads use their
+own connection and see a consistent snapshot. WAL mode with ``synchronous=NORMAL``: a committed
+beat is in the WAL file before the response goes out, so killing the process loses nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+from oxitrack.errors import StoreError
+from oxitrack.sessions import Beat, Session
+from oxitrack.store import beats as _beats
+from oxitrack.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Store:
+    """A session database on disk. Not tied to HTTP: the daemon and the CLI both use it."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, read_only: bool = False, autocheckpoint: bool = True
+    ) -> None:
+        self.path = Path(path).expanduser()
+        self.read_only = read_only
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
+        if read_only:
+            if not self.path.exists():
+                raise StoreError(f"no database at {self.path} (start `oxitrack serve` once)")
+            self._reader = self._connect(read_only=True)
+            self._check_version(self._reader)
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the folder {self.path.parent}: {exc.strerror}"
+            ) from None
+        self._writer = self._connect(read_only=False)
+        if not autocheckpoint:
+            # The daemon checkpoints from a background thread instead, off the request path.
+            self._writer.execute("PRAGMA wal_autocheckpoint = 0")
+        self._migrate()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self, *, read_only: bool) -> sqlite3.Connection:
+        try:
+            if read_only:
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            else:
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not read_only:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode != "wal":
+                    raise StoreError(f"cannot switch {self.path} to WAL mode (got {mode})")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            # Reading the schema makes a corrupt or foreign file fail here, not on the first beat.
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
+        return conn
+
+    def _reading_connection(self) -> sqlite3.Connection:
+        if self._reader is None:
+            self._reader = self._connect(read_only=False)
+        return self._reader
+
+    def close(self) -> None:
+        """Close both connections; safe to call twice."""
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+        self._reader = self._writer = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- transactions ------------------------------------------------------------------------
+
+    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction; commit, or roll back."""
+        if self._writer is None:
+            raise StoreError(f"{self.path} is open read-only")
+        with self._write_lock:
+            conn = self._writer
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot write to {self.path}: {_explain(exc)}") from None
+            try:
+                result = fn(conn)
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"cannot write to {self.path}: {_explain(exc)}") from exc
+                raise
+            return result
+
+    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` on the reading connection inside one snapshot."""
+        with self._read_lock:
+            conn = self._reading_connection()
+            try:
+                conn.execute("BEGIN")
+                try:
+                    return fn(conn)
+                finally:
+                    conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot read {self.path}: {_explain(exc)}") from exc
+
+    # -- beats -------------------------------------------------------------------------------
+
+    def record_beat(self, beat: Beat) -> Session:
+        return self.write(lambda conn: _beats.record_beat(conn, beat))
+
+    def record_beats(self, beats: Iterable[Beat]) -> list[Session]:
+        """Record many beats in one transaction (all or none)."""
+        return self.write(lambda conn: [_beats.record_beat(conn, beat) for beat in beats])
+
+    def sessions(self, project_path: str | None = None) -> list[Session]:
+        """Every stored session (of one project if given), oldest first."""
+        query = "SELECT id, project_path, start_time, last_heartbeat FROM sessions"
+        args: tuple[str, ...] = ()
+        if project_path is not None:
+            query += " WHERE project_path = ?"
+            args = (project_path,)
+        query += " ORDER BY start_time, id"
+        return self.read(lambda conn: [Session(*row) for row in conn.execute(query, args)])
+
+    # -- maintenance -------------------------------------------------------------------------
+
+    def checkpoint(self) -> None:
+        """Copy the WAL back into the database without blocking writers (PASSIVE).
+
+        Runs on a connection of its own so that a background thread can call it while the
+        request path keeps the writer and reader connections.
+        """
+        conn = self._connect(read_only=False)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:
+            pass  # busy or locked: the next checkpoint catches up
+        finally:
+            conn.close()
+
+    def wal_size_bytes(self) -> int:
+        try:
+            return os.stat(f"{self.path}-wal").st_size
+        except OSError:
+            return 0
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def _check_version(self, conn: sqlite3.Connection) -> int:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer OxiTrack (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}); upgrade oxitrack to use it"
+            )
+        return int(version)
+
+    def _migrate(self) -> None:
+        assert self._writer is not None
+        version = self._check_version(self._writer)
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.write(functools.partial(_upgrade, step, number))
+
+
+def _upgrade(
+    step: Callable[[sqlite3.Connection], None], number: int, conn: sqlite3.Connection
+) -> None:
+    step(conn)
+    conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _explain(exc: sqlite3.Error) -> str:
+    """A short reason for a SQLite error, in words a user can act on."""
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return "the file is not a valid OxiTrack database (corrupt or another kind of file)"
+    if "readonly" in text or "unable to open" in text:
+        return f"{text} (check the file and folder permissions)"
+    if "locked" in text or "busy" in text:
+        return f"{text} (another program holds the database)"
+    return text

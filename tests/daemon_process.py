@@ -1,0 +1,99 @@
+"""A real ``oxitrack serve`` process on a free loopback port, for end-to-end tests and benches.
+
+The daemon is started with ``--port 0`` and announces the port it got on its first stdout line,
+so there is no race between picking a free port and binding it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+_READY = re.compile(r"listening on (http://\S+)")
+
+
+class DaemonProcess:
+    def __init__(
+        self, db_path: Path | None, *extra_args: str, env: dict[str, str] | None = None
+    ) -> None:
+        self.db_path = db_path
+        self.extra_args = extra_args
+        self.env = env
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.port = 0
+        self.stderr_lines: list[str] = []
+
+    def start(self, *, port: int = 0, timeout: float = 15.0) -> DaemonProcess:
+        args = [sys.executable, "-m", "oxitrack", "serve", "--port", str(port or self.port)]
+        if self.db_path is not None:
+            args += ["--db", str(self.db_path)]
+        args += self.extra_args
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+        env.update(self.env or {})
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        self.stderr_lines = []
+        threading.Thread(target=self._drain_stderr, args=(self.process,), daemon=True).start()
+        ready: list[str] = []
+        reader = threading.Thread(target=self._read_ready, args=(self.process, ready), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not ready:
+            self.kill()
+            raise RuntimeError(
+                f"daemon not ready within {timeout}s; stderr:\n" + "".join(self.stderr_lines)
+            )
+        self.url = ready[0]
+        self.port = int(self.url.rsplit(":", 1)[1])
+        return self
+
+    @staticmethod
+    def _read_ready(process: subprocess.Popen[str], ready: list[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            match = _READY.search(line)
+            if match:
+                ready.append(match.group(1))
+                return
+
+    def _drain_stderr(self, process: subprocess.Popen[str]) -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            self.stderr_lines.append(line)
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM and wait: the graceful path."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout)
+        self._close_pipes()
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL: the crash path."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        if self.process is not None:
+            for pipe in (self.process.stdout, self.process.stderr):
+                if pipe is not None:
+                    pipe.close()
+
+    def wait_exit(self, timeout: float) -> int:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.process.wait(max(0.0, deadline - time.monotonic()))

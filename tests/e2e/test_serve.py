@@ -1,0 +1,90 @@
+"""`oxitrack serve` as a user runs it: a real process, a real port, a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.daemon_process import DaemonProcess
+
+pytestmark = pytest.mark.e2e
+
+SEED_QUERY = (
+    "SELECT project_path, MAX(last_heartbeat) - start_time FROM sessions GROUP BY project_path;"
+)
+
+
+def test_seed_validation_walkthrough(daemon: DaemonProcess):
+    """The seed's step 1: beat with an HTTP client, see the row with the seed's sqlite3 query."""
+    for timestamp in (1_764_100_000, 1_764_100_180):
+        answer = httpx.post(
+            f"{daemon.url}/beat", json={"project_path": "/code/oxitrack", "timestamp": timestamp}
+        )
+        assert answer.status_code == 200
+    assert answer.json()["duration_seconds"] == 180
+    with sqlite3.connect(daemon.db_path) as conn:
+        assert conn.execute(SEED_QUERY).fetchall() == [("/code/oxitrack", 180)]
+
+
+def _serve(*args: str, timeout: float = 15) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oxitrack", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_second_daemon_on_busy_port_exits_with_one_clear_line(daemon: DaemonProcess, tmp_path):
+    result = _serve("--db", str(tmp_path / "other.db"), "--port", str(daemon.port))
+    assert result.returncode != 0
+    assert result.stderr.strip().count("\n") == 0
+    assert "already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content", [b"this is not sqlite" * 100, b"SQLite format 3\x00" + b"\xff" * 5000]
+)
+def test_corrupt_database_exits_with_one_clear_line(tmp_path: Path, content: bytes):
+    db = tmp_path / "corrupt.db"
+    db.write_bytes(content)
+    result = _serve("--db", str(db), "--port", "0")
+    assert result.returncode == 1
+    assert "not a valid OxiTrack database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert db.read_bytes() == content  # never "repaired" by overwriting
+
+
+def test_unwritable_database_folder_exits_with_one_clear_line(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    result = _serve("--db", str(blocker / "sub" / "x.db"), "--port", "0")
+    assert result.returncode == 1
+    assert "cannot create the folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_public_address_without_api_key_is_refused(tmp_path: Path):
+    result = _serve("--db", str(tmp_path / "x.db"), "--host", "0.0.0.0", "--port", "0")
+    assert result.returncode == 2
+    assert "API key" in result.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_default_database_goes_to_user_data_folder(tmp_path: Path):
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    process = DaemonProcess(None, env=env).start()
+    try:
+        expected = tmp_path / "data" / "oxitrack" / "oxitrack.db"
+        assert expected.exists()
+        httpx.post(f"{process.url}/beat", json={"project_path": "/code/x"}).raise_for_status()
+        with sqlite3.connect(expected) as conn:
+            assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (1,)
+    finally:
+        process.kill()

@@ -1,0 +1,101 @@
+"""Settings resolution: flags > OXITRACK_* > config file > defaults, with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oxitrack.config import SPECS, Settings, is_loopback_host, resolve
+from oxitrack.errors import ConfigError
+
+
+def test_defaults_listen_on_loopback_port_3000_with_db_in_user_data(tmp_path: Path):
+    settings = resolve({}, environ={"XDG_DATA_HOME": str(tmp_path)}, config_path=tmp_path / "none")
+    assert (settings.host, settings.port, settings.api_key) == ("127.0.0.1", 3000, None)
+    assert settings.db.name == "oxitrack.db"
+    assert settings.db.parent.name == "oxitrack"
+
+
+def test_flags_beat_environment_beats_file_beats_defaults(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_text('port = 4001\nhost = "localhost"\nallow_hosts = ["a.test", "b.test"]\n')
+    env = {"OXITRACK_PORT": "4002", "OXITRACK_DB": str(tmp_path / "env.db")}
+    from_file_and_env = resolve({}, environ=env, config_path=config)
+    assert from_file_and_env.port == 4002
+    assert from_file_and_env.host == "localhost"
+    assert from_file_and_env.allow_hosts == ("a.test", "b.test")
+    assert from_file_and_env.db == tmp_path / "env.db"
+    from_flags = resolve({"port": "4003", "db": str(tmp_path / "flag.db")}, env, config)
+    assert from_flags.port == 4003
+    assert from_flags.db == tmp_path / "flag.db"
+
+
+def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
+    config = tmp_path / "custom.toml"
+    config.write_text("verbose = true\n")
+    assert resolve({}, environ={"OXITRACK_CONFIG": str(config)}).verbose is True
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"OXITRACK_PORT": "http"}, "OXITRACK_PORT: port must be a whole number"),
+        ({"OXITRACK_PORT": "70000"}, "between 0 and 65535"),
+        ({"OXITRACK_VERBOSE": "maybe"}, "true or false"),
+        ({"OXITRACK_HOST": "0.0.0.0"}, "without an API key"),
+        ({"OXITRACK_HOST": "0.0.0.0", "OXITRACK_API_KEY": " "}, "without an API key"),
+    ],
+    ids=[
+        "port-not-a-number",
+        "port-out-of-range",
+        "bad-boolean",
+        "public-without-key",
+        "blank-key",
+    ],
+)
+def test_bad_settings_raise_config_error_naming_the_source(tmp_path, env, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve({}, environ=env, config_path=tmp_path / "none")
+
+
+def test_public_host_is_allowed_with_an_api_key(tmp_path: Path):
+    env = {"OXITRACK_HOST": "0.0.0.0", "OXITRACK_API_KEY": "s3cret"}
+    assert resolve({}, environ=env, config_path=tmp_path / "none").api_key == "s3cret"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("port = [", "cannot read the config file"), ("colour = 'red'", "unknown setting 'colour'")],
+    ids=["broken-toml", "unknown-key"],
+)
+def test_bad_config_file_is_reported(tmp_path: Path, content: str, message: str):
+    config = tmp_path / "config.toml"
+    config.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        resolve({}, environ={}, config_path=config)
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("localhost", True),
+        ("app.localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("192.168.1.2", False),
+        ("example.com", False),
+        ("localhost.example.com", False),
+    ],
+)
+def test_loopback_hosts(host: str, loopback: bool):
+    assert is_loopback_host(host) is loopback
+
+
+def test_every_setting_has_an_env_variable_and_a_flag():
+    assert {spec.env for spec in SPECS} >= {"OXITRACK_DB", "OXITRACK_PORT", "OXITRACK_API_KEY"}
+    assert all(spec.flag.startswith("--") for spec in SPECS)
+    assert Settings().port == 3000

@@ -1,0 +1,54 @@
+"""Docs are tested like code: every command, route and setting is documented."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+from starlette.routing import Mount, Route
+
+from oxitrack.cli import build_parser
+from oxitrack.config import SPECS
+from oxitrack.server import routes
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    raise AssertionError("no subcommands")
+
+
+def _route_paths() -> list[str]:
+    paths = []
+    for route in routes:
+        if isinstance(route, Route):
+            paths.append(route.path)
+        elif isinstance(route, Mount):
+            paths.append(route.path or "/")
+    return paths
+
+
+@pytest.mark.parametrize("name", sorted(_subcommands()))
+def test_every_command_is_in_cli_docs_with_an_example(name: str):
+    text = (DOCS / "cli.md").read_text()
+    assert f"oxitrack {name}" in text
+    assert "Example" in (_subcommands()[name].epilog or "")
+
+
+@pytest.mark.parametrize("path", _route_paths())
+def test_every_route_is_in_api_docs(path: str):
+    text = (DOCS / "api.md").read_text()
+    assert f"`{path}" in text or f" {path}" in text
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.name)
+def test_every_setting_is_in_config_docs(spec):
+    text = (DOCS / "config.md").read_text()
+    assert f"`{spec.name}`" in text
+    assert f"`{spec.env}`" in text
+    assert f"`{spec.flag}`" in text

@@ -1,0 +1,142 @@
+"""POST /beat through the real app (in-process), and the one error shape for everything else."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from oxitrack.store import Store
+from tests.conftest import NOW, FakeClock
+
+JSON = {"content-type": "application/json"}
+
+
+def beat(client: TestClient, body: object, **headers: str):
+    return client.post("/beat", content=json.dumps(body), headers={**JSON, **headers})
+
+
+def test_beat_answers_seed_shape_and_stores_session(client: TestClient, store: Store):
+    first = beat(client, {"project_path": "/code/x", "timestamp": NOW - 847})
+    second = beat(client, {"project_path": "/code/x", "timestamp": NOW})
+    assert first.status_code == second.status_code == 200
+    assert second.json() == {
+        "session_id": first.json()["session_id"],
+        "project_path": "/code/x",
+        "duration_seconds": 847,
+    }
+    [session] = store.sessions()
+    assert (session.start_time, session.last_heartbeat) == (NOW - 847, NOW)
+
+
+def test_beat_without_timestamp_uses_the_server_clock(client: TestClient, clock: FakeClock):
+    clock.now = NOW + 0.9
+    assert beat(client, {"project_path": "/code/x"}).status_code == 200
+    clock.now = NOW + 60
+    assert beat(client, {"project_path": "/code/x"}).json()["duration_seconds"] == 60
+
+
+def test_project_path_is_canonicalized(client: TestClient, tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    answer = beat(client, {"project_path": f"{tmp_path}/link/../link/", "timestamp": NOW})
+    assert answer.json()["project_path"] == str(real)
+
+
+def test_missing_remote_path_is_normalized_not_refused(client: TestClient):
+    answer = beat(client, {"project_path": "/remote//ws/./a/../b/", "timestamp": NOW})
+    assert answer.status_code == 200
+    assert answer.json()["project_path"] == "/remote/ws/b"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"timestamp": NOW}, "project_path", "required"),
+        ({"project_path": ""}, "project_path", "empty"),
+        ({"project_path": 42}, "project_path", "string"),
+        ({"project_path": "code/x"}, "project_path", "absolute"),
+        ({"project_path": "/code/\u0000x"}, "project_path", "NUL"),
+        ({"project_path": "/" + "a" * 4096}, "project_path", "4096"),
+        ({"project_path": "/code/x", "timestamp": "1735219200"}, "timestamp", "number"),
+        ({"project_path": "/code/x", "timestamp": True}, "timestamp", "number"),
+        ({"project_path": "/code/x", "timestamp": 946684799}, "timestamp", "2000-01-01"),
+        ({"project_path": "/code/x", "timestamp": NOW + 601}, "timestamp", "future"),
+        ([1, 2], "body", "object"),
+    ],
+    ids=[
+        "missing-path",
+        "empty-path",
+        "number-path",
+        "relative-path",
+        "nul-byte",
+        "path-over-4096-bytes",
+        "string-timestamp",
+        "boolean-timestamp",
+        "before-2000",
+        "over-10-minutes-ahead",
+        "array-body",
+    ],
+)
+def test_bad_beat_gets_422_naming_the_field_and_stores_nothing(
+    client: TestClient, store: Store, body: object, field: str, words: str
+):
+    answer = beat(client, body)
+    assert answer.status_code == 422
+    error = answer.json()
+    assert error["error"] == "invalid_field"
+    assert error["field"] == field
+    assert words in error["message"]
+    assert store.sessions() == []
+
+
+@pytest.mark.parametrize(
+    ("content", "headers", "status", "code"),
+    [
+        (b"{not json", JSON, 400, "invalid_json"),
+        (b"\xff\xfe", JSON, 400, "invalid_json"),
+        (b'{"project_path": "/x"}', {"content-type": "text/plain"}, 415, "unsupported_media_type"),
+        (b'{"project_path": "/x"}', {}, 415, "unsupported_media_type"),
+        (b"[" * 100_000, JSON, 413, "body_too_large"),
+        (b"[" * 30_000 + b"]" * 30_000, JSON, 400, "invalid_json"),
+    ],
+    ids=[
+        "invalid-json",
+        "not-utf8",
+        "text-plain",
+        "no-content-type",
+        "over-64-KiB",
+        "nested-too-deep",
+    ],
+)
+def test_malformed_requests_get_clear_4xx(client, store, content, headers, status, code):
+    answer = client.post("/beat", content=content, headers=headers)
+    assert answer.status_code == status
+    assert answer.json()["error"] == code
+    assert answer.json()["message"]
+    assert store.sessions() == []
+
+
+def test_body_over_64_KiB_without_content_length_is_refused(client: TestClient, store: Store):
+    chunks = (b" " * 8192 for _ in range(9))  # chunked upload: no Content-Length to trust
+    answer = client.post("/beat", content=chunks, headers=JSON)
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "body_too_large"
+
+
+def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient):
+    missing = client.get("/nope")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "not_found"
+    wrong = client.get("/beat")
+    assert wrong.status_code == 405
+    assert wrong.json()["error"] == "method_not_allowed"
+
+
+def test_no_cors_headers_are_ever_sent(client: TestClient):
+    answer = beat(client, {"project_path": "/code/x", "timestamp": NOW})
+    preflight = client.options("/beat", headers={"Origin": "http://127.0.0.1:3000"})
+    for response in (answer, preflight):
+        assert not any(h.lower().startswith("access-control-") for h in response.headers)
