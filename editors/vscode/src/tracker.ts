@@ -35,19 +35,19 @@ export class Tracker implements vscode.Disposable {
 
     vscode.workspace.onDidChangeTextDocument(
       (event) => {
-        // Changes with no content (dirty flag, reload) and documents in no visible editor
-        // (background tools, file watchers) are not the user typing.
-        if (
-          event.contentChanges.length > 0 &&
-          vscode.window.visibleTextEditors.some((editor) => editor.document === event.document)
-        ) {
+        // Changes with no content (dirty flag) are not typing.
+        if (event.contentChanges.length > 0 && isVisible(event.document)) {
           this.note(event.document);
         }
       },
       this,
       this.disposables,
     );
-    vscode.workspace.onDidSaveTextDocument((document) => this.note(document, "save"), this, this.disposables);
+    vscode.workspace.onDidSaveTextDocument(
+      (document) => isVisible(document) && this.note(document, "save"),
+      this,
+      this.disposables,
+    );
     vscode.window.onDidChangeActiveTextEditor(
       (editor) => editor && this.note(editor.document),
       this,
@@ -165,6 +165,15 @@ export class Tracker implements vscode.Disposable {
       this.projectChanged.fire();
     }
   }
+}
+
+/**
+ * Edits and saves count only in documents shown in an editor: the editor itself (settings and
+ * state files it keeps open in the background), other extensions and file watchers also change
+ * and save documents, and that is not the user working.
+ */
+function isVisible(document: vscode.TextDocument): boolean {
+  return vscode.window.visibleTextEditors.some((editor) => editor.document === document);
 }
 
 function toLocation(uri: vscode.Uri): Location {

@@ -82,6 +82,7 @@ export class Daemon {
     return this.process !== undefined;
   }
 
+  /** What the daemon wrote to stderr since it was last started (`--verbose` logs every beat). */
   get log(): string {
     return this.stderr;
   }
@@ -120,7 +121,7 @@ export async function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs: number,
-  describeLast: () => string = () => "",
+  describeLast: () => string | Promise<string> = () => "",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -129,7 +130,7 @@ export async function eventually<T>(
       return value;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}. ${describeLast()}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}. ${await describeLast()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
