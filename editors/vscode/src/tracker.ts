@@ -162,6 +162,7 @@ export class Tracker implements vscode.Disposable {
   private setCurrent(projectPath: string | undefined): void {
     if (this.current !== projectPath) {
       this.current = projectPath;
+      this.log.info(projectPath === undefined ? "not tracking (excluded folder or tracking off)" : `tracking ${projectPath}`);
       this.projectChanged.fire();
     }
   }

@@ -53,16 +53,20 @@ function letTimePass(ms: number): Promise<void> {
 }
 
 /** Types one character every 250 ms for `ms`; returns when the first and last keys were sent. */
-async function typeFor(ms: number): Promise<{ firstMs: number; lastMs: number }> {
+async function typeIn(target: Page, ms: number): Promise<{ firstMs: number; lastMs: number }> {
   const firstMs = Date.now();
   let lastMs = firstMs;
   let typed = 0;
   while (Date.now() - firstMs < ms) {
-    await page.keyboard.type(++typed % 60 === 0 ? "\n" : "x");
+    await target.keyboard.type(++typed % 60 === 0 ? "\n" : "x");
     lastMs = Date.now();
-    await page.waitForTimeout(250); // typing cadence, not a wait for state
+    await target.waitForTimeout(250); // typing cadence, not a wait for state
   }
   return { firstMs, lastMs };
+}
+
+function typeFor(ms: number): Promise<{ firstMs: number; lastMs: number }> {
+  return typeIn(page, ms);
 }
 
 async function queuedInOutbox(): Promise<number> {
@@ -87,6 +91,7 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), "oxitrack-e2e-"));
     project = await fs.realpath(await fs.mkdtemp(path.join(root, "project-")));
     await fs.writeFile(path.join(project, "main.txt"), "hello\n");
+    await fs.writeFile(path.join(project, "other.txt"), "hello again\n");
     daemon = new Daemon(path.join(root, "oxitrack.db"), ["--verbose"]);
     await daemon.start();
     codeServer = new CodeServer({
@@ -223,6 +228,60 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
       timing.statusEveryMs + 2 * SLACK_MS,
       describeState,
     );
+  });
+
+  test("two windows on the same folder do not double count", async () => {
+    const before = await projectSessions();
+    assert.equal(before.length, 1);
+    const second = await (browser as Browser).newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await second.goto(`${codeServer.url}/?folder=${encodeURIComponent(project)}`);
+      await second.waitForSelector(STATUS_ITEM, { timeout: 120_000 });
+      await second.locator(".explorer-folders-view .monaco-list-row", { hasText: "other.txt" }).click();
+      const editor = second.locator(".editor-instance .monaco-editor .view-lines");
+      await editor.waitFor({ timeout: 60_000 });
+      // Both windows type, taking turns, for 20 s: two extension hosts beating one project.
+      const windows = [page, second];
+      const firstMs = Date.now();
+      let lastMs = firstMs;
+      for (let turn = 0; turn < 4; turn++) {
+        const current = windows[turn % 2] as Page;
+        await current.bringToFront();
+        await current.locator(".editor-instance .monaco-editor .view-lines").click();
+        const typed = await typeIn(current, 5_000);
+        lastMs = typed.lastMs;
+      }
+      const rows = await eventually(
+        "beats of both windows to reach the session",
+        async () => {
+          const found = await projectSessions();
+          return found.some((row) => row.last_heartbeat >= seconds(lastMs) - 1) ? found : undefined;
+        },
+        timing.throttleMs + timing.tickMs + 3 * SLACK_MS,
+        describeState,
+      );
+      assert.equal(rows.length, 1, `one session for both windows: ${JSON.stringify(rows)}`);
+      await eventually(
+        "both extension hosts to log that they track the folder",
+        async () => {
+          const logs = (await codeServer.extensionLog()).split("== ").filter((log) => log.includes(`tracking ${project}`));
+          return logs.length >= 2 ? true : undefined;
+        },
+        10_000,
+        () => codeServer.extensionLog(),
+      );
+      const session = rows[0] as SessionRow;
+      assert.equal(session.start_time, (before[0] as SessionRow).start_time);
+      // The session ends where the typing ended (plus at most one active window of keep-alive),
+      // not at twice the typing time.
+      assert.ok(
+        session.last_heartbeat <= seconds(lastMs + timing.activeWindowMs + timing.tickMs) + 1,
+        `ended ${session.last_heartbeat}, typing ${seconds(firstMs)}..${seconds(lastMs)}`,
+      );
+    } finally {
+      await second.close();
+      await page.bringToFront();
+    }
   });
 
   test("the status bar shows today's time for the project", async (t) => {
