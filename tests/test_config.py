@@ -98,4 +98,20 @@ def test_loopback_hosts(host: str, loopback: bool):
 def test_every_setting_has_an_env_variable_and_a_flag():
     assert {spec.env for spec in SPECS} >= {"OXITRACK_DB", "OXITRACK_PORT", "OXITRACK_API_KEY"}
     assert all(spec.flag.startswith("--") for spec in SPECS)
-    assert Settings().port == 3000
+    assert Settings(db=Path("x.db")).port == 3000
+
+
+def test_user_folders_follow_xdg_on_linux(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    import platformdirs
+
+    from oxitrack.config import default_config_path, default_db_path
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert default_db_path() == Path(platformdirs.user_data_dir("oxitrack")) / "oxitrack.db"
+    assert default_config_path() == Path(platformdirs.user_config_dir("oxitrack")) / "config.toml"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("XDG_CONFIG_HOME", "")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_db_path() == Path(platformdirs.user_data_dir("oxitrack")) / "oxitrack.db"
+    assert default_config_path() == Path(platformdirs.user_config_dir("oxitrack")) / "config.toml"

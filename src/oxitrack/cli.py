@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from oxitrack import __version__
 from oxitrack.commands import COMMAND_MODULES
+from oxitrack.commands._options import HelpFormatter
 from oxitrack.errors import ConfigError, OxitrackError, StoreError
 
 EXIT_OK = 0
@@ -25,10 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="oxitrack",
         description="OxiTrack: a local-first coding time tracker.",
         epilog="Example: oxitrack serve    (then point your editor plugin at http://127.0.0.1:3000)",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"oxitrack {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # An explicit prog spares argparse from building a help formatter (and importing shutil).
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="oxitrack")
     for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser

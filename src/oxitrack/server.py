@@ -15,9 +15,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 
-from oxitrack.api import beats
+from oxitrack.api import beats, reports, wakatime
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, StoreError
 from oxitrack.guard import GuardMiddleware
@@ -27,6 +28,15 @@ log = logging.getLogger("oxitrack.server")
 
 routes: list[BaseRoute] = [
     Route("/beat", beats.post_beat, methods=["POST"]),
+    # WakaTime-compatible API (docs/wakatime.md); {user} is "current" for wakatime-cli.
+    Route("/api/v1/users/{user}/heartbeats.bulk", wakatime.post_heartbeats_bulk, methods=["POST"]),
+    Route("/api/v1/users/{user}/heartbeats", wakatime.post_heartbeat, methods=["POST"]),
+    Route("/api/v1/users/{user}/statusbar/today", wakatime.get_statusbar_today, methods=["GET"]),
+    Route("/today", reports.get_today, methods=["GET"]),
+    Route("/api/days", reports.get_days, methods=["GET"]),
+    Route("/api/sessions", reports.get_sessions, methods=["GET"]),
+    Route("/", reports.get_dashboard, methods=["GET"]),
+    Mount("/static", StaticFiles(directory=reports.WEB_DIR), name="static"),
 ]
 
 _HTTP_CODES = {

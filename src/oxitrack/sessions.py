@@ -12,21 +12,19 @@ Stdlib only: no SQL, no clock, no I/O. Nothing here mutates its arguments.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 SESSION_GAP_SECONDS = 900
 
 
-@dataclass(frozen=True, slots=True)
-class Beat:
+class Beat(NamedTuple):
     """One sign of activity in a project at a moment (UTC epoch seconds)."""
 
     project_path: str
     timestamp: int
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
+class Session(NamedTuple):
     """A run of beats in one project with no gap of ``SESSION_GAP_SECONDS`` or more."""
 
     id: int | None
@@ -50,8 +48,7 @@ class Session:
         return self.start_time <= timestamp <= self.last_heartbeat
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     """What one beat does to the stored sessions of its project.
 
     ``result`` is the session holding the beat afterwards. Its ``id`` is ``None`` when it must be
@@ -89,8 +86,7 @@ def apply_beat(nearby: Iterable[Session], beat: Beat) -> Change:
     if len(touched) == 1 and touched[0].contains(beat.timestamp):
         return Change(result=touched[0], is_noop=True)
     kept = min(touched, key=lambda s: s.id if s.id is not None else float("inf"))
-    merged = replace(
-        kept,
+    merged = kept._replace(
         start_time=min(beat.timestamp, touched[0].start_time),
         last_heartbeat=max(beat.timestamp, max(s.last_heartbeat for s in touched)),
     )

@@ -11,7 +11,7 @@ from oxitrack.errors import ClientError
 MAX_BODY_BYTES = 64 * 1024
 
 
-async def read_json(request: Request) -> object:
+async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> object:
     """The decoded JSON body, or a ``ClientError`` (415, 413 or 400) saying what is wrong."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
@@ -22,14 +22,14 @@ async def read_json(request: Request) -> object:
             "Content-Type",
         )
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _too_large()
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _too_large()
+        if size > max_bytes:
+            raise _too_large(max_bytes)
         chunks.append(chunk)
     raw = b"".join(chunks)
     try:
@@ -43,7 +43,5 @@ async def read_json(request: Request) -> object:
         raise ClientError(400, "invalid_json", "the body nests too deeply", "body") from None
 
 
-def _too_large() -> ClientError:
-    return ClientError(
-        413, "body_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes", "body"
-    )
+def _too_large(max_bytes: int) -> ClientError:
+    return ClientError(413, "body_too_large", f"the body is larger than {max_bytes} bytes", "body")

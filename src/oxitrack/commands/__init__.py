@@ -2,6 +2,6 @@
 
 from types import ModuleType
 
-from oxitrack.commands import serve
+from oxitrack.commands import reports, serve
 
-COMMAND_MODULES: list[ModuleType] = [serve]
+COMMAND_MODULES: list[ModuleType] = [serve, reports]

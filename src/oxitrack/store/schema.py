@@ -65,8 +65,52 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
     )
 
 
+def _reserved_project_identity(conn: sqlite3.Connection) -> None:
+    """Step 2: reserved for project identity (issue of the ops work), kept so numbers stay 1, 2, 3.
+
+    A no-op until that step lands here. It replaces this function before any release: a database
+    upgraded past version 2 would otherwise never run it.
+    """
+
+
+_BEAT_DETAILS_TABLE = """
+CREATE TABLE beat_details (
+    id INTEGER PRIMARY KEY,
+    project_path TEXT NOT NULL,     -- the session key, as in sessions.project_path
+    timestamp INTEGER NOT NULL,     -- the beat's whole Unix seconds
+    time REAL NOT NULL,             -- the heartbeat's own time, with its fraction
+    entity_type TEXT NOT NULL,      -- file, app, domain, ...
+    category TEXT,                  -- coding, debugging, building, ...
+    language TEXT,
+    branch TEXT,
+    is_write INTEGER,               -- 1 saved, 0 not, NULL not sent
+    project_name TEXT,              -- the project name the client sent
+    editor TEXT,                    -- from the User-Agent: vscode, neovim, zed, ...
+    plugin TEXT,                    -- the User-Agent's plugin part
+    project_source TEXT NOT NULL    -- project_root_count | repository | project_name
+)
+"""
+
+
+def _create_beat_details(conn: sqlite3.Connection) -> None:
+    """Step 3: what WakaTime heartbeats tell beyond the beat (language, branch, editor, ...).
+
+    No file paths: the entity is not stored. A heartbeat sent twice (a client's queue re-sending a
+    batch) is one row, enforced by the unique index over what tells two heartbeats apart.
+    """
+    conn.execute(_BEAT_DETAILS_TABLE)
+    conn.execute(
+        "CREATE UNIQUE INDEX beat_details_once ON beat_details(project_path, time, entity_type,"
+        " ifnull(category, ''), ifnull(language, ''), ifnull(branch, ''), ifnull(is_write, -1),"
+        " ifnull(editor, ''))"
+    )
+    conn.execute("CREATE INDEX beat_details_by_time ON beat_details(timestamp)")
+
+
 MIGRATIONS: list[Migration] = [
     _create_or_repair_sessions,
+    _reserved_project_identity,
+    _create_beat_details,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

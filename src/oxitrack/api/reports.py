@@ -1,0 +1,146 @@
+"""Reading time back: ``GET /today`` (text or JSON), ``/api/days``, ``/api/sessions``, the page.
+
+Handlers parse the query (a bad value is a 422 naming the parameter), read sessions through
+``store.reports`` in one snapshot, and render with ``reports``/``report_text``: the same
+functions as the CLI, so both always show the same numbers. They are plain ``def`` functions,
+which Starlette runs in its thread pool, so a long report never holds up a beat.
+"""
+
+from __future__ import annotations
+
+from datetime import date, tzinfo
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+
+from oxitrack import days as days_
+from oxitrack.errors import InvalidField
+from oxitrack.report_text import today_text
+from oxitrack.reports import (
+    DayTotals,
+    daily_totals,
+    days_json,
+    range_totals,
+    sessions_json,
+    today_json,
+)
+from oxitrack.store import Store
+from oxitrack.store import reports as queries
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+DEFAULT_DAYS = 7
+DEFAULT_SESSION_LIMIT = 50
+MAX_SESSION_LIMIT = 1000
+
+
+def get_today(request: Request) -> Response:
+    """Today's per-project totals: text for people (curl), JSON for programs."""
+    zone = _zone(request)
+    wants_json = _wants_json(request)
+    today = read_today(request.app.state.store, zone, request.app.state.clock())
+    if wants_json:
+        return JSONResponse(today_json(today, zone))
+    return PlainTextResponse(today_text(today))
+
+
+def read_today(store: Store, zone: tzinfo, now: float) -> DayTotals:
+    """Today's totals in ``zone``: the one definition of "today" for every endpoint."""
+    [day] = days_.days_between(days_.local_date(now, zone), days_.local_date(now, zone), zone)
+    rows = store.read(lambda conn: queries.sessions_between(conn, day.start, day.end))
+    [today] = daily_totals(rows, [day], now)
+    return today
+
+
+def get_days(request: Request) -> JSONResponse:
+    """Totals per day and per project between two local dates (default: the last 7 days)."""
+    zone = _zone(request)
+    now = request.app.state.clock()
+    first, last = _range(request, zone, now)
+    project = _project(request)
+    span = days_.days_between(first, last, zone)
+    rows = request.app.state.store.read(
+        lambda conn: queries.sessions_between(conn, span[0].start, span[-1].end, project)
+    )
+    per_day = daily_totals(rows, span, now)
+    return JSONResponse(days_json(per_day, range_totals(rows, span, now), zone))
+
+
+def get_sessions(request: Request) -> JSONResponse:
+    """The latest sessions, newest first, optionally within dates and for one project."""
+    zone = _zone(request)
+    now = request.app.state.clock()
+    params = request.query_params
+    first = _date(params.get("from"), "from")
+    last = _date(params.get("to"), "to")
+    if first is not None and last is not None:
+        days_.check_range(first, last)
+    start = days_.day_start(first, zone) if first is not None else None
+    end = days_.days_between(last, last, zone)[0].end if last is not None else None
+    limit = _limit(params.get("limit"))
+    project = _project(request)
+    rows = request.app.state.store.read(
+        lambda conn: queries.latest_sessions(conn, start, end, project, limit)
+    )
+    return JSONResponse(sessions_json(rows, zone, now, first, last))
+
+
+def get_dashboard(request: Request) -> FileResponse:
+    """The web dashboard; its script and styles come from ``/static/``."""
+    return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+
+# -- query parameters --------------------------------------------------------------------------
+
+
+def _zone(request: Request) -> tzinfo:
+    name = request.query_params.get("tz")
+    return days_.system_zone() if name is None else days_.zone_named(name, field="tz")
+
+
+def _wants_json(request: Request) -> bool:
+    chosen = request.query_params.get("format")
+    if chosen is not None:
+        if chosen not in {"json", "text"}:
+            raise InvalidField("format", f"must be json or text, not {chosen!r}")
+        return chosen == "json"
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _date(text: str | None, field: str) -> date | None:
+    return None if text is None else days_.parse_date(text, field=field)
+
+
+def _range(request: Request, zone: tzinfo, now: float) -> tuple[date, date]:
+    """``from``/``to`` dates; a missing ``from`` means ``days`` (default 7) days up to ``to``,
+    a missing ``to`` means today."""
+    params = request.query_params
+    first, last = _date(params.get("from"), "from"), _date(params.get("to"), "to")
+    count_text = params.get("days")
+    count = DEFAULT_DAYS
+    if count_text is not None:
+        if not count_text.isdigit() or not 1 <= int(count_text) <= days_.MAX_RANGE_DAYS:
+            raise InvalidField("days", f"must be a whole number from 1 to {days_.MAX_RANGE_DAYS}")
+        count = int(count_text)
+    today = days_.local_date(now, zone)
+    if first is None:
+        first, last = days_.last_days(last or today, count)
+    elif last is None:
+        last = today
+    days_.check_range(first, last)
+    return first, last
+
+
+def _limit(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_SESSION_LIMIT
+    if not text.isdigit() or not 1 <= int(text) <= MAX_SESSION_LIMIT:
+        raise InvalidField("limit", f"must be a whole number from 1 to {MAX_SESSION_LIMIT}")
+    return int(text)
+
+
+def _project(request: Request) -> str | None:
+    project = request.query_params.get("project")
+    if project is not None and not project.strip():
+        raise InvalidField("project", "must not be empty")
+    return project

@@ -1,0 +1,115 @@
+"""WakaTime-compatible endpoints, so every WakaTime editor plugin tracks into OxiTrack.
+
+With ``api_url = http://127.0.0.1:3000/api/v1`` in ``~/.wakatime.cfg``, wakatime-cli posts to
+``{api_url}/users/current/heartbeats.bulk`` and reads ``{api_url}/users/current/statusbar/today``.
+Each heartbeat becomes a beat through ``store.beats.record_beat``, the code path of ``POST /beat``.
+
+Status codes follow what the CLI does with them: a bulk request is answered 201 with one
+``[body, status]`` pair per heartbeat; a heartbeat that can never be stored gets 400 on its own
+line (the CLI drops it), any other failure (401, 413, 503, …) makes the CLI keep the batch and
+retry. A body that is not a heartbeat (or an array of them) is 400 too, in the one error shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import tzinfo
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from oxitrack.api.body import read_json
+from oxitrack.api.reports import read_today
+from oxitrack.days import system_zone, zone_named
+from oxitrack.errors import InvalidField
+from oxitrack.repo_root import find_repo_root
+from oxitrack.store import wakatime as wakatime_store
+from oxitrack.wakatime import (
+    BAD_HEARTBEAT_STATUS,
+    CREATED_STATUS,
+    Heartbeat,
+    accepted_answer,
+    bulk_answer,
+    check_bulk,
+    parse_heartbeat,
+    refused_answer,
+    statusbar_today,
+)
+
+log = logging.getLogger("oxitrack.wakatime")
+
+#: A batch from a client's offline queue (25 heartbeats, each with its dependency list) can pass
+#: the 64 KiB of other bodies; refusing it would leave it stuck in that queue for good.
+BULK_MAX_BODY_BYTES = 1024 * 1024
+
+
+async def post_heartbeats_bulk(request: Request) -> JSONResponse:
+    """``POST …/users/{user}/heartbeats.bulk``: a JSON array in, ``{"responses": [...]}`` out."""
+    state = request.app.state
+    try:
+        items = check_bulk(await read_json(request, max_bytes=BULK_MAX_BODY_BYTES))
+    except InvalidField as refusal:
+        return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
+    now = state.clock()
+    user_agent = request.headers.get("user-agent")
+    parsed: list[Heartbeat | InvalidField] = []
+    for item in items:
+        try:
+            parsed.append(
+                parse_heartbeat(item, now=now, user_agent=user_agent, find_repo_root=find_repo_root)
+            )
+        except InvalidField as refusal:
+            parsed.append(refusal)
+    good = [item for item in parsed if isinstance(item, Heartbeat)]
+    sessions = iter(
+        state.store.write(lambda conn: wakatime_store.record_heartbeats(conn, good)) if good else []
+    )
+    pairs = [
+        (accepted_answer(item, next(sessions)), CREATED_STATUS)
+        if isinstance(item, Heartbeat)
+        else (refused_answer(item), BAD_HEARTBEAT_STATUS)
+        for item in parsed
+    ]
+    log.info("wakatime bulk: %d stored, %d refused", len(good), len(parsed) - len(good))
+    return JSONResponse(bulk_answer(pairs), status_code=CREATED_STATUS)
+
+
+async def post_heartbeat(request: Request) -> JSONResponse:
+    """``POST …/users/{user}/heartbeats``: one heartbeat object in, ``{"data": ...}`` out."""
+    state = request.app.state
+    body = await read_json(request)
+    try:
+        heartbeat = parse_heartbeat(
+            body,
+            now=state.clock(),
+            user_agent=request.headers.get("user-agent"),
+            find_repo_root=find_repo_root,
+        )
+    except InvalidField as refusal:
+        return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
+    [session] = state.store.write(lambda conn: wakatime_store.record_heartbeats(conn, [heartbeat]))
+    return JSONResponse(accepted_answer(heartbeat, session), status_code=CREATED_STATUS)
+
+
+async def get_statusbar_today(request: Request) -> JSONResponse:
+    """``GET …/users/{user}/statusbar/today``: today's total as WakaTime's status bar reads it.
+
+    The same day and totals as ``GET /today`` (``api.reports.read_today``), in the client's
+    ``Timezone`` header (wakatime-cli sends the user's zone), else in the daemon's local zone.
+    """
+    state = request.app.state
+    now = state.clock()
+    zone = _zone(request.headers.get("timezone"))
+    today = read_today(state.store, zone, now)
+    projects = [(p.project_path, p.duration_seconds) for p in today.projects]
+    return JSONResponse(statusbar_today(now=now, zone=zone, day=today.day, projects=projects))
+
+
+def _zone(requested: str | None) -> tzinfo:
+    """The client's zone when it names a real one; a bad header is no reason to refuse."""
+    if requested:
+        try:
+            return zone_named(requested, field="Timezone")
+        except InvalidField:
+            log.info("ignoring unknown Timezone header %r", requested)
+    return system_zone()

@@ -1,0 +1,168 @@
+"""Local calendar days as ranges of UTC epoch seconds, daylight-saving changes included.
+
+Every report speaks of days in the user's time zone: "today", this week, a date range. A ``Day``
+is the half-open interval ``[start, end)`` of UTC seconds whose local date is ``date``; it lasts
+23 h on a spring-forward day and 25 h on a fall-back day, and starts at the moment clocks jump
+where midnight itself is skipped. The time zone is always an argument; nothing here reads a clock.
+
+Stdlib only (zoneinfo): no sqlite3, starlette or asyncio. ``system_zone`` is the one function that
+looks at the machine (``TZ``, ``/etc/localtime``), for the edges (CLI, HTTP) to call.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from oxitrack.errors import InvalidField
+
+MAX_RANGE_DAYS = 3660  # ten years: a range longer than that is a typo, not a report
+
+
+class Day(NamedTuple):
+    """One local calendar day: UTC seconds ``start <= t < end`` have local date ``date``."""
+
+    date: date
+    start: int
+    end: int
+
+    @property
+    def length_seconds(self) -> int:
+        return self.end - self.start
+
+
+def day_start(day: date, zone: tzinfo) -> int:
+    """The first UTC second whose local date is ``day``.
+
+    ``fold=0`` maps a skipped midnight (clocks jump from 23:59:59 to 01:00) to the instant of
+    the jump and a repeated one to its first occurrence, which is exactly the day's first second.
+    """
+    return int(datetime.combine(day, time(), tzinfo=zone).timestamp())
+
+
+def local_date(timestamp: float, zone: tzinfo) -> date:
+    """The local calendar date at UTC second ``timestamp``."""
+    return datetime.fromtimestamp(timestamp, zone).date()
+
+
+def days_between(first: date, last: date, zone: tzinfo) -> list[Day]:
+    """The consecutive days from ``first`` to ``last`` (both included); each ends where the next
+    starts, so every second of the range belongs to exactly one day."""
+    count = (last - first).days + 1
+    starts = [day_start(first + timedelta(days=i), zone) for i in range(count + 1)]
+    return [Day(first + timedelta(days=i), starts[i], starts[i + 1]) for i in range(max(count, 0))]
+
+
+def day_of(timestamp: int, zone: tzinfo) -> Day:
+    """The local day holding UTC second ``timestamp``."""
+    [day] = days_between(local_date(timestamp, zone), local_date(timestamp, zone), zone)
+    return day
+
+
+def split_span(start: int, end: int, days: Sequence[Day]) -> Iterator[tuple[int, int, int]]:
+    """Cut the span ``[start, end]`` at local midnights: ``(day index, piece start, piece end)``.
+
+    A span touches a day when it has time inside it; a zero-length span (a session of one beat)
+    belongs to the day holding its instant. A span ending exactly at midnight does not reach the
+    next day. Parts outside ``days`` are dropped. ``days`` must be consecutive.
+    """
+    if not days or end < start or start >= days[-1].end or end < days[0].start:
+        return
+    starts = [day.start for day in days]
+    index = max(bisect.bisect_right(starts, start) - 1, 0)
+    if start == end:  # inside the range (checked above): the day holding that instant
+        yield index, start, end
+        return
+    # From the day holding ``start`` (or the first day), every day the span reaches gets a
+    # piece of positive length: ``start < day.end`` and ``day.start < end`` hold for each.
+    while index < len(days) and days[index].start < end:
+        day = days[index]
+        yield index, max(start, day.start), min(end, day.end)
+        index += 1
+
+
+# -- ranges ------------------------------------------------------------------------------------
+
+
+def week_of(today: date) -> tuple[date, date]:
+    """This calendar week so far: Monday (ISO) to ``today``."""
+    return today - timedelta(days=today.weekday()), today
+
+
+def month_of(today: date) -> tuple[date, date]:
+    """This calendar month so far: the 1st to ``today``."""
+    return today.replace(day=1), today
+
+
+def last_days(today: date, count: int) -> tuple[date, date]:
+    """The ``count`` days ending with ``today``."""
+    return today - timedelta(days=count - 1), today
+
+
+def check_range(first: date, last: date, *, field: str = "from") -> None:
+    """Refuse a range that runs backwards or spans more than ``MAX_RANGE_DAYS``."""
+    if last < first:
+        raise InvalidField(field, f"{first.isoformat()} is after the end {last.isoformat()}")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise InvalidField(field, f"the range is longer than {MAX_RANGE_DAYS} days")
+
+
+def parse_date(text: str, *, field: str) -> date:
+    """A ``YYYY-MM-DD`` date, or ``InvalidField`` naming ``field``."""
+    try:
+        parsed = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidField(field, f"{text!r} is not a date like 2025-01-31") from None
+    if not 1970 <= parsed.year <= 9998:  # keeps every day's bounds within what datetime can do
+        raise InvalidField(field, f"{text!r} is outside the years 1970 to 9998")
+    return parsed
+
+
+# -- time zones --------------------------------------------------------------------------------
+
+
+def zone_named(name: str, *, field: str = "tz") -> ZoneInfo:
+    """The IANA time zone ``name`` (``Europe/Berlin``), or ``InvalidField`` naming ``field``."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidField(
+            field, f"{name!r} is not a known IANA time zone name like Europe/Berlin"
+        ) from None
+
+
+def zone_name_from(tz_variable: str | None, localtime_target: str | None) -> str | None:
+    """The IANA name of the system zone from ``$TZ`` or the ``/etc/localtime`` link target."""
+    if tz_variable:
+        candidate = tz_variable.removeprefix(":")
+        if "zoneinfo/" in candidate:
+            candidate = candidate.rsplit("zoneinfo/", 1)[1]
+        if _is_zone_name(candidate):
+            return candidate
+    if localtime_target and "zoneinfo/" in localtime_target:
+        candidate = localtime_target.rsplit("zoneinfo/", 1)[1]
+        if _is_zone_name(candidate):
+            return candidate
+    return None
+
+
+def system_zone() -> ZoneInfo:
+    """This machine's time zone, by IANA name (``$TZ``, then ``/etc/localtime``), else UTC."""
+    try:
+        target: str | None = os.readlink("/etc/localtime")
+    except OSError:
+        target = None
+    name = zone_name_from(os.environ.get("TZ"), target)
+    return ZoneInfo(name or "UTC")
+
+
+def _is_zone_name(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True

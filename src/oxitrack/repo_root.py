@@ -1,0 +1,63 @@
+"""The repository a file on this machine belongs to, for heartbeats that do not name its folder.
+
+Older WakaTime clients send a file path and a project *name* but not how deep the project folder
+is; when the file is on this machine, the folder holding ``.git`` (or ``.hg``) above it is the
+project. This reads the file system, so it lives apart from the pure ``oxitrack.wakatime``.
+
+Found roots are cached per folder (a bounded LRU): a plugin sends a heartbeat every couple of
+minutes for the same few files. Misses are not cached, so a repository created while the daemon
+runs is found on the next heartbeat, at the cost of a few ``stat`` calls per heartbeat outside any
+repository.
+"""
+
+from __future__ import annotations
+
+import os.path
+import posixpath
+import threading
+from collections import OrderedDict
+
+MARKERS = (".git", ".hg")
+
+
+class RepoRoots:
+    """``finder(file_path)`` → the enclosing repository folder, or ``None``."""
+
+    def __init__(self, maxsize: int = 1024) -> None:
+        self.maxsize = maxsize
+        self._cache: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, file_path: str) -> str | None:
+        if not file_path.startswith("/"):
+            return None
+        folder = posixpath.dirname(posixpath.normpath(file_path))
+        with self._lock:
+            if folder in self._cache:
+                self._cache.move_to_end(folder)
+                return self._cache[folder]
+        root = _search(folder)
+        if root is not None:
+            with self._lock:
+                self._cache[folder] = root
+                self._cache.move_to_end(folder)
+                while len(self._cache) > self.maxsize:
+                    self._cache.popitem(last=False)
+        return root
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+def _search(folder: str) -> str | None:
+    """The nearest folder from ``folder`` (absolute) upwards holding a marker; never ``/``."""
+    while folder not in ("/", ""):
+        if any(os.path.exists(os.path.join(folder, marker)) for marker in MARKERS):
+            return folder
+        folder = posixpath.dirname(folder)
+    return None
+
+
+#: The daemon's shared finder.
+find_repo_root = RepoRoots()

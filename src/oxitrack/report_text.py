@@ -1,0 +1,195 @@
+"""Reports as text: the ``GET /today`` body, aligned tables with a small bar per row, and CSV.
+
+Everything takes its numbers from ``reports`` and only lays them out. Colour is an argument
+(the CLI turns it off for ``NO_COLOR`` and for pipes), and so is whether the terminal can show
+the Unicode block characters of the bars.
+
+Pure: stdlib only, no sqlite3/starlette/asyncio, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, tzinfo
+from typing import NamedTuple, TextIO
+
+from oxitrack.reports import (
+    DayTotals,
+    ProjectTotal,
+    SessionRow,
+    local_iso,
+    project_name,
+    session_json,
+    sessions_json,
+)
+
+BAR_WIDTH = 20
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_FULL = "█"
+
+CSV_COLUMNS = (
+    "session_id",
+    "project_path",
+    "project_name",
+    "start_time",
+    "last_heartbeat",
+    "duration_seconds",
+    "start_local",
+    "end_local",
+)
+
+
+class Style(NamedTuple):
+    """How a table may look: ANSI colour, Unicode bars, bar width in characters."""
+
+    color: bool = False
+    unicode: bool = True
+    bar_width: int = BAR_WIDTH
+
+
+class TableRow(NamedTuple):
+    """One table line: an optional lead (a day), the time and its bar, a label, a detail."""
+
+    seconds: int
+    label: str
+    detail: str = ""
+    lead: str = ""
+    is_active: bool = False
+
+
+def format_duration(seconds: int) -> str:
+    """``2h 05m``: whole minutes, rounded down, hours never folded into days."""
+    minutes = max(seconds, 0) // 60
+    return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def today_text(today: DayTotals) -> str:
+    """The plain ``GET /today`` body: one line per project, most time first, then the total."""
+    durations = [format_duration(p.duration_seconds) for p in today.projects]
+    total = format_duration(today.total_seconds)
+    width = max(len(text) for text in [*durations, total])
+    lines = [
+        f"{text:>{width}}  {p.project_path}"
+        for text, p in zip(durations, today.projects, strict=True)
+    ]
+    lines.append(f"{total:>{width}}  total")
+    return "\n".join(lines) + "\n"
+
+
+def bar(seconds: int, longest_seconds: int, style: Style) -> str:
+    """A bar ``style.bar_width`` long for ``longest_seconds``; any time at all shows a sliver."""
+    if seconds <= 0 or longest_seconds <= 0:
+        return ""
+    if not style.unicode:
+        return "#" * max(1, round(seconds / longest_seconds * style.bar_width))
+    eighths = max(1, round(seconds / longest_seconds * style.bar_width * 8))
+    full, rest = divmod(eighths, 8)
+    return _FULL * full + (_EIGHTHS[rest] if rest else "")
+
+
+def render_table(rows: Sequence[TableRow], style: Style, *, total_label: str = "total") -> str:
+    """Rows aligned in columns, then a total line; an empty table says so."""
+    total_seconds = sum(row.seconds for row in rows)
+    if not rows:
+        return f"{format_duration(0)}  {total_label} (nothing tracked)\n"
+    longest = max(row.seconds for row in rows)
+    lead_width = max(len(row.lead) for row in rows)
+    durations = [format_duration(row.seconds) for row in rows]
+    duration_width = max(len(text) for text in [*durations, format_duration(total_seconds)])
+    label_width = max(len(row.label) for row in rows)
+    detail_width = max(len(row.detail) for row in rows)
+    lead_pad = f"{'':{lead_width}}  " if lead_width else ""
+    lines = []
+    for row, duration in zip(rows, durations, strict=True):
+        lead = f"{row.lead:{lead_width}}  " if lead_width else ""
+        drawn = bar(row.seconds, longest, style)
+        padded_bar = _paint(f"{drawn:{style.bar_width}}", "36", style)
+        line = f"{lead}{duration:>{duration_width}}  {padded_bar}  {row.label:{label_width}}"
+        if detail_width:
+            line += f"  {row.detail:{detail_width}}"
+        if row.is_active:
+            line += "  " + _paint("● active" if style.unicode else "* active", "32", style)
+        lines.append(line.rstrip())
+    total = f"{lead_pad}{format_duration(total_seconds):>{duration_width}}  {total_label}"
+    lines.append(_paint(total, "1", style))
+    return "\n".join(lines) + "\n"
+
+
+def project_rows(projects: Iterable[ProjectTotal]) -> list[TableRow]:
+    """Table rows for per-project totals: name, then path."""
+    return [
+        TableRow(p.duration_seconds, p.project_name, p.project_path, is_active=p.is_active)
+        for p in projects
+    ]
+
+
+def day_rows(per_day: Iterable[DayTotals]) -> list[TableRow]:
+    """Table rows for per-day totals, naming each day's projects (most time first)."""
+    rows = []
+    for totals in per_day:
+        names = [p.project_name for p in totals.projects]
+        shown = ", ".join(names[:3]) + (f", +{len(names) - 3} more" if len(names) > 3 else "")
+        lead = totals.day.date.strftime("%a %Y-%m-%d")
+        rows.append(TableRow(totals.total_seconds, shown, lead=lead))
+    return rows
+
+
+def session_rows(rows: Iterable[SessionRow], zone: tzinfo) -> list[TableRow]:
+    """Table rows for single sessions: local start and end time, project name and path."""
+    table = []
+    for row in rows:
+        start, end = local_iso(row.start_time, zone), local_iso(row.last_heartbeat, zone)
+        span = f"{start[:10]} {start[11:16]}\u2013{end[11:16]}"  # en dash
+        table.append(
+            TableRow(row.duration_seconds, project_name(row.project_path), row.project_path, span)
+        )
+    return table
+
+
+def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) -> int:
+    """Write sessions as CSV (``CSV_COLUMNS``, local times with offsets); returns the count."""
+    import csv  # only exports need it; `oxitrack today` stays lean
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow(
+            (
+                row.session_id,
+                row.project_path,
+                project_name(row.project_path),
+                row.start_time,
+                row.last_heartbeat,
+                row.duration_seconds,
+                local_iso(row.start_time, zone),
+                local_iso(row.last_heartbeat, zone),
+            )
+        )
+        count += 1
+    return count
+
+
+def write_sessions_json(
+    rows: Iterable[SessionRow],
+    zone: tzinfo,
+    now: float,
+    first: date | None,
+    last: date | None,
+    out: TextIO,
+) -> int:
+    """Write the ``sessions_json`` shape one session per line, without holding them all."""
+    import json
+
+    head = json.dumps(sessions_json([], zone, now, first, last))
+    out.write(head.removesuffix("[]}") + "[")
+    count = 0
+    for row in rows:
+        out.write(("," if count else "") + "\n  " + json.dumps(session_json(row, zone, now)))
+        count += 1
+    out.write("\n]}\n")
+    return count
+
+
+def _paint(text: str, code: str, style: Style) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if style.color else text

@@ -1,0 +1,227 @@
+"""Turning stored sessions into report numbers and the JSON every reader gets.
+
+The store hands over ``SessionRow`` values; this module cuts them at local midnights (with
+``days.split_span``), adds them up per project and per day, and builds the JSON shapes of
+``GET /today``, ``/api/days`` and ``/api/sessions``. The HTTP API, the CLI's ``--json`` and the
+dashboard all go through these functions, so they cannot disagree. Text tables live in
+``report_text``.
+
+Pure: stdlib only, no sqlite3/starlette/asyncio, no clock (``now`` is an argument).
+"""
+
+from __future__ import annotations
+
+import ntpath
+import posixpath
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, tzinfo
+from typing import NamedTuple
+
+from oxitrack.days import Day, split_span
+from oxitrack.projects import is_windows_path
+
+ACTIVE_SECONDS = 300  # the seed's rule: a project is active while its last beat is < 5 min old
+
+
+class SessionRow(NamedTuple):
+    """A stored session as reports see it. ``project_key`` groups sessions into one project."""
+
+    session_id: int
+    project_key: str
+    project_path: str
+    start_time: int
+    last_heartbeat: int
+
+    @property
+    def duration_seconds(self) -> int:
+        return self.last_heartbeat - self.start_time
+
+
+class ProjectTotal(NamedTuple):
+    """Time in one project within a range; ``first_beat``/``last_beat`` are clipped to it."""
+
+    project_key: str
+    project_path: str
+    duration_seconds: int
+    session_count: int
+    first_beat: int
+    last_beat: int
+    is_active: bool
+
+    @property
+    def project_name(self) -> str:
+        return project_name(self.project_path)
+
+
+class DayTotals(NamedTuple):
+    """The per-project totals of one local day, most time first."""
+
+    day: Day
+    projects: tuple[ProjectTotal, ...]
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(p.duration_seconds for p in self.projects)
+
+
+def project_name(project_path: str) -> str:
+    """The last component of a project path (Windows paths from remote editors included)."""
+    module = ntpath if is_windows_path(project_path) else posixpath
+    return module.basename(project_path.rstrip("/\\")) or project_path
+
+
+def is_active(last_heartbeat: int, now: float) -> bool:
+    return now - last_heartbeat < ACTIVE_SECONDS
+
+
+# -- adding up ---------------------------------------------------------------------------------
+
+
+def project_totals(rows: Iterable[SessionRow], day: Day, now: float) -> tuple[ProjectTotal, ...]:
+    """Per-project totals of the sessions' time inside ``day`` (any ``[start, end)`` range)."""
+    return daily_totals(rows, [day], now)[0].projects
+
+
+def daily_totals(rows: Iterable[SessionRow], days: Sequence[Day], now: float) -> list[DayTotals]:
+    """Per-day, per-project totals; a session crossing midnight counts in both days."""
+    per_day: list[dict[str, _Sum]] = [{} for _ in days]
+    for row in rows:
+        for index, low, high in split_span(row.start_time, row.last_heartbeat, days):
+            sums = per_day[index]
+            found = sums.get(row.project_key)
+            if found is None:
+                sums[row.project_key] = _Sum(row, low, high)
+            else:
+                found.add(row, low, high)
+    return [
+        DayTotals(day, _ranked(sum_.total(now) for sum_ in sums.values()))
+        for day, sums in zip(days, per_day, strict=True)
+    ]
+
+
+def range_totals(
+    rows: Iterable[SessionRow], days: Sequence[Day], now: float
+) -> tuple[ProjectTotal, ...]:
+    """Per-project totals over consecutive ``days``: the same cut, with the range as one span.
+
+    The durations equal the sums of ``daily_totals``; a session crossing midnight counts once.
+    """
+    whole = Day(days[0].date, days[0].start, days[-1].end)
+    return project_totals(rows, whole, now)
+
+
+class _Sum:
+    """A running total for one project and one day."""
+
+    def __init__(self, row: SessionRow, low: int, high: int) -> None:
+        self.key = row.project_key
+        self.latest = row
+        self.seconds = high - low
+        self.sessions = 1
+        self.first, self.last = low, high
+
+    def add(self, row: SessionRow, low: int, high: int) -> None:
+        self.seconds += high - low
+        self.sessions += 1
+        self.first, self.last = min(self.first, low), max(self.last, high)
+        if row.last_heartbeat > self.latest.last_heartbeat:
+            self.latest = row
+
+    def total(self, now: float) -> ProjectTotal:
+        return ProjectTotal(
+            project_key=self.key,
+            project_path=self.latest.project_path,  # the latest path, should a project move
+            duration_seconds=self.seconds,
+            session_count=self.sessions,
+            first_beat=self.first,
+            last_beat=self.last,
+            is_active=is_active(self.latest.last_heartbeat, now),
+        )
+
+
+def _ranked(totals: Iterable[ProjectTotal]) -> tuple[ProjectTotal, ...]:
+    """Most time first; ties by name then path, so every reader lists them the same way."""
+    return tuple(
+        sorted(totals, key=lambda t: (-t.duration_seconds, t.project_name, t.project_path))
+    )
+
+
+# -- JSON shapes -------------------------------------------------------------------------------
+
+
+def zone_name(zone: tzinfo) -> str:
+    """The IANA name of a zone (``ZoneInfo.key``), for the ``timezone`` fields."""
+    return str(getattr(zone, "key", None) or zone)
+
+
+def project_json(total: ProjectTotal) -> dict[str, object]:
+    return {
+        "project_path": total.project_path,
+        "project_name": total.project_name,
+        "duration_seconds": total.duration_seconds,
+        "session_count": total.session_count,
+        "first_beat": total.first_beat,
+        "last_beat": total.last_beat,
+        "is_active": total.is_active,
+    }
+
+
+def today_json(today: DayTotals, zone: tzinfo) -> dict[str, object]:
+    """The ``GET /today`` shape (the VS Code status bar reads it; keep it stable)."""
+    return {
+        "date": today.day.date.isoformat(),
+        "timezone": zone_name(zone),
+        "total_seconds": today.total_seconds,
+        "projects": [project_json(p) for p in today.projects],
+    }
+
+
+def days_json(
+    per_day: Sequence[DayTotals], projects: Sequence[ProjectTotal], zone: tzinfo
+) -> dict[str, object]:
+    """The ``GET /api/days`` shape: range totals per project, then each day's totals."""
+    return {
+        "from": per_day[0].day.date.isoformat(),
+        "to": per_day[-1].day.date.isoformat(),
+        "timezone": zone_name(zone),
+        "total_seconds": sum(p.duration_seconds for p in projects),
+        "projects": [project_json(p) for p in projects],
+        "days": [
+            {
+                "date": totals.day.date.isoformat(),
+                "total_seconds": totals.total_seconds,
+                "projects": [project_json(p) for p in totals.projects],
+            }
+            for totals in per_day
+        ],
+    }
+
+
+def session_json(row: SessionRow, zone: tzinfo, now: float) -> dict[str, object]:
+    return {
+        "session_id": row.session_id,
+        "project_path": row.project_path,
+        "project_name": project_name(row.project_path),
+        "start_time": row.start_time,
+        "last_heartbeat": row.last_heartbeat,
+        "duration_seconds": row.duration_seconds,
+        "date": local_iso(row.start_time, zone)[:10],
+        "is_active": is_active(row.last_heartbeat, now),
+    }
+
+
+def sessions_json(
+    rows: Iterable[SessionRow], zone: tzinfo, now: float, first: date | None, last: date | None
+) -> dict[str, object]:
+    """The ``GET /api/sessions`` shape (and ``oxitrack export --format json``)."""
+    return {
+        "from": first.isoformat() if first else None,
+        "to": last.isoformat() if last else None,
+        "timezone": zone_name(zone),
+        "sessions": [session_json(row, zone, now) for row in rows],
+    }
+
+
+def local_iso(timestamp: int, zone: tzinfo) -> str:
+    """``2025-11-25T20:46:40+01:00``: a UTC second as local time with its offset."""
+    return datetime.fromtimestamp(timestamp, zone).isoformat()

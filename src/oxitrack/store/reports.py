@@ -1,0 +1,85 @@
+"""Report queries: the sessions that fall in a time range, for one project or all.
+
+Every report (``GET /today``, ``/api/days``, ``/api/sessions``, the CLI, the dashboard) reads
+through these functions and adds up in ``oxitrack.reports``, so no SQL is duplicated. Each
+function takes a connection and runs inside the caller's ``Store.read`` snapshot.
+
+What makes sessions "one project" is decided by ``PROJECT_KEY_SQL`` alone. Today it is the
+canonical path; the project-identity step will point it at the identity (and the latest path).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+from oxitrack.reports import SessionRow
+
+# The ONE grouping expression of every report. Change it here and all readers follow.
+PROJECT_KEY_SQL = "project_path"
+
+_COLUMNS = f"id, {PROJECT_KEY_SQL} AS project_key, project_path, start_time, last_heartbeat"
+
+# A session has time in [:start, :end) when it overlaps it with positive length, or when it is
+# a single beat inside it. ``last_heartbeat >= :start`` comes first so the index on it is used.
+_IN_RANGE = (
+    "last_heartbeat >= :start AND start_time < :end"
+    " AND (last_heartbeat > :start OR start_time >= :start)"
+)
+
+# A project named on the command line or in ``?project=``: its full path, or its last component
+# (``oxitrack`` matches ``/home/you/code/oxitrack`` and ``C:\\code\\oxitrack``).
+_PROJECT_MATCHES = (
+    "(project_path = :project"
+    " OR substr(project_path, -length(:project) - 1) IN ('/' || :project, '\\' || :project))"
+)
+
+
+def sessions_between(
+    conn: sqlite3.Connection, start: int, end: int, project: str | None = None
+) -> list[SessionRow]:
+    """Sessions with time in ``[start, end)`` (UTC seconds), oldest first."""
+    where, args = _where(start, end, project)
+    query = f"SELECT {_COLUMNS} FROM sessions WHERE {where} ORDER BY start_time, id"
+    return [SessionRow(*row) for row in conn.execute(query, args)]
+
+
+def latest_sessions(
+    conn: sqlite3.Connection,
+    start: int | None,
+    end: int | None,
+    project: str | None = None,
+    limit: int = 50,
+) -> list[SessionRow]:
+    """Up to ``limit`` sessions, most recent beat first, optionally within ``[start, end)``."""
+    where, args = _where(start, end, project)
+    query = (
+        f"SELECT {_COLUMNS} FROM sessions WHERE {where}"
+        " ORDER BY last_heartbeat DESC, id DESC LIMIT :limit"
+    )
+    return [SessionRow(*row) for row in conn.execute(query, {**args, "limit": limit})]
+
+
+def iter_sessions(
+    conn: sqlite3.Connection, start: int | None, end: int | None, project: str | None = None
+) -> Iterator[SessionRow]:
+    """Every matching session, oldest first, streamed (for exports of any size)."""
+    where, args = _where(start, end, project)
+    query = f"SELECT {_COLUMNS} FROM sessions WHERE {where} ORDER BY start_time, id"
+    for row in conn.execute(query, args):
+        yield SessionRow(*row)
+
+
+def _where(
+    start: int | None, end: int | None, project: str | None
+) -> tuple[str, dict[str, object]]:
+    clauses: list[str] = []
+    args: dict[str, object] = {}
+    if start is not None or end is not None:
+        clauses.append(_IN_RANGE)
+        args["start"] = start if start is not None else -(2**62)
+        args["end"] = end if end is not None else 2**62
+    if project is not None:
+        clauses.append(_PROJECT_MATCHES)
+        args["project"] = project
+    return " AND ".join(clauses) or "1", args

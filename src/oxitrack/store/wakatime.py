@@ -1,0 +1,62 @@
+"""SQL for WakaTime heartbeats: each one is a beat (same session rule as ``POST /beat``) plus its
+details row, and the per-project seconds of a day for the status bar.
+
+The details table is made by schema step 3 (see ``schema.py``). It holds no file paths.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from oxitrack.sessions import Beat, Session
+from oxitrack.store.beats import record_beat
+from oxitrack.wakatime import Heartbeat
+
+
+def record_heartbeats(conn: sqlite3.Connection, heartbeats: Sequence[Heartbeat]) -> list[Session]:
+    """Record heartbeats inside the caller's write transaction; the session holding each after all.
+
+    Sessions are read back at the end because a later heartbeat of the same request may extend or
+    merge the session an earlier one landed in.
+    """
+    for heartbeat in heartbeats:
+        record_beat(conn, heartbeat.beat)
+        _insert_details(conn, heartbeat)
+    return [session_holding(conn, heartbeat.beat) for heartbeat in heartbeats]
+
+
+def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
+    """The stored session that contains ``beat`` (it must have been recorded)."""
+    row = conn.execute(
+        "SELECT id, project_path, start_time, last_heartbeat FROM sessions"
+        " WHERE project_path = ? AND start_time <= ? AND last_heartbeat >= ?",
+        (beat.project_path, beat.timestamp, beat.timestamp),
+    ).fetchone()
+    if row is None:  # pragma: no cover - record_beat guarantees one
+        raise LookupError(f"no session holds the beat {beat}")
+    return Session(*row)
+
+
+def _insert_details(conn: sqlite3.Connection, heartbeat: Heartbeat) -> None:
+    """One details row per distinct heartbeat: a repeat (re-sent from a client queue) is ignored."""
+    details = heartbeat.details
+    conn.execute(
+        "INSERT OR IGNORE INTO beat_details (project_path, timestamp, time, entity_type,"
+        " category, language, branch, is_write, project_name, editor, plugin, project_source)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            heartbeat.beat.project_path,
+            heartbeat.beat.timestamp,
+            details.time,
+            details.entity_type,
+            details.category,
+            details.language,
+            details.branch,
+            details.is_write,
+            details.project_name,
+            details.editor,
+            details.plugin,
+            details.project_source,
+        ),
+    )

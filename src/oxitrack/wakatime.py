@@ -1,0 +1,388 @@
+"""WakaTime heartbeats as OxiTrack beats: parsing, the project folder, and the bodies clients read.
+
+Every WakaTime editor plugin sends its heartbeats through ``wakatime-cli``, which posts them to the
+``api_url`` of ``~/.wakatime.cfg``. This module turns one heartbeat (a JSON object) into a ``Beat``
+for the session rule plus the details kept beside it, and renders the answers the client parses:
+one ``[body, status]`` pair per heartbeat of a bulk request, and the status bar summary.
+
+Pure: the current time comes in as ``now`` and the one look at the file system (the enclosing
+repository of a file) is a function passed in (``oxitrack.repo_root`` gives the real one). Imports
+no sqlite3, starlette or asyncio.
+"""
+
+from __future__ import annotations
+
+import ntpath
+import posixpath
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any, Literal, NamedTuple
+
+from oxitrack.beats import check_project_path, check_timestamp
+from oxitrack.days import Day
+from oxitrack.errors import ClientError, InvalidField
+from oxitrack.projects import is_absolute_project_path, is_windows_path
+from oxitrack.reports import zone_name
+from oxitrack.sessions import Beat, Session
+
+#: Prefix of the project key of a heartbeat whose folder cannot be known, only its project name.
+PROJECT_NAME_PREFIX = "wakatime:"
+
+#: wakatime-cli drops a heartbeat answered 400 and queues it again on any other failure status,
+#: so a heartbeat that can never be accepted is answered 400, not 422.
+BAD_HEARTBEAT_STATUS = 400
+CREATED_STATUS = 201
+
+MAX_LABEL_CHARS = 256
+MAX_TEXT_CHARS = 4096
+MAX_BULK_HEARTBEATS = 1000
+
+ProjectSource = Literal["project_root_count", "repository", "project_name"]
+RepoRootFinder = Callable[[str], str | None]
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
+
+
+class HeartbeatDetails(NamedTuple):
+    """What a heartbeat tells beyond "activity in this project now", kept for later reports.
+
+    The file path (``entity``) is not among them: OxiTrack stores project folders, not file names.
+    """
+
+    time: float
+    entity_type: str
+    category: str | None
+    language: str | None
+    branch: str | None
+    is_write: bool | None
+    project_name: str | None
+    editor: str | None
+    plugin: str | None
+    project_source: ProjectSource
+
+
+class Heartbeat(NamedTuple):
+    """One accepted heartbeat: the beat for the session rule and its details."""
+
+    beat: Beat
+    details: HeartbeatDetails
+    entity: str
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def parse_heartbeat(
+    body: object, *, now: float, user_agent: str | None, find_repo_root: RepoRootFinder
+) -> Heartbeat:
+    """A ``Heartbeat`` from one heartbeat object, or ``InvalidField`` naming the bad field.
+
+    ``user_agent`` is the request's ``User-Agent``; the heartbeat's own ``user_agent`` field wins,
+    since a bulk request from the offline queue can mix heartbeats of several editors.
+    """
+    if not isinstance(body, Mapping):
+        raise InvalidField("heartbeat", f"must be a JSON object, not {_json_type(body)}")
+    raw_time = body.get("time", body.get("timestamp"))
+    if raw_time is None:
+        raise InvalidField("time", "is required (Unix seconds, may have a fraction)")
+    timestamp = check_timestamp(raw_time, now=now, field="time")
+    entity = _required_text(body, "entity", MAX_TEXT_CHARS)
+    entity_type = _optional_text(body, "type", MAX_LABEL_CHARS) or "file"
+    project_name = _optional_text(body, "project", MAX_TEXT_CHARS)
+    root_count = _optional_count(body, "project_root_count")
+    agent = _optional_text(body, "user_agent", MAX_TEXT_CHARS) or user_agent
+    editor, plugin = editor_from_user_agent(agent)
+    project_path, source = resolve_project_path(
+        entity=entity,
+        entity_type=entity_type,
+        project_root_count=root_count,
+        project_name=project_name,
+        find_repo_root=find_repo_root,
+    )
+    details = HeartbeatDetails(
+        time=float(raw_time) if isinstance(raw_time, int | float) else float(timestamp),
+        entity_type=entity_type,
+        category=_optional_text(body, "category", MAX_LABEL_CHARS),
+        language=_optional_text(body, "language", MAX_LABEL_CHARS),
+        branch=_optional_text(body, "branch", MAX_LABEL_CHARS),
+        is_write=_optional_bool(body, "is_write"),
+        project_name=project_name,
+        editor=editor,
+        plugin=plugin,
+        project_source=source,
+    )
+    return Heartbeat(Beat(project_path, timestamp), details, entity)
+
+
+def check_bulk(body: object) -> list[object]:
+    """The heartbeats of a bulk request: a JSON array of at most ``MAX_BULK_HEARTBEATS``."""
+    if not isinstance(body, list):
+        raise InvalidField("body", f"must be a JSON array of heartbeats, not {_json_type(body)}")
+    if len(body) > MAX_BULK_HEARTBEATS:
+        raise InvalidField("body", f"has {len(body)} heartbeats; at most {MAX_BULK_HEARTBEATS}")
+    return body
+
+
+def resolve_project_path(
+    *,
+    entity: str,
+    entity_type: str,
+    project_root_count: int | None,
+    project_name: str | None,
+    find_repo_root: RepoRootFinder,
+) -> tuple[str, ProjectSource]:
+    """The project key of a heartbeat and how it was found.
+
+    In order: the first ``project_root_count`` parts of the file path (what wakatime-cli found as
+    the project folder), else the enclosing repository of the file on this machine, else
+    ``wakatime:<project name>``. A heartbeat with none of these cannot be placed and is refused.
+    """
+    is_file_path = entity_type == "file" and is_absolute_project_path(entity)
+    if is_file_path and project_root_count is not None:
+        root = project_root_from_count(entity, project_root_count)
+        if root is not None:
+            return check_project_path(root, field="entity"), "project_root_count"
+    if is_file_path and not is_windows_path(entity):
+        root = find_repo_root(entity)
+        if root is not None:
+            return check_project_path(root, field="entity"), "repository"
+    if project_name is not None:
+        return project_key_from_name(project_name), "project_name"
+    raise InvalidField(
+        "project",
+        "is required when the file is not in a repository on this machine and no "
+        "project_root_count is sent",
+    )
+
+
+def project_root_from_count(entity: str, count: int) -> str | None:
+    """The folder made of the first ``count`` slash-separated parts of ``entity``, if it is one.
+
+    wakatime-cli counts the slashes of the project folder with a trailing slash:
+    ``/home/me/code/app/`` is 5, so ``/home/me/code/app/src/main.py`` gives ``/home/me/code/app``.
+    Windows paths are counted with forward slashes, as the CLI does. ``None`` when the count
+    does not leave a folder strictly above the file.
+    """
+    windows = is_windows_path(entity)
+    parts = (entity.replace("\\", "/") if windows else entity).split("/")
+    if count >= len(parts):
+        return None
+    root = "/".join(parts[:count])
+    if windows:
+        return root.replace("/", "\\") if len(root) > 2 else None
+    return root or None
+
+
+def project_key_from_name(name: str) -> str:
+    """``wakatime:<name>``: the stable key of a project known only by its name."""
+    return PROJECT_NAME_PREFIX + name.strip()
+
+
+def project_display_name(project_path: str) -> str:
+    """The folder name of a project path, or the name inside a ``wakatime:`` key."""
+    if project_path.startswith(PROJECT_NAME_PREFIX):
+        return project_path[len(PROJECT_NAME_PREFIX) :]
+    module = ntpath if is_windows_path(project_path) else posixpath
+    return module.basename(project_path) or project_path
+
+
+def editor_from_user_agent(user_agent: str | None) -> tuple[str | None, str | None]:
+    """(editor, plugin) from a wakatime-cli User-Agent.
+
+    The CLI sends ``wakatime/<ver> (<platform>) <runtime> <plugin>`` where the plugin part is what
+    the editor passed as ``--plugin``, such as ``neovim/0.9.5 vim-wakatime/11.1.1``. The editor is
+    the name before the first ``/`` of that part (``neovim``), or the ``<name>-wakatime`` plugin
+    name when the editor gave no version of its own; ``Unknown/0`` means no plugin was named.
+    """
+    if not user_agent or not user_agent.strip():
+        return None, None
+    text = " ".join(user_agent.split())
+    if text.startswith("wakatime/") and ")" in text:
+        after_platform = text.split(")", 1)[1].split()
+        plugin = " ".join(after_platform[1:])  # the first token is the runtime (go1.22, Python3.9…)
+    else:
+        plugin = text
+    plugin = plugin[:MAX_LABEL_CHARS].strip()
+    if not plugin or plugin == "Unknown/0":
+        return None, None
+    editor = plugin_name = None
+    for token in plugin.split():
+        name, slash, _ = token.partition("/")
+        if not slash or not _NAME.match(name):
+            continue
+        if name.lower().endswith("-wakatime"):
+            plugin_name = plugin_name or name[: -len("-wakatime")]
+        else:
+            editor = editor or name
+    chosen = editor or plugin_name
+    return (chosen.lower() if chosen else None), plugin
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+def accepted_answer(heartbeat: Heartbeat, session: Session) -> dict[str, Any]:
+    """The body for an accepted heartbeat: ``{"data": ...}`` as wakatime-cli parses it.
+
+    The CLI reads ``data`` as its own heartbeat type, so only fields it knows are echoed, with the
+    types it expects and no nulls; OxiTrack's session fields ride along (the CLI ignores them).
+    """
+    details = heartbeat.details
+    data: dict[str, Any] = {
+        "entity": heartbeat.entity,
+        "type": details.entity_type,
+        "time": details.time,
+        "project_path": heartbeat.beat.project_path,
+        "session_id": session.id,
+        "duration_seconds": session.duration_seconds,
+    }
+    optional = {
+        "category": details.category,
+        "project": details.project_name,
+        "branch": details.branch,
+        "language": details.language,
+        "is_write": details.is_write,
+    }
+    data.update({key: value for key, value in optional.items() if value is not None})
+    return {"data": data}
+
+
+def refused_answer(error: ClientError) -> dict[str, str]:
+    """The body for a refused heartbeat: the one error shape; the CLI logs its ``error``."""
+    return error.to_json()
+
+
+def bulk_answer(pairs: Sequence[tuple[Mapping[str, Any], int]]) -> dict[str, Any]:
+    """``{"responses": [[body, status], ...]}``, one pair per heartbeat, in request order."""
+    return {"responses": [[dict(body), status] for body, status in pairs]}
+
+
+# -- the status bar --------------------------------------------------------------------------
+
+
+def duration_text(seconds: int) -> str:
+    """WakaTime's wording of a duration: ``2 hrs 17 mins``, ``1 hr``, ``5 mins``, ``42 secs``."""
+    hours, minutes = seconds // 3600, seconds % 3600 // 60
+    parts = []
+    if hours:
+        parts.append(f"{hours} hr" + ("s" if hours != 1 else ""))
+    if minutes:
+        parts.append(f"{minutes} min" + ("s" if minutes != 1 else ""))
+    if not parts:
+        secs = seconds % 60
+        parts.append(f"{secs} sec" + ("s" if secs != 1 else ""))
+    return " ".join(parts)
+
+
+def statusbar_today(
+    *, now: float, zone: tzinfo, day: Day, projects: Sequence[tuple[str, int]]
+) -> dict[str, Any]:
+    """The ``statusbar/today`` body: today's total in ``data.grand_total`` and per project.
+
+    ``projects`` are (project_path, seconds today). wakatime-cli prints ``grand_total.text``
+    (``--today``) or returns it as ``{"text": ...}`` (``--output json``); with fewer than two
+    ``categories`` it never breaks the text down, and OxiTrack keeps no time per category.
+    """
+    total = sum(seconds for _, seconds in projects)
+    ordered = sorted(projects, key=lambda item: (-item[1], item[0]))
+    grand_total = _counter(total)
+    grand_total["digital"] = f"{total // 3600}:{total % 3600 // 60:02d}"
+    data = {
+        "grand_total": grand_total,
+        "projects": [
+            {"name": project_display_name(path), **_counter(seconds, total=total)}
+            for path, seconds in ordered
+        ],
+        "categories": [],
+        "dependencies": [],
+        "editors": [],
+        "languages": [],
+        "machines": [],
+        "operating_systems": [],
+        "range": {
+            "date": day.date.isoformat(),
+            "start": _iso_utc(datetime.fromtimestamp(day.start, UTC)),
+            "end": _iso_utc(datetime.fromtimestamp(day.end, UTC)),
+            "text": f"{day.date:%a %b} {_ordinal(day.date.day)} {day.date.year}",
+            "timezone": zone_name(zone),
+        },
+    }
+    return {
+        "cached_at": _iso_utc(datetime.fromtimestamp(now, UTC)),
+        "data": data,
+        "has_team_features": False,
+    }
+
+
+def _counter(seconds: int, *, total: int | None = None) -> dict[str, Any]:
+    hours, minutes, secs = seconds // 3600, seconds % 3600 // 60, seconds % 60
+    counter: dict[str, Any] = {
+        "decimal": f"{hours + minutes / 60:.2f}",
+        "digital": f"{hours}:{minutes:02d}:{secs:02d}",
+        "hours": hours,
+        "minutes": minutes,
+        "seconds": secs,
+        "text": duration_text(seconds),
+        "total_seconds": float(seconds),
+    }
+    if total is not None:
+        counter["percent"] = round(100.0 * seconds / total, 2) if total else 0.0
+    return counter
+
+
+def _iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# -- field checks ----------------------------------------------------------------------------
+
+
+def _required_text(body: Mapping[str, object], field: str, max_chars: int) -> str:
+    value = _optional_text(body, field, max_chars)
+    if value is None:
+        raise InvalidField(field, "is required")
+    return value
+
+
+def _optional_text(body: Mapping[str, object], field: str, max_chars: int) -> str | None:
+    """A string field; missing, null or blank mean "not sent"."""
+    value = body.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidField(field, f"must be a string or null, not {_json_type(value)}")
+    if "\x00" in value:
+        raise InvalidField(field, "must not contain NUL bytes")
+    if len(value) > max_chars:
+        raise InvalidField(field, f"is {len(value)} characters long; at most {max_chars} allowed")
+    return value if value.strip() else None
+
+
+def _optional_bool(body: Mapping[str, object], field: str) -> bool | None:
+    value = body.get(field)
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidField(field, f"must be true, false or null, not {_json_type(value)}")
+
+
+def _optional_count(body: Mapping[str, object], field: str) -> int | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidField(field, f"must be a whole number or null, not {_json_type(value)}")
+    if value < 1:
+        raise InvalidField(field, f"must be at least 1, not {value}")
+    return value
+
+
+def _json_type(value: object) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    names.update({list: "an array", dict: "an object", type(None): "null"})
+    return names.get(type(value), type(value).__name__)

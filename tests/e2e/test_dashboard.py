@@ -1,0 +1,209 @@
+"""The dashboard in a real browser: headless Chromium (Debian's) driven by Playwright, against a
+real daemon seeded over POST /beat. The chart must show exactly what the JSON API says."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from tests.daemon_process import DaemonProcess
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHART_DATA_JS = """() => {
+  const chart = Chart.getChart("days-chart");
+  return {
+    labels: chart.data.labels,
+    datasets: chart.data.datasets.map((d) => ({
+      path: d.projectPath, label: d.label, data: d.data,
+    })),
+  };
+}"""
+TODAY_ROWS_JS = """() => [...document.querySelectorAll("#today-projects tr")].map((tr) => ({
+  path: tr.dataset.projectPath, seconds: Number(tr.dataset.seconds),
+}))"""
+
+
+def _beats(daemon: DaemonProcess, project_path: str, timestamps: range) -> None:
+    for timestamp in timestamps:
+        answer = httpx.post(
+            f"{daemon.url}/beat", json={"project_path": project_path, "timestamp": timestamp}
+        )
+        answer.raise_for_status()
+
+
+@pytest.fixture
+def seeded_daemon(daemon: DaemonProcess) -> DaemonProcess:
+    """Three projects: two worked on in the last hour, one two days ago."""
+    now = int(time.time())
+    _beats(daemon, "/code/oxitrack", range(now - 50 * 60, now - 59, 5 * 60))
+    _beats(daemon, "/code/notes", range(now - 30 * 60, now - 19 * 60, 60))
+    _beats(daemon, "/code/site", range(now - 2 * 86400, now - 2 * 86400 + 1801, 300))
+    return daemon
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        message = "Debian's chromium is missing: run ./scripts/setup-reports"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+class Page:
+    """A browser page that records console errors/warnings, page errors and failed requests."""
+
+    def __init__(self, browser: Any, *, clock: bool = False) -> None:
+        self.page = browser.new_page(viewport={"width": 1200, "height": 900})
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("requestfailed", lambda req: self.problems.append(f"failed: {req.url}"))
+        if clock:
+            self.page.clock.install()
+
+    def _console(self, message: Any) -> None:
+        if message.type in {"error", "warning"}:
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def open(self, url: str) -> Any:
+        self.page.goto(url)
+        self.wait_loaded(1)
+        return self.page
+
+    def wait_loaded(self, times: int) -> None:
+        """Wait (with Playwright's deadline, no sleeps) until the page has rendered ``times``."""
+        # A function with an argument, not a string: the page's CSP forbids eval, rightly.
+        self.page.wait_for_function(
+            "(times) => Number(document.body.dataset.loaded || 0) >= times", arg=times
+        )
+
+
+def _expected_chart(days: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "labels": [day["date"] for day in days["days"]],
+        "datasets": [
+            {
+                "path": project["project_path"],
+                "label": project["project_name"],
+                "data": [
+                    next(
+                        (
+                            p["duration_seconds"]
+                            for p in day["projects"]
+                            if p["project_path"] == project["project_path"]
+                        ),
+                        0,
+                    )
+                    for day in days["days"]
+                ],
+            }
+            for project in days["projects"]
+        ],
+    }
+
+
+def test_dashboard_shows_what_the_json_api_says(seeded_daemon: DaemonProcess, browser: Any):
+    page = Page(browser)
+    shown = page.open(seeded_daemon.url + "/")
+    chart = shown.evaluate(CHART_DATA_JS)
+    today_rows = shown.evaluate(TODAY_ROWS_JS)
+    recent_ids = shown.evaluate(
+        "() => [...document.querySelectorAll('#recent-sessions tbody tr')]"
+        ".map((tr) => Number(tr.dataset.sessionId))"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    shown.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+    days = httpx.get(f"{seeded_daemon.url}/api/days", params={"days": "7"}).json()
+    today = httpx.get(f"{seeded_daemon.url}/today", params={"format": "json"}).json()
+    recent = httpx.get(f"{seeded_daemon.url}/api/sessions", params={"limit": "15"}).json()
+    assert chart == _expected_chart(days)
+    assert len(chart["labels"]) == 7
+    assert {d["path"] for d in chart["datasets"]} == {"/code/oxitrack", "/code/notes", "/code/site"}
+    assert today_rows == [
+        {"path": p["project_path"], "seconds": p["duration_seconds"]} for p in today["projects"]
+    ]
+    assert recent_ids == [s["session_id"] for s in recent["sessions"]]
+    assert shown.text_content("#today-total") == _duration(today["total_seconds"])
+    assert page.problems == []
+
+
+def test_http_cli_and_page_agree_on_today(seeded_daemon: DaemonProcess, browser: Any):
+    """The issue's 'same numbers everywhere', across three processes reading one database."""
+    over_http = httpx.get(f"{seeded_daemon.url}/today", params={"format": "json"}).json()
+    cli = subprocess.run(
+        [sys.executable, "-m", "oxitrack", "today", "--json", "--db", str(seeded_daemon.db_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(cli.stdout) == over_http
+    page = Page(browser)
+    today_rows = page.open(seeded_daemon.url + "/").evaluate(TODAY_ROWS_JS)
+    assert today_rows == [
+        {"path": p["project_path"], "seconds": p["duration_seconds"]} for p in over_http["projects"]
+    ]
+    assert over_http["total_seconds"] > 0
+    assert page.problems == []
+
+
+def test_switching_to_30_days_redraws_the_chart_from_the_api(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    page = Page(browser)
+    shown = page.open(seeded_daemon.url + "/")
+    shown.click("button[data-days='30']")
+    page.wait_loaded(2)
+    days = httpx.get(f"{seeded_daemon.url}/api/days", params={"days": "30"}).json()
+    assert shown.evaluate(CHART_DATA_JS) == _expected_chart(days)
+    assert shown.get_attribute("button[data-days='30']", "aria-pressed") == "true"
+    assert page.problems == []
+
+
+def test_page_refreshes_itself_every_minute(seeded_daemon: DaemonProcess, browser: Any):
+    page = Page(browser, clock=True)
+    shown = page.open(seeded_daemon.url + "/")
+    _beats(seeded_daemon, "/code/new", range(int(time.time()) - 120, int(time.time()), 60))
+    page.page.clock.run_for(59_000)
+    assert shown.evaluate("document.body.dataset.loaded") == "1"
+    page.page.clock.run_for(1_000)
+    page.wait_loaded(2)
+    paths = [row["path"] for row in shown.evaluate(TODAY_ROWS_JS)]
+    assert "/code/new" in paths
+    assert page.problems == []
+
+
+def _duration(seconds: int) -> str:
+    minutes = seconds // 60
+    return f"{minutes // 60}h {minutes % 60:02d}m"

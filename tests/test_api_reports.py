@@ -1,0 +1,277 @@
+"""GET /today, /api/days, /api/sessions and the dashboard's files, through the real app."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from starlette.testclient import TestClient
+
+from oxitrack.config import Settings
+from oxitrack.server import create_app
+from oxitrack.store import Store
+from tests.conftest import NOW, FakeClock
+
+BERLIN = ZoneInfo("Europe/Berlin")
+TZ = {"tz": "Europe/Berlin"}
+HOUR = 3600
+TODAY = "2025-11-25"  # NOW is 20:46:40 in Berlin on this day
+
+
+def at(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=BERLIN).timestamp())
+
+
+def beat(client: TestClient, project_path: str, timestamp: int) -> None:
+    answer = client.post(
+        "/beat",
+        content=json.dumps({"project_path": project_path, "timestamp": timestamp}),
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def insert(store: Store, project_path: str, start: int, last: int) -> None:
+    def write(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            (project_path, start, last),
+        )
+
+    store.write(write)
+
+
+@pytest.fixture
+def seeded(client: TestClient) -> TestClient:
+    """2h 05m in /code/oxitrack this morning, 42 min in /code/notes ending 4 minutes ago."""
+    for minute in range(0, 126, 5):
+        beat(client, "/code/oxitrack", at(f"{TODAY} 09:00") + min(minute, 125) * 60)
+    for minute in (0, 10, 20, 30, 40, 42):
+        beat(client, "/code/notes", NOW - 4 * 60 - (42 - minute) * 60)
+    return client
+
+
+def test_today_is_plain_text_by_default_for_curl(seeded: TestClient):
+    answer = seeded.get("/today", params=TZ)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain")
+    assert answer.text == "2h 05m  /code/oxitrack\n0h 42m  /code/notes\n2h 47m  total\n"
+
+
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [({"format": "json"}, {}), ({}, {"accept": "application/json"})],
+    ids=["format-param", "accept-header"],
+)
+def test_today_json_has_the_contract_shape(seeded: TestClient, params, headers):
+    answer = seeded.get("/today", params={**TZ, **params}, headers=headers)
+    assert answer.headers["content-type"] == "application/json"
+    body = answer.json()
+    assert (body["date"], body["timezone"], body["total_seconds"]) == (
+        TODAY,
+        "Europe/Berlin",
+        2 * HOUR + 47 * 60,
+    )
+    assert body["projects"] == [
+        {
+            "project_path": "/code/oxitrack",
+            "project_name": "oxitrack",
+            "duration_seconds": 2 * HOUR + 5 * 60,
+            "session_count": 1,
+            "first_beat": at(f"{TODAY} 09:00"),
+            "last_beat": at(f"{TODAY} 11:05"),
+            "is_active": False,
+        },
+        {
+            "project_path": "/code/notes",
+            "project_name": "notes",
+            "duration_seconds": 42 * 60,
+            "session_count": 1,
+            "first_beat": NOW - 46 * 60,
+            "last_beat": NOW - 4 * 60,
+            "is_active": True,
+        },
+    ]
+
+
+def test_format_text_wins_over_accept_json(seeded: TestClient):
+    answer = seeded.get(
+        "/today", params={**TZ, "format": "text"}, headers={"accept": "application/json"}
+    )
+    assert answer.text.endswith("total\n")
+
+
+def test_project_stops_being_active_5_minutes_after_its_last_beat(
+    seeded: TestClient, clock: FakeClock
+):
+    def notes_active() -> bool:
+        body = seeded.get("/today", params={**TZ, "format": "json"}).json()
+        return next(p for p in body["projects"] if p["project_name"] == "notes")["is_active"]
+
+    clock.now = NOW + 59  # last beat (NOW - 240) is 299 s old
+    assert notes_active()
+    clock.now = NOW + 60  # 300 s old
+    assert not notes_active()
+
+
+def test_today_counts_only_the_part_after_local_midnight(client: TestClient):
+    for time in ("2025-11-24 23:50", "2025-11-24 23:58", "2025-11-25 00:06"):
+        beat(client, "/code/late", at(time))
+    today = client.get("/today", params={**TZ, "format": "json"}).json()
+    assert today["total_seconds"] == 6 * 60
+    days = client.get("/api/days", params={**TZ, "days": "2"}).json()
+    assert [d["total_seconds"] for d in days["days"]] == [10 * 60, 6 * 60]
+    assert days["projects"][0]["session_count"] == 1
+
+
+def test_today_follows_the_time_zone(client: TestClient):
+    beat(client, "/code/x", at("2025-11-25 08:00"))
+    beat(client, "/code/x", at("2025-11-25 08:10"))
+    tokyo = client.get("/today", params={"tz": "Asia/Tokyo", "format": "json"}).json()
+    assert (tokyo["date"], tokyo["timezone"], tokyo["total_seconds"]) == (
+        "2025-11-26",
+        "Asia/Tokyo",
+        0,
+    )
+
+
+def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    body = client.get("/today", params={"format": "json"}).json()
+    assert (body["timezone"], body["date"]) == ("America/New_York", "2025-11-25")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/today", {"tz": "Mars/Olympus"}, "tz"),
+        ("/today", {"format": "xml"}, "format"),
+        ("/api/days", {"tz": "nope"}, "tz"),
+        ("/api/days", {"from": "2025-02-30"}, "from"),
+        ("/api/days", {"to": "soon"}, "to"),
+        ("/api/days", {"from": "2025-02-01", "to": "2025-01-01"}, "from"),
+        ("/api/days", {"days": "0"}, "days"),
+        ("/api/days", {"days": "seven"}, "days"),
+        ("/api/days", {"from": "2000-01-01", "to": "2025-01-01"}, "from"),
+        ("/api/sessions", {"limit": "0"}, "limit"),
+        ("/api/sessions", {"limit": "1001"}, "limit"),
+        ("/api/sessions", {"project": " "}, "project"),
+        ("/api/sessions", {"from": "1969-12-31"}, "from"),
+        ("/api/sessions", {"from": "2025-02-01", "to": "2025-01-01"}, "from"),
+    ],
+    ids=[
+        "unknown-tz",
+        "unknown-format",
+        "days-unknown-tz",
+        "february-30",
+        "word-date",
+        "backwards-range",
+        "zero-days",
+        "days-not-a-number",
+        "range-over-ten-years",
+        "limit-zero",
+        "limit-over-1000",
+        "blank-project",
+        "before-1970",
+        "sessions-backwards-range",
+    ],
+)
+def test_bad_query_parameter_is_422_naming_it(client: TestClient, path, params, field):
+    answer = client.get(path, params=params)
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "invalid_field"
+    assert answer.json()["field"] == field
+
+
+def test_days_default_to_the_last_7_days_ending_today(seeded: TestClient):
+    body = seeded.get("/api/days", params=TZ).json()
+    assert (body["from"], body["to"]) == ("2025-11-19", TODAY)
+    assert [d["date"] for d in body["days"]][-2:] == ["2025-11-24", TODAY]
+    assert [d["total_seconds"] for d in body["days"]] == [0] * 6 + [2 * HOUR + 47 * 60]
+    assert body["total_seconds"] == 2 * HOUR + 47 * 60
+    today = seeded.get("/today", params={**TZ, "format": "json"}).json()
+    assert body["days"][-1]["projects"] == today["projects"]
+
+
+def test_days_from_a_date_run_to_today(seeded: TestClient):
+    body = seeded.get("/api/days", params={**TZ, "from": "2025-11-23"}).json()
+    assert (body["from"], body["to"], len(body["days"])) == ("2025-11-23", TODAY, 3)
+
+
+def test_days_between_dates_and_for_one_project(seeded: TestClient):
+    body = seeded.get(
+        "/api/days", params={**TZ, "from": "2025-11-20", "to": TODAY, "project": "notes"}
+    ).json()
+    assert len(body["days"]) == 6
+    assert [p["project_name"] for p in body["projects"]] == ["notes"]
+    assert body["total_seconds"] == 42 * 60
+
+
+@pytest.mark.parametrize(
+    ("day", "hours"),
+    [("2025-03-30", 23), ("2025-10-26", 25)],
+    ids=["spring-forward-day-has-23h", "fall-back-day-has-25h"],
+)
+def test_days_across_daylight_saving_changes(client: TestClient, store: Store, day, hours):
+    insert(store, "/code/marathon", at(f"{day} 00:00") - 60, at(f"{day} 00:00") + 3 * 86400)
+    body = client.get("/api/days", params={**TZ, "from": day, "to": day}).json()
+    assert body["days"][0]["total_seconds"] == hours * HOUR
+
+
+def test_sessions_are_newest_first_with_limit_and_filters(seeded: TestClient):
+    body = seeded.get("/api/sessions", params={**TZ, "limit": "1"}).json()
+    [latest] = body["sessions"]
+    assert latest["project_name"] == "notes"
+    assert latest["duration_seconds"] == 42 * 60
+    assert latest["is_active"] is True
+    assert latest["date"] == TODAY
+    assert set(latest) == {
+        "session_id",
+        "project_path",
+        "project_name",
+        "start_time",
+        "last_heartbeat",
+        "duration_seconds",
+        "date",
+        "is_active",
+    }
+    filtered = seeded.get("/api/sessions", params={**TZ, "project": "/code/oxitrack"}).json()
+    assert [s["project_name"] for s in filtered["sessions"]] == ["oxitrack"]
+    empty = seeded.get("/api/sessions", params={**TZ, "to": "2025-11-24"}).json()
+    assert (empty["to"], empty["sessions"]) == ("2025-11-24", [])
+
+
+def test_dashboard_and_its_files_are_served_from_the_package(client: TestClient):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    for src in ("/static/app.js", "/static/style.css", "/static/vendor/chart-4.6.1.min.js"):
+        assert src in page.text
+        answer = client.get(src)
+        assert answer.status_code == 200, src
+    assert "Chart.js v4.6.1" in client.get("/static/vendor/chart-4.6.1.min.js").text
+    missing = client.get("/static/nope.js")
+    assert (missing.status_code, missing.json()["error"]) == (404, "not_found")
+
+
+def test_reports_refuse_other_web_origins(seeded: TestClient):
+    foreign = seeded.get("/api/days", headers={"origin": "http://evil.example"})
+    assert foreign.status_code == 403
+    cross_site = seeded.get("/today", headers={"sec-fetch-site": "cross-site"})
+    assert cross_site.status_code == 403
+    own = seeded.get("/api/days", headers={"sec-fetch-site": "same-origin"})
+    assert own.status_code == 200
+
+
+def test_with_an_api_key_the_page_loads_but_reports_need_the_key(store: Store, db_path: Path):
+    app = create_app(store, settings=Settings(db=db_path, api_key="s3cret"), clock=FakeClock())
+    with TestClient(app, base_url="http://127.0.0.1:3000") as keyed:
+        assert keyed.get("/").status_code == 200
+        assert keyed.get("/static/app.js").status_code == 200
+        assert keyed.get("/today").status_code == 401
+        authorized = keyed.get("/today", headers={"authorization": "Bearer s3cret"})
+        assert authorized.status_code == 200

@@ -1,0 +1,347 @@
+"""The WakaTime-compatible endpoints through the real app, with requests as clients send them."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from oxitrack.config import Settings
+from oxitrack.server import create_app
+from oxitrack.store import Store
+from tests.conftest import NOW, FakeClock
+from tests.wakatime_recordings import (
+    GO_CLI_HEADERS,
+    KEY,
+    PYTHON_CLI_HEADERS,
+    basic,
+    go_cli_heartbeat,
+    python_cli_heartbeat,
+)
+
+BULK = "/api/v1/users/current/heartbeats.bulk"
+SINGLE = "/api/v1/users/current/heartbeats"
+STATUSBAR = "/api/v1/users/current/statusbar/today"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "src" / "a.py").write_text("print(1)\n")
+    return root
+
+
+def post(client: TestClient, path: str, body: Any, headers: dict[str, str] = GO_CLI_HEADERS):
+    return client.post(path, content=json.dumps(body), headers=headers)
+
+
+def spans(store: Store, project_path: str | None = None) -> list[tuple[str, int, int]]:
+    return [(s.project_path, s.start_time, s.last_heartbeat) for s in store.sessions(project_path)]
+
+
+def detail_count(store: Store) -> int:
+    return store.read(lambda conn: conn.execute("SELECT count(*) FROM beat_details").fetchone()[0])
+
+
+# -- heartbeats.bulk ----------------------------------------------------------------------------
+
+
+def test_python_cli_bulk_request_becomes_one_session_for_the_repository(
+    client: TestClient, store: Store, repo: Path
+):
+    body = [
+        python_cli_heartbeat(str(repo), NOW - 300.5),
+        python_cli_heartbeat(str(repo), NOW - 0.25, is_write=False),
+    ]
+    answer = post(client, BULK, body, PYTHON_CLI_HEADERS)
+    assert answer.status_code == 201
+    responses = answer.json()["responses"]
+    assert [status for _, status in responses] == [201, 201]
+    assert responses[1][0]["data"]["project_path"] == str(repo)
+    assert responses[1][0]["data"]["duration_seconds"] == 300
+    assert spans(store) == [(str(repo), NOW - 301, NOW - 1)]
+
+
+def test_go_cli_bulk_request_uses_the_root_it_counted(client: TestClient, store: Store):
+    body = [go_cli_heartbeat("/home/dev/app", NOW - 60), go_cli_heartbeat("/home/dev/app", NOW)]
+    answer = post(client, BULK, body)
+    assert answer.status_code == 201
+    assert [status for _, status in answer.json()["responses"]] == [201, 201]
+    assert spans(store) == [("/home/dev/app", NOW - 60, NOW)]
+    language, editor, category = store.read(
+        lambda conn: conn.execute(
+            "SELECT DISTINCT language, editor, category FROM beat_details"
+        ).fetchone()
+    )
+    assert (language, editor, category) == ("Python", "zed", "coding")
+
+
+def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
+    client: TestClient, store: Store
+):
+    body = [
+        go_cli_heartbeat("/home/dev/app", NOW - 30),
+        {**go_cli_heartbeat("/home/dev/app", NOW - 20), "time": "soon"},
+        "not a heartbeat",
+        go_cli_heartbeat("/home/dev/app", NOW - 10, entity="HIDDEN.py", project=None),
+        go_cli_heartbeat("/home/dev/app", NOW),
+    ]
+    answer = post(client, BULK, body)
+    assert answer.status_code == 201
+    responses = answer.json()["responses"]
+    assert [status for _, status in responses] == [201, 400, 400, 400, 201]
+    assert [line.get("field") for line, _ in responses] == [
+        None,
+        "time",
+        "heartbeat",
+        "project",
+        None,
+    ]
+    assert all(line["error"] == "invalid_field" for line, status in responses if status == 400)
+    assert spans(store) == [("/home/dev/app", NOW - 30, NOW)]
+
+
+def test_bulk_of_only_bad_heartbeats_is_still_a_201_so_the_cli_drops_them(
+    client: TestClient, store: Store
+):
+    answer = post(client, BULK, [go_cli_heartbeat("/a", 5), {"entity": "/x"}])
+    assert answer.status_code == 201
+    assert [status for _, status in answer.json()["responses"]] == [400, 400]
+    assert store.sessions() == []
+
+
+def test_out_of_order_bulk_merges_exactly_like_late_beats(client: TestClient, store: Store):
+    times = [NOW - 5000, NOW - 4990, NOW - 3000, NOW - 2200, NOW - 1400, NOW - 600, NOW]
+    shuffled = random.Random(5).sample(times, len(times))
+    post(client, BULK, [go_cli_heartbeat("/code/waka", t) for t in shuffled[:4]])
+    post(client, BULK, [go_cli_heartbeat("/code/waka", t) for t in shuffled[4:]])
+    for t in times:
+        beat = {"project_path": "/code/beat", "timestamp": t}
+        client.post("/beat", content=json.dumps(beat), headers={"content-type": "application/json"})
+    via_wakatime = [(start, last) for _, start, last in spans(store, "/code/waka")]
+    via_beat = [(start, last) for _, start, last in spans(store, "/code/beat")]
+    assert via_wakatime == via_beat == [(NOW - 5000, NOW - 4990), (NOW - 3000, NOW)]
+
+
+def test_repeated_batch_changes_nothing(client: TestClient, store: Store):
+    body = [go_cli_heartbeat("/home/dev/app", t) for t in (NOW - 120, NOW - 60.5, NOW)]
+    first = post(client, BULK, body)
+    before = (spans(store), detail_count(store))
+    again = post(client, BULK, body)
+    assert first.status_code == again.status_code == 201
+    assert [s for _, s in again.json()["responses"]] == [201, 201, 201]
+    assert (
+        (spans(store), detail_count(store))
+        == before
+        == (
+            [("/home/dev/app", NOW - 120, NOW)],
+            3,
+        )
+    )
+
+
+def test_bulk_larger_than_other_bodies_is_accepted(client: TestClient, store: Store):
+    dependencies = [f"package.module_{i:04d}" for i in range(150)]
+    body = [
+        go_cli_heartbeat("/home/dev/app", NOW - i, dependencies=dependencies) for i in range(25)
+    ]
+    assert len(json.dumps(body)) > 64 * 1024
+    answer = post(client, BULK, body)
+    assert answer.status_code == 201
+    assert len(answer.json()["responses"]) == 25
+
+
+def test_bulk_over_one_mebibyte_is_refused(client: TestClient):
+    body = [go_cli_heartbeat("/a", NOW, dependencies=["x" * 1000] * 1100)]
+    answer = post(client, BULK, body)
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "body_too_large"
+
+
+@pytest.mark.parametrize(
+    ("content", "headers", "status", "code"),
+    [
+        ('{"entity": "/a"}', GO_CLI_HEADERS, 400, "invalid_field"),
+        ("[{", GO_CLI_HEADERS, 400, "invalid_json"),
+        ("[]", {**GO_CLI_HEADERS, "Content-Type": "text/plain"}, 415, "unsupported_media_type"),
+    ],
+    ids=["object-not-array", "broken-json", "not-json-media-type"],
+)
+def test_malformed_bulk_request_gets_the_one_error_shape(
+    client: TestClient, content: str, headers: dict[str, str], status: int, code: str
+):
+    answer = client.post(BULK, content=content, headers=headers)
+    assert answer.status_code == status
+    assert answer.json()["error"] == code
+    assert set(answer.json()) <= {"error", "message", "field"}
+
+
+def test_empty_bulk_is_an_empty_answer(client: TestClient):
+    answer = post(client, BULK, [])
+    assert (answer.status_code, answer.json()) == (201, {"responses": []})
+
+
+@pytest.mark.parametrize("user", ["current", "alice"], ids=["current", "named-user"])
+def test_bulk_route_accepts_any_user_name(client: TestClient, store: Store, user: str):
+    answer = post(client, f"/api/v1/users/{user}/heartbeats.bulk", [go_cli_heartbeat("/a/b", NOW)])
+    assert answer.status_code == 201
+    assert spans(store) == [("/a/b", NOW, NOW)]
+
+
+# -- heartbeats (single) ------------------------------------------------------------------------
+
+
+def test_single_heartbeat_is_created(client: TestClient, store: Store):
+    answer = post(client, SINGLE, go_cli_heartbeat("/home/dev/app", NOW - 0.5))
+    assert answer.status_code == 201
+    data = answer.json()["data"]
+    assert (data["project_path"], data["time"], data["category"]) == (
+        "/home/dev/app",
+        NOW - 0.5,
+        "coding",
+    )
+    assert spans(store) == [("/home/dev/app", NOW - 1, NOW - 1)]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ([go_cli_heartbeat("/a", NOW)], "heartbeat"),
+        (go_cli_heartbeat("/a", NOW, is_write="yes"), "is_write"),
+        (go_cli_heartbeat("/a", None), "time"),
+    ],
+    ids=["array", "bad-is-write", "no-time"],
+)
+def test_single_bad_heartbeat_is_400_naming_the_field(
+    client: TestClient, store: Store, body: Any, field: str
+):
+    answer = post(client, SINGLE, body)
+    assert answer.status_code == 400
+    assert answer.json()["field"] == field
+    assert store.sessions() == []
+
+
+# -- auth ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def keyed_client(store: Store, db_path: Path, clock: FakeClock) -> Iterator[TestClient]:
+    app = create_app(store, settings=Settings(db=db_path, api_key=KEY), clock=clock)
+    with TestClient(app, base_url="http://127.0.0.1:3000") as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        (basic(KEY), 201),
+        (f"Bearer {KEY}", 201),
+        (basic("00000000-0000-4000-8000-000000000000"), 401),
+        (f"Basic {KEY}", 401),  # not base64
+        (None, 401),
+    ],
+    ids=["basic-base64-key", "bearer", "basic-wrong-key", "basic-not-encoded", "missing"],
+)
+def test_daemon_with_key_requires_it(
+    keyed_client: TestClient, store: Store, authorization: str | None, status: int
+):
+    headers = {k: v for k, v in GO_CLI_HEADERS.items() if k != "Authorization"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    answer = post(keyed_client, BULK, [go_cli_heartbeat("/a/b", NOW)], headers)
+    assert answer.status_code == status
+    assert len(store.sessions()) == (1 if status == 201 else 0)
+    assert keyed_client.get(STATUSBAR, headers=headers).status_code == (
+        200 if status == 201 else 401
+    )
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [basic("00000000-0000-4000-8000-000000000000"), basic("anything"), None],
+    ids=["some-uuid-key", "any-key", "no-header"],
+)
+def test_daemon_without_key_accepts_any_key_on_loopback(
+    client: TestClient, store: Store, authorization: str | None
+):
+    headers = {k: v for k, v in GO_CLI_HEADERS.items() if k != "Authorization"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    assert post(client, BULK, [go_cli_heartbeat("/a/b", NOW)], headers).status_code == 201
+    assert len(store.sessions()) == 1
+
+
+# -- statusbar/today ----------------------------------------------------------------------------
+
+
+def statusbar(client: TestClient, zone: str | None = None) -> dict[str, Any]:
+    headers = {k: v for k, v in GO_CLI_HEADERS.items() if k != "Timezone"}
+    if zone is not None:
+        headers["Timezone"] = zone
+    answer = client.get(STATUSBAR, headers=headers)
+    assert answer.status_code == 200
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def test_statusbar_shows_todays_total_as_plugins_read_it(client: TestClient):
+    post(
+        client,
+        BULK,
+        [go_cli_heartbeat("/home/dev/app", t) for t in range(NOW - 3600, NOW + 1, 600)],
+    )
+    post(client, BULK, [go_cli_heartbeat("/home/dev/lib", t) for t in (NOW - 1020, NOW - 600)])
+    data = statusbar(client, "Europe/Paris")["data"]
+    assert data["grand_total"]["text"] == "1 hr 7 mins"
+    assert data["grand_total"]["total_seconds"] == 4020.0
+    assert [(p["name"], p["total_seconds"]) for p in data["projects"]] == [
+        ("app", 3600.0),
+        ("lib", 420.0),
+    ]
+    assert data["categories"] == []
+    assert (data["range"]["date"], data["range"]["timezone"]) == ("2025-11-25", "Europe/Paris")
+
+
+def test_statusbar_counts_only_the_part_of_a_session_inside_today(client: TestClient):
+    # NOW is 09:46:40 on the 26th in Kiritimati (UTC+14); its day began 9 h 46 min 40 s ago.
+    since_midnight = 9 * 3600 + 46 * 60 + 40
+    times = range(NOW - 36000, NOW + 1, 600)  # a session from 800 s before that midnight to NOW
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", t) for t in times])
+    data = statusbar(client, "Pacific/Kiritimati")["data"]
+    assert data["range"]["date"] == "2025-11-26"
+    assert data["grand_total"]["total_seconds"] == since_midnight
+    assert data["grand_total"]["text"] == "9 hrs 46 mins"
+
+
+def test_statusbar_without_or_with_unknown_zone_uses_the_local_zone(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    assert statusbar(client)["data"]["range"]["timezone"] == "Asia/Tokyo"
+    assert statusbar(client, "Mars/Olympus_Mons")["data"]["range"]["timezone"] == "Asia/Tokyo"
+
+
+def test_statusbar_total_is_the_same_as_today_endpoint(client: TestClient):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", t) for t in range(NOW - 3000, NOW, 300)])
+    post(client, BULK, [go_cli_heartbeat("/home/dev/lib", t) for t in (NOW - 700, NOW - 100)])
+    for zone in ("Europe/Paris", "Pacific/Kiritimati", "America/Los_Angeles"):
+        today = client.get("/today", params={"format": "json", "tz": zone}).json()
+        data = statusbar(client, zone)["data"]
+        assert data["grand_total"]["total_seconds"] == today["total_seconds"]
+        assert [p["total_seconds"] for p in data["projects"]] == [
+            p["duration_seconds"] for p in today["projects"]
+        ]
+        assert data["range"]["date"] == today["date"]
+
+
+def test_statusbar_with_nothing_tracked(client: TestClient):
+    data = statusbar(client, "UTC")["data"]
+    assert (data["grand_total"]["text"], data["projects"]) == ("0 secs", [])

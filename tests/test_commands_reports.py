@@ -1,0 +1,261 @@
+"""oxitrack today / report / sessions / export, run in-process on a real database file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from starlette.testclient import TestClient
+
+from oxitrack.cli import main
+from oxitrack.commands import reports as report_commands
+from oxitrack.store import Store
+from tests.conftest import NOW
+
+BERLIN = ZoneInfo("Europe/Berlin")
+HOUR = 3600
+
+
+def at(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=BERLIN).timestamp())
+
+
+SESSIONS = [
+    ("/code/oxitrack", at("2025-11-25 09:00"), at("2025-11-25 11:05")),
+    ("/code/notes", NOW - 46 * 60, NOW - 4 * 60),
+    ("/code/oxitrack", at("2025-11-24 23:30"), at("2025-11-25 00:10")),
+    ("/code/notes", at("2025-11-20 14:00"), at("2025-11-20 15:00")),
+    ("/code/old", at("2025-10-01 10:00"), at("2025-10-01 10:30")),
+]
+
+
+@pytest.fixture
+def seeded(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """Sessions over two months, and the commands' clock stopped at NOW (Tue 2025-11-25)."""
+
+    def write(conn: sqlite3.Connection) -> None:
+        conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            SESSIONS,
+        )
+
+    store.write(write)
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    return store
+
+
+def run(capsys: pytest.CaptureFixture[str], db_path: Path, *argv: str) -> tuple[int, str, str]:
+    code = main([*argv, "--db", str(db_path), "--tz", "Europe/Berlin"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_today_prints_a_table_with_bars_and_the_total(seeded, db_path, capsys):
+    code, out, _ = run(capsys, db_path, "today")
+    assert code == 0
+    assert out.splitlines() == [
+        "Today, Tue 2025-11-25 (Europe/Berlin)",
+        "2h 15m  ████████████████████  oxitrack  /code/oxitrack",
+        "0h 42m  ██████▎               notes     /code/notes     ● active",
+        "2h 57m  total",
+    ]
+
+
+def test_cli_and_http_report_the_same_numbers(seeded, db_path, client: TestClient, capsys):
+    """`oxitrack today --json` is /today's JSON, `report --json` is /api/days' JSON."""
+    _, today_out, _ = run(capsys, db_path, "today", "--json")
+    over_http = client.get("/today", params={"tz": "Europe/Berlin", "format": "json"}).json()
+    assert json.loads(today_out) == over_http
+    assert over_http["total_seconds"] == 2 * HOUR + 57 * 60
+
+    _, report_out, _ = run(
+        capsys, db_path, "report", "--from", "2025-11-19", "--to", "2025-11-25", "--json"
+    )
+    days = client.get("/api/days", params={"tz": "Europe/Berlin", "days": "7"}).json()
+    assert json.loads(report_out) == days
+    assert days["days"][-1]["projects"] == over_http["projects"]
+
+    _, sessions_out, _ = run(capsys, db_path, "sessions", "--json", "--limit", "50")
+    listed = client.get("/api/sessions", params={"tz": "Europe/Berlin"}).json()
+    assert json.loads(sessions_out) == listed
+
+
+@pytest.mark.parametrize(
+    ("flags", "first_line", "total"),
+    [
+        ([], "2025-11-24 to 2025-11-25 (Europe/Berlin), by project", "3h 27m  total"),
+        (["--week"], "2025-11-24 to 2025-11-25 (Europe/Berlin), by project", "3h 27m  total"),
+        (["--month"], "2025-11-01 to 2025-11-25 (Europe/Berlin), by project", "4h 27m  total"),
+        (["--days", "30"], "2025-10-27 to 2025-11-25 (Europe/Berlin), by project", "4h 27m  total"),
+        (
+            ["--from", "2025-10-01", "--to", "2025-10-31"],
+            "2025-10-01 to 2025-10-31 (Europe/Berlin), by project",
+            "0h 30m  total",
+        ),
+        (
+            ["--month", "--project", "notes"],
+            "2025-11-01 to 2025-11-25 (Europe/Berlin), by project",
+            "1h 42m  total",
+        ),
+    ],
+    ids=["default-is-this-week", "week", "month", "last-30-days", "from-to", "one-project"],
+)
+def test_report_ranges(seeded, db_path, capsys, flags, first_line, total):
+    code, out, _ = run(capsys, db_path, "report", *flags)
+    assert code == 0
+    lines = out.splitlines()
+    assert (lines[0], lines[-1]) == (first_line, total)
+
+
+def test_report_by_day_has_a_row_per_day_split_at_midnight(seeded, db_path, capsys):
+    _, out, _ = run(capsys, db_path, "report", "--by", "day")
+    assert out.splitlines() == [
+        "2025-11-24 to 2025-11-25 (Europe/Berlin), by day",
+        "Mon 2025-11-24  0h 30m  ███▍                  oxitrack",
+        "Tue 2025-11-25  2h 57m  ████████████████████  oxitrack, notes",
+        "                3h 27m  total",
+    ]
+
+
+def test_sessions_lists_newest_first(seeded, db_path, capsys):
+    _, out, _ = run(capsys, db_path, "sessions", "--limit", "2")
+    lines = out.splitlines()
+    assert lines[0].startswith("2025-11-25 20:00\u201320:42  0h 42m")
+    assert "notes" in lines[0]
+    assert lines[1].startswith("2025-11-25 09:00\u201311:05  2h 05m")
+    assert lines[2].endswith("2h 47m  total")
+
+
+def test_export_csv_to_stdout_has_every_session_oldest_first(seeded, db_path, capsys):
+    code, out, _ = run(capsys, db_path, "export")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["project_name"] for r in rows] == ["old", "notes", "oxitrack", "oxitrack", "notes"]
+    assert rows[0]["start_local"] == "2025-10-01T10:00:00+02:00"
+
+
+def test_export_json_to_a_file_equals_the_sessions_shape(seeded, db_path, capsys, tmp_path):
+    target = tmp_path / "out.json"
+    code, out, err = run(
+        capsys, db_path, "export", "--format", "json", "-o", str(target), "--from", "2025-11-20"
+    )
+    assert (code, out) == (0, "")
+    assert f"wrote 4 sessions to {target}" in err
+    body = json.loads(target.read_text())
+    assert (body["from"], body["to"], body["timezone"]) == (
+        "2025-11-20",
+        "2025-11-25",
+        "Europe/Berlin",
+    )
+    assert [s["project_name"] for s in body["sessions"]] == [
+        "notes",
+        "oxitrack",
+        "oxitrack",
+        "notes",
+    ]
+
+
+def test_reports_work_with_the_daemon_down_and_its_store_still_open(seeded, db_path, capsys):
+    # `seeded` is the daemon-side writer store, still open; the CLI opens its own read-only one.
+    code, out, _ = run(capsys, db_path, "today", "--json")
+    assert code == 0 and json.loads(out)["projects"]
+
+
+def test_database_comes_from_oxitrack_db_when_no_flag(seeded, db_path, capsys, monkeypatch):
+    monkeypatch.setenv("OXITRACK_DB", str(db_path))
+    assert main(["today", "--json", "--tz", "UTC"]) == 0
+    assert json.loads(capsys.readouterr().out)["timezone"] == "UTC"
+
+
+def test_missing_database_is_one_clear_line(tmp_path, capsys):
+    code = main(["today", "--db", str(tmp_path / "none.db")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "no database at" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["today", "--tz", "Mars/Base"], "--tz"),
+        (["report", "--from", "2025-13-01"], "--from"),
+        (["report", "--from", "2025-02-01", "--to", "2025-01-01"], "after the end"),
+        (["report", "--days", "0"], "--days"),
+        (["sessions", "--limit", "0"], "--limit"),
+    ],
+    ids=["unknown-tz", "bad-date", "backwards", "zero-days", "zero-limit"],
+)
+def test_bad_flags_are_usage_errors_naming_them(seeded, db_path, capsys, argv, words):
+    code = main([*argv, "--db", str(db_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert words in err and err.count("\n") == 1
+
+
+def test_project_dot_means_the_current_folder(store: Store, db_path, capsys, monkeypatch, tmp_path):
+    project = tmp_path / "proj"
+    project.mkdir()
+    store.write(
+        lambda conn: conn.execute(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            (str(project.resolve()), NOW - 600, NOW),
+        )
+    )
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    monkeypatch.chdir(project)
+    _, out, _ = run(capsys, db_path, "report", "--project", ".", "--json")
+    assert json.loads(out)["total_seconds"] == 600
+
+
+class _Terminal(io.StringIO):
+    def __init__(self, encoding: str) -> None:
+        super().__init__()
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self._encoding
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("no_color", "encoding", "has_ansi", "has_blocks"),
+    [
+        (None, "utf-8", True, True),
+        ("1", "utf-8", False, True),
+        (None, "ascii", True, False),
+    ],
+    ids=["terminal-gets-colour", "NO_COLOR-honoured", "ascii-terminal-gets-hash-bars"],
+)
+def test_terminal_output_colour_and_bars(
+    seeded, db_path, monkeypatch, no_color, encoding, has_ansi, has_blocks
+):
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    monkeypatch.setenv("TERM", "xterm")
+    terminal = _Terminal(encoding)
+    monkeypatch.setattr("sys.stdout", terminal)
+    assert main(["today", "--db", str(db_path), "--tz", "Europe/Berlin"]) == 0
+    text = terminal.getvalue()
+    assert ("\x1b[" in text) is has_ansi
+    assert ("█" in text) is has_blocks
+    assert ("#" in text) is not has_blocks
+
+
+@pytest.mark.parametrize("command", ["today", "report", "sessions", "export"])
+def test_every_report_command_has_help_with_an_example(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert "Example:" in out and f"oxitrack {command}" in out

@@ -1,0 +1,260 @@
+"""Local days: lengths across daylight-saving changes, midnight splits, ranges, time zone names."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from oxitrack.days import (
+    Day,
+    check_range,
+    day_of,
+    day_start,
+    days_between,
+    last_days,
+    local_date,
+    month_of,
+    parse_date,
+    split_span,
+    week_of,
+    zone_name_from,
+    zone_named,
+)
+from oxitrack.errors import InvalidField
+
+BERLIN = ZoneInfo("Europe/Berlin")
+HOUR = 3600
+
+
+def at(text: str, zone: ZoneInfo = BERLIN) -> int:
+    """UTC seconds of a local wall time like ``2025-03-30 01:30``."""
+    return int(datetime.fromisoformat(text).replace(tzinfo=zone).timestamp())
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "hours", "first_local_time"),
+    [
+        ("Europe/Berlin", date(2025, 6, 1), 24, "00:00"),
+        ("Europe/Berlin", date(2025, 3, 30), 23, "00:00"),
+        ("Europe/Berlin", date(2025, 10, 26), 25, "00:00"),
+        ("America/New_York", date(2025, 3, 9), 23, "00:00"),
+        ("America/New_York", date(2025, 11, 2), 25, "00:00"),
+        ("America/Santiago", date(2022, 9, 11), 23, "01:00"),
+        ("Australia/Lord_Howe", date(2025, 10, 5), 23.5, "00:00"),
+        ("UTC", date(2025, 3, 30), 24, "00:00"),
+    ],
+    ids=[
+        "ordinary-day-24h",
+        "berlin-spring-forward-23h",
+        "berlin-fall-back-25h",
+        "new-york-spring-forward-23h",
+        "new-york-fall-back-25h",
+        "santiago-midnight-skipped-starts-at-1am",
+        "lord-howe-half-hour-shift",
+        "utc-never-shifts",
+    ],
+)
+def test_day_length_follows_daylight_saving(zone, day, hours, first_local_time):
+    tz = ZoneInfo(zone)
+    [found] = days_between(day, day, tz)
+    assert found.length_seconds == hours * HOUR
+    assert datetime.fromtimestamp(found.start, tz).strftime("%H:%M") == first_local_time
+    assert local_date(found.start, tz) == day
+    assert local_date(found.start - 1, tz) < day
+    assert local_date(found.end - 1, tz) == day
+
+
+def test_days_between_are_consecutive_and_inclusive():
+    span = days_between(date(2025, 3, 28), date(2025, 4, 1), BERLIN)
+    assert [d.date for d in span] == [date(2025, 3, d) for d in (28, 29, 30, 31)] + [
+        date(2025, 4, 1)
+    ]
+    for before, after in itertools.pairwise(span):
+        assert before.end == after.start
+
+
+ZONES = ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
+
+
+@given(
+    st.integers(min_value=1_577_836_800, max_value=1_893_456_000),  # 2020 to 2030
+    st.sampled_from(ZONES),
+)
+def test_every_second_belongs_to_the_day_of_its_local_date(timestamp: int, zone: str):
+    tz = ZoneInfo(zone)
+    day = day_of(timestamp, tz)
+    assert day.start <= timestamp < day.end
+    assert day.date == datetime.fromtimestamp(timestamp, tz).date()
+
+
+WEEK = days_between(date(2025, 3, 29), date(2025, 3, 31), BERLIN)  # Sat, Sun (23 h), Mon
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "pieces"),
+    [
+        (
+            at("2025-03-29 10:00"),
+            at("2025-03-29 11:00"),
+            [(0, at("2025-03-29 10:00"), at("2025-03-29 11:00"))],
+        ),
+        (
+            at("2025-03-29 23:30"),
+            at("2025-03-30 00:45"),
+            [
+                (0, at("2025-03-29 23:30"), at("2025-03-30 00:00")),
+                (1, at("2025-03-30 00:00"), at("2025-03-30 00:45")),
+            ],
+        ),
+        (
+            at("2025-03-29 23:30"),
+            at("2025-03-30 00:00"),
+            [(0, at("2025-03-29 23:30"), at("2025-03-30 00:00"))],
+        ),
+        (
+            at("2025-03-30 00:00"),
+            at("2025-03-30 00:00"),
+            [(1, at("2025-03-30 00:00"), at("2025-03-30 00:00"))],
+        ),
+        (
+            at("2025-03-30 01:30"),
+            at("2025-03-30 03:30"),
+            [(1, at("2025-03-30 01:30"), at("2025-03-30 03:30"))],
+        ),
+        (
+            at("2025-03-28 23:00"),
+            at("2025-03-29 01:00"),
+            [(0, at("2025-03-29 00:00"), at("2025-03-29 01:00"))],
+        ),
+        (at("2025-03-28 10:00"), at("2025-03-28 11:00"), []),
+        (at("2025-04-01 00:00"), at("2025-04-01 00:00"), []),
+        (at("2025-03-28 23:59"), at("2025-03-28 23:59"), []),
+    ],
+    ids=[
+        "inside-one-day",
+        "crossing-midnight-is-split",
+        "ending-exactly-at-midnight-stays-in-its-day",
+        "single-beat-at-midnight-belongs-to-the-new-day",
+        "across-the-skipped-hour-counts-real-seconds",
+        "part-before-the-range-is-dropped",
+        "before-the-range",
+        "at-the-range-end",
+        "single-beat-before-the-range",
+    ],
+)
+def test_split_span_cuts_at_local_midnight(start, end, pieces):
+    assert list(split_span(start, end, WEEK)) == pieces
+
+
+def test_span_over_the_spring_forward_day_counts_23_hours_for_it():
+    pieces = list(split_span(at("2025-03-29 12:00"), at("2025-03-31 12:00"), WEEK))
+    assert [high - low for _, low, high in pieces] == [12 * HOUR, 23 * HOUR, 12 * HOUR]
+
+
+@given(
+    st.integers(min_value=WEEK[0].start - 2 * 86400, max_value=WEEK[-1].end + 86400),
+    st.integers(min_value=0, max_value=4 * 86400),
+)
+def test_pieces_add_up_to_the_span_clipped_to_the_range(start: int, length: int):
+    end = start + length
+    pieces = list(split_span(start, end, WEEK))
+    clipped = max(0, min(end, WEEK[-1].end) - max(start, WEEK[0].start))
+    assert sum(high - low for _, low, high in pieces) == clipped
+    assert all(WEEK[i].start <= low <= high <= WEEK[i].end for i, low, high in pieces)
+
+
+@pytest.mark.parametrize(
+    ("helper", "today", "expected"),
+    [
+        (week_of, date(2025, 11, 27), (date(2025, 11, 24), date(2025, 11, 27))),
+        (week_of, date(2025, 11, 24), (date(2025, 11, 24), date(2025, 11, 24))),
+        (month_of, date(2025, 11, 27), (date(2025, 11, 1), date(2025, 11, 27))),
+        (lambda d: last_days(d, 7), date(2025, 3, 2), (date(2025, 2, 24), date(2025, 3, 2))),
+    ],
+    ids=["week-starts-monday", "monday-is-a-one-day-week", "month-to-date", "last-7-days"],
+)
+def test_named_ranges(helper, today, expected):
+    assert helper(today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("2025-13-01", "not a date"), ("yesterday", "not a date"), ("1969-12-31", "1970")],
+    ids=["month-13", "word", "before-1970"],
+)
+def test_bad_dates_name_the_field(text, words):
+    with pytest.raises(InvalidField) as raised:
+        parse_date(text, field="from")
+    assert raised.value.field == "from"
+    assert words in raised.value.message
+
+
+def test_backwards_or_huge_ranges_are_refused():
+    with pytest.raises(InvalidField, match="after the end"):
+        check_range(date(2025, 2, 1), date(2025, 1, 1))
+    with pytest.raises(InvalidField, match="longer than"):
+        check_range(date(2000, 1, 1), date(2025, 1, 1))
+    check_range(date(2025, 1, 1), date(2025, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "name", ["Mars/Base", "", "../../etc/passwd", "/usr/share/zoneinfo/UTC", "Europe/"]
+)
+def test_unknown_time_zone_is_invalid_field_tz(name):
+    with pytest.raises(InvalidField) as raised:
+        zone_named(name)
+    assert raised.value.field == "tz"
+
+
+def test_known_time_zone_keeps_its_name():
+    assert zone_named(" Asia/Tokyo ").key == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(
+    ("tz_variable", "link", "expected"),
+    [
+        ("Europe/Berlin", "/usr/share/zoneinfo/UTC", "Europe/Berlin"),
+        (":America/New_York", None, "America/New_York"),
+        ("CET-1CEST", "/usr/share/zoneinfo/Asia/Tokyo", "Asia/Tokyo"),
+        (None, "/var/db/timezone/zoneinfo/Europe/Paris", "Europe/Paris"),
+        (None, "/etc/some-file", None),
+        ("/usr/share/zoneinfo/Europe/Rome", None, "Europe/Rome"),
+        ("Not/AZone", "/usr/share/zoneinfo/Not/AZone", None),
+        (None, None, None),
+    ],
+    ids=[
+        "tz-variable-wins",
+        "tz-with-colon",
+        "posix-tz-string-falls-back-to-link",
+        "macos-link",
+        "unnamed-link",
+        "nothing-known",
+        "tz-as-a-file-path",
+        "unknown-names-everywhere",
+    ],
+)
+def test_system_zone_name(tz_variable, link, expected):
+    assert zone_name_from(tz_variable, link) == expected
+
+
+def test_day_start_of_a_plain_day():
+    assert day_start(date(2025, 1, 1), ZoneInfo("UTC")) == 1_735_689_600
+    assert Day(date(2025, 1, 1), 0, 10).length_seconds == 10
+
+
+def test_system_zone_falls_back_to_utc_when_nothing_names_it(monkeypatch: pytest.MonkeyPatch):
+    import oxitrack.days
+
+    def no_link(path: str) -> str:
+        raise OSError(path)
+
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.setattr(oxitrack.days.os, "readlink", no_link)
+    assert oxitrack.days.system_zone().key == "UTC"
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    assert oxitrack.days.system_zone().key == "Pacific/Auckland"

@@ -1,0 +1,91 @@
+"""Finding the repository folder of a file on this machine, and its cache."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from oxitrack.repo_root import RepoRoots
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A real git repository with a nested file."""
+    root = tmp_path / "repo"
+    (root / "src" / "deep").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "src" / "deep" / "a.py").write_text("print(1)\n")
+    return root
+
+
+def test_file_in_repository_gives_its_root(repo: Path):
+    assert RepoRoots()(str(repo / "src" / "deep" / "a.py")) == str(repo)
+
+
+def test_file_may_be_gone_while_its_folder_remains(repo: Path):
+    assert RepoRoots()(str(repo / "src" / "deleted.py")) == str(repo)
+
+
+def test_nearest_repository_wins(repo: Path):
+    inner = repo / "src" / "vendored"
+    inner.mkdir()
+    (inner / ".git").write_text("gitdir: ../../.git/modules/vendored\n")  # a submodule
+    assert RepoRoots()(str(inner / "lib.py")) == str(inner)
+
+
+def test_mercurial_repository_counts_too(tmp_path: Path):
+    (tmp_path / "hg" / ".hg").mkdir(parents=True)
+    assert RepoRoots()(str(tmp_path / "hg" / "x" / "y.py")) == str(tmp_path / "hg")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["relative/a.py", "C:\\code\\a.py", "HIDDEN.py", "/a.py"],
+    ids=["relative", "windows", "hidden-name", "top-level"],
+)
+def test_paths_that_cannot_be_looked_up_give_none(path: str):
+    assert RepoRoots()(path) is None
+
+
+def test_file_outside_any_repository_gives_none(tmp_path: Path):
+    (tmp_path / "plain").mkdir()
+    assert RepoRoots()(str(tmp_path / "plain" / "a.py")) is None
+
+
+def test_found_root_is_cached(repo: Path):
+    finder = RepoRoots()
+    entity = str(repo / "src" / "deep" / "a.py")
+    assert finder(entity) == str(repo)
+    shutil.rmtree(repo / ".git")
+    assert finder(entity) == str(repo)  # from the cache: no look at the disk
+    finder.cache_clear()
+    assert finder(entity) is None
+
+
+def test_miss_is_not_cached_so_a_new_repository_is_found(tmp_path: Path):
+    finder = RepoRoots()
+    entity = str(tmp_path / "later" / "a.py")
+    (tmp_path / "later").mkdir()
+    assert finder(entity) is None
+    subprocess.run(["git", "init", "-q", str(tmp_path / "later")], check=True)
+    assert finder(entity) == str(tmp_path / "later")
+
+
+def test_cache_is_bounded_least_recently_used_first(tmp_path: Path):
+    finder = RepoRoots(maxsize=2)
+    roots = []
+    for name in ("a", "b", "c"):
+        (tmp_path / name / ".git").mkdir(parents=True)
+        roots.append(tmp_path / name)
+    finder(str(roots[0] / "f"))
+    finder(str(roots[1] / "f"))
+    finder(str(roots[0] / "f"))  # a is now the most recent
+    finder(str(roots[2] / "f"))  # evicts b
+    for root in roots:
+        shutil.rmtree(root / ".git")
+    assert finder(str(roots[0] / "f")) == str(roots[0])
+    assert finder(str(roots[2] / "f")) == str(roots[2])
+    assert finder(str(roots[1] / "f")) is None

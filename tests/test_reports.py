@@ -1,0 +1,278 @@
+"""Report numbers and shapes: per-day/per-project totals, JSON shapes, text tables and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from oxitrack.days import days_between
+from oxitrack.report_text import (
+    Style,
+    TableRow,
+    bar,
+    day_rows,
+    format_duration,
+    project_rows,
+    render_table,
+    session_rows,
+    today_text,
+    write_sessions_csv,
+    write_sessions_json,
+)
+from oxitrack.reports import (
+    ACTIVE_SECONDS,
+    SessionRow,
+    daily_totals,
+    days_json,
+    project_name,
+    range_totals,
+    sessions_json,
+    today_json,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+HOUR = 3600
+
+
+def at(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=BERLIN).timestamp())
+
+
+def row(session_id: int, path: str, start: str, end: str) -> SessionRow:
+    return SessionRow(session_id, path, path, at(start), at(end))
+
+
+def test_session_crossing_midnight_is_split_between_the_two_days():
+    span = days_between(date(2025, 11, 24), date(2025, 11, 25), BERLIN)
+    rows = [row(1, "/code/a", "2025-11-24 23:00", "2025-11-25 01:30")]
+    monday, tuesday = daily_totals(rows, span, now=at("2025-11-26 12:00"))
+    assert [p.duration_seconds for p in monday.projects] == [HOUR]
+    assert [p.duration_seconds for p in tuesday.projects] == [HOUR + HOUR // 2]
+    assert monday.projects[0].last_beat == tuesday.projects[0].first_beat == at("2025-11-25 00:00")
+    assert monday.projects[0].session_count == tuesday.projects[0].session_count == 1
+    [whole] = range_totals(rows, span, now=at("2025-11-26 12:00"))
+    assert (whole.duration_seconds, whole.session_count) == (2 * HOUR + HOUR // 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("day", "hours"),
+    [(date(2025, 3, 30), 23), (date(2025, 10, 26), 25), (date(2025, 6, 1), 24)],
+    ids=["spring-forward-23h", "fall-back-25h", "ordinary-24h"],
+)
+def test_session_over_a_whole_day_counts_its_real_length(day: date, hours: int):
+    span = days_between(day, day, BERLIN)
+    rows = [SessionRow(1, "/code/a", "/code/a", span[0].start - 600, span[0].end + 600)]
+    [totals] = daily_totals(rows, span, now=span[0].end + 86400)
+    assert totals.total_seconds == hours * HOUR
+
+
+def test_projects_rank_most_time_first_then_by_name():
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        row(1, "/code/b", "2025-11-25 09:00", "2025-11-25 10:00"),
+        row(2, "/code/a", "2025-11-25 11:00", "2025-11-25 12:00"),
+        row(3, "/code/c", "2025-11-25 13:00", "2025-11-25 15:00"),
+        row(4, "/code/a", "2025-11-25 16:00", "2025-11-25 16:00"),
+    ]
+    [today] = daily_totals(rows, span, now=at("2025-11-25 18:00"))
+    assert [(p.project_name, p.duration_seconds, p.session_count) for p in today.projects] == [
+        ("c", 2 * HOUR, 1),
+        ("a", HOUR, 2),
+        ("b", HOUR, 1),
+    ]
+    assert today.total_seconds == 4 * HOUR
+
+
+def test_sessions_grouped_by_key_show_the_latest_path():
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        SessionRow(1, "key", "/old/place", at("2025-11-25 09:00"), at("2025-11-25 10:00")),
+        SessionRow(2, "key", "/new/place", at("2025-11-25 11:00"), at("2025-11-25 12:00")),
+    ]
+    [today] = daily_totals(rows, span, now=at("2025-11-25 18:00"))
+    [project] = today.projects
+    assert (project.project_path, project.project_name) == ("/new/place", "place")
+    assert project.duration_seconds == 2 * HOUR
+
+
+@pytest.mark.parametrize(
+    ("age", "active"),
+    [(0, True), (ACTIVE_SECONDS - 1, True), (ACTIVE_SECONDS, False), (-60, True)],
+    ids=["just-now", "299s-ago", "300s-ago", "clock-slightly-behind-the-editor"],
+)
+def test_project_is_active_while_its_last_beat_is_under_5_minutes_old(age, active):
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [row(1, "/code/a", "2025-11-25 09:00", "2025-11-25 10:00")]
+    [today] = daily_totals(rows, span, now=at("2025-11-25 10:00") + age)
+    assert today.projects[0].is_active is active
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/home/you/code/oxitrack", "oxitrack"),
+        ("/home/you/code/oxitrack/", "oxitrack"),
+        ("C:\\Users\\you\\code\\app", "app"),
+        ("/", "/"),
+    ],
+    ids=["posix", "trailing-slash", "windows", "root"],
+)
+def test_project_name_is_the_last_path_component(path, name):
+    assert project_name(path) == name
+
+
+def _one_day_report():
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        row(7, "/code/oxitrack", "2025-11-25 09:00", "2025-11-25 11:05"),
+        row(8, "/code/notes", "2025-11-25 12:00", "2025-11-25 12:42"),
+    ]
+    now = at("2025-11-25 12:44")
+    return span, rows, now, daily_totals(rows, span, now)
+
+
+def test_today_json_has_the_contract_shape():
+    _, _, _, [today] = _one_day_report()
+    assert today_json(today, BERLIN) == {
+        "date": "2025-11-25",
+        "timezone": "Europe/Berlin",
+        "total_seconds": 2 * HOUR + 47 * 60,
+        "projects": [
+            {
+                "project_path": "/code/oxitrack",
+                "project_name": "oxitrack",
+                "duration_seconds": 2 * HOUR + 5 * 60,
+                "session_count": 1,
+                "first_beat": at("2025-11-25 09:00"),
+                "last_beat": at("2025-11-25 11:05"),
+                "is_active": False,
+            },
+            {
+                "project_path": "/code/notes",
+                "project_name": "notes",
+                "duration_seconds": 42 * 60,
+                "session_count": 1,
+                "first_beat": at("2025-11-25 12:00"),
+                "last_beat": at("2025-11-25 12:42"),
+                "is_active": True,
+            },
+        ],
+    }
+
+
+def test_days_json_lists_range_totals_and_each_day():
+    span, rows, now, per_day = _one_day_report()
+    shape = days_json(per_day, range_totals(rows, span, now), BERLIN)
+    assert (shape["from"], shape["to"], shape["timezone"]) == ("2025-11-25",) * 2 + (
+        "Europe/Berlin",
+    )
+    assert shape["total_seconds"] == 2 * HOUR + 47 * 60
+    [day] = shape["days"]  # type: ignore[misc]
+    assert day["projects"] == shape["projects"]
+
+
+def test_today_text_is_one_line_per_project_then_the_total():
+    _, _, _, [today] = _one_day_report()
+    assert today_text(today) == "2h 05m  /code/oxitrack\n0h 42m  /code/notes\n2h 47m  total\n"
+
+
+def test_today_text_of_an_empty_day_is_just_the_total():
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    [today] = daily_totals([], span, now=0)
+    assert today_text(today) == "0h 00m  total\n"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0h 00m"), (59, "0h 00m"), (60, "0h 01m"), (7500, "2h 05m"), (90000, "25h 00m")],
+    ids=["zero", "under-a-minute", "one-minute", "two-hours-five", "more-than-a-day"],
+)
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "longest", "style", "drawn"),
+    [
+        (100, 100, Style(), "█" * 20),
+        (50, 100, Style(), "█" * 10),
+        (1, 100_000, Style(), "▏"),
+        (0, 100, Style(), ""),
+        (50, 100, Style(unicode=False), "#" * 10),
+        (57, 100, Style(bar_width=2), "█▏"),
+    ],
+    ids=["longest-is-full", "half", "tiny-shows-a-sliver", "zero-is-empty", "ascii", "eighths"],
+)
+def test_bar(seconds, longest, style, drawn):
+    assert bar(seconds, longest, style) == drawn
+
+
+def test_table_aligns_columns_and_marks_active_projects_without_colour():
+    _, _, _, [today] = _one_day_report()
+    text = render_table(project_rows(today.projects), Style(color=False))
+    lines = text.splitlines()
+    assert "\x1b[" not in text
+    assert lines[0].startswith("2h 05m  " + "█" * 20 + "  oxitrack  /code/oxitrack")
+    assert lines[1].endswith("notes     /code/notes     ● active")
+    assert lines[2] == "2h 47m  total"
+
+
+def test_table_uses_ansi_colour_only_when_asked():
+    text = render_table([TableRow(60, "a", is_active=True)], Style(color=True))
+    assert "\x1b[36m" in text and "\x1b[32m" in text
+
+
+def test_empty_table_says_nothing_was_tracked():
+    assert render_table([], Style()) == "0h 00m  total (nothing tracked)\n"
+
+
+def test_day_rows_name_up_to_three_projects():
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        row(i, f"/code/p{i}", f"2025-11-25 0{i}:00", f"2025-11-25 0{i}:{10 * i}")
+        for i in (1, 2, 3, 4)
+    ]
+    [table_row] = day_rows(daily_totals(rows, span, now=0))
+    assert (table_row.lead, table_row.label) == ("Tue 2025-11-25", "p4, p3, p2, +1 more")
+
+
+def _sessions() -> list[SessionRow]:
+    return [row(7, "/code/a,b", "2025-11-25 09:00", "2025-11-25 11:05")]
+
+
+def test_csv_export_has_header_local_times_and_quotes_commas():
+    out = io.StringIO()
+    assert write_sessions_csv(_sessions(), BERLIN, out) == 1
+    [header, line] = list(csv.reader(io.StringIO(out.getvalue())))
+    assert header[:3] == ["session_id", "project_path", "project_name"]
+    assert line == [
+        "7",
+        "/code/a,b",
+        "a,b",
+        str(at("2025-11-25 09:00")),
+        str(at("2025-11-25 11:05")),
+        "7500",
+        "2025-11-25T09:00:00+01:00",
+        "2025-11-25T11:05:00+01:00",
+    ]
+
+
+def test_streamed_json_export_equals_the_api_shape():
+    out = io.StringIO()
+    first = date(2025, 11, 1)
+    write_sessions_json(_sessions(), BERLIN, 0, first, None, out)
+    assert json.loads(out.getvalue()) == sessions_json(_sessions(), BERLIN, 0, first, None)
+    empty = io.StringIO()
+    write_sessions_json([], BERLIN, 0, None, None, empty)
+    assert json.loads(empty.getvalue())["sessions"] == []
+
+
+def test_session_rows_show_local_start_and_end():
+    [table_row] = session_rows(_sessions(), BERLIN)
+    assert table_row.lead == "2025-11-25 09:00\u201311:05"
+    assert table_row.label == "a,b"

@@ -1,0 +1,80 @@
+"""WakaTime heartbeats in SQLite: the session rule of POST /beat, the details rows, day totals."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from oxitrack.store import Store
+from oxitrack.store import wakatime as wakatime_store
+from oxitrack.store.schema import SCHEMA_VERSION
+from oxitrack.wakatime import Heartbeat, parse_heartbeat
+from tests.conftest import NOW
+from tests.wakatime_recordings import go_cli_heartbeat
+
+
+def heartbeat(time: float, root: str = "/code/app", **changes) -> Heartbeat:
+    return parse_heartbeat(
+        go_cli_heartbeat(root, time, **changes),
+        now=NOW,
+        user_agent=None,
+        find_repo_root=lambda path: None,
+    )
+
+
+def record(store: Store, *heartbeats: Heartbeat):
+    return store.write(lambda conn: wakatime_store.record_heartbeats(conn, list(heartbeats)))
+
+
+def details(store: Store) -> list[tuple]:
+    return store.read(
+        lambda conn: conn.execute(
+            "SELECT project_path, timestamp, time, entity_type, category, language, branch,"
+            " is_write, project_name, editor, plugin, project_source FROM beat_details"
+            " ORDER BY time"
+        ).fetchall()
+    )
+
+
+def test_schema_reaches_step_three_with_the_details_table(store: Store, db_path: Path):
+    assert SCHEMA_VERSION == 3
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(beat_details)")}
+    assert "entity" not in columns  # file paths are not kept
+    assert {"language", "branch", "editor", "category", "is_write", "entity_type"} <= columns
+
+
+def test_heartbeats_make_sessions_by_the_beat_rule_and_keep_details(store: Store):
+    sessions = record(store, heartbeat(NOW - 600.5), heartbeat(NOW - 0.25, is_write=False))
+    [stored] = store.sessions()
+    assert (stored.project_path, stored.start_time, stored.last_heartbeat) == (
+        "/code/app",
+        NOW - 601,
+        NOW - 1,
+    )
+    # The first heartbeat's answer shows the session after the whole request, not before.
+    assert sessions == [stored, stored]
+    assert details(store) == [
+        ("/code/app", NOW - 601, NOW - 600.5, "file", "coding", "Python", "main", 1, "app",
+         "zed", "zed/0.165.4 zed-wakatime/0.1.9", "project_root_count"),
+        ("/code/app", NOW - 1, NOW - 0.25, "file", "coding", "Python", "main", 0, "app",
+         "zed", "zed/0.165.4 zed-wakatime/0.1.9", "project_root_count"),
+    ]  # fmt: skip
+
+
+def test_repeated_heartbeat_changes_nothing(store: Store):
+    record(store, heartbeat(NOW - 100), heartbeat(NOW))
+    before = (store.sessions(), details(store))
+    record(store, heartbeat(NOW), heartbeat(NOW - 100))
+    assert (store.sessions(), details(store)) == before
+
+
+def test_heartbeats_of_one_request_bridge_two_sessions(store: Store):
+    record(store, heartbeat(NOW - 1700))
+    record(store, heartbeat(NOW))
+    assert len(store.sessions()) == 2
+    sessions = record(store, heartbeat(NOW - 850))
+    [merged] = store.sessions()
+    assert sessions == [merged]
+    assert merged.duration_seconds == 1700

@@ -1,0 +1,390 @@
+"""The pure WakaTime module: heartbeat → beat + details, project folders, answer bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from oxitrack.days import day_of
+from oxitrack.errors import InvalidField
+from oxitrack.sessions import Beat, Session
+from oxitrack.wakatime import (
+    Heartbeat,
+    accepted_answer,
+    bulk_answer,
+    check_bulk,
+    duration_text,
+    editor_from_user_agent,
+    parse_heartbeat,
+    project_display_name,
+    project_root_from_count,
+    refused_answer,
+    resolve_project_path,
+    statusbar_today,
+)
+from tests.conftest import NOW
+from tests.wakatime_recordings import (
+    GO_CLI_USER_AGENT,
+    PYTHON_CLI_USER_AGENT,
+    go_cli_heartbeat,
+    python_cli_heartbeat,
+)
+
+
+def no_repository(path: str) -> str | None:
+    return None
+
+
+def repository_at(root: str):
+    def finder(path: str) -> str | None:
+        return root if path.startswith(root + "/") else None
+
+    return finder
+
+
+def parse(body: object, *, finder=no_repository, user_agent: str | None = None) -> Heartbeat:
+    return parse_heartbeat(body, now=NOW, user_agent=user_agent, find_repo_root=finder)
+
+
+# -- parsing recorded heartbeats ---------------------------------------------------------------
+
+
+def test_go_cli_heartbeat_uses_project_root_count_for_the_folder():
+    heartbeat = parse(go_cli_heartbeat("/home/me/code/app", NOW - 10.25))
+    assert heartbeat.beat == Beat("/home/me/code/app", NOW - 11)
+    details = heartbeat.details
+    assert (details.time, details.entity_type, details.category) == (NOW - 10.25, "file", "coding")
+    assert (details.language, details.branch, details.is_write) == ("Python", "main", True)
+    assert (details.editor, details.plugin) == ("zed", "zed/0.165.4 zed-wakatime/0.1.9")
+    assert (details.project_name, details.project_source) == ("app", "project_root_count")
+
+
+def test_python_cli_heartbeat_without_root_count_uses_the_repository():
+    body = python_cli_heartbeat("/home/me/code/repo", NOW)
+    heartbeat = parse(body, finder=repository_at("/home/me/code/repo"))
+    assert heartbeat.beat == Beat("/home/me/code/repo", NOW)
+    assert heartbeat.details.project_source == "repository"
+    assert heartbeat.details.category is None
+    assert heartbeat.details.editor == "vim"
+
+
+def test_root_count_wins_over_the_repository_found_here():
+    body = go_cli_heartbeat("/home/me/code/app/sub", NOW)
+    heartbeat = parse(body, finder=repository_at("/home/me/code/app"))
+    assert heartbeat.beat.project_path == "/home/me/code/app/sub"
+
+
+def test_heartbeat_outside_any_repository_is_keyed_by_project_name():
+    heartbeat = parse(python_cli_heartbeat("/tmp/scratch", NOW, project="  notes "))
+    assert heartbeat.beat.project_path == "wakatime:notes"
+    assert heartbeat.details.project_source == "project_name"
+
+
+def test_root_count_deeper_than_the_file_falls_back_to_the_repository():
+    body = go_cli_heartbeat("/home/me/app", NOW, project_root_count=40)
+    heartbeat = parse(body, finder=repository_at("/home/me/app"))
+    assert (heartbeat.beat.project_path, heartbeat.details.project_source) == (
+        "/home/me/app",
+        "repository",
+    )
+
+
+def test_hidden_file_name_falls_back_to_project_name_even_with_root_count():
+    body = go_cli_heartbeat("/home/me/app", NOW, entity="HIDDEN.py", project_root_count=4)
+    assert parse(body).beat.project_path == "wakatime:app"
+
+
+def test_app_heartbeat_is_never_looked_up_on_disk():
+    looked: list[str] = []
+
+    def finder(path: str) -> str | None:
+        looked.append(path)
+        return "/somewhere"
+
+    body = {"entity": "/Applications/Figma.app", "type": "app", "time": NOW, "project": "design"}
+    assert parse(body, finder=finder).beat.project_path == "wakatime:design"
+    assert looked == []
+
+
+def test_timestamp_alias_and_integer_time_are_accepted():
+    body = {"entity": "/x/a.py", "timestamp": NOW, "project": "p"}
+    heartbeat = parse(body)
+    assert heartbeat.beat.timestamp == NOW
+    assert heartbeat.details.time == float(NOW)
+
+
+def test_heartbeat_user_agent_wins_over_the_request_header():
+    body = python_cli_heartbeat("/r", NOW, project="p")
+    assert parse(body, user_agent=GO_CLI_USER_AGENT).details.editor == "vim"
+    del body["user_agent"]
+    assert parse(body, user_agent=GO_CLI_USER_AGENT).details.editor == "zed"
+
+
+BAD_FIELDS = [
+    ({"time": None}, "time", "is required"),
+    ({"time": "1764100000"}, "time", "must be a number"),
+    ({"time": 12}, "time", "before 2000-01-01"),
+    ({"time": NOW + 3600}, "time", "in the future"),
+    ({"time": float("nan")}, "time", "finite"),
+    ({"entity": None}, "entity", "is required"),
+    ({"entity": ""}, "entity", "is required"),
+    ({"entity": 7}, "entity", "must be a string"),
+    ({"entity": "/a\x00b"}, "entity", "NUL"),
+    ({"entity": "/" + "a" * 5000}, "entity", "at most"),
+    ({"type": ["file"]}, "type", "must be a string"),
+    ({"category": 3}, "category", "must be a string"),
+    ({"language": {"name": "Go"}}, "language", "must be a string"),
+    ({"branch": "b" * 300}, "branch", "at most 256"),
+    ({"is_write": "true"}, "is_write", "true, false or null"),
+    ({"project_root_count": "4"}, "project_root_count", "whole number"),
+    ({"project_root_count": 2.0}, "project_root_count", "whole number"),
+    ({"project_root_count": True}, "project_root_count", "whole number"),
+    ({"project_root_count": 0}, "project_root_count", "at least 1"),
+    ({"project": 5}, "project", "must be a string"),
+    ({"user_agent": 1}, "user_agent", "must be a string"),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "problem"),
+    BAD_FIELDS,
+    ids=[f"{field}-{problem}".replace(" ", "-") for _, field, problem in BAD_FIELDS],
+)
+def test_bad_heartbeat_names_its_field(changes: dict[str, Any], field: str, problem: str):
+    body = go_cli_heartbeat("/home/me/app", NOW)
+    body.update(changes)
+    with pytest.raises(InvalidField) as caught:
+        parse(body)
+    assert caught.value.field == field
+    assert problem in caught.value.message
+    assert caught.value.message.startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[], "heartbeat", 3, None],
+    ids=["array", "string", "number", "null"],
+)
+def test_heartbeat_must_be_an_object(body: object):
+    with pytest.raises(InvalidField) as caught:
+        parse(body)
+    assert caught.value.field == "heartbeat"
+
+
+def test_heartbeat_that_cannot_be_placed_asks_for_a_project():
+    body = python_cli_heartbeat("/tmp/x", NOW, project=None)
+    with pytest.raises(InvalidField) as caught:
+        parse(body)
+    assert caught.value.field == "project"
+    assert "project_root_count" in caught.value.message
+
+
+def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
+    real = tmp_path / "real"
+    (real / "src").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(real)
+    entity = f"{tmp_path}/link/src/a.py"
+    path, source = resolve_project_path(
+        entity=entity,
+        entity_type="file",
+        project_root_count=str(tmp_path / "link").count("/") + 1,
+        project_name=None,
+        find_repo_root=no_repository,
+    )
+    assert (path, source) == (str(real), "project_root_count")
+
+
+@pytest.mark.parametrize(
+    ("entity", "count", "root"),
+    [
+        ("/home/me/code/app/src/main.py", 5, "/home/me/code/app"),
+        ("/home/me/code/app/main.py", 5, "/home/me/code/app"),
+        ("/home/me/code/app/main.py", 2, "/home"),
+        ("/home/me/code/app/main.py", 6, None),
+        ("/home/me/code/app/main.py", 60, None),
+        ("/main.py", 1, None),
+        ("C:/Users/me/app/main.go", 4, "C:\\Users\\me\\app"),
+        ("C:\\Users\\me\\app\\main.go", 4, "C:\\Users\\me\\app"),
+        ("C:\\main.go", 1, None),
+    ],
+    ids=[
+        "nested-file",
+        "top-file",
+        "shallow",
+        "the-file-itself",
+        "too-deep",
+        "root-is-not-a-project",
+        "windows-forward",
+        "windows-backslash",
+        "windows-drive-only",
+    ],
+)
+def test_project_root_from_count_counts_like_wakatime_cli(
+    entity: str, count: int, root: str | None
+):
+    assert project_root_from_count(entity, count) == root
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "editor", "plugin"),
+    [
+        (PYTHON_CLI_USER_AGENT, "vim", "vim/9.0 vim-wakatime/11.1.0"),
+        (GO_CLI_USER_AGENT, "zed", "zed/0.165.4 zed-wakatime/0.1.9"),
+        (
+            "wakatime/v1.90.0 (darwin-23.1.0-arm64) go1.21.5 vscode/1.85.0 vscode-wakatime/24.4.0",
+            "vscode",
+            "vscode/1.85.0 vscode-wakatime/24.4.0",
+        ),
+        (
+            "wakatime/v1.90.0 (linux-6.5-x86_64) go1.21.5 neovim/0.9.5 vim-wakatime/11.1.1",
+            "neovim",
+            "neovim/0.9.5 vim-wakatime/11.1.1",
+        ),
+        (
+            "wakatime/v1.90.0 (linux-6.5-x86_64) go1.21.5 PyCharm/2023.3 PyCharm-wakatime/15.0.0",
+            "pycharm",
+            "PyCharm/2023.3 PyCharm-wakatime/15.0.0",
+        ),
+        ("wakatime/v1.90.0 (linux) go1.21.5 emacs-wakatime/1.0.2", "emacs", "emacs-wakatime/1.0.2"),
+        ("wakatime/v1.90.0 (linux-6.5-x86_64) go1.21.5 Unknown/0", None, None),
+        ("curl/8.5.0", "curl", "curl/8.5.0"),
+        (
+            "wakatime/13.1.0 (Linux) Python3.9 kak 2024 kak-wakatime/0.2",
+            "kak",
+            "kak 2024 kak-wakatime/0.2",
+        ),
+        ("", None, None),
+        (None, None, None),
+    ],
+    ids=[
+        "python-cli",
+        "zed",
+        "vscode",
+        "neovim",
+        "jetbrains",
+        "plugin-only",
+        "unknown",
+        "curl",
+        "no-editor-version",
+        "empty",
+        "absent",
+    ],
+)
+def test_editor_from_user_agent(user_agent: str | None, editor: str | None, plugin: str | None):
+    assert editor_from_user_agent(user_agent) == (editor, plugin)
+
+
+@pytest.mark.parametrize(
+    ("project_path", "name"),
+    [("/home/me/code/app", "app"), ("wakatime:My App", "My App"), ("C:\\code\\tool", "tool")],
+    ids=["posix", "name-key", "windows"],
+)
+def test_project_display_name(project_path: str, name: str):
+    assert project_display_name(project_path) == name
+
+
+def test_check_bulk_wants_a_bounded_array():
+    assert check_bulk([1, 2]) == [1, 2]
+    with pytest.raises(InvalidField, match="JSON array"):
+        check_bulk({"time": 1})
+    with pytest.raises(InvalidField, match="at most 1000"):
+        check_bulk([{}] * 1001)
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+def test_accepted_answer_echoes_known_fields_without_nulls():
+    heartbeat = parse(python_cli_heartbeat("/r", NOW - 0.5), finder=repository_at("/r"))
+    session = Session(7, "/r", NOW - 100, NOW)
+    assert accepted_answer(heartbeat, session) == {
+        "data": {
+            "entity": "/r/src/a.py",
+            "type": "file",
+            "time": NOW - 0.5,
+            "project_path": "/r",
+            "session_id": 7,
+            "duration_seconds": 100,
+            "project": "repo",
+            "branch": "master",
+            "language": "Python",
+            "is_write": True,
+        }
+    }
+
+
+def test_bulk_answer_pairs_bodies_with_statuses_in_order():
+    refusal = InvalidField("time", "is required")
+    body = bulk_answer([({"data": {"a": 1}}, 201), (refused_answer(refusal), 400)])
+    assert body == {
+        "responses": [
+            [{"data": {"a": 1}}, 201],
+            [{"error": "invalid_field", "message": "time: is required", "field": "time"}, 400],
+        ]
+    }
+
+
+# -- status bar -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0 secs"),
+        (1, "1 sec"),
+        (42, "42 secs"),
+        (60, "1 min"),
+        (61, "1 min"),
+        (299, "4 mins"),
+        (3600, "1 hr"),
+        (3660, "1 hr 1 min"),
+        (8256, "2 hrs 17 mins"),
+        (7200 + 59, "2 hrs"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_duration_text_matches_wakatime_wording(seconds: int, text: str):
+    assert duration_text(seconds) == text
+
+
+def test_statusbar_today_has_the_fields_plugins_read():
+    paris = ZoneInfo("Europe/Paris")
+    body = statusbar_today(
+        now=NOW,
+        zone=paris,
+        day=day_of(NOW, paris),
+        projects=[("/code/small", 1856), ("wakatime:big", 6400)],
+    )
+    data = body["data"]
+    assert data["grand_total"] == {
+        "decimal": "2.28",
+        "digital": "2:17",
+        "hours": 2,
+        "minutes": 17,
+        "seconds": 36,
+        "text": "2 hrs 17 mins",
+        "total_seconds": 8256.0,
+    }
+    assert [(p["name"], p["text"], p["percent"]) for p in data["projects"]] == [
+        ("big", "1 hr 46 mins", 77.52),
+        ("small", "30 mins", 22.48),
+    ]
+    assert data["projects"][0]["digital"] == "1:46:40"
+    assert data["categories"] == []  # fewer than two: wakatime-cli prints grand_total.text
+    assert data["range"] == {
+        "date": "2025-11-25",
+        "start": "2025-11-24T23:00:00Z",
+        "end": "2025-11-25T23:00:00Z",
+        "text": "Tue Nov 25th 2025",
+        "timezone": "Europe/Paris",
+    }
+    assert body["cached_at"] == "2025-11-25T19:46:40Z"
+
+
+def test_statusbar_today_with_nothing_tracked():
+    utc = ZoneInfo("UTC")
+    body = statusbar_today(now=NOW, zone=utc, day=day_of(NOW, utc), projects=[])
+    assert body["data"]["grand_total"]["text"] == "0 secs"
+    assert body["data"]["projects"] == []
