@@ -10,7 +10,8 @@ import type { TodayOutcome } from "./core/daemonClient";
 import type { Delivery } from "./core/delivery";
 import { renderStatus } from "./core/statusText";
 import type { Settings } from "./settings";
-import { every, type Tracker } from "./tracker";
+import { every } from "./timers";
+import type { Tracker } from "./tracker";
 
 export const OPEN_DASHBOARD_COMMAND = "oxitrack.openDashboard";
 

@@ -14,6 +14,7 @@ import { ActivityState } from "./core/idle";
 import { chooseProject, isExcluded, isFileBacked, type Location } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
 import type { Settings } from "./settings";
+import { every } from "./timers";
 
 export class Tracker implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -179,10 +180,4 @@ function isVisible(document: vscode.TextDocument): boolean {
 
 function toLocation(uri: vscode.Uri): Location {
   return { scheme: uri.scheme, authority: uri.authority, path: uri.path };
-}
-
-/** A repeating timer as a Disposable, so its owner's dispose() stops it. */
-export function every(intervalMs: number, callback: () => void): vscode.Disposable {
-  const handle = setInterval(callback, intervalMs);
-  return new vscode.Disposable(() => clearInterval(handle));
 }

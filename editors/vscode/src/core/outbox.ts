@@ -3,8 +3,7 @@
  * append-only file in the extension's global storage, until they are replayed oldest first.
  *
  * Several VS Code windows (separate processes) share the folder, so:
- * - every change of the queue file happens under a lock file (`outbox.lock`, created with O_EXCL;
- *   a lock whose holder process is gone, or that is older than `lockStaleMs`, is broken);
+ * - every change of the queue file happens under a lock file (`outbox.lock`, see lockFile.ts);
  * - a replay claims the queue by renaming it, under the lock, to `outbox.claim-<pid>-<id>.jsonl`,
  *   sends without holding the lock, puts back what it could not send, then deletes its claim. A
  *   claim left behind by a window that died is adopted by the next replay. The daemon ignores
@@ -15,11 +14,13 @@
  * Must not import `vscode`.
  */
 
-import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { type Beat, isBeat } from "./beat";
+import { isCode, isProcessAlive, LockFile, randomHex } from "./lockFile";
+
+export { LockBusyError as OutboxBusyError } from "./lockFile";
 
 export const QUEUE_FILE = "outbox.jsonl";
 export const LOCK_FILE = "outbox.lock";
@@ -61,39 +62,32 @@ export interface AppendResult {
   readonly droppedBecauseFull: number;
 }
 
-export class OutboxBusyError extends Error {
-  constructor(lockPath: string, waitedMs: number) {
-    super(`outbox lock ${lockPath} still held after ${waitedMs} ms`);
-    this.name = "OutboxBusyError";
-  }
-}
-
 export class Outbox {
   readonly dir: string;
   private readonly maxBeats: number;
-  private readonly lockStaleMs: number;
-  private readonly lockWaitMs: number;
   private readonly log: (message: string) => void;
   private readonly pid: number;
   private readonly isAlive: (pid: number) => boolean;
+  private readonly lock: LockFile;
   private hasLoggedFull = false;
 
   constructor(options: OutboxOptions) {
     this.dir = options.dir;
     this.maxBeats = options.maxBeats ?? DEFAULT_MAX_BEATS;
-    this.lockStaleMs = options.lockStaleMs ?? 30_000;
-    this.lockWaitMs = options.lockWaitMs ?? 10_000;
     this.log = options.log ?? (() => undefined);
     this.pid = options.pid ?? process.pid;
     this.isAlive = options.isAlive ?? isProcessAlive;
+    this.lock = new LockFile(path.join(this.dir, LOCK_FILE), {
+      staleMs: options.lockStaleMs ?? 30_000,
+      waitMs: options.lockWaitMs ?? 10_000,
+      log: this.log,
+      pid: this.pid,
+      isAlive: this.isAlive,
+    });
   }
 
   private get queuePath(): string {
     return path.join(this.dir, QUEUE_FILE);
-  }
-
-  private get lockPath(): string {
-    return path.join(this.dir, LOCK_FILE);
   }
 
   /** Adds beats at the end of the queue; beats beyond `maxBeats` are dropped (and logged once). */
@@ -242,85 +236,7 @@ export class Outbox {
 
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
     await fs.mkdir(this.dir, { recursive: true });
-    const token = await this.acquireLock();
-    try {
-      return await fn();
-    } finally {
-      await this.releaseLock(token);
-    }
-  }
-
-  private async acquireLock(): Promise<string> {
-    const token = `${this.pid} ${Date.now()} ${randomHex()}`;
-    const startMs = Date.now();
-    for (;;) {
-      try {
-        await fs.writeFile(this.lockPath, token, { flag: "wx" });
-        return token;
-      } catch (error) {
-        if (!isCode(error, "EEXIST")) {
-          throw error;
-        }
-      }
-      if (await this.breakLockIfStale()) {
-        continue;
-      }
-      const waitedMs = Date.now() - startMs;
-      if (waitedMs >= this.lockWaitMs) {
-        throw new OutboxBusyError(this.lockPath, waitedMs);
-      }
-      // Lock contention backoff (not a wait for test state): locks are held for milliseconds.
-      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
-    }
-  }
-
-  /** True when the lock is gone or was broken, so acquiring should be tried again at once. */
-  private async breakLockIfStale(): Promise<boolean> {
-    let content: string;
-    let ageMs: number;
-    try {
-      content = await fs.readFile(this.lockPath, "utf8");
-      ageMs = Date.now() - (await fs.stat(this.lockPath)).mtimeMs;
-    } catch (error) {
-      if (isCode(error, "ENOENT")) {
-        return true;
-      }
-      throw error;
-    }
-    const holder = Number(content.split(" ")[0]);
-    const isHolderGone =
-      Number.isSafeInteger(holder) && holder > 0 && holder !== this.pid && !this.isAlive(holder);
-    if (!isHolderGone && ageMs <= this.lockStaleMs) {
-      return false;
-    }
-    // Move the lock aside rather than deleting it, then check that what moved is the lock judged
-    // stale: another window may have broken it and taken a fresh one in between.
-    const aside = `${this.lockPath}.stale-${randomHex()}`;
-    try {
-      await fs.rename(this.lockPath, aside);
-    } catch (error) {
-      if (isCode(error, "ENOENT")) {
-        return true;
-      }
-      throw error;
-    }
-    const moved = await fs.readFile(aside, "utf8").catch(() => "");
-    if (moved !== content) {
-      await fs.link(aside, this.lockPath).catch(() => undefined);
-    } else {
-      this.log(`broke a stale outbox lock (${isHolderGone ? "holder exited" : `held ${Math.round(ageMs)} ms`})`);
-    }
-    await unlinkIfPresent(aside);
-    return true;
-  }
-
-  private async releaseLock(token: string): Promise<void> {
-    const content = await fs.readFile(this.lockPath, "utf8").catch(() => undefined);
-    if (content === token) {
-      await unlinkIfPresent(this.lockPath);
-    } else {
-      this.log("the outbox lock was broken while this window held it");
-    }
+    return this.lock.with(fn);
   }
 }
 
@@ -408,20 +324,5 @@ async function unlinkIfPresent(file: string): Promise<void> {
   }
 }
 
-function randomHex(): string {
-  return randomBytes(6).toString("hex");
-}
 
-function isCode(error: unknown, code: string): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
-}
 
-/** Whether a process with this id exists (signal 0 checks without sending anything). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return isCode(error, "EPERM");
-  }
-}
