@@ -76,9 +76,16 @@ export class Delivery {
     }
   }
 
-  /** Another request (the status bar's) learned whether the daemon answers. */
+  /**
+   * Another request (the status bar's) learned whether the daemon answers. Coming back with beats
+   * queued starts a replay at once, rather than at the next beat or timer.
+   */
   noteReachable(isOnline: boolean, detail = ""): void {
+    const wasOffline = this.online === false;
     this.setOnline(isOnline, detail);
+    if (isOnline && wasOffline && this.state.queued > 0) {
+      void this.replay();
+    }
   }
 
   private async runReplay(): Promise<void> {

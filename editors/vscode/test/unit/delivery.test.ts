@@ -134,4 +134,18 @@ describe("Delivery", () => {
     delivery.noteReachable(true);
     assert.deepEqual(states.map((s) => s.isOnline), [false, true]);
   });
+
+  test("the daemon seen back by another request starts the replay at once", { timeout: 5_000 }, async () => {
+    const { daemon, outbox, delivery } = setup();
+    daemon.mode = "down";
+    await delivery.send(beat(1));
+    daemon.mode = "up";
+    const drained = new Promise<void>((resolve) =>
+      delivery.onDidChangeState((state) => state.queued === 0 && resolve()),
+    );
+    delivery.noteReachable(true);
+    await drained;
+    assert.deepEqual(daemon.accepted, [beat(1)]);
+    assert.equal(await outbox.count(), 0);
+  });
 });
