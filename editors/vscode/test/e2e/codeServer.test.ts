@@ -124,16 +124,23 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
   });
 
   after(async () => {
+    // Leave evidence for a failed run, then end everything this test started.
+    // (before() may have failed part way: each of these may be unset.)
+    const started = { daemon: daemon as Daemon | undefined, codeServer: codeServer as CodeServer | undefined };
     await fs.mkdir(artifacts, { recursive: true });
     if (browser !== undefined) {
-      await page.screenshot({ path: path.join(artifacts, "final.png") }).catch(() => undefined);
+      await (page as Page | undefined)?.screenshot({ path: path.join(artifacts, "final.png") }).catch(() => undefined);
       await browser.close();
     }
-    await fs.writeFile(path.join(artifacts, "extension.log"), await codeServer.extensionLog().catch(() => ""));
-    await codeServer.stop();
-    await fs.writeFile(path.join(artifacts, "code-server.log"), codeServer.log);
-    await fs.writeFile(path.join(artifacts, "daemon.log"), daemon.log);
-    await daemon.stop();
+    if (started.codeServer !== undefined) {
+      await fs.writeFile(path.join(artifacts, "extension.log"), await codeServer.extensionLog().catch(() => ""));
+      await codeServer.stop();
+      await fs.writeFile(path.join(artifacts, "code-server.log"), codeServer.log);
+    }
+    if (started.daemon !== undefined) {
+      await fs.writeFile(path.join(artifacts, "daemon.log"), daemon.log);
+      await daemon.stop();
+    }
     await fs.rm(root, { recursive: true, force: true });
   });
 
