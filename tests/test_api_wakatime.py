@@ -345,3 +345,15 @@ def test_statusbar_total_is_the_same_as_today_endpoint(client: TestClient):
 def test_statusbar_with_nothing_tracked(client: TestClient):
     data = statusbar(client, "UTC")["data"]
     assert (data["grand_total"]["text"], data["projects"]) == ("0 secs", [])
+
+
+def test_statusbar_shows_the_name_a_project_was_given(client: TestClient):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", t) for t in (NOW - 600, NOW - 300)])
+    [project] = client.get("/api/projects").json()["projects"]
+    renamed = client.post(
+        "/api/projects/rename",
+        json={"project": project["id"], "name": "Billing app"},
+    )
+    assert renamed.status_code == 200, renamed.text
+    data = statusbar(client, "UTC")["data"]
+    assert [p["name"] for p in data["projects"]] == ["Billing app"]

@@ -1,12 +1,25 @@
-"""Canonical project paths: one folder is always one project."""
+"""Canonical project paths (one folder is one path) and project identity, names, time."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from oxitrack.projects import canonical_project_path, is_absolute_project_path
+from oxitrack.errors import InvalidField
+from oxitrack.projects import (
+    canonical_project_path,
+    check_project_name,
+    folder_name,
+    is_absolute_project_path,
+    is_final_identity,
+    project_identity,
+    project_name,
+    union_seconds,
+    union_spans,
+)
 
 
 @pytest.mark.parametrize(
@@ -45,3 +58,97 @@ def test_symlinks_are_resolved(tmp_path: Path):
 )
 def test_absolute_paths_are_posix_or_windows_drive_paths(path: str, absolute: bool):
     assert is_absolute_project_path(path) is absolute
+
+
+ROOT = "a" * 40
+
+
+@pytest.mark.parametrize(
+    ("path", "root", "expected"),
+    [
+        ("/code/app", ROOT, f"git:{ROOT}"),
+        ("/code/app", None, "path:/code/app"),
+        ("/code/app", "", "path:/code/app"),
+        ("C:\\code\\app", None, "path:C:\\code\\app"),
+    ],
+    ids=["repository", "plain folder", "empty root", "windows folder"],
+)
+def test_project_identity(path: str, root: str | None, expected: str):
+    assert project_identity(path, root) == expected
+
+
+def test_only_git_identities_are_final():
+    assert is_final_identity(f"git:{ROOT}")
+    assert not is_final_identity("path:/code/app")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("/code/app", "app"), ("/code/app/", "app"), ("C:\\code\\App", "App"), ("/", "/")],
+    ids=["posix", "trailing slash", "windows", "root"],
+)
+def test_folder_name(path: str, expected: str):
+    assert folder_name(path) == expected
+
+
+def test_project_name_prefers_the_given_name():
+    assert project_name("Tracker", "/code/oxitrack") == "Tracker"
+    assert project_name(None, "/code/oxitrack") == "oxitrack"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (None, "must be a string"),
+        (3, "must be a string"),
+        ("   ", "must not be empty"),
+        ("two\nlines", "one line"),
+        ("x" * 201, "at most 200"),
+    ],
+    ids=["null", "number", "blank", "newline", "too long"],
+)
+def test_bad_project_names_are_refused_naming_the_field(value: object, problem: str):
+    with pytest.raises(InvalidField) as refused:
+        check_project_name(value)
+    assert refused.value.field == "name"
+    assert problem in refused.value.message
+
+
+def test_project_name_is_trimmed():
+    assert check_project_name("  OxiTrack  ") == "OxiTrack"
+
+
+@pytest.mark.parametrize(
+    ("spans", "expected"),
+    [
+        ([], []),
+        ([(0, 10), (20, 30)], [(0, 10), (20, 30)]),
+        ([(0, 10), (5, 30)], [(0, 30)]),
+        ([(0, 10), (10, 30)], [(0, 30)]),
+        ([(20, 30), (0, 100)], [(0, 100)]),
+        ([(0, 10), (11, 20)], [(0, 10), (11, 20)]),
+    ],
+    ids=["none", "apart", "overlap", "touching", "inside", "one second apart: no gap bridged"],
+)
+def test_union_spans(spans: list[tuple[int, int]], expected: list[tuple[int, int]]):
+    assert union_spans(spans) == expected
+
+
+spans_strategy = st.lists(
+    st.tuples(st.integers(0, 200), st.integers(0, 50)).map(lambda t: (t[0], t[0] + t[1])),
+    max_size=20,
+)
+
+
+@given(spans_strategy)
+def test_union_seconds_counts_each_covered_second_once(spans: list[tuple[int, int]]):
+    covered = {second for start, end in spans for second in range(start, end)}
+    assert union_seconds(spans) == len(covered)
+
+
+@given(spans_strategy, spans_strategy)
+def test_union_of_disjoint_halves_adds_up(
+    left: list[tuple[int, int]], right: list[tuple[int, int]]
+):
+    shifted = [(start + 1000, end + 1000) for start, end in right]
+    assert union_seconds(left + shifted) == union_seconds(left) + union_seconds(shifted)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oxitrack.days import days_between
+from oxitrack.projects import folder_name
 from oxitrack.report_text import (
     Style,
     TableRow,
@@ -29,7 +30,6 @@ from oxitrack.reports import (
     SessionRow,
     daily_totals,
     days_json,
-    project_name,
     range_totals,
     sessions_json,
     today_json,
@@ -100,6 +100,53 @@ def test_sessions_grouped_by_key_show_the_latest_path():
     assert project.duration_seconds == 2 * HOUR
 
 
+def test_overlapping_sessions_of_one_project_count_once():
+    """Two folders of one project busy at once (two clones open, or merged projects)."""
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        SessionRow(1, "project:1", "/a", at("2025-11-25 09:00"), at("2025-11-25 11:00")),
+        SessionRow(2, "project:1", "/b", at("2025-11-25 10:00"), at("2025-11-25 12:00")),
+        SessionRow(3, "project:1", "/b", at("2025-11-25 13:00"), at("2025-11-25 13:30")),
+        SessionRow(4, "project:2", "/c", at("2025-11-25 10:00"), at("2025-11-25 11:00")),
+    ]
+    [today] = daily_totals(rows, span, now=at("2025-11-25 18:00"))
+    assert [(p.project_key, p.duration_seconds, p.session_count) for p in today.projects] == [
+        ("project:1", 3 * HOUR + HOUR // 2, 3),
+        ("project:2", HOUR, 1),
+    ]
+    assert today.total_seconds == 4 * HOUR + HOUR // 2
+    [whole] = [
+        p
+        for p in range_totals(rows, span, now=at("2025-11-25 18:00"))
+        if p.project_key == "project:1"
+    ]
+    assert whole.duration_seconds == 3 * HOUR + HOUR // 2
+
+
+def test_totals_show_the_projects_latest_folder_and_given_name():
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        SessionRow(
+            1,
+            "project:1",
+            "/old/api",
+            at("2025-11-25 09:00"),
+            at("2025-11-25 10:00"),
+            "/new/api",
+            "API",
+        ),
+        SessionRow(
+            2, "project:2", "/code/web", at("2025-11-25 09:00"), at("2025-11-25 09:30"), "/code/web"
+        ),
+    ]
+    [today] = daily_totals(rows, span, now=at("2025-11-25 18:00"))
+    assert [(p.project_path, p.project_name) for p in today.projects] == [
+        ("/new/api", "API"),
+        ("/code/web", "web"),
+    ]
+    assert [p["project_name"] for p in today_json(today, BERLIN)["projects"]] == ["API", "web"]
+
+
 @pytest.mark.parametrize(
     ("age", "active"),
     [(0, True), (ACTIVE_SECONDS - 1, True), (ACTIVE_SECONDS, False), (-60, True)],
@@ -123,7 +170,7 @@ def test_project_is_active_while_its_last_beat_is_under_5_minutes_old(age, activ
     ids=["posix", "trailing-slash", "windows", "root"],
 )
 def test_project_name_is_the_last_path_component(path, name):
-    assert project_name(path) == name
+    assert folder_name(path) == name
 
 
 def _one_day_report():

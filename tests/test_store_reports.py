@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from oxitrack.sessions import Beat
 from oxitrack.store import Store
+from oxitrack.store.projects import merge_by_reference, rename_by_reference
 from oxitrack.store.reports import (
     PROJECT_KEY_SQL,
     iter_sessions,
@@ -94,8 +96,37 @@ def test_project_filter_matches_a_path_or_its_last_components(store: Store, proj
     assert [r.project_path for r in rows] == expected
 
 
-def test_rows_carry_the_grouping_key():
-    assert PROJECT_KEY_SQL == "project_path"  # changes with project identity; see the module
+def test_rows_carry_their_project_its_latest_folder_and_name(store: Store):
+    store.record_beats([Beat("/old/api", T), Beat("/new/api", T + 1000), Beat("/code/web", T)])
+    store.write(lambda conn: merge_by_reference(conn, "/old/api", "/new/api"))
+    store.write(lambda conn: rename_by_reference(conn, "/new/api", "API"))
+    insert(store, ("/unregistered/x", T, T + 5))
+    rows = store.read(lambda conn: sessions_between(conn, T, T + 2000))
+    found = {r.project_path: (r.project_key, r.latest_path, r.custom_name) for r in rows}
+    assert found["/old/api"] == found["/new/api"] == ("project:2", "/new/api", "API")
+    assert found["/code/web"] == ("project:3", "/code/web", None)
+    assert found["/unregistered/x"] == ("path:/unregistered/x", "/unregistered/x", None)
+    assert "project_paths" in PROJECT_KEY_SQL
+
+
+@pytest.mark.parametrize(
+    ("project", "expected"),
+    [
+        ("/new/api", ["/old/api", "/new/api"]),
+        ("old/api", ["/old/api", "/new/api"]),
+        ("API", ["/old/api", "/new/api"]),
+        ("web", ["/code/web"]),
+        ("/unregistered/x", ["/unregistered/x"]),
+    ],
+    ids=["new folder", "old folder's tail", "given name", "other project", "unregistered"],
+)
+def test_project_filter_takes_every_folder_of_the_project(store: Store, project, expected):
+    store.record_beats([Beat("/old/api", T), Beat("/new/api", T + 1000), Beat("/code/web", T)])
+    store.write(lambda conn: merge_by_reference(conn, "/old/api", "/new/api"))
+    store.write(lambda conn: rename_by_reference(conn, "/new/api", "API"))
+    insert(store, ("/unregistered/x", T + 1, T + 5))
+    rows = store.read(lambda conn: sessions_between(conn, T, T + 2000, project))
+    assert [r.project_path for r in rows] == expected
 
 
 def test_latest_sessions_are_newest_first_and_limited(store: Store):

@@ -78,3 +78,15 @@ def test_heartbeats_of_one_request_bridge_two_sessions(store: Store):
     [merged] = store.sessions()
     assert sessions == [merged]
     assert merged.duration_seconds == 1700
+
+
+def test_details_that_repeat_are_stored_once_per_combination(store: Store):
+    record(store, *(heartbeat(NOW - 600 + 30 * i) for i in range(10)))
+    record(store, heartbeat(NOW - 1, is_write=True))  # same context, one more row
+    counts = store.read(
+        lambda conn: conn.execute(
+            "SELECT (SELECT count(*) FROM beat_contexts), (SELECT count(*) FROM heartbeats)"
+        ).fetchone()
+    )
+    assert counts == (1, 11)
+    assert len(details(store)) == 11

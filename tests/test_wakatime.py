@@ -9,6 +9,7 @@ import pytest
 
 from oxitrack.days import day_of
 from oxitrack.errors import InvalidField
+from oxitrack.projects import folder_name
 from oxitrack.sessions import Beat, Session
 from oxitrack.wakatime import (
     Heartbeat,
@@ -18,7 +19,6 @@ from oxitrack.wakatime import (
     duration_text,
     editor_from_user_agent,
     parse_heartbeat,
-    project_display_name,
     project_root_from_count,
     refused_answer,
     resolve_project_path,
@@ -281,8 +281,8 @@ def test_editor_from_user_agent(user_agent: str | None, editor: str | None, plug
     [("/home/me/code/app", "app"), ("wakatime:My App", "My App"), ("C:\\code\\tool", "tool")],
     ids=["posix", "name-key", "windows"],
 )
-def test_project_display_name(project_path: str, name: str):
-    assert project_display_name(project_path) == name
+def test_project_name_shown_for_a_wakatime_key_or_folder(project_path: str, name: str):
+    assert folder_name(project_path) == name
 
 
 def test_check_bulk_wants_a_bounded_array():
@@ -355,7 +355,7 @@ def test_statusbar_today_has_the_fields_plugins_read():
         now=NOW,
         zone=paris,
         day=day_of(NOW, paris),
-        projects=[("/code/small", 1856), ("wakatime:big", 6400)],
+        projects=[("small", 1856), ("big", 6400)],
     )
     data = body["data"]
     assert data["grand_total"] == {

@@ -6,10 +6,14 @@ is bound here, before uvicorn starts, so a busy port becomes one clear line inst
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import socket
 import sys
 import threading
+from collections.abc import Iterator
+from types import FrameType
 
 import uvicorn
 
@@ -21,6 +25,7 @@ from oxitrack.store import Store
 log = logging.getLogger("oxitrack")
 
 CHECKPOINT_EVERY_SECONDS = 30.0
+CHECK_EVERY_SECONDS = 0.25
 CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024
 
 
@@ -51,7 +56,10 @@ def serve(settings: Settings) -> None:
             timeout_graceful_shutdown=5,
         )
         checkpointer.start()
-        _Server(config, settings, sock).run(sockets=[sock])
+        with _sigterm_raises():
+            _Server(config, settings, sock).run(sockets=[sock])
+    except _Terminated:
+        pass  # a normal stop: fall through to the cleanup below and exit 0
     finally:
         checkpointer.stop()
         store.checkpoint()
@@ -82,6 +90,32 @@ def bind(host: str, port: int) -> socket.socket:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     sock.set_inheritable(True)
     return sock
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived: unwind like Ctrl-C does, so the cleanup in ``serve`` runs."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into ``_Terminated`` while serving.
+
+    uvicorn shuts down gracefully on SIGTERM, then restores the previous handler and raises the
+    signal again; with the default handler that killed the process before the final checkpoint
+    and ``close`` below ran (exit status -15). This handler is the one uvicorn restores.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Server(uvicorn.Server):
@@ -120,15 +154,18 @@ class Checkpointer:
             self._thread.join(timeout=5)
 
     def _loop(self) -> None:
+        """A checkpoint every 30 s, and one that rewinds the WAL as soon as it outgrows its cap.
+
+        The size is checked four times a second (one ``stat``), so under sustained load the WAL
+        stays within about the cap plus a quarter second of writes.
+        """
         waited = 0.0
-        while not self._stop.wait(1.0):
-            waited += 1.0
-            if (
-                waited >= CHECKPOINT_EVERY_SECONDS
-                or self.store.wal_size_bytes() > CHECKPOINT_WAL_BYTES
-            ):
+        while not self._stop.wait(CHECK_EVERY_SECONDS):
+            waited += CHECK_EVERY_SECONDS
+            is_large = self.store.wal_size_bytes() > CHECKPOINT_WAL_BYTES
+            if is_large or waited >= CHECKPOINT_EVERY_SECONDS:
                 waited = 0.0
                 try:
-                    self.store.checkpoint()
+                    self.store.checkpoint(rewind=is_large)
                 except Exception:  # a failed checkpoint must never stop the daemon
                     log.exception("WAL checkpoint failed; will try again")

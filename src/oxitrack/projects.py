@@ -1,8 +1,10 @@
-"""The canonical form of a project path, so one folder is always one project.
+"""Project paths and project identity: one folder is one path, one history is one project.
 
-Pure apart from reading the file system to resolve symlinks (``os.path.realpath``); a path that
-does not exist here (a remote workspace) is normalized, not refused. Imports no sqlite3,
-starlette or asyncio.
+The canonical form of a path, the identity string of a project (from facts read elsewhere: the
+root commit comes from ``repo_identity``), its name, and time counted across its folders. Pure
+apart from reading the file system to resolve symlinks (``os.path.realpath``); a path that does
+not exist here (a remote workspace) is normalized, not refused. Imports no sqlite3, starlette or
+asyncio.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import ntpath
 import os.path
 import posixpath
 import re
+from collections.abc import Iterable
+
+from oxitrack.errors import InvalidField
 
 _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
 
@@ -36,3 +41,76 @@ def canonical_project_path(path: str) -> str:
     # POSIX normpath keeps a leading "//"; one root is enough.
     normalized = posixpath.normpath("/" + path.lstrip("/"))
     return os.path.realpath(normalized)
+
+
+# -- project identity ------------------------------------------------------------------------
+#
+# A project is what survives a move, a rename of its folder or a clone: for a git repository the
+# root commit of its history, which every clone shares; otherwise its canonical path. One project
+# may answer to several identities (after `oxitrack projects merge`) and several paths.
+
+GIT_IDENTITY_PREFIX = "git:"
+#: A WakaTime heartbeat whose folder cannot be known is keyed by its project name instead.
+PROJECT_NAME_PREFIX = "wakatime:"
+PATH_IDENTITY_PREFIX = "path:"
+MAX_PROJECT_NAME_CHARS = 200
+
+
+def project_identity(project_path: str, root_commit: str | None) -> str:
+    """``git:<root commit>`` for a repository with history, else ``path:<canonical path>``."""
+    if root_commit:
+        return GIT_IDENTITY_PREFIX + root_commit
+    return PATH_IDENTITY_PREFIX + project_path
+
+
+def is_final_identity(identity: str) -> bool:
+    """Whether ``identity`` can never get better: a path identity may later become a git one
+    (``git init`` and a first commit in a folder already tracked), a git identity stays."""
+    return identity.startswith(GIT_IDENTITY_PREFIX)
+
+
+def folder_name(project_path: str) -> str:
+    """The last part of a project path, POSIX or Windows (or the name in a ``wakatime:`` key):
+    the default name of a project."""
+    if project_path.startswith(PROJECT_NAME_PREFIX):
+        return project_path[len(PROJECT_NAME_PREFIX) :]
+    module = ntpath if is_windows_path(project_path) else posixpath
+    return module.basename(module.normpath(project_path)) or project_path
+
+
+def project_name(custom_name: str | None, latest_path: str) -> str:
+    """The name shown for a project: the one it was given, else its latest folder's name."""
+    return custom_name if custom_name else folder_name(latest_path)
+
+
+def check_project_name(value: object, field: str = "name") -> str:
+    """A project name given by a user: text, one line, not blank, at most 200 characters."""
+    if not isinstance(value, str):
+        raise InvalidField(field, "must be a string")
+    name = value.strip()
+    if not name:
+        raise InvalidField(field, "must not be empty")
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        raise InvalidField(field, "must be one line without control characters")
+    if len(name) > MAX_PROJECT_NAME_CHARS:
+        raise InvalidField(field, f"is {len(name)} characters long; at most 200 allowed")
+    return name
+
+
+def union_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join overlapping (start, end) spans, so time in two folders of one project counts once.
+
+    Unlike ``sessions.merge_spans`` no gap is bridged: spans join only where they overlap or meet.
+    """
+    joined: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def union_seconds(spans: Iterable[tuple[int, int]]) -> int:
+    """Seconds covered by at least one span."""
+    return sum(end - start for start, end in union_spans(spans))

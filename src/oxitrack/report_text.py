@@ -13,12 +13,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, tzinfo
 from typing import NamedTuple, TextIO
 
+from oxitrack.projects import folder_name
 from oxitrack.reports import (
     DayTotals,
     ProjectTotal,
     SessionRow,
     local_iso,
-    project_name,
     session_json,
     sessions_json,
 )
@@ -141,7 +141,7 @@ def session_rows(rows: Iterable[SessionRow], zone: tzinfo) -> list[TableRow]:
         start, end = local_iso(row.start_time, zone), local_iso(row.last_heartbeat, zone)
         span = f"{start[:10]} {start[11:16]}\u2013{end[11:16]}"  # en dash
         table.append(
-            TableRow(row.duration_seconds, project_name(row.project_path), row.project_path, span)
+            TableRow(row.duration_seconds, folder_name(row.project_path), row.project_path, span)
         )
     return table
 
@@ -158,7 +158,7 @@ def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) ->
             (
                 row.session_id,
                 row.project_path,
-                project_name(row.project_path),
+                folder_name(row.project_path),
                 row.start_time,
                 row.last_heartbeat,
                 row.duration_seconds,

@@ -11,26 +11,30 @@ Pure: stdlib only, no sqlite3/starlette/asyncio, no clock (``now`` is an argumen
 
 from __future__ import annotations
 
-import ntpath
-import posixpath
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from typing import NamedTuple
 
 from oxitrack.days import Day, split_span
-from oxitrack.projects import is_windows_path
+from oxitrack.projects import folder_name, project_name, union_seconds
 
 ACTIVE_SECONDS = 300  # the seed's rule: a project is active while its last beat is < 5 min old
 
 
 class SessionRow(NamedTuple):
-    """A stored session as reports see it. ``project_key`` groups sessions into one project."""
+    """A stored session as reports see it. ``project_key`` groups sessions into one project.
+
+    ``project_path`` is the folder the session was recorded in; ``latest_path`` and
+    ``custom_name`` are its project's latest folder and given name (what totals show).
+    """
 
     session_id: int
     project_key: str
     project_path: str
     start_time: int
     last_heartbeat: int
+    latest_path: str | None = None
+    custom_name: str | None = None
 
     @property
     def duration_seconds(self) -> int:
@@ -47,10 +51,11 @@ class ProjectTotal(NamedTuple):
     first_beat: int
     last_beat: int
     is_active: bool
+    custom_name: str | None = None
 
     @property
     def project_name(self) -> str:
-        return project_name(self.project_path)
+        return project_name(self.custom_name, self.project_path)
 
 
 class DayTotals(NamedTuple):
@@ -62,12 +67,6 @@ class DayTotals(NamedTuple):
     @property
     def total_seconds(self) -> int:
         return sum(p.duration_seconds for p in self.projects)
-
-
-def project_name(project_path: str) -> str:
-    """The last component of a project path (Windows paths from remote editors included)."""
-    module = ntpath if is_windows_path(project_path) else posixpath
-    return module.basename(project_path.rstrip("/\\")) or project_path
 
 
 def is_active(last_heartbeat: int, now: float) -> bool:
@@ -111,17 +110,21 @@ def range_totals(
 
 
 class _Sum:
-    """A running total for one project and one day."""
+    """A running total for one project and one day.
+
+    Sessions of one folder never overlap, but a project's folders may have been busy at once (two
+    clones open, or projects merged): time is the union of its spans, never counted twice.
+    """
 
     def __init__(self, row: SessionRow, low: int, high: int) -> None:
         self.key = row.project_key
         self.latest = row
-        self.seconds = high - low
+        self.spans = [(low, high)]
         self.sessions = 1
         self.first, self.last = low, high
 
     def add(self, row: SessionRow, low: int, high: int) -> None:
-        self.seconds += high - low
+        self.spans.append((low, high))
         self.sessions += 1
         self.first, self.last = min(self.first, low), max(self.last, high)
         if row.last_heartbeat > self.latest.last_heartbeat:
@@ -130,12 +133,14 @@ class _Sum:
     def total(self, now: float) -> ProjectTotal:
         return ProjectTotal(
             project_key=self.key,
-            project_path=self.latest.project_path,  # the latest path, should a project move
-            duration_seconds=self.seconds,
+            # The project's latest folder, should it have moved (this session's, if unknown).
+            project_path=self.latest.latest_path or self.latest.project_path,
+            duration_seconds=union_seconds(self.spans),
             session_count=self.sessions,
             first_beat=self.first,
             last_beat=self.last,
             is_active=is_active(self.latest.last_heartbeat, now),
+            custom_name=self.latest.custom_name,
         )
 
 
@@ -201,7 +206,7 @@ def session_json(row: SessionRow, zone: tzinfo, now: float) -> dict[str, object]
     return {
         "session_id": row.session_id,
         "project_path": row.project_path,
-        "project_name": project_name(row.project_path),
+        "project_name": folder_name(row.project_path),
         "start_time": row.start_time,
         "last_heartbeat": row.last_heartbeat,
         "duration_seconds": row.duration_seconds,

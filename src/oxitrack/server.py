@@ -19,6 +19,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from oxitrack.api import beats, reports, wakatime
+from oxitrack.api import ops as ops_api
+from oxitrack.api import projects as projects_api
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, StoreError
 from oxitrack.guard import GuardMiddleware
@@ -37,6 +39,10 @@ routes: list[BaseRoute] = [
     Route("/api/sessions", reports.get_sessions, methods=["GET"]),
     Route("/", reports.get_dashboard, methods=["GET"]),
     Mount("/static", StaticFiles(directory=reports.WEB_DIR), name="static"),
+    Route("/health", ops_api.get_health, methods=["GET"]),
+    Route("/api/projects", projects_api.list_projects, methods=["GET"]),
+    Route("/api/projects/merge", projects_api.merge_projects, methods=["POST"]),
+    Route("/api/projects/rename", projects_api.rename_project, methods=["POST"]),
 ]
 
 _HTTP_CODES = {
@@ -64,6 +70,7 @@ def create_app(
     app.state.store = store
     app.state.settings = settings
     app.state.clock = clock
+    app.state.started_at = clock()
     return app
 
 

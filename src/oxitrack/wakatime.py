@@ -12,8 +12,6 @@ no sqlite3, starlette or asyncio.
 
 from __future__ import annotations
 
-import ntpath
-import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
@@ -22,12 +20,11 @@ from typing import Any, Literal, NamedTuple
 from oxitrack.beats import check_project_path, check_timestamp
 from oxitrack.days import Day
 from oxitrack.errors import ClientError, InvalidField
-from oxitrack.projects import is_absolute_project_path, is_windows_path
+from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
 from oxitrack.reports import zone_name
 from oxitrack.sessions import Beat, Session
 
 #: Prefix of the project key of a heartbeat whose folder cannot be known, only its project name.
-PROJECT_NAME_PREFIX = "wakatime:"
 
 #: wakatime-cli drops a heartbeat answered 400 and queues it again on any other failure status,
 #: so a heartbeat that can never be accepted is answered 400, not 422.
@@ -179,14 +176,6 @@ def project_key_from_name(name: str) -> str:
     return PROJECT_NAME_PREFIX + name.strip()
 
 
-def project_display_name(project_path: str) -> str:
-    """The folder name of a project path, or the name inside a ``wakatime:`` key."""
-    if project_path.startswith(PROJECT_NAME_PREFIX):
-        return project_path[len(PROJECT_NAME_PREFIX) :]
-    module = ntpath if is_windows_path(project_path) else posixpath
-    return module.basename(project_path) or project_path
-
-
 def editor_from_user_agent(user_agent: str | None) -> tuple[str | None, str | None]:
     """(editor, plugin) from a wakatime-cli User-Agent.
 
@@ -280,7 +269,7 @@ def statusbar_today(
 ) -> dict[str, Any]:
     """The ``statusbar/today`` body: today's total in ``data.grand_total`` and per project.
 
-    ``projects`` are (project_path, seconds today). wakatime-cli prints ``grand_total.text``
+    ``projects`` are (project name, seconds today). wakatime-cli prints ``grand_total.text``
     (``--today``) or returns it as ``{"text": ...}`` (``--output json``); with fewer than two
     ``categories`` it never breaks the text down, and OxiTrack keeps no time per category.
     """
@@ -290,10 +279,7 @@ def statusbar_today(
     grand_total["digital"] = f"{total // 3600}:{total % 3600 // 60:02d}"
     data = {
         "grand_total": grand_total,
-        "projects": [
-            {"name": project_display_name(path), **_counter(seconds, total=total)}
-            for path, seconds in ordered
-        ],
+        "projects": [{"name": name, **_counter(seconds, total=total)} for name, seconds in ordered],
         "categories": [],
         "dependencies": [],
         "editors": [],

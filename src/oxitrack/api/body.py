@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from oxitrack.errors import ClientError
 
@@ -26,11 +26,17 @@ async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> obj
         raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_large(max_bytes)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # A body cut short (broken chunked encoding, a client hanging up): nobody is left to
+        # read the answer, but it must not go down the 500 path and log a traceback.
+        message = "the body ended early: the client closed the connection"
+        raise ClientError(400, "invalid_json", message, "body") from None
     raw = b"".join(chunks)
     try:
         return json.loads(raw)
@@ -41,6 +47,11 @@ async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> obj
         raise ClientError(400, "invalid_json", message, "body") from None
     except RecursionError:
         raise ClientError(400, "invalid_json", "the body nests too deeply", "body") from None
+    except ValueError:
+        # json.loads refuses integers of more than 4300 digits with a bare ValueError (CPython's
+        # guard against quadratic int parsing); without this a client could cause a 500.
+        message = "the body is not usable JSON: a number in it has too many digits"
+        raise ClientError(400, "invalid_json", message, "body") from None
 
 
 def _too_large(max_bytes: int) -> ClientError:

@@ -101,7 +101,7 @@ async def get_statusbar_today(request: Request) -> JSONResponse:
     now = state.clock()
     zone = _zone(request.headers.get("timezone"))
     today = read_today(state.store, zone, now)
-    projects = [(p.project_path, p.duration_seconds) for p in today.projects]
+    projects = [(p.project_name, p.duration_seconds) for p in today.projects]
     return JSONResponse(statusbar_today(now=now, zone=zone, day=today.day, projects=projects))
 
 

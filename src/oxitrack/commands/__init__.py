@@ -2,6 +2,6 @@
 
 from types import ModuleType
 
-from oxitrack.commands import reports, serve
+from oxitrack.commands import maintenance, projects, reports, serve, service
 
-COMMAND_MODULES: list[ModuleType] = [serve, reports]
+COMMAND_MODULES: list[ModuleType] = [serve, reports, projects, service, maintenance]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from oxitrack.sessions import Beat, Session, apply_beat, window_for
+from oxitrack.store.projects import note_beat
 
 
 def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:
@@ -19,7 +20,12 @@ def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:
 
 
 def record_beat(conn: sqlite3.Connection, beat: Beat) -> Session:
-    """Apply one beat inside the caller's write transaction; returns the session holding it."""
+    """Apply one beat inside the caller's write transaction; returns the session holding it.
+
+    Also counts the beat on its path and registers a new path with its project (``note_beat``),
+    so every beat source gets project identity by calling this one function.
+    """
+    note_beat(conn, beat)
     change = apply_beat(nearby_sessions(conn, beat), beat)
     if change.is_noop:
         return change.result

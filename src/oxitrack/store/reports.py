@@ -4,8 +4,9 @@ Every report (``GET /today``, ``/api/days``, ``/api/sessions``, the CLI, the das
 through these functions and adds up in ``oxitrack.reports``, so no SQL is duplicated. Each
 function takes a connection and runs inside the caller's ``Store.read`` snapshot.
 
-What makes sessions "one project" is decided by ``PROJECT_KEY_SQL`` alone. Today it is the
-canonical path; the project-identity step will point it at the identity (and the latest path).
+What makes sessions "one project" is decided by ``PROJECT_KEY_SQL`` alone: the project a
+session's folder belongs to (``store/projects.py``), so a moved, renamed or cloned repository and
+merged projects add up as one, shown under the project's latest folder and given name.
 """
 
 from __future__ import annotations
@@ -14,11 +15,20 @@ import sqlite3
 from collections.abc import Iterator
 
 from oxitrack.reports import SessionRow
+from oxitrack.store.projects import (
+    SESSION_PROJECT_KEY_SQL,
+    SESSION_PROJECT_LATEST_PATH_SQL,
+    SESSION_PROJECT_NAME_SQL,
+    session_in_project_sql,
+)
 
 # The ONE grouping expression of every report. Change it here and all readers follow.
-PROJECT_KEY_SQL = "project_path"
+PROJECT_KEY_SQL = SESSION_PROJECT_KEY_SQL
 
-_COLUMNS = f"id, {PROJECT_KEY_SQL} AS project_key, project_path, start_time, last_heartbeat"
+_COLUMNS = (
+    f"id, {PROJECT_KEY_SQL} AS project_key, project_path, start_time, last_heartbeat,"
+    f" {SESSION_PROJECT_LATEST_PATH_SQL} AS latest_path, {SESSION_PROJECT_NAME_SQL} AS custom_name"
+)
 
 # A session has time in [:start, :end) when it overlaps it with positive length, or when it is
 # a single beat inside it. ``last_heartbeat >= :start`` comes first so the index on it is used.
@@ -27,12 +37,18 @@ _IN_RANGE = (
     " AND (last_heartbeat > :start OR start_time >= :start)"
 )
 
-# A project named on the command line or in ``?project=``: its full path, or its last component
-# (``oxitrack`` matches ``/home/you/code/oxitrack`` and ``C:\\code\\oxitrack``).
-_PROJECT_MATCHES = (
-    "(project_path = :project"
-    " OR substr(project_path, -length(:project) - 1) IN ('/' || :project, '\\' || :project))"
-)
+
+def _path_matches(column: str) -> str:
+    """A project named on the command line or in ``?project=``: its full path, or its last
+    components (``oxitrack`` matches ``/home/you/code/oxitrack`` and ``C:\\code\\oxitrack``)."""
+    return (
+        f"({column} = :project"
+        f" OR substr({column}, -length(:project) - 1) IN ('/' || :project, '\\' || :project))"
+    )
+
+
+# Any folder of the project matches, or its given name: asking for the new folder finds the old.
+_PROJECT_MATCHES = session_in_project_sql(_path_matches)
 
 
 def sessions_between(

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from oxitrack.sessions import merge_spans
+from oxitrack.store.projects import register_session_paths
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -65,51 +66,99 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
     )
 
 
-def _reserved_project_identity(conn: sqlite3.Connection) -> None:
-    """Step 2: reserved for project identity (issue of the ops work), kept so numbers stay 1, 2, 3.
-
-    A no-op until that step lands here. It replaces this function before any release: a database
-    upgraded past version 2 would otherwise never run it.
+_PROJECT_TABLES = (
     """
-
-
-_BEAT_DETAILS_TABLE = """
-CREATE TABLE beat_details (
-    id INTEGER PRIMARY KEY,
-    project_path TEXT NOT NULL,     -- the session key, as in sessions.project_path
-    timestamp INTEGER NOT NULL,     -- the beat's whole Unix seconds
-    time REAL NOT NULL,             -- the heartbeat's own time, with its fraction
-    entity_type TEXT NOT NULL,      -- file, app, domain, ...
-    category TEXT,                  -- coding, debugging, building, ...
-    language TEXT,
-    branch TEXT,
-    is_write INTEGER,               -- 1 saved, 0 not, NULL not sent
-    project_name TEXT,              -- the project name the client sent
-    editor TEXT,                    -- from the User-Agent: vscode, neovim, zed, ...
-    plugin TEXT,                    -- the User-Agent's plugin part
-    project_source TEXT NOT NULL    -- project_root_count | repository | project_name
+    CREATE TABLE projects (
+        id INTEGER PRIMARY KEY,
+        name TEXT  -- given with `oxitrack projects rename`; NULL: the latest folder's name
+    )
+    """,
+    """
+    CREATE TABLE project_identities (
+        identity TEXT PRIMARY KEY,  -- git:<root commit> or path:<canonical project_path>
+        project_id INTEGER NOT NULL REFERENCES projects(id)
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE project_paths (
+        project_path TEXT PRIMARY KEY,  -- as in sessions.project_path
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        identity TEXT NOT NULL,         -- what this folder was found to be when last looked at
+        checked_at INTEGER NOT NULL,    -- beat time of that look
+        beat_count INTEGER NOT NULL,    -- beats received since the path was registered
+        last_beat INTEGER NOT NULL      -- latest beat time
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX project_identities_by_project ON project_identities(project_id)",
+    "CREATE INDEX project_paths_by_project ON project_paths(project_id)",
 )
-"""
+
+
+def _create_projects(conn: sqlite3.Connection) -> None:
+    """Step 2: projects that keep their history when a folder moves (``store/projects.py``).
+
+    ``sessions`` is left as it is (the seed's query still works); every path it holds is
+    registered, identified from its folder as a new path would be (beat counts start at 0).
+    """
+    for statement in _PROJECT_TABLES:
+        conn.execute(statement)
+    register_session_paths(conn)
+
+
+_BEAT_DETAILS_TABLES = (
+    # What repeats from heartbeat to heartbeat (project, editor, language, branch, ...) is kept
+    # once per distinct combination; each heartbeat is then a small row keyed by its time. One
+    # wide row per heartbeat cost ~280 bytes (33 MiB a year of heavy use); this costs ~30.
+    """
+    CREATE TABLE beat_contexts (
+        id INTEGER PRIMARY KEY,
+        project_path TEXT NOT NULL,     -- the session key, as in sessions.project_path
+        entity_type TEXT NOT NULL,      -- file, app, domain, ...
+        category TEXT,                  -- coding, debugging, building, ...
+        language TEXT,
+        branch TEXT,
+        project_name TEXT,              -- the project name the client sent
+        editor TEXT,                    -- from the User-Agent: vscode, neovim, zed, ...
+        plugin TEXT,                    -- the User-Agent's plugin part
+        project_source TEXT NOT NULL    -- project_root_count | repository | project_name
+    )
+    """,
+    """
+    CREATE UNIQUE INDEX beat_contexts_once ON beat_contexts(project_path, entity_type,
+        ifnull(category, ''), ifnull(language, ''), ifnull(branch, ''), ifnull(project_name, ''),
+        ifnull(editor, ''), ifnull(plugin, ''), project_source)
+    """,
+    """
+    CREATE TABLE heartbeats (
+        time REAL NOT NULL,             -- the heartbeat's own time, with its fraction
+        context_id INTEGER NOT NULL REFERENCES beat_contexts(id),
+        is_write INTEGER,               -- 1 saved, 0 not, NULL not sent
+        PRIMARY KEY (time, context_id)  -- a heartbeat re-sent from a client's queue is one row
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE VIEW beat_details AS
+    SELECT c.project_path, CAST(h.time AS INTEGER) AS timestamp, h.time, c.entity_type,
+           c.category, c.language, c.branch, h.is_write, c.project_name, c.editor, c.plugin,
+           c.project_source
+    FROM heartbeats AS h JOIN beat_contexts AS c ON c.id = h.context_id
+    """,
+)
 
 
 def _create_beat_details(conn: sqlite3.Connection) -> None:
     """Step 3: what WakaTime heartbeats tell beyond the beat (language, branch, editor, ...).
 
-    No file paths: the entity is not stored. A heartbeat sent twice (a client's queue re-sending a
-    batch) is one row, enforced by the unique index over what tells two heartbeats apart.
+    No file paths: the entity is not stored. The ``beat_details`` view shows one row per
+    heartbeat with every detail, for reports and for people reading the file with ``sqlite3``.
     """
-    conn.execute(_BEAT_DETAILS_TABLE)
-    conn.execute(
-        "CREATE UNIQUE INDEX beat_details_once ON beat_details(project_path, time, entity_type,"
-        " ifnull(category, ''), ifnull(language, ''), ifnull(branch, ''), ifnull(is_write, -1),"
-        " ifnull(editor, ''))"
-    )
-    conn.execute("CREATE INDEX beat_details_by_time ON beat_details(timestamp)")
+    for statement in _BEAT_DETAILS_TABLES:
+        conn.execute(statement)
 
 
 MIGRATIONS: list[Migration] = [
     _create_or_repair_sessions,
-    _reserved_project_identity,
+    _create_projects,
     _create_beat_details,
 ]
 

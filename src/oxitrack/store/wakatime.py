@@ -39,24 +39,33 @@ def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
 
 
 def _insert_details(conn: sqlite3.Connection, heartbeat: Heartbeat) -> None:
-    """One details row per distinct heartbeat: a repeat (re-sent from a client queue) is ignored."""
+    """One row per distinct heartbeat: a repeat (re-sent from a client queue) is ignored."""
     details = heartbeat.details
+    context = (
+        heartbeat.beat.project_path,
+        details.entity_type,
+        details.category,
+        details.language,
+        details.branch,
+        details.project_name,
+        details.editor,
+        details.plugin,
+        details.project_source,
+    )
     conn.execute(
-        "INSERT OR IGNORE INTO beat_details (project_path, timestamp, time, entity_type,"
-        " category, language, branch, is_write, project_name, editor, plugin, project_source)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            heartbeat.beat.project_path,
-            heartbeat.beat.timestamp,
-            details.time,
-            details.entity_type,
-            details.category,
-            details.language,
-            details.branch,
-            details.is_write,
-            details.project_name,
-            details.editor,
-            details.plugin,
-            details.project_source,
-        ),
+        "INSERT OR IGNORE INTO beat_contexts (project_path, entity_type, category, language,"
+        " branch, project_name, editor, plugin, project_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        context,
+    )
+    (context_id,) = conn.execute(
+        "SELECT id FROM beat_contexts WHERE project_path = ? AND entity_type = ?"
+        " AND ifnull(category, '') = ifnull(?, '') AND ifnull(language, '') = ifnull(?, '')"
+        " AND ifnull(branch, '') = ifnull(?, '') AND ifnull(project_name, '') = ifnull(?, '')"
+        " AND ifnull(editor, '') = ifnull(?, '') AND ifnull(plugin, '') = ifnull(?, '')"
+        " AND project_source = ?",
+        context,
+    ).fetchone()
+    conn.execute(
+        "INSERT OR IGNORE INTO heartbeats (time, context_id, is_write) VALUES (?, ?, ?)",
+        (details.time, context_id, details.is_write),
     )

@@ -1,0 +1,23 @@
+"""``GET /health``: whether the daemon runs, which version, on which database, for how long."""
+
+from __future__ import annotations
+
+import os
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from oxitrack import __version__
+
+
+async def get_health(request: Request) -> JSONResponse:
+    state = request.app.state
+    return JSONResponse(
+        {
+            "status": "ok",
+            "version": __version__,
+            "db_path": str(state.store.path.resolve()),
+            "uptime_seconds": int(state.clock() - state.started_at),
+            "pid": os.getpid(),
+        }
+    )

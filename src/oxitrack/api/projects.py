@@ -1,0 +1,56 @@
+"""``/api/projects``: list projects, merge two into one, rename one. JSON in, JSON out.
+
+Each handler is one call into ``store.projects`` (the same functions ``oxitrack projects`` uses
+on the file when the daemon is down); a reference that names no project is a 404 naming the
+field, a bad value a 422 naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from oxitrack.api.body import read_json
+from oxitrack.errors import InvalidField
+from oxitrack.store import projects as store_projects
+
+
+async def list_projects(request: Request) -> JSONResponse:
+    projects = request.app.state.store.read(store_projects.list_projects)
+    return JSONResponse({"projects": [project.to_json() for project in projects]})
+
+
+async def merge_projects(request: Request) -> JSONResponse:
+    body = await _object(request)
+    source, target = _required(body, "source"), _required(body, "target")
+    project = request.app.state.store.write(
+        lambda conn: store_projects.merge_by_reference(conn, source, target)
+    )
+    return JSONResponse({"project": project.to_json()})
+
+
+async def rename_project(request: Request) -> JSONResponse:
+    body = await _object(request)
+    reference = _required(body, "project")
+    if "name" not in body:
+        raise InvalidField("name", "is required (a name, or null for the folder's name)")
+    name = body["name"]
+    project = request.app.state.store.write(
+        lambda conn: store_projects.rename_by_reference(conn, reference, name)
+    )
+    return JSONResponse({"project": project.to_json()})
+
+
+async def _object(request: Request) -> Mapping[str, object]:
+    body = await read_json(request)
+    if not isinstance(body, Mapping):
+        raise InvalidField("body", "must be a JSON object")
+    return body
+
+
+def _required(body: Mapping[str, object], field: str) -> object:
+    if body.get(field) is None:
+        raise InvalidField(field, "is required")
+    return body[field]

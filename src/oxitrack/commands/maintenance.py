@@ -1,0 +1,100 @@
+"""``oxitrack backup FILE`` and ``oxitrack check``: a safe copy, and a health check in words."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.errors import StoreError
+from oxitrack.store import maintenance
+
+
+def register(subparsers: Any) -> None:
+    backup = add_command(
+        subparsers,
+        "backup",
+        help="copy the database safely, even while the daemon writes",
+        description=(
+            "Copy the database to FILE with SQLite's online backup API: one consistent\n"
+            "snapshot, taken while the daemon keeps recording. The copy is checked, then\n"
+            "renamed into place, so FILE is either the old file or a complete new copy."
+        ),
+        example="oxitrack backup ~/backups/oxitrack-$(date +%F).db",
+    )
+    backup.add_argument("file", metavar="FILE", help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    add_db_option(backup)
+    add_json_option(backup)
+    backup.set_defaults(run=run_backup)
+    check = add_command(
+        subparsers,
+        "check",
+        help="check the database file for damage and inconsistencies",
+        description=(
+            "Run SQLite's integrity check and foreign key check, then OxiTrack's own checks\n"
+            "(sessions that overlap or end before they start, folders without a project).\n"
+            "Prints what it finds in words; exits 1 if anything needs repair. Only reads."
+        ),
+        example="oxitrack check --db ~/backups/oxitrack-2025-11-25.db",
+    )
+    add_db_option(check)
+    add_json_option(check)
+    check.set_defaults(run=run_check)
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    destination = Path(args.file).expanduser()
+    if destination.exists() and not args.force:
+        raise StoreError(f"{destination} exists; pass --force to replace it")
+    if destination.exists() and destination.resolve() == settings.db.resolve():
+        raise StoreError(f"{destination} is the database itself; choose another file")
+    if destination.is_dir():
+        raise StoreError(f"{destination} is a folder; give a file name")
+    stats = maintenance.backup(settings.db, destination)
+    if args.json:
+        print(json.dumps({"backup": stats.to_json()}, indent=2))
+    else:
+        print(
+            f"Backed up {settings.db} to {destination}"
+            f" ({stats.size_bytes} bytes, {stats.session_count} sessions)"
+        )
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    report = maintenance.check(settings.db)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "db_path": str(settings.db),
+                    "ok": not report.problems,
+                    "problems": report.problems,
+                    "notes": report.notes,
+                    "stats": report.stats.to_json() if report.stats else None,
+                },
+                indent=2,
+            )
+        )
+    else:
+        for problem in report.problems:
+            print(f"PROBLEM: {problem}")
+        for note in report.notes:
+            print(f"note: {note}")
+        if report.problems:
+            count = len(report.problems)
+            print(f"{settings.db}: {count} problem{'s' if count != 1 else ''} found.")
+        else:
+            stats = report.stats
+            assert stats is not None
+            print(
+                f"{settings.db}: OK. SQLite finds no damage; {stats.session_count} sessions"
+                + (f" in {stats.project_count} projects" if stats.project_count is not None else "")
+                + " are consistent."
+            )
+    return 1 if report.problems else 0

@@ -1,0 +1,192 @@
+"""``oxitrack projects``: list projects, merge two that are one, rename one.
+
+Through the daemon or on the file: with ``--via auto`` (the default) the command asks the daemon
+at the configured address for ``/health``; if it answers and uses the same database file, the
+command goes through its HTTP API, otherwise it opens the file itself. Both ways end in the same
+``store.projects`` functions, inside one write transaction, so the result is the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.config import Settings
+from oxitrack.daemon_client import DaemonClient, DaemonUnavailable
+from oxitrack.store import Store
+from oxitrack.store import projects as store_projects
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "projects",
+        help="list projects; merge or rename them",
+        description=(
+            "List projects with their folders, identity and total time. A git repository is one\n"
+            "project wherever it is cloned or moved; other folders are projects by their path.\n"
+            "Use `merge` when two projects are really one, `rename` to give one a name."
+        ),
+        example="oxitrack projects merge /home/me/old/api api",
+    )
+    _add_common(parser)
+    parser.set_defaults(run=run_list)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    listing = add_command(
+        actions,
+        "list",
+        help="list projects (the default)",
+        description="List projects, latest activity first.",
+        example="oxitrack projects list --json",
+    )
+    _add_common(listing)
+    listing.set_defaults(run=run_list)
+    merge = add_command(
+        actions,
+        "merge",
+        help="merge project SOURCE into project TARGET",
+        description=(
+            "Merge SOURCE into TARGET: its folders, identities and sessions become TARGET's.\n"
+            "Time both spent at once counts once. A project is named by its id, a folder, an\n"
+            "identity (git:..., path:...) or its name, as `oxitrack projects` shows them."
+        ),
+        example="oxitrack projects merge 7 3",
+    )
+    merge.add_argument("source", help="the project that disappears")
+    merge.add_argument("target", help="the project that stays")
+    _add_common(merge)
+    merge.set_defaults(run=run_merge)
+    rename = add_command(
+        actions,
+        "rename",
+        help="name a project (or --reset to its folder's name)",
+        description="Give a project a name shown in reports instead of its folder's name.",
+        example='oxitrack projects rename /home/me/code/oxitrack "OxiTrack"',
+    )
+    rename.add_argument("project", help="id, folder, identity or current name")
+    rename.add_argument("name", nargs="?", help="the new name")
+    rename.add_argument("--reset", action="store_true", help="show the folder's name again")
+    _add_common(rename)
+    rename.set_defaults(run=run_rename)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    add_db_option(parser)
+    add_json_option(parser)
+    parser.add_argument(
+        "--via",
+        choices=("auto", "daemon", "file"),
+        default=None,
+        help="go through the running daemon, or the database file (default: auto)",
+    )
+
+
+# -- the commands ------------------------------------------------------------------------------
+
+
+def run_list(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    client = _daemon(args, settings)
+    if client is not None:
+        projects = client.request("GET", "/api/projects")["projects"]
+    else:
+        with Store(settings.db, read_only=True) as store:
+            projects = [p.to_json() for p in store.read(store_projects.list_projects)]
+    if args.json:
+        print(json.dumps({"projects": projects}, indent=2))
+    elif not projects:
+        print("No projects yet: they appear with the first beat.")
+    else:
+        print("\n\n".join(_describe(project) for project in projects))
+    return 0
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    client = _daemon(args, settings)
+    body = {"source": args.source, "target": args.target}
+    if client is not None:
+        project = client.request("POST", "/api/projects/merge", body)["project"]
+    else:
+        with Store(settings.db) as store:
+            project = store.write(
+                lambda conn: store_projects.merge_by_reference(conn, args.source, args.target)
+            ).to_json()
+    _show_result(args, project, f"Merged {args.source!r} into project {project['id']}:")
+    return 0
+
+
+def run_rename(args: argparse.Namespace) -> int:
+    if (args.name is None) == (not args.reset):
+        print("oxitrack projects rename: give a NAME or --reset (not both)", file=sys.stderr)
+        return 2
+    settings = settings_from(args)
+    client = _daemon(args, settings)
+    name = None if args.reset else args.name
+    if client is not None:
+        body = {"project": args.project, "name": name}
+        project = client.request("POST", "/api/projects/rename", body)["project"]
+    else:
+        with Store(settings.db) as store:
+            project = store.write(
+                lambda conn: store_projects.rename_by_reference(conn, args.project, name)
+            ).to_json()
+    _show_result(args, project, "Renamed:")
+    return 0
+
+
+def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None:
+    """The daemon to go through, or ``None`` to open the file (see the module docstring)."""
+    via = args.via or "auto"
+    if via == "file":
+        return None
+    client = DaemonClient(settings)
+    if client.serves(settings.db) is not None:
+        return client
+    if via == "daemon":
+        raise DaemonUnavailable(
+            f"no OxiTrack daemon using {settings.db} answers at {client.url}"
+            " (start it with `oxitrack serve`, or use --via file)"
+        )
+    return None
+
+
+# -- text output -------------------------------------------------------------------------------
+
+
+def _show_result(args: argparse.Namespace, project: dict[str, Any], headline: str) -> None:
+    if args.json:
+        print(json.dumps({"project": project}, indent=2))
+    else:
+        print(headline)
+        print(_describe(project))
+
+
+def _describe(project: dict[str, Any]) -> str:
+    sessions = project["session_count"]
+    lines = [
+        f"{project['id']:>3}  {project['name']}  {_duration(project['total_seconds'])}"
+        f" in {sessions} session{'s' if sessions != 1 else ''},"
+        f" last beat {_local_time(project['last_beat'])}"
+    ]
+    lines += [f"     identity  {identity}" for identity in project["identities"]]
+    for path in project["paths"]:
+        beats = path["beat_count"]
+        lines.append(
+            f"     path      {path['project_path']}  ({beats} beat{'s' if beats != 1 else ''})"
+        )
+    return "\n".join(lines)
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def _local_time(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))

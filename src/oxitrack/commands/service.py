@@ -1,0 +1,190 @@
+"""``oxitrack service install | uninstall | status``: the daemon as a login service."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from oxitrack import service as _service
+from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.daemon_client import DaemonClient
+from oxitrack.errors import OxitrackError, StoreError
+from oxitrack.store import maintenance
+
+EXIT_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "service",
+        help="start the daemon at login (systemd, launchd); show its status",
+        description=(
+            "Install OxiTrack as a login service (a systemd user unit on Linux, a launchd agent\n"
+            "on macOS), remove it, or show whether the daemon answers and what it has stored."
+        ),
+        example="oxitrack service install --db ~/tracking/oxitrack.db",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    install = add_command(
+        actions,
+        "install",
+        help="write the service file and start the daemon now and at every login",
+        description=(
+            "Write the service file running this installation's `oxitrack serve` with the\n"
+            "options given here, then enable and start it. Other settings (api_key, ...)\n"
+            "come from the config file, which the service reads like any `oxitrack serve`."
+        ),
+        example="oxitrack service install --port 3001",
+    )
+    add_db_option(install)
+    install.add_argument("--host", help="address to listen on")
+    install.add_argument("--port", help="TCP port")
+    install.add_argument("--verbose", action="store_true", help="log every beat")
+    install.add_argument(
+        "--print", action="store_true", help="only print the service file; change nothing"
+    )
+    install.set_defaults(run=run_install)
+    uninstall = add_command(
+        actions,
+        "uninstall",
+        help="stop the service and remove its file",
+        description="Stop and disable the login service and remove its file. Keeps the data.",
+        example="oxitrack service uninstall",
+    )
+    uninstall.set_defaults(run=run_uninstall)
+    status = add_command(
+        actions,
+        "status",
+        help="does the daemon answer; where is its database; what it holds",
+        description=(
+            "Say whether the service is installed, whether the daemon answers (GET /health),\n"
+            "where its database is, how many sessions and beats it holds and when the last\n"
+            f"beat came. Exits {EXIT_NOT_RUNNING} when no daemon answers."
+        ),
+        example="oxitrack service status --json",
+    )
+    add_db_option(status)
+    add_json_option(status)
+    status.set_defaults(run=run_status)
+
+
+def _service_file(command: list[str]) -> _service.ServiceFile:
+    home = Path.home()
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    return _service.service_file(
+        sys.platform, command, home=home, config_home=config_home, uid=os.getuid()
+    )
+
+
+def _which(name: str) -> str | None:
+    return shutil.which(name)
+
+
+def run_install(args: argparse.Namespace) -> int:
+    command = [*_service.oxitrack_command(), "serve"]
+    if args.db:
+        command += ["--db", str(Path(args.db).expanduser().absolute())]
+    for flag in ("host", "port"):
+        if getattr(args, flag):
+            command += [f"--{flag}", str(getattr(args, flag))]
+    if args.verbose:
+        command.append("--verbose")
+    try:
+        service = _service_file(command)
+    except _service.UnsupportedPlatform as exc:
+        raise OxitrackError(str(exc)) from None
+    if args.print:
+        sys.stdout.write(service.content.decode("utf-8"))
+        return 0
+    ok, lines = _service.install(service, run=_service.run_command, which=_which)
+    print("\n".join(lines))
+    ignored = sorted(name for name in os.environ if name.startswith("OXITRACK_"))
+    if ignored:
+        print(
+            f"Note: {', '.join(ignored)} set in this shell are not seen by the service;"
+            " pass them as options here or put them in the config file."
+        )
+    return 0 if ok else 1
+
+
+def run_uninstall(args: argparse.Namespace) -> int:
+    try:
+        service = _service_file(_service.oxitrack_command())
+    except _service.UnsupportedPlatform as exc:
+        raise OxitrackError(str(exc)) from None
+    ok, lines = _service.uninstall(service, run=_service.run_command, which=_which)
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
+def run_status(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    client = DaemonClient(settings)
+    health = client.health()
+    db_path = Path(health["db_path"]) if health else settings.db
+    try:
+        service_state = _service.state(
+            _service_file(_service.oxitrack_command()), run=_service.run_command, which=_which
+        )
+    except _service.UnsupportedPlatform:
+        service_state = f"no service manager known on {sys.platform}"
+    stats = None
+    stats_error = None
+    try:
+        stats = maintenance.database_stats(db_path)
+    except StoreError as exc:
+        stats_error = str(exc)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "service": service_state,
+                    "daemon": {"url": client.url, "answers": health is not None, "health": health},
+                    "database": stats.to_json() if stats else {"error": stats_error},
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(f"service:  {service_state}")
+        if health:
+            print(
+                f"daemon:   answers at {client.url} (version {health.get('version')},"
+                f" pid {health.get('pid')}, up {_duration(int(health.get('uptime_seconds', 0)))})"
+            )
+        else:
+            print(f"daemon:   does not answer at {client.url}")
+        print(f"database: {db_path}")
+        print("          " + (_describe(stats) if stats else str(stats_error)))
+    return 0 if health else EXIT_NOT_RUNNING
+
+
+def _describe(stats: maintenance.DatabaseStats) -> str:
+    parts = [f"{stats.size_bytes / 1024:.0f} KiB", f"{stats.session_count} sessions"]
+    if stats.project_count is not None:
+        parts.append(f"{stats.project_count} projects")
+    if stats.beat_count is not None:
+        parts.append(f"{stats.beat_count} beats")
+    if stats.last_beat is None:
+        return ", ".join(parts) + "; no beat yet"
+    ago = _duration(max(0, int(time.time()) - stats.last_beat))
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stats.last_beat))
+    return ", ".join(parts) + f"; last beat {when} ({ago} ago)"
+
+
+def _duration(seconds: int) -> str:
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min" if minutes else f"{seconds} s"

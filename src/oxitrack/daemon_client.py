@@ -1,0 +1,107 @@
+"""Talking to a running daemon from the CLI: ``/health`` and the JSON API, with the stdlib only.
+
+``urllib`` rather than an HTTP library so that CLI commands start fast and the package needs no
+client dependency. The daemon's answer to a refused request (the one JSON error shape) comes back
+as the same ``ClientError`` the daemon raised, so the CLI reports it in the same words.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from oxitrack.config import Settings
+from oxitrack.errors import ClientError, OxitrackError
+
+HEALTH_TIMEOUT_SECONDS = 2.0
+REQUEST_TIMEOUT_SECONDS = 30.0
+
+
+# The daemon is on this machine: an http_proxy variable must not send our requests elsewhere.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class DaemonUnavailable(OxitrackError):
+    """No daemon answers at the configured address."""
+
+
+def daemon_url(settings: Settings) -> str:
+    """Where the daemon these settings describe listens; a wildcard address means loopback."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{settings.port}"
+
+
+class DaemonClient:
+    def __init__(self, settings: Settings, url: str | None = None) -> None:
+        self.url = url or daemon_url(settings)
+        self.api_key = settings.api_key
+
+    def health(self) -> dict[str, Any] | None:
+        """The daemon's ``/health`` answer, or ``None`` when nothing (or not OxiTrack) answers."""
+        try:
+            answer = self.request("GET", "/health", timeout=HEALTH_TIMEOUT_SECONDS)
+        except (DaemonUnavailable, ClientError):
+            return None
+        if not isinstance(answer, dict) or answer.get("status") != "ok":
+            return None
+        return answer
+
+    def serves(self, db_path: Path) -> dict[str, Any] | None:
+        """``/health`` if the daemon answers and uses the database file ``db_path``."""
+        health = self.health()
+        if health is None or not _same_file(Path(str(health.get("db_path"))), db_path):
+            return None
+        return health
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        *,
+        timeout: float = REQUEST_TIMEOUT_SECONDS,
+    ) -> Any:
+        """The decoded JSON answer; ``ClientError`` for an error answer, ``DaemonUnavailable``
+        when nothing answers."""
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(self.url + path, data, headers, method=method)
+        try:
+            with _OPENER.open(request, timeout=timeout) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            with error:
+                raise _client_error(error.code, error.read()) from None
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            raise DaemonUnavailable(f"no OxiTrack daemon answers at {self.url} ({error})") from None
+
+
+def _client_error(status: int, raw: bytes) -> ClientError:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    return ClientError(
+        status,
+        str(body.get("error", "http_error")),
+        str(body.get("message", f"the daemon answered HTTP {status}")),
+        body.get("field") if isinstance(body.get("field"), str) else None,
+    )
+
+
+def _same_file(left: Path, right: Path) -> bool:
+    try:
+        return left.resolve() == right.expanduser().resolve()
+    except OSError:
+        return False

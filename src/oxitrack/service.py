@@ -1,0 +1,209 @@
+"""Starting the daemon at login: a systemd user unit on Linux, a launchd agent on macOS.
+
+Everything that touches the system comes in as an argument: the home and config folders, the
+function that runs ``systemctl``/``launchctl`` and the one that finds them on ``PATH``. The CLI
+passes the real ones; tests pass temporary folders and a recorder, so they never touch the
+user's own services. Imports no sqlite3 or web stack.
+"""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+UNIT_NAME = "oxitrack.service"
+AGENT_LABEL = "org.oxitrack.daemon"
+CONFIG_ERROR_EXIT = 2  # `oxitrack serve` exits 2 on settings that cannot work: retrying won't help
+
+#: Runs a command; returns its exit code and what it printed.
+Runner = Callable[[Sequence[str]], tuple[int, str]]
+#: Finds a program on PATH (``shutil.which``).
+Which = Callable[[str], str | None]
+
+
+def run_command(argv: Sequence[str]) -> tuple[int, str]:
+    try:
+        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return 127, str(exc)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+@dataclass(frozen=True)
+class ServiceFile:
+    """Where the service definition goes, what it says, and how to (de)activate it."""
+
+    kind: str  # "systemd" or "launchd"
+    path: Path
+    content: bytes
+    tool: str  # the program that loads it
+    start: tuple[tuple[str, ...], ...]
+    stop: tuple[tuple[str, ...], ...]
+    state: tuple[str, ...]  # asks whether it runs
+
+
+class UnsupportedPlatform(Exception):
+    """No service manager we know on this system."""
+
+
+def oxitrack_command() -> list[str]:
+    """The absolute command that runs this installed OxiTrack.
+
+    The ``oxitrack`` script beside the running Python (a venv or pipx install) first, then the
+    one on ``PATH``, else ``python -m oxitrack`` with this Python.
+    """
+    beside = Path(sys.executable).parent / "oxitrack"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return [str(beside.absolute())]
+    found = shutil.which("oxitrack")
+    if found:
+        return [str(Path(found).absolute())]
+    return [str(Path(sys.executable).absolute()), "-m", "oxitrack"]
+
+
+def service_file(
+    platform: str, command: Sequence[str], *, home: Path, config_home: Path, uid: int
+) -> ServiceFile:
+    """The service definition for ``platform`` (``sys.platform``) running ``command``."""
+    if platform.startswith("linux"):
+        path = config_home / "systemd" / "user" / UNIT_NAME
+        user = ("systemctl", "--user")
+        return ServiceFile(
+            kind="systemd",
+            path=path,
+            content=systemd_unit(command).encode("utf-8"),
+            tool="systemctl",
+            start=((*user, "daemon-reload"), (*user, "enable", "--now", UNIT_NAME)),
+            stop=((*user, "disable", "--now", UNIT_NAME), (*user, "daemon-reload")),
+            state=(*user, "is-active", UNIT_NAME),
+        )
+    if platform == "darwin":
+        path = home / "Library" / "LaunchAgents" / f"{AGENT_LABEL}.plist"
+        log = home / "Library" / "Logs" / "oxitrack.log"
+        domain = f"gui/{uid}"
+        return ServiceFile(
+            kind="launchd",
+            path=path,
+            content=launchd_plist(command, log),
+            tool="launchctl",
+            start=(("launchctl", "bootstrap", domain, str(path)),),
+            stop=(("launchctl", "bootout", f"{domain}/{AGENT_LABEL}"),),
+            state=("launchctl", "print", f"{domain}/{AGENT_LABEL}"),
+        )
+    raise UnsupportedPlatform(
+        f"`oxitrack service` knows systemd (Linux) and launchd (macOS), not {platform!r}. "
+        "Start `oxitrack serve` at login another way, e.g. on Windows a Task Scheduler task "
+        "'At log on' running: " + " ".join(command)
+    )
+
+
+def systemd_unit(command: Sequence[str]) -> str:
+    return "\n".join(
+        [
+            "# Written by `oxitrack service install`; `oxitrack service uninstall` removes it.",
+            "[Unit]",
+            "Description=OxiTrack coding time tracker daemon",
+            "",
+            "[Service]",
+            "Type=exec",
+            "ExecStart=" + " ".join(systemd_quote(arg) for arg in command),
+            "Restart=on-failure",
+            "RestartSec=5",
+            f"RestartPreventExitStatus={CONFIG_ERROR_EXIT}",
+            "",
+            "[Install]",
+            "WantedBy=default.target",
+            "",
+        ]
+    )
+
+
+_SYSTEMD_PLAIN = re.compile(r"^[A-Za-z0-9_@+=:,./-]+$")
+
+
+def systemd_quote(arg: str) -> str:
+    """One ``ExecStart`` word, quoted if needed; ``%`` and ``$`` escaped (systemd expands them)."""
+    escaped = arg.replace("%", "%%").replace("$", "$$")
+    if _SYSTEMD_PLAIN.match(arg):
+        return escaped
+    escaped = escaped.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def launchd_plist(command: Sequence[str], log: Path) -> bytes:
+    return plistlib.dumps(
+        {
+            "Label": AGENT_LABEL,
+            "ProgramArguments": list(command),
+            "RunAtLoad": True,
+            "KeepAlive": {"SuccessfulExit": False},
+            "ProcessType": "Background",
+            "StandardOutPath": str(log),
+            "StandardErrorPath": str(log),
+        }
+    )
+
+
+def install(service: ServiceFile, *, run: Runner, which: Which) -> tuple[bool, list[str]]:
+    """Write the service file and start it; whether all went well, and what to tell the user."""
+    service.path.parent.mkdir(parents=True, exist_ok=True)
+    if service.kind == "launchd" and which(service.tool) and service.path.exists():
+        run(service.stop[0])  # loaded from an earlier install: bootstrap would refuse
+    service.path.write_bytes(service.content)
+    lines = [f"Wrote the {service.kind} service {service.path}"]
+    return _run_all(service, service.start, "start it at login and now", run, which, lines)
+
+
+def uninstall(service: ServiceFile, *, run: Runner, which: Which) -> tuple[bool, list[str]]:
+    """Stop the service and remove its file."""
+    if not service.path.exists():
+        return True, [f"No {service.kind} service to remove (no {service.path})"]
+    ok, lines = _run_all(service, service.stop, "stop it", run, which, [])
+    service.path.unlink()
+    lines.append(f"Removed {service.path}")
+    return ok, lines
+
+
+def state(service: ServiceFile, *, run: Runner, which: Which) -> str:
+    """One line: whether the service is installed and what its manager says about it."""
+    if not service.path.exists():
+        return f"not installed ({service.path} absent; `oxitrack service install` adds it)"
+    if not which(service.tool):
+        return f"installed at {service.path} ({service.tool} not found to ask if it runs)"
+    code, output = run(service.state)
+    if service.kind == "systemd":
+        said = output.splitlines()[-1] if output else f"exit {code}"
+        return f"installed at {service.path}; systemd says: {said}"
+    return f"installed at {service.path}; {'loaded' if code == 0 else 'not loaded'} in launchd"
+
+
+def _run_all(
+    service: ServiceFile,
+    commands: Sequence[Sequence[str]],
+    purpose: str,
+    run: Runner,
+    which: Which,
+    lines: list[str],
+) -> tuple[bool, list[str]]:
+    shown = ["  " + " ".join(command) for command in commands]
+    if not which(service.tool):
+        lines += [f"{service.tool} was not found; to {purpose}, run:", *shown]
+        return True, lines
+    for command in commands:
+        code, output = run(command)
+        if code != 0:
+            lines += [
+                f"`{' '.join(command)}` failed (exit {code}): {output or 'no output'}",
+                f"The file is in place; to {purpose}, run:",
+                *shown,
+            ]
+            return False, lines
+        lines.append("Ran: " + " ".join(command))
+    return True, lines

@@ -1,0 +1,251 @@
+"""Housekeeping SQL: counts for ``service status``, online backups, integrity checks.
+
+These work on a database file that a running daemon may be writing: the backup copies one
+consistent snapshot through SQLite's online backup API (a WAL reader never blocks the writer),
+and the checks only read. None of them upgrades the schema: a check must report the file as it
+is, and a backup must be a copy of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from oxitrack.errors import StoreError
+from oxitrack.sessions import SESSION_GAP_SECONDS
+from oxitrack.store.core import BUSY_TIMEOUT_MS
+from oxitrack.store.schema import SCHEMA_VERSION
+
+MAX_REPORTED_ROWS = 10
+_RESTORE = " Restore a backup, or recover what is readable with `sqlite3 FILE .recover`."
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseStats:
+    path: Path
+    size_bytes: int  # the database file and its WAL
+    schema_version: int
+    session_count: int
+    project_count: int | None  # None before schema step 2 (the daemon adds it on its next start)
+    beat_count: int | None
+    first_beat: int | None
+    last_beat: int | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "db_path": str(self.path),
+            "size_bytes": self.size_bytes,
+            "schema_version": self.schema_version,
+            "session_count": self.session_count,
+            "project_count": self.project_count,
+            "beat_count": self.beat_count,
+            "first_beat": self.first_beat,
+            "last_beat": self.last_beat,
+        }
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection that only reads, to an existing file (never creates one)."""
+    if not path.is_file():
+        raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the database {path}: {exc}") from None
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA query_only = ON")
+        yield conn
+    finally:
+        conn.close()
+
+
+def file_size_bytes(path: Path) -> int:
+    """The database file plus its WAL, as they are on disk now."""
+    total = 0
+    for name in (str(path), f"{path}-wal"):
+        with contextlib.suppress(OSError):
+            total += os.stat(name).st_size
+    return total
+
+
+def database_stats(path: Path) -> DatabaseStats:
+    """How much the database holds, read in one snapshot."""
+    with _reading(path) as conn:
+        try:
+            conn.execute("BEGIN")
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            sessions, first_beat, last_beat = conn.execute(
+                "SELECT count(*), min(start_time), max(last_heartbeat) FROM sessions"
+            ).fetchone()
+            projects = beats = None
+            if version >= 2:
+                (projects,) = conn.execute("SELECT count(*) FROM projects").fetchone()
+                (beats,) = conn.execute(
+                    "SELECT ifnull(sum(beat_count), 0) FROM project_paths"
+                ).fetchone()
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read {path}: {_reason(exc)}") from None
+    return DatabaseStats(
+        path, file_size_bytes(path), version, sessions, projects, beats, first_beat, last_beat
+    )
+
+
+def backup(source: Path, destination: Path) -> DatabaseStats:
+    """Copy ``source`` to ``destination`` consistently while it may be written; stats of the copy.
+
+    The copy is written beside the destination and renamed over it only once complete and
+    checked, so a failed backup never leaves half a file where the last good one was. The copy
+    is a single self-contained file (rollback journal, not WAL).
+    """
+    partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    try:
+        with _reading(source) as conn:
+            copy = sqlite3.connect(partial, isolation_level=None)
+            try:
+                # pages=-1 (the default) copies in one step, in one read transaction: one snapshot,
+                # and a writer in WAL mode goes on meanwhile.
+                conn.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")
+                problems = [row[0] for row in copy.execute("PRAGMA quick_check")]
+            finally:
+                copy.close()
+        if problems != ["ok"]:
+            raise StoreError(
+                f"the copy of {source} fails SQLite's check ({'; '.join(problems[:3])}); "
+                "run `oxitrack check` on the database"
+            )
+        with open(partial, "rb") as file:
+            os.fsync(file.fileno())
+        os.replace(partial, destination)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot back up {source} to {destination}: {_reason(exc)}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot write {destination}: {exc.strerror}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+    return database_stats(destination)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    problems: list[str]  # each one sentence; any problem makes `oxitrack check` fail
+    notes: list[str]  # worth knowing, nothing to repair
+    stats: DatabaseStats | None
+
+
+def check(path: Path) -> CheckReport:
+    """Everything wrong with the database at ``path``, in words."""
+    problems: list[str] = []
+    notes: list[str] = []
+    with _reading(path) as conn:
+        try:
+            _check_file(conn, problems)
+            if not problems:
+                _check_schema(conn, problems, notes)
+            if not problems:
+                _check_sessions(conn, problems)
+                _check_projects(conn, problems, notes)
+        except sqlite3.Error as exc:
+            problems.append(f"SQLite cannot read the file: {_reason(exc)}.{_RESTORE}")
+    stats = None
+    if not problems:
+        stats = database_stats(path)
+    return CheckReport(problems, notes, stats)
+
+
+def _check_file(conn: sqlite3.Connection, problems: list[str]) -> None:
+    rows = [row[0] for row in conn.execute("PRAGMA integrity_check(100)")]
+    if rows != ["ok"]:
+        # One row may hold several lines, under a "*** in database main ***" heading.
+        faults = [
+            line.strip()
+            for row in rows
+            for line in str(row).splitlines()
+            if line.strip() and not line.startswith("***")
+        ]
+        more = f" (and {len(faults) - 3} more)" if len(faults) > 3 else ""
+        problems.append(
+            f"SQLite's integrity check finds the file damaged: {'; '.join(faults[:3])}{more}."
+            + _RESTORE
+        )
+        return
+    faults = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if faults:
+        tables = sorted({row[0] for row in faults})
+        problems.append(
+            f"{len(faults)} row(s) in {', '.join(tables)} point at a project that does not exist"
+        )
+
+
+def _check_schema(conn: sqlite3.Connection, problems: list[str], notes: list[str]) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "sessions" not in tables:
+        problems.append("there is no sessions table: this is not an OxiTrack database")
+    elif version > SCHEMA_VERSION:
+        problems.append(
+            f"schema {version} is newer than this OxiTrack knows ({SCHEMA_VERSION}); upgrade it"
+        )
+    elif version < SCHEMA_VERSION:
+        notes.append(
+            f"schema {version} is older than {SCHEMA_VERSION}; the daemon upgrades it when it"
+            " next opens the file"
+        )
+
+
+def _check_sessions(conn: sqlite3.Connection, problems: list[str]) -> None:
+    backwards = conn.execute(
+        "SELECT id, project_path FROM sessions WHERE last_heartbeat < start_time"
+        f" LIMIT {MAX_REPORTED_ROWS}"
+    ).fetchall()
+    if backwards:
+        ids = ", ".join(str(row[0]) for row in backwards)
+        problems.append(f"session(s) {ids} end before they start")
+    too_close = conn.execute(
+        "SELECT id, project_path, gap FROM ("
+        "  SELECT id, project_path, start_time - lag(last_heartbeat) OVER ("
+        "    PARTITION BY project_path ORDER BY start_time) AS gap FROM sessions"
+        f") WHERE gap < ? LIMIT {MAX_REPORTED_ROWS}",
+        (SESSION_GAP_SECONDS,),
+    ).fetchall()
+    for session_id, project_path, gap in too_close:
+        how = "overlaps the one before it" if gap < 0 else f"starts {gap} s after the one before"
+        problems.append(
+            f"session {session_id} of {project_path} {how} (sessions of one folder are at least"
+            f" {SESSION_GAP_SECONDS} s apart, so time may be counted twice)"
+        )
+
+
+def _check_projects(conn: sqlite3.Connection, problems: list[str], notes: list[str]) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version < 2:
+        return
+    (unregistered,) = conn.execute(
+        "SELECT count(DISTINCT project_path) FROM sessions"
+        " WHERE project_path NOT IN (SELECT project_path FROM project_paths)"
+    ).fetchone()
+    if unregistered:
+        problems.append(
+            f"{unregistered} folder(s) with sessions belong to no project (they are left out of"
+            " `oxitrack projects`)"
+        )
+    (empty,) = conn.execute(
+        "SELECT count(*) FROM projects WHERE id NOT IN (SELECT project_id FROM project_paths)"
+    ).fetchone()
+    if empty:
+        notes.append(f"{empty} project(s) have no folder left")
+
+
+def _reason(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return f"{text} (the file is damaged or not an OxiTrack database)"
+    return text

@@ -1,0 +1,376 @@
+"""SQL for projects: which project each ``project_path`` belongs to, merging and renaming them.
+
+Three tables (schema step 2): ``projects`` (id, the name a user gave), ``project_identities``
+(every identity that means the project: ``git:<root commit>`` or ``path:<folder>``) and
+``project_paths`` (every folder that beat, its project, and what it was found to be). Sessions keep
+their ``project_path``; a project's sessions are those of its paths, so moving a path to another
+project (a merge) moves its sessions without rewriting one.
+
+``note_beat`` runs inside every beat's write transaction (``store.beats.record_beat`` calls it).
+A known path costs one indexed ``UPDATE`` (its beat count) and no file-system access; a new path
+is identified once, by reading its ``.git``; a path known only by its folder is looked at again
+at most every ``RECHECK_SECONDS`` of beat time, so a folder that becomes a repository joins the
+repository's project.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from oxitrack import repo_identity
+from oxitrack.errors import ClientError, InvalidField
+from oxitrack.projects import (
+    GIT_IDENTITY_PREFIX,
+    PATH_IDENTITY_PREFIX,
+    canonical_project_path,
+    check_project_name,
+    is_absolute_project_path,
+    is_final_identity,
+    is_windows_path,
+    project_identity,
+    project_name,
+    union_seconds,
+)
+from oxitrack.sessions import Beat
+
+RECHECK_SECONDS = 600
+
+Identify = Callable[[str], str]
+
+
+def identify(project_path: str) -> str:
+    """The identity of the folder at ``project_path`` on this machine (reads its ``.git``)."""
+    root = None if is_windows_path(project_path) else repo_identity.root_commit(project_path)
+    return project_identity(project_path, root)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectPath:
+    project_path: str
+    identity: str  # what this folder was found to be when last looked at
+    beat_count: int  # beats received since the path was first seen (or the upgrade to step 2)
+    last_beat: int
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: int
+    name: str  # shown: the given name, else the latest folder's name
+    custom_name: str | None
+    identities: tuple[str, ...]
+    paths: tuple[ProjectPath, ...]  # latest beat first
+    total_seconds: int  # time in any of its folders, overlaps counted once
+    session_count: int
+    last_beat: int
+
+    @property
+    def latest_path(self) -> str:
+        return self.paths[0].project_path
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "custom_name": self.custom_name,
+            "latest_path": self.latest_path,
+            "identities": list(self.identities),
+            "paths": [
+                {
+                    "project_path": path.project_path,
+                    "identity": path.identity,
+                    "beat_count": path.beat_count,
+                    "last_beat": path.last_beat,
+                }
+                for path in self.paths
+            ],
+            "total_seconds": self.total_seconds,
+            "session_count": self.session_count,
+            "last_beat": self.last_beat,
+        }
+
+
+# -- the beat path ---------------------------------------------------------------------------
+
+
+def note_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identify) -> None:
+    """Count the beat on its path; register the path with its project if it is new."""
+    row = conn.execute(
+        "UPDATE project_paths SET beat_count = beat_count + 1, last_beat = max(last_beat, ?)"
+        " WHERE project_path = ? RETURNING project_id, identity, checked_at",
+        (beat.timestamp, beat.project_path),
+    ).fetchone()
+    if row is None:
+        register_path(
+            conn,
+            beat.project_path,
+            identify(beat.project_path),
+            checked_at=beat.timestamp,
+            beat_count=1,
+            last_beat=beat.timestamp,
+        )
+        return
+    project_id, identity, checked_at = row
+    if is_final_identity(identity) or beat.timestamp < checked_at + RECHECK_SECONDS:
+        return
+    found = identify(beat.project_path)
+    conn.execute(
+        "UPDATE project_paths SET checked_at = ?, identity = ? WHERE project_path = ?",
+        (beat.timestamp, found, beat.project_path),
+    )
+    if found != identity:
+        _adopt_identity(conn, project_id, found)
+
+
+def register_path(
+    conn: sqlite3.Connection,
+    project_path: str,
+    identity: str,
+    *,
+    checked_at: int,
+    beat_count: int,
+    last_beat: int,
+) -> int:
+    """Add a new path to the project with ``identity`` (made if none has it); its project id."""
+    project_id = _project_with_identity(conn, identity)
+    if project_id is None:
+        (project_id,) = conn.execute(
+            "INSERT INTO projects (name) VALUES (NULL) RETURNING id"
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO project_identities (identity, project_id) VALUES (?, ?)",
+            (identity, project_id),
+        )
+    conn.execute(
+        "INSERT INTO project_paths (project_path, project_id, identity, checked_at, beat_count,"
+        " last_beat) VALUES (?, ?, ?, ?, ?, ?)",
+        (project_path, project_id, identity, checked_at, beat_count, last_beat),
+    )
+    return int(project_id)
+
+
+def register_session_paths(conn: sqlite3.Connection, identify: Identify = identify) -> int:
+    """Register every session path without a project (the upgrade to step 2); how many."""
+    rows = conn.execute(
+        "SELECT project_path, max(last_heartbeat) FROM sessions"
+        " WHERE project_path NOT IN (SELECT project_path FROM project_paths)"
+        " GROUP BY project_path ORDER BY project_path"
+    ).fetchall()
+    for project_path, last_heartbeat in rows:
+        register_path(
+            conn,
+            project_path,
+            identify(project_path),
+            checked_at=last_heartbeat,
+            beat_count=0,
+            last_beat=last_heartbeat,
+        )
+    return len(rows)
+
+
+def _project_with_identity(conn: sqlite3.Connection, identity: str) -> int | None:
+    row = conn.execute(
+        "SELECT project_id FROM project_identities WHERE identity = ?", (identity,)
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _adopt_identity(conn: sqlite3.Connection, project_id: int, identity: str) -> None:
+    """A folder of ``project_id`` turned out to be ``identity``: the project answers to it too,
+    or, if another project already does (a clone tracked elsewhere), the two are one project."""
+    owner = _project_with_identity(conn, identity)
+    if owner is None:
+        conn.execute(
+            "INSERT INTO project_identities (identity, project_id) VALUES (?, ?)",
+            (identity, project_id),
+        )
+    elif owner != project_id:
+        merge_projects(conn, source_id=project_id, target_id=owner)
+
+
+# -- merge and rename ------------------------------------------------------------------------
+
+
+def merge_projects(conn: sqlite3.Connection, *, source_id: int, target_id: int) -> None:
+    """Move every path and identity of ``source_id`` to ``target_id`` and drop the source.
+
+    Sessions follow their paths, so none is copied or lost. The merged project keeps the name
+    the target was shown with: its given name, else its latest folder's name, kept as given, so
+    the source's folders (which may have beaten later) do not rename it.
+    """
+    if source_id == target_id:
+        raise ClientError(422, "invalid_field", "source and target are the same project", "target")
+    row = conn.execute(
+        "SELECT name, (SELECT project_path FROM project_paths WHERE project_id = projects.id"
+        " ORDER BY last_beat DESC, project_path LIMIT 1) FROM projects WHERE id = ?",
+        (target_id,),
+    ).fetchone()
+    if row is not None and row[1] is not None:
+        rename_project(conn, target_id, project_name(row[0], row[1]))
+    for table in ("project_paths", "project_identities"):
+        conn.execute(
+            f"UPDATE {table} SET project_id = ? WHERE project_id = ?", (target_id, source_id)
+        )
+    conn.execute("DELETE FROM projects WHERE id = ?", (source_id,))
+
+
+def rename_project(conn: sqlite3.Connection, project_id: int, name: str | None) -> None:
+    """Give the project a name; ``None`` goes back to its latest folder's name."""
+    conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, project_id))
+
+
+def find_project(conn: sqlite3.Connection, reference: object, field: str) -> int:
+    """The id of the project ``reference`` names: an id, one of its paths or identities, or its
+    name; a ``ClientError`` naming ``field`` when it names none or several."""
+    if isinstance(reference, bool) or not isinstance(reference, str | int):
+        raise InvalidField(field, "must be a project id, path, identity or name")
+    text = str(reference).strip()
+    if not text:
+        raise InvalidField(field, "must not be empty")
+    candidates: list[int] = []
+    if text.isdigit():
+        candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (int(text),))
+    elif text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX)):
+        candidates = _ids(
+            conn, "SELECT project_id FROM project_identities WHERE identity = ?", (text,)
+        )
+    elif is_absolute_project_path(text) and "\x00" not in text:
+        candidates = _ids(
+            conn,
+            "SELECT project_id FROM project_paths WHERE project_path IN (?, ?)",
+            (text, canonical_project_path(text)),
+        )
+    if not candidates:
+        by_name = [p.id for p in list_projects(conn) if p.name == text]
+        candidates = by_name
+    if not candidates:
+        raise ClientError(
+            404,
+            "not_found",
+            f"{field}: no project matches {text!r}; give an id, a path, an identity or a name"
+            " from `oxitrack projects`",
+            field,
+        )
+    unique = sorted(set(candidates))
+    if len(unique) > 1:
+        ids = ", ".join(str(i) for i in unique)
+        raise InvalidField(field, f"{text!r} names several projects ({ids}); give the id")
+    return unique[0]
+
+
+def _ids(conn: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list[int]:
+    return [int(row[0]) for row in conn.execute(query, args)]
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def list_projects(conn: sqlite3.Connection) -> list[Project]:
+    """Every project with its paths, identities and total time; latest activity first."""
+    names = dict(conn.execute("SELECT id, name FROM projects").fetchall())
+    identities: dict[int, list[str]] = {}
+    for identity, project_id in conn.execute(
+        "SELECT identity, project_id FROM project_identities ORDER BY identity"
+    ):
+        identities.setdefault(project_id, []).append(identity)
+    paths: dict[int, list[ProjectPath]] = {}
+    for project_id, *fields in conn.execute(
+        "SELECT project_id, project_path, identity, beat_count, last_beat FROM project_paths"
+        " ORDER BY last_beat DESC, project_path"
+    ):
+        paths.setdefault(project_id, []).append(ProjectPath(*fields))
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for project_id, start_time, last_heartbeat in conn.execute(
+        "SELECT p.project_id, s.start_time, s.last_heartbeat FROM sessions AS s"
+        " JOIN project_paths AS p ON p.project_path = s.project_path"
+    ):
+        spans.setdefault(project_id, []).append((start_time, last_heartbeat))
+    projects = [
+        _project(project_id, names[project_id], identities, paths[project_id], spans)
+        for project_id in names
+        if project_id in paths
+    ]
+    return sorted(projects, key=lambda p: (-p.last_beat, p.id))
+
+
+def get_project(conn: sqlite3.Connection, project_id: int) -> Project:
+    for project in list_projects(conn):
+        if project.id == project_id:
+            return project
+    raise ClientError(404, "not_found", f"no project {project_id}")
+
+
+def _project(
+    project_id: int,
+    custom_name: str | None,
+    identities: dict[int, list[str]],
+    paths: list[ProjectPath],
+    spans: dict[int, list[tuple[int, int]]],
+) -> Project:
+    own_spans = spans.get(project_id, [])
+    return Project(
+        id=project_id,
+        name=project_name(custom_name, paths[0].project_path),
+        custom_name=custom_name,
+        identities=tuple(identities.get(project_id, ())),
+        paths=tuple(paths),
+        total_seconds=union_seconds(own_spans),
+        session_count=len(own_spans),
+        last_beat=max(path.last_beat for path in paths),
+    )
+
+
+# -- what the API and the CLI call (one function each, so both write the same way) --------------
+
+
+def merge_by_reference(conn: sqlite3.Connection, source: object, target: object) -> Project:
+    """Merge the project ``source`` names into the one ``target`` names; the merged project."""
+    source_id = find_project(conn, source, "source")
+    target_id = find_project(conn, target, "target")
+    merge_projects(conn, source_id=source_id, target_id=target_id)
+    return get_project(conn, target_id)
+
+
+def rename_by_reference(conn: sqlite3.Connection, project: object, name: object) -> Project:
+    """Name the project ``project`` names; a ``None`` name goes back to the folder's name."""
+    project_id = find_project(conn, project, "project")
+    rename_project(conn, project_id, None if name is None else check_project_name(name))
+    return get_project(conn, project_id)
+
+
+# -- what reports group by ---------------------------------------------------------------------
+#
+# Column expressions for queries ``FROM sessions``: each looks the session's folder up in
+# ``project_paths`` (its primary key), so reports group by project whatever folder a session was
+# recorded in. A folder without a row (sessions written by hand, or by an older version before
+# the daemon upgraded the file) is its own project, named by its path.
+
+SESSION_PROJECT_KEY_SQL = (
+    "coalesce('project:' || (SELECT key.project_id FROM project_paths AS key"
+    " WHERE key.project_path = sessions.project_path), 'path:' || sessions.project_path)"
+)
+SESSION_PROJECT_LATEST_PATH_SQL = (
+    "coalesce((SELECT latest.project_path FROM project_paths AS own"
+    " JOIN project_paths AS latest ON latest.project_id = own.project_id"
+    " WHERE own.project_path = sessions.project_path"
+    " ORDER BY latest.last_beat DESC, latest.project_path LIMIT 1), sessions.project_path)"
+)
+SESSION_PROJECT_NAME_SQL = (
+    "(SELECT named.name FROM project_paths AS own JOIN projects AS named"
+    " ON named.id = own.project_id WHERE own.project_path = sessions.project_path)"
+)
+
+
+def session_in_project_sql(path_matches: Callable[[str], str]) -> str:
+    """A condition on ``sessions``: its folder matches, or any folder of its project does, or the
+    project's given name equals ``:project``. ``path_matches(column)`` writes the condition on a
+    folder column. So a report asked for a project by its new folder or name also counts the
+    time recorded in its old folders."""
+    return (
+        f"({path_matches('sessions.project_path')}"
+        " OR sessions.project_path IN (SELECT other.project_path FROM project_paths AS other"
+        " WHERE other.project_id IN (SELECT mine.project_id FROM project_paths AS mine"
+        f" WHERE {path_matches('mine.project_path')}"
+        " UNION SELECT id FROM projects WHERE name = :project)))"
+    )

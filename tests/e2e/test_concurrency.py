@@ -1,0 +1,120 @@
+"""Many clients at once against a real daemon: no duplicate or overlapping session, no lost beat.
+
+Each client has its own keep-alive connection and sends beats for shared projects with shuffled,
+out-of-order timestamps. Afterwards the sessions table must be exactly what the brute-force model
+makes of every acknowledged beat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+from tests.daemon_process import DaemonProcess
+from tests.sessions_model import assert_no_overlap, model_sessions, stored_sessions
+
+pytestmark = pytest.mark.e2e
+
+PROJECTS = ["/code/shared", "/code/other", "/code/third"]
+CLIENTS = 32
+BEATS_PER_CLIENT = 40
+
+
+def _beats_for(client: int, base: int) -> list[tuple[str, int]]:
+    """Beats spread over a few hours in 150 s steps, so sessions grow, split and get bridged."""
+    rng = random.Random(client)
+    return [
+        (rng.choice(PROJECTS), base + rng.randrange(0, 120) * 150) for _ in range(BEATS_PER_CLIENT)
+    ]
+
+
+def _beat_from_thread(
+    url: str, beats: list[tuple[str, int]], start: threading.Barrier, acked: list, failures: list
+) -> None:
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            start.wait(30)
+            for project_path, timestamp in beats:
+                body = {"project_path": project_path, "timestamp": timestamp}
+                answer = client.post("/beat", json=body)
+                if answer.status_code != 200:
+                    failures.append((answer.status_code, answer.text))
+                elif answer.json()["project_path"] != project_path:
+                    failures.append((answer.status_code, answer.text))
+                else:
+                    acked.append((project_path, timestamp))
+    except Exception as exc:  # reported by the test, not lost in a thread
+        failures.append((0, repr(exc)))
+
+
+def test_32_threads_beating_the_same_projects_lose_nothing(daemon: DaemonProcess):
+    base = int(time.time()) - 3 * 86_400
+    acked: list[tuple[str, int]] = []
+    failures: list[tuple[int, str]] = []
+    start = threading.Barrier(CLIENTS)
+    threads = [
+        threading.Thread(
+            target=_beat_from_thread,
+            args=(daemon.url, _beats_for(n, base), start, acked, failures),
+        )
+        for n in range(CLIENTS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert failures == []
+    assert len(acked) == CLIENTS * BEATS_PER_CLIENT
+    stored = stored_sessions(daemon.db_path)
+    assert_no_overlap(stored)
+    assert stored == model_sessions(acked)
+
+
+async def _beat_async(client: httpx.AsyncClient, beats: list[tuple[str, int]]) -> list:
+    acked = []
+    for project_path, timestamp in beats:
+        answer = await client.post(
+            "/beat", json={"project_path": project_path, "timestamp": timestamp}
+        )
+        assert answer.status_code == 200, answer.text
+        acked.append((project_path, timestamp))
+    return acked
+
+
+def test_64_async_clients_and_a_second_writer_process_agree_with_the_model(
+    daemon: DaemonProcess,
+):
+    """While 64 asyncio clients load the daemon, this process writes to the same file directly
+    (as a CLI command would): both writers queue on the database lock and nothing is lost."""
+    base = int(time.time()) - 3 * 86_400
+    direct = [(PROJECTS[0], base + 75 + 150 * i) for i in range(0, 120, 3)]  # between the others
+
+    def write_directly() -> None:
+        with Store(daemon.db_path) as store:
+            for project_path, timestamp in direct:
+                store.record_beat(Beat(project_path, timestamp))
+
+    async def main() -> list[tuple[str, int]]:
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        async with httpx.AsyncClient(base_url=daemon.url, timeout=30, limits=limits) as client:
+            batches = await asyncio.gather(
+                *(_beat_async(client, _beats_for(100 + n, base)) for n in range(64))
+            )
+        return [beat for batch in batches for beat in batch]
+
+    writer = threading.Thread(target=write_directly)
+    writer.start()
+    acked = asyncio.run(main())
+    writer.join(60)
+    assert not writer.is_alive()
+    stored = stored_sessions(daemon.db_path)
+    assert_no_overlap(stored)
+    assert stored == model_sessions(acked + direct)

@@ -1,0 +1,99 @@
+"""Broken HTTP on a raw socket: the real daemon answers 4xx or hangs up, never 500, and lives on."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import httpx2 as httpx
+import pytest
+
+from tests.daemon_process import DaemonProcess
+
+pytestmark = pytest.mark.e2e
+
+BODY = b'{"project_path": "/code/x"}'
+GOOD_HEAD = b"POST /beat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+
+MALFORMED = {
+    "garbage": b"GARBAGE\r\n\r\n",
+    "binary": bytes(range(256)) * 4,
+    "nul-in-request-line": b"POST /be\x00at HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "header-without-colon": b"POST /beat HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n",
+    "negative-content-length": GOOD_HEAD + b"Content-Length: -5\r\n\r\n" + BODY,
+    "two-content-lengths": GOOD_HEAD + b"Content-Length: 5\r\nContent-Length: 27\r\n\r\n" + BODY,
+    "content-length-and-chunked": GOOD_HEAD
+    + b"Content-Length: 27\r\nTransfer-Encoding: chunked\r\n\r\n"
+    + BODY,
+    "bad-chunk-size": GOOD_HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n" + BODY,
+    "body-shorter-than-declared": GOOD_HEAD + b"Content-Length: 500\r\n\r\n" + BODY,
+    "huge-header": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n",
+    "http2-preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    "http-0.9": b"GET /\r\n",
+    "unknown-version": b"GET / HTTP/7.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "absolute-uri": b"GET http://evil.example/beat HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "non-ascii-header-value": GOOD_HEAD + b"X-Name: \xff\xfe\r\nContent-Length: 27\r\n\r\n" + BODY,
+    "truncated-request-line": b"POST /be",
+}
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    """One daemon for the whole module: each test also checks it survived the ones before."""
+    process = DaemonProcess(tmp_path_factory.mktemp("malformed") / "daemon.db").start()
+    try:
+        yield process
+    finally:
+        process.kill()
+
+
+def _exchange(port: int, payload: bytes, timeout: float = 5.0) -> bytes:
+    """Send ``payload``, close our side, and read whatever comes back until the daemon hangs up."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        try:
+            sock.sendall(payload)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            return b""  # the daemon hung up before reading it all: a refusal, not a crash
+        received = bytearray()
+        for _ in range(1000):  # bounded: a reply is a few hundred bytes
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not chunk:
+                break
+            received += chunk
+        return bytes(received)
+
+
+@pytest.mark.parametrize("payload", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_http_is_refused_and_the_daemon_keeps_serving(
+    daemon: DaemonProcess, payload: bytes
+):
+    reply = _exchange(daemon.port, payload)
+    for line in reply.split(b"\r\n"):
+        if line.startswith(b"HTTP/1."):
+            status = int(line.split()[1])
+            assert status < 500, reply[:300]
+    assert daemon.process is not None and daemon.process.poll() is None
+    answer = httpx.post(
+        f"{daemon.url}/beat", content=BODY, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 200
+    assert not any("Traceback" in line for line in daemon.stderr_lines), daemon.stderr_lines
+
+
+def test_all_malformed_requests_at_once_leave_the_daemon_serving(daemon: DaemonProcess):
+    """Many broken connections open together (some never finished) do not wedge the loop."""
+    held = [socket.create_connection(("127.0.0.1", daemon.port), timeout=5) for _ in range(50)]
+    try:
+        for sock, payload in zip(held, list(MALFORMED.values()) * 4, strict=False):
+            sock.sendall(payload[:40])  # half a request each, left hanging
+        answer = httpx.post(
+            f"{daemon.url}/beat", content=BODY, headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == 200
+    finally:
+        for sock in held:
+            sock.close()

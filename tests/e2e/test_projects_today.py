@@ -1,0 +1,73 @@
+"""Project identity end to end: a real daemon, a real git repository moved mid-day, the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.git_repos import make_repo
+
+pytestmark = pytest.mark.e2e
+
+
+def beat(daemon: DaemonProcess, path: Path | str, timestamp: int) -> None:
+    answer = httpx.post(
+        f"{daemon.url}/beat", json={"project_path": str(path), "timestamp": timestamp}
+    )
+    answer.raise_for_status()
+
+
+def oxitrack(daemon: DaemonProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"OXITRACK_PORT": str(daemon.port), "OXITRACK_CONFIG": "/nonexistent/config.toml"}
+    return subprocess.run(
+        [sys.executable, "-m", "oxitrack", *args, "--db", str(daemon.db_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **{k: v for k, v in __import__("os").environ.items() if not k.startswith("OXITRACK_")},
+            **env,
+        },
+    )
+
+
+def test_moved_repository_and_merged_folder_add_up_in_today(daemon: DaemonProcess, tmp_path: Path):
+    # Beats a few minutes apart within the last hour, so that they fall in today in UTC unless
+    # the test runs in the first hour after midnight UTC, when it moves them forward by an hour.
+    now = int(time.time())
+    midnight = now - now % 86_400
+    base = max(now - 3000, midnight + 1)
+    make_repo(tmp_path / "code" / "app")
+    beat(daemon, tmp_path / "code" / "app", base)
+    beat(daemon, tmp_path / "code" / "app", base + 300)
+    shutil.move(tmp_path / "code" / "app", tmp_path / "elsewhere")
+    beat(daemon, tmp_path / "elsewhere", base + 600)
+    beat(daemon, tmp_path / "elsewhere", base + 900)
+    (tmp_path / "notes").mkdir()
+    beat(daemon, tmp_path / "notes", base + 1000)
+    beat(daemon, tmp_path / "notes", base + 1120)
+
+    today = httpx.get(f"{daemon.url}/today", params={"tz": "UTC", "format": "json"}).json()
+    assert [(p["project_name"], p["duration_seconds"]) for p in today["projects"]] == [
+        ("elsewhere", 600),
+        ("notes", 120),
+    ]
+
+    merged = oxitrack(
+        daemon, "projects", "merge", str(tmp_path / "notes"), "elsewhere", "--via", "daemon"
+    )
+    assert merged.returncode == 0, merged.stderr
+    from_file = oxitrack(daemon, "today", "--json", "--tz", "UTC")
+    assert from_file.returncode == 0, from_file.stderr
+    [project] = json.loads(from_file.stdout)["projects"]
+    assert (project["project_name"], project["duration_seconds"]) == ("elsewhere", 720)
+    assert project["session_count"] == 3
+    assert json.loads(from_file.stdout)["total_seconds"] == today["total_seconds"] == 720

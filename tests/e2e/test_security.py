@@ -1,0 +1,223 @@
+"""A daemon on localhost is reachable from every web page: crafted requests and a real Chromium.
+
+The browser part serves an attacker's page from another loopback port and lets it try what a
+page can do: a ``no-cors`` POST with a text/plain body, a CORS fetch with JSON, a preflight-free
+text/plain fetch and a plain HTML form. It also plays DNS rebinding by mapping a foreign name to
+127.0.0.1. The daemon must store nothing, and the page must be able to read nothing.
+"""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.sessions_model import stored_sessions
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BEAT = {"project_path": "/code/x"}
+
+
+# -- crafted requests against the real process ------------------------------------------------
+
+
+def _post(url: str, **headers: str) -> httpx.Response:
+    return httpx.post(f"{url}/beat", json=BEAT, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({"host": "evil.example:3000"}, 403, "forbidden_host"),
+        ({"origin": "http://evil.example"}, 403, "forbidden_origin"),
+        ({"origin": "http://127.0.0.1:1"}, 403, "forbidden_origin"),
+        ({"sec-fetch-site": "cross-site"}, 403, "forbidden_origin"),
+        ({"sec-fetch-site": "same-site"}, 403, "forbidden_origin"),
+        ({"content-type": "text/plain"}, 415, "unsupported_media_type"),
+    ],
+    ids=["foreign-host", "foreign-origin", "other-port-origin", "cross-site", "same-site", "text"],
+)
+def test_crafted_requests_are_refused_by_the_real_daemon(
+    daemon: DaemonProcess, headers: dict, status: int, code: str
+):
+    answer = _post(daemon.url, **headers)
+    assert answer.status_code == status
+    assert answer.json()["error"] == code
+    assert not [name for name in answer.headers if name.lower().startswith("access-control-")]
+    assert stored_sessions(daemon.db_path) == []
+
+
+def test_real_daemon_with_a_key_wants_it_as_bearer_or_basic(tmp_path: Path):
+    process = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y").start()
+    try:
+        assert _post(process.url).status_code == 401
+        assert _post(process.url, authorization="Bearer nope").status_code == 401
+        assert _post(process.url, authorization="Bearer k3y").status_code == 200
+        assert _post(process.url, authorization="Basic azN5").status_code == 200  # base64("k3y")
+    finally:
+        process.kill()
+
+
+def test_public_address_is_refused_without_a_key_even_from_the_environment(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "oxitrack", "serve", "--db", str(tmp_path / "x.db"), "--port", "0"],
+        env={"OXITRACK_HOST": "0.0.0.0", "OXITRACK_CONFIG": str(tmp_path / "none.toml")},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "API key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_public_address_with_a_key_serves_and_still_wants_the_key(tmp_path: Path):
+    process = DaemonProcess(tmp_path / "public.db", "--host", "0.0.0.0", "--api-key", "k3y")
+    process.start()
+    try:
+        local = f"http://127.0.0.1:{process.port}"  # only ever talk to loopback
+        assert _post(local).status_code == 401
+        assert _post(local, authorization="Bearer k3y").status_code == 200
+    finally:
+        process.kill()
+
+
+# -- a real browser ---------------------------------------------------------------------------
+
+ATTACK_PAGE = """<!doctype html>
+<title>attacker</title>
+<iframe name="sink" id="sink"></iframe>
+<form id="form" method="POST" action="DAEMON/beat" enctype="text/plain" target="sink">
+  <input name='{"project_path": "/code/form", "x": "' value='"}'>
+</form>
+<script>
+const url = "DAEMON/beat";
+const body = JSON.stringify({project_path: "/code/stolen"});
+async function attempt(options) {
+  try {
+    const answer = await fetch(url, {method: "POST", body, ...options});
+    return {type: answer.type, status: answer.status, text: await answer.text()};
+  } catch (error) {
+    return {error: String(error)};
+  }
+}
+window.attack = (async () => {
+  const results = {};
+  results.noCors = await attempt({mode: "no-cors", headers: {"Content-Type": "text/plain"}});
+  results.corsJson = await attempt({headers: {"Content-Type": "application/json"}});
+  results.corsText = await attempt({headers: {"Content-Type": "text/plain"}});
+  results.form = await new Promise((resolve) => {
+    document.getElementById("sink").onload = () => resolve("submitted");
+    document.getElementById("form").submit();
+  });
+  results.ownServer = (await fetch("/ping")).status;  // the page's own origin still works
+  return results;
+})();
+</script>
+"""
+
+
+class _AttackerPage(http.server.BaseHTTPRequestHandler):
+    page = b""
+
+    def do_GET(self) -> None:
+        body = self.page if self.path == "/" else b"pong"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html" if self.path == "/" else "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def attacker_origin(daemon: DaemonProcess) -> Iterator[str]:
+    """A page on another loopback port (same site, other origin) that targets the daemon."""
+    page = ATTACK_PAGE.replace("DAEMON", daemon.url).encode()
+    handler = type("Handler", (_AttackerPage,), {"page": page})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def browser(daemon: DaemonProcess):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/setup-system chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.example 127.0.0.1"],
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def test_page_on_another_origin_can_neither_write_nor_read(
+    daemon: DaemonProcess, attacker_origin: str, browser
+):
+    page = browser.new_page()
+    page.goto(attacker_origin + "/")
+    results = page.evaluate("window.attack")
+    # The no-cors POST went out and came back opaque: the page learns nothing from it.
+    assert results["noCors"] == {"type": "opaque", "status": 0, "text": ""}
+    # Without CORS headers a readable fetch fails, preflighted or not.
+    assert "Failed to fetch" in results["corsJson"]["error"]
+    assert "Failed to fetch" in results["corsText"]["error"]
+    assert results["form"] == "submitted"
+    assert results["ownServer"] == 200
+    assert stored_sessions(daemon.db_path) == []
+    # And the daemon is fine for its real clients.
+    assert _post(daemon.url).status_code == 200
+
+
+def test_dns_rebinding_page_is_refused_by_host(daemon: DaemonProcess, browser):
+    """A foreign name re-resolved to 127.0.0.1 makes the daemon same-origin to the page.
+
+    The page can then read answers, so only the Host check stands between it and the data.
+    """
+    page = browser.new_page()
+    origin = f"http://rebind.example:{daemon.port}"
+    first = page.goto(origin + "/")
+    assert first is not None and first.status == 403
+    result = page.evaluate(
+        """async () => {
+            const answer = await fetch("/beat", {method: "POST",
+                headers: {"Content-Type": "application/json"},
+                body: JSON.stringify({project_path: "/code/rebound"})});
+            return {status: answer.status, body: await answer.json()};
+        }"""
+    )
+    assert result["status"] == 403
+    assert result["body"]["error"] == "forbidden_host"
+    assert stored_sessions(daemon.db_path) == []

@@ -1,0 +1,166 @@
+"""``/api/projects``: list, merge, rename through the HTTP app, errors naming their field."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.conftest import NOW
+from tests.git_repos import make_repo
+
+
+@pytest.fixture
+def two_projects(client):
+    for path, times in {
+        "/code/api": (NOW - 3600, NOW - 3000),
+        "/code/web": (NOW - 600, NOW),
+    }.items():
+        for timestamp in times:
+            answer = client.post("/beat", json={"project_path": path, "timestamp": timestamp})
+            assert answer.status_code == 200
+    return client
+
+
+def test_list_projects_gives_paths_identities_and_totals(two_projects):
+    answer = two_projects.get("/api/projects")
+    assert answer.status_code == 200
+    [web, api] = answer.json()["projects"]
+    assert web == {
+        "id": 2,
+        "name": "web",
+        "custom_name": None,
+        "latest_path": "/code/web",
+        "identities": ["path:/code/web"],
+        "paths": [
+            {
+                "project_path": "/code/web",
+                "identity": "path:/code/web",
+                "beat_count": 2,
+                "last_beat": NOW,
+            }
+        ],
+        "total_seconds": 600,
+        "session_count": 1,
+        "last_beat": NOW,
+    }
+    assert (api["name"], api["total_seconds"]) == ("api", 600)
+
+
+def test_merge_moves_paths_and_adds_totals(two_projects):
+    answer = two_projects.post("/api/projects/merge", json={"source": "web", "target": "/code/api"})
+    assert answer.status_code == 200
+    project = answer.json()["project"]
+    assert (project["id"], project["total_seconds"], project["session_count"]) == (1, 1200, 2)
+    assert [p["project_path"] for p in project["paths"]] == ["/code/web", "/code/api"]
+    assert len(two_projects.get("/api/projects").json()["projects"]) == 1
+
+
+def test_rename_and_reset(two_projects):
+    answer = two_projects.post("/api/projects/rename", json={"project": 1, "name": "Backend"})
+    assert answer.status_code == 200
+    assert answer.json()["project"]["name"] == "Backend"
+    answer = two_projects.post("/api/projects/rename", json={"project": "Backend", "name": None})
+    assert answer.json()["project"]["name"] == "api"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("/api/projects/merge", {"target": "api"}, 422, "source"),
+        ("/api/projects/merge", {"source": "api"}, 422, "target"),
+        ("/api/projects/merge", {"source": "nope", "target": "api"}, 404, "source"),
+        ("/api/projects/merge", {"source": "api", "target": "nope"}, 404, "target"),
+        ("/api/projects/merge", {"source": "api", "target": "1"}, 422, "target"),
+        ("/api/projects/merge", ["api", "web"], 422, "body"),
+        ("/api/projects/rename", {"name": "x"}, 422, "project"),
+        ("/api/projects/rename", {"project": "api"}, 422, "name"),
+        ("/api/projects/rename", {"project": "api", "name": " "}, 422, "name"),
+        ("/api/projects/rename", {"project": "api", "name": 5}, 422, "name"),
+        ("/api/projects/rename", {"project": 99, "name": "x"}, 404, "project"),
+    ],
+    ids=[
+        "merge without source",
+        "merge without target",
+        "merge unknown source",
+        "merge unknown target",
+        "merge into itself",
+        "merge array body",
+        "rename without project",
+        "rename without name",
+        "rename blank name",
+        "rename number name",
+        "rename unknown project",
+    ],
+)
+def test_bad_requests_name_the_field(two_projects, path, body, status, field):
+    answer = two_projects.post(path, json=body)
+    assert answer.status_code == status
+    assert answer.json()["field"] == field
+    assert field in answer.json()["message"]
+    assert len(two_projects.get("/api/projects").json()["projects"]) == 2  # nothing changed
+
+
+def test_merge_needs_json(two_projects):
+    answer = two_projects.post(
+        "/api/projects/merge", content=b"source=api", headers={"content-type": "text/plain"}
+    )
+    assert answer.status_code == 415
+
+
+# -- reports group by project --------------------------------------------------------------------
+
+TODAY_JSON = {"tz": "UTC", "format": "json"}
+
+
+def test_repository_moved_mid_day_is_one_project_in_today(client, tmp_path):
+    make_repo(tmp_path / "code" / "app")
+    for minutes in (180, 170, 160):
+        answer = client.post(
+            "/beat",
+            json={"project_path": str(tmp_path / "code" / "app"), "timestamp": NOW - minutes * 60},
+        )
+        assert answer.status_code == 200
+    shutil.move(tmp_path / "code" / "app", tmp_path / "moved-app")
+    for minutes in (60, 50, 40):
+        answer = client.post(
+            "/beat",
+            json={"project_path": str(tmp_path / "moved-app"), "timestamp": NOW - minutes * 60},
+        )
+        assert answer.status_code == 200
+    today = client.get("/today", params=TODAY_JSON).json()
+    [project] = today["projects"]
+    assert (project["project_path"], project["project_name"]) == (
+        str(tmp_path / "moved-app"),
+        "moved-app",
+    )
+    assert (project["duration_seconds"], project["session_count"]) == (2 * 1200, 2)
+    assert today["total_seconds"] == 2400
+    assert "moved-app" in client.get("/today", params={"tz": "UTC"}).text
+
+
+def test_merged_projects_add_up_exactly_in_today(two_projects):
+    before = two_projects.get("/today", params=TODAY_JSON).json()
+    assert len(before["projects"]) == 2
+    answer = two_projects.post("/api/projects/merge", json={"source": "api", "target": "web"})
+    assert answer.status_code == 200
+    two_projects.post("/api/projects/rename", json={"project": "web", "name": "Product"})
+    after = two_projects.get("/today", params=TODAY_JSON).json()
+    [merged] = after["projects"]
+    assert merged["project_name"] == "Product"
+    assert merged["duration_seconds"] == sum(p["duration_seconds"] for p in before["projects"])
+    assert merged["session_count"] == 2
+    assert after["total_seconds"] == before["total_seconds"] == 1200
+    days = two_projects.get("/api/days", params={"tz": "UTC", "project": "Product"}).json()
+    assert days["total_seconds"] == 1200
+
+
+def test_merged_projects_busy_at_once_count_the_time_once(client):
+    for path, minutes in (("/code/a", (100, 90, 80)), ("/code/b", (95, 85, 75))):
+        for minute in minutes:
+            client.post("/beat", json={"project_path": path, "timestamp": NOW - minute * 60})
+    assert client.get("/today", params=TODAY_JSON).json()["total_seconds"] == 2 * 1200
+    client.post("/api/projects/merge", json={"source": "/code/b", "target": "/code/a"})
+    today = client.get("/today", params=TODAY_JSON).json()
+    assert today["total_seconds"] == 25 * 60  # 100 to 75 minutes ago, once
+    assert [p["duration_seconds"] for p in today["projects"]] == [25 * 60]

@@ -1,0 +1,151 @@
+"""``oxitrack backup`` and ``oxitrack check`` in-process, and a backup taken under a real daemon's
+stream of beats."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.cli import main
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+from tests.conftest import NOW
+from tests.daemon_process import DaemonProcess
+from tests.test_store_maintenance import damage
+
+
+@pytest.fixture
+def filled(db_path: Path) -> Path:
+    with Store(db_path) as store:
+        store.record_beats([Beat("/code/app", NOW - 600), Beat("/code/app", NOW)])
+    return db_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_backup_writes_a_copy_and_says_what_it_holds(filled: Path, tmp_path: Path, capsys):
+    copy = tmp_path / "backups" / "ox.db"
+    copy.parent.mkdir()
+    code, out, _ = run(capsys, "backup", str(copy), "--db", str(filled))
+    assert code == 0
+    assert out.startswith(f"Backed up {filled} to {copy} (")
+    assert out.rstrip().endswith("bytes, 1 sessions)")
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT last_heartbeat - start_time FROM sessions").fetchall() == [
+            (600,)
+        ]
+    conn.close()
+
+
+def test_backup_does_not_replace_a_file_without_force(filled: Path, tmp_path: Path, capsys):
+    copy = tmp_path / "copy.db"
+    copy.write_text("precious")
+    code, _, err = run(capsys, "backup", str(copy), "--db", str(filled))
+    assert code == 1 and "exists; pass --force" in err
+    assert copy.read_text() == "precious"
+    code, out, _ = run(capsys, "backup", str(copy), "--db", str(filled), "--force", "--json")
+    assert code == 0 and json.loads(out)["backup"]["session_count"] == 1
+
+
+@pytest.mark.parametrize("target", ["itself", "folder"])
+def test_backup_refuses_odd_targets(filled: Path, tmp_path: Path, capsys, target: str):
+    destination = filled if target == "itself" else tmp_path
+    code, _, err = run(capsys, "backup", str(destination), "--db", str(filled), "--force")
+    assert code == 1
+    assert ("the database itself" if target == "itself" else "is a folder") in err
+
+
+def test_backup_of_a_missing_database(tmp_path: Path, capsys):
+    code, _, err = run(capsys, "backup", str(tmp_path / "c.db"), "--db", str(tmp_path / "no.db"))
+    assert code == 1 and "no database at" in err
+
+
+def test_check_of_a_healthy_database_exits_0(filled: Path, capsys):
+    code, out, _ = run(capsys, "check", "--db", str(filled))
+    assert code == 0
+    assert (
+        out == f"{filled}: OK. SQLite finds no damage; 1 sessions in 1 projects are consistent.\n"
+    )
+
+
+def test_check_of_a_damaged_database_exits_1_and_says_what(tmp_path: Path, capsys):
+    db = tmp_path / "big.db"
+    with Store(db) as store:
+        store.record_beats(
+            [Beat(f"/code/p{i % 50}", NOW - 3_100_000 + i * 1000) for i in range(3000)]
+        )
+    damage(db)
+    code, out, _ = run(capsys, "check", "--db", str(db))
+    assert code == 1
+    assert out.startswith("PROBLEM: SQLite's integrity check finds the file damaged")
+    assert out.endswith(f"{db}: 1 problem found.\n")
+    code, out, _ = run(capsys, "check", "--db", str(db), "--json")
+    report = json.loads(out)
+    assert (code, report["ok"], len(report["problems"])) == (1, False, 1)
+
+
+@pytest.mark.e2e
+def test_backup_while_the_daemon_records_is_one_consistent_snapshot(tmp_path: Path):
+    """Beats one second apart make one session whose length + 1 equals its path's beat count in
+    any consistent snapshot; a copy torn between two writes would break that equation."""
+    daemon = DaemonProcess(tmp_path / "live.db").start()
+    stop = threading.Event()
+    sent: list[int] = []
+    start = int(time.time()) - 5000
+
+    def beat_stream() -> None:
+        with httpx.Client() as client:
+            for offset in range(4000):  # bounded: stops by itself
+                if stop.is_set():
+                    return
+                answer = client.post(
+                    f"{daemon.url}/beat",
+                    json={"project_path": "/code/live", "timestamp": start + offset},
+                )
+                answer.raise_for_status()
+                sent.append(offset)
+
+    writer = threading.Thread(target=beat_stream)
+    writer.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(sent) < 200 and writer.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        before = len(sent)
+        copy = tmp_path / "copy.db"
+        backed_up = subprocess.run(
+            [sys.executable, "-m", "oxitrack", "backup", str(copy), "--db", str(daemon.db_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        after = len(sent)
+    finally:
+        stop.set()
+        writer.join(60)
+        daemon.stop()
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert before >= 200 and after > before, "the daemon should have been recording meanwhile"
+    with sqlite3.connect(copy) as conn:
+        [(start_time, last, beats)] = conn.execute(
+            "SELECT s.start_time, s.last_heartbeat, p.beat_count FROM sessions AS s"
+            " JOIN project_paths AS p USING (project_path)"
+        ).fetchall()
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()
+    assert start_time == start
+    assert last - start_time + 1 == beats
+    # A beat is committed before its answer arrives: one may be in the copy yet not in `sent`.
+    assert before <= beats <= after + 1

@@ -1,0 +1,180 @@
+"""``oxitrack projects`` in-process on a real file, and through a real daemon process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.cli import main
+from oxitrack.commands.projects import _daemon
+from oxitrack.config import resolve
+from oxitrack.daemon_client import DaemonClient, DaemonUnavailable
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+from tests.conftest import NOW
+from tests.daemon_process import DaemonProcess
+from tests.git_repos import make_repo
+
+
+@pytest.fixture
+def filled_db(db_path: Path) -> Path:
+    with Store(db_path) as store:
+        store.record_beats(
+            [
+                Beat("/code/api", NOW - 7200),
+                Beat("/code/api", NOW - 3600),  # a new session: 0 s each
+                Beat("/code/api", NOW - 3000),
+                Beat("/code/api-old", NOW - 86_400),
+                Beat("/code/api-old", NOW - 86_000),
+            ]
+        )
+    return db_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_shows_paths_identities_and_time(filled_db: Path, capsys):
+    code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--via", "file")
+    assert code == 0
+    assert "api  10 min in 2 sessions" in out
+    assert "path      /code/api  (3 beats)" in out
+    assert "identity  path:/code/api-old" in out
+    assert out.index("/code/api ") < out.index("/code/api-old")  # latest activity first
+
+
+def test_list_json(filled_db: Path, capsys):
+    code, out, _ = run(capsys, "projects", "list", "--db", str(filled_db), "--json")
+    assert code == 0
+    projects = json.loads(out)["projects"]
+    assert [(p["name"], p["total_seconds"]) for p in projects] == [("api", 600), ("api-old", 400)]
+
+
+def test_list_of_an_empty_database_says_so(db_path: Path, capsys):
+    Store(db_path).close()
+    code, out, _ = run(capsys, "projects", "--db", str(db_path))
+    assert (code, out.strip()) == (0, "No projects yet: they appear with the first beat.")
+
+
+def test_list_of_a_missing_database_fails_in_words(tmp_path: Path, capsys):
+    code, _, err = run(capsys, "projects", "--db", str(tmp_path / "none.db"))
+    assert code == 1
+    assert "no database at" in err
+
+
+def test_merge_on_the_file_adds_up_exactly(filled_db: Path, capsys):
+    code, out, _ = run(capsys, "projects", "merge", "api-old", "/code/api", "--db", str(filled_db))
+    assert code == 0
+    assert "Merged 'api-old' into project 1:" in out
+    assert "api  16 min in 3 sessions" in out
+    code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--json")
+    assert [p["total_seconds"] for p in json.loads(out)["projects"]] == [1000]
+
+
+def test_merge_of_an_unknown_project_fails_naming_it(filled_db: Path, capsys):
+    code, _, err = run(capsys, "projects", "merge", "nope", "api", "--db", str(filled_db))
+    assert code == 1
+    assert "source: no project matches 'nope'" in err
+
+
+def test_rename_and_reset_on_the_file(filled_db: Path, capsys):
+    code, out, _ = run(capsys, "projects", "rename", "api", "Backend API", "--db", str(filled_db))
+    assert code == 0
+    assert "1  Backend API" in out
+    code, out, _ = run(capsys, "projects", "rename", "1", "--reset", "--db", str(filled_db))
+    assert "1  api  " in out
+
+
+@pytest.mark.parametrize("argv", [["api"], ["api", "x", "--reset"]], ids=["neither", "both"])
+def test_rename_needs_a_name_or_reset(filled_db: Path, capsys, argv: list[str]):
+    code, _, err = run(capsys, "projects", "rename", *argv, "--db", str(filled_db))
+    assert code == 2
+    assert "give a NAME or --reset" in err
+
+
+# -- through a real daemon -----------------------------------------------------------------------
+
+
+def beat(daemon: DaemonProcess, path: Path | str, timestamp: int) -> None:
+    answer = httpx.post(
+        f"{daemon.url}/beat", json={"project_path": str(path), "timestamp": timestamp}
+    )
+    answer.raise_for_status()
+
+
+@pytest.fixture
+def daemon_env(daemon: DaemonProcess, monkeypatch: pytest.MonkeyPatch) -> DaemonProcess:
+    """The CLI's settings point at the daemon's port (its database comes with --db)."""
+    monkeypatch.setenv("OXITRACK_PORT", str(daemon.port))
+    return daemon
+
+
+@pytest.mark.e2e
+def test_moved_repository_is_one_project_through_the_daemon(daemon_env, tmp_path, capsys):
+    now = int(__import__("time").time())
+    make_repo(tmp_path / "repo" / "app")
+    beat(daemon_env, tmp_path / "repo" / "app", now - 1200)
+    beat(daemon_env, tmp_path / "repo" / "app", now - 900)
+    shutil.move(tmp_path / "repo" / "app", tmp_path / "moved-app")
+    beat(daemon_env, tmp_path / "moved-app", now - 600)
+    beat(daemon_env, tmp_path / "moved-app", now - 300)
+    db = str(daemon_env.db_path)
+    code, out, _ = run(capsys, "projects", "--db", db, "--via", "daemon", "--json")
+    assert code == 0
+    [project] = json.loads(out)["projects"]
+    assert project["name"] == "moved-app"
+    assert len(project["paths"]) == 2
+    # One session per folder; the 300 s between the last beat before the move and the first after
+    # it belong to neither (time is never invented across folders).
+    assert project["total_seconds"] == 600
+
+
+@pytest.mark.e2e
+def test_merge_and_rename_through_the_daemon(daemon_env, capsys):
+    for path, start in (("/code/a", 1_764_000_000), ("/code/b", 1_764_010_000)):
+        beat(daemon_env, path, start)
+        beat(daemon_env, path, start + 500)
+    db = str(daemon_env.db_path)
+    code, out, _ = run(
+        capsys, "projects", "merge", "b", "a", "--db", db, "--via", "daemon", "--json"
+    )
+    assert code == 0
+    assert json.loads(out)["project"]["total_seconds"] == 1000
+    assert json.loads(out)["project"]["name"] == "a"  # the target's name, though b beat last
+    code, out, _ = run(capsys, "projects", "rename", "a", "Alpha", "--db", db, "--via", "daemon")
+    assert code == 0 and "Alpha" in out
+    code, _, err = run(capsys, "projects", "merge", "zzz", "a", "--db", db, "--via", "daemon")
+    assert code == 1
+    assert "source: no project matches 'zzz'" in err
+    listed = httpx.get(f"{daemon_env.url}/api/projects").json()["projects"]
+    assert [(p["name"], p["session_count"]) for p in listed] == [("Alpha", 2)]
+
+
+@pytest.mark.e2e
+def test_auto_goes_through_the_daemon_only_when_it_uses_the_same_file(daemon_env, tmp_path):
+    args = argparse.Namespace(via=None)
+    same = resolve({"db": daemon_env.db_path})
+    other = resolve({"db": tmp_path / "other.db"})
+    chosen = _daemon(args, same)
+    assert isinstance(chosen, DaemonClient) and chosen.url == daemon_env.url
+    assert _daemon(args, other) is None
+    with pytest.raises(DaemonUnavailable, match="no OxiTrack daemon using"):
+        _daemon(argparse.Namespace(via="daemon"), other)
+    assert _daemon(argparse.Namespace(via="file"), same) is None
+
+
+def test_auto_uses_the_file_when_no_daemon_answers(filled_db: Path, monkeypatch, capsys):
+    monkeypatch.setenv("OXITRACK_PORT", "1")  # nothing listens on port 1
+    code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--json")
+    assert code == 0 and len(json.loads(out)["projects"]) == 2
+    code, _, err = run(capsys, "projects", "--db", str(filled_db), "--via", "daemon")
+    assert code == 1
+    assert "start it with `oxitrack serve`" in err

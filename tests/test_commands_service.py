@@ -1,0 +1,135 @@
+"""``oxitrack service`` as a user runs it: a real process, HOME and XDG_CONFIG_HOME in a temporary
+folder, a stand-in ``systemctl`` first on PATH that records its arguments, a real daemon."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.daemon_process import DaemonProcess
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="systemd user units are Linux's")
+
+FAKE_SYSTEMCTL = """#!/bin/sh
+echo "$@" >> "$SYSTEMCTL_LOG"
+if [ "$2" = is-active ]; then echo active; fi
+exit 0
+"""
+
+
+@pytest.fixture
+def user_env(tmp_path: Path) -> dict[str, str]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    systemctl = bin_dir / "systemctl"
+    systemctl.write_text(FAKE_SYSTEMCTL)
+    systemctl.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    env.update(
+        HOME=str(tmp_path / "home"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+        SYSTEMCTL_LOG=str(tmp_path / "systemctl.log"),
+        OXITRACK_CONFIG=str(tmp_path / "no-config.toml"),
+    )
+    return env
+
+
+def oxitrack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oxitrack", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_install_status_uninstall(user_env: dict[str, str], tmp_path: Path):
+    db = tmp_path / "my data" / "ox.db"
+    installed = oxitrack(user_env, "service", "install", "--db", str(db), "--port", "3999")
+    assert installed.returncode == 0, installed.stderr
+    unit = tmp_path / "config" / "systemd" / "user" / "oxitrack.service"
+    exec_start = next(
+        line for line in unit.read_text().splitlines() if line.startswith("ExecStart=")
+    )
+    oxitrack_script = Path(sys.executable).parent / "oxitrack"
+    assert exec_start == f'ExecStart={oxitrack_script} serve --db "{db}" --port 3999'
+    log = tmp_path / "systemctl.log"
+    assert log.read_text().splitlines() == [
+        "--user daemon-reload",
+        "--user enable --now oxitrack.service",
+    ]
+    assert f"Wrote the systemd service {unit}" in installed.stdout
+
+    status = oxitrack(user_env, "service", "status", "--db", str(db), "--json")
+    assert status.returncode == 3  # nothing answers on the configured port 3000
+    report = json.loads(status.stdout)
+    assert report["service"] == f"installed at {unit}; systemd says: active"
+    assert report["daemon"]["answers"] is False
+    assert "no database at" in report["database"]["error"]
+
+    removed = oxitrack(user_env, "service", "uninstall")
+    assert removed.returncode == 0
+    assert not unit.exists()
+    assert log.read_text().splitlines()[-2:] == [
+        "--user disable --now oxitrack.service",
+        "--user daemon-reload",
+    ]
+
+
+def test_install_without_systemctl_writes_the_unit_and_says_what_to_run(
+    user_env: dict[str, str], tmp_path: Path
+):
+    user_env["PATH"] = str(tmp_path / "empty")
+    installed = oxitrack(user_env, "service", "install")
+    assert installed.returncode == 0
+    assert (tmp_path / "config" / "systemd" / "user" / "oxitrack.service").exists()
+    assert "systemctl was not found" in installed.stdout
+    assert "  systemctl --user enable --now oxitrack.service" in installed.stdout
+
+
+def test_install_mentions_variables_the_service_will_not_see(user_env: dict[str, str]):
+    user_env["OXITRACK_PORT"] = "4000"
+    installed = oxitrack(user_env, "service", "install", "--print")
+    assert installed.returncode == 0 and "ExecStart=" in installed.stdout
+    installed = oxitrack(user_env, "service", "install")
+    [note] = [line for line in installed.stdout.splitlines() if line.startswith("Note: ")]
+    assert "OXITRACK_PORT" in note and "not seen by the service" in note
+
+
+@pytest.mark.e2e
+def test_status_with_a_running_daemon(user_env: dict[str, str], tmp_path: Path):
+    db = tmp_path / "daemon.db"
+    daemon = DaemonProcess(db).start()
+    try:
+        last = int(time.time()) - 120
+        for timestamp in (last - 300, last):
+            answer = httpx.post(
+                f"{daemon.url}/beat", json={"project_path": "/code/x", "timestamp": timestamp}
+            )
+            answer.raise_for_status()
+        user_env["OXITRACK_PORT"] = str(daemon.port)
+        # No --db: the database is the one the daemon says it uses.
+        status = oxitrack(user_env, "service", "status")
+        assert status.returncode == 0, status.stderr
+        lines = status.stdout.splitlines()
+        assert lines[0].startswith("service:  not installed")
+        assert lines[1].startswith(f"daemon:   answers at {daemon.url} (version ")
+        assert lines[2] == f"database: {db.resolve()}"
+        assert "1 sessions, 1 projects, 2 beats; last beat " in lines[3]
+        assert lines[3].endswith("(2 min ago)")
+        as_json = json.loads(oxitrack(user_env, "service", "status", "--json").stdout)
+        assert as_json["daemon"]["health"]["db_path"] == str(db.resolve())
+        assert as_json["database"]["beat_count"] == 2
+        assert as_json["database"]["last_beat"] == last
+    finally:
+        daemon.kill()

@@ -1,0 +1,151 @@
+"""Fuzzing the in-process app: nothing a client sends gets a 500, and refusals store nothing.
+
+Hypothesis throws arbitrary JSON values, raw bytes, headers, methods and paths at the real app
+(guard, routing, body reader, validation, store). Every answer must be below 500; every refusal
+must use the one error shape and leave the sessions table exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from oxitrack.config import Settings
+from oxitrack.server import create_app
+from oxitrack.store import Store
+from tests.conftest import NOW, FakeClock
+from tests.sessions_model import stored_sessions
+
+JSON = {"content-type": "application/json"}
+# One app per test, shared by its examples on purpose: each request is checked against the
+# table as it was just before, so state carried between examples only widens the search.
+FUZZ = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+class Target:
+    """One app on one database for a whole fuzz run (fixtures do not reset between examples)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self.store = Store(db_path)
+        app = create_app(self.store, settings=Settings(db=db_path), clock=FakeClock())
+        self.client = TestClient(
+            app, base_url="http://127.0.0.1:3000", raise_server_exceptions=False
+        )
+
+    def send(self, method: str, path: str, content: bytes, headers: dict[str, str]):
+        before = stored_sessions(self.db_path)
+        answer = self.client.request(method, path, content=content, headers=headers)
+        assert answer.status_code < 500, (answer.status_code, answer.text)
+        if answer.status_code >= 400:
+            if method != "HEAD":  # a HEAD answer has no body to check
+                assert_error_shape(answer)
+            assert stored_sessions(self.db_path) == before, "a refused request changed data"
+        return answer
+
+
+def assert_error_shape(answer) -> None:
+    body = answer.json()
+    assert isinstance(body, dict)
+    assert {"error", "message"} <= body.keys() <= {"error", "message", "field"}
+    assert all(isinstance(value, str) and value for value in body.values())
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Iterator[Target]:
+    fuzzed = Target(tmp_path / "fuzz.db")
+    with fuzzed.client:
+        yield fuzzed
+    fuzzed.store.close()
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner),
+    max_leaves=12,
+)
+path_values = (
+    json_values
+    | st.text(max_size=60)
+    | st.text(max_size=60).map(lambda text: "/" + text)
+    | st.text(alphabet="/.\\:C \x00", max_size=20)
+)
+time_values = (
+    json_values
+    | st.integers(min_value=NOW - 10**9, max_value=NOW + 10**4)
+    | st.floats(min_value=NOW - 10**9, max_value=NOW + 10**4)
+)
+beat_bodies = st.fixed_dictionaries(
+    {}, optional={"project_path": path_values, "timestamp": time_values, "extra": json_values}
+)
+
+
+def test_json_with_a_huge_integer_is_400_not_500(target: Target):
+    """CPython refuses to parse ints of over 4300 digits with a bare ValueError."""
+    for body in (b"1" * 5000, b'{"project_path": "/x", "timestamp": ' + b"9" * 5000 + b"}"):
+        answer = target.send("POST", "/beat", body, JSON)
+        assert answer.status_code == 400
+        assert answer.json()["error"] == "invalid_json"
+
+
+@FUZZ
+@given(body=beat_bodies | json_values)
+def test_any_json_value_on_post_beat_is_answered_below_500(target: Target, body):
+    answer = target.send("POST", "/beat", json.dumps(body).encode(), JSON)
+    assert answer.status_code in {200, 400, 422}
+
+
+@FUZZ
+@given(content=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_any_bytes_on_post_beat_are_answered_below_500(target: Target, content: bytes):
+    target.send("POST", "/beat", content, JSON)
+
+
+header_names = st.text(alphabet=string.ascii_letters + string.digits + "-", min_size=1, max_size=20)
+header_values = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40)
+headers = st.dictionaries(
+    header_names
+    | st.sampled_from(
+        ["content-type", "origin", "sec-fetch-site", "authorization", "host", "content-length"]
+    ),
+    header_values
+    | st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain"]),
+    max_size=5,
+)
+methods = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]) | st.text(
+    alphabet=string.ascii_uppercase, min_size=1, max_size=10
+)
+paths = st.sampled_from(["/beat", "/", "/beat/", "//beat", "/static/x"]) | st.text(max_size=40).map(
+    lambda text: "/" + quote(text, safe="/")
+)
+
+
+@FUZZ
+@given(method=methods, path=paths, headers=headers, body=beat_bodies)
+def test_any_method_path_and_headers_are_answered_below_500(
+    target: Target, method, path, headers, body
+):
+    target.send(method, path, json.dumps(body).encode(), headers)
+
+
+def test_a_valid_beat_still_works_after_fuzzing(target: Target):
+    """Guards against a fuzz harness that only ever sees refusals."""
+    answer = target.send("POST", "/beat", b'{"project_path": "/code/x"}', JSON)
+    assert answer.status_code == 200
+    assert stored_sessions(target.db_path) == [("/code/x", NOW, NOW)]

@@ -1,0 +1,115 @@
+"""Group commit: concurrent beats share a transaction, and an answer still means committed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from oxitrack.api.group_commit import GroupCommit
+from oxitrack.errors import StoreError
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+from tests.sessions_model import model_sessions, stored_sessions
+
+T = 1_764_100_000
+
+
+class CountingStore:
+    """The real store, counting the transactions that record beats."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.batches: list[int] = []
+
+    def record_beats(self, beats):
+        self.batches.append(len(beats))
+        return self.store.record_beats(beats)
+
+
+def test_beats_arriving_in_one_loop_turn_share_one_transaction(store: Store, db_path: Path):
+    counting = CountingStore(store)
+    writer = GroupCommit(counting)  # type: ignore[arg-type]
+    beats = [Beat(f"/code/p{i % 3}", T + 97 * i) for i in range(30)]
+
+    async def main():
+        return await asyncio.gather(*(writer.record_beat(beat) for beat in beats))
+
+    sessions = asyncio.run(main())
+    assert counting.batches == [30]
+    for beat, session in zip(beats, sessions, strict=True):
+        assert session.project_path == beat.project_path
+        assert session.start_time <= beat.timestamp <= session.last_heartbeat
+    assert stored_sessions(db_path) == model_sessions((b.project_path, b.timestamp) for b in beats)
+
+
+def test_answer_comes_only_after_the_commit(store: Store, db_path: Path):
+    writer = GroupCommit(store)
+
+    async def main():
+        await writer.record_beat(Beat("/code/x", T))
+        return stored_sessions(db_path)  # another connection: sees only committed data
+
+    assert asyncio.run(main()) == [("/code/x", T, T)]
+
+
+def test_beats_in_later_turns_get_their_own_transactions(store: Store):
+    counting = CountingStore(store)
+    writer = GroupCommit(counting)  # type: ignore[arg-type]
+
+    async def main():
+        for i in range(3):
+            await writer.record_beat(Beat("/code/x", T + i))
+
+    asyncio.run(main())
+    assert counting.batches == [1, 1, 1]
+
+
+def test_a_failing_batch_fails_every_waiter_and_stores_nothing(db_path: Path):
+    store = Store(db_path)
+    writer = GroupCommit(store)
+    store.close()  # every write now fails with StoreError
+
+    async def main():
+        return await asyncio.gather(
+            *(writer.record_beat(Beat("/code/x", T + i)) for i in range(5)),
+            return_exceptions=True,
+        )
+
+    results = asyncio.run(main())
+    assert len(results) == 5
+    assert all(isinstance(result, StoreError) for result in results)
+    assert stored_sessions(db_path) == []
+
+
+def test_a_cancelled_waiter_does_not_stop_the_others(store: Store, db_path: Path):
+    writer = GroupCommit(store)
+
+    async def main():
+        gone = asyncio.ensure_future(writer.record_beat(Beat("/code/gone", T)))
+        kept = asyncio.ensure_future(writer.record_beat(Beat("/code/kept", T)))
+        await asyncio.sleep(0)  # both queued: the flush is scheduled behind them
+        gone.cancel()
+        return await kept
+
+    session = asyncio.run(main())
+    assert session.project_path == "/code/kept"
+    # The cancelled client's beat was already queued: it is stored all the same.
+    assert [s[0] for s in stored_sessions(db_path)] == ["/code/gone", "/code/kept"]
+
+
+@pytest.mark.parametrize("clients", [1, 16])
+def test_http_answers_match_the_table_under_concurrency(app, db_path: Path, clients: int):
+    """Through the real app: concurrent requests, each answered with its committed session."""
+    import httpx2 as httpx
+
+    async def main():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:3000") as c:
+            bodies = [{"project_path": "/code/x", "timestamp": T - 60 * i} for i in range(clients)]
+            return await asyncio.gather(*(c.post("/beat", json=body) for body in bodies))
+
+    answers = asyncio.run(main())
+    assert {answer.status_code for answer in answers} == {200}
+    assert stored_sessions(db_path) == [("/code/x", T - 60 * (clients - 1), T)]

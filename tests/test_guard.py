@@ -1,0 +1,224 @@
+"""The guard, through the in-process app: who may talk to the daemon, header by header."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from oxitrack.config import Settings, resolve
+from oxitrack.server import create_app
+from oxitrack.store import Store
+from tests.conftest import FakeClock
+
+BEAT = json.dumps({"project_path": "/code/x"}).encode()
+JSON = {"content-type": "application/json"}
+KEY = "s3cret-key"
+
+
+def make_client(store: Store, db_path: Path, **settings) -> TestClient:
+    app = create_app(store, settings=Settings(db=db_path, **settings), clock=FakeClock())
+    return TestClient(app, base_url="http://127.0.0.1:3000")
+
+
+@pytest.fixture
+def keyed(store: Store, db_path: Path) -> Iterator[TestClient]:
+    with make_client(store, db_path, api_key=KEY) as client:
+        yield client
+
+
+def post(client: TestClient, **headers: str):
+    return client.post("/beat", content=BEAT, headers={**JSON, **headers})
+
+
+def assert_refused(answer, status: int, code: str, store: Store) -> None:
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"] == code
+    assert answer.json()["message"]
+    assert store.sessions() == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1:3000",
+        "127.0.0.1",
+        "127.8.9.10:3000",
+        "localhost:3000",
+        "LOCALHOST",
+        "app.localhost:3000",
+        "[::1]:3000",
+        "[::1]",
+    ],
+)
+def test_loopback_host_is_accepted(client: TestClient, host: str):
+    assert post(client, host=host).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example",
+        "evil.example:3000",
+        "localhost.evil.example",
+        "127.0.0.1.evil.example",
+        "192.168.1.10:3000",
+        "0.0.0.0:3000",
+        "[::]:3000",
+        "[fe80::1]:3000",
+        "",
+    ],
+)
+def test_foreign_host_is_refused_403(client: TestClient, store: Store, host: str):
+    """DNS rebinding: a page on evil.example re-resolved to 127.0.0.1 still sends its own Host."""
+    assert_refused(post(client, host=host), 403, "forbidden_host", store)
+
+
+def test_allowed_host_setting_lets_that_name_in(store: Store, db_path: Path):
+    with make_client(store, db_path, allow_hosts=("tracker.lan",)) as client:
+        assert post(client, host="tracker.lan:3000").status_code == 200
+        assert post(client, host="other.lan:3000").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        "https://evil.example",
+        "http://127.0.0.1:8080",  # another port on localhost: same-site, not same-origin
+        "http://localhost:3000",  # same daemon, other name: still not this request's origin
+        "null",  # sandboxed iframes, file:// pages
+        "http://127.0.0.1:3000.evil.example",
+    ],
+)
+def test_foreign_origin_is_refused_403(client: TestClient, store: Store, origin: str):
+    assert_refused(post(client, origin=origin), 403, "forbidden_origin", store)
+
+
+def test_own_origin_is_accepted(client: TestClient):
+    answer = post(client, origin="http://127.0.0.1:3000", **{"sec-fetch-site": "same-origin"})
+    assert answer.status_code == 200
+
+
+def test_allowed_origin_setting_lets_that_page_in(store: Store, db_path: Path):
+    with make_client(store, db_path, allow_origins=("http://localhost:5173",)) as client:
+        headers = {"origin": "http://localhost:5173", "sec-fetch-site": "same-site"}
+        assert post(client, **headers).status_code == 200
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site", "weird"])
+def test_cross_site_fetch_metadata_is_refused_403_even_without_origin(
+    client: TestClient, store: Store, site: str
+):
+    assert_refused(post(client, **{"sec-fetch-site": site}), 403, "forbidden_origin", store)
+
+
+@pytest.mark.parametrize("site", ["same-origin", "none"])
+def test_same_origin_or_user_typed_fetch_metadata_is_accepted(client: TestClient, site: str):
+    assert post(client, **{"sec-fetch-site": site}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",  # the three types a page may POST cross-site without a preflight
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/jsonp",
+        "",
+    ],
+)
+def test_post_without_json_content_type_is_refused_415(
+    client: TestClient, store: Store, content_type: str
+):
+    answer = client.post("/beat", content=BEAT, headers={"content-type": content_type})
+    assert_refused(answer, 415, "unsupported_media_type", store)
+
+
+def test_json_content_type_with_charset_and_case_is_accepted(client: TestClient):
+    answer = client.post(
+        "/beat", content=BEAT, headers={"content-type": "Application/JSON; charset=utf-8"}
+    )
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("POST", {"origin": "http://evil.example"}),
+        ("OPTIONS", {"origin": "http://evil.example", "access-control-request-method": "POST"}),
+        ("OPTIONS", {"origin": "http://127.0.0.1:3000", "access-control-request-method": "POST"}),
+        ("POST", {}),
+        ("GET", {}),
+        ("GET", {"host": "evil.example"}),
+    ],
+    ids=["foreign-post", "foreign-preflight", "own-preflight", "post", "get", "foreign-host"],
+)
+def test_no_cors_headers_on_any_answer(client: TestClient, method: str, headers: dict):
+    answer = client.request(method, "/beat", content=BEAT, headers={**JSON, **headers})
+    assert not [name for name in answer.headers if name.lower().startswith("access-control-")]
+
+
+# -- API key ----------------------------------------------------------------------------------
+
+
+def basic(text: str) -> str:
+    return "Basic " + base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer wrong",
+        f"Bearer {KEY}x",
+        f"Token {KEY}",
+        basic("wrong"),
+        "Basic !!",
+    ],
+    ids=["none", "empty", "bearer-no-key", "wrong", "longer", "other-scheme", "basic-wrong", "b64"],
+)
+def test_with_an_api_key_a_missing_or_wrong_key_is_refused_401(
+    keyed: TestClient, store: Store, authorization: str | None
+):
+    headers = {} if authorization is None else {"authorization": authorization}
+    answer = post(keyed, **headers)
+    assert_refused(answer, 401, "unauthorized", store)
+    assert answer.headers["www-authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [f"Bearer {KEY}", f"bearer   {KEY}", basic(KEY), basic(f"{KEY}:"), basic(f"user:{KEY}")],
+    ids=["bearer", "bearer-lowercase-spaces", "basic-key", "basic-key-colon", "basic-user-key"],
+)
+def test_with_an_api_key_the_right_key_is_accepted(keyed: TestClient, authorization: str):
+    assert post(keyed, authorization=authorization).status_code == 200
+
+
+def test_api_key_does_not_excuse_a_foreign_origin(keyed: TestClient, store: Store):
+    answer = post(keyed, authorization=f"Bearer {KEY}", origin="http://evil.example")
+    assert_refused(answer, 403, "forbidden_origin", store)
+
+
+def test_without_an_api_key_no_authorization_is_needed(client: TestClient):
+    assert post(client).status_code == 200
+
+
+@pytest.mark.parametrize("source", ["env", "flag"])
+def test_an_empty_api_key_means_no_key(store: Store, db_path: Path, source: str):
+    """OXITRACK_API_KEY= (empty) must not make the guard demand an empty Bearer token."""
+    if source == "env":
+        settings = resolve({"db": str(db_path)}, environ={"OXITRACK_API_KEY": ""})
+    else:
+        settings = resolve({"db": str(db_path), "api_key": ""}, environ={})
+    assert settings.api_key is None
+    with TestClient(create_app(store, settings=settings), base_url="http://127.0.0.1:3000") as c:
+        assert post(c).status_code == 200

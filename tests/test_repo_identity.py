@@ -1,0 +1,163 @@
+"""Reading a repository's root commit from real git repositories in every layout users have."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from oxitrack import repo_identity
+from oxitrack.repo_identity import find_repo, head_commit, root_commit
+from tests.git_repos import git, make_repo
+
+
+def test_root_commit_of_a_repository_is_its_first_commit(tmp_path: Path):
+    root = make_repo(tmp_path / "app", commits=3)
+    assert root_commit(tmp_path / "app") == root
+
+
+def test_a_folder_inside_a_repository_has_the_repository_root(tmp_path: Path):
+    root = make_repo(tmp_path / "app")
+    (tmp_path / "app" / "src" / "deep").mkdir(parents=True)
+    assert root_commit(tmp_path / "app" / "src" / "deep") == root
+
+
+def test_moved_repository_keeps_its_root(tmp_path: Path):
+    root = make_repo(tmp_path / "before", commits=2)
+    shutil.move(tmp_path / "before", tmp_path / "elsewhere" / "after")
+    assert root_commit(tmp_path / "elsewhere" / "after") == root
+
+
+def test_clone_has_the_same_root(tmp_path: Path):
+    root = make_repo(tmp_path / "origin", commits=2)
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin"), "copy")
+    assert root_commit(tmp_path / "copy") == root
+
+
+def test_worktree_reads_through_its_git_file_and_commondir(tmp_path: Path):
+    root = make_repo(tmp_path / "main", commits=2)
+    git(tmp_path / "main", "worktree", "add", "-q", "-b", "feature", str(tmp_path / "wt"))
+    assert (tmp_path / "wt" / ".git").is_file()
+    assert root_commit(tmp_path / "wt") == root
+
+
+def test_branch_only_in_packed_refs_is_resolved(tmp_path: Path):
+    make_repo(tmp_path / "app", commits=2)
+    head = git(tmp_path / "app", "rev-parse", "HEAD")
+    git(tmp_path / "app", "pack-refs", "--all", "--prune")
+    assert not (tmp_path / "app" / ".git" / "refs" / "heads" / "main").exists()
+    repo = find_repo(tmp_path / "app")
+    assert repo is not None
+    assert head_commit(repo) == head
+
+
+def test_detached_head_is_followed(tmp_path: Path):
+    root = make_repo(tmp_path / "app", commits=3)
+    git(tmp_path / "app", "checkout", "-q", "--detach", "HEAD~1")
+    assert root_commit(tmp_path / "app") == root
+
+
+def test_merged_history_keeps_the_first_parent_root(tmp_path: Path):
+    root = make_repo(tmp_path / "app", commits=2)
+    other = make_repo(tmp_path / "other", commits=1)
+    git(tmp_path / "app", "fetch", "-q", str(tmp_path / "other"), "main:other")
+    git(
+        tmp_path / "app",
+        "merge",
+        "-q",
+        "-s",
+        "ours",
+        "--allow-unrelated-histories",
+        "-m",
+        "join",
+        "other",
+    )
+    assert sorted(git(tmp_path / "app", "rev-list", "--max-parents=0", "HEAD").split()) == sorted(
+        [root, other]
+    )
+    assert root_commit(tmp_path / "app") == root
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["no repository", "no commit yet", "shallow clone", "not a folder"],
+)
+def test_no_usable_history_gives_none(tmp_path: Path, layout: str):
+    target = tmp_path / "project"
+    if layout == "no repository":
+        target.mkdir()
+    elif layout == "no commit yet":
+        make_repo(target, commits=0)
+    elif layout == "shallow clone":
+        make_repo(tmp_path / "origin", commits=3)
+        git(tmp_path, "clone", "-q", "--depth", "1", (tmp_path / "origin").as_uri(), "project")
+        assert (target / ".git" / "shallow").exists()
+    else:
+        target.write_text("a file, not a folder")
+    assert root_commit(target) is None
+
+
+def test_repository_in_the_home_folder_does_not_own_projects_below_it(tmp_path: Path):
+    make_repo(tmp_path / "home")
+    (tmp_path / "home" / "notes").mkdir()
+    assert find_repo(tmp_path / "home" / "notes", stop_at=tmp_path / "home") is None
+    assert find_repo(tmp_path / "home", stop_at=tmp_path / "home") is not None
+    assert find_repo(tmp_path / "home" / "notes", stop_at=tmp_path / "elsewhere") is not None
+
+
+def test_without_git_program_there_is_no_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    make_repo(tmp_path / "app")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    assert root_commit(tmp_path / "app") is None
+
+
+def test_git_variables_of_the_daemon_do_not_redirect_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    root = make_repo(tmp_path / "app")
+    make_repo(tmp_path / "decoy")
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "decoy" / ".git"))
+    monkeypatch.setattr(repo_identity, "_root_by_head", {})
+    assert root_commit(tmp_path / "app") == root
+
+
+def test_root_is_memoized_by_head_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    root = make_repo(tmp_path / "app")
+    assert root_commit(tmp_path / "app") == root
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # git gone: only the memo answers
+    (tmp_path / "app" / "sub").mkdir()
+    assert root_commit(tmp_path / "app" / "sub") == root
+
+
+@pytest.mark.parametrize(
+    "head",
+    ["ref: refs/heads/../../../etc/passwd", "ref: refs/heads/missing", "not a commit id", ""],
+    ids=["escaping ref", "missing branch", "garbage", "empty"],
+)
+def test_odd_head_files_give_no_commit(tmp_path: Path, head: str):
+    make_repo(tmp_path / "app")
+    (tmp_path / "app" / ".git" / "HEAD").write_text(head + "\n")
+    repo = find_repo(tmp_path / "app")
+    assert repo is not None
+    assert head_commit(repo) is None
+
+
+def test_git_file_without_gitdir_line_is_no_repository(tmp_path: Path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / ".git").write_text("something else\n")
+    assert find_repo(tmp_path / "app") is None
+
+
+def test_reading_repositories_needs_no_storage_or_web_stack():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, oxitrack.repo_identity, oxitrack.projects; "
+        "print(','.join(m for m in ['sqlite3', 'starlette', 'asyncio'] if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == ""

@@ -1,0 +1,241 @@
+"""The Store on a real SQLite file: the session rule carried out in SQL, checked row by row."""
+
+from __future__ import annotations
+
+import random as random_module
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oxitrack.errors import StoreError
+from oxitrack.sessions import Beat, Session
+from oxitrack.store import Store
+from oxitrack.store.schema import SCHEMA_VERSION
+from tests.sessions_model import assert_no_overlap, model_sessions, stored_sessions
+
+P = "/code/x"
+Q = "/code/y"
+T = 1_764_100_000
+
+
+def rows(db_path: Path) -> list[tuple[int, str, int, int]]:
+    """Every row of the sessions table, ids included, read with plain sqlite3."""
+    conn = sqlite3.connect(db_path)
+    try:
+        query = "SELECT id, project_path, start_time, last_heartbeat FROM sessions ORDER BY id"
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
+
+
+def test_first_beat_inserts_a_zero_length_session(store: Store, db_path: Path):
+    session = store.record_beat(Beat(P, T))
+    assert session == Session(session.id, P, T, T)
+    assert rows(db_path) == [(session.id, P, T, T)]
+
+
+def test_beat_within_gap_extends_the_same_row(store: Store, db_path: Path):
+    first = store.record_beat(Beat(P, T))
+    second = store.record_beat(Beat(P, T + 899))
+    assert second.id == first.id
+    assert second.duration_seconds == 899
+    assert rows(db_path) == [(first.id, P, T, T + 899)]
+
+
+def test_beat_900s_after_starts_a_new_row(store: Store, db_path: Path):
+    first = store.record_beat(Beat(P, T))
+    second = store.record_beat(Beat(P, T + 900))
+    assert second.id != first.id
+    assert rows(db_path) == [(first.id, P, T, T), (second.id, P, T + 900, T + 900)]
+
+
+def test_late_beat_extends_a_session_backwards_never_shrinks_it(store: Store, db_path: Path):
+    kept = store.record_beat(Beat(P, T + 600))
+    store.record_beat(Beat(P, T + 1200))
+    late = store.record_beat(Beat(P, T))
+    assert late.id == kept.id
+    assert rows(db_path) == [(kept.id, P, T, T + 1200)]
+    inside = store.record_beat(Beat(P, T + 300))  # the seed's sketch would shrink here
+    assert inside == Session(kept.id, P, T, T + 1200)
+    assert rows(db_path) == [(kept.id, P, T, T + 1200)]
+
+
+def test_late_beat_creates_a_session_in_the_past(store: Store, db_path: Path):
+    recent = store.record_beat(Beat(P, T + 5000))
+    past = store.record_beat(Beat(P, T))
+    assert past.id != recent.id
+    assert rows(db_path) == [(recent.id, P, T + 5000, T + 5000), (past.id, P, T, T)]
+
+
+def test_late_beat_bridging_two_sessions_merges_them_into_the_older_id(store: Store, db_path: Path):
+    first = store.record_beat(Beat(P, T))
+    second = store.record_beat(Beat(P, T + 1000))
+    bridged = store.record_beat(Beat(P, T + 500))
+    assert bridged == Session(first.id, P, T, T + 1000)
+    assert rows(db_path) == [(first.id, P, T, T + 1000)]
+    assert second.id not in {row[0] for row in rows(db_path)}
+
+
+def test_merge_where_the_newer_id_holds_the_earlier_start(store: Store, db_path: Path):
+    """The kept (older id) row takes the absorbed row's start_time, which is UNIQUE per project."""
+    later = store.record_beat(Beat(P, T + 1000))
+    earlier = store.record_beat(Beat(P, T))
+    merged = store.record_beat(Beat(P, T + 500))
+    assert merged == Session(later.id, P, T, T + 1000)
+    assert earlier.id != later.id
+    assert rows(db_path) == [(later.id, P, T, T + 1000)]
+
+
+def test_projects_never_share_a_session(store: Store, db_path: Path):
+    store.record_beats([Beat(P, T), Beat(Q, T + 10), Beat(P, T + 20)])
+    assert stored_sessions(db_path) == [(P, T, T + 20), (Q, T + 10, T + 10)]
+
+
+def test_record_beats_is_all_or_nothing(store: Store, db_path: Path):
+    store.record_beat(Beat(P, T))
+    before = rows(db_path)
+    poison = Beat(P, "not a time")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        store.record_beats([Beat(P, T + 60), Beat(Q, T), poison])
+    assert rows(db_path) == before
+
+
+def test_store_reopened_sees_what_was_written(db_path: Path):
+    with Store(db_path) as first:
+        first.record_beats([Beat(P, T), Beat(P, T + 60)])
+    with Store(db_path) as again:
+        assert [(s.start_time, s.last_heartbeat) for s in again.sessions(P)] == [(T, T + 60)]
+
+
+def test_two_stores_on_one_file_serialize_their_writes(db_path: Path):
+    """Two writers (the daemon and a CLI command) on one file: BEGIN IMMEDIATE queues them."""
+    beats = [Beat(P, T + 37 * i % 5000) for i in range(200)]
+    with Store(db_path) as one, Store(db_path) as two:
+        threads = [
+            threading.Thread(target=lambda s=s, b=b: [s.record_beat(x) for x in b])
+            for s, b in ((one, beats[::2]), (two, beats[1::2]))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert stored_sessions(db_path) == model_sessions((b.project_path, b.timestamp) for b in beats)
+
+
+# -- the rule against a brute-force model -----------------------------------------------------
+
+projects = st.sampled_from([P, Q, "/code/z"])
+# Times on a lattice 299 s apart, jittered by up to 2 s: near-duplicates are common, and three
+# steps (897 s) plus jitter straddle the 900 s gap, so joins, splits and bridges all happen often.
+times = st.builds(
+    lambda step, jitter: T + step * 299 + jitter,
+    st.integers(min_value=0, max_value=40),
+    st.integers(min_value=-2, max_value=2),
+)
+beat_sets = st.lists(st.tuples(projects, times), min_size=1, max_size=40)
+
+
+def _record_in_random_batches(store: Store, beats: list[tuple[str, int]], rng) -> None:
+    order = list(beats)
+    rng.shuffle(order)
+    while order:
+        size = rng.randint(1, 5)
+        batch, order = order[:size], order[size:]
+        if size == 1:
+            store.record_beat(Beat(*batch[0]))
+        else:
+            store.record_beats([Beat(*beat) for beat in batch])
+
+
+@settings(max_examples=150, deadline=None)
+@given(beat_sets, st.randoms(use_true_random=False))
+def test_stored_sessions_equal_the_model_for_any_order_and_batching(beats, rng):
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = Path(folder) / "oxitrack.db"
+        with Store(db_path) as store:
+            _record_in_random_batches(store, beats, rng)
+        stored = stored_sessions(db_path)
+    assert stored == model_sessions(beats)
+    assert_no_overlap(stored)
+
+
+@settings(max_examples=100, deadline=None)
+@given(beat_sets, st.randoms(use_true_random=False))
+def test_replaying_beats_in_any_order_changes_nothing(beats, rng):
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = Path(folder) / "oxitrack.db"
+        with Store(db_path) as store:
+            _record_in_random_batches(store, beats, rng)
+            before = rows(db_path)
+            _record_in_random_batches(store, beats, rng)
+            assert rows(db_path) == before  # ids too: repeats neither move nor renumber
+
+
+def test_returned_session_holds_the_beat_and_matches_its_row(store: Store, db_path: Path):
+    rng = random_module.Random(7)
+    for _ in range(300):
+        beat = Beat(rng.choice([P, Q]), T + rng.randrange(0, 20_000))
+        session = store.record_beat(beat)
+        assert session.start_time <= beat.timestamp <= session.last_heartbeat
+        assert (session.id, beat.project_path, session.start_time, session.last_heartbeat) in rows(
+            db_path
+        )
+
+
+# -- opening: read-only, newer versions --------------------------------------------------------
+
+
+def test_read_only_store_reads_but_never_writes(db_path: Path):
+    with Store(db_path) as writer:
+        writer.record_beat(Beat(P, T))
+        with Store(db_path, read_only=True) as reader:
+            assert [s.start_time for s in reader.sessions()] == [T]
+            with pytest.raises(StoreError, match="read-only"):
+                reader.record_beat(Beat(P, T + 60))
+            writer.record_beat(Beat(P, T + 60))  # the reader sees later commits (WAL)
+            assert [s.last_heartbeat for s in reader.sessions()] == [T + 60]
+
+
+def test_read_only_store_on_a_missing_file_says_so_and_creates_nothing(tmp_path: Path):
+    missing = tmp_path / "nothing-here.db"
+    with pytest.raises(StoreError, match="no database"):
+        Store(missing, read_only=True)
+    assert not missing.exists()
+
+
+def _set_user_version(db_path: Path, version: int) -> None:
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.commit()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["writer", "read-only"])
+def test_database_from_a_newer_oxitrack_is_refused_clearly_and_left_alone(
+    db_path: Path, read_only: bool
+):
+    Store(db_path).close()
+    _set_user_version(db_path, SCHEMA_VERSION + 1)
+    before = db_path.read_bytes()
+    with pytest.raises(StoreError, match=r"newer OxiTrack.*upgrade oxitrack"):
+        Store(db_path, read_only=read_only)
+    assert db_path.read_bytes() == before
+
+
+def test_serve_on_a_newer_database_exits_with_one_line(db_path: Path):
+    Store(db_path).close()
+    _set_user_version(db_path, SCHEMA_VERSION + 1)
+    command = [sys.executable, "-m", "oxitrack", "serve", "--db", str(db_path), "--port", "0"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "newer OxiTrack" in result.stderr

@@ -1,0 +1,187 @@
+"""Backups, checks and counts on real SQLite files, healthy and deliberately damaged."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from oxitrack.errors import StoreError
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+from oxitrack.store.maintenance import backup, check, database_stats
+from oxitrack.store.schema import SCHEMA_VERSION
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def filled(db_path: Path) -> Path:
+    """40 folders with 10 sessions each, 40 000 s apart; one more session in /code/p0."""
+    with Store(db_path) as store:
+        store.record_beats(
+            [Beat(f"/code/p{i % 40}", NOW - 400_000 + i * 1000) for i in range(400)]
+            + [Beat("/code/p0", NOW - 1)]
+        )
+    return db_path
+
+
+def damage(path: Path) -> None:
+    """Scribble over the cell pointers of one leaf page of ``sessions``, as a bad sector would.
+
+    The leaf is the first child of the table's root page, so the damage hits session rows and
+    not the schema, whatever else the file holds.
+    """
+    conn = sqlite3.connect(path)
+    (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'sessions'").fetchone()
+    conn.close()
+    data = bytearray(path.read_bytes())
+    root_at = (root - 1) * page_size
+    assert data[root_at] == 0x05, "sessions must span several pages (an interior root page)"
+    first_cell = int.from_bytes(data[root_at + 12 : root_at + 14], "big")
+    leaf = int.from_bytes(data[root_at + first_cell : root_at + first_cell + 4], "big")
+    leaf_at = (leaf - 1) * page_size
+    assert data[leaf_at] == 0x0D  # a table leaf page
+    data[leaf_at + 8 : leaf_at + 200] = b"\xde\xad\xbe\xef" * 48
+    path.write_bytes(bytes(data))
+
+
+def raw(path: Path, *statements: str) -> None:
+    conn = sqlite3.connect(path)
+    with conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()
+
+
+def test_stats_count_what_is_stored(filled: Path):
+    stats = database_stats(filled)
+    assert (stats.session_count, stats.project_count, stats.beat_count) == (401, 40, 401)
+    assert (stats.first_beat, stats.last_beat) == (NOW - 400_000, NOW - 1)
+    assert stats.schema_version == SCHEMA_VERSION
+    assert stats.size_bytes > 0
+
+
+def test_stats_of_a_missing_file_do_not_create_it(tmp_path: Path):
+    with pytest.raises(StoreError, match="no database at"):
+        database_stats(tmp_path / "none.db")
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_backup_is_a_complete_single_file_copy(filled: Path, tmp_path: Path):
+    copy = tmp_path / "copy.db"
+    stats = backup(filled, copy)
+    assert stats.session_count == 401
+    assert sorted(tmp_path.iterdir()) == sorted(
+        [filled, copy, *filled.parent.glob("oxitrack.db-*")]
+    )
+    conn = sqlite3.connect(copy)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    conn.close()
+    with Store(filled, read_only=True) as original, Store(copy, read_only=True) as copied:
+        assert copied.sessions() == original.sessions()
+
+
+def test_backup_of_a_damaged_file_keeps_the_previous_backup(filled: Path, tmp_path: Path):
+    copy = tmp_path / "copy.db"
+    backup(filled, copy)
+    good = copy.read_bytes()
+    damage(filled)
+    with pytest.raises(StoreError, match="fails SQLite's check"):
+        backup(filled, copy)
+    assert copy.read_bytes() == good
+    assert not list(tmp_path.glob(".copy.db.partial-*"))
+
+
+def test_check_of_a_healthy_database(filled: Path):
+    report = check(filled)
+    assert report.problems == [] and report.notes == []
+    assert report.stats is not None and report.stats.session_count == 401
+
+
+def test_check_of_a_damaged_file_says_so(filled: Path):
+    damage(filled)
+    report = check(filled)
+    [problem] = report.problems
+    # Depending on the page hit, the integrity check lists faults or SQLite stops reading.
+    assert problem.startswith(
+        ("SQLite's integrity check finds the file damaged: ", "SQLite cannot read the file: ")
+    )
+    assert "damaged" in problem and "Restore a backup" in problem
+
+
+def test_check_of_a_file_that_is_no_database(tmp_path: Path):
+    path = tmp_path / "notes.txt"
+    path.write_text("just some text " * 500)
+    [problem] = check(path).problems
+    assert "not a database" in problem
+
+
+@pytest.mark.parametrize(
+    ("statement", "words"),
+    [
+        (
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+            f" VALUES ('/code/p0', {NOW - 400_000 - 5}, {NOW - 400_000 + 5})",
+            "overlaps the one before it",
+        ),
+        (
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+            f" VALUES ('/code/p0', {NOW - 400_000 + 100}, {NOW - 400_000 + 200})",
+            "starts 100 s after the one before",
+        ),
+        (
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+            f" VALUES ('/code/zz', {NOW}, {NOW - 5})",
+            "end before they start",
+        ),
+        (
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+            f" VALUES ('/code/unregistered', {NOW}, {NOW})",
+            "1 folder(s) with sessions belong to no project",
+        ),
+        (
+            "UPDATE project_paths SET project_id = 999 WHERE project_path = '/code/p1'",
+            "point at a project that does not exist",
+        ),
+    ],
+    ids=["overlap", "too close", "backwards", "unregistered folder", "dangling project"],
+)
+def test_check_finds_inconsistent_rows(filled: Path, statement: str, words: str):
+    raw(filled, statement)
+    report = check(filled)
+    assert any(words in problem for problem in report.problems), report.problems
+
+
+def test_check_notes_an_older_schema_and_an_empty_project(filled: Path):
+    raw(filled, "INSERT INTO projects (id, name) VALUES (500, 'orphan')")
+    assert check(filled).notes == ["1 project(s) have no folder left"]
+    raw(filled, "PRAGMA user_version = 1")
+    report = check(filled)
+    assert report.problems == []
+    assert f"schema 1 is older than {SCHEMA_VERSION}" in report.notes[0]
+
+
+def test_check_refuses_a_newer_schema(filled: Path):
+    raw(filled, "PRAGMA user_version = 99")
+    assert "newer than this OxiTrack knows" in check(filled).problems[0]
+
+
+def test_check_only_reads(filled: Path):
+    raw(filled, "PRAGMA user_version = 1")
+    before = filled.read_bytes()
+    check(filled)
+    assert filled.read_bytes() == before
+
+
+def test_check_lists_the_faults_of_a_damaged_table(db_path: Path):
+    with Store(db_path) as store:
+        store.record_beats(
+            [Beat(f"/code/p{i % 50}", NOW - 3_100_000 + i * 1000) for i in range(3000)]
+        )
+    damage(db_path)
+    [problem] = check(db_path).problems
+    assert problem.startswith("SQLite's integrity check finds the file damaged: On tree page ")
+    assert "more)." in problem

@@ -1,0 +1,293 @@
+"""Projects in a real SQLite file: paths registered by each beat, moves, clones, merges, renames."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from oxitrack.errors import ClientError, InvalidField
+from oxitrack.projects import canonical_project_path
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+from oxitrack.store import beats as store_beats
+from oxitrack.store import projects as store_projects
+from oxitrack.store.projects import RECHECK_SECONDS, Project
+from tests.conftest import NOW
+from tests.git_repos import git, make_repo
+
+SEED_QUERY = (
+    "SELECT project_path, MAX(last_heartbeat) - start_time FROM sessions GROUP BY project_path"
+)
+
+
+def beat(store: Store, path: Path | str, at: int) -> None:
+    store.record_beat(Beat(canonical_project_path(str(path)), at))
+
+
+def projects(store: Store) -> list[Project]:
+    return store.read(store_projects.list_projects)
+
+
+def only(store: Store) -> Project:
+    [project] = projects(store)
+    return project
+
+
+def test_beat_from_a_repository_registers_its_project_by_root_commit(store: Store, tmp_path):
+    root = make_repo(tmp_path / "app")
+    beat(store, tmp_path / "app", NOW)
+    beat(store, tmp_path / "app", NOW + 60)
+    project = only(store)
+    assert project.identities == (f"git:{root}",)
+    assert project.name == "app"
+    assert project.latest_path == str(tmp_path / "app")
+    assert project.paths[0].beat_count == 2
+    assert project.paths[0].last_beat == NOW + 60
+    assert (project.total_seconds, project.session_count) == (60, 1)
+
+
+def test_moved_repository_stays_one_project_and_time_adds_up(store: Store, tmp_path):
+    make_repo(tmp_path / "before")
+    beat(store, tmp_path / "before", NOW)
+    beat(store, tmp_path / "before", NOW + 600)
+    shutil.move(tmp_path / "before", tmp_path / "after")
+    beat(store, tmp_path / "after", NOW + 700)
+    beat(store, tmp_path / "after", NOW + 1000)
+    project = only(store)
+    assert [p.project_path for p in project.paths] == [
+        str(tmp_path / "after"),
+        str(tmp_path / "before"),
+    ]
+    assert project.name == "after"
+    assert project.total_seconds == 600 + 300
+    with sqlite3.connect(store.path) as conn:  # the seed's table and query are untouched
+        assert sorted(conn.execute(SEED_QUERY).fetchall()) == [
+            (str(tmp_path / "after"), 300),
+            (str(tmp_path / "before"), 600),
+        ]
+
+
+def test_clone_and_worktree_join_the_same_project(store: Store, tmp_path):
+    make_repo(tmp_path / "origin", commits=2)
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin"), "clone")
+    git(tmp_path / "origin", "worktree", "add", "-q", "-b", "f", str(tmp_path / "wt"))
+    for offset, folder in enumerate(["origin", "clone", "wt"]):
+        beat(store, tmp_path / folder, NOW + offset * 3600)
+    assert len(only(store).paths) == 3
+
+
+def test_plain_folders_are_projects_of_their_own(store: Store, tmp_path):
+    for name in ("notes", "scratch"):
+        (tmp_path / name).mkdir()
+        beat(store, tmp_path / name, NOW)
+    assert sorted(p.identities[0] for p in projects(store)) == [
+        f"path:{tmp_path / 'notes'}",
+        f"path:{tmp_path / 'scratch'}",
+    ]
+
+
+def test_folder_that_becomes_a_repository_keeps_its_project_when_moved(store: Store, tmp_path):
+    (tmp_path / "new").mkdir()
+    beat(store, tmp_path / "new", NOW)
+    root = make_repo(tmp_path / "new")
+    beat(store, tmp_path / "new", NOW + RECHECK_SECONDS - 1)  # not looked at again yet
+    assert only(store).identities == (f"path:{tmp_path / 'new'}",)
+    beat(store, tmp_path / "new", NOW + RECHECK_SECONDS)
+    assert set(only(store).identities) == {f"path:{tmp_path / 'new'}", f"git:{root}"}
+    shutil.move(tmp_path / "new", tmp_path / "moved")
+    beat(store, tmp_path / "moved", NOW + RECHECK_SECONDS + 60)
+    assert len(only(store).paths) == 2
+
+
+def test_folder_that_becomes_a_clone_of_a_tracked_repository_joins_it(store: Store, tmp_path):
+    make_repo(tmp_path / "origin")
+    beat(store, tmp_path / "origin", NOW)
+    (tmp_path / "copy").mkdir()
+    beat(store, tmp_path / "copy", NOW)
+    assert len(projects(store)) == 2
+    shutil.rmtree(tmp_path / "copy")
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin"), "copy")
+    beat(store, tmp_path / "copy", NOW + RECHECK_SECONDS)
+    assert len(only(store).paths) == 2
+
+
+def test_known_path_is_not_looked_at_again(store: Store, tmp_path):
+    root = make_repo(tmp_path / "app")
+    beat(store, tmp_path / "app", NOW)
+    shutil.rmtree(tmp_path / "app" / ".git")  # any new look would now find a plain folder
+    beat(store, tmp_path / "app", NOW + 10 * RECHECK_SECONDS)
+    assert only(store).identities == (f"git:{root}",)
+
+
+def test_identify_runs_once_per_new_path(store: Store):
+    calls: list[str] = []
+
+    def spy(path: str) -> str:
+        calls.append(path)
+        return f"git:{'b' * 40}"
+
+    def record(path: str, at: int) -> None:
+        store.write(lambda conn: store_projects.note_beat(conn, Beat(path, at), identify=spy))
+
+    for at in range(NOW, NOW + 5 * RECHECK_SECONDS, 30):
+        record("/code/a", at)
+    record("/code/b", NOW)
+    assert calls == ["/code/a", "/code/b"]
+
+
+def test_beats_recorded_inside_another_write_are_registered_too(store: Store, tmp_path):
+    """The WakaTime endpoints record beats with store.beats.record_beat in their own write."""
+    root = make_repo(tmp_path / "app")
+    store.write(lambda conn: store_beats.record_beat(conn, Beat(str(tmp_path / "app"), NOW)))
+    assert only(store).identities == (f"git:{root}",)
+
+
+def test_registration_rolls_back_with_its_beat(store: Store, tmp_path):
+    def failing(conn: sqlite3.Connection) -> None:
+        store_beats.record_beat(conn, Beat("/code/app", NOW))
+        raise RuntimeError("the rest of the write failed")
+
+    with pytest.raises(RuntimeError):
+        store.write(failing)
+    assert projects(store) == []
+    beat(store, "/code/app", NOW)
+    assert only(store).paths[0].beat_count == 1
+
+
+# -- merge ---------------------------------------------------------------------------------
+
+
+def merge(store: Store, source: str, target: str) -> None:
+    def run(conn: sqlite3.Connection) -> None:
+        source_id = store_projects.find_project(conn, source, "source")
+        target_id = store_projects.find_project(conn, target, "target")
+        store_projects.merge_projects(conn, source_id=source_id, target_id=target_id)
+
+    store.write(run)
+
+
+def test_merge_adds_totals_exactly_and_keeps_every_session(store: Store):
+    for at in (NOW, NOW + 300):
+        beat(store, "/code/api", at)
+    for at in (NOW + 3600, NOW + 4000):
+        beat(store, "/code/api-client", at)
+    sessions_before = store.sessions()
+    totals = {p.latest_path: p.total_seconds for p in projects(store)}
+    merge(store, "/code/api-client", "/code/api")
+    merged = only(store)
+    assert merged.total_seconds == totals["/code/api"] + totals["/code/api-client"] == 700
+    assert merged.session_count == 2
+    assert merged.identities == ("path:/code/api", "path:/code/api-client")
+    assert store.sessions() == sessions_before
+
+
+def test_merged_projects_count_overlapping_time_once(store: Store):
+    for at in (NOW, NOW + 600):
+        beat(store, "/code/a", at)
+    for at in (NOW + 300, NOW + 900):
+        beat(store, "/code/b", at)
+    merge(store, "/code/b", "/code/a")
+    assert only(store).total_seconds == 900  # not 600 + 600
+
+
+def test_a_new_clone_of_a_merged_away_repository_finds_the_merged_project(store: Store, tmp_path):
+    make_repo(tmp_path / "lib")
+    beat(store, tmp_path / "lib", NOW)
+    beat(store, "/code/app", NOW)
+    merge(store, str(tmp_path / "lib"), "/code/app")
+    git(tmp_path, "clone", "-q", str(tmp_path / "lib"), "lib-copy")
+    beat(store, tmp_path / "lib-copy", NOW + 60)
+    assert len(only(store).paths) == 3
+
+
+def test_merge_keeps_the_name_the_target_was_shown_with(store: Store):
+    beat(store, "/code/a", NOW)
+    beat(store, "/code/b", NOW + 60)  # the source beat last: its folder would be the latest
+    store.write(lambda conn: store_projects.rename_project(conn, 2, "Bee"))
+    merge(store, "/code/b", "/code/a")
+    assert (only(store).name, only(store).latest_path) == ("a", "/code/b")
+    beat(store, "/code/c", NOW)
+    merge(store, "/code/c", "a")
+    assert only(store).name == "a"
+    store.write(lambda conn: store_projects.rename_project(conn, only(store).id, None))
+    assert only(store).name == "b"  # --reset: the latest folder's name again
+
+
+def test_merging_a_project_into_itself_is_refused(store: Store):
+    beat(store, "/code/a", NOW)
+    with pytest.raises(ClientError) as refused:
+        merge(store, "/code/a", "1")
+    assert refused.value.field == "target"
+
+
+# -- rename and references ---------------------------------------------------------------------
+
+
+def test_rename_and_back_to_the_folder_name(store: Store):
+    beat(store, "/code/oxitrack", NOW)
+    store.write(lambda conn: store_projects.rename_project(conn, 1, "OxiTrack"))
+    assert (only(store).name, only(store).custom_name) == ("OxiTrack", "OxiTrack")
+    store.write(lambda conn: store_projects.rename_project(conn, 1, None))
+    assert (only(store).name, only(store).custom_name) == ("oxitrack", None)
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["1", 1, "/code/oxitrack", "/code/./oxitrack/", "path:/code/oxitrack", "oxitrack"],
+    ids=["id text", "id number", "path", "unnormalized path", "identity", "name"],
+)
+def test_projects_are_found_by_id_path_identity_or_name(store: Store, reference: object):
+    beat(store, "/code/oxitrack", NOW)
+    assert store.read(lambda conn: store_projects.find_project(conn, reference, "project")) == 1
+
+
+@pytest.mark.parametrize(
+    ("reference", "status", "words"),
+    [
+        ("nothing", 404, "no project matches"),
+        ("/code/none", 404, "no project matches"),
+        ("7", 404, "no project matches"),
+        ("app", 422, "several projects (1, 2)"),
+        ("", 422, "must not be empty"),
+        (None, 422, "must be a project id"),
+        (True, 422, "must be a project id"),
+    ],
+    ids=["unknown name", "unknown path", "unknown id", "ambiguous name", "empty", "null", "bool"],
+)
+def test_bad_references_name_the_field(store: Store, reference: object, status: int, words: str):
+    beat(store, "/one/app", NOW)
+    beat(store, "/two/app", NOW)
+    with pytest.raises(ClientError) as refused:
+        store.read(lambda conn: store_projects.find_project(conn, reference, "source"))
+    assert (refused.value.status, refused.value.field) == (status, "source")
+    assert words in refused.value.message
+    assert isinstance(refused.value, InvalidField) == (status == 422)
+
+
+# -- upgrade -----------------------------------------------------------------------------------
+
+
+def test_upgrade_registers_the_paths_of_existing_sessions(tmp_path: Path):
+    root = make_repo(tmp_path / "app")
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE sessions (id INTEGER PRIMARY KEY, project_path TEXT NOT NULL,"
+            " start_time INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL,"
+            " UNIQUE(project_path, start_time) ON CONFLICT REPLACE)"
+        )
+        conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            [(str(tmp_path / "app"), NOW, NOW + 100), ("/gone/folder", NOW, NOW + 50)],
+        )
+    conn.close()
+    with Store(db) as store:
+        found = {p.latest_path: p for p in projects(store)}
+        assert found[str(tmp_path / "app")].identities == (f"git:{root}",)
+        assert found["/gone/folder"].identities == ("path:/gone/folder",)
+        assert found["/gone/folder"].paths[0].beat_count == 0
+        assert found["/gone/folder"].last_beat == NOW + 50
+        assert found[str(tmp_path / "app")].total_seconds == 100
