@@ -1,0 +1,41 @@
+/**
+ * Is anyone working in this window? Remembers the last activity and whether the window has focus.
+ * Idle = no activity within the active window (2 minutes by default): an open, untouched window
+ * produces no beats. Time comes in as arguments, never from a clock. Must not import `vscode`.
+ */
+
+export class ActivityState {
+  private lastActivityMs: number | undefined;
+  private focused: boolean;
+
+  constructor(
+    private readonly activeWindowMs: number,
+    focused: boolean,
+  ) {
+    this.focused = focused;
+  }
+
+  noteActivity(atMs: number): void {
+    if (this.lastActivityMs === undefined || atMs > this.lastActivityMs) {
+      this.lastActivityMs = atMs;
+    }
+  }
+
+  setFocused(focused: boolean): void {
+    this.focused = focused;
+  }
+
+  get isFocused(): boolean {
+    return this.focused;
+  }
+
+  /** No activity at all yet, or none within the active window before `nowMs`. */
+  isIdle(nowMs: number): boolean {
+    return this.lastActivityMs === undefined || nowMs - this.lastActivityMs > this.activeWindowMs;
+  }
+
+  /** Recent activity and the window has focus: reading and thinking count, so keep beating. */
+  isWorking(nowMs: number): boolean {
+    return this.focused && !this.isIdle(nowMs);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * A lock between processes (VS Code windows) that share a folder: a file created with O_EXCL that
+ * holds the owner's pid. A lock whose owner process is gone, or that is older than `staleMs`, is
+ * taken to be abandoned and is broken, by moving it aside and checking that what moved is the
+ * lock judged stale (another window may have broken it and taken a fresh one meanwhile).
+ * Must not import `vscode`.
+ */
+
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+
+export interface LockFileOptions {
+  readonly staleMs: number;
+  /** Give up (LockBusyError) after waiting this long. */
+  readonly waitMs: number;
+  readonly log: (message: string) => void;
+  readonly pid: number;
+  readonly isAlive: (pid: number) => boolean;
+}
+
+export class LockBusyError extends Error {
+  constructor(lockPath: string, waitedMs: number) {
+    super(`lock ${lockPath} still held after ${waitedMs} ms`);
+    this.name = "LockBusyError";
+  }
+}
+
+export class LockFile {
+  constructor(
+    readonly path: string,
+    private readonly options: LockFileOptions,
+  ) {}
+
+  /** Runs `fn` while holding the lock. */
+  async with<T>(fn: () => Promise<T>): Promise<T> {
+    const token = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      await this.release(token);
+    }
+  }
+
+  private async acquire(): Promise<string> {
+    const token = `${this.options.pid} ${Date.now()} ${randomHex()}`;
+    const startMs = Date.now();
+    for (;;) {
+      try {
+        await fs.writeFile(this.path, token, { flag: "wx" });
+        return token;
+      } catch (error) {
+        if (!isCode(error, "EEXIST")) {
+          throw error;
+        }
+      }
+      if (await this.breakIfStale()) {
+        continue;
+      }
+      const waitedMs = Date.now() - startMs;
+      if (waitedMs >= this.options.waitMs) {
+        throw new LockBusyError(this.path, waitedMs);
+      }
+      // Contention backoff (not a wait for test state): the lock is held for milliseconds.
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    }
+  }
+
+  /** True when the lock is gone or was broken, so acquiring should be tried again at once. */
+  private async breakIfStale(): Promise<boolean> {
+    let content: string;
+    let ageMs: number;
+    try {
+      content = await fs.readFile(this.path, "utf8");
+      ageMs = Date.now() - (await fs.stat(this.path)).mtimeMs;
+    } catch (error) {
+      if (isCode(error, "ENOENT")) {
+        return true;
+      }
+      throw error;
+    }
+    const { pid, isAlive, staleMs } = this.options;
+    const holder = Number(content.split(" ")[0]);
+    const isHolderGone = Number.isSafeInteger(holder) && holder > 0 && holder !== pid && !isAlive(holder);
+    if (!isHolderGone && ageMs <= staleMs) {
+      return false;
+    }
+    const aside = `${this.path}.stale-${randomHex()}`;
+    try {
+      await fs.rename(this.path, aside);
+    } catch (error) {
+      if (isCode(error, "ENOENT")) {
+        return true;
+      }
+      throw error;
+    }
+    const moved = await fs.readFile(aside, "utf8").catch(() => "");
+    if (moved !== content) {
+      // Someone else's fresh lock: put it back unless yet another one was taken meanwhile.
+      await fs.link(aside, this.path).catch(() => undefined);
+    } else {
+      this.options.log(
+        `broke a stale lock ${this.path} (${isHolderGone ? "holder exited" : `held ${Math.round(ageMs)} ms`})`,
+      );
+    }
+    await fs.unlink(aside).catch(() => undefined);
+    return true;
+  }
+
+  private async release(token: string): Promise<void> {
+    const content = await fs.readFile(this.path, "utf8").catch(() => undefined);
+    if (content === token) {
+      await fs.unlink(this.path).catch(() => undefined);
+    } else {
+      this.options.log(`the lock ${this.path} was broken while this window held it`);
+    }
+  }
+}
+
+export function randomHex(): string {
+  return randomBytes(6).toString("hex");
+}
+
+export function isCode(error: unknown, code: string): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** Whether a process with this id exists (signal 0 checks without sending anything). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isCode(error, "EPERM");
+  }
+}

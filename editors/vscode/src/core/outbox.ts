@@ -1,0 +1,328 @@
+/**
+ * The offline buffer: beats the daemon could not take wait here, one JSON object per line, in an
+ * append-only file in the extension's global storage, until they are replayed oldest first.
+ *
+ * Several VS Code windows (separate processes) share the folder, so:
+ * - every change of the queue file happens under a lock file (`outbox.lock`, see lockFile.ts);
+ * - a replay claims the queue by renaming it, under the lock, to `outbox.claim-<pid>-<id>.jsonl`,
+ *   sends without holding the lock, puts back what it could not send, then deletes its claim. A
+ *   claim left behind by a window that died is adopted by the next replay. The daemon ignores
+ *   repeated beats, so the rare crash-time duplicate is harmless; losing a beat is not.
+ * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
+ *   starts on a fresh line so the partial line never swallows a good beat.
+ * The queue is bounded (`maxBeats`); when full, new beats are dropped and the log says so once.
+ * Must not import `vscode`.
+ */
+
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+
+import { type Beat, isBeat } from "./beat";
+import { isCode, isProcessAlive, LockFile, randomHex } from "./lockFile";
+
+export { LockBusyError as OutboxBusyError } from "./lockFile";
+
+export const QUEUE_FILE = "outbox.jsonl";
+export const LOCK_FILE = "outbox.lock";
+const CLAIM_PATTERN = /^outbox\.claim-(\d+)-[0-9a-f]+\.jsonl$/;
+/** No beat line is shorter than this, so `size / SHORTEST_LINE_BYTES` bounds the line count. */
+const SHORTEST_LINE_BYTES = '{"project_path":"/","timestamp":0}\n'.length;
+
+export const DEFAULT_MAX_BEATS = 200_000;
+
+/** Claims that a replay in this process is working on right now (never adopted by another). */
+const claimsInFlight = new Set<string>();
+
+export interface OutboxOptions {
+  /** The folder that holds the queue (the extension's global storage). Created on first use. */
+  readonly dir: string;
+  readonly maxBeats?: number;
+  /** A lock held longer than this is taken to be abandoned and is broken. */
+  readonly lockStaleMs?: number;
+  /** Give up (OutboxBusyError) after waiting this long for the lock. */
+  readonly lockWaitMs?: number;
+  readonly log?: (message: string) => void;
+  /** For tests: this process's id and how to tell whether another process is alive. */
+  readonly pid?: number;
+  readonly isAlive?: (pid: number) => boolean;
+}
+
+/** What the replay callback says about one beat. */
+export type ReplayVerdict = "sent" | "dropped" | "stop";
+
+export interface ReplayResult {
+  readonly sent: number;
+  readonly dropped: number;
+  readonly remaining: number;
+  readonly unreadableLines: number;
+}
+
+export interface AppendResult {
+  readonly appended: number;
+  readonly droppedBecauseFull: number;
+}
+
+export class Outbox {
+  readonly dir: string;
+  private readonly maxBeats: number;
+  private readonly log: (message: string) => void;
+  private readonly pid: number;
+  private readonly isAlive: (pid: number) => boolean;
+  private readonly lock: LockFile;
+  private hasLoggedFull = false;
+
+  constructor(options: OutboxOptions) {
+    this.dir = options.dir;
+    this.maxBeats = options.maxBeats ?? DEFAULT_MAX_BEATS;
+    this.log = options.log ?? (() => undefined);
+    this.pid = options.pid ?? process.pid;
+    this.isAlive = options.isAlive ?? isProcessAlive;
+    this.lock = new LockFile(path.join(this.dir, LOCK_FILE), {
+      staleMs: options.lockStaleMs ?? 30_000,
+      waitMs: options.lockWaitMs ?? 10_000,
+      log: this.log,
+      pid: this.pid,
+      isAlive: this.isAlive,
+    });
+  }
+
+  private get queuePath(): string {
+    return path.join(this.dir, QUEUE_FILE);
+  }
+
+  /** Adds beats at the end of the queue; beats beyond `maxBeats` are dropped (and logged once). */
+  async append(beats: readonly Beat[]): Promise<AppendResult> {
+    if (beats.length === 0) {
+      return { appended: 0, droppedBecauseFull: 0 };
+    }
+    return this.withLock(async () => {
+      const { size, endsWithNewline } = await tailOf(this.queuePath);
+      const upperBound = Math.floor(size / SHORTEST_LINE_BYTES);
+      const queued =
+        upperBound + beats.length <= this.maxBeats ? 0 : await countLines(this.queuePath);
+      const room = Math.max(0, this.maxBeats - queued);
+      const kept = beats.slice(0, room);
+      const droppedBecauseFull = beats.length - kept.length;
+      if (droppedBecauseFull > 0 && !this.hasLoggedFull) {
+        this.log(
+          `outbox is full (${this.maxBeats} beats): new beats are dropped until the daemon is back`,
+        );
+      }
+      this.hasLoggedFull = droppedBecauseFull > 0;
+      if (kept.length > 0) {
+        const text = (endsWithNewline ? "" : "\n") + kept.map(toLine).join("");
+        await fs.appendFile(this.queuePath, text, "utf8");
+      }
+      return { appended: kept.length, droppedBecauseFull };
+    });
+  }
+
+  /** How many beats are waiting: the queue plus claims not yet finished. */
+  async count(): Promise<number> {
+    let total = 0;
+    for (const name of await this.listDir()) {
+      if (name === QUEUE_FILE || CLAIM_PATTERN.test(name)) {
+        total += await countLines(path.join(this.dir, name));
+      }
+    }
+    return total;
+  }
+
+  /**
+   * Hands every queued beat to `deliver`, oldest first, until it answers "stop" (daemon gone
+   * again); what was not delivered goes back to the front of the queue. Safe to run from several
+   * windows at once: each beat is claimed by one of them.
+   */
+  async replay(deliver: (beat: Beat) => Promise<ReplayVerdict>): Promise<ReplayResult> {
+    const claims = await this.withLock(() => this.claimAll());
+    if (claims.length === 0) {
+      return { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
+    }
+    try {
+      const { beats, unreadableLines } = await readBeats(claims);
+      if (unreadableLines > 0) {
+        this.log(`skipped ${unreadableLines} unreadable outbox line(s) (a write cut short by a crash)`);
+      }
+      beats.sort((a, b) => a.timestamp - b.timestamp);
+      let sent = 0;
+      let dropped = 0;
+      let next = 0;
+      try {
+        for (; next < beats.length; next++) {
+          const verdict = await deliver(beats[next] as Beat);
+          if (verdict === "stop") {
+            break;
+          }
+          if (verdict === "sent") {
+            sent++;
+          } else {
+            dropped++;
+          }
+        }
+      } finally {
+        const remaining = beats.slice(next);
+        if (remaining.length > 0) {
+          await this.withLock(() => this.putBack(remaining));
+        }
+        await Promise.all(claims.map(unlinkIfPresent));
+      }
+      return { sent, dropped, remaining: beats.length - next, unreadableLines };
+    } finally {
+      for (const claim of claims) {
+        claimsInFlight.delete(claim);
+      }
+    }
+  }
+
+  /** Under the lock: rename the queue and every abandoned claim to fresh claims of ours. */
+  private async claimAll(): Promise<string[]> {
+    const claims: string[] = [];
+    const take = async (from: string): Promise<void> => {
+      const to = path.join(this.dir, `outbox.claim-${this.pid}-${randomHex()}.jsonl`);
+      try {
+        await fs.rename(from, to);
+      } catch (error) {
+        if (isCode(error, "ENOENT")) {
+          return;
+        }
+        throw error;
+      }
+      claimsInFlight.add(to);
+      claims.push(to);
+    };
+    for (const name of await this.listDir()) {
+      const match = CLAIM_PATTERN.exec(name);
+      const full = path.join(this.dir, name);
+      if (match === null || claimsInFlight.has(full)) {
+        continue;
+      }
+      const owner = Number(match[1]);
+      if (owner === this.pid || !this.isAlive(owner)) {
+        await take(full);
+      }
+    }
+    await take(this.queuePath);
+    return claims;
+  }
+
+  /** Under the lock: put undelivered beats in front of whatever was queued meanwhile. */
+  private async putBack(remaining: readonly Beat[]): Promise<void> {
+    let current = "";
+    try {
+      current = await fs.readFile(this.queuePath, "utf8");
+    } catch (error) {
+      if (!isCode(error, "ENOENT")) {
+        throw error;
+      }
+    }
+    if (current !== "" && !current.endsWith("\n")) {
+      current += "\n";
+    }
+    const temporary = `${this.queuePath}.tmp-${this.pid}-${randomHex()}`;
+    await fs.writeFile(temporary, remaining.map(toLine).join("") + current, "utf8");
+    await fs.rename(temporary, this.queuePath);
+  }
+
+  private async listDir(): Promise<string[]> {
+    try {
+      return await fs.readdir(this.dir);
+    } catch (error) {
+      if (isCode(error, "ENOENT")) {
+        return [];
+      }
+      throw error;
+    }
+  }
+
+  private async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    await fs.mkdir(this.dir, { recursive: true });
+    return this.lock.with(fn);
+  }
+}
+
+function toLine(beat: Beat): string {
+  return `${JSON.stringify({ project_path: beat.project_path, timestamp: beat.timestamp })}\n`;
+}
+
+async function readBeats(files: readonly string[]): Promise<{ beats: Beat[]; unreadableLines: number }> {
+  const beats: Beat[] = [];
+  let unreadableLines = 0;
+  for (const file of files) {
+    const text = await fs.readFile(file, "utf8").catch(() => "");
+    for (const line of text.split("\n")) {
+      if (line.trim() === "") {
+        continue;
+      }
+      const value = parseJson(line);
+      if (isBeat(value)) {
+        beats.push({ project_path: value.project_path, timestamp: value.timestamp });
+      } else {
+        unreadableLines++;
+      }
+    }
+  }
+  return { beats, unreadableLines };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+async function tailOf(file: string): Promise<{ size: number; endsWithNewline: boolean }> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, "r");
+  } catch (error) {
+    if (isCode(error, "ENOENT")) {
+      return { size: 0, endsWithNewline: true };
+    }
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) {
+      return { size, endsWithNewline: true };
+    }
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return { size, endsWithNewline: last[0] === 0x0a };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function countLines(file: string): Promise<number> {
+  let data: Buffer;
+  try {
+    data = await fs.readFile(file);
+  } catch (error) {
+    if (isCode(error, "ENOENT")) {
+      return 0;
+    }
+    throw error;
+  }
+  let lines = 0;
+  let index = data.indexOf(0x0a);
+  while (index !== -1) {
+    lines++;
+    index = data.indexOf(0x0a, index + 1);
+  }
+  return lines;
+}
+
+async function unlinkIfPresent(file: string): Promise<void> {
+  try {
+    await fs.unlink(file);
+  } catch (error) {
+    if (!isCode(error, "ENOENT")) {
+      throw error;
+    }
+  }
+}
+
+
+

@@ -1,0 +1,145 @@
+/**
+ * Which project does a document belong to, and is that project excluded? Works on URI-like
+ * locations (scheme, authority and the URI's `/`-separated path), so local and remote (SSH, WSL,
+ * containers) documents are handled alike; the caller turns the chosen location into the path it
+ * sends. Must not import `vscode`.
+ */
+
+export interface Location {
+  readonly scheme: string;
+  readonly authority: string;
+  /** The URI path: always `/`-separated, e.g. `/home/me/app` or `/c:/Users/me/app`. */
+  readonly path: string;
+}
+
+/** Schemes whose documents live in a real file: local files and files of a remote machine. */
+const FILE_BACKED_SCHEMES: ReadonlySet<string> = new Set(["file", "vscode-remote"]);
+
+/** Only documents with a real path count: not output panels, settings UIs or git scratch buffers. */
+export function isFileBacked(location: Location): boolean {
+  return FILE_BACKED_SCHEMES.has(location.scheme) && location.path.startsWith("/");
+}
+
+/**
+ * The project for a document: the deepest workspace folder that contains it (multi-root
+ * workspaces); a file outside every folder uses its own folder; with no document, the first
+ * workspace folder; with neither, none.
+ */
+export function chooseProject(
+  document: Location | undefined,
+  folders: readonly Location[],
+): Location | undefined {
+  if (document === undefined) {
+    return folders[0];
+  }
+  let best: Location | undefined;
+  for (const folder of folders) {
+    if (contains(folder, document) && (best === undefined || folder.path.length > best.path.length)) {
+      best = folder;
+    }
+  }
+  return best ?? { ...document, path: parentPath(document.path) };
+}
+
+function contains(folder: Location, document: Location): boolean {
+  if (folder.scheme !== document.scheme || folder.authority !== document.authority) {
+    return false;
+  }
+  const fold = isDrivePath(folder.path) ? (p: string) => p.toLowerCase() : (p: string) => p;
+  const folderPath = fold(trimTrailingSlash(folder.path));
+  const documentPath = fold(document.path);
+  return documentPath === folderPath || documentPath.startsWith(`${folderPath}/`);
+}
+
+/** `/c:/...`: a Windows drive path, where case does not matter. */
+function isDrivePath(path: string): boolean {
+  return /^\/[a-zA-Z]:/.test(path);
+}
+
+function trimTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+function parentPath(path: string): string {
+  const trimmed = trimTrailingSlash(path);
+  const slash = trimmed.lastIndexOf("/");
+  return slash <= 0 ? "/" : trimmed.slice(0, slash);
+}
+
+/**
+ * True when `projectPath` or any folder above it matches one of the glob `patterns`.
+ * `*` matches within one path segment, `**` across segments, `?` one character; a leading `~`
+ * stands for `homeDir`. Backslashes count as `/` on both sides, so Windows paths work too.
+ */
+export function isExcluded(
+  projectPath: string,
+  patterns: readonly string[],
+  homeDir: string,
+): boolean {
+  if (patterns.length === 0) {
+    return false;
+  }
+  const candidates = withAncestors(toSlashes(projectPath));
+  return patterns.some((pattern) => {
+    const regex = globToRegExp(expandHome(pattern.trim(), homeDir));
+    return regex !== undefined && candidates.some((candidate) => regex.test(candidate));
+  });
+}
+
+function toSlashes(path: string): string {
+  return path.replace(/\\/g, "/");
+}
+
+function expandHome(pattern: string, homeDir: string): string {
+  if (pattern === "~" || pattern.startsWith("~/")) {
+    return toSlashes(homeDir).replace(/\/$/, "") + pattern.slice(1);
+  }
+  return toSlashes(pattern);
+}
+
+function withAncestors(path: string): string[] {
+  const result: string[] = [];
+  let current = trimTrailingSlash(path);
+  for (;;) {
+    result.push(current);
+    const slash = current.lastIndexOf("/");
+    if (slash < 0) {
+      return result;
+    }
+    const parent = slash === 0 ? "/" : current.slice(0, slash);
+    if (parent === current) {
+      return result;
+    }
+    current = parent;
+  }
+}
+
+function globToRegExp(pattern: string): RegExp | undefined {
+  if (pattern === "") {
+    return undefined;
+  }
+  // "dir/**" also matches "dir" itself: excluding a folder's contents excludes the folder.
+  const matchesFolderItself = pattern.endsWith("/**");
+  const body = matchesFolderItself ? pattern.slice(0, -3) : pattern;
+  let source = "";
+  for (let i = 0; i < body.length; i++) {
+    const char = body.charAt(i);
+    if (char === "*" && body.charAt(i + 1) === "*") {
+      if (body.charAt(i + 2) === "/") {
+        source += "(?:.*/)?";
+        i += 2;
+      } else {
+        source += ".*";
+        i += 1;
+      }
+    } else if (char === "*") {
+      source += "[^/]*";
+    } else if (char === "?") {
+      source += "[^/]";
+    } else {
+      source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+    }
+  }
+  const suffix = matchesFolderItself ? "(?:/.*)?" : "";
+  return new RegExp(`^${trimTrailingSlash(source)}${suffix}$`);
+}

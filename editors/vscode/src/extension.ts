@@ -1,0 +1,57 @@
+/**
+ * Entry point: wiring only. Every listener, timer, command and UI element created here ends up in
+ * `context.subscriptions`; the logic lives in src/core (no `vscode` import, unit tested).
+ */
+
+import * as vscode from "vscode";
+
+import { Delivery } from "./core/delivery";
+import { Outbox } from "./core/outbox";
+import { Settings } from "./settings";
+import { OPEN_DASHBOARD_COMMAND, StatusBar } from "./statusBar";
+import { Tracker } from "./tracker";
+
+let tracker: Tracker | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel("OxiTrack", { log: true });
+  context.subscriptions.push(log);
+  const settings = await Settings.load(context);
+  context.subscriptions.push(settings);
+
+  const outbox = new Outbox({ dir: context.globalStorageUri.fsPath, log: (message) => log.warn(message) });
+  const delivery = new Delivery(() => settings.client(), outbox, (message) => log.info(message));
+  const activeTracker = new Tracker(settings, delivery, log);
+  tracker = activeTracker;
+  context.subscriptions.push(
+    activeTracker,
+    new StatusBar(settings, delivery, activeTracker),
+    vscode.commands.registerCommand("oxitrack.setApiKey", () => promptForApiKey(settings)),
+    vscode.commands.registerCommand("oxitrack.clearApiKey", () => settings.setApiKey("")),
+    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, () =>
+      vscode.env.openExternal(vscode.Uri.parse(`${settings.serverUrl.replace(/\/+$/, "")}/`)),
+    ),
+    vscode.commands.registerCommand("oxitrack.showLog", () => log.show()),
+  );
+
+  const scale = settings.timeScale === 1 ? "" : ` (time scale ${settings.timeScale}, for tests)`;
+  log.info(`tracking to ${settings.serverUrl}; outbox in ${outbox.dir}${scale}`);
+  void delivery.replay();
+}
+
+export async function deactivate(): Promise<void> {
+  await tracker?.flush();
+  tracker = undefined;
+}
+
+async function promptForApiKey(settings: Settings): Promise<void> {
+  const key = await vscode.window.showInputBox({
+    title: "OxiTrack API key",
+    prompt: "The key the daemon was started with (--api-key). Leave empty to remove the stored key.",
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (key !== undefined) {
+    await settings.setApiKey(key.trim());
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * One status bar item: today's time for the current project (total in the tooltip), or
+ * "OxiTrack: offline (N queued)". Re-reads `GET /today` every minute and when the project or the
+ * settings change; re-renders whenever the delivery state changes. A click opens the dashboard.
+ */
+
+import * as vscode from "vscode";
+
+import type { TodayOutcome } from "./core/daemonClient";
+import type { Delivery } from "./core/delivery";
+import { renderStatus } from "./core/statusText";
+import type { Settings } from "./settings";
+import { every } from "./timers";
+import type { Tracker } from "./tracker";
+
+export const OPEN_DASHBOARD_COMMAND = "oxitrack.openDashboard";
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private today: TodayOutcome | undefined;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly delivery: Delivery,
+    private readonly tracker: Tracker,
+  ) {
+    this.item = vscode.window.createStatusBarItem("oxitrack.status", vscode.StatusBarAlignment.Right, 100);
+    this.item.name = "OxiTrack";
+    this.item.command = OPEN_DASHBOARD_COMMAND;
+    this.disposables.push(
+      this.item,
+      delivery.onDidChangeState(() => this.render()),
+      every(settings.timing.statusEveryMs, () => void this.refresh()),
+    );
+    tracker.onDidChangeProject(() => void this.refresh(), this, this.disposables);
+    settings.onDidChange(() => void this.refresh(), this, this.disposables);
+    this.render();
+    this.item.show();
+    void this.refresh();
+  }
+
+  /** Re-reads today's report and the outbox size, then renders. Never throws. */
+  async refresh(): Promise<void> {
+    if (this.settings.isEnabled) {
+      const today = await this.settings.client().getToday();
+      this.today = today;
+      this.delivery.noteReachable(today.kind !== "unavailable", today.kind === "unavailable" ? today.detail : "");
+      await this.delivery.refreshQueued();
+    }
+    this.render();
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables.splice(0)) {
+      disposable.dispose();
+    }
+  }
+
+  private render(): void {
+    const projectPath = this.tracker.projectPath;
+    const canonical = projectPath === undefined ? undefined : this.delivery.canonicalPath(projectPath);
+    const view = renderStatus({
+      isEnabled: this.settings.isEnabled,
+      isOnline: this.delivery.state.isOnline,
+      queued: this.delivery.state.queued,
+      today: this.today,
+      projectPaths: [projectPath, canonical].filter((path): path is string => path !== undefined),
+    });
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * VS Code events -> activity -> beats. Listens to edits, saves, editor switches, cursor moves,
+ * scrolling and window focus; keeps only documents with a real path; picks the project; lets the
+ * throttle decide; hands beats to delivery. Owns every listener and timer it creates.
+ */
+
+import * as os from "node:os";
+
+import * as vscode from "vscode";
+
+import type { Beat } from "./core/beat";
+import type { Delivery } from "./core/delivery";
+import { ActivityState } from "./core/idle";
+import { chooseProject, isExcluded, isFileBacked, type Location } from "./core/projectChoice";
+import { BeatThrottle, type Urgency } from "./core/throttle";
+import type { Settings } from "./settings";
+import { every } from "./timers";
+
+export class Tracker implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly throttle: BeatThrottle;
+  private readonly activity: ActivityState;
+  private readonly projectChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeProject = this.projectChanged.event;
+  private current: string | undefined;
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly delivery: Delivery,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    const timing = settings.timing;
+    this.throttle = new BeatThrottle(timing);
+    this.activity = new ActivityState(timing.activeWindowMs, vscode.window.state.focused);
+    this.disposables.push(this.projectChanged);
+
+    vscode.workspace.onDidChangeTextDocument(
+      (event) => {
+        // Changes with no content (dirty flag) are not typing.
+        if (event.contentChanges.length > 0 && isVisible(event.document)) {
+          this.note(event.document);
+        }
+      },
+      this,
+      this.disposables,
+    );
+    vscode.workspace.onDidSaveTextDocument(
+      (document) => isVisible(document) && this.note(document, "save"),
+      this,
+      this.disposables,
+    );
+    vscode.window.onDidChangeActiveTextEditor(
+      (editor) => editor && this.note(editor.document),
+      this,
+      this.disposables,
+    );
+    vscode.window.onDidChangeTextEditorSelection(
+      (event) => this.noteIfFocused(event.textEditor.document),
+      this,
+      this.disposables,
+    );
+    vscode.window.onDidChangeTextEditorVisibleRanges(
+      (event) => this.noteIfFocused(event.textEditor.document),
+      this,
+      this.disposables,
+    );
+    vscode.window.onDidChangeWindowState(
+      (state) => {
+        this.activity.setFocused(state.focused);
+        const editor = vscode.window.activeTextEditor;
+        if (state.focused && editor !== undefined) {
+          this.note(editor.document);
+        }
+      },
+      this,
+      this.disposables,
+    );
+    settings.onDidChange(
+      () => {
+        if (!settings.isEnabled) {
+          this.throttle.reset();
+          this.setCurrent(undefined);
+        }
+      },
+      this,
+      this.disposables,
+    );
+    this.disposables.push(
+      every(timing.tickMs, () => this.tick()),
+      every(timing.replayEveryMs, () => void this.delivery.replay()),
+    );
+  }
+
+  /** The path of the project the user last worked in (as sent to the daemon). */
+  get projectPath(): string | undefined {
+    return this.current;
+  }
+
+  /** Sends what the throttle still holds back; called when the window closes. */
+  async flush(): Promise<void> {
+    await Promise.all(this.throttle.flushHeldBack(Date.now()).map((beat) => this.delivery.send(beat)));
+  }
+
+  dispose(): void {
+    for (const disposable of this.disposables.splice(0)) {
+      disposable.dispose();
+    }
+  }
+
+  private noteIfFocused(document: vscode.TextDocument): void {
+    // Cursor and scroll events also come from programs (reveal, layout); count them only while
+    // the user is looking at this window.
+    if (this.activity.isFocused) {
+      this.note(document);
+    }
+  }
+
+  private note(document: vscode.TextDocument, urgency: Urgency = "normal"): void {
+    if (!this.settings.isEnabled) {
+      return;
+    }
+    const location = toLocation(document.uri);
+    if (!isFileBacked(location)) {
+      return;
+    }
+    const nowMs = Date.now();
+    this.activity.noteActivity(nowMs);
+    const projectPath = this.projectPathFor(location);
+    if (projectPath === undefined || isExcluded(projectPath, this.settings.excludePatterns, os.homedir())) {
+      this.throttle.onUntrackedActivity();
+      this.setCurrent(undefined);
+      return;
+    }
+    this.setCurrent(projectPath);
+    this.sendAll(this.throttle.onActivity(projectPath, nowMs, urgency));
+  }
+
+  private tick(): void {
+    if (!this.settings.isEnabled) {
+      return;
+    }
+    const nowMs = Date.now();
+    this.sendAll(this.throttle.onTick(nowMs, this.activity.isWorking(nowMs)));
+  }
+
+  private sendAll(beats: readonly Beat[]): void {
+    for (const beat of beats) {
+      this.log.trace(`beat ${beat.project_path} @ ${beat.timestamp}`);
+      void this.delivery.send(beat);
+    }
+  }
+
+  private projectPathFor(document: Location): string | undefined {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => toLocation(folder.uri));
+    const project = chooseProject(document, folders);
+    if (project === undefined) {
+      return undefined;
+    }
+    // Local files: the OS path. Remote files: the path on the remote machine, as it is there.
+    return project.scheme === "file" ? vscode.Uri.from(project).fsPath : project.path;
+  }
+
+  private setCurrent(projectPath: string | undefined): void {
+    if (this.current !== projectPath) {
+      this.current = projectPath;
+      this.log.info(projectPath === undefined ? "not tracking (excluded folder or tracking off)" : `tracking ${projectPath}`);
+      this.projectChanged.fire();
+    }
+  }
+}
+
+/**
+ * Edits and saves count only in documents shown in an editor: the editor itself (settings and
+ * state files it keeps open in the background), other extensions and file watchers also change
+ * and save documents, and that is not the user working.
+ */
+function isVisible(document: vscode.TextDocument): boolean {
+  return vscode.window.visibleTextEditors.some((editor) => editor.document === document);
+}
+
+function toLocation(uri: vscode.Uri): Location {
+  return { scheme: uri.scheme, authority: uri.authority, path: uri.path };
+}

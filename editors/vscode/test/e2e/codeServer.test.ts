@@ -1,0 +1,322 @@
+/**
+ * End to end in a real VS Code (code-server + Chromium) against a real daemon: the seed's
+ * validation steps 2 and 4, automated.
+ *   1. open a folder, type in a file for a while: one session for that folder, of that length;
+ *   2. stop typing: the session stops growing (keep-alive ends after the active window);
+ *   3. stop the daemon, type, start it again: nothing lost, the session as if it was never down.
+ * The extension runs with OXITRACK_TIME_SCALE=0.1 (30 s throttle -> 3 s, 2 min window -> 12 s),
+ * so minutes of behaviour play in seconds; the daemon's 900 s session gap is not scaled.
+ */
+
+import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import type { Browser, Page } from "playwright-core";
+
+import { DaemonClient } from "../../src/core/daemonClient";
+import { QUEUE_FILE } from "../../src/core/outbox";
+import { formatDuration } from "../../src/core/statusText";
+import { timingFromEnv } from "../../src/core/timing";
+import { CodeServer, launchChromium, requiredEnv, STATUS_ITEM, statusText } from "../support/codeServer";
+import { Daemon, eventually, type SessionRow } from "../support/daemon";
+
+const TIME_SCALE = "0.1";
+const { timing } = timingFromEnv({ OXITRACK_TIME_SCALE: TIME_SCALE });
+const TYPING_MS = 30_000; // 5 minutes of the real extension's behaviour
+const OFFLINE_TYPING_MS = 20_000;
+/** Slack for the extension host, the browser and the daemon on a busy 2-core machine. */
+const SLACK_MS = 3_000;
+
+let root: string;
+let project: string;
+let daemon: Daemon;
+let codeServer: CodeServer;
+let browser: Browser | undefined;
+let page: Page;
+const artifacts = process.env["OXITRACK_ARTIFACTS"] ?? path.resolve("test-artifacts", "e2e");
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+async function projectSessions(): Promise<SessionRow[]> {
+  return (await daemon.sessions()).filter((row) => row.project_path === project);
+}
+
+/**
+ * Lets wall-clock time pass. Only for asserting that something does NOT happen within a window
+ * (a session that must stop growing); never to wait for a state, which is polled with a deadline.
+ */
+function letTimePass(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/** Types one character every 250 ms for `ms`; returns when the first and last keys were sent. */
+async function typeIn(target: Page, ms: number): Promise<{ firstMs: number; lastMs: number }> {
+  const firstMs = Date.now();
+  let lastMs = firstMs;
+  let typed = 0;
+  while (Date.now() - firstMs < ms) {
+    await target.keyboard.type(++typed % 60 === 0 ? "\n" : "x");
+    lastMs = Date.now();
+    await target.waitForTimeout(250); // typing cadence, not a wait for state
+  }
+  return { firstMs, lastMs };
+}
+
+function typeFor(ms: number): Promise<{ firstMs: number; lastMs: number }> {
+  return typeIn(page, ms);
+}
+
+async function queuedInOutbox(): Promise<number> {
+  const file = path.join(codeServer.userDataDir, "User", "globalStorage", "oxitrack.oxitrack", QUEUE_FILE);
+  const text = await fs.readFile(file, "utf8").catch(() => "");
+  return text.split("\n").filter((line) => line.trim() !== "").length;
+}
+
+async function describeState(): Promise<string> {
+  return (
+    `sessions: ${JSON.stringify(await daemon.sessions().catch((e: unknown) => String(e)))}; ` +
+    `status: ${JSON.stringify(await statusText(page).catch(() => "?"))}; outbox: ${await queuedInOutbox()}`
+  );
+}
+
+describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
+  let openedMs = 0;
+  let phase1: SessionRow | undefined;
+  let typing: { firstMs: number; lastMs: number } = { firstMs: 0, lastMs: 0 };
+
+  before(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "oxitrack-e2e-"));
+    project = await fs.realpath(await fs.mkdtemp(path.join(root, "project-")));
+    await fs.writeFile(path.join(project, "main.txt"), "hello\n");
+    await fs.writeFile(path.join(project, "other.txt"), "hello again\n");
+    daemon = new Daemon(path.join(root, "oxitrack.db"), ["--verbose"]);
+    await daemon.start();
+    codeServer = new CodeServer({
+      root: path.join(root, "code-server"),
+      env: { OXITRACK_TIME_SCALE: TIME_SCALE },
+      settings: {
+        "oxitrack.serverUrl": daemon.url,
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": false,
+        "security.workspace.trust.enabled": false,
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoUpdate": false,
+        "extensions.autoCheckUpdates": false,
+        "update.mode": "none",
+        "chat.disableAIFeatures": true,
+        "editor.quickSuggestions": { other: false, comments: false, strings: false },
+        "editor.suggestOnTriggerCharacters": false,
+        "editor.wordBasedSuggestions": "off",
+        "files.autoSave": "off",
+        "git.enabled": false,
+      },
+    });
+    await codeServer.prepare(requiredEnv("OXITRACK_VSIX"));
+    const url = await codeServer.start();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${url}/?folder=${encodeURIComponent(project)}`);
+    // The extension activates on startup finished and shows its status bar item.
+    await page.waitForSelector(STATUS_ITEM, { timeout: 120_000 });
+  });
+
+  after(async () => {
+    // Leave evidence for a failed run, then end everything this test started.
+    // (before() may have failed part way: each of these may be unset.)
+    const started = { daemon: daemon as Daemon | undefined, codeServer: codeServer as CodeServer | undefined };
+    await fs.mkdir(artifacts, { recursive: true });
+    if (browser !== undefined) {
+      await (page as Page | undefined)?.screenshot({ path: path.join(artifacts, "final.png") }).catch(() => undefined);
+      await browser.close();
+    }
+    if (started.codeServer !== undefined) {
+      await fs.writeFile(path.join(artifacts, "extension.log"), await codeServer.extensionLog().catch(() => ""));
+      await codeServer.stop();
+      await fs.writeFile(path.join(artifacts, "code-server.log"), codeServer.log);
+    }
+    if (started.daemon !== undefined) {
+      await fs.writeFile(path.join(artifacts, "daemon.log"), daemon.log);
+      await daemon.stop();
+    }
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  test("typing in a file of the folder makes one session of that length", async () => {
+    openedMs = Date.now();
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "main.txt" }).click();
+    const editor = page.locator(".editor-instance .monaco-editor .view-lines");
+    await editor.waitFor({ timeout: 60_000 });
+    await editor.click();
+    typing = await typeFor(TYPING_MS);
+
+    const rows = await eventually(
+      "a session reaching the last key",
+      async () => {
+        const found = await projectSessions();
+        return found.some((row) => row.last_heartbeat >= seconds(typing.lastMs) - 1) ? found : undefined;
+      },
+      timing.throttleMs + timing.tickMs + 3 * SLACK_MS,
+      describeState,
+    );
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    phase1 = rows[0] as SessionRow;
+    assert.ok(phase1.start_time >= seconds(openedMs) - 1, `started ${phase1.start_time}, opened ${seconds(openedMs)}`);
+    assert.ok(phase1.start_time <= seconds(typing.firstMs) + 1, `started ${phase1.start_time}, typed ${seconds(typing.firstMs)}`);
+    const duration = phase1.last_heartbeat - phase1.start_time;
+    assert.ok(duration >= seconds(TYPING_MS) - 2, `duration ${duration} s for ${TYPING_MS} ms of typing`);
+    assert.deepEqual(
+      (await daemon.sessions()).filter((row) => row.project_path !== project),
+      [],
+      "nothing but the folder was tracked (no settings or state files)",
+    );
+  });
+
+  test("after typing stops, the session stops growing", async () => {
+    // Keep-alive may extend the session for the active window after the last key; after that
+    // (plus a tick and slack) nothing more may arrive.
+    const quietFromMs = typing.lastMs + timing.activeWindowMs + timing.tickMs + SLACK_MS;
+    await letTimePass(quietFromMs - Date.now());
+    const settled = await projectSessions();
+    await letTimePass(2 * timing.keepaliveMs + timing.throttleMs);
+    assert.deepEqual(await projectSessions(), settled, "an idle window adds nothing");
+    assert.equal(settled.length, 1);
+    const end = (settled[0] as SessionRow).last_heartbeat;
+    assert.ok(
+      end <= seconds(typing.lastMs + timing.activeWindowMs + SLACK_MS),
+      `ended ${end}, ${end - seconds(typing.lastMs)} s after the last key`,
+    );
+  });
+
+  test("daemon stopped while typing, started again: nothing lost, session as if never down", async () => {
+    await daemon.stop();
+    const offline = await typeFor(OFFLINE_TYPING_MS);
+    const shown = await eventually(
+      "the status bar to show the queued beats",
+      async () => {
+        const text = await statusText(page);
+        const match = /^OxiTrack: offline \((\d+) queued\)$/.exec(text);
+        return match !== null && Number(match[1]) > 0 ? Number(match[1]) : undefined;
+      },
+      timing.statusEveryMs + 2 * SLACK_MS,
+      describeState,
+    );
+    assert.ok(shown >= 1);
+    // Let the active window run out, so every beat after the restart must come from the outbox.
+    await letTimePass(offline.lastMs + timing.activeWindowMs + timing.tickMs + SLACK_MS - Date.now());
+    const queued = await queuedInOutbox();
+    const expectedBeats = Math.floor(OFFLINE_TYPING_MS / timing.throttleMs);
+    assert.ok(queued >= expectedBeats, `${queued} beats queued for ${OFFLINE_TYPING_MS} ms of typing`);
+    await daemon.start();
+    const rows = await eventually(
+      "the replayed beats to reach the session",
+      async () => {
+        const found = await projectSessions();
+        return found.some((row) => row.last_heartbeat >= seconds(offline.lastMs) - 1) ? found : undefined;
+      },
+      timing.replayEveryMs + 4 * SLACK_MS,
+      describeState,
+    );
+    assert.equal(rows.length, 1, `one session, as if the daemon was never down: ${JSON.stringify(rows)}`);
+    const session = rows[0] as SessionRow;
+    assert.equal(session.start_time, phase1?.start_time);
+    assert.ok(
+      session.last_heartbeat <= seconds(offline.lastMs + timing.activeWindowMs + SLACK_MS),
+      `ended ${session.last_heartbeat}, last key ${seconds(offline.lastMs)}`,
+    );
+    await eventually("the outbox to be empty", async () => ((await queuedInOutbox()) === 0 ? true : undefined), 10_000, describeState);
+    const replayed = daemon.log.split("\n").filter((line) => line.includes(`beat ${project} at`));
+    assert.ok(replayed.length >= queued, `daemon logged ${replayed.length} beats after restart, ${queued} were queued`);
+    await eventually(
+      "the status bar to leave the offline state",
+      async () => ((await statusText(page)).startsWith("OxiTrack: offline") ? undefined : true),
+      timing.statusEveryMs + 2 * SLACK_MS,
+      describeState,
+    );
+  });
+
+  test("two windows on the same folder do not double count", async () => {
+    const before = await projectSessions();
+    assert.equal(before.length, 1);
+    const second = await (browser as Browser).newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await second.goto(`${codeServer.url}/?folder=${encodeURIComponent(project)}`);
+      await second.waitForSelector(STATUS_ITEM, { timeout: 120_000 });
+      await second.locator(".explorer-folders-view .monaco-list-row", { hasText: "other.txt" }).click();
+      const editor = second.locator(".editor-instance .monaco-editor .view-lines");
+      await editor.waitFor({ timeout: 60_000 });
+      // Both windows type, taking turns, for 20 s: two extension hosts beating one project.
+      const windows = [page, second];
+      const firstMs = Date.now();
+      let lastMs = firstMs;
+      for (let turn = 0; turn < 4; turn++) {
+        const current = windows[turn % 2] as Page;
+        await current.bringToFront();
+        await current.locator(".editor-instance .monaco-editor .view-lines").click();
+        const typed = await typeIn(current, 5_000);
+        lastMs = typed.lastMs;
+      }
+      const rows = await eventually(
+        "beats of both windows to reach the session",
+        async () => {
+          const found = await projectSessions();
+          return found.some((row) => row.last_heartbeat >= seconds(lastMs) - 1) ? found : undefined;
+        },
+        timing.throttleMs + timing.tickMs + 3 * SLACK_MS,
+        describeState,
+      );
+      assert.equal(rows.length, 1, `one session for both windows: ${JSON.stringify(rows)}`);
+      await eventually(
+        "both extension hosts to log that they track the folder",
+        async () => {
+          const logs = (await codeServer.extensionLog()).split("== ").filter((log) => log.includes(`tracking ${project}`));
+          return logs.length >= 2 ? true : undefined;
+        },
+        10_000,
+        () => codeServer.extensionLog(),
+      );
+      const session = rows[0] as SessionRow;
+      assert.equal(session.start_time, (before[0] as SessionRow).start_time);
+      // The session ends where the typing ended (plus at most one active window of keep-alive),
+      // not at twice the typing time.
+      assert.ok(
+        session.last_heartbeat <= seconds(lastMs + timing.activeWindowMs + SLACK_MS),
+        `ended ${session.last_heartbeat}, typing ${seconds(firstMs)}..${seconds(lastMs)}`,
+      );
+    } finally {
+      await second.close();
+      await page.bringToFront();
+    }
+  });
+
+  test("the status bar shows today's time for the project", async (t) => {
+    const today = await new DaemonClient({ serverUrl: daemon.url, timeoutMs: 5_000 }).getToday();
+    if (today.kind === "missing") {
+      assert.equal(await statusText(page), "OxiTrack");
+      t.skip("this daemon has no GET /today yet: the status bar shows the plain name");
+    } else {
+      assert.equal(today.kind, "ok", JSON.stringify(today));
+      const entry = today.kind === "ok" ? today.report.projects.find((p) => p.project_path === project) : undefined;
+      assert.ok(entry !== undefined, JSON.stringify(today));
+      const expected = formatDuration(entry.duration_seconds);
+      await eventually(
+        `the status bar to show ${expected}`,
+        async () => ((await statusText(page)) === expected ? true : undefined),
+        timing.statusEveryMs + 2 * SLACK_MS,
+        describeState,
+      );
+    }
+  });
+
+  test("a click on the status bar opens the dashboard", async () => {
+    const popup = page.context().waitForEvent("page", { timeout: 30_000 });
+    await page.locator(STATUS_ITEM).click();
+    const dashboard = await popup;
+    const port = new URL(daemon.url).port;
+    // code-server may route loopback addresses through its own port proxy.
+    assert.match(dashboard.url(), new RegExp(`(127\\.0\\.0\\.1:${port}/|/proxy/${port}/)`));
+  });
+});
+

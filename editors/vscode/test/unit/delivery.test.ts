@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, test } from "node:test";
+
+import type { Beat } from "../../src/core/beat";
+import type { BeatOutcome, DaemonClient } from "../../src/core/daemonClient";
+import { Delivery, type DeliveryState } from "../../src/core/delivery";
+import { Outbox } from "../../src/core/outbox";
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "oxitrack-delivery-"));
+});
+
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** A daemon stand-in whose answer the test switches; records every beat it accepted. */
+class FakeDaemon {
+  mode: "up" | "down" | "refuse" = "up";
+  accepted: Beat[] = [];
+
+  async postBeat(beat: Beat): Promise<BeatOutcome> {
+    switch (this.mode) {
+      case "up":
+        this.accepted.push(beat);
+        return { kind: "accepted", projectPath: `/canonical${beat.project_path}`, sessionId: 1, durationSeconds: 0 };
+      case "down":
+        return { kind: "unavailable", detail: "connect ECONNREFUSED" };
+      case "refuse":
+        return { kind: "rejected", status: 422, detail: "HTTP 422: invalid_field" };
+    }
+  }
+}
+
+function setup() {
+  const daemon = new FakeDaemon();
+  const logged: string[] = [];
+  const outbox = new Outbox({ dir });
+  const delivery = new Delivery(() => daemon as unknown as DaemonClient, outbox, (m) => logged.push(m));
+  const states: DeliveryState[] = [];
+  delivery.onDidChangeState((state) => states.push(state));
+  return { daemon, logged, outbox, delivery, states };
+}
+
+const beat = (timestamp: number): Beat => ({ project_path: "/p", timestamp });
+
+describe("Delivery", () => {
+  test("a beat the daemon takes is not buffered, and its canonical path is remembered", async () => {
+    const { daemon, outbox, delivery } = setup();
+    await delivery.send(beat(1));
+    assert.deepEqual(daemon.accepted, [beat(1)]);
+    assert.equal(await outbox.count(), 0);
+    assert.equal(delivery.canonicalPath("/p"), "/canonical/p");
+    assert.equal(delivery.state.isOnline, true);
+  });
+
+  test("daemon down: beats go to the outbox, state says offline with the count", async () => {
+    const { daemon, outbox, delivery, states, logged } = setup();
+    daemon.mode = "down";
+    await delivery.send(beat(1));
+    await delivery.send(beat(2));
+    assert.equal(await outbox.count(), 2);
+    assert.deepEqual(delivery.state, { isOnline: false, queued: 2 });
+    assert.deepEqual(states.at(-1), { isOnline: false, queued: 2 });
+    assert.equal(logged.filter((line) => /daemon unavailable/.test(line)).length, 1, "logged once, not per beat");
+  });
+
+  test("the next beat that gets through triggers the replay, oldest first", async () => {
+    const { daemon, outbox, delivery, logged } = setup();
+    daemon.mode = "down";
+    await delivery.send(beat(1));
+    await delivery.send(beat(2));
+    daemon.mode = "up";
+    await delivery.send(beat(3));
+    await delivery.replay(); // joins the replay that send() started
+    assert.deepEqual(daemon.accepted.map((b) => b.timestamp), [3, 1, 2]);
+    assert.equal(await outbox.count(), 0);
+    assert.deepEqual(delivery.state, { isOnline: true, queued: 0 });
+    assert.match(logged.join("\n"), /daemon is back/);
+    assert.match(logged.join("\n"), /replayed 2 beat/);
+  });
+
+  test("a replay while the daemon is still down keeps every beat", async () => {
+    const { daemon, outbox, delivery } = setup();
+    daemon.mode = "down";
+    await delivery.send(beat(1));
+    await delivery.replay();
+    assert.equal(await outbox.count(), 1);
+    assert.deepEqual(daemon.accepted, []);
+  });
+
+  test("beats queued by another window are replayed too", async () => {
+    const { daemon, outbox, delivery } = setup();
+    await new Outbox({ dir }).append([beat(5)]);
+    await delivery.replay();
+    assert.deepEqual(daemon.accepted, [beat(5)]);
+    assert.equal(await outbox.count(), 0);
+  });
+
+  test("a refused beat is logged and dropped, not queued", async () => {
+    const { daemon, outbox, delivery, logged } = setup();
+    daemon.mode = "refuse";
+    await delivery.send(beat(1));
+    assert.equal(await outbox.count(), 0);
+    assert.match(logged.join("\n"), /refused the beat for \/p at 1 \(HTTP 422: invalid_field\); dropped/);
+  });
+
+  test("one replay at a time per window", async () => {
+    const { delivery } = setup();
+    assert.equal(delivery.replay(), delivery.replay());
+  });
+
+  test("when the outbox cannot be written, beats wait in memory and reach it later", async () => {
+    const { daemon } = setup();
+    const blocker = path.join(dir, "file-not-folder");
+    await fs.writeFile(blocker, "");
+    const broken = new Outbox({ dir: blocker });
+    const logged: string[] = [];
+    const delivery = new Delivery(() => daemon as unknown as DaemonClient, broken, (m) => logged.push(m));
+    daemon.mode = "down";
+    await delivery.send(beat(1));
+    assert.equal(delivery.state.queued, 1);
+    assert.match(logged.join("\n"), /held in memory/);
+  });
+
+  test("noteReachable from another request flips the state", () => {
+    const { delivery, states } = setup();
+    delivery.noteReachable(false, "timeout");
+    delivery.noteReachable(true);
+    assert.deepEqual(states.map((s) => s.isOnline), [false, true]);
+  });
+
+  test("the daemon seen back by another request starts the replay at once", { timeout: 5_000 }, async () => {
+    const { daemon, outbox, delivery } = setup();
+    daemon.mode = "down";
+    await delivery.send(beat(1));
+    daemon.mode = "up";
+    const drained = new Promise<void>((resolve) =>
+      delivery.onDidChangeState((state) => state.queued === 0 && resolve()),
+    );
+    delivery.noteReachable(true);
+    await drained;
+    assert.deepEqual(daemon.accepted, [beat(1)]);
+    assert.equal(await outbox.count(), 0);
+  });
+});

@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, test } from "node:test";
+
+import type { Beat } from "../../src/core/beat";
+import { LOCK_FILE, Outbox, OutboxBusyError, QUEUE_FILE, type ReplayVerdict } from "../../src/core/outbox";
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "oxitrack-outbox-"));
+});
+
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const beat = (timestamp: number, project = "/p"): Beat => ({ project_path: project, timestamp });
+
+async function drain(outbox: Outbox, verdict: (beat: Beat) => ReplayVerdict = () => "sent") {
+  const delivered: Beat[] = [];
+  const result = await outbox.replay(async (b) => {
+    const answer = verdict(b);
+    if (answer !== "stop") {
+      delivered.push(b);
+    }
+    return answer;
+  });
+  return { delivered, result };
+}
+
+function runChild(...args: string[]): Promise<void> {
+  const script = path.join(__dirname, "fixtures", "outboxWriter.js");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}: ${stderr}`))));
+  });
+}
+
+describe("Outbox", () => {
+  test("an empty outbox replays nothing and counts zero", async () => {
+    const outbox = new Outbox({ dir: path.join(dir, "not-yet-created") });
+    assert.equal(await outbox.count(), 0);
+    assert.deepEqual((await drain(outbox)).delivered, []);
+  });
+
+  test("beats are kept one JSON object per line and counted", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(1), beat(2)]);
+    await outbox.append([beat(3)]);
+    assert.equal(await outbox.count(), 3);
+    const text = await fs.readFile(path.join(dir, QUEUE_FILE), "utf8");
+    assert.equal(text, ['{"project_path":"/p","timestamp":1}', '{"project_path":"/p","timestamp":2}', '{"project_path":"/p","timestamp":3}', ""].join("\n"));
+  });
+
+  test("replay hands out beats oldest first and empties the outbox", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(30), beat(10)]);
+    await outbox.append([beat(20, "/q")]);
+    const { delivered, result } = await drain(outbox);
+    assert.deepEqual(delivered.map((b) => b.timestamp), [10, 20, 30]);
+    assert.deepEqual(result, { sent: 3, dropped: 0, remaining: 0, unreadableLines: 0 });
+    assert.equal(await outbox.count(), 0);
+    assert.deepEqual((await fs.readdir(dir)).sort(), []);
+  });
+
+  test("stop puts the rest back in front of beats queued meanwhile", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(1), beat(2), beat(3)]);
+    const result = await outbox.replay(async (b) => {
+      if (b.timestamp === 1) {
+        await outbox.append([beat(4)]); // another beat arrives while replaying
+        return "sent";
+      }
+      return "stop";
+    });
+    assert.deepEqual(result, { sent: 1, dropped: 0, remaining: 2, unreadableLines: 0 });
+    const text = await fs.readFile(path.join(dir, QUEUE_FILE), "utf8");
+    assert.deepEqual(text.trim().split("\n").map((line) => (JSON.parse(line) as Beat).timestamp), [2, 3, 4]);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [2, 3, 4]);
+  });
+
+  test("dropped beats are counted and not put back", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(1), beat(2)]);
+    const { result } = await drain(outbox, (b) => (b.timestamp === 1 ? "dropped" : "sent"));
+    assert.deepEqual(result, { sent: 1, dropped: 1, remaining: 0, unreadableLines: 0 });
+    assert.equal(await outbox.count(), 0);
+  });
+
+  test("a failing deliver puts everything not yet delivered back", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(1), beat(2)]);
+    await assert.rejects(
+      outbox.replay(async (b) => {
+        if (b.timestamp === 2) {
+          throw new Error("boom");
+        }
+        return "sent";
+      }),
+      /boom/,
+    );
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [2]);
+  });
+
+  test("a write cut short by a crash: the partial line is skipped, later beats survive", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(1)]);
+    await fs.appendFile(path.join(dir, QUEUE_FILE), '{"project_path":"/p","timest');
+    await outbox.append([beat(2)]);
+    const logged: string[] = [];
+    const reader = new Outbox({ dir, log: (message) => logged.push(message) });
+    const { delivered, result } = await drain(reader);
+    assert.deepEqual(delivered.map((b) => b.timestamp), [1, 2]);
+    assert.equal(result.unreadableLines, 1);
+    assert.match(logged.join("\n"), /skipped 1 unreadable/);
+  });
+
+  test("lines that are JSON but not beats are skipped", async () => {
+    await fs.writeFile(path.join(dir, QUEUE_FILE), '{"project_path":"/p","timestamp":1}\n[]\n{"project_path":"","timestamp":2}\n{"project_path":"/p","timestamp":1.5}\n');
+    const { delivered, result } = await drain(new Outbox({ dir }));
+    assert.equal(delivered.length, 1);
+    assert.equal(result.unreadableLines, 3);
+  });
+
+  test("the outbox is bounded: beats beyond maxBeats are dropped and the log says so once", async () => {
+    const logged: string[] = [];
+    const outbox = new Outbox({ dir, maxBeats: 5, log: (message) => logged.push(message) });
+    assert.deepEqual(await outbox.append([beat(1), beat(2), beat(3)]), { appended: 3, droppedBecauseFull: 0 });
+    assert.deepEqual(await outbox.append([beat(4), beat(5), beat(6)]), { appended: 2, droppedBecauseFull: 1 });
+    assert.deepEqual(await outbox.append([beat(7)]), { appended: 0, droppedBecauseFull: 1 });
+    assert.equal(await outbox.count(), 5);
+    assert.equal(logged.filter((line) => /outbox is full/.test(line)).length, 1);
+    await drain(outbox);
+    assert.deepEqual(await outbox.append([beat(8)]), { appended: 1, droppedBecauseFull: 0 });
+  });
+
+  test("a claim left by a window that died is adopted by the next replay", async () => {
+    const dead = 999_999;
+    const alive = (pid: number) => pid !== dead;
+    const dying = new Outbox({ dir, pid: dead, isAlive: alive });
+    await dying.append([beat(1), beat(2)]);
+    // The dead window claimed the queue and never finished.
+    await fs.rename(path.join(dir, QUEUE_FILE), path.join(dir, `outbox.claim-${dead}-abcdef.jsonl`));
+    const survivor = new Outbox({ dir, isAlive: alive });
+    await survivor.append([beat(3)]);
+    assert.equal(await survivor.count(), 3, "claims in flight are counted as queued");
+    assert.deepEqual((await drain(survivor)).delivered.map((b) => b.timestamp), [1, 2, 3]);
+    assert.deepEqual(await fs.readdir(dir), []);
+  });
+
+  test("a claim of a live window is left alone", async () => {
+    const other = 424_242;
+    await fs.writeFile(path.join(dir, `outbox.claim-${other}-abcdef.jsonl`), '{"project_path":"/p","timestamp":1}\n');
+    const outbox = new Outbox({ dir, isAlive: () => true });
+    assert.deepEqual((await drain(outbox)).delivered, []);
+    assert.equal(await outbox.count(), 1);
+  });
+
+  test("a lock left by a process that is gone is broken", async () => {
+    await fs.writeFile(path.join(dir, LOCK_FILE), `999999 ${Date.now()} abc`);
+    const logged: string[] = [];
+    const outbox = new Outbox({ dir, isAlive: (pid) => pid !== 999_999, log: (m) => logged.push(m) });
+    await outbox.append([beat(1)]);
+    assert.equal(await outbox.count(), 1);
+    assert.match(logged.join("\n"), /broke a stale lock .*outbox.lock \(holder exited\)/);
+    assert.deepEqual((await fs.readdir(dir)).sort(), [QUEUE_FILE]);
+  });
+
+  test("a lock older than lockStaleMs is broken even if its holder lives", async () => {
+    const lock = path.join(dir, LOCK_FILE);
+    await fs.writeFile(lock, `1 ${Date.now()} abc`);
+    const old = new Date(Date.now() - 60_000);
+    await fs.utimes(lock, old, old);
+    const outbox = new Outbox({ dir, isAlive: () => true, lockStaleMs: 30_000 });
+    await outbox.append([beat(1)]);
+    assert.equal(await outbox.count(), 1);
+  });
+
+  test("a fresh lock held by a live window makes a writer give up after lockWaitMs", async () => {
+    await fs.writeFile(path.join(dir, LOCK_FILE), `1 ${Date.now()} abc`);
+    const outbox = new Outbox({ dir, isAlive: () => true, lockWaitMs: 100 });
+    await assert.rejects(outbox.append([beat(1)]), OutboxBusyError);
+  });
+
+  test("two windows appending at once while a third replays: no beat lost", async () => {
+    const perWriter = 150;
+    const delivered = path.join(dir, "delivered.jsonl");
+    const box = path.join(dir, "box");
+    await Promise.all([
+      runChild("append", box, "/a", String(perWriter)),
+      runChild("append", box, "/b", String(perWriter)),
+      runChild("replay", box, delivered),
+    ]);
+    const seen = new Set<string>();
+    const record = (text: string) => {
+      for (const line of text.split("\n").filter(Boolean)) {
+        const b = JSON.parse(line) as Beat;
+        seen.add(`${b.project_path}@${b.timestamp}`);
+      }
+    };
+    record(await fs.readFile(delivered, "utf8"));
+    const rest = await drain(new Outbox({ dir: box }));
+    assert.equal(rest.result.unreadableLines, 0, "no torn lines");
+    for (const b of rest.delivered) {
+      seen.add(`${b.project_path}@${b.timestamp}`);
+    }
+    assert.equal(seen.size, 2 * perWriter);
+    assert.deepEqual(await fs.readdir(box), []);
+  });
+
+  test("two Outbox objects in one process replaying at once share the work", async () => {
+    const a = new Outbox({ dir });
+    const b = new Outbox({ dir });
+    await a.append(Array.from({ length: 50 }, (_, i) => beat(i)));
+    const [first, second] = await Promise.all([drain(a), drain(b)]);
+    const all = [...first.delivered, ...second.delivered].map((x) => x.timestamp).sort((x, y) => x - y);
+    assert.deepEqual(all, Array.from({ length: 50 }, (_, i) => i));
+  });
+});

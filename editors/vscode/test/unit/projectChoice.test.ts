@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { chooseProject, isExcluded, isFileBacked, type Location } from "../../src/core/projectChoice";
+
+const file = (path: string): Location => ({ scheme: "file", authority: "", path });
+const remote = (path: string, authority = "ssh-remote+box"): Location => ({
+  scheme: "vscode-remote",
+  authority,
+  path,
+});
+
+describe("isFileBacked", () => {
+  const cases: Array<[string, Location, boolean]> = [
+    ["local file", file("/home/me/a.ts"), true],
+    ["remote file", remote("/srv/app/a.py"), true],
+    ["untitled buffer", { scheme: "untitled", authority: "", path: "Untitled-1" }, false],
+    ["output panel", { scheme: "output", authority: "", path: "extension-output-#1" }, false],
+    ["git scratch buffer", { scheme: "git", authority: "", path: "/home/me/a.ts" }, false],
+    ["settings UI", { scheme: "vscode-userdata", authority: "", path: "/u/settings.json" }, false],
+  ];
+  for (const [name, location, expected] of cases) {
+    test(name, () => assert.equal(isFileBacked(location), expected));
+  }
+});
+
+describe("chooseProject", () => {
+  const folders = [file("/work/app"), file("/work/lib"), file("/work/app/packages/ui")];
+  const cases: Array<[string, Location | undefined, readonly Location[], Location | undefined]> = [
+    ["document in a folder", file("/work/lib/src/x.ts"), folders, file("/work/lib")],
+    ["nested folders: the deepest wins", file("/work/app/packages/ui/b.tsx"), folders, file("/work/app/packages/ui")],
+    ["a sibling with a common prefix is not inside", file("/work/application/x.ts"), folders, file("/work/application")],
+    ["file outside every folder: its own folder", file("/tmp/notes/todo.md"), folders, file("/tmp/notes")],
+    ["no folders: the file's folder", file("/tmp/a.txt"), [], file("/tmp")],
+    ["file at the root", file("/a.txt"), [], file("/")],
+    ["no document: the first folder", undefined, folders, file("/work/app")],
+    ["nothing at all", undefined, [], undefined],
+    ["remote document in a remote folder", remote("/srv/app/x.py"), [remote("/srv/app")], remote("/srv/app")],
+    ["same path on another remote is not inside", remote("/srv/app/x.py", "wsl+Ubuntu"), [remote("/srv/app")], remote("/srv/app", "wsl+Ubuntu")],
+    ["folder with a trailing slash", file("/work/app/x.ts"), [file("/work/app/")], file("/work/app/")],
+    ["windows drive letters ignore case", file("/C:/Code/App/x.ts"), [file("/c:/code/app")], file("/c:/code/app")],
+  ];
+  for (const [name, document, workspaceFolders, expected] of cases) {
+    test(name, () => assert.deepEqual(chooseProject(document, workspaceFolders), expected));
+  }
+});
+
+describe("isExcluded", () => {
+  const home = "/home/me";
+  const cases: Array<[string, string, string[], boolean]> = [
+    ["no patterns", "/home/me/secret", [], false],
+    ["exact path", "/home/me/secret", ["/home/me/secret"], true],
+    ["home shorthand with /**", "/home/me/private/diary", ["~/private/**"], true],
+    ["dir/** also excludes dir itself", "/home/me/private", ["~/private/**"], true],
+    ["a parent folder matches", "/home/me/private/a/b", ["~/private"], true],
+    ["**/name anywhere", "/work/x/scratch", ["**/scratch"], true],
+    ["* stays within a segment", "/work/a/b", ["/work/*"], true],
+    ["* does not match a sibling prefix", "/workshop/a", ["/work/*"], false],
+    ["? matches one character", "/tmp/t1", ["/tmp/t?"], true],
+    ["regex characters are literal", "/work/a+b", ["/work/a+b"], true],
+    ["regex characters do not widen the match", "/work/aab", ["/work/a+b"], false],
+    ["windows paths with backslashes", "C:\\Users\\me\\secret\\app", ["C:/Users/me/secret/**"], true],
+    ["unrelated pattern", "/work/app", ["~/private/**", "**/scratch"], false],
+    ["empty pattern ignored", "/work/app", [""], false],
+  ];
+  for (const [name, path, patterns, expected] of cases) {
+    test(name, () => assert.equal(isExcluded(path, patterns, home), expected));
+  }
+});

@@ -1,0 +1,211 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import type { Beat } from "../../src/core/beat";
+import { ActivityState } from "../../src/core/idle";
+import { BeatThrottle } from "../../src/core/throttle";
+import { DEFAULT_TIMING } from "../../src/core/timing";
+
+const S = 1000;
+const T0 = 1_750_000_000 * S;
+
+function throttle(): BeatThrottle {
+  return new BeatThrottle(DEFAULT_TIMING);
+}
+
+function at(seconds: number): number {
+  return T0 + seconds * S;
+}
+
+function seconds(beat: Beat): number {
+  return beat.timestamp - T0 / S;
+}
+
+/** Plays a script of activity second by second with a tick every 5 s, like the tracker does. */
+function simulate(options: {
+  untilSeconds: number;
+  activityAt: (second: number) => string | undefined;
+  focused?: boolean;
+}): Array<{ sentAt: number; project: string; at: number }> {
+  const t = throttle();
+  const state = new ActivityState(DEFAULT_TIMING.activeWindowMs, options.focused ?? true);
+  const sent: Array<{ sentAt: number; project: string; at: number }> = [];
+  const record = (sentAt: number, beats: Beat[]) => {
+    for (const beat of beats) {
+      sent.push({ sentAt, project: beat.project_path, at: seconds(beat) });
+    }
+  };
+  for (let second = 0; second <= options.untilSeconds; second++) {
+    const project = options.activityAt(second);
+    if (project !== undefined) {
+      state.noteActivity(at(second));
+      record(second, t.onActivity(project, at(second)));
+    }
+    if (second % 5 === 0) {
+      record(second, t.onTick(at(second), state.isWorking(at(second))));
+    }
+  }
+  return sent;
+}
+
+describe("BeatThrottle", () => {
+  test("first activity beats at once, with the activity's own timestamp", () => {
+    const beats = throttle().onActivity("/p", at(0) + 700);
+    assert.deepEqual(beats, [{ project_path: "/p", timestamp: T0 / S }]);
+  });
+
+  test("activity within 30 s of the last beat is held back, not sent", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    assert.deepEqual(t.onActivity("/p", at(1)), []);
+    assert.deepEqual(t.onActivity("/p", at(29)), []);
+  });
+
+  test("activity 30 s after the last beat beats at once", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    assert.equal(t.onActivity("/p", at(30)).length, 1);
+  });
+
+  test("held-back activity goes out as a trailing beat carrying its own time", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    t.onActivity("/p", at(10));
+    t.onActivity("/p", at(20));
+    assert.deepEqual(t.onTick(at(25), false), [], "not before the interval has passed");
+    const trailing = t.onTick(at(30), false);
+    assert.deepEqual(trailing.map(seconds), [20]);
+    assert.deepEqual(t.onTick(at(60), false), [], "sent once only");
+  });
+
+  test("save beats at once even inside the interval", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    assert.deepEqual(t.onActivity("/p", at(3), "save").map(seconds), [3]);
+  });
+
+  test("switching to another project beats at once, and so does switching back", () => {
+    const t = throttle();
+    t.onActivity("/a", at(0));
+    assert.deepEqual(t.onActivity("/b", at(2)), [{ project_path: "/b", timestamp: T0 / S + 2 }]);
+    assert.deepEqual(t.onActivity("/a", at(4)).map(seconds), [4]);
+  });
+
+  test("a project left mid-interval still gets its trailing beat", () => {
+    const t = throttle();
+    t.onActivity("/a", at(0));
+    t.onActivity("/a", at(12));
+    t.onActivity("/b", at(13));
+    const beats = t.onTick(at(30), false);
+    assert.deepEqual(beats, [{ project_path: "/a", timestamp: T0 / S + 12 }]);
+  });
+
+  test("keep-alive: while working, a beat at least every 60 s without new activity", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    assert.deepEqual(t.onTick(at(55), true), []);
+    assert.deepEqual(t.onTick(at(60), true).map(seconds), [60]);
+    assert.deepEqual(t.onTick(at(90), true), []);
+    assert.deepEqual(t.onTick(at(120), true).map(seconds), [120]);
+  });
+
+  test("no keep-alive when not working (idle or unfocused)", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    assert.deepEqual(t.onTick(at(60), false), []);
+    assert.deepEqual(t.onTick(at(600), false), []);
+  });
+
+  test("untracked activity (excluded folder) ends keep-alive for the previous project", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    t.onUntrackedActivity();
+    assert.equal(t.project, undefined);
+    assert.deepEqual(t.onTick(at(60), true), []);
+    assert.equal(t.onActivity("/p", at(61)).length, 1, "coming back is a switch");
+  });
+
+  test("flushHeldBack hands out all held-back activity at once", () => {
+    const t = throttle();
+    t.onActivity("/a", at(0));
+    t.onActivity("/a", at(5));
+    t.onActivity("/b", at(6));
+    t.onActivity("/b", at(7));
+    assert.deepEqual(
+      t.flushHeldBack(at(8)).map((beat) => [beat.project_path, seconds(beat)]),
+      [
+        ["/a", 5],
+        ["/b", 7],
+      ],
+    );
+    assert.deepEqual(t.onTick(at(100), false), []);
+  });
+
+  test("reset forgets everything", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    t.onActivity("/p", at(5));
+    t.reset();
+    assert.deepEqual(t.onTick(at(100), true), []);
+    assert.equal(t.project, undefined);
+  });
+
+  test("three minutes of typing: at most one beat per 30 s, first and last activity covered", () => {
+    const sent = simulate({ untilSeconds: 400, activityAt: (s) => (s <= 180 ? "/p" : undefined), focused: false });
+    const sentTimes = sent.map((beat) => beat.sentAt);
+    for (let i = 1; i < sentTimes.length; i++) {
+      assert.ok((sentTimes[i] as number) - (sentTimes[i - 1] as number) >= 30, `beats ${sentTimes.join(",")}`);
+    }
+    assert.equal(sent[0]?.at, 0);
+    assert.equal(sent.at(-1)?.at, 180, "the session ends where the typing ended");
+    assert.ok(sent.length <= 7, `${sent.length} beats`);
+  });
+
+  test("typing then reading with focus: keep-alive covers up to 2 minutes, then nothing", () => {
+    const sent = simulate({ untilSeconds: 900, activityAt: (s) => (s <= 60 ? "/p" : undefined) });
+    const last = sent.at(-1)?.at ?? 0;
+    assert.ok(last > 60 && last <= 60 + 120, `last beat at ${last}`);
+    assert.ok(sent.every((beat) => beat.sentAt <= 60 + 120 + 5), "nothing once idle");
+  });
+
+  test("an open window nobody touches sends nothing", () => {
+    assert.deepEqual(simulate({ untilSeconds: 3600, activityAt: () => undefined }), []);
+  });
+
+  test("two projects typed in alternately: each gets its own throttle", () => {
+    const sent = simulate({ untilSeconds: 120, activityAt: (s) => (s % 20 < 10 ? "/a" : "/b"), focused: false });
+    for (const project of ["/a", "/b"]) {
+      const times = sent.filter((beat) => beat.project === project).map((beat) => beat.at);
+      assert.ok(times.length >= 4, `${project}: ${times.join(",")}`);
+    }
+  });
+});
+
+describe("ActivityState", () => {
+  test("idle before any activity", () => {
+    assert.equal(new ActivityState(120 * S, true).isIdle(at(0)), true);
+  });
+
+  test("working within the active window when focused, idle after it", () => {
+    const state = new ActivityState(120 * S, true);
+    state.noteActivity(at(0));
+    assert.equal(state.isWorking(at(120)), true);
+    assert.equal(state.isIdle(at(121)), true);
+    assert.equal(state.isWorking(at(121)), false);
+  });
+
+  test("not working while unfocused, even with recent activity", () => {
+    const state = new ActivityState(120 * S, true);
+    state.noteActivity(at(0));
+    state.setFocused(false);
+    assert.equal(state.isWorking(at(1)), false);
+    assert.equal(state.isIdle(at(1)), false);
+  });
+
+  test("an older activity time does not move the last activity back", () => {
+    const state = new ActivityState(120 * S, true);
+    state.noteActivity(at(100));
+    state.noteActivity(at(0));
+    assert.equal(state.isIdle(at(200)), false);
+  });
+});
