@@ -4,7 +4,6 @@ real daemon seeded over POST /beat. The chart must show exactly what the JSON AP
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -16,20 +15,10 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import chromium
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHART_DATA_JS = """() => {
   const chart = Chart.getChart("days-chart");
@@ -65,19 +54,8 @@ def seeded_daemon(daemon: DaemonProcess) -> DaemonProcess:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = "Debian's chromium is missing: run ./scripts/setup-reports"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 class Page:

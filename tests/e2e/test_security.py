@@ -19,21 +19,11 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import chromium
 from tests.sessions_model import stored_sessions
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 BEAT = {"project_path": "/code/x"}
 
 
@@ -168,19 +158,8 @@ def attacker_origin(daemon: DaemonProcess) -> Iterator[str]:
 
 @pytest.fixture
 def browser(daemon: DaemonProcess):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/setup-system chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP rebind.example 127.0.0.1"],
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium("--host-resolver-rules=MAP rebind.example 127.0.0.1") as launched:
+        yield launched
 
 
 def test_page_on_another_origin_can_neither_write_nor_read(
