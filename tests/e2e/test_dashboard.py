@@ -185,3 +185,33 @@ def test_page_refreshes_itself_every_minute(seeded_daemon: DaemonProcess, browse
 def _duration(seconds: int) -> str:
     minutes = seconds // 60
     return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def test_long_project_paths_end_in_an_ellipsis_not_a_column_of_fragments(
+    daemon: DaemonProcess, browser: Any
+):
+    long_path = "/home/someone/work/clients/a-long-organisation-name/monorepo/packages/" + "x" * 80
+    now = int(time.time())
+    _beats(daemon, "/code/short", range(now - 600, now - 59, 60))
+    _beats(daemon, long_path, range(now - 600, now - 59, 60))
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    heights = shown.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("#today-projects tr")].map(
+          (tr) => [tr.dataset.projectPath, tr.getBoundingClientRect().height]))"""
+    )
+    assert set(heights) == {"/code/short", long_path}
+    assert heights[long_path] == heights["/code/short"]
+    path_cell = f"#today-projects tr[data-project-path='{long_path}'] .path"
+    assert shown.get_attribute(path_cell, "title") == long_path
+    assert page.problems == []
+
+
+def test_empty_database_gives_the_chart_a_readable_time_axis(daemon: DaemonProcess, browser: Any):
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    labels = shown.evaluate('() => Chart.getChart("days-chart").scales.y.ticks.map((t) => t.label)')
+    assert labels[0] == "0h 00m"
+    assert len(labels) == len(set(labels)) > 1
+    assert shown.is_visible("#today-empty")
+    assert page.problems == []

@@ -69,7 +69,12 @@ function renderToday(today) {
       const cells = [
         element("td", { className: "num" }, formatDuration(project.duration_seconds)),
         element("td", { className: "bar-cell" }, bar),
-        element("td", {}, name, element("span", { className: "path" }, project.project_path)),
+        element(
+          "td",
+          { className: "project-cell" },
+          name,
+          element("span", { className: "path", title: project.project_path }, project.project_path),
+        ),
         element("td", {}, project.is_active ? element("span", { className: "active" }, "active") : ""),
       ];
       return element(
@@ -123,6 +128,8 @@ function renderDays(range) {
       y: {
         stacked: true,
         beginAtZero: true,
+        // With nothing tracked every bar is 0, and Chart.js would label both ends "0h 00m".
+        suggestedMax: step,
         ticks: { stepSize: step, callback: (value) => formatDuration(value) },
       },
     },
