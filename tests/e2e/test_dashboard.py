@@ -215,3 +215,21 @@ def test_empty_database_gives_the_chart_a_readable_time_axis(daemon: DaemonProce
     assert len(labels) == len(set(labels)) > 1
     assert shown.is_visible("#today-empty")
     assert page.problems == []
+
+
+def test_a_bad_tz_in_the_address_is_reported_as_refused_not_as_unreachable(
+    daemon: DaemonProcess, browser: Any
+):
+    page = Page(browser)
+    shown = page.page
+    shown.goto(daemon.url + "/?tz=Not/AZone")
+    status = "#status"
+    shown.wait_for_function(
+        "(sel) => !document.querySelector(sel).textContent.includes('loading')", arg=status
+    )
+    assert shown.inner_text(status) == (
+        "the daemon refused: tz: 'Not/AZone' is not a known IANA time zone name like Europe/Berlin"
+    )
+    # The browser itself logs each 422 answer; nothing else may go wrong.
+    assert page.problems
+    assert all("status of 422" in problem for problem in page.problems), page.problems

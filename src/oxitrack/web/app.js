@@ -33,6 +33,8 @@ function apiUrl(path, params = {}) {
 }
 
 class Unauthorized extends Error {}
+/** The daemon answered, but with an error (a bad ?tz=, say): it is reachable, the request is not. */
+class Refused extends Error {}
 
 async function getJson(path, params) {
   const headers = { Accept: "application/json" };
@@ -40,7 +42,7 @@ async function getJson(path, params) {
   const response = await fetch(apiUrl(path, params), { headers, credentials: "same-origin" });
   if (response.status === 401) throw new Unauthorized();
   const body = await response.json();
-  if (!response.ok) throw new Error(body.message || `${path}: HTTP ${response.status}`);
+  if (!response.ok) throw new Refused(body.message || `${path}: HTTP ${response.status}`);
   return body;
 }
 
@@ -206,6 +208,8 @@ async function refresh() {
     if (error instanceof Unauthorized) {
       document.getElementById("key-form").hidden = false;
       setStatus("an API key is needed");
+    } else if (error instanceof Refused) {
+      setStatus(`the daemon refused: ${error.message}`);
     } else {
       setStatus(`cannot reach the daemon: ${error.message}`);
     }
