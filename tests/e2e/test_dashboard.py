@@ -233,3 +233,40 @@ def test_a_bad_tz_in_the_address_is_reported_as_refused_not_as_unreachable(
     # The browser itself logs each 422 answer; nothing else may go wrong.
     assert page.problems
     assert all("status of 422" in problem for problem in page.problems), page.problems
+
+
+def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(
+    tmp_path: Path, browser: Any
+):
+    keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y").start()
+    try:
+        answer = httpx.post(
+            f"{keyed.url}/beat",
+            json={"project_path": "/code/locked", "timestamp": int(time.time()) - 60},
+            headers={"Authorization": "Bearer k3y"},
+        )
+        answer.raise_for_status()
+        page = Page(browser)
+        shown = page.page
+        shown.goto(keyed.url + "/")
+        shown.wait_for_selector("#key-form:not([hidden])")
+        assert shown.inner_text("#status") == "an API key is needed"
+
+        shown.fill("#api-key", "wrong")
+        shown.click("#key-form button")
+        shown.wait_for_selector("#key-form:not([hidden])")
+        shown.wait_for_function(
+            "() => document.getElementById('status').textContent.includes('refused')"
+        )
+        assert shown.inner_text("#status") == "the daemon refused that API key"
+
+        shown.fill("#api-key", "k3y")
+        shown.click("#key-form button")
+        page.wait_loaded(1)
+        assert shown.is_hidden("#key-form")
+        assert [row["path"] for row in shown.evaluate(TODAY_ROWS_JS)] == ["/code/locked"]
+        # The browser logs each 401 it was answered; nothing else may go wrong.
+        assert page.problems
+        assert all("status of 401" in problem for problem in page.problems), page.problems
+    finally:
+        keyed.stop()

@@ -207,7 +207,7 @@ async function refresh() {
   } catch (error) {
     if (error instanceof Unauthorized) {
       document.getElementById("key-form").hidden = false;
-      setStatus("an API key is needed");
+      setStatus(state.apiKey ? "the daemon refused that API key" : "an API key is needed");
     } else if (error instanceof Refused) {
       setStatus(`the daemon refused: ${error.message}`);
     } else {
