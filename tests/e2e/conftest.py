@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -28,5 +29,8 @@ def wakatime_client() -> Path:
         if setup.returncode != 0:
             pytest.fail(f"scripts/setup-wakatime-client failed:\n{setup.stdout}{setup.stderr}")
         if not WAKATIME_CLIENT.exists():
-            pytest.skip(f"WakaTime client not installed: {setup.stdout.strip()}")
+            message = f"WakaTime client not installed: {setup.stdout.strip()}"
+            if os.environ.get("CI"):  # CI machines have Python 3.9: never pass by skipping
+                pytest.fail(message)
+            pytest.skip(message)
     return WAKATIME_CLIENT
