@@ -76,6 +76,18 @@ def test_bad_config_file_is_reported(tmp_path: Path, content: str, message: str)
         resolve({}, environ={}, config_path=config)
 
 
+def test_config_path_that_is_a_folder_is_refused_not_skipped(tmp_path: Path):
+    with pytest.raises(ConfigError, match="it is a folder, not a file"):
+        resolve({}, environ={"OXITRACK_CONFIG": str(tmp_path)})
+
+
+def test_config_file_that_is_not_utf8_is_reported_in_one_line(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_bytes(b"port = \xff\xfe\n")
+    with pytest.raises(ConfigError, match="it is not UTF-8 text"):
+        resolve({}, environ={}, config_path=config)
+
+
 @pytest.mark.parametrize(
     ("host", "loopback"),
     [

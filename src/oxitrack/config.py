@@ -179,7 +179,10 @@ def _config_path(environ: Mapping[str, str]) -> Path:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    if path.is_dir():
+        # Skipping it silently would start the daemon on settings the user did not mean.
+        raise ConfigError(f"cannot read the config file {path}: it is a folder, not a file")
+    if not path.exists():
         return {}
     import tomllib  # lazily: ~4 ms of start-up, and most users have no config file
 
@@ -188,6 +191,8 @@ def _read_file(path: Path) -> dict[str, Any]:
             return tomllib.load(file)
     except FileNotFoundError:
         return {}
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read the config file {path}: it is not UTF-8 text") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the config file {path}: {exc}") from None
 
