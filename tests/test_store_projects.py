@@ -254,8 +254,22 @@ def test_projects_are_found_by_id_path_identity_or_name(store: Store, reference:
         ("", 422, "must not be empty"),
         (None, 422, "must be a project id"),
         (True, 422, "must be a project id"),
+        (2**70, 404, "no project matches"),
+        ("99999999999999999999999", 404, "no project matches"),
+        ("\u00b2", 404, "no project matches"),
     ],
-    ids=["unknown name", "unknown path", "unknown id", "ambiguous name", "empty", "null", "bool"],
+    ids=[
+        "unknown name",
+        "unknown path",
+        "unknown id",
+        "ambiguous name",
+        "empty",
+        "null",
+        "bool",
+        "id beyond sqlite integers",
+        "digits beyond sqlite integers",
+        "superscript digit",
+    ],
 )
 def test_bad_references_name_the_field(store: Store, reference: object, status: int, words: str):
     beat(store, "/one/app", NOW)

@@ -218,6 +218,9 @@ def rename_project(conn: sqlite3.Connection, project_id: int, name: str | None) 
     conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, project_id))
 
 
+_MAX_SQLITE_INTEGER = 2**63 - 1
+
+
 def find_project(conn: sqlite3.Connection, reference: object, field: str) -> int:
     """The id of the project ``reference`` names: an id, one of its paths or identities, or its
     name; a ``ClientError`` naming ``field`` when it names none or several."""
@@ -227,8 +230,11 @@ def find_project(conn: sqlite3.Connection, reference: object, field: str) -> int
     if not text:
         raise InvalidField(field, "must not be empty")
     candidates: list[int] = []
-    if text.isdigit():
-        candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (int(text),))
+    if text.isascii() and text.isdigit():
+        # str.isdigit() alone also accepts "²", which int() refuses; SQLite integers stop at
+        # 2**63 - 1, and a larger id names no project rather than overflowing into a 500.
+        if int(text) <= _MAX_SQLITE_INTEGER:
+            candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (int(text),))
     elif text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX)):
         candidates = _ids(
             conn, "SELECT project_id FROM project_identities WHERE identity = ?", (text,)
