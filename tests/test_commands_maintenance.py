@@ -67,6 +67,28 @@ def test_backup_refuses_odd_targets(filled: Path, tmp_path: Path, capsys, target
     assert ("the database itself" if target == "itself" else "is a folder") in err
 
 
+@pytest.mark.parametrize("suffix", ["-wal", "-shm"])
+def test_backup_never_replaces_the_files_beside_an_open_database(filled: Path, capsys, suffix: str):
+    """Replacing the WAL under a running daemon corrupted the database it was meant to save."""
+    beside = filled.with_name(filled.name + suffix)
+    with Store(filled) as store:  # a daemon's writer: keeps the -wal and -shm files
+        store.record_beat(Beat("/code/app", NOW + 60))
+        assert beside.exists()
+        code, _, err = run(capsys, "backup", str(beside), "--db", str(filled), "--force")
+        assert code == 1
+        assert "the database itself" in err
+    code, out, _ = run(capsys, "check", "--db", str(filled))
+    assert code == 0, out
+
+
+def test_backup_into_a_missing_folder_names_the_folder(filled: Path, tmp_path: Path, capsys):
+    destination = tmp_path / "no-such-folder" / "copy.db"
+    code, _, err = run(capsys, "backup", str(destination), "--db", str(filled))
+    assert code == 1
+    assert f"the folder {destination.parent} does not exist" in err
+    assert err.count("\n") == 1
+
+
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):
     code, _, err = run(capsys, "backup", str(tmp_path / "c.db"), "--db", str(tmp_path / "no.db"))
     assert code == 1 and "no database at" in err
