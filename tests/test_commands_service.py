@@ -71,7 +71,7 @@ def test_install_status_uninstall(user_env: dict[str, str], tmp_path: Path):
     assert f"Wrote the systemd service {unit}" in installed.stdout
 
     status = oxitrack(user_env, "service", "status", "--db", str(db), "--json")
-    assert status.returncode == 3  # nothing answers on the configured port 3000
+    assert status.returncode == 3  # nothing answers on the service's port 3999
     report = json.loads(status.stdout)
     assert report["service"] == f"installed at {unit}; systemd says: active"
     assert report["daemon"]["answers"] is False
@@ -131,5 +131,30 @@ def test_status_with_a_running_daemon(user_env: dict[str, str], tmp_path: Path):
         assert as_json["daemon"]["health"]["db_path"] == str(db.resolve())
         assert as_json["database"]["beat_count"] == 2
         assert as_json["database"]["last_beat"] == last
+    finally:
+        daemon.kill()
+
+
+@pytest.mark.e2e
+def test_status_asks_the_daemon_where_the_installed_service_runs(
+    user_env: dict[str, str], tmp_path: Path
+):
+    """`service install --port P --db D`, then a bare `service status` finds that daemon."""
+    db = tmp_path / "service.db"
+    daemon = DaemonProcess(db).start()
+    try:
+        installed = oxitrack(
+            user_env, "service", "install", "--db", str(db), "--port", str(daemon.port)
+        )
+        assert installed.returncode == 0, installed.stderr
+        status = oxitrack(user_env, "service", "status")
+        assert status.returncode == 0, status.stdout + status.stderr
+        lines = status.stdout.splitlines()
+        assert lines[1].startswith(f"daemon:   answers at {daemon.url} (version ")
+        assert lines[2] == f"database: {db.resolve()}"
+        # An explicit flag still wins over the installed service's options.
+        elsewhere = oxitrack(user_env, "service", "status", "--port", "1", "--json")
+        assert elsewhere.returncode == 3
+        assert json.loads(elsewhere.stdout)["daemon"]["url"] == "http://127.0.0.1:1"
     finally:
         daemon.kill()

@@ -19,6 +19,7 @@ from oxitrack.service import (
     ServiceFile,
     UnsupportedPlatform,
     install,
+    installed_serve_options,
     oxitrack_command,
     service_file,
     state,
@@ -130,6 +131,29 @@ def test_launchd_plist_is_a_keepalive_login_agent(tmp_path: Path):
         "StandardErrorPath": str(tmp_path / "home" / "Library" / "Logs" / "oxitrack.log"),
     }
     assert agent.start == (("launchctl", "bootstrap", "gui/501", str(agent.path)),)
+
+
+TRICKY_DB = '/home/me/My Data/100% "ox" $HOME\\x.db'
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin"])
+def test_installed_serve_options_read_back_what_install_wrote(tmp_path: Path, platform: str):
+    command = ["/opt/ox/bin/oxitrack", "serve", "--db", TRICKY_DB, "--port", "3001", "--verbose"]
+    written = service_file(
+        platform, command, home=tmp_path / "home", config_home=tmp_path / "config", uid=501
+    )
+    assert installed_serve_options(written) == {}  # nothing installed yet
+    written.path.parent.mkdir(parents=True)
+    written.path.write_bytes(written.content)
+    assert installed_serve_options(written) == {"db": TRICKY_DB, "port": "3001"}
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"ExecStart=/bin/true 'unclosed"])
+def test_installed_serve_options_of_an_unreadable_unit_are_empty(tmp_path: Path, content: bytes):
+    unit = systemd(tmp_path)
+    unit.path.parent.mkdir(parents=True)
+    unit.path.write_bytes(content)
+    assert installed_serve_options(unit) == {}
 
 
 def test_other_systems_get_a_clear_message():

@@ -8,6 +8,7 @@ user's own services. Imports no sqlite3 or web stack.
 
 from __future__ import annotations
 
+import itertools
 import os
 import plistlib
 import re
@@ -149,6 +150,41 @@ def launchd_plist(command: Sequence[str], log: Path) -> bytes:
             "StandardErrorPath": str(log),
         }
     )
+
+
+def installed_serve_options(service: ServiceFile) -> dict[str, str]:
+    """The ``--db``, ``--host`` and ``--port`` the installed service file gives ``serve``.
+
+    Empty when no file is installed or it cannot be read: ``oxitrack service status`` then
+    falls back to the usual settings.
+    """
+    try:
+        content = service.path.read_bytes()
+        if service.kind == "launchd":
+            words = [str(word) for word in plistlib.loads(content)["ProgramArguments"]]
+        else:
+            words = _systemd_exec_start(content.decode("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, plistlib.InvalidFileException):
+        return {}
+    if "serve" not in words:
+        return {}
+    options = words[words.index("serve") + 1 :]
+    found: dict[str, str] = {}
+    for flag, value in itertools.pairwise(options):
+        if flag in ("--db", "--host", "--port"):
+            found[flag[2:]] = value
+    return found
+
+
+def _systemd_exec_start(unit: str) -> list[str]:
+    """The words of the unit's ``ExecStart=`` line, unquoted as ``systemd_quote`` quoted them."""
+    import shlex
+
+    for line in unit.splitlines():
+        if line.startswith("ExecStart="):
+            words = shlex.split(line.removeprefix("ExecStart="))
+            return [word.replace("%%", "%").replace("$$", "$") for word in words]
+    return []
 
 
 def install(service: ServiceFile, *, run: Runner, which: Which) -> tuple[bool, list[str]]:

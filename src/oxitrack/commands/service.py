@@ -66,11 +66,14 @@ def register(subparsers: Any) -> None:
         description=(
             "Say whether the service is installed, whether the daemon answers (GET /health),\n"
             "where its database is, how many sessions and beats it holds and when the last\n"
-            f"beat came. Exits {EXIT_NOT_RUNNING} when no daemon answers."
+            "beat came. It looks where the installed service runs (its --db, --host, --port)\n"
+            f"unless told otherwise here. Exits {EXIT_NOT_RUNNING} when no daemon answers."
         ),
         example="oxitrack service status --json",
     )
     add_db_option(status)
+    status.add_argument("--host", help="address the daemon listens on")
+    status.add_argument("--port", help="TCP port the daemon listens on")
     add_json_option(status)
     status.set_defaults(run=run_status)
 
@@ -137,16 +140,21 @@ def run_status(args: argparse.Namespace) -> int:
     from oxitrack.daemon_client import DaemonClient
     from oxitrack.store import maintenance
 
+    try:
+        service = _service_file(_service.oxitrack_command())
+    except _service.UnsupportedPlatform:
+        service_state = f"no service manager known on {sys.platform}"
+    else:
+        service_state = _service.state(service, run=_service.run_command, which=_which)
+        # The installed daemon runs with the options it was installed with (`service install
+        # --port 3001`), not with this shell's: ask it where it really listens.
+        for name, value in _service.installed_serve_options(service).items():
+            if getattr(args, name) is None:
+                setattr(args, name, value)
     settings = settings_from(args)
     client = DaemonClient(settings)
     health = client.health()
     db_path = Path(health["db_path"]) if health else settings.db
-    try:
-        service_state = _service.state(
-            _service_file(_service.oxitrack_command()), run=_service.run_command, which=_which
-        )
-    except _service.UnsupportedPlatform:
-        service_state = f"no service manager known on {sys.platform}"
     stats = None
     stats_error = None
     try:
