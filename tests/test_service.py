@@ -221,6 +221,23 @@ def test_uninstall_stops_and_removes(tmp_path: Path):
     assert lines[-1] == f"Removed {unit.path}"
 
 
+def test_uninstall_with_a_failing_systemctl_says_the_file_is_gone_and_what_to_run(
+    tmp_path: Path,
+):
+    unit = systemd(tmp_path)
+    install(unit, run=Recorder(), which=found)
+    failing = Recorder({"disable": (1, "Failed to connect to bus: No medium found")})
+    ok, lines = uninstall(unit, run=failing, which=found)
+    assert not ok and not unit.path.exists()
+    assert lines == [
+        "`systemctl --user disable --now oxitrack.service` failed (exit 1):"
+        " Failed to connect to bus: No medium found",
+        f"Removed {unit.path} anyway; to stop it, run:",
+        "  systemctl --user disable --now oxitrack.service",
+        "  systemctl --user daemon-reload",
+    ]
+
+
 def test_uninstall_when_nothing_is_installed(tmp_path: Path):
     ok, lines = uninstall(systemd(tmp_path), run=Recorder(), which=found)
     assert ok and "No systemd service to remove" in lines[0]

@@ -201,9 +201,14 @@ def uninstall(service: ServiceFile, *, run: Runner, which: Which) -> tuple[bool,
     """Stop the service and remove its file."""
     if not service.path.exists():
         return True, [f"No {service.kind} service to remove (no {service.path})"]
-    ok, lines = _run_all(service, service.stop, "stop it", run, which, [])
+    # A failed stop still removes the file (launchctl also fails on an agent already unloaded);
+    # the message then says so rather than "the file is in place".
+    ok, lines = _run_all(
+        service, service.stop, "stop it", run, which, [], after=f"Removed {service.path} anyway"
+    )
     service.path.unlink()
-    lines.append(f"Removed {service.path}")
+    if ok:
+        lines.append(f"Removed {service.path}")
     return ok, lines
 
 
@@ -227,6 +232,8 @@ def _run_all(
     run: Runner,
     which: Which,
     lines: list[str],
+    *,
+    after: str = "The file is in place",
 ) -> tuple[bool, list[str]]:
     shown = ["  " + " ".join(command) for command in commands]
     if not which(service.tool):
@@ -237,7 +244,7 @@ def _run_all(
         if code != 0:
             lines += [
                 f"`{' '.join(command)}` failed (exit {code}): {output or 'no output'}",
-                f"The file is in place; to {purpose}, run:",
+                f"{after}; to {purpose}, run:",
                 *shown,
             ]
             return False, lines
