@@ -97,6 +97,21 @@ def test_install_without_systemctl_writes_the_unit_and_says_what_to_run(
     assert "  systemctl --user enable --now oxitrack.service" in installed.stdout
 
 
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [(["--port", "abc"], "port must be a whole number"), (["--host", "0.0.0.0"], "API key")],
+    ids=["bad-port", "public-host-without-key"],
+)
+def test_install_refuses_options_serve_would_refuse(
+    user_env: dict[str, str], tmp_path: Path, flags: list[str], words: str
+):
+    installed = oxitrack(user_env, "service", "install", *flags)
+    assert installed.returncode == 2
+    assert installed.stderr.count("\n") == 1 and words in installed.stderr
+    assert not (tmp_path / "config" / "systemd" / "user" / "oxitrack.service").exists()
+    assert not (tmp_path / "systemctl.log").exists()
+
+
 def test_install_mentions_variables_the_service_will_not_see(user_env: dict[str, str]):
     user_env["OXITRACK_PORT"] = "4000"
     installed = oxitrack(user_env, "service", "install", "--print")

@@ -96,7 +96,12 @@ def _which(name: str) -> str | None:
 
 def run_install(args: argparse.Namespace) -> int:
     from oxitrack import service as _service
+    from oxitrack.config import resolve
 
+    # Refuse now what `serve` would refuse at every login (a bad port, a public address without
+    # an API key): systemd reports the start as a success and the daemon exits 2 right after.
+    # The service sees these flags and the config file, not this shell's OXITRACK_* variables.
+    resolve({"db": args.db, "host": args.host, "port": args.port}, environ={})
     command = [*_service.oxitrack_command(), "serve"]
     if args.db:
         command += ["--db", str(Path(args.db).expanduser().absolute())]
