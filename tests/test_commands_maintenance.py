@@ -94,6 +94,16 @@ def test_backup_of_a_missing_database(tmp_path: Path, capsys):
     assert code == 1 and "no database at" in err
 
 
+@pytest.mark.parametrize("command", ["check", "backup"])
+def test_a_folder_given_as_database_is_called_a_folder(tmp_path: Path, capsys, command: str):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    extra = [str(tmp_path / "copy.db")] if command == "backup" else []
+    code, _, err = run(capsys, command, *extra, "--db", str(folder))
+    assert code == 1
+    assert f"{folder}: it is a folder" in err and "no database at" not in err
+
+
 def test_check_of_a_healthy_database_exits_0(filled: Path, capsys):
     code, out, _ = run(capsys, "check", "--db", str(filled))
     assert code == 0

@@ -51,6 +51,11 @@ class DatabaseStats:
 @contextlib.contextmanager
 def _reading(path: Path) -> Iterator[sqlite3.Connection]:
     """A connection that only reads, to an existing file (never creates one)."""
+    if path.is_dir():
+        raise StoreError(
+            f"cannot open the database {path}: it is a folder; give a file path such as "
+            f"{path / 'oxitrack.db'}"
+        )
     if not path.is_file():
         raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
     try:
