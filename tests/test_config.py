@@ -127,3 +127,11 @@ def test_user_folders_follow_xdg_on_linux(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("HOME", str(tmp_path))
     assert default_db_path() == Path(platformdirs.user_data_dir("oxitrack")) / "oxitrack.db"
     assert default_config_path() == Path(platformdirs.user_config_dir("oxitrack")) / "config.toml"
+
+
+@pytest.mark.parametrize("variable", ["OXITRACK_HOST", "OXITRACK_DB"])
+@pytest.mark.parametrize("value", ["", "  "], ids=["empty", "blank"])
+def test_an_empty_host_or_db_is_refused_by_name(tmp_path: Path, variable: str, value: str):
+    """An empty host would mean every address, an empty db the current folder."""
+    with pytest.raises(ConfigError, match=f"{variable}: must not be empty"):
+        resolve({}, environ={variable: value}, config_path=tmp_path / "none")
