@@ -173,3 +173,25 @@ def test_status_asks_the_daemon_where_the_installed_service_runs(
         assert json.loads(elsewhere.stdout)["daemon"]["url"] == "http://127.0.0.1:1"
     finally:
         daemon.kill()
+
+
+@pytest.mark.e2e
+def test_status_of_a_daemon_that_wants_an_api_key_says_it_runs_but_refuses(
+    user_env: dict[str, str], tmp_path: Path
+):
+    """Not "does not answer" (exit 3), which would make a script start a second daemon."""
+    daemon = DaemonProcess(tmp_path / "keyed.db", "--api-key", "s3cret").start()
+    try:
+        user_env["OXITRACK_PORT"] = str(daemon.port)
+        status = oxitrack(user_env, "service", "status")
+        assert status.returncode == 1, status.stdout + status.stderr
+        daemon_line = status.stdout.splitlines()[1]
+        assert daemon_line.startswith(f"daemon:   answers at {daemon.url}, but it refuses")
+        assert "OXITRACK_API_KEY" in daemon_line
+        merge = oxitrack(user_env, "projects", "merge", "a", "b", "--via", "daemon")
+        assert merge.returncode == 1
+        assert "answers, but it refuses the request" in merge.stderr
+        user_env["OXITRACK_API_KEY"] = "s3cret"
+        assert oxitrack(user_env, "service", "status").returncode == 0
+    finally:
+        daemon.kill()

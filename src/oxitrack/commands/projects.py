@@ -168,6 +168,8 @@ def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None
     client = DaemonClient(settings)
     if client.serves(settings.db) is not None:
         return client
+    if via == "daemon" and client.refusal:
+        raise DaemonUnavailable(f"the daemon at {client.url} answers, but {client.refusal}")
     if via == "daemon":
         raise DaemonUnavailable(
             f"no OxiTrack daemon using {settings.db} answers at {client.url}"

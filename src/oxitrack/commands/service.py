@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # imported where used, so that building the parser stays chea
     from oxitrack.store.maintenance import DatabaseStats
 
 EXIT_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
+EXIT_REFUSED = 1  # a daemon answers but refuses us (API key): running, status unknown
 
 
 def register(subparsers: Any) -> None:
@@ -67,7 +68,8 @@ def register(subparsers: Any) -> None:
             "Say whether the service is installed, whether the daemon answers (GET /health),\n"
             "where its database is, how many sessions and beats it holds and when the last\n"
             "beat came. It looks where the installed service runs (its --db, --host, --port)\n"
-            f"unless told otherwise here. Exits {EXIT_NOT_RUNNING} when no daemon answers."
+            f"unless told otherwise here. Exits {EXIT_NOT_RUNNING} when no daemon answers,\n"
+            f"{EXIT_REFUSED} when one answers but refuses (no or a wrong API key)."
         ),
         example="oxitrack service status --json",
     )
@@ -171,7 +173,12 @@ def run_status(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "service": service_state,
-                    "daemon": {"url": client.url, "answers": health is not None, "health": health},
+                    "daemon": {
+                        "url": client.url,
+                        "answers": health is not None,
+                        "health": health,
+                        "refusal": client.refusal,
+                    },
                     "database": stats.to_json() if stats else {"error": stats_error},
                 },
                 indent=2,
@@ -184,10 +191,14 @@ def run_status(args: argparse.Namespace) -> int:
                 f"daemon:   answers at {client.url} (version {health.get('version')},"
                 f" pid {health.get('pid')}, up {_duration(int(health.get('uptime_seconds', 0)))})"
             )
+        elif client.refusal:
+            print(f"daemon:   answers at {client.url}, but {client.refusal}")
         else:
             print(f"daemon:   does not answer at {client.url}")
         print(f"database: {db_path}")
         print("          " + (_describe(stats) if stats else str(stats_error)))
+    if client.refusal:
+        return EXIT_REFUSED  # it runs: a script must not start a second one
     return 0 if health else EXIT_NOT_RUNNING
 
 
