@@ -89,6 +89,17 @@ def test_backup_into_a_missing_folder_names_the_folder(filled: Path, tmp_path: P
     assert err.count("\n") == 1
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux's")
+def test_backup_into_a_folder_that_takes_no_files_names_the_folder(filled: Path, capsys):
+    """/proc refuses new files even to root, where a read-only folder would not."""
+    code, _, err = run(capsys, "backup", "/proc/oxitrack-copy.db", "--db", str(filled))
+    assert code == 1
+    assert err == (
+        "oxitrack: cannot write /proc/oxitrack-copy.db: cannot create a file in /proc"
+        " (check that folder's permissions)\n"
+    )
+
+
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):
     code, _, err = run(capsys, "backup", str(tmp_path / "c.db"), "--db", str(tmp_path / "no.db"))
     assert code == 1 and "no database at" in err
