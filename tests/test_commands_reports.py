@@ -140,6 +140,14 @@ def test_export_csv_to_stdout_has_every_session_oldest_first(seeded, db_path, ca
     assert rows[0]["start_local"] == "2025-10-01T10:00:00+02:00"
 
 
+def test_export_to_a_missing_folder_is_one_line_not_a_traceback(seeded, db_path, capsys, tmp_path):
+    target = tmp_path / "missing" / "out.csv"
+    code, out, err = run(capsys, db_path, "export", "-o", str(target))
+    assert (code, out) == (1, "")
+    assert err == f"oxitrack: -o: cannot write {target}: No such file or directory\n"
+    assert not target.exists()
+
+
 def test_export_json_to_a_file_equals_the_sessions_shape(seeded, db_path, capsys, tmp_path):
     target = tmp_path / "out.json"
     code, out, err = run(

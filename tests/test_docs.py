@@ -92,3 +92,19 @@ def test_every_setting_is_in_config_docs(spec):
     assert f"`{spec.name}`" in text
     assert f"`{spec.env}`" in text
     assert f"`{spec.flag}`" in text
+
+
+MARKDOWN = sorted(
+    [*DOCS.glob("*.md"), DOCS.parent / "README.md", DOCS.parent / "editors/vscode/README.md"]
+)
+
+
+@pytest.mark.parametrize(
+    "page",
+    MARKDOWN,
+    ids=[p.name if p.parent == DOCS else str(p.relative_to(DOCS.parent)) for p in MARKDOWN],
+)
+def test_every_code_block_is_closed(page: Path):
+    """An unclosed fence swallows the rest of the page (headings included) into one code block."""
+    fences = [line for line in page.read_text().splitlines() if line.lstrip().startswith("```")]
+    assert len(fences) % 2 == 0, f"{page.name} has {len(fences)} ``` lines: one block is open"

@@ -185,3 +185,88 @@ def test_page_refreshes_itself_every_minute(seeded_daemon: DaemonProcess, browse
 def _duration(seconds: int) -> str:
     minutes = seconds // 60
     return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def test_long_project_paths_end_in_an_ellipsis_not_a_column_of_fragments(
+    daemon: DaemonProcess, browser: Any
+):
+    long_path = "/home/someone/work/clients/a-long-organisation-name/monorepo/packages/" + "x" * 80
+    now = int(time.time())
+    _beats(daemon, "/code/short", range(now - 600, now - 59, 60))
+    _beats(daemon, long_path, range(now - 600, now - 59, 60))
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    heights = shown.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll("#today-projects tr")].map(
+          (tr) => [tr.dataset.projectPath, tr.getBoundingClientRect().height]))"""
+    )
+    assert set(heights) == {"/code/short", long_path}
+    assert heights[long_path] == heights["/code/short"]
+    path_cell = f"#today-projects tr[data-project-path='{long_path}'] .path"
+    assert shown.get_attribute(path_cell, "title") == long_path
+    assert page.problems == []
+
+
+def test_empty_database_gives_the_chart_a_readable_time_axis(daemon: DaemonProcess, browser: Any):
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    labels = shown.evaluate('() => Chart.getChart("days-chart").scales.y.ticks.map((t) => t.label)')
+    assert labels[0] == "0h 00m"
+    assert len(labels) == len(set(labels)) > 1
+    assert shown.is_visible("#today-empty")
+    assert page.problems == []
+
+
+def test_a_bad_tz_in_the_address_is_reported_as_refused_not_as_unreachable(
+    daemon: DaemonProcess, browser: Any
+):
+    page = Page(browser)
+    shown = page.page
+    shown.goto(daemon.url + "/?tz=Not/AZone")
+    status = "#status"
+    shown.wait_for_function(
+        "(sel) => !document.querySelector(sel).textContent.includes('loading')", arg=status
+    )
+    assert shown.inner_text(status) == (
+        "the daemon refused: tz: 'Not/AZone' is not a known IANA time zone name like Europe/Berlin"
+    )
+    # The browser itself logs each 422 answer; nothing else may go wrong.
+    assert page.problems
+    assert all("status of 422" in problem for problem in page.problems), page.problems
+
+
+def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(
+    tmp_path: Path, browser: Any
+):
+    keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y").start()
+    try:
+        answer = httpx.post(
+            f"{keyed.url}/beat",
+            json={"project_path": "/code/locked", "timestamp": int(time.time()) - 60},
+            headers={"Authorization": "Bearer k3y"},
+        )
+        answer.raise_for_status()
+        page = Page(browser)
+        shown = page.page
+        shown.goto(keyed.url + "/")
+        shown.wait_for_selector("#key-form:not([hidden])")
+        assert shown.inner_text("#status") == "an API key is needed"
+
+        shown.fill("#api-key", "wrong")
+        shown.click("#key-form button")
+        shown.wait_for_selector("#key-form:not([hidden])")
+        shown.wait_for_function(
+            "() => document.getElementById('status').textContent.includes('refused')"
+        )
+        assert shown.inner_text("#status") == "the daemon refused that API key"
+
+        shown.fill("#api-key", "k3y")
+        shown.click("#key-form button")
+        page.wait_loaded(1)
+        assert shown.is_hidden("#key-form")
+        assert [row["path"] for row in shown.evaluate(TODAY_ROWS_JS)] == ["/code/locked"]
+        # The browser logs each 401 it was answered; nothing else may go wrong.
+        assert page.problems
+        assert all("status of 401" in problem for problem in page.problems), page.problems
+    finally:
+        keyed.stop()

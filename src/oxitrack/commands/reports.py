@@ -16,10 +16,10 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
-from oxitrack.errors import InvalidField
+from oxitrack.errors import InvalidField, OxitrackError
 
 if TYPE_CHECKING:
     from datetime import date, tzinfo
@@ -200,7 +200,7 @@ def run_export(args: argparse.Namespace) -> int:
         if args.output is None:
             out = sys.stdout
         else:
-            out = open(args.output, "w", encoding="utf-8", newline="")
+            out = _open_output(args.output)
         try:
             if args.format == "csv":
                 count = store.read(
@@ -223,6 +223,14 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def _open_output(path: str) -> TextIO:
+    """``-o FILE`` for writing; a folder that is missing or read-only is one line, not a trace."""
+    try:
+        return open(path, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise OxitrackError(f"-o: cannot write {path}: {exc.strerror}") from None
 
 
 def _open(args: argparse.Namespace) -> Store:

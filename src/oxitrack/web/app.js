@@ -33,6 +33,8 @@ function apiUrl(path, params = {}) {
 }
 
 class Unauthorized extends Error {}
+/** The daemon answered, but with an error (a bad ?tz=, say): it is reachable, the request is not. */
+class Refused extends Error {}
 
 async function getJson(path, params) {
   const headers = { Accept: "application/json" };
@@ -40,7 +42,7 @@ async function getJson(path, params) {
   const response = await fetch(apiUrl(path, params), { headers, credentials: "same-origin" });
   if (response.status === 401) throw new Unauthorized();
   const body = await response.json();
-  if (!response.ok) throw new Error(body.message || `${path}: HTTP ${response.status}`);
+  if (!response.ok) throw new Refused(body.message || `${path}: HTTP ${response.status}`);
   return body;
 }
 
@@ -69,7 +71,12 @@ function renderToday(today) {
       const cells = [
         element("td", { className: "num" }, formatDuration(project.duration_seconds)),
         element("td", { className: "bar-cell" }, bar),
-        element("td", {}, name, element("span", { className: "path" }, project.project_path)),
+        element(
+          "td",
+          { className: "project-cell" },
+          name,
+          element("span", { className: "path", title: project.project_path }, project.project_path),
+        ),
         element("td", {}, project.is_active ? element("span", { className: "active" }, "active") : ""),
       ];
       return element(
@@ -123,6 +130,8 @@ function renderDays(range) {
       y: {
         stacked: true,
         beginAtZero: true,
+        // With nothing tracked every bar is 0, and Chart.js would label both ends "0h 00m".
+        suggestedMax: step,
         ticks: { stepSize: step, callback: (value) => formatDuration(value) },
       },
     },
@@ -198,7 +207,9 @@ async function refresh() {
   } catch (error) {
     if (error instanceof Unauthorized) {
       document.getElementById("key-form").hidden = false;
-      setStatus("an API key is needed");
+      setStatus(state.apiKey ? "the daemon refused that API key" : "an API key is needed");
+    } else if (error instanceof Refused) {
+      setStatus(`the daemon refused: ${error.message}`);
     } else {
       setStatus(`cannot reach the daemon: ${error.message}`);
     }
