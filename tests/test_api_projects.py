@@ -78,6 +78,7 @@ def test_rename_and_reset(two_projects):
         ("/api/projects/rename", {"project": "api", "name": " "}, 422, "name"),
         ("/api/projects/rename", {"project": "api", "name": 5}, 422, "name"),
         ("/api/projects/rename", {"project": 99, "name": "x"}, 404, "project"),
+        ("/api/projects/merge", {"source": 10**23, "target": "api"}, 404, "source"),
     ],
     ids=[
         "merge without source",
@@ -91,6 +92,7 @@ def test_rename_and_reset(two_projects):
         "rename blank name",
         "rename number name",
         "rename unknown project",
+        "merge id beyond sqlite integers",
     ],
 )
 def test_bad_requests_name_the_field(two_projects, path, body, status, field):

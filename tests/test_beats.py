@@ -59,6 +59,24 @@ def test_timestamp_refused_with_reason(value: object, problem: str):
 
 
 @pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (NOW + 3600, f"{NOW + 3600} is more than 600 s in the future; check the clock"),
+        (
+            NOW * 1000,
+            f"{NOW * 1000} is more than 600 s in the future; send Unix seconds, not milliseconds",
+        ),
+        (1e308, "1e+308 is more than 600 s in the future; send Unix seconds, not milliseconds"),
+    ],
+    ids=["wrong-clock", "milliseconds", "huge"],
+)
+def test_future_timestamp_says_what_is_likely_wrong(value: object, message: str):
+    with pytest.raises(InvalidField) as refused:
+        check_timestamp(value, now=NOW)
+    assert refused.value.message == f"timestamp: {message}"
+
+
+@pytest.mark.parametrize(
     ("value", "problem"),
     [
         (None, "required"),

@@ -67,9 +67,52 @@ def test_backup_refuses_odd_targets(filled: Path, tmp_path: Path, capsys, target
     assert ("the database itself" if target == "itself" else "is a folder") in err
 
 
+@pytest.mark.parametrize("suffix", ["-wal", "-shm"])
+def test_backup_never_replaces_the_files_beside_an_open_database(filled: Path, capsys, suffix: str):
+    """Replacing the WAL under a running daemon corrupted the database it was meant to save."""
+    beside = filled.with_name(filled.name + suffix)
+    with Store(filled) as store:  # a daemon's writer: keeps the -wal and -shm files
+        store.record_beat(Beat("/code/app", NOW + 60))
+        assert beside.exists()
+        code, _, err = run(capsys, "backup", str(beside), "--db", str(filled), "--force")
+        assert code == 1
+        assert "the database itself" in err
+    code, out, _ = run(capsys, "check", "--db", str(filled))
+    assert code == 0, out
+
+
+def test_backup_into_a_missing_folder_names_the_folder(filled: Path, tmp_path: Path, capsys):
+    destination = tmp_path / "no-such-folder" / "copy.db"
+    code, _, err = run(capsys, "backup", str(destination), "--db", str(filled))
+    assert code == 1
+    assert f"the folder {destination.parent} does not exist" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux's")
+def test_backup_into_a_folder_that_takes_no_files_names_the_folder(filled: Path, capsys):
+    """/proc refuses new files even to root, where a read-only folder would not."""
+    code, _, err = run(capsys, "backup", "/proc/oxitrack-copy.db", "--db", str(filled))
+    assert code == 1
+    assert err == (
+        "oxitrack: cannot write /proc/oxitrack-copy.db: cannot create a file in /proc"
+        " (check that folder's permissions)\n"
+    )
+
+
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):
     code, _, err = run(capsys, "backup", str(tmp_path / "c.db"), "--db", str(tmp_path / "no.db"))
     assert code == 1 and "no database at" in err
+
+
+@pytest.mark.parametrize("command", ["check", "backup"])
+def test_a_folder_given_as_database_is_called_a_folder(tmp_path: Path, capsys, command: str):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    extra = [str(tmp_path / "copy.db")] if command == "backup" else []
+    code, _, err = run(capsys, command, *extra, "--db", str(folder))
+    assert code == 1
+    assert f"{folder}: it is a folder" in err and "no database at" not in err
 
 
 def test_check_of_a_healthy_database_exits_0(filled: Path, capsys):

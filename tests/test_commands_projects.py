@@ -70,6 +70,19 @@ def test_list_of_a_missing_database_fails_in_words(tmp_path: Path, capsys):
     assert "no database at" in err
 
 
+@pytest.mark.parametrize(
+    "argv", [["merge", "a", "b"], ["rename", "a", "b"]], ids=["merge", "rename"]
+)
+def test_merge_or_rename_of_a_missing_database_fails_and_creates_nothing(
+    tmp_path: Path, capsys, argv: list[str]
+):
+    missing = tmp_path / "typo.db"
+    code, _, err = run(capsys, "projects", *argv, "--db", str(missing), "--via", "file")
+    assert code == 1
+    assert f"no database at {missing}" in err
+    assert not missing.exists()
+
+
 def test_merge_on_the_file_adds_up_exactly(filled_db: Path, capsys):
     code, out, _ = run(capsys, "projects", "merge", "api-old", "/code/api", "--db", str(filled_db))
     assert code == 0

@@ -71,7 +71,7 @@ def test_install_status_uninstall(user_env: dict[str, str], tmp_path: Path):
     assert f"Wrote the systemd service {unit}" in installed.stdout
 
     status = oxitrack(user_env, "service", "status", "--db", str(db), "--json")
-    assert status.returncode == 3  # nothing answers on the configured port 3000
+    assert status.returncode == 3  # nothing answers on the service's port 3999
     report = json.loads(status.stdout)
     assert report["service"] == f"installed at {unit}; systemd says: active"
     assert report["daemon"]["answers"] is False
@@ -95,6 +95,21 @@ def test_install_without_systemctl_writes_the_unit_and_says_what_to_run(
     assert (tmp_path / "config" / "systemd" / "user" / "oxitrack.service").exists()
     assert "systemctl was not found" in installed.stdout
     assert "  systemctl --user enable --now oxitrack.service" in installed.stdout
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [(["--port", "abc"], "port must be a whole number"), (["--host", "0.0.0.0"], "API key")],
+    ids=["bad-port", "public-host-without-key"],
+)
+def test_install_refuses_options_serve_would_refuse(
+    user_env: dict[str, str], tmp_path: Path, flags: list[str], words: str
+):
+    installed = oxitrack(user_env, "service", "install", *flags)
+    assert installed.returncode == 2
+    assert installed.stderr.count("\n") == 1 and words in installed.stderr
+    assert not (tmp_path / "config" / "systemd" / "user" / "oxitrack.service").exists()
+    assert not (tmp_path / "systemctl.log").exists()
 
 
 def test_install_mentions_variables_the_service_will_not_see(user_env: dict[str, str]):
@@ -131,5 +146,52 @@ def test_status_with_a_running_daemon(user_env: dict[str, str], tmp_path: Path):
         assert as_json["daemon"]["health"]["db_path"] == str(db.resolve())
         assert as_json["database"]["beat_count"] == 2
         assert as_json["database"]["last_beat"] == last
+    finally:
+        daemon.kill()
+
+
+@pytest.mark.e2e
+def test_status_asks_the_daemon_where_the_installed_service_runs(
+    user_env: dict[str, str], tmp_path: Path
+):
+    """`service install --port P --db D`, then a bare `service status` finds that daemon."""
+    db = tmp_path / "service.db"
+    daemon = DaemonProcess(db).start()
+    try:
+        installed = oxitrack(
+            user_env, "service", "install", "--db", str(db), "--port", str(daemon.port)
+        )
+        assert installed.returncode == 0, installed.stderr
+        status = oxitrack(user_env, "service", "status")
+        assert status.returncode == 0, status.stdout + status.stderr
+        lines = status.stdout.splitlines()
+        assert lines[1].startswith(f"daemon:   answers at {daemon.url} (version ")
+        assert lines[2] == f"database: {db.resolve()}"
+        # An explicit flag still wins over the installed service's options.
+        elsewhere = oxitrack(user_env, "service", "status", "--port", "1", "--json")
+        assert elsewhere.returncode == 3
+        assert json.loads(elsewhere.stdout)["daemon"]["url"] == "http://127.0.0.1:1"
+    finally:
+        daemon.kill()
+
+
+@pytest.mark.e2e
+def test_status_of_a_daemon_that_wants_an_api_key_says_it_runs_but_refuses(
+    user_env: dict[str, str], tmp_path: Path
+):
+    """Not "does not answer" (exit 3), which would make a script start a second daemon."""
+    daemon = DaemonProcess(tmp_path / "keyed.db", "--api-key", "s3cret").start()
+    try:
+        user_env["OXITRACK_PORT"] = str(daemon.port)
+        status = oxitrack(user_env, "service", "status")
+        assert status.returncode == 1, status.stdout + status.stderr
+        daemon_line = status.stdout.splitlines()[1]
+        assert daemon_line.startswith(f"daemon:   answers at {daemon.url}, but it refuses")
+        assert "OXITRACK_API_KEY" in daemon_line
+        merge = oxitrack(user_env, "projects", "merge", "a", "b", "--via", "daemon")
+        assert merge.returncode == 1
+        assert "answers, but it refuses the request" in merge.stderr
+        user_env["OXITRACK_API_KEY"] = "s3cret"
+        assert oxitrack(user_env, "service", "status").returncode == 0
     finally:
         daemon.kill()

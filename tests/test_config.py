@@ -76,6 +76,18 @@ def test_bad_config_file_is_reported(tmp_path: Path, content: str, message: str)
         resolve({}, environ={}, config_path=config)
 
 
+def test_config_path_that_is_a_folder_is_refused_not_skipped(tmp_path: Path):
+    with pytest.raises(ConfigError, match="it is a folder, not a file"):
+        resolve({}, environ={"OXITRACK_CONFIG": str(tmp_path)})
+
+
+def test_config_file_that_is_not_utf8_is_reported_in_one_line(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_bytes(b"port = \xff\xfe\n")
+    with pytest.raises(ConfigError, match="it is not UTF-8 text"):
+        resolve({}, environ={}, config_path=config)
+
+
 @pytest.mark.parametrize(
     ("host", "loopback"),
     [
@@ -115,3 +127,11 @@ def test_user_folders_follow_xdg_on_linux(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv("HOME", str(tmp_path))
     assert default_db_path() == Path(platformdirs.user_data_dir("oxitrack")) / "oxitrack.db"
     assert default_config_path() == Path(platformdirs.user_config_dir("oxitrack")) / "config.toml"
+
+
+@pytest.mark.parametrize("variable", ["OXITRACK_HOST", "OXITRACK_DB"])
+@pytest.mark.parametrize("value", ["", "  "], ids=["empty", "blank"])
+def test_an_empty_host_or_db_is_refused_by_name(tmp_path: Path, variable: str, value: str):
+    """An empty host would mean every address, an empty db the current folder."""
+    with pytest.raises(ConfigError, match=f"{variable}: must not be empty"):
+        resolve({}, environ={variable: value}, config_path=tmp_path / "none")

@@ -40,6 +40,46 @@ def test_every_command_is_in_cli_docs_with_an_example(name: str):
     assert "Example" in (_subcommands()[name].epilog or "")
 
 
+def _actions() -> dict[str, argparse.ArgumentParser]:
+    """Second-level commands, such as ``projects merge`` and ``service status``."""
+    found = {}
+    for name, parser in _subcommands().items():
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                found.update({f"{name} {verb}": sub for verb, sub in action.choices.items()})
+    return found
+
+
+def test_there_are_second_level_commands_to_check():
+    assert {"projects merge", "service status"} <= _actions().keys()
+
+
+@pytest.mark.parametrize("name", sorted(_actions()))
+def test_every_second_level_command_is_in_cli_docs_with_an_example(name: str):
+    text = (DOCS / "cli.md").read_text()
+    assert f"oxitrack {name}" in text
+    assert "Example" in (_actions()[name].epilog or "")
+
+
+# Issue 6: "each command above is in --help and the README".
+EVERYDAY_COMMANDS = [
+    "projects",
+    "projects merge",
+    "projects rename",
+    "service install",
+    "service uninstall",
+    "service status",
+    "backup",
+    "check",
+]
+
+
+@pytest.mark.parametrize("name", EVERYDAY_COMMANDS)
+def test_everyday_commands_are_in_the_readme(name: str):
+    readme = (DOCS.parent / "README.md").read_text()
+    assert f"oxitrack {name}" in readme
+
+
 @pytest.mark.parametrize("path", _route_paths())
 def test_every_route_is_in_api_docs(path: str):
     text = (DOCS / "api.md").read_text()

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
@@ -115,6 +115,34 @@ def test_any_json_value_on_post_beat_is_answered_below_500(target: Target, body)
 @given(content=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
 def test_any_bytes_on_post_beat_are_answered_below_500(target: Target, content: bytes):
     target.send("POST", "/beat", content, JSON)
+
+
+reference_values = (
+    json_values
+    | st.integers(min_value=0, max_value=10**30)
+    | st.integers(min_value=0, max_value=10**30).map(str)
+    | st.sampled_from(["1", "2", "api", "/code/api", "path:/code/web"])
+)
+merge_bodies = st.fixed_dictionaries(
+    {"source": reference_values, "target": reference_values}, optional={"extra": json_values}
+)
+rename_bodies = st.fixed_dictionaries(
+    {"project": reference_values}, optional={"name": json_values | st.none()}
+)
+
+
+@FUZZ
+@given(
+    request=st.tuples(st.just("/api/projects/merge"), merge_bodies | json_values)
+    | st.tuples(st.just("/api/projects/rename"), rename_bodies | json_values)
+)
+@example(request=("/api/projects/merge", {"source": 2**63, "target": "api"}))
+def test_any_json_value_on_the_projects_api_is_answered_below_500(target: Target, request):
+    path, body = request
+    for project_path in ("/code/api", "/code/web"):  # something for references to find
+        target.send("POST", "/beat", json.dumps({"project_path": project_path}).encode(), JSON)
+    answer = target.send("POST", path, json.dumps(body).encode(), JSON)
+    assert answer.status_code in {200, 404, 422}
 
 
 header_names = st.text(alphabet=string.ascii_letters + string.digits + "-", min_size=1, max_size=20)

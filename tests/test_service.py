@@ -19,6 +19,7 @@ from oxitrack.service import (
     ServiceFile,
     UnsupportedPlatform,
     install,
+    installed_serve_options,
     oxitrack_command,
     service_file,
     state,
@@ -132,6 +133,29 @@ def test_launchd_plist_is_a_keepalive_login_agent(tmp_path: Path):
     assert agent.start == (("launchctl", "bootstrap", "gui/501", str(agent.path)),)
 
 
+TRICKY_DB = '/home/me/My Data/100% "ox" $HOME\\x.db'
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin"])
+def test_installed_serve_options_read_back_what_install_wrote(tmp_path: Path, platform: str):
+    command = ["/opt/ox/bin/oxitrack", "serve", "--db", TRICKY_DB, "--port", "3001", "--verbose"]
+    written = service_file(
+        platform, command, home=tmp_path / "home", config_home=tmp_path / "config", uid=501
+    )
+    assert installed_serve_options(written) == {}  # nothing installed yet
+    written.path.parent.mkdir(parents=True)
+    written.path.write_bytes(written.content)
+    assert installed_serve_options(written) == {"db": TRICKY_DB, "port": "3001"}
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"ExecStart=/bin/true 'unclosed"])
+def test_installed_serve_options_of_an_unreadable_unit_are_empty(tmp_path: Path, content: bytes):
+    unit = systemd(tmp_path)
+    unit.path.parent.mkdir(parents=True)
+    unit.path.write_bytes(content)
+    assert installed_serve_options(unit) == {}
+
+
 def test_other_systems_get_a_clear_message():
     with pytest.raises(UnsupportedPlatform, match="Task Scheduler") as refused:
         service_file(
@@ -195,6 +219,23 @@ def test_uninstall_stops_and_removes(tmp_path: Path):
         ("systemctl", "--user", "daemon-reload"),
     ]
     assert lines[-1] == f"Removed {unit.path}"
+
+
+def test_uninstall_with_a_failing_systemctl_says_the_file_is_gone_and_what_to_run(
+    tmp_path: Path,
+):
+    unit = systemd(tmp_path)
+    install(unit, run=Recorder(), which=found)
+    failing = Recorder({"disable": (1, "Failed to connect to bus: No medium found")})
+    ok, lines = uninstall(unit, run=failing, which=found)
+    assert not ok and not unit.path.exists()
+    assert lines == [
+        "`systemctl --user disable --now oxitrack.service` failed (exit 1):"
+        " Failed to connect to bus: No medium found",
+        f"Removed {unit.path} anyway; to stop it, run:",
+        "  systemctl --user disable --now oxitrack.service",
+        "  systemctl --user daemon-reload",
+    ]
 
 
 def test_uninstall_when_nothing_is_installed(tmp_path: Path):

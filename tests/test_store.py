@@ -253,3 +253,9 @@ def test_new_database_uses_small_pages_and_an_old_one_keeps_its_own(tmp_path: Pa
     Store(tmp_path / "old.db").close()
     with sqlite3.connect(tmp_path / "old.db") as conn:
         assert conn.execute("PRAGMA page_size").fetchone() == (4096,)
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["daemon", "cli-reader"])
+def test_database_path_that_is_a_folder_says_so(tmp_path: Path, read_only: bool):
+    with pytest.raises(StoreError, match="it is a folder; give a file path such as"):
+        Store(tmp_path, read_only=read_only)

@@ -216,6 +216,23 @@ def test_merge_keeps_the_name_the_target_was_shown_with(store: Store):
     assert only(store).name == "b"  # --reset: the latest folder's name again
 
 
+def test_moved_folder_merges_into_its_namesake_by_name(store: Store):
+    """The documented `merge /home/you/old/api api`: both folders are called "api"."""
+    beat(store, "/old/api", NOW - 600)
+    beat(store, "/code/api", NOW)
+    project = store.write(lambda conn: store_projects.merge_by_reference(conn, "/old/api", "api"))
+    assert project == only(store)
+    assert project.latest_path == "/code/api"
+    assert project.identities == ("path:/code/api", "path:/old/api")
+
+
+def test_a_name_shared_by_two_projects_besides_the_source_is_still_ambiguous(store: Store):
+    for folder in ("/old/api", "/code/api", "/other/api"):
+        beat(store, folder, NOW)
+    with pytest.raises(InvalidField, match=r"names several projects \(2, 3\)"):
+        store.write(lambda conn: store_projects.merge_by_reference(conn, "/old/api", "api"))
+
+
 def test_merging_a_project_into_itself_is_refused(store: Store):
     beat(store, "/code/a", NOW)
     with pytest.raises(ClientError) as refused:
@@ -254,8 +271,22 @@ def test_projects_are_found_by_id_path_identity_or_name(store: Store, reference:
         ("", 422, "must not be empty"),
         (None, 422, "must be a project id"),
         (True, 422, "must be a project id"),
+        (2**70, 404, "no project matches"),
+        ("99999999999999999999999", 404, "no project matches"),
+        ("\u00b2", 404, "no project matches"),
     ],
-    ids=["unknown name", "unknown path", "unknown id", "ambiguous name", "empty", "null", "bool"],
+    ids=[
+        "unknown name",
+        "unknown path",
+        "unknown id",
+        "ambiguous name",
+        "empty",
+        "null",
+        "bool",
+        "id beyond sqlite integers",
+        "digits beyond sqlite integers",
+        "superscript digit",
+    ],
 )
 def test_bad_references_name_the_field(store: Store, reference: object, status: int, words: str):
     beat(store, "/one/app", NOW)

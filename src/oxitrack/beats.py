@@ -50,8 +50,16 @@ def check_timestamp(value: object, *, now: float, field: str = "timestamp") -> i
     if timestamp < EARLIEST_TIMESTAMP:
         raise InvalidField(field, f"{timestamp} is before 2000-01-01; send Unix seconds")
     if timestamp > now + MAX_FUTURE_SECONDS:
+        # Milliseconds (JavaScript's Date.now()) are the usual mistake, not a wrong clock; and
+        # 1e308 should not come back as a 309-digit number.
+        shown = str(timestamp) if timestamp < 10**15 else f"{float(timestamp):.3g}"
+        hint = (
+            "send Unix seconds, not milliseconds"
+            if timestamp >= 1000 * EARLIEST_TIMESTAMP
+            else "check the clock"
+        )
         raise InvalidField(
-            field, f"{timestamp} is more than {MAX_FUTURE_SECONDS} s in the future; check the clock"
+            field, f"{shown} is more than {MAX_FUTURE_SECONDS} s in the future; {hint}"
         )
     return timestamp
 

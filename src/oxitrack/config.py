@@ -105,13 +105,33 @@ def _bool(text: str) -> bool:
     raise ConfigError(f"expected true or false, not {text!r}")
 
 
+def _not_empty(parse: Callable[[str], Any], what: str) -> Callable[[str], Any]:
+    """``parse``, refusing an empty value (``OXITRACK_HOST=``) that would otherwise mean "every
+    address" or "the current folder"."""
+
+    def parse_not_empty(text: str) -> Any:
+        if not text.strip():
+            raise ConfigError(f"must not be empty (give {what})")
+        return parse(text)
+
+    return parse_not_empty
+
+
 def _names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("db", lambda text: Path(text).expanduser(), "SQLite database file"),
-    Spec("host", str, "address to listen on; anything but loopback needs an API key"),
+    Spec(
+        "db",
+        _not_empty(lambda text: Path(text).expanduser(), "a database file path"),
+        "SQLite database file",
+    ),
+    Spec(
+        "host",
+        _not_empty(str, "an address such as 127.0.0.1"),
+        "address to listen on; anything but loopback needs an API key",
+    ),
     Spec("port", _port, "TCP port to listen on"),
     Spec(
         "api_key",
@@ -179,7 +199,10 @@ def _config_path(environ: Mapping[str, str]) -> Path:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    if path.is_dir():
+        # Skipping it silently would start the daemon on settings the user did not mean.
+        raise ConfigError(f"cannot read the config file {path}: it is a folder, not a file")
+    if not path.exists():
         return {}
     import tomllib  # lazily: ~4 ms of start-up, and most users have no config file
 
@@ -188,6 +211,8 @@ def _read_file(path: Path) -> dict[str, Any]:
             return tomllib.load(file)
     except FileNotFoundError:
         return {}
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read the config file {path}: it is not UTF-8 text") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the config file {path}: {exc}") from None
 

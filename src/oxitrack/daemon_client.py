@@ -39,12 +39,19 @@ class DaemonClient:
     def __init__(self, settings: Settings, url: str | None = None) -> None:
         self.url = url or daemon_url(settings)
         self.api_key = settings.api_key
+        #: Why the daemon refused ``/health`` (a missing API key): it runs, but will not talk.
+        self.refusal: str | None = None
 
     def health(self) -> dict[str, Any] | None:
         """The daemon's ``/health`` answer, or ``None`` when nothing (or not OxiTrack) answers."""
+        self.refusal = None
         try:
             answer = self.request("GET", "/health", timeout=HEALTH_TIMEOUT_SECONDS)
-        except (DaemonUnavailable, ClientError):
+        except DaemonUnavailable:
+            return None
+        except ClientError as error:
+            if error.status in (401, 403):
+                self.refusal = _refusal(error)
             return None
         if not isinstance(answer, dict) or answer.get("status") != "ok":
             return None
@@ -83,6 +90,13 @@ class DaemonClient:
                 raise _client_error(error.code, error.read()) from None
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise DaemonUnavailable(f"no OxiTrack daemon answers at {self.url} ({error})") from None
+
+
+def _refusal(error: ClientError) -> str:
+    text = f"it refuses the request: {error.message}"
+    if error.status == 401:
+        text += " (the CLI sends `api_key` from the config file or OXITRACK_API_KEY)"
+    return text
 
 
 def _client_error(status: int, raw: bytes) -> ClientError:

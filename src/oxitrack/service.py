@@ -8,6 +8,7 @@ user's own services. Imports no sqlite3 or web stack.
 
 from __future__ import annotations
 
+import itertools
 import os
 import plistlib
 import re
@@ -151,6 +152,41 @@ def launchd_plist(command: Sequence[str], log: Path) -> bytes:
     )
 
 
+def installed_serve_options(service: ServiceFile) -> dict[str, str]:
+    """The ``--db``, ``--host`` and ``--port`` the installed service file gives ``serve``.
+
+    Empty when no file is installed or it cannot be read: ``oxitrack service status`` then
+    falls back to the usual settings.
+    """
+    try:
+        content = service.path.read_bytes()
+        if service.kind == "launchd":
+            words = [str(word) for word in plistlib.loads(content)["ProgramArguments"]]
+        else:
+            words = _systemd_exec_start(content.decode("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, plistlib.InvalidFileException):
+        return {}
+    if "serve" not in words:
+        return {}
+    options = words[words.index("serve") + 1 :]
+    found: dict[str, str] = {}
+    for flag, value in itertools.pairwise(options):
+        if flag in ("--db", "--host", "--port"):
+            found[flag[2:]] = value
+    return found
+
+
+def _systemd_exec_start(unit: str) -> list[str]:
+    """The words of the unit's ``ExecStart=`` line, unquoted as ``systemd_quote`` quoted them."""
+    import shlex
+
+    for line in unit.splitlines():
+        if line.startswith("ExecStart="):
+            words = shlex.split(line.removeprefix("ExecStart="))
+            return [word.replace("%%", "%").replace("$$", "$") for word in words]
+    return []
+
+
 def install(service: ServiceFile, *, run: Runner, which: Which) -> tuple[bool, list[str]]:
     """Write the service file and start it; whether all went well, and what to tell the user."""
     service.path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,9 +201,14 @@ def uninstall(service: ServiceFile, *, run: Runner, which: Which) -> tuple[bool,
     """Stop the service and remove its file."""
     if not service.path.exists():
         return True, [f"No {service.kind} service to remove (no {service.path})"]
-    ok, lines = _run_all(service, service.stop, "stop it", run, which, [])
+    # A failed stop still removes the file (launchctl also fails on an agent already unloaded);
+    # the message then says so rather than "the file is in place".
+    ok, lines = _run_all(
+        service, service.stop, "stop it", run, which, [], after=f"Removed {service.path} anyway"
+    )
     service.path.unlink()
-    lines.append(f"Removed {service.path}")
+    if ok:
+        lines.append(f"Removed {service.path}")
     return ok, lines
 
 
@@ -191,6 +232,8 @@ def _run_all(
     run: Runner,
     which: Which,
     lines: list[str],
+    *,
+    after: str = "The file is in place",
 ) -> tuple[bool, list[str]]:
     shown = ["  " + " ".join(command) for command in commands]
     if not which(service.tool):
@@ -201,7 +244,7 @@ def _run_all(
         if code != 0:
             lines += [
                 f"`{' '.join(command)}` failed (exit {code}): {output or 'no output'}",
-                f"The file is in place; to {purpose}, run:",
+                f"{after}; to {purpose}, run:",
                 *shown,
             ]
             return False, lines

@@ -40,11 +40,12 @@ def oxitrack(daemon: DaemonProcess, *args: str) -> subprocess.CompletedProcess[s
 
 
 def test_moved_repository_and_merged_folder_add_up_in_today(daemon: DaemonProcess, tmp_path: Path):
-    # Beats a few minutes apart within the last hour, so that they fall in today in UTC unless
-    # the test runs in the first hour after midnight UTC, when it moves them forward by an hour.
+    # Beats a few minutes apart within the last hour, read as "today" in a time zone where it is
+    # now between 06:00 and 18:00, so that the hour before now is always the same day. (Moving
+    # them after midnight UTC instead put some more than 10 minutes in the future: a 422.)
     now = int(time.time())
-    midnight = now - now % 86_400
-    base = max(now - 3000, midnight + 1)
+    tz = "UTC" if 6 <= now % 86_400 // 3600 < 18 else "Etc/GMT-12"  # Etc/GMT-12 is UTC+12
+    base = now - 3000
     make_repo(tmp_path / "code" / "app")
     beat(daemon, tmp_path / "code" / "app", base)
     beat(daemon, tmp_path / "code" / "app", base + 300)
@@ -55,7 +56,7 @@ def test_moved_repository_and_merged_folder_add_up_in_today(daemon: DaemonProces
     beat(daemon, tmp_path / "notes", base + 1000)
     beat(daemon, tmp_path / "notes", base + 1120)
 
-    today = httpx.get(f"{daemon.url}/today", params={"tz": "UTC", "format": "json"}).json()
+    today = httpx.get(f"{daemon.url}/today", params={"tz": tz, "format": "json"}).json()
     assert [(p["project_name"], p["duration_seconds"]) for p in today["projects"]] == [
         ("elsewhere", 600),
         ("notes", 120),
@@ -65,7 +66,7 @@ def test_moved_repository_and_merged_folder_add_up_in_today(daemon: DaemonProces
         daemon, "projects", "merge", str(tmp_path / "notes"), "elsewhere", "--via", "daemon"
     )
     assert merged.returncode == 0, merged.stderr
-    from_file = oxitrack(daemon, "today", "--json", "--tz", "UTC")
+    from_file = oxitrack(daemon, "today", "--json", "--tz", tz)
     assert from_file.returncode == 0, from_file.stderr
     [project] = json.loads(from_file.stdout)["projects"]
     assert (project["project_name"], project["duration_seconds"]) == ("elsewhere", 720)

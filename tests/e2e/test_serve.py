@@ -70,6 +70,15 @@ def test_unwritable_database_folder_exits_with_one_clear_line(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
+def test_database_path_that_is_a_folder_exits_with_one_clear_line(tmp_path: Path):
+    result = _serve("--db", str(tmp_path), "--port", "0")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "it is a folder" in result.stderr
+    assert str(tmp_path / "oxitrack.db") in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_public_address_without_api_key_is_refused(tmp_path: Path):
     result = _serve("--db", str(tmp_path / "x.db"), "--host", "0.0.0.0", "--port", "0")
     assert result.returncode == 2

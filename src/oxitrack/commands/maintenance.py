@@ -49,12 +49,17 @@ def run_backup(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     destination = Path(args.file).expanduser()
+    if destination.resolve() in _database_files(settings.db):
+        # Replacing the -wal or -shm file under a running daemon corrupts the database.
+        raise StoreError(f"{destination} is the database itself; choose another file")
     if destination.exists() and not args.force:
         raise StoreError(f"{destination} exists; pass --force to replace it")
-    if destination.exists() and destination.resolve() == settings.db.resolve():
-        raise StoreError(f"{destination} is the database itself; choose another file")
     if destination.is_dir():
         raise StoreError(f"{destination} is a folder; give a file name")
+    if not destination.parent.is_dir():
+        raise StoreError(
+            f"cannot write {destination}: the folder {destination.parent} does not exist"
+        )
     stats = maintenance.backup(settings.db, destination)
     if args.json:
         print(json.dumps({"backup": stats.to_json()}, indent=2))
@@ -64,6 +69,12 @@ def run_backup(args: argparse.Namespace) -> int:
             f" ({stats.size_bytes} bytes, {stats.session_count} sessions)"
         )
     return 0
+
+
+def _database_files(db: Path) -> set[Path]:
+    """The database file and the files SQLite keeps beside it while it is open."""
+    db = db.resolve()
+    return {db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
 
 
 def run_check(args: argparse.Namespace) -> int:

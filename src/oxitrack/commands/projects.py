@@ -19,6 +19,7 @@ from oxitrack.commands._options import add_command, add_db_option, add_json_opti
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
     from oxitrack.config import Settings
     from oxitrack.daemon_client import DaemonClient
+    from oxitrack.store import Store
 
 
 def register(subparsers: Any) -> None:
@@ -109,7 +110,6 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    from oxitrack.store import Store
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
@@ -118,7 +118,7 @@ def run_merge(args: argparse.Namespace) -> int:
     if client is not None:
         project = client.request("POST", "/api/projects/merge", body)["project"]
     else:
-        with Store(settings.db) as store:
+        with _existing_store(settings) as store:
             project = store.write(
                 lambda conn: store_projects.merge_by_reference(conn, args.source, args.target)
             ).to_json()
@@ -130,7 +130,6 @@ def run_rename(args: argparse.Namespace) -> int:
     if (args.name is None) == (not args.reset):
         print("oxitrack projects rename: give a NAME or --reset (not both)", file=sys.stderr)
         return 2
-    from oxitrack.store import Store
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
@@ -140,12 +139,23 @@ def run_rename(args: argparse.Namespace) -> int:
         body = {"project": args.project, "name": name}
         project = client.request("POST", "/api/projects/rename", body)["project"]
     else:
-        with Store(settings.db) as store:
+        with _existing_store(settings) as store:
             project = store.write(
                 lambda conn: store_projects.rename_by_reference(conn, args.project, name)
             ).to_json()
     _show_result(args, project, "Renamed:")
     return 0
+
+
+def _existing_store(settings: Settings) -> Store:
+    """The database file opened for writing, refusing to create one: a typo in ``--db`` must not
+    leave an empty database behind and then report "no project matches"."""
+    from oxitrack.errors import StoreError
+    from oxitrack.store import Store
+
+    if not settings.db.exists():
+        raise StoreError(f"no database at {settings.db} (start `oxitrack serve` once)")
+    return Store(settings.db)
 
 
 def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None:
@@ -158,6 +168,8 @@ def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None
     client = DaemonClient(settings)
     if client.serves(settings.db) is not None:
         return client
+    if via == "daemon" and client.refusal:
+        raise DaemonUnavailable(f"the daemon at {client.url} answers, but {client.refusal}")
     if via == "daemon":
         raise DaemonUnavailable(
             f"no OxiTrack daemon using {settings.db} answers at {client.url}"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # imported where used, so that building the parser stays chea
     from oxitrack.store.maintenance import DatabaseStats
 
 EXIT_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
+EXIT_REFUSED = 1  # a daemon answers but refuses us (API key): running, status unknown
 
 
 def register(subparsers: Any) -> None:
@@ -66,11 +67,15 @@ def register(subparsers: Any) -> None:
         description=(
             "Say whether the service is installed, whether the daemon answers (GET /health),\n"
             "where its database is, how many sessions and beats it holds and when the last\n"
-            f"beat came. Exits {EXIT_NOT_RUNNING} when no daemon answers."
+            "beat came. It looks where the installed service runs (its --db, --host, --port)\n"
+            f"unless told otherwise here. Exits {EXIT_NOT_RUNNING} when no daemon answers,\n"
+            f"{EXIT_REFUSED} when one answers but refuses (no or a wrong API key)."
         ),
         example="oxitrack service status --json",
     )
     add_db_option(status)
+    status.add_argument("--host", help="address the daemon listens on")
+    status.add_argument("--port", help="TCP port the daemon listens on")
     add_json_option(status)
     status.set_defaults(run=run_status)
 
@@ -93,7 +98,12 @@ def _which(name: str) -> str | None:
 
 def run_install(args: argparse.Namespace) -> int:
     from oxitrack import service as _service
+    from oxitrack.config import resolve
 
+    # Refuse now what `serve` would refuse at every login (a bad port, a public address without
+    # an API key): systemd reports the start as a success and the daemon exits 2 right after.
+    # The service sees these flags and the config file, not this shell's OXITRACK_* variables.
+    resolve({"db": args.db, "host": args.host, "port": args.port}, environ={})
     command = [*_service.oxitrack_command(), "serve"]
     if args.db:
         command += ["--db", str(Path(args.db).expanduser().absolute())]
@@ -137,16 +147,21 @@ def run_status(args: argparse.Namespace) -> int:
     from oxitrack.daemon_client import DaemonClient
     from oxitrack.store import maintenance
 
+    try:
+        service = _service_file(_service.oxitrack_command())
+    except _service.UnsupportedPlatform:
+        service_state = f"no service manager known on {sys.platform}"
+    else:
+        service_state = _service.state(service, run=_service.run_command, which=_which)
+        # The installed daemon runs with the options it was installed with (`service install
+        # --port 3001`), not with this shell's: ask it where it really listens.
+        for name, value in _service.installed_serve_options(service).items():
+            if getattr(args, name) is None:
+                setattr(args, name, value)
     settings = settings_from(args)
     client = DaemonClient(settings)
     health = client.health()
     db_path = Path(health["db_path"]) if health else settings.db
-    try:
-        service_state = _service.state(
-            _service_file(_service.oxitrack_command()), run=_service.run_command, which=_which
-        )
-    except _service.UnsupportedPlatform:
-        service_state = f"no service manager known on {sys.platform}"
     stats = None
     stats_error = None
     try:
@@ -158,7 +173,12 @@ def run_status(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "service": service_state,
-                    "daemon": {"url": client.url, "answers": health is not None, "health": health},
+                    "daemon": {
+                        "url": client.url,
+                        "answers": health is not None,
+                        "health": health,
+                        "refusal": client.refusal,
+                    },
                     "database": stats.to_json() if stats else {"error": stats_error},
                 },
                 indent=2,
@@ -171,10 +191,14 @@ def run_status(args: argparse.Namespace) -> int:
                 f"daemon:   answers at {client.url} (version {health.get('version')},"
                 f" pid {health.get('pid')}, up {_duration(int(health.get('uptime_seconds', 0)))})"
             )
+        elif client.refusal:
+            print(f"daemon:   answers at {client.url}, but {client.refusal}")
         else:
             print(f"daemon:   does not answer at {client.url}")
         print(f"database: {db_path}")
         print("          " + (_describe(stats) if stats else str(stats_error)))
+    if client.refusal:
+        return EXIT_REFUSED  # it runs: a script must not start a second one
     return 0 if health else EXIT_NOT_RUNNING
 
 

@@ -43,6 +43,12 @@ class Store:
         self._read_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
+        if self.path.is_dir():
+            # SQLite only says "unable to open database file", which sends users to permissions.
+            raise StoreError(
+                f"cannot open the database {self.path}: it is a folder; give a file path such as "
+                f"{self.path / 'oxitrack.db'}"
+            )
         if read_only:
             if not self.path.exists():
                 raise StoreError(f"no database at {self.path} (start `oxitrack serve` once)")

@@ -51,6 +51,11 @@ class DatabaseStats:
 @contextlib.contextmanager
 def _reading(path: Path) -> Iterator[sqlite3.Connection]:
     """A connection that only reads, to an existing file (never creates one)."""
+    if path.is_dir():
+        raise StoreError(
+            f"cannot open the database {path}: it is a folder; give a file path such as "
+            f"{path / 'oxitrack.db'}"
+        )
     if not path.is_file():
         raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
     try:
@@ -107,7 +112,15 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
     try:
         with _reading(source) as conn:
-            copy = sqlite3.connect(partial, isolation_level=None)
+            try:
+                copy = sqlite3.connect(partial, isolation_level=None)
+            except sqlite3.Error:
+                # SQLite says only "unable to open database file": the source opened fine, so
+                # the place to write is what is wrong.
+                raise StoreError(
+                    f"cannot write {destination}: cannot create a file in {destination.parent}"
+                    " (check that folder's permissions)"
+                ) from None
             try:
                 # pages=-1 (the default) copies in one step, in one read transaction: one snapshot,
                 # and a writer in WAL mode goes on meanwhile.

@@ -218,17 +218,27 @@ def rename_project(conn: sqlite3.Connection, project_id: int, name: str | None) 
     conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, project_id))
 
 
-def find_project(conn: sqlite3.Connection, reference: object, field: str) -> int:
+_MAX_SQLITE_INTEGER = 2**63 - 1
+
+
+def find_project(
+    conn: sqlite3.Connection, reference: object, field: str, *, besides: int | None = None
+) -> int:
     """The id of the project ``reference`` names: an id, one of its paths or identities, or its
-    name; a ``ClientError`` naming ``field`` when it names none or several."""
+    name; a ``ClientError`` naming ``field`` when it names none or several. A name shared with
+    the project ``besides`` means the other one (``merge /old/api api``: both folders are
+    called "api", and the target cannot be the source)."""
     if isinstance(reference, bool) or not isinstance(reference, str | int):
         raise InvalidField(field, "must be a project id, path, identity or name")
     text = str(reference).strip()
     if not text:
         raise InvalidField(field, "must not be empty")
     candidates: list[int] = []
-    if text.isdigit():
-        candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (int(text),))
+    if text.isascii() and text.isdigit():
+        # str.isdigit() alone also accepts "²", which int() refuses; SQLite integers stop at
+        # 2**63 - 1, and a larger id names no project rather than overflowing into a 500.
+        if int(text) <= _MAX_SQLITE_INTEGER:
+            candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (int(text),))
     elif text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX)):
         candidates = _ids(
             conn, "SELECT project_id FROM project_identities WHERE identity = ?", (text,)
@@ -251,6 +261,8 @@ def find_project(conn: sqlite3.Connection, reference: object, field: str) -> int
             field,
         )
     unique = sorted(set(candidates))
+    if len(unique) > 1 and besides in unique:
+        unique.remove(besides)
     if len(unique) > 1:
         ids = ", ".join(str(i) for i in unique)
         raise InvalidField(field, f"{text!r} names several projects ({ids}); give the id")
@@ -325,7 +337,7 @@ def _project(
 def merge_by_reference(conn: sqlite3.Connection, source: object, target: object) -> Project:
     """Merge the project ``source`` names into the one ``target`` names; the merged project."""
     source_id = find_project(conn, source, "source")
-    target_id = find_project(conn, target, "target")
+    target_id = find_project(conn, target, "target", besides=source_id)
     merge_projects(conn, source_id=source_id, target_id=target_id)
     return get_project(conn, target_id)
 
