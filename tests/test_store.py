@@ -259,3 +259,20 @@ def test_new_database_uses_small_pages_and_an_old_one_keeps_its_own(tmp_path: Pa
 def test_database_path_that_is_a_folder_says_so(tmp_path: Path, read_only: bool):
     with pytest.raises(StoreError, match="it is a folder; give a file path such as"):
         Store(tmp_path, read_only=read_only)
+
+
+def test_writer_rewinds_the_wal_itself_when_nobody_checkpoints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The daemon's store (SQLite's autocheckpoint off) never lets the WAL pass its valve, even
+    if the background checkpointer never runs."""
+    import oxitrack.store.core as core
+
+    monkeypatch.setattr(core, "WAL_VALVE_BYTES", 6 * 1024 * 1024)
+    largest = 0
+    with Store(tmp_path / "daemon.db", autocheckpoint=False) as store:
+        for i in range(6000):  # each beat extends a session: ~4 KiB of WAL, ~24 MiB in all
+            store.record_beat(Beat(f"/code/p{i % 4}", 1_764_000_000 + i))
+            largest = max(largest, store.wal_size_bytes())
+        assert len(store.sessions()) == 4
+    assert 4 * 1024 * 1024 <= largest <= 6 * 1024 * 1024 + 64 * 1024

@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
 PAGE_SIZE_BYTES = 1024
+WAL_VALVE_BYTES = 20 * 1024 * 1024  # above the daemon checkpointer's own 16 MiB cap
 WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
 
 
@@ -67,9 +68,13 @@ class Store:
                 f"cannot create the folder {self.path.parent}: {exc.strerror}"
             ) from None
         self._writer = self._connect(read_only=False)
+        # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
+        # the writer still rewinds the WAL itself past this size: the safety valve for when that
+        # thread gets too little CPU to keep up, so the file never grows without bound.
+        self._wal_valve_bytes: int | None = None
         if not autocheckpoint:
-            # The daemon checkpoints from a background thread instead, off the request path.
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
+            self._wal_valve_bytes = WAL_VALVE_BYTES
         self._migrate()
 
     # -- connections -------------------------------------------------------------------------
@@ -127,8 +132,13 @@ class Store:
         """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction; commit, or roll back."""
         if self._writer is None:
             raise StoreError(f"{self.path} is open read-only")
+        result = self._write(self._writer, fn)
+        if self._wal_valve_bytes is not None and self.wal_size_bytes() > self._wal_valve_bytes:
+            self.checkpoint(rewind=True)
+        return result
+
+    def _write(self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
         with self._write_lock:
-            conn = self._writer
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
