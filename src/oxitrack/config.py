@@ -183,8 +183,8 @@ def check(settings: Settings) -> None:
 def is_loopback_host(host: str) -> bool:
     """Whether ``host`` (a name or address, maybe in [brackets]) means this machine only."""
     name = host.strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
+    if name in ("localhost", "127.0.0.1", "::1") or name.endswith(".localhost"):
+        return True  # the defaults, answered without importing ipaddress (~1 ms of start-up)
     import ipaddress  # lazily: the CLI's report commands never need it
 
     try:
