@@ -44,7 +44,7 @@ function reply(status: number, body: unknown) {
   };
 }
 
-const beat = { project_path: "/work/app", timestamp: 1_750_000_000 };
+const beat = { project_path: "/home/dev/app", timestamp: 1_750_000_000 };
 
 function client(options: { apiKey?: string; timeoutMs?: number; serverUrl?: string } = {}) {
   return new DaemonClient({
@@ -71,7 +71,7 @@ describe("DaemonClient.postBeat", () => {
 
   test("sends the API key as a bearer token", async () => {
     seen.length = 0;
-    answer = reply(200, { session_id: 1, project_path: "/work/app", duration_seconds: 0 });
+    answer = reply(200, { session_id: 1, project_path: "/home/dev/app", duration_seconds: 0 });
     await client({ apiKey: "s3cret" }).postBeat(beat);
     assert.equal(seen[0]?.headers.authorization, "Bearer s3cret");
   });
@@ -130,7 +130,7 @@ describe("DaemonClient.getToday", () => {
     total_seconds: 4000,
     projects: [
       {
-        project_path: "/work/app",
+        project_path: "/home/dev/app",
         project_name: "app",
         duration_seconds: 4000,
         session_count: 2,
@@ -150,7 +150,7 @@ describe("DaemonClient.getToday", () => {
       report: {
         date: "2026-11-25",
         total_seconds: 4000,
-        projects: [{ project_path: "/work/app", project_name: "app", duration_seconds: 4000 }],
+        projects: [{ project_path: "/home/dev/app", project_name: "app", duration_seconds: 4000 }],
       },
     });
     assert.equal(seen[0]?.url, "/today?format=json");

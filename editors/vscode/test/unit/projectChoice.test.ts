@@ -25,19 +25,19 @@ describe("isFileBacked", () => {
 });
 
 describe("chooseProject", () => {
-  const folders = [file("/work/app"), file("/work/lib"), file("/work/app/packages/ui")];
+  const folders = [file("/home/dev/app"), file("/home/dev/lib"), file("/home/dev/app/packages/ui")];
   const cases: Array<[string, Location | undefined, readonly Location[], Location | undefined]> = [
-    ["document in a folder", file("/work/lib/src/x.ts"), folders, file("/work/lib")],
-    ["nested folders: the deepest wins", file("/work/app/packages/ui/b.tsx"), folders, file("/work/app/packages/ui")],
-    ["a sibling with a common prefix is not inside", file("/work/application/x.ts"), folders, file("/work/application")],
+    ["document in a folder", file("/home/dev/lib/src/x.ts"), folders, file("/home/dev/lib")],
+    ["nested folders: the deepest wins", file("/home/dev/app/packages/ui/b.tsx"), folders, file("/home/dev/app/packages/ui")],
+    ["a sibling with a common prefix is not inside", file("/home/dev/application/x.ts"), folders, file("/home/dev/application")],
     ["file outside every folder: its own folder", file("/tmp/notes/todo.md"), folders, file("/tmp/notes")],
     ["no folders: the file's folder", file("/tmp/a.txt"), [], file("/tmp")],
     ["file at the root", file("/a.txt"), [], file("/")],
-    ["no document: the first folder", undefined, folders, file("/work/app")],
+    ["no document: the first folder", undefined, folders, file("/home/dev/app")],
     ["nothing at all", undefined, [], undefined],
     ["remote document in a remote folder", remote("/srv/app/x.py"), [remote("/srv/app")], remote("/srv/app")],
     ["same path on another remote is not inside", remote("/srv/app/x.py", "wsl+Ubuntu"), [remote("/srv/app")], remote("/srv/app", "wsl+Ubuntu")],
-    ["folder with a trailing slash", file("/work/app/x.ts"), [file("/work/app/")], file("/work/app/")],
+    ["folder with a trailing slash", file("/home/dev/app/x.ts"), [file("/home/dev/app/")], file("/home/dev/app/")],
     ["windows drive letters ignore case", file("/C:/Code/App/x.ts"), [file("/c:/code/app")], file("/c:/code/app")],
   ];
   for (const [name, document, workspaceFolders, expected] of cases) {
@@ -53,15 +53,15 @@ describe("isExcluded", () => {
     ["home shorthand with /**", "/home/me/private/diary", ["~/private/**"], true],
     ["dir/** also excludes dir itself", "/home/me/private", ["~/private/**"], true],
     ["a parent folder matches", "/home/me/private/a/b", ["~/private"], true],
-    ["**/name anywhere", "/work/x/scratch", ["**/scratch"], true],
-    ["* stays within a segment", "/work/a/b", ["/work/*"], true],
-    ["* does not match a sibling prefix", "/workshop/a", ["/work/*"], false],
+    ["**/name anywhere", "/home/dev/x/scratch", ["**/scratch"], true],
+    ["* stays within a segment", "/home/dev/a/b", ["/home/dev/*"], true],
+    ["* does not match a sibling prefix", "/home/devshop/a", ["/home/dev/*"], false],
     ["? matches one character", "/tmp/t1", ["/tmp/t?"], true],
-    ["regex characters are literal", "/work/a+b", ["/work/a+b"], true],
-    ["regex characters do not widen the match", "/work/aab", ["/work/a+b"], false],
+    ["regex characters are literal", "/home/dev/a+b", ["/home/dev/a+b"], true],
+    ["regex characters do not widen the match", "/home/dev/aab", ["/home/dev/a+b"], false],
     ["windows paths with backslashes", "C:\\Users\\me\\secret\\app", ["C:/Users/me/secret/**"], true],
-    ["unrelated pattern", "/work/app", ["~/private/**", "**/scratch"], false],
-    ["empty pattern ignored", "/work/app", [""], false],
+    ["unrelated pattern", "/home/dev/app", ["~/private/**", "**/scratch"], false],
+    ["empty pattern ignored", "/home/dev/app", [""], false],
   ];
   for (const [name, path, patterns, expected] of cases) {
     test(name, () => assert.equal(isExcluded(path, patterns, home), expected));

@@ -11,7 +11,7 @@ const report: TodayOutcome = {
     total_seconds: 3 * 3600 + 5 * 60,
     projects: [
       { project_path: "/real/app", project_name: "app", duration_seconds: 3900 },
-      { project_path: "/work/lib", project_name: "lib", duration_seconds: 1500 },
+      { project_path: "/home/dev/lib", project_name: "lib", duration_seconds: 1500 },
     ],
   },
 };
@@ -21,7 +21,7 @@ const base: StatusInput = {
   isOnline: true,
   queued: 0,
   today: report,
-  projectPaths: ["/work/lib"],
+  projectPaths: ["/home/dev/lib"],
 };
 
 describe("formatDuration", () => {
