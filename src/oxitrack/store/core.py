@@ -27,8 +27,14 @@ T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
 PAGE_SIZE_BYTES = 1024
-WAL_VALVE_BYTES = 20 * 1024 * 1024  # above the daemon checkpointer's own 16 MiB cap
+# The WAL's sizes, in one place because they only work together:
+# - a rewound WAL file is cut back to WAL_SIZE_LIMIT_BYTES (so a soft cap at that size is not
+#   met again by the trimmed file itself);
+# - the daemon's checkpointer rewinds past that size when idle, and past WAL_REWIND_BYTES always;
+# - the writer rewinds by itself past WAL_VALVE_BYTES, should the checkpointer fall behind.
 WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
+WAL_REWIND_BYTES = 16 * 1024 * 1024
+WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
 
 
 class Store:
