@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from oxitrack.api import beats, reports, wakatime
 from oxitrack.api import ops as ops_api
 from oxitrack.api import projects as projects_api
+from oxitrack.api.group_commit import GroupCommit
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, StoreError
 from oxitrack.guard import GuardMiddleware
@@ -68,6 +69,7 @@ def create_app(
         },
     )
     app.state.store = store
+    app.state.group_commit = GroupCommit(store)  # every POST /beat goes through it
     app.state.settings = settings
     app.state.clock = clock
     app.state.started_at = clock()
