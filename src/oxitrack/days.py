@@ -15,15 +15,15 @@ import bisect
 import os
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from oxitrack.errors import InvalidField
+from oxitrack.records import Record
 
 MAX_RANGE_DAYS = 3660  # ten years: a range longer than that is a typo, not a report
 
 
-class Day(NamedTuple):
+class Day(Record):
     """One local calendar day: UTC seconds ``start <= t < end`` have local date ``date``."""
 
     date: date

@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import NamedTuple
+
+from oxitrack.records import Record
 
 GIT_TIMEOUT_SECONDS = 10.0
 _HEX_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -28,7 +29,7 @@ _ROOT_ONLY = ("--max-parents=0",)
 _root_by_head: dict[tuple[str, str], str] = {}
 
 
-class GitRepo(NamedTuple):
+class GitRepo(Record):
     """Where a working tree's repository lives."""
 
     work_tree: Path  # the folder holding ``.git``

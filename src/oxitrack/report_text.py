@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, tzinfo
-from typing import NamedTuple, TextIO
 
 from oxitrack.projects import folder_name
+from oxitrack.records import TYPE_CHECKING, Record
 from oxitrack.reports import (
     DayTotals,
     ProjectTotal,
@@ -22,6 +22,9 @@ from oxitrack.reports import (
     session_json,
     sessions_json,
 )
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 BAR_WIDTH = 20
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -39,7 +42,7 @@ CSV_COLUMNS = (
 )
 
 
-class Style(NamedTuple):
+class Style(Record):
     """How a table may look: ANSI colour, Unicode bars, bar width in characters."""
 
     color: bool = False
@@ -47,7 +50,7 @@ class Style(NamedTuple):
     bar_width: int = BAR_WIDTH
 
 
-class TableRow(NamedTuple):
+class TableRow(Record):
     """One table line: an optional lead (a day), the time and its bar, a label, a detail."""
 
     seconds: int

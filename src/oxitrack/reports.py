@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
-from typing import NamedTuple
 
 from oxitrack.days import Day, split_span
 from oxitrack.projects import folder_name, project_name, union_seconds
+from oxitrack.records import Record
 
 ACTIVE_SECONDS = 300  # the seed's rule: a project is active while its last beat is < 5 min old
 
 
-class SessionRow(NamedTuple):
+class SessionRow(Record):
     """A stored session as reports see it. ``project_key`` groups sessions into one project.
 
     ``project_path`` is the folder the session was recorded in; ``latest_path`` and
@@ -41,7 +41,7 @@ class SessionRow(NamedTuple):
         return self.last_heartbeat - self.start_time
 
 
-class ProjectTotal(NamedTuple):
+class ProjectTotal(Record):
     """Time in one project within a range; ``first_beat``/``last_beat`` are clipped to it."""
 
     project_key: str
@@ -58,7 +58,7 @@ class ProjectTotal(NamedTuple):
         return project_name(self.custom_name, self.project_path)
 
 
-class DayTotals(NamedTuple):
+class DayTotals(Record):
     """The per-project totals of one local day, most time first."""
 
     day: Day

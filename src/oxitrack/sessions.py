@@ -12,19 +12,20 @@ Stdlib only: no SQL, no clock, no I/O. Nothing here mutates its arguments.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+
+from oxitrack.records import Record
 
 SESSION_GAP_SECONDS = 900
 
 
-class Beat(NamedTuple):
+class Beat(Record):
     """One sign of activity in a project at a moment (UTC epoch seconds)."""
 
     project_path: str
     timestamp: int
 
 
-class Session(NamedTuple):
+class Session(Record):
     """A run of beats in one project with no gap of ``SESSION_GAP_SECONDS`` or more."""
 
     id: int | None
@@ -48,7 +49,7 @@ class Session(NamedTuple):
         return self.start_time <= timestamp <= self.last_heartbeat
 
 
-class Change(NamedTuple):
+class Change(Record):
     """What one beat does to the stored sessions of its project.
 
     ``result`` is the session holding the beat afterwards. Its ``id`` is ``None`` when it must be

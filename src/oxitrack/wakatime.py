@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from oxitrack.beats import check_project_path, check_timestamp
 from oxitrack.days import Day
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
+from oxitrack.records import Record
 from oxitrack.reports import zone_name
 from oxitrack.sessions import Beat, Session
 
@@ -41,7 +42,7 @@ RepoRootFinder = Callable[[str], str | None]
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
 
 
-class HeartbeatDetails(NamedTuple):
+class HeartbeatDetails(Record):
     """What a heartbeat tells beyond "activity in this project now", kept for later reports.
 
     The file path (``entity``) is not among them: OxiTrack stores project folders, not file names.
@@ -59,7 +60,7 @@ class HeartbeatDetails(NamedTuple):
     project_source: ProjectSource
 
 
-class Heartbeat(NamedTuple):
+class Heartbeat(Record):
     """One accepted heartbeat: the beat for the session rule and its details."""
 
     beat: Beat

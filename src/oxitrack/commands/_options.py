@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
-from oxitrack.config import resolve
+from oxitrack.config import Settings, resolve
+from oxitrack.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -49,7 +52,7 @@ def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
-def settings_from(args: argparse.Namespace) -> Any:
+def settings_from(args: argparse.Namespace) -> Settings:
     """Resolve settings with this command's flags on top (flags > env > file > defaults)."""
     return resolve({name: value for name, value in vars(args).items() if value is not None})
 

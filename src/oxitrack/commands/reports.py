@@ -16,13 +16,14 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
 from oxitrack.errors import InvalidField, OxitrackError
+from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from datetime import date, tzinfo
+    from typing import Any, TextIO
 
     from oxitrack.report_text import Style
     from oxitrack.store import Store
