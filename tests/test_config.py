@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ from oxitrack.errors import ConfigError
 def test_defaults_listen_on_loopback_port_3000_with_db_in_user_data(tmp_path: Path):
     settings = resolve({}, environ={"XDG_DATA_HOME": str(tmp_path)}, config_path=tmp_path / "none")
     assert (settings.host, settings.port, settings.api_key) == ("127.0.0.1", 3000, None)
-    assert settings.db.name == "oxitrack.db"
-    assert settings.db.parent.name == "oxitrack"
+    assert Path(settings.db).name == "oxitrack.db"
+    assert Path(settings.db).parent.name == "oxitrack"
 
 
 def test_flags_beat_environment_beats_file_beats_defaults(tmp_path: Path):
@@ -25,10 +26,10 @@ def test_flags_beat_environment_beats_file_beats_defaults(tmp_path: Path):
     assert from_file_and_env.port == 4002
     assert from_file_and_env.host == "localhost"
     assert from_file_and_env.allow_hosts == ("a.test", "b.test")
-    assert from_file_and_env.db == tmp_path / "env.db"
+    assert from_file_and_env.db == str(tmp_path / "env.db")
     from_flags = resolve({"port": "4003", "db": str(tmp_path / "flag.db")}, env, config)
     assert from_flags.port == 4003
-    assert from_flags.db == tmp_path / "flag.db"
+    assert from_flags.db == str(tmp_path / "flag.db")
 
 
 def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
@@ -110,7 +111,7 @@ def test_loopback_hosts(host: str, loopback: bool):
 def test_every_setting_has_an_env_variable_and_a_flag():
     assert {spec.env for spec in SPECS} >= {"OXITRACK_DB", "OXITRACK_PORT", "OXITRACK_API_KEY"}
     assert all(spec.flag.startswith("--") for spec in SPECS)
-    assert Settings(db=Path("x.db")).port == 3000
+    assert Settings(db="x.db").port == 3000
 
 
 def test_user_folders_follow_xdg_on_linux(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
@@ -120,13 +121,17 @@ def test_user_folders_follow_xdg_on_linux(monkeypatch: pytest.MonkeyPatch, tmp_p
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    assert default_db_path() == Path(platformdirs.user_data_dir("oxitrack")) / "oxitrack.db"
-    assert default_config_path() == Path(platformdirs.user_config_dir("oxitrack")) / "config.toml"
+    assert default_db_path() == os.path.join(platformdirs.user_data_dir("oxitrack"), "oxitrack.db")
+    assert default_config_path() == os.path.join(
+        platformdirs.user_config_dir("oxitrack"), "config.toml"
+    )
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("XDG_CONFIG_HOME", "")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert default_db_path() == Path(platformdirs.user_data_dir("oxitrack")) / "oxitrack.db"
-    assert default_config_path() == Path(platformdirs.user_config_dir("oxitrack")) / "config.toml"
+    assert default_db_path() == os.path.join(platformdirs.user_data_dir("oxitrack"), "oxitrack.db")
+    assert default_config_path() == os.path.join(
+        platformdirs.user_config_dir("oxitrack"), "config.toml"
+    )
 
 
 @pytest.mark.parametrize("variable", ["OXITRACK_HOST", "OXITRACK_DB"])

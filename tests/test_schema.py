@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from oxitrack import sessions
 from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat
-from oxitrack.store import Store, schema
+from oxitrack.store import Store
 from oxitrack.store import core as store_core
 from oxitrack.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.fixtures import make_seed_db
@@ -140,7 +141,7 @@ def test_upgrade_failing_half_way_through_step_one_leaves_the_file_as_it_was(
         raise sqlite3.OperationalError("database or disk is full (simulated)")
 
     before = (_rows(seed_db), _table_sql(seed_db), _version(seed_db))
-    monkeypatch.setattr(schema, "merge_spans", broken_merge)  # after the table was renamed
+    monkeypatch.setattr(sessions, "merge_spans", broken_merge)  # after the table was renamed
     with pytest.raises(StoreError, match="disk is full"):
         Store(seed_db)
     assert (_rows(seed_db), _table_sql(seed_db), _version(seed_db)) == before

@@ -203,6 +203,19 @@ def test_read_only_store_reads_but_never_writes(db_path: Path):
             assert [s.last_heartbeat for s in reader.sessions()] == [T + 60]
 
 
+@pytest.mark.parametrize("name", ["my db.db", "100%.db", "what?.db", "#1.db", "a%3Fb.db"])
+def test_read_only_store_opens_paths_with_uri_characters(tmp_path: Path, name: str):
+    """The read-only store opens a ``file:`` URI: characters that mean something in a URI must
+    still name this very file (not another one, and not an error)."""
+    folder = tmp_path / "odd % ? # folder"
+    db_path = folder / name
+    with Store(db_path) as writer:
+        writer.record_beat(Beat(P, T))
+    with Store(db_path, read_only=True) as reader:
+        assert [s.start_time for s in reader.sessions()] == [T]
+    assert sorted(path.name for path in folder.iterdir()) == [name, f"{name}-shm", f"{name}-wal"]
+
+
 def test_read_only_store_on_a_missing_file_says_so_and_creates_nothing(tmp_path: Path):
     missing = tmp_path / "nothing-here.db"
     with pytest.raises(StoreError, match="no database"):

@@ -16,7 +16,7 @@ async def get_health(request: Request) -> JSONResponse:
         {
             "status": "ok",
             "version": __version__,
-            "db_path": str(state.store.path.resolve()),
+            "db_path": os.path.realpath(state.store.path),
             "uptime_seconds": int(state.clock() - state.started_at),
             "pid": os.getpid(),
         }

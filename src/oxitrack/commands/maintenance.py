@@ -47,9 +47,9 @@ def register(subparsers: Any) -> None:
 def run_backup(args: argparse.Namespace) -> int:
     from oxitrack.store import maintenance  # here, so that building the parser stays cheap
 
-    settings = settings_from(args)
+    db = Path(settings_from(args).db)
     destination = Path(args.file).expanduser()
-    if destination.resolve() in _database_files(settings.db):
+    if destination.resolve() in _database_files(db):
         # Replacing the -wal or -shm file under a running daemon corrupts the database.
         raise StoreError(f"{destination} is the database itself; choose another file")
     if destination.exists() and not args.force:
@@ -60,12 +60,12 @@ def run_backup(args: argparse.Namespace) -> int:
         raise StoreError(
             f"cannot write {destination}: the folder {destination.parent} does not exist"
         )
-    stats = maintenance.backup(settings.db, destination)
+    stats = maintenance.backup(db, destination)
     if args.json:
         print(json.dumps({"backup": stats.to_json()}, indent=2))
     else:
         print(
-            f"Backed up {settings.db} to {destination}"
+            f"Backed up {db} to {destination}"
             f" ({stats.size_bytes} bytes, {stats.session_count} sessions)"
         )
     return 0
@@ -80,13 +80,13 @@ def _database_files(db: Path) -> set[Path]:
 def run_check(args: argparse.Namespace) -> int:
     from oxitrack.store import maintenance  # here, so that building the parser stays cheap
 
-    settings = settings_from(args)
-    report = maintenance.check(settings.db)
+    db = Path(settings_from(args).db)
+    report = maintenance.check(db)
     if args.json:
         print(
             json.dumps(
                 {
-                    "db_path": str(settings.db),
+                    "db_path": str(db),
                     "ok": not report.problems,
                     "problems": report.problems,
                     "notes": report.notes,
@@ -102,12 +102,12 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"note: {note}")
         if report.problems:
             count = len(report.problems)
-            print(f"{settings.db}: {count} problem{'s' if count != 1 else ''} found.")
+            print(f"{db}: {count} problem{'s' if count != 1 else ''} found.")
         else:
             stats = report.stats
             assert stats is not None
             print(
-                f"{settings.db}: OK. SQLite finds no damage; {stats.session_count} sessions"
+                f"{db}: OK. SQLite finds no damage; {stats.session_count} sessions"
                 + (f" in {stats.project_count} projects" if stats.project_count is not None else "")
                 + " are consistent."
             )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
@@ -153,7 +155,7 @@ def _existing_store(settings: Settings) -> Store:
     from oxitrack.errors import StoreError
     from oxitrack.store import Store
 
-    if not settings.db.exists():
+    if not os.path.exists(settings.db):
         raise StoreError(f"no database at {settings.db} (start `oxitrack serve` once)")
     return Store(settings.db)
 
@@ -166,7 +168,7 @@ def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None
     if via == "file":
         return None
     client = DaemonClient(settings)
-    if client.serves(settings.db) is not None:
+    if client.serves(Path(settings.db)) is not None:
         return client
     if via == "daemon" and client.refusal:
         raise DaemonUnavailable(f"the daemon at {client.url} answers, but {client.refusal}")

@@ -161,7 +161,7 @@ def run_status(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     client = DaemonClient(settings)
     health = client.health()
-    db_path = Path(health["db_path"]) if health else settings.db
+    db_path = Path(health["db_path"] if health else settings.db)
     stats = None
     stats_error = None
     try:

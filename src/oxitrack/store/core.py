@@ -15,15 +15,17 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import TypeVar
 
 from oxitrack.errors import StoreError
-from oxitrack.sessions import Beat, Session
-from oxitrack.store import beats as _beats
+from oxitrack.records import TYPE_CHECKING
 from oxitrack.store.schema import MIGRATIONS, SCHEMA_VERSION
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    from oxitrack.sessions import Beat, Session
+
+    T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
 PAGE_SIZE_BYTES = 1024
@@ -43,21 +45,21 @@ class Store:
     def __init__(
         self, path: str | os.PathLike[str], *, read_only: bool = False, autocheckpoint: bool = True
     ) -> None:
-        self.path = Path(path).expanduser()
+        self.path = os.path.expanduser(os.fspath(path))
         self.read_only = read_only
         self._write_lock = threading.Lock()
         self.last_write_at = 0.0  # time.monotonic() of the last commit, for the checkpointer
         self._read_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
-        if self.path.is_dir():
+        if os.path.isdir(self.path):
             # SQLite only says "unable to open database file", which sends users to permissions.
             raise StoreError(
                 f"cannot open the database {self.path}: it is a folder; give a file path such as "
-                f"{self.path / 'oxitrack.db'}"
+                f"{os.path.join(self.path, 'oxitrack.db')}"
             )
         if read_only:
-            if not self.path.exists():
+            if not os.path.exists(self.path):
                 raise StoreError(f"no database at {self.path} (start `oxitrack serve` once)")
             self._reader = self._connect(read_only=True)
             if self._check_version(self._reader) < SCHEMA_VERSION:
@@ -67,12 +69,11 @@ class Store:
                 Store(self.path).close()
                 self._reader = self._connect(read_only=True)
             return
+        folder = os.path.dirname(os.path.abspath(self.path))
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
         except OSError as exc:
-            raise StoreError(
-                f"cannot create the folder {self.path.parent}: {exc.strerror}"
-            ) from None
+            raise StoreError(f"cannot create the folder {folder}: {exc.strerror}") from None
         self._writer = self._connect(read_only=False)
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
         # the writer still rewinds the WAL itself past this size: the safety valve for when that
@@ -88,7 +89,7 @@ class Store:
     def _connect(self, *, read_only: bool) -> sqlite3.Connection:
         try:
             if read_only:
-                uri = self.path.resolve().as_uri() + "?mode=ro"
+                uri = _file_uri(os.path.realpath(self.path)) + "?mode=ro"
                 conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -176,12 +177,18 @@ class Store:
 
     # -- beats -------------------------------------------------------------------------------
 
+    # The beat and session code loads on first use: the CLI's reports only read.
+
     def record_beat(self, beat: Beat) -> Session:
-        return self.write(lambda conn: _beats.record_beat(conn, beat))
+        from oxitrack.store.beats import record_beat
+
+        return self.write(lambda conn: record_beat(conn, beat))
 
     def record_beats(self, beats: Iterable[Beat]) -> list[Session]:
         """Record many beats in one transaction (all or none)."""
-        return self.write(lambda conn: [_beats.record_beat(conn, beat) for beat in beats])
+        from oxitrack.store.beats import record_beat
+
+        return self.write(lambda conn: [record_beat(conn, beat) for beat in beats])
 
     def sessions(self, project_path: str | None = None) -> list[Session]:
         """Every stored session (of one project if given), oldest first."""
@@ -191,6 +198,8 @@ class Store:
             query += " WHERE project_path = ?"
             args = (project_path,)
         query += " ORDER BY start_time, id"
+        from oxitrack.sessions import Session
+
         return self.read(lambda conn: [Session(*row) for row in conn.execute(query, args)])
 
     # -- maintenance -------------------------------------------------------------------------
@@ -257,6 +266,17 @@ class Store:
         for step in MIGRATIONS[version:]:
             step(conn)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _file_uri(path: str) -> str:
+    """SQLite's ``file:`` URI for an absolute ``path``, as ``Path.as_uri`` would give it but
+    without loading ``pathlib``: ``%``, ``?`` and ``#`` are escaped, since they would end or
+    alter the path; a Windows drive path ``C:\\x`` becomes ``file:///C:/x``."""
+    if os.sep == "\\":
+        path = path.replace("\\", "/")
+        if path[1:2] == ":":
+            path = "/" + path
+    return "file://" + path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
 
 
 def _explain(exc: sqlite3.Error) -> str:

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from typing import NamedTuple
 
-from oxitrack import repo_identity
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.projects import (
     GIT_IDENTITY_PREFIX,
@@ -33,7 +31,10 @@ from oxitrack.projects import (
     project_name,
     union_seconds,
 )
-from oxitrack.sessions import Beat
+from oxitrack.records import TYPE_CHECKING, Record
+
+if TYPE_CHECKING:
+    from oxitrack.sessions import Beat
 
 RECHECK_SECONDS = 600
 
@@ -42,18 +43,20 @@ Identify = Callable[[str], str]
 
 def identify(project_path: str) -> str:
     """The identity of the folder at ``project_path`` on this machine (reads its ``.git``)."""
+    from oxitrack import repo_identity  # git and pathlib: only for a folder not seen before
+
     root = None if is_windows_path(project_path) else repo_identity.root_commit(project_path)
     return project_identity(project_path, root)
 
 
-class ProjectPath(NamedTuple):
+class ProjectPath(Record):
     project_path: str
     identity: str  # what this folder was found to be when last looked at
     beat_count: int  # beats received since the path was first seen (or the upgrade to step 2)
     last_beat: int
 
 
-class Project(NamedTuple):
+class Project(Record):
     id: int
     name: str  # shown: the given name, else the latest folder's name
     custom_name: str | None

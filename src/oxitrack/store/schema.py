@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from oxitrack.sessions import merge_spans
 from oxitrack.store.projects import register_session_paths
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -39,6 +38,8 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
     table is rebuilt under the same name and columns so the seed's ``sqlite3`` query still works;
     overlapping or too-close sessions of a project are merged, and ids are kept where they can be.
     """
+    from oxitrack.sessions import merge_spans  # only when upgrading: reports skip it
+
     if not _table_exists(conn, "sessions"):
         conn.execute(_SESSIONS_TABLE)
     else:
