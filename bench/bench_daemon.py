@@ -1,6 +1,8 @@
 """Benchmark the real daemon against a bare asyncio server doing the same SQL, in one run.
 
-For each server (``oxitrack serve`` and ``bench/ceiling.py``) on its own fresh database:
+For each server (``oxitrack serve``; ``bench/ceiling.py``, the ceiling; ``ceiling.py --no-sql``,
+the floor: what one round trip costs on this machine with no SQL and no disk at all), each on
+its own fresh database:
 
 * spawn-to-ready: from ``Popen`` to the "listening on" line (median of five starts);
 * idle RSS right after start;
@@ -266,7 +268,7 @@ def _read_responses(sock: socket.socket, count: int) -> None:
             seen += 1
 
 
-def measure_both(
+def measure_all(
     commands: dict[str, list[str]], wrk: str, script: Path, seconds: float, rounds: int
 ) -> list[Figures]:
     """Measure every server with their phases interleaved (A B A B ...), so a neighbour's load
@@ -346,20 +348,22 @@ def main() -> int:
     commands = {
         "oxitrack serve": [python, "-m", "oxitrack", "serve"],
         "bare asyncio (ceiling)": [python, str(HERE / "ceiling.py")],
+        "no SQL (floor)": [python, str(HERE / "ceiling.py"), "--no-sql"],
     }
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "beat.lua"
         script.write_text(WRK_SCRIPT)
-        daemon, ceiling = measure_both(commands, wrk, script, args.seconds, args.rounds)
+        daemon, ceiling, floor = measure_all(commands, wrk, script, args.seconds, args.rounds)
     ratio = daemon.beats_per_s / ceiling.beats_per_s
     if args.json:
-        print(json.dumps({"daemon": asdict(daemon), "ceiling": asdict(ceiling), "ratio": ratio}))
+        figures = {"daemon": asdict(daemon), "ceiling": asdict(ceiling), "floor": asdict(floor)}
+        print(json.dumps({**figures, "ratio": ratio}))
         return 0
-    _print_table(daemon, ceiling, ratio)
+    _print_table(daemon, ceiling, floor, ratio)
     return 0
 
 
-def _print_table(daemon: Figures, ceiling: Figures, ratio: float) -> None:
+def _print_table(daemon: Figures, ceiling: Figures, floor: Figures, ratio: float) -> None:
     rows = [
         ("beats/s, 16 connections", "beats_per_s", "{:,.0f}"),
         ("single client p50 (ms)", "p50_ms", "{:.3f}"),
@@ -370,10 +374,10 @@ def _print_table(daemon: Figures, ceiling: Figures, ratio: float) -> None:
         ("RSS after 100k beats (MiB)", "rss_after_100k_mib", "{:.1f}"),
         ("spawn to ready (s)", "ready_s", "{:.3f}"),
     ]
-    print(f"{'':30} {daemon.name:>16} {ceiling.name:>24}")
+    print(f"{'':30} {daemon.name:>16} {ceiling.name:>24} {floor.name:>16}")
     for label, field, fmt in rows:
-        a, b = getattr(daemon, field), getattr(ceiling, field)
-        print(f"{label:30} {fmt.format(a):>16} {fmt.format(b):>24}")
+        a, b, c = (getattr(figures, field) for figures in (daemon, ceiling, floor))
+        print(f"{label:30} {fmt.format(a):>16} {fmt.format(b):>24} {fmt.format(c):>16}")
     print()
     checks = [
         (f"throughput ratio {ratio:.0%} of the ceiling", ratio >= TARGETS["ratio"], ">= 50 %"),
@@ -392,6 +396,10 @@ def _print_table(daemon: Figures, ceiling: Figures, ratio: float) -> None:
     ]
     for text, ok, target in checks:
         print(f"{'ok  ' if ok else 'MISS'} {text} (target {target})")
+    print(
+        f"     this machine's floor (no SQL, no disk): p99 {floor.p99_ms:.3f} ms,"
+        f" paced p99 {floor.paced_p99_ms:.3f} ms"
+    )
 
 
 if __name__ == "__main__":
