@@ -23,12 +23,17 @@ class CountingStore:
         self.store = store
         self.batches: list[int] = []
 
-    def record_beats(self, beats):
+    def record_beats(self, beats, identify=None):
         self.batches.append(len(beats))
-        return self.store.record_beats(beats)
+        return self.store.record_beats(beats, identify)
+
+    def read(self, fn):
+        return self.store.read(fn)
 
 
 def test_beats_arriving_in_one_loop_turn_share_one_transaction(store: Store, db_path: Path):
+    # Folders that are repositories: once known, their beats need no look at the disk.
+    store.record_beats([Beat(f"/code/p{i}", T - 10_000) for i in range(3)], identify=_repository)
     counting = CountingStore(store)
     writer = GroupCommit(counting)  # type: ignore[arg-type]
     beats = [Beat(f"/code/p{i % 3}", T + 97 * i) for i in range(30)]
@@ -41,7 +46,14 @@ def test_beats_arriving_in_one_loop_turn_share_one_transaction(store: Store, db_
     for beat, session in zip(beats, sessions, strict=True):
         assert session.project_path == beat.project_path
         assert session.start_time <= beat.timestamp <= session.last_heartbeat
-    assert stored_sessions(db_path) == model_sessions((b.project_path, b.timestamp) for b in beats)
+    known = [(f"/code/p{i}", T - 10_000) for i in range(3)]
+    assert stored_sessions(db_path) == model_sessions(
+        [*known, *((b.project_path, b.timestamp) for b in beats)]
+    )
+
+
+def _repository(path: str) -> str:
+    return "git:" + "0" * 40
 
 
 def test_answer_comes_only_after_the_commit(store: Store, db_path: Path):
@@ -84,6 +96,9 @@ def test_a_failing_batch_fails_every_waiter_and_stores_nothing(db_path: Path):
 
 
 def test_a_cancelled_waiter_does_not_stop_the_others(store: Store, db_path: Path):
+    store.record_beats(
+        [Beat("/code/gone", T - 10_000), Beat("/code/kept", T - 10_000)], _repository
+    )
     writer = GroupCommit(store)
 
     async def main():
@@ -96,7 +111,7 @@ def test_a_cancelled_waiter_does_not_stop_the_others(store: Store, db_path: Path
     session = asyncio.run(main())
     assert session.project_path == "/code/kept"
     # The cancelled client's beat was already queued: it is stored all the same.
-    assert [s[0] for s in stored_sessions(db_path)] == ["/code/gone", "/code/kept"]
+    assert ("/code/gone", T, T) in stored_sessions(db_path)
 
 
 @pytest.mark.parametrize("clients", [1, 16])

@@ -22,10 +22,12 @@ from oxitrack.api import beats, reports, wakatime
 from oxitrack.api import ops as ops_api
 from oxitrack.api import projects as projects_api
 from oxitrack.api.group_commit import GroupCommit
+from oxitrack.api.identities import FolderIdentities
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, StoreError
 from oxitrack.guard import GuardMiddleware
 from oxitrack.store import Store
+from oxitrack.store.projects import Identify, identify
 
 log = logging.getLogger("oxitrack.server")
 
@@ -55,8 +57,13 @@ _HTTP_CODES = {
 
 
 def create_app(
-    store: Store, *, settings: Settings | None = None, clock: Callable[[], float] = time.time
+    store: Store,
+    *,
+    settings: Settings | None = None,
+    clock: Callable[[], float] = time.time,
+    identify: Identify = identify,
 ) -> Starlette:
+    """The daemon's app on ``store``; ``identify`` finds a new folder's project identity."""
     settings = settings or Settings(db=store.path)
     app = Starlette(
         routes=routes,
@@ -69,7 +76,8 @@ def create_app(
         },
     )
     app.state.store = store
-    app.state.group_commit = GroupCommit(store)  # every POST /beat goes through it
+    app.state.identities = FolderIdentities(store, identify)  # looked up off the event loop
+    app.state.group_commit = GroupCommit(store, app.state.identities)  # every POST /beat
     app.state.settings = settings
     app.state.clock = clock
     app.state.started_at = clock()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import tzinfo
 
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -23,6 +24,7 @@ from oxitrack.api.reports import read_today
 from oxitrack.days import system_zone, zone_named
 from oxitrack.errors import InvalidField
 from oxitrack.repo_root import find_repo_root
+from oxitrack.sessions import Session
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
     BAD_HEARTBEAT_STATUS,
@@ -61,9 +63,7 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
         except InvalidField as refusal:
             parsed.append(refusal)
     good = [item for item in parsed if isinstance(item, Heartbeat)]
-    sessions = iter(
-        state.store.write(lambda conn: wakatime_store.record_heartbeats(conn, good)) if good else []
-    )
+    sessions = iter(await _record(state, good) if good else [])
     pairs = [
         (accepted_answer(item, next(sessions)), CREATED_STATUS)
         if isinstance(item, Heartbeat)
@@ -87,8 +87,17 @@ async def post_heartbeat(request: Request) -> JSONResponse:
         )
     except InvalidField as refusal:
         return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
-    [session] = state.store.write(lambda conn: wakatime_store.record_heartbeats(conn, [heartbeat]))
+    [session] = await _record(state, [heartbeat])
     return JSONResponse(accepted_answer(heartbeat, session), status_code=CREATED_STATUS)
+
+
+async def _record(state: State, heartbeats: list[Heartbeat]) -> list[Session]:
+    """Record ``heartbeats`` in one transaction, new folders' identities found beforehand."""
+    found = await state.identities.find(heartbeat.beat for heartbeat in heartbeats)
+    identify = state.identities.identify_with(found)
+    return state.store.write(  # type: ignore[no-any-return]
+        lambda conn: wakatime_store.record_heartbeats(conn, heartbeats, identify)
+    )
 
 
 async def get_statusbar_today(request: Request) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from oxitrack.sessions import Beat, Session, apply_beat, window_for
-from oxitrack.store.projects import note_beat
+from oxitrack.store.projects import Identify, identify, note_beat
 
 
 def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:
@@ -19,13 +19,14 @@ def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:
     return [Session(*row) for row in rows]
 
 
-def record_beat(conn: sqlite3.Connection, beat: Beat) -> Session:
+def record_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identify) -> Session:
     """Apply one beat inside the caller's write transaction; returns the session holding it.
 
     Also counts the beat on its path and registers a new path with its project (``note_beat``),
-    so every beat source gets project identity by calling this one function.
+    so every beat source gets project identity by calling this one function. The daemon passes
+    an ``identify`` that answers from identities found before the transaction began.
     """
-    note_beat(conn, beat)
+    note_beat(conn, beat, identify)
     change = apply_beat(nearby_sessions(conn, beat), beat)
     if change.is_noop:
         return change.result

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from typing import TypeVar
 
     from oxitrack.sessions import Beat, Session
+    from oxitrack.store.projects import Identify
 
     T = TypeVar("T")
 
@@ -184,11 +185,16 @@ class Store:
 
         return self.write(lambda conn: record_beat(conn, beat))
 
-    def record_beats(self, beats: Iterable[Beat]) -> list[Session]:
-        """Record many beats in one transaction (all or none)."""
+    def record_beats(
+        self, beats: Iterable[Beat], identify: Identify | None = None
+    ) -> list[Session]:
+        """Record many beats in one transaction (all or none); ``identify`` finds a new folder's
+        project identity (by default: on the spot, reading its ``.git``)."""
         from oxitrack.store.beats import record_beat
+        from oxitrack.store.projects import identify as identify_here
 
-        return self.write(lambda conn: [record_beat(conn, beat) for beat in beats])
+        find = identify or identify_here
+        return self.write(lambda conn: [record_beat(conn, beat, find) for beat in beats])
 
     def sessions(self, project_path: str | None = None) -> list[Session]:
         """Every stored session (of one project if given), oldest first."""

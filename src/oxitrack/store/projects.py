@@ -10,11 +10,13 @@ project (a merge) moves its sessions without rewriting one.
 A known path costs one indexed ``UPDATE`` (its beat count) and no file-system access; a new path
 is identified once, by reading its ``.git``; a path known only by its folder is looked at again
 at most every ``RECHECK_SECONDS`` of beat time, so a folder that becomes a repository joins the
-repository's project.
+repository's project. The daemon finds those identities before the transaction, in a worker
+thread (``api/identities.py``), and hands them in as ``identify``.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Callable
 
@@ -95,6 +97,19 @@ class Project(Record):
 # -- the beat path ---------------------------------------------------------------------------
 
 
+def identity_checked_until(conn: sqlite3.Connection, project_path: str) -> float:
+    """The beat time from which ``note_beat`` looks at this folder again: ``-inf`` for a folder
+    never seen, ``inf`` once it is a repository's, else ``RECHECK_SECONDS`` after the last look."""
+    row = conn.execute(
+        "SELECT identity, checked_at FROM project_paths WHERE project_path = ?", (project_path,)
+    ).fetchone()
+    return -math.inf if row is None else _checked_until(*row)
+
+
+def _checked_until(identity: str, checked_at: int) -> float:
+    return math.inf if is_final_identity(identity) else float(checked_at + RECHECK_SECONDS)
+
+
 def note_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identify) -> None:
     """Count the beat on its path; register the path with its project if it is new."""
     row = conn.execute(
@@ -113,7 +128,7 @@ def note_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identif
         )
         return
     project_id, identity, checked_at = row
-    if is_final_identity(identity) or beat.timestamp < checked_at + RECHECK_SECONDS:
+    if beat.timestamp < _checked_until(identity, checked_at):
         return
     found = identify(beat.project_path)
     conn.execute(

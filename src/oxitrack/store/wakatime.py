@@ -11,17 +11,20 @@ from collections.abc import Sequence
 
 from oxitrack.sessions import Beat, Session
 from oxitrack.store.beats import record_beat
+from oxitrack.store.projects import Identify, identify
 from oxitrack.wakatime import Heartbeat
 
 
-def record_heartbeats(conn: sqlite3.Connection, heartbeats: Sequence[Heartbeat]) -> list[Session]:
+def record_heartbeats(
+    conn: sqlite3.Connection, heartbeats: Sequence[Heartbeat], identify: Identify = identify
+) -> list[Session]:
     """Record heartbeats inside the caller's write transaction; the session holding each after all.
 
     Sessions are read back at the end because a later heartbeat of the same request may extend or
     merge the session an earlier one landed in.
     """
     for heartbeat in heartbeats:
-        record_beat(conn, heartbeat.beat)
+        record_beat(conn, heartbeat.beat, identify)
         _insert_details(conn, heartbeat)
     return [session_holding(conn, heartbeat.beat) for heartbeat in heartbeats]
 

@@ -1,0 +1,69 @@
+"""Folder identities, found in a worker thread before the write transaction that needs them.
+
+A beat from a folder never seen before (or from one known only by its path, every
+``RECHECK_SECONDS`` of beat time) needs the folder's project identity: its ``.git`` is read and,
+in a repository, ``git rev-list`` runs once (0.4 s on 100k commits). Done inside the write
+transaction, on the event loop, that stalled every other client's beats; here it runs in a
+thread while the loop goes on serving, and the write is handed the result. A folder whose
+identity is settled costs one dict lookup.
+
+What is remembered here only saves work: when it is out of date (another process changed the
+database), ``note_beat`` still looks at the folder itself, inside the transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterable, Mapping
+
+from oxitrack.projects import is_final_identity
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+from oxitrack.store.projects import RECHECK_SECONDS, Identify, identify, identity_checked_until
+
+
+class FolderIdentities:
+    """Finds and remembers which folders need a look before their beats are written."""
+
+    def __init__(self, store: Store, identify: Identify = identify) -> None:
+        self.store = store
+        self.identify = identify
+        self._checked_until: dict[str, float] = {}  # beat time from which a folder needs a look
+        self._looking: dict[str, asyncio.Future[str]] = {}  # one look per folder at a time
+
+    async def find(self, beats: Iterable[Beat]) -> dict[str, str]:
+        """The identities of the folders among ``beats`` that need one now."""
+        found: dict[str, str] = {}
+        for beat in beats:
+            path = beat.project_path
+            if path in found or beat.timestamp < self._checked_until_for(path):
+                continue
+            identity = await self._look(path)
+            found[path] = identity
+            self._checked_until[path] = (
+                math.inf if is_final_identity(identity) else beat.timestamp + RECHECK_SECONDS
+            )
+        return found
+
+    def identify_with(self, found: Mapping[str, str]) -> Identify:
+        """The ``identify`` for the write: what ``find`` found, else a look on the spot."""
+        if not found:
+            return self.identify
+        return lambda path: found[path] if path in found else self.identify(path)
+
+    def _checked_until_for(self, path: str) -> float:
+        until = self._checked_until.get(path)
+        if until is None:
+            until = self.store.read(lambda conn: identity_checked_until(conn, path))
+            self._checked_until[path] = until
+        return until
+
+    async def _look(self, path: str) -> str:
+        looking = self._looking.get(path)
+        if looking is None:
+            looking = asyncio.ensure_future(asyncio.to_thread(self.identify, path))
+            self._looking[path] = looking
+            looking.add_done_callback(lambda _: self._looking.pop(path, None))
+        # Shielded: a client that goes away must not cancel the look other beats wait for.
+        return await asyncio.shield(looking)
