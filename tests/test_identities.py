@@ -25,7 +25,8 @@ WAIT_SECONDS = 10  # a guard against hanging, never a wait for state
 
 
 class Looks:
-    """An ``identify`` that counts its calls, notes where it ran, and can be held up."""
+    """An ``identify`` that counts its calls, notes where it ran, and can be held up. Folders
+    named ``*repo*`` are repositories."""
 
     def __init__(self, store: Store, slow: str | None = None) -> None:
         self.store = store
@@ -40,10 +41,10 @@ class Looks:
         self.calls.append(path)
         self.on_loop_thread.append(threading.current_thread() is threading.main_thread())
         self.writing.append(self.store._write_lock.locked())
-        if path == self.slow:
+        if path.endswith(str(self.slow)):
             self.started.set()
             assert self.release.wait(WAIT_SECONDS)
-        return REPOSITORY if "repo" in path else f"path:{path}"
+        return REPOSITORY if "repo" in Path(path).name else f"path:{path}"
 
 
 def identities_of(db_path: Path) -> dict[str, str]:
@@ -51,77 +52,102 @@ def identities_of(db_path: Path) -> dict[str, str]:
         return dict(conn.execute("SELECT project_path, identity FROM project_paths"))
 
 
-def test_a_slow_look_at_a_new_folder_does_not_hold_up_other_beats(store: Store, db_path: Path):
-    looks = Looks(store, slow="/code/big-repo")
+def folder(tmp_path: Path, name: str) -> str:
+    """A folder that exists on this disk (only those are looked at in a thread)."""
+    path = tmp_path / "code" / name
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+def test_a_slow_look_at_a_new_folder_does_not_hold_up_other_beats(
+    store: Store, db_path: Path, tmp_path: Path
+):
+    big, small = folder(tmp_path, "big-repo"), folder(tmp_path, "small")
+    looks = Looks(store, slow=big)
     writer = GroupCommit(store, FolderIdentities(store, looks))
 
     async def main() -> None:
-        slow = asyncio.ensure_future(writer.record_beat(Beat("/code/big-repo", T)))
+        slow = asyncio.ensure_future(writer.record_beat(Beat(big, T)))
         await asyncio.wait_for(asyncio.to_thread(looks.started.wait, WAIT_SECONDS), WAIT_SECONDS)
         # The look at big-repo is under way in its thread: another folder's beat goes through.
-        fast = await asyncio.wait_for(writer.record_beat(Beat("/code/small", T)), WAIT_SECONDS)
-        assert fast.project_path == "/code/small"
+        fast = await asyncio.wait_for(writer.record_beat(Beat(small, T)), WAIT_SECONDS)
+        assert fast.project_path == small
         assert not slow.done()
         looks.release.set()
-        assert (await asyncio.wait_for(slow, WAIT_SECONDS)).project_path == "/code/big-repo"
+        assert (await asyncio.wait_for(slow, WAIT_SECONDS)).project_path == big
 
     asyncio.run(main())
-    assert identities_of(db_path) == {
-        "/code/big-repo": REPOSITORY,
-        "/code/small": "path:/code/small",
-    }
+    assert identities_of(db_path) == {big: REPOSITORY, small: f"path:{small}"}
     # Every look ran in a worker thread, none inside a write transaction.
     assert looks.on_loop_thread == [False, False] and looks.writing == [False, False]
 
 
-def test_a_repository_is_looked_at_once_and_a_plain_folder_every_recheck(store: Store):
+def test_a_repository_is_looked_at_once_and_a_plain_folder_every_recheck(
+    store: Store, tmp_path: Path
+):
+    repo, plain = folder(tmp_path, "repo"), folder(tmp_path, "plain")
     looks = Looks(store)
     writer = GroupCommit(store, FolderIdentities(store, looks))
 
     async def main() -> None:
         for i in range(20):
-            await writer.record_beat(Beat("/code/repo", T + 60 * i))
-            await writer.record_beat(Beat("/code/plain", T + 60 * i))
-        await writer.record_beat(Beat("/code/plain", T + RECHECK_SECONDS + 60 * 20))
+            await writer.record_beat(Beat(repo, T + 60 * i))
+            await writer.record_beat(Beat(plain, T + 60 * i))
+        await writer.record_beat(Beat(plain, T + RECHECK_SECONDS + 60 * 20))
 
     asyncio.run(main())
-    assert looks.calls.count("/code/repo") == 1
+    assert looks.calls.count(repo) == 1
     # At T, once at T + 600 (beat 10) and once at the last beat: never inside the write.
-    assert looks.calls.count("/code/plain") == 3
-    assert not any(looks.writing)
+    assert looks.calls.count(plain) == 3
+    assert not any(looks.writing) and not any(looks.on_loop_thread)
 
 
-def test_beats_of_one_new_folder_arriving_together_share_one_look(store: Store, db_path: Path):
+def test_beats_of_one_new_folder_arriving_together_share_one_look(
+    store: Store, db_path: Path, tmp_path: Path
+):
+    repo = folder(tmp_path, "repo")
     looks = Looks(store)
     writer = GroupCommit(store, FolderIdentities(store, looks))
 
     async def main() -> None:
-        await asyncio.gather(*(writer.record_beat(Beat("/code/repo", T + i)) for i in range(10)))
+        await asyncio.gather(*(writer.record_beat(Beat(repo, T + i)) for i in range(10)))
 
     asyncio.run(main())
-    assert looks.calls == ["/code/repo"]
-    assert identities_of(db_path) == {"/code/repo": REPOSITORY}
+    assert looks.calls == [repo]
+    assert identities_of(db_path) == {repo: REPOSITORY}
 
 
-def test_a_folder_known_from_an_earlier_run_is_not_looked_at_again(db_path: Path):
+def test_a_folder_missing_from_this_disk_is_answered_on_the_spot(store: Store, db_path: Path):
+    """A remote workspace's path: nothing to read here, so no thread, and still not in the write."""
+    looks = Looks(store)
+    writer = GroupCommit(store, FolderIdentities(store, looks))
+    asyncio.run(writer.record_beat(Beat("/remote/host/project", T)))
+    assert looks.calls == ["/remote/host/project"]
+    assert looks.on_loop_thread == [True] and looks.writing == [False]
+    assert identities_of(db_path) == {"/remote/host/project": "path:/remote/host/project"}
+
+
+def test_a_folder_known_from_an_earlier_run_is_not_looked_at_again(db_path: Path, tmp_path: Path):
+    repo = folder(tmp_path, "repo")
     with Store(db_path) as store:
-        store.record_beats([Beat("/code/repo", T)], identify=Looks(store))
+        store.record_beats([Beat(repo, T)], identify=Looks(store))
     with Store(db_path) as store:  # a restarted daemon: nothing remembered in memory
         looks = Looks(store)
         writer = GroupCommit(store, FolderIdentities(store, looks))
-        asyncio.run(writer.record_beat(Beat("/code/repo", T + 60)))
+        asyncio.run(writer.record_beat(Beat(repo, T + 60)))
     assert looks.calls == []
 
 
 def test_wakatime_heartbeats_of_a_new_folder_are_identified_off_the_write(
-    store: Store, db_path: Path
+    store: Store, db_path: Path, tmp_path: Path
 ):
+    repo = folder(tmp_path, "repo")
     looks = Looks(store)
     app = create_app(store, settings=Settings(db=str(db_path)), clock=FakeClock(), identify=looks)
-    heartbeat = {"entity": "/code/repo/main.py", "type": "file", "time": NOW - 5}
-    heartbeat["project_root_count"] = 3  # the folder is /code/repo
+    heartbeat = {"entity": f"{repo}/main.py", "type": "file", "time": NOW - 5}
+    heartbeat["project_root_count"] = len(Path(repo).parts)  # the folder is repo
     with TestClient(app, base_url="http://127.0.0.1:3000") as client:
         answer = client.post("/api/v1/users/current/heartbeats.bulk", json=[heartbeat])
     assert answer.status_code == 201, answer.text
-    assert identities_of(db_path) == {"/code/repo": REPOSITORY}
+    assert identities_of(db_path) == {repo: REPOSITORY}
     assert looks.on_loop_thread == [False] and looks.writing == [False]

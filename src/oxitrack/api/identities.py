@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 from collections.abc import Iterable, Mapping
 
 from oxitrack.projects import is_final_identity
@@ -60,6 +61,10 @@ class FolderIdentities:
         return until
 
     async def _look(self, path: str) -> str:
+        if not os.path.isdir(path):
+            # A remote workspace's folder (or a Windows path): nothing on this disk to read, so
+            # the answer is immediate and a thread would only add a hop.
+            return self.identify(path)
         looking = self._looking.get(path)
         if looking is None:
             looking = asyncio.ensure_future(asyncio.to_thread(self.identify, path))
