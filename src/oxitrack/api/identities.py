@@ -14,14 +14,12 @@ database), ``note_beat`` still looks at the folder itself, inside the transactio
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 from collections.abc import Iterable, Mapping
 
-from oxitrack.projects import is_final_identity
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
-from oxitrack.store.projects import RECHECK_SECONDS, Identify, identify, identity_checked_until
+from oxitrack.store.projects import Identify, checked_until, identify, identity_checked_until
 
 
 class FolderIdentities:
@@ -40,11 +38,9 @@ class FolderIdentities:
             path = beat.project_path
             if path in found or beat.timestamp < self._checked_until_for(path):
                 continue
-            identity = await self._look(path)
-            found[path] = identity
-            self._checked_until[path] = (
-                math.inf if is_final_identity(identity) else beat.timestamp + RECHECK_SECONDS
-            )
+            found[path] = await self._look(path)
+            # What note_beat will store for this folder in the write: looked at as of this beat.
+            self._checked_until[path] = checked_until(found[path], beat.timestamp)
         return found
 
     def identify_with(self, found: Mapping[str, str]) -> Identify:

@@ -103,10 +103,12 @@ def identity_checked_until(conn: sqlite3.Connection, project_path: str) -> float
     row = conn.execute(
         "SELECT identity, checked_at FROM project_paths WHERE project_path = ?", (project_path,)
     ).fetchone()
-    return -math.inf if row is None else _checked_until(*row)
+    return -math.inf if row is None else checked_until(*row)
 
 
-def _checked_until(identity: str, checked_at: int) -> float:
+def checked_until(identity: str, checked_at: int) -> float:
+    """The beat time from which a folder found to be ``identity`` at ``checked_at`` needs a new
+    look: never for a repository's, ``RECHECK_SECONDS`` later for one known by its path."""
     return math.inf if is_final_identity(identity) else float(checked_at + RECHECK_SECONDS)
 
 
@@ -128,7 +130,7 @@ def note_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identif
         )
         return
     project_id, identity, checked_at = row
-    if beat.timestamp < _checked_until(identity, checked_at):
+    if beat.timestamp < checked_until(identity, checked_at):
         return
     found = identify(beat.project_path)
     conn.execute(
