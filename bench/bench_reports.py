@@ -72,21 +72,18 @@ def summary(times: list[float]) -> str:
 
 
 def run_process(*args: str) -> Callable[[], object]:
+    """A new process running ``args`` each time it is called."""
+
     def run() -> object:
-        return subprocess.run([sys.executable, *args], check=True, capture_output=True)
+        return subprocess.run(args, check=True, capture_output=True)
 
     return run
 
 
-def run_command(*args: str) -> Callable[[], object]:
-    """``oxitrack ARGS`` through the installed console script, as a user types it."""
+def oxitrack_command() -> list[str]:
+    """``oxitrack`` as a user types it: the installed console script, else ``python -m``."""
     script = Path(sys.executable).with_name("oxitrack")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "oxitrack"]
-
-    def run() -> object:
-        return subprocess.run([*command, *args], check=True, capture_output=True)
-
-    return run
+    return [str(script)] if script.exists() else [sys.executable, "-m", "oxitrack"]
 
 
 def measure_month(
@@ -111,10 +108,11 @@ def main() -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     now = int(time.time())
     zone = system_zone()
-    baseline = timed(run_process("-c", "pass"), args.runs)
+    baseline = timed(run_process(sys.executable, "-c", "pass"), args.runs)
     print(f"python -c pass (interpreter start-up)       {summary(baseline)}")
     cli_start = timed(
-        run_process("-c", "import oxitrack.cli; oxitrack.cli.build_parser()"), args.runs
+        run_process(sys.executable, "-c", "import oxitrack.cli; oxitrack.cli.build_parser()"),
+        args.runs,
     )
     print(f"oxitrack.cli + every parser (as for --help) {summary(cli_start)}")
     for size in args.sizes:
@@ -126,7 +124,7 @@ def main() -> int:
             started = time.perf_counter()
             generate(path, size, now)
             print(f"generated {path} in {time.perf_counter() - started:.1f} s")
-        today = timed(run_command("today", "--db", str(path)), args.runs)
+        today = timed(run_process(*oxitrack_command(), "today", "--db", str(path)), args.runs)
         print(f"{size:>9,} sessions: oxitrack today            {summary(today)}")
         first, last = month_of(local_date(time.time(), zone))
         span = days_between(first, last, zone)
