@@ -4,6 +4,7 @@ real daemon seeded over POST /beat. The chart must show exactly what the JSON AP
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ import pytest
 
 from tests.daemon_process import DaemonProcess
 from tests.e2e.browser import chromium
+from tests.zones import midday_zone
 
 pytestmark = pytest.mark.e2e
 
@@ -43,13 +45,24 @@ def _beats(daemon: DaemonProcess, project_path: str, timestamps: range) -> None:
 
 
 @pytest.fixture
-def seeded_daemon(daemon: DaemonProcess) -> DaemonProcess:
-    """Three projects: two worked on in the last hour, one two days ago."""
+def seeded_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
+    """Three projects: two worked on in the last hour, one two days ago.
+
+    The daemon runs in a zone where it is now midday, so that hour is all today's.
+    """
     now = int(time.time())
+    daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": midday_zone(now)}).start()
+    try:
+        _seed(daemon, now)
+        yield daemon
+    finally:
+        daemon.kill()
+
+
+def _seed(daemon: DaemonProcess, now: int) -> None:
     _beats(daemon, "/code/oxitrack", range(now - 50 * 60, now - 59, 5 * 60))
     _beats(daemon, "/code/notes", range(now - 30 * 60, now - 19 * 60, 60))
     _beats(daemon, "/code/site", range(now - 2 * 86400, now - 2 * 86400 + 1801, 300))
-    return daemon
 
 
 @pytest.fixture
@@ -145,6 +158,7 @@ def test_http_cli_and_page_agree_on_today(seeded_daemon: DaemonProcess, browser:
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, **(seeded_daemon.env or {})},  # the daemon's zone: the same "today"
     )
     assert json.loads(cli.stdout) == over_http
     page = Page(browser)

@@ -14,6 +14,7 @@ import pytest
 
 from tests.daemon_process import DaemonProcess
 from tests.git_repos import make_repo
+from tests.zones import midday_zone
 
 pytestmark = pytest.mark.e2e
 
@@ -40,11 +41,9 @@ def oxitrack(daemon: DaemonProcess, *args: str) -> subprocess.CompletedProcess[s
 
 
 def test_moved_repository_and_merged_folder_add_up_in_today(daemon: DaemonProcess, tmp_path: Path):
-    # Beats a few minutes apart within the last hour, read as "today" in a time zone where it is
-    # now between 06:00 and 18:00, so that the hour before now is always the same day. (Moving
-    # them after midnight UTC instead put some more than 10 minutes in the future: a 422.)
+    # Beats a few minutes apart within the last hour, read as "today" where it is now midday.
     now = int(time.time())
-    tz = "UTC" if 6 <= now % 86_400 // 3600 < 18 else "Etc/GMT-12"  # Etc/GMT-12 is UTC+12
+    tz = midday_zone(now)
     base = now - 3000
     make_repo(tmp_path / "code" / "app")
     beat(daemon, tmp_path / "code" / "app", base)
