@@ -59,6 +59,9 @@ def serve(settings: Settings) -> None:
             log_config=None,
             access_log=False,
             server_header=False,
+            # No proxy stands in front of a loopback daemon: X-Forwarded-* headers are not ours
+            # to trust, and their middleware would only add a layer to every beat.
+            proxy_headers=False,
             lifespan="off",
             timeout_graceful_shutdown=5,
         )
