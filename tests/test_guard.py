@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Iterator
@@ -53,6 +54,8 @@ def assert_refused(answer, status: int, code: str, store: Store) -> None:
         "app.localhost:3000",
         "[::1]:3000",
         "[::1]",
+        "localhost",
+        "localhost:",  # an empty port is the default port (RFC 3986 section 6.2.3)
     ],
 )
 def test_loopback_host_is_accepted(client: TestClient, host: str):
@@ -76,6 +79,29 @@ def test_loopback_host_is_accepted(client: TestClient, host: str):
 def test_foreign_host_is_refused_403(client: TestClient, store: Store, host: str):
     """DNS rebinding: a page on evil.example re-resolved to 127.0.0.1 still sends its own Host."""
     assert_refused(post(client, host=host), 403, "forbidden_host", store)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "localhost:evil.example",
+        "[::1]evil.example",
+        "[::1]:evil.example",
+        "[::1",
+        "::1",  # an IPv6 address needs its brackets
+        "[localhost]",
+        "localhost:3000:3000",
+        "localhost:123456",
+        "localhost:-1",
+        "localhost:\u00b2".encode("latin-1"),  # a digit to str.isdigit(), not to a URL
+        "evil.example/.localhost",
+        "localhost@evil.example",
+        "local host",
+    ],
+)
+def test_host_that_is_not_host_and_port_is_refused_400(client: TestClient, store: Store, host):
+    """RFC 9112 section 3.2: an invalid Host field value is a 400, whatever name it starts with."""
+    assert_refused(post(client, host=host), 400, "bad_request", store)
 
 
 def test_allowed_host_setting_lets_that_name_in(store: Store, db_path: Path):
@@ -162,6 +188,125 @@ def test_json_content_type_with_charset_and_case_is_accepted(client: TestClient)
 def test_no_cors_headers_on_any_answer(client: TestClient, method: str, headers: dict):
     answer = client.request(method, "/beat", content=BEAT, headers={**JSON, **headers})
     assert not [name for name in answer.headers if name.lower().startswith("access-control-")]
+
+
+# -- headers that must come once ---------------------------------------------------------------
+# The guard used to keep the last copy of a header while Starlette reads the first, so a second
+# copy could carry a value past the guard that the app then used (Host into a redirect).
+
+
+def post_with(client: TestClient, headers: list[tuple[str, str]]):
+    return client.post("/beat", content=BEAT, headers=[*JSON.items(), *headers])
+
+
+def both_orders(name: str, first: str, second: str) -> list:
+    return [
+        pytest.param([(name, first), (name, second)], id=f"{first}-then-{second}"),
+        pytest.param([(name, second), (name, first)], id=f"{second}-then-{first}"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        *both_orders("host", "evil.example", "127.0.0.1:3000"),
+        *both_orders("host", "localhost:evil.example", "localhost:3000"),
+        pytest.param([("host", "127.0.0.1:3000")] * 2, id="same-host-twice"),
+    ],
+)
+def test_repeated_host_is_refused_400(client: TestClient, store: Store, headers):
+    """RFC 9112 section 3.2: more than one Host line gets a 400, even two equal ones."""
+    assert_refused(post_with(client, headers), 400, "bad_request", store)
+
+
+def test_repeated_host_cannot_steer_a_redirect(client: TestClient):
+    headers = [("host", "evil.example"), ("host", "localhost:3000")]
+    answer = client.get("/health/", headers=headers, follow_redirects=False)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "bad_request"
+    assert "location" not in answer.headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        *both_orders("origin", "http://evil.example", "http://127.0.0.1:3000"),
+        pytest.param([("origin", "http://127.0.0.1:3000")] * 2, id="own-origin-twice"),
+        *both_orders("sec-fetch-site", "cross-site", "same-origin"),
+        *both_orders("sec-fetch-site", "same-site", "none"),
+    ],
+)
+def test_repeated_origin_or_fetch_site_is_refused_403(client: TestClient, store: Store, headers):
+    assert_refused(post_with(client, headers), 403, "forbidden_origin", store)
+
+
+@pytest.mark.parametrize("headers", both_orders("authorization", f"Bearer {KEY}", "Bearer wrong"))
+def test_repeated_authorization_is_refused_400(keyed: TestClient, store: Store, headers):
+    assert_refused(post_with(keyed, headers), 400, "bad_request", store)
+
+
+def test_repeated_authorization_is_refused_even_without_a_key(client: TestClient, store: Store):
+    headers = [("authorization", "Bearer a"), ("authorization", "Bearer b")]
+    assert_refused(post_with(client, headers), 400, "bad_request", store)
+
+
+def test_other_repeated_headers_still_pass(client: TestClient):
+    headers = [("accept", "text/plain"), ("accept", "application/json"), ("x-tag", "a")] * 2
+    answer = post_with(client, [*headers, ("origin", "http://127.0.0.1:3000")])
+    assert answer.status_code == 200
+
+
+def send_scope(
+    app, headers: list[tuple[bytes, bytes]], http_version: str | None = "1.1"
+) -> tuple[int, dict]:
+    """POST /beat straight through ASGI: TestClient always sends a Host and says HTTP/1.1."""
+    messages: list[dict] = []
+    requests = [{"type": "http.request", "body": BEAT, "more_body": False}]
+
+    async def receive() -> dict:
+        return requests.pop() if requests else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        messages.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "method": "POST",
+        "scheme": "http",
+        "path": "/beat",
+        "raw_path": b"/beat",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 3000),
+    }
+    if http_version is not None:  # the ASGI spec lets a server leave it out: then it is 1.1
+        scope["http_version"] = http_version
+    asyncio.run(app(scope, receive, send))
+    body = b"".join(message.get("body", b"") for message in messages[1:])
+    return messages[0]["status"], json.loads(body)
+
+
+@pytest.mark.parametrize("http_version", ["1.1", None], ids=["1.1", "unsaid"])
+def test_http_1_1_without_host_is_refused_400(app, store: Store, http_version: str | None):
+    status, body = send_scope(app, [], http_version)
+    assert (status, body["error"]) == (400, "bad_request")
+    assert body["message"]
+    assert store.sessions() == []
+
+
+def test_http_1_0_without_host_is_accepted(app, store: Store):
+    status, body = send_scope(app, [], "1.0")
+    assert status == 200, body
+    assert [session.project_path for session in store.sessions()] == ["/code/x"]
+
+
+def test_http_1_0_without_host_still_checks_origin(app, store: Store):
+    status, body = send_scope(app, [(b"origin", b"http://127.0.0.1:3000")], "1.0")
+    assert (status, body["error"]) == (403, "forbidden_origin")
+    assert store.sessions() == []
 
 
 # -- API key ----------------------------------------------------------------------------------

@@ -11,6 +11,10 @@ refuses, before any handler runs:
   base64 of the key, as wakatime-cli sends it). The dashboard's static files stay readable.
 
 It never adds CORS headers: a cross-origin page gets nothing it can read.
+
+A header it decides on must come once: Starlette reads the first copy, a dict keeps the last, so a
+second copy would let the guard check one value while the app uses the other. Host follows RFC 9112
+section 3.2: a repeated one, none on HTTP/1.1, or one that is not ``host[:port]`` is a 400.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import binascii
 import functools
 import hmac
 import json
+import re
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -66,9 +71,25 @@ class GuardMiddleware:
 
     def refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str, str] | None:
         """The (status, code, message) to refuse this request with, or ``None`` to let it in."""
+        raw_headers = scope["headers"]
+        if len(headers) != len(raw_headers):  # some name came twice: rare, so only then look why
+            repeated = _repeated_refusal(raw_headers)
+            if repeated is not None:
+                return repeated
         host = headers.get("host")
-        if host is not None and not self._is_allowed_host(host):
-            return 403, "forbidden_host", f"Host {host!r} is not a loopback name; see --allow-hosts"
+        if host is None:
+            # HTTP/1.0 may omit Host; a scope without "http_version" is HTTP/1.1 (ASGI spec).
+            if scope.get("http_version", "1.1") == "1.1":
+                return 400, "bad_request", "an HTTP/1.1 request needs a Host header"
+        else:
+            # 400 for a Host that is not host[:port] at all (RFC 9112: an invalid field value);
+            # 403 for a well-formed one that names another machine, as before.
+            name = _host_name(host)
+            if name is None:
+                return 400, "bad_request", f"Host {host!r} is not a valid host[:port]"
+            if not (_is_loopback_name(name) or name in self.allow_hosts):
+                message = f"Host {host!r} is not a loopback name; see --allow-hosts"
+                return 403, "forbidden_host", message
         origin = headers.get("origin")
         if origin is not None and not self._is_own_origin(origin, host):
             return 403, "forbidden_origin", f"requests from web origin {origin!r} are not allowed"
@@ -81,11 +102,8 @@ class GuardMiddleware:
                 return 401, "unauthorized", "send the API key as `Authorization: Bearer KEY`"
         return None
 
-    def _is_allowed_host(self, host: str) -> bool:
-        name = _host_name(host)
-        return _is_loopback_name(name) or name in self.allow_hosts
-
     def _is_own_origin(self, origin: str, host: str | None) -> bool:
+        """Whether ``origin`` is allowed or is this request's own ``Host`` (already checked)."""
         normalized = origin.rstrip("/").lower()
         if normalized in self.allow_origins:
             return True
@@ -93,8 +111,7 @@ class GuardMiddleware:
         return (
             host is not None
             and parts.scheme in {"http", "https"}
-            and parts.netloc == host.lower()
-            and self._is_allowed_host(host)
+            and parts.netloc == host.strip().lower()
         )
 
     def _has_key(self, authorization: str) -> bool:
@@ -130,9 +147,39 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
 
 
-def _host_name(host: str) -> str:
-    """``Host`` without its port: ``[::1]:3000`` → ``::1``, ``localhost:3000`` → ``localhost``."""
-    host = host.strip().lower()
-    if host.startswith("["):
-        return host[1 : host.find("]")] if "]" in host else host
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+# The headers the guard decides on, with the answer to a request that repeats one. Which copy
+# would count is a guess (the dict keeps the last, Starlette reads the first), so no copy does.
+_SINGLE_HEADERS = {
+    b"host": (400, "bad_request", "more than one Host header"),
+    b"origin": (403, "forbidden_origin", "more than one Origin header"),
+    b"sec-fetch-site": (403, "forbidden_origin", "more than one Sec-Fetch-Site header"),
+    b"authorization": (400, "bad_request", "more than one Authorization header"),
+}
+
+
+def _repeated_refusal(raw_headers: list[tuple[bytes, bytes]]) -> tuple[int, str, str] | None:
+    """The refusal for the first of ``_SINGLE_HEADERS`` (in its order) that comes twice, if any."""
+    seen: set[bytes] = set()
+    repeated: set[bytes] = set()
+    for name, _ in raw_headers:
+        if name in _SINGLE_HEADERS:
+            (repeated if name in seen else seen).add(name)
+    return next((answer for name, answer in _SINGLE_HEADERS.items() if name in repeated), None)
+
+
+# RFC 3986 host [":" port], narrowed: an IP-literal holds only hex digits, ":" and "." (IPv6, or
+# IPv4-mapped; no zone ids, no IPvFuture), and a name only unreserved and sub-delims characters,
+# without percent-encoding, which no HTTP client sends. What passes holds no URL delimiter
+# (/ ? # @), so the Host Starlette copies into request.url and redirects cannot point elsewhere.
+# Ports have 1-5 digits, or none after the colon ("localhost:" is the same host, RFC 3986 6.2.3).
+_HOST = re.compile(r"(?:\[([0-9a-f:.]+)\]|([a-z0-9._~!$&'()*+,;=-]*))(?::[0-9]{0,5})?")
+
+
+@functools.lru_cache(maxsize=256)  # same few values on every request, like _is_loopback_name
+def _host_name(host: str) -> str | None:
+    """``Host`` without its port, ``None`` if invalid: ``[::1]:3000`` → ``::1``, ``a:b`` → None."""
+    match = _HOST.fullmatch(host.strip().lower())
+    if match is None:
+        return None
+    ip_literal, name = match.groups()
+    return ip_literal if ip_literal is not None else name

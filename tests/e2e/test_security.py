@@ -9,6 +9,8 @@ text/plain fetch and a plain HTML form. It also plays DNS rebinding by mapping a
 from __future__ import annotations
 
 import http.server
+import json
+import socket
 import subprocess
 import sys
 import threading
@@ -54,6 +56,83 @@ def test_crafted_requests_are_refused_by_the_real_daemon(
     assert answer.json()["error"] == code
     assert not [name for name in answer.headers if name.lower().startswith("access-control-")]
     assert stored_sessions(daemon.db_path) == []
+
+
+def _raw_beat(port: int, head: str) -> tuple[int, dict[str, str], bytes]:
+    """POST /beat with ``head`` as the header lines, byte for byte: httpx would fold duplicates."""
+    body = json.dumps(BEAT).encode()
+    request = (
+        f"POST /beat {head}Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode("latin-1") + body
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        reply = bytearray()
+        while chunk := sock.recv(65536):  # the daemon closes after one answer (Connection: close)
+            reply += chunk
+    head_bytes, _, answer_body = bytes(reply).partition(b"\r\n\r\n")
+    status_line, *header_lines = head_bytes.decode("latin-1").split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), headers, answer_body
+
+
+@pytest.mark.parametrize(
+    ("head", "status", "code"),
+    [
+        ("HTTP/1.1\r\nHost: evil.example\r\nHost: 127.0.0.1\r\n", 400, "bad_request"),
+        ("HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n", 400, "bad_request"),
+        ("HTTP/1.1\r\n", 400, "bad_request"),
+        ("HTTP/1.1\r\nHost: localhost:evil.example\r\n", 400, "bad_request"),
+        (
+            "HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n"
+            "Origin: http://evil.example\r\nOrigin: http://127.0.0.1:PORT\r\n",
+            403,
+            "forbidden_origin",
+        ),
+        (
+            "HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n"
+            "Origin: http://127.0.0.1:PORT\r\nOrigin: http://evil.example\r\n",
+            403,
+            "forbidden_origin",
+        ),
+        (
+            "HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n"
+            "Sec-Fetch-Site: cross-site\r\nSec-Fetch-Site: same-origin\r\n",
+            403,
+            "forbidden_origin",
+        ),
+    ],
+    ids=[
+        "evil-host-first",
+        "evil-host-last",
+        "no-host",
+        "host-with-a-name-for-port",
+        "evil-origin-first",
+        "evil-origin-last",
+        "cross-site-first",
+    ],
+)
+def test_repeated_or_broken_host_and_origin_are_refused_by_the_real_daemon(
+    daemon: DaemonProcess, head: str, status: int, code: str
+):
+    """The server underneath passes repeated headers through; the guard must not pick one."""
+    answer_status, headers, body = _raw_beat(daemon.port, head.replace("PORT", str(daemon.port)))
+    assert answer_status == status, body
+    assert headers["content-type"] == "application/json"
+    answer = json.loads(body)
+    assert answer["error"] == code
+    assert answer["message"]
+    assert answer.keys() == {"error", "message"}
+    assert stored_sessions(daemon.db_path) == []
+
+
+def test_real_daemon_takes_one_host_and_http_1_0_without_host(daemon: DaemonProcess):
+    """The control for the test above: the same raw requests, well-formed, are stored."""
+    one_host = f"HTTP/1.1\r\nHost: 127.0.0.1:{daemon.port}\r\n"
+    own_origin = f"Origin: http://127.0.0.1:{daemon.port}\r\n"
+    assert _raw_beat(daemon.port, one_host + own_origin)[0] == 200
+    assert _raw_beat(daemon.port, "HTTP/1.0\r\n")[0] == 200
+    assert len(stored_sessions(daemon.db_path)) == 1  # two beats, one session
 
 
 def test_real_daemon_with_a_key_wants_it_as_bearer_or_basic(tmp_path: Path):
