@@ -161,3 +161,10 @@ def test_reading_repositories_needs_no_storage_or_web_stack():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == ""
+
+
+def test_a_folder_name_too_long_for_the_file_system_has_no_repository(tmp_path: Path):
+    """Path.is_dir raises ENAMETOOLONG (and EACCES) where "no folder here" is the answer."""
+    too_long = tmp_path / ("a" * 300)
+    assert find_repo(too_long) is None
+    assert root_commit(too_long) is None

@@ -44,9 +44,11 @@ def find_repo(path: str | os.PathLike[str], *, stop_at: Path | None = None) -> G
     repository in ``~`` does not swallow every untracked project below it. A path that is not a
     folder here (a remote editor's) has no repository.
     """
-    folder = Path(path)
-    if not folder.is_dir():
+    # os.path.isdir, not Path.is_dir: a folder we may not read, or a name too long for this
+    # file system, is "no repository here", not an error.
+    if not os.path.isdir(path):
         return None
+    folder = Path(path)
     stop = _home() if stop_at is None else stop_at
     for candidate in (folder, *folder.parents):
         if candidate != folder and (candidate == stop or candidate in stop.parents):
@@ -60,11 +62,11 @@ def find_repo(path: str | os.PathLike[str], *, stop_at: Path | None = None) -> G
                 git_dir = _gitdir_from_file(dot_git)
             else:
                 continue
-        except OSError:
+            if git_dir is None or not (git_dir / "HEAD").is_file():
+                return None
+            return GitRepo(candidate, git_dir, _common_dir(git_dir))
+        except (OSError, RuntimeError):  # unreadable, or a symlink loop (pathlib's RuntimeError)
             return None
-        if git_dir is None or not (git_dir / "HEAD").is_file():
-            return None
-        return GitRepo(candidate, git_dir, _common_dir(git_dir))
     return None
 
 
