@@ -11,7 +11,7 @@ import json
 import string
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -71,12 +71,19 @@ def target(tmp_path: Path) -> Iterator[Target]:
     fuzzed.store.close()
 
 
+# Text no UTF-8 encoder takes (lone surrogates), NUL, line separators, digits int() refuses,
+# names too long for a file system: each once reached a 500 from some field.
+tricky_text = st.sampled_from(
+    ["\ud800", "a\udfffb", "/x\udc80", "\x00", "a\u2028b", "\u200b", "\u00b2", "a" * 300]
+) | st.text(st.characters(exclude_categories=()), max_size=20)
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.integers(min_value=10**300, max_value=10**400)
     | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=30),
+    | st.text(max_size=30)
+    | tricky_text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner),
     max_leaves=12,
 )
@@ -85,6 +92,7 @@ path_values = (
     | st.text(max_size=60)
     | st.text(max_size=60).map(lambda text: "/" + text)
     | st.text(alphabet="/.\\:C \x00", max_size=20)
+    | tricky_text.map(lambda text: "/tmp/" + text)
 )
 time_values = (
     json_values
@@ -170,6 +178,128 @@ def test_any_method_path_and_headers_are_answered_below_500(
     target: Target, method, path, headers, body
 ):
     target.send(method, path, json.dumps(body).encode(), headers)
+
+
+text_or_json = tricky_text | json_values
+heartbeat_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "entity": path_values,
+        "type": st.sampled_from(["file", "app", "domain"]) | json_values,
+        "time": time_values,
+        "project": text_or_json,
+        "category": text_or_json,
+        "language": text_or_json,
+        "branch": text_or_json,
+        "user_agent": text_or_json,
+        "project_root_count": st.integers(min_value=-2, max_value=60) | json_values,
+        "is_write": json_values,
+    },
+)
+HEARTBEATS = "/api/v1/users/current/heartbeats"
+
+
+@FUZZ
+@given(
+    request=st.tuples(st.just(HEARTBEATS), heartbeat_bodies | json_values)
+    | st.tuples(st.just(HEARTBEATS + ".bulk"), st.lists(heartbeat_bodies | json_values, max_size=4))
+)
+def test_any_heartbeat_on_the_wakatime_api_is_answered_below_500(target: Target, request):
+    path, body = request
+    answer = target.send("POST", path, json.dumps(body).encode(), JSON)
+    assert answer.status_code in {201, 400, 422}
+
+
+query_values = tricky_text | st.text(max_size=12) | st.sampled_from(["7", "2025-01-31", "9" * 5000])
+queries = st.dictionaries(
+    st.sampled_from(["days", "from", "to", "limit", "tz", "format", "project"]),
+    query_values,
+    max_size=4,
+)
+report_paths = st.sampled_from(
+    [
+        "/today",
+        "/api/days",
+        "/api/sessions",
+        "/api/projects",
+        "/health",
+        "/",
+        "/static/app.js",
+        "/api/v1/users/current/statusbar/today",
+    ]
+)
+
+
+@FUZZ
+@given(path=report_paths, query=queries)
+def test_any_query_on_the_read_api_is_answered_below_500(target: Target, path, query):
+    # surrogatepass: a client can send bytes that are not UTF-8 at all
+    url = path + "?" + urlencode(query, errors="surrogatepass")
+    answer = target.send("GET", url, b"", {})
+    assert answer.status_code in {200, 422}
+
+
+# What a security review sent by hand, each of which once got a 500 (and one was stored first).
+REVIEW_FINDINGS = [
+    ("/beat", {"project_path": "/tmp/" + "a" * 300}, 200),  # too long a name to look at
+    ("/beat", {"project_path": "/a", "timestamp": 10**400}, 422),  # past float's range
+    (HEARTBEATS, {"entity": "x", "type": "app", "time": NOW, "project": "a" * 250}, 201),
+    (HEARTBEATS, {"entity": "/a/b.py", "time": NOW, "project": "x\ud800"}, 400),
+    (HEARTBEATS, {"entity": "\ud800", "type": "app", "time": NOW, "project": "p"}, 400),
+    (
+        HEARTBEATS,
+        {"entity": "x", "type": "app", "time": NOW, "project": "p", "branch": "\udfff"},
+        400,
+    ),
+    ("/api/projects/merge", {"source": "/a\ud800", "target": "api"}, 422),
+    ("/api/projects/rename", {"project": 1, "name": "x\ud800"}, 422),
+    ("/api/projects/rename", {"project": "git:\ud800", "name": "x"}, 422),
+    ("/api/projects/rename", {"project": 1, "name": "\u200b"}, 422),
+    ("/api/projects/rename", {"project": 1, "name": "a\u2028b"}, 422),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "status"), REVIEW_FINDINGS)
+def test_inputs_that_once_got_a_500(target: Target, path: str, body: object, status: int):
+    target.send("POST", "/beat", b'{"project_path": "/code/api"}', JSON)  # project 1
+    before = stored_sessions(target.db_path)
+    answer = target.send("POST", path, json.dumps(body).encode(), JSON)
+    assert answer.status_code == status, answer.text
+    if status >= 400:
+        assert stored_sessions(target.db_path) == before
+
+
+def test_a_bulk_heartbeat_with_a_lone_surrogate_is_refused_alone(target: Target):
+    """The good heartbeats of the batch are stored; the bad one is answered 400 on its line."""
+    bulk = [
+        {"entity": "ok.py", "type": "app", "time": NOW, "project": "surr"},
+        {"entity": "\ud800", "type": "app", "time": NOW + 1, "project": "surr"},
+    ]
+    answer = target.send("POST", HEARTBEATS + ".bulk", json.dumps(bulk).encode(), JSON)
+    assert answer.status_code == 201
+    statuses = [status for _, status in answer.json()["responses"]]
+    assert statuses == [201, 400]
+    assert answer.json()["responses"][1][0]["error"] == "invalid_field"
+    assert stored_sessions(target.db_path) == [("wakatime:surr", NOW, NOW)]
+
+
+@pytest.mark.parametrize("query", ["days=%C2%B2", "limit=%C2%B2", "days=" + "9" * 5000])
+def test_digits_int_refuses_are_a_422(target: Target, query: str):
+    path = "/api/sessions" if query.startswith("limit") else "/api/days"
+    answer = target.send("GET", f"{path}?{query}", b"", {})
+    assert answer.status_code == 422
+    assert answer.json()["field"] == query.partition("=")[0]
+
+
+@pytest.mark.parametrize("byte_range", ["bytes=5-1", "items=0-1", "bytes=99999999-", "bytes=0-3"])
+def test_the_dashboard_files_are_sent_whole_whatever_the_range(target: Target, byte_range: str):
+    whole = target.send("GET", "/static/app.js", b"", {})
+    answer = target.send("GET", "/static/app.js", b"", {"Range": byte_range})
+    assert answer.status_code == 200
+    assert answer.content == whole.content and len(whole.content) > 1000
+    assert answer.headers["accept-ranges"] == "none"
+    page = target.send("GET", "/", b"", {"Range": byte_range})
+    assert page.status_code == 200 and b"<html" in page.content
 
 
 def test_a_valid_beat_still_works_after_fuzzing(target: Target):

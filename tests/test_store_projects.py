@@ -261,6 +261,24 @@ def test_projects_are_found_by_id_path_identity_or_name(store: Store, reference:
     assert store.read(lambda conn: store_projects.find_project(conn, reference, "project")) == 1
 
 
+def test_a_wakatime_project_is_found_by_the_key_it_is_listed_under(store: Store):
+    """A WakaTime project known only by name shows ``wakatime:<name>`` as its folder."""
+    store.record_beat(Beat("wakatime:p", NOW))
+    store.record_beat(Beat("/code/other", NOW))
+    [listed] = [p for p in projects(store) if p.latest_path == "wakatime:p"]
+    found = store.read(lambda conn: store_projects.find_project(conn, "wakatime:p", "project"))
+    assert found == listed.id
+
+
+def test_a_wakatime_project_key_is_never_looked_up_on_disk(store: Store, tmp_path, monkeypatch):
+    """``wakatime:<name>`` is no path: not even a folder of that name in the working folder."""
+    monkeypatch.chdir(tmp_path)
+    make_repo(tmp_path / "wakatime:p")
+    long_name = "wakatime:" + "a" * 300  # once an OSError (name too long) and a 500
+    for key in ("wakatime:p", long_name):
+        assert store_projects.identify(key) == "path:" + key
+
+
 @pytest.mark.parametrize(
     ("reference", "status", "words"),
     [
@@ -274,6 +292,8 @@ def test_projects_are_found_by_id_path_identity_or_name(store: Store, reference:
         (2**70, 404, "no project matches"),
         ("99999999999999999999999", 404, "no project matches"),
         ("\u00b2", 404, "no project matches"),
+        ("/a\ud800", 422, "lone surrogate"),
+        ("api\x00", 422, "NUL"),
     ],
     ids=[
         "unknown name",
@@ -286,6 +306,8 @@ def test_projects_are_found_by_id_path_identity_or_name(store: Store, reference:
         "id beyond sqlite integers",
         "digits beyond sqlite integers",
         "superscript digit",
+        "lone surrogate",
+        "NUL",
     ],
 )
 def test_bad_references_name_the_field(store: Store, reference: object, status: int, words: str):

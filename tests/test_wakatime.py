@@ -136,7 +136,9 @@ BAD_FIELDS = [
     ({"type": ["file"]}, "type", "must be a string"),
     ({"category": 3}, "category", "must be a string"),
     ({"language": {"name": "Go"}}, "language", "must be a string"),
-    ({"branch": "b" * 300}, "branch", "at most 256"),
+    ({"branch": "b" * 5000}, "branch", "at most 4096"),
+    ({"language": "Py\ud800"}, "language", "lone surrogate"),
+    ({"entity": "/a/\udc80.py"}, "entity", "lone surrogate"),
     ({"is_write": "true"}, "is_write", "true, false or null"),
     ({"project_root_count": "4"}, "project_root_count", "whole number"),
     ({"project_root_count": 2.0}, "project_root_count", "whole number"),
@@ -145,6 +147,33 @@ BAD_FIELDS = [
     ({"project": 5}, "project", "must be a string"),
     ({"user_agent": 1}, "user_agent", "must be a string"),
 ]
+
+
+def test_a_long_detail_is_cut_not_refused():
+    """A refused heartbeat is dropped by wakatime-cli with its time: not worth it for a label."""
+    body = go_cli_heartbeat("/home/me/app", NOW)
+    body.update(branch="b" * 300, language="L" * 1000)
+    details = parse(body).details
+    assert (details.branch, details.language) == ("b" * 256, "L" * 256)
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"project_root_count": 50}, "project_root_count 50 leaves no folder above the file"),
+        ({"project_root_count": None}, "no project_root_count is sent"),
+        ({"type": "app", "entity": "Xcode"}, "the entity (type 'app') names no folder"),
+        ({"entity": "src/main.py"}, "the entity (a relative file path) names no folder"),
+    ],
+)
+def test_a_heartbeat_without_a_project_says_which_clue_fell_short(changes, words: str):
+    body = go_cli_heartbeat("/home/me/app", NOW)
+    body.pop("project", None)
+    body.update(changes)
+    with pytest.raises(InvalidField) as caught:
+        parse(body)
+    assert caught.value.field == "project"
+    assert words in caught.value.message
 
 
 @pytest.mark.parametrize(

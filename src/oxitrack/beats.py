@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from oxitrack.errors import InvalidField
+from oxitrack.fields import check_text, json_type
 from oxitrack.projects import canonical_project_path, is_absolute_project_path
 from oxitrack.sessions import Beat
 
@@ -22,15 +23,10 @@ def check_project_path(value: object, field: str = "project_path") -> str:
     if value is None:
         raise InvalidField(field, "is required")
     if not isinstance(value, str):
-        raise InvalidField(field, f"must be a string, not {_json_type(value)}")
+        raise InvalidField(field, f"must be a string, not {json_type(value)}")
     if not value.strip():
         raise InvalidField(field, "must not be empty")
-    if "\x00" in value:
-        raise InvalidField(field, "must not contain NUL bytes")
-    try:
-        size = len(value.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise InvalidField(field, "must be valid Unicode text") from None
+    size = len(check_text(value, field).encode("utf-8"))
     if size > MAX_PROJECT_PATH_BYTES:
         raise InvalidField(field, f"is {size} bytes long; at most {MAX_PROJECT_PATH_BYTES} allowed")
     if not is_absolute_project_path(value):
@@ -43,7 +39,7 @@ def check_timestamp(value: object, *, now: float, field: str = "timestamp") -> i
     if value is None:
         return int(now)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidField(field, f"must be a number of Unix seconds, not {_json_type(value)}")
+        raise InvalidField(field, f"must be a number of Unix seconds, not {json_type(value)}")
     if value != value or value in (float("inf"), float("-inf")):
         raise InvalidField(field, "must be a finite number")
     timestamp = int(value)
@@ -52,7 +48,7 @@ def check_timestamp(value: object, *, now: float, field: str = "timestamp") -> i
     if timestamp > now + MAX_FUTURE_SECONDS:
         # Milliseconds (JavaScript's Date.now()) are the usual mistake, not a wrong clock; and
         # 1e308 should not come back as a 309-digit number.
-        shown = str(timestamp) if timestamp < 10**15 else f"{float(timestamp):.3g}"
+        shown = str(timestamp) if timestamp < 10**15 else _short_number(timestamp)
         hint = (
             "send Unix seconds, not milliseconds"
             if timestamp >= 1000 * EARLIEST_TIMESTAMP
@@ -67,15 +63,16 @@ def check_timestamp(value: object, *, now: float, field: str = "timestamp") -> i
 def parse_beat(body: object, *, now: float) -> Beat:
     """A ``Beat`` from the JSON body of ``POST /beat``."""
     if not isinstance(body, Mapping):
-        raise InvalidField("body", f"must be a JSON object, not {_json_type(body)}")
+        raise InvalidField("body", f"must be a JSON object, not {json_type(body)}")
     return Beat(
         project_path=check_project_path(body.get("project_path")),
         timestamp=check_timestamp(body.get("timestamp"), now=now),
     )
 
 
-def _json_type(value: object) -> str:
-    """The JSON name of a decoded value's type, for error messages."""
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
-    names.update({list: "an array", dict: "an object", type(None): "null"})
-    return names.get(type(value), type(value).__name__)
+def _short_number(number: int) -> str:
+    """``1e+308``; past what a float holds, how many digits it has."""
+    try:
+        return f"{float(number):.3g}"
+    except OverflowError:
+        return f"a {len(str(number))}-digit number"

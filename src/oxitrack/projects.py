@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 
 from oxitrack.errors import InvalidField
+from oxitrack.fields import check_text
 
 _WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
 
@@ -54,6 +55,9 @@ GIT_IDENTITY_PREFIX = "git:"
 PROJECT_NAME_PREFIX = "wakatime:"
 PATH_IDENTITY_PREFIX = "path:"
 MAX_PROJECT_NAME_CHARS = 200
+# A name made only of these shows as blank; any of the others breaks the line it is printed on.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
+_LINE_BREAK_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def project_identity(project_path: str, root_commit: str | None) -> str:
@@ -87,10 +91,10 @@ def check_project_name(value: object, field: str = "name") -> str:
     """A project name given by a user: text, one line, not blank, at most 200 characters."""
     if not isinstance(value, str):
         raise InvalidField(field, "must be a string")
-    name = value.strip()
-    if not name:
+    name = check_text(value, field).strip()
+    if not _INVISIBLE.sub("", name).strip():
         raise InvalidField(field, "must not be empty")
-    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+    if _LINE_BREAK_OR_CONTROL.search(name):
         raise InvalidField(field, "must be one line without control characters")
     if len(name) > MAX_PROJECT_NAME_CHARS:
         raise InvalidField(field, f"is {len(name)} characters long; at most 200 allowed")

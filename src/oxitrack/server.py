@@ -16,9 +16,8 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
 
-from oxitrack.api import beats, reports, wakatime
+from oxitrack.api import beats, reports, wakatime, web_files
 from oxitrack.api import ops as ops_api
 from oxitrack.api import projects as projects_api
 from oxitrack.api.group_commit import GroupCommit
@@ -40,8 +39,8 @@ routes: list[BaseRoute] = [
     Route("/today", reports.get_today, methods=["GET"]),
     Route("/api/days", reports.get_days, methods=["GET"]),
     Route("/api/sessions", reports.get_sessions, methods=["GET"]),
-    Route("/", reports.get_dashboard, methods=["GET"]),
-    Mount("/static", StaticFiles(directory=reports.WEB_DIR), name="static"),
+    Route("/", web_files.get_dashboard, methods=["GET"]),
+    Mount("/static", web_files.WebFiles(directory=web_files.WEB_DIR), name="static"),
     Route("/health", ops_api.get_health, methods=["GET"]),
     Route("/api/projects", projects_api.list_projects, methods=["GET"]),
     Route("/api/projects/merge", projects_api.merge_projects, methods=["POST"]),

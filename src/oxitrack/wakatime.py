@@ -20,6 +20,7 @@ from typing import Any, Literal
 from oxitrack.beats import check_project_path, check_timestamp
 from oxitrack.days import Day
 from oxitrack.errors import ClientError, InvalidField
+from oxitrack.fields import check_text, json_type
 from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
 from oxitrack.records import Record
 from oxitrack.reports import zone_name
@@ -80,7 +81,7 @@ def parse_heartbeat(
     since a bulk request from the offline queue can mix heartbeats of several editors.
     """
     if not isinstance(body, Mapping):
-        raise InvalidField("heartbeat", f"must be a JSON object, not {_json_type(body)}")
+        raise InvalidField("heartbeat", f"must be a JSON object, not {json_type(body)}")
     raw_time = body.get("time", body.get("timestamp"))
     if raw_time is None:
         raise InvalidField("time", "is required (Unix seconds, may have a fraction)")
@@ -101,9 +102,9 @@ def parse_heartbeat(
     details = HeartbeatDetails(
         time=float(raw_time) if isinstance(raw_time, int | float) else float(timestamp),
         entity_type=entity_type,
-        category=_optional_text(body, "category", MAX_LABEL_CHARS),
-        language=_optional_text(body, "language", MAX_LABEL_CHARS),
-        branch=_optional_text(body, "branch", MAX_LABEL_CHARS),
+        category=_label(body, "category"),
+        language=_label(body, "language"),
+        branch=_label(body, "branch"),
         is_write=_optional_bool(body, "is_write"),
         project_name=project_name,
         editor=editor,
@@ -116,7 +117,7 @@ def parse_heartbeat(
 def check_bulk(body: object) -> list[object]:
     """The heartbeats of a bulk request: a JSON array of at most ``MAX_BULK_HEARTBEATS``."""
     if not isinstance(body, list):
-        raise InvalidField("body", f"must be a JSON array of heartbeats, not {_json_type(body)}")
+        raise InvalidField("body", f"must be a JSON array of heartbeats, not {json_type(body)}")
     if len(body) > MAX_BULK_HEARTBEATS:
         raise InvalidField("body", f"has {len(body)} heartbeats; at most {MAX_BULK_HEARTBEATS}")
     return body
@@ -148,9 +149,23 @@ def resolve_project_path(
     if project_name is not None:
         return project_key_from_name(project_name), "project_name"
     raise InvalidField(
-        "project",
+        "project", _why_project_is_required(entity_type, is_file_path, project_root_count)
+    )
+
+
+def _why_project_is_required(entity_type: str, is_file_path: bool, root_count: int | None) -> str:
+    """The refusal of a heartbeat that cannot be placed, saying which clue fell short."""
+    if not is_file_path:
+        what = f"type {entity_type!r}" if entity_type != "file" else "a relative file path"
+        return f"is required: the entity ({what}) names no folder on its own"
+    if root_count is not None:
+        return (
+            f"is required: project_root_count {root_count} leaves no folder above the file,"
+            " and the file is in no repository on this machine"
+        )
+    return (
         "is required when the file is not in a repository on this machine and no "
-        "project_root_count is sent",
+        "project_root_count is sent"
     )
 
 
@@ -343,19 +358,25 @@ def _optional_text(body: Mapping[str, object], field: str, max_chars: int) -> st
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidField(field, f"must be a string or null, not {_json_type(value)}")
-    if "\x00" in value:
-        raise InvalidField(field, "must not contain NUL bytes")
+        raise InvalidField(field, f"must be a string or null, not {json_type(value)}")
+    check_text(value, field)
     if len(value) > max_chars:
         raise InvalidField(field, f"is {len(value)} characters long; at most {max_chars} allowed")
     return value if value.strip() else None
+
+
+def _label(body: Mapping[str, object], field: str) -> str | None:
+    """A detail such as the language: cut to ``MAX_LABEL_CHARS`` rather than refused, since a
+    refused heartbeat is dropped by the client and its time lost for a detail."""
+    value = _optional_text(body, field, MAX_TEXT_CHARS)
+    return None if value is None else value[:MAX_LABEL_CHARS]
 
 
 def _optional_bool(body: Mapping[str, object], field: str) -> bool | None:
     value = body.get(field)
     if value is None or isinstance(value, bool):
         return value
-    raise InvalidField(field, f"must be true, false or null, not {_json_type(value)}")
+    raise InvalidField(field, f"must be true, false or null, not {json_type(value)}")
 
 
 def _optional_count(body: Mapping[str, object], field: str) -> int | None:
@@ -363,13 +384,7 @@ def _optional_count(body: Mapping[str, object], field: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidField(field, f"must be a whole number or null, not {_json_type(value)}")
+        raise InvalidField(field, f"must be a whole number or null, not {json_type(value)}")
     if value < 1:
         raise InvalidField(field, f"must be at least 1, not {value}")
     return value
-
-
-def _json_type(value: object) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
-    names.update({list: "an array", dict: "an object", type(None): "null"})
-    return names.get(type(value), type(value).__name__)

@@ -21,8 +21,7 @@ async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> obj
             "send the body as JSON with `Content-Type: application/json`",
             "Content-Type",
         )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    if _declared_length(request.headers.get("content-length", "")) > max_bytes:
         raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
@@ -52,6 +51,14 @@ async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> obj
         # guard against quadratic int parsing); without this a client could cause a 500.
         message = "the body is not usable JSON: a number in it has too many digits"
         raise ClientError(400, "invalid_json", message, "body") from None
+
+
+def _declared_length(header: str) -> int:
+    """The ``Content-Length`` a client announced; 0 when it is not a plain decimal number."""
+    if not header.isascii() or not header.isdigit():  # isdigit alone also takes "²"
+        return 0
+    digits = header.lstrip("0")
+    return int(digits or "0") if len(digits) <= 18 else 10**18  # 18 digits: past any body
 
 
 def _too_large(max_bytes: int) -> ClientError:

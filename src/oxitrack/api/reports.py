@@ -1,4 +1,4 @@
-"""Reading time back: ``GET /today`` (text or JSON), ``/api/days``, ``/api/sessions``, the page.
+"""Reading time back: ``GET /today`` (text or JSON), ``/api/days``, ``/api/sessions``.
 
 Handlers parse the query (a bad value is a 422 naming the parameter), read sessions through
 ``store.reports`` in one snapshot, and render with ``reports``/``report_text``: the same
@@ -9,13 +9,13 @@ which Starlette runs in its thread pool, so a long report never holds up a beat.
 from __future__ import annotations
 
 from datetime import date, tzinfo
-from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from oxitrack import days as days_
 from oxitrack.errors import InvalidField
+from oxitrack.fields import whole_number
 from oxitrack.report_text import today_text
 from oxitrack.reports import (
     DayTotals,
@@ -28,7 +28,6 @@ from oxitrack.reports import (
 from oxitrack.store import Store
 from oxitrack.store import reports as queries
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DEFAULT_DAYS = 7
 DEFAULT_SESSION_LIMIT = 50
 MAX_SESSION_LIMIT = 1000
@@ -85,11 +84,6 @@ def get_sessions(request: Request) -> JSONResponse:
     return JSONResponse(sessions_json(rows, zone, now, first, last))
 
 
-def get_dashboard(request: Request) -> FileResponse:
-    """The web dashboard; its script and styles come from ``/static/``."""
-    return FileResponse(WEB_DIR / "index.html", media_type="text/html")
-
-
 # -- query parameters --------------------------------------------------------------------------
 
 
@@ -119,9 +113,7 @@ def _range(request: Request, zone: tzinfo, now: float) -> tuple[date, date]:
     count_text = params.get("days")
     count = DEFAULT_DAYS
     if count_text is not None:
-        if not count_text.isdigit() or not 1 <= int(count_text) <= days_.MAX_RANGE_DAYS:
-            raise InvalidField("days", f"must be a whole number from 1 to {days_.MAX_RANGE_DAYS}")
-        count = int(count_text)
+        count = whole_number(count_text, "days", lowest=1, highest=days_.MAX_RANGE_DAYS)
     today = days_.local_date(now, zone)
     if first is None:
         first, last = days_.last_days(last or today, count)
@@ -134,9 +126,7 @@ def _range(request: Request, zone: tzinfo, now: float) -> tuple[date, date]:
 def _limit(text: str | None) -> int:
     if text is None:
         return DEFAULT_SESSION_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_SESSION_LIMIT:
-        raise InvalidField("limit", f"must be a whole number from 1 to {MAX_SESSION_LIMIT}")
-    return int(text)
+    return whole_number(text, "limit", lowest=1, highest=MAX_SESSION_LIMIT)
 
 
 def _project(request: Request) -> str | None:

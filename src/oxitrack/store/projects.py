@@ -21,14 +21,15 @@ import sqlite3
 from collections.abc import Callable
 
 from oxitrack.errors import ClientError, InvalidField
+from oxitrack.fields import check_text
 from oxitrack.projects import (
     GIT_IDENTITY_PREFIX,
     PATH_IDENTITY_PREFIX,
+    PROJECT_NAME_PREFIX,
     canonical_project_path,
     check_project_name,
     is_absolute_project_path,
     is_final_identity,
-    is_windows_path,
     project_identity,
     project_name,
     union_seconds,
@@ -47,7 +48,10 @@ def identify(project_path: str) -> str:
     """The identity of the folder at ``project_path`` on this machine (reads its ``.git``)."""
     from oxitrack import repo_identity  # git and pathlib: only for a folder not seen before
 
-    root = None if is_windows_path(project_path) else repo_identity.root_commit(project_path)
+    # Only a POSIX path can be a folder here: not a remote Windows one, nor a WakaTime project
+    # known only by its name (``wakatime:<name>``, which is no path at all).
+    on_this_disk = project_path.startswith("/")
+    root = repo_identity.root_commit(project_path) if on_this_disk else None
     return project_identity(project_path, root)
 
 
@@ -250,7 +254,7 @@ def find_project(
     called "api", and the target cannot be the source)."""
     if isinstance(reference, bool) or not isinstance(reference, str | int):
         raise InvalidField(field, "must be a project id, path, identity or name")
-    text = str(reference).strip()
+    text = check_text(str(reference), field).strip()
     if not text:
         raise InvalidField(field, "must not be empty")
     candidates: list[int] = []
@@ -263,11 +267,13 @@ def find_project(
         candidates = _ids(
             conn, "SELECT project_id FROM project_identities WHERE identity = ?", (text,)
         )
-    elif is_absolute_project_path(text) and "\x00" not in text:
+    elif is_absolute_project_path(text) or text.startswith(PROJECT_NAME_PREFIX):
+        # A folder as typed or canonical; a WakaTime project known only by name, as listed.
+        canonical = canonical_project_path(text) if is_absolute_project_path(text) else text
         candidates = _ids(
             conn,
             "SELECT project_id FROM project_paths WHERE project_path IN (?, ?)",
-            (text, canonical_project_path(text)),
+            (text, canonical),
         )
     if not candidates:
         by_name = [p.id for p in list_projects(conn) if p.name == text]

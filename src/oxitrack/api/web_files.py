@@ -1,0 +1,58 @@
+"""The dashboard's page and its static files, always sent whole.
+
+They are a few KiB each. Byte ranges (``Range:``) would save nothing and only add answers outside
+the one JSON error shape (Starlette answers a bad range with plain text, an unsatisfiable one
+with an empty 416), so the ``Range`` header is ignored and no ranges are advertised.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+class WholeFileResponse(FileResponse):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        status_code: int = 200,
+        media_type: str | None = None,
+        stat_result: os.stat_result | None = None,
+    ) -> None:
+        super().__init__(
+            path, status_code=status_code, media_type=media_type, stat_result=stat_result
+        )
+        self.headers["accept-ranges"] = "none"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(name, value) for name, value in scope["headers"] if name != b"range"]
+        await super().__call__({**scope, "headers": headers}, receive, send)
+
+
+class WebFiles(StaticFiles):
+    """``/static/``: the dashboard's script, styles and chart library."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        if type(response) is not FileResponse:
+            return response  # 304 Not Modified: no body, no range
+        return WholeFileResponse(full_path, status_code=status_code, stat_result=stat_result)
+
+
+def get_dashboard(request: Request) -> Response:
+    """The web dashboard; its script and styles come from ``/static/``."""
+    return WholeFileResponse(WEB_DIR / "index.html", media_type="text/html")

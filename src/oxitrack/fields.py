@@ -1,0 +1,47 @@
+"""Checks every JSON field and query parameter shares, whichever endpoint or command reads it.
+
+Pure and stdlib only. A failed check raises ``InvalidField`` naming the field and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+
+from oxitrack.errors import InvalidField
+
+# JSON may carry a lone surrogate (``"\ud800"``); Python decodes it into a str that no UTF-8
+# encoder accepts: SQLite, the file system and the JSON response would each fail on it later.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def check_text(value: str, field: str) -> str:
+    """``value`` if it can be stored and sent back as UTF-8: no NUL, no lone surrogate."""
+    bad = _NOT_TEXT.search(value)
+    if bad is not None:
+        if bad.group() == "\x00":
+            raise InvalidField(field, "must not contain NUL bytes")
+        raise InvalidField(field, "must be valid Unicode text (it has a lone surrogate)")
+    return value
+
+
+def whole_number(text: str, field: str, *, lowest: int, highest: int) -> int:
+    """A decimal query parameter between ``lowest`` and ``highest``, or ``InvalidField``.
+
+    ASCII digits only: ``str.isdigit`` also accepts "²", which ``int`` refuses, and a number
+    thousands of digits long would reach ``int``'s own limit.
+    """
+    if (
+        not text.isascii()
+        or not text.isdigit()
+        or len(text) > len(str(highest))
+        or not lowest <= int(text) <= highest
+    ):
+        raise InvalidField(field, f"must be a whole number from {lowest} to {highest}")
+    return int(text)
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for error messages."""
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string"}
+    names.update({list: "an array", dict: "an object", type(None): "null"})
+    return names.get(type(value), type(value).__name__)
