@@ -6,8 +6,11 @@ DDL and beat handling; see that script for what each row went through.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -18,7 +21,8 @@ from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store import core as store_core
-from oxitrack.store.schema import MIGRATIONS, SCHEMA_VERSION
+from oxitrack.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from tests.daemon_process import DaemonProcess
 from tests.fixtures import make_seed_db
 from tests.sessions_model import assert_no_overlap
 
@@ -189,3 +193,205 @@ def test_reading_a_seed_database_upgrades_it_first(tmp_path):
     assert main(["report", "--from", "2024-01-01", "--to", "2026-12-31", "--db", str(db)]) == 0
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+# -- whose file it is --------------------------------------------------------------------------
+
+SEED_SESSIONS = (
+    "CREATE TABLE sessions (id INTEGER PRIMARY KEY, project_path TEXT NOT NULL,"
+    " start_time INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL)"
+)
+
+
+def _make(db_path: Path, *statements: str) -> Path:
+    conn = sqlite3.connect(db_path)
+    try:
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+    finally:
+        conn.close()
+    return db_path
+
+
+def _header(db_path: Path) -> tuple[int, int]:
+    """(user_version, application_id)"""
+    return _version(db_path), int(_query(db_path, "PRAGMA application_id")[0][0])
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    """Every file of the folder and its sha256: what must not change, nor appear."""
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in folder.iterdir()}
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "oxitrack", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+
+
+FOREIGN_FILES = {
+    "other tables": (
+        ["CREATE TABLE foo (x)", "CREATE TABLE bar (y)"],
+        "it has other tables: bar, foo",
+    ),
+    "sessions of another shape": (
+        ["CREATE TABLE sessions (id INTEGER PRIMARY KEY, name TEXT, started REAL)"],
+        "its sessions table has other columns: id, name, started",
+    ),
+    "seed sessions with an extra column": (
+        [SEED_SESSIONS[:-1] + ", user_id INTEGER)"],
+        "its sessions table has other columns",
+    ),
+    "seed sessions beside other tables": (
+        [SEED_SESSIONS, "CREATE TABLE accounts (id)", "CREATE VIEW recent AS SELECT 1"],
+        "it has other tables: accounts, recent",
+    ),
+    "another program's user_version, one we know": (
+        ["CREATE TABLE moz_places (id)", "PRAGMA user_version = 2"],
+        "it has other tables: moz_places",
+    ),
+    "another program's user_version, beyond ours": (
+        ["CREATE TABLE moz_places (id)", "PRAGMA user_version = 70"],
+        "it has other tables: moz_places",
+    ),
+    "a user_version but no tables": (
+        ["PRAGMA user_version = 1"],
+        "it has no tables but user_version 1",
+    ),
+    "another program's application_id": (
+        [SEED_SESSIONS, "PRAGMA application_id = 1196444487"],  # GeoPackage's
+        "another program marked it as its own: application_id 0x47504b47",
+    ),
+}
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["writer", "read-only"])
+@pytest.mark.parametrize("name", list(FOREIGN_FILES))
+def test_another_programs_database_is_refused_and_left_byte_for_byte(
+    tmp_path: Path, name: str, read_only: bool
+):
+    statements, reason = FOREIGN_FILES[name]
+    db = _make(tmp_path / "other.db", *statements)
+    before = _snapshot(tmp_path)
+    with pytest.raises(StoreError) as refused:
+        Store(db, read_only=read_only)
+    assert str(refused.value).startswith(f"{db} is not an OxiTrack database (")
+    assert reason in str(refused.value)
+    assert _snapshot(tmp_path) == before  # not a byte changed, no -wal or -shm beside it
+
+
+def test_seed_sessions_table_with_the_seed_columns_in_another_order_is_accepted(tmp_path: Path):
+    db = _make(
+        tmp_path / "seed.db",
+        "CREATE TABLE sessions (project_path TEXT, last_heartbeat INT, start_time INT, id INTEGER"
+        " PRIMARY KEY)",
+        "INSERT INTO sessions VALUES ('/code/a', 160, 100, 1)",
+    )
+    Store(db).close()
+    assert _rows(db) == [(1, "/code/a", 100, 160)]
+
+
+def test_today_on_another_programs_file_says_so_in_one_line_and_exits_1(tmp_path: Path):
+    db = _make(tmp_path / "other.db", "CREATE TABLE foo (x)")
+    before = _snapshot(tmp_path)
+    result = _run_cli("today", "--db", str(db))
+    assert (result.returncode, result.stdout) == (1, "")
+    reason = "(it has other tables: foo)"
+    assert result.stderr == f"oxitrack: {db} is not an OxiTrack database {reason}\n"
+    assert _snapshot(tmp_path) == before
+
+
+CLASHING_SESSIONS = "CREATE TABLE sessions (id INTEGER PRIMARY KEY, user TEXT, started_at TEXT)"
+
+
+def test_today_on_a_clashing_sessions_table_says_whose_file_not_cannot_write(tmp_path: Path):
+    db = _make(tmp_path / "other3.db", CLASHING_SESSIONS)
+    before = _snapshot(tmp_path)
+    result = _run_cli("today", "--db", str(db))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert f"{db} is not an OxiTrack database (its sessions table has other" in result.stderr
+    assert "cannot write" not in result.stderr
+    assert _snapshot(tmp_path) == before
+
+
+def test_serve_on_a_clashing_sessions_table_exits_with_one_line(tmp_path: Path):
+    db = _make(tmp_path / "other3.db", CLASHING_SESSIONS)
+    before = _snapshot(tmp_path)
+    result = _run_cli("serve", "--db", str(db), "--port", "0")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert f"{db} is not an OxiTrack database" in result.stderr
+    assert _snapshot(tmp_path) == before
+
+
+def test_daemon_never_starts_on_another_programs_file(tmp_path: Path):
+    db = _make(tmp_path / "other.db", CLASHING_SESSIONS, "CREATE TABLE foo (x)")
+    before = _snapshot(tmp_path)
+    daemon = DaemonProcess(db)
+    with pytest.raises(RuntimeError, match="not ready"):
+        daemon.start()
+    assert daemon.process is not None and daemon.process.returncode == 1
+    assert _snapshot(tmp_path) == before
+
+
+def test_daemon_serves_a_seed_database_and_marks_it_as_ours(seed_db: Path):
+    daemon = DaemonProcess(seed_db).start()
+    try:
+        assert daemon.stop() == 0
+    finally:
+        daemon.kill()
+    assert _header(seed_db) == (SCHEMA_VERSION, APPLICATION_ID)
+    assert len(_rows(seed_db)) == 6
+
+
+def test_seed_database_is_marked_as_ours_by_its_upgrade(seed_db: Path):
+    assert _header(seed_db) == (0, 0)
+    Store(seed_db).close()
+    assert _header(seed_db) == (SCHEMA_VERSION, APPLICATION_ID)
+
+
+def test_new_file_is_marked_as_ours(tmp_path: Path):
+    Store(tmp_path / "new.db").close()
+    assert _header(tmp_path / "new.db") == (SCHEMA_VERSION, APPLICATION_ID)
+    assert APPLICATION_ID.to_bytes(4, "big") == b"OXTR"
+    assert (tmp_path / "new.db").read_bytes()[68:72] == b"OXTR"
+
+
+@pytest.mark.parametrize("how", ["zero bytes", "no tables left"])
+@pytest.mark.parametrize("read_only", [False, True], ids=["writer", "read-only"])
+def test_empty_file_is_initialised(tmp_path: Path, how: str, read_only: bool):
+    db = tmp_path / "empty.db"
+    if how == "zero bytes":
+        db.touch()
+    else:
+        _make(db, "CREATE TABLE scratch (x)", "DROP TABLE scratch")
+        assert db.stat().st_size > 0
+    with Store(db, read_only=read_only) as store:
+        assert store.sessions() == []
+    assert _header(db) == (SCHEMA_VERSION, APPLICATION_ID)
+
+
+def _unmarked_current_file(db_path: Path) -> Path:
+    """A file as OxiTrack left it before it set its application_id."""
+    with Store(db_path) as store:
+        store.record_beat(Beat(A, T))
+    _make(db_path, "PRAGMA application_id = 0", "PRAGMA wal_checkpoint(TRUNCATE)")
+    assert _header(db_path) == (SCHEMA_VERSION, 0)
+    return db_path
+
+
+def test_file_from_before_the_mark_is_read_without_a_write(tmp_path: Path):
+    db = _unmarked_current_file(tmp_path / "oxitrack.db")
+    before = db.read_bytes()
+    with Store(db, read_only=True) as reader:
+        assert [s.start_time for s in reader.sessions()] == [T]
+    assert db.read_bytes() == before
+
+
+def test_file_from_before_the_mark_is_marked_when_opened_for_writing(tmp_path: Path):
+    db = _unmarked_current_file(tmp_path / "oxitrack.db")
+    before = _rows(db)
+    Store(db).close()
+    assert _header(db) == (SCHEMA_VERSION, APPLICATION_ID)
+    assert _rows(db) == before

@@ -262,7 +262,11 @@ def test_new_database_uses_small_pages_and_an_old_one_keeps_its_own(tmp_path: Pa
         assert conn.execute("PRAGMA page_size").fetchone() == (PAGE_SIZE_BYTES,)
     with sqlite3.connect(tmp_path / "old.db") as conn:
         conn.execute("PRAGMA page_size = 4096")
-        conn.execute("CREATE TABLE unrelated (x)")
+        conn.execute(
+            "CREATE TABLE sessions (id INTEGER PRIMARY KEY, project_path TEXT NOT NULL,"
+            " start_time INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL)"
+        )
+    conn.close()
     Store(tmp_path / "old.db").close()
     with sqlite3.connect(tmp_path / "old.db") as conn:
         assert conn.execute("PRAGMA page_size").fetchone() == (4096,)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 
 from oxitrack.errors import StoreError
 from oxitrack.records import TYPE_CHECKING
-from oxitrack.store.schema import MIGRATIONS, SCHEMA_VERSION
+from oxitrack.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, foreign_reason
 
 if TYPE_CHECKING:
     from typing import TypeVar
@@ -63,7 +63,12 @@ class Store:
             if not os.path.exists(self.path):
                 raise StoreError(f"no database at {self.path} (start `oxitrack serve` once)")
             self._reader = self._connect(read_only=True)
-            if self._check_version(self._reader) < SCHEMA_VERSION:
+            try:
+                version, _ = self._check_file(self._reader)
+            except StoreError:
+                self.close()
+                raise
+            if version < SCHEMA_VERSION:
                 # A file an older OxiTrack wrote, read before any daemon upgraded it: upgrade it
                 # now, exactly as `oxitrack serve` would, then read the upgraded file.
                 self._reader.close()
@@ -88,14 +93,29 @@ class Store:
     # -- connections -------------------------------------------------------------------------
 
     def _connect(self, *, read_only: bool) -> sqlite3.Connection:
+        """A configured connection; for writing, only once the file is known to be ours."""
         try:
             if read_only:
                 uri = _file_uri(os.path.realpath(self.path)) + "?mode=ro"
                 conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
+        try:
+            self._configure(conn, read_only=read_only)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _configure(self, conn: sqlite3.Connection, *, read_only: bool) -> None:
+        try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not read_only:
+                # Switching to WAL rewrites the file's header: another program's file must be
+                # refused before that, and left exactly as it was.
+                self._check_file(conn)
                 # Only takes effect on a new, empty file. A beat rewrites ~4 pages (a session
                 # row, an index entry, its folder's count); at 1 KiB rather than 4 KiB the WAL
                 # grows 4x slower, and each rewind's fsync is 4x smaller: p99 went from ~7 ms to
@@ -113,7 +133,6 @@ class Store:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
-        return conn
 
     def _reading_connection(self) -> sqlite3.Connection:
         if self._reader is None:
@@ -244,14 +263,34 @@ class Store:
 
     # -- schema ------------------------------------------------------------------------------
 
-    def _check_version(self, conn: sqlite3.Connection) -> int:
-        (version,) = conn.execute("PRAGMA user_version").fetchone()
+    def _check_file(self, conn: sqlite3.Connection) -> tuple[int, int]:
+        """The file's schema version and application id, once it is known to be ours (or new)
+        and not from a newer OxiTrack. A marked file costs this one query."""
+        header = "SELECT * FROM pragma_user_version, pragma_application_id"
+        try:
+            version, application_id = conn.execute(header).fetchone()
+            if application_id == APPLICATION_ID or conn.in_transaction:
+                reason = foreign_reason(conn, version, application_id)
+            else:
+                # Header and tables from one snapshot: another process may upgrade the file
+                # between two reads, and half of each would look like nobody's file.
+                conn.execute("BEGIN")
+                try:
+                    version, application_id = conn.execute(header).fetchone()
+                    reason = foreign_reason(conn, version, application_id)
+                finally:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")  # it only read
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
+        if reason is not None:
+            raise StoreError(f"{self.path} is not an OxiTrack database ({reason})")
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} was written by a newer OxiTrack (schema {version}, this one knows "
                 f"{SCHEMA_VERSION}); upgrade oxitrack to use it"
             )
-        return int(version)
+        return int(version), int(application_id)
 
     def _migrate(self) -> None:
         """Bring the file up to ``SCHEMA_VERSION`` in one transaction: every step, or none.
@@ -262,16 +301,18 @@ class Store:
         since we first looked; running a step twice could fail or damage data.
         """
         assert self._writer is not None
-        if self._check_version(self._writer) < SCHEMA_VERSION:
+        if self._check_file(self._writer) != (SCHEMA_VERSION, APPLICATION_ID):
             self.write(self._upgrade)
 
     def _upgrade(self, conn: sqlite3.Connection) -> None:
-        version = self._check_version(conn)
-        if version == SCHEMA_VERSION:
-            return
+        version, application_id = self._check_file(conn)
         for step in MIGRATIONS[version:]:
             step(conn)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version != SCHEMA_VERSION:
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if application_id != APPLICATION_ID:
+            # Files from before the mark get it on their first open for writing.
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 def _file_uri(path: str) -> str:
