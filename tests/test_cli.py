@@ -74,3 +74,60 @@ def test_unknown_command_is_a_usage_error_listing_the_commands(capsys: pytest.Ca
     err = capsys.readouterr().err
     assert "invalid choice: 'frobnicate'" in err
     assert "serve" in err and "today" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["report", "--bogus"], "usage: oxitrack report "),
+        (["sessions", "--limit", "3", "--bogus"], "usage: oxitrack sessions "),
+        (["projects", "merge", "a", "b", "--bogus"], "usage: oxitrack projects merge "),
+        (["service", "status", "--bogus"], "usage: oxitrack service status "),
+    ],
+    ids=["report", "sessions", "projects-merge", "service-status"],
+)
+def test_unknown_flag_shows_the_usage_of_the_command_it_was_given_to(argv, usage):
+    """It printed the top-level usage, which lists commands, not the flags that were wrong."""
+    result = subprocess.run(
+        [sys.executable, "-m", "oxitrack", *argv], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(usage)
+    assert result.stderr.rstrip().splitlines()[-1].endswith("unrecognized arguments: --bogus")
+
+
+@pytest.mark.parametrize("command", ["today", "report", "sessions", "export", "backup", "check"])
+def test_db_help_names_every_place_the_database_comes_from(command, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "$OXITRACK_DB" in out and "`db` in the config file" in out
+
+
+def test_report_help_says_what_project_takes_and_fits_80_columns(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    flat = " ".join(out.split())
+    assert "or . for the current folder" in flat and "`projects rename`" in flat
+    assert "--month --to 2025-10-15" in flat
+
+
+def test_every_help_fits_80_columns(monkeypatch):
+    """Descriptions are wrapped by hand (they keep their line breaks), so check them all."""
+    import argparse
+
+    from oxitrack.cli import build_parser
+
+    monkeypatch.setenv("COLUMNS", "80")
+    pending = [build_parser()]
+    while pending:
+        parser = pending.pop()
+        text = parser.format_help()
+        assert max(len(line) for line in text.splitlines()) <= 80, parser.prog
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                pending.extend(action.choices.values())

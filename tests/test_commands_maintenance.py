@@ -53,18 +53,36 @@ def test_backup_does_not_replace_a_file_without_force(filled: Path, tmp_path: Pa
     copy = tmp_path / "copy.db"
     copy.write_text("precious")
     code, _, err = run(capsys, "backup", str(copy), "--db", str(filled))
-    assert code == 1 and "exists; pass --force" in err
+    assert code == 2 and "exists; pass --force" in err  # a refusal of what was typed
     assert copy.read_text() == "precious"
     code, out, _ = run(capsys, "backup", str(copy), "--db", str(filled), "--force", "--json")
     assert code == 0 and json.loads(out)["backup"]["session_count"] == 1
 
 
 @pytest.mark.parametrize("target", ["itself", "folder"])
-def test_backup_refuses_odd_targets(filled: Path, tmp_path: Path, capsys, target: str):
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["", "force"])
+def test_backup_refuses_odd_targets(
+    filled: Path, tmp_path: Path, capsys, target: str, force: list[str]
+):
+    """With or without --force the answer is the same: "exists; pass --force" for a folder only
+    led to a second refusal once --force was given."""
     destination = filled if target == "itself" else tmp_path
-    code, _, err = run(capsys, "backup", str(destination), "--db", str(filled), "--force")
-    assert code == 1
+    code, _, err = run(capsys, "backup", str(destination), "--db", str(filled), *force)
+    assert code == 2
     assert ("the database itself" if target == "itself" else "is a folder") in err
+    assert "--force" not in err
+
+
+def test_backup_knows_the_database_by_another_name(filled: Path, tmp_path: Path, capsys):
+    link = tmp_path / "link.db"
+    link.symlink_to(filled)
+    hard = tmp_path / "hard.db"
+    hard.hardlink_to(filled)
+    for name in (link, hard, tmp_path / "." / filled.name):
+        code, _, err = run(capsys, "backup", str(name), "--db", str(filled), "--force")
+        assert code == 2 and "the database itself" in err, name
+    code, out, _ = run(capsys, "check", "--db", str(filled))
+    assert code == 0, out
 
 
 @pytest.mark.parametrize("suffix", ["-wal", "-shm"])
@@ -75,7 +93,7 @@ def test_backup_never_replaces_the_files_beside_an_open_database(filled: Path, c
         store.record_beat(Beat("/code/app", NOW + 60))
         assert beside.exists()
         code, _, err = run(capsys, "backup", str(beside), "--db", str(filled), "--force")
-        assert code == 1
+        assert code == 2
         assert "the database itself" in err
     code, out, _ = run(capsys, "check", "--db", str(filled))
     assert code == 0, out
@@ -84,7 +102,7 @@ def test_backup_never_replaces_the_files_beside_an_open_database(filled: Path, c
 def test_backup_into_a_missing_folder_names_the_folder(filled: Path, tmp_path: Path, capsys):
     destination = tmp_path / "no-such-folder" / "copy.db"
     code, _, err = run(capsys, "backup", str(destination), "--db", str(filled))
-    assert code == 1
+    assert code == 2
     assert f"the folder {destination.parent} does not exist" in err
     assert err.count("\n") == 1
 

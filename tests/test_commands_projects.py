@@ -45,7 +45,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_list_shows_paths_identities_and_time(filled_db: Path, capsys):
     code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--via", "file")
     assert code == 0
-    assert "api  10 min in 2 sessions" in out
+    assert "api  0h 10m in 2 sessions" in out  # the reports' format
     assert "path      /code/api  (3 beats)" in out
     assert "identity  path:/code/api-old" in out
     assert out.index("/code/api ") < out.index("/code/api-old")  # latest activity first
@@ -87,15 +87,32 @@ def test_merge_on_the_file_adds_up_exactly(filled_db: Path, capsys):
     code, out, _ = run(capsys, "projects", "merge", "api-old", "/code/api", "--db", str(filled_db))
     assert code == 0
     assert "Merged 'api-old' into project 1:" in out
-    assert "api  16 min in 3 sessions" in out
+    assert "api  0h 16m in 3 sessions" in out
     code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--json")
     assert [p["total_seconds"] for p in json.loads(out)["projects"]] == [1000]
 
 
 def test_merge_of_an_unknown_project_fails_naming_it(filled_db: Path, capsys):
     code, _, err = run(capsys, "projects", "merge", "nope", "api", "--db", str(filled_db))
-    assert code == 1
+    assert code == 2
     assert "source: no project matches 'nope'" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["merge", "api", "api"], "source and target are the same project"),
+        (["merge", "nosuch", "api"], "source: no project matches 'nosuch'"),
+        (["rename", "99", "foo"], "project: no project matches '99'"),
+        (["rename", "1", ""], "name"),
+    ],
+    ids=["merge-into-itself", "merge-unknown", "rename-unknown", "rename-to-empty"],
+)
+def test_refusals_of_what_was_typed_exit_2(filled_db: Path, capsys, argv: list[str], words: str):
+    """Exit 1 means the database cannot be used; a wrong argument is a usage error."""
+    code, out, err = run(capsys, "projects", *argv, "--db", str(filled_db), "--via", "file")
+    assert (code, out) == (2, "")
+    assert err.startswith("oxitrack: ") and words in err and err.count("\n") == 1
 
 
 def test_rename_and_reset_on_the_file(filled_db: Path, capsys):
@@ -165,7 +182,7 @@ def test_merge_and_rename_through_the_daemon(daemon_env, capsys):
     code, out, _ = run(capsys, "projects", "rename", "a", "Alpha", "--db", db, "--via", "daemon")
     assert code == 0 and "Alpha" in out
     code, _, err = run(capsys, "projects", "merge", "zzz", "a", "--db", db, "--via", "daemon")
-    assert code == 1
+    assert code == 2  # what was typed names nothing, through the daemon as on the file
     assert "source: no project matches 'zzz'" in err
     listed = httpx.get(f"{daemon_env.url}/api/projects").json()["projects"]
     assert [(p["name"], p["session_count"]) for p in listed] == [("Alpha", 2)]

@@ -1,8 +1,17 @@
 """The ``oxitrack`` command line: one module per topic in ``oxitrack.commands``, assembled here.
 
 ``main(argv)`` returns the exit code, so tests call every command in-process. This is the one place
-that maps errors to exit codes. Only argparse and the stdlib load at start: ``serve`` imports the
-web stack inside its own function so that ``oxitrack today`` stays fast.
+that maps errors to exit codes (``docs/cli.md`` states the same rule):
+
+* 0: done;
+* 1: the database or the daemon cannot be used (``StoreError``, a daemon that is down or refuses
+  the API key, any other ``OxitrackError``), or ``check`` found problems;
+* 2: what the user typed is refused: an unknown flag or a bad value (argparse), settings that
+  cannot work (``ConfigError``), an argument that names nothing or something wrong
+  (``UsageError``; a ``ClientError`` the store or the daemon answers 400, 404 or 422 for).
+
+Only argparse and the stdlib load at start: ``serve`` imports the web stack inside its own
+function so that ``oxitrack today`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,20 +22,23 @@ from collections.abc import Sequence
 
 from oxitrack import __version__
 from oxitrack.commands import command_modules
-from oxitrack.commands._options import HelpFormatter
-from oxitrack.errors import ConfigError, OxitrackError, StoreError
+from oxitrack.commands._options import CommandParser, HelpFormatter, UsageError
+from oxitrack.errors import ClientError, ConfigError, OxitrackError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+# A request refused for what it says (a bad field, a project that does not exist), not for who
+# sent it (401, 403) nor because the daemon failed (5xx).
+_USAGE_STATUSES = frozenset({400, 404, 422})
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser for ``command`` alone when it is known (fast), else for every command."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="oxitrack",
         description="OxiTrack: a local-first coding time tracker.",
-        epilog="Example: oxitrack serve    (then point your editor plugin at http://127.0.0.1:3000)",
+        epilog="Example: oxitrack serve    (then point your editor at http://127.0.0.1:3000)",
         formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"oxitrack {__version__}")
@@ -48,15 +60,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
         return code
-    except ConfigError as exc:
+    except OxitrackError as exc:
         print(f"oxitrack: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (StoreError, OxitrackError) as exc:
-        print(f"oxitrack: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_USAGE if _is_usage_error(exc) else EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         # `oxitrack report | head`: the reader left; that is not an error.
         sys.stderr.close()
         return EXIT_OK
+
+
+def _is_usage_error(exc: OxitrackError) -> bool:
+    if isinstance(exc, ClientError):
+        return exc.status in _USAGE_STATUSES
+    return isinstance(exc, ConfigError | UsageError)

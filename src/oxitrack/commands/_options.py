@@ -7,10 +7,33 @@ import os
 import sys
 
 from oxitrack.config import Settings, resolve
+from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any
+
+
+class UsageError(OxitrackError):
+    """What the user typed is refused: an argument that names nothing, an output file in the
+    way. ``cli.main`` answers it like argparse does a bad flag: one line and exit 2."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser that refuses unknown flags itself.
+
+    argparse hands what a subcommand's parser does not know back to the top-level parser, which
+    then prints the top-level usage (``oxitrack report --bogus`` showed ``usage: oxitrack
+    [-h] ...``). Refusing them here shows the usage of the (innermost) command that was meant.
+    """
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Any = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -44,7 +67,8 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         metavar="PATH",
-        help="SQLite database file (default: $OXITRACK_DB or the user data folder)",
+        help="SQLite database file (default: $OXITRACK_DB, else `db` in the config file,"
+        " else oxitrack.db in the user data folder)",
     )
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
-from oxitrack.errors import StoreError
 
 
 def register(subparsers: Any) -> None:
@@ -45,21 +44,11 @@ def register(subparsers: Any) -> None:
 
 
 def run_backup(args: argparse.Namespace) -> int:
-    from oxitrack.store import maintenance  # here, so that building the parser stays cheap
+    from oxitrack.commands._files import check_target  # here, so that building the parser
+    from oxitrack.store import maintenance  # stays cheap
 
     db = Path(settings_from(args).db)
-    destination = Path(args.file).expanduser()
-    if destination.resolve() in _database_files(db):
-        # Replacing the -wal or -shm file under a running daemon corrupts the database.
-        raise StoreError(f"{destination} is the database itself; choose another file")
-    if destination.exists() and not args.force:
-        raise StoreError(f"{destination} exists; pass --force to replace it")
-    if destination.is_dir():
-        raise StoreError(f"{destination} is a folder; give a file name")
-    if not destination.parent.is_dir():
-        raise StoreError(
-            f"cannot write {destination}: the folder {destination.parent} does not exist"
-        )
+    destination = Path(check_target(args.file, str(db), force=args.force))
     stats = maintenance.backup(db, destination)
     if args.json:
         print(json.dumps({"backup": stats.to_json()}, indent=2))
@@ -69,12 +58,6 @@ def run_backup(args: argparse.Namespace) -> int:
             f" ({stats.size_bytes} bytes, {stats.session_count} sessions)"
         )
     return 0
-
-
-def _database_files(db: Path) -> set[Path]:
-    """The database file and the files SQLite keeps beside it while it is open."""
-    db = db.resolve()
-    return {db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -30,9 +30,10 @@ def register(subparsers: Any) -> None:
         "projects",
         help="list projects; merge or rename them",
         description=(
-            "List projects with their folders, identity and total time. A git repository is one\n"
-            "project wherever it is cloned or moved; other folders are projects by their path.\n"
-            "Use `merge` when two projects are really one, `rename` to give one a name."
+            "List projects with their folders, identity and total time. A git repository\n"
+            "is one project wherever it is cloned or moved; other folders are projects by\n"
+            "their path. Use `merge` when two projects are really one, `rename` to give one\n"
+            "a name."
         ),
         example="oxitrack projects merge /home/me/old/api api",
     )
@@ -208,9 +209,9 @@ def _describe(project: dict[str, Any]) -> str:
 
 
 def _duration(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes = rest // 60
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    from oxitrack.report_text import format_duration  # the reports' "4h 00m", not a second style
+
+    return format_duration(seconds)
 
 
 def _local_time(timestamp: int) -> str:

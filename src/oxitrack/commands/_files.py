@@ -1,0 +1,86 @@
+"""Files the commands write (``backup FILE``, ``export -o FILE``): checked first, then written
+beside the target and renamed into place.
+
+A target is refused, as a usage error, when it is the database itself or one of the files SQLite
+keeps beside it (writing a CSV header over the database, or replacing the ``-wal`` file under a
+running daemon, destroys the data), when it is a folder, when its folder does not exist, or when
+it exists and ``--force`` was not given. A write that fails halfway leaves the old file (or none),
+never half a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from oxitrack.commands._options import UsageError
+from oxitrack.errors import OxitrackError
+from oxitrack.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+_BESIDE_THE_DATABASE = ("", "-wal", "-shm", "-journal")
+
+
+def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
+    """``path`` with ``~`` expanded, or ``UsageError`` saying why it must not be written.
+
+    ``label`` starts each message (``"-o: "``) so the user sees which argument was refused.
+    The checks run in the order that gives the useful answer first: the database before
+    anything else, a folder before "exists; pass --force" (which --force would not cure).
+    """
+    target = os.path.expanduser(path)
+    if is_database_file(target, db):
+        raise UsageError(f"{label}{target} is the database itself; choose another file")
+    if os.path.isdir(target):
+        raise UsageError(f"{label}{target} is a folder; give a file name")
+    if os.path.lexists(target) and not force:
+        raise UsageError(f"{label}{target} exists; pass --force to replace it")
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{label}cannot write {target}: the folder {folder} does not exist")
+    return target
+
+
+def is_database_file(target: str, db: str) -> bool:
+    """Whether ``target`` is the database file or one SQLite keeps beside it, by any name
+    (a symlink, a hard link, ``./`` or ``..`` in the path)."""
+    real_target = os.path.realpath(target)
+    real_db = os.path.realpath(os.path.expanduser(db))
+    for suffix in _BESIDE_THE_DATABASE:
+        candidate = real_db + suffix
+        if real_target == candidate:
+            return True
+        with contextlib.suppress(OSError):  # either file may not exist: then names decide
+            if os.path.samefile(target, candidate):
+                return True
+    return False
+
+
+@contextlib.contextmanager
+def replacing(target: str, *, label: str = "") -> Iterator[TextIO]:
+    """A text file to write ``target``'s new content to; renamed onto ``target`` only when the
+    block ends without an error, and removed when it does not."""
+    folder, name = os.path.split(os.path.abspath(target))
+    partial = os.path.join(folder, f".{name}.partial-{os.getpid()}")
+    try:
+        out = open(partial, "w", encoding="utf-8", newline="")
+    except OSError as exc:  # a folder that takes no files: like a full disk, not a usage error
+        raise OxitrackError(f"{label}cannot write {target}: {exc.strerror}") from None
+    try:
+        with out:
+            yield out
+        os.replace(partial, target)
+    except OSError as exc:
+        _remove(partial)
+        raise OxitrackError(f"{label}cannot write {target}: {exc.strerror}") from None
+    except BaseException:
+        _remove(partial)
+        raise
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
