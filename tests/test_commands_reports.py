@@ -143,9 +143,180 @@ def test_export_csv_to_stdout_has_every_session_oldest_first(seeded, db_path, ca
 def test_export_to_a_missing_folder_is_one_line_not_a_traceback(seeded, db_path, capsys, tmp_path):
     target = tmp_path / "missing" / "out.csv"
     code, out, err = run(capsys, db_path, "export", "-o", str(target))
-    assert (code, out) == (1, "")
-    assert err == f"oxitrack: -o: cannot write {target}: No such file or directory\n"
+    assert (code, out) == (2, "")
+    assert err == (
+        f"oxitrack: -o: cannot write {target}: the folder {target.parent} does not exist\n"
+    )
     assert not target.exists()
+
+
+def _sessions_in(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        count: int = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+    conn.close()
+    return count
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["", "force"])
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"], ids=["db", "wal", "shm"])
+def test_export_never_writes_over_the_database(seeded, db_path, capsys, suffix, force):
+    """`export -o victim.db` turned the database into a CSV header."""
+    target = db_path.with_name(db_path.name + suffix)
+    assert target.exists()  # `seeded` holds the writer open, as a running daemon does
+    code, out, err = run(capsys, db_path, "export", "-o", str(target), *force)
+    assert (code, out) == (2, "")
+    assert err == f"oxitrack: -o: {target} is the database itself; choose another file\n"
+    assert _sessions_in(db_path) == len(SESSIONS)
+
+
+def test_export_knows_the_database_by_another_name(seeded, db_path, capsys, tmp_path):
+    link = tmp_path / "elsewhere.db"
+    link.symlink_to(db_path)
+    code, _, err = run(capsys, db_path, "export", "-o", str(link), "--force")
+    assert code == 2 and "the database itself" in err
+    assert _sessions_in(db_path) == len(SESSIONS)
+
+
+def test_export_replaces_a_file_only_with_force(seeded, db_path, capsys, tmp_path):
+    target = tmp_path / "sessions.csv"
+    target.write_text("last week's export\n")
+    code, _, err = run(capsys, db_path, "export", "-o", str(target))
+    assert code == 2
+    assert err == f"oxitrack: -o: {target} exists; pass --force to replace it\n"
+    assert target.read_text() == "last week's export\n"
+    code, _, err = run(capsys, db_path, "export", "-o", str(target), "--force")
+    assert code == 0 and f"wrote {len(SESSIONS)} sessions to {target}" in err
+    assert target.read_text().startswith("session_id,project_path,")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_export_into_a_folder_is_refused_before_force_is_asked_for(
+    seeded, db_path, capsys, tmp_path
+):
+    code, _, err = run(capsys, db_path, "export", "-o", str(tmp_path))
+    assert code == 2
+    assert err == f"oxitrack: -o: {tmp_path} is a folder; give a file name\n"
+
+
+def test_a_failed_export_leaves_the_old_file_and_no_half_file(
+    seeded, db_path, capsys, tmp_path, monkeypatch
+):
+    from oxitrack import report_text
+
+    def disk_fills_up(rows, zone, out):  # type: ignore[no-untyped-def]
+        out.write("session_id,project_path\n1,/code/half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report_text, "write_sessions_csv", disk_fills_up)
+    target = tmp_path / "sessions.csv"
+    target.write_text("the old export\n")
+    code, _, err = run(capsys, db_path, "export", "-o", str(target), "--force")
+    assert code == 1
+    assert err == f"oxitrack: -o: cannot write {target}: No space left on device\n"
+    assert target.read_text() == "the old export\n"
+    assert not list(tmp_path.glob(".sessions.csv.partial-*"))
+
+
+@pytest.mark.parametrize(
+    ("flags", "first", "last"),
+    [
+        (["--month"], "2026-10-01", "2026-10-15"),
+        (["--week"], "2026-10-12", "2026-10-15"),
+        (["--days", "3"], "2026-10-13", "2026-10-15"),
+    ],
+    ids=["month", "week", "days"],
+)
+@pytest.mark.parametrize("command", ["report", "sessions", "export"])
+def test_every_range_flag_ends_at_to(seeded, db_path, capsys, command, flags, first, last):
+    """`report --month --to 2026-10-15` printed the current month."""
+    extra = ["--format", "json"] if command == "export" else ["--json"]
+    code, out, _ = run(capsys, db_path, command, *flags, "--to", "2026-10-15", *extra)
+    assert code == 0
+    body = json.loads(out)
+    assert (body["from"], body["to"]) == (first, last)
+
+
+def test_report_month_to_shows_that_month_in_the_title(seeded, db_path, capsys):
+    code, out, _ = run(capsys, db_path, "report", "--month", "--to", "2025-10-15")
+    assert code == 0
+    assert out.splitlines()[0] == "2025-10-01 to 2025-10-15 (Europe/Berlin), by project"
+    assert out.splitlines()[-1] == "0h 30m  total"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sessions", "--from", "2000-01-01", "--json"],
+        ["sessions", "--from", "2000-01-01", "--to", "2025-11-25", "--json"],
+        ["export", "--from", "2000-01-01", "--format", "json"],
+        ["export", "--from", "2000-01-01", "--to", "2025-11-25", "--format", "json"],
+    ],
+    ids=["sessions-from", "sessions-from-to", "export-from", "export-from-to"],
+)
+def test_listings_and_exports_take_any_range(seeded, db_path, capsys, argv):
+    """Only per-day reports have a longest range; an all-time export must work."""
+    code, out, err = run(capsys, db_path, *argv)
+    assert (code, err) == (0, "")
+    assert len(json.loads(out)["sessions"]) == len(SESSIONS)
+
+
+def test_per_day_report_still_refuses_a_range_of_decades(seeded, db_path, capsys):
+    code, _, err = run(capsys, db_path, "report", "--from", "2000-01-01")
+    assert code == 2 and "longer than 3660 days" in err
+
+
+def test_sessions_and_the_api_list_the_same_by_default(store, db_path, capsys, client, monkeypatch):
+    """`sessions --json` = GET /api/sessions: the same default limit (50), not 20."""
+    store.write(
+        lambda conn: conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            [("/code/many", NOW - i * 3600, NOW - i * 3600 + 60) for i in range(60)],
+        )
+    )
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    _, out, _ = run(capsys, db_path, "sessions", "--json")
+    listed = client.get("/api/sessions", params={"tz": "Europe/Berlin"}).json()
+    assert json.loads(out) == listed
+    assert len(listed["sessions"]) == 50
+
+
+@pytest.mark.parametrize("command", ["report", "sessions", "export"])
+@pytest.mark.parametrize("value", ["", "  "], ids=["empty", "blank"])
+def test_an_empty_project_is_refused(seeded, db_path, capsys, command, value):
+    code, out, err = run(capsys, db_path, command, "--project", value)
+    assert (code, out) == (2, "")
+    assert err == "oxitrack: --project: must not be empty\n"
+
+
+@pytest.mark.parametrize("command", ["report", "sessions", "export"])
+def test_a_project_that_matches_nothing_says_so(seeded, db_path, capsys, command, tmp_path):
+    extra = ["-o", str(tmp_path / "out.csv")] if command == "export" else []
+    code, out, err = run(capsys, db_path, command, "--project", "nosuch", *extra)
+    assert (code, out) == (2, "")
+    assert err == (
+        "oxitrack: --project: no project matches 'nosuch'; `oxitrack projects` lists them\n"
+    )
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_known_project_with_nothing_in_the_range_is_not_an_error(seeded, db_path, capsys):
+    code, out, _ = run(capsys, db_path, "report", "--project", "old", "--week")
+    assert code == 0 and out.splitlines()[-1] == "0h 00m  total (nothing tracked)"
+
+
+def test_today_with_a_very_long_project_path_stays_narrow(store, db_path, capsys, monkeypatch):
+    long_path = "/" + "nested/" * 285 + "app"  # about 2000 characters
+    store.write(
+        lambda conn: conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            [(long_path, NOW - 1200, NOW - 600), ("/code/notes", NOW - 300, NOW)],
+        )
+    )
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    code, out, _ = run(capsys, db_path, "today")
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) < 120
+    assert "nested/nested/app" in out
 
 
 def test_export_json_to_a_file_equals_the_sessions_shape(seeded, db_path, capsys, tmp_path):
@@ -196,8 +367,9 @@ def test_missing_database_is_one_clear_line(tmp_path, capsys):
         (["report", "--from", "2025-02-01", "--to", "2025-01-01"], "after the end"),
         (["report", "--days", "0"], "--days"),
         (["sessions", "--limit", "0"], "--limit"),
+        (["sessions", "--from", "2025-02-01", "--to", "2025-01-01"], "after the end"),
     ],
-    ids=["unknown-tz", "bad-date", "backwards", "zero-days", "zero-limit"],
+    ids=["unknown-tz", "bad-date", "backwards", "zero-days", "zero-limit", "sessions-backwards"],
 )
 def test_bad_flags_are_usage_errors_naming_them(seeded, db_path, capsys, argv, words):
     code = main([*argv, "--db", str(db_path)])

@@ -21,6 +21,8 @@ from oxitrack.report_text import (
     project_rows,
     render_table,
     session_rows,
+    shorten,
+    shown_minutes,
     today_text,
     write_sessions_csv,
     write_sessions_json,
@@ -272,6 +274,63 @@ def test_table_aligns_columns_and_marks_active_projects_without_colour():
 def test_table_uses_ansi_colour_only_when_asked():
     text = render_table([TableRow(60, "a", is_active=True)], Style(color=True))
     assert "\x1b[36m" in text and "\x1b[32m" in text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        ([20 * 60 + 30, 3 * 60 + 30, 60 + 30], [21, 3, 1]),  # 25m 30s: 24m rounded down each
+        ([59, 59, 59], [1, 1, 0]),  # 2m 57s in all: the first rows get the minutes
+        ([3600, 120, 0], [60, 2, 0]),
+        ([10, 50], [0, 1]),  # the most leftover seconds wins the one minute
+        ([], []),
+    ],
+    ids=["brief-example", "ties-go-to-earlier-rows", "whole-minutes", "largest-leftover", "none"],
+)
+def test_shown_minutes_add_up_to_the_total_rounded_down(seconds, shown):
+    assert shown_minutes(seconds) == shown
+    assert sum(shown) == sum(seconds) // 60
+    assert all(abs(m * 60 - s) < 60 for m, s in zip(shown, seconds, strict=True))
+
+
+def test_table_rows_add_up_to_the_shown_total():
+    rows = [TableRow(20 * 60 + 30, "a"), TableRow(3 * 60 + 30, "b"), TableRow(60 + 30, "c")]
+    lines = render_table(rows, Style(unicode=False)).splitlines()
+    assert [line[:6] for line in lines] == ["0h 21m", "0h 03m", "0h 01m", "0h 25m"]
+
+
+def test_today_text_rows_add_up_to_the_total():
+    _, _, _, [today] = _one_day_report()
+    odd = today._replace(
+        projects=tuple(
+            p._replace(duration_seconds=seconds)
+            for p, seconds in zip(today.projects, (20 * 60 + 45, 3 * 60 + 45), strict=True)
+        )
+    )
+    assert today_text(odd) == "0h 21m  /code/oxitrack\n0h 03m  /code/notes\n0h 24m  total\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "unicode", "short"),
+    [
+        ("/code/app", 20, True, "/code/app"),
+        ("/home/you/" + "x" * 50 + "/app", 20, True, "/home/\u2026xxxxxxxxx/app"),
+        ("/home/you/" + "x" * 50 + "/app", 20, False, "/home...xxxxxxxx/app"),
+    ],
+    ids=["short-stays", "middle-cut-keeps-the-end", "ascii-dots"],
+)
+def test_shorten_cuts_the_middle_and_keeps_the_end(text, width, unicode, short):
+    assert shorten(text, width, unicode=unicode) == short
+    assert len(short) <= width
+
+
+def test_one_long_path_does_not_widen_every_row():
+    long_path = "/" + "deep/" * 400 + "project"
+    rows = [TableRow(600, "project", long_path), TableRow(300, "notes", "/code/notes")]
+    lines = render_table(rows, Style()).splitlines()
+    assert max(len(line) for line in lines) < 120
+    assert lines[0].endswith("deep/deep/project")  # the end of the path, which names it
+    assert lines[1].endswith("/code/notes")
 
 
 def test_empty_table_says_nothing_was_tracked():

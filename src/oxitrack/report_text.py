@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 BAR_WIDTH = 20
+# Widest name and path columns: one long path must not push every row off the screen.
+LABEL_WIDTH = 40
+DETAIL_WIDTH = 60
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 _FULL = "█"
 
@@ -61,15 +64,53 @@ class TableRow(Record):
 
 
 def format_duration(seconds: int) -> str:
-    """``2h 05m``: whole minutes, rounded down, hours never folded into days."""
-    minutes = max(seconds, 0) // 60
+    """``2h 05m``: whole minutes, rounded down, hours never folded into days.
+
+    The one way OxiTrack writes a duration for people (reports, ``projects``, ``service
+    status``); JSON always carries seconds.
+    """
+    return _format_minutes(max(seconds, 0) // 60)
+
+
+def _format_minutes(minutes: int) -> str:
     return f"{minutes // 60}h {minutes % 60:02d}m"
 
 
+def shown_minutes(seconds: Sequence[int]) -> list[int]:
+    """Whole minutes to show for each of ``seconds`` so that they add up to the shown total.
+
+    The total is rounded down to whole minutes, like every duration (``format_duration``).
+    Each row starts from its own time rounded down; the minutes that loses against the total
+    (fewer than one per row) go, one each, to the rows with the most leftover seconds, the
+    earlier row first on a tie. So 20m 30s + 3m 30s + 1m 30s (total 25m 30s) shows
+    21m + 3m + 1m = 25m, where rounding each row down showed 24m above a 25m total. Every row
+    stays within a minute of its real time.
+    """
+    floors = [max(value, 0) // 60 for value in seconds]
+    missing = sum(max(value, 0) for value in seconds) // 60 - sum(floors)
+    by_leftover = sorted(range(len(floors)), key=lambda i: -(max(seconds[i], 0) % 60))
+    for index in by_leftover[:missing]:
+        floors[index] += 1
+    return floors
+
+
+def shorten(text: str, width: int, *, unicode: bool = True) -> str:
+    """``text`` cut to ``width`` characters in the middle, keeping more of the end (a path's
+    project folder) than of the start."""
+    if len(text) <= width:
+        return text
+    ellipsis = "\u2026" if unicode else "..."
+    room = max(width - len(ellipsis), 2)
+    head = room // 3
+    return text[:head] + ellipsis + text[len(text) - (room - head) :]
+
+
 def today_text(today: DayTotals) -> str:
-    """The plain ``GET /today`` body: one line per project, most time first, then the total."""
-    durations = [format_duration(p.duration_seconds) for p in today.projects]
-    total = format_duration(today.total_seconds)
+    """The plain ``GET /today`` body: one line per project, most time first, then the total
+    (rows rounded as ``shown_minutes`` says, so they add up to it)."""
+    minutes = shown_minutes([p.duration_seconds for p in today.projects])
+    durations = [_format_minutes(value) for value in minutes]
+    total = _format_minutes(sum(minutes))
     width = max(len(text) for text in [*durations, total])
     lines = [
         f"{text:>{width}}  {p.project_path}"
@@ -91,29 +132,37 @@ def bar(seconds: int, longest_seconds: int, style: Style) -> str:
 
 
 def render_table(rows: Sequence[TableRow], style: Style, *, total_label: str = "total") -> str:
-    """Rows aligned in columns, then a total line; an empty table says so."""
-    total_seconds = sum(row.seconds for row in rows)
+    """Rows aligned in columns, then a total line; an empty table says so.
+
+    The shown durations add up to the shown total (``shown_minutes``). Names longer than
+    ``LABEL_WIDTH`` and paths longer than ``DETAIL_WIDTH`` are cut in the middle, so one long
+    path does not widen every row.
+    """
     if not rows:
         return f"{format_duration(0)}  {total_label} (nothing tracked)\n"
+    minutes = shown_minutes([row.seconds for row in rows])
     longest = max(row.seconds for row in rows)
     lead_width = max(len(row.lead) for row in rows)
-    durations = [format_duration(row.seconds) for row in rows]
-    duration_width = max(len(text) for text in [*durations, format_duration(total_seconds)])
-    label_width = max(len(row.label) for row in rows)
-    detail_width = max(len(row.detail) for row in rows)
+    durations = [_format_minutes(value) for value in minutes]
+    total_text = _format_minutes(sum(minutes))
+    duration_width = max(len(text) for text in [*durations, total_text])
+    labels = [shorten(row.label, LABEL_WIDTH, unicode=style.unicode) for row in rows]
+    details = [shorten(row.detail, DETAIL_WIDTH, unicode=style.unicode) for row in rows]
+    label_width = max(len(text) for text in labels)
+    detail_width = max(len(text) for text in details)
     lead_pad = f"{'':{lead_width}}  " if lead_width else ""
     lines = []
-    for row, duration in zip(rows, durations, strict=True):
+    for row, duration, label, detail in zip(rows, durations, labels, details, strict=True):
         lead = f"{row.lead:{lead_width}}  " if lead_width else ""
         drawn = bar(row.seconds, longest, style)
         padded_bar = _paint(f"{drawn:{style.bar_width}}", "36", style)
-        line = f"{lead}{duration:>{duration_width}}  {padded_bar}  {row.label:{label_width}}"
+        line = f"{lead}{duration:>{duration_width}}  {padded_bar}  {label:{label_width}}"
         if detail_width:
-            line += f"  {row.detail:{detail_width}}"
+            line += f"  {detail:{detail_width}}"
         if row.is_active:
             line += "  " + _paint("● active" if style.unicode else "* active", "32", style)
         lines.append(line.rstrip())
-    total = f"{lead_pad}{format_duration(total_seconds):>{duration_width}}  {total_label}"
+    total = f"{lead_pad}{total_text:>{duration_width}}  {total_label}"
     lines.append(_paint(total, "1", style))
     return "\n".join(lines) + "\n"
 

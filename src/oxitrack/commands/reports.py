@@ -11,14 +11,19 @@ ever imports the web stack (``oxitrack today`` has a 40 ms budget).
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import sys
 import time
 from collections.abc import Callable
 
-from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
-from oxitrack.errors import InvalidField, OxitrackError
+from oxitrack.commands._options import (
+    UsageError,
+    add_command,
+    add_db_option,
+    add_json_option,
+    settings_from,
+)
+from oxitrack.errors import InvalidField
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +35,11 @@ if TYPE_CHECKING:
 
 # The one clock of these commands; tests replace it.
 clock: Callable[[], float] = time.time
+
+# `sessions` lists as many as GET /api/sessions by default; a command line may ask for more than
+# the API's 1000 (`export` streams every session).
+DEFAULT_SESSION_LIMIT = 50
+MAX_SESSION_LIMIT = 100_000
 
 
 def register(subparsers: Any) -> None:
@@ -47,10 +57,12 @@ def register(subparsers: Any) -> None:
         subparsers,
         "report",
         help="time per project or per day over a range",
-        description="Time per project (or per day) over a range of local calendar days. "
-        "Default range: this week (Monday to today).",
-        example="oxitrack report --month --by day      "
-        "# or: --from 2025-01-01 --to 2025-01-31 --project oxitrack",
+        description=(
+            "Time per project (or per day) over a range of local calendar days.\n"
+            "Default range: this week (Monday to today). --week, --month and --days end\n"
+            "with --to when it is given (--month --to 2025-10-15: October 1st to 15th)."
+        ),
+        example="oxitrack report --month --by day    # or: --days 30 --project .",
     )
     _add_common(report)
     _add_range(report)
@@ -63,12 +75,21 @@ def register(subparsers: Any) -> None:
         subparsers,
         "sessions",
         help="list recent sessions",
-        description="The latest sessions, newest first (all dates unless a range is given).",
+        description=(
+            "The latest sessions, newest first (all dates unless a range is given).\n"
+            "--json prints what GET /api/sessions answers for the same range and limit."
+        ),
         example="oxitrack sessions --limit 10 --project oxitrack",
     )
     _add_common(sessions)
     _add_range(sessions, default_week=False)
-    sessions.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    sessions.add_argument(
+        "--limit",
+        type=int,
+        default=DEFAULT_SESSION_LIMIT,
+        help=f"how many (default {DEFAULT_SESSION_LIMIT}, as GET /api/sessions; up to"
+        f" {MAX_SESSION_LIMIT}, where the API stops at 1000)",
+    )
     sessions.set_defaults(run=run_sessions)
 
     export = add_command(
@@ -83,6 +104,7 @@ def register(subparsers: Any) -> None:
     _add_range(export, default_week=False)
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="default csv")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(run=run_export)
 
 
@@ -99,33 +121,28 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_range(parser: argparse.ArgumentParser, *, default_week: bool = True) -> None:
+    """The same range flags on every command; only the default differs (``report``: this week,
+    ``sessions`` and ``export``: all dates)."""
     span = parser.add_mutually_exclusive_group()
-    if default_week:
-        span.add_argument("--week", action="store_true", help="this week so far (the default)")
-        span.add_argument("--month", action="store_true", help="this month so far")
-    span.add_argument("--days", type=int, metavar="N", help="the last N days, today included")
+    default = " (the default)" if default_week else ""
+    span.add_argument("--week", action="store_true", help=f"Monday to today, or to --to{default}")
+    span.add_argument("--month", action="store_true", help="the 1st to today, or to --to")
+    span.add_argument(
+        "--days", type=int, metavar="N", help="the N days up to today (or --to), included"
+    )
     span.add_argument("--from", dest="first", metavar="DATE", help="first day (YYYY-MM-DD)")
     parser.add_argument("--to", dest="last", metavar="DATE", help="last day (default today)")
-    parser.add_argument("--project", help="only this project: a path, or a folder name")
+    parser.add_argument(
+        "--project",
+        metavar="PROJECT",
+        help="only this project: its name (the folder's, or one given with `projects rename`),"
+        " a folder path, or . for the current folder",
+    )
 
 
 # -- commands ----------------------------------------------------------------------------------
 
 
-def _usage_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """A wrong flag value (``--tz``, ``--from``...) is a usage error: one line and exit 2."""
-
-    @functools.wraps(run)
-    def wrapped(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except InvalidField as exc:
-            return _usage(exc.message)
-
-    return wrapped
-
-
-@_usage_errors
 def run_today(args: argparse.Namespace) -> int:
     from oxitrack import days
     from oxitrack.report_text import project_rows, render_table
@@ -144,7 +161,6 @@ def run_today(args: argparse.Namespace) -> int:
     return 0
 
 
-@_usage_errors
 def run_report(args: argparse.Namespace) -> int:
     from oxitrack import days
     from oxitrack.report_text import day_rows, project_rows, render_table
@@ -152,12 +168,14 @@ def run_report(args: argparse.Namespace) -> int:
     from oxitrack.store.reports import sessions_between
 
     zone, now = _zone(args), clock()
-    first, last = _range(args, zone, now, default_week=True)
+    first, last = _range(args, zone, now, per_day=True)
     assert first is not None and last is not None
     project = _project(args)
     span = days.days_between(first, last, zone)
     with _open(args) as store:
         rows = store.read(lambda conn: sessions_between(conn, span[0].start, span[-1].end, project))
+        if not rows:
+            _check_project_exists(store, args, project)
     per_day = daily_totals(rows, span, now)
     projects = range_totals(rows, span, now)
     if args.json:
@@ -168,76 +186,67 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-@_usage_errors
 def run_sessions(args: argparse.Namespace) -> int:
     from oxitrack.report_text import render_table, session_rows
     from oxitrack.reports import sessions_json
     from oxitrack.store.reports import latest_sessions
 
-    if not 1 <= args.limit <= 100_000:
-        return _usage("--limit must be between 1 and 100000")
+    if not 1 <= args.limit <= MAX_SESSION_LIMIT:
+        raise InvalidField("--limit", f"must be from 1 to {MAX_SESSION_LIMIT}")
     zone, now = _zone(args), clock()
-    first, last = _range(args, zone, now, default_week=False)
+    first, last = _range(args, zone, now, per_day=False)
     start, end = _bounds(first, last, zone)
     project = _project(args)
     with _open(args) as store:
         rows = store.read(lambda conn: latest_sessions(conn, start, end, project, args.limit))
+        if not rows:
+            _check_project_exists(store, args, project)
     if args.json:
         return _print_json(sessions_json(rows, zone, now, first, last))
     print(render_table(session_rows(rows, zone), _style()), end="")
     return 0
 
 
-@_usage_errors
 def run_export(args: argparse.Namespace) -> int:
+    from oxitrack.commands._files import check_target, replacing
     from oxitrack.report_text import write_sessions_csv, write_sessions_json
     from oxitrack.store.reports import iter_sessions
 
     zone, now = _zone(args), clock()
-    first, last = _range(args, zone, now, default_week=False)
+    first, last = _range(args, zone, now, per_day=False)
     start, end = _bounds(first, last, zone)
     project = _project(args)
-    with _open(args) as store:
-        if args.output is None:
-            out = sys.stdout
-        else:
-            out = _open_output(args.output)
-        try:
-            if args.format == "csv":
-                count = store.read(
-                    lambda conn: write_sessions_csv(
-                        iter_sessions(conn, start, end, project), zone, out
-                    )
-                )
-            else:
-                count = store.read(
-                    lambda conn: write_sessions_json(
-                        iter_sessions(conn, start, end, project), zone, now, first, last, out
-                    )
-                )
-        finally:
-            if out is not sys.stdout:
-                out.close()
+    db = settings_from(args).db
+    output = None
     if args.output is not None:
-        print(f"wrote {count} sessions to {args.output}", file=sys.stderr)
+        output = check_target(args.output, db, force=args.force, label="-o: ")
+
+    def write(conn: Any, out: TextIO) -> int:
+        """Stream the sessions to ``out`` within one read snapshot; the number written."""
+        rows = iter_sessions(conn, start, end, project)
+        if args.format == "csv":
+            return write_sessions_csv(rows, zone, out)
+        return write_sessions_json(rows, zone, now, first, last, out)
+
+    with _open(args, db) as store:
+        _check_project_exists(store, args, project)
+        if output is None:
+            store.read(lambda conn: write(conn, sys.stdout))
+            return 0
+        with replacing(output, label="-o: ") as out:
+            count = store.read(lambda conn: write(conn, out))
+    print(f"wrote {count} sessions to {output}", file=sys.stderr)
     return 0
 
 
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _open_output(path: str) -> TextIO:
-    """``-o FILE`` for writing; a folder that is missing or read-only is one line, not a trace."""
-    try:
-        return open(path, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise OxitrackError(f"-o: cannot write {path}: {exc.strerror}") from None
-
-
-def _open(args: argparse.Namespace) -> Store:
+def _open(args: argparse.Namespace, db: str | None = None) -> Store:
+    """The database, read-only: ``db``, else the one the settings name."""
     from oxitrack.store import Store
 
-    return Store(settings_from(args).db, read_only=True)
+    return Store(settings_from(args).db if db is None else db, read_only=True)
 
 
 def _zone(args: argparse.Namespace) -> tzinfo:
@@ -253,26 +262,35 @@ def _zone_label(zone: tzinfo) -> str:
 
 
 def _range(
-    args: argparse.Namespace, zone: tzinfo, now: float, *, default_week: bool
+    args: argparse.Namespace, zone: tzinfo, now: float, *, per_day: bool
 ) -> tuple[date | None, date | None]:
-    """The first and last day asked for; ``None`` ends mean "unbounded" (sessions, export)."""
+    """The first and last day asked for; ``None`` ends mean "unbounded" (sessions, export).
+
+    ``--week``, ``--month`` and ``--days`` count back from ``--to`` when it is given, else from
+    today. Only per-day reports (``per_day``: a row or a bar per day) cap the range at
+    ``MAX_RANGE_DAYS``; a session listing or an export of all time is fine.
+    """
     from oxitrack import days
 
     today = days.local_date(now, zone)
     last = days.parse_date(args.last, field="--to") if args.last else None
     first = days.parse_date(args.first, field="--from") if args.first else None
-    if getattr(args, "month", False):
-        first, last = days.month_of(today)
-    elif getattr(args, "week", False) or (default_week and first is None and args.days is None):
-        first, last = days.week_of(last or today)
+    end = last or today
+    if args.month:
+        first, last = days.month_of(end)
+    elif args.week or (per_day and first is None and args.days is None):
+        first, last = days.week_of(end)
     elif args.days is not None:
         if not 1 <= args.days <= days.MAX_RANGE_DAYS:
             raise InvalidField("--days", f"must be from 1 to {days.MAX_RANGE_DAYS}")
-        first, last = days.last_days(last or today, args.days)
+        first, last = days.last_days(end, args.days)
     elif first is not None and last is None:
         last = today
     if first is not None and last is not None:
-        days.check_range(first, last, field="--from")
+        if per_day:
+            days.check_range(first, last, field="--from")
+        elif last < first:
+            raise InvalidField("--from", f"{first.isoformat()} is after the end {last.isoformat()}")
     return first, last
 
 
@@ -288,11 +306,24 @@ def _project(args: argparse.Namespace) -> str | None:
     """A path given on the command line becomes canonical (``--project .`` works); a bare folder
     name stays as it is and matches the last component of project paths."""
     value: str | None = args.project
+    if value is not None and not value.strip():
+        raise InvalidField("--project", "must not be empty")
     if value is None or (not any(sep in value for sep in "/\\") and value not in {".", ".."}):
         return value
     from oxitrack.projects import canonical_project_path, is_windows_path
 
     return value if is_windows_path(value) else canonical_project_path(os.path.abspath(value))
+
+
+def _check_project_exists(store: Store, args: argparse.Namespace, project: str | None) -> None:
+    """Refuse a ``--project`` that matches no session at all: "nothing tracked" would read as
+    "you did no work" when the name is only mistyped."""
+    from oxitrack.store.reports import latest_sessions
+
+    if project is None or store.read(lambda conn: latest_sessions(conn, None, None, project, 1)):
+        return
+    shown = repr(args.project) + (f" ({project})" if project != args.project else "")
+    raise UsageError(f"--project: no project matches {shown}; `oxitrack projects` lists them")
 
 
 def _style() -> Style:
@@ -313,8 +344,3 @@ def _print_json(value: object) -> int:
 
     print(json.dumps(value, indent=2, ensure_ascii=False))
     return 0
-
-
-def _usage(message: str) -> int:
-    print(f"oxitrack: {message}", file=sys.stderr)
-    return 2
