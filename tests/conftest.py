@@ -21,15 +21,23 @@ def pytest_report_header() -> str:
     return f"sqlite {sqlite3.sqlite_version}"
 
 
+@pytest.fixture(scope="session")
+def empty_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An existing, empty config file: "no settings" without the warning a missing one gets."""
+    path = tmp_path_factory.mktemp("config") / "config.toml"
+    path.write_text("")
+    return path
+
+
 @pytest.fixture(autouse=True)
-def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def clean_environ(monkeypatch: pytest.MonkeyPatch, empty_config: Path) -> None:
     """No test sees the developer's OXITRACK_* settings or config file."""
     import os
 
     for name in list(os.environ):
         if name.startswith("OXITRACK_"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("OXITRACK_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("OXITRACK_CONFIG", str(empty_config))
 
 
 class FakeClock:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +142,58 @@ def test_an_empty_host_or_db_is_refused_by_name(tmp_path: Path, variable: str, v
     """An empty host would mean every address, an empty db the current folder."""
     with pytest.raises(ConfigError, match=f"{variable}: must not be empty"):
         resolve({}, environ={variable: value}, config_path=tmp_path / "none")
+
+
+def test_a_missing_file_named_by_oxitrack_config_is_one_warning_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    missing = tmp_path / "nope.toml"
+    settings = resolve({}, environ={"OXITRACK_CONFIG": str(missing)})
+    assert settings.port == 3000  # it goes on with the defaults
+    assert capsys.readouterr().err == (
+        f"oxitrack: warning: the config file {missing} named by OXITRACK_CONFIG does not exist;"
+        " going on without it\n"
+    )
+
+
+def test_a_missing_default_config_file_is_silent(tmp_path: Path, capsys):
+    resolve({}, environ={"XDG_CONFIG_HOME": str(tmp_path)})
+    assert capsys.readouterr().err == ""
+
+
+def test_serve_warns_about_a_missing_config_file_it_was_pointed_at(tmp_path: Path):
+    """`OXITRACK_CONFIG=/tmp/nope.toml oxitrack serve` started silently, without the settings
+    the user meant. A real daemon: the warning comes before the one ready line."""
+    missing = tmp_path / "nope.toml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    env["OXITRACK_CONFIG"] = str(missing)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oxitrack", "serve", "--port", "0", "--db", str(tmp_path / "x.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        assert "oxitrack listening on http://127.0.0.1:" in process.stdout.readline()
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert err == (
+        f"oxitrack: warning: the config file {missing} named by OXITRACK_CONFIG does not exist;"
+        " going on without it\n"
+    )
+
+
+def test_an_empty_config_file_means_no_settings_and_costs_no_toml_parser(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    code = (
+        "import sys; from oxitrack.config import resolve; "
+        f"resolve({{}}, environ={{'OXITRACK_CONFIG': {str(config)!r}}}); "
+        "print('tomllib' in sys.modules, 'typing' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (result.stdout, result.stderr) == ("False False\n", "")

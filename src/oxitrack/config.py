@@ -1,7 +1,9 @@
 """Settings, resolved in one place: command-line flags > ``OXITRACK_*`` variables > file > defaults.
 
 The file is TOML at ``$OXITRACK_CONFIG`` or ``<user config dir>/oxitrack/config.toml``, with the
-same keys as the settings below (``port = 3001``). ``SPECS`` lists every setting once, so the CLI,
+same keys as the settings below (``port = 3001``). A missing default file means "no settings"; a
+missing file that ``OXITRACK_CONFIG`` names is probably a typo, so ``resolve`` says so on stderr
+(one line) and goes on with the defaults. ``SPECS`` lists every setting once, so the CLI,
 the docs test and ``docs/config.md`` all read the same list.
 
 Paths are strings here (``os.path``), not ``pathlib``: every command resolves its settings at
@@ -154,12 +156,26 @@ def resolve(
     flags: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     config_path: str | os.PathLike[str] | None = None,
+    *,
+    checked: bool = True,
 ) -> Settings:
-    """Settings from flags (``None`` = not given) over the environment over the file."""
+    """Settings from flags (``None`` = not given) over the environment over the file.
+
+    ``checked=False`` leaves ``check`` to the caller, for one that explains a refusal in its
+    own words (``service install`` has no ``--api-key``).
+    """
     environ = os.environ if environ is None else environ
     flags = flags or {}
     values: dict[str, Any] = {}
     path = os.fspath(config_path) if config_path else _config_path(environ)
+    if not config_path and environ.get("OXITRACK_CONFIG") and not os.path.exists(path):
+        # Named on purpose, so a typo must not pass for "no settings": say so (one line), then
+        # go on as if there were no file.
+        print(
+            f"oxitrack: warning: the config file {path} named by OXITRACK_CONFIG does not"
+            " exist; going on without it",
+            file=sys.stderr,
+        )
     for key, raw in _read_file(path).items():
         spec = _spec(key, source=path)
         values[key] = _parse_file_value(spec, raw, path)
@@ -173,7 +189,8 @@ def resolve(
     if "db" not in values:
         values["db"] = default_db_path()
     settings = Settings(**values)
-    check(settings)
+    if checked:
+        check(settings)
     return settings
 
 
@@ -208,8 +225,8 @@ def _read_file(path: str) -> dict[str, Any]:
     if os.path.isdir(path):
         # Skipping it silently would start the daemon on settings the user did not mean.
         raise ConfigError(f"cannot read the config file {path}: it is a folder, not a file")
-    if not os.path.exists(path):
-        return {}
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return {}  # an empty file (`touch config.toml`) says nothing: spare tomllib and typing
     import tomllib  # lazily: ~4 ms of start-up, and most users have no config file
 
     try:
