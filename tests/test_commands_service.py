@@ -32,13 +32,14 @@ def user_env(tmp_path: Path) -> dict[str, str]:
     systemctl.write_text(FAKE_SYSTEMCTL)
     systemctl.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    (tmp_path / "config.toml").write_text("")
     env.update(
         HOME=str(tmp_path / "home"),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_DATA_HOME=str(tmp_path / "data"),
         PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
         SYSTEMCTL_LOG=str(tmp_path / "systemctl.log"),
-        OXITRACK_CONFIG=str(tmp_path / "no-config.toml"),
+        OXITRACK_CONFIG=str(tmp_path / "config.toml"),
     )
     return env
 
@@ -112,13 +113,53 @@ def test_install_refuses_options_serve_would_refuse(
     assert not (tmp_path / "systemctl.log").exists()
 
 
-def test_install_mentions_variables_the_service_will_not_see(user_env: dict[str, str]):
-    user_env["OXITRACK_PORT"] = "4000"
+def _notes(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("Note: ")]
+
+
+@pytest.mark.parametrize("dry_run", [[], ["--print"]], ids=["install", "print"])
+def test_install_mentions_variables_the_service_will_not_see(
+    user_env: dict[str, str], tmp_path: Path, dry_run: list[str]
+):
+    del user_env["OXITRACK_CONFIG"]
+    user_env.update(OXITRACK_PORT="4000", OXITRACK_API_KEY="k", OXITRACK_DB=str(tmp_path / "x.db"))
+    installed = oxitrack(user_env, "service", "install", "--db", str(tmp_path / "x.db"), *dry_run)
+    assert installed.returncode == 0, installed.stderr
+    if dry_run:
+        assert installed.stdout.startswith("# Written by")  # notes stay out of the file's text
+    config = tmp_path / "config" / "oxitrack" / "config.toml"
+    assert _notes(installed) == [
+        "Note: the service does not see OXITRACK_PORT from this shell;"
+        f" pass --port to `service install`, or set `port` in {config}.",
+        "Note: the service does not see OXITRACK_API_KEY from this shell;"
+        f" set `api_key` in the config file {config}.",
+    ]  # none for OXITRACK_DB: --db was given, so the service gets the same database
+
+
+def test_install_names_the_config_file_the_service_reads(user_env: dict[str, str], tmp_path):
     installed = oxitrack(user_env, "service", "install", "--print")
-    assert installed.returncode == 0 and "ExecStart=" in installed.stdout
-    installed = oxitrack(user_env, "service", "install")
-    [note] = [line for line in installed.stdout.splitlines() if line.startswith("Note: ")]
-    assert "OXITRACK_PORT" in note and "not seen by the service" in note
+    config = tmp_path / "config" / "oxitrack" / "config.toml"
+    assert _notes(installed) == [
+        "Note: the service does not see OXITRACK_CONFIG from this shell;"
+        f" it reads the config file {config}."
+    ]
+
+
+def test_install_on_a_public_address_says_where_the_key_goes(user_env: dict[str, str], tmp_path):
+    """`install` has no --api-key and the service cannot see OXITRACK_API_KEY: the advice is the
+    config file, not what `serve` would suggest."""
+    user_env["OXITRACK_API_KEY"] = "k"
+    installed = oxitrack(user_env, "service", "install", "--host", "0.0.0.0", "--print")
+    assert installed.returncode == 2 and installed.stdout == ""
+    config = tmp_path / "config" / "oxitrack" / "config.toml"
+    assert installed.stderr == (
+        "oxitrack: refusing to install a daemon listening on 0.0.0.0 without an API key:"
+        f' put `api_key = "..."` in the config file {config}, which the service reads,'
+        " or leave --host at 127.0.0.1\n"
+    )
+    config.parent.mkdir(parents=True)
+    config.write_text('api_key = "k"\n')
+    assert oxitrack(user_env, "service", "install", "--host", "0.0.0.0", "--print").returncode == 0
 
 
 @pytest.mark.e2e
@@ -141,7 +182,7 @@ def test_status_with_a_running_daemon(user_env: dict[str, str], tmp_path: Path):
         assert lines[1].startswith(f"daemon:   answers at {daemon.url} (version ")
         assert lines[2] == f"database: {db.resolve()}"
         assert "1 sessions, 1 projects, 2 beats; last beat " in lines[3]
-        assert lines[3].endswith("(2 min ago)")
+        assert lines[3].endswith("(0h 02m ago)")
         as_json = json.loads(oxitrack(user_env, "service", "status", "--json").stdout)
         assert as_json["daemon"]["health"]["db_path"] == str(db.resolve())
         assert as_json["database"]["beat_count"] == 2

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
-from oxitrack.errors import OxitrackError, StoreError
+from oxitrack.errors import ConfigError, OxitrackError, StoreError
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
+    from collections.abc import Mapping
+
     from oxitrack.service import ServiceFile
     from oxitrack.store.maintenance import DatabaseStats
 
@@ -27,8 +29,9 @@ def register(subparsers: Any) -> None:
         "service",
         help="start the daemon at login (systemd, launchd); show its status",
         description=(
-            "Install OxiTrack as a login service (a systemd user unit on Linux, a launchd agent\n"
-            "on macOS), remove it, or show whether the daemon answers and what it has stored."
+            "Install OxiTrack as a login service (a systemd user unit on Linux, a launchd\n"
+            "agent on macOS), remove it, or show whether the daemon answers and what it has\n"
+            "stored."
         ),
         example="oxitrack service install --db ~/tracking/oxitrack.db",
     )
@@ -40,7 +43,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Write the service file running this installation's `oxitrack serve` with the\n"
             "options given here, then enable and start it. Other settings (api_key, ...)\n"
-            "come from the config file, which the service reads like any `oxitrack serve`."
+            "come from the config file, which the service reads like any `oxitrack serve`;\n"
+            "the OXITRACK_* variables of this shell are not passed on to it."
         ),
         example="oxitrack service install --port 3001",
     )
@@ -96,14 +100,27 @@ def _which(name: str) -> str | None:
     return shutil.which(name)
 
 
+# What `install` passes on to `serve` as options; other settings reach the service only through
+# the config file.
+_INSTALL_OPTIONS = ("db", "host", "port", "verbose")
+
+
 def run_install(args: argparse.Namespace) -> int:
     from oxitrack import service as _service
-    from oxitrack.config import resolve
+    from oxitrack.config import check, default_config_path, resolve
 
     # Refuse now what `serve` would refuse at every login (a bad port, a public address without
     # an API key): systemd reports the start as a success and the daemon exits 2 right after.
     # The service sees these flags and the config file, not this shell's OXITRACK_* variables.
-    resolve({"db": args.db, "host": args.host, "port": args.port}, environ={})
+    flags = {"db": args.db, "host": args.host, "port": args.port}
+    settings = resolve(flags, environ={}, checked=False)
+    if not settings.is_loopback and not settings.api_key:
+        raise ConfigError(
+            f"refusing to install a daemon listening on {settings.host} without an API key:"
+            f' put `api_key = "..."` in the config file {default_config_path()}, which the'
+            " service reads, or leave --host at 127.0.0.1"
+        )
+    check(settings)
     command = [*_service.oxitrack_command(), "serve"]
     if args.db:
         command += ["--db", str(Path(args.db).expanduser().absolute())]
@@ -118,16 +135,38 @@ def run_install(args: argparse.Namespace) -> int:
         raise OxitrackError(str(exc)) from None
     if args.print:
         sys.stdout.write(service.content.decode("utf-8"))
-        return 0
-    ok, lines = _service.install(service, run=_service.run_command, which=_which)
-    print("\n".join(lines))
-    ignored = sorted(name for name in os.environ if name.startswith("OXITRACK_"))
-    if ignored:
-        print(
-            f"Note: {', '.join(ignored)} set in this shell are not seen by the service;"
-            " pass them as options here or put them in the config file."
-        )
+        ok = True
+    else:
+        ok, lines = _service.install(service, run=_service.run_command, which=_which)
+        print("\n".join(lines))
+    for note in _unseen_variables(args, os.environ, default_config_path()):
+        print(note, file=sys.stderr)
     return 0 if ok else 1
+
+
+def _unseen_variables(
+    args: argparse.Namespace, environ: Mapping[str, str], config_path: str
+) -> list[str]:
+    """A note for each ``OXITRACK_*`` variable of this shell that would change what the service
+    does, saying how to give the service that setting instead. A variable whose option was
+    given to ``install`` changes nothing, so it gets no note."""
+    from oxitrack.config import SPECS
+
+    notes = []
+    for spec in SPECS:
+        if spec.env not in environ or getattr(args, spec.name, None) not in (None, False):
+            continue
+        if spec.name in _INSTALL_OPTIONS:
+            advice = f"pass {spec.flag} to `service install`, or set `{spec.name}` in {config_path}"
+        else:
+            advice = f"set `{spec.name}` in the config file {config_path}"
+        notes.append(f"Note: the service does not see {spec.env} from this shell; {advice}.")
+    if "OXITRACK_CONFIG" in environ:
+        notes.append(
+            "Note: the service does not see OXITRACK_CONFIG from this shell;"
+            f" it reads the config file {config_path}."
+        )
+    return notes
 
 
 def run_uninstall(args: argparse.Namespace) -> int:
@@ -216,11 +255,6 @@ def _describe(stats: DatabaseStats) -> str:
 
 
 def _duration(seconds: int) -> str:
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min" if minutes else f"{seconds} s"
+    from oxitrack.report_text import format_duration  # one way to write a duration: "4h 00m"
+
+    return format_duration(seconds)
