@@ -141,10 +141,29 @@ class _Server(uvicorn.Server):
         if not self.should_exit:
             host, port = self.sock.getsockname()[:2]
             shown = f"[{host}]" if ":" in host else host
+            hint = allow_hosts_hint(self.settings)
+            if hint:
+                print(hint, file=sys.stderr, flush=True)
             print(
                 f"oxitrack listening on http://{shown}:{port} (database {self.settings.db})",
                 flush=True,
             )
+
+
+def allow_hosts_hint(settings: Settings) -> str | None:
+    """The line that tells whoever binds a public address without ``--allow-hosts`` that other
+    machines will still be refused: the guard accepts only loopback ``Host`` names unless told
+    more (a defence against DNS rebinding), so a request to ``http://192.0.2.7:3000`` from the
+    network gets 403 ``forbidden_host``. ``None`` when there is nothing to say."""
+    if settings.is_loopback or settings.allow_hosts:
+        return None
+    bound = settings.host.strip("[]")
+    example = "NAME_OR_ADDRESS" if bound in ("0.0.0.0", "::", "") else settings.host
+    return (
+        f"oxitrack: note: listening on {settings.host}, but requests from other machines get"
+        " 403 forbidden_host until --allow-hosts (or allow_hosts in the config file) names the"
+        f" host name or address they use, e.g. --allow-hosts {example}"
+    )
 
 
 class Checkpointer:

@@ -1,0 +1,80 @@
+"""What ``oxitrack serve`` says when it starts: the one ready line on stdout (editors and tests
+read it), and a note on stderr when other machines would be refused anyway."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.config import Settings
+from oxitrack.daemon import allow_hosts_hint
+
+HINT_START = "oxitrack: note: listening on "
+
+
+def _serve(tmp_path: Path, *args: str) -> tuple[str, str, str]:
+    """Start a real daemon, ask it one question from loopback with a LAN-style Host header,
+    stop it; its first stdout line, the status of that request and all it wrote to stderr."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    empty_config = tmp_path / "config.toml"
+    empty_config.write_text("")
+    env["OXITRACK_CONFIG"] = str(empty_config)
+    command = [sys.executable, "-m", "oxitrack", "serve", "--port", "0"]
+    command += ["--db", str(tmp_path / "x.db"), *args]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        ready = process.stdout.readline()
+        port = ready.rsplit(":", 1)[1].split()[0]
+        answer = httpx.get(
+            f"http://127.0.0.1:{port}/health",
+            headers={"Host": f"192.0.2.7:{port}", "Authorization": "Bearer k3y"},
+        )
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    return ready, str(answer.status_code), err
+
+
+@pytest.mark.e2e
+def test_public_address_without_allow_hosts_says_the_network_is_still_refused(tmp_path: Path):
+    ready, status, err = _serve(tmp_path, "--host", "0.0.0.0", "--api-key", "k3y")
+    assert ready.startswith("oxitrack listening on http://0.0.0.0:")  # unchanged
+    assert status == "403"  # what a machine on the network gets: what the note warns about
+    [note] = err.splitlines()
+    assert note.startswith(HINT_START + "0.0.0.0") and "--allow-hosts" in note
+
+
+@pytest.mark.e2e
+def test_public_address_with_allow_hosts_starts_quietly_and_accepts_that_name(tmp_path: Path):
+    args = ("--host", "0.0.0.0", "--api-key", "k3y", "--allow-hosts", "192.0.2.7")
+    ready, status, err = _serve(tmp_path, *args)
+    assert ready.startswith("oxitrack listening on http://0.0.0.0:")
+    assert (status, err) == ("200", "")
+
+
+@pytest.mark.parametrize(
+    ("settings", "example"),
+    [
+        (Settings(db="x", host="127.0.0.1"), None),
+        (Settings(db="x", host="localhost"), None),
+        (Settings(db="x", host="0.0.0.0", api_key="k", allow_hosts=("box.lan",)), None),
+        (Settings(db="x", host="0.0.0.0", api_key="k"), "NAME_OR_ADDRESS"),
+        (Settings(db="x", host="::", api_key="k"), "NAME_OR_ADDRESS"),
+        (Settings(db="x", host="192.0.2.7", api_key="k"), "192.0.2.7"),
+    ],
+    ids=["loopback", "localhost", "allowed", "any-ipv4", "any-ipv6", "one-address"],
+)
+def test_hint_only_when_other_machines_would_be_refused(settings: Settings, example):
+    hint = allow_hosts_hint(settings)
+    if example is None:
+        assert hint is None
+    else:
+        assert hint is not None and hint.endswith(f"--allow-hosts {example}")
