@@ -245,6 +245,17 @@ def test_sessions_are_newest_first_with_limit_and_filters(seeded: TestClient):
     assert (empty["to"], empty["sessions"]) == ("2025-11-24", [])
 
 
+def test_sessions_may_span_all_time_but_not_run_backwards(seeded: TestClient):
+    """A list is not a row per day: the per-day reports' 3660-day cap does not apply."""
+    all_time = seeded.get("/api/sessions", params={**TZ, "from": "1990-01-01", "to": TODAY})
+    assert all_time.status_code == 200
+    assert len(all_time.json()["sessions"]) == len(seeded.get("/api/sessions").json()["sessions"])
+    backwards = seeded.get("/api/sessions", params={**TZ, "from": TODAY, "to": "1990-01-01"})
+    assert (backwards.status_code, backwards.json()["field"]) == (422, "from")
+    per_day = seeded.get("/api/days", params={**TZ, "from": "1990-01-01", "to": TODAY})
+    assert per_day.status_code == 422 and "3660 days" in per_day.json()["message"]
+
+
 def test_dashboard_and_its_files_are_served_from_the_package(client: TestClient):
     page = client.get("/")
     assert page.status_code == 200

@@ -103,12 +103,17 @@ def last_days(today: date, count: int) -> tuple[date, date]:
     return today - timedelta(days=count - 1), today
 
 
-def check_range(first: date, last: date, *, field: str = "from") -> None:
-    """Refuse a range that runs backwards or spans more than ``MAX_RANGE_DAYS``."""
+def check_range(
+    first: date, last: date, *, field: str = "from", max_days: int | None = MAX_RANGE_DAYS
+) -> None:
+    """Refuse a range that runs backwards or spans more than ``max_days``.
+
+    Reports with a row or a bar per day cap it; a list of sessions (``None``) may span all time.
+    """
     if last < first:
         raise InvalidField(field, f"{first.isoformat()} is after the end {last.isoformat()}")
-    if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise InvalidField(field, f"the range is longer than {MAX_RANGE_DAYS} days")
+    if max_days is not None and (last - first).days + 1 > max_days:
+        raise InvalidField(field, f"the range is longer than {max_days} days")
 
 
 def parse_date(text: str, *, field: str) -> date:

@@ -73,7 +73,7 @@ def get_sessions(request: Request) -> JSONResponse:
     first = _date(params.get("from"), "from")
     last = _date(params.get("to"), "to")
     if first is not None and last is not None:
-        days_.check_range(first, last)
+        days_.check_range(first, last, max_days=None)  # a list, not a row per day: any span
     start = days_.day_start(first, zone) if first is not None else None
     end = days_.days_between(last, last, zone)[0].end if last is not None else None
     limit = _limit(params.get("limit"))

@@ -287,10 +287,8 @@ def _range(
     elif first is not None and last is None:
         last = today
     if first is not None and last is not None:
-        if per_day:
-            days.check_range(first, last, field="--from")
-        elif last < first:
-            raise InvalidField("--from", f"{first.isoformat()} is after the end {last.isoformat()}")
+        max_days = days.MAX_RANGE_DAYS if per_day else None
+        days.check_range(first, last, field="--from", max_days=max_days)
     return first, last
 
 
