@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -117,6 +118,26 @@ def test_check_of_a_file_that_is_no_database(tmp_path: Path):
     path.write_text("just some text " * 500)
     [problem] = check(path).problems
     assert "not a database" in problem
+
+
+@pytest.mark.parametrize(
+    ("schema", "words"),
+    [
+        ("CREATE TABLE foo (x)", "it has other tables: foo"),
+        ("CREATE TABLE sessions (id INTEGER PRIMARY KEY, title TEXT)", "sessions table"),
+    ],
+)
+def test_check_of_another_programs_database_says_whose_it_is_not(
+    tmp_path: Path, schema: str, words: str
+):
+    """Not "restore a backup" nor "the daemon upgrades it": the daemon refuses such a file."""
+    path = tmp_path / "other.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute(schema)
+        conn.commit()
+    [problem] = check(path).problems
+    assert problem.startswith("this is not an OxiTrack database: ")
+    assert words in problem
 
 
 @pytest.mark.parametrize(

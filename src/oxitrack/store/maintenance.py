@@ -18,7 +18,7 @@ from pathlib import Path
 from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.store.core import BUSY_TIMEOUT_MS
-from oxitrack.store.schema import SCHEMA_VERSION
+from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason
 
 MAX_REPORTED_ROWS = 10
 _RESTORE = " Restore a backup, or recover what is readable with `sqlite3 FILE .recover`."
@@ -200,8 +200,12 @@ def _check_file(conn: sqlite3.Connection, problems: list[str]) -> None:
 
 def _check_schema(conn: sqlite3.Connection, problems: list[str], notes: list[str]) -> None:
     (version,) = conn.execute("PRAGMA user_version").fetchone()
+    (application_id,) = conn.execute("PRAGMA application_id").fetchone()
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    if "sessions" not in tables:
+    foreign = foreign_reason(conn, version, application_id)  # the daemon's own test, same words
+    if foreign is not None:
+        problems.append(f"this is not an OxiTrack database: {foreign}")
+    elif "sessions" not in tables:
         problems.append("there is no sessions table: this is not an OxiTrack database")
     elif version > SCHEMA_VERSION:
         problems.append(
