@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,16 +28,13 @@ def beat(daemon: DaemonProcess, path: Path | str, timestamp: int) -> None:
 
 
 def oxitrack(daemon: DaemonProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"OXITRACK_PORT": str(daemon.port), "OXITRACK_CONFIG": "/nonexistent/config.toml"}
+    # The environment as the clean_environ fixture left it: no OXITRACK_* but its empty config.
     return subprocess.run(
         [sys.executable, "-m", "oxitrack", *args, "--db", str(daemon.db_path)],
         capture_output=True,
         text=True,
         timeout=60,
-        env={
-            **{k: v for k, v in __import__("os").environ.items() if not k.startswith("OXITRACK_")},
-            **env,
-        },
+        env={**os.environ, "OXITRACK_PORT": str(daemon.port)},
     )
 
 
