@@ -45,7 +45,7 @@ export class StatusBar implements vscode.Disposable {
     if (this.settings.isEnabled) {
       const today = await this.settings.client().getToday();
       this.today = today;
-      this.delivery.noteReachable(today.kind !== "unavailable", today.kind === "unavailable" ? today.detail : "");
+      this.delivery.noteReachable(today.kind !== "unavailable", today.kind === "unavailable" ? today.problem.detail : "");
       await this.delivery.refreshQueued();
     }
     this.render();

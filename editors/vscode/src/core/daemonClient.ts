@@ -1,12 +1,36 @@
 /**
  * The HTTP client for the OxiTrack daemon: `POST /beat` and `GET /today?format=json`. It sorts
- * every answer into what the caller must do: accepted; rejected (a 4xx about this beat: log and
- * drop, never retry); or unavailable (unreachable, timeout, 5xx, or a 401/408/429 that says
- * "not now" rather than "never": keep the beat). It never throws for network trouble. Node
- * clients send no Origin header, which is what the daemon's guard expects. Must not import `vscode`.
+ * every answer into what the caller must do: accepted (the daemon's own success shape); rejected
+ * (the daemon's own refusal of this very beat, which no resend can fix: log and drop); or
+ * unavailable, with the problem that keeps the beat queued. Only the daemon's exact shapes count:
+ * its port 3000 is every dev server's default too, and a 200 page or a 404 from one of them must
+ * never drain the outbox. It never throws for network trouble and never follows a redirect (beats
+ * go to the server URL only). Node clients send no Origin header, which is what the daemon's guard
+ * expects. Must not import `vscode`.
  */
 
 import type { Beat } from "./beat";
+
+/** Why beats cannot be delivered now; each kind tells the user something different to do. */
+export type ProblemKind =
+  /** No answer: stopped, unreachable, timed out. */
+  | "offline"
+  /** The daemon's 401: it runs with --api-key and ours is missing or wrong. */
+  | "needsApiKey"
+  /** The daemon refuses this editor's requests: Host/Origin not allowed, wrong path in the URL. */
+  | "misconfigured"
+  /** The daemon cannot serve right now (503 store_unavailable: disk full, database gone). */
+  | "daemonError"
+  /** Something that is not the OxiTrack daemon answers at the server URL. */
+  | "notDaemon";
+
+export interface Problem {
+  readonly kind: ProblemKind;
+  /** What was seen, for the log and the tooltip. */
+  readonly detail: string;
+  /** The daemon's error code (`store_unavailable`, `forbidden_host`, …) when it sent one. */
+  readonly code?: string;
+}
 
 export type BeatOutcome =
   | {
@@ -17,7 +41,7 @@ export type BeatOutcome =
       readonly durationSeconds: number;
     }
   | { readonly kind: "rejected"; readonly status: number; readonly detail: string }
-  | { readonly kind: "unavailable"; readonly detail: string };
+  | { readonly kind: "unavailable"; readonly problem: Problem };
 
 export interface TodayProject {
   readonly project_path: string;
@@ -35,13 +59,20 @@ export type TodayOutcome =
   | { readonly kind: "ok"; readonly report: TodayReport }
   /** The daemon answers but has no `GET /today` (an older daemon). */
   | { readonly kind: "missing" }
-  /** The daemon answers, but not with a report (an error status or an unexpected body). */
+  /** The daemon answers, with an error about this request rather than a report. */
   | { readonly kind: "error"; readonly detail: string }
-  /** No answer: unreachable or timed out. */
-  | { readonly kind: "unavailable"; readonly detail: string };
+  /** The same problems a beat would meet now. */
+  | { readonly kind: "unavailable"; readonly problem: Problem };
 
-/** 4xx answers that are about the moment or the setup, not about the beat: keep the beat. */
-const TRANSIENT_CLIENT_ERRORS: ReadonlySet<number> = new Set([401, 408, 429]);
+/**
+ * The daemon's refusals that are about the beat itself (docs/api.md): sending it again can never
+ * succeed, so it is dropped. Every other refusal is about the moment or the setup: keep the beat.
+ */
+const BEAT_REFUSALS: ReadonlyMap<number, string> = new Map([
+  [400, "invalid_json"],
+  [413, "body_too_large"],
+  [422, "invalid_field"],
+]);
 
 export interface DaemonClientOptions {
   readonly serverUrl: string;
@@ -49,6 +80,19 @@ export interface DaemonClientOptions {
   readonly timeoutMs: number;
   readonly fetch?: typeof fetch;
 }
+
+/** The daemon's one error shape, `{"error", "message", "field"?}`, and nothing else. */
+interface DaemonError {
+  readonly error: string;
+  readonly message: string;
+  readonly field?: string;
+}
+
+type Answer =
+  | { readonly kind: "answered"; readonly status: number; readonly json: unknown; readonly text: string }
+  | { readonly kind: "failed"; readonly detail: string };
+
+type Answered = Extract<Answer, { kind: "answered" }>;
 
 export class DaemonClient {
   private readonly baseUrl: string;
@@ -75,25 +119,17 @@ export class DaemonClient {
       body,
     });
     if (answer.kind === "failed") {
-      return { kind: "unavailable", detail: answer.detail };
+      return { kind: "unavailable", problem: { kind: "offline", detail: answer.detail } };
     }
-    const { status, json, text } = answer;
-    if (status >= 200 && status < 300) {
-      const record = asRecord(json);
-      return {
-        kind: "accepted",
-        projectPath:
-          typeof record["project_path"] === "string" ? record["project_path"] : beat.project_path,
-        sessionId: typeof record["session_id"] === "number" ? record["session_id"] : -1,
-        durationSeconds:
-          typeof record["duration_seconds"] === "number" ? record["duration_seconds"] : 0,
-      };
+    const accepted = isSuccess(answer) ? asAcceptedBeat(answer.json) : undefined;
+    if (accepted !== undefined) {
+      return accepted;
     }
-    const detail = `HTTP ${status}: ${describeError(json, text)}`;
-    if (status >= 400 && status < 500 && !TRANSIENT_CLIENT_ERRORS.has(status)) {
-      return { kind: "rejected", status, detail };
+    const error = asDaemonError(answer.json);
+    if (error !== undefined && BEAT_REFUSALS.get(answer.status) === error.error) {
+      return { kind: "rejected", status: answer.status, detail: describeAnswer(answer) };
     }
-    return { kind: "unavailable", detail };
+    return { kind: "unavailable", problem: problemOf(answer) };
   }
 
   async getToday(): Promise<TodayOutcome> {
@@ -102,35 +138,31 @@ export class DaemonClient {
       headers: this.headers({ Accept: "application/json" }),
     });
     if (answer.kind === "failed") {
-      return { kind: "unavailable", detail: answer.detail };
+      return { kind: "unavailable", problem: { kind: "offline", detail: answer.detail } };
     }
-    if (answer.status === 404 || answer.status === 405) {
-      return { kind: "missing" };
+    const report = isSuccess(answer) ? parseToday(answer.json) : undefined;
+    if (report !== undefined) {
+      return { kind: "ok", report };
     }
-    const report = answer.status === 200 ? parseToday(answer.json) : undefined;
-    if (report === undefined) {
-      return {
-        kind: "error",
-        detail: `HTTP ${answer.status}: ${describeError(answer.json, answer.text)}`,
-      };
+    const problem = problemOf(answer);
+    if (problem.kind === "misconfigured" && answer.status !== 403) {
+      // The daemon's own 404/405 is an older daemon without the route; a 422 is about the query.
+      return answer.status === 404 || answer.status === 405
+        ? { kind: "missing" }
+        : { kind: "error", detail: problem.detail };
     }
-    return { kind: "ok", report };
+    return { kind: "unavailable", problem };
   }
 
   private headers(extra: Record<string, string>): Record<string, string> {
     return this.apiKey === undefined ? extra : { ...extra, Authorization: `Bearer ${this.apiKey}` };
   }
 
-  private async request(
-    route: string,
-    init: RequestInit,
-  ): Promise<
-    | { kind: "answered"; status: number; json: unknown; text: string }
-    | { kind: "failed"; detail: string }
-  > {
+  private async request(route: string, init: RequestInit): Promise<Answer> {
     try {
       const response = await this.fetchImpl(`${this.baseUrl}${route}`, {
         ...init,
+        redirect: "manual",
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await response.text();
@@ -139,6 +171,55 @@ export class DaemonClient {
       return { kind: "failed", detail: describeFailure(error, this.timeoutMs) };
     }
   }
+}
+
+/**
+ * What an answer that is neither a success nor a refusal of the beat means. Anything without the
+ * daemon's error shape comes from another program (a dev server, a proxy's error page).
+ */
+function problemOf(answer: Answered): Problem {
+  const detail = describeAnswer(answer);
+  const error = asDaemonError(answer.json);
+  if (error === undefined || isSuccess(answer)) {
+    return { kind: "notDaemon", detail };
+  }
+  const code = error.error;
+  if (answer.status === 401) {
+    return { kind: "needsApiKey", detail, code };
+  }
+  if (answer.status >= 500 || answer.status === 429) {
+    return { kind: "daemonError", detail, code };
+  }
+  return { kind: "misconfigured", detail, code };
+}
+
+function isSuccess(answer: Answered): boolean {
+  return answer.status >= 200 && answer.status < 300;
+}
+
+function asAcceptedBeat(json: unknown): BeatOutcome | undefined {
+  const record = asRecord(json);
+  if (typeof record["session_id"] !== "number" || typeof record["project_path"] !== "string") {
+    return undefined;
+  }
+  return {
+    kind: "accepted",
+    projectPath: record["project_path"],
+    sessionId: record["session_id"],
+    durationSeconds: typeof record["duration_seconds"] === "number" ? record["duration_seconds"] : 0,
+  };
+}
+
+function asDaemonError(json: unknown): DaemonError | undefined {
+  const record = asRecord(json);
+  const keys = Object.keys(record);
+  const isShape =
+    typeof record["error"] === "string" &&
+    /^[a-z_]+$/.test(record["error"]) &&
+    typeof record["message"] === "string" &&
+    (record["field"] === undefined || typeof record["field"] === "string") &&
+    keys.every((key) => key === "error" || key === "message" || key === "field");
+  return isShape ? (record as unknown as DaemonError) : undefined;
 }
 
 function parseToday(json: unknown): TodayReport | undefined {
@@ -169,7 +250,9 @@ function parseToday(json: unknown): TodayReport | undefined {
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 function parseJson(text: string): unknown {
@@ -180,15 +263,15 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** The daemon's one error shape is {"error", "message", "field"?}; fall back to the raw text. */
-function describeError(json: unknown, text: string): string {
-  const record = asRecord(json);
-  if (typeof record["error"] === "string") {
-    const field = typeof record["field"] === "string" ? ` (field ${record["field"]})` : "";
-    const message = typeof record["message"] === "string" ? `: ${record["message"]}` : "";
-    return `${record["error"]}${field}${message}`;
+/** `HTTP 422: invalid_field (field timestamp): message`, or the start of whatever else came. */
+function describeAnswer(answer: Answered): string {
+  const error = asDaemonError(answer.json);
+  if (error !== undefined) {
+    const field = error.field === undefined ? "" : ` (field ${error.field})`;
+    return `HTTP ${answer.status}: ${error.error}${field}: ${error.message}`;
   }
-  return text.slice(0, 200) || "(empty body)";
+  const text = answer.text.replace(/\s+/g, " ").trim().slice(0, 120);
+  return `HTTP ${answer.status}: ${text || "(empty body)"}`;
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {

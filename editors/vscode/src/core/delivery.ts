@@ -125,7 +125,7 @@ export class Delivery {
         this.setOnline(true);
         break;
       case "unavailable":
-        this.setOnline(false, outcome.detail);
+        this.setOnline(false, outcome.problem.detail);
         break;
     }
   }

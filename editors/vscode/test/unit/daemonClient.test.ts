@@ -76,7 +76,16 @@ describe("DaemonClient.postBeat", () => {
     assert.equal(seen[0]?.headers.authorization, "Bearer s3cret");
   });
 
-  test("a 422 is a rejection naming the field: drop, never retry", async () => {
+  test("an answer without the daemon's beat shape is not an acceptance", async () => {
+    for (const body of ["<!doctype html><html>dev server</html>", { ok: true }, { session_id: "7", project_path: "/p" }]) {
+      answer = reply(200, body);
+      const outcome = await client().postBeat(beat);
+      assert.equal(outcome.kind, "unavailable", JSON.stringify(body));
+      assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "notDaemon");
+    }
+  });
+
+  test("a 422 invalid_field is a rejection naming the field: drop, never retry", async () => {
     answer = reply(422, { error: "invalid_field", message: "too far in the future", field: "timestamp" });
     assert.deepEqual(await client().postBeat(beat), {
       kind: "rejected",
@@ -85,31 +94,87 @@ describe("DaemonClient.postBeat", () => {
     });
   });
 
-  test("400, 403, 404, 413 and 415 are rejections too", async () => {
-    for (const status of [400, 403, 404, 413, 415]) {
-      answer = reply(status, { error: "x", message: "y" });
-      assert.equal((await client().postBeat(beat)).kind, "rejected", `HTTP ${status}`);
+  test("only the daemon's own refusals of the beat itself drop it: 400 invalid_json, 413 body_too_large", async () => {
+    answer = reply(400, { error: "invalid_json", message: "not JSON", field: "body" });
+    assert.equal((await client().postBeat(beat)).kind, "rejected");
+    answer = reply(413, { error: "body_too_large", message: "over 64 KiB", field: "body" });
+    assert.equal((await client().postBeat(beat)).kind, "rejected");
+  });
+
+  const foreign: Array<[string, number, unknown]> = [
+    ["Express's 404", 404, "<pre>Cannot POST /beat</pre>"],
+    ["a JSON 404 of another server", 404, { error: "Not Found" }],
+    ["Spring's error body", 422, { timestamp: 1, status: 422, error: "invalid_field", message: "x", path: "/beat" }],
+    ["a proxy's 413 page", 413, "<html>413 Request Entity Too Large</html>"],
+    ["a 400 of another server", 400, { error: "invalid_json", message: "x", extra: 1 }],
+    ["plain text 500", 500, "oops"],
+  ];
+  for (const [name, status, body] of foreign) {
+    test(`${name} keeps the beat: something else answers on this port`, async () => {
+      answer = reply(status, body);
+      const outcome = await client().postBeat(beat);
+      assert.equal(outcome.kind, "unavailable");
+      assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "notDaemon");
+    });
+  }
+
+  test("the daemon's 403 forbidden_host and 404/405/415 keep the beat: a setup problem", async () => {
+    const refusals: Array<[number, string]> = [
+      [403, "forbidden_host"],
+      [403, "forbidden_origin"],
+      [404, "not_found"],
+      [405, "method_not_allowed"],
+      [415, "unsupported_media_type"],
+      [400, "bad_request"],
+    ];
+    for (const [status, code] of refusals) {
+      answer = reply(status, { error: code, message: "see --allow-hosts" });
+      const outcome = await client().postBeat(beat);
+      assert.deepEqual(
+        outcome.kind === "unavailable" && [outcome.problem.kind, outcome.problem.code],
+        ["misconfigured", code],
+        `HTTP ${status} ${code}`,
+      );
     }
   });
 
-  test("5xx means unavailable: keep the beat", async () => {
-    for (const status of [500, 502, 503]) {
-      answer = reply(status, "oops");
-      assert.deepEqual(await client().postBeat(beat), { kind: "unavailable", detail: `HTTP ${status}: oops` });
-    }
+  test("the daemon's 401 means an API key is needed: keep the beat", async () => {
+    answer = reply(401, { error: "unauthorized", message: "send the API key as `Authorization: Bearer KEY`" });
+    const outcome = await client().postBeat(beat);
+    assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "needsApiKey");
   });
 
-  test("401, 408 and 429 say 'not now': keep the beat", async () => {
-    for (const status of [401, 408, 429]) {
-      answer = reply(status, { error: "unauthorized", message: "no key" });
-      assert.equal((await client().postBeat(beat)).kind, "unavailable", `HTTP ${status}`);
-    }
+  test("the daemon's 503 store_unavailable is a daemon error with its message", async () => {
+    answer = reply(503, { error: "store_unavailable", message: "database or disk is full" });
+    assert.deepEqual(await client().postBeat(beat), {
+      kind: "unavailable",
+      problem: {
+        kind: "daemonError",
+        code: "store_unavailable",
+        detail: "HTTP 503: store_unavailable: database or disk is full",
+      },
+    });
+  });
+
+  test("a redirect is not followed: the beat goes only to the server URL", async () => {
+    seen.length = 0;
+    answer = (request, response) => {
+      if (request.url === "/beat") {
+        response.writeHead(307, { Location: "/elsewhere" });
+        response.end();
+      } else {
+        reply(200, { session_id: 1, project_path: "/p", duration_seconds: 0 })(request, response);
+      }
+    };
+    const outcome = await client().postBeat(beat);
+    assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "notDaemon");
+    assert.deepEqual(seen.map((request) => request.url), ["/beat"]);
   });
 
   test("no answer within the timeout means unavailable", async () => {
     answer = () => undefined; // never answers
     const outcome = await client({ timeoutMs: 200 }).postBeat(beat);
-    assert.deepEqual(outcome, { kind: "unavailable", detail: "no answer within 200 ms" });
+    assert.deepEqual(outcome, { kind: "unavailable", problem: { kind: "offline", detail: "no answer within 200 ms" } });
   });
 
   test("nothing listening means unavailable, with the reason", async () => {
@@ -118,8 +183,8 @@ describe("DaemonClient.postBeat", () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
     const outcome = await client({ serverUrl: `http://127.0.0.1:${port}` }).postBeat(beat);
-    assert.equal(outcome.kind, "unavailable");
-    assert.match(outcome.kind === "unavailable" ? outcome.detail : "", /ECONNREFUSED/);
+    assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "offline");
+    assert.match(outcome.kind === "unavailable" ? outcome.problem.detail : "", /ECONNREFUSED/);
   });
 });
 
@@ -158,15 +223,30 @@ describe("DaemonClient.getToday", () => {
   });
 
   test("a daemon without the route is 'missing'", async () => {
-    answer = reply(404, { error: "not_found", message: "no route" });
+    answer = reply(404, { error: "not_found", message: "no route /today" });
     assert.deepEqual(await client().getToday(), { kind: "missing" });
   });
 
-  test("an answer that is not a report is an error, not 'offline'", async () => {
-    answer = reply(200, "plain text today");
+  test("the daemon's other errors about the request are errors, not a connection problem", async () => {
+    answer = reply(422, { error: "invalid_field", message: "bad format", field: "format" });
     assert.equal((await client().getToday()).kind, "error");
-    answer = reply(500, "broken");
-    assert.equal((await client().getToday()).kind, "error");
+  });
+
+  test("answers that say beats would fail too are the same problems as for beats", async () => {
+    const cases: Array<[number, unknown, string]> = [
+      [401, { error: "unauthorized", message: "send the API key" }, "needsApiKey"],
+      [403, { error: "forbidden_host", message: "see --allow-hosts" }, "misconfigured"],
+      [200, "<html>a dev server</html>", "notDaemon"],
+      [200, { hello: "world" }, "notDaemon"],
+      [404, "Cannot GET /today", "notDaemon"],
+      [500, "broken", "notDaemon"],
+      [503, { error: "store_unavailable", message: "disk full" }, "daemonError"],
+    ];
+    for (const [status, body, kind] of cases) {
+      answer = reply(status, body);
+      const outcome = await client().getToday();
+      assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, kind, `HTTP ${status} ${JSON.stringify(body)}`);
+    }
   });
 
   test("no answer is 'unavailable'", async () => {

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 
 import type { Beat } from "../../src/core/beat";
-import type { BeatOutcome, DaemonClient } from "../../src/core/daemonClient";
+import { type BeatOutcome, DaemonClient } from "../../src/core/daemonClient";
 import { Delivery, type DeliveryState } from "../../src/core/delivery";
 import { Outbox } from "../../src/core/outbox";
 
@@ -30,7 +32,7 @@ class FakeDaemon {
         this.accepted.push(beat);
         return { kind: "accepted", projectPath: `/canonical${beat.project_path}`, sessionId: 1, durationSeconds: 0 };
       case "down":
-        return { kind: "unavailable", detail: "connect ECONNREFUSED" };
+        return { kind: "unavailable", problem: { kind: "offline", detail: "connect ECONNREFUSED" } };
       case "refuse":
         return { kind: "rejected", status: 422, detail: "HTTP 422: invalid_field" };
     }
@@ -48,6 +50,24 @@ function setup() {
 }
 
 const beat = (timestamp: number): Beat => ({ project_path: "/p", timestamp });
+
+/** A real HTTP server on a free loopback port answering every request with `status` and `body`. */
+async function serverAnswering(status: number, body: string, contentType = "text/html") {
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on("end", () => {
+      response.writeHead(status, { "Content-Type": contentType });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { url, close };
+}
 
 describe("Delivery", () => {
   test("a beat the daemon takes is not buffered, and its canonical path is remembered", async () => {
@@ -148,4 +168,26 @@ describe("Delivery", () => {
     assert.deepEqual(daemon.accepted, [beat(1)]);
     assert.equal(await outbox.count(), 0);
   });
+
+  const strangers: Array<[string, number, string, string]> = [
+    ["Express's 404", 404, "<pre>Cannot POST /beat</pre>", "text/html"],
+    ["a Next.js page", 200, "<!DOCTYPE html><html><body>Next</body></html>", "text/html"],
+    ["the daemon's 403 forbidden_host", 403, '{"error":"forbidden_host","message":"see --allow-hosts"}', "application/json"],
+  ];
+  for (const [name, status, body, contentType] of strangers) {
+    test(`${name} on the port: every beat stays queued and a replay keeps them all`, async () => {
+      const server = await serverAnswering(status, body, contentType);
+      try {
+        const outbox = new Outbox({ dir });
+        const client = new DaemonClient({ serverUrl: server.url, timeoutMs: 2_000 });
+        const delivery = new Delivery(() => client, outbox, () => undefined);
+        await outbox.append([beat(1), beat(2)]);
+        await delivery.send(beat(3));
+        await delivery.replay();
+        assert.equal(await outbox.count(), 3);
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });
