@@ -1,19 +1,27 @@
 /**
- * One status bar item: today's time for the current project (total in the tooltip), or
- * "OxiTrack: offline (N queued)". Re-reads `GET /today` every minute and when the project or the
- * settings change; re-renders whenever the delivery state changes. A click opens the dashboard.
+ * One status bar item: today's time for the current project (total in the tooltip), or what keeps
+ * beats from the daemon ("OxiTrack: offline (N queued)", "API key needed", …) with what to do in
+ * the tooltip. Re-reads `GET /today` every minute and when the project or the settings change;
+ * re-renders whenever the delivery state changes. A click opens the dashboard, or does what the
+ * problem needs (set the API key, show the log).
  */
 
 import * as vscode from "vscode";
 
 import type { TodayOutcome } from "./core/daemonClient";
 import type { Delivery } from "./core/delivery";
-import { renderStatus } from "./core/statusText";
+import { renderStatus, type StatusAction } from "./core/statusText";
 import type { Settings } from "./settings";
 import { every } from "./timers";
 import type { Tracker } from "./tracker";
 
 export const OPEN_DASHBOARD_COMMAND = "oxitrack.openDashboard";
+
+const COMMANDS: Readonly<Record<StatusAction, string>> = {
+  openDashboard: OPEN_DASHBOARD_COMMAND,
+  setApiKey: "oxitrack.setApiKey",
+  showLog: "oxitrack.showLog",
+};
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -27,7 +35,6 @@ export class StatusBar implements vscode.Disposable {
   ) {
     this.item = vscode.window.createStatusBarItem("oxitrack.status", vscode.StatusBarAlignment.Right, 100);
     this.item.name = "OxiTrack";
-    this.item.command = OPEN_DASHBOARD_COMMAND;
     this.disposables.push(
       this.item,
       delivery.onDidChangeState(() => this.render()),
@@ -45,7 +52,7 @@ export class StatusBar implements vscode.Disposable {
     if (this.settings.isEnabled) {
       const today = await this.settings.client().getToday();
       this.today = today;
-      this.delivery.noteReachable(today.kind !== "unavailable", today.kind === "unavailable" ? today.problem.detail : "");
+      this.delivery.noteToday(today);
       await this.delivery.refreshQueued();
     }
     this.render();
@@ -62,12 +69,14 @@ export class StatusBar implements vscode.Disposable {
     const canonical = projectPath === undefined ? undefined : this.delivery.canonicalPath(projectPath);
     const view = renderStatus({
       isEnabled: this.settings.isEnabled,
-      isOnline: this.delivery.state.isOnline,
+      connection: this.delivery.state.connection,
       queued: this.delivery.state.queued,
       today: this.today,
       projectPaths: [projectPath, canonical].filter((path): path is string => path !== undefined),
+      serverUrl: this.settings.serverUrl,
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
+    this.item.command = COMMANDS[view.action];
   }
 }

@@ -1,27 +1,43 @@
 /**
- * Send or keep: every beat goes to the daemon; one the daemon cannot take now (unreachable, 5xx,
- * timeout) goes to the outbox, one it refuses (4xx) is logged and dropped. The outbox is replayed
- * when a beat gets through and whenever the owner asks (a timer), one replay at a time per window.
+ * Send or keep: every beat goes to the daemon; one the daemon cannot take now goes to the outbox,
+ * one it refuses for good is logged and dropped. The outbox is replayed when a beat gets through
+ * and whenever the owner asks (a timer), one replay at a time per window.
+ *
+ * The connection state (online, or the problem beats meet) is decided by the beat path. The status
+ * bar's `GET /today` may only move it where its answer proves the same for beats: it passes the
+ * same guard (so it can prove the key works, or that nobody answers), but it does not write (so it
+ * cannot prove a database error is over). Each change of state is logged once.
  * Also remembers the daemon's canonical path for each project path sent, for the status bar.
  * Must not import `vscode`.
  */
 
 import type { Beat } from "./beat";
-import type { BeatOutcome, DaemonClient } from "./daemonClient";
+import type { BeatOutcome, DaemonClient, Problem, TodayOutcome } from "./daemonClient";
 import { type Outbox, type ReplayVerdict } from "./outbox";
+import { explainProblem } from "./statusText";
+
+/** "unknown" until the first answer (or failure); then "online" or the problem beats meet. */
+export type Connection = { readonly kind: "unknown" } | { readonly kind: "online" } | Problem;
 
 export interface DeliveryState {
-  /** undefined until the first answer (or failure) from the daemon. */
-  readonly isOnline: boolean | undefined;
+  readonly connection: Connection;
   /** Beats waiting in the outbox (all windows). */
   readonly queued: number;
 }
+
+/** Problems that an answer from the daemon with our key (a report, a refused beat) disproves. */
+const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
+  "unknown",
+  "offline",
+  "needsApiKey",
+  "notDaemon",
+]);
 
 /** Beats kept in memory when the outbox itself cannot be written (lock busy, disk error). */
 const MAX_MEMORY_BEATS = 10_000;
 
 export class Delivery {
-  private online: boolean | undefined;
+  private connection: Connection = { kind: "unknown" };
   private queued = 0;
   private replaying: Promise<void> | undefined;
   private memory: Beat[] = [];
@@ -35,7 +51,7 @@ export class Delivery {
   ) {}
 
   get state(): DeliveryState {
-    return { isOnline: this.online, queued: this.queued + this.memory.length };
+    return { connection: this.connection, queued: this.queued + this.memory.length };
   }
 
   /** The daemon's own spelling of a project path we sent, once a beat for it was accepted. */
@@ -77,13 +93,23 @@ export class Delivery {
   }
 
   /**
-   * Another request (the status bar's) learned whether the daemon answers. Coming back with beats
-   * queued starts a replay at once, rather than at the next beat or timer.
+   * The status bar's `GET /today` answered. A report clears the problems it disproves; a problem
+   * that beats would meet too is taken over, except a daemon error (only a write can tell). With
+   * beats queued and the daemon answering again, a replay starts at once: its first beat decides.
    */
-  noteReachable(isOnline: boolean, detail = ""): void {
-    const wasOffline = this.online === false;
-    this.setOnline(isOnline, detail);
-    if (isOnline && wasOffline && this.state.queued > 0) {
+  noteToday(today: TodayOutcome): void {
+    if (today.kind === "unavailable") {
+      if (today.problem.kind !== "daemonError") {
+        this.setConnection(today.problem);
+      }
+      return;
+    }
+    if (today.kind === "error") {
+      return;
+    }
+    const wasOnline = this.connection.kind === "online";
+    this.noteDaemonAnswered();
+    if (!wasOnline && this.state.queued > 0) {
       void this.replay();
     }
   }
@@ -116,16 +142,16 @@ export class Delivery {
     switch (outcome.kind) {
       case "accepted":
         this.canonical.set(beat.project_path, outcome.projectPath);
-        this.setOnline(true);
+        this.setConnection({ kind: "online" });
         break;
       case "rejected":
         this.log(
           `daemon refused the beat for ${beat.project_path} at ${beat.timestamp} (${outcome.detail}); dropped`,
         );
-        this.setOnline(true);
+        this.noteDaemonAnswered();
         break;
       case "unavailable":
-        this.setOnline(false, outcome.problem.detail);
+        this.setConnection(outcome.problem);
         break;
     }
   }
@@ -151,18 +177,35 @@ export class Delivery {
     await this.keep(beats);
   }
 
-  private setOnline(isOnline: boolean, detail = ""): void {
-    if (this.online === isOnline) {
+  /** The daemon answered with our key, but nothing was stored: not proof that writes work. */
+  private noteDaemonAnswered(): void {
+    if (DISPROVED_BY_ANY_ANSWER.has(this.connection.kind)) {
+      this.setConnection({ kind: "online" });
+    }
+  }
+
+  private setConnection(next: Connection): void {
+    const previous = this.connection;
+    if (sameConnection(previous, next)) {
       return;
     }
-    const wasKnown = this.online !== undefined;
-    this.online = isOnline;
-    if (!isOnline) {
-      this.log(`daemon unavailable (${detail}); beats go to the outbox`);
-    } else if (wasKnown) {
-      this.log("daemon is back");
+    this.connection = next;
+    if (next.kind !== previous.kind) {
+      this.logChange(previous, next);
     }
     this.notify();
+  }
+
+  private logChange(previous: Connection, next: Connection): void {
+    if (next.kind === "online") {
+      if (previous.kind !== "unknown") {
+        this.log("daemon is back: beats are delivered again");
+      }
+    } else if (next.kind === "offline") {
+      this.log(`daemon unavailable (${next.detail}); beats go to the outbox`);
+    } else if (next.kind !== "unknown") {
+      this.log(`${explainProblem(next, this.client().serverUrl)} Beats wait in the outbox.`);
+    }
   }
 
   private setQueued(queued: number): void {
@@ -178,6 +221,14 @@ export class Delivery {
       listener(state);
     }
   }
+}
+
+function sameConnection(a: Connection, b: Connection): boolean {
+  return (
+    a.kind === b.kind &&
+    ("detail" in a ? a.detail : "") === ("detail" in b ? b.detail : "") &&
+    ("code" in a ? a.code : "") === ("code" in b ? b.code : "")
+  );
 }
 
 function describe(error: unknown): string {

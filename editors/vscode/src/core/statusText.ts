@@ -1,25 +1,41 @@
 /**
- * What the status bar says, as a pure function of the tracker's state, so every case is unit
- * tested without an editor. Must not import `vscode`.
+ * What the status bar (and the log) says, as pure functions of the tracker's state, so every case
+ * is unit tested without an editor. Each problem says what is wrong and what to do about it.
+ * Must not import `vscode`.
  */
 
-import type { TodayOutcome, TodayReport } from "./daemonClient";
+import type { Problem, ProblemKind, TodayOutcome, TodayReport } from "./daemonClient";
+import type { Connection } from "./delivery";
 
 export interface StatusInput {
   readonly isEnabled: boolean;
-  readonly isOnline: boolean | undefined;
+  readonly connection: Connection;
   readonly queued: number;
   readonly today: TodayOutcome | undefined;
   /** The paths the current project may appear under in the report (as sent, as canonicalized). */
   readonly projectPaths: readonly string[];
+  /** The daemon's address as the user may see it (no credentials). */
+  readonly serverUrl: string;
 }
+
+/** What a click on the item does. */
+export type StatusAction = "openDashboard" | "setApiKey" | "showLog";
 
 export interface StatusView {
   readonly text: string;
   readonly tooltip: string;
+  readonly action: StatusAction;
 }
 
 const CLICK_HINT = "Click to open the OxiTrack dashboard.";
+
+const LABELS: Readonly<Record<ProblemKind, string>> = {
+  offline: "offline",
+  needsApiKey: "API key needed",
+  misconfigured: "refused",
+  daemonError: "daemon error",
+  notDaemon: "not the daemon",
+};
 
 /** `0m`, `45m`, `1h 05m`: whole minutes, rounded down. */
 export function formatDuration(seconds: number): string {
@@ -29,19 +45,58 @@ export function formatDuration(seconds: number): string {
   return hours === 0 ? `${rest}m` : `${hours}h ${String(rest).padStart(2, "0")}m`;
 }
 
+/** One sentence on what is wrong, then what to do: for the tooltip and the log alike. */
+export function explainProblem(problem: Problem, serverUrl: string): string {
+  const seen = `(${problem.detail})`;
+  switch (problem.kind) {
+    case "offline":
+      return (
+        `The OxiTrack daemon at ${serverUrl} does not answer ${seen}. ` +
+        "Start it with `oxitrack serve`, or check the setting oxitrack.serverUrl."
+      );
+    case "needsApiKey":
+      return (
+        `The OxiTrack daemon at ${serverUrl} wants an API key ${seen}. ` +
+        'Run "OxiTrack: Set API Key" with the key the daemon was started with (--api-key).'
+      );
+    case "misconfigured":
+      return (
+        `The OxiTrack daemon at ${serverUrl} refuses this editor's requests ${seen}. ` +
+        "Check oxitrack.serverUrl (the daemon's address, with no path); a host name other than " +
+        "localhost or 127.0.0.1 must be allowed with the daemon's --allow-hosts."
+      );
+    case "daemonError":
+      return (
+        `The OxiTrack daemon at ${serverUrl} cannot store beats right now ${seen}. ` +
+        "See the daemon's log; a full disk or a moved database file are the usual causes."
+      );
+    case "notDaemon":
+      return (
+        `Something other than the OxiTrack daemon answers at ${serverUrl} ${seen}. ` +
+        "Start the daemon (`oxitrack serve`), or, if another program needs this port, run the " +
+        "daemon on another one (`oxitrack serve --port 3001`) and set oxitrack.serverUrl to match."
+      );
+  }
+}
+
 export function renderStatus(input: StatusInput): StatusView {
   if (!input.isEnabled) {
     return {
       text: "$(watch) OxiTrack: off",
       tooltip: "OxiTrack is switched off (setting oxitrack.enabled).",
+      action: "openDashboard",
     };
   }
-  if (input.isOnline === false) {
+  const connection = input.connection;
+  if (connection.kind !== "online" && connection.kind !== "unknown") {
+    const isKeyMissing = connection.kind === "needsApiKey";
     return {
-      text: `OxiTrack: offline (${input.queued} queued)`,
+      text: `OxiTrack: ${LABELS[connection.kind]} (${input.queued} queued)`,
       tooltip:
-        `The OxiTrack daemon does not answer. ${input.queued} beat(s) wait in the outbox and ` +
-        "are sent when it is back; nothing is lost. See the OxiTrack output channel for details.",
+        `${explainProblem(connection, input.serverUrl)}\n` +
+        `${input.queued} beat(s) wait in the outbox and are sent once this is solved; nothing is lost.\n` +
+        (isKeyMissing ? "Click to set the API key." : "Click to show the OxiTrack log."),
+      action: isKeyMissing ? "setApiKey" : "showLog",
     };
   }
   const queuedNote = input.queued > 0 ? `\n${input.queued} beat(s) waiting to be replayed.` : "";
@@ -51,7 +106,11 @@ export function renderStatus(input: StatusInput): StatusView {
       today?.kind === "missing"
         ? "This daemon has no today report (GET /today)."
         : "Today's time is not known yet.";
-    return { text: "$(watch) OxiTrack", tooltip: `OxiTrack is tracking. ${why}${queuedNote}\n${CLICK_HINT}` };
+    return {
+      text: "$(watch) OxiTrack",
+      tooltip: `OxiTrack is tracking. ${why}${queuedNote}\n${CLICK_HINT}`,
+      action: "openDashboard",
+    };
   }
   const project = findProject(today.report, input.projectPaths);
   const total = `All projects today: ${formatDuration(today.report.total_seconds)}`;
@@ -59,12 +118,14 @@ export function renderStatus(input: StatusInput): StatusView {
     return {
       text: `$(watch) ${formatDuration(0)}`,
       tooltip: `OxiTrack: no time yet today for this project.\n${total}${queuedNote}\n${CLICK_HINT}`,
+      action: "openDashboard",
     };
   }
   const duration = formatDuration(project.duration_seconds);
   return {
     text: `$(watch) ${duration}`,
     tooltip: `OxiTrack: ${duration} today in ${project.project_name}.\n${total}${queuedNote}\n${CLICK_HINT}`,
+    action: "openDashboard",
   };
 }
 

@@ -87,7 +87,8 @@ describe("against a real daemon", () => {
       await delivery.send(beat);
     }
     assert.equal(await outbox.count(), half - 5, "every beat sent while down is in the outbox");
-    assert.deepEqual(delivery.state, { isOnline: false, queued: half - 5 });
+    assert.equal(delivery.state.connection.kind, "offline");
+    assert.equal(delivery.state.queued, half - 5);
 
     await daemon.start();
     // The first live beat that gets through starts the replay (the timer would too).
@@ -96,7 +97,7 @@ describe("against a real daemon", () => {
     }
     await delivery.replay();
     assert.equal(await outbox.count(), 0);
-    assert.deepEqual(delivery.state, { isOnline: true, queued: 0 });
+    assert.deepEqual(delivery.state, { connection: { kind: "online" }, queued: 0 });
     assert.deepEqual(shape(await daemon.sessions()), expected);
     assert.match(logged.join("\n"), /daemon unavailable .*ECONNREFUSED/);
     assert.match(logged.join("\n"), new RegExp(`replayed ${half - 5} beat`));
@@ -189,5 +190,32 @@ describe("against a real daemon", () => {
     const sessions = await daemon.sessions();
     assert.equal(sessions.length, 1);
     assert.equal((sessions[0] as SessionRow).last_heartbeat - (sessions[0] as SessionRow).start_time, 60);
+  });
+
+  test("without the key: 'needs API key' from beats and today alike, logged once; with it, replayed", async () => {
+    const project = await fs.mkdtemp(path.join(tmp, "keyless-"));
+    const daemon = await startDaemon("keyless-state", "--api-key", "k3y");
+    const logged: string[] = [];
+    let client = new DaemonClient({ serverUrl: daemon.url, timeoutMs: 5_000 });
+    const outbox = new Outbox({ dir: path.join(tmp, "keyless-state-storage") });
+    const delivery = new Delivery(() => client, outbox, (m) => logged.push(m));
+    const now = Math.floor(Date.now() / 1000);
+    for (let minute = 0; minute < 3; minute++) {
+      await delivery.send({ project_path: project, timestamp: now - 300 + minute * 60 });
+      delivery.noteToday(await client.getToday()); // the status bar, every minute
+      await delivery.replay(); // the replay timer
+    }
+    assert.equal(delivery.state.connection.kind, "needsApiKey");
+    assert.equal(await outbox.count(), 3);
+    assert.equal(logged.length, 1, logged.join("\n"));
+    assert.match(logged[0] ?? "", /wants an API key .*"OxiTrack: Set API Key"/);
+
+    client = new DaemonClient({ serverUrl: daemon.url, apiKey: "k3y", timeoutMs: 5_000 });
+    const today = await client.getToday();
+    assert.equal(today.kind, "ok");
+    delivery.noteToday(today); // the key works: back online, and the queue is replayed
+    await delivery.replay();
+    assert.deepEqual(delivery.state, { connection: { kind: "online" }, queued: 0 });
+    assert.equal((await daemon.sessions()).length, 1);
   });
 });

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 
 import type { Beat } from "../../src/core/beat";
-import { type BeatOutcome, DaemonClient } from "../../src/core/daemonClient";
+import { type BeatOutcome, DaemonClient, type TodayOutcome } from "../../src/core/daemonClient";
 import { Delivery, type DeliveryState } from "../../src/core/delivery";
 import { Outbox } from "../../src/core/outbox";
 
@@ -23,7 +23,7 @@ afterEach(async () => {
 
 /** A daemon stand-in whose answer the test switches; records every beat it accepted. */
 class FakeDaemon {
-  mode: "up" | "down" | "refuse" = "up";
+  mode: "up" | "down" | "refuse" | "unauthorized" = "up";
   accepted: Beat[] = [];
 
   async postBeat(beat: Beat): Promise<BeatOutcome> {
@@ -35,6 +35,8 @@ class FakeDaemon {
         return { kind: "unavailable", problem: { kind: "offline", detail: "connect ECONNREFUSED" } };
       case "refuse":
         return { kind: "rejected", status: 422, detail: "HTTP 422: invalid_field" };
+      case "unauthorized":
+        return { kind: "unavailable", problem: { kind: "needsApiKey", detail: "HTTP 401: unauthorized", code: "unauthorized" } };
     }
   }
 }
@@ -50,6 +52,7 @@ function setup() {
 }
 
 const beat = (timestamp: number): Beat => ({ project_path: "/p", timestamp });
+const todayOk: TodayOutcome = { kind: "ok", report: { date: "2026-01-02", total_seconds: 0, projects: [] } };
 
 /** A real HTTP server on a free loopback port answering every request with `status` and `body`. */
 async function serverAnswering(status: number, body: string, contentType = "text/html") {
@@ -76,7 +79,7 @@ describe("Delivery", () => {
     assert.deepEqual(daemon.accepted, [beat(1)]);
     assert.equal(await outbox.count(), 0);
     assert.equal(delivery.canonicalPath("/p"), "/canonical/p");
-    assert.equal(delivery.state.isOnline, true);
+    assert.deepEqual(delivery.state.connection, { kind: "online" });
   });
 
   test("daemon down: beats go to the outbox, state says offline with the count", async () => {
@@ -85,8 +88,9 @@ describe("Delivery", () => {
     await delivery.send(beat(1));
     await delivery.send(beat(2));
     assert.equal(await outbox.count(), 2);
-    assert.deepEqual(delivery.state, { isOnline: false, queued: 2 });
-    assert.deepEqual(states.at(-1), { isOnline: false, queued: 2 });
+    const offline = { kind: "offline", detail: "connect ECONNREFUSED" };
+    assert.deepEqual(delivery.state, { connection: offline, queued: 2 });
+    assert.deepEqual(states.at(-1), { connection: offline, queued: 2 });
     assert.equal(logged.filter((line) => /daemon unavailable/.test(line)).length, 1, "logged once, not per beat");
   });
 
@@ -100,7 +104,7 @@ describe("Delivery", () => {
     await delivery.replay(); // joins the replay that send() started
     assert.deepEqual(daemon.accepted.map((b) => b.timestamp), [3, 1, 2]);
     assert.equal(await outbox.count(), 0);
-    assert.deepEqual(delivery.state, { isOnline: true, queued: 0 });
+    assert.deepEqual(delivery.state, { connection: { kind: "online" }, queued: 0 });
     assert.match(logged.join("\n"), /daemon is back/);
     assert.match(logged.join("\n"), /replayed 2 beat/);
   });
@@ -148,11 +152,11 @@ describe("Delivery", () => {
     assert.match(logged.join("\n"), /held in memory/);
   });
 
-  test("noteReachable from another request flips the state", () => {
+  test("today's answer from the status bar flips offline to online and back", () => {
     const { delivery, states } = setup();
-    delivery.noteReachable(false, "timeout");
-    delivery.noteReachable(true);
-    assert.deepEqual(states.map((s) => s.isOnline), [false, true]);
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "offline", detail: "timeout" } });
+    delivery.noteToday(todayOk);
+    assert.deepEqual(states.map((s) => s.connection.kind), ["offline", "online"]);
   });
 
   test("the daemon seen back by another request starts the replay at once", { timeout: 5_000 }, async () => {
@@ -163,7 +167,7 @@ describe("Delivery", () => {
     const drained = new Promise<void>((resolve) =>
       delivery.onDidChangeState((state) => state.queued === 0 && resolve()),
     );
-    delivery.noteReachable(true);
+    delivery.noteToday(todayOk);
     await drained;
     assert.deepEqual(daemon.accepted, [beat(1)]);
     assert.equal(await outbox.count(), 0);
@@ -190,4 +194,95 @@ describe("Delivery", () => {
       }
     });
   }
+
+  test("no API key: beats and today both say so, the state stays put and is logged once", async () => {
+    const body = '{"error":"unauthorized","message":"send the API key as `Authorization: Bearer KEY`"}';
+    const server = await serverAnswering(401, body, "application/json");
+    try {
+      const logged: string[] = [];
+      const outbox = new Outbox({ dir });
+      const client = new DaemonClient({ serverUrl: server.url, timeoutMs: 2_000 });
+      const delivery = new Delivery(() => client, outbox, (m) => logged.push(m));
+      for (let minute = 0; minute < 3; minute++) {
+        await delivery.send(beat(minute));
+        delivery.noteToday(await client.getToday());
+        await delivery.replay();
+      }
+      assert.equal(delivery.state.connection.kind, "needsApiKey");
+      assert.equal(await outbox.count(), 3);
+      assert.equal(logged.length, 1, logged.join("\n"));
+      assert.match(logged[0] ?? "", /API key.*OxiTrack: Set API Key/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a database error stays a daemon error while today's report still reads fine", async () => {
+    const server = http.createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        const isBeat = request.url === "/beat";
+        response.writeHead(isBeat ? 503 : 200, { "Content-Type": "application/json" });
+        response.end(
+          isBeat
+            ? '{"error":"store_unavailable","message":"database or disk is full"}'
+            : '{"date":"2026-01-02","total_seconds":60,"projects":[]}',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const logged: string[] = [];
+      const client = new DaemonClient({ serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 2_000 });
+      const delivery = new Delivery(() => client, new Outbox({ dir }), (m) => logged.push(m));
+      await delivery.send(beat(1));
+      const today = await client.getToday();
+      assert.equal(today.kind, "ok");
+      delivery.noteToday(today);
+      await delivery.send(beat(2));
+      delivery.noteToday(today);
+      assert.deepEqual(delivery.state.connection, {
+        kind: "daemonError",
+        code: "store_unavailable",
+        detail: "HTTP 503: store_unavailable: database or disk is full",
+      });
+      assert.equal(logged.length, 1, logged.join("\n"));
+      assert.match(logged[0] ?? "", /database or disk is full/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test("with the key set, today's answer ends 'needs API key' and starts the replay", { timeout: 5_000 }, async () => {
+    const { daemon, outbox, delivery } = setup();
+    daemon.mode = "unauthorized";
+    await delivery.send(beat(1));
+    assert.equal(delivery.state.connection.kind, "needsApiKey");
+    daemon.mode = "up";
+    const drained = new Promise<void>((resolve) =>
+      delivery.onDidChangeState((state) => state.queued === 0 && resolve()),
+    );
+    delivery.noteToday(todayOk);
+    await drained;
+    assert.equal(await outbox.count(), 0);
+    assert.deepEqual(daemon.accepted, [beat(1)]);
+  });
+
+  test("each change of state is logged once, however many beats meet it", async () => {
+    const { daemon, delivery, logged } = setup();
+    daemon.mode = "down";
+    for (let i = 0; i < 5; i++) {
+      await delivery.send(beat(i));
+      delivery.noteToday({ kind: "unavailable", problem: { kind: "offline", detail: `try ${i}` } });
+    }
+    daemon.mode = "up";
+    await delivery.send(beat(9));
+    await delivery.replay();
+    assert.deepEqual(
+      logged.filter((line) => !/^replayed/.test(line)).map((line) => line.split(" ")[0]),
+      ["daemon", "daemon"],
+      logged.join("\n"),
+    );
+  });
 });

@@ -18,10 +18,11 @@ const report: TodayOutcome = {
 
 const base: StatusInput = {
   isEnabled: true,
-  isOnline: true,
+  connection: { kind: "online" },
   queued: 0,
   today: report,
   projectPaths: ["/home/dev/lib"],
+  serverUrl: "http://127.0.0.1:3000",
 };
 
 describe("formatDuration", () => {
@@ -47,6 +48,7 @@ describe("renderStatus", () => {
     assert.match(view.tooltip, /25m today in lib/);
     assert.match(view.tooltip, /All projects today: 3h 05m/);
     assert.match(view.tooltip, /dashboard/);
+    assert.equal(view.action, "openDashboard");
   });
 
   test("the project is found under the daemon's canonical path too", () => {
@@ -59,9 +61,52 @@ describe("renderStatus", () => {
   });
 
   test("offline shows how many beats are queued", () => {
-    const view = renderStatus({ ...base, isOnline: false, queued: 7 });
+    const view = renderStatus({ ...base, connection: { kind: "offline", detail: "connect ECONNREFUSED" }, queued: 7 });
     assert.equal(view.text, "OxiTrack: offline (7 queued)");
+    assert.match(view.tooltip, /does not answer \(connect ECONNREFUSED\)/);
+    assert.match(view.tooltip, /oxitrack serve/);
     assert.match(view.tooltip, /nothing is lost/);
+    assert.equal(view.action, "showLog");
+  });
+
+  test("a missing API key says so and a click runs Set API Key", () => {
+    const connection = { kind: "needsApiKey", detail: "HTTP 401: unauthorized: send the key", code: "unauthorized" } as const;
+    const view = renderStatus({ ...base, connection, queued: 2 });
+    assert.equal(view.text, "OxiTrack: API key needed (2 queued)");
+    assert.match(view.tooltip, /"OxiTrack: Set API Key"/);
+    assert.equal(view.action, "setApiKey");
+  });
+
+  test("a database error shows the daemon's message, not today's time", () => {
+    const connection = {
+      kind: "daemonError",
+      detail: "HTTP 503: store_unavailable: database or disk is full",
+      code: "store_unavailable",
+    } as const;
+    const view = renderStatus({ ...base, connection, queued: 1 });
+    assert.equal(view.text, "OxiTrack: daemon error (1 queued)");
+    assert.match(view.tooltip, /database or disk is full/);
+  });
+
+  test("another program on the port: check the server URL or move the daemon", () => {
+    const connection = { kind: "notDaemon", detail: "HTTP 404: Cannot POST /beat" } as const;
+    const view = renderStatus({ ...base, connection, queued: 4 });
+    assert.equal(view.text, "OxiTrack: not the daemon (4 queued)");
+    assert.match(view.tooltip, /Something other than the OxiTrack daemon answers at http:\/\/127\.0\.0\.1:3000/);
+    assert.match(view.tooltip, /--port 3001/);
+    assert.match(view.tooltip, /oxitrack\.serverUrl/);
+  });
+
+  test("a host the daemon does not allow: check the URL and --allow-hosts", () => {
+    const connection = {
+      kind: "misconfigured",
+      detail: "HTTP 403: forbidden_host: Host 'box:3000' is not a loopback name; see --allow-hosts",
+      code: "forbidden_host",
+    } as const;
+    const view = renderStatus({ ...base, connection, queued: 0 });
+    assert.equal(view.text, "OxiTrack: refused (0 queued)");
+    assert.match(view.tooltip, /oxitrack\.serverUrl/);
+    assert.match(view.tooltip, /--allow-hosts/);
   });
 
   test("online with beats still waiting mentions them in the tooltip", () => {
@@ -75,10 +120,11 @@ describe("renderStatus", () => {
   });
 
   test("before the first answer", () => {
-    assert.equal(renderStatus({ ...base, isOnline: undefined, today: undefined }).text, "$(watch) OxiTrack");
+    assert.equal(renderStatus({ ...base, connection: { kind: "unknown" }, today: undefined }).text, "$(watch) OxiTrack");
   });
 
   test("switched off", () => {
-    assert.equal(renderStatus({ ...base, isEnabled: false, isOnline: false }).text, "$(watch) OxiTrack: off");
+    const offline = { kind: "offline", detail: "x" } as const;
+    assert.equal(renderStatus({ ...base, isEnabled: false, connection: offline }).text, "$(watch) OxiTrack: off");
   });
 });
