@@ -7,7 +7,8 @@
  * - a replay claims the queue by renaming it, under the lock, to `outbox.claim-<pid>-<id>.jsonl`,
  *   sends without holding the lock, puts back what it could not send, then deletes its claim. A
  *   claim left behind by a window that died is adopted by the next replay. The daemon ignores
- *   repeated beats, so the rare crash-time duplicate is harmless; losing a beat is not.
+ *   repeated beats, so the rare crash-time duplicate is harmless; losing a beat is not. A claim
+ *   that cannot be read (a disk error) is logged and left in place for the next replay.
  * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
  *   starts on a fresh line so the partial line never swallows a good beat.
  * The queue is bounded (`maxBeats`); when full, new beats are dropped and the log says so once.
@@ -139,7 +140,7 @@ export class Outbox {
       return { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
     }
     try {
-      const { beats, unreadableLines } = await readBeats(claims);
+      const { beats, unreadableLines, unreadFiles } = await readBeats(claims, this.log);
       if (unreadableLines > 0) {
         this.log(`skipped ${unreadableLines} unreadable outbox line(s) (a write cut short by a crash)`);
       }
@@ -164,7 +165,8 @@ export class Outbox {
         if (remaining.length > 0) {
           await this.withLock(() => this.putBack(remaining));
         }
-        await Promise.all(claims.map(unlinkIfPresent));
+        // A claim that could not be read stays, still ours: the next replay tries it again.
+        await Promise.all(claims.filter((claim) => !unreadFiles.includes(claim)).map(unlinkIfPresent));
       }
       return { sent, dropped, remaining: beats.length - next, unreadableLines };
     } finally {
@@ -244,11 +246,25 @@ function toLine(beat: Beat): string {
   return `${JSON.stringify({ project_path: beat.project_path, timestamp: beat.timestamp })}\n`;
 }
 
-async function readBeats(files: readonly string[]): Promise<{ beats: Beat[]; unreadableLines: number }> {
+/** The beats in `files`; a file that cannot be read (a disk error) is logged and named, never lost. */
+async function readBeats(
+  files: readonly string[],
+  log: (message: string) => void,
+): Promise<{ beats: Beat[]; unreadableLines: number; unreadFiles: string[] }> {
   const beats: Beat[] = [];
+  const unreadFiles: string[] = [];
   let unreadableLines = 0;
   for (const file of files) {
-    const text = await fs.readFile(file, "utf8").catch(() => "");
+    let text: string;
+    try {
+      text = await fs.readFile(file, "utf8");
+    } catch (error) {
+      if (!isCode(error, "ENOENT")) {
+        log(`could not read ${file} (${error instanceof Error ? error.message : String(error)}); left for the next replay`);
+        unreadFiles.push(file);
+      }
+      continue;
+    }
     for (const line of text.split("\n")) {
       if (line.trim() === "") {
         continue;
@@ -261,7 +277,7 @@ async function readBeats(files: readonly string[]): Promise<{ beats: Beat[]; unr
       }
     }
   }
-  return { beats, unreadableLines };
+  return { beats, unreadableLines, unreadFiles };
 }
 
 function parseJson(text: string): unknown {

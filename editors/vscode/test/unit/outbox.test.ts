@@ -122,6 +122,26 @@ describe("Outbox", () => {
     assert.match(logged.join("\n"), /skipped 1 unreadable/);
   });
 
+  test("a queue file that cannot be read is kept and logged, and read again by the next replay", async () => {
+    const elsewhere = path.join(dir, "elsewhere");
+    const box = path.join(dir, "box");
+    await fs.mkdir(elsewhere);
+    await fs.mkdir(box);
+    // The queue is a link to a folder: rename works, reading fails (EISDIR), like a disk error.
+    await fs.symlink(elsewhere, path.join(box, QUEUE_FILE));
+    const logged: string[] = [];
+    const outbox = new Outbox({ dir: box, log: (message) => logged.push(message) });
+    await drain(outbox);
+    const left = await fs.readdir(box);
+    assert.equal(left.length, 1, "the unreadable file is not deleted");
+    assert.match(logged.join("\n"), /could not read .*outbox\.claim-.*EISDIR.*left for the next replay/);
+
+    await fs.rm(elsewhere, { recursive: true });
+    await fs.writeFile(elsewhere, '{"project_path":"/p","timestamp":7}\n');
+    assert.deepEqual((await drain(outbox)).delivered, [beat(7)]);
+    assert.deepEqual(await fs.readdir(box), []);
+  });
+
   test("lines that are JSON but not beats are skipped", async () => {
     await fs.writeFile(path.join(dir, QUEUE_FILE), '{"project_path":"/p","timestamp":1}\n[]\n{"project_path":"","timestamp":2}\n{"project_path":"/p","timestamp":1.5}\n');
     const { delivered, result } = await drain(new Outbox({ dir }));
