@@ -11,7 +11,11 @@ import { Settings } from "./settings";
 import { OPEN_DASHBOARD_COMMAND, StatusBar } from "./statusBar";
 import { Tracker } from "./tracker";
 
-let tracker: Tracker | undefined;
+/** Tracker.flushForExit comes with the tracker's own change; until then deactivate falls back. */
+type ClosingTracker = Tracker & { flushForExit?: () => Promise<void> };
+
+let tracker: ClosingTracker | undefined;
+let delivery: Delivery | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel("OxiTrack", { log: true });
@@ -20,12 +24,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(settings);
 
   const outbox = new Outbox({ dir: context.globalStorageUri.fsPath, log: (message) => log.warn(message) });
-  const delivery = new Delivery(() => settings.client(), outbox, (message) => log.info(message));
-  const activeTracker = new Tracker(settings, delivery, log);
+  const activeDelivery = new Delivery(() => settings.client(), outbox, (message) => log.info(message));
+  const activeTracker = new Tracker(settings, activeDelivery, log);
   tracker = activeTracker;
+  delivery = activeDelivery;
   context.subscriptions.push(
     activeTracker,
-    new StatusBar(settings, delivery, activeTracker),
+    new StatusBar(settings, activeDelivery, activeTracker),
     vscode.commands.registerCommand("oxitrack.setApiKey", () => promptForApiKey(settings)),
     vscode.commands.registerCommand("oxitrack.clearApiKey", () => settings.setApiKey("")),
     vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, () =>
@@ -36,12 +41,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const scale = settings.timeScale === 1 ? "" : ` (time scale ${settings.timeScale}, for tests)`;
   log.info(`tracking to ${settings.serverUrl}; outbox in ${outbox.dir}${scale}`);
-  void delivery.replay();
+  void activeDelivery.replay();
 }
 
+/**
+ * The window is closing and VS Code allows about 5 s: beats not delivered yet go to the outbox,
+ * with no network, and the next window replays them.
+ */
 export async function deactivate(): Promise<void> {
-  await tracker?.flush();
+  const closing = tracker;
+  const closingDelivery = delivery;
   tracker = undefined;
+  delivery = undefined;
+  if (closing?.flushForExit !== undefined) {
+    await closing.flushForExit();
+  } else {
+    // flush() hands the held-back beats to send(), which counts them in flight at once;
+    // saveForLater writes them without waiting for their requests.
+    void closing?.flush();
+    await closingDelivery?.saveForLater([]);
+  }
 }
 
 async function promptForApiKey(settings: Settings): Promise<void> {

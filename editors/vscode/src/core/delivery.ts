@@ -41,6 +41,8 @@ export class Delivery {
   private queued = 0;
   private replaying: Promise<void> | undefined;
   private memory: Beat[] = [];
+  /** Beats handed to send() or keep() that are neither delivered nor written yet. */
+  private readonly inFlight = new Set<Beat>();
   private readonly canonical = new Map<string, string>();
   private readonly listeners = new Set<(state: DeliveryState) => void>();
 
@@ -66,12 +68,33 @@ export class Delivery {
 
   /** Sends one live beat; never throws. */
   async send(beat: Beat): Promise<void> {
-    const outcome = await this.client().postBeat(beat);
-    this.noteOutcome(beat, outcome);
-    if (outcome.kind === "unavailable") {
-      await this.keep([beat]);
-    } else if (outcome.kind === "accepted" && this.state.queued > 0) {
-      void this.replay();
+    this.inFlight.add(beat);
+    try {
+      const outcome = await this.client().postBeat(beat);
+      this.noteOutcome(beat, outcome);
+      if (outcome.kind === "unavailable") {
+        await this.keep([beat]);
+      } else if (outcome.kind === "accepted" && this.state.queued > 0) {
+        void this.replay();
+      }
+    } finally {
+      this.inFlight.delete(beat);
+    }
+  }
+
+  /**
+   * The window is closing, and VS Code gives extensions about 5 s: writes `beats`, the beats still
+   * in flight and those held in memory straight to the outbox, with no network and a short wait
+   * for the lock. A beat that a late request delivers as well is harmless: the daemon ignores
+   * repeats. Never throws.
+   */
+  async saveForLater(beats: readonly Beat[]): Promise<void> {
+    const pending = [...beats, ...this.inFlight, ...this.memory];
+    this.memory = [];
+    try {
+      await this.outbox.appendBeforeExit(pending);
+    } catch (error) {
+      this.log(`could not save ${pending.length} beat(s) for later: ${describe(error)}`);
     }
   }
 
@@ -157,6 +180,7 @@ export class Delivery {
   }
 
   private async keep(beats: readonly Beat[]): Promise<void> {
+    beats.forEach((beat) => this.inFlight.add(beat));
     try {
       const result = await this.outbox.append(beats);
       this.setQueued(this.queued + result.appended);
@@ -165,6 +189,8 @@ export class Delivery {
       this.memory.push(...beats.slice(0, room));
       this.log(`could not write the outbox (${describe(error)}); ${this.memory.length} beat(s) held in memory`);
       this.notify();
+    } finally {
+      beats.forEach((beat) => this.inFlight.delete(beat));
     }
   }
 

@@ -9,6 +9,9 @@
  *   claim left behind by a window that died is adopted by the next replay. The daemon ignores
  *   repeated beats, so the rare crash-time duplicate is harmless; losing a beat is not. A claim
  *   that cannot be read (a disk error) is logged and left in place for the next replay.
+ * - a window that is closing may not wait for the lock: it writes a spill file of its own
+ *   (`outbox.spill-<pid>-<id>.jsonl`, complete once it has that name), which any replay claims
+ *   like the queue.
  * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
  *   starts on a fresh line so the partial line never swallows a good beat.
  * The queue is bounded (`maxBeats`); when full, new beats are dropped and the log says so once.
@@ -19,13 +22,14 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { type Beat, isBeat } from "./beat";
-import { isCode, isProcessAlive, LockFile, randomHex } from "./lockFile";
+import { isCode, isProcessAlive, LockBusyError, LockFile, randomHex } from "./lockFile";
 
 export { LockBusyError as OutboxBusyError } from "./lockFile";
 
 export const QUEUE_FILE = "outbox.jsonl";
 export const LOCK_FILE = "outbox.lock";
 const CLAIM_PATTERN = /^outbox\.claim-(\d+)-[0-9a-f]+\.jsonl$/;
+const SPILL_PATTERN = /^outbox\.spill-\d+-[0-9a-f]+\.jsonl$/;
 /** No beat line is shorter than this, so `size / SHORTEST_LINE_BYTES` bounds the line count. */
 const SHORTEST_LINE_BYTES = '{"project_path":"/","timestamp":0}\n'.length;
 
@@ -42,6 +46,8 @@ export interface OutboxOptions {
   readonly lockStaleMs?: number;
   /** Give up (OutboxBusyError) after waiting this long for the lock. */
   readonly lockWaitMs?: number;
+  /** appendBeforeExit waits this long for the lock before it spills (VS Code allows ~5 s). */
+  readonly exitLockWaitMs?: number;
   readonly log?: (message: string) => void;
   /** For tests: this process's id and how to tell whether another process is alive. */
   readonly pid?: number;
@@ -70,6 +76,7 @@ export class Outbox {
   private readonly pid: number;
   private readonly isAlive: (pid: number) => boolean;
   private readonly lock: LockFile;
+  private readonly exitLock: LockFile;
   private hasLoggedFull = false;
 
   constructor(options: OutboxOptions) {
@@ -78,12 +85,17 @@ export class Outbox {
     this.log = options.log ?? (() => undefined);
     this.pid = options.pid ?? process.pid;
     this.isAlive = options.isAlive ?? isProcessAlive;
-    this.lock = new LockFile(path.join(this.dir, LOCK_FILE), {
+    const lockOptions = {
       staleMs: options.lockStaleMs ?? 30_000,
       waitMs: options.lockWaitMs ?? 10_000,
       log: this.log,
       pid: this.pid,
       isAlive: this.isAlive,
+    };
+    this.lock = new LockFile(path.join(this.dir, LOCK_FILE), lockOptions);
+    this.exitLock = new LockFile(path.join(this.dir, LOCK_FILE), {
+      ...lockOptions,
+      waitMs: options.exitLockWaitMs ?? 1_500,
     });
   }
 
@@ -96,33 +108,60 @@ export class Outbox {
     if (beats.length === 0) {
       return { appended: 0, droppedBecauseFull: 0 };
     }
-    return this.withLock(async () => {
-      const { size, endsWithNewline } = await tailOf(this.queuePath);
-      const upperBound = Math.floor(size / SHORTEST_LINE_BYTES);
-      const queued =
-        upperBound + beats.length <= this.maxBeats ? 0 : await countLines(this.queuePath);
-      const room = Math.max(0, this.maxBeats - queued);
-      const kept = beats.slice(0, room);
-      const droppedBecauseFull = beats.length - kept.length;
-      if (droppedBecauseFull > 0 && !this.hasLoggedFull) {
-        this.log(
-          `outbox is full (${this.maxBeats} beats): new beats are dropped until the daemon is back`,
-        );
-      }
-      this.hasLoggedFull = droppedBecauseFull > 0;
-      if (kept.length > 0) {
-        const text = (endsWithNewline ? "" : "\n") + kept.map(toLine).join("");
-        await fs.appendFile(this.queuePath, text, "utf8");
-      }
-      return { appended: kept.length, droppedBecauseFull };
-    });
+    return this.withLock(() => this.appendUnlocked(beats));
   }
 
-  /** How many beats are waiting: the queue plus claims not yet finished. */
+  /** The body of append, for a caller that holds the lock. */
+  private async appendUnlocked(beats: readonly Beat[]): Promise<AppendResult> {
+    const { size, endsWithNewline } = await tailOf(this.queuePath);
+    const upperBound = Math.floor(size / SHORTEST_LINE_BYTES);
+    const queued =
+      upperBound + beats.length <= this.maxBeats ? 0 : await countLines(this.queuePath);
+    const room = Math.max(0, this.maxBeats - queued);
+    const kept = beats.slice(0, room);
+    const droppedBecauseFull = beats.length - kept.length;
+    if (droppedBecauseFull > 0 && !this.hasLoggedFull) {
+      this.log(
+        `outbox is full (${this.maxBeats} beats): new beats are dropped until the daemon is back`,
+      );
+    }
+    this.hasLoggedFull = droppedBecauseFull > 0;
+    if (kept.length > 0) {
+      const text = (endsWithNewline ? "" : "\n") + kept.map(toLine).join("");
+      await fs.appendFile(this.queuePath, text, "utf8");
+    }
+    return { appended: kept.length, droppedBecauseFull };
+  }
+
+  /**
+   * For a window that is closing: appends with a short wait for the lock, and when another window
+   * holds it longer, writes the beats to a spill file of their own instead. Spills ignore
+   * `maxBeats`: they hold the few beats of one closing window.
+   */
+  async appendBeforeExit(beats: readonly Beat[]): Promise<void> {
+    if (beats.length === 0) {
+      return;
+    }
+    await fs.mkdir(this.dir, { recursive: true });
+    try {
+      await this.exitLock.with(() => this.appendUnlocked(beats));
+    } catch (error) {
+      if (!(error instanceof LockBusyError)) {
+        throw error;
+      }
+      const name = `outbox.spill-${this.pid}-${randomHex()}.jsonl`;
+      const temporary = path.join(this.dir, `${name}.tmp`);
+      await fs.writeFile(temporary, beats.map(toLine).join(""), "utf8");
+      await fs.rename(temporary, path.join(this.dir, name));
+      this.log(`the outbox was busy: ${beats.length} beat(s) saved in ${name} for the next replay`);
+    }
+  }
+
+  /** How many beats are waiting: the queue plus claims not yet finished and spill files. */
   async count(): Promise<number> {
     let total = 0;
     for (const name of await this.listDir()) {
-      if (name === QUEUE_FILE || CLAIM_PATTERN.test(name)) {
+      if (name === QUEUE_FILE || CLAIM_PATTERN.test(name) || SPILL_PATTERN.test(name)) {
         total += await countLines(path.join(this.dir, name));
       }
     }
@@ -193,8 +232,12 @@ export class Outbox {
       claims.push(to);
     };
     for (const name of await this.listDir()) {
-      const match = CLAIM_PATTERN.exec(name);
       const full = path.join(this.dir, name);
+      if (SPILL_PATTERN.test(name)) {
+        await take(full);
+        continue;
+      }
+      const match = CLAIM_PATTERN.exec(name);
       if (match === null || claimsInFlight.has(full)) {
         continue;
       }

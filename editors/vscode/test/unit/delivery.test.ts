@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import type { Beat } from "../../src/core/beat";
 import { type BeatOutcome, DaemonClient, type TodayOutcome } from "../../src/core/daemonClient";
 import { Delivery, type DeliveryState } from "../../src/core/delivery";
-import { Outbox } from "../../src/core/outbox";
+import { LOCK_FILE, Outbox } from "../../src/core/outbox";
 
 let dir: string;
 
@@ -284,5 +284,58 @@ describe("Delivery", () => {
       ["daemon", "daemon"],
       logged.join("\n"),
     );
+  });
+
+  test("saveForLater writes the beats straight to the outbox, with no request", async () => {
+    let requests = 0;
+    const server = http.createServer((request, response) => {
+      requests++;
+      request.resume();
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const outbox = new Outbox({ dir });
+      const client = new DaemonClient({ serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5_000 });
+      const delivery = new Delivery(() => client, outbox, () => undefined);
+      await delivery.saveForLater([beat(1), beat(2)]);
+      assert.equal(await outbox.count(), 2);
+      assert.equal(requests, 0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test("saveForLater also saves a beat whose request is still under way", async () => {
+    const server = http.createServer((request) => request.resume()); // never answers
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const outbox = new Outbox({ dir });
+      const client = new DaemonClient({ serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 5_000 });
+      const delivery = new Delivery(() => client, outbox, () => undefined);
+      const sending = delivery.send(beat(1));
+      const startMs = Date.now();
+      await delivery.saveForLater([beat(2)]);
+      assert.ok(Date.now() - startMs < 1_000, "no waiting for the request");
+      assert.equal(await outbox.count(), 2);
+      server.closeAllConnections();
+      await sending; // fails and queues beat 1 a second time: harmless, the daemon ignores repeats
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test("saveForLater saves the beats held in memory, spilling past a busy lock", async () => {
+    const { daemon } = setup();
+    await fs.writeFile(path.join(dir, LOCK_FILE), `1 ${Date.now()} abc`); // another window's lock
+    const outbox = new Outbox({ dir, isAlive: () => true, lockWaitMs: 50, exitLockWaitMs: 50 });
+    const delivery = new Delivery(() => daemon as unknown as DaemonClient, outbox, () => undefined);
+    daemon.mode = "down";
+    await delivery.send(beat(1)); // the outbox is busy: held in memory
+    assert.equal(delivery.state.queued, 1);
+    await delivery.saveForLater([beat(2)]);
+    await fs.unlink(path.join(dir, LOCK_FILE));
+    assert.equal(await outbox.count(), 2);
   });
 });

@@ -243,4 +243,29 @@ describe("Outbox", () => {
     const all = [...first.delivered, ...second.delivered].map((x) => x.timestamp).sort((x, y) => x - y);
     assert.deepEqual(all, Array.from({ length: 50 }, (_, i) => i));
   });
+
+  test("appendBeforeExit with the lock free appends to the queue", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.appendBeforeExit([beat(1), beat(2)]);
+    assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE]);
+    assert.equal(await outbox.count(), 2);
+  });
+
+  test("appendBeforeExit waits at most 1.5 s for a busy lock, then spills to a file replay picks up", async () => {
+    await fs.writeFile(path.join(dir, LOCK_FILE), `1 ${Date.now()} abc`); // a live window's lock
+    const closing = new Outbox({ dir, isAlive: () => true });
+    const startMs = Date.now();
+    await closing.appendBeforeExit([beat(2), beat(1)]);
+    const tookMs = Date.now() - startMs;
+    assert.ok(tookMs < 2_500, `took ${tookMs} ms`);
+    const spills = (await fs.readdir(dir)).filter((name) => /^outbox\.spill-\d+-[0-9a-f]+\.jsonl$/.test(name));
+    assert.equal(spills.length, 1);
+    assert.equal(await closing.count(), 2);
+
+    await fs.unlink(path.join(dir, LOCK_FILE)); // the other window is done
+    const other = new Outbox({ dir, pid: 4242, isAlive: () => true });
+    await other.append([beat(3)]);
+    assert.deepEqual((await drain(other)).delivered.map((b) => b.timestamp), [1, 2, 3]);
+    assert.deepEqual(await fs.readdir(dir), []);
+  });
 });
