@@ -30,6 +30,8 @@ export interface Problem {
   readonly detail: string;
   /** The daemon's error code (`store_unavailable`, `forbidden_host`, …) when it sent one. */
   readonly code?: string;
+  /** How long the answer asked us to wait before sending again (Retry-After, capped). */
+  readonly retryAfterMs?: number;
 }
 
 export type BeatOutcome =
@@ -74,6 +76,9 @@ const BEAT_REFUSALS: ReadonlyMap<number, string> = new Map([
   [422, "invalid_field"],
 ]);
 
+/** A Retry-After longer than this is taken as this: the outbox must not wait for hours. */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
 export interface DaemonClientOptions {
   readonly serverUrl: string;
   readonly apiKey?: string | undefined;
@@ -89,7 +94,13 @@ interface DaemonError {
 }
 
 type Answer =
-  | { readonly kind: "answered"; readonly status: number; readonly json: unknown; readonly text: string }
+  | {
+      readonly kind: "answered";
+      readonly status: number;
+      readonly json: unknown;
+      readonly text: string;
+      readonly retryAfterMs: number | undefined;
+    }
   | { readonly kind: "failed"; readonly detail: string };
 
 type Answered = Extract<Answer, { kind: "answered" }>;
@@ -166,7 +177,11 @@ export class DaemonClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await response.text();
-      return { kind: "answered", status: response.status, json: parseJson(text), text };
+      const retryAfterMs =
+        response.status === 429 || response.status === 503
+          ? parseRetryAfter(response.headers.get("retry-after"), Date.now())
+          : undefined;
+      return { kind: "answered", status: response.status, json: parseJson(text), text, retryAfterMs };
     } catch (error) {
       return { kind: "failed", detail: describeFailure(error, this.timeoutMs) };
     }
@@ -178,6 +193,11 @@ export class DaemonClient {
  * daemon's error shape comes from another program (a dev server, a proxy's error page).
  */
 function problemOf(answer: Answered): Problem {
+  const problem = classify(answer);
+  return answer.retryAfterMs === undefined ? problem : { ...problem, retryAfterMs: answer.retryAfterMs };
+}
+
+function classify(answer: Answered): Problem {
   const detail = describeAnswer(answer);
   const error = asDaemonError(answer.json);
   if (error === undefined || isSuccess(answer)) {
@@ -191,6 +211,22 @@ function problemOf(answer: Answered): Problem {
     return { kind: "daemonError", detail, code };
   }
   return { kind: "misconfigured", detail, code };
+}
+
+/** Retry-After (seconds, or an HTTP date) in milliseconds from `nowMs`, capped; undefined if unreadable. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  const text = value?.trim() ?? "";
+  let waitMs: number;
+  if (/^\d+$/.test(text)) {
+    waitMs = Number(text) * 1000;
+  } else {
+    const atMs = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
+    if (Number.isNaN(atMs)) {
+      return undefined;
+    }
+    waitMs = Math.max(0, atMs - nowMs);
+  }
+  return Math.min(waitMs, MAX_RETRY_AFTER_MS);
 }
 
 function isSuccess(answer: Answered): boolean {

@@ -36,6 +36,11 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
 /** Beats kept in memory when the outbox itself cannot be written (lock busy, disk error). */
 const MAX_MEMORY_BEATS = 10_000;
 
+export interface DeliveryOptions {
+  /** The clock (epoch ms), for Retry-After. */
+  readonly now?: () => number;
+}
+
 export class Delivery {
   private connection: Connection = { kind: "unknown" };
   private queued = 0;
@@ -45,12 +50,18 @@ export class Delivery {
   private readonly inFlight = new Set<Beat>();
   private readonly canonical = new Map<string, string>();
   private readonly listeners = new Set<(state: DeliveryState) => void>();
+  private readonly now: () => number;
+  /** No replay before this (epoch ms): the daemon said Retry-After. */
+  private replayNotBeforeMs = 0;
 
   constructor(
     private readonly client: () => DaemonClient,
     private readonly outbox: Outbox,
     private readonly log: (message: string) => void,
-  ) {}
+    options: DeliveryOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
   get state(): DeliveryState {
     return { connection: this.connection, queued: this.queued + this.memory.length };
@@ -98,8 +109,14 @@ export class Delivery {
     }
   }
 
-  /** Replays the outbox (all windows' beats) oldest first; one replay at a time; never throws. */
+  /**
+   * Replays the outbox (all windows' beats) oldest first; one replay at a time; never throws.
+   * Does nothing while a Retry-After the daemon sent is running: a replay is a burst of requests.
+   */
   replay(): Promise<void> {
+    if (this.replaying === undefined && this.now() < this.replayNotBeforeMs) {
+      return Promise.resolve();
+    }
     this.replaying ??= this.runReplay().finally(() => {
       this.replaying = undefined;
     });
@@ -165,6 +182,7 @@ export class Delivery {
     switch (outcome.kind) {
       case "accepted":
         this.canonical.set(beat.project_path, outcome.projectPath);
+        this.replayNotBeforeMs = 0;
         this.setConnection({ kind: "online" });
         break;
       case "rejected":
@@ -174,6 +192,9 @@ export class Delivery {
         this.noteDaemonAnswered();
         break;
       case "unavailable":
+        if (outcome.problem.retryAfterMs !== undefined) {
+          this.replayNotBeforeMs = this.now() + outcome.problem.retryAfterMs;
+        }
         this.setConnection(outcome.problem);
         break;
     }

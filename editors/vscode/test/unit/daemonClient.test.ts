@@ -3,7 +3,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 
-import { DaemonClient } from "../../src/core/daemonClient";
+import { DaemonClient, parseRetryAfter } from "../../src/core/daemonClient";
 
 interface Seen {
   method: string;
@@ -156,6 +156,17 @@ describe("DaemonClient.postBeat", () => {
     });
   });
 
+  test("Retry-After on a 503 or 429 says how long to wait before sending again", async () => {
+    for (const status of [503, 429]) {
+      answer = (_request, response) => {
+        response.writeHead(status, { "Content-Type": "application/json", "Retry-After": "5" });
+        response.end(JSON.stringify({ error: "store_unavailable", message: "database or disk is full" }));
+      };
+      const outcome = await client().postBeat(beat);
+      assert.equal(outcome.kind === "unavailable" && outcome.problem.retryAfterMs, 5_000, `HTTP ${status}`);
+    }
+  });
+
   test("a redirect is not followed: the beat goes only to the server URL", async () => {
     seen.length = 0;
     answer = (request, response) => {
@@ -253,4 +264,22 @@ describe("DaemonClient.getToday", () => {
     answer = () => undefined;
     assert.equal((await client({ timeoutMs: 100 }).getToday()).kind, "unavailable");
   });
+});
+
+describe("parseRetryAfter", () => {
+  const nowMs = Date.parse("2026-11-25T10:00:00Z");
+  const cases: Array<[string | null, number | undefined]> = [
+    ["5", 5_000],
+    ["0", 0],
+    [" 120 ", 120_000],
+    ["86400", 600_000], // capped at 10 minutes
+    ["Wed, 25 Nov 2026 10:01:30 GMT", 90_000],
+    ["Wed, 25 Nov 2026 09:00:00 GMT", 0], // already past
+    ["soon", undefined],
+    ["-3", undefined],
+    [null, undefined],
+  ];
+  for (const [value, expected] of cases) {
+    test(`${JSON.stringify(value)} is ${String(expected)} ms`, () => assert.equal(parseRetryAfter(value, nowMs), expected));
+  }
 });

@@ -338,4 +338,41 @@ describe("Delivery", () => {
     await fs.unlink(path.join(dir, LOCK_FILE));
     assert.equal(await outbox.count(), 2);
   });
+
+  test("Retry-After holds the next replay back, for at most 10 minutes", async () => {
+    let requests = 0;
+    let retryAfter = "120";
+    const server = http.createServer((request, response) => {
+      requests++;
+      request.resume();
+      response.writeHead(503, { "Content-Type": "application/json", "Retry-After": retryAfter });
+      response.end('{"error":"store_unavailable","message":"database is locked"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      let nowMs = 1_000_000;
+      const outbox = new Outbox({ dir });
+      const client = new DaemonClient({ serverUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, timeoutMs: 2_000 });
+      const delivery = new Delivery(() => client, outbox, () => undefined, { now: () => nowMs });
+      await delivery.send(beat(1));
+      assert.equal(requests, 1);
+      nowMs += 60_000;
+      await delivery.replay();
+      assert.equal(requests, 1, "the daemon asked for 120 s");
+      nowMs += 61_000;
+      retryAfter = "86400";
+      await delivery.replay();
+      assert.equal(requests, 2);
+      nowMs += 599_000;
+      await delivery.replay();
+      assert.equal(requests, 2, "a day is capped to 10 minutes, not yet over");
+      nowMs += 2_000;
+      await delivery.replay();
+      assert.equal(requests, 3);
+      assert.equal(await outbox.count(), 1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
