@@ -1,5 +1,7 @@
 /**
- * The HTTP client for the OxiTrack daemon: `POST /beat` and `GET /today?format=json`. It sorts
+ * The HTTP client for the OxiTrack daemon: `POST /beat` and `GET /today?format=json&tz=<zone>`
+ * (the editor machine's zone, so "today" is the user's day even when the daemon runs as a service
+ * or in a container with another zone). It sorts
  * every answer into what the caller must do: accepted (the daemon's own success shape); rejected
  * (the daemon's own refusal of this very beat, which no resend can fix: log and drop); or
  * unavailable, with the problem that keeps the beat queued. Only the daemon's exact shapes count:
@@ -83,6 +85,8 @@ export interface DaemonClientOptions {
   readonly serverUrl: string;
   readonly apiKey?: string | undefined;
   readonly timeoutMs: number;
+  /** The IANA zone whose day `getToday` reports; default: this machine's. */
+  readonly timeZone?: string | undefined;
   readonly fetch?: typeof fetch;
 }
 
@@ -110,11 +114,14 @@ export class DaemonClient {
   private readonly apiKey: string | undefined;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  /** undefined once the daemon said it does not know the zone: then its own day is the answer. */
+  private timeZone: string | undefined;
 
   constructor(options: DaemonClientOptions) {
     this.baseUrl = options.serverUrl.trim().replace(/\/+$/, "");
     this.apiKey = options.apiKey === "" ? undefined : options.apiKey;
     this.timeoutMs = options.timeoutMs;
+    this.timeZone = (options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone) || undefined;
     this.fetchImpl = options.fetch ?? fetch;
   }
 
@@ -144,10 +151,17 @@ export class DaemonClient {
   }
 
   async getToday(): Promise<TodayOutcome> {
-    const answer = await this.request("/today?format=json", {
+    const zone = this.timeZone;
+    const query = zone === undefined ? "" : `&tz=${encodeURIComponent(zone)}`;
+    const answer = await this.request(`/today?format=json${query}`, {
       method: "GET",
       headers: this.headers({ Accept: "application/json" }),
     });
+    if (zone !== undefined && answer.kind === "answered" && asDaemonError(answer.json)?.field === "tz") {
+      // A daemon without this zone's rules (no tzdata in its container): its own day, then.
+      this.timeZone = undefined;
+      return this.getToday();
+    }
     if (answer.kind === "failed") {
       return { kind: "unavailable", problem: { kind: "offline", detail: answer.detail } };
     }

@@ -218,4 +218,17 @@ describe("against a real daemon", () => {
     assert.deepEqual(delivery.state, { connection: { kind: "online" }, queued: 0 });
     assert.equal((await daemon.sessions()).length, 1);
   });
+
+  test("today is the editor's day: the zone goes with GET /today", async () => {
+    const daemon = await startDaemon("zones");
+    const dateIn = (zone: string) => new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date());
+    // UTC+14 and UTC-11 are 25 hours apart: their dates always differ.
+    for (const zone of ["Pacific/Kiritimati", "Pacific/Pago_Pago"]) {
+      const before = dateIn(zone);
+      const today = await new DaemonClient({ serverUrl: daemon.url, timeoutMs: 5_000, timeZone: zone }).getToday();
+      const after = dateIn(zone);
+      assert.equal(today.kind, "ok");
+      assert.ok(today.kind === "ok" && [before, after].includes(today.report.date), `${zone}: ${JSON.stringify(today)}`);
+    }
+  });
 });

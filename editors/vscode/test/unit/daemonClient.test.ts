@@ -46,11 +46,12 @@ function reply(status: number, body: unknown) {
 
 const beat = { project_path: "/home/dev/app", timestamp: 1_750_000_000 };
 
-function client(options: { apiKey?: string; timeoutMs?: number; serverUrl?: string } = {}) {
+function client(options: { apiKey?: string; timeoutMs?: number; serverUrl?: string; timeZone?: string } = {}) {
   return new DaemonClient({
     serverUrl: options.serverUrl ?? `${baseUrl}/`,
     apiKey: options.apiKey,
     timeoutMs: options.timeoutMs ?? 2_000,
+    timeZone: options.timeZone ?? "Europe/Paris",
   });
 }
 
@@ -217,7 +218,7 @@ describe("DaemonClient.getToday", () => {
     ],
   };
 
-  test("asks for JSON and parses the report", async () => {
+  test("asks for JSON in the editor's time zone and parses the report", async () => {
     seen.length = 0;
     answer = reply(200, today);
     const outcome = await client().getToday();
@@ -229,8 +230,32 @@ describe("DaemonClient.getToday", () => {
         projects: [{ project_path: "/home/dev/app", project_name: "app", duration_seconds: 4000 }],
       },
     });
-    assert.equal(seen[0]?.url, "/today?format=json");
+    assert.equal(seen[0]?.url, "/today?format=json&tz=Europe%2FParis");
     assert.equal(seen[0]?.headers.accept, "application/json");
+  });
+
+  test("by default the time zone is this machine's", async () => {
+    seen.length = 0;
+    answer = reply(200, today);
+    await new DaemonClient({ serverUrl: baseUrl, timeoutMs: 2_000 }).getToday();
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    assert.equal(seen[0]?.url, `/today?format=json&tz=${encodeURIComponent(zone)}`);
+  });
+
+  test("a daemon that does not know the zone is asked again for its own day", async () => {
+    seen.length = 0;
+    answer = (request, response) =>
+      request.url.includes("tz=")
+        ? reply(422, { error: "invalid_field", message: "'Mars/Base' is not a known IANA time zone", field: "tz" })(request, response)
+        : reply(200, today)(request, response);
+    const tzClient = client({ timeZone: "Mars/Base" });
+    assert.equal((await tzClient.getToday()).kind, "ok");
+    assert.equal((await tzClient.getToday()).kind, "ok");
+    assert.deepEqual(seen.map((request) => request.url), [
+      "/today?format=json&tz=Mars%2FBase",
+      "/today?format=json",
+      "/today?format=json",
+    ]);
   });
 
   test("a daemon without the route is 'missing'", async () => {
