@@ -5,6 +5,7 @@
 
 import * as vscode from "vscode";
 
+import { redactCredentials } from "./core/daemonClient";
 import { Delivery } from "./core/delivery";
 import { Outbox } from "./core/outbox";
 import { Settings } from "./settings";
@@ -40,7 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   const scale = settings.timeScale === 1 ? "" : ` (time scale ${settings.timeScale}, for tests)`;
-  log.info(`tracking to ${settings.serverUrl}; outbox in ${outbox.dir}${scale}`);
+  log.info(`tracking to ${redactCredentials(settings.serverUrl)}; outbox in ${outbox.dir}${scale}`);
   void activeDelivery.replay();
 }
 

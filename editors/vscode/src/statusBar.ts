@@ -8,7 +8,7 @@
 
 import * as vscode from "vscode";
 
-import type { TodayOutcome } from "./core/daemonClient";
+import { redactCredentials, type TodayOutcome } from "./core/daemonClient";
 import type { Delivery } from "./core/delivery";
 import { renderStatus, type StatusAction } from "./core/statusText";
 import type { Settings } from "./settings";
@@ -73,7 +73,7 @@ export class StatusBar implements vscode.Disposable {
       queued: this.delivery.state.queued,
       today: this.today,
       projectPaths: [projectPath, canonical].filter((path): path is string => path !== undefined),
-      serverUrl: this.settings.serverUrl,
+      serverUrl: redactCredentials(this.settings.serverUrl),
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

@@ -197,7 +197,8 @@ export class DaemonClient {
           : undefined;
       return { kind: "answered", status: response.status, json: parseJson(text), text, retryAfterMs };
     } catch (error) {
-      return { kind: "failed", detail: describeFailure(error, this.timeoutMs) };
+      // fetch refuses a URL with user:password@ and quotes it in the message.
+      return { kind: "failed", detail: redactCredentials(describeFailure(error, this.timeoutMs)) };
     }
   }
 }
@@ -335,4 +336,9 @@ function describeFailure(error: unknown, timeoutMs: number): string {
     return typeof code === "string" ? `${error.message} (${code})` : error.message;
   }
   return String(error);
+}
+
+/** The text with the `user:password@` of any URL in it masked: logs and tooltips never show them. */
+export function redactCredentials(text: string): string {
+  return text.replace(/(\/\/)[^/\s?#]*@/g, "$1***@");
 }

@@ -12,7 +12,7 @@
  */
 
 import type { Beat } from "./beat";
-import type { BeatOutcome, DaemonClient, Problem, TodayOutcome } from "./daemonClient";
+import { type BeatOutcome, type DaemonClient, type Problem, redactCredentials, type TodayOutcome } from "./daemonClient";
 import { type Outbox, type ReplayVerdict } from "./outbox";
 import { explainProblem } from "./statusText";
 
@@ -251,7 +251,7 @@ export class Delivery {
     } else if (next.kind === "offline") {
       this.log(`daemon unavailable (${next.detail}); beats go to the outbox`);
     } else if (next.kind !== "unknown") {
-      this.log(`${explainProblem(next, this.client().serverUrl)} Beats wait in the outbox.`);
+      this.log(`${explainProblem(next, redactCredentials(this.client().serverUrl))} Beats wait in the outbox.`);
     }
   }
 

@@ -3,7 +3,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 
-import { DaemonClient, parseRetryAfter } from "../../src/core/daemonClient";
+import { DaemonClient, parseRetryAfter, redactCredentials } from "../../src/core/daemonClient";
 
 interface Seen {
   method: string;
@@ -307,4 +307,24 @@ describe("parseRetryAfter", () => {
   for (const [value, expected] of cases) {
     test(`${JSON.stringify(value)} is ${String(expected)} ms`, () => assert.equal(parseRetryAfter(value, nowMs), expected));
   }
+});
+
+describe("redactCredentials", () => {
+  const cases: Array<[string, string]> = [
+    ["http://127.0.0.1:3000", "http://127.0.0.1:3000"],
+    ["http://me:s3cret@127.0.0.1:3000/", "http://***@127.0.0.1:3000/"],
+    ["https://token@box.lan", "https://***@box.lan"],
+    ["http://me:p@ss@host:3000", "http://***@host:3000"],
+    ["fetch failed: http://me:pw@host/beat (ECONNREFUSED)", "fetch failed: http://***@host/beat (ECONNREFUSED)"],
+    ["mailto-like text me@host with no scheme", "mailto-like text me@host with no scheme"],
+  ];
+  for (const [text, expected] of cases) {
+    test(`${text} -> ${expected}`, () => assert.equal(redactCredentials(text), expected));
+  }
+
+  test("a server URL with credentials never shows them in what the client reports", async () => {
+    const outcome = await client({ serverUrl: baseUrl.replace("//", "//me:s3cret@") }).postBeat(beat);
+    assert.equal(outcome.kind, "unavailable");
+    assert.doesNotMatch(JSON.stringify(outcome), /s3cret/);
+  });
 });

@@ -23,6 +23,7 @@ afterEach(async () => {
 
 /** A daemon stand-in whose answer the test switches; records every beat it accepted. */
 class FakeDaemon {
+  readonly serverUrl = "http://127.0.0.1:3000";
   mode: "up" | "down" | "refuse" | "unauthorized" = "up";
   accepted: Beat[] = [];
 
