@@ -12,7 +12,13 @@
  */
 
 import type { Beat } from "./beat";
-import { type BeatOutcome, type DaemonClient, type Problem, redactCredentials, type TodayOutcome } from "./daemonClient";
+import {
+  type BeatOutcome,
+  type DaemonClient,
+  type Problem,
+  redactCredentials,
+  type TodayOutcome,
+} from "./daemonClient";
 import { type Outbox, type ReplayVerdict } from "./outbox";
 import { explainProblem } from "./statusText";
 
