@@ -242,6 +242,7 @@ describe("Delivery", () => {
       delivery.noteToday(today);
       await delivery.send(beat(2));
       delivery.noteToday(today);
+      await delivery.replay(); // joins the replay today's answer started: its first beat decides
       assert.deepEqual(delivery.state.connection, {
         kind: "daemonError",
         code: "store_unavailable",
