@@ -37,12 +37,7 @@ export class BeatThrottle {
     const isSwitch = this.currentProject !== project;
     this.currentProject = project;
     const lastSent = this.lastSentMs.get(project);
-    if (
-      urgency === "save" ||
-      isSwitch ||
-      lastSent === undefined ||
-      atMs - lastSent >= this.timing.throttleMs
-    ) {
+    if (urgency === "save" || isSwitch || hasElapsed(lastSent, atMs, this.timing.throttleMs)) {
       return [this.handOut(project, atMs, atMs)];
     }
     const heldBack = this.heldBackMs.get(project);
@@ -67,17 +62,17 @@ export class BeatThrottle {
   onTick(nowMs: number, isWorking: boolean): Beat[] {
     const beats: Beat[] = [];
     for (const [project, heldBackMs] of [...this.heldBackMs]) {
-      const lastSent = this.lastSentMs.get(project) ?? Number.NEGATIVE_INFINITY;
-      if (nowMs - lastSent >= this.timing.throttleMs) {
+      if (hasElapsed(this.lastSentMs.get(project), nowMs, this.timing.throttleMs)) {
         beats.push(this.handOut(project, heldBackMs, nowMs));
       }
     }
     const project = this.currentProject;
-    if (isWorking && project !== undefined) {
-      const lastSent = this.lastSentMs.get(project) ?? Number.NEGATIVE_INFINITY;
-      if (nowMs - lastSent >= this.timing.keepaliveMs) {
-        beats.push(this.handOut(project, nowMs, nowMs));
-      }
+    if (
+      isWorking &&
+      project !== undefined &&
+      hasElapsed(this.lastSentMs.get(project), nowMs, this.timing.keepaliveMs)
+    ) {
+      beats.push(this.handOut(project, nowMs, nowMs));
     }
     return beats;
   }
@@ -104,4 +99,13 @@ export class BeatThrottle {
     }
     return beatAt(project, activityMs);
   }
+}
+
+/**
+ * True when `intervalMs` has passed since `sinceMs` (or nothing was sent yet). A clock stepped
+ * backwards (NTP, a VM resumed, a time zone bug) counts as elapsed: otherwise no beat would go out
+ * until the clock caught up again, which may be hours.
+ */
+function hasElapsed(sinceMs: number | undefined, nowMs: number, intervalMs: number): boolean {
+  return sinceMs === undefined || nowMs < sinceMs || nowMs - sinceMs >= intervalMs;
 }

@@ -150,6 +150,22 @@ describe("BeatThrottle", () => {
     assert.equal(t.project, undefined);
   });
 
+  test("a clock stepped back: the next activity beats at once instead of waiting out the step", () => {
+    const t = throttle();
+    t.onActivity("/p", at(3600));
+    assert.deepEqual(t.onActivity("/p", at(0)).map(seconds), [0]);
+    assert.deepEqual(t.onActivity("/p", at(10)), [], "the throttle holds again from the new time");
+  });
+
+  test("a clock stepped back: trailing and keep-alive beats do not wait out the step", () => {
+    const t = throttle();
+    t.onActivity("/p", at(3600));
+    t.onActivity("/p", at(3601));
+    assert.deepEqual(t.onTick(at(0), false).map(seconds), [3601], "the held-back activity goes out");
+    t.onActivity("/p", at(7200));
+    assert.deepEqual(t.onTick(at(100), true).map(seconds), [100], "keep-alive");
+  });
+
   test("three minutes of typing: at most one beat per 30 s, first and last activity covered", () => {
     const sent = simulate({ untilSeconds: 400, activityAt: (s) => (s <= 180 ? "/p" : undefined), focused: false });
     const sentTimes = sent.map((beat) => beat.sentAt);
@@ -202,10 +218,17 @@ describe("ActivityState", () => {
     assert.equal(state.isIdle(at(1)), false);
   });
 
-  test("an older activity time does not move the last activity back", () => {
+  test("a clock stepped back: the latest activity counts, not the one from the future", () => {
     const state = new ActivityState(120 * S, true);
-    state.noteActivity(at(100));
+    state.noteActivity(at(3600));
     state.noteActivity(at(0));
-    assert.equal(state.isIdle(at(200)), false);
+    assert.equal(state.isWorking(at(60)), true);
+    assert.equal(state.isIdle(at(121)), true, "idle 2 minutes after the last activity, not after the step");
+  });
+
+  test("a clock stepped back with no new activity: idle, so no keep-alive for the step's length", () => {
+    const state = new ActivityState(120 * S, true);
+    state.noteActivity(at(3600));
+    assert.equal(state.isIdle(at(0)), true);
   });
 });
