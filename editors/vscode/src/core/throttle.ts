@@ -3,7 +3,9 @@
  * - at most one beat per project per `throttleMs` while activity continues; activity held back by
  *   the throttle is not forgotten, a trailing beat carrying its time goes out once the interval has
  *   passed, so the session ends where the work ended;
- * - a beat right away on save and on switching to another project;
+ * - a beat right away on switching to another project, and on save unless the project's last beat
+ *   is younger than a third of `throttleMs` (10 s): with files.autoSave "afterDelay" every pause in
+ *   typing is a save, and each would otherwise be a beat (and an outbox line while offline);
  * - while working (see idle.ts), a keep-alive beat at least every `keepaliveMs`;
  * - nothing else: no activity, no beats.
  * Pure: time comes in as arguments. Must not import `vscode`.
@@ -17,6 +19,9 @@ export interface ThrottleTiming {
   readonly throttleMs: number;
   readonly keepaliveMs: number;
 }
+
+/** A save beats at once when the last beat is at least this part of `throttleMs` old. */
+const SAVE_GAP_PART = 1 / 3;
 
 export class BeatThrottle {
   /** Per project: when the last beat was handed out (the clock at sending time). */
@@ -37,7 +42,8 @@ export class BeatThrottle {
     const isSwitch = this.currentProject !== project;
     this.currentProject = project;
     const lastSent = this.lastSentMs.get(project);
-    if (urgency === "save" || isSwitch || hasElapsed(lastSent, atMs, this.timing.throttleMs)) {
+    const intervalMs = urgency === "save" ? this.timing.throttleMs * SAVE_GAP_PART : this.timing.throttleMs;
+    if (isSwitch || hasElapsed(lastSent, atMs, intervalMs)) {
       return [this.handOut(project, atMs, atMs)];
     }
     const heldBack = this.heldBackMs.get(project);

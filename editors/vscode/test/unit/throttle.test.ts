@@ -78,10 +78,36 @@ describe("BeatThrottle", () => {
     assert.deepEqual(t.onTick(at(60), false), [], "sent once only");
   });
 
-  test("save beats at once even inside the interval", () => {
+  test("save beats at once inside the interval once the last beat is 10 s old", () => {
     const t = throttle();
     t.onActivity("/p", at(0));
-    assert.deepEqual(t.onActivity("/p", at(3), "save").map(seconds), [3]);
+    assert.deepEqual(t.onActivity("/p", at(10), "save").map(seconds), [10]);
+  });
+
+  test("save within 10 s of the last beat is held back like other activity, not lost", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    assert.deepEqual(t.onActivity("/p", at(3), "save"), []);
+    assert.deepEqual(t.onTick(at(30), false).map(seconds), [3], "the trailing beat carries the save");
+  });
+
+  test("auto save after every pause in typing: at most one save beat per 10 s", () => {
+    const t = throttle();
+    const sentAt: number[] = [];
+    for (let second = 0; second <= 120; second++) {
+      // files.autoSave "afterDelay" (1 s): a save after each keystroke pause, here every 2 s.
+      const urgency = second % 2 === 0 ? "save" : "normal";
+      if (t.onActivity("/p", at(second), urgency).length > 0) {
+        sentAt.push(second);
+      }
+      if (second % 5 === 0 && t.onTick(at(second), true).length > 0) {
+        sentAt.push(second);
+      }
+    }
+    for (let i = 1; i < sentAt.length; i++) {
+      assert.ok((sentAt[i] as number) - (sentAt[i - 1] as number) >= 10, `beats at ${sentAt.join(",")}`);
+    }
+    assert.ok(sentAt.length <= 13, `${sentAt.length} beats in 2 minutes`);
   });
 
   test("switching to another project beats at once, and so does switching back", () => {
