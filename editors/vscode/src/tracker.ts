@@ -11,7 +11,7 @@ import * as vscode from "vscode";
 import type { Beat } from "./core/beat";
 import type { Delivery } from "./core/delivery";
 import { ActivityState } from "./core/idle";
-import { chooseProject, isExcluded, isFileBacked, type Location } from "./core/projectChoice";
+import { chooseProject, ignoresCase, isExcluded, isFileBacked, type Location } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
 import type { Settings } from "./settings";
 import { every } from "./timers";
@@ -126,7 +126,7 @@ export class Tracker implements vscode.Disposable {
     const nowMs = Date.now();
     this.activity.noteActivity(nowMs);
     const projectPath = this.projectPathFor(location);
-    if (projectPath === undefined || isExcluded(projectPath, this.settings.excludePatterns, os.homedir())) {
+    if (projectPath === undefined || this.isExcluded(projectPath, location)) {
       this.throttle.onUntrackedActivity();
       this.setCurrent(undefined);
       return;
@@ -148,6 +148,13 @@ export class Tracker implements vscode.Disposable {
       this.log.trace(`beat ${beat.project_path} @ ${beat.timestamp}`);
       void this.delivery.send(beat);
     }
+  }
+
+  private isExcluded(projectPath: string, location: Location): boolean {
+    return isExcluded(projectPath, this.settings.excludePatterns, {
+      homeDir: os.homedir(),
+      ignoreCase: ignoresCase(location, process.platform),
+    });
   }
 
   private projectPathFor(document: Location): string | undefined {

@@ -67,21 +67,39 @@ function parentPath(path: string): string {
 }
 
 /**
+ * Does the file system holding `location` ignore case? Local files: as the platform's default file
+ * system does (Windows, macOS). Remote files: Windows drive paths do, others are taken as Linux.
+ */
+export function ignoresCase(location: Location, platform: string): boolean {
+  if (location.scheme === "file") {
+    return platform === "win32" || platform === "darwin";
+  }
+  return isDrivePath(location.path);
+}
+
+export interface ExcludeOptions {
+  /** What a leading `~` in a pattern stands for. */
+  readonly homeDir: string;
+  /** Compare ignoring case (see ignoresCase): `c:\Users\me` must match `~` = `C:\Users\me`. */
+  readonly ignoreCase: boolean;
+}
+
+/**
  * True when `projectPath` or any folder above it matches one of the glob `patterns`.
  * `*` matches within one path segment, `**` across segments, `?` one character; a leading `~`
- * stands for `homeDir`. Backslashes count as `/` on both sides, so Windows paths work too.
+ * stands for the home folder. Backslashes count as `/` on both sides, so Windows paths work too.
  */
 export function isExcluded(
   projectPath: string,
   patterns: readonly string[],
-  homeDir: string,
+  options: ExcludeOptions,
 ): boolean {
   if (patterns.length === 0) {
     return false;
   }
   const candidates = withAncestors(toSlashes(projectPath));
   return patterns.some((pattern) => {
-    const regex = globToRegExp(expandHome(pattern.trim(), homeDir));
+    const regex = globToRegExp(expandHome(pattern.trim(), options.homeDir), options.ignoreCase);
     return regex !== undefined && candidates.some((candidate) => regex.test(candidate));
   });
 }
@@ -114,7 +132,7 @@ function withAncestors(path: string): string[] {
   }
 }
 
-function globToRegExp(pattern: string): RegExp | undefined {
+function globToRegExp(pattern: string, ignoreCase: boolean): RegExp | undefined {
   if (pattern === "") {
     return undefined;
   }
@@ -141,5 +159,5 @@ function globToRegExp(pattern: string): RegExp | undefined {
     }
   }
   const suffix = matchesFolderItself ? "(?:/.*)?" : "";
-  return new RegExp(`^${trimTrailingSlash(source)}${suffix}$`);
+  return new RegExp(`^${trimTrailingSlash(source)}${suffix}$`, ignoreCase ? "i" : "");
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { chooseProject, isExcluded, isFileBacked, type Location } from "../../src/core/projectChoice";
+import { chooseProject, ignoresCase, isExcluded, isFileBacked, type Location } from "../../src/core/projectChoice";
 
 const file = (path: string): Location => ({ scheme: "file", authority: "", path });
 const remote = (path: string, authority = "ssh-remote+box"): Location => ({
@@ -64,6 +64,37 @@ describe("isExcluded", () => {
     ["empty pattern ignored", "/home/dev/app", [""], false],
   ];
   for (const [name, path, patterns, expected] of cases) {
-    test(name, () => assert.equal(isExcluded(path, patterns, home), expected));
+    test(name, () => assert.equal(isExcluded(path, patterns, { homeDir: home, ignoreCase: false }), expected));
+  }
+
+  describe("on a case-insensitive file system (Windows, macOS)", () => {
+    // Uri.fsPath lowercases the drive letter; os.homedir() does not.
+    const windows = { homeDir: "C:\\Users\\me", ignoreCase: true };
+    const mac = { homeDir: "/Users/me", ignoreCase: true };
+    const ignoringCase: Array<[string, string, string[], { homeDir: string; ignoreCase: boolean }, boolean]> = [
+      ["windows: ~ against a lowercased drive letter", "c:\\Users\\me\\private\\app", ["~/private/**"], windows, true],
+      ["windows: folder names in another case", "c:\\users\\ME\\Private", ["~/private"], windows, true],
+      ["windows: a drive pattern with backslashes", "c:\\Work\\Secret\\x", ["C:\\work\\secret\\**"], windows, true],
+      ["windows: **/name in another case", "c:\\code\\Scratch", ["**/scratch"], windows, true],
+      ["windows: still only what the pattern says", "c:\\Users\\me\\public", ["~/private/**"], windows, false],
+      ["macOS: /Users/Me/Private", "/Users/Me/Private/app", ["~/private/**"], mac, true],
+      ["case-sensitive (Linux): another case is another folder", "/home/me/Private", ["~/private/**"], { homeDir: home, ignoreCase: false }, false],
+    ];
+    for (const [name, path, patterns, options, expected] of ignoringCase) {
+      test(name, () => assert.equal(isExcluded(path, patterns, options), expected));
+    }
+  });
+});
+
+describe("ignoresCase", () => {
+  const cases: Array<[string, Location, string, boolean]> = [
+    ["local file on Windows", file("/c:/Users/me/app"), "win32", true],
+    ["local file on macOS", file("/Users/me/app"), "darwin", true],
+    ["local file on Linux", file("/home/me/app"), "linux", false],
+    ["remote Linux folder from a Windows UI", remote("/home/me/app"), "win32", false],
+    ["remote Windows folder from a Linux UI", remote("/c:/Users/me/app"), "linux", true],
+  ];
+  for (const [name, location, platform, expected] of cases) {
+    test(name, () => assert.equal(ignoresCase(location, platform), expected));
   }
 });
