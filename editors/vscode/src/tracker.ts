@@ -23,6 +23,8 @@ export class Tracker implements vscode.Disposable {
   private readonly projectChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeProject = this.projectChanged.event;
   private current: string | undefined;
+  /** The last project chosen, tracked or excluded: files outside every folder count for it. */
+  private lastProject: Location | undefined;
 
   constructor(
     private readonly settings: Settings,
@@ -125,12 +127,13 @@ export class Tracker implements vscode.Disposable {
     }
     const nowMs = Date.now();
     this.activity.noteActivity(nowMs);
-    const projectPath = this.projectPathFor(location);
-    if (projectPath === undefined || this.isExcluded(projectPath, location)) {
+    const project = this.projectFor(location);
+    if (project === undefined || this.isExcluded(project)) {
       this.throttle.onUntrackedActivity();
       this.setCurrent(undefined);
       return;
     }
+    const projectPath = pathOf(project);
     this.setCurrent(projectPath);
     this.sendAll(this.throttle.onActivity(projectPath, nowMs, urgency));
   }
@@ -150,21 +153,18 @@ export class Tracker implements vscode.Disposable {
     }
   }
 
-  private isExcluded(projectPath: string, location: Location): boolean {
-    return isExcluded(projectPath, this.settings.excludePatterns, {
+  private isExcluded(project: Location): boolean {
+    return isExcluded(pathOf(project), this.settings.excludePatterns, {
       homeDir: os.homedir(),
-      ignoreCase: ignoresCase(location, process.platform),
+      ignoreCase: ignoresCase(project, process.platform),
     });
   }
 
-  private projectPathFor(document: Location): string | undefined {
+  /** The project for a document (see chooseProject); remembered for files outside every folder. */
+  private projectFor(document: Location | undefined): Location | undefined {
     const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => toLocation(folder.uri));
-    const project = chooseProject(document, folders);
-    if (project === undefined) {
-      return undefined;
-    }
-    // Local files: the OS path. Remote files: the path on the remote machine, as it is there.
-    return project.scheme === "file" ? vscode.Uri.from(project).fsPath : project.path;
+    this.lastProject = chooseProject(document, folders, this.lastProject);
+    return this.lastProject;
   }
 
   private setCurrent(projectPath: string | undefined): void {
@@ -183,6 +183,11 @@ export class Tracker implements vscode.Disposable {
  */
 function isVisible(document: vscode.TextDocument): boolean {
   return vscode.window.visibleTextEditors.some((editor) => editor.document === document);
+}
+
+/** Local files: the OS path. Remote files: the path on the remote machine, as it is there. */
+function pathOf(project: Location): string {
+  return project.scheme === "file" ? vscode.Uri.from(project).fsPath : project.path;
 }
 
 function toLocation(uri: vscode.Uri): Location {

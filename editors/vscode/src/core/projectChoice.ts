@@ -21,24 +21,44 @@ export function isFileBacked(location: Location): boolean {
 }
 
 /**
- * The project for a document: the deepest workspace folder that contains it (multi-root
- * workspaces); a file outside every folder uses its own folder; with no document, the first
- * workspace folder; with neither, none.
+ * The project for a document:
+ * - in a workspace folder: the deepest folder that holds it (multi-root workspaces);
+ * - outside every folder of a window that has folders (Go to Definition into ~/.cargo/registry,
+ *   site-packages, /usr/lib): still work on the project the user is in, so the `previous` project
+ *   if it is still one of the folders, else the first folder. Such files never become projects of
+ *   their own, which would switch projects, beat, and count the same minutes twice;
+ * - in a window without folders: the file's own folder;
+ * - with no document: the `previous` project if still a folder, else the first folder, else none.
  */
 export function chooseProject(
   document: Location | undefined,
   folders: readonly Location[],
+  previous?: Location,
 ): Location | undefined {
-  if (document === undefined) {
-    return folders[0];
+  if (document !== undefined) {
+    const holder = deepestFolderHolding(document, folders);
+    if (holder !== undefined) {
+      return holder;
+    }
+    if (folders.length === 0) {
+      return { ...document, path: parentPath(document.path) };
+    }
   }
+  return folders.find((folder) => previous !== undefined && isSameLocation(folder, previous)) ?? folders[0];
+}
+
+function deepestFolderHolding(document: Location, folders: readonly Location[]): Location | undefined {
   let best: Location | undefined;
   for (const folder of folders) {
     if (contains(folder, document) && (best === undefined || folder.path.length > best.path.length)) {
       best = folder;
     }
   }
-  return best ?? { ...document, path: parentPath(document.path) };
+  return best;
+}
+
+function isSameLocation(a: Location, b: Location): boolean {
+  return a.scheme === b.scheme && a.authority === b.authority && a.path === b.path;
 }
 
 function contains(folder: Location, document: Location): boolean {

@@ -26,22 +26,29 @@ describe("isFileBacked", () => {
 
 describe("chooseProject", () => {
   const folders = [file("/home/dev/app"), file("/home/dev/lib"), file("/home/dev/app/packages/ui")];
-  const cases: Array<[string, Location | undefined, readonly Location[], Location | undefined]> = [
-    ["document in a folder", file("/home/dev/lib/src/x.ts"), folders, file("/home/dev/lib")],
-    ["nested folders: the deepest wins", file("/home/dev/app/packages/ui/b.tsx"), folders, file("/home/dev/app/packages/ui")],
-    ["a sibling with a common prefix is not inside", file("/home/dev/application/x.ts"), folders, file("/home/dev/application")],
-    ["file outside every folder: its own folder", file("/tmp/notes/todo.md"), folders, file("/tmp/notes")],
-    ["no folders: the file's folder", file("/tmp/a.txt"), [], file("/tmp")],
-    ["file at the root", file("/a.txt"), [], file("/")],
-    ["no document: the first folder", undefined, folders, file("/home/dev/app")],
-    ["nothing at all", undefined, [], undefined],
-    ["remote document in a remote folder", remote("/srv/app/x.py"), [remote("/srv/app")], remote("/srv/app")],
-    ["same path on another remote is not inside", remote("/srv/app/x.py", "wsl+Ubuntu"), [remote("/srv/app")], remote("/srv/app", "wsl+Ubuntu")],
-    ["folder with a trailing slash", file("/home/dev/app/x.ts"), [file("/home/dev/app/")], file("/home/dev/app/")],
-    ["windows drive letters ignore case", file("/C:/Code/App/x.ts"), [file("/c:/code/app")], file("/c:/code/app")],
+  const lib = file("/home/dev/lib");
+  const cases: Array<[string, Location | undefined, readonly Location[], Location | undefined, Location | undefined]> = [
+    ["document in a folder", file("/home/dev/lib/src/x.ts"), folders, undefined, lib],
+    ["a folder's document wins over the previous project", file("/home/dev/app/x.ts"), folders, lib, file("/home/dev/app")],
+    ["nested folders: the deepest wins", file("/home/dev/app/packages/ui/b.tsx"), folders, undefined, file("/home/dev/app/packages/ui")],
+    // Go to Definition into a library is still work on the project the user was in.
+    ["outside every folder: the previous project", file("/home/dev/.cargo/registry/src/x.rs"), folders, lib, lib],
+    ["outside every folder, no previous project: the first folder", file("/usr/lib/python3/os.py"), folders, undefined, file("/home/dev/app")],
+    ["outside every folder, previous project no longer a folder: the first", file("/tmp/a.txt"), folders, file("/tmp"), file("/home/dev/app")],
+    ["a sibling with a common prefix is not inside", file("/home/dev/application/x.ts"), folders, lib, lib],
+    ["no folders: the file's folder", file("/tmp/a.txt"), [], undefined, file("/tmp")],
+    ["no folders: the file's folder, whatever came before", file("/tmp/a.txt"), [], file("/srv"), file("/tmp")],
+    ["file at the root", file("/a.txt"), [], undefined, file("/")],
+    ["no document: the previous project", undefined, folders, lib, lib],
+    ["no document: the first folder", undefined, folders, undefined, file("/home/dev/app")],
+    ["nothing at all", undefined, [], undefined, undefined],
+    ["remote document in a remote folder", remote("/srv/app/x.py"), [remote("/srv/app")], undefined, remote("/srv/app")],
+    ["same path on another remote is not inside", remote("/srv/app/x.py", "wsl+Ubuntu"), [remote("/srv/app"), remote("/srv/other")], undefined, remote("/srv/app")],
+    ["folder with a trailing slash", file("/home/dev/app/x.ts"), [file("/home/dev/app/")], undefined, file("/home/dev/app/")],
+    ["windows drive letters ignore case", file("/C:/Code/App/x.ts"), [file("/c:/code/app")], undefined, file("/c:/code/app")],
   ];
-  for (const [name, document, workspaceFolders, expected] of cases) {
-    test(name, () => assert.deepEqual(chooseProject(document, workspaceFolders), expected));
+  for (const [name, document, workspaceFolders, previous, expected] of cases) {
+    test(name, () => assert.deepEqual(chooseProject(document, workspaceFolders, previous), expected));
   }
 });
 
