@@ -1,7 +1,8 @@
 /**
  * VS Code events -> activity -> beats. Listens to edits, saves, editor switches, cursor moves,
- * scrolling and window focus; keeps only documents with a real path; picks the project; lets the
- * throttle decide; hands beats to delivery. Owns every listener and timer it creates.
+ * scrolling and window focus, in text editors and notebooks (a cell counts for its notebook file);
+ * keeps only documents with a real path; picks the project; lets the throttle decide; hands beats
+ * to delivery. Owns every listener and timer it creates.
  */
 
 import * as os from "node:os";
@@ -11,7 +12,14 @@ import * as vscode from "vscode";
 import type { Beat } from "./core/beat";
 import type { Delivery } from "./core/delivery";
 import { ActivityState } from "./core/idle";
-import { chooseProject, ignoresCase, isExcluded, isFileBacked, type Location } from "./core/projectChoice";
+import {
+  chooseProject,
+  fileOfDocument,
+  ignoresCase,
+  isExcluded,
+  isFileBacked,
+  type Location,
+} from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
 import type { Settings } from "./settings";
 import { every } from "./timers";
@@ -40,38 +48,53 @@ export class Tracker implements vscode.Disposable {
       (event) => {
         // Changes with no content (dirty flag) are not typing.
         if (event.contentChanges.length > 0 && isVisible(event.document)) {
-          this.note(event.document);
+          this.note(event.document.uri);
         }
       },
       this,
       this.disposables,
     );
     vscode.workspace.onDidSaveTextDocument(
-      (document) => isVisible(document) && this.note(document, "save"),
+      (document) => isVisible(document) && this.note(document.uri, "save"),
+      this,
+      this.disposables,
+    );
+    vscode.workspace.onDidSaveNotebookDocument(
+      (notebook) => isNotebookVisible(notebook) && this.note(notebook.uri, "save"),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeActiveTextEditor(
-      (editor) => editor && this.note(editor.document),
+      (editor) => editor && this.note(editor.document.uri),
+      this,
+      this.disposables,
+    );
+    vscode.window.onDidChangeActiveNotebookEditor(
+      (editor) => editor && this.note(editor.notebook.uri),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeTextEditorSelection(
-      (event) => this.noteIfFocused(event.textEditor.document),
+      (event) => this.noteIfFocused(event.textEditor.document.uri),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeTextEditorVisibleRanges(
-      (event) => this.noteIfFocused(event.textEditor.document),
+      (event) => this.noteIfFocused(event.textEditor.document.uri),
+      this,
+      this.disposables,
+    );
+    vscode.window.onDidChangeNotebookEditorSelection(
+      (event) => this.noteIfFocused(event.notebookEditor.notebook.uri),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeWindowState(
       (state) => {
         this.activity.setFocused(state.focused);
-        const editor = vscode.window.activeTextEditor;
-        if (state.focused && editor !== undefined) {
-          this.note(editor.document);
+        const active = activeUri();
+        if (state.focused && active !== undefined) {
+          this.note(active);
         }
       },
       this,
@@ -109,20 +132,21 @@ export class Tracker implements vscode.Disposable {
     }
   }
 
-  private noteIfFocused(document: vscode.TextDocument): void {
+  private noteIfFocused(uri: vscode.Uri): void {
     // Cursor and scroll events also come from programs (reveal, layout); count them only while
     // the user is looking at this window.
     if (this.activity.isFocused) {
-      this.note(document);
+      this.note(uri);
     }
   }
 
-  private note(document: vscode.TextDocument, urgency: Urgency = "normal"): void {
+  /** Activity in the document at `uri` (a notebook cell's counts for its notebook). */
+  private note(uri: vscode.Uri, urgency: Urgency = "normal"): void {
     if (!this.settings.isEnabled) {
       return;
     }
-    const location = toLocation(document.uri);
-    if (!isFileBacked(location)) {
+    const location = fileOf(uri);
+    if (location === undefined || !isFileBacked(location)) {
       return;
     }
     const nowMs = Date.now();
@@ -179,10 +203,30 @@ export class Tracker implements vscode.Disposable {
 /**
  * Edits and saves count only in documents shown in an editor: the editor itself (settings and
  * state files it keeps open in the background), other extensions and file watchers also change
- * and save documents, and that is not the user working.
+ * and save documents, and that is not the user working. A cell counts when its notebook is shown.
  */
 function isVisible(document: vscode.TextDocument): boolean {
-  return vscode.window.visibleTextEditors.some((editor) => editor.document === document);
+  return (
+    vscode.window.visibleTextEditors.some((editor) => editor.document === document) ||
+    vscode.window.visibleNotebookEditors.some((editor) =>
+      editor.notebook.getCells().some((cell) => cell.document === document),
+    )
+  );
+}
+
+function isNotebookVisible(notebook: vscode.NotebookDocument): boolean {
+  return vscode.window.visibleNotebookEditors.some((editor) => editor.notebook === notebook);
+}
+
+/** The text editor's document, else the notebook shown (no cell being edited), else none. */
+function activeUri(): vscode.Uri | undefined {
+  return vscode.window.activeTextEditor?.document.uri ?? vscode.window.activeNotebookEditor?.notebook.uri;
+}
+
+/** Where the document at `uri` is stored (a notebook cell: its notebook), as a location. */
+function fileOf(uri: vscode.Uri): Location | undefined {
+  const notebooks = vscode.workspace.notebookDocuments.map((notebook) => toLocation(notebook.uri));
+  return fileOfDocument(toLocation(uri), notebooks);
 }
 
 /** Local files: the OS path. Remote files: the path on the remote machine, as it is there. */

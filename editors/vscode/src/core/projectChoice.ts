@@ -15,6 +15,21 @@ export interface Location {
 /** Schemes whose documents live in a real file: local files and files of a remote machine. */
 const FILE_BACKED_SCHEMES: ReadonlySet<string> = new Set(["file", "vscode-remote"]);
 
+/** The scheme of the text documents of notebook cells (Jupyter and other notebooks). */
+export const NOTEBOOK_CELL_SCHEME = "vscode-notebook-cell";
+
+/**
+ * The file a document's text is stored in. A notebook cell is stored in its notebook: the open
+ * notebook with the cell's authority and path (a cell URI is its notebook's URI with the scheme
+ * swapped), or none when that notebook is not open. Any other document is its own file.
+ */
+export function fileOfDocument(document: Location, notebooks: readonly Location[]): Location | undefined {
+  if (document.scheme !== NOTEBOOK_CELL_SCHEME) {
+    return document;
+  }
+  return notebooks.find((notebook) => notebook.authority === document.authority && notebook.path === document.path);
+}
+
 /** Only documents with a real path count: not output panels, settings UIs or git scratch buffers. */
 export function isFileBacked(location: Location): boolean {
   return FILE_BACKED_SCHEMES.has(location.scheme) && location.path.startsWith("/");

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { chooseProject, ignoresCase, isExcluded, isFileBacked, type Location } from "../../src/core/projectChoice";
+import {
+  chooseProject,
+  fileOfDocument,
+  ignoresCase,
+  isExcluded,
+  isFileBacked,
+  type Location,
+} from "../../src/core/projectChoice";
 
 const file = (path: string): Location => ({ scheme: "file", authority: "", path });
 const remote = (path: string, authority = "ssh-remote+box"): Location => ({
@@ -22,6 +29,27 @@ describe("isFileBacked", () => {
   for (const [name, location, expected] of cases) {
     test(name, () => assert.equal(isFileBacked(location), expected));
   }
+});
+
+describe("fileOfDocument", () => {
+  const cell = (path: string, authority = ""): Location => ({ scheme: "vscode-notebook-cell", authority, path });
+  const notebooks = [file("/home/me/app/analysis.ipynb"), remote("/srv/app/model.ipynb")];
+  const cases: Array<[string, Location, Location | undefined]> = [
+    ["a text file is its own file", file("/home/me/app/a.py"), file("/home/me/app/a.py")],
+    ["a notebook cell: its notebook", cell("/home/me/app/analysis.ipynb"), file("/home/me/app/analysis.ipynb")],
+    ["a cell of a remote notebook: the remote notebook", cell("/srv/app/model.ipynb", "ssh-remote+box"), remote("/srv/app/model.ipynb")],
+    ["a cell whose notebook is not open: none", cell("/home/me/app/other.ipynb"), undefined],
+    ["same path on another machine is another notebook", cell("/srv/app/model.ipynb"), undefined],
+  ];
+  for (const [name, document, expected] of cases) {
+    test(name, () => assert.deepEqual(fileOfDocument(document, notebooks), expected));
+  }
+
+  test("a notebook cell counts once mapped, and not before", () => {
+    const document = cell("/home/me/app/analysis.ipynb");
+    assert.equal(isFileBacked(document), false);
+    assert.equal(isFileBacked(fileOfDocument(document, notebooks) as Location), true);
+  });
 });
 
 describe("chooseProject", () => {
