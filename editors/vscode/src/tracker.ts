@@ -11,6 +11,7 @@ import * as vscode from "vscode";
 
 import type { Beat } from "./core/beat";
 import type { Delivery } from "./core/delivery";
+import { isUserEdit } from "./core/edits";
 import { ActivityState } from "./core/idle";
 import {
   chooseProject,
@@ -19,6 +20,7 @@ import {
   isExcluded,
   isFileBacked,
   type Location,
+  NOTEBOOK_CELL_SCHEME,
 } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
 import type { Settings } from "./settings";
@@ -46,8 +48,14 @@ export class Tracker implements vscode.Disposable {
 
     vscode.workspace.onDidChangeTextDocument(
       (event) => {
-        // Changes with no content (dirty flag) are not typing.
-        if (event.contentChanges.length > 0 && isVisible(event.document)) {
+        const change = {
+          hasContent: event.contentChanges.length > 0,
+          isVisible: isVisible(event.document),
+          isFocused: this.activity.isFocused,
+          isDirty: isDirty(event.document),
+          isUndoRedo: event.reason !== undefined,
+        };
+        if (isUserEdit(change)) {
           this.note(event.document.uri);
         }
       },
@@ -212,6 +220,17 @@ function isVisible(document: vscode.TextDocument): boolean {
       editor.notebook.getCells().some((cell) => cell.document === document),
     )
   );
+}
+
+/** Unsaved changes in the document's file. A cell has no file of its own: its notebook's. */
+function isDirty(document: vscode.TextDocument): boolean {
+  if (document.isDirty || document.uri.scheme !== NOTEBOOK_CELL_SCHEME) {
+    return document.isDirty;
+  }
+  const notebook = vscode.workspace.notebookDocuments.find((candidate) =>
+    candidate.getCells().some((cell) => cell.document === document),
+  );
+  return notebook?.isDirty ?? false;
 }
 
 function isNotebookVisible(notebook: vscode.NotebookDocument): boolean {

@@ -1,0 +1,35 @@
+/**
+ * Is a change to a document the user's work? VS Code reports every change to an open document
+ * alike: typing, but also a log file being appended, a generated file rewritten, or `git pull`
+ * reloading a clean file from disk; counting those gave a beat every 30 s for as long as a window
+ * stayed open. Must not import `vscode`.
+ */
+
+export interface DocumentChange {
+  /** The change has content (an event with none only reports the dirty flag). */
+  readonly hasContent: boolean;
+  /** The document is shown in an editor (for a notebook cell: its notebook is). */
+  readonly isVisible: boolean;
+  /** The window has focus. */
+  readonly isFocused: boolean;
+  /** The file has unsaved changes after this change (a cell: its notebook has). */
+  readonly isDirty: boolean;
+  /** The change is an undo or a redo (TextDocumentChangeEvent.reason). */
+  readonly isUndoRedo: boolean;
+}
+
+/**
+ * True for an edit the user made: with content, in a shown document, in the focused window, and
+ * not a reload from disk. A reload leaves the document clean; an edit makes it dirty, except an
+ * undo back to the saved text, which the reason tells apart. (The first edit of a clean document
+ * may still read as clean in some VS Code versions; the cursor move of that keystroke counts
+ * anyway.)
+ */
+export function isUserEdit(change: DocumentChange): boolean {
+  return (
+    change.hasContent &&
+    change.isVisible &&
+    change.isFocused &&
+    (change.isDirty || change.isUndoRedo)
+  );
+}
