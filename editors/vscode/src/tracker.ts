@@ -26,13 +26,24 @@ import { BeatThrottle, type Urgency } from "./core/throttle";
 import type { Settings } from "./settings";
 import { every } from "./timers";
 
+/**
+ * The project this window is on, for the status bar: one being tracked, one in a folder that
+ * oxitrack.excludePatterns skips, or none (tracking off, or nothing open that has a path).
+ */
+export type ProjectState =
+  | { readonly kind: "tracked"; readonly projectPath: string }
+  | { readonly kind: "excluded"; readonly projectPath: string }
+  | { readonly kind: "none" };
+
+const NO_PROJECT: ProjectState = { kind: "none" };
+
 export class Tracker implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly throttle: BeatThrottle;
   private readonly activity: ActivityState;
   private readonly projectChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeProject = this.projectChanged.event;
-  private current: string | undefined;
+  private state: ProjectState = NO_PROJECT;
   /** The last project chosen, tracked or excluded: files outside every folder count for it. */
   private lastProject: Location | undefined;
 
@@ -112,21 +123,28 @@ export class Tracker implements vscode.Disposable {
       () => {
         if (!settings.isEnabled) {
           this.throttle.reset();
-          this.setCurrent(undefined);
         }
+        this.chooseWithoutActivity();
       },
       this,
       this.disposables,
     );
+    vscode.workspace.onDidChangeWorkspaceFolders(() => this.chooseWithoutActivity(), this, this.disposables);
     this.disposables.push(
       every(timing.tickMs, () => this.tick()),
       every(timing.replayEveryMs, () => void this.delivery.replay()),
     );
+    this.chooseWithoutActivity();
   }
 
-  /** The path of the project the user last worked in (as sent to the daemon). */
+  /** The path of the project tracked now (as sent to the daemon); undefined when none is. */
   get projectPath(): string | undefined {
-    return this.current;
+    return this.state.kind === "tracked" ? this.state.projectPath : undefined;
+  }
+
+  /** The project this window is on, tracked or excluded; fires onDidChangeProject on change. */
+  get project(): ProjectState {
+    return this.state;
   }
 
   /** Sends what the throttle still holds back; called when the window closes. */
@@ -159,15 +177,37 @@ export class Tracker implements vscode.Disposable {
     }
     const nowMs = Date.now();
     this.activity.noteActivity(nowMs);
-    const project = this.projectFor(location);
-    if (project === undefined || this.isExcluded(project)) {
+    const state = this.stateFor(this.projectFor(location));
+    this.setState(state);
+    if (state.kind === "tracked") {
+      this.sendAll(this.throttle.onActivity(state.projectPath, nowMs, urgency));
+    } else {
       this.throttle.onUntrackedActivity();
-      this.setCurrent(undefined);
-      return;
+    }
+  }
+
+  /**
+   * Chooses the project with no activity (no beat): at start-up, so the status bar shows the
+   * project's time at once rather than "0m" until the first keystroke, and whenever the folders
+   * or the settings change.
+   */
+  private chooseWithoutActivity(): void {
+    const active = activeUri();
+    const location = active === undefined ? undefined : fileOf(active);
+    const document = location !== undefined && isFileBacked(location) ? location : undefined;
+    const state = this.settings.isEnabled ? this.stateFor(this.projectFor(document)) : NO_PROJECT;
+    this.setState(state);
+    if (state.kind !== "tracked" || state.projectPath !== this.throttle.project) {
+      this.throttle.onUntrackedActivity(); // no keep-alive for a project left without activity
+    }
+  }
+
+  private stateFor(project: Location | undefined): ProjectState {
+    if (project === undefined) {
+      return NO_PROJECT;
     }
     const projectPath = pathOf(project);
-    this.setCurrent(projectPath);
-    this.sendAll(this.throttle.onActivity(projectPath, nowMs, urgency));
+    return { kind: this.isExcluded(project) ? "excluded" : "tracked", projectPath };
   }
 
   private tick(): void {
@@ -199,13 +239,25 @@ export class Tracker implements vscode.Disposable {
     return this.lastProject;
   }
 
-  private setCurrent(projectPath: string | undefined): void {
-    if (this.current !== projectPath) {
-      this.current = projectPath;
-      this.log.info(projectPath === undefined ? "not tracking (excluded folder or tracking off)" : `tracking ${projectPath}`);
-      this.projectChanged.fire();
+  private setState(state: ProjectState): void {
+    if (isSameState(this.state, state)) {
+      return;
     }
+    this.state = state;
+    if (state.kind === "tracked") {
+      this.log.info(`tracking ${state.projectPath}`);
+    } else if (state.kind === "excluded") {
+      this.log.info(`not tracking ${state.projectPath}: it matches oxitrack.excludePatterns`);
+    } else {
+      this.log.info(this.settings.isEnabled ? "not tracking: no folder or file open" : "not tracking: oxitrack.enabled is off");
+    }
+    this.projectChanged.fire();
   }
+}
+
+function isSameState(a: ProjectState, b: ProjectState): boolean {
+  const pathIn = (state: ProjectState) => (state.kind === "none" ? undefined : state.projectPath);
+  return a.kind === b.kind && pathIn(a) === pathIn(b);
 }
 
 /**
@@ -224,13 +276,13 @@ function isVisible(document: vscode.TextDocument): boolean {
 
 /** Unsaved changes in the document's file. A cell has no file of its own: its notebook's. */
 function isDirty(document: vscode.TextDocument): boolean {
-  if (document.isDirty || document.uri.scheme !== NOTEBOOK_CELL_SCHEME) {
+  if (document.uri.scheme !== NOTEBOOK_CELL_SCHEME) {
     return document.isDirty;
   }
   const notebook = vscode.workspace.notebookDocuments.find((candidate) =>
     candidate.getCells().some((cell) => cell.document === document),
   );
-  return notebook?.isDirty ?? false;
+  return document.isDirty || notebook?.isDirty === true;
 }
 
 function isNotebookVisible(notebook: vscode.NotebookDocument): boolean {
