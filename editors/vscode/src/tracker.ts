@@ -12,6 +12,7 @@ import * as vscode from "vscode";
 import type { Beat } from "./core/beat";
 import type { Delivery } from "./core/delivery";
 import { isUserEdit } from "./core/edits";
+import { handOverOnExit } from "./core/exit";
 import { ActivityState } from "./core/idle";
 import {
   chooseProject,
@@ -147,9 +148,17 @@ export class Tracker implements vscode.Disposable {
     return this.state;
   }
 
-  /** Sends what the throttle still holds back; called when the window closes. */
+  /** Sends what the throttle still holds back. */
   async flush(): Promise<void> {
     await Promise.all(this.throttle.flushHeldBack(Date.now()).map((beat) => this.delivery.send(beat)));
+  }
+
+  /**
+   * The window is closing: what the throttle still holds back goes to the outbox without network
+   * (see core/exit.ts), or is sent like flush() by a delivery that cannot do that.
+   */
+  async flushForExit(): Promise<void> {
+    await handOverOnExit(this.throttle.flushHeldBack(Date.now()), this.delivery);
   }
 
   dispose(): void {
