@@ -11,7 +11,6 @@ import * as vscode from "vscode";
 
 import type { Beat } from "./core/beat";
 import type { Delivery } from "./core/delivery";
-import { isUserEdit } from "./core/edits";
 import { handOverOnExit } from "./core/exit";
 import { ActivityState } from "./core/idle";
 import {
@@ -24,6 +23,7 @@ import {
   NOTEBOOK_CELL_SCHEME,
 } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
+import { type CursorMoveSource, isUserCursorMove, isUserEdit } from "./core/userEvents";
 import type { Settings } from "./settings";
 import { every } from "./timers";
 
@@ -95,7 +95,11 @@ export class Tracker implements vscode.Disposable {
       this.disposables,
     );
     vscode.window.onDidChangeTextEditorSelection(
-      (event) => this.noteIfFocused(event.textEditor.document.uri),
+      (event) => {
+        if (isUserCursorMove(this.activity.isFocused, sourceOf(event.kind))) {
+          this.note(event.textEditor.document.uri);
+        }
+      },
       this,
       this.disposables,
     );
@@ -261,6 +265,19 @@ export class Tracker implements vscode.Disposable {
       this.log.info(this.settings.isEnabled ? "not tracking: no folder or file open" : "not tracking: oxitrack.enabled is off");
     }
     this.projectChanged.fire();
+  }
+}
+
+function sourceOf(kind: vscode.TextEditorSelectionChangeKind | undefined): CursorMoveSource {
+  switch (kind) {
+    case vscode.TextEditorSelectionChangeKind.Keyboard:
+      return "keyboard";
+    case vscode.TextEditorSelectionChangeKind.Mouse:
+      return "mouse";
+    case vscode.TextEditorSelectionChangeKind.Command:
+      return "command";
+    default:
+      return undefined;
   }
 }
 

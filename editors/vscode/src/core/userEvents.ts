@@ -1,8 +1,9 @@
 /**
- * Is a change to a document the user's work? VS Code reports every change to an open document
- * alike: typing, but also a log file being appended, a generated file rewritten, or `git pull`
- * reloading a clean file from disk; counting those gave a beat every 30 s for as long as a window
- * stayed open. Must not import `vscode`.
+ * Is an editor event the user's doing? VS Code reports every change to an open document alike:
+ * typing, but also a log file being appended, a generated file rewritten, or `git pull` reloading
+ * a clean file from disk; and such a reload moves a cursor that sat at the changed place (the end
+ * of a log). Counting those gave a beat every 30 s for as long as a window stayed open. Must not
+ * import `vscode`.
  */
 
 export interface DocumentChange {
@@ -32,4 +33,16 @@ export function isUserEdit(change: DocumentChange): boolean {
     change.isFocused &&
     (change.isDirty || change.isUndoRedo)
   );
+}
+
+/** What moved the cursor (TextEditorSelectionChangeKind); undefined: the document changed under it. */
+export type CursorMoveSource = "keyboard" | "mouse" | "command" | undefined;
+
+/**
+ * True for a cursor move or selection the user made, in the focused window (programs reveal and
+ * select too). A move with no source follows a change of the document (a reload from disk) or
+ * restores an editor's state: not the user; their own edits count as edits.
+ */
+export function isUserCursorMove(isFocused: boolean, source: CursorMoveSource): boolean {
+  return isFocused && source !== undefined;
 }

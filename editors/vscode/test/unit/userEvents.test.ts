@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { type DocumentChange, isUserEdit } from "../../src/core/edits";
+import { type CursorMoveSource, type DocumentChange, isUserCursorMove, isUserEdit } from "../../src/core/userEvents";
 
 const typing: DocumentChange = {
   hasContent: true,
@@ -24,5 +24,19 @@ describe("isUserEdit", () => {
   ];
   for (const [name, change, expected] of cases) {
     test(name, () => assert.equal(isUserEdit({ ...typing, ...change }), expected));
+  }
+});
+
+describe("isUserCursorMove", () => {
+  const cases: Array<[string, boolean, CursorMoveSource, boolean]> = [
+    ["keyboard in the focused window", true, "keyboard", true],
+    ["mouse in the focused window", true, "mouse", true],
+    ["a command (Go to Definition, Find) in the focused window", true, "command", true],
+    ["the file changed under the cursor (a log appended at the cursor)", true, undefined, false],
+    ["keyboard while another window has focus (a program's keystrokes)", false, "keyboard", false],
+    ["a reveal while another window has focus", false, "command", false],
+  ];
+  for (const [name, isFocused, source, expected] of cases) {
+    test(name, () => assert.equal(isUserCursorMove(isFocused, source), expected));
   }
 });
