@@ -23,7 +23,7 @@ import {
   NOTEBOOK_CELL_SCHEME,
 } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
-import { type CursorMoveSource, isUserCursorMove, isUserEdit } from "./core/userEvents";
+import { type CursorMoveSource, isUserCursorMove, isUserEdit, isUserScroll } from "./core/userEvents";
 import type { Settings } from "./settings";
 import { every } from "./timers";
 
@@ -45,6 +45,8 @@ export class Tracker implements vscode.Disposable {
   private readonly projectChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeProject = this.projectChanged.event;
   private state: ProjectState = NO_PROJECT;
+  /** Per editor, the first line it showed, to tell scrolling from a file growing under it. */
+  private readonly firstVisibleLines = new WeakMap<vscode.TextEditor, number>();
   /** The last project chosen, tracked or excluded: files outside every folder count for it. */
   private lastProject: Location | undefined;
 
@@ -104,7 +106,16 @@ export class Tracker implements vscode.Disposable {
       this.disposables,
     );
     vscode.window.onDidChangeTextEditorVisibleRanges(
-      (event) => this.noteIfFocused(event.textEditor.document.uri),
+      (event) => {
+        const firstLine = event.visibleRanges[0]?.start.line;
+        const previousFirstLine = this.firstVisibleLines.get(event.textEditor);
+        if (firstLine !== undefined) {
+          this.firstVisibleLines.set(event.textEditor, firstLine);
+        }
+        if (isUserScroll(this.activity.isFocused, previousFirstLine, firstLine)) {
+          this.note(event.textEditor.document.uri);
+        }
+      },
       this,
       this.disposables,
     );

@@ -2,8 +2,8 @@
  * Is an editor event the user's doing? VS Code reports every change to an open document alike:
  * typing, but also a log file being appended, a generated file rewritten, or `git pull` reloading
  * a clean file from disk; and such a reload moves a cursor that sat at the changed place (the end
- * of a log). Counting those gave a beat every 30 s for as long as a window stayed open. Must not
- * import `vscode`.
+ * of a log) and lengthens the visible range of a short file. Counting those gave a beat every 30 s
+ * for as long as a window stayed open. Must not import `vscode`.
  */
 
 export interface DocumentChange {
@@ -45,4 +45,20 @@ export type CursorMoveSource = "keyboard" | "mouse" | "command" | undefined;
  */
 export function isUserCursorMove(isFocused: boolean, source: CursorMoveSource): boolean {
   return isFocused && source !== undefined;
+}
+
+/**
+ * True for scrolling by the user in the focused window: the first visible line moved. A file that
+ * grows or shrinks under the editor (a log being appended) or a resized editor only moves the
+ * last one. `previousFirstLine` is undefined when the editor was just shown, `firstLine` when it
+ * shows no line (hidden, collapsed): neither is a scroll.
+ */
+export function isUserScroll(
+  isFocused: boolean,
+  previousFirstLine: number | undefined,
+  firstLine: number | undefined,
+): boolean {
+  return (
+    isFocused && previousFirstLine !== undefined && firstLine !== undefined && firstLine !== previousFirstLine
+  );
 }

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { type CursorMoveSource, type DocumentChange, isUserCursorMove, isUserEdit } from "../../src/core/userEvents";
+import {
+  type CursorMoveSource,
+  type DocumentChange,
+  isUserCursorMove,
+  isUserEdit,
+  isUserScroll,
+} from "../../src/core/userEvents";
 
 const typing: DocumentChange = {
   hasContent: true,
@@ -38,5 +44,19 @@ describe("isUserCursorMove", () => {
   ];
   for (const [name, isFocused, source, expected] of cases) {
     test(name, () => assert.equal(isUserCursorMove(isFocused, source), expected));
+  }
+});
+
+describe("isUserScroll", () => {
+  const cases: Array<[string, boolean, number | undefined, number | undefined, boolean]> = [
+    ["scrolled down in the focused window", true, 0, 40, true],
+    ["scrolled back up", true, 40, 12, true],
+    ["a log appended under the editor: only the last visible line moved", true, 0, 0, false],
+    ["the editor was just shown", true, undefined, 0, false],
+    ["scrolled while another window has focus (a reveal by a program)", false, 0, 40, false],
+    ["the editor shows no line any more (hidden)", true, 3, undefined, false],
+  ];
+  for (const [name, isFocused, previous, first, expected] of cases) {
+    test(name, () => assert.equal(isUserScroll(isFocused, previous, first), expected));
   }
 });
