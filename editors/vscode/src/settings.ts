@@ -1,16 +1,21 @@
 /**
  * The typed view of OxiTrack's settings: the only module that reads `oxitrack.*` configuration,
  * the API key in VS Code's secret storage, and the timing (OXITRACK_TIME_SCALE, for tests only).
- * Fires `onDidChange` when any of them changes.
+ * Fires `onDidChange` when any of them changes. Tells the user when the server URL is malformed
+ * (an error, each time it is set so) or sends in clear text across the network (a warning, once
+ * per URL, remembered across windows).
  */
 
 import * as vscode from "vscode";
 
 import { DaemonClient } from "./core/daemonClient";
+import { checkServerUrl, type ServerUrlCheck } from "./core/serverUrl";
 import { type Timing, timingFromEnv } from "./core/timing";
 
 const SECTION = "oxitrack";
 const API_KEY_SECRET = "oxitrack.apiKey";
+/** globalState key: the last clear-text server URL the user was warned about. */
+const WARNED_URL_KEY = "oxitrack.warnedClearTextUrl";
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:3000";
 
 export class Settings implements vscode.Disposable {
@@ -22,15 +27,23 @@ export class Settings implements vscode.Disposable {
   private values = readValues();
   private apiKey: string | undefined;
   private cachedClient: DaemonClient | undefined;
+  private urlCheck: ServerUrlCheck = {};
 
-  private constructor(private readonly secrets: vscode.SecretStorage) {
+  private constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly globalState: vscode.Memento,
+  ) {
     const { timing, scale } = timingFromEnv(process.env);
     this.timing = timing;
     this.timeScale = scale;
     vscode.workspace.onDidChangeConfiguration(
       (event) => {
         if (event.affectsConfiguration(SECTION)) {
+          const previousUrl = this.values.serverUrl;
           this.values = readValues();
+          if (this.values.serverUrl !== previousUrl) {
+            this.checkServerUrl();
+          }
           this.fireChange();
         }
       },
@@ -50,13 +63,19 @@ export class Settings implements vscode.Disposable {
   }
 
   static async load(context: vscode.ExtensionContext): Promise<Settings> {
-    const settings = new Settings(context.secrets);
+    const settings = new Settings(context.secrets, context.globalState);
     settings.apiKey = await context.secrets.get(API_KEY_SECRET);
+    settings.checkServerUrl();
     return settings;
   }
 
   get serverUrl(): string {
     return this.values.serverUrl;
+  }
+
+  /** Why `serverUrl` cannot work (for the status bar), or undefined when it is well formed. */
+  get serverUrlProblem(): string | undefined {
+    return this.urlCheck.problem;
   }
 
   get isEnabled(): boolean {
@@ -96,9 +115,30 @@ export class Settings implements vscode.Disposable {
     }
   }
 
+  /** Shows a malformed server URL as an error, a clear-text one as a warning (once per URL). */
+  private checkServerUrl(): void {
+    const url = this.values.serverUrl;
+    this.urlCheck = checkServerUrl(url);
+    const { problem, warning } = this.urlCheck;
+    if (problem !== undefined) {
+      void offerSettings(vscode.window.showErrorMessage(`OxiTrack: ${problem}.`, OPEN_SETTINGS));
+    } else if (warning !== undefined && this.globalState.get<string>(WARNED_URL_KEY) !== url) {
+      void this.globalState.update(WARNED_URL_KEY, url);
+      void offerSettings(vscode.window.showWarningMessage(`OxiTrack: ${warning}.`, OPEN_SETTINGS));
+    }
+  }
+
   private fireChange(): void {
     this.cachedClient = undefined;
     this.changed.fire();
+  }
+}
+
+const OPEN_SETTINGS = "Open Settings";
+
+async function offerSettings(answer: Thenable<string | undefined>): Promise<void> {
+  if ((await answer) === OPEN_SETTINGS) {
+    await vscode.commands.executeCommand("workbench.action.openSettings", `${SECTION}.serverUrl`);
   }
 }
 

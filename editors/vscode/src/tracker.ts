@@ -1,7 +1,8 @@
 /**
  * VS Code events -> activity -> beats. Listens to edits, saves, editor switches, cursor moves,
- * scrolling and window focus; keeps only documents with a real path; picks the project; lets the
- * throttle decide; hands beats to delivery. Owns every listener and timer it creates.
+ * scrolling and window focus, in text editors and notebooks (a cell counts for its notebook file);
+ * keeps only documents with a real path; picks the project; lets the throttle decide; hands beats
+ * to delivery. Owns every listener and timer it creates.
  */
 
 import * as os from "node:os";
@@ -10,11 +11,32 @@ import * as vscode from "vscode";
 
 import type { Beat } from "./core/beat";
 import type { Delivery } from "./core/delivery";
+import { handOverOnExit } from "./core/exit";
 import { ActivityState } from "./core/idle";
-import { chooseProject, isExcluded, isFileBacked, type Location } from "./core/projectChoice";
+import {
+  chooseProject,
+  fileOfDocument,
+  ignoresCase,
+  isExcluded,
+  isFileBacked,
+  type Location,
+  NOTEBOOK_CELL_SCHEME,
+} from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
+import { type CursorMoveSource, isUserCursorMove, isUserEdit, isUserScroll } from "./core/userEvents";
 import type { Settings } from "./settings";
 import { every } from "./timers";
+
+/**
+ * The project this window is on, for the status bar: one being tracked, one in a folder that
+ * oxitrack.excludePatterns skips, or none (tracking off, or nothing open that has a path).
+ */
+export type ProjectState =
+  | { readonly kind: "tracked"; readonly projectPath: string }
+  | { readonly kind: "excluded"; readonly projectPath: string }
+  | { readonly kind: "none" };
+
+const NO_PROJECT: ProjectState = { kind: "none" };
 
 export class Tracker implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -22,7 +44,11 @@ export class Tracker implements vscode.Disposable {
   private readonly activity: ActivityState;
   private readonly projectChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeProject = this.projectChanged.event;
-  private current: string | undefined;
+  private state: ProjectState = NO_PROJECT;
+  /** Per editor, the first line it showed, to tell scrolling from a file growing under it. */
+  private readonly firstVisibleLines = new WeakMap<vscode.TextEditor, number>();
+  /** The last project chosen, tracked or excluded: files outside every folder count for it. */
+  private lastProject: Location | undefined;
 
   constructor(
     private readonly settings: Settings,
@@ -36,40 +62,74 @@ export class Tracker implements vscode.Disposable {
 
     vscode.workspace.onDidChangeTextDocument(
       (event) => {
-        // Changes with no content (dirty flag) are not typing.
-        if (event.contentChanges.length > 0 && isVisible(event.document)) {
-          this.note(event.document);
+        const change = {
+          hasContent: event.contentChanges.length > 0,
+          isVisible: isVisible(event.document),
+          isFocused: this.activity.isFocused,
+          isDirty: isDirty(event.document),
+          isUndoRedo: event.reason !== undefined,
+        };
+        if (isUserEdit(change)) {
+          this.note(event.document.uri);
         }
       },
       this,
       this.disposables,
     );
     vscode.workspace.onDidSaveTextDocument(
-      (document) => isVisible(document) && this.note(document, "save"),
+      (document) => isVisible(document) && this.note(document.uri, "save"),
+      this,
+      this.disposables,
+    );
+    vscode.workspace.onDidSaveNotebookDocument(
+      (notebook) => isNotebookVisible(notebook) && this.note(notebook.uri, "save"),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeActiveTextEditor(
-      (editor) => editor && this.note(editor.document),
+      (editor) => editor && this.note(editor.document.uri),
+      this,
+      this.disposables,
+    );
+    vscode.window.onDidChangeActiveNotebookEditor(
+      (editor) => editor && this.note(editor.notebook.uri),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeTextEditorSelection(
-      (event) => this.noteIfFocused(event.textEditor.document),
+      (event) => {
+        if (isUserCursorMove(this.activity.isFocused, sourceOf(event.kind))) {
+          this.note(event.textEditor.document.uri);
+        }
+      },
       this,
       this.disposables,
     );
     vscode.window.onDidChangeTextEditorVisibleRanges(
-      (event) => this.noteIfFocused(event.textEditor.document),
+      (event) => {
+        const firstLine = event.visibleRanges[0]?.start.line;
+        const previousFirstLine = this.firstVisibleLines.get(event.textEditor);
+        if (firstLine !== undefined) {
+          this.firstVisibleLines.set(event.textEditor, firstLine);
+        }
+        if (isUserScroll(this.activity.isFocused, previousFirstLine, firstLine)) {
+          this.note(event.textEditor.document.uri);
+        }
+      },
+      this,
+      this.disposables,
+    );
+    vscode.window.onDidChangeNotebookEditorSelection(
+      (event) => this.noteIfFocused(event.notebookEditor.notebook.uri),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeWindowState(
       (state) => {
         this.activity.setFocused(state.focused);
-        const editor = vscode.window.activeTextEditor;
-        if (state.focused && editor !== undefined) {
-          this.note(editor.document);
+        const active = activeUri();
+        if (state.focused && active !== undefined) {
+          this.note(active);
         }
       },
       this,
@@ -79,26 +139,41 @@ export class Tracker implements vscode.Disposable {
       () => {
         if (!settings.isEnabled) {
           this.throttle.reset();
-          this.setCurrent(undefined);
         }
+        this.chooseWithoutActivity();
       },
       this,
       this.disposables,
     );
+    vscode.workspace.onDidChangeWorkspaceFolders(() => this.chooseWithoutActivity(), this, this.disposables);
     this.disposables.push(
       every(timing.tickMs, () => this.tick()),
       every(timing.replayEveryMs, () => void this.delivery.replay()),
     );
+    this.chooseWithoutActivity();
   }
 
-  /** The path of the project the user last worked in (as sent to the daemon). */
+  /** The path of the project tracked now (as sent to the daemon); undefined when none is. */
   get projectPath(): string | undefined {
-    return this.current;
+    return this.state.kind === "tracked" ? this.state.projectPath : undefined;
   }
 
-  /** Sends what the throttle still holds back; called when the window closes. */
+  /** The project this window is on, tracked or excluded; fires onDidChangeProject on change. */
+  get project(): ProjectState {
+    return this.state;
+  }
+
+  /** Sends what the throttle still holds back. */
   async flush(): Promise<void> {
     await Promise.all(this.throttle.flushHeldBack(Date.now()).map((beat) => this.delivery.send(beat)));
+  }
+
+  /**
+   * The window is closing: what the throttle still holds back goes to the outbox without network
+   * (see core/exit.ts), or is sent like flush() by a delivery that cannot do that.
+   */
+  async flushForExit(): Promise<void> {
+    await handOverOnExit(this.throttle.flushHeldBack(Date.now()), this.delivery);
   }
 
   dispose(): void {
@@ -107,32 +182,56 @@ export class Tracker implements vscode.Disposable {
     }
   }
 
-  private noteIfFocused(document: vscode.TextDocument): void {
+  private noteIfFocused(uri: vscode.Uri): void {
     // Cursor and scroll events also come from programs (reveal, layout); count them only while
     // the user is looking at this window.
     if (this.activity.isFocused) {
-      this.note(document);
+      this.note(uri);
     }
   }
 
-  private note(document: vscode.TextDocument, urgency: Urgency = "normal"): void {
+  /** Activity in the document at `uri` (a notebook cell's counts for its notebook). */
+  private note(uri: vscode.Uri, urgency: Urgency = "normal"): void {
     if (!this.settings.isEnabled) {
       return;
     }
-    const location = toLocation(document.uri);
-    if (!isFileBacked(location)) {
+    const location = fileOf(uri);
+    if (location === undefined || !isFileBacked(location)) {
       return;
     }
     const nowMs = Date.now();
     this.activity.noteActivity(nowMs);
-    const projectPath = this.projectPathFor(location);
-    if (projectPath === undefined || isExcluded(projectPath, this.settings.excludePatterns, os.homedir())) {
+    const state = this.stateFor(this.projectFor(location));
+    this.setState(state);
+    if (state.kind === "tracked") {
+      this.sendAll(this.throttle.onActivity(state.projectPath, nowMs, urgency));
+    } else {
       this.throttle.onUntrackedActivity();
-      this.setCurrent(undefined);
-      return;
     }
-    this.setCurrent(projectPath);
-    this.sendAll(this.throttle.onActivity(projectPath, nowMs, urgency));
+  }
+
+  /**
+   * Chooses the project with no activity (no beat): at start-up, so the status bar shows the
+   * project's time at once rather than "0m" until the first keystroke, and whenever the folders
+   * or the settings change.
+   */
+  private chooseWithoutActivity(): void {
+    const active = activeUri();
+    const location = active === undefined ? undefined : fileOf(active);
+    const document = location !== undefined && isFileBacked(location) ? location : undefined;
+    const state = this.settings.isEnabled ? this.stateFor(this.projectFor(document)) : NO_PROJECT;
+    this.setState(state);
+    if (state.kind !== "tracked" || state.projectPath !== this.throttle.project) {
+      this.throttle.onUntrackedActivity(); // no keep-alive for a project left without activity
+    }
+  }
+
+  private stateFor(project: Location | undefined): ProjectState {
+    if (project === undefined) {
+      return NO_PROJECT;
+    }
+    const projectPath = pathOf(project);
+    return { kind: this.isExcluded(project) ? "excluded" : "tracked", projectPath };
   }
 
   private tick(): void {
@@ -150,32 +249,97 @@ export class Tracker implements vscode.Disposable {
     }
   }
 
-  private projectPathFor(document: Location): string | undefined {
-    const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => toLocation(folder.uri));
-    const project = chooseProject(document, folders);
-    if (project === undefined) {
-      return undefined;
-    }
-    // Local files: the OS path. Remote files: the path on the remote machine, as it is there.
-    return project.scheme === "file" ? vscode.Uri.from(project).fsPath : project.path;
+  private isExcluded(project: Location): boolean {
+    return isExcluded(pathOf(project), this.settings.excludePatterns, {
+      homeDir: os.homedir(),
+      ignoreCase: ignoresCase(project, process.platform),
+    });
   }
 
-  private setCurrent(projectPath: string | undefined): void {
-    if (this.current !== projectPath) {
-      this.current = projectPath;
-      this.log.info(projectPath === undefined ? "not tracking (excluded folder or tracking off)" : `tracking ${projectPath}`);
-      this.projectChanged.fire();
-    }
+  /** The project for a document (see chooseProject); remembered for files outside every folder. */
+  private projectFor(document: Location | undefined): Location | undefined {
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => toLocation(folder.uri));
+    this.lastProject = chooseProject(document, folders, this.lastProject);
+    return this.lastProject;
   }
+
+  private setState(state: ProjectState): void {
+    if (isSameState(this.state, state)) {
+      return;
+    }
+    this.state = state;
+    if (state.kind === "tracked") {
+      this.log.info(`tracking ${state.projectPath}`);
+    } else if (state.kind === "excluded") {
+      this.log.info(`not tracking ${state.projectPath}: it matches oxitrack.excludePatterns`);
+    } else {
+      this.log.info(this.settings.isEnabled ? "not tracking: no folder or file open" : "not tracking: oxitrack.enabled is off");
+    }
+    this.projectChanged.fire();
+  }
+}
+
+function sourceOf(kind: vscode.TextEditorSelectionChangeKind | undefined): CursorMoveSource {
+  switch (kind) {
+    case vscode.TextEditorSelectionChangeKind.Keyboard:
+      return "keyboard";
+    case vscode.TextEditorSelectionChangeKind.Mouse:
+      return "mouse";
+    case vscode.TextEditorSelectionChangeKind.Command:
+      return "command";
+    default:
+      return undefined;
+  }
+}
+
+function isSameState(a: ProjectState, b: ProjectState): boolean {
+  const pathIn = (state: ProjectState) => (state.kind === "none" ? undefined : state.projectPath);
+  return a.kind === b.kind && pathIn(a) === pathIn(b);
 }
 
 /**
  * Edits and saves count only in documents shown in an editor: the editor itself (settings and
  * state files it keeps open in the background), other extensions and file watchers also change
- * and save documents, and that is not the user working.
+ * and save documents, and that is not the user working. A cell counts when its notebook is shown.
  */
 function isVisible(document: vscode.TextDocument): boolean {
-  return vscode.window.visibleTextEditors.some((editor) => editor.document === document);
+  return (
+    vscode.window.visibleTextEditors.some((editor) => editor.document === document) ||
+    vscode.window.visibleNotebookEditors.some((editor) =>
+      editor.notebook.getCells().some((cell) => cell.document === document),
+    )
+  );
+}
+
+/** Unsaved changes in the document's file. A cell has no file of its own: its notebook's. */
+function isDirty(document: vscode.TextDocument): boolean {
+  if (document.uri.scheme !== NOTEBOOK_CELL_SCHEME) {
+    return document.isDirty;
+  }
+  const notebook = vscode.workspace.notebookDocuments.find((candidate) =>
+    candidate.getCells().some((cell) => cell.document === document),
+  );
+  return document.isDirty || notebook?.isDirty === true;
+}
+
+function isNotebookVisible(notebook: vscode.NotebookDocument): boolean {
+  return vscode.window.visibleNotebookEditors.some((editor) => editor.notebook === notebook);
+}
+
+/** The text editor's document, else the notebook shown (no cell being edited), else none. */
+function activeUri(): vscode.Uri | undefined {
+  return vscode.window.activeTextEditor?.document.uri ?? vscode.window.activeNotebookEditor?.notebook.uri;
+}
+
+/** Where the document at `uri` is stored (a notebook cell: its notebook), as a location. */
+function fileOf(uri: vscode.Uri): Location | undefined {
+  const notebooks = vscode.workspace.notebookDocuments.map((notebook) => toLocation(notebook.uri));
+  return fileOfDocument(toLocation(uri), notebooks);
+}
+
+/** Local files: the OS path. Remote files: the path on the remote machine, as it is there. */
+function pathOf(project: Location): string {
+  return project.scheme === "file" ? vscode.Uri.from(project).fsPath : project.path;
 }
 
 function toLocation(uri: vscode.Uri): Location {

@@ -15,10 +15,9 @@ export class ActivityState {
     this.focused = focused;
   }
 
+  /** Activity comes in as it happens, so the latest call wins even if the clock went back. */
   noteActivity(atMs: number): void {
-    if (this.lastActivityMs === undefined || atMs > this.lastActivityMs) {
-      this.lastActivityMs = atMs;
-    }
+    this.lastActivityMs = atMs;
   }
 
   setFocused(focused: boolean): void {
@@ -29,9 +28,14 @@ export class ActivityState {
     return this.focused;
   }
 
-  /** No activity at all yet, or none within the active window before `nowMs`. */
+  /**
+   * No activity at all yet, or none within the active window before `nowMs`. Activity "in the
+   * future" means the clock was stepped back since: how long ago it was is unknown, so idle
+   * (keep-alive beats would otherwise run on for as long as the step).
+   */
   isIdle(nowMs: number): boolean {
-    return this.lastActivityMs === undefined || nowMs - this.lastActivityMs > this.activeWindowMs;
+    const last = this.lastActivityMs;
+    return last === undefined || nowMs < last || nowMs - last > this.activeWindowMs;
   }
 
   /** Recent activity and the window has focus: reading and thinking count, so keep beating. */

@@ -15,30 +15,65 @@ export interface Location {
 /** Schemes whose documents live in a real file: local files and files of a remote machine. */
 const FILE_BACKED_SCHEMES: ReadonlySet<string> = new Set(["file", "vscode-remote"]);
 
+/** The scheme of the text documents of notebook cells (Jupyter and other notebooks). */
+export const NOTEBOOK_CELL_SCHEME = "vscode-notebook-cell";
+
+/**
+ * The file a document's text is stored in. A notebook cell is stored in its notebook: the open
+ * notebook with the cell's authority and path (a cell URI is its notebook's URI with the scheme
+ * swapped), or none when that notebook is not open. Any other document is its own file.
+ */
+export function fileOfDocument(document: Location, notebooks: readonly Location[]): Location | undefined {
+  if (document.scheme !== NOTEBOOK_CELL_SCHEME) {
+    return document;
+  }
+  return notebooks.find((notebook) => notebook.authority === document.authority && notebook.path === document.path);
+}
+
 /** Only documents with a real path count: not output panels, settings UIs or git scratch buffers. */
 export function isFileBacked(location: Location): boolean {
   return FILE_BACKED_SCHEMES.has(location.scheme) && location.path.startsWith("/");
 }
 
 /**
- * The project for a document: the deepest workspace folder that contains it (multi-root
- * workspaces); a file outside every folder uses its own folder; with no document, the first
- * workspace folder; with neither, none.
+ * The project for a document:
+ * - in a workspace folder: the deepest folder that holds it (multi-root workspaces);
+ * - outside every folder of a window that has folders (Go to Definition into ~/.cargo/registry,
+ *   site-packages, /usr/lib): still work on the project the user is in, so the `previous` project
+ *   if it is still one of the folders, else the first folder. Such files never become projects of
+ *   their own, which would switch projects, beat, and count the same minutes twice;
+ * - in a window without folders: the file's own folder;
+ * - with no document: the `previous` project if still a folder, else the first folder, else none.
  */
 export function chooseProject(
   document: Location | undefined,
   folders: readonly Location[],
+  previous?: Location,
 ): Location | undefined {
-  if (document === undefined) {
-    return folders[0];
+  if (document !== undefined) {
+    const holder = deepestFolderHolding(document, folders);
+    if (holder !== undefined) {
+      return holder;
+    }
+    if (folders.length === 0) {
+      return { ...document, path: parentPath(document.path) };
+    }
   }
+  return folders.find((folder) => previous !== undefined && isSameLocation(folder, previous)) ?? folders[0];
+}
+
+function deepestFolderHolding(document: Location, folders: readonly Location[]): Location | undefined {
   let best: Location | undefined;
   for (const folder of folders) {
     if (contains(folder, document) && (best === undefined || folder.path.length > best.path.length)) {
       best = folder;
     }
   }
-  return best ?? { ...document, path: parentPath(document.path) };
+  return best;
+}
+
+function isSameLocation(a: Location, b: Location): boolean {
+  return a.scheme === b.scheme && a.authority === b.authority && a.path === b.path;
 }
 
 function contains(folder: Location, document: Location): boolean {
@@ -67,21 +102,39 @@ function parentPath(path: string): string {
 }
 
 /**
+ * Does the file system holding `location` ignore case? Local files: as the platform's default file
+ * system does (Windows, macOS). Remote files: Windows drive paths do, others are taken as Linux.
+ */
+export function ignoresCase(location: Location, platform: string): boolean {
+  if (location.scheme === "file") {
+    return platform === "win32" || platform === "darwin";
+  }
+  return isDrivePath(location.path);
+}
+
+export interface ExcludeOptions {
+  /** What a leading `~` in a pattern stands for. */
+  readonly homeDir: string;
+  /** Compare ignoring case (see ignoresCase): `c:\Users\me` must match `~` = `C:\Users\me`. */
+  readonly ignoreCase: boolean;
+}
+
+/**
  * True when `projectPath` or any folder above it matches one of the glob `patterns`.
  * `*` matches within one path segment, `**` across segments, `?` one character; a leading `~`
- * stands for `homeDir`. Backslashes count as `/` on both sides, so Windows paths work too.
+ * stands for the home folder. Backslashes count as `/` on both sides, so Windows paths work too.
  */
 export function isExcluded(
   projectPath: string,
   patterns: readonly string[],
-  homeDir: string,
+  options: ExcludeOptions,
 ): boolean {
   if (patterns.length === 0) {
     return false;
   }
   const candidates = withAncestors(toSlashes(projectPath));
   return patterns.some((pattern) => {
-    const regex = globToRegExp(expandHome(pattern.trim(), homeDir));
+    const regex = globToRegExp(expandHome(pattern.trim(), options.homeDir), options.ignoreCase);
     return regex !== undefined && candidates.some((candidate) => regex.test(candidate));
   });
 }
@@ -114,7 +167,7 @@ function withAncestors(path: string): string[] {
   }
 }
 
-function globToRegExp(pattern: string): RegExp | undefined {
+function globToRegExp(pattern: string, ignoreCase: boolean): RegExp | undefined {
   if (pattern === "") {
     return undefined;
   }
@@ -141,5 +194,5 @@ function globToRegExp(pattern: string): RegExp | undefined {
     }
   }
   const suffix = matchesFolderItself ? "(?:/.*)?" : "";
-  return new RegExp(`^${trimTrailingSlash(source)}${suffix}$`);
+  return new RegExp(`^${trimTrailingSlash(source)}${suffix}$`, ignoreCase ? "i" : "");
 }

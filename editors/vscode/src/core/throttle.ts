@@ -3,7 +3,9 @@
  * - at most one beat per project per `throttleMs` while activity continues; activity held back by
  *   the throttle is not forgotten, a trailing beat carrying its time goes out once the interval has
  *   passed, so the session ends where the work ended;
- * - a beat right away on save and on switching to another project;
+ * - a beat right away on switching to another project, and on save unless the project's last beat
+ *   is younger than a third of `throttleMs` (10 s): with files.autoSave "afterDelay" every pause in
+ *   typing is a save, and each would otherwise be a beat (and an outbox line while offline);
  * - while working (see idle.ts), a keep-alive beat at least every `keepaliveMs`;
  * - nothing else: no activity, no beats.
  * Pure: time comes in as arguments. Must not import `vscode`.
@@ -17,6 +19,9 @@ export interface ThrottleTiming {
   readonly throttleMs: number;
   readonly keepaliveMs: number;
 }
+
+/** A save beats at once when the last beat is at least this part of `throttleMs` old. */
+const SAVE_GAP_PART = 1 / 3;
 
 export class BeatThrottle {
   /** Per project: when the last beat was handed out (the clock at sending time). */
@@ -37,12 +42,8 @@ export class BeatThrottle {
     const isSwitch = this.currentProject !== project;
     this.currentProject = project;
     const lastSent = this.lastSentMs.get(project);
-    if (
-      urgency === "save" ||
-      isSwitch ||
-      lastSent === undefined ||
-      atMs - lastSent >= this.timing.throttleMs
-    ) {
+    const intervalMs = urgency === "save" ? this.timing.throttleMs * SAVE_GAP_PART : this.timing.throttleMs;
+    if (isSwitch || hasElapsed(lastSent, atMs, intervalMs)) {
       return [this.handOut(project, atMs, atMs)];
     }
     const heldBack = this.heldBackMs.get(project);
@@ -67,17 +68,17 @@ export class BeatThrottle {
   onTick(nowMs: number, isWorking: boolean): Beat[] {
     const beats: Beat[] = [];
     for (const [project, heldBackMs] of [...this.heldBackMs]) {
-      const lastSent = this.lastSentMs.get(project) ?? Number.NEGATIVE_INFINITY;
-      if (nowMs - lastSent >= this.timing.throttleMs) {
+      if (hasElapsed(this.lastSentMs.get(project), nowMs, this.timing.throttleMs)) {
         beats.push(this.handOut(project, heldBackMs, nowMs));
       }
     }
     const project = this.currentProject;
-    if (isWorking && project !== undefined) {
-      const lastSent = this.lastSentMs.get(project) ?? Number.NEGATIVE_INFINITY;
-      if (nowMs - lastSent >= this.timing.keepaliveMs) {
-        beats.push(this.handOut(project, nowMs, nowMs));
-      }
+    if (
+      isWorking &&
+      project !== undefined &&
+      hasElapsed(this.lastSentMs.get(project), nowMs, this.timing.keepaliveMs)
+    ) {
+      beats.push(this.handOut(project, nowMs, nowMs));
     }
     return beats;
   }
@@ -104,4 +105,13 @@ export class BeatThrottle {
     }
     return beatAt(project, activityMs);
   }
+}
+
+/**
+ * True when `intervalMs` has passed since `sinceMs` (or nothing was sent yet). A clock stepped
+ * backwards (NTP, a VM resumed, a time zone bug) counts as elapsed: otherwise no beat would go out
+ * until the clock caught up again, which may be hours.
+ */
+function hasElapsed(sinceMs: number | undefined, nowMs: number, intervalMs: number): boolean {
+  return sinceMs === undefined || nowMs < sinceMs || nowMs - sinceMs >= intervalMs;
 }

@@ -3,7 +3,10 @@
  * validation steps 2 and 4, automated.
  *   1. open a folder, type in a file for a while: one session for that folder, of that length;
  *   2. stop typing: the session stops growing (keep-alive ends after the active window);
- *   3. stop the daemon, type, start it again: nothing lost, the session as if it was never down.
+ *   3. stop the daemon, type, start it again: nothing lost, the session as if it was never down;
+ * and which VS Code events count: a file changing on disk is not work; a new window shows its
+ * folder's time before any activity; a file outside the folder counts for the folder; typing in a
+ * Jupyter notebook's cell counts for the notebook's folder.
  * The extension runs with OXITRACK_TIME_SCALE=0.1 (30 s throttle -> 3 s, 2 min window -> 12 s),
  * so minutes of behaviour play in seconds; the daemon's 900 s session gap is not scaled.
  */
@@ -32,6 +35,13 @@ const SLACK_MS = 3_000;
 
 let root: string;
 let project: string;
+/** A folder outside the project, like ~/.cargo/registry or site-packages. */
+let library: string;
+/** A second project holding a Jupyter notebook. */
+let notebooks: string;
+/** A window on the project opened with a library file in front (shared by two tests). */
+let libraryWindow: Page | undefined;
+const libraryFile = () => path.join(library, "lib.txt");
 let daemon: Daemon;
 let codeServer: CodeServer;
 let browser: Browser | undefined;
@@ -40,8 +50,37 @@ const artifacts = process.env["OXITRACK_ARTIFACTS"] ?? path.resolve("test-artifa
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** A one-cell Jupyter notebook; VS Code's built-in ipynb support opens it, no kernel needed. */
+const NOTEBOOK = {
+  cells: [{ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source: ["total = 1\n"] }],
+  metadata: { language_info: { name: "python" } },
+  nbformat: 4,
+  nbformat_minor: 5,
+};
+
 async function projectSessions(): Promise<SessionRow[]> {
   return (await daemon.sessions()).filter((row) => row.project_path === project);
+}
+
+/** Today's time for the project as the status bar formats it, from the daemon's own report. */
+async function projectTimeToday(): Promise<string | undefined> {
+  const today = await new DaemonClient({ serverUrl: daemon.url, timeoutMs: 5_000 }).getToday();
+  const entry = today.kind === "ok" ? today.report.projects.find((p) => p.project_path === project) : undefined;
+  return entry === undefined ? undefined : formatDuration(entry.duration_seconds);
+}
+
+/** A new code-server window (its own extension host) on `folder`, once the extension shows. */
+async function openWindow(folder: string, openFile?: string): Promise<Page> {
+  const window = await (browser as Browser).newPage({ viewport: { width: 1280, height: 800 } });
+  // The workbench opens `openFile` at start-up, before the extension activates (as VS Code
+  // restores editors); code-server serves files under its own address as remote authority.
+  const payload =
+    openFile === undefined
+      ? ""
+      : `&payload=${encodeURIComponent(JSON.stringify([["openFile", `vscode-remote://${new URL(codeServer.url).host}${openFile}`]]))}`;
+  await window.goto(`${codeServer.url}/?folder=${encodeURIComponent(folder)}${payload}`);
+  await window.waitForSelector(STATUS_ITEM, { timeout: 120_000 });
+  return window;
 }
 
 /**
@@ -63,6 +102,16 @@ async function typeIn(target: Page, ms: number): Promise<{ firstMs: number; last
     await target.waitForTimeout(250); // typing cadence, not a wait for state
   }
   return { firstMs, lastMs };
+}
+
+/** Opens a file of the folder from the explorer and puts the keyboard focus in its editor. */
+async function openInEditor(target: Page, name: string): Promise<void> {
+  await target.locator(".explorer-folders-view .monaco-list-row", { hasText: name }).click();
+  await target.locator(".editor-instance .monaco-editor .view-lines").click();
+}
+
+async function editorText(target: Page): Promise<string> {
+  return (await target.locator(".editor-instance .monaco-editor .view-lines").textContent()) ?? "";
 }
 
 function typeFor(ms: number): Promise<{ firstMs: number; lastMs: number }> {
@@ -92,6 +141,11 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
     project = await fs.realpath(await fs.mkdtemp(path.join(root, "project-")));
     await fs.writeFile(path.join(project, "main.txt"), "hello\n");
     await fs.writeFile(path.join(project, "other.txt"), "hello again\n");
+    await fs.writeFile(path.join(project, "build.log"), "build-started\n");
+    library = await fs.realpath(await fs.mkdtemp(path.join(root, "library-")));
+    await fs.writeFile(path.join(library, "lib.txt"), "library-code\n");
+    notebooks = await fs.realpath(await fs.mkdtemp(path.join(root, "notebooks-")));
+    await fs.writeFile(path.join(notebooks, "analysis.ipynb"), JSON.stringify(NOTEBOOK));
     daemon = new Daemon(path.join(root, "oxitrack.db"), ["--verbose"]);
     await daemon.start();
     codeServer = new CodeServer({
@@ -188,6 +242,31 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
       end <= seconds(typing.lastMs + timing.activeWindowMs + SLACK_MS),
       `ended ${end}, ${end - seconds(typing.lastMs)} s after the last key`,
     );
+  });
+
+  test("a shown file that changes on disk (a log being appended) adds no time", async () => {
+    // (The editor shows spaces as non-breaking ones: the texts looked for have none.)
+    const shows = async (text: string) => ((await editorText(page)).includes(text) ? true : undefined);
+    try {
+      await openInEditor(page, "build.log");
+      await page.keyboard.press("Control+End"); // following the log: appends land at the cursor
+      await eventually("build.log in the editor", () => shows("build-started"), 30_000);
+      const openedMs = Date.now(); // opening the file was activity: let its active window run out
+      await letTimePass(openedMs + timing.activeWindowMs + timing.tickMs + SLACK_MS - Date.now());
+      const settled = await projectSessions();
+      const appendUntilMs = Date.now() + timing.throttleMs + 2 * timing.keepaliveMs;
+      let line = 0;
+      while (Date.now() < appendUntilMs) {
+        await fs.appendFile(path.join(project, "build.log"), `step-${++line}\n`);
+        await letTimePass(500); // the log's pace, not a wait for state
+      }
+      // VS Code did reload the file: the test does not pass for want of change events.
+      await eventually("the appended lines in the editor", () => shows(`step-${line}`), 30_000);
+      await letTimePass(timing.throttleMs + timing.tickMs + SLACK_MS);
+      assert.deepEqual(await projectSessions(), settled, "a reload from disk is not work");
+    } finally {
+      await openInEditor(page, "main.txt"); // where the next test types
+    }
   });
 
   test("daemon stopped while typing, started again: nothing lost, session as if never down", async () => {
@@ -305,6 +384,72 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
       timing.statusEveryMs + 2 * SLACK_MS,
       describeState,
     );
+  });
+
+  test("a new window shows its folder's time before any activity", async () => {
+    // On the project, with a file of a library outside it in front, and nothing done yet.
+    libraryWindow = await openWindow(project, libraryFile());
+    const window = libraryWindow;
+    const shown = await eventually(
+      "the new window's status bar to show the project's time",
+      async () => {
+        const [text, time] = [await statusText(window), await projectTimeToday()];
+        return time !== undefined && text === time ? text : undefined;
+      },
+      timing.statusEveryMs + 2 * SLACK_MS,
+      async () => `status ${JSON.stringify(await statusText(window))}, project ${await projectTimeToday()}`,
+    );
+    assert.notEqual(shown, "0m");
+  });
+
+  test("typing in a file outside the folder (a library) counts for the folder", async () => {
+    const window = libraryWindow ?? (await openWindow(project, libraryFile()));
+    try {
+      await eventually("lib.txt in the editor", async () => ((await editorText(window)).includes("library-code") ? true : undefined), 60_000);
+      await window.locator(".editor-instance .monaco-editor .view-lines").click();
+      const typed = await typeIn(window, 5_000);
+      await eventually(
+        "the library typing to reach the project's session",
+        async () => ((await projectSessions()).some((row) => row.last_heartbeat >= seconds(typed.lastMs) - 1) ? true : undefined),
+        timing.throttleMs + timing.tickMs + 3 * SLACK_MS,
+        describeState,
+      );
+      assert.deepEqual(
+        (await daemon.sessions()).filter((row) => row.project_path.startsWith(library)),
+        [],
+        "the library folder is no project of its own",
+      );
+      assert.equal((await projectSessions()).length, 1, "and no second session for the project");
+    } finally {
+      await window.close();
+      libraryWindow = undefined;
+      await page.bringToFront();
+    }
+  });
+
+  test("typing in a Jupyter notebook's cell counts for the notebook's folder", async () => {
+    const window = await openWindow(notebooks);
+    try {
+      await window.locator(".explorer-folders-view .monaco-list-row", { hasText: "analysis.ipynb" }).click();
+      const cell = window.locator(".notebook-editor .cell-editor-container .monaco-editor .view-lines").first();
+      await cell.waitFor({ timeout: 60_000 });
+      await cell.click();
+      const typed = await typeIn(window, 5_000);
+      const rows = await eventually(
+        "a session for the notebook's folder",
+        async () => {
+          const found = (await daemon.sessions()).filter((row) => row.project_path === notebooks);
+          return found.some((row) => row.last_heartbeat >= seconds(typed.lastMs) - 1) ? found : undefined;
+        },
+        timing.throttleMs + timing.tickMs + 3 * SLACK_MS,
+        describeState,
+      );
+      assert.equal(rows.length, 1, JSON.stringify(rows));
+      assert.ok((rows[0] as SessionRow).start_time <= seconds(typed.firstMs) + 1, JSON.stringify(rows));
+    } finally {
+      await window.close();
+      await page.bringToFront();
+    }
   });
 
   test("a click on the status bar opens the dashboard", async () => {

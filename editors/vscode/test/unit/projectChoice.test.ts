@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { chooseProject, isExcluded, isFileBacked, type Location } from "../../src/core/projectChoice";
+import {
+  chooseProject,
+  fileOfDocument,
+  ignoresCase,
+  isExcluded,
+  isFileBacked,
+  type Location,
+} from "../../src/core/projectChoice";
 
 const file = (path: string): Location => ({ scheme: "file", authority: "", path });
 const remote = (path: string, authority = "ssh-remote+box"): Location => ({
@@ -24,24 +31,52 @@ describe("isFileBacked", () => {
   }
 });
 
+describe("fileOfDocument", () => {
+  const cell = (path: string, authority = ""): Location => ({ scheme: "vscode-notebook-cell", authority, path });
+  const notebooks = [file("/home/me/app/analysis.ipynb"), remote("/srv/app/model.ipynb")];
+  const cases: Array<[string, Location, Location | undefined]> = [
+    ["a text file is its own file", file("/home/me/app/a.py"), file("/home/me/app/a.py")],
+    ["a notebook cell: its notebook", cell("/home/me/app/analysis.ipynb"), file("/home/me/app/analysis.ipynb")],
+    ["a cell of a remote notebook: the remote notebook", cell("/srv/app/model.ipynb", "ssh-remote+box"), remote("/srv/app/model.ipynb")],
+    ["a cell whose notebook is not open: none", cell("/home/me/app/other.ipynb"), undefined],
+    ["same path on another machine is another notebook", cell("/srv/app/model.ipynb"), undefined],
+  ];
+  for (const [name, document, expected] of cases) {
+    test(name, () => assert.deepEqual(fileOfDocument(document, notebooks), expected));
+  }
+
+  test("a notebook cell counts once mapped, and not before", () => {
+    const document = cell("/home/me/app/analysis.ipynb");
+    assert.equal(isFileBacked(document), false);
+    assert.equal(isFileBacked(fileOfDocument(document, notebooks) as Location), true);
+  });
+});
+
 describe("chooseProject", () => {
   const folders = [file("/home/dev/app"), file("/home/dev/lib"), file("/home/dev/app/packages/ui")];
-  const cases: Array<[string, Location | undefined, readonly Location[], Location | undefined]> = [
-    ["document in a folder", file("/home/dev/lib/src/x.ts"), folders, file("/home/dev/lib")],
-    ["nested folders: the deepest wins", file("/home/dev/app/packages/ui/b.tsx"), folders, file("/home/dev/app/packages/ui")],
-    ["a sibling with a common prefix is not inside", file("/home/dev/application/x.ts"), folders, file("/home/dev/application")],
-    ["file outside every folder: its own folder", file("/tmp/notes/todo.md"), folders, file("/tmp/notes")],
-    ["no folders: the file's folder", file("/tmp/a.txt"), [], file("/tmp")],
-    ["file at the root", file("/a.txt"), [], file("/")],
-    ["no document: the first folder", undefined, folders, file("/home/dev/app")],
-    ["nothing at all", undefined, [], undefined],
-    ["remote document in a remote folder", remote("/srv/app/x.py"), [remote("/srv/app")], remote("/srv/app")],
-    ["same path on another remote is not inside", remote("/srv/app/x.py", "wsl+Ubuntu"), [remote("/srv/app")], remote("/srv/app", "wsl+Ubuntu")],
-    ["folder with a trailing slash", file("/home/dev/app/x.ts"), [file("/home/dev/app/")], file("/home/dev/app/")],
-    ["windows drive letters ignore case", file("/C:/Code/App/x.ts"), [file("/c:/code/app")], file("/c:/code/app")],
+  const lib = file("/home/dev/lib");
+  const cases: Array<[string, Location | undefined, readonly Location[], Location | undefined, Location | undefined]> = [
+    ["document in a folder", file("/home/dev/lib/src/x.ts"), folders, undefined, lib],
+    ["a folder's document wins over the previous project", file("/home/dev/app/x.ts"), folders, lib, file("/home/dev/app")],
+    ["nested folders: the deepest wins", file("/home/dev/app/packages/ui/b.tsx"), folders, undefined, file("/home/dev/app/packages/ui")],
+    // Go to Definition into a library is still work on the project the user was in.
+    ["outside every folder: the previous project", file("/home/dev/.cargo/registry/src/x.rs"), folders, lib, lib],
+    ["outside every folder, no previous project: the first folder", file("/usr/lib/python3/os.py"), folders, undefined, file("/home/dev/app")],
+    ["outside every folder, previous project no longer a folder: the first", file("/tmp/a.txt"), folders, file("/tmp"), file("/home/dev/app")],
+    ["a sibling with a common prefix is not inside", file("/home/dev/application/x.ts"), folders, lib, lib],
+    ["no folders: the file's folder", file("/tmp/a.txt"), [], undefined, file("/tmp")],
+    ["no folders: the file's folder, whatever came before", file("/tmp/a.txt"), [], file("/srv"), file("/tmp")],
+    ["file at the root", file("/a.txt"), [], undefined, file("/")],
+    ["no document: the previous project", undefined, folders, lib, lib],
+    ["no document: the first folder", undefined, folders, undefined, file("/home/dev/app")],
+    ["nothing at all", undefined, [], undefined, undefined],
+    ["remote document in a remote folder", remote("/srv/app/x.py"), [remote("/srv/app")], undefined, remote("/srv/app")],
+    ["same path on another remote is not inside", remote("/srv/app/x.py", "wsl+Ubuntu"), [remote("/srv/app"), remote("/srv/other")], undefined, remote("/srv/app")],
+    ["folder with a trailing slash", file("/home/dev/app/x.ts"), [file("/home/dev/app/")], undefined, file("/home/dev/app/")],
+    ["windows drive letters ignore case", file("/C:/Code/App/x.ts"), [file("/c:/code/app")], undefined, file("/c:/code/app")],
   ];
-  for (const [name, document, workspaceFolders, expected] of cases) {
-    test(name, () => assert.deepEqual(chooseProject(document, workspaceFolders), expected));
+  for (const [name, document, workspaceFolders, previous, expected] of cases) {
+    test(name, () => assert.deepEqual(chooseProject(document, workspaceFolders, previous), expected));
   }
 });
 
@@ -64,6 +99,37 @@ describe("isExcluded", () => {
     ["empty pattern ignored", "/home/dev/app", [""], false],
   ];
   for (const [name, path, patterns, expected] of cases) {
-    test(name, () => assert.equal(isExcluded(path, patterns, home), expected));
+    test(name, () => assert.equal(isExcluded(path, patterns, { homeDir: home, ignoreCase: false }), expected));
+  }
+
+  describe("on a case-insensitive file system (Windows, macOS)", () => {
+    // Uri.fsPath lowercases the drive letter; os.homedir() does not.
+    const windows = { homeDir: "C:\\Users\\me", ignoreCase: true };
+    const mac = { homeDir: "/Users/me", ignoreCase: true };
+    const ignoringCase: Array<[string, string, string[], { homeDir: string; ignoreCase: boolean }, boolean]> = [
+      ["windows: ~ against a lowercased drive letter", "c:\\Users\\me\\private\\app", ["~/private/**"], windows, true],
+      ["windows: folder names in another case", "c:\\users\\ME\\Private", ["~/private"], windows, true],
+      ["windows: a drive pattern with backslashes", "c:\\Work\\Secret\\x", ["C:\\work\\secret\\**"], windows, true],
+      ["windows: **/name in another case", "c:\\code\\Scratch", ["**/scratch"], windows, true],
+      ["windows: still only what the pattern says", "c:\\Users\\me\\public", ["~/private/**"], windows, false],
+      ["macOS: /Users/Me/Private", "/Users/Me/Private/app", ["~/private/**"], mac, true],
+      ["case-sensitive (Linux): another case is another folder", "/home/me/Private", ["~/private/**"], { homeDir: home, ignoreCase: false }, false],
+    ];
+    for (const [name, path, patterns, options, expected] of ignoringCase) {
+      test(name, () => assert.equal(isExcluded(path, patterns, options), expected));
+    }
+  });
+});
+
+describe("ignoresCase", () => {
+  const cases: Array<[string, Location, string, boolean]> = [
+    ["local file on Windows", file("/c:/Users/me/app"), "win32", true],
+    ["local file on macOS", file("/Users/me/app"), "darwin", true],
+    ["local file on Linux", file("/home/me/app"), "linux", false],
+    ["remote Linux folder from a Windows UI", remote("/home/me/app"), "win32", false],
+    ["remote Windows folder from a Linux UI", remote("/c:/Users/me/app"), "linux", true],
+  ];
+  for (const [name, location, platform, expected] of cases) {
+    test(name, () => assert.equal(ignoresCase(location, platform), expected));
   }
 });

@@ -78,10 +78,36 @@ describe("BeatThrottle", () => {
     assert.deepEqual(t.onTick(at(60), false), [], "sent once only");
   });
 
-  test("save beats at once even inside the interval", () => {
+  test("save beats at once inside the interval once the last beat is 10 s old", () => {
     const t = throttle();
     t.onActivity("/p", at(0));
-    assert.deepEqual(t.onActivity("/p", at(3), "save").map(seconds), [3]);
+    assert.deepEqual(t.onActivity("/p", at(10), "save").map(seconds), [10]);
+  });
+
+  test("save within 10 s of the last beat is held back like other activity, not lost", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    assert.deepEqual(t.onActivity("/p", at(3), "save"), []);
+    assert.deepEqual(t.onTick(at(30), false).map(seconds), [3], "the trailing beat carries the save");
+  });
+
+  test("auto save after every pause in typing: at most one save beat per 10 s", () => {
+    const t = throttle();
+    const sentAt: number[] = [];
+    for (let second = 0; second <= 120; second++) {
+      // files.autoSave "afterDelay" (1 s): a save after each keystroke pause, here every 2 s.
+      const urgency = second % 2 === 0 ? "save" : "normal";
+      if (t.onActivity("/p", at(second), urgency).length > 0) {
+        sentAt.push(second);
+      }
+      if (second % 5 === 0 && t.onTick(at(second), true).length > 0) {
+        sentAt.push(second);
+      }
+    }
+    for (let i = 1; i < sentAt.length; i++) {
+      assert.ok((sentAt[i] as number) - (sentAt[i - 1] as number) >= 10, `beats at ${sentAt.join(",")}`);
+    }
+    assert.ok(sentAt.length <= 13, `${sentAt.length} beats in 2 minutes`);
   });
 
   test("switching to another project beats at once, and so does switching back", () => {
@@ -150,6 +176,22 @@ describe("BeatThrottle", () => {
     assert.equal(t.project, undefined);
   });
 
+  test("a clock stepped back: the next activity beats at once instead of waiting out the step", () => {
+    const t = throttle();
+    t.onActivity("/p", at(3600));
+    assert.deepEqual(t.onActivity("/p", at(0)).map(seconds), [0]);
+    assert.deepEqual(t.onActivity("/p", at(10)), [], "the throttle holds again from the new time");
+  });
+
+  test("a clock stepped back: trailing and keep-alive beats do not wait out the step", () => {
+    const t = throttle();
+    t.onActivity("/p", at(3600));
+    t.onActivity("/p", at(3601));
+    assert.deepEqual(t.onTick(at(0), false).map(seconds), [3601], "the held-back activity goes out");
+    t.onActivity("/p", at(7200));
+    assert.deepEqual(t.onTick(at(100), true).map(seconds), [100], "keep-alive");
+  });
+
   test("three minutes of typing: at most one beat per 30 s, first and last activity covered", () => {
     const sent = simulate({ untilSeconds: 400, activityAt: (s) => (s <= 180 ? "/p" : undefined), focused: false });
     const sentTimes = sent.map((beat) => beat.sentAt);
@@ -202,10 +244,17 @@ describe("ActivityState", () => {
     assert.equal(state.isIdle(at(1)), false);
   });
 
-  test("an older activity time does not move the last activity back", () => {
+  test("a clock stepped back: the latest activity counts, not the one from the future", () => {
     const state = new ActivityState(120 * S, true);
-    state.noteActivity(at(100));
+    state.noteActivity(at(3600));
     state.noteActivity(at(0));
-    assert.equal(state.isIdle(at(200)), false);
+    assert.equal(state.isWorking(at(60)), true);
+    assert.equal(state.isIdle(at(121)), true, "idle 2 minutes after the last activity, not after the step");
+  });
+
+  test("a clock stepped back with no new activity: idle, so no keep-alive for the step's length", () => {
+    const state = new ActivityState(120 * S, true);
+    state.noteActivity(at(3600));
+    assert.equal(state.isIdle(at(0)), true);
   });
 });

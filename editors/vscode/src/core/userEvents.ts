@@ -1,0 +1,64 @@
+/**
+ * Is an editor event the user's doing? VS Code reports every change to an open document alike:
+ * typing, but also a log file being appended, a generated file rewritten, or `git pull` reloading
+ * a clean file from disk; and such a reload moves a cursor that sat at the changed place (the end
+ * of a log) and lengthens the visible range of a short file. Counting those gave a beat every 30 s
+ * for as long as a window stayed open. Must not import `vscode`.
+ */
+
+export interface DocumentChange {
+  /** The change has content (an event with none only reports the dirty flag). */
+  readonly hasContent: boolean;
+  /** The document is shown in an editor (for a notebook cell: its notebook is). */
+  readonly isVisible: boolean;
+  /** The window has focus. */
+  readonly isFocused: boolean;
+  /** The file has unsaved changes after this change (a cell: its notebook has). */
+  readonly isDirty: boolean;
+  /** The change is an undo or a redo (TextDocumentChangeEvent.reason). */
+  readonly isUndoRedo: boolean;
+}
+
+/**
+ * True for an edit the user made: with content, in a shown document, in the focused window, and
+ * not a reload from disk. A reload leaves the document clean; an edit makes it dirty, except an
+ * undo back to the saved text, which the reason tells apart. (The first edit of a clean document
+ * may still read as clean in some VS Code versions; the cursor move of that keystroke counts
+ * anyway.)
+ */
+export function isUserEdit(change: DocumentChange): boolean {
+  return (
+    change.hasContent &&
+    change.isVisible &&
+    change.isFocused &&
+    (change.isDirty || change.isUndoRedo)
+  );
+}
+
+/** What moved the cursor (TextEditorSelectionChangeKind); undefined: the document changed under it. */
+export type CursorMoveSource = "keyboard" | "mouse" | "command" | undefined;
+
+/**
+ * True for a cursor move or selection the user made, in the focused window (programs reveal and
+ * select too). A move with no source follows a change of the document (a reload from disk) or
+ * restores an editor's state: not the user; their own edits count as edits.
+ */
+export function isUserCursorMove(isFocused: boolean, source: CursorMoveSource): boolean {
+  return isFocused && source !== undefined;
+}
+
+/**
+ * True for scrolling by the user in the focused window: the first visible line moved. A file that
+ * grows or shrinks under the editor (a log being appended) or a resized editor only moves the
+ * last one. `previousFirstLine` is undefined when the editor was just shown, `firstLine` when it
+ * shows no line (hidden, collapsed): neither is a scroll.
+ */
+export function isUserScroll(
+  isFocused: boolean,
+  previousFirstLine: number | undefined,
+  firstLine: number | undefined,
+): boolean {
+  return (
+    isFocused && previousFirstLine !== undefined && firstLine !== undefined && firstLine !== previousFirstLine
+  );
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { checkServerUrl } from "../../src/core/serverUrl";
+
+describe("checkServerUrl", () => {
+  describe("fine as they are", () => {
+    const fine = [
+      "http://127.0.0.1:3000",
+      "http://127.0.0.1:3000/",
+      "http://localhost:3000",
+      "http://LOCALHOST:3000",
+      "http://oxitrack.localhost:3000",
+      "http://127.1.2.3:3000",
+      "http://[::1]:3000",
+      "https://tracker.example.com",
+      "https://192.168.1.20:3443/oxitrack",
+    ];
+    for (const url of fine) {
+      test(url, () => assert.deepEqual(checkServerUrl(url), {}));
+    }
+  });
+
+  describe("clear text across the network: a warning", () => {
+    const exposed = ["http://192.168.1.20:3000", "http://nas.local:3000", "http://tracker.example.com", "http://[fe80::1]:3000", "http://128.0.0.1:3000"];
+    for (const url of exposed) {
+      test(url, () => {
+        const check = checkServerUrl(url);
+        assert.equal(check.problem, undefined);
+        assert.match(check.warning ?? "", /unencrypted/);
+      });
+    }
+  });
+
+  describe("malformed: a settings error naming the fix", () => {
+    const cases: Array<[string, RegExp]> = [
+      ["localhost:3000", /http:\/\/localhost:3000/],
+      ["127.0.0.1:3000", /http:\/\/127\.0\.0\.1:3000/],
+      ["ftp://127.0.0.1:3000", /http:\/\/ or https:\/\//],
+      ["http://me:secret@127.0.0.1:3000", /Set API Key/],
+      ["http://me@127.0.0.1:3000", /Set API Key/],
+      ["http://127.0.0.1:3000/?x=1", /query/],
+      ["http://127.0.0.1:3000/#top", /fragment/],
+      ["http://", /not a URL/],
+      ["http://127.0.0.1:99999", /not a URL/],
+    ];
+    for (const [url, hint] of cases) {
+      test(url, () => {
+        const check = checkServerUrl(url);
+        assert.match(check.problem ?? "", hint);
+        assert.equal(check.warning, undefined);
+      });
+    }
+  });
+
+  test("a problem names the setting and the value", () => {
+    assert.match(checkServerUrl("localhost:3000").problem ?? "", /oxitrack\.serverUrl "localhost:3000"/);
+  });
+
+  test("a problem does not repeat a password", () => {
+    assert.doesNotMatch(checkServerUrl("http://me:secret@nas.local:3000").problem ?? "", /secret/);
+  });
+});
