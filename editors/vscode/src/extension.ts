@@ -12,11 +12,7 @@ import { Settings } from "./settings";
 import { OPEN_DASHBOARD_COMMAND, StatusBar } from "./statusBar";
 import { Tracker } from "./tracker";
 
-/** Tracker.flushForExit comes with the tracker's own change; until then deactivate falls back. */
-type ClosingTracker = Tracker & { flushForExit?: () => Promise<void> };
-
-let tracker: ClosingTracker | undefined;
-let delivery: Delivery | undefined;
+let tracker: Tracker | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel("OxiTrack", { log: true });
@@ -28,7 +24,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const activeDelivery = new Delivery(() => settings.client(), outbox, (message) => log.info(message));
   const activeTracker = new Tracker(settings, activeDelivery, log);
   tracker = activeTracker;
-  delivery = activeDelivery;
   context.subscriptions.push(
     activeTracker,
     new StatusBar(settings, activeDelivery, activeTracker),
@@ -51,17 +46,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
  */
 export async function deactivate(): Promise<void> {
   const closing = tracker;
-  const closingDelivery = delivery;
   tracker = undefined;
-  delivery = undefined;
-  if (closing?.flushForExit !== undefined) {
-    await closing.flushForExit();
-  } else {
-    // flush() hands the held-back beats to send(), which counts them in flight at once;
-    // saveForLater writes them without waiting for their requests.
-    void closing?.flush();
-    await closingDelivery?.saveForLater([]);
-  }
+  await closing?.flushForExit();
 }
 
 async function promptForApiKey(settings: Settings): Promise<void> {

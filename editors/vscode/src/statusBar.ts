@@ -1,9 +1,10 @@
 /**
  * One status bar item: today's time for the current project (total in the tooltip), or what keeps
  * beats from the daemon ("OxiTrack: offline (N queued)", "API key needed", …) with what to do in
- * the tooltip. Re-reads `GET /today` every minute and when the project or the settings change;
- * re-renders whenever the delivery state changes. A click opens the dashboard, or does what the
- * problem needs (set the API key, show the log).
+ * the tooltip; "excluded" in a folder oxitrack.excludePatterns skips; "settings error" for a server
+ * URL that cannot work. Re-reads `GET /today` every minute and when the project or the settings
+ * change; re-renders whenever the delivery state changes. A click opens the dashboard, or does what
+ * the problem needs (set the API key, show the log, open the setting).
  */
 
 import * as vscode from "vscode";
@@ -17,10 +18,15 @@ import type { Tracker } from "./tracker";
 
 export const OPEN_DASHBOARD_COMMAND = "oxitrack.openDashboard";
 
-const COMMANDS: Readonly<Record<StatusAction, string>> = {
-  openDashboard: OPEN_DASHBOARD_COMMAND,
-  setApiKey: "oxitrack.setApiKey",
-  showLog: "oxitrack.showLog",
+const COMMANDS: Readonly<Record<StatusAction, vscode.Command>> = {
+  openDashboard: { title: "Open the dashboard", command: OPEN_DASHBOARD_COMMAND },
+  setApiKey: { title: "Set the API key", command: "oxitrack.setApiKey" },
+  showLog: { title: "Show the log", command: "oxitrack.showLog" },
+  openSettings: {
+    title: "Open the setting",
+    command: "workbench.action.openSettings",
+    arguments: ["oxitrack.serverUrl"],
+  },
 };
 
 export class StatusBar implements vscode.Disposable {
@@ -74,6 +80,8 @@ export class StatusBar implements vscode.Disposable {
       today: this.today,
       projectPaths: [projectPath, canonical].filter((path): path is string => path !== undefined),
       serverUrl: redactCredentials(this.settings.serverUrl),
+      project: this.tracker.project,
+      settingsProblem: this.settings.serverUrlProblem,
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

@@ -5,6 +5,8 @@
  * API key across the network in clear text: allowed, with a warning. Must not import `vscode`.
  */
 
+import { redactCredentials } from "./daemonClient";
+
 export interface ServerUrlCheck {
   /** Why the value cannot work, for a settings error. */
   readonly problem?: string;
@@ -15,10 +17,12 @@ export interface ServerUrlCheck {
 const SETTING = "oxitrack.serverUrl";
 
 export function checkServerUrl(raw: string): ServerUrlCheck {
-  const named = `${SETTING} "${raw}"`;
+  // Shown in a pop-up and the status bar: never with a password in it, scheme or not.
+  const shown = redactCredentials(raw).replace(/^[^/\s@]*@/, "***@");
+  const named = `${SETTING} "${shown}"`;
   const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw);
   if (!hasScheme) {
-    return { problem: `${named} has no http:// or https:// in front; write http://${raw}` };
+    return { problem: `${named} has no http:// or https:// in front; write http://${shown}` };
   }
   let url: URL;
   try {

@@ -16,10 +16,19 @@ export interface StatusInput {
   readonly projectPaths: readonly string[];
   /** The daemon's address as the user may see it (no credentials). */
   readonly serverUrl: string;
+  /** The window's project, when the tracker knows it is excluded or that there is none. */
+  readonly project?: ProjectView | undefined;
+  /** Why oxitrack.serverUrl cannot work (a settings error), if it cannot. */
+  readonly settingsProblem?: string | undefined;
 }
 
+/** The tracker's view of the window's project (tracker.ts `ProjectState`, without `vscode`). */
+export type ProjectView =
+  | { readonly kind: "tracked" | "excluded"; readonly projectPath: string }
+  | { readonly kind: "none" };
+
 /** What a click on the item does. */
-export type StatusAction = "openDashboard" | "setApiKey" | "showLog";
+export type StatusAction = "openDashboard" | "setApiKey" | "showLog" | "openSettings";
 
 export interface StatusView {
   readonly text: string;
@@ -87,6 +96,16 @@ export function renderStatus(input: StatusInput): StatusView {
       action: "openDashboard",
     };
   }
+  if (input.settingsProblem !== undefined) {
+    return {
+      text: "$(watch) OxiTrack: settings error",
+      tooltip:
+        `${input.settingsProblem}.\n` +
+        `${input.queued} beat(s) wait in the outbox and are sent once it is fixed; nothing is lost.\n` +
+        "Click to open the setting.",
+      action: "openSettings",
+    };
+  }
   const connection = input.connection;
   if (connection.kind !== "online" && connection.kind !== "unknown") {
     const isKeyMissing = connection.kind === "needsApiKey";
@@ -101,6 +120,24 @@ export function renderStatus(input: StatusInput): StatusView {
   }
   const queuedNote = input.queued > 0 ? `\n${input.queued} beat(s) waiting to be replayed.` : "";
   const today = input.today;
+  const knownTotal =
+    today?.kind === "ok" ? `\nAll projects today: ${formatDuration(today.report.total_seconds)}` : "";
+  if (input.project?.kind === "excluded") {
+    return {
+      text: "$(watch) OxiTrack: excluded",
+      tooltip:
+        `${input.project.projectPath} matches oxitrack.excludePatterns: nothing is tracked here.` +
+        `${knownTotal}${queuedNote}\n${CLICK_HINT}`,
+      action: "openDashboard",
+    };
+  }
+  if (input.project?.kind === "none") {
+    return {
+      text: "$(watch) OxiTrack",
+      tooltip: `OxiTrack: no folder or file open, nothing to track here.${knownTotal}${queuedNote}\n${CLICK_HINT}`,
+      action: "openDashboard",
+    };
+  }
   if (today === undefined || today.kind !== "ok") {
     const why =
       today?.kind === "missing"

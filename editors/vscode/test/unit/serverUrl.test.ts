@@ -60,4 +60,10 @@ describe("checkServerUrl", () => {
   test("a problem does not repeat a password", () => {
     assert.doesNotMatch(checkServerUrl("http://me:secret@nas.local:3000").problem ?? "", /secret/);
   });
+
+  test("nor one written without a scheme", () => {
+    const problem = checkServerUrl("me:secret@nas.local:3000").problem ?? "";
+    assert.match(problem, /no http:\/\/ or https:\/\//);
+    assert.doesNotMatch(problem, /secret/);
+  });
 });

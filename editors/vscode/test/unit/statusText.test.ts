@@ -123,6 +123,32 @@ describe("renderStatus", () => {
     assert.equal(renderStatus({ ...base, connection: { kind: "unknown" }, today: undefined }).text, "$(watch) OxiTrack");
   });
 
+  test("a server URL that cannot work is a settings error; a click opens the setting", () => {
+    const problem = 'oxitrack.serverUrl "localhost:3000" has no http:// or https:// in front';
+    const view = renderStatus({ ...base, queued: 3, settingsProblem: problem });
+    assert.equal(view.text, "$(watch) OxiTrack: settings error");
+    assert.equal(view.action, "openSettings");
+    assert.match(view.tooltip, /has no http:\/\/ or https:\/\/ in front\.\n3 beat\(s\) wait/);
+  });
+
+  test("an excluded folder says so instead of 0m", () => {
+    const view = renderStatus({ ...base, project: { kind: "excluded", projectPath: "/home/dev/private" } });
+    assert.equal(view.text, "$(watch) OxiTrack: excluded");
+    assert.match(view.tooltip, /\/home\/dev\/private matches oxitrack\.excludePatterns/);
+    assert.match(view.tooltip, /All projects today: 3h 05m/);
+  });
+
+  test("a window with nothing open shows no project time", () => {
+    const view = renderStatus({ ...base, projectPaths: [], project: { kind: "none" } });
+    assert.equal(view.text, "$(watch) OxiTrack");
+    assert.match(view.tooltip, /no folder or file open/);
+  });
+
+  test("a tracked project shows its time", () => {
+    const view = renderStatus({ ...base, project: { kind: "tracked", projectPath: "/home/dev/lib" } });
+    assert.equal(view.text, "$(watch) 25m");
+  });
+
   test("switched off", () => {
     const offline = { kind: "offline", detail: "x" } as const;
     assert.equal(renderStatus({ ...base, isEnabled: false, connection: offline }).text, "$(watch) OxiTrack: off");
