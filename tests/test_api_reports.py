@@ -85,6 +85,7 @@ def test_today_json_has_the_contract_shape(seeded: TestClient, params, headers):
             "first_beat": at(f"{TODAY} 09:00"),
             "last_beat": at(f"{TODAY} 11:05"),
             "is_active": False,
+            "folders": ["/code/oxitrack"],
         },
         {
             "project_path": "/code/notes",
@@ -94,6 +95,7 @@ def test_today_json_has_the_contract_shape(seeded: TestClient, params, headers):
             "first_beat": NOW - 46 * 60,
             "last_beat": NOW - 4 * 60,
             "is_active": True,
+            "folders": ["/code/notes"],
         },
     ]
 
@@ -126,6 +128,19 @@ def test_today_counts_only_the_part_after_local_midnight(client: TestClient):
     days = client.get("/api/days", params={**TZ, "days": "2"}).json()
     assert [d["total_seconds"] for d in days["days"]] == [10 * 60, 6 * 60]
     assert days["projects"][0]["session_count"] == 1
+
+
+def test_a_merged_project_lists_every_folder_it_was_worked_in_today(client: TestClient):
+    """The editor finds its window's project by its own folder, also when it is not the latest."""
+    beat(client, "/old/api", at(f"{TODAY} 09:00"))
+    beat(client, "/old/api", at(f"{TODAY} 09:10"))
+    beat(client, "/new/api", at(f"{TODAY} 10:00"))
+    beat(client, "/new/api", at(f"{TODAY} 10:05"))
+    merged = client.post("/api/projects/merge", json={"source": "/old/api", "target": "/new/api"})
+    assert merged.status_code == 200
+    [project] = client.get("/today", params={**TZ, "format": "json"}).json()["projects"]
+    assert (project["project_path"], project["duration_seconds"]) == ("/new/api", 15 * 60)
+    assert project["folders"] == ["/new/api", "/old/api"]
 
 
 def test_today_follows_the_time_zone(client: TestClient):

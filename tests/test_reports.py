@@ -200,6 +200,7 @@ def test_today_json_has_the_contract_shape():
                 "first_beat": at("2025-11-25 09:00"),
                 "last_beat": at("2025-11-25 11:05"),
                 "is_active": False,
+                "folders": ["/code/oxitrack"],
             },
             {
                 "project_path": "/code/notes",
@@ -209,6 +210,7 @@ def test_today_json_has_the_contract_shape():
                 "first_beat": at("2025-11-25 12:00"),
                 "last_beat": at("2025-11-25 12:42"),
                 "is_active": True,
+                "folders": ["/code/notes"],
             },
         ],
     }

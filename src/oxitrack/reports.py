@@ -52,6 +52,9 @@ class ProjectTotal(Record):
     last_beat: int
     is_active: bool
     custom_name: str | None = None
+    # Every folder the time was spent in (a moved or merged project has several), sorted: the
+    # editor finds its window's project by any of them, not only by the latest.
+    folders: tuple[str, ...] = ()
 
     @property
     def project_name(self) -> str:
@@ -120,11 +123,13 @@ class _Sum:
         self.key = row.project_key
         self.latest = row
         self.spans = [(low, high)]
+        self.folders = {row.project_path}
         self.sessions = 1
         self.first, self.last = low, high
 
     def add(self, row: SessionRow, low: int, high: int) -> None:
         self.spans.append((low, high))
+        self.folders.add(row.project_path)
         self.sessions += 1
         self.first, self.last = min(self.first, low), max(self.last, high)
         if row.last_heartbeat > self.latest.last_heartbeat:
@@ -141,6 +146,7 @@ class _Sum:
             last_beat=self.last,
             is_active=is_active(self.latest.last_heartbeat, now),
             custom_name=self.latest.custom_name,
+            folders=tuple(sorted(self.folders)),
         )
 
 
@@ -168,6 +174,7 @@ def project_json(total: ProjectTotal) -> dict[str, object]:
         "first_beat": total.first_beat,
         "last_beat": total.last_beat,
         "is_active": total.is_active,
+        "folders": list(total.folders),
     }
 
 
