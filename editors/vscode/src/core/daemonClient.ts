@@ -48,9 +48,12 @@ export type BeatOutcome =
   | { readonly kind: "unavailable"; readonly problem: Problem };
 
 export interface TodayProject {
+  /** The project's latest folder. */
   readonly project_path: string;
   readonly project_name: string;
   readonly duration_seconds: number;
+  /** Every folder its time today was spent in (a moved or merged project has several). */
+  readonly folders: readonly string[];
 }
 
 export interface TodayReport {
@@ -290,6 +293,10 @@ function parseToday(json: unknown): TodayReport | undefined {
         project_name:
           typeof project["project_name"] === "string" ? project["project_name"] : project["project_path"],
         duration_seconds: project["duration_seconds"],
+        // An older daemon sends no folders: the latest one is all there is to match.
+        folders: Array.isArray(project["folders"])
+          ? (project["folders"] as unknown[]).filter((folder): folder is string => typeof folder === "string")
+          : [project["project_path"]],
       });
     }
   }

@@ -166,6 +166,9 @@ export function renderStatus(input: StatusInput): StatusView {
   };
 }
 
+/** The report's project this window is on: by its latest folder, or any folder it was worked in. */
 function findProject(report: TodayReport, paths: readonly string[]) {
-  return report.projects.find((project) => paths.includes(project.project_path));
+  return report.projects.find(
+    (project) => paths.includes(project.project_path) || project.folders.some((folder) => paths.includes(folder)),
+  );
 }

@@ -227,11 +227,23 @@ describe("DaemonClient.getToday", () => {
       report: {
         date: "2026-11-25",
         total_seconds: 4000,
-        projects: [{ project_path: "/home/dev/app", project_name: "app", duration_seconds: 4000 }],
+        projects: [
+          { project_path: "/home/dev/app", project_name: "app", duration_seconds: 4000, folders: ["/home/dev/app"] },
+        ],
       },
     });
     assert.equal(seen[0]?.url, "/today?format=json&tz=Europe%2FParis");
     assert.equal(seen[0]?.headers.accept, "application/json");
+  });
+
+  test("keeps every folder a project's time was spent in", async () => {
+    const project = { ...today.projects[0], folders: ["/home/dev/app", "/home/dev/old-app", 7] };
+    answer = reply(200, { ...today, projects: [project] });
+    const outcome = await client().getToday();
+    assert.equal(outcome.kind, "ok");
+    if (outcome.kind === "ok") {
+      assert.deepEqual(outcome.report.projects[0]?.folders, ["/home/dev/app", "/home/dev/old-app"]);
+    }
   });
 
   test("by default the time zone is this machine's", async () => {

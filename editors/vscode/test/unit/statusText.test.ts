@@ -10,8 +10,13 @@ const report: TodayOutcome = {
     date: "2026-11-25",
     total_seconds: 3 * 3600 + 5 * 60,
     projects: [
-      { project_path: "/real/app", project_name: "app", duration_seconds: 3900 },
-      { project_path: "/home/dev/lib", project_name: "lib", duration_seconds: 1500 },
+      { project_path: "/real/app", project_name: "app", duration_seconds: 3900, folders: ["/real/app"] },
+      {
+        project_path: "/home/dev/lib",
+        project_name: "lib",
+        duration_seconds: 1500,
+        folders: ["/home/dev/lib", "/home/dev/old-lib"],
+      },
     ],
   },
 };
@@ -142,6 +147,10 @@ describe("renderStatus", () => {
     const view = renderStatus({ ...base, projectPaths: [], project: { kind: "none" } });
     assert.equal(view.text, "$(watch) OxiTrack");
     assert.match(view.tooltip, /no folder or file open/);
+  });
+
+  test("a window on an older folder of a merged project shows the project's time", () => {
+    assert.equal(renderStatus({ ...base, projectPaths: ["/home/dev/old-lib"] }).text, "$(watch) 25m");
   });
 
   test("a tracked project shows its time", () => {
