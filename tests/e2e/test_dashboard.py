@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx2 as httpx
 import pytest
@@ -74,8 +77,9 @@ def browser() -> Iterator[Any]:
 class Page:
     """A browser page that records console errors/warnings, page errors and failed requests."""
 
-    def __init__(self, browser: Any, *, clock: bool = False) -> None:
-        self.page = browser.new_page(viewport={"width": 1200, "height": 900})
+    def __init__(self, browser: Any, *, clock: bool = False, **options: Any) -> None:
+        """``options`` go to ``new_page``: ``viewport``, ``color_scheme``, ``timezone_id``…"""
+        self.page = browser.new_page(**{"viewport": {"width": 1200, "height": 900}, **options})
         self.problems: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
@@ -244,6 +248,13 @@ def test_a_bad_tz_in_the_address_is_reported_as_refused_not_as_unreachable(
     assert shown.inner_text(status) == (
         "the daemon refused: tz: 'Not/AZone' is not a known IANA time zone name like Europe/Berlin"
     )
+    # Not a blank page: it says how to fix the address, and links to the page without ?tz=.
+    assert shown.is_visible("#tz-help")
+    assert "remove it, or correct it" in shown.inner_text("#tz-help")
+    shown.click("#tz-reset")
+    page.wait_loaded(1)
+    assert shown.url == daemon.url + "/"
+    assert shown.is_hidden("#refused")
     # The browser itself logs each 422 answer; nothing else may go wrong.
     assert page.problems
     assert all("status of 422" in problem for problem in page.problems), page.problems
@@ -284,3 +295,316 @@ def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(
         assert all("status of 401" in problem for problem in page.problems), page.problems
     finally:
         keyed.stop()
+
+
+# -- colours and the legend ----------------------------------------------------------------------
+
+CHART_COLOURS_JS = """() => Object.fromEntries(Chart.getChart("days-chart").data.datasets.map(
+  (d) => [d.projectPath ?? "other", d.backgroundColor]))"""
+LEGEND_JS = """() => [...document.querySelectorAll("#days-legend button")].map((b) => ({
+  key: b.dataset.key, pressed: b.getAttribute("aria-pressed"), title: b.title,
+  text: b.textContent, right: b.getBoundingClientRect().right,
+}))"""
+
+
+def _many_projects(daemon: DaemonProcess, count: int) -> list[str]:
+    """``count`` projects worked on in the last hour, project i for count + 1 - i minutes."""
+    now = int(time.time())
+    paths = [f"/code/many/project-{i:02d}" for i in range(count)]
+    for i, path in enumerate(paths):
+        _beats(daemon, path, range(now - 60 * (count + 2 - i), now - 59, 60))
+    return paths
+
+
+def test_a_project_keeps_its_colour_when_the_range_changes(daemon: DaemonProcess, browser: Any):
+    """Colours follow the project, not its rank: alpha leads the month, beta the week."""
+    now = int(time.time())
+    _beats(daemon, "/code/alpha", range(now - 20 * 86400, now - 20 * 86400 + 3 * 3600 + 1, 300))
+    _beats(daemon, "/code/alpha", range(now - 600, now - 59, 300))
+    _beats(daemon, "/code/beta", range(now - 1800, now - 59, 300))
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    week = shown.evaluate(CHART_COLOURS_JS)
+    shown.click("button[data-days='30']")
+    page.wait_loaded(2)
+    month = shown.evaluate(CHART_COLOURS_JS)
+    assert shown.evaluate(CHART_DATA_JS)["datasets"][0]["path"] == "/code/alpha"
+    assert week == month
+    assert len(set(week.values())) == 2
+    assert page.problems == []
+
+
+def test_the_chart_shows_eight_projects_in_distinct_colours_and_the_rest_as_other(
+    daemon: DaemonProcess, browser: Any
+):
+    paths = _many_projects(daemon, 11)
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    chart = shown.evaluate(CHART_DATA_JS)
+    days = httpx.get(f"{daemon.url}/api/days", params={"days": "7"}).json()
+    expected = _expected_chart(days)
+    assert chart["datasets"][:8] == expected["datasets"][:8]
+    assert [d["path"] for d in chart["datasets"][:8]] == paths[:8]
+    other = chart["datasets"][8]
+    assert (other["path"], other["label"]) == (None, "other (3 projects)")
+    assert other["data"] == [sum(d["data"][i] for d in expected["datasets"][8:]) for i in range(7)]
+    colours = shown.evaluate(CHART_COLOURS_JS)
+    assert len(colours) == len(set(colours.values())) == 9
+    legend = shown.evaluate(LEGEND_JS)
+    assert [item["key"] for item in legend] == [*paths[:8], "other"]
+    assert legend[0]["title"] == f"project-00\n{paths[0]}"
+    assert page.problems == []
+
+
+def test_at_400_px_the_legend_wraps_below_a_full_height_chart(daemon: DaemonProcess, browser: Any):
+    long_path = "/code/" + "a-very-long-project-name-without-spaces-" * 3
+    _beats(daemon, long_path, range(int(time.time()) - 1200, int(time.time()) - 59, 60))
+    _many_projects(daemon, 11)
+    page = Page(browser, viewport={"width": 400, "height": 900})
+    shown = page.open(daemon.url + "/")
+    box = shown.evaluate(
+        "() => document.getElementById('days-chart').getBoundingClientRect().toJSON()"
+    )
+    assert box["height"] >= 290
+    legend = shown.evaluate(LEGEND_JS)
+    assert len(legend) == 9
+    assert all(item["right"] <= 400 for item in legend), legend
+    long_label = f"#days-legend button[data-key='{long_path}']"
+    assert (
+        shown.get_attribute(long_label, "title") == f"{long_path.rsplit('/', 1)[-1]}\n{long_path}"
+    )
+    assert shown.evaluate(
+        "(sel) => { const l = document.querySelector(sel + ' .label');"
+        " return l.scrollWidth > l.clientWidth; }",
+        long_label,
+    ), "a long name is cut with an ellipsis"
+    assert page.problems == []
+
+
+def test_hidden_legend_entries_stay_hidden_across_the_minute_refresh(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    page = Page(browser, clock=True)
+    shown = page.open(seeded_daemon.url + "/")
+    notes = "#days-legend button[data-key='/code/notes']"
+    shown.click(notes)
+    visible_js = """() => Object.fromEntries(Chart.getChart("days-chart").data.datasets.map(
+      (d, i) => [d.projectPath, Chart.getChart("days-chart").isDatasetVisible(i)]))"""
+    assert shown.evaluate(visible_js)["/code/notes"] is False
+    page.page.clock.run_for(60_000)
+    page.wait_loaded(2)
+    assert shown.evaluate(visible_js) == {
+        "/code/oxitrack": True,
+        "/code/notes": False,
+        "/code/site": True,
+    }
+    assert shown.get_attribute(notes, "aria-pressed") == "false"
+    shown.click(notes)
+    assert shown.evaluate(visible_js)["/code/notes"] is True
+    assert page.problems == []
+
+
+# -- theme and contrast --------------------------------------------------------------------------
+
+
+def _luminance(css: str) -> float:
+    red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", css)[:3])
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def _beat_now(daemon: DaemonProcess) -> None:
+    """A beat a few seconds old, so that today has an active project."""
+    _beats(daemon, "/code/oxitrack", range(int(time.time()) - 5, int(time.time()) - 4))
+
+
+def _contrast(foreground: str, background: str) -> float:
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+THEME_JS = """() => {
+  const style = (sel) => getComputedStyle(document.querySelector(sel));
+  const root = getComputedStyle(document.documentElement);
+  const y = Chart.getChart("days-chart").options.scales.y;
+  return {
+    card: style("#today").backgroundColor,
+    active: style(".active").color,
+    muted: style("#today .path").color,
+    pressed: style(".switch [aria-pressed=true]").color,
+    pressedBg: style(".switch [aria-pressed=true]").backgroundColor,
+    legend: style("#days-legend button").color,
+    ticks: y.ticks.color,
+    grid: y.grid.color,
+    cssMuted: root.getPropertyValue("--muted").trim(),
+    cssGrid: root.getPropertyValue("--grid").trim(),
+    colorScheme: root.colorScheme,
+  };
+}"""
+
+
+def _hex_to_rgb(css: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(css[i : i + 2], 16) for i in (1, 3, 5)))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_has_at_least_4_5_to_1_contrast(
+    seeded_daemon: DaemonProcess, browser: Any, scheme: str
+):
+    _beat_now(seeded_daemon)
+    page = Page(browser, color_scheme=scheme)
+    theme = page.open(seeded_daemon.url + "/").evaluate(THEME_JS)
+    assert theme["colorScheme"] == "light dark"
+    for name in ("active", "muted", "legend"):
+        assert _contrast(theme[name], theme["card"]) >= 4.5, (name, theme)
+    assert _contrast(_hex_to_rgb(theme["ticks"]), theme["card"]) >= 4.5, theme
+    assert _contrast(theme["pressed"], theme["pressedBg"]) >= 4.5, theme
+    assert _contrast(_hex_to_rgb(theme["grid"]), theme["card"]) >= 1.3, "grid lines are visible"
+    assert page.problems == []
+
+
+def test_chart_colours_follow_the_theme_when_it_changes(seeded_daemon: DaemonProcess, browser: Any):
+    _beat_now(seeded_daemon)
+    page = Page(browser, color_scheme="dark")
+    shown = page.open(seeded_daemon.url + "/")
+    dark = shown.evaluate(THEME_JS)
+    assert (dark["ticks"], dark["grid"]) == (dark["cssMuted"], dark["cssGrid"])
+    shown.emulate_media(color_scheme="light")
+    shown.wait_for_function(
+        "(old) => Chart.getChart('days-chart').options.scales.y.ticks.color !== old",
+        arg=dark["ticks"],
+    )
+    light = shown.evaluate(THEME_JS)
+    assert (light["ticks"], light["grid"]) == (light["cssMuted"], light["cssGrid"])
+    assert light["ticks"] != dark["ticks"]
+    assert page.problems == []
+
+
+def test_chart_and_status_speak_to_screen_readers(seeded_daemon: DaemonProcess, browser: Any):
+    page = Page(browser)
+    shown = page.open(seeded_daemon.url + "/")
+    days = httpx.get(f"{seeded_daemon.url}/api/days", params={"days": "7"}).json()
+    top = days["projects"][0]
+    label = shown.get_attribute("#days-chart", "aria-label")
+    assert label.startswith(f"Time per day, last 7 days ({days['from']} to {days['to']}): ")
+    assert f"total {_duration(days['total_seconds'])}" in label
+    assert f"most: {top['project_name']} {_duration(top['duration_seconds'])}" in label
+    assert shown.get_attribute("#status", "role") == "status"
+    assert shown.get_attribute("#status", "aria-live") == "polite"
+    assert page.problems == []
+
+
+def test_updated_time_is_given_in_the_reports_zone(seeded_daemon: DaemonProcess, browser: Any):
+    """The browser is in Kathmandu (+05:45): no whole-hour zone shows the same HH:MM."""
+    zone = ZoneInfo((seeded_daemon.env or {})["TZ"])
+    page = Page(browser, timezone_id="Asia/Kathmandu")
+    before = datetime.now(zone).strftime("%H:%M")
+    status = page.open(seeded_daemon.url + "/").inner_text("#status")
+    after = datetime.now(zone).strftime("%H:%M")
+    assert status in {f"{zone.key} · updated {before}", f"{zone.key} · updated {after}"}
+    assert page.problems == []
+
+
+# -- slow, stale and missing answers -------------------------------------------------------------
+
+
+def test_a_slow_answer_to_an_earlier_range_click_is_discarded(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    page = Page(browser)
+    shown = page.open(seeded_daemon.url + "/")
+    held: list[Any] = []
+    shown.route("**/api/days?days=30*", lambda route: held.append(route))
+    shown.click("button[data-days='30']")
+    shown.wait_for_function("() => true")  # let the route handler see the request
+    shown.click("button[data-days='7']")
+    page.wait_loaded(2)
+    assert len(held) == 1
+    held[0].continue_()
+    shown.wait_for_function("() => document.body.dataset.discarded === '1'")
+    assert len(shown.evaluate(CHART_DATA_JS)["labels"]) == 7
+    assert shown.get_attribute("button[data-days='7']", "aria-pressed") == "true"
+    assert shown.get_attribute("button[data-days='30']", "aria-pressed") == "false"
+    assert page.problems == []
+
+
+def test_a_stopped_daemon_is_shown_clearly_and_the_page_recovers_within_seconds(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    _beat_now(seeded_daemon)
+    page = Page(browser, clock=True)
+    shown = page.open(seeded_daemon.url + "/")
+    updated = shown.inner_text("#status").rsplit(" ", 1)[-1]
+    assert shown.is_visible(".active")
+    seeded_daemon.kill()
+
+    shown.click("button[data-days='30']")
+    shown.wait_for_selector("#offline:not([hidden])")
+    banner = shown.inner_text("#offline")
+    assert banner.startswith(f"The daemon at {seeded_daemon.url} does not answer since ")
+    assert f"showing data from {updated}. Trying again in 5 s." in banner
+    # The range the chart shows stays pressed; the dimmed data claims nothing is active.
+    assert shown.get_attribute("button[data-days='7']", "aria-pressed") == "true"
+    assert len(shown.evaluate(CHART_DATA_JS)["labels"]) == 7
+    assert shown.is_hidden(".active")
+    assert shown.evaluate("() => getComputedStyle(document.querySelector('main')).opacity") == "0.5"
+
+    seeded_daemon.start(port=seeded_daemon.port)
+    page.page.clock.run_for(5_000)  # the first retry, well before the minute timer
+    page.wait_loaded(2)
+    assert shown.is_hidden("#offline")
+    assert shown.is_visible(".active")
+    assert all(
+        "ERR_CONNECTION_REFUSED" in problem or problem.startswith("failed:")
+        for problem in page.problems
+    ), page.problems
+
+
+# -- layout and empty states ---------------------------------------------------------------------
+
+ROW_HEIGHTS_JS = """() => ({
+  head: document.querySelector("#recent-sessions thead tr").getBoundingClientRect().height,
+  tableRight: document.querySelector("#recent-sessions").getBoundingClientRect().right,
+  cardRight: document.querySelector("#recent").getBoundingClientRect().right,
+  rows: [...document.querySelectorAll("#recent-sessions tbody tr")].map(
+    (tr) => tr.getBoundingClientRect().height),
+  buttons: [...document.querySelectorAll(".switch button")].map(
+    (b) => b.getBoundingClientRect().top),
+})"""
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+def test_long_names_in_recent_sessions_keep_every_row_on_one_line(
+    daemon: DaemonProcess, browser: Any, width: int
+):
+    long_path = "/code/" + "an-unbroken-project-name-" * 6
+    now = int(time.time())
+    _beats(daemon, "/code/short", range(now - 3000, now - 2000, 60))
+    _beats(daemon, long_path, range(now - 600, now - 59, 60))
+    page = Page(browser, viewport={"width": width, "height": 900})
+    shown = page.open(daemon.url + "/")
+    layout = shown.evaluate(ROW_HEIGHTS_JS)
+    assert len(layout["rows"]) == 2
+    assert all(height <= layout["head"] * 1.3 for height in layout["rows"]), layout
+    assert layout["buttons"][0] == layout["buttons"][1], "7/30 days on one line"
+    assert layout["tableRight"] <= layout["cardRight"], "the table fits in its card"
+    name = f"#recent-sessions td .name[title='{long_path}']"
+    assert shown.inner_text(name) == long_path.rstrip("/").rsplit("/", 1)[-1]
+    assert page.problems == []
+
+
+def test_an_empty_database_says_nothing_is_tracked_yet_and_how_to_start(
+    daemon: DaemonProcess, browser: Any
+):
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    assert shown.is_visible("#days-empty")
+    assert "sends beats" in shown.inner_text("#days-empty")
+    assert "README" in shown.inner_text("#days-empty")
+    assert shown.is_visible("#recent-empty")
+    assert shown.is_hidden("#recent-sessions")
+    assert shown.get_attribute("#days-chart", "aria-label").endswith(": nothing tracked.")
+    assert page.problems == []

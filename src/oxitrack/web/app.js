@@ -1,20 +1,35 @@
 // OxiTrack dashboard: reads the daemon's JSON endpoints (the same ones the CLI's --json prints)
 // and draws today's totals, a stacked bar chart of daily time per project, and recent sessions.
-// Refreshes every minute. No private API, no CDN: Chart.js is served from /static/vendor/.
+// Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
+// Chart.js is served from /static/vendor/.
 "use strict";
 
 const REFRESH_MS = 60_000;
+// While the daemon does not answer: try again soon, then back off to the minute timer's pace.
+const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
 const RECENT_LIMIT = 15;
+// More stacked colours than this cannot be told apart; the rest of the range is one "other" bar.
+const CHART_PROJECTS = 8;
+// Tableau 10 without its grey (grey means "other"): distinguishable on the light and dark cards.
 const PALETTE = [
-  "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
-  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#8cd17d",
+  "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+  "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
 ];
-const OTHER_COLOR = "#bab0ac";
+const OTHER_KEY = "other";
 
 const state = {
-  days: 7,
+  days: 7, // the range whose data is shown (and pressed)
+  wantedDays: 7, // the range last asked for; becomes `days` once its data arrives
+  requestSeq: 0, // only the answer to the latest request is drawn
   chart: null,
+  lastRange: null,
   colors: new Map(), // project_path -> colour, shared by the chart and today's bars
+  hidden: new Set(), // legend keys the user switched off; kept across refreshes
+  timezone: undefined, // the report's zone, once known
+  loadedAt: null, // Date of the data on screen
+  failingSince: null, // Date of the first unanswered request, while the daemon is away
+  failures: 0,
+  retryTimer: null,
   apiKey: sessionStorage.getItem("oxitrack.apiKey"),
 };
 // Page-level ?tz=Area/City is passed on to every request; by default the daemon's own zone.
@@ -23,6 +38,16 @@ const zoneParam = new URLSearchParams(location.search).get("tz");
 function formatDuration(seconds) {
   const minutes = Math.floor(Math.max(seconds, 0) / 60);
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+/** HH:MM in the report's zone, so a time never sits next to a zone name it is not in. */
+function formatClock(date, timeZone = state.timezone) {
+  return new Intl.DateTimeFormat(undefined, {
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone,
+  }).format(date);
 }
 
 function apiUrl(path, params = {}) {
@@ -56,57 +81,105 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+function cssColor(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+// -- colours -------------------------------------------------------------------------------------
+
+/** FNV-1a: a small, stable string hash, so a project gets the same colour on every visit. */
+function hashOf(text) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * Each project's colour comes from its path, not its rank, so it stays when the range changes.
+ * Two shown projects hashing alike: the later path (in path order, also rank-free) takes the next
+ * free colour.
+ */
+function assignColors(paths) {
+  const colors = new Map();
+  const taken = new Set();
+  for (const path of [...paths].sort()) {
+    let slot = hashOf(path) % PALETTE.length;
+    for (let tries = 0; taken.has(slot) && tries < PALETTE.length; tries++) {
+      slot = (slot + 1) % PALETTE.length;
+    }
+    taken.add(slot);
+    colors.set(path, PALETTE[slot]);
+  }
+  return colors;
+}
+
+// -- today ---------------------------------------------------------------------------------------
+
 function renderToday(today) {
   document.getElementById("today-title").textContent = `Today · ${today.date}`;
   document.getElementById("today-total").textContent = formatDuration(today.total_seconds);
   const body = document.querySelector("#today-projects tbody");
   const longest = Math.max(1, ...today.projects.map((p) => p.duration_seconds));
-  body.replaceChildren(
-    ...today.projects.map((project) => {
-      const width = `${Math.max(1, Math.round((project.duration_seconds / longest) * 100))}%`;
-      const bar = element("span", { className: "bar" });
-      bar.style.width = width;
-      bar.style.background = state.colors.get(project.project_path) || OTHER_COLOR;
-      const name = element("span", { className: "name", title: project.project_path }, project.project_name);
-      const cells = [
-        element("td", { className: "num" }, formatDuration(project.duration_seconds)),
-        element("td", { className: "bar-cell" }, bar),
-        element(
-          "td",
-          { className: "project-cell" },
-          name,
-          element("span", { className: "path", title: project.project_path }, project.project_path),
-        ),
-        element("td", {}, project.is_active ? element("span", { className: "active" }, "active") : ""),
-      ];
-      return element(
-        "tr",
-        { "data-project-path": project.project_path, "data-seconds": String(project.duration_seconds) },
-        ...cells,
-      );
-    }),
-  );
+  body.replaceChildren(...today.projects.map((project) => todayRow(project, longest)));
   document.getElementById("today-empty").hidden = today.projects.length > 0;
 }
 
-/** Chart.js data for /api/days: one dataset per project, values in seconds per day. */
-function chartData(range) {
-  const labels = range.days.map((day) => day.date);
-  state.colors = new Map(
-    range.projects.map((project, index) => [project.project_path, PALETTE[index] || OTHER_COLOR]),
+function todayRow(project, longest) {
+  const bar = element("span", { className: "bar" });
+  bar.style.width = `${Math.max(1, Math.round((project.duration_seconds / longest) * 100))}%`;
+  // Projects grouped as "other" in the chart are grey here too.
+  bar.style.background = state.colors.get(project.project_path) || cssColor("--other");
+  const name = element("span", { className: "name", title: project.project_name }, project.project_name);
+  const path = element("span", { className: "path", title: project.project_path }, project.project_path);
+  const active = project.is_active ? element("span", { className: "active" }, "active") : "";
+  return element(
+    "tr",
+    { "data-project-path": project.project_path, "data-seconds": String(project.duration_seconds) },
+    element("td", { className: "num" }, formatDuration(project.duration_seconds)),
+    element("td", { className: "bar-cell" }, bar),
+    element("td", { className: "project-cell" }, name, path),
+    element("td", {}, active),
   );
-  const datasets = range.projects.map((project) => ({
+}
+
+// -- the chart -----------------------------------------------------------------------------------
+
+function secondsPerDay(range, paths) {
+  return range.days.map((day) =>
+    day.projects
+      .filter((p) => paths.has(p.project_path))
+      .reduce((sum, p) => sum + p.duration_seconds, 0),
+  );
+}
+
+/** Chart.js data for /api/days: the top projects one dataset each, the rest summed as "other". */
+function chartData(range) {
+  const shown = range.projects.slice(0, CHART_PROJECTS);
+  const rest = range.projects.slice(CHART_PROJECTS);
+  state.colors = assignColors(shown.map((project) => project.project_path));
+  const datasets = shown.map((project) => ({
     label: project.project_name,
     projectPath: project.project_path,
-    data: range.days.map((day) => {
-      const found = day.projects.find((p) => p.project_path === project.project_path);
-      return found ? found.duration_seconds : 0;
-    }),
+    key: project.project_path,
+    data: secondsPerDay(range, new Set([project.project_path])),
     backgroundColor: state.colors.get(project.project_path),
-    borderWidth: 0,
-    borderRadius: 2,
   }));
-  return { labels, datasets };
+  if (rest.length > 0) {
+    datasets.push({
+      label: `other (${rest.length} projects)`,
+      projectPath: null,
+      key: OTHER_KEY,
+      data: secondsPerDay(range, new Set(rest.map((project) => project.project_path))),
+      backgroundColor: cssColor("--other"),
+    });
+  }
+  for (const dataset of datasets) {
+    Object.assign(dataset, { borderWidth: 0, borderRadius: 2, hidden: state.hidden.has(dataset.key) });
+  }
+  return { labels: range.days.map((day) => day.date), datasets };
 }
 
 function hourStep(maxSeconds) {
@@ -116,27 +189,36 @@ function hourStep(maxSeconds) {
   return 43200;
 }
 
-function renderDays(range) {
-  const data = chartData(range);
-  const dayTotals = range.days.map((day) => day.total_seconds);
+/** Ticks and grid from the page's theme: Chart.js's defaults are unreadable on the dark card. */
+function chartOptions(labels, dayTotals) {
+  const text = cssColor("--muted");
+  const grid = cssColor("--grid");
   const step = hourStep(Math.max(3600, ...dayTotals));
-  const options = {
+  return {
     animation: false,
     responsive: true,
     maintainAspectRatio: false,
     interaction: { mode: "index", intersect: false },
+    color: text,
     scales: {
-      x: { stacked: true, grid: { display: false }, ticks: { callback: (_, i) => shortDay(data.labels[i]) } },
+      x: {
+        stacked: true,
+        grid: { display: false },
+        border: { color: grid },
+        ticks: { color: text, callback: (_, i) => shortDay(labels[i]) },
+      },
       y: {
         stacked: true,
         beginAtZero: true,
         // With nothing tracked every bar is 0, and Chart.js would label both ends "0h 00m".
         suggestedMax: step,
-        ticks: { stepSize: step, callback: (value) => formatDuration(value) },
+        grid: { color: grid },
+        border: { color: grid },
+        ticks: { color: text, stepSize: step, callback: (value) => formatDuration(value) },
       },
     },
     plugins: {
-      legend: { position: "bottom", labels: { boxWidth: 12 } },
+      legend: { display: false }, // an HTML list below the chart: it wraps, truncates, takes focus
       tooltip: {
         callbacks: {
           title: (items) => items[0].label,
@@ -146,13 +228,58 @@ function renderDays(range) {
       },
     },
   };
+}
+
+/** What the chart shows, in words, for screen readers (the canvas itself says nothing). */
+function chartSummary(range) {
+  const span = `Time per day, last ${range.days.length} days (${range.from} to ${range.to})`;
+  if (range.projects.length === 0) return `${span}: nothing tracked.`;
+  const most = range.projects
+    .slice(0, 3)
+    .map((p) => `${p.project_name} ${formatDuration(p.duration_seconds)}`)
+    .join(", ");
+  return `${span}: total ${formatDuration(range.total_seconds)}; most: ${most}.`;
+}
+
+function renderDays(range) {
+  state.lastRange = range;
+  const data = chartData(range);
+  const options = chartOptions(data.labels, range.days.map((day) => day.total_seconds));
+  const canvas = document.getElementById("days-chart");
+  canvas.setAttribute("aria-label", chartSummary(range));
   if (state.chart) {
     state.chart.data = data;
     state.chart.options = options;
     state.chart.update();
   } else {
-    state.chart = new Chart(document.getElementById("days-chart"), { type: "bar", data, options });
+    state.chart = new Chart(canvas, { type: "bar", data, options });
   }
+  renderLegend(data.datasets);
+  document.getElementById("days-empty").hidden = range.projects.length > 0;
+}
+
+function renderLegend(datasets) {
+  const items = datasets.map((dataset) => {
+    const swatch = element("span", { className: "swatch", "aria-hidden": "true" });
+    swatch.style.background = dataset.backgroundColor;
+    const title = dataset.projectPath ? `${dataset.label}\n${dataset.projectPath}` : dataset.label;
+    const button = element(
+      "button",
+      { type: "button", "data-key": dataset.key, "aria-pressed": String(!dataset.hidden), title },
+      swatch,
+      element("span", { className: "label" }, dataset.label),
+    );
+    button.addEventListener("click", () => toggleDataset(dataset.key));
+    return element("li", {}, button);
+  });
+  document.getElementById("days-legend").replaceChildren(...items);
+}
+
+function toggleDataset(key) {
+  if (state.hidden.has(key)) state.hidden.delete(key);
+  else state.hidden.add(key);
+  renderDays(state.lastRange);
+  document.querySelector(`#days-legend button[data-key="${CSS.escape(key)}"]`)?.focus();
 }
 
 function shortDay(isoDate) {
@@ -164,56 +291,123 @@ function shortDay(isoDate) {
   return `${weekday} ${day}`;
 }
 
+// -- recent sessions -----------------------------------------------------------------------------
+
 function renderRecent(list) {
-  const clock = new Intl.DateTimeFormat(undefined, {
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZone: list.timezone,
-  });
+  const clock = (epochSeconds) => formatClock(epochSeconds * 1000, list.timezone);
   const body = document.querySelector("#recent-sessions tbody");
   body.replaceChildren(
-    ...list.sessions.map((session) => {
-      const span = `${clock.format(session.start_time * 1000)}–${clock.format(session.last_heartbeat * 1000)}`;
-      return element(
+    ...list.sessions.map((session) =>
+      element(
         "tr",
         { "data-session-id": String(session.session_id) },
-        element("td", {}, session.date),
-        element("td", {}, span),
+        element("td", { className: "nowrap" }, session.date),
+        element("td", { className: "nowrap" }, `${clock(session.start_time)}–${clock(session.last_heartbeat)}`),
         element("td", { className: "num" }, formatDuration(session.duration_seconds)),
-        element("td", { title: session.project_path }, session.project_name),
-      );
-    }),
+        element(
+          "td",
+          { className: "project-cell" },
+          element("span", { className: "name", title: session.project_path }, session.project_name),
+        ),
+      ),
+    ),
   );
+  document.getElementById("recent-sessions").hidden = list.sessions.length === 0;
+  document.getElementById("recent-empty").hidden = list.sessions.length > 0;
 }
 
+// -- loading, and saying what state the data is in ------------------------------------------------
+
 async function refresh() {
+  const seq = ++state.requestSeq;
+  const days = state.wantedDays;
+  let answers;
   try {
-    const [today, range, recent] = await Promise.all([
+    answers = await Promise.all([
       getJson("/today"),
-      getJson("/api/days", { days: String(state.days) }),
+      getJson("/api/days", { days: String(days) }),
       getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
     ]);
-    renderDays(range);
-    renderToday(today);
-    renderRecent(recent);
-    const time = new Date().toLocaleTimeString(undefined, {
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    });
-    setStatus(`${today.timezone} · updated ${time}`);
-    document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
   } catch (error) {
-    if (error instanceof Unauthorized) {
-      document.getElementById("key-form").hidden = false;
-      setStatus(state.apiKey ? "the daemon refused that API key" : "an API key is needed");
-    } else if (error instanceof Refused) {
-      setStatus(`the daemon refused: ${error.message}`);
-    } else {
-      setStatus(`cannot reach the daemon: ${error.message}`);
-    }
+    if (seq === state.requestSeq) showFailure(error);
+    else countDiscarded();
+    return;
   }
+  // A slow answer to an earlier request (a 30-day click, then a 7-day one) must not win.
+  if (seq === state.requestSeq) showAnswers(days, ...answers);
+  else countDiscarded();
+}
+
+/** Counted on the body, like data-loaded, so tests can wait for it. */
+function countDiscarded() {
+  document.body.dataset.discarded = String(Number(document.body.dataset.discarded || 0) + 1);
+}
+
+function showAnswers(days, today, range, recent) {
+  state.timezone = today.timezone;
+  state.loadedAt = new Date();
+  state.days = days;
+  markPressedRange(days);
+  renderDays(range);
+  renderToday(today);
+  renderRecent(recent);
+  showReachable();
+  setStatus(`${today.timezone} · updated ${formatClock(state.loadedAt)}`);
+  document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+}
+
+function markPressedRange(days) {
+  for (const button of document.querySelectorAll(".switch button")) {
+    button.setAttribute("aria-pressed", String(Number(button.dataset.days) === days));
+  }
+}
+
+function showFailure(error) {
+  state.wantedDays = state.days; // the range button stays on the data that is shown
+  if (error instanceof Unauthorized) {
+    document.getElementById("key-form").hidden = false;
+    setStatus(state.apiKey ? "the daemon refused that API key" : "an API key is needed");
+  } else if (error instanceof Refused) {
+    showRefused(error.message);
+  } else {
+    showUnreachable(error);
+  }
+}
+
+function showRefused(message) {
+  setStatus(`the daemon refused: ${message}`);
+  document.getElementById("refused-message").textContent = `The daemon refused: ${message}`;
+  document.getElementById("tz-help").hidden = !(zoneParam && message.startsWith("tz"));
+  document.getElementById("tz-reset").href = location.pathname;
+  document.getElementById("refused").hidden = false;
+  document.querySelector("main").hidden = state.loadedAt === null;
+}
+
+/** Old numbers must not pass for current ones: say so, dim them, and try again soon. */
+function showUnreachable(error) {
+  state.failingSince ??= new Date();
+  const delay = RETRY_MS[Math.min(state.failures, RETRY_MS.length - 1)];
+  state.failures += 1;
+  clearTimeout(state.retryTimer);
+  state.retryTimer = setTimeout(refresh, delay);
+  const shown = state.loadedAt ? `showing data from ${formatClock(state.loadedAt)}` : "no data yet";
+  const banner = document.getElementById("offline");
+  banner.textContent =
+    `The daemon at ${location.origin} does not answer since ${formatClock(state.failingSince)}; ` +
+    `${shown}. Trying again in ${delay / 1000} s.`;
+  banner.hidden = false;
+  document.body.dataset.stale = "true";
+  setStatus(`cannot reach the daemon: ${error.message}`);
+}
+
+function showReachable() {
+  clearTimeout(state.retryTimer);
+  state.failures = 0;
+  state.failingSince = null;
+  document.getElementById("offline").hidden = true;
+  document.getElementById("refused").hidden = true;
+  document.querySelector("main").hidden = false;
+  delete document.body.dataset.stale;
 }
 
 function setStatus(text) {
@@ -223,10 +417,7 @@ function setStatus(text) {
 function setUp() {
   for (const button of document.querySelectorAll(".switch button")) {
     button.addEventListener("click", () => {
-      state.days = Number(button.dataset.days);
-      for (const other of document.querySelectorAll(".switch button")) {
-        other.setAttribute("aria-pressed", String(other === button));
-      }
+      state.wantedDays = Number(button.dataset.days);
       refresh();
     });
   }
@@ -236,6 +427,10 @@ function setUp() {
     sessionStorage.setItem("oxitrack.apiKey", state.apiKey);
     document.getElementById("key-form").hidden = true;
     refresh();
+  });
+  // The chart's colours come from CSS: redraw when the theme flips.
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
+    if (state.lastRange) renderDays(state.lastRange);
   });
   refresh();
   setInterval(refresh, REFRESH_MS);
