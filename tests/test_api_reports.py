@@ -279,6 +279,9 @@ def test_dashboard_and_its_files_are_served_from_the_package(client: TestClient)
         assert src in page.text
         answer = client.get(src)
         assert answer.status_code == 200, src
+    # app.js is a module importing chart.js: both need a JavaScript media type.
+    for src in ("/static/app.js", "/static/chart.js"):
+        assert client.get(src).headers["content-type"].startswith("text/javascript"), src
     assert "Chart.js v4.6.1" in client.get("/static/vendor/chart-4.6.1.min.js").text
     missing = client.get("/static/nope.js")
     assert (missing.status_code, missing.json()["error"]) == (404, "not_found")

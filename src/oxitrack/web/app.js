@@ -1,22 +1,14 @@
 // OxiTrack dashboard: reads the daemon's JSON endpoints (the same ones the CLI's --json prints)
 // and draws today's totals, a stacked bar chart of daily time per project, and recent sessions.
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
-// Chart.js is served from /static/vendor/.
-"use strict";
+// Chart.js is served from /static/vendor/. The numbers-to-chart logic is in chart.js.
+
+import { chartData, chartOptions, chartSummary, formatDuration } from "./chart.js";
 
 const REFRESH_MS = 60_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
 const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
 const RECENT_LIMIT = 15;
-// More stacked colours than this cannot be told apart; the rest of the range is one "other" bar.
-const CHART_PROJECTS = 8;
-// Tableau 10 without its grey (grey means "other"): distinguishable on the light and dark cards.
-const PALETTE = [
-  "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-  "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
-];
-const OTHER_KEY = "other";
-
 const state = {
   days: 7, // the range whose data is shown (and pressed)
   wantedDays: 7, // the range last asked for; becomes `days` once its data arrives
@@ -34,11 +26,6 @@ const state = {
 };
 // Page-level ?tz=Area/City is passed on to every request; by default the daemon's own zone.
 const zoneParam = new URLSearchParams(location.search).get("tz");
-
-function formatDuration(seconds) {
-  const minutes = Math.floor(Math.max(seconds, 0) / 60);
-  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
-}
 
 /** HH:MM in the report's zone, so a time never sits next to a zone name it is not in. */
 function formatClock(date, timeZone = state.timezone) {
@@ -85,37 +72,6 @@ function cssColor(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
 
-// -- colours -------------------------------------------------------------------------------------
-
-/** FNV-1a: a small, stable string hash, so a project gets the same colour on every visit. */
-function hashOf(text) {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-}
-
-/**
- * Each project's colour comes from its path, not its rank, so it stays when the range changes.
- * Two shown projects hashing alike: the later path (in path order, also rank-free) takes the next
- * free colour.
- */
-function assignColors(paths) {
-  const colors = new Map();
-  const taken = new Set();
-  for (const path of [...paths].sort()) {
-    let slot = hashOf(path) % PALETTE.length;
-    for (let tries = 0; taken.has(slot) && tries < PALETTE.length; tries++) {
-      slot = (slot + 1) % PALETTE.length;
-    }
-    taken.add(slot);
-    colors.set(path, PALETTE[slot]);
-  }
-  return colors;
-}
-
 // -- today ---------------------------------------------------------------------------------------
 
 function renderToday(today) {
@@ -147,104 +103,12 @@ function todayRow(project, longest) {
 
 // -- the chart -----------------------------------------------------------------------------------
 
-function secondsPerDay(range, paths) {
-  return range.days.map((day) =>
-    day.projects
-      .filter((p) => paths.has(p.project_path))
-      .reduce((sum, p) => sum + p.duration_seconds, 0),
-  );
-}
-
-/** Chart.js data for /api/days: the top projects one dataset each, the rest summed as "other". */
-function chartData(range) {
-  const shown = range.projects.slice(0, CHART_PROJECTS);
-  const rest = range.projects.slice(CHART_PROJECTS);
-  state.colors = assignColors(shown.map((project) => project.project_path));
-  const datasets = shown.map((project) => ({
-    label: project.project_name,
-    projectPath: project.project_path,
-    key: project.project_path,
-    data: secondsPerDay(range, new Set([project.project_path])),
-    backgroundColor: state.colors.get(project.project_path),
-  }));
-  if (rest.length > 0) {
-    datasets.push({
-      label: `other (${rest.length} projects)`,
-      projectPath: null,
-      key: OTHER_KEY,
-      data: secondsPerDay(range, new Set(rest.map((project) => project.project_path))),
-      backgroundColor: cssColor("--other"),
-    });
-  }
-  for (const dataset of datasets) {
-    Object.assign(dataset, { borderWidth: 0, borderRadius: 2, hidden: state.hidden.has(dataset.key) });
-  }
-  return { labels: range.days.map((day) => day.date), datasets };
-}
-
-function hourStep(maxSeconds) {
-  for (const step of [900, 1800, 3600, 7200, 10800, 14400, 21600]) {
-    if (maxSeconds / step <= 6) return step;
-  }
-  return 43200;
-}
-
-/** Ticks and grid from the page's theme: Chart.js's defaults are unreadable on the dark card. */
-function chartOptions(labels, dayTotals) {
-  const text = cssColor("--muted");
-  const grid = cssColor("--grid");
-  const step = hourStep(Math.max(3600, ...dayTotals));
-  return {
-    animation: false,
-    responsive: true,
-    maintainAspectRatio: false,
-    interaction: { mode: "index", intersect: false },
-    color: text,
-    scales: {
-      x: {
-        stacked: true,
-        grid: { display: false },
-        border: { color: grid },
-        ticks: { color: text, callback: (_, i) => shortDay(labels[i]) },
-      },
-      y: {
-        stacked: true,
-        beginAtZero: true,
-        // With nothing tracked every bar is 0, and Chart.js would label both ends "0h 00m".
-        suggestedMax: step,
-        grid: { color: grid },
-        border: { color: grid },
-        ticks: { color: text, stepSize: step, callback: (value) => formatDuration(value) },
-      },
-    },
-    plugins: {
-      legend: { display: false }, // an HTML list below the chart: it wraps, truncates, takes focus
-      tooltip: {
-        callbacks: {
-          title: (items) => items[0].label,
-          label: (item) => `${item.dataset.label}: ${formatDuration(item.raw)}`,
-          footer: (items) => `total ${formatDuration(dayTotals[items[0].dataIndex])}`,
-        },
-      },
-    },
-  };
-}
-
-/** What the chart shows, in words, for screen readers (the canvas itself says nothing). */
-function chartSummary(range) {
-  const span = `Time per day, last ${range.days.length} days (${range.from} to ${range.to})`;
-  if (range.projects.length === 0) return `${span}: nothing tracked.`;
-  const most = range.projects
-    .slice(0, 3)
-    .map((p) => `${p.project_name} ${formatDuration(p.duration_seconds)}`)
-    .join(", ");
-  return `${span}: total ${formatDuration(range.total_seconds)}; most: ${most}.`;
-}
-
 function renderDays(range) {
   state.lastRange = range;
-  const data = chartData(range);
-  const options = chartOptions(data.labels, range.days.map((day) => day.total_seconds));
+  const { colors, ...data } = chartData(range, { hidden: state.hidden, otherColor: cssColor("--other") });
+  state.colors = colors;
+  const theme = { text: cssColor("--muted"), grid: cssColor("--grid") };
+  const options = chartOptions(data.labels, range.days.map((day) => day.total_seconds), theme);
   const canvas = document.getElementById("days-chart");
   canvas.setAttribute("aria-label", chartSummary(range));
   if (state.chart) {
@@ -280,15 +144,6 @@ function toggleDataset(key) {
   else state.hidden.add(key);
   renderDays(state.lastRange);
   document.querySelector(`#days-legend button[data-key="${CSS.escape(key)}"]`)?.focus();
-}
-
-function shortDay(isoDate) {
-  const [year, month, day] = isoDate.split("-").map(Number);
-  const weekday = new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
-    weekday: "short",
-    timeZone: "UTC",
-  });
-  return `${weekday} ${day}`;
 }
 
 // -- recent sessions -----------------------------------------------------------------------------
