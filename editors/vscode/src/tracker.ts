@@ -21,6 +21,7 @@ import {
   isFileBacked,
   type Location,
   NOTEBOOK_CELL_SCHEME,
+  remotePath,
 } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
 import { type CursorMoveSource, isUserCursorMove, isUserEdit, isUserScroll } from "./core/userEvents";
@@ -337,9 +338,9 @@ function fileOf(uri: vscode.Uri): Location | undefined {
   return fileOfDocument(toLocation(uri), notebooks);
 }
 
-/** Local files: the OS path. Remote files: the path on the remote machine, as it is there. */
+/** Local files: the OS path. Remote files: the path on the remote machine, as it writes it. */
 function pathOf(project: Location): string {
-  return project.scheme === "file" ? vscode.Uri.from(project).fsPath : project.path;
+  return project.scheme === "file" ? vscode.Uri.from(project).fsPath : remotePath(project.path);
 }
 
 function toLocation(uri: vscode.Uri): Location {

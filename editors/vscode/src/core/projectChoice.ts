@@ -86,6 +86,20 @@ function contains(folder: Location, document: Location): boolean {
   return documentPath === folderPath || documentPath.startsWith(`${folderPath}/`);
 }
 
+/**
+ * A remote file's path as that machine writes it, for the daemon: a Windows drive path becomes
+ * `C:\Users\me\app` (what docs/api.md asks for, and what a local Windows window sends), any other
+ * path stays as it is (`/home/me/app`).
+ */
+export function remotePath(path: string): string {
+  if (!isDrivePath(path)) {
+    return path;
+  }
+  const windows = trimTrailingSlash(path.slice(1)).replaceAll("/", "\\"); // c:\Users\me, or c: alone
+  const drive = windows.charAt(0).toUpperCase();
+  return windows.length === 2 ? `${drive}:\\` : drive + windows.slice(1);
+}
+
 /** `/c:/...`: a Windows drive path, where case does not matter. */
 function isDrivePath(path: string): boolean {
   return /^\/[a-zA-Z]:/.test(path);

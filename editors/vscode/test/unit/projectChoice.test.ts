@@ -8,6 +8,7 @@ import {
   isExcluded,
   isFileBacked,
   type Location,
+  remotePath,
 } from "../../src/core/projectChoice";
 
 const file = (path: string): Location => ({ scheme: "file", authority: "", path });
@@ -132,4 +133,17 @@ describe("ignoresCase", () => {
   for (const [name, location, platform, expected] of cases) {
     test(name, () => assert.equal(ignoresCase(location, platform), expected));
   }
+});
+
+describe("remotePath", () => {
+  test("a remote Windows folder is sent as Windows writes it", () => {
+    assert.equal(remotePath("/c:/Users/me/app"), "C:\\Users\\me\\app");
+    assert.equal(remotePath("/d:/work/app/"), "D:\\work\\app");
+    assert.equal(remotePath("/c:/"), "C:\\");
+  });
+
+  test("a remote Linux or macOS folder is sent as it is", () => {
+    assert.equal(remotePath("/home/me/app"), "/home/me/app");
+    assert.equal(remotePath("/workspaces/x"), "/workspaces/x");
+  });
 });
