@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -153,12 +152,9 @@ def run_rename(args: argparse.Namespace) -> int:
 def _existing_store(settings: Settings) -> Store:
     """The database file opened for writing, refusing to create one: a typo in ``--db`` must not
     leave an empty database behind and then report "no project matches"."""
-    from oxitrack.errors import StoreError
     from oxitrack.store import Store
 
-    if not os.path.exists(settings.db):
-        raise StoreError(f"no database at {settings.db} (start `oxitrack serve` once)")
-    return Store(settings.db)
+    return Store(settings.db, create=False)
 
 
 def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None:
@@ -193,9 +189,11 @@ def _show_result(args: argparse.Namespace, project: dict[str, Any], headline: st
 
 
 def _describe(project: dict[str, Any]) -> str:
+    from oxitrack.report_text import format_duration  # the reports' "4h 00m", not a second style
+
     sessions = project["session_count"]
     lines = [
-        f"{project['id']:>3}  {project['name']}  {_duration(project['total_seconds'])}"
+        f"{project['id']:>3}  {project['name']}  {format_duration(project['total_seconds'])}"
         f" in {sessions} session{'s' if sessions != 1 else ''},"
         f" last beat {_local_time(project['last_beat'])}"
     ]
@@ -206,12 +204,6 @@ def _describe(project: dict[str, Any]) -> str:
             f"     path      {path['project_path']}  ({beats} beat{'s' if beats != 1 else ''})"
         )
     return "\n".join(lines)
-
-
-def _duration(seconds: int) -> str:
-    from oxitrack.report_text import format_duration  # the reports' "4h 00m", not a second style
-
-    return format_duration(seconds)
 
 
 def _local_time(timestamp: int) -> str:

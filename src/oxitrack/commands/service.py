@@ -224,11 +224,14 @@ def run_status(args: argparse.Namespace) -> int:
             )
         )
     else:
+        from oxitrack.report_text import format_duration
+
         print(f"service:  {service_state}")
         if health:
+            uptime = format_duration(int(health.get("uptime_seconds", 0)))
             print(
                 f"daemon:   answers at {client.url} (version {health.get('version')},"
-                f" pid {health.get('pid')}, up {_duration(int(health.get('uptime_seconds', 0)))})"
+                f" pid {health.get('pid')}, up {uptime})"
             )
         elif client.refusal:
             print(f"daemon:   answers at {client.url}, but {client.refusal}")
@@ -242,6 +245,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def _describe(stats: DatabaseStats) -> str:
+    from oxitrack.report_text import format_duration
+
     parts = [f"{stats.size_bytes / 1024:.0f} KiB", f"{stats.session_count} sessions"]
     if stats.project_count is not None:
         parts.append(f"{stats.project_count} projects")
@@ -249,12 +254,6 @@ def _describe(stats: DatabaseStats) -> str:
         parts.append(f"{stats.beat_count} beats")
     if stats.last_beat is None:
         return ", ".join(parts) + "; no beat yet"
-    ago = _duration(max(0, int(time.time()) - stats.last_beat))
+    ago = format_duration(max(0, int(time.time()) - stats.last_beat))
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stats.last_beat))
     return ", ".join(parts) + f"; last beat {when} ({ago} ago)"
-
-
-def _duration(seconds: int) -> str:
-    from oxitrack.report_text import format_duration  # one way to write a duration: "4h 00m"
-
-    return format_duration(seconds)
