@@ -44,8 +44,14 @@ class Store:
     """A session database on disk. Not tied to HTTP: the daemon and the CLI both use it."""
 
     def __init__(
-        self, path: str | os.PathLike[str], *, read_only: bool = False, autocheckpoint: bool = True
+        self,
+        path: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        autocheckpoint: bool = True,
+        create: bool = True,
     ) -> None:
+        """Open ``path``; a missing file is created unless ``read_only`` or not ``create``."""
         self.path = os.path.expanduser(os.fspath(path))
         self.read_only = read_only
         self._write_lock = threading.Lock()
@@ -53,15 +59,8 @@ class Store:
         self._read_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
-        if os.path.isdir(self.path):
-            # SQLite only says "unable to open database file", which sends users to permissions.
-            raise StoreError(
-                f"cannot open the database {self.path}: it is a folder; give a file path such as "
-                f"{os.path.join(self.path, 'oxitrack.db')}"
-            )
+        check_database_path(self.path, must_exist=read_only or not create)
         if read_only:
-            if not os.path.exists(self.path):
-                raise StoreError(f"no database at {self.path} (start `oxitrack serve` once)")
             self._reader = self._connect(read_only=True)
             try:
                 version, _ = self._check_file(self._reader)
@@ -313,6 +312,19 @@ class Store:
         if application_id != APPLICATION_ID:
             # Files from before the mark get it on their first open for writing.
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def check_database_path(path: str, *, must_exist: bool) -> None:
+    """Refuse, in words a user can act on, a path that cannot be the database: a folder (SQLite
+    only says "unable to open database file", which sends users to permissions) or, when the
+    file must exist already, nothing there."""
+    if os.path.isdir(path):
+        raise StoreError(
+            f"cannot open the database {path}: it is a folder; give a file path such as "
+            f"{os.path.join(path, 'oxitrack.db')}"
+        )
+    if must_exist and not os.path.exists(path):
+        raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
 
 
 def _file_uri(path: str) -> str:

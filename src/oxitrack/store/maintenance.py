@@ -17,7 +17,7 @@ from pathlib import Path
 
 from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
-from oxitrack.store.core import BUSY_TIMEOUT_MS
+from oxitrack.store.core import BUSY_TIMEOUT_MS, check_database_path
 from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason
 
 MAX_REPORTED_ROWS = 10
@@ -51,13 +51,7 @@ class DatabaseStats:
 @contextlib.contextmanager
 def _reading(path: Path) -> Iterator[sqlite3.Connection]:
     """A connection that only reads, to an existing file (never creates one)."""
-    if path.is_dir():
-        raise StoreError(
-            f"cannot open the database {path}: it is a folder; give a file path such as "
-            f"{path / 'oxitrack.db'}"
-        )
-    if not path.is_file():
-        raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
+    check_database_path(str(path), must_exist=True)
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
