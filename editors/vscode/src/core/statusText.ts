@@ -120,21 +120,21 @@ export function renderStatus(input: StatusInput): StatusView {
   }
   const queuedNote = input.queued > 0 ? `\n${input.queued} beat(s) waiting to be replayed.` : "";
   const today = input.today;
-  const knownTotal =
+  const totalLine =
     today?.kind === "ok" ? `\nAll projects today: ${formatDuration(today.report.total_seconds)}` : "";
   if (input.project?.kind === "excluded") {
     return {
       text: "$(watch) OxiTrack: excluded",
       tooltip:
         `${input.project.projectPath} matches oxitrack.excludePatterns: nothing is tracked here.` +
-        `${knownTotal}${queuedNote}\n${CLICK_HINT}`,
+        `${totalLine}${queuedNote}\n${CLICK_HINT}`,
       action: "openDashboard",
     };
   }
   if (input.project?.kind === "none") {
     return {
       text: "$(watch) OxiTrack",
-      tooltip: `OxiTrack: no folder or file open, nothing to track here.${knownTotal}${queuedNote}\n${CLICK_HINT}`,
+      tooltip: `OxiTrack: no folder or file open, nothing to track here.${totalLine}${queuedNote}\n${CLICK_HINT}`,
       action: "openDashboard",
     };
   }
@@ -150,18 +150,17 @@ export function renderStatus(input: StatusInput): StatusView {
     };
   }
   const project = findProject(today.report, input.projectPaths);
-  const total = `All projects today: ${formatDuration(today.report.total_seconds)}`;
   if (project === undefined) {
     return {
       text: `$(watch) ${formatDuration(0)}`,
-      tooltip: `OxiTrack: no time yet today for this project.\n${total}${queuedNote}\n${CLICK_HINT}`,
+      tooltip: `OxiTrack: no time yet today for this project.${totalLine}${queuedNote}\n${CLICK_HINT}`,
       action: "openDashboard",
     };
   }
   const duration = formatDuration(project.duration_seconds);
   return {
     text: `$(watch) ${duration}`,
-    tooltip: `OxiTrack: ${duration} today in ${project.project_name}.\n${total}${queuedNote}\n${CLICK_HINT}`,
+    tooltip: `OxiTrack: ${duration} today in ${project.project_name}.${totalLine}${queuedNote}\n${CLICK_HINT}`,
     action: "openDashboard",
   };
 }
