@@ -78,20 +78,43 @@ def test_beats_in_later_turns_get_their_own_transactions(store: Store):
     assert counting.batches == [1, 1, 1]
 
 
-def test_a_failing_batch_fails_every_waiter_and_stores_nothing(db_path: Path):
-    store = Store(db_path)
-    writer = GroupCommit(store)
-    store.close()  # every write now fails with StoreError
+class FailingStore(CountingStore):
+    """The real store, whose transaction fails after writing every beat of the batch."""
+
+    def record_beats(self, beats, identify=None):
+        poison = Beat("/code/x", "not a time")  # type: ignore[arg-type]
+        return super().record_beats([*beats, poison], identify)
+
+
+def test_a_failing_batch_fails_every_waiter_and_stores_nothing(store: Store, db_path: Path):
+    # Folders already known: their beats need no look at the disk and form one batch.
+    store.record_beats([Beat("/code/x", T - 10_000), Beat("/code/y", T - 10_000)])
+    before = stored_sessions(db_path)
+    failing = FailingStore(store)
+    writer = GroupCommit(failing)  # type: ignore[arg-type]
+    beats = [Beat("/code/x", T + i) for i in range(3)] + [Beat("/code/y", T)]
 
     async def main():
         return await asyncio.gather(
-            *(writer.record_beat(Beat("/code/x", T + i)) for i in range(5)),
-            return_exceptions=True,
+            *(writer.record_beat(beat) for beat in beats), return_exceptions=True
         )
 
     results = asyncio.run(main())
-    assert len(results) == 5
-    assert all(isinstance(result, StoreError) for result in results)
+    assert failing.batches == [len(beats) + 1]  # one transaction (and the poison), rolled back
+    assert all(isinstance(result, TypeError) for result in results)
+    assert stored_sessions(db_path) == before
+
+
+def test_a_closed_store_fails_the_waiters_with_a_store_error(db_path: Path):
+    store = Store(db_path)
+    writer = GroupCommit(store)
+    store.close()
+
+    async def main():
+        return await asyncio.gather(writer.record_beat(Beat("/code/x", T)), return_exceptions=True)
+
+    [result] = asyncio.run(main())
+    assert isinstance(result, StoreError)
     assert stored_sessions(db_path) == []
 
 

@@ -293,3 +293,22 @@ def test_writer_rewinds_the_wal_itself_when_nobody_checkpoints(
             largest = max(largest, store.wal_size_bytes())
         assert len(store.sessions()) == 4
     assert 4 * 1024 * 1024 <= largest <= 6 * 1024 * 1024 + 64 * 1024
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["read-write", "read-only"])
+def test_closed_store_refuses_to_read_or_write_and_opens_nothing(db_path: Path, read_only: bool):
+    Store(db_path).close()
+    store = Store(db_path, read_only=read_only)
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.read(lambda conn: conn.execute("CREATE TABLE sneaked (x)"))
+    with pytest.raises(StoreError, match="closed"):
+        store.record_beat(Beat(P, T))
+    store.checkpoint()  # a checkpointer thread that wakes after the close does nothing
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    finally:
+        conn.close()
+    assert "sneaked" not in tables
+    assert rows(db_path) == []

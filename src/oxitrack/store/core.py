@@ -59,6 +59,7 @@ class Store:
         self._read_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
+        self._closed = False
         check_database_path(self.path, must_exist=read_only or not create)
         if read_only:
             self._reader = self._connect(read_only=True)
@@ -134,12 +135,19 @@ class Store:
             raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
 
     def _reading_connection(self) -> sqlite3.Connection:
+        """The reader, opened on first use; a closed store never opens a connection again."""
+        self._check_open()
         if self._reader is None:
             self._reader = self._connect(read_only=False)
         return self._reader
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"the database {self.path} is closed")
+
     def close(self) -> None:
-        """Close both connections; safe to call twice."""
+        """Close both connections for good; safe to call twice."""
+        self._closed = True
         for conn in (self._reader, self._writer):
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -156,6 +164,7 @@ class Store:
 
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction; commit, or roll back."""
+        self._check_open()
         if self._writer is None:
             raise StoreError(f"{self.path} is open read-only")
         result = self._write(self._writer, fn)
@@ -241,6 +250,8 @@ class Store:
         own RESTART/TRUNCATE modes would instead make them back off in sleeps of 1, 2, 5,
         10... ms, which the bench saw as a 30 ms p99.
         """
+        if self._closed:
+            return  # the daemon is stopping: its last checkpoint already ran, or SQLite's own
         conn = self._connect(read_only=False)
         try:
             # The first pass does the bulk of the copy and its fsyncs while beats keep coming.
