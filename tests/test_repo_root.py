@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oxitrack.repo_root import RepoRoots
+from oxitrack.repo_root import RepoRoots, folders_upwards
 
 
 @pytest.fixture
@@ -48,6 +48,46 @@ def test_mercurial_repository_counts_too(tmp_path: Path):
 )
 def test_paths_that_cannot_be_looked_up_give_none(path: str):
     assert RepoRoots()(path) is None
+
+
+def test_dotfiles_repository_in_home_does_not_own_files_below_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    home = tmp_path / "home"
+    (home / ".git").mkdir(parents=True)
+    (home / "scratch").mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    assert RepoRoots()(str(home / "scratch" / "notes.py")) is None
+    assert RepoRoots()(str(home / ".bashrc")) == str(home)  # a file right in ~ is the dotfiles'
+
+
+@pytest.mark.parametrize(
+    ("folder", "stop_at", "expected"),
+    [
+        ("/h/me/code/app", "/h/me", ["/h/me/code/app", "/h/me/code"]),
+        ("/h/me", "/h/me", ["/h/me"]),
+        ("/h/me/", "/h/me", ["/h/me"]),
+        ("/srv/code/app", "/h/me", ["/srv/code/app", "/srv/code", "/srv"]),
+        ("/h/me-too/app", "/h/me", ["/h/me-too/app", "/h/me-too"]),
+        ("/h", "/h/me", ["/h"]),
+        ("/", "/h/me", []),
+        ("/srv/app", "~unknown", ["/srv/app", "/srv"]),
+    ],
+    ids=[
+        "below-home",
+        "home-itself",
+        "trailing-slash",
+        "outside-home",
+        "sibling-of-home",
+        "above-home",
+        "root",
+        "home-unknown",
+    ],
+)
+def test_folders_upwards_stop_below_home_and_never_reach_the_root(
+    folder: str, stop_at: str, expected: list[str]
+):
+    assert list(folders_upwards(folder, stop_at)) == expected
 
 
 def test_file_outside_any_repository_gives_none(tmp_path: Path):

@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from oxitrack.records import Record
+from oxitrack.repo_root import folders_upwards
 
 GIT_TIMEOUT_SECONDS = 10.0
 _HEX_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -40,19 +41,17 @@ class GitRepo(Record):
 def find_repo(path: str | os.PathLike[str], *, stop_at: Path | None = None) -> GitRepo | None:
     """The repository containing the folder ``path`` (itself or a parent folder), if any.
 
-    Parents from ``stop_at`` (default: the home folder) upwards are not searched, so a dotfiles
-    repository in ``~`` does not swallow every untracked project below it. A path that is not a
-    folder here (a remote editor's) has no repository.
+    Parents are searched as ``repo_root.folders_upwards`` says: not from ``stop_at`` (default:
+    the home folder) upwards. A path that is not a folder here (a remote editor's) has no
+    repository.
     """
     # os.path.isdir, not Path.is_dir: a folder we may not read, or a name too long for this
     # file system, is "no repository here", not an error.
     if not os.path.isdir(path):
         return None
-    folder = Path(path)
-    stop = _home() if stop_at is None else stop_at
-    for candidate in (folder, *folder.parents):
-        if candidate != folder and (candidate == stop or candidate in stop.parents):
-            return None
+    stop = None if stop_at is None else os.fspath(stop_at)
+    for folder in folders_upwards(os.path.abspath(path), stop):
+        candidate = Path(folder)
         dot_git = candidate / ".git"
         git_dir: Path | None
         try:
@@ -141,13 +140,6 @@ def _rev_list_root(repo: GitRepo, head: str) -> str | None:
     if result.returncode != 0 or len(lines) != 1 or not _HEX_ID.match(lines[0]):
         return None
     return lines[0]
-
-
-def _home() -> Path:
-    try:
-        return Path.home()
-    except RuntimeError:  # no HOME and no passwd entry: search every parent
-        return Path("/nonexistent-home")
 
 
 def _gitdir_from_file(dot_git: Path) -> Path | None:

@@ -16,6 +16,7 @@ import os.path
 import posixpath
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 
 MARKERS = (".git", ".hg")
 
@@ -51,12 +52,28 @@ class RepoRoots:
 
 
 def _search(folder: str) -> str | None:
-    """The nearest folder from ``folder`` (absolute) upwards holding a marker; never ``/``."""
-    while folder not in ("/", ""):
-        if any(os.path.exists(os.path.join(folder, marker)) for marker in MARKERS):
-            return folder
-        folder = posixpath.dirname(folder)
+    """The nearest of ``folder`` (absolute) and its parents holding a marker."""
+    for candidate in folders_upwards(folder):
+        if any(os.path.exists(os.path.join(candidate, marker)) for marker in MARKERS):
+            return candidate
     return None
+
+
+def folders_upwards(folder: str, stop_at: str | None = None) -> Iterator[str]:
+    """``folder`` (absolute), then the parents whose repository it may belong to.
+
+    The one rule for how far up a project's repository is looked for: never the root, and no
+    parent from ``stop_at`` (default: the home folder) upwards, so a dotfiles repository in
+    ``~`` does not swallow every untracked project below it. ``folder`` itself always counts:
+    a file right in ``~`` does belong to that repository.
+    """
+    stop = os.path.normpath(os.path.expanduser("~") if stop_at is None else stop_at)
+    current = os.path.normpath(folder)
+    while (parent := os.path.dirname(current)) != current:
+        yield current
+        if parent == stop or stop.startswith(parent.rstrip(os.sep) + os.sep):
+            return
+        current = parent
 
 
 #: The daemon's shared finder.
