@@ -140,6 +140,29 @@ def test_export_csv_to_stdout_has_every_session_oldest_first(seeded, db_path, ca
     assert rows[0]["start_local"] == "2025-10-01T10:00:00+02:00"
 
 
+def test_session_lists_name_a_renamed_project_by_its_given_name(
+    db_path, capsys, client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    for path, timestamp in [
+        ("/code/app", NOW - 5000),
+        ("/code/notes", NOW - 900),
+        ("/code/app", NOW - 60),
+    ]:
+        assert (
+            client.post("/beat", json={"project_path": path, "timestamp": timestamp}).status_code
+            == 200
+        )
+    answer = client.post("/api/projects/rename", json={"project": "app", "name": "App"})
+    assert answer.status_code == 200
+    _, out, _ = run(capsys, db_path, "export")
+    assert [r["project_name"] for r in csv.DictReader(io.StringIO(out))] == ["App", "notes", "App"]
+    _, out, _ = run(capsys, db_path, "sessions", "--project", "App")
+    assert [line.split()[4] for line in out.splitlines()[:-1]] == ["App", "App"]
+    listed = client.get("/api/sessions", params={"project": "App", "tz": "Europe/Berlin"})
+    assert [s["project_name"] for s in listed.json()["sessions"]] == ["App", "App"]
+
+
 def test_export_to_a_missing_folder_is_one_line_not_a_traceback(seeded, db_path, capsys, tmp_path):
     target = tmp_path / "missing" / "out.csv"
     code, out, err = run(capsys, db_path, "export", "-o", str(target))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, tzinfo
 
-from oxitrack.projects import folder_name
 from oxitrack.records import TYPE_CHECKING, Record
 from oxitrack.reports import (
     DayTotals,
@@ -192,9 +191,7 @@ def session_rows(rows: Iterable[SessionRow], zone: tzinfo) -> list[TableRow]:
     for row in rows:
         start, end = local_iso(row.start_time, zone), local_iso(row.last_heartbeat, zone)
         span = f"{start[:10]} {start[11:16]}\u2013{end[11:16]}"  # en dash
-        table.append(
-            TableRow(row.duration_seconds, folder_name(row.project_path), row.project_path, span)
-        )
+        table.append(TableRow(row.duration_seconds, row.project_name, row.project_path, span))
     return table
 
 
@@ -210,7 +207,7 @@ def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) ->
             (
                 row.session_id,
                 row.project_path,
-                folder_name(row.project_path),
+                row.project_name,
                 row.start_time,
                 row.last_heartbeat,
                 row.duration_seconds,

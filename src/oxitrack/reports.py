@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 
 from oxitrack.days import Day, split_span
-from oxitrack.projects import folder_name, project_name, union_seconds
+from oxitrack.projects import project_name, union_seconds
 from oxitrack.records import Record
 
 ACTIVE_SECONDS = 300  # the seed's rule: a project is active while its last beat is < 5 min old
@@ -39,6 +39,11 @@ class SessionRow(Record):
     @property
     def duration_seconds(self) -> int:
         return self.last_heartbeat - self.start_time
+
+    @property
+    def project_name(self) -> str:
+        """Its project's name, the one totals show and ``?project=`` finds."""
+        return project_name(self.custom_name, self.latest_path or self.project_path)
 
 
 class ProjectTotal(Record):
@@ -213,7 +218,7 @@ def session_json(row: SessionRow, zone: tzinfo, now: float) -> dict[str, object]
     return {
         "session_id": row.session_id,
         "project_path": row.project_path,
-        "project_name": folder_name(row.project_path),
+        "project_name": row.project_name,
         "start_time": row.start_time,
         "last_heartbeat": row.last_heartbeat,
         "duration_seconds": row.duration_seconds,
