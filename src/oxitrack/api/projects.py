@@ -17,7 +17,9 @@ from oxitrack.errors import InvalidField
 from oxitrack.store import projects as store_projects
 
 
-async def list_projects(request: Request) -> JSONResponse:
+def list_projects(request: Request) -> JSONResponse:
+    """A plain ``def``: Starlette runs it in a worker thread, so reading every project's totals
+    does not hold up the beats on the event loop."""
     projects = request.app.state.store.read(store_projects.list_projects)
     return JSONResponse({"projects": [project.to_json() for project in projects]})
 
