@@ -83,9 +83,16 @@ def test_seed_database_is_upgraded_in_place_without_loss(seed_db: Path):
     new = _rows(seed_db)
     assert _version(seed_db) == SCHEMA_VERSION
     assert "REPLACE" not in _table_sql(seed_db).upper()
-    # Every span the old file held lies inside exactly one session of its project.
-    for _, path, start, last in old:
-        low, high = min(start, last), max(start, last)
+    # Every beat the old file records lies inside exactly one session of its project: a row's
+    # whole span, or both ends of an inverted row (two beats, not the time between them).
+    recorded = [
+        span
+        for _, path, start, last in old
+        for span in (
+            [(path, start, last)] if start <= last else [(path, last, last), (path, start, start)]
+        )
+    ]
+    for path, low, high in recorded:
         holders = [row for row in new if row[1] == path and row[2] <= low and high <= row[3]]
         assert len(holders) == 1, (path, low, high, new)
     # Nothing invented: every new bound is a bound an old row had.
@@ -98,12 +105,47 @@ def test_seed_database_upgrade_merges_overlaps_and_keeps_ids(seed_db: Path):
     Store(seed_db).close()
     assert _rows(seed_db) == [
         (1, C, T, T + 600),  # untouched
-        (2, A, T, T + 5000),  # shrunk (T, T+300) + inverted (T+5000, T+700), 400 s apart
+        (2, A, T, T + 700),  # shrunk (T, T+300) + the late beat T+700 of the inverted row 3
+        (3, A, T + 5000, T + 5000),  # the inverted row's own start: a session of its own
         (4, A, T + 20000, T + 20000),
         (6, A, T + 30000, T + 30000),
-        (7, B, T + 50, T + 1000),  # (T+100) + the inverted (T+1000, T+50) overlapping it
+        (7, B, T + 50, T + 100),  # (T+100) + the late beat T+50 of the inverted row 8
+        (8, B, T + 1000, T + 1000),
         (9, B, T + 9000, T + 9000),
     ]
+
+
+def test_seed_upgrade_gives_the_sessions_of_the_beats_the_sketch_kept(seed_db: Path):
+    """The beats of make_seed_db, but T+20500 (lost by the sketch's REPLACE), sessionized."""
+    Store(seed_db).close()
+    kept = [beat for beat in make_seed_db.BEATS if beat != (A, T + 20000 + 500)]
+    expected = {
+        (path, start, last)
+        for path in {path for path, _ in kept}
+        for start, last in sessions.sessionize(t for p, t in kept if p == path)
+    }
+    assert {row[1:] for row in _rows(seed_db)} == expected
+
+
+def test_seed_upgrade_makes_old_paths_canonical(tmp_path: Path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "app")
+    db = tmp_path / "seed.db"
+    conn = sqlite3.connect(db)
+    conn.execute(make_seed_db.SEED_DDL)
+    conn.executemany(
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+        [
+            (f"{tmp_path}/app/", T, T + 600),
+            (f"{tmp_path}/./link", T + 1000, T + 1300),
+            ("relative/kept", T, T),
+        ],
+    )
+    conn.commit()
+    conn.close()
+    Store(db).close()
+    app = str(tmp_path / "app")
+    assert [row[1:] for row in _rows(db)] == [(app, T, T + 1300), ("relative/kept", T, T)]
 
 
 def test_seed_query_still_works_after_upgrade(seed_db: Path):
@@ -115,7 +157,7 @@ def test_seed_query_still_works_after_upgrade(seed_db: Path):
 def test_upgraded_database_takes_beats_and_opens_again_without_change(seed_db: Path):
     with Store(seed_db) as store:
         merged = store.record_beat(Beat(A, T + 5500))
-        assert (merged.id, merged.start_time, merged.last_heartbeat) == (2, T, T + 5500)
+        assert (merged.id, merged.start_time, merged.last_heartbeat) == (3, T + 5000, T + 5500)
     after = _rows(seed_db)
     Store(seed_db).close()
     assert _rows(seed_db) == after
@@ -342,7 +384,7 @@ def test_daemon_serves_a_seed_database_and_marks_it_as_ours(seed_db: Path):
     finally:
         daemon.kill()
     assert _header(seed_db) == (SCHEMA_VERSION, APPLICATION_ID)
-    assert len(_rows(seed_db)) == 6
+    assert len(_rows(seed_db)) == 8
 
 
 def test_seed_database_is_marked_as_ours_by_its_upgrade(seed_db: Path):

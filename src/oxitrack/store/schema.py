@@ -72,6 +72,18 @@ def foreign_reason(conn: sqlite3.Connection, version: int, application_id: int) 
     return None
 
 
+def _canonical_or_as_is(project_path: str) -> str:
+    """The path a beat for ``project_path`` would be stored under; a value no beat could carry
+    (the sketch checked nothing) stays as it is rather than being lost."""
+    from oxitrack.beats import check_project_path
+    from oxitrack.errors import InvalidField
+
+    try:
+        return check_project_path(project_path)
+    except InvalidField:
+        return project_path
+
+
 def _listing(names: list[str]) -> str:
     shown = ", ".join(names[:_MAX_NAMES_SHOWN])
     return shown + (", ..." if len(names) > _MAX_NAMES_SHOWN else "")
@@ -84,6 +96,11 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
     session on a clash) and may hold overlapping sessions, or sessions shrunk by late beats. The
     table is rebuilt under the same name and columns so the seed's ``sqlite3`` query still works;
     overlapping or too-close sessions of a project are merged, and ids are kept where they can be.
+
+    A row whose ``last_heartbeat`` is before its ``start_time`` is what the sketch leaves when an
+    old beat overwrites a newer one: it records two beats, not the time between them, which
+    nobody worked (taking it as a span made a 20-minute day 83 minutes). Paths are made
+    canonical as a new beat's would be, so ``/code/app/`` and ``/code/app`` are one project.
     """
     from oxitrack.sessions import merge_spans  # only when upgrading: reports skip it
 
@@ -98,15 +115,21 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
         conn.execute(_SESSIONS_TABLE)
         by_project: dict[str, list[tuple[int, int, int]]] = {}
         for session_id, project_path, start_time, last_heartbeat in rows:
-            low, high = sorted((int(start_time), int(last_heartbeat)))
-            by_project.setdefault(project_path, []).append((low, high, session_id))
+            start, last = int(start_time), int(last_heartbeat)
+            ends = [(start, last)] if start <= last else [(last, last), (start, start)]
+            by_project.setdefault(_canonical_or_as_is(project_path), []).extend(
+                (low, high, session_id) for low, high in ends
+            )
+        used_ids: set[int] = set()
         for project_path, spans in by_project.items():
             for start, last in merge_spans((low, high) for low, high, _ in spans):
                 first_id = min(i for low, high, i in spans if start <= low and high <= last)
+                kept_id = None if first_id in used_ids else first_id  # a split row's second half
+                used_ids.add(first_id)
                 conn.execute(
                     "INSERT INTO sessions (id, project_path, start_time, last_heartbeat)"
                     " VALUES (?, ?, ?, ?)",
-                    (first_id, project_path, start, last),
+                    (kept_id, project_path, start, last),
                 )
         conn.execute("DROP TABLE sessions_before_v1")
     conn.execute(
