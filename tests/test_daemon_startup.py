@@ -78,3 +78,12 @@ def test_hint_only_when_other_machines_would_be_refused(settings: Settings, exam
         assert hint is None
     else:
         assert hint is not None and hint.endswith(f"--allow-hosts {example}")
+
+
+def test_hint_says_the_api_key_not_the_host_check_keeps_other_machines_out():
+    """A client sets ``Host`` itself: the note must not sell the Host check as a lock."""
+    hint = allow_hosts_hint(Settings(db="x", host="0.0.0.0", api_key="k" * 24))
+    assert hint is not None
+    assert "the API key is what keeps other machines out" in hint
+    assert "only stops DNS rebinding" in hint
+    assert "requests from other machines get" not in hint

@@ -151,18 +151,22 @@ class _Server(uvicorn.Server):
 
 
 def allow_hosts_hint(settings: Settings) -> str | None:
-    """The line that tells whoever binds a public address without ``--allow-hosts`` that other
-    machines will still be refused: the guard accepts only loopback ``Host`` names unless told
-    more (a defence against DNS rebinding), so a request to ``http://192.0.2.7:3000`` from the
-    network gets 403 ``forbidden_host``. ``None`` when there is nothing to say."""
+    """The line that tells whoever binds a public address without ``--allow-hosts`` that their
+    clients will get 403 ``forbidden_host`` until they do, and what that check is for.
+
+    The guard accepts only loopback ``Host`` names unless told more, which stops web pages that
+    reach the daemon through DNS rebinding. It keeps no machine out: a client writes its own
+    ``Host``. The API key does that, so the note says so rather than implying the opposite.
+    ``None`` when there is nothing to say."""
     if settings.is_loopback or settings.allow_hosts:
         return None
     bound = settings.host.strip("[]")
     example = "NAME_OR_ADDRESS" if bound in ("0.0.0.0", "::", "") else settings.host
     return (
-        f"oxitrack: note: listening on {settings.host}, but requests from other machines get"
-        " 403 forbidden_host until --allow-hosts (or allow_hosts in the config file) names the"
-        f" host name or address they use, e.g. --allow-hosts {example}"
+        f"oxitrack: note: listening on {settings.host}; clients that connect by name or address"
+        " get 403 forbidden_host until --allow-hosts (or allow_hosts in the config file) names"
+        " it. That Host check only stops DNS rebinding; the API key is what keeps other machines"
+        f" out. E.g. --allow-hosts {example}"
     )
 
 
