@@ -15,12 +15,15 @@ from oxitrack.config import Settings
 from oxitrack.daemon import allow_hosts_hint
 
 HINT_START = "oxitrack: note: listening on "
+KEY = "uVdeNYzeYK0vv_o4XhgzKwH5ii4eUVMz"
 
 
 def _serve(tmp_path: Path, *args: str) -> tuple[str, str, str]:
-    """Start a real daemon, ask it one question from loopback with a LAN-style Host header,
-    stop it; its first stdout line, the status of that request and all it wrote to stderr."""
+    """Start a real daemon with ``KEY`` (from the environment, as the docs advise), ask it one
+    question from loopback with a LAN-style Host header, stop it; its first stdout line, the
+    status of that request and all it wrote to stderr."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    env["OXITRACK_API_KEY"] = KEY
     empty_config = tmp_path / "config.toml"
     empty_config.write_text("")
     env["OXITRACK_CONFIG"] = str(empty_config)
@@ -35,7 +38,7 @@ def _serve(tmp_path: Path, *args: str) -> tuple[str, str, str]:
         port = ready.rsplit(":", 1)[1].split()[0]
         answer = httpx.get(
             f"http://127.0.0.1:{port}/health",
-            headers={"Host": f"192.0.2.7:{port}", "Authorization": "Bearer k3y"},
+            headers={"Host": f"192.0.2.7:{port}", "Authorization": f"Bearer {KEY}"},
         )
     finally:
         process.terminate()
@@ -45,7 +48,7 @@ def _serve(tmp_path: Path, *args: str) -> tuple[str, str, str]:
 
 @pytest.mark.e2e
 def test_public_address_without_allow_hosts_says_the_network_is_still_refused(tmp_path: Path):
-    ready, status, err = _serve(tmp_path, "--host", "0.0.0.0", "--api-key", "k3y")
+    ready, status, err = _serve(tmp_path, "--host", "0.0.0.0")
     assert ready.startswith("oxitrack listening on http://0.0.0.0:")  # unchanged
     assert status == "403"  # what a machine on the network gets: what the note warns about
     [note] = err.splitlines()
@@ -54,7 +57,7 @@ def test_public_address_without_allow_hosts_says_the_network_is_still_refused(tm
 
 @pytest.mark.e2e
 def test_public_address_with_allow_hosts_starts_quietly_and_accepts_that_name(tmp_path: Path):
-    args = ("--host", "0.0.0.0", "--api-key", "k3y", "--allow-hosts", "192.0.2.7")
+    args = ("--host", "0.0.0.0", "--allow-hosts", "192.0.2.7")
     ready, status, err = _serve(tmp_path, *args)
     assert ready.startswith("oxitrack listening on http://0.0.0.0:")
     assert (status, err) == ("200", "")

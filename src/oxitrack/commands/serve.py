@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from oxitrack.commands._options import add_command, add_db_option, settings_from
@@ -25,7 +26,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--api-key",
         dest="api_key",
-        help="require this key in `Authorization: Bearer KEY`",
+        help="require this key in `Authorization: Bearer KEY` (visible in `ps`: prefer"
+        " OXITRACK_API_KEY or api_key in the config file)",
     )
     parser.add_argument(
         "--allow-hosts", dest="allow_hosts", help="extra Host names to accept, comma-separated"
@@ -37,8 +39,18 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+API_KEY_FLAG_WARNING = (
+    "oxitrack: warning: --api-key shows the key to every user of this machine (`ps`);"
+    " set OXITRACK_API_KEY or api_key in the config file (chmod 600) instead"
+)
+
+
 def run(args: argparse.Namespace) -> int:
     from oxitrack.daemon import serve  # the web stack loads only for this command
 
+    if args.api_key is not None:
+        # Kept working for scripts and quick tries, but a command line is readable by anyone on
+        # the machine for as long as the daemon runs.
+        print(API_KEY_FLAG_WARNING, file=sys.stderr)
     serve(settings_from(args))
     return 0
