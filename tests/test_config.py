@@ -197,3 +197,48 @@ def test_an_empty_config_file_means_no_settings_and_costs_no_toml_parser(tmp_pat
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert (result.stdout, result.stderr) == ("False False\n", "")
+
+
+KEY = "uVdeNYzeYK0vv_o4XhgzKwH5ii4eUVMz"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="mode bits are POSIX")
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660], ids=oct)
+def test_a_config_file_with_the_key_that_others_can_read_is_one_warning_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], mode: int
+):
+    config = tmp_path / "config.toml"
+    config.write_text(f'api_key = "{KEY}"\n')
+    config.chmod(mode)
+    assert resolve({}, environ={}, config_path=config).api_key == KEY  # still used
+    assert capsys.readouterr().err == (
+        f"oxitrack: warning: the config file {config} holds api_key and other users of this"
+        f" machine can open it (mode {mode:o}); run: chmod 600 {config}\n"
+    )
+
+
+@pytest.mark.skipif(os.name != "posix", reason="mode bits are POSIX")
+@pytest.mark.parametrize(
+    ("content", "mode"),
+    [(f'api_key = "{KEY}"\n', 0o600), (f'api_key = "{KEY}"\n', 0o400), ("port = 3001\n", 0o644)],
+    ids=["key-owner-only", "key-read-only", "no-key-readable"],
+)
+def test_a_config_file_is_silent_when_private_or_without_a_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, mode: int
+):
+    config = tmp_path / "config.toml"
+    config.write_text(content)
+    config.chmod(mode)
+    resolve({}, environ={}, config_path=config)
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="mode bits are POSIX")
+def test_the_warning_quotes_a_path_a_shell_would_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    config = tmp_path / "my config.toml"
+    config.write_text(f'api_key = "{KEY}"\n')
+    config.chmod(0o644)
+    resolve({}, environ={}, config_path=config)
+    assert capsys.readouterr().err.endswith(f"run: chmod 600 '{config}'\n")

@@ -179,6 +179,8 @@ def resolve(
     for key, raw in _read_file(path).items():
         spec = _spec(key, source=path)
         values[key] = _parse_file_value(spec, raw, path)
+    if values.get("api_key"):
+        _warn_if_others_can_read(path)
     for spec in SPECS:
         if spec.env in environ:
             values[spec.name] = _parse(spec, environ[spec.env], spec.env)
@@ -238,6 +240,28 @@ def _read_file(path: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read the config file {path}: it is not UTF-8 text") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read the config file {path}: {exc}") from None
+
+
+def _warn_if_others_can_read(path: str) -> None:
+    """One line on stderr when the file holding the API key is open to group or others.
+
+    A warning, not a refusal: the key may be shared on purpose, and refusing would stop a
+    daemon that ran yesterday. Windows has no such mode bits, so nothing is said there.
+    """
+    if os.name != "posix":
+        return
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if mode & 0o077:
+        import shlex  # lazily: only for this rare line
+
+        print(
+            f"oxitrack: warning: the config file {path} holds api_key and other users of this"
+            f" machine can open it (mode {mode & 0o777:o}); run: chmod 600 {shlex.quote(path)}",
+            file=sys.stderr,
+        )
 
 
 def _spec(name: str, *, source: str) -> Spec:
