@@ -29,6 +29,7 @@ class DaemonProcess:
         self.url = ""
         self.port = 0
         self.stderr_lines: list[str] = []
+        self._stderr_reader: threading.Thread | None = None
 
     def start(self, *, port: int = 0, timeout: float = 15.0) -> DaemonProcess:
         args = [sys.executable, "-m", "oxitrack", "serve", "--port", str(port or self.port)]
@@ -41,7 +42,10 @@ class DaemonProcess:
             args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )
         self.stderr_lines = []
-        threading.Thread(target=self._drain_stderr, args=(self.process,), daemon=True).start()
+        self._stderr_reader = threading.Thread(
+            target=self._drain_stderr, args=(self.process,), daemon=True
+        )
+        self._stderr_reader.start()
         ready: list[str] = []
         reader = threading.Thread(target=self._read_ready, args=(self.process, ready), daemon=True)
         reader.start()
@@ -70,11 +74,13 @@ class DaemonProcess:
             self.stderr_lines.append(line)
 
     def stop(self, timeout: float = 10.0) -> int:
-        """SIGTERM and wait: the graceful path."""
+        """SIGTERM and wait: the graceful path. ``stderr_lines`` is then all the daemon wrote."""
         if self.process is None or self.process.poll() is not None:
             return self.process.returncode if self.process else 0
         self.process.send_signal(signal.SIGTERM)
         code = self.process.wait(timeout)
+        if self._stderr_reader is not None:
+            self._stderr_reader.join(timeout)  # the pipe is at its end: the reader stops there
         self._close_pipes()
         return code
 

@@ -159,6 +159,10 @@ def test_install_on_a_public_address_says_where_the_key_goes(user_env: dict[str,
     )
     config.parent.mkdir(parents=True)
     config.write_text('api_key = "k"\n')
+    short = oxitrack(user_env, "service", "install", "--host", "0.0.0.0", "--print")
+    assert short.returncode == 2 and "a 1-character API key" in short.stderr
+    config.write_text('api_key = "8a2b4c6d-1e3f-4a5b-9c7d-0e1f2a3b4c5d"\n')
+    config.chmod(0o600)
     assert oxitrack(user_env, "service", "install", "--host", "0.0.0.0", "--print").returncode == 0
 
 

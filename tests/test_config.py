@@ -62,9 +62,33 @@ def test_bad_settings_raise_config_error_naming_the_source(tmp_path, env, messag
         resolve({}, environ=env, config_path=tmp_path / "none")
 
 
-def test_public_host_is_allowed_with_an_api_key(tmp_path: Path):
-    env = {"OXITRACK_HOST": "0.0.0.0", "OXITRACK_API_KEY": "s3cret"}
-    assert resolve({}, environ=env, config_path=tmp_path / "none").api_key == "s3cret"
+@pytest.mark.parametrize(
+    "key",
+    ["a" * 20, "uVdeNYzeYK0vv_o4XhgzKwH5ii4eUVMz", "8a2b4c6d-1e3f-4a5b-9c7d-0e1f2a3b4c5d"],
+    ids=["20-characters", "token-urlsafe-24", "uuid4-for-wakatime"],
+)
+def test_public_host_is_allowed_with_a_long_api_key(tmp_path: Path, key: str):
+    env = {"OXITRACK_HOST": "0.0.0.0", "OXITRACK_API_KEY": key}
+    assert resolve({}, environ=env, config_path=tmp_path / "none").api_key == key
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.7", "::"])
+def test_public_host_refuses_a_key_that_could_be_guessed(tmp_path: Path, host: str):
+    """~6k guesses a second get through a short key; the refusal says how to make a good one."""
+    env = {"OXITRACK_HOST": host, "OXITRACK_API_KEY": "a" * 19}
+    with pytest.raises(ConfigError) as refused:
+        resolve({}, environ=env, config_path=tmp_path / "none")
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "a 19-character API key" in message and "20 or more" in message
+    assert "python3 -c 'import secrets; print(secrets.token_urlsafe(24))'" in message
+    assert "uuid.uuid4()" in message  # what WakaTime clients accept
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_loopback_takes_any_key(tmp_path: Path, host: str):
+    env = {"OXITRACK_HOST": host, "OXITRACK_API_KEY": "k"}
+    assert resolve({}, environ=env, config_path=tmp_path / "none").api_key == "k"
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from oxitrack.config import Settings, resolve
+from oxitrack.guard import KeyRefusals
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from tests.conftest import FakeClock
@@ -367,3 +369,46 @@ def test_an_empty_api_key_means_no_key(store: Store, db_path: Path, source: str)
     assert settings.api_key is None
     with TestClient(create_app(store, settings=settings), base_url="http://127.0.0.1:3000") as c:
         assert post(c).status_code == 200
+
+
+class _Later:
+    """A stand-in for the event loop's ``call_later``: records what is due, runs it on demand."""
+
+    def __init__(self) -> None:
+        self.due: list[tuple[float, Callable[[], None]]] = []
+
+    def __call__(self, delay: float, then: Callable[[], None]) -> None:
+        self.due.append((delay, then))
+
+
+def test_key_refusals_are_one_warning_line_per_minute_with_a_count(
+    caplog: pytest.LogCaptureFixture,
+):
+    clock, later = FakeClock(now=1000.0), _Later()
+    refusals = KeyRefusals(60.0, clock=clock, schedule=later)
+    with caplog.at_level(logging.WARNING, logger="oxitrack.guard"):
+        refusals.note("192.0.2.7")  # the first is said at once
+        clock.now += 1
+        for _ in range(500):
+            refusals.note("192.0.2.8")  # a flood: counted, one summary scheduled
+        assert [delay for delay, _ in later.due] == [59.0]
+        clock.now += 59
+        later.due.pop()[1]()  # the minute is over: the summary
+        assert later.due == []  # and nothing more to say until the next refusal
+        clock.now += 61
+        refusals.note("192.0.2.9")  # a minute of quiet later: said at once again
+    assert [record.getMessage() for record in caplog.records] == [
+        "refused 1 request without the right API key (401), the latest from 192.0.2.7",
+        "refused 500 requests without the right API key (401), the latest from 192.0.2.8",
+        "refused 1 request without the right API key (401), the latest from 192.0.2.9",
+    ]
+    assert {record.levelno for record in caplog.records} == {logging.WARNING}
+    assert later.due == []
+
+
+def test_a_wrong_key_through_the_app_is_logged(keyed: TestClient, caplog: pytest.LogCaptureFixture):
+    with caplog.at_level(logging.WARNING, logger="oxitrack.guard"):
+        assert post(keyed, authorization="Bearer wrong").status_code == 401
+        assert post(keyed, authorization=f"Bearer {KEY}").status_code == 200
+    [record] = caplog.records
+    assert record.getMessage().startswith("refused 1 request without the right API key (401)")

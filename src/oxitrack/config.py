@@ -196,12 +196,30 @@ def resolve(
     return settings
 
 
+# Off loopback the key is all that keeps the network out, and a guess costs one request
+# (thousands a second). 20 characters of even lowercase letters are ~94 bits; a UUID, which
+# WakaTime clients insist on, has 36 and token_urlsafe(24) 32.
+MIN_NETWORK_KEY_CHARS = 20
+
+
 def check(settings: Settings) -> None:
-    """Refuse settings that would expose the daemon: a public address needs an API key."""
-    if not settings.is_loopback and not settings.api_key:
+    """Refuse settings that would expose the daemon: a public address needs a long API key.
+
+    Loopback daemons take any key: only this machine can reach them.
+    """
+    if settings.is_loopback:
+        return
+    if not settings.api_key:
         raise ConfigError(
             f"refusing to listen on {settings.host} without an API key: any machine on the network "
             "could write to your database. Set --api-key (or OXITRACK_API_KEY), or use 127.0.0.1"
+        )
+    if len(settings.api_key) < MIN_NETWORK_KEY_CHARS:
+        raise ConfigError(
+            f"refusing to listen on {settings.host} with a {len(settings.api_key)}-character API"
+            f" key: the network could guess it. Use {MIN_NETWORK_KEY_CHARS} or more, made"
+            " with python3 -c 'import secrets; print(secrets.token_urlsafe(24))' (or, for WakaTime"
+            " clients, python3 -c 'import uuid; print(uuid.uuid4())')"
         )
 
 

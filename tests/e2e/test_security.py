@@ -27,6 +27,7 @@ from tests.sessions_model import stored_sessions
 pytestmark = pytest.mark.e2e
 
 BEAT = {"project_path": "/code/x"}
+LONG_KEY = "uVdeNYzeYK0vv_o4XhgzKwH5ii4eUVMz"
 
 
 # -- crafted requests against the real process ------------------------------------------------
@@ -160,14 +161,60 @@ def test_public_address_is_refused_without_a_key_even_from_the_environment(tmp_p
 
 
 def test_public_address_with_a_key_serves_and_still_wants_the_key(tmp_path: Path):
-    process = DaemonProcess(tmp_path / "public.db", "--host", "0.0.0.0", "--api-key", "k3y")
+    process = DaemonProcess(
+        tmp_path / "public.db", "--host", "0.0.0.0", env={"OXITRACK_API_KEY": LONG_KEY}
+    )
     process.start()
     try:
         local = f"http://127.0.0.1:{process.port}"  # only ever talk to loopback
         assert _post(local).status_code == 401
-        assert _post(local, authorization="Bearer k3y").status_code == 200
+        assert _post(local, authorization=f"Bearer {LONG_KEY}").status_code == 200
     finally:
         process.kill()
+
+
+def test_public_address_with_a_short_key_is_refused_in_one_line(tmp_path: Path, empty_config: Path):
+    """`serve --host 0.0.0.0 --api-key x` started, and took ~6k guesses a second."""
+    result = subprocess.run(
+        [sys.executable, "-m", "oxitrack", "serve", "--db", str(tmp_path / "x.db"), "--port", "0"],
+        env={
+            "OXITRACK_HOST": "0.0.0.0",
+            "OXITRACK_API_KEY": "x",
+            "OXITRACK_CONFIG": str(empty_config),
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "a 1-character API key" in line and "secrets.token_urlsafe(24)" in line
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_a_flood_of_wrong_keys_is_logged_as_one_warning_line(tmp_path: Path):
+    """Guesses are seen in the log, but thousands of them do not become thousands of lines."""
+    process = DaemonProcess(tmp_path / "keyed.db", env={"OXITRACK_API_KEY": LONG_KEY}).start()
+    try:
+        with httpx.Client(base_url=process.url) as client:
+            for guess in range(300):
+                answer = client.post(
+                    "/beat", json=BEAT, headers={"authorization": f"Bearer {guess}"}
+                )
+                assert answer.status_code == 401
+            right = client.post("/beat", json=BEAT, headers={"authorization": f"Bearer {LONG_KEY}"})
+            assert right.status_code == 200
+    finally:
+        assert process.stop() == 0
+    noted = [line for line in process.stderr_lines if "API key" in line]
+    assert len(noted) == 1, process.stderr_lines
+    assert (
+        noted[0]
+        .rstrip()
+        .endswith(
+            "WARNING refused 1 request without the right API key (401), the latest from 127.0.0.1"
+        )
+    )
 
 
 # -- a real browser ---------------------------------------------------------------------------
