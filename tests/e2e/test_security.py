@@ -326,3 +326,47 @@ def test_dns_rebinding_page_is_refused_by_host(daemon: DaemonProcess, browser):
     assert result["status"] == 403
     assert result["body"]["error"] == "forbidden_host"
     assert stored_sessions(daemon.db_path) == []
+
+
+# -- framing (clickjacking) -------------------------------------------------------------------
+
+FRAME_DENY = {"content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY"}
+
+
+@pytest.mark.parametrize("path", ["/", "/static/app.js", "/static/style.css"])
+def test_dashboard_and_its_files_say_no_page_may_frame_them(daemon: DaemonProcess, path: str):
+    first = httpx.get(daemon.url + path)
+    assert first.status_code == 200
+    assert {name: first.headers.get(name) for name in FRAME_DENY} == FRAME_DENY
+    if path.startswith("/static/"):  # a revalidation answer carries them too
+        again = httpx.get(daemon.url + path, headers={"if-none-match": first.headers["etag"]})
+        assert again.status_code == 304
+        assert {name: again.headers.get(name) for name in FRAME_DENY} == FRAME_DENY
+
+
+FRAMING_PAGE = '<!doctype html><title>attacker</title><iframe src="DASHBOARD"></iframe>'
+
+
+def test_a_page_cannot_frame_the_dashboard_under_an_allowed_host_name(tmp_path: Path):
+    """Over plain HTTP to a name in --allow-hosts the browser sends no Fetch Metadata, so only
+    the answer's own headers keep another site from framing the dashboard and stealing clicks."""
+    process = DaemonProcess(tmp_path / "named.db", "--allow-hosts", "oxitrack.internal").start()
+    page = FRAMING_PAGE.replace("DASHBOARD", f"http://oxitrack.internal:{process.port}/")
+    handler = type("Handler", (_AttackerPage,), {"page": page.encode()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with chromium("--host-resolver-rules=MAP oxitrack.internal 127.0.0.1") as browser:
+            attacker = browser.new_page()
+            attacker.goto(f"http://127.0.0.1:{server.server_address[1]}/", wait_until="load")
+            [framed] = attacker.main_frame.child_frames
+            assert not framed.url.startswith("http://oxitrack.internal")  # an error page instead
+            assert framed.evaluate("document.querySelector('#days-chart')") is None
+            # The same page opened directly, not framed, still works under that name.
+            direct = browser.new_page()
+            direct.goto(f"http://oxitrack.internal:{process.port}/", wait_until="load")
+            assert direct.evaluate("document.querySelector('#days-chart') !== null")
+    finally:
+        server.shutdown()
+        server.server_close()
+        process.kill()
