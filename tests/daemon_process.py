@@ -20,11 +20,18 @@ _READY = re.compile(r"listening on (http://\S+)")
 
 class DaemonProcess:
     def __init__(
-        self, db_path: Path | None, *extra_args: str, env: dict[str, str] | None = None
+        self,
+        db_path: Path | None,
+        *extra_args: str,
+        env: dict[str, str] | None = None,
+        prelude: str = "",
     ) -> None:
+        """``prelude`` is Python run in the daemon's process before the CLI, to shrink a limit
+        such as ``oxitrack.connections.REQUEST_TIMEOUT_SECONDS`` so a test needs no long wait."""
         self.db_path = db_path
         self.extra_args = extra_args
         self.env = env
+        self.prelude = prelude
         self.process: subprocess.Popen[str] | None = None
         self.url = ""
         self.port = 0
@@ -32,7 +39,12 @@ class DaemonProcess:
         self._stderr_reader: threading.Thread | None = None
 
     def start(self, *, port: int = 0, timeout: float = 15.0) -> DaemonProcess:
-        args = [sys.executable, "-m", "oxitrack", "serve", "--port", str(port or self.port)]
+        if self.prelude:
+            code = f"{self.prelude}\nfrom oxitrack.cli import main\nraise SystemExit(main())"
+            args = [sys.executable, "-c", code]
+        else:
+            args = [sys.executable, "-m", "oxitrack"]
+        args += ["serve", "--port", str(port or self.port)]
         if self.db_path is not None:
             args += ["--db", str(self.db_path)]
         args += self.extra_args

@@ -19,6 +19,7 @@ from types import FrameType
 import uvicorn
 
 from oxitrack.config import Settings
+from oxitrack.connections import BoundedHttpProtocol
 from oxitrack.errors import ConfigError
 from oxitrack.server import create_app
 from oxitrack.store import Store
@@ -56,6 +57,8 @@ def serve(settings: Settings) -> None:
         app = create_app(store, settings=settings)
         config = uvicorn.Config(
             app,
+            # httptools, plus a deadline for clients that stall and a cap on connections.
+            http=BoundedHttpProtocol,
             log_config=None,
             access_log=False,
             server_header=False,

@@ -1,0 +1,144 @@
+"""Each HTTP connection, bounded: uvicorn's httptools protocol plus a deadline and a cap.
+
+uvicorn arms its keep-alive timer only once an answer has gone out, so a client that connects
+and sends nothing, or sends its request a byte at a time, held a socket (a file handle) for
+ever; about a thousand of them left none for the next beat. ``BoundedHttpProtocol``, given to
+``uvicorn.Config(http=...)`` by ``daemon.serve``, adds:
+
+* a deadline: a connection that keeps the daemon waiting on it (for a request's headers and
+  body, or to read an answer it stopped reading) is closed after at most
+  ``REQUEST_TIMEOUT_SECONDS``, and never before half of it. Time a handler spends on a request
+  does not count;
+* a cap: past ``connection_cap()`` open connections a new one is answered 503 and closed.
+  uvicorn's ``limit_concurrency`` is not that: it answers 503 to *requests* past the limit but
+  goes on accepting and holding connections, idle ones included, so file handles still run out.
+
+The deadline costs a beat next to nothing: one timer per connection, which fires every half
+deadline and compares what the connection is waiting on with what it waited on at the last
+firing. No timer is set or cancelled per request; a request only records itself as the one
+being answered (``_start_asgi_task``).
+
+It imports uvicorn and httptools, never the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+
+from uvicorn._types import ASGI3Application
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+# Editors send a beat in well under a second; 30 s leaves room for a slow network and still
+# frees a stuck connection's handle soon.
+REQUEST_TIMEOUT_SECONDS = 30.0
+# Each editor window holds at most one or two connections; 512 is far beyond any real use and
+# far below the usual 1024 file handles of a process.
+MAX_CONNECTIONS = 512
+
+# What the timer saw: the request cycle the connection was on, and how much of an answer was
+# stuck in its write buffer (-1 when none was).
+_Waiting = tuple[RequestResponseCycle | None, int]
+
+
+class BoundedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, closing connections that stall and refusing too many."""
+
+    _timer: asyncio.TimerHandle | None = None
+    _waiting: _Waiting | None = None
+    # The request being answered. uvicorn's ``self.cycle`` is the newest request, which is not
+    # the same one when a client pipelines.
+    _handling: RequestResponseCycle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > connection_cap():
+            transport.write(_too_many_connections())
+            transport.close()
+            return
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._mark_disconnected()
+        super().connection_lost(exc)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+        self._handling = cycle
+        super()._start_asgi_task(cycle, app)
+
+    def _mark_disconnected(self) -> None:
+        """Tell the request being answered that its client is gone.
+
+        uvicorn tells only its newest request (``self.cycle``). With pipelined requests the one
+        being answered is an older one, whose next write to the closed transport raised under
+        uvloop and was logged as a crash.
+        """
+        handling = self._handling
+        if handling is not None and not handling.response_complete:
+            handling.disconnected = True
+
+    def _arm(self) -> None:
+        self._timer = self.loop.call_later(REQUEST_TIMEOUT_SECONDS / 2, self._check_progress)
+
+    def _check_progress(self) -> None:
+        """Close the connection if it has kept us waiting, on the same thing, since last time."""
+        self._timer = None
+        if self.transport.is_closing():
+            return
+        waiting = self._waiting_on()
+        if waiting is not None and waiting == self._waiting:
+            # Said before connection_lost runs: a handler woken sooner must not write.
+            self._mark_disconnected()
+            # abort, not close: close() would first flush an answer the client is not reading,
+            # and keep the handle for as long as that takes.
+            self.transport.abort()
+            return
+        self._waiting = waiting
+        self._arm()
+
+    def _waiting_on(self) -> _Waiting | None:
+        """What the connection waits on the client for, or ``None`` while a handler works.
+
+        A new request (a new cycle) or bytes of an answer taken by the client change the value,
+        so equal values half a deadline apart mean the client did nothing in between.
+        """
+        newest: RequestResponseCycle | None = self.cycle
+        if self.flow.write_paused:
+            return newest, self.transport.get_write_buffer_size()
+        handling = self._handling
+        if handling is not None and not handling.more_body and not handling.response_complete:
+            return None
+        return newest, -1
+
+
+@functools.cache
+def connection_cap() -> int:
+    """``MAX_CONNECTIONS``, or half the process's file-handle limit when that is lower (macOS
+    starts processes with 256), so the database and the listening socket always get one."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to respect
+        return MAX_CONNECTIONS
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(1, min(MAX_CONNECTIONS, soft // 2))
+
+
+def _too_many_connections() -> bytes:
+    """A whole 503 answer in the one JSON error shape, sent before any request is read."""
+    body = json.dumps(
+        {
+            "error": "too_many_connections",
+            "message": f"the daemon already has {connection_cap()} connections open; try again",
+        }
+    ).encode()
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nretry-after: 1\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode() + body

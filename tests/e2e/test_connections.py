@@ -1,0 +1,212 @@
+"""Clients that connect and stall, on raw sockets, against a real daemon whose limits are shrunk
+(``DaemonProcess(prelude=...)``) so a test waits a second, not half a minute.
+
+Each wait is a read on a socket with a timeout: the daemon closing the connection is the event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.sessions_model import stored_sessions
+
+pytestmark = pytest.mark.e2e
+
+DEADLINE_SECONDS = 1.0
+SHORT_DEADLINE = f"import oxitrack.connections as c\nc.REQUEST_TIMEOUT_SECONDS = {DEADLINE_SECONDS}"
+BODY = b'{"project_path": "/code/x"}'
+HEAD = (
+    b"POST /beat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\n\r\n"
+)
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    """A daemon that gives a stalled connection ``DEADLINE_SECONDS``."""
+    db = tmp_path_factory.mktemp("quick") / "daemon.db"
+    process = DaemonProcess(db, prelude=SHORT_DEADLINE).start()
+    try:
+        yield process
+    finally:
+        process.kill()
+    assert not any("Traceback" in line for line in process.stderr_lines), process.stderr_lines
+
+
+def _connect(port: int, timeout: float = 10.0) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+
+def _wait_closed(sock: socket.socket) -> bytes:
+    """All the daemon sends until it closes the connection; TimeoutError if it never does."""
+    received = bytearray()
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := sock.recv(65536):
+            received += chunk
+    return bytes(received)
+
+
+def _read_answer(sock: socket.socket) -> bytes:
+    """One whole answer (head and ``Content-Length`` body) from a keep-alive connection."""
+    received = bytearray()
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(65536)
+        assert chunk, "closed mid-answer"
+        received += chunk
+    head, _, body = bytes(received).partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "closed mid-answer"
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def _beat(url: str) -> int:
+    return httpx.post(
+        f"{url}/beat", content=BODY, headers={"content-type": "application/json"}
+    ).status_code
+
+
+def test_a_connection_that_sends_nothing_is_closed_within_the_deadline(quick: DaemonProcess):
+    with _connect(quick.port) as idle:
+        started = time.monotonic()
+        assert _wait_closed(idle) == b""
+        waited = time.monotonic() - started
+    assert DEADLINE_SECONDS / 2 - 0.05 <= waited  # never before half the deadline
+
+
+def test_a_request_trickled_a_byte_at_a_time_is_closed(quick: DaemonProcess):
+    """Slowloris: every byte arrives well within any per-read timeout, the request never ends."""
+    head = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Pad: a\r\n" * 1000
+    with _connect(quick.port) as sock:
+        sock.settimeout(0.05)  # the pace: one byte, then a read that waits this long
+        started = time.monotonic()
+        closed = False
+        for byte in head:
+            if time.monotonic() - started > 10 * DEADLINE_SECONDS:
+                break  # long past the deadline: it was never going to close
+            try:
+                sock.send(bytes([byte]))
+                if sock.recv(1) == b"":
+                    closed = True
+                    break
+            except TimeoutError:
+                continue  # still open: send the next byte
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+                break
+        waited = time.monotonic() - started
+    assert closed, "the daemon kept a trickling request open"
+    assert waited < 5 * DEADLINE_SECONDS
+
+
+def test_a_body_that_stops_coming_is_closed_and_stores_nothing(quick: DaemonProcess):
+    with _connect(quick.port) as sock:
+        sock.sendall(HEAD % len(BODY) + BODY[:10])
+        assert _wait_closed(sock) == b""  # no answer: nobody is waiting for one
+    assert _beat(quick.url) == 200
+    assert [row[0] for row in stored_sessions(quick.db_path)] == ["/code/x"]
+
+
+def test_a_client_that_stops_reading_its_answers_is_cut_off(quick: DaemonProcess):
+    """It asks for far more than socket buffers hold and reads none of it: the answer stalls
+    in the daemon, so it is dropped, not flushed for ever."""
+    request = b"GET /static/vendor/chart-4.6.1.min.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    one_answer = len(httpx.get(quick.url + "/static/vendor/chart-4.6.1.min.js").content)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(10)
+    with sock:
+        sock.connect(("127.0.0.1", quick.port))
+        sock.sendall(request * 100)
+        # Two idle connections closed one after the other: two deadlines have passed since the
+        # stall began, so it has been seen twice unchanged.
+        for _ in range(2):
+            with _connect(quick.port) as clock:
+                assert _wait_closed(clock) == b""
+        received = _wait_closed(sock)
+    assert len(received) < 100 * one_answer / 2
+
+
+def test_a_client_beating_steadily_on_one_connection_is_never_cut(quick: DaemonProcess):
+    """The deadline is for stalls: a connection busy with request after request keeps going,
+    well past the deadline."""
+    with _connect(quick.port) as sock:
+        started = time.monotonic()
+        count = 0
+        while time.monotonic() - started < 3 * DEADLINE_SECONDS:
+            sock.sendall(HEAD % len(BODY) + BODY)
+            reply = _read_answer(sock)
+            assert reply.startswith(b"HTTP/1.1 200 "), reply
+            count += 1
+            sock.settimeout(DEADLINE_SECONDS / 4)  # the pace: a read that waits, then a beat
+            with contextlib.suppress(TimeoutError):
+                assert sock.recv(1) != b"", "closed between beats"
+            sock.settimeout(10)
+    assert count >= 6
+
+
+# -- too many connections ---------------------------------------------------------------------
+
+
+def test_connections_past_the_cap_get_503_and_are_closed(tmp_path: Path):
+    prelude = "import oxitrack.connections as c\nc.MAX_CONNECTIONS = 4"
+    process = DaemonProcess(tmp_path / "capped.db", prelude=prelude).start()
+    try:
+        held = [_connect(process.port) for _ in range(4)]
+        try:
+            with _connect(process.port) as extra:
+                answer = _wait_closed(extra)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 503 ")
+            assert b"retry-after: 1" in head and b"connection: close" in head
+            assert json.loads(body)["error"] == "too_many_connections"
+        finally:
+            for sock in held:
+                sock.close()
+        # Their closing frees room: a beat gets in (polled: the daemon learns of it in its time).
+        deadline = time.monotonic() + 10
+        status = 0
+        while status != 200 and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError):
+                status = _beat(process.url)
+        assert status == 200
+    finally:
+        process.kill()
+
+
+def test_a_thousand_idle_sockets_do_not_starve_beats_of_file_handles(tmp_path: Path):
+    """The reported attack: idle connections until the daemon has no file handle left. Here
+    with a 128-handle limit and 300 idle sockets; beats get through once the deadline passes."""
+    prelude = (
+        "import resource\n"
+        "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (128, hard))\n" + SHORT_DEADLINE
+    )
+    process = DaemonProcess(tmp_path / "flooded.db", prelude=prelude).start()
+    held: list[socket.socket] = []
+    try:
+        for _ in range(300):
+            with contextlib.suppress(OSError):
+                held.append(_connect(process.port, timeout=2))
+        deadline = time.monotonic() + 10
+        status = 0
+        while status != 200 and time.monotonic() < deadline:
+            with contextlib.suppress(httpx.TransportError):
+                status = _beat(process.url)
+        assert status == 200
+        assert stored_sessions(process.db_path)
+    finally:
+        for sock in held:
+            sock.close()
+        process.kill()
