@@ -11,7 +11,12 @@ ever; about a thousand of them left none for the next beat. ``BoundedHttpProtoco
   does not count;
 * a cap: past ``connection_cap()`` open connections a new one is answered 503 and closed.
   uvicorn's ``limit_concurrency`` is not that: it answers 503 to *requests* past the limit but
-  goes on accepting and holding connections, idle ones included, so file handles still run out.
+  goes on accepting and holding connections, idle ones included, so file handles still run out;
+* a size limit on a request's head (request line and headers): past ``MAX_HEAD_BYTES`` it is
+  answered 431 and the connection closed. httptools has none and keeps an unfinished header in
+  memory, so 305 MB of one header grew the daemon to 342 MB. The bytes are counted as they
+  arrive, in ``data_received``; a head that ends in the chunk that takes it past the limit is
+  measured exactly when it is complete.
 
 The deadline costs a beat next to nothing: one timer per connection, which fires every half
 deadline and compares what the connection is waiting on with what it waited on at the last
@@ -27,6 +32,7 @@ import asyncio
 import functools
 import json
 
+import httptools
 from uvicorn._types import ASGI3Application
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
@@ -36,6 +42,8 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 # Each editor window holds at most one or two connections; 512 is far beyond any real use and
 # far below the usual 1024 file handles of a process.
 MAX_CONNECTIONS = 512
+# Browsers and editors send a few hundred bytes of headers; servers commonly stop at 8-64 KiB.
+MAX_HEAD_BYTES = 64 * 1024
 
 # What the timer saw: the request cycle the connection was on, and how much of an answer was
 # stuck in its write buffer (-1 when none was).
@@ -50,6 +58,12 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     # The request being answered. uvicorn's ``self.cycle`` is the newest request, which is not
     # the same one when a client pipelines.
     _handling: RequestResponseCycle | None = None
+    # The request head being counted (uvicorn's scope for it), the bytes of the chunks before
+    # this one that carried it, and the size of the chunk being parsed.
+    _head_scope: object = None
+    _head_bytes = 0
+    _chunk_bytes = 0
+    _is_head_too_large = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -65,6 +79,47 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             self._timer = None
         self._mark_disconnected()
         super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._chunk_bytes = len(data)
+        super().data_received(data)
+        scope = self.scope
+        # No "method" yet: uvicorn has begun this request's scope but not finished its head.
+        if scope is None or "method" in scope or self.transport.is_closing():
+            return
+        if scope is not self._head_scope:  # a new head began in this chunk
+            self._head_scope, self._head_bytes = scope, 0
+        # All of the chunk counts, though its start may have ended an earlier request: an
+        # overcount only for a client that pipelines, and only by that one chunk.
+        self._head_bytes += len(data)
+        if self._head_bytes > MAX_HEAD_BYTES:
+            self._refuse_head()
+
+    def on_headers_complete(self) -> None:
+        before = self._head_bytes if self.scope is self._head_scope else 0
+        if before + self._chunk_bytes > MAX_HEAD_BYTES and self._head_size() > MAX_HEAD_BYTES:
+            self._is_head_too_large = True
+            # httptools stops parsing and uvicorn answers through send_400_response, below.
+            raise httptools.HttpParserError("request head too large")
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if self._is_head_too_large:
+            self._refuse_head()
+        else:
+            super().send_400_response(msg)
+
+    def _head_size(self) -> int:
+        """The bytes of the head just parsed: request line, headers (each with ": " and CRLF) and
+        the empty line that ends them; as sent, when the client adds no spaces."""
+        method: bytes = self.parser.get_method()
+        request_line = len(method) + 1 + len(self.url) + len(" HTTP/1.1\r\n")
+        headers = sum(len(name) + len(value) + 4 for name, value in self.headers)
+        return request_line + headers + 2
+
+    def _refuse_head(self) -> None:
+        self.transport.write(_HEAD_TOO_LARGE)
+        self.transport.close()
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
         self._handling = cycle
@@ -129,16 +184,28 @@ def connection_cap() -> int:
     return max(1, min(MAX_CONNECTIONS, soft // 2))
 
 
-def _too_many_connections() -> bytes:
-    """A whole 503 answer in the one JSON error shape, sent before any request is read."""
-    body = json.dumps(
-        {
-            "error": "too_many_connections",
-            "message": f"the daemon already has {connection_cap()} connections open; try again",
-        }
-    ).encode()
-    head = (
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nretry-after: 1\r\nconnection: close\r\n\r\n"
+def _answer(status: str, code: str, message: str, *extra_headers: str) -> bytes:
+    """A whole answer in the one JSON error shape, for the few sent outside the app."""
+    body = json.dumps({"error": code, "message": message}).encode()
+    head = "".join(
+        [
+            f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\n",
+            f"content-length: {len(body)}\r\n",
+            *(f"{header}\r\n" for header in extra_headers),
+            "connection: close\r\n\r\n",
+        ]
     )
     return head.encode() + body
+
+
+_HEAD_TOO_LARGE = _answer(
+    "431 Request Header Fields Too Large",
+    "headers_too_large",
+    f"the request line and headers are over {MAX_HEAD_BYTES} bytes",
+)
+
+
+def _too_many_connections() -> bytes:
+    """The 503 sent to a connection past the cap, before any request is read."""
+    message = f"the daemon already has {connection_cap()} connections open; try again"
+    return _answer("503 Service Unavailable", "too_many_connections", message, "retry-after: 1")

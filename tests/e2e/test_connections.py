@@ -210,3 +210,59 @@ def test_a_thousand_idle_sockets_do_not_starve_beats_of_file_handles(tmp_path: P
         for sock in held:
             sock.close()
         process.kill()
+
+
+# -- the size of a request's head -------------------------------------------------------------
+
+MAX_HEAD_BYTES = 64 * 1024
+
+
+def _head_of(size: int) -> bytes:
+    """A GET whose request line and headers take ``size`` bytes in all."""
+    start = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: "
+    return start + b"a" * (size - len(start) - 4) + b"\r\n\r\n"
+
+
+def _send_then_read(port: int, payload: bytes, piece: int) -> tuple[int, bytes]:
+    """Send ``payload`` in pieces until done or refused; how much went out, and the answer."""
+    with _connect(port) as sock:
+        sent = 0
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            for start in range(0, len(payload), piece):
+                sock.sendall(payload[start : start + piece])
+                sent = start + piece
+            sock.shutdown(socket.SHUT_WR)
+        return sent, _wait_closed(sock)
+
+
+@pytest.mark.parametrize("piece", [1 << 30, 8192], ids=["at-once", "in-8-KiB-pieces"])
+@pytest.mark.parametrize("size", [MAX_HEAD_BYTES + 1, 70_000, 1_000_000])
+def test_a_head_over_64_kib_is_refused_431_and_closed(quick: DaemonProcess, size: int, piece: int):
+    _, answer = _send_then_read(quick.port, _head_of(size), piece)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431 "), answer[:200]
+    assert b"connection: close" in head
+    assert json.loads(body)["error"] == "headers_too_large"
+
+
+@pytest.mark.parametrize("piece", [1 << 30, 8192], ids=["at-once", "in-8-KiB-pieces"])
+def test_a_head_of_exactly_64_kib_is_answered(quick: DaemonProcess, piece: int):
+    _, answer = _send_then_read(quick.port, _head_of(MAX_HEAD_BYTES), piece)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
+def test_an_endless_header_is_cut_off_near_64_kib_not_kept_in_memory(quick: DaemonProcess):
+    """305 MB of one header grew the daemon to 342 MB: the head is refused as it arrives."""
+    endless = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"a" * (64 << 20)
+    sent, answer = _send_then_read(quick.port, endless, 65536)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert sent < 8 << 20  # what socket buffers hold, at most; not the 64 MiB offered
+
+
+def test_a_large_body_after_a_small_head_is_not_taken_for_a_large_head(quick: DaemonProcess):
+    """Head and body come in one read: only the head counts, so this is the body's 413."""
+    body = json.dumps({"project_path": "/code/x", "pad": "a" * 300_000}).encode()
+    _, answer = _send_then_read(quick.port, HEAD % len(body) + body, 1 << 30)
+    head, _, error = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert json.loads(error)["error"] == "body_too_large"
