@@ -16,7 +16,8 @@ ever; about a thousand of them left none for the next beat. ``BoundedHttpProtoco
   answered 431 and the connection closed. httptools has none and keeps an unfinished header in
   memory, so 305 MB of one header grew the daemon to 342 MB. The bytes are counted as they
   arrive, in ``data_received``; a head that ends in the chunk that takes it past the limit is
-  measured exactly when it is complete.
+  measured exactly when it is complete. A request still arriving after its head is bounded
+  too, by ``MAX_REQUEST_BYTES`` (413): trailers of a chunked body are kept like headers.
 
 The deadline costs a beat next to nothing: one timer per connection, which fires every half
 deadline and compares what the connection is waiting on with what it waited on at the last
@@ -44,6 +45,10 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 MAX_CONNECTIONS = 512
 # Browsers and editors send a few hundred bytes of headers; servers commonly stop at 8-64 KiB.
 MAX_HEAD_BYTES = 64 * 1024
+# No endpoint takes a body over 1 MiB. This bounds a request on the wire, chunk framing and
+# trailers included: httptools keeps a trailer in memory like a header, and a body a handler has
+# refused would otherwise be read and dropped for as long as the client sends it.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 # What the timer saw: the request cycle the connection was on, and how much of an answer was
 # stuck in its write buffer (-1 when none was).
@@ -58,10 +63,10 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     # The request being answered. uvicorn's ``self.cycle`` is the newest request, which is not
     # the same one when a client pipelines.
     _handling: RequestResponseCycle | None = None
-    # The request head being counted (uvicorn's scope for it), the bytes of the chunks before
-    # this one that carried it, and the size of the chunk being parsed.
-    _head_scope: object = None
-    _head_bytes = 0
+    # The request being counted (uvicorn's scope for it), the bytes of the chunks before this one
+    # that carried it, and the size of the chunk being parsed.
+    _counted_scope: object = None
+    _counted_bytes = 0
     _chunk_bytes = 0
     _is_head_too_large = False
 
@@ -84,19 +89,25 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._chunk_bytes = len(data)
         super().data_received(data)
         scope = self.scope
-        # No "method" yet: uvicorn has begun this request's scope but not finished its head.
-        if scope is None or "method" in scope or self.transport.is_closing():
+        if scope is None or self.transport.is_closing():
             return
-        if scope is not self._head_scope:  # a new head began in this chunk
-            self._head_scope, self._head_bytes = scope, 0
+        if "method" in scope:  # the head is complete; is the rest of the request still coming?
+            cycle: RequestResponseCycle | None = self.cycle
+            if cycle is None or cycle.scope is not scope or not cycle.more_body:
+                return  # no: the usual case, a whole request in one read
+            limit, answer = MAX_REQUEST_BYTES, _REQUEST_TOO_LARGE
+        else:  # uvicorn has begun this request's scope, not finished its head
+            limit, answer = MAX_HEAD_BYTES, _HEAD_TOO_LARGE
+        if scope is not self._counted_scope:  # a new request began in this chunk
+            self._counted_scope, self._counted_bytes = scope, 0
         # All of the chunk counts, though its start may have ended an earlier request: an
         # overcount only for a client that pipelines, and only by that one chunk.
-        self._head_bytes += len(data)
-        if self._head_bytes > MAX_HEAD_BYTES:
-            self._refuse_head()
+        self._counted_bytes += len(data)
+        if self._counted_bytes > limit:
+            self._refuse(answer)
 
     def on_headers_complete(self) -> None:
-        before = self._head_bytes if self.scope is self._head_scope else 0
+        before = self._counted_bytes if self.scope is self._counted_scope else 0
         if before + self._chunk_bytes > MAX_HEAD_BYTES and self._head_size() > MAX_HEAD_BYTES:
             self._is_head_too_large = True
             # httptools stops parsing and uvicorn answers through send_400_response, below.
@@ -105,7 +116,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         if self._is_head_too_large:
-            self._refuse_head()
+            self._refuse(_HEAD_TOO_LARGE)
         else:
             super().send_400_response(msg)
 
@@ -117,8 +128,15 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         headers = sum(len(name) + len(value) + 4 for name, value in self.headers)
         return request_line + headers + 2
 
-    def _refuse_head(self) -> None:
-        self.transport.write(_HEAD_TOO_LARGE)
+    def _refuse(self, answer: bytes) -> None:
+        """Send ``answer`` unless this request was answered already, and close the connection."""
+        cycle: RequestResponseCycle | None = self.cycle
+        is_answered = cycle is not None and cycle.scope is self.scope and cycle.response_started
+        self._mark_disconnected()  # no handler may write after this answer
+        if cycle is not None and cycle.scope is self.scope:
+            cycle.disconnected = True
+        if not is_answered:
+            self.transport.write(answer)
         self.transport.close()
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
@@ -202,6 +220,11 @@ _HEAD_TOO_LARGE = _answer(
     "431 Request Header Fields Too Large",
     "headers_too_large",
     f"the request line and headers are over {MAX_HEAD_BYTES} bytes",
+)
+_REQUEST_TOO_LARGE = _answer(
+    "413 Content Too Large",
+    "body_too_large",
+    f"the request, with its body's framing and trailers, is over {MAX_REQUEST_BYTES} bytes",
 )
 
 

@@ -227,7 +227,7 @@ def _send_then_read(port: int, payload: bytes, piece: int) -> tuple[int, bytes]:
     """Send ``payload`` in pieces until done or refused; how much went out, and the answer."""
     with _connect(port) as sock:
         sent = 0
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        with contextlib.suppress(OSError):  # broken pipe, reset, or no longer connected
             for start in range(0, len(payload), piece):
                 sock.sendall(payload[start : start + piece])
                 sent = start + piece
@@ -266,3 +266,31 @@ def test_a_large_body_after_a_small_head_is_not_taken_for_a_large_head(quick: Da
     head, _, error = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 413 "), answer[:200]
     assert json.loads(error)["error"] == "body_too_large"
+
+
+CHUNKED_HEAD = (
+    b"POST /beat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\n"
+)
+
+
+def test_an_endless_trailer_is_cut_off_not_kept_in_memory(quick: DaemonProcess):
+    """A chunked body's trailer is a header after the body, kept whole in memory like one."""
+    chunk = b"%x\r\n%s\r\n" % (len(BODY), BODY)
+    endless = CHUNKED_HEAD + chunk + b"0\r\nX-Trailer: " + b"a" * (64 << 20)
+    sent, answer = _send_then_read(quick.port, endless, 65536)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert json.loads(body)["error"] == "body_too_large"
+    assert sent < 16 << 20
+    assert _beat(quick.url) == 200  # and the daemon serves on
+
+
+def test_an_endless_body_after_its_answer_is_cut_off(quick: DaemonProcess):
+    """The handler answers 413 from Content-Length alone; the rest is not read for ever."""
+    declared = 1 << 40
+    endless = HEAD % declared + b"a" * (64 << 20)
+    sent, answer = _send_then_read(quick.port, endless, 65536)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert answer.count(b"HTTP/1.1") == 1  # the handler's answer, and no second one
+    assert sent < 16 << 20
