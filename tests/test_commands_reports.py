@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from oxitrack.cli import main
 from oxitrack.commands import reports as report_commands
+from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.conftest import NOW
 
@@ -161,6 +162,28 @@ def test_session_lists_name_a_renamed_project_by_its_given_name(
     assert [line.split()[4] for line in out.splitlines()[:-1]] == ["App", "App"]
     listed = client.get("/api/sessions", params={"project": "App", "tz": "Europe/Berlin"})
     assert [s["project_name"] for s in listed.json()["sessions"]] == ["App", "App"]
+
+
+def test_two_projects_worked_in_turn_count_the_day_once(store: Store, db_path, capsys, monkeypatch):
+    """Switching between two projects every 5 minutes for 2 hours: under the session rule both
+    hold the whole stretch, and the total says so instead of showing 4 hours."""
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    start = NOW - 2 * HOUR
+    beats = [
+        Beat("/code/p1" if (t - start) // 300 % 2 == 0 else "/code/p2", t)
+        for t in range(start, NOW, 30)
+    ]
+    store.record_beats(beats)
+    code, out, _ = run(capsys, db_path, "today")
+    assert code == 0
+    rows, total = out.splitlines()[1:-1], out.splitlines()[-1]
+    assert [row.split()[:2] for row in rows] == [["1h", "55m"], ["1h", "54m"]]
+    assert total == "1h 59m  total (1h 50m in two projects at once, counted once)"
+    _, out, _ = run(capsys, db_path, "today", "--json")
+    assert json.loads(out)["total_seconds"] == NOW - 30 - start
+    _, out, _ = run(capsys, db_path, "report", "--days", "1", "--json")
+    report = json.loads(out)
+    assert report["total_seconds"] == report["days"][-1]["total_seconds"] == NOW - 30 - start
 
 
 def test_export_to_a_missing_folder_is_one_line_not_a_traceback(seeded, db_path, capsys, tmp_path):

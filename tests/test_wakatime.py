@@ -385,6 +385,7 @@ def test_statusbar_today_has_the_fields_plugins_read():
         zone=paris,
         day=day_of(NOW, paris),
         projects=[("small", 1856), ("big", 6400)],
+        total_seconds=1856 + 6400,
     )
     data = body["data"]
     assert data["grand_total"] == {
@@ -412,8 +413,18 @@ def test_statusbar_today_has_the_fields_plugins_read():
     assert body["cached_at"] == "2025-11-25T19:46:40Z"
 
 
+def test_statusbar_total_counts_time_in_two_projects_at_once_once():
+    utc = ZoneInfo("UTC")
+    projects = [("api", 3600), ("web", 3600)]
+    body = statusbar_today(
+        now=NOW, zone=utc, day=day_of(NOW, utc), projects=projects, total_seconds=4500
+    )
+    assert body["data"]["grand_total"]["text"] == "1 hr 15 mins"
+    assert [p["percent"] for p in body["data"]["projects"]] == [50.0, 50.0]
+
+
 def test_statusbar_today_with_nothing_tracked():
     utc = ZoneInfo("UTC")
-    body = statusbar_today(now=NOW, zone=utc, day=day_of(NOW, utc), projects=[])
+    body = statusbar_today(now=NOW, zone=utc, day=day_of(NOW, utc), projects=[], total_seconds=0)
     assert body["data"]["grand_total"]["text"] == "0 secs"
     assert body["data"]["projects"] == []

@@ -281,21 +281,26 @@ def duration_text(seconds: int) -> str:
 
 
 def statusbar_today(
-    *, now: float, zone: tzinfo, day: Day, projects: Sequence[tuple[str, int]]
+    *, now: float, zone: tzinfo, day: Day, projects: Sequence[tuple[str, int]], total_seconds: int
 ) -> dict[str, Any]:
     """The ``statusbar/today`` body: today's total in ``data.grand_total`` and per project.
 
-    ``projects`` are (project name, seconds today). wakatime-cli prints ``grand_total.text``
+    ``projects`` are (project name, seconds today); ``total_seconds`` is the day's total as
+    ``GET /today`` gives it (time in two projects at once counted once), each project's
+    ``percent`` its share of the projects' sum. wakatime-cli prints ``grand_total.text``
     (``--today``) or returns it as ``{"text": ...}`` (``--output json``); with fewer than two
     ``categories`` it never breaks the text down, and OxiTrack keeps no time per category.
     """
-    total = sum(seconds for _, seconds in projects)
+    total = total_seconds
+    shares = sum(seconds for _, seconds in projects)
     ordered = sorted(projects, key=lambda item: (-item[1], item[0]))
     grand_total = _counter(total)
     grand_total["digital"] = f"{total // 3600}:{total % 3600 // 60:02d}"
     data = {
         "grand_total": grand_total,
-        "projects": [{"name": name, **_counter(seconds, total=total)} for name, seconds in ordered],
+        "projects": [
+            {"name": name, **_counter(seconds, total=shares)} for name, seconds in ordered
+        ],
         "categories": [],
         "dependencies": [],
         "editors": [],

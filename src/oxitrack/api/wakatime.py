@@ -111,7 +111,10 @@ async def get_statusbar_today(request: Request) -> JSONResponse:
     zone = _zone(request.headers.get("timezone"))
     today = read_today(state.store, zone, now)
     projects = [(p.project_name, p.duration_seconds) for p in today.projects]
-    return JSONResponse(statusbar_today(now=now, zone=zone, day=today.day, projects=projects))
+    body = statusbar_today(
+        now=now, zone=zone, day=today.day, projects=projects, total_seconds=today.total_seconds
+    )
+    return JSONResponse(body)
 
 
 def _zone(requested: str | None) -> tzinfo:

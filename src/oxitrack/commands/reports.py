@@ -157,7 +157,8 @@ def run_today(args: argparse.Namespace) -> int:
     if args.json:
         return _print_json(today_json(today, zone))
     title = f"Today, {day.date.strftime('%a %Y-%m-%d')} ({_zone_label(zone)})"
-    print(title + "\n" + render_table(project_rows(today.projects), _style()), end="")
+    table = render_table(project_rows(today.projects), _style(), total_seconds=today.total_seconds)
+    print(title + "\n" + table, end="")
     return 0
 
 
@@ -181,8 +182,9 @@ def run_report(args: argparse.Namespace) -> int:
     if args.json:
         return _print_json(days_json(per_day, projects, zone))
     table = project_rows(projects) if args.by == "project" else day_rows(per_day)
+    total = sum(totals.total_seconds for totals in per_day)
     title = f"{first.isoformat()} to {last.isoformat()} ({_zone_label(zone)}), by {args.by}"
-    print(title + "\n" + render_table(table, _style()), end="")
+    print(title + "\n" + render_table(table, _style(), total_seconds=total), end="")
     return 0
 
 
