@@ -233,9 +233,9 @@ def test_known_time_zone_keeps_its_name():
         "posix-tz-string-falls-back-to-link",
         "macos-link",
         "unnamed-link",
-        "nothing-known",
         "tz-as-a-file-path",
         "unknown-names-everywhere",
+        "nothing-known",
     ],
 )
 def test_system_zone_name(tz_variable, link, expected):
