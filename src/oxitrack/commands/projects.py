@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.commands._options import (
+    UsageError,
+    add_command,
+    add_db_option,
+    add_json_option,
+    settings_from,
+)
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
     from oxitrack.config import Settings
@@ -130,8 +135,7 @@ def run_merge(args: argparse.Namespace) -> int:
 
 def run_rename(args: argparse.Namespace) -> int:
     if (args.name is None) == (not args.reset):
-        print("oxitrack projects rename: give a NAME or --reset (not both)", file=sys.stderr)
-        return 2
+        raise UsageError("projects rename: give a NAME or --reset (not both)")
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
