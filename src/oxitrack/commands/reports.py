@@ -150,7 +150,7 @@ def run_today(args: argparse.Namespace) -> int:
     from oxitrack.store.reports import sessions_between
 
     zone, now = _zone(args), clock()
-    [day] = days.days_between(days.local_date(now, zone), days.local_date(now, zone), zone)
+    day = days.day_of(int(now), zone)
     with _open(args) as store:
         rows = store.read(lambda conn: sessions_between(conn, day.start, day.end))
     [today] = daily_totals(rows, [day], now)
@@ -189,6 +189,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_sessions(args: argparse.Namespace) -> int:
+    from oxitrack.days import date_bounds
     from oxitrack.report_text import render_table, session_rows
     from oxitrack.reports import sessions_json
     from oxitrack.store.reports import latest_sessions
@@ -197,7 +198,7 @@ def run_sessions(args: argparse.Namespace) -> int:
         raise InvalidField("--limit", f"must be from 1 to {MAX_SESSION_LIMIT}")
     zone, now = _zone(args), clock()
     first, last = _range(args, zone, now, per_day=False)
-    start, end = _bounds(first, last, zone)
+    start, end = date_bounds(first, last, zone)
     project = _project(args)
     with _open(args) as store:
         rows = store.read(lambda conn: latest_sessions(conn, start, end, project, args.limit))
@@ -211,12 +212,13 @@ def run_sessions(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from oxitrack.commands._files import check_target, replacing
+    from oxitrack.days import date_bounds
     from oxitrack.report_text import write_sessions_csv, write_sessions_json
     from oxitrack.store.reports import iter_sessions
 
     zone, now = _zone(args), clock()
     first, last = _range(args, zone, now, per_day=False)
-    start, end = _bounds(first, last, zone)
+    start, end = date_bounds(first, last, zone)
     project = _project(args)
     db = settings_from(args).db
     output = None
@@ -292,14 +294,6 @@ def _range(
         max_days = days.MAX_RANGE_DAYS if per_day else None
         days.check_range(first, last, field="--from", max_days=max_days)
     return first, last
-
-
-def _bounds(first: date | None, last: date | None, zone: tzinfo) -> tuple[int | None, int | None]:
-    from oxitrack import days
-
-    start = days.day_start(first, zone) if first is not None else None
-    end = days.days_between(last, last, zone)[0].end if last is not None else None
-    return start, end
 
 
 def _project(args: argparse.Namespace) -> str | None:
