@@ -84,6 +84,21 @@ def test_go_cli_bulk_request_uses_the_root_it_counted(client: TestClient, store:
     assert (language, editor, category) == ("Python", "zed", "coding")
 
 
+@pytest.mark.parametrize("client_kind", ["go-cli", "python-cli"])
+def test_heartbeat_whose_entity_is_the_repository_folder_lands_in_it(
+    client: TestClient, store: Store, repo: Path, client_kind: str
+):
+    """A directory buffer of the project: its folder, not ``wakatime:<name>``."""
+    if client_kind == "go-cli":
+        body = go_cli_heartbeat(str(repo), NOW, entity=str(repo))
+    else:
+        body = python_cli_heartbeat(str(repo), NOW, entity=str(repo))
+    answer = post(client, BULK, [body])
+    [[line, status]] = answer.json()["responses"]
+    assert (status, line["data"]["project_path"]) == (201, str(repo))
+    assert spans(store) == [(str(repo), NOW, NOW)]
+
+
 def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
     client: TestClient, store: Store
 ):

@@ -82,6 +82,17 @@ def test_heartbeat_outside_any_repository_is_keyed_by_project_name():
     assert heartbeat.details.project_source == "project_name"
 
 
+def test_entity_that_is_the_project_folder_is_its_own_root():
+    """A directory buffer: wakatime-cli's search starts at the entity, so it counts the folder."""
+    body = go_cli_heartbeat("/home/me/code/proj", NOW, entity="/home/me/code/proj")
+    assert body["project_root_count"] == 5
+    heartbeat = parse(body)
+    assert (heartbeat.beat.project_path, heartbeat.details.project_source) == (
+        "/home/me/code/proj",
+        "project_root_count",
+    )
+
+
 def test_root_count_deeper_than_the_file_falls_back_to_the_repository():
     body = go_cli_heartbeat("/home/me/app", NOW, project_root_count=40)
     heartbeat = parse(body, finder=repository_at("/home/me/app"))
@@ -231,23 +242,37 @@ def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
         ("/home/me/code/app/src/main.py", 5, "/home/me/code/app"),
         ("/home/me/code/app/main.py", 5, "/home/me/code/app"),
         ("/home/me/code/app/main.py", 2, "/home"),
-        ("/home/me/code/app/main.py", 6, None),
+        ("/home/me/code/app", 5, "/home/me/code/app"),
+        ("/home/me/code/app/", 5, "/home/me/code/app"),
+        ("/home/me/code/app", 6, None),
         ("/home/me/code/app/main.py", 60, None),
         ("/main.py", 1, None),
+        ("/", 1, None),
         ("C:/Users/me/app/main.go", 4, "C:\\Users\\me\\app"),
         ("C:\\Users\\me\\app\\main.go", 4, "C:\\Users\\me\\app"),
+        ("C:\\Users\\me\\app", 4, "C:\\Users\\me\\app"),
+        ("C:\\Users\\me\\app\\", 4, "C:\\Users\\me\\app"),
+        ("C:\\Users\\me\\app", 5, None),
         ("C:\\main.go", 1, None),
+        ("C:\\", 1, None),
     ],
     ids=[
         "nested-file",
         "top-file",
         "shallow",
-        "the-file-itself",
+        "the-entity-is-the-folder",
+        "folder-with-trailing-slash",
+        "past-the-folder",
         "too-deep",
         "root-is-not-a-project",
+        "root-folder",
         "windows-forward",
         "windows-backslash",
+        "windows-folder",
+        "windows-folder-trailing-backslash",
+        "windows-past-the-folder",
         "windows-drive-only",
+        "windows-bare-drive",
     ],
 )
 def test_project_root_from_count_counts_like_wakatime_cli(

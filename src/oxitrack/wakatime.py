@@ -174,12 +174,14 @@ def project_root_from_count(entity: str, count: int) -> str | None:
 
     wakatime-cli counts the slashes of the project folder with a trailing slash:
     ``/home/me/code/app/`` is 5, so ``/home/me/code/app/src/main.py`` gives ``/home/me/code/app``.
-    Windows paths are counted with forward slashes, as the CLI does. ``None`` when the count
-    does not leave a folder strictly above the file.
+    Its search starts at the entity itself, so for an entity that is the folder (a directory
+    buffer) the count is the entity's own part count and the entity is the root. Windows paths
+    are counted with forward slashes, as the CLI does. ``None`` when the count goes past the
+    entity or leaves no folder (the file system root, a bare drive).
     """
     windows = is_windows_path(entity)
-    parts = (entity.replace("\\", "/") if windows else entity).split("/")
-    if count >= len(parts):
+    parts = (entity.replace("\\", "/") if windows else entity).rstrip("/").split("/")
+    if count > len(parts):
         return None
     root = "/".join(parts[:count])
     if windows:
