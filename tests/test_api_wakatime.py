@@ -99,6 +99,51 @@ def test_heartbeat_whose_entity_is_the_repository_folder_lands_in_it(
     assert spans(store) == [(str(repo), NOW, NOW)]
 
 
+@pytest.mark.parametrize(
+    "named_only",
+    [
+        {"entity": "Untitled-1", "type": "file", "project": "proj"},  # VS Code's unsaved buffer
+        {"entity": "claude code", "type": "app", "project": "proj", "category": "ai coding"},
+    ],
+    ids=["unsaved-buffer", "ai-agent-app"],
+)
+def test_heartbeat_known_only_by_name_joins_the_folder_of_that_name(
+    client: TestClient, store: Store, named_only: dict[str, Any]
+):
+    """Not a second project ``wakatime:proj`` counting the same minutes again."""
+    post(client, BULK, [go_cli_heartbeat("/home/dev/proj", NOW - 600)])
+    answer = post(client, BULK, [{**named_only, "time": NOW - 300}])
+    [[line, status]] = answer.json()["responses"]
+    assert (status, line["data"]["project_path"]) == (201, "/home/dev/proj")
+    assert spans(store) == [("/home/dev/proj", NOW - 600, NOW - 300)]
+    today = client.get("/today", params={"format": "json", "tz": "UTC"}).json()
+    assert [(p["project_path"], p["duration_seconds"]) for p in today["projects"]] == [
+        ("/home/dev/proj", 300)
+    ]
+    sources = store.read(
+        lambda conn: conn.execute(
+            "SELECT project_source, project_name FROM beat_details ORDER BY time"
+        ).fetchall()
+    )
+    assert sources == [("project_root_count", "app"), ("project_name_match", "proj")]
+
+
+def test_heartbeat_named_after_a_renamed_project_joins_its_folder(client: TestClient, store: Store):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60)])
+    [project] = client.get("/api/projects").json()["projects"]
+    client.post("/api/projects/rename", json={"project": project["id"], "name": "Billing"})
+    answer = post(client, SINGLE, {"entity": "Untitled-2", "time": NOW, "project": "Billing"})
+    assert (answer.status_code, answer.json()["data"]["project_path"]) == (201, "/home/dev/app")
+    assert spans(store) == [("/home/dev/app", NOW - 60, NOW)]
+
+
+def test_heartbeat_named_after_no_known_folder_keeps_its_name_key(client: TestClient, store: Store):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60)])
+    answer = post(client, BULK, [{"entity": "Untitled-1", "time": NOW, "project": "notes"}])
+    assert answer.json()["responses"][0][0]["data"]["project_path"] == "wakatime:notes"
+    assert spans(store, "wakatime:notes") == [("wakatime:notes", NOW, NOW)]
+
+
 def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
     client: TestClient, store: Store
 ):

@@ -18,7 +18,9 @@ from oxitrack.wakatime import (
     check_bulk,
     duration_text,
     editor_from_user_agent,
+    name_to_match,
     parse_heartbeat,
+    placed_by_name,
     project_root_from_count,
     refused_answer,
     resolve_project_path,
@@ -105,6 +107,25 @@ def test_root_count_deeper_than_the_file_falls_back_to_the_repository():
 def test_hidden_file_name_falls_back_to_project_name_even_with_root_count():
     body = go_cli_heartbeat("/home/me/app", NOW, entity="HIDDEN.py", project_root_count=4)
     assert parse(body).beat.project_path == "wakatime:app"
+
+
+def test_heartbeat_known_only_by_name_moves_into_the_folder_of_that_name():
+    heartbeat = parse({"entity": "Untitled-1", "time": NOW - 0.5, "project": " proj "})
+    assert name_to_match(heartbeat) == "proj"
+    placed = placed_by_name(heartbeat, {"proj": "/home/me/code/proj", "other": "/x"})
+    assert placed.beat == Beat("/home/me/code/proj", NOW - 1)
+    assert placed.details == heartbeat.details._replace(project_source="project_name_match")
+    assert placed.details.project_name == " proj "  # as the plugin named it
+    assert placed.entity == "Untitled-1"
+
+
+def test_heartbeat_with_a_folder_or_no_folder_of_its_name_stays_where_it_is():
+    in_folder = parse(go_cli_heartbeat("/home/me/code/app", NOW))
+    assert name_to_match(in_folder) is None
+    assert placed_by_name(in_folder, {"app": "/elsewhere/app"}) == in_folder
+    by_name = parse({"entity": "claude code", "type": "app", "time": NOW, "project": "proj"})
+    assert placed_by_name(by_name, {"other": "/x/other"}) == by_name
+    assert by_name.beat.project_path == "wakatime:proj"
 
 
 def test_app_heartbeat_is_never_looked_up_on_disk():

@@ -37,7 +37,9 @@ MAX_LABEL_CHARS = 256
 MAX_TEXT_CHARS = 4096
 MAX_BULK_HEARTBEATS = 1000
 
-ProjectSource = Literal["project_root_count", "repository", "project_name"]
+#: How a heartbeat's project key was found: the CLI's count, a repository here, the project
+#: name as ``wakatime:<name>``, or the known folder project of that name (``project_name_match``).
+ProjectSource = Literal["project_root_count", "repository", "project_name", "project_name_match"]
 RepoRootFinder = Callable[[str], str | None]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
@@ -192,6 +194,29 @@ def project_root_from_count(entity: str, count: int) -> str | None:
 def project_key_from_name(name: str) -> str:
     """``wakatime:<name>``: the stable key of a project known only by its name."""
     return PROJECT_NAME_PREFIX + name.strip()
+
+
+def name_to_match(heartbeat: Heartbeat) -> str | None:
+    """The project name to look a known folder up by: set when only the name placed the beat."""
+    key = heartbeat.beat.project_path
+    return key[len(PROJECT_NAME_PREFIX) :] if key.startswith(PROJECT_NAME_PREFIX) else None
+
+
+def placed_by_name(heartbeat: Heartbeat, folders: Mapping[str, str]) -> Heartbeat:
+    """``heartbeat`` moved into the folder its project name means (``folders``: name → folder).
+
+    An unsaved buffer or an AI agent's ``app`` heartbeat names its project but no folder; as a
+    beat of that folder it joins the folder's sessions under the one session rule instead of
+    counting the same minutes again under ``wakatime:<name>``.
+    """
+    name = name_to_match(heartbeat)
+    folder = folders.get(name) if name is not None else None
+    if folder is None:
+        return heartbeat
+    return heartbeat._replace(
+        beat=Beat(folder, heartbeat.beat.timestamp),
+        details=heartbeat.details._replace(project_source="project_name_match"),
+    )
 
 
 def editor_from_user_agent(user_agent: str | None) -> tuple[str | None, str | None]:

@@ -25,6 +25,8 @@ from oxitrack.days import system_zone, zone_named
 from oxitrack.errors import InvalidField
 from oxitrack.repo_root import find_repo_root
 from oxitrack.sessions import Session
+from oxitrack.store import Store
+from oxitrack.store import projects as projects_store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
     BAD_HEARTBEAT_STATUS,
@@ -33,7 +35,9 @@ from oxitrack.wakatime import (
     accepted_answer,
     bulk_answer,
     check_bulk,
+    name_to_match,
     parse_heartbeat,
+    placed_by_name,
     refused_answer,
     statusbar_today,
 )
@@ -63,9 +67,9 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
         except InvalidField as refusal:
             parsed.append(refusal)
     good = [item for item in parsed if isinstance(item, Heartbeat)]
-    sessions = iter(await _record(state, good) if good else [])
+    recorded = iter(await _record(state, good) if good else [])
     pairs = [
-        (accepted_answer(item, next(sessions)), CREATED_STATUS)
+        (accepted_answer(*next(recorded)), CREATED_STATUS)
         if isinstance(item, Heartbeat)
         else (refused_answer(item), BAD_HEARTBEAT_STATUS)
         for item in parsed
@@ -87,17 +91,28 @@ async def post_heartbeat(request: Request) -> JSONResponse:
         )
     except InvalidField as refusal:
         return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
-    [session] = await _record(state, [heartbeat])
-    return JSONResponse(accepted_answer(heartbeat, session), status_code=CREATED_STATUS)
+    [recorded] = await _record(state, [heartbeat])
+    return JSONResponse(accepted_answer(*recorded), status_code=CREATED_STATUS)
 
 
-async def _record(state: State, heartbeats: list[Heartbeat]) -> list[Session]:
-    """Record ``heartbeats`` in one transaction, new folders' identities found beforehand."""
+async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heartbeat, Session]]:
+    """Record ``heartbeats`` in one transaction; each as recorded, with the session holding it.
+
+    Before the write: those known only by a project name are moved to the known folder of that
+    name (a read), then the folders' identities are found (``api.identities``), so a folder
+    reached by its name is identified like any beat's and the write does no file-system work.
+    """
+    store: Store = state.store
+    names = {name for heartbeat in heartbeats if (name := name_to_match(heartbeat)) is not None}
+    if names:
+        folders = store.read(lambda conn: projects_store.folders_named(conn, names))
+        heartbeats = [placed_by_name(heartbeat, folders) for heartbeat in heartbeats]
     found = await state.identities.find(heartbeat.beat for heartbeat in heartbeats)
     identify = state.identities.identify_with(found)
-    return state.store.write(  # type: ignore[no-any-return]
+    sessions = store.write(
         lambda conn: wakatime_store.record_heartbeats(conn, heartbeats, identify)
     )
+    return list(zip(heartbeats, sessions, strict=True))
 
 
 async def get_statusbar_today(request: Request) -> JSONResponse:
