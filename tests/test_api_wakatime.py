@@ -144,6 +144,40 @@ def test_heartbeat_named_after_no_known_folder_keeps_its_name_key(client: TestCl
     assert spans(store, "wakatime:notes") == [("wakatime:notes", NOW, NOW)]
 
 
+UNPLACEABLE = [
+    {"entity": "Slack", "type": "app", "category": "communicating"},  # WakaTime's desktop app
+    {"entity": "github.com", "type": "domain", "category": "browsing"},
+    {"entity": "Untitled-1", "type": "file"},  # an unsaved buffer in a window with no folder
+    {"entity": "/home/dev/app/HIDDEN.py", "type": "file", "project_root_count": 40},
+]
+
+
+def test_heartbeats_with_no_folder_and_no_name_are_kept_as_unknown_project(
+    client: TestClient, store: Store
+):
+    """wakatime-cli drops a 400 for good: refusing these would lose their time."""
+    body = [{**fields, "time": NOW - 60 * i} for i, fields in enumerate(UNPLACEABLE)]
+    answer = post(client, BULK, body)
+    assert answer.status_code == 201
+    responses = answer.json()["responses"]
+    assert [status for _, status in responses] == [201] * len(UNPLACEABLE)
+    assert {line["data"]["project_path"] for line, _ in responses} == {"wakatime:Unknown Project"}
+    assert spans(store) == [("wakatime:Unknown Project", NOW - 180, NOW)]
+    [project] = client.get("/api/projects").json()["projects"]
+    assert project["name"] == "Unknown Project"
+
+
+def test_heartbeats_with_no_project_join_a_project_named_unknown_project(
+    client: TestClient, store: Store
+):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/misc", NOW - 300)])
+    [project] = client.get("/api/projects").json()["projects"]
+    client.post("/api/projects/rename", json={"project": project["id"], "name": "Unknown Project"})
+    answer = post(client, SINGLE, {**UNPLACEABLE[0], "time": NOW})
+    assert (answer.status_code, answer.json()["data"]["project_path"]) == (201, "/home/dev/misc")
+    assert spans(store) == [("/home/dev/misc", NOW - 300, NOW)]
+
+
 def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
     client: TestClient, store: Store
 ):
@@ -151,7 +185,7 @@ def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
         go_cli_heartbeat("/home/dev/app", NOW - 30),
         {**go_cli_heartbeat("/home/dev/app", NOW - 20), "time": "soon"},
         "not a heartbeat",
-        go_cli_heartbeat("/home/dev/app", NOW - 10, entity="HIDDEN.py", project=None),
+        go_cli_heartbeat("/home/dev/app", NOW - 10, project_root_count="5"),
         go_cli_heartbeat("/home/dev/app", NOW),
     ]
     answer = post(client, BULK, body)
@@ -162,7 +196,7 @@ def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
         None,
         "time",
         "heartbeat",
-        "project",
+        "project_root_count",
         None,
     ]
     assert all(line["error"] == "invalid_field" for line, status in responses if status == 400)

@@ -190,22 +190,30 @@ def test_a_long_detail_is_cut_not_refused():
 
 
 @pytest.mark.parametrize(
-    ("changes", "words"),
+    "changes",
     [
-        ({"project_root_count": 50}, "project_root_count 50 leaves no folder above the file"),
-        ({"project_root_count": None}, "no project_root_count is sent"),
-        ({"type": "app", "entity": "Xcode"}, "the entity (type 'app') names no folder"),
-        ({"entity": "src/main.py"}, "the entity (a relative file path) names no folder"),
+        {"project_root_count": 50},
+        {"project_root_count": None},
+        {"type": "app", "entity": "Slack"},
+        {"type": "domain", "entity": "github.com"},
+        {"entity": "Untitled-1", "project_root_count": None},
+        {"entity": "src/main.py"},
+        {"project": "   ", "project_root_count": None},
     ],
+    ids=["count-too-deep", "no-count", "app", "domain", "unsaved", "relative", "blank-name"],
 )
-def test_a_heartbeat_without_a_project_says_which_clue_fell_short(changes, words: str):
+def test_a_heartbeat_with_no_folder_and_no_name_is_an_unknown_project(changes: dict[str, Any]):
+    """Not refused: wakatime-cli drops a 400 for good, and WakaTime files these the same way."""
     body = go_cli_heartbeat("/home/me/app", NOW)
     body.pop("project", None)
     body.update(changes)
-    with pytest.raises(InvalidField) as caught:
-        parse(body)
-    assert caught.value.field == "project"
-    assert words in caught.value.message
+    heartbeat = parse(body)
+    assert heartbeat.beat == Beat("wakatime:Unknown Project", NOW)
+    assert (heartbeat.details.project_name, heartbeat.details.project_source) == (
+        None,
+        "project_name",
+    )
+    assert name_to_match(heartbeat) == "Unknown Project"  # a project of that name gets them
 
 
 @pytest.mark.parametrize(
@@ -232,14 +240,6 @@ def test_heartbeat_must_be_an_object(body: object):
     with pytest.raises(InvalidField) as caught:
         parse(body)
     assert caught.value.field == "heartbeat"
-
-
-def test_heartbeat_that_cannot_be_placed_asks_for_a_project():
-    body = python_cli_heartbeat("/tmp/x", NOW, project=None)
-    with pytest.raises(InvalidField) as caught:
-        parse(body)
-    assert caught.value.field == "project"
-    assert "project_root_count" in caught.value.message
 
 
 def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
