@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from oxitrack.api import wakatime as wakatime_api
 from oxitrack.config import Settings
 from oxitrack.server import create_app
 from oxitrack.store import Store
@@ -434,6 +436,26 @@ def test_statusbar_total_is_the_same_as_today_endpoint(client: TestClient):
             p["duration_seconds"] for p in today["projects"]
         ]
         assert data["range"]["date"] == today["date"]
+
+
+def test_statusbar_reads_the_database_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    """A read on the loop would stall every beat meanwhile; a plain-def handler runs in a thread."""
+    on_loop: list[bool] = []
+    real_read_today = wakatime_api.read_today
+
+    def read_today(*args: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real_read_today(*args)
+
+    monkeypatch.setattr(wakatime_api, "read_today", read_today)
+    statusbar(client, "UTC")
+    assert on_loop == [False]
 
 
 def test_statusbar_with_nothing_tracked(client: TestClient):

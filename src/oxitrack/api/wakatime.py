@@ -115,11 +115,13 @@ async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heart
     return list(zip(heartbeats, sessions, strict=True))
 
 
-async def get_statusbar_today(request: Request) -> JSONResponse:
+def get_statusbar_today(request: Request) -> JSONResponse:
     """``GET …/users/{user}/statusbar/today``: today's total as WakaTime's status bar reads it.
 
     The same day and totals as ``GET /today`` (``api.reports.read_today``), in the client's
     ``Timezone`` header (wakatime-cli sends the user's zone), else in the daemon's local zone.
+    A plain ``def``, like the report handlers: Starlette runs it in its thread pool, so the
+    SQLite read (every plugin asks every minute or so) never holds up beats on the event loop.
     """
     state = request.app.state
     now = state.clock()
