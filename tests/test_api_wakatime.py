@@ -255,29 +255,51 @@ def test_bulk_larger_than_other_bodies_is_accepted(client: TestClient, store: St
     assert len(answer.json()["responses"]) == 25
 
 
-def test_bulk_over_one_mebibyte_is_refused(client: TestClient):
+def test_bulk_over_one_mebibyte_is_a_400_so_it_is_not_sent_again_forever(client: TestClient):
     body = [go_cli_heartbeat("/a", NOW, dependencies=["x" * 1000] * 1100)]
     answer = post(client, BULK, body)
-    assert answer.status_code == 413
+    assert answer.status_code == 400
     assert answer.json()["error"] == "body_too_large"
 
 
+NOT_JSON = {**GO_CLI_HEADERS, "Content-Type": "text/plain"}
+
+
 @pytest.mark.parametrize(
-    ("content", "headers", "status", "code"),
+    ("path", "content", "headers", "code"),
     [
-        ('{"entity": "/a"}', GO_CLI_HEADERS, 400, "invalid_field"),
-        ("[{", GO_CLI_HEADERS, 400, "invalid_json"),
-        ("[]", {**GO_CLI_HEADERS, "Content-Type": "text/plain"}, 415, "unsupported_media_type"),
+        (BULK, '{"entity": "/a"}', GO_CLI_HEADERS, "invalid_field"),
+        (BULK, "[{", GO_CLI_HEADERS, "invalid_json"),
+        (BULK, "[]", NOT_JSON, "unsupported_media_type"),
+        (SINGLE, "{", GO_CLI_HEADERS, "invalid_json"),
+        (SINGLE, json.dumps(go_cli_heartbeat("/a", NOW)), NOT_JSON, "unsupported_media_type"),
+        (SINGLE, "[]", GO_CLI_HEADERS, "invalid_field"),
+        (
+            SINGLE,
+            json.dumps(go_cli_heartbeat("/a", NOW, dependencies=["x" * 1000] * 70)),
+            GO_CLI_HEADERS,
+            "body_too_large",
+        ),
     ],
-    ids=["object-not-array", "broken-json", "not-json-media-type"],
+    ids=[
+        "bulk-object-not-array",
+        "bulk-broken-json",
+        "bulk-not-json-media-type",
+        "single-broken-json",
+        "single-not-json-media-type",
+        "single-array",
+        "single-over-64-kib",
+    ],
 )
-def test_malformed_bulk_request_gets_the_one_error_shape(
-    client: TestClient, content: str, headers: dict[str, str], status: int, code: str
+def test_a_body_that_can_never_be_stored_is_a_400_in_the_one_error_shape(
+    client: TestClient, store: Store, path: str, content: str, headers: dict[str, str], code: str
 ):
-    answer = client.post(BULK, content=content, headers=headers)
-    assert answer.status_code == status
+    """Any other status (413, 415) makes a client queue it and send the same body forever."""
+    answer = client.post(path, content=content, headers=headers)
+    assert answer.status_code == 400
     assert answer.json()["error"] == code
     assert set(answer.json()) <= {"error", "message", "field"}
+    assert store.sessions() == []
 
 
 def test_empty_bulk_is_an_empty_answer(client: TestClient):

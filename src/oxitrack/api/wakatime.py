@@ -6,8 +6,9 @@ Each heartbeat becomes a beat through ``store.beats.record_beat``, the code path
 
 Status codes follow what the CLI does with them: a bulk request is answered 201 with one
 ``[body, status]`` pair per heartbeat; a heartbeat that can never be stored gets 400 on its own
-line (the CLI drops it), any other failure (401, 413, 503, …) makes the CLI keep the batch and
-retry. A body that is not a heartbeat (or an array of them) is 400 too, in the one error shape.
+line (the CLI drops it), any other failure (401, 503, …) makes the CLI keep the batch and
+retry. A body that can never be stored (not JSON, too large, not a heartbeat or an array of
+them) is 400 too, with its own error code, in the one error shape.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from starlette.responses import JSONResponse
 from oxitrack.api.body import read_json
 from oxitrack.api.reports import read_today
 from oxitrack.days import system_zone, zone_named
-from oxitrack.errors import InvalidField
+from oxitrack.errors import ClientError, InvalidField
 from oxitrack.repo_root import find_repo_root
 from oxitrack.sessions import Session
 from oxitrack.store import Store
@@ -54,8 +55,8 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
     state = request.app.state
     try:
         items = check_bulk(await read_json(request, max_bytes=BULK_MAX_BODY_BYTES))
-    except InvalidField as refusal:
-        return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
+    except ClientError as refusal:
+        return _refused(refusal)
     now = state.clock()
     user_agent = request.headers.get("user-agent")
     parsed: list[Heartbeat | InvalidField] = []
@@ -81,18 +82,25 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
 async def post_heartbeat(request: Request) -> JSONResponse:
     """``POST …/users/{user}/heartbeats``: one heartbeat object in, ``{"data": ...}`` out."""
     state = request.app.state
-    body = await read_json(request)
     try:
         heartbeat = parse_heartbeat(
-            body,
+            await read_json(request),
             now=state.clock(),
             user_agent=request.headers.get("user-agent"),
             find_repo_root=find_repo_root,
         )
-    except InvalidField as refusal:
-        return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
+    except ClientError as refusal:
+        return _refused(refusal)
     [recorded] = await _record(state, [heartbeat])
     return JSONResponse(accepted_answer(*recorded), status_code=CREATED_STATUS)
+
+
+def _refused(refusal: ClientError) -> JSONResponse:
+    """A request body refused (not JSON, too large, not a heartbeat): 400 whatever its own
+    status (413, 415, 422), in the one error shape with its code. 400 is the status WakaTime
+    clients take as final (per bulk line; for a whole request too in the Python client); on
+    anything else they queue the heartbeats and send the same body again, forever."""
+    return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
 
 
 async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heartbeat, Session]]:
