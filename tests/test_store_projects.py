@@ -344,3 +344,63 @@ def test_upgrade_registers_the_paths_of_existing_sessions(tmp_path: Path):
         assert found["/gone/folder"].paths[0].beat_count == 0
         assert found["/gone/folder"].last_beat == NOW + 50
         assert found[str(tmp_path / "app")].total_seconds == 100
+
+
+# -- the folder a WakaTime project name means ----------------------------------------------------
+
+
+def folders_named(store: Store, *names: str) -> dict[str, str]:
+    return store.read(lambda conn: store_projects.folders_named(conn, names))
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [("/code/proj", "proj"), ("C:\\code\\proj", "proj"), ("/code/my app", "my app")],
+    ids=["posix", "windows", "space"],
+)
+def test_a_name_means_the_folder_it_is_the_last_part_of(store: Store, folder: str, name: str):
+    store.record_beat(Beat(folder, NOW))
+    assert folders_named(store, name) == {name: folder}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["oj", "myproj", "code/proj", "code\\proj", "Proj", "code"],
+    ids=["suffix-of-part", "longer-part", "two-parts", "two-windows-parts", "other-case", "parent"],
+)
+def test_a_name_is_matched_whole_against_the_last_part_only(store: Store, name: str):
+    beat(store, "/code/proj", NOW)
+    beat(store, "/code/myproj/sub", NOW)
+    store.record_beat(Beat("D:\\code\\proj", NOW))
+    assert folders_named(store, name) == {}
+
+
+def test_a_name_means_the_latest_folder_of_the_project_given_that_name(store: Store):
+    beat(store, "/code/billing", NOW - 600)
+    beat(store, "/code/billing-v2", NOW)
+    merge(store, "/code/billing-v2", "/code/billing")
+    store.write(lambda conn: store_projects.rename_project(conn, only(store).id, "Billing"))
+    assert folders_named(store, "Billing", "billing") == {
+        "Billing": "/code/billing-v2",
+        "billing": "/code/billing-v2",  # its folder's name means the project too
+    }
+
+
+def test_of_several_projects_the_latest_folder_wins(store: Store):
+    beat(store, "/old/proj", NOW - 900)
+    beat(store, "/code/proj", NOW - 600)
+    beat(store, "/code/named", NOW - 120)
+    store.write(lambda conn: store_projects.rename_project(conn, 3, "proj"))
+    assert folders_named(store, "proj") == {"proj": "/code/named"}
+    beat(store, "/code/proj", NOW)
+    assert folders_named(store, "proj") == {"proj": "/code/proj"}
+
+
+def test_wakatime_name_keys_are_no_folders(store: Store):
+    store.record_beat(Beat("wakatime:proj", NOW))
+    store.record_beat(Beat("wakatime:x/proj", NOW))
+    assert folders_named(store, "proj") == {}
+    store.write(lambda conn: store_projects.rename_project(conn, 1, "named"))
+    assert folders_named(store, "named") == {}  # a project with no folder has none to give
+    beat(store, "/code/proj", NOW - 600)
+    assert folders_named(store, "proj") == {"proj": "/code/proj"}

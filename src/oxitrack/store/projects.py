@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import check_text
@@ -328,6 +328,40 @@ def list_projects(conn: sqlite3.Connection) -> list[Project]:
         if project_id in paths
     ]
     return sorted(projects, key=lambda p: (-p.last_beat, p.id))
+
+
+# The latest real folder of the project a name means: one named so, or one that has a folder of
+# that last path component (``/`` or ``\`` separated). ``wakatime:<name>`` keys are no folders.
+_FOLDER_NAMED_SQL = """
+SELECT path.project_path FROM project_paths AS path
+WHERE substr(path.project_path, 1, length(:prefix)) <> :prefix
+  AND path.project_id IN (
+    SELECT id FROM projects WHERE name = :name
+    UNION
+    SELECT named.project_id FROM project_paths AS named
+    WHERE substr(named.project_path, 1, length(:prefix)) <> :prefix
+      AND instr(:name, '/') = 0 AND instr(:name, '\\') = 0
+      AND substr(named.project_path, -length(:name) - 1) IN ('/' || :name, '\\' || :name))
+ORDER BY path.last_beat DESC, path.project_path
+LIMIT 1
+"""
+
+
+def folders_named(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:
+    """For each name that means a known folder project, that project's latest real folder.
+
+    A WakaTime heartbeat known only by its project name (an unsaved buffer, an AI agent's
+    ``app`` entity) belongs with the folder the same name is shown for; keyed apart as
+    ``wakatime:<name>`` its minutes would count twice beside the folder's.
+    """
+    folders: dict[str, str] = {}
+    for name in names:
+        row = conn.execute(
+            _FOLDER_NAMED_SQL, {"name": name, "prefix": PROJECT_NAME_PREFIX}
+        ).fetchone()
+        if row is not None:
+            folders[name] = row[0]
+    return folders
 
 
 def get_project(conn: sqlite3.Connection, project_id: int) -> Project:
