@@ -70,7 +70,16 @@ def test_repeated_heartbeat_changes_nothing(store: Store):
     assert (store.sessions(), details(store)) == before
 
 
-def test_heartbeats_of_one_request_bridge_two_sessions(store: Store):
+def test_heartbeats_of_one_request_are_answered_with_the_session_they_end_up_in(store: Store):
+    """The third heartbeat merges the sessions the first two landed in: all three answers name
+    that merged session, not the ones they were first written to."""
+    sessions = record(store, heartbeat(NOW - 1700), heartbeat(NOW), heartbeat(NOW - 850))
+    [merged] = store.sessions()
+    assert sessions == [merged, merged, merged]
+    assert merged.duration_seconds == 1700
+
+
+def test_a_late_heartbeat_bridges_two_sessions_into_one(store: Store):
     record(store, heartbeat(NOW - 1700))
     record(store, heartbeat(NOW))
     assert len(store.sessions()) == 2
