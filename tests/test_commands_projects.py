@@ -208,3 +208,20 @@ def test_auto_uses_the_file_when_no_daemon_answers(filled_db: Path, monkeypatch,
     code, _, err = run(capsys, "projects", "--db", str(filled_db), "--via", "daemon")
     assert code == 1
     assert "start it with `oxitrack serve`" in err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_flags_given_before_or_after_the_action_both_count(
+    filled_db: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, where: str
+):
+    """`projects --db X rename ...` once renamed in the default database instead of X."""
+    monkeypatch.setenv("OXITRACK_DB", str(tmp_path / "default.db"))
+    flags = ["--db", str(filled_db), "--via", "file", "--json"]
+    action = ["rename", "api", "API"]
+    argv = [*flags, *action] if where == "before" else [*action, *flags]
+    code, out, _ = run(capsys, "projects", *argv)
+    assert code == 0
+    assert json.loads(out)["project"]["name"] == "API"
+    assert not (tmp_path / "default.db").exists()
+    code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--json", "list")
+    assert "API" in [project["name"] for project in json.loads(out)["projects"]]

@@ -63,17 +63,22 @@ def _terminal_columns() -> int:
         return 80
 
 
-def add_db_option(parser: argparse.ArgumentParser) -> None:
+def add_db_option(parser: argparse.ArgumentParser, *, default: Any = None) -> None:
+    """``--db``; ``default=argparse.SUPPRESS`` on an action's parser, whose own default would
+    otherwise replace the value given before the action (``projects --db X merge``)."""
     parser.add_argument(
         "--db",
         metavar="PATH",
+        default=default,
         help="SQLite database file (default: $OXITRACK_DB, else `db` in the config file,"
         " else oxitrack.db in the user data folder)",
     )
 
 
-def add_json_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+def add_json_option(parser: argparse.ArgumentParser, *, default: Any = False) -> None:
+    parser.add_argument(
+        "--json", action="store_true", default=default, help="print JSON for scripts"
+    )
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
         ),
         example="oxitrack projects merge /home/me/old/api api",
     )
-    _add_common(parser)
+    _add_common(parser, default=None)
     parser.set_defaults(run=run_list)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     listing = add_command(
@@ -51,7 +51,7 @@ def register(subparsers: Any) -> None:
         description="List projects, latest activity first.",
         example="oxitrack projects list --json",
     )
-    _add_common(listing)
+    _add_common(listing)  # given before or after the action
     listing.set_defaults(run=run_list)
     merge = add_command(
         actions,
@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
     )
     merge.add_argument("source", help="the project that disappears")
     merge.add_argument("target", help="the project that stays")
-    _add_common(merge)
+    _add_common(merge)  # given before or after the action
     merge.set_defaults(run=run_merge)
     rename = add_command(
         actions,
@@ -78,17 +78,19 @@ def register(subparsers: Any) -> None:
     rename.add_argument("project", help="id, folder, identity or current name")
     rename.add_argument("name", nargs="?", help="the new name")
     rename.add_argument("--reset", action="store_true", help="show the folder's name again")
-    _add_common(rename)
+    _add_common(rename)  # given before or after the action
     rename.set_defaults(run=run_rename)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    add_db_option(parser)
-    add_json_option(parser)
+def _add_common(parser: argparse.ArgumentParser, *, default: Any = argparse.SUPPRESS) -> None:
+    """The flags of ``projects`` and of each action. An action's flags default to "not given",
+    so that ``projects --db X merge A B`` keeps the ``--db`` given before the action."""
+    add_db_option(parser, default=default)
+    add_json_option(parser, default=False if default is None else default)
     parser.add_argument(
         "--via",
         choices=("auto", "daemon", "file"),
-        default=None,
+        default=default,
         help="go through the running daemon, or the database file (default: auto)",
     )
 
