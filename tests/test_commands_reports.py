@@ -213,6 +213,19 @@ def test_export_replaces_a_file_only_with_force(seeded, db_path, capsys, tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+def test_export_refuses_a_file_beside_sqlites_wal_even_with_force(
+    seeded, db_path, capsys, tmp_path
+):
+    """A CSV renamed over another program's live database would destroy it just the same."""
+    target = tmp_path / "other.db"
+    target.write_text("another database")
+    Path(f"{target}-wal").write_text("its last writes")
+    code, out, err = run(capsys, db_path, "export", "-o", str(target), "--force")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"oxitrack: -o: {target} is a database in use,")
+    assert target.read_text() == "another database"
+
+
 def test_export_into_a_folder_is_refused_before_force_is_asked_for(
     seeded, db_path, capsys, tmp_path
 ):
