@@ -136,9 +136,16 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
     except OSError as exc:
         raise StoreError(f"cannot write {destination}: {exc.strerror}") from None
     finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        _remove_with_side_files(partial)
     return database_stats(destination)
+
+
+def _remove_with_side_files(path: Path) -> None:
+    """Remove ``path`` and the files SQLite keeps beside it: after an I/O error (a full disk)
+    SQLite leaves the copy's journal for the next opener to roll back, and nobody opens it."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}{suffix}")
 
 
 @dataclass(frozen=True, slots=True)
