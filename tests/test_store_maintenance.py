@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -85,6 +86,18 @@ def test_backup_is_a_complete_single_file_copy(filled: Path, tmp_path: Path):
     conn.close()
     with Store(filled, read_only=True) as original, Store(copy, read_only=True) as copied:
         assert copied.sessions() == original.sessions()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_a_backup_is_private_even_of_a_database_readable_by_all(
+    filled: Path, tmp_path: Path, umask_022
+):
+    filled.chmod(0o644)
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(b"last night's copy")
+    copy.chmod(0o644)
+    backup(filled, copy)
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
 
 def test_backup_of_a_damaged_file_keeps_the_previous_backup(filled: Path, tmp_path: Path):

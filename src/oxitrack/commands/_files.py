@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from oxitrack.commands._options import UsageError
 from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
+from oxitrack.store.core import create_private_file
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -91,7 +92,10 @@ def replacing(target: str, *, label: str = "") -> Iterator[TextIO]:
     block ends without an error, and removed when it does not."""
     folder, name = os.path.split(os.path.abspath(target))
     partial = os.path.join(folder, f".{name}.partial-{os.getpid()}")
+    _remove(partial)  # left by an export that was killed and had our pid
     try:
+        # Made private before anything is written: an export lists when its owner worked.
+        create_private_file(partial)
         out = open(partial, "w", encoding="utf-8", newline="")
     except OSError as exc:  # a folder that takes no files: like a full disk, not a usage error
         raise OxitrackError(f"{label}cannot write {target}: {exc.strerror}") from None
