@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import sqlite3
+import stat
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -234,6 +236,27 @@ def test_export_replaces_a_file_only_with_force(seeded, db_path, capsys, tmp_pat
     assert code == 0 and f"wrote {len(SESSIONS)} sessions to {target}" in err
     assert target.read_text().startswith("session_id,project_path,")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_export_refuses_a_file_beside_sqlites_wal_even_with_force(
+    seeded, db_path, capsys, tmp_path
+):
+    """A CSV renamed over another program's live database would destroy it just the same."""
+    target = tmp_path / "other.db"
+    target.write_text("another database")
+    Path(f"{target}-wal").write_text("its last writes")
+    code, out, err = run(capsys, db_path, "export", "-o", str(target), "--force")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"oxitrack: -o: {target} is a database in use,")
+    assert target.read_text() == "another database"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_an_exported_file_is_private(seeded, db_path, capsys, tmp_path, umask_022):
+    """It lists every session: under the usual umask it was readable by all."""
+    target = tmp_path / "sessions.csv"
+    code, _, _ = run(capsys, db_path, "export", "-o", str(target))
+    assert code == 0 and stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
 def test_export_into_a_folder_is_refused_before_force_is_asked_for(

@@ -122,6 +122,26 @@ def test_known_path_is_not_looked_at_again(store: Store, tmp_path):
     assert only(store).identities == (f"git:{root}",)
 
 
+@pytest.mark.parametrize(
+    ("timestamps", "counted"),
+    [
+        ([NOW] * 5, 1),
+        ([NOW, NOW + 60, NOW + 60, NOW, NOW + 60], 2),
+        ([NOW, NOW + 120, NOW + 60], 2),
+        ([NOW, NOW + 60, NOW - 60, NOW + 1700, NOW + 900], 5),
+    ],
+    ids=["five copies", "re-sent after a timeout", "late inside its session", "each one changes"],
+)
+def test_beat_count_counts_only_beats_that_change_the_sessions(
+    store: Store, timestamps: list[int], counted: int
+):
+    """Five copies of one beat (an editor's outbox replayed) counted 5. Starting, extending
+    (forwards or back) and joining sessions count; a beat inside a stored session does not."""
+    for at in timestamps:
+        beat(store, "/code/app", at)
+    assert only(store).paths[0].beat_count == counted
+
+
 def test_identify_runs_once_per_new_path(store: Store):
     calls: list[str] = []
 

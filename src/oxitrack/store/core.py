@@ -38,6 +38,9 @@ PAGE_SIZE_BYTES = 1024
 WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
 WAL_REWIND_BYTES = 16 * 1024 * 1024
 WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
+# Modes of the folder and files OxiTrack creates: when someone worked is theirs to know.
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 class Store:
@@ -77,9 +80,15 @@ class Store:
             return
         folder = os.path.dirname(os.path.abspath(self.path))
         try:
-            os.makedirs(folder, exist_ok=True)
+            # The file tells when its owner worked: the data folder, when made here, is theirs
+            # only (whatever the umask says). One that exists keeps the mode the user gave it.
+            os.makedirs(folder, mode=PRIVATE_FOLDER_MODE, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the folder {folder}: {exc.strerror}") from None
+        # A new file is made private; an existing one keeps its mode. Other errors (a folder
+        # that takes no files) SQLite reports below, in words the user can act on.
+        with contextlib.suppress(OSError):
+            create_private_file(self.path)
         self._writer = self._connect(read_only=False)
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
         # the writer still rewinds the WAL itself past this size: the safety valve for when that
@@ -336,6 +345,18 @@ def check_database_path(path: str, *, must_exist: bool) -> None:
         )
     if must_exist and not os.path.exists(path):
         raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
+
+
+def create_private_file(path: str | os.PathLike[str]) -> None:
+    """Create ``path`` empty and readable by its owner only; ``FileExistsError`` if something
+    is there already.
+
+    SQLite would create the file with the umask's mode (usually readable by all), and gives its
+    ``-wal``, ``-shm`` and ``-journal`` the main file's mode: a file made private before SQLite
+    opens it keeps all of them private.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    os.close(os.open(path, flags, PRIVATE_FILE_MODE))
 
 
 def _file_uri(path: str) -> str:

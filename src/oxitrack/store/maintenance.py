@@ -17,7 +17,7 @@ from pathlib import Path
 
 from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
-from oxitrack.store.core import BUSY_TIMEOUT_MS, check_database_path
+from oxitrack.store.core import BUSY_TIMEOUT_MS, check_database_path, create_private_file
 from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason
 
 MAX_REPORTED_ROWS = 10
@@ -101,14 +101,18 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
 
     The copy is written beside the destination and renamed over it only once complete and
     checked, so a failed backup never leaves half a file where the last good one was. The copy
-    is a single self-contained file (rollback journal, not WAL).
+    is a single self-contained file (rollback journal, not WAL), readable by its owner only.
     """
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    _remove_with_side_files(partial)  # left by a backup that was killed and had our pid
     try:
         with _reading(source) as conn:
             try:
+                # Made private before SQLite writes to it: the copy tells when its owner
+                # worked, whatever the umask says; SQLite gives its journal the same mode.
+                create_private_file(partial)
                 copy = sqlite3.connect(partial, isolation_level=None)
-            except sqlite3.Error:
+            except (OSError, sqlite3.Error):
                 # SQLite says only "unable to open database file": the source opened fine, so
                 # the place to write is what is wrong.
                 raise StoreError(
@@ -136,9 +140,16 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
     except OSError as exc:
         raise StoreError(f"cannot write {destination}: {exc.strerror}") from None
     finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        _remove_with_side_files(partial)
     return database_stats(destination)
+
+
+def _remove_with_side_files(path: Path) -> None:
+    """Remove ``path`` and the files SQLite keeps beside it: after an I/O error (a full disk)
+    SQLite leaves the copy's journal for the next opener to roll back, and nobody opens it."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}{suffix}")
 
 
 @dataclass(frozen=True, slots=True)

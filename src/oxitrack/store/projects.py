@@ -7,7 +7,8 @@ their ``project_path``; a project's sessions are those of its paths, so moving a
 project (a merge) moves its sessions without rewriting one.
 
 ``note_beat`` runs inside every beat's write transaction (``store.beats.record_beat`` calls it).
-A known path costs one indexed ``UPDATE`` (its beat count) and no file-system access; a new path
+A known path costs one indexed ``UPDATE`` (its beat count, which counts only the beats that
+changed its sessions) and no file-system access; a new path
 is identified once, by reading its ``.git``; a path known only by its folder is looked at again
 at most every ``RECHECK_SECONDS`` of beat time, so a folder that becomes a repository joins the
 repository's project. The daemon finds those identities before the transaction, in a worker
@@ -58,7 +59,9 @@ def identify(project_path: str) -> str:
 class ProjectPath(Record):
     project_path: str
     identity: str  # what this folder was found to be when last looked at
-    beat_count: int  # beats received since the path was first seen (or the upgrade to step 2)
+    # Beats that changed its sessions (started, extended or joined one) since the path was first
+    # seen (or the upgrade to step 2); a beat inside a stored session, re-sent or late, is not one.
+    beat_count: int
     last_beat: int
 
 
@@ -116,12 +119,26 @@ def checked_until(identity: str, checked_at: int) -> float:
     return math.inf if is_final_identity(identity) else float(checked_at + RECHECK_SECONDS)
 
 
-def note_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identify) -> None:
-    """Count the beat on its path; register the path with its project if it is new."""
+def note_beat(
+    conn: sqlite3.Connection,
+    beat: Beat,
+    identify: Identify = identify,
+    *,
+    is_counted: bool = True,
+) -> None:
+    """Count the beat on its path (unless ``is_counted`` is false); register the path with its
+    project if it is new.
+
+    ``record_beat`` counts only a beat that changed the stored sessions: editors re-send beats
+    (an outbox replayed after the daemon was down, a retry after a timeout), and counting every
+    copy made the count grow with the retries instead of the work. Without each beat stored,
+    a beat inside a stored session is the only repeat that can be told apart, and it adds
+    nothing to the time either; the count costs no query beyond the ``UPDATE`` it already was.
+    """
     row = conn.execute(
-        "UPDATE project_paths SET beat_count = beat_count + 1, last_beat = max(last_beat, ?)"
+        "UPDATE project_paths SET beat_count = beat_count + ?, last_beat = max(last_beat, ?)"
         " WHERE project_path = ? RETURNING project_id, identity, checked_at",
-        (beat.timestamp, beat.project_path),
+        (int(is_counted), beat.timestamp, beat.project_path),
     ).fetchone()
     if row is None:
         register_path(
@@ -129,7 +146,7 @@ def note_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identif
             beat.project_path,
             identify(beat.project_path),
             checked_at=beat.timestamp,
-            beat_count=1,
+            beat_count=int(is_counted),
             last_beat=beat.timestamp,
         )
         return
