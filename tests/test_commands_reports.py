@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
 import stat
 import sys
@@ -223,6 +224,23 @@ def test_export_knows_the_database_by_another_name(seeded, db_path, capsys, tmp_
     code, _, err = run(capsys, db_path, "export", "-o", str(link), "--force")
     assert code == 2 and "the database itself" in err
     assert _sessions_in(db_path) == len(SESSIONS)
+
+
+def test_export_force_writes_through_a_symlink_and_never_replaces_a_pipe(
+    seeded, db_path, capsys, tmp_path
+):
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    code, _, _ = run(capsys, db_path, "export", "-o", str(link), "--force")
+    assert code == 0
+    assert link.is_symlink() and real.read_text().startswith("session_id,project_path,")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    code, _, err = run(capsys, db_path, "export", "-o", str(pipe), "--force")
+    assert code == 2 and "is not a regular file" in err
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
 
 
 def test_export_replaces_a_file_only_with_force(seeded, db_path, capsys, tmp_path):

@@ -49,6 +49,13 @@ def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
         )
     if os.path.lexists(target) and not force:
         raise UsageError(f"{label}{target} exists; pass --force to replace it")
+    if os.path.exists(target) and not os.path.isfile(target):
+        raise UsageError(
+            f"{label}{target} is not a regular file (a device or a pipe); give a file name,"
+            " or leave out the file to write to the standard output"
+        )
+    # A symlink stays a symlink: the file it leads to is the one replaced.
+    target = os.path.realpath(target) if os.path.islink(target) else target
     folder = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(folder):
         raise UsageError(f"{label}cannot write {target}: the folder {folder} does not exist")
