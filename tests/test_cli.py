@@ -131,3 +131,21 @@ def test_every_help_fits_80_columns(monkeypatch):
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 pending.extend(action.choices.values())
+
+
+def test_only_serve_refuses_a_public_host_without_a_key(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    """A config meant for the daemon (host 0.0.0.0, key in the service's environment only)
+    must not stop `oxitrack today` from reading the database."""
+    from oxitrack.store import Store
+
+    db = tmp_path / "x.db"
+    Store(db).close()
+    monkeypatch.setenv("OXITRACK_HOST", "0.0.0.0")
+    monkeypatch.delenv("OXITRACK_API_KEY", raising=False)
+    assert main(["today", "--db", str(db)]) == 0
+    assert main(["projects", "--db", str(db), "--via", "file"]) == 0
+    capsys.readouterr()
+    assert main(["serve", "--db", str(db)]) == 2
+    assert "without an API key" in capsys.readouterr().err

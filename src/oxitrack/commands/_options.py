@@ -81,9 +81,14 @@ def add_json_option(parser: argparse.ArgumentParser, *, default: Any = False) ->
     )
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    """Resolve settings with this command's flags on top (flags > env > file > defaults)."""
-    return resolve({name: value for name, value in vars(args).items() if value is not None})
+def settings_from(args: argparse.Namespace, *, listening: bool = False) -> Settings:
+    """Resolve settings with this command's flags on top (flags > env > file > defaults).
+
+    Only a command that will listen (``serve``) has its address checked: a public ``host`` in the
+    config file is no reason for ``oxitrack today`` to refuse to read the database.
+    """
+    values = {name: value for name, value in vars(args).items() if value is not None}
+    return resolve(values, checked=listening)
 
 
 def add_command(

@@ -40,5 +40,5 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from oxitrack.daemon import serve  # the web stack loads only for this command
 
-    serve(settings_from(args))
+    serve(settings_from(args, listening=True))
     return 0
