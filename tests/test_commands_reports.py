@@ -478,6 +478,13 @@ def test_project_dot_means_the_current_folder(store: Store, db_path, capsys, mon
     monkeypatch.chdir(project)
     _, out, _ = run(capsys, db_path, "report", "--project", ".", "--json")
     assert json.loads(out)["total_seconds"] == 600
+    # From a folder inside it, "." means the nearest tracked folder above.
+    (project / "src" / "deep").mkdir(parents=True)
+    monkeypatch.chdir(project / "src" / "deep")
+    for argv in (["report", "--json"], ["sessions", "--json"], ["export", "--format", "json"]):
+        code, out, err = run(capsys, db_path, *argv, "--project", ".")
+        assert code == 0, err
+        assert json.loads(out)["sessions" if argv[0] != "report" else "projects"]
 
 
 class _Terminal(io.StringIO):

@@ -171,9 +171,9 @@ def run_report(args: argparse.Namespace) -> int:
     zone, now = _zone(args), clock()
     first, last = _range(args, zone, now, per_day=True)
     assert first is not None and last is not None
-    project = _project(args)
     span = days.days_between(first, last, zone)
     with _open(args) as store:
+        project = _project_in(store, args)
         rows = store.read(lambda conn: sessions_between(conn, span[0].start, span[-1].end, project))
         if not rows:
             _check_project_exists(store, args, project)
@@ -199,8 +199,8 @@ def run_sessions(args: argparse.Namespace) -> int:
     zone, now = _zone(args), clock()
     first, last = _range(args, zone, now, per_day=False)
     start, end = date_bounds(first, last, zone)
-    project = _project(args)
     with _open(args) as store:
+        project = _project_in(store, args)
         rows = store.read(lambda conn: latest_sessions(conn, start, end, project, args.limit))
         if not rows:
             _check_project_exists(store, args, project)
@@ -219,7 +219,6 @@ def run_export(args: argparse.Namespace) -> int:
     zone, now = _zone(args), clock()
     first, last = _range(args, zone, now, per_day=False)
     start, end = date_bounds(first, last, zone)
-    project = _project(args)
     db = settings_from(args).db
     output = None
     if args.output is not None:
@@ -233,6 +232,7 @@ def run_export(args: argparse.Namespace) -> int:
         return write_sessions_json(rows, zone, now, first, last, out)
 
     with _open(args, db) as store:
+        project = _project_in(store, args)
         _check_project_exists(store, args, project)
         if output is None:
             store.read(lambda conn: write(conn, sys.stdout))
@@ -307,6 +307,18 @@ def _project(args: argparse.Namespace) -> str | None:
     from oxitrack.projects import canonical_project_path, is_windows_path
 
     return value if is_windows_path(value) else canonical_project_path(os.path.abspath(value))
+
+
+def _project_in(store: Store, args: argparse.Namespace) -> str | None:
+    """``--project`` as the store knows it: a folder inside a tracked folder (``--project .``
+    from a repository's ``src/``) means the nearest tracked folder above it."""
+    from oxitrack.projects import is_windows_path
+    from oxitrack.store.reports import nearest_tracked_folder
+
+    project = _project(args)
+    if project is None or not project.startswith("/") or is_windows_path(project):
+        return project
+    return store.read(lambda conn: nearest_tracked_folder(conn, project)) or project
 
 
 def _check_project_exists(store: Store, args: argparse.Namespace, project: str | None) -> None:
