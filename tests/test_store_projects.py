@@ -424,3 +424,30 @@ def test_wakatime_name_keys_are_no_folders(store: Store):
     assert folders_named(store, "named") == {}  # a project with no folder has none to give
     beat(store, "/code/proj", NOW - 600)
     assert folders_named(store, "proj") == {"proj": "/code/proj"}
+
+
+def test_retired_ids_follow_a_chain_of_merges_and_are_never_reused(store: Store):
+    for path in ("/code/a", "/code/b", "/code/c"):
+        beat(store, path, NOW)
+    store.write(lambda conn: store_projects.merge_projects(conn, source_id=3, target_id=2))
+    store.write(lambda conn: store_projects.merge_projects(conn, source_id=2, target_id=1))
+    retired = store.read(lambda conn: conn.execute("SELECT * FROM retired_projects").fetchall())
+    assert sorted(retired) == [(2, 1), (3, 1)]
+    beat(store, "/code/d", NOW)
+    assert {p.id for p in projects(store)} == {1, 4}
+
+
+def test_a_file_from_before_retired_ids_is_upgraded_and_keeps_its_projects(db_path: Path):
+    with Store(db_path) as store:
+        beat(store, "/code/a", NOW)
+        beat(store, "/code/b", NOW)
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TABLE retired_projects")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    with Store(db_path) as store:
+        assert sorted(p.latest_path for p in projects(store)) == ["/code/a", "/code/b"]
+        store.write(lambda conn: store_projects.merge_projects(conn, source_id=2, target_id=1))
+        beat(store, "/code/c", NOW)
+        assert {p.id for p in projects(store)} == {1, 3}

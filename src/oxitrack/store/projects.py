@@ -174,9 +174,7 @@ def register_path(
     """Add a new path to the project with ``identity`` (made if none has it); its project id."""
     project_id = _project_with_identity(conn, identity)
     if project_id is None:
-        (project_id,) = conn.execute(
-            "INSERT INTO projects (name) VALUES (NULL) RETURNING id"
-        ).fetchone()
+        (project_id,) = conn.execute(_NEW_PROJECT_SQL).fetchone()
         conn.execute(
             "INSERT INTO project_identities (identity, project_id) VALUES (?, ?)",
             (identity, project_id),
@@ -252,6 +250,23 @@ def merge_projects(conn: sqlite3.Connection, *, source_id: int, target_id: int) 
             f"UPDATE {table} SET project_id = ? WHERE project_id = ?", (target_id, source_id)
         )
     conn.execute("DELETE FROM projects WHERE id = ?", (source_id,))
+    # Its id is never given out again (see _NEW_PROJECT_SQL); ids merged into it follow it.
+    conn.execute(
+        "UPDATE retired_projects SET merged_into = ? WHERE merged_into = ?", (target_id, source_id)
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO retired_projects (id, merged_into) VALUES (?, ?)",
+        (source_id, target_id),
+    )
+
+
+# A new project's id: past every id in use and every id merged away, so an id names one project
+# for good and a repeated `merge 3 2` finds nothing instead of a newer, unrelated project 3.
+_NEW_PROJECT_SQL = (
+    "INSERT INTO projects (id, name) VALUES (1 + max("
+    " (SELECT ifnull(max(id), 0) FROM projects),"
+    " (SELECT ifnull(max(id), 0) FROM retired_projects)), NULL) RETURNING id"
+)
 
 
 def rename_project(conn: sqlite3.Connection, project_id: int, name: str | None) -> None:
@@ -299,8 +314,8 @@ def find_project(
         raise ClientError(
             404,
             "not_found",
-            f"{field}: no project matches {text!r}; give an id, a path, an identity or a name"
-            " from `oxitrack projects`",
+            f"{field}: no project matches {text!r}{_merged_note(conn, text)}; give an id, a path,"
+            " an identity or a name from `oxitrack projects`",
             field,
         )
     unique = sorted(set(candidates))
@@ -310,6 +325,15 @@ def find_project(
         ids = ", ".join(str(i) for i in unique)
         raise InvalidField(field, f"{text!r} names several projects ({ids}); give the id")
     return unique[0]
+
+
+def _merged_note(conn: sqlite3.Connection, text: str) -> str:
+    """`` (project 3 was merged into project 2)`` when ``text`` is a retired id."""
+    if not (text.isascii() and text.isdigit()) or int(text) > _MAX_SQLITE_INTEGER:
+        return ""
+    row = conn.execute("SELECT merged_into FROM retired_projects WHERE id = ?", (int(text),))
+    found = row.fetchone()
+    return f" (project {text} was merged into project {found[0]})" if found else ""
 
 
 def _ids(conn: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list[int]:
