@@ -110,7 +110,7 @@ class Store:
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
+            raise StoreError(f"cannot open the database {self.path}: {explain(exc)}") from None
         try:
             self._configure(conn, read_only=read_only)
         except BaseException:
@@ -141,7 +141,7 @@ class Store:
             # Reading the schema makes a corrupt or foreign file fail here, not on the first beat.
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
+            raise StoreError(f"cannot open the database {self.path}: {explain(exc)}") from None
 
     def _reading_connection(self) -> sqlite3.Connection:
         """The reader, opened on first use; a closed store never opens a connection again."""
@@ -186,7 +186,7 @@ class Store:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot write to {self.path}: {_explain(exc)}") from None
+                raise StoreError(f"cannot write to {self.path}: {explain(exc)}") from None
             try:
                 result = fn(conn)
                 conn.execute("COMMIT")
@@ -195,7 +195,7 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"cannot write to {self.path}: {_explain(exc)}") from exc
+                    raise StoreError(f"cannot write to {self.path}: {explain(exc)}") from exc
                 raise
             return result
 
@@ -210,7 +210,7 @@ class Store:
                 finally:
                     conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot read {self.path}: {_explain(exc)}") from exc
+                raise StoreError(f"cannot read {self.path}: {explain(exc)}") from exc
 
     # -- beats -------------------------------------------------------------------------------
 
@@ -301,7 +301,7 @@ class Store:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")  # it only read
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
+            raise StoreError(f"cannot open the database {self.path}: {explain(exc)}") from None
         if reason is not None:
             raise StoreError(f"{self.path} is not an OxiTrack database ({reason})")
         if version > SCHEMA_VERSION:
@@ -370,11 +370,11 @@ def _file_uri(path: str) -> str:
     return "file://" + path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
 
 
-def _explain(exc: sqlite3.Error) -> str:
-    """A short reason for a SQLite error, in words a user can act on."""
+def explain(exc: sqlite3.Error) -> str:
+    """A short reason for a SQLite error, in words a user can act on (every store message)."""
     text = str(exc)
     if "not a database" in text or "malformed" in text:
-        return "the file is not a valid OxiTrack database (corrupt or another kind of file)"
+        return f"{text}: not a valid OxiTrack database (corrupt or another kind of file)"
     if "readonly" in text or "unable to open" in text:
         return f"{text} (check the file and folder permissions)"
     if "locked" in text or "busy" in text:

@@ -17,7 +17,12 @@ from pathlib import Path
 
 from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
-from oxitrack.store.core import BUSY_TIMEOUT_MS, check_database_path, create_private_file
+from oxitrack.store.core import (
+    BUSY_TIMEOUT_MS,
+    check_database_path,
+    create_private_file,
+    explain,
+)
 from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason
 
 MAX_REPORTED_ROWS = 10
@@ -90,7 +95,7 @@ def database_stats(path: Path) -> DatabaseStats:
                 ).fetchone()
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot read {path}: {_reason(exc)}") from None
+            raise StoreError(f"cannot read {path}: {explain(exc)}") from None
     return DatabaseStats(
         path, file_size_bytes(path), version, sessions, projects, beats, first_beat, last_beat
     )
@@ -136,7 +141,7 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
             os.fsync(file.fileno())
         os.replace(partial, destination)
     except sqlite3.Error as exc:
-        raise StoreError(f"cannot back up {source} to {destination}: {_reason(exc)}") from None
+        raise StoreError(f"cannot back up {source} to {destination}: {explain(exc)}") from None
     except OSError as exc:
         raise StoreError(f"cannot write {destination}: {exc.strerror}") from None
     finally:
@@ -172,7 +177,7 @@ def check(path: Path) -> CheckReport:
                 _check_sessions(conn, problems)
                 _check_projects(conn, problems, notes)
         except sqlite3.Error as exc:
-            problems.append(f"SQLite cannot read the file: {_reason(exc)}.{_RESTORE}")
+            problems.append(f"SQLite cannot read the file: {explain(exc)}.{_RESTORE}")
     stats = None
     if not problems:
         stats = database_stats(path)
@@ -264,10 +269,3 @@ def _check_projects(conn: sqlite3.Connection, problems: list[str], notes: list[s
     ).fetchone()
     if empty:
         notes.append(f"{empty} project(s) have no folder left")
-
-
-def _reason(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    if "not a database" in text or "malformed" in text:
-        return f"{text} (the file is damaged or not an OxiTrack database)"
-    return text
