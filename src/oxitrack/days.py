@@ -63,6 +63,11 @@ def day_of(timestamp: int, zone: tzinfo) -> Day:
     return day
 
 
+def zone_name(zone: tzinfo) -> str:
+    """The IANA name of a zone (``ZoneInfo.key``), for the ``timezone`` fields."""
+    return str(getattr(zone, "key", None) or zone)
+
+
 def date_bounds(
     first: date | None, last: date | None, zone: tzinfo
 ) -> tuple[int | None, int | None]:

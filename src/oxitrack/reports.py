@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 
-from oxitrack.days import Day, split_span
+from oxitrack.days import Day, split_span, zone_name
 from oxitrack.projects import project_name, union_seconds
 from oxitrack.records import Record
 
@@ -172,11 +172,6 @@ def _ranked(totals: Iterable[ProjectTotal]) -> tuple[ProjectTotal, ...]:
 
 
 # -- JSON shapes -------------------------------------------------------------------------------
-
-
-def zone_name(zone: tzinfo) -> str:
-    """The IANA name of a zone (``ZoneInfo.key``), for the ``timezone`` fields."""
-    return str(getattr(zone, "key", None) or zone)
 
 
 def project_json(total: ProjectTotal) -> dict[str, object]:

@@ -18,12 +18,11 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 
 from oxitrack.beats import check_project_path, check_timestamp
-from oxitrack.days import Day
+from oxitrack.days import Day, zone_name
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import check_text, json_type
 from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
 from oxitrack.records import Record
-from oxitrack.reports import zone_name
 from oxitrack.sessions import Beat, Session
 
 #: The project name of a heartbeat that gives neither a folder nor a name (WakaTime's desktop

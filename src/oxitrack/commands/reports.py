@@ -260,7 +260,7 @@ def _zone(args: argparse.Namespace) -> tzinfo:
 
 
 def _zone_label(zone: tzinfo) -> str:
-    from oxitrack.reports import zone_name
+    from oxitrack.days import zone_name
 
     return zone_name(zone)
 
