@@ -281,3 +281,19 @@ def test_check_lists_the_faults_of_a_damaged_table(db_path: Path):
     [problem] = check(db_path).problems
     assert problem.startswith("SQLite's integrity check finds the file damaged: On tree page ")
     assert "more)." in problem
+
+
+@pytest.mark.parametrize(
+    ("error", "restore"),
+    [
+        ("unable to open database file", False),
+        ("attempt to write a readonly database", False),
+        ("database disk image is malformed", True),
+        ("file is not a database", True),
+    ],
+)
+def test_check_advises_a_restore_only_for_a_damaged_file(error: str, restore: bool):
+    """A whole file on a read-only disk must not send its owner to restore a backup over it."""
+    from oxitrack.store.maintenance import _advice
+
+    assert ("Restore a backup" in _advice(sqlite3.OperationalError(error))) is restore

@@ -157,6 +157,18 @@ def _remove_with_side_files(path: Path) -> None:
             os.unlink(f"{path}{suffix}")
 
 
+def _advice(exc: sqlite3.Error) -> str:
+    """What to do: restore only a damaged file. A file that cannot be opened (a read-only disk,
+    a folder SQLite may not write its ``-shm`` file in) is likely whole."""
+    text = str(exc)
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return (
+            " The file may be whole: SQLite needs to write beside it (its -shm file);"
+            " check that its folder is writable and not on a read-only disk."
+        )
+    return _RESTORE
+
+
 @dataclass(frozen=True, slots=True)
 class CheckReport:
     problems: list[str]  # each one sentence; any problem makes `oxitrack check` fail
@@ -177,7 +189,7 @@ def check(path: Path) -> CheckReport:
                 _check_sessions(conn, problems)
                 _check_projects(conn, problems, notes)
         except sqlite3.Error as exc:
-            problems.append(f"SQLite cannot read the file: {explain(exc)}.{_RESTORE}")
+            problems.append(f"SQLite cannot read the file: {explain(exc)}.{_advice(exc)}")
     stats = None
     if not problems:
         stats = database_stats(path)
