@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,12 +33,20 @@ def empty_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, empty_config: Path) -> None:
     """No test sees the developer's OXITRACK_* settings or config file."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("OXITRACK_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("OXITRACK_CONFIG", str(empty_config))
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual umask, under which new files are readable by everyone unless made private."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 class FakeClock:

@@ -161,7 +161,11 @@ def test_merged_projects_busy_at_once_count_the_time_once(client):
     for path, minutes in (("/code/a", (100, 90, 80)), ("/code/b", (95, 85, 75))):
         for minute in minutes:
             client.post("/beat", json={"project_path": path, "timestamp": NOW - minute * 60})
-    assert client.get("/today", params=TODAY_JSON).json()["total_seconds"] == 2 * 1200
+    before = client.get("/today", params=TODAY_JSON).json()
+    assert [p["duration_seconds"] for p in before["projects"]] == [1200, 1200]
+    assert before["total_seconds"] == 25 * 60  # two projects at once: the total counts it once
+    text = client.get("/today", params={"tz": "UTC"}).text
+    assert text.splitlines()[-1] == "0h 25m  total (0h 15m in two projects at once, counted once)"
     client.post("/api/projects/merge", json={"source": "/code/b", "target": "/code/a"})
     today = client.get("/today", params=TODAY_JSON).json()
     assert today["total_seconds"] == 25 * 60  # 100 to 75 minutes ago, once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from oxitrack.api import wakatime as wakatime_api
 from oxitrack.config import Settings
 from oxitrack.server import create_app
 from oxitrack.store import Store
@@ -84,6 +86,100 @@ def test_go_cli_bulk_request_uses_the_root_it_counted(client: TestClient, store:
     assert (language, editor, category) == ("Python", "zed", "coding")
 
 
+@pytest.mark.parametrize("client_kind", ["go-cli", "python-cli"])
+def test_heartbeat_whose_entity_is_the_repository_folder_lands_in_it(
+    client: TestClient, store: Store, repo: Path, client_kind: str
+):
+    """A directory buffer of the project: its folder, not ``wakatime:<name>``."""
+    if client_kind == "go-cli":
+        body = go_cli_heartbeat(str(repo), NOW, entity=str(repo))
+    else:
+        body = python_cli_heartbeat(str(repo), NOW, entity=str(repo))
+    answer = post(client, BULK, [body])
+    [[line, status]] = answer.json()["responses"]
+    assert (status, line["data"]["project_path"]) == (201, str(repo))
+    assert spans(store) == [(str(repo), NOW, NOW)]
+
+
+@pytest.mark.parametrize(
+    "named_only",
+    [
+        {"entity": "Untitled-1", "type": "file", "project": "proj"},  # VS Code's unsaved buffer
+        {"entity": "claude code", "type": "app", "project": "proj", "category": "ai coding"},
+    ],
+    ids=["unsaved-buffer", "ai-agent-app"],
+)
+def test_heartbeat_known_only_by_name_joins_the_folder_of_that_name(
+    client: TestClient, store: Store, named_only: dict[str, Any]
+):
+    """Not a second project ``wakatime:proj`` counting the same minutes again."""
+    post(client, BULK, [go_cli_heartbeat("/home/dev/proj", NOW - 600)])
+    answer = post(client, BULK, [{**named_only, "time": NOW - 300}])
+    [[line, status]] = answer.json()["responses"]
+    assert (status, line["data"]["project_path"]) == (201, "/home/dev/proj")
+    assert spans(store) == [("/home/dev/proj", NOW - 600, NOW - 300)]
+    today = client.get("/today", params={"format": "json", "tz": "UTC"}).json()
+    assert [(p["project_path"], p["duration_seconds"]) for p in today["projects"]] == [
+        ("/home/dev/proj", 300)
+    ]
+    sources = store.read(
+        lambda conn: conn.execute(
+            "SELECT project_source, project_name FROM beat_details ORDER BY time"
+        ).fetchall()
+    )
+    assert sources == [("project_root_count", "app"), ("project_name_match", "proj")]
+
+
+def test_heartbeat_named_after_a_renamed_project_joins_its_folder(client: TestClient, store: Store):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60)])
+    [project] = client.get("/api/projects").json()["projects"]
+    client.post("/api/projects/rename", json={"project": project["id"], "name": "Billing"})
+    answer = post(client, SINGLE, {"entity": "Untitled-2", "time": NOW, "project": "Billing"})
+    assert (answer.status_code, answer.json()["data"]["project_path"]) == (201, "/home/dev/app")
+    assert spans(store) == [("/home/dev/app", NOW - 60, NOW)]
+
+
+def test_heartbeat_named_after_no_known_folder_keeps_its_name_key(client: TestClient, store: Store):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60)])
+    answer = post(client, BULK, [{"entity": "Untitled-1", "time": NOW, "project": "notes"}])
+    assert answer.json()["responses"][0][0]["data"]["project_path"] == "wakatime:notes"
+    assert spans(store, "wakatime:notes") == [("wakatime:notes", NOW, NOW)]
+
+
+UNPLACEABLE = [
+    {"entity": "Slack", "type": "app", "category": "communicating"},  # WakaTime's desktop app
+    {"entity": "github.com", "type": "domain", "category": "browsing"},
+    {"entity": "Untitled-1", "type": "file"},  # an unsaved buffer in a window with no folder
+    {"entity": "/home/dev/app/HIDDEN.py", "type": "file", "project_root_count": 40},
+]
+
+
+def test_heartbeats_with_no_folder_and_no_name_are_kept_as_unknown_project(
+    client: TestClient, store: Store
+):
+    """wakatime-cli drops a 400 for good: refusing these would lose their time."""
+    body = [{**fields, "time": NOW - 60 * i} for i, fields in enumerate(UNPLACEABLE)]
+    answer = post(client, BULK, body)
+    assert answer.status_code == 201
+    responses = answer.json()["responses"]
+    assert [status for _, status in responses] == [201] * len(UNPLACEABLE)
+    assert {line["data"]["project_path"] for line, _ in responses} == {"wakatime:Unknown Project"}
+    assert spans(store) == [("wakatime:Unknown Project", NOW - 180, NOW)]
+    [project] = client.get("/api/projects").json()["projects"]
+    assert project["name"] == "Unknown Project"
+
+
+def test_heartbeats_with_no_project_join_a_project_named_unknown_project(
+    client: TestClient, store: Store
+):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/misc", NOW - 300)])
+    [project] = client.get("/api/projects").json()["projects"]
+    client.post("/api/projects/rename", json={"project": project["id"], "name": "Unknown Project"})
+    answer = post(client, SINGLE, {**UNPLACEABLE[0], "time": NOW})
+    assert (answer.status_code, answer.json()["data"]["project_path"]) == (201, "/home/dev/misc")
+    assert spans(store) == [("/home/dev/misc", NOW - 300, NOW)]
+
+
 def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
     client: TestClient, store: Store
 ):
@@ -91,7 +187,7 @@ def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
         go_cli_heartbeat("/home/dev/app", NOW - 30),
         {**go_cli_heartbeat("/home/dev/app", NOW - 20), "time": "soon"},
         "not a heartbeat",
-        go_cli_heartbeat("/home/dev/app", NOW - 10, entity="HIDDEN.py", project=None),
+        go_cli_heartbeat("/home/dev/app", NOW - 10, project_root_count="5"),
         go_cli_heartbeat("/home/dev/app", NOW),
     ]
     answer = post(client, BULK, body)
@@ -102,7 +198,7 @@ def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
         None,
         "time",
         "heartbeat",
-        "project",
+        "project_root_count",
         None,
     ]
     assert all(line["error"] == "invalid_field" for line, status in responses if status == 400)
@@ -159,29 +255,51 @@ def test_bulk_larger_than_other_bodies_is_accepted(client: TestClient, store: St
     assert len(answer.json()["responses"]) == 25
 
 
-def test_bulk_over_one_mebibyte_is_refused(client: TestClient):
+def test_bulk_over_one_mebibyte_is_a_400_so_it_is_not_sent_again_forever(client: TestClient):
     body = [go_cli_heartbeat("/a", NOW, dependencies=["x" * 1000] * 1100)]
     answer = post(client, BULK, body)
-    assert answer.status_code == 413
+    assert answer.status_code == 400
     assert answer.json()["error"] == "body_too_large"
 
 
+NOT_JSON = {**GO_CLI_HEADERS, "Content-Type": "text/plain"}
+
+
 @pytest.mark.parametrize(
-    ("content", "headers", "status", "code"),
+    ("path", "content", "headers", "code"),
     [
-        ('{"entity": "/a"}', GO_CLI_HEADERS, 400, "invalid_field"),
-        ("[{", GO_CLI_HEADERS, 400, "invalid_json"),
-        ("[]", {**GO_CLI_HEADERS, "Content-Type": "text/plain"}, 415, "unsupported_media_type"),
+        (BULK, '{"entity": "/a"}', GO_CLI_HEADERS, "invalid_field"),
+        (BULK, "[{", GO_CLI_HEADERS, "invalid_json"),
+        (BULK, "[]", NOT_JSON, "unsupported_media_type"),
+        (SINGLE, "{", GO_CLI_HEADERS, "invalid_json"),
+        (SINGLE, json.dumps(go_cli_heartbeat("/a", NOW)), NOT_JSON, "unsupported_media_type"),
+        (SINGLE, "[]", GO_CLI_HEADERS, "invalid_field"),
+        (
+            SINGLE,
+            json.dumps(go_cli_heartbeat("/a", NOW, dependencies=["x" * 1000] * 70)),
+            GO_CLI_HEADERS,
+            "body_too_large",
+        ),
     ],
-    ids=["object-not-array", "broken-json", "not-json-media-type"],
+    ids=[
+        "bulk-object-not-array",
+        "bulk-broken-json",
+        "bulk-not-json-media-type",
+        "single-broken-json",
+        "single-not-json-media-type",
+        "single-array",
+        "single-over-64-kib",
+    ],
 )
-def test_malformed_bulk_request_gets_the_one_error_shape(
-    client: TestClient, content: str, headers: dict[str, str], status: int, code: str
+def test_a_body_that_can_never_be_stored_is_a_400_in_the_one_error_shape(
+    client: TestClient, store: Store, path: str, content: str, headers: dict[str, str], code: str
 ):
-    answer = client.post(BULK, content=content, headers=headers)
-    assert answer.status_code == status
+    """Any other status (413, 415) makes a client queue it and send the same body forever."""
+    answer = client.post(path, content=content, headers=headers)
+    assert answer.status_code == 400
     assert answer.json()["error"] == code
     assert set(answer.json()) <= {"error", "message", "field"}
+    assert store.sessions() == []
 
 
 def test_empty_bulk_is_an_empty_answer(client: TestClient):
@@ -300,8 +418,9 @@ def test_statusbar_shows_todays_total_as_plugins_read_it(client: TestClient):
     )
     post(client, BULK, [go_cli_heartbeat("/home/dev/lib", t) for t in (NOW - 1020, NOW - 600)])
     data = statusbar(client, "Europe/Paris")["data"]
-    assert data["grand_total"]["text"] == "1 hr 7 mins"
-    assert data["grand_total"]["total_seconds"] == 4020.0
+    # lib's 7 minutes lie inside app's hour: the day's total counts them once.
+    assert data["grand_total"]["text"] == "1 hr"
+    assert data["grand_total"]["total_seconds"] == 3600.0
     assert [(p["name"], p["total_seconds"]) for p in data["projects"]] == [
         ("app", 3600.0),
         ("lib", 420.0),
@@ -340,6 +459,26 @@ def test_statusbar_total_is_the_same_as_today_endpoint(client: TestClient):
             p["duration_seconds"] for p in today["projects"]
         ]
         assert data["range"]["date"] == today["date"]
+
+
+def test_statusbar_reads_the_database_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    """A read on the loop would stall every beat meanwhile; a plain-def handler runs in a thread."""
+    on_loop: list[bool] = []
+    real_read_today = wakatime_api.read_today
+
+    def read_today(*args: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real_read_today(*args)
+
+    monkeypatch.setattr(wakatime_api, "read_today", read_today)
+    statusbar(client, "UTC")
+    assert on_loop == [False]
 
 
 def test_statusbar_with_nothing_tracked(client: TestClient):

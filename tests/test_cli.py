@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -131,3 +132,39 @@ def test_every_help_fits_80_columns(monkeypatch):
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 pending.extend(action.choices.values())
+
+
+def test_only_serve_refuses_a_public_host_without_a_key(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    """A config meant for the daemon (host 0.0.0.0, key in the service's environment only)
+    must not stop `oxitrack today` from reading the database."""
+    from oxitrack.store import Store
+
+    db = tmp_path / "x.db"
+    Store(db).close()
+    monkeypatch.setenv("OXITRACK_HOST", "0.0.0.0")
+    monkeypatch.delenv("OXITRACK_API_KEY", raising=False)
+    assert main(["today", "--db", str(db)]) == 0
+    assert main(["projects", "--db", str(db), "--via", "file"]) == 0
+    capsys.readouterr()
+    assert main(["serve", "--db", str(db)]) == 2
+    assert "without an API key" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", ["today", "export", "sessions"])
+def test_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, command: str):
+    from oxitrack.store import Store
+
+    db = tmp_path / "x.db"
+    Store(db).close()
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "oxitrack", command, "--db", str(db)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "oxitrack: cannot write the output: No space left on device\n"

@@ -99,6 +99,89 @@ def test_backup_never_replaces_the_files_beside_an_open_database(filled: Path, c
     assert code == 0, out
 
 
+@pytest.mark.parametrize("exists", [True, False], ids=["target", "no target"])
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["", "force"])
+def test_backup_refuses_a_target_with_sqlite_files_beside_it(
+    filled: Path, tmp_path: Path, capsys, suffix: str, exists: bool, force: list[str]
+):
+    """A database in use, or left by a program that stopped abruptly: --force would lose data
+    (even with no file there yet, SQLite would replay the old WAL or journal into the copy)."""
+    target = tmp_path / "live.db"
+    if exists:
+        target.write_bytes(b"the live database")
+    beside = Path(f"{target}{suffix}")
+    beside.write_bytes(b"its last writes")
+    code, out, err = run(capsys, "backup", str(target), "--db", str(filled), *force)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"oxitrack: {target} is a database in use, or one whose program stopped abruptly"
+        f" ({beside} is beside it); to restore a backup, stop the daemon and follow the"
+        " restore steps in docs/operations.md\n"
+    )
+    assert target.exists() == exists and beside.read_bytes() == b"its last writes"
+    if exists:
+        assert target.read_bytes() == b"the live database"
+
+
+def test_backup_sees_the_sqlite_files_beside_a_symlinks_target(
+    filled: Path, tmp_path: Path, capsys
+):
+    real = tmp_path / "data" / "live.db"
+    real.parent.mkdir()
+    real.write_bytes(b"the live database")
+    Path(f"{real}-wal").write_bytes(b"its last writes")
+    link = tmp_path / "live-link.db"
+    link.symlink_to(real)
+    code, _, err = run(capsys, "backup", str(link), "--db", str(filled), "--force")
+    assert code == 2 and f"({real}-wal is beside it)" in err
+
+
+def test_backup_replaces_last_nights_copy_with_force(filled: Path, tmp_path: Path, capsys):
+    """The nightly cron line: a copy made by `backup` has no -wal or -shm beside it."""
+    copy = tmp_path / "nightly.db"
+    assert run(capsys, "backup", str(copy), "--db", str(filled))[0] == 0
+    with Store(filled) as store:
+        store.record_beat(Beat("/code/other", NOW + 60))
+    code, out, _ = run(capsys, "backup", str(copy), "--db", str(filled), "--force", "--json")
+    assert code == 0 and json.loads(out)["backup"]["session_count"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("nightly")) == [
+        "nightly.db"
+    ]
+
+
+@pytest.mark.e2e
+def test_a_restore_over_a_live_or_killed_daemons_database_is_refused(tmp_path: Path, capsys):
+    """`backup --db old.db --force live.db` used as a restore. Under a running daemon the beats
+    after it went into the unlinked old file and were lost; after `kill -9` the stale WAL was
+    replayed over the copy. Both are refused, and every acknowledged beat stays in live.db."""
+    old = tmp_path / "old.db"
+    with Store(old) as store:
+        store.record_beat(Beat("/code/old", NOW - 10_000))
+    live = tmp_path / "live.db"
+    start = int(time.time()) - 600
+    daemon = DaemonProcess(live).start()
+    try:
+        with httpx.Client() as client:
+            for at in (start, start + 60):
+                answer = client.post(
+                    f"{daemon.url}/beat", json={"project_path": "/code/live", "timestamp": at}
+                )
+                answer.raise_for_status()
+                if at == start:
+                    code, _, err = run(capsys, "backup", str(live), "--db", str(old), "--force")
+                    assert code == 2 and "stop the daemon" in err
+    finally:
+        daemon.kill()
+    assert Path(f"{live}-wal").exists()
+    code, _, err = run(capsys, "backup", str(live), "--db", str(old), "--force")
+    assert code == 2 and "stopped abruptly" in err
+    with Store(live, read_only=True) as store:
+        assert [(s.project_path, s.start_time, s.last_heartbeat) for s in store.sessions()] == [
+            ("/code/live", start, start + 60)
+        ]
+
+
 def test_backup_into_a_missing_folder_names_the_folder(filled: Path, tmp_path: Path, capsys):
     destination = tmp_path / "no-such-folder" / "copy.db"
     code, _, err = run(capsys, "backup", str(destination), "--db", str(filled))

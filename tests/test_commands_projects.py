@@ -208,3 +208,37 @@ def test_auto_uses_the_file_when_no_daemon_answers(filled_db: Path, monkeypatch,
     code, _, err = run(capsys, "projects", "--db", str(filled_db), "--via", "daemon")
     assert code == 1
     assert "start it with `oxitrack serve`" in err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_flags_given_before_or_after_the_action_both_count(
+    filled_db: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, where: str
+):
+    """`projects --db X rename ...` once renamed in the default database instead of X."""
+    monkeypatch.setenv("OXITRACK_DB", str(tmp_path / "default.db"))
+    flags = ["--db", str(filled_db), "--via", "file", "--json"]
+    action = ["rename", "api", "API"]
+    argv = [*flags, *action] if where == "before" else [*action, *flags]
+    code, out, _ = run(capsys, "projects", *argv)
+    assert code == 0
+    assert json.loads(out)["project"]["name"] == "API"
+    assert not (tmp_path / "default.db").exists()
+    code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--json", "list")
+    assert "API" in [project["name"] for project in json.loads(out)["projects"]]
+
+
+def test_a_merge_repeated_after_a_new_folder_appeared_merges_nothing(filled_db: Path, capsys):
+    """Project ids are never given out twice: the second `merge 2 1` used to merge the new
+    folder, which had been handed the merged project's id."""
+    code, _, _ = run(capsys, "projects", "merge", "2", "1", "--db", str(filled_db))
+    assert code == 0
+    with Store(filled_db) as store:
+        store.record_beat(Beat("/code/new", NOW))
+    code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--json")
+    ids = {p["latest_path"]: p["id"] for p in json.loads(out)["projects"]}
+    assert ids == {"/code/api": 1, "/code/new": 3}
+    code, _, err = run(capsys, "projects", "merge", "2", "1", "--db", str(filled_db))
+    assert code == 2
+    assert "no project matches '2' (project 2 was merged into project 1)" in err
+    code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--json")
+    assert len(json.loads(out)["projects"]) == 2

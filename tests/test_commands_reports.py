@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
+import stat
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +18,7 @@ from starlette.testclient import TestClient
 
 from oxitrack.cli import main
 from oxitrack.commands import reports as report_commands
+from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.conftest import NOW
 
@@ -163,6 +167,28 @@ def test_session_lists_name_a_renamed_project_by_its_given_name(
     assert [s["project_name"] for s in listed.json()["sessions"]] == ["App", "App"]
 
 
+def test_two_projects_worked_in_turn_count_the_day_once(store: Store, db_path, capsys, monkeypatch):
+    """Switching between two projects every 5 minutes for 2 hours: under the session rule both
+    hold the whole stretch, and the total says so instead of showing 4 hours."""
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    start = NOW - 2 * HOUR
+    beats = [
+        Beat("/code/p1" if (t - start) // 300 % 2 == 0 else "/code/p2", t)
+        for t in range(start, NOW, 30)
+    ]
+    store.record_beats(beats)
+    code, out, _ = run(capsys, db_path, "today")
+    assert code == 0
+    rows, total = out.splitlines()[1:-1], out.splitlines()[-1]
+    assert [row.split()[:2] for row in rows] == [["1h", "55m"], ["1h", "54m"]]
+    assert total == "1h 59m  total (1h 50m in two projects at once, counted once)"
+    _, out, _ = run(capsys, db_path, "today", "--json")
+    assert json.loads(out)["total_seconds"] == NOW - 30 - start
+    _, out, _ = run(capsys, db_path, "report", "--days", "1", "--json")
+    report = json.loads(out)
+    assert report["total_seconds"] == report["days"][-1]["total_seconds"] == NOW - 30 - start
+
+
 def test_export_to_a_missing_folder_is_one_line_not_a_traceback(seeded, db_path, capsys, tmp_path):
     target = tmp_path / "missing" / "out.csv"
     code, out, err = run(capsys, db_path, "export", "-o", str(target))
@@ -200,6 +226,23 @@ def test_export_knows_the_database_by_another_name(seeded, db_path, capsys, tmp_
     assert _sessions_in(db_path) == len(SESSIONS)
 
 
+def test_export_force_writes_through_a_symlink_and_never_replaces_a_pipe(
+    seeded, db_path, capsys, tmp_path
+):
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    code, _, _ = run(capsys, db_path, "export", "-o", str(link), "--force")
+    assert code == 0
+    assert link.is_symlink() and real.read_text().startswith("session_id,project_path,")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    code, _, err = run(capsys, db_path, "export", "-o", str(pipe), "--force")
+    assert code == 2 and "is not a regular file" in err
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+
+
 def test_export_replaces_a_file_only_with_force(seeded, db_path, capsys, tmp_path):
     target = tmp_path / "sessions.csv"
     target.write_text("last week's export\n")
@@ -211,6 +254,27 @@ def test_export_replaces_a_file_only_with_force(seeded, db_path, capsys, tmp_pat
     assert code == 0 and f"wrote {len(SESSIONS)} sessions to {target}" in err
     assert target.read_text().startswith("session_id,project_path,")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_export_refuses_a_file_beside_sqlites_wal_even_with_force(
+    seeded, db_path, capsys, tmp_path
+):
+    """A CSV renamed over another program's live database would destroy it just the same."""
+    target = tmp_path / "other.db"
+    target.write_text("another database")
+    Path(f"{target}-wal").write_text("its last writes")
+    code, out, err = run(capsys, db_path, "export", "-o", str(target), "--force")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"oxitrack: -o: {target} is a database in use,")
+    assert target.read_text() == "another database"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_an_exported_file_is_private(seeded, db_path, capsys, tmp_path, umask_022):
+    """It lists every session: under the usual umask it was readable by all."""
+    target = tmp_path / "sessions.csv"
+    code, _, _ = run(capsys, db_path, "export", "-o", str(target))
+    assert code == 0 and stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
 def test_export_into_a_folder_is_refused_before_force_is_asked_for(
@@ -414,6 +478,13 @@ def test_project_dot_means_the_current_folder(store: Store, db_path, capsys, mon
     monkeypatch.chdir(project)
     _, out, _ = run(capsys, db_path, "report", "--project", ".", "--json")
     assert json.loads(out)["total_seconds"] == 600
+    # From a folder inside it, "." means the nearest tracked folder above.
+    (project / "src" / "deep").mkdir(parents=True)
+    monkeypatch.chdir(project / "src" / "deep")
+    for argv in (["report", "--json"], ["sessions", "--json"], ["export", "--format", "json"]):
+        code, out, err = run(capsys, db_path, *argv, "--project", ".")
+        assert code == 0, err
+        assert json.loads(out)["sessions" if argv[0] != "report" else "projects"]
 
 
 class _Terminal(io.StringIO):

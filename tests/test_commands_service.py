@@ -240,3 +240,20 @@ def test_status_of_a_daemon_that_wants_an_api_key_says_it_runs_but_refuses(
         assert oxitrack(user_env, "service", "status").returncode == 0
     finally:
         daemon.kill()
+
+
+def test_install_with_its_own_db_says_the_reports_read_another_file(user_env, tmp_path):
+    del user_env["OXITRACK_CONFIG"]
+    tracked = tmp_path / "tracking" / "oxitrack.db"
+    installed = oxitrack(user_env, "service", "install", "--db", str(tracked), "--print")
+    assert installed.returncode == 0, installed.stderr
+    config = tmp_path / "config" / "oxitrack" / "config.toml"
+    default = tmp_path / "data" / "oxitrack" / "oxitrack.db"
+    assert _notes(installed) == [
+        f"Note: `oxitrack today` and the other reports read {default}, not {tracked};"
+        f' set `db = "{tracked}"` in {config} so that they read what the service writes.'
+    ]
+    config.parent.mkdir(parents=True)
+    config.write_text(f'db = "{tracked}"\n')
+    installed = oxitrack(user_env, "service", "install", "--db", str(tracked), "--print")
+    assert _notes(installed) == []

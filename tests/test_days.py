@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from oxitrack.days import (
     Day,
     check_range,
+    date_bounds,
     day_of,
     day_start,
     days_between,
@@ -233,9 +234,9 @@ def test_known_time_zone_keeps_its_name():
         "posix-tz-string-falls-back-to-link",
         "macos-link",
         "unnamed-link",
-        "nothing-known",
         "tz-as-a-file-path",
         "unknown-names-everywhere",
+        "nothing-known",
     ],
 )
 def test_system_zone_name(tz_variable, link, expected):
@@ -258,3 +259,15 @@ def test_system_zone_falls_back_to_utc_when_nothing_names_it(monkeypatch: pytest
     assert oxitrack.days.system_zone().key == "UTC"
     monkeypatch.setenv("TZ", "Pacific/Auckland")
     assert oxitrack.days.system_zone().key == "Pacific/Auckland"
+
+
+def test_date_bounds_run_from_the_first_local_midnight_to_the_one_after_the_last_day():
+    berlin = ZoneInfo("Europe/Berlin")
+    start, end = date_bounds(date(2025, 3, 30), date(2025, 3, 30), berlin)  # 23 hours
+    assert (start, end) == (
+        day_start(date(2025, 3, 30), berlin),
+        day_start(date(2025, 3, 31), berlin),
+    )
+    assert end - start == 23 * 3600
+    assert date_bounds(None, None, berlin) == (None, None)
+    assert date_bounds(None, date(2025, 3, 30), berlin) == (None, end)

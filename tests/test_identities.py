@@ -151,3 +151,20 @@ def test_wakatime_heartbeats_of_a_new_folder_are_identified_off_the_write(
     assert answer.status_code == 201, answer.text
     assert identities_of(db_path) == {repo: REPOSITORY}
     assert looks.on_loop_thread == [False] and looks.writing == [False]
+
+
+def test_a_folder_reached_by_a_wakatime_project_name_is_looked_at_off_the_write(
+    store: Store, db_path: Path, tmp_path: Path
+):
+    plain = folder(tmp_path, "plain")
+    looks = Looks(store)
+    app = create_app(store, settings=Settings(db=str(db_path)), clock=FakeClock(), identify=looks)
+    in_folder = {"entity": f"{plain}/a.py", "time": NOW - RECHECK_SECONDS - 100}
+    in_folder["project_root_count"] = len(Path(plain).parts)
+    by_name = {"entity": "Untitled-1", "time": NOW, "project": "plain"}  # due for a new look
+    with TestClient(app, base_url="http://127.0.0.1:3000") as client:
+        for heartbeat in (in_folder, by_name):
+            answer = client.post("/api/v1/users/current/heartbeats.bulk", json=[heartbeat])
+            assert answer.json()["responses"][0][1] == 201, answer.text
+    assert looks.calls == [plain, plain]
+    assert looks.on_loop_thread == [False, False] and looks.writing == [False, False]

@@ -36,6 +36,22 @@ def test_nearest_repository_wins(repo: Path):
     assert RepoRoots()(str(inner / "lib.py")) == str(inner)
 
 
+@pytest.mark.parametrize("suffix", ["", "/"], ids=["plain", "trailing-slash"])
+def test_entity_that_is_the_repository_folder_gives_itself(repo: Path, suffix: str):
+    """A directory buffer of the root: the search starts at the entity, as wakatime-cli's does."""
+    assert RepoRoots()(str(repo) + suffix) == str(repo)
+
+
+def test_entity_that_is_a_nested_repository_folder_gives_that_repository(repo: Path):
+    inner = repo / "src" / "vendored"
+    inner.mkdir()
+    (inner / ".git").write_text("gitdir: ../../.git/modules/vendored\n")
+    finder = RepoRoots()
+    assert finder(str(repo / "src" / "a.py")) == str(repo)  # caches src -> repo
+    assert finder(str(inner)) == str(inner)  # not the cached root of its parent folder
+    assert finder(str(inner / "lib.py")) == str(inner)
+
+
 def test_mercurial_repository_counts_too(tmp_path: Path):
     (tmp_path / "hg" / ".hg").mkdir(parents=True)
     assert RepoRoots()(str(tmp_path / "hg" / "x" / "y.py")) == str(tmp_path / "hg")
@@ -103,6 +119,14 @@ def test_found_root_is_cached(repo: Path):
     assert finder(entity) == str(repo)  # from the cache: no look at the disk
     finder.cache_clear()
     assert finder(entity) is None
+
+
+def test_folder_entity_and_its_files_share_one_cache_entry(repo: Path):
+    finder = RepoRoots()
+    assert finder(str(repo)) == str(repo)
+    shutil.rmtree(repo / ".git")
+    assert finder(str(repo / "setup.py")) == str(repo)  # from the cache the folder filled
+    assert finder(str(repo)) == str(repo)
 
 
 def test_miss_is_not_cached_so_a_new_repository_is_found(tmp_path: Path):

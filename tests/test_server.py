@@ -140,3 +140,27 @@ def test_no_cors_headers_are_ever_sent(client: TestClient):
     preflight = client.options("/beat", headers={"Origin": "http://127.0.0.1:3000"})
     for response in (answer, preflight):
         assert not any(h.lower().startswith("access-control-") for h in response.headers)
+
+
+# Reading routes that touch no database: the page and its files, and /health.
+NO_SQL_READS = {"/", "/health"}
+
+
+def test_every_reading_route_runs_in_a_worker_thread():
+    """A report reads many sessions: as an async handler it would hold up every beat on the
+    event loop meanwhile. Plain ``def`` handlers run in Starlette's thread pool."""
+    import inspect
+
+    from starlette.routing import Route
+
+    from oxitrack.server import routes
+
+    reading = [
+        route
+        for route in routes
+        if isinstance(route, Route)
+        and "GET" in (route.methods or ())
+        and route.path not in NO_SQL_READS
+    ]
+    assert len(reading) >= 5  # statusbar, today, days, sessions, projects
+    assert [r.path for r in reading if inspect.iscoroutinefunction(r.endpoint)] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random as random_module
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,7 @@ from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import Store
 from oxitrack.store.schema import SCHEMA_VERSION
+from tests.conftest import NOW
 from tests.sessions_model import assert_no_overlap, model_sessions, stored_sessions
 
 P = "/code/x"
@@ -312,3 +314,32 @@ def test_closed_store_refuses_to_read_or_write_and_opens_nothing(db_path: Path, 
         conn.close()
     assert "sneaked" not in tables
     assert rows(db_path) == []
+
+
+def file_mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_a_new_database_its_folder_and_sqlites_files_are_private(tmp_path: Path, umask_022):
+    """Under the usual umask they were 0755 and 0644: anyone on the machine read the hours."""
+    db = tmp_path / "data" / "oxitrack.db"
+    with Store(db) as store:
+        store.record_beat(Beat("/code/app", NOW))
+        modes = {path.name: file_mode(path) for path in db.parent.iterdir()}
+    assert modes == {"oxitrack.db": 0o600, "oxitrack.db-wal": 0o600, "oxitrack.db-shm": 0o600}
+    assert file_mode(db.parent) == 0o700
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_an_existing_database_and_folder_keep_their_modes(tmp_path: Path, umask_022):
+    """A mode the user chose (a group that may read) is theirs to keep."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    db = folder / "oxitrack.db"
+    Store(db).close()
+    db.chmod(0o640)
+    with Store(db) as store:
+        store.record_beat(Beat("/code/app", NOW))
+        assert file_mode(Path(f"{db}-wal")) == 0o640
+    assert (file_mode(folder), file_mode(db)) == (0o755, 0o640)

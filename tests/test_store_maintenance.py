@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,6 +88,18 @@ def test_backup_is_a_complete_single_file_copy(filled: Path, tmp_path: Path):
         assert copied.sessions() == original.sessions()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_a_backup_is_private_even_of_a_database_readable_by_all(
+    filled: Path, tmp_path: Path, umask_022
+):
+    filled.chmod(0o644)
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(b"last night's copy")
+    copy.chmod(0o644)
+    backup(filled, copy)
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+
+
 def test_backup_of_a_damaged_file_keeps_the_previous_backup(filled: Path, tmp_path: Path):
     copy = tmp_path / "copy.db"
     backup(filled, copy)
@@ -94,6 +109,66 @@ def test_backup_of_a_damaged_file_keeps_the_previous_backup(filled: Path, tmp_pa
         backup(filled, copy)
     assert copy.read_bytes() == good
     assert not list(tmp_path.glob(".copy.db.partial-*"))
+
+
+# Runs in a child process: the file size limit stands for a full disk, and must not reach the
+# test runner's own files. A small page cache makes the copy spill pages (and its journal) to
+# disk early, as a large database does. One attempt per limit, each into its own file.
+_FULL_DISK = """
+import os, resource, signal, sqlite3, sys
+from pathlib import Path
+from oxitrack.errors import StoreError
+from oxitrack.store.maintenance import backup
+
+source, folder = Path(sys.argv[1]), Path(sys.argv[2])
+connect = sqlite3.connect
+
+def small_cache(path, *args, **kwargs):
+    conn = connect(path, *args, **kwargs)
+    if ".partial-" in str(path):
+        conn.execute("PRAGMA cache_size = 5")
+    return conn
+
+sqlite3.connect = small_cache
+removed = []
+unlink = os.unlink
+
+def noting_unlink(path, *args, **kwargs):
+    unlink(path, *args, **kwargs)
+    removed.append(os.fspath(path))
+
+os.unlink = noting_unlink
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+limits = range(1024, source.stat().st_size, 1024)
+failed = 0
+for limit in limits:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+    try:
+        backup(source, folder / f"copy-{limit}.db")
+    except StoreError:
+        failed += 1
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)
+print(len(limits), failed, sum(name.endswith("-journal") for name in removed))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file size limits are POSIX")
+def test_a_backup_that_fails_on_a_full_disk_leaves_no_partial_files(filled: Path, tmp_path: Path):
+    """A write error mid-copy left ``.copy.db.partial-PID-journal`` behind, one per attempt."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(filled), str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    attempts, failed, journals_removed = map(int, done.stdout.split())
+    assert failed == attempts > 0
+    assert sorted(folder.iterdir()) == []
+    assert journals_removed > 0, "no attempt failed after SQLite had written its journal"
 
 
 def test_check_of_a_healthy_database(filled: Path):
@@ -206,3 +281,19 @@ def test_check_lists_the_faults_of_a_damaged_table(db_path: Path):
     [problem] = check(db_path).problems
     assert problem.startswith("SQLite's integrity check finds the file damaged: On tree page ")
     assert "more)." in problem
+
+
+@pytest.mark.parametrize(
+    ("error", "restore"),
+    [
+        ("unable to open database file", False),
+        ("attempt to write a readonly database", False),
+        ("database disk image is malformed", True),
+        ("file is not a database", True),
+    ],
+)
+def test_check_advises_a_restore_only_for_a_damaged_file(error: str, restore: bool):
+    """A whole file on a read-only disk must not send its owner to restore a backup over it."""
+    from oxitrack.store.maintenance import _advice
+
+    assert ("Restore a backup" in _advice(sqlite3.OperationalError(error))) is restore

@@ -122,6 +122,26 @@ def test_known_path_is_not_looked_at_again(store: Store, tmp_path):
     assert only(store).identities == (f"git:{root}",)
 
 
+@pytest.mark.parametrize(
+    ("timestamps", "counted"),
+    [
+        ([NOW] * 5, 1),
+        ([NOW, NOW + 60, NOW + 60, NOW, NOW + 60], 2),
+        ([NOW, NOW + 120, NOW + 60], 2),
+        ([NOW, NOW + 60, NOW - 60, NOW + 1700, NOW + 900], 5),
+    ],
+    ids=["five copies", "re-sent after a timeout", "late inside its session", "each one changes"],
+)
+def test_beat_count_counts_only_beats_that_change_the_sessions(
+    store: Store, timestamps: list[int], counted: int
+):
+    """Five copies of one beat (an editor's outbox replayed) counted 5. Starting, extending
+    (forwards or back) and joining sessions count; a beat inside a stored session does not."""
+    for at in timestamps:
+        beat(store, "/code/app", at)
+    assert only(store).paths[0].beat_count == counted
+
+
 def test_identify_runs_once_per_new_path(store: Store):
     calls: list[str] = []
 
@@ -344,3 +364,90 @@ def test_upgrade_registers_the_paths_of_existing_sessions(tmp_path: Path):
         assert found["/gone/folder"].paths[0].beat_count == 0
         assert found["/gone/folder"].last_beat == NOW + 50
         assert found[str(tmp_path / "app")].total_seconds == 100
+
+
+# -- the folder a WakaTime project name means ----------------------------------------------------
+
+
+def folders_named(store: Store, *names: str) -> dict[str, str]:
+    return store.read(lambda conn: store_projects.folders_named(conn, names))
+
+
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [("/code/proj", "proj"), ("C:\\code\\proj", "proj"), ("/code/my app", "my app")],
+    ids=["posix", "windows", "space"],
+)
+def test_a_name_means_the_folder_it_is_the_last_part_of(store: Store, folder: str, name: str):
+    store.record_beat(Beat(folder, NOW))
+    assert folders_named(store, name) == {name: folder}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["oj", "myproj", "code/proj", "code\\proj", "Proj", "code"],
+    ids=["suffix-of-part", "longer-part", "two-parts", "two-windows-parts", "other-case", "parent"],
+)
+def test_a_name_is_matched_whole_against_the_last_part_only(store: Store, name: str):
+    beat(store, "/code/proj", NOW)
+    beat(store, "/code/myproj/sub", NOW)
+    store.record_beat(Beat("D:\\code\\proj", NOW))
+    assert folders_named(store, name) == {}
+
+
+def test_a_name_means_the_latest_folder_of_the_project_given_that_name(store: Store):
+    beat(store, "/code/billing", NOW - 600)
+    beat(store, "/code/billing-v2", NOW)
+    merge(store, "/code/billing-v2", "/code/billing")
+    store.write(lambda conn: store_projects.rename_project(conn, only(store).id, "Billing"))
+    assert folders_named(store, "Billing", "billing") == {
+        "Billing": "/code/billing-v2",
+        "billing": "/code/billing-v2",  # its folder's name means the project too
+    }
+
+
+def test_of_several_projects_the_latest_folder_wins(store: Store):
+    beat(store, "/old/proj", NOW - 900)
+    beat(store, "/code/proj", NOW - 600)
+    beat(store, "/code/named", NOW - 120)
+    store.write(lambda conn: store_projects.rename_project(conn, 3, "proj"))
+    assert folders_named(store, "proj") == {"proj": "/code/named"}
+    beat(store, "/code/proj", NOW)
+    assert folders_named(store, "proj") == {"proj": "/code/proj"}
+
+
+def test_wakatime_name_keys_are_no_folders(store: Store):
+    store.record_beat(Beat("wakatime:proj", NOW))
+    store.record_beat(Beat("wakatime:x/proj", NOW))
+    assert folders_named(store, "proj") == {}
+    store.write(lambda conn: store_projects.rename_project(conn, 1, "named"))
+    assert folders_named(store, "named") == {}  # a project with no folder has none to give
+    beat(store, "/code/proj", NOW - 600)
+    assert folders_named(store, "proj") == {"proj": "/code/proj"}
+
+
+def test_retired_ids_follow_a_chain_of_merges_and_are_never_reused(store: Store):
+    for path in ("/code/a", "/code/b", "/code/c"):
+        beat(store, path, NOW)
+    store.write(lambda conn: store_projects.merge_projects(conn, source_id=3, target_id=2))
+    store.write(lambda conn: store_projects.merge_projects(conn, source_id=2, target_id=1))
+    retired = store.read(lambda conn: conn.execute("SELECT * FROM retired_projects").fetchall())
+    assert sorted(retired) == [(2, 1), (3, 1)]
+    beat(store, "/code/d", NOW)
+    assert {p.id for p in projects(store)} == {1, 4}
+
+
+def test_a_file_from_before_retired_ids_is_upgraded_and_keeps_its_projects(db_path: Path):
+    with Store(db_path) as store:
+        beat(store, "/code/a", NOW)
+        beat(store, "/code/b", NOW)
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TABLE retired_projects")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    with Store(db_path) as store:
+        assert sorted(p.latest_path for p in projects(store)) == ["/code/a", "/code/b"]
+        store.write(lambda conn: store_projects.merge_projects(conn, source_id=2, target_id=1))
+        beat(store, "/code/c", NOW)
+        assert {p.id for p in projects(store)} == {1, 3}

@@ -37,9 +37,9 @@ def details(store: Store) -> list[tuple]:
 
 
 def test_schema_reaches_step_three_with_the_details_table(store: Store, db_path: Path):
-    assert SCHEMA_VERSION == 3
+    assert SCHEMA_VERSION >= 3
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         columns = {row[1] for row in conn.execute("PRAGMA table_info(beat_details)")}
     assert "entity" not in columns  # file paths are not kept
     assert {"language", "branch", "editor", "category", "is_write", "entity_type"} <= columns
@@ -70,7 +70,16 @@ def test_repeated_heartbeat_changes_nothing(store: Store):
     assert (store.sessions(), details(store)) == before
 
 
-def test_heartbeats_of_one_request_bridge_two_sessions(store: Store):
+def test_heartbeats_of_one_request_are_answered_with_the_session_they_end_up_in(store: Store):
+    """The third heartbeat merges the sessions the first two landed in: all three answers name
+    that merged session, not the ones they were first written to."""
+    sessions = record(store, heartbeat(NOW - 1700), heartbeat(NOW), heartbeat(NOW - 850))
+    [merged] = store.sessions()
+    assert sessions == [merged, merged, merged]
+    assert merged.duration_seconds == 1700
+
+
+def test_a_late_heartbeat_bridges_two_sessions_into_one(store: Store):
     record(store, heartbeat(NOW - 1700))
     record(store, heartbeat(NOW))
     assert len(store.sessions()) == 2

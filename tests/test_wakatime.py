@@ -18,7 +18,9 @@ from oxitrack.wakatime import (
     check_bulk,
     duration_text,
     editor_from_user_agent,
+    name_to_match,
     parse_heartbeat,
+    placed_by_name,
     project_root_from_count,
     refused_answer,
     resolve_project_path,
@@ -82,6 +84,17 @@ def test_heartbeat_outside_any_repository_is_keyed_by_project_name():
     assert heartbeat.details.project_source == "project_name"
 
 
+def test_entity_that_is_the_project_folder_is_its_own_root():
+    """A directory buffer: wakatime-cli's search starts at the entity, so it counts the folder."""
+    body = go_cli_heartbeat("/home/me/code/proj", NOW, entity="/home/me/code/proj")
+    assert body["project_root_count"] == 5
+    heartbeat = parse(body)
+    assert (heartbeat.beat.project_path, heartbeat.details.project_source) == (
+        "/home/me/code/proj",
+        "project_root_count",
+    )
+
+
 def test_root_count_deeper_than_the_file_falls_back_to_the_repository():
     body = go_cli_heartbeat("/home/me/app", NOW, project_root_count=40)
     heartbeat = parse(body, finder=repository_at("/home/me/app"))
@@ -94,6 +107,25 @@ def test_root_count_deeper_than_the_file_falls_back_to_the_repository():
 def test_hidden_file_name_falls_back_to_project_name_even_with_root_count():
     body = go_cli_heartbeat("/home/me/app", NOW, entity="HIDDEN.py", project_root_count=4)
     assert parse(body).beat.project_path == "wakatime:app"
+
+
+def test_heartbeat_known_only_by_name_moves_into_the_folder_of_that_name():
+    heartbeat = parse({"entity": "Untitled-1", "time": NOW - 0.5, "project": " proj "})
+    assert name_to_match(heartbeat) == "proj"
+    placed = placed_by_name(heartbeat, {"proj": "/home/me/code/proj", "other": "/x"})
+    assert placed.beat == Beat("/home/me/code/proj", NOW - 1)
+    assert placed.details == heartbeat.details._replace(project_source="project_name_match")
+    assert placed.details.project_name == " proj "  # as the plugin named it
+    assert placed.entity == "Untitled-1"
+
+
+def test_heartbeat_with_a_folder_or_no_folder_of_its_name_stays_where_it_is():
+    in_folder = parse(go_cli_heartbeat("/home/me/code/app", NOW))
+    assert name_to_match(in_folder) is None
+    assert placed_by_name(in_folder, {"app": "/elsewhere/app"}) == in_folder
+    by_name = parse({"entity": "claude code", "type": "app", "time": NOW, "project": "proj"})
+    assert placed_by_name(by_name, {"other": "/x/other"}) == by_name
+    assert by_name.beat.project_path == "wakatime:proj"
 
 
 def test_app_heartbeat_is_never_looked_up_on_disk():
@@ -158,22 +190,30 @@ def test_a_long_detail_is_cut_not_refused():
 
 
 @pytest.mark.parametrize(
-    ("changes", "words"),
+    "changes",
     [
-        ({"project_root_count": 50}, "project_root_count 50 leaves no folder above the file"),
-        ({"project_root_count": None}, "no project_root_count is sent"),
-        ({"type": "app", "entity": "Xcode"}, "the entity (type 'app') names no folder"),
-        ({"entity": "src/main.py"}, "the entity (a relative file path) names no folder"),
+        {"project_root_count": 50},
+        {"project_root_count": None},
+        {"type": "app", "entity": "Slack"},
+        {"type": "domain", "entity": "github.com"},
+        {"entity": "Untitled-1", "project_root_count": None},
+        {"entity": "src/main.py"},
+        {"project": "   ", "project_root_count": None},
     ],
+    ids=["count-too-deep", "no-count", "app", "domain", "unsaved", "relative", "blank-name"],
 )
-def test_a_heartbeat_without_a_project_says_which_clue_fell_short(changes, words: str):
+def test_a_heartbeat_with_no_folder_and_no_name_is_an_unknown_project(changes: dict[str, Any]):
+    """Not refused: wakatime-cli drops a 400 for good, and WakaTime files these the same way."""
     body = go_cli_heartbeat("/home/me/app", NOW)
     body.pop("project", None)
     body.update(changes)
-    with pytest.raises(InvalidField) as caught:
-        parse(body)
-    assert caught.value.field == "project"
-    assert words in caught.value.message
+    heartbeat = parse(body)
+    assert heartbeat.beat == Beat("wakatime:Unknown Project", NOW)
+    assert (heartbeat.details.project_name, heartbeat.details.project_source) == (
+        None,
+        "project_name",
+    )
+    assert name_to_match(heartbeat) == "Unknown Project"  # a project of that name gets them
 
 
 @pytest.mark.parametrize(
@@ -202,14 +242,6 @@ def test_heartbeat_must_be_an_object(body: object):
     assert caught.value.field == "heartbeat"
 
 
-def test_heartbeat_that_cannot_be_placed_asks_for_a_project():
-    body = python_cli_heartbeat("/tmp/x", NOW, project=None)
-    with pytest.raises(InvalidField) as caught:
-        parse(body)
-    assert caught.value.field == "project"
-    assert "project_root_count" in caught.value.message
-
-
 def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
     real = tmp_path / "real"
     (real / "src").mkdir(parents=True)
@@ -231,23 +263,37 @@ def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
         ("/home/me/code/app/src/main.py", 5, "/home/me/code/app"),
         ("/home/me/code/app/main.py", 5, "/home/me/code/app"),
         ("/home/me/code/app/main.py", 2, "/home"),
-        ("/home/me/code/app/main.py", 6, None),
+        ("/home/me/code/app", 5, "/home/me/code/app"),
+        ("/home/me/code/app/", 5, "/home/me/code/app"),
+        ("/home/me/code/app", 6, None),
         ("/home/me/code/app/main.py", 60, None),
         ("/main.py", 1, None),
+        ("/", 1, None),
         ("C:/Users/me/app/main.go", 4, "C:\\Users\\me\\app"),
         ("C:\\Users\\me\\app\\main.go", 4, "C:\\Users\\me\\app"),
+        ("C:\\Users\\me\\app", 4, "C:\\Users\\me\\app"),
+        ("C:\\Users\\me\\app\\", 4, "C:\\Users\\me\\app"),
+        ("C:\\Users\\me\\app", 5, None),
         ("C:\\main.go", 1, None),
+        ("C:\\", 1, None),
     ],
     ids=[
         "nested-file",
         "top-file",
         "shallow",
-        "the-file-itself",
+        "the-entity-is-the-folder",
+        "folder-with-trailing-slash",
+        "past-the-folder",
         "too-deep",
         "root-is-not-a-project",
+        "root-folder",
         "windows-forward",
         "windows-backslash",
+        "windows-folder",
+        "windows-folder-trailing-backslash",
+        "windows-past-the-folder",
         "windows-drive-only",
+        "windows-bare-drive",
     ],
 )
 def test_project_root_from_count_counts_like_wakatime_cli(
@@ -385,6 +431,7 @@ def test_statusbar_today_has_the_fields_plugins_read():
         zone=paris,
         day=day_of(NOW, paris),
         projects=[("small", 1856), ("big", 6400)],
+        total_seconds=1856 + 6400,
     )
     data = body["data"]
     assert data["grand_total"] == {
@@ -412,8 +459,18 @@ def test_statusbar_today_has_the_fields_plugins_read():
     assert body["cached_at"] == "2025-11-25T19:46:40Z"
 
 
+def test_statusbar_total_counts_time_in_two_projects_at_once_once():
+    utc = ZoneInfo("UTC")
+    projects = [("api", 3600), ("web", 3600)]
+    body = statusbar_today(
+        now=NOW, zone=utc, day=day_of(NOW, utc), projects=projects, total_seconds=4500
+    )
+    assert body["data"]["grand_total"]["text"] == "1 hr 15 mins"
+    assert [p["percent"] for p in body["data"]["projects"]] == [50.0, 50.0]
+
+
 def test_statusbar_today_with_nothing_tracked():
     utc = ZoneInfo("UTC")
-    body = statusbar_today(now=NOW, zone=utc, day=day_of(NOW, utc), projects=[])
+    body = statusbar_today(now=NOW, zone=utc, day=day_of(NOW, utc), projects=[], total_seconds=0)
     assert body["data"]["grand_total"]["text"] == "0 secs"
     assert body["data"]["projects"] == []

@@ -69,6 +69,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `oxitrack report | head`: the reader left; that is not an error.
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:
+        # The database's errors are StoreErrors by now: this is the output (`> /dev/full`).
+        print(f"oxitrack: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        _drop_unwritten_output()
+        return EXIT_FAILURE
+
+
+def _drop_unwritten_output() -> None:
+    """Point stdout at nothing, so that flushing it at exit does not fail a second time with a
+    traceback of its own."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (a test's capture): nothing to flush
+        pass
 
 
 def _is_usage_error(exc: OxitrackError) -> bool:

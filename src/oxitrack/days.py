@@ -63,6 +63,21 @@ def day_of(timestamp: int, zone: tzinfo) -> Day:
     return day
 
 
+def zone_name(zone: tzinfo) -> str:
+    """The IANA name of a zone (``ZoneInfo.key``), for the ``timezone`` fields."""
+    return str(getattr(zone, "key", None) or zone)
+
+
+def date_bounds(
+    first: date | None, last: date | None, zone: tzinfo
+) -> tuple[int | None, int | None]:
+    """UTC seconds from the start of local day ``first`` to the end of local day ``last``; an
+    open side stays ``None`` (all time before or after)."""
+    start = day_start(first, zone) if first is not None else None
+    end = days_between(last, last, zone)[0].end if last is not None else None
+    return start, end
+
+
 def split_span(start: int, end: int, days: Sequence[Day]) -> Iterator[tuple[int, int, int]]:
     """Cut the span ``[start, end]`` at local midnights: ``(day index, piece start, piece end)``.
 

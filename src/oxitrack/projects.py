@@ -97,7 +97,9 @@ def check_project_name(value: object, field: str = "name") -> str:
     if _LINE_BREAK_OR_CONTROL.search(name):
         raise InvalidField(field, "must be one line without control characters")
     if len(name) > MAX_PROJECT_NAME_CHARS:
-        raise InvalidField(field, f"is {len(name)} characters long; at most 200 allowed")
+        raise InvalidField(
+            field, f"is {len(name)} characters long; at most {MAX_PROJECT_NAME_CHARS} allowed"
+        )
     return name
 
 

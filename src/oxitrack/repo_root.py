@@ -22,17 +22,25 @@ MARKERS = (".git", ".hg")
 
 
 class RepoRoots:
-    """``finder(file_path)`` → the enclosing repository folder, or ``None``."""
+    """``finder(entity)`` → the enclosing repository folder, or ``None``.
+
+    The search starts at the entity's folder, or at the entity itself when it is a folder here
+    (a directory buffer), as wakatime-cli's own search does: a repository's root folder sent as
+    the entity is that repository, not whatever holds it.
+    """
 
     def __init__(self, maxsize: int = 1024) -> None:
         self.maxsize = maxsize
         self._cache: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __call__(self, file_path: str) -> str | None:
-        if not file_path.startswith("/"):
+    def __call__(self, entity: str) -> str | None:
+        if not entity.startswith("/"):
             return None
-        folder = posixpath.dirname(posixpath.normpath(file_path))
+        path = posixpath.normpath(entity)
+        # One stat per heartbeat, before the cache: its keys are folders, and a folder entity
+        # must not be answered with its parent's cached root.
+        folder = path if os.path.isdir(path) else posixpath.dirname(path)
         with self._lock:
             if folder in self._cache:
                 self._cache.move_to_end(folder)

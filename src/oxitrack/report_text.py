@@ -106,17 +106,33 @@ def shorten(text: str, width: int, *, unicode: bool = True) -> str:
 
 def today_text(today: DayTotals) -> str:
     """The plain ``GET /today`` body: one line per project, most time first, then the total
-    (rows rounded as ``shown_minutes`` says, so they add up to it)."""
+    (rows rounded as ``shown_minutes`` says, so they add up to it, overlaps aside)."""
     minutes = shown_minutes([p.duration_seconds for p in today.projects])
     durations = [_format_minutes(value) for value in minutes]
-    total = _format_minutes(sum(minutes))
+    total_minutes, overlap = _total_minutes(minutes, today.total_seconds)
+    total = _format_minutes(total_minutes)
     width = max(len(text) for text in [*durations, total])
     lines = [
         f"{text:>{width}}  {p.project_path}"
         for text, p in zip(durations, today.projects, strict=True)
     ]
-    lines.append(f"{total:>{width}}  total")
+    lines.append(f"{total:>{width}}  total{_overlap_note(overlap)}")
     return "\n".join(lines) + "\n"
+
+
+def _total_minutes(minutes: Sequence[int], total_seconds: int | None) -> tuple[int, int]:
+    """The total to show and how many of the rows' minutes it leaves out: time spent in several
+    projects at once is in each of their rows but only once in the total."""
+    if total_seconds is None:
+        return sum(minutes), 0
+    total = min(max(total_seconds, 0) // 60, sum(minutes))
+    return total, sum(minutes) - total
+
+
+def _overlap_note(overlap_minutes: int) -> str:
+    if not overlap_minutes:
+        return ""
+    return f" ({_format_minutes(overlap_minutes)} in two projects at once, counted once)"
 
 
 def bar(seconds: int, longest_seconds: int, style: Style) -> str:
@@ -130,10 +146,18 @@ def bar(seconds: int, longest_seconds: int, style: Style) -> str:
     return _FULL * full + (_EIGHTHS[rest] if rest else "")
 
 
-def render_table(rows: Sequence[TableRow], style: Style, *, total_label: str = "total") -> str:
+def render_table(
+    rows: Sequence[TableRow],
+    style: Style,
+    *,
+    total_label: str = "total",
+    total_seconds: int | None = None,
+) -> str:
     """Rows aligned in columns, then a total line; an empty table says so.
 
-    The shown durations add up to the shown total (``shown_minutes``). Names longer than
+    The shown durations add up to the shown total (``shown_minutes``), unless ``total_seconds``
+    (rows of projects: time in several at once counts once) is less, which the total line
+    says. Names longer than
     ``LABEL_WIDTH`` and paths longer than ``DETAIL_WIDTH`` are cut in the middle, so one long
     path does not widen every row.
     """
@@ -143,7 +167,8 @@ def render_table(rows: Sequence[TableRow], style: Style, *, total_label: str = "
     longest = max(row.seconds for row in rows)
     lead_width = max(len(row.lead) for row in rows)
     durations = [_format_minutes(value) for value in minutes]
-    total_text = _format_minutes(sum(minutes))
+    total_minutes, overlap = _total_minutes(minutes, total_seconds)
+    total_text = _format_minutes(total_minutes)
     duration_width = max(len(text) for text in [*durations, total_text])
     labels = [shorten(row.label, LABEL_WIDTH, unicode=style.unicode) for row in rows]
     details = [shorten(row.detail, DETAIL_WIDTH, unicode=style.unicode) for row in rows]
@@ -162,7 +187,7 @@ def render_table(rows: Sequence[TableRow], style: Style, *, total_label: str = "
             line += "  " + _paint("● active" if style.unicode else "* active", "32", style)
         lines.append(line.rstrip())
     total = f"{lead_pad}{total_text:>{duration_width}}  {total_label}"
-    lines.append(_paint(total, "1", style))
+    lines.append(_paint(total, "1", style) + _overlap_note(overlap))
     return "\n".join(lines) + "\n"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 
-from oxitrack.days import Day, split_span
+from oxitrack.days import Day, split_span, zone_name
 from oxitrack.projects import project_name, union_seconds
 from oxitrack.records import Record
 
@@ -67,14 +67,21 @@ class ProjectTotal(Record):
 
 
 class DayTotals(Record):
-    """The per-project totals of one local day, most time first."""
+    """The per-project totals of one local day, most time first, and the day's total.
+
+    ``total_seconds`` is the time covered by any project's sessions: under the session rule two
+    projects worked in turn a few minutes apart both hold the whole stretch, so adding up the
+    projects would count that time twice (16 hours for an 8-hour day).
+    """
 
     day: Day
     projects: tuple[ProjectTotal, ...]
+    total_seconds: int = 0
 
     @property
-    def total_seconds(self) -> int:
-        return sum(p.duration_seconds for p in self.projects)
+    def overlap_seconds(self) -> int:
+        """How much more the projects add up to than the day's total."""
+        return sum(p.duration_seconds for p in self.projects) - self.total_seconds
 
 
 def is_active(last_heartbeat: int, now: float) -> bool:
@@ -92,8 +99,10 @@ def project_totals(rows: Iterable[SessionRow], day: Day, now: float) -> tuple[Pr
 def daily_totals(rows: Iterable[SessionRow], days: Sequence[Day], now: float) -> list[DayTotals]:
     """Per-day, per-project totals; a session crossing midnight counts in both days."""
     per_day: list[dict[str, _Sum]] = [{} for _ in days]
+    spans_per_day: list[list[tuple[int, int]]] = [[] for _ in days]
     for row in rows:
         for index, low, high in split_span(row.start_time, row.last_heartbeat, days):
+            spans_per_day[index].append((low, high))
             sums = per_day[index]
             found = sums.get(row.project_key)
             if found is None:
@@ -101,8 +110,8 @@ def daily_totals(rows: Iterable[SessionRow], days: Sequence[Day], now: float) ->
             else:
                 found.add(row, low, high)
     return [
-        DayTotals(day, _ranked(sum_.total(now) for sum_ in sums.values()))
-        for day, sums in zip(days, per_day, strict=True)
+        DayTotals(day, _ranked(sum_.total(now) for sum_ in sums.values()), union_seconds(spans))
+        for day, sums, spans in zip(days, per_day, spans_per_day, strict=True)
     ]
 
 
@@ -165,11 +174,6 @@ def _ranked(totals: Iterable[ProjectTotal]) -> tuple[ProjectTotal, ...]:
 # -- JSON shapes -------------------------------------------------------------------------------
 
 
-def zone_name(zone: tzinfo) -> str:
-    """The IANA name of a zone (``ZoneInfo.key``), for the ``timezone`` fields."""
-    return str(getattr(zone, "key", None) or zone)
-
-
 def project_json(total: ProjectTotal) -> dict[str, object]:
     return {
         "project_path": total.project_path,
@@ -201,7 +205,7 @@ def days_json(
         "from": per_day[0].day.date.isoformat(),
         "to": per_day[-1].day.date.isoformat(),
         "timezone": zone_name(zone),
-        "total_seconds": sum(p.duration_seconds for p in projects),
+        "total_seconds": sum(totals.total_seconds for totals in per_day),
         "projects": [project_json(p) for p in projects],
         "days": [
             {

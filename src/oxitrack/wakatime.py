@@ -18,15 +18,17 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 
 from oxitrack.beats import check_project_path, check_timestamp
-from oxitrack.days import Day
+from oxitrack.days import Day, zone_name
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import check_text, json_type
 from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
 from oxitrack.records import Record
-from oxitrack.reports import zone_name
 from oxitrack.sessions import Beat, Session
 
-#: Prefix of the project key of a heartbeat whose folder cannot be known, only its project name.
+#: The project name of a heartbeat that gives neither a folder nor a name (WakaTime's desktop
+#: app tracking Slack, a browser's domain, an unsaved buffer outside any folder): WakaTime files
+#: them under this name too. Refusing them would lose their time, since the CLI drops a 400.
+UNKNOWN_PROJECT = "Unknown Project"
 
 #: wakatime-cli drops a heartbeat answered 400 and queues it again on any other failure status,
 #: so a heartbeat that can never be accepted is answered 400, not 422.
@@ -37,7 +39,10 @@ MAX_LABEL_CHARS = 256
 MAX_TEXT_CHARS = 4096
 MAX_BULK_HEARTBEATS = 1000
 
-ProjectSource = Literal["project_root_count", "repository", "project_name"]
+#: How a heartbeat's project key was found: the CLI's count, a repository here, the project
+#: name (``UNKNOWN_PROJECT`` when none was sent) as ``wakatime:<name>``, or the known folder
+#: project of that name (``project_name_match``).
+ProjectSource = Literal["project_root_count", "repository", "project_name", "project_name_match"]
 RepoRootFinder = Callable[[str], str | None]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
@@ -135,7 +140,8 @@ def resolve_project_path(
 
     In order: the first ``project_root_count`` parts of the file path (what wakatime-cli found as
     the project folder), else the enclosing repository of the file on this machine, else
-    ``wakatime:<project name>``. A heartbeat with none of these cannot be placed and is refused.
+    ``wakatime:<project name>``, else ``wakatime:Unknown Project``. The name keys are looked up
+    among known folder projects before the beat is recorded (``placed_by_name``).
     """
     is_file_path = entity_type == "file" and is_absolute_project_path(entity)
     if is_file_path and project_root_count is not None:
@@ -146,27 +152,7 @@ def resolve_project_path(
         root = find_repo_root(entity)
         if root is not None:
             return check_project_path(root, field="entity"), "repository"
-    if project_name is not None:
-        return project_key_from_name(project_name), "project_name"
-    raise InvalidField(
-        "project", _why_project_is_required(entity_type, is_file_path, project_root_count)
-    )
-
-
-def _why_project_is_required(entity_type: str, is_file_path: bool, root_count: int | None) -> str:
-    """The refusal of a heartbeat that cannot be placed, saying which clue fell short."""
-    if not is_file_path:
-        what = f"type {entity_type!r}" if entity_type != "file" else "a relative file path"
-        return f"is required: the entity ({what}) names no folder on its own"
-    if root_count is not None:
-        return (
-            f"is required: project_root_count {root_count} leaves no folder above the file,"
-            " and the file is in no repository on this machine"
-        )
-    return (
-        "is required when the file is not in a repository on this machine and no "
-        "project_root_count is sent"
-    )
+    return project_key_from_name(project_name or UNKNOWN_PROJECT), "project_name"
 
 
 def project_root_from_count(entity: str, count: int) -> str | None:
@@ -174,12 +160,14 @@ def project_root_from_count(entity: str, count: int) -> str | None:
 
     wakatime-cli counts the slashes of the project folder with a trailing slash:
     ``/home/me/code/app/`` is 5, so ``/home/me/code/app/src/main.py`` gives ``/home/me/code/app``.
-    Windows paths are counted with forward slashes, as the CLI does. ``None`` when the count
-    does not leave a folder strictly above the file.
+    Its search starts at the entity itself, so for an entity that is the folder (a directory
+    buffer) the count is the entity's own part count and the entity is the root. Windows paths
+    are counted with forward slashes, as the CLI does. ``None`` when the count goes past the
+    entity or leaves no folder (the file system root, a bare drive).
     """
     windows = is_windows_path(entity)
-    parts = (entity.replace("\\", "/") if windows else entity).split("/")
-    if count >= len(parts):
+    parts = (entity.replace("\\", "/") if windows else entity).rstrip("/").split("/")
+    if count > len(parts):
         return None
     root = "/".join(parts[:count])
     if windows:
@@ -190,6 +178,29 @@ def project_root_from_count(entity: str, count: int) -> str | None:
 def project_key_from_name(name: str) -> str:
     """``wakatime:<name>``: the stable key of a project known only by its name."""
     return PROJECT_NAME_PREFIX + name.strip()
+
+
+def name_to_match(heartbeat: Heartbeat) -> str | None:
+    """The project name to look a known folder up by: set when only the name placed the beat."""
+    key = heartbeat.beat.project_path
+    return key[len(PROJECT_NAME_PREFIX) :] if key.startswith(PROJECT_NAME_PREFIX) else None
+
+
+def placed_by_name(heartbeat: Heartbeat, folders: Mapping[str, str]) -> Heartbeat:
+    """``heartbeat`` moved into the folder its project name means (``folders``: name → folder).
+
+    An unsaved buffer or an AI agent's ``app`` heartbeat names its project but no folder; as a
+    beat of that folder it joins the folder's sessions under the one session rule instead of
+    counting the same minutes again under ``wakatime:<name>``.
+    """
+    name = name_to_match(heartbeat)
+    folder = folders.get(name) if name is not None else None
+    if folder is None:
+        return heartbeat
+    return heartbeat._replace(
+        beat=Beat(folder, heartbeat.beat.timestamp),
+        details=heartbeat.details._replace(project_source="project_name_match"),
+    )
 
 
 def editor_from_user_agent(user_agent: str | None) -> tuple[str | None, str | None]:
@@ -281,21 +292,26 @@ def duration_text(seconds: int) -> str:
 
 
 def statusbar_today(
-    *, now: float, zone: tzinfo, day: Day, projects: Sequence[tuple[str, int]]
+    *, now: float, zone: tzinfo, day: Day, projects: Sequence[tuple[str, int]], total_seconds: int
 ) -> dict[str, Any]:
     """The ``statusbar/today`` body: today's total in ``data.grand_total`` and per project.
 
-    ``projects`` are (project name, seconds today). wakatime-cli prints ``grand_total.text``
+    ``projects`` are (project name, seconds today); ``total_seconds`` is the day's total as
+    ``GET /today`` gives it (time in two projects at once counted once), each project's
+    ``percent`` its share of the projects' sum. wakatime-cli prints ``grand_total.text``
     (``--today``) or returns it as ``{"text": ...}`` (``--output json``); with fewer than two
     ``categories`` it never breaks the text down, and OxiTrack keeps no time per category.
     """
-    total = sum(seconds for _, seconds in projects)
+    total = total_seconds
+    shares = sum(seconds for _, seconds in projects)
     ordered = sorted(projects, key=lambda item: (-item[1], item[0]))
     grand_total = _counter(total)
     grand_total["digital"] = f"{total // 3600}:{total % 3600 // 60:02d}"
     data = {
         "grand_total": grand_total,
-        "projects": [{"name": name, **_counter(seconds, total=total)} for name, seconds in ordered],
+        "projects": [
+            {"name": name, **_counter(seconds, total=shares)} for name, seconds in ordered
+        ],
         "categories": [],
         "dependencies": [],
         "editors": [],

@@ -136,11 +136,25 @@ def test_heartbeat_that_can_never_be_stored_is_dropped_not_queued(
 ):
     editor.configure(daemon.url)
     now = time.time()
-    unplaceable = {"entity": "Figma", "type": "app", "time": now - 50}  # no project, no folder
-    assert editor.send(now - 60, extra=[unplaceable]) == SUCCESS, editor.log()
+    wrong_clock = {"entity": "Figma", "type": "app", "time": now + 3600}  # an hour ahead
+    assert editor.send(now - 60, extra=[wrong_clock]) == SUCCESS, editor.log()
     assert editor.queued() == 0
-    assert "project: is required" in editor.log()
+    assert "s in the future; check the clock" in editor.log()
     assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 60), int(now - 60))]
+
+
+def test_heartbeat_with_no_folder_and_no_project_is_kept_as_unknown_project(
+    daemon: DaemonProcess, editor: Editor
+):
+    editor.configure(daemon.url)
+    now = time.time()
+    app = {"entity": "Figma", "type": "app", "time": now - 50}  # no project, no folder
+    assert editor.send(now - 60, extra=[app]) == SUCCESS, editor.log()
+    assert editor.queued() == 0
+    assert sorted(sessions(daemon.db_path)) == [
+        (str(editor.repo), int(now - 60), int(now - 60)),
+        ("wakatime:Unknown Project", int(now - 50), int(now - 50)),
+    ]
 
 
 def test_daemon_with_a_key_takes_only_that_key(wakatime_client: Path, tmp_path: Path):

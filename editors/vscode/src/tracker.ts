@@ -164,14 +164,9 @@ export class Tracker implements vscode.Disposable {
     return this.state;
   }
 
-  /** Sends what the throttle still holds back. */
-  async flush(): Promise<void> {
-    await Promise.all(this.throttle.flushHeldBack(Date.now()).map((beat) => this.delivery.send(beat)));
-  }
-
   /**
    * The window is closing: what the throttle still holds back goes to the outbox without network
-   * (see core/exit.ts), or is sent like flush() by a delivery that cannot do that.
+   * (see core/exit.ts), or is sent at once by a delivery that cannot do that.
    */
   async flushForExit(): Promise<void> {
     await handOverOnExit(this.throttle.flushHeldBack(Date.now()), this.delivery);
@@ -184,8 +179,8 @@ export class Tracker implements vscode.Disposable {
   }
 
   private noteIfFocused(uri: vscode.Uri): void {
-    // Cursor and scroll events also come from programs (reveal, layout); count them only while
-    // the user is looking at this window.
+    // A notebook's cell selection also changes when a program reveals a cell; count it only
+    // while the user is looking at this window (cursor and scroll go through userEvents.ts).
     if (this.activity.isFocused) {
       this.note(uri);
     }

@@ -44,8 +44,8 @@ def get_today(request: Request) -> Response:
 
 
 def read_today(store: Store, zone: tzinfo, now: float) -> DayTotals:
-    """Today's totals in ``zone``: the one definition of "today" for every endpoint."""
-    [day] = days_.days_between(days_.local_date(now, zone), days_.local_date(now, zone), zone)
+    """Today's totals in ``zone`` for every endpoint (``days.day_of`` says what today is)."""
+    day = days_.day_of(int(now), zone)
     rows = store.read(lambda conn: queries.sessions_between(conn, day.start, day.end))
     [today] = daily_totals(rows, [day], now)
     return today
@@ -74,8 +74,7 @@ def get_sessions(request: Request) -> JSONResponse:
     last = _date(params.get("to"), "to")
     if first is not None and last is not None:
         days_.check_range(first, last, max_days=None)  # a list, not a row per day: any span
-    start = days_.day_start(first, zone) if first is not None else None
-    end = days_.days_between(last, last, zone)[0].end if last is not None else None
+    start, end = days_.date_bounds(first, last, zone)
     limit = _limit(params.get("limit"))
     project = _project(request)
     rows = request.app.state.store.read(

@@ -6,8 +6,9 @@ Each heartbeat becomes a beat through ``store.beats.record_beat``, the code path
 
 Status codes follow what the CLI does with them: a bulk request is answered 201 with one
 ``[body, status]`` pair per heartbeat; a heartbeat that can never be stored gets 400 on its own
-line (the CLI drops it), any other failure (401, 413, 503, …) makes the CLI keep the batch and
-retry. A body that is not a heartbeat (or an array of them) is 400 too, in the one error shape.
+line (the CLI drops it), any other failure (401, 503, …) makes the CLI keep the batch and
+retry. A body that can never be stored (not JSON, too large, not a heartbeat or an array of
+them) is 400 too, with its own error code, in the one error shape.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from starlette.responses import JSONResponse
 from oxitrack.api.body import read_json
 from oxitrack.api.reports import read_today
 from oxitrack.days import system_zone, zone_named
-from oxitrack.errors import InvalidField
+from oxitrack.errors import ClientError, InvalidField
 from oxitrack.repo_root import find_repo_root
 from oxitrack.sessions import Session
+from oxitrack.store import Store
+from oxitrack.store import projects as projects_store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
     BAD_HEARTBEAT_STATUS,
@@ -33,7 +36,9 @@ from oxitrack.wakatime import (
     accepted_answer,
     bulk_answer,
     check_bulk,
+    name_to_match,
     parse_heartbeat,
+    placed_by_name,
     refused_answer,
     statusbar_today,
 )
@@ -50,8 +55,8 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
     state = request.app.state
     try:
         items = check_bulk(await read_json(request, max_bytes=BULK_MAX_BODY_BYTES))
-    except InvalidField as refusal:
-        return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
+    except ClientError as refusal:
+        return _refused(refusal)
     now = state.clock()
     user_agent = request.headers.get("user-agent")
     parsed: list[Heartbeat | InvalidField] = []
@@ -63,9 +68,9 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
         except InvalidField as refusal:
             parsed.append(refusal)
     good = [item for item in parsed if isinstance(item, Heartbeat)]
-    sessions = iter(await _record(state, good) if good else [])
+    recorded = iter(await _record(state, good) if good else [])
     pairs = [
-        (accepted_answer(item, next(sessions)), CREATED_STATUS)
+        (accepted_answer(*next(recorded)), CREATED_STATUS)
         if isinstance(item, Heartbeat)
         else (refused_answer(item), BAD_HEARTBEAT_STATUS)
         for item in parsed
@@ -77,41 +82,64 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
 async def post_heartbeat(request: Request) -> JSONResponse:
     """``POST …/users/{user}/heartbeats``: one heartbeat object in, ``{"data": ...}`` out."""
     state = request.app.state
-    body = await read_json(request)
     try:
         heartbeat = parse_heartbeat(
-            body,
+            await read_json(request),
             now=state.clock(),
             user_agent=request.headers.get("user-agent"),
             find_repo_root=find_repo_root,
         )
-    except InvalidField as refusal:
-        return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
-    [session] = await _record(state, [heartbeat])
-    return JSONResponse(accepted_answer(heartbeat, session), status_code=CREATED_STATUS)
+    except ClientError as refusal:
+        return _refused(refusal)
+    [recorded] = await _record(state, [heartbeat])
+    return JSONResponse(accepted_answer(*recorded), status_code=CREATED_STATUS)
 
 
-async def _record(state: State, heartbeats: list[Heartbeat]) -> list[Session]:
-    """Record ``heartbeats`` in one transaction, new folders' identities found beforehand."""
+def _refused(refusal: ClientError) -> JSONResponse:
+    """A request body refused (not JSON, too large, not a heartbeat): 400 whatever its own
+    status (413, 415, 422), in the one error shape with its code. 400 is the status WakaTime
+    clients take as final (per bulk line; for a whole request too in the Python client); on
+    anything else they queue the heartbeats and send the same body again, forever."""
+    return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
+
+
+async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heartbeat, Session]]:
+    """Record ``heartbeats`` in one transaction; each as recorded, with the session holding it.
+
+    Before the write: those known only by a project name are moved to the known folder of that
+    name (a read), then the folders' identities are found (``api.identities``), so a folder
+    reached by its name is identified like any beat's and the write does no file-system work.
+    """
+    store: Store = state.store
+    names = {name for heartbeat in heartbeats if (name := name_to_match(heartbeat)) is not None}
+    if names:
+        folders = store.read(lambda conn: projects_store.folders_named(conn, names))
+        heartbeats = [placed_by_name(heartbeat, folders) for heartbeat in heartbeats]
     found = await state.identities.find(heartbeat.beat for heartbeat in heartbeats)
     identify = state.identities.identify_with(found)
-    return state.store.write(  # type: ignore[no-any-return]
+    sessions = store.write(
         lambda conn: wakatime_store.record_heartbeats(conn, heartbeats, identify)
     )
+    return list(zip(heartbeats, sessions, strict=True))
 
 
-async def get_statusbar_today(request: Request) -> JSONResponse:
+def get_statusbar_today(request: Request) -> JSONResponse:
     """``GET …/users/{user}/statusbar/today``: today's total as WakaTime's status bar reads it.
 
     The same day and totals as ``GET /today`` (``api.reports.read_today``), in the client's
     ``Timezone`` header (wakatime-cli sends the user's zone), else in the daemon's local zone.
+    A plain ``def``, like the report handlers: Starlette runs it in its thread pool, so the
+    SQLite read (every plugin asks every minute or so) never holds up beats on the event loop.
     """
     state = request.app.state
     now = state.clock()
     zone = _zone(request.headers.get("timezone"))
     today = read_today(state.store, zone, now)
     projects = [(p.project_name, p.duration_seconds) for p in today.projects]
-    return JSONResponse(statusbar_today(now=now, zone=zone, day=today.day, projects=projects))
+    body = statusbar_today(
+        now=now, zone=zone, day=today.day, projects=projects, total_seconds=today.total_seconds
+    )
+    return JSONResponse(body)
 
 
 def _zone(requested: str | None) -> tzinfo:

@@ -3,7 +3,8 @@ beside the target and renamed into place.
 
 A target is refused, as a usage error, when it is the database itself or one of the files SQLite
 keeps beside it (writing a CSV header over the database, or replacing the ``-wal`` file under a
-running daemon, destroys the data), when it is a folder, when its folder does not exist, or when
+running daemon, destroys the data), when it is a folder, when SQLite's ``-wal``, ``-shm`` or
+``-journal`` file lies beside it (even with ``--force``), when its folder does not exist, or when
 it exists and ``--force`` was not given. A write that fails halfway leaves the old file (or none),
 never half a new one.
 """
@@ -17,11 +18,13 @@ from collections.abc import Iterator
 from oxitrack.commands._options import UsageError
 from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
+from oxitrack.store.core import create_private_file
 
 if TYPE_CHECKING:
     from typing import TextIO
 
 _BESIDE_THE_DATABASE = ("", "-wal", "-shm", "-journal")
+_SQLITE_SIDE_FILES = _BESIDE_THE_DATABASE[1:]
 
 
 def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
@@ -29,15 +32,30 @@ def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
 
     ``label`` starts each message (``"-o: "``) so the user sees which argument was refused.
     The checks run in the order that gives the useful answer first: the database before
-    anything else, a folder before "exists; pass --force" (which --force would not cure).
+    anything else, a folder or a database in use before "exists; pass --force" (which --force
+    would not cure).
     """
     target = os.path.expanduser(path)
     if is_database_file(target, db):
         raise UsageError(f"{label}{target} is the database itself; choose another file")
     if os.path.isdir(target):
         raise UsageError(f"{label}{target} is a folder; give a file name")
+    side_file = _sqlite_side_file(target)
+    if side_file is not None:
+        raise UsageError(
+            f"{label}{target} is a database in use, or one whose program stopped abruptly"
+            f" ({side_file} is beside it); to restore a backup, stop the daemon and follow"
+            " the restore steps in docs/operations.md"
+        )
     if os.path.lexists(target) and not force:
         raise UsageError(f"{label}{target} exists; pass --force to replace it")
+    if os.path.exists(target) and not os.path.isfile(target):
+        raise UsageError(
+            f"{label}{target} is not a regular file (a device or a pipe); give a file name,"
+            " or leave out the file to write to the standard output"
+        )
+    # A symlink stays a symlink: the file it leads to is the one replaced.
+    target = os.path.realpath(target) if os.path.islink(target) else target
     folder = os.path.dirname(os.path.abspath(target))
     if not os.path.isdir(folder):
         raise UsageError(f"{label}cannot write {target}: the folder {folder} does not exist")
@@ -59,13 +77,32 @@ def is_database_file(target: str, db: str) -> bool:
     return False
 
 
+def _sqlite_side_file(target: str) -> str | None:
+    """A ``-wal``, ``-shm`` or ``-journal`` file beside ``target`` (by its name or the file a
+    symlink leads to), if there is one.
+
+    SQLite keeps them while a program has the database open, and leaves them when it stops
+    abruptly. A file renamed over such a database loses the data either way: a daemon that has
+    it open goes on writing into the old, unlinked file, and the next program to open the new
+    file replays the old WAL or journal into it.
+    """
+    for name in dict.fromkeys((target, os.path.realpath(target))):
+        for suffix in _SQLITE_SIDE_FILES:
+            if os.path.lexists(name + suffix):
+                return name + suffix
+    return None
+
+
 @contextlib.contextmanager
 def replacing(target: str, *, label: str = "") -> Iterator[TextIO]:
     """A text file to write ``target``'s new content to; renamed onto ``target`` only when the
     block ends without an error, and removed when it does not."""
     folder, name = os.path.split(os.path.abspath(target))
     partial = os.path.join(folder, f".{name}.partial-{os.getpid()}")
+    _remove(partial)  # left by an export that was killed and had our pid
     try:
+        # Made private before anything is written: an export lists when its owner worked.
+        create_private_file(partial)
         out = open(partial, "w", encoding="utf-8", newline="")
     except OSError as exc:  # a folder that takes no files: like a full disk, not a usage error
         raise OxitrackError(f"{label}cannot write {target}: {exc.strerror}") from None

@@ -63,22 +63,32 @@ def _terminal_columns() -> int:
         return 80
 
 
-def add_db_option(parser: argparse.ArgumentParser) -> None:
+def add_db_option(parser: argparse.ArgumentParser, *, default: Any = None) -> None:
+    """``--db``; ``default=argparse.SUPPRESS`` on an action's parser, whose own default would
+    otherwise replace the value given before the action (``projects --db X merge``)."""
     parser.add_argument(
         "--db",
         metavar="PATH",
+        default=default,
         help="SQLite database file (default: $OXITRACK_DB, else `db` in the config file,"
         " else oxitrack.db in the user data folder)",
     )
 
 
-def add_json_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+def add_json_option(parser: argparse.ArgumentParser, *, default: Any = False) -> None:
+    parser.add_argument(
+        "--json", action="store_true", default=default, help="print JSON for scripts"
+    )
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    """Resolve settings with this command's flags on top (flags > env > file > defaults)."""
-    return resolve({name: value for name, value in vars(args).items() if value is not None})
+def settings_from(args: argparse.Namespace, *, listening: bool = False) -> Settings:
+    """Resolve settings with this command's flags on top (flags > env > file > defaults).
+
+    Only a command that will listen (``serve``) has its address checked: a public ``host`` in the
+    config file is no reason for ``oxitrack today`` to refuse to read the database.
+    """
+    values = {name: value for name, value in vars(args).items() if value is not None}
+    return resolve(values, checked=listening)
 
 
 def add_command(

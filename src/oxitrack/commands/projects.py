@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.commands._options import (
+    UsageError,
+    add_command,
+    add_db_option,
+    add_json_option,
+    settings_from,
+)
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
     from oxitrack.config import Settings
@@ -36,7 +41,7 @@ def register(subparsers: Any) -> None:
         ),
         example="oxitrack projects merge /home/me/old/api api",
     )
-    _add_common(parser)
+    _add_common(parser, default=None)
     parser.set_defaults(run=run_list)
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     listing = add_command(
@@ -46,7 +51,7 @@ def register(subparsers: Any) -> None:
         description="List projects, latest activity first.",
         example="oxitrack projects list --json",
     )
-    _add_common(listing)
+    _add_common(listing)  # given before or after the action
     listing.set_defaults(run=run_list)
     merge = add_command(
         actions,
@@ -61,7 +66,7 @@ def register(subparsers: Any) -> None:
     )
     merge.add_argument("source", help="the project that disappears")
     merge.add_argument("target", help="the project that stays")
-    _add_common(merge)
+    _add_common(merge)  # given before or after the action
     merge.set_defaults(run=run_merge)
     rename = add_command(
         actions,
@@ -73,17 +78,19 @@ def register(subparsers: Any) -> None:
     rename.add_argument("project", help="id, folder, identity or current name")
     rename.add_argument("name", nargs="?", help="the new name")
     rename.add_argument("--reset", action="store_true", help="show the folder's name again")
-    _add_common(rename)
+    _add_common(rename)  # given before or after the action
     rename.set_defaults(run=run_rename)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    add_db_option(parser)
-    add_json_option(parser)
+def _add_common(parser: argparse.ArgumentParser, *, default: Any = argparse.SUPPRESS) -> None:
+    """The flags of ``projects`` and of each action. An action's flags default to "not given",
+    so that ``projects --db X merge A B`` keeps the ``--db`` given before the action."""
+    add_db_option(parser, default=default)
+    add_json_option(parser, default=False if default is None else default)
     parser.add_argument(
         "--via",
         choices=("auto", "daemon", "file"),
-        default=None,
+        default=default,
         help="go through the running daemon, or the database file (default: auto)",
     )
 
@@ -130,8 +137,7 @@ def run_merge(args: argparse.Namespace) -> int:
 
 def run_rename(args: argparse.Namespace) -> int:
     if (args.name is None) == (not args.reset):
-        print("oxitrack projects rename: give a NAME or --reset (not both)", file=sys.stderr)
-        return 2
+        raise UsageError("projects rename: give a NAME or --reset (not both)")
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)

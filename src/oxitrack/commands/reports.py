@@ -150,14 +150,15 @@ def run_today(args: argparse.Namespace) -> int:
     from oxitrack.store.reports import sessions_between
 
     zone, now = _zone(args), clock()
-    [day] = days.days_between(days.local_date(now, zone), days.local_date(now, zone), zone)
+    day = days.day_of(int(now), zone)
     with _open(args) as store:
         rows = store.read(lambda conn: sessions_between(conn, day.start, day.end))
     [today] = daily_totals(rows, [day], now)
     if args.json:
         return _print_json(today_json(today, zone))
     title = f"Today, {day.date.strftime('%a %Y-%m-%d')} ({_zone_label(zone)})"
-    print(title + "\n" + render_table(project_rows(today.projects), _style()), end="")
+    table = render_table(project_rows(today.projects), _style(), total_seconds=today.total_seconds)
+    print(title + "\n" + table, end="")
     return 0
 
 
@@ -170,9 +171,9 @@ def run_report(args: argparse.Namespace) -> int:
     zone, now = _zone(args), clock()
     first, last = _range(args, zone, now, per_day=True)
     assert first is not None and last is not None
-    project = _project(args)
     span = days.days_between(first, last, zone)
     with _open(args) as store:
+        project = _project_in(store, args)
         rows = store.read(lambda conn: sessions_between(conn, span[0].start, span[-1].end, project))
         if not rows:
             _check_project_exists(store, args, project)
@@ -181,12 +182,14 @@ def run_report(args: argparse.Namespace) -> int:
     if args.json:
         return _print_json(days_json(per_day, projects, zone))
     table = project_rows(projects) if args.by == "project" else day_rows(per_day)
+    total = sum(totals.total_seconds for totals in per_day)
     title = f"{first.isoformat()} to {last.isoformat()} ({_zone_label(zone)}), by {args.by}"
-    print(title + "\n" + render_table(table, _style()), end="")
+    print(title + "\n" + render_table(table, _style(), total_seconds=total), end="")
     return 0
 
 
 def run_sessions(args: argparse.Namespace) -> int:
+    from oxitrack.days import date_bounds
     from oxitrack.report_text import render_table, session_rows
     from oxitrack.reports import sessions_json
     from oxitrack.store.reports import latest_sessions
@@ -195,9 +198,9 @@ def run_sessions(args: argparse.Namespace) -> int:
         raise InvalidField("--limit", f"must be from 1 to {MAX_SESSION_LIMIT}")
     zone, now = _zone(args), clock()
     first, last = _range(args, zone, now, per_day=False)
-    start, end = _bounds(first, last, zone)
-    project = _project(args)
+    start, end = date_bounds(first, last, zone)
     with _open(args) as store:
+        project = _project_in(store, args)
         rows = store.read(lambda conn: latest_sessions(conn, start, end, project, args.limit))
         if not rows:
             _check_project_exists(store, args, project)
@@ -209,13 +212,13 @@ def run_sessions(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from oxitrack.commands._files import check_target, replacing
+    from oxitrack.days import date_bounds
     from oxitrack.report_text import write_sessions_csv, write_sessions_json
     from oxitrack.store.reports import iter_sessions
 
     zone, now = _zone(args), clock()
     first, last = _range(args, zone, now, per_day=False)
-    start, end = _bounds(first, last, zone)
-    project = _project(args)
+    start, end = date_bounds(first, last, zone)
     db = settings_from(args).db
     output = None
     if args.output is not None:
@@ -229,6 +232,7 @@ def run_export(args: argparse.Namespace) -> int:
         return write_sessions_json(rows, zone, now, first, last, out)
 
     with _open(args, db) as store:
+        project = _project_in(store, args)
         _check_project_exists(store, args, project)
         if output is None:
             store.read(lambda conn: write(conn, sys.stdout))
@@ -256,7 +260,7 @@ def _zone(args: argparse.Namespace) -> tzinfo:
 
 
 def _zone_label(zone: tzinfo) -> str:
-    from oxitrack.reports import zone_name
+    from oxitrack.days import zone_name
 
     return zone_name(zone)
 
@@ -292,14 +296,6 @@ def _range(
     return first, last
 
 
-def _bounds(first: date | None, last: date | None, zone: tzinfo) -> tuple[int | None, int | None]:
-    from oxitrack import days
-
-    start = days.day_start(first, zone) if first is not None else None
-    end = days.days_between(last, last, zone)[0].end if last is not None else None
-    return start, end
-
-
 def _project(args: argparse.Namespace) -> str | None:
     """A path given on the command line becomes canonical (``--project .`` works); a bare folder
     name stays as it is and matches the last component of project paths."""
@@ -311,6 +307,18 @@ def _project(args: argparse.Namespace) -> str | None:
     from oxitrack.projects import canonical_project_path, is_windows_path
 
     return value if is_windows_path(value) else canonical_project_path(os.path.abspath(value))
+
+
+def _project_in(store: Store, args: argparse.Namespace) -> str | None:
+    """``--project`` as the store knows it: a folder inside a tracked folder (``--project .``
+    from a repository's ``src/``) means the nearest tracked folder above it."""
+    from oxitrack.projects import is_windows_path
+    from oxitrack.store.reports import nearest_tracked_folder
+
+    project = _project(args)
+    if project is None or not project.startswith("/") or is_windows_path(project):
+        return project
+    return store.read(lambda conn: nearest_tracked_folder(conn, project)) or project
 
 
 def _check_project_exists(store: Store, args: argparse.Namespace, project: str | None) -> None:

@@ -52,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
         # Kept working for scripts and quick tries, but a command line is readable by anyone on
         # the machine for as long as the daemon runs.
         print(API_KEY_FLAG_WARNING, file=sys.stderr)
-    serve(settings_from(args))
+    serve(settings_from(args, listening=True))
     return 0

@@ -141,7 +141,25 @@ def run_install(args: argparse.Namespace) -> int:
         print("\n".join(lines))
     for note in _unseen_variables(args, os.environ, default_config_path()):
         print(note, file=sys.stderr)
+    elsewhere = args.db and _reports_read_elsewhere(args.db, resolve({}, checked=False).db)
+    if elsewhere:
+        print(elsewhere, file=sys.stderr)
     return 0 if ok else 1
+
+
+def _reports_read_elsewhere(service_db: str, reports_db: str) -> str | None:
+    """A note when the reports (which are not told about the service's ``--db``) would read
+    another file than the service writes: they would show old or no data, silently."""
+    from oxitrack.config import default_config_path
+
+    wanted = os.path.abspath(os.path.expanduser(service_db))
+    if os.path.realpath(wanted) == os.path.realpath(os.path.expanduser(reports_db)):
+        return None
+    return (
+        f"Note: `oxitrack today` and the other reports read {reports_db}, not {wanted};"
+        f' set `db = "{wanted}"` in {default_config_path()} so that they read what the service'
+        " writes."
+    )
 
 
 def _unseen_variables(

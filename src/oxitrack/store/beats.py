@@ -22,12 +22,13 @@ def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:
 def record_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identify) -> Session:
     """Apply one beat inside the caller's write transaction; returns the session holding it.
 
-    Also counts the beat on its path and registers a new path with its project (``note_beat``),
-    so every beat source gets project identity by calling this one function. The daemon passes
-    an ``identify`` that answers from identities found before the transaction began.
+    Also counts the beat on its path when it changed the sessions and registers a new path with
+    its project (``note_beat``), so every beat source gets project identity by calling this one
+    function. The daemon passes an ``identify`` that answers from identities found before the
+    transaction began.
     """
-    note_beat(conn, beat, identify)
     change = apply_beat(nearby_sessions(conn, beat), beat)
+    note_beat(conn, beat, identify, is_counted=not change.is_noop)
     if change.is_noop:
         return change.result
     # Absorbed sessions go first: the kept one may take over their start_time, which is unique.

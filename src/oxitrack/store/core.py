@@ -38,6 +38,9 @@ PAGE_SIZE_BYTES = 1024
 WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
 WAL_REWIND_BYTES = 16 * 1024 * 1024
 WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
+# Modes of the folder and files OxiTrack creates: when someone worked is theirs to know.
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 
 class Store:
@@ -77,9 +80,15 @@ class Store:
             return
         folder = os.path.dirname(os.path.abspath(self.path))
         try:
-            os.makedirs(folder, exist_ok=True)
+            # The file tells when its owner worked: the data folder, when made here, is theirs
+            # only (whatever the umask says). One that exists keeps the mode the user gave it.
+            os.makedirs(folder, mode=PRIVATE_FOLDER_MODE, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the folder {folder}: {exc.strerror}") from None
+        # A new file is made private; an existing one keeps its mode. Other errors (a folder
+        # that takes no files) SQLite reports below, in words the user can act on.
+        with contextlib.suppress(OSError):
+            create_private_file(self.path)
         self._writer = self._connect(read_only=False)
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
         # the writer still rewinds the WAL itself past this size: the safety valve for when that
@@ -101,7 +110,7 @@ class Store:
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
+            raise StoreError(f"cannot open the database {self.path}: {explain(exc)}") from None
         try:
             self._configure(conn, read_only=read_only)
         except BaseException:
@@ -132,7 +141,7 @@ class Store:
             # Reading the schema makes a corrupt or foreign file fail here, not on the first beat.
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
+            raise StoreError(f"cannot open the database {self.path}: {explain(exc)}") from None
 
     def _reading_connection(self) -> sqlite3.Connection:
         """The reader, opened on first use; a closed store never opens a connection again."""
@@ -177,7 +186,7 @@ class Store:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot write to {self.path}: {_explain(exc)}") from None
+                raise StoreError(f"cannot write to {self.path}: {explain(exc)}") from None
             try:
                 result = fn(conn)
                 conn.execute("COMMIT")
@@ -186,7 +195,7 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"cannot write to {self.path}: {_explain(exc)}") from exc
+                    raise StoreError(f"cannot write to {self.path}: {explain(exc)}") from exc
                 raise
             return result
 
@@ -201,7 +210,7 @@ class Store:
                 finally:
                     conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot read {self.path}: {_explain(exc)}") from exc
+                raise StoreError(f"cannot read {self.path}: {explain(exc)}") from exc
 
     # -- beats -------------------------------------------------------------------------------
 
@@ -292,7 +301,7 @@ class Store:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")  # it only read
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {_explain(exc)}") from None
+            raise StoreError(f"cannot open the database {self.path}: {explain(exc)}") from None
         if reason is not None:
             raise StoreError(f"{self.path} is not an OxiTrack database ({reason})")
         if version > SCHEMA_VERSION:
@@ -338,6 +347,18 @@ def check_database_path(path: str, *, must_exist: bool) -> None:
         raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
 
 
+def create_private_file(path: str | os.PathLike[str]) -> None:
+    """Create ``path`` empty and readable by its owner only; ``FileExistsError`` if something
+    is there already.
+
+    SQLite would create the file with the umask's mode (usually readable by all), and gives its
+    ``-wal``, ``-shm`` and ``-journal`` the main file's mode: a file made private before SQLite
+    opens it keeps all of them private.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    os.close(os.open(path, flags, PRIVATE_FILE_MODE))
+
+
 def _file_uri(path: str) -> str:
     """SQLite's ``file:`` URI for an absolute ``path``, as ``Path.as_uri`` would give it but
     without loading ``pathlib``: ``%``, ``?`` and ``#`` are escaped, since they would end or
@@ -349,11 +370,11 @@ def _file_uri(path: str) -> str:
     return "file://" + path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
 
 
-def _explain(exc: sqlite3.Error) -> str:
-    """A short reason for a SQLite error, in words a user can act on."""
+def explain(exc: sqlite3.Error) -> str:
+    """A short reason for a SQLite error, in words a user can act on (every store message)."""
     text = str(exc)
     if "not a database" in text or "malformed" in text:
-        return "the file is not a valid OxiTrack database (corrupt or another kind of file)"
+        return f"{text}: not a valid OxiTrack database (corrupt or another kind of file)"
     if "readonly" in text or "unable to open" in text:
         return f"{text} (check the file and folder permissions)"
     if "locked" in text or "busy" in text:

@@ -17,7 +17,12 @@ from pathlib import Path
 
 from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
-from oxitrack.store.core import BUSY_TIMEOUT_MS, check_database_path
+from oxitrack.store.core import (
+    BUSY_TIMEOUT_MS,
+    check_database_path,
+    create_private_file,
+    explain,
+)
 from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason
 
 MAX_REPORTED_ROWS = 10
@@ -90,7 +95,7 @@ def database_stats(path: Path) -> DatabaseStats:
                 ).fetchone()
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot read {path}: {_reason(exc)}") from None
+            raise StoreError(f"cannot read {path}: {explain(exc)}") from None
     return DatabaseStats(
         path, file_size_bytes(path), version, sessions, projects, beats, first_beat, last_beat
     )
@@ -101,14 +106,18 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
 
     The copy is written beside the destination and renamed over it only once complete and
     checked, so a failed backup never leaves half a file where the last good one was. The copy
-    is a single self-contained file (rollback journal, not WAL).
+    is a single self-contained file (rollback journal, not WAL), readable by its owner only.
     """
     partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    _remove_with_side_files(partial)  # left by a backup that was killed and had our pid
     try:
         with _reading(source) as conn:
             try:
+                # Made private before SQLite writes to it: the copy tells when its owner
+                # worked, whatever the umask says; SQLite gives its journal the same mode.
+                create_private_file(partial)
                 copy = sqlite3.connect(partial, isolation_level=None)
-            except sqlite3.Error:
+            except (OSError, sqlite3.Error):
                 # SQLite says only "unable to open database file": the source opened fine, so
                 # the place to write is what is wrong.
                 raise StoreError(
@@ -132,13 +141,32 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
             os.fsync(file.fileno())
         os.replace(partial, destination)
     except sqlite3.Error as exc:
-        raise StoreError(f"cannot back up {source} to {destination}: {_reason(exc)}") from None
+        raise StoreError(f"cannot back up {source} to {destination}: {explain(exc)}") from None
     except OSError as exc:
         raise StoreError(f"cannot write {destination}: {exc.strerror}") from None
     finally:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        _remove_with_side_files(partial)
     return database_stats(destination)
+
+
+def _remove_with_side_files(path: Path) -> None:
+    """Remove ``path`` and the files SQLite keeps beside it: after an I/O error (a full disk)
+    SQLite leaves the copy's journal for the next opener to roll back, and nobody opens it."""
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.unlink(f"{path}{suffix}")
+
+
+def _advice(exc: sqlite3.Error) -> str:
+    """What to do: restore only a damaged file. A file that cannot be opened (a read-only disk,
+    a folder SQLite may not write its ``-shm`` file in) is likely whole."""
+    text = str(exc)
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return (
+            " The file may be whole: SQLite needs to write beside it (its -shm file);"
+            " check that its folder is writable and not on a read-only disk."
+        )
+    return _RESTORE
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +189,7 @@ def check(path: Path) -> CheckReport:
                 _check_sessions(conn, problems)
                 _check_projects(conn, problems, notes)
         except sqlite3.Error as exc:
-            problems.append(f"SQLite cannot read the file: {_reason(exc)}.{_RESTORE}")
+            problems.append(f"SQLite cannot read the file: {explain(exc)}.{_advice(exc)}")
     stats = None
     if not problems:
         stats = database_stats(path)
@@ -253,10 +281,3 @@ def _check_projects(conn: sqlite3.Connection, problems: list[str], notes: list[s
     ).fetchone()
     if empty:
         notes.append(f"{empty} project(s) have no folder left")
-
-
-def _reason(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    if "not a database" in text or "malformed" in text:
-        return f"{text} (the file is damaged or not an OxiTrack database)"
-    return text

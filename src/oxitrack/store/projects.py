@@ -7,7 +7,8 @@ their ``project_path``; a project's sessions are those of its paths, so moving a
 project (a merge) moves its sessions without rewriting one.
 
 ``note_beat`` runs inside every beat's write transaction (``store.beats.record_beat`` calls it).
-A known path costs one indexed ``UPDATE`` (its beat count) and no file-system access; a new path
+A known path costs one indexed ``UPDATE`` (its beat count, which counts only the beats that
+changed its sessions) and no file-system access; a new path
 is identified once, by reading its ``.git``; a path known only by its folder is looked at again
 at most every ``RECHECK_SECONDS`` of beat time, so a folder that becomes a repository joins the
 repository's project. The daemon finds those identities before the transaction, in a worker
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import check_text
@@ -58,7 +59,9 @@ def identify(project_path: str) -> str:
 class ProjectPath(Record):
     project_path: str
     identity: str  # what this folder was found to be when last looked at
-    beat_count: int  # beats received since the path was first seen (or the upgrade to step 2)
+    # Beats that changed its sessions (started, extended or joined one) since the path was first
+    # seen (or the upgrade to step 2); a beat inside a stored session, re-sent or late, is not one.
+    beat_count: int
     last_beat: int
 
 
@@ -116,12 +119,26 @@ def checked_until(identity: str, checked_at: int) -> float:
     return math.inf if is_final_identity(identity) else float(checked_at + RECHECK_SECONDS)
 
 
-def note_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identify) -> None:
-    """Count the beat on its path; register the path with its project if it is new."""
+def note_beat(
+    conn: sqlite3.Connection,
+    beat: Beat,
+    identify: Identify = identify,
+    *,
+    is_counted: bool = True,
+) -> None:
+    """Count the beat on its path (unless ``is_counted`` is false); register the path with its
+    project if it is new.
+
+    ``record_beat`` counts only a beat that changed the stored sessions: editors re-send beats
+    (an outbox replayed after the daemon was down, a retry after a timeout), and counting every
+    copy made the count grow with the retries instead of the work. Without each beat stored,
+    a beat inside a stored session is the only repeat that can be told apart, and it adds
+    nothing to the time either; the count costs no query beyond the ``UPDATE`` it already was.
+    """
     row = conn.execute(
-        "UPDATE project_paths SET beat_count = beat_count + 1, last_beat = max(last_beat, ?)"
+        "UPDATE project_paths SET beat_count = beat_count + ?, last_beat = max(last_beat, ?)"
         " WHERE project_path = ? RETURNING project_id, identity, checked_at",
-        (beat.timestamp, beat.project_path),
+        (int(is_counted), beat.timestamp, beat.project_path),
     ).fetchone()
     if row is None:
         register_path(
@@ -129,7 +146,7 @@ def note_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = identif
             beat.project_path,
             identify(beat.project_path),
             checked_at=beat.timestamp,
-            beat_count=1,
+            beat_count=int(is_counted),
             last_beat=beat.timestamp,
         )
         return
@@ -157,9 +174,7 @@ def register_path(
     """Add a new path to the project with ``identity`` (made if none has it); its project id."""
     project_id = _project_with_identity(conn, identity)
     if project_id is None:
-        (project_id,) = conn.execute(
-            "INSERT INTO projects (name) VALUES (NULL) RETURNING id"
-        ).fetchone()
+        (project_id,) = conn.execute(_NEW_PROJECT_SQL).fetchone()
         conn.execute(
             "INSERT INTO project_identities (identity, project_id) VALUES (?, ?)",
             (identity, project_id),
@@ -235,6 +250,23 @@ def merge_projects(conn: sqlite3.Connection, *, source_id: int, target_id: int) 
             f"UPDATE {table} SET project_id = ? WHERE project_id = ?", (target_id, source_id)
         )
     conn.execute("DELETE FROM projects WHERE id = ?", (source_id,))
+    # Its id is never given out again (see _NEW_PROJECT_SQL); ids merged into it follow it.
+    conn.execute(
+        "UPDATE retired_projects SET merged_into = ? WHERE merged_into = ?", (target_id, source_id)
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO retired_projects (id, merged_into) VALUES (?, ?)",
+        (source_id, target_id),
+    )
+
+
+# A new project's id: past every id in use and every id merged away, so an id names one project
+# for good and a repeated `merge 3 2` finds nothing instead of a newer, unrelated project 3.
+_NEW_PROJECT_SQL = (
+    "INSERT INTO projects (id, name) VALUES (1 + max("
+    " (SELECT ifnull(max(id), 0) FROM projects),"
+    " (SELECT ifnull(max(id), 0) FROM retired_projects)), NULL) RETURNING id"
+)
 
 
 def rename_project(conn: sqlite3.Connection, project_id: int, name: str | None) -> None:
@@ -282,8 +314,8 @@ def find_project(
         raise ClientError(
             404,
             "not_found",
-            f"{field}: no project matches {text!r}; give an id, a path, an identity or a name"
-            " from `oxitrack projects`",
+            f"{field}: no project matches {text!r}{_merged_note(conn, text)}; give an id, a path,"
+            " an identity or a name from `oxitrack projects`",
             field,
         )
     unique = sorted(set(candidates))
@@ -293,6 +325,15 @@ def find_project(
         ids = ", ".join(str(i) for i in unique)
         raise InvalidField(field, f"{text!r} names several projects ({ids}); give the id")
     return unique[0]
+
+
+def _merged_note(conn: sqlite3.Connection, text: str) -> str:
+    """`` (project 3 was merged into project 2)`` when ``text`` is a retired id."""
+    if not (text.isascii() and text.isdigit()) or int(text) > _MAX_SQLITE_INTEGER:
+        return ""
+    row = conn.execute("SELECT merged_into FROM retired_projects WHERE id = ?", (int(text),))
+    found = row.fetchone()
+    return f" (project {text} was merged into project {found[0]})" if found else ""
 
 
 def _ids(conn: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list[int]:
@@ -328,6 +369,40 @@ def list_projects(conn: sqlite3.Connection) -> list[Project]:
         if project_id in paths
     ]
     return sorted(projects, key=lambda p: (-p.last_beat, p.id))
+
+
+# The latest real folder of the project a name means: one named so, or one that has a folder of
+# that last path component (``/`` or ``\`` separated). ``wakatime:<name>`` keys are no folders.
+_FOLDER_NAMED_SQL = """
+SELECT path.project_path FROM project_paths AS path
+WHERE substr(path.project_path, 1, length(:prefix)) <> :prefix
+  AND path.project_id IN (
+    SELECT id FROM projects WHERE name = :name
+    UNION
+    SELECT named.project_id FROM project_paths AS named
+    WHERE substr(named.project_path, 1, length(:prefix)) <> :prefix
+      AND instr(:name, '/') = 0 AND instr(:name, '\\') = 0
+      AND substr(named.project_path, -length(:name) - 1) IN ('/' || :name, '\\' || :name))
+ORDER BY path.last_beat DESC, path.project_path
+LIMIT 1
+"""
+
+
+def folders_named(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:
+    """For each name that means a known folder project, that project's latest real folder.
+
+    A WakaTime heartbeat known only by its project name (an unsaved buffer, an AI agent's
+    ``app`` entity) belongs with the folder the same name is shown for; keyed apart as
+    ``wakatime:<name>`` its minutes would count twice beside the folder's.
+    """
+    folders: dict[str, str] = {}
+    for name in names:
+        row = conn.execute(
+            _FOLDER_NAMED_SQL, {"name": name, "prefix": PROJECT_NAME_PREFIX}
+        ).fetchone()
+        if row is not None:
+            folders[name] = row[0]
+    return folders
 
 
 def get_project(conn: sqlite3.Connection, project_id: int) -> Project:

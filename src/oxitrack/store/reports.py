@@ -11,6 +11,7 @@ merged projects add up as one, shown under the project's latest folder and given
 
 from __future__ import annotations
 
+import posixpath
 import sqlite3
 from collections.abc import Iterator
 
@@ -49,6 +50,18 @@ def _path_matches(column: str) -> str:
 
 # Any folder of the project matches, or its given name: asking for the new folder finds the old.
 _PROJECT_MATCHES = session_in_project_sql(_path_matches)
+
+
+def nearest_tracked_folder(conn: sqlite3.Connection, path: str) -> str | None:
+    """``path`` (absolute, canonical) or the nearest folder above it that beats were recorded
+    for; ``None`` when none of them was."""
+    candidates = [path]
+    while (parent := posixpath.dirname(candidates[-1])) != candidates[-1]:
+        candidates.append(parent)
+    marks = ", ".join("?" * len(candidates))
+    query = f"SELECT DISTINCT project_path FROM sessions WHERE project_path IN ({marks})"
+    found = {row[0] for row in conn.execute(query, candidates)}
+    return next((folder for folder in candidates if folder in found), None)
 
 
 def sessions_between(

@@ -168,18 +168,20 @@ _PROJECT_TABLES = (
 def _create_projects(conn: sqlite3.Connection) -> None:
     """Step 2: projects that keep their history when a folder moves (``store/projects.py``).
 
-    ``sessions`` is left as it is (the seed's query still works); every path it holds is
-    registered, identified from its folder as a new path would be (beat counts start at 0).
+    ``sessions`` is left as it is (the seed's query still works). Its paths are registered by
+    step 4, once new projects can be given ids (files that passed step 2 before step 4 existed
+    have theirs already).
     """
     for statement in _PROJECT_TABLES:
         conn.execute(statement)
-    register_session_paths(conn)
 
 
 _BEAT_DETAILS_TABLES = (
     # What repeats from heartbeat to heartbeat (project, editor, language, branch, ...) is kept
     # once per distinct combination; each heartbeat is then a small row keyed by its time. One
     # wide row per heartbeat cost ~280 bytes (33 MiB a year of heavy use); this costs ~30.
+    # project_source took one more value later (``project_name_match``): ``wakatime.ProjectSource``
+    # is the list; the column has no CHECK, so no step was needed.
     """
     CREATE TABLE beat_contexts (
         id INTEGER PRIMARY KEY,
@@ -227,10 +229,31 @@ def _create_beat_details(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _create_retired_projects(conn: sqlite3.Connection) -> None:
+    """Step 4: the ids of projects merged away, so that an id is never given out twice.
+
+    SQLite hands a new row the highest id plus one: after merging away the newest project, the
+    next new folder got its id, and repeating ``oxitrack projects merge 3 2`` (a retried request,
+    a command run twice) merged that unrelated folder, with no way back.
+    """
+    conn.execute(
+        """
+        CREATE TABLE retired_projects (
+            id INTEGER PRIMARY KEY,       -- a project id that was merged away
+            merged_into INTEGER NOT NULL  -- the project that holds its folders now
+        )
+        """
+    )
+    # Every session path without a project (all of them, coming from the seed's table) is
+    # registered, identified from its folder as a new path would be (beat counts start at 0).
+    register_session_paths(conn)
+
+
 MIGRATIONS: list[Migration] = [
     _create_or_repair_sessions,
     _create_projects,
     _create_beat_details,
+    _create_retired_projects,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
