@@ -185,7 +185,7 @@ def test_connections_past_the_cap_get_503_and_are_closed(tmp_path: Path):
         process.kill()
 
 
-def test_a_thousand_idle_sockets_do_not_starve_beats_of_file_handles(tmp_path: Path):
+def test_idle_sockets_past_the_file_handle_limit_do_not_starve_beats(tmp_path: Path):
     """The reported attack: idle connections until the daemon has no file handle left. Here
     with a 128-handle limit and 300 idle sockets; beats get through once the deadline passes."""
     prelude = (
