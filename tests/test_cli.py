@@ -168,3 +168,21 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, command:
         )
     assert result.returncode == 1
     assert result.stderr == "oxitrack: cannot write the output: No space left on device\n"
+
+
+def test_ctrl_c_while_a_module_loads_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """Python turns a KeyboardInterrupt inside a class body's __set_name__ into a RuntimeError;
+    Ctrl-C during `serve`'s imports ended in that traceback and exit 1."""
+    from oxitrack.commands import serve as serve_command
+
+    def interrupted_import(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+
+    monkeypatch.setattr(serve_command, "run", interrupted_import)
+    assert main(["serve", "--port", "0"]) == 130
+    assert capsys.readouterr().err == ""

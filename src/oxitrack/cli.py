@@ -28,6 +28,7 @@ from oxitrack.errors import ClientError, ConfigError, OxitrackError
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 # A request refused for what it says (a bad field, a project that does not exist), not for who
 # sent it (401, 403) nor because the daemon failed (5xx).
 _USAGE_STATUSES = frozenset({400, 404, 422})
@@ -64,7 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"oxitrack: {exc}", file=sys.stderr)
         return EXIT_USAGE if _is_usage_error(exc) else EXIT_FAILURE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except RuntimeError as exc:
+        # Ctrl-C while a module loads can surface as the RuntimeError of a class being built
+        # (``Error calling __set_name__``), with the KeyboardInterrupt as its cause.
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            return EXIT_INTERRUPTED
+        raise
     except BrokenPipeError:
         # `oxitrack report | head`: the reader left; that is not an error.
         sys.stderr.close()
