@@ -37,6 +37,8 @@ import httptools
 from uvicorn._types import ASGI3Application
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
+from oxitrack.errors import error_body
+
 # Editors send a beat in well under a second; 30 s leaves room for a slow network and still
 # frees a stuck connection's handle soon.
 REQUEST_TIMEOUT_SECONDS = 30.0
@@ -204,7 +206,7 @@ def connection_cap() -> int:
 
 def _answer(status: str, code: str, message: str, *extra_headers: str) -> bytes:
     """A whole answer in the one JSON error shape, for the few sent outside the app."""
-    body = json.dumps({"error": code, "message": message}).encode()
+    body = json.dumps(error_body(code, message)).encode()
     head = "".join(
         [
             f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\n",

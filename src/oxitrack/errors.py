@@ -15,6 +15,15 @@ into a one-line message and a non-zero exit code. Imports nothing but the stdlib
 from __future__ import annotations
 
 
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, str]:
+    """The one JSON error shape: ``{"error": code, "message": text, "field": name}``, the field
+    only when one is to blame. Every refusal the daemon sends is built here."""
+    body = {"error": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    return body
+
+
 class OxitrackError(Exception):
     """Base of every error OxiTrack raises on purpose."""
 
@@ -30,10 +39,7 @@ class ClientError(OxitrackError):
         self.field = field
 
     def to_json(self) -> dict[str, str]:
-        body = {"error": self.code, "message": self.message}
-        if self.field is not None:
-            body["field"] = self.field
-        return body
+        return error_body(self.code, self.message, self.field)
 
 
 class InvalidField(ClientError):

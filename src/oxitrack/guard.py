@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from oxitrack.config import Settings, is_loopback_host
+from oxitrack.errors import error_body
 
 log = logging.getLogger("oxitrack.guard")
 
@@ -66,7 +67,7 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         status, code, message = refusal
-        body = json.dumps({"error": code, "message": message}).encode()
+        body = json.dumps(error_body(code, message)).encode()
         extra = []
         if status == 401:
             extra = [(b"www-authenticate", b'Bearer realm="oxitrack"')]

@@ -23,7 +23,7 @@ from oxitrack.api import projects as projects_api
 from oxitrack.api.group_commit import GroupCommit
 from oxitrack.api.identities import FolderIdentities
 from oxitrack.config import Settings
-from oxitrack.errors import ClientError, StoreError
+from oxitrack.errors import ClientError, StoreError, error_body
 from oxitrack.guard import GuardMiddleware
 from oxitrack.store import Store
 from oxitrack.store.projects import Identify, identify
@@ -97,16 +97,14 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         message = f"{request.method} is not allowed on {request.url.path}"
     else:
         message = str(exc.detail)
-    return JSONResponse(
-        {"error": code, "message": message}, status_code=exc.status_code, headers=exc.headers
-    )
+    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _store_error(request: Request, exc: Exception) -> Response:
     """The database failed (disk full, file removed): the client should keep its beat and retry."""
     log.error("database error: %s", exc)
     return JSONResponse(
-        {"error": "store_unavailable", "message": str(exc)},
+        error_body("store_unavailable", str(exc)),
         status_code=503,
         headers={"Retry-After": "5"},
     )
@@ -115,6 +113,6 @@ async def _store_error(request: Request, exc: Exception) -> Response:
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return JSONResponse(
-        {"error": "internal_error", "message": "unexpected error; see the daemon's log"},
+        error_body("internal_error", "unexpected error; see the daemon's log"),
         status_code=500,
     )
