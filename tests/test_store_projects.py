@@ -451,3 +451,30 @@ def test_a_file_from_before_retired_ids_is_upgraded_and_keeps_its_projects(db_pa
         store.write(lambda conn: store_projects.merge_projects(conn, source_id=2, target_id=1))
         beat(store, "/code/c", NOW)
         assert {p.id for p in projects(store)} == {1, 3}
+
+
+def test_a_merged_folder_replaced_by_a_clone_moves_alone_to_the_clones_project(
+    store: Store, tmp_path
+):
+    """notes was merged into api by hand, then replaced by a clone of docs: only notes moves
+    to docs; api and its own folder stay as they were."""
+    make_repo(tmp_path / "api")
+    make_repo(tmp_path / "docs")
+    (tmp_path / "notes").mkdir()
+    for folder in ("api", "docs", "notes"):
+        beat(store, tmp_path / folder, NOW)
+    ids = {p.latest_path: p.id for p in projects(store)}
+    store.write(
+        lambda conn: store_projects.merge_projects(
+            conn, source_id=ids[str(tmp_path / "notes")], target_id=ids[str(tmp_path / "api")]
+        )
+    )
+    shutil.rmtree(tmp_path / "notes")
+    git(tmp_path, "clone", "-q", str(tmp_path / "docs"), "notes")
+    beat(store, tmp_path / "notes", NOW + RECHECK_SECONDS)
+    paths = {p.id: sorted(path.project_path for path in p.paths) for p in projects(store)}
+    assert len(projects(store)) == 2
+    assert sorted(paths.values()) == [
+        [str(tmp_path / "api")],
+        [str(tmp_path / "docs"), str(tmp_path / "notes")],
+    ]

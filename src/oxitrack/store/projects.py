@@ -159,7 +159,7 @@ def note_beat(
         (beat.timestamp, found, beat.project_path),
     )
     if found != identity:
-        _adopt_identity(conn, project_id, found)
+        _adopt_identity(conn, project_id, found, beat.project_path)
 
 
 def register_path(
@@ -213,17 +213,36 @@ def _project_with_identity(conn: sqlite3.Connection, identity: str) -> int | Non
     return None if row is None else int(row[0])
 
 
-def _adopt_identity(conn: sqlite3.Connection, project_id: int, identity: str) -> None:
-    """A folder of ``project_id`` turned out to be ``identity``: the project answers to it too,
-    or, if another project already does (a clone tracked elsewhere), the two are one project."""
+def _adopt_identity(
+    conn: sqlite3.Connection, project_id: int, identity: str, project_path: str
+) -> None:
+    """The folder ``project_path`` of ``project_id`` turned out to be ``identity``.
+
+    Nobody has that identity yet (``git init`` in a tracked folder): the project answers to it
+    too. Another project has it (the folder is now a clone of a repository tracked elsewhere):
+    a project that is only this folder becomes one with that project; a project with other
+    folders too (merged into it by hand) keeps them, and only this folder goes, so that one
+    folder replaced by a clone does not pull a whole unrelated project along.
+    """
     owner = _project_with_identity(conn, identity)
     if owner is None:
         conn.execute(
             "INSERT INTO project_identities (identity, project_id) VALUES (?, ?)",
             (identity, project_id),
         )
-    elif owner != project_id:
+        return
+    if owner == project_id:
+        return
+    others = conn.execute(
+        "SELECT count(*) FROM project_paths WHERE project_id = ? AND project_path != ?",
+        (project_id, project_path),
+    ).fetchone()[0]
+    if others == 0:
         merge_projects(conn, source_id=project_id, target_id=owner)
+    else:
+        conn.execute(
+            "UPDATE project_paths SET project_id = ? WHERE project_path = ?", (owner, project_path)
+        )
 
 
 # -- merge and rename ------------------------------------------------------------------------
