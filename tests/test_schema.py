@@ -127,6 +127,22 @@ def test_seed_upgrade_gives_the_sessions_of_the_beats_the_sketch_kept(seed_db: P
     assert {row[1:] for row in _rows(seed_db)} == expected
 
 
+def test_seed_upgrade_gives_a_split_row_a_new_id_no_later_row_holds(tmp_path: Path):
+    """Row 1 is inverted: its two beats become two sessions, the second needing a new id. SQLite's
+    own pick (the highest so far plus one) was 2, which row 2 still held: the upgrade failed."""
+    db = tmp_path / "seed.db"
+    conn = sqlite3.connect(db)
+    conn.execute(make_seed_db.SEED_DDL)
+    conn.executemany(
+        "INSERT INTO sessions (id, project_path, start_time, last_heartbeat) VALUES (?, ?, ?, ?)",
+        [(1, "/a", T + 2000, T), (2, "/b", T, T + 60)],
+    )
+    conn.commit()
+    conn.close()
+    Store(db).close()
+    assert _rows(db) == [(1, "/a", T, T), (2, "/b", T, T + 60), (3, "/a", T + 2000, T + 2000)]
+
+
 def test_seed_upgrade_makes_old_paths_canonical(tmp_path: Path):
     (tmp_path / "app").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "app")

@@ -120,17 +120,25 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
             by_project.setdefault(_canonical_or_as_is(project_path), []).extend(
                 (low, high, session_id) for low, high in ends
             )
+        merged: list[tuple[int | None, str, int, int]] = []
         used_ids: set[int] = set()
         for project_path, spans in by_project.items():
             for start, last in merge_spans((low, high) for low, high, _ in spans):
                 first_id = min(i for low, high, i in spans if start <= low and high <= last)
                 kept_id = None if first_id in used_ids else first_id  # a split row's second half
                 used_ids.add(first_id)
-                conn.execute(
-                    "INSERT INTO sessions (id, project_path, start_time, last_heartbeat)"
-                    " VALUES (?, ?, ?, ?)",
-                    (kept_id, project_path, start, last),
-                )
+                merged.append((kept_id, project_path, start, last))
+        # Sessions that keep their old id go in first; the second halves of split rows then get
+        # ids past every old one (SQLite's own choice could be an id a later row still holds).
+        next_id = max(used_ids, default=0) + 1
+        for kept_id, project_path, start, last in sorted(merged, key=lambda row: row[0] is None):
+            if kept_id is None:
+                kept_id, next_id = next_id, next_id + 1
+            conn.execute(
+                "INSERT INTO sessions (id, project_path, start_time, last_heartbeat)"
+                " VALUES (?, ?, ?, ?)",
+                (kept_id, project_path, start, last),
+            )
         conn.execute("DROP TABLE sessions_before_v1")
     conn.execute(
         "CREATE INDEX IF NOT EXISTS sessions_by_last_heartbeat ON sessions(last_heartbeat)"
