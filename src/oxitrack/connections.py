@@ -9,9 +9,11 @@ ever; about a thousand of them left none for the next beat. ``BoundedHttpProtoco
   body, or to read an answer it stopped reading) is closed after at most
   ``REQUEST_TIMEOUT_SECONDS``, and never before half of it. Time a handler spends on a request
   does not count;
-* a cap: past ``connection_cap()`` open connections a new one is answered 503 and closed.
-  uvicorn's ``limit_concurrency`` is not that: it answers 503 to *requests* past the limit but
-  goes on accepting and holding connections, idle ones included, so file handles still run out;
+* a cap: past ``connection_cap()`` open connections, the one that has waited on its client the
+  longest is closed to make room (a new one is answered 503 only when every other connection
+  has a request being answered). uvicorn's ``limit_concurrency`` is not that: it answers 503 to
+  *requests* past the limit but goes on accepting and holding connections, idle ones included,
+  so file handles still run out;
 * a size limit on a request's head (request line and headers): past ``MAX_HEAD_BYTES`` it is
   answered 431 and the connection closed. httptools has none and keeps an unfinished header in
   memory, so 305 MB of one header grew the daemon to 342 MB. The bytes are counted as they
@@ -57,6 +59,12 @@ MAX_REQUEST_BYTES = 2 * 1024 * 1024
 _Waiting = tuple[RequestResponseCycle | None, int]
 
 
+# The deadline must know when a handler works on a request; uvicorn says so through this method
+# since 0.45. Without it every long request would count as a stall: better to fail at start.
+if not hasattr(HttpToolsProtocol, "_start_asgi_task"):  # pragma: no cover - older uvicorn
+    raise ImportError("oxitrack needs uvicorn 0.45 or later (HttpToolsProtocol._start_asgi_task)")
+
+
 class BoundedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, closing connections that stall and refusing too many."""
 
@@ -72,13 +80,39 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     _chunk_bytes = 0
     _is_head_too_large = False
 
+    _last_read = 0.0  # loop time of the last bytes from the client
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if len(self.connections) > connection_cap():
+        self._last_read = self.loop.time()
+        if len(self.connections) > connection_cap() and not self._make_room():
             transport.write(_too_many_connections())
             transport.close()
             return
         self._arm()
+
+    def _make_room(self) -> bool:
+        """Past the cap, close the connection that has waited on its client the longest.
+
+        Refusing the newcomer instead let a client that reconnects as fast as it is closed keep
+        every slot and every beat out. An editor whose idle connection goes this way opens a new
+        one for its next beat. A connection whose request a handler is answering is never the
+        one; when all are, the newcomer is refused (``False``).
+        """
+        waiting = [
+            other
+            for other in self.connections
+            if other is not self
+            and isinstance(other, BoundedHttpProtocol)
+            and not other.transport.is_closing()
+            and other._waiting_on() is not None
+        ]
+        if not waiting:
+            return False
+        idlest = min(waiting, key=lambda other: other._last_read)
+        idlest._mark_disconnected()
+        idlest.transport.abort()
+        return True
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._timer is not None:
@@ -88,6 +122,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        self._last_read = self.loop.time()
         self._chunk_bytes = len(data)
         super().data_received(data)
         scope = self.scope
