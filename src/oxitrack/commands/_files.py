@@ -47,13 +47,13 @@ def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
             f" ({side_file} is beside it); to restore a backup, stop the daemon and follow"
             " the restore steps in docs/operations.md"
         )
-    if os.path.lexists(target) and not force:
-        raise UsageError(f"{label}{target} exists; pass --force to replace it")
     if os.path.exists(target) and not os.path.isfile(target):
         raise UsageError(
             f"{label}{target} is not a regular file (a device or a pipe); give a file name,"
             " or leave out the file to write to the standard output"
         )
+    if os.path.lexists(target) and not force:
+        raise UsageError(f"{label}{target} exists; pass --force to replace it")
     # A symlink stays a symlink: the file it leads to is the one replaced.
     target = os.path.realpath(target) if os.path.islink(target) else target
     folder = os.path.dirname(os.path.abspath(target))
