@@ -186,3 +186,25 @@ def test_ctrl_c_while_a_module_loads_exits_130_without_a_traceback(
     monkeypatch.setattr(serve_command, "run", interrupted_import)
     assert main(["serve", "--port", "0"]) == 130
     assert capsys.readouterr().err == ""
+
+
+def test_another_system_error_is_one_line_of_its_own(tmp_path, capsys: pytest.CaptureFixture[str]):
+    """Not every OSError is the output's: a folder removed under the shell's feet (getcwd fails
+    for `--project .`) must not be called "cannot write the output"."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = (
+        "import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]);"
+        " from oxitrack.cli import main; sys.exit(main(sys.argv[2:]))"
+    )
+    db = tmp_path / "x.db"
+    from oxitrack.store import Store
+
+    Store(db).close()
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(gone), "report", "--project", ".", "--db", str(db)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "cannot write the output" not in result.stderr

@@ -17,6 +17,7 @@ function so that ``oxitrack today`` stays fast.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 
@@ -77,10 +78,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     except OSError as exc:
-        # The database's errors are StoreErrors by now: this is the output (`> /dev/full`).
-        print(f"oxitrack: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
-        _drop_unwritten_output()
+        # The database's errors are StoreErrors by now: what is left is the system's, most
+        # often the output that cannot be written (`> /dev/full`).
+        if exc.errno in _OUTPUT_ERRNOS:
+            print(f"oxitrack: cannot write the output: {exc.strerror}", file=sys.stderr)
+            _drop_unwritten_output()
+        else:
+            where = f": {exc.filename}" if exc.filename else ""
+            print(f"oxitrack: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
 def _drop_unwritten_output() -> None:
