@@ -130,6 +130,28 @@ def test_heartbeat_known_only_by_name_joins_the_folder_of_that_name(
     assert sources == [("project_root_count", "app"), ("project_name_match", "proj")]
 
 
+def test_looking_up_folders_by_name_runs_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    """A bulk request may name many projects, and the read may wait for a report: on the
+    loop, every beat would wait with it."""
+    on_loop: list[bool] = []
+    real_folders_named = wakatime_api.projects_store.folders_named
+
+    def folders_named(*args: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real_folders_named(*args)
+
+    monkeypatch.setattr(wakatime_api.projects_store, "folders_named", folders_named)
+    post(client, BULK, [go_cli_heartbeat("/home/dev/proj", NOW - 600)])
+    post(client, BULK, [{"entity": "Untitled-1", "project": "proj", "time": NOW - 300}])
+    assert on_loop == [False]
+
+
 def test_heartbeat_named_after_a_renamed_project_joins_its_folder(client: TestClient, store: Store):
     post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60)])
     [project] = client.get("/api/projects").json()["projects"]

@@ -13,6 +13,7 @@ them) is 400 too, with its own error code, in the one error shape.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import tzinfo
 
@@ -113,7 +114,11 @@ async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heart
     store: Store = state.store
     names = {name for heartbeat in heartbeats if (name := name_to_match(heartbeat)) is not None}
     if names:
-        folders = store.read(lambda conn: projects_store.folders_named(conn, names))
+        # In a worker thread: a request may carry many names, and the read may wait for a
+        # report holding the reading connection; the event loop goes on answering beats.
+        folders = await asyncio.to_thread(
+            store.read, lambda conn: projects_store.folders_named(conn, names)
+        )
         heartbeats = [placed_by_name(heartbeat, folders) for heartbeat in heartbeats]
     found = await state.identities.find(heartbeat.beat for heartbeat in heartbeats)
     identify = state.identities.identify_with(found)
