@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -121,12 +122,18 @@ def test_found_root_is_cached(repo: Path):
     assert finder(entity) is None
 
 
-def test_folder_entity_and_its_files_share_one_cache_entry(repo: Path):
+def test_an_entity_seen_before_costs_no_look_at_the_disk(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Each stat runs on the daemon's event loop; plugins send the same few files again."""
     finder = RepoRoots()
-    assert finder(str(repo)) == str(repo)
-    shutil.rmtree(repo / ".git")
-    assert finder(str(repo / "setup.py")) == str(repo)  # from the cache the folder filled
-    assert finder(str(repo)) == str(repo)
+    entity = str(repo / "src" / "deep" / "a.py")
+    assert finder(entity) == str(repo)
+    looks: list[str] = []
+    real_isdir = os.path.isdir
+    monkeypatch.setattr(os.path, "isdir", lambda path: looks.append(path) or real_isdir(path))
+    assert finder(entity) == str(repo)
+    assert looks == []
 
 
 def test_miss_is_not_cached_so_a_new_repository_is_found(tmp_path: Path):

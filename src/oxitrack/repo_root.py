@@ -4,7 +4,7 @@ Older WakaTime clients send a file path and a project *name* but not how deep th
 is; when the file is on this machine, the folder holding ``.git`` (or ``.hg``) above it is the
 project. This reads the file system, so it lives apart from the pure ``oxitrack.wakatime``.
 
-Found roots are cached per folder (a bounded LRU): a plugin sends a heartbeat every couple of
+Found roots are cached per entity (a bounded LRU): a plugin sends a heartbeat every couple of
 minutes for the same few files. Misses are not cached, so a repository created while the daemon
 runs is found on the next heartbeat, at the cost of a few ``stat`` calls per heartbeat outside any
 repository.
@@ -38,18 +38,18 @@ class RepoRoots:
         if not entity.startswith("/"):
             return None
         path = posixpath.normpath(entity)
-        # One stat per heartbeat, before the cache: its keys are folders, and a folder entity
-        # must not be answered with its parent's cached root.
-        folder = path if os.path.isdir(path) else posixpath.dirname(path)
+        # Keyed by the entity itself: a plugin sends the same few files again and again, and a
+        # hit costs no look at the disk (the daemon's event loop waits for every stat).
         with self._lock:
-            if folder in self._cache:
-                self._cache.move_to_end(folder)
-                return self._cache[folder]
+            if path in self._cache:
+                self._cache.move_to_end(path)
+                return self._cache[path]
+        folder = path if os.path.isdir(path) else posixpath.dirname(path)
         root = _search(folder)
         if root is not None:
             with self._lock:
-                self._cache[folder] = root
-                self._cache.move_to_end(folder)
+                self._cache[path] = root
+                self._cache.move_to_end(path)
                 while len(self._cache) > self.maxsize:
                     self._cache.popitem(last=False)
         return root
