@@ -16,7 +16,7 @@ from oxitrack.config import Settings
 from oxitrack.server import create_app
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
-from oxitrack.store.projects import RECHECK_SECONDS
+from oxitrack.store.folders import RECHECK_SECONDS
 from tests.conftest import NOW, FakeClock
 
 T = 1_764_100_000

@@ -13,8 +13,10 @@ from oxitrack.projects import canonical_project_path
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store import beats as store_beats
+from oxitrack.store import folders as store_folders
 from oxitrack.store import projects as store_projects
-from oxitrack.store.projects import RECHECK_SECONDS, Project
+from oxitrack.store.folders import RECHECK_SECONDS
+from oxitrack.store.projects import Project
 from tests.conftest import NOW
 from tests.git_repos import git, make_repo
 
@@ -150,7 +152,7 @@ def test_identify_runs_once_per_new_path(store: Store):
         return f"git:{'b' * 40}"
 
     def record(path: str, at: int) -> None:
-        store.write(lambda conn: store_projects.note_beat(conn, Beat(path, at), identify=spy))
+        store.write(lambda conn: store_folders.note_beat(conn, Beat(path, at), identify=spy))
 
     for at in range(NOW, NOW + 5 * RECHECK_SECONDS, 30):
         record("/code/a", at)
@@ -296,7 +298,7 @@ def test_a_wakatime_project_key_is_never_looked_up_on_disk(store: Store, tmp_pat
     make_repo(tmp_path / "wakatime:p")
     long_name = "wakatime:" + "a" * 300  # once an OSError (name too long) and a 500
     for key in ("wakatime:p", long_name):
-        assert store_projects.identify(key) == "path:" + key
+        assert store_folders.identify(key) == "path:" + key
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """What a folder's git repository says about it: the root commit that names a project.
 
-Read once per new project path (and again for provisional identities, see ``store/projects.py``),
+Read once per new project path (and again for provisional identities, see ``store/folders.py``),
 never per beat. The ``.git`` layout is read by hand, which is cheap and covers the cases that
 matter: a ``.git`` folder, a ``.git`` file (worktrees, submodules) with its ``commondir``, a branch
 in loose or packed refs, a detached HEAD. Walking history to the root is left to one

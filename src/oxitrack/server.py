@@ -26,7 +26,7 @@ from oxitrack.config import Settings
 from oxitrack.errors import ClientError, StoreError, error_body
 from oxitrack.guard import GuardMiddleware
 from oxitrack.store import Store
-from oxitrack.store.projects import Identify, identify
+from oxitrack.store.folders import Identify, identify
 
 log = logging.getLogger("oxitrack.server")
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
-from oxitrack.store.projects import Identify, checked_until, identify, identity_checked_until
+from oxitrack.store.folders import Identify, checked_until, identify, identity_checked_until
 
 
 class FolderIdentities:

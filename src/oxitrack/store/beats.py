@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from oxitrack.sessions import Beat, Session, apply_beat, window_for
-from oxitrack.store.projects import Identify, identify, note_beat
+from oxitrack.store.folders import Identify, identify, note_beat
 
 
 def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:

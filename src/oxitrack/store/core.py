@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing import TypeVar
 
     from oxitrack.sessions import Beat, Session
-    from oxitrack.store.projects import Identify
+    from oxitrack.store.folders import Identify
 
     T = TypeVar("T")
 
@@ -227,7 +227,7 @@ class Store:
         """Record many beats in one transaction (all or none); ``identify`` finds a new folder's
         project identity (by default: on the spot, reading its ``.git``)."""
         from oxitrack.store.beats import record_beat
-        from oxitrack.store.projects import identify as identify_here
+        from oxitrack.store.folders import identify as identify_here
 
         find = identify or identify_here
         return self.write(lambda conn: [record_beat(conn, beat, find) for beat in beats])

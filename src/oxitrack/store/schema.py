@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from oxitrack.store.projects import register_session_paths
+from oxitrack.store.folders import register_session_paths
 
 Migration = Callable[[sqlite3.Connection], None]
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from oxitrack.sessions import Beat, Session
 from oxitrack.store.beats import record_beat
-from oxitrack.store.projects import Identify, identify
+from oxitrack.store.folders import Identify, identify
 from oxitrack.wakatime import Heartbeat
 
 
