@@ -27,6 +27,7 @@ from oxitrack.days import system_zone, zone_named
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.repo_root import find_repo_root
 from oxitrack.sessions import Session
+from oxitrack.statusbar import statusbar_today
 from oxitrack.store import Store
 from oxitrack.store import projects as projects_store
 from oxitrack.store import wakatime as wakatime_store
@@ -41,7 +42,6 @@ from oxitrack.wakatime import (
     parse_heartbeat,
     placed_by_name,
     refused_answer,
-    statusbar_today,
 )
 
 log = logging.getLogger("oxitrack.wakatime")
