@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 import subprocess
 from collections.abc import Iterator
@@ -203,8 +204,9 @@ def test_heartbeats_with_no_project_join_a_project_named_unknown_project(
 
 
 def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
-    client: TestClient, store: Store
+    client: TestClient, store: Store, caplog: pytest.LogCaptureFixture
 ):
+    caplog.set_level(logging.INFO, logger="oxitrack")
     body = [
         go_cli_heartbeat("/home/dev/app", NOW - 30),
         {**go_cli_heartbeat("/home/dev/app", NOW - 20), "time": "soon"},
@@ -225,6 +227,11 @@ def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
     ]
     assert all(line["error"] == "invalid_field" for line, status in responses if status == 400)
     assert spans(store) == [("/home/dev/app", NOW - 30, NOW)]
+    # wakatime-cli logs only the code; the daemon's log (--verbose) has each reason.
+    reasons = [r.getMessage() for r in caplog.records if "heartbeat refused" in r.getMessage()]
+    assert [reason.split(": ", 1)[1] for reason in reasons] == [
+        line["message"] for line, status in responses if status == 400
+    ]
 
 
 def test_bulk_of_only_bad_heartbeats_is_still_a_201_so_the_cli_drops_them(

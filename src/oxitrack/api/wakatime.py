@@ -67,6 +67,8 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
                 parse_heartbeat(item, now=now, user_agent=user_agent, find_repo_root=find_repo_root)
             )
         except InvalidField as refusal:
+            # wakatime-cli logs only the code of a refused line: the reason goes here.
+            log.info("wakatime heartbeat refused: %s", refusal.message)
             parsed.append(refusal)
     good = [item for item in parsed if isinstance(item, Heartbeat)]
     recorded = iter(await _record(state, good) if good else [])
