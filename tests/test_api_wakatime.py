@@ -7,7 +7,7 @@ import json
 import logging
 import random
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,23 +131,28 @@ def test_heartbeat_known_only_by_name_joins_the_folder_of_that_name(
     assert sources == [("project_root_count", "app"), ("project_name_match", "proj")]
 
 
+def noting_the_loop(real: Callable[..., Any], on_loop: list[bool]) -> Callable[..., Any]:
+    """``real``, noting in ``on_loop`` for each call whether it ran on an event loop."""
+
+    def spy(*args: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return real(*args)
+
+    return spy
+
+
 def test_looking_up_folders_by_name_runs_off_the_event_loop(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ):
     """A bulk request may name many projects, and the read may wait for a report: on the
     loop, every beat would wait with it."""
     on_loop: list[bool] = []
-    real_folders_named = wakatime_api.projects_store.folders_named
-
-    def folders_named(*args: Any) -> Any:
-        try:
-            asyncio.get_running_loop()
-            on_loop.append(True)
-        except RuntimeError:
-            on_loop.append(False)
-        return real_folders_named(*args)
-
-    monkeypatch.setattr(wakatime_api.projects_store, "folders_named", folders_named)
+    spy = noting_the_loop(wakatime_api.projects_store.folders_named, on_loop)
+    monkeypatch.setattr(wakatime_api.projects_store, "folders_named", spy)
     post(client, BULK, [go_cli_heartbeat("/home/dev/proj", NOW - 600)])
     post(client, BULK, [{"entity": "Untitled-1", "project": "proj", "time": NOW - 300}])
     assert on_loop == [False]
@@ -495,17 +500,9 @@ def test_statusbar_reads_the_database_off_the_event_loop(
 ):
     """A read on the loop would stall every beat meanwhile; a plain-def handler runs in a thread."""
     on_loop: list[bool] = []
-    real_read_today = wakatime_api.read_today
-
-    def read_today(*args: Any) -> Any:
-        try:
-            asyncio.get_running_loop()
-            on_loop.append(True)
-        except RuntimeError:
-            on_loop.append(False)
-        return real_read_today(*args)
-
-    monkeypatch.setattr(wakatime_api, "read_today", read_today)
+    monkeypatch.setattr(
+        wakatime_api, "read_today", noting_the_loop(wakatime_api.read_today, on_loop)
+    )
     statusbar(client, "UTC")
     assert on_loop == [False]
 
