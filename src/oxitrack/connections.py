@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import json
 
 import httptools
@@ -53,6 +54,8 @@ MAX_HEAD_BYTES = 64 * 1024
 # trailers included: httptools keeps a trailer in memory like a header, and a body a handler has
 # refused would otherwise be read and dropped for as long as the client sends it.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+
+_opening_order = itertools.count()
 
 # What the timer saw: the request cycle the connection was on, and how much of an answer was
 # stuck in its write buffer (-1 when none was).
@@ -81,10 +84,12 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     _is_head_too_large = False
 
     _last_read = 0.0  # loop time of the last bytes from the client
+    _opened = 0  # the order connections came in: uvloop's clock ticks in milliseconds
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._last_read = self.loop.time()
+        self._opened = next(_opening_order)
         if len(self.connections) > connection_cap() and not self._make_room():
             transport.write(_too_many_connections())
             transport.close()
@@ -109,7 +114,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         ]
         if not waiting:
             return False
-        idlest = min(waiting, key=lambda other: other._last_read)
+        idlest = min(waiting, key=lambda other: (other._last_read, other._opened))
         idlest._mark_disconnected()
         idlest.transport.abort()
         return True
