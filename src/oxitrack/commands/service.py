@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
 from oxitrack.errors import ConfigError, OxitrackError, StoreError
+from oxitrack.records import Record
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
     from collections.abc import Mapping
@@ -199,11 +200,64 @@ def run_uninstall(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+class _Status(Record):
+    """What `service status` found: the service, the daemon it asked, and the database."""
+
+    service_state: str
+    url: str
+    health: dict[str, Any] | None
+    refusal: str | None
+    db_path: Path
+    stats: DatabaseStats | None
+    stats_error: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "service": self.service_state,
+            "daemon": {
+                "url": self.url,
+                "answers": self.health is not None,
+                "health": self.health,
+                "refusal": self.refusal,
+            },
+            "database": self.stats.to_json() if self.stats else {"error": self.stats_error},
+        }
+
+    def text(self) -> str:
+        from oxitrack.report_text import format_duration
+
+        lines = [f"service:  {self.service_state}"]
+        if self.health:
+            uptime = format_duration(int(self.health.get("uptime_seconds", 0)))
+            lines.append(
+                f"daemon:   answers at {self.url} (version {self.health.get('version')},"
+                f" pid {self.health.get('pid')}, up {uptime})"
+            )
+        elif self.refusal:
+            lines.append(f"daemon:   answers at {self.url}, but {self.refusal}")
+        else:
+            lines.append(f"daemon:   does not answer at {self.url}")
+        lines.append(f"database: {self.db_path}")
+        lines.append(
+            "          " + (_describe(self.stats) if self.stats else str(self.stats_error))
+        )
+        return "\n".join(lines)
+
+
 def run_status(args: argparse.Namespace) -> int:
+    status = _gather_status(args)
+    print(json.dumps(status.to_json(), indent=2) if args.json else status.text())
+    if status.refusal:
+        return EXIT_REFUSED  # it runs: a script must not start a second one
+    return 0 if status.health else EXIT_NOT_RUNNING
+
+
+def _gather_status(args: argparse.Namespace) -> _Status:
     from oxitrack import service as _service
     from oxitrack.daemon_client import DaemonClient
     from oxitrack.store import maintenance
 
+    options = dict(vars(args))
     try:
         service = _service_file(_service.oxitrack_command())
     except _service.UnsupportedPlatform:
@@ -213,53 +267,18 @@ def run_status(args: argparse.Namespace) -> int:
         # The installed daemon runs with the options it was installed with (`service install
         # --port 3001`), not with this shell's: ask it where it really listens.
         for name, value in _service.installed_serve_options(service).items():
-            if getattr(args, name) is None:
-                setattr(args, name, value)
-    settings = settings_from(args)
+            if options.get(name) is None:
+                options[name] = value
+    settings = settings_from(argparse.Namespace(**options))
     client = DaemonClient(settings)
     health = client.health()
     db_path = Path(health["db_path"] if health else settings.db)
-    stats = None
-    stats_error = None
+    stats = stats_error = None
     try:
         stats = maintenance.database_stats(db_path)
     except StoreError as exc:
         stats_error = str(exc)
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "service": service_state,
-                    "daemon": {
-                        "url": client.url,
-                        "answers": health is not None,
-                        "health": health,
-                        "refusal": client.refusal,
-                    },
-                    "database": stats.to_json() if stats else {"error": stats_error},
-                },
-                indent=2,
-            )
-        )
-    else:
-        from oxitrack.report_text import format_duration
-
-        print(f"service:  {service_state}")
-        if health:
-            uptime = format_duration(int(health.get("uptime_seconds", 0)))
-            print(
-                f"daemon:   answers at {client.url} (version {health.get('version')},"
-                f" pid {health.get('pid')}, up {uptime})"
-            )
-        elif client.refusal:
-            print(f"daemon:   answers at {client.url}, but {client.refusal}")
-        else:
-            print(f"daemon:   does not answer at {client.url}")
-        print(f"database: {db_path}")
-        print("          " + (_describe(stats) if stats else str(stats_error)))
-    if client.refusal:
-        return EXIT_REFUSED  # it runs: a script must not start a second one
-    return 0 if health else EXIT_NOT_RUNNING
+    return _Status(service_state, client.url, health, client.refusal, db_path, stats, stats_error)
 
 
 def _describe(stats: DatabaseStats) -> str:
