@@ -65,8 +65,9 @@ class TableRow(Record):
 def format_duration(seconds: int) -> str:
     """``2h 05m``: whole minutes, rounded down, hours never folded into days.
 
-    The one way OxiTrack writes a duration for people (reports, ``projects``, ``service
-    status``); JSON always carries seconds.
+    The one way the CLI and the text answers write a duration for people (reports,
+    ``projects``, ``service status``; the dashboard's ``chart.js`` writes the same); JSON always
+    carries seconds. The editor's status bar drops a zero hour (``45m``) to stay short.
     """
     return _format_minutes(max(seconds, 0) // 60)
 
