@@ -212,6 +212,17 @@ def test_unknown_time_zone_is_invalid_field_tz(name):
     assert raised.value.field == "tz"
 
 
+@pytest.mark.parametrize(
+    "name", ["posix/Europe/Berlin", "right/UTC", "localtime", "posixrules", "Factory"]
+)
+def test_files_of_the_zone_database_that_are_no_zone_names_are_refused(name: str):
+    """Python opens them, but the dashboard's browser refuses them and froze on "loading"."""
+    with pytest.raises(InvalidField) as raised:
+        zone_named(name)
+    assert raised.value.field == "tz" and "not a zone name" in raised.value.message
+    assert zone_name_from(f":{name}", None) is None
+
+
 def test_known_time_zone_keeps_its_name():
     assert zone_named(" Asia/Tokyo ").key == "Asia/Tokyo"
 

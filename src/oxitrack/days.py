@@ -145,10 +145,20 @@ def parse_date(text: str, *, field: str) -> date:
 # -- time zones --------------------------------------------------------------------------------
 
 
+# Files of the zone database that are no zone names: copies under other rules (``posix/``,
+# ``right/`` with leap seconds) and the system's own links. Python opens them; browsers and
+# other programs given the name back (the dashboard, ``timezone`` fields) refuse them.
+_NOT_ZONE_NAMES = frozenset({"localtime", "posixrules", "Factory"})
+_NOT_ZONE_FOLDERS = ("posix/", "right/")
+
+
 def zone_named(name: str, *, field: str = "tz") -> ZoneInfo:
     """The IANA time zone ``name`` (``Europe/Berlin``), or ``InvalidField`` naming ``field``."""
+    wanted = name.strip()
+    if wanted in _NOT_ZONE_NAMES or wanted.startswith(_NOT_ZONE_FOLDERS):
+        raise InvalidField(field, f"{name!r} is a file of the zone database, not a zone name")
     try:
-        return ZoneInfo(name.strip())
+        return ZoneInfo(wanted)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidField(
             field, f"{name!r} is not a known IANA time zone name like Europe/Berlin"
@@ -182,7 +192,7 @@ def system_zone() -> ZoneInfo:
 
 def _is_zone_name(name: str) -> bool:
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
+        zone_named(name)
+    except InvalidField:
         return False
     return True
