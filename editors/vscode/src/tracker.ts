@@ -24,7 +24,14 @@ import {
   remotePath,
 } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
-import { type CursorMoveSource, isUserCursorMove, isUserEdit, isUserScroll } from "./core/userEvents";
+import {
+  type CursorMoveSource,
+  isUserCursorMove,
+  isUserEdit,
+  isUserScroll,
+  isWindowActivity,
+  type WindowFlags,
+} from "./core/userEvents";
 import type { Settings } from "./settings";
 import { every } from "./timers";
 
@@ -125,11 +132,14 @@ export class Tracker implements vscode.Disposable {
       this,
       this.disposables,
     );
+    let windowFlags: WindowFlags = { focused: vscode.window.state.focused, active: vscode.window.state.active };
     vscode.window.onDidChangeWindowState(
       (state) => {
+        const previous = windowFlags;
+        windowFlags = { focused: state.focused, active: state.active };
         this.activity.setFocused(state.focused);
         const active = activeUri();
-        if (state.focused && active !== undefined) {
+        if (isWindowActivity(previous, windowFlags) && active !== undefined) {
           this.note(active);
         }
       },
