@@ -44,6 +44,7 @@ const LABELS: Readonly<Record<ProblemKind, string>> = {
   misconfigured: "refused",
   daemonError: "daemon error",
   notDaemon: "not the daemon",
+  clockAhead: "clock ahead",
 };
 
 /** `0m`, `45m`, `1h 05m`: whole minutes, rounded down. */
@@ -84,6 +85,12 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         `Something other than the OxiTrack daemon answers at ${serverUrl} ${seen}. ` +
         "Start the daemon (`oxitrack serve`), or, if another program needs this port, run the " +
         "daemon on another one (`oxitrack serve --port 3001`) and set oxitrack.serverUrl to match."
+      );
+    case "clockAhead":
+      return (
+        `The OxiTrack daemon at ${serverUrl} refuses beats timed more than 10 minutes ahead of its ` +
+        `clock ${seen}: this machine's clock is ahead of the daemon's (a virtual machine or WSL ` +
+        "whose clock drifted). Sync the clocks; the beats are sent once the daemon's clock catches up."
       );
   }
 }
