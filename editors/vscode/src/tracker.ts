@@ -150,6 +150,8 @@ export class Tracker implements vscode.Disposable {
       () => {
         if (!settings.isEnabled) {
           this.throttle.reset();
+        } else {
+          void this.delivery.replay(); // beats kept while tracking was off wait no longer
         }
         this.chooseWithoutActivity();
       },
