@@ -40,7 +40,12 @@ import { every } from "./timers";
  * oxitrack.excludePatterns skips, or none (tracking off, or nothing open that has a path).
  */
 export type ProjectState =
-  | { readonly kind: "tracked"; readonly projectPath: string }
+  | {
+      readonly kind: "tracked";
+      readonly projectPath: string;
+      /** A folder on this machine (not a remote one): its real path can be resolved here. */
+      readonly isLocal: boolean;
+    }
   | { readonly kind: "excluded"; readonly projectPath: string }
   | { readonly kind: "none" };
 
@@ -239,7 +244,9 @@ export class Tracker implements vscode.Disposable {
       return NO_PROJECT;
     }
     const projectPath = pathOf(project);
-    return { kind: this.isExcluded(project) ? "excluded" : "tracked", projectPath };
+    return this.isExcluded(project)
+      ? { kind: "excluded", projectPath }
+      : { kind: "tracked", projectPath, isLocal: project.scheme === "file" };
   }
 
   private tick(): void {
