@@ -11,6 +11,7 @@ import * as vscode from "vscode";
 
 import { redactCredentials, type TodayOutcome } from "./core/daemonClient";
 import type { Delivery } from "./core/delivery";
+import { LatestRequest } from "./core/latest";
 import { localRealPath, projectPaths } from "./core/projectPaths";
 import { renderStatus, type StatusAction } from "./core/statusText";
 import type { Settings } from "./settings";
@@ -34,6 +35,8 @@ export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
   private today: TodayOutcome | undefined;
+  /** Only the newest refresh's report counts (one from a previous server URL may come late). */
+  private readonly refreshes = new LatestRequest();
   /** Local project folders' real paths (symlinks resolved), as the daemon stores them. */
   private readonly realPaths = new Map<string, string>();
 
@@ -58,9 +61,13 @@ export class StatusBar implements vscode.Disposable {
 
   /** Re-reads today's report and the outbox size, then renders. Never throws. */
   async refresh(): Promise<void> {
+    const ticket = this.refreshes.begin();
     if (this.settings.isEnabled) {
       await this.resolveProjectPath();
       const today = await this.settings.client().getToday();
+      if (!this.refreshes.isLatest(ticket)) {
+        return; // a newer refresh is under way and renders its own answer
+      }
       this.today = today;
       this.delivery.noteToday(today);
       await this.delivery.refreshQueued();
