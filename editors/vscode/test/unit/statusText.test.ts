@@ -105,6 +105,18 @@ describe("renderStatus", () => {
     assert.match(view.tooltip, /once the daemon's clock catches up/);
   });
 
+  test("a daemon with no connection free is busy, not failing to store", () => {
+    const connection = {
+      kind: "daemonError",
+      detail: "HTTP 503: too_many_connections: too many open connections",
+      code: "too_many_connections",
+    } as const;
+    const view = renderStatus({ ...base, connection, queued: 2 });
+    assert.equal(view.text, "OxiTrack: daemon busy (2 queued)");
+    assert.match(view.tooltip, /is busy .*; retrying/);
+    assert.doesNotMatch(view.tooltip, /cannot store|full disk/);
+  });
+
   test("another program on the port: check the server URL or move the daemon", () => {
     const connection = { kind: "notDaemon", detail: "HTTP 404: Cannot POST /beat" } as const;
     const view = renderStatus({ ...base, connection, queued: 4 });
