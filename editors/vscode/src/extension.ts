@@ -21,7 +21,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(settings);
 
   const outbox = new Outbox({ dir: context.globalStorageUri.fsPath, log: (message) => log.warn(message) });
-  const activeDelivery = new Delivery(() => settings.client(), outbox, (message) => log.info(message));
+  const activeDelivery = new Delivery(() => settings.client(), outbox, (message) => log.info(message), {
+    isEnabled: () => settings.isEnabled,
+  });
   const activeTracker = new Tracker(settings, activeDelivery, log);
   tracker = activeTracker;
   context.subscriptions.push(

@@ -11,6 +11,8 @@ import * as vscode from "vscode";
 
 import { redactCredentials, type TodayOutcome } from "./core/daemonClient";
 import type { Delivery } from "./core/delivery";
+import { LatestRequest } from "./core/latest";
+import { localRealPath, projectPaths } from "./core/projectPaths";
 import { renderStatus, type StatusAction } from "./core/statusText";
 import type { Settings } from "./settings";
 import { every } from "./timers";
@@ -33,6 +35,10 @@ export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
   private today: TodayOutcome | undefined;
+  /** Only the newest refresh's report counts (one from a previous server URL may come late). */
+  private readonly refreshes = new LatestRequest();
+  /** Local project folders' real paths (symlinks resolved), as the daemon stores them. */
+  private readonly realPaths = new Map<string, string>();
 
   constructor(
     private readonly settings: Settings,
@@ -55,13 +61,30 @@ export class StatusBar implements vscode.Disposable {
 
   /** Re-reads today's report and the outbox size, then renders. Never throws. */
   async refresh(): Promise<void> {
+    const ticket = this.refreshes.begin();
     if (this.settings.isEnabled) {
+      await this.resolveProjectPath();
       const today = await this.settings.client().getToday();
+      if (!this.refreshes.isLatest(ticket)) {
+        return; // a newer refresh is under way and renders its own answer
+      }
       this.today = today;
       this.delivery.noteToday(today);
       await this.delivery.refreshQueued();
     }
     this.render();
+  }
+
+  /** The tracked local folder's real path, once per folder, so a symlinked folder shows its time at once. */
+  private async resolveProjectPath(): Promise<void> {
+    const project = this.tracker.project;
+    if (project.kind !== "tracked" || !project.isLocal || this.realPaths.has(project.projectPath)) {
+      return;
+    }
+    const real = await localRealPath(project.projectPath);
+    if (real !== undefined) {
+      this.realPaths.set(project.projectPath, real);
+    }
   }
 
   dispose(): void {
@@ -72,13 +95,15 @@ export class StatusBar implements vscode.Disposable {
 
   private render(): void {
     const projectPath = this.tracker.projectPath;
-    const canonical = projectPath === undefined ? undefined : this.delivery.canonicalPath(projectPath);
     const view = renderStatus({
       isEnabled: this.settings.isEnabled,
       connection: this.delivery.state.connection,
       queued: this.delivery.state.queued,
       today: this.today,
-      projectPaths: [projectPath, canonical].filter((path): path is string => path !== undefined),
+      projectPaths:
+        projectPath === undefined
+          ? []
+          : projectPaths(projectPath, this.delivery.canonicalPath(projectPath), this.realPaths.get(projectPath)),
       serverUrl: redactCredentials(this.settings.serverUrl),
       project: this.tracker.project,
       settingsProblem: this.settings.serverUrlProblem,

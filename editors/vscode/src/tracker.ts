@@ -24,7 +24,14 @@ import {
   remotePath,
 } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
-import { type CursorMoveSource, isUserCursorMove, isUserEdit, isUserScroll } from "./core/userEvents";
+import {
+  type CursorMoveSource,
+  isUserCursorMove,
+  isUserEdit,
+  isUserScroll,
+  isWindowActivity,
+  type WindowFlags,
+} from "./core/userEvents";
 import type { Settings } from "./settings";
 import { every } from "./timers";
 
@@ -33,7 +40,12 @@ import { every } from "./timers";
  * oxitrack.excludePatterns skips, or none (tracking off, or nothing open that has a path).
  */
 export type ProjectState =
-  | { readonly kind: "tracked"; readonly projectPath: string }
+  | {
+      readonly kind: "tracked";
+      readonly projectPath: string;
+      /** A folder on this machine (not a remote one): its real path can be resolved here. */
+      readonly isLocal: boolean;
+    }
   | { readonly kind: "excluded"; readonly projectPath: string }
   | { readonly kind: "none" };
 
@@ -125,11 +137,14 @@ export class Tracker implements vscode.Disposable {
       this,
       this.disposables,
     );
+    let windowFlags: WindowFlags = { focused: vscode.window.state.focused, active: vscode.window.state.active };
     vscode.window.onDidChangeWindowState(
       (state) => {
+        const previous = windowFlags;
+        windowFlags = { focused: state.focused, active: state.active };
         this.activity.setFocused(state.focused);
         const active = activeUri();
-        if (state.focused && active !== undefined) {
+        if (isWindowActivity(previous, windowFlags) && active !== undefined) {
           this.note(active);
         }
       },
@@ -140,6 +155,8 @@ export class Tracker implements vscode.Disposable {
       () => {
         if (!settings.isEnabled) {
           this.throttle.reset();
+        } else {
+          void this.delivery.replay(); // beats kept while tracking was off wait no longer
         }
         this.chooseWithoutActivity();
       },
@@ -227,7 +244,9 @@ export class Tracker implements vscode.Disposable {
       return NO_PROJECT;
     }
     const projectPath = pathOf(project);
-    return { kind: this.isExcluded(project) ? "excluded" : "tracked", projectPath };
+    return this.isExcluded(project)
+      ? { kind: "excluded", projectPath }
+      : { kind: "tracked", projectPath, isLocal: project.scheme === "file" };
   }
 
   private tick(): void {

@@ -24,7 +24,13 @@ export type ProblemKind =
   /** The daemon cannot serve right now (503 store_unavailable: disk full, database gone). */
   | "daemonError"
   /** Something that is not the OxiTrack daemon answers at the server URL. */
-  | "notDaemon";
+  | "notDaemon"
+  /**
+   * The daemon refuses a beat as too far in the future: this machine's clock is ahead of the
+   * daemon's (a VM or WSL whose clock drifted). The beat becomes acceptable as the daemon's clock
+   * catches up, so it waits.
+   */
+  | "clockAhead";
 
 export interface Problem {
   readonly kind: ProblemKind;
@@ -147,7 +153,7 @@ export class DaemonClient {
       return accepted;
     }
     const error = asDaemonError(answer.json);
-    if (error !== undefined && BEAT_REFUSALS.get(answer.status) === error.error) {
+    if (error !== undefined && BEAT_REFUSALS.get(answer.status) === error.error && !isAheadOfDaemon(error)) {
       return { kind: "rejected", status: answer.status, detail: describeAnswer(answer) };
     }
     return { kind: "unavailable", problem: problemOf(answer) };
@@ -222,6 +228,9 @@ function classify(answer: Answered): Problem {
     return { kind: "notDaemon", detail };
   }
   const code = error.error;
+  if (answer.status === 422 && isAheadOfDaemon(error)) {
+    return { kind: "clockAhead", detail, code };
+  }
   if (answer.status === 401) {
     return { kind: "needsApiKey", detail, code };
   }
@@ -229,6 +238,19 @@ function classify(answer: Answered): Problem {
     return { kind: "daemonError", detail, code };
   }
   return { kind: "misconfigured", detail, code };
+}
+
+/**
+ * The daemon's refusal of a timestamp more than 10 minutes past its own clock, with the hint it
+ * gives for a clock that is wrong (`… s in the future; check the clock`). Its other timestamp
+ * refusals can never pass: before 2000, or milliseconds instead of seconds (`send Unix seconds`).
+ */
+function isAheadOfDaemon(error: DaemonError): boolean {
+  return (
+    error.error === "invalid_field" &&
+    error.field === "timestamp" &&
+    /\bs in the future; check the clock\b/.test(error.message)
+  );
 }
 
 /** Retry-After (seconds, or an HTTP date) in milliseconds from `nowMs`, capped; undefined if unreadable. */

@@ -45,6 +45,8 @@ const MAX_MEMORY_BEATS = 10_000;
 export interface DeliveryOptions {
   /** The clock (epoch ms), for Retry-After. */
   readonly now?: () => number;
+  /** Whether tracking is on (oxitrack.enabled): when off, the outbox is not replayed either. */
+  readonly isEnabled?: () => boolean;
 }
 
 export class Delivery {
@@ -57,6 +59,7 @@ export class Delivery {
   private readonly canonical = new Map<string, string>();
   private readonly listeners = new Set<(state: DeliveryState) => void>();
   private readonly now: () => number;
+  private readonly isEnabled: () => boolean;
   /** No replay before this (epoch ms): the daemon said Retry-After. */
   private replayNotBeforeMs = 0;
 
@@ -67,6 +70,7 @@ export class Delivery {
     options: DeliveryOptions = {},
   ) {
     this.now = options.now ?? Date.now;
+    this.isEnabled = options.isEnabled ?? (() => true);
   }
 
   get state(): DeliveryState {
@@ -118,9 +122,10 @@ export class Delivery {
   /**
    * Replays the outbox (all windows' beats) oldest first; one replay at a time; never throws.
    * Does nothing while a Retry-After the daemon sent is running: a replay is a burst of requests.
+   * Does nothing while tracking is off: then nothing at all is sent.
    */
   replay(): Promise<void> {
-    if (this.replaying === undefined && this.now() < this.replayNotBeforeMs) {
+    if (this.replaying === undefined && (!this.isEnabled() || this.now() < this.replayNotBeforeMs)) {
       return Promise.resolve();
     }
     this.replaying ??= this.runReplay().finally(() => {
@@ -164,6 +169,9 @@ export class Delivery {
     try {
       await this.flushMemory();
       const result = await this.outbox.replay(async (beat): Promise<ReplayVerdict> => {
+        if (!this.isEnabled()) {
+          return "stop"; // switched off during the replay
+        }
         const outcome = await this.client().postBeat(beat);
         this.noteOutcome(beat, outcome);
         if (outcome.kind === "accepted") {

@@ -6,7 +6,9 @@
  * - every change of the queue file happens under a lock file (`outbox.lock`, see lockFile.ts);
  * - a replay claims the queue by renaming it, under the lock, to `outbox.claim-<pid>-<id>.jsonl`,
  *   sends without holding the lock, puts back what it could not send, then deletes its claim. A
- *   claim left behind by a window that died is adopted by the next replay. The daemon ignores
+ *   claim left behind by a window that died is adopted by the next replay: its owner's pid is
+ *   gone, or the claim is older than `claimStaleMs` (an hour; the pid may belong to another
+ *   process by now, after a crash or a reboot, and no replay takes that long). The daemon ignores
  *   repeated beats, so the rare crash-time duplicate is harmless; losing a beat is not. A claim
  *   that cannot be read (a disk error) is logged and left in place for the next replay.
  * - a window that is closing may not wait for the lock: it writes a spill file of its own
@@ -35,6 +37,9 @@ const SHORTEST_LINE_BYTES = '{"project_path":"/","timestamp":0}\n'.length;
 
 export const DEFAULT_MAX_BEATS = 200_000;
 
+/** A claim this old is abandoned whoever has its pid now (claims are stamped when taken). */
+export const DEFAULT_CLAIM_STALE_MS = 60 * 60_000;
+
 /** Claims that a replay in this process is working on right now (never adopted by another). */
 const claimsInFlight = new Set<string>();
 
@@ -49,6 +54,10 @@ export interface OutboxOptions {
   /** appendBeforeExit waits this long for the lock before it spills (VS Code allows ~5 s). */
   readonly exitLockWaitMs?: number;
   readonly log?: (message: string) => void;
+  /** A claim older than this is adopted even if a process with its owner's pid runs. */
+  readonly claimStaleMs?: number;
+  /** The clock (epoch ms), for the age of claims. */
+  readonly now?: () => number;
   /** For tests: this process's id and how to tell whether another process is alive. */
   readonly pid?: number;
   readonly isAlive?: (pid: number) => boolean;
@@ -75,6 +84,8 @@ export class Outbox {
   private readonly log: (message: string) => void;
   private readonly pid: number;
   private readonly isAlive: (pid: number) => boolean;
+  private readonly claimStaleMs: number;
+  private readonly now: () => number;
   private readonly lock: LockFile;
   private readonly exitLock: LockFile;
   private hasLoggedFull = false;
@@ -85,6 +96,8 @@ export class Outbox {
     this.log = options.log ?? (() => undefined);
     this.pid = options.pid ?? process.pid;
     this.isAlive = options.isAlive ?? isProcessAlive;
+    this.claimStaleMs = options.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS;
+    this.now = options.now ?? Date.now;
     const lockOptions = {
       staleMs: options.lockStaleMs ?? 30_000,
       waitMs: options.lockWaitMs ?? 10_000,
@@ -230,6 +243,10 @@ export class Outbox {
       }
       claimsInFlight.add(to);
       claims.push(to);
+      // A rename keeps the queue's mtime (its last append, maybe days ago): stamp the claim with
+      // the time it was taken, which is what tells an abandoned claim from one being worked on.
+      const takenAt = new Date(this.now());
+      await fs.utimes(to, takenAt, takenAt).catch(() => undefined);
     };
     for (const name of await this.listDir()) {
       const full = path.join(this.dir, name);
@@ -242,12 +259,24 @@ export class Outbox {
         continue;
       }
       const owner = Number(match[1]);
-      if (owner === this.pid || !this.isAlive(owner)) {
+      if (owner === this.pid || !this.isAlive(owner) || (await this.isStaleClaim(full))) {
         await take(full);
       }
     }
     await take(this.queuePath);
     return claims;
+  }
+
+  /** Taken longer ago than claimStaleMs: its owner's pid may have been reused since it died. */
+  private async isStaleClaim(claim: string): Promise<boolean> {
+    try {
+      return this.now() - (await fs.stat(claim)).mtimeMs > this.claimStaleMs;
+    } catch (error) {
+      if (isCode(error, "ENOENT")) {
+        return false;
+      }
+      throw error;
+    }
   }
 
   /** Under the lock: put undelivered beats in front of whatever was queued meanwhile. */

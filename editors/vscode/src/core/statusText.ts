@@ -44,7 +44,11 @@ const LABELS: Readonly<Record<ProblemKind, string>> = {
   misconfigured: "refused",
   daemonError: "daemon error",
   notDaemon: "not the daemon",
+  clockAhead: "clock ahead",
 };
+
+/** The daemon's 503 when it has no connection free: a busy moment, not a storage failure. */
+const BUSY_CODE = "too_many_connections";
 
 /** `0m`, `45m`, `1h 05m`: whole minutes, rounded down. */
 export function formatDuration(seconds: number): string {
@@ -75,6 +79,9 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         "localhost or 127.0.0.1 must be allowed with the daemon's --allow-hosts."
       );
     case "daemonError":
+      if (problem.code === BUSY_CODE) {
+        return `The OxiTrack daemon at ${serverUrl} is busy ${seen}; retrying. Beats wait meanwhile.`;
+      }
       return (
         `The OxiTrack daemon at ${serverUrl} cannot store beats right now ${seen}. ` +
         "See the daemon's log; a full disk or a moved database file are the usual causes."
@@ -84,6 +91,12 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         `Something other than the OxiTrack daemon answers at ${serverUrl} ${seen}. ` +
         "Start the daemon (`oxitrack serve`), or, if another program needs this port, run the " +
         "daemon on another one (`oxitrack serve --port 3001`) and set oxitrack.serverUrl to match."
+      );
+    case "clockAhead":
+      return (
+        `The OxiTrack daemon at ${serverUrl} refuses beats timed more than 10 minutes ahead of its ` +
+        `clock ${seen}: this machine's clock is ahead of the daemon's (a virtual machine or WSL ` +
+        "whose clock drifted). Sync the clocks; the beats are sent once the daemon's clock catches up."
       );
   }
 }
@@ -110,7 +123,7 @@ export function renderStatus(input: StatusInput): StatusView {
   if (connection.kind !== "online" && connection.kind !== "unknown") {
     const isKeyMissing = connection.kind === "needsApiKey";
     return {
-      text: `OxiTrack: ${LABELS[connection.kind]} (${input.queued} queued)`,
+      text: `OxiTrack: ${connection.code === BUSY_CODE ? "daemon busy" : LABELS[connection.kind]} (${input.queued} queued)`,
       tooltip:
         `${explainProblem(connection, input.serverUrl)}\n` +
         `${input.queued} beat(s) wait in the outbox and are sent once this is solved; nothing is lost.\n` +

@@ -62,3 +62,21 @@ export function isUserScroll(
     isFocused && previousFirstLine !== undefined && firstLine !== undefined && firstLine !== previousFirstLine
   );
 }
+
+/** The window's state as VS Code reports it (vscode.WindowState). */
+export interface WindowFlags {
+  /** The window has focus. */
+  readonly focused: boolean;
+  /** The window was interacted with recently (VS Code clears it 10-40 s after the last input). */
+  readonly active: boolean;
+}
+
+/**
+ * True when a window state change is the user coming back: focus gained, or the window turning
+ * active again. Any other change is not activity: above all the flip to inactive, which VS Code
+ * makes while focus stays on, some seconds after the last input; counting it noted a beat and
+ * restarted the keep-alive for another 2 minutes of nobody working.
+ */
+export function isWindowActivity(previous: WindowFlags, next: WindowFlags): boolean {
+  return (next.focused && !previous.focused) || (next.active && !previous.active);
+}

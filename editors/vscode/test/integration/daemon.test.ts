@@ -166,13 +166,23 @@ describe("against a real daemon", () => {
   test("a beat the daemon refuses (4xx) is logged and dropped, not queued", async () => {
     const daemon = await startDaemon("refuses");
     const { outbox, delivery, logged } = window("refuses", daemon);
-    const future = Math.floor(Date.now() / 1000) + 24 * 3600;
-    await delivery.send({ project_path: "/tmp/x", timestamp: future });
-    await delivery.send({ project_path: "relative/path", timestamp: future - 48 * 3600 });
+    const now = Math.floor(Date.now() / 1000);
+    await delivery.send({ project_path: "/tmp/x", timestamp: 12 });
+    await delivery.send({ project_path: "relative/path", timestamp: now });
     assert.equal(await outbox.count(), 0);
     assert.deepEqual(await daemon.sessions(), []);
     assert.match(logged.join("\n"), /HTTP 422: invalid_field \(field timestamp\)/);
     assert.match(logged.join("\n"), /HTTP 422: invalid_field \(field project_path\)/);
+  });
+
+  test("a beat ahead of the daemon's clock (editor clock fast) is kept for later, not dropped", async () => {
+    const daemon = await startDaemon("skewed");
+    const project = await fs.mkdtemp(path.join(tmp, "skewed-"));
+    const { outbox, delivery, logged } = window("skewed", daemon);
+    await delivery.send({ project_path: project, timestamp: Math.floor(Date.now() / 1000) + 11 * 60 });
+    assert.equal(await outbox.count(), 1);
+    assert.equal(delivery.state.connection.kind, "clockAhead");
+    assert.doesNotMatch(logged.join("\n"), /dropped/);
   });
 
   test("with an API key: a window without it keeps its beats until the key is set", async () => {

@@ -87,13 +87,38 @@ describe("DaemonClient.postBeat", () => {
   });
 
   test("a 422 invalid_field is a rejection naming the field: drop, never retry", async () => {
-    answer = reply(422, { error: "invalid_field", message: "too far in the future", field: "timestamp" });
+    answer = reply(422, { error: "invalid_field", message: "must be a string, not number", field: "project_path" });
     assert.deepEqual(await client().postBeat(beat), {
       kind: "rejected",
       status: 422,
-      detail: "HTTP 422: invalid_field (field timestamp): too far in the future",
+      detail: "HTTP 422: invalid_field (field project_path): must be a string, not number",
     });
   });
+
+  test("a timestamp ahead of the daemon's clock keeps the beat: it passes once that clock catches up", async () => {
+    const message = "1750000700 is more than 600 s in the future; check the clock";
+    answer = reply(422, { error: "invalid_field", message, field: "timestamp" });
+    assert.deepEqual(await client().postBeat(beat), {
+      kind: "unavailable",
+      problem: {
+        kind: "clockAhead",
+        detail: `HTTP 422: invalid_field (field timestamp): ${message}`,
+        code: "invalid_field",
+      },
+    });
+  });
+
+  const hopeless: Array<[string, string]> = [
+    ["before 2000", "12 is before 2000-01-01; send Unix seconds"],
+    ["milliseconds", "1750000000000 is more than 600 s in the future; send Unix seconds, not milliseconds"],
+    ["not a number", "must be a number of Unix seconds, not string"],
+  ];
+  for (const [name, message] of hopeless) {
+    test(`a timestamp that can never be stored (${name}) is dropped`, async () => {
+      answer = reply(422, { error: "invalid_field", message, field: "timestamp" });
+      assert.equal((await client().postBeat(beat)).kind, "rejected");
+    });
+  }
 
   test("only the daemon's own refusals of the beat itself drop it: 400 invalid_json, 413 body_too_large", async () => {
     answer = reply(400, { error: "invalid_json", message: "not JSON", field: "body" });

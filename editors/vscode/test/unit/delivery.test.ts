@@ -42,11 +42,11 @@ class FakeDaemon {
   }
 }
 
-function setup() {
+function setup(isEnabled: () => boolean = () => true) {
   const daemon = new FakeDaemon();
   const logged: string[] = [];
   const outbox = new Outbox({ dir });
-  const delivery = new Delivery(() => daemon as unknown as DaemonClient, outbox, (m) => logged.push(m));
+  const delivery = new Delivery(() => daemon as unknown as DaemonClient, outbox, (m) => logged.push(m), { isEnabled });
   const states: DeliveryState[] = [];
   delivery.onDidChangeState((state) => states.push(state));
   return { daemon, logged, outbox, delivery, states };
@@ -93,6 +93,32 @@ describe("Delivery", () => {
     assert.deepEqual(delivery.state, { connection: offline, queued: 2 });
     assert.deepEqual(states.at(-1), { connection: offline, queued: 2 });
     assert.equal(logged.filter((line) => /daemon unavailable/.test(line)).length, 1, "logged once, not per beat");
+  });
+
+  test("tracking off: the outbox is not replayed, nothing is sent; on again: it is", async () => {
+    let enabled = false;
+    const { daemon, outbox, delivery } = setup(() => enabled);
+    await outbox.append([beat(1), beat(2)]);
+    await delivery.replay();
+    assert.equal(daemon.accepted.length, 0);
+    assert.equal(await outbox.count(), 2);
+    enabled = true;
+    await delivery.replay();
+    assert.deepEqual(daemon.accepted.map((b) => b.timestamp), [1, 2]);
+  });
+
+  test("tracking switched off during a replay: the rest of the outbox stays queued", async () => {
+    let enabled = true;
+    const { daemon, outbox, delivery } = setup(() => enabled);
+    await outbox.append([beat(1), beat(2), beat(3)]);
+    const postBeat = daemon.postBeat.bind(daemon);
+    daemon.postBeat = async (sent: Beat) => {
+      enabled = false; // the user switches tracking off while the first beat is on its way
+      return postBeat(sent);
+    };
+    await delivery.replay();
+    assert.deepEqual(daemon.accepted.map((b) => b.timestamp), [1]);
+    assert.equal(await outbox.count(), 2);
   });
 
   test("the next beat that gets through triggers the replay, oldest first", async () => {

@@ -183,6 +183,45 @@ describe("Outbox", () => {
     assert.equal(await outbox.count(), 1);
   });
 
+  test("a claim older than claimStaleMs is adopted even if its pid now belongs to a live process", async () => {
+    const nowMs = 1_750_000_000_000;
+    const reused = path.join(dir, "outbox.claim-1-abcdef.jsonl");
+    await fs.writeFile(reused, '{"project_path":"/p","timestamp":1}\n');
+    const taken = new Date(nowMs - 2 * 3600_000);
+    await fs.utimes(reused, taken, taken);
+    const outbox = new Outbox({ dir, isAlive: () => true, now: () => nowMs, claimStaleMs: 3600_000 });
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1]);
+    assert.deepEqual(await fs.readdir(dir), []);
+  });
+
+  test("a live window's claim younger than claimStaleMs is left alone", async () => {
+    const nowMs = 1_750_000_000_000;
+    const claim = path.join(dir, "outbox.claim-424242-abcdef.jsonl");
+    await fs.writeFile(claim, '{"project_path":"/p","timestamp":1}\n');
+    const taken = new Date(nowMs - 10 * 60_000);
+    await fs.utimes(claim, taken, taken);
+    const outbox = new Outbox({ dir, isAlive: () => true, now: () => nowMs, claimStaleMs: 3600_000 });
+    assert.deepEqual((await drain(outbox)).delivered, []);
+    assert.equal(await outbox.count(), 1);
+  });
+
+  test("a claim is stamped when taken, not with the queue's last append", async () => {
+    const nowMs = 1_750_000_000_000;
+    const outbox = new Outbox({ dir, now: () => nowMs });
+    await outbox.append([beat(1)]);
+    const lastAppend = new Date(nowMs - 5 * 86_400_000);
+    await fs.utimes(path.join(dir, QUEUE_FILE), lastAppend, lastAppend);
+    const stamps: number[] = [];
+    await outbox.replay(async () => {
+      const claims = (await fs.readdir(dir)).filter((name) => name.startsWith("outbox.claim-"));
+      for (const name of claims) {
+        stamps.push((await fs.stat(path.join(dir, name))).mtimeMs);
+      }
+      return "sent";
+    });
+    assert.deepEqual(stamps, [nowMs]);
+  });
+
   test("a lock left by a process that is gone is broken", async () => {
     await fs.writeFile(path.join(dir, LOCK_FILE), `999999 ${Date.now()} abc`);
     const logged: string[] = [];

@@ -93,6 +93,30 @@ describe("renderStatus", () => {
     assert.match(view.tooltip, /database or disk is full/);
   });
 
+  test("a clock ahead of the daemon's: beats wait until it catches up", () => {
+    const connection = {
+      kind: "clockAhead",
+      detail: "HTTP 422: invalid_field (field timestamp): 1750000700 is more than 600 s in the future; check the clock",
+      code: "invalid_field",
+    } as const;
+    const view = renderStatus({ ...base, connection, queued: 3 });
+    assert.equal(view.text, "OxiTrack: clock ahead (3 queued)");
+    assert.match(view.tooltip, /this machine's clock is ahead of the daemon's/);
+    assert.match(view.tooltip, /once the daemon's clock catches up/);
+  });
+
+  test("a daemon with no connection free is busy, not failing to store", () => {
+    const connection = {
+      kind: "daemonError",
+      detail: "HTTP 503: too_many_connections: too many open connections",
+      code: "too_many_connections",
+    } as const;
+    const view = renderStatus({ ...base, connection, queued: 2 });
+    assert.equal(view.text, "OxiTrack: daemon busy (2 queued)");
+    assert.match(view.tooltip, /is busy .*; retrying/);
+    assert.doesNotMatch(view.tooltip, /cannot store|full disk/);
+  });
+
   test("another program on the port: check the server URL or move the daemon", () => {
     const connection = { kind: "notDaemon", detail: "HTTP 404: Cannot POST /beat" } as const;
     const view = renderStatus({ ...base, connection, queued: 4 });

@@ -7,6 +7,8 @@ import {
   isUserCursorMove,
   isUserEdit,
   isUserScroll,
+  isWindowActivity,
+  type WindowFlags,
 } from "../../src/core/userEvents";
 
 const typing: DocumentChange = {
@@ -58,5 +60,20 @@ describe("isUserScroll", () => {
   ];
   for (const [name, isFocused, previous, first, expected] of cases) {
     test(name, () => assert.equal(isUserScroll(isFocused, previous, first), expected));
+  }
+});
+
+describe("isWindowActivity", () => {
+  const cases: Array<[string, WindowFlags, WindowFlags, boolean]> = [
+    ["focus gained", { focused: false, active: false }, { focused: true, active: true }, true],
+    ["focus gained, not yet active", { focused: false, active: false }, { focused: true, active: false }, true],
+    ["input after the window went inactive (focus kept)", { focused: true, active: false }, { focused: true, active: true }, true],
+    ["the flip to inactive some seconds after the last input", { focused: true, active: true }, { focused: true, active: false }, false],
+    ["focus lost", { focused: true, active: true }, { focused: false, active: false }, false],
+    ["focus lost, still marked active", { focused: true, active: true }, { focused: false, active: true }, false],
+    ["the same state reported again", { focused: true, active: true }, { focused: true, active: true }, false],
+  ];
+  for (const [name, previous, next, expected] of cases) {
+    test(name, () => assert.equal(isWindowActivity(previous, next), expected));
   }
 });
