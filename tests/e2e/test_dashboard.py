@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -258,6 +258,42 @@ def test_a_bad_tz_in_the_address_is_reported_as_refused_not_as_unreachable(
     # The browser itself logs each 422 answer; nothing else may go wrong.
     assert page.problems
     assert all("status of 422" in problem for problem in page.problems), page.problems
+
+
+def _answer_with_zone(zone: str) -> Any:
+    """A route handler: the daemon's real answer, with its ``timezone`` renamed to ``zone``."""
+
+    def handle(route: Any) -> None:
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "timezone": zone})
+
+    return handle
+
+
+def test_a_zone_the_browser_does_not_know_is_shown_in_utc_not_left_loading(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    """The daemon's tz database may name zones that Chromium's does not (Intl throws RangeError)."""
+    zone = "Mars/Olympus_Mons"
+    page = Page(browser, timezone_id="Asia/Kathmandu")
+    shown = page.page
+    shown.route(re.compile(r"/(today|api/sessions)(\?|$)"), _answer_with_zone(zone))
+    before = datetime.now(UTC).strftime("%H:%M")
+    shown.goto(seeded_daemon.url + "/")
+    page.wait_loaded(1)
+    after = datetime.now(UTC).strftime("%H:%M")
+    assert shown.inner_text("#status") in {
+        f"{zone} (times in UTC) · updated {before}",
+        f"{zone} (times in UTC) · updated {after}",
+    }
+    recent = httpx.get(f"{seeded_daemon.url}/api/sessions", params={"limit": "15"}).json()
+    first = recent["sessions"][0]
+    utc = [
+        datetime.fromtimestamp(first[k], UTC).strftime("%H:%M")
+        for k in ("start_time", "last_heartbeat")
+    ]
+    assert shown.inner_text("#recent-sessions tbody tr td:nth-child(2)") == "\u2013".join(utc)
+    assert page.problems == []
 
 
 def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(

@@ -27,14 +27,35 @@ const state = {
 // Page-level ?tz=Area/City is passed on to every request; by default the daemon's own zone.
 const zoneParam = new URLSearchParams(location.search).get("tz");
 
+/**
+ * The zone the browser can format times in: the report's own, or UTC when the browser's time zone
+ * data lacks that name (the daemon's tz database may know zones a browser does not). A page that
+ * throws here would stay on "loading…", or keep an old offline banner, for good.
+ */
+function clockZone(timeZone) {
+  if (timeZone === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone });
+    return timeZone;
+  } catch (error) {
+    if (error instanceof RangeError) return "UTC";
+    throw error;
+  }
+}
+
 /** HH:MM in the report's zone, so a time never sits next to a zone name it is not in. */
 function formatClock(date, timeZone = state.timezone) {
   return new Intl.DateTimeFormat(undefined, {
     hour: "2-digit",
     minute: "2-digit",
     hourCycle: "h23",
-    timeZone,
+    timeZone: clockZone(timeZone),
   }).format(date);
+}
+
+/** The report's zone as the daemon names it, and which zone the page's times are in if not that. */
+function zoneLabel(timeZone) {
+  return clockZone(timeZone) === timeZone ? timeZone : `${timeZone} (times in UTC)`;
 }
 
 function apiUrl(path, params = {}) {
@@ -207,7 +228,7 @@ function showAnswers(days, today, range, recent) {
   renderToday(today);
   renderRecent(recent);
   showReachable();
-  setStatus(`${today.timezone} · updated ${formatClock(state.loadedAt)}`);
+  setStatus(`${zoneLabel(today.timezone)} · updated ${formatClock(state.loadedAt)}`);
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
 }
 
