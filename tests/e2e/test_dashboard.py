@@ -599,6 +599,30 @@ def test_a_stopped_daemon_is_shown_clearly_and_the_page_recovers_within_seconds(
     ), page.problems
 
 
+@pytest.mark.parametrize(
+    ("status", "shown_after"),
+    [(401, "#key-form:not([hidden])"), (422, "#refused:not([hidden])")],
+)
+def test_a_refusal_after_data_loaded_dims_it_like_an_outage(
+    seeded_daemon: DaemonProcess, browser: Any, status: int, shown_after: str
+):
+    """A changed API key or a refused request: the old numbers must not look current either."""
+    _beat_now(seeded_daemon)
+    page = Page(browser, clock=True)
+    shown = page.open(seeded_daemon.url + "/")
+    assert shown.is_visible(".active")
+    answer = {"error": "refused", "message": "tz: no longer accepted"}
+    shown.route(
+        re.compile(r"/(today|api/)"), lambda route: route.fulfill(status=status, json=answer)
+    )
+    page.page.clock.run_for(60_000)
+    shown.wait_for_selector(shown_after)
+    assert shown.is_hidden(".active")
+    assert shown.evaluate("() => getComputedStyle(document.querySelector('main')).opacity") == "0.5"
+    assert page.problems
+    assert all(f"status of {status}" in problem for problem in page.problems), page.problems
+
+
 # -- layout and empty states ---------------------------------------------------------------------
 
 ROW_HEIGHTS_JS = """() => ({

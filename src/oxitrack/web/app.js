@@ -240,6 +240,8 @@ function markPressedRange(days) {
 
 function showFailure(error) {
   state.wantedDays = state.days; // the range button stays on the data that is shown
+  // Whatever the reason, the numbers on screen are no longer being kept current.
+  document.body.dataset.stale = "true";
   if (error instanceof Unauthorized) {
     document.getElementById("key-form").hidden = false;
     setStatus(state.apiKey ? "the daemon refused that API key" : "an API key is needed");
@@ -272,7 +274,6 @@ function showUnreachable(error) {
     `The daemon at ${location.origin} does not answer since ${formatClock(state.failingSince)}; ` +
     `${shown}. Trying again in ${delay / 1000} s.`;
   banner.hidden = false;
-  document.body.dataset.stale = "true";
   setStatus(`cannot reach the daemon: ${error.message}`);
 }
 
