@@ -25,15 +25,18 @@ from tests.zones import midday_zone
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# The projects' stacked bars; the day's real total is a dataset of its own (TOTALS_JS).
 CHART_DATA_JS = """() => {
   const chart = Chart.getChart("days-chart");
   return {
     labels: chart.data.labels,
-    datasets: chart.data.datasets.map((d) => ({
+    datasets: chart.data.datasets.filter((d) => d.key !== "total").map((d) => ({
       path: d.projectPath, label: d.label, data: d.data,
     })),
   };
 }"""
+TOTALS_JS = """() => Chart.getChart("days-chart").data.datasets.filter((d) => d.key === "total")
+  .map((d) => ({ type: d.type, stack: d.stack, data: d.data }))"""
 TODAY_ROWS_JS = """() => [...document.querySelectorAll("#today-projects tr")].map((tr) => ({
   path: tr.dataset.projectPath, seconds: Number(tr.dataset.seconds),
 }))"""
@@ -151,6 +154,30 @@ def test_dashboard_shows_what_the_json_api_says(seeded_daemon: DaemonProcess, br
     ]
     assert recent_ids == [s["session_id"] for s in recent["sessions"]]
     assert shown.text_content("#today-total") == _duration(today["total_seconds"])
+    assert page.problems == []
+
+
+def test_each_day_shows_its_real_total_where_projects_overlap_in_time(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    """oxitrack and notes overlap for 11 minutes today: the stacked bars count them twice."""
+    page = Page(browser)
+    shown = page.open(seeded_daemon.url + "/")
+    days = httpx.get(f"{seeded_daemon.url}/api/days", params={"days": "7"}).json()
+    stacked = [
+        sum(d["data"][i] for d in shown.evaluate(CHART_DATA_JS)["datasets"]) for i in range(7)
+    ]
+    real = [day["total_seconds"] for day in days["days"]]
+    assert stacked[-1] > real[-1] > 0, "the seed overlaps today"
+    # Not stacked onto the bars: a stack of its own, one mark per day at the real total.
+    assert shown.evaluate(TOTALS_JS) == [{"type": "line", "stack": "total", "data": real}]
+    drawn_at_js = """(seconds) => { const chart = Chart.getChart("days-chart");
+      return chart.getDatasetMeta(3).data[6].y - chart.scales.y.getPixelForValue(seconds); }"""
+    assert abs(shown.evaluate(drawn_at_js, real[-1])) < 1, "drawn at the total, not on the stack"
+    assert [item["key"] for item in shown.evaluate(LEGEND_JS)] == [
+        p["project_path"] for p in days["projects"]
+    ], "the legend switches projects only"
+    assert "counted once" in shown.inner_text("#days-legend .total-key")
     assert page.problems == []
 
 
@@ -335,8 +362,8 @@ def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(
 
 # -- colours and the legend ----------------------------------------------------------------------
 
-CHART_COLOURS_JS = """() => Object.fromEntries(Chart.getChart("days-chart").data.datasets.map(
-  (d) => [d.projectPath ?? "other", d.backgroundColor]))"""
+CHART_COLOURS_JS = """() => Object.fromEntries(Chart.getChart("days-chart").data.datasets
+  .filter((d) => d.key !== "total").map((d) => [d.projectPath ?? "other", d.backgroundColor]))"""
 LEGEND_JS = """() => [...document.querySelectorAll("#days-legend button")].map((b) => ({
   key: b.dataset.key, pressed: b.getAttribute("aria-pressed"), title: b.title,
   text: b.textContent, right: b.getBoundingClientRect().right,
@@ -425,7 +452,7 @@ def test_hidden_legend_entries_stay_hidden_across_the_minute_refresh(
     notes = "#days-legend button[data-key='/code/notes']"
     shown.click(notes)
     visible_js = """() => Object.fromEntries(Chart.getChart("days-chart").data.datasets.map(
-      (d, i) => [d.projectPath, Chart.getChart("days-chart").isDatasetVisible(i)]))"""
+      (d, i) => [d.key, Chart.getChart("days-chart").isDatasetVisible(i)]))"""
     assert shown.evaluate(visible_js)["/code/notes"] is False
     page.page.clock.run_for(60_000)
     page.wait_loaded(2)
@@ -433,6 +460,7 @@ def test_hidden_legend_entries_stay_hidden_across_the_minute_refresh(
         "/code/oxitrack": True,
         "/code/notes": False,
         "/code/site": True,
+        "total": True,
     }
     assert shown.get_attribute(notes, "aria-pressed") == "false"
     shown.click(notes)

@@ -3,7 +3,7 @@
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
 // Chart.js is served from /static/vendor/. The numbers-to-chart logic is in chart.js.
 
-import { chartData, chartOptions, chartSummary, formatDuration } from "./chart.js";
+import { TOTAL_KEY, chartData, chartOptions, chartSummary, formatDuration } from "./chart.js";
 
 const REFRESH_MS = 60_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
@@ -126,7 +126,11 @@ function todayRow(project, longest) {
 
 function renderDays(range) {
   state.lastRange = range;
-  const { colors, ...data } = chartData(range, { hidden: state.hidden, otherColor: cssColor("--other") });
+  const { colors, ...data } = chartData(range, {
+    hidden: state.hidden,
+    otherColor: cssColor("--other"),
+    totalColor: cssColor("--text"),
+  });
   state.colors = colors;
   const theme = { text: cssColor("--muted"), grid: cssColor("--grid") };
   const options = chartOptions(data.labels, range.days.map((day) => day.total_seconds), theme);
@@ -144,7 +148,8 @@ function renderDays(range) {
 }
 
 function renderLegend(datasets) {
-  const items = datasets.map((dataset) => {
+  const projects = datasets.filter((dataset) => dataset.key !== TOTAL_KEY);
+  const items = projects.map((dataset) => {
     const swatch = element("span", { className: "swatch", "aria-hidden": "true" });
     swatch.style.background = dataset.backgroundColor;
     const title = dataset.projectPath ? `${dataset.label}\n${dataset.projectPath}` : dataset.label;
@@ -157,6 +162,13 @@ function renderLegend(datasets) {
     button.addEventListener("click", () => toggleDataset(dataset.key));
     return element("li", {}, button);
   });
+  const total = datasets.find((dataset) => dataset.key === TOTAL_KEY);
+  if (total) {
+    // Not a switch: the mark above each bar, which is lower where projects overlapped in time.
+    const mark = element("span", { className: "total-mark", "aria-hidden": "true" });
+    mark.style.background = total.borderColor;
+    items.push(element("li", { className: "total-key" }, mark, "day's total, time in two projects at once counted once"));
+  }
   document.getElementById("days-legend").replaceChildren(...items);
 }
 
