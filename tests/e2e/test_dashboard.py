@@ -684,6 +684,28 @@ def test_long_names_in_recent_sessions_keep_every_row_on_one_line(
     assert page.problems == []
 
 
+def test_at_320_px_the_page_does_not_scroll_sideways(daemon: DaemonProcess, browser: Any):
+    long_path = "/code/" + "an-unbroken-project-name-" * 6
+    now = int(time.time())
+    _beats(daemon, "/code/short", range(now - 3000, now - 2000, 60))
+    _beats(daemon, long_path, range(now - 600, now - 59, 60))
+    page = Page(browser, viewport={"width": 320, "height": 700})
+    shown = page.open(daemon.url + "/")
+    assert shown.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    ), shown.evaluate("() => document.documentElement.scrollWidth")
+    layout = shown.evaluate(ROW_HEIGHTS_JS)
+    assert layout["tableRight"] <= layout["cardRight"], "the table fits in its card"
+    # The day shortened ("Thu 26"), the project name given room rather than cut to nothing.
+    day = shown.inner_text("#recent-sessions tbody tr td:first-child")
+    assert re.fullmatch(r"\w+ \d{1,2}", day), day
+    name_width = shown.evaluate(
+        "() => document.querySelector('#recent-sessions td .name').getBoundingClientRect().width"
+    )
+    assert name_width >= 60
+    assert page.problems == []
+
+
 def test_an_empty_database_says_nothing_is_tracked_yet_and_how_to_start(
     daemon: DaemonProcess, browser: Any
 ):

@@ -3,7 +3,7 @@
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
 // Chart.js is served from /static/vendor/. The numbers-to-chart logic is in chart.js.
 
-import { TOTAL_KEY, chartData, chartOptions, chartSummary, formatDuration } from "./chart.js";
+import { TOTAL_KEY, chartData, chartOptions, chartSummary, formatDuration, shortDay } from "./chart.js";
 
 const REFRESH_MS = 60_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
@@ -189,8 +189,20 @@ function renderRecent(list) {
       element(
         "tr",
         { "data-session-id": String(session.session_id) },
-        element("td", { className: "nowrap" }, session.date),
-        element("td", { className: "nowrap" }, `${clock(session.start_time)}–${clock(session.last_heartbeat)}`),
+        // At a phone's width the CSS shows "Thu 26" instead of the full date.
+        element(
+          "td",
+          { className: "nowrap" },
+          element("span", { className: "long-day" }, session.date),
+          element("span", { className: "short-day" }, shortDay(session.date)),
+        ),
+        // Two spans: on a phone the end time may go under the start time.
+        element(
+          "td",
+          { className: "time-cell" },
+          element("span", {}, `${clock(session.start_time)}–`),
+          element("span", {}, clock(session.last_heartbeat)),
+        ),
         element("td", { className: "num" }, formatDuration(session.duration_seconds)),
         element(
           "td",
