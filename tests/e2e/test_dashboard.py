@@ -444,6 +444,30 @@ def test_at_400_px_the_legend_wraps_below_a_full_height_chart(daemon: DaemonProc
     assert page.problems == []
 
 
+def test_the_tooltip_lists_only_the_days_projects_with_short_names(
+    daemon: DaemonProcess, browser: Any
+):
+    long_path = "/code/" + "a-very-long-project-name-" * 3
+    now = int(time.time())
+    _beats(daemon, long_path, range(now - 1200, now - 59, 60))
+    _beats(daemon, "/code/old", range(now - 3 * 86400, now - 3 * 86400 + 601, 60))
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    lines = shown.evaluate("""() => {
+      const chart = Chart.getChart("days-chart");
+      const today = chart.data.labels.length - 1;
+      chart.tooltip.setActiveElements(
+        chart.data.datasets.map((_, datasetIndex) => ({ datasetIndex, index: today })),
+        { x: 0, y: 0 });
+      chart.update();
+      return chart.tooltip.body.flatMap((b) => b.lines);
+    }""")
+    name = long_path.rstrip("/").rsplit("/", 1)[-1]
+    today = httpx.get(f"{daemon.url}/today", params={"format": "json"}).json()
+    assert lines == [f"{name[:29]}\u2026: {_duration(today['total_seconds'])}"], lines
+    assert page.problems == []
+
+
 def test_hidden_legend_entries_stay_hidden_across_the_minute_refresh(
     seeded_daemon: DaemonProcess, browser: Any
 ):

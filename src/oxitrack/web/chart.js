@@ -128,6 +128,12 @@ function hourStep(maxSeconds) {
   return 43200;
 }
 
+const LABEL_CHARS = 30;
+
+function shortLabel(text) {
+  return text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
+}
+
 /** Ticks and grid in the page theme's colours: Chart.js's defaults are unreadable on the dark card. */
 export function chartOptions(labels, dayTotals, { text, grid }) {
   const step = hourStep(Math.max(3600, ...dayTotals));
@@ -157,11 +163,12 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
     plugins: {
       legend: { display: false }, // an HTML list below the chart: it wraps, truncates, takes focus
       tooltip: {
-        // The total is the footer already.
-        filter: (item) => item.dataset.key !== TOTAL_KEY,
+        // Only the projects worked on that day; the total is the footer already.
+        filter: (item) => item.dataset.key !== TOTAL_KEY && item.raw > 0,
         callbacks: {
           title: (items) => items[0].label,
-          label: (item) => `${item.dataset.label}: ${formatDuration(item.raw)}`,
+          // A long name would push the values off a phone's screen.
+          label: (item) => `${shortLabel(item.dataset.label)}: ${formatDuration(item.raw)}`,
           footer: (items) => `total ${formatDuration(dayTotals[items[0].dataIndex])}`,
         },
       },
