@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,15 +25,18 @@ from tests.zones import midday_zone
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# The projects' stacked bars; the day's real total is a dataset of its own (TOTALS_JS).
 CHART_DATA_JS = """() => {
   const chart = Chart.getChart("days-chart");
   return {
     labels: chart.data.labels,
-    datasets: chart.data.datasets.map((d) => ({
+    datasets: chart.data.datasets.filter((d) => d.key !== "total").map((d) => ({
       path: d.projectPath, label: d.label, data: d.data,
     })),
   };
 }"""
+TOTALS_JS = """() => Chart.getChart("days-chart").data.datasets.filter((d) => d.key === "total")
+  .map((d) => ({ type: d.type, stack: d.stack, data: d.data }))"""
 TODAY_ROWS_JS = """() => [...document.querySelectorAll("#today-projects tr")].map((tr) => ({
   path: tr.dataset.projectPath, seconds: Number(tr.dataset.seconds),
 }))"""
@@ -154,6 +157,30 @@ def test_dashboard_shows_what_the_json_api_says(seeded_daemon: DaemonProcess, br
     assert page.problems == []
 
 
+def test_each_day_shows_its_real_total_where_projects_overlap_in_time(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    """oxitrack and notes overlap for 11 minutes today: the stacked bars count them twice."""
+    page = Page(browser)
+    shown = page.open(seeded_daemon.url + "/")
+    days = httpx.get(f"{seeded_daemon.url}/api/days", params={"days": "7"}).json()
+    stacked = [
+        sum(d["data"][i] for d in shown.evaluate(CHART_DATA_JS)["datasets"]) for i in range(7)
+    ]
+    real = [day["total_seconds"] for day in days["days"]]
+    assert stacked[-1] > real[-1] > 0, "the seed overlaps today"
+    # Not stacked onto the bars: a stack of its own, one mark per day at the real total.
+    assert shown.evaluate(TOTALS_JS) == [{"type": "line", "stack": "total", "data": real}]
+    drawn_at_js = """(seconds) => { const chart = Chart.getChart("days-chart");
+      return chart.getDatasetMeta(3).data[6].y - chart.scales.y.getPixelForValue(seconds); }"""
+    assert abs(shown.evaluate(drawn_at_js, real[-1])) < 1, "drawn at the total, not on the stack"
+    assert [item["key"] for item in shown.evaluate(LEGEND_JS)] == [
+        p["project_path"] for p in days["projects"]
+    ], "the legend switches projects only"
+    assert "counted once" in shown.inner_text("#days-legend .total-key")
+    assert page.problems == []
+
+
 def test_http_cli_and_page_agree_on_today(seeded_daemon: DaemonProcess, browser: Any):
     """The issue's 'same numbers everywhere', across three processes reading one database."""
     over_http = httpx.get(f"{seeded_daemon.url}/today", params={"format": "json"}).json()
@@ -260,6 +287,42 @@ def test_a_bad_tz_in_the_address_is_reported_as_refused_not_as_unreachable(
     assert all("status of 422" in problem for problem in page.problems), page.problems
 
 
+def _answer_with_zone(zone: str) -> Any:
+    """A route handler: the daemon's real answer, with its ``timezone`` renamed to ``zone``."""
+
+    def handle(route: Any) -> None:
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "timezone": zone})
+
+    return handle
+
+
+def test_a_zone_the_browser_does_not_know_is_shown_in_utc_not_left_loading(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    """The daemon's tz database may name zones that Chromium's does not (Intl throws RangeError)."""
+    zone = "Mars/Olympus_Mons"
+    page = Page(browser, timezone_id="Asia/Kathmandu")
+    shown = page.page
+    shown.route(re.compile(r"/(today|api/sessions)(\?|$)"), _answer_with_zone(zone))
+    before = datetime.now(UTC).strftime("%H:%M")
+    shown.goto(seeded_daemon.url + "/")
+    page.wait_loaded(1)
+    after = datetime.now(UTC).strftime("%H:%M")
+    assert shown.inner_text("#status") in {
+        f"{zone} (times in UTC) · updated {before}",
+        f"{zone} (times in UTC) · updated {after}",
+    }
+    recent = httpx.get(f"{seeded_daemon.url}/api/sessions", params={"limit": "15"}).json()
+    first = recent["sessions"][0]
+    utc = [
+        datetime.fromtimestamp(first[k], UTC).strftime("%H:%M")
+        for k in ("start_time", "last_heartbeat")
+    ]
+    assert shown.inner_text("#recent-sessions tbody tr td:nth-child(2)") == "\u2013".join(utc)
+    assert page.problems == []
+
+
 def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(
     tmp_path: Path, browser: Any
 ):
@@ -299,8 +362,8 @@ def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(
 
 # -- colours and the legend ----------------------------------------------------------------------
 
-CHART_COLOURS_JS = """() => Object.fromEntries(Chart.getChart("days-chart").data.datasets.map(
-  (d) => [d.projectPath ?? "other", d.backgroundColor]))"""
+CHART_COLOURS_JS = """() => Object.fromEntries(Chart.getChart("days-chart").data.datasets
+  .filter((d) => d.key !== "total").map((d) => [d.projectPath ?? "other", d.backgroundColor]))"""
 LEGEND_JS = """() => [...document.querySelectorAll("#days-legend button")].map((b) => ({
   key: b.dataset.key, pressed: b.getAttribute("aria-pressed"), title: b.title,
   text: b.textContent, right: b.getBoundingClientRect().right,
@@ -381,6 +444,30 @@ def test_at_400_px_the_legend_wraps_below_a_full_height_chart(daemon: DaemonProc
     assert page.problems == []
 
 
+def test_the_tooltip_lists_only_the_days_projects_with_short_names(
+    daemon: DaemonProcess, browser: Any
+):
+    long_path = "/code/" + "a-very-long-project-name-" * 3
+    now = int(time.time())
+    _beats(daemon, long_path, range(now - 1200, now - 59, 60))
+    _beats(daemon, "/code/old", range(now - 3 * 86400, now - 3 * 86400 + 601, 60))
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    lines = shown.evaluate("""() => {
+      const chart = Chart.getChart("days-chart");
+      const today = chart.data.labels.length - 1;
+      chart.tooltip.setActiveElements(
+        chart.data.datasets.map((_, datasetIndex) => ({ datasetIndex, index: today })),
+        { x: 0, y: 0 });
+      chart.update();
+      return chart.tooltip.body.flatMap((b) => b.lines);
+    }""")
+    name = long_path.rstrip("/").rsplit("/", 1)[-1]
+    today = httpx.get(f"{daemon.url}/today", params={"format": "json"}).json()
+    assert lines == [f"{name[:29]}\u2026: {_duration(today['total_seconds'])}"], lines
+    assert page.problems == []
+
+
 def test_hidden_legend_entries_stay_hidden_across_the_minute_refresh(
     seeded_daemon: DaemonProcess, browser: Any
 ):
@@ -389,7 +476,7 @@ def test_hidden_legend_entries_stay_hidden_across_the_minute_refresh(
     notes = "#days-legend button[data-key='/code/notes']"
     shown.click(notes)
     visible_js = """() => Object.fromEntries(Chart.getChart("days-chart").data.datasets.map(
-      (d, i) => [d.projectPath, Chart.getChart("days-chart").isDatasetVisible(i)]))"""
+      (d, i) => [d.key, Chart.getChart("days-chart").isDatasetVisible(i)]))"""
     assert shown.evaluate(visible_js)["/code/notes"] is False
     page.page.clock.run_for(60_000)
     page.wait_loaded(2)
@@ -397,6 +484,7 @@ def test_hidden_legend_entries_stay_hidden_across_the_minute_refresh(
         "/code/oxitrack": True,
         "/code/notes": False,
         "/code/site": True,
+        "total": True,
     }
     assert shown.get_attribute(notes, "aria-pressed") == "false"
     shown.click(notes)
@@ -563,6 +651,30 @@ def test_a_stopped_daemon_is_shown_clearly_and_the_page_recovers_within_seconds(
     ), page.problems
 
 
+@pytest.mark.parametrize(
+    ("status", "shown_after"),
+    [(401, "#key-form:not([hidden])"), (422, "#refused:not([hidden])")],
+)
+def test_a_refusal_after_data_loaded_dims_it_like_an_outage(
+    seeded_daemon: DaemonProcess, browser: Any, status: int, shown_after: str
+):
+    """A changed API key or a refused request: the old numbers must not look current either."""
+    _beat_now(seeded_daemon)
+    page = Page(browser, clock=True)
+    shown = page.open(seeded_daemon.url + "/")
+    assert shown.is_visible(".active")
+    answer = {"error": "refused", "message": "tz: no longer accepted"}
+    shown.route(
+        re.compile(r"/(today|api/)"), lambda route: route.fulfill(status=status, json=answer)
+    )
+    page.page.clock.run_for(60_000)
+    shown.wait_for_selector(shown_after)
+    assert shown.is_hidden(".active")
+    assert shown.evaluate("() => getComputedStyle(document.querySelector('main')).opacity") == "0.5"
+    assert page.problems
+    assert all(f"status of {status}" in problem for problem in page.problems), page.problems
+
+
 # -- layout and empty states ---------------------------------------------------------------------
 
 ROW_HEIGHTS_JS = """() => ({
@@ -593,6 +705,28 @@ def test_long_names_in_recent_sessions_keep_every_row_on_one_line(
     assert layout["tableRight"] <= layout["cardRight"], "the table fits in its card"
     name = f"#recent-sessions td .name[title='{long_path}']"
     assert shown.inner_text(name) == long_path.rstrip("/").rsplit("/", 1)[-1]
+    assert page.problems == []
+
+
+def test_at_320_px_the_page_does_not_scroll_sideways(daemon: DaemonProcess, browser: Any):
+    long_path = "/code/" + "an-unbroken-project-name-" * 6
+    now = int(time.time())
+    _beats(daemon, "/code/short", range(now - 3000, now - 2000, 60))
+    _beats(daemon, long_path, range(now - 600, now - 59, 60))
+    page = Page(browser, viewport={"width": 320, "height": 700})
+    shown = page.open(daemon.url + "/")
+    assert shown.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    ), shown.evaluate("() => document.documentElement.scrollWidth")
+    layout = shown.evaluate(ROW_HEIGHTS_JS)
+    assert layout["tableRight"] <= layout["cardRight"], "the table fits in its card"
+    # The day shortened ("Thu 26"), the project name given room rather than cut to nothing.
+    day = shown.inner_text("#recent-sessions tbody tr td:first-child")
+    assert re.fullmatch(r"\w+ \d{1,2}", day), day
+    name_width = shown.evaluate(
+        "() => document.querySelector('#recent-sessions td .name').getBoundingClientRect().width"
+    )
+    assert name_width >= 60
     assert page.problems == []
 
 

@@ -3,7 +3,7 @@
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
 // Chart.js is served from /static/vendor/. The numbers-to-chart logic is in chart.js.
 
-import { chartData, chartOptions, chartSummary, formatDuration } from "./chart.js";
+import { TOTAL_KEY, chartData, chartOptions, chartSummary, formatDuration, shortDay } from "./chart.js";
 
 const REFRESH_MS = 60_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
@@ -27,14 +27,35 @@ const state = {
 // Page-level ?tz=Area/City is passed on to every request; by default the daemon's own zone.
 const zoneParam = new URLSearchParams(location.search).get("tz");
 
+/**
+ * The zone the browser can format times in: the report's own, or UTC when the browser's time zone
+ * data lacks that name (the daemon's tz database may know zones a browser does not). A page that
+ * throws here would stay on "loading…", or keep an old offline banner, for good.
+ */
+function clockZone(timeZone) {
+  if (timeZone === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone });
+    return timeZone;
+  } catch (error) {
+    if (error instanceof RangeError) return "UTC";
+    throw error;
+  }
+}
+
 /** HH:MM in the report's zone, so a time never sits next to a zone name it is not in. */
 function formatClock(date, timeZone = state.timezone) {
   return new Intl.DateTimeFormat(undefined, {
     hour: "2-digit",
     minute: "2-digit",
     hourCycle: "h23",
-    timeZone,
+    timeZone: clockZone(timeZone),
   }).format(date);
+}
+
+/** The report's zone as the daemon names it, and which zone the page's times are in if not that. */
+function zoneLabel(timeZone) {
+  return clockZone(timeZone) === timeZone ? timeZone : `${timeZone} (times in UTC)`;
 }
 
 function apiUrl(path, params = {}) {
@@ -105,7 +126,11 @@ function todayRow(project, longest) {
 
 function renderDays(range) {
   state.lastRange = range;
-  const { colors, ...data } = chartData(range, { hidden: state.hidden, otherColor: cssColor("--other") });
+  const { colors, ...data } = chartData(range, {
+    hidden: state.hidden,
+    otherColor: cssColor("--other"),
+    totalColor: cssColor("--text"),
+  });
   state.colors = colors;
   const theme = { text: cssColor("--muted"), grid: cssColor("--grid") };
   const options = chartOptions(data.labels, range.days.map((day) => day.total_seconds), theme);
@@ -123,7 +148,8 @@ function renderDays(range) {
 }
 
 function renderLegend(datasets) {
-  const items = datasets.map((dataset) => {
+  const projects = datasets.filter((dataset) => dataset.key !== TOTAL_KEY);
+  const items = projects.map((dataset) => {
     const swatch = element("span", { className: "swatch", "aria-hidden": "true" });
     swatch.style.background = dataset.backgroundColor;
     const title = dataset.projectPath ? `${dataset.label}\n${dataset.projectPath}` : dataset.label;
@@ -136,6 +162,13 @@ function renderLegend(datasets) {
     button.addEventListener("click", () => toggleDataset(dataset.key));
     return element("li", {}, button);
   });
+  const total = datasets.find((dataset) => dataset.key === TOTAL_KEY);
+  if (total) {
+    // Not a switch: the mark above each bar, which is lower where projects overlapped in time.
+    const mark = element("span", { className: "total-mark", "aria-hidden": "true" });
+    mark.style.background = total.borderColor;
+    items.push(element("li", { className: "total-key" }, mark, "day's total, time in two projects at once counted once"));
+  }
   document.getElementById("days-legend").replaceChildren(...items);
 }
 
@@ -156,8 +189,20 @@ function renderRecent(list) {
       element(
         "tr",
         { "data-session-id": String(session.session_id) },
-        element("td", { className: "nowrap" }, session.date),
-        element("td", { className: "nowrap" }, `${clock(session.start_time)}–${clock(session.last_heartbeat)}`),
+        // At a phone's width the CSS shows "Thu 26" instead of the full date.
+        element(
+          "td",
+          { className: "nowrap" },
+          element("span", { className: "long-day" }, session.date),
+          element("span", { className: "short-day" }, shortDay(session.date)),
+        ),
+        // Two spans: on a phone the end time may go under the start time.
+        element(
+          "td",
+          { className: "time-cell" },
+          element("span", {}, `${clock(session.start_time)}–`),
+          element("span", {}, clock(session.last_heartbeat)),
+        ),
         element("td", { className: "num" }, formatDuration(session.duration_seconds)),
         element(
           "td",
@@ -207,7 +252,7 @@ function showAnswers(days, today, range, recent) {
   renderToday(today);
   renderRecent(recent);
   showReachable();
-  setStatus(`${today.timezone} · updated ${formatClock(state.loadedAt)}`);
+  setStatus(`${zoneLabel(today.timezone)} · updated ${formatClock(state.loadedAt)}`);
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
 }
 
@@ -219,6 +264,8 @@ function markPressedRange(days) {
 
 function showFailure(error) {
   state.wantedDays = state.days; // the range button stays on the data that is shown
+  // Whatever the reason, the numbers on screen are no longer being kept current.
+  document.body.dataset.stale = "true";
   if (error instanceof Unauthorized) {
     document.getElementById("key-form").hidden = false;
     setStatus(state.apiKey ? "the daemon refused that API key" : "an API key is needed");
@@ -251,7 +298,6 @@ function showUnreachable(error) {
     `The daemon at ${location.origin} does not answer since ${formatClock(state.failingSince)}; ` +
     `${shown}. Trying again in ${delay / 1000} s.`;
   banner.hidden = false;
-  document.body.dataset.stale = "true";
   setStatus(`cannot reach the daemon: ${error.message}`);
 }
 

@@ -9,6 +9,8 @@ const PALETTE = [
   "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
 ];
 const OTHER_KEY = "other";
+// Not a project: the day's real total, where time in two projects at once counts once.
+export const TOTAL_KEY = "total";
 
 export function formatDuration(seconds) {
   const minutes = Math.floor(Math.max(seconds, 0) / 60);
@@ -70,8 +72,11 @@ function secondsPerDay(range, paths) {
  * Chart.js data for /api/days: the top projects one dataset each, the rest summed as "other"
  * (in `otherColor`); datasets whose key is in `hidden` start hidden. Also the colours given to
  * the shown projects, which today's bars reuse.
+ *
+ * The stacked bars add up each project's time, so an hour in two projects at once stacks twice;
+ * a mark per day (in `totalColor`, its own stack) shows the day's real total_seconds.
  */
-export function chartData(range, { hidden, otherColor }) {
+export function chartData(range, { hidden, otherColor, totalColor }) {
   const shown = range.projects.slice(0, CHART_PROJECTS);
   const rest = range.projects.slice(CHART_PROJECTS);
   const colors = assignColors(shown.map((project) => project.project_path));
@@ -94,6 +99,25 @@ export function chartData(range, { hidden, otherColor }) {
   for (const dataset of datasets) {
     Object.assign(dataset, { borderWidth: 0, borderRadius: 2, hidden: hidden.has(dataset.key) });
   }
+  if (range.projects.length > 0) {
+    datasets.push({
+      type: "line",
+      label: "total (overlaps once)",
+      projectPath: null,
+      key: TOTAL_KEY,
+      stack: TOTAL_KEY,
+      data: range.days.map((day) => day.total_seconds),
+      showLine: false,
+      pointStyle: "line",
+      // No mark on a day with nothing tracked: a row of dashes on the axis says nothing.
+      pointRadius: range.days.map((day) => (day.total_seconds > 0 ? 10 : 0)),
+      pointHoverRadius: range.days.map((day) => (day.total_seconds > 0 ? 12 : 0)),
+      borderWidth: 3,
+      borderColor: totalColor,
+      backgroundColor: totalColor,
+      order: -1, // drawn over the bars
+    });
+  }
   return { labels: range.days.map((day) => day.date), datasets, colors };
 }
 
@@ -102,6 +126,12 @@ function hourStep(maxSeconds) {
     if (maxSeconds / step <= 6) return step;
   }
   return 43200;
+}
+
+const LABEL_CHARS = 30;
+
+function shortLabel(text) {
+  return text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
 }
 
 /** Ticks and grid in the page theme's colours: Chart.js's defaults are unreadable on the dark card. */
@@ -133,9 +163,12 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
     plugins: {
       legend: { display: false }, // an HTML list below the chart: it wraps, truncates, takes focus
       tooltip: {
+        // Only the projects worked on that day; the total is the footer already.
+        filter: (item) => item.dataset.key !== TOTAL_KEY && item.raw > 0,
         callbacks: {
           title: (items) => items[0].label,
-          label: (item) => `${item.dataset.label}: ${formatDuration(item.raw)}`,
+          // A long name would push the values off a phone's screen.
+          label: (item) => `${shortLabel(item.dataset.label)}: ${formatDuration(item.raw)}`,
           footer: (items) => `total ${formatDuration(dayTotals[items[0].dataIndex])}`,
         },
       },
