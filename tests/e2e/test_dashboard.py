@@ -339,6 +339,9 @@ def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(
         shown.goto(keyed.url + "/")
         shown.wait_for_selector("#key-form:not([hidden])")
         assert shown.inner_text("#status") == "an API key is needed"
+        # The question comes first, with the focus in its field, and no empty cards under it.
+        assert shown.evaluate("document.activeElement.id") == "api-key"
+        assert shown.is_hidden("main") and shown.is_hidden("#key-error")
 
         shown.fill("#api-key", "wrong")
         shown.click("#key-form button")
@@ -347,6 +350,11 @@ def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(
             "() => document.getElementById('status').textContent.includes('refused')"
         )
         assert shown.inner_text("#status") == "the daemon refused that API key"
+        # The refusal is said at the field, for a screen reader too, and the focus is back in it.
+        assert shown.is_visible("#key-error")
+        assert shown.get_attribute("#api-key", "aria-invalid") == "true"
+        assert shown.get_attribute("#api-key", "aria-describedby") == "key-error"
+        assert shown.evaluate("document.activeElement.id") == "api-key"
 
         shown.fill("#api-key", "k3y")
         shown.click("#key-form button")
@@ -580,8 +588,11 @@ def test_chart_and_status_speak_to_screen_readers(seeded_daemon: DaemonProcess, 
     assert label.startswith(f"Time per day, last 7 days ({days['from']} to {days['to']}): ")
     assert f"total {_duration(days['total_seconds'])}" in label
     assert f"most: {top['project_name']} {_duration(top['duration_seconds'])}" in label
-    assert shown.get_attribute("#status", "role") == "status"
-    assert shown.get_attribute("#status", "aria-live") == "polite"
+    # Only the state is announced: the minute of the last update sits outside the live region.
+    assert shown.get_attribute("#status-live", "role") == "status"
+    assert shown.get_attribute("#status-live", "aria-live") == "polite"
+    assert shown.inner_text("#status-live") == shown.inner_text("#status").split(" · updated")[0]
+    assert "updated" in shown.inner_text("#status-time")
     assert page.problems == []
 
 
@@ -640,8 +651,23 @@ def test_a_stopped_daemon_is_shown_clearly_and_the_page_recovers_within_seconds(
     assert shown.is_hidden(".active")
     assert shown.evaluate("() => getComputedStyle(document.querySelector('main')).opacity") == "0.5"
 
+    # A retry with the daemon still down: the countdown changes, the alert is not said again.
+    shown.evaluate(
+        """() => {
+          window.alertWrites = 0;
+          new MutationObserver((changes) => { window.alertWrites += changes.length; })
+            .observe(document.getElementById('offline-alert'),
+                     {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    page.page.clock.run_for(5_000)
+    shown.wait_for_function(
+        "() => document.getElementById('offline-retry').textContent.includes('10 s')"
+    )
+    assert shown.evaluate("() => window.alertWrites") == 0
+
     seeded_daemon.start(port=seeded_daemon.port)
-    page.page.clock.run_for(5_000)  # the first retry, well before the minute timer
+    page.page.clock.run_for(10_000)  # the second retry, well before the minute timer
     page.wait_loaded(2)
     assert shown.is_hidden("#offline")
     assert shown.is_visible(".active")

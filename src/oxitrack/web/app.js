@@ -252,7 +252,7 @@ function showAnswers(days, today, range, recent) {
   renderToday(today);
   renderRecent(recent);
   showReachable();
-  setStatus(`${zoneLabel(today.timezone)} · updated ${formatClock(state.loadedAt)}`);
+  setStatus(zoneLabel(today.timezone), formatClock(state.loadedAt));
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
 }
 
@@ -267,13 +267,27 @@ function showFailure(error) {
   // Whatever the reason, the numbers on screen are no longer being kept current.
   document.body.dataset.stale = "true";
   if (error instanceof Unauthorized) {
-    document.getElementById("key-form").hidden = false;
-    setStatus(state.apiKey ? "the daemon refused that API key" : "an API key is needed");
+    askForKey();
   } else if (error instanceof Refused) {
     showRefused(error.message);
   } else {
     showUnreachable(error);
   }
+}
+
+/** The key form, with the focus in its field when it appears and the refusal tied to it. */
+function askForKey() {
+  const form = document.getElementById("key-form");
+  const field = document.getElementById("api-key");
+  const wasShown = !form.hidden;
+  form.hidden = false;
+  const refused = Boolean(state.apiKey);
+  document.getElementById("key-error").hidden = !refused;
+  field.setAttribute("aria-invalid", String(refused));
+  setStatus(refused ? "the daemon refused that API key" : "an API key is needed");
+  // Nothing to show yet: the empty cards would only sit under the question.
+  document.querySelector("main").hidden = state.loadedAt === null;
+  if (!wasShown) field.focus();
 }
 
 function showRefused(message) {
@@ -293,11 +307,14 @@ function showUnreachable(error) {
   clearTimeout(state.retryTimer);
   state.retryTimer = setTimeout(refresh, delay);
   const shown = state.loadedAt ? `showing data from ${formatClock(state.loadedAt)}` : "no data yet";
-  const banner = document.getElementById("offline");
-  banner.textContent =
+  // The alert is said once per outage; each retry's countdown changes quietly beside it.
+  setText(
+    "offline-alert",
     `The daemon at ${location.origin} does not answer since ${formatClock(state.failingSince)}; ` +
-    `${shown}. Trying again in ${delay / 1000} s.`;
-  banner.hidden = false;
+      `${shown}.`,
+  );
+  setText("offline-retry", `Trying again in ${delay / 1000} s.`);
+  document.getElementById("offline").hidden = false;
   setStatus(`cannot reach the daemon: ${error.message}`);
 }
 
@@ -311,8 +328,16 @@ function showReachable() {
   delete document.body.dataset.stale;
 }
 
-function setStatus(text) {
-  document.getElementById("status").textContent = text;
+/** The page's state, announced when it changes; ``updated`` (HH:MM) follows it unannounced. */
+function setStatus(text, updated = "") {
+  setText("status-live", text);
+  setText("status-time", updated ? ` · updated ${updated}` : "");
+}
+
+/** Write only a change: a live region re-announces every write, even of the same words. */
+function setText(id, text) {
+  const node = document.getElementById(id);
+  if (node.textContent !== text) node.textContent = text;
 }
 
 function setUp() {
@@ -327,6 +352,7 @@ function setUp() {
     state.apiKey = document.getElementById("api-key").value.trim();
     sessionStorage.setItem("oxitrack.apiKey", state.apiKey);
     document.getElementById("key-form").hidden = true;
+    document.getElementById("key-error").hidden = true;
     refresh();
   });
   // The chart's colours come from CSS: redraw when the theme flips.
