@@ -11,6 +11,7 @@ import * as vscode from "vscode";
 
 import { redactCredentials, type TodayOutcome } from "./core/daemonClient";
 import type { Delivery } from "./core/delivery";
+import { DEFAULT_MAX_BEATS } from "./core/outbox";
 import { LatestRequest } from "./core/latest";
 import { localRealPath, projectPaths } from "./core/projectPaths";
 import { renderStatus, type StatusAction } from "./core/statusText";
@@ -99,6 +100,7 @@ export class StatusBar implements vscode.Disposable {
       isEnabled: this.settings.isEnabled,
       connection: this.delivery.state.connection,
       queued: this.delivery.state.queued,
+      isOutboxFull: this.delivery.state.queued >= DEFAULT_MAX_BEATS,
       today: this.today,
       projectPaths:
         projectPath === undefined

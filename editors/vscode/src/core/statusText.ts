@@ -11,6 +11,8 @@ export interface StatusInput {
   readonly isEnabled: boolean;
   readonly connection: Connection;
   readonly queued: number;
+  /** The outbox holds its most (outbox.ts `maxBeats`): new beats are being dropped. */
+  readonly isOutboxFull?: boolean;
   readonly today: TodayOutcome | undefined;
   /** The paths the current project may appear under in the report (as sent, as canonicalized). */
   readonly projectPaths: readonly string[];
@@ -26,6 +28,14 @@ export interface StatusInput {
 export type ProjectView =
   | { readonly kind: "tracked" | "excluded"; readonly projectPath: string }
   | { readonly kind: "none" };
+
+/** What becomes of the beats waiting in the outbox: all kept, unless it is full. */
+function waiting(input: StatusInput, until: string): string {
+  const kept = `${input.queued} beat(s) wait in the outbox and are sent once ${until}`;
+  return input.isOutboxFull === true
+    ? `${kept}; the outbox is full, so newer beats are dropped until then.`
+    : `${kept}; nothing is lost.`;
+}
 
 /** What a click on the item does. */
 export type StatusAction = "openDashboard" | "setApiKey" | "showLog" | "openSettings";
@@ -114,7 +124,7 @@ export function renderStatus(input: StatusInput): StatusView {
       text: "$(watch) OxiTrack: settings error",
       tooltip:
         `${input.settingsProblem}.\n` +
-        `${input.queued} beat(s) wait in the outbox and are sent once it is fixed; nothing is lost.\n` +
+        `${waiting(input, "it is fixed")}\n` +
         "Click to open the setting.",
       action: "openSettings",
     };
@@ -126,7 +136,7 @@ export function renderStatus(input: StatusInput): StatusView {
       text: `OxiTrack: ${connection.code === BUSY_CODE ? "daemon busy" : LABELS[connection.kind]} (${input.queued} queued)`,
       tooltip:
         `${explainProblem(connection, input.serverUrl)}\n` +
-        `${input.queued} beat(s) wait in the outbox and are sent once this is solved; nothing is lost.\n` +
+        `${waiting(input, "this is solved")}\n` +
         (isKeyMissing ? "Click to set the API key." : "Click to show the OxiTrack log."),
       action: isKeyMissing ? "setApiKey" : "showLog",
     };

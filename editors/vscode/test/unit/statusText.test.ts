@@ -74,6 +74,15 @@ describe("renderStatus", () => {
     assert.equal(view.action, "showLog");
   });
 
+  test("a full outbox says newer beats are dropped, not that nothing is lost", () => {
+    const connection = { kind: "offline", detail: "connect ECONNREFUSED" } as const;
+    const view = renderStatus({ ...base, connection, queued: 200_000, isOutboxFull: true });
+    assert.match(view.tooltip, /the outbox is full, so newer beats are dropped/);
+    assert.doesNotMatch(view.tooltip, /nothing is lost/);
+    const settings = renderStatus({ ...base, settingsProblem: "bad URL", queued: 200_000, isOutboxFull: true });
+    assert.doesNotMatch(settings.tooltip, /nothing is lost/);
+  });
+
   test("a missing API key says so and a click runs Set API Key", () => {
     const connection = { kind: "needsApiKey", detail: "HTTP 401: unauthorized: send the key", code: "unauthorized" } as const;
     const view = renderStatus({ ...base, connection, queued: 2 });
