@@ -18,13 +18,12 @@ from collections.abc import Iterator
 from oxitrack.commands._options import UsageError
 from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
-from oxitrack.store.core import create_private_file
+from oxitrack.store.core import SQLITE_SIDE_SUFFIXES, create_private_file
 
 if TYPE_CHECKING:
     from typing import TextIO
 
-_BESIDE_THE_DATABASE = ("", "-wal", "-shm", "-journal")
-_SQLITE_SIDE_FILES = _BESIDE_THE_DATABASE[1:]
+_BESIDE_THE_DATABASE = ("", *SQLITE_SIDE_SUFFIXES)
 
 
 def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
@@ -87,7 +86,7 @@ def _sqlite_side_file(target: str) -> str | None:
     file replays the old WAL or journal into it.
     """
     for name in dict.fromkeys((target, os.path.realpath(target))):
-        for suffix in _SQLITE_SIDE_FILES:
+        for suffix in SQLITE_SIDE_SUFFIXES:
             if os.path.lexists(name + suffix):
                 return name + suffix
     return None

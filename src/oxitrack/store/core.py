@@ -41,6 +41,8 @@ WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
 # Modes of the folder and files OxiTrack creates: when someone worked is theirs to know.
 PRIVATE_FOLDER_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+# A database is its file plus the ones SQLite keeps beside it, named by these suffixes.
+SQLITE_SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 class Store:

@@ -19,6 +19,7 @@ from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.store.core import (
     BUSY_TIMEOUT_MS,
+    SQLITE_SIDE_SUFFIXES,
     check_database_path,
     create_private_file,
     explain,
@@ -152,7 +153,7 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
 def _remove_with_side_files(path: Path) -> None:
     """Remove ``path`` and the files SQLite keeps beside it: after an I/O error (a full disk)
     SQLite leaves the copy's journal for the next opener to roll back, and nobody opens it."""
-    for suffix in ("", "-journal", "-wal", "-shm"):
+    for suffix in ("", *SQLITE_SIDE_SUFFIXES):
         with contextlib.suppress(OSError):
             os.unlink(f"{path}{suffix}")
 
