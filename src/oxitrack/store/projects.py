@@ -129,11 +129,9 @@ def find_project(
     if not text:
         raise InvalidField(field, "must not be empty")
     candidates: list[int] = []
-    if text.isascii() and text.isdigit():
-        # str.isdigit() alone also accepts "²", which int() refuses; SQLite integers stop at
-        # 2**63 - 1, and a larger id names no project rather than overflowing into a 500.
-        if int(text) <= _MAX_SQLITE_INTEGER:
-            candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (int(text),))
+    project_id = _as_id(text)
+    if project_id is not None:
+        candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (project_id,))
     elif text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX)):
         candidates = _ids(
             conn, "SELECT project_id FROM project_identities WHERE identity = ?", (text,)
@@ -153,8 +151,8 @@ def find_project(
         raise ClientError(
             404,
             "not_found",
-            f"{field}: no project matches {text!r}{_merged_note(conn, text)}; give an id, a path,"
-            " an identity or a name from `oxitrack projects`",
+            f"{field}: no project matches {text!r}{_merged_note(conn, project_id)}; give an id,"
+            " a path, an identity or a name from `oxitrack projects`",
             field,
         )
     unique = sorted(set(candidates))
@@ -166,13 +164,24 @@ def find_project(
     return unique[0]
 
 
-def _merged_note(conn: sqlite3.Connection, text: str) -> str:
-    """`` (project 3 was merged into project 2)`` when ``text`` is a retired id."""
-    if not (text.isascii() and text.isdigit()) or int(text) > _MAX_SQLITE_INTEGER:
+def _as_id(text: str) -> int | None:
+    """``text`` as a project id, if it is one SQLite can hold.
+
+    str.isdigit() alone also accepts "²", which int() refuses; SQLite integers stop at
+    2**63 - 1, and a larger id names no project rather than overflowing into a 500.
+    """
+    if text.isascii() and text.isdigit() and int(text) <= _MAX_SQLITE_INTEGER:
+        return int(text)
+    return None
+
+
+def _merged_note(conn: sqlite3.Connection, project_id: int | None) -> str:
+    """`` (project 3 was merged into project 2)`` when ``project_id`` was merged away."""
+    if project_id is None:
         return ""
-    row = conn.execute("SELECT merged_into FROM retired_projects WHERE id = ?", (int(text),))
+    row = conn.execute("SELECT merged_into FROM retired_projects WHERE id = ?", (project_id,))
     found = row.fetchone()
-    return f" (project {text} was merged into project {found[0]})" if found else ""
+    return f" (project {project_id} was merged into project {found[0]})" if found else ""
 
 
 def _ids(conn: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list[int]:
