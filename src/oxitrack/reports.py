@@ -78,10 +78,10 @@ class DayTotals(Record):
     projects: tuple[ProjectTotal, ...]
     total_seconds: int = 0
 
-    @property
-    def overlap_seconds(self) -> int:
-        """How much more the projects add up to than the day's total."""
-        return sum(p.duration_seconds for p in self.projects) - self.total_seconds
+
+def range_total_seconds(per_day: Iterable[DayTotals]) -> int:
+    """The total of consecutive days: their own totals added up (a day counts overlaps once)."""
+    return sum(totals.total_seconds for totals in per_day)
 
 
 def is_active(last_heartbeat: int, now: float) -> bool:
@@ -205,7 +205,7 @@ def days_json(
         "from": per_day[0].day.date.isoformat(),
         "to": per_day[-1].day.date.isoformat(),
         "timezone": zone_name(zone),
-        "total_seconds": sum(totals.total_seconds for totals in per_day),
+        "total_seconds": range_total_seconds(per_day),
         "projects": [project_json(p) for p in projects],
         "days": [
             {

@@ -165,7 +165,7 @@ def run_today(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     from oxitrack import days
     from oxitrack.report_text import day_rows, project_rows, render_table
-    from oxitrack.reports import daily_totals, days_json, range_totals
+    from oxitrack.reports import daily_totals, days_json, range_total_seconds, range_totals
     from oxitrack.store.reports import sessions_between
 
     zone, now = _zone(args), clock()
@@ -182,7 +182,7 @@ def run_report(args: argparse.Namespace) -> int:
     if args.json:
         return _print_json(days_json(per_day, projects, zone))
     table = project_rows(projects) if args.by == "project" else day_rows(per_day)
-    total = sum(totals.total_seconds for totals in per_day)
+    total = range_total_seconds(per_day)
     title = f"{first.isoformat()} to {last.isoformat()} ({_zone_label(zone)}), by {args.by}"
     print(title + "\n" + render_table(table, _style(), total_seconds=total), end="")
     return 0
