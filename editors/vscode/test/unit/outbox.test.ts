@@ -185,10 +185,7 @@ describe("Outbox", () => {
 
   test("a claim older than claimStaleMs is adopted even if its pid now belongs to a live process", async () => {
     const nowMs = 1_750_000_000_000;
-    const reused = path.join(dir, "outbox.claim-1-abcdef.jsonl");
-    await fs.writeFile(reused, '{"project_path":"/p","timestamp":1}\n');
-    const taken = new Date(nowMs - 2 * 3600_000);
-    await fs.utimes(reused, taken, taken);
+    await writeClaim(dir, 1, new Date(nowMs - 2 * 3600_000));
     const outbox = new Outbox({ dir, isAlive: () => true, now: () => nowMs, claimStaleMs: 3600_000 });
     assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1]);
     assert.deepEqual(await fs.readdir(dir), []);
@@ -196,10 +193,7 @@ describe("Outbox", () => {
 
   test("a live window's claim younger than claimStaleMs is left alone", async () => {
     const nowMs = 1_750_000_000_000;
-    const claim = path.join(dir, "outbox.claim-424242-abcdef.jsonl");
-    await fs.writeFile(claim, '{"project_path":"/p","timestamp":1}\n');
-    const taken = new Date(nowMs - 10 * 60_000);
-    await fs.utimes(claim, taken, taken);
+    await writeClaim(dir, 424242, new Date(nowMs - 10 * 60_000));
     const outbox = new Outbox({ dir, isAlive: () => true, now: () => nowMs, claimStaleMs: 3600_000 });
     assert.deepEqual((await drain(outbox)).delivered, []);
     assert.equal(await outbox.count(), 1);
@@ -308,3 +302,10 @@ describe("Outbox", () => {
     assert.deepEqual(await fs.readdir(dir), []);
   });
 });
+
+/** A claim file of window `pid` holding one beat, taken at `takenAt`. */
+async function writeClaim(dir: string, pid: number, takenAt: Date): Promise<void> {
+  const claim = path.join(dir, `outbox.claim-${pid}-abcdef.jsonl`);
+  await fs.writeFile(claim, '{"project_path":"/p","timestamp":1}\n');
+  await fs.utimes(claim, takenAt, takenAt);
+}
