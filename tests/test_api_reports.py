@@ -271,6 +271,16 @@ def test_sessions_may_span_all_time_but_not_run_backwards(seeded: TestClient):
     assert per_day.status_code == 422 and "3660 days" in per_day.json()["message"]
 
 
+def test_sessions_from_a_date_alone_run_to_today_as_days_do(seeded: TestClient):
+    """`from` alone ends today, as in /api/days and the CLI: not an open "to": null."""
+    body = seeded.get("/api/sessions", params={**TZ, "from": "2025-11-24"}).json()
+    assert (body["from"], body["to"], len(body["sessions"])) == ("2025-11-24", TODAY, 2)
+    days = seeded.get("/api/days", params={**TZ, "from": "2025-11-24"}).json()
+    assert (days["from"], days["to"]) == (body["from"], body["to"])
+    future = seeded.get("/api/sessions", params={**TZ, "from": "2025-11-26"})
+    assert (future.status_code, future.json()["field"]) == (422, "from")
+
+
 def test_dashboard_and_its_files_are_served_from_the_package(client: TestClient):
     page = client.get("/")
     assert page.status_code == 200

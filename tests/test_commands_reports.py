@@ -368,6 +368,14 @@ def test_sessions_and_the_api_list_the_same_by_default(store, db_path, capsys, c
     assert len(listed["sessions"]) == 50
 
 
+def test_sessions_from_a_date_answer_as_the_api_does(seeded, db_path, capsys, client):
+    """`sessions --from D --json` said "to": today where GET /api/sessions?from=D said null."""
+    _, out, _ = run(capsys, db_path, "sessions", "--from", "2025-11-20", "--json")
+    listed = client.get("/api/sessions", params={"tz": "Europe/Berlin", "from": "2025-11-20"})
+    assert json.loads(out) == listed.json()
+    assert (listed.json()["from"], listed.json()["to"]) == ("2025-11-20", "2025-11-25")
+
+
 @pytest.mark.parametrize("command", ["report", "sessions", "export"])
 @pytest.mark.parametrize("value", ["", "  "], ids=["empty", "blank"])
 def test_an_empty_project_is_refused(seeded, db_path, capsys, command, value):

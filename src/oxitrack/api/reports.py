@@ -72,6 +72,8 @@ def get_sessions(request: Request) -> JSONResponse:
     params = request.query_params
     first = _date(params.get("from"), "from")
     last = _date(params.get("to"), "to")
+    if first is not None and last is None:
+        last = days_.local_date(now, zone)  # `from` alone runs to today, as in /api/days
     if first is not None and last is not None:
         days_.check_range(first, last, max_days=None)  # a list, not a row per day: any span
     start, end = days_.date_bounds(first, last, zone)
