@@ -54,3 +54,12 @@ def test_cli_prints_what_the_daemon_answers_for_a_from_date(daemon: DaemonProces
     assert oxitrack(daemon, *command, *flags, "--json") == answer
     if path != "/today":
         assert (answer["from"], answer["to"]) == (today, today)
+
+
+@pytest.mark.parametrize("path", ["/today", "/api/days", "/api/sessions"])
+def test_a_zone_with_a_plus_sign_typed_into_the_address_is_that_zone(daemon: DaemonProcess, path):
+    """`curl '…/today?tz=Etc/GMT+5'` answered 422 "'Etc/GMT 5' is not a known IANA time zone
+    name": a "+" in a query string reads as a space, and the name has no %2B for it."""
+    answer = httpx.get(f"{daemon.url}{path}?format=json&tz=Etc/GMT+5")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["timezone"] == "Etc/GMT+5"

@@ -90,7 +90,11 @@ def get_sessions(request: Request) -> JSONResponse:
 
 def _zone(request: Request) -> tzinfo:
     name = request.query_params.get("tz")
-    return days_.system_zone() if name is None else days_.zone_named(name, field="tz")
+    if name is None:
+        return days_.system_zone()
+    # A "+" typed in a query string arrives as a space (form encoding), and no zone name has a
+    # space: ``?tz=Etc/GMT+5`` means Etc/GMT+5, as the one typing it meant.
+    return days_.zone_named(name.strip().replace(" ", "+"), field="tz")
 
 
 def _wants_json(request: Request) -> bool:
