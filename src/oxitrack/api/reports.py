@@ -119,6 +119,8 @@ def _range(request: Request, zone: tzinfo, now: float) -> tuple[date, date]:
     count = DEFAULT_DAYS
     if count_text is not None:
         count = whole_number(count_text, "days", lowest=1, highest=days_.MAX_RANGE_DAYS)
+        if first is not None:  # the range would ignore one of them (the CLI refuses it too)
+            raise InvalidField("days", "give either from or days, not both")
     today = days_.local_date(now, zone)
     if first is None:
         first, last = days_.last_days(last or today, count)
