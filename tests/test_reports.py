@@ -382,6 +382,21 @@ def test_streamed_json_export_equals_the_api_shape():
     assert json.loads(empty.getvalue())["sessions"] == []
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "lead"),
+    [
+        ("2025-11-24 23:30", "2025-11-25 00:10", "2025-11-24 23:30\u201311-25 00:10"),
+        ("2025-10-25 18:00", "2025-10-26 19:00", "2025-10-25 18:00\u201310-26 19:00"),
+        ("2025-12-31 23:00", "2026-01-01 01:00", "2025-12-31 23:00\u201301-01 01:00"),
+    ],
+    ids=["past-midnight", "a-whole-fall-back-day", "into-the-new-year"],
+)
+def test_a_session_ending_on_a_later_day_shows_that_day(start, end, lead):
+    """The 26-hour session over 2025-10-26 showed as "18:00\u201319:00", an hour to read."""
+    [table_row] = session_rows([row(1, "/code/a", start, end)], BERLIN)
+    assert table_row.lead == lead
+
+
 def test_session_rows_show_local_start_and_end():
     [table_row] = session_rows(_sessions(), BERLIN)
     assert table_row.lead == "2025-11-25 09:00\u201311:05"

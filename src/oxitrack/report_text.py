@@ -212,11 +212,16 @@ def day_rows(per_day: Iterable[DayTotals]) -> list[TableRow]:
 
 
 def session_rows(rows: Iterable[SessionRow], zone: tzinfo) -> list[TableRow]:
-    """Table rows for single sessions: local start and end time, project name and path."""
+    """Table rows for single sessions: local start and end time, project name and path.
+
+    An end on a later day carries its date (``2025-10-25 23:30\u201310-26 01:10``): a bare
+    ``23:30\u201301:10`` beside 25 hours read as an hour and forty minutes.
+    """
     table = []
     for row in rows:
         start, end = local_iso(row.start_time, zone), local_iso(row.last_heartbeat, zone)
-        span = f"{start[:10]} {start[11:16]}\u2013{end[11:16]}"  # en dash
+        until = end[11:16] if end[:10] == start[:10] else f"{end[5:10]} {end[11:16]}"
+        span = f"{start[:10]} {start[11:16]}\u2013{until}"  # en dash
         table.append(TableRow(row.duration_seconds, row.project_name, row.project_path, span))
     return table
 
