@@ -157,10 +157,9 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
-        if self._is_head_too_large:
-            self._refuse(_HEAD_TOO_LARGE)
-        else:
-            super().send_400_response(msg)
+        """uvicorn's answer to bytes it cannot parse is plain text; this one has the JSON shape
+        of every other error, so a client reads its reason the same way."""
+        self._refuse(_HEAD_TOO_LARGE if self._is_head_too_large else _NOT_HTTP)
 
     def _head_size(self) -> int:
         """The bytes of the head just parsed: request line, headers (each with ": " and CRLF) and
@@ -262,6 +261,11 @@ _HEAD_TOO_LARGE = _answer(
     "431 Request Header Fields Too Large",
     "headers_too_large",
     f"the request line and headers are over {MAX_HEAD_BYTES} bytes",
+)
+_NOT_HTTP = _answer(
+    "400 Bad Request",
+    "bad_request",
+    "not a valid HTTP/1.1 request (a malformed request line, header, length or chunk)",
 )
 _REQUEST_TOO_LARGE = _answer(
     "413 Content Too Large",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 
@@ -82,6 +83,29 @@ def test_malformed_http_is_refused_and_the_daemon_keeps_serving(
     )
     assert answer.status_code == 200
     assert not any("Traceback" in line for line in daemon.stderr_lines), daemon.stderr_lines
+
+
+UNPARSABLE = [
+    "garbage",
+    "binary",
+    "header-without-colon",
+    "two-content-lengths",
+    "bad-chunk-size",
+    "http2-preface",
+    "unknown-version",
+]
+
+
+@pytest.mark.parametrize("name", UNPARSABLE)
+def test_bytes_that_are_not_http_get_the_json_error_shape(daemon: DaemonProcess, name: str):
+    head, _, body = _exchange(daemon.port, MALFORMED[name]).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").lower().split("\r\n")
+    assert lines[0] == "http/1.1 400 bad request"
+    assert "content-type: application/json" in lines
+    assert f"content-length: {len(body)}" in lines
+    error = json.loads(body)
+    assert error["error"] == "bad_request"
+    assert "not a valid HTTP/1.1 request" in error["message"]
 
 
 def test_all_malformed_requests_at_once_leave_the_daemon_serving(daemon: DaemonProcess):
