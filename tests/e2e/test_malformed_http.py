@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -121,3 +122,27 @@ def test_all_malformed_requests_at_once_leave_the_daemon_serving(daemon: DaemonP
     finally:
         for sock in held:
             sock.close()
+
+
+def test_a_flood_of_bytes_that_are_not_http_is_one_log_line_not_one_per_request(tmp_path: Path):
+    """A port scanner must not fill the journal; asking to upgrade is no fault at all."""
+    process = DaemonProcess(tmp_path / "daemon.db").start()
+    try:
+        for _ in range(20):
+            assert _exchange(process.port, MALFORMED["garbage"]).startswith(b"HTTP/1.1 400 ")
+        upgrade = (
+            b"GET /today HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+            b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        for payload in (upgrade, upgrade.replace(b"websocket", b"h2c")):
+            with socket.create_connection(("127.0.0.1", process.port), timeout=5) as sock:
+                sock.sendall(payload)  # and keep the connection open for the answer
+                assert sock.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n")
+    finally:
+        assert process.stop() == 0
+    logged = [line.split(" ", 2)[2] for line in process.stderr_lines]
+    # The first refusal at once; the other 19 fall in the same minute, summed up when it ends.
+    assert logged == [
+        "WARNING refused 1 request that were not HTTP (400), the latest from 127.0.0.1\n"
+    ]
