@@ -62,6 +62,15 @@ def test_bad_settings_raise_config_error_naming_the_source(tmp_path, env, messag
         resolve({}, environ=env, config_path=tmp_path / "none")
 
 
+def test_a_public_host_without_a_key_is_told_how_to_set_one_out_of_sight(tmp_path: Path):
+    """The flag puts the key in every user's `ps`; the advice leads with the env and the file."""
+    with pytest.raises(ConfigError) as refused:
+        resolve({}, environ={"OXITRACK_HOST": "0.0.0.0"}, config_path=tmp_path / "none")
+    advice = str(refused.value).split("database. ")[1]
+    assert advice.startswith("Set OXITRACK_API_KEY or `api_key` in the config file")
+    assert "--api-key works too, but other users see it in `ps`" in advice
+
+
 @pytest.mark.parametrize(
     "key",
     ["a" * 20, "uVdeNYzeYK0vv_o4XhgzKwH5ii4eUVMz", "8a2b4c6d-1e3f-4a5b-9c7d-0e1f2a3b4c5d"],

@@ -6,14 +6,13 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from oxitrack.config import Settings, resolve
-from oxitrack.guard import KeyRefusals
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from tests.conftest import FakeClock
@@ -369,41 +368,6 @@ def test_an_empty_api_key_means_no_key(store: Store, db_path: Path, source: str)
     assert settings.api_key is None
     with TestClient(create_app(store, settings=settings), base_url="http://127.0.0.1:3000") as c:
         assert post(c).status_code == 200
-
-
-class _Later:
-    """A stand-in for the event loop's ``call_later``: records what is due, runs it on demand."""
-
-    def __init__(self) -> None:
-        self.due: list[tuple[float, Callable[[], None]]] = []
-
-    def __call__(self, delay: float, then: Callable[[], None]) -> None:
-        self.due.append((delay, then))
-
-
-def test_key_refusals_are_one_warning_line_per_minute_with_a_count(
-    caplog: pytest.LogCaptureFixture,
-):
-    clock, later = FakeClock(now=1000.0), _Later()
-    refusals = KeyRefusals(60.0, clock=clock, schedule=later)
-    with caplog.at_level(logging.WARNING, logger="oxitrack.guard"):
-        refusals.note("192.0.2.7")  # the first is said at once
-        clock.now += 1
-        for _ in range(500):
-            refusals.note("192.0.2.8")  # a flood: counted, one summary scheduled
-        assert [delay for delay, _ in later.due] == [59.0]
-        clock.now += 59
-        later.due.pop()[1]()  # the minute is over: the summary
-        assert later.due == []  # and nothing more to say until the next refusal
-        clock.now += 61
-        refusals.note("192.0.2.9")  # a minute of quiet later: said at once again
-    assert [record.getMessage() for record in caplog.records] == [
-        "refused 1 request without the right API key (401), the latest from 192.0.2.7",
-        "refused 500 requests without the right API key (401), the latest from 192.0.2.8",
-        "refused 1 request without the right API key (401), the latest from 192.0.2.9",
-    ]
-    assert {record.levelno for record in caplog.records} == {logging.WARNING}
-    assert later.due == []
 
 
 def test_a_wrong_key_through_the_app_is_logged(keyed: TestClient, caplog: pytest.LogCaptureFixture):

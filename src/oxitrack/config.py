@@ -212,7 +212,8 @@ def check(settings: Settings) -> None:
     if not settings.api_key:
         raise ConfigError(
             f"refusing to listen on {settings.host} without an API key: any machine on the network "
-            "could write to your database. Set --api-key (or OXITRACK_API_KEY), or use 127.0.0.1"
+            "could write to your database. Set OXITRACK_API_KEY or `api_key` in the config file"
+            " (--api-key works too, but other users see it in `ps`), or use 127.0.0.1"
         )
     if len(settings.api_key) < MIN_NETWORK_KEY_CHARS:
         raise ConfigError(

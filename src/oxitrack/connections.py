@@ -21,6 +21,10 @@ ever; about a thousand of them left none for the next beat. ``BoundedHttpProtoco
   measured exactly when it is complete. A request still arriving after its head is bounded
   too, by ``MAX_REQUEST_BYTES`` (413): trailers of a chunked body are kept like headers.
 
+Bytes that are not HTTP get a 400 in the JSON error shape, and a log line a minute at most
+(``refusal_log``) instead of uvicorn's warning per request; a request asking to upgrade to
+WebSocket or HTTP/2 is answered over HTTP/1.1 without uvicorn's two warnings.
+
 The deadline costs a beat next to nothing: one timer per connection, which fires every half
 deadline and compares what the connection is waiting on with what it waited on at the last
 firing. No timer is set or cancelled per request; a request only records itself as the one
@@ -35,12 +39,15 @@ import asyncio
 import functools
 import itertools
 import json
+import logging
+from typing import Any
 
 import httptools
 from uvicorn._types import ASGI3Application
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from oxitrack.errors import error_body
+from oxitrack.refusal_log import RefusalLog
 
 # Editors send a beat in well under a second; 30 s leaves room for a slow network and still
 # frees a stuck connection's handle soon.
@@ -56,6 +63,23 @@ MAX_HEAD_BYTES = 64 * 1024
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 _opening_order = itertools.count()
+
+# uvicorn warns once per request it cannot parse: bytes from a port scanner or a confused client,
+# one log line each. They are counted here instead, one line a minute at most.
+_UVICORN_PARSE_ERROR = "Invalid HTTP request received."
+_not_http = RefusalLog("that were not HTTP (400)", logging.getLogger("oxitrack.connections"))
+
+
+class _CountedElsewhere(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != _UVICORN_PARSE_ERROR
+
+
+# What uvicorn's protocol logs through (its per-connection trace checks this logger's own level):
+# a request's errors, as before, and nothing per request a client can make it log.
+_protocol_log = logging.getLogger("uvicorn.error.connections")
+_protocol_log.setLevel(logging.WARNING)
+_protocol_log.addFilter(_CountedElsewhere())
 
 # What the timer saw: the request cycle the connection was on, and how much of an answer was
 # stuck in its write buffer (-1 when none was).
@@ -85,6 +109,10 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     _last_read = 0.0  # loop time of the last bytes from the client
     _opened = 0  # the order connections came in: uvloop's clock ticks in milliseconds
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.logger = _protocol_log
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -157,10 +185,18 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes it cannot parse is plain text; this one has the JSON shape
+        of every other error, so a client reads its reason the same way."""
         if self._is_head_too_large:
             self._refuse(_HEAD_TOO_LARGE)
-        else:
-            super().send_400_response(msg)
+            return
+        _not_http.note(self.client[0] if self.client else "an unknown address")
+        self._refuse(_NOT_HTTP)
+
+    def _unsupported_upgrade_warning(self) -> None:
+        """A client asking to switch to WebSocket or HTTP/2 (``Upgrade: h2c``) is answered over
+        HTTP/1.1, which is all the daemon speaks: nothing is wrong. uvicorn would log two warnings
+        for each such request, the second advising to install a WebSocket library."""
 
     def _head_size(self) -> int:
         """The bytes of the head just parsed: request line, headers (each with ": " and CRLF) and
@@ -262,6 +298,11 @@ _HEAD_TOO_LARGE = _answer(
     "431 Request Header Fields Too Large",
     "headers_too_large",
     f"the request line and headers are over {MAX_HEAD_BYTES} bytes",
+)
+_NOT_HTTP = _answer(
+    "400 Bad Request",
+    "bad_request",
+    "not a valid HTTP/1.1 request (a malformed request line, header, length or chunk)",
 )
 _REQUEST_TOO_LARGE = _answer(
     "413 Content Too Large",

@@ -13,7 +13,7 @@ refuses, before any handler runs:
 It never adds CORS headers: a cross-origin page gets nothing it can read.
 
 Requests refused for want of the API key are logged as a warning, at most one line a minute
-with a count (``KeyRefusals``): someone guessing keys shows up without flooding the log.
+with a count (``refusal_log.RefusalLog``): someone guessing keys shows up without flooding the log.
 
 A header it decides on must come once: Starlette reads the first copy, a dict keeps the last, so a
 second copy would let the guard check one value while the app uses the other. Host follows RFC 9112
@@ -22,29 +22,25 @@ section 3.2: a repeated one, none on HTTP/1.1, or one that is not ``host[:port]`
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import functools
 import hmac
 import json
 import logging
-import math
 import re
-import time
-from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from oxitrack.config import Settings, is_loopback_host
 from oxitrack.errors import error_body
+from oxitrack.refusal_log import RefusalLog
 
 log = logging.getLogger("oxitrack.guard")
 
 _OPEN_PATH_PREFIXES = ("/static/",)
 _OPEN_PATHS = frozenset({"/", "/favicon.ico"})
-KEY_REFUSALS_NOTE_EVERY_SECONDS = 60.0
 
 
 class GuardMiddleware:
@@ -55,7 +51,7 @@ class GuardMiddleware:
         self.allow_origins = frozenset(
             origin.rstrip("/").lower() for origin in settings.allow_origins
         )
-        self.key_refusals = KeyRefusals()
+        self.key_refusals = RefusalLog("without the right API key (401)", log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -153,59 +149,6 @@ class GuardMiddleware:
         return scope["method"] in {"GET", "HEAD"} and (
             path in _OPEN_PATHS or path.startswith(_OPEN_PATH_PREFIXES)
         )
-
-
-class KeyRefusals:
-    """Counts requests refused for a missing or wrong API key; logs one line per period at most.
-
-    A flood of guesses must not become a flood of log lines: the first refusal is logged at once,
-    the ones after it within ``every_seconds`` are counted and summed up in one line when that
-    period ends. The period's end is a timer on the event loop (``schedule``), set once per period.
-    """
-
-    def __init__(
-        self,
-        every_seconds: float = KEY_REFUSALS_NOTE_EVERY_SECONDS,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        schedule: Callable[[float, Callable[[], None]], object] | None = None,
-    ) -> None:
-        self.every_seconds = every_seconds
-        self.clock = clock
-        self.schedule = schedule or _call_later
-        self.count = 0
-        self.latest_client = ""
-        self.quiet_until = -math.inf
-        self.is_summary_due = False
-
-    def note(self, client: str) -> None:
-        self.count += 1
-        self.latest_client = client
-        now = self.clock()
-        if now >= self.quiet_until:
-            self._log(now)
-        elif not self.is_summary_due:
-            self.is_summary_due = True
-            self.schedule(self.quiet_until - now, self._summary)
-
-    def _summary(self) -> None:
-        self.is_summary_due = False
-        if self.count:
-            self._log(self.clock())
-
-    def _log(self, now: float) -> None:
-        log.warning(
-            "refused %d request%s without the right API key (401), the latest from %s",
-            self.count,
-            "" if self.count == 1 else "s",
-            self.latest_client,
-        )
-        self.count = 0
-        self.quiet_until = now + self.every_seconds
-
-
-def _call_later(delay_seconds: float, then: Callable[[], None]) -> object:
-    return asyncio.get_running_loop().call_later(delay_seconds, then)
 
 
 # Every request carries the same one or two Host values; parsing them as IP addresses each time

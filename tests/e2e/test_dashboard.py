@@ -596,6 +596,43 @@ def test_chart_and_status_speak_to_screen_readers(seeded_daemon: DaemonProcess, 
     assert page.problems == []
 
 
+def test_each_days_numbers_are_in_a_table_a_screen_reader_can_walk(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    """The canvas is one image to a screen reader; the table beside it gives every day."""
+    page = Page(browser)
+    shown = page.open(seeded_daemon.url + "/")
+    days = httpx.get(f"{seeded_daemon.url}/api/days", params={"days": "7"}).json()
+    assert shown.is_hidden("#days-table tbody"), "folded away until asked for"
+    shown.click("#days-table-box summary")
+    rows = shown.evaluate(
+        """() => [...document.querySelectorAll("#days-table tbody tr")].map((tr) => ({
+          date: tr.querySelector("th[scope=row] time").getAttribute("datetime"),
+          cells: [...tr.querySelectorAll("td")].map((td) => td.innerText),
+        }))"""
+    )
+    assert rows == [
+        {
+            "date": day["date"],
+            "cells": [
+                _duration(day["total_seconds"]),
+                ", ".join(
+                    f"{p['project_name']} {_duration(p['duration_seconds'])}"
+                    for p in day["projects"]
+                    if p["duration_seconds"] > 0
+                )
+                or "\u2013",
+            ],
+        }
+        for day in days["days"]
+    ]
+    # Today overlaps (oxitrack and notes): its total is the real one, not the two rows added up.
+    today = days["days"][-1]
+    assert sum(p["duration_seconds"] for p in today["projects"]) > today["total_seconds"]
+    assert shown.is_visible("#days-table tbody")
+    assert page.problems == []
+
+
 def test_updated_time_is_given_in_the_reports_zone(seeded_daemon: DaemonProcess, browser: Any):
     """The browser is in Kathmandu (+05:45): no whole-hour zone shows the same HH:MM."""
     zone = ZoneInfo((seeded_daemon.env or {})["TZ"])
@@ -767,4 +804,5 @@ def test_an_empty_database_says_nothing_is_tracked_yet_and_how_to_start(
     assert shown.is_visible("#recent-empty")
     assert shown.is_hidden("#recent-sessions")
     assert shown.get_attribute("#days-chart", "aria-label").endswith(": nothing tracked.")
+    assert shown.is_hidden("#days-table-box"), "no table of seven empty days"
     assert page.problems == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -84,6 +86,29 @@ def test_malformed_http_is_refused_and_the_daemon_keeps_serving(
     assert not any("Traceback" in line for line in daemon.stderr_lines), daemon.stderr_lines
 
 
+UNPARSABLE = [
+    "garbage",
+    "binary",
+    "header-without-colon",
+    "two-content-lengths",
+    "bad-chunk-size",
+    "http2-preface",
+    "unknown-version",
+]
+
+
+@pytest.mark.parametrize("name", UNPARSABLE)
+def test_bytes_that_are_not_http_get_the_json_error_shape(daemon: DaemonProcess, name: str):
+    head, _, body = _exchange(daemon.port, MALFORMED[name]).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").lower().split("\r\n")
+    assert lines[0] == "http/1.1 400 bad request"
+    assert "content-type: application/json" in lines
+    assert f"content-length: {len(body)}" in lines
+    error = json.loads(body)
+    assert error["error"] == "bad_request"
+    assert "not a valid HTTP/1.1 request" in error["message"]
+
+
 def test_all_malformed_requests_at_once_leave_the_daemon_serving(daemon: DaemonProcess):
     """Many broken connections open together (some never finished) do not wedge the loop."""
     held = [socket.create_connection(("127.0.0.1", daemon.port), timeout=5) for _ in range(50)]
@@ -97,3 +122,27 @@ def test_all_malformed_requests_at_once_leave_the_daemon_serving(daemon: DaemonP
     finally:
         for sock in held:
             sock.close()
+
+
+def test_a_flood_of_bytes_that_are_not_http_is_one_log_line_not_one_per_request(tmp_path: Path):
+    """A port scanner must not fill the journal; asking to upgrade is no fault at all."""
+    process = DaemonProcess(tmp_path / "daemon.db").start()
+    try:
+        for _ in range(20):
+            assert _exchange(process.port, MALFORMED["garbage"]).startswith(b"HTTP/1.1 400 ")
+        upgrade = (
+            b"GET /today HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+            b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        for payload in (upgrade, upgrade.replace(b"websocket", b"h2c")):
+            with socket.create_connection(("127.0.0.1", process.port), timeout=5) as sock:
+                sock.sendall(payload)  # and keep the connection open for the answer
+                assert sock.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n")
+    finally:
+        assert process.stop() == 0
+    logged = [line.split(" ", 2)[2] for line in process.stderr_lines]
+    # The first refusal at once; the other 19 fall in the same minute, summed up when it ends.
+    assert logged == [
+        "WARNING refused 1 request that were not HTTP (400), the latest from 127.0.0.1\n"
+    ]

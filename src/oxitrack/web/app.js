@@ -3,7 +3,15 @@
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
 // Chart.js is served from /static/vendor/. The numbers-to-chart logic is in chart.js.
 
-import { TOTAL_KEY, chartData, chartOptions, chartSummary, formatDuration, shortDay } from "./chart.js";
+import {
+  TOTAL_KEY,
+  chartData,
+  chartOptions,
+  chartSummary,
+  dayRows,
+  formatDuration,
+  shortDay,
+} from "./chart.js";
 
 const REFRESH_MS = 60_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
@@ -144,7 +152,26 @@ function renderDays(range) {
     state.chart = new Chart(canvas, { type: "bar", data, options });
   }
   renderLegend(data.datasets);
+  renderDayTable(range);
   document.getElementById("days-empty").hidden = range.projects.length > 0;
+}
+
+function renderDayTable(range) {
+  const rows = dayRows(range).map((row) =>
+    element(
+      "tr",
+      {},
+      element(
+        "th",
+        { scope: "row", className: "nowrap" },
+        element("time", { datetime: row.date }, row.day),
+      ),
+      element("td", { className: "num" }, row.total),
+      element("td", {}, row.projects || "–"),
+    ),
+  );
+  document.querySelector("#days-table tbody").replaceChildren(...rows);
+  document.getElementById("days-table-box").hidden = range.projects.length === 0;
 }
 
 function renderLegend(datasets) {

@@ -186,3 +186,21 @@ export function chartSummary(range) {
     .join(", ");
   return `${span}: total ${formatDuration(range.total_seconds)}; most: ${most}.`;
 }
+
+/**
+ * The chart's numbers as table rows, one per day in the chart's order: a screen reader can walk
+ * them (the canvas and its one-line summary cannot give each day), and anyone can read exact
+ * figures. `total` is the day's real total (overlaps once); `projects` names each project worked
+ * on that day with its own time.
+ */
+export function dayRows(range) {
+  return range.days.map((day) => ({
+    date: day.date,
+    day: shortDay(day.date),
+    total: formatDuration(day.total_seconds),
+    projects: day.projects
+      .filter((project) => project.duration_seconds > 0)
+      .map((project) => `${project.project_name} ${formatDuration(project.duration_seconds)}`)
+      .join(", "),
+  }));
+}

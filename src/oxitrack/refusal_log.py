@@ -1,0 +1,70 @@
+"""``RefusalLog``: requests a client keeps getting refused, logged as one line a minute at most.
+
+A flood of refusals (someone guessing the API key, a port scanner's bytes that are not HTTP) must
+not become a flood of log lines, nor go unseen: the first refusal is logged at once, the ones
+after it within ``every_seconds`` are counted and summed up in one line when that period ends.
+The period's end is a timer on the event loop (``schedule``), set once per period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable
+
+NOTE_EVERY_SECONDS = 60.0
+
+
+class RefusalLog:
+    """Counts one kind of refusal, ``what`` ("without the right API key (401)"), for ``log``."""
+
+    def __init__(
+        self,
+        what: str,
+        log: logging.Logger,
+        every_seconds: float = NOTE_EVERY_SECONDS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        schedule: Callable[[float, Callable[[], None]], object] | None = None,
+    ) -> None:
+        self.what = what
+        self.log = log
+        self.every_seconds = every_seconds
+        self.clock = clock
+        self.schedule = schedule or _call_later
+        self.count = 0
+        self.latest_client = ""
+        self.quiet_until = -math.inf
+        self.is_summary_due = False
+
+    def note(self, client: str) -> None:
+        self.count += 1
+        self.latest_client = client
+        now = self.clock()
+        if now >= self.quiet_until:
+            self._log(now)
+        elif not self.is_summary_due:
+            self.is_summary_due = True
+            self.schedule(self.quiet_until - now, self._summary)
+
+    def _summary(self) -> None:
+        self.is_summary_due = False
+        if self.count:
+            self._log(self.clock())
+
+    def _log(self, now: float) -> None:
+        self.log.warning(
+            "refused %d request%s %s, the latest from %s",
+            self.count,
+            "" if self.count == 1 else "s",
+            self.what,
+            self.latest_client,
+        )
+        self.count = 0
+        self.quiet_until = now + self.every_seconds
+
+
+def _call_later(delay_seconds: float, then: Callable[[], None]) -> object:
+    return asyncio.get_running_loop().call_later(delay_seconds, then)
