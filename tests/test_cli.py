@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from oxitrack import __version__
 from oxitrack.cli import main
+from oxitrack.store import Store
 
 
 def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]):
@@ -208,3 +211,17 @@ def test_another_system_error_is_one_line_of_its_own(tmp_path, capsys: pytest.Ca
     )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "cannot write the output" not in result.stderr
+
+
+@pytest.mark.parametrize("tz", [None, "Europe/Berlin"], ids=["system-zone", "named-zone"])
+def test_reports_work_where_the_system_has_no_zone_database(tmp_path: Path, tz: str | None):
+    """Windows and slim containers have no /usr/share/zoneinfo: `today` was a traceback there
+    ("No time zone found with key UTC"). The tzdata package stands in for the system's files."""
+    env = {**os.environ, "PYTHONTZPATH": str(tmp_path / "no-zoneinfo"), "TZ": "Asia/Kolkata"}
+    args = ["today", "--json", "--db", str(tmp_path / "x.db")] + (["--tz", tz] if tz else [])
+    Store(tmp_path / "x.db").close()
+    result = subprocess.run(
+        [sys.executable, "-m", "oxitrack", *args], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["timezone"] == (tz or "Asia/Kolkata")

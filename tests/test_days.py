@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 from hypothesis import given
@@ -22,6 +22,7 @@ from oxitrack.days import (
     month_of,
     parse_date,
     split_span,
+    system_zone,
     week_of,
     zone_name_from,
     zone_named,
@@ -259,17 +260,49 @@ def test_day_start_of_a_plain_day():
     assert Day(date(2025, 1, 1), 0, 10).length_seconds == 10
 
 
-def test_system_zone_falls_back_to_utc_when_nothing_names_it(monkeypatch: pytest.MonkeyPatch):
+def _other_settings_say(monkeypatch: pytest.MonkeyPatch, answer: str | Exception | None) -> None:
+    """No $TZ, no /etc/localtime link (Windows, a copied file); the system's other settings
+    (the registry, /etc/timezone: tzlocal's to read, not this machine's) give ``answer``."""
+    import tzlocal
+
     import oxitrack.days
 
     def no_link(path: str) -> str:
         raise OSError(path)
 
+    def other_settings() -> str | None:
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
     monkeypatch.delenv("TZ", raising=False)
     monkeypatch.setattr(oxitrack.days.os, "readlink", no_link)
-    assert oxitrack.days.system_zone().key == "UTC"
+    monkeypatch.setattr(tzlocal, "get_localzone_name", other_settings)
+
+
+def test_system_zone_falls_back_to_utc_when_nothing_names_it(monkeypatch: pytest.MonkeyPatch):
+    _other_settings_say(monkeypatch, None)
+    assert system_zone().key == "UTC"
     monkeypatch.setenv("TZ", "Pacific/Auckland")
-    assert oxitrack.days.system_zone().key == "Pacific/Auckland"
+    assert system_zone().key == "Pacific/Auckland"
+
+
+@pytest.mark.parametrize(
+    ("answer", "zone"),
+    [
+        ("America/Denver", "America/Denver"),
+        ("Not/AZone", "UTC"),
+        (ZoneInfoNotFoundError("Multiple conflicting time zone configurations found"), "UTC"),
+        (PermissionError("/etc/timezone"), "UTC"),
+    ],
+    ids=["named", "not-a-zone", "conflicting-settings", "unreadable"],
+)
+def test_where_tz_and_the_link_say_nothing_the_systems_other_settings_are_read(
+    monkeypatch: pytest.MonkeyPatch, answer: str | Exception, zone: str
+):
+    """On Windows every report was in UTC: only $TZ and the /etc/localtime link were read."""
+    _other_settings_say(monkeypatch, answer)
+    assert system_zone().key == zone
 
 
 def test_date_bounds_run_from_the_first_local_midnight_to_the_one_after_the_last_day():

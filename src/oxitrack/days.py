@@ -181,13 +181,30 @@ def zone_name_from(tz_variable: str | None, localtime_target: str | None) -> str
 
 
 def system_zone() -> ZoneInfo:
-    """This machine's time zone, by IANA name (``$TZ``, then ``/etc/localtime``), else UTC."""
+    """This machine's time zone, by IANA name, else UTC.
+
+    ``$TZ`` or the ``/etc/localtime`` link names it on most systems, for the cost of a
+    ``readlink``, and is read again on every call, so a running daemon follows a change. Where
+    neither does (Windows, a copied ``/etc/localtime``), tzlocal knows the other places to look.
+    """
     try:
         target: str | None = os.readlink("/etc/localtime")
     except OSError:
         target = None
-    name = zone_name_from(os.environ.get("TZ"), target)
+    name = zone_name_from(os.environ.get("TZ"), target) or _zone_name_elsewhere()
     return ZoneInfo(name or "UTC")
+
+
+def _zone_name_elsewhere() -> str | None:
+    """The zone's name from the Windows registry, ``/etc/timezone`` or ``/etc/sysconfig/clock``
+    (tzlocal, imported only here); ``None`` when they say nothing or disagree."""
+    import tzlocal
+
+    try:
+        name = tzlocal.get_localzone_name()
+    except (LookupError, OSError, ValueError):  # conflicting or unreadable settings
+        return None
+    return name if name and _is_zone_name(name) else None
 
 
 def _is_zone_name(name: str) -> bool:
