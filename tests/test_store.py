@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import Store
+from oxitrack.store.beats import record_beat
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.conftest import NOW
 from tests.sessions_model import assert_no_overlap, model_sessions, stored_sessions
+from tests.sqlite_work import add_past_sessions, vm_steps
 
 P = "/code/x"
 Q = "/code/y"
@@ -343,3 +345,41 @@ def test_an_existing_database_and_folder_keep_their_modes(tmp_path: Path, umask_
         store.record_beat(Beat("/code/app", NOW))
         assert file_mode(Path(f"{db}-wal")) == 0o640
     assert (file_mode(folder), file_mode(db)) == (0o755, 0o640)
+
+
+HISTORY_END = T - 3 * 3600  # every past session of the history ends by then
+
+
+def _beat_in_history(tmp_path: Path, past_sessions: int, beat: Beat) -> tuple[Session, int]:
+    """The session a beat lands in after ``past_sessions`` sessions of history, and the
+    SQLite work (``vm_steps``) recording it took."""
+    with Store(tmp_path / f"history-{past_sessions}.db") as store:
+        store.write(lambda conn: add_past_sessions(conn, P, past_sessions, HISTORY_END))
+        return store.write(lambda conn: vm_steps(conn, lambda: record_beat(conn, beat)))
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "expected"),
+    [
+        (T, (T, T)),  # a new session today
+        (HISTORY_END + 60, (HISTORY_END - 3600, HISTORY_END + 60)),  # extends the latest
+        (HISTORY_END - 5 * 8 * 3600 - 1800, None),  # inside a session of the past: no change
+        (HISTORY_END - 5 * 8 * 3600 + 600, (HISTORY_END - 5 * 8 * 3600 - 3600, None)),
+    ],
+    ids=["new-session", "extends-latest", "inside-old-session", "extends-old-session"],
+)
+def test_a_beats_work_does_not_grow_with_its_projects_history(
+    tmp_path: Path, timestamp: int, expected: tuple[int, int | None] | None
+):
+    # A project worked on for years holds thousands of sessions; a beat must read only the one
+    # or two beside it, or every beat of the daemon gets slower with every month of history.
+    beat = Beat(P, timestamp)
+    small, small_work = _beat_in_history(tmp_path, 10, beat)
+    large, large_work = _beat_in_history(tmp_path, 5000, beat)
+    assert (large.start_time, large.last_heartbeat) == (small.start_time, small.last_heartbeat)
+    assert large.contains(timestamp)
+    if expected is not None:
+        start, last = expected
+        assert large.start_time == start
+        assert large.last_heartbeat == (timestamp if last is None else last)
+    assert large_work <= 2 * small_work, (small_work, large_work)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.store.schema import SCHEMA_VERSION
 from oxitrack.wakatime import Heartbeat, parse_heartbeat
 from tests.conftest import NOW
+from tests.sqlite_work import add_past_sessions, vm_steps
 from tests.wakatime_recordings import go_cli_heartbeat
 
 
@@ -99,3 +102,28 @@ def test_details_that_repeat_are_stored_once_per_combination(store: Store):
     )
     assert counts == (1, 11)
     assert len(details(store)) == 11
+
+
+def _heartbeat_after_history(tmp_path: Path, past_sessions: int, time: float):
+    """The answer to one heartbeat after ``past_sessions`` sessions of history in its folder,
+    and the SQLite work (``vm_steps``) recording it took."""
+    with Store(tmp_path / f"history-{past_sessions}.db") as store:
+        store.write(lambda conn: add_past_sessions(conn, "/code/app", past_sessions, NOW - 7200))
+        return store.write(
+            lambda conn: vm_steps(
+                conn, lambda: wakatime_store.record_heartbeats(conn, [heartbeat(time)])
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "time", [NOW - 7200 + 60.5, NOW - 5 * 8 * 3600 - 1800.5], ids=["latest", "old"]
+)
+def test_a_heartbeats_work_does_not_grow_with_its_projects_history(tmp_path: Path, time: float):
+    # Finding the session that holds the heartbeat (for its answer) must not read every earlier
+    # session of the folder either: after years, each heartbeat would cost milliseconds.
+    [small], small_work = _heartbeat_after_history(tmp_path, 10, time)
+    [large], large_work = _heartbeat_after_history(tmp_path, 5000, time)
+    assert (large.start_time, large.last_heartbeat) == (small.start_time, small.last_heartbeat)
+    assert large.contains(int(time))
+    assert large_work <= 2 * small_work, (small_work, large_work)

@@ -29,6 +29,8 @@ import hmac
 import json
 import logging
 import re
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -152,8 +154,23 @@ class GuardMiddleware:
 
 
 # Every request carries the same one or two Host values; parsing them as IP addresses each time
-# cost ~3 % of a beat under load. Bounded, so a stream of odd names only churns it.
-_is_loopback_name = functools.lru_cache(maxsize=256)(is_loopback_host)
+# cost ~3 % of a beat under load. Bounded in number and in size: a Host can be nearly 64 KiB (the
+# head's limit), and 256 such values kept twice pinned 30 MiB, as much again as the whole daemon.
+# Only a value as long as a real one is kept: a DNS name (253 characters) in brackets with a port.
+_MAX_CACHED_HOST_CHARS = 253 + len("[]:65535")
+_T = TypeVar("_T")
+
+
+def _cached_when_short(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    cached = functools.lru_cache(maxsize=256)(fn)
+
+    def call(value: str) -> _T:
+        return cached(value) if len(value) <= _MAX_CACHED_HOST_CHARS else fn(value)
+
+    return call
+
+
+_is_loopback_name = _cached_when_short(is_loopback_host)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -188,7 +205,7 @@ def _repeated_refusal(raw_headers: list[tuple[bytes, bytes]]) -> tuple[int, str,
 _HOST = re.compile(r"(?:\[([0-9a-f:.]+)\]|([a-z0-9._~!$&'()*+,;=-]*))(?::[0-9]{0,5})?")
 
 
-@functools.lru_cache(maxsize=256)  # same few values on every request, like _is_loopback_name
+@_cached_when_short  # the same few values on every request, like _is_loopback_name
 def _host_name(host: str) -> str | None:
     """``Host`` without its port, ``None`` if invalid: ``[::1]:3000`` → ``::1``, ``a:b`` → None."""
     match = _HOST.fullmatch(host.strip().lower())

@@ -60,9 +60,14 @@ def create_app(
     *,
     settings: Settings | None = None,
     clock: Callable[[], float] = time.time,
+    monotonic: Callable[[], float] = time.monotonic,
     identify: Identify = identify,
 ) -> Starlette:
-    """The daemon's app on ``store``; ``identify`` finds a new folder's project identity."""
+    """The daemon's app on ``store``; ``identify`` finds a new folder's project identity.
+
+    ``clock`` is the wall clock (beats, days); ``monotonic`` only measures the uptime, which the
+    wall clock gets wrong when it is stepped (NTP after a resume, an RTC kept in local time).
+    """
     settings = settings or Settings(db=store.path)
     app = Starlette(
         routes=routes,
@@ -79,7 +84,8 @@ def create_app(
     app.state.group_commit = GroupCommit(store, app.state.identities)  # every POST /beat
     app.state.settings = settings
     app.state.clock = clock
-    app.state.started_at = clock()
+    app.state.monotonic = monotonic
+    app.state.started_at = monotonic()
     return app
 
 

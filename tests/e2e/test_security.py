@@ -136,6 +136,31 @@ def test_real_daemon_takes_one_host_and_http_1_0_without_host(daemon: DaemonProc
     assert len(stored_sessions(daemon.db_path)) == 1  # two beats, one session
 
 
+def _rss_bytes(daemon: DaemonProcess) -> int:
+    assert daemon.process is not None
+    status = Path(f"/proc/{daemon.process.pid}/status")
+    if not status.exists():
+        pytest.skip("needs /proc to read the daemon's memory")
+    [line] = [line for line in status.read_text().splitlines() if line.startswith("VmRSS:")]
+    return int(line.split()[1]) * 1024
+
+
+def _send_hosts(daemon: DaemonProcess, hosts: list[str]) -> set[int]:
+    with httpx.Client() as client:
+        return {client.get(f"{daemon.url}/health", headers={"host": h}).status_code for h in hosts}
+
+
+def test_many_long_host_names_do_not_stay_in_the_daemons_memory(daemon: DaemonProcess):
+    """The guard remembers the Host values it parsed; a client sending hundreds of different
+    60 KB names (each refused) made it keep 30 MiB of them for good."""
+    # Warm up with as many short names, so the caches are full of small entries before.
+    assert _send_hosts(daemon, [f"h{i}.example" for i in range(300)]) == {403}
+    before = _rss_bytes(daemon)
+    assert _send_hosts(daemon, [f"h{i}." + "x" * 60_000 for i in range(300)]) == {403}
+    grown = _rss_bytes(daemon) - before
+    assert grown < 8 * 1024 * 1024, f"the daemon grew by {grown / 2**20:.1f} MiB"
+
+
 def test_real_daemon_with_a_key_wants_it_as_bearer_or_basic(tmp_path: Path):
     process = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y").start()
     try:

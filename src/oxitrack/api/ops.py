@@ -17,7 +17,7 @@ async def get_health(request: Request) -> JSONResponse:
             "status": "ok",
             "version": __version__,
             "db_path": os.path.realpath(state.store.path),
-            "uptime_seconds": int(state.clock() - state.started_at),
+            "uptime_seconds": int(state.monotonic() - state.started_at),
             "pid": os.getpid(),
         }
     )

@@ -9,12 +9,20 @@ from oxitrack.store.folders import Identify, identify, note_beat
 
 
 def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:
-    """The stored sessions of the beat's project that the beat may touch."""
+    """The stored sessions of the beat's project that the beat may touch.
+
+    Sessions of one project never overlap, so every session starting before the last one that
+    starts at or before ``low`` also ends before it, and cannot reach the window: the index
+    range starts there. Bounded only by ``start_time < high``, SQLite walked every earlier
+    session of the project on every beat, and a beat cost more with each month of history.
+    """
     low, high = window_for(beat.timestamp)
     rows = conn.execute(
         "SELECT id, project_path, start_time, last_heartbeat FROM sessions"
-        " WHERE project_path = ? AND start_time < ? AND last_heartbeat > ?",
-        (beat.project_path, high, low),
+        " WHERE project_path = :path AND start_time < :high AND last_heartbeat > :low"
+        " AND start_time >= ifnull((SELECT max(start_time) FROM sessions"
+        " WHERE project_path = :path AND start_time <= :low), :low)",
+        {"path": beat.project_path, "low": low, "high": high},
     ).fetchall()
     return [Session(*row) for row in rows]
 

@@ -30,10 +30,15 @@ def record_heartbeats(
 
 
 def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
-    """The stored session that contains ``beat`` (it must have been recorded)."""
+    """The stored session that contains ``beat`` (it must have been recorded).
+
+    Sessions of a project never overlap: only the latest one starting at or before the beat
+    can hold it, read with one step back through the index (not every earlier session).
+    """
     row = conn.execute(
-        "SELECT id, project_path, start_time, last_heartbeat FROM sessions"
-        " WHERE project_path = ? AND start_time <= ? AND last_heartbeat >= ?",
+        "SELECT * FROM (SELECT id, project_path, start_time, last_heartbeat FROM sessions"
+        " WHERE project_path = ? AND start_time <= ? ORDER BY start_time DESC LIMIT 1)"
+        " WHERE last_heartbeat >= ?",
         (beat.project_path, beat.timestamp, beat.timestamp),
     ).fetchone()
     if row is None:  # pragma: no cover - record_beat guarantees one
