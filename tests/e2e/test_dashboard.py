@@ -806,3 +806,29 @@ def test_an_empty_database_says_nothing_is_tracked_yet_and_how_to_start(
     assert shown.get_attribute("#days-chart", "aria-label").endswith(": nothing tracked.")
     assert shown.is_hidden("#days-table-box"), "no table of seven empty days"
     assert page.problems == []
+
+
+def test_a_session_ending_on_a_later_day_shows_that_day(tmp_path: Path, browser: Any):
+    """An end shown as a bare "00:10" after "23:50" hid that the session ran past midnight."""
+    now = int(time.time())
+    zone = midday_zone(now)
+    midnight = int(
+        datetime.fromtimestamp(now, ZoneInfo(zone)).replace(hour=0, minute=0).timestamp()
+    )
+    daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": zone}).start()
+    try:
+        _beats(daemon, "/code/late", range(midnight - 600, midnight + 601, 300))
+        _beats(daemon, "/code/day", range(now - 1200, now - 599, 300))
+        page = Page(browser, timezone_id="UTC")
+        shown = page.open(daemon.url + "/")
+        ends = shown.evaluate(
+            "() => [...document.querySelectorAll('#recent-sessions .until')]"
+            ".map((until) => until.innerText)"
+        )
+    finally:
+        daemon.kill()
+    today = datetime.fromtimestamp(now, ZoneInfo(zone))
+    same_day, past_midnight = ends
+    assert re.fullmatch(r"\d\d:\d\d", same_day), same_day
+    assert re.fullmatch(rf"\w+\s{today.day} 00:10", past_midnight), past_midnight
+    assert page.problems == []

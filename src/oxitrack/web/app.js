@@ -61,6 +61,16 @@ function formatClock(date, timeZone = state.timezone) {
   }).format(date);
 }
 
+/** "2025-10-26": the calendar day of `date` where the page's times are shown. */
+function localDate(date, timeZone = state.timezone) {
+  return new Intl.DateTimeFormat("en-CA", {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    timeZone: clockZone(timeZone),
+  }).format(date);
+}
+
 /** The report's zone as the daemon names it, and which zone the page's times are in if not that. */
 function zoneLabel(timeZone) {
   return clockZone(timeZone) === timeZone ? timeZone : `${timeZone} (times in UTC)`;
@@ -210,6 +220,13 @@ function toggleDataset(key) {
 
 function renderRecent(list) {
   const clock = (epochSeconds) => formatClock(epochSeconds * 1000, list.timezone);
+  // An end on a later day carries that day: "23:30–01:10" beside 25h 40m reads as 1h 40m.
+  const until = (session) => {
+    const day = localDate(session.last_heartbeat * 1000, list.timezone);
+    const time = clock(session.last_heartbeat);
+    const sameDay = day === localDate(session.start_time * 1000, list.timezone);
+    return sameDay ? time : `${shortDay(day).replace(" ", "\u00a0")} ${time}`; // "Thu 26" stays whole
+  };
   const body = document.querySelector("#recent-sessions tbody");
   body.replaceChildren(
     ...list.sessions.map((session) =>
@@ -228,7 +245,7 @@ function renderRecent(list) {
           "td",
           { className: "time-cell" },
           element("span", {}, `${clock(session.start_time)}–`),
-          element("span", {}, clock(session.last_heartbeat)),
+          element("span", { className: "until" }, until(session)),
         ),
         element("td", { className: "num" }, formatDuration(session.duration_seconds)),
         element(
