@@ -27,8 +27,8 @@ class CountingStore:
         self.batches.append(len(beats))
         return self.store.record_beats(beats, identify)
 
-    def read(self, fn):
-        return self.store.read(fn)
+    def read(self, fn, *, wait=True):
+        return self.store.read(fn, wait=wait)
 
 
 def test_beats_arriving_in_one_loop_turn_share_one_transaction(store: Store, db_path: Path):

@@ -168,3 +168,39 @@ def test_a_folder_reached_by_a_wakatime_project_name_is_looked_at_off_the_write(
             assert answer.json()["responses"][0][1] == 201, answer.text
     assert looks.calls == [plain, plain]
     assert looks.on_loop_thread == [False, False] and looks.writing == [False, False]
+
+
+def test_a_folder_known_from_an_earlier_run_is_read_up_off_the_event_loop(
+    db_path: Path, tmp_path: Path
+):
+    """A long report holds the reading connection: the first beat from a folder after a restart
+    needs a read and waited for it on the event loop, holding up every other client's beats."""
+    known, other = folder(tmp_path, "known-repo"), folder(tmp_path, "other")
+    with Store(db_path) as store:
+        store.record_beats([Beat(known, T)], identify=Looks(store))
+    reading, report_done = threading.Event(), threading.Event()
+
+    def long_report(store: Store) -> None:
+        with store._read_lock:
+            reading.set()
+            report_done.wait(WAIT_SECONDS)
+
+    with Store(db_path) as store:  # a restarted daemon
+        writer = GroupCommit(store, FolderIdentities(store, Looks(store)))
+
+        async def main() -> None:
+            await writer.record_beat(Beat(other, T))  # from now on known in memory
+            report = threading.Thread(target=long_report, args=(store,))
+            report.start()
+            assert reading.wait(WAIT_SECONDS)
+            waiting = asyncio.ensure_future(writer.record_beat(Beat(known, T + 60)))
+            try:
+                answered = await asyncio.wait_for(writer.record_beat(Beat(other, T + 60)), 5)
+                assert answered.project_path == other
+                assert not waiting.done()  # it waits for the report, off the loop
+            finally:
+                report_done.set()
+            assert (await asyncio.wait_for(waiting, WAIT_SECONDS)).project_path == known
+            report.join(WAIT_SECONDS)
+
+        asyncio.run(main())

@@ -5,7 +5,8 @@ A beat from a folder never seen before (or from one known only by its path, ever
 in a repository, ``git rev-list`` runs once (0.4 s on 100k commits). Done inside the write
 transaction, on the event loop, that stalled every other client's beats; here it runs in a
 thread while the loop goes on serving, and the write is handed the result. A folder whose
-identity is settled costs one dict lookup.
+identity is settled costs one dict lookup; the first beat from a folder after a start reads what
+the database knows of it, in a thread only when a report holds the reading connection.
 
 What is remembered here only saves work: when it is out of date (another process changed the
 database), ``note_beat`` still looks at the folder itself, inside the transaction.
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import Iterable, Mapping
 
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
+from oxitrack.store.core import ReaderBusy
 from oxitrack.store.folders import Identify, checked_until, identify, identity_checked_until
 
 
@@ -36,7 +39,7 @@ class FolderIdentities:
         found: dict[str, str] = {}
         for beat in beats:
             path = beat.project_path
-            if path in found or beat.timestamp < self._checked_until_for(path):
+            if path in found or beat.timestamp < await self._checked_until_for(path):
                 continue
             found[path] = await self._look(path)
             # What note_beat will store for this folder in the write: looked at as of this beat.
@@ -49,11 +52,19 @@ class FolderIdentities:
             return self.identify
         return lambda path: found[path] if path in found else self.identify(path)
 
-    def _checked_until_for(self, path: str) -> float:
+    async def _checked_until_for(self, path: str) -> float:
         until = self._checked_until.get(path)
         if until is None:
-            until = self.store.read(lambda conn: identity_checked_until(conn, path))
-            self._checked_until[path] = until
+
+            def stored_until(conn: sqlite3.Connection) -> float:
+                return identity_checked_until(conn, path)
+
+            try:  # at once, so the beat still joins this turn's batch
+                stored = self.store.read(stored_until, wait=False)
+            except ReaderBusy:  # a long report is reading: waiting here held up every client
+                stored = await asyncio.to_thread(self.store.read, stored_until)
+            # Another beat of this folder may have been looked at meanwhile: that is newer.
+            until = self._checked_until.setdefault(path, stored)
         return until
 
     async def _look(self, path: str) -> str:

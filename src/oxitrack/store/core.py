@@ -45,6 +45,10 @@ PRIVATE_FILE_MODE = 0o600
 SQLITE_SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
+class ReaderBusy(Exception):
+    """The reading connection is in use by another thread (``Store.read(..., wait=False)``)."""
+
+
 class Store:
     """A session database on disk. Not tied to HTTP: the daemon and the CLI both use it."""
 
@@ -201,9 +205,15 @@ class Store:
                 raise
             return result
 
-    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(conn)`` on the reading connection inside one snapshot."""
-        with self._read_lock:
+    def read(self, fn: Callable[[sqlite3.Connection], T], *, wait: bool = True) -> T:
+        """Run ``fn(conn)`` on the reading connection inside one snapshot.
+
+        With ``wait=False``, raise ``ReaderBusy`` at once, running nothing, while another thread
+        reads (a long report): the event loop must not wait for it.
+        """
+        if not self._read_lock.acquire(blocking=wait):
+            raise ReaderBusy(self.path)
+        try:
             conn = self._reading_connection()
             try:
                 conn.execute("BEGIN")
@@ -213,6 +223,8 @@ class Store:
                     conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot read {self.path}: {explain(exc)}") from exc
+        finally:
+            self._read_lock.release()
 
     # -- beats -------------------------------------------------------------------------------
 
