@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random as random_module
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -297,6 +298,33 @@ def test_writer_rewinds_the_wal_itself_when_nobody_checkpoints(
             largest = max(largest, store.wal_size_bytes())
         assert len(store.sessions()) == 4
     assert 4 * 1024 * 1024 <= largest <= 6 * 1024 * 1024 + 64 * 1024
+
+
+SEED_FIXTURE = Path(__file__).parent / "fixtures" / "seed-v0.db"
+
+
+@pytest.mark.parametrize("page_size", [1024, 4096], ids=["new-file", "seed-file-4k-pages"])
+def test_wal_size_is_what_the_wal_holds_since_the_file_is_rewritten_in_place(
+    tmp_path: Path, page_size: int
+):
+    """The checkpointer reads the WAL's length from SQLite's wal-index, since a rewound WAL
+    file keeps its size (cutting it back and growing it again slowed beats under load)."""
+    db = tmp_path / "daemon.db"
+    if page_size == 4096:
+        shutil.copyfile(SEED_FIXTURE, db)  # the seed's 4 KiB pages stay
+    wal = tmp_path / "daemon.db-wal"
+    with Store(db, autocheckpoint=False) as store:
+        for i in range(500):  # a few MiB: below the valve, so never rewound yet
+            store.record_beat(Beat(f"/code/p{i % 4}", 1_764_000_000 + i))
+        written = wal.stat().st_size
+        # A WAL never rewound: its 32-byte header, then every frame (page + 24-byte header).
+        assert store.wal_size_bytes() == written - 32
+        assert (written - 32) % (page_size + 24) == 0
+        store.checkpoint(rewind=True)
+        assert store.wal_size_bytes() == 0
+        store.record_beat(Beat("/code/p0", 1_764_010_000))
+        assert 0 < store.wal_size_bytes() <= 8 * (page_size + 24)
+        assert wal.stat().st_size == written, "rewritten in place, not cut back"
 
 
 @pytest.mark.parametrize("read_only", [False, True], ids=["read-write", "read-only"])

@@ -23,7 +23,7 @@ from oxitrack.connections import BoundedHttpProtocol
 from oxitrack.errors import ConfigError
 from oxitrack.server import create_app
 from oxitrack.store import Store
-from oxitrack.store.core import WAL_REWIND_BYTES, WAL_SIZE_LIMIT_BYTES
+from oxitrack.store.core import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES
 
 log = logging.getLogger("oxitrack")
 
@@ -32,7 +32,7 @@ CHECK_EVERY_SECONDS = 0.25
 # The WAL is rewound once it passes the soft cap while no beat is being written (the usual case:
 # editors beat every 30 s), and at the hard cap even under sustained load, where the rewind makes
 # a few writers wait: rarer rewinds keep that wait out of the 99th percentile.
-CHECKPOINT_WAL_BYTES = WAL_SIZE_LIMIT_BYTES
+CHECKPOINT_WAL_BYTES = WAL_IDLE_REWIND_BYTES
 CHECKPOINT_WAL_HARD_BYTES = WAL_REWIND_BYTES
 IDLE_SECONDS = 0.05
 
