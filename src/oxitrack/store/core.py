@@ -35,7 +35,9 @@ PAGE_SIZE_BYTES = 1024
 # place because they only work together:
 # - the daemon's checkpointer rewinds past WAL_IDLE_REWIND_BYTES when idle, and past
 #   WAL_REWIND_BYTES always;
-# - the writer rewinds by itself past WAL_VALVE_BYTES, should the checkpointer fall behind;
+# - the writer rewinds by itself past WAL_VALVE_BYTES, should the checkpointer fall behind (and,
+#   while a reader's old snapshot keeps the WAL from starting over, tries again only every
+#   WAL_VALVE_RETRY_BYTES);
 # - the file is rewritten in place after a rewind, not cut back: cutting it and growing it again
 #   made ext4 allocate its blocks anew while beats were written, which cost about 0.3 ms at p99
 #   under sustained load. So it keeps the largest size it reached (at most about the valve), and
@@ -44,6 +46,7 @@ WAL_IDLE_REWIND_BYTES = 4 * 1024 * 1024
 WAL_REWIND_BYTES = 16 * 1024 * 1024
 WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
 WAL_FILE_LIMIT_BYTES = WAL_VALVE_BYTES + 4 * 1024 * 1024
+WAL_VALVE_RETRY_BYTES = 4 * 1024 * 1024
 # Where the wal-index (the -shm file) counts the WAL's frames, in the machine's byte order
 # (https://www.sqlite.org/walformat.html): the page size (1 meaning 65536) and mxFrame in its
 # header, and nBackfill, the frames already copied back, in the checkpoint information after
@@ -197,8 +200,21 @@ class Store:
             raise StoreError(f"{self.path} is open read-only")
         result = self._write(self._writer, fn)
         if self._wal_valve_bytes is not None and self.wal_size_bytes() > self._wal_valve_bytes:
-            self.checkpoint(rewind=True)
+            self._open_valve()
         return result
+
+    def _open_valve(self) -> None:
+        """Rewind the WAL from the writer, the checkpointer having fallen behind.
+
+        A reader holding an old snapshot (``oxitrack export | less``, a SQLite browser) keeps
+        the WAL from starting over. The next try then waits until the WAL has grown by another
+        WAL_VALVE_RETRY_BYTES, instead of every beat paying for a checkpoint that cannot finish.
+        """
+        self.checkpoint(rewind=True)
+        pending = self.wal_size_bytes()
+        self._wal_valve_bytes = (
+            WAL_VALVE_BYTES if pending <= WAL_VALVE_BYTES else pending + WAL_VALVE_RETRY_BYTES
+        )
 
     def _write(self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
         with self._write_lock:
