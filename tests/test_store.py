@@ -20,6 +20,7 @@ from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import Store
 from oxitrack.store.beats import record_beat
+from oxitrack.store.maintenance import file_size_bytes
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.conftest import NOW
 from tests.sessions_model import assert_no_overlap, model_sessions, stored_sessions
@@ -441,3 +442,20 @@ def test_a_reader_holding_an_old_snapshot_does_not_make_every_write_checkpoint(
         for i in range(400):  # the next try, a MiB later, rewinds: the valve is back at 1 MiB
             store.record_beat(Beat(f"/code/p{i % 4}", 1_764_010_000 + i))
         assert store.wal_size_bytes() < 1024 * 1024
+
+
+def test_the_wal_of_a_symlinked_database_is_measured_where_sqlite_keeps_it(tmp_path: Path):
+    """SQLite puts -wal and -shm beside the file a symlink leads to: measured beside the link,
+    the daemon saw no WAL at all, and under sustained load never rewound it."""
+    (tmp_path / "synced").mkdir()
+    link = tmp_path / "oxitrack.db"
+    link.symlink_to(tmp_path / "synced" / "oxitrack.db")
+    with Store(link, autocheckpoint=False) as store:
+        for i in range(200):
+            store.record_beat(Beat(f"/code/p{i % 4}", 1_764_000_000 + i))
+        assert not (tmp_path / "oxitrack.db-wal").exists()
+        written = (tmp_path / "synced" / "oxitrack.db-wal").stat().st_size
+        assert store.wal_size_bytes() == written - 32 > 0
+        # and `service status` counts it in the database's size
+        database = (tmp_path / "synced" / "oxitrack.db").stat().st_size
+        assert file_size_bytes(link) == database + written

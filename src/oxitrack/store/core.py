@@ -79,6 +79,8 @@ class Store:
     ) -> None:
         """Open ``path``; a missing file is created unless ``read_only`` or not ``create``."""
         self.path = os.path.expanduser(os.fspath(path))
+        # SQLite keeps the -wal and -shm beside the file a symlinked path leads to.
+        self._real_path = os.path.realpath(self.path)
         self.read_only = read_only
         self._write_lock = threading.Lock()
         self.last_write_at = 0.0  # time.monotonic() of the last commit, for the checkpointer
@@ -322,7 +324,7 @@ class Store:
         counts them: the WAL file's own size is the largest it has been (see WAL_FILE_LIMIT_BYTES).
         """
         try:  # unbuffered: a read on every daemon write, so no buffer to fill and throw away
-            with open(f"{self.path}-shm", "rb", buffering=0) as shm:
+            with open(f"{self._real_path}-shm", "rb", buffering=0) as shm:
                 index = shm.read(_SHM_BACKFILLED.stop)
         except OSError:
             return 0  # no WAL in use

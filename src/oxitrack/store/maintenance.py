@@ -71,9 +71,10 @@ def _reading(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def file_size_bytes(path: Path) -> int:
-    """The database file plus its WAL, as they are on disk now."""
+    """The database file plus its WAL (beside the file a symlinked path leads to, as SQLite
+    keeps it), as they are on disk now."""
     total = 0
-    for name in (str(path), f"{path}-wal"):
+    for name in (str(path), f"{os.path.realpath(path)}-wal"):
         with contextlib.suppress(OSError):
             total += os.stat(name).st_size
     return total
