@@ -192,8 +192,8 @@ class Checkpointer:
     def _loop(self) -> None:
         """A checkpoint every 30 s, and one that rewinds the WAL once it outgrows its caps.
 
-        The size is checked four times a second (one ``stat``), so under sustained load the WAL
-        stays within about the hard cap plus a quarter second of writes.
+        How much is pending is read four times a second (100 bytes of the ``-shm``), so under
+        sustained load the WAL stays within about the hard cap plus a quarter second of writes.
         """
         waited = 0.0
         while not self._stop.wait(CHECK_EVERY_SECONDS):
