@@ -139,6 +139,8 @@ class Model:
         self.custom_name: dict[int, str | None] = {}  # live project id -> given name
         self.retired: dict[int, int] = {}  # merged-away id -> the project it lives on in
         self.highest_id = 0
+        # One row per distinct heartbeat: (folder, time, type, project name as sent, source).
+        self.details: set[tuple[str, float, str, str | None, str]] = set()
 
     # -- reading the model ---------------------------------------------------------------------
 
@@ -383,8 +385,16 @@ class StoreMachine(RuleBasedStateMachine):
                 wanted = (name or "Unknown Project").strip()
                 targets.append(self.model.folder_named(wanted) or f"wakatime:{wanted}")
         assert [h.beat.project_path for h in placed] == targets
-        for path, (_, _, _, timestamp, _) in zip(targets, specs, strict=True):
+        for path, (kind, _, name, timestamp, fraction) in zip(targets, specs, strict=True):
             self.model.add_beat(path, timestamp)
+            if kind in ("root_count", "folder_itself"):
+                source = "project_root_count"
+            elif path.startswith("wakatime:"):
+                source = "project_name"
+            else:
+                source = "project_name_match"
+            entity_type = "app" if kind == "app" else "file"
+            self.model.details.add((path, timestamp + fraction, entity_type, name, source))
         for path, session in zip(targets, sessions, strict=True):
             assert session.project_path == path
             assert (session.start_time, session.last_heartbeat) in self.model.sessions(path)
@@ -544,6 +554,18 @@ class StoreMachine(RuleBasedStateMachine):
         expected = model_sessions((p, t) for p, times in self.model.beats.items() for t in times)
         assert sorted(stored) == expected
         assert_no_overlap(stored)
+
+    @invariant()
+    def heartbeat_details_are_the_models(self) -> None:
+        rows = self.store.read(
+            lambda conn: conn.execute(
+                "SELECT project_path, time, entity_type, project_name, project_source,"
+                " timestamp FROM beat_details"
+            ).fetchall()
+        )
+        assert len(rows) == len(self.model.details)
+        assert {row[:5] for row in rows} == self.model.details
+        assert all(row[5] == int(row[1]) for row in rows)
 
     @invariant()
     def projects_are_the_models(self) -> None:
