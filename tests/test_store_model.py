@@ -61,7 +61,9 @@ FIRST_DATE = date(2025, 3, 27)
 
 timestamps = st.builds(
     lambda step, nudge: BASE + step * GRID_SECONDS + nudge,
-    st.integers(0, 400),
+    # Anywhere, or in two busy hours where folders' sessions overlap: one across Berlin's
+    # midnight (k = 184), one across the UTC midnight before the clocks change (k = 192).
+    st.integers(0, 400) | st.integers(181, 187) | st.integers(189, 195),
     st.sampled_from([0, 0, 0, 1, -1, GRID_SECONDS - 1]),
 )
 spellings = st.sampled_from(["as is", "as is", "trailing", "dotdot", "lower"])
@@ -419,6 +421,17 @@ class StoreMachine(RuleBasedStateMachine):
             assert not isinstance(expected, Refused), (source, into, expected.status)
             assert merged.id == expected
 
+    @precondition(lambda self: len(self.model.custom_name) >= 2)
+    @rule(data=st.data())
+    def merge_two_live(self, data: st.DataObject) -> None:
+        """A merge that goes through: two live projects, named by id or by a folder."""
+        live = sorted(self.model.custom_name)
+        source, into = data.draw(st.permutations(live))[:2]
+        by_folder = data.draw(st.booleans())
+        if by_folder:
+            source = self.model.paths_of(source)[-1]
+        self.merge(source, into)
+
     def _check_merged_note(self, reference: object, field: str, error: ClientError) -> None:
         """A merged-away id is refused saying where it went (never taken for another project)."""
         text = str(reference)
@@ -556,6 +569,11 @@ class StoreMachine(RuleBasedStateMachine):
         assert_no_overlap(stored)
 
     @invariant()
+    def whole_window_report_is_the_models(self) -> None:
+        """Every step: the days of all the data, in a zone that changes its clocks in them."""
+        self.days_report("Europe/Berlin", 1, 5, None)
+
+    @invariant()
     def heartbeat_details_are_the_models(self) -> None:
         rows = self.store.read(
             lambda conn: conn.execute(
@@ -588,5 +606,5 @@ class StoreMachine(RuleBasedStateMachine):
         assert keys == sorted(keys)
 
 
-StoreMachine.TestCase.settings = settings(max_examples=75, stateful_step_count=25, deadline=None)
+StoreMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
 TestStoreAgainstModel = StoreMachine.TestCase
