@@ -1,0 +1,610 @@
+"""The real store against a brute-force model, under random interleavings of everything that writes.
+
+A Hypothesis state machine drives one SQLite file the way the daemon and the CLI do: native beats
+(one at a time and in group-commit batches, in order, late and repeated), WakaTime heartbeats
+(placed by ``project_root_count``, by project name, or by neither, resolved as the API does),
+``projects merge`` and ``projects rename`` (valid and refused), daemon restarts and
+``oxitrack check``. Beside it a model keeps, per folder, the set of beat times, and, per project,
+its folders and given name. After every step the stored sessions must be those the model's beats
+form, and the project list must match; on demand, ``/today`` and ``/api/days`` (the functions
+behind them) must give the model's union of session spans per project, per day and in total.
+
+The model shares no code with what it checks: sessions come from ``tests.sessions_model``
+(union-find over beat pairs), days from ``zoneinfo`` directly, unions from a plain sweep.
+Folders are plain paths that do not exist here, so no git identity is involved.
+"""
+
+from __future__ import annotations
+
+import ntpath
+import posixpath
+import shutil
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from oxitrack import days as days_
+from oxitrack.api.reports import read_today
+from oxitrack.beats import parse_beat
+from oxitrack.errors import ClientError
+from oxitrack.repo_root import find_repo_root
+from oxitrack.reports import daily_totals, days_json, range_totals, today_json
+from oxitrack.store import Store, maintenance
+from oxitrack.store import projects as store_projects
+from oxitrack.store import reports as store_reports
+from oxitrack.store import wakatime as store_wakatime
+from oxitrack.wakatime import name_to_match, parse_heartbeat, placed_by_name
+from tests.sessions_model import assert_no_overlap, model_sessions
+
+ROOT = "/oxitrack-model-nowhere"  # no such folder: identities are path identities
+FOLDERS = (
+    f"{ROOT}/alpha",
+    f"{ROOT}/beta",
+    f"{ROOT}/other/alpha",
+    f"{ROOT}/gamma",
+    "C:\\code\\beta",  # a remote Windows editor's folder
+)
+NAMES = ("alpha", "beta", " beta ", "delta", "Unknown Project")
+NEW_NAMES = ("Billing API", "alpha", "delta", "Unknown Project", " gamma ", "  ", None)
+PROJECT_FILTERS = ("alpha", "other/alpha", "beta", "Billing API", "wakatime:delta", *FOLDERS[3:])
+ZONES = ("UTC", "Europe/Berlin", "Asia/Kolkata", "America/Los_Angeles")
+BASE = 1_743_206_400  # 2025-03-29T00:00:00Z: Berlin springs forward the next night
+GRID_SECONDS = 450  # half the gap: beats land exactly 900 s apart, and on every local midnight
+NOW = BASE + 400 * GRID_SECONDS
+ACTIVE_SECONDS = 300
+FIRST_DATE = date(2025, 3, 27)
+
+timestamps = st.builds(
+    lambda step, nudge: BASE + step * GRID_SECONDS + nudge,
+    # Anywhere, or in two busy hours where folders' sessions overlap: one across Berlin's
+    # midnight (k = 184), one across the UTC midnight before the clocks change (k = 192).
+    st.integers(0, 400) | st.integers(181, 187) | st.integers(189, 195),
+    st.sampled_from([0, 0, 0, 1, -1, GRID_SECONDS - 1]),
+)
+spellings = st.sampled_from(["as is", "as is", "trailing", "dotdot", "lower"])
+heartbeat_specs = st.tuples(
+    st.sampled_from(["root_count", "folder_itself", "file_no_count", "app"]),
+    st.sampled_from(FOLDERS),
+    st.none() | st.sampled_from(NAMES),
+    timestamps,
+    st.sampled_from([0.0, 0.5]),
+)
+
+
+def union_seconds(spans: list[tuple[int, int]]) -> int:
+    total, reach = 0, None
+    for start, end in sorted(spans):
+        if reach is None or start > reach:
+            total += end - start
+            reach = end
+        elif end > reach:
+            total += end - reach
+            reach = end
+    return total
+
+
+def last_part(path: str) -> str:
+    if path.startswith("wakatime:"):
+        return path.removeprefix("wakatime:")
+    return path.replace("\\", "/").rsplit("/", 1)[1]
+
+
+def canonical(path: str) -> str:
+    """The folder a client's spelling means (none of these exist here: no symlinks)."""
+    if path.startswith("wakatime:"):
+        return path
+    if path[:2] in ("C:", "c:"):
+        return "C:" + ntpath.normpath(path)[2:]
+    return posixpath.normpath(path)
+
+
+def has_time_in(first: int, last: int, start: int, end: int) -> bool:
+    """Whether a session has time in ``[start, end)``: a positive overlap, or its one beat."""
+    return start <= first < end if first == last else first < end and start < last
+
+
+def spelled(folder: str, how: str) -> str:
+    """``folder`` as a client may send it: as is, with a trailing separator, through ``..``,
+    or (Windows) with a lower-case drive; all mean the same canonical folder."""
+    separator = "\\" if folder.startswith("C:") else "/"
+    if how == "trailing":
+        return folder + separator
+    if how == "dotdot":
+        return folder + separator + "src" + separator + ".."
+    if how == "lower" and folder.startswith("C:"):
+        return "c" + folder[1:]
+    return folder
+
+
+references = (
+    st.integers(1, 9)
+    | st.sampled_from(FOLDERS)
+    | st.sampled_from([f"wakatime:{name.strip()}" for name in NAMES])
+    | st.sampled_from([f"path:{folder}" for folder in FOLDERS])
+    | st.sampled_from([spelled(folder, "trailing") for folder in FOLDERS] + ["c:\\code\\beta"])
+    | st.sampled_from(["alpha", "beta", "gamma", "delta", "Billing API", "Unknown Project"])
+)
+
+
+class Model:
+    """What the store must hold, kept the obvious way."""
+
+    def __init__(self) -> None:
+        self.beats: dict[str, set[int]] = {}  # folder (or wakatime: key) -> beat times
+        self.beat_count: dict[str, int] = {}
+        self.project_of: dict[str, int] = {}  # folder -> live project id
+        self.custom_name: dict[int, str | None] = {}  # live project id -> given name
+        self.retired: dict[int, int] = {}  # merged-away id -> the project it lives on in
+        self.highest_id = 0
+        # One row per distinct heartbeat: (folder, time, type, project name as sent, source).
+        self.details: set[tuple[str, float, str, str | None, str]] = set()
+
+    # -- reading the model ---------------------------------------------------------------------
+
+    def sessions(self, path: str) -> list[tuple[int, int]]:
+        return [
+            (start, last) for _, start, last in model_sessions((path, t) for t in self.beats[path])
+        ]
+
+    def paths_of(self, project_id: int) -> list[str]:
+        """Latest beat first, ties by path (what the store lists and calls the latest folder)."""
+        paths = [p for p, owner in self.project_of.items() if owner == project_id]
+        return sorted(paths, key=lambda p: (-max(self.beats[p]), p))
+
+    def shown_name(self, project_id: int) -> str:
+        return self.custom_name[project_id] or last_part(self.paths_of(project_id)[0])
+
+    # -- writing the model ---------------------------------------------------------------------
+
+    def add_beat(self, path: str, timestamp: int) -> None:
+        if path not in self.beats:
+            self.highest_id += 1
+            self.project_of[path] = self.highest_id
+            self.custom_name[self.highest_id] = None
+            self.beats[path] = set()
+            self.beat_count[path] = 0
+        if not any(start <= timestamp <= last for start, last in self.sessions(path)):
+            self.beat_count[path] += 1
+        self.beats[path].add(timestamp)
+
+    def folder_named(self, name: str) -> str | None:
+        """The known real folder a WakaTime project name means (docs/wakatime.md, step 3)."""
+        projects = {
+            owner
+            for path, owner in self.project_of.items()
+            if self.custom_name[owner] == name
+            or (not path.startswith("wakatime:") and "/" not in name and last_part(path) == name)
+        }
+        folders = [
+            p
+            for p, owner in self.project_of.items()
+            if owner in projects and not p.startswith("wakatime:")
+        ]
+        return min(folders, key=lambda p: (-max(self.beats[p]), p), default=None)
+
+    def find(self, reference: object, besides: int | None = None) -> int:
+        """The project ``reference`` names, or the status ``find_project`` refuses it with."""
+        text = str(reference).strip()
+        candidates: set[int] = set()
+        if text.isdigit():
+            candidates = {int(text)} & set(self.custom_name)
+        elif text.startswith("path:"):
+            folder = text.removeprefix("path:")
+            candidates = {self.project_of[folder]} if folder in self.project_of else set()
+        elif text.startswith(("/", "wakatime:", "C:", "c:")):
+            folder = canonical(text)
+            candidates = {self.project_of[folder]} if folder in self.project_of else set()
+        if not candidates:
+            candidates = {p for p in self.custom_name if self.shown_name(p) == text}
+        if not candidates:
+            raise Refused(404)
+        if len(candidates) > 1 and besides in candidates:
+            candidates.discard(besides)
+        if len(candidates) > 1:
+            raise Refused(422)
+        return candidates.pop()
+
+    def merge(self, source: object, target: object) -> int:
+        source_id = self.find(source)
+        target_id = self.find(target, besides=source_id)
+        if source_id == target_id:
+            raise Refused(422)
+        self.custom_name[target_id] = self.shown_name(target_id)
+        for path, owner in self.project_of.items():
+            if owner == source_id:
+                self.project_of[path] = target_id
+        del self.custom_name[source_id]
+        for retired, into in self.retired.items():
+            if into == source_id:
+                self.retired[retired] = target_id
+        self.retired[source_id] = target_id
+        return target_id
+
+    def rename(self, reference: object, name: str | None) -> int:
+        project_id = self.find(reference)
+        if name is not None and not name.strip():
+            raise Refused(422)
+        self.custom_name[project_id] = None if name is None else name.strip()
+        return project_id
+
+    # -- reports -------------------------------------------------------------------------------
+
+    def matches(self, project_id: int, text: str) -> bool:
+        """``?project=``: a folder of the project by full path or last parts, or its given name."""
+        return self.custom_name[project_id] == text or any(
+            p == text or p.endswith(("/" + text, "\\" + text)) for p in self.paths_of(project_id)
+        )
+
+    def report(
+        self, start: int, end: int, now: int, project: str | None
+    ) -> tuple[int, list[dict[str, object]]]:
+        """(total seconds, project entries) of the sessions' time in ``[start, end)``."""
+        pieces: dict[int, list[tuple[str, int, int, int]]] = {}
+        for path, project_id in self.project_of.items():
+            if project is not None and not self.matches(project_id, project):
+                continue
+            for first, last in self.sessions(path):
+                if has_time_in(first, last, start, end):
+                    low, high = max(first, start), min(last, end)
+                    pieces.setdefault(project_id, []).append((path, low, high, last))
+        entries = []
+        for project_id, own in pieces.items():
+            entries.append(
+                {
+                    "project_path": self.paths_of(project_id)[0],
+                    "project_name": self.shown_name(project_id),
+                    "duration_seconds": union_seconds([(low, high) for _, low, high, _ in own]),
+                    "session_count": len(own),
+                    "first_beat": min(low for _, low, _, _ in own),
+                    "last_beat": max(high for _, _, high, _ in own),
+                    "is_active": now - max(last for *_, last in own) < ACTIVE_SECONDS,
+                    "folders": sorted({path for path, *_ in own}),
+                }
+            )
+        total = union_seconds([(low, high) for own in pieces.values() for _, low, high, _ in own])
+        return total, sorted(entries, key=lambda e: (e["project_path"], e["project_name"]))
+
+
+class Refused(Exception):
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=zone).timestamp())
+
+
+def unordered(entries: list[dict[str, object]]) -> list[dict[str, object]]:
+    return sorted(entries, key=lambda e: (str(e["project_path"]), str(e["project_name"])))
+
+
+def assert_ranked(entries: list[dict[str, object]]) -> None:
+    keys = [
+        (-int(str(e["duration_seconds"])), e["project_name"], e["project_path"]) for e in entries
+    ]
+    assert keys == sorted(keys), keys  # type: ignore[type-var]
+
+
+class StoreMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="oxitrack-model-"))
+        self.db_path = self.folder / "oxitrack.db"
+        self.store = Store(self.db_path, autocheckpoint=False)  # as the daemon opens it
+        self.model = Model()
+
+    def teardown(self) -> None:
+        self.store.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # -- what writes ---------------------------------------------------------------------------
+
+    @rule(path=st.sampled_from(FOLDERS), timestamp=timestamps, how=spellings)
+    def beat(self, path: str, timestamp: int, how: str = "as is") -> None:
+        """``POST /beat``, one beat in its own transaction."""
+        sent = spelled(path, how)
+        beat = parse_beat({"project_path": sent, "timestamp": timestamp}, now=NOW)
+        session = self.store.record_beat(beat)
+        self.model.add_beat(path, timestamp)
+        assert (session.start_time, session.last_heartbeat) in self.model.sessions(path)
+
+    @rule(batch=st.lists(st.tuples(st.sampled_from(FOLDERS), timestamps), min_size=1, max_size=6))
+    def beats_together(self, batch: list[tuple[str, int]]) -> None:
+        """Beats of one event-loop turn, recorded in one transaction (group commit)."""
+        beats = [parse_beat({"project_path": p, "timestamp": t}, now=NOW) for p, t in batch]
+        self.store.record_beats(beats)
+        for path, timestamp in batch:
+            self.model.add_beat(path, timestamp)
+
+    @precondition(lambda self: bool(self.model.beats))
+    @rule(
+        data=st.data(),
+        path=st.none() | st.sampled_from(FOLDERS),
+        delta=st.sampled_from([-901, -900, -899, -1, 1, 899, 900, 901]),
+    )
+    def beat_near(self, data: st.DataObject, path: str | None, delta: int) -> None:
+        """A beat just under, at or just over the gap from one already recorded (in the same
+        folder, or in another: the edges of the session rule and of time in two folders)."""
+        known = sorted((p, t) for p, times in self.model.beats.items() for t in times)
+        near_path, near = data.draw(st.sampled_from(known))
+        target = path or near_path
+        if target.startswith("wakatime:"):
+            name = target.removeprefix("wakatime:")
+            self.heartbeats([("app", FOLDERS[0], name, min(near + delta, NOW), 0.0)])
+        else:
+            self.beat(target, min(near + delta, NOW))
+
+    @precondition(lambda self: bool(self.model.beats))
+    @rule(data=st.data())
+    def beat_again(self, data: st.DataObject) -> None:
+        """An outbox replayed: a beat already recorded, sent again."""
+        known = sorted((p, t) for p, times in self.model.beats.items() for t in times)
+        path, timestamp = data.draw(st.sampled_from(known))
+        if path.startswith("wakatime:"):
+            self.heartbeats([("app", FOLDERS[0], path.removeprefix("wakatime:"), timestamp, 0.0)])
+        else:
+            self.beat(path, timestamp)
+
+    @rule(specs=st.lists(heartbeat_specs, min_size=1, max_size=4))
+    def heartbeats(self, specs: list[tuple[str, str, str | None, int, float]]) -> None:
+        """``POST …/heartbeats.bulk``, step by step as ``api.wakatime._record`` does it."""
+        bodies = []
+        for kind, folder, name, timestamp, fraction in specs:
+            body: dict[str, object] = {"time": timestamp + fraction, "project": name}
+            parts = len(folder.replace("\\", "/").split("/"))
+            separator = "\\" if folder.startswith("C:") else "/"
+            if kind == "root_count":
+                body |= {
+                    "entity": separator.join([folder, "src", "main.py"]),
+                    "project_root_count": parts,
+                }
+            elif kind == "folder_itself":
+                body |= {"entity": folder, "type": "file", "project_root_count": parts}
+            elif kind == "file_no_count":
+                body |= {"entity": folder + separator + "notes.md"}
+            else:
+                body |= {"entity": "claude code", "type": "app"}
+            bodies.append(body)
+        parsed = [
+            parse_heartbeat(body, now=NOW, user_agent=None, find_repo_root=find_repo_root)
+            for body in bodies
+        ]
+        names = {name for heartbeat in parsed if (name := name_to_match(heartbeat)) is not None}
+        folders = self.store.read(lambda conn: store_projects.folders_named(conn, names))
+        placed = [placed_by_name(heartbeat, folders) for heartbeat in parsed]
+        sessions = self.store.write(lambda conn: store_wakatime.record_heartbeats(conn, placed))
+        # The model places every heartbeat against the projects known before the request.
+        targets = []
+        for kind, folder, name, _, _ in specs:
+            if kind in ("root_count", "folder_itself"):
+                targets.append(folder)
+            else:
+                wanted = (name or "Unknown Project").strip()
+                targets.append(self.model.folder_named(wanted) or f"wakatime:{wanted}")
+        assert [h.beat.project_path for h in placed] == targets
+        for path, (kind, _, name, timestamp, fraction) in zip(targets, specs, strict=True):
+            self.model.add_beat(path, timestamp)
+            if kind in ("root_count", "folder_itself"):
+                source = "project_root_count"
+            elif path.startswith("wakatime:"):
+                source = "project_name"
+            else:
+                source = "project_name_match"
+            entity_type = "app" if kind == "app" else "file"
+            self.model.details.add((path, timestamp + fraction, entity_type, name, source))
+        for path, session in zip(targets, sessions, strict=True):
+            assert session.project_path == path
+            assert (session.start_time, session.last_heartbeat) in self.model.sessions(path)
+
+    @rule(source=references, into=references)
+    def merge(self, source: object, into: object) -> None:
+        """``projects merge SOURCE TARGET`` (the API and the CLI call the same function)."""
+        try:
+            expected: int | Refused = self.model.merge(source, into)
+        except Refused as refused:
+            expected = refused
+        try:
+            merged = self.store.write(
+                lambda conn: store_projects.merge_by_reference(conn, source, into)
+            )
+        except ClientError as error:
+            assert isinstance(expected, Refused), (source, into, error.message)
+            assert error.status == expected.status, (source, into, error.message)
+            self._check_merged_note(source, "source", error)
+            self._check_merged_note(into, "target", error)
+        else:
+            assert not isinstance(expected, Refused), (source, into, expected.status)
+            assert merged.id == expected
+
+    @precondition(lambda self: len(self.model.custom_name) >= 2)
+    @rule(data=st.data())
+    def merge_two_live(self, data: st.DataObject) -> None:
+        """A merge that goes through: two live projects, named by id or by a folder."""
+        live = sorted(self.model.custom_name)
+        source, into = data.draw(st.permutations(live))[:2]
+        by_folder = data.draw(st.booleans())
+        if by_folder:
+            source = self.model.paths_of(source)[-1]
+        self.merge(source, into)
+
+    def _check_merged_note(self, reference: object, field: str, error: ClientError) -> None:
+        """A merged-away id is refused saying where it went (never taken for another project)."""
+        text = str(reference)
+        if error.field == field and text.isdigit() and int(text) in self.model.retired:
+            note = f"project {text} was merged into project {self.model.retired[int(text)]}"
+            assert note in error.message, error.message
+
+    @rule(project=references, name=st.sampled_from(NEW_NAMES))
+    def rename(self, project: object, name: str | None) -> None:
+        """``projects rename PROJECT NAME`` (``None``: ``--reset``)."""
+        try:
+            expected: int | Refused = self.model.rename(project, name)
+        except Refused as refused:
+            expected = refused
+        try:
+            renamed = self.store.write(
+                lambda conn: store_projects.rename_by_reference(conn, project, name)
+            )
+        except ClientError as error:
+            assert isinstance(expected, Refused), (project, name, error.message)
+            assert error.status == expected.status, (project, name, error.message)
+        else:
+            assert not isinstance(expected, Refused), (project, name, expected.status)
+            assert renamed.id == expected
+
+    @rule()
+    def restart(self) -> None:
+        """The daemon stops and starts again on the same file."""
+        self.store.close()
+        self.store = Store(self.db_path, autocheckpoint=False)
+
+    @rule()
+    def check(self) -> None:
+        """``oxitrack check`` on the file the daemon is writing finds nothing wrong."""
+        report = maintenance.check(self.db_path)
+        assert report.problems == [] and report.notes == [], (report.problems, report.notes)
+
+    # -- what reads ----------------------------------------------------------------------------
+
+    @rule(
+        zone_name=st.sampled_from(ZONES),
+        offset=st.integers(0, 4),
+        count=st.integers(1, 4),
+        project=st.none() | st.sampled_from(PROJECT_FILTERS),
+    )
+    def days_report(self, zone_name: str, offset: int, count: int, project: str | None) -> None:
+        """``GET /api/days`` (and ``oxitrack report --json``): the functions behind it."""
+        zone = ZoneInfo(zone_name)
+        first = FIRST_DATE + timedelta(days=offset)
+        last = first + timedelta(days=count - 1)
+        span = days_.days_between(first, last, zone)
+        rows = self.store.read(
+            lambda conn: store_reports.sessions_between(conn, span[0].start, span[-1].end, project)
+        )
+        answer = days_json(daily_totals(rows, span, NOW), range_totals(rows, span, NOW), zone)
+        midnights = [local_midnight(first + timedelta(days=i), zone) for i in range(count + 1)]
+        range_total, range_entries = self.model.report(midnights[0], midnights[-1], NOW, project)
+        assert answer["total_seconds"] == range_total
+        assert unordered(answer["projects"]) == range_entries  # type: ignore[arg-type]
+        assert_ranked(answer["projects"])  # type: ignore[arg-type]
+        day_total = 0
+        per_project: dict[str, int] = {}
+        for index, day in enumerate(answer["days"]):  # type: ignore[attr-defined]
+            total, entries = self.model.report(midnights[index], midnights[index + 1], NOW, project)
+            assert day["date"] == (first + timedelta(days=index)).isoformat()
+            assert day["total_seconds"] == total, day["date"]
+            assert unordered(day["projects"]) == entries, day["date"]
+            assert_ranked(day["projects"])
+            day_total += total
+            for entry in entries:
+                key = str(entry["project_path"])
+                per_project[key] = per_project.get(key, 0) + int(str(entry["duration_seconds"]))
+        assert day_total == range_total
+        assert per_project == {str(e["project_path"]): e["duration_seconds"] for e in range_entries}
+
+    @rule(
+        offset=st.none() | st.integers(0, 4),
+        count=st.integers(1, 3),
+        project=st.none() | st.sampled_from(PROJECT_FILTERS),
+        limit=st.sampled_from([1, 3, 1000]),
+    )
+    def sessions_list(
+        self, offset: int | None, count: int, project: str | None, limit: int
+    ) -> None:
+        """``GET /api/sessions`` (and ``oxitrack sessions``), read as the CLI does: through a
+        read-only store opened beside the daemon's."""
+        zone = ZoneInfo("Europe/Berlin")
+        start = end = None
+        if offset is not None:
+            first = FIRST_DATE + timedelta(days=offset)
+            start = local_midnight(first, zone)
+            end = local_midnight(first + timedelta(days=count), zone)
+        with Store(self.db_path, read_only=True) as reader:
+            rows = reader.read(
+                lambda conn: store_reports.latest_sessions(conn, start, end, project, limit)
+            )
+        low, high = (-(2**62), 2**62) if start is None or end is None else (start, end)
+        expected = sorted(
+            (
+                (last, path, first_beat, self.model.shown_name(project_id))
+                for path, project_id in self.model.project_of.items()
+                if project is None or self.model.matches(project_id, project)
+                for first_beat, last in self.model.sessions(path)
+                if has_time_in(first_beat, last, low, high)
+            ),
+            reverse=True,
+        )
+        got = [(r.last_heartbeat, r.project_path, r.start_time, r.project_name) for r in rows]
+        assert len(got) == min(limit, len(expected))
+        assert [g[0] for g in got] == [e[0] for e in expected[:limit]]
+        assert set(got) <= set(expected)
+        if limit >= len(expected):
+            assert sorted(got, reverse=True) == expected
+
+    @rule(zone_name=st.sampled_from(ZONES))
+    def today(self, zone_name: str) -> None:
+        """``GET /today?format=json`` (and ``oxitrack today --json``)."""
+        zone = ZoneInfo(zone_name)
+        answer = today_json(read_today(self.store, zone, NOW), zone)
+        day = datetime.fromtimestamp(NOW, zone).date()
+        start = local_midnight(day, zone)
+        end = local_midnight(day + timedelta(days=1), zone)
+        total, entries = self.model.report(start, end, NOW, None)
+        assert answer["date"] == day.isoformat()
+        assert answer["total_seconds"] == total
+        assert unordered(answer["projects"]) == entries  # type: ignore[arg-type]
+
+    # -- after every step ----------------------------------------------------------------------
+
+    @invariant()
+    def sessions_are_the_models(self) -> None:
+        stored = [(s.project_path, s.start_time, s.last_heartbeat) for s in self.store.sessions()]
+        expected = model_sessions((p, t) for p, times in self.model.beats.items() for t in times)
+        assert sorted(stored) == expected
+        assert_no_overlap(stored)
+
+    @invariant()
+    def whole_window_report_is_the_models(self) -> None:
+        """Every step: the days of all the data, in a zone that changes its clocks in them."""
+        self.days_report("Europe/Berlin", 1, 5, None)
+
+    @invariant()
+    def heartbeat_details_are_the_models(self) -> None:
+        rows = self.store.read(
+            lambda conn: conn.execute(
+                "SELECT project_path, time, entity_type, project_name, project_source,"
+                " timestamp FROM beat_details"
+            ).fetchall()
+        )
+        assert len(rows) == len(self.model.details)
+        assert {row[:5] for row in rows} == self.model.details
+        assert all(row[5] == int(row[1]) for row in rows)
+
+    @invariant()
+    def projects_are_the_models(self) -> None:
+        model = self.model
+        listed = self.store.read(store_projects.list_projects)
+        assert {p.id for p in listed} == set(model.custom_name)
+        assert not set(model.retired) & set(model.custom_name)
+        for project in listed:
+            paths = model.paths_of(project.id)
+            assert [p.project_path for p in project.paths] == paths
+            assert project.custom_name == model.custom_name[project.id]
+            assert project.name == model.shown_name(project.id)
+            assert set(project.identities) == {f"path:{p}" for p in paths}
+            assert [p.beat_count for p in project.paths] == [model.beat_count[p] for p in paths]
+            assert [p.last_beat for p in project.paths] == [max(model.beats[p]) for p in paths]
+            spans = [span for p in paths for span in model.sessions(p)]
+            assert project.total_seconds == union_seconds(spans)
+            assert project.session_count == len(spans)
+        keys = [(-p.last_beat, p.id) for p in listed]
+        assert keys == sorted(keys)
+
+
+StoreMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
+TestStoreAgainstModel = StoreMachine.TestCase
