@@ -19,9 +19,12 @@ from __future__ import annotations
 import ntpath
 import posixpath
 import shutil
+import sqlite3
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, settings
@@ -401,25 +404,39 @@ class StoreMachine(RuleBasedStateMachine):
             assert session.project_path == path
             assert (session.start_time, session.last_heartbeat) in self.model.sessions(path)
 
-    @rule(source=references, into=references)
-    def merge(self, source: object, into: object) -> None:
-        """``projects merge SOURCE TARGET`` (the API and the CLI call the same function)."""
+    def _both_agree(
+        self,
+        model_step: Callable[[], int],
+        store_step: Callable[[sqlite3.Connection], Any],
+        context: tuple[object, ...],
+    ) -> ClientError | None:
+        """One step on the model and on the store: both refuse it with the same status (the
+        store's refusal is returned), or both take it and give the same project id."""
         try:
-            expected: int | Refused = self.model.merge(source, into)
+            expected: int | Refused = model_step()
         except Refused as refused:
             expected = refused
         try:
-            merged = self.store.write(
-                lambda conn: store_projects.merge_by_reference(conn, source, into)
-            )
+            project = self.store.write(store_step)
         except ClientError as error:
-            assert isinstance(expected, Refused), (source, into, error.message)
-            assert error.status == expected.status, (source, into, error.message)
+            assert isinstance(expected, Refused), (*context, error.message)
+            assert error.status == expected.status, (*context, error.message)
+            return error
+        assert not isinstance(expected, Refused), (*context, expected.status)
+        assert project.id == expected
+        return None
+
+    @rule(source=references, into=references)
+    def merge(self, source: object, into: object) -> None:
+        """``projects merge SOURCE TARGET`` (the API and the CLI call the same function)."""
+        error = self._both_agree(
+            lambda: self.model.merge(source, into),
+            lambda conn: store_projects.merge_by_reference(conn, source, into),
+            (source, into),
+        )
+        if error is not None:
             self._check_merged_note(source, "source", error)
             self._check_merged_note(into, "target", error)
-        else:
-            assert not isinstance(expected, Refused), (source, into, expected.status)
-            assert merged.id == expected
 
     @precondition(lambda self: len(self.model.custom_name) >= 2)
     @rule(data=st.data())
@@ -442,20 +459,11 @@ class StoreMachine(RuleBasedStateMachine):
     @rule(project=references, name=st.sampled_from(NEW_NAMES))
     def rename(self, project: object, name: str | None) -> None:
         """``projects rename PROJECT NAME`` (``None``: ``--reset``)."""
-        try:
-            expected: int | Refused = self.model.rename(project, name)
-        except Refused as refused:
-            expected = refused
-        try:
-            renamed = self.store.write(
-                lambda conn: store_projects.rename_by_reference(conn, project, name)
-            )
-        except ClientError as error:
-            assert isinstance(expected, Refused), (project, name, error.message)
-            assert error.status == expected.status, (project, name, error.message)
-        else:
-            assert not isinstance(expected, Refused), (project, name, expected.status)
-            assert renamed.id == expected
+        self._both_agree(
+            lambda: self.model.rename(project, name),
+            lambda conn: store_projects.rename_by_reference(conn, project, name),
+            (project, name),
+        )
 
     @rule()
     def restart(self) -> None:
