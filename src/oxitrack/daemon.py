@@ -29,11 +29,9 @@ log = logging.getLogger("oxitrack")
 
 CHECKPOINT_EVERY_SECONDS = 30.0
 CHECK_EVERY_SECONDS = 0.25
-# The WAL is rewound once it passes the soft cap while no beat is being written (the usual case:
-# editors beat every 30 s), and at the hard cap even under sustained load, where the rewind makes
-# a few writers wait: rarer rewinds keep that wait out of the 99th percentile.
-CHECKPOINT_WAL_BYTES = WAL_IDLE_REWIND_BYTES
-CHECKPOINT_WAL_HARD_BYTES = WAL_REWIND_BYTES
+# The WAL is rewound once it passes WAL_IDLE_REWIND_BYTES while no beat is being written (the
+# usual case: editors beat every 30 s), and at WAL_REWIND_BYTES even under sustained load, where
+# the rewind makes a few writers wait: rarer rewinds keep that wait out of the 99th percentile.
 IDLE_SECONDS = 0.05
 
 
@@ -200,7 +198,7 @@ class Checkpointer:
             waited += CHECK_EVERY_SECONDS
             size = self.store.wal_size_bytes()
             is_idle = time.monotonic() - self.store.last_write_at >= IDLE_SECONDS
-            rewind = size > CHECKPOINT_WAL_HARD_BYTES or (size > CHECKPOINT_WAL_BYTES and is_idle)
+            rewind = size > WAL_REWIND_BYTES or (size > WAL_IDLE_REWIND_BYTES and is_idle)
             if rewind or waited >= CHECKPOINT_EVERY_SECONDS:
                 waited = 0.0
                 try:
