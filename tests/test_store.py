@@ -459,3 +459,38 @@ def test_the_wal_of_a_symlinked_database_is_measured_where_sqlite_keeps_it(tmp_p
         # and `service status` counts it in the database's size
         database = (tmp_path / "synced" / "oxitrack.db").stat().st_size
         assert file_size_bytes(link) == database + written
+
+
+def _pages_written(store: Store, beat: Beat) -> int:
+    """WAL frames (one page each) that recording ``beat`` added."""
+    before = store.wal_size_bytes()
+    store.record_beat(beat)
+    return (store.wal_size_bytes() - before) // (1024 + 24)
+
+
+@pytest.mark.parametrize(
+    ("offset", "pages"),
+    [(60, 3), (-60, 3), (0, 0)],
+    ids=["extends-forwards", "extends-backwards", "repeat"],
+)
+def test_a_beat_rewrites_only_the_index_of_the_bound_it_moves(
+    tmp_path: Path, offset: int, pages: int
+):
+    """The pages a beat writes: its session's row, the index of the bound that moved (start or
+    end, not both: setting an unchanged indexed column still rewrote its index page, so the usual
+    beat wrote four pages to the WAL instead of three), and its folder's beat count. A repeated
+    beat writes nothing."""
+    with Store(tmp_path / "daemon.db", autocheckpoint=False) as store:
+        for i in range(50):  # a few projects, so each table and index spans more than one page
+            store.record_beat(Beat(f"/code/p{i % 8}", T - 3600 + 60 * i))
+        store.record_beat(Beat(P, T))
+        store.record_beat(Beat(P, T + 120))
+        assert _pages_written(store, Beat(P, T + 120 + offset if offset > 0 else T + offset)) == (
+            pages
+        )
+        (session,) = store.sessions(P)
+        assert (session.start_time, session.last_heartbeat) == (
+            T + min(offset, 0),
+            T + 120 + max(offset, 0),
+        )
+
