@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random as random_module
 import shutil
 import sqlite3
@@ -494,3 +496,26 @@ def test_a_beat_rewrites_only_the_index_of_the_bound_it_moves(
             T + 120 + max(offset, 0),
         )
 
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files through /proc")
+def test_the_wal_index_is_opened_once_and_let_go_on_close(tmp_path: Path):
+    """The writer reads the wal-index after every write: through one handle kept open (opening
+    it each time was four system calls a beat), closed with the store."""
+    shm = tmp_path / "daemon.db-shm"
+
+    def handles() -> int:
+        # SQLite holds the file open itself, one handle per process; the store adds one.
+        count = 0
+        for fd in Path("/proc/self/fd").iterdir():
+            with contextlib.suppress(OSError):
+                count += Path(os.readlink(fd)) == shm
+        return count
+
+    store = Store(tmp_path / "daemon.db", autocheckpoint=False)
+    for i in range(100):
+        store.record_beat(Beat(P, T + i))
+        assert store.wal_size_bytes() > 0
+    assert handles() == 2
+    store.close()
+    assert handles() == 0
+    assert store.wal_size_bytes() == 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -20,6 +19,7 @@ from collections.abc import Callable, Iterable
 from oxitrack.errors import StoreError
 from oxitrack.records import TYPE_CHECKING
 from oxitrack.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, foreign_reason
+from oxitrack.store.wal_index import WalIndex
 
 if TYPE_CHECKING:
     from typing import TypeVar
@@ -47,14 +47,6 @@ WAL_REWIND_BYTES = 16 * 1024 * 1024
 WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
 WAL_FILE_LIMIT_BYTES = WAL_VALVE_BYTES + 4 * 1024 * 1024
 WAL_VALVE_RETRY_BYTES = 4 * 1024 * 1024
-# Where the wal-index (the -shm file) counts the WAL's frames, in the machine's byte order
-# (https://www.sqlite.org/walformat.html): the page size (1 meaning 65536) and mxFrame in its
-# header, and nBackfill, the frames already copied back, in the checkpoint information after
-# the header's two copies.
-_SHM_PAGE_SIZE = slice(14, 16)
-_SHM_MX_FRAME = slice(16, 20)
-_SHM_BACKFILLED = slice(96, 100)
-_WAL_FRAME_HEADER_BYTES = 24
 # Modes of the folder and files OxiTrack creates: when someone worked is theirs to know.
 PRIVATE_FOLDER_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -87,6 +79,7 @@ class Store:
         self._read_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
+        self._wal_index: WalIndex | None = None  # for a writable store, once its writer is open
         self._closed = False
         check_database_path(self.path, must_exist=read_only or not create)
         if read_only:
@@ -115,6 +108,7 @@ class Store:
         with contextlib.suppress(OSError):
             create_private_file(self.path)
         self._writer = self._connect(read_only=False)
+        self._wal_index = WalIndex(self._real_path)
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
         # the writer still rewinds the WAL itself past this size: the safety valve for when that
         # thread gets too little CPU to keep up, so the file never grows without bound.
@@ -181,6 +175,8 @@ class Store:
     def close(self) -> None:
         """Close both connections for good; safe to call twice."""
         self._closed = True
+        if self._wal_index is not None:
+            self._wal_index.close()  # before the connections that keep its file from being cut
         for conn in (self._reader, self._writer):
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -320,21 +316,9 @@ class Store:
             conn.close()
 
     def wal_size_bytes(self) -> int:
-        """The bytes of WAL frames not yet copied back into the database, as SQLite's wal-index
-        counts them: the WAL file's own size is the largest it has been (see WAL_FILE_LIMIT_BYTES).
-        """
-        try:  # unbuffered: a read on every daemon write, so no buffer to fill and throw away
-            with open(f"{self._real_path}-shm", "rb", buffering=0) as shm:
-                index = shm.read(_SHM_BACKFILLED.stop)
-        except OSError:
-            return 0  # no WAL in use
-        if len(index) < _SHM_BACKFILLED.stop:
-            return 0
-        page_size = int.from_bytes(index[_SHM_PAGE_SIZE], sys.byteorder)
-        frames = int.from_bytes(index[_SHM_MX_FRAME], sys.byteorder)
-        backfilled = int.from_bytes(index[_SHM_BACKFILLED], sys.byteorder)
-        frame_bytes = (65536 if page_size == 1 else page_size) + _WAL_FRAME_HEADER_BYTES
-        return max(0, frames - backfilled) * frame_bytes
+        """The bytes of WAL frames not yet copied back into the database (0 for a store opened
+        read-only): the WAL file's own size is the largest it has been (WAL_FILE_LIMIT_BYTES)."""
+        return 0 if self._wal_index is None else self._wal_index.pending_bytes()
 
     # -- schema ------------------------------------------------------------------------------
 
