@@ -23,7 +23,8 @@ ever; about a thousand of them left none for the next beat. ``BoundedHttpProtoco
 
 Bytes that are not HTTP get a 400 in the JSON error shape, and a log line a minute at most
 (``refusal_log``) instead of uvicorn's warning per request; a request asking to upgrade to
-WebSocket or HTTP/2 is answered over HTTP/1.1 without uvicorn's two warnings.
+WebSocket or HTTP/2 is answered over HTTP/1.1 without uvicorn's two warnings. A client that
+half-closes its side after sending a request still gets its answer.
 
 The deadline costs a beat next to nothing: one timer per connection, which fires every half
 deadline and compares what the connection is waiting on with what it waited on at the last
@@ -175,6 +176,21 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._counted_bytes += len(data)
         if self._counted_bytes > limit:
             self._refuse(answer)
+
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio allows True
+        """The client has sent all it will (``shutdown(SHUT_WR)``, ``nc -N``): answer what it
+        asked in full, then close.
+
+        uvicorn closed the connection at once, so a beat was stored but its answer was dropped,
+        and the client sent it again. ``self.cycle`` is the newest request whose head came: once
+        its answer is out, uvicorn closes (no keep-alive). A request cut short by the end of its
+        body, or with nothing left to answer, is closed on at once as before.
+        """
+        newest: RequestResponseCycle | None = self.cycle
+        if newest is None or newest.response_complete or newest.more_body:
+            return None
+        newest.keep_alive = False
+        return True  # the connection stays open for writing the answers
 
     def on_headers_complete(self) -> None:
         before = self._counted_bytes if self.scope is self._counted_scope else 0

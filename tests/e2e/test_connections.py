@@ -10,6 +10,7 @@ import contextlib
 import json
 import select
 import socket
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -335,3 +336,49 @@ def test_an_endless_body_after_its_answer_is_cut_off(quick: DaemonProcess):
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
     assert answer.count(b"HTTP/1.1") == 1  # the handler's answer, and no second one
     assert sent < 16 << 20
+
+
+def _send_and_half_close(port: int, payload: bytes) -> bytes:
+    with _connect(port) as sock:
+        sock.sendall(payload)
+        sock.shutdown(socket.SHUT_WR)  # what `nc -N` and some scripts do once the request is out
+        return _wait_closed(sock)
+
+
+def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(
+    quick: DaemonProcess,
+):
+    """The beat used to be stored while its answer was dropped, so the client sent it again."""
+    body = json.dumps({"project_path": "/code/half-closed"}).encode()
+    received = _send_and_half_close(quick.port, HEAD % len(body) + body)
+    head, _, answer = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), received
+    assert b"connection: close" in head.lower()
+    session = json.loads(answer)
+    assert session["project_path"] == "/code/half-closed"
+    assert session["session_id"] in _session_ids(quick.db_path, "/code/half-closed")
+
+
+def test_pipelined_requests_then_a_half_close_are_all_answered_in_order(quick: DaemonProcess):
+    bodies = [json.dumps({"project_path": f"/code/pipelined-{i}"}).encode() for i in range(3)]
+    received = _send_and_half_close(quick.port, b"".join(HEAD % len(b) + b for b in bodies))
+    answers = received.split(b"HTTP/1.1 ")[1:]
+    assert [a.split(b" ", 1)[0] for a in answers] == [b"200"] * 3, received
+    paths = [json.loads(a.partition(b"\r\n\r\n")[2])["project_path"] for a in answers]
+    assert paths == [f"/code/pipelined-{i}" for i in range(3)]
+
+
+def test_a_half_close_in_the_middle_of_a_body_stores_nothing(quick: DaemonProcess):
+    body = json.dumps({"project_path": "/code/cut-short"}).encode()
+    received = _send_and_half_close(quick.port, HEAD % len(body) + body[:10])
+    assert b" 200 " not in received
+    assert _session_ids(quick.db_path, "/code/cut-short") == []
+
+
+def _session_ids(db_path: Path, project_path: str) -> list[int]:
+    conn = sqlite3.connect(db_path)
+    try:
+        query = "SELECT id FROM sessions WHERE project_path = ?"
+        return [row[0] for row in conn.execute(query, (project_path,))]
+    finally:
+        conn.close()
