@@ -92,6 +92,10 @@ def test_systemd_unit_runs_the_command_and_restarts_on_crash_not_on_bad_settings
     assert "Restart=on-failure" in lines
     assert "RestartPreventExitStatus=2" in lines
     assert "WantedBy=default.target" in lines
+    # A daemon that cannot start is left failed after a few tries, not restarted every 5 s.
+    unit_section = lines[lines.index("[Unit]") : lines.index("[Service]")]
+    assert "StartLimitIntervalSec=300" in unit_section
+    assert "StartLimitBurst=5" in unit_section
     assert lines.index("[Unit]") < lines.index("[Service]") < lines.index("[Install]")
 
 

@@ -21,6 +21,10 @@ from pathlib import Path
 
 UNIT_NAME = "oxitrack.service"
 AGENT_LABEL = "org.oxitrack.daemon"
+# Five starts within five minutes (a restart every 5 s gives up after about half a minute);
+# a daemon that crashes now and then, hours apart, is always restarted.
+START_LIMIT_INTERVAL_SECONDS = 300
+START_LIMIT_BURST = 5
 CONFIG_ERROR_EXIT = 2  # `oxitrack serve` exits 2 on settings that cannot work: retrying won't help
 
 #: Runs a command; returns its exit code and what it printed.
@@ -111,6 +115,11 @@ def systemd_unit(command: Sequence[str]) -> str:
             "# Written by `oxitrack service install`; `oxitrack service uninstall` removes it.",
             "[Unit]",
             "Description=OxiTrack coding time tracker daemon",
+            # A daemon that cannot start (a damaged database, a disk that is gone) would
+            # otherwise fail every RestartSec for ever, a journal line each time; past this many
+            # starts in the interval, systemd leaves it failed for `service status` to show.
+            f"StartLimitIntervalSec={START_LIMIT_INTERVAL_SECONDS}",
+            f"StartLimitBurst={START_LIMIT_BURST}",
             "",
             "[Service]",
             "Type=exec",
