@@ -253,6 +253,8 @@ def test_state_in_words(tmp_path: Path):
     install(unit, run=Recorder(), which=found)
     said = state(unit, run=Recorder({"is-active": (0, "active")}), which=found)
     assert said == f"installed at {unit.path}; systemd says: active"
+    said = state(unit, run=Recorder({"is-active": (3, "failed")}), which=found)
+    assert said.endswith("systemd says: failed (why: journalctl --user -u oxitrack.service -n 20)")
     assert "systemctl not found" in state(unit, run=Recorder(), which=missing)
 
 

@@ -230,6 +230,8 @@ def state(service: ServiceFile, *, run: Runner, which: Which) -> str:
     code, output = run(service.state)
     if service.kind == "systemd":
         said = output.splitlines()[-1] if output else f"exit {code}"
+        if said == "failed":  # it crashed, or gave up starting: the reason is in its log
+            said += f" (why: journalctl --user -u {UNIT_NAME} -n 20)"
         return f"installed at {service.path}; systemd says: {said}"
     return f"installed at {service.path}; {'loaded' if code == 0 else 'not loaded'} in launchd"
 
