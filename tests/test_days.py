@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import itertools
+import zoneinfo
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import oxitrack.days
 from oxitrack.days import (
     Day,
     check_range,
@@ -261,11 +265,9 @@ def test_day_start_of_a_plain_day():
 
 
 def _other_settings_say(monkeypatch: pytest.MonkeyPatch, answer: str | Exception | None) -> None:
-    """No $TZ, no /etc/localtime link (Windows, a copied file); the system's other settings
+    """No $TZ, no /etc/localtime (Windows); the system's other settings
     (the registry, /etc/timezone: tzlocal's to read, not this machine's) give ``answer``."""
     import tzlocal
-
-    import oxitrack.days
 
     def no_link(path: str) -> str:
         raise OSError(path)
@@ -277,6 +279,7 @@ def _other_settings_say(monkeypatch: pytest.MonkeyPatch, answer: str | Exception
 
     monkeypatch.delenv("TZ", raising=False)
     monkeypatch.setattr(oxitrack.days.os, "readlink", no_link)
+    monkeypatch.setattr(oxitrack.days, "LOCALTIME", "/nonexistent/localtime")  # nor a copy
     monkeypatch.setattr(tzlocal, "get_localzone_name", other_settings)
 
 
@@ -303,6 +306,55 @@ def test_where_tz_and_the_link_say_nothing_the_systems_other_settings_are_read(
     """On Windows every report was in UTC: only $TZ and the /etc/localtime link were read."""
     _other_settings_say(monkeypatch, answer)
     assert system_zone().key == zone
+
+
+def _zone_file(name: str) -> bytes:
+    return importlib.resources.files("tzdata").joinpath("zoneinfo", *name.split("/")).read_bytes()
+
+
+@pytest.fixture
+def zone_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A zone database holding Berlin under its own name and an alias, and UTC."""
+    root = tmp_path / "zoneinfo"
+    for name, source in [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("Arctic/Longyearbyen", "Europe/Berlin"),  # an alias: the same bytes
+        ("Etc/UTC", "Etc/UTC"),
+    ]:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(_zone_file(source))
+    (root / "tzdata.zi").write_text("# version 2025b\nZ Europe/Berlin 0:53:28 - LMT 1893 Ap\n")
+    monkeypatch.setattr(zoneinfo, "TZPATH", (str(root),))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("copied", "zone"),
+    [("Europe/Berlin", "Europe/Berlin"), ("Etc/UTC", "Etc/UTC"), ("Asia/Tokyo", "UTC")],
+    ids=["a-zone-with-an-alias", "utc", "a-zone-the-database-lacks"],
+)
+def test_a_copied_localtime_is_named_by_the_zone_file_it_copies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zone_folder: Path, copied: str, zone: str
+):
+    """`cp .../zoneinfo/Europe/Berlin /etc/localtime` with nothing else naming the zone (a common
+    container image line): every day was UTC's. The zone's own name wins over its aliases."""
+    _other_settings_say(monkeypatch, None)
+    localtime = tmp_path / "localtime"
+    localtime.write_bytes(_zone_file(copied))
+    monkeypatch.setattr(oxitrack.days, "LOCALTIME", str(localtime))
+    assert system_zone().key == zone
+
+
+def test_a_localtime_that_is_no_zone_file_leaves_utc(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zone_folder: Path
+):
+    _other_settings_say(monkeypatch, None)
+    localtime = tmp_path / "localtime"
+    localtime.write_bytes(b"not a zone file")
+    monkeypatch.setattr(oxitrack.days, "LOCALTIME", str(localtime))
+    assert system_zone().key == "UTC"
+    monkeypatch.setattr(oxitrack.days, "LOCALTIME", str(tmp_path / "missing"))
+    assert system_zone().key == "UTC"
 
 
 def test_date_bounds_run_from_the_first_local_midnight_to_the_one_after_the_last_day():

@@ -12,7 +12,10 @@ looks at the machine (``TZ``, ``/etc/localtime``), for the edges (CLI, HTTP) to 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import functools
 import os
+import zoneinfo
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -180,18 +183,26 @@ def zone_name_from(tz_variable: str | None, localtime_target: str | None) -> str
     return None
 
 
+LOCALTIME = "/etc/localtime"
+
+
 def system_zone() -> ZoneInfo:
     """This machine's time zone, by IANA name, else UTC.
 
     ``$TZ`` or the ``/etc/localtime`` link names it on most systems, for the cost of a
     ``readlink``, and is read again on every call, so a running daemon follows a change. Where
-    neither does (Windows, a copied ``/etc/localtime``), tzlocal knows the other places to look.
+    neither does (Windows, a copied ``/etc/localtime``), tzlocal knows the other places to look;
+    where they say nothing either, a copied ``/etc/localtime`` is named by the zone file it copies.
     """
     try:
-        target: str | None = os.readlink("/etc/localtime")
+        target: str | None = os.readlink(LOCALTIME)
     except OSError:
         target = None
-    name = zone_name_from(os.environ.get("TZ"), target) or _zone_name_elsewhere()
+    name = (
+        zone_name_from(os.environ.get("TZ"), target)
+        or _zone_name_elsewhere()
+        or (_zone_name_of_copy(LOCALTIME) if target is None else None)
+    )
     return ZoneInfo(name or "UTC")
 
 
@@ -205,6 +216,67 @@ def _zone_name_elsewhere() -> str | None:
     except (LookupError, OSError, ValueError):  # conflicting or unreadable settings
         return None
     return name if name and _is_zone_name(name) else None
+
+
+# A zone file is a few KiB; anything much larger at /etc/localtime is no copy of one.
+_MAX_ZONE_FILE_BYTES = 64 * 1024
+
+
+def _zone_name_of_copy(path: str) -> str | None:
+    """The name of the zone whose file ``path`` is a copy of, if any.
+
+    ``cp /usr/share/zoneinfo/Europe/Berlin /etc/localtime`` is a common way to set the zone (in
+    container images, on older systems); with no ``$TZ`` and no ``/etc/timezone`` beside it,
+    every day was UTC's. The name is what reports and the dashboard need, not just the rules.
+    """
+    try:
+        with open(path, "rb") as file:
+            content = file.read(_MAX_ZONE_FILE_BYTES + 1)
+    except OSError:
+        return None
+    if not content.startswith(b"TZif") or len(content) > _MAX_ZONE_FILE_BYTES:
+        return None
+    return _zone_name_with_content(content, tuple(zoneinfo.TZPATH))
+
+
+@functools.lru_cache(maxsize=4)  # looked up once per content: ~600 files to compare
+def _zone_name_with_content(content: bytes, roots: Sequence[str]) -> str | None:
+    """The name of a zone file under ``roots`` holding exactly ``content``; a zone's own name
+    (``Etc/UTC``) before its aliases (``Etc/UCT``, ``Zulu``), as ``tzdata.zi`` lists them."""
+    for root in roots:
+        names = [name for name in _zone_files_of_size(root, len(content)) if _is_zone_name(name)]
+        matches = sorted(name for name in names if _read(os.path.join(root, name)) == content)
+        if matches:
+            canonical = _canonical_zone_names(root)
+            return min(matches, key=lambda name: (name not in canonical, name))
+    return None
+
+
+def _zone_files_of_size(root: str, size: int) -> Iterator[str]:
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if f"{name}/" not in _NOT_ZONE_FOLDERS]
+        for file in files:
+            path = os.path.join(folder, file)
+            with contextlib.suppress(OSError):
+                if os.path.getsize(path) == size:
+                    yield os.path.relpath(path, root)
+
+
+def _canonical_zone_names(root: str) -> frozenset[str]:
+    """The zones ``tzdata.zi`` defines (lines ``Z name ...``), as opposed to its links."""
+    try:
+        with open(os.path.join(root, "tzdata.zi"), encoding="utf-8") as file:
+            return frozenset(line.split()[1] for line in file if line.startswith("Z "))
+    except (OSError, UnicodeDecodeError, IndexError):
+        return frozenset()
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError:
+        return None
 
 
 def _is_zone_name(name: str) -> bool:
