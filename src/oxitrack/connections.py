@@ -24,7 +24,9 @@ ever; about a thousand of them left none for the next beat. ``BoundedHttpProtoco
 Bytes that are not HTTP get a 400 in the JSON error shape, and a log line a minute at most
 (``refusal_log``) instead of uvicorn's warning per request; a request asking to upgrade to
 WebSocket or HTTP/2 is answered over HTTP/1.1 without uvicorn's two warnings. A client that
-half-closes its side after sending a request still gets its answer.
+half-closes its side after sending a request still gets its answer. A request refused before
+its ``Expect: 100-continue`` was granted is answered ``connection: close``: its body may never
+come, and must not be taken for the next request.
 
 The deadline costs a beat next to nothing: one timer per connection, which fires every half
 deadline and compares what the connection is waiting on with what it waited on at the last
@@ -235,6 +237,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
         self._handling = cycle
+        if cycle.waiting_for_100_continue:
+            app = functools.partial(_close_if_answered_unread, cycle, app)
         super()._start_asgi_task(cycle, app)
 
     def _mark_disconnected(self) -> None:
@@ -280,6 +284,28 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if handling is not None and not handling.more_body and not handling.response_complete:
             return None
         return newest, -1
+
+
+async def _close_if_answered_unread(
+    cycle: RequestResponseCycle, app: ASGI3Application, scope: Any, receive: Any, send: Any
+) -> None:
+    """Run ``app``, closing after its answer if that came before ``100 Continue`` was sent.
+
+    A client told no before it was asked for its body need not send it (RFC 9110 10.1.1), and
+    one that waits for ``100 Continue`` usually does not: kept open, the daemon read the client's
+    next request as that body. Whether the body will still come is anyone's guess, so the
+    answer says ``connection: close`` (uvicorn then closes once it is out).
+    """
+
+    async def send_closing(message: Any) -> None:
+        if message["type"] == "http.response.start" and cycle.waiting_for_100_continue:
+            message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
+        await send(message)
+
+    await app(scope, receive, send_closing)
+
+
+_CLOSE = (b"connection", b"close")
 
 
 @functools.cache
