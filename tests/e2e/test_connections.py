@@ -353,7 +353,9 @@ def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(
     received = _send_and_half_close(quick.port, HEAD % len(body) + body)
     head, _, answer = received.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 "), received
-    assert b"connection: close" in head.lower()
+    # No "connection: close" to check: it is there only when the end of the request came before
+    # the answer went out, which depends on how the two reads fall. _wait_closed returning says
+    # the connection was closed after the answer either way.
     session = json.loads(answer)
     assert session["project_path"] == "/code/half-closed"
     assert session["session_id"] in _session_ids(quick.db_path, "/code/half-closed")
