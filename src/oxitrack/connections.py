@@ -109,6 +109,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     _counted_bytes = 0
     _chunk_bytes = 0
     _is_head_too_large = False
+    # A refusal waiting for the answers to the requests pipelined before the refused one.
+    _refusal_after_earlier: bytes | None = None
 
     _last_read = 0.0  # loop time of the last bytes from the client
     _opened = 0  # the order connections came in: uvloop's clock ticks in milliseconds
@@ -158,6 +160,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._refusal_after_earlier is not None:
+            return  # the connection ends after that refusal: nothing more is read
         self._last_read = self.loop.time()
         self._chunk_bytes = len(data)
         super().data_received(data)
@@ -188,6 +192,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         its answer is out, uvicorn closes (no keep-alive). A request cut short by the end of its
         body, or with nothing left to answer, is closed on at once as before.
         """
+        if self._refusal_after_earlier is not None:
+            return True  # the connection is closed once that refusal is out
         newest: RequestResponseCycle | None = self.cycle
         if newest is None or newest.response_complete or newest.more_body:
             return None
@@ -225,8 +231,22 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         return request_line + headers + 2
 
     def _refuse(self, answer: bytes) -> None:
-        """Send ``answer`` unless this request was answered already, and close the connection."""
+        """Send ``answer`` unless this request was answered already, and close the connection.
+
+        Requests pipelined before the refused one are answered first, in order: sent at once,
+        the refusal was read as the answer to the first of them, which it ended unanswered.
+        """
         cycle: RequestResponseCycle | None = self.cycle
+        refused = cycle if cycle is not None and cycle.scope is self.scope else None
+        handling = self._handling
+        is_earlier_pending = any(queued is not refused for queued, _ in self.pipeline) or (
+            handling is not None and handling is not refused and not handling.response_complete
+        )
+        if is_earlier_pending:
+            self._refusal_after_earlier = answer
+            for entry in [entry for entry in self.pipeline if entry[0] is refused]:
+                self.pipeline.remove(entry)  # the refused request itself never runs
+            return
         is_answered = cycle is not None and cycle.scope is self.scope and cycle.response_started
         self._mark_disconnected()  # no handler may write after this answer
         if cycle is not None and cycle.scope is self.scope:
@@ -234,6 +254,16 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if not is_answered:
             self.transport.write(answer)
         self.transport.close()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # starts the next pipelined request, if any
+        answer = self._refusal_after_earlier
+        handling = self._handling
+        if answer is None or self.transport.is_closing() or self.pipeline:
+            return
+        if handling is None or handling.response_complete:
+            self.transport.write(answer)
+            self.transport.close()
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
         self._handling = cycle
