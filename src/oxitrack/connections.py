@@ -43,6 +43,7 @@ import functools
 import itertools
 import json
 import logging
+import re
 from typing import Any
 
 import httptools
@@ -66,6 +67,7 @@ MAX_HEAD_BYTES = 64 * 1024
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 _opening_order = itertools.count()
+_AUTHORITY_END = re.compile(rb"[/?#]")
 
 # uvicorn warns once per request it cannot parse: bytes from a port scanner or a confused client,
 # one log line each. They are counted here instead, one line a minute at most.
@@ -206,7 +208,21 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             self._is_head_too_large = True
             # httptools stops parsing and uvicorn answers through send_400_response, below.
             raise httptools.HttpParserError("request head too large")
+        if not self.url.startswith(b"/"):
+            self._take_host_from_target()
         super().on_headers_complete()
+
+    def _take_host_from_target(self) -> None:
+        """A request target in absolute form (``http://host:port/path``) names the request's
+        host, and its ``Host`` header is ignored (RFC 9112 3.2.2): its value becomes the
+        target's, so the guard checks the host the request is really for. Each copy is
+        replaced, so a repeated Host is still refused."""
+        _, is_absolute, rest = self.url.partition(b"://")
+        if is_absolute:
+            authority = _AUTHORITY_END.split(rest, maxsplit=1)[0]
+            self.headers[:] = [  # the list the request's scope holds
+                (name, authority if name == b"host" else value) for name, value in self.headers
+            ]
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes it cannot parse is plain text; this one has the JSON shape
