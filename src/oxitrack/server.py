@@ -91,7 +91,7 @@ def create_app(
 
 async def _client_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ClientError)
-    return JSONResponse(exc.to_json(), status_code=exc.status)
+    return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
