@@ -110,7 +110,9 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     _counted_scope: object = None
     _counted_bytes = 0
     _chunk_bytes = 0
-    _is_head_too_large = False
+    # The answer to a head refused once complete (too large, a transfer coding not decoded),
+    # for send_400_response; None when the bytes were not HTTP at all.
+    _head_refusal: bytes | None = None
     # A refusal waiting for the answers to the requests pipelined before the refused one.
     _refusal_after_earlier: bytes | None = None
 
@@ -205,12 +207,25 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         before = self._counted_bytes if self.scope is self._counted_scope else 0
         if before + self._chunk_bytes > MAX_HEAD_BYTES and self._head_size() > MAX_HEAD_BYTES:
-            self._is_head_too_large = True
-            # httptools stops parsing and uvicorn answers through send_400_response, below.
-            raise httptools.HttpParserError("request head too large")
+            self._refuse_head(_HEAD_TOO_LARGE)
+        if any(name == b"transfer-encoding" for name, _ in self.headers):
+            self._check_transfer_coding()
         if not self.url.startswith(b"/"):
             self._take_host_from_target()
         super().on_headers_complete()
+
+    def _refuse_head(self, answer: bytes) -> None:
+        self._head_refusal = answer
+        # httptools stops parsing and uvicorn answers through send_400_response, below.
+        raise httptools.HttpParserError("request head refused")
+
+    def _check_transfer_coding(self) -> None:
+        """Refuse a transfer coding other than ``chunked``: httptools frames the body by its
+        last coding and hands it on still coded (``gzip, chunked``), which the app would read
+        as plain. RFC 9112 6.1 says 501; a 400 keeps every refusal of a client's bytes a 4xx."""
+        codings = b",".join(value for name, value in self.headers if name == b"transfer-encoding")
+        if [coding.strip().lower() for coding in codings.split(b",")] != [b"chunked"]:
+            self._refuse_head(_TRANSFER_CODING)
 
     def _take_host_from_target(self) -> None:
         """A request target in absolute form (``http://host:port/path``) names the request's
@@ -227,8 +242,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes it cannot parse is plain text; this one has the JSON shape
         of every other error, so a client reads its reason the same way."""
-        if self._is_head_too_large:
-            self._refuse(_HEAD_TOO_LARGE)
+        if self._head_refusal is not None:
+            self._refuse(self._head_refusal)
             return
         _not_http.note(self.client[0] if self.client else "an unknown address")
         self._refuse(_NOT_HTTP)
@@ -391,6 +406,11 @@ _NOT_HTTP = _answer(
     "400 Bad Request",
     "bad_request",
     "not a valid HTTP/1.1 request (a malformed request line, header, length or chunk)",
+)
+_TRANSFER_CODING = _answer(
+    "400 Bad Request",
+    "bad_request",
+    "the body is sent with a Transfer-Encoding other than chunked; send it plain or chunked",
 )
 _REQUEST_TOO_LARGE = _answer(
     "413 Content Too Large",

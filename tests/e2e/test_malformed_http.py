@@ -177,3 +177,22 @@ def test_a_broken_request_after_good_ones_is_answered_after_them(
     assert statuses[2:] in ([400], [431]), reply
     assert reply.lower().count(b"connection: close") == 1
     assert {span[0] for span in stored_sessions(daemon.db_path)} >= set(paths)
+
+
+@pytest.mark.parametrize("coding", [b"gzip, chunked", b"deflate,chunked", b"x-custom, CHUNKED"])
+def test_a_transfer_coding_other_than_chunked_is_refused_by_name(
+    daemon: DaemonProcess, coding: bytes
+):
+    """The body of ``gzip, chunked`` reached the app still coded: stored as if plain when it
+    was not really compressed, else answered "the body is not UTF-8 text". The daemon decodes
+    chunked only (RFC 9112 6.1: refuse a coding it does not know)."""
+    body = json.dumps({"project_path": f"/code/coded-{coding.decode()}"}).encode()
+    chunk = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    payload = GOOD_HEAD + b"Transfer-Encoding: " + coding + b"\r\n\r\n" + chunk
+    head, _, answer = _exchange(daemon.port, payload).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head
+    assert b"connection: close" in head.lower()
+    error = json.loads(answer)
+    assert error["error"] == "bad_request"
+    assert "Transfer-Encoding" in error["message"]
+    assert not [span for span in stored_sessions(daemon.db_path) if "coded" in span[0]]
