@@ -223,3 +223,40 @@ def test_every_reading_route_runs_in_a_worker_thread():
     ]
     assert len(reading) >= 5  # statusbar, today, days, sessions, projects
     assert [r.path for r in reading if inspect.iscoroutinefunction(r.endpoint)] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("GET", "/today", {}),
+        ("GET", "/today", {"accept": "application/json"}),
+        ("GET", "/api/days", {}),
+        ("GET", "/api/sessions", {}),
+        ("GET", "/api/projects", {}),
+        ("GET", "/health", {}),
+        ("GET", "/api/v1/users/current/statusbar/today", {}),
+        ("HEAD", "/today", {}),
+        ("GET", "/nope", {}),
+        ("GET", "/beat", {}),
+        ("GET", "/today", {"origin": "http://evil.example"}),
+        ("POST", "/beat", {}),
+    ],
+    ids=lambda value: value if isinstance(value, str) else ",".join(value) or "-",
+)
+def test_data_and_errors_are_never_stored_by_a_browser(
+    client: TestClient, method: str, path: str, headers: dict
+):
+    """Reports and /health carry project folders and the database path, and change with every
+    beat; /today is text or JSON by Accept. Without a directive a browser may keep them on disk
+    and show an old one (404 and 405 are cacheable by default, RFC 9110 15.1)."""
+    content = json.dumps({"project_path": "/code/x", "timestamp": NOW})
+    answer = client.request(method, path, content=content, headers={**JSON, **headers})
+    assert answer.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/", "/static/app.js"])
+def test_the_dashboard_files_stay_cacheable_with_validators(client: TestClient, path: str):
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert "cache-control" not in answer.headers
+    assert answer.headers["etag"]
