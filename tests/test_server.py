@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -119,6 +120,64 @@ def test_malformed_requests_get_clear_4xx(client, store, content, headers, statu
     assert store.sessions() == []
 
 
+PATH_BEAT = '{"project_path": "/code/encoded"}'
+
+
+@pytest.mark.parametrize(
+    ("content", "headers", "status", "field"),
+    [
+        (gzip.compress(PATH_BEAT.encode()), {"content-encoding": "gzip"}, 415, "Content-Encoding"),
+        (PATH_BEAT.encode(), {"content-encoding": "br"}, 415, "Content-Encoding"),
+        (
+            PATH_BEAT.encode("utf-16"),
+            {"content-type": "application/json; charset=utf-16"},
+            415,
+            "Content-Type",
+        ),
+        (
+            PATH_BEAT.encode(),
+            {"content-type": "application/json; charset=iso-8859-1"},
+            415,
+            "Content-Type",
+        ),
+        (PATH_BEAT.encode("utf-16"), {}, 400, "body"),
+        (PATH_BEAT.encode("utf-32-le"), {}, 400, "body"),
+    ],
+    ids=["gzip", "brotli-said", "utf-16-said", "latin-1-said", "utf-16-bom", "utf-32-unsaid"],
+)
+def test_a_body_that_is_not_plain_utf8_json_is_refused_naming_why(
+    client: TestClient, store: Store, content: bytes, headers: dict, status: int, field: str
+):
+    """JSON between systems is UTF-8 (RFC 8259 8.1), and the daemon decodes no compression.
+    A gzip body was answered "not UTF-8 text", a declared charset was ignored (latin-1 bytes
+    read as UTF-8), and UTF-16 or UTF-32 was guessed from the bytes, unlike what the docs say."""
+    answer = client.post("/beat", content=content, headers={**JSON, **headers})
+    assert answer.status_code == status, answer.text
+    assert answer.json()["field"] == field
+    assert store.sessions() == []
+    if field == "Content-Encoding":
+        assert answer.json()["error"] == "unsupported_media_type"
+        assert answer.headers["accept-encoding"] == "identity"
+
+
+@pytest.mark.parametrize(
+    ("content", "headers"),
+    [
+        (b"\xef\xbb\xbf" + PATH_BEAT.encode(), {}),
+        (PATH_BEAT.encode(), {"content-type": 'application/json; charset="UTF-8"'}),
+        (PATH_BEAT.encode(), {"content-encoding": "identity"}),
+    ],
+    ids=["utf-8-bom", "charset-utf-8-quoted", "identity-coding"],
+)
+def test_plain_utf8_json_is_taken_however_it_is_labelled(
+    client: TestClient, content: bytes, headers: dict
+):
+    """RFC 8259 lets a parser ignore a byte order mark; "identity" is no coding at all."""
+    answer = client.post("/beat", content=content, headers={**JSON, **headers})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["project_path"] == "/code/encoded"
+
+
 def test_body_over_64_KiB_without_content_length_is_refused(client: TestClient, store: Store):
     chunks = (b" " * 8192 for _ in range(9))  # chunked upload: no Content-Length to trust
     answer = client.post("/beat", content=chunks, headers=JSON)
@@ -164,3 +223,40 @@ def test_every_reading_route_runs_in_a_worker_thread():
     ]
     assert len(reading) >= 5  # statusbar, today, days, sessions, projects
     assert [r.path for r in reading if inspect.iscoroutinefunction(r.endpoint)] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("GET", "/today", {}),
+        ("GET", "/today", {"accept": "application/json"}),
+        ("GET", "/api/days", {}),
+        ("GET", "/api/sessions", {}),
+        ("GET", "/api/projects", {}),
+        ("GET", "/health", {}),
+        ("GET", "/api/v1/users/current/statusbar/today", {}),
+        ("HEAD", "/today", {}),
+        ("GET", "/nope", {}),
+        ("GET", "/beat", {}),
+        ("GET", "/today", {"origin": "http://evil.example"}),
+        ("POST", "/beat", {}),
+    ],
+    ids=lambda value: value if isinstance(value, str) else ",".join(value) or "-",
+)
+def test_data_and_errors_are_never_stored_by_a_browser(
+    client: TestClient, method: str, path: str, headers: dict
+):
+    """Reports and /health carry project folders and the database path, and change with every
+    beat; /today is text or JSON by Accept. Without a directive a browser may keep them on disk
+    and show an old one (404 and 405 are cacheable by default, RFC 9110 15.1)."""
+    content = json.dumps({"project_path": "/code/x", "timestamp": NOW})
+    answer = client.request(method, path, content=content, headers={**JSON, **headers})
+    assert answer.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/", "/static/app.js"])
+def test_the_dashboard_files_stay_cacheable_with_validators(client: TestClient, path: str):
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert "cache-control" not in answer.headers
+    assert answer.headers["etag"]

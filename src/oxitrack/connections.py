@@ -24,7 +24,9 @@ ever; about a thousand of them left none for the next beat. ``BoundedHttpProtoco
 Bytes that are not HTTP get a 400 in the JSON error shape, and a log line a minute at most
 (``refusal_log``) instead of uvicorn's warning per request; a request asking to upgrade to
 WebSocket or HTTP/2 is answered over HTTP/1.1 without uvicorn's two warnings. A client that
-half-closes its side after sending a request still gets its answer.
+half-closes its side after sending a request still gets its answer. A request refused before
+its ``Expect: 100-continue`` was granted is answered ``connection: close``: its body may never
+come, and must not be taken for the next request.
 
 The deadline costs a beat next to nothing: one timer per connection, which fires every half
 deadline and compares what the connection is waiting on with what it waited on at the last
@@ -41,6 +43,7 @@ import functools
 import itertools
 import json
 import logging
+import re
 from typing import Any
 
 import httptools
@@ -64,6 +67,7 @@ MAX_HEAD_BYTES = 64 * 1024
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 _opening_order = itertools.count()
+_AUTHORITY_END = re.compile(rb"[/?#]")
 
 # uvicorn warns once per request it cannot parse: bytes from a port scanner or a confused client,
 # one log line each. They are counted here instead, one line a minute at most.
@@ -106,7 +110,11 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     _counted_scope: object = None
     _counted_bytes = 0
     _chunk_bytes = 0
-    _is_head_too_large = False
+    # The answer to a head refused once complete (too large, a transfer coding not decoded),
+    # for send_400_response; None when the bytes were not HTTP at all.
+    _head_refusal: bytes | None = None
+    # A refusal waiting for the answers to the requests pipelined before the refused one.
+    _refusal_after_earlier: bytes | None = None
 
     _last_read = 0.0  # loop time of the last bytes from the client
     _opened = 0  # the order connections came in: uvloop's clock ticks in milliseconds
@@ -156,6 +164,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._refusal_after_earlier is not None:
+            return  # the connection ends after that refusal: nothing more is read
         self._last_read = self.loop.time()
         self._chunk_bytes = len(data)
         super().data_received(data)
@@ -186,6 +196,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         its answer is out, uvicorn closes (no keep-alive). A request cut short by the end of its
         body, or with nothing left to answer, is closed on at once as before.
         """
+        if self._refusal_after_earlier is not None:
+            return True  # the connection is closed once that refusal is out
         newest: RequestResponseCycle | None = self.cycle
         if newest is None or newest.response_complete or newest.more_body:
             return None
@@ -195,16 +207,43 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         before = self._counted_bytes if self.scope is self._counted_scope else 0
         if before + self._chunk_bytes > MAX_HEAD_BYTES and self._head_size() > MAX_HEAD_BYTES:
-            self._is_head_too_large = True
-            # httptools stops parsing and uvicorn answers through send_400_response, below.
-            raise httptools.HttpParserError("request head too large")
+            self._refuse_head(_HEAD_TOO_LARGE)
+        if any(name == b"transfer-encoding" for name, _ in self.headers):
+            self._check_transfer_coding()
+        if not self.url.startswith(b"/"):
+            self._take_host_from_target()
         super().on_headers_complete()
+
+    def _refuse_head(self, answer: bytes) -> None:
+        self._head_refusal = answer
+        # httptools stops parsing and uvicorn answers through send_400_response, below.
+        raise httptools.HttpParserError("request head refused")
+
+    def _check_transfer_coding(self) -> None:
+        """Refuse a transfer coding other than ``chunked``: httptools frames the body by its
+        last coding and hands it on still coded (``gzip, chunked``), which the app would read
+        as plain. RFC 9112 6.1 says 501; a 400 keeps every refusal of a client's bytes a 4xx."""
+        codings = b",".join(value for name, value in self.headers if name == b"transfer-encoding")
+        if [coding.strip().lower() for coding in codings.split(b",")] != [b"chunked"]:
+            self._refuse_head(_TRANSFER_CODING)
+
+    def _take_host_from_target(self) -> None:
+        """A request target in absolute form (``http://host:port/path``) names the request's
+        host, and its ``Host`` header is ignored (RFC 9112 3.2.2): its value becomes the
+        target's, so the guard checks the host the request is really for. Each copy is
+        replaced, so a repeated Host is still refused."""
+        _, is_absolute, rest = self.url.partition(b"://")
+        if is_absolute:
+            authority = _AUTHORITY_END.split(rest, maxsplit=1)[0]
+            self.headers[:] = [  # the list the request's scope holds
+                (name, authority if name == b"host" else value) for name, value in self.headers
+            ]
 
     def send_400_response(self, msg: str) -> None:
         """uvicorn's answer to bytes it cannot parse is plain text; this one has the JSON shape
         of every other error, so a client reads its reason the same way."""
-        if self._is_head_too_large:
-            self._refuse(_HEAD_TOO_LARGE)
+        if self._head_refusal is not None:
+            self._refuse(self._head_refusal)
             return
         _not_http.note(self.client[0] if self.client else "an unknown address")
         self._refuse(_NOT_HTTP)
@@ -223,8 +262,22 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         return request_line + headers + 2
 
     def _refuse(self, answer: bytes) -> None:
-        """Send ``answer`` unless this request was answered already, and close the connection."""
+        """Send ``answer`` unless this request was answered already, and close the connection.
+
+        Requests pipelined before the refused one are answered first, in order: sent at once,
+        the refusal was read as the answer to the first of them, which it ended unanswered.
+        """
         cycle: RequestResponseCycle | None = self.cycle
+        refused = cycle if cycle is not None and cycle.scope is self.scope else None
+        handling = self._handling
+        is_earlier_pending = any(queued is not refused for queued, _ in self.pipeline) or (
+            handling is not None and handling is not refused and not handling.response_complete
+        )
+        if is_earlier_pending:
+            self._refusal_after_earlier = answer
+            for entry in [entry for entry in self.pipeline if entry[0] is refused]:
+                self.pipeline.remove(entry)  # the refused request itself never runs
+            return
         is_answered = cycle is not None and cycle.scope is self.scope and cycle.response_started
         self._mark_disconnected()  # no handler may write after this answer
         if cycle is not None and cycle.scope is self.scope:
@@ -233,8 +286,20 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             self.transport.write(answer)
         self.transport.close()
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # starts the next pipelined request, if any
+        answer = self._refusal_after_earlier
+        handling = self._handling
+        if answer is None or self.transport.is_closing() or self.pipeline:
+            return
+        if handling is None or handling.response_complete:
+            self.transport.write(answer)
+            self.transport.close()
+
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
         self._handling = cycle
+        if cycle.waiting_for_100_continue:
+            app = functools.partial(_close_if_answered_unread, cycle, app)
         super()._start_asgi_task(cycle, app)
 
     def _mark_disconnected(self) -> None:
@@ -282,6 +347,28 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         return newest, -1
 
 
+async def _close_if_answered_unread(
+    cycle: RequestResponseCycle, app: ASGI3Application, scope: Any, receive: Any, send: Any
+) -> None:
+    """Run ``app``, closing after its answer if that came before ``100 Continue`` was sent.
+
+    A client told no before it was asked for its body need not send it (RFC 9110 10.1.1), and
+    one that waits for ``100 Continue`` usually does not: kept open, the daemon read the client's
+    next request as that body. Whether the body will still come is anyone's guess, so the
+    answer says ``connection: close`` (uvicorn then closes once it is out).
+    """
+
+    async def send_closing(message: Any) -> None:
+        if message["type"] == "http.response.start" and cycle.waiting_for_100_continue:
+            message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
+        await send(message)
+
+    await app(scope, receive, send_closing)
+
+
+_CLOSE = (b"connection", b"close")
+
+
 @functools.cache
 def connection_cap() -> int:
     """``MAX_CONNECTIONS``, or half the process's file-handle limit when that is lower (macOS
@@ -319,6 +406,11 @@ _NOT_HTTP = _answer(
     "400 Bad Request",
     "bad_request",
     "not a valid HTTP/1.1 request (a malformed request line, header, length or chunk)",
+)
+_TRANSFER_CODING = _answer(
+    "400 Bad Request",
+    "bad_request",
+    "the body is sent with a Transfer-Encoding other than chunked; send it plain or chunked",
 )
 _REQUEST_TOO_LARGE = _answer(
     "413 Content Too Large",

@@ -31,12 +31,21 @@ class OxitrackError(Exception):
 class ClientError(OxitrackError):
     """A request the daemon refuses, with the status and the JSON body it answers."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers  # HTTP headers the answer must carry, if any
 
     def to_json(self) -> dict[str, str]:
         return error_body(self.code, self.message, self.field)

@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oxitrack.api import beats, reports, wakatime, web_files
 from oxitrack.api import ops as ops_api
@@ -71,7 +72,7 @@ def create_app(
     settings = settings or Settings(db=store.path)
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(GuardMiddleware, settings=settings)],
+        middleware=[Middleware(NoStoreMiddleware), Middleware(GuardMiddleware, settings=settings)],
         exception_handlers={
             ClientError: _client_error,
             HTTPException: _http_exception,
@@ -89,9 +90,40 @@ def create_app(
     return app
 
 
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every answer but the dashboard's files.
+
+    Reports and ``/health`` carry project folders and the database path, change with every beat,
+    and ``/today`` is text or JSON by ``Accept``: a browser must neither keep them on disk nor
+    show an old one (404 and 405 are cacheable by default, RFC 9110 15.1). The dashboard's files
+    come with an ``ETag`` (``web_files``), so browsers cache them and ask whether they changed.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                if not any(name in _CACHING_HEADERS for name, _ in headers):
+                    message = {**message, "headers": [*headers, _NO_STORE]}
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
+
+
+_NO_STORE = (b"cache-control", b"no-store")
+_CACHING_HEADERS = frozenset({b"cache-control", b"etag", b"last-modified"})
+
+
 async def _client_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ClientError)
-    return JSONResponse(exc.to_json(), status_code=exc.status)
+    return JSONResponse(exc.to_json(), status_code=exc.status, headers=exc.headers)
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:

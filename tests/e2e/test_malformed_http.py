@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
+from tests.sessions_model import stored_sessions
 
 pytestmark = pytest.mark.e2e
 
@@ -146,3 +148,51 @@ def test_a_flood_of_bytes_that_are_not_http_is_one_log_line_not_one_per_request(
     assert logged == [
         "WARNING refused 1 request that were not HTTP (400), the latest from 127.0.0.1\n"
     ]
+
+
+def _beat_request(project_path: str) -> bytes:
+    body = json.dumps({"project_path": project_path}).encode()
+    return GOOD_HEAD + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        MALFORMED["garbage"],
+        MALFORMED["bad-chunk-size"],
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
+    ],
+    ids=["garbage", "bad-chunk", "head-too-large"],
+)
+def test_a_broken_request_after_good_ones_is_answered_after_them(
+    daemon: DaemonProcess, broken: bytes
+):
+    """Pipelined requests are answered in order, so the refusal of the third comes third. It
+    came first and alone: the client read it as the answer to its first beat (a 400, which
+    editors drop), and the two good beats were neither stored nor answered."""
+    paths = [f"/code/before-{len(broken)}-{i}" for i in range(2)]
+    reply = _exchange(daemon.port, b"".join(map(_beat_request, paths)) + broken)
+    statuses = [int(status) for status in re.findall(rb"HTTP/1\.1 (\d{3}) ", reply)]
+    assert statuses[:2] == [200, 200], reply
+    assert statuses[2:] in ([400], [431]), reply
+    assert reply.lower().count(b"connection: close") == 1
+    assert {span[0] for span in stored_sessions(daemon.db_path)} >= set(paths)
+
+
+@pytest.mark.parametrize("coding", [b"gzip, chunked", b"deflate,chunked", b"x-custom, CHUNKED"])
+def test_a_transfer_coding_other_than_chunked_is_refused_by_name(
+    daemon: DaemonProcess, coding: bytes
+):
+    """The body of ``gzip, chunked`` reached the app still coded: stored as if plain when it
+    was not really compressed, else answered "the body is not UTF-8 text". The daemon decodes
+    chunked only (RFC 9112 6.1: refuse a coding it does not know)."""
+    body = json.dumps({"project_path": f"/code/coded-{coding.decode()}"}).encode()
+    chunk = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    payload = GOOD_HEAD + b"Transfer-Encoding: " + coding + b"\r\n\r\n" + chunk
+    head, _, answer = _exchange(daemon.port, payload).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head
+    assert b"connection: close" in head.lower()
+    error = json.loads(answer)
+    assert error["error"] == "bad_request"
+    assert "Transfer-Encoding" in error["message"]
+    assert not [span for span in stored_sessions(daemon.db_path) if "coded" in span[0]]

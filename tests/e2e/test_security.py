@@ -59,11 +59,11 @@ def test_crafted_requests_are_refused_by_the_real_daemon(
     assert stored_sessions(daemon.db_path) == []
 
 
-def _raw_beat(port: int, head: str) -> tuple[int, dict[str, str], bytes]:
+def _raw_beat(port: int, head: str, target: str = "/beat") -> tuple[int, dict[str, str], bytes]:
     """POST /beat with ``head`` as the header lines, byte for byte: httpx would fold duplicates."""
     body = json.dumps(BEAT).encode()
     request = (
-        f"POST /beat {head}Content-Type: application/json\r\n"
+        f"POST {target} {head}Content-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode("latin-1") + body
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
@@ -134,6 +134,32 @@ def test_real_daemon_takes_one_host_and_http_1_0_without_host(daemon: DaemonProc
     assert _raw_beat(daemon.port, one_host + own_origin)[0] == 200
     assert _raw_beat(daemon.port, "HTTP/1.0\r\n")[0] == 200
     assert len(stored_sessions(daemon.db_path)) == 1  # two beats, one session
+
+
+@pytest.mark.parametrize(
+    ("target", "host", "status", "code"),
+    [
+        ("http://evil.example/beat", "127.0.0.1", 403, "forbidden_host"),
+        ("http://evil.example:PORT/beat", "127.0.0.1:PORT", 403, "forbidden_host"),
+        ("HTTP://user@127.0.0.1:PORT/beat", "127.0.0.1:PORT", 400, "bad_request"),
+        ("http://127.0.0.1:PORT/beat", "evil.example", 200, None),
+        ("http://[::1]:PORT/beat?x=1", "127.0.0.1", 200, None),
+    ],
+    ids=["other-host", "other-host-same-port", "userinfo", "loopback-target", "ipv6-target"],
+)
+def test_an_absolute_target_names_the_host_the_guard_checks(
+    daemon: DaemonProcess, target: str, host: str, status: int, code: str | None
+):
+    """RFC 9112 3.2.2: with a request target of ``http://host/path``, the target's host is the
+    request's host and the Host header is ignored. The guard checked the header, so a target
+    naming another machine got in (only HTTP clients send such targets, not web pages)."""
+    port = str(daemon.port)
+    head = f"HTTP/1.1\r\nHost: {host.replace('PORT', port)}\r\n"
+    answer_status, _, body = _raw_beat(daemon.port, head, target.replace("PORT", port))
+    assert answer_status == status, body
+    if code is not None:
+        assert json.loads(body)["error"] == code
+        assert stored_sessions(daemon.db_path) == []
 
 
 def _rss_bytes(daemon: DaemonProcess) -> int:

@@ -1,4 +1,9 @@
-"""Reading a JSON request body safely: media type, size limit, syntax. Shared by every POST."""
+"""Reading a JSON request body safely: media type, size limit, syntax. Shared by every POST.
+
+The body is UTF-8 JSON as it came: JSON between systems is UTF-8 (RFC 8259 8.1), so another
+declared charset is refused rather than ignored, and no content coding (gzip…) is decoded.
+A UTF-8 byte order mark is skipped, as RFC 8259 allows.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,15 @@ MAX_BODY_BYTES = 64 * 1024
 
 async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> object:
     """The decoded JSON body, or a ``ClientError`` (415, 413 or 400) saying what is wrong."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
+    _check_media_type(request.headers.get("content-type", ""))
+    coding = request.headers.get("content-encoding", "identity").strip().lower()
+    if coding != "identity":
         raise ClientError(
             415,
             "unsupported_media_type",
-            "send the body as JSON with `Content-Type: application/json`",
-            "Content-Type",
+            f"the body is sent with Content-Encoding {coding!r}; send it uncompressed",
+            "Content-Encoding",
+            headers={"Accept-Encoding": "identity"},  # RFC 9110 12.5.3: the codings taken
         )
     if _declared_length(request.headers.get("content-length", "")) > max_bytes:
         raise _too_large(max_bytes)
@@ -38,7 +45,8 @@ async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> obj
         raise ClientError(400, "invalid_json", message, "body") from None
     raw = b"".join(chunks)
     try:
-        return json.loads(raw)
+        # Decoded here: json.loads would guess UTF-16 or UTF-32 from the bytes.
+        return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ClientError(400, "invalid_json", "the body is not UTF-8 text", "body") from None
     except json.JSONDecodeError as exc:
@@ -51,6 +59,24 @@ async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> obj
         # guard against quadratic int parsing); without this a client could cause a 500.
         message = "the body is not usable JSON: a number in it has too many digits"
         raise ClientError(400, "invalid_json", message, "body") from None
+
+
+def _check_media_type(content_type: str) -> None:
+    """Refuse (415) anything but ``application/json``, with no charset or ``charset=utf-8``."""
+    media_type, *parameters = content_type.split(";")
+    if media_type.strip().lower() != "application/json":
+        raise ClientError(
+            415,
+            "unsupported_media_type",
+            "send the body as JSON with `Content-Type: application/json`",
+            "Content-Type",
+        )
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        charset = value.strip().strip('"').lower()
+        if name.strip().lower() == "charset" and charset not in {"utf-8", "utf8"}:
+            message = f"JSON is sent as UTF-8, not {charset!r}: send charset=utf-8 or none"
+            raise ClientError(415, "unsupported_media_type", message, "Content-Type")
 
 
 def _declared_length(header: str) -> int:
