@@ -91,19 +91,21 @@ def create_app(
 
 
 class NoStoreMiddleware:
-    """``Cache-Control: no-store`` on every answer but the dashboard's files.
+    """``Cache-Control: no-store`` on every answer to a GET or HEAD but the dashboard's files.
 
     Reports and ``/health`` carry project folders and the database path, change with every beat,
     and ``/today`` is text or JSON by ``Accept``: a browser must neither keep them on disk nor
     show an old one (404 and 405 are cacheable by default, RFC 9110 15.1). The dashboard's files
     come with an ``ETag`` (``web_files``), so browsers cache them and ask whether they changed.
+    An answer to a POST is never stored without an explicit freshness (RFC 9110 9.3.3), so
+    beats, the most frequent requests by far, skip this layer.
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] not in _CACHEABLE_METHODS:
             await self.app(scope, receive, send)
             return
 
@@ -117,6 +119,7 @@ class NoStoreMiddleware:
         await self.app(scope, receive, send_no_store)
 
 
+_CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _NO_STORE = (b"cache-control", b"no-store")
 _CACHING_HEADERS = frozenset({b"cache-control", b"etag", b"last-modified"})
 
