@@ -41,6 +41,8 @@ def assert_refused(answer, status: int, code: str, store: Store) -> None:
     assert answer.status_code == status, answer.text
     assert answer.json()["error"] == code
     assert answer.json()["message"]
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["content-length"] == str(len(answer.content))
     assert store.sessions() == []
 
 
@@ -132,8 +134,13 @@ def test_own_origin_is_accepted(client: TestClient):
     assert answer.status_code == 200
 
 
-def test_allowed_origin_setting_lets_that_page_in(store: Store, db_path: Path):
-    with make_client(store, db_path, allow_origins=("http://localhost:5173",)) as client:
+@pytest.mark.parametrize(
+    "allowed",
+    ["http://localhost:5173", "http://LOCALHOST:5173/"],
+    ids=["as-sent", "written-loosely"],
+)
+def test_allowed_origin_setting_lets_that_page_in(store: Store, db_path: Path, allowed: str):
+    with make_client(store, db_path, allow_origins=(allowed,)) as client:
         headers = {"origin": "http://localhost:5173", "sec-fetch-site": "same-site"}
         assert post(client, **headers).status_code == 200
 
