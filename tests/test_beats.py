@@ -23,7 +23,7 @@ NOW = 1_764_100_000
         (None, NOW),
         (NOW, NOW),
         (NOW + 0.999, NOW),
-        (EARLIEST_TIMESTAMP, EARLIEST_TIMESTAMP),
+        (946_684_800, 946_684_800),
         (NOW + MAX_FUTURE_SECONDS, NOW + MAX_FUTURE_SECONDS),
     ],
     ids=[
@@ -46,7 +46,7 @@ def test_timestamp_accepted(value: object, expected: int):
         ([NOW], "not an array"),
         (float("nan"), "finite"),
         (float("inf"), "finite"),
-        (EARLIEST_TIMESTAMP - 1, "before 2000-01-01"),
+        (946_684_799, "before 2000-01-01"),
         (NOW * 1000, "in the future"),
     ],
     ids=["string", "boolean", "array", "nan", "infinity", "before-2000", "milliseconds"],
@@ -66,9 +66,37 @@ def test_timestamp_refused_with_reason(value: object, problem: str):
             NOW * 1000,
             f"{NOW * 1000} is more than 600 s in the future; send Unix seconds, not milliseconds",
         ),
+        (
+            1000 * EARLIEST_TIMESTAMP - 1,
+            f"{1000 * EARLIEST_TIMESTAMP - 1} is more than 600 s in the future; check the clock",
+        ),
+        (
+            1000 * EARLIEST_TIMESTAMP,
+            f"{1000 * EARLIEST_TIMESTAMP} is more than 600 s in the future;"
+            " send Unix seconds, not milliseconds",
+        ),
+        (
+            10**15 - 1,
+            "999999999999999 is more than 600 s in the future; send Unix seconds, not milliseconds",
+        ),
+        (10**15, "1e+15 is more than 600 s in the future; send Unix seconds, not milliseconds"),
         (1e308, "1e+308 is more than 600 s in the future; send Unix seconds, not milliseconds"),
+        (
+            10**400,
+            "a 401-digit number is more than 600 s in the future;"
+            " send Unix seconds, not milliseconds",
+        ),
     ],
-    ids=["wrong-clock", "milliseconds", "huge"],
+    ids=[
+        "wrong-clock",
+        "milliseconds",
+        "just-under-milliseconds-of-2000",
+        "milliseconds-of-2000",
+        "15-digits-shown-whole",
+        "16-digits-shown-short",
+        "huge",
+        "past-what-a-float-holds",
+    ],
 )
 def test_future_timestamp_says_what_is_likely_wrong(value: object, message: str):
     with pytest.raises(InvalidField) as refused:
@@ -108,9 +136,32 @@ def test_project_path_refused_with_reason(value: object, problem: str):
     assert problem in refused.value.message
 
 
+def test_project_path_of_exactly_4096_bytes_is_accepted():
+    path = "/" + "é" * 2047 + "a"
+    assert len(path.encode("utf-8")) == 4096
+    assert check_project_path(path) == path
+
+
 def test_parse_beat_builds_canonical_beat():
     beat = parse_beat({"project_path": "/a/b/../c/", "timestamp": NOW}, now=NOW)
     assert beat == Beat("/a/c", NOW)
+
+
+def test_parse_beat_takes_the_timestamp_sent_not_now():
+    beat = parse_beat({"project_path": "/a", "timestamp": NOW - 60}, now=NOW)
+    assert beat == Beat("/a", NOW - 60)
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [([{"project_path": "/a"}], "not an array"), ("/a", "not a string"), (None, "not null")],
+    ids=["array", "string", "null"],
+)
+def test_parse_beat_refuses_a_body_that_is_not_an_object(body: object, problem: str):
+    with pytest.raises(InvalidField) as refused:
+        parse_beat(body, now=NOW)
+    assert refused.value.field == "body"
+    assert f"must be a JSON object, {problem}" in refused.value.message
 
 
 def test_parse_beat_ignores_unknown_fields():

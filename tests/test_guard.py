@@ -41,6 +41,8 @@ def assert_refused(answer, status: int, code: str, store: Store) -> None:
     assert answer.status_code == status, answer.text
     assert answer.json()["error"] == code
     assert answer.json()["message"]
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["content-length"] == str(len(answer.content))
     assert store.sessions() == []
 
 
@@ -120,6 +122,7 @@ def test_allowed_host_setting_lets_that_name_in(store: Store, db_path: Path):
         "http://localhost:3000",  # same daemon, other name: still not this request's origin
         "null",  # sandboxed iframes, file:// pages
         "http://127.0.0.1:3000.evil.example",
+        "ftp://127.0.0.1:3000",  # this request's host and port, but not a web origin
     ],
 )
 def test_foreign_origin_is_refused_403(client: TestClient, store: Store, origin: str):
@@ -131,8 +134,13 @@ def test_own_origin_is_accepted(client: TestClient):
     assert answer.status_code == 200
 
 
-def test_allowed_origin_setting_lets_that_page_in(store: Store, db_path: Path):
-    with make_client(store, db_path, allow_origins=("http://localhost:5173",)) as client:
+@pytest.mark.parametrize(
+    "allowed",
+    ["http://localhost:5173", "http://LOCALHOST:5173/"],
+    ids=["as-sent", "written-loosely"],
+)
+def test_allowed_origin_setting_lets_that_page_in(store: Store, db_path: Path, allowed: str):
+    with make_client(store, db_path, allow_origins=(allowed,)) as client:
         headers = {"origin": "http://localhost:5173", "sec-fetch-site": "same-site"}
         assert post(client, **headers).status_code == 200
 
@@ -142,6 +150,13 @@ def test_cross_site_fetch_metadata_is_refused_403_even_without_origin(
     client: TestClient, store: Store, site: str
 ):
     assert_refused(post(client, **{"sec-fetch-site": site}), 403, "forbidden_origin", store)
+
+
+def test_cross_site_fetch_metadata_is_refused_403_even_with_this_requests_origin(
+    client: TestClient, store: Store
+):
+    answer = post(client, origin="http://127.0.0.1:3000", **{"sec-fetch-site": "cross-site"})
+    assert_refused(answer, 403, "forbidden_origin", store)
 
 
 @pytest.mark.parametrize("site", ["same-origin", "none"])
@@ -257,6 +272,26 @@ def test_other_repeated_headers_still_pass(client: TestClient):
     assert answer.status_code == 200
 
 
+def test_other_repeated_headers_do_not_skip_the_checks(client: TestClient, store: Store):
+    headers = [("accept", "text/plain"), ("accept", "application/json")]
+    answer = post_with(client, [*headers, ("origin", "http://evil.example")])
+    assert_refused(answer, 403, "forbidden_origin", store)
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ([("host", "127.0.0.1:3000")] * 2, "more than one Host header"),
+        ([("origin", "http://127.0.0.1:3000")] * 2, "more than one Origin header"),
+        ([("sec-fetch-site", "none")] * 2, "more than one Sec-Fetch-Site header"),
+        ([("authorization", "Bearer a")] * 2, "more than one Authorization header"),
+    ],
+    ids=["host", "origin", "sec-fetch-site", "authorization"],
+)
+def test_repeated_header_refusal_names_the_header(client: TestClient, headers, message: str):
+    assert post_with(client, headers).json()["message"] == message
+
+
 def send_scope(
     app, headers: list[tuple[bytes, bytes]], http_version: str | None = "1.1"
 ) -> tuple[int, dict]:
@@ -347,6 +382,33 @@ def test_with_an_api_key_a_missing_or_wrong_key_is_refused_401(
 )
 def test_with_an_api_key_the_right_key_is_accepted(keyed: TestClient, authorization: str):
     assert post(keyed, authorization=authorization).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/"), ("HEAD", "/"), ("GET", "/favicon.ico"), ("GET", "/static/app.js")],
+)
+def test_with_an_api_key_the_page_and_its_files_need_no_key(
+    keyed: TestClient, method: str, path: str
+):
+    assert keyed.request(method, path).status_code != 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/"), ("POST", "/static/app.js"), ("GET", "/today"), ("GET", "/static")],
+)
+def test_with_an_api_key_everything_else_needs_it(
+    keyed: TestClient, store: Store, method: str, path: str
+):
+    answer = keyed.request(method, path)
+    assert_refused(answer, 401, "unauthorized", store)
+
+
+def test_only_a_401_asks_for_credentials(client: TestClient, store: Store):
+    answer = post(client, origin="http://evil.example")
+    assert_refused(answer, 403, "forbidden_origin", store)
+    assert "www-authenticate" not in answer.headers
 
 
 def test_api_key_does_not_excuse_a_foreign_origin(keyed: TestClient, store: Store):

@@ -185,6 +185,15 @@ def test_body_over_64_KiB_without_content_length_is_refused(client: TestClient, 
     assert answer.json()["error"] == "body_too_large"
 
 
+def test_body_of_exactly_64_KiB_is_read_and_one_byte_more_is_refused(client: TestClient):
+    beat = json.dumps({"project_path": "/code/x"}).encode()
+    exact = beat + b" " * (64 * 1024 - len(beat))
+    assert client.post("/beat", content=exact, headers=JSON).status_code == 200
+    answer = client.post("/beat", content=exact + b" ", headers=JSON)
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "body_too_large"
+
+
 def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient):
     missing = client.get("/nope")
     assert missing.status_code == 404

@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 from oxitrack.sessions import (
     SESSION_GAP_SECONDS,
     Beat,
+    Change,
     Session,
     apply_beat,
     merge_spans,
     sessionize,
+    window_for,
 )
 from tests.sessions_model import model_sessions
 
@@ -99,6 +101,18 @@ def test_apply_beat_ignores_other_projects_and_does_not_mutate_input():
     assert nearby == [Session(1, "/code/other", T, T + 10)]
 
 
+@pytest.mark.parametrize(
+    "timestamp",
+    [T, T + 50, T + 100],
+    ids=["at-start", "inside", "at-last-heartbeat"],
+)
+def test_beat_within_a_session_is_a_noop(timestamp: int):
+    """The store counts a beat on its folder only when it changed the sessions."""
+    session = Session(1, P, T, T + 100)
+    change = apply_beat([session], Beat(P, timestamp))
+    assert change == Change(result=session, is_noop=True)
+
+
 def test_duration_is_last_heartbeat_minus_start_time():
     assert Session(1, P, T, T + 847).duration_seconds == 847
 
@@ -106,6 +120,11 @@ def test_duration_is_last_heartbeat_minus_start_time():
 def test_merge_spans_joins_overlapping_and_close_spans_only():
     spans = [(0, 100), (50, 200), (1099, 1200), (2100, 2100)]
     assert merge_spans(spans) == [(0, 1200), (2100, 2100)]
+
+
+def test_merge_spans_keeps_the_end_of_a_span_that_holds_the_next_one():
+    spans = [(0, 0), (5000, 9000), (6000, 7000)]
+    assert merge_spans(spans) == [(0, 0), (5000, 9000)]
 
 
 beat_times = st.lists(st.integers(min_value=T, max_value=T + 6 * 3600), max_size=40)
@@ -129,3 +148,12 @@ def test_sessions_never_overlap_and_total_is_merged_length(timestamps: list[int]
     beats = sorted(set(timestamps))
     expected_total = sum(b - a for a, b in itertools.pairwise(beats) if b - a < SESSION_GAP_SECONDS)
     assert sum(last - start for start, last in spans) == expected_total
+
+
+@given(st.integers(min_value=T - 3600, max_value=T + 3600))
+def test_window_for_holds_every_session_the_beat_is_near(start_time: int):
+    """The store fetches only the sessions inside ``window_for``: one it missed would not merge."""
+    session = Session(1, P, start_time, start_time + 600)
+    low, high = window_for(T)
+    is_in_window = session.start_time < high and session.last_heartbeat > low
+    assert is_in_window == session.is_near(T)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import random as random_module
 import shutil
 import sqlite3
@@ -330,6 +329,24 @@ def test_wal_size_is_what_the_wal_holds_since_the_file_is_rewritten_in_place(
         assert wal.stat().st_size == written, "rewritten in place, not cut back"
 
 
+def test_wal_size_counts_64_kib_pages_which_the_wal_index_writes_as_1(tmp_path: Path):
+    """SQLite keeps the page size in 16 bits of the wal-index, 65536 as 1: a database made
+    elsewhere with the largest pages still has its WAL measured in whole frames."""
+    db = tmp_path / "daemon.db"
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA page_size = 65536")
+        conn.execute(
+            "CREATE TABLE sessions (id INTEGER PRIMARY KEY, project_path TEXT NOT NULL,"
+            " start_time INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL)"
+        )
+    with Store(db, autocheckpoint=False) as store:
+        for i in range(20):  # a few MiB of 64 KiB pages: below the valve
+            store.record_beat(Beat(f"/code/p{i % 4}", 1_764_000_000 + i))
+        written = (tmp_path / "daemon.db-wal").stat().st_size
+        assert store.wal_size_bytes() == written - 32
+        assert (written - 32) % (65536 + 24) == 0
+
+
 @pytest.mark.parametrize("read_only", [False, True], ids=["read-write", "read-only"])
 def test_closed_store_refuses_to_read_or_write_and_opens_nothing(db_path: Path, read_only: bool):
     Store(db_path).close()
@@ -500,22 +517,31 @@ def test_a_beat_rewrites_only_the_index_of_the_bound_it_moves(
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files through /proc")
 def test_the_wal_index_is_opened_once_and_let_go_on_close(tmp_path: Path):
     """The writer reads the wal-index after every write: through one handle kept open (opening
-    it each time was four system calls a beat), closed with the store."""
+    it each time was four system calls a beat), closed with the store. Another connection keeps
+    the -shm file in place, as the CLI's reader may: the last one out deletes it, and a handle
+    left open on a deleted file no longer showed under its name."""
+    db = tmp_path / "daemon.db"
     shm = tmp_path / "daemon.db-shm"
 
     def handles() -> int:
         # SQLite holds the file open itself, one handle per process; the store adds one.
+        # Matched by inode, since a deleted file's handle no longer shows its name.
         count = 0
         for fd in Path("/proc/self/fd").iterdir():
             with contextlib.suppress(OSError):
-                count += Path(os.readlink(fd)) == shm
+                count += fd.stat().st_ino == shm_inode
         return count
 
-    store = Store(tmp_path / "daemon.db", autocheckpoint=False)
-    for i in range(100):
-        store.record_beat(Beat(P, T + i))
-        assert store.wal_size_bytes() > 0
-    assert handles() == 2
-    store.close()
+    store = Store(db, autocheckpoint=False)
+    shm_inode = shm.stat().st_ino
+    with contextlib.closing(sqlite3.connect(db)) as other:
+        other.execute("SELECT count(*) FROM sessions").fetchall()
+        for i in range(100):
+            store.record_beat(Beat(P, T + i))
+            assert store.wal_size_bytes() > 0
+        assert handles() == 2
+        store.close()
+        assert handles() == 1
+        assert store.wal_size_bytes() == 0, "a closed store reads no wal-index, even one there"
+        store.close()  # safe twice: the handle's number may already be another file's
     assert handles() == 0
-    assert store.wal_size_bytes() == 0

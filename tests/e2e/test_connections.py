@@ -293,6 +293,18 @@ def test_a_head_of_exactly_64_kib_is_answered(quick: DaemonProcess, piece: int):
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
 
 
+def test_a_head_of_exactly_64_kib_with_its_body_in_the_same_read_is_answered(
+    quick: DaemonProcess,
+):
+    """The bytes read past the head (its body) are not the head's: only the head is measured."""
+    body = json.dumps({"project_path": "/code/x"}).encode()
+    start = (HEAD % len(body)).removesuffix(b"\r\n") + b"X-Pad: "
+    head = start + b"a" * (MAX_HEAD_BYTES - len(start) - 4) + b"\r\n\r\n"
+    assert len(head) == MAX_HEAD_BYTES
+    _, answer = _send_then_read(quick.port, head + body, 1 << 30)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
 def test_an_endless_header_is_cut_off_near_64_kib_not_kept_in_memory(quick: DaemonProcess):
     """305 MB of one header grew the daemon to 342 MB: the head is refused as it arrives."""
     endless = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"a" * (64 << 20)
