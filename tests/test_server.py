@@ -27,8 +27,18 @@ def test_beat_answers_seed_shape_and_stores_session(client: TestClient, store: S
         "project_path": "/code/x",
         "duration_seconds": 847,
     }
+    assert second.headers["content-type"] == "application/json"
+    assert int(second.headers["content-length"]) == len(second.content)
     [session] = store.sessions()
     assert (session.start_time, session.last_heartbeat) == (NOW - 847, NOW)
+
+
+def test_a_beat_answer_keeps_a_path_as_it_is_not_escaped(client: TestClient):
+    """UTF-8 in the answer, as JSON between systems is: a folder named in any script comes back
+    as its characters, as every other answer gives them."""
+    answer = beat(client, {"project_path": "/code/Übung ✓", "timestamp": NOW})
+    assert answer.json()["project_path"] == "/code/Übung ✓"
+    assert "/code/Übung ✓".encode() in answer.content
 
 
 def test_beat_without_timestamp_uses_the_server_clock(client: TestClient, clock: FakeClock):
