@@ -6,9 +6,10 @@ frames written (``mxFrame``) and the checkpoint information those already copied
 (``nBackfill``), in the machine's byte order (https://www.sqlite.org/walformat.html).
 
 The daemon's writer asks after every write, so the file is opened once and read with one system
-call; opening and reading it each time was four calls per beat. It stays open only while the
-store's own connection keeps the wal-index alive, and is never mapped into memory: SQLite may cut
-the file back once the last connection closes, and a mapping read past its end kills the process.
+call (``pread``); opening and reading it each time was four calls per beat. It stays open only
+while the store's own connection keeps the wal-index alive, and is never mapped into memory:
+SQLite may cut the file back once the last connection closes, and a mapping read past its end
+kills the process.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 
 # Offsets in the header: the page size (1 meaning 65536) and mxFrame in its first copy,
 # nBackfill in the checkpoint information after the header's two copies.
@@ -31,7 +33,7 @@ class WalIndex:
 
     def __init__(self, real_path: str) -> None:
         self._path = f"{real_path}-shm"
-        self._lock = threading.Lock()  # one reader at a time: a read is a seek, then a read
+        self._lock = threading.Lock()  # the handle is opened and closed by whichever thread
         self._fd: int | None = None
         self._closed = False
 
@@ -61,7 +63,12 @@ class WalIndex:
         try:
             if self._fd is None:  # the file appears with the first write in WAL mode
                 self._fd = os.open(self._path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-            os.lseek(self._fd, 0, os.SEEK_SET)
+            if _pread is not None:
+                return _pread(self._fd, _BACKFILLED.stop, 0)
+            os.lseek(self._fd, 0, os.SEEK_SET)  # Windows: no pread
             return os.read(self._fd, _BACKFILLED.stop)
         except OSError:
             return b""
+
+
+_pread: Callable[[int, int, int], bytes] | None = getattr(os, "pread", None)
