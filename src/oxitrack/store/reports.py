@@ -77,8 +77,8 @@ def latest_sessions(
     conn: sqlite3.Connection,
     start: int | None,
     end: int | None,
-    project: str | None = None,
-    limit: int = 50,
+    project: str | None,
+    limit: int,
 ) -> list[SessionRow]:
     """Up to ``limit`` sessions, most recent beat first, optionally within ``[start, end)``."""
     where, args = _where(start, end, project)
