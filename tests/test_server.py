@@ -104,17 +104,33 @@ def test_bad_beat_gets_422_naming_the_field_and_stores_nothing(
 
 
 @pytest.mark.parametrize(
-    ("content", "headers", "status", "code"),
+    ("content", "headers", "status", "code", "field", "words"),
     [
-        (b"{not json", JSON, 400, "invalid_json"),
-        (b"\xff\xfe", JSON, 400, "invalid_json"),
-        (b'{"project_path": "/x"}', {"content-type": "text/plain"}, 415, "unsupported_media_type"),
-        (b'{"project_path": "/x"}', {}, 415, "unsupported_media_type"),
-        (b"[" * 100_000, JSON, 413, "body_too_large"),
-        (b"[" * 30_000 + b"]" * 30_000, JSON, 400, "invalid_json"),
+        (b"{not json", JSON, 400, "invalid_json", "body", "not valid JSON"),
+        (b"", JSON, 400, "invalid_json", "body", "not valid JSON"),
+        (b"\xff\xfe", JSON, 400, "invalid_json", "body", "not UTF-8"),
+        (
+            b'{"project_path": "/x"}',
+            {"content-type": "text/plain"},
+            415,
+            "unsupported_media_type",
+            "Content-Type",
+            "Content-Type: application/json",
+        ),
+        (
+            b'{"project_path": "/x"}',
+            {},
+            415,
+            "unsupported_media_type",
+            "Content-Type",
+            "Content-Type: application/json",
+        ),
+        (b"[" * 100_000, JSON, 413, "body_too_large", "body", "larger than 65536 bytes"),
+        (b"[" * 30_000 + b"]" * 30_000, JSON, 400, "invalid_json", "body", "nests too deeply"),
     ],
     ids=[
         "invalid-json",
+        "empty-body",
         "not-utf8",
         "text-plain",
         "no-content-type",
@@ -122,11 +138,14 @@ def test_bad_beat_gets_422_naming_the_field_and_stores_nothing(
         "nested-too-deep",
     ],
 )
-def test_malformed_requests_get_clear_4xx(client, store, content, headers, status, code):
+def test_malformed_requests_get_clear_4xx(
+    client, store, content, headers, status, code, field, words
+):
     answer = client.post("/beat", content=content, headers=headers)
     assert answer.status_code == status
-    assert answer.json()["error"] == code
-    assert answer.json()["message"]
+    error = answer.json()
+    assert (error["error"], error["field"]) == (code, field)
+    assert words in error["message"]
     assert store.sessions() == []
 
 
@@ -165,8 +184,9 @@ def test_a_body_that_is_not_plain_utf8_json_is_refused_naming_why(
     assert answer.status_code == status, answer.text
     assert answer.json()["field"] == field
     assert store.sessions() == []
-    if field == "Content-Encoding":
+    if status == 415:
         assert answer.json()["error"] == "unsupported_media_type"
+    if field == "Content-Encoding":
         assert answer.headers["accept-encoding"] == "identity"
 
 
@@ -175,14 +195,23 @@ def test_a_body_that_is_not_plain_utf8_json_is_refused_naming_why(
     [
         (b"\xef\xbb\xbf" + PATH_BEAT.encode(), {}),
         (PATH_BEAT.encode(), {"content-type": 'application/json; charset="UTF-8"'}),
+        (PATH_BEAT.encode(), {"content-type": "application/json;charset=utf8"}),
+        (PATH_BEAT.encode(), {"content-type": "application/json; profile=beat"}),
         (PATH_BEAT.encode(), {"content-encoding": "identity"}),
     ],
-    ids=["utf-8-bom", "charset-utf-8-quoted", "identity-coding"],
+    ids=[
+        "utf-8-bom",
+        "charset-utf-8-quoted",
+        "charset-utf8-alias",
+        "other-parameter",
+        "identity-coding",
+    ],
 )
 def test_plain_utf8_json_is_taken_however_it_is_labelled(
     client: TestClient, content: bytes, headers: dict
 ):
-    """RFC 8259 lets a parser ignore a byte order mark; "identity" is no coding at all."""
+    """RFC 8259 lets a parser ignore a byte order mark; "identity" is no coding at all; a
+    parameter other than charset says nothing of the bytes."""
     answer = client.post("/beat", content=content, headers={**JSON, **headers})
     assert answer.status_code == 200, answer.text
     assert answer.json()["project_path"] == "/code/encoded"
