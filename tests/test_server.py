@@ -233,6 +233,36 @@ def test_body_of_exactly_64_KiB_is_read_and_one_byte_more_is_refused(client: Tes
     assert answer.json()["error"] == "body_too_large"
 
 
+def test_a_chunked_body_of_exactly_64_KiB_is_read_and_one_byte_more_is_refused(
+    client: TestClient,
+):
+    """Without a Content-Length only the bytes as they arrive are counted."""
+    beat = json.dumps({"project_path": "/code/x"}).encode()
+    exact = beat + b" " * (64 * 1024 - len(beat))
+    assert client.post("/beat", content=iter([exact]), headers=JSON).status_code == 200
+    answer = client.post("/beat", content=iter([exact, b" "]), headers=JSON)
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "body_too_large"
+
+
+@pytest.mark.parametrize(
+    "declared",
+    ["65537", "1" + "0" * 25, "9" * 5000],
+    ids=["one-byte-over", "26-digits", "5000-digits"],
+)
+def test_a_body_declared_over_64_KiB_is_refused_before_it_is_read(
+    client: TestClient, store: Store, declared: str
+):
+    """The Content-Length alone decides: a client waiting for ``100 Continue`` need not send a
+    body that will be refused, and a number of any length is no 500."""
+    content = json.dumps({"project_path": "/code/x", "timestamp": NOW}).encode()
+    answer = client.post("/beat", content=content, headers={**JSON, "content-length": declared})
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "body_too_large"
+    assert answer.json()["field"] == "body"
+    assert store.sessions() == []
+
+
 def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient):
     missing = client.get("/nope")
     assert missing.status_code == 404
