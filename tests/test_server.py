@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 
@@ -261,6 +262,60 @@ def test_a_body_declared_over_64_KiB_is_refused_before_it_is_read(
     assert answer.json()["error"] == "body_too_large"
     assert answer.json()["field"] == "body"
     assert store.sessions() == []
+
+
+def post_through_asgi(app, headers: list[tuple[bytes, bytes]], body: bytes, *, is_whole: bool):
+    """POST /beat straight through ASGI, for what TestClient cannot send: a header byte that is
+    not ASCII, a client that hangs up before the end of its body. The status and the JSON."""
+    requests = [{"type": "http.request", "body": body, "more_body": not is_whole}]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return requests.pop() if requests else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/beat",
+        "raw_path": b"/beat",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:3000"), (b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 3000),
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [b"0" * 30 + b"%d", b"abc", b"\xb2"],
+    ids=["leading-zeros", "not-a-number", "superscript-two"],
+)
+def test_a_content_length_is_read_as_a_plain_decimal_number_or_not_trusted(app, declared: bytes):
+    """Leading zeros change no number; a value that is no decimal number is left to the body
+    as it arrives ("²" is a digit to Python's ``isdigit`` but not to ``int``)."""
+    content = json.dumps({"project_path": "/code/x", "timestamp": NOW}).encode()
+    length = declared % len(content) if b"%d" in declared else declared
+    status, answer = post_through_asgi(app, [(b"content-length", length)], content, is_whole=True)
+    assert status == 200, answer
+
+
+def test_a_body_cut_short_by_a_client_hanging_up_is_not_stored(app, store: Store):
+    """What came before the client left is here a whole beat: it is not taken for the body."""
+    content = json.dumps({"project_path": "/code/x", "timestamp": NOW}).encode()
+    status, error = post_through_asgi(app, [], content, is_whole=False)
+    assert store.sessions() == []
+    assert status == 400
+    assert (error["error"], error["field"]) == ("invalid_json", "body")
+    assert "ended early" in error["message"]
 
 
 def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient):
