@@ -487,6 +487,28 @@ def test_a_half_close_in_the_middle_of_a_body_stores_nothing(quick: DaemonProces
     assert _session_ids(quick.db_path, "/code/cut-short") == []
 
 
+@pytest.mark.parametrize(
+    "sent",
+    [b"", HEAD % len(BODY) + BODY[:10]],
+    ids=["nothing", "half-a-body"],
+)
+def test_a_half_close_with_nothing_to_answer_is_closed_at_once(daemon: DaemonProcess, sent: bytes):
+    """Under the usual deadline: nothing is left to answer, so nothing is waited for."""
+    with _connect(daemon.port, timeout=5) as sock:
+        sock.sendall(sent)
+        sock.shutdown(socket.SHUT_WR)
+        assert b" 200 " not in _wait_closed(sock)
+    assert not any("Traceback" in line for line in daemon.stderr_lines), daemon.stderr_lines
+
+
+def test_a_half_close_after_an_answer_was_read_closes_at_once(daemon: DaemonProcess):
+    with _connect(daemon.port, timeout=5) as sock:
+        sock.sendall(HEAD % len(BODY) + BODY)
+        assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
+        sock.shutdown(socket.SHUT_WR)
+        assert _wait_closed(sock) == b""
+
+
 def _session_ids(db_path: Path, project_path: str) -> list[int]:
     conn = sqlite3.connect(db_path)
     try:
