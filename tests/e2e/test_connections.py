@@ -391,6 +391,18 @@ def test_a_head_of_exactly_64_kib_is_answered(quick: DaemonProcess, piece: int):
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
 
 
+def test_a_head_of_exactly_64_kib_without_spaces_after_its_colons_is_answered(
+    quick: DaemonProcess,
+):
+    """Arriving in one read of no more than 64 KiB, the head is not measured again: measured,
+    it would count the ": " each header line is usually written with."""
+    start = b"GET /health HTTP/1.1\r\nHost:127.0.0.1\r\nX-Pad:"
+    head = start + b"a" * (MAX_HEAD_BYTES - len(start) - 4) + b"\r\n\r\n"
+    assert len(head) == MAX_HEAD_BYTES
+    _, answer = _send_then_read(quick.port, head, 1 << 30)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
 def test_a_head_of_exactly_64_kib_with_its_body_in_the_same_read_is_answered(
     quick: DaemonProcess,
 ):
