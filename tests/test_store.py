@@ -121,6 +121,23 @@ def test_store_reopened_sees_what_was_written(db_path: Path):
         assert [(s.start_time, s.last_heartbeat) for s in again.sessions(P)] == [(T, T + 60)]
 
 
+def test_a_store_opened_in_a_with_block_is_closed_at_its_end(db_path: Path):
+    with Store(db_path) as store:
+        store.record_beat(Beat(P, T))
+    with pytest.raises(StoreError, match="is closed"):
+        store.sessions()
+
+
+def test_sessions_come_oldest_first_whatever_order_they_were_recorded_in(store: Store):
+    store.record_beats([Beat(Q, T + 5000), Beat(P, T + 2000), Beat(P, T)])
+    assert [(s.project_path, s.start_time) for s in store.sessions()] == [
+        (P, T),
+        (P, T + 2000),
+        (Q, T + 5000),
+    ]
+    assert [s.start_time for s in store.sessions(P)] == [T, T + 2000]
+
+
 def test_two_stores_on_one_file_serialize_their_writes(db_path: Path):
     """Two writers (the daemon and a CLI command) on one file: BEGIN IMMEDIATE queues them."""
     beats = [Beat(P, T + 37 * i % 5000) for i in range(200)]
@@ -352,9 +369,10 @@ def test_closed_store_refuses_to_read_or_write_and_opens_nothing(db_path: Path, 
     Store(db_path).close()
     store = Store(db_path, read_only=read_only)
     store.close()
-    with pytest.raises(StoreError, match="closed"):
+    # "is closed": the test's own folder name holds "closed" too.
+    with pytest.raises(StoreError, match="is closed"):
         store.read(lambda conn: conn.execute("CREATE TABLE sneaked (x)"))
-    with pytest.raises(StoreError, match="closed"):
+    with pytest.raises(StoreError, match="is closed"):
         store.record_beat(Beat(P, T))
     store.checkpoint()  # a checkpointer thread that wakes after the close does nothing
     conn = sqlite3.connect(db_path)
