@@ -501,8 +501,8 @@ def test_a_half_close_in_the_middle_of_a_body_stores_nothing(quick: DaemonProces
 
 @pytest.mark.parametrize(
     "sent",
-    [b"", HEAD % len(BODY) + BODY[:10]],
-    ids=["nothing", "half-a-body"],
+    [b"", b"\r\n", HEAD % len(BODY) + BODY[:10]],
+    ids=["nothing", "a-blank-line", "half-a-body"],
 )
 def test_a_half_close_with_nothing_to_answer_is_closed_at_once(daemon: DaemonProcess, sent: bytes):
     """Under the usual deadline: nothing is left to answer, so nothing is waited for."""
