@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random as random_module
+import re
 import shutil
 import sqlite3
 import stat
@@ -112,6 +113,22 @@ def test_record_beats_is_all_or_nothing(store: Store, db_path: Path):
     with pytest.raises(TypeError):
         store.record_beats([Beat(P, T + 60), Beat(Q, T), poison])
     assert rows(db_path) == before
+    store.record_beat(Beat(Q, T + 5000))  # rolled back, not left open: the next write is alone
+    assert stored_sessions(db_path) == [(P, T, T), (Q, T + 5000, T + 5000)]
+
+
+def test_sql_that_fails_is_a_store_error_naming_the_file_and_writes_nothing(
+    store: Store, db_path: Path
+):
+    def insert_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO sessions VALUES (NULL, ?, ?, ?)", (P, T, T))
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
+
+    with pytest.raises(StoreError, match=f"cannot write to {re.escape(str(db_path))}: no such"):
+        store.write(insert_then_fail)
+    with pytest.raises(StoreError, match=f"cannot read {re.escape(str(db_path))}: no such"):
+        store.read(lambda conn: conn.execute("SELECT * FROM no_such_table").fetchall())
+    assert rows(db_path) == []
 
 
 def test_store_reopened_sees_what_was_written(db_path: Path):
