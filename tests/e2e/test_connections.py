@@ -89,6 +89,18 @@ def test_a_connection_that_sends_nothing_is_closed_within_the_deadline(quick: Da
     assert DEADLINE_SECONDS / 2 - 0.05 <= waited <= DEADLINE_SECONDS + 1.0
 
 
+def test_a_connection_left_idle_after_its_answer_is_closed_within_the_deadline(
+    quick: DaemonProcess,
+):
+    """The deadline, not uvicorn's keep-alive timer (5 s), bounds the wait for a next request."""
+    with _connect(quick.port) as sock:
+        sock.sendall(HEAD % len(BODY) + BODY)
+        assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
+        started = time.monotonic()
+        assert _wait_closed(sock) == b""
+        assert time.monotonic() - started <= DEADLINE_SECONDS + 1.0
+
+
 def test_a_request_trickled_a_byte_at_a_time_is_closed(quick: DaemonProcess):
     """Slowloris: every byte arrives well within any per-read timeout, the request never ends."""
     head = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Pad: a\r\n" * 1000
