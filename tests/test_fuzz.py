@@ -109,7 +109,9 @@ def test_json_with_a_huge_integer_is_400_not_500(target: Target):
     for body in (b"1" * 5000, b'{"project_path": "/x", "timestamp": ' + b"9" * 5000 + b"}"):
         answer = target.send("POST", "/beat", body, JSON)
         assert answer.status_code == 400
-        assert answer.json()["error"] == "invalid_json"
+        error = answer.json()
+        assert (error["error"], error["field"]) == ("invalid_json", "body")
+        assert "too many digits" in error["message"]
 
 
 @FUZZ

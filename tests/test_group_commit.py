@@ -105,6 +105,27 @@ def test_a_failing_batch_fails_every_waiter_and_stores_nothing(store: Store, db_
     assert stored_sessions(db_path) == before
 
 
+def test_a_failing_batch_with_a_waiter_gone_fails_the_others_and_logs_no_crash(
+    store: Store, db_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """The daemon answers each client of a failed batch with the error; the loop itself has
+    nothing to report (a traceback per failed batch on the daemon's log was the crash path)."""
+    store.record_beats([Beat("/code/gone", T - 10_000), Beat("/code/kept", T - 10_000)])
+    writer = GroupCommit(FailingStore(store))  # type: ignore[arg-type]
+
+    async def main():
+        gone = asyncio.ensure_future(writer.record_beat(Beat("/code/gone", T)))
+        kept = asyncio.ensure_future(writer.record_beat(Beat("/code/kept", T)))
+        await asyncio.sleep(0)  # both queued: the flush is scheduled behind them
+        gone.cancel()
+        return await asyncio.gather(kept, return_exceptions=True)
+
+    with caplog.at_level("ERROR", logger="asyncio"):
+        [result] = asyncio.run(main())
+    assert isinstance(result, TypeError)
+    assert caplog.records == []
+
+
 def test_a_closed_store_fails_the_waiters_with_a_store_error(db_path: Path):
     store = Store(db_path)
     writer = GroupCommit(store)

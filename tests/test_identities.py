@@ -117,6 +117,24 @@ def test_beats_of_one_new_folder_arriving_together_share_one_look(
     assert identities_of(db_path) == {repo: REPOSITORY}
 
 
+def test_a_bulk_of_one_folder_spanning_a_recheck_is_looked_at_once(
+    store: Store, db_path: Path, tmp_path: Path
+):
+    """A WakaTime bulk carries hours of one folder's heartbeats: one look serves them all."""
+    plain = folder(tmp_path, "plain")
+    looks = Looks(store)
+    identities = FolderIdentities(store, looks)
+    beats = [Beat(plain, T + RECHECK_SECONDS * i) for i in range(3)]
+
+    async def main() -> None:
+        found = await identities.find(beats)
+        store.record_beats(beats, identify=identities.identify_with(found))
+
+    asyncio.run(main())
+    assert looks.calls == [plain]
+    assert identities_of(db_path) == {plain: f"path:{plain}"}
+
+
 def test_a_folder_missing_from_this_disk_is_answered_on_the_spot(store: Store, db_path: Path):
     """A remote workspace's path: nothing to read here, so no thread, and still not in the write."""
     looks = Looks(store)

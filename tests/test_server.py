@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 
@@ -104,17 +105,33 @@ def test_bad_beat_gets_422_naming_the_field_and_stores_nothing(
 
 
 @pytest.mark.parametrize(
-    ("content", "headers", "status", "code"),
+    ("content", "headers", "status", "code", "field", "words"),
     [
-        (b"{not json", JSON, 400, "invalid_json"),
-        (b"\xff\xfe", JSON, 400, "invalid_json"),
-        (b'{"project_path": "/x"}', {"content-type": "text/plain"}, 415, "unsupported_media_type"),
-        (b'{"project_path": "/x"}', {}, 415, "unsupported_media_type"),
-        (b"[" * 100_000, JSON, 413, "body_too_large"),
-        (b"[" * 30_000 + b"]" * 30_000, JSON, 400, "invalid_json"),
+        (b"{not json", JSON, 400, "invalid_json", "body", "not valid JSON"),
+        (b"", JSON, 400, "invalid_json", "body", "not valid JSON"),
+        (b"\xff\xfe", JSON, 400, "invalid_json", "body", "not UTF-8"),
+        (
+            b'{"project_path": "/x"}',
+            {"content-type": "text/plain"},
+            415,
+            "unsupported_media_type",
+            "Content-Type",
+            "Content-Type: application/json",
+        ),
+        (
+            b'{"project_path": "/x"}',
+            {},
+            415,
+            "unsupported_media_type",
+            "Content-Type",
+            "Content-Type: application/json",
+        ),
+        (b"[" * 100_000, JSON, 413, "body_too_large", "body", "larger than 65536 bytes"),
+        (b"[" * 30_000 + b"]" * 30_000, JSON, 400, "invalid_json", "body", "nests too deeply"),
     ],
     ids=[
         "invalid-json",
+        "empty-body",
         "not-utf8",
         "text-plain",
         "no-content-type",
@@ -122,11 +139,14 @@ def test_bad_beat_gets_422_naming_the_field_and_stores_nothing(
         "nested-too-deep",
     ],
 )
-def test_malformed_requests_get_clear_4xx(client, store, content, headers, status, code):
+def test_malformed_requests_get_clear_4xx(
+    client, store, content, headers, status, code, field, words
+):
     answer = client.post("/beat", content=content, headers=headers)
     assert answer.status_code == status
-    assert answer.json()["error"] == code
-    assert answer.json()["message"]
+    error = answer.json()
+    assert (error["error"], error["field"]) == (code, field)
+    assert words in error["message"]
     assert store.sessions() == []
 
 
@@ -165,8 +185,9 @@ def test_a_body_that_is_not_plain_utf8_json_is_refused_naming_why(
     assert answer.status_code == status, answer.text
     assert answer.json()["field"] == field
     assert store.sessions() == []
-    if field == "Content-Encoding":
+    if status == 415:
         assert answer.json()["error"] == "unsupported_media_type"
+    if field == "Content-Encoding":
         assert answer.headers["accept-encoding"] == "identity"
 
 
@@ -175,14 +196,23 @@ def test_a_body_that_is_not_plain_utf8_json_is_refused_naming_why(
     [
         (b"\xef\xbb\xbf" + PATH_BEAT.encode(), {}),
         (PATH_BEAT.encode(), {"content-type": 'application/json; charset="UTF-8"'}),
+        (PATH_BEAT.encode(), {"content-type": "application/json;charset=utf8"}),
+        (PATH_BEAT.encode(), {"content-type": "application/json; profile=beat"}),
         (PATH_BEAT.encode(), {"content-encoding": "identity"}),
     ],
-    ids=["utf-8-bom", "charset-utf-8-quoted", "identity-coding"],
+    ids=[
+        "utf-8-bom",
+        "charset-utf-8-quoted",
+        "charset-utf8-alias",
+        "other-parameter",
+        "identity-coding",
+    ],
 )
 def test_plain_utf8_json_is_taken_however_it_is_labelled(
     client: TestClient, content: bytes, headers: dict
 ):
-    """RFC 8259 lets a parser ignore a byte order mark; "identity" is no coding at all."""
+    """RFC 8259 lets a parser ignore a byte order mark; "identity" is no coding at all; a
+    parameter other than charset says nothing of the bytes."""
     answer = client.post("/beat", content=content, headers={**JSON, **headers})
     assert answer.status_code == 200, answer.text
     assert answer.json()["project_path"] == "/code/encoded"
@@ -202,6 +232,90 @@ def test_body_of_exactly_64_KiB_is_read_and_one_byte_more_is_refused(client: Tes
     answer = client.post("/beat", content=exact + b" ", headers=JSON)
     assert answer.status_code == 413
     assert answer.json()["error"] == "body_too_large"
+
+
+def test_a_chunked_body_of_exactly_64_KiB_is_read_and_one_byte_more_is_refused(
+    client: TestClient,
+):
+    """Without a Content-Length only the bytes as they arrive are counted."""
+    beat = json.dumps({"project_path": "/code/x"}).encode()
+    exact = beat + b" " * (64 * 1024 - len(beat))
+    assert client.post("/beat", content=iter([exact]), headers=JSON).status_code == 200
+    answer = client.post("/beat", content=iter([exact, b" "]), headers=JSON)
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "body_too_large"
+
+
+@pytest.mark.parametrize(
+    "declared",
+    ["65537", "1" + "0" * 25, "9" * 5000],
+    ids=["one-byte-over", "26-digits", "5000-digits"],
+)
+def test_a_body_declared_over_64_KiB_is_refused_before_it_is_read(
+    client: TestClient, store: Store, declared: str
+):
+    """The Content-Length alone decides: a client waiting for ``100 Continue`` need not send a
+    body that will be refused, and a number of any length is no 500."""
+    content = json.dumps({"project_path": "/code/x", "timestamp": NOW}).encode()
+    answer = client.post("/beat", content=content, headers={**JSON, "content-length": declared})
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "body_too_large"
+    assert answer.json()["field"] == "body"
+    assert store.sessions() == []
+
+
+def post_through_asgi(app, headers: list[tuple[bytes, bytes]], body: bytes, *, is_whole: bool):
+    """POST /beat straight through ASGI, for what TestClient cannot send: a header byte that is
+    not ASCII, a client that hangs up before the end of its body. The status and the JSON."""
+    requests = [{"type": "http.request", "body": body, "more_body": not is_whole}]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return requests.pop() if requests else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/beat",
+        "raw_path": b"/beat",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1:3000"), (b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 3000),
+    }
+    asyncio.run(app(scope, receive, send))
+    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [b"0" * 30 + b"%d", b"abc", b"\xb2"],
+    ids=["leading-zeros", "not-a-number", "superscript-two"],
+)
+def test_a_content_length_is_read_as_a_plain_decimal_number_or_not_trusted(app, declared: bytes):
+    """Leading zeros change no number; a value that is no decimal number is left to the body
+    as it arrives ("²" is a digit to Python's ``isdigit`` but not to ``int``)."""
+    content = json.dumps({"project_path": "/code/x", "timestamp": NOW}).encode()
+    length = declared % len(content) if b"%d" in declared else declared
+    status, answer = post_through_asgi(app, [(b"content-length", length)], content, is_whole=True)
+    assert status == 200, answer
+
+
+def test_a_body_cut_short_by_a_client_hanging_up_is_not_stored(app, store: Store):
+    """What came before the client left is here a whole beat: it is not taken for the body."""
+    content = json.dumps({"project_path": "/code/x", "timestamp": NOW}).encode()
+    status, error = post_through_asgi(app, [], content, is_whole=False)
+    assert store.sessions() == []
+    assert status == 400
+    assert (error["error"], error["field"]) == ("invalid_json", "body")
+    assert "ended early" in error["message"]
 
 
 def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient):

@@ -89,6 +89,18 @@ def test_a_connection_that_sends_nothing_is_closed_within_the_deadline(quick: Da
     assert DEADLINE_SECONDS / 2 - 0.05 <= waited <= DEADLINE_SECONDS + 1.0
 
 
+def test_a_connection_left_idle_after_its_answer_is_closed_within_the_deadline(
+    quick: DaemonProcess,
+):
+    """The deadline, not uvicorn's keep-alive timer (5 s), bounds the wait for a next request."""
+    with _connect(quick.port) as sock:
+        sock.sendall(HEAD % len(BODY) + BODY)
+        assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
+        started = time.monotonic()
+        assert _wait_closed(sock) == b""
+        assert time.monotonic() - started <= DEADLINE_SECONDS + 1.0
+
+
 def test_a_request_trickled_a_byte_at_a_time_is_closed(quick: DaemonProcess):
     """Slowloris: every byte arrives well within any per-read timeout, the request never ends."""
     head = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"X-Pad: a\r\n" * 1000
@@ -158,6 +170,51 @@ def test_a_client_beating_steadily_on_one_connection_is_never_cut(quick: DaemonP
                 assert sock.recv(1) != b"", "closed between beats"
             sock.settimeout(10)
     assert count >= 6
+
+
+def _held_reports(reading: Path, release: Path) -> str:
+    """A prelude that keeps the daemon's handlers at work on reports: each read in a worker
+    thread notes itself in ``reading``, then waits for ``release`` to exist."""
+    return (
+        "import os, threading, time\n"
+        "import oxitrack.store.core as core\n"
+        "read = core.Store.read\n"
+        "def held_read(self, fn, *, wait=True):\n"
+        "    if threading.current_thread() is not threading.main_thread():\n"
+        f"        open(os.path.join({str(reading)!r}, str(threading.get_ident())), 'w').close()\n"
+        f"        while not os.path.exists({str(release)!r}):\n"
+        "            time.sleep(0.01)\n"
+        "    return read(self, fn, wait=wait)\n"
+        "core.Store.read = held_read\n"
+    )
+
+
+def _wait_for_reports(reading: Path, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(list(reading.iterdir())) < count and time.monotonic() < deadline:
+        time.sleep(0.01)  # polls the daemon's handlers, which note themselves as they begin
+    assert len(list(reading.iterdir())) == count
+
+
+def test_time_a_handler_spends_on_a_request_is_not_a_stall(tmp_path: Path):
+    """A report taking two deadlines is answered: only the client keeping the daemon waiting
+    counts."""
+    reading, release = tmp_path / "reading", tmp_path / "release"
+    reading.mkdir()
+    prelude = SHORT_DEADLINE + "\n" + _held_reports(reading, release)
+    process = DaemonProcess(tmp_path / "slow.db", prelude=prelude).start()
+    try:
+        with _connect(process.port) as sock:
+            sock.sendall(b"GET /today HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            _wait_for_reports(reading, 1)
+            for _ in range(2):  # two idle connections closed in turn: two deadlines have passed
+                with _connect(process.port) as clock:
+                    assert _wait_closed(clock) == b""
+            release.touch()
+            assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
+    finally:
+        release.touch()
+        process.kill()
 
 
 # -- too many connections ---------------------------------------------------------------------
@@ -254,6 +311,59 @@ def test_idle_sockets_past_the_file_handle_limit_do_not_starve_beats(tmp_path: P
         process.kill()
 
 
+def test_past_the_cap_with_every_connection_being_answered_a_newcomer_gets_503(tmp_path: Path):
+    """No connection is waiting on its client, so none is closed to make room: the newcomer is
+    told to come back, and the requests being answered are answered."""
+    reading, release = tmp_path / "reading", tmp_path / "release"
+    reading.mkdir()
+    prelude = "import oxitrack.connections as c\nc.MAX_CONNECTIONS = 4\n"
+    process = DaemonProcess(tmp_path / "busy.db", prelude=prelude + _held_reports(reading, release))
+    process.start()
+    held = [_connect(process.port) for _ in range(4)]
+    try:
+        for sock in held:
+            sock.sendall(b"GET /today HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        _wait_for_reports(reading, 4)
+        with _connect(process.port) as newcomer:
+            head, _, body = _wait_closed(newcomer).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503 "), head
+        assert b"\r\nretry-after: 1\r\n" in head
+        assert json.loads(body)["error"] == "too_many_connections"
+        release.touch()
+        for sock in held:
+            assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
+    finally:
+        release.touch()
+        for sock in held:
+            sock.close()
+        process.kill()
+
+
+def test_the_cap_is_half_the_file_handle_limit(tmp_path: Path):
+    """With 128 file handles the cap is 64: the 65th connection makes room."""
+    prelude = (
+        "import resource\n"
+        "hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (128, hard))\n"
+    )
+    process = DaemonProcess(tmp_path / "limited.db", prelude=prelude).start()
+    try:
+        held = [_connect(process.port, timeout=5) for _ in range(64)]  # accepted in this order
+        try:
+            with _connect(process.port) as newcomer:
+                newcomer.sendall(HEAD % len(BODY) + BODY)
+                assert _read_answer(newcomer).startswith(b"HTTP/1.1 200 ")
+            assert _wait_closed(held[0]) == b""
+            held[1].settimeout(0.2)
+            with pytest.raises(TimeoutError):
+                held[1].recv(1)
+        finally:
+            for sock in held:
+                sock.close()
+    finally:
+        process.kill()
+
+
 # -- the size of a request's head -------------------------------------------------------------
 
 MAX_HEAD_BYTES = 64 * 1024
@@ -290,6 +400,18 @@ def test_a_head_over_64_kib_is_refused_431_and_closed(quick: DaemonProcess, size
 @pytest.mark.parametrize("piece", [1 << 30, 8192], ids=["at-once", "in-8-KiB-pieces"])
 def test_a_head_of_exactly_64_kib_is_answered(quick: DaemonProcess, piece: int):
     _, answer = _send_then_read(quick.port, _head_of(MAX_HEAD_BYTES), piece)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
+def test_a_head_of_exactly_64_kib_without_spaces_after_its_colons_is_answered(
+    quick: DaemonProcess,
+):
+    """Arriving in one read of no more than 64 KiB, the head is not measured again: measured,
+    it would count the ": " each header line is usually written with."""
+    start = b"GET /health HTTP/1.1\r\nHost:127.0.0.1\r\nX-Pad:"
+    head = start + b"a" * (MAX_HEAD_BYTES - len(start) - 4) + b"\r\n\r\n"
+    assert len(head) == MAX_HEAD_BYTES
+    _, answer = _send_then_read(quick.port, head, 1 << 30)
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
 
 
@@ -387,6 +509,28 @@ def test_a_half_close_in_the_middle_of_a_body_stores_nothing(quick: DaemonProces
     received = _send_and_half_close(quick.port, HEAD % len(body) + body[:10])
     assert b" 200 " not in received
     assert _session_ids(quick.db_path, "/code/cut-short") == []
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"\r\n", HEAD % len(BODY) + BODY[:10]],
+    ids=["nothing", "a-blank-line", "half-a-body"],
+)
+def test_a_half_close_with_nothing_to_answer_is_closed_at_once(daemon: DaemonProcess, sent: bytes):
+    """Under the usual deadline: nothing is left to answer, so nothing is waited for."""
+    with _connect(daemon.port, timeout=5) as sock:
+        sock.sendall(sent)
+        sock.shutdown(socket.SHUT_WR)
+        assert b" 200 " not in _wait_closed(sock)
+    assert not any("Traceback" in line for line in daemon.stderr_lines), daemon.stderr_lines
+
+
+def test_a_half_close_after_an_answer_was_read_closes_at_once(daemon: DaemonProcess):
+    with _connect(daemon.port, timeout=5) as sock:
+        sock.sendall(HEAD % len(BODY) + BODY)
+        assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
+        sock.shutdown(socket.SHUT_WR)
+        assert _wait_closed(sock) == b""
 
 
 def _session_ids(db_path: Path, project_path: str) -> list[int]:
