@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -15,6 +14,7 @@ from starlette.testclient import TestClient
 from oxitrack.config import Settings, resolve
 from oxitrack.server import create_app
 from oxitrack.store import Store
+from tests.asgi_post import asgi_post
 from tests.conftest import FakeClock
 
 BEAT = json.dumps({"project_path": "/code/x"}).encode()
@@ -296,33 +296,9 @@ def send_scope(
     app, headers: list[tuple[bytes, bytes]], http_version: str | None = "1.1"
 ) -> tuple[int, dict]:
     """POST /beat straight through ASGI: TestClient always sends a Host and says HTTP/1.1."""
-    messages: list[dict] = []
-    requests = [{"type": "http.request", "body": BEAT, "more_body": False}]
-
-    async def receive() -> dict:
-        return requests.pop() if requests else {"type": "http.disconnect"}
-
-    async def send(message: dict) -> None:
-        messages.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "method": "POST",
-        "scheme": "http",
-        "path": "/beat",
-        "raw_path": b"/beat",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 3000),
-    }
-    if http_version is not None:  # the ASGI spec lets a server leave it out: then it is 1.1
-        scope["http_version"] = http_version
-    asyncio.run(app(scope, receive, send))
-    body = b"".join(message.get("body", b"") for message in messages[1:])
-    return messages[0]["status"], json.loads(body)
+    return asgi_post(
+        app, [(b"content-type", b"application/json"), *headers], BEAT, http_version=http_version
+    )
 
 
 @pytest.mark.parametrize("http_version", ["1.1", None], ids=["1.1", "unsaid"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 
@@ -10,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from oxitrack.store import Store
+from tests.asgi_post import asgi_post
 from tests.conftest import NOW, FakeClock
 
 JSON = {"content-type": "application/json"}
@@ -265,33 +265,9 @@ def test_a_body_declared_over_64_KiB_is_refused_before_it_is_read(
 
 
 def post_through_asgi(app, headers: list[tuple[bytes, bytes]], body: bytes, *, is_whole: bool):
-    """POST /beat straight through ASGI, for what TestClient cannot send: a header byte that is
-    not ASCII, a client that hangs up before the end of its body. The status and the JSON."""
-    requests = [{"type": "http.request", "body": body, "more_body": not is_whole}]
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        return requests.pop() if requests else {"type": "http.disconnect"}
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/beat",
-        "raw_path": b"/beat",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1:3000"), (b"content-type", b"application/json"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 3000),
-    }
-    asyncio.run(app(scope, receive, send))
-    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    """POST /beat with a Host and JSON's type, then ``headers``, straight through ASGI."""
+    base = [(b"host", b"127.0.0.1:3000"), (b"content-type", b"application/json")]
+    return asgi_post(app, [*base, *headers], body, is_whole=is_whole)
 
 
 @pytest.mark.parametrize(
