@@ -586,3 +586,19 @@ def test_the_wal_index_is_opened_once_and_let_go_on_close(tmp_path: Path):
         assert store.wal_size_bytes() == 0, "a closed store reads no wal-index, even one there"
         store.close()  # safe twice: the handle's number may already be another file's
     assert handles() == 0
+
+
+def test_the_wal_index_is_read_alike_where_the_system_has_no_pread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Windows has no ``os.pread``: the header is then read after a seek, to the same figure."""
+    import oxitrack.store.wal_index as wal_index
+
+    with Store(tmp_path / "daemon.db", autocheckpoint=False) as store:
+        for i in range(50):
+            store.record_beat(Beat(P, T + i))
+        with_pread = store.wal_size_bytes()
+        monkeypatch.setattr(wal_index, "_pread", None)
+        assert store.wal_size_bytes() == with_pread > 0
+        store.record_beat(Beat(P, T + 50))
+        assert store.wal_size_bytes() > with_pread
