@@ -268,6 +268,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         the refusal was read as the answer to the first of them, which it ended unanswered.
         """
         cycle: RequestResponseCycle | None = self.cycle
+        # The request being refused, once its head made a cycle (not for bytes that are no head).
         refused = cycle if cycle is not None and cycle.scope is self.scope else None
         handling = self._handling
         is_earlier_pending = any(queued is not refused for queued, _ in self.pipeline) or (
@@ -278,10 +279,10 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             for entry in [entry for entry in self.pipeline if entry[0] is refused]:
                 self.pipeline.remove(entry)  # the refused request itself never runs
             return
-        is_answered = cycle is not None and cycle.scope is self.scope and cycle.response_started
+        is_answered = refused is not None and refused.response_started
         self._mark_disconnected()  # no handler may write after this answer
-        if cycle is not None and cycle.scope is self.scope:
-            cycle.disconnected = True
+        if refused is not None:
+            refused.disconnected = True
         if not is_answered:
             self.transport.write(answer)
         self.transport.close()
