@@ -21,9 +21,7 @@ async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> obj
     _check_media_type(request.headers.get("content-type", ""))
     coding = request.headers.get("content-encoding", "identity").strip().lower()
     if coding != "identity":
-        raise ClientError(
-            415,
-            "unsupported_media_type",
+        raise _unsupported(
             f"the body is sent with Content-Encoding {coding!r}; send it uncompressed",
             "Content-Encoding",
             headers={"Accept-Encoding": "identity"},  # RFC 9110 12.5.3: the codings taken
@@ -65,18 +63,20 @@ def _check_media_type(content_type: str) -> None:
     """Refuse (415) anything but ``application/json``, with no charset or ``charset=utf-8``."""
     media_type, *parameters = content_type.split(";")
     if media_type.strip().lower() != "application/json":
-        raise ClientError(
-            415,
-            "unsupported_media_type",
-            "send the body as JSON with `Content-Type: application/json`",
-            "Content-Type",
+        raise _unsupported(
+            "send the body as JSON with `Content-Type: application/json`", "Content-Type"
         )
     for parameter in parameters:
         name, _, value = parameter.partition("=")
         charset = value.strip().strip('"').lower()
         if name.strip().lower() == "charset" and charset not in {"utf-8", "utf8"}:
             message = f"JSON is sent as UTF-8, not {charset!r}: send charset=utf-8 or none"
-            raise ClientError(415, "unsupported_media_type", message, "Content-Type")
+            raise _unsupported(message, "Content-Type")
+
+
+def _unsupported(message: str, header: str, headers: dict[str, str] | None = None) -> ClientError:
+    """A 415 naming the request header whose value the daemon does not take."""
+    return ClientError(415, "unsupported_media_type", message, header, headers=headers)
 
 
 def _declared_length(header: str) -> int:
