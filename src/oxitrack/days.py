@@ -244,8 +244,11 @@ def _zone_name_with_content(content: bytes, roots: Sequence[str]) -> str | None:
     """The name of a zone file under ``roots`` holding exactly ``content``; a zone's own name
     (``Etc/UTC``) before its aliases (``Etc/UCT``, ``Zulu``), as ``tzdata.zi`` lists them."""
     for root in roots:
-        names = [name for name in _zone_files_of_size(root, len(content)) if _is_zone_name(name)]
-        matches = sorted(name for name in names if _read(os.path.join(root, name)) == content)
+        matches = sorted(
+            name
+            for name in _zone_files_of_size(root, len(content))
+            if _read(os.path.join(root, name)) == content and _is_zone_name(name)
+        )
         if matches:
             canonical = _canonical_zone_names(root)
             return min(matches, key=lambda name: (name not in canonical, name))
