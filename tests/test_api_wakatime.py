@@ -73,6 +73,18 @@ def test_python_cli_bulk_request_becomes_one_session_for_the_repository(
     assert spans(store) == [(str(repo), NOW - 301, NOW - 1)]
 
 
+def test_python_cli_forwarding_a_plugins_string_time_is_stored(
+    client: TestClient, store: Store, repo: Path
+):
+    """The pure-Python client passes extra heartbeats on as the plugin wrote them, and a 400
+    would make it drop the heartbeat."""
+    extra = {**python_cli_heartbeat(str(repo), NOW), "time": f"{NOW - 120}.5"}
+    answer = post(client, BULK, [extra], PYTHON_CLI_HEADERS)
+    assert [status for _, status in answer.json()["responses"]] == [201]
+    assert answer.json()["responses"][0][0]["data"]["time"] == NOW - 119.5
+    assert spans(store) == [(str(repo), NOW - 120, NOW - 120)]
+
+
 def test_go_cli_bulk_request_uses_the_root_it_counted(client: TestClient, store: Store):
     body = [go_cli_heartbeat("/home/dev/app", NOW - 60), go_cli_heartbeat("/home/dev/app", NOW)]
     answer = post(client, BULK, body)

@@ -143,6 +143,16 @@ def test_timestamp_alias_and_integer_time_are_accepted():
     assert heartbeat.details.time == float(NOW)
 
 
+@pytest.mark.parametrize("field", ["time", "timestamp"])
+def test_a_time_sent_as_a_decimal_string_is_read_as_its_number(field: str):
+    """wakatime-cli's own fixtures have plugins' times as strings; the Python client forwards
+    them unchanged and drops a heartbeat answered 400."""
+    body = {"entity": "/x/a.py", field: f" {NOW - 5}.25", "project": "p"}
+    heartbeat = parse(body)
+    assert (heartbeat.beat.timestamp, heartbeat.details.time) == (NOW - 5, NOW - 4.75)
+    assert parse({**body, field: str(NOW)}).details.time == float(NOW)
+
+
 def test_heartbeat_user_agent_wins_over_the_request_header():
     body = python_cli_heartbeat("/r", NOW, project="p")
     assert parse(body, user_agent=GO_CLI_USER_AGENT).details.editor == "vim"
@@ -152,7 +162,12 @@ def test_heartbeat_user_agent_wins_over_the_request_header():
 
 BAD_FIELDS = [
     ({"time": None}, "time", "is required"),
-    ({"time": "1764100000"}, "time", "must be a number"),
+    ({"time": "soon"}, "time", "must be a number of Unix seconds, not 'soon'"),
+    ({"time": "1e9"}, "time", "must be a number"),
+    ({"time": "-1764100000"}, "time", "must be a number"),
+    ({"time": "nan"}, "time", "must be a number"),
+    ({"time": ""}, "time", "must be a number"),
+    ({"time": str(NOW + 3600)}, "time", "in the future"),
     ({"time": 12}, "time", "before 2000-01-01"),
     ({"time": NOW + 3600}, "time", "in the future"),
     ({"time": float("nan")}, "time", "finite"),

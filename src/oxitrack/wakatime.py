@@ -44,6 +44,7 @@ ProjectSource = Literal["project_root_count", "repository", "project_name", "pro
 RepoRootFinder = Callable[[str], str | None]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
+_DECIMAL_SECONDS = re.compile(r"[0-9]+(\.[0-9]*)?")
 
 
 class HeartbeatDetails(Record):
@@ -85,9 +86,7 @@ def parse_heartbeat(
     """
     if not isinstance(body, Mapping):
         raise InvalidField("heartbeat", f"must be a JSON object, not {json_type(body)}")
-    raw_time = body.get("time", body.get("timestamp"))
-    if raw_time is None:
-        raise InvalidField("time", "is required (Unix seconds, may have a fraction)")
+    raw_time = _heartbeat_time(body)
     timestamp = check_timestamp(raw_time, now=now, field="time")
     entity = _required_text(body, "entity", MAX_TEXT_CHARS)
     entity_type = _optional_text(body, "type", MAX_LABEL_CHARS) or "file"
@@ -275,6 +274,24 @@ def bulk_answer(pairs: Sequence[tuple[Mapping[str, Any], int]]) -> dict[str, Any
 # -- field checks ----------------------------------------------------------------------------
 
 
+def _heartbeat_time(body: Mapping[str, object]) -> object:
+    """The heartbeat's ``time`` (or ``timestamp``), a decimal string read as its number.
+
+    Plugins hand wakatime-cli their times as strings too (``"1585598059.5"``): the Go CLI turns
+    them into numbers, but the pure-Python client forwards them as they came, and drops for good
+    a heartbeat answered 400. Anything else goes to ``check_timestamp`` as sent.
+    """
+    value = body.get("time", body.get("timestamp"))
+    if value is None:
+        raise InvalidField("time", "is required (Unix seconds, may have a fraction)")
+    if isinstance(value, str):
+        if not _DECIMAL_SECONDS.fullmatch(value.strip()):
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            raise InvalidField("time", f"must be a number of Unix seconds, not {shown!r}")
+        return float(value)
+    return value
+
+
 def _required_text(body: Mapping[str, object], field: str, max_chars: int) -> str:
     value = _optional_text(body, field, max_chars)
     if value is None:
@@ -297,7 +314,8 @@ def _optional_text(body: Mapping[str, object], field: str, max_chars: int) -> st
 
 def _label(body: Mapping[str, object], field: str) -> str | None:
     """A detail such as the language: cut to ``MAX_LABEL_CHARS`` rather than refused, since a
-    refused heartbeat is dropped by the client and its time lost for a detail."""
+    refused heartbeat is dropped by the client and its time lost for a detail. Past
+    ``MAX_TEXT_CHARS`` it is no label any client sends, and is refused like any other text."""
     value = _optional_text(body, field, MAX_TEXT_CHARS)
     return None if value is None else value[:MAX_LABEL_CHARS]
 
