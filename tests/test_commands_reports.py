@@ -133,7 +133,27 @@ def test_sessions_lists_newest_first(seeded, db_path, capsys):
     assert lines[0].startswith("2025-11-25 20:00\u201320:42  0h 42m")
     assert "notes" in lines[0]
     assert lines[1].startswith("2025-11-25 09:00\u201311:05  2h 05m")
-    assert lines[2].endswith("2h 47m  total")
+    assert lines[2:] == ["2 sessions (the latest 2; --limit shows more)"]
+
+
+def test_sessions_are_counted_not_added_up(seeded, db_path, capsys):
+    """Sessions of two projects may overlap and are listed whole past the range's edges: a total
+    of them disagreed with ``report``. Each shows its own time rounded down."""
+    _, out, _ = run(capsys, db_path, "sessions")
+    assert out.splitlines()[-1] == "5 sessions"
+    _, out, _ = run(capsys, db_path, "sessions", "--from", "2025-01-01", "--to", "2025-01-31")
+    assert out == "0 sessions\n"
+
+
+def test_each_session_shows_its_own_minutes(db_path, capsys, client: TestClient, monkeypatch):
+    """20m 30s, 3m 30s and 1m 30s: a table that adds up would show a 1m 30s session as 2m."""
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    for path, start, seconds in [("/a", 7200, 1230), ("/b", 3600, 210), ("/c", 600, 90)]:
+        for timestamp in (NOW - start, NOW - start + seconds // 2, NOW - start + seconds):
+            beat = {"project_path": path, "timestamp": timestamp}
+            assert client.post("/beat", json=beat).status_code == 200
+    _, out, _ = run(capsys, db_path, "sessions")
+    assert [line.split("  ")[1] for line in out.splitlines()[:3]] == ["0h 01m", "0h 03m", "0h 20m"]
 
 
 def test_export_csv_to_stdout_has_every_session_oldest_first(seeded, db_path, capsys):

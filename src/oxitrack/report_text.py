@@ -158,24 +158,44 @@ def render_table(
 
     The shown durations add up to the shown total (``shown_minutes``), unless ``total_seconds``
     (rows of projects: time in several at once counts once) is less, which the total line
-    says. Names longer than
-    ``LABEL_WIDTH`` and paths longer than ``DETAIL_WIDTH`` are cut in the middle, so one long
-    path does not widen every row.
+    says. Names longer than ``LABEL_WIDTH`` and paths longer than ``DETAIL_WIDTH`` are cut in
+    the middle, so one long path does not widen every row.
     """
     if not rows:
         return f"{format_duration(0)}  {total_label} (nothing tracked)\n"
     minutes = shown_minutes([row.seconds for row in rows])
+    total_minutes, overlap = _total_minutes(minutes, total_seconds)
+    total_text = _format_minutes(total_minutes)
+    lines, duration_width = _row_lines(rows, minutes, style, least_width=len(total_text))
+    lead_width = max(len(row.lead) for row in rows)
+    lead_pad = f"{'':{lead_width}}  " if lead_width else ""
+    total = f"{lead_pad}{total_text:>{duration_width}}  {total_label}"
+    lines.append(_paint(total, "1", style) + _overlap_note(overlap))
+    return "\n".join(lines) + "\n"
+
+
+def render_list(rows: Sequence[TableRow], style: Style, count_line: str) -> str:
+    """Rows that are not parts of one whole (sessions, which may overlap or reach past the
+    range), in the same columns as ``render_table``: each shows its own time rounded down, and
+    ``count_line`` ends the list where a table has its total."""
+    minutes = [max(row.seconds, 0) // 60 for row in rows]
+    lines = _row_lines(rows, minutes, style, least_width=0)[0] if rows else []
+    return "\n".join([*lines, count_line]) + "\n"
+
+
+def _row_lines(
+    rows: Sequence[TableRow], minutes: Sequence[int], style: Style, *, least_width: int
+) -> tuple[list[str], int]:
+    """One aligned line per row, and the width of the duration column (at least
+    ``least_width``, so a total line below can line up with it)."""
     longest = max(row.seconds for row in rows)
     lead_width = max(len(row.lead) for row in rows)
     durations = [_format_minutes(value) for value in minutes]
-    total_minutes, overlap = _total_minutes(minutes, total_seconds)
-    total_text = _format_minutes(total_minutes)
-    duration_width = max(len(text) for text in [*durations, total_text])
+    duration_width = max(least_width, *(len(text) for text in durations))
     labels = [shorten(row.label, LABEL_WIDTH, unicode=style.unicode) for row in rows]
     details = [shorten(row.detail, DETAIL_WIDTH, unicode=style.unicode) for row in rows]
     label_width = max(len(text) for text in labels)
     detail_width = max(len(text) for text in details)
-    lead_pad = f"{'':{lead_width}}  " if lead_width else ""
     lines = []
     for row, duration, label, detail in zip(rows, durations, labels, details, strict=True):
         lead = f"{row.lead:{lead_width}}  " if lead_width else ""
@@ -187,9 +207,7 @@ def render_table(
         if row.is_active:
             line += "  " + _paint("● active" if style.unicode else "* active", "32", style)
         lines.append(line.rstrip())
-    total = f"{lead_pad}{total_text:>{duration_width}}  {total_label}"
-    lines.append(_paint(total, "1", style) + _overlap_note(overlap))
-    return "\n".join(lines) + "\n"
+    return lines, duration_width
 
 
 def project_rows(projects: Iterable[ProjectTotal]) -> list[TableRow]:

@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from oxitrack.commands._options import (
     UsageError,
@@ -190,7 +190,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 def run_sessions(args: argparse.Namespace) -> int:
     from oxitrack.days import date_bounds
-    from oxitrack.report_text import render_table, session_rows
+    from oxitrack.report_text import render_list, session_rows
     from oxitrack.reports import sessions_json
     from oxitrack.store.reports import latest_sessions
 
@@ -206,8 +206,19 @@ def run_sessions(args: argparse.Namespace) -> int:
             _check_project_exists(store, args, project)
     if args.json:
         return _print_json(sessions_json(rows, zone, now, first, last))
-    print(render_table(session_rows(rows, zone), _style()), end="")
+    print(render_list(session_rows(rows, zone), _style(), _count_line(rows, args)), end="")
     return 0
+
+
+def _count_line(rows: Sequence[object], args: argparse.Namespace) -> str:
+    """How many sessions are listed, and how to see more when ``--limit`` cut the list.
+
+    Not a total: sessions of two projects can overlap and are listed whole past the range's
+    edges; ``oxitrack report`` gives the time inside a range."""
+    count = f"{len(rows)} session{'' if len(rows) == 1 else 's'}"
+    if len(rows) == args.limit:
+        return f"{count} (the latest {args.limit}; --limit shows more)"
+    return count
 
 
 def run_export(args: argparse.Namespace) -> int:
