@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from oxitrack.store import Store
 from tests.daemon_process import DaemonProcess
 
 pytestmark = pytest.mark.e2e
@@ -68,6 +71,37 @@ def test_unwritable_database_folder_exits_with_one_clear_line(tmp_path: Path):
     assert result.returncode == 1
     assert "cannot create the folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _as_a_user() -> list[str]:
+    """A command prefix that runs without root's power to write any file (``setpriv`` drops the
+    capabilities that bypass file modes), or nothing when the tests already run as a user."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux) to act as a user")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
+def test_database_file_that_cannot_be_written_exits_with_one_clear_line(tmp_path: Path):
+    """A file already in WAL mode at the current schema needs no write to open: the daemon used
+    to start, say it listened and answer /health, then refuse every beat with a 503."""
+    db = tmp_path / "oxitrack.db"
+    Store(db).close()
+    db.chmod(0o444)
+    before = db.read_bytes()
+    result = subprocess.run(
+        [*_as_a_user(), sys.executable, "-m", "oxitrack", "serve", "--db", str(db), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=15,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.strip().count("\n") == 0
+    assert f"cannot write to {db}: attempt to write a readonly database" in result.stderr
+    assert "check the file and folder permissions" in result.stderr
+    assert db.read_bytes() == before
 
 
 def test_database_path_that_is_a_folder_exits_with_one_clear_line(tmp_path: Path):

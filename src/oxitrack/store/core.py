@@ -116,7 +116,11 @@ class Store:
         if not autocheckpoint:
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
             self._wal_valve_bytes = WAL_VALVE_BYTES
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     # -- connections -------------------------------------------------------------------------
 
@@ -362,6 +366,26 @@ class Store:
         assert self._writer is not None
         if self._check_file(self._writer) != (SCHEMA_VERSION, APPLICATION_ID):
             self.write(self._upgrade)
+        else:
+            self._check_writable(self._writer)
+
+    def _check_writable(self, conn: sqlite3.Connection) -> None:
+        """Refuse now a file that cannot be written (its mode, a read-only mount).
+
+        SQLite grants the write lock of such a file in WAL mode and fails only on the first
+        page written: with nothing to upgrade, that was the daemon's first beat, after it had
+        said it was listening and ``/health`` said ok. One page is written here and rolled
+        back, so the file is left as it was.
+        """
+        with self._write_lock:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                finally:
+                    conn.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot write to {self.path}: {explain(exc)}") from None
 
     def _upgrade(self, conn: sqlite3.Connection) -> None:
         version, application_id = self._check_file(conn)
