@@ -61,6 +61,34 @@ def test_session_crossing_midnight_is_split_between_the_two_days():
     assert (whole.duration_seconds, whole.session_count) == (2 * HOUR + HOUR // 2, 1)
 
 
+def test_a_projects_first_and_last_beat_span_all_its_sessions_of_the_day():
+    """Rows come in any order (merged projects, several folders): the earliest start and the
+    latest end win, whichever session brought them."""
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        row(2, "/code/a", "2025-11-25 14:00", "2025-11-25 15:00"),
+        row(1, "/code/a", "2025-11-25 09:00", "2025-11-25 10:00"),
+        row(3, "/code/a", "2025-11-25 11:00", "2025-11-25 12:00"),
+    ]
+    [totals] = daily_totals(rows, span, now=at("2025-11-26 12:00"))
+    [project] = totals.projects
+    assert (project.first_beat, project.last_beat) == (
+        at("2025-11-25 09:00"),
+        at("2025-11-25 15:00"),
+    )
+    assert (project.session_count, project.duration_seconds) == (3, 3 * HOUR)
+
+
+def test_a_session_is_named_after_its_projects_latest_folder():
+    """A project that moved (``/old/app`` then ``/new/tracker``) goes by its latest folder's
+    name, also in sessions recorded in the old one; a name given to it wins over both."""
+    moved = SessionRow(1, "key", "/old/app", 0, 60, latest_path="/new/tracker")
+    assert moved.project_name == "tracker"
+    assert SessionRow(1, "key", "/old/app", 0, 60).project_name == "app"
+    named = SessionRow(1, "key", "/old/app", 0, 60, latest_path="/new/tracker", custom_name="T")
+    assert named.project_name == "T"
+
+
 @pytest.mark.parametrize(
     ("day", "hours"),
     [(date(2025, 3, 30), 23), (date(2025, 10, 26), 25), (date(2025, 6, 1), 24)],
