@@ -31,6 +31,8 @@ from oxitrack.projects import (
         ("/", "/"),
         ("C:\\Users\\me\\code\\", "C:\\Users\\me\\code"),
         ("c:/Users/me/code/../x", "C:\\Users\\me\\x"),
+        ("\\\\server\\share\\code\\", "\\\\server\\share\\code"),
+        ("\\\\wsl.localhost\\Ubuntu/home/me/a/../app", "\\\\wsl.localhost\\Ubuntu\\home\\me\\app"),
     ],
     ids=[
         "trailing-slash",
@@ -39,6 +41,8 @@ from oxitrack.projects import (
         "root",
         "windows-trailing-backslash",
         "windows-forward-slashes-and-lowercase-drive",
+        "windows-share-trailing-backslash",
+        "windows-share-of-wsl-with-dots-and-forward-slashes",
     ],
 )
 def test_paths_that_do_not_exist_here_are_normalized(raw: str, canonical: str):
@@ -54,9 +58,25 @@ def test_symlinks_are_resolved(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("path", "absolute"),
-    [("/x", True), ("C:\\x", True), ("D:/x", True), ("x", False), ("C:x", False), ("", False)],
+    [
+        ("/x", True),
+        ("C:\\x", True),
+        ("D:/x", True),
+        ("\\\\server\\share", True),
+        ("\\\\server/share/x", True),
+        ("x", False),
+        ("C:x", False),
+        ("", False),
+        ("\\\\server", False),
+        ("\\\\server\\", False),
+        ("\\x", False),
+        ("\\\\?\\C:\\x", False),
+        ("\\\\.\\pipe\\x", False),
+    ],
 )
-def test_absolute_paths_are_posix_or_windows_drive_paths(path: str, absolute: bool):
+def test_absolute_paths_are_posix_windows_drive_or_share_paths(path: str, absolute: bool):
+    """A share (``\\\\server\\share``) is where Windows opens network drives and WSL's files;
+    a server alone or a device path (``\\\\?\\``, ``\\\\.\\``) is no project folder."""
     assert is_absolute_project_path(path) is absolute
 
 
@@ -84,8 +104,14 @@ def test_only_git_identities_are_final():
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [("/code/app", "app"), ("/code/app/", "app"), ("C:\\code\\App", "App"), ("/", "/")],
-    ids=["posix", "trailing slash", "windows", "root"],
+    [
+        ("/code/app", "app"),
+        ("/code/app/", "app"),
+        ("C:\\code\\App", "App"),
+        ("\\\\server\\share\\App", "App"),
+        ("/", "/"),
+    ],
+    ids=["posix", "trailing slash", "windows", "windows share", "root"],
 )
 def test_folder_name(path: str, expected: str):
     assert folder_name(path) == expected

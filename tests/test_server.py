@@ -64,6 +64,22 @@ def test_missing_remote_path_is_normalized_not_refused(client: TestClient):
 
 
 @pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("C:\\Users\\me\\app\\", "C:\\Users\\me\\app"),
+        ("\\\\fileserver\\projects\\app", "\\\\fileserver\\projects\\app"),
+        ("\\\\wsl.localhost\\Ubuntu\\home\\me\\app\\", "\\\\wsl.localhost\\Ubuntu\\home\\me\\app"),
+    ],
+    ids=["drive", "network-share", "wsl-share"],
+)
+def test_a_windows_editors_folder_is_stored(client: TestClient, sent: str, stored: str):
+    """VS Code on Windows sends a folder opened from a share as ``\\\\server\\share\\…``: it was
+    refused as not absolute, and the editor dropped every beat of it."""
+    answer = beat(client, {"project_path": sent, "timestamp": NOW})
+    assert (answer.status_code, answer.json()["project_path"]) == (200, stored)
+
+
+@pytest.mark.parametrize(
     ("body", "field", "words"),
     [
         ({"timestamp": NOW}, "project_path", "required"),

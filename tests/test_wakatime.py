@@ -287,6 +287,8 @@ def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
         ("C:\\Users\\me\\app", 5, None),
         ("C:\\main.go", 1, None),
         ("C:\\", 1, None),
+        ("\\\\server\\share\\app\\main.go", 5, "\\\\server\\share\\app"),
+        ("\\\\server\\share\\app\\main.go", 3, None),
     ],
     ids=[
         "nested-file",
@@ -305,6 +307,8 @@ def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
         "windows-past-the-folder",
         "windows-drive-only",
         "windows-bare-drive",
+        "windows-share",
+        "windows-server-without-share",
     ],
 )
 def test_project_root_from_count_counts_like_wakatime_cli(

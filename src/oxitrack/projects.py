@@ -18,12 +18,16 @@ from collections.abc import Iterable
 from oxitrack.errors import InvalidField
 from oxitrack.fields import check_text
 
-_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+# A share on a server (\\server\share): a network drive, or WSL's files as Windows sees
+# them (\\wsl.localhost\Ubuntu). Not the device forms \\?\ and \\.\.
+_WINDOWS_SHARE = re.compile(r"^\\\\[^\\/?.][^\\/]*[\\/][^\\/]+")
 
 
 def is_windows_path(path: str) -> bool:
-    """Whether ``path`` is an absolute Windows path such as ``C:\\code`` (a remote editor)."""
-    return bool(_WINDOWS_ABSOLUTE.match(path))
+    """Whether ``path`` is an absolute Windows path, on a drive (``C:\\code``) or a share
+    (``\\\\server\\share\\code``): a Windows editor's folder, which this machine may not have."""
+    return bool(_WINDOWS_DRIVE.match(path) or _WINDOWS_SHARE.match(path))
 
 
 def is_absolute_project_path(path: str) -> bool:
@@ -38,7 +42,7 @@ def canonical_project_path(path: str) -> str:
     """
     if is_windows_path(path):
         normalized = ntpath.normpath(path)
-        return normalized[0].upper() + normalized[1:]
+        return normalized[0].upper() + normalized[1:]  # the drive letter; a share's "\\" stays
     # POSIX normpath keeps a leading "//"; one root is enough.
     normalized = posixpath.normpath("/" + path.lstrip("/"))
     return os.path.realpath(normalized)

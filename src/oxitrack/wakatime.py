@@ -168,7 +168,8 @@ def project_root_from_count(entity: str, count: int) -> str | None:
         return None
     root = "/".join(parts[:count])
     if windows:
-        return root.replace("/", "\\") if len(root) > 2 else None
+        root = root.replace("/", "\\")
+        return root if is_windows_path(root) else None  # not a bare drive or server
     return root or None
 
 
