@@ -228,6 +228,30 @@ def test_days_between_dates_and_for_one_project(seeded: TestClient):
     assert body["total_seconds"] == 42 * 60
 
 
+def test_project_may_be_named_by_its_id_and_a_shared_name_is_refused(client: TestClient):
+    """``?project=`` reads a project as ``/api/projects`` lists it; two projects named "app" are
+    one too many, as in ``/api/projects/rename``."""
+    for path, minutes in (("/a/app", 0), ("/a/app", 10), ("/b/app", 20), ("/b/app", 25)):
+        beat(client, path, NOW - 3600 + minutes * 60)
+    ids = {
+        p["paths"][0]["project_path"]: p["id"]
+        for p in client.get("/api/projects").json()["projects"]
+    }
+    for path, seconds in (("/a/app", 600), ("/b/app", 300)):
+        for endpoint in ("/api/days", "/api/sessions"):
+            answer = client.get(endpoint, params={**TZ, "project": str(ids[path])})
+            assert answer.status_code == 200
+            found = answer.json()
+            assert {s["project_path"] for s in found.get("sessions", [])} <= {path}
+        days = client.get("/api/days", params={**TZ, "project": str(ids[path])}).json()
+        assert days["total_seconds"] == seconds
+    for endpoint in ("/api/days", "/api/sessions"):
+        answer = client.get(endpoint, params={**TZ, "project": "app"})
+        assert answer.status_code == 422
+        assert answer.json()["field"] == "project"
+        assert "'app' names several projects" in answer.json()["message"]
+
+
 @pytest.mark.parametrize(
     ("day", "hours"),
     [("2025-03-30", 23), ("2025-10-26", 25)],

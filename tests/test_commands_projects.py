@@ -242,3 +242,33 @@ def test_a_merge_repeated_after_a_new_folder_appeared_merges_nothing(filled_db: 
     assert "no project matches '2' (project 2 was merged into project 1)" in err
     code, out, _ = run(capsys, "projects", "--db", str(filled_db), "--json")
     assert len(json.loads(out)["projects"]) == 2
+
+
+def test_rename_takes_the_folder_you_are_in_or_one_inside_it(
+    tmp_path: Path, db_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    """``.`` works in ``projects`` as in ``report --project``: the folder a beat was recorded for,
+    or from a folder inside it the nearest one above that is a project's."""
+    app = tmp_path / "app"
+    (app / "src").mkdir(parents=True)
+    with Store(db_path) as store:
+        store.record_beats([Beat(str(app), NOW - 60)])
+    monkeypatch.chdir(app / "src")
+    code, out, _ = run(capsys, "projects", "rename", ".", "App", "--db", str(db_path))
+    assert (code, "1  App" in out) == (0, True)
+    monkeypatch.chdir(app)
+    code, out, _ = run(capsys, "projects", "rename", "./", "--reset", "--db", str(db_path))
+    assert (code, "1  app" in out) == (0, True)
+
+
+def test_a_folder_no_project_holds_is_not_the_file_systems_root(
+    tmp_path: Path, db_path: Path, capsys
+):
+    """One beat sent for ``/`` made ``/`` a project; a folder no project holds must not be
+    taken for part of it."""
+    with Store(db_path) as store:
+        store.record_beats([Beat("/", NOW - 120), Beat("/code/api", NOW - 60)])
+    code, _, err = run(capsys, "projects", "rename", str(tmp_path), "X", "--db", str(db_path))
+    assert code == 2 and f"no project matches {str(tmp_path)!r}" in err
+    code, out, _ = run(capsys, "projects", "rename", "/code/api/src", "X", "--db", str(db_path))
+    assert (code, "X  " in out) == (0, True)

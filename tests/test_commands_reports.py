@@ -562,3 +562,43 @@ def test_every_report_command_has_help_with_an_example(command, capsys):
     assert exited.value.code == 0
     out = capsys.readouterr().out
     assert "Example:" in out and f"oxitrack {command}" in out
+
+
+def two_projects_named_app(db_path: Path) -> None:
+    """``/a/app`` (project 1, 10 min) and ``/b/app`` (project 2, 5 min), today."""
+    with Store(db_path) as store:
+        store.record_beats(
+            [
+                Beat("/a/app", NOW - 3000),
+                Beat("/a/app", NOW - 2400),
+                Beat("/b/app", NOW - 1200),
+                Beat("/b/app", NOW - 900),
+            ]
+        )
+
+
+@pytest.mark.parametrize(
+    ("project", "minutes"),
+    [("1", "0h 10m"), ("2", "0h 05m"), ("path:/b/app", "0h 05m"), ("/a/app", "0h 10m")],
+    ids=["id", "other-id", "identity", "folder"],
+)
+def test_project_takes_what_oxitrack_projects_shows(
+    db_path, capsys, monkeypatch, project: str, minutes: str
+):
+    """The ids and identities ``oxitrack projects`` lists name a project in reports too."""
+    two_projects_named_app(db_path)
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    code, out, err = run(capsys, db_path, "report", "--days", "1", "--project", project)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1].startswith(f"{minutes}  total")
+
+
+def test_a_name_two_projects_share_is_refused_not_added_up(db_path, capsys, monkeypatch):
+    """`--project` keeps one project: two named "app" were silently added together, where
+    `projects rename app` asked for the id."""
+    two_projects_named_app(db_path)
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    for command in ("report", "sessions", "export"):
+        code, out, err = run(capsys, db_path, command, "--project", "app")
+        assert (code, out) == (2, "")
+        assert err == "oxitrack: --project: 'app' names several projects (1, 2); give the id\n"

@@ -59,7 +59,9 @@ def get_days(request: Request) -> JSONResponse:
     project = _project(request)
     span = days_.days_between(first, last, zone)
     rows = request.app.state.store.read(
-        lambda conn: queries.sessions_between(conn, span[0].start, span[-1].end, project)
+        lambda conn: queries.sessions_between(
+            conn, span[0].start, span[-1].end, queries.project_filter(conn, project, "project")
+        )
     )
     per_day = daily_totals(rows, span, now)
     return JSONResponse(days_json(per_day, range_totals(rows, span, now), zone))
@@ -80,7 +82,9 @@ def get_sessions(request: Request) -> JSONResponse:
     limit = _limit(params.get("limit"))
     project = _project(request)
     rows = request.app.state.store.read(
-        lambda conn: queries.latest_sessions(conn, start, end, project, limit)
+        lambda conn: queries.latest_sessions(
+            conn, start, end, queries.project_filter(conn, project, "project"), limit
+        )
     )
     return JSONResponse(sessions_json(rows, zone, now, first, last))
 

@@ -103,3 +103,23 @@ def add_command(
         formatter_class=HelpFormatter,
     )
     return parser
+
+
+def project_reference(value: str) -> str:
+    """A project as typed on the command line, in the words the store reads: ``.``, ``..`` and
+    relative paths become canonical folders (``--project .``), so that every command taking a
+    project takes them; an id, a name, an identity (``git:…``, ``path:…``, ``wakatime:…``) or an
+    absolute Windows path stays as it is."""
+    from oxitrack.projects import (
+        GIT_IDENTITY_PREFIX,
+        PATH_IDENTITY_PREFIX,
+        PROJECT_NAME_PREFIX,
+        canonical_project_path,
+        is_windows_path,
+    )
+
+    prefixes = (GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX, PROJECT_NAME_PREFIX)
+    is_path = value in {".", ".."} or any(sep in value for sep in "/\\")
+    if not is_path or value.startswith(prefixes) or is_windows_path(value):
+        return value
+    return canonical_project_path(os.path.abspath(value))

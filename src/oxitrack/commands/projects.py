@@ -19,6 +19,7 @@ from oxitrack.commands._options import (
     add_command,
     add_db_option,
     add_json_option,
+    project_reference,
     settings_from,
 )
 
@@ -123,13 +124,14 @@ def run_merge(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     client = _daemon(args, settings)
-    body = {"source": args.source, "target": args.target}
+    source, target = project_reference(args.source), project_reference(args.target)
     if client is not None:
+        body = {"source": source, "target": target}
         project = client.request("POST", "/api/projects/merge", body)["project"]
     else:
         with _existing_store(settings) as store:
             project = store.write(
-                lambda conn: store_projects.merge_by_reference(conn, args.source, args.target)
+                lambda conn: store_projects.merge_by_reference(conn, source, target)
             ).to_json()
     _show_result(args, project, f"Merged {args.source!r} into project {project['id']}:")
     return 0
@@ -143,13 +145,14 @@ def run_rename(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     client = _daemon(args, settings)
     name = None if args.reset else args.name
+    reference = project_reference(args.project)
     if client is not None:
-        body = {"project": args.project, "name": name}
+        body = {"project": reference, "name": name}
         project = client.request("POST", "/api/projects/rename", body)["project"]
     else:
         with _existing_store(settings) as store:
             project = store.write(
-                lambda conn: store_projects.rename_by_reference(conn, args.project, name)
+                lambda conn: store_projects.rename_by_reference(conn, reference, name)
             ).to_json()
     _show_result(args, project, "Renamed:")
     return 0

@@ -21,6 +21,7 @@ from oxitrack.commands._options import (
     add_command,
     add_db_option,
     add_json_option,
+    project_reference,
     settings_from,
 )
 from oxitrack.errors import InvalidField
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from oxitrack.report_text import Style
     from oxitrack.store import Store
+    from oxitrack.store.reports import ProjectFilter
 
 # The one clock of these commands; tests replace it.
 clock: Callable[[], float] = time.time
@@ -307,37 +309,38 @@ def _range(
     return first, last
 
 
-def _project(args: argparse.Namespace) -> str | None:
-    """A path given on the command line becomes canonical (``--project .`` works); a bare folder
-    name stays as it is and matches the last component of project paths."""
+def _project_in(store: Store, args: argparse.Namespace) -> ProjectFilter:
+    """``--project`` as reports apply it (``store.reports.project_filter``): the project it
+    names, as every command reads it; else a folder matched by its path. A folder no project
+    lists but sessions were recorded in (written by an older version) is matched from inside
+    it too (``--project .`` from its ``src/``)."""
+    from oxitrack.store.reports import nearest_tracked_folder, project_filter
+
     value: str | None = args.project
-    if value is not None and not value.strip():
+    if value is None:
+        return None
+    if not value.strip():
         raise InvalidField("--project", "must not be empty")
-    if value is None or (not any(sep in value for sep in "/\\") and value not in {".", ".."}):
-        return value
-    from oxitrack.projects import canonical_project_path, is_windows_path
+    reference = project_reference(value)
 
-    return value if is_windows_path(value) else canonical_project_path(os.path.abspath(value))
+    def resolve(conn: Any) -> ProjectFilter:
+        found = project_filter(conn, reference, "--project")
+        if isinstance(found, str) and found.startswith("/"):
+            return nearest_tracked_folder(conn, found) or found
+        return found
 
-
-def _project_in(store: Store, args: argparse.Namespace) -> str | None:
-    """``--project`` as the store knows it: a folder inside a tracked folder (``--project .``
-    from a repository's ``src/``) means the nearest tracked folder above it."""
-    from oxitrack.projects import is_windows_path
-    from oxitrack.store.reports import nearest_tracked_folder
-
-    project = _project(args)
-    if project is None or not project.startswith("/") or is_windows_path(project):
-        return project
-    return store.read(lambda conn: nearest_tracked_folder(conn, project)) or project
+    return store.read(resolve)
 
 
-def _check_project_exists(store: Store, args: argparse.Namespace, project: str | None) -> None:
+def _check_project_exists(store: Store, args: argparse.Namespace, project: ProjectFilter) -> None:
     """Refuse a ``--project`` that matches no session at all: "nothing tracked" would read as
-    "you did no work" when the name is only mistyped."""
+    "you did no work" when the name is only mistyped. A project found by what names it exists,
+    sessions or not."""
     from oxitrack.store.reports import latest_sessions
 
-    if project is None or store.read(lambda conn: latest_sessions(conn, None, None, project, 1)):
+    if not isinstance(project, str):
+        return
+    if store.read(lambda conn: latest_sessions(conn, None, None, project, 1)):
         return
     shown = repr(args.project) + (f" ({project})" if project != args.project else "")
     raise UsageError(f"--project: no project matches {shown}; `oxitrack projects` lists them")

@@ -11,6 +11,8 @@ its sessions without rewriting one. Which project a folder belongs to as beats a
 
 from __future__ import annotations
 
+import ntpath
+import posixpath
 import sqlite3
 from collections.abc import Callable, Iterable
 
@@ -23,6 +25,7 @@ from oxitrack.projects import (
     canonical_project_path,
     check_project_name,
     is_absolute_project_path,
+    is_windows_path,
     project_name,
     union_seconds,
 )
@@ -123,11 +126,42 @@ def find_project(
     name; a ``ClientError`` naming ``field`` when it names none or several. A name shared with
     the project ``besides`` means the other one (``merge /old/api api``: both folders are
     called "api", and the target cannot be the source)."""
+    text = _reference_text(reference, field)
+    unique = _named_projects(conn, text)
+    if not unique:
+        raise ClientError(
+            404,
+            "not_found",
+            f"{field}: no project matches {text!r}{_merged_note(conn, _as_id(text))}; give an id,"
+            " a path, an identity or a name from `oxitrack projects`",
+            field,
+        )
+    if len(unique) > 1 and besides in unique:
+        unique.remove(besides)
+    return _the_one(unique, text, field)
+
+
+def project_named(conn: sqlite3.Connection, reference: object, field: str) -> int | None:
+    """The project ``reference`` names, as ``find_project`` reads it, or ``None`` when it names
+    none; ``InvalidField`` when it names several. Reports keep that project's time (all its
+    folders), and match a reference that names no project against folder paths instead."""
+    text = _reference_text(reference, field)
+    unique = _named_projects(conn, text)
+    return _the_one(unique, text, field) if unique else None
+
+
+def _reference_text(reference: object, field: str) -> str:
     if isinstance(reference, bool) or not isinstance(reference, str | int):
         raise InvalidField(field, "must be a project id, path, identity or name")
     text = check_text(str(reference), field).strip()
     if not text:
         raise InvalidField(field, "must not be empty")
+    return text
+
+
+def _named_projects(conn: sqlite3.Connection, text: str) -> list[int]:
+    """The ids of the projects ``text`` names, without repeats: by id, identity or folder (or a
+    folder inside one of theirs), else by name."""
     candidates: list[int] = []
     project_id = _as_id(text)
     if project_id is not None:
@@ -136,28 +170,51 @@ def find_project(
         candidates = _ids(
             conn, "SELECT project_id FROM project_identities WHERE identity = ?", (text,)
         )
-    elif is_absolute_project_path(text) or text.startswith(PROJECT_NAME_PREFIX):
-        # A folder as typed or canonical; a WakaTime project known only by name, as listed.
-        canonical = canonical_project_path(text) if is_absolute_project_path(text) else text
-        candidates = _ids(
-            conn,
-            "SELECT project_id FROM project_paths WHERE project_path IN (?, ?)",
-            (text, canonical),
+    elif is_absolute_project_path(text):
+        candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,)) or _enclosing_project(
+            conn, canonical_project_path(text)
         )
+    elif text.startswith(PROJECT_NAME_PREFIX):  # a WakaTime project known only by name
+        candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,))
     if not candidates:
-        by_name = [p.id for p in list_projects(conn) if p.name == text]
-        candidates = by_name
-    if not candidates:
-        raise ClientError(
-            404,
-            "not_found",
-            f"{field}: no project matches {text!r}{_merged_note(conn, project_id)}; give an id,"
-            " a path, an identity or a name from `oxitrack projects`",
-            field,
-        )
-    unique = sorted(set(candidates))
-    if len(unique) > 1 and besides in unique:
-        unique.remove(besides)
+        candidates = _ids_named(conn, text)
+    return sorted(set(candidates))
+
+
+def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
+    """The projects shown as ``name`` (``list_projects``: the given name, else the latest
+    folder's), found without adding up their sessions as a listing does."""
+    rows = conn.execute(
+        "SELECT named.id, named.name, (SELECT path.project_path FROM project_paths AS path"
+        " WHERE path.project_id = named.id ORDER BY path.last_beat DESC, path.project_path"
+        " LIMIT 1) FROM projects AS named"
+    )
+    return [
+        project_id
+        for project_id, custom_name, latest_path in rows
+        if latest_path is not None and project_name(custom_name, latest_path) == name
+    ]
+
+
+_PROJECT_OF_FOLDER = "SELECT project_id FROM project_paths WHERE project_path = ?"
+
+
+def _enclosing_project(conn: sqlite3.Connection, folder: str) -> list[int]:
+    """The project of ``folder`` (canonical), else of the nearest folder above it that is one
+    of a project's (``.`` typed in a repository's ``src/``). Never the file system's root: one
+    beat sent for ``/`` would otherwise hold every folder that no project has."""
+    module = ntpath if is_windows_path(folder) else posixpath
+    above = [folder]
+    while (parent := module.dirname(above[-1])) != above[-1]:
+        above.append(parent)
+    for candidate in above[:-1] if len(above) > 1 else above:
+        found = _ids(conn, _PROJECT_OF_FOLDER, (candidate,))
+        if found:
+            return found
+    return []
+
+
+def _the_one(unique: list[int], text: str, field: str) -> int:
     if len(unique) > 1:
         ids = ", ".join(str(i) for i in unique)
         raise InvalidField(field, f"{text!r} names several projects ({ids}); give the id")

@@ -20,6 +20,7 @@ from oxitrack.store.projects import (
     SESSION_PROJECT_KEY_SQL,
     SESSION_PROJECT_LATEST_PATH_SQL,
     SESSION_PROJECT_NAME_SQL,
+    project_named,
     session_in_project_sql,
 )
 
@@ -50,6 +51,24 @@ def _path_matches(column: str) -> str:
 
 # Any folder of the project matches, or its given name: asking for the new folder finds the old.
 _PROJECT_MATCHES = session_in_project_sql(_path_matches)
+_IN_PROJECT = (
+    "project_path IN (SELECT project_path FROM project_paths WHERE project_id = :project_id)"
+)
+
+#: What a report keeps: the sessions of one project (its id), or of the folders a text matches.
+ProjectFilter = int | str | None
+
+
+def project_filter(conn: sqlite3.Connection, reference: str | None, field: str) -> ProjectFilter:
+    """``--project`` or ``?project=`` as reports apply it: the project it names as
+    ``oxitrack projects`` and ``projects rename`` read it (id, identity, folder or a folder
+    inside one, name), so every command takes the same words; ``InvalidField`` when it names
+    several. Else the text itself, matched against folders as ``_path_matches`` says (``code/app``,
+    or a folder no project lists)."""
+    if reference is None:
+        return None
+    found = project_named(conn, reference, field)
+    return reference if found is None else found
 
 
 def nearest_tracked_folder(conn: sqlite3.Connection, path: str) -> str | None:
@@ -65,7 +84,7 @@ def nearest_tracked_folder(conn: sqlite3.Connection, path: str) -> str | None:
 
 
 def sessions_between(
-    conn: sqlite3.Connection, start: int, end: int, project: str | None = None
+    conn: sqlite3.Connection, start: int, end: int, project: ProjectFilter = None
 ) -> list[SessionRow]:
     """Sessions with time in ``[start, end)`` (UTC seconds), oldest first."""
     where, args = _where(start, end, project)
@@ -77,7 +96,7 @@ def latest_sessions(
     conn: sqlite3.Connection,
     start: int | None,
     end: int | None,
-    project: str | None,
+    project: ProjectFilter,
     limit: int,
 ) -> list[SessionRow]:
     """Up to ``limit`` sessions, most recent beat first, optionally within ``[start, end)``."""
@@ -90,7 +109,7 @@ def latest_sessions(
 
 
 def iter_sessions(
-    conn: sqlite3.Connection, start: int | None, end: int | None, project: str | None = None
+    conn: sqlite3.Connection, start: int | None, end: int | None, project: ProjectFilter = None
 ) -> Iterator[SessionRow]:
     """Every matching session, oldest first, streamed (for exports of any size)."""
     where, args = _where(start, end, project)
@@ -100,7 +119,7 @@ def iter_sessions(
 
 
 def _where(
-    start: int | None, end: int | None, project: str | None
+    start: int | None, end: int | None, project: ProjectFilter
 ) -> tuple[str, dict[str, object]]:
     clauses: list[str] = []
     args: dict[str, object] = {}
@@ -108,7 +127,10 @@ def _where(
         clauses.append(_IN_RANGE)
         args["start"] = start if start is not None else -(2**62)
         args["end"] = end if end is not None else 2**62
-    if project is not None:
+    if isinstance(project, int):
+        clauses.append(_IN_PROJECT)
+        args["project_id"] = project
+    elif project is not None:
         clauses.append(_PROJECT_MATCHES)
         args["project"] = project
     return " AND ".join(clauses) or "1", args
