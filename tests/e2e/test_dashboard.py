@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx2 as httpx
 import pytest
 
+from oxitrack.report_text import shown_minutes
 from tests.daemon_process import DaemonProcess
 from tests.e2e.browser import chromium
 from tests.zones import midday_zone
@@ -230,6 +231,55 @@ def test_page_refreshes_itself_every_minute(seeded_daemon: DaemonProcess, browse
 def _duration(seconds: int) -> str:
     minutes = seconds // 60
     return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def _worked(projects: list[dict[str, Any]]) -> str:
+    """A day's projects as its table row lists them, rounded as the command line rounds."""
+    worked = [p for p in projects if p["duration_seconds"] > 0]
+    minutes = shown_minutes([p["duration_seconds"] for p in worked])
+    return ", ".join(
+        f"{p['project_name']} {_duration(m * 60)}" for p, m in zip(worked, minutes, strict=True)
+    )
+
+
+def test_page_rounds_minutes_as_the_command_line_does(tmp_path: Path, browser: Any):
+    """20m 30s, 3m 30s and 1m 30s today: ``GET /today`` and ``oxitrack today`` show 21m, 3m and
+    1m under a 25m total, so their rows add up; the page showed 20m, 24m in all under 25m."""
+    now = int(time.time())
+    daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": midday_zone(now)}).start()
+    try:
+        start = now - 3600
+        for path, seconds in (("/code/a", 1230), ("/code/b", 210), ("/code/c", 90)):
+            _beats(daemon, path, range(start, start + seconds + 1, seconds // 2))
+            start += seconds + 900
+        text = httpx.get(f"{daemon.url}/today").text.splitlines()
+        page = Page(browser)
+        shown = page.open(daemon.url + "/")
+        rows = shown.evaluate(
+            """() => [...document.querySelectorAll("#today-projects tr")].map((tr) =>
+              `${tr.querySelector("td.num").innerText}  ${tr.dataset.projectPath}`)"""
+        )
+        assert rows == text[:-1] == ["0h 21m  /code/a", "0h 03m  /code/b", "0h 01m  /code/c"]
+        assert shown.inner_text("#today-total") == text[-1].split("  ")[0] == "0h 25m"
+        assert page.problems == []
+    finally:
+        daemon.kill()
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [[1230, 210, 90], [], [59, 59, -5], [30, 30, 30, 30], [3599, 61, 7200, 119], [45] * 9],
+)
+def test_the_page_and_the_command_line_round_with_one_rule(
+    daemon: DaemonProcess, browser: Any, seconds: list[int]
+):
+    """``chart.js`` carries its own copy of ``report_text.shown_minutes``: the two must agree."""
+    page = Page(browser)
+    shown = page.open(daemon.url + "/").evaluate(
+        """async (seconds) => (await import("/static/chart.js")).shownDurations(seconds)""",
+        seconds,
+    )
+    assert shown == [_duration(m * 60) for m in shown_minutes(seconds)]
 
 
 def test_long_project_paths_end_in_an_ellipsis_not_a_column_of_fragments(
@@ -614,15 +664,7 @@ def test_each_days_numbers_are_in_a_table_a_screen_reader_can_walk(
     assert rows == [
         {
             "date": day["date"],
-            "cells": [
-                _duration(day["total_seconds"]),
-                ", ".join(
-                    f"{p['project_name']} {_duration(p['duration_seconds'])}"
-                    for p in day["projects"]
-                    if p["duration_seconds"] > 0
-                )
-                or "\u2013",
-            ],
+            "cells": [_duration(day["total_seconds"]), _worked(day["projects"]) or "\u2013"],
         }
         for day in days["days"]
     ]

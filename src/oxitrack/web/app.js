@@ -11,6 +11,7 @@ import {
   dayRows,
   formatDuration,
   shortDay,
+  shownDurations,
 } from "./chart.js";
 
 const REFRESH_MS = 60_000;
@@ -118,11 +119,14 @@ function renderToday(today) {
   document.getElementById("today-total").textContent = formatDuration(today.total_seconds);
   const body = document.querySelector("#today-projects tbody");
   const longest = Math.max(1, ...today.projects.map((p) => p.duration_seconds));
-  body.replaceChildren(...today.projects.map((project) => todayRow(project, longest)));
+  const durations = shownDurations(today.projects.map((p) => p.duration_seconds));
+  body.replaceChildren(
+    ...today.projects.map((project, index) => todayRow(project, durations[index], longest)),
+  );
   document.getElementById("today-empty").hidden = today.projects.length > 0;
 }
 
-function todayRow(project, longest) {
+function todayRow(project, duration, longest) {
   const bar = element("span", { className: "bar" });
   bar.style.width = `${Math.max(1, Math.round((project.duration_seconds / longest) * 100))}%`;
   // Projects grouped as "other" in the chart are grey here too.
@@ -133,7 +137,7 @@ function todayRow(project, longest) {
   return element(
     "tr",
     { "data-project-path": project.project_path, "data-seconds": String(project.duration_seconds) },
-    element("td", { className: "num" }, formatDuration(project.duration_seconds)),
+    element("td", { className: "num" }, duration),
     element("td", { className: "bar-cell" }, bar),
     element("td", { className: "project-cell" }, name, path),
     element("td", {}, active),

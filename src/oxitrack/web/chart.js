@@ -13,8 +13,29 @@ const OTHER_KEY = "other";
 export const TOTAL_KEY = "total";
 
 export function formatDuration(seconds) {
-  const minutes = Math.floor(Math.max(seconds, 0) / 60);
+  return formatMinutes(Math.floor(Math.max(seconds, 0) / 60));
+}
+
+function formatMinutes(minutes) {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+/**
+ * Rows of one total, each as whole minutes that add up to the total rounded down: each row is
+ * rounded down, and the minutes that loses go one each to the rows with the most seconds left
+ * over (the earlier row on a tie). The command line and `GET /today`'s text round the same way
+ * (report_text.shown_minutes), so the page and the terminal show the same numbers.
+ */
+export function shownDurations(seconds) {
+  const kept = seconds.map((value) => Math.max(value, 0));
+  const minutes = kept.map((value) => Math.floor(value / 60));
+  const total = Math.floor(kept.reduce((sum, value) => sum + value, 0) / 60);
+  const missing = total - minutes.reduce((sum, value) => sum + value, 0);
+  const byLeftover = kept
+    .map((_, index) => index)
+    .sort((a, b) => (kept[b] % 60) - (kept[a] % 60) || a - b);
+  for (const index of byLeftover.slice(0, missing)) minutes[index] += 1;
+  return minutes.map(formatMinutes);
 }
 
 /** "Tue 24" for 2025-11-24: the day as the report's zone counts it (a date, not an instant). */
@@ -194,13 +215,16 @@ export function chartSummary(range) {
  * on that day with its own time.
  */
 export function dayRows(range) {
-  return range.days.map((day) => ({
-    date: day.date,
-    day: shortDay(day.date),
-    total: formatDuration(day.total_seconds),
-    projects: day.projects
-      .filter((project) => project.duration_seconds > 0)
-      .map((project) => `${project.project_name} ${formatDuration(project.duration_seconds)}`)
-      .join(", "),
-  }));
+  return range.days.map((day) => {
+    const worked = day.projects.filter((project) => project.duration_seconds > 0);
+    const durations = shownDurations(worked.map((project) => project.duration_seconds));
+    return {
+      date: day.date,
+      day: shortDay(day.date),
+      total: formatDuration(day.total_seconds),
+      projects: worked
+        .map((project, index) => `${project.project_name} ${durations[index]}`)
+        .join(", "),
+    };
+  });
 }
