@@ -61,6 +61,20 @@ def test_session_crossing_midnight_is_split_between_the_two_days():
     assert (whole.duration_seconds, whole.session_count) == (2 * HOUR + HOUR // 2, 1)
 
 
+def test_a_project_is_active_only_in_the_day_or_range_that_holds_now():
+    """Work going on now is not "active" in yesterday's column or last week's report."""
+    now = at("2025-11-25 00:03")
+    rows = [row(1, "/code/a", "2025-11-24 23:00", "2025-11-25 00:02")]
+    monday, tuesday = daily_totals(
+        rows, days_between(date(2025, 11, 24), date(2025, 11, 25), BERLIN), now
+    )
+    assert [p.is_active for p in monday.projects + tuesday.projects] == [False, True]
+    last_week = days_between(date(2025, 11, 17), date(2025, 11, 24), BERLIN)
+    assert [p.is_active for p in range_totals(rows, last_week, now)] == [False]
+    this_week = days_between(date(2025, 11, 24), date(2025, 11, 30), BERLIN)
+    assert [p.is_active for p in range_totals(rows, this_week, now)] == [True]
+
+
 def test_a_projects_first_and_last_beat_span_all_its_sessions_of_the_day():
     """Rows come in any order (merged projects, several folders): the earliest start and the
     latest end win, whichever session brought them."""

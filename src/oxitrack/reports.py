@@ -110,7 +110,13 @@ def daily_totals(rows: Iterable[SessionRow], days: Sequence[Day], now: float) ->
             else:
                 found.add(row, low, high)
     return [
-        DayTotals(day, _ranked(sum_.total(now) for sum_ in sums.values()), union_seconds(spans))
+        DayTotals(
+            day,
+            _ranked(
+                sum_.total(now, holds_now=day.start <= now < day.end) for sum_ in sums.values()
+            ),
+            union_seconds(spans),
+        )
         for day, sums, spans in zip(days, per_day, spans_per_day, strict=True)
     ]
 
@@ -149,7 +155,9 @@ class _Sum:
         if row.last_heartbeat > self.latest.last_heartbeat:
             self.latest = row
 
-    def total(self, now: float) -> ProjectTotal:
+    def total(self, now: float, *, holds_now: bool) -> ProjectTotal:
+        """The sum so far; active only in the day (or range) that holds ``now``: a project
+        worked on now is not active in last week's report."""
         return ProjectTotal(
             project_key=self.key,
             # The project's latest folder, should it have moved (this session's, if unknown).
@@ -158,7 +166,7 @@ class _Sum:
             session_count=self.sessions,
             first_beat=self.first,
             last_beat=self.last,
-            is_active=is_active(self.latest.last_heartbeat, now),
+            is_active=holds_now and is_active(self.latest.last_heartbeat, now),
             custom_name=self.latest.custom_name,
             folders=tuple(sorted(self.folders)),
         )
