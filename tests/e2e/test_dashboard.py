@@ -750,10 +750,43 @@ def test_a_stopped_daemon_is_shown_clearly_and_the_page_recovers_within_seconds(
     page.wait_loaded(2)
     assert shown.is_hidden("#offline")
     assert shown.is_visible(".active")
+    # The range clicked while the daemon was away is the one shown once it is back.
+    assert len(shown.evaluate(CHART_DATA_JS)["labels"]) == 30
+    assert shown.get_attribute("button[data-days='30']", "aria-pressed") == "true"
     assert all(
         "ERR_CONNECTION_REFUSED" in problem or problem.startswith("failed:")
         for problem in page.problems
     ), page.problems
+
+
+def test_while_the_daemon_is_away_only_the_retries_ask_again(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    """Retries after 5, 10, 30, then every 60 s: the minute refresh must not ask on top of them
+    (it doubled the attempts, and the banner's countdown was wrong)."""
+    page = Page(browser, clock=True)
+    shown = page.open(seeded_daemon.url + "/")
+    shown.evaluate(
+        """() => {
+          window.fetches = 0;
+          const fetchOnce = window.fetch;
+          window.fetch = (...args) => { window.fetches += 1; return fetchOnce(...args); };
+        }"""
+    )
+    seeded_daemon.kill()
+    page.page.clock.run_for(60_000)  # the minute refresh fails: the outage starts
+    for delay, next_delay in ((0, 5), (5, 10), (10, 30), (30, 60)):
+        page.page.clock.run_for(delay * 1000)
+        shown.wait_for_function(
+            "(text) => document.getElementById('offline-retry').textContent.includes(text)",
+            arg=f"in {next_delay} s",
+        )
+    # The last retry said 60 s: nothing may ask before then, the minute tick included.
+    before = shown.evaluate("() => window.fetches")
+    page.page.clock.run_for(59_000)
+    assert shown.evaluate("() => window.fetches") == before
+    page.page.clock.run_for(1_000)
+    assert shown.evaluate("() => window.fetches") == before + 3  # /today, /api/days, sessions
 
 
 @pytest.mark.parametrize(

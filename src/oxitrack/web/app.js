@@ -311,7 +311,6 @@ function markPressedRange(days) {
 }
 
 function showFailure(error) {
-  state.wantedDays = state.days; // the range button stays on the data that is shown
   // Whatever the reason, the numbers on screen are no longer being kept current.
   document.body.dataset.stale = "true";
   if (error instanceof Unauthorized) {
@@ -408,7 +407,11 @@ function setUp() {
     if (state.lastRange) renderDays(state.lastRange);
   });
   refresh();
-  setInterval(refresh, REFRESH_MS);
+  // While the daemon does not answer, the retries alone ask again: a minute tick on top of them
+  // doubled the attempts and made the countdown on the banner wrong.
+  setInterval(() => {
+    if (state.failingSince === null) refresh();
+  }, REFRESH_MS);
 }
 
 document.addEventListener("DOMContentLoaded", setUp);
