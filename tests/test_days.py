@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import itertools
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import oxitrack.days
 from oxitrack.days import (
+    MAX_RANGE_DAYS,
     Day,
     check_range,
     date_bounds,
@@ -206,6 +207,18 @@ def test_backwards_or_huge_ranges_are_refused():
     with pytest.raises(InvalidField, match="longer than"):
         check_range(date(2000, 1, 1), date(2025, 1, 1))
     check_range(date(2025, 1, 1), date(2025, 1, 1))
+
+
+def test_the_longest_range_and_the_last_year_are_allowed_one_more_is_not():
+    first = date(2020, 1, 1)
+    check_range(first, first + timedelta(days=MAX_RANGE_DAYS - 1), max_days=MAX_RANGE_DAYS)
+    with pytest.raises(InvalidField, match=f"longer than {MAX_RANGE_DAYS} days"):
+        check_range(first, first + timedelta(days=MAX_RANGE_DAYS), max_days=MAX_RANGE_DAYS)
+    check_range(date(1970, 1, 1), date(9998, 12, 31), max_days=None)  # a list of sessions
+    assert parse_date("9998-12-31", field="to") == date(9998, 12, 31)
+    assert parse_date("1970-01-01", field="from") == date(1970, 1, 1)
+    with pytest.raises(InvalidField, match="outside the years 1970 to 9998"):
+        parse_date("9999-01-01", field="to")
 
 
 @pytest.mark.parametrize(
