@@ -85,11 +85,12 @@ class DaemonProcess:
         for line in process.stderr:
             self.stderr_lines.append(line)
 
-    def stop(self, timeout: float = 10.0) -> int:
-        """SIGTERM and wait: the graceful path. ``stderr_lines`` is then all the daemon wrote."""
+    def stop(self, timeout: float = 10.0, sig: int = signal.SIGTERM) -> int:
+        """``sig`` (SIGTERM) and wait: the graceful path. ``stderr_lines`` is then all the daemon
+        wrote."""
         if self.process is None or self.process.poll() is not None:
             return self.process.returncode if self.process else 0
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(sig)
         code = self.process.wait(timeout)
         if self._stderr_reader is not None:
             self._stderr_reader.join(timeout)  # the pipe is at its end: the reader stops there

@@ -104,7 +104,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 class _Terminated(Exception):
-    """SIGTERM arrived: unwind like Ctrl-C does, so the cleanup in ``serve`` runs."""
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C does, so the cleanup in ``serve`` runs."""
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:
@@ -113,7 +113,7 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into ``_Terminated`` while serving.
+    """Turn SIGTERM (and SIGHUP) into ``_Terminated`` while serving.
 
     uvicorn shuts down gracefully on SIGTERM, then restores the previous handler and raises the
     signal again; with the default handler that killed the process before the final checkpoint
@@ -122,11 +122,13 @@ def _sigterm_raises() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    stops = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    previous = {stop: signal.signal(stop, _raise_terminated) for stop in stops}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
 
 
 class _Server(uvicorn.Server):
@@ -136,6 +138,21 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self.settings = settings
         self.sock = sock
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """uvicorn's graceful stop on SIGHUP too (the terminal the daemon runs in was closed),
+        which it leaves to the default action: death before the final checkpoint and close."""
+        hangup = getattr(signal, "SIGHUP", None)  # none on Windows
+        with super().capture_signals():
+            if hangup is None or threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = signal.signal(hangup, self.handle_exit)
+            try:
+                yield
+            finally:
+                signal.signal(hangup, previous)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)

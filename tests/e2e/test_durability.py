@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import signal
 import socket
 import threading
 import time
@@ -95,12 +96,16 @@ def test_sigkill_under_load_loses_no_acknowledged_beat(daemon: DaemonProcess):
         assert (path, last) in load.sent
 
 
-def test_sigterm_stops_gracefully_with_exit_0_and_the_wal_folded_in(daemon: DaemonProcess):
-    """The shutdown path runs its cleanup: final checkpoint and close (then SQLite drops the WAL)"""
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
+def test_a_stop_signal_stops_gracefully_with_exit_0_and_the_wal_folded_in(
+    daemon: DaemonProcess, sig: int
+):
+    """The shutdown path runs its cleanup: final checkpoint and close (then SQLite drops the
+    WAL). SIGHUP is what closing the terminal a daemon runs in sends."""
     answer = httpx.post(f"{daemon.url}/beat", json={"project_path": "/code/x"})
     assert answer.status_code == 200
     assert daemon.db_path.with_name(daemon.db_path.name + "-wal").exists()
-    assert daemon.stop() == 0
+    assert daemon.stop(sig=sig) == 0
     assert not daemon.db_path.with_name(daemon.db_path.name + "-wal").exists()
     assert stored_sessions(daemon.db_path)[0][0] == "/code/x"
 
