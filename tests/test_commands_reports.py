@@ -555,6 +555,22 @@ def test_terminal_output_colour_and_bars(
     assert ("#" in text) is not has_blocks
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_sessions_on_an_output_without_the_en_dash_write_a_hyphen(
+    seeded, db_path, monkeypatch, encoding
+):
+    """The en dash between start and end went out whatever the output could write: a traceback
+    (UnicodeEncodeError) where the bars of `today` fell back to `#`."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    terminal = _Terminal(encoding)
+    monkeypatch.setattr("sys.stdout", terminal)
+    argv = ["sessions", "--limit", "1", "--db", str(db_path), "--tz", "Europe/Berlin"]
+    assert main(argv) == 0
+    first = terminal.getvalue().splitlines()[0]
+    assert first.startswith("2025-11-25 20:00-20:42  0h 42m  #")
+    first.encode(encoding)
+
+
 @pytest.mark.parametrize("command", ["today", "report", "sessions", "export"])
 def test_every_report_command_has_help_with_an_example(command, capsys):
     with pytest.raises(SystemExit) as exited:

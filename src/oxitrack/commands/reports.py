@@ -206,7 +206,9 @@ def run_sessions(args: argparse.Namespace) -> int:
             _check_project_exists(store, args, project)
     if args.json:
         return _print_json(sessions_json(rows, zone, now, first, last))
-    print(render_list(session_rows(rows, zone), _style(), _count_line(rows, args)), end="")
+    style = _style()
+    table = session_rows(rows, zone, unicode=style.unicode)
+    print(render_list(table, style, _count_line(rows, args)), end="")
     return 0
 
 
@@ -344,12 +346,12 @@ def _check_project_exists(store: Store, args: argparse.Namespace, project: str |
 
 
 def _style() -> Style:
-    from oxitrack.report_text import Style
+    from oxitrack.report_text import UNICODE_CHARACTERS, Style
 
     stream = sys.stdout
     color = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     try:
-        "\u2588\u258f\u25cf\u2013".encode(stream.encoding or "ascii")  # bars, dot, dash
+        UNICODE_CHARACTERS.encode(stream.encoding or "ascii")
         unicode = True
     except (UnicodeEncodeError, LookupError):
         unicode = False
