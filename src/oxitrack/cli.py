@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from oxitrack import __version__
 from oxitrack.commands import command_modules
 from oxitrack.commands._options import CommandParser, HelpFormatter, UsageError
+from oxitrack.commands._output import prepare_for_text
 from oxitrack.errors import ClientError, ConfigError, OxitrackError
 
 EXIT_OK = 0
@@ -59,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    prepare_for_text()
     try:
         code: int = args.run(args)
         return code

@@ -248,7 +248,10 @@ def run_export(args: argparse.Namespace) -> int:
         project = _project_in(store, args)
         _check_project_exists(store, args, project)
         if output is None:
-            store.read(lambda conn: write(conn, sys.stdout))
+            from oxitrack.commands._output import utf8_stdout
+
+            stdout = utf8_stdout()  # CSV and JSON are UTF-8, on stdout as in an -o file
+            store.read(lambda conn: write(conn, stdout))
             return 0
         with replacing(output, label="-o: ") as out:
             count = store.read(lambda conn: write(conn, out))
@@ -359,7 +362,6 @@ def _style() -> Style:
 
 
 def _print_json(value: object) -> int:
-    import json
+    from oxitrack.commands._output import print_json
 
-    print(json.dumps(value, indent=2, ensure_ascii=False))
-    return 0
+    return print_json(value)

@@ -135,7 +135,9 @@ def run_install(args: argparse.Namespace) -> int:
     except _service.UnsupportedPlatform as exc:
         raise OxitrackError(str(exc)) from None
     if args.print:
-        sys.stdout.write(service.content.decode("utf-8"))
+        from oxitrack.commands._output import utf8_stdout
+
+        utf8_stdout().write(service.content.decode("utf-8"))  # the file's bytes, as written
         ok = True
     else:
         ok, lines = _service.install(service, run=_service.run_command, which=_which)
