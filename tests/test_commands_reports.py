@@ -219,6 +219,34 @@ def test_export_to_a_missing_folder_is_one_line_not_a_traceback(seeded, db_path,
     assert not target.exists()
 
 
+def test_export_to_an_empty_name_is_a_usage_error(seeded, db_path, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, db_path, "export", "-o", "")
+    assert (code, out) == (2, "")
+    assert err == "oxitrack: -o: FILE must not be empty; give a file name\n"
+
+
+def test_export_to_dash_writes_to_stdout(seeded, db_path, capsys, tmp_path, monkeypatch):
+    """`-o -` made a file named `-` in the current folder (and said "wrote 5 sessions to -")."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, db_path, "export", "-o", "-", "--format", "json")
+    assert (code, err) == (0, "")
+    assert len(json.loads(out)["sessions"]) == len(SESSIONS)
+    assert not (tmp_path / "-").exists()
+    assert run(capsys, db_path, "export", "-o", "-")[1] == run(capsys, db_path, "export")[1]
+
+
+def test_export_to_a_missing_folder_with_a_trailing_separator(seeded, db_path, capsys, tmp_path):
+    target = f"{tmp_path / 'new.csv'}{os.sep}"
+    code, _, err = run(capsys, db_path, "export", "-o", target)
+    assert code == 2
+    assert err == (
+        f"oxitrack: -o: {target} ends with {os.sep}, but the folder {tmp_path / 'new.csv'}"
+        " does not exist\n"
+    )
+    assert not (tmp_path / "new.csv").exists()
+
+
 def _sessions_in(db_path: Path) -> int:
     with sqlite3.connect(db_path) as conn:
         count: int = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]

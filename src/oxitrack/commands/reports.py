@@ -103,7 +103,9 @@ def register(subparsers: Any) -> None:
     _add_tz(export)
     _add_range(export, default_week=False)
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="default csv")
-    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of stdout (- is stdout)"
+    )
     export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(run=run_export)
 
@@ -234,7 +236,7 @@ def run_export(args: argparse.Namespace) -> int:
     start, end = date_bounds(first, last, zone)
     db = settings_from(args).db
     output = None
-    if args.output is not None:
+    if args.output not in (None, "-"):  # `-o -`: the standard output, as the convention goes
         output = check_target(args.output, db, force=args.force, label="-o: ")
 
     def write(conn: Any, out: TextIO) -> int:
