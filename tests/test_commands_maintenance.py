@@ -262,6 +262,34 @@ def test_backup_into_a_folder_that_takes_no_files_names_the_folder(filled: Path,
     )
 
 
+def _longest_name(folder: Path, suffix: str) -> str:
+    """The longest file name ``folder``'s file system takes, ending with ``suffix``."""
+    name_max = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    return "b" * (name_max - len(suffix)) + suffix
+
+
+def test_backup_to_a_name_as_long_as_the_system_allows(filled: Path, tmp_path: Path, capsys):
+    """The partial copy was `.NAME.partial-PID`, 17+ bytes longer than NAME: a valid name of
+    239 to 255 bytes failed, blaming the folder's permissions."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    copy = folder / _longest_name(folder, ".db")
+    code, out, err = run(capsys, "backup", str(copy), "--db", str(filled))
+    assert (code, err) == (0, "")
+    assert out.startswith(f"Backed up {filled} to {copy} (")
+    assert list(folder.iterdir()) == [copy]
+
+
+def test_backup_to_a_name_too_long_says_so_and_not_permissions(
+    filled: Path, tmp_path: Path, capsys
+):
+    copy = tmp_path / (_longest_name(tmp_path, ".db") + "b")
+    code, _, err = run(capsys, "backup", str(copy), "--db", str(filled))
+    assert code == 1
+    assert err == f"oxitrack: cannot write {copy}: File name too long\n"
+    assert list(tmp_path.iterdir()) == [filled]
+
+
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):
     code, _, err = run(capsys, "backup", str(tmp_path / "c.db"), "--db", str(tmp_path / "no.db"))
     assert code == 1 and "no database at" in err

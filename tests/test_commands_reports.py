@@ -247,6 +247,17 @@ def test_export_to_a_missing_folder_with_a_trailing_separator(seeded, db_path, c
     assert not (tmp_path / "new.csv").exists()
 
 
+def test_export_to_a_name_as_long_as_the_system_allows(seeded, db_path, capsys, tmp_path):
+    """The partial file was `.NAME.partial-PID`: a valid name of 239 to 255 bytes failed."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    name_max = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    target = folder / ("s" * (name_max - 4) + ".csv")
+    code, _, err = run(capsys, db_path, "export", "-o", str(target))
+    assert (code, err) == (0, f"wrote {len(SESSIONS)} sessions to {target}\n")
+    assert list(folder.iterdir()) == [target]
+
+
 def _sessions_in(db_path: Path) -> int:
     with sqlite3.connect(db_path) as conn:
         count: int = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
@@ -350,7 +361,7 @@ def test_a_failed_export_leaves_the_old_file_and_no_half_file(
     assert code == 1
     assert err == f"oxitrack: -o: cannot write {target}: No space left on device\n"
     assert target.read_text() == "the old export\n"
-    assert not list(tmp_path.glob(".sessions.csv.partial-*"))
+    assert not list(tmp_path.glob(".oxitrack-partial-*"))
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from oxitrack.commands._options import UsageError
 from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
-from oxitrack.store.core import SQLITE_SIDE_SUFFIXES, create_private_file
+from oxitrack.store.core import SQLITE_SIDE_SUFFIXES, create_private_file, partial_path
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -108,8 +108,7 @@ def _sqlite_side_file(target: str) -> str | None:
 def replacing(target: str, *, label: str = "") -> Iterator[TextIO]:
     """A text file to write ``target``'s new content to; renamed onto ``target`` only when the
     block ends without an error, and removed when it does not."""
-    folder, name = os.path.split(os.path.abspath(target))
-    partial = os.path.join(folder, f".{name}.partial-{os.getpid()}")
+    partial = partial_path(target)
     _remove(partial)  # left by an export that was killed and had our pid
     try:
         # Made private before anything is written: an export lists when its owner worked.
