@@ -98,6 +98,44 @@ def test_install_without_systemctl_writes_the_unit_and_says_what_to_run(
     assert "  systemctl --user enable --now oxitrack.service" in installed.stdout
 
 
+NO_BUS_SYSTEMCTL = """#!/bin/sh
+echo "$@" >> "$SYSTEMCTL_LOG"
+case "$2" in daemon-reload) exit 0;; esac
+echo "Failed to connect to bus: No medium found" >&2
+exit 1
+"""
+
+
+def test_a_failing_systemctl_is_reported_on_stderr(user_env: dict[str, str], tmp_path: Path):
+    """A machine without a user bus (a container, ssh without lingering): the failure and the
+    commands to run instead went to stdout, leaving stderr empty with exit 1."""
+    (tmp_path / "bin" / "systemctl").write_text(NO_BUS_SYSTEMCTL)
+    unit = tmp_path / "config" / "systemd" / "user" / "oxitrack.service"
+    installed = oxitrack(user_env, "service", "install")
+    assert installed.returncode == 1
+    assert installed.stdout.splitlines() == [
+        f"Wrote the systemd service {unit}",
+        "Ran: systemctl --user daemon-reload",
+    ]
+    assert installed.stderr.splitlines()[:4] == [  # then notes on this shell's variables
+        "oxitrack: `systemctl --user enable --now oxitrack.service` failed (exit 1):"
+        " Failed to connect to bus: No medium found",
+        "The file is in place; to start it at login and now, run:",
+        "  systemctl --user daemon-reload",
+        "  systemctl --user enable --now oxitrack.service",
+    ]
+
+    removed = oxitrack(user_env, "service", "uninstall")
+    assert removed.returncode == 1
+    assert removed.stdout == ""
+    assert removed.stderr.splitlines()[:2] == [
+        "oxitrack: `systemctl --user disable --now oxitrack.service` failed (exit 1):"
+        " Failed to connect to bus: No medium found",
+        f"Removed {unit} anyway; to stop it, run:",
+    ]
+    assert not unit.exists()
+
+
 @pytest.mark.parametrize(
     ("flags", "words"),
     [(["--port", "abc"], "port must be a whole number"), (["--host", "0.0.0.0"], "API key")],
