@@ -271,6 +271,11 @@ def test_status_of_a_daemon_that_wants_an_api_key_says_it_runs_but_refuses(
         daemon_line = status.stdout.splitlines()[1]
         assert daemon_line.startswith(f"daemon:   answers at {daemon.url}, but it refuses")
         assert "OXITRACK_API_KEY" in daemon_line
+        as_json = oxitrack(user_env, "service", "status", "--json")
+        assert as_json.returncode == 1
+        daemon_json = json.loads(as_json.stdout)["daemon"]
+        assert daemon_json["answers"] is True  # was false: "start one", to a script
+        assert daemon_json["health"] is None and "OXITRACK_API_KEY" in daemon_json["refusal"]
         merge = oxitrack(user_env, "projects", "merge", "a", "b", "--via", "daemon")
         assert merge.returncode == 1
         assert "answers, but it refuses the request" in merge.stderr

@@ -224,7 +224,9 @@ class _Status(Record):
             "service": self.service_state,
             "daemon": {
                 "url": self.url,
-                "answers": self.health is not None,
+                # A daemon that refuses us (401) still answers: a script reading false would
+                # start a second one, which the exit code (1, not 3) already warns against.
+                "answers": self.health is not None or self.refusal is not None,
                 "health": self.health,
                 "refusal": self.refusal,
             },
