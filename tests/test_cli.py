@@ -268,3 +268,23 @@ def test_serve_runs_with_a_closed_stdout():
     result = _with_stdout_closed("serve", "--port", "http")
     assert result.returncode == 2
     assert result.stderr.startswith("oxitrack: --port: port must be a whole number")
+
+
+@pytest.mark.parametrize(
+    ("db", "words"),
+    [(":memory:", "database in memory"), ("file:data/x.db?mode=ro", "a SQLite URI")],
+    ids=["memory", "uri"],
+)
+@pytest.mark.parametrize("command", ["serve", "today", "backup"])
+def test_a_db_sqlite_reads_its_own_way_is_refused_and_leaves_nothing(
+    tmp_path: Path, monkeypatch, capsys, db: str, words: str, command: str
+):
+    """`--db :memory:` made a file `:memory:` here, which later commands then opened as an
+    empty database in memory; a `file:` URI made a folder `file:`."""
+    monkeypatch.chdir(tmp_path)
+    argv = [command, "--db", db] + (["copy.db"] if command == "backup" else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"oxitrack: --db: {db!r} is") and words in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
