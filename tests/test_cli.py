@@ -225,3 +225,66 @@ def test_reports_work_where_the_system_has_no_zone_database(tmp_path: Path, tz: 
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["timezone"] == (tz or "Asia/Kolkata")
+
+
+def _with_stdout_closed(*argv: str) -> subprocess.CompletedProcess[str]:
+    """``oxitrack ARGV >&-``, as a shell runs it: Python then has ``sys.stdout = None``."""
+    script = 'exec "$0" -m oxitrack "$@" >&-'
+    command = ["sh", "-c", script, sys.executable, *argv]
+    return subprocess.run(command, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes fd 1 with a POSIX shell")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["today"],
+        ["report"],
+        ["sessions"],
+        ["export"],
+        ["projects", "--via", "file"],
+        ["check"],
+        ["backup", "copy.db"],
+        ["service", "status"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_a_closed_stdout_is_one_line_and_exit_1_before_anything_is_done(
+    tmp_path: Path, argv: list[str]
+):
+    db = tmp_path / "x.db"
+    Store(db).close()
+    argv = [str(tmp_path / arg) if arg == "copy.db" else arg for arg in argv]
+    result = _with_stdout_closed(*argv, "--db", str(db))
+    assert result.returncode == 1
+    assert result.stderr == "oxitrack: the standard output is closed; nothing was done\n"
+    assert not (tmp_path / "copy.db").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes fd 1 with a POSIX shell")
+def test_serve_runs_with_a_closed_stdout():
+    """Its work is listening, not printing: a launcher may close its stdout. (A bad port shows
+    that it got past the stdout check without starting a daemon.)"""
+    result = _with_stdout_closed("serve", "--port", "http")
+    assert result.returncode == 2
+    assert result.stderr.startswith("oxitrack: --port: port must be a whole number")
+
+
+@pytest.mark.parametrize(
+    ("db", "words"),
+    [(":memory:", "database in memory"), ("file:data/x.db?mode=ro", "a SQLite URI")],
+    ids=["memory", "uri"],
+)
+@pytest.mark.parametrize("command", ["serve", "today", "backup"])
+def test_a_db_sqlite_reads_its_own_way_is_refused_and_leaves_nothing(
+    tmp_path: Path, monkeypatch, capsys, db: str, words: str, command: str
+):
+    """`--db :memory:` made a file `:memory:` here, which later commands then opened as an
+    empty database in memory; a `file:` URI made a folder `file:`."""
+    monkeypatch.chdir(tmp_path)
+    argv = [command, "--db", db] + (["copy.db"] if command == "backup" else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"oxitrack: --db: {db!r} is") and words in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -4,6 +4,7 @@ stream of beats."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -71,6 +72,66 @@ def test_backup_refuses_odd_targets(
     assert code == 2
     assert ("the database itself" if target == "itself" else "is a folder") in err
     assert "--force" not in err
+
+
+def test_backup_to_an_empty_name_is_one_line_and_exit_2(
+    filled: Path, tmp_path: Path, capsys, monkeypatch
+):
+    """`oxitrack backup "$BACKUP_FILE"` with the variable unset (a cron job): a traceback
+    (`PosixPath('.') has an empty name`) and exit 1 before."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "backup", "", "--db", str(filled))
+    assert (code, out) == (2, "")
+    assert err == "oxitrack: FILE must not be empty; give a file name\n"
+
+
+def test_backup_to_dash_is_refused_not_a_file_named_dash(
+    filled: Path, tmp_path: Path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "backup", "-", "--db", str(filled))
+    assert code == 2
+    assert err.count("\n") == 1 and "standard output" in err and "./-" in err
+    assert not (tmp_path / "-").exists()
+    assert run(capsys, "backup", "./-", "--db", str(filled))[0] == 0  # the way to name such a file
+    assert (tmp_path / "-").is_file()
+
+
+@pytest.mark.parametrize("name", ["new.db", "backups"])
+def test_backup_to_a_missing_folder_with_a_trailing_separator_makes_no_file(
+    filled: Path, tmp_path: Path, capsys, name: str
+):
+    """`backup ~/backups/` made a file named `backups`; the next `backup ~/backups/x.db` then
+    failed in a puzzling way."""
+    target = str(tmp_path / name) + os.sep
+    code, _, err = run(capsys, "backup", target, "--db", str(filled))
+    assert code == 2
+    assert err == (
+        f"oxitrack: {target} ends with {os.sep}, but the folder {tmp_path / name} does not exist\n"
+    )
+    assert list(tmp_path.iterdir()) == [filled]
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["", "force"])
+def test_backup_to_a_file_with_a_trailing_separator_leaves_the_file(
+    filled: Path, tmp_path: Path, capsys, force: list[str]
+):
+    existing = tmp_path / "copy.db"
+    existing.write_text("precious")
+    target = f"{existing}{os.sep}"
+    code, _, err = run(capsys, "backup", target, "--db", str(filled), *force)
+    assert code == 2
+    assert err == f"oxitrack: {target} ends with {os.sep}, but {existing} is not a folder\n"
+    assert existing.read_text() == "precious"
+
+
+def test_backup_to_a_folder_with_a_trailing_separator_is_called_a_folder(
+    filled: Path, tmp_path: Path, capsys
+):
+    target = f"{tmp_path}{os.sep}"
+    code, _, err = run(capsys, "backup", target, "--db", str(filled))
+    assert code == 2
+    assert err == f"oxitrack: {target} is a folder; give a file name\n"
 
 
 def test_backup_knows_the_database_by_another_name(filled: Path, tmp_path: Path, capsys):
@@ -199,6 +260,34 @@ def test_backup_into_a_folder_that_takes_no_files_names_the_folder(filled: Path,
         "oxitrack: cannot write /proc/oxitrack-copy.db: cannot create a file in /proc"
         " (check that folder's permissions)\n"
     )
+
+
+def _longest_name(folder: Path, suffix: str) -> str:
+    """The longest file name ``folder``'s file system takes, ending with ``suffix``."""
+    name_max = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    return "b" * (name_max - len(suffix)) + suffix
+
+
+def test_backup_to_a_name_as_long_as_the_system_allows(filled: Path, tmp_path: Path, capsys):
+    """The partial copy was `.NAME.partial-PID`, 17+ bytes longer than NAME: a valid name of
+    239 to 255 bytes failed, blaming the folder's permissions."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    copy = folder / _longest_name(folder, ".db")
+    code, out, err = run(capsys, "backup", str(copy), "--db", str(filled))
+    assert (code, err) == (0, "")
+    assert out.startswith(f"Backed up {filled} to {copy} (")
+    assert list(folder.iterdir()) == [copy]
+
+
+def test_backup_to_a_name_too_long_says_so_and_not_permissions(
+    filled: Path, tmp_path: Path, capsys
+):
+    copy = tmp_path / (_longest_name(tmp_path, ".db") + "b")
+    code, _, err = run(capsys, "backup", str(copy), "--db", str(filled))
+    assert code == 1
+    assert err == f"oxitrack: cannot write {copy}: File name too long\n"
+    assert list(tmp_path.iterdir()) == [filled]
 
 
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):

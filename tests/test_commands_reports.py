@@ -219,6 +219,45 @@ def test_export_to_a_missing_folder_is_one_line_not_a_traceback(seeded, db_path,
     assert not target.exists()
 
 
+def test_export_to_an_empty_name_is_a_usage_error(seeded, db_path, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, db_path, "export", "-o", "")
+    assert (code, out) == (2, "")
+    assert err == "oxitrack: -o: FILE must not be empty; give a file name\n"
+
+
+def test_export_to_dash_writes_to_stdout(seeded, db_path, capsys, tmp_path, monkeypatch):
+    """`-o -` made a file named `-` in the current folder (and said "wrote 5 sessions to -")."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, db_path, "export", "-o", "-", "--format", "json")
+    assert (code, err) == (0, "")
+    assert len(json.loads(out)["sessions"]) == len(SESSIONS)
+    assert not (tmp_path / "-").exists()
+    assert run(capsys, db_path, "export", "-o", "-")[1] == run(capsys, db_path, "export")[1]
+
+
+def test_export_to_a_missing_folder_with_a_trailing_separator(seeded, db_path, capsys, tmp_path):
+    target = f"{tmp_path / 'new.csv'}{os.sep}"
+    code, _, err = run(capsys, db_path, "export", "-o", target)
+    assert code == 2
+    assert err == (
+        f"oxitrack: -o: {target} ends with {os.sep}, but the folder {tmp_path / 'new.csv'}"
+        " does not exist\n"
+    )
+    assert not (tmp_path / "new.csv").exists()
+
+
+def test_export_to_a_name_as_long_as_the_system_allows(seeded, db_path, capsys, tmp_path):
+    """The partial file was `.NAME.partial-PID`: a valid name of 239 to 255 bytes failed."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    name_max = os.pathconf(folder, "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+    target = folder / ("s" * (name_max - 4) + ".csv")
+    code, _, err = run(capsys, db_path, "export", "-o", str(target))
+    assert (code, err) == (0, f"wrote {len(SESSIONS)} sessions to {target}\n")
+    assert list(folder.iterdir()) == [target]
+
+
 def _sessions_in(db_path: Path) -> int:
     with sqlite3.connect(db_path) as conn:
         count: int = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
@@ -322,7 +361,7 @@ def test_a_failed_export_leaves_the_old_file_and_no_half_file(
     assert code == 1
     assert err == f"oxitrack: -o: cannot write {target}: No space left on device\n"
     assert target.read_text() == "the old export\n"
-    assert not list(tmp_path.glob(".sessions.csv.partial-*"))
+    assert not list(tmp_path.glob(".oxitrack-partial-*"))
 
 
 @pytest.mark.parametrize(
@@ -553,6 +592,22 @@ def test_terminal_output_colour_and_bars(
     assert ("\x1b[" in text) is has_ansi
     assert ("█" in text) is has_blocks
     assert ("#" in text) is not has_blocks
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_sessions_on_an_output_without_the_en_dash_write_a_hyphen(
+    seeded, db_path, monkeypatch, encoding
+):
+    """The en dash between start and end went out whatever the output could write: a traceback
+    (UnicodeEncodeError) where the bars of `today` fell back to `#`."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    terminal = _Terminal(encoding)
+    monkeypatch.setattr("sys.stdout", terminal)
+    argv = ["sessions", "--limit", "1", "--db", str(db_path), "--tz", "Europe/Berlin"]
+    assert main(argv) == 0
+    first = terminal.getvalue().splitlines()[0]
+    assert first.startswith("2025-11-25 20:00-20:42  0h 42m  #")
+    first.encode(encoding)
 
 
 @pytest.mark.parametrize("command", ["today", "report", "sessions", "export"])

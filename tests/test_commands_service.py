@@ -98,6 +98,44 @@ def test_install_without_systemctl_writes_the_unit_and_says_what_to_run(
     assert "  systemctl --user enable --now oxitrack.service" in installed.stdout
 
 
+NO_BUS_SYSTEMCTL = """#!/bin/sh
+echo "$@" >> "$SYSTEMCTL_LOG"
+case "$2" in daemon-reload) exit 0;; esac
+echo "Failed to connect to bus: No medium found" >&2
+exit 1
+"""
+
+
+def test_a_failing_systemctl_is_reported_on_stderr(user_env: dict[str, str], tmp_path: Path):
+    """A machine without a user bus (a container, ssh without lingering): the failure and the
+    commands to run instead went to stdout, leaving stderr empty with exit 1."""
+    (tmp_path / "bin" / "systemctl").write_text(NO_BUS_SYSTEMCTL)
+    unit = tmp_path / "config" / "systemd" / "user" / "oxitrack.service"
+    installed = oxitrack(user_env, "service", "install")
+    assert installed.returncode == 1
+    assert installed.stdout.splitlines() == [
+        f"Wrote the systemd service {unit}",
+        "Ran: systemctl --user daemon-reload",
+    ]
+    assert installed.stderr.splitlines()[:4] == [  # then notes on this shell's variables
+        "oxitrack: `systemctl --user enable --now oxitrack.service` failed (exit 1):"
+        " Failed to connect to bus: No medium found",
+        "The file is in place; to start it at login and now, run:",
+        "  systemctl --user daemon-reload",
+        "  systemctl --user enable --now oxitrack.service",
+    ]
+
+    removed = oxitrack(user_env, "service", "uninstall")
+    assert removed.returncode == 1
+    assert removed.stdout == ""
+    assert removed.stderr.splitlines()[:2] == [
+        "oxitrack: `systemctl --user disable --now oxitrack.service` failed (exit 1):"
+        " Failed to connect to bus: No medium found",
+        f"Removed {unit} anyway; to stop it, run:",
+    ]
+    assert not unit.exists()
+
+
 @pytest.mark.parametrize(
     ("flags", "words"),
     [(["--port", "abc"], "port must be a whole number"), (["--host", "0.0.0.0"], "API key")],
@@ -233,6 +271,11 @@ def test_status_of_a_daemon_that_wants_an_api_key_says_it_runs_but_refuses(
         daemon_line = status.stdout.splitlines()[1]
         assert daemon_line.startswith(f"daemon:   answers at {daemon.url}, but it refuses")
         assert "OXITRACK_API_KEY" in daemon_line
+        as_json = oxitrack(user_env, "service", "status", "--json")
+        assert as_json.returncode == 1
+        daemon_json = json.loads(as_json.stdout)["daemon"]
+        assert daemon_json["answers"] is True  # was false: "start one", to a script
+        assert daemon_json["health"] is None and "OXITRACK_API_KEY" in daemon_json["refusal"]
         merge = oxitrack(user_env, "projects", "merge", "a", "b", "--via", "daemon")
         assert merge.returncode == 1
         assert "answers, but it refuses the request" in merge.stderr

@@ -171,33 +171,42 @@ def test_other_systems_get_a_clear_message():
 def test_install_writes_the_unit_then_enables_and_starts_it(tmp_path: Path):
     unit = systemd(tmp_path)
     runner = Recorder()
-    ok, lines = install(unit, run=runner, which=found)
-    assert ok
+    outcome = install(unit, run=runner, which=found)
+    assert outcome.ok
     assert unit.path == tmp_path / "config" / "systemd" / "user" / "oxitrack.service"
     assert unit.path.read_bytes() == unit.content
     assert runner.commands == [
         ("systemctl", "--user", "daemon-reload"),
         ("systemctl", "--user", "enable", "--now", "oxitrack.service"),
     ]
-    assert lines[0] == f"Wrote the systemd service {unit.path}"
+    assert outcome.lines[0] == f"Wrote the systemd service {unit.path}"
 
 
 def test_install_without_systemctl_says_what_to_run(tmp_path: Path):
     unit = systemd(tmp_path)
     runner = Recorder()
-    ok, lines = install(unit, run=runner, which=missing)
-    assert ok and unit.path.exists() and runner.commands == []
-    assert "systemctl was not found; to start it at login and now, run:" in lines
-    assert "  systemctl --user enable --now oxitrack.service" in lines
+    outcome = install(unit, run=runner, which=missing)
+    assert outcome.ok and unit.path.exists() and runner.commands == []
+    assert "systemctl was not found; to start it at login and now, run:" in outcome.lines
+    assert "  systemctl --user enable --now oxitrack.service" in outcome.lines
 
 
 def test_install_reports_a_failing_systemctl_and_what_to_run(tmp_path: Path):
     unit = systemd(tmp_path)
     runner = Recorder({"enable": (1, "Failed to connect to bus: No medium found")})
-    ok, lines = install(unit, run=runner, which=found)
-    assert not ok and unit.path.exists()
-    assert any("Failed to connect to bus" in line and "exit 1" in line for line in lines)
-    assert "  systemctl --user enable --now oxitrack.service" in lines
+    outcome = install(unit, run=runner, which=found)
+    assert not outcome.ok and unit.path.exists()
+    assert outcome.lines == [
+        f"Wrote the systemd service {unit.path}",
+        "Ran: systemctl --user daemon-reload",
+    ]
+    assert outcome.problem == [
+        "`systemctl --user enable --now oxitrack.service` failed (exit 1):"
+        " Failed to connect to bus: No medium found",
+        "The file is in place; to start it at login and now, run:",
+        "  systemctl --user daemon-reload",
+        "  systemctl --user enable --now oxitrack.service",
+    ]
 
 
 def test_reinstalling_a_launchd_agent_unloads_the_old_one_first(tmp_path: Path):
@@ -216,13 +225,13 @@ def test_uninstall_stops_and_removes(tmp_path: Path):
     unit = systemd(tmp_path)
     install(unit, run=Recorder(), which=found)
     runner = Recorder()
-    ok, lines = uninstall(unit, run=runner, which=found)
-    assert ok and not unit.path.exists()
+    outcome = uninstall(unit, run=runner, which=found)
+    assert outcome.ok and not unit.path.exists()
     assert runner.commands == [
         ("systemctl", "--user", "disable", "--now", "oxitrack.service"),
         ("systemctl", "--user", "daemon-reload"),
     ]
-    assert lines[-1] == f"Removed {unit.path}"
+    assert outcome.lines[-1] == f"Removed {unit.path}"
 
 
 def test_uninstall_with_a_failing_systemctl_says_the_file_is_gone_and_what_to_run(
@@ -231,9 +240,10 @@ def test_uninstall_with_a_failing_systemctl_says_the_file_is_gone_and_what_to_ru
     unit = systemd(tmp_path)
     install(unit, run=Recorder(), which=found)
     failing = Recorder({"disable": (1, "Failed to connect to bus: No medium found")})
-    ok, lines = uninstall(unit, run=failing, which=found)
-    assert not ok and not unit.path.exists()
-    assert lines == [
+    outcome = uninstall(unit, run=failing, which=found)
+    assert not outcome.ok and not unit.path.exists()
+    assert outcome.lines == []
+    assert outcome.problem == [
         "`systemctl --user disable --now oxitrack.service` failed (exit 1):"
         " Failed to connect to bus: No medium found",
         f"Removed {unit.path} anyway; to stop it, run:",
@@ -243,8 +253,8 @@ def test_uninstall_with_a_failing_systemctl_says_the_file_is_gone_and_what_to_ru
 
 
 def test_uninstall_when_nothing_is_installed(tmp_path: Path):
-    ok, lines = uninstall(systemd(tmp_path), run=Recorder(), which=found)
-    assert ok and "No systemd service to remove" in lines[0]
+    outcome = uninstall(systemd(tmp_path), run=Recorder(), which=found)
+    assert outcome.ok and "No systemd service to remove" in outcome.lines[0]
 
 
 def test_state_in_words(tmp_path: Path):

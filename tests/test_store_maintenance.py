@@ -108,7 +108,7 @@ def test_backup_of_a_damaged_file_keeps_the_previous_backup(filled: Path, tmp_pa
     with pytest.raises(StoreError, match="fails SQLite's check"):
         backup(filled, copy)
     assert copy.read_bytes() == good
-    assert not list(tmp_path.glob(".copy.db.partial-*"))
+    assert not list(tmp_path.glob(".oxitrack-partial-*"))
 
 
 # Runs in a child process: the file size limit stands for a full disk, and must not reach the
@@ -125,7 +125,7 @@ connect = sqlite3.connect
 
 def small_cache(path, *args, **kwargs):
     conn = connect(path, *args, **kwargs)
-    if ".partial-" in str(path):
+    if ".oxitrack-partial-" in str(path):
         conn.execute("PRAGMA cache_size = 5")
     return conn
 
@@ -155,7 +155,7 @@ print(len(limits), failed, sum(name.endswith("-journal") for name in removed))
 
 @pytest.mark.skipif(sys.platform == "win32", reason="file size limits are POSIX")
 def test_a_backup_that_fails_on_a_full_disk_leaves_no_partial_files(filled: Path, tmp_path: Path):
-    """A write error mid-copy left ``.copy.db.partial-PID-journal`` behind, one per attempt."""
+    """A write error mid-copy left ``.oxitrack-partial-PID-journal`` behind, one per attempt."""
     folder = tmp_path / "backups"
     folder.mkdir()
     done = subprocess.run(

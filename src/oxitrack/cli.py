@@ -5,7 +5,8 @@ that maps errors to exit codes (``docs/cli.md`` states the same rule):
 
 * 0: done;
 * 1: the database or the daemon cannot be used (``StoreError``, a daemon that is down or refuses
-  the API key, any other ``OxitrackError``), or ``check`` found problems;
+  the API key, any other ``OxitrackError``), the output cannot be written (a full disk, a closed
+  stdout), or ``check`` found problems;
 * 2: what the user typed is refused: an unknown flag or a bad value (argparse), settings that
   cannot work (``ConfigError``), an argument that names nothing or something wrong
   (``UsageError``; a ``ClientError`` the store or the daemon answers 400, 404 or 422 for).
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from oxitrack import __version__
 from oxitrack.commands import command_modules
 from oxitrack.commands._options import CommandParser, HelpFormatter, UsageError
+from oxitrack.commands._output import prepare_for_text
 from oxitrack.errors import ClientError, ConfigError, OxitrackError
 
 EXIT_OK = 0
@@ -59,6 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if sys.stdout is None and getattr(args, "needs_stdout", True):
+        # Python gives no stdout to a process started with its fd 1 closed (`oxitrack today
+        # >&-`, some launchers): refuse before doing anything, rather than a traceback or a
+        # silent exit 0 with nothing shown.
+        print("oxitrack: the standard output is closed; nothing was done", file=sys.stderr)
+        return EXIT_FAILURE
+    prepare_for_text()
     try:
         code: int = args.run(args)
         return code

@@ -113,6 +113,23 @@ def _bool(text: str) -> bool:
     raise ConfigError(f"expected true or false, not {text!r}")
 
 
+def _db_path(text: str) -> str:
+    """A database file path; not a name SQLite reads its own way, which the store (opening a
+    file, making its folder) half followed: ``:memory:`` made a stray file of that name before
+    failing, and ``file:/x?mode=ro`` a folder ``file:``."""
+    if text == ":memory:":
+        raise ConfigError(
+            "':memory:' is SQLite's database in memory, gone at exit; give a file path"
+            " (./:memory: for a file of that name)"
+        )
+    if text.startswith("file:"):
+        raise ConfigError(
+            f"{text!r} is a SQLite URI, not a file path; give a file path"
+            f" (./{text} for a file of that name)"
+        )
+    return os.path.expanduser(text)
+
+
 def _not_empty(parse: Callable[[str], Any], what: str) -> Callable[[str], Any]:
     """``parse``, refusing an empty value (``OXITRACK_HOST=``) that would otherwise mean "every
     address" or "the current folder"."""
@@ -132,7 +149,7 @@ def _names(text: str) -> tuple[str, ...]:
 SPECS: tuple[Spec, ...] = (
     Spec(
         "db",
-        _not_empty(os.path.expanduser, "a database file path"),
+        _not_empty(_db_path, "a database file path"),
         "SQLite database file",
     ),
     Spec(

@@ -31,6 +31,9 @@ LABEL_WIDTH = 40
 DETAIL_WIDTH = 60
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 _FULL = "█"
+# Every character a table may use beyond ASCII: an output that cannot write them all gets the
+# ASCII forms (``#`` bars, ``*`` active, ``...``, ``-``).
+UNICODE_CHARACTERS = _EIGHTHS.strip() + _FULL + "●\u2026\u2013"
 
 CSV_COLUMNS = (
     "session_id",
@@ -229,17 +232,21 @@ def day_rows(per_day: Iterable[DayTotals]) -> list[TableRow]:
     return rows
 
 
-def session_rows(rows: Iterable[SessionRow], zone: tzinfo) -> list[TableRow]:
+def session_rows(
+    rows: Iterable[SessionRow], zone: tzinfo, *, unicode: bool = True
+) -> list[TableRow]:
     """Table rows for single sessions: local start and end time, project name and path.
 
     An end on a later day carries its date (``2025-10-25 23:30\u201310-26 01:10``): a bare
-    ``23:30\u201301:10`` beside 25 hours read as an hour and forty minutes.
+    ``23:30\u201301:10`` beside 25 hours read as an hour and forty minutes. Without ``unicode``
+    (an output that cannot show the en dash, like the bars' blocks) the dash is ``-``.
     """
+    dash = "\u2013" if unicode else "-"
     table = []
     for row in rows:
         start, end = local_iso(row.start_time, zone), local_iso(row.last_heartbeat, zone)
         until = end[11:16] if end[:10] == start[:10] else f"{end[5:10]} {end[11:16]}"
-        span = f"{start[:10]} {start[11:16]}\u2013{until}"  # en dash
+        span = f"{start[:10]} {start[11:16]}{dash}{until}"
         table.append(TableRow(row.duration_seconds, row.project_name, row.project_path, span))
     return table
 

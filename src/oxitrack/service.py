@@ -42,6 +42,19 @@ def run_command(argv: Sequence[str]) -> tuple[int, str]:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What ``install`` or ``uninstall`` did (for stdout) and, when a step failed, what failed
+    and what to run instead (for stderr: scripts and users look for errors there)."""
+
+    lines: list[str]
+    problem: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+@dataclass(frozen=True)
 class ServiceFile:
     """Where the service definition goes, what it says, and how to (de)activate it."""
 
@@ -196,8 +209,8 @@ def _systemd_exec_start(unit: str) -> list[str]:
     return []
 
 
-def install(service: ServiceFile, *, run: Runner, which: Which) -> tuple[bool, list[str]]:
-    """Write the service file and start it; whether all went well, and what to tell the user."""
+def install(service: ServiceFile, *, run: Runner, which: Which) -> Outcome:
+    """Write the service file and start it; what was done, and what failed."""
     service.path.parent.mkdir(parents=True, exist_ok=True)
     if service.kind == "launchd" and which(service.tool) and service.path.exists():
         run(service.stop[0])  # loaded from an earlier install: bootstrap would refuse
@@ -206,19 +219,19 @@ def install(service: ServiceFile, *, run: Runner, which: Which) -> tuple[bool, l
     return _run_all(service, service.start, "start it at login and now", run, which, lines)
 
 
-def uninstall(service: ServiceFile, *, run: Runner, which: Which) -> tuple[bool, list[str]]:
+def uninstall(service: ServiceFile, *, run: Runner, which: Which) -> Outcome:
     """Stop the service and remove its file."""
     if not service.path.exists():
-        return True, [f"No {service.kind} service to remove (no {service.path})"]
+        return Outcome([f"No {service.kind} service to remove (no {service.path})"], [])
     # A failed stop still removes the file (launchctl also fails on an agent already unloaded);
     # the message then says so rather than "the file is in place".
-    ok, lines = _run_all(
+    outcome = _run_all(
         service, service.stop, "stop it", run, which, [], after=f"Removed {service.path} anyway"
     )
     service.path.unlink()
-    if ok:
-        lines.append(f"Removed {service.path}")
-    return ok, lines
+    if outcome.ok:
+        outcome.lines.append(f"Removed {service.path}")
+    return outcome
 
 
 def state(service: ServiceFile, *, run: Runner, which: Which) -> str:
@@ -245,19 +258,14 @@ def _run_all(
     lines: list[str],
     *,
     after: str = "The file is in place",
-) -> tuple[bool, list[str]]:
+) -> Outcome:
     shown = ["  " + " ".join(command) for command in commands]
-    if not which(service.tool):
-        lines += [f"{service.tool} was not found; to {purpose}, run:", *shown]
-        return True, lines
+    if not which(service.tool):  # not a failure: a machine without it, told what to run
+        return Outcome([*lines, f"{service.tool} was not found; to {purpose}, run:", *shown], [])
     for command in commands:
         code, output = run(command)
         if code != 0:
-            lines += [
-                f"`{' '.join(command)}` failed (exit {code}): {output or 'no output'}",
-                f"{after}; to {purpose}, run:",
-                *shown,
-            ]
-            return False, lines
+            failed = f"`{' '.join(command)}` failed (exit {code}): {output or 'no output'}"
+            return Outcome(lines, [failed, f"{after}; to {purpose}, run:", *shown])
         lines.append("Ran: " + " ".join(command))
-    return True, lines
+    return Outcome(lines, [])

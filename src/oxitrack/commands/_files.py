@@ -1,12 +1,13 @@
 """Files the commands write (``backup FILE``, ``export -o FILE``): checked first, then written
 beside the target and renamed into place.
 
-A target is refused, as a usage error, when it is the database itself or one of the files SQLite
-keeps beside it (writing a CSV header over the database, or replacing the ``-wal`` file under a
-running daemon, destroys the data), when it is a folder, when SQLite's ``-wal``, ``-shm`` or
-``-journal`` file lies beside it (even with ``--force``), when its folder does not exist, or when
-it exists and ``--force`` was not given. A write that fails halfway leaves the old file (or none),
-never half a new one.
+A target is refused, as a usage error, when it is empty, when it is the database itself or one
+of the files SQLite keeps beside it (writing a CSV header over the database, or replacing the
+``-wal`` file under a running daemon, destroys the data), when it is a folder, when SQLite's
+``-wal``, ``-shm`` or ``-journal`` file lies beside it (even with ``--force``), when it ends with
+a separator but names no folder, when its folder does not exist, or when it exists and
+``--force`` was not given. A write that fails halfway leaves the old file (or none), never half
+a new one.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from collections.abc import Iterator
 from oxitrack.commands._options import UsageError
 from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
-from oxitrack.store.core import SQLITE_SIDE_SUFFIXES, create_private_file
+from oxitrack.store.core import SQLITE_SIDE_SUFFIXES, create_private_file, partial_path
 
 if TYPE_CHECKING:
     from typing import TextIO
 
 _BESIDE_THE_DATABASE = ("", *SQLITE_SIDE_SUFFIXES)
+_SEPARATORS = os.sep + (os.altsep or "")
 
 
 def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
@@ -34,11 +36,21 @@ def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
     anything else, a folder or a database in use before "exists; pass --force" (which --force
     would not cure).
     """
+    if not path:  # `oxitrack backup "$FILE"` with FILE unset
+        raise UsageError(f"{label}FILE must not be empty; give a file name")
     target = os.path.expanduser(path)
     if is_database_file(target, db):
         raise UsageError(f"{label}{target} is the database itself; choose another file")
     if os.path.isdir(target):
         raise UsageError(f"{label}{target} is a folder; give a file name")
+    if target.endswith(_SEPARATORS):
+        # The path would lose its separator on the way (`os.path`, `Path`) and a file named
+        # like the folder would be made: `backup ~/backups/` wrote a file `backups`.
+        folder = target.rstrip(_SEPARATORS) or target
+        problem = f"{folder} is not a folder"
+        if not os.path.lexists(folder):
+            problem = f"the folder {folder} does not exist"
+        raise UsageError(f"{label}{target} ends with {target[-1]}, but {problem}")
     side_file = _sqlite_side_file(target)
     if side_file is not None:
         raise UsageError(
@@ -96,8 +108,7 @@ def _sqlite_side_file(target: str) -> str | None:
 def replacing(target: str, *, label: str = "") -> Iterator[TextIO]:
     """A text file to write ``target``'s new content to; renamed onto ``target`` only when the
     block ends without an error, and removed when it does not."""
-    folder, name = os.path.split(os.path.abspath(target))
-    partial = os.path.join(folder, f".{name}.partial-{os.getpid()}")
+    partial = partial_path(target)
     _remove(partial)  # left by an export that was killed and had our pid
     try:
         # Made private before anything is written: an export lists when its owner worked.

@@ -7,7 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.commands._options import (
+    UsageError,
+    add_command,
+    add_db_option,
+    add_json_option,
+    settings_from,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -48,6 +54,13 @@ def run_backup(args: argparse.Namespace) -> int:
     from oxitrack.store import maintenance  # stays cheap
 
     db = Path(settings_from(args).db)
+    if args.file == "-":
+        # A database is a file SQLite writes and then checks by reading it back: it cannot
+        # stream to a pipe. Said here, rather than making a file named "-".
+        raise UsageError(
+            "- would be the standard output, which cannot take a database copy; give a file"
+            " name (./- for a file named -)"
+        )
     destination = Path(check_target(args.file, str(db), force=args.force))
     stats = maintenance.backup(db, destination)
     if args.json:

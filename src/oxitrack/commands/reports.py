@@ -105,7 +105,9 @@ def register(subparsers: Any) -> None:
     _add_tz(export)
     _add_range(export, default_week=False)
     export.add_argument("--format", choices=["csv", "json"], default="csv", help="default csv")
-    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of stdout (- is stdout)"
+    )
     export.add_argument("--force", action="store_true", help="replace FILE if it exists")
     export.set_defaults(run=run_export)
 
@@ -208,7 +210,9 @@ def run_sessions(args: argparse.Namespace) -> int:
             _check_project_exists(store, args, project)
     if args.json:
         return _print_json(sessions_json(rows, zone, now, first, last))
-    print(render_list(session_rows(rows, zone), _style(), _count_line(rows, args)), end="")
+    style = _style()
+    table = session_rows(rows, zone, unicode=style.unicode)
+    print(render_list(table, style, _count_line(rows, args)), end="")
     return 0
 
 
@@ -234,7 +238,7 @@ def run_export(args: argparse.Namespace) -> int:
     start, end = date_bounds(first, last, zone)
     db = settings_from(args).db
     output = None
-    if args.output is not None:
+    if args.output not in (None, "-"):  # `-o -`: the standard output, as the convention goes
         output = check_target(args.output, db, force=args.force, label="-o: ")
 
     def write(conn: Any, out: TextIO) -> int:
@@ -248,7 +252,10 @@ def run_export(args: argparse.Namespace) -> int:
         project = _project_in(store, args)
         _check_project_exists(store, args, project)
         if output is None:
-            store.read(lambda conn: write(conn, sys.stdout))
+            from oxitrack.commands._output import utf8_stdout
+
+            stdout = utf8_stdout()  # CSV and JSON are UTF-8, on stdout as in an -o file
+            store.read(lambda conn: write(conn, stdout))
             return 0
         with replacing(output, label="-o: ") as out:
             count = store.read(lambda conn: write(conn, out))
@@ -347,12 +354,12 @@ def _check_project_exists(store: Store, args: argparse.Namespace, project: Proje
 
 
 def _style() -> Style:
-    from oxitrack.report_text import Style
+    from oxitrack.report_text import UNICODE_CHARACTERS, Style
 
     stream = sys.stdout
     color = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     try:
-        "\u2588\u258f\u25cf\u2013".encode(stream.encoding or "ascii")  # bars, dot, dash
+        UNICODE_CHARACTERS.encode(stream.encoding or "ascii")
         unicode = True
     except (UnicodeEncodeError, LookupError):
         unicode = False
@@ -360,7 +367,6 @@ def _style() -> Style:
 
 
 def _print_json(value: object) -> int:
-    import json
+    from oxitrack.commands._output import print_json
 
-    print(json.dumps(value, indent=2, ensure_ascii=False))
-    return 0
+    return print_json(value)

@@ -36,7 +36,9 @@ def register(subparsers: Any) -> None:
         "--allow-origins", dest="allow_origins", help="extra web origins to accept, comma-separated"
     )
     parser.add_argument("--verbose", action="store_true", default=None, help="log every beat")
-    parser.set_defaults(run=run)
+    # Its work is listening: the line it prints is a courtesy, which a launcher that closed its
+    # stdout does not want (every other command refuses to run without one).
+    parser.set_defaults(run=run, needs_stdout=False)
 
 
 API_KEY_FLAG_WARNING = (

@@ -17,7 +17,7 @@ from oxitrack.records import Record
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
     from collections.abc import Mapping
 
-    from oxitrack.service import ServiceFile
+    from oxitrack.service import Outcome, ServiceFile
     from oxitrack.store.maintenance import DatabaseStats
 
 EXIT_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
@@ -135,11 +135,12 @@ def run_install(args: argparse.Namespace) -> int:
     except _service.UnsupportedPlatform as exc:
         raise OxitrackError(str(exc)) from None
     if args.print:
-        sys.stdout.write(service.content.decode("utf-8"))
+        from oxitrack.commands._output import utf8_stdout
+
+        utf8_stdout().write(service.content.decode("utf-8"))  # the file's bytes, as written
         ok = True
     else:
-        ok, lines = _service.install(service, run=_service.run_command, which=_which)
-        print("\n".join(lines))
+        ok = _report(_service.install(service, run=_service.run_command, which=_which))
     for note in _unseen_variables(args, os.environ, default_config_path()):
         print(note, file=sys.stderr)
     elsewhere = args.db and _reports_read_elsewhere(args.db, resolve({}, checked=False).db)
@@ -195,9 +196,16 @@ def run_uninstall(args: argparse.Namespace) -> int:
         service = _service_file(_service.oxitrack_command())
     except _service.UnsupportedPlatform as exc:
         raise OxitrackError(str(exc)) from None
-    ok, lines = _service.uninstall(service, run=_service.run_command, which=_which)
-    print("\n".join(lines))
-    return 0 if ok else 1
+    return 0 if _report(_service.uninstall(service, run=_service.run_command, which=_which)) else 1
+
+
+def _report(outcome: Outcome) -> bool:
+    """What was done on stdout; what failed, and what to run instead, on stderr."""
+    if outcome.lines:
+        print("\n".join(outcome.lines))
+    if outcome.problem:
+        print("oxitrack: " + "\n".join(outcome.problem), file=sys.stderr)
+    return outcome.ok
 
 
 class _Status(Record):
@@ -216,7 +224,9 @@ class _Status(Record):
             "service": self.service_state,
             "daemon": {
                 "url": self.url,
-                "answers": self.health is not None,
+                # A daemon that refuses us (401) still answers: a script reading false would
+                # start a second one, which the exit code (1, not 3) already warns against.
+                "answers": self.health is not None or self.refusal is not None,
                 "health": self.health,
                 "refusal": self.refusal,
             },

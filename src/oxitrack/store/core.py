@@ -423,6 +423,18 @@ def create_private_file(path: str | os.PathLike[str]) -> None:
     os.close(os.open(path, flags, PRIVATE_FILE_MODE))
 
 
+def partial_path(target: str | os.PathLike[str]) -> str:
+    """Where a new ``target`` is written before it is renamed into place: in the same folder
+    (a rename within one folder replaces the file whole), under a short name of its own.
+
+    Not a name grown from ``target``'s: a valid name near the system's limit (255 bytes) left
+    no room for a suffix, and the write failed. The pid keeps two programs apart and lets a
+    later run with the same pid remove what a killed one left.
+    """
+    folder = os.path.dirname(os.path.abspath(target))
+    return os.path.join(folder, f".oxitrack-partial-{os.getpid()}")
+
+
 def _file_uri(path: str) -> str:
     """SQLite's ``file:`` URI for an absolute ``path``, as ``Path.as_uri`` would give it but
     without loading ``pathlib``: ``%``, ``?`` and ``#`` are escaped, since they would end or

@@ -9,6 +9,7 @@ is, and a backup must be a copy of it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from oxitrack.store.core import (
     check_database_path,
     create_private_file,
     explain,
+    partial_path,
 )
 from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason
 
@@ -110,7 +112,7 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
     checked, so a failed backup never leaves half a file where the last good one was. The copy
     is a single self-contained file (rollback journal, not WAL), readable by its owner only.
     """
-    partial = destination.with_name(f".{destination.name}.partial-{os.getpid()}")
+    partial = Path(partial_path(destination))
     _remove_with_side_files(partial)  # left by a backup that was killed and had our pid
     try:
         with _reading(source) as conn:
@@ -119,13 +121,14 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
                 # worked, whatever the umask says; SQLite gives its journal the same mode.
                 create_private_file(partial)
                 copy = sqlite3.connect(partial, isolation_level=None)
-            except (OSError, sqlite3.Error):
+            except OSError as exc:
+                if exc.errno == errno.ENAMETOOLONG:  # the folder's path: not its permissions
+                    raise StoreError(f"cannot write {destination}: {exc.strerror}") from None
+                raise _cannot_create_in(destination) from None
+            except sqlite3.Error:
                 # SQLite says only "unable to open database file": the source opened fine, so
                 # the place to write is what is wrong.
-                raise StoreError(
-                    f"cannot write {destination}: cannot create a file in {destination.parent}"
-                    " (check that folder's permissions)"
-                ) from None
+                raise _cannot_create_in(destination) from None
             try:
                 # pages=-1 (the default) copies in one step, in one read transaction: one snapshot,
                 # and a writer in WAL mode goes on meanwhile.
@@ -149,6 +152,13 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
     finally:
         _remove_with_side_files(partial)
     return database_stats(destination)
+
+
+def _cannot_create_in(destination: Path) -> StoreError:
+    return StoreError(
+        f"cannot write {destination}: cannot create a file in {destination.parent}"
+        " (check that folder's permissions)"
+    )
 
 
 def _remove_with_side_files(path: Path) -> None:

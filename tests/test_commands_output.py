@@ -1,0 +1,91 @@
+"""The standard output's policy (``commands/_output.py``), through real ``oxitrack`` processes:
+text for people never fails on a character the output lacks; CSV and JSON stay whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+
+JAPANESE = "/home/u/code/\u30d7\u30ed\u30b8\u30a7\u30af\u30c8/\u00e9"
+
+
+@pytest.fixture
+def japanese_db(tmp_path: Path) -> Path:
+    """A database whose only project's folder has characters Latin-1 lacks (and one it has)."""
+    db = tmp_path / "x.db"
+    now = int(time.time())
+    with Store(db) as store:
+        for timestamp in (now - 600, now - 300):
+            store.record_beat(Beat(project_path=JAPANESE, timestamp=timestamp))
+    return db
+
+
+def oxitrack(
+    encoding: str, *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "oxitrack", *args], capture_output=True, env=env, cwd=cwd
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["today"], ["report"], ["sessions"], ["projects", "--via", "file"]],
+    ids=["today", "report", "sessions", "projects"],
+)
+def test_text_writes_what_the_output_lacks_as_escapes(japanese_db: Path, argv: list[str]):
+    result = oxitrack("latin-1", *argv, "--db", str(japanese_db))
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr == b""
+    text = result.stdout.decode("latin-1")
+    assert "\\u30d7\\u30ed\\u30b8\\u30a7\\u30af\\u30c8/\u00e9" in text  # é is Latin-1: kept
+
+
+def test_json_on_an_output_that_is_not_utf8_is_ascii_and_the_same_value(japanese_db: Path):
+    as_utf8 = oxitrack("utf-8", "today", "--json", "--db", str(japanese_db))
+    as_latin1 = oxitrack("latin-1", "today", "--json", "--db", str(japanese_db))
+    assert as_latin1.returncode == 0, as_latin1.stderr.decode()
+    assert JAPANESE.encode("utf-8") in as_utf8.stdout  # readable where the output can show it
+    as_latin1.stdout.decode("ascii")
+    assert json.loads(as_latin1.stdout) == json.loads(as_utf8.stdout)
+    assert json.loads(as_latin1.stdout)["projects"][0]["project_path"] == JAPANESE
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii", "utf-8"])
+def test_csv_on_stdout_is_the_utf8_of_the_file_o_writes(
+    japanese_db: Path, tmp_path: Path, encoding: str
+):
+    on_stdout = oxitrack(encoding, "export", "--db", str(japanese_db))
+    assert on_stdout.returncode == 0, on_stdout.stderr.decode()
+    to_file = oxitrack(encoding, "export", "--db", str(japanese_db), "-o", str(tmp_path / "x.csv"))
+    assert to_file.returncode == 0, to_file.stderr.decode()
+    assert on_stdout.stdout == (tmp_path / "x.csv").read_bytes()
+    assert JAPANESE.encode("utf-8") in on_stdout.stdout
+
+
+def test_service_file_printed_is_its_utf8_bytes(tmp_path: Path):
+    db = tmp_path / "\u30c7\u30fc\u30bf" / "x.db"
+    env = {
+        **os.environ,
+        "PYTHONIOENCODING": "latin-1",
+        "HOME": str(tmp_path / "home"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "oxitrack", "service", "install", "--print", "--db", str(db)],
+        capture_output=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert str(db).encode("utf-8") in result.stdout
+    assert not (tmp_path / "config" / "systemd").exists()  # --print changes nothing
