@@ -157,11 +157,13 @@ function toSlashes(path: string): string {
   return path.replace(/\\/g, "/");
 }
 
+/** A leading `~` (alone, or before `/` or `\`) is the home folder, in either slash style. */
 function expandHome(pattern: string, homeDir: string): string {
-  if (pattern === "~" || pattern.startsWith("~/")) {
-    return toSlashes(homeDir).replace(/\/$/, "") + pattern.slice(1);
+  const slashed = toSlashes(pattern);
+  if (slashed === "~" || slashed.startsWith("~/")) {
+    return toSlashes(homeDir).replace(/\/$/, "") + slashed.slice(1);
   }
-  return toSlashes(pattern);
+  return slashed;
 }
 
 function withAncestors(path: string): string[] {

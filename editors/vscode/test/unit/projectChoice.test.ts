@@ -110,6 +110,8 @@ describe("isExcluded", () => {
     const ignoringCase: Array<[string, string, string[], { homeDir: string; ignoreCase: boolean }, boolean]> = [
       ["windows: ~ against a lowercased drive letter", "c:\\Users\\me\\private\\app", ["~/private/**"], windows, true],
       ["windows: folder names in another case", "c:\\users\\ME\\Private", ["~/private"], windows, true],
+      ["windows: ~ followed by a backslash", "c:\\Users\\me\\private\\app", ["~\\private\\**"], windows, true],
+      ["windows: ~\\ is still only the home folder", "c:\\Users\\me\\public", ["~\\private\\**"], windows, false],
       ["windows: a drive pattern with backslashes", "c:\\Work\\Secret\\x", ["C:\\work\\secret\\**"], windows, true],
       ["windows: **/name in another case", "c:\\code\\Scratch", ["**/scratch"], windows, true],
       ["windows: still only what the pattern says", "c:\\Users\\me\\public", ["~/private/**"], windows, false],
