@@ -1,6 +1,8 @@
 /**
  * Send or keep: every beat goes to the daemon; one the daemon cannot take now goes to the outbox,
- * one it refuses for good is logged and dropped. The outbox is replayed when a beat gets through
+ * one it refuses for good is logged and dropped. A beat for a folder excluded meanwhile (held
+ * back by the throttle, or waiting in the outbox) is dropped, never sent: excluding a folder
+ * means it is never tracked. The outbox is replayed when a beat gets through
  * and whenever the owner asks (a timer), one replay at a time per window.
  *
  * The connection state (online, or the problem beats meet) is decided by the beat path. The status
@@ -47,6 +49,8 @@ export interface DeliveryOptions {
   readonly now?: () => number;
   /** Whether tracking is on (oxitrack.enabled): when off, the outbox is not replayed either. */
   readonly isEnabled?: () => boolean;
+  /** Whether a project path matches oxitrack.excludePatterns now: its beats are dropped. */
+  readonly isExcluded?: (projectPath: string) => boolean;
 }
 
 export class Delivery {
@@ -60,6 +64,7 @@ export class Delivery {
   private readonly listeners = new Set<(state: DeliveryState) => void>();
   private readonly now: () => number;
   private readonly isEnabled: () => boolean;
+  private readonly isExcluded: (projectPath: string) => boolean;
   /** No replay before this (epoch ms): the daemon said Retry-After. */
   private replayNotBeforeMs = 0;
 
@@ -71,6 +76,7 @@ export class Delivery {
   ) {
     this.now = options.now ?? Date.now;
     this.isEnabled = options.isEnabled ?? (() => true);
+    this.isExcluded = options.isExcluded ?? (() => false);
   }
 
   get state(): DeliveryState {
@@ -89,6 +95,9 @@ export class Delivery {
 
   /** Sends one live beat; never throws. */
   async send(beat: Beat): Promise<void> {
+    if (this.isExcluded(beat.project_path)) {
+      return;
+    }
     this.inFlight.add(beat);
     try {
       const outcome = await this.client().postBeat(beat);
@@ -110,7 +119,7 @@ export class Delivery {
    * repeats. Never throws.
    */
   async saveForLater(beats: readonly Beat[]): Promise<void> {
-    const pending = [...beats, ...this.inFlight, ...this.memory];
+    const pending = [...beats, ...this.inFlight, ...this.memory].filter((beat) => !this.isExcluded(beat.project_path));
     this.memory = [];
     try {
       await this.outbox.appendBeforeExit(pending);
@@ -168,9 +177,14 @@ export class Delivery {
   private async runReplay(): Promise<void> {
     try {
       await this.flushMemory();
+      let excluded = 0;
       const result = await this.outbox.replay(async (beat): Promise<ReplayVerdict> => {
         if (!this.isEnabled()) {
           return "stop"; // switched off during the replay
+        }
+        if (this.isExcluded(beat.project_path)) {
+          excluded++;
+          return "dropped";
         }
         const outcome = await this.client().postBeat(beat);
         this.noteOutcome(beat, outcome);
@@ -179,10 +193,12 @@ export class Delivery {
         }
         return outcome.kind === "rejected" ? "dropped" : "stop";
       });
+      const refused = result.dropped - excluded;
       if (result.sent + result.dropped > 0) {
         this.log(
           `replayed ${result.sent} beat(s) from the outbox` +
-            (result.dropped > 0 ? `, dropped ${result.dropped} the daemon refused` : "") +
+            (refused > 0 ? `, dropped ${refused} the daemon refused` : "") +
+            (excluded > 0 ? `, dropped ${excluded} of folders in oxitrack.excludePatterns` : "") +
             (result.remaining > 0 ? `; ${result.remaining} still queued` : ""),
         );
       }
@@ -233,7 +249,7 @@ export class Delivery {
     if (this.memory.length === 0) {
       return;
     }
-    const beats = this.memory;
+    const beats = this.memory.filter((beat) => !this.isExcluded(beat.project_path));
     this.memory = [];
     await this.keep(beats);
   }
