@@ -9,7 +9,9 @@
  * bar's `GET /today` may only move it where its answer proves the same for beats: it passes the
  * same guard (so it can prove the key works, or that nobody answers), but it does not write (so it
  * cannot prove a database error is over). Each change of state is logged once.
- * Also remembers the daemon's canonical path for each project path sent, for the status bar.
+ * Also remembers, for the status bar, the daemon's canonical path for each project path sent, and
+ * the paths it refuses (422 on `project_path`: a folder whose beats are all dropped, which must not
+ * go unnoticed; logged once per path).
  * Must not import `vscode`.
  */
 
@@ -61,6 +63,8 @@ export class Delivery {
   /** Beats handed to send() or keep() that are neither delivered nor written yet. */
   private readonly inFlight = new Set<Beat>();
   private readonly canonical = new Map<string, string>();
+  /** Project paths the daemon refuses as such, with what it said. */
+  private readonly refusedPaths = new Map<string, string>();
   private readonly listeners = new Set<(state: DeliveryState) => void>();
   private readonly now: () => number;
   private readonly isEnabled: () => boolean;
@@ -86,6 +90,11 @@ export class Delivery {
   /** The daemon's own spelling of a project path we sent, once a beat for it was accepted. */
   canonicalPath(projectPath: string): string | undefined {
     return this.canonical.get(projectPath);
+  }
+
+  /** What the daemon said when it refused this project path itself; undefined unless it did. */
+  pathRefusal(projectPath: string): string | undefined {
+    return this.refusedPaths.get(projectPath);
   }
 
   onDidChangeState(listener: (state: DeliveryState) => void): { dispose(): void } {
@@ -212,13 +221,25 @@ export class Delivery {
     switch (outcome.kind) {
       case "accepted":
         this.canonical.set(beat.project_path, outcome.projectPath);
+        if (this.refusedPaths.delete(beat.project_path)) {
+          this.notify(); // the daemon takes this path now (updated)
+        }
         this.replayNotBeforeMs = 0;
         this.setConnection({ kind: "online" });
         break;
       case "rejected":
-        this.log(
-          `daemon refused the beat for ${beat.project_path} at ${beat.timestamp} (${outcome.detail}); dropped`,
-        );
+        if (outcome.field !== "project_path") {
+          this.log(
+            `daemon refused the beat for ${beat.project_path} at ${beat.timestamp} (${outcome.detail}); dropped`,
+          );
+        } else if (!this.refusedPaths.has(beat.project_path)) {
+          this.refusedPaths.set(beat.project_path, outcome.detail);
+          this.log(
+            `the daemon refuses the folder ${beat.project_path} (${outcome.detail}): ` +
+              "time spent there is not recorded and its beats are dropped; a newer daemon may accept it",
+          );
+          this.notify();
+        }
         this.noteDaemonAnswered();
         break;
       case "unavailable":

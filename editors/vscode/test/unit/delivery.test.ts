@@ -24,7 +24,7 @@ afterEach(async () => {
 /** A daemon stand-in whose answer the test switches; records every beat it accepted. */
 class FakeDaemon {
   readonly serverUrl = "http://127.0.0.1:3000";
-  mode: "up" | "down" | "refuse" | "unauthorized" = "up";
+  mode: "up" | "down" | "refuse" | "refusePath" | "unauthorized" = "up";
   accepted: Beat[] = [];
 
   async postBeat(beat: Beat): Promise<BeatOutcome> {
@@ -36,6 +36,8 @@ class FakeDaemon {
         return { kind: "unavailable", problem: { kind: "offline", detail: "connect ECONNREFUSED" } };
       case "refuse":
         return { kind: "rejected", status: 422, detail: "HTTP 422: invalid_field" };
+      case "refusePath":
+        return { kind: "rejected", status: 422, detail: "HTTP 422: must be an absolute path", field: "project_path" };
       case "unauthorized":
         return { kind: "unavailable", problem: { kind: "needsApiKey", detail: "HTTP 401: unauthorized", code: "unauthorized" } };
     }
@@ -197,6 +199,23 @@ describe("Delivery", () => {
       await delivery.saveForLater([secret(1), beat(2)]);
       assert.deepEqual((await outbox.replay(async () => "sent")).sent, 1);
     });
+  });
+
+  test("a folder whose path the daemon refuses is logged once and shown, until a beat gets through", async () => {
+    const { daemon, outbox, delivery, logged, states } = setup();
+    daemon.mode = "refusePath";
+    await delivery.send(beat(1));
+    await delivery.send(beat(2));
+    assert.equal(await outbox.count(), 0, "dropped, as the daemon says it can never be stored");
+    assert.equal(delivery.pathRefusal("/p"), "HTTP 422: must be an absolute path");
+    assert.equal(delivery.pathRefusal("/other"), undefined);
+    const lines = logged.filter((line) => line.includes("/p"));
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0] ?? "", /the daemon refuses the folder \/p \(HTTP 422: must be an absolute path\): time spent there is not recorded/);
+    assert.ok(states.length > 0, "the status bar is told");
+    daemon.mode = "up";
+    await delivery.send(beat(3));
+    assert.equal(delivery.pathRefusal("/p"), undefined);
   });
 
   test("one replay at a time per window", async () => {
