@@ -3,11 +3,14 @@
  * `context.subscriptions`; the logic lives in src/core (no `vscode` import, unit tested).
  */
 
+import * as os from "node:os";
+
 import * as vscode from "vscode";
 
 import { redactCredentials } from "./core/daemonClient";
 import { Delivery } from "./core/delivery";
 import { Outbox } from "./core/outbox";
+import { isExcludedPath } from "./core/projectChoice";
 import { Settings } from "./settings";
 import { OPEN_DASHBOARD_COMMAND, StatusBar } from "./statusBar";
 import { Tracker } from "./tracker";
@@ -23,6 +26,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const outbox = new Outbox({ dir: context.globalStorageUri.fsPath, log: (message) => log.warn(message) });
   const activeDelivery = new Delivery(() => settings.client(), outbox, (message) => log.info(message), {
     isEnabled: () => settings.isEnabled,
+    isExcluded: (projectPath) =>
+      isExcludedPath(projectPath, settings.excludePatterns, { homeDir: os.homedir(), platform: process.platform }),
   });
   const activeTracker = new Tracker(settings, activeDelivery, log);
   tracker = activeTracker;

@@ -1,7 +1,8 @@
 /**
  * The typed view of OxiTrack's settings: the only module that reads `oxitrack.*` configuration,
  * the API key in VS Code's secret storage, and the timing (OXITRACK_TIME_SCALE, for tests only).
- * Fires `onDidChange` when any of them changes. Tells the user when the server URL is malformed
+ * Fires `onDidChange` when any of them changes. Tells the user when a setting has the wrong JSON
+ * type (an error, once while it stays so; the default is used), when the server URL is malformed
  * (an error, each time it is set so) or sends in clear text across the network (a warning, once
  * per URL, remembered across windows).
  */
@@ -10,13 +11,13 @@ import * as vscode from "vscode";
 
 import { DaemonClient } from "./core/daemonClient";
 import { checkServerUrl, type ServerUrlCheck } from "./core/serverUrl";
+import { checkSettings, type SettingValues } from "./core/settingValues";
 import { type Timing, timingFromEnv } from "./core/timing";
 
 const SECTION = "oxitrack";
 const API_KEY_SECRET = "oxitrack.apiKey";
 /** globalState key: the last clear-text server URL the user was warned about. */
 const WARNED_URL_KEY = "oxitrack.warnedClearTextUrl";
-export const DEFAULT_SERVER_URL = "http://127.0.0.1:3000";
 
 export class Settings implements vscode.Disposable {
   readonly timing: Timing;
@@ -24,7 +25,9 @@ export class Settings implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
-  private values = readValues();
+  private values: SettingValues = { serverUrl: "", isEnabled: true, excludePatterns: [] };
+  /** The wrong-typed settings the user was told about, so each is shown once while it stays. */
+  private shownProblems = new Set<string>();
   private apiKey: string | undefined;
   private cachedClient: DaemonClient | undefined;
   private urlCheck: ServerUrlCheck = {};
@@ -40,7 +43,7 @@ export class Settings implements vscode.Disposable {
       (event) => {
         if (event.affectsConfiguration(SECTION)) {
           const previousUrl = this.values.serverUrl;
-          this.values = readValues();
+          this.readValues();
           if (this.values.serverUrl !== previousUrl) {
             this.checkServerUrl();
           }
@@ -64,6 +67,7 @@ export class Settings implements vscode.Disposable {
 
   static async load(context: vscode.ExtensionContext): Promise<Settings> {
     const settings = new Settings(context.secrets, context.globalState);
+    settings.readValues();
     settings.apiKey = await context.secrets.get(API_KEY_SECRET);
     settings.checkServerUrl();
     return settings;
@@ -115,16 +119,34 @@ export class Settings implements vscode.Disposable {
     }
   }
 
+  /** Reads the settings; shows each setting of the wrong type once (its default is used). */
+  private readValues(): void {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const { values, problems } = checkSettings({
+      serverUrl: config.get<unknown>("serverUrl"),
+      enabled: config.get<unknown>("enabled"),
+      excludePatterns: config.get<unknown>("excludePatterns"),
+    });
+    this.values = values;
+    const shown = this.shownProblems;
+    this.shownProblems = new Set(problems.map((problem) => problem.message));
+    for (const { key, message } of problems) {
+      if (!shown.has(message)) {
+        void offerSettings(vscode.window.showErrorMessage(`OxiTrack: ${message}.`, OPEN_SETTINGS), key);
+      }
+    }
+  }
+
   /** Shows a malformed server URL as an error, a clear-text one as a warning (once per URL). */
   private checkServerUrl(): void {
     const url = this.values.serverUrl;
     this.urlCheck = checkServerUrl(url);
     const { problem, warning } = this.urlCheck;
     if (problem !== undefined) {
-      void offerSettings(vscode.window.showErrorMessage(`OxiTrack: ${problem}.`, OPEN_SETTINGS));
+      void offerSettings(vscode.window.showErrorMessage(`OxiTrack: ${problem}.`, OPEN_SETTINGS), URL_KEY);
     } else if (warning !== undefined && this.globalState.get<string>(WARNED_URL_KEY) !== url) {
       void this.globalState.update(WARNED_URL_KEY, url);
-      void offerSettings(vscode.window.showWarningMessage(`OxiTrack: ${warning}.`, OPEN_SETTINGS));
+      void offerSettings(vscode.window.showWarningMessage(`OxiTrack: ${warning}.`, OPEN_SETTINGS), URL_KEY);
     }
   }
 
@@ -135,28 +157,10 @@ export class Settings implements vscode.Disposable {
 }
 
 const OPEN_SETTINGS = "Open Settings";
+const URL_KEY = `${SECTION}.serverUrl`;
 
-async function offerSettings(answer: Thenable<string | undefined>): Promise<void> {
+async function offerSettings(answer: Thenable<string | undefined>, key: string): Promise<void> {
   if ((await answer) === OPEN_SETTINGS) {
-    await vscode.commands.executeCommand("workbench.action.openSettings", `${SECTION}.serverUrl`);
+    await vscode.commands.executeCommand("workbench.action.openSettings", key);
   }
-}
-
-interface Values {
-  readonly serverUrl: string;
-  readonly isEnabled: boolean;
-  readonly excludePatterns: readonly string[];
-}
-
-function readValues(): Values {
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const serverUrl = config.get<string>("serverUrl", DEFAULT_SERVER_URL).trim();
-  const patterns = config.get<unknown>("excludePatterns", []);
-  return {
-    serverUrl: serverUrl === "" ? DEFAULT_SERVER_URL : serverUrl,
-    isEnabled: config.get<boolean>("enabled", true),
-    excludePatterns: Array.isArray(patterns)
-      ? patterns.filter((pattern): pattern is string => typeof pattern === "string")
-      : [],
-  };
 }

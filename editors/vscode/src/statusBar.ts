@@ -1,8 +1,9 @@
 /**
  * One status bar item: today's time for the current project (total in the tooltip), or what keeps
  * beats from the daemon ("OxiTrack: offline (N queued)", "API key needed", …) with what to do in
- * the tooltip; "excluded" in a folder oxitrack.excludePatterns skips; "settings error" for a server
- * URL that cannot work. Re-reads `GET /today` every minute and when the project or the settings
+ * the tooltip; "excluded" in a folder oxitrack.excludePatterns skips; "folder refused" when the
+ * daemon refuses the project's path itself; "settings error" for a server URL that cannot work.
+ * Re-reads `GET /today` every minute and when the project or the settings
  * change; re-renders whenever the delivery state changes. A click opens the dashboard, or does what
  * the problem needs (set the API key, show the log, open the setting).
  */
@@ -109,6 +110,7 @@ export class StatusBar implements vscode.Disposable {
       serverUrl: redactCredentials(this.settings.serverUrl),
       project: this.tracker.project,
       settingsProblem: this.settings.serverUrlProblem,
+      pathRefusal: projectPath === undefined ? undefined : this.delivery.pathRefusal(projectPath),
     });
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;

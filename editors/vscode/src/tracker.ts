@@ -1,6 +1,7 @@
 /**
  * VS Code events -> activity -> beats. Listens to edits, saves, editor switches, cursor moves,
- * scrolling and window focus, in text editors and notebooks (a cell counts for its notebook file);
+ * scrolling and window focus, in text editors and notebooks (a cell counts for its notebook file),
+ * and keeps only what the user did in the focused window (see core/userEvents.ts);
  * keeps only documents with a real path; picks the project; lets the throttle decide; hands beats
  * to delivery. Owns every listener and timer it creates.
  */
@@ -29,6 +30,7 @@ import {
   isUserCursorMove,
   isUserEdit,
   isUserScroll,
+  isUserSwitchOrSave,
   isWindowActivity,
   type WindowFlags,
 } from "./core/userEvents";
@@ -90,22 +92,22 @@ export class Tracker implements vscode.Disposable {
       this.disposables,
     );
     vscode.workspace.onDidSaveTextDocument(
-      (document) => isVisible(document) && this.note(document.uri, "save"),
+      (document) => isVisible(document) && this.noteIfFocused(document.uri, "save"),
       this,
       this.disposables,
     );
     vscode.workspace.onDidSaveNotebookDocument(
-      (notebook) => isNotebookVisible(notebook) && this.note(notebook.uri, "save"),
+      (notebook) => isNotebookVisible(notebook) && this.noteIfFocused(notebook.uri, "save"),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeActiveTextEditor(
-      (editor) => editor && this.note(editor.document.uri),
+      (editor) => editor && this.noteIfFocused(editor.document.uri),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeActiveNotebookEditor(
-      (editor) => editor && this.note(editor.notebook.uri),
+      (editor) => editor && this.noteIfFocused(editor.notebook.uri),
       this,
       this.disposables,
     );
@@ -195,11 +197,10 @@ export class Tracker implements vscode.Disposable {
     }
   }
 
-  private noteIfFocused(uri: vscode.Uri): void {
-    // A notebook's cell selection also changes when a program reveals a cell; count it only
-    // while the user is looking at this window (cursor and scroll go through userEvents.ts).
-    if (this.activity.isFocused) {
-      this.note(uri);
+  /** An editor switch, a save or a cell selection: programs make them too (see userEvents.ts). */
+  private noteIfFocused(uri: vscode.Uri, urgency: Urgency = "normal"): void {
+    if (isUserSwitchOrSave(this.activity.isFocused)) {
+      this.note(uri, urgency);
     }
   }
 

@@ -50,7 +50,13 @@ export type BeatOutcome =
       readonly sessionId: number;
       readonly durationSeconds: number;
     }
-  | { readonly kind: "rejected"; readonly status: number; readonly detail: string }
+  | {
+      readonly kind: "rejected";
+      readonly status: number;
+      readonly detail: string;
+      /** The field the daemon names (`project_path`: it refuses this folder's path itself). */
+      readonly field?: string;
+    }
   | { readonly kind: "unavailable"; readonly problem: Problem };
 
 export interface TodayProject {
@@ -154,7 +160,8 @@ export class DaemonClient {
     }
     const error = asDaemonError(answer.json);
     if (error !== undefined && BEAT_REFUSALS.get(answer.status) === error.error && !isAheadOfDaemon(error)) {
-      return { kind: "rejected", status: answer.status, detail: describeAnswer(answer) };
+      const rejected = { kind: "rejected", status: answer.status, detail: describeAnswer(answer) } as const;
+      return error.field === undefined ? rejected : { ...rejected, field: error.field };
     }
     return { kind: "unavailable", problem: problemOf(answer) };
   }

@@ -1,13 +1,17 @@
 /**
  * Send or keep: every beat goes to the daemon; one the daemon cannot take now goes to the outbox,
- * one it refuses for good is logged and dropped. The outbox is replayed when a beat gets through
+ * one it refuses for good is logged and dropped. A beat for a folder excluded meanwhile (held
+ * back by the throttle, or waiting in the outbox) is dropped, never sent: excluding a folder
+ * means it is never tracked. The outbox is replayed when a beat gets through
  * and whenever the owner asks (a timer), one replay at a time per window.
  *
  * The connection state (online, or the problem beats meet) is decided by the beat path. The status
  * bar's `GET /today` may only move it where its answer proves the same for beats: it passes the
  * same guard (so it can prove the key works, or that nobody answers), but it does not write (so it
  * cannot prove a database error is over). Each change of state is logged once.
- * Also remembers the daemon's canonical path for each project path sent, for the status bar.
+ * Also remembers, for the status bar, the daemon's canonical path for each project path sent, and
+ * the paths it refuses (422 on `project_path`: a folder whose beats are all dropped, which must not
+ * go unnoticed; logged once per path).
  * Must not import `vscode`.
  */
 
@@ -47,6 +51,8 @@ export interface DeliveryOptions {
   readonly now?: () => number;
   /** Whether tracking is on (oxitrack.enabled): when off, the outbox is not replayed either. */
   readonly isEnabled?: () => boolean;
+  /** Whether a project path matches oxitrack.excludePatterns now: its beats are dropped. */
+  readonly isExcluded?: (projectPath: string) => boolean;
 }
 
 export class Delivery {
@@ -57,9 +63,12 @@ export class Delivery {
   /** Beats handed to send() or keep() that are neither delivered nor written yet. */
   private readonly inFlight = new Set<Beat>();
   private readonly canonical = new Map<string, string>();
+  /** Project paths the daemon refuses as such, with what it said. */
+  private readonly refusedPaths = new Map<string, string>();
   private readonly listeners = new Set<(state: DeliveryState) => void>();
   private readonly now: () => number;
   private readonly isEnabled: () => boolean;
+  private readonly isExcluded: (projectPath: string) => boolean;
   /** No replay before this (epoch ms): the daemon said Retry-After. */
   private replayNotBeforeMs = 0;
 
@@ -71,6 +80,7 @@ export class Delivery {
   ) {
     this.now = options.now ?? Date.now;
     this.isEnabled = options.isEnabled ?? (() => true);
+    this.isExcluded = options.isExcluded ?? (() => false);
   }
 
   get state(): DeliveryState {
@@ -82,6 +92,11 @@ export class Delivery {
     return this.canonical.get(projectPath);
   }
 
+  /** What the daemon said when it refused this project path itself; undefined unless it did. */
+  pathRefusal(projectPath: string): string | undefined {
+    return this.refusedPaths.get(projectPath);
+  }
+
   onDidChangeState(listener: (state: DeliveryState) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -89,6 +104,9 @@ export class Delivery {
 
   /** Sends one live beat; never throws. */
   async send(beat: Beat): Promise<void> {
+    if (this.isExcluded(beat.project_path)) {
+      return;
+    }
     this.inFlight.add(beat);
     try {
       const outcome = await this.client().postBeat(beat);
@@ -110,7 +128,7 @@ export class Delivery {
    * repeats. Never throws.
    */
   async saveForLater(beats: readonly Beat[]): Promise<void> {
-    const pending = [...beats, ...this.inFlight, ...this.memory];
+    const pending = [...beats, ...this.inFlight, ...this.memory].filter((beat) => !this.isExcluded(beat.project_path));
     this.memory = [];
     try {
       await this.outbox.appendBeforeExit(pending);
@@ -168,9 +186,14 @@ export class Delivery {
   private async runReplay(): Promise<void> {
     try {
       await this.flushMemory();
+      let excluded = 0;
       const result = await this.outbox.replay(async (beat): Promise<ReplayVerdict> => {
         if (!this.isEnabled()) {
           return "stop"; // switched off during the replay
+        }
+        if (this.isExcluded(beat.project_path)) {
+          excluded++;
+          return "dropped";
         }
         const outcome = await this.client().postBeat(beat);
         this.noteOutcome(beat, outcome);
@@ -179,10 +202,12 @@ export class Delivery {
         }
         return outcome.kind === "rejected" ? "dropped" : "stop";
       });
+      const refused = result.dropped - excluded;
       if (result.sent + result.dropped > 0) {
         this.log(
           `replayed ${result.sent} beat(s) from the outbox` +
-            (result.dropped > 0 ? `, dropped ${result.dropped} the daemon refused` : "") +
+            (refused > 0 ? `, dropped ${refused} the daemon refused` : "") +
+            (excluded > 0 ? `, dropped ${excluded} of folders in oxitrack.excludePatterns` : "") +
             (result.remaining > 0 ? `; ${result.remaining} still queued` : ""),
         );
       }
@@ -196,13 +221,25 @@ export class Delivery {
     switch (outcome.kind) {
       case "accepted":
         this.canonical.set(beat.project_path, outcome.projectPath);
+        if (this.refusedPaths.delete(beat.project_path)) {
+          this.notify(); // the daemon takes this path now (updated)
+        }
         this.replayNotBeforeMs = 0;
         this.setConnection({ kind: "online" });
         break;
       case "rejected":
-        this.log(
-          `daemon refused the beat for ${beat.project_path} at ${beat.timestamp} (${outcome.detail}); dropped`,
-        );
+        if (outcome.field !== "project_path") {
+          this.log(
+            `daemon refused the beat for ${beat.project_path} at ${beat.timestamp} (${outcome.detail}); dropped`,
+          );
+        } else if (!this.refusedPaths.has(beat.project_path)) {
+          this.refusedPaths.set(beat.project_path, outcome.detail);
+          this.log(
+            `the daemon refuses the folder ${beat.project_path} (${outcome.detail}): ` +
+              "time spent there is not recorded and its beats are dropped; a newer daemon may accept it",
+          );
+          this.notify();
+        }
         this.noteDaemonAnswered();
         break;
       case "unavailable":
@@ -233,7 +270,7 @@ export class Delivery {
     if (this.memory.length === 0) {
       return;
     }
-    const beats = this.memory;
+    const beats = this.memory.filter((beat) => !this.isExcluded(beat.project_path));
     this.memory = [];
     await this.keep(beats);
   }

@@ -2,8 +2,10 @@
  * A lock between processes (VS Code windows) that share a folder: a file created with O_EXCL that
  * holds the owner's pid. A lock whose owner process is gone, or that is older than `staleMs`, is
  * taken to be abandoned and is broken, by moving it aside and checking that what moved is the
- * lock judged stale (another window may have broken it and taken a fresh one meanwhile).
- * Must not import `vscode`.
+ * lock judged stale. Breaking is itself done under a second lock file (`<lock>.break`): two
+ * windows breaking at once let one move aside the fresh lock the other had just taken, and a
+ * third take the lock while it was being put back, so two held it. (What remains: a live holder
+ * past `staleMs` releasing at the very moment its lock is broken.) Must not import `vscode`.
  */
 
 import { randomBytes } from "node:crypto";
@@ -84,6 +86,28 @@ export class LockFile {
     if (!isHolderGone && ageMs <= staleMs) {
       return false;
     }
+    const breaker = `${this.path}.break`;
+    try {
+      await fs.writeFile(breaker, String(pid), { flag: "wx" });
+    } catch (error) {
+      if (!isCode(error, "EEXIST")) {
+        throw error;
+      }
+      await this.removeIfOlder(breaker, staleMs); // a window died while breaking
+      return false;
+    }
+    try {
+      return await this.moveAside(content, isHolderGone ? "holder exited" : `held ${Math.round(ageMs)} ms`);
+    } finally {
+      await fs.unlink(breaker).catch(() => undefined);
+    }
+  }
+
+  /** Under the break lock: moves the lock aside; puts it back unless it is the `stale` one. */
+  private async moveAside(stale: string, why: string): Promise<boolean> {
+    if ((await fs.readFile(this.path, "utf8").catch(() => "")) !== stale) {
+      return true; // broken (or released) and maybe taken again before we held the break lock
+    }
     const aside = `${this.path}.stale-${randomHex()}`;
     try {
       await fs.rename(this.path, aside);
@@ -94,16 +118,26 @@ export class LockFile {
       throw error;
     }
     const moved = await fs.readFile(aside, "utf8").catch(() => "");
-    if (moved !== content) {
-      // Someone else's fresh lock: put it back unless yet another one was taken meanwhile.
+    if (moved !== stale) {
+      // Its holder released it since, and another window took a fresh one: put that back.
       await fs.link(aside, this.path).catch(() => undefined);
     } else {
-      this.options.log(
-        `broke a stale lock ${this.path} (${isHolderGone ? "holder exited" : `held ${Math.round(ageMs)} ms`})`,
-      );
+      this.options.log(`broke a stale lock ${this.path} (${why})`);
     }
     await fs.unlink(aside).catch(() => undefined);
     return true;
+  }
+
+  private async removeIfOlder(file: string, ageMs: number): Promise<void> {
+    try {
+      if (Date.now() - (await fs.stat(file)).mtimeMs > ageMs) {
+        await fs.unlink(file);
+      }
+    } catch (error) {
+      if (!isCode(error, "ENOENT")) {
+        throw error;
+      }
+    }
   }
 
   private async release(token: string): Promise<void> {

@@ -16,7 +16,9 @@
  *   like the queue.
  * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
  *   starts on a fresh line so the partial line never swallows a good beat.
- * The queue is bounded (`maxBeats`); when full, new beats are dropped and the log says so once.
+ * The queue is bounded (`maxBeats`), counting every beat waiting: the queue file, claims being
+ * replayed and spill files. When full, new beats are dropped and the log says so once; a replay
+ * putting back what it could not send keeps the oldest beats within the bound too.
  * Must not import `vscode`.
  */
 
@@ -126,30 +128,42 @@ export class Outbox {
 
   /** The body of append, for a caller that holds the lock. */
   private async appendUnlocked(beats: readonly Beat[]): Promise<AppendResult> {
-    const { size, endsWithNewline } = await tailOf(this.queuePath);
-    const upperBound = Math.floor(size / SHORTEST_LINE_BYTES);
-    const queued =
-      upperBound + beats.length <= this.maxBeats ? 0 : await countLines(this.queuePath);
-    const room = Math.max(0, this.maxBeats - queued);
-    const kept = beats.slice(0, room);
-    const droppedBecauseFull = beats.length - kept.length;
-    if (droppedBecauseFull > 0 && !this.hasLoggedFull) {
-      this.log(
-        `outbox is full (${this.maxBeats} beats): new beats are dropped until the daemon is back`,
-      );
-    }
-    this.hasLoggedFull = droppedBecauseFull > 0;
+    const kept = beats.slice(0, await this.roomFor(beats.length, await this.waitingFiles()));
     if (kept.length > 0) {
+      const { endsWithNewline } = await tailOf(this.queuePath);
       const text = (endsWithNewline ? "" : "\n") + kept.map(toLine).join("");
       await fs.appendFile(this.queuePath, text, "utf8");
     }
-    return { appended: kept.length, droppedBecauseFull };
+    return { appended: kept.length, droppedBecauseFull: beats.length - kept.length };
+  }
+
+  /**
+   * How many of `wanted` new beats fit beside the beats waiting in `files` (counted only when
+   * their size says they might not fit, so appends stay cheap); logs once when some do not.
+   */
+  private async roomFor(wanted: number, files: readonly string[]): Promise<number> {
+    let upperBound = 0;
+    for (const file of files) {
+      upperBound += Math.floor((await sizeOf(file)) / SHORTEST_LINE_BYTES);
+    }
+    let waiting = 0;
+    if (upperBound + wanted > this.maxBeats) {
+      for (const file of files) {
+        waiting += await countLines(file);
+      }
+    }
+    const room = Math.min(wanted, Math.max(0, this.maxBeats - waiting));
+    const isFull = room < wanted;
+    if (isFull && !this.hasLoggedFull) {
+      this.log(`outbox is full (${this.maxBeats} beats): new beats are dropped until the daemon is back`);
+    }
+    this.hasLoggedFull = isFull;
+    return room;
   }
 
   /**
    * For a window that is closing: appends with a short wait for the lock, and when another window
-   * holds it longer, writes the beats to a spill file of their own instead. Spills ignore
-   * `maxBeats`: they hold the few beats of one closing window.
+   * holds it longer, writes the beats to a spill file of their own instead, within `maxBeats`.
    */
   async appendBeforeExit(beats: readonly Beat[]): Promise<void> {
     if (beats.length === 0) {
@@ -162,23 +176,34 @@ export class Outbox {
       if (!(error instanceof LockBusyError)) {
         throw error;
       }
+      // Counted without the lock (another window holds it): the bound may be off by that
+      // window's last few beats, not by a spill per closing window.
+      const kept = beats.slice(0, await this.roomFor(beats.length, await this.waitingFiles()));
+      if (kept.length === 0) {
+        return;
+      }
       const name = `outbox.spill-${this.pid}-${randomHex()}.jsonl`;
       const temporary = path.join(this.dir, `${name}.tmp`);
-      await fs.writeFile(temporary, beats.map(toLine).join(""), "utf8");
+      await fs.writeFile(temporary, kept.map(toLine).join(""), "utf8");
       await fs.rename(temporary, path.join(this.dir, name));
-      this.log(`the outbox was busy: ${beats.length} beat(s) saved in ${name} for the next replay`);
+      this.log(`the outbox was busy: ${kept.length} beat(s) saved in ${name} for the next replay`);
     }
   }
 
   /** How many beats are waiting: the queue plus claims not yet finished and spill files. */
   async count(): Promise<number> {
     let total = 0;
-    for (const name of await this.listDir()) {
-      if (name === QUEUE_FILE || CLAIM_PATTERN.test(name) || SPILL_PATTERN.test(name)) {
-        total += await countLines(path.join(this.dir, name));
-      }
+    for (const file of await this.waitingFiles()) {
+      total += await countLines(file);
     }
     return total;
+  }
+
+  /** Every file that holds waiting beats: the queue, claims (any window's) and spill files. */
+  private async waitingFiles(): Promise<string[]> {
+    return (await this.listDir())
+      .filter((name) => name === QUEUE_FILE || CLAIM_PATTERN.test(name) || SPILL_PATTERN.test(name))
+      .map((name) => path.join(this.dir, name));
   }
 
   /**
@@ -215,7 +240,7 @@ export class Outbox {
       } finally {
         const remaining = beats.slice(next);
         if (remaining.length > 0) {
-          await this.withLock(() => this.putBack(remaining));
+          await this.withLock(() => this.putBack(remaining, claims));
         }
         // A claim that could not be read stays, still ours: the next replay tries it again.
         await Promise.all(claims.filter((claim) => !unreadFiles.includes(claim)).map(unlinkIfPresent));
@@ -279,8 +304,11 @@ export class Outbox {
     }
   }
 
-  /** Under the lock: put undelivered beats in front of whatever was queued meanwhile. */
-  private async putBack(remaining: readonly Beat[]): Promise<void> {
+  /**
+   * Under the lock: put undelivered beats in front of whatever was queued meanwhile, keeping the
+   * oldest within `maxBeats` beside other windows' claims and spills (`ours` are about to go).
+   */
+  private async putBack(remaining: readonly Beat[], ours: readonly string[]): Promise<void> {
     let current = "";
     try {
       current = await fs.readFile(this.queuePath, "utf8");
@@ -289,11 +317,12 @@ export class Outbox {
         throw error;
       }
     }
-    if (current !== "" && !current.endsWith("\n")) {
-      current += "\n";
-    }
+    const queued = current.split("\n").filter((line) => line !== "");
+    const lines = [...remaining.map(toLine), ...queued.map((line) => `${line}\n`)];
+    const others = (await this.waitingFiles()).filter((file) => file !== this.queuePath && !ours.includes(file));
+    const room = await this.roomFor(lines.length, others);
     const temporary = `${this.queuePath}.tmp-${this.pid}-${randomHex()}`;
-    await fs.writeFile(temporary, remaining.map(toLine).join("") + current, "utf8");
+    await fs.writeFile(temporary, lines.slice(0, room).join(""), "utf8");
     await fs.rename(temporary, this.queuePath);
   }
 
@@ -380,6 +409,17 @@ async function tailOf(file: string): Promise<{ size: number; endsWithNewline: bo
     return { size, endsWithNewline: last[0] === 0x0a };
   } finally {
     await handle.close();
+  }
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await fs.stat(file)).size;
+  } catch (error) {
+    if (isCode(error, "ENOENT")) {
+      return 0;
+    }
+    throw error;
   }
 }
 

@@ -153,15 +153,32 @@ export function isExcluded(
   });
 }
 
+/**
+ * isExcluded for a path as a beat carries it, with no location to tell which file system holds
+ * it (a beat waiting in the outbox): a Windows path (`C:\`, `\\server`) ignores case, any
+ * other path as the local platform does.
+ */
+export function isExcludedPath(
+  projectPath: string,
+  patterns: readonly string[],
+  options: { readonly homeDir: string; readonly platform: string },
+): boolean {
+  const isWindowsPath = /^(?:[a-zA-Z]:|\\\\)/.test(projectPath);
+  const ignoreCase = isWindowsPath || options.platform === "win32" || options.platform === "darwin";
+  return isExcluded(projectPath, patterns, { homeDir: options.homeDir, ignoreCase });
+}
+
 function toSlashes(path: string): string {
   return path.replace(/\\/g, "/");
 }
 
+/** A leading `~` (alone, or before `/` or `\`) is the home folder, in either slash style. */
 function expandHome(pattern: string, homeDir: string): string {
-  if (pattern === "~" || pattern.startsWith("~/")) {
-    return toSlashes(homeDir).replace(/\/$/, "") + pattern.slice(1);
+  const slashed = toSlashes(pattern);
+  if (slashed === "~" || slashed.startsWith("~/")) {
+    return toSlashes(homeDir).replace(/\/$/, "") + slashed.slice(1);
   }
-  return toSlashes(pattern);
+  return slashed;
 }
 
 function withAncestors(path: string): string[] {

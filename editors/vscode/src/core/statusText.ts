@@ -20,6 +20,8 @@ export interface StatusInput {
   readonly serverUrl: string;
   /** The window's project, when the tracker knows it is excluded or that there is none. */
   readonly project?: ProjectView | undefined;
+  /** What the daemon said refusing the current project's path itself, if it did. */
+  readonly pathRefusal?: string | undefined;
   /** Why oxitrack.serverUrl cannot work (a settings error), if it cannot. */
   readonly settingsProblem?: string | undefined;
 }
@@ -139,6 +141,16 @@ export function renderStatus(input: StatusInput): StatusView {
         `${waiting(input, "this is solved")}\n` +
         (isKeyMissing ? "Click to set the API key." : "Click to show the OxiTrack log."),
       action: isKeyMissing ? "setApiKey" : "showLog",
+    };
+  }
+  if (input.pathRefusal !== undefined && input.project?.kind !== "excluded" && input.project?.kind !== "none") {
+    return {
+      text: "$(watch) OxiTrack: folder refused",
+      tooltip:
+        `The OxiTrack daemon at ${input.serverUrl} refuses this folder's path (${input.pathRefusal}), ` +
+        "so time spent here is not recorded. A newer daemon may accept it.\n" +
+        "Click to show the OxiTrack log.",
+      action: "showLog",
     };
   }
   const queuedNote = input.queued > 0 ? `\n${input.queued} beat(s) waiting to be replayed.` : "";

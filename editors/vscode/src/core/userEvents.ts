@@ -35,6 +35,18 @@ export function isUserEdit(change: DocumentChange): boolean {
   );
 }
 
+/**
+ * True for a switch of the active editor (text or notebook), a save, or a notebook cell selected,
+ * that the user made: only in the focused window. Programs do all of these in a window nobody is
+ * looking at: a debugger stopping at a breakpoint, an extension or agent revealing a file or a
+ * cell, a test runner opening a failure. Each such beat could add up to 15 minutes, since the
+ * daemon joins beats less than 900 s apart. (Auto-save when focus leaves the window loses
+ * nothing: the edits it saves counted already.)
+ */
+export function isUserSwitchOrSave(isFocused: boolean): boolean {
+  return isFocused;
+}
+
 /** What moved the cursor (TextEditorSelectionChangeKind); undefined: the document changed under it. */
 export type CursorMoveSource = "keyboard" | "mouse" | "command" | undefined;
 

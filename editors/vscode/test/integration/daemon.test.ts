@@ -185,6 +185,19 @@ describe("against a real daemon", () => {
     assert.doesNotMatch(logged.join("\n"), /dropped/);
   });
 
+  test("a folder path the daemon refuses: dropped, but said once, not lost without a trace", async () => {
+    const daemon = await startDaemon("refused-path");
+    const { outbox, delivery, logged } = window("refused-path", daemon);
+    const refused = "relative/app"; // a path the daemon can never store
+    const now = Math.floor(Date.now() / 1000);
+    await delivery.send({ project_path: refused, timestamp: now - 60 });
+    await delivery.send({ project_path: refused, timestamp: now });
+    assert.equal(await outbox.count(), 0);
+    assert.match(delivery.pathRefusal(refused) ?? "", /^HTTP 422: invalid_field \(field project_path\)/);
+    assert.equal(logged.filter((line) => line.includes(refused)).length, 1, logged.join("\n"));
+    assert.deepEqual(await daemon.sessions(), []);
+  });
+
   test("with an API key: a window without it keeps its beats until the key is set", async () => {
     const project = await fs.mkdtemp(path.join(tmp, "keyed-"));
     const daemon = await startDaemon("keyed", "--api-key", "k3y");

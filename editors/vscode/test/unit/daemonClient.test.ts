@@ -92,6 +92,7 @@ describe("DaemonClient.postBeat", () => {
       kind: "rejected",
       status: 422,
       detail: "HTTP 422: invalid_field (field project_path): must be a string, not number",
+      field: "project_path",
     });
   });
 

@@ -24,7 +24,7 @@ afterEach(async () => {
 /** A daemon stand-in whose answer the test switches; records every beat it accepted. */
 class FakeDaemon {
   readonly serverUrl = "http://127.0.0.1:3000";
-  mode: "up" | "down" | "refuse" | "unauthorized" = "up";
+  mode: "up" | "down" | "refuse" | "refusePath" | "unauthorized" = "up";
   accepted: Beat[] = [];
 
   async postBeat(beat: Beat): Promise<BeatOutcome> {
@@ -36,17 +36,22 @@ class FakeDaemon {
         return { kind: "unavailable", problem: { kind: "offline", detail: "connect ECONNREFUSED" } };
       case "refuse":
         return { kind: "rejected", status: 422, detail: "HTTP 422: invalid_field" };
+      case "refusePath":
+        return { kind: "rejected", status: 422, detail: "HTTP 422: must be an absolute path", field: "project_path" };
       case "unauthorized":
         return { kind: "unavailable", problem: { kind: "needsApiKey", detail: "HTTP 401: unauthorized", code: "unauthorized" } };
     }
   }
 }
 
-function setup(isEnabled: () => boolean = () => true) {
+function setup(isEnabled: () => boolean = () => true, isExcluded: (projectPath: string) => boolean = () => false) {
   const daemon = new FakeDaemon();
   const logged: string[] = [];
   const outbox = new Outbox({ dir });
-  const delivery = new Delivery(() => daemon as unknown as DaemonClient, outbox, (m) => logged.push(m), { isEnabled });
+  const delivery = new Delivery(() => daemon as unknown as DaemonClient, outbox, (m) => logged.push(m), {
+    isEnabled,
+    isExcluded,
+  });
   const states: DeliveryState[] = [];
   delivery.onDidChangeState((state) => states.push(state));
   return { daemon, logged, outbox, delivery, states };
@@ -159,6 +164,58 @@ describe("Delivery", () => {
     await delivery.send(beat(1));
     assert.equal(await outbox.count(), 0);
     assert.match(logged.join("\n"), /refused the beat for \/p at 1 \(HTTP 422: invalid_field\); dropped/);
+  });
+
+  describe("a folder excluded after its beats were made", () => {
+    const secret = (timestamp: number): Beat => ({ project_path: "/code/secret", timestamp });
+    const isSecret = (projectPath: string) => projectPath === "/code/secret";
+
+    test("a beat the throttle held back is not sent, nor queued", async () => {
+      const { daemon, outbox, delivery } = setup(() => true, isSecret);
+      await delivery.send(secret(1));
+      await delivery.send(beat(2));
+      assert.deepEqual(daemon.accepted, [beat(2)]);
+      assert.equal(await outbox.count(), 0);
+    });
+
+    test("its beats waiting in the outbox are dropped on replay, the others sent", async () => {
+      let excluded = false;
+      const { daemon, outbox, delivery, logged } = setup(() => true, (projectPath) => excluded && isSecret(projectPath));
+      daemon.mode = "down";
+      await delivery.send(secret(1));
+      await delivery.send(beat(2));
+      await delivery.send(secret(3));
+      excluded = true; // the user adds the folder to oxitrack.excludePatterns
+      daemon.mode = "up";
+      await delivery.replay();
+      assert.deepEqual(daemon.accepted, [beat(2)]);
+      assert.equal(await outbox.count(), 0);
+      assert.match(logged.join("\n"), /replayed 1 beat\(s\) from the outbox, dropped 2 of folders in oxitrack\.excludePatterns/);
+      assert.doesNotMatch(logged.join("\n"), /the daemon refused/);
+    });
+
+    test("a window closing does not save its beats for later", async () => {
+      const { outbox, delivery } = setup(() => true, isSecret);
+      await delivery.saveForLater([secret(1), beat(2)]);
+      assert.deepEqual((await outbox.replay(async () => "sent")).sent, 1);
+    });
+  });
+
+  test("a folder whose path the daemon refuses is logged once and shown, until a beat gets through", async () => {
+    const { daemon, outbox, delivery, logged, states } = setup();
+    daemon.mode = "refusePath";
+    await delivery.send(beat(1));
+    await delivery.send(beat(2));
+    assert.equal(await outbox.count(), 0, "dropped, as the daemon says it can never be stored");
+    assert.equal(delivery.pathRefusal("/p"), "HTTP 422: must be an absolute path");
+    assert.equal(delivery.pathRefusal("/other"), undefined);
+    const lines = logged.filter((line) => line.includes("/p"));
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(lines[0] ?? "", /the daemon refuses the folder \/p \(HTTP 422: must be an absolute path\): time spent there is not recorded/);
+    assert.ok(states.length > 0, "the status bar is told");
+    daemon.mode = "up";
+    await delivery.send(beat(3));
+    assert.equal(delivery.pathRefusal("/p"), undefined);
   });
 
   test("one replay at a time per window", async () => {

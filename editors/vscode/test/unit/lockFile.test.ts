@@ -45,6 +45,79 @@ describe("LockFile", () => {
     assert.equal((await fs.readdir(dir)).filter((name) => name.endsWith(".lock")).length, 0);
   });
 
+  // The interleaving the race needs, forced: window B has judged the dead holder's lock stale
+  // when window A breaks it and takes the lock; B then moves A's lock aside and, while B puts it
+  // back, window C takes the empty place. B pauses before it moves the lock, or before it starts
+  // breaking (then it must see that the lock it judged is gone).
+  for (const [pausedCall, pausesAt] of [
+    ["rename", (file: string) => file.endsWith("x.lock")],
+    ["writeFile", (file: string) => file.endsWith(".break")],
+  ] as const) {
+    test(`a stale lock broken by two windows at once (B paused at ${pausedCall}): one holder at a time`, async () => {
+      const dead = 999_999;
+      await fs.writeFile(path.join(dir, "x.lock"), `${dead} 0 stale`);
+      const options = (pid: number) => ({ pid, isAlive: (other: number) => other !== dead, waitMs: 100 });
+      let inside = 0;
+      let mostInside = 0;
+      const enter = () => {
+        inside++;
+        mostInside = Math.max(mostInside, inside);
+      };
+      const cDone = signal();
+      const aInside = signal();
+      let workA: Promise<unknown> = Promise.resolve();
+      let workC: Promise<unknown> = Promise.resolve();
+      const original = { rename: fs.rename, writeFile: fs.writeFile, link: fs.link };
+      let paused = false;
+      let linked = false;
+      const pause = async () => {
+        // B, about to break: A breaks the lock and takes it (or, fixed, cannot).
+        workA = lock(options(2)).with(async () => {
+          enter();
+          aInside.resolve();
+          await cDone.promise;
+          inside--;
+        });
+        await Promise.race([aInside.promise, workA.catch(() => undefined)]);
+      };
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const patched = fs as any;
+      patched[pausedCall] = async (file: string, ...rest: unknown[]) => {
+        if (!paused && pausesAt(String(file))) {
+          paused = true;
+          await pause();
+        }
+        return original[pausedCall].call(fs, file as never, ...(rest as [never, never]));
+      };
+      fs.link = async (existing, target) => {
+        if (!linked) {
+          linked = true;
+          // B, about to put back the lock it moved by mistake: C finds the place empty.
+          workC = lock(options(3)).with(async () => {
+            enter();
+            inside--;
+          });
+          await workC.catch(() => undefined);
+          cDone.resolve();
+        }
+        return original.link(existing, target);
+      };
+      try {
+        const workB = lock(options(1)).with(async () => {
+          enter();
+          inside--;
+        });
+        await workB.catch(() => undefined); // may give up while A holds the lock
+        cDone.resolve();
+        await Promise.allSettled([workA, workC]);
+      } finally {
+        Object.assign(fs, original);
+      }
+      assert.equal(paused, true, "the interleaving was forced");
+      assert.equal(mostInside, 1);
+    });
+  }
+
   test("the lock is released when the work throws", async () => {
     await assert.rejects(lock().with(async () => Promise.reject(new Error("boom"))), /boom/);
     assert.equal(await lock({ waitMs: 50 }).with(async () => "again"), "again");
@@ -70,3 +143,9 @@ describe("LockFile", () => {
     assert.equal(isProcessAlive(2 ** 22 + 12_345), false);
   });
 });
+
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => undefined as void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}

@@ -161,6 +161,52 @@ describe("Outbox", () => {
     assert.deepEqual(await outbox.append([beat(8)]), { appended: 1, droppedBecauseFull: 0 });
   });
 
+  test("beats appended while a replay has claimed the queue count the claim: the bound holds", async () => {
+    const outbox = new Outbox({ dir, maxBeats: 10 });
+    await outbox.append(Array.from({ length: 10 }, (_, i) => beat(i)));
+    const appendedDuringReplays: number[] = [];
+    for (let round = 1; round <= 3; round++) {
+      // The daemon is still down: the replay stops at once while new beats keep coming.
+      await outbox.replay(async () => {
+        appendedDuringReplays.push((await outbox.append([beat(100 * round), beat(100 * round + 1)])).appended);
+        return "stop";
+      });
+    }
+    assert.deepEqual(appendedDuringReplays, [0, 0, 0]);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), Array.from({ length: 10 }, (_, i) => i));
+  });
+
+  test("spill files count towards the bound", async () => {
+    const outbox = new Outbox({ dir, maxBeats: 3 });
+    await fs.writeFile(path.join(dir, "outbox.spill-4242-abcdef.jsonl"), [1, 2].map((t) => `{"project_path":"/p","timestamp":${t}}\n`).join(""));
+    assert.deepEqual(await outbox.append([beat(3), beat(4)]), { appended: 1, droppedBecauseFull: 1 });
+    assert.equal(await outbox.count(), 3);
+  });
+
+  test("a spill written while the lock is busy keeps within the bound", async () => {
+    const outbox = new Outbox({ dir, maxBeats: 3, isAlive: () => true, exitLockWaitMs: 50 });
+    await outbox.append([beat(1), beat(2)]);
+    await fs.writeFile(path.join(dir, LOCK_FILE), `1 ${Date.now()} abc`); // a live window's lock
+    await outbox.appendBeforeExit([beat(3), beat(4)]);
+    assert.equal(await outbox.count(), 3);
+    await fs.unlink(path.join(dir, LOCK_FILE));
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 2, 3]);
+  });
+
+  test("beats put back after a replay keep within the bound, oldest first", async () => {
+    const logged: string[] = [];
+    const outbox = new Outbox({ dir, maxBeats: 4, log: (message) => logged.push(message) });
+    await outbox.append([beat(1), beat(2), beat(3)]);
+    await outbox.replay(async () => {
+      // Meanwhile a closing window left a spill (written without the lock, so it saw room).
+      await fs.writeFile(path.join(dir, "outbox.spill-4242-abcdef.jsonl"), '{"project_path":"/p","timestamp":9}\n{"project_path":"/p","timestamp":8}\n');
+      return "stop";
+    });
+    assert.equal(await outbox.count(), 4);
+    assert.match(logged.join("\n"), /outbox is full/);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 2, 8, 9]);
+  });
+
   test("a claim left by a window that died is adopted by the next replay", async () => {
     const dead = 999_999;
     const alive = (pid: number) => pid !== dead;

@@ -6,6 +6,7 @@ import {
   fileOfDocument,
   ignoresCase,
   isExcluded,
+  isExcludedPath,
   isFileBacked,
   type Location,
   remotePath,
@@ -110,6 +111,8 @@ describe("isExcluded", () => {
     const ignoringCase: Array<[string, string, string[], { homeDir: string; ignoreCase: boolean }, boolean]> = [
       ["windows: ~ against a lowercased drive letter", "c:\\Users\\me\\private\\app", ["~/private/**"], windows, true],
       ["windows: folder names in another case", "c:\\users\\ME\\Private", ["~/private"], windows, true],
+      ["windows: ~ followed by a backslash", "c:\\Users\\me\\private\\app", ["~\\private\\**"], windows, true],
+      ["windows: ~\\ is still only the home folder", "c:\\Users\\me\\public", ["~\\private\\**"], windows, false],
       ["windows: a drive pattern with backslashes", "c:\\Work\\Secret\\x", ["C:\\work\\secret\\**"], windows, true],
       ["windows: **/name in another case", "c:\\code\\Scratch", ["**/scratch"], windows, true],
       ["windows: still only what the pattern says", "c:\\Users\\me\\public", ["~/private/**"], windows, false],
@@ -120,6 +123,20 @@ describe("isExcluded", () => {
       test(name, () => assert.equal(isExcluded(path, patterns, options), expected));
     }
   });
+});
+
+describe("isExcludedPath (a beat's path, no location)", () => {
+  const cases: Array<[string, string, string[], string, boolean]> = [
+    ["a Linux path on Linux: case counts", "/home/me/Private", ["~/private"], "linux", false],
+    ["a Linux path on Linux: same case", "/home/me/private/app", ["~/private/**"], "linux", true],
+    ["a path on macOS ignores case", "/Users/me/Private", ["/Users/me/private"], "darwin", true],
+    ["a Windows drive path ignores case, even from a Linux UI", "C:\\Work\\Secret", ["c:/work/secret"], "linux", true],
+    ["a UNC path ignores case", "\\\\Server\\Share\\App", ["//server/share/**"], "linux", true],
+    ["no pattern: never", "/home/me/app", [], "linux", false],
+  ];
+  for (const [name, path, patterns, platform, expected] of cases) {
+    test(name, () => assert.equal(isExcludedPath(path, patterns, { homeDir: "/home/me", platform }), expected));
+  }
 });
 
 describe("ignoresCase", () => {

@@ -47,6 +47,22 @@ describe("formatDuration", () => {
 });
 
 describe("renderStatus", () => {
+  test("a project path the daemon refuses: said in the status bar, a click shows the log", () => {
+    const view = renderStatus({
+      ...base,
+      project: { kind: "tracked", projectPath: "\\\\server\\share\\app" },
+      pathRefusal: "HTTP 422: invalid_field (field project_path): must be an absolute path",
+    });
+    assert.equal(view.text, "$(watch) OxiTrack: folder refused");
+    assert.match(view.tooltip, /refuses this folder's path \(HTTP 422: .*must be an absolute path\), so time spent here is not recorded/);
+    assert.equal(view.action, "showLog");
+  });
+
+  test("a refused path of a folder now excluded is not shown", () => {
+    const view = renderStatus({ ...base, project: { kind: "excluded", projectPath: "/x" }, pathRefusal: "HTTP 422" });
+    assert.equal(view.text, "$(watch) OxiTrack: excluded");
+  });
+
   test("today's time for the current project, total in the tooltip", () => {
     const view = renderStatus(base);
     assert.equal(view.text, "$(watch) 25m");

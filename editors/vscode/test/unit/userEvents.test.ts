@@ -7,6 +7,7 @@ import {
   isUserCursorMove,
   isUserEdit,
   isUserScroll,
+  isUserSwitchOrSave,
   isWindowActivity,
   type WindowFlags,
 } from "../../src/core/userEvents";
@@ -76,4 +77,14 @@ describe("isWindowActivity", () => {
   for (const [name, previous, next, expected] of cases) {
     test(name, () => assert.equal(isWindowActivity(previous, next), expected));
   }
+});
+
+describe("isUserSwitchOrSave", () => {
+  test("an editor switch or a save in the focused window is the user's", () => {
+    assert.equal(isUserSwitchOrSave(true), true);
+  });
+
+  test("in a window without focus it is a program's (a debugger stopping, an agent revealing a file)", () => {
+    assert.equal(isUserSwitchOrSave(false), false);
+  });
 });

@@ -1,0 +1,84 @@
+/**
+ * The oxitrack.* settings as the user wrote them, checked. VS Code hands a value over whatever its
+ * JSON type (`"oxitrack.serverUrl": 3000`, `"oxitrack.enabled": "false"`, `null`): a value of the
+ * wrong type falls back to the default and is named in a problem the user is shown, so it never
+ * stops the extension nor is misread (the string "false" is truthy). Must not import `vscode`.
+ */
+
+export const DEFAULT_SERVER_URL = "http://127.0.0.1:3000";
+
+/** The values as settings.json holds them (undefined: not set). */
+export interface RawSettings {
+  readonly serverUrl: unknown;
+  readonly enabled: unknown;
+  readonly excludePatterns: unknown;
+}
+
+export interface SettingValues {
+  readonly serverUrl: string;
+  readonly isEnabled: boolean;
+  readonly excludePatterns: readonly string[];
+}
+
+export interface SettingProblem {
+  /** The setting, e.g. `oxitrack.enabled`. */
+  readonly key: string;
+  /** What is wrong and what is used instead, for the user. */
+  readonly message: string;
+}
+
+export function checkSettings(raw: RawSettings): { values: SettingValues; problems: SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  const wrongType = (key: string, value: unknown, expected: string, used: string): void => {
+    problems.push({
+      key: `oxitrack.${key}`,
+      message: `oxitrack.${key} must be ${expected}, not ${describe(value)}; using ${used} until it is fixed`,
+    });
+  };
+
+  let serverUrl = DEFAULT_SERVER_URL;
+  if (typeof raw.serverUrl === "string") {
+    serverUrl = raw.serverUrl.trim() === "" ? DEFAULT_SERVER_URL : raw.serverUrl.trim();
+  } else if (raw.serverUrl !== undefined) {
+    wrongType("serverUrl", raw.serverUrl, 'an address in quotes, like "http://127.0.0.1:3000"', `the default, ${DEFAULT_SERVER_URL}`);
+  }
+
+  let isEnabled = true;
+  if (typeof raw.enabled === "boolean") {
+    isEnabled = raw.enabled;
+  } else if (raw.enabled !== undefined) {
+    wrongType("enabled", raw.enabled, "true or false (without quotes)", "the default, true");
+  }
+
+  let excludePatterns: string[] = [];
+  if (Array.isArray(raw.excludePatterns)) {
+    const patterns: unknown[] = raw.excludePatterns;
+    excludePatterns = patterns.filter((pattern): pattern is string => typeof pattern === "string");
+    const others = patterns.filter((pattern) => typeof pattern !== "string");
+    if (others.length > 0) {
+      wrongType("excludePatterns", others[0], 'a list of patterns in quotes, like ["~/private/**"]', "the other patterns");
+    }
+  } else if (raw.excludePatterns !== undefined) {
+    wrongType("excludePatterns", raw.excludePatterns, 'a list of patterns in quotes, like ["~/private/**"]', "none");
+  }
+
+  return { values: { serverUrl, isEnabled, excludePatterns }, problems };
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  string: "text",
+  number: "a number",
+  boolean: "true or false",
+  object: "an object",
+};
+
+/** `3000 (a number)`, `"false" (text)`, `null`: the value as written, and its JSON type. */
+function describe(value: unknown): string {
+  if (value === null) {
+    return "null";
+  }
+  const json = JSON.stringify(value) ?? String(value);
+  const shown = json.length > 40 ? `${json.slice(0, 39)}…` : json;
+  const type = Array.isArray(value) ? "a list" : (TYPE_NAMES[typeof value] ?? typeof value);
+  return `${shown} (${type})`;
+}

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { checkSettings, DEFAULT_SERVER_URL, type RawSettings } from "../../src/core/settingValues";
+
+const unset: RawSettings = { serverUrl: undefined, enabled: undefined, excludePatterns: undefined };
+
+describe("checkSettings", () => {
+  test("nothing set: the defaults, no problem", () => {
+    assert.deepEqual(checkSettings(unset), {
+      values: { serverUrl: DEFAULT_SERVER_URL, isEnabled: true, excludePatterns: [] },
+      problems: [],
+    });
+  });
+
+  test("values of the right type are used as written (the URL trimmed)", () => {
+    const { values, problems } = checkSettings({
+      serverUrl: " http://127.0.0.1:3001 ",
+      enabled: false,
+      excludePatterns: ["~/private/**"],
+    });
+    assert.deepEqual(values, { serverUrl: "http://127.0.0.1:3001", isEnabled: false, excludePatterns: ["~/private/**"] });
+    assert.deepEqual(problems, []);
+  });
+
+  test("an empty server URL is the default", () => {
+    assert.equal(checkSettings({ ...unset, serverUrl: "  " }).values.serverUrl, DEFAULT_SERVER_URL);
+  });
+
+  const wrongTypes: Array<[string, Partial<RawSettings>, string, RegExp]> = [
+    ["serverUrl as a number", { serverUrl: 3000 }, "oxitrack.serverUrl", /must be an address in quotes.*not 3000 \(a number\); using the default, http:\/\/127\.0\.0\.1:3000/],
+    ["serverUrl null", { serverUrl: null }, "oxitrack.serverUrl", /not null; using the default/],
+    ["serverUrl as an object", { serverUrl: { host: "x" } }, "oxitrack.serverUrl", /not \{"host":"x"\} \(an object\)/],
+    ["enabled as the text \"false\"", { enabled: "false" }, "oxitrack.enabled", /must be true or false \(without quotes\), not "false" \(text\); using the default, true/],
+    ["enabled as 0", { enabled: 0 }, "oxitrack.enabled", /not 0 \(a number\)/],
+    ["excludePatterns as one string", { excludePatterns: "~/private/**" }, "oxitrack.excludePatterns", /must be a list of patterns.*not "~\/private\/\*\*" \(text\); using none/],
+  ];
+  for (const [name, raw, key, message] of wrongTypes) {
+    test(`${name}: the default, and a problem naming the setting`, () => {
+      const { values, problems } = checkSettings({ ...unset, ...raw });
+      assert.deepEqual(values, checkSettings(unset).values);
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0]?.key, key);
+      assert.match(problems[0]?.message ?? "", message);
+    });
+  }
+
+  test("patterns that are not strings are left out, and the rest are used", () => {
+    const { values, problems } = checkSettings({ ...unset, excludePatterns: ["**/scratch", 3, null] });
+    assert.deepEqual(values.excludePatterns, ["**/scratch"]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]?.message ?? "", /not 3 \(a number\); using the other patterns/);
+  });
+
+  test("a long value is cut short in the message", () => {
+    const { problems } = checkSettings({ ...unset, serverUrl: ["x".repeat(100)] });
+    assert.match(problems[0]?.message ?? "", /not \["x{37}… \(a list\)/);
+  });
+
+  test("several wrong settings: one problem each", () => {
+    const { problems } = checkSettings({ serverUrl: 1, enabled: "yes", excludePatterns: {} });
+    assert.deepEqual(problems.map((problem) => problem.key), ["oxitrack.serverUrl", "oxitrack.enabled", "oxitrack.excludePatterns"]);
+  });
+});
