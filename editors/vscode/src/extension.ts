@@ -23,11 +23,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const settings = await Settings.load(context);
   context.subscriptions.push(settings);
 
+  const here = { homeDir: os.homedir(), platform: process.platform };
   const outbox = new Outbox({ dir: context.globalStorageUri.fsPath, log: (message) => log.warn(message) });
   const activeDelivery = new Delivery(() => settings.client(), outbox, (message) => log.info(message), {
     isEnabled: () => settings.isEnabled,
-    isExcluded: (projectPath) =>
-      isExcludedPath(projectPath, settings.excludePatterns, { homeDir: os.homedir(), platform: process.platform }),
+    isExcluded: (projectPath) => isExcludedPath(projectPath, settings.excludePatterns, here),
+    isExcludedEverywhere: (projectPath) => isExcludedPath(projectPath, settings.userExcludePatterns, here),
   });
   const activeTracker = new Tracker(settings, activeDelivery, log);
   tracker = activeTracker;

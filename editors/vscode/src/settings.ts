@@ -25,7 +25,7 @@ export class Settings implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
-  private values: SettingValues = { serverUrl: "", isEnabled: true, excludePatterns: [] };
+  private values: SettingValues = { serverUrl: "", isEnabled: true, excludePatterns: [], userExcludePatterns: [] };
   /** The wrong-typed settings the user was told about, so each is shown once while it stays. */
   private shownProblems = new Set<string>();
   private apiKey: string | undefined;
@@ -90,6 +90,11 @@ export class Settings implements vscode.Disposable {
     return this.values.excludePatterns;
   }
 
+  /** The patterns of the user's own settings, which speak for every window's beats. */
+  get userExcludePatterns(): readonly string[] {
+    return this.values.userExcludePatterns;
+  }
+
   get hasApiKey(): boolean {
     return this.apiKey !== undefined && this.apiKey !== "";
   }
@@ -126,6 +131,7 @@ export class Settings implements vscode.Disposable {
       serverUrl: config.get<unknown>("serverUrl"),
       enabled: config.get<unknown>("enabled"),
       excludePatterns: config.get<unknown>("excludePatterns"),
+      userExcludePatterns: config.inspect<unknown>("excludePatterns")?.globalValue,
     });
     this.values = values;
     const shown = this.shownProblems;

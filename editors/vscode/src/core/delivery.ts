@@ -1,8 +1,8 @@
 /**
  * Send or keep: every beat goes to the daemon; one the daemon cannot take now goes to the outbox,
  * one it refuses for good is logged and dropped. A beat for a folder excluded meanwhile (held
- * back by the throttle, or waiting in the outbox) is dropped, never sent: excluding a folder
- * means it is never tracked. The outbox is replayed when a beat gets through
+ * back by the throttle, or waiting in the outbox under one of the user's own patterns) is
+ * dropped, never sent: excluding a folder means it is never tracked. The outbox is replayed when a beat gets through
  * and whenever the owner asks (a timer), one replay at a time per window.
  *
  * The connection state (online, or the problem beats meet) is decided by the beat path. The status
@@ -53,6 +53,12 @@ export interface DeliveryOptions {
   readonly isEnabled?: () => boolean;
   /** Whether a project path matches oxitrack.excludePatterns now: its beats are dropped. */
   readonly isExcluded?: (projectPath: string) => boolean;
+  /**
+   * Whether the user's own oxitrack.excludePatterns (not a workspace's) match a project path. The
+   * outbox is shared by every window, so its beats are dropped on replay only by these: a
+   * workspace's patterns speak for that workspace, not for the beats other windows queued.
+   */
+  readonly isExcludedEverywhere?: (projectPath: string) => boolean;
 }
 
 export class Delivery {
@@ -69,6 +75,7 @@ export class Delivery {
   private readonly now: () => number;
   private readonly isEnabled: () => boolean;
   private readonly isExcluded: (projectPath: string) => boolean;
+  private readonly isExcludedEverywhere: (projectPath: string) => boolean;
   /** No replay before this (epoch ms): the daemon said Retry-After. */
   private replayNotBeforeMs = 0;
 
@@ -81,6 +88,7 @@ export class Delivery {
     this.now = options.now ?? Date.now;
     this.isEnabled = options.isEnabled ?? (() => true);
     this.isExcluded = options.isExcluded ?? (() => false);
+    this.isExcludedEverywhere = options.isExcludedEverywhere ?? (() => false);
   }
 
   get state(): DeliveryState {
@@ -191,7 +199,7 @@ export class Delivery {
         if (!this.isEnabled()) {
           return "stop"; // switched off during the replay
         }
-        if (this.isExcluded(beat.project_path)) {
+        if (this.isExcludedEverywhere(beat.project_path)) {
           excluded++;
           return "dropped";
         }

@@ -12,12 +12,15 @@ export interface RawSettings {
   readonly serverUrl: unknown;
   readonly enabled: unknown;
   readonly excludePatterns: unknown;
+  /** excludePatterns as the user's own settings hold it, whatever a workspace sets. */
+  readonly userExcludePatterns: unknown;
 }
 
 export interface SettingValues {
   readonly serverUrl: string;
   readonly isEnabled: boolean;
   readonly excludePatterns: readonly string[];
+  readonly userExcludePatterns: readonly string[];
 }
 
 export interface SettingProblem {
@@ -62,7 +65,11 @@ export function checkSettings(raw: RawSettings): { values: SettingValues; proble
     wrongType("excludePatterns", raw.excludePatterns, 'a list of patterns in quotes, like ["~/private/**"]', "none");
   }
 
-  return { values: { serverUrl, isEnabled, excludePatterns }, problems };
+  // Its wrong types are named above, where they are the ones in effect.
+  const userExcludePatterns = Array.isArray(raw.userExcludePatterns)
+    ? (raw.userExcludePatterns as unknown[]).filter((pattern): pattern is string => typeof pattern === "string")
+    : [];
+  return { values: { serverUrl, isEnabled, excludePatterns, userExcludePatterns }, problems };
 }
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {

@@ -44,13 +44,18 @@ class FakeDaemon {
   }
 }
 
-function setup(isEnabled: () => boolean = () => true, isExcluded: (projectPath: string) => boolean = () => false) {
+function setup(
+  isEnabled: () => boolean = () => true,
+  isExcluded: (projectPath: string) => boolean = () => false,
+  isExcludedEverywhere: (projectPath: string) => boolean = () => false,
+) {
   const daemon = new FakeDaemon();
   const logged: string[] = [];
   const outbox = new Outbox({ dir });
   const delivery = new Delivery(() => daemon as unknown as DaemonClient, outbox, (m) => logged.push(m), {
     isEnabled,
     isExcluded,
+    isExcludedEverywhere,
   });
   const states: DeliveryState[] = [];
   delivery.onDidChangeState((state) => states.push(state));
@@ -180,7 +185,8 @@ describe("Delivery", () => {
 
     test("its beats waiting in the outbox are dropped on replay, the others sent", async () => {
       let excluded = false;
-      const { daemon, outbox, delivery, logged } = setup(() => true, (projectPath) => excluded && isSecret(projectPath));
+      const isNowSecret = (projectPath: string) => excluded && isSecret(projectPath);
+      const { daemon, outbox, delivery, logged } = setup(() => true, isNowSecret, isNowSecret);
       daemon.mode = "down";
       await delivery.send(secret(1));
       await delivery.send(beat(2));
@@ -192,6 +198,17 @@ describe("Delivery", () => {
       assert.equal(await outbox.count(), 0);
       assert.match(logged.join("\n"), /replayed 1 beat\(s\) from the outbox, dropped 2 of folders in oxitrack\.excludePatterns/);
       assert.doesNotMatch(logged.join("\n"), /the daemon refused/);
+    });
+
+    test("a workspace's own pattern does not drop the beats other windows queued", async () => {
+      // The outbox is shared: a pattern in one workspace's settings speaks for that workspace only.
+      const { daemon, delivery } = setup(() => true, () => false, () => false);
+      daemon.mode = "down";
+      await delivery.send(secret(1));
+      const window = setup(() => true, isSecret, () => false); // the same outbox folder
+      window.daemon.mode = "up";
+      await window.delivery.replay();
+      assert.deepEqual(window.daemon.accepted, [secret(1)]);
     });
 
     test("a window closing does not save its beats for later", async () => {

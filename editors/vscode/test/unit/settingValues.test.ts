@@ -3,12 +3,17 @@ import { describe, test } from "node:test";
 
 import { checkSettings, DEFAULT_SERVER_URL, type RawSettings } from "../../src/core/settingValues";
 
-const unset: RawSettings = { serverUrl: undefined, enabled: undefined, excludePatterns: undefined };
+const unset: RawSettings = {
+  serverUrl: undefined,
+  enabled: undefined,
+  excludePatterns: undefined,
+  userExcludePatterns: undefined,
+};
 
 describe("checkSettings", () => {
   test("nothing set: the defaults, no problem", () => {
     assert.deepEqual(checkSettings(unset), {
-      values: { serverUrl: DEFAULT_SERVER_URL, isEnabled: true, excludePatterns: [] },
+      values: { serverUrl: DEFAULT_SERVER_URL, isEnabled: true, excludePatterns: [], userExcludePatterns: [] },
       problems: [],
     });
   });
@@ -17,9 +22,15 @@ describe("checkSettings", () => {
     const { values, problems } = checkSettings({
       serverUrl: " http://127.0.0.1:3001 ",
       enabled: false,
-      excludePatterns: ["~/private/**"],
+      excludePatterns: ["~/private/**", "/work/this-workspace/**"],
+      userExcludePatterns: ["~/private/**"],
     });
-    assert.deepEqual(values, { serverUrl: "http://127.0.0.1:3001", isEnabled: false, excludePatterns: ["~/private/**"] });
+    assert.deepEqual(values, {
+      serverUrl: "http://127.0.0.1:3001",
+      isEnabled: false,
+      excludePatterns: ["~/private/**", "/work/this-workspace/**"],
+      userExcludePatterns: ["~/private/**"],
+    });
     assert.deepEqual(problems, []);
   });
 
@@ -58,7 +69,7 @@ describe("checkSettings", () => {
   });
 
   test("several wrong settings: one problem each", () => {
-    const { problems } = checkSettings({ serverUrl: 1, enabled: "yes", excludePatterns: {} });
+    const { problems } = checkSettings({ serverUrl: 1, enabled: "yes", excludePatterns: {}, userExcludePatterns: {} });
     assert.deepEqual(problems.map((problem) => problem.key), ["oxitrack.serverUrl", "oxitrack.enabled", "oxitrack.excludePatterns"]);
   });
 });
