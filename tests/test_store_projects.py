@@ -346,6 +346,30 @@ def test_bad_references_name_the_field(store: Store, reference: object, status: 
     assert isinstance(refused.value, InvalidField) == (status == 422)
 
 
+@pytest.mark.parametrize(
+    ("folders", "reference", "found"),
+    [
+        (["/code/app"], "/code/app/src/lib", "/code/app"),
+        (["C:\\code\\app"], "c:\\code\\app\\src", "C:\\code\\app"),
+        (["/", "/code/app"], "/", "/"),
+        (["/", "/code/app"], "/code/app/src", "/code/app"),
+    ],
+    ids=["posix-subfolder", "windows-subfolder", "root-named-itself", "nearest-wins"],
+)
+def test_a_folder_inside_a_projects_folder_names_that_project(
+    store: Store, folders: list[str], reference: str, found: str
+):
+    """``.`` typed in a repository's ``src/``; the file system's root only when it is named."""
+    for at, folder in enumerate(folders):
+        beat(store, folder, NOW - 60 + at)
+    project_id = store.read(lambda conn: store_projects.find_project(conn, reference, "project"))
+    assert found in [p.project_path for p in store_projects_of(store, project_id)]
+
+
+def store_projects_of(store: Store, project_id: int) -> tuple[store_projects.ProjectPath, ...]:
+    return store.read(lambda conn: store_projects.get_project(conn, project_id)).paths
+
+
 # -- upgrade -----------------------------------------------------------------------------------
 
 
