@@ -428,7 +428,7 @@ def test_streamed_json_export_equals_the_api_shape():
     ("start", "end", "lead"),
     [
         ("2025-11-24 23:30", "2025-11-25 00:10", "2025-11-24 23:30\u201311-25 00:10"),
-        ("2025-10-25 18:00", "2025-10-26 19:00", "2025-10-25 18:00\u201310-26 19:00"),
+        ("2025-10-25 18:00", "2025-10-26 19:00", "2025-10-25 18:00+02:00\u201310-26 19:00+01:00"),
         ("2025-12-31 23:00", "2026-01-01 01:00", "2025-12-31 23:00\u201301-01 01:00"),
     ],
     ids=["past-midnight", "a-whole-fall-back-day", "into-the-new-year"],
@@ -437,6 +437,22 @@ def test_a_session_ending_on_a_later_day_shows_that_day(start, end, lead):
     """The 26-hour session over 2025-10-26 showed as "18:00\u201319:00", an hour to read."""
     [table_row] = session_rows([row(1, "/code/a", start, end)], BERLIN)
     assert table_row.lead == lead
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "end", "lead"),
+    [
+        ("America/New_York", 1793511000, 1793513400, "2026-11-01 01:30-04:00\u201301:10-05:00"),
+        ("Europe/Berlin", 1774744200, 1774746600, "2026-03-29 01:30+01:00\u201303:10+02:00"),
+    ],
+    ids=["the-hour-repeated-when-clocks-go-back", "the-hour-skipped-when-they-go-forward"],
+)
+def test_a_session_across_a_clock_change_shows_both_offsets(zone, start, end, lead):
+    """40 minutes from 01:30 EDT to 01:10 EST showed as "01:30\u201301:10": an end before the
+    start."""
+    [table_row] = session_rows([SessionRow(1, "/a", "/a", start, end)], ZoneInfo(zone))
+    assert table_row.lead == lead
+    assert (end - start) // 60 == 40
 
 
 def test_session_rows_show_local_start_and_end():

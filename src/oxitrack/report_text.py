@@ -238,15 +238,18 @@ def session_rows(
     """Table rows for single sessions: local start and end time, project name and path.
 
     An end on a later day carries its date (``2025-10-25 23:30\u201310-26 01:10``): a bare
-    ``23:30\u201301:10`` beside 25 hours read as an hour and forty minutes. Without ``unicode``
-    (an output that cannot show the en dash, like the bars' blocks) the dash is ``-``.
+    ``23:30\u201301:10`` beside 25 hours read as an hour and forty minutes. Across a clock change
+    both times carry their UTC offset (``01:30-04:00\u201301:10-05:00``, the hour repeated when
+    clocks go back): bare, the end came before the start. Without ``unicode`` (an output that
+    cannot show the en dash, like the bars' blocks) the dash is ``-``.
     """
     dash = "\u2013" if unicode else "-"
     table = []
     for row in rows:
         start, end = local_iso(row.start_time, zone), local_iso(row.last_heartbeat, zone)
+        offsets = ("", "") if start[19:] == end[19:] else (start[19:], end[19:])
         until = end[11:16] if end[:10] == start[:10] else f"{end[5:10]} {end[11:16]}"
-        span = f"{start[:10]} {start[11:16]}{dash}{until}"
+        span = f"{start[:10]} {start[11:16]}{offsets[0]}{dash}{until}{offsets[1]}"
         table.append(TableRow(row.duration_seconds, row.project_name, row.project_path, span))
     return table
 

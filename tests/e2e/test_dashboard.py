@@ -907,3 +907,21 @@ def test_a_session_ending_on_a_later_day_shows_that_day(tmp_path: Path, browser:
     assert re.fullmatch(r"\d\d:\d\d", same_day), same_day
     assert re.fullmatch(rf"\w+\s{today.day} 00:10", past_midnight), past_midnight
     assert page.problems == []
+
+
+def test_a_session_across_a_clock_change_shows_both_offsets(tmp_path: Path, browser: Any):
+    """40 minutes from 01:30 EDT to 01:10 EST showed as "01:30\u201301:10", as the command line
+    did: an end before the start."""
+    daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": "America/New_York"}).start()
+    try:
+        _beats(daemon, "/code/late", range(1762061400, 1762063801, 600))  # 2025-11-02
+        page = Page(browser, timezone_id="UTC")
+        shown = page.open(daemon.url + "/")
+        times = shown.evaluate(
+            "() => [...document.querySelectorAll('#recent-sessions .time-cell')]"
+            ".map((cell) => cell.innerText.replace(/\\s+/g, ''))"
+        )
+    finally:
+        daemon.kill()
+    assert times == ["01:30-04:00\u201301:10-05:00"]
+    assert page.problems == []

@@ -62,6 +62,18 @@ function formatClock(date, timeZone = state.timezone) {
   }).format(date);
 }
 
+/** "-04:00": the UTC offset of `date` where the page's times are shown. */
+function utcOffset(date, timeZone = state.timezone) {
+  const part = new Intl.DateTimeFormat("en-US", {
+    timeZone: clockZone(timeZone),
+    timeZoneName: "longOffset",
+  })
+    .formatToParts(date)
+    .find((each) => each.type === "timeZoneName");
+  const offset = (part?.value ?? "GMT").replace("GMT", "");
+  return offset === "" ? "+00:00" : offset;
+}
+
 /** "2025-10-26": the calendar day of `date` where the page's times are shown. */
 function localDate(date, timeZone = state.timezone) {
   return new Intl.DateTimeFormat("en-CA", {
@@ -231,6 +243,14 @@ function renderRecent(list) {
     const sameDay = day === localDate(session.start_time * 1000, list.timezone);
     return sameDay ? time : `${shortDay(day).replace(" ", "\u00a0")} ${time}`; // "Thu 26" stays whole
   };
+  // Across a clock change both times carry their offset: "01:30–01:10" ended before it began.
+  const changedOffset = (session) => {
+    const start = utcOffset(session.start_time * 1000, list.timezone);
+    const end = utcOffset(session.last_heartbeat * 1000, list.timezone);
+    return start === end ? ["", ""] : [start, end];
+  };
+  const from = (session) => `${clock(session.start_time)}${changedOffset(session)[0]}–`;
+  const to = (session) => `${until(session)}${changedOffset(session)[1]}`;
   const body = document.querySelector("#recent-sessions tbody");
   body.replaceChildren(
     ...list.sessions.map((session) =>
@@ -248,8 +268,8 @@ function renderRecent(list) {
         element(
           "td",
           { className: "time-cell" },
-          element("span", {}, `${clock(session.start_time)}–`),
-          element("span", { className: "until" }, until(session)),
+          element("span", {}, from(session)),
+          element("span", { className: "until" }, to(session)),
         ),
         element("td", { className: "num" }, formatDuration(session.duration_seconds)),
         element(
