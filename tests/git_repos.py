@@ -44,3 +44,25 @@ def make_repo(path: Path, commits: int = 1) -> str:
 
 def root_of(path: Path) -> str:
     return git(path, "rev-list", "--max-parents=0", "HEAD")
+
+
+MISSING_COMMIT = "2" * 40
+
+
+def make_lazy_fetching_repo(path: Path, marker: Path, url: str) -> None:
+    """A fake partial clone whose HEAD commit is missing: git fetches missing objects from its
+    promisor remote, running the upload command the config names (or an ``ext::`` command)."""
+    path.mkdir(parents=True)
+    git(path, "init", "-q")
+    for key, value in [
+        ("core.repositoryformatversion", "1"),
+        ("extensions.partialClone", "origin"),
+        ("remote.origin.promisor", "true"),
+        ("remote.origin.url", url),
+        ("remote.origin.uploadpack", f'sh -c "id > {marker}" #'),
+        # A repository's config may allow a transport for itself: that must not count either.
+        ("protocol.file.allow", "always"),
+        ("protocol.ext.allow", "always"),
+    ]:
+        git(path, "config", key, value)
+    (path / ".git" / "refs" / "heads" / "main").write_text(MISSING_COMMIT + "\n")

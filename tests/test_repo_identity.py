@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from oxitrack import repo_identity
 from oxitrack.repo_identity import find_repo, head_commit, root_commit
-from tests.git_repos import git, make_repo
+from tests.git_repos import MISSING_COMMIT, git, make_lazy_fetching_repo, make_repo
 
 
 def test_root_commit_of_a_repository_is_its_first_commit(tmp_path: Path):
@@ -168,3 +169,64 @@ def test_a_folder_name_too_long_for_the_file_system_has_no_repository(tmp_path: 
     too_long = tmp_path / ("a" * 300)
     assert find_repo(too_long) is None
     assert root_commit(too_long) is None
+
+
+# -- a folder is whatever a beat names: git must not run what a repository's config says -------
+
+
+@pytest.mark.parametrize("transport", ["file", "ext"])
+def test_a_repositorys_config_cannot_make_identifying_it_run_a_command(
+    tmp_path: Path, transport: str
+):
+    """Found by a security audit: one beat for such a folder ran the command as the daemon's
+    user, whoever made the folder (another account, an archive that carries a ``.git``)."""
+    marker = tmp_path / "ran"
+    repo = tmp_path / "evil"
+    url = str(repo) if transport == "file" else f"ext::sh -c touch% {marker}"
+    make_lazy_fetching_repo(repo, marker, url)
+    assert head_commit(find_repo(repo)) == MISSING_COMMIT  # so git is asked, and must refuse
+    assert root_commit(repo) is None
+    assert not marker.exists()
+
+
+def test_a_ref_outside_the_git_folder_is_not_read(tmp_path: Path):
+    make_repo(tmp_path / "app")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("1" * 40 + "\n")
+    (tmp_path / "app" / ".git" / "HEAD").write_text(f"ref: {elsewhere}\n")
+    assert head_commit(find_repo(tmp_path / "app")) is None
+
+
+@pytest.fixture
+def foreign_repo(tmp_path: Path) -> tuple[Path, str]:
+    """A repository another account owns (made as root, then given away)."""
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a repository to another account")
+    root = make_repo(tmp_path / "theirs")
+    for folder, _, files in os.walk(tmp_path / "theirs"):
+        for name in [folder, *(os.path.join(folder, file) for file in files)]:
+            os.chown(name, 65534, 65534)
+    return tmp_path / "theirs", root
+
+
+def test_a_repository_another_account_owns_is_not_read_with_git(
+    foreign_repo: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """git itself refuses such a repository (``safe.directory``): its config is not ours to
+    trust. The folder is then named by its path."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    repo, _ = foreign_repo
+    assert root_commit(repo) is None
+
+
+@pytest.mark.parametrize("listed", ["{repo}", "*"])
+def test_a_repository_gits_safe_directory_names_is_read(
+    foreign_repo: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, listed: str
+):
+    repo, root = foreign_repo
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text(f"[safe]\n\tdirectory = {listed.format(repo=repo)}\n")
+    monkeypatch.setenv("HOME", str(home))
+    assert root_commit(repo) == root

@@ -12,6 +12,12 @@ behind a commit never changes.
 Falls back to ``None`` (the caller then names the project by its path) when there is no
 repository, no commit yet, no ``git`` program, a shallow clone (its oldest commit is a cut, not
 the root, and differs between clones), or anything unreadable. Imports no sqlite3 or web stack.
+
+A folder comes from whoever sends a beat, and a repository's own config can make git run
+programs (a "partial clone" fetches missing objects through a remote whose upload command the
+config names). So git runs only in repositories the daemon's user owns, as git itself requires
+(``safe.directory``), and with every transport refused (``GIT_ALLOW_PROTOCOL``, which no
+config can widen): reading history never fetches, so never runs what a config names.
 """
 
 from __future__ import annotations
@@ -98,7 +104,7 @@ def root_commit(path: str | os.PathLike[str]) -> str | None:
     First-parent, so that merging another history in later never changes the answer.
     """
     repo = find_repo(path)
-    if repo is None or is_shallow(repo):
+    if repo is None or is_shallow(repo) or not is_owned_here(repo):
         return None
     head = head_commit(repo)
     if head is None:
@@ -112,22 +118,52 @@ def root_commit(path: str | os.PathLike[str]) -> str | None:
     return _root_by_head[key]
 
 
+def is_owned_here(repo: GitRepo) -> bool:
+    """Whether git would work in this repository for the daemon's user: its folder and its git
+    folder are that user's, or git's own ``safe.directory`` setting (system or global, never
+    the repository's) names it. Ownership is a POSIX matter; elsewhere every repository is."""
+    if not hasattr(os, "geteuid"):
+        return True
+    try:
+        owners = {os.stat(folder).st_uid for folder in (repo.work_tree, repo.git_dir)}
+    except OSError:
+        return False
+    if owners == {os.geteuid()}:
+        return True
+    allowed = _safe_directories()
+    return "*" in allowed or str(repo.work_tree) in allowed
+
+
+def _safe_directories() -> set[str]:
+    """The folders git's system and global ``safe.directory`` settings name (repository config
+    cannot, by git's design)."""
+    names = [
+        name
+        for scope in ("--system", "--global")
+        for name in (_git(["config", scope, "--get-all", "safe.directory"]) or "").splitlines()
+    ]
+    return {name.rstrip("/") or "/" for name in names if name}
+
+
 def _rev_list_root(repo: GitRepo, head: str) -> str | None:
+    out = _git(["--git-dir", str(repo.git_dir), "rev-list", "--first-parent", *_ROOT_ONLY, head])
+    lines = (out or "").split()
+    if len(lines) != 1 or not _HEX_ID.match(lines[0]):
+        return None
+    return lines[0]
+
+
+def _git(args: list[str]) -> str | None:
+    """git's output, or ``None`` when it fails; run as ``is_owned_here`` and the module
+    docstring say git may be run on a folder someone else chose."""
     import subprocess  # once per new HEAD; kept off the start-up of every `oxitrack` command
 
     # GIT_* variables of the daemon's own environment (a hook, a test) must not redirect git.
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_ALLOW_PROTOCOL"] = ""  # no transport at all, whatever the repository's config says
     try:
         result = subprocess.run(
-            [
-                "git",
-                "--git-dir",
-                str(repo.git_dir),
-                "rev-list",
-                "--first-parent",
-                *_ROOT_ONLY,
-                head,
-            ],
+            ["git", *args],
             capture_output=True,
             text=True,
             timeout=GIT_TIMEOUT_SECONDS,
@@ -136,10 +172,7 @@ def _rev_list_root(repo: GitRepo, head: str) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    lines = result.stdout.split()
-    if result.returncode != 0 or len(lines) != 1 or not _HEX_ID.match(lines[0]):
-        return None
-    return lines[0]
+    return result.stdout if result.returncode == 0 else None
 
 
 def _gitdir_from_file(dot_git: Path) -> Path | None:
@@ -160,7 +193,7 @@ def _common_dir(git_dir: Path) -> Path:
 
 def _read_ref(repo: GitRepo, name: str) -> str | None:
     """A ref's content: the per-worktree folder, then the shared one, then ``packed-refs``."""
-    if ".." in name.split("/"):
+    if name.startswith("/") or ".." in name.split("/"):  # a ref lives inside the git folder
         return None
     for folder in (repo.git_dir, repo.common_dir):
         try:

@@ -22,6 +22,7 @@ import pytest
 
 from tests.daemon_process import DaemonProcess
 from tests.e2e.browser import chromium
+from tests.git_repos import make_lazy_fetching_repo
 from tests.sessions_model import stored_sessions
 
 pytestmark = pytest.mark.e2e
@@ -421,3 +422,18 @@ def test_a_page_cannot_frame_the_dashboard_under_an_allowed_host_name(tmp_path: 
         server.shutdown()
         server.server_close()
         process.kill()
+
+
+def test_a_beat_for_a_repository_that_asks_git_to_run_a_command_runs_nothing(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """Another account (or a folder unpacked from an archive) can make a ``.git`` whose config
+    has git fetch missing objects by running a command: one beat naming the folder ran it as
+    the daemon's user. The beat is stored; the folder is named by its path."""
+    marker = tmp_path / "ran"
+    make_lazy_fetching_repo(tmp_path / "evil", marker, str(tmp_path / "evil"))
+    answer = httpx.post(f"{daemon.url}/beat", json={"project_path": str(tmp_path / "evil")})
+    assert answer.status_code == 200
+    projects = httpx.get(f"{daemon.url}/api/projects").json()["projects"]
+    assert [p["identities"] for p in projects] == [[f"path:{tmp_path / 'evil'}"]]
+    assert not marker.exists()
