@@ -62,6 +62,18 @@ def test_today_is_plain_text_by_default_for_curl(seeded: TestClient):
     assert answer.text == "2h 05m  /code/oxitrack\n0h 42m  /code/notes\n2h 47m  total\n"
 
 
+def test_today_text_writes_control_characters_of_a_folder_as_escapes(client: TestClient):
+    """A folder named with ESC sequences (an archive, another account's beat) set the terminal's
+    title and cleared it under `curl localhost:3000/today`; JSON keeps the path as stored."""
+    hostile = "/tmp/a\x1b]0;TITLE\x07\x1b[2J\nx 99:00 fake line"
+    beat(client, hostile, NOW - 60)
+    text = client.get("/today", params=TZ).text
+    assert "\x1b" not in text and text.count("\n") == 2
+    assert "/tmp/a\\x1b]0;TITLE\\x07\\x1b[2J\\nx 99:00 fake line" in text
+    today = client.get("/today", params={**TZ, "format": "json"}).json()
+    assert today["projects"][0]["project_path"] == hostile
+
+
 @pytest.mark.parametrize(
     ("params", "headers"),
     [({"format": "json"}, {}), ({}, {"accept": "application/json"})],

@@ -657,3 +657,18 @@ def test_a_name_two_projects_share_is_refused_not_added_up(db_path, capsys, monk
         code, out, err = run(capsys, db_path, command, "--project", "app")
         assert (code, out) == (2, "")
         assert err == "oxitrack: --project: 'app' names several projects (1, 2); give the id\n"
+
+
+def test_tables_write_control_characters_of_a_folder_as_escapes(db_path, capsys, monkeypatch):
+    """Whoever sends a beat names the folder: ESC sequences in it drove the terminal."""
+    hostile = "/tmp/evil\x1b]0;TITLE\x07\x1b[31m\nfake"
+    with Store(db_path) as store:
+        store.record_beats([Beat(hostile, NOW - 600), Beat(hostile, NOW - 60)])
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    for command in (["today"], ["report", "--days", "1"], ["sessions"]):
+        code, out, _ = run(capsys, db_path, *command)
+        assert code == 0 and "\x1b" not in out and "\x07" not in out, command
+        assert "\\x1b" in out, command
+    code = main(["projects", "--db", str(db_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "\x1b" not in out and "evil\\x1b]0;TITLE\\x07" in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 
 import pytest
 from starlette.testclient import TestClient
@@ -55,6 +56,17 @@ def test_project_path_is_canonicalized(client: TestClient, tmp_path):
     (tmp_path / "link").symlink_to(real)
     answer = beat(client, {"project_path": f"{tmp_path}/link/../link/", "timestamp": NOW})
     assert answer.json()["project_path"] == str(real)
+
+
+def test_the_beat_log_line_stays_one_line_whatever_the_folder_is_named(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+):
+    """A newline in a folder's name forged a second line in the --verbose log."""
+    caplog.set_level(logging.INFO, logger="oxitrack")
+    beat(client, {"project_path": "/tmp/a\n12:00 forged line\x1b[2J", "timestamp": NOW})
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("beat ")]
+    assert line.startswith("beat /tmp/a\\n12:00 forged line\\x1b[2J at ")
+    assert "\n" not in line and "\x1b" not in line
 
 
 def test_missing_remote_path_is_normalized_not_refused(client: TestClient):

@@ -24,6 +24,20 @@ def check_text(value: str, field: str) -> str:
     return value
 
 
+# C0 controls, DEL and C1 controls: a terminal acts on them (ESC sequences set its title, clear
+# it, colour what follows) and a newline starts what reads as a new line of a report or a log.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes (``\\x1b``), for terminals and logs.
+
+    A folder may be named with any of them, and whoever sends a beat names the folder: a path
+    is stored as sent, and shown this way wherever people read it as text.
+    """
+    return _CONTROL.sub(lambda found: ascii(found.group())[1:-1], text)
+
+
 def whole_number(text: str, field: str, *, lowest: int, highest: int) -> int:
     """A decimal query parameter between ``lowest`` and ``highest``, or ``InvalidField``.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, tzinfo
 
+from oxitrack.fields import printable
 from oxitrack.records import TYPE_CHECKING, Record
 from oxitrack.reports import (
     DayTotals,
@@ -117,7 +118,7 @@ def today_text(today: DayTotals) -> str:
     total = _format_minutes(total_minutes)
     width = max(len(text) for text in [*durations, total])
     lines = [
-        f"{text:>{width}}  {p.project_path}"
+        f"{text:>{width}}  {printable(p.project_path)}"
         for text, p in zip(durations, today.projects, strict=True)
     ]
     lines.append(f"{total:>{width}}  total{_overlap_note(overlap)}")
@@ -195,8 +196,9 @@ def _row_lines(
     lead_width = max(len(row.lead) for row in rows)
     durations = [_format_minutes(value) for value in minutes]
     duration_width = max(least_width, *(len(text) for text in durations))
-    labels = [shorten(row.label, LABEL_WIDTH, unicode=style.unicode) for row in rows]
-    details = [shorten(row.detail, DETAIL_WIDTH, unicode=style.unicode) for row in rows]
+    # Names and paths as a terminal cannot act on them (a folder may be named with ESC).
+    labels = [shorten(printable(row.label), LABEL_WIDTH, unicode=style.unicode) for row in rows]
+    details = [shorten(printable(row.detail), DETAIL_WIDTH, unicode=style.unicode) for row in rows]
     label_width = max(len(text) for text in labels)
     detail_width = max(len(text) for text in details)
     lines = []

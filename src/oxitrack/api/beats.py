@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 
 from oxitrack.api.body import read_json
 from oxitrack.beats import parse_beat
+from oxitrack.fields import printable
 from oxitrack.sessions import Session
 
 log = logging.getLogger("oxitrack.beats")
@@ -20,7 +21,7 @@ async def post_beat(request: Request) -> JSONResponse:
     session = await state.group_commit.record_beat(beat)
     log.info(
         "beat %s at %d -> session %d (%d s)",
-        beat.project_path,
+        printable(beat.project_path),  # one line, whatever the folder is named
         beat.timestamp,
         session.id,
         session.duration_seconds,

@@ -14,6 +14,7 @@ from oxitrack.commands._options import (
     add_json_option,
     settings_from,
 )
+from oxitrack.fields import printable
 
 
 def register(subparsers: Any) -> None:
@@ -92,10 +93,11 @@ def run_check(args: argparse.Namespace) -> int:
             )
         )
     else:
+        # Problems name folders, which may hold characters a terminal acts on.
         for problem in report.problems:
-            print(f"PROBLEM: {problem}")
+            print(f"PROBLEM: {printable(problem)}")
         for note in report.notes:
-            print(f"note: {note}")
+            print(f"note: {printable(note)}")
         if report.problems:
             count = len(report.problems)
             print(f"{db}: {count} problem{'s' if count != 1 else ''} found.")

@@ -198,19 +198,22 @@ def _show_result(args: argparse.Namespace, project: dict[str, Any], headline: st
 
 
 def _describe(project: dict[str, Any]) -> str:
+    from oxitrack.fields import printable  # folders may be named with what a terminal acts on
     from oxitrack.report_text import format_duration  # the reports' "4h 00m", not a second style
 
     sessions = project["session_count"]
     lines = [
-        f"{project['id']:>3}  {project['name']}  {format_duration(project['total_seconds'])}"
+        f"{project['id']:>3}  {printable(project['name'])}"
+        f"  {format_duration(project['total_seconds'])}"
         f" in {sessions} session{'s' if sessions != 1 else ''},"
         f" last beat {_local_time(project['last_beat'])}"
     ]
-    lines += [f"     identity  {identity}" for identity in project["identities"]]
+    lines += [f"     identity  {printable(identity)}" for identity in project["identities"]]
     for path in project["paths"]:
         beats = path["beat_count"]
         lines.append(
-            f"     path      {path['project_path']}  ({beats} beat{'s' if beats != 1 else ''})"
+            f"     path      {printable(path['project_path'])}"
+            f"  ({beats} beat{'s' if beats != 1 else ''})"
         )
     return "\n".join(lines)
 
