@@ -165,7 +165,11 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec("verbose", _bool, "log every beat to stderr"),
     Spec("allow_hosts", _names, "extra Host names accepted besides loopback (comma-separated)"),
-    Spec("allow_origins", _names, "extra web origins allowed to call the API (comma-separated)"),
+    Spec(
+        "allow_origins",
+        _names,
+        "extra Origin values not refused, for clients outside a browser (comma-separated)",
+    ),
 )
 
 

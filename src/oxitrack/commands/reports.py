@@ -139,8 +139,9 @@ def _add_range(parser: argparse.ArgumentParser, *, default_week: bool = True) ->
     parser.add_argument(
         "--project",
         metavar="PROJECT",
-        help="only this project: its name (the folder's, or one given with `projects rename`),"
-        " a folder path, or . for the current folder",
+        help="only this project, as `oxitrack projects` lists it: its id, an identity (git:…,"
+        " path:…), its name (the folder's, or one given with `projects rename`), a folder path,"
+        " or . for the current folder",
     )
 
 

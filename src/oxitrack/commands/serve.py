@@ -33,7 +33,10 @@ def register(subparsers: Any) -> None:
         "--allow-hosts", dest="allow_hosts", help="extra Host names to accept, comma-separated"
     )
     parser.add_argument(
-        "--allow-origins", dest="allow_origins", help="extra web origins to accept, comma-separated"
+        "--allow-origins",
+        dest="allow_origins",
+        help="extra Origin values to accept, comma-separated, for clients outside a browser"
+        " (no CORS headers are sent: browser pages still cannot use the API)",
     )
     parser.add_argument("--verbose", action="store_true", default=None, help="log every beat")
     # Its work is listening: the line it prints is a courtesy, which a launcher that closed its
