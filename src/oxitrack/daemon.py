@@ -64,6 +64,9 @@ def serve(settings: Settings) -> None:
             # to trust, and their middleware would only add a layer to every beat.
             proxy_headers=False,
             lifespan="off",
+            # No WebSocket route exists: never upgrade, even where a websockets library is
+            # installed (uvicorn would pick it up), so no page can open a socket past the guard.
+            ws="none",
             timeout_graceful_shutdown=5,
         )
         checkpointer.start()
