@@ -526,6 +526,30 @@ def test_the_tooltip_lists_only_the_days_projects_with_short_names(
     assert page.problems == []
 
 
+def test_the_tooltip_of_a_day_with_nothing_tracked_says_so(
+    daemon: DaemonProcess, browser: Any
+):
+    """Every project of that day at 0 s: the tooltip's title read the first of no items, and
+    the page threw on each hover. It now says the day had nothing."""
+    now = int(time.time())
+    _beats(daemon, "/code/today", range(now - 600, now - 59, 60))
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    tooltip = shown.evaluate("""() => {
+      const chart = Chart.getChart("days-chart");
+      chart.tooltip.setActiveElements(
+        chart.data.datasets.map((_, datasetIndex) => ({ datasetIndex, index: 0 })),
+        { x: 0, y: 0 });
+      chart.update();
+      const { title, body, footer } = chart.tooltip;
+      return { title, lines: body.flatMap((b) => b.lines), footer };
+    }""")
+    first_day = httpx.get(f"{daemon.url}/api/days").json()["days"][0]["date"]
+    assert tooltip["title"] == [first_day]
+    assert (tooltip["lines"], tooltip["footer"]) == (["nothing tracked"], [])
+    assert page.problems == []
+
+
 def test_hidden_legend_entries_stay_hidden_across_the_minute_refresh(
     seeded_daemon: DaemonProcess, browser: Any
 ):

@@ -184,13 +184,21 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
     plugins: {
       legend: { display: false }, // an HTML list below the chart: it wraps, truncates, takes focus
       tooltip: {
-        // Only the projects worked on that day; the total is the footer already.
-        filter: (item) => item.dataset.key !== TOTAL_KEY && item.raw > 0,
+        // Only the projects worked on that day, the total being the footer; a day with nothing
+        // keeps its total's item, to say so (with no item at all, the title had none to read).
+        filter: (item) =>
+          item.dataset.key === TOTAL_KEY ? dayTotals[item.dataIndex] === 0 : item.raw > 0,
         callbacks: {
-          title: (items) => items[0].label,
+          title: (items) => (items.length ? items[0].label : ""),
           // A long name would push the values off a phone's screen.
-          label: (item) => `${shortLabel(item.dataset.label)}: ${formatDuration(item.raw)}`,
-          footer: (items) => `total ${formatDuration(dayTotals[items[0].dataIndex])}`,
+          label: (item) =>
+            item.dataset.key === TOTAL_KEY
+              ? "nothing tracked"
+              : `${shortLabel(item.dataset.label)}: ${formatDuration(item.raw)}`,
+          footer: (items) =>
+            items.length && dayTotals[items[0].dataIndex] > 0
+              ? `total ${formatDuration(dayTotals[items[0].dataIndex])}`
+              : "",
         },
       },
     },
