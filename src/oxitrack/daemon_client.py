@@ -8,7 +8,9 @@ as the same ``ClientError`` the daemon raised, so the CLI reports it in the same
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,7 @@ class DaemonClient:
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
         if self.api_key:
+            self._check_listener_is_ours()
             headers["Authorization"] = f"Bearer {self.api_key}"
         request = urllib.request.Request(self.url + path, data, headers, method=method)
         try:
@@ -90,6 +93,44 @@ class DaemonClient:
                 raise _client_error(error.code, error.read()) from None
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise DaemonUnavailable(f"no OxiTrack daemon answers at {self.url} ({error})") from None
+
+    def _check_listener_is_ours(self) -> None:
+        """Refuse to hand the API key to a program of another account on the daemon's port.
+
+        While the daemon is down, any account can listen on its port, and the first request
+        carries the key that keeps that account out. Linux says who owns a listening socket
+        (``/proc/net/tcp``); elsewhere, or for a daemon on another machine, nothing is checked.
+        """
+        parts = urllib.parse.urlsplit(self.url)
+        if parts.hostname not in ("127.0.0.1", "::1", "localhost") or parts.port is None:
+            return
+        owners = listener_uids(parts.port)
+        if owners and os.getuid() not in owners:
+            raise DaemonUnavailable(
+                f"the program listening at {self.url} belongs to another account (uid"
+                f" {', '.join(str(uid) for uid in sorted(owners))}), not to you: the API key is"
+                " not sent to it"
+            )
+
+
+def listener_uids(port: int) -> set[int] | None:
+    """The accounts whose sockets listen on TCP ``port`` here, from Linux's ``/proc/net``;
+    ``None`` where that cannot be read (another system)."""
+    owners: set[int] = set()
+    found = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as lines:
+                next(lines, None)  # the header
+                for line in lines:
+                    fields = line.split()
+                    local, state, uid = fields[1], fields[3], fields[7]
+                    if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                        owners.add(int(uid))
+            found = True
+        except (OSError, ValueError, IndexError):
+            continue
+    return owners if found else None
 
 
 def _refusal(error: ClientError) -> str:

@@ -526,9 +526,7 @@ def test_the_tooltip_lists_only_the_days_projects_with_short_names(
     assert page.problems == []
 
 
-def test_the_tooltip_of_a_day_with_nothing_tracked_says_so(
-    daemon: DaemonProcess, browser: Any
-):
+def test_the_tooltip_of_a_day_with_nothing_tracked_says_so(daemon: DaemonProcess, browser: Any):
     """Every project of that day at 0 s: the tooltip's title read the first of no items, and
     the page threw on each hover. It now says the day had nothing."""
     now = int(time.time())

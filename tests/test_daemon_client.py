@@ -1,0 +1,94 @@
+"""The CLI's client of a running daemon: what it sends, and to whom."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from oxitrack.config import Settings
+from oxitrack.daemon_client import DaemonClient, DaemonUnavailable, listener_uids
+from oxitrack.errors import ClientError
+
+pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux's /proc/net")
+
+
+def test_a_listening_socket_is_found_with_its_owner():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert listener_uids(port) == {os.getuid()}
+    with socket.socket() as idle:
+        idle.bind(("127.0.0.1", 0))  # bound, not listening: no owner of a listening socket
+        assert listener_uids(idle.getsockname()[1]) == set()
+
+
+SQUATTER = textwrap.dedent(
+    """
+    import http.server, sys
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            print(self.path, self.headers.get("Authorization"), flush=True)
+            self.send_response(503)
+            self.end_headers()
+        def log_message(self, *args):
+            pass
+    server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    print("ready", flush=True)
+    server.serve_forever()
+    """
+)
+
+
+@pytest.fixture
+def squatter() -> Iterator[tuple[int, Callable[[], list[str]]]]:
+    """An HTTP server of another account (uid 65534) on a free port, and a function that stops
+    it and gives the requests it was sent (path and Authorization, one line each)."""
+    setpriv, python = shutil.which("setpriv"), "/usr/bin/python3"
+    if os.geteuid() != 0 or setpriv is None or not os.path.exists(python):
+        pytest.skip("needs root, setpriv and the system's python3 to act as another account")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    account = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    process = subprocess.Popen(
+        [*account, python, "-c", SQUATTER, str(port)], stdout=subprocess.PIPE, text=True, cwd="/"
+    )
+    assert process.stdout is not None
+    out = process.stdout
+
+    def stop() -> list[str]:
+        process.kill()
+        process.wait(10)
+        return out.read().splitlines()
+
+    try:
+        assert out.readline() == "ready\n"
+        yield port, stop
+    finally:
+        if process.poll() is None:
+            stop()
+        out.close()
+
+
+def test_the_api_key_is_not_sent_to_another_accounts_program_on_the_port(
+    squatter: tuple[int, Callable[[], list[str]]], tmp_path: Path
+):
+    """Found by the security audit: while the daemon is down, any account can listen on its
+    port, and the CLI's first request carried the key that keeps that account out."""
+    port, stop = squatter
+    keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
+    with pytest.raises(DaemonUnavailable, match=r"belongs to another account \(uid 65534\)"):
+        keyed.request("GET", "/health")
+    assert keyed.health() is None
+    # Without a key there is nothing to keep from it: the request goes, and is refused.
+    with pytest.raises(ClientError):  # the squatter's 503
+        DaemonClient(Settings(db=tmp_path / "x.db", port=port)).request("GET", "/health")
+    assert stop() == ["/health None"]
