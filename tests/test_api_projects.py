@@ -98,6 +98,7 @@ def test_rename_and_reset(two_projects):
 def test_bad_requests_name_the_field(two_projects, path, body, status, field):
     answer = two_projects.post(path, json=body)
     assert answer.status_code == status
+    assert answer.json()["error"] == {404: "not_found", 422: "invalid_field"}[status]
     assert answer.json()["field"] == field
     assert field in answer.json()["message"]
     assert len(two_projects.get("/api/projects").json()["projects"]) == 2  # nothing changed

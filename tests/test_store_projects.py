@@ -203,6 +203,7 @@ def test_merge_adds_totals_exactly_and_keeps_every_session(store: Store):
     assert merged.total_seconds == totals["/code/api"] + totals["/code/api-client"] == 700
     assert merged.session_count == 2
     assert merged.identities == ("path:/code/api", "path:/code/api-client")
+    assert merged.last_beat == NOW + 4000  # the latest of both folders, not the first's
     assert store.sessions() == sessions_before
 
 
