@@ -602,3 +602,44 @@ def test_the_wal_index_is_read_alike_where_the_system_has_no_pread(
         assert store.wal_size_bytes() == with_pread > 0
         store.record_beat(Beat(P, T + 50))
         assert store.wal_size_bytes() > with_pread
+
+
+def test_a_write_that_must_not_wait_is_told_at_once_the_lock_is_held(db_path: Path):
+    """The daemon's event loop asks ``wait=False``: it must never wait for another program's
+    transaction (WriterBusy, nothing run); a plain write waits for it and then goes through."""
+    from oxitrack.store.core import WriterBusy
+
+    with Store(db_path, waits_in_sqlite=False) as store:
+        other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        ran: list[int] = []
+        with pytest.raises(WriterBusy):
+            store.write(lambda conn: ran.append(1), wait=False)
+        assert ran == []
+        letting_go = threading.Timer(0.2, lambda: other.execute("ROLLBACK"))
+        letting_go.start()
+        store.write(lambda conn: ran.append(2))  # waits in Python, in this thread
+        letting_go.join()
+        other.close()
+        assert ran == [2]
+
+
+def test_a_file_copied_without_the_wal_its_data_is_in_is_refused_not_laid_over(tmp_path: Path):
+    """A daemon killed before its first checkpoint leaves one page of header and everything in
+    the -wal. Opened alone, the file got a new empty schema, and the -wal put back later no
+    longer matched: found by an operations audit."""
+    running = Store(tmp_path / "live.db")  # never closed: a daemon killed, its WAL in place
+    running.record_beats([Beat("/code/x", 1_764_100_000), Beat("/code/x", 1_764_100_060)])
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(tmp_path / "live.db", copy / "oxitrack.db")
+    before = (copy / "oxitrack.db").read_bytes()
+    with pytest.raises(StoreError, match=r"holds no data yet, and its -wal, .*, is not beside it"):
+        Store(copy / "oxitrack.db")
+    with pytest.raises(StoreError, match=re.escape("put oxitrack.db-wal back next to it")):
+        Store(copy / "oxitrack.db", read_only=True)
+    assert (copy / "oxitrack.db").read_bytes() == before
+    shutil.copy(tmp_path / "live.db-wal", copy / "oxitrack.db-wal")
+    with Store(copy / "oxitrack.db") as restored:
+        assert [s.duration_seconds for s in restored.sessions()] == [60]
+    running.close()

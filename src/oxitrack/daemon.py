@@ -46,7 +46,7 @@ def serve(settings: Settings) -> None:
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     sock = bind(settings.host, settings.port)
     try:
-        store = Store(settings.db, autocheckpoint=False)
+        store = Store(settings.db, autocheckpoint=False, waits_in_sqlite=False)
     except BaseException:
         sock.close()
         raise

@@ -9,15 +9,36 @@ beat is committed. A lone request pays one ``call_soon`` and one future, nothing
 
 A beat from a folder whose identity is not settled first waits for ``FolderIdentities`` to look
 at the folder in a worker thread; it then joins whichever batch is forming.
+
+The event loop never waits for the file's write lock: while another program holds it (a
+``sqlite3`` shell in a transaction, a backup), a batch waits for it in a worker thread, as long
+as any write would, and the loop goes on answering reads and queuing beats. Every write made on
+the loop goes through ``GroupCommit`` or ``write_from_loop``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 from oxitrack.api.identities import FolderIdentities
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import Store
+from oxitrack.store.core import WriterBusy
+
+T = TypeVar("T")
+
+
+async def write_from_loop(store: Store, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """``store.write(fn)`` at once when the write lock is free, else in a worker thread, which
+    waits for it as any write does."""
+    try:
+        return store.write(fn, wait=False)
+    except WriterBusy:
+        return await asyncio.to_thread(store.write, fn)
 
 
 class GroupCommit:
@@ -43,19 +64,45 @@ class GroupCommit:
     def _flush(self) -> None:
         batch, self._queue = self._queue, []
         found, self._found = self._found, {}
+        # The same order as the requests arrived: each answer is what a serial run would have
+        # answered, and a failure fails the whole batch (nothing of it is stored).
+        record = partial(
+            self.store.record_beats,
+            [beat for beat, _ in batch],
+            identify=self.identities.identify_with(found),
+        )
         try:
-            # The same order as the requests arrived: each answer is what a serial run would
-            # have answered, and a failure fails the whole batch (nothing of it is stored).
-            sessions = self.store.record_beats(
-                [beat for beat, _ in batch], identify=self.identities.identify_with(found)
-            )
-        except BaseException as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
+            sessions = record(wait=False)
+        except WriterBusy:
+            waiting = asyncio.get_running_loop().run_in_executor(None, record)
+            waiting.add_done_callback(partial(self._settle, batch))
             return
+        except BaseException as exc:
+            self._fail(batch, exc)
+            return
+        self._answer(batch, sessions)
+
+    def _settle(
+        self, batch: list[tuple[Beat, asyncio.Future[Session]]], done: asyncio.Future[list[Session]]
+    ) -> None:
+        """The end of a batch that waited for the write lock in a worker thread."""
+        if done.cancelled():
+            self._fail(batch, asyncio.CancelledError())
+        elif (exc := done.exception()) is not None:
+            self._fail(batch, exc)
+        else:
+            self._answer(batch, done.result())
+
+    @staticmethod
+    def _answer(batch: list[tuple[Beat, asyncio.Future[Session]]], sessions: list[Session]) -> None:
         for (_, future), session in zip(batch, sessions, strict=True):
             if not future.done():  # the client may have gone: its beat is stored all the same
                 future.set_result(session)
+
+    @staticmethod
+    def _fail(batch: list[tuple[Beat, asyncio.Future[Session]]], exc: BaseException) -> None:
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(exc)
+        if not isinstance(exc, Exception):
+            raise exc

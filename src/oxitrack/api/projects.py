@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from oxitrack.api.body import read_json
+from oxitrack.api.group_commit import write_from_loop
 from oxitrack.errors import InvalidField
 from oxitrack.store import projects as store_projects
 
@@ -27,8 +28,9 @@ def list_projects(request: Request) -> JSONResponse:
 async def merge_projects(request: Request) -> JSONResponse:
     body = await _object(request)
     source, target = _required(body, "source"), _required(body, "target")
-    project = request.app.state.store.write(
-        lambda conn: store_projects.merge_by_reference(conn, source, target)
+    project = await write_from_loop(
+        request.app.state.store,
+        lambda conn: store_projects.merge_by_reference(conn, source, target),
     )
     return JSONResponse({"project": project.to_json()})
 
@@ -39,8 +41,9 @@ async def rename_project(request: Request) -> JSONResponse:
     if "name" not in body:
         raise InvalidField("name", "is required (a name, or null for the folder's name)")
     name = body["name"]
-    project = request.app.state.store.write(
-        lambda conn: store_projects.rename_by_reference(conn, reference, name)
+    project = await write_from_loop(
+        request.app.state.store,
+        lambda conn: store_projects.rename_by_reference(conn, reference, name),
     )
     return JSONResponse({"project": project.to_json()})
 

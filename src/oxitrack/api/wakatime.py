@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from oxitrack.api.body import read_json
+from oxitrack.api.group_commit import write_from_loop
 from oxitrack.api.reports import read_today
 from oxitrack.days import system_zone, zone_named
 from oxitrack.errors import ClientError, InvalidField
@@ -124,8 +125,8 @@ async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heart
         heartbeats = [placed_by_name(heartbeat, folders) for heartbeat in heartbeats]
     found = await state.identities.find(heartbeat.beat for heartbeat in heartbeats)
     identify = state.identities.identify_with(found)
-    sessions = store.write(
-        lambda conn: wakatime_store.record_heartbeats(conn, heartbeats, identify)
+    sessions = await write_from_loop(
+        store, lambda conn: wakatime_store.record_heartbeats(conn, heartbeats, identify)
     )
     return list(zip(heartbeats, sessions, strict=True))
 

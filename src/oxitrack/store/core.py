@@ -5,11 +5,17 @@ Every write runs as ``fn(conn)`` inside ``BEGIN IMMEDIATE`` on the single writer
 daemon and a CLI command) queue on ``busy_timeout`` instead of failing half way. Reads use their
 own connection and see a consistent snapshot. WAL mode with ``synchronous=NORMAL``: a committed
 beat is in the WAL file before the response goes out, so killing the process loses nothing.
+
+Another program may hold the database (a ``sqlite3`` shell in a transaction, another OxiTrack
+upgrading the file): opening waits up to ``OPEN_WAIT_SECONDS`` for it, and a writer that must not
+block (the daemon's event loop) asks ``write(..., wait=False)``, which raises ``WriterBusy`` at
+once instead of waiting.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -30,6 +36,18 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 5000
+# How long opening waits for another program to let go of the file (another OxiTrack upgrading
+# it, a long transaction), retrying every OPEN_RETRY_SECONDS: a service starting at login must
+# not fail, and be given up on by systemd, because a backup or a report held the file a while.
+OPEN_WAIT_SECONDS = 120.0
+OPEN_RETRY_SECONDS = 0.05
+# How long a file must look as if its -wal were lost before it is refused (``check_wal_not_lost``).
+WAL_LOST_GRACE_SECONDS = 1.0
+# How often a write that waits in Python (a writer opened with ``waits_in_sqlite=False``) tries
+# the write lock again.
+WRITE_RETRY_SECONDS = 0.005
+# SQLITE_BUSY and SQLITE_LOCKED: another connection holds what this one needs.
+_BUSY_CODES = (5, 6)
 PAGE_SIZE_BYTES = 1024
 # The WAL's sizes (``Store.wal_size_bytes``: what it holds that is not yet copied back), in one
 # place because they only work together:
@@ -54,8 +72,19 @@ PRIVATE_FILE_MODE = 0o600
 SQLITE_SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
+log = logging.getLogger("oxitrack.store")
+
+
 class ReaderBusy(Exception):
     """The reading connection is in use by another thread (``Store.read(..., wait=False)``)."""
+
+
+class WriterBusy(Exception):
+    """The write lock is held, by another thread or another program (``write(..., wait=False)``)."""
+
+
+class DatabaseBusy(StoreError):
+    """Another program held the database for longer than this store would wait."""
 
 
 class Store:
@@ -68,8 +97,15 @@ class Store:
         read_only: bool = False,
         autocheckpoint: bool = True,
         create: bool = True,
+        waits_in_sqlite: bool = True,
     ) -> None:
-        """Open ``path``; a missing file is created unless ``read_only`` or not ``create``."""
+        """Open ``path``; a missing file is created unless ``read_only`` or not ``create``.
+
+        With ``waits_in_sqlite`` false (the daemon), the writer never waits inside SQLite for
+        another program's lock, which would stop the thread that asked: ``write(wait=False)``
+        then raises ``WriterBusy`` at once, and ``write()`` waits in Python, in whatever thread
+        calls it.
+        """
         self.path = os.path.expanduser(os.fspath(path))
         # SQLite keeps the -wal and -shm beside the file a symlinked path leads to.
         self._real_path = os.path.realpath(self.path)
@@ -81,14 +117,40 @@ class Store:
         self._reader: sqlite3.Connection | None = None
         self._wal_index: WalIndex | None = None  # for a writable store, once its writer is open
         self._closed = False
+        self._waits_in_sqlite = waits_in_sqlite
+        # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
+        # the writer still rewinds the WAL itself past this size: the safety valve for when that
+        # thread gets too little CPU to keep up, so the file never grows without bound.
+        self._wal_valve_bytes: int | None = None if autocheckpoint else WAL_VALVE_BYTES
         check_database_path(self.path, must_exist=read_only or not create)
-        if read_only:
-            self._reader = self._connect(read_only=True)
+        # Before any connection (even a read-only one creates an empty -wal), and once: a retry
+        # below may find the header our own first try wrote.
+        check_wal_not_lost(self._real_path)
+        deadline = time.monotonic() + OPEN_WAIT_SECONDS
+        said = False
+        while True:
             try:
-                version, _ = self._check_file(self._reader)
-            except StoreError:
+                self._open()
+                return
+            except DatabaseBusy as busy:
+                self._close_connections()
+                if time.monotonic() >= deadline:
+                    self.close()
+                    raise
+                if not said:
+                    log.warning("%s; waiting up to %.0f s for it", busy, OPEN_WAIT_SECONDS)
+                    said = True
+                time.sleep(OPEN_RETRY_SECONDS)
+            except BaseException:
                 self.close()
                 raise
+
+    def _open(self) -> None:
+        """Connect, check the file is ours, upgrade it; ``DatabaseBusy`` while another program
+        holds it (the caller tries again)."""
+        if self.read_only:
+            self._reader = self._connect(read_only=True)
+            version, _ = self._check_file(self._reader)
             if version < SCHEMA_VERSION:
                 # A file an older OxiTrack wrote, read before any daemon upgraded it: upgrade it
                 # now, exactly as `oxitrack serve` would, then read the upgraded file.
@@ -109,18 +171,11 @@ class Store:
             create_private_file(self.path)
         self._writer = self._connect(read_only=False)
         self._wal_index = WalIndex(self._real_path)
-        # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
-        # the writer still rewinds the WAL itself past this size: the safety valve for when that
-        # thread gets too little CPU to keep up, so the file never grows without bound.
-        self._wal_valve_bytes: int | None = None
-        if not autocheckpoint:
+        if self._wal_valve_bytes is not None:
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
-            self._wal_valve_bytes = WAL_VALVE_BYTES
-        try:
-            self._migrate()
-        except BaseException:
-            self.close()
-            raise
+        self._migrate()
+        if not self._waits_in_sqlite:
+            self._writer.execute("PRAGMA busy_timeout = 0")
 
     # -- connections -------------------------------------------------------------------------
 
@@ -133,7 +188,7 @@ class Store:
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {explain(exc)}") from None
+            raise store_error(f"cannot open the database {self.path}", exc) from None
         try:
             self._configure(conn, read_only=read_only)
         except BaseException:
@@ -163,7 +218,7 @@ class Store:
             # Reading the schema makes a corrupt or foreign file fail here, not on the first beat.
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {explain(exc)}") from None
+            raise store_error(f"cannot open the database {self.path}", exc) from None
 
     def _reading_connection(self) -> sqlite3.Connection:
         """The reader, opened on first use; a closed store never opens a connection again."""
@@ -179,6 +234,9 @@ class Store:
     def close(self) -> None:
         """Close both connections for good; safe to call twice."""
         self._closed = True
+        self._close_connections()
+
+    def _close_connections(self) -> None:
         if self._wal_index is not None:
             self._wal_index.close()  # before the connections that keep its file from being cut
         for conn in (self._reader, self._writer):
@@ -186,6 +244,7 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):
                     conn.close()
         self._reader = self._writer = None
+        self._wal_index = None
 
     def __enter__(self) -> Store:
         return self
@@ -195,12 +254,15 @@ class Store:
 
     # -- transactions ------------------------------------------------------------------------
 
-    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction; commit, or roll back."""
+    def write(self, fn: Callable[[sqlite3.Connection], T], *, wait: bool = True) -> T:
+        """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction; commit, or roll back.
+
+        With ``wait=False``, raise ``WriterBusy`` at once, running nothing, while the write lock
+        is held (another thread's write, another program's transaction)."""
         self._check_open()
         if self._writer is None:
             raise StoreError(f"{self.path} is open read-only")
-        result = self._write(self._writer, fn)
+        result = self._write(self._writer, fn, wait=wait)
         if self._wal_valve_bytes is not None and self.wal_size_bytes() > self._wal_valve_bytes:
             self._open_valve()
         return result
@@ -218,12 +280,13 @@ class Store:
             WAL_VALVE_BYTES if pending <= WAL_VALVE_BYTES else pending + WAL_VALVE_RETRY_BYTES
         )
 
-    def _write(self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-        with self._write_lock:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot write to {self.path}: {explain(exc)}") from None
+    def _write(
+        self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T], *, wait: bool
+    ) -> T:
+        if not self._write_lock.acquire(blocking=wait):
+            raise WriterBusy(self.path)
+        try:
+            self._begin_immediate(conn, wait=wait)
             try:
                 result = fn(conn)
                 conn.execute("COMMIT")
@@ -232,9 +295,29 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"cannot write to {self.path}: {explain(exc)}") from exc
+                    raise store_error(f"cannot write to {self.path}", exc) from exc
                 raise
             return result
+        finally:
+            self._write_lock.release()
+
+    def _begin_immediate(self, conn: sqlite3.Connection, *, wait: bool) -> None:
+        """Take the write lock of the file. SQLite waits up to ``busy_timeout`` for it; a
+        writer that does not wait in SQLite (``waits_in_sqlite=False``) waits here, in Python,
+        as long, unless told not to wait at all."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.Error as exc:
+                if not is_busy(exc):
+                    raise store_error(f"cannot write to {self.path}", exc) from None
+                if not wait:
+                    raise WriterBusy(self.path) from None
+                if time.monotonic() >= deadline:
+                    raise store_error(f"cannot write to {self.path}", exc) from None
+            time.sleep(WRITE_RETRY_SECONDS)
 
     def read(self, fn: Callable[[sqlite3.Connection], T], *, wait: bool = True) -> T:
         """Run ``fn(conn)`` on the reading connection inside one snapshot.
@@ -267,15 +350,16 @@ class Store:
         return self.write(lambda conn: record_beat(conn, beat))
 
     def record_beats(
-        self, beats: Iterable[Beat], identify: Identify | None = None
+        self, beats: Iterable[Beat], identify: Identify | None = None, *, wait: bool = True
     ) -> list[Session]:
         """Record many beats in one transaction (all or none); ``identify`` finds a new folder's
-        project identity (by default: on the spot, reading its ``.git``)."""
+        project identity (by default: on the spot, reading its ``.git``). ``wait`` as in
+        ``write``."""
         from oxitrack.store.beats import record_beat
         from oxitrack.store.folders import identify as identify_here
 
         find = identify or identify_here
-        return self.write(lambda conn: [record_beat(conn, beat, find) for beat in beats])
+        return self.write(lambda conn: [record_beat(conn, beat, find) for beat in beats], wait=wait)
 
     def sessions(self, project_path: str | None = None) -> list[Session]:
         """Every stored session (of one project if given), oldest first."""
@@ -306,7 +390,12 @@ class Store:
         """
         if self._closed:
             return  # the daemon is stopping: its last checkpoint already ran, or SQLite's own
-        conn = self._connect(read_only=False)
+        try:
+            conn = self._connect(read_only=False)
+        except StoreError:
+            # Another program holds the file: the next checkpoint catches up. A rewind asked by
+            # the valve must not turn the write that asked, committed already, into an error.
+            return
         try:
             # The first pass does the bulk of the copy and its fsyncs while beats keep coming.
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -345,7 +434,7 @@ class Store:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")  # it only read
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {explain(exc)}") from None
+            raise store_error(f"cannot open the database {self.path}", exc) from None
         if reason is not None:
             raise StoreError(f"{self.path} is not an OxiTrack database ({reason})")
         if version > SCHEMA_VERSION:
@@ -385,7 +474,7 @@ class Store:
                 finally:
                     conn.execute("ROLLBACK")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot write to {self.path}: {explain(exc)}") from None
+                raise store_error(f"cannot write to {self.path}", exc) from None
 
     def _upgrade(self, conn: sqlite3.Connection) -> None:
         version, application_id = self._check_file(conn)
@@ -409,6 +498,41 @@ def check_database_path(path: str, *, must_exist: bool) -> None:
         )
     if must_exist and not os.path.exists(path):
         raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
+
+
+def check_wal_not_lost(path: str) -> None:
+    """Refuse a file whose header says its data lives in a WAL that is not beside it.
+
+    A daemon killed before its first checkpoint leaves a file of one page, the header of a WAL
+    database, and everything else in its ``-wal``. Should that file be moved alone (a copy, a
+    restore missing the ``-wal``), opening it would lay a new, empty schema over it, and the
+    ``-wal`` put back later would no longer match: the data would be lost for good. Another
+    OxiTrack creating the file this very moment passes through the same state for a few
+    milliseconds, so the file must stay in it for ``WAL_LOST_GRACE_SECONDS`` to be refused.
+    """
+    deadline = time.monotonic() + WAL_LOST_GRACE_SECONDS
+    while _wal_looks_lost(path):
+        if time.monotonic() >= deadline:
+            raise StoreError(
+                f"{path} holds no data yet, and its -wal, where a daemon writes first, is not"
+                f" beside it: if it came from a copy or a backup, put"
+                f" {os.path.basename(path)}-wal back next to it; if it never held data, delete"
+                " it to start over"
+            )
+        time.sleep(OPEN_RETRY_SECONDS)
+
+
+def _wal_looks_lost(path: str) -> bool:
+    """A header of a WAL database, of one page, with no ``-wal`` beside it."""
+    if os.path.exists(path + "-wal"):
+        return False
+    try:
+        with open(path, "rb") as file:
+            header = file.read(100)
+    except OSError:
+        return False  # SQLite says why when it opens the file
+    is_wal_database = header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
+    return len(header) == 100 and is_wal_database and int.from_bytes(header[28:32], "big") <= 1
 
 
 def create_private_file(path: str | os.PathLike[str]) -> None:
@@ -444,6 +568,19 @@ def _file_uri(path: str) -> str:
         if path[1:2] == ":":
             path = "/" + path
     return "file://" + path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether another connection holds what ``exc``'s statement needed (a lock, a table)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _BUSY_CODES
+
+
+def store_error(message: str, exc: sqlite3.Error) -> StoreError:
+    """``message: reason`` as the error to raise: ``DatabaseBusy`` when another program holds
+    the database (that passes), else ``StoreError``."""
+    kind = DatabaseBusy if is_busy(exc) else StoreError
+    return kind(f"{message}: {explain(exc)}")
 
 
 def explain(exc: sqlite3.Error) -> str:
