@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import type { TodayOutcome } from "../../src/core/daemonClient";
+import { projectPaths } from "../../src/core/projectPaths";
 import { formatDuration, renderStatus, type StatusInput } from "../../src/core/statusText";
 
 const report: TodayOutcome = {
@@ -75,6 +76,19 @@ describe("renderStatus", () => {
   test("the project is found under the daemon's canonical path too", () => {
     const view = renderStatus({ ...base, projectPaths: ["/link/app", "/real/app"] });
     assert.equal(view.text, "$(watch) 1h 05m");
+  });
+
+  test("a Windows folder with a lower-case drive letter is found before any beat was accepted", () => {
+    const windows: TodayOutcome = {
+      kind: "ok",
+      report: {
+        date: "2026-11-25",
+        total_seconds: 600,
+        projects: [{ project_path: "C:\\code\\app", project_name: "app", duration_seconds: 600, folders: ["C:\\code\\app"] }],
+      },
+    };
+    const view = renderStatus({ ...base, today: windows, projectPaths: projectPaths("c:\\code\\app", undefined, undefined) });
+    assert.equal(view.text, "$(watch) 10m");
   });
 
   test("a project with no time yet today shows 0m", () => {
