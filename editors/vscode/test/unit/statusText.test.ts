@@ -165,6 +165,18 @@ describe("renderStatus", () => {
     assert.match(view.tooltip, /oxitrack\.serverUrl/);
   });
 
+  test("another account's program on the port: the key is withheld, and the tooltip says why", () => {
+    const connection = { kind: "foreignListener", detail: "uid 65534" } as const;
+    const view = renderStatus({ ...base, connection, queued: 5 });
+    assert.equal(view.text, "OxiTrack: not your daemon (5 queued)");
+    assert.match(
+      view.tooltip,
+      /The program listening at http:\/\/127\.0\.0\.1:3000 belongs to another account \(uid 65534\), not to you: the API key is not sent to it/,
+    );
+    assert.match(view.tooltip, /5 beat\(s\) wait in the outbox/);
+    assert.equal(view.action, "showLog");
+  });
+
   test("a host the daemon does not allow: check the URL and --allow-hosts", () => {
     const connection = {
       kind: "misconfigured",
