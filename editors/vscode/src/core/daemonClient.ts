@@ -8,10 +8,12 @@
  * its port 3000 is every dev server's default too, and a 200 page or a 404 from one of them must
  * never drain the outbox. It never throws for network trouble and never follows a redirect (beats
  * go to the server URL only). Node clients send no Origin header, which is what the daemon's guard
- * expects. Must not import `vscode`.
+ * expects. It never sends the API key to another account's program on the daemon's port
+ * (listeners.ts). Must not import `vscode`.
  */
 
 import type { Beat } from "./beat";
+import { foreignListeners, type ListenerLookup, SYSTEM_LOOKUP } from "./listeners";
 
 /** Why beats cannot be delivered now; each kind tells the user something different to do. */
 export type ProblemKind =
@@ -25,6 +27,11 @@ export type ProblemKind =
   | "daemonError"
   /** Something that is not the OxiTrack daemon answers at the server URL. */
   | "notDaemon"
+  /**
+   * The program listening at the server URL (on this machine) belongs to another account, not to
+   * the user: the API key is not sent to it, so nothing is. The detail names its uid(s).
+   */
+  | "foreignListener"
   /**
    * The daemon refuses a beat as too far in the future: this machine's clock is ahead of the
    * daemon's (a VM or WSL whose clock drifted). The beat becomes acceptable as the daemon's clock
@@ -96,6 +103,12 @@ const BEAT_REFUSALS: ReadonlyMap<number, string> = new Map([
 /** A Retry-After longer than this is taken as this: the outbox must not wait for hours. */
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
+/**
+ * How long who listens on the daemon's port is taken as known: a replay sends many beats in a row,
+ * and the socket tables of a busy machine are large. A failed request forgets it at once.
+ */
+export const LISTENER_CHECK_MS = 1_000;
+
 export interface DaemonClientOptions {
   readonly serverUrl: string;
   readonly apiKey?: string | undefined;
@@ -103,6 +116,10 @@ export interface DaemonClientOptions {
   /** The IANA zone whose day `getToday` reports; default: this machine's. */
   readonly timeZone?: string | undefined;
   readonly fetch?: typeof fetch;
+  /** Who this process is and who listens on ports: this system's by default (tests replace it). */
+  readonly listeners?: ListenerLookup | undefined;
+  /** The clock (epoch ms) for LISTENER_CHECK_MS. */
+  readonly now?: (() => number) | undefined;
 }
 
 /** The daemon's one error shape, `{"error", "message", "field"?}`, and nothing else. */
@@ -120,7 +137,8 @@ type Answer =
       readonly text: string;
       readonly retryAfterMs: number | undefined;
     }
-  | { readonly kind: "failed"; readonly detail: string };
+  /** Nothing was answered, for this reason: the beat meets this problem. */
+  | { readonly kind: "failed"; readonly problem: Problem };
 
 type Answered = Extract<Answer, { kind: "answered" }>;
 
@@ -129,6 +147,10 @@ export class DaemonClient {
   private readonly apiKey: string | undefined;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly listeners: ListenerLookup;
+  private readonly now: () => number;
+  /** The latest answer of foreignListeners for the server URL, and when it was asked. */
+  private listenerCheck: { readonly atMs: number; readonly owners: Promise<number[] | undefined> } | undefined;
   /** undefined once the daemon said it does not know the zone: then its own day is the answer. */
   private timeZone: string | undefined;
 
@@ -138,6 +160,8 @@ export class DaemonClient {
     this.timeoutMs = options.timeoutMs;
     this.timeZone = (options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone) || undefined;
     this.fetchImpl = options.fetch ?? fetch;
+    this.listeners = options.listeners ?? SYSTEM_LOOKUP;
+    this.now = options.now ?? Date.now;
   }
 
   get serverUrl(): string {
@@ -152,7 +176,7 @@ export class DaemonClient {
       body,
     });
     if (answer.kind === "failed") {
-      return { kind: "unavailable", problem: { kind: "offline", detail: answer.detail } };
+      return { kind: "unavailable", problem: answer.problem };
     }
     const accepted = isSuccess(answer) ? asAcceptedBeat(answer.json) : undefined;
     if (accepted !== undefined) {
@@ -179,7 +203,7 @@ export class DaemonClient {
       return this.getToday();
     }
     if (answer.kind === "failed") {
-      return { kind: "unavailable", problem: { kind: "offline", detail: answer.detail } };
+      return { kind: "unavailable", problem: answer.problem };
     }
     const report = isSuccess(answer) ? parseToday(answer.json) : undefined;
     if (report !== undefined) {
@@ -200,6 +224,13 @@ export class DaemonClient {
   }
 
   private async request(route: string, init: RequestInit): Promise<Answer> {
+    if (this.apiKey !== undefined) {
+      const owners = await this.foreignListeners();
+      if (owners !== undefined) {
+        const detail = `uid ${owners.join(", ")}`;
+        return { kind: "failed", problem: { kind: "foreignListener", detail } };
+      }
+    }
     try {
       const response = await this.fetchImpl(`${this.baseUrl}${route}`, {
         ...init,
@@ -213,9 +244,22 @@ export class DaemonClient {
           : undefined;
       return { kind: "answered", status: response.status, json: parseJson(text), text, retryAfterMs };
     } catch (error) {
+      this.listenerCheck = undefined; // whoever listened is gone, or soon will be: look again
       // fetch refuses a URL with user:password@ and quotes it in the message.
-      return { kind: "failed", detail: redactCredentials(describeFailure(error, this.timeoutMs)) };
+      const detail = redactCredentials(describeFailure(error, this.timeoutMs));
+      return { kind: "failed", problem: { kind: "offline", detail } };
     }
+  }
+
+  /** The other accounts that alone listen on the daemon's port (listeners.ts), briefly cached. */
+  private foreignListeners(): Promise<number[] | undefined> {
+    const nowMs = this.now();
+    let check = this.listenerCheck;
+    if (check === undefined || nowMs - check.atMs >= LISTENER_CHECK_MS || nowMs < check.atMs) {
+      check = { atMs: nowMs, owners: foreignListeners(this.baseUrl, this.listeners) };
+      this.listenerCheck = check;
+    }
+    return check.owners;
   }
 }
 

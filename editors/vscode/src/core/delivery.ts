@@ -41,6 +41,7 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
   "offline",
   "needsApiKey",
   "notDaemon",
+  "foreignListener",
 ]);
 
 /** Beats kept in memory when the outbox itself cannot be written (lock busy, disk error). */

@@ -2,6 +2,8 @@
  * The paths the daemon's today report may list this window's project under. The daemon stores a
  * local project by its real path (symlinks resolved), so a folder opened through a symlink is
  * found by resolving it here, before any beat has been accepted and told the daemon's spelling.
+ * Likewise it stores a Windows drive letter in capitals and with backslashes (`c:\code` and
+ * `c:/code` as `C:\code`), while VS Code may give the letter in lower case.
  * Must not import `vscode`.
  */
 
@@ -22,7 +24,19 @@ export async function localRealPath(
   }
 }
 
-/** The project as sent, as the daemon answered it and as resolved here; each once. */
+/**
+ * The project as sent, as the daemon answered it and as resolved here, each followed by the
+ * daemon's spelling of a Windows drive path (`c:\\app` or `c:/app` → `C:\\app`); each once.
+ */
 export function projectPaths(...candidates: ReadonlyArray<string | undefined>): string[] {
-  return [...new Set(candidates.filter((path): path is string => path !== undefined))];
+  const known = candidates.filter((path): path is string => path !== undefined);
+  return [...new Set(known.flatMap((path) => [path, asDaemonStoresDrivePath(path)]))];
+}
+
+/**
+ * A Windows drive path as the daemon stores it: drive letter in capitals, backslashes (its
+ * `canonical_project_path`). Other paths as they are.
+ */
+function asDaemonStoresDrivePath(path: string): string {
+  return /^[a-z]:[\\/]/i.test(path) ? path.charAt(0).toUpperCase() + path.slice(1).replaceAll("/", "\\") : path;
 }

@@ -56,6 +56,7 @@ const LABELS: Readonly<Record<ProblemKind, string>> = {
   misconfigured: "refused",
   daemonError: "daemon error",
   notDaemon: "not the daemon",
+  foreignListener: "not your daemon",
   clockAhead: "clock ahead",
 };
 
@@ -103,6 +104,13 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         `Something other than the OxiTrack daemon answers at ${serverUrl} ${seen}. ` +
         "Start the daemon (`oxitrack serve`), or, if another program needs this port, run the " +
         "daemon on another one (`oxitrack serve --port 3001`) and set oxitrack.serverUrl to match."
+      );
+    case "foreignListener":
+      return (
+        `The program listening at ${serverUrl} belongs to another account (${problem.detail}), not to ` +
+        "you: the API key is not sent to it. While your daemon is stopped, another user of this " +
+        "machine can listen on its port. Start your daemon (`oxitrack serve`) once that program is " +
+        "gone, or run it on another port (`oxitrack serve --port 3001`) and set oxitrack.serverUrl to match."
       );
     case "clockAhead":
       return (

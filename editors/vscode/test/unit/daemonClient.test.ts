@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 
-import { DaemonClient, parseRetryAfter, redactCredentials } from "../../src/core/daemonClient";
+import { DaemonClient, LISTENER_CHECK_MS, parseRetryAfter, redactCredentials } from "../../src/core/daemonClient";
+import type { ListenerLookup } from "../../src/core/listeners";
 
 interface Seen {
   method: string;
@@ -366,3 +371,179 @@ describe("redactCredentials", () => {
     assert.doesNotMatch(JSON.stringify(outcome), /s3cret/);
   });
 });
+
+describe("DaemonClient and the account listening on the daemon's port", () => {
+  const ME = 4242;
+  const OTHER = 65534;
+
+  /** /proc/net/tcp saying who listens on the test server's port now; `reads` counts the lookups. */
+  function proc(owner: { uid: number }) {
+    const port = Number(new URL(baseUrl).port).toString(16).toUpperCase().padStart(4, "0");
+    const lookup: ListenerLookup & { reads: number } = {
+      uid: ME,
+      reads: 0,
+      readTable: async (path) => {
+        if (path !== "/proc/net/tcp") {
+          throw new Error("ENOENT");
+        }
+        lookup.reads++;
+        return (
+          "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+          `   0: 0100007F:${port} 00000000:0000 0A 00000000:00000000 00:00000000 00000000 ${owner.uid} 0 77 1\n`
+        );
+      },
+    };
+    return lookup;
+  }
+
+  function keyed(lookup: ListenerLookup, clock = { ms: 1_000_000 }, fetchImpl?: typeof fetch) {
+    return new DaemonClient({
+      serverUrl: baseUrl,
+      apiKey: "s3cret",
+      timeoutMs: 2_000,
+      timeZone: "Europe/Paris",
+      listeners: lookup,
+      now: () => clock.ms,
+      ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+    });
+  }
+
+  const withheld = { kind: "unavailable", problem: { kind: "foreignListener", detail: `uid ${OTHER}` } } as const;
+
+  test("another account's program on the port gets no request at all: the beat waits, as if the daemon were down", async () => {
+    seen.length = 0;
+    answer = reply(200, { session_id: 1, project_path: "/home/dev/app", duration_seconds: 0 });
+    const client = keyed(proc({ uid: OTHER }));
+    assert.deepEqual(await client.postBeat(beat), withheld);
+    assert.deepEqual(await client.getToday(), withheld);
+    assert.deepEqual(seen, []);
+  });
+
+  test("this account's program on the port gets the key", async () => {
+    seen.length = 0;
+    answer = reply(200, { session_id: 1, project_path: "/home/dev/app", duration_seconds: 0 });
+    assert.equal((await keyed(proc({ uid: ME })).postBeat(beat)).kind, "accepted");
+    assert.equal(seen[0]?.headers.authorization, "Bearer s3cret");
+  });
+
+  test("without a key there is nothing to withhold: the request goes", async () => {
+    seen.length = 0;
+    answer = reply(200, { session_id: 1, project_path: "/home/dev/app", duration_seconds: 0 });
+    const lookup = proc({ uid: OTHER });
+    const client = new DaemonClient({ serverUrl: baseUrl, timeoutMs: 2_000, listeners: lookup });
+    assert.equal((await client.postBeat(beat)).kind, "accepted");
+    assert.equal(seen[0]?.headers.authorization, undefined);
+    assert.equal(lookup.reads, 0);
+  });
+
+  test("the answer is kept briefly: a burst of beats reads the tables once", async () => {
+    answer = reply(200, { session_id: 1, project_path: "/home/dev/app", duration_seconds: 0 });
+    const lookup = proc({ uid: ME });
+    const client = keyed(lookup);
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await client.postBeat(beat)).kind, "accepted");
+    }
+    assert.equal(lookup.reads, 1);
+  });
+
+  test("the daemon restarted under this account is accepted again, by the same client", async () => {
+    seen.length = 0;
+    answer = reply(200, { session_id: 1, project_path: "/home/dev/app", duration_seconds: 0 });
+    const owner = { uid: OTHER };
+    const clock = { ms: 1_000_000 };
+    const client = keyed(proc(owner), clock);
+    assert.deepEqual(await client.postBeat(beat), withheld);
+    owner.uid = ME;
+    clock.ms += LISTENER_CHECK_MS;
+    assert.equal((await client.postBeat(beat)).kind, "accepted");
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]?.headers.authorization, "Bearer s3cret");
+  });
+
+  test("a request that fails forgets who listened: another account taking the port at once is seen", async () => {
+    const owner = { uid: ME };
+    let isDown = false;
+    const fetchImpl: typeof fetch = async (...args) => {
+      if (isDown) {
+        throw new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } });
+      }
+      return fetch(...args);
+    };
+    const clock = { ms: 1_000_000 };
+    answer = reply(200, { session_id: 1, project_path: "/home/dev/app", duration_seconds: 0 });
+    const client = keyed(proc(owner), clock, fetchImpl);
+    assert.equal((await client.postBeat(beat)).kind, "accepted");
+    isDown = true; // the daemon stops…
+    assert.equal((await client.postBeat(beat)).kind, "unavailable");
+    owner.uid = OTHER; // …and another account listens on its port, within the same second
+    isDown = false;
+    seen.length = 0;
+    assert.deepEqual(await client.postBeat(beat), withheld);
+    assert.deepEqual(seen, []);
+  });
+});
+
+/** An HTTP server of another account (uid 65534) that prints each request's path and Authorization. */
+const SQUATTER = `
+import http.server
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        print(self.path, self.headers.get("Authorization"), flush=True)
+        self.send_response(503)
+        self.end_headers()
+    do_POST = do_GET
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+print("ready", server.server_address[1], flush=True)
+server.serve_forever()
+`;
+
+const SYSTEM_PYTHON = "/usr/bin/python3";
+const setpriv = (process.env["PATH"] ?? "")
+  .split(path.delimiter)
+  .filter((dir) => dir !== "")
+  .map((dir) => path.join(dir, "setpriv"))
+  .find((file) => existsSync(file));
+const canActAsAnotherAccount =
+  process.getuid?.() === 0 && setpriv !== undefined && existsSync(SYSTEM_PYTHON) && existsSync("/proc/net/tcp");
+
+describe(
+  "DaemonClient and a real program of another account on the port",
+  { skip: canActAsAnotherAccount ? false : "needs Linux, root, setpriv and the system's python3 to act as another account" },
+  () => {
+    test("the API key never reaches it; without a key the request goes", async () => {
+      const squatter = spawn(
+        setpriv ?? "setpriv",
+        ["--reuid=65534", "--regid=65534", "--clear-groups", SYSTEM_PYTHON, "-c", SQUATTER],
+        { cwd: "/", stdio: ["ignore", "pipe", "inherit"] },
+      );
+      const lines: string[] = [];
+      const closed = new Promise((resolve) => squatter.stdout.once("close", resolve));
+      const ready = new Promise<string>((resolve, reject) => {
+        squatter.once("exit", (code) => reject(new Error(`the squatter exited with ${code}`)));
+        createInterface({ input: squatter.stdout }).on("line", (line) => {
+          if (line.startsWith("ready ")) {
+            resolve(line.slice("ready ".length));
+          } else {
+            lines.push(line);
+          }
+        });
+      });
+      try {
+        const url = `http://127.0.0.1:${await ready}`;
+        const keyed = new DaemonClient({ serverUrl: url, apiKey: "s3cret-key", timeoutMs: 5_000, timeZone: "UTC" });
+        const withheld = { kind: "unavailable", problem: { kind: "foreignListener", detail: "uid 65534" } };
+        assert.deepEqual(await keyed.postBeat(beat), withheld);
+        assert.deepEqual(await keyed.getToday(), withheld);
+        // Without a key there is nothing to keep from it: the request goes, and is not taken.
+        const keyless = new DaemonClient({ serverUrl: url, timeoutMs: 5_000 });
+        assert.equal((await keyless.postBeat(beat)).kind, "unavailable");
+      } finally {
+        squatter.kill("SIGKILL");
+        await closed;
+      }
+      assert.deepEqual(lines, ["/beat None"]);
+    });
+  },
+);

@@ -260,6 +260,13 @@ describe("Delivery", () => {
     assert.deepEqual(states.map((s) => s.connection.kind), ["offline", "online"]);
   });
 
+  test("today's report, read with the key, ends 'not your daemon'", () => {
+    const { delivery, states } = setup();
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "foreignListener", detail: "uid 65534" } });
+    delivery.noteToday(todayOk);
+    assert.deepEqual(states.map((s) => s.connection.kind), ["foreignListener", "online"]);
+  });
+
   test("the daemon seen back by another request starts the replay at once", { timeout: 5_000 }, async () => {
     const { daemon, outbox, delivery } = setup();
     daemon.mode = "down";
@@ -369,6 +376,43 @@ describe("Delivery", () => {
     await drained;
     assert.equal(await outbox.count(), 0);
     assert.deepEqual(daemon.accepted, [beat(1)]);
+  });
+
+  test("another account on the daemon's port: beats and today both say so, every beat stays queued, logged once", async () => {
+    const server = await serverAnswering(200, '{"session_id":1,"project_path":"/p","duration_seconds":0}', "application/json");
+    try {
+      const logged: string[] = [];
+      const outbox = new Outbox({ dir });
+      const port = Number(new URL(server.url).port).toString(16).toUpperCase().padStart(4, "0");
+      const owner = { uid: 65534 };
+      const listeners = {
+        uid: 1000,
+        readTable: async () =>
+          "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+          `   0: 0100007F:${port} 00000000:0000 0A 00000000:00000000 00:00000000 00000000 ${owner.uid} 0 77 1\n`,
+      };
+      const clock = { ms: 1_000_000 };
+      const client = new DaemonClient({ serverUrl: server.url, apiKey: "k", timeoutMs: 2_000, listeners, now: () => clock.ms });
+      const delivery = new Delivery(() => client, outbox, (m) => logged.push(m));
+      await outbox.append([beat(1)]);
+      for (let minute = 2; minute < 5; minute++) {
+        await delivery.send(beat(minute));
+        delivery.noteToday(await client.getToday());
+        await delivery.replay();
+        clock.ms += 60_000;
+      }
+      assert.deepEqual(delivery.state.connection, { kind: "foreignListener", detail: "uid 65534" });
+      assert.equal(await outbox.count(), 4);
+      assert.equal(logged.length, 1, logged.join("\n"));
+      assert.match(logged[0] ?? "", /belongs to another account \(uid 65534\).*the API key is not sent to it/);
+      owner.uid = 1000; // the daemon, restarted under this account
+      await delivery.send(beat(5));
+      await delivery.replay();
+      assert.equal(delivery.state.connection.kind, "online");
+      assert.equal(await outbox.count(), 0);
+    } finally {
+      await server.close();
+    }
   });
 
   test("each change of state is logged once, however many beats meet it", async () => {

@@ -39,6 +39,27 @@ describe("projectPaths", () => {
     assert.deepEqual(projectPaths("/home/dev/app", undefined, "/real/app", "/real/app"), ["/home/dev/app", "/real/app"]);
   });
 
+  // The daemon stores a Windows drive path with a capital letter and backslashes; VS Code's fsPath
+  // may give `c:\...`: without the daemon's spelling, today's time showed only after a beat.
+  const drivePaths: ReadonlyArray<readonly [string, readonly string[]]> = [
+    ["c:\\code\\app", ["c:\\code\\app", "C:\\code\\app"]],
+    ["c:/code/app", ["c:/code/app", "C:\\code\\app"]],
+    ["C:/code/app", ["C:/code/app", "C:\\code\\app"]],
+    ["C:\\code\\app", ["C:\\code\\app"]],
+    ["\\\\server\\share\\app", ["\\\\server\\share\\app"]],
+    ["/home/dev/c:/app", ["/home/dev/c:/app"]],
+    ["c:app", ["c:app"]],
+  ];
+  for (const [sent, expected] of drivePaths) {
+    test(`${sent} is also looked up as the daemon spells it`, () => {
+      assert.deepEqual(projectPaths(sent), expected);
+    });
+  }
+
+  test("the daemon's spelling of a drive path counts once", () => {
+    assert.deepEqual(projectPaths("c:\\code\\app", "C:\\code\\app"), ["c:\\code\\app", "C:\\code\\app"]);
+  });
+
   test("nothing known", () => {
     assert.deepEqual(projectPaths(undefined, undefined), []);
   });

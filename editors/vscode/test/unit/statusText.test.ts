@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import type { TodayOutcome } from "../../src/core/daemonClient";
+import { projectPaths } from "../../src/core/projectPaths";
 import { formatDuration, renderStatus, type StatusInput } from "../../src/core/statusText";
 
 const report: TodayOutcome = {
@@ -77,6 +78,19 @@ describe("renderStatus", () => {
     assert.equal(view.text, "$(watch) 1h 05m");
   });
 
+  test("a Windows folder with a lower-case drive letter is found before any beat was accepted", () => {
+    const windows: TodayOutcome = {
+      kind: "ok",
+      report: {
+        date: "2026-11-25",
+        total_seconds: 600,
+        projects: [{ project_path: "C:\\code\\app", project_name: "app", duration_seconds: 600, folders: ["C:\\code\\app"] }],
+      },
+    };
+    const view = renderStatus({ ...base, today: windows, projectPaths: projectPaths("c:\\code\\app", undefined, undefined) });
+    assert.equal(view.text, "$(watch) 10m");
+  });
+
   test("a project with no time yet today shows 0m", () => {
     assert.equal(renderStatus({ ...base, projectPaths: ["/new"] }).text, "$(watch) 0m");
   });
@@ -149,6 +163,18 @@ describe("renderStatus", () => {
     assert.match(view.tooltip, /Something other than the OxiTrack daemon answers at http:\/\/127\.0\.0\.1:3000/);
     assert.match(view.tooltip, /--port 3001/);
     assert.match(view.tooltip, /oxitrack\.serverUrl/);
+  });
+
+  test("another account's program on the port: the key is withheld, and the tooltip says why", () => {
+    const connection = { kind: "foreignListener", detail: "uid 65534" } as const;
+    const view = renderStatus({ ...base, connection, queued: 5 });
+    assert.equal(view.text, "OxiTrack: not your daemon (5 queued)");
+    assert.match(
+      view.tooltip,
+      /The program listening at http:\/\/127\.0\.0\.1:3000 belongs to another account \(uid 65534\), not to you: the API key is not sent to it/,
+    );
+    assert.match(view.tooltip, /5 beat\(s\) wait in the outbox/);
+    assert.equal(view.action, "showLog");
   });
 
   test("a host the daemon does not allow: check the URL and --allow-hosts", () => {
