@@ -2,7 +2,9 @@
  * One status bar item: today's time for the current project (total in the tooltip), or what keeps
  * beats from the daemon ("OxiTrack: offline (N queued)", "API key needed", …) with what to do in
  * the tooltip; "excluded" in a folder oxitrack.excludePatterns skips; "folder refused" when the
- * daemon refuses the project's path itself; "settings error" for a server URL that cannot work.
+ * daemon refuses the project's path itself; "not your daemon" when another account's program
+ * holds the daemon's port (the API key is not sent to it); "settings error" for a server URL that
+ * cannot work.
  * Re-reads `GET /today` every minute and when the project or the settings
  * change; re-renders whenever the delivery state changes. A click opens the dashboard, or does what
  * the problem needs (set the API key, show the log, open the setting).
