@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 
 from oxitrack.errors import StoreError
@@ -17,6 +20,9 @@ from oxitrack.store import Store
 from oxitrack.store.maintenance import backup, check, database_stats
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.conftest import NOW
+from tests.daemon_process import DaemonProcess
+
+SEED_FIXTURE = Path(__file__).parent / "fixtures" / "seed-v0.db"
 
 
 @pytest.fixture
@@ -156,6 +162,9 @@ print(len(limits), failed, sum(name.endswith("-journal") for name in removed))
 @pytest.mark.skipif(sys.platform == "win32", reason="file size limits are POSIX")
 def test_a_backup_that_fails_on_a_full_disk_leaves_no_partial_files(filled: Path, tmp_path: Path):
     """A write error mid-copy left ``.oxitrack-partial-PID-journal`` behind, one per attempt."""
+    # A WAL-mode file with no -wal beside it is first copied to a private folder to be read,
+    # which the size limit would stop first: a rollback-mode source (a backup) is read in place.
+    raw(filled, "PRAGMA journal_mode = DELETE")
     folder = tmp_path / "backups"
     folder.mkdir()
     done = subprocess.run(
@@ -297,3 +306,94 @@ def test_check_advises_a_restore_only_for_a_damaged_file(error: str, restore: bo
     from oxitrack.store.maintenance import _advice
 
     assert ("Restore a backup" in _advice(sqlite3.OperationalError(error))) is restore
+
+
+# -- a killed daemon's files ------------------------------------------------------------------
+
+OLD_SESSIONS = 20  # in the database file itself, from before the daemon started
+NEW_SESSIONS = 200  # beats 1000 s apart through a real daemon, each its own session and commit
+
+
+def kill_a_daemon(folder: Path) -> Path:
+    """The files a real daemon leaves in ``folder`` when killed (SIGKILL): the database, its
+    -shm, and a -wal holding every beat it acknowledged (fewer than 30 s: no checkpoint ran)."""
+    db = folder / "ox.db"
+    with Store(db) as store:
+        store.record_beats(
+            [Beat("/code/old", NOW - 900_000 + i * 1000) for i in range(OLD_SESSIONS)]
+        )
+    daemon = DaemonProcess(db).start()
+    start = int(time.time()) - 30 * 86_400
+    try:
+        with httpx.Client(base_url=daemon.url) as client:
+            for i in range(NEW_SESSIONS):
+                beat = {"project_path": "/code/new", "timestamp": start + i * 1000}
+                client.post("/beat", json=beat).raise_for_status()
+    finally:
+        daemon.kill()
+    return db
+
+
+@pytest.fixture(scope="module")
+def killed_daemon(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kill_a_daemon(tmp_path_factory.mktemp("killed"))
+
+
+@pytest.fixture
+def killed(killed_daemon: Path, tmp_path: Path) -> Path:
+    """A copy of the killed daemon's files, for one test to do as it likes with."""
+    folder = tmp_path / "data"
+    shutil.copytree(killed_daemon.parent, folder)
+    return folder / killed_daemon.name
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_a_killed_daemons_beats_are_in_its_wal_only(killed: Path):
+    """What the tests below rely on: the -wal holds what the database file does not."""
+    assert sorted(files_of(killed.parent)) == ["ox.db", "ox.db-shm", "ox.db-wal"]
+    uri = f"{killed.as_uri()}?immutable=1"  # reads the file alone, ignoring its -wal
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (OLD_SESSIONS,)
+
+
+def test_check_and_stats_leave_a_killed_daemons_files_as_they_were(killed: Path):
+    """A read/write connection's close folded the -wal into the file and deleted the -wal and
+    -shm; one opened read-only rebuilt the -shm."""
+    before = files_of(killed.parent)
+    report = check(killed)
+    assert report.problems == []
+    assert report.stats is not None
+    assert report.stats.session_count == OLD_SESSIONS + NEW_SESSIONS
+    assert database_stats(killed).session_count == OLD_SESSIONS + NEW_SESSIONS
+    assert files_of(killed.parent) == before
+
+
+def test_backup_of_a_killed_daemons_files_copies_what_is_only_in_the_wal(
+    killed: Path, tmp_path: Path
+):
+    before = files_of(killed.parent)
+    copy = tmp_path / "copy.db"
+    assert backup(killed, copy).session_count == OLD_SESSIONS + NEW_SESSIONS
+    assert files_of(killed.parent) == before
+    with Store(copy, read_only=True) as copied:
+        new = [s.start_time for s in copied.sessions() if s.project_path == "/code/new"]
+    assert len(new) == NEW_SESSIONS
+
+
+@pytest.mark.parametrize("left", [["-wal"], []], ids=["wal without shm", "no side files"])
+def test_check_reads_a_copy_where_sqlite_would_create_or_replay_files(
+    killed: Path, tmp_path: Path, left: list[str]
+):
+    """Without its -shm, SQLite would make one and replay the -wal into the file; a WAL-mode
+    file alone gets a -wal and -shm made beside it. Both are read from a private copy."""
+    for suffix in {"-wal", "-shm"} - set(left):
+        Path(f"{killed}{suffix}").unlink()
+    before = files_of(killed.parent)
+    report = check(killed)
+    assert report.problems == []
+    assert report.stats is not None
+    assert report.stats.session_count == OLD_SESSIONS + (NEW_SESSIONS if left else 0)
+    assert files_of(killed.parent) == before

@@ -41,7 +41,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Run SQLite's integrity check and foreign key check, then OxiTrack's own checks\n"
             "(sessions that overlap or end before they start, folders without a project).\n"
-            "Prints what it finds in words; exits 1 if anything needs repair. Only reads."
+            "Prints what it finds in words; exits 1 if anything needs repair. Only reads: the\n"
+            "database and its -wal and -shm files are left exactly as they were."
         ),
         example="oxitrack check --db ~/backups/oxitrack-2025-11-25.db",
     )
