@@ -26,7 +26,9 @@ from tests.test_store_maintenance import (
     OLD_SESSIONS,
     damage,
     files_of,
+    flip,
     kill_a_daemon,
+    wal_frames,
 )
 
 
@@ -419,4 +421,21 @@ def test_check_of_a_killed_daemons_files_changes_none_of_them(killed_daemon: Pat
         f"{folder / 'ox.db'}: OK. SQLite finds no damage;"
         f" {OLD_SESSIONS + NEW_SESSIONS} sessions in 2 projects are consistent.\n"
     )
+    assert files_of(folder) == before
+
+
+@pytest.mark.e2e
+def test_check_of_a_damaged_wal_exits_1_and_leaves_the_wal_to_be_saved(
+    killed_daemon: Path, tmp_path: Path
+):
+    """The audit's case: two bytes of one frame changed after a crash. `check` said OK and
+    deleted the -wal, and with it every beat after that frame."""
+    folder = tmp_path / "data"
+    shutil.copytree(killed_daemon.parent, folder)
+    wal = folder / "ox.db-wal"
+    flip(wal, wal_frames(wal)[10][0] + 500)
+    before = files_of(folder)
+    done = check_process(folder / "ox.db")
+    assert done.returncode == 1
+    assert done.stdout.startswith(f"PROBLEM: {wal} holds writes SQLite cannot read: frame 11 ")
     assert files_of(folder) == before

@@ -6,6 +6,7 @@ import contextlib
 import shutil
 import sqlite3
 import stat
+import struct
 import subprocess
 import sys
 import time
@@ -397,3 +398,84 @@ def test_check_reads_a_copy_where_sqlite_would_create_or_replay_files(
     assert report.stats is not None
     assert report.stats.session_count == OLD_SESSIONS + (NEW_SESSIONS if left else 0)
     assert files_of(killed.parent) == before
+
+
+# -- a damaged WAL ----------------------------------------------------------------------------
+
+
+def wal_frames(wal: Path) -> list[tuple[int, bool, bool]]:
+    """Each whole frame of ``wal``: its offset, whether it has the header's salts (the WAL's
+    current generation), and whether it is a commit frame."""
+    data = wal.read_bytes()
+    (page_size,) = struct.unpack(">I", data[8:12])
+    size = 24 + page_size
+    return [
+        (at, data[at + 8 : at + 16] == data[16:24], data[at + 4 : at + 8] != bytes(4))
+        for at in range(32, len(data) - size + 1, size)
+    ]
+
+
+def flip(path: Path, at: int, count: int = 2) -> None:
+    """Invert ``count`` bytes of ``path`` from offset ``at``, as a bad sector would change them."""
+    data = bytearray(path.read_bytes())
+    for i in range(at, at + count):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_check_says_what_a_damaged_wal_frame_hides(killed: Path):
+    """SQLite reads the -wal up to its first damaged frame and skips the rest: check said OK,
+    and its own close then checkpointed the shortened view and deleted the -wal."""
+    wal = Path(f"{killed}-wal")
+    frames = wal_frames(wal)
+    assert all(current for _, current, _ in frames)
+    middle = len(frames) // 2
+    flip(wal, frames[middle][0] + 24 + 100)  # inside the frame's page
+    hidden_commits = sum(commit for _, _, commit in frames[middle:])
+    before = files_of(killed.parent)
+    report = check(killed)
+    [problem] = report.problems
+    assert problem.startswith(f"{wal} holds writes SQLite cannot read: frame {middle + 1} is")
+    assert f"skips the {len(frames) - middle - 1} frame(s) written after it" in problem
+    assert f"({hidden_commits} commit(s): beats that were saved)" in problem
+    assert f"keep a copy of {wal}" in problem
+    assert files_of(killed.parent) == before
+    # What SQLite reads lacks those commits: the frames are there, unread.
+    assert database_stats(killed).session_count < OLD_SESSIONS + NEW_SESSIONS
+    assert files_of(killed.parent) == before
+
+
+def test_check_says_a_damaged_wal_header_hides_every_frame(killed: Path):
+    wal = Path(f"{killed}-wal")
+    frames = len(wal_frames(wal))
+    flip(wal, 17)  # in salt-1: the header's checksum no longer holds
+    [problem] = check(killed).problems
+    assert f"its header is damaged, so SQLite reads none of the {frames} frame(s)" in problem
+    assert database_stats(killed).session_count == OLD_SESSIONS
+
+
+def test_check_takes_no_earlier_generation_nor_a_torn_last_frame_for_damage(
+    db_path: Path, tmp_path: Path
+):
+    """After a rewind the -wal is written again from its start, and the frames of the earlier
+    generation stay after the new ones; a crash may cut the last frame short. Neither hides a
+    commit that was saved."""
+    crash = tmp_path / "crash"
+    crash.mkdir()
+    with Store(db_path) as store:
+        for i in range(100):
+            store.record_beat(Beat("/code/a", NOW - 500_000 + i * 1000))
+        store.checkpoint(rewind=True)
+        for i in range(3):
+            store.record_beat(Beat("/code/b", NOW - 100_000 + i * 1000))
+        for suffix in ("", "-wal", "-shm"):  # while open and idle: what a kill would leave
+            shutil.copyfile(f"{db_path}{suffix}", crash / f"ox.db{suffix}")
+    copy = crash / "ox.db"
+    frames = wal_frames(Path(f"{copy}-wal"))
+    current = [at for at, same, _ in frames if same]
+    assert 0 < len(current) < len(frames), "frames of the earlier generation should follow"
+    assert check(copy).problems == []
+    flip(Path(f"{copy}-wal"), current[-1] + 24 + 100)
+    report = check(copy)
+    assert report.problems == []
+    assert report.stats is not None and report.stats.session_count == 102  # the last beat cut
