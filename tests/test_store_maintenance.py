@@ -479,3 +479,51 @@ def test_check_takes_no_earlier_generation_nor_a_torn_last_frame_for_damage(
     report = check(copy)
     assert report.problems == []
     assert report.stats is not None and report.stats.session_count == 102  # the last beat cut
+
+
+# -- a file in use ----------------------------------------------------------------------------
+
+# Holds the database locked until its standard input closes.
+_HOLD = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+if sys.argv[2] == "exclusive-mode":
+    conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+                 " VALUES ('/code/held', 1, 1)")
+    conn.execute("COMMIT")  # the lock stays: exclusive locking mode
+else:
+    conn.execute("BEGIN EXCLUSIVE")
+    conn.execute("SELECT count(*) FROM sessions").fetchone()
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.parametrize("how", ["begin-exclusive", "exclusive-mode"])
+def test_check_of_a_file_another_program_holds_says_it_is_in_use(
+    killed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+):
+    """It said "Restore a backup": over a whole file in use, that throws away newer data."""
+    from oxitrack.store import maintenance
+
+    monkeypatch.setattr(maintenance, "BUSY_TIMEOUT_MS", 50)
+    if how == "begin-exclusive":  # a rollback-mode file: the seed's
+        killed = tmp_path / "seed.db"
+        shutil.copyfile(SEED_FIXTURE, killed)
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(killed), how],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline() == "held\n"
+        try:
+            [problem] = check(killed).problems
+        finally:
+            holder.stdin.close()
+    assert "database is locked" in problem
+    assert "in use, not damaged" in problem and "Try again" in problem
+    assert "Restore a backup" not in problem

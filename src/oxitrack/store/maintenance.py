@@ -373,8 +373,15 @@ def _remove_with_side_files(path: Path) -> None:
 
 def _advice(exc: sqlite3.Error) -> str:
     """What to do: restore only a damaged file. A file that cannot be opened (a read-only disk,
-    a folder SQLite may not write its ``-shm`` file in) is likely whole."""
+    a folder SQLite may not write its ``-shm`` file in) is likely whole, and one another program
+    holds locked is in use: restoring a backup over it would throw away newer data."""
     text = str(exc)
+    if "locked" in text or "busy" in text:
+        return (
+            " The file is in use, not damaged: another program holds it locked. Try again"
+            " once that program has finished with it (do not restore a backup over it: that"
+            " would throw away everything recorded since)."
+        )
     if "unable to open" in text or "readonly" in text or "read-only" in text:
         return (
             " The file may be whole: SQLite needs to write beside it (its -shm file);"
