@@ -24,6 +24,7 @@ from tests.daemon_process import DaemonProcess
 from tests.test_store_maintenance import (
     NEW_SESSIONS,
     OLD_SESSIONS,
+    SEED_FIXTURE,
     damage,
     files_of,
     flip,
@@ -439,3 +440,17 @@ def test_check_of_a_damaged_wal_exits_1_and_leaves_the_wal_to_be_saved(
     assert done.returncode == 1
     assert done.stdout.startswith(f"PROBLEM: {wal} holds writes SQLite cannot read: frame 11 ")
     assert files_of(folder) == before
+
+
+def test_check_of_a_seed_file_notes_the_upgrade_and_exits_0(tmp_path: Path, capsys):
+    """It said `PROBLEM: session(s) 3, 8 end before they start`, exit 1: the upgrade that the
+    daemon runs at start repairs them, as docs/operations.md says."""
+    path = tmp_path / "seed.db"
+    shutil.copyfile(SEED_FIXTURE, path)
+    code, out, _ = run(capsys, "check", "--db", str(path))
+    assert code == 0
+    assert "PROBLEM" not in out
+    assert "note: session(s) 3, 8 end before they start; the upgrade repairs them" in out
+    assert out.endswith(
+        f"{path}: OK. SQLite finds no damage; the upgrade does the rest (8 sessions).\n"
+    )

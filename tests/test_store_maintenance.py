@@ -527,3 +527,53 @@ def test_check_of_a_file_another_program_holds_says_it_is_in_use(
     assert "database is locked" in problem
     assert "in use, not damaged" in problem and "Try again" in problem
     assert "Restore a backup" not in problem
+
+
+# -- an older schema --------------------------------------------------------------------------
+
+
+def test_check_of_a_seed_file_notes_what_the_upgrade_repairs(tmp_path: Path):
+    """At schema 0 the upgrade's first step merges and splits these sessions: they were called
+    problems (exit 1), though nothing needed repair by hand."""
+    path = tmp_path / "seed.db"
+    shutil.copyfile(SEED_FIXTURE, path)
+    raw(
+        path,
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+        " VALUES ('/home/you/code/steady', 1735219700, 1735220000)",  # overlaps session 1
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+        " VALUES ('/home/you/code/steady', 1735220100, 1735220200)",  # 100 s after that
+    )
+    report = check(path)
+    assert report.problems == []
+    assert report.upgrade_pending
+    assert report.notes[0] == (
+        f"schema 0 is older than {SCHEMA_VERSION}; the daemon upgrades it when it next opens"
+        " the file"
+    )
+    assert report.notes[1].startswith(
+        "session(s) 3, 8 end before they start; the upgrade repairs them"
+    )
+    assert sorted(report.notes[2:]) == [
+        "session 10 of /home/you/code/steady overlaps the one before it; the upgrade merges them",
+        "session 11 of /home/you/code/steady starts 100 s after the one before; the upgrade"
+        " merges them",
+    ]
+    # Past the step that repairs them, they are what they were: problems.
+    raw(path, "PRAGMA user_version = 1")
+    report = check(path)
+    assert len(report.problems) == 3 and not report.upgrade_pending
+
+
+def test_check_notes_folders_the_upgrade_registers(filled: Path):
+    raw(
+        filled,
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+        f" VALUES ('/code/unregistered', {NOW}, {NOW})",
+        "PRAGMA user_version = 3",
+    )
+    report = check(filled)
+    assert report.problems == []
+    assert "1 folder(s) with sessions belong to no project yet; the upgrade registers them" in (
+        report.notes
+    )

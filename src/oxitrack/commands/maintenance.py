@@ -105,9 +105,12 @@ def run_check(args: argparse.Namespace) -> int:
         else:
             stats = report.stats
             assert stats is not None
-            print(
-                f"{db}: OK. SQLite finds no damage; {stats.session_count} sessions"
-                + (f" in {stats.project_count} projects" if stats.project_count is not None else "")
-                + " are consistent."
+            sessions = f"{stats.session_count} sessions" + (
+                f" in {stats.project_count} projects" if stats.project_count is not None else ""
             )
+            if report.upgrade_pending:
+                # Not "consistent": the notes may list sessions the upgrade still merges.
+                print(f"{db}: OK. SQLite finds no damage; the upgrade does the rest ({sessions}).")
+            else:
+                print(f"{db}: OK. SQLite finds no damage; {sessions} are consistent.")
     return 1 if report.problems else 0

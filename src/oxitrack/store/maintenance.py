@@ -396,6 +396,11 @@ class CheckReport:
     notes: list[str]  # worth knowing, nothing to repair
     stats: DatabaseStats | None
 
+    @property
+    def upgrade_pending(self) -> bool:
+        """The file has an older schema, which the daemon upgrades when it next opens it."""
+        return self.stats is not None and self.stats.schema_version < SCHEMA_VERSION
+
 
 def check(path: Path) -> CheckReport:
     """Everything wrong with the database at ``path``, in words."""
@@ -407,7 +412,7 @@ def check(path: Path) -> CheckReport:
             if not problems:
                 _check_schema(conn, problems, notes)
             if not problems:
-                _check_sessions(conn, problems)
+                _check_sessions(conn, problems, notes)
                 _check_projects(conn, problems, notes)
         except sqlite3.Error as exc:
             problems.append(f"SQLite cannot read the file: {explain(exc)}.{_advice(exc)}")
@@ -484,14 +489,29 @@ def _check_schema(conn: sqlite3.Connection, problems: list[str], notes: list[str
         )
 
 
-def _check_sessions(conn: sqlite3.Connection, problems: list[str]) -> None:
+# The schema steps that repair what the checks find (store/schema.py): step 1 merges the seed's
+# overlapping or too close sessions and splits those that end before they start; step 4
+# registers every folder with sessions in a project. Before them, a finding is only a note.
+_SESSIONS_REPAIRED_AT = 1
+_FOLDERS_REGISTERED_AT = 4
+
+
+def _check_sessions(conn: sqlite3.Connection, problems: list[str], notes: list[str]) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    upgrade_repairs = version < _SESSIONS_REPAIRED_AT
     backwards = conn.execute(
         "SELECT id, project_path FROM sessions WHERE last_heartbeat < start_time"
         f" LIMIT {MAX_REPORTED_ROWS}"
     ).fetchall()
     if backwards:
         ids = ", ".join(str(row[0]) for row in backwards)
-        problems.append(f"session(s) {ids} end before they start")
+        if upgrade_repairs:
+            notes.append(
+                f"session(s) {ids} end before they start; the upgrade repairs them (each"
+                " becomes its two beats, which join the sessions around them when close enough)"
+            )
+        else:
+            problems.append(f"session(s) {ids} end before they start")
     too_close = conn.execute(
         "SELECT id, project_path, gap FROM ("
         "  SELECT id, project_path, start_time - lag(last_heartbeat) OVER ("
@@ -501,6 +521,9 @@ def _check_sessions(conn: sqlite3.Connection, problems: list[str]) -> None:
     ).fetchall()
     for session_id, project_path, gap in too_close:
         how = "overlaps the one before it" if gap < 0 else f"starts {gap} s after the one before"
+        if upgrade_repairs:
+            notes.append(f"session {session_id} of {project_path} {how}; the upgrade merges them")
+            continue
         problems.append(
             f"session {session_id} of {project_path} {how} (sessions of one folder are at least"
             f" {SESSION_GAP_SECONDS} s apart, so time may be counted twice)"
@@ -515,7 +538,12 @@ def _check_projects(conn: sqlite3.Connection, problems: list[str], notes: list[s
         "SELECT count(DISTINCT project_path) FROM sessions"
         " WHERE project_path NOT IN (SELECT project_path FROM project_paths)"
     ).fetchone()
-    if unregistered:
+    if unregistered and version < _FOLDERS_REGISTERED_AT:
+        notes.append(
+            f"{unregistered} folder(s) with sessions belong to no project yet; the upgrade"
+            " registers them"
+        )
+    elif unregistered:
         problems.append(
             f"{unregistered} folder(s) with sessions belong to no project (they are left out of"
             " `oxitrack projects`)"
