@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +21,16 @@ from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.conftest import NOW
 from tests.daemon_process import DaemonProcess
-from tests.test_store_maintenance import damage
+from tests.test_store_maintenance import (
+    NEW_SESSIONS,
+    OLD_SESSIONS,
+    SEED_FIXTURE,
+    damage,
+    files_of,
+    flip,
+    kill_a_daemon,
+    wal_frames,
+)
 
 
 @pytest.fixture
@@ -382,3 +392,65 @@ def test_backup_while_the_daemon_records_is_one_consistent_snapshot(tmp_path: Pa
     assert last - start_time + 1 == beats
     # A beat is committed before its answer arrives: one may be in the copy yet not in `sent`.
     assert before <= beats <= after + 1
+
+
+@pytest.fixture(scope="module")
+def killed_daemon(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kill_a_daemon(tmp_path_factory.mktemp("killed"))
+
+
+def check_process(db: Path) -> subprocess.CompletedProcess[str]:
+    """``oxitrack check`` as its own process, as a user runs it after a crash."""
+    return subprocess.run(
+        [sys.executable, "-m", "oxitrack", "check", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.e2e
+def test_check_of_a_killed_daemons_files_changes_none_of_them(killed_daemon: Path, tmp_path: Path):
+    """`check` deleted the -wal and -shm a killed daemon left, folding the -wal into the file,
+    although it says it only reads."""
+    folder = tmp_path / "data"
+    shutil.copytree(killed_daemon.parent, folder)
+    before = files_of(folder)
+    done = check_process(folder / "ox.db")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (
+        f"{folder / 'ox.db'}: OK. SQLite finds no damage;"
+        f" {OLD_SESSIONS + NEW_SESSIONS} sessions in 2 projects are consistent.\n"
+    )
+    assert files_of(folder) == before
+
+
+@pytest.mark.e2e
+def test_check_of_a_damaged_wal_exits_1_and_leaves_the_wal_to_be_saved(
+    killed_daemon: Path, tmp_path: Path
+):
+    """The audit's case: two bytes of one frame changed after a crash. `check` said OK and
+    deleted the -wal, and with it every beat after that frame."""
+    folder = tmp_path / "data"
+    shutil.copytree(killed_daemon.parent, folder)
+    wal = folder / "ox.db-wal"
+    flip(wal, wal_frames(wal)[10][0] + 500)
+    before = files_of(folder)
+    done = check_process(folder / "ox.db")
+    assert done.returncode == 1
+    assert done.stdout.startswith(f"PROBLEM: {wal} holds writes SQLite cannot read: frame 11 ")
+    assert files_of(folder) == before
+
+
+def test_check_of_a_seed_file_notes_the_upgrade_and_exits_0(tmp_path: Path, capsys):
+    """It said `PROBLEM: session(s) 3, 8 end before they start`, exit 1: the upgrade that the
+    daemon runs at start repairs them, as docs/operations.md says."""
+    path = tmp_path / "seed.db"
+    shutil.copyfile(SEED_FIXTURE, path)
+    code, out, _ = run(capsys, "check", "--db", str(path))
+    assert code == 0
+    assert "PROBLEM" not in out
+    assert "note: session(s) 3, 8 end before they start; the upgrade repairs them" in out
+    assert out.endswith(
+        f"{path}: OK. SQLite finds no damage; the upgrade does the rest (8 sessions).\n"
+    )

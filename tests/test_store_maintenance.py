@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sqlite3
 import stat
+import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 
 from oxitrack.errors import StoreError
@@ -17,6 +21,9 @@ from oxitrack.store import Store
 from oxitrack.store.maintenance import backup, check, database_stats
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.conftest import NOW
+from tests.daemon_process import DaemonProcess
+
+SEED_FIXTURE = Path(__file__).parent / "fixtures" / "seed-v0.db"
 
 
 @pytest.fixture
@@ -156,6 +163,9 @@ print(len(limits), failed, sum(name.endswith("-journal") for name in removed))
 @pytest.mark.skipif(sys.platform == "win32", reason="file size limits are POSIX")
 def test_a_backup_that_fails_on_a_full_disk_leaves_no_partial_files(filled: Path, tmp_path: Path):
     """A write error mid-copy left ``.oxitrack-partial-PID-journal`` behind, one per attempt."""
+    # A WAL-mode file with no -wal beside it is first copied to a private folder to be read,
+    # which the size limit would stop first: a rollback-mode source (a backup) is read in place.
+    raw(filled, "PRAGMA journal_mode = DELETE")
     folder = tmp_path / "backups"
     folder.mkdir()
     done = subprocess.run(
@@ -297,3 +307,273 @@ def test_check_advises_a_restore_only_for_a_damaged_file(error: str, restore: bo
     from oxitrack.store.maintenance import _advice
 
     assert ("Restore a backup" in _advice(sqlite3.OperationalError(error))) is restore
+
+
+# -- a killed daemon's files ------------------------------------------------------------------
+
+OLD_SESSIONS = 20  # in the database file itself, from before the daemon started
+NEW_SESSIONS = 200  # beats 1000 s apart through a real daemon, each its own session and commit
+
+
+def kill_a_daemon(folder: Path) -> Path:
+    """The files a real daemon leaves in ``folder`` when killed (SIGKILL): the database, its
+    -shm, and a -wal holding every beat it acknowledged (fewer than 30 s: no checkpoint ran)."""
+    db = folder / "ox.db"
+    with Store(db) as store:
+        store.record_beats(
+            [Beat("/code/old", NOW - 900_000 + i * 1000) for i in range(OLD_SESSIONS)]
+        )
+    daemon = DaemonProcess(db).start()
+    start = int(time.time()) - 30 * 86_400
+    try:
+        with httpx.Client(base_url=daemon.url) as client:
+            for i in range(NEW_SESSIONS):
+                beat = {"project_path": "/code/new", "timestamp": start + i * 1000}
+                client.post("/beat", json=beat).raise_for_status()
+    finally:
+        daemon.kill()
+    return db
+
+
+@pytest.fixture(scope="module")
+def killed_daemon(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kill_a_daemon(tmp_path_factory.mktemp("killed"))
+
+
+@pytest.fixture
+def killed(killed_daemon: Path, tmp_path: Path) -> Path:
+    """A copy of the killed daemon's files, for one test to do as it likes with."""
+    folder = tmp_path / "data"
+    shutil.copytree(killed_daemon.parent, folder)
+    return folder / killed_daemon.name
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_a_killed_daemons_beats_are_in_its_wal_only(killed: Path):
+    """What the tests below rely on: the -wal holds what the database file does not."""
+    assert sorted(files_of(killed.parent)) == ["ox.db", "ox.db-shm", "ox.db-wal"]
+    uri = f"{killed.as_uri()}?immutable=1"  # reads the file alone, ignoring its -wal
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (OLD_SESSIONS,)
+
+
+def test_check_and_stats_leave_a_killed_daemons_files_as_they_were(killed: Path):
+    """A read/write connection's close folded the -wal into the file and deleted the -wal and
+    -shm; one opened read-only rebuilt the -shm."""
+    before = files_of(killed.parent)
+    report = check(killed)
+    assert report.problems == []
+    assert report.stats is not None
+    assert report.stats.session_count == OLD_SESSIONS + NEW_SESSIONS
+    assert database_stats(killed).session_count == OLD_SESSIONS + NEW_SESSIONS
+    assert files_of(killed.parent) == before
+
+
+def test_backup_of_a_killed_daemons_files_copies_what_is_only_in_the_wal(
+    killed: Path, tmp_path: Path
+):
+    before = files_of(killed.parent)
+    copy = tmp_path / "copy.db"
+    assert backup(killed, copy).session_count == OLD_SESSIONS + NEW_SESSIONS
+    assert files_of(killed.parent) == before
+    with Store(copy, read_only=True) as copied:
+        new = [s.start_time for s in copied.sessions() if s.project_path == "/code/new"]
+    assert len(new) == NEW_SESSIONS
+
+
+@pytest.mark.parametrize("left", [["-wal"], []], ids=["wal without shm", "no side files"])
+def test_check_reads_a_copy_where_sqlite_would_create_or_replay_files(
+    killed: Path, tmp_path: Path, left: list[str]
+):
+    """Without its -shm, SQLite would make one and replay the -wal into the file; a WAL-mode
+    file alone gets a -wal and -shm made beside it. Both are read from a private copy."""
+    for suffix in {"-wal", "-shm"} - set(left):
+        Path(f"{killed}{suffix}").unlink()
+    before = files_of(killed.parent)
+    report = check(killed)
+    assert report.problems == []
+    assert report.stats is not None
+    assert report.stats.session_count == OLD_SESSIONS + (NEW_SESSIONS if left else 0)
+    assert files_of(killed.parent) == before
+
+
+# -- a damaged WAL ----------------------------------------------------------------------------
+
+
+def wal_frames(wal: Path) -> list[tuple[int, bool, bool]]:
+    """Each whole frame of ``wal``: its offset, whether it has the header's salts (the WAL's
+    current generation), and whether it is a commit frame."""
+    data = wal.read_bytes()
+    (page_size,) = struct.unpack(">I", data[8:12])
+    size = 24 + page_size
+    return [
+        (at, data[at + 8 : at + 16] == data[16:24], data[at + 4 : at + 8] != bytes(4))
+        for at in range(32, len(data) - size + 1, size)
+    ]
+
+
+def flip(path: Path, at: int, count: int = 2) -> None:
+    """Invert ``count`` bytes of ``path`` from offset ``at``, as a bad sector would change them."""
+    data = bytearray(path.read_bytes())
+    for i in range(at, at + count):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_check_says_what_a_damaged_wal_frame_hides(killed: Path):
+    """SQLite reads the -wal up to its first damaged frame and skips the rest: check said OK,
+    and its own close then checkpointed the shortened view and deleted the -wal."""
+    wal = Path(f"{killed}-wal")
+    frames = wal_frames(wal)
+    assert all(current for _, current, _ in frames)
+    middle = len(frames) // 2
+    flip(wal, frames[middle][0] + 24 + 100)  # inside the frame's page
+    hidden_commits = sum(commit for _, _, commit in frames[middle:])
+    before = files_of(killed.parent)
+    report = check(killed)
+    [problem] = report.problems
+    assert problem.startswith(f"{wal} holds writes SQLite cannot read: frame {middle + 1} is")
+    assert f"skips the {len(frames) - middle - 1} frame(s) written after it" in problem
+    assert f"({hidden_commits} commit(s): beats that were saved)" in problem
+    assert f"keep a copy of {wal}" in problem
+    assert files_of(killed.parent) == before
+    # What SQLite reads lacks those commits: the frames are there, unread.
+    assert database_stats(killed).session_count < OLD_SESSIONS + NEW_SESSIONS
+    assert files_of(killed.parent) == before
+
+
+def test_check_says_a_damaged_wal_header_hides_every_frame(killed: Path):
+    wal = Path(f"{killed}-wal")
+    frames = len(wal_frames(wal))
+    flip(wal, 17)  # in salt-1: the header's checksum no longer holds
+    [problem] = check(killed).problems
+    assert f"its header is damaged, so SQLite reads none of the {frames} frame(s)" in problem
+    assert database_stats(killed).session_count == OLD_SESSIONS
+
+
+def test_check_takes_no_earlier_generation_nor_a_torn_last_frame_for_damage(
+    db_path: Path, tmp_path: Path
+):
+    """After a rewind the -wal is written again from its start, and the frames of the earlier
+    generation stay after the new ones; a crash may cut the last frame short. Neither hides a
+    commit that was saved."""
+    crash = tmp_path / "crash"
+    crash.mkdir()
+    with Store(db_path) as store:
+        for i in range(100):
+            store.record_beat(Beat("/code/a", NOW - 500_000 + i * 1000))
+        store.checkpoint(rewind=True)
+        for i in range(3):
+            store.record_beat(Beat("/code/b", NOW - 100_000 + i * 1000))
+        for suffix in ("", "-wal", "-shm"):  # while open and idle: what a kill would leave
+            shutil.copyfile(f"{db_path}{suffix}", crash / f"ox.db{suffix}")
+    copy = crash / "ox.db"
+    frames = wal_frames(Path(f"{copy}-wal"))
+    current = [at for at, same, _ in frames if same]
+    assert 0 < len(current) < len(frames), "frames of the earlier generation should follow"
+    assert check(copy).problems == []
+    flip(Path(f"{copy}-wal"), current[-1] + 24 + 100)
+    report = check(copy)
+    assert report.problems == []
+    assert report.stats is not None and report.stats.session_count == 102  # the last beat cut
+
+
+# -- a file in use ----------------------------------------------------------------------------
+
+# Holds the database locked until its standard input closes.
+_HOLD = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+if sys.argv[2] == "exclusive-mode":
+    conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+                 " VALUES ('/code/held', 1, 1)")
+    conn.execute("COMMIT")  # the lock stays: exclusive locking mode
+else:
+    conn.execute("BEGIN EXCLUSIVE")
+    conn.execute("SELECT count(*) FROM sessions").fetchone()
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.parametrize("how", ["begin-exclusive", "exclusive-mode"])
+def test_check_of_a_file_another_program_holds_says_it_is_in_use(
+    killed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+):
+    """It said "Restore a backup": over a whole file in use, that throws away newer data."""
+    from oxitrack.store import maintenance
+
+    monkeypatch.setattr(maintenance, "BUSY_TIMEOUT_MS", 50)
+    if how == "begin-exclusive":  # a rollback-mode file: the seed's
+        killed = tmp_path / "seed.db"
+        shutil.copyfile(SEED_FIXTURE, killed)
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(killed), how],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline() == "held\n"
+        try:
+            [problem] = check(killed).problems
+        finally:
+            holder.stdin.close()
+    assert "database is locked" in problem
+    assert "in use, not damaged" in problem and "Try again" in problem
+    assert "Restore a backup" not in problem
+
+
+# -- an older schema --------------------------------------------------------------------------
+
+
+def test_check_of_a_seed_file_notes_what_the_upgrade_repairs(tmp_path: Path):
+    """At schema 0 the upgrade's first step merges and splits these sessions: they were called
+    problems (exit 1), though nothing needed repair by hand."""
+    path = tmp_path / "seed.db"
+    shutil.copyfile(SEED_FIXTURE, path)
+    raw(
+        path,
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+        " VALUES ('/home/you/code/steady', 1735219700, 1735220000)",  # overlaps session 1
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+        " VALUES ('/home/you/code/steady', 1735220100, 1735220200)",  # 100 s after that
+    )
+    report = check(path)
+    assert report.problems == []
+    assert report.upgrade_pending
+    assert report.notes[0] == (
+        f"schema 0 is older than {SCHEMA_VERSION}; the daemon upgrades it when it next opens"
+        " the file"
+    )
+    assert report.notes[1].startswith(
+        "session(s) 3, 8 end before they start; the upgrade repairs them"
+    )
+    assert sorted(report.notes[2:]) == [
+        "session 10 of /home/you/code/steady overlaps the one before it; the upgrade merges them",
+        "session 11 of /home/you/code/steady starts 100 s after the one before; the upgrade"
+        " merges them",
+    ]
+    # Past the step that repairs them, they are what they were: problems.
+    raw(path, "PRAGMA user_version = 1")
+    report = check(path)
+    assert len(report.problems) == 3 and not report.upgrade_pending
+
+
+def test_check_notes_folders_the_upgrade_registers(filled: Path):
+    raw(
+        filled,
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat)"
+        f" VALUES ('/code/unregistered', {NOW}, {NOW})",
+        "PRAGMA user_version = 3",
+    )
+    report = check(filled)
+    assert report.problems == []
+    assert "1 folder(s) with sessions belong to no project yet; the upgrade registers them" in (
+        report.notes
+    )

@@ -41,7 +41,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Run SQLite's integrity check and foreign key check, then OxiTrack's own checks\n"
             "(sessions that overlap or end before they start, folders without a project).\n"
-            "Prints what it finds in words; exits 1 if anything needs repair. Only reads."
+            "Prints what it finds in words; exits 1 if anything needs repair. Only reads: the\n"
+            "database and its -wal and -shm files are left exactly as they were."
         ),
         example="oxitrack check --db ~/backups/oxitrack-2025-11-25.db",
     )
@@ -104,9 +105,12 @@ def run_check(args: argparse.Namespace) -> int:
         else:
             stats = report.stats
             assert stats is not None
-            print(
-                f"{db}: OK. SQLite finds no damage; {stats.session_count} sessions"
-                + (f" in {stats.project_count} projects" if stats.project_count is not None else "")
-                + " are consistent."
+            sessions = f"{stats.session_count} sessions" + (
+                f" in {stats.project_count} projects" if stats.project_count is not None else ""
             )
+            if report.upgrade_pending:
+                # Not "consistent": the notes may list sessions the upgrade still merges.
+                print(f"{db}: OK. SQLite finds no damage; the upgrade does the rest ({sessions}).")
+            else:
+                print(f"{db}: OK. SQLite finds no damage; {sessions} are consistent.")
     return 1 if report.problems else 0
