@@ -506,9 +506,9 @@ def test_check_of_a_file_another_program_holds_says_it_is_in_use(
     killed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ):
     """It said "Restore a backup": over a whole file in use, that throws away newer data."""
-    from oxitrack.store import maintenance
+    from oxitrack.store import reading
 
-    monkeypatch.setattr(maintenance, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(reading, "BUSY_TIMEOUT_MS", 50)
     if how == "begin-exclusive":  # a rollback-mode file: the seed's
         killed = tmp_path / "seed.db"
         shutil.copyfile(SEED_FIXTURE, killed)

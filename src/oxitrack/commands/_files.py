@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from oxitrack.commands._options import UsageError
 from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
-from oxitrack.store.core import SQLITE_SIDE_SUFFIXES, create_private_file, partial_path
+from oxitrack.store.files import SQLITE_SIDE_SUFFIXES, create_private_file, partial_path
 
 if TYPE_CHECKING:
     from typing import TextIO

@@ -24,7 +24,15 @@ from collections.abc import Callable, Iterable
 
 from oxitrack.errors import StoreError
 from oxitrack.records import TYPE_CHECKING
+from oxitrack.store.files import (
+    PRIVATE_FOLDER_MODE,
+    check_database_path,
+    check_wal_not_lost,
+    create_private_file,
+    file_uri,
+)
 from oxitrack.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, foreign_reason
+from oxitrack.store.sqlite_errors import DatabaseBusy, explain, is_busy, store_error
 from oxitrack.store.wal_index import WalIndex
 
 if TYPE_CHECKING:
@@ -41,13 +49,9 @@ BUSY_TIMEOUT_MS = 5000
 # not fail, and be given up on by systemd, because a backup or a report held the file a while.
 OPEN_WAIT_SECONDS = 120.0
 OPEN_RETRY_SECONDS = 0.05
-# How long a file must look as if its -wal were lost before it is refused (``check_wal_not_lost``).
-WAL_LOST_GRACE_SECONDS = 1.0
 # How often a write that waits in Python (a writer opened with ``waits_in_sqlite=False``) tries
 # the write lock again.
 WRITE_RETRY_SECONDS = 0.005
-# SQLITE_BUSY and SQLITE_LOCKED: another connection holds what this one needs.
-_BUSY_CODES = (5, 6)
 PAGE_SIZE_BYTES = 1024
 # The WAL's sizes (``Store.wal_size_bytes``: what it holds that is not yet copied back), in one
 # place because they only work together:
@@ -65,11 +69,6 @@ WAL_REWIND_BYTES = 16 * 1024 * 1024
 WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
 WAL_FILE_LIMIT_BYTES = WAL_VALVE_BYTES + 4 * 1024 * 1024
 WAL_VALVE_RETRY_BYTES = 4 * 1024 * 1024
-# Modes of the folder and files OxiTrack creates: when someone worked is theirs to know.
-PRIVATE_FOLDER_MODE = 0o700
-PRIVATE_FILE_MODE = 0o600
-# A database is its file plus the ones SQLite keeps beside it, named by these suffixes.
-SQLITE_SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 log = logging.getLogger("oxitrack.store")
@@ -81,10 +80,6 @@ class ReaderBusy(Exception):
 
 class WriterBusy(Exception):
     """The write lock is held, by another thread or another program (``write(..., wait=False)``)."""
-
-
-class DatabaseBusy(StoreError):
-    """Another program held the database for longer than this store would wait."""
 
 
 class Store:
@@ -183,7 +178,7 @@ class Store:
         """A configured connection; for writing, only once the file is known to be ours."""
         try:
             if read_only:
-                uri = _file_uri(os.path.realpath(self.path)) + "?mode=ro"
+                uri = file_uri(os.path.realpath(self.path)) + "?mode=ro"
                 conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -485,111 +480,3 @@ class Store:
         if application_id != APPLICATION_ID:
             # Files from before the mark get it on their first open for writing.
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-
-
-def check_database_path(path: str, *, must_exist: bool) -> None:
-    """Refuse, in words a user can act on, a path that cannot be the database: a folder (SQLite
-    only says "unable to open database file", which sends users to permissions) or, when the
-    file must exist already, nothing there."""
-    if os.path.isdir(path):
-        raise StoreError(
-            f"cannot open the database {path}: it is a folder; give a file path such as "
-            f"{os.path.join(path, 'oxitrack.db')}"
-        )
-    if must_exist and not os.path.exists(path):
-        raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
-
-
-def check_wal_not_lost(path: str) -> None:
-    """Refuse a file whose header says its data lives in a WAL that is not beside it.
-
-    A daemon killed before its first checkpoint leaves a file of one page, the header of a WAL
-    database, and everything else in its ``-wal``. Should that file be moved alone (a copy, a
-    restore missing the ``-wal``), opening it would lay a new, empty schema over it, and the
-    ``-wal`` put back later would no longer match: the data would be lost for good. Another
-    OxiTrack creating the file this very moment passes through the same state for a few
-    milliseconds, so the file must stay in it for ``WAL_LOST_GRACE_SECONDS`` to be refused.
-    """
-    deadline = time.monotonic() + WAL_LOST_GRACE_SECONDS
-    while _wal_looks_lost(path):
-        if time.monotonic() >= deadline:
-            raise StoreError(
-                f"{path} holds no data yet, and its -wal, where a daemon writes first, is not"
-                f" beside it: if it came from a copy or a backup, put"
-                f" {os.path.basename(path)}-wal back next to it; if it never held data, delete"
-                " it to start over"
-            )
-        time.sleep(OPEN_RETRY_SECONDS)
-
-
-def _wal_looks_lost(path: str) -> bool:
-    """A header of a WAL database, of one page, with no ``-wal`` beside it."""
-    if os.path.exists(path + "-wal"):
-        return False
-    try:
-        with open(path, "rb") as file:
-            header = file.read(100)
-    except OSError:
-        return False  # SQLite says why when it opens the file
-    is_wal_database = header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
-    return len(header) == 100 and is_wal_database and int.from_bytes(header[28:32], "big") <= 1
-
-
-def create_private_file(path: str | os.PathLike[str]) -> None:
-    """Create ``path`` empty and readable by its owner only; ``FileExistsError`` if something
-    is there already.
-
-    SQLite would create the file with the umask's mode (usually readable by all), and gives its
-    ``-wal``, ``-shm`` and ``-journal`` the main file's mode: a file made private before SQLite
-    opens it keeps all of them private.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    os.close(os.open(path, flags, PRIVATE_FILE_MODE))
-
-
-def partial_path(target: str | os.PathLike[str]) -> str:
-    """Where a new ``target`` is written before it is renamed into place: in the same folder
-    (a rename within one folder replaces the file whole), under a short name of its own.
-
-    Not a name grown from ``target``'s: a valid name near the system's limit (255 bytes) left
-    no room for a suffix, and the write failed. The pid keeps two programs apart and lets a
-    later run with the same pid remove what a killed one left.
-    """
-    folder = os.path.dirname(os.path.abspath(target))
-    return os.path.join(folder, f".oxitrack-partial-{os.getpid()}")
-
-
-def _file_uri(path: str) -> str:
-    """SQLite's ``file:`` URI for an absolute ``path``, as ``Path.as_uri`` would give it but
-    without loading ``pathlib``: ``%``, ``?`` and ``#`` are escaped, since they would end or
-    alter the path; a Windows drive path ``C:\\x`` becomes ``file:///C:/x``."""
-    if os.sep == "\\":
-        path = path.replace("\\", "/")
-        if path[1:2] == ":":
-            path = "/" + path
-    return "file://" + path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
-
-
-def is_busy(exc: sqlite3.Error) -> bool:
-    """Whether another connection holds what ``exc``'s statement needed (a lock, a table)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in _BUSY_CODES
-
-
-def store_error(message: str, exc: sqlite3.Error) -> StoreError:
-    """``message: reason`` as the error to raise: ``DatabaseBusy`` when another program holds
-    the database (that passes), else ``StoreError``."""
-    kind = DatabaseBusy if is_busy(exc) else StoreError
-    return kind(f"{message}: {explain(exc)}")
-
-
-def explain(exc: sqlite3.Error) -> str:
-    """A short reason for a SQLite error, in words a user can act on (every store message)."""
-    text = str(exc)
-    if "not a database" in text or "malformed" in text:
-        return f"{text}: not a valid OxiTrack database (corrupt or another kind of file)"
-    if "readonly" in text or "unable to open" in text:
-        return f"{text} (check the file and folder permissions)"
-    if "locked" in text or "busy" in text:
-        return f"{text} (another program holds the database)"
-    return text

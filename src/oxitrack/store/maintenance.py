@@ -11,26 +11,17 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import sqlite3
-import struct
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
-from oxitrack.store.core import (
-    BUSY_TIMEOUT_MS,
-    SQLITE_SIDE_SUFFIXES,
-    check_database_path,
-    create_private_file,
-    explain,
-    partial_path,
-)
+from oxitrack.store.files import SQLITE_SIDE_SUFFIXES, create_private_file, partial_path
+from oxitrack.store.reading import reading_as_is
 from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason
+from oxitrack.store.sqlite_errors import explain
+from oxitrack.store.wal_file import WalDamage, wal_damage
 
 MAX_REPORTED_ROWS = 10
 _RESTORE = " Restore a backup, or recover what is readable with `sqlite3 FILE .recover`."
@@ -60,220 +51,6 @@ class DatabaseStats:
         }
 
 
-@contextlib.contextmanager
-def _reading(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection that only reads, to an existing file (never creates one), and leaves the
-    database's files exactly as they were, side files included.
-
-    A read/write connection (or a plain ``mode=ro`` one) is not enough: the last connection to
-    close folds the ``-wal`` into the file and deletes it, and after a crash the first one to
-    open rebuilds the ``-shm``. After a damaged WAL frame, that fold dropped every later commit
-    for good. So:
-
-    - with its ``-wal`` and ``-shm`` both there (a daemon running, or killed), the file is read
-      through a read-only ``-shm`` (``readonly_shm``): SQLite then writes none of the three, and
-      when no daemon keeps the ``-shm`` up to date it reads the ``-wal`` itself, as far as its
-      checksums hold, exactly as a recovering writer would;
-    - when SQLite would have to create or replay something (a ``-wal`` without its ``-shm``,
-      a WAL-mode file with no ``-wal``, a rollback ``-journal`` left by a crash), the files are
-      copied to a private folder and the copy is read;
-    - otherwise (a rollback-mode file alone: a backup, the seed's file), read-only as it is.
-    """
-    check_database_path(str(path), must_exist=True)
-    real = os.path.realpath(path)
-    beside = {suffix: os.path.exists(real + suffix) for suffix in SQLITE_SIDE_SUFFIXES}
-    if beside["-wal"] and beside["-shm"]:
-        with _connected(f"{Path(real).as_uri()}?mode=ro&readonly_shm=1", path) as conn:
-            yield conn
-    elif beside["-wal"] or beside["-journal"] or _in_wal_mode(real):
-        with _private_copy(real, path) as copy, _connected(copy, path) as conn:
-            yield conn
-    else:
-        with _connected(f"{Path(real).as_uri()}?mode=ro", path) as conn:
-            yield conn
-
-
-@contextlib.contextmanager
-def _connected(target: str, path: Path) -> Iterator[sqlite3.Connection]:
-    """A reading connection to ``target`` (a ``file:`` URI, or a private copy's path)."""
-    try:
-        conn = sqlite3.connect(
-            target, uri=target.startswith("file:"), isolation_level=None, check_same_thread=False
-        )
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open the database {path}: {explain(exc)}") from None
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA query_only = ON")
-        yield conn
-    finally:
-        conn.close()
-
-
-def _in_wal_mode(real_path: str) -> bool:
-    """Whether the file's header says WAL mode (its read and write versions, bytes 18-19, are
-    2): SQLite would create a ``-wal`` and a ``-shm`` beside it to read it."""
-    try:
-        with open(real_path, "rb") as file:
-            header = file.read(20)
-    except OSError:
-        return False  # SQLite says why in its own words
-    return header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
-
-
-_COPY_ATTEMPTS = 3
-
-
-@contextlib.contextmanager
-def _private_copy(real_path: str, path: Path) -> Iterator[str]:
-    """A copy of the database and its ``-wal`` or ``-journal``, in a folder only its owner can
-    read, removed afterwards: SQLite may replay and rewrite the copy as it likes.
-
-    No program has the files open the SQLite way here (it would have made a ``-shm``, or it
-    writes in rollback mode), so they hold still while copied; a copy during which any of them
-    changed (a daemon starting) is taken again.
-    """
-    try:
-        folder = tempfile.mkdtemp(prefix="oxitrack-check-")  # mode 0700
-    except OSError as exc:
-        raise StoreError(f"cannot copy {path} to read it: {exc.strerror}") from None
-    copy = os.path.join(folder, "copy.db")
-    try:
-        for _ in range(_COPY_ATTEMPTS):
-            before = _file_states(real_path)
-            try:
-                for suffix in ("", *SQLITE_SIDE_SUFFIXES):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(copy + suffix)
-                    if suffix != "-shm" and before[suffix] is not None:
-                        shutil.copyfile(real_path + suffix, copy + suffix)
-            except FileNotFoundError:
-                continue  # a file went away meanwhile (a daemon stopping)
-            except OSError as exc:  # the file's permissions, or a full temporary folder
-                raise StoreError(f"cannot copy {path} to read it: {exc.strerror}") from None
-            if _file_states(real_path) == before:
-                break
-        else:
-            raise StoreError(
-                f"cannot read the database {path}: it kept changing while it was read"
-                " (another program is writing it); try again"
-            )
-        yield copy
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _file_states(real_path: str) -> dict[str, tuple[int, int, int] | None]:
-    """Each of the database's files: (inode, size, modification time), or None when absent."""
-    states: dict[str, tuple[int, int, int] | None] = {}
-    for suffix in ("", *SQLITE_SIDE_SUFFIXES):
-        try:
-            info = os.stat(real_path + suffix)
-        except FileNotFoundError:
-            states[suffix] = None
-        else:
-            states[suffix] = (info.st_ino, info.st_size, info.st_mtime_ns)
-    return states
-
-
-# The WAL file (https://www.sqlite.org/fileformat2.html#walformat): a 32-byte header, then frames
-# of a 24-byte header and one page. Header and frame header fields are big-endian; the
-# checksums run over 32-bit words in the order the magic number names.
-_WAL_HEADER = struct.Struct(">8I")  # magic, version, page size, checkpoint seq, salts, checksum
-_FRAME_HEADER = struct.Struct(">6I")  # page number, size after commit (0: not a commit), salts, sum
-_WAL_MAGIC_ORDER = {0x377F0682: "<", 0x377F0683: ">"}
-_WAL_VERSION = 3007000
-_MASK = 0xFFFFFFFF
-
-
-@dataclass(frozen=True, slots=True)
-class WalDamage:
-    """Frames of the WAL's current generation that lie past the first one SQLite cannot read.
-
-    SQLite reads the WAL from its start while each frame's checksum, which covers every frame
-    before it too, holds; it stops at the first that fails. A damaged frame thus hides every
-    commit after it, and the next writer overwrites them.
-    """
-
-    first_bad_frame: int  # 1-based, as SQLite counts frames; 0: the WAL's own header
-    hidden_frames: int  # later frames written with the same salts, so in the same generation
-    hidden_commits: int  # commit frames among them and the damaged one
-
-
-def wal_damage(wal_path: str) -> WalDamage | None:
-    """The damage in the WAL at ``wal_path``, or None: no file, nothing hidden, or a last frame
-    cut short (a write the crash interrupted, which nobody was told had been saved).
-
-    Read twice: a frame being written while it is read looks damaged, and one written since
-    then would seem hidden behind it; only damage both readings agree on is reported.
-    """
-    first = _scan_wal(wal_path)
-    if first is None:
-        return None
-    return first if _scan_wal(wal_path) == first else None
-
-
-def _scan_wal(wal_path: str) -> WalDamage | None:
-    try:
-        with open(wal_path, "rb") as file:
-            header = file.read(_WAL_HEADER.size)
-            if len(header) < _WAL_HEADER.size:
-                return None  # empty: SQLite starts it afresh
-            magic, version, page_size, _, salt1, salt2, sum1, sum2 = _WAL_HEADER.unpack(header)
-            order = _WAL_MAGIC_ORDER.get(magic)
-            valid_page_size = page_size >= 512 and page_size <= 65536
-            valid_page_size = valid_page_size and page_size & (page_size - 1) == 0
-            if order is None or version != _WAL_VERSION or not valid_page_size:
-                return _all_hidden(file, page_size if valid_page_size else None)
-            # A frame's checksum covers its first 8 bytes, then its page.
-            words = struct.Struct(f"{order}{(8 + page_size) // 4}I")
-            checksum = _wal_checksum(struct.unpack(f"{order}6I", header[:24]), 0, 0)
-            if checksum != (sum1, sum2):
-                return _all_hidden(file, page_size)
-            frame_bytes = _FRAME_HEADER.size + page_size
-            number = 0
-            bad: int | None = None
-            hidden = commits = 0
-            while len(frame := file.read(frame_bytes)) == frame_bytes:
-                number += 1
-                page, commit, frame_salt1, frame_salt2, frame_sum1, frame_sum2 = (
-                    _FRAME_HEADER.unpack_from(frame)
-                )
-                same_generation = (frame_salt1, frame_salt2) == (salt1, salt2)
-                if bad is None:
-                    checksum = _wal_checksum(words.unpack(frame[:8] + frame[24:]), *checksum)
-                    if not same_generation or page == 0 or checksum != (frame_sum1, frame_sum2):
-                        bad = number
-                    else:
-                        continue
-                elif same_generation:
-                    hidden += 1
-                if same_generation:
-                    commits += commit != 0
-    except OSError:
-        return None  # unreadable: SQLite's own reading says what is wrong
-    if bad is None or hidden == 0:
-        return None
-    return WalDamage(bad, hidden, commits)
-
-
-def _all_hidden(file: BinaryIO, page_size: int | None) -> WalDamage | None:
-    """A WAL whose header SQLite rejects: it reads none of its frames. Reported only when frames
-    follow the header (a bare, unwritten header hides nothing)."""
-    rest = len(file.read())
-    frames = rest // (_FRAME_HEADER.size + page_size) if page_size else int(rest > 0)
-    return WalDamage(0, frames, 0) if frames else None
-
-
-def _wal_checksum(words: tuple[int, ...], sum1: int, sum2: int) -> tuple[int, int]:
-    """SQLite's WAL checksum over ``words``, going on from (``sum1``, ``sum2``)."""
-    pairs = iter(words)
-    for even, odd in zip(pairs, pairs, strict=True):
-        sum1 = (sum1 + even + sum2) & _MASK
-        sum2 = (sum2 + odd + sum1) & _MASK
-    return sum1, sum2
-
-
 def file_size_bytes(path: Path) -> int:
     """The database file plus its WAL (beside the file a symlinked path leads to, as SQLite
     keeps it), as they are on disk now."""
@@ -286,7 +63,7 @@ def file_size_bytes(path: Path) -> int:
 
 def database_stats(path: Path) -> DatabaseStats:
     """How much the database holds, read in one snapshot."""
-    with _reading(path) as conn:
+    with reading_as_is(path) as conn:
         try:
             conn.execute("BEGIN")
             (version,) = conn.execute("PRAGMA user_version").fetchone()
@@ -317,7 +94,7 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
     partial = Path(partial_path(destination))
     _remove_with_side_files(partial)  # left by a backup that was killed and had our pid
     try:
-        with _reading(source) as conn:
+        with reading_as_is(source) as conn:
             try:
                 # Made private before SQLite writes to it: the copy tells when its owner
                 # worked, whatever the umask says; SQLite gives its journal the same mode.
@@ -406,7 +183,7 @@ def check(path: Path) -> CheckReport:
     """Everything wrong with the database at ``path``, in words."""
     problems: list[str] = []
     notes: list[str] = []
-    with _reading(path) as conn:
+    with reading_as_is(path) as conn:
         try:
             _check_file(conn, problems)
             if not problems:

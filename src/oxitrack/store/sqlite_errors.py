@@ -1,0 +1,39 @@
+"""SQLite's errors in words a user can act on, and which of them only mean "wait"."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from oxitrack.errors import StoreError
+
+# SQLITE_BUSY and SQLITE_LOCKED: another connection holds what this one needs.
+_BUSY_CODES = (5, 6)
+
+
+class DatabaseBusy(StoreError):
+    """Another program held the database for longer than this store would wait."""
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether another connection holds what ``exc``'s statement needed (a lock, a table)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _BUSY_CODES
+
+
+def store_error(message: str, exc: sqlite3.Error) -> StoreError:
+    """``message: reason`` as the error to raise: ``DatabaseBusy`` when another program holds
+    the database (that passes), else ``StoreError``."""
+    kind = DatabaseBusy if is_busy(exc) else StoreError
+    return kind(f"{message}: {explain(exc)}")
+
+
+def explain(exc: sqlite3.Error) -> str:
+    """A short reason for a SQLite error, in words a user can act on (every store message)."""
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return f"{text}: not a valid OxiTrack database (corrupt or another kind of file)"
+    if "readonly" in text or "unable to open" in text:
+        return f"{text} (check the file and folder permissions)"
+    if "locked" in text or "busy" in text:
+        return f"{text} (another program holds the database)"
+    return text
