@@ -149,9 +149,9 @@ def _remove_with_side_files(path: Path) -> None:
 
 
 def _advice(exc: sqlite3.Error) -> str:
-    """What to do: restore only a damaged file. A file that cannot be opened (a read-only disk,
-    a folder SQLite may not write its ``-shm`` file in) is likely whole, and one another program
-    holds locked is in use: restoring a backup over it would throw away newer data."""
+    """What to do: restore only a damaged file. A file that cannot be opened (its permissions,
+    a copy that could not be made to read it) is likely whole, and one another program holds
+    locked is in use: restoring a backup over it would throw away newer data."""
     text = str(exc)
     if "locked" in text or "busy" in text:
         return (
@@ -161,8 +161,9 @@ def _advice(exc: sqlite3.Error) -> str:
         )
     if "unable to open" in text or "readonly" in text or "read-only" in text:
         return (
-            " The file may be whole: SQLite needs to write beside it (its -shm file);"
-            " check that its folder is writable and not on a read-only disk."
+            " The file may be whole: check that you may read it and its -wal and -shm files"
+            " beside it (a WAL-mode file without its -shm is read from a copy, in the system's"
+            " temporary folder)."
         )
     return _RESTORE
 
