@@ -121,6 +121,11 @@ class Store:
         # Before any connection (even a read-only one creates an empty -wal), and once: a retry
         # below may find the header our own first try wrote.
         check_wal_not_lost(self._real_path)
+        self._open_waiting()
+
+    def _open_waiting(self) -> None:
+        """``_open``, tried again while another program holds the file, for up to
+        ``OPEN_WAIT_SECONDS`` (said once); any other failure closes the store and is raised."""
         deadline = time.monotonic() + OPEN_WAIT_SECONDS
         said = False
         while True:
