@@ -672,3 +672,20 @@ def test_tables_write_control_characters_of_a_folder_as_escapes(db_path, capsys,
     code = main(["projects", "--db", str(db_path)])
     out = capsys.readouterr().out
     assert code == 0 and "\x1b" not in out and "evil\\x1b]0;TITLE\\x07" in out
+
+
+def test_a_folder_nothing_was_tracked_in_is_not_the_file_systems_root(
+    db_path, capsys, tmp_path, monkeypatch
+):
+    """One beat sent for ``/`` made every untracked folder's `--project .` report its time."""
+    with Store(db_path) as store:
+        store.record_beats([Beat("/", NOW - 600), Beat("/", NOW - 60)])
+        # As an older version left it: a folder with sessions and no project row.
+        store.write(lambda conn: conn.execute("DELETE FROM project_paths"))
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, db_path, "report", "--days", "1", "--project", ".")
+    assert (code, out) == (2, "")
+    assert "no project matches '.'" in err
+    code, out, _ = run(capsys, db_path, "report", "--days", "1", "--project", "/")
+    assert code == 0 and out.splitlines()[-1].startswith("0h 09m  total")

@@ -73,10 +73,13 @@ def project_filter(conn: sqlite3.Connection, reference: str | None, field: str) 
 
 def nearest_tracked_folder(conn: sqlite3.Connection, path: str) -> str | None:
     """``path`` (absolute, canonical) or the nearest folder above it that beats were recorded
-    for; ``None`` when none of them was."""
+    for; ``None`` when none of them was. Never the file system's root unless asked for: one
+    beat sent for ``/`` would otherwise hold every folder nothing else does."""
     candidates = [path]
     while (parent := posixpath.dirname(candidates[-1])) != candidates[-1]:
         candidates.append(parent)
+    if len(candidates) > 1:
+        candidates.pop()  # "/"
     marks = ", ".join("?" * len(candidates))
     query = f"SELECT DISTINCT project_path FROM sessions WHERE project_path IN ({marks})"
     found = {row[0] for row in conn.execute(query, candidates)}
