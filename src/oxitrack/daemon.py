@@ -13,17 +13,18 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 import uvicorn
 
 from oxitrack.config import Settings
 from oxitrack.connections import BoundedHttpProtocol
-from oxitrack.errors import ConfigError
+from oxitrack.errors import ConfigError, StoreError
 from oxitrack.server import create_app
 from oxitrack.store import Store
-from oxitrack.store.core import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES
+from oxitrack.store.core import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES, NewerSchema, ReaderBusy
+from oxitrack.store.schema import SCHEMA_VERSION
 
 log = logging.getLogger("oxitrack")
 
@@ -33,6 +34,9 @@ CHECK_EVERY_SECONDS = 0.25
 # usual case: editors beat every 30 s), and at WAL_REWIND_BYTES even under sustained load, where
 # the rewind makes a few writers wait: rarer rewinds keep that wait out of the 99th percentile.
 IDLE_SECONDS = 0.05
+# How often the daemon looks whether a newer OxiTrack upgraded the file under it (an upgraded
+# package's first command, while the old daemon still runs): it then stops, to be started anew.
+SCHEMA_CHECK_EVERY_SECONDS = 1.0
 
 
 def serve(settings: Settings) -> None:
@@ -50,7 +54,15 @@ def serve(settings: Settings) -> None:
     except BaseException:
         sock.close()
         raise
-    checkpointer = Checkpointer(store)
+    upgraded: list[int] = []  # the schema a newer OxiTrack upgraded the file to, if one did
+    server: _Server | None = None
+
+    def stop_for_newer_schema(version: int) -> None:
+        upgraded.append(version)
+        if server is not None:
+            server.should_exit = True
+
+    checkpointer = Checkpointer(store, on_newer_schema=stop_for_newer_schema)
     try:
         app = create_app(store, settings=settings)
         config = uvicorn.Config(
@@ -69,9 +81,10 @@ def serve(settings: Settings) -> None:
             ws="none",
             timeout_graceful_shutdown=5,
         )
+        server = _Server(config, settings, sock)
         checkpointer.start()
         with _sigterm_raises():
-            _Server(config, settings, sock).run(sockets=[sock])
+            server.run(sockets=[sock])
     except _Terminated:
         pass  # a normal stop: fall through to the cleanup below and exit 0
     finally:
@@ -79,6 +92,13 @@ def serve(settings: Settings) -> None:
         store.checkpoint()
         store.close()
         sock.close()
+    if upgraded:
+        # Not 0: a service manager starts it again, now with the code that knows the schema.
+        raise StoreError(
+            f"a newer OxiTrack upgraded {settings.db} (schema {upgraded[0]}; this daemon knows"
+            f" {SCHEMA_VERSION}): stopped so as not to write it with older code; start the"
+            " daemon again (a service restarts it by itself)"
+        )
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -192,10 +212,14 @@ def allow_hosts_hint(settings: Settings) -> str | None:
 
 
 class Checkpointer:
-    """Moves the WAL into the database from a background thread, off the request path."""
+    """Moves the WAL into the database from a background thread, off the request path; and
+    tells ``on_newer_schema`` once a newer OxiTrack has upgraded the file."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self, store: Store, on_newer_schema: Callable[[int], None] = lambda version: None
+    ) -> None:
         self.store = store
+        self.on_newer_schema = on_newer_schema
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="oxitrack-checkpoint", daemon=True)
 
@@ -213,9 +237,19 @@ class Checkpointer:
         How much is pending is read four times a second (100 bytes of the ``-shm``), so under
         sustained load the WAL stays within about the hard cap plus a quarter second of writes.
         """
-        waited = 0.0
+        waited = since_schema = 0.0
         while not self._stop.wait(CHECK_EVERY_SECONDS):
             waited += CHECK_EVERY_SECONDS
+            since_schema += CHECK_EVERY_SECONDS
+            if since_schema >= SCHEMA_CHECK_EVERY_SECONDS:
+                since_schema = 0.0
+                version = self._version_on_disk()
+                if version > SCHEMA_VERSION:
+                    log.error(
+                        "a newer OxiTrack upgraded the database (schema %d): stopping", version
+                    )
+                    self.on_newer_schema(version)
+                    return
             size = self.store.wal_size_bytes()
             is_idle = time.monotonic() - self.store.last_write_at >= IDLE_SECONDS
             rewind = size > WAL_REWIND_BYTES or (size > WAL_IDLE_REWIND_BYTES and is_idle)
@@ -225,3 +259,18 @@ class Checkpointer:
                     self.store.checkpoint(rewind=rewind)
                 except Exception:  # a failed checkpoint must never stop the daemon
                     log.exception("WAL checkpoint failed; will try again")
+
+    def _version_on_disk(self) -> int:
+        """The schema version the file says now (opening the reader finds a newer one too);
+        this daemon's own when it cannot tell (the reader busy with a report: the next look
+        will do)."""
+        try:
+            return int(
+                self.store.read(
+                    lambda conn: conn.execute("PRAGMA user_version").fetchone()[0], wait=False
+                )
+            )
+        except NewerSchema as newer:
+            return newer.version
+        except (ReaderBusy, StoreError):
+            return SCHEMA_VERSION

@@ -131,3 +131,24 @@ def test_default_database_goes_to_user_data_folder(tmp_path: Path):
             assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (1,)
     finally:
         process.kill()
+
+
+@pytest.mark.parametrize("read_before", [False, True], ids=["reader-not-open", "reader-open"])
+def test_a_daemon_stops_once_a_newer_oxitrack_upgraded_its_database(
+    daemon: DaemonProcess, read_before: bool
+):
+    """After a package upgrade, the new version's first command upgrades the file while the old
+    daemon still runs: the old code must not go on writing a schema it does not know. It stops
+    with a reason and a non-zero status, so that a service starts it again with the new code."""
+    from oxitrack.store.schema import SCHEMA_VERSION
+
+    if read_before:
+        assert httpx.get(f"{daemon.url}/today").status_code == 200
+    with sqlite3.connect(daemon.db_path) as newer:
+        newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    assert daemon.process is not None
+    assert daemon.process.wait(timeout=15) == 1
+    said = "".join(daemon.stderr_lines)
+    assert f"a newer OxiTrack upgraded {daemon.db_path} (schema {SCHEMA_VERSION + 1}" in said
+    assert "start the daemon again" in said
+    assert "Traceback" not in said

@@ -82,6 +82,14 @@ class WriterBusy(Exception):
     """The write lock is held, by another thread or another program (``write(..., wait=False)``)."""
 
 
+class NewerSchema(StoreError):
+    """The file's schema is newer than this OxiTrack's: a newer version wrote it."""
+
+    def __init__(self, message: str, version: int) -> None:
+        super().__init__(message)
+        self.version = version
+
+
 class Store:
     """A session database on disk. Not tied to HTTP: the daemon and the CLI both use it."""
 
@@ -438,9 +446,10 @@ class Store:
         if reason is not None:
             raise StoreError(f"{self.path} is not an OxiTrack database ({reason})")
         if version > SCHEMA_VERSION:
-            raise StoreError(
+            raise NewerSchema(
                 f"{self.path} was written by a newer OxiTrack (schema {version}, this one knows "
-                f"{SCHEMA_VERSION}); upgrade oxitrack to use it"
+                f"{SCHEMA_VERSION}); upgrade oxitrack to use it",
+                version,
             )
         return int(version), int(application_id)
 
