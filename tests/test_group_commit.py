@@ -23,9 +23,9 @@ class CountingStore:
         self.store = store
         self.batches: list[int] = []
 
-    def record_beats(self, beats, identify=None, *, wait=True):
+    def record_beats(self, beats, identify=None, **options):
         self.batches.append(len(beats))
-        return self.store.record_beats(beats, identify, wait=wait)
+        return self.store.record_beats(beats, identify, **options)
 
     def read(self, fn, *, wait=True):
         return self.store.read(fn, wait=wait)
@@ -81,9 +81,9 @@ def test_beats_in_later_turns_get_their_own_transactions(store: Store):
 class FailingStore(CountingStore):
     """The real store, whose transaction fails after writing every beat of the batch."""
 
-    def record_beats(self, beats, identify=None, *, wait=True):
+    def record_beats(self, beats, identify=None, **options):
         poison = Beat("/code/x", "not a time")  # type: ignore[arg-type]
-        return super().record_beats([*beats, poison], identify, wait=wait)
+        return super().record_beats([*beats, poison], identify, **options)
 
 
 def test_a_failing_batch_fails_every_waiter_and_stores_nothing(store: Store, db_path: Path):

@@ -79,7 +79,8 @@ def serve(settings: Settings) -> None:
             # No WebSocket route exists: never upgrade, even where a websockets library is
             # installed (uvicorn would pick it up), so no page can open a socket past the guard.
             ws="none",
-            timeout_graceful_shutdown=5,
+            # Long enough for a beat waiting for another program's lock to be answered (5 s).
+            timeout_graceful_shutdown=10,
         )
         server = _Server(config, settings, sock)
         checkpointer.start()

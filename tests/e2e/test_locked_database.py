@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,6 +59,65 @@ def test_while_another_program_holds_the_write_lock_the_daemon_keeps_answering(
     sending.join(30)
     assert [answer.status_code for answer in answers] == [200]
     assert stored_sessions(daemon.db_path) == [("/code/x", 1_764_100_000, 1_764_100_000)]
+
+
+def test_beats_waiting_for_a_held_lock_each_wait_no_longer_than_a_write_may(
+    daemon: DaemonProcess,
+):
+    """Each waiting batch used to wait its 5 s after those before it: the third beat's 503 came
+    after 11 s, and some beats were answered after 20 s. Each is now answered within a write's
+    wait of its own arrival."""
+    started = time.monotonic()
+    answers: dict[int, tuple[int, float]] = {}
+
+    def send(second: int) -> None:
+        beat = {"project_path": "/code/x", "timestamp": 1_764_100_000 + second}
+        answer = httpx.post(f"{daemon.url}/beat", json=beat, timeout=30)
+        answers[second] = (answer.status_code, time.monotonic() - started)
+
+    with write_lock_held(daemon.db_path):
+        sending = [threading.Thread(target=send, args=(second,)) for second in range(3)]
+        for thread in sending:
+            thread.start()
+        for thread in sending:
+            thread.join(30)
+    assert sorted(status for status, _ in answers.values()) == [503, 503, 503]
+    # All three came within one wait (5 s) of their arrival: none waited behind another.
+    assert max(seconds for _, seconds in answers.values()) < 9
+    send(60)
+    assert answers[60][0] == 200
+
+
+def test_a_daemon_stopped_while_a_beat_waits_for_the_lock_answers_it_503(
+    daemon: DaemonProcess,
+):
+    """Waiting beats got plain-text 500s and the stop took 55 s: the server cancelled their
+    requests before their writes had given up, one after another. A stop now lets a waiting
+    beat's write give up first, and answers it as any refused write."""
+    answers: list[httpx.Response] = []
+    beat = {"project_path": "/code/x", "timestamp": 1_764_100_000}
+    assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200  # folder now known
+    assert daemon.process is not None
+    threads = _thread_count(daemon.process.pid)
+    with write_lock_held(daemon.db_path):
+        sending = threading.Thread(
+            target=lambda: answers.append(
+                httpx.post(f"{daemon.url}/beat", json={"project_path": "/code/x"}, timeout=30)
+            )
+        )
+        sending.start()
+        while _thread_count(daemon.process.pid) == threads:
+            pass  # until the daemon starts the thread where the beat waits for the lock
+        assert daemon.stop(timeout=20) == 0
+        sending.join(30)
+    [answer] = answers
+    assert (answer.status_code, answer.json()["error"]) == (503, "store_unavailable")
+    assert "Traceback" not in "".join(daemon.stderr_lines)
+
+
+def _thread_count(pid: int) -> int:
+    """How many threads the process has (Linux)."""
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
 
 def test_the_daemon_starting_on_a_held_database_waits_for_it(tmp_path: Path):

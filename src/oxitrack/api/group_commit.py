@@ -11,23 +11,26 @@ A beat from a folder whose identity is not settled first waits for ``FolderIdent
 at the folder in a worker thread; it then joins whichever batch is forming.
 
 The event loop never waits for the file's write lock: while another program holds it (a
-``sqlite3`` shell in a transaction, a backup), a batch waits for it in a worker thread, as long
-as any write would, and the loop goes on answering reads and queuing beats. Every write made on
-the loop goes through ``GroupCommit`` or ``write_from_loop``.
+``sqlite3`` shell in a transaction, a backup), batches wait for it in one thread of their own,
+in the order they came, each at most as long as any write would wait from its arrival (then a
+503), and the loop goes on answering reads and queuing beats. Every write made on the loop goes
+through ``GroupCommit`` or ``write_from_loop``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
 from oxitrack.api.identities import FolderIdentities
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import Store
-from oxitrack.store.core import WriterBusy
+from oxitrack.store.core import BUSY_TIMEOUT_MS, WriterBusy
 
 T = TypeVar("T")
 
@@ -49,6 +52,10 @@ class GroupCommit:
         self.identities = identities or FolderIdentities(store)
         self._queue: list[tuple[Beat, asyncio.Future[Session]]] = []
         self._found: dict[str, str] = {}  # identities the queued beats' folders need
+        # Batches that found the write lock held wait for it here, one after another, so they
+        # commit in the order they came and take no thread the identity lookups need.
+        self._waiting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oxitrack-write")
+        self._waiting_batches = 0
 
     async def record_beat(self, beat: Beat) -> Session:
         """The session holding ``beat``, once the transaction that recorded it has committed."""
@@ -71,21 +78,30 @@ class GroupCommit:
             [beat for beat, _ in batch],
             identify=self.identities.identify_with(found),
         )
-        try:
-            sessions = record(wait=False)
-        except WriterBusy:
-            waiting = asyncio.get_running_loop().run_in_executor(None, record)
-            waiting.add_done_callback(partial(self._settle, batch))
-            return
-        except BaseException as exc:
-            self._fail(batch, exc)
-            return
-        self._answer(batch, sessions)
+        if not self._waiting_batches:
+            try:
+                sessions = record(wait=False)
+            except WriterBusy:
+                pass  # the lock is held: wait for it below
+            except BaseException as exc:
+                self._fail(batch, exc)
+                return
+            else:
+                self._answer(batch, sessions)
+                return
+        # Behind the batches already waiting, if any: this one would otherwise commit first.
+        self._waiting_batches += 1
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        waiting = asyncio.get_running_loop().run_in_executor(
+            self._waiting, partial(record, deadline=deadline)
+        )
+        waiting.add_done_callback(partial(self._settle, batch))
 
     def _settle(
         self, batch: list[tuple[Beat, asyncio.Future[Session]]], done: asyncio.Future[list[Session]]
     ) -> None:
         """The end of a batch that waited for the write lock in a worker thread."""
+        self._waiting_batches -= 1
         if done.cancelled():
             self._fail(batch, asyncio.CancelledError())
         elif (exc := done.exception()) is not None:

@@ -262,39 +262,60 @@ class Store:
 
     # -- transactions ------------------------------------------------------------------------
 
-    def write(self, fn: Callable[[sqlite3.Connection], T], *, wait: bool = True) -> T:
+    def write(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        wait: bool = True,
+        deadline: float | None = None,
+    ) -> T:
         """Run ``fn(conn)`` in one ``BEGIN IMMEDIATE`` transaction; commit, or roll back.
 
-        With ``wait=False``, raise ``WriterBusy`` at once, running nothing, while the write lock
-        is held (another thread's write, another program's transaction)."""
+        The write lock (this store's, then the file's) is waited for until ``deadline``
+        (``time.monotonic()``; by default ``BUSY_TIMEOUT_MS`` from now), then ``DatabaseBusy``.
+        With ``wait=False``, raise ``WriterBusy`` at once, running nothing, while it is held
+        (another thread's write, another program's transaction)."""
         self._check_open()
         if self._writer is None:
             raise StoreError(f"{self.path} is open read-only")
-        result = self._write(self._writer, fn, wait=wait)
+        if deadline is None:
+            deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        result = self._write(self._writer, fn, wait=wait, deadline=deadline)
         if self._wal_valve_bytes is not None and self.wal_size_bytes() > self._wal_valve_bytes:
-            self._open_valve()
+            self._open_valve(wait=wait)
         return result
 
-    def _open_valve(self) -> None:
+    def _open_valve(self, *, wait: bool) -> None:
         """Rewind the WAL from the writer, the checkpointer having fallen behind.
 
         A reader holding an old snapshot (``oxitrack export | less``, a SQLite browser) keeps
         the WAL from starting over. The next try then waits until the WAL has grown by another
         WAL_VALVE_RETRY_BYTES, instead of every beat paying for a checkpoint that cannot finish.
+        With ``wait`` false (the event loop), it does not wait for another thread's write.
         """
-        self.checkpoint(rewind=True)
+        self.checkpoint(rewind=True, wait=wait)
         pending = self.wal_size_bytes()
         self._wal_valve_bytes = (
             WAL_VALVE_BYTES if pending <= WAL_VALVE_BYTES else pending + WAL_VALVE_RETRY_BYTES
         )
 
     def _write(
-        self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T], *, wait: bool
+        self,
+        conn: sqlite3.Connection,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        wait: bool,
+        deadline: float,
     ) -> T:
-        if not self._write_lock.acquire(blocking=wait):
-            raise WriterBusy(self.path)
+        if not wait:
+            if not self._write_lock.acquire(blocking=False):
+                raise WriterBusy(self.path)
+        elif not self._write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise DatabaseBusy(
+                f"cannot write to {self.path}: it is busy (another program holds the database)"
+            )
         try:
-            self._begin_immediate(conn, wait=wait)
+            self._begin_immediate(conn, wait=wait, deadline=deadline)
             try:
                 result = fn(conn)
                 conn.execute("COMMIT")
@@ -309,11 +330,10 @@ class Store:
         finally:
             self._write_lock.release()
 
-    def _begin_immediate(self, conn: sqlite3.Connection, *, wait: bool) -> None:
+    def _begin_immediate(self, conn: sqlite3.Connection, *, wait: bool, deadline: float) -> None:
         """Take the write lock of the file. SQLite waits up to ``busy_timeout`` for it; a
         writer that does not wait in SQLite (``waits_in_sqlite=False``) waits here, in Python,
-        as long, unless told not to wait at all."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        until ``deadline``, unless told not to wait at all."""
         while True:
             try:
                 conn.execute("BEGIN IMMEDIATE")
@@ -358,16 +378,25 @@ class Store:
         return self.write(lambda conn: record_beat(conn, beat))
 
     def record_beats(
-        self, beats: Iterable[Beat], identify: Identify | None = None, *, wait: bool = True
+        self,
+        beats: Iterable[Beat],
+        identify: Identify | None = None,
+        *,
+        wait: bool = True,
+        deadline: float | None = None,
     ) -> list[Session]:
         """Record many beats in one transaction (all or none); ``identify`` finds a new folder's
-        project identity (by default: on the spot, reading its ``.git``). ``wait`` as in
-        ``write``."""
+        project identity (by default: on the spot, reading its ``.git``). ``wait`` and
+        ``deadline`` as in ``write``."""
         from oxitrack.store.beats import record_beat
         from oxitrack.store.folders import identify as identify_here
 
         find = identify or identify_here
-        return self.write(lambda conn: [record_beat(conn, beat, find) for beat in beats], wait=wait)
+        return self.write(
+            lambda conn: [record_beat(conn, beat, find) for beat in beats],
+            wait=wait,
+            deadline=deadline,
+        )
 
     def sessions(self, project_path: str | None = None) -> list[Session]:
         """Every stored session (of one project if given), oldest first."""
@@ -383,7 +412,7 @@ class Store:
 
     # -- maintenance -------------------------------------------------------------------------
 
-    def checkpoint(self, *, rewind: bool = False) -> None:
+    def checkpoint(self, *, rewind: bool = False, wait: bool = True) -> None:
         """Copy the WAL back into the database; with ``rewind``, so that the WAL starts over.
 
         Runs on a connection of its own so that a background thread can call it while the
@@ -407,10 +436,13 @@ class Store:
         try:
             # The first pass does the bulk of the copy and its fsyncs while beats keep coming.
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if rewind:
-                # The second copies only what arrived meanwhile, so writers wait for little.
-                with self._write_lock:
+            # The second copies only what arrived meanwhile, so writers wait for little. Not
+            # waiting for another thread's write (``wait`` false, the event loop), it is skipped.
+            if rewind and self._write_lock.acquire(blocking=wait):
+                try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                finally:
+                    self._write_lock.release()
         except sqlite3.Error:
             pass  # busy or locked: the next checkpoint catches up
         finally:
