@@ -270,5 +270,32 @@ def test_a_folder_no_project_holds_is_not_the_file_systems_root(
         store.record_beats([Beat("/", NOW - 120), Beat("/code/api", NOW - 60)])
     code, _, err = run(capsys, "projects", "rename", str(tmp_path), "X", "--db", str(db_path))
     assert code == 2 and f"no project matches {str(tmp_path)!r}" in err
-    code, out, _ = run(capsys, "projects", "rename", "/code/api/src", "X", "--db", str(db_path))
+    (tmp_path / "api" / "src").mkdir(parents=True)
+    with Store(db_path) as store:
+        store.record_beats([Beat(str(tmp_path / "api"), NOW - 30)])
+    code, out, _ = run(
+        capsys, "projects", "rename", str(tmp_path / "api" / "src"), "X", "--db", str(db_path)
+    )
     assert (code, "X  " in out) == (0, True)
+
+
+def test_a_name_with_a_slash_is_a_name_not_a_folder_here(
+    tmp_path: Path, db_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    """A project named "client/web", renamed from inside another tracked folder, renamed that
+    folder's project instead: any name with a "/" was read as a path from here."""
+    (tmp_path / "work" / "app").mkdir(parents=True)
+    with Store(db_path) as store:
+        store.record_beats(
+            [Beat(str(tmp_path / "work" / "app"), NOW - 60), Beat("/code/web", NOW - 30)]
+        )
+    assert (
+        run(capsys, "projects", "rename", "/code/web", "client/web", "--db", str(db_path))[0] == 0
+    )
+    monkeypatch.chdir(tmp_path / "work" / "app")
+    code, out, _ = run(capsys, "projects", "rename", "client/web", "Web", "--db", str(db_path))
+    assert code == 0
+    assert "Web  " in out and "path      /code/web" in out
+    code, out, _ = run(capsys, "projects", "--db", str(db_path), "--json")
+    names = {p["name"] for p in json.loads(out)["projects"]}
+    assert names == {"Web", "app"}

@@ -350,21 +350,38 @@ def test_bad_references_name_the_field(store: Store, reference: object, status: 
 @pytest.mark.parametrize(
     ("folders", "reference", "found"),
     [
-        (["/code/app"], "/code/app/src/lib", "/code/app"),
-        (["C:\\code\\app"], "c:\\code\\app\\src", "C:\\code\\app"),
-        (["/", "/code/app"], "/", "/"),
-        (["/", "/code/app"], "/code/app/src", "/code/app"),
+        (["app"], "app/src/lib", "app"),
+        (["/", "app"], "/", "/"),
+        (["/", "app"], "app/src", "app"),
+        (["app", "app/src"], "app/src/lib", "app/src"),
     ],
-    ids=["posix-subfolder", "windows-subfolder", "root-named-itself", "nearest-wins"],
+    ids=["subfolder", "root-named-itself", "never-the-root", "nearest-wins"],
 )
 def test_a_folder_inside_a_projects_folder_names_that_project(
-    store: Store, folders: list[str], reference: str, found: str
+    store: Store, tmp_path: Path, folders: list[str], reference: str, found: str
 ):
     """``.`` typed in a repository's ``src/``; the file system's root only when it is named."""
+    here = {name: name if name == "/" else str(tmp_path / name) for name in [*folders, found]}
+    (tmp_path / "app" / "src" / "lib").mkdir(parents=True)
     for at, folder in enumerate(folders):
-        beat(store, folder, NOW - 60 + at)
-    project_id = store.read(lambda conn: store_projects.find_project(conn, reference, "project"))
-    assert found in [p.project_path for p in store_projects_of(store, project_id)]
+        beat(store, here[folder], NOW - 60 + at)
+    typed = reference if reference == "/" else str(tmp_path / reference)
+    project_id = store.read(lambda conn: store_projects.find_project(conn, typed, "project"))
+    assert here[found] in [p.project_path for p in store_projects_of(store, project_id)]
+
+
+@pytest.mark.parametrize(
+    "reference", ["/code/app/src", "C:\\code\\app\\src"], ids=["posix", "windows"]
+)
+def test_a_mistyped_or_remote_folder_inside_a_projects_folder_names_nothing(
+    store: Store, reference: str
+):
+    """A folder that does not exist here is not taken for its parent's project: a typo in
+    `projects merge ~/code/apq X` would have merged ~/code instead of saying "no project"."""
+    beat(store, "/code/app", NOW - 60)
+    beat(store, "C:\\code\\app", NOW - 30)
+    with pytest.raises(ClientError, match="no project matches"):
+        store.read(lambda conn: store_projects.find_project(conn, reference, "project"))
 
 
 def store_projects_of(store: Store, project_id: int) -> tuple[store_projects.ProjectPath, ...]:

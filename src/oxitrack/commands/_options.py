@@ -106,20 +106,14 @@ def add_command(
 
 
 def project_reference(value: str) -> str:
-    """A project as typed on the command line, in the words the store reads: ``.``, ``..`` and
-    relative paths become canonical folders (``--project .``), so that every command taking a
-    project takes them; an id, a name, an identity (``git:…``, ``path:…``, ``wakatime:…``) or an
-    absolute Windows path stays as it is."""
-    from oxitrack.projects import (
-        GIT_IDENTITY_PREFIX,
-        PATH_IDENTITY_PREFIX,
-        PROJECT_NAME_PREFIX,
-        canonical_project_path,
-        is_windows_path,
-    )
+    """A project as typed on the command line, in the words the store reads: a folder written
+    as one (``.``, ``..``, ``./…``, ``../…``, ``~/…``, ``/…``) becomes its canonical path, so that
+    every command taking a project takes ``.``; anything else (an id, a name, even one with a
+    ``/`` in it such as ``client/web``, an identity, a Windows path) stays as it is."""
+    from oxitrack.projects import canonical_project_path, is_windows_path
 
-    prefixes = (GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX, PROJECT_NAME_PREFIX)
-    is_path = value in {".", ".."} or any(sep in value for sep in "/\\")
-    if not is_path or value.startswith(prefixes) or is_windows_path(value):
+    folder_forms = ("/", "~", "./", "../", ".\\", "..\\")
+    is_folder = value in {".", ".."} or value.startswith(folder_forms)
+    if not is_folder or is_windows_path(value):
         return value
-    return canonical_project_path(os.path.abspath(value))
+    return canonical_project_path(os.path.abspath(os.path.expanduser(value)))

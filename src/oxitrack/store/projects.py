@@ -12,6 +12,7 @@ its sessions without rewriting one. Which project a folder belongs to as beats a
 from __future__ import annotations
 
 import ntpath
+import os
 import posixpath
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -200,9 +201,13 @@ _PROJECT_OF_FOLDER = "SELECT project_id FROM project_paths WHERE project_path = 
 
 
 def _enclosing_project(conn: sqlite3.Connection, folder: str) -> list[int]:
-    """The project of ``folder`` (canonical), else of the nearest folder above it that is one
-    of a project's (``.`` typed in a repository's ``src/``). Never the file system's root: one
-    beat sent for ``/`` would otherwise hold every folder that no project has."""
+    """The project of ``folder`` (canonical), else, for a folder that exists here, of the
+    nearest folder above it that is one of a project's (``.`` typed in a repository's
+    ``src/``): a mistyped path must name nothing, not its parent's project (which a merge would
+    then take). Never the file system's root: one beat sent for ``/`` would otherwise hold
+    every folder that no project has."""
+    if not os.path.isdir(folder):
+        return _ids(conn, _PROJECT_OF_FOLDER, (folder,))
     module = ntpath if is_windows_path(folder) else posixpath
     above = [folder]
     while (parent := module.dirname(above[-1])) != above[-1]:
