@@ -141,6 +141,8 @@ def test_sessions_are_counted_not_added_up(seeded, db_path, capsys):
     of them disagreed with ``report``. Each shows its own time rounded down."""
     _, out, _ = run(capsys, db_path, "sessions")
     assert out.splitlines()[-1] == "5 sessions"
+    _, out, _ = run(capsys, db_path, "sessions", "--limit", "5")  # all of them: nothing cut
+    assert out.splitlines()[-1] == "5 sessions"
     _, out, _ = run(capsys, db_path, "sessions", "--from", "2025-01-01", "--to", "2025-01-31")
     assert out == "0 sessions\n"
 

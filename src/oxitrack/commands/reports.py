@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from oxitrack.commands._options import (
     UsageError,
@@ -206,26 +206,26 @@ def run_sessions(args: argparse.Namespace) -> int:
     start, end = date_bounds(first, last, zone)
     with _open(args) as store:
         project = _project_in(store, args)
-        rows = store.read(lambda conn: latest_sessions(conn, start, end, project, args.limit))
-        if not rows:
+        # One more than shown: whether --limit cut the list, or it holds every session.
+        found = store.read(lambda conn: latest_sessions(conn, start, end, project, args.limit + 1))
+        if not found:
             _check_project_exists(store, args, project)
+    rows, is_cut = found[: args.limit], len(found) > args.limit
     if args.json:
         return _print_json(sessions_json(rows, zone, now, first, last))
     style = _style()
     table = session_rows(rows, zone, unicode=style.unicode)
-    print(render_list(table, style, _count_line(rows, args)), end="")
+    print(render_list(table, style, _count_line(len(rows), is_cut=is_cut)), end="")
     return 0
 
 
-def _count_line(rows: Sequence[object], args: argparse.Namespace) -> str:
+def _count_line(count: int, *, is_cut: bool) -> str:
     """How many sessions are listed, and how to see more when ``--limit`` cut the list.
 
     Not a total: sessions of two projects can overlap and are listed whole past the range's
     edges; ``oxitrack report`` gives the time inside a range."""
-    count = f"{len(rows)} session{'' if len(rows) == 1 else 's'}"
-    if len(rows) == args.limit:
-        return f"{count} (the latest {args.limit}; --limit shows more)"
-    return count
+    listed = f"{count} session{'' if count == 1 else 's'}"
+    return f"{listed} (the latest {count}; --limit shows more)" if is_cut else listed
 
 
 def run_export(args: argparse.Namespace) -> int:
