@@ -240,6 +240,13 @@ def test_days_between_dates_and_for_one_project(seeded: TestClient):
     assert body["total_seconds"] == 42 * 60
 
 
+def test_a_project_of_thousands_of_digits_names_nothing_rather_than_failing(client: TestClient):
+    """Found by the fuzz test: int() refuses over 4300 digits, and the id lookup answered 500."""
+    for endpoint in ("/api/days", "/api/sessions"):
+        answer = client.get(endpoint, params={**TZ, "project": "9" * 5000})
+        assert answer.status_code == 200, answer.text
+
+
 def test_project_may_be_named_by_its_id_and_a_shared_name_is_refused(client: TestClient):
     """``?project=`` reads a project as ``/api/projects`` lists it; two projects named "app" are
     one too many, as in ``/api/projects/rename``."""

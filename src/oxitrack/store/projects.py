@@ -230,9 +230,11 @@ def _as_id(text: str) -> int | None:
     """``text`` as a project id, if it is one SQLite can hold.
 
     str.isdigit() alone also accepts "²", which int() refuses; SQLite integers stop at
-    2**63 - 1, and a larger id names no project rather than overflowing into a 500.
+    2**63 - 1, and a larger id names no project rather than overflowing into a 500. The length
+    comes first: int() refuses a string of over 4300 digits outright, which was a 500 too.
     """
-    if text.isascii() and text.isdigit() and int(text) <= _MAX_SQLITE_INTEGER:
+    fits = len(text) <= len(str(_MAX_SQLITE_INTEGER))
+    if fits and text.isascii() and text.isdigit() and int(text) <= _MAX_SQLITE_INTEGER:
         return int(text)
     return None
 
