@@ -21,6 +21,7 @@ from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store import core as store_core
+from oxitrack.store import schema as store_schema
 from oxitrack.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess
 from tests.fixtures import make_seed_db
@@ -188,8 +189,9 @@ def test_upgrade_failing_in_a_later_step_leaves_the_file_as_it_was(
     seed_db: Path, monkeypatch: pytest.MonkeyPatch
 ):
     before = (_rows(seed_db), _table_sql(seed_db), _version(seed_db))
-    monkeypatch.setattr(store_core, "MIGRATIONS", [*MIGRATIONS, _failing_step])
-    monkeypatch.setattr(store_core, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(store_schema, "MIGRATIONS", [*MIGRATIONS, _failing_step])
+    for module in (store_schema, store_core):
+        monkeypatch.setattr(module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StoreError, match="disk I/O error"):
         Store(seed_db)
     assert (_rows(seed_db), _table_sql(seed_db), _version(seed_db)) == before
@@ -217,8 +219,9 @@ def test_stores_opening_an_old_file_at_once_upgrade_it_once(
     seed_db: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """The daemon and a CLI command may open an old file together: each step must run once."""
-    monkeypatch.setattr(store_core, "MIGRATIONS", [*MIGRATIONS, _add_column_once])
-    monkeypatch.setattr(store_core, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(store_schema, "MIGRATIONS", [*MIGRATIONS, _add_column_once])
+    for module in (store_schema, store_core):
+        monkeypatch.setattr(module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     start = threading.Barrier(6)
     errors: list[BaseException] = []
 

@@ -23,8 +23,8 @@ from oxitrack.connections import BoundedHttpProtocol
 from oxitrack.errors import ConfigError, StoreError
 from oxitrack.server import create_app
 from oxitrack.store import Store
-from oxitrack.store.core import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES, NewerSchema, ReaderBusy
-from oxitrack.store.schema import SCHEMA_VERSION
+from oxitrack.store.core import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES, ReaderBusy
+from oxitrack.store.schema import SCHEMA_VERSION, NewerSchema
 
 log = logging.getLogger("oxitrack")
 

@@ -31,7 +31,7 @@ from oxitrack.store.files import (
     create_private_file,
     file_uri,
 )
-from oxitrack.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, foreign_reason
+from oxitrack.store.schema import APPLICATION_ID, SCHEMA_VERSION, check_file, upgrade
 from oxitrack.store.sqlite_errors import DatabaseBusy, explain, is_busy, store_error
 from oxitrack.store.wal_index import WalIndex
 
@@ -80,14 +80,6 @@ class ReaderBusy(Exception):
 
 class WriterBusy(Exception):
     """The write lock is held, by another thread or another program (``write(..., wait=False)``)."""
-
-
-class NewerSchema(StoreError):
-    """The file's schema is newer than this OxiTrack's: a newer version wrote it."""
-
-    def __init__(self, message: str, version: int) -> None:
-        super().__init__(message)
-        self.version = version
 
 
 class Store:
@@ -158,7 +150,7 @@ class Store:
         holds it (the caller tries again)."""
         if self.read_only:
             self._reader = self._connect(read_only=True)
-            version, _ = self._check_file(self._reader)
+            version, _ = check_file(self.path, self._reader)
             if version < SCHEMA_VERSION:
                 # A file an older OxiTrack wrote, read before any daemon upgraded it: upgrade it
                 # now, exactly as `oxitrack serve` would, then read the upgraded file.
@@ -210,7 +202,7 @@ class Store:
             if not read_only:
                 # Switching to WAL rewrites the file's header: another program's file must be
                 # refused before that, and left exactly as it was.
-                self._check_file(conn)
+                check_file(self.path, conn)
                 # Only takes effect on a new, empty file. A beat rewrites ~4 pages (a session
                 # row, an index entry, its folder's count); at 1 KiB rather than 4 KiB the WAL
                 # grows 4x slower, and each rewind's fsync is 4x smaller: p99 went from ~7 ms to
@@ -455,36 +447,6 @@ class Store:
 
     # -- schema ------------------------------------------------------------------------------
 
-    def _check_file(self, conn: sqlite3.Connection) -> tuple[int, int]:
-        """The file's schema version and application id, once it is known to be ours (or new)
-        and not from a newer OxiTrack. A marked file costs this one query."""
-        header = "SELECT * FROM pragma_user_version, pragma_application_id"
-        try:
-            version, application_id = conn.execute(header).fetchone()
-            if application_id == APPLICATION_ID or conn.in_transaction:
-                reason = foreign_reason(conn, version, application_id)
-            else:
-                # Header and tables from one snapshot: another process may upgrade the file
-                # between two reads, and half of each would look like nobody's file.
-                conn.execute("BEGIN")
-                try:
-                    version, application_id = conn.execute(header).fetchone()
-                    reason = foreign_reason(conn, version, application_id)
-                finally:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")  # it only read
-        except sqlite3.Error as exc:
-            raise store_error(f"cannot open the database {self.path}", exc) from None
-        if reason is not None:
-            raise StoreError(f"{self.path} is not an OxiTrack database ({reason})")
-        if version > SCHEMA_VERSION:
-            raise NewerSchema(
-                f"{self.path} was written by a newer OxiTrack (schema {version}, this one knows "
-                f"{SCHEMA_VERSION}); upgrade oxitrack to use it",
-                version,
-            )
-        return int(version), int(application_id)
-
     def _migrate(self) -> None:
         """Bring the file up to ``SCHEMA_VERSION`` in one transaction: every step, or none.
 
@@ -494,8 +456,8 @@ class Store:
         since we first looked; running a step twice could fail or damage data.
         """
         assert self._writer is not None
-        if self._check_file(self._writer) != (SCHEMA_VERSION, APPLICATION_ID):
-            self.write(self._upgrade)
+        if check_file(self.path, self._writer) != (SCHEMA_VERSION, APPLICATION_ID):
+            self.write(lambda conn: upgrade(self.path, conn))
         else:
             self._check_writable(self._writer)
 
@@ -516,13 +478,3 @@ class Store:
                     conn.execute("ROLLBACK")
             except sqlite3.Error as exc:
                 raise store_error(f"cannot write to {self.path}", exc) from None
-
-    def _upgrade(self, conn: sqlite3.Connection) -> None:
-        version, application_id = self._check_file(conn)
-        for step in MIGRATIONS[version:]:
-            step(conn)
-        if version != SCHEMA_VERSION:
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        if application_id != APPLICATION_ID:
-            # Files from before the mark get it on their first open for writing.
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -15,7 +15,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from oxitrack.errors import StoreError
 from oxitrack.store.folders import register_session_paths
+from oxitrack.store.sqlite_errors import store_error
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -265,3 +267,59 @@ MIGRATIONS: list[Migration] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# -- opening a file: is it ours, and how old ----------------------------------------------------
+
+
+class NewerSchema(StoreError):
+    """The file's schema is newer than this OxiTrack's: a newer version wrote it."""
+
+    def __init__(self, message: str, version: int) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+def check_file(path: str, conn: sqlite3.Connection) -> tuple[int, int]:
+    """The schema version and application id of the file at ``path`` (open as ``conn``), once
+    it is known to be ours (or new) and not from a newer OxiTrack. A marked file costs this one
+    query."""
+    header = "SELECT * FROM pragma_user_version, pragma_application_id"
+    try:
+        version, application_id = conn.execute(header).fetchone()
+        if application_id == APPLICATION_ID or conn.in_transaction:
+            reason = foreign_reason(conn, version, application_id)
+        else:
+            # Header and tables from one snapshot: another process may upgrade the file
+            # between two reads, and half of each would look like nobody's file.
+            conn.execute("BEGIN")
+            try:
+                version, application_id = conn.execute(header).fetchone()
+                reason = foreign_reason(conn, version, application_id)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")  # it only read
+    except sqlite3.Error as exc:
+        raise store_error(f"cannot open the database {path}", exc) from None
+    if reason is not None:
+        raise StoreError(f"{path} is not an OxiTrack database ({reason})")
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"{path} was written by a newer OxiTrack (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade oxitrack to use it",
+            version,
+        )
+    return int(version), int(application_id)
+
+
+def upgrade(path: str, conn: sqlite3.Connection) -> None:
+    """Every step the file at ``path`` (open as ``conn``, inside the caller's write transaction)
+    still needs, then its version and application id."""
+    version, application_id = check_file(path, conn)
+    for step in MIGRATIONS[version:]:
+        step(conn)
+    if version != SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    if application_id != APPLICATION_ID:
+        # Files from before the mark get it on their first open for writing.
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
