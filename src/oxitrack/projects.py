@@ -34,6 +34,17 @@ def is_absolute_project_path(path: str) -> bool:
     return path.startswith("/") or is_windows_path(path)
 
 
+def folder_and_parents(folder: str) -> list[str]:
+    """``folder``, then each folder above it, nearest first, without the file system's root
+    unless ``folder`` is the root: one beat sent for ``/`` must not make ``/`` the project of
+    every folder nothing else holds."""
+    module = ntpath if is_windows_path(folder) else posixpath
+    chain = [folder]
+    while (parent := module.dirname(chain[-1])) != chain[-1]:
+        chain.append(parent)
+    return chain[:-1] if len(chain) > 1 else chain
+
+
 def canonical_project_path(path: str) -> str:
     """Absolute, normalized (no ``..``, no trailing slash), symlinks resolved where they exist.
 

@@ -24,6 +24,7 @@ from oxitrack.commands._options import (
     project_reference,
     settings_from,
 )
+from oxitrack.commands._output import print_json, utf8_stdout
 from oxitrack.errors import InvalidField
 from oxitrack.records import TYPE_CHECKING
 
@@ -160,7 +161,7 @@ def run_today(args: argparse.Namespace) -> int:
         rows = store.read(lambda conn: sessions_between(conn, day.start, day.end))
     [today] = daily_totals(rows, [day], now)
     if args.json:
-        return _print_json(today_json(today, zone))
+        return print_json(today_json(today, zone))
     title = f"Today, {day.date.strftime('%a %Y-%m-%d')} ({_zone_label(zone)})"
     table = render_table(project_rows(today.projects), _style(), total_seconds=today.total_seconds)
     print(title + "\n" + table, end="")
@@ -185,7 +186,7 @@ def run_report(args: argparse.Namespace) -> int:
     per_day = daily_totals(rows, span, now)
     projects = range_totals(rows, span, now)
     if args.json:
-        return _print_json(days_json(per_day, projects, zone))
+        return print_json(days_json(per_day, projects, zone))
     table = project_rows(projects) if args.by == "project" else day_rows(per_day)
     total = range_total_seconds(per_day)
     title = f"{first.isoformat()} to {last.isoformat()} ({_zone_label(zone)}), by {args.by}"
@@ -212,7 +213,7 @@ def run_sessions(args: argparse.Namespace) -> int:
             _check_project_exists(store, args, project)
     rows, is_cut = found[: args.limit], len(found) > args.limit
     if args.json:
-        return _print_json(sessions_json(rows, zone, now, first, last))
+        return print_json(sessions_json(rows, zone, now, first, last))
     style = _style()
     table = session_rows(rows, zone, unicode=style.unicode)
     print(render_list(table, style, _count_line(len(rows), is_cut=is_cut)), end="")
@@ -253,8 +254,6 @@ def run_export(args: argparse.Namespace) -> int:
         project = _project_in(store, args)
         _check_project_exists(store, args, project)
         if output is None:
-            from oxitrack.commands._output import utf8_stdout
-
             stdout = utf8_stdout()  # CSV and JSON are UTF-8, on stdout as in an -o file
             store.read(lambda conn: write(conn, stdout))
             return 0
@@ -365,9 +364,3 @@ def _style() -> Style:
     except (UnicodeEncodeError, LookupError):
         unicode = False
     return Style(color=color, unicode=unicode)
-
-
-def _print_json(value: object) -> int:
-    from oxitrack.commands._output import print_json
-
-    return print_json(value)

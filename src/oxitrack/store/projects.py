@@ -11,9 +11,7 @@ its sessions without rewriting one. Which project a folder belongs to as beats a
 
 from __future__ import annotations
 
-import ntpath
 import os
-import posixpath
 import sqlite3
 from collections.abc import Callable, Iterable
 
@@ -25,8 +23,8 @@ from oxitrack.projects import (
     PROJECT_NAME_PREFIX,
     canonical_project_path,
     check_project_name,
+    folder_and_parents,
     is_absolute_project_path,
-    is_windows_path,
     project_name,
     union_seconds,
 )
@@ -208,11 +206,7 @@ def _enclosing_project(conn: sqlite3.Connection, folder: str) -> list[int]:
     every folder that no project has."""
     if not os.path.isdir(folder):
         return _ids(conn, _PROJECT_OF_FOLDER, (folder,))
-    module = ntpath if is_windows_path(folder) else posixpath
-    above = [folder]
-    while (parent := module.dirname(above[-1])) != above[-1]:
-        above.append(parent)
-    for candidate in above[:-1] if len(above) > 1 else above:
+    for candidate in folder_and_parents(folder):
         found = _ids(conn, _PROJECT_OF_FOLDER, (candidate,))
         if found:
             return found

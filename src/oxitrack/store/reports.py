@@ -11,10 +11,10 @@ merged projects add up as one, shown under the project's latest folder and given
 
 from __future__ import annotations
 
-import posixpath
 import sqlite3
 from collections.abc import Iterator
 
+from oxitrack.projects import folder_and_parents
 from oxitrack.reports import SessionRow
 from oxitrack.store.projects import (
     SESSION_PROJECT_KEY_SQL,
@@ -75,11 +75,7 @@ def nearest_tracked_folder(conn: sqlite3.Connection, path: str) -> str | None:
     """``path`` (absolute, canonical) or the nearest folder above it that beats were recorded
     for; ``None`` when none of them was. Never the file system's root unless asked for: one
     beat sent for ``/`` would otherwise hold every folder nothing else does."""
-    candidates = [path]
-    while (parent := posixpath.dirname(candidates[-1])) != candidates[-1]:
-        candidates.append(parent)
-    if len(candidates) > 1:
-        candidates.pop()  # "/"
+    candidates = folder_and_parents(path)
     marks = ", ".join("?" * len(candidates))
     query = f"SELECT DISTINCT project_path FROM sessions WHERE project_path IN ({marks})"
     found = {row[0] for row in conn.execute(query, candidates)}
