@@ -21,7 +21,8 @@ JAPANESE = "/home/u/code/\u30d7\u30ed\u30b8\u30a7\u30af\u30c8/\u00e9"
 @pytest.fixture
 def japanese_db(tmp_path: Path) -> Path:
     """A database whose only project's folder has characters Latin-1 lacks (and one it has)."""
-    db = tmp_path / "x.db"
+    db = tmp_path / "\u30c7\u30fc\u30bf" / "x.db"  # and so does its file's folder
+    db.parent.mkdir()
     now = int(time.time())
     with Store(db) as store:
         for timestamp in (now - 600, now - 300):
@@ -59,6 +60,34 @@ def test_json_on_an_output_that_is_not_utf8_is_ascii_and_the_same_value(japanese
     as_latin1.stdout.decode("ascii")
     assert json.loads(as_latin1.stdout) == json.loads(as_utf8.stdout)
     assert json.loads(as_latin1.stdout)["projects"][0]["project_path"] == JAPANESE
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["projects", "--via", "file"],
+        ["projects", "rename", JAPANESE, "名前", "--via", "file"],
+        ["check"],
+        ["backup", "{tmp}/データ.db"],
+    ],
+    ids=["projects", "rename", "check", "backup"],
+)
+def test_every_json_answer_is_readable_on_utf8_and_ascii_elsewhere(
+    japanese_db: Path, tmp_path: Path, argv: list[str]
+):
+    """One policy for every ``--json``: names as they are where the output is UTF-8."""
+    argv = [arg.format(tmp=tmp_path) for arg in argv]
+    as_utf8 = oxitrack("utf-8", *argv, "--json", "--db", str(japanese_db))
+    assert as_utf8.returncode == 0, as_utf8.stderr.decode()
+    value = json.loads(as_utf8.stdout)
+    assert b"\\u" not in as_utf8.stdout, as_utf8.stdout
+    shown = as_utf8.stdout.decode("utf-8")
+    assert ("\u30d7" if argv[0] == "projects" else "\u30c7\u30fc\u30bf") in shown
+    if argv[0] != "projects" or len(argv) > 3:
+        return  # the other commands change or copy the file: asked once
+    as_latin1 = oxitrack("latin-1", *argv, "--json", "--db", str(japanese_db))
+    as_latin1.stdout.decode("ascii")
+    assert json.loads(as_latin1.stdout) == value
 
 
 @pytest.mark.parametrize("encoding", ["latin-1", "ascii", "utf-8"])

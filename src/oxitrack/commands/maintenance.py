@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from oxitrack.commands._options import (
     add_json_option,
     settings_from,
 )
+from oxitrack.commands._output import print_json
 from oxitrack.fields import printable
 
 
@@ -66,7 +66,7 @@ def run_backup(args: argparse.Namespace) -> int:
     destination = Path(check_target(args.file, str(db), force=args.force))
     stats = maintenance.backup(db, destination)
     if args.json:
-        print(json.dumps({"backup": stats.to_json()}, indent=2))
+        print_json({"backup": stats.to_json()})
     else:
         print(
             f"Backed up {db} to {destination}"
@@ -81,17 +81,14 @@ def run_check(args: argparse.Namespace) -> int:
     db = Path(settings_from(args).db)
     report = maintenance.check(db)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "db_path": str(db),
-                    "ok": not report.problems,
-                    "problems": report.problems,
-                    "notes": report.notes,
-                    "stats": report.stats.to_json() if report.stats else None,
-                },
-                indent=2,
-            )
+        print_json(
+            {
+                "db_path": str(db),
+                "ok": not report.problems,
+                "problems": report.problems,
+                "notes": report.notes,
+                "stats": report.stats.to_json() if report.stats else None,
+            }
         )
     else:
         # Problems name folders, which may hold characters a terminal acts on.

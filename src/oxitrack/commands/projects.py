@@ -9,7 +9,6 @@ command goes through its HTTP API, otherwise it opens the file itself. Both ways
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from oxitrack.commands._options import (
     project_reference,
     settings_from,
 )
+from oxitrack.commands._output import print_json
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
     from oxitrack.config import Settings
@@ -111,7 +111,7 @@ def run_list(args: argparse.Namespace) -> int:
         with Store(settings.db, read_only=True) as store:
             projects = [p.to_json() for p in store.read(store_projects.list_projects)]
     if args.json:
-        print(json.dumps({"projects": projects}, indent=2))
+        print_json({"projects": projects})
     elif not projects:
         print("No projects yet: they appear with the first beat.")
     else:
@@ -191,7 +191,7 @@ def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None
 
 def _show_result(args: argparse.Namespace, project: dict[str, Any], headline: str) -> None:
     if args.json:
-        print(json.dumps({"project": project}, indent=2))
+        print_json({"project": project})
     else:
         print(headline)
         print(_describe(project))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.commands._output import print_json
 from oxitrack.errors import ConfigError, OxitrackError, StoreError
 from oxitrack.records import Record
 
@@ -256,7 +256,10 @@ class _Status(Record):
 
 def run_status(args: argparse.Namespace) -> int:
     status = _gather_status(args)
-    print(json.dumps(status.to_json(), indent=2) if args.json else status.text())
+    if args.json:
+        print_json(status.to_json())
+    else:
+        print(status.text())
     if status.refusal:
         return EXIT_REFUSED  # it runs: a script must not start a second one
     return 0 if status.health else EXIT_NOT_RUNNING
