@@ -147,6 +147,26 @@ def test_sessions_are_counted_not_added_up(seeded, db_path, capsys):
     assert out == "0 sessions\n"
 
 
+def test_sessions_lists_as_many_as_the_api_by_default(
+    store: Store, db_path, capsys, client: TestClient, monkeypatch
+):
+    """Two defaults (the CLI must not load the API's module to know it) that must agree."""
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    rows = [("/code/many", NOW - 86400 + n * 1000, NOW - 86400 + n * 1000 + 60) for n in range(80)]
+    store.write(
+        lambda conn: conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            rows,
+        )
+    )
+    listed = client.get("/api/sessions", params={"from": "2025-11-01", "to": "2025-11-30"})
+    _, out, _ = run(capsys, db_path, "sessions", "--from", "2025-11-01", "--to", "2025-11-30")
+    shown = len(listed.json()["sessions"])
+    assert shown < len(rows)  # the default cut some
+    assert len(out.splitlines()) == shown + 1
+    assert out.splitlines()[-1] == f"{shown} sessions (the latest {shown}; --limit shows more)"
+
+
 def test_each_session_shows_its_own_minutes(db_path, capsys, client: TestClient, monkeypatch):
     """20m 30s, 3m 30s and 1m 30s: a table that adds up would show a 1m 30s session as 2m."""
     monkeypatch.setattr(report_commands, "clock", lambda: NOW)
