@@ -54,6 +54,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before parsing: `--help` writes too, and help texts have characters such as "…".
+    prepare_for_text()
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((arg for arg in arguments if not arg.startswith("-")), None)
     parser = build_parser(command)
@@ -67,7 +69,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # silent exit 0 with nothing shown.
         print("oxitrack: the standard output is closed; nothing was done", file=sys.stderr)
         return EXIT_FAILURE
-    prepare_for_text()
     try:
         code: int = args.run(args)
         return code

@@ -1,0 +1,128 @@
+"""What the machine around a real ``oxitrack`` process may look like: locales without UTF-8,
+folder names that are not UTF-8, odd ``HOME``, ``XDG_*`` and ``TZ`` values, a current folder
+that was deleted. Each works, or says what is wrong in one line: never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+
+JAPANESE = "/home/u/code/\u30d7\u30ed\u30b8\u30a7\u30af\u30c8"
+# Bytes no UTF-8 decoder accepts, as a folder name may hold them on Linux.
+NOT_UTF8 = b"caf\xe9-\xff"
+# What an editor (Node) names that folder: each invalid sequence as U+FFFD.
+NOT_UTF8_AS_EDITORS_READ = "caf\ufffd-\ufffd"
+
+# Python's own fallback under the C locale when UTF-8 mode and locale coercion are off: ASCII,
+# with undecodable bytes kept as surrogates (`surrogateescape`) for stdout too.
+C_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+
+
+def oxitrack(
+    *args: str | bytes, env: dict[str, str] | None = None, cwd: Path | bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -m oxitrack ARGS`` with ``env`` laid over this process's environment (without
+    its PYTHONIOENCODING, so that the locale decides)."""
+    environ = {**os.environ, "NO_COLOR": "1"}
+    environ.pop("PYTHONIOENCODING", None)
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "oxitrack", *args],
+        capture_output=True,
+        env=environ,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[bytes], code: int = 2) -> str:
+    """The refusal: exit ``code``, one ``oxitrack: ...`` line on stderr, no traceback."""
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == code, stderr
+    assert "Traceback" not in stderr
+    assert stderr.startswith("oxitrack: ") and stderr.count("\n") == 1, stderr
+    return stderr
+
+
+@pytest.fixture
+def japanese_db(tmp_path: Path) -> Path:
+    db = tmp_path / "x.db"
+    now = int(time.time())
+    with Store(db) as store:
+        store.record_beat(Beat(project_path=JAPANESE, timestamp=now - 60))
+    return db
+
+
+# -- locales -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["today"], ["report", "--by", "day"], ["sessions"], ["projects", "--via", "file"]],
+    ids=["today", "report", "sessions", "projects"],
+)
+def test_text_under_the_c_locale_without_utf8_mode_escapes_what_ascii_lacks(
+    japanese_db: Path, argv: list[str]
+):
+    result = oxitrack(*argv, "--db", str(japanese_db), env=C_LOCALE)
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"\\u30d7\\u30ed\\u30b8\\u30a7\\u30af\\u30c8" in result.stdout
+    result.stdout.decode("ascii")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [C_LOCALE, {"PYTHONIOENCODING": "latin-1"}, {"PYTHONIOENCODING": "ascii"}],
+    ids=["c-locale", "latin-1", "ascii"],
+)
+@pytest.mark.parametrize("argv", [["report", "--help"], ["export", "--help"]])
+def test_help_with_characters_the_output_lacks_is_shown_escaped(
+    env: dict[str, str], argv: list[str]
+):
+    result = oxitrack(*argv, env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stderr == b""
+    assert b"usage: oxitrack" in result.stdout
+
+
+def test_a_folder_name_that_is_not_utf8_is_written_back_as_its_bytes_under_the_c_locale(
+    tmp_path: Path,
+):
+    """What ``ls`` does: the bytes are the name; under a UTF-8 locale the same name shows with
+    escapes instead (Python's own choice for a strict output)."""
+    folder = os.fsencode(tmp_path) + b"/" + NOT_UTF8
+    os.mkdir(folder)
+    db = folder + b"/x.db"
+    assert oxitrack("check", "--db", db, env=C_LOCALE).returncode == 1  # no database yet
+    with Store(os.fsdecode(db)):
+        pass
+    result = oxitrack("check", "--db", db, env=C_LOCALE)
+    assert result.returncode == 0, result.stderr.decode()
+    assert db in result.stdout
+
+
+# -- JSON of names that are not UTF-8 ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", [{}, C_LOCALE], ids=["utf8", "c-locale"])
+def test_json_naming_a_database_in_a_folder_that_is_not_utf8_is_valid_utf8(
+    tmp_path: Path, env: dict[str, str]
+):
+    folder = os.fsencode(tmp_path) + b"/" + NOT_UTF8
+    os.mkdir(folder)
+    db = folder + b"/x.db"
+    with Store(os.fsdecode(db)):
+        pass
+    result = oxitrack("check", "--json", "--db", db, env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    shown = json.loads(result.stdout.decode("utf-8"))["db_path"]
+    assert shown == f"{tmp_path}/{NOT_UTF8_AS_EDITORS_READ}/x.db"
