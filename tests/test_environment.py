@@ -15,6 +15,7 @@ import pytest
 
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
+from oxitrack.store.projects import list_projects
 
 JAPANESE = "/home/u/code/\u30d7\u30ed\u30b8\u30a7\u30af\u30c8"
 # Bytes no UTF-8 decoder accepts, as a folder name may hold them on Linux.
@@ -126,3 +127,114 @@ def test_json_naming_a_database_in_a_folder_that_is_not_utf8_is_valid_utf8(
     assert result.returncode == 0, result.stderr.decode()
     shown = json.loads(result.stdout.decode("utf-8"))["db_path"]
     assert shown == f"{tmp_path}/{NOT_UTF8_AS_EDITORS_READ}/x.db"
+
+
+# -- project references from the command line ----------------------------------------------------
+
+
+@pytest.fixture
+def folder_not_utf8(tmp_path: Path) -> bytes:
+    folder = os.fsencode(tmp_path) + b"/" + NOT_UTF8
+    os.mkdir(folder)
+    return folder
+
+
+def record(db: Path, *paths: str) -> None:
+    now = int(time.time())
+    with Store(db) as store:
+        for path in paths:
+            store.record_beat(Beat(project_path=path, timestamp=now - 60))
+
+
+@pytest.mark.parametrize("env", [{}, C_LOCALE], ids=["utf8", "c-locale"])
+def test_dot_in_a_folder_whose_name_is_not_utf8_is_the_project_an_editor_recorded(
+    tmp_path: Path, folder_not_utf8: bytes, env: dict[str, str]
+):
+    """The editor sends the folder's name as Node reads it; ``.`` there must mean that project,
+    not be refused as "a lone surrogate" the user never typed."""
+    db = tmp_path / "x.db"
+    recorded = f"{tmp_path}/{NOT_UTF8_AS_EDITORS_READ}"
+    record(db, recorded, "/elsewhere")
+    report = oxitrack("report", "--project", ".", "--json", "--db", str(db), cwd=folder_not_utf8)
+    assert report.returncode == 0, report.stderr.decode()
+    [project] = json.loads(report.stdout)["projects"]
+    assert project["project_path"] == recorded
+    rename = oxitrack(
+        "projects", "rename", ".", "cafe", "--via", "file", "--db", str(db), cwd=folder_not_utf8
+    )
+    assert rename.returncode == 0, rename.stderr.decode()
+    with Store(db, read_only=True) as store:
+        names = {p.name for p in store.read(list_projects)}
+    assert names == {"cafe", "elsewhere"}
+
+
+def test_a_name_typed_under_the_c_locale_is_read_as_utf8(tmp_path: Path):
+    db = tmp_path / "x.db"
+    record(db, "/home/u/app")
+    result = oxitrack(
+        "projects",
+        "rename",
+        "/home/u/app",
+        "Über",
+        "--json",
+        "--via",
+        "file",
+        "--db",
+        str(db),
+        env=C_LOCALE,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["project"]["name"] == "Über"
+
+
+def test_dot_in_a_deleted_folder_is_the_folder_the_shell_was_in(tmp_path: Path):
+    """``rm -r`` of the project from another terminal: its beats are still there."""
+    db = tmp_path / "x.db"
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    record(db, str(folder), "/elsewhere")
+    script = f'cd "{folder}" && rmdir "{folder}" && exec "$@"'
+    argv = [sys.executable, "-m", "oxitrack", "report", "--project", ".", "--json", "--db", str(db)]
+    result = subprocess.run(["sh", "-c", script, "sh", *argv], capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr.decode()
+    [project] = json.loads(result.stdout)["projects"]
+    assert project["project_path"] == str(folder)
+
+    without_shell = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f'mkdir "{folder}" && cd "{folder}" && rmdir "{folder}" && exec "$@"',
+            "sh",
+            "env",
+            "-u",
+            "PWD",
+            *argv,
+        ],
+        capture_output=True,
+        timeout=60,
+    )
+    assert "current folder no longer exists" in assert_one_clear_line(without_shell)
+
+
+def test_a_relative_database_in_a_deleted_folder_is_one_clear_line(tmp_path: Path):
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    script = f'cd "{folder}" && rmdir "{folder}" && exec "$@"'
+    argv = [sys.executable, "-m", "oxitrack", "today", "--db", "x.db"]
+    result = subprocess.run(["sh", "-c", script, "sh", *argv], capture_output=True, timeout=60)
+    assert "current folder no longer exists" in assert_one_clear_line(result, code=1)
+
+
+def test_tilde_of_no_such_user_is_a_project_name(tmp_path: Path):
+    """A project may be named ``~scratch``; with no user of that name it is no folder."""
+    db = tmp_path / "x.db"
+    record(db, "/home/u/app", "/elsewhere")
+    renamed = oxitrack(
+        "projects", "rename", "/home/u/app", "~nosuchuser", "--via", "file", "--db", str(db)
+    )
+    assert renamed.returncode == 0, renamed.stderr.decode()
+    result = oxitrack("report", "--project", "~nosuchuser", "--json", "--db", str(db))
+    assert result.returncode == 0, result.stderr.decode()
+    [project] = json.loads(result.stdout)["projects"]
+    assert project["project_path"] == "/home/u/app"

@@ -93,6 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.errno in _OUTPUT_ERRNOS:
             print(f"oxitrack: cannot write the output: {exc.strerror}", file=sys.stderr)
             _drop_unwritten_output()
+        elif exc.filename is None and _current_folder_is_gone():
+            # os.getcwd() under a relative path: "No such file or directory" named nothing.
+            print(
+                "oxitrack: the current folder no longer exists (deleted or moved);"
+                " cd to a folder that exists, or give absolute paths",
+                file=sys.stderr,
+            )
         else:
             where = f": {exc.filename}" if exc.filename else ""
             print(f"oxitrack: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -113,6 +120,18 @@ def _drop_unwritten_output() -> None:
         os.close(devnull)
     except (OSError, ValueError):  # no real stdout (a test's capture): nothing to flush
         pass
+
+
+def _current_folder_is_gone() -> bool:
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _is_usage_error(exc: OxitrackError) -> bool:

@@ -144,7 +144,11 @@ def run_rename(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     client = _daemon(args, settings)
-    name = None if args.reset else args.name
+    from oxitrack.fields import utf8_reading
+
+    # Under the C locale without UTF-8 mode Python reads a typed "Ä" as the bytes it was
+    # sent, which the store refuses as text: read them as the UTF-8 a terminal sends.
+    name = None if args.reset else utf8_reading(args.name)
     reference = project_reference(args.project)
     if client is not None:
         body = {"project": reference, "name": name}
