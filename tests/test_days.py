@@ -22,6 +22,7 @@ from oxitrack.days import (
     day_of,
     day_start,
     days_between,
+    ignored_tz_variable,
     last_days,
     local_date,
     month_of,
@@ -256,6 +257,7 @@ def test_known_time_zone_keeps_its_name():
         ("/usr/share/zoneinfo/Europe/Rome", None, "Europe/Rome"),
         ("Not/AZone", "/usr/share/zoneinfo/Not/AZone", None),
         (None, None, None),
+        (" Asia/Tokyo ", None, "Asia/Tokyo"),
     ],
     ids=[
         "tz-variable-wins",
@@ -266,10 +268,29 @@ def test_known_time_zone_keeps_its_name():
         "tz-as-a-file-path",
         "unknown-names-everywhere",
         "nothing-known",
+        "spaces-around-the-name",
     ],
 )
 def test_system_zone_name(tz_variable, link, expected):
     assert zone_name_from(tz_variable, link) == expected
+
+
+@pytest.mark.parametrize(
+    ("tz_variable", "is_ignored"),
+    [
+        (None, False),
+        ("", False),
+        ("  ", False),
+        (":/etc/localtime", False),
+        ("Europe/Berlin", False),
+        (":Europe/Berlin", False),
+        ("<+03>-3", True),
+        ("CET-1CEST,M3.5.0,M10.5.0/3", True),
+        ("Nowhere/Bogus", True),
+    ],
+)
+def test_a_tz_variable_system_zone_cannot_follow_is_known(tz_variable, is_ignored):
+    assert ignored_tz_variable(tz_variable) is is_ignored
 
 
 def test_day_start_of_a_plain_day():

@@ -11,11 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store.projects import list_projects
+from tests.daemon_process import DaemonProcess
 
 JAPANESE = "/home/u/code/\u30d7\u30ed\u30b8\u30a7\u30af\u30c8"
 # Bytes no UTF-8 decoder accepts, as a folder name may hold them on Linux.
@@ -238,3 +240,51 @@ def test_tilde_of_no_such_user_is_a_project_name(tmp_path: Path):
     assert result.returncode == 0, result.stderr.decode()
     [project] = json.loads(result.stdout)["projects"]
     assert project["project_path"] == "/home/u/app"
+
+
+# -- TZ ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tz", [" Asia/Tokyo", "Asia/Tokyo ", ": Asia/Tokyo"])
+def test_a_tz_name_with_spaces_around_it_is_that_zone(japanese_db: Path, tz: str):
+    result = oxitrack("today", "--json", "--db", str(japanese_db), env={"TZ": tz})
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout)["timezone"] == "Asia/Tokyo"
+
+
+def test_a_daemon_started_with_a_tz_name_with_spaces_answers_today(tmp_path: Path):
+    daemon = DaemonProcess(tmp_path / "d.db", env={"TZ": " Asia/Tokyo"}).start()
+    try:
+        answer = httpx2.get(f"{daemon.url}/today?format=json", timeout=10)
+    finally:
+        daemon.stop()
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["timezone"] == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize("tz", ["<+03>-3", "CET-1CEST,M3.5.0,M10.5.0/3", "Nowhere/Bogus"])
+@pytest.mark.parametrize("argv", [["today"], ["report", "--by", "day", "--json"]])
+def test_a_tz_no_zone_is_named_by_gets_a_note_naming_the_zone_used(
+    japanese_db: Path, tz: str, argv: list[str]
+):
+    result = oxitrack(*argv, "--db", str(japanese_db), env={"TZ": tz})
+    assert result.returncode == 0, result.stderr.decode()
+    note = result.stderr.decode()
+    assert (
+        note.startswith(f"oxitrack: note: TZ='{tz}' names no time zone") and note.count("\n") == 1
+    )
+    zone = "UTC" if "--json" not in argv else json.loads(result.stdout)["timezone"]
+    assert "days are in" in note and zone in note
+
+
+@pytest.mark.parametrize("tz", ["", ":/etc/localtime", "Europe/Berlin", ":Europe/Berlin"])
+def test_a_tz_that_is_followed_gets_no_note(japanese_db: Path, tz: str):
+    result = oxitrack("today", "--db", str(japanese_db), env={"TZ": tz})
+    assert result.returncode == 0 and result.stderr == b"", result.stderr.decode()
+
+
+def test_tz_flag_needs_no_note_whatever_tz_says(japanese_db: Path):
+    result = oxitrack(
+        "today", "--tz", "Asia/Tokyo", "--db", str(japanese_db), env={"TZ": "<+03>-3"}
+    )
+    assert result.returncode == 0 and result.stderr == b"", result.stderr.decode()
