@@ -45,6 +45,10 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
     [
         ({"OXITRACK_PORT": "http"}, "OXITRACK_PORT: port must be a whole number"),
         ({"OXITRACK_PORT": "70000"}, "between 0 and 65535"),
+        ({"OXITRACK_PORT": "\uff13\uff10\uff10\uff10"}, "OXITRACK_PORT: port must be a whole"),
+        ({"OXITRACK_PORT": "3_000"}, "OXITRACK_PORT: port must be a whole number"),
+        ({"OXITRACK_PORT": "9" * 5000}, "between 0 and 65535, not 9{20}\\.\\.\\.$"),
+        ({"OXITRACK_DB": "/tmp/data/"}, "OXITRACK_DB: '/tmp/data/' ends with a slash, so"),
         ({"OXITRACK_VERBOSE": "maybe"}, "true or false"),
         ({"OXITRACK_HOST": "0.0.0.0"}, "without an API key"),
         ({"OXITRACK_HOST": "0.0.0.0", "OXITRACK_API_KEY": " "}, "without an API key"),
@@ -52,6 +56,10 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
     ids=[
         "port-not-a-number",
         "port-out-of-range",
+        "port-in-fullwidth-digits",
+        "port-with-underscore",
+        "port-of-5000-digits",
+        "db-ending-with-a-slash",
         "bad-boolean",
         "public-without-key",
         "blank-key",
@@ -275,3 +283,46 @@ def test_the_warning_quotes_a_path_a_shell_would_split(
     config.chmod(0o644)
     resolve({}, environ={}, config_path=config)
     assert capsys.readouterr().err.endswith(f"run: chmod 600 '{config}'\n")
+
+
+@pytest.mark.parametrize(("text", "port"), [(" 3001 ", 3001), ("0003001", 3001), ("0", 0)])
+def test_a_port_of_ascii_digits_is_taken_with_spaces_and_leading_zeros(
+    tmp_path: Path, text: str, port: int
+):
+    assert resolve({}, environ={"OXITRACK_PORT": text}, config_path=tmp_path / "none").port == port
+
+
+@pytest.mark.parametrize("variable", ["XDG_DATA_HOME", "XDG_CONFIG_HOME"])
+@pytest.mark.parametrize(
+    "value", ["relative/dir", "~/data", ""], ids=["relative", "tilde", "empty"]
+)
+def test_a_relative_xdg_folder_is_ignored_as_the_xdg_rule_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str
+):
+    """Followed, it made the database a different file in every folder a command ran from."""
+    from oxitrack.config import default_config_path, default_db_path
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv(variable, value)
+    assert default_db_path() == str(tmp_path / ".local/share/oxitrack/oxitrack.db")
+    assert default_config_path() == str(tmp_path / ".config/oxitrack/config.toml")
+
+
+@pytest.mark.parametrize("home", ["", None], ids=["empty", "unset"])
+def test_without_home_the_user_folders_are_in_the_password_databases_home(
+    monkeypatch: pytest.MonkeyPatch, home: str | None
+):
+    """An empty HOME is no home: it used to make ``/.local/share/oxitrack``."""
+    import pwd
+
+    from oxitrack.config import default_db_path
+
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    if home is None:
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", home)
+    expected = os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".local/share/oxitrack/oxitrack.db")
+    assert default_db_path() == expected

@@ -48,11 +48,32 @@ def _user_dir(kind: str) -> str:
     if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
         variable, fallback = _XDG[kind]
         base = os.environ.get(variable, "").strip()
-        return os.path.join(base or os.path.join(os.path.expanduser("~"), fallback), APP_NAME)
+        # The XDG rule: a relative value is invalid and ignored. Followed, it made the database
+        # a different file in every folder a command ran from.
+        if not base.startswith("/"):
+            base = os.path.join(_home(), fallback)
+        return os.path.join(base, APP_NAME)
     import platformdirs
 
     finder = platformdirs.user_data_dir if kind == "data" else platformdirs.user_config_dir
     return finder(APP_NAME, appauthor=False)
+
+
+def _home() -> str:
+    """The user's home folder: ``$HOME``, else (unset or empty) the password database's.
+
+    ``os.path.expanduser`` takes an empty ``HOME`` for ``/``: ``HOME= oxitrack serve`` made
+    ``/.local/share/oxitrack``.
+    """
+    home = os.environ.get("HOME", "")
+    if home.strip():
+        return home
+    import pwd  # lazily: only without HOME
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:  # a uid the system does not know (a container's): nowhere better
+        return os.path.expanduser("~") if home else "/"
 
 
 _XDG = {"data": ("XDG_DATA_HOME", ".local/share"), "config": ("XDG_CONFIG_HOME", ".config")}
@@ -95,13 +116,18 @@ class Spec(Record):
 
 
 def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise ConfigError(f"port must be a whole number, not {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"port must be between 0 and 65535, not {port}")
-    return port
+    """Digits only: ``int`` also takes ``3_000`` and fullwidth or other scripts' digits, and
+    thousands of digits make a message of thousands."""
+    digits = text.strip()
+    number = digits.removeprefix("-")
+    if not (number.isascii() and number.isdigit()):
+        shown = repr(text) if len(text) <= 20 else repr(text[:20]) + "..."
+        raise ConfigError(f"port must be a whole number, not {shown}")
+    significant = number.lstrip("0")
+    if (digits.startswith("-") and significant) or int(significant[:6] or "0") > 65535:
+        shown = digits if len(digits) <= 20 else digits[:20] + "..."
+        raise ConfigError(f"port must be between 0 and 65535, not {shown}")
+    return int(number)
 
 
 def _bool(text: str) -> bool:
@@ -126,6 +152,12 @@ def _db_path(text: str) -> str:
         raise ConfigError(
             f"{text!r} is a SQLite URI, not a file path; give a file path"
             f" (./{text} for a file of that name)"
+        )
+    if text.endswith(("/", os.sep)):
+        # A folder, by its spelling: SQLite made a file of that name without the slash.
+        raise ConfigError(
+            f"{text!r} ends with a slash, so names a folder; give a file path such as"
+            f" {os.path.join(text, 'oxitrack.db')}"
         )
     return os.path.expanduser(text)
 
