@@ -288,3 +288,40 @@ def test_tz_flag_needs_no_note_whatever_tz_says(japanese_db: Path):
         "today", "--tz", "Asia/Tokyo", "--db", str(japanese_db), env={"TZ": "<+03>-3"}
     )
     assert result.returncode == 0 and result.stderr == b"", result.stderr.decode()
+
+
+# -- the daemon ----------------------------------------------------------------------------------
+
+
+def post_beat(daemon: DaemonProcess, path: str) -> httpx2.Response:
+    return httpx2.post(f"{daemon.url}/beat", json={"project_path": path}, timeout=10)
+
+
+def test_a_daemon_under_the_c_locale_records_a_japanese_folder_through_its_symlink(
+    tmp_path: Path,
+):
+    """Under LC_ALL=C with UTF-8 mode off, Python encodes str paths as ASCII: resolving the
+    folder's symlinks failed, a 500 for every beat from it."""
+    real = tmp_path / "\u30d7\u30ed\u30b8\u30a7\u30af\u30c8"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    daemon = DaemonProcess(tmp_path / "d.db", env=C_LOCALE).start()
+    try:
+        answer = post_beat(daemon, str(tmp_path / "link"))
+    finally:
+        daemon.stop()
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["project_path"] == str(real)
+
+
+def test_a_beat_through_a_symlink_to_a_folder_whose_name_is_not_utf8_is_recorded(
+    tmp_path: Path, folder_not_utf8: bytes
+):
+    (tmp_path / "link").symlink_to(os.fsdecode(folder_not_utf8))
+    daemon = DaemonProcess(tmp_path / "d.db").start()
+    try:
+        answer = post_beat(daemon, str(tmp_path / "link"))
+    finally:
+        daemon.stop()
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["project_path"] == f"{tmp_path}/{NOT_UTF8_AS_EDITORS_READ}"
