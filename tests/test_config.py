@@ -326,3 +326,24 @@ def test_without_home_the_user_folders_are_in_the_password_databases_home(
         monkeypatch.setenv("HOME", home)
     expected = os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".local/share/oxitrack/oxitrack.db")
     assert default_db_path() == expected
+
+
+@pytest.mark.parametrize("value", ["x.db", "./data/x.db"])
+def test_a_relative_db_in_the_config_file_is_beside_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str
+):
+    """From the current folder, it named another database in every folder a command ran from."""
+    config = tmp_path / "conf" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(f'db = "{value}"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = resolve({}, environ={"OXITRACK_CONFIG": str(config)})
+    assert os.path.normpath(settings.db) == str(config.parent / value.removeprefix("./"))
+
+
+def test_a_relative_db_from_the_environment_or_a_flag_is_from_the_current_folder(tmp_path: Path):
+    """Paths typed in a shell mean what every command means by them."""
+    assert resolve({}, environ={"OXITRACK_DB": "x.db"}, config_path=tmp_path / "none").db == "x.db"
+    assert resolve({"db": "y.db"}, environ={}, config_path=tmp_path / "none").db == "y.db"

@@ -356,7 +356,12 @@ def _parse_file_value(spec: Spec, raw: Any, path: str) -> Any:
         raw = ",".join(str(item) for item in raw)
     elif isinstance(raw, bool):
         raw = "true" if raw else "false"
-    return _parse(spec, str(raw), f"{path}: {spec.name}")
+    value = _parse(spec, str(raw), f"{path}: {spec.name}")
+    if spec.name == "db" and not os.path.isabs(value):
+        # Relative to the file that says it: from the current folder, `db = "oxitrack.db"` was
+        # another database in every folder a command ran from, and the service's own.
+        value = os.path.join(os.path.dirname(os.path.abspath(path)), value)
+    return value
 
 
 assert {spec.name for spec in SPECS} == set(Settings._fields)
