@@ -49,6 +49,8 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
         ({"OXITRACK_PORT": "3_000"}, "OXITRACK_PORT: port must be a whole number"),
         ({"OXITRACK_PORT": "9" * 5000}, "between 0 and 65535, not 9{20}\\.\\.\\.$"),
         ({"OXITRACK_DB": "/tmp/data/"}, "OXITRACK_DB: '/tmp/data/' ends with a slash, so"),
+        ({"OXITRACK_API_KEY": "\u5bc6\u7801" * 12}, "OXITRACK_API_KEY: has '\\\\u5bc6', which"),
+        ({"OXITRACK_API_KEY": "key\x1b[2J"}, "OXITRACK_API_KEY: has '\\\\x1b', which an HTTP"),
         ({"OXITRACK_VERBOSE": "maybe"}, "true or false"),
         ({"OXITRACK_HOST": "0.0.0.0"}, "without an API key"),
         ({"OXITRACK_HOST": "0.0.0.0", "OXITRACK_API_KEY": " "}, "without an API key"),
@@ -60,6 +62,8 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
         "port-with-underscore",
         "port-of-5000-digits",
         "db-ending-with-a-slash",
+        "key-an-http-header-cannot-carry",
+        "key-with-a-control-character",
         "bad-boolean",
         "public-without-key",
         "blank-key",
@@ -347,3 +351,9 @@ def test_a_relative_db_from_the_environment_or_a_flag_is_from_the_current_folder
     """Paths typed in a shell mean what every command means by them."""
     assert resolve({}, environ={"OXITRACK_DB": "x.db"}, config_path=tmp_path / "none").db == "x.db"
     assert resolve({"db": "y.db"}, environ={}, config_path=tmp_path / "none").db == "y.db"
+
+
+def test_a_latin1_key_that_clients_can_send_is_kept(tmp_path: Path):
+    """Python's client sends it as Latin-1 bytes, which the daemon reads back: it worked."""
+    settings = resolve({}, environ={"OXITRACK_API_KEY": " cl\u00e9 "}, config_path=tmp_path / "x")
+    assert settings.api_key == "cl\u00e9"

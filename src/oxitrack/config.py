@@ -162,6 +162,21 @@ def _db_path(text: str) -> str:
     return os.path.expanduser(text)
 
 
+def _api_key(text: str) -> str | None:
+    """A key HTTP clients can send. A header carries Latin-1 at most (Python's and Node's
+    clients refuse to send more), so a daemon started with ``密码`` refused every client, and
+    the CLI took it for no daemon at all; a control character cannot be typed in a header."""
+    key = text.strip()
+    for character in key:
+        if not (" " <= character <= "~" or "\u00a0" <= character <= "\u00ff"):
+            raise ConfigError(
+                f"has {character!a}, which an HTTP header cannot carry; use ASCII letters,"
+                " digits and punctuation, such as python3 -c 'import secrets;"
+                " print(secrets.token_urlsafe(24))' makes"
+            )
+    return key or None
+
+
 def _not_empty(parse: Callable[[str], Any], what: str) -> Callable[[str], Any]:
     """``parse``, refusing an empty value (``OXITRACK_HOST=``) that would otherwise mean "every
     address" or "the current folder"."""
@@ -192,7 +207,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("port", _port, "TCP port to listen on"),
     Spec(
         "api_key",
-        lambda text: text.strip() or None,
+        _api_key,
         "require `Authorization: Bearer KEY` on every API request",
     ),
     Spec("verbose", _bool, "log every beat to stderr"),
