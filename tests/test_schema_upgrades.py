@@ -23,6 +23,8 @@ import pytest
 
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
+from oxitrack.store import core as store_core
+from oxitrack.store import schema as store_schema
 from oxitrack.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess
 from tests.fixtures import make_old_db
@@ -145,10 +147,14 @@ def _schema(db_path: Path) -> set[tuple[str, str, str]]:
     return {(kind, name, " ".join(sql.split())) for kind, name, sql in rows}
 
 
+def _new_file(tmp_path: Path) -> Path:
+    Store(tmp_path / "new.db").close()
+    return tmp_path / "new.db"
+
+
 def test_upgraded_file_has_exactly_the_tables_of_a_new_file(old_db: Path, tmp_path: Path):
     Store(old_db).close()
-    Store(tmp_path / "new.db").close()
-    assert _schema(old_db) == _schema(tmp_path / "new.db")
+    assert _schema(old_db) == _schema(_new_file(tmp_path))
 
 
 def test_upgrade_keeps_every_heartbeat_detail(old_db: Path, version: str):
@@ -250,6 +256,28 @@ def test_daemon_on_the_old_file_takes_a_wakatime_heartbeat(served: DaemonProcess
     assert served.stop() == 0
     details = _query(served.db_path, "SELECT language, time FROM beat_details ORDER BY time")  # type: ignore[arg-type]
     assert ("Python", make_old_db.T + 5600.5) in details
+
+
+def test_a_wide_details_file_upgraded_without_its_tables_gets_them_and_its_heartbeats(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # What OxiTrack did to the v3b file before it looked at its tables: version 4, the wide
+    # beat_details table kept, no beat_contexts (every WakaTime heartbeat then got a 503).
+    db_path = tmp_path / "upgraded-by-4.db"
+    shutil.copyfile(FIXTURES / "oxitrack-v3b.db", db_path)
+    with monkeypatch.context() as patch:
+        patch.setattr(store_schema, "_complete_early_shapes", lambda conn, version: None)
+        patch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:4])
+        for module in (store_schema, store_core):
+            patch.setattr(module, "SCHEMA_VERSION", 4)
+        Store(db_path).close()
+    assert _header(db_path)[0] == 4
+    assert _query(db_path, "SELECT type FROM sqlite_master WHERE name = 'beat_details'") == [
+        ("table",)
+    ]
+    Store(db_path).close()
+    assert _schema(db_path) == _schema(_new_file(tmp_path))
+    assert _details(db_path) == _recorded_details(_record("v3b"))
 
 
 # -- before any upgrade ----------------------------------------------------------------------

@@ -304,11 +304,19 @@ def _move_wide_beat_details(conn: sqlite3.Connection) -> None:
     conn.execute(f"DROP TABLE {_WIDE_BEAT_DETAILS}")
 
 
+def _finish_wide_beat_details(conn: sqlite3.Connection) -> None:
+    """Step 5: a file with the first step 3's wide ``beat_details`` that an OxiTrack without
+    ``_complete_early_shapes`` upgraded to version 4 (every WakaTime heartbeat since got a 503)
+    gets today's tables; any other file is left as it is."""
+    _complete_early_shapes(conn, 3)
+
+
 MIGRATIONS: list[Migration] = [
     _create_or_repair_sessions,
     _create_projects,
     _create_beat_details,
     _create_retired_projects,
+    _finish_wide_beat_details,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
