@@ -208,6 +208,25 @@ def _covered_seconds(spans: list[tuple[int, int]]) -> int:
     return total
 
 
+def _assert_days_as_reported(version: str, days: Any) -> None:
+    """``days`` (``GET /api/days``, ``report --json``) says what the old version's did."""
+    # Totals now count time in two projects at once once (CHANGELOG, #4): the sum of the
+    # sessions' union, where the old version added the projects' times. Before projects, a
+    # WakaTime project known by its name was shown as its key, "wakatime:<name>".
+    changed = {"total_seconds"}
+    if version not in make_old_db.HAS_PROJECTS:
+        changed.add("project_name")
+        names = {row["project_path"]: row["project_name"] for row in days["projects"]}
+        assert names["wakatime:Reading"] == "Reading"
+        assert names[make_old_db.UNICODE] == "café-日本"
+    record = _record(version)
+    _assert_reports_the_same(
+        record["reported"]["days"], days, changed_on_purpose=frozenset(changed)
+    )
+    spans = [(row[2], row[3]) for row in record["tables"]["sessions"]]
+    assert days["total_seconds"] == _covered_seconds(spans)
+
+
 def test_daemon_on_the_old_file_reports_what_the_old_version_reported(
     served: DaemonProcess, version: str
 ):
@@ -216,20 +235,7 @@ def test_daemon_on_the_old_file_reports_what_the_old_version_reported(
         assert _get(served, "/api/projects") == reported["projects"]
     if "days" in reported:
         dates = f"from={make_old_db.FIRST_DATE}&to={make_old_db.LAST_DATE}&tz=UTC"
-        days = _get(served, f"/api/days?{dates}")
-        # Totals now count time in two projects at once once (CHANGELOG, #4): the sum of the
-        # sessions' union, where the old version added the projects' times. Before projects,
-        # a WakaTime project known by its name was shown as its key, "wakatime:<name>".
-        changed = {"total_seconds"} | (
-            set() if version in make_old_db.HAS_PROJECTS else {"project_name"}
-        )
-        _assert_reports_the_same(reported["days"], days, changed_on_purpose=frozenset(changed))
-        if version not in make_old_db.HAS_PROJECTS:
-            names = {row["project_path"]: row["project_name"] for row in days["projects"]}
-            assert names["wakatime:Reading"] == "Reading"
-            assert names[make_old_db.UNICODE] == "café-日本"
-        spans = [(row[2], row[3]) for row in _record(version)["tables"]["sessions"]]
-        assert days["total_seconds"] == _covered_seconds(spans)
+        _assert_days_as_reported(version, _get(served, f"/api/days?{dates}"))
         # A session is shown with its project's name (a rename, a merge) where the old version
         # showed its folder's.
         sessions = _get(served, f"/api/sessions?{dates}&limit=100")
@@ -238,24 +244,61 @@ def test_daemon_on_the_old_file_reports_what_the_old_version_reported(
         )
 
 
-def test_daemon_on_the_old_file_takes_a_wakatime_heartbeat(served: DaemonProcess):
-    heartbeat = {
-        "entity": make_old_db.WAKA_ROOT + "/src/new.py",
-        "type": "file",
-        "time": make_old_db.T + 5600.5,
-        "project_root_count": 5,
-        "language": "Python",
-    }
+def test_commands_on_the_old_file_report_what_the_old_version_reported(old_db: Path, version: str):
+    reported = _record(version)["reported"]
+    if "projects" in reported:
+        result = _oxitrack("projects", "--db", str(old_db), "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == reported["projects"]
+    if "days" in reported:
+        dates = ["--from", make_old_db.FIRST_DATE, "--to", make_old_db.LAST_DATE]
+        result = _oxitrack("report", "--db", str(old_db), "--json", "--tz", "UTC", *dates)
+        assert result.returncode == 0, result.stderr
+        _assert_days_as_reported(version, json.loads(result.stdout))
+
+
+def _post_heartbeat(daemon: DaemonProcess, heartbeat: dict[str, Any]) -> Any:
     answer = httpx2.post(
-        served.url + "/api/v1/users/current/heartbeats",
+        daemon.url + "/api/v1/users/current/heartbeats",
         json=heartbeat,
         headers={"User-Agent": make_old_db.VSCODE},
         timeout=30,
     )
-    assert answer.status_code in (200, 201, 202), answer.text
+    assert answer.status_code == 201, answer.text
+    return answer.json()["data"]
+
+
+def test_daemon_on_the_old_file_takes_wakatime_heartbeats_into_the_old_sessions(
+    served: DaemonProcess, version: str
+):
+    T = make_old_db.T
+    file_heartbeat = {
+        "entity": make_old_db.WAKA_ROOT + "/src/new.py",
+        "type": "file",
+        "time": T + 5600.5,
+        "project_root_count": 5,
+        "language": "Python",
+    }
+    _post_heartbeat(served, file_heartbeat)
+    sessions = {row[1]: row[0] for row in _record(version)["tables"]["sessions"]}
+    if "wakatime:Reading" in sessions:
+        # A project known only by its name goes on under the key the old version gave it.
+        named = {"entity": "https://docs.python.org", "type": "domain", "time": T + 6100}
+        answer = _post_heartbeat(served, {**named, "project": "Reading"})
+        assert answer["session_id"] == sessions["wakatime:Reading"]
+        assert answer["duration_seconds"] == 100
     assert served.stop() == 0
-    details = _query(served.db_path, "SELECT language, time FROM beat_details ORDER BY time")  # type: ignore[arg-type]
-    assert ("Python", make_old_db.T + 5600.5) in details
+    assert served.db_path is not None
+    details = _query(served.db_path, "SELECT language, time FROM beat_details ORDER BY time")
+    assert ("Python", T + 5600.5) in details
+
+
+def test_check_on_the_upgraded_file_finds_it_consistent(old_db: Path):
+    Store(old_db).close()
+    result = _oxitrack("check", "--db", str(old_db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "are consistent" in result.stdout
+    assert "note:" not in result.stdout + result.stderr
 
 
 def test_a_wide_details_file_upgraded_without_its_tables_gets_them_and_its_heartbeats(
