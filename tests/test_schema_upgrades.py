@@ -323,6 +323,31 @@ def test_a_wide_details_file_upgraded_without_its_tables_gets_them_and_its_heart
     assert _details(db_path) == _recorded_details(_record("v3b"))
 
 
+def test_wide_details_rows_told_apart_only_by_empty_or_missing_labels_are_all_kept(
+    tmp_path: Path,
+):
+    # The contexts' unique index takes a missing label and an empty one as the same, as a new
+    # heartbeat's lookup does: both rows must find that one context, not only the first.
+    db_path = tmp_path / "empty-labels.db"
+    shutil.copyfile(FIXTURES / "oxitrack-v3b.db", db_path)
+    conn = sqlite3.connect(db_path)
+    try:
+        with conn:
+            for time, label in ((make_old_db.T + 7000.5, None), (make_old_db.T + 7001.5, "")):
+                conn.execute(
+                    "INSERT INTO beat_details (project_path, timestamp, time, entity_type,"
+                    " category, language, branch, is_write, project_name, editor, plugin,"
+                    " project_source)"
+                    " VALUES (?, ?, ?, 'app', ?, ?, ?, NULL, ?, ?, ?, 'project_name')",
+                    (make_old_db.APP, int(time), time, label, label, label, label, label, label),
+                )
+        (wide_rows,) = conn.execute("SELECT count(*) FROM beat_details").fetchone()
+    finally:
+        conn.close()
+    Store(db_path).close()
+    assert _query(db_path, "SELECT count(*) FROM heartbeats") == [(wide_rows,)]
+
+
 # -- before any upgrade ----------------------------------------------------------------------
 
 

@@ -260,6 +260,7 @@ def _create_retired_projects(conn: sqlite3.Connection) -> None:
 
 
 _WIDE_BEAT_DETAILS = "beat_details_before_contexts"
+_REQUIRED_CONTEXT_COLUMNS = frozenset({"project_path", "entity_type", "project_source"})
 _CONTEXT_COLUMNS = (
     "project_path, entity_type, category, language, branch, project_name, editor, plugin,"
     " project_source"
@@ -293,8 +294,13 @@ def _move_wide_beat_details(conn: sqlite3.Connection) -> None:
         f"INSERT OR IGNORE INTO beat_contexts ({_CONTEXT_COLUMNS})"
         f" SELECT {_CONTEXT_COLUMNS} FROM {_WIDE_BEAT_DETAILS} ORDER BY id"
     )
+    # The index's own comparison (a missing label is an empty one), so each row finds the
+    # context it was folded into, through that index.
     same_context = " AND ".join(
-        f"c.{column} IS w.{column}" for column in _CONTEXT_COLUMNS.replace(" ", "").split(",")
+        f"c.{column} = w.{column}"
+        if column in _REQUIRED_CONTEXT_COLUMNS
+        else f"ifnull(c.{column}, '') = ifnull(w.{column}, '')"
+        for column in _CONTEXT_COLUMNS.replace(" ", "").split(",")
     )
     conn.execute(
         "INSERT OR IGNORE INTO heartbeats (time, context_id, is_write)"
