@@ -17,7 +17,12 @@ from pathlib import Path
 
 from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
-from oxitrack.store.files import SQLITE_SIDE_SUFFIXES, create_private_file, partial_path
+from oxitrack.store.files import (
+    SQLITE_SIDE_SUFFIXES,
+    create_private_file,
+    partial_path,
+    remove_abandoned_partials,
+)
 from oxitrack.store.reading import reading_as_is
 from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason
 from oxitrack.store.sqlite_errors import explain
@@ -92,6 +97,7 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
     is a single self-contained file (rollback journal, not WAL), readable by its owner only.
     """
     partial = Path(partial_path(destination))
+    remove_abandoned_partials(destination)  # copies as big as the database, of killed backups
     _remove_with_side_files(partial)  # left by a backup that was killed and had our pid
     try:
         with reading_as_is(source) as conn:
