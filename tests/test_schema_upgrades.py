@@ -358,12 +358,8 @@ def _oxitrack(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_check_on_the_old_file_notes_its_older_schema_and_changes_nothing(
-    old_db: Path, version: str, request: pytest.FixtureRequest
+    old_db: Path, version: str
 ):
-    if version == "v3a":
-        # store/maintenance.py's _check_projects reads project_paths whenever the version is
-        # 2 or more; this file (version 3 from a placeholder step 2) has no such table.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="check reads project_paths"))
     before = _digest(old_db)
     result = _oxitrack("check", "--db", str(old_db))
     assert result.returncode == 0, result.stdout + result.stderr

@@ -36,7 +36,7 @@ CREATE TABLE sessions (
 """
 
 
-def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
+def table_exists(conn: sqlite3.Connection, name: str) -> bool:
     query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
     return conn.execute(query, (name,)).fetchone() is not None
 
@@ -106,7 +106,7 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
     """
     from oxitrack.sessions import merge_spans  # only when upgrading: reports skip it
 
-    if not _table_exists(conn, "sessions"):
+    if not table_exists(conn, "sessions"):
         conn.execute(_SESSIONS_TABLE)
     else:
         rows = conn.execute(
@@ -276,9 +276,9 @@ def _complete_early_shapes(conn: sqlite3.Connection, version: int) -> None:
     first kept one wide ``beat_details`` row per heartbeat (such files kept that table through
     the upgrade, and every WakaTime heartbeat after it failed on the missing ``beat_contexts``).
     """
-    if version >= 2 and not _table_exists(conn, "projects"):
+    if version >= 2 and not table_exists(conn, "projects"):
         _create_projects(conn)
-    if version >= 3 and _table_exists(conn, "beat_details"):  # today's is a view
+    if version >= 3 and table_exists(conn, "beat_details"):  # today's is a view
         _move_wide_beat_details(conn)
 
 
