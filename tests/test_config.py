@@ -49,6 +49,10 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
         ({"OXITRACK_PORT": "3_000"}, "OXITRACK_PORT: port must be a whole number"),
         ({"OXITRACK_PORT": "9" * 5000}, "between 0 and 65535, not 9{20}\\.\\.\\.$"),
         ({"OXITRACK_DB": "/tmp/data/"}, "OXITRACK_DB: '/tmp/data/' ends with a slash, so"),
+        ({"OXITRACK_HOST": "localhost:3000"}, "OXITRACK_HOST: 'localhost:3000' has a port; give"),
+        ({"OXITRACK_HOST": "[::1]:3000"}, r"has a port; give the address alone \(::1\)"),
+        ({"OXITRACK_HOST": "http://127.0.0.1"}, "OXITRACK_HOST: 'http://127.0.0.1' is a URL"),
+        ({"OXITRACK_HOST": "[ ]"}, "OXITRACK_HOST: must not be empty"),
         ({"OXITRACK_API_KEY": "\u5bc6\u7801" * 12}, "OXITRACK_API_KEY: has '\\\\u5bc6', which"),
         ({"OXITRACK_API_KEY": "key\x1b[2J"}, "OXITRACK_API_KEY: has '\\\\x1b', which an HTTP"),
         ({"OXITRACK_VERBOSE": "maybe"}, "true or false"),
@@ -62,6 +66,10 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
         "port-with-underscore",
         "port-of-5000-digits",
         "db-ending-with-a-slash",
+        "host-with-a-port",
+        "host-with-a-port-ipv6",
+        "host-as-a-url",
+        "host-empty-brackets",
         "key-an-http-header-cannot-carry",
         "key-with-a-control-character",
         "bad-boolean",
@@ -357,3 +365,13 @@ def test_a_latin1_key_that_clients_can_send_is_kept(tmp_path: Path):
     """Python's client sends it as Latin-1 bytes, which the daemon reads back: it worked."""
     settings = resolve({}, environ={"OXITRACK_API_KEY": " cl\u00e9 "}, config_path=tmp_path / "x")
     assert settings.api_key == "cl\u00e9"
+
+
+@pytest.mark.parametrize(
+    ("typed", "host"), [(" 127.0.0.1 ", "127.0.0.1"), ("[::1]", "::1"), ("::1", "::1")]
+)
+def test_a_loopback_host_with_spaces_or_brackets_is_loopback(tmp_path: Path, typed: str, host: str):
+    """`[::1]` was taken as loopback, then could not be listened on; " 127.0.0.1 " was refused
+    as a public address without an API key."""
+    settings = resolve({}, environ={"OXITRACK_HOST": typed}, config_path=tmp_path / "none")
+    assert settings.host == host and settings.is_loopback

@@ -162,6 +162,27 @@ def _db_path(text: str) -> str:
     return os.path.expanduser(text)
 
 
+def _host(text: str) -> str:
+    """An address to listen on, as typed: spaces around it and IPv6 brackets (``[::1]``) are
+    dropped; a URL or an address with a port is refused, where it was taken for a public name
+    (``localhost:3000``: "refusing to listen ... without an API key")."""
+    host = text.strip()
+    if "://" in host:
+        raise ConfigError(f"{text!r} is a URL; give the address alone, such as 127.0.0.1")
+    bracketed = host.startswith("[") and host.endswith("]")
+    if bracketed:
+        host = host[1:-1].strip()
+        if not host:
+            raise ConfigError("must not be empty (give an address such as 127.0.0.1)")
+    elif host.count(":") == 1 or (host.startswith("[") and "]:" in host):
+        address = host.rsplit(":", 1)[0].strip("[]")
+        raise ConfigError(
+            f"{text!r} has a port; give the address alone ({address}) and the port as --port,"
+            " OXITRACK_PORT or `port`"
+        )
+    return host
+
+
 def _api_key(text: str) -> str | None:
     """A key HTTP clients can send. A header carries Latin-1 at most (Python's and Node's
     clients refuse to send more), so a daemon started with ``密码`` refused every client, and
@@ -201,7 +222,7 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         "host",
-        _not_empty(str, "an address such as 127.0.0.1"),
+        _not_empty(_host, "an address such as 127.0.0.1"),
         "address to listen on; anything but loopback needs an API key",
     ),
     Spec("port", _port, "TCP port to listen on"),
