@@ -22,6 +22,7 @@ from oxitrack.days import (
     day_of,
     day_start,
     days_between,
+    ignored_tz_note,
     ignored_tz_variable,
     last_days,
     local_date,
@@ -291,6 +292,16 @@ def test_system_zone_name(tz_variable, link, expected):
 )
 def test_a_tz_variable_system_zone_cannot_follow_is_known(tz_variable, is_ignored):
     assert ignored_tz_variable(tz_variable) is is_ignored
+
+
+def test_the_note_on_an_ignored_tz_names_the_zone_used_and_shows_controls_escaped():
+    note = ignored_tz_note("<+03>-3\x1b[2J", BERLIN)
+    assert note == (
+        "TZ='<+03>-3\\x1b[2J' names no time zone (POSIX rules are not followed);"
+        " days are in Europe/Berlin"
+    )
+    assert ignored_tz_note("Europe/Paris", BERLIN) is None
+    assert ignored_tz_note(None, BERLIN) is None
 
 
 def test_day_start_of_a_plain_day():

@@ -220,6 +220,21 @@ def ignored_tz_variable(tz_variable: str | None) -> bool:
     return zone_name_from(tz_variable, None) is None
 
 
+def ignored_tz_note(tz_variable: str | None, zone: tzinfo) -> str | None:
+    """What to tell a user whose ``$TZ`` is not followed (``ignored_tz_variable``), ``zone``
+    being the one used instead; ``None`` when it is followed. One sentence, without advice:
+    the CLI points at ``--tz``, a daemon at its own settings."""
+    if not ignored_tz_variable(tz_variable):
+        return None
+    from oxitrack.fields import printable, utf8_reading
+
+    shown = printable(utf8_reading(tz_variable or ""))
+    return (
+        f"TZ='{shown}' names no time zone (POSIX rules are not followed); days are in"
+        f" {zone_name(zone)}"
+    )
+
+
 def _zone_name_elsewhere() -> str | None:
     """The zone's name from the Windows registry, ``/etc/timezone`` or ``/etc/sysconfig/clock``
     (tzlocal, imported only here); ``None`` when they say nothing or disagree."""

@@ -279,18 +279,11 @@ def _zone(args: argparse.Namespace) -> tzinfo:
     if args.tz is not None:
         return days.zone_named(args.tz, field="--tz")
     zone = days.system_zone()
-    tz_variable = os.environ.get("TZ")
-    if days.ignored_tz_variable(tz_variable):
-        # The title names the zone used, but a day that silently starts hours off is what a
-        # POSIX rule in $TZ (which `date` follows) gets: say so, on stderr, once per command.
-        from oxitrack.fields import printable, utf8_reading
-
-        print(
-            f"oxitrack: note: TZ='{printable(utf8_reading(tz_variable or ''))}' names no time"
-            f" zone (POSIX rules are not followed); days are in {days.zone_name(zone)}."
-            " Give --tz Area/City, or set TZ=Area/City",
-            file=sys.stderr,
-        )
+    # The title names the zone used, but a day that silently starts hours off is what a POSIX
+    # rule in $TZ (which `date` follows) gets: say so, on stderr, once per command.
+    note = days.ignored_tz_note(os.environ.get("TZ"), zone)
+    if note:
+        print(f"oxitrack: note: {note}. Give --tz Area/City, or set TZ=Area/City", file=sys.stderr)
     return zone
 
 
