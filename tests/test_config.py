@@ -375,3 +375,20 @@ def test_a_loopback_host_with_spaces_or_brackets_is_loopback(tmp_path: Path, typ
     as a public address without an API key."""
     settings = resolve({}, environ={"OXITRACK_HOST": typed}, config_path=tmp_path / "none")
     assert settings.host == host and settings.is_loopback
+
+
+def test_without_home_nor_a_user_entry_the_user_folders_are_absolute(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A container's uid with no passwd entry: ``~`` stayed as typed, a relative database."""
+    import pwd
+
+    from oxitrack.config import default_db_path
+
+    def no_entry(uid: int) -> pwd.struct_passwd:
+        raise KeyError(uid)
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert default_db_path() == "/.local/share/oxitrack/oxitrack.db"

@@ -72,8 +72,8 @@ def _home() -> str:
 
     try:
         return pwd.getpwuid(os.getuid()).pw_dir
-    except KeyError:  # a uid the system does not know (a container's): nowhere better
-        return os.path.expanduser("~") if home else "/"
+    except KeyError:  # a uid the system does not know (a container's): not "~", relative
+        return "/"
 
 
 _XDG = {"data": ("XDG_DATA_HOME", ".local/share"), "config": ("XDG_CONFIG_HOME", ".config")}
