@@ -14,6 +14,7 @@ start, and ``pathlib`` with the ``urllib.parse`` it loads costs ~4 ms of ``oxitr
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 
@@ -153,6 +154,11 @@ def _db_path(text: str) -> str:
             f"{text!r} is a SQLite URI, not a file path; give a file path"
             f" (./{text} for a file of that name)"
         )
+    control = _CONTROL_CHARACTER.search(text)
+    if control:
+        # SQLite would take it, but every line naming the file would break where it is: the
+        # service file (a second directive after a newline), messages (an ESC sequence).
+        raise ConfigError(f"has a control character ({control.group()!a}); give a path without one")
     if text.endswith(("/", os.sep)):
         # A folder, by its spelling: SQLite made a file of that name without the slash.
         raise ConfigError(
@@ -160,6 +166,9 @@ def _db_path(text: str) -> str:
             f" {os.path.join(text, 'oxitrack.db')}"
         )
     return os.path.expanduser(text)
+
+
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _host(text: str) -> str:
