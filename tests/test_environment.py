@@ -325,3 +325,17 @@ def test_a_beat_through_a_symlink_to_a_folder_whose_name_is_not_utf8_is_recorded
         daemon.stop()
     assert answer.status_code == 200, answer.text
     assert answer.json()["project_path"] == f"{tmp_path}/{NOT_UTF8_AS_EDITORS_READ}"
+
+
+@pytest.mark.parametrize("tz", [" Asia/Tokyo", "Asia/Tokyo"])
+def test_projects_shows_the_last_beat_in_the_zone_sessions_use(tmp_path: Path, tz: str):
+    """The C library reads `TZ=" Asia/Tokyo"` as UTC; the reports read Tokyo."""
+    db = tmp_path / "x.db"
+    with Store(db) as store:
+        store.record_beat(Beat(project_path="/home/u/app", timestamp=1_764_100_000))
+    env = {"TZ": tz}
+    projects = oxitrack("projects", "--via", "file", "--db", str(db), env=env)
+    sessions = oxitrack("sessions", "--db", str(db), env=env)
+    assert projects.returncode == 0 and sessions.returncode == 0, projects.stderr.decode()
+    assert b"last beat 2025-11-26 04:46" in projects.stdout  # 19:46 UTC
+    assert b"2025-11-26 04:46" in sessions.stdout

@@ -9,7 +9,6 @@ command goes through its HTTP API, otherwise it opens the file itself. Both ways
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -223,4 +222,11 @@ def _describe(project: dict[str, Any]) -> str:
 
 
 def _local_time(timestamp: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+    """In the zone the reports use (``days.system_zone``), not the C library's reading of
+    ``$TZ``: with ``TZ=" Asia/Tokyo"`` or a zone name it lacks, that was UTC while ``sessions``
+    showed the same beat in Tokyo time."""
+    from datetime import datetime
+
+    from oxitrack.days import system_zone
+
+    return datetime.fromtimestamp(timestamp, system_zone()).strftime("%Y-%m-%d %H:%M")
