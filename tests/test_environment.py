@@ -339,3 +339,23 @@ def test_projects_shows_the_last_beat_in_the_zone_sessions_use(tmp_path: Path, t
     assert projects.returncode == 0 and sessions.returncode == 0, projects.stderr.decode()
     assert b"last beat 2025-11-26 04:46" in projects.stdout  # 19:46 UTC
     assert b"2025-11-26 04:46" in sessions.stdout
+
+
+def test_a_daemon_on_a_database_in_a_folder_whose_name_is_not_utf8_answers_health(
+    tmp_path: Path, folder_not_utf8: bytes
+):
+    """``/health`` names the database: a 500 there also made ``projects`` and ``service
+    status`` say that no daemon answers."""
+    db = Path(os.fsdecode(folder_not_utf8)) / "x.db"
+    daemon = DaemonProcess(db).start()
+    try:
+        health = httpx2.get(f"{daemon.url}/health", timeout=10)
+        assert post_beat(daemon, "/home/u/app").status_code == 200
+        env = {"OXITRACK_PORT": str(daemon.port)}
+        projects = oxitrack("projects", "--via", "daemon", "--db", os.fsencode(db), env=env)
+    finally:
+        daemon.stop()
+    assert health.status_code == 200, health.text
+    assert health.json()["db_path"] == f"{tmp_path}/{NOT_UTF8_AS_EDITORS_READ}/x.db"
+    assert projects.returncode == 0, projects.stderr.decode()
+    assert b"/home/u/app" in projects.stdout
