@@ -47,20 +47,26 @@ def _user_dir(kind: str) -> str:
     Elsewhere (macOS, Windows) ``platformdirs`` knows the conventions.
     """
     if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
-        variable, fallback = _XDG[kind]
-        base = os.environ.get(variable, "").strip()
-        # The XDG rule: a relative value is invalid and ignored. Followed, it made the database
-        # a different file in every folder a command ran from.
-        if not base.startswith("/"):
-            base = os.path.join(_home(), fallback)
-        return os.path.join(base, APP_NAME)
+        return os.path.join(xdg_base(kind), APP_NAME)
     import platformdirs
 
     finder = platformdirs.user_data_dir if kind == "data" else platformdirs.user_config_dir
     return finder(APP_NAME, appauthor=False)
 
 
-def _home() -> str:
+def xdg_base(kind: str) -> str:
+    """``$XDG_DATA_HOME`` or ``$XDG_CONFIG_HOME`` (``kind`` ``data`` or ``config``), else its
+    default under the home folder.
+
+    The XDG rule: a relative value is invalid and ignored. Followed, it made the database a
+    different file in every folder a command ran from.
+    """
+    variable, fallback = _XDG[kind]
+    base = os.environ.get(variable, "").strip()
+    return base if base.startswith("/") else os.path.join(home(), fallback)
+
+
+def home() -> str:
     """The user's home folder: ``$HOME``, else (unset or empty) the password database's.
 
     ``os.path.expanduser`` takes an empty ``HOME`` for ``/``: ``HOME= oxitrack serve`` made
