@@ -262,6 +262,22 @@ def test_a_daemon_started_with_a_tz_name_with_spaces_answers_today(tmp_path: Pat
     assert answer.json()["timezone"] == "Asia/Tokyo"
 
 
+@pytest.mark.parametrize(("tz", "noted"), [("<+03>-3", True), ("Asia/Tokyo", False)])
+def test_a_daemon_started_with_a_tz_it_cannot_follow_says_so_once(
+    tmp_path: Path, tz: str, noted: bool
+):
+    """Its reports count days in another zone than ``date`` in the same shell: said at start."""
+    daemon = DaemonProcess(tmp_path / "d.db", env={"TZ": tz}).start()
+    assert daemon.stop() == 0
+    notes = [line for line in daemon.stderr_lines if "TZ=" in line]
+    if noted:
+        assert len(notes) == 1, daemon.stderr_lines
+        assert notes[0].startswith("oxitrack: note: TZ='<+03>-3' names no time zone")
+        assert "?tz=Area/City" in notes[0]
+    else:
+        assert notes == []
+
+
 @pytest.mark.parametrize("tz", ["<+03>-3", "CET-1CEST,M3.5.0,M10.5.0/3", "Nowhere/Bogus"])
 @pytest.mark.parametrize("argv", [["today"], ["report", "--by", "day", "--json"]])
 def test_a_tz_no_zone_is_named_by_gets_a_note_naming_the_zone_used(
