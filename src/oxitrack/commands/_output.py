@@ -96,9 +96,8 @@ def print_json(value: object) -> int:
     are only where the output is UTF-8."""
     import json
 
-    text = json.dumps(value, indent=2, ensure_ascii=False)
-    if _SURROGATE.search(text):  # a path the system gave as bytes that are not UTF-8
-        text = utf8_reading(text)
+    # A path the system gave as bytes that are not UTF-8 reads as an editor shows it.
+    text = utf8_reading(json.dumps(value, indent=2, ensure_ascii=False))
     if not is_utf8(sys.stdout):
         # Outside its strings JSON is ASCII; inside them, a character and its \u escape are
         # the same value. json.dumps writes the escapes of one character (two for U+1F600).
@@ -107,5 +106,4 @@ def print_json(value: object) -> int:
     return 0
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _NOT_ASCII = re.compile("[^\x00-\x7f]")
