@@ -4,8 +4,8 @@
  * the tooltip; "excluded" in a folder oxitrack.excludePatterns skips; "folder refused" when the
  * daemon refuses the project's path itself; "not your daemon" when another account's program
  * holds the daemon's port (the API key is not sent to it); "settings error" for a server URL that
- * cannot work. While the daemon is there but slow to answer, today's time as last reported stays,
- * marked "(daemon slow)".
+ * cannot work; a warning sign for a setting of the wrong type (named in the tooltip). While the
+ * daemon is there but slow to answer, today's time as last reported stays, marked "(daemon slow)".
  * Re-reads `GET /today` every minute and when the project or the settings
  * change; re-renders whenever the delivery state changes. A click opens the dashboard, or does what
  * the problem needs (set the API key, show the log, open the setting).
@@ -120,6 +120,7 @@ export class StatusBar implements vscode.Disposable {
       serverUrl: redactCredentials(this.settings.serverUrl),
       project: this.tracker.project,
       settingsProblem: this.settings.serverUrlProblem,
+      settingProblems: this.settings.settingProblems.map((problem) => problem.message),
       pathRefusal: projectPath === undefined ? undefined : this.delivery.pathRefusal(projectPath),
     });
     this.item.text = view.text;

@@ -140,7 +140,24 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
   }
 }
 
+/**
+ * The status bar for this state. Settings of the wrong type (their defaults in use) are said in
+ * every window's tooltip, with a marker on the text: the pop-up about them shows in one window only.
+ */
 export function renderStatus(input: StatusInput): StatusView {
+  const view = renderState(input);
+  const problems = input.settingProblems ?? [];
+  if (problems.length === 0) {
+    return view;
+  }
+  return {
+    ...view,
+    text: `${view.text} $(warning)`,
+    tooltip: `${problems.map((problem) => `Settings error: ${problem}.`).join("\n")}\n${view.tooltip}`,
+  };
+}
+
+function renderState(input: StatusInput): StatusView {
   if (!input.isEnabled) {
     return {
       text: "$(watch) OxiTrack: off",

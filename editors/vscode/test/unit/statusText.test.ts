@@ -269,4 +269,28 @@ describe("renderStatus", () => {
     assert.equal(formatClock(new Date(2026, 0, 2, 7, 3).getTime()), "07:03");
     assert.equal(formatClock(new Date(2026, 0, 2, 23, 59).getTime()), "23:59");
   });
+
+  describe("settings of the wrong type", () => {
+    const problem = 'oxitrack.enabled must be true or false (without quotes), not "false" (text); using the default, true until it is fixed';
+
+    test("every window's status bar marks it and says what is wrong, whatever else it shows", () => {
+      const states: StatusInput[] = [
+        base,
+        { ...base, connection: { kind: "offline", detail: "connect ECONNREFUSED" }, queued: 2 },
+        { ...base, connection: { kind: "slow", detail: "no answer within 5000 ms" } },
+        { ...base, settingsProblem: 'oxitrack.serverUrl "localhost:3000" has no http:// or https:// in front' },
+      ];
+      for (const state of states) {
+        const plain = renderStatus(state);
+        const view = renderStatus({ ...state, settingProblems: [problem] });
+        assert.equal(view.text, `${plain.text} $(warning)`);
+        assert.equal(view.tooltip, `Settings error: ${problem}.\n${plain.tooltip}`);
+        assert.equal(view.action, plain.action);
+      }
+    });
+
+    test("none: nothing added", () => {
+      assert.deepEqual(renderStatus({ ...base, settingProblems: [] }), renderStatus(base));
+    });
+  });
 });
