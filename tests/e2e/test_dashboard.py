@@ -522,7 +522,7 @@ def test_the_tooltip_lists_only_the_days_projects_with_short_names(
     }""")
     name = long_path.rstrip("/").rsplit("/", 1)[-1]
     today = httpx.get(f"{daemon.url}/today", params={"format": "json"}).json()
-    assert lines == [f"{name[:29]}\u2026: {_duration(today['total_seconds'])}"], lines
+    assert lines == [f"\u2068{name[:29]}\u2026\u2069: {_duration(today['total_seconds'])}"], lines
     assert page.problems == []
 
 

@@ -193,11 +193,23 @@ function renderDayTable(range) {
         element("time", { datetime: row.date }, row.day),
       ),
       element("td", { className: "num" }, row.total),
-      element("td", {}, row.projects || "–"),
+      element("td", { className: "day-projects" }, ...(row.projects.length ? workedOn(row.projects) : ["–"])),
     ),
   );
   document.querySelector("#days-table tbody").replaceChildren(...rows);
   document.getElementById("days-table-box").hidden = range.projects.length === 0;
+}
+
+/**
+ * "name 0h 30m, name 0h 05m", each name in a <bdi>: after an Arabic or Hebrew name the time would
+ * otherwise join its right-to-left run and read "0 <name>h 30m".
+ */
+function workedOn(projects) {
+  return projects.flatMap(({ name, duration }, index) => [
+    ...(index ? [", "] : []),
+    element("bdi", {}, name),
+    ` ${duration}`,
+  ]);
 }
 
 function renderLegend(datasets) {

@@ -151,8 +151,14 @@ function hourStep(maxSeconds) {
 
 const LABEL_CHARS = 30;
 
-function shortLabel(text) {
-  return text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
+/**
+ * A project name shortened for the tooltip and isolated (FSI…PDI) from the text around it: after
+ * an Arabic or Hebrew name, "0h 30m" would otherwise join the name's right-to-left run and be
+ * drawn as "0 <name>h 30m".
+ */
+export function tooltipName(text) {
+  const short = text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
+  return `\u2068${short}\u2069`;
 }
 
 /** Ticks and grid in the page theme's colours: Chart.js's defaults are unreadable on the dark card. */
@@ -194,7 +200,7 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
           label: (item) =>
             item.dataset.key === TOTAL_KEY
               ? "nothing tracked"
-              : `${shortLabel(item.dataset.label)}: ${formatDuration(item.raw)}`,
+              : `${tooltipName(item.dataset.label)}: ${formatDuration(item.raw)}`,
           footer: (items) =>
             items.length && dayTotals[items[0].dataIndex] > 0
               ? `total ${formatDuration(dayTotals[items[0].dataIndex])}`
@@ -219,8 +225,8 @@ export function chartSummary(range) {
 /**
  * The chart's numbers as table rows, one per day in the chart's order: a screen reader can walk
  * them (the canvas and its one-line summary cannot give each day), and anyone can read exact
- * figures. `total` is the day's real total (overlaps once); `projects` names each project worked
- * on that day with its own time.
+ * figures. `total` is the day's real total (overlaps once); `projects` lists each project worked
+ * on that day as `{ name, duration }`, kept apart so the page can isolate each name's direction.
  */
 export function dayRows(range) {
   return range.days.map((day) => {
@@ -230,9 +236,10 @@ export function dayRows(range) {
       date: day.date,
       day: shortDay(day.date),
       total: formatDuration(day.total_seconds),
-      projects: worked
-        .map((project, index) => `${project.project_name} ${durations[index]}`)
-        .join(", "),
+      projects: worked.map((project, index) => ({
+        name: project.project_name,
+        duration: durations[index],
+      })),
     };
   });
 }
