@@ -18,9 +18,10 @@ const REFRESH_MS = 60_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
 const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
 const RECENT_LIMIT = 15;
+const DEFAULT_DAYS = "7";
 const state = {
-  days: 7, // the range whose data is shown (and pressed)
-  wantedDays: 7, // the range last asked for; becomes `days` once its data arrives
+  days: null, // the range whose data is shown (and pressed), as ?days= gives it
+  wantedDays: addressDays(), // the range last asked for; becomes `days` once its data arrives
   requestSeq: 0, // only the answer to the latest request is drawn
   chart: null,
   lastRange: null,
@@ -35,6 +36,21 @@ const state = {
 };
 // Page-level ?tz=Area/City is passed on to every request; by default the daemon's own zone.
 const zoneParam = new URLSearchParams(location.search).get("tz");
+
+/**
+ * The range in the page's address (?days=30), so a reload, a bookmark and the Back button keep
+ * it; the daemon checks it like any other request's. Without one, the last 7 days.
+ */
+function addressDays() {
+  return new URLSearchParams(location.search).get("days") ?? DEFAULT_DAYS;
+}
+
+/** The address with ?days= set, other parameters (?tz=) kept. */
+function addressWithDays(days) {
+  const url = new URL(location.href);
+  url.searchParams.set("days", days);
+  return url;
+}
 
 /**
  * The zone the browser can format times in: the report's own, or UTC when the browser's time zone
@@ -305,7 +321,7 @@ async function refresh() {
   try {
     answers = await Promise.all([
       getJson("/today"),
-      getJson("/api/days", { days: String(days) }),
+      getJson("/api/days", { days }),
       getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
     ]);
   } catch (error) {
@@ -338,7 +354,7 @@ function showAnswers(days, today, range, recent) {
 
 function markPressedRange(days) {
   for (const button of document.querySelectorAll(".switch button")) {
-    button.setAttribute("aria-pressed", String(Number(button.dataset.days) === days));
+    button.setAttribute("aria-pressed", String(button.dataset.days === days));
   }
 }
 
@@ -374,6 +390,11 @@ function showRefused(message) {
   document.getElementById("refused-message").textContent = `The daemon refused: ${message}`;
   document.getElementById("tz-help").hidden = !(zoneParam && message.startsWith("tz"));
   document.getElementById("tz-reset").href = location.pathname;
+  const daysParam = new URLSearchParams(location.search).has("days");
+  document.getElementById("days-help").hidden = !(daysParam && message.startsWith("days"));
+  const withoutDays = new URL(location.href);
+  withoutDays.searchParams.delete("days");
+  document.getElementById("days-reset").href = withoutDays.href;
   document.getElementById("refused").hidden = false;
   document.querySelector("main").hidden = state.loadedAt === null;
 }
@@ -422,10 +443,17 @@ function setText(id, text) {
 function setUp() {
   for (const button of document.querySelectorAll(".switch button")) {
     button.addEventListener("click", () => {
-      state.wantedDays = Number(button.dataset.days);
+      state.wantedDays = button.dataset.days;
+      const address = addressWithDays(state.wantedDays);
+      if (address.href !== location.href) history.pushState(null, "", address);
       refresh();
     });
   }
+  // Back and Forward move between ranges chosen on this page: show the one the address names.
+  addEventListener("popstate", () => {
+    state.wantedDays = addressDays();
+    refresh();
+  });
   document.getElementById("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     state.apiKey = document.getElementById("api-key").value.trim();
