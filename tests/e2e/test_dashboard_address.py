@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -22,6 +23,21 @@ SHOWN_RANGE_JS = """() => ({
   rows: document.querySelectorAll("#days-table tbody tr").length,
   status: document.getElementById("status-live").textContent,
 })"""
+YEAR_CHART_JS = """() => {
+  const chart = Chart.getChart("days-chart");
+  const total = chart.data.datasets.findIndex((d) => d.key === "total");
+  const points = chart.getDatasetMeta(total).data;
+  const marks = points.map((point) => point.options.radius);
+  return {
+    labels: chart.data.labels,
+    ticks: chart.scales.x.ticks.map((tick) => tick.value),
+    tickLabels: chart.scales.x.ticks.map((tick) => tick.label),
+    slot: chart.chartArea.width / chart.data.labels.length,
+    marks,
+    markRight: Math.max(...points.map((point, i) => point.x + marks[i])),
+    plotRight: chart.chartArea.right,
+  };
+}"""
 SHOWS_JS = """(days) => Chart.getChart("days-chart")?.data.labels.length === days
   && document.body.dataset.stale === undefined"""
 
@@ -69,11 +85,20 @@ def test_reload_back_and_forward_keep_the_chosen_range(worked_daemon: DaemonProc
 
 
 def test_a_year_from_the_address_fits_a_phone(worked_daemon: DaemonProcess, browser: Any):
-    page = Page(browser, viewport={"width": 360, "height": 800})
+    """Over a year the days' 10 px total marks ran into one line past the plot, and "Mon 24"
+    named a dozen days: the marks now fit their day and the axis names months."""
+    page = Page(browser, viewport={"width": 360, "height": 800}, locale="en-US")
     page.open(f"{worked_daemon.url}/?days=366")
     shown = _shows(page, 366)
     assert shown["pressed"] == [], "neither 7 nor 30 days is what is shown"
     assert shown["rows"] == 366
+    chart = page.page.evaluate(YEAR_CHART_JS)
+    assert 0 < max(chart["marks"]) <= chart["slot"] / 2, chart
+    assert chart["markRight"] <= chart["plotRight"] + 0.5, chart
+    expected = [
+        date.fromisoformat(chart["labels"][index]).strftime("%b %-d") for index in chart["ticks"]
+    ]
+    assert chart["tickLabels"] == expected
     page.page.click("#days-table-box summary")
     assert page.page.evaluate(
         "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"

@@ -38,6 +38,16 @@ export function shownDurations(seconds) {
   return minutes.map(formatMinutes);
 }
 
+/** "Nov 24" for 2025-11-24: over more than a month, "Mon 24" would name several days. */
+export function monthDay(isoDate) {
+  const [year, month, day] = isoDate.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  });
+}
+
 /** "Tue 24" for 2025-11-24: the day as the report's zone counts it (a date, not an instant). */
 export function shortDay(isoDate) {
   const [year, month, day] = isoDate.split("-").map(Number);
@@ -130,9 +140,8 @@ export function chartData(range, { hidden, otherColor, totalColor }) {
       data: range.days.map((day) => day.total_seconds),
       showLine: false,
       pointStyle: "line",
-      // No mark on a day with nothing tracked: a row of dashes on the axis says nothing.
-      pointRadius: range.days.map((day) => (day.total_seconds > 0 ? 10 : 0)),
-      pointHoverRadius: range.days.map((day) => (day.total_seconds > 0 ? 12 : 0)),
+      pointRadius: (context) => markRadius(context, range, 10),
+      pointHoverRadius: (context) => markRadius(context, range, 12),
       borderWidth: 3,
       borderColor: totalColor,
       backgroundColor: totalColor,
@@ -140,6 +149,19 @@ export function chartData(range, { hidden, otherColor, totalColor }) {
     });
   }
   return { labels: range.days.map((day) => day.date), datasets, colors };
+}
+
+/**
+ * Half the width of a day's mark: `full`, or less where days are narrow (over a year, 10 px marks
+ * ran into one line that went on past the plot). No mark on a day with nothing tracked: a row of
+ * dashes on the axis says nothing.
+ */
+function markRadius(context, range, full) {
+  if (!(range.days[context.dataIndex]?.total_seconds > 0)) return 0;
+  const area = context.chart.chartArea;
+  if (!area) return full;
+  // A bar is 72 % of its day's slot (Chart.js's 0.8 category x 0.9 bar): the mark is no wider.
+  return Math.min(full, (0.36 * area.width) / range.days.length);
 }
 
 function hourStep(maxSeconds) {
@@ -164,6 +186,7 @@ export function tooltipName(text) {
 /** Ticks and grid in the page theme's colours: Chart.js's defaults are unreadable on the dark card. */
 export function chartOptions(labels, dayTotals, { text, grid }) {
   const step = hourStep(Math.max(3600, ...dayTotals));
+  const dayName = labels.length > 31 ? monthDay : shortDay;
   return {
     animation: false,
     responsive: true,
@@ -175,7 +198,7 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
         stacked: true,
         grid: { display: false },
         border: { color: grid },
-        ticks: { color: text, callback: (_, i) => shortDay(labels[i]) },
+        ticks: { color: text, callback: (_, i) => dayName(labels[i]) },
       },
       y: {
         stacked: true,
