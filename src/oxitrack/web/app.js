@@ -422,6 +422,10 @@ function showReachable() {
   clearTimeout(state.retryTimer);
   state.failures = 0;
   state.failingSince = null;
+  // The retry button goes with the banner: its focus goes to the page's first control, not lost.
+  if (document.activeElement?.id === "retry-now") {
+    (document.querySelector(".switch [aria-pressed=true]") ?? document.querySelector(".switch button")).focus();
+  }
   document.getElementById("offline").hidden = true;
   document.getElementById("refused").hidden = true;
   document.querySelector("main").hidden = false;
@@ -452,6 +456,11 @@ function setUp() {
   // Back and Forward move between ranges chosen on this page: show the one the address names.
   addEventListener("popstate", () => {
     state.wantedDays = addressDays();
+    refresh();
+  });
+  // Whoever just restarted the daemon need not wait out the retry's countdown (up to a minute).
+  document.getElementById("retry-now").addEventListener("click", () => {
+    clearTimeout(state.retryTimer);
     refresh();
   });
   document.getElementById("key-form").addEventListener("submit", (event) => {
