@@ -3,6 +3,7 @@ stream of beats."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -298,6 +299,70 @@ def test_backup_to_a_name_too_long_says_so_and_not_permissions(
     assert code == 1
     assert err == f"oxitrack: cannot write {copy}: File name too long\n"
     assert list(tmp_path.iterdir()) == [filled]
+
+
+# `oxitrack backup` as its own process, held once its copy is complete and checked, just before
+# it is renamed into place (the largest a partial copy gets): it writes the copy's path to
+# argv[1], then waits on its standard input until it is killed.
+_BACKUP_HELD_BEFORE_RENAME = """
+import os, sys
+from oxitrack.cli import main
+
+replace = os.replace
+
+def held_replace(source, target):
+    if ".oxitrack-partial-" in os.fspath(source):
+        with open(sys.argv[1] + ".new", "w") as note:
+            note.write(os.fspath(source))
+        os.rename(sys.argv[1] + ".new", sys.argv[1])
+        sys.stdin.read()
+    replace(source, target)
+
+os.replace = held_replace
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.fixture
+def large(db_path: Path) -> Path:
+    """A database of a few MB: 30 000 sessions in 300 folders."""
+    with Store(db_path) as store:
+        store.record_beats(
+            [Beat(f"/code/p{i % 300}", NOW - 30_000_000 + i * 1000) for i in range(30_000)]
+        )
+    return db_path
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a killed program's partial stays on Windows")
+def test_backup_removes_the_copy_a_killed_backup_left(large: Path, tmp_path: Path, capsys):
+    """A backup killed before its rename left `.oxitrack-partial-...-PID`, as big as the
+    database, until a later backup happened to get the same pid."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    note = tmp_path / "held"
+    backup = ["backup", str(folder / "monday.db"), "--db", str(large)]
+    script = [sys.executable, "-c", _BACKUP_HELD_BEFORE_RENAME, str(note)]
+    with subprocess.Popen([*script, *backup], stdin=subprocess.PIPE) as killed:
+        try:
+            deadline = time.monotonic() + 60
+            while not note.exists() and killed.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)  # polls the backup, which writes the note once its copy is made
+            assert note.exists(), "the backup should have made its copy"
+        finally:
+            killed.kill()  # SIGKILL: no cleanup of its own runs
+            killed.wait(30)
+    leftover = Path(note.read_text())
+    assert leftover.parent == folder and str(killed.pid) in leftover.name
+    assert leftover.stat().st_size == large.stat().st_size > 2_000_000
+    # A backup killed in the middle of its copy leaves the copy's journal too.
+    journal = Path(f"{leftover}-journal")
+    journal.write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7")
+    code, _, err = run(capsys, "backup", str(folder / "tuesday.db"), "--db", str(large))
+    assert (code, err) == (0, "")
+    assert sorted(path.name for path in folder.iterdir()) == ["tuesday.db"]
+    with contextlib.closing(sqlite3.connect(folder / "tuesday.db")) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (30_000,)
 
 
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):

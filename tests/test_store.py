@@ -324,9 +324,9 @@ def test_writer_rewinds_the_wal_itself_when_nobody_checkpoints(
 ):
     """The daemon's store (SQLite's autocheckpoint off) never lets the WAL pass its valve, even
     if the background checkpointer never runs."""
-    import oxitrack.store.core as core
+    import oxitrack.store.connections as connections
 
-    monkeypatch.setattr(core, "WAL_VALVE_BYTES", 6 * 1024 * 1024)
+    monkeypatch.setattr(connections, "WAL_VALVE_BYTES", 6 * 1024 * 1024)
     before_rewinds = []  # the WAL's size just before each time it started over
     size = 0
     with Store(tmp_path / "daemon.db", autocheckpoint=False) as store:
@@ -479,10 +479,10 @@ def test_a_reader_holding_an_old_snapshot_does_not_make_every_write_checkpoint(
 ):
     """`oxitrack export | less` keeps the WAL from starting over: every beat past the valve
     then tried a checkpoint that could not finish (the median beat went from 0.52 to 0.94 ms)."""
-    import oxitrack.store.core as core
+    import oxitrack.store.connections as connections
 
-    monkeypatch.setattr(core, "WAL_VALVE_BYTES", 1024 * 1024)
-    monkeypatch.setattr(core, "WAL_VALVE_RETRY_BYTES", 1024 * 1024)
+    monkeypatch.setattr(connections, "WAL_VALVE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(connections, "WAL_VALVE_RETRY_BYTES", 1024 * 1024)
     db = tmp_path / "daemon.db"
     with Store(db, autocheckpoint=False) as store:
         checkpoints = []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import sqlite3
 import stat
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from oxitrack.store.maintenance import backup, check, database_stats
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.conftest import NOW
 from tests.daemon_process import DaemonProcess
+from tests.ended_processes import ended_pid, partial_name
 
 SEED_FIXTURE = Path(__file__).parent / "fixtures" / "seed-v0.db"
 
@@ -179,6 +182,106 @@ def test_a_backup_that_fails_on_a_full_disk_leaves_no_partial_files(filled: Path
     assert failed == attempts > 0
     assert sorted(folder.iterdir()) == []
     assert journals_removed > 0, "no attempt failed after SQLite had written its journal"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="nothing is removed on Windows")
+def test_backup_leaves_partials_of_live_programs_and_every_other_file(filled: Path, tmp_path: Path):
+    """Only what a program that has ended left (its partial copy, the journal beside it) is
+    removed: never a file of a program at work, another machine's, a link, nor another name."""
+    folder = tmp_path / "backups"
+    (folder / "sub").mkdir(parents=True)
+    ended = ended_pid()
+    precious = tmp_path / "precious"
+    precious.write_text("keep")
+    with subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    ) as live:
+        try:
+            removed = [
+                partial_name(ended),
+                partial_name(ended) + "-journal",
+                f".oxitrack-partial-{ended}",  # as names were before they held the machine's
+                f".oxitrack-partial-{ended}-wal",
+            ]
+            kept = [
+                partial_name(live.pid),  # a backup at work
+                partial_name(live.pid) + "-journal",
+                partial_name(1),  # init: alive (and another user's, unless we are root)
+                partial_name(9_999_999_999),  # no process can have that pid
+                f".oxitrack-partial-other-machine-{ended}",  # a shared folder's other writer
+                partial_name(ended) + ".bak",
+                partial_name(ended) + "-journal.old",
+                partial_name(ended)[1:],
+                f".oxitrack-partial-0{ended}",
+                f".oxitrack-partial-{ended}x",
+                f"sub/{partial_name(ended)}",  # only the backup's own folder is looked at
+            ]
+            for name in removed + kept:
+                (folder / name).write_bytes(b"x")
+            (folder / f"{partial_name(ended)}-wal").mkdir()
+            (folder / f"{partial_name(ended)}-shm").symlink_to(precious)
+            backup(filled, folder / "copy.db")
+            left = sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+        finally:
+            live.kill()
+            live.wait(30)
+    odd = [f"{partial_name(ended)}-wal", f"{partial_name(ended)}-shm", "sub"]
+    assert left == sorted([*kept, *odd, "copy.db"])
+    assert precious.read_text() == "keep"
+    assert database_stats(folder / "copy.db").session_count == 401
+
+
+_NOBODY = 65534
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() != 0, reason="runs a backup as another user"
+)
+def test_backup_as_another_user_leaves_roots_files_and_partials_alone(filled: Path):
+    """A partial named for a live process of another user (``os.kill`` says PermissionError)
+    is kept, and so is one of another user whose process has ended: only our own go."""
+    # pytest's own temporary folders are readable by root only.
+    shared = Path(tempfile.mkdtemp(prefix="oxitrack-"))
+    try:
+        shared.chmod(0o755)
+        db = shared / "ox.db"
+        shutil.copyfile(filled, db)
+        raw(db, "PRAGMA journal_mode = DELETE")  # read in place, not through a private copy
+        folder = shared / "backups"
+        folder.mkdir()
+        for path in (db, folder):
+            os.chown(path, _NOBODY, _NOBODY)
+        ended = ended_pid()
+        of_a_live_root_process = folder / partial_name(os.getpid())
+        of_an_ended_one = folder / partial_name(ended)
+        roots = folder / f".oxitrack-partial-{ended}"
+        for path in (of_a_live_root_process, of_an_ended_one, roots):
+            path.write_bytes(b"x")
+        for path in (of_a_live_root_process, of_an_ended_one):
+            os.chown(path, _NOBODY, _NOBODY)
+        # A child of this process, made nobody: the interpreter's own folder may be root's only.
+        problem = shared / "problem"
+        problem.touch()
+        os.chown(problem, _NOBODY, _NOBODY)
+        child = os.fork()
+        if child == 0:
+            try:
+                os.setgroups([])
+                os.setgid(_NOBODY)
+                os.setuid(_NOBODY)
+                backup(db, folder / "copy.db")
+            except BaseException as exc:
+                problem.write_text(repr(exc))
+                os._exit(1)
+            os._exit(0)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, problem.read_text()
+        assert (folder / "copy.db").stat().st_uid == _NOBODY
+        assert sorted(path.name for path in folder.iterdir()) == sorted(
+            [of_a_live_root_process.name, roots.name, "copy.db"]
+        )
+    finally:
+        shutil.rmtree(shared)
 
 
 def test_check_of_a_healthy_database(filled: Path):

@@ -19,7 +19,12 @@ from collections.abc import Iterator
 from oxitrack.commands._options import UsageError
 from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
-from oxitrack.store.files import SQLITE_SIDE_SUFFIXES, create_private_file, partial_path
+from oxitrack.store.files import (
+    SQLITE_SIDE_SUFFIXES,
+    create_private_file,
+    partial_path,
+    remove_abandoned_partials,
+)
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -110,6 +115,7 @@ def replacing(target: str, *, label: str = "") -> Iterator[TextIO]:
     block ends without an error, and removed when it does not."""
     partial = partial_path(target)
     _remove(partial)  # left by an export that was killed and had our pid
+    remove_abandoned_partials(target)  # and by killed ones of other pids
     try:
         # Made private before anything is written: an export lists when its owner worked.
         create_private_file(partial)

@@ -24,12 +24,16 @@ from collections.abc import Callable, Iterable
 
 from oxitrack.errors import StoreError
 from oxitrack.records import TYPE_CHECKING
+from oxitrack.store.connections import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
+from oxitrack.store.connections import PAGE_SIZE_BYTES as PAGE_SIZE_BYTES
+from oxitrack.store.connections import WAL_IDLE_REWIND_BYTES as WAL_IDLE_REWIND_BYTES
+from oxitrack.store.connections import WAL_REWIND_BYTES as WAL_REWIND_BYTES
+from oxitrack.store.connections import WalValve, checkpoint, connect
 from oxitrack.store.files import (
     PRIVATE_FOLDER_MODE,
     check_database_path,
     check_wal_not_lost,
     create_private_file,
-    file_uri,
 )
 from oxitrack.store.schema import APPLICATION_ID, SCHEMA_VERSION, check_file, upgrade
 from oxitrack.store.sqlite_errors import DatabaseBusy, explain, is_busy, store_error
@@ -43,7 +47,6 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-BUSY_TIMEOUT_MS = 5000
 # How long opening waits for another program to let go of the file (another OxiTrack upgrading
 # it, a long transaction), retrying every OPEN_RETRY_SECONDS: a service starting at login must
 # not fail, and be given up on by systemd, because a backup or a report held the file a while.
@@ -52,23 +55,6 @@ OPEN_RETRY_SECONDS = 0.05
 # How often a write that waits in Python (a writer opened with ``waits_in_sqlite=False``) tries
 # the write lock again.
 WRITE_RETRY_SECONDS = 0.005
-PAGE_SIZE_BYTES = 1024
-# The WAL's sizes (``Store.wal_size_bytes``: what it holds that is not yet copied back), in one
-# place because they only work together:
-# - the daemon's checkpointer rewinds past WAL_IDLE_REWIND_BYTES when idle, and past
-#   WAL_REWIND_BYTES always;
-# - the writer rewinds by itself past WAL_VALVE_BYTES, should the checkpointer fall behind (and,
-#   while a reader's old snapshot keeps the WAL from starting over, tries again only every
-#   WAL_VALVE_RETRY_BYTES);
-# - the file is rewritten in place after a rewind, not cut back: cutting it and growing it again
-#   made ext4 allocate its blocks anew while beats were written, which cost about 0.3 ms at p99
-#   under sustained load. So it keeps the largest size it reached (at most about the valve), and
-#   only a file past WAL_FILE_LIMIT_BYTES is cut back (SQLite's ``journal_size_limit``).
-WAL_IDLE_REWIND_BYTES = 4 * 1024 * 1024
-WAL_REWIND_BYTES = 16 * 1024 * 1024
-WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
-WAL_FILE_LIMIT_BYTES = WAL_VALVE_BYTES + 4 * 1024 * 1024
-WAL_VALVE_RETRY_BYTES = 4 * 1024 * 1024
 
 
 log = logging.getLogger("oxitrack.store")
@@ -116,7 +102,7 @@ class Store:
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
         # the writer still rewinds the WAL itself past this size: the safety valve for when that
         # thread gets too little CPU to keep up, so the file never grows without bound.
-        self._wal_valve_bytes: int | None = None if autocheckpoint else WAL_VALVE_BYTES
+        self._wal_valve = None if autocheckpoint else WalValve()
         check_database_path(self.path, must_exist=read_only or not create)
         # Before any connection (even a read-only one creates an empty -wal), and once: a retry
         # below may find the header our own first try wrote.
@@ -149,14 +135,14 @@ class Store:
         """Connect, check the file is ours, upgrade it; ``DatabaseBusy`` while another program
         holds it (the caller tries again)."""
         if self.read_only:
-            self._reader = self._connect(read_only=True)
+            self._reader = connect(self.path, read_only=True)
             version, _ = check_file(self.path, self._reader)
             if version < SCHEMA_VERSION:
                 # A file an older OxiTrack wrote, read before any daemon upgraded it: upgrade it
                 # now, exactly as `oxitrack serve` would, then read the upgraded file.
                 self._reader.close()
                 Store(self.path).close()
-                self._reader = self._connect(read_only=True)
+                self._reader = connect(self.path, read_only=True)
             return
         folder = os.path.dirname(os.path.abspath(self.path))
         try:
@@ -169,9 +155,9 @@ class Store:
         # that takes no files) SQLite reports below, in words the user can act on.
         with contextlib.suppress(OSError):
             create_private_file(self.path)
-        self._writer = self._connect(read_only=False)
+        self._writer = connect(self.path, read_only=False)
         self._wal_index = WalIndex(self._real_path)
-        if self._wal_valve_bytes is not None:
+        if self._wal_valve is not None:
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
         self._migrate()
         if not self._waits_in_sqlite:
@@ -179,52 +165,11 @@ class Store:
 
     # -- connections -------------------------------------------------------------------------
 
-    def _connect(self, *, read_only: bool) -> sqlite3.Connection:
-        """A configured connection; for writing, only once the file is known to be ours."""
-        try:
-            if read_only:
-                uri = file_uri(os.path.realpath(self.path)) + "?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-            else:
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise store_error(f"cannot open the database {self.path}", exc) from None
-        try:
-            self._configure(conn, read_only=read_only)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _configure(self, conn: sqlite3.Connection, *, read_only: bool) -> None:
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if not read_only:
-                # Switching to WAL rewrites the file's header: another program's file must be
-                # refused before that, and left exactly as it was.
-                check_file(self.path, conn)
-                # Only takes effect on a new, empty file. A beat rewrites ~4 pages (a session
-                # row, an index entry, its folder's count); at 1 KiB rather than 4 KiB the WAL
-                # grows 4x slower, and each rewind's fsync is 4x smaller: p99 went from ~7 ms to
-                # ~0.7 ms under sustained load in bench/bench_daemon.py.
-                conn.execute(f"PRAGMA page_size = {PAGE_SIZE_BYTES}")
-                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if mode != "wal":
-                    raise StoreError(f"cannot switch {self.path} to WAL mode (got {mode})")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                # When the WAL starts over, a file past this size is cut back to it.
-                conn.execute(f"PRAGMA journal_size_limit = {WAL_FILE_LIMIT_BYTES}")
-            conn.execute("PRAGMA foreign_keys = ON")
-            # Reading the schema makes a corrupt or foreign file fail here, not on the first beat.
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.Error as exc:
-            raise store_error(f"cannot open the database {self.path}", exc) from None
-
     def _reading_connection(self) -> sqlite3.Connection:
         """The reader, opened on first use; a closed store never opens a connection again."""
         self._check_open()
         if self._reader is None:
-            self._reader = self._connect(read_only=False)
+            self._reader = connect(self.path, read_only=False)
         return self._reader
 
     def _check_open(self) -> None:
@@ -273,23 +218,15 @@ class Store:
         if deadline is None:
             deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         result = self._write(self._writer, fn, wait=wait, deadline=deadline)
-        if self._wal_valve_bytes is not None and self.wal_size_bytes() > self._wal_valve_bytes:
-            self._open_valve(wait=wait)
+        if self._wal_valve is not None and self._wal_valve.is_due(self.wal_size_bytes()):
+            self._open_valve(self._wal_valve, wait=wait)
         return result
 
-    def _open_valve(self, *, wait: bool) -> None:
-        """Rewind the WAL from the writer, the checkpointer having fallen behind.
-
-        A reader holding an old snapshot (``oxitrack export | less``, a SQLite browser) keeps
-        the WAL from starting over. The next try then waits until the WAL has grown by another
-        WAL_VALVE_RETRY_BYTES, instead of every beat paying for a checkpoint that cannot finish.
-        With ``wait`` false (the event loop), it does not wait for another thread's write.
-        """
+    def _open_valve(self, valve: WalValve, *, wait: bool) -> None:
+        """Rewind the WAL from the writer, the checkpointer having fallen behind. With ``wait``
+        false (the event loop), it does not wait for another thread's write."""
         self.checkpoint(rewind=True, wait=wait)
-        pending = self.wal_size_bytes()
-        self._wal_valve_bytes = (
-            WAL_VALVE_BYTES if pending <= WAL_VALVE_BYTES else pending + WAL_VALVE_RETRY_BYTES
-        )
+        valve.rewound(self.wal_size_bytes())
 
     def _write(
         self,
@@ -405,40 +342,13 @@ class Store:
     # -- maintenance -------------------------------------------------------------------------
 
     def checkpoint(self, *, rewind: bool = False, wait: bool = True) -> None:
-        """Copy the WAL back into the database; with ``rewind``, so that the WAL starts over.
-
-        Runs on a connection of its own so that a background thread can call it while the
-        request path keeps the writer and reader connections. A PASSIVE checkpoint never blocks
-        writers, but under sustained writes it never catches up with the newest frame, so
-        SQLite never rewinds the WAL and the file grows without bound (400 MB after 100k beats
-        in the bench). With ``rewind`` the copy runs under this store's write lock, so no write
-        slips in: everything is copied and the next write starts the WAL from its beginning,
-        rewriting the file in place. Writers wait for that last copy; SQLite's
-        own RESTART/TRUNCATE modes would instead make them back off in sleeps of 1, 2, 5,
-        10... ms, which the bench saw as a 30 ms p99.
-        """
+        """Copy the WAL back into the database, on a connection of its own; with ``rewind``,
+        so that the WAL starts over (``checkpoints.checkpoint``)."""
         if self._closed:
             return  # the daemon is stopping: its last checkpoint already ran, or SQLite's own
-        try:
-            conn = self._connect(read_only=False)
-        except StoreError:
-            # Another program holds the file: the next checkpoint catches up. A rewind asked by
-            # the valve must not turn the write that asked, committed already, into an error.
-            return
-        try:
-            # The first pass does the bulk of the copy and its fsyncs while beats keep coming.
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            # The second copies only what arrived meanwhile, so writers wait for little. Not
-            # waiting for another thread's write (``wait`` false, the event loop), it is skipped.
-            if rewind and self._write_lock.acquire(blocking=wait):
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                finally:
-                    self._write_lock.release()
-        except sqlite3.Error:
-            pass  # busy or locked: the next checkpoint catches up
-        finally:
-            conn.close()
+        checkpoint(
+            lambda: connect(self.path, read_only=False), self._write_lock, rewind=rewind, wait=wait
+        )
 
     def wal_size_bytes(self) -> int:
         """The bytes of WAL frames not yet copied back into the database (0 for a store opened

@@ -7,6 +7,8 @@ database (``backup``, ``export -o``) use these.
 from __future__ import annotations
 
 import os
+import re
+import stat
 import time
 
 from oxitrack.errors import StoreError
@@ -99,11 +101,84 @@ def partial_path(target: str | os.PathLike[str]) -> str:
     (a rename within one folder replaces the file whole), under a short name of its own.
 
     Not a name grown from ``target``'s: a valid name near the system's limit (255 bytes) left
-    no room for a suffix, and the write failed. The pid keeps two programs apart and lets a
-    later run with the same pid remove what a killed one left.
+    no room for a suffix, and the write failed. The machine's name and the pid keep two programs
+    apart (also two machines writing to one shared folder), and let a later run tell what a
+    killed one left (``remove_abandoned_partials``).
     """
     folder = os.path.dirname(os.path.abspath(target))
-    return os.path.join(folder, f".oxitrack-partial-{os.getpid()}")
+    return os.path.join(folder, f"{_PARTIAL_PREFIX}{_host_name()}-{os.getpid()}")
+
+
+_PARTIAL_PREFIX = ".oxitrack-partial-"
+
+
+def _host_name() -> str:
+    """This machine's name, as far as it is safe in a file name (at most 64 bytes)."""
+    name = os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+    return re.sub(r"[^A-Za-z0-9.-]", "", name)[:64] or "host"
+
+
+def remove_abandoned_partials(target: str | os.PathLike[str]) -> list[str]:
+    """Remove, in ``target``'s folder, what programs killed while writing there left: partial
+    files (``partial_path``) and the files SQLite keeps beside them; return their paths.
+
+    A partial can be as big as the database, and only a later run with the same pid would have
+    removed it. Only names this machine's ``partial_path`` gives are considered (and the older
+    ones without the machine's name), and of those only regular files of our own user whose
+    program is gone: no process has the pid in the name. A live process with that pid (maybe an
+    unrelated one that took the pid since) keeps the file until a later run; so does one of
+    another user (``PermissionError``). Nothing is removed on Windows, where ``os.kill`` ends
+    the process instead of asking whether it lives. Never raises: a folder that cannot be
+    listed, or a file that cannot be removed, is left as it is.
+    """
+    if os.name == "nt":
+        return []
+    folder = os.path.dirname(os.path.abspath(target))
+    pattern = re.compile(
+        re.escape(_PARTIAL_PREFIX)
+        + f"(?:{re.escape(_host_name())}-)?([1-9][0-9]{{0,9}})"
+        + f"(?:{'|'.join(map(re.escape, SQLITE_SIDE_SUFFIXES))})?"
+    )
+    removed: list[str] = []
+    gone: dict[int, bool] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                match = pattern.fullmatch(entry.name)
+                if match is None:
+                    continue
+                pid = int(match.group(1))
+                if pid not in gone:
+                    gone[pid] = _is_gone(pid)
+                if gone[pid] and _remove_if_ours(entry.path):
+                    removed.append(entry.path)
+    except OSError:
+        pass
+    return removed
+
+
+def _is_gone(pid: int) -> bool:
+    """Whether no process has this pid. Only "no such process" says so: one of another user
+    (``PermissionError``) lives, and any other answer proves nothing."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):
+        return False
+    return False
+
+
+def _remove_if_ours(path: str) -> bool:
+    """Remove ``path`` if it is a regular file (not a link, not a folder) of our own user."""
+    try:
+        found = os.lstat(path)
+        if not stat.S_ISREG(found.st_mode) or found.st_uid != os.geteuid():
+            return False
+        os.unlink(path)
+    except OSError:
+        return False
+    return True
 
 
 def file_uri(path: str) -> str:

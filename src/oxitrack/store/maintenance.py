@@ -17,9 +17,14 @@ from pathlib import Path
 
 from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
-from oxitrack.store.files import SQLITE_SIDE_SUFFIXES, create_private_file, partial_path
+from oxitrack.store.files import (
+    SQLITE_SIDE_SUFFIXES,
+    create_private_file,
+    partial_path,
+    remove_abandoned_partials,
+)
 from oxitrack.store.reading import reading_as_is
-from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason
+from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason, table_exists
 from oxitrack.store.sqlite_errors import explain
 from oxitrack.store.wal_file import WalDamage, wal_damage
 
@@ -71,7 +76,7 @@ def database_stats(path: Path) -> DatabaseStats:
                 "SELECT count(*), min(start_time), max(last_heartbeat) FROM sessions"
             ).fetchone()
             projects = beats = None
-            if version >= 2:
+            if version >= 2 and table_exists(conn, "project_paths"):  # see _check_projects
                 (projects,) = conn.execute("SELECT count(*) FROM projects").fetchone()
                 (beats,) = conn.execute(
                     "SELECT ifnull(sum(beat_count), 0) FROM project_paths"
@@ -92,6 +97,7 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
     is a single self-contained file (rollback journal, not WAL), readable by its owner only.
     """
     partial = Path(partial_path(destination))
+    remove_abandoned_partials(destination)  # copies as big as the database, of killed backups
     _remove_with_side_files(partial)  # left by a backup that was killed and had our pid
     try:
         with reading_as_is(source) as conn:
@@ -311,6 +317,13 @@ def _check_sessions(conn: sqlite3.Connection, problems: list[str], notes: list[s
 def _check_projects(conn: sqlite3.Connection, problems: list[str], notes: list[str]) -> None:
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     if version < 2:
+        return
+    if not table_exists(conn, "project_paths"):
+        # The first builds' version 3 had no project tables (told by its tables, not its number).
+        if version < SCHEMA_VERSION:
+            notes.append("the project tables are missing; the upgrade creates them")
+        else:
+            problems.append("the project tables are missing")
         return
     (unregistered,) = conn.execute(
         "SELECT count(DISTINCT project_path) FROM sessions"

@@ -36,7 +36,7 @@ CREATE TABLE sessions (
 """
 
 
-def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
+def table_exists(conn: sqlite3.Connection, name: str) -> bool:
     query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
     return conn.execute(query, (name,)).fetchone() is not None
 
@@ -106,7 +106,7 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
     """
     from oxitrack.sessions import merge_spans  # only when upgrading: reports skip it
 
-    if not _table_exists(conn, "sessions"):
+    if not table_exists(conn, "sessions"):
         conn.execute(_SESSIONS_TABLE)
     else:
         rows = conn.execute(
@@ -259,11 +259,70 @@ def _create_retired_projects(conn: sqlite3.Connection) -> None:
     register_session_paths(conn)
 
 
+_WIDE_BEAT_DETAILS = "beat_details_before_contexts"
+_REQUIRED_CONTEXT_COLUMNS = frozenset({"project_path", "entity_type", "project_source"})
+_CONTEXT_COLUMNS = (
+    "project_path, entity_type, category, language, branch, project_name, editor, plugin,"
+    " project_source"
+)
+
+
+def _complete_early_shapes(conn: sqlite3.Connection, version: int) -> None:
+    """Give a file from the first builds with version 2 or 3 the tables those versions have now.
+
+    Two steps changed while files were being written with them, and a file says only its
+    version, so it is told by its tables: step 2 was first a placeholder that did nothing (such
+    files say version 3 and have no ``projects``: step 4 then failed on every open), and step 3
+    first kept one wide ``beat_details`` row per heartbeat (such files kept that table through
+    the upgrade, and every WakaTime heartbeat after it failed on the missing ``beat_contexts``).
+    """
+    if version >= 2 and not table_exists(conn, "projects"):
+        _create_projects(conn)
+    if version >= 3 and table_exists(conn, "beat_details"):  # today's is a view
+        _move_wide_beat_details(conn)
+
+
+def _move_wide_beat_details(conn: sqlite3.Connection) -> None:
+    """The wide ``beat_details`` rows as step 3 keeps them now: shared contexts plus one small
+    row per heartbeat. Nothing the wide row held is dropped but its ``timestamp`` (the view
+    computes it from ``time``) and its ``id`` (nothing refers to it). Two rows of one
+    heartbeat (same time and context) differing only in ``is_write`` become one, the first
+    received, as the same heartbeat re-sent does now."""
+    conn.execute(f"ALTER TABLE beat_details RENAME TO {_WIDE_BEAT_DETAILS}")
+    _create_beat_details(conn)
+    conn.execute(
+        f"INSERT OR IGNORE INTO beat_contexts ({_CONTEXT_COLUMNS})"
+        f" SELECT {_CONTEXT_COLUMNS} FROM {_WIDE_BEAT_DETAILS} ORDER BY id"
+    )
+    # The index's own comparison (a missing label is an empty one), so each row finds the
+    # context it was folded into, through that index.
+    same_context = " AND ".join(
+        f"c.{column} = w.{column}"
+        if column in _REQUIRED_CONTEXT_COLUMNS
+        else f"ifnull(c.{column}, '') = ifnull(w.{column}, '')"
+        for column in _CONTEXT_COLUMNS.replace(" ", "").split(",")
+    )
+    conn.execute(
+        "INSERT OR IGNORE INTO heartbeats (time, context_id, is_write)"
+        f" SELECT w.time, c.id, w.is_write FROM {_WIDE_BEAT_DETAILS} AS w"
+        f" JOIN beat_contexts AS c ON {same_context} ORDER BY w.id"
+    )
+    conn.execute(f"DROP TABLE {_WIDE_BEAT_DETAILS}")
+
+
+def _finish_wide_beat_details(conn: sqlite3.Connection) -> None:
+    """Step 5: a file with the first step 3's wide ``beat_details`` that an OxiTrack without
+    ``_complete_early_shapes`` upgraded to version 4 (every WakaTime heartbeat since got a 503)
+    gets today's tables; any other file is left as it is."""
+    _complete_early_shapes(conn, 3)
+
+
 MIGRATIONS: list[Migration] = [
     _create_or_repair_sessions,
     _create_projects,
     _create_beat_details,
     _create_retired_projects,
+    _finish_wide_beat_details,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -316,6 +375,7 @@ def upgrade(path: str, conn: sqlite3.Connection) -> None:
     """Every step the file at ``path`` (open as ``conn``, inside the caller's write transaction)
     still needs, then its version and application id."""
     version, application_id = check_file(path, conn)
+    _complete_early_shapes(conn, version)
     for step in MIGRATIONS[version:]:
         step(conn)
     if version != SCHEMA_VERSION:

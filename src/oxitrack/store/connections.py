@@ -1,0 +1,147 @@
+"""The store's SQLite connections: how each is opened and configured (WAL mode, page size,
+busy timeout), and how the WAL they write is kept small: checkpoints that copy it back into the
+database, and the writer's valve for when those fall behind.
+
+``Store`` owns the connections and decides nothing here; the daemon's checkpointer thread
+decides when to checkpoint, from the sizes below.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+
+from oxitrack.errors import StoreError
+from oxitrack.store.files import file_uri
+from oxitrack.store.schema import check_file
+from oxitrack.store.sqlite_errors import store_error
+
+BUSY_TIMEOUT_MS = 5000
+PAGE_SIZE_BYTES = 1024
+# The WAL's sizes (``Store.wal_size_bytes``: what it holds that is not yet copied back), in one
+# place because they only work together:
+# - the daemon's checkpointer rewinds past WAL_IDLE_REWIND_BYTES when idle, and past
+#   WAL_REWIND_BYTES always;
+# - the writer rewinds by itself past WAL_VALVE_BYTES, should the checkpointer fall behind (and,
+#   while a reader's old snapshot keeps the WAL from starting over, tries again only every
+#   WAL_VALVE_RETRY_BYTES);
+# - the file is rewritten in place after a rewind, not cut back: cutting it and growing it again
+#   made ext4 allocate its blocks anew while beats were written, which cost about 0.3 ms at p99
+#   under sustained load. So it keeps the largest size it reached (at most about the valve), and
+#   only a file past WAL_FILE_LIMIT_BYTES is cut back (SQLite's ``journal_size_limit``).
+WAL_IDLE_REWIND_BYTES = 4 * 1024 * 1024
+WAL_REWIND_BYTES = 16 * 1024 * 1024
+WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
+WAL_FILE_LIMIT_BYTES = WAL_VALVE_BYTES + 4 * 1024 * 1024
+WAL_VALVE_RETRY_BYTES = 4 * 1024 * 1024
+
+
+def connect(path: str, *, read_only: bool) -> sqlite3.Connection:
+    """A configured connection to ``path``; for writing, only once the file is known to be
+    ours."""
+    try:
+        if read_only:
+            uri = file_uri(os.path.realpath(path)) + "?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise store_error(f"cannot open the database {path}", exc) from None
+    try:
+        _configure(conn, path, read_only=read_only)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _configure(conn: sqlite3.Connection, path: str, *, read_only: bool) -> None:
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not read_only:
+            # Switching to WAL rewrites the file's header: another program's file must be
+            # refused before that, and left exactly as it was.
+            check_file(path, conn)
+            # Only takes effect on a new, empty file. A beat rewrites ~4 pages (a session
+            # row, an index entry, its folder's count); at 1 KiB rather than 4 KiB the WAL
+            # grows 4x slower, and each rewind's fsync is 4x smaller: p99 went from ~7 ms to
+            # ~0.7 ms under sustained load in bench/bench_daemon.py.
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE_BYTES}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise StoreError(f"cannot switch {path} to WAL mode (got {mode})")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            # When the WAL starts over, a file past this size is cut back to it.
+            conn.execute(f"PRAGMA journal_size_limit = {WAL_FILE_LIMIT_BYTES}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        # Reading the schema makes a corrupt or foreign file fail here, not on the first beat.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.Error as exc:
+        raise store_error(f"cannot open the database {path}", exc) from None
+
+
+def checkpoint(
+    connect: Callable[[], sqlite3.Connection],
+    write_lock: threading.Lock,
+    *,
+    rewind: bool,
+    wait: bool,
+) -> None:
+    """Copy the WAL back into the database; with ``rewind``, so that the WAL starts over.
+
+    Runs on a connection of its own (``connect()``) so that a background thread can call it
+    while the request path keeps the writer and reader connections. A PASSIVE checkpoint never
+    blocks writers, but under sustained writes it never catches up with the newest frame, so
+    SQLite never rewinds the WAL and the file grows without bound (400 MB after 100k beats in
+    the bench). With ``rewind`` the copy runs under the store's ``write_lock``, so no write
+    slips in: everything is copied and the next write starts the WAL from its beginning,
+    rewriting the file in place. Writers wait for that last copy; SQLite's own RESTART/TRUNCATE
+    modes would instead make them back off in sleeps of 1, 2, 5, 10... ms, which the bench saw
+    as a 30 ms p99.
+    """
+    try:
+        conn = connect()
+    except StoreError:
+        # Another program holds the file: the next checkpoint catches up. A rewind asked by the
+        # valve must not turn the write that asked, committed already, into an error.
+        return
+    try:
+        # The first pass does the bulk of the copy and its fsyncs while beats keep coming.
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        # The second copies only what arrived meanwhile, so writers wait for little. Not
+        # waiting for another thread's write (``wait`` false, the event loop), it is skipped.
+        if rewind and write_lock.acquire(blocking=wait):
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            finally:
+                write_lock.release()
+    except sqlite3.Error:
+        pass  # busy or locked: the next checkpoint catches up
+    finally:
+        conn.close()
+
+
+class WalValve:
+    """When the writer rewinds the WAL itself, SQLite's own checkpoints being off.
+
+    A reader holding an old snapshot (``oxitrack export | less``, a SQLite browser) keeps the
+    WAL from starting over. After a rewind that could not finish, the next try then waits until
+    the WAL has grown by another WAL_VALVE_RETRY_BYTES, instead of every beat paying for a
+    checkpoint that cannot finish.
+    """
+
+    def __init__(self) -> None:
+        self.limit_bytes = WAL_VALVE_BYTES
+
+    def is_due(self, pending_bytes: int) -> bool:
+        return pending_bytes > self.limit_bytes
+
+    def rewound(self, pending_bytes: int) -> None:
+        """Note what the rewind left: a rewind that could finish puts the limit back."""
+        self.limit_bytes = (
+            WAL_VALVE_BYTES
+            if pending_bytes <= WAL_VALVE_BYTES
+            else pending_bytes + WAL_VALVE_RETRY_BYTES
+        )
