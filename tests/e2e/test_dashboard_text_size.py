@@ -30,7 +30,9 @@ def _with_text_size(page: Page, pixels: int) -> None:
     session.send("Page.setFontSizes", {"fontSizes": {"standard": pixels, "fixed": 13}})
 
 
-@pytest.mark.parametrize(("width", "text_pixels"), [(1280, 32), (900, 24), (600, 32)])
+@pytest.mark.parametrize(
+    ("width", "text_pixels"), [(1280, 32), (900, 24), (600, 32), (360, 24), (360, 32)]
+)
 def test_large_text_does_not_make_the_page_scroll_sideways(
     daemon: DaemonProcess, browser: Any, width: int, text_pixels: int
 ):
@@ -49,4 +51,31 @@ def test_large_text_does_not_make_the_page_scroll_sideways(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert sizes[0] <= sizes[1], sizes
+    assert page.problems == []
+
+
+def test_a_table_too_wide_for_a_phone_at_200_percent_scrolls_in_its_card(
+    daemon: DaemonProcess, browser: Any
+):
+    """Four columns of 32 px text cannot fit 360 px: the table scrolls inside its card, and the
+    keyboard reaches it to scroll it."""
+    now = int(time.time())
+    _beats(daemon, "/code/project-with-a-name", range(now - 600, now - 59, 60))
+    page = Page(browser, viewport={"width": 360, "height": 900})
+    _with_text_size(page, 32)
+    shown = page.open(daemon.url + "/")
+    box = "#recent .table-scroll"
+    assert shown.evaluate(
+        "(box) => { const node = document.querySelector(box);"
+        " return node.scrollWidth > node.clientWidth; }",
+        box,
+    )
+    for _ in range(20):
+        shown.keyboard.press("Tab")
+        if shown.evaluate("(box) => document.activeElement === document.querySelector(box)", box):
+            break
+    else:
+        pytest.fail("Tab never reached the scrolling table")
+    shown.keyboard.press("ArrowRight")
+    shown.wait_for_function("(box) => document.querySelector(box).scrollLeft > 0", arg=box)
     assert page.problems == []
