@@ -43,6 +43,16 @@ def test_try_again_now_reloads_the_data_at_once_from_the_keyboard(
     assert shown.is_hidden("#offline")
     assert shown.evaluate("() => document.body.dataset.stale") is None
     assert shown.evaluate("() => document.activeElement.dataset.days") == "7", "focus kept"
+    # Said to a screen reader too, in a live region: the banner only vanished.
+    back = shown.evaluate(
+        """() => { const node = document.getElementById("back-online");
+          return { role: node.getAttribute("role"), text: node.textContent }; }"""
+    )
+    updated = shown.inner_text("#status-time").removeprefix(" · updated ").strip()
+    assert back == {
+        "role": "status",
+        "text": f"The daemon answers again; the data is current as of {updated}.",
+    }
     assert all(
         "ERR_CONNECTION_REFUSED" in problem or problem.startswith("failed:")
         for problem in page.problems

@@ -402,6 +402,7 @@ function showRefused(message) {
 /** Old numbers must not pass for current ones: say so, dim them, and try again soon. */
 function showUnreachable(error) {
   state.failingSince ??= new Date();
+  setText("back-online", ""); // so that the next recovery is a change, and is said
   const delay = RETRY_MS[Math.min(state.failures, RETRY_MS.length - 1)];
   state.failures += 1;
   clearTimeout(state.retryTimer);
@@ -420,11 +421,16 @@ function showUnreachable(error) {
 
 function showReachable() {
   clearTimeout(state.retryTimer);
+  if (state.failingSince !== null) {
+    const asOf = formatClock(state.loadedAt);
+    setText("back-online", `The daemon answers again; the data is current as of ${asOf}.`);
+  }
   state.failures = 0;
   state.failingSince = null;
   // The retry button goes with the banner: its focus goes to the page's first control, not lost.
   if (document.activeElement?.id === "retry-now") {
-    (document.querySelector(".switch [aria-pressed=true]") ?? document.querySelector(".switch button")).focus();
+    const pressed = document.querySelector(".switch [aria-pressed=true]");
+    (pressed ?? document.querySelector(".switch button")).focus();
   }
   document.getElementById("offline").hidden = true;
   document.getElementById("refused").hidden = true;
