@@ -106,3 +106,21 @@ def test_a_name_with_no_space_stays_inside_the_chart_table(
     assert layout["table"] <= layout["card"], layout
     assert layout["cell"].replace("\n", "") == f"{'x' * 300} 0h 09m", "wrapped, not cut"
     assert page.problems == []
+
+
+def test_short_names_sit_beside_their_day_in_the_chart_table(daemon: DaemonProcess, browser: Any):
+    """With only short names the table shared its width out evenly: the names sat far right, a
+    wide gap away from the day and total they belong to."""
+    now = int(time.time())
+    _beats(daemon, "/code/alpha", range(now - 600, now - 59, 60))
+    page = Page(browser, viewport={"width": 900, "height": 800})
+    shown = page.open(daemon.url + "/")
+    shown.click("#days-table-box summary")
+    layout = shown.evaluate("""() => {
+      const box = (node) => node.getBoundingClientRect();
+      const table = box(document.getElementById("days-table"));
+      const total = box(document.querySelector("#days-table tbody tr:last-child td.num"));
+      return { width: table.width, totalRight: total.right - table.left };
+    }""")
+    assert layout["totalRight"] < layout["width"] / 4, layout
+    assert page.problems == []
