@@ -51,7 +51,12 @@ class DaemonProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
         env.update(self.env or {})
         self.process = subprocess.Popen(
-            args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            encoding="utf-8",
+            errors="surrogateescape",  # a folder name that is not UTF-8 is written as its bytes
         )
         self.stderr_lines = []
         self._stderr_reader = threading.Thread(

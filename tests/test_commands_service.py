@@ -300,3 +300,41 @@ def test_install_with_its_own_db_says_the_reports_read_another_file(user_env, tm
     config.write_text(f'db = "{tracked}"\n')
     installed = oxitrack(user_env, "service", "install", "--db", str(tracked), "--print")
     assert _notes(installed) == []
+
+
+def test_a_relative_xdg_config_home_is_ignored_as_the_config_is(
+    user_env: dict[str, str], tmp_path: Path
+):
+    """The XDG rule, as for the config file: followed, the unit landed under whatever folder the
+    command ran from, where systemd never looks."""
+    user_env["XDG_CONFIG_HOME"] = "rel"
+    work = tmp_path / "work"
+    work.mkdir()
+    installed = subprocess.run(
+        [sys.executable, "-m", "oxitrack", "service", "install"],
+        env=user_env,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert (tmp_path / "home" / ".config" / "systemd" / "user" / "oxitrack.service").exists()
+    assert not (work / "rel").exists()
+
+
+def test_a_database_whose_name_is_not_utf8_is_refused_in_one_line(
+    user_env: dict[str, str], tmp_path: Path
+):
+    """A unit file is UTF-8 text: such a name was a traceback."""
+    folder = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(folder)
+    db = os.fsdecode(folder + b"/x.db")
+    for argv in (["--print"], []):
+        result = oxitrack(user_env, "service", "install", *argv, "--db", db)
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"oxitrack: cannot write a service file naming {tmp_path}/caf\ufffd/x.db: a service"
+            " file is UTF-8 text, and this name is not; use a folder whose name is\n"
+        )
+    assert not (tmp_path / "config" / "systemd").exists()

@@ -45,6 +45,18 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
     [
         ({"OXITRACK_PORT": "http"}, "OXITRACK_PORT: port must be a whole number"),
         ({"OXITRACK_PORT": "70000"}, "between 0 and 65535"),
+        ({"OXITRACK_PORT": "\uff13\uff10\uff10\uff10"}, "OXITRACK_PORT: port must be a whole"),
+        ({"OXITRACK_PORT": "3_000"}, "OXITRACK_PORT: port must be a whole number"),
+        ({"OXITRACK_PORT": "9" * 5000}, "between 0 and 65535, not 9{20}\\.\\.\\.$"),
+        ({"OXITRACK_DB": "/tmp/data/"}, "OXITRACK_DB: '/tmp/data/' ends with a slash, so"),
+        ({"OXITRACK_DB": "/tmp/x\nExecStartPre=/bin/sh"}, r"OXITRACK_DB: has a control .*'\\n'"),
+        ({"OXITRACK_DB": "/tmp/\x1b[31mx.db"}, r"OXITRACK_DB: has a control character \('\\x1b'\)"),
+        ({"OXITRACK_HOST": "localhost:3000"}, "OXITRACK_HOST: 'localhost:3000' has a port; give"),
+        ({"OXITRACK_HOST": "[::1]:3000"}, r"has a port; give the address alone \(::1\)"),
+        ({"OXITRACK_HOST": "http://127.0.0.1"}, "OXITRACK_HOST: 'http://127.0.0.1' is a URL"),
+        ({"OXITRACK_HOST": "[ ]"}, "OXITRACK_HOST: must not be empty"),
+        ({"OXITRACK_API_KEY": "\u5bc6\u7801" * 12}, "OXITRACK_API_KEY: has '\\\\u5bc6', which"),
+        ({"OXITRACK_API_KEY": "key\x1b[2J"}, "OXITRACK_API_KEY: has '\\\\x1b', which an HTTP"),
         ({"OXITRACK_VERBOSE": "maybe"}, "true or false"),
         ({"OXITRACK_HOST": "0.0.0.0"}, "without an API key"),
         ({"OXITRACK_HOST": "0.0.0.0", "OXITRACK_API_KEY": " "}, "without an API key"),
@@ -52,6 +64,18 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
     ids=[
         "port-not-a-number",
         "port-out-of-range",
+        "port-in-fullwidth-digits",
+        "port-with-underscore",
+        "port-of-5000-digits",
+        "db-ending-with-a-slash",
+        "db-with-a-newline",
+        "db-with-an-escape",
+        "host-with-a-port",
+        "host-with-a-port-ipv6",
+        "host-as-a-url",
+        "host-empty-brackets",
+        "key-an-http-header-cannot-carry",
+        "key-with-a-control-character",
         "bad-boolean",
         "public-without-key",
         "blank-key",
@@ -275,3 +299,100 @@ def test_the_warning_quotes_a_path_a_shell_would_split(
     config.chmod(0o644)
     resolve({}, environ={}, config_path=config)
     assert capsys.readouterr().err.endswith(f"run: chmod 600 '{config}'\n")
+
+
+@pytest.mark.parametrize(("text", "port"), [(" 3001 ", 3001), ("0003001", 3001), ("0", 0)])
+def test_a_port_of_ascii_digits_is_taken_with_spaces_and_leading_zeros(
+    tmp_path: Path, text: str, port: int
+):
+    assert resolve({}, environ={"OXITRACK_PORT": text}, config_path=tmp_path / "none").port == port
+
+
+@pytest.mark.parametrize("variable", ["XDG_DATA_HOME", "XDG_CONFIG_HOME"])
+@pytest.mark.parametrize(
+    "value", ["relative/dir", "~/data", ""], ids=["relative", "tilde", "empty"]
+)
+def test_a_relative_xdg_folder_is_ignored_as_the_xdg_rule_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str
+):
+    """Followed, it made the database a different file in every folder a command ran from."""
+    from oxitrack.config import default_config_path, default_db_path
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv(variable, value)
+    assert default_db_path() == str(tmp_path / ".local/share/oxitrack/oxitrack.db")
+    assert default_config_path() == str(tmp_path / ".config/oxitrack/config.toml")
+
+
+@pytest.mark.parametrize("home", ["", None], ids=["empty", "unset"])
+def test_without_home_the_user_folders_are_in_the_password_databases_home(
+    monkeypatch: pytest.MonkeyPatch, home: str | None
+):
+    """An empty HOME is no home: it used to make ``/.local/share/oxitrack``."""
+    import pwd
+
+    from oxitrack.config import default_db_path
+
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    if home is None:
+        monkeypatch.delenv("HOME", raising=False)
+    else:
+        monkeypatch.setenv("HOME", home)
+    expected = os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".local/share/oxitrack/oxitrack.db")
+    assert default_db_path() == expected
+
+
+@pytest.mark.parametrize("value", ["x.db", "./data/x.db"])
+def test_a_relative_db_in_the_config_file_is_beside_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str
+):
+    """From the current folder, it named another database in every folder a command ran from."""
+    config = tmp_path / "conf" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(f'db = "{value}"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = resolve({}, environ={"OXITRACK_CONFIG": str(config)})
+    assert os.path.normpath(settings.db) == str(config.parent / value.removeprefix("./"))
+
+
+def test_a_relative_db_from_the_environment_or_a_flag_is_from_the_current_folder(tmp_path: Path):
+    """Paths typed in a shell mean what every command means by them."""
+    assert resolve({}, environ={"OXITRACK_DB": "x.db"}, config_path=tmp_path / "none").db == "x.db"
+    assert resolve({"db": "y.db"}, environ={}, config_path=tmp_path / "none").db == "y.db"
+
+
+def test_a_latin1_key_that_clients_can_send_is_kept(tmp_path: Path):
+    """Python's client sends it as Latin-1 bytes, which the daemon reads back: it worked."""
+    settings = resolve({}, environ={"OXITRACK_API_KEY": " cl\u00e9 "}, config_path=tmp_path / "x")
+    assert settings.api_key == "cl\u00e9"
+
+
+@pytest.mark.parametrize(
+    ("typed", "host"), [(" 127.0.0.1 ", "127.0.0.1"), ("[::1]", "::1"), ("::1", "::1")]
+)
+def test_a_loopback_host_with_spaces_or_brackets_is_loopback(tmp_path: Path, typed: str, host: str):
+    """`[::1]` was taken as loopback, then could not be listened on; " 127.0.0.1 " was refused
+    as a public address without an API key."""
+    settings = resolve({}, environ={"OXITRACK_HOST": typed}, config_path=tmp_path / "none")
+    assert settings.host == host and settings.is_loopback
+
+
+def test_without_home_nor_a_user_entry_the_user_folders_are_absolute(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A container's uid with no passwd entry: ``~`` stayed as typed, a relative database."""
+    import pwd
+
+    from oxitrack.config import default_db_path
+
+    def no_entry(uid: int) -> pwd.struct_passwd:
+        raise KeyError(uid)
+
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert default_db_path() == "/.local/share/oxitrack/oxitrack.db"

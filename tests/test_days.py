@@ -22,6 +22,8 @@ from oxitrack.days import (
     day_of,
     day_start,
     days_between,
+    ignored_tz_note,
+    ignored_tz_variable,
     last_days,
     local_date,
     month_of,
@@ -256,6 +258,7 @@ def test_known_time_zone_keeps_its_name():
         ("/usr/share/zoneinfo/Europe/Rome", None, "Europe/Rome"),
         ("Not/AZone", "/usr/share/zoneinfo/Not/AZone", None),
         (None, None, None),
+        (" Asia/Tokyo ", None, "Asia/Tokyo"),
     ],
     ids=[
         "tz-variable-wins",
@@ -266,10 +269,39 @@ def test_known_time_zone_keeps_its_name():
         "tz-as-a-file-path",
         "unknown-names-everywhere",
         "nothing-known",
+        "spaces-around-the-name",
     ],
 )
 def test_system_zone_name(tz_variable, link, expected):
     assert zone_name_from(tz_variable, link) == expected
+
+
+@pytest.mark.parametrize(
+    ("tz_variable", "is_ignored"),
+    [
+        (None, False),
+        ("", False),
+        ("  ", False),
+        (":/etc/localtime", False),
+        ("Europe/Berlin", False),
+        (":Europe/Berlin", False),
+        ("<+03>-3", True),
+        ("CET-1CEST,M3.5.0,M10.5.0/3", True),
+        ("Nowhere/Bogus", True),
+    ],
+)
+def test_a_tz_variable_system_zone_cannot_follow_is_known(tz_variable, is_ignored):
+    assert ignored_tz_variable(tz_variable) is is_ignored
+
+
+def test_the_note_on_an_ignored_tz_names_the_zone_used_and_shows_controls_escaped():
+    note = ignored_tz_note("<+03>-3\x1b[2J", BERLIN)
+    assert note == (
+        "TZ='<+03>-3\\x1b[2J' names no time zone (POSIX rules are not followed);"
+        " days are in Europe/Berlin"
+    )
+    assert ignored_tz_note("Europe/Paris", BERLIN) is None
+    assert ignored_tz_note(None, BERLIN) is None
 
 
 def test_day_start_of_a_plain_day():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oxitrack.fields import printable
+from oxitrack.fields import printable, utf8_reading
 
 
 @pytest.mark.parametrize(
@@ -21,3 +21,24 @@ from oxitrack.fields import printable
 )
 def test_printable_writes_what_a_terminal_acts_on_as_escapes(text: str, shown: str):
     assert printable(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("raw", "read"),
+    [
+        (b"/home/me/app", "/home/me/app"),
+        (b"/home/me/\xe3\x83\x97", "/home/me/\u30d7"),
+        (b"/home/me/caf\xe9", "/home/me/caf\ufffd"),
+        (b"/tmp/\xff\xfe", "/tmp/\ufffd\ufffd"),
+        (b"/tmp/\xe3\x83x", "/tmp/\ufffdx"),  # a cut-off sequence: one, as Node reads it
+    ],
+    ids=["ascii", "utf8", "latin-1", "two-bad-bytes", "truncated"],
+)
+def test_utf8_reading_of_a_name_given_as_bytes(raw: bytes, read: str):
+    name = raw.decode("utf-8", "surrogateescape")  # as os.fsdecode gives it on Linux
+    assert utf8_reading(name) == read
+    assert utf8_reading(read) == read
+
+
+def test_utf8_reading_of_a_surrogate_no_byte_made_replaces_it():
+    assert utf8_reading("a\ud800b") == "a\ufffdb"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,26 @@ def test_symlinks_are_resolved(tmp_path: Path):
     real.mkdir()
     (tmp_path / "alias").symlink_to(real)
     assert canonical_project_path(f"{tmp_path}/alias/") == str(real.resolve())
+
+
+def test_a_symlink_to_a_folder_whose_name_is_not_utf8_resolves_to_text(tmp_path: Path):
+    """Resolved, the name had lone surrogates, which the store cannot hold: every beat from the
+    link was a 500. Now the bytes read as an editor reads them."""
+    os.mkdir(os.fsencode(tmp_path) + b"/caf\xe9")
+    (tmp_path / "link").symlink_to(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9"))
+    canonical = canonical_project_path(str(tmp_path / "link"))
+    assert canonical == f"{tmp_path}/caf\ufffd"
+    canonical.encode("utf-8")
+
+
+def test_a_folder_name_given_by_the_system_keeps_its_bytes_to_resolve(tmp_path: Path):
+    """``.`` in a folder whose name is not UTF-8: Python's str for it (with surrogates) is
+    resolved as the bytes it stands for, and comes back as text."""
+    folder = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(folder)
+    os.symlink(folder, os.fsencode(tmp_path) + b"/\xfflink")
+    system_name = os.fsdecode(os.fsencode(tmp_path) + b"/\xfflink")
+    assert canonical_project_path(system_name) == f"{tmp_path}/caf\ufffd"
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before parsing: `--help` writes too, and help texts have characters such as "…".
+    prepare_for_text()
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((arg for arg in arguments if not arg.startswith("-")), None)
     parser = build_parser(command)
@@ -67,7 +69,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # silent exit 0 with nothing shown.
         print("oxitrack: the standard output is closed; nothing was done", file=sys.stderr)
         return EXIT_FAILURE
-    prepare_for_text()
     try:
         code: int = args.run(args)
         return code
@@ -92,6 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.errno in _OUTPUT_ERRNOS:
             print(f"oxitrack: cannot write the output: {exc.strerror}", file=sys.stderr)
             _drop_unwritten_output()
+        elif exc.filename is None and _current_folder_is_gone():
+            # os.getcwd() under a relative path: "No such file or directory" named nothing.
+            print(
+                "oxitrack: the current folder no longer exists (deleted or moved);"
+                " cd to a folder that exists, or give absolute paths",
+                file=sys.stderr,
+            )
         else:
             where = f": {exc.filename}" if exc.filename else ""
             print(f"oxitrack: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -112,6 +120,18 @@ def _drop_unwritten_output() -> None:
         os.close(devnull)
     except (OSError, ValueError):  # no real stdout (a test's capture): nothing to flush
         pass
+
+
+def _current_folder_is_gone() -> bool:
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _is_usage_error(exc: OxitrackError) -> bool:

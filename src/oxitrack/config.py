@@ -14,6 +14,7 @@ start, and ``pathlib`` with the ``urllib.parse`` it loads costs ~4 ms of ``oxitr
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 
@@ -46,13 +47,40 @@ def _user_dir(kind: str) -> str:
     Elsewhere (macOS, Windows) ``platformdirs`` knows the conventions.
     """
     if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
-        variable, fallback = _XDG[kind]
-        base = os.environ.get(variable, "").strip()
-        return os.path.join(base or os.path.join(os.path.expanduser("~"), fallback), APP_NAME)
+        return os.path.join(xdg_base(kind), APP_NAME)
     import platformdirs
 
     finder = platformdirs.user_data_dir if kind == "data" else platformdirs.user_config_dir
     return finder(APP_NAME, appauthor=False)
+
+
+def xdg_base(kind: str) -> str:
+    """``$XDG_DATA_HOME`` or ``$XDG_CONFIG_HOME`` (``kind`` ``data`` or ``config``), else its
+    default under the home folder.
+
+    The XDG rule: a relative value is invalid and ignored. Followed, it made the database a
+    different file in every folder a command ran from.
+    """
+    variable, fallback = _XDG[kind]
+    base = os.environ.get(variable, "").strip()
+    return base if base.startswith("/") else os.path.join(home(), fallback)
+
+
+def home() -> str:
+    """The user's home folder: ``$HOME``, else (unset or empty) the password database's.
+
+    ``os.path.expanduser`` takes an empty ``HOME`` for ``/``: ``HOME= oxitrack serve`` made
+    ``/.local/share/oxitrack``.
+    """
+    home = os.environ.get("HOME", "")
+    if home.strip():
+        return home
+    import pwd  # lazily: only without HOME
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:  # a uid the system does not know (a container's): not "~", relative
+        return "/"
 
 
 _XDG = {"data": ("XDG_DATA_HOME", ".local/share"), "config": ("XDG_CONFIG_HOME", ".config")}
@@ -95,13 +123,18 @@ class Spec(Record):
 
 
 def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise ConfigError(f"port must be a whole number, not {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"port must be between 0 and 65535, not {port}")
-    return port
+    """Digits only: ``int`` also takes ``3_000`` and fullwidth or other scripts' digits, and
+    thousands of digits make a message of thousands."""
+    digits = text.strip()
+    number = digits.removeprefix("-")
+    if not (number.isascii() and number.isdigit()):
+        shown = repr(text) if len(text) <= 20 else repr(text[:20]) + "..."
+        raise ConfigError(f"port must be a whole number, not {shown}")
+    significant = number.lstrip("0")
+    if (digits.startswith("-") and significant) or int(significant[:6] or "0") > 65535:
+        shown = digits if len(digits) <= 20 else digits[:20] + "..."
+        raise ConfigError(f"port must be between 0 and 65535, not {shown}")
+    return int(number)
 
 
 def _bool(text: str) -> bool:
@@ -127,7 +160,57 @@ def _db_path(text: str) -> str:
             f"{text!r} is a SQLite URI, not a file path; give a file path"
             f" (./{text} for a file of that name)"
         )
+    control = _CONTROL_CHARACTER.search(text)
+    if control:
+        # SQLite would take it, but every line naming the file would break where it is: the
+        # service file (a second directive after a newline), messages (an ESC sequence).
+        raise ConfigError(f"has a control character ({control.group()!a}); give a path without one")
+    if text.endswith(("/", os.sep)):
+        # A folder, by its spelling: SQLite made a file of that name without the slash.
+        raise ConfigError(
+            f"{text!r} ends with a slash, so names a folder; give a file path such as"
+            f" {os.path.join(text, 'oxitrack.db')}"
+        )
     return os.path.expanduser(text)
+
+
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _host(text: str) -> str:
+    """An address to listen on, as typed: spaces around it and IPv6 brackets (``[::1]``) are
+    dropped; a URL or an address with a port is refused, where it was taken for a public name
+    (``localhost:3000``: "refusing to listen ... without an API key")."""
+    host = text.strip()
+    if "://" in host:
+        raise ConfigError(f"{text!r} is a URL; give the address alone, such as 127.0.0.1")
+    bracketed = host.startswith("[") and host.endswith("]")
+    if bracketed:
+        host = host[1:-1].strip()
+        if not host:
+            raise ConfigError("must not be empty (give an address such as 127.0.0.1)")
+    elif host.count(":") == 1 or (host.startswith("[") and "]:" in host):
+        address = host.rsplit(":", 1)[0].strip("[]")
+        raise ConfigError(
+            f"{text!r} has a port; give the address alone ({address}) and the port as --port,"
+            " OXITRACK_PORT or `port`"
+        )
+    return host
+
+
+def _api_key(text: str) -> str | None:
+    """A key HTTP clients can send. A header carries Latin-1 at most (Python's and Node's
+    clients refuse to send more), so a daemon started with ``密码`` refused every client, and
+    the CLI took it for no daemon at all; a control character cannot be typed in a header."""
+    key = text.strip()
+    for character in key:
+        if not (" " <= character <= "~" or "\u00a0" <= character <= "\u00ff"):
+            raise ConfigError(
+                f"has {character!a}, which an HTTP header cannot carry; use ASCII letters,"
+                " digits and punctuation, such as python3 -c 'import secrets;"
+                " print(secrets.token_urlsafe(24))' makes"
+            )
+    return key or None
 
 
 def _not_empty(parse: Callable[[str], Any], what: str) -> Callable[[str], Any]:
@@ -154,13 +237,13 @@ SPECS: tuple[Spec, ...] = (
     ),
     Spec(
         "host",
-        _not_empty(str, "an address such as 127.0.0.1"),
+        _not_empty(_host, "an address such as 127.0.0.1"),
         "address to listen on; anything but loopback needs an API key",
     ),
     Spec("port", _port, "TCP port to listen on"),
     Spec(
         "api_key",
-        lambda text: text.strip() or None,
+        _api_key,
         "require `Authorization: Bearer KEY` on every API request",
     ),
     Spec("verbose", _bool, "log every beat to stderr"),
@@ -324,7 +407,12 @@ def _parse_file_value(spec: Spec, raw: Any, path: str) -> Any:
         raw = ",".join(str(item) for item in raw)
     elif isinstance(raw, bool):
         raw = "true" if raw else "false"
-    return _parse(spec, str(raw), f"{path}: {spec.name}")
+    value = _parse(spec, str(raw), f"{path}: {spec.name}")
+    if spec.name == "db" and not os.path.isabs(value):
+        # Relative to the file that says it: from the current folder, `db = "oxitrack.db"` was
+        # another database in every folder a command ran from, and the service's own.
+        value = os.path.join(os.path.dirname(os.path.abspath(path)), value)
+    return value
 
 
 assert {spec.name for spec in SPECS} == set(Settings._fields)

@@ -17,6 +17,7 @@ from typing import Any
 
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, OxitrackError
+from oxitrack.fields import utf8_reading
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 REQUEST_TIMEOUT_SECONDS = 30.0
@@ -155,8 +156,10 @@ def _client_error(status: int, raw: bytes) -> ClientError:
     )
 
 
-def _same_file(left: Path, right: Path) -> bool:
+def _same_file(served: Path, ours: Path) -> bool:
+    """Whether the daemon's database (as ``/health`` names it: bytes that are not UTF-8 read
+    as U+FFFD) is the file ``ours``."""
     try:
-        return left.resolve() == right.expanduser().resolve()
+        return utf8_reading(str(served.resolve())) == utf8_reading(str(ours.expanduser().resolve()))
     except OSError:
         return False

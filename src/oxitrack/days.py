@@ -171,7 +171,9 @@ def zone_named(name: str, *, field: str = "tz") -> ZoneInfo:
 def zone_name_from(tz_variable: str | None, localtime_target: str | None) -> str | None:
     """The IANA name of the system zone from ``$TZ`` or the ``/etc/localtime`` link target."""
     if tz_variable:
-        candidate = tz_variable.removeprefix(":")
+        # Stripped here, not only where it is checked: `TZ=" Asia/Tokyo"` passed the check
+        # and then failed as the name returned, in every report and on every GET /today.
+        candidate = tz_variable.strip().removeprefix(":").strip()
         if "zoneinfo/" in candidate:
             candidate = candidate.rsplit("zoneinfo/", 1)[1]
         if _is_zone_name(candidate):
@@ -204,6 +206,33 @@ def system_zone() -> ZoneInfo:
         or (_zone_name_of_copy(LOCALTIME) if target is None else None)
     )
     return ZoneInfo(name or "UTC")
+
+
+def ignored_tz_variable(tz_variable: str | None) -> bool:
+    """Whether ``$TZ`` says something ``system_zone`` cannot follow: a POSIX rule
+    (``<+03>-3``, ``CET-1CEST,M3.5.0,M10.5.0/3``) or a name no zone has (``Nowhere/Bogus``).
+    Days then fall in the system's zone instead, which the user should be told. Unset, empty
+    (no choice made) and ``:/etc/localtime`` (the system's zone by name) are followed."""
+    if not tz_variable or not tz_variable.strip():
+        return False
+    if tz_variable.strip().removeprefix(":") == LOCALTIME:
+        return False
+    return zone_name_from(tz_variable, None) is None
+
+
+def ignored_tz_note(tz_variable: str | None, zone: tzinfo) -> str | None:
+    """What to tell a user whose ``$TZ`` is not followed (``ignored_tz_variable``), ``zone``
+    being the one used instead; ``None`` when it is followed. One sentence, without advice:
+    the CLI points at ``--tz``, a daemon at its own settings."""
+    if not ignored_tz_variable(tz_variable):
+        return None
+    from oxitrack.fields import printable, utf8_reading
+
+    shown = printable(utf8_reading(tz_variable or ""))
+    return (
+        f"TZ='{shown}' names no time zone (POSIX rules are not followed); days are in"
+        f" {zone_name(zone)}"
+    )
 
 
 def _zone_name_elsewhere() -> str | None:

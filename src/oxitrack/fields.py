@@ -24,6 +24,23 @@ def check_text(value: str, field: str) -> str:
     return value
 
 
+def utf8_reading(text: str) -> str:
+    """``text`` as UTF-8 reads it, for a name the system gave as bytes (a folder, an argument,
+    a variable): Python keeps bytes that are not UTF-8 as lone surrogates (``b"\\xff"`` as
+    ``"\\udcff"``), which nothing UTF-8 accepts; here they become U+FFFD the way Node (and so
+    an editor) reads the same name. Other text comes back as it is."""
+    if not _SURROGATE.search(text):
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no byte made (from JSON, say): not a byte to read
+        return _SURROGATE.sub("\ufffd", text)
+    return raw.decode("utf-8", "replace")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 # C0 controls, DEL and C1 controls: a terminal acts on them (ESC sequences set its title, clear
 # it, colour what follows) and a newline starts what reads as a new line of a report or a log.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

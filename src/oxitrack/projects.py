@@ -56,7 +56,13 @@ def canonical_project_path(path: str) -> str:
         return normalized[0].upper() + normalized[1:]  # the drive letter; a share's "\\" stays
     # POSIX normpath keeps a leading "//"; one root is enough.
     normalized = posixpath.normpath("/" + path.lstrip("/"))
-    return os.path.realpath(normalized)
+    # As UTF-8 bytes, whatever the locale: editors send UTF-8 and name folders in it, while
+    # a daemon started under LC_ALL=C with UTF-8 mode off encodes str paths as ASCII (a 500 on
+    # every beat for a Japanese folder). A name the system gave (a folder not UTF-8, as
+    # surrogates) keeps its bytes; what comes back that UTF-8 cannot read is U+FFFD, as
+    # editors read it, since the store holds text.
+    resolved = os.path.realpath(normalized.encode("utf-8", "surrogateescape"))
+    return resolved.decode("utf-8", "replace")
 
 
 # -- project identity ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from oxitrack import __version__
+from oxitrack.fields import utf8_reading
 
 
 async def get_health(request: Request) -> JSONResponse:
@@ -16,7 +17,8 @@ async def get_health(request: Request) -> JSONResponse:
         {
             "status": "ok",
             "version": __version__,
-            "db_path": os.path.realpath(state.store.path),
+            # As an editor reads the folder's name: JSON has no place for bytes not UTF-8.
+            "db_path": utf8_reading(os.path.realpath(state.store.path)),
             "uptime_seconds": int(state.monotonic() - state.started_at),
             "pid": os.getpid(),
         }

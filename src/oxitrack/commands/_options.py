@@ -109,11 +109,37 @@ def project_reference(value: str) -> str:
     """A project as typed on the command line, in the words the store reads: a folder written
     as one (``.``, ``..``, ``./…``, ``../…``, ``~/…``, ``/…``) becomes its canonical path, so that
     every command taking a project takes ``.``; anything else (an id, a name, even one with a
-    ``/`` in it such as ``client/web``, an identity, a Windows path) stays as it is."""
+    ``/`` in it such as ``client/web``, an identity, a Windows path) stays as it is.
+
+    A folder whose name is not UTF-8 is named as an editor names it (``utf8_reading``), the
+    only way the store can hold it; ``~someone`` with no such user stays a name.
+    """
+    from oxitrack.fields import utf8_reading
     from oxitrack.projects import canonical_project_path, is_windows_path
 
     folder_forms = ("/", "~", "./", "../", ".\\", "..\\")
     is_folder = value in {".", ".."} or value.startswith(folder_forms)
     if not is_folder or is_windows_path(value):
-        return value
-    return canonical_project_path(os.path.abspath(os.path.expanduser(value)))
+        return utf8_reading(value)
+    folder = os.path.expanduser(value)
+    if folder.startswith("~"):  # no such user (or no home at all): not a folder after all
+        return utf8_reading(value)
+    if not folder.startswith("/"):
+        folder = os.path.join(_current_folder(), folder)
+    return utf8_reading(canonical_project_path(folder))
+
+
+def _current_folder() -> str:
+    """The current folder; where it was deleted (``rm -r`` of the project from another
+    terminal), the shell's ``$PWD`` still names it: a folder that no longer exists is still the
+    project its beats were recorded for."""
+    try:
+        return os.getcwd()
+    except FileNotFoundError:
+        shell_folder = os.environ.get("PWD", "")
+        if shell_folder.startswith("/") and not os.path.lexists(shell_folder):
+            return shell_folder
+        raise UsageError(
+            "the current folder no longer exists (deleted or moved): give the project's"
+            " path, id or name instead of a relative path, or cd to a folder that exists"
+        ) from None

@@ -1,12 +1,16 @@
 """The standard output of every command, under one policy (``docs/cli.md``, "Output").
 
-* Text for people (tables, lists, messages) is written in the output's encoding; a character it
-  lacks (a Japanese folder name under a Latin-1 locale, or on Windows with output redirected)
-  becomes a backslash escape (``\\u30d7``), as Python writes stderr, instead of a traceback.
+* Text for people (tables, lists, messages, ``--help``) is written in the output's encoding; a
+  character it lacks (a Japanese folder name under a Latin-1 locale, or on Windows with output
+  redirected) becomes a backslash escape (``\\u30d7``), as Python writes stderr, instead of a
+  traceback. Under the C locale without UTF-8 mode, a name the system gave as bytes that are not
+  UTF-8 (a folder ``b"\\xff"``) is written back as those bytes, as ``ls`` does.
 * Machine output is UTF-8 whatever the locale, on stdout as in files: CSV (as ``export -o``
   writes it) and the service file (``service install --print``). JSON is escaped to ASCII
   (``\\u30d7``) where the output is not UTF-8: the same values, still valid JSON, and ASCII is
-  UTF-8 too.
+  UTF-8 too. A path that is not UTF-8 (a database in a folder ``b"\\xff"``) shows in JSON as its
+  UTF-8 reading, each invalid byte as U+FFFD, as editors show such a folder: JSON has no way to
+  carry the bytes, and raw ones would make the whole answer invalid.
 
 Stdlib only and cheap to import: ``cli.main`` loads it for every command.
 """
@@ -15,8 +19,10 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import sys
 
+from oxitrack.fields import utf8_reading
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,15 +32,42 @@ if TYPE_CHECKING:
 def prepare_for_text() -> None:
     """Make the standard output write what its encoding lacks as backslash escapes.
 
-    An explicit choice (``PYTHONIOENCODING=latin-1:replace``) is kept: only the default
-    ``strict``, which raises, is replaced.
+    An explicit choice (``PYTHONIOENCODING=latin-1:replace``) is kept: only the defaults that
+    raise are replaced. ``strict`` raises on any such character; ``surrogateescape``, Python's
+    choice under the C locale without UTF-8 mode, writes a file name's undecodable bytes back
+    but raises on every other character (``oxitrack today`` on a Japanese folder name).
     """
     stream = sys.stdout
-    if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
-        try:
-            stream.reconfigure(errors="backslashreplace")
-        except ValueError:  # closed: the write will say so
-            pass
+    if not isinstance(stream, io.TextIOWrapper):
+        return
+    replacement = {"strict": "backslashreplace", "surrogateescape": _BYTES_OR_ESCAPES}
+    errors = replacement.get(stream.errors or "strict")
+    if errors is None:
+        return
+    if errors == _BYTES_OR_ESCAPES:
+        _register_bytes_or_escapes()
+    try:
+        stream.reconfigure(errors=errors)
+    except ValueError:  # closed: the write will say so
+        pass
+
+
+_BYTES_OR_ESCAPES = "oxitrack.bytes_or_escapes"
+
+
+def _register_bytes_or_escapes() -> None:
+    codecs.register_error(_BYTES_OR_ESCAPES, _bytes_or_escapes)
+
+
+def _bytes_or_escapes(error: UnicodeError) -> tuple[str | bytes, int]:
+    """``surrogateescape`` where it applies (an undecodable byte of a file name: the byte), else
+    ``backslashreplace``; one character at a time, as a run may mix both."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    character = error.object[error.start]
+    if "\udc80" <= character <= "\udcff":
+        return bytes([ord(character) - 0xDC00]), error.start + 1
+    return ascii(character)[1:-1], error.start + 1
 
 
 def is_utf8(stream: TextIO) -> bool:
@@ -63,5 +96,16 @@ def print_json(value: object) -> int:
     are only where the output is UTF-8."""
     import json
 
-    print(json.dumps(value, indent=2, ensure_ascii=not is_utf8(sys.stdout)))
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    if _SURROGATE.search(text):  # a path the system gave as bytes that are not UTF-8
+        text = utf8_reading(text)
+    if not is_utf8(sys.stdout):
+        # Outside its strings JSON is ASCII; inside them, a character and its \u escape are
+        # the same value. json.dumps writes the escapes of one character (two for U+1F600).
+        text = _NOT_ASCII.sub(lambda found: json.dumps(found.group())[1:-1], text)
+    print(text)
     return 0
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_ASCII = re.compile("[^\x00-\x7f]")

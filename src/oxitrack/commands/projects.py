@@ -9,7 +9,6 @@ command goes through its HTTP API, otherwise it opens the file itself. Both ways
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,7 +143,11 @@ def run_rename(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     client = _daemon(args, settings)
-    name = None if args.reset else args.name
+    from oxitrack.fields import utf8_reading
+
+    # Under the C locale without UTF-8 mode Python reads a typed "Ä" as the bytes it was
+    # sent, which the store refuses as text: read them as the UTF-8 a terminal sends.
+    name = None if args.reset else utf8_reading(args.name)
     reference = project_reference(args.project)
     if client is not None:
         body = {"project": reference, "name": name}
@@ -219,4 +222,11 @@ def _describe(project: dict[str, Any]) -> str:
 
 
 def _local_time(timestamp: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+    """In the zone the reports use (``days.system_zone``), not the C library's reading of
+    ``$TZ``: with ``TZ=" Asia/Tokyo"`` or a zone name it lacks, that was UTC while ``sessions``
+    showed the same beat in Tokyo time."""
+    from datetime import datetime
+
+    from oxitrack.days import system_zone
+
+    return datetime.fromtimestamp(timestamp, system_zone()).strftime("%Y-%m-%d %H:%M")

@@ -276,7 +276,15 @@ def _open(args: argparse.Namespace, db: str | None = None) -> Store:
 def _zone(args: argparse.Namespace) -> tzinfo:
     from oxitrack import days
 
-    return days.system_zone() if args.tz is None else days.zone_named(args.tz, field="--tz")
+    if args.tz is not None:
+        return days.zone_named(args.tz, field="--tz")
+    zone = days.system_zone()
+    # The title names the zone used, but a day that silently starts hours off is what a POSIX
+    # rule in $TZ (which `date` follows) gets: say so, on stderr, once per command.
+    note = days.ignored_tz_note(os.environ.get("TZ"), zone)
+    if note:
+        print(f"oxitrack: note: {note}. Give --tz Area/City, or set TZ=Area/City", file=sys.stderr)
+    return zone
 
 
 def _zone_label(zone: tzinfo) -> str:

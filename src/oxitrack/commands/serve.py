@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -57,5 +58,21 @@ def run(args: argparse.Namespace) -> int:
         # Kept working for scripts and quick tries, but a command line is readable by anyone on
         # the machine for as long as the daemon runs.
         print(API_KEY_FLAG_WARNING, file=sys.stderr)
-    serve(settings_from(args, listening=True))
+    settings = settings_from(args, listening=True)
+    _note_ignored_tz()
+    serve(settings)
     return 0
+
+
+def _note_ignored_tz() -> None:
+    """Say once, at start, when ``$TZ`` names no zone: every report the daemon answers without
+    ``?tz=`` then counts days in the system's zone, which ``date`` in the same shell does not."""
+    from oxitrack import days
+
+    note = days.ignored_tz_note(os.environ.get("TZ"), days.system_zone())
+    if note:
+        print(
+            f"oxitrack: note: {note}. Reports may ask for a zone with ?tz=Area/City; or start"
+            " the daemon with TZ=Area/City",
+            file=sys.stderr,
+        )

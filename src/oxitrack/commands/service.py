@@ -87,11 +87,22 @@ def register(subparsers: Any) -> None:
 
 def _service_file(command: list[str]) -> ServiceFile:
     from oxitrack import service as _service
+    from oxitrack.config import home, xdg_base
+    from oxitrack.fields import printable, utf8_reading
 
-    home = Path.home()
-    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
+    for arg in command:
+        if utf8_reading(arg) != arg:
+            # systemd units and launchd plists are UTF-8 text: bytes that are not cannot be said.
+            raise OxitrackError(
+                f"cannot write a service file naming {printable(utf8_reading(arg))}: a service"
+                " file is UTF-8 text, and this name is not; use a folder whose name is"
+            )
     return _service.service_file(
-        sys.platform, command, home=home, config_home=config_home, uid=os.getuid()
+        sys.platform,
+        command,
+        home=Path(home()),
+        config_home=Path(xdg_base("config")),  # where systemd looks for user units
+        uid=os.getuid(),
     )
 
 
