@@ -401,5 +401,14 @@ def test_answers_to_a_post_say_nothing_of_caching(client: TestClient):
 def test_the_dashboard_files_stay_cacheable_with_validators(client: TestClient, path: str):
     answer = client.get(path)
     assert answer.status_code == 200
-    assert "cache-control" not in answer.headers
+    assert answer.headers["cache-control"] == "no-cache"  # kept, but checked before each use
     assert answer.headers["etag"]
+
+
+def test_a_dashboard_file_not_modified_is_still_checked_each_time(client: TestClient):
+    """After an upgrade the next use must ask again: the 304 repeats ``no-cache``."""
+    etag = client.get("/static/app.js").headers["etag"]
+    again = client.get("/static/app.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == "no-cache"
+    assert again.headers["x-frame-options"] == "DENY"

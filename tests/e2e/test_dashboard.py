@@ -38,7 +38,7 @@ CHART_DATA_JS = """() => {
 }"""
 TOTALS_JS = """() => Chart.getChart("days-chart").data.datasets.filter((d) => d.key === "total")
   .map((d) => ({ type: d.type, stack: d.stack, data: d.data }))"""
-TODAY_ROWS_JS = """() => [...document.querySelectorAll("#today-projects tr")].map((tr) => ({
+TODAY_ROWS_JS = """() => [...document.querySelectorAll("#today-projects tbody tr")].map((tr) => ({
   path: tr.dataset.projectPath, seconds: Number(tr.dataset.seconds),
 }))"""
 
@@ -256,7 +256,7 @@ def test_page_rounds_minutes_as_the_command_line_does(tmp_path: Path, browser: A
         page = Page(browser)
         shown = page.open(daemon.url + "/")
         rows = shown.evaluate(
-            """() => [...document.querySelectorAll("#today-projects tr")].map((tr) =>
+            """() => [...document.querySelectorAll("#today-projects tbody tr")].map((tr) =>
               `${tr.querySelector("td.num").innerText}  ${tr.dataset.projectPath}`)"""
         )
         assert rows == text[:-1] == ["0h 21m  /code/a", "0h 03m  /code/b", "0h 01m  /code/c"]
@@ -292,7 +292,7 @@ def test_long_project_paths_end_in_an_ellipsis_not_a_column_of_fragments(
     page = Page(browser)
     shown = page.open(daemon.url + "/")
     heights = shown.evaluate(
-        """() => Object.fromEntries([...document.querySelectorAll("#today-projects tr")].map(
+        """() => Object.fromEntries([...document.querySelectorAll("#today-projects tbody tr")].map(
           (tr) => [tr.dataset.projectPath, tr.getBoundingClientRect().height]))"""
     )
     assert set(heights) == {"/code/short", long_path}
@@ -522,7 +522,7 @@ def test_the_tooltip_lists_only_the_days_projects_with_short_names(
     }""")
     name = long_path.rstrip("/").rsplit("/", 1)[-1]
     today = httpx.get(f"{daemon.url}/today", params={"format": "json"}).json()
-    assert lines == [f"{name[:29]}\u2026: {_duration(today['total_seconds'])}"], lines
+    assert lines == [f"\u2068{name[:29]}\u2026\u2069: {_duration(today['total_seconds'])}"], lines
     assert page.problems == []
 
 

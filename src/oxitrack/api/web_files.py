@@ -4,7 +4,7 @@ They are a few KiB each. Byte ranges (``Range:``) would save nothing and only ad
 the one JSON error shape (Starlette answers a bad range with plain text, an unsatisfiable one
 with an empty 416), so the ``Range`` header is ignored and no ranges are advertised.
 
-Every one of them says no page may frame it (``FRAME_DENY_HEADERS``): a page that framed the
+Every one of them says no page may frame it (``WEB_FILE_HEADERS``): a page that framed the
 dashboard could overlay it and trick clicks (clickjacking). The guard's Fetch Metadata check
 does not stop that for a name in ``--allow-hosts`` over plain HTTP: browsers send those headers
 only to HTTPS and loopback origins.
@@ -23,9 +23,13 @@ from starlette.types import Receive, Scope, Send
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 # CSP's frame-ancestors for current browsers, X-Frame-Options for older ones; built once.
-FRAME_DENY_HEADERS = (
+# ``no-cache``: kept, but asked about (ETag) before each use. With only Last-Modified, browsers
+# reuse a file unasked for a tenth of its age: days after an upgrade, a new page could run with
+# an old script.
+WEB_FILE_HEADERS = (
     (b"content-security-policy", b"frame-ancestors 'none'"),
     (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-cache"),
 )
 
 
@@ -42,7 +46,7 @@ class WholeFileResponse(FileResponse):
             path, status_code=status_code, media_type=media_type, stat_result=stat_result
         )
         self.headers["accept-ranges"] = "none"
-        self.raw_headers.extend(FRAME_DENY_HEADERS)
+        self.raw_headers.extend(WEB_FILE_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [(name, value) for name, value in scope["headers"] if name != b"range"]
@@ -61,7 +65,7 @@ class WebFiles(StaticFiles):
     ) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
         if type(response) is not FileResponse:
-            response.raw_headers.extend(FRAME_DENY_HEADERS)
+            response.raw_headers.extend(WEB_FILE_HEADERS)
             return response  # 304 Not Modified: no body, no range
         return WholeFileResponse(full_path, status_code=status_code, stat_result=stat_result)
 

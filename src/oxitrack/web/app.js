@@ -18,9 +18,10 @@ const REFRESH_MS = 60_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
 const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
 const RECENT_LIMIT = 15;
+const DEFAULT_DAYS = "7";
 const state = {
-  days: 7, // the range whose data is shown (and pressed)
-  wantedDays: 7, // the range last asked for; becomes `days` once its data arrives
+  days: null, // the range whose data is shown (and pressed), as ?days= gives it
+  wantedDays: addressDays(), // the range last asked for; becomes `days` once its data arrives
   requestSeq: 0, // only the answer to the latest request is drawn
   chart: null,
   lastRange: null,
@@ -35,6 +36,21 @@ const state = {
 };
 // Page-level ?tz=Area/City is passed on to every request; by default the daemon's own zone.
 const zoneParam = new URLSearchParams(location.search).get("tz");
+
+/**
+ * The range in the page's address (?days=30), so a reload, a bookmark and the Back button keep
+ * it; the daemon checks it like any other request's. Without one, the last 7 days.
+ */
+function addressDays() {
+  return new URLSearchParams(location.search).get("days") ?? DEFAULT_DAYS;
+}
+
+/** The address with ?days= set, other parameters (?tz=) kept. */
+function addressWithDays(days) {
+  const url = new URL(location.href);
+  url.searchParams.set("days", days);
+  return url;
+}
 
 /**
  * The zone the browser can format times in: the report's own, or UTC when the browser's time zone
@@ -193,11 +209,23 @@ function renderDayTable(range) {
         element("time", { datetime: row.date }, row.day),
       ),
       element("td", { className: "num" }, row.total),
-      element("td", {}, row.projects || "–"),
+      element("td", { className: "day-projects" }, ...(row.projects.length ? workedOn(row.projects) : ["–"])),
     ),
   );
   document.querySelector("#days-table tbody").replaceChildren(...rows);
   document.getElementById("days-table-box").hidden = range.projects.length === 0;
+}
+
+/**
+ * "name 0h 30m, name 0h 05m", each name in a <bdi>: after an Arabic or Hebrew name the time would
+ * otherwise join its right-to-left run and read "0 <name>h 30m".
+ */
+function workedOn(projects) {
+  return projects.flatMap(({ name, duration }, index) => [
+    ...(index ? [", "] : []),
+    element("bdi", {}, name),
+    ` ${duration}`,
+  ]);
 }
 
 function renderLegend(datasets) {
@@ -293,7 +321,7 @@ async function refresh() {
   try {
     answers = await Promise.all([
       getJson("/today"),
-      getJson("/api/days", { days: String(days) }),
+      getJson("/api/days", { days }),
       getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
     ]);
   } catch (error) {
@@ -326,7 +354,7 @@ function showAnswers(days, today, range, recent) {
 
 function markPressedRange(days) {
   for (const button of document.querySelectorAll(".switch button")) {
-    button.setAttribute("aria-pressed", String(Number(button.dataset.days) === days));
+    button.setAttribute("aria-pressed", String(button.dataset.days === days));
   }
 }
 
@@ -362,6 +390,11 @@ function showRefused(message) {
   document.getElementById("refused-message").textContent = `The daemon refused: ${message}`;
   document.getElementById("tz-help").hidden = !(zoneParam && message.startsWith("tz"));
   document.getElementById("tz-reset").href = location.pathname;
+  const daysParam = new URLSearchParams(location.search).has("days");
+  document.getElementById("days-help").hidden = !(daysParam && message.startsWith("days"));
+  const withoutDays = new URL(location.href);
+  withoutDays.searchParams.delete("days");
+  document.getElementById("days-reset").href = withoutDays.href;
   document.getElementById("refused").hidden = false;
   document.querySelector("main").hidden = state.loadedAt === null;
 }
@@ -369,6 +402,7 @@ function showRefused(message) {
 /** Old numbers must not pass for current ones: say so, dim them, and try again soon. */
 function showUnreachable(error) {
   state.failingSince ??= new Date();
+  setText("back-online", ""); // so that the next recovery is a change, and is said
   const delay = RETRY_MS[Math.min(state.failures, RETRY_MS.length - 1)];
   state.failures += 1;
   clearTimeout(state.retryTimer);
@@ -387,8 +421,17 @@ function showUnreachable(error) {
 
 function showReachable() {
   clearTimeout(state.retryTimer);
+  if (state.failingSince !== null) {
+    const asOf = formatClock(state.loadedAt);
+    setText("back-online", `The daemon answers again; the data is current as of ${asOf}.`);
+  }
   state.failures = 0;
   state.failingSince = null;
+  // The retry button goes with the banner: its focus goes to the page's first control, not lost.
+  if (document.activeElement?.id === "retry-now") {
+    const pressed = document.querySelector(".switch [aria-pressed=true]");
+    (pressed ?? document.querySelector(".switch button")).focus();
+  }
   document.getElementById("offline").hidden = true;
   document.getElementById("refused").hidden = true;
   document.querySelector("main").hidden = false;
@@ -410,10 +453,22 @@ function setText(id, text) {
 function setUp() {
   for (const button of document.querySelectorAll(".switch button")) {
     button.addEventListener("click", () => {
-      state.wantedDays = Number(button.dataset.days);
+      state.wantedDays = button.dataset.days;
+      const address = addressWithDays(state.wantedDays);
+      if (address.href !== location.href) history.pushState(null, "", address);
       refresh();
     });
   }
+  // Back and Forward move between ranges chosen on this page: show the one the address names.
+  addEventListener("popstate", () => {
+    state.wantedDays = addressDays();
+    refresh();
+  });
+  // Whoever just restarted the daemon need not wait out the retry's countdown (up to a minute).
+  document.getElementById("retry-now").addEventListener("click", () => {
+    clearTimeout(state.retryTimer);
+    refresh();
+  });
   document.getElementById("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     state.apiKey = document.getElementById("api-key").value.trim();

@@ -38,6 +38,16 @@ export function shownDurations(seconds) {
   return minutes.map(formatMinutes);
 }
 
+/** "Nov 24" for 2025-11-24: over more than a month, "Mon 24" would name several days. */
+export function monthDay(isoDate) {
+  const [year, month, day] = isoDate.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  });
+}
+
 /** "Tue 24" for 2025-11-24: the day as the report's zone counts it (a date, not an instant). */
 export function shortDay(isoDate) {
   const [year, month, day] = isoDate.split("-").map(Number);
@@ -130,9 +140,8 @@ export function chartData(range, { hidden, otherColor, totalColor }) {
       data: range.days.map((day) => day.total_seconds),
       showLine: false,
       pointStyle: "line",
-      // No mark on a day with nothing tracked: a row of dashes on the axis says nothing.
-      pointRadius: range.days.map((day) => (day.total_seconds > 0 ? 10 : 0)),
-      pointHoverRadius: range.days.map((day) => (day.total_seconds > 0 ? 12 : 0)),
+      pointRadius: (context) => markRadius(context, range, 10),
+      pointHoverRadius: (context) => markRadius(context, range, 12),
       borderWidth: 3,
       borderColor: totalColor,
       backgroundColor: totalColor,
@@ -140,6 +149,19 @@ export function chartData(range, { hidden, otherColor, totalColor }) {
     });
   }
   return { labels: range.days.map((day) => day.date), datasets, colors };
+}
+
+/**
+ * Half the width of a day's mark: `full`, or less where days are narrow (over a year, 10 px marks
+ * ran into one line that went on past the plot). No mark on a day with nothing tracked: a row of
+ * dashes on the axis says nothing.
+ */
+function markRadius(context, range, full) {
+  if (!(range.days[context.dataIndex]?.total_seconds > 0)) return 0;
+  const area = context.chart.chartArea;
+  if (!area) return full;
+  // A bar is 72 % of its day's slot (Chart.js's 0.8 category x 0.9 bar): the mark is no wider.
+  return Math.min(full, (0.36 * area.width) / range.days.length);
 }
 
 function hourStep(maxSeconds) {
@@ -151,13 +173,20 @@ function hourStep(maxSeconds) {
 
 const LABEL_CHARS = 30;
 
-function shortLabel(text) {
-  return text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
+/**
+ * A project name shortened for the tooltip and isolated (FSI…PDI) from the text around it: after
+ * an Arabic or Hebrew name, "0h 30m" would otherwise join the name's right-to-left run and be
+ * drawn as "0 <name>h 30m".
+ */
+export function tooltipName(text) {
+  const short = text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
+  return `\u2068${short}\u2069`;
 }
 
 /** Ticks and grid in the page theme's colours: Chart.js's defaults are unreadable on the dark card. */
 export function chartOptions(labels, dayTotals, { text, grid }) {
   const step = hourStep(Math.max(3600, ...dayTotals));
+  const dayName = labels.length > 31 ? monthDay : shortDay;
   return {
     animation: false,
     responsive: true,
@@ -169,7 +198,7 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
         stacked: true,
         grid: { display: false },
         border: { color: grid },
-        ticks: { color: text, callback: (_, i) => shortDay(labels[i]) },
+        ticks: { color: text, callback: (_, i) => dayName(labels[i]) },
       },
       y: {
         stacked: true,
@@ -194,7 +223,7 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
           label: (item) =>
             item.dataset.key === TOTAL_KEY
               ? "nothing tracked"
-              : `${shortLabel(item.dataset.label)}: ${formatDuration(item.raw)}`,
+              : `${tooltipName(item.dataset.label)}: ${formatDuration(item.raw)}`,
           footer: (items) =>
             items.length && dayTotals[items[0].dataIndex] > 0
               ? `total ${formatDuration(dayTotals[items[0].dataIndex])}`
@@ -219,8 +248,8 @@ export function chartSummary(range) {
 /**
  * The chart's numbers as table rows, one per day in the chart's order: a screen reader can walk
  * them (the canvas and its one-line summary cannot give each day), and anyone can read exact
- * figures. `total` is the day's real total (overlaps once); `projects` names each project worked
- * on that day with its own time.
+ * figures. `total` is the day's real total (overlaps once); `projects` lists each project worked
+ * on that day as `{ name, duration }`, kept apart so the page can isolate each name's direction.
  */
 export function dayRows(range) {
   return range.days.map((day) => {
@@ -230,9 +259,10 @@ export function dayRows(range) {
       date: day.date,
       day: shortDay(day.date),
       total: formatDuration(day.total_seconds),
-      projects: worked
-        .map((project, index) => `${project.project_name} ${durations[index]}`)
-        .join(", "),
+      projects: worked.map((project, index) => ({
+        name: project.project_name,
+        duration: durations[index],
+      })),
     };
   });
 }

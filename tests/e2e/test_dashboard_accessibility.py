@@ -1,0 +1,76 @@
+"""The dashboard as a screen reader gets it: Chromium's own accessibility tree (CDP), where every
+control, table and the chart must have a name, and the headings go in order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from itertools import pairwise
+from typing import Any
+
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import chromium
+from tests.e2e.test_dashboard import Page, _beats
+
+pytestmark = pytest.mark.e2e
+
+NAMED_ROLES = {"button", "textbox", "DisclosureTriangle", "table", "image", "list", "link"}
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def _accessibility_tree(page: Any) -> list[dict[str, Any]]:
+    session = page.context.new_cdp_session(page)
+    try:
+        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        session.detach()
+    return [
+        {
+            "role": node.get("role", {}).get("value"),
+            "name": node.get("name", {}).get("value", ""),
+            "properties": {p["name"]: p["value"].get("value") for p in node.get("properties", [])},
+        }
+        for node in nodes
+        if not node.get("ignored")
+    ]
+
+
+def test_every_control_table_and_the_chart_has_a_name(daemon: DaemonProcess, browser: Any):
+    """The three tables had none: a screen reader's table list read "table, table, table"."""
+    now = int(time.time())
+    _beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    shown.click("#days-table-box summary")
+    tree = _accessibility_tree(shown)
+    named = [node for node in tree if node["role"] in NAMED_ROLES]
+    assert {node["role"] for node in named} == NAMED_ROLES - {"textbox", "link"}
+    assert [node for node in named if not node["name"].strip()] == []
+    tables = sorted(node["name"] for node in tree if node["role"] == "table")
+    assert tables == sorted(
+        [shown.inner_text("#today-title"), "Daily time per project", "Recent sessions"]
+    )
+    (chart,) = (node for node in tree if node["role"] == "image")
+    assert chart["name"] == shown.get_attribute("#days-chart", "aria-label")
+    assert page.problems == []
+
+
+def test_headings_go_in_order_and_the_page_says_its_language(daemon: DaemonProcess, browser: Any):
+    page = Page(browser)
+    shown = page.open(daemon.url + "/")
+    levels = [
+        node["properties"]["level"]
+        for node in _accessibility_tree(shown)
+        if node["role"] == "heading"
+    ]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(later - earlier <= 1 for earlier, later in pairwise(levels))
+    assert shown.evaluate("() => document.documentElement.lang") == "en"
+    assert page.problems == []

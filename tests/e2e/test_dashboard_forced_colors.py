@@ -1,0 +1,57 @@
+"""The dashboard under a high-contrast theme (forced colours, as Windows' contrast themes set):
+the browser drops backgrounds there, which the page's bars, colour keys and pressed range
+button were drawn with."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import chromium
+from tests.e2e.test_dashboard import Page, _beats
+
+pytestmark = pytest.mark.e2e
+
+COLOURS_JS = """() => {
+  const background = (selector) => getComputedStyle(document.querySelector(selector))
+    .backgroundColor;
+  const chart = Chart.getChart("days-chart");
+  const alpha = chart.data.datasets.find((d) => d.key === "/code/alpha");
+  const probe = document.createElement("span");
+  probe.style.color = alpha.backgroundColor;
+  probe.style.forcedColorAdjust = "none";
+  document.body.append(probe);
+  const chartColour = getComputedStyle(probe).color;
+  probe.remove();
+  return {
+    chartColour,
+    bar: background("#today-projects tr[data-project-path='/code/alpha'] .bar"),
+    swatch: background("#days-legend button[data-key='/code/alpha'] .swatch"),
+    pressed: background(".switch [aria-pressed=true]"),
+    unpressed: background(".switch [aria-pressed=false]"),
+  };
+}"""
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_bars_colour_keys_and_the_pressed_range_survive_forced_colours(
+    daemon: DaemonProcess, browser: Any
+):
+    now = int(time.time())
+    _beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
+    page = Page(browser, forced_colors="active")
+    shown = page.open(daemon.url + "/")
+    assert shown.evaluate("() => matchMedia('(forced-colors: active)').matches")
+    colours = shown.evaluate(COLOURS_JS)
+    assert colours["bar"] == colours["swatch"] == colours["chartColour"], colours
+    assert colours["pressed"] != colours["unpressed"], colours
+    assert page.problems == []

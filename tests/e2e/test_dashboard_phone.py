@@ -1,0 +1,44 @@
+"""The dashboard on a phone-sized screen, used with a thumb: every control is a target of at
+least 24 by 24 CSS pixels (WCAG 2.2's 2.5.8), wrapped legend rows included."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import chromium
+from tests.e2e.test_dashboard import Page, _beats
+
+pytestmark = pytest.mark.e2e
+
+TARGETS_JS = """() => [...document.querySelectorAll("button, summary, a[href], input")]
+  .filter((node) => node.checkVisibility())
+  .map((node) => {
+    const box = node.getBoundingClientRect();
+    return { name: node.textContent.trim(), width: box.width, height: box.height };
+  })"""
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_every_control_is_a_thumb_sized_target_at_360_px(daemon: DaemonProcess, browser: Any):
+    """The legend's keys were 18 px high in rows 22 px apart."""
+    now = int(time.time())
+    for index in range(12):  # eight keys and "other": the legend wraps over several rows
+        start = now - 600 - index * 700
+        _beats(daemon, f"/code/project-{index}", range(start, start + 541, 60))
+    page = Page(browser, viewport={"width": 360, "height": 800})
+    shown = page.open(daemon.url + "/")
+    targets = shown.evaluate(TARGETS_JS)
+    assert len(targets) == 2 + 9 + 1, targets
+    small = [each for each in targets if each["width"] < 24 or each["height"] < 24]
+    assert small == []
+    assert page.problems == []

@@ -1,0 +1,59 @@
+"""The daemon stopped and started again under an open dashboard: the page need not be reloaded,
+and whoever restarted the daemon need not wait out the retry countdown."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import chromium
+from tests.e2e.test_dashboard import Page, _beats
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def test_try_again_now_reloads_the_data_at_once_from_the_keyboard(
+    daemon: DaemonProcess, browser: Any
+):
+    """The banner said "Trying again in 60 s" and offered nothing but a reload of the page."""
+    now = int(time.time())
+    _beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
+    page = Page(browser, clock=True)
+    shown = page.open(daemon.url + "/")
+    daemon.stop()
+    page.page.clock.run_for(60_000)  # the minute refresh finds no daemon
+    shown.wait_for_selector("#offline:not([hidden])")
+    # Time stands still from here: no retry timer can fire, only the button can ask again.
+    page.page.clock.pause_at(shown.evaluate("() => Date.now()") + 1_000)
+    daemon.start(port=daemon.port)
+
+    shown.focus("#retry-now")
+    shown.keyboard.press("Enter")
+    page.wait_loaded(2)
+    assert shown.is_hidden("#offline")
+    assert shown.evaluate("() => document.body.dataset.stale") is None
+    assert shown.evaluate("() => document.activeElement.dataset.days") == "7", "focus kept"
+    # Said to a screen reader too, in a live region: the banner only vanished.
+    back = shown.evaluate(
+        """() => { const node = document.getElementById("back-online");
+          return { role: node.getAttribute("role"), text: node.textContent }; }"""
+    )
+    updated = shown.inner_text("#status-time").removeprefix(" · updated ").strip()
+    assert back == {
+        "role": "status",
+        "text": f"The daemon answers again; the data is current as of {updated}.",
+    }
+    assert all(
+        "ERR_CONNECTION_REFUSED" in problem or problem.startswith("failed:")
+        for problem in page.problems
+    ), page.problems
