@@ -265,7 +265,7 @@ function renderSlow(input: StatusInput, problem: Problem): StatusView {
     tooltip:
       `Slow to answer${since}. ${explainProblem(problem, input.serverUrl)}\n` +
       (shown === undefined ? "" : `${shown} is today's time for this project${asOf}, as last reported.\n`) +
-      `${waiting(input, "it answers")}\n` +
+      (input.queued > 0 ? `${waiting(input, "it answers")}\n` : "") +
       "Click to show the OxiTrack log.",
     action: "showLog",
   };

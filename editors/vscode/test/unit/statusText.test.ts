@@ -259,6 +259,12 @@ describe("renderStatus", () => {
       assert.match(view.tooltip, /^Slow to answer since 09:05\./);
     });
 
+    test("nothing queued: no word of the outbox", () => {
+      const view = renderStatus({ ...base, connection: slow, connectionSinceMs: sinceMs, todayAtMs: asOfMs });
+      assert.doesNotMatch(view.tooltip, /outbox/);
+      assert.match(view.tooltip, /as last reported\.\nClick to show the OxiTrack log\.$/);
+    });
+
     test("nothing listening is still 'offline'", () => {
       const view = renderStatus({ ...base, connection: { kind: "offline", detail: "connect ECONNREFUSED" }, queued: 1 });
       assert.equal(view.text, "OxiTrack: offline (1 queued)");
