@@ -164,17 +164,29 @@ export class Settings implements vscode.Disposable {
   /** Shows a malformed server URL as an error, a clear-text one as a warning (once per URL). */
   private checkServerUrl(): void {
     const url = this.values.serverUrl;
-    const previousProblem = this.urlCheck.problem;
+    const previous = this.urlCheck;
     this.urlCheck = checkServerUrl(url);
     const { problem, warning } = this.urlCheck;
-    if (previousProblem !== undefined && previousProblem !== problem) {
-      void this.notices.release(previousProblem);
+    for (const shown of [previous.problem, previous.warning]) {
+      if (shown !== undefined && shown !== problem && shown !== warning) {
+        void this.notices.release(shown);
+      }
     }
     if (problem !== undefined) {
       void this.showErrorOnce(problem, URL_KEY);
     } else if (warning !== undefined && this.globalState.get<string>(WARNED_URL_KEY) !== url) {
+      void this.warnOnce(url, warning);
+    }
+  }
+
+  /**
+   * Warns about a clear-text URL in one window: all windows see the new URL at the same moment,
+   * before any of them has recorded in the shared state that the user was warned.
+   */
+  private async warnOnce(url: string, warning: string): Promise<void> {
+    if (await this.notices.claim(warning)) {
       void this.globalState.update(WARNED_URL_KEY, url);
-      void offerSettings(vscode.window.showWarningMessage(`OxiTrack: ${warning}.`, OPEN_SETTINGS), URL_KEY);
+      await offerSettings(vscode.window.showWarningMessage(`OxiTrack: ${warning}.`, OPEN_SETTINGS), URL_KEY);
     }
   }
 
