@@ -20,7 +20,7 @@ let tracker: Tracker | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel("OxiTrack", { log: true });
   context.subscriptions.push(log);
-  const settings = await Settings.load(context);
+  const settings = await Settings.load(context, (message) => log.warn(message));
   context.subscriptions.push(settings);
 
   const here = { homeDir: os.homedir(), platform: process.platform };

@@ -2,16 +2,18 @@
  * The typed view of OxiTrack's settings: the only module that reads `oxitrack.*` configuration,
  * the API key in VS Code's secret storage, and the timing (OXITRACK_TIME_SCALE, for tests only).
  * Fires `onDidChange` when any of them changes. Tells the user when a setting has the wrong JSON
- * type (an error, once while it stays so; the default is used), when the server URL is malformed
- * (an error, each time it is set so) or sends in clear text across the network (a warning, once
- * per URL, remembered across windows).
+ * type (an error; the default is used) or the server URL is malformed (an error), in one window
+ * only however many are open (sharedNotices.ts), while every window's status bar says it; and when
+ * the server URL sends in clear text across the network (a warning, once per URL, remembered
+ * across windows).
  */
 
 import * as vscode from "vscode";
 
 import { DaemonClient } from "./core/daemonClient";
 import { checkServerUrl, type ServerUrlCheck } from "./core/serverUrl";
-import { checkSettings, type SettingValues } from "./core/settingValues";
+import { checkSettings, type SettingProblem, type SettingValues } from "./core/settingValues";
+import { SharedNotices } from "./core/sharedNotices";
 import { type Timing, timingFromEnv } from "./core/timing";
 
 const SECTION = "oxitrack";
@@ -26,8 +28,8 @@ export class Settings implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private values: SettingValues = { serverUrl: "", isEnabled: true, excludePatterns: [], userExcludePatterns: [] };
-  /** The wrong-typed settings the user was told about, so each is shown once while it stays. */
-  private shownProblems = new Set<string>();
+  /** The settings of the wrong type now, each shown when it appears (in one window of all). */
+  private problems: readonly SettingProblem[] = [];
   private apiKey: string | undefined;
   private cachedClient: DaemonClient | undefined;
   private urlCheck: ServerUrlCheck = {};
@@ -35,6 +37,7 @@ export class Settings implements vscode.Disposable {
   private constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly globalState: vscode.Memento,
+    private readonly notices: SharedNotices,
   ) {
     const { timing, scale } = timingFromEnv(process.env);
     this.timing = timing;
@@ -65,8 +68,9 @@ export class Settings implements vscode.Disposable {
     );
   }
 
-  static async load(context: vscode.ExtensionContext): Promise<Settings> {
-    const settings = new Settings(context.secrets, context.globalState);
+  static async load(context: vscode.ExtensionContext, log: (message: string) => void): Promise<Settings> {
+    const notices = new SharedNotices({ dir: context.globalStorageUri.fsPath, log });
+    const settings = new Settings(context.secrets, context.globalState, notices);
     settings.readValues();
     settings.apiKey = await context.secrets.get(API_KEY_SECRET);
     settings.checkServerUrl();
@@ -80,6 +84,11 @@ export class Settings implements vscode.Disposable {
   /** Why `serverUrl` cannot work (for the status bar), or undefined when it is well formed. */
   get serverUrlProblem(): string | undefined {
     return this.urlCheck.problem;
+  }
+
+  /** The settings of the wrong type (their defaults are in use), for the status bar. */
+  get settingProblems(): readonly SettingProblem[] {
+    return this.problems;
   }
 
   get isEnabled(): boolean {
@@ -124,7 +133,10 @@ export class Settings implements vscode.Disposable {
     }
   }
 
-  /** Reads the settings; shows each setting of the wrong type once (its default is used). */
+  /**
+   * Reads the settings; a setting of the wrong type (its default is used) is shown when it
+   * appears, by one window of all those open; once fixed, the same mistake is shown again.
+   */
   private readValues(): void {
     const config = vscode.workspace.getConfiguration(SECTION);
     const { values, problems } = checkSettings({
@@ -134,11 +146,17 @@ export class Settings implements vscode.Disposable {
       userExcludePatterns: config.inspect<unknown>("excludePatterns")?.globalValue,
     });
     this.values = values;
-    const shown = this.shownProblems;
-    this.shownProblems = new Set(problems.map((problem) => problem.message));
+    const before = new Set(this.problems.map((problem) => problem.message));
+    const now = new Set(problems.map((problem) => problem.message));
+    this.problems = problems;
     for (const { key, message } of problems) {
-      if (!shown.has(message)) {
-        void offerSettings(vscode.window.showErrorMessage(`OxiTrack: ${message}.`, OPEN_SETTINGS), key);
+      if (!before.has(message)) {
+        void this.showErrorOnce(message, key);
+      }
+    }
+    for (const message of before) {
+      if (!now.has(message)) {
+        void this.notices.release(message);
       }
     }
   }
@@ -146,13 +164,36 @@ export class Settings implements vscode.Disposable {
   /** Shows a malformed server URL as an error, a clear-text one as a warning (once per URL). */
   private checkServerUrl(): void {
     const url = this.values.serverUrl;
+    const previous = this.urlCheck;
     this.urlCheck = checkServerUrl(url);
     const { problem, warning } = this.urlCheck;
+    for (const shown of [previous.problem, previous.warning]) {
+      if (shown !== undefined && shown !== problem && shown !== warning) {
+        void this.notices.release(shown);
+      }
+    }
     if (problem !== undefined) {
-      void offerSettings(vscode.window.showErrorMessage(`OxiTrack: ${problem}.`, OPEN_SETTINGS), URL_KEY);
+      void this.showErrorOnce(problem, URL_KEY);
     } else if (warning !== undefined && this.globalState.get<string>(WARNED_URL_KEY) !== url) {
+      void this.warnOnce(url, warning);
+    }
+  }
+
+  /**
+   * Warns about a clear-text URL in one window: all windows see the new URL at the same moment,
+   * before any of them has recorded in the shared state that the user was warned.
+   */
+  private async warnOnce(url: string, warning: string): Promise<void> {
+    if (await this.notices.claim(warning)) {
       void this.globalState.update(WARNED_URL_KEY, url);
-      void offerSettings(vscode.window.showWarningMessage(`OxiTrack: ${warning}.`, OPEN_SETTINGS), URL_KEY);
+      await offerSettings(vscode.window.showWarningMessage(`OxiTrack: ${warning}.`, OPEN_SETTINGS), URL_KEY);
+    }
+  }
+
+  /** Shows a settings error unless another open window has shown the same one. */
+  private async showErrorOnce(message: string, key: string): Promise<void> {
+    if (await this.notices.claim(message)) {
+      await offerSettings(vscode.window.showErrorMessage(`OxiTrack: ${message}.`, OPEN_SETTINGS), key);
     }
   }
 

@@ -4,7 +4,8 @@
  * the tooltip; "excluded" in a folder oxitrack.excludePatterns skips; "folder refused" when the
  * daemon refuses the project's path itself; "not your daemon" when another account's program
  * holds the daemon's port (the API key is not sent to it); "settings error" for a server URL that
- * cannot work.
+ * cannot work; a warning sign for a setting of the wrong type (named in the tooltip). While the
+ * daemon is there but slow to answer, today's time as last reported stays, marked "(daemon slow)".
  * Re-reads `GET /today` every minute and when the project or the settings
  * change; re-renders whenever the delivery state changes. A click opens the dashboard, or does what
  * the problem needs (set the API key, show the log, open the setting).
@@ -12,12 +13,13 @@
 
 import * as vscode from "vscode";
 
-import { redactCredentials, type TodayOutcome } from "./core/daemonClient";
+import { redactCredentials } from "./core/daemonClient";
 import type { Delivery } from "./core/delivery";
 import { DEFAULT_MAX_BEATS } from "./core/outbox";
 import { LatestRequest } from "./core/latest";
 import { localRealPath, projectPaths } from "./core/projectPaths";
 import { renderStatus, type StatusAction } from "./core/statusText";
+import { type KnownToday, rememberToday } from "./core/todayMemory";
 import type { Settings } from "./settings";
 import { every } from "./timers";
 import type { Tracker } from "./tracker";
@@ -38,7 +40,9 @@ const COMMANDS: Readonly<Record<StatusAction, vscode.Command>> = {
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
-  private today: TodayOutcome | undefined;
+  private known: KnownToday | undefined;
+  /** The server URL `known` came from: another daemon's report is not kept across a slow answer. */
+  private knownUrl = "";
   /** Only the newest refresh's report counts (one from a previous server URL may come late). */
   private readonly refreshes = new LatestRequest();
   /** Local project folders' real paths (symlinks resolved), as the daemon stores them. */
@@ -72,7 +76,9 @@ export class StatusBar implements vscode.Disposable {
       if (!this.refreshes.isLatest(ticket)) {
         return; // a newer refresh is under way and renders its own answer
       }
-      this.today = today;
+      const url = this.settings.serverUrl;
+      this.known = rememberToday(url === this.knownUrl ? this.known : undefined, today, Date.now());
+      this.knownUrl = url;
       this.delivery.noteToday(today);
       await this.delivery.refreshQueued();
     }
@@ -104,7 +110,9 @@ export class StatusBar implements vscode.Disposable {
       connection: this.delivery.state.connection,
       queued: this.delivery.state.queued,
       isOutboxFull: this.delivery.state.queued >= DEFAULT_MAX_BEATS,
-      today: this.today,
+      today: this.known?.today,
+      todayAtMs: this.known?.reportAtMs,
+      connectionSinceMs: this.delivery.connectionSinceMs,
       projectPaths:
         projectPath === undefined
           ? []
@@ -112,6 +120,7 @@ export class StatusBar implements vscode.Disposable {
       serverUrl: redactCredentials(this.settings.serverUrl),
       project: this.tracker.project,
       settingsProblem: this.settings.serverUrlProblem,
+      settingProblems: this.settings.settingProblems.map((problem) => problem.message),
       pathRefusal: projectPath === undefined ? undefined : this.delivery.pathRefusal(projectPath),
     });
     this.item.text = view.text;

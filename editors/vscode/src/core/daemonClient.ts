@@ -14,11 +14,17 @@
 
 import type { Beat } from "./beat";
 import { foreignListeners, type ListenerLookup, SYSTEM_LOOKUP } from "./listeners";
+import { acceptsConnections } from "./probe";
 
 /** Why beats cannot be delivered now; each kind tells the user something different to do. */
 export type ProblemKind =
-  /** No answer: stopped, unreachable, timed out. */
+  /** Nothing answers: connection refused (nothing listens), or unreachable. */
   | "offline"
+  /**
+   * The daemon accepts connections but did not answer within the timeout: it is there, only
+   * slow (a long checkpoint, another program holding its database, a machine under load).
+   */
+  | "slow"
   /** The daemon's 401: it runs with --api-key and ours is missing or wrong. */
   | "needsApiKey"
   /** The daemon refuses this editor's requests: Host/Origin not allowed, wrong path in the URL. */
@@ -120,6 +126,8 @@ export interface DaemonClientOptions {
   readonly listeners?: ListenerLookup | undefined;
   /** The clock (epoch ms) for LISTENER_CHECK_MS. */
   readonly now?: (() => number) | undefined;
+  /** Whether something accepts connections at the server URL (probe.ts; tests replace it). */
+  readonly acceptsConnections?: ((serverUrl: string) => Promise<boolean>) | undefined;
 }
 
 /** The daemon's one error shape, `{"error", "message", "field"?}`, and nothing else. */
@@ -149,6 +157,7 @@ export class DaemonClient {
   private readonly fetchImpl: typeof fetch;
   private readonly listeners: ListenerLookup;
   private readonly now: () => number;
+  private readonly acceptsConnections: (serverUrl: string) => Promise<boolean>;
   /** The latest answer of foreignListeners for the server URL, and when it was asked. */
   private listenerCheck: { readonly atMs: number; readonly owners: Promise<number[] | undefined> } | undefined;
   /** undefined once the daemon said it does not know the zone: then its own day is the answer. */
@@ -162,6 +171,7 @@ export class DaemonClient {
     this.fetchImpl = options.fetch ?? fetch;
     this.listeners = options.listeners ?? SYSTEM_LOOKUP;
     this.now = options.now ?? Date.now;
+    this.acceptsConnections = options.acceptsConnections ?? ((serverUrl) => acceptsConnections(serverUrl));
   }
 
   get serverUrl(): string {
@@ -247,6 +257,13 @@ export class DaemonClient {
       this.listenerCheck = undefined; // whoever listened is gone, or soon will be: look again
       // fetch refuses a URL with user:password@ and quotes it in the message.
       const detail = redactCredentials(describeFailure(error, this.timeoutMs));
+      if (isTimeout(error)) {
+        // Slow, or nothing there? Only a connection the daemon's port accepts says it is there.
+        const isThere = await this.acceptsConnections(this.baseUrl);
+        return isThere
+          ? { kind: "failed", problem: { kind: "slow", detail } }
+          : { kind: "failed", problem: { kind: "offline", detail: `${detail}; nothing accepts connections there` } };
+      }
       return { kind: "failed", problem: { kind: "offline", detail } };
     }
   }
@@ -405,8 +422,12 @@ function describeAnswer(answer: Answered): string {
   return `HTTP ${answer.status}: ${text || "(empty body)"}`;
 }
 
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+}
+
 function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+  if (isTimeout(error)) {
     return `no answer within ${timeoutMs} ms`;
   }
   if (error instanceof Error) {

@@ -39,6 +39,7 @@ export interface DeliveryState {
 const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
   "unknown",
   "offline",
+  "slow",
   "needsApiKey",
   "notDaemon",
   "foreignListener",
@@ -64,6 +65,8 @@ export interface DeliveryOptions {
 
 export class Delivery {
   private connection: Connection = { kind: "unknown" };
+  /** When the connection took its current kind (epoch ms): "slow since 12:03". */
+  private connectionKindSinceMs: number;
   private queued = 0;
   private replaying: Promise<void> | undefined;
   private memory: Beat[] = [];
@@ -90,10 +93,16 @@ export class Delivery {
     this.isEnabled = options.isEnabled ?? (() => true);
     this.isExcluded = options.isExcluded ?? (() => false);
     this.isExcludedEverywhere = options.isExcludedEverywhere ?? (() => false);
+    this.connectionKindSinceMs = this.now();
   }
 
   get state(): DeliveryState {
     return { connection: this.connection, queued: this.queued + this.memory.length };
+  }
+
+  /** Since when (epoch ms) the connection has been of its current kind (online, slow, offline, …). */
+  get connectionSinceMs(): number {
+    return this.connectionKindSinceMs;
   }
 
   /** The daemon's own spelling of a project path we sent, once a beat for it was accepted. */
@@ -172,12 +181,14 @@ export class Delivery {
 
   /**
    * The status bar's `GET /today` answered. A report clears the problems it disproves; a problem
-   * that beats would meet too is taken over, except a daemon error (only a write can tell). With
-   * beats queued and the daemon answering again, a replay starts at once: its first beat decides.
+   * that beats would meet too is taken over, except a daemon error (only a write can tell), which a
+   * slow report does not hide either: the next answered report would clear it. With beats queued
+   * and the daemon answering again, a replay starts at once: its first beat decides.
    */
   noteToday(today: TodayOutcome): void {
     if (today.kind === "unavailable") {
-      if (today.problem.kind !== "daemonError") {
+      const hidesDaemonError = today.problem.kind === "slow" && this.connection.kind === "daemonError";
+      if (today.problem.kind !== "daemonError" && !hidesDaemonError) {
         this.setConnection(today.problem);
       }
       return;
@@ -298,6 +309,7 @@ export class Delivery {
     }
     this.connection = next;
     if (next.kind !== previous.kind) {
+      this.connectionKindSinceMs = this.now();
       this.logChange(previous, next);
     }
     this.notify();
@@ -310,6 +322,8 @@ export class Delivery {
       }
     } else if (next.kind === "offline") {
       this.log(`daemon unavailable (${next.detail}); beats go to the outbox`);
+    } else if (next.kind === "slow") {
+      this.log(`daemon slow to answer (${next.detail}, though it accepts connections); beats wait in the outbox`);
     } else if (next.kind !== "unknown") {
       this.log(`${explainProblem(next, redactCredentials(this.client().serverUrl))} Beats wait in the outbox.`);
     }

@@ -24,6 +24,12 @@ export interface StatusInput {
   readonly pathRefusal?: string | undefined;
   /** Why oxitrack.serverUrl cannot work (a settings error), if it cannot. */
   readonly settingsProblem?: string | undefined;
+  /** Since when (epoch ms) the connection has been what it is: "slow since 12:03". */
+  readonly connectionSinceMs?: number | undefined;
+  /** When (epoch ms) `today`, if a report, was received: while the daemon is slow, it is older. */
+  readonly todayAtMs?: number | undefined;
+  /** Settings of the wrong type, each falling back to its default (settingValues.ts messages). */
+  readonly settingProblems?: readonly string[] | undefined;
 }
 
 /** The tracker's view of the window's project (tracker.ts `ProjectState`, without `vscode`). */
@@ -52,6 +58,7 @@ const CLICK_HINT = "Click to open the OxiTrack dashboard.";
 
 const LABELS: Readonly<Record<ProblemKind, string>> = {
   offline: "offline",
+  slow: "daemon slow",
   needsApiKey: "API key needed",
   misconfigured: "refused",
   daemonError: "daemon error",
@@ -71,6 +78,12 @@ export function formatDuration(seconds: number): string {
   return hours === 0 ? `${rest}m` : `${hours}h ${String(rest).padStart(2, "0")}m`;
 }
 
+/** `09:05`: a time of day on this machine's clock, for "since when". */
+export function formatClock(epochMs: number): string {
+  const at = new Date(epochMs);
+  return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+}
+
 /** One sentence on what is wrong, then what to do: for the tooltip and the log alike. */
 export function explainProblem(problem: Problem, serverUrl: string): string {
   const seen = `(${problem.detail})`;
@@ -79,6 +92,12 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
       return (
         `The OxiTrack daemon at ${serverUrl} does not answer ${seen}. ` +
         "Start it with `oxitrack serve`, or check the setting oxitrack.serverUrl."
+      );
+    case "slow":
+      return (
+        `The OxiTrack daemon at ${serverUrl} is running but slow to answer ${seen}: a long ` +
+        "checkpoint, another program holding its database, or a machine under load. Nothing to do; " +
+        "if it lasts, the daemon's log may say why."
       );
     case "needsApiKey":
       return (
@@ -121,7 +140,24 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
   }
 }
 
+/**
+ * The status bar for this state. Settings of the wrong type (their defaults in use) are said in
+ * every window's tooltip, with a marker on the text: the pop-up about them shows in one window only.
+ */
 export function renderStatus(input: StatusInput): StatusView {
+  const view = renderState(input);
+  const problems = input.settingProblems ?? [];
+  if (problems.length === 0) {
+    return view;
+  }
+  return {
+    ...view,
+    text: `${view.text} $(warning)`,
+    tooltip: `${problems.map((problem) => `Settings error: ${problem}.`).join("\n")}\n${view.tooltip}`,
+  };
+}
+
+function renderState(input: StatusInput): StatusView {
   if (!input.isEnabled) {
     return {
       text: "$(watch) OxiTrack: off",
@@ -140,6 +176,9 @@ export function renderStatus(input: StatusInput): StatusView {
     };
   }
   const connection = input.connection;
+  if (connection.kind === "slow") {
+    return renderSlow(input, connection);
+  }
   if (connection.kind !== "online" && connection.kind !== "unknown") {
     const isKeyMissing = connection.kind === "needsApiKey";
     return {
@@ -205,6 +244,30 @@ export function renderStatus(input: StatusInput): StatusView {
     text: `$(watch) ${duration}`,
     tooltip: `OxiTrack: ${duration} today in ${project.project_name}.${totalLine}${queuedNote}\n${CLICK_HINT}`,
     action: "openDashboard",
+  };
+}
+
+/**
+ * The daemon is there but slow: today's time as last reported stays, marked, with since when it
+ * is slow; "offline" would be false and alarming (people restart things that are only busy).
+ */
+function renderSlow(input: StatusInput, problem: Problem): StatusView {
+  const since = input.connectionSinceMs === undefined ? "" : ` since ${formatClock(input.connectionSinceMs)}`;
+  const today = input.today;
+  const isTracked = input.project === undefined || input.project.kind === "tracked";
+  const asOf = input.todayAtMs === undefined ? "" : ` as of ${formatClock(input.todayAtMs)}`;
+  const shown =
+    today?.kind === "ok" && isTracked
+      ? formatDuration(findProject(today.report, input.projectPaths)?.duration_seconds ?? 0)
+      : undefined;
+  return {
+    text: shown === undefined ? `$(watch) OxiTrack: daemon slow (${input.queued} queued)` : `$(watch) ${shown} (daemon slow)`,
+    tooltip:
+      `Slow to answer${since}. ${explainProblem(problem, input.serverUrl)}\n` +
+      (shown === undefined ? "" : `${shown} is today's time for this project${asOf}, as last reported.\n`) +
+      (input.queued > 0 ? `${waiting(input, "it answers")}\n` : "") +
+      "Click to show the OxiTrack log.",
+    action: "showLog",
   };
 }
 

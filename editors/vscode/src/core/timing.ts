@@ -17,7 +17,10 @@ export interface Timing {
   readonly replayEveryMs: number;
   /** How often the status bar re-reads today's time. */
   readonly statusEveryMs: number;
-  /** A request to the daemon that takes longer than this counts as "daemon unavailable". */
+  /**
+   * A request to the daemon that takes longer than this is given up: "daemon slow" when its port
+   * still accepts connections, "offline" when nothing does (the beat waits in the outbox either way).
+   */
   readonly requestTimeoutMs: number;
 }
 

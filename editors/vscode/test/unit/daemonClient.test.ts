@@ -214,10 +214,29 @@ describe("DaemonClient.postBeat", () => {
     assert.deepEqual(seen.map((request) => request.url), ["/beat"]);
   });
 
-  test("no answer within the timeout means unavailable", async () => {
-    answer = () => undefined; // never answers
+  test("no answer within the timeout from a daemon that accepts connections: slow, not offline", async () => {
+    answer = () => undefined; // accepts the connection, never answers
     const outcome = await client({ timeoutMs: 200 }).postBeat(beat);
-    assert.deepEqual(outcome, { kind: "unavailable", problem: { kind: "offline", detail: "no answer within 200 ms" } });
+    assert.deepEqual(outcome, { kind: "unavailable", problem: { kind: "slow", detail: "no answer within 200 ms" } });
+  });
+
+  test("no answer within the timeout and nothing accepts connections: offline", async () => {
+    answer = () => undefined;
+    const probed: string[] = [];
+    const unreachable = new DaemonClient({
+      serverUrl: `${baseUrl}/`,
+      timeoutMs: 200,
+      acceptsConnections: async (url) => {
+        probed.push(url);
+        return false; // a host that drops connection attempts
+      },
+    });
+    const outcome = await unreachable.postBeat(beat);
+    assert.deepEqual(outcome, {
+      kind: "unavailable",
+      problem: { kind: "offline", detail: "no answer within 200 ms; nothing accepts connections there" },
+    });
+    assert.deepEqual(probed, [baseUrl]);
   });
 
   test("nothing listening means unavailable, with the reason", async () => {

@@ -24,7 +24,7 @@ afterEach(async () => {
 /** A daemon stand-in whose answer the test switches; records every beat it accepted. */
 class FakeDaemon {
   readonly serverUrl = "http://127.0.0.1:3000";
-  mode: "up" | "down" | "refuse" | "refusePath" | "unauthorized" = "up";
+  mode: "up" | "down" | "slow" | "storeError" | "refuse" | "refusePath" | "unauthorized" = "up";
   accepted: Beat[] = [];
 
   async postBeat(beat: Beat): Promise<BeatOutcome> {
@@ -34,6 +34,10 @@ class FakeDaemon {
         return { kind: "accepted", projectPath: `/canonical${beat.project_path}`, sessionId: 1, durationSeconds: 0 };
       case "down":
         return { kind: "unavailable", problem: { kind: "offline", detail: "connect ECONNREFUSED" } };
+      case "storeError":
+        return { kind: "unavailable", problem: { kind: "daemonError", detail: "HTTP 503", code: "store_unavailable" } };
+      case "slow":
+        return { kind: "unavailable", problem: { kind: "slow", detail: "no answer within 5000 ms" } };
       case "refuse":
         return { kind: "rejected", status: 422, detail: "HTTP 422: invalid_field" };
       case "refusePath":
@@ -258,6 +262,47 @@ describe("Delivery", () => {
     delivery.noteToday({ kind: "unavailable", problem: { kind: "offline", detail: "timeout" } });
     delivery.noteToday(todayOk);
     assert.deepEqual(states.map((s) => s.connection.kind), ["offline", "online"]);
+  });
+
+  test("a beat that times out at a slow daemon is kept, and replayed once it answers", async () => {
+    const { daemon, outbox, delivery, logged } = setup();
+    daemon.mode = "slow";
+    await delivery.send(beat(1));
+    await delivery.replay(); // the timer while still slow: the beat stays
+    assert.equal(await outbox.count(), 1);
+    assert.equal(delivery.state.connection.kind, "slow");
+    assert.match(logged.join("\n"), /daemon slow to answer \(no answer within 5000 ms, though it accepts connections\)/);
+    daemon.mode = "up";
+    await delivery.replay();
+    assert.deepEqual(daemon.accepted, [beat(1)]);
+    assert.equal(await outbox.count(), 0);
+    assert.equal(delivery.state.connection.kind, "online");
+  });
+
+  test("slow since: when the connection turned slow, kept while it stays slow", () => {
+    let nowMs = 1_000;
+    const delivery = new Delivery(() => new FakeDaemon() as unknown as DaemonClient, new Outbox({ dir }), () => undefined, {
+      now: () => nowMs,
+    });
+    const slow: TodayOutcome = { kind: "unavailable", problem: { kind: "slow", detail: "no answer within 5000 ms" } };
+    nowMs = 5_000;
+    delivery.noteToday(slow);
+    nowMs = 65_000;
+    delivery.noteToday(slow);
+    assert.equal(delivery.state.connection.kind, "slow");
+    assert.equal(delivery.connectionSinceMs, 5_000);
+    nowMs = 70_000;
+    delivery.noteToday(todayOk);
+    assert.equal(delivery.state.connection.kind, "online");
+    assert.equal(delivery.connectionSinceMs, 70_000);
+  });
+
+  test("a slow report does not hide a daemon that cannot store beats", async () => {
+    const { daemon, delivery } = setup();
+    daemon.mode = "storeError";
+    await delivery.send(beat(1));
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "slow", detail: "no answer within 5000 ms" } });
+    assert.equal(delivery.state.connection.kind, "daemonError");
   });
 
   test("today's report, read with the key, ends 'not your daemon'", () => {

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 
 import type { TodayOutcome } from "../../src/core/daemonClient";
 import { projectPaths } from "../../src/core/projectPaths";
-import { formatDuration, renderStatus, type StatusInput } from "../../src/core/statusText";
+import { formatClock, formatDuration, renderStatus, type StatusInput } from "../../src/core/statusText";
 
 const report: TodayOutcome = {
   kind: "ok",
@@ -236,5 +236,67 @@ describe("renderStatus", () => {
   test("switched off", () => {
     const offline = { kind: "offline", detail: "x" } as const;
     assert.equal(renderStatus({ ...base, isEnabled: false, connection: offline }).text, "$(watch) OxiTrack: off");
+  });
+
+  describe("a daemon slow to answer", () => {
+    const slow = { kind: "slow", detail: "no answer within 5000 ms" } as const;
+    const sinceMs = new Date(2026, 10, 26, 9, 5).getTime();
+    const asOfMs = new Date(2026, 10, 26, 9, 4).getTime();
+
+    test("keeps showing the last known time, marked, with since when; never 'offline'", () => {
+      const view = renderStatus({ ...base, connection: slow, connectionSinceMs: sinceMs, todayAtMs: asOfMs, queued: 2 });
+      assert.equal(view.text, "$(watch) 25m (daemon slow)");
+      assert.doesNotMatch(view.text + view.tooltip, /offline|does not answer/);
+      assert.match(view.tooltip, /^Slow to answer since 09:05\. The OxiTrack daemon at http:\/\/127\.0\.0\.1:3000 is running but slow to answer \(no answer within 5000 ms\)/);
+      assert.match(view.tooltip, /25m is today's time for this project as of 09:04, as last reported\./);
+      assert.match(view.tooltip, /2 beat\(s\) wait in the outbox and are sent once it answers; nothing is lost\./);
+      assert.equal(view.action, "showLog");
+    });
+
+    test("with no report yet: says slow, with the queue", () => {
+      const view = renderStatus({ ...base, today: undefined, connection: slow, connectionSinceMs: sinceMs, queued: 3 });
+      assert.equal(view.text, "$(watch) OxiTrack: daemon slow (3 queued)");
+      assert.match(view.tooltip, /^Slow to answer since 09:05\./);
+    });
+
+    test("nothing queued: no word of the outbox", () => {
+      const view = renderStatus({ ...base, connection: slow, connectionSinceMs: sinceMs, todayAtMs: asOfMs });
+      assert.doesNotMatch(view.tooltip, /outbox/);
+      assert.match(view.tooltip, /as last reported\.\nClick to show the OxiTrack log\.$/);
+    });
+
+    test("nothing listening is still 'offline'", () => {
+      const view = renderStatus({ ...base, connection: { kind: "offline", detail: "connect ECONNREFUSED" }, queued: 1 });
+      assert.equal(view.text, "OxiTrack: offline (1 queued)");
+    });
+  });
+
+  test("formatClock: hours and minutes of this machine's clock", () => {
+    assert.equal(formatClock(new Date(2026, 0, 2, 7, 3).getTime()), "07:03");
+    assert.equal(formatClock(new Date(2026, 0, 2, 23, 59).getTime()), "23:59");
+  });
+
+  describe("settings of the wrong type", () => {
+    const problem = 'oxitrack.enabled must be true or false (without quotes), not "false" (text); using the default, true until it is fixed';
+
+    test("every window's status bar marks it and says what is wrong, whatever else it shows", () => {
+      const states: StatusInput[] = [
+        base,
+        { ...base, connection: { kind: "offline", detail: "connect ECONNREFUSED" }, queued: 2 },
+        { ...base, connection: { kind: "slow", detail: "no answer within 5000 ms" } },
+        { ...base, settingsProblem: 'oxitrack.serverUrl "localhost:3000" has no http:// or https:// in front' },
+      ];
+      for (const state of states) {
+        const plain = renderStatus(state);
+        const view = renderStatus({ ...state, settingProblems: [problem] });
+        assert.equal(view.text, `${plain.text} $(warning)`);
+        assert.equal(view.tooltip, `Settings error: ${problem}.\n${plain.tooltip}`);
+        assert.equal(view.action, plain.action);
+      }
+    });
+
+    test("none: nothing added", () => {
+      assert.deepEqual(renderStatus({ ...base, settingProblems: [] }), renderStatus(base));
+    });
   });
 });

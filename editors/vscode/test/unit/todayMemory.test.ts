@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import type { TodayOutcome } from "../../src/core/daemonClient";
+import { rememberToday } from "../../src/core/todayMemory";
+
+const report: TodayOutcome = { kind: "ok", report: { date: "2026-11-26", total_seconds: 600, projects: [] } };
+const slow: TodayOutcome = { kind: "unavailable", problem: { kind: "slow", detail: "no answer within 5000 ms" } };
+const offline: TodayOutcome = { kind: "unavailable", problem: { kind: "offline", detail: "ECONNREFUSED" } };
+
+describe("rememberToday", () => {
+  test("a report is kept with when it came", () => {
+    assert.deepEqual(rememberToday(undefined, report, 1_000), { today: report, reportAtMs: 1_000 });
+  });
+
+  test("a slow answer keeps the last report and its time", () => {
+    const known = rememberToday(undefined, report, 1_000);
+    assert.deepEqual(rememberToday(known, slow, 9_000), { today: report, reportAtMs: 1_000 });
+    assert.deepEqual(rememberToday(rememberToday(known, slow, 9_000), slow, 70_000), known);
+  });
+
+  test("a slow answer with no report before: slow is what is known", () => {
+    assert.deepEqual(rememberToday(undefined, slow, 1_000), { today: slow });
+  });
+
+  test("anything other than slow replaces the report (offline, missing, error)", () => {
+    const known = rememberToday(undefined, report, 1_000);
+    assert.deepEqual(rememberToday(known, offline, 2_000), { today: offline });
+    assert.deepEqual(rememberToday(known, { kind: "missing" }, 2_000), { today: { kind: "missing" } });
+  });
+
+  test("a report after slowness replaces the old one", () => {
+    const newer: TodayOutcome = { kind: "ok", report: { date: "2026-11-26", total_seconds: 900, projects: [] } };
+    const known = rememberToday(rememberToday(undefined, report, 1_000), slow, 2_000);
+    assert.deepEqual(rememberToday(known, newer, 3_000), { today: newer, reportAtMs: 3_000 });
+  });
+});
