@@ -18,8 +18,25 @@ export function rememberToday(previous: KnownToday | undefined, answer: TodayOut
     return { today: answer, reportAtMs: nowMs };
   }
   const isSlow = answer.kind === "unavailable" && answer.problem.kind === "slow";
-  if (isSlow && previous?.today.kind === "ok") {
+  if (isSlow && previous?.today.kind === "ok" && isSameLocalDay(previous.reportAtMs, nowMs)) {
     return previous;
   }
   return { today: answer };
+}
+
+/**
+ * Whether two instants fall on one calendar day of this machine's zone (the daemon's, which runs
+ * here): past midnight, yesterday's report is not today's time, however slow the daemon is.
+ */
+function isSameLocalDay(earlierMs: number | undefined, laterMs: number): boolean {
+  if (earlierMs === undefined) {
+    return false;
+  }
+  const earlier = new Date(earlierMs);
+  const later = new Date(laterMs);
+  return (
+    earlier.getFullYear() === later.getFullYear() &&
+    earlier.getMonth() === later.getMonth() &&
+    earlier.getDate() === later.getDate()
+  );
 }

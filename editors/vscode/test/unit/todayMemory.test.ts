@@ -29,6 +29,14 @@ describe("rememberToday", () => {
     assert.deepEqual(rememberToday(known, { kind: "missing" }, 2_000), { today: { kind: "missing" } });
   });
 
+  test("past local midnight a slow answer no longer keeps yesterday's report", () => {
+    const beforeMidnight = new Date(2026, 10, 25, 23, 58).getTime();
+    const afterMidnight = new Date(2026, 10, 26, 0, 1).getTime();
+    const known = rememberToday(undefined, report, beforeMidnight);
+    assert.deepEqual(rememberToday(known, slow, beforeMidnight + 60_000), known);
+    assert.deepEqual(rememberToday(known, slow, afterMidnight), { today: slow });
+  });
+
   test("a report after slowness replaces the old one", () => {
     const newer: TodayOutcome = { kind: "ok", report: { date: "2026-11-26", total_seconds: 900, projects: [] } };
     const known = rememberToday(rememberToday(undefined, report, 1_000), slow, 2_000);
