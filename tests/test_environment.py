@@ -18,6 +18,7 @@ from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store.projects import list_projects
 from tests.daemon_process import DaemonProcess
+from tests.git_repos import make_repo
 
 JAPANESE = "/home/u/code/\u30d7\u30ed\u30b8\u30a7\u30af\u30c8"
 # Bytes no UTF-8 decoder accepts, as a folder name may hold them on Linux.
@@ -375,3 +376,19 @@ def test_a_daemon_on_a_database_in_a_folder_whose_name_is_not_utf8_answers_healt
     assert health.json()["db_path"] == f"{tmp_path}/{NOT_UTF8_AS_EDITORS_READ}/x.db"
     assert projects.returncode == 0, projects.stderr.decode()
     assert b"/home/u/app" in projects.stdout
+
+
+def test_a_daemon_under_the_c_locale_names_a_japanese_repository_by_its_root_commit(
+    tmp_path: Path,
+):
+    """The folder was resolved as UTF-8 bytes, but its repository was looked for through str
+    paths the C locale encodes as ASCII: no folder was found, so the project was named by its
+    path and lost its history on the first move."""
+    root = make_repo(tmp_path / "\u30d7\u30ed")
+    daemon = DaemonProcess(tmp_path / "d.db", env=C_LOCALE).start()
+    try:
+        assert post_beat(daemon, str(tmp_path / "\u30d7\u30ed")).status_code == 200
+        projects = httpx2.get(f"{daemon.url}/api/projects", timeout=10).json()["projects"]
+    finally:
+        daemon.stop()
+    assert [project["identities"] for project in projects] == [[f"git:{root}"]]

@@ -9,7 +9,8 @@
     └── ConfigError                                 settings that cannot work (port, host, key)
 
 ``server.py`` turns ``ClientError`` into the one JSON error shape; ``cli.py`` turns the others
-into a one-line message and a non-zero exit code. Imports nothing but the stdlib.
+into a one-line message and a non-zero exit code. Imports nothing but the stdlib (and, once an
+error body is built, ``fields``, itself stdlib only).
 """
 
 from __future__ import annotations
@@ -17,8 +18,14 @@ from __future__ import annotations
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, str]:
     """The one JSON error shape: ``{"error": code, "message": text, "field": name}``, the field
-    only when one is to blame. Every refusal the daemon sends is built here."""
-    body = {"error": code, "message": message}
+    only when one is to blame. Every refusal the daemon sends is built here.
+
+    A message may name the database, whose folder's name may not be UTF-8 (Python keeps such
+    bytes as lone surrogates, which a JSON answer cannot encode: a 500): it is given as
+    ``/health`` gives the path, as an editor reads it."""
+    from oxitrack.fields import utf8_reading  # here: fields imports this module
+
+    body = {"error": code, "message": utf8_reading(message)}
     if field is not None:
         body["field"] = field
     return body

@@ -65,6 +65,16 @@ def canonical_project_path(path: str) -> str:
     return resolved.decode("utf-8", "replace")
 
 
+def folder_on_disk(project_path: str) -> str:
+    """The name by which this process's file calls reach the folder ``project_path`` names in
+    UTF-8, as editors and the store name it: under LC_ALL=C with UTF-8 mode off Python encodes
+    str paths as ASCII, and a Japanese folder was no folder at all (its repository unread)."""
+    try:
+        return os.fsdecode(project_path.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:  # a lone surrogate no byte made: no file has that name
+        return project_path
+
+
 # -- project identity ------------------------------------------------------------------------
 #
 # A project is what survives a move, a rename of its folder or a clone: for a git repository the

@@ -106,6 +106,43 @@ def test_a_year_from_the_address_fits_a_phone(worked_daemon: DaemonProcess, brow
     assert page.problems == []
 
 
+def test_a_years_table_names_each_day_with_its_month(worked_daemon: DaemonProcess, browser: Any):
+    """The chart's axis names months over a year, but the table beside it kept "Mon 24", a name
+    a dozen of its rows shared: a screen reader reads the row's label, not its datetime."""
+    page = Page(browser, locale="en-US")
+    page.open(f"{worked_daemon.url}/?days=366")
+    _shows(page, 366)
+    page.page.click("#days-table-box summary")
+    rows = page.page.evaluate(
+        """() => [...document.querySelectorAll("#days-table tbody th time")].map((time) => ({
+          date: time.getAttribute("datetime"), label: time.textContent }))"""
+    )
+    assert len(rows) == 366
+    assert len({row["label"] for row in rows}) == 366, "each row's label names one day"
+    for row in rows:
+        assert row["label"] == date.fromisoformat(row["date"]).strftime("%a, %b %-d")
+    # A week keeps the weekday, which says more than the month within seven days.
+    page.page.click(".switch button[data-days='7']")
+    _shows(page, 7)
+    week = page.page.evaluate(
+        """() => [...document.querySelectorAll("#days-table tbody th time")].map((time) => ({
+          date: time.getAttribute("datetime"), label: time.textContent }))"""
+    )
+    for row in week:
+        assert row["label"] == date.fromisoformat(row["date"]).strftime("%a %-d")
+    # Past a year, the weekday, month and day come round again: the year tells them apart.
+    page.page.goto(f"{worked_daemon.url}/?days=2000")
+    _shows(page, 2000)
+    labels = page.page.evaluate(
+        """() => [...document.querySelectorAll("#days-table tbody th time")].map((time) =>
+          [time.getAttribute("datetime"), time.textContent])"""
+    )
+    assert [label for _, label in labels] == [
+        date.fromisoformat(day).strftime("%b %-d, %Y") for day, _ in labels
+    ]
+    assert page.problems == []
+
+
 def test_a_bad_range_in_the_address_says_how_to_fix_it(worked_daemon: DaemonProcess, browser: Any):
     page = Page(browser)
     shown = page.page

@@ -3,6 +3,7 @@ it lets go, and two OxiTracks opening one file at once both succeed (from an ope
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -113,6 +114,26 @@ def test_a_daemon_stopped_while_a_beat_waits_for_the_lock_answers_it_503(
     [answer] = answers
     assert (answer.status_code, answer.json()["error"]) == (503, "store_unavailable")
     assert "Traceback" not in "".join(daemon.stderr_lines)
+
+
+def test_a_held_database_in_a_folder_not_utf8_is_answered_503_not_500(tmp_path: Path):
+    """The refusal names the database, and JSON cannot carry a folder name's bytes that are not
+    UTF-8: the 503 became a 500, so a client took the daemon for broken, not busy. The name is
+    given as /health gives it."""
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/\xff"))
+    folder.mkdir()
+    process = DaemonProcess(folder / "held.db").start()
+    try:
+        beat = {"project_path": "/code/x", "timestamp": 1_764_100_000}
+        assert httpx.post(f"{process.url}/beat", json=beat).status_code == 200
+        with write_lock_held(folder / "held.db"):
+            answer = httpx.post(f"{process.url}/beat", json=beat, timeout=30)
+        assert (answer.status_code, answer.json()["error"]) == (503, "store_unavailable")
+    finally:
+        process.stop()
+    # As an editor reads the name, each byte not UTF-8 as U+FFFD.
+    assert f"{tmp_path}/\ufffd/held.db" in answer.json()["message"]
+    assert "Traceback" not in "".join(process.stderr_lines)
 
 
 def _thread_count(pid: int) -> int:

@@ -19,6 +19,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Mapping
 
+from oxitrack.projects import folder_on_disk
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store.core import ReaderBusy
@@ -68,7 +69,7 @@ class FolderIdentities:
         return until
 
     async def _look(self, path: str) -> str:
-        if not os.path.isdir(path):
+        if not os.path.isdir(folder_on_disk(path)):
             # A remote workspace's folder (or a Windows path): nothing on this disk to read, so
             # the answer is immediate and a thread would only add a hop.
             return self.identify(path)

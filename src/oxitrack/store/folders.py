@@ -16,7 +16,7 @@ import math
 import sqlite3
 from collections.abc import Callable
 
-from oxitrack.projects import is_final_identity, project_identity
+from oxitrack.projects import folder_on_disk, is_final_identity, project_identity
 from oxitrack.records import TYPE_CHECKING
 from oxitrack.store.projects import merge_projects
 
@@ -35,7 +35,7 @@ def identify(project_path: str) -> str:
     # Only a POSIX path can be a folder here: not a remote Windows one, nor a WakaTime project
     # known only by its name (``wakatime:<name>``, which is no path at all).
     on_this_disk = project_path.startswith("/")
-    root = repo_identity.root_commit(project_path) if on_this_disk else None
+    root = repo_identity.root_commit(folder_on_disk(project_path)) if on_this_disk else None
     return project_identity(project_path, root)
 
 

@@ -58,6 +58,24 @@ export function shortDay(isoDate) {
   return `${weekday} ${day}`;
 }
 
+/**
+ * A table row's name for a day, one no other row of `dayCount` days shares: "Tue 24" within a
+ * week; "Tue, Nov 24" beyond (30 days across February have two "Sun 1"; a year, a dozen "Mon 24");
+ * with the year past a year (the weekday, month and day recur after five years or more).
+ */
+export function rowDay(isoDate, dayCount) {
+  if (dayCount <= 7) return shortDay(isoDate);
+  const [year, month, day] = isoDate.split("-").map(Number);
+  const withYear = dayCount > 366;
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
+    weekday: withYear ? undefined : "short",
+    year: withYear ? "numeric" : undefined,
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  });
+}
+
 // -- colours -------------------------------------------------------------------------------------
 
 /** FNV-1a: a small, stable string hash, so a project gets the same colour on every visit. */
@@ -257,7 +275,7 @@ export function dayRows(range) {
     const durations = shownDurations(worked.map((project) => project.duration_seconds));
     return {
       date: day.date,
-      day: shortDay(day.date),
+      day: rowDay(day.date, range.days.length),
       total: formatDuration(day.total_seconds),
       projects: worked.map((project, index) => ({
         name: project.project_name,
