@@ -48,6 +48,8 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
         ({"OXITRACK_PORT": "\uff13\uff10\uff10\uff10"}, "OXITRACK_PORT: port must be a whole"),
         ({"OXITRACK_PORT": "3_000"}, "OXITRACK_PORT: port must be a whole number"),
         ({"OXITRACK_PORT": "9" * 5000}, "between 0 and 65535, not 9{20}\\.\\.\\.$"),
+        ({"OXITRACK_PORT": "-1"}, "OXITRACK_PORT: port must be between 0 and 65535, not -1$"),
+        ({"OXITRACK_PORT": "x" * 5000}, "whole number, not 'x{20}'\\.\\.\\.$"),
         ({"OXITRACK_DB": "/tmp/data/"}, "OXITRACK_DB: '/tmp/data/' ends with a slash, so"),
         ({"OXITRACK_DB": "/tmp/x\nExecStartPre=/bin/sh"}, r"OXITRACK_DB: has a control .*'\\n'"),
         ({"OXITRACK_DB": "/tmp/\x1b[31mx.db"}, r"OXITRACK_DB: has a control character \('\\x1b'\)"),
@@ -67,6 +69,8 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
         "port-in-fullwidth-digits",
         "port-with-underscore",
         "port-of-5000-digits",
+        "port-negative",
+        "port-of-5000-letters",
         "db-ending-with-a-slash",
         "db-with-a-newline",
         "db-with-an-escape",
@@ -84,6 +88,13 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
 def test_bad_settings_raise_config_error_naming_the_source(tmp_path, env, message):
     with pytest.raises(ConfigError, match=message):
         resolve({}, environ=env, config_path=tmp_path / "none")
+
+
+def test_a_blank_api_key_is_no_key(tmp_path: Path):
+    """The guard asks for a key whenever one is set: a blank one (``OXITRACK_API_KEY=" "``)
+    taken as set would refuse every client, none of which can send an empty key."""
+    settings = resolve({}, environ={"OXITRACK_API_KEY": " \t"}, config_path=tmp_path / "none")
+    assert settings.api_key is None
 
 
 def test_a_public_host_without_a_key_is_told_how_to_set_one_out_of_sight(tmp_path: Path):
