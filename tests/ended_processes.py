@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
+import re
+import socket
 import subprocess
 import sys
-from pathlib import Path
-
-from oxitrack.store.files import partial_path
 
 
 def ended_pid() -> int:
@@ -23,6 +21,8 @@ def ended_pid() -> int:
 
 
 def partial_name(pid: int) -> str:
-    """The name ``partial_path`` gives the file of a program with this pid, on this machine."""
-    ours = Path(partial_path("copy.db")).name
-    return ours.removesuffix(str(os.getpid())) + str(pid)
+    """The name a program with this pid gives its partial file on this machine: it holds the
+    machine's name (what of it is safe in a file name), so that two machines writing to one
+    shared folder neither collide nor take each other's partials for abandoned ones."""
+    machine = re.sub(r"[^A-Za-z0-9.-]", "", socket.gethostname())[:64] or "host"
+    return f".oxitrack-partial-{machine}-{pid}"

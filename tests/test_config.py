@@ -48,6 +48,11 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
         ({"OXITRACK_PORT": "\uff13\uff10\uff10\uff10"}, "OXITRACK_PORT: port must be a whole"),
         ({"OXITRACK_PORT": "3_000"}, "OXITRACK_PORT: port must be a whole number"),
         ({"OXITRACK_PORT": "9" * 5000}, "between 0 and 65535, not 9{20}\\.\\.\\.$"),
+        ({"OXITRACK_PORT": "65536"}, "OXITRACK_PORT: port must be between 0 and 65535, not 65536$"),
+        ({"OXITRACK_PORT": "100000"}, "between 0 and 65535, not 100000$"),
+        ({"OXITRACK_PORT": "0000000070000"}, "between 0 and 65535, not 0000000070000$"),
+        ({"OXITRACK_PORT": "-1"}, "OXITRACK_PORT: port must be between 0 and 65535, not -1$"),
+        ({"OXITRACK_PORT": "x" * 5000}, "whole number, not 'x{20}'\\.\\.\\.$"),
         ({"OXITRACK_DB": "/tmp/data/"}, "OXITRACK_DB: '/tmp/data/' ends with a slash, so"),
         ({"OXITRACK_DB": "/tmp/x\nExecStartPre=/bin/sh"}, r"OXITRACK_DB: has a control .*'\\n'"),
         ({"OXITRACK_DB": "/tmp/\x1b[31mx.db"}, r"OXITRACK_DB: has a control character \('\\x1b'\)"),
@@ -67,6 +72,11 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
         "port-in-fullwidth-digits",
         "port-with-underscore",
         "port-of-5000-digits",
+        "port-one-past-the-end",
+        "port-of-six-digits",
+        "port-too-large-behind-zeros",
+        "port-negative",
+        "port-of-5000-letters",
         "db-ending-with-a-slash",
         "db-with-a-newline",
         "db-with-an-escape",
@@ -86,6 +96,13 @@ def test_bad_settings_raise_config_error_naming_the_source(tmp_path, env, messag
         resolve({}, environ=env, config_path=tmp_path / "none")
 
 
+def test_a_blank_api_key_is_no_key(tmp_path: Path):
+    """The guard asks for a key whenever one is set: a blank one (``OXITRACK_API_KEY=" "``)
+    taken as set would refuse every client, none of which can send an empty key."""
+    settings = resolve({}, environ={"OXITRACK_API_KEY": " \t"}, config_path=tmp_path / "none")
+    assert settings.api_key is None
+
+
 def test_a_public_host_without_a_key_is_told_how_to_set_one_out_of_sight(tmp_path: Path):
     """The flag puts the key in every user's `ps`; the advice leads with the env and the file."""
     with pytest.raises(ConfigError) as refused:
@@ -102,6 +119,17 @@ def test_a_public_host_without_a_key_is_told_how_to_set_one_out_of_sight(tmp_pat
 )
 def test_public_host_is_allowed_with_a_long_api_key(tmp_path: Path, key: str):
     env = {"OXITRACK_HOST": "0.0.0.0", "OXITRACK_API_KEY": key}
+    assert resolve({}, environ=env, config_path=tmp_path / "none").api_key == key
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["pass word~", "~tilde first", "caf\u00e9 \u00a0nbsp", "\u00ff-last-latin-1"],
+    ids=["space-and-tilde", "tilde-first", "latin-1", "last-latin-1"],
+)
+def test_a_key_a_header_can_carry_is_taken_as_typed(tmp_path: Path, key: str):
+    """Every printable ASCII and Latin-1 character fits in a header, the ends of each range too."""
+    env = {"OXITRACK_API_KEY": key}
     assert resolve({}, environ=env, config_path=tmp_path / "none").api_key == key
 
 
@@ -396,3 +424,9 @@ def test_without_home_nor_a_user_entry_the_user_folders_are_absolute(
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     monkeypatch.setattr(pwd, "getpwuid", no_entry)
     assert default_db_path() == "/.local/share/oxitrack/oxitrack.db"
+
+
+@pytest.mark.parametrize("port", ["0", "65535", " 00065535 ", "-0"])
+def test_ports_at_the_ends_of_the_range_are_taken(tmp_path: Path, port: str):
+    settings = resolve({}, environ={"OXITRACK_PORT": port}, config_path=tmp_path / "none")
+    assert settings.port == int(port)

@@ -98,12 +98,15 @@ def test_help_with_characters_the_output_lacks_is_shown_escaped(
     assert b"usage: oxitrack" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "name", [NOT_UTF8, b"\x80-\xc0"], ids=["latin-1-text", "lowest-bytes-no-utf8-starts-with"]
+)
 def test_a_folder_name_that_is_not_utf8_is_written_back_as_its_bytes_under_the_c_locale(
-    tmp_path: Path,
+    tmp_path: Path, name: bytes
 ):
     """What ``ls`` does: the bytes are the name; under a UTF-8 locale the same name shows with
     escapes instead (Python's own choice for a strict output)."""
-    folder = os.fsencode(tmp_path) + b"/" + NOT_UTF8
+    folder = os.fsencode(tmp_path) + b"/" + name
     os.mkdir(folder)
     db = folder + b"/x.db"
     assert oxitrack("check", "--db", db, env=C_LOCALE).returncode == 1  # no database yet

@@ -222,6 +222,7 @@ def test_backup_leaves_partials_of_live_programs_and_every_other_file(filled: Pa
             (folder / f"{partial_name(ended)}-shm").symlink_to(precious)
             backup(filled, folder / "copy.db")
             left = sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+            assert live.poll() is None, "asking whether a program lives must not end it"
         finally:
             live.kill()
             live.wait(30)

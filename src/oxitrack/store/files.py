@@ -118,9 +118,9 @@ def _host_name() -> str:
     return re.sub(r"[^A-Za-z0-9.-]", "", name)[:64] or "host"
 
 
-def remove_abandoned_partials(target: str | os.PathLike[str]) -> list[str]:
+def remove_abandoned_partials(target: str | os.PathLike[str]) -> None:
     """Remove, in ``target``'s folder, what programs killed while writing there left: partial
-    files (``partial_path``) and the files SQLite keeps beside them; return their paths.
+    files (``partial_path``) and the files SQLite keeps beside them.
 
     A partial can be as big as the database, and only a later run with the same pid would have
     removed it. Only names this machine's ``partial_path`` gives are considered (and the older
@@ -132,14 +132,13 @@ def remove_abandoned_partials(target: str | os.PathLike[str]) -> list[str]:
     listed, or a file that cannot be removed, is left as it is.
     """
     if os.name == "nt":
-        return []
+        return
     folder = os.path.dirname(os.path.abspath(target))
     pattern = re.compile(
         re.escape(_PARTIAL_PREFIX)
         + f"(?:{re.escape(_host_name())}-)?([1-9][0-9]{{0,9}})"
         + f"(?:{'|'.join(map(re.escape, SQLITE_SIDE_SUFFIXES))})?"
     )
-    removed: list[str] = []
     gone: dict[int, bool] = {}
     try:
         with os.scandir(folder) as entries:
@@ -150,11 +149,10 @@ def remove_abandoned_partials(target: str | os.PathLike[str]) -> list[str]:
                 pid = int(match.group(1))
                 if pid not in gone:
                     gone[pid] = _is_gone(pid)
-                if gone[pid] and _remove_if_ours(entry.path):
-                    removed.append(entry.path)
+                if gone[pid]:
+                    _remove_if_ours(entry.path)
     except OSError:
         pass
-    return removed
 
 
 def _is_gone(pid: int) -> bool:
@@ -169,16 +167,14 @@ def _is_gone(pid: int) -> bool:
     return False
 
 
-def _remove_if_ours(path: str) -> bool:
+def _remove_if_ours(path: str) -> None:
     """Remove ``path`` if it is a regular file (not a link, not a folder) of our own user."""
     try:
         found = os.lstat(path)
-        if not stat.S_ISREG(found.st_mode) or found.st_uid != os.geteuid():
-            return False
-        os.unlink(path)
+        if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid():
+            os.unlink(path)
     except OSError:
-        return False
-    return True
+        pass
 
 
 def file_uri(path: str) -> str:
