@@ -11,7 +11,7 @@ import pytest
 
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
-from tests.ended_processes import ended_pid, partial_name
+from tests.ended_processes import ended_pid, left_long_ago, partial_name
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="nothing is removed on Windows")
@@ -26,6 +26,7 @@ def test_export_removes_what_a_killed_export_left_in_its_folder(tmp_path: Path):
     out.mkdir()
     left = out / partial_name(ended_pid())
     left.write_text("start_time,end_time\n" * 1000)
+    left_long_ago(left)
     unrelated = out / "notes.csv"
     unrelated.write_text("mine")
 

@@ -22,6 +22,7 @@ from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.conftest import NOW
 from tests.daemon_process import DaemonProcess
+from tests.ended_processes import left_long_ago
 from tests.test_store_maintenance import (
     NEW_SESSIONS,
     OLD_SESSIONS,
@@ -357,6 +358,7 @@ def test_backup_removes_the_copy_a_killed_backup_left(large: Path, tmp_path: Pat
     # A backup killed in the middle of its copy leaves the copy's journal too.
     journal = Path(f"{leftover}-journal")
     journal.write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7")
+    left_long_ago(leftover, journal)  # the next backup comes the next day
     code, _, err = run(capsys, "backup", str(folder / "tuesday.db"), "--db", str(large))
     assert (code, err) == (0, "")
     assert sorted(path.name for path in folder.iterdir()) == ["tuesday.db"]

@@ -24,7 +24,7 @@ from oxitrack.store.maintenance import backup, check, database_stats
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.conftest import NOW
 from tests.daemon_process import DaemonProcess
-from tests.ended_processes import ended_pid, partial_name
+from tests.ended_processes import ended_pid, left_long_ago, partial_name
 
 SEED_FIXTURE = Path(__file__).parent / "fixtures" / "seed-v0.db"
 
@@ -220,6 +220,7 @@ def test_backup_leaves_partials_of_live_programs_and_every_other_file(filled: Pa
                 (folder / name).write_bytes(b"x")
             (folder / f"{partial_name(ended)}-wal").mkdir()
             (folder / f"{partial_name(ended)}-shm").symlink_to(precious)
+            left_long_ago(*folder.rglob("*"))
             backup(filled, folder / "copy.db")
             left = sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
             assert live.poll() is None, "asking whether a program lives must not end it"
@@ -230,6 +231,23 @@ def test_backup_leaves_partials_of_live_programs_and_every_other_file(filled: Pa
     assert left == sorted([*kept, *odd, "copy.db"])
     assert precious.read_text() == "keep"
     assert database_stats(folder / "copy.db").session_count == 401
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="nothing is removed on Windows")
+def test_a_partial_written_to_lately_is_left_for_a_later_backup(filled: Path, tmp_path: Path):
+    """Its pid is no process here, but a folder may be shared with a machine that names itself
+    alike, or that writes the older names: a file it wrote lately may be its backup at work."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    ended = ended_pid()
+    recent = [folder / partial_name(ended), folder / f".oxitrack-partial-{ended}"]
+    for path in recent:
+        path.write_bytes(b"x")
+    backup(filled, folder / "copy.db")
+    assert all(path.exists() for path in recent)
+    left_long_ago(*recent)  # a day later: nothing wrote to them since
+    backup(filled, folder / "copy.db")
+    assert sorted(path.name for path in folder.iterdir()) == ["copy.db"]
 
 
 _NOBODY = 65534
@@ -260,6 +278,7 @@ def test_backup_as_another_user_leaves_roots_files_and_partials_alone(filled: Pa
             path.write_bytes(b"x")
         for path in (of_a_live_root_process, of_an_ended_one):
             os.chown(path, _NOBODY, _NOBODY)
+        left_long_ago(of_a_live_root_process, of_an_ended_one, roots)
         # A child of this process, made nobody: the interpreter's own folder may be root's only.
         problem = shared / "problem"
         problem.touch()

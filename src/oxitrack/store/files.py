@@ -110,6 +110,7 @@ def partial_path(target: str | os.PathLike[str]) -> str:
 
 
 _PARTIAL_PREFIX = ".oxitrack-partial-"
+ABANDONED_AFTER_SECONDS = 3600
 
 
 def _host_name() -> str:
@@ -130,6 +131,11 @@ def remove_abandoned_partials(target: str | os.PathLike[str]) -> None:
     another user (``PermissionError``). Nothing is removed on Windows, where ``os.kill`` ends
     the process instead of asking whether it lives. Never raises: a folder that cannot be
     listed, or a file that cannot be removed, is left as it is.
+
+    A pid is this machine's only, while a folder may be shared with machines that name
+    themselves alike (cloned VMs, containers on the host's network) or that wrote the older
+    names: a file written to in the last ``ABANDONED_AFTER_SECONDS`` may be a backup at work
+    there, and is left for a later run.
     """
     if os.name == "nt":
         return
@@ -168,10 +174,15 @@ def _is_gone(pid: int) -> bool:
 
 
 def _remove_if_ours(path: str) -> None:
-    """Remove ``path`` if it is a regular file (not a link, not a folder) of our own user."""
+    """Remove ``path`` if it is a regular file (not a link, not a folder) of our own user that
+    nothing has written to for ``ABANDONED_AFTER_SECONDS``."""
     try:
         found = os.lstat(path)
-        if stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid():
+        if (
+            stat.S_ISREG(found.st_mode)
+            and found.st_uid == os.geteuid()
+            and time.time() - found.st_mtime >= ABANDONED_AFTER_SECONDS
+        ):
             os.unlink(path)
     except OSError:
         pass
