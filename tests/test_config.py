@@ -204,7 +204,7 @@ def test_every_setting_has_an_env_variable_and_a_flag():
 def test_user_folders_follow_xdg_on_linux(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     import platformdirs
 
-    from oxitrack.config import default_config_path, default_db_path
+    from oxitrack.user_folders import default_config_path, default_db_path
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
@@ -344,7 +344,7 @@ def test_a_relative_xdg_folder_is_ignored_as_the_xdg_rule_says(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, value: str
 ):
     """Followed, it made the database a different file in every folder a command ran from."""
-    from oxitrack.config import default_config_path, default_db_path
+    from oxitrack.user_folders import default_config_path, default_db_path
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
@@ -361,7 +361,7 @@ def test_without_home_the_user_folders_are_in_the_password_databases_home(
     """An empty HOME is no home: it used to make ``/.local/share/oxitrack``."""
     import pwd
 
-    from oxitrack.config import default_db_path
+    from oxitrack.user_folders import default_db_path
 
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     if home is None:
@@ -415,7 +415,7 @@ def test_without_home_nor_a_user_entry_the_user_folders_are_absolute(
     """A container's uid with no passwd entry: ``~`` stayed as typed, a relative database."""
     import pwd
 
-    from oxitrack.config import default_db_path
+    from oxitrack.user_folders import default_db_path
 
     def no_entry(uid: int) -> pwd.struct_passwd:
         raise KeyError(uid)

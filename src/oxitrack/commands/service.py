@@ -87,8 +87,8 @@ def register(subparsers: Any) -> None:
 
 def _service_file(command: list[str]) -> ServiceFile:
     from oxitrack import service as _service
-    from oxitrack.config import home, xdg_base
     from oxitrack.fields import printable, utf8_reading
+    from oxitrack.user_folders import home, xdg_base
 
     for arg in command:
         if utf8_reading(arg) != arg:
@@ -119,7 +119,8 @@ _INSTALL_OPTIONS = ("db", "host", "port", "verbose")
 
 def run_install(args: argparse.Namespace) -> int:
     from oxitrack import service as _service
-    from oxitrack.config import check, default_config_path, resolve
+    from oxitrack.config import check, resolve
+    from oxitrack.user_folders import default_config_path
 
     # Refuse now what `serve` would refuse at every login (a bad port, a public address without
     # an API key): systemd reports the start as a success and the daemon exits 2 right after.
@@ -163,7 +164,7 @@ def run_install(args: argparse.Namespace) -> int:
 def _reports_read_elsewhere(service_db: str, reports_db: str) -> str | None:
     """A note when the reports (which are not told about the service's ``--db``) would read
     another file than the service writes: they would show old or no data, silently."""
-    from oxitrack.config import default_config_path
+    from oxitrack.user_folders import default_config_path
 
     wanted = os.path.abspath(os.path.expanduser(service_db))
     if os.path.realpath(wanted) == os.path.realpath(os.path.expanduser(reports_db)):
