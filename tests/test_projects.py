@@ -14,6 +14,7 @@ from oxitrack.projects import (
     canonical_project_path,
     check_project_name,
     folder_name,
+    folder_on_disk,
     is_absolute_project_path,
     is_final_identity,
     project_identity,
@@ -199,3 +200,12 @@ def test_union_of_disjoint_halves_adds_up(
 ):
     shifted = [(start + 1000, end + 1000) for start, end in right]
     assert union_seconds(left + shifted) == union_seconds(left) + union_seconds(shifted)
+
+
+def test_folder_on_disk_reaches_the_folder_its_utf8_name_names():
+    """Whatever the locale, file calls get the folder's UTF-8 bytes; a name the system gave
+    as bytes that are not UTF-8 keeps them; a lone surrogate no byte made is no file's name."""
+    for name in ("/code/\u30d7\u30ed", "/code/caf\udce9", "/code/plain"):
+        on_disk = folder_on_disk(name)
+        assert os.fsencode(on_disk) == name.encode("utf-8", "surrogateescape")
+    assert folder_on_disk("/code/\ud800") == "/code/\ud800"
