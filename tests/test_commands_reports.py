@@ -577,6 +577,32 @@ def test_project_dot_means_the_current_folder(store: Store, db_path, capsys, mon
         assert json.loads(out)["sessions" if argv[0] != "report" else "projects"]
 
 
+@pytest.mark.parametrize(
+    "reference", ["..", "../..", "../../", "~/proj/src", "{project}/", "{project}/src/..", "{link}"]
+)
+def test_every_way_to_write_a_folder_names_its_project(
+    store: Store, db_path, capsys, monkeypatch, tmp_path, reference: str
+):
+    """Written as a folder (``..``, ``../``, ``~/``, an absolute path with a trailing slash or a
+    ``..``, a symlink), it is the folder: not a project name that nothing is called."""
+    project = (tmp_path / "proj").resolve()
+    (project / "src" / "deep").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(project)
+    store.write(
+        lambda conn: conn.execute(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            (str(project), NOW - 600, NOW),
+        )
+    )
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(project / "src" / "deep")
+    argument = reference.format(project=project, link=tmp_path / "link")
+    code, out, err = run(capsys, db_path, "report", "--project", argument, "--json")
+    assert code == 0, err
+    assert json.loads(out)["total_seconds"] == 600
+
+
 class _Terminal(io.StringIO):
     def __init__(self, encoding: str) -> None:
         super().__init__()
