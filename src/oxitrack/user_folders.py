@@ -55,9 +55,9 @@ def home() -> str:
     ``os.path.expanduser`` takes an empty ``HOME`` for ``/``: ``HOME= oxitrack serve`` made
     ``/.local/share/oxitrack``.
     """
-    home = os.environ.get("HOME", "")
-    if home.strip():
-        return home
+    variable = os.environ.get("HOME", "")
+    if variable.strip():
+        return variable
     import pwd  # lazily: only without HOME
 
     try:

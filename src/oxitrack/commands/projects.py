@@ -21,6 +21,7 @@ from oxitrack.commands._options import (
     settings_from,
 )
 from oxitrack.commands._output import print_json
+from oxitrack.fields import utf8_reading
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
     from oxitrack.config import Settings
@@ -143,8 +144,6 @@ def run_rename(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     client = _daemon(args, settings)
-    from oxitrack.fields import utf8_reading
-
     # Under the C locale without UTF-8 mode Python reads a typed "Ä" as the bytes it was
     # sent, which the store refuses as text: read them as the UTF-8 a terminal sends.
     name = None if args.reset else utf8_reading(args.name)

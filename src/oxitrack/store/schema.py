@@ -262,8 +262,15 @@ def _create_retired_projects(conn: sqlite3.Connection) -> None:
 _WIDE_BEAT_DETAILS = "beat_details_before_contexts"
 _REQUIRED_CONTEXT_COLUMNS = frozenset({"project_path", "entity_type", "project_source"})
 _CONTEXT_COLUMNS = (
-    "project_path, entity_type, category, language, branch, project_name, editor, plugin,"
-    " project_source"
+    "project_path",
+    "entity_type",
+    "category",
+    "language",
+    "branch",
+    "project_name",
+    "editor",
+    "plugin",
+    "project_source",
 )
 
 
@@ -290,9 +297,10 @@ def _move_wide_beat_details(conn: sqlite3.Connection) -> None:
     received, as the same heartbeat re-sent does now."""
     conn.execute(f"ALTER TABLE beat_details RENAME TO {_WIDE_BEAT_DETAILS}")
     _create_beat_details(conn)
+    columns = ", ".join(_CONTEXT_COLUMNS)
     conn.execute(
-        f"INSERT OR IGNORE INTO beat_contexts ({_CONTEXT_COLUMNS})"
-        f" SELECT {_CONTEXT_COLUMNS} FROM {_WIDE_BEAT_DETAILS} ORDER BY id"
+        f"INSERT OR IGNORE INTO beat_contexts ({columns})"
+        f" SELECT {columns} FROM {_WIDE_BEAT_DETAILS} ORDER BY id"
     )
     # The index's own comparison (a missing label is an empty one), so each row finds the
     # context it was folded into, through that index.
@@ -300,7 +308,7 @@ def _move_wide_beat_details(conn: sqlite3.Connection) -> None:
         f"c.{column} = w.{column}"
         if column in _REQUIRED_CONTEXT_COLUMNS
         else f"ifnull(c.{column}, '') = ifnull(w.{column}, '')"
-        for column in _CONTEXT_COLUMNS.replace(" ", "").split(",")
+        for column in _CONTEXT_COLUMNS
     )
     conn.execute(
         "INSERT OR IGNORE INTO heartbeats (time, context_id, is_write)"
