@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -33,7 +34,7 @@ def _limit_file_size(pid: int, limit: int) -> None:
 
 
 @pytest.mark.parametrize("ending", ["stopped", "killed"])
-def test_a_full_disk_refuses_beats_with_503_and_loses_none(tmp_path, ending: str):
+def test_a_full_disk_refuses_beats_with_503_and_loses_none(tmp_path: Path, ending: str) -> None:
     db = tmp_path / "x.db"
     daemon = DaemonProcess(db).start()
     assert daemon.process is not None
