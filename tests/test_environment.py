@@ -83,6 +83,22 @@ def test_text_under_the_c_locale_without_utf8_mode_escapes_what_ascii_lacks(
     result.stdout.decode("ascii")
 
 
+@pytest.mark.parametrize("env", [{}, C_LOCALE], ids=["utf8", "c-locale"])
+def test_today_keeps_its_columns_with_a_japanese_name_written_or_escaped(
+    japanese_db: Path, env: dict[str, str]
+):
+    """The path column starts at one column on every row, whether the name is written (two
+    columns a character) or escaped (six)."""
+    from oxitrack.report_text import display_width
+
+    record(japanese_db, "/home/u/webapp")
+    result = oxitrack("today", "--db", str(japanese_db), env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    rows = [line for line in result.stdout.decode("utf-8").splitlines() if "/home/u/" in line]
+    assert len(rows) == 2
+    assert len({display_width(row[: row.index("/home/u/")]) for row in rows}) == 1, rows
+
+
 @pytest.mark.parametrize(
     "env",
     [C_LOCALE, {"PYTHONIOENCODING": "latin-1"}, {"PYTHONIOENCODING": "ascii"}],
