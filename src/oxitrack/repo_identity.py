@@ -14,7 +14,10 @@ repository, no commit yet, no ``git`` program, a shallow clone (its oldest commi
 the root, and differs between clones), or anything unreadable or damaged: a ``.git`` file,
 ``commondir`` or ref holding bytes that are no path (a NUL, text that is not UTF-8). Failing
 instead failed every beat of the folder, for good, since editors and wakatime-cli send a failed
-beat again. Imports no sqlite3 or web stack.
+beat again. Only regular files are read, and only their first ``_MAX_GIT_FILE_BYTES``:
+a ref that is a FIFO (a folder unpacked from an archive) made the read wait for ever, so the
+folder's beats were never answered and the daemon could not stop. Imports no sqlite3 or web
+stack.
 
 A folder comes from whoever sends a beat, and a repository's own config can make git run
 programs (a "partial clone" fetches missing objects through a remote whose upload command the
@@ -25,8 +28,11 @@ config can widen): reading history never fetches, so never runs what a config na
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from oxitrack.records import Record
@@ -37,6 +43,8 @@ _HEX_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _MAX_SYMREF_DEPTH = 5
 _ROOT_ONLY = ("--max-parents=0",)
 _root_by_head: dict[tuple[str, str], str] = {}
+# A ref is 41 bytes, HEAD, a .git file or commondir one path: anything longer is not git's.
+_MAX_GIT_FILE_BYTES = 64 * 1024
 
 
 class GitRepo(Record):
@@ -84,7 +92,7 @@ def head_commit(repo: GitRepo) -> str | None:
     """The commit HEAD points at: a branch (loose or packed ref) or a detached id; ``None`` if
     the branch has no commit yet."""
     try:
-        content: str | None = (repo.git_dir / "HEAD").read_text(encoding="utf-8").strip()
+        content: str | None = _read_small(repo.git_dir / "HEAD").strip()
         for _ in range(_MAX_SYMREF_DEPTH):
             if content is None:
                 return None
@@ -182,16 +190,18 @@ def _git(args: list[str]) -> str | None:
 
 def _gitdir_from_file(dot_git: Path) -> Path | None:
     """The folder named by a ``.git`` file (``gitdir: ../.git/worktrees/x``)."""
-    text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+    text = _read_small(dot_git, errors="replace").strip()
     if not text.startswith("gitdir:"):
         return None
     return (dot_git.parent / text[len("gitdir:") :].strip()).resolve()
 
 
 def _common_dir(git_dir: Path) -> Path:
+    """Where a worktree's shared git folder is (its ``commondir``), else its own. A
+    ``commondir`` that is there but unreadable raises: git would stall or fail on it too."""
     try:
-        relative = (git_dir / "commondir").read_text(encoding="utf-8").strip()
-    except OSError:
+        relative = _read_small(git_dir / "commondir").strip()
+    except FileNotFoundError:
         return git_dir
     return (git_dir / relative).resolve()
 
@@ -202,15 +212,48 @@ def _read_ref(repo: GitRepo, name: str) -> str | None:
         return None
     for folder in (repo.git_dir, repo.common_dir):
         try:
-            return (folder / name).read_text(encoding="utf-8").strip()
+            return _read_small(folder / name).strip()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             continue
     try:
-        packed = (repo.common_dir / "packed-refs").read_text(encoding="utf-8")
+        for line in _lines(repo.common_dir / "packed-refs"):
+            value, _, ref = line.partition(" ")
+            if ref == name and _HEX_ID.match(value):
+                return value
     except FileNotFoundError:
         return None
-    for line in packed.splitlines():
-        value, _, ref = line.partition(" ")
-        if ref == name and _HEX_ID.match(value):
-            return value
     return None
+
+
+def _open_regular(path: Path) -> int:
+    """A descriptor of ``path`` for reading, if it is a regular file (``OSError`` if not): a
+    FIFO's open, then its read, would wait for a writer for ever, and a device never ends.
+    ``O_NONBLOCK`` lets the open of a FIFO return; nothing is read from one."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+    except OSError:
+        os.close(descriptor)
+        raise
+    if stat.S_ISREG(mode):
+        return descriptor
+    os.close(descriptor)
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+    raise OSError(errno.EINVAL, "is not a regular file", str(path))
+
+
+def _read_small(path: Path, *, errors: str = "strict") -> str:
+    """A small git file's text: ``ValueError`` past ``_MAX_GIT_FILE_BYTES`` or not UTF-8."""
+    with open(_open_regular(path), "rb") as file:
+        data = file.read(_MAX_GIT_FILE_BYTES + 1)
+    if len(data) > _MAX_GIT_FILE_BYTES:
+        raise ValueError(f"{path} is too large for a git file")
+    return data.decode("utf-8", errors)
+
+
+def _lines(path: Path) -> Iterator[str]:
+    """``packed-refs`` line by line, however many refs it holds, without loading it whole."""
+    with open(_open_regular(path), "rb") as file:
+        for line in file:
+            yield line.decode("utf-8").rstrip("\r\n")

@@ -9,6 +9,7 @@ WakaTime batch holding one such heartbeat kept the others of the batch out too.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,10 +40,67 @@ def _head_naming_a_ref_with_a_nul(folder: Path) -> None:
     (folder / ".git" / "HEAD").write_bytes(b"ref: refs/heads/ma\x00in\n")
 
 
+def _branch_a_fifo(folder: Path) -> None:
+    """A folder unpacked from an archive can hold a FIFO where git keeps a file: reading it
+    waited for a writer for ever."""
+    make_repo(folder)
+    branch = folder / ".git" / "refs" / "heads" / "main"
+    branch.unlink()
+    os.mkfifo(branch)
+
+
+def _packed_refs_a_fifo(folder: Path) -> None:
+    make_repo(folder)
+    (folder / ".git" / "refs" / "heads" / "main").unlink()
+    os.mkfifo(folder / ".git" / "packed-refs")
+
+
+def _commondir_a_fifo(folder: Path) -> None:
+    make_repo(folder)
+    os.mkfifo(folder / ".git" / "commondir")
+
+
+def _head_of_a_gigabyte(folder: Path) -> None:
+    """Sparse: nothing on disk, but read whole it took a gigabyte of memory."""
+    make_repo(folder)
+    with open(folder / ".git" / "HEAD", "r+b") as head:
+        head.truncate(1 << 30)
+
+
+def _peak_memory_mib(daemon: DaemonProcess) -> float:
+    """The daemon's peak resident memory (Linux's ``VmHWM``); 0 where there is no ``/proc``."""
+    assert daemon.process is not None
+    try:
+        status = Path(f"/proc/{daemon.process.pid}/status").read_text()
+    except OSError:
+        return 0.0
+    [line] = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+    return int(line.split()[1]) / 1024
+
+
+_FIFO = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+
+
 @pytest.mark.parametrize(
     "damage",
-    [_git_file_with_a_nul, _commondir_not_utf8, _head_naming_a_ref_with_a_nul],
-    ids=["git-file-nul", "commondir-not-utf8", "head-ref-nul"],
+    [
+        _git_file_with_a_nul,
+        _commondir_not_utf8,
+        _head_naming_a_ref_with_a_nul,
+        pytest.param(_branch_a_fifo, marks=_FIFO),
+        pytest.param(_packed_refs_a_fifo, marks=_FIFO),
+        pytest.param(_commondir_a_fifo, marks=_FIFO),
+        _head_of_a_gigabyte,
+    ],
+    ids=[
+        "git-file-nul",
+        "commondir-not-utf8",
+        "head-ref-nul",
+        "branch-fifo",
+        "packed-refs-fifo",
+        "commondir-fifo",
+        "head-of-a-gigabyte",
+    ],
 )
 def test_a_damaged_repository_is_a_folder_known_by_its_path(
     daemon: DaemonProcess, tmp_path: Path, damage: Callable[[Path], None]
@@ -77,3 +135,5 @@ def test_a_damaged_repository_is_a_folder_known_by_its_path(
     ]
     identities = {path["project_path"]: path["identity"] for p in projects for path in p["paths"]}
     assert identities[str(folder)] == f"path:{folder}"
+    assert _peak_memory_mib(daemon) < 256  # no git file is read whole, however big
+    assert daemon.stop() == 0  # no reading thread left waiting: it stops when asked
