@@ -97,12 +97,19 @@ class OpenedFiles:
     def __init__(self, path: str, real_path: str) -> None:
         self._path = path  # as given: a symlink pointed elsewhere is a replacement too
         self._wal = real_path + "-wal"  # SQLite keeps it beside the file the symlink leads to
-        self._opened = _identity(path)
-        self._opened_wal = _identity(self._wal)  # SQLite creates it on first use if missing
+        try:
+            self._opened = _identity(path)
+            self._opened_wal = _identity(self._wal)  # SQLite creates it on first use if missing
+        except OSError:  # the folder unreadable to stat: nothing to compare with later
+            self._can_tell = False
+        else:
+            self._can_tell = self._opened is not None
 
     def moved(self) -> bool:
         """True once the path no longer leads to those files; False when it cannot be told (a
         folder made unreadable): that alone must not stop a writer."""
+        if not self._can_tell:
+            return False
         try:
             wal = _identity(self._wal)
             if self._opened_wal is None:
