@@ -86,7 +86,8 @@ def test_reload_back_and_forward_keep_the_chosen_range(worked_daemon: DaemonProc
 
 def test_a_year_from_the_address_fits_a_phone(worked_daemon: DaemonProcess, browser: Any):
     """Over a year the days' 10 px total marks ran into one line past the plot, and "Mon 24"
-    named a dozen days: the marks now fit their day and the axis names months."""
+    named a dozen days: the marks now fit their day and the axis names months (and years, as
+    a month and day recur over 366 days)."""
     page = Page(browser, viewport={"width": 360, "height": 800}, locale="en-US")
     page.open(f"{worked_daemon.url}/?days=366")
     shown = _shows(page, 366)
@@ -96,7 +97,8 @@ def test_a_year_from_the_address_fits_a_phone(worked_daemon: DaemonProcess, brow
     assert 0 < max(chart["marks"]) <= chart["slot"] / 2, chart
     assert chart["markRight"] <= chart["plotRight"] + 0.5, chart
     expected = [
-        date.fromisoformat(chart["labels"][index]).strftime("%b %-d") for index in chart["ticks"]
+        date.fromisoformat(chart["labels"][index]).strftime("%b %-d, %Y")
+        for index in chart["ticks"]
     ]
     assert chart["tickLabels"] == expected
     page.page.click("#days-table-box summary")

@@ -38,16 +38,6 @@ export function shownDurations(seconds) {
   return minutes.map(formatMinutes);
 }
 
-/** "Nov 24" for 2025-11-24: over more than a month, "Mon 24" would name several days. */
-export function monthDay(isoDate) {
-  const [year, month, day] = isoDate.split("-").map(Number);
-  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
-    month: "short",
-    day: "numeric",
-    timeZone: "UTC",
-  });
-}
-
 /** "Tue 24" for 2025-11-24: the day as the report's zone counts it (a date, not an instant). */
 export function shortDay(isoDate) {
   const [year, month, day] = isoDate.split("-").map(Number);
@@ -70,6 +60,23 @@ export function rowDay(isoDate, dayCount) {
   return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
     weekday: withYear ? undefined : "short",
     year: withYear ? "numeric" : undefined,
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  });
+}
+
+/**
+ * The chart axis's name for a day, one no other day of `dayCount` shares, whichever ticks Chart.js
+ * leaves labelled when it thins them out: "Tue 24" within a week; "Nov 24" beyond (30 days across
+ * February held two "Sun 1", the 1st of February and of March); "Nov 24, 2025" past 365 days,
+ * where a month and day come round again.
+ */
+export function axisDay(isoDate, dayCount) {
+  if (dayCount <= 7) return shortDay(isoDate);
+  const [year, month, day] = isoDate.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
+    year: dayCount > 365 ? "numeric" : undefined,
     month: "short",
     day: "numeric",
     timeZone: "UTC",
@@ -204,7 +211,6 @@ export function tooltipName(text) {
 /** Ticks and grid in the page theme's colours: Chart.js's defaults are unreadable on the dark card. */
 export function chartOptions(labels, dayTotals, { text, grid }) {
   const step = hourStep(Math.max(3600, ...dayTotals));
-  const dayName = labels.length > 31 ? monthDay : shortDay;
   return {
     animation: false,
     responsive: true,
@@ -216,7 +222,7 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
         stacked: true,
         grid: { display: false },
         border: { color: grid },
-        ticks: { color: text, callback: (_, i) => dayName(labels[i]) },
+        ticks: { color: text, callback: (_, i) => axisDay(labels[i], labels.length) },
       },
       y: {
         stacked: true,

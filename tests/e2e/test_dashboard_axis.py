@@ -1,0 +1,69 @@
+"""The chart's day axis: each labelled tick names one day of the range, the right one, in every
+range the page shows, whichever ticks Chart.js leaves labelled at the page's width."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import chromium
+from tests.e2e.test_dashboard import Page, _beats
+
+pytestmark = pytest.mark.e2e
+
+# 30 days up to here begin on February 1st, a Monday as March 1st is (February 2027 has 28 days).
+MARCH_2ND_2027 = datetime(2027, 3, 2, 12, 0, tzinfo=ZoneInfo("UTC"))
+# The label each day would get as a tick (Chart.js keeps only some, as the width allows), and
+# each tick it kept: the day it stands on and the text drawn under it.
+AXIS_JS = """() => {
+  const chart = Chart.getChart("days-chart");
+  const x = chart.scales.x;
+  return {
+    days: chart.data.labels,
+    names: chart.data.labels.map((_, i) => x.options.ticks.callback.call(x, i, i, x.ticks)),
+    ticks: x.ticks.map((tick) => [chart.data.labels[tick.value], tick.label]),
+  };
+}"""
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+def _axis_name(day: date, days: int) -> str:
+    """What a reader of the axis needs: the weekday within a week; the month beyond, as a day
+    number recurs; the year too past 365 days, as a month and day recur."""
+    if days <= 7:
+        return day.strftime("%a %-d")
+    return day.strftime("%b %-d, %Y" if days > 365 else "%b %-d")
+
+
+@pytest.mark.parametrize("width", [1200, 360])
+@pytest.mark.parametrize("days", [7, 30, 366])
+def test_each_labelled_day_on_the_axis_is_named_once_and_rightly(
+    daemon_at: Callable[[datetime], DaemonProcess], browser: Any, days: int, width: int
+):
+    """Over 30 days across February the axis read "Mon 1" for February 1st and March 1st, and
+    "Tue 2" twice; over 366 days both ends were "Mar 2", whichever Chart.js happened to keep."""
+    daemon = daemon_at(MARCH_2ND_2027)
+    now = int(MARCH_2ND_2027.timestamp())
+    _beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
+    page = Page(browser, viewport={"width": width, "height": 800}, locale="en-US")
+    axis = page.open(f"{daemon.url}/?days={days}").evaluate(AXIS_JS)
+    assert len(axis["days"]) == days
+    assert axis["days"][-1] == "2027-03-02", "the daemon's clock shows the chosen day"
+    assert "2027-02-28" in axis["days"]
+
+    assert len(set(axis["names"])) == days, "no two days share a name"
+    assert axis["names"] == [_axis_name(date.fromisoformat(day), days) for day in axis["days"]]
+    drawn = {axis["days"].index(day): label for day, label in axis["ticks"]}
+    assert len(drawn) > 1
+    assert drawn == {index: axis["names"][index] for index in drawn}, "drawn as named"
+    assert page.problems == []
