@@ -1,5 +1,5 @@
-"""Fixtures of the end-to-end ring: the real WakaTime client, installed by the project's script,
-and daemons whose clock shows a chosen day."""
+"""Fixtures of the end-to-end ring: the real WakaTime client, installed by the project's script;
+a browser; daemons with work to show, or whose clock shows a chosen day."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import subprocess
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import chromium, worked_lately
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WAKATIME_CLIENT = REPO_ROOT / ".venv-wakatime" / "bin" / "wakatime"
@@ -70,3 +72,17 @@ def daemon_at(tmp_path: Path) -> Iterator[Callable[[datetime], DaemonProcess]]:
     yield start
     for daemon in started:
         daemon.kill()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Chromium, launched for one test and closed after it."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def worked_daemon(daemon: DaemonProcess) -> DaemonProcess:
+    """The ``daemon`` with a session of ``/code/alpha`` over the last 20 minutes."""
+    worked_lately(daemon, "/code/alpha", 1200)
+    return daemon

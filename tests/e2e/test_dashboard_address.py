@@ -4,8 +4,6 @@ or return to them, beside any ?tz=."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -13,8 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
-from tests.e2e.test_dashboard import Page, _beats
+from tests.e2e.browser import Page, worked_lately
 
 pytestmark = pytest.mark.e2e
 
@@ -42,19 +39,6 @@ YEAR_CHART_JS = """() => {
 }"""
 SHOWS_JS = """(days) => Chart.getChart("days-chart")?.data.labels.length === days
   && document.body.dataset.stale === undefined"""
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def worked_daemon(daemon: DaemonProcess) -> DaemonProcess:
-    now = int(time.time())
-    _beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
-    return daemon
 
 
 def _shows(page: Page, days: int) -> dict[str, Any]:
@@ -184,8 +168,7 @@ HIDES_JS = """(keys) => {
 
 @pytest.fixture
 def awkward_daemon(worked_daemon: DaemonProcess) -> DaemonProcess:
-    now = int(time.time())
-    _beats(worked_daemon, AWKWARD_PATH, range(now - 600, now - 59, 60))
+    worked_lately(worked_daemon, AWKWARD_PATH, 600)
     return worked_daemon
 
 

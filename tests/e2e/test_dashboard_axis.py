@@ -3,7 +3,7 @@ range the page shows, whichever ticks Chart.js leaves labelled at the page's wid
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,8 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
-from tests.e2e.test_dashboard import Page, _beats
+from tests.e2e.browser import Page, send_beats
 
 pytestmark = pytest.mark.e2e
 
@@ -29,12 +28,6 @@ AXIS_JS = """() => {
     ticks: x.ticks.map((tick) => [chart.data.labels[tick.value], tick.label]),
   };
 }"""
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def _axis_name(day: date, days: int) -> str:
@@ -54,7 +47,7 @@ def test_each_labelled_day_on_the_axis_is_named_once_and_rightly(
     "Tue 2" twice; over 366 days both ends were "Mar 2", whichever Chart.js happened to keep."""
     daemon = daemon_at(MARCH_2ND_2027)
     now = int(MARCH_2ND_2027.timestamp())
-    _beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
+    send_beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
     page = Page(browser, viewport={"width": width, "height": 800}, locale="en-US")
     axis = page.open(f"{daemon.url}/?days={days}").evaluate(AXIS_JS)
     assert len(axis["days"]) == days
