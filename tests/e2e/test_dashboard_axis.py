@@ -60,3 +60,34 @@ def test_each_labelled_day_on_the_axis_is_named_once_and_rightly(
     assert len(drawn) > 1
     assert drawn == {index: axis["names"][index] for index in drawn}, "drawn as named"
     assert page.problems == []
+
+
+def test_recent_sessions_on_a_phone_name_each_day_once(
+    daemon_at: Callable[[datetime], DaemonProcess], browser: Any
+):
+    """On a phone the recent sessions give their day short: sessions on February 1st and March
+    1st both read "Mon 1". Within a week the weekday stays; over more, the month is given."""
+    daemon = daemon_at(MARCH_2ND_2027)
+    now = int(MARCH_2ND_2027.timestamp())
+    for days_ago in (29, 1, 0):
+        start = now - days_ago * 86400 - 1800
+        send_beats(daemon, f"/code/day-{days_ago}", range(start, start + 601, 60))
+    page = Page(browser, viewport={"width": 360, "height": 800}, locale="en-US")
+    rows = page.open(f"{daemon.url}/").evaluate(
+        """() => [...document.querySelectorAll("#recent-sessions tbody tr")].map((tr) =>
+          [tr.querySelector(".long-day").textContent, tr.querySelector(".short-day").innerText])"""
+    )
+    assert [day for day, _ in rows] == ["2027-03-02", "2027-03-01", "2027-02-01"]
+    assert [short for _, short in rows] == ["Mar 2", "Mar 1", "Feb 1"]
+
+    # Sessions within a week keep their weekday, which says more there.
+    week = daemon_at(MARCH_2ND_2027)
+    for days_ago in (6, 0):
+        start = now - days_ago * 86400 - 1800
+        send_beats(week, f"/code/day-{days_ago}", range(start, start + 601, 60))
+    shorts = page.open(f"{week.url}/").evaluate(
+        """() => [...document.querySelectorAll("#recent-sessions .short-day")].map(
+          (day) => day.innerText)"""
+    )
+    assert shorts == ["Tue 2", "Wed 24"]
+    assert page.problems == []

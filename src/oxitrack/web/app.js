@@ -8,7 +8,9 @@ import {
   chartData,
   chartOptions,
   chartSummary,
+  dayName,
   dayRows,
+  daySpan,
   formatDuration,
   shortDay,
   shownDurations,
@@ -299,6 +301,8 @@ function renderRecent(list) {
     return start === end ? ["", ""] : [start, end];
   };
   const from = (session) => `${clock(session.start_time)}${changedOffset(session)[0]}–`;
+  // "Mon 1" for February 1st and March 1st both: past a week of sessions, the month instead.
+  const dayCount = daySpan(list.sessions.map((session) => session.date));
   const to = (session) => `${until(session)}${changedOffset(session)[1]}`;
   const body = document.querySelector("#recent-sessions tbody");
   body.replaceChildren(
@@ -306,12 +310,12 @@ function renderRecent(list) {
       element(
         "tr",
         { "data-session-id": String(session.session_id) },
-        // At a phone's width the CSS shows "Thu 26" instead of the full date.
+        // At a phone's width the CSS shows "Thu 26" or "Nov 26" instead of the full date.
         element(
           "td",
           { className: "nowrap" },
           element("span", { className: "long-day" }, session.date),
-          element("span", { className: "short-day" }, shortDay(session.date)),
+          element("span", { className: "short-day" }, dayName(session.date, dayCount)),
         ),
         // Two spans: on a phone the end time may go under the start time.
         element(

@@ -67,12 +67,12 @@ export function rowDay(isoDate, dayCount) {
 }
 
 /**
- * The chart axis's name for a day, one no other day of `dayCount` shares, whichever ticks Chart.js
- * leaves labelled when it thins them out: "Tue 24" within a week; "Nov 24" beyond (30 days across
- * February held two "Sun 1", the 1st of February and of March); "Nov 24, 2025" past 365 days,
- * where a month and day come round again.
+ * A day's short name, one no other day of a span of `dayCount` days shares: for the chart's axis,
+ * whichever ticks Chart.js leaves labelled as it thins them out, and for the recent sessions on a
+ * phone. "Tue 24" within a week; "Nov 24" beyond (30 days across February held two "Sun 1", the
+ * 1st of February and of March); "Nov 24, 2025" past 365 days, where a month and day recur.
  */
-export function axisDay(isoDate, dayCount) {
+export function dayName(isoDate, dayCount) {
   if (dayCount <= 7) return shortDay(isoDate);
   const [year, month, day] = isoDate.split("-").map(Number);
   return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
@@ -81,6 +81,13 @@ export function axisDay(isoDate, dayCount) {
     day: "numeric",
     timeZone: "UTC",
   });
+}
+
+/** How many calendar days "2025-11-24"-style dates cover, the first and last included; 0 for none. */
+export function daySpan(isoDates) {
+  if (isoDates.length === 0) return 0;
+  const times = isoDates.map((isoDate) => Date.parse(`${isoDate}T00:00:00Z`));
+  return Math.round((Math.max(...times) - Math.min(...times)) / 86_400_000) + 1;
 }
 
 // -- colours -------------------------------------------------------------------------------------
@@ -222,7 +229,7 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
         stacked: true,
         grid: { display: false },
         border: { color: grid },
-        ticks: { color: text, callback: (_, i) => axisDay(labels[i], labels.length) },
+        ticks: { color: text, callback: (_, i) => dayName(labels[i], labels.length) },
       },
       y: {
         stacked: true,
