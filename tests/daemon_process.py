@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 _READY = re.compile(r"listening on (http://\S+)")
@@ -116,8 +115,10 @@ class DaemonProcess:
                     pipe.close()
 
     def wait_exit(self, timeout: float) -> int:
+        """Wait for a daemon that stops by itself; ``stderr_lines`` is then all it wrote."""
         assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while self.process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.process.wait(max(0.0, deadline - time.monotonic()))
+        code = self.process.wait(timeout)
+        if self._stderr_reader is not None:
+            self._stderr_reader.join(timeout)
+        self._close_pipes()
+        return code

@@ -83,6 +83,22 @@ def test_text_under_the_c_locale_without_utf8_mode_escapes_what_ascii_lacks(
     result.stdout.decode("ascii")
 
 
+@pytest.mark.parametrize("env", [{}, C_LOCALE], ids=["utf8", "c-locale"])
+def test_today_keeps_its_columns_with_a_japanese_name_written_or_escaped(
+    japanese_db: Path, env: dict[str, str]
+):
+    """The path column starts at one column on every row, whether the name is written (two
+    columns a character) or escaped (six)."""
+    from oxitrack.report_text import display_width
+
+    record(japanese_db, "/home/u/webapp")
+    result = oxitrack("today", "--db", str(japanese_db), env=env)
+    assert result.returncode == 0, result.stderr.decode()
+    rows = [line for line in result.stdout.decode("utf-8").splitlines() if "/home/u/" in line]
+    assert len(rows) == 2
+    assert len({display_width(row[: row.index("/home/u/")]) for row in rows}) == 1, rows
+
+
 @pytest.mark.parametrize(
     "env",
     [C_LOCALE, {"PYTHONIOENCODING": "latin-1"}, {"PYTHONIOENCODING": "ascii"}],
@@ -172,6 +188,34 @@ def test_dot_in_a_folder_whose_name_is_not_utf8_is_the_project_an_editor_recorde
     with Store(db, read_only=True) as store:
         names = {p.name for p in store.read(list_projects)}
     assert names == {"cafe", "elsewhere"}
+
+
+@pytest.mark.parametrize("env", [{}, C_LOCALE], ids=["utf8", "c-locale"])
+def test_dot_in_a_subfolder_of_a_japanese_project_is_that_project(
+    tmp_path: Path, env: dict[str, str]
+):
+    """``.`` typed in ``src/`` of a project walks up to the project's folder; under the C
+    locale the walk must still see that the Japanese folder exists (not name nothing)."""
+    db = tmp_path / "x.db"
+    project = tmp_path / "\u30d7\u30ed\u30b8\u30a7\u30af\u30c8"
+    (project / "src").mkdir(parents=True)
+    record(db, str(project), "/elsewhere")
+    rename = oxitrack(
+        "projects",
+        "rename",
+        ".",
+        "app",
+        "--via",
+        "file",
+        "--db",
+        str(db),
+        env=env,
+        cwd=project / "src",
+    )
+    assert rename.returncode == 0, rename.stderr.decode()
+    with Store(db, read_only=True) as store:
+        names = {p.name for p in store.read(list_projects)}
+    assert names == {"app", "elsewhere"}
 
 
 def test_a_name_typed_under_the_c_locale_is_read_as_utf8(tmp_path: Path):

@@ -17,6 +17,7 @@ from oxitrack.report_text import (
     TableRow,
     bar,
     day_rows,
+    display_width,
     format_duration,
     project_rows,
     render_table,
@@ -377,6 +378,46 @@ def test_one_long_path_does_not_widen_every_row():
     assert max(len(line) for line in lines) < 120
     assert lines[0].endswith("deep/deep/project")  # the end of the path, which names it
     assert lines[1].endswith("/code/notes")
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "width"),
+    [
+        ("webapp", "utf-8", 6),
+        ("\u30d7\u30ed\u30b8\u30a7\u30af\u30c8", "utf-8", 12),  # CJK: two columns each
+        ("\uff21\uff22", "utf-8", 4),  # fullwidth Latin
+        ("cafe\u0301", "utf-8", 4),  # a combining accent takes no column
+        ("a\u200db", "utf-8", 2),  # nor a joiner
+        ("caf\u00e9", "latin-1", 4),
+        ("\u30d7x", "ascii", 7),  # written as \u30d7
+        ("caf\u00e9", "ascii", 7),  # \xe9
+    ],
+)
+def test_display_width_counts_terminal_columns_as_written(text, encoding, width):
+    assert display_width(text, encoding) == width
+
+
+def test_shorten_cuts_wide_characters_to_the_columns_asked():
+    name = "\u30d7\u30ed\u30b8\u30a7\u30af\u30c8" * 5  # 60 columns
+    short = shorten(name, 20)
+    assert display_width(short) <= 20
+    assert short.startswith("\u30d7") and "\u2026" in short and short.endswith("\u30c8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_columns_stay_aligned_with_wide_and_escaped_names(encoding):
+    """A Japanese name takes twice its characters on a terminal, and six columns a character
+    where the output cannot write it: the path column must still start at one column."""
+    japanese = "\u30d7\u30ed\u30b8\u30a7\u30af\u30c8"
+    rows = [
+        TableRow(600, "webapp", "/home/u/webapp", is_active=True),
+        TableRow(300, japanese, f"/home/u/{japanese}", is_active=True),
+    ]
+    style = Style(unicode=encoding == "utf-8", encoding=encoding)
+    lines = render_table(rows, style).splitlines()[:2]
+    path_columns = {display_width(line[: line.index("/home")], encoding) for line in lines}
+    active_columns = {display_width(line[: line.rindex("active")], encoding) for line in lines}
+    assert len(path_columns) == 1 and len(active_columns) == 1, lines
 
 
 def test_empty_table_says_nothing_was_tracked():

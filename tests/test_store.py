@@ -643,3 +643,56 @@ def test_a_file_copied_without_the_wal_its_data_is_in_is_refused_not_laid_over(t
     with Store(copy / "oxitrack.db") as restored:
         assert [s.duration_seconds for s in restored.sessions()] == [60]
     running.close()
+
+
+def _remove_database(db_path: Path) -> None:
+    for file in db_path.parent.glob(db_path.name + "*"):
+        file.unlink()
+
+
+def _replace_database(db_path: Path) -> None:
+    """A backup moved over the file: another file, with its own -wal, now at the path."""
+    other = db_path.with_name("restored.db")
+    with Store(other) as restored:
+        restored.record_beat(Beat(project_path=Q, timestamp=T))
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{other}{suffix}").exists():
+            Path(f"{other}{suffix}").replace(f"{db_path}{suffix}")
+
+
+def _remove_wal(db_path: Path) -> None:
+    Path(f"{db_path}-wal").unlink()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_remove_database, _replace_database, _remove_wal],
+    ids=["removed", "replaced", "wal-removed"],
+)
+def test_a_write_after_the_file_was_removed_or_replaced_is_refused(db_path: Path, change):
+    """The writer's descriptors still lead to the old file, so a commit there succeeds and is
+    lost: the store must say so instead of returning the session as if it were kept."""
+    with Store(db_path) as store:
+        store.record_beat(Beat(project_path=P, timestamp=T))
+        assert not store.moved()
+        change(db_path)
+        assert store.moved()
+        with pytest.raises(StoreError, match=r"was removed or replaced while open"):
+            store.record_beat(Beat(project_path=P, timestamp=T + 60))
+        with pytest.raises(StoreError, match=r"was removed or replaced while open"):
+            store.record_beat(Beat(project_path=P, timestamp=T + 120))
+
+
+def test_a_database_reached_through_a_symlink_is_not_taken_for_moved(tmp_path: Path):
+    real = tmp_path / "real" / "x.db"
+    real.parent.mkdir()
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    with Store(link) as store:
+        store.record_beat(Beat(project_path=P, timestamp=T))
+        store.checkpoint(rewind=True)
+        store.record_beat(Beat(project_path=P, timestamp=T + 60))
+        assert not store.moved()
+        link.unlink()
+        link.symlink_to(tmp_path / "elsewhere.db")
+        assert store.moved()

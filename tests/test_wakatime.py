@@ -186,7 +186,7 @@ BAD_FIELDS = [
     ({"project_root_count": "4"}, "project_root_count", "whole number"),
     ({"project_root_count": 2.0}, "project_root_count", "whole number"),
     ({"project_root_count": True}, "project_root_count", "whole number"),
-    ({"project_root_count": 0}, "project_root_count", "at least 1"),
+    ({"project_root_count": -1}, "project_root_count", "at least 0"),
     ({"project": 5}, "project", "must be a string"),
     ({"user_agent": 1}, "user_agent", "must be a string"),
 ]
@@ -205,13 +205,23 @@ def test_a_long_detail_is_cut_not_refused():
     [
         {"project_root_count": 50},
         {"project_root_count": None},
+        {"project_root_count": 0},
         {"type": "app", "entity": "Slack"},
         {"type": "domain", "entity": "github.com"},
         {"entity": "Untitled-1", "project_root_count": None},
         {"entity": "src/main.py"},
         {"project": "   ", "project_root_count": None},
     ],
-    ids=["count-too-deep", "no-count", "app", "domain", "unsaved", "relative", "blank-name"],
+    ids=[
+        "count-too-deep",
+        "no-count",
+        "count-0",
+        "app",
+        "domain",
+        "unsaved",
+        "relative",
+        "blank-name",
+    ],
 )
 def test_a_heartbeat_with_no_folder_and_no_name_is_an_unknown_project(changes: dict[str, Any]):
     """Not refused: wakatime-cli drops a 400 for good, and WakaTime files these the same way."""

@@ -14,11 +14,11 @@ start, and ``pathlib`` with the ``urllib.parse`` it loads costs ~4 ms of ``oxitr
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Mapping
 
 from oxitrack.errors import ConfigError
+from oxitrack.fields import LINE_BREAK_OR_CONTROL
 from oxitrack.records import TYPE_CHECKING, Record
 from oxitrack.user_folders import default_config_path, default_db_path
 
@@ -103,11 +103,13 @@ def _db_path(text: str) -> str:
             f"{text!r} is a SQLite URI, not a file path; give a file path"
             f" (./{text} for a file of that name)"
         )
-    control = _CONTROL_CHARACTER.search(text)
+    control = LINE_BREAK_OR_CONTROL.search(text)
     if control:
         # SQLite would take it, but every line naming the file would break where it is: the
         # service file (a second directive after a newline), messages (an ESC sequence).
-        raise ConfigError(f"has a control character ({control.group()!a}); give a path without one")
+        raise ConfigError(
+            f"has a control character or line break ({control.group()!a}); give a path without one"
+        )
     if text.endswith(("/", os.sep)):
         # A folder, by its spelling: SQLite made a file of that name without the slash.
         raise ConfigError(
@@ -115,9 +117,6 @@ def _db_path(text: str) -> str:
             f" {os.path.join(text, 'oxitrack.db')}"
         )
     return os.path.expanduser(text)
-
-
-_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _host(text: str) -> str:

@@ -34,9 +34,10 @@ CHECK_EVERY_SECONDS = 0.25
 # usual case: editors beat every 30 s), and at WAL_REWIND_BYTES even under sustained load, where
 # the rewind makes a few writers wait: rarer rewinds keep that wait out of the 99th percentile.
 IDLE_SECONDS = 0.05
-# How often the daemon looks whether a newer OxiTrack upgraded the file under it (an upgraded
-# package's first command, while the old daemon still runs): it then stops, to be started anew.
-SCHEMA_CHECK_EVERY_SECONDS = 1.0
+# How often the daemon looks whether the file under it changed so that it must stop, to be
+# started anew: a newer OxiTrack upgraded it (an upgraded package's first command, while the old
+# daemon still runs), or it was removed or replaced (a beat meanwhile gets a 503, not an answer).
+FILE_CHECK_EVERY_SECONDS = 1.0
 
 
 def serve(settings: Settings) -> None:
@@ -54,15 +55,15 @@ def serve(settings: Settings) -> None:
     except BaseException:
         sock.close()
         raise
-    upgraded: list[int] = []  # the schema a newer OxiTrack upgraded the file to, if one did
+    must_stop: list[str] = []  # why the daemon stopped itself, if it did
     server: _Server | None = None
 
-    def stop_for_newer_schema(version: int) -> None:
-        upgraded.append(version)
+    def stop_because(reason: str) -> None:
+        must_stop.append(reason)
         if server is not None:
             server.should_exit = True
 
-    checkpointer = Checkpointer(store, on_newer_schema=stop_for_newer_schema)
+    checkpointer = Checkpointer(store, on_must_stop=stop_because)
     try:
         app = create_app(store, settings=settings)
         config = uvicorn.Config(
@@ -93,13 +94,10 @@ def serve(settings: Settings) -> None:
         store.checkpoint()
         store.close()
         sock.close()
-    if upgraded:
-        # Not 0: a service manager starts it again, now with the code that knows the schema.
-        raise StoreError(
-            f"a newer OxiTrack upgraded {settings.db} (schema {upgraded[0]}; this daemon knows"
-            f" {SCHEMA_VERSION}): stopped so as not to write it with older code; start the"
-            " daemon again (a service restarts it by itself)"
-        )
+    if must_stop:
+        # Not 0: a service manager starts it again, now with the code that knows the schema or
+        # on the file now at the path.
+        raise StoreError(must_stop[0])
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -214,13 +212,14 @@ def allow_hosts_hint(settings: Settings) -> str | None:
 
 class Checkpointer:
     """Moves the WAL into the database from a background thread, off the request path; and
-    tells ``on_newer_schema`` once a newer OxiTrack has upgraded the file."""
+    tells ``on_must_stop`` why, once the daemon must not go on with the file it has open: a
+    newer OxiTrack upgraded it, or it was removed or replaced."""
 
     def __init__(
-        self, store: Store, on_newer_schema: Callable[[int], None] = lambda version: None
+        self, store: Store, on_must_stop: Callable[[str], None] = lambda reason: None
     ) -> None:
         self.store = store
-        self.on_newer_schema = on_newer_schema
+        self.on_must_stop = on_must_stop
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="oxitrack-checkpoint", daemon=True)
 
@@ -238,18 +237,15 @@ class Checkpointer:
         How much is pending is read four times a second (100 bytes of the ``-shm``), so under
         sustained load the WAL stays within about the hard cap plus a quarter second of writes.
         """
-        waited = since_schema = 0.0
+        waited = since_file_check = 0.0
         while not self._stop.wait(CHECK_EVERY_SECONDS):
             waited += CHECK_EVERY_SECONDS
-            since_schema += CHECK_EVERY_SECONDS
-            if since_schema >= SCHEMA_CHECK_EVERY_SECONDS:
-                since_schema = 0.0
-                version = self._version_on_disk()
-                if version > SCHEMA_VERSION:
-                    log.error(
-                        "a newer OxiTrack upgraded the database (schema %d): stopping", version
-                    )
-                    self.on_newer_schema(version)
+            since_file_check += CHECK_EVERY_SECONDS
+            if since_file_check >= FILE_CHECK_EVERY_SECONDS:
+                since_file_check = 0.0
+                reason = self._reason_to_stop()
+                if reason is not None:
+                    self.on_must_stop(reason)  # said once, as the daemon's last line
                     return
             size = self.store.wal_size_bytes()
             is_idle = time.monotonic() - self.store.last_write_at >= IDLE_SECONDS
@@ -260,6 +256,24 @@ class Checkpointer:
                     self.store.checkpoint(rewind=rewind)
                 except Exception:  # a failed checkpoint must never stop the daemon
                     log.exception("WAL checkpoint failed; will try again")
+
+    def _reason_to_stop(self) -> str | None:
+        """Why the daemon must stop now, if it must."""
+        path = self.store.path
+        if self.store.moved():
+            return (
+                f"the database {path} was removed or replaced while the daemon ran: stopped"
+                " so that no beat is recorded into a file nothing reads; start the daemon again"
+                " to use the file now at that path (a service restarts it by itself)"
+            )
+        version = self._version_on_disk()
+        if version > SCHEMA_VERSION:
+            return (
+                f"a newer OxiTrack upgraded {path} (schema {version}; this daemon knows"
+                f" {SCHEMA_VERSION}): stopped so as not to write it with older code; start the"
+                " daemon again (a service restarts it by itself)"
+            )
+        return None
 
     def _version_on_disk(self) -> int:
         """The schema version the file says now (opening the reader finds a newer one too);

@@ -42,8 +42,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # C0 controls, DEL and C1 controls: a terminal acts on them (ESC sequences set its title, clear
-# it, colour what follows) and a newline starts what reads as a new line of a report or a log.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# it, colour what follows) and a newline (or U+2028/U+2029, which editors and pages break lines
+# at) starts what reads as a new line of a report, a log or a service file.
+LINE_BREAK_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def printable(text: str) -> str:
@@ -52,7 +53,7 @@ def printable(text: str) -> str:
     A folder may be named with any of them, and whoever sends a beat names the folder: a path
     is stored as sent, and shown this way wherever people read it as text.
     """
-    return _CONTROL.sub(lambda found: ascii(found.group())[1:-1], text)
+    return LINE_BREAK_OR_CONTROL.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
 def whole_number(text: str, field: str, *, lowest: int, highest: int) -> int:

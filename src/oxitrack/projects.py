@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 
 from oxitrack.errors import InvalidField
-from oxitrack.fields import check_text
+from oxitrack.fields import LINE_BREAK_OR_CONTROL, check_text
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 # A share on a server (\\server\share): a network drive, or WSL's files as Windows sees
@@ -88,7 +88,6 @@ PATH_IDENTITY_PREFIX = "path:"
 MAX_PROJECT_NAME_CHARS = 200
 # A name made only of these shows as blank; any of the others breaks the line it is printed on.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
-_LINE_BREAK_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def project_identity(project_path: str, root_commit: str | None) -> str:
@@ -125,7 +124,7 @@ def check_project_name(value: object, field: str = "name") -> str:
     name = check_text(value, field).strip()
     if not _INVISIBLE.sub("", name).strip():
         raise InvalidField(field, "must not be empty")
-    if _LINE_BREAK_OR_CONTROL.search(name):
+    if LINE_BREAK_OR_CONTROL.search(name):
         raise InvalidField(field, "must be one line without control characters")
     if len(name) > MAX_PROJECT_NAME_CHARS:
         raise InvalidField(

@@ -11,7 +11,10 @@ behind a commit never changes.
 
 Falls back to ``None`` (the caller then names the project by its path) when there is no
 repository, no commit yet, no ``git`` program, a shallow clone (its oldest commit is a cut, not
-the root, and differs between clones), or anything unreadable. Imports no sqlite3 or web stack.
+the root, and differs between clones), or anything unreadable or damaged: a ``.git`` file,
+``commondir`` or ref holding bytes that are no path (a NUL, text that is not UTF-8). Failing
+instead failed every beat of the folder, for good, since editors and wakatime-cli send a failed
+beat again. Imports no sqlite3 or web stack.
 
 A folder comes from whoever sends a beat, and a repository's own config can make git run
 programs (a "partial clone" fetches missing objects through a remote whose upload command the
@@ -70,7 +73,9 @@ def find_repo(path: str | os.PathLike[str], *, stop_at: Path | None = None) -> G
             if git_dir is None or not (git_dir / "HEAD").is_file():
                 return None
             return GitRepo(candidate, git_dir, _common_dir(git_dir))
-        except (OSError, RuntimeError):  # unreadable, or a symlink loop (pathlib's RuntimeError)
+        # Unreadable, a symlink loop (pathlib's RuntimeError), or damaged (ValueError: a NUL in
+        # a path, a file that is not UTF-8).
+        except (OSError, RuntimeError, ValueError):
             return None
     return None
 
@@ -86,7 +91,7 @@ def head_commit(repo: GitRepo) -> str | None:
             if not content.startswith("ref:"):
                 return content if _HEX_ID.match(content) else None
             content = _read_ref(repo, content[4:].strip())
-    except (OSError, UnicodeDecodeError):
+    except (OSError, ValueError):  # unreadable, not UTF-8, or a ref name holding a NUL
         return None
     return None
 

@@ -49,11 +49,13 @@ CSV_COLUMNS = (
 
 
 class Style(Record):
-    """How a table may look: ANSI colour, Unicode bars, bar width in characters."""
+    """How a table may look: ANSI colour, Unicode bars, bar width in characters, and the
+    output's encoding (a name it cannot write is escaped, so takes more columns)."""
 
     color: bool = False
     unicode: bool = True
     bar_width: int = BAR_WIDTH
+    encoding: str = "utf-8"
 
 
 class TableRow(Record):
@@ -98,15 +100,56 @@ def shown_minutes(seconds: Sequence[int]) -> list[int]:
     return floors
 
 
-def shorten(text: str, width: int, *, unicode: bool = True) -> str:
-    """``text`` cut to ``width`` characters in the middle, keeping more of the end (a path's
-    project folder) than of the start."""
-    if len(text) <= width:
+def shorten(text: str, width: int, *, unicode: bool = True, encoding: str = "utf-8") -> str:
+    """``text`` cut to ``width`` columns (``display_width``) in the middle, keeping more of the
+    end (a path's project folder) than of the start."""
+    if display_width(text, encoding) <= width:
         return text
     ellipsis = "\u2026" if unicode else "..."
     room = max(width - len(ellipsis), 2)
-    head = room // 3
-    return text[:head] + ellipsis + text[len(text) - (room - head) :]
+    head = _leading(text, room // 3, encoding)
+    tail = _leading(text[::-1], room - room // 3, encoding)[::-1]
+    return head + ellipsis + tail
+
+
+def _leading(text: str, width: int, encoding: str) -> str:
+    """The longest start of ``text`` that fits in ``width`` columns."""
+    used = 0
+    for index, character in enumerate(text):
+        used += display_width(character, encoding)
+        if used > width:
+            return text[:index]
+    return text
+
+
+def display_width(text: str, encoding: str = "utf-8") -> int:
+    """The columns ``text`` takes on a terminal once written in ``encoding``: a CJK character
+    takes two, a combining accent none, and a character the encoding lacks is written as its
+    escape (``\\u30d7``, six), as the standard output writes it (``commands._output``)."""
+    if text.isascii():
+        return len(text)
+    import unicodedata  # only for names beyond ASCII: `oxitrack today` starts without it
+
+    width = 0
+    for character in text:
+        try:
+            character.encode(encoding)
+        except UnicodeEncodeError:
+            width += len(ascii(character)) - 2
+            continue
+        if unicodedata.combining(character) or unicodedata.category(character) in _ZERO_WIDTH:
+            continue
+        width += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+    return width
+
+
+# Non-spacing and enclosing marks, and format characters (joiners, bidi marks): no column.
+_ZERO_WIDTH = ("Mn", "Me", "Cf")
+
+
+def _padded(text: str, width: int, encoding: str) -> str:
+    """``text`` and spaces up to ``width`` columns: ``f"{text:{width}}"`` counts characters."""
+    return text + " " * (width - display_width(text, encoding))
 
 
 def today_text(today: DayTotals) -> str:
@@ -197,22 +240,27 @@ def _row_lines(
     durations = [_format_minutes(value) for value in minutes]
     duration_width = max(least_width, *(len(text) for text in durations))
     # Names and paths as a terminal cannot act on them (a folder may be named with ESC).
-    labels = [shorten(printable(row.label), LABEL_WIDTH, unicode=style.unicode) for row in rows]
-    details = [shorten(printable(row.detail), DETAIL_WIDTH, unicode=style.unicode) for row in rows]
-    label_width = max(len(text) for text in labels)
-    detail_width = max(len(text) for text in details)
+    labels = [_cell(row.label, LABEL_WIDTH, style) for row in rows]
+    details = [_cell(row.detail, DETAIL_WIDTH, style) for row in rows]
+    label_width = max(display_width(text, style.encoding) for text in labels)
+    detail_width = max(display_width(text, style.encoding) for text in details)
     lines = []
     for row, duration, label, detail in zip(rows, durations, labels, details, strict=True):
         lead = f"{row.lead:{lead_width}}  " if lead_width else ""
         drawn = bar(row.seconds, longest, style)
         padded_bar = _paint(f"{drawn:{style.bar_width}}", "36", style)
-        line = f"{lead}{duration:>{duration_width}}  {padded_bar}  {label:{label_width}}"
+        line = f"{lead}{duration:>{duration_width}}  {padded_bar}  "
+        line += _padded(label, label_width, style.encoding)
         if detail_width:
-            line += f"  {detail:{detail_width}}"
+            line += "  " + _padded(detail, detail_width, style.encoding)
         if row.is_active:
             line += "  " + _paint("● active" if style.unicode else "* active", "32", style)
         lines.append(line.rstrip())
     return lines, duration_width
+
+
+def _cell(text: str, width: int, style: Style) -> str:
+    return shorten(printable(text), width, unicode=style.unicode, encoding=style.encoding)
 
 
 def project_rows(projects: Iterable[ProjectTotal]) -> list[TableRow]:

@@ -91,7 +91,7 @@ def parse_heartbeat(
     entity = _required_text(body, "entity", MAX_TEXT_CHARS)
     entity_type = _optional_text(body, "type", MAX_LABEL_CHARS) or "file"
     project_name = _optional_text(body, "project", MAX_TEXT_CHARS)
-    root_count = _optional_count(body, "project_root_count")
+    root_count = _project_root_count(body)
     agent = _optional_text(body, "user_agent", MAX_TEXT_CHARS) or user_agent
     editor, plugin = editor_from_user_agent(agent)
     project_path, source = resolve_project_path(
@@ -328,12 +328,19 @@ def _optional_bool(body: Mapping[str, object], field: str) -> bool | None:
     raise InvalidField(field, f"must be true, false or null, not {json_type(value)}")
 
 
-def _optional_count(body: Mapping[str, object], field: str) -> int | None:
+def _project_root_count(body: Mapping[str, object]) -> int | None:
+    """``project_root_count``; 0 means no project folder, like a count not sent.
+
+    wakatime-cli leaves the field out when it found no folder, but plugins that post heartbeats
+    themselves count the workspace folder's parts and send 0 for a file outside every folder.
+    Refused, such a heartbeat was dropped by the plugin with its time.
+    """
+    field = "project_root_count"
     value = body.get(field)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidField(field, f"must be a whole number or null, not {json_type(value)}")
-    if value < 1:
-        raise InvalidField(field, f"must be at least 1, not {value}")
-    return value
+    if value < 0:
+        raise InvalidField(field, f"must be at least 0, not {value}")
+    return value or None

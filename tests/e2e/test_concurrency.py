@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -118,3 +121,66 @@ def test_64_async_clients_and_a_second_writer_process_agree_with_the_model(
     stored = stored_sessions(daemon.db_path)
     assert_no_overlap(stored)
     assert stored == model_sessions(acked + direct)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "oxitrack", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_two_daemons_on_one_file_and_cli_commands_meanwhile_lose_nothing(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """Two `oxitrack serve` on one database (a service plus one started by hand on another
+    port), each under load, while projects are renamed and merged, and the file is backed up,
+    exported and checked: every write takes the file's lock and reads what it changes inside
+    its transaction, so the two are redundant but the sessions stay exactly the model's."""
+    second = DaemonProcess(daemon.db_path).start()
+    try:
+        base = int(time.time()) - 3 * 86_400
+        # Every project exists before the commands that name them run.
+        acked = [(project_path, base) for project_path in PROJECTS]
+        for project_path, timestamp in acked:
+            body = {"project_path": project_path, "timestamp": timestamp}
+            assert httpx.post(f"{second.url}/beat", json=body).status_code == 200
+        failures: list[tuple[int, str]] = []
+        start = threading.Barrier(2 * 8)
+        threads = [
+            threading.Thread(
+                target=_beat_from_thread,
+                args=(url, _beats_for(200 + n, base), start, acked, failures),
+            )
+            for n, url in enumerate([daemon.url, second.url] * 8)
+        ]
+        db = ["--db", str(daemon.db_path)]
+        commands = [
+            ["projects", "rename", "--via", "file", PROJECTS[1], "Renamed", *db],
+            ["backup", "--force", str(tmp_path / "copy.db"), *db],
+            ["export", "--force", "-o", str(tmp_path / "sessions.csv"), *db],
+            ["check", *db],
+            ["projects", "merge", "--via", "file", PROJECTS[2], PROJECTS[0], *db],
+        ]
+        refused: list[tuple[list[str], int, str]] = []
+        rounds = 0
+        for thread in threads:
+            thread.start()
+        while rounds == 0 or any(thread.is_alive() for thread in threads):
+            rounds += 1
+            for command in commands:
+                done = _cli(*command)
+                # Merging twice finds the two folders in one project already: that is all.
+                if done.returncode != 0 and "same project" not in done.stderr:
+                    refused.append((command, done.returncode, done.stderr))
+        for thread in threads:
+            thread.join(120)
+        assert refused == []
+        assert failures == []
+        assert len(acked) == len(PROJECTS) + 2 * 8 * BEATS_PER_CLIENT
+        for process in (daemon, second):
+            assert process.stop() == 0, process.stderr_lines
+        stored = stored_sessions(daemon.db_path)
+        assert_no_overlap(stored)
+        assert stored == model_sessions(acked)
+        assert _cli("check", *db).returncode == 0
+    finally:
+        second.kill()

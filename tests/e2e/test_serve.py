@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.daemon_process import DaemonProcess
 
@@ -152,3 +153,44 @@ def test_a_daemon_stops_once_a_newer_oxitrack_upgraded_its_database(
     assert f"a newer OxiTrack upgraded {daemon.db_path} (schema {SCHEMA_VERSION + 1}" in said
     assert "start the daemon again" in said
     assert "Traceback" not in said
+
+
+@pytest.mark.parametrize("replaced", [False, True], ids=["folder-removed", "backup-moved-over"])
+def test_a_daemon_whose_database_was_removed_or_replaced_keeps_no_beat_it_would_lose(
+    tmp_path: Path, replaced: bool
+):
+    """Deleting the data folder to start over, or moving a backup over the file, while the
+    daemon runs: its open file is then one nothing reads. A beat must get a 503 (the editor
+    keeps it and sends it again), never a 200 for a beat that is gone; the daemon stops, and
+    once started again it records into the file now at the path."""
+    folder = tmp_path / "data"
+    db = folder / "oxitrack.db"
+    daemon = DaemonProcess(db).start()
+    try:
+        beat = {"project_path": "/code/kept", "timestamp": 1_764_100_000}
+        assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
+        if replaced:
+            backup = tmp_path / "backup.db"
+            with Store(backup) as restored:
+                restored.record_beat(Beat(project_path="/code/restored", timestamp=1_764_000_000))
+            backup.replace(db)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+        else:
+            shutil.rmtree(folder)
+        late = {"project_path": "/code/kept", "timestamp": 1_764_100_060}
+        answer = httpx.post(f"{daemon.url}/beat", json=late)
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"] == "store_unavailable"
+        assert "removed or replaced" in answer.json()["message"]
+        assert daemon.wait_exit(timeout=15) == 1
+        said = "".join(daemon.stderr_lines)
+        assert f"the database {db} was removed or replaced while the daemon ran" in said
+        assert "Traceback" not in said
+        daemon.start()  # as a service manager would
+        assert httpx.post(f"{daemon.url}/beat", json=late).status_code == 200
+    finally:
+        daemon.kill()
+    with Store(db, read_only=True) as store:
+        projects = {session.project_path for session in store.sessions()}
+    assert projects == ({"/code/restored", "/code/kept"} if replaced else {"/code/kept"})

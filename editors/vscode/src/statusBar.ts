@@ -113,6 +113,7 @@ export class StatusBar implements vscode.Disposable {
       today: this.known?.today,
       todayAtMs: this.known?.reportAtMs,
       connectionSinceMs: this.delivery.connectionSinceMs,
+      nowMs: Date.now(),
       projectPaths:
         projectPath === undefined
           ? []

@@ -362,13 +362,19 @@ def _check_project_exists(store: Store, args: argparse.Namespace, project: Proje
 
 
 def _style() -> Style:
+    import codecs
+
     from oxitrack.report_text import UNICODE_CHARACTERS, Style
 
     stream = sys.stdout
     color = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     try:
-        UNICODE_CHARACTERS.encode(stream.encoding or "ascii")
+        encoding = codecs.lookup(stream.encoding or "ascii").name
+    except LookupError:
+        encoding = "ascii"
+    try:
+        UNICODE_CHARACTERS.encode(encoding)
         unicode = True
-    except (UnicodeEncodeError, LookupError):
+    except UnicodeEncodeError:
         unicode = False
-    return Style(color=color, unicode=unicode)
+    return Style(color=color, unicode=unicode, encoding=encoding)

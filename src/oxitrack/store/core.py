@@ -31,6 +31,7 @@ from oxitrack.store.connections import WAL_REWIND_BYTES as WAL_REWIND_BYTES
 from oxitrack.store.connections import WalValve, checkpoint, connect
 from oxitrack.store.files import (
     PRIVATE_FOLDER_MODE,
+    OpenedFiles,
     check_database_path,
     check_wal_not_lost,
     create_private_file,
@@ -68,6 +69,10 @@ class WriterBusy(Exception):
     """The write lock is held, by another thread or another program (``write(..., wait=False)``)."""
 
 
+class DatabaseMoved(StoreError):
+    """The database's file was removed or replaced while this store had it open."""
+
+
 class Store:
     """A session database on disk. Not tied to HTTP: the daemon and the CLI both use it."""
 
@@ -97,6 +102,8 @@ class Store:
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._wal_index: WalIndex | None = None  # for a writable store, once its writer is open
+        self._opened_files: OpenedFiles | None = None  # likewise
+        self._moved = False  # once a write found the file gone: none is made any more
         self._closed = False
         self._waits_in_sqlite = waits_in_sqlite
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
@@ -157,6 +164,7 @@ class Store:
             create_private_file(self.path)
         self._writer = connect(self.path, read_only=False)
         self._wal_index = WalIndex(self._real_path)
+        self._opened_files = OpenedFiles(self.path, self._real_path)
         if self._wal_valve is not None:
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
         self._migrate()
@@ -211,16 +219,34 @@ class Store:
         The write lock (this store's, then the file's) is waited for until ``deadline``
         (``time.monotonic()``; by default ``BUSY_TIMEOUT_MS`` from now), then ``DatabaseBusy``.
         With ``wait=False``, raise ``WriterBusy`` at once, running nothing, while it is held
-        (another thread's write, another program's transaction)."""
+        (another thread's write, another program's transaction).
+
+        ``DatabaseMoved`` when the file was removed or replaced since it was opened: the commit
+        went to a file nothing reads, so it must not be reported as made."""
         self._check_open()
         if self._writer is None:
             raise StoreError(f"{self.path} is open read-only")
+        if self._moved:
+            raise self._moved_error()
         if deadline is None:
             deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
         result = self._write(self._writer, fn, wait=wait, deadline=deadline)
+        if self.moved():
+            self._moved = True
+            raise self._moved_error()
         if self._wal_valve is not None and self._wal_valve.is_due(self.wal_size_bytes()):
             self._open_valve(self._wal_valve, wait=wait)
         return result
+
+    def moved(self) -> bool:
+        """Whether the file this store writes was removed or replaced since it was opened."""
+        return self._opened_files is not None and self._opened_files.moved()
+
+    def _moved_error(self) -> DatabaseMoved:
+        return DatabaseMoved(
+            f"the database {self.path} was removed or replaced while open: what is written"
+            " now goes to the old file, which nothing reads, so nothing is recorded"
+        )
 
     def _open_valve(self, valve: WalValve, *, wait: bool) -> None:
         """Rewind the WAL from the writer, the checkpointer having fallen behind. With ``wait``

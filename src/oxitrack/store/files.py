@@ -84,6 +84,43 @@ def _header(path: str) -> bytes:
         return b""
 
 
+class OpenedFiles:
+    """Whether ``path`` still leads to the database file, and its ``-wal``, that were there when
+    a connection opened them.
+
+    SQLite writes through the descriptors it opened. Should the file be removed (its folder
+    deleted to start over, moved away) or replaced (a backup moved over it) while it is open,
+    every later commit lands in a file that no one will ever read again, and still succeeds. A
+    writer that asks ``moved`` after each commit can say so instead of acknowledging it.
+    """
+
+    def __init__(self, path: str, real_path: str) -> None:
+        self._path = path  # as given: a symlink pointed elsewhere is a replacement too
+        self._wal = real_path + "-wal"  # SQLite keeps it beside the file the symlink leads to
+        self._opened = _identity(path)
+        self._opened_wal = _identity(self._wal)  # SQLite creates it on first use if missing
+
+    def moved(self) -> bool:
+        """True once the path no longer leads to those files; False when it cannot be told (a
+        folder made unreadable): that alone must not stop a writer."""
+        try:
+            wal = _identity(self._wal)
+            if self._opened_wal is None:
+                self._opened_wal = wal
+            return _identity(self._path) != self._opened or wal != self._opened_wal
+        except OSError:
+            return False
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The file ``path`` leads to, as (device, inode); ``None`` when nothing is there."""
+    try:
+        found = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (found.st_dev, found.st_ino)
+
+
 def create_private_file(path: str | os.PathLike[str]) -> None:
     """Create ``path`` empty and readable by its owner only; ``FileExistsError`` if something
     is there already.

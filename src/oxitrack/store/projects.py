@@ -24,6 +24,7 @@ from oxitrack.projects import (
     canonical_project_path,
     check_project_name,
     folder_and_parents,
+    folder_on_disk,
     is_absolute_project_path,
     project_name,
     union_seconds,
@@ -204,7 +205,7 @@ def _enclosing_project(conn: sqlite3.Connection, folder: str) -> list[int]:
     ``src/``): a mistyped path must name nothing, not its parent's project (which a merge would
     then take). Never the file system's root: one beat sent for ``/`` would otherwise hold
     every folder that no project has."""
-    if not os.path.isdir(folder):
+    if not os.path.isdir(folder_on_disk(folder)):
         return _ids(conn, _PROJECT_OF_FOLDER, (folder,))
     for candidate in folder_and_parents(folder):
         found = _ids(conn, _PROJECT_OF_FOLDER, (candidate,))

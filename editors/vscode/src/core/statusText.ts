@@ -28,6 +28,8 @@ export interface StatusInput {
   readonly connectionSinceMs?: number | undefined;
   /** When (epoch ms) `today`, if a report, was received: while the daemon is slow, it is older. */
   readonly todayAtMs?: number | undefined;
+  /** Now (epoch ms): a daemon slow for `STUCK_AFTER_MS` is said to be stuck, not busy. */
+  readonly nowMs?: number | undefined;
   /** Settings of the wrong type, each falling back to its default (settingValues.ts messages). */
   readonly settingProblems?: readonly string[] | undefined;
 }
@@ -248,11 +250,32 @@ function renderState(input: StatusInput): StatusView {
 }
 
 /**
+ * How long a daemon may accept connections and answer nothing before it is called stuck: longer
+ * than any checkpoint, lock or load makes it wait (a held database gets a 503 within 5 s).
+ */
+export const STUCK_AFTER_MS = 10 * 60 * 1000;
+
+/**
  * The daemon is there but slow: today's time as last reported stays, marked, with since when it
- * is slow; "offline" would be false and alarming (people restart things that are only busy).
+ * is slow; "offline" would be false and alarming (people restart things that are only busy). Once
+ * it has answered nothing for `STUCK_AFTER_MS`, waiting is no longer the advice: restarting is.
  */
 function renderSlow(input: StatusInput, problem: Problem): StatusView {
-  const since = input.connectionSinceMs === undefined ? "" : ` since ${formatClock(input.connectionSinceMs)}`;
+  const sinceMs = input.connectionSinceMs;
+  if (sinceMs !== undefined && input.nowMs !== undefined && input.nowMs - sinceMs >= STUCK_AFTER_MS) {
+    return {
+      text: `$(warning) OxiTrack: daemon not answering (${input.queued} queued)`,
+      tooltip:
+        `The OxiTrack daemon at ${input.serverUrl} accepts connections but has answered nothing ` +
+        `since ${formatClock(sinceMs)} (${problem.detail}): it may be stuck. Restart it ` +
+        "(`systemctl --user restart oxitrack` for the service, or stop and start `oxitrack serve`); " +
+        "its log may say why.\n" +
+        `${waiting(input, "it answers")}\n` +
+        "Click to show the OxiTrack log.",
+      action: "showLog",
+    };
+  }
+  const since = sinceMs === undefined ? "" : ` since ${formatClock(sinceMs)}`;
   const today = input.today;
   const isTracked = input.project === undefined || input.project.kind === "tracked";
   const asOf = input.todayAtMs === undefined ? "" : ` as of ${formatClock(input.todayAtMs)}`;

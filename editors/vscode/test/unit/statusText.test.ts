@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 
 import type { TodayOutcome } from "../../src/core/daemonClient";
 import { projectPaths } from "../../src/core/projectPaths";
-import { formatClock, formatDuration, renderStatus, type StatusInput } from "../../src/core/statusText";
+import { formatClock, formatDuration, renderStatus, STUCK_AFTER_MS, type StatusInput } from "../../src/core/statusText";
 
 const report: TodayOutcome = {
   kind: "ok",
@@ -263,6 +263,23 @@ describe("renderStatus", () => {
       const view = renderStatus({ ...base, connection: slow, connectionSinceMs: sinceMs, todayAtMs: asOfMs });
       assert.doesNotMatch(view.tooltip, /outbox/);
       assert.match(view.tooltip, /as last reported\.\nClick to show the OxiTrack log\.$/);
+    });
+
+    test("answering nothing for ten minutes: not answering, with what to do; no stale time", () => {
+      const nowMs = sinceMs + STUCK_AFTER_MS;
+      const view = renderStatus({ ...base, connection: slow, connectionSinceMs: sinceMs, todayAtMs: asOfMs, queued: 4, nowMs });
+      assert.equal(view.text, "$(warning) OxiTrack: daemon not answering (4 queued)");
+      assert.match(view.tooltip, /^The OxiTrack daemon at http:\/\/127\.0\.0\.1:3000 accepts connections but has answered nothing since 09:05 \(no answer within 5000 ms\): it may be stuck\. Restart it/);
+      assert.match(view.tooltip, /systemctl --user restart oxitrack/);
+      assert.match(view.tooltip, /4 beat\(s\) wait in the outbox and are sent once it answers; nothing is lost\./);
+      assert.doesNotMatch(view.text + view.tooltip, /25m/);
+      assert.equal(view.action, "showLog");
+    });
+
+    test("a minute short of that, still only slow", () => {
+      const nowMs = sinceMs + STUCK_AFTER_MS - 60_000;
+      const view = renderStatus({ ...base, connection: slow, connectionSinceMs: sinceMs, todayAtMs: asOfMs, nowMs });
+      assert.equal(view.text, "$(watch) 25m (daemon slow)");
     });
 
     test("nothing listening is still 'offline'", () => {
