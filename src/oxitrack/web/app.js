@@ -301,9 +301,9 @@ function renderRecent(list) {
     return start === end ? ["", ""] : [start, end];
   };
   const from = (session) => `${clock(session.start_time)}${changedOffset(session)[0]}–`;
+  const to = (session) => `${until(session)}${changedOffset(session)[1]}`;
   // "Mon 1" for February 1st and March 1st both: past a week of sessions, the month instead.
   const dayCount = daySpan(list.sessions.map((session) => session.date));
-  const to = (session) => `${until(session)}${changedOffset(session)[1]}`;
   const body = document.querySelector("#recent-sessions tbody");
   body.replaceChildren(
     ...list.sessions.map((session) =>
