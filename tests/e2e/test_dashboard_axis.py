@@ -1,5 +1,6 @@
-"""The chart's day axis: each labelled tick names one day of the range, the right one, in every
-range the page shows, whichever ticks Chart.js leaves labelled at the page's width."""
+"""Short day names across a month boundary: each tick of the chart's day axis names one day of the
+range, the right one, in every range the page shows and whichever ticks Chart.js leaves labelled
+at the page's width; so does each recent session's day on a phone."""
 
 from __future__ import annotations
 
@@ -44,11 +45,17 @@ def test_each_labelled_day_on_the_axis_is_named_once_and_rightly(
     daemon_at: Callable[[datetime], DaemonProcess], browser: Any, days: int, width: int
 ):
     """Over 30 days across February the axis read "Mon 1" for February 1st and March 1st, and
-    "Tue 2" twice; over 366 days both ends were "Mar 2", whichever Chart.js happened to keep."""
+    "Tue 2" twice; over 366 days "Mar 2" named both ends, labelled or not at that width."""
     daemon = daemon_at(MARCH_2ND_2027)
     now = int(MARCH_2ND_2027.timestamp())
     send_beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
-    page = Page(browser, viewport={"width": width, "height": 800}, locale="en-US")
+    # A browser west of the daemon: a date read as its local midnight would name the day before.
+    page = Page(
+        browser,
+        viewport={"width": width, "height": 800},
+        locale="en-US",
+        timezone_id="Pacific/Honolulu",
+    )
     axis = page.open(f"{daemon.url}/?days={days}").evaluate(AXIS_JS)
     assert len(axis["days"]) == days
     assert axis["days"][-1] == "2027-03-02", "the daemon's clock shows the chosen day"
@@ -59,6 +66,7 @@ def test_each_labelled_day_on_the_axis_is_named_once_and_rightly(
     drawn = {axis["days"].index(day): label for day, label in axis["ticks"]}
     assert len(drawn) > 1
     assert drawn == {index: axis["names"][index] for index in drawn}, "drawn as named"
+    assert len(set(drawn.values())) == len(drawn)
     assert page.problems == []
 
 
