@@ -1,13 +1,20 @@
-"""Debian's Chromium, headless, driven by Playwright: the one way the e2e tests open a browser."""
+"""Debian's Chromium, headless, driven by Playwright: the one way the e2e tests open a browser;
+and what the dashboard's tests share around it: a page that records what went wrong, beats for it
+to show, and the contrast of what it draws."""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx2 as httpx
 import pytest
+
+from tests.daemon_process import DaemonProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling out, which this closed network
@@ -39,3 +46,70 @@ def chromium(*extra_args: str) -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+class Page:
+    """A browser page that records console errors/warnings, page errors and failed requests."""
+
+    def __init__(self, browser: Any, *, clock: bool = False, **options: Any) -> None:
+        """``options`` go to ``new_page``: ``viewport``, ``color_scheme``, ``timezone_id``…"""
+        self.page = browser.new_page(**{"viewport": {"width": 1200, "height": 900}, **options})
+        self.problems: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        self.page.on("requestfailed", lambda req: self.problems.append(f"failed: {req.url}"))
+        if clock:
+            self.page.clock.install()
+
+    def _console(self, message: Any) -> None:
+        if message.type in {"error", "warning"}:
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def open(self, url: str) -> Any:
+        self.page.goto(url)
+        self.wait_loaded(1)
+        return self.page
+
+    def choose_range(self, days: int) -> None:
+        """Press the range button for ``days`` and wait until the page has drawn its data."""
+        loaded = self.page.evaluate("() => Number(document.body.dataset.loaded || 0)")
+        self.page.click(f".switch button[data-days='{days}']")
+        self.wait_loaded(loaded + 1)
+
+    def wait_loaded(self, times: int) -> None:
+        """Wait (with Playwright's deadline, no sleeps) until the page has rendered ``times``."""
+        # A function with an argument, not a string: the page's CSP forbids eval, rightly.
+        self.page.wait_for_function(
+            "(times) => Number(document.body.dataset.loaded || 0) >= times", arg=times
+        )
+
+
+def send_beats(daemon: DaemonProcess, project_path: str, timestamps: range) -> None:
+    """One ``POST /beat`` per timestamp, as an editor sends them."""
+    for timestamp in timestamps:
+        answer = httpx.post(
+            f"{daemon.url}/beat", json={"project_path": project_path, "timestamp": timestamp}
+        )
+        answer.raise_for_status()
+
+
+def worked_lately(daemon: DaemonProcess, project_path: str, seconds: int) -> None:
+    """A beat a minute over the last ``seconds``, up to a minute ago: one recent session of
+    ``project_path`` for the page to show."""
+    now = int(time.time())
+    send_beats(daemon, project_path, range(now - seconds, now - 59, 60))
+
+
+def _luminance(css: str) -> float:
+    red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", css)[:3])
+
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG's contrast ratio of two CSS ``rgb(…)`` colours, 1 to 21."""
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)

@@ -1,12 +1,19 @@
-"""Fixtures of the end-to-end ring: the real WakaTime client, installed by the project's script."""
+"""Fixtures of the end-to-end ring: the real WakaTime client, installed by the project's script;
+a browser; daemons with work to show, or whose clock shows a chosen day."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import chromium, worked_lately
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WAKATIME_CLIENT = REPO_ROOT / ".venv-wakatime" / "bin" / "wakatime"
@@ -34,3 +41,48 @@ def wakatime_client() -> Path:
                 pytest.fail(message)
             pytest.skip(message)
     return WAKATIME_CLIENT
+
+
+def _clock_prelude(epoch_seconds: float) -> str:
+    """Python for ``DaemonProcess(prelude=...)``: the daemon's wall clock (``time.time``, which
+    its app reads for "today") reads ``epoch_seconds`` now and then runs on at the real pace."""
+    return (
+        "import time\n"
+        "_real_time = time.time\n"
+        f"_shift = {epoch_seconds!r} - _real_time()\n"
+        "time.time = lambda: _real_time() + _shift\n"
+    )
+
+
+@pytest.fixture
+def daemon_at(tmp_path: Path) -> Iterator[Callable[[datetime], DaemonProcess]]:
+    """Starts real daemons whose clock reads ``moment`` as they start, in ``moment``'s zone:
+    for days the real clock does not show, such as a month across February."""
+    started: list[DaemonProcess] = []
+
+    def start(moment: datetime) -> DaemonProcess:
+        daemon = DaemonProcess(
+            tmp_path / f"daemon-{len(started)}.db",
+            env={"TZ": str(moment.tzinfo)},
+            prelude=_clock_prelude(moment.timestamp()),
+        )
+        started.append(daemon.start())
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.kill()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Chromium, launched for one test and closed after it."""
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def worked_daemon(daemon: DaemonProcess) -> DaemonProcess:
+    """The ``daemon`` with a session of ``/code/alpha`` over the last 20 minutes."""
+    worked_lately(daemon, "/code/alpha", 1200)
+    return daemon

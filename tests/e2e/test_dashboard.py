@@ -20,7 +20,7 @@ import pytest
 
 from oxitrack.report_text import shown_minutes
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
+from tests.e2e.browser import Page, contrast, send_beats, worked_lately
 from tests.zones import midday_zone
 
 pytestmark = pytest.mark.e2e
@@ -43,14 +43,6 @@ TODAY_ROWS_JS = """() => [...document.querySelectorAll("#today-projects tbody tr
 }))"""
 
 
-def _beats(daemon: DaemonProcess, project_path: str, timestamps: range) -> None:
-    for timestamp in timestamps:
-        answer = httpx.post(
-            f"{daemon.url}/beat", json={"project_path": project_path, "timestamp": timestamp}
-        )
-        answer.raise_for_status()
-
-
 @pytest.fixture
 def seeded_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
     """Three projects: two worked on in the last hour, one two days ago.
@@ -67,45 +59,9 @@ def seeded_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
 
 
 def _seed(daemon: DaemonProcess, now: int) -> None:
-    _beats(daemon, "/code/oxitrack", range(now - 50 * 60, now - 59, 5 * 60))
-    _beats(daemon, "/code/notes", range(now - 30 * 60, now - 19 * 60, 60))
-    _beats(daemon, "/code/site", range(now - 2 * 86400, now - 2 * 86400 + 1801, 300))
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-class Page:
-    """A browser page that records console errors/warnings, page errors and failed requests."""
-
-    def __init__(self, browser: Any, *, clock: bool = False, **options: Any) -> None:
-        """``options`` go to ``new_page``: ``viewport``, ``color_scheme``, ``timezone_id``…"""
-        self.page = browser.new_page(**{"viewport": {"width": 1200, "height": 900}, **options})
-        self.problems: list[str] = []
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        self.page.on("requestfailed", lambda req: self.problems.append(f"failed: {req.url}"))
-        if clock:
-            self.page.clock.install()
-
-    def _console(self, message: Any) -> None:
-        if message.type in {"error", "warning"}:
-            self.problems.append(f"console {message.type}: {message.text}")
-
-    def open(self, url: str) -> Any:
-        self.page.goto(url)
-        self.wait_loaded(1)
-        return self.page
-
-    def wait_loaded(self, times: int) -> None:
-        """Wait (with Playwright's deadline, no sleeps) until the page has rendered ``times``."""
-        # A function with an argument, not a string: the page's CSP forbids eval, rightly.
-        self.page.wait_for_function(
-            "(times) => Number(document.body.dataset.loaded || 0) >= times", arg=times
-        )
+    send_beats(daemon, "/code/oxitrack", range(now - 50 * 60, now - 59, 5 * 60))
+    send_beats(daemon, "/code/notes", range(now - 30 * 60, now - 19 * 60, 60))
+    send_beats(daemon, "/code/site", range(now - 2 * 86400, now - 2 * 86400 + 1801, 300))
 
 
 def _expected_chart(days: dict[str, Any]) -> dict[str, Any]:
@@ -207,8 +163,7 @@ def test_switching_to_30_days_redraws_the_chart_from_the_api(
 ):
     page = Page(browser)
     shown = page.open(seeded_daemon.url + "/")
-    shown.click("button[data-days='30']")
-    page.wait_loaded(2)
+    page.choose_range(30)
     days = httpx.get(f"{seeded_daemon.url}/api/days", params={"days": "30"}).json()
     assert shown.evaluate(CHART_DATA_JS) == _expected_chart(days)
     assert shown.get_attribute("button[data-days='30']", "aria-pressed") == "true"
@@ -218,7 +173,7 @@ def test_switching_to_30_days_redraws_the_chart_from_the_api(
 def test_page_refreshes_itself_every_minute(seeded_daemon: DaemonProcess, browser: Any):
     page = Page(browser, clock=True)
     shown = page.open(seeded_daemon.url + "/")
-    _beats(seeded_daemon, "/code/new", range(int(time.time()) - 120, int(time.time()), 60))
+    send_beats(seeded_daemon, "/code/new", range(int(time.time()) - 120, int(time.time()), 60))
     page.page.clock.run_for(59_000)
     assert shown.evaluate("document.body.dataset.loaded") == "1"
     page.page.clock.run_for(1_000)
@@ -250,7 +205,7 @@ def test_page_rounds_minutes_as_the_command_line_does(tmp_path: Path, browser: A
     try:
         start = now - 3600
         for path, seconds in (("/code/a", 1230), ("/code/b", 210), ("/code/c", 90)):
-            _beats(daemon, path, range(start, start + seconds + 1, seconds // 2))
+            send_beats(daemon, path, range(start, start + seconds + 1, seconds // 2))
             start += seconds + 900
         text = httpx.get(f"{daemon.url}/today").text.splitlines()
         page = Page(browser)
@@ -287,8 +242,8 @@ def test_long_project_paths_end_in_an_ellipsis_not_a_column_of_fragments(
 ):
     long_path = "/home/someone/work/clients/a-long-organisation-name/monorepo/packages/" + "x" * 80
     now = int(time.time())
-    _beats(daemon, "/code/short", range(now - 600, now - 59, 60))
-    _beats(daemon, long_path, range(now - 600, now - 59, 60))
+    send_beats(daemon, "/code/short", range(now - 600, now - 59, 60))
+    send_beats(daemon, long_path, range(now - 600, now - 59, 60))
     page = Page(browser)
     shown = page.open(daemon.url + "/")
     heights = shown.evaluate(
@@ -433,21 +388,20 @@ def _many_projects(daemon: DaemonProcess, count: int) -> list[str]:
     now = int(time.time())
     paths = [f"/code/many/project-{i:02d}" for i in range(count)]
     for i, path in enumerate(paths):
-        _beats(daemon, path, range(now - 60 * (count + 2 - i), now - 59, 60))
+        send_beats(daemon, path, range(now - 60 * (count + 2 - i), now - 59, 60))
     return paths
 
 
 def test_a_project_keeps_its_colour_when_the_range_changes(daemon: DaemonProcess, browser: Any):
     """Colours follow the project, not its rank: alpha leads the month, beta the week."""
     now = int(time.time())
-    _beats(daemon, "/code/alpha", range(now - 20 * 86400, now - 20 * 86400 + 3 * 3600 + 1, 300))
-    _beats(daemon, "/code/alpha", range(now - 600, now - 59, 300))
-    _beats(daemon, "/code/beta", range(now - 1800, now - 59, 300))
+    send_beats(daemon, "/code/alpha", range(now - 20 * 86400, now - 20 * 86400 + 3 * 3600 + 1, 300))
+    send_beats(daemon, "/code/alpha", range(now - 600, now - 59, 300))
+    send_beats(daemon, "/code/beta", range(now - 1800, now - 59, 300))
     page = Page(browser)
     shown = page.open(daemon.url + "/")
     week = shown.evaluate(CHART_COLOURS_JS)
-    shown.click("button[data-days='30']")
-    page.wait_loaded(2)
+    page.choose_range(30)
     month = shown.evaluate(CHART_COLOURS_JS)
     assert shown.evaluate(CHART_DATA_JS)["datasets"][0]["path"] == "/code/alpha"
     assert week == month
@@ -479,7 +433,7 @@ def test_the_chart_shows_eight_projects_in_distinct_colours_and_the_rest_as_othe
 
 def test_at_400_px_the_legend_wraps_below_a_full_height_chart(daemon: DaemonProcess, browser: Any):
     long_path = "/code/" + "a-very-long-project-name-without-spaces-" * 3
-    _beats(daemon, long_path, range(int(time.time()) - 1200, int(time.time()) - 59, 60))
+    worked_lately(daemon, long_path, 1200)
     _many_projects(daemon, 11)
     page = Page(browser, viewport={"width": 400, "height": 900})
     shown = page.open(daemon.url + "/")
@@ -507,8 +461,8 @@ def test_the_tooltip_lists_only_the_days_projects_with_short_names(
 ):
     long_path = "/code/" + "a-very-long-project-name-" * 3
     now = int(time.time())
-    _beats(daemon, long_path, range(now - 1200, now - 59, 60))
-    _beats(daemon, "/code/old", range(now - 3 * 86400, now - 3 * 86400 + 601, 60))
+    send_beats(daemon, long_path, range(now - 1200, now - 59, 60))
+    send_beats(daemon, "/code/old", range(now - 3 * 86400, now - 3 * 86400 + 601, 60))
     page = Page(browser)
     shown = page.open(daemon.url + "/")
     lines = shown.evaluate("""() => {
@@ -529,8 +483,7 @@ def test_the_tooltip_lists_only_the_days_projects_with_short_names(
 def test_the_tooltip_of_a_day_with_nothing_tracked_says_so(daemon: DaemonProcess, browser: Any):
     """Every project of that day at 0 s: the tooltip's title read the first of no items, and
     the page threw on each hover. It now says the day had nothing."""
-    now = int(time.time())
-    _beats(daemon, "/code/today", range(now - 600, now - 59, 60))
+    worked_lately(daemon, "/code/today", 600)
     page = Page(browser)
     shown = page.open(daemon.url + "/")
     tooltip = shown.evaluate("""() => {
@@ -575,23 +528,9 @@ def test_hidden_legend_entries_stay_hidden_across_the_minute_refresh(
 # -- theme and contrast --------------------------------------------------------------------------
 
 
-def _luminance(css: str) -> float:
-    red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", css)[:3])
-
-    def linear(channel: float) -> float:
-        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
-
-
 def _beat_now(daemon: DaemonProcess) -> None:
     """A beat a few seconds old, so that today has an active project."""
-    _beats(daemon, "/code/oxitrack", range(int(time.time()) - 5, int(time.time()) - 4))
-
-
-def _contrast(foreground: str, background: str) -> float:
-    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+    send_beats(daemon, "/code/oxitrack", range(int(time.time()) - 5, int(time.time()) - 4))
 
 
 THEME_JS = """() => {
@@ -627,10 +566,10 @@ def test_text_has_at_least_4_5_to_1_contrast(
     theme = page.open(seeded_daemon.url + "/").evaluate(THEME_JS)
     assert theme["colorScheme"] == "light dark"
     for name in ("active", "muted", "legend"):
-        assert _contrast(theme[name], theme["card"]) >= 4.5, (name, theme)
-    assert _contrast(_hex_to_rgb(theme["ticks"]), theme["card"]) >= 4.5, theme
-    assert _contrast(theme["pressed"], theme["pressedBg"]) >= 4.5, theme
-    assert _contrast(_hex_to_rgb(theme["grid"]), theme["card"]) >= 1.3, "grid lines are visible"
+        assert contrast(theme[name], theme["card"]) >= 4.5, (name, theme)
+    assert contrast(_hex_to_rgb(theme["ticks"]), theme["card"]) >= 4.5, theme
+    assert contrast(theme["pressed"], theme["pressedBg"]) >= 4.5, theme
+    assert contrast(_hex_to_rgb(theme["grid"]), theme["card"]) >= 1.3, "grid lines are visible"
     assert page.problems == []
 
 
@@ -854,8 +793,8 @@ def test_long_names_in_recent_sessions_keep_every_row_on_one_line(
 ):
     long_path = "/code/" + "an-unbroken-project-name-" * 6
     now = int(time.time())
-    _beats(daemon, "/code/short", range(now - 3000, now - 2000, 60))
-    _beats(daemon, long_path, range(now - 600, now - 59, 60))
+    send_beats(daemon, "/code/short", range(now - 3000, now - 2000, 60))
+    send_beats(daemon, long_path, range(now - 600, now - 59, 60))
     page = Page(browser, viewport={"width": width, "height": 900})
     shown = page.open(daemon.url + "/")
     layout = shown.evaluate(ROW_HEIGHTS_JS)
@@ -871,8 +810,8 @@ def test_long_names_in_recent_sessions_keep_every_row_on_one_line(
 def test_at_320_px_the_page_does_not_scroll_sideways(daemon: DaemonProcess, browser: Any):
     long_path = "/code/" + "an-unbroken-project-name-" * 6
     now = int(time.time())
-    _beats(daemon, "/code/short", range(now - 3000, now - 2000, 60))
-    _beats(daemon, long_path, range(now - 600, now - 59, 60))
+    send_beats(daemon, "/code/short", range(now - 3000, now - 2000, 60))
+    send_beats(daemon, long_path, range(now - 600, now - 59, 60))
     page = Page(browser, viewport={"width": 320, "height": 700})
     shown = page.open(daemon.url + "/")
     assert shown.evaluate(
@@ -938,7 +877,7 @@ def _recent_sessions_shown(
     daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": zone}).start()
     try:
         for path, timestamps in beats.items():
-            _beats(daemon, path, timestamps)
+            send_beats(daemon, path, timestamps)
         page = Page(browser, timezone_id="UTC")
         texts: list[str] = page.open(daemon.url + "/").evaluate(
             "(cell) => [...document.querySelectorAll(`#recent-sessions ${cell}`)]"

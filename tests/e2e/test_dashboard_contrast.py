@@ -5,14 +5,12 @@ background)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
-from tests.e2e.test_dashboard import Page, _beats, _contrast
+from tests.e2e.browser import Page, contrast, send_beats
 
 pytestmark = pytest.mark.e2e
 
@@ -42,25 +40,19 @@ TEXTS_JS = """() => {
 }"""
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_text_on_the_page_has_at_least_4_5_to_1_contrast(
     daemon: DaemonProcess, browser: Any, scheme: str
 ):
     now = int(time.time())
-    _beats(daemon, "/code/alpha", range(now - 1200, now - 4, 60))
-    _beats(daemon, "/code/alpha", range(now - 3, now - 2))
+    send_beats(daemon, "/code/alpha", range(now - 1200, now - 4, 60))
+    send_beats(daemon, "/code/alpha", range(now - 3, now - 2))
     page = Page(browser, color_scheme=scheme)
     shown = page.open(daemon.url + "/")
     shown.click("#days-table-box summary")
     texts = shown.evaluate(TEXTS_JS)
     assert any(each["where"] == "span#status-live." for each in texts)
     assert any(each["where"] == "span#.active" for each in texts)
-    low = [each for each in texts if _contrast(each["colour"], each["background"]) < 4.5]
+    low = [each for each in texts if contrast(each["colour"], each["background"]) < 4.5]
     assert low == []
     assert page.problems == []

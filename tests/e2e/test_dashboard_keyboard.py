@@ -4,14 +4,12 @@ in both themes, and works with Enter or Space."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
-from tests.e2e.test_dashboard import Page, _beats, _contrast
+from tests.e2e.browser import Page, contrast, send_beats
 
 pytestmark = pytest.mark.e2e
 
@@ -34,17 +32,10 @@ FOCUSED_JS = """() => {
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def two_projects(daemon: DaemonProcess) -> DaemonProcess:
+def two_projects(worked_daemon: DaemonProcess) -> DaemonProcess:
     now = int(time.time())
-    _beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
-    _beats(daemon, "/code/beta", range(now - 3 * 86400, now - 3 * 86400 + 601, 60))
-    return daemon
+    send_beats(worked_daemon, "/code/beta", range(now - 3 * 86400, now - 3 * 86400 + 601, 60))
+    return worked_daemon
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -66,7 +57,7 @@ def test_every_control_is_a_tab_stop_with_a_ring_seen_on_its_card(
     for each in reached:
         assert each["style"] == "solid" and each["width"] >= 2, each
         assert each["offset"] >= 1, "drawn on the card, not on the button's own colour"
-        assert _contrast(each["color"], each["card"]) >= 3, each
+        assert contrast(each["color"], each["card"]) >= 3, each
     assert page.problems == []
 
 

@@ -4,15 +4,12 @@ not push the page off the side of a phone's screen."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
-from tests.e2e.test_dashboard import Page, _beats
+from tests.e2e.browser import Page, worked_lately
 
 pytestmark = pytest.mark.e2e
 
@@ -45,19 +42,12 @@ CHARACTER_BOXES_JS = """([selector, name, text]) => {
 }"""
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
 def test_a_right_to_left_name_leaves_the_time_after_it_in_order(
     daemon: DaemonProcess, browser: Any
 ):
     """In the chart's table, "<Arabic name> 0h 30m" was drawn as "0 <name>h 30m": the bidi
     algorithm took the digit after Arabic letters as part of the name's run."""
-    now = int(time.time())
-    _beats(daemon, f"/code/{ARABIC_NAME}", range(now - 1860, now - 59, 60))
+    worked_lately(daemon, f"/code/{ARABIC_NAME}", 1860)
     page = Page(browser)
     shown = page.open(daemon.url + "/")
     shown.click("#days-table-box summary")
@@ -71,8 +61,7 @@ def test_a_right_to_left_name_leaves_the_time_after_it_in_order(
 
 
 def test_the_tooltip_isolates_each_project_name_from_its_time(daemon: DaemonProcess, browser: Any):
-    now = int(time.time())
-    _beats(daemon, f"/code/{ARABIC_NAME}", range(now - 1860, now - 59, 60))
+    worked_lately(daemon, f"/code/{ARABIC_NAME}", 1860)
     page = Page(browser)
     shown = page.open(daemon.url + "/")
     lines = shown.evaluate("""() => {
@@ -91,8 +80,7 @@ def test_a_name_with_no_space_stays_inside_the_chart_table(
     daemon: DaemonProcess, browser: Any, width: int
 ):
     long_path = "/code/" + "x" * 300
-    now = int(time.time())
-    _beats(daemon, long_path, range(now - 600, now - 59, 60))
+    worked_lately(daemon, long_path, 600)
     page = Page(browser, viewport={"width": width, "height": 800})
     shown = page.open(daemon.url + "/")
     shown.click("#days-table-box summary")
@@ -111,8 +99,7 @@ def test_a_name_with_no_space_stays_inside_the_chart_table(
 def test_short_names_sit_beside_their_day_in_the_chart_table(daemon: DaemonProcess, browser: Any):
     """With only short names the table shared its width out evenly: the names sat far right, a
     wide gap away from the day and total they belong to."""
-    now = int(time.time())
-    _beats(daemon, "/code/alpha", range(now - 600, now - 59, 60))
+    worked_lately(daemon, "/code/alpha", 600)
     page = Page(browser, viewport={"width": 900, "height": 800})
     shown = page.open(daemon.url + "/")
     shown.click("#days-table-box summary")

@@ -4,14 +4,12 @@ least 24 by 24 CSS pixels (WCAG 2.2's 2.5.8), wrapped legend rows included."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
-from tests.e2e.test_dashboard import Page, _beats
+from tests.e2e.browser import Page, send_beats
 
 pytestmark = pytest.mark.e2e
 
@@ -23,18 +21,12 @@ TARGETS_JS = """() => [...document.querySelectorAll("button, summary, a[href], i
   })"""
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
 def test_every_control_is_a_thumb_sized_target_at_360_px(daemon: DaemonProcess, browser: Any):
     """The legend's keys were 18 px high in rows 22 px apart."""
     now = int(time.time())
     for index in range(12):  # eight keys and "other": the legend wraps over several rows
         start = now - 600 - index * 700
-        _beats(daemon, f"/code/project-{index}", range(start, start + 541, 60))
+        send_beats(daemon, f"/code/project-{index}", range(start, start + 541, 60))
     page = Page(browser, viewport={"width": 360, "height": 800})
     shown = page.open(daemon.url + "/")
     targets = shown.evaluate(TARGETS_JS)

@@ -3,39 +3,28 @@ and whoever restarted the daemon need not wait out the retry countdown."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
-from tests.e2e.test_dashboard import Page, _beats
+from tests.e2e.browser import Page
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
 def test_try_again_now_reloads_the_data_at_once_from_the_keyboard(
-    daemon: DaemonProcess, browser: Any
+    worked_daemon: DaemonProcess, browser: Any
 ):
     """The banner said "Trying again in 60 s" and offered nothing but a reload of the page."""
-    now = int(time.time())
-    _beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
     page = Page(browser, clock=True)
-    shown = page.open(daemon.url + "/")
-    daemon.stop()
+    shown = page.open(worked_daemon.url + "/")
+    worked_daemon.stop()
     page.page.clock.run_for(60_000)  # the minute refresh finds no daemon
     shown.wait_for_selector("#offline:not([hidden])")
     # Time stands still from here: no retry timer can fire, only the button can ask again.
     page.page.clock.pause_at(shown.evaluate("() => Date.now()") + 1_000)
-    daemon.start(port=daemon.port)
+    worked_daemon.start(port=worked_daemon.port)
 
     shown.focus("#retry-now")
     shown.keyboard.press("Enter")

@@ -5,22 +5,14 @@ cut off or the page scrolling sideways."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
-from tests.e2e.test_dashboard import Page, _beats
+from tests.e2e.browser import Page, send_beats, worked_lately
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
 
 
 def _with_text_size(page: Page, pixels: int) -> None:
@@ -41,7 +33,7 @@ def test_large_text_does_not_make_the_page_scroll_sideways(
     now = int(time.time())
     for index in range(3):
         start = now - 600 - index * 700
-        _beats(daemon, f"/code/project-with-a-name-{index}", range(start, start + 541, 60))
+        send_beats(daemon, f"/code/project-with-a-name-{index}", range(start, start + 541, 60))
     page = Page(browser, viewport={"width": width, "height": 900})
     _with_text_size(page, text_pixels)
     shown = page.open(daemon.url + "/")
@@ -59,8 +51,7 @@ def test_a_table_too_wide_for_a_phone_at_200_percent_scrolls_in_its_card(
 ):
     """Four columns of 32 px text cannot fit 360 px: the table scrolls inside its card, and the
     keyboard reaches it to scroll it."""
-    now = int(time.time())
-    _beats(daemon, "/code/project-with-a-name", range(now - 600, now - 59, 60))
+    worked_lately(daemon, "/code/project-with-a-name", 600)
     page = Page(browser, viewport={"width": 360, "height": 900})
     _with_text_size(page, 32)
     shown = page.open(daemon.url + "/")

@@ -8,7 +8,9 @@ import {
   chartData,
   chartOptions,
   chartSummary,
+  dayName,
   dayRows,
+  daySpan,
   formatDuration,
   shortDay,
   shownDurations,
@@ -19,6 +21,7 @@ const REFRESH_MS = 60_000;
 const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
 const RECENT_LIMIT = 15;
 const DEFAULT_DAYS = "7";
+const HIDE_PARAM = "hide";
 const state = {
   days: null, // the range whose data is shown (and pressed), as ?days= gives it
   wantedDays: addressDays(), // the range last asked for; becomes `days` once its data arrives
@@ -26,7 +29,7 @@ const state = {
   chart: null,
   lastRange: null,
   colors: new Map(), // project_path -> colour, shared by the chart and today's bars
-  hidden: new Set(), // legend keys the user switched off; kept across refreshes
+  hidden: addressHidden(), // legend keys the user switched off; kept across refreshes
   timezone: undefined, // the report's zone, once known
   loadedAt: null, // Date of the data on screen
   failingSince: null, // Date of the first unanswered request, while the daemon is away
@@ -45,10 +48,28 @@ function addressDays() {
   return new URLSearchParams(location.search).get("days") ?? DEFAULT_DAYS;
 }
 
-/** The address with ?days= set, other parameters (?tz=) kept. */
+/** The address with ?days= set, other parameters (?tz=, ?hide=) kept. */
 function addressWithDays(days) {
   const url = new URL(location.href);
   url.searchParams.set("days", days);
+  return url;
+}
+
+/**
+ * The legend keys switched off, from the page's address: one ?hide= per project path (or "other"),
+ * so a path may hold any character, commas and "&" included, each percent-encoded on its own.
+ * A key no project of the range has is kept and does nothing: the project may be in another range,
+ * or gone.
+ */
+function addressHidden() {
+  return new Set(new URLSearchParams(location.search).getAll(HIDE_PARAM));
+}
+
+/** The address with one ?hide= per key in `hidden`, other parameters kept. */
+function addressWithHidden(hidden) {
+  const url = new URL(location.href);
+  url.searchParams.delete(HIDE_PARAM);
+  for (const key of hidden) url.searchParams.append(HIDE_PARAM, key);
   return url;
 }
 
@@ -256,6 +277,8 @@ function renderLegend(datasets) {
 function toggleDataset(key) {
   if (state.hidden.has(key)) state.hidden.delete(key);
   else state.hidden.add(key);
+  // In the address like the range, so a reload keeps it and Back shows the project again.
+  history.pushState(null, "", addressWithHidden(state.hidden));
   renderDays(state.lastRange);
   document.querySelector(`#days-legend button[data-key="${CSS.escape(key)}"]`)?.focus();
 }
@@ -279,18 +302,20 @@ function renderRecent(list) {
   };
   const from = (session) => `${clock(session.start_time)}${changedOffset(session)[0]}–`;
   const to = (session) => `${until(session)}${changedOffset(session)[1]}`;
+  // "Mon 1" for February 1st and March 1st both: past a week of sessions, the month instead.
+  const dayCount = daySpan(list.sessions.map((session) => session.date));
   const body = document.querySelector("#recent-sessions tbody");
   body.replaceChildren(
     ...list.sessions.map((session) =>
       element(
         "tr",
         { "data-session-id": String(session.session_id) },
-        // At a phone's width the CSS shows "Thu 26" instead of the full date.
+        // At a phone's width the CSS shows "Thu 26" or "Nov 26" instead of the full date.
         element(
           "td",
           { className: "nowrap" },
           element("span", { className: "long-day" }, session.date),
-          element("span", { className: "short-day" }, shortDay(session.date)),
+          element("span", { className: "short-day" }, dayName(session.date, dayCount)),
         ),
         // Two spans: on a phone the end time may go under the start time.
         element(
@@ -459,8 +484,12 @@ function setUp() {
       refresh();
     });
   }
-  // Back and Forward move between ranges chosen on this page: show the one the address names.
+  // Back and Forward move between ranges and legend choices made on this page: show what the
+  // address names. A legend choice alone needs no new data.
   addEventListener("popstate", () => {
+    state.hidden = addressHidden();
+    if (state.lastRange) renderDays(state.lastRange);
+    if (addressDays() === state.wantedDays) return;
     state.wantedDays = addressDays();
     refresh();
   });

@@ -38,16 +38,6 @@ export function shownDurations(seconds) {
   return minutes.map(formatMinutes);
 }
 
-/** "Nov 24" for 2025-11-24: over more than a month, "Mon 24" would name several days. */
-export function monthDay(isoDate) {
-  const [year, month, day] = isoDate.split("-").map(Number);
-  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
-    month: "short",
-    day: "numeric",
-    timeZone: "UTC",
-  });
-}
-
 /** "Tue 24" for 2025-11-24: the day as the report's zone counts it (a date, not an instant). */
 export function shortDay(isoDate) {
   const [year, month, day] = isoDate.split("-").map(Number);
@@ -74,6 +64,30 @@ export function rowDay(isoDate, dayCount) {
     day: "numeric",
     timeZone: "UTC",
   });
+}
+
+/**
+ * A day's short name, one no other day of a span of `dayCount` days shares: for the chart's axis,
+ * whichever ticks Chart.js leaves labelled as it thins them out, and for the recent sessions on a
+ * phone. "Tue 24" within a week; "Nov 24" beyond (30 days across February held two "Sun 1", the
+ * 1st of February and of March); "Nov 24, 2025" past 365 days, where a month and day recur.
+ */
+export function dayName(isoDate, dayCount) {
+  if (dayCount <= 7) return shortDay(isoDate);
+  const [year, month, day] = isoDate.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
+    year: dayCount > 365 ? "numeric" : undefined,
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  });
+}
+
+/** How many calendar days "2025-11-24"-style dates cover, the first and last included; 0 for none. */
+export function daySpan(isoDates) {
+  if (isoDates.length === 0) return 0;
+  const times = isoDates.map((isoDate) => Date.parse(`${isoDate}T00:00:00Z`));
+  return Math.round((Math.max(...times) - Math.min(...times)) / 86_400_000) + 1;
 }
 
 // -- colours -------------------------------------------------------------------------------------
@@ -204,7 +218,6 @@ export function tooltipName(text) {
 /** Ticks and grid in the page theme's colours: Chart.js's defaults are unreadable on the dark card. */
 export function chartOptions(labels, dayTotals, { text, grid }) {
   const step = hourStep(Math.max(3600, ...dayTotals));
-  const dayName = labels.length > 31 ? monthDay : shortDay;
   return {
     animation: false,
     responsive: true,
@@ -216,7 +229,7 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
         stacked: true,
         grid: { display: false },
         border: { color: grid },
-        ticks: { color: text, callback: (_, i) => dayName(labels[i]) },
+        ticks: { color: text, callback: (_, i) => dayName(labels[i], labels.length) },
       },
       y: {
         stacked: true,
