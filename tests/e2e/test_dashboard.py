@@ -272,7 +272,7 @@ def test_a_bad_tz_in_the_address_is_reported_as_refused_not_as_unreachable(
 ):
     page = Page(browser)
     shown = page.page
-    shown.goto(daemon.url + "/?tz=Not/AZone")
+    shown.goto(daemon.url + "/?days=30&tz=Not/AZone&hide=%2Fcode%2Fa")
     status = "#status"
     shown.wait_for_function(
         "(sel) => !document.querySelector(sel).textContent.includes('loading')", arg=status
@@ -280,12 +280,13 @@ def test_a_bad_tz_in_the_address_is_reported_as_refused_not_as_unreachable(
     assert shown.inner_text(status) == (
         "the daemon refused: tz: 'Not/AZone' is not a known IANA time zone name like Europe/Berlin"
     )
-    # Not a blank page: it says how to fix the address, and links to the page without ?tz=.
+    # Not a blank page: it says how to fix the address, and links to the page without ?tz=,
+    # the range and the hidden projects kept.
     assert shown.is_visible("#tz-help")
     assert "remove it, or correct it" in shown.inner_text("#tz-help")
     shown.click("#tz-reset")
     page.wait_loaded(1)
-    assert shown.url == daemon.url + "/"
+    assert shown.url == daemon.url + "/?days=30&hide=%2Fcode%2Fa"
     assert shown.is_hidden("#refused")
     # The browser itself logs each 422 answer; nothing else may go wrong.
     assert page.problems

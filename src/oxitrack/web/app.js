@@ -55,6 +55,13 @@ function addressWithDays(days) {
   return url;
 }
 
+/** The address without ?`name`=, the other parameters (the range, hidden projects) kept. */
+function addressWithout(name) {
+  const url = new URL(location.href);
+  url.searchParams.delete(name);
+  return url.href;
+}
+
 /**
  * The legend keys switched off, from the page's address: one ?hide= per project path (or "other"),
  * so a path may hold any character, commas and "&" included, each percent-encoded on its own.
@@ -414,12 +421,10 @@ function showRefused(message) {
   setStatus(`the daemon refused: ${message}`);
   document.getElementById("refused-message").textContent = `The daemon refused: ${message}`;
   document.getElementById("tz-help").hidden = !(zoneParam && message.startsWith("tz"));
-  document.getElementById("tz-reset").href = location.pathname;
+  document.getElementById("tz-reset").href = addressWithout("tz");
   const daysParam = new URLSearchParams(location.search).has("days");
   document.getElementById("days-help").hidden = !(daysParam && message.startsWith("days"));
-  const withoutDays = new URL(location.href);
-  withoutDays.searchParams.delete("days");
-  document.getElementById("days-reset").href = withoutDays.href;
+  document.getElementById("days-reset").href = addressWithout("days");
   document.getElementById("refused").hidden = false;
   document.querySelector("main").hidden = state.loadedAt === null;
 }
