@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -496,8 +496,9 @@ def test_the_tooltip_of_a_day_with_nothing_tracked_says_so(daemon: DaemonProcess
       const { title, body, footer } = chart.tooltip;
       return { title, lines: body.flatMap((b) => b.lines), footer };
     }""")
-    first_day = httpx.get(f"{daemon.url}/api/days").json()["days"][0]["date"]
-    assert tooltip["title"] == [first_day]
+    first_day = date.fromisoformat(httpx.get(f"{daemon.url}/api/days").json()["days"][0]["date"])
+    # The day in full, as the browser's language (en-US here) writes it, not "2026-11-20".
+    assert tooltip["title"] == [f"{first_day:%a, %b} {first_day.day}, {first_day.year}"]
     assert (tooltip["lines"], tooltip["footer"]) == (["nothing tracked"], [])
     assert page.problems == []
 

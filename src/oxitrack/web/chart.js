@@ -83,6 +83,18 @@ export function dayName(isoDate, dayCount) {
   });
 }
 
+/** A day in full for the chart's tooltip: "Mon, Feb 1, 2027" (in the reader's own language). */
+export function fullDay(isoDate) {
+  const [year, month, day] = isoDate.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
+    weekday: "short",
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  });
+}
+
 /** How many calendar days "2025-11-24"-style dates cover, the first and last included; 0 for none. */
 export function daySpan(isoDates) {
   if (isoDates.length === 0) return 0;
@@ -249,7 +261,7 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
         filter: (item) =>
           item.dataset.key === TOTAL_KEY ? dayTotals[item.dataIndex] === 0 : item.raw > 0,
         callbacks: {
-          title: (items) => (items.length ? items[0].label : ""),
+          title: (items) => (items.length ? fullDay(items[0].label) : ""),
           // A long name would push the values off a phone's screen.
           label: (item) =>
             item.dataset.key === TOTAL_KEY
