@@ -406,6 +406,24 @@ def test_another_programs_database_is_refused_and_left_byte_for_byte(
     assert _snapshot(tmp_path) == before  # not a byte changed, no -wal or -shm beside it
 
 
+@pytest.mark.parametrize(
+    ("count", "listed"),
+    [
+        (5, "t1, t2, t3, t4, t5"),
+        (6, "t1, t2, t3, t4, t5, ..."),
+    ],
+    ids=["five", "six"],
+)
+def test_refusal_names_at_most_five_tables_and_says_when_there_are_more(
+    tmp_path: Path, count: int, listed: str
+):
+    tables = [f"CREATE TABLE t{n} (x)" for n in range(1, count + 1)]
+    db = _make(tmp_path / "other.db", *tables)
+    with pytest.raises(StoreError) as refused:
+        Store(db)
+    assert str(refused.value) == f"{db} is not an OxiTrack database (it has other tables: {listed})"
+
+
 def test_seed_sessions_table_with_the_seed_columns_in_another_order_is_accepted(tmp_path: Path):
     db = _make(
         tmp_path / "seed.db",
