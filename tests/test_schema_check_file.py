@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from oxitrack.errors import StoreError
 from oxitrack.store import Store
 from oxitrack.store import schema as store_schema
 from oxitrack.store.schema import (
@@ -112,3 +113,22 @@ def test_a_file_from_a_newer_oxitrack_is_refused_with_its_version_and_keeps_it(t
         f"{SCHEMA_VERSION}); upgrade oxitrack to use it"
     )
     assert _header(db) == (newer, APPLICATION_ID)
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["writer", "read-only"])
+def test_a_file_that_is_not_sqlite_is_refused_in_words_and_left_alone(
+    tmp_path: Path, read_only: bool
+):
+    """``--db`` pointed at a notes file: one clear error the CLI prints as one line, never a
+    traceback, and not a byte of the file changed."""
+    db = tmp_path / "notes.txt"
+    db.write_text("meeting notes, not a database\n" * 40)
+    before = db.read_bytes()
+    with pytest.raises(StoreError) as refused:
+        Store(db, read_only=read_only)
+    assert str(refused.value) == (
+        f"cannot open the database {db}: file is not a database: not a valid OxiTrack"
+        " database (corrupt or another kind of file)"
+    )
+    assert db.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
