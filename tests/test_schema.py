@@ -144,6 +144,71 @@ def test_seed_upgrade_gives_a_split_row_a_new_id_no_later_row_holds(tmp_path: Pa
     assert _rows(db) == [(1, "/a", T, T), (2, "/b", T, T + 60), (3, "/a", T + 2000, T + 2000)]
 
 
+def _seed_file(db_path: Path, rows: list[tuple[int, str, int, int]]) -> Path:
+    """A file as the seed's sketch leaves it, holding ``rows`` (id, path, start, last)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute(make_seed_db.SEED_DDL)
+        conn.executemany(
+            "INSERT INTO sessions (id, project_path, start_time, last_heartbeat)"
+            " VALUES (?, ?, ?, ?)",
+            rows,
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    return db_path
+
+
+def test_seed_upgrade_keeps_a_session_longer_than_the_gap_whole(tmp_path: Path):
+    """Only an inverted row is two beats: an ordinary row's beats in between were merged into it
+    one by one, so two hours stay two hours, not two moments 7200 s apart."""
+    rows = [(1, A, T, T + 7200), (2, B, T + 100, T + 100 + sessions.SESSION_GAP_SECONDS)]
+    db = _seed_file(tmp_path / "seed.db", rows)
+    Store(db).close()
+    assert _rows(db) == rows
+
+
+def test_seed_upgrade_gives_every_split_row_its_own_new_id(tmp_path: Path):
+    """Two inverted rows, each splitting in two: the second halves get the next free ids, one
+    each, past every id an old row holds."""
+    db = _seed_file(
+        tmp_path / "seed.db",
+        [(1, "/a", T + 2000, T), (2, "/b", T + 5000, T + 3000), (3, "/c", T, T + 60)],
+    )
+    Store(db).close()
+    assert _rows(db) == [
+        (1, "/a", T, T),
+        (2, "/b", T + 3000, T + 3000),
+        (3, "/c", T, T + 60),
+        (4, "/a", T + 2000, T + 2000),
+        (5, "/b", T + 5000, T + 5000),
+    ]
+
+
+def test_seed_upgrade_keeps_the_ids_of_sessions_stored_out_of_time_order(tmp_path: Path):
+    """A session keeps the lowest id among the rows merged into it, never the id of a later
+    session of the same project (the sketch's ids follow arrival, not time: late beats)."""
+    db = _seed_file(
+        tmp_path / "seed.db",
+        [(3, A, T + 5000, T + 5100), (1, A, T + 5050, T + 5200), (2, A, T, T + 100)],
+    )
+    Store(db).close()
+    assert _rows(db) == [(1, A, T + 5000, T + 5200), (2, A, T, T + 100)]
+
+
+def _schema(db_path: Path) -> set[tuple[str, str, str]]:
+    rows = _query(db_path, "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+    return {(kind, name, " ".join(sql.split())) for kind, name, sql in rows}
+
+
+def test_seed_upgrade_leaves_exactly_the_tables_of_a_new_file(seed_db: Path, tmp_path: Path):
+    """No copy of the old rows is left behind beside the repaired ``sessions`` table."""
+    Store(seed_db).close()
+    Store(tmp_path / "new.db").close()
+    assert _schema(seed_db) == _schema(tmp_path / "new.db")
+
+
 def test_seed_upgrade_makes_old_paths_canonical(tmp_path: Path):
     (tmp_path / "app").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "app")
@@ -339,6 +404,24 @@ def test_another_programs_database_is_refused_and_left_byte_for_byte(
     assert str(refused.value).startswith(f"{db} is not an OxiTrack database (")
     assert reason in str(refused.value)
     assert _snapshot(tmp_path) == before  # not a byte changed, no -wal or -shm beside it
+
+
+@pytest.mark.parametrize(
+    ("count", "listed"),
+    [
+        (5, "t1, t2, t3, t4, t5"),
+        (6, "t1, t2, t3, t4, t5, ..."),
+    ],
+    ids=["five", "six"],
+)
+def test_refusal_names_at_most_five_tables_and_says_when_there_are_more(
+    tmp_path: Path, count: int, listed: str
+):
+    tables = [f"CREATE TABLE t{n} (x)" for n in range(1, count + 1)]
+    db = _make(tmp_path / "other.db", *tables)
+    with pytest.raises(StoreError) as refused:
+        Store(db)
+    assert str(refused.value) == f"{db} is not an OxiTrack database (it has other tables: {listed})"
 
 
 def test_seed_sessions_table_with_the_seed_columns_in_another_order_is_accepted(tmp_path: Path):

@@ -28,6 +28,7 @@ from oxitrack.store import schema as store_schema
 from oxitrack.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess
 from tests.fixtures import make_old_db
+from tests.sqlite_work import vm_steps
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VERSIONS = list(make_old_db.COMMITS)
@@ -346,6 +347,56 @@ def test_wide_details_rows_told_apart_only_by_empty_or_missing_labels_are_all_ke
         conn.close()
     Store(db_path).close()
     assert _query(db_path, "SELECT count(*) FROM heartbeats") == [(wide_rows,)]
+
+
+def _wide_file_with_branches(db_path: Path, count: int) -> Path:
+    """The v3b file plus ``count`` heartbeats of one project, each on a branch of its own: as
+    many contexts as rows, all sharing project, entity type and source."""
+    shutil.copyfile(FIXTURES / "oxitrack-v3b.db", db_path)
+    conn = sqlite3.connect(db_path)
+    try:
+        with conn:
+            conn.executemany(
+                "INSERT INTO beat_details (project_path, timestamp, time, entity_type, branch,"
+                " project_source) VALUES (?, ?, ?, 'file', ?, 'project_root_count')",
+                (
+                    (make_old_db.APP, make_old_db.T + 9000 + n, make_old_db.T + 9000 + n, f"b{n}")
+                    for n in range(count)
+                ),
+            )
+    finally:
+        conn.close()
+    return db_path
+
+
+def _upgrade_steps(db_path: Path) -> tuple[int, int]:
+    """SQLite instructions the whole upgrade of ``db_path`` runs, and the heartbeats it then
+    holds (the upgrade is rolled back)."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        _, steps = vm_steps(conn, lambda: store_schema.upgrade(str(db_path), conn))
+        (heartbeats,) = conn.execute("SELECT count(*) FROM heartbeats").fetchone()
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+    return steps, heartbeats
+
+
+def test_moving_wide_details_finds_each_context_through_its_index(tmp_path: Path):
+    """A year of heavy use is ~100k wide rows: each must find its context by the contexts'
+    unique index, not by reading every context (rows x contexts). Four times the rows may cost
+    about four times the work, not sixteen."""
+    kept = len(_recorded_details(_record("v3b")))
+    work = {}
+    for count in (0, 300, 1200):
+        steps, heartbeats = _upgrade_steps(
+            _wide_file_with_branches(tmp_path / f"{count}.db", count)
+        )
+        assert heartbeats == kept + count
+        work[count] = steps
+    small, large = work[300] - work[0], work[1200] - work[0]
+    assert large < 8 * small, (small, large)
 
 
 # -- before any upgrade ----------------------------------------------------------------------
