@@ -319,9 +319,13 @@ def _move_wide_beat_details(conn: sqlite3.Connection) -> None:
 
 
 def _finish_wide_beat_details(conn: sqlite3.Connection) -> None:
-    """Step 5: a file with the first step 3's wide ``beat_details`` that an OxiTrack without
-    ``_complete_early_shapes`` upgraded to version 4 (every WakaTime heartbeat since got a 503)
-    gets today's tables; any other file is left as it is."""
+    """Step 5: the version that says a file has today's tables. A file with the first step
+    3's wide ``beat_details`` that an OxiTrack without ``_complete_early_shapes`` upgraded to
+    version 4 (every WakaTime heartbeat since got a 503) is given them by ``upgrade``, which
+    completes early shapes before any step, so this repeats a finished job and changes nothing.
+    The number is what counts: OxiTrack that knows only version 4 refuses to open a file that
+    says 5 (and its daemon, where it has the newer-schema check, stops), instead of writing a
+    file it upgraded wrongly."""
     _complete_early_shapes(conn, 3)
 
 
