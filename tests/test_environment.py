@@ -133,6 +133,18 @@ def test_a_folder_name_that_is_not_utf8_is_written_back_as_its_bytes_under_the_c
     assert db in result.stdout
 
 
+@pytest.mark.parametrize("env", [{}, C_LOCALE], ids=["utf8", "c-locale"])
+def test_an_error_naming_a_folder_that_is_not_utf8_gives_its_bytes(
+    folder_not_utf8: bytes, env: dict[str, str]
+):
+    """As ``ls`` and the output do: ``\\udce9`` on stderr was a name no one can type back."""
+    db = folder_not_utf8 + b"/missing.db"
+    result = oxitrack("today", "--db", db, env=env)
+    assert_one_clear_line(result, code=1)
+    assert db in result.stderr
+    assert b"\\udc" not in result.stderr
+
+
 # -- JSON of names that are not UTF-8 ------------------------------------------------------------
 
 

@@ -37,10 +37,18 @@ def prepare_for_text() -> None:
     choice under the C locale without UTF-8 mode, writes a file name's undecodable bytes back
     but raises on every other character (``oxitrack today`` on a Japanese folder name).
     """
-    stream = sys.stdout
+    _replace_errors(
+        sys.stdout, {"strict": "backslashreplace", "surrogateescape": _BYTES_OR_ESCAPES}
+    )
+    # Python's stderr escapes everything it cannot write, a file name's undecodable bytes too
+    # (``\udce9``, which no one can type back): an error naming such a folder gives its bytes.
+    _replace_errors(sys.stderr, {"backslashreplace": _BYTES_OR_ESCAPES})
+
+
+def _replace_errors(stream: TextIO, replacement: dict[str, str]) -> None:
+    """Reconfigure ``stream``'s error handler as ``replacement`` maps its current one."""
     if not isinstance(stream, io.TextIOWrapper):
         return
-    replacement = {"strict": "backslashreplace", "surrogateescape": _BYTES_OR_ESCAPES}
     errors = replacement.get(stream.errors or "strict")
     if errors is None:
         return
