@@ -229,7 +229,10 @@ def _open_regular(path: Path) -> int:
     """A descriptor of ``path`` for reading, if it is a regular file (``OSError`` if not): a
     FIFO's open, then its read, would wait for a writer for ever, and a device never ends.
     ``O_NONBLOCK`` lets the open of a FIFO return; nothing is read from one."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    )  # POSIX | Windows
+    descriptor = os.open(path, flags)
     try:
         mode = os.fstat(descriptor).st_mode
     except OSError:
