@@ -664,10 +664,14 @@ def _remove_wal(db_path: Path) -> None:
     Path(f"{db_path}-wal").unlink()
 
 
+def _remove_shm(db_path: Path) -> None:
+    Path(f"{db_path}-shm").unlink()
+
+
 @pytest.mark.parametrize(
     "change",
-    [_remove_database, _replace_database, _remove_wal],
-    ids=["removed", "replaced", "wal-removed"],
+    [_remove_database, _replace_database, _remove_wal, _remove_shm],
+    ids=["removed", "replaced", "wal-removed", "shm-removed"],
 )
 def test_a_write_after_the_file_was_removed_or_replaced_is_refused(db_path: Path, change):
     """The writer's descriptors still lead to the old file, so a commit there succeeds and is

@@ -85,21 +85,24 @@ def _header(path: str) -> bytes:
 
 
 class OpenedFiles:
-    """Whether ``path`` still leads to the database file, and its ``-wal``, that were there when
-    a connection opened them.
+    """Whether ``path`` still leads to the database file, and its ``-wal`` and ``-shm``, that
+    were there when a connection opened them.
 
     SQLite writes through the descriptors it opened. Should the file be removed (its folder
     deleted to start over, moved away) or replaced (a backup moved over it) while it is open,
     every later commit lands in a file that no one will ever read again, and still succeeds. A
-    writer that asks ``moved`` after each commit can say so instead of acknowledging it.
+    removed ``-shm`` (taken for a leftover) is as bad: the next program makes a new one, and two
+    programs then keep two different indexes of one WAL. A writer that asks ``moved`` after each
+    commit can say so instead of acknowledging it.
     """
 
     def __init__(self, path: str, real_path: str) -> None:
         self._path = path  # as given: a symlink pointed elsewhere is a replacement too
-        self._wal = real_path + "-wal"  # SQLite keeps it beside the file the symlink leads to
+        # SQLite keeps them beside the file the symlink leads to, and creates them on first use.
+        self._side_files = [real_path + suffix for suffix in ("-wal", "-shm")]
         try:
             self._opened = _identity(path)
-            self._opened_wal = _identity(self._wal)  # SQLite creates it on first use if missing
+            self._opened_sides = [_identity(side) for side in self._side_files]
         except OSError:  # the folder unreadable to stat: nothing to compare with later
             self._can_tell = False
         else:
@@ -111,12 +114,16 @@ class OpenedFiles:
         if not self._can_tell:
             return False
         try:
-            wal = _identity(self._wal)
-            if self._opened_wal is None:
-                self._opened_wal = wal
-            return _identity(self._path) != self._opened or wal != self._opened_wal
+            sides = [_identity(side) for side in self._side_files]
+            path_now = _identity(self._path)
         except OSError:
             return False
+        # A side file missing at the open is the one SQLite made since: from now on, that one.
+        self._opened_sides = [
+            opened if opened is not None else now
+            for opened, now in zip(self._opened_sides, sides, strict=True)
+        ]
+        return path_now != self._opened or sides != self._opened_sides
 
 
 def _identity(path: str) -> tuple[int, int] | None:
