@@ -114,6 +114,29 @@ def test_database_path_that_is_a_folder_exits_with_one_clear_line(tmp_path: Path
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["today"], ["check"]])
+def test_a_fifo_or_device_given_as_database_is_one_clear_line_not_a_hang(
+    tmp_path: Path, command: list[str]
+):
+    """SQLite waited for ever on a FIFO (opening it waits for a writer), and called
+    ``/dev/null`` a "disk I/O error"."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path, kind in ((fifo, "a FIFO"), (Path(os.devnull), "a device")):
+        result = subprocess.run(
+            [sys.executable, "-m", "oxitrack", *command, "--db", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 1, result.stderr
+        assert result.stderr == (
+            f"oxitrack: cannot open the database {path}: it is {kind}, not a file; give a file"
+            " path\n"
+        )
+
+
 def test_public_address_without_api_key_is_refused(tmp_path: Path):
     result = _serve("--db", str(tmp_path / "x.db"), "--host", "0.0.0.0", "--port", "0")
     assert result.returncode == 2

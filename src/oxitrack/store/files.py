@@ -26,14 +26,26 @@ WAL_LOST_RETRY_SECONDS = 0.05
 
 def check_database_path(path: str, *, must_exist: bool) -> None:
     """Refuse, in words a user can act on, a path that cannot be the database: a folder (SQLite
-    only says "unable to open database file", which sends users to permissions) or, when the
-    file must exist already, nothing there."""
-    if os.path.isdir(path):
+    only says "unable to open database file", which sends users to permissions), a FIFO, device
+    or socket (SQLite waited for ever on a FIFO, and said "disk I/O error" of ``/dev/null``) or,
+    when the file must exist already, nothing there."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # nothing there, or a name no file can have: SQLite says
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
         raise StoreError(
             f"cannot open the database {path}: it is a folder; give a file path such as "
             f"{os.path.join(path, 'oxitrack.db')}"
         )
-    if must_exist and not os.path.exists(path):
+    if mode is not None and not stat.S_ISREG(mode):
+        kind = (
+            "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        )
+        raise StoreError(
+            f"cannot open the database {path}: it is {kind}, not a file; give a file path"
+        )
+    if must_exist and mode is None:
         raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
 
 
