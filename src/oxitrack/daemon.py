@@ -30,6 +30,9 @@ log = logging.getLogger("oxitrack")
 
 CHECKPOINT_EVERY_SECONDS = 30.0
 CHECK_EVERY_SECONDS = 0.25
+# How often the WAL is synced to the disk after writes (``Store.sync_wal``): the most a power cut
+# can take of beats already answered.
+WAL_SYNC_EVERY_SECONDS = 1.0
 # The WAL is rewound once it passes WAL_IDLE_REWIND_BYTES while no beat is being written (the
 # usual case: editors beat every 30 s), and at WAL_REWIND_BYTES even under sustained load, where
 # the rewind makes a few writers wait: rarer rewinds keep that wait out of the 99th percentile.
@@ -232,15 +235,23 @@ class Checkpointer:
             self._thread.join(timeout=5)
 
     def _loop(self) -> None:
-        """A checkpoint every 30 s, and one that rewinds the WAL once it outgrows its caps.
+        """A checkpoint every 30 s, one that rewinds the WAL once it outgrows its caps, and a
+        sync of the WAL to the disk each second that saw a write.
 
         How much is pending is read four times a second (100 bytes of the ``-shm``), so under
         sustained load the WAL stays within about the hard cap plus a quarter second of writes.
         """
-        waited = since_file_check = 0.0
+        waited = since_file_check = since_sync = 0.0
+        synced_write_at = self.store.last_write_at
         while not self._stop.wait(CHECK_EVERY_SECONDS):
             waited += CHECK_EVERY_SECONDS
             since_file_check += CHECK_EVERY_SECONDS
+            since_sync += CHECK_EVERY_SECONDS
+            written_at = self.store.last_write_at
+            if since_sync >= WAL_SYNC_EVERY_SECONDS and written_at != synced_write_at:
+                since_sync = 0.0
+                synced_write_at = written_at
+                self.store.sync_wal()
             if since_file_check >= FILE_CHECK_EVERY_SECONDS:
                 since_file_check = 0.0
                 reason = self._reason_to_stop()
