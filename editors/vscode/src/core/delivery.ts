@@ -47,6 +47,10 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
 
 /** Beats kept in memory when the outbox itself cannot be written (lock busy, disk error). */
 const MAX_MEMORY_BEATS = 10_000;
+/** The daemon's error code for a fault of its own (a 500), unlike being away or busy (503). */
+const INTERNAL_ERROR_CODE = "internal_error";
+/** 500s in a row after which a replay stops instead of going on with the next beat. */
+const MAX_FAULTS_IN_A_ROW = 3;
 
 export interface DeliveryOptions {
   /** The clock (epoch ms), for Retry-After. */
@@ -207,6 +211,7 @@ export class Delivery {
     try {
       await this.flushMemory();
       let excluded = 0;
+      let failedInARow = 0;
       const result = await this.outbox.replay(async (beat): Promise<ReplayVerdict> => {
         if (!this.isEnabled()) {
           return "stop"; // switched off during the replay
@@ -217,10 +222,14 @@ export class Delivery {
         }
         const outcome = await this.client().postBeat(beat);
         this.noteOutcome(beat, outcome);
-        if (outcome.kind === "accepted") {
-          return "sent";
+        if (outcome.kind !== "unavailable") {
+          failedInARow = 0;
+          return outcome.kind === "accepted" ? "sent" : "dropped";
         }
-        return outcome.kind === "rejected" ? "dropped" : "stop";
+        // The daemon's 500 may be this beat's alone (a fault reading its folder): the beats behind
+        // it must not wait for ever. Several in a row mean the daemon itself is failing: stop.
+        const isFault = outcome.problem.kind === "daemonError" && outcome.problem.code === INTERNAL_ERROR_CODE;
+        return isFault && ++failedInARow < MAX_FAULTS_IN_A_ROW ? "kept" : "stop";
       });
       const refused = result.dropped - excluded;
       if (result.sent + result.dropped > 0) {

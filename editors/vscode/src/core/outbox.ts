@@ -65,8 +65,11 @@ export interface OutboxOptions {
   readonly isAlive?: (pid: number) => boolean;
 }
 
-/** What the replay callback says about one beat. */
-export type ReplayVerdict = "sent" | "dropped" | "stop";
+/**
+ * What the replay callback says about one beat: delivered, refused for good, failed but worth
+ * another try later (it stays queued and the replay goes on), or "stop" (the daemon is away).
+ */
+export type ReplayVerdict = "sent" | "dropped" | "kept" | "stop";
 
 export interface ReplayResult {
   readonly sent: number;
@@ -208,7 +211,7 @@ export class Outbox {
 
   /**
    * Hands every queued beat to `deliver`, oldest first, until it answers "stop" (daemon gone
-   * again); what was not delivered goes back to the front of the queue. Safe to run from several
+   * again); what was not delivered, and what it kept, goes back to the front of the queue. Safe to run from several
    * windows at once: each beat is claimed by one of them.
    */
   async replay(deliver: (beat: Beat) => Promise<ReplayVerdict>): Promise<ReplayResult> {
@@ -225,6 +228,7 @@ export class Outbox {
       let sent = 0;
       let dropped = 0;
       let next = 0;
+      const kept: Beat[] = [];
       try {
         for (; next < beats.length; next++) {
           const verdict = await deliver(beats[next] as Beat);
@@ -233,19 +237,21 @@ export class Outbox {
           }
           if (verdict === "sent") {
             sent++;
+          } else if (verdict === "kept") {
+            kept.push(beats[next] as Beat);
           } else {
             dropped++;
           }
         }
       } finally {
-        const remaining = beats.slice(next);
+        const remaining = [...kept, ...beats.slice(next)];
         if (remaining.length > 0) {
           await this.withLock(() => this.putBack(remaining, claims));
         }
         // A claim that could not be read stays, still ours: the next replay tries it again.
         await Promise.all(claims.filter((claim) => !unreadFiles.includes(claim)).map(unlinkIfPresent));
       }
-      return { sent, dropped, remaining: beats.length - next, unreadableLines };
+      return { sent, dropped, remaining: kept.length + beats.length - next, unreadableLines };
     } finally {
       for (const claim of claims) {
         claimsInFlight.delete(claim);

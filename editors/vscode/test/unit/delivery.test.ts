@@ -24,10 +24,17 @@ afterEach(async () => {
 /** A daemon stand-in whose answer the test switches; records every beat it accepted. */
 class FakeDaemon {
   readonly serverUrl = "http://127.0.0.1:3000";
-  mode: "up" | "down" | "slow" | "storeError" | "refuse" | "refusePath" | "unauthorized" = "up";
+  mode: "up" | "down" | "slow" | "storeError" | "fault" | "refuse" | "refusePath" | "unauthorized" = "up";
   accepted: Beat[] = [];
+  /** Beats (by timestamp) the daemon fails on with a 500 whatever the mode, as a bug would. */
+  faultsOn = new Set<number>();
+  posted = 0;
 
   async postBeat(beat: Beat): Promise<BeatOutcome> {
+    this.posted++;
+    if (this.faultsOn.has(beat.timestamp)) {
+      return this.fault();
+    }
     switch (this.mode) {
       case "up":
         this.accepted.push(beat);
@@ -36,6 +43,8 @@ class FakeDaemon {
         return { kind: "unavailable", problem: { kind: "offline", detail: "connect ECONNREFUSED" } };
       case "storeError":
         return { kind: "unavailable", problem: { kind: "daemonError", detail: "HTTP 503", code: "store_unavailable" } };
+      case "fault":
+        return this.fault();
       case "slow":
         return { kind: "unavailable", problem: { kind: "slow", detail: "no answer within 5000 ms" } };
       case "refuse":
@@ -45,6 +54,10 @@ class FakeDaemon {
       case "unauthorized":
         return { kind: "unavailable", problem: { kind: "needsApiKey", detail: "HTTP 401: unauthorized", code: "unauthorized" } };
     }
+  }
+
+  private fault(): BeatOutcome {
+    return { kind: "unavailable", problem: { kind: "daemonError", detail: "HTTP 500", code: "internal_error" } };
   }
 }
 
@@ -157,6 +170,45 @@ describe("Delivery", () => {
     await delivery.replay();
     assert.equal(await outbox.count(), 1);
     assert.deepEqual(daemon.accepted, []);
+  });
+
+  test("a beat the daemon fails on (500) stays queued; the beats behind it are delivered", async () => {
+    const { daemon, outbox, delivery } = setup();
+    daemon.mode = "down";
+    for (const timestamp of [1, 2, 3, 4]) {
+      await delivery.send(beat(timestamp));
+    }
+    daemon.mode = "up";
+    daemon.faultsOn.add(2);
+    await delivery.replay();
+    assert.deepEqual(daemon.accepted, [beat(1), beat(3), beat(4)]);
+    assert.equal(await outbox.count(), 1, "kept for a later replay, not dropped");
+  });
+
+  test("500s for three beats in a row: the daemon itself is failing, the replay stops", async () => {
+    const { daemon, outbox, delivery } = setup();
+    daemon.mode = "down";
+    for (const timestamp of [1, 2, 3, 4, 5, 6]) {
+      await delivery.send(beat(timestamp));
+    }
+    daemon.mode = "fault";
+    daemon.posted = 0;
+    await delivery.replay();
+    assert.equal(daemon.posted, 3);
+    assert.equal(await outbox.count(), 6);
+  });
+
+  test("a 503 (the database held, say) stops the replay at the first beat", async () => {
+    const { daemon, outbox, delivery } = setup();
+    daemon.mode = "down";
+    for (const timestamp of [1, 2, 3]) {
+      await delivery.send(beat(timestamp));
+    }
+    daemon.mode = "storeError";
+    daemon.posted = 0;
+    await delivery.replay();
+    assert.equal(daemon.posted, 1);
+    assert.equal(await outbox.count(), 3);
   });
 
   test("beats queued by another window are replayed too", async () => {

@@ -122,6 +122,20 @@ describe("Outbox", () => {
     assert.match(logged.join("\n"), /skipped 1 unreadable/);
   });
 
+  test("a beat the callback keeps stays queued, and the replay goes on with the next", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(1), beat(2), beat(3)]);
+    const offered: number[] = [];
+    const result = await outbox.replay(async (b) => {
+      offered.push(b.timestamp);
+      return b.timestamp === 1 ? "kept" : "sent";
+    });
+    assert.deepEqual(offered, [1, 2, 3]);
+    assert.deepEqual(result, { sent: 2, dropped: 0, remaining: 1, unreadableLines: 0 });
+    assert.equal(await outbox.count(), 1);
+    assert.deepEqual((await drain(outbox)).delivered, [beat(1)], "the next replay offers it again");
+  });
+
   test("a queue file that cannot be read is kept and logged, and read again by the next replay", async () => {
     const elsewhere = path.join(dir, "elsewhere");
     const box = path.join(dir, "box");
