@@ -211,8 +211,8 @@ export class Outbox {
 
   /**
    * Hands every queued beat to `deliver`, oldest first, until it answers "stop" (daemon gone
-   * again); what was not delivered, and what it kept, goes back to the front of the queue. Safe to run from several
-   * windows at once: each beat is claimed by one of them.
+   * again); what was not delivered, and what it kept, goes back to the front of the queue. Safe
+   * to run from several windows at once: each beat is claimed by one of them.
    */
   async replay(deliver: (beat: Beat) => Promise<ReplayVerdict>): Promise<ReplayResult> {
     const claims = await this.withLock(() => this.claimAll());
