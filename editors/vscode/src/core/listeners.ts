@@ -10,6 +10,8 @@
 
 import { promises as fs } from "node:fs";
 
+import { portOf } from "./probe";
+
 /** The kernel's tables of TCP sockets (IPv4, IPv6), in the format of `proc_net_tcp(5)`. */
 export const SOCKET_TABLES: readonly string[] = ["/proc/net/tcp", "/proc/net/tcp6"];
 
@@ -79,8 +81,7 @@ export async function foreignListeners(serverUrl: string, lookup: ListenerLookup
   if (lookup.uid === undefined || !isLoopbackHost(url.hostname)) {
     return undefined;
   }
-  const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
-  const owners = await listenerUids(port, lookup.readTable);
+  const owners = await listenerUids(portOf(url), lookup.readTable);
   if (owners === undefined || owners.size === 0 || owners.has(lookup.uid)) {
     return undefined;
   }

@@ -19,10 +19,9 @@ export function acceptsConnections(serverUrl: string, timeoutMs = PROBE_TIMEOUT_
   } catch {
     return Promise.resolve(false);
   }
-  const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1"); // [::1] -> ::1
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ host, port: portOf(url) });
     const done = (accepted: boolean): void => {
       socket.destroy();
       resolve(accepted);
@@ -31,4 +30,9 @@ export function acceptsConnections(serverUrl: string, timeoutMs = PROBE_TIMEOUT_
     socket.once("connect", () => done(true));
     socket.once("error", () => done(false));
   });
+}
+
+/** The TCP port a URL reaches: its own, else its scheme's (URL leaves a default port out). */
+export function portOf(url: URL): number {
+  return url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
 }
