@@ -23,6 +23,7 @@ import {
   redactCredentials,
   type TodayOutcome,
 } from "./daemonClient";
+import { describeError } from "./lockFile";
 import { type Outbox, type ReplayVerdict } from "./outbox";
 import { explainProblem } from "./statusText";
 
@@ -155,7 +156,7 @@ export class Delivery {
     try {
       await this.outbox.appendBeforeExit(pending);
     } catch (error) {
-      this.log(`could not save ${pending.length} beat(s) for later: ${describe(error)}`);
+      this.log(`could not save ${pending.length} beat(s) for later: ${describeError(error)}`);
     }
   }
 
@@ -179,7 +180,7 @@ export class Delivery {
     try {
       this.setQueued(await this.outbox.count());
     } catch (error) {
-      this.log(`could not read the outbox: ${describe(error)}`);
+      this.log(`could not read the outbox: ${describeError(error)}`);
     }
   }
 
@@ -241,7 +242,7 @@ export class Delivery {
         );
       }
     } catch (error) {
-      this.log(`outbox replay failed: ${describe(error)}`);
+      this.log(`outbox replay failed: ${describeError(error)}`);
     }
     await this.refreshQueued();
   }
@@ -288,7 +289,7 @@ export class Delivery {
     } catch (error) {
       const room = Math.max(0, MAX_MEMORY_BEATS - this.memory.length);
       this.memory.push(...beats.slice(0, room));
-      this.log(`could not write the outbox (${describe(error)}); ${this.memory.length} beat(s) held in memory`);
+      this.log(`could not write the outbox (${describeError(error)}); ${this.memory.length} beat(s) held in memory`);
       this.notify();
     } finally {
       beats.forEach((beat) => this.inFlight.delete(beat));
@@ -359,8 +360,4 @@ function sameConnection(a: Connection, b: Connection): boolean {
     ("detail" in a ? a.detail : "") === ("detail" in b ? b.detail : "") &&
     ("code" in a ? a.code : "") === ("code" in b ? b.code : "")
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

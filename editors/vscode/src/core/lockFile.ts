@@ -154,6 +154,11 @@ export function randomHex(): string {
   return randomBytes(6).toString("hex");
 }
 
+/** What went wrong, for a log line: an Error's message, else the value itself. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export function isCode(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }

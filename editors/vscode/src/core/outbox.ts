@@ -26,7 +26,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { type Beat, isBeat } from "./beat";
-import { isCode, isProcessAlive, LockBusyError, LockFile, randomHex } from "./lockFile";
+import { describeError, isCode, isProcessAlive, LockBusyError, LockFile, randomHex } from "./lockFile";
 
 export { LockBusyError as OutboxBusyError } from "./lockFile";
 
@@ -367,7 +367,7 @@ async function readBeats(
       text = await fs.readFile(file, "utf8");
     } catch (error) {
       if (!isCode(error, "ENOENT")) {
-        log(`could not read ${file} (${error instanceof Error ? error.message : String(error)}); left for the next replay`);
+        log(`could not read ${file} (${describeError(error)}); left for the next replay`);
         unreadFiles.push(file);
       }
       continue;

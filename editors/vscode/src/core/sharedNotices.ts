@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { isCode, isProcessAlive, LockFile } from "./lockFile";
+import { describeError, isCode, isProcessAlive, LockFile } from "./lockFile";
 import { type NoticeWindow, parseNoticeMarker, shouldForgetNotice, shouldShowNotice } from "./noticeRule";
 
 export const NOTICES_DIR = "notices";
@@ -64,7 +64,7 @@ export class SharedNotices {
           return true;
         });
       } catch (error) {
-        this.log(`could not check whether another window showed a notice (${describe(error)}); showing it`);
+        this.log(`could not check whether another window showed a notice (${describeError(error)}); showing it`);
         return true;
       }
     });
@@ -83,7 +83,7 @@ export class SharedNotices {
         });
       } catch (error) {
         if (!isCode(error, "ENOENT")) {
-          this.log(`could not update the shown notices (${describe(error)})`);
+          this.log(`could not update the shown notices (${describeError(error)})`);
         }
       }
     });
@@ -113,8 +113,4 @@ async function readMarker(file: string) {
     }
     throw error;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
