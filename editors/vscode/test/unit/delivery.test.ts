@@ -80,6 +80,15 @@ function setup(
 }
 
 const beat = (timestamp: number): Beat => ({ project_path: "/p", timestamp });
+
+/** Beats 1..count sent while the daemon is down, so they wait in the outbox; posts counted anew. */
+async function queueWhileDown(daemon: FakeDaemon, delivery: Delivery, count: number): Promise<void> {
+  daemon.mode = "down";
+  for (let timestamp = 1; timestamp <= count; timestamp++) {
+    await delivery.send(beat(timestamp));
+  }
+  daemon.posted = 0;
+}
 const todayOk: TodayOutcome = { kind: "ok", report: { date: "2026-01-02", total_seconds: 0, projects: [] } };
 
 /** A real HTTP server on a free loopback port answering every request with `status` and `body`. */
@@ -174,10 +183,7 @@ describe("Delivery", () => {
 
   test("a beat the daemon fails on (500) stays queued; the beats behind it are delivered", async () => {
     const { daemon, outbox, delivery } = setup();
-    daemon.mode = "down";
-    for (const timestamp of [1, 2, 3, 4]) {
-      await delivery.send(beat(timestamp));
-    }
+    await queueWhileDown(daemon, delivery, 4);
     daemon.mode = "up";
     daemon.faultsOn.add(2);
     await delivery.replay();
@@ -187,12 +193,8 @@ describe("Delivery", () => {
 
   test("500s for three beats in a row: the daemon itself is failing, the replay stops", async () => {
     const { daemon, outbox, delivery } = setup();
-    daemon.mode = "down";
-    for (const timestamp of [1, 2, 3, 4, 5, 6]) {
-      await delivery.send(beat(timestamp));
-    }
+    await queueWhileDown(daemon, delivery, 6);
     daemon.mode = "fault";
-    daemon.posted = 0;
     await delivery.replay();
     assert.equal(daemon.posted, 3);
     assert.equal(await outbox.count(), 6);
@@ -200,12 +202,8 @@ describe("Delivery", () => {
 
   test("a 503 (the database held, say) stops the replay at the first beat", async () => {
     const { daemon, outbox, delivery } = setup();
-    daemon.mode = "down";
-    for (const timestamp of [1, 2, 3]) {
-      await delivery.send(beat(timestamp));
-    }
+    await queueWhileDown(daemon, delivery, 3);
     daemon.mode = "storeError";
-    daemon.posted = 0;
     await delivery.replay();
     assert.equal(daemon.posted, 1);
     assert.equal(await outbox.count(), 3);
