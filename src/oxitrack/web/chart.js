@@ -38,14 +38,21 @@ export function shownDurations(seconds) {
   return minutes.map(formatMinutes);
 }
 
-/** "Tue 24" for 2025-11-24: the day as the report's zone counts it (a date, not an instant). */
-export function shortDay(isoDate) {
+/**
+ * 2025-11-24 written as `options` say (toLocaleDateString's), in the reader's language. The date
+ * is the report zone's day, not an instant: it is read and written in UTC, so no zone moves it.
+ */
+function formatDay(isoDate, options) {
   const [year, month, day] = isoDate.split("-").map(Number);
-  const weekday = new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
-    weekday: "short",
+  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
+    ...options,
     timeZone: "UTC",
   });
-  return `${weekday} ${day}`;
+}
+
+/** "Tue 24" for 2025-11-24. */
+export function shortDay(isoDate) {
+  return `${formatDay(isoDate, { weekday: "short" })} ${Number(isoDate.slice(8, 10))}`;
 }
 
 /**
@@ -55,14 +62,12 @@ export function shortDay(isoDate) {
  */
 export function rowDay(isoDate, dayCount) {
   if (dayCount <= 7) return shortDay(isoDate);
-  const [year, month, day] = isoDate.split("-").map(Number);
   const withYear = dayCount > 366;
-  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
+  return formatDay(isoDate, {
     weekday: withYear ? undefined : "short",
     year: withYear ? "numeric" : undefined,
     month: "short",
     day: "numeric",
-    timeZone: "UTC",
   });
 }
 
@@ -74,25 +79,12 @@ export function rowDay(isoDate, dayCount) {
  */
 export function dayName(isoDate, dayCount) {
   if (dayCount <= 7) return shortDay(isoDate);
-  const [year, month, day] = isoDate.split("-").map(Number);
-  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
-    year: dayCount > 365 ? "numeric" : undefined,
-    month: "short",
-    day: "numeric",
-    timeZone: "UTC",
-  });
+  return formatDay(isoDate, { year: dayCount > 365 ? "numeric" : undefined, month: "short", day: "numeric" });
 }
 
 /** A day in full for the chart's tooltip: "Mon, Feb 1, 2027" (in the reader's own language). */
 export function fullDay(isoDate) {
-  const [year, month, day] = isoDate.split("-").map(Number);
-  return new Date(Date.UTC(year, month - 1, day)).toLocaleDateString(undefined, {
-    weekday: "short",
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    timeZone: "UTC",
-  });
+  return formatDay(isoDate, { weekday: "short", year: "numeric", month: "short", day: "numeric" });
 }
 
 /** How many calendar days "2025-11-24"-style dates cover, the first and last included; 0 for none. */
