@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.projects import canonical_project_path
@@ -19,6 +21,7 @@ from oxitrack.store.folders import RECHECK_SECONDS
 from oxitrack.store.projects import Project
 from tests.conftest import NOW
 from tests.git_repos import git, make_repo
+from tests.sqlite_work import add_past_sessions, vm_steps
 
 SEED_QUERY = (
     "SELECT project_path, MAX(last_heartbeat) - start_time FROM sessions GROUP BY project_path"
@@ -528,3 +531,66 @@ def test_a_merged_folder_replaced_by_a_clone_moves_alone_to_the_clones_project(
         [str(tmp_path / "api")],
         [str(tmp_path / "docs"), str(tmp_path / "notes")],
     ]
+
+
+# -- what a merge or a rename answers with -----------------------------------------------------
+
+
+def test_a_rename_reads_only_the_renamed_projects_sessions(store: Store):
+    """A rename (and a merge) answers with the project from inside its write transaction, where
+    adding up every project's sessions held up every editor's beats for over a second."""
+    beat(store, "/code/small", NOW)
+    beat(store, "/code/big", NOW)
+
+    def rename_steps(conn: sqlite3.Connection) -> int:
+        _, steps = vm_steps(
+            conn, lambda: store_projects.rename_by_reference(conn, "/code/small", "Small")
+        )
+        return steps
+
+    before = store.write(rename_steps)
+    store.write(lambda conn: add_past_sessions(conn, "/code/big", 2000, NOW - 3600))
+    assert store.write(rename_steps) == before
+
+
+@given(
+    sessions=st.lists(
+        st.tuples(
+            st.sampled_from(["/code/a", "/code/b", "/code/c", "/old/a"]),
+            st.integers(0, 50_000),
+            st.integers(-100, 5000),
+        ),
+        max_size=40,
+    ),
+    merges=st.lists(st.sampled_from(["/code/b", "/code/c", "/old/a"]), max_size=3),
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_one_project_reads_as_the_listing_shows_it(
+    tmp_path_factory: pytest.TempPathFactory,
+    sessions: list[tuple[str, int, int]],
+    merges: list[str],
+):
+    """Overlapping, repeated and even backwards sessions (written by hand) included."""
+    with Store(tmp_path_factory.mktemp("db") / "x.db") as store:
+
+        def fill(conn: sqlite3.Connection) -> None:
+            for folder in ("/code/a", "/code/b", "/code/c", "/old/a"):
+                store_folders.register_path(
+                    conn, folder, f"path:{folder}", checked_at=NOW, beat_count=1, last_beat=NOW
+                )
+            conn.executemany(
+                "INSERT OR IGNORE INTO sessions (project_path, start_time, last_heartbeat)"
+                " VALUES (?, ?, ?)",
+                [(folder, NOW + start, NOW + start + length) for folder, start, length in sessions],
+            )
+            for source in merges:
+                source_id = store_projects.find_project(conn, source, "source")
+                if source_id != 1:
+                    store_projects.merge_projects(conn, source_id=source_id, target_id=1)
+
+        store.write(fill)
+        listed = store.read(store_projects.list_projects)
+        one_by_one = [
+            store.read(lambda conn, p=p: store_projects.get_project(conn, p.id)) for p in listed
+        ]
+        assert one_by_one == listed

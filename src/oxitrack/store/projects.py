@@ -252,22 +252,50 @@ def _ids(conn: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list
 
 def list_projects(conn: sqlite3.Connection) -> list[Project]:
     """Every project with its paths, identities and total time; latest activity first."""
-    names = dict(conn.execute("SELECT id, name FROM projects").fetchall())
+    return _read_projects(conn, "")
+
+
+def get_project(conn: sqlite3.Connection, project_id: int) -> Project:
+    """One project, reading only its own sessions: a merge or a rename answers with it from
+    inside its write, and adding up every project's sessions there held the writer (and so
+    every editor's beats) for as long as a whole listing takes."""
+    found = _read_projects(conn, " WHERE {column} = :project_id", {"project_id": project_id})
+    if not found:
+        raise ClientError(404, "not_found", f"no project {project_id}")
+    return found[0]
+
+
+def _read_projects(
+    conn: sqlite3.Connection, where: str, args: dict[str, object] | None = None
+) -> list[Project]:
+    """The projects ``where`` keeps (a condition on ``{column}``, the project id of each table
+    read), latest activity first."""
+    args = args or {}
+    names = dict(
+        conn.execute("SELECT id, name FROM projects" + where.format(column="id"), args).fetchall()
+    )
     identities: dict[int, list[str]] = {}
     for identity, project_id in conn.execute(
-        "SELECT identity, project_id FROM project_identities ORDER BY identity"
+        "SELECT identity, project_id FROM project_identities"
+        + where.format(column="project_id")
+        + " ORDER BY identity",
+        args,
     ):
         identities.setdefault(project_id, []).append(identity)
     paths: dict[int, list[ProjectPath]] = {}
     for project_id, *fields in conn.execute(
         "SELECT project_id, project_path, identity, beat_count, last_beat FROM project_paths"
-        " ORDER BY last_beat DESC, project_path"
+        + where.format(column="project_id")
+        + " ORDER BY last_beat DESC, project_path",
+        args,
     ):
         paths.setdefault(project_id, []).append(ProjectPath(*fields))
     spans: dict[int, list[tuple[int, int]]] = {}
     for project_id, start_time, last_heartbeat in conn.execute(
         "SELECT p.project_id, s.start_time, s.last_heartbeat FROM sessions AS s"
         " JOIN project_paths AS p ON p.project_path = s.project_path"
+        + where.format(column="p.project_id"),
+        args,
     ):
         spans.setdefault(project_id, []).append((start_time, last_heartbeat))
     projects = [
@@ -310,13 +338,6 @@ def folders_named(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, s
         if row is not None:
             folders[name] = row[0]
     return folders
-
-
-def get_project(conn: sqlite3.Connection, project_id: int) -> Project:
-    for project in list_projects(conn):
-        if project.id == project_id:
-            return project
-    raise ClientError(404, "not_found", f"no project {project_id}")
 
 
 def _project(
