@@ -160,3 +160,17 @@ def test_cache_is_bounded_least_recently_used_first(tmp_path: Path):
     assert finder(str(roots[0] / "f")) == str(roots[0])
     assert finder(str(roots[2] / "f")) == str(roots[2])
     assert finder(str(roots[1] / "f")) is None
+
+
+def test_dotfiles_repository_in_a_symlinked_home_does_not_own_files_below_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Files named through ``$HOME`` as it is written, or through the folder it leads to."""
+    real_home = tmp_path / "real-home"
+    (real_home / ".git").mkdir(parents=True)
+    (real_home / "scratch").mkdir()
+    (tmp_path / "home").symlink_to(real_home)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert RepoRoots()(str(real_home / "scratch" / "notes.py")) is None
+    assert RepoRoots()(str(tmp_path / "home" / "scratch" / "notes.py")) is None
+    assert RepoRoots()(str(real_home / ".bashrc")) == str(real_home)

@@ -74,12 +74,18 @@ def folders_upwards(folder: str, stop_at: str | None = None) -> Iterator[str]:
     parent from ``stop_at`` (default: the home folder) upwards, so a dotfiles repository in
     ``~`` does not swallow every untracked project below it. ``folder`` itself always counts:
     a file right in ``~`` does belong to that repository.
+
+    The home folder counts by its name and by where its symlinks lead: ``$HOME`` often goes
+    through one (``/home`` -> ``/data/home``) while project folders arrive with symlinks
+    resolved, and a dotfiles repository then took every plain folder under ``~``.
     """
-    stop = os.path.normpath(os.path.expanduser("~") if stop_at is None else stop_at)
+    given = os.path.normpath(os.path.expanduser("~") if stop_at is None else stop_at)
+    stops = {given, os.path.realpath(given)}
     current = os.path.normpath(folder)
     while (parent := os.path.dirname(current)) != current:
         yield current
-        if parent == stop or stop.startswith(parent.rstrip(os.sep) + os.sep):
+        above = parent.rstrip(os.sep) + os.sep
+        if any(parent == stop or stop.startswith(above) for stop in stops):
             return
         current = parent
 
