@@ -594,3 +594,23 @@ def test_one_project_reads_as_the_listing_shows_it(
             store.read(lambda conn, p=p: store_projects.get_project(conn, p.id)) for p in listed
         ]
         assert one_by_one == listed
+
+
+def test_beats_in_either_unicode_spelling_are_one_folder_of_one_project(store: Store, tmp_path):
+    """A repository made on a Mac ("e" + U+0301) and beats that spell it "é": once a second,
+    unidentified project (the folder was not found, so neither was its repository)."""
+    root = make_repo(tmp_path / "cafe\u0301")
+    beat(store, tmp_path / "cafe\u0301", NOW)
+    beat(store, tmp_path / "caf\u00e9", NOW + 60)
+    [project] = projects(store)
+    assert [p.project_path for p in project.paths] == [f"{tmp_path}/cafe\u0301"]
+    assert project.identities == (f"git:{root}",)
+    assert project.session_count == 1
+
+
+@pytest.mark.parametrize("typed", ["caf\u00e9", "cafe\u0301"], ids=["composed", "decomposed"])
+def test_a_name_is_found_in_either_unicode_spelling(store: Store, typed: str):
+    beat(store, "/remote/cafe\u0301", NOW)  # as a Mac names it, on no disk here
+    beat(store, "/remote/other", NOW)
+    assert store.read(lambda conn: store_projects.find_project(conn, typed, "project")) == 1
+    assert store.read(lambda conn: store_projects.project_named(conn, typed, "project")) == 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
+from unicodedata import normalize
 
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import check_text
@@ -183,7 +184,10 @@ def _named_projects(conn: sqlite3.Connection, text: str) -> list[int]:
 
 def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
     """The projects shown as ``name`` (``list_projects``: the given name, else the latest
-    folder's), found without adding up their sessions as a listing does."""
+    folder's), found without adding up their sessions as a listing does. Spelled in either
+    Unicode form: a folder made on a Mac is named decomposed ("e" + U+0301), and "é" typed
+    for it found nothing."""
+    wanted = normalize("NFC", name)
     rows = conn.execute(
         "SELECT named.id, named.name, (SELECT path.project_path FROM project_paths AS path"
         " WHERE path.project_id = named.id ORDER BY path.last_beat DESC, path.project_path"
@@ -192,7 +196,8 @@ def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
     return [
         project_id
         for project_id, custom_name, latest_path in rows
-        if latest_path is not None and project_name(custom_name, latest_path) == name
+        if latest_path is not None
+        and normalize("NFC", project_name(custom_name, latest_path)) == wanted
     ]
 
 
