@@ -174,3 +174,13 @@ def test_dotfiles_repository_in_a_symlinked_home_does_not_own_files_below_it(
     assert RepoRoots()(str(real_home / "scratch" / "notes.py")) is None
     assert RepoRoots()(str(tmp_path / "home" / "scratch" / "notes.py")) is None
     assert RepoRoots()(str(real_home / ".bashrc")) == str(real_home)
+
+
+def test_file_reached_through_a_symlink_into_a_repository_gives_that_repository(repo: Path):
+    """A folder opened through a link into a repository's subfolder: ``.git`` is above where
+    the link leads, not above the link."""
+    elsewhere = repo.parent / "work"
+    elsewhere.mkdir()
+    (elsewhere / "current").symlink_to(repo / "src")
+    assert RepoRoots()(str(elsewhere / "current" / "deep" / "a.py")) == str(repo.resolve())
+    assert RepoRoots()(str(elsewhere / "current")) == str(repo.resolve())

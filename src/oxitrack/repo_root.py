@@ -45,7 +45,10 @@ class RepoRoots:
                 self._cache.move_to_end(path)
                 return self._cache[path]
         folder = path if os.path.isdir(path) else posixpath.dirname(path)
-        root = _search(folder)
+        # Where its symlinks lead, as a beat's folder is read: a folder opened through a link
+        # into a repository (``~/work/current`` -> ``~/code/mono/packages/web``) has no
+        # ``.git`` above its link, only above where the link leads.
+        root = _search(os.path.realpath(folder))
         if root is not None:
             with self._lock:
                 self._cache[path] = root
