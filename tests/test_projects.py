@@ -150,9 +150,22 @@ ROOT = "a" * 40
         ("/code/app", ROOT, f"git:{ROOT}"),
         ("/code/app", None, "path:/code/app"),
         ("/code/app", "", "path:/code/app"),
-        ("C:\\code\\app", None, "path:C:\\code\\app"),
+        ("C:\\code\\app", None, "path:c:\\code\\app"),
+        ("C:\\Code\\App. \\src..", None, "path:c:\\code\\app\\src"),
+        ("C:\\code\\...", None, "path:c:\\code\\..."),
+        ("\\\\wsl.localhost\\Ubuntu\\App", None, "path:\\\\wsl.localhost\\Ubuntu\\App"),
+        ("/Code/App.", None, "path:/Code/App."),
     ],
-    ids=["repository", "plain folder", "empty root", "windows folder"],
+    ids=[
+        "repository",
+        "plain folder",
+        "empty root",
+        "windows folder",
+        "windows folder in any case, trailing dots and spaces dropped",
+        "windows name of dots only",
+        "share keeps its case",
+        "posix keeps case and dots",
+    ],
 )
 def test_project_identity(path: str, root: str | None, expected: str):
     assert project_identity(path, root) == expected

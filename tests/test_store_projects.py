@@ -614,3 +614,37 @@ def test_a_name_is_found_in_either_unicode_spelling(store: Store, typed: str):
     beat(store, "/remote/other", NOW)
     assert store.read(lambda conn: store_projects.find_project(conn, typed, "project")) == 1
     assert store.read(lambda conn: store_projects.project_named(conn, typed, "project")) == 1
+
+
+def test_a_windows_folder_in_another_letter_case_is_the_same_project(store: Store):
+    """``code c:\\code\\api`` keeps what was typed, the folder picker gives ``C:\\Code\\Api``:
+    Windows treats them (and ``Api.``) as one folder, so they are one project."""
+    for at, folder in enumerate(["C:\\Code\\Api", "c:\\code\\api", "C:\\CODE\\API."]):
+        store.record_beat(Beat(canonical_project_path(folder), NOW + 60 * at))
+    beat(store, "\\\\wsl.localhost\\Ubuntu\\Api", NOW)
+    beat(store, "\\\\wsl.localhost\\Ubuntu\\api", NOW)  # a Linux file system: two folders
+    listed = projects(store)
+    assert [len(p.paths) for p in listed] == [3, 1, 1]
+    assert listed[0].identities == ("path:c:\\code\\api",)
+    found = store.read(lambda conn: store_projects.find_project(conn, "C:\\code\\API", "x"))
+    assert found == listed[0].id
+
+
+def test_a_windows_folder_known_before_case_mattered_joins_its_other_spelling(store: Store):
+    """A database from before: the folder's identity kept the case it was sent in. Its next
+    look finds the spelling-free identity, which another spelling's project holds by then."""
+    store.write(
+        lambda conn: store_folders.register_path(
+            conn,
+            "C:\\Code\\Api",
+            "path:C:\\Code\\Api",
+            checked_at=NOW,
+            beat_count=1,
+            last_beat=NOW,
+        )
+    )
+    store.record_beat(Beat("c:\\code\\api", NOW + 60))
+    assert len(projects(store)) == 2
+    store.record_beat(Beat("C:\\Code\\Api", NOW + RECHECK_SECONDS))
+    [project] = projects(store)
+    assert len(project.paths) == 2

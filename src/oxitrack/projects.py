@@ -128,10 +128,23 @@ _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
 
 
 def project_identity(project_path: str, root_commit: str | None) -> str:
-    """``git:<root commit>`` for a repository with history, else ``path:<canonical path>``."""
+    """``git:<root commit>`` for a repository with history, else ``path:<canonical path>``
+    (on a Windows drive, as ``windows_folder_key`` writes it)."""
     if root_commit:
         return GIT_IDENTITY_PREFIX + root_commit
+    if _WINDOWS_DRIVE.match(project_path):
+        return PATH_IDENTITY_PREFIX + windows_folder_key(project_path)
     return PATH_IDENTITY_PREFIX + project_path
+
+
+def windows_folder_key(project_path: str) -> str:
+    """One spelling for every way a folder on a Windows drive can be named: in lower case and
+    without the dots and spaces that end a name, which Windows ignores (``C:\\Code\\Api.``
+    is ``c:\\code\\api``). Editors keep what was typed (``code c:\\code\\api``) or what the
+    folder picker gave, so one folder came as two paths and made two projects. Shares are
+    left alone: ``\\\\wsl.localhost\\…`` is a Linux file system, where case matters."""
+    parts = project_path.split("\\")
+    return "\\".join(part.rstrip(". ") or part for part in parts).lower()
 
 
 def is_final_identity(identity: str) -> bool:

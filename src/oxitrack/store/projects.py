@@ -27,6 +27,7 @@ from oxitrack.projects import (
     folder_and_parents,
     folder_on_disk,
     is_absolute_project_path,
+    project_identity,
     project_name,
     union_seconds,
 )
@@ -168,12 +169,14 @@ def _named_projects(conn: sqlite3.Connection, text: str) -> list[int]:
     if project_id is not None:
         candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (project_id,))
     elif text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX)):
-        candidates = _ids(
-            conn, "SELECT project_id FROM project_identities WHERE identity = ?", (text,)
-        )
+        candidates = _ids(conn, _PROJECT_OF_IDENTITY, (text,))
     elif is_absolute_project_path(text):
-        candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,)) or _enclosing_project(
-            conn, canonical_project_path(text)
+        folder = canonical_project_path(text)
+        candidates = (
+            _ids(conn, _PROJECT_OF_FOLDER, (text,))
+            or _enclosing_project(conn, folder)
+            # A Windows folder typed in another letter case than its beats spelled it.
+            or _ids(conn, _PROJECT_OF_IDENTITY, (project_identity(folder, None),))
         )
     elif text.startswith(PROJECT_NAME_PREFIX):  # a WakaTime project known only by name
         candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,))
@@ -202,6 +205,7 @@ def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
 
 
 _PROJECT_OF_FOLDER = "SELECT project_id FROM project_paths WHERE project_path = ?"
+_PROJECT_OF_IDENTITY = "SELECT project_id FROM project_identities WHERE identity = ?"
 
 
 def _enclosing_project(conn: sqlite3.Connection, folder: str) -> list[int]:
