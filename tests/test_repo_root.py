@@ -184,3 +184,21 @@ def test_file_reached_through_a_symlink_into_a_repository_gives_that_repository(
     (elsewhere / "current").symlink_to(repo / "src")
     assert RepoRoots()(str(elsewhere / "current" / "deep" / "a.py")) == str(repo.resolve())
     assert RepoRoots()(str(elsewhere / "current")) == str(repo.resolve())
+
+
+@pytest.mark.parametrize("into", ["", "src"], ids=["link-to-root", "link-into-subfolder"])
+def test_a_re_pointed_symlink_leads_to_its_new_repository(tmp_path: Path, into: str):
+    """``~/work/current`` moved from one checkout to another: the next heartbeat through it
+    belongs to the new one, not to a remembered answer."""
+    for name in ("first", "second"):
+        (tmp_path / name / "src").mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", str(tmp_path / name)], check=True)
+    link = tmp_path / "current"
+    link.symlink_to(tmp_path / "first" / into)
+    finder = RepoRoots()
+    assert finder(str(link / "a.py")) in {str(link), str((tmp_path / "first").resolve())}
+    link.unlink()
+    link.symlink_to(tmp_path / "second" / into)
+    found = finder(str(link / "a.py"))
+    assert found is not None
+    assert os.path.realpath(found) == str((tmp_path / "second").resolve())

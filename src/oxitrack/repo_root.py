@@ -7,7 +7,7 @@ project. This reads the file system, so it lives apart from the pure ``oxitrack.
 Found roots are cached per entity (a bounded LRU): a plugin sends a heartbeat every couple of
 minutes for the same few files. Misses are not cached, so a repository created while the daemon
 runs is found on the next heartbeat, at the cost of a few ``stat`` calls per heartbeat outside any
-repository.
+repository; nor are roots found through a symlink, which may lead elsewhere by the next one.
 """
 
 from __future__ import annotations
@@ -47,9 +47,11 @@ class RepoRoots:
         folder = path if os.path.isdir(path) else posixpath.dirname(path)
         # Where its symlinks lead, as a beat's folder is read: a folder opened through a link
         # into a repository (``~/work/current`` -> ``~/code/mono/packages/web``) has no
-        # ``.git`` above its link, only above where the link leads.
-        root = _search(os.path.realpath(folder))
-        if root is not None:
+        # ``.git`` above its link, only above where the link leads. Such an answer is not
+        # kept: the link may lead to another checkout by the next heartbeat.
+        resolved = os.path.realpath(folder)
+        root = _search(resolved)
+        if root is not None and resolved == folder:
             with self._lock:
                 self._cache[path] = root
                 self._cache.move_to_end(path)
