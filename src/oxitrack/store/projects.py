@@ -27,6 +27,7 @@ from oxitrack.projects import (
     folder_and_parents,
     folder_on_disk,
     is_absolute_project_path,
+    is_windows_path,
     project_identity,
     project_name,
     union_seconds,
@@ -172,12 +173,9 @@ def _named_projects(conn: sqlite3.Connection, text: str) -> list[int]:
         candidates = _ids(conn, _PROJECT_OF_IDENTITY, (text,))
     elif is_absolute_project_path(text):
         folder = canonical_project_path(text)
-        candidates = (
-            _ids(conn, _PROJECT_OF_FOLDER, (text,))
-            or _enclosing_project(conn, folder)
-            # A Windows folder typed in another letter case than its beats spelled it.
-            or _ids(conn, _PROJECT_OF_IDENTITY, (project_identity(folder, None),))
-        )
+        candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,)) or _enclosing_project(conn, folder)
+        if not candidates and is_windows_path(folder):  # typed in another case than it beat
+            candidates = _ids(conn, _PROJECT_OF_IDENTITY, (project_identity(folder, None),))
     elif text.startswith(PROJECT_NAME_PREFIX):  # a WakaTime project known only by name
         candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,))
     if not candidates:
