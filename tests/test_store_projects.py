@@ -119,6 +119,34 @@ def test_folder_that_becomes_a_clone_of_a_tracked_repository_joins_it(store: Sto
     assert len(only(store).paths) == 2
 
 
+def test_a_renamed_folder_that_becomes_a_clone_keeps_the_name_it_was_given(store: Store, tmp_path):
+    """The folder's project joins the repository's on its own, and the name given with
+    `projects rename` was all it had to lose: it stays, where the repository's has none."""
+    (tmp_path / "notes").mkdir()
+    beat(store, tmp_path / "notes", NOW)
+    store.write(lambda conn: store_projects.rename_by_reference(conn, "notes", "My notes"))
+    make_repo(tmp_path / "notes")
+    git(tmp_path, "clone", "-q", str(tmp_path / "notes"), "notes-copy")
+    beat(store, tmp_path / "notes-copy", NOW + 60)  # found as the repository's at once
+    beat(store, tmp_path / "notes", NOW + RECHECK_SECONDS)  # joins it on its next look
+    assert (only(store).name, len(only(store).paths)) == ("My notes", 2)
+
+
+def test_a_folder_joining_a_renamed_repository_project_keeps_that_projects_name(
+    store: Store, tmp_path
+):
+    make_repo(tmp_path / "origin")
+    beat(store, tmp_path / "origin", NOW)
+    store.write(lambda conn: store_projects.rename_by_reference(conn, "origin", "Upstream"))
+    (tmp_path / "copy").mkdir()
+    beat(store, tmp_path / "copy", NOW)
+    store.write(lambda conn: store_projects.rename_by_reference(conn, "copy", "Copy"))
+    shutil.rmtree(tmp_path / "copy")
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin"), "copy")
+    beat(store, tmp_path / "copy", NOW + RECHECK_SECONDS)
+    assert only(store).name == "Upstream"
+
+
 def test_known_path_is_not_looked_at_again(store: Store, tmp_path):
     root = make_repo(tmp_path / "app")
     beat(store, tmp_path / "app", NOW)
