@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import itertools
+import sys
 import zoneinfo
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
@@ -309,23 +312,38 @@ def test_day_start_of_a_plain_day():
     assert Day(date(2025, 1, 1), 0, 10).length_seconds == 10
 
 
-def _other_settings_say(monkeypatch: pytest.MonkeyPatch, answer: str | Exception | None) -> None:
-    """No $TZ, no /etc/localtime (Windows); the system's other settings
-    (the registry, /etc/timezone: tzlocal's to read, not this machine's) give ``answer``."""
-    import tzlocal
+def _no_tz_nor_localtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No $TZ, no /etc/localtime (Windows): only the system's other settings name the zone."""
 
     def no_link(path: str) -> str:
         raise OSError(path)
+
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.setattr(oxitrack.days.os, "readlink", no_link)
+    monkeypatch.setattr(oxitrack.days, "LOCALTIME", "/nonexistent/localtime")  # nor a copy
+
+
+def _other_settings_say(monkeypatch: pytest.MonkeyPatch, answer: str | Exception | None) -> None:
+    """No $TZ, no /etc/localtime; the system's other settings (the registry, /etc/timezone:
+    tzlocal's to read, not this machine's) give ``answer``, through either of tzlocal's readers
+    (its cached public one and the one behind it)."""
+    import tzlocal
 
     def other_settings() -> str | None:
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    monkeypatch.delenv("TZ", raising=False)
-    monkeypatch.setattr(oxitrack.days.os, "readlink", no_link)
-    monkeypatch.setattr(oxitrack.days, "LOCALTIME", "/nonexistent/localtime")  # nor a copy
+    _no_tz_nor_localtime(monkeypatch)
+    monkeypatch.setattr(_tzlocal_platform(), "_get_localzone_name", other_settings)
     monkeypatch.setattr(tzlocal, "get_localzone_name", other_settings)
+
+
+def _tzlocal_platform() -> ModuleType:
+    """tzlocal's module for this system (``tzlocal.unix``, ``tzlocal.win32``)."""
+    import tzlocal
+
+    return sys.modules[tzlocal.get_localzone_name.__module__]
 
 
 def test_system_zone_falls_back_to_utc_when_nothing_names_it(monkeypatch: pytest.MonkeyPatch):
@@ -351,6 +369,24 @@ def test_where_tz_and_the_link_say_nothing_the_systems_other_settings_are_read(
     """On Windows every report was in UTC: only $TZ and the /etc/localtime link were read."""
     _other_settings_say(monkeypatch, answer)
     assert system_zone().key == zone
+
+
+def test_a_running_process_follows_the_systems_other_settings_as_they_change(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """tzlocal keeps its first answer for the life of the process: a daemon on Windows (or with
+    only /etc/timezone naming the zone) reported every day in the zone it started in, weeks
+    after the machine moved to another. tzlocal's own reader, on files under ``tmp_path``."""
+    platform = _tzlocal_platform()
+    read_under = functools.partial(platform._get_localzone_name, _root=str(tmp_path))
+    _no_tz_nor_localtime(monkeypatch)
+    monkeypatch.setattr(platform, "_get_localzone_name", read_under)
+    monkeypatch.setattr(platform, "_cache_tz_name", None)  # as at the daemon's start
+    settings = tmp_path / "etc" / "timezone"
+    settings.parent.mkdir()
+    for zone in ["Asia/Kathmandu", "Pacific/Chatham", "America/St_Johns"]:
+        settings.write_text(f"{zone}\n")
+        assert system_zone().key == zone
 
 
 def _zone_file(name: str) -> bytes:

@@ -15,6 +15,7 @@ import bisect
 import contextlib
 import functools
 import os
+import sys
 import zoneinfo
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -237,11 +238,22 @@ def ignored_tz_note(tz_variable: str | None, zone: tzinfo) -> str | None:
 
 def _zone_name_elsewhere() -> str | None:
     """The zone's name from the Windows registry, ``/etc/timezone`` or ``/etc/sysconfig/clock``
-    (tzlocal, imported only here); ``None`` when they say nothing or disagree."""
+    (tzlocal, imported only here); ``None`` when they say nothing or disagree.
+
+    Read afresh on every call: ``tzlocal.get_localzone_name`` keeps its first answer for the
+    life of the process, so a daemon on Windows kept the zone it started in for weeks after a
+    laptop's clock moved to the zone it travelled to. tzlocal's platform module has the reader
+    behind that cache (unix and win32 alike); where a release lacks it, the cached one serves.
+    """
     import tzlocal
 
+    reader = getattr(
+        sys.modules[tzlocal.get_localzone_name.__module__],
+        "_get_localzone_name",
+        tzlocal.get_localzone_name,
+    )
     try:
-        name = tzlocal.get_localzone_name()
+        name = reader()
     except (LookupError, OSError, ValueError):  # conflicting or unreadable settings
         return None
     return name if name and _is_zone_name(name) else None
