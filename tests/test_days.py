@@ -389,6 +389,38 @@ def test_a_running_process_follows_the_systems_other_settings_as_they_change(
         assert system_zone().key == zone
 
 
+@pytest.mark.parametrize(
+    ("other_settings", "copied", "zone"),
+    [
+        ("Etc/UTC", "Europe/Berlin", "Europe/Berlin"),
+        ("Arctic/Longyearbyen", "Europe/Berlin", "Arctic/Longyearbyen"),
+        ("Europe/Berlin", "Etc/UTC", "Etc/UTC"),
+        ("Europe/Berlin", "Asia/Tokyo", "Europe/Berlin"),
+    ],
+    ids=[
+        "stale-name-the-copy-wins",
+        "an-alias-of-the-copy-is-kept",
+        "back-to-utc",
+        "a-copy-the-database-lacks-leaves-the-name",
+    ],
+)
+def test_a_copied_localtime_wins_over_a_stale_name_in_the_other_settings(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    zone_folder: Path,
+    other_settings: str,
+    copied: str,
+    zone: str,
+):
+    """`cp .../zoneinfo/Asia/Kathmandu /etc/localtime` moves `date` and the clock on screen,
+    while /etc/timezone still names the old zone: reports stayed in the zone left behind."""
+    _other_settings_say(monkeypatch, other_settings)
+    localtime = tmp_path / "localtime"
+    localtime.write_bytes(_zone_file(copied))
+    monkeypatch.setattr(oxitrack.days, "LOCALTIME", str(localtime))
+    assert system_zone().key == zone
+
+
 def _zone_file(name: str) -> bytes:
     return importlib.resources.files("tzdata").joinpath("zoneinfo", *name.split("/")).read_bytes()
 

@@ -201,11 +201,13 @@ def system_zone() -> ZoneInfo:
         target: str | None = os.readlink(LOCALTIME)
     except OSError:
         target = None
-    name = (
-        zone_name_from(os.environ.get("TZ"), target)
-        or _zone_name_elsewhere()
-        or (_zone_name_of_copy(LOCALTIME) if target is None else None)
-    )
+    name = zone_name_from(os.environ.get("TZ"), target)
+    if name is None:
+        elsewhere = _zone_name_elsewhere()
+        # A copied /etc/localtime is what the C library (`date`, the clock on screen) follows;
+        # /etc/timezone beside it is often left behind when the zone changes.
+        copied = _zone_name_of_copy(LOCALTIME, preferred=elsewhere) if target is None else None
+        name = copied or elsewhere
     return ZoneInfo(name or "UTC")
 
 
@@ -263,12 +265,15 @@ def _zone_name_elsewhere() -> str | None:
 _MAX_ZONE_FILE_BYTES = 64 * 1024
 
 
-def _zone_name_of_copy(path: str) -> str | None:
-    """The name of the zone whose file ``path`` is a copy of, if any.
+def _zone_name_of_copy(path: str, *, preferred: str | None = None) -> str | None:
+    """The name of the zone whose file ``path`` is a copy of, if any: ``preferred`` when its
+    file holds the same bytes (the name the system gives, an alias included).
 
     ``cp /usr/share/zoneinfo/Europe/Berlin /etc/localtime`` is a common way to set the zone (in
     container images, on older systems); with no ``$TZ`` and no ``/etc/timezone`` beside it,
-    every day was UTC's. The name is what reports and the dashboard need, not just the rules.
+    every day was UTC's, and with a stale ``/etc/timezone`` beside it every day was in the zone
+    the machine had left, while ``date`` showed the new one. The name is what reports and the
+    dashboard need, not just the rules.
     """
     try:
         with open(path, "rb") as file:
@@ -277,7 +282,12 @@ def _zone_name_of_copy(path: str) -> str | None:
         return None
     if not content.startswith(b"TZif") or len(content) > _MAX_ZONE_FILE_BYTES:
         return None
-    return _zone_name_with_content(content, tuple(zoneinfo.TZPATH))
+    roots = tuple(zoneinfo.TZPATH)
+    if preferred is not None and any(
+        _read(os.path.join(root, preferred)) == content for root in roots
+    ):
+        return preferred
+    return _zone_name_with_content(content, roots)
 
 
 @functools.lru_cache(maxsize=4)  # looked up once per content: ~600 files to compare
