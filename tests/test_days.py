@@ -168,6 +168,18 @@ def test_span_over_the_spring_forward_day_counts_23_hours_for_it():
     assert [high - low for _, low, high in pieces] == [12 * HOUR, 23 * HOUR, 12 * HOUR]
 
 
+def test_a_date_the_zone_skipped_has_no_second_and_no_session():
+    """Samoa went from 2011-12-29 straight to 2011-12-31: a session across it is in two days."""
+    apia = ZoneInfo("Pacific/Apia")
+    span = days_between(date(2011, 12, 29), date(2011, 12, 31), apia)
+    assert [day.length_seconds for day in span] == [24 * HOUR, 0, 24 * HOUR]
+    jump = span[1].start
+    pieces = list(split_span(jump - HOUR, jump + HOUR, span))
+    assert pieces == [(0, jump - HOUR, jump), (2, jump, jump + HOUR)]
+    assert list(split_span(jump, jump, span)) == [(2, jump, jump)]
+    assert list(split_span(jump - HOUR, jump + HOUR, span[1:])) == [(1, jump, jump + HOUR)]
+
+
 @given(
     st.integers(min_value=WEEK[0].start - 2 * 86400, max_value=WEEK[-1].end + 86400),
     st.integers(min_value=0, max_value=4 * 86400),

@@ -97,10 +97,13 @@ def split_span(start: int, end: int, days: Sequence[Day]) -> Iterator[tuple[int,
         yield index, start, end
         return
     # From the day holding ``start`` (or the first day), every day the span reaches gets a
-    # piece of positive length: ``start < day.end`` and ``day.start < end`` hold for each.
+    # piece of positive length: ``start < day.end`` and ``day.start < end`` hold for each. A
+    # date a zone skipped (Samoa's 2011-12-30, when it crossed the date line) has no second,
+    # so no span reaches it: it lists no session.
     while index < len(days) and days[index].start < end:
         day = days[index]
-        yield index, max(start, day.start), min(end, day.end)
+        if day.start < day.end:
+            yield index, max(start, day.start), min(end, day.end)
         index += 1
 
 
