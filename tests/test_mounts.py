@@ -88,3 +88,8 @@ def test_a_mount_made_after_the_watch_started_is_seen(tmp_path: Path):
     with hung_mount(tmp_path / "share"):
         assert watch.may_hang(str(folder))
     assert not watch.may_hang(str(folder))  # and gone once unmounted
+
+
+def test_a_table_that_cannot_be_read_is_no_reason_to_fail(tmp_path: Path):
+    watch = MountWatch(str(tmp_path))  # a folder: opened, but every read fails
+    assert not watch.may_hang("/mnt/box/app")

@@ -119,10 +119,13 @@ class MountWatch:
     def _read(self) -> None:
         assert self._fd is not None
         with self._lock:
-            os.lseek(self._fd, 0, os.SEEK_SET)
             chunks = []
-            while chunk := os.read(self._fd, 65536):
-                chunks.append(chunk)
+            try:
+                os.lseek(self._fd, 0, os.SEEK_SET)
+                while chunk := os.read(self._fd, 65536):
+                    chunks.append(chunk)
+            except OSError:  # never seen; the table as last read is the best guess
+                return
             text = b"".join(chunks).decode("utf-8", "surrogateescape")
             self._points = mount_points_that_may_hang(text)
 
