@@ -12,6 +12,7 @@ repository; nor are roots found through a symlink, which may lead elsewhere by t
 
 from __future__ import annotations
 
+import functools
 import os.path
 import posixpath
 import threading
@@ -85,7 +86,7 @@ def folders_upwards(folder: str, stop_at: str | None = None) -> Iterator[str]:
     resolved, and a dotfiles repository then took every plain folder under ``~``.
     """
     given = os.path.normpath(os.path.expanduser("~") if stop_at is None else stop_at)
-    stops = {given, os.path.realpath(given)}
+    stops = {given, _where_links_lead(given)}
     current = os.path.normpath(folder)
     while (parent := os.path.dirname(current)) != current:
         yield current
@@ -93,6 +94,13 @@ def folders_upwards(folder: str, stop_at: str | None = None) -> Iterator[str]:
         if any(parent == stop or stop.startswith(above) for stop in stops):
             return
         current = parent
+
+
+@functools.lru_cache(maxsize=16)
+def _where_links_lead(folder: str) -> str:
+    """``os.path.realpath``, once per home folder: a home on a network share that stopped
+    answering would otherwise hold up each search, even for folders on a local disk."""
+    return os.path.realpath(folder)
 
 
 #: The daemon's shared finder.
