@@ -132,6 +132,24 @@ def test_a_renamed_folder_that_becomes_a_clone_keeps_the_name_it_was_given(store
     assert (only(store).name, len(only(store).paths)) == ("My notes", 2)
 
 
+def test_a_folder_that_becomes_a_clone_leaves_the_project_named_by_its_latest_folder(
+    store: Store, tmp_path
+):
+    """Joining on its own names nothing: as for a clone found at once, the project goes on
+    taking its latest folder's name (a merge by hand keeps the one it was shown with)."""
+    make_repo(tmp_path / "origin")
+    beat(store, tmp_path / "origin", NOW)
+    (tmp_path / "copy").mkdir()
+    beat(store, tmp_path / "copy", NOW)
+    shutil.rmtree(tmp_path / "copy")
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin"), "copy")
+    beat(store, tmp_path / "copy", NOW + RECHECK_SECONDS)
+    assert (only(store).custom_name, only(store).name) == (None, "copy")
+    shutil.move(tmp_path / "origin", tmp_path / "moved")
+    beat(store, tmp_path / "moved", NOW + RECHECK_SECONDS + 60)
+    assert only(store).name == "moved"
+
+
 def test_a_folder_joining_a_renamed_repository_project_keeps_that_projects_name(
     store: Store, tmp_path
 ):

@@ -173,12 +173,13 @@ def _adopt_identity(
         (project_id, project_path),
     ).fetchone()[0]
     if others == 0:
-        # A name the user gave this folder's project stays, unless the other one has one too:
-        # nobody asked for this merge, and the name was all there was to lose.
-        given, owners_given = _given_name(conn, project_id), _given_name(conn, owner)
+        # Nobody asked for this merge, so it names nothing: the repository's project keeps the
+        # name it was given, else takes the one given to this folder's (all there was to lose
+        # of it), else goes on following its latest folder, as when a clone is found at once.
+        # A merge by hand would keep the name the target was shown with instead.
+        given = _given_name(conn, owner) or _given_name(conn, project_id)
         merge_projects(conn, source_id=project_id, target_id=owner)
-        if given is not None and owners_given is None:
-            rename_project(conn, owner, given)
+        rename_project(conn, owner, given)
     else:
         conn.execute(
             "UPDATE project_paths SET project_id = ? WHERE project_path = ?", (owner, project_path)
