@@ -556,3 +556,21 @@ def test_a_pipe_read_twice_in_one_process_gives_the_same_settings():
         assert [resolve({}, environ=environ).port for _ in range(2)] == [4322, 4322]
     finally:
         os.close(read_end)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks and ENOTDIR as POSIX has them")
+@pytest.mark.parametrize("kind", ["symlink-loop", "file-as-folder"])
+def test_a_config_path_that_leads_nowhere_is_the_one_missing_file_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+):
+    if kind == "symlink-loop":
+        config = tmp_path / "loop"
+        config.symlink_to(tmp_path / "loop")
+    else:
+        (tmp_path / "plain").write_text("")
+        config = tmp_path / "plain" / "config.toml"
+    resolve({}, environ={"OXITRACK_CONFIG": str(config)})
+    assert capsys.readouterr().err == (
+        f"oxitrack: warning: the config file {config} named by OXITRACK_CONFIG does not exist;"
+        " going on without it\n"
+    )

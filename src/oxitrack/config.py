@@ -324,13 +324,15 @@ def _file_bytes(path: str) -> bytes:
         return _read_pipes[path]
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        return b""
     except IsADirectoryError:  # Windows; elsewhere a folder opens and fstat says what it is
         raise ConfigError(
             f"cannot read the config file {path}: it is a folder, not a file"
         ) from None
     except OSError as exc:
+        if not os.path.exists(path):
+            # Nothing there (a symlink loop, a file in the folder part, a name too long count
+            # too), as ``resolve`` said already for OXITRACK_CONFIG: not a second, other line.
+            return b""
         raise ConfigError(f"cannot read the config file {path}: {exc.strerror}") from None
     try:
         return _read_all(fd, path)
