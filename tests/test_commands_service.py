@@ -372,3 +372,19 @@ def test_status_help_says_it_looks_where_the_installed_service_runs():
     text = _help_of("service", "status")
     for flag in ("--db", "--host", "--port"):
         assert f"default: the installed service's {flag}" in _option_line(text, flag)
+
+
+def test_the_db_line_the_install_note_gives_can_be_copied_into_the_config(user_env, tmp_path):
+    """A folder with a quote or a backslash in its name: `db = "..."` written around it as
+    it is was not TOML, and every command then refused the config file."""
+    del user_env["OXITRACK_CONFIG"]
+    tracked = tmp_path / 'say "hi" \\ bye' / "oxitrack.db"
+    installed = oxitrack(user_env, "service", "install", "--db", str(tracked), "--print")
+    assert installed.returncode == 0, installed.stderr
+    [note] = _notes(installed)
+    line = note.split("set `", 1)[1].split("` in ", 1)[0]
+    config = tmp_path / "config" / "oxitrack" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(line + "\n")
+    installed = oxitrack(user_env, "service", "install", "--db", str(tracked), "--print")
+    assert (installed.returncode, _notes(installed)) == (0, [])

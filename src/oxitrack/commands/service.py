@@ -192,9 +192,14 @@ def _reports_read_elsewhere(service_db: str, reports_db: str) -> str | None:
     wanted = os.path.abspath(os.path.expanduser(service_db))
     if os.path.realpath(wanted) == os.path.realpath(os.path.expanduser(reports_db)):
         return None
+    import json
+
+    # A line to copy as it is: a path with `"` or `\` in it, written between bare quotes, was
+    # a config file every command then refused. A JSON string is a TOML basic string.
+    line = f"db = {json.dumps(wanted, ensure_ascii=False)}"
     return (
         f"Note: `oxitrack today` and the other reports read {reports_db}, not {wanted};"
-        f' set `db = "{wanted}"` in {default_config_path()} so that they read what the service'
+        f" set `{line}` in {default_config_path()} so that they read what the service"
         " writes."
     )
 
