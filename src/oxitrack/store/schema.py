@@ -337,8 +337,9 @@ def _index_sessions_by_start_time(conn: sqlite3.Connection) -> None:
 
     A beat extending its session forwards, the usual one, moves only ``last_heartbeat`` and
     leaves this index alone (``store/beats.py``); only a new session or a late beat that moves
-    a start writes an entry."""
-    conn.execute("CREATE INDEX sessions_by_start_time ON sessions(start_time)")
+    a start writes an entry. ``IF NOT EXISTS``: a newer file whose version was set back by hand
+    (as tests do to make an older one) keeps the index it has."""
+    conn.execute("CREATE INDEX IF NOT EXISTS sessions_by_start_time ON sessions(start_time)")
 
 
 MIGRATIONS: list[Migration] = [
