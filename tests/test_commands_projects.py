@@ -105,8 +105,9 @@ def test_merge_of_an_unknown_project_fails_naming_it(filled_db: Path, capsys):
         (["merge", "nosuch", "api"], "source: no project matches 'nosuch'"),
         (["rename", "99", "foo"], "project: no project matches '99'"),
         (["rename", "1", ""], "name"),
+        (["rename", "api-old", "1"], "name: must not be only digits"),
     ],
-    ids=["merge-into-itself", "merge-unknown", "rename-unknown", "rename-to-empty"],
+    ids=["merge-into-itself", "merge-unknown", "rename-unknown", "rename-to-empty", "to-an-id"],
 )
 def test_refusals_of_what_was_typed_exit_2(filled_db: Path, capsys, argv: list[str], words: str):
     """Exit 1 means the database cannot be used; a wrong argument is a usage error."""

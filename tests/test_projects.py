@@ -204,8 +204,11 @@ def test_project_name_prefers_the_given_name():
         ("   ", "must not be empty"),
         ("two\nlines", "one line"),
         ("x" * 201, "at most 200"),
+        ("3", "only digits"),
+        (" 0042 ", "only digits"),
+        ("1" * 30, "only digits"),
     ],
-    ids=["null", "number", "blank", "newline", "too long"],
+    ids=["null", "number", "blank", "newline", "too long", "digits", "padded", "long digits"],
 )
 def test_bad_project_names_are_refused_naming_the_field(value: object, problem: str):
     with pytest.raises(InvalidField) as refused:
@@ -216,6 +219,12 @@ def test_bad_project_names_are_refused_naming_the_field(value: object, problem: 
 
 def test_project_name_is_trimmed():
     assert check_project_name("  OxiTrack  ") == "OxiTrack"
+
+
+@pytest.mark.parametrize("name", ["v2", "2024-q1", "3.0", "²", "٣"])
+def test_names_with_digits_that_no_reference_reads_as_an_id_are_kept(name: str):
+    """Only ASCII digits alone are an id to ``--project``; "²" or Arabic-Indic digits are not."""
+    assert check_project_name(name) == name
 
 
 @pytest.mark.parametrize(

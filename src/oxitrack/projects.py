@@ -168,7 +168,8 @@ def project_name(custom_name: str | None, latest_path: str) -> str:
 
 
 def check_project_name(value: object, field: str = "name") -> str:
-    """A project name given by a user: text, one line, not blank, at most 200 characters."""
+    """A project name given by a user: text, one line, not blank, not only digits (an id), at
+    most 200 characters."""
     if not isinstance(value, str):
         raise InvalidField(field, "must be a string")
     name = check_text(value, field).strip()
@@ -176,6 +177,12 @@ def check_project_name(value: object, field: str = "name") -> str:
         raise InvalidField(field, "must not be empty")
     if LINE_BREAK_OR_CONTROL.search(name):
         raise InvalidField(field, "must be one line without control characters")
+    if name.isascii() and name.isdigit():
+        # Ids and names are read from the same words (``--project 3``, ``rename 3``): digits
+        # mean an id there, so a name made of them could never be used once given.
+        raise InvalidField(
+            field, "must not be only digits: `--project 3` means project id 3, not a name"
+        )
     if len(name) > MAX_PROJECT_NAME_CHARS:
         raise InvalidField(
             field, f"is {len(name)} characters long; at most {MAX_PROJECT_NAME_CHARS} allowed"
