@@ -707,6 +707,38 @@ def test_a_name_two_projects_share_is_refused_not_added_up(db_path, capsys, monk
         assert err == "oxitrack: --project: 'app' names several projects (1, 2); give the id\n"
 
 
+def test_a_merged_projects_id_says_where_it_went(db_path, capsys, monkeypatch):
+    """`projects merge 2 1` run twice says "(project 2 was merged into project 1)"; `--project 2`
+    said only "no project matches '2'", as if the project and its time were gone."""
+    two_projects_named_app(db_path)
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    assert main(["projects", "merge", "2", "1", "--db", str(db_path), "--via", "file"]) == 0
+    capsys.readouterr()
+    for command in ("report", "sessions", "export"):
+        code, out, err = run(capsys, db_path, command, "--project", "2")
+        assert (code, out) == (2, ""), command
+        assert err == (
+            "oxitrack: --project: no project matches '2' (project 2 was merged into project 1);"
+            " `oxitrack projects` lists them\n"
+        )
+    code, out, err = run(capsys, db_path, "report", "--days", "1", "--project", "1")
+    assert (code, err) == (0, "") and out.splitlines()[-1].startswith("0h 15m  total")
+
+
+def test_a_merged_projects_id_still_matches_a_folder_of_that_name(db_path, capsys, monkeypatch):
+    """A folder called ``2`` is matched by its name as before: only an id that names nothing
+    at all gets the note."""
+    two_projects_named_app(db_path)
+    with Store(db_path) as store:
+        store.record_beats([Beat("/x/2", NOW - 600), Beat("/x/2", NOW - 300)])
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    assert main(["projects", "merge", "2", "1", "--db", str(db_path), "--via", "file"]) == 0
+    assert main(["projects", "rename", "/x/2", "Two", "--db", str(db_path)]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, db_path, "report", "--days", "1", "--project", "2")
+    assert (code, err) == (0, "") and out.splitlines()[-1].startswith("0h 05m  total")
+
+
 def test_tables_write_control_characters_of_a_folder_as_escapes(db_path, capsys, monkeypatch):
     """Whoever sends a beat names the folder: ESC sequences in it drove the terminal."""
     hostile = "/tmp/evil\x1b]0;TITLE\x07\x1b[31m\nfake"

@@ -241,6 +241,12 @@ def _as_id(text: str) -> int | None:
     return None
 
 
+def merged_note(conn: sqlite3.Connection, reference: str) -> str:
+    """`` (project 3 was merged into project 2)`` when ``reference`` is the id of a project
+    merged away, else ``""``: every command that refuses a reference says where it went."""
+    return _merged_note(conn, _as_id(reference.strip()))
+
+
 def _merged_note(conn: sqlite3.Connection, project_id: int | None) -> str:
     """`` (project 3 was merged into project 2)`` when ``project_id`` was merged away."""
     if project_id is None:
