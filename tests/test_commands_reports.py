@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import sys
@@ -21,6 +22,7 @@ from oxitrack.commands import reports as report_commands
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.conftest import NOW
+from tests.git_repos import make_repo
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = 3600
@@ -601,6 +603,24 @@ def test_every_way_to_write_a_folder_names_its_project(
     code, out, err = run(capsys, db_path, "report", "--project", argument, "--json")
     assert code == 0, err
     assert json.loads(out)["total_seconds"] == 600
+
+
+def test_project_dot_in_a_moved_repository_is_its_project(db_path, capsys, monkeypatch, tmp_path):
+    """Its root commit is known from the old folder, so ``--project .`` in the new one keeps
+    the project's time, before any beat came from there."""
+    make_repo(tmp_path / "old" / "app")
+    with Store(db_path) as store:
+        old = str(tmp_path / "old" / "app")
+        store.record_beats([Beat(old, NOW - 600), Beat(old, NOW - 300)])
+    shutil.move(tmp_path / "old" / "app", tmp_path / "new-app")
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    monkeypatch.chdir(tmp_path / "new-app")
+    for argv in (["report", "--days", "1", "--json"], ["sessions", "--json"]):
+        code, out, err = run(capsys, db_path, *argv, "--project", ".")
+        assert (code, err) == (0, ""), argv
+        found = json.loads(out)
+        assert found.get("total_seconds", 300) == 300
+        assert [s["project_path"] for s in found.get("sessions", [])] in ([], [old])
 
 
 class _Terminal(io.StringIO):
