@@ -181,7 +181,9 @@ def check_project_name(value: object, field: str = "name") -> str:
         # Ids and names are read from the same words (``--project 3``, ``rename 3``): digits
         # mean an id there, so a name made of them could never be used once given.
         raise InvalidField(
-            field, "must not be only digits: `--project 3` means project id 3, not a name"
+            field,
+            "must not be only digits: digits name a project by its id (`--project 3`),"
+            " so that name could never be used",
         )
     if len(name) > MAX_PROJECT_NAME_CHARS:
         raise InvalidField(
