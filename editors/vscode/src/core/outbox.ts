@@ -187,7 +187,7 @@ export class Outbox {
       }
       const name = `outbox.spill-${this.pid}-${randomHex()}.jsonl`;
       const temporary = path.join(this.dir, `${name}.tmp`);
-      await fs.writeFile(temporary, kept.map(toLine).join(""), "utf8");
+      await writeWholeOrNothing(temporary, kept.map(toLine).join(""));
       await fs.rename(temporary, path.join(this.dir, name));
       this.log(`the outbox was busy: ${kept.length} beat(s) saved in ${name} for the next replay`);
     }
@@ -328,7 +328,7 @@ export class Outbox {
     const others = (await this.waitingFiles()).filter((file) => file !== this.queuePath && !ours.includes(file));
     const room = await this.roomFor(lines.length, others);
     const temporary = `${this.queuePath}.tmp-${this.pid}-${randomHex()}`;
-    await fs.writeFile(temporary, lines.slice(0, room).join(""), "utf8");
+    await writeWholeOrNothing(temporary, lines.slice(0, room).join(""));
     await fs.rename(temporary, this.queuePath);
   }
 
@@ -351,6 +351,19 @@ export class Outbox {
 
 function toLine(beat: Beat): string {
   return `${JSON.stringify({ project_path: beat.project_path, timestamp: beat.timestamp })}\n`;
+}
+
+/**
+ * Writes a new file, or leaves none: a write cut short (disk full) would otherwise keep the part
+ * it wrote, and a replay failing every minute would fill each bit of space the user frees.
+ */
+async function writeWholeOrNothing(file: string, text: string): Promise<void> {
+  try {
+    await fs.writeFile(file, text, "utf8");
+  } catch (error) {
+    await fs.unlink(file).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** The beats in `files`; a file that cannot be read (a disk error) is logged and named, never lost. */

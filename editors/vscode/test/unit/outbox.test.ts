@@ -337,6 +337,31 @@ describe("Outbox", () => {
     assert.deepEqual(all, Array.from({ length: 50 }, (_, i) => i));
   });
 
+  test("a disk full while replay puts beats back leaves no part-written file, and loses no beat", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append(Array.from({ length: 2_000 }, (_, i) => beat(i, "/home/me/code/app"))); // ~80 KB
+    for (let round = 0; round < 2; round++) {
+      assert.notEqual(await runChildOnFullDisk(16, "offline", dir, "-"), 0, "the put-back cannot be written");
+      const names = await fs.readdir(dir);
+      assert.deepEqual(
+        names.filter((name) => name.includes(".tmp")),
+        [],
+        `round ${round}: a part-written file would eat the space the user frees`,
+      );
+    }
+    assert.equal(await outbox.count(), 2_000, "the beats wait in the claim of the window that failed");
+    const { delivered } = await drain(new Outbox({ dir, isAlive: () => false }));
+    assert.deepEqual(delivered.map((b) => b.timestamp), Array.from({ length: 2_000 }, (_, i) => i));
+  });
+
+  test("a window that cannot write its lock (disk full) leaves no lock behind for others to wait on", async () => {
+    assert.notEqual(await runChildOnFullDisk(0, "append", dir, "/p", "1"), 0, "nothing can be written");
+    assert.deepEqual(await fs.readdir(dir), []);
+    const outbox = new Outbox({ dir, isAlive: () => true, lockWaitMs: 500 });
+    await outbox.append([beat(1)]);
+    assert.equal(await outbox.count(), 1);
+  });
+
   test("appendBeforeExit with the lock free appends to the queue", async () => {
     const outbox = new Outbox({ dir });
     await outbox.appendBeforeExit([beat(1), beat(2)]);
@@ -362,6 +387,23 @@ describe("Outbox", () => {
     assert.deepEqual(await fs.readdir(dir), []);
   });
 });
+
+/**
+ * Runs the outboxWriter fixture as a window whose writes stop at `limitKiB` KiB per file, as on a
+ * full disk (`ulimit -f`: the write fails with EFBIG after writing what fits). Resolves with the
+ * exit code: the fixture fails when the outbox does.
+ */
+function runChildOnFullDisk(limitKiB: number, ...args: string[]): Promise<number | null> {
+  const script = path.join(__dirname, "fixtures", "outboxWriter.js");
+  // `ulimit -f` counts 1024-byte blocks in bash, 512-byte ones in some shells: limits given here
+  // are far from the sizes that matter either way.
+  const command = `ulimit -f ${limitKiB} && exec "$0" "$@"`;
+  return new Promise((resolve, reject) => {
+    const child = spawn("/bin/sh", ["-c", command, process.execPath, script, ...args], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", resolve);
+  });
+}
 
 /** A claim file of window `pid` holding one beat, taken at `takenAt`. */
 async function writeClaim(dir: string, pid: number, takenAt: Date): Promise<void> {
