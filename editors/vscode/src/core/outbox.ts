@@ -15,7 +15,8 @@
  *   (`outbox.spill-<pid>-<id>.jsonl`, complete once it has that name), which any replay claims
  *   like the queue.
  * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
- *   starts on a fresh line so the partial line never swallows a good beat.
+ *   starts on a fresh line so the partial line never swallows a good beat. Files are read in
+ *   chunks (lines.ts): a damaged one of any size is read through, its over-long lines skipped.
  * The queue is bounded (`maxBeats`), counting every beat waiting: the queue file, claims being
  * replayed and spill files. When full, new beats are dropped and the log says so once; a replay
  * putting back what it could not send keeps the oldest beats within the bound too.
@@ -26,6 +27,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { type Beat, isBeat } from "./beat";
+import { countNewlines, forEachLine } from "./lines";
 import { describeError, isCode, isProcessAlive, LockBusyError, LockFile, randomHex } from "./lockFile";
 
 export { LockBusyError as OutboxBusyError } from "./lockFile";
@@ -315,15 +317,14 @@ export class Outbox {
    * oldest within `maxBeats` beside other windows' claims and spills (`ours` are about to go).
    */
   private async putBack(remaining: readonly Beat[], ours: readonly string[]): Promise<void> {
-    let current = "";
+    const queued: string[] = [];
     try {
-      current = await fs.readFile(this.queuePath, "utf8");
+      await forEachLine(this.queuePath, (line) => line !== undefined && line !== "" && queued.push(line));
     } catch (error) {
       if (!isCode(error, "ENOENT")) {
         throw error;
       }
     }
-    const queued = current.split("\n").filter((line) => line !== "");
     const lines = [...remaining.map(toLine), ...queued.map((line) => `${line}\n`)];
     const others = (await this.waitingFiles()).filter((file) => file !== this.queuePath && !ours.includes(file));
     const room = await this.roomFor(lines.length, others);
@@ -375,9 +376,20 @@ async function readBeats(
   const unreadFiles: string[] = [];
   let unreadableLines = 0;
   for (const file of files) {
-    let text: string;
+    const found: Beat[] = [];
+    let unreadable = 0;
     try {
-      text = await fs.readFile(file, "utf8");
+      await forEachLine(file, (line) => {
+        if (line?.trim() === "") {
+          return;
+        }
+        const value = line === undefined ? undefined : parseJson(line);
+        if (isBeat(value)) {
+          found.push({ project_path: value.project_path, timestamp: value.timestamp });
+        } else {
+          unreadable++;
+        }
+      });
     } catch (error) {
       if (!isCode(error, "ENOENT")) {
         log(`could not read ${file} (${describeError(error)}); left for the next replay`);
@@ -385,17 +397,8 @@ async function readBeats(
       }
       continue;
     }
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") {
-        continue;
-      }
-      const value = parseJson(line);
-      if (isBeat(value)) {
-        beats.push({ project_path: value.project_path, timestamp: value.timestamp });
-      } else {
-        unreadableLines++;
-      }
-    }
+    beats.push(...found);
+    unreadableLines += unreadable;
   }
   return { beats, unreadableLines, unreadFiles };
 }
@@ -443,22 +446,14 @@ async function sizeOf(file: string): Promise<number> {
 }
 
 async function countLines(file: string): Promise<number> {
-  let data: Buffer;
   try {
-    data = await fs.readFile(file);
+    return await countNewlines(file);
   } catch (error) {
     if (isCode(error, "ENOENT")) {
       return 0;
     }
     throw error;
   }
-  let lines = 0;
-  let index = data.indexOf(0x0a);
-  while (index !== -1) {
-    lines++;
-    index = data.indexOf(0x0a, index + 1);
-  }
-  return lines;
 }
 
 async function unlinkIfPresent(file: string): Promise<void> {

@@ -156,6 +156,18 @@ describe("Outbox", () => {
     assert.deepEqual(await fs.readdir(box), []);
   });
 
+  test("a queue damaged past what a string holds (zeros after a crash): its beats are replayed", async () => {
+    const queue = path.join(dir, QUEUE_FILE);
+    await fs.writeFile(queue, `${JSON.stringify(beat(1))}\n`);
+    await fs.truncate(queue, 513 * 1024 * 1024); // sparse: no disk used, and past 2^29 characters
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(2)]); // appended to the damaged file, on a line of its own
+    const { delivered, result } = await drain(outbox);
+    assert.deepEqual(delivered.map((b) => b.timestamp), [1, 2]);
+    assert.equal(result.unreadableLines, 1, "the zeros are one line, too long to be a beat");
+    assert.deepEqual(await fs.readdir(dir), [], "the damaged file is gone, not read again every minute");
+  });
+
   test("lines that are JSON but not beats are skipped", async () => {
     await fs.writeFile(path.join(dir, QUEUE_FILE), '{"project_path":"/p","timestamp":1}\n[]\n{"project_path":"","timestamp":2}\n{"project_path":"/p","timestamp":1.5}\n');
     const { delivered, result } = await drain(new Outbox({ dir }));
