@@ -84,11 +84,15 @@ export interface WindowFlags {
 }
 
 /**
- * True when a window state change is the user coming back: focus gained, or the window turning
- * active again. Any other change is not activity: above all the flip to inactive, which VS Code
- * makes while focus stays on, some seconds after the last input; counting it noted a beat and
- * restarted the keep-alive for another 2 minutes of nobody working.
+ * True when a window state change is the user coming back: focus gained, or the focused window
+ * turning active again (a key or a click after a pause: in the terminal, a side bar). Any other
+ * change is not activity: above all the flip to inactive, which VS Code makes while focus stays
+ * on, some seconds after the last input; counting it noted a beat and restarted the keep-alive
+ * for another 2 minutes of nobody working. Nor is a window without focus turning active: VS Code
+ * releases before mid-2025 mark any window active while an extension shows progress for 15 s (a
+ * background `git fetch`, a language server indexing), and each such beat, in a window nobody
+ * looked at, could join the sessions around it across up to 15 minutes.
  */
 export function isWindowActivity(previous: WindowFlags, next: WindowFlags): boolean {
-  return (next.focused && !previous.focused) || (next.active && !previous.active);
+  return next.focused && (!previous.focused || (next.active && !previous.active));
 }

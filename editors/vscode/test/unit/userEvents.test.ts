@@ -73,6 +73,12 @@ describe("isWindowActivity", () => {
     ["focus lost", { focused: true, active: true }, { focused: false, active: false }, false],
     ["focus lost, still marked active", { focused: true, active: true }, { focused: false, active: true }, false],
     ["the same state reported again", { focused: true, active: true }, { focused: true, active: true }, false],
+    [
+      "a window without focus turning active (an extension's long progress, in older VS Code)",
+      { focused: false, active: false },
+      { focused: false, active: true },
+      false,
+    ],
   ];
   for (const [name, previous, next, expected] of cases) {
     test(name, () => assert.equal(isWindowActivity(previous, next), expected));
