@@ -36,6 +36,10 @@ export const QUEUE_FILE = "outbox.jsonl";
 export const LOCK_FILE = "outbox.lock";
 const CLAIM_PATTERN = /^outbox\.claim-(\d+)-[0-9a-f]+\.jsonl$/;
 const SPILL_PATTERN = /^outbox\.spill-\d+-[0-9a-f]+\.jsonl$/;
+/** A put-back being written (putBack): a copy of beats that are in claims and the queue too. */
+const PUT_BACK_TEMP_PATTERN = /^outbox\.jsonl\.tmp-(\d+)-[0-9a-f]+$/;
+/** A spill being written by a closing window (appendBeforeExit): its beats are nowhere else. */
+const SPILL_TEMP_PATTERN = /^outbox\.spill-(\d+)-[0-9a-f]+\.jsonl\.tmp$/;
 /** No beat line is shorter than this, so `size / SHORTEST_LINE_BYTES` bounds the line count. */
 const SHORTEST_LINE_BYTES = '{"project_path":"/","timestamp":0}\n'.length;
 
@@ -283,6 +287,11 @@ export class Outbox {
     };
     for (const name of await this.listDir()) {
       const full = path.join(this.dir, name);
+      const temporary = PUT_BACK_TEMP_PATTERN.exec(name) ?? SPILL_TEMP_PATTERN.exec(name);
+      if (temporary !== null) {
+        await this.clearAbandonedTemporary(full, Number(temporary[1]), take);
+        continue;
+      }
       if (SPILL_PATTERN.test(name)) {
         await take(full);
         continue;
@@ -298,6 +307,28 @@ export class Outbox {
     }
     await take(this.queuePath);
     return claims;
+  }
+
+  /**
+   * Under the lock: a file a window was writing when it stopped (a crash, a forced quit). A
+   * put-back copy is removed: it could hold the whole queue, tens of megabytes never read again. A
+   * spill is taken, as far as it was written: its beats are nowhere else. Files of a live window,
+   * this one included, are left to it.
+   */
+  private async clearAbandonedTemporary(
+    file: string,
+    owner: number,
+    take: (file: string) => Promise<void>,
+  ): Promise<void> {
+    if (owner === this.pid || (this.isAlive(owner) && !(await this.isStaleClaim(file)))) {
+      return;
+    }
+    if (PUT_BACK_TEMP_PATTERN.test(path.basename(file))) {
+      await unlinkIfPresent(file);
+    } else {
+      this.log(`taking the beats a window that stopped was saving in ${path.basename(file)}`);
+      await take(file);
+    }
   }
 
   /** Taken longer ago than claimStaleMs: its owner's pid may have been reused since it died. */

@@ -374,6 +374,22 @@ describe("Outbox", () => {
     assert.equal(await outbox.count(), 1);
   });
 
+  test("files a window was writing when it stopped: a put-back copy is removed, a spill is replayed", async () => {
+    const liveWindow = 4242;
+    const stoppedWindow = 4343;
+    const isAlive = (pid: number) => pid !== stoppedWindow;
+    await fs.writeFile(path.join(dir, `outbox.jsonl.tmp-${stoppedWindow}-abcdef`), `${JSON.stringify(beat(1))}\n`);
+    await fs.writeFile(path.join(dir, `outbox.spill-${stoppedWindow}-abcdef.jsonl.tmp`), `${JSON.stringify(beat(2))}\n{"proj`);
+    const leftAlone = [`outbox.jsonl.tmp-${liveWindow}-abcdef`, `outbox.spill-${liveWindow}-abcdef.jsonl.tmp`];
+    for (const name of leftAlone) {
+      await fs.writeFile(path.join(dir, name), `${JSON.stringify(beat(3))}\n`);
+    }
+    const { delivered, result } = await drain(new Outbox({ dir, isAlive }));
+    assert.deepEqual(delivered.map((b) => b.timestamp), [2], "the put-back copy's beats are in claims already");
+    assert.equal(result.unreadableLines, 1, "the spill's last line was cut short");
+    assert.deepEqual((await fs.readdir(dir)).sort(), leftAlone.sort(), "a live window's files are its own");
+  });
+
   test("appendBeforeExit with the lock free appends to the queue", async () => {
     const outbox = new Outbox({ dir });
     await outbox.appendBeforeExit([beat(1), beat(2)]);
