@@ -16,7 +16,7 @@
  *   like the queue.
  * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
  *   starts on a fresh line so the partial line never swallows a good beat. Files are read in
- *   chunks (lines.ts): a damaged one of any size is read through, its over-long lines skipped.
+ *   chunks (outboxFiles.ts): a damaged one of any size is read through, its over-long lines skipped.
  * The queue is bounded (`maxBeats`), counting every beat waiting: the queue file, claims being
  * replayed and spill files. When full, new beats are dropped and the log says so once; a replay
  * putting back what it could not send keeps the oldest beats within the bound too.
@@ -26,9 +26,17 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { type Beat, isBeat } from "./beat";
-import { countNewlines, forEachLine } from "./lines";
-import { describeError, isCode, isProcessAlive, LockBusyError, LockFile, randomHex } from "./lockFile";
+import type { Beat } from "./beat";
+import { isCode, isProcessAlive, LockBusyError, LockFile, randomHex } from "./lockFile";
+import {
+  countLines,
+  forEachLine,
+  readBeats,
+  sizeOf,
+  tailOf,
+  unlinkIfPresent,
+  writeWholeOrNothing,
+} from "./outboxFiles";
 
 export { LockBusyError as OutboxBusyError } from "./lockFile";
 
@@ -384,118 +392,3 @@ export class Outbox {
 function toLine(beat: Beat): string {
   return `${JSON.stringify({ project_path: beat.project_path, timestamp: beat.timestamp })}\n`;
 }
-
-/**
- * Writes a new file, or leaves none: a write cut short (disk full) would otherwise keep the part
- * it wrote, and a replay failing every minute would fill each bit of space the user frees.
- */
-async function writeWholeOrNothing(file: string, text: string): Promise<void> {
-  try {
-    await fs.writeFile(file, text, "utf8");
-  } catch (error) {
-    await fs.unlink(file).catch(() => undefined);
-    throw error;
-  }
-}
-
-/** The beats in `files`; a file that cannot be read (a disk error) is logged and named, never lost. */
-async function readBeats(
-  files: readonly string[],
-  log: (message: string) => void,
-): Promise<{ beats: Beat[]; unreadableLines: number; unreadFiles: string[] }> {
-  const beats: Beat[] = [];
-  const unreadFiles: string[] = [];
-  let unreadableLines = 0;
-  for (const file of files) {
-    const found: Beat[] = [];
-    let unreadable = 0;
-    try {
-      await forEachLine(file, (line) => {
-        if (line?.trim() === "") {
-          return;
-        }
-        const value = line === undefined ? undefined : parseJson(line);
-        if (isBeat(value)) {
-          found.push({ project_path: value.project_path, timestamp: value.timestamp });
-        } else {
-          unreadable++;
-        }
-      });
-    } catch (error) {
-      if (!isCode(error, "ENOENT")) {
-        log(`could not read ${file} (${describeError(error)}); left for the next replay`);
-        unreadFiles.push(file);
-      }
-      continue;
-    }
-    beats.push(...found);
-    unreadableLines += unreadable;
-  }
-  return { beats, unreadableLines, unreadFiles };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-async function tailOf(file: string): Promise<{ size: number; endsWithNewline: boolean }> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, "r");
-  } catch (error) {
-    if (isCode(error, "ENOENT")) {
-      return { size: 0, endsWithNewline: true };
-    }
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size === 0) {
-      return { size, endsWithNewline: true };
-    }
-    const last = Buffer.alloc(1);
-    await handle.read(last, 0, 1, size - 1);
-    return { size, endsWithNewline: last[0] === 0x0a };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await fs.stat(file)).size;
-  } catch (error) {
-    if (isCode(error, "ENOENT")) {
-      return 0;
-    }
-    throw error;
-  }
-}
-
-async function countLines(file: string): Promise<number> {
-  try {
-    return await countNewlines(file);
-  } catch (error) {
-    if (isCode(error, "ENOENT")) {
-      return 0;
-    }
-    throw error;
-  }
-}
-
-async function unlinkIfPresent(file: string): Promise<void> {
-  try {
-    await fs.unlink(file);
-  } catch (error) {
-    if (!isCode(error, "ENOENT")) {
-      throw error;
-    }
-  }
-}
-
-
-

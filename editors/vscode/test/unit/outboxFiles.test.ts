@@ -4,12 +4,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 
-import { countNewlines, forEachLine, MAX_LINE_BYTES } from "../../src/core/lines";
+import { countNewlines, forEachLine, MAX_LINE_BYTES } from "../../src/core/outboxFiles";
 
 let dir: string;
 
 beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), "oxitrack-lines-"));
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "oxitrack-outbox-files-"));
 });
 
 afterEach(async () => {
