@@ -132,6 +132,25 @@ def test_project_stops_being_active_5_minutes_after_its_last_beat(
     assert not notes_active()
 
 
+def test_after_the_clock_is_put_back_only_new_beats_make_a_project_active(
+    client: TestClient, clock: FakeClock
+):
+    """Beats stamped (by the daemon, no timestamp sent) while the clock ran an hour fast."""
+
+    def active() -> list[bool]:
+        body = client.get("/today", params={**TZ, "format": "json"}).json()
+        return [p["is_active"] for p in body["projects"]]
+
+    clock.now = NOW + HOUR
+    for _ in range(6):
+        assert client.post("/beat", json={"project_path": "/code/a"}).status_code == 200
+        clock.now += 5 * 60
+    clock.now = NOW  # corrected by an hour
+    assert active() == [False]
+    assert client.post("/beat", json={"project_path": "/code/a"}).status_code == 200
+    assert active() == [True]
+
+
 def test_today_counts_only_the_part_after_local_midnight(client: TestClient):
     for time in ("2025-11-24 23:50", "2025-11-24 23:58", "2025-11-25 00:06"):
         beat(client, "/code/late", at(time))

@@ -290,3 +290,56 @@ def test_a_db_sqlite_reads_its_own_way_is_refused_and_leaves_nothing(
     assert err.startswith(f"oxitrack: --db: {db!r} is") and words in err
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def _database_of_many_sessions(db: Path, count: int) -> None:
+    from oxitrack.sessions import SESSION_GAP_SECONDS, Beat
+
+    store = Store(db)
+    try:
+        gap = SESSION_GAP_SECONDS + 1
+        store.record_beats(Beat("/work/app", 1_700_000_000 + i * gap) for i in range(count))
+    finally:
+        store.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE's exit status is POSIX")
+@pytest.mark.parametrize("format", ["csv", "json"])
+def test_a_reader_that_leaves_early_gets_no_traceback_and_exit_141(tmp_path: Path, format: str):
+    """`oxitrack export | head -1`, or a pipe to a program that failed: silent as `cat`, but
+    not exit 0, which told a script the export was delivered."""
+    db = tmp_path / "x.db"
+    _database_of_many_sessions(db, 3000)  # ~300 KB: more than a pipe holds
+    oxitrack = str(Path(sys.executable).with_name("oxitrack"))
+    process = subprocess.Popen(
+        [oxitrack, "export", "--db", str(db), "--format", format],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline()
+    process.stdout.close()
+    with process.stderr:
+        stderr = process.stderr.read()
+    assert (process.wait(timeout=60), stderr) == (141, b"")
+
+
+def test_ctrl_c_while_the_parser_is_built_exits_130_without_a_traceback(tmp_path: Path):
+    """Ctrl-C right after Enter lands while the command's module loads, before it runs."""
+    script = (
+        "import sys\n"
+        "def interrupt(event, args):\n"  # as the module that registers `check` starts to run
+        "    name = getattr(args[0], 'co_filename', '') if event == 'exec' else ''\n"
+        "    if name.endswith(('commands/maintenance.py', 'commands\\\\maintenance.py')):\n"
+        "        raise KeyboardInterrupt\n"
+        "sys.addaudithook(interrupt)\n"
+        "from oxitrack.cli import main\n"
+        "sys.exit(main(['check', '--db', sys.argv[1]]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "x.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (130, "", "")

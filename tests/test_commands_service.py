@@ -338,3 +338,53 @@ def test_a_database_whose_name_is_not_utf8_is_refused_in_one_line(
             " file is UTF-8 text, and this name is not; use a folder whose name is\n"
         )
     assert not (tmp_path / "config" / "systemd").exists()
+
+
+def _help_of(*argv: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    env["COLUMNS"] = "500"  # one line per option
+    result = subprocess.run(
+        [sys.executable, "-m", "oxitrack", *argv, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _option_line(help_text: str, flag: str) -> str:
+    return next(line for line in help_text.splitlines() if line.lstrip().startswith(flag + " "))
+
+
+def test_install_help_gives_the_defaults_the_service_will_have():
+    """The service reads the config file, never this shell's OXITRACK_* variables: --db's help
+    promised $OXITRACK_DB, and --host and --port named no default at all."""
+    text = _help_of("service", "install")
+    db = _option_line(text, "--db")
+    assert "default: `db` in the config file" in db and "$OXITRACK_DB is not passed on" in db
+    assert "(default: `host` in the config file, else 127.0.0.1)" in _option_line(text, "--host")
+    assert "(default: `port` in the config file, else 3000)" in _option_line(text, "--port")
+
+
+def test_status_help_says_it_looks_where_the_installed_service_runs():
+    text = _help_of("service", "status")
+    for flag in ("--db", "--host", "--port"):
+        assert f"default: the installed service's {flag}" in _option_line(text, flag)
+
+
+def test_the_db_line_the_install_note_gives_can_be_copied_into_the_config(user_env, tmp_path):
+    """A folder with a quote or a backslash in its name: `db = "..."` written around it as
+    it is was not TOML, and every command then refused the config file."""
+    del user_env["OXITRACK_CONFIG"]
+    tracked = tmp_path / 'say "hi" \\ bye' / "oxitrack.db"
+    installed = oxitrack(user_env, "service", "install", "--db", str(tracked), "--print")
+    assert installed.returncode == 0, installed.stderr
+    [note] = _notes(installed)
+    line = note.split("set `", 1)[1].split("` in ", 1)[0]
+    config = tmp_path / "config" / "oxitrack" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(line + "\n")
+    installed = oxitrack(user_env, "service", "install", "--db", str(tracked), "--print")
+    assert (installed.returncode, _notes(installed)) == (0, [])

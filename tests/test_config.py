@@ -435,3 +435,142 @@ def test_without_home_nor_a_user_entry_the_user_folders_are_absolute(
 def test_ports_at_the_ends_of_the_range_are_taken(tmp_path: Path, port: str):
     settings = resolve({}, environ={"OXITRACK_PORT": port}, config_path=tmp_path / "none")
     assert settings.port == int(port)
+
+
+def _oxitrack_script() -> str:
+    """The installed console script, as users run it."""
+    return str(Path(sys.executable).with_name("oxitrack"))
+
+
+def _clean_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    return env
+
+
+@pytest.mark.skipif(os.name != "posix", reason="process substitution is a POSIX shell's")
+def test_a_config_given_by_process_substitution_is_read(tmp_path: Path):
+    """`OXITRACK_CONFIG=<(...)` is a pipe: its size is 0 until read, and it was taken for an
+    empty file, its settings dropped without a word."""
+    wanted = tmp_path / "from-the-pipe.db"
+    script = (
+        f"""OXITRACK_CONFIG=<(printf 'db = "%s"\\n' {str(wanted)!r}) {_oxitrack_script()} today"""
+    )
+    result = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, env=_clean_env(tmp_path), timeout=60
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"oxitrack: no database at {wanted} (start `oxitrack serve` once)\n"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="/dev/stdin")
+def test_a_config_piped_to_dev_stdin_is_read(tmp_path: Path):
+    env = {**_clean_env(tmp_path), "OXITRACK_CONFIG": "/dev/stdin"}
+    result = subprocess.run(
+        [_oxitrack_script(), "today"],
+        input="port = 'abc'\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "oxitrack: /dev/stdin: port: port must be a whole number, not 'abc'\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_written_after_the_command_starts_is_waited_for(tmp_path: Path):
+    import threading
+
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+
+    def write_when_read() -> None:
+        with open(fifo, "w") as writer:  # blocks until resolve opens the FIFO
+            writer.write("port = 4321\n")
+
+    writer = threading.Thread(target=write_when_read)
+    writer.start()
+    try:
+        assert resolve({}, environ={"OXITRACK_CONFIG": str(fifo)}).port == 4321
+    finally:
+        if writer.is_alive():  # never opened for reading: release the writer's open
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join(timeout=30)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_nothing_writes_is_refused_after_the_wait_not_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from oxitrack import config_file
+
+    monkeypatch.setattr(config_file, "PIPE_WAIT_SECONDS", 0.2)
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError) as refused:
+        resolve({}, environ={"OXITRACK_CONFIG": str(fifo)})
+    assert str(refused.value) == (
+        f"cannot read the config file {fifo}: nothing wrote it to its end within 0.2 s"
+        " (a pipe or device that stays open)"
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_device_that_never_ends_is_refused_not_ignored():
+    with pytest.raises(ConfigError, match="cannot read the config file /dev/zero: it goes on past"):
+        resolve({}, environ={"OXITRACK_CONFIG": "/dev/zero"})
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="terminals are POSIX")
+def test_a_terminal_is_refused_rather_than_waited_on():
+    leader, follower = os.openpty()
+    try:
+        terminal = os.ttyname(follower)
+        with pytest.raises(ConfigError) as refused:
+            resolve({}, environ={"OXITRACK_CONFIG": terminal})
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert str(refused.value).startswith(
+        f"cannot read the config file {terminal}: it is a terminal"
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+def test_dev_null_as_the_config_file_means_no_settings(tmp_path: Path):
+    no_file = resolve({}, environ={}, config_path=tmp_path / "none.toml")
+    assert resolve({}, environ={"OXITRACK_CONFIG": "/dev/null"}) == no_file
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+def test_a_pipe_read_twice_in_one_process_gives_the_same_settings():
+    """`service install` resolves twice; a pipe can be read once, and the second reading was
+    empty: the two halves of the command worked from different settings."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"port = 4322\n")
+    os.close(write_end)
+    try:
+        environ = {"OXITRACK_CONFIG": f"/dev/fd/{read_end}"}
+        assert [resolve({}, environ=environ).port for _ in range(2)] == [4322, 4322]
+    finally:
+        os.close(read_end)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks and ENOTDIR as POSIX has them")
+@pytest.mark.parametrize("kind", ["symlink-loop", "file-as-folder"])
+def test_a_config_path_that_leads_nowhere_is_the_one_missing_file_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+):
+    if kind == "symlink-loop":
+        config = tmp_path / "loop"
+        config.symlink_to(tmp_path / "loop")
+    else:
+        (tmp_path / "plain").write_text("")
+        config = tmp_path / "plain" / "config.toml"
+    resolve({}, environ={"OXITRACK_CONFIG": str(config)})
+    assert capsys.readouterr().err == (
+        f"oxitrack: warning: the config file {config} named by OXITRACK_CONFIG does not exist;"
+        " going on without it\n"
+    )

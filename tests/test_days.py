@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import itertools
+import sys
 import zoneinfo
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
@@ -165,6 +168,18 @@ def test_span_over_the_spring_forward_day_counts_23_hours_for_it():
     assert [high - low for _, low, high in pieces] == [12 * HOUR, 23 * HOUR, 12 * HOUR]
 
 
+def test_a_date_the_zone_skipped_has_no_second_and_no_session():
+    """Samoa went from 2011-12-29 straight to 2011-12-31: a session across it is in two days."""
+    apia = ZoneInfo("Pacific/Apia")
+    span = days_between(date(2011, 12, 29), date(2011, 12, 31), apia)
+    assert [day.length_seconds for day in span] == [24 * HOUR, 0, 24 * HOUR]
+    jump = span[1].start
+    pieces = list(split_span(jump - HOUR, jump + HOUR, span))
+    assert pieces == [(0, jump - HOUR, jump), (2, jump, jump + HOUR)]
+    assert list(split_span(jump, jump, span)) == [(2, jump, jump)]
+    assert list(split_span(jump - HOUR, jump + HOUR, span[1:])) == [(1, jump, jump + HOUR)]
+
+
 @given(
     st.integers(min_value=WEEK[0].start - 2 * 86400, max_value=WEEK[-1].end + 86400),
     st.integers(min_value=0, max_value=4 * 86400),
@@ -309,23 +324,38 @@ def test_day_start_of_a_plain_day():
     assert Day(date(2025, 1, 1), 0, 10).length_seconds == 10
 
 
-def _other_settings_say(monkeypatch: pytest.MonkeyPatch, answer: str | Exception | None) -> None:
-    """No $TZ, no /etc/localtime (Windows); the system's other settings
-    (the registry, /etc/timezone: tzlocal's to read, not this machine's) give ``answer``."""
-    import tzlocal
+def _no_tz_nor_localtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No $TZ, no /etc/localtime (Windows): only the system's other settings name the zone."""
 
     def no_link(path: str) -> str:
         raise OSError(path)
+
+    monkeypatch.delenv("TZ", raising=False)
+    monkeypatch.setattr(oxitrack.days.os, "readlink", no_link)
+    monkeypatch.setattr(oxitrack.days, "LOCALTIME", "/nonexistent/localtime")  # nor a copy
+
+
+def _other_settings_say(monkeypatch: pytest.MonkeyPatch, answer: str | Exception | None) -> None:
+    """No $TZ, no /etc/localtime; the system's other settings (the registry, /etc/timezone:
+    tzlocal's to read, not this machine's) give ``answer``, through either of tzlocal's readers
+    (its cached public one and the one behind it)."""
+    import tzlocal
 
     def other_settings() -> str | None:
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    monkeypatch.delenv("TZ", raising=False)
-    monkeypatch.setattr(oxitrack.days.os, "readlink", no_link)
-    monkeypatch.setattr(oxitrack.days, "LOCALTIME", "/nonexistent/localtime")  # nor a copy
+    _no_tz_nor_localtime(monkeypatch)
+    monkeypatch.setattr(_tzlocal_platform(), "_get_localzone_name", other_settings)
     monkeypatch.setattr(tzlocal, "get_localzone_name", other_settings)
+
+
+def _tzlocal_platform() -> ModuleType:
+    """tzlocal's module for this system (``tzlocal.unix``, ``tzlocal.win32``)."""
+    import tzlocal
+
+    return sys.modules[tzlocal.get_localzone_name.__module__]
 
 
 def test_system_zone_falls_back_to_utc_when_nothing_names_it(monkeypatch: pytest.MonkeyPatch):
@@ -350,6 +380,56 @@ def test_where_tz_and_the_link_say_nothing_the_systems_other_settings_are_read(
 ):
     """On Windows every report was in UTC: only $TZ and the /etc/localtime link were read."""
     _other_settings_say(monkeypatch, answer)
+    assert system_zone().key == zone
+
+
+def test_a_running_process_follows_the_systems_other_settings_as_they_change(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """tzlocal keeps its first answer for the life of the process: a daemon on Windows (or with
+    only /etc/timezone naming the zone) reported every day in the zone it started in, weeks
+    after the machine moved to another. tzlocal's own reader, on files under ``tmp_path``."""
+    platform = _tzlocal_platform()
+    read_under = functools.partial(platform._get_localzone_name, _root=str(tmp_path))
+    _no_tz_nor_localtime(monkeypatch)
+    monkeypatch.setattr(platform, "_get_localzone_name", read_under)
+    monkeypatch.setattr(platform, "_cache_tz_name", None)  # as at the daemon's start
+    settings = tmp_path / "etc" / "timezone"
+    settings.parent.mkdir()
+    for zone in ["Asia/Kathmandu", "Pacific/Chatham", "America/St_Johns"]:
+        settings.write_text(f"{zone}\n")
+        assert system_zone().key == zone
+
+
+@pytest.mark.parametrize(
+    ("other_settings", "copied", "zone"),
+    [
+        ("Etc/UTC", "Europe/Berlin", "Europe/Berlin"),
+        ("Arctic/Longyearbyen", "Europe/Berlin", "Arctic/Longyearbyen"),
+        ("Europe/Berlin", "Etc/UTC", "Etc/UTC"),
+        ("Europe/Berlin", "Asia/Tokyo", "Europe/Berlin"),
+    ],
+    ids=[
+        "stale-name-the-copy-wins",
+        "an-alias-of-the-copy-is-kept",
+        "back-to-utc",
+        "a-copy-the-database-lacks-leaves-the-name",
+    ],
+)
+def test_a_copied_localtime_wins_over_a_stale_name_in_the_other_settings(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    zone_folder: Path,
+    other_settings: str,
+    copied: str,
+    zone: str,
+):
+    """`cp .../zoneinfo/Asia/Kathmandu /etc/localtime` moves `date` and the clock on screen,
+    while /etc/timezone still names the old zone: reports stayed in the zone left behind."""
+    _other_settings_say(monkeypatch, other_settings)
+    localtime = tmp_path / "localtime"
+    localtime.write_bytes(_zone_file(copied))
+    monkeypatch.setattr(oxitrack.days, "LOCALTIME", str(localtime))
     assert system_zone().key == zone
 
 

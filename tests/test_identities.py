@@ -8,11 +8,15 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from oxitrack.api.group_commit import GroupCommit
 from oxitrack.api.identities import FolderIdentities
+from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.config import Settings
+from oxitrack.errors import FolderNotAnswering
+from oxitrack.mounts import MountWatch
 from oxitrack.server import create_app
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
@@ -222,3 +226,22 @@ def test_a_folder_known_from_an_earlier_run_is_read_up_off_the_event_loop(
             report.join(WAIT_SECONDS)
 
         asyncio.run(main())
+
+
+def test_a_folder_on_a_mount_that_may_hang_is_looked_at_in_time(store: Store, tmp_path: Path):
+    """Not even ``isdir`` on the loop: on a hung share it would have stopped every client."""
+    table = tmp_path / "mountinfo"
+    table.write_text("40 22 0:35 / /mnt/share rw,relatime - nfs4 srv:/export rw\n")
+    slow = SlowFolders(MountWatch(str(table)), timeout=0.05)
+    looks = Looks(store, slow="app")
+    identities = FolderIdentities(store, looks, slow)
+
+    async def main() -> None:
+        await identities.find([Beat("/mnt/share/app", T)])
+
+    try:
+        with pytest.raises(FolderNotAnswering):
+            asyncio.run(main())
+    finally:
+        looks.release.set()
+    assert looks.on_loop_thread == [False]

@@ -58,6 +58,45 @@ def test_symlinks_are_resolved(tmp_path: Path):
     assert canonical_project_path(f"{tmp_path}/alias/") == str(real.resolve())
 
 
+COMPOSED, DECOMPOSED = "caf\u00e9", "cafe\u0301"  # "café" as most editors and as macOS write it
+
+
+@pytest.mark.parametrize(
+    ("on_disk", "sent"),
+    [(DECOMPOSED, COMPOSED), (COMPOSED, DECOMPOSED)],
+    ids=["made-on-a-mac", "sent-from-a-mac"],
+)
+def test_a_folder_is_one_path_in_either_unicode_spelling(tmp_path: Path, on_disk: str, sent: str):
+    (tmp_path / on_disk / "src").mkdir(parents=True)
+    assert canonical_project_path(f"{tmp_path}/{sent}") == f"{tmp_path}/{on_disk}"
+    assert canonical_project_path(f"{tmp_path}/{sent}/src/") == f"{tmp_path}/{on_disk}/src"
+
+
+def test_each_part_of_a_path_takes_its_own_spelling(tmp_path: Path):
+    (tmp_path / DECOMPOSED / COMPOSED).mkdir(parents=True)
+    sent = f"{tmp_path}/{COMPOSED}/{DECOMPOSED}"
+    assert canonical_project_path(sent) == f"{tmp_path}/{DECOMPOSED}/{COMPOSED}"
+
+
+def test_a_folder_found_under_its_other_spelling_is_resolved_if_a_symlink(tmp_path: Path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / DECOMPOSED).symlink_to(tmp_path / "real")
+    assert canonical_project_path(f"{tmp_path}/{COMPOSED}") == f"{tmp_path}/real"
+
+
+def test_two_folders_whose_names_differ_only_in_spelling_stay_two(tmp_path: Path):
+    """Linux lets both exist: each is its own folder, not one project."""
+    for name in (COMPOSED, DECOMPOSED):
+        (tmp_path / name).mkdir()
+        assert canonical_project_path(f"{tmp_path}/{name}") == f"{tmp_path}/{name}"
+
+
+@pytest.mark.parametrize("name", [COMPOSED, DECOMPOSED])
+def test_a_path_not_here_in_any_spelling_stays_as_written(tmp_path: Path, name: str):
+    (tmp_path / "other").mkdir()
+    assert canonical_project_path(f"{tmp_path}/{name}/x") == f"{tmp_path}/{name}/x"
+
+
 def test_a_symlink_to_a_folder_whose_name_is_not_utf8_resolves_to_text(tmp_path: Path):
     """Resolved, the name had lone surrogates, which the store cannot hold: every beat from the
     link was a 500. Now the bytes read as an editor reads them."""
@@ -111,9 +150,22 @@ ROOT = "a" * 40
         ("/code/app", ROOT, f"git:{ROOT}"),
         ("/code/app", None, "path:/code/app"),
         ("/code/app", "", "path:/code/app"),
-        ("C:\\code\\app", None, "path:C:\\code\\app"),
+        ("C:\\code\\app", None, "path:c:\\code\\app"),
+        ("C:\\Code\\App. \\src..", None, "path:c:\\code\\app\\src"),
+        ("C:\\code\\...", None, "path:c:\\code\\..."),
+        ("\\\\wsl.localhost\\Ubuntu\\App", None, "path:\\\\wsl.localhost\\Ubuntu\\App"),
+        ("/Code/App.", None, "path:/Code/App."),
     ],
-    ids=["repository", "plain folder", "empty root", "windows folder"],
+    ids=[
+        "repository",
+        "plain folder",
+        "empty root",
+        "windows folder",
+        "windows folder in any case, trailing dots and spaces dropped",
+        "windows name of dots only",
+        "share keeps its case",
+        "posix keeps case and dots",
+    ],
 )
 def test_project_identity(path: str, root: str | None, expected: str):
     assert project_identity(path, root) == expected

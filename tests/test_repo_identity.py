@@ -107,6 +107,23 @@ def test_repository_in_the_home_folder_does_not_own_projects_below_it(tmp_path: 
     assert find_repo(tmp_path / "home" / "notes", stop_at=tmp_path / "elsewhere") is not None
 
 
+def test_dotfiles_repository_in_a_home_reached_by_a_symlink_does_not_own_projects_below_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """``$HOME`` often names the home folder through a symlink (``/home`` -> ``/data/home``),
+    while project folders arrive canonical, symlinks resolved: the search must stop at the
+    home folder by either name, or a dotfiles repository in ``~`` takes every plain folder
+    under it into one project."""
+    make_repo(tmp_path / "real-home")
+    (tmp_path / "real-home" / "code" / "notes").mkdir(parents=True)
+    (tmp_path / "home").symlink_to(tmp_path / "real-home")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    notes = os.path.realpath(tmp_path / "home" / "code" / "notes")
+    assert root_commit(notes) is None
+    assert root_commit(tmp_path / "home" / "code" / "notes") is None
+    assert root_commit(tmp_path / "real-home") is not None  # ~ itself is the dotfiles'
+
+
 def test_without_git_program_there_is_no_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     make_repo(tmp_path / "app")
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))

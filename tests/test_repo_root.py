@@ -160,3 +160,45 @@ def test_cache_is_bounded_least_recently_used_first(tmp_path: Path):
     assert finder(str(roots[0] / "f")) == str(roots[0])
     assert finder(str(roots[2] / "f")) == str(roots[2])
     assert finder(str(roots[1] / "f")) is None
+
+
+def test_dotfiles_repository_in_a_symlinked_home_does_not_own_files_below_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Files named through ``$HOME`` as it is written, or through the folder it leads to."""
+    real_home = tmp_path / "real-home"
+    (real_home / ".git").mkdir(parents=True)
+    (real_home / "scratch").mkdir()
+    (tmp_path / "home").symlink_to(real_home)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert RepoRoots()(str(real_home / "scratch" / "notes.py")) is None
+    assert RepoRoots()(str(tmp_path / "home" / "scratch" / "notes.py")) is None
+    assert RepoRoots()(str(real_home / ".bashrc")) == str(real_home)
+
+
+def test_file_reached_through_a_symlink_into_a_repository_gives_that_repository(repo: Path):
+    """A folder opened through a link into a repository's subfolder: ``.git`` is above where
+    the link leads, not above the link."""
+    elsewhere = repo.parent / "work"
+    elsewhere.mkdir()
+    (elsewhere / "current").symlink_to(repo / "src")
+    assert RepoRoots()(str(elsewhere / "current" / "deep" / "a.py")) == str(repo.resolve())
+    assert RepoRoots()(str(elsewhere / "current")) == str(repo.resolve())
+
+
+@pytest.mark.parametrize("into", ["", "src"], ids=["link-to-root", "link-into-subfolder"])
+def test_a_re_pointed_symlink_leads_to_its_new_repository(tmp_path: Path, into: str):
+    """``~/work/current`` moved from one checkout to another: the next heartbeat through it
+    belongs to the new one, not to a remembered answer."""
+    for name in ("first", "second"):
+        (tmp_path / name / "src").mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", str(tmp_path / name)], check=True)
+    link = tmp_path / "current"
+    link.symlink_to(tmp_path / "first" / into)
+    finder = RepoRoots()
+    assert finder(str(link / "a.py")) in {str(link), str((tmp_path / "first").resolve())}
+    link.unlink()
+    link.symlink_to(tmp_path / "second" / into)
+    found = finder(str(link / "a.py"))
+    assert found is not None
+    assert os.path.realpath(found) == str((tmp_path / "second").resolve())

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from oxitrack.beats import MAX_FUTURE_SECONDS
 from oxitrack.days import days_between
 from oxitrack.projects import folder_name
 from oxitrack.report_text import (
@@ -196,14 +197,44 @@ def test_totals_show_the_projects_latest_folder_and_given_name():
 
 @pytest.mark.parametrize(
     ("age", "active"),
-    [(0, True), (ACTIVE_SECONDS - 1, True), (ACTIVE_SECONDS, False), (-60, True)],
-    ids=["just-now", "299s-ago", "300s-ago", "clock-slightly-behind-the-editor"],
+    [
+        (0, True),
+        (ACTIVE_SECONDS - 1, True),
+        (ACTIVE_SECONDS, False),
+        (-60, True),
+        (-MAX_FUTURE_SECONDS, True),
+        (-MAX_FUTURE_SECONDS - 1, False),
+        (-HOUR, False),
+    ],
+    ids=[
+        "just-now",
+        "299s-ago",
+        "300s-ago",
+        "clock-slightly-behind-the-editor",
+        "as-far-ahead-as-a-beat-may-be",
+        "further-ahead-than-a-beat-may-be",
+        "recorded-before-the-clock-was-put-back-an-hour",
+    ],
 )
 def test_project_is_active_while_its_last_beat_is_under_5_minutes_old(age, active):
     span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
     rows = [row(1, "/code/a", "2025-11-25 09:00", "2025-11-25 10:00")]
     [today] = daily_totals(rows, span, now=at("2025-11-25 10:00") + age)
     assert today.projects[0].is_active is active
+
+
+def test_a_project_worked_on_after_the_clock_was_put_back_is_active():
+    """Its latest session was recorded while the clock ran an hour fast; the one since is now."""
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    now = at("2025-11-25 10:00")
+    rows = [
+        row(1, "/code/a", "2025-11-25 09:00", "2025-11-25 10:00"),
+        row(2, "/code/a", "2025-11-25 10:30", "2025-11-25 11:00"),  # stamped by the fast clock
+    ]
+    [today] = daily_totals(rows, span, now)
+    assert [p.is_active for p in today.projects] == [True]
+    [today] = daily_totals(rows[1:], span, now)
+    assert [p.is_active for p in today.projects] == [False]
 
 
 @pytest.mark.parametrize(

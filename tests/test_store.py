@@ -700,3 +700,33 @@ def test_a_database_reached_through_a_symlink_is_not_taken_for_moved(tmp_path: P
         link.unlink()
         link.symlink_to(tmp_path / "elsewhere.db")
         assert store.moved()
+
+
+def test_a_read_that_fails_says_why_not_that_its_commit_failed(db_path: Path):
+    """A report's sort spills to a temporary file; when that cannot be written, SQLite ends the
+    read's transaction itself, and the COMMIT after it used to replace the real error ("disk
+    I/O error") with "cannot commit - no transaction is active"."""
+    Store(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            (
+                (f"/home/me/{'code/' * 40}{n % 7}", NOW - 100 * n, NOW - 100 * n)
+                for n in range(60_000)
+            ),
+        )
+    sort_all = "SELECT project_path, start_time FROM sessions ORDER BY start_time, id"
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))  # no room for the sort\n"
+        "from oxitrack.store import Store\n"
+        "from oxitrack.errors import StoreError\n"
+        f"with Store({str(db_path)!r}, read_only=True) as store:\n"
+        "    try:\n"
+        f"        store.read(lambda conn: sum(1 for _ in conn.execute({sort_all!r})))\n"
+        "    except StoreError as exc:\n"
+        "        print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stderr == ""
+    assert done.stdout == f"cannot read {db_path}: disk I/O error\n"

@@ -106,6 +106,11 @@ def canonical(path: str) -> str:
     return posixpath.normpath(path)
 
 
+def identity_of(folder: str) -> str:
+    """A folder's path identity: a Windows drive's folder in lower case, as Windows reads it."""
+    return "path:" + (folder.lower() if folder.startswith("C:") else folder)
+
+
 def has_time_in(first: int, last: int, start: int, end: int) -> bool:
     """Whether a session has time in ``[start, end)``: a positive overlap, or its one beat."""
     return start <= first < end if first == last else first < end and start < last
@@ -128,7 +133,7 @@ references = (
     st.integers(1, 9)
     | st.sampled_from(FOLDERS)
     | st.sampled_from([f"wakatime:{name.strip()}" for name in NAMES])
-    | st.sampled_from([f"path:{folder}" for folder in FOLDERS])
+    | st.sampled_from([identity_of(folder) for folder in FOLDERS])
     | st.sampled_from([spelled(folder, "trailing") for folder in FOLDERS] + ["c:\\code\\beta"])
     | st.sampled_from(["alpha", "beta", "gamma", "delta", "Billing API", "Unknown Project"])
 )
@@ -197,8 +202,7 @@ class Model:
         if text.isdigit():
             candidates = {int(text)} & set(self.custom_name)
         elif text.startswith("path:"):
-            folder = text.removeprefix("path:")
-            candidates = {self.project_of[folder]} if folder in self.project_of else set()
+            candidates = {p for f, p in self.project_of.items() if identity_of(f) == text}
         elif text.startswith(("/", "wakatime:", "C:", "c:")):
             folder = canonical(text)
             candidates = {self.project_of[folder]} if folder in self.project_of else set()
@@ -604,7 +608,7 @@ class StoreMachine(RuleBasedStateMachine):
             assert [p.project_path for p in project.paths] == paths
             assert project.custom_name == model.custom_name[project.id]
             assert project.name == model.shown_name(project.id)
-            assert set(project.identities) == {f"path:{p}" for p in paths}
+            assert set(project.identities) == {identity_of(p) for p in paths}
             assert [p.beat_count for p in project.paths] == [model.beat_count[p] for p in paths]
             assert [p.last_beat for p in project.paths] == [max(model.beats[p]) for p in paths]
             spans = [span for p in paths for span in model.sessions(p)]

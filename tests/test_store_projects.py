@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.projects import canonical_project_path
@@ -19,6 +21,7 @@ from oxitrack.store.folders import RECHECK_SECONDS
 from oxitrack.store.projects import Project
 from tests.conftest import NOW
 from tests.git_repos import git, make_repo
+from tests.sqlite_work import add_past_sessions, vm_steps
 
 SEED_QUERY = (
     "SELECT project_path, MAX(last_heartbeat) - start_time FROM sessions GROUP BY project_path"
@@ -114,6 +117,52 @@ def test_folder_that_becomes_a_clone_of_a_tracked_repository_joins_it(store: Sto
     git(tmp_path, "clone", "-q", str(tmp_path / "origin"), "copy")
     beat(store, tmp_path / "copy", NOW + RECHECK_SECONDS)
     assert len(only(store).paths) == 2
+
+
+def test_a_renamed_folder_that_becomes_a_clone_keeps_the_name_it_was_given(store: Store, tmp_path):
+    """The folder's project joins the repository's on its own, and the name given with
+    `projects rename` was all it had to lose: it stays, where the repository's has none."""
+    (tmp_path / "notes").mkdir()
+    beat(store, tmp_path / "notes", NOW)
+    store.write(lambda conn: store_projects.rename_by_reference(conn, "notes", "My notes"))
+    make_repo(tmp_path / "notes")
+    git(tmp_path, "clone", "-q", str(tmp_path / "notes"), "notes-copy")
+    beat(store, tmp_path / "notes-copy", NOW + 60)  # found as the repository's at once
+    beat(store, tmp_path / "notes", NOW + RECHECK_SECONDS)  # joins it on its next look
+    assert (only(store).name, len(only(store).paths)) == ("My notes", 2)
+
+
+def test_a_folder_that_becomes_a_clone_leaves_the_project_named_by_its_latest_folder(
+    store: Store, tmp_path
+):
+    """Joining on its own names nothing: as for a clone found at once, the project goes on
+    taking its latest folder's name (a merge by hand keeps the one it was shown with)."""
+    make_repo(tmp_path / "origin")
+    beat(store, tmp_path / "origin", NOW)
+    (tmp_path / "copy").mkdir()
+    beat(store, tmp_path / "copy", NOW)
+    shutil.rmtree(tmp_path / "copy")
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin"), "copy")
+    beat(store, tmp_path / "copy", NOW + RECHECK_SECONDS)
+    assert (only(store).custom_name, only(store).name) == (None, "copy")
+    shutil.move(tmp_path / "origin", tmp_path / "moved")
+    beat(store, tmp_path / "moved", NOW + RECHECK_SECONDS + 60)
+    assert only(store).name == "moved"
+
+
+def test_a_folder_joining_a_renamed_repository_project_keeps_that_projects_name(
+    store: Store, tmp_path
+):
+    make_repo(tmp_path / "origin")
+    beat(store, tmp_path / "origin", NOW)
+    store.write(lambda conn: store_projects.rename_by_reference(conn, "origin", "Upstream"))
+    (tmp_path / "copy").mkdir()
+    beat(store, tmp_path / "copy", NOW)
+    store.write(lambda conn: store_projects.rename_by_reference(conn, "copy", "Copy"))
+    shutil.rmtree(tmp_path / "copy")
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin"), "copy")
+    beat(store, tmp_path / "copy", NOW + RECHECK_SECONDS)
+    assert only(store).name == "Upstream"
 
 
 def test_known_path_is_not_looked_at_again(store: Store, tmp_path):
@@ -528,3 +577,120 @@ def test_a_merged_folder_replaced_by_a_clone_moves_alone_to_the_clones_project(
         [str(tmp_path / "api")],
         [str(tmp_path / "docs"), str(tmp_path / "notes")],
     ]
+
+
+# -- what a merge or a rename answers with -----------------------------------------------------
+
+
+def test_a_rename_reads_only_the_renamed_projects_sessions(store: Store):
+    """A rename (and a merge) answers with the project from inside its write transaction, where
+    adding up every project's sessions held up every editor's beats for over a second."""
+    beat(store, "/code/small", NOW)
+    beat(store, "/code/big", NOW)
+
+    def rename_steps(conn: sqlite3.Connection) -> int:
+        _, steps = vm_steps(
+            conn, lambda: store_projects.rename_by_reference(conn, "/code/small", "Small")
+        )
+        return steps
+
+    before = store.write(rename_steps)
+    store.write(lambda conn: add_past_sessions(conn, "/code/big", 2000, NOW - 3600))
+    assert store.write(rename_steps) == before
+
+
+@given(
+    sessions=st.lists(
+        st.tuples(
+            st.sampled_from(["/code/a", "/code/b", "/code/c", "/old/a"]),
+            st.integers(0, 50_000),
+            st.integers(-100, 5000),
+        ),
+        max_size=40,
+    ),
+    merges=st.lists(st.sampled_from(["/code/b", "/code/c", "/old/a"]), max_size=3),
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_one_project_reads_as_the_listing_shows_it(
+    tmp_path_factory: pytest.TempPathFactory,
+    sessions: list[tuple[str, int, int]],
+    merges: list[str],
+):
+    """Overlapping, repeated and even backwards sessions (written by hand) included."""
+    with Store(tmp_path_factory.mktemp("db") / "x.db") as store:
+
+        def fill(conn: sqlite3.Connection) -> None:
+            for folder in ("/code/a", "/code/b", "/code/c", "/old/a"):
+                store_folders.register_path(
+                    conn, folder, f"path:{folder}", checked_at=NOW, beat_count=1, last_beat=NOW
+                )
+            conn.executemany(
+                "INSERT OR IGNORE INTO sessions (project_path, start_time, last_heartbeat)"
+                " VALUES (?, ?, ?)",
+                [(folder, NOW + start, NOW + start + length) for folder, start, length in sessions],
+            )
+            for source in merges:
+                source_id = store_projects.find_project(conn, source, "source")
+                if source_id != 1:
+                    store_projects.merge_projects(conn, source_id=source_id, target_id=1)
+
+        store.write(fill)
+        listed = store.read(store_projects.list_projects)
+        one_by_one = [
+            store.read(lambda conn, p=p: store_projects.get_project(conn, p.id)) for p in listed
+        ]
+        assert one_by_one == listed
+
+
+def test_beats_in_either_unicode_spelling_are_one_folder_of_one_project(store: Store, tmp_path):
+    """A repository made on a Mac ("e" + U+0301) and beats that spell it "é": once a second,
+    unidentified project (the folder was not found, so neither was its repository)."""
+    root = make_repo(tmp_path / "cafe\u0301")
+    beat(store, tmp_path / "cafe\u0301", NOW)
+    beat(store, tmp_path / "caf\u00e9", NOW + 60)
+    [project] = projects(store)
+    assert [p.project_path for p in project.paths] == [f"{tmp_path}/cafe\u0301"]
+    assert project.identities == (f"git:{root}",)
+    assert project.session_count == 1
+
+
+@pytest.mark.parametrize("typed", ["caf\u00e9", "cafe\u0301"], ids=["composed", "decomposed"])
+def test_a_name_is_found_in_either_unicode_spelling(store: Store, typed: str):
+    beat(store, "/remote/cafe\u0301", NOW)  # as a Mac names it, on no disk here
+    beat(store, "/remote/other", NOW)
+    assert store.read(lambda conn: store_projects.find_project(conn, typed, "project")) == 1
+    assert store.read(lambda conn: store_projects.project_named(conn, typed, "project")) == 1
+
+
+def test_a_windows_folder_in_another_letter_case_is_the_same_project(store: Store):
+    """``code c:\\code\\api`` keeps what was typed, the folder picker gives ``C:\\Code\\Api``:
+    Windows treats them (and ``Api.``) as one folder, so they are one project."""
+    for at, folder in enumerate(["C:\\Code\\Api", "c:\\code\\api", "C:\\CODE\\API."]):
+        store.record_beat(Beat(canonical_project_path(folder), NOW + 60 * at))
+    beat(store, "\\\\wsl.localhost\\Ubuntu\\Api", NOW)
+    beat(store, "\\\\wsl.localhost\\Ubuntu\\api", NOW)  # a Linux file system: two folders
+    listed = projects(store)
+    assert [len(p.paths) for p in listed] == [3, 1, 1]
+    assert listed[0].identities == ("path:c:\\code\\api",)
+    found = store.read(lambda conn: store_projects.find_project(conn, "C:\\code\\API", "x"))
+    assert found == listed[0].id
+
+
+def test_a_windows_folder_known_before_case_mattered_joins_its_other_spelling(store: Store):
+    """A database from before: the folder's identity kept the case it was sent in. Its next
+    look finds the spelling-free identity, which another spelling's project holds by then."""
+    store.write(
+        lambda conn: store_folders.register_path(
+            conn,
+            "C:\\Code\\Api",
+            "path:C:\\Code\\Api",
+            checked_at=NOW,
+            beat_count=1,
+            last_beat=NOW,
+        )
+    )
+    store.record_beat(Beat("c:\\code\\api", NOW + 60))
+    assert len(projects(store)) == 2
+    store.record_beat(Beat("C:\\Code\\Api", NOW + RECHECK_SECONDS))
+    [project] = projects(store)
+    assert len(project.paths) == 2

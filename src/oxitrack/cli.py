@@ -9,7 +9,9 @@ that maps errors to exit codes (``docs/cli.md`` states the same rule):
   stdout), or ``check`` found problems;
 * 2: what the user typed is refused: an unknown flag or a bad value (argparse), settings that
   cannot work (``ConfigError``), an argument that names nothing or something wrong
-  (``UsageError``; a ``ClientError`` the store or the daemon answers 400, 404 or 422 for).
+  (``UsageError``; a ``ClientError`` the store or the daemon answers 400, 404 or 422 for);
+* 130: interrupted (Ctrl-C), and 141: the output's reader left (``| head``), silently, as
+  shells report those signals.
 
 Only argparse and the stdlib load at start: ``serve`` imports the web stack inside its own
 function so that ``oxitrack today`` stays fast.
@@ -32,6 +34,7 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as shells report a writer whose reader left
 # A request refused for what it says (a bad field, a project that does not exist), not for who
 # sent it (401, 403) nor because the daemon failed (5xx).
 _USAGE_STATUSES = frozenset({400, 404, 422})
@@ -54,6 +57,27 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Ctrl-C and a reader that left can come at any moment, while the parser is built (its
+    # modules load) as while a command runs: one answer for both, never a traceback.
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except RuntimeError as exc:
+        # Ctrl-C while a module loads can surface as the RuntimeError of a class being built
+        # (``Error calling __set_name__``), with the KeyboardInterrupt as its cause.
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            return EXIT_INTERRUPTED
+        raise
+    except BrokenPipeError:
+        # `oxitrack export | head -1`: the reader left before the end. Silent, as `cat` is, but
+        # not a success: `export | ssh host 'cat > x'` with ssh gone delivered nothing, and a
+        # script with `set -o pipefail` must see it. Shells report a SIGPIPE death this way.
+        _drop_unwritten_output()
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     # Before parsing: `--help` writes too, and help texts have characters such as "…".
     prepare_for_text()
     arguments = sys.argv[1:] if argv is None else list(argv)
@@ -75,18 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OxitrackError as exc:
         print(f"oxitrack: {exc}", file=sys.stderr)
         return EXIT_USAGE if _is_usage_error(exc) else EXIT_FAILURE
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    except RuntimeError as exc:
-        # Ctrl-C while a module loads can surface as the RuntimeError of a class being built
-        # (``Error calling __set_name__``), with the KeyboardInterrupt as its cause.
-        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
-            return EXIT_INTERRUPTED
-        raise
     except BrokenPipeError:
-        # `oxitrack report | head`: the reader left; that is not an error.
-        sys.stderr.close()
-        return EXIT_OK
+        raise  # main's: an OSError, but not one to print
     except OSError as exc:
         # The database's errors are StoreErrors by now: what is left is the system's, most
         # often the output that cannot be written (`> /dev/full`).

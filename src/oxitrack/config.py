@@ -3,8 +3,9 @@
 The file is TOML at ``$OXITRACK_CONFIG`` or ``<user config dir>/oxitrack/config.toml``, with the
 same keys as the settings below (``port = 3001``). A missing default file means "no settings"; a
 missing file that ``OXITRACK_CONFIG`` names is probably a typo, so ``resolve`` says so on stderr
-(one line) and goes on with the defaults. ``SPECS`` lists every setting once, so the CLI,
-the docs test and ``docs/config.md`` all read the same list.
+(one line) and goes on with the defaults; ``config_file`` reads the file (a pipe too).
+``SPECS`` lists every setting once, so the CLI, the docs test and ``docs/config.md`` all read the
+same list.
 
 Paths are strings here (``os.path``), not ``pathlib``: every command resolves its settings at
 start, and ``pathlib`` with the ``urllib.parse`` it loads costs ~4 ms of ``oxitrack today``'s
@@ -17,6 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 
+from oxitrack.config_file import read_config_file, warn_if_others_can_read
 from oxitrack.errors import ConfigError
 from oxitrack.fields import LINE_BREAK_OR_CONTROL
 from oxitrack.records import TYPE_CHECKING, Record
@@ -222,11 +224,11 @@ def resolve(
             " exist; going on without it",
             file=sys.stderr,
         )
-    for key, raw in _read_file(path).items():
+    for key, raw in read_config_file(path).items():
         spec = _spec(key, source=path)
         values[key] = _parse_file_value(spec, raw, path)
     if values.get("api_key"):
-        _warn_if_others_can_read(path)
+        warn_if_others_can_read(path)
     for spec in SPECS:
         if spec.env in environ:
             values[spec.name] = _parse(spec, environ[spec.env], spec.env)
@@ -286,47 +288,6 @@ def is_loopback_host(host: str) -> bool:
 def _config_path(environ: Mapping[str, str]) -> str:
     explicit = environ.get("OXITRACK_CONFIG")
     return os.path.expanduser(explicit) if explicit else default_config_path()
-
-
-def _read_file(path: str) -> dict[str, Any]:
-    if os.path.isdir(path):
-        # Skipping it silently would start the daemon on settings the user did not mean.
-        raise ConfigError(f"cannot read the config file {path}: it is a folder, not a file")
-    if not os.path.exists(path) or os.path.getsize(path) == 0:
-        return {}  # an empty file (`touch config.toml`) says nothing: spare tomllib and typing
-    import tomllib  # lazily: ~4 ms of start-up, and most users have no config file
-
-    try:
-        with open(path, "rb") as file:
-            return tomllib.load(file)
-    except FileNotFoundError:
-        return {}
-    except UnicodeDecodeError:
-        raise ConfigError(f"cannot read the config file {path}: it is not UTF-8 text") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read the config file {path}: {exc}") from None
-
-
-def _warn_if_others_can_read(path: str) -> None:
-    """One line on stderr when the file holding the API key is open to group or others.
-
-    A warning, not a refusal: the key may be shared on purpose, and refusing would stop a
-    daemon that ran yesterday. Windows has no such mode bits, so nothing is said there.
-    """
-    if os.name != "posix":
-        return
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return
-    if mode & 0o077:
-        import shlex  # lazily: only for this rare line
-
-        print(
-            f"oxitrack: warning: the config file {path} holds api_key and other users of this"
-            f" machine can open it (mode {mode & 0o777:o}); run: chmod 600 {shlex.quote(path)}",
-            file=sys.stderr,
-        )
 
 
 def _spec(name: str, *, source: str) -> Spec:

@@ -15,6 +15,7 @@ import bisect
 import contextlib
 import functools
 import os
+import sys
 import zoneinfo
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -96,10 +97,13 @@ def split_span(start: int, end: int, days: Sequence[Day]) -> Iterator[tuple[int,
         yield index, start, end
         return
     # From the day holding ``start`` (or the first day), every day the span reaches gets a
-    # piece of positive length: ``start < day.end`` and ``day.start < end`` hold for each.
+    # piece of positive length: ``start < day.end`` and ``day.start < end`` hold for each. A
+    # date a zone skipped (Samoa's 2011-12-30, when it crossed the date line) has no second,
+    # so no span reaches it: it lists no session.
     while index < len(days) and days[index].start < end:
         day = days[index]
-        yield index, max(start, day.start), min(end, day.end)
+        if day.start < day.end:
+            yield index, max(start, day.start), min(end, day.end)
         index += 1
 
 
@@ -200,11 +204,13 @@ def system_zone() -> ZoneInfo:
         target: str | None = os.readlink(LOCALTIME)
     except OSError:
         target = None
-    name = (
-        zone_name_from(os.environ.get("TZ"), target)
-        or _zone_name_elsewhere()
-        or (_zone_name_of_copy(LOCALTIME) if target is None else None)
-    )
+    name = zone_name_from(os.environ.get("TZ"), target)
+    if name is None:
+        elsewhere = _zone_name_elsewhere()
+        # A copied /etc/localtime is what the C library (`date`, the clock on screen) follows;
+        # /etc/timezone beside it is often left behind when the zone changes.
+        copied = _zone_name_of_copy(LOCALTIME, preferred=elsewhere) if target is None else None
+        name = copied or elsewhere
     return ZoneInfo(name or "UTC")
 
 
@@ -237,11 +243,22 @@ def ignored_tz_note(tz_variable: str | None, zone: tzinfo) -> str | None:
 
 def _zone_name_elsewhere() -> str | None:
     """The zone's name from the Windows registry, ``/etc/timezone`` or ``/etc/sysconfig/clock``
-    (tzlocal, imported only here); ``None`` when they say nothing or disagree."""
+    (tzlocal, imported only here); ``None`` when they say nothing or disagree.
+
+    Read afresh on every call: ``tzlocal.get_localzone_name`` keeps its first answer for the
+    life of the process, so a daemon on Windows kept the zone it started in for weeks after a
+    laptop's clock moved to the zone it travelled to. tzlocal's platform module has the reader
+    behind that cache (unix and win32 alike); where a release lacks it, the cached one serves.
+    """
     import tzlocal
 
+    reader = getattr(
+        sys.modules[tzlocal.get_localzone_name.__module__],
+        "_get_localzone_name",
+        tzlocal.get_localzone_name,
+    )
     try:
-        name = tzlocal.get_localzone_name()
+        name = reader()
     except (LookupError, OSError, ValueError):  # conflicting or unreadable settings
         return None
     return name if name and _is_zone_name(name) else None
@@ -251,12 +268,15 @@ def _zone_name_elsewhere() -> str | None:
 _MAX_ZONE_FILE_BYTES = 64 * 1024
 
 
-def _zone_name_of_copy(path: str) -> str | None:
-    """The name of the zone whose file ``path`` is a copy of, if any.
+def _zone_name_of_copy(path: str, *, preferred: str | None = None) -> str | None:
+    """The name of the zone whose file ``path`` is a copy of, if any: ``preferred`` when its
+    file holds the same bytes (the name the system gives, an alias included).
 
     ``cp /usr/share/zoneinfo/Europe/Berlin /etc/localtime`` is a common way to set the zone (in
     container images, on older systems); with no ``$TZ`` and no ``/etc/timezone`` beside it,
-    every day was UTC's. The name is what reports and the dashboard need, not just the rules.
+    every day was UTC's, and with a stale ``/etc/timezone`` beside it every day was in the zone
+    the machine had left, while ``date`` showed the new one. The name is what reports and the
+    dashboard need, not just the rules.
     """
     try:
         with open(path, "rb") as file:
@@ -265,7 +285,12 @@ def _zone_name_of_copy(path: str) -> str | None:
         return None
     if not content.startswith(b"TZif") or len(content) > _MAX_ZONE_FILE_BYTES:
         return None
-    return _zone_name_with_content(content, tuple(zoneinfo.TZPATH))
+    roots = tuple(zoneinfo.TZPATH)
+    if preferred is not None and any(
+        _read(os.path.join(root, preferred)) == content for root in roots
+    ):
+        return preferred
+    return _zone_name_with_content(content, roots)
 
 
 @functools.lru_cache(maxsize=4)  # looked up once per content: ~600 files to compare

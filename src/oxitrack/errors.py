@@ -6,6 +6,7 @@
     ├── ClientError(status, code, message, field)   a request we refuse: answered as 4xx JSON
     │   └── InvalidField(field, problem)            422: one field is missing or wrong
     ├── StoreError                                  the database cannot be opened or written
+    ├── FolderNotAnswering(field, message)          503: a beat's folder is on a mount that hangs
     └── ConfigError                                 settings that cannot work (port, host, key)
 
 ``server.py`` turns ``ClientError`` into the one JSON error shape; ``cli.py`` turns the others
@@ -68,6 +69,16 @@ class InvalidField(ClientError):
 
 class StoreError(OxitrackError):
     """The database cannot be opened, upgraded or written."""
+
+
+class FolderNotAnswering(OxitrackError):
+    """A beat's folder is on a network or FUSE mount that did not answer in time: nothing is
+    wrong with the request, so it is a 503 the client keeps and sends again, never a 4xx."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
 
 
 class ConfigError(OxitrackError):

@@ -14,6 +14,7 @@ import os.path
 import posixpath
 import re
 from collections.abc import Iterable
+from unicodedata import normalize
 
 from oxitrack.errors import InvalidField
 from oxitrack.fields import LINE_BREAK_OR_CONTROL, check_text
@@ -61,8 +62,44 @@ def canonical_project_path(path: str) -> str:
     # every beat for a Japanese folder). A name the system gave (a folder not UTF-8, as
     # surrogates) keeps its bytes; what comes back that UTF-8 cannot read is U+FFFD, as
     # editors read it, since the store holds text.
-    resolved = os.path.realpath(normalized.encode("utf-8", "surrogateescape"))
+    resolved = _resolved(normalized)
+    return resolved if resolved.isascii() else _unicode_form_on_disk(resolved)
+
+
+def _resolved(path: str) -> str:
+    resolved = os.path.realpath(path.encode("utf-8", "surrogateescape"))
     return resolved.decode("utf-8", "replace")
+
+
+def _unicode_form_on_disk(path: str) -> str:
+    """``path`` (absolute, resolved), each part written in the Unicode form its folder has here.
+
+    An accented name has two spellings, composed (NFC: "é") and decomposed (NFD: "e" + U+0301);
+    macOS writes the second, most editors and keyboards the first. Linux keeps a name as the
+    bytes it was made with, so a folder made by a Mac (unpacked, synced) answered to one of the
+    two: the beats sent under the other spelling made a second project of a folder not found
+    here (its repository unread), and ``--project`` typed with the other spelling found nothing.
+    A path that exists as written, or not at all in either form, stays as written.
+    """
+    if _exists(path):
+        return path
+    found = ""
+    for part in path.split("/")[1:]:
+        spellings = dict.fromkeys([part, *(normalize(form, part) for form in ("NFC", "NFD"))])
+        for spelling in spellings:
+            if _exists(f"{found}/{spelling}"):
+                found = f"{found}/{spelling}"
+                break
+        else:
+            return path
+    return _resolved(found)  # a part found under its other spelling may be a symlink
+
+
+def _exists(path: str) -> bool:
+    try:
+        return os.path.exists(path.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:  # a lone surrogate no byte made: no file has that name
+        return False
 
 
 def folder_on_disk(project_path: str) -> str:
@@ -91,10 +128,23 @@ _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
 
 
 def project_identity(project_path: str, root_commit: str | None) -> str:
-    """``git:<root commit>`` for a repository with history, else ``path:<canonical path>``."""
+    """``git:<root commit>`` for a repository with history, else ``path:<canonical path>``
+    (on a Windows drive, as ``windows_folder_key`` writes it)."""
     if root_commit:
         return GIT_IDENTITY_PREFIX + root_commit
+    if _WINDOWS_DRIVE.match(project_path):
+        return PATH_IDENTITY_PREFIX + windows_folder_key(project_path)
     return PATH_IDENTITY_PREFIX + project_path
+
+
+def windows_folder_key(project_path: str) -> str:
+    """One spelling for every way a folder on a Windows drive can be named: in lower case and
+    without the dots and spaces that end a name, which Windows ignores (``C:\\Code\\Api.``
+    is ``c:\\code\\api``). Editors keep what was typed (``code c:\\code\\api``) or what the
+    folder picker gave, so one folder came as two paths and made two projects. Shares are
+    left alone: ``\\\\wsl.localhost\\…`` is a Linux file system, where case matters."""
+    parts = project_path.split("\\")
+    return "\\".join(part.rstrip(". ") or part for part in parts).lower()
 
 
 def is_final_identity(identity: str) -> bool:

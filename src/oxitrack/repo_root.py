@@ -7,11 +7,12 @@ project. This reads the file system, so it lives apart from the pure ``oxitrack.
 Found roots are cached per entity (a bounded LRU): a plugin sends a heartbeat every couple of
 minutes for the same few files. Misses are not cached, so a repository created while the daemon
 runs is found on the next heartbeat, at the cost of a few ``stat`` calls per heartbeat outside any
-repository.
+repository; nor are roots found through a symlink, which may lead elsewhere by the next one.
 """
 
 from __future__ import annotations
 
+import functools
 import os.path
 import posixpath
 import threading
@@ -45,8 +46,13 @@ class RepoRoots:
                 self._cache.move_to_end(path)
                 return self._cache[path]
         folder = path if os.path.isdir(path) else posixpath.dirname(path)
-        root = _search(folder)
-        if root is not None:
+        # Where its symlinks lead, as a beat's folder is read: a folder opened through a link
+        # into a repository (``~/work/current`` -> ``~/code/mono/packages/web``) has no
+        # ``.git`` above its link, only above where the link leads. Such an answer is not
+        # kept: the link may lead to another checkout by the next heartbeat.
+        resolved = os.path.realpath(folder)
+        root = _search(resolved)
+        if root is not None and resolved == folder:
             with self._lock:
                 self._cache[path] = root
                 self._cache.move_to_end(path)
@@ -74,14 +80,27 @@ def folders_upwards(folder: str, stop_at: str | None = None) -> Iterator[str]:
     parent from ``stop_at`` (default: the home folder) upwards, so a dotfiles repository in
     ``~`` does not swallow every untracked project below it. ``folder`` itself always counts:
     a file right in ``~`` does belong to that repository.
+
+    The home folder counts by its name and by where its symlinks lead: ``$HOME`` often goes
+    through one (``/home`` -> ``/data/home``) while project folders arrive with symlinks
+    resolved, and a dotfiles repository then took every plain folder under ``~``.
     """
-    stop = os.path.normpath(os.path.expanduser("~") if stop_at is None else stop_at)
+    given = os.path.normpath(os.path.expanduser("~") if stop_at is None else stop_at)
+    stops = {given, _where_links_lead(given)}
     current = os.path.normpath(folder)
     while (parent := os.path.dirname(current)) != current:
         yield current
-        if parent == stop or stop.startswith(parent.rstrip(os.sep) + os.sep):
+        above = parent.rstrip(os.sep) + os.sep
+        if any(parent == stop or stop.startswith(above) for stop in stops):
             return
         current = parent
+
+
+@functools.lru_cache(maxsize=16)
+def _where_links_lead(folder: str) -> str:
+    """``os.path.realpath``, once per home folder: a home on a network share that stopped
+    answering would otherwise hold up each search, even for folders on a local disk."""
+    return os.path.realpath(folder)
 
 
 #: The daemon's shared finder.

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 
+from oxitrack.beats import MAX_FUTURE_SECONDS
 from oxitrack.days import Day, split_span, zone_name
 from oxitrack.projects import project_name, union_seconds
 from oxitrack.records import Record
@@ -85,7 +86,14 @@ def range_total_seconds(per_day: Iterable[DayTotals]) -> int:
 
 
 def is_active(last_heartbeat: int, now: float) -> bool:
-    return now - last_heartbeat < ACTIVE_SECONDS
+    """Whether a beat at ``last_heartbeat`` is under 5 minutes old.
+
+    A beat up to ``MAX_FUTURE_SECONDS`` ahead is an editor's clock slightly ahead of the
+    daemon's, as ``POST /beat`` accepts; one further ahead was recorded before the clock was
+    put back, and is no sign of work now (it kept the project active for as long as the clock
+    had been fast).
+    """
+    return -MAX_FUTURE_SECONDS <= now - last_heartbeat < ACTIVE_SECONDS
 
 
 # -- adding up ---------------------------------------------------------------------------------
@@ -144,12 +152,14 @@ class _Sum:
         self.latest = row
         self.spans = [(low, high)]
         self.folders = {row.project_path}
+        self.last_heartbeats = [row.last_heartbeat]
         self.sessions = 1
         self.first, self.last = low, high
 
     def add(self, row: SessionRow, low: int, high: int) -> None:
         self.spans.append((low, high))
         self.folders.add(row.project_path)
+        self.last_heartbeats.append(row.last_heartbeat)
         self.sessions += 1
         self.first, self.last = min(self.first, low), max(self.last, high)
         if row.last_heartbeat > self.latest.last_heartbeat:
@@ -166,7 +176,8 @@ class _Sum:
             session_count=self.sessions,
             first_beat=self.first,
             last_beat=self.last,
-            is_active=holds_now and is_active(self.latest.last_heartbeat, now),
+            # Any of its sessions: the latest may be one recorded before the clock was put back.
+            is_active=holds_now and any(is_active(beat, now) for beat in self.last_heartbeats),
             custom_name=self.latest.custom_name,
             folders=tuple(sorted(self.folders)),
         )

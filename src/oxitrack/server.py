@@ -23,8 +23,9 @@ from oxitrack.api import ops as ops_api
 from oxitrack.api import projects as projects_api
 from oxitrack.api.group_commit import GroupCommit
 from oxitrack.api.identities import FolderIdentities
+from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.config import Settings
-from oxitrack.errors import ClientError, StoreError, error_body
+from oxitrack.errors import ClientError, FolderNotAnswering, StoreError, error_body
 from oxitrack.guard import GuardMiddleware
 from oxitrack.store import Store
 from oxitrack.store.folders import Identify, identify
@@ -77,11 +78,13 @@ def create_app(
             ClientError: _client_error,
             HTTPException: _http_exception,
             StoreError: _store_error,
+            FolderNotAnswering: _folder_not_answering,
             Exception: _unexpected_error,
         },
     )
     app.state.store = store
-    app.state.identities = FolderIdentities(store, identify)  # looked up off the event loop
+    app.state.slow_folders = SlowFolders()  # folders on mounts that may hang: in threads, timed
+    app.state.identities = FolderIdentities(store, identify, app.state.slow_folders)
     app.state.group_commit = GroupCommit(store, app.state.identities)  # every POST /beat
     app.state.settings = settings
     app.state.clock = clock
@@ -148,6 +151,16 @@ async def _store_error(request: Request, exc: Exception) -> Response:
         error_body("store_unavailable", str(exc)),
         status_code=503,
         headers={"Retry-After": "5"},
+    )
+
+
+async def _folder_not_answering(request: Request, exc: Exception) -> Response:
+    """A beat's folder is on a mount that hangs: the client keeps the beat and sends it later."""
+    assert isinstance(exc, FolderNotAnswering)
+    return JSONResponse(
+        error_body("folder_not_answering", exc.message, exc.field),
+        status_code=503,
+        headers={"Retry-After": "30"},
     )
 
 

@@ -69,3 +69,27 @@ def test_moved_repository_and_merged_folder_add_up_in_today(daemon: DaemonProces
     assert (project["project_name"], project["duration_seconds"]) == ("elsewhere", 720)
     assert project["session_count"] == 3
     assert json.loads(from_file.stdout)["total_seconds"] == today["total_seconds"] == 720
+
+
+def test_a_repository_named_on_a_mac_is_one_project_in_either_unicode_spelling(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """A clone made on a Mac keeps the decomposed name ("e" + U+0301) on this disk; an editor
+    here types the composed one. Both spellings are the one folder and its repository."""
+    now = int(time.time())
+    tz = midday_zone(now)
+    root = make_repo(tmp_path / "cafe\u0301")
+    beat(daemon, tmp_path / "cafe\u0301", now - 600)
+    beat(daemon, tmp_path / "caf\u00e9", now - 300)
+
+    listed = oxitrack(daemon, "projects", "--json", "--via", "daemon")
+    assert listed.returncode == 0, listed.stderr
+    [project] = json.loads(listed.stdout)["projects"]
+    assert project["identities"] == [f"git:{root}"]
+    assert [p["project_path"] for p in project["paths"]] == [str(tmp_path / "cafe\u0301")]
+    report = oxitrack(daemon, "today", "--json", "--tz", tz)
+    [today] = json.loads(report.stdout)["projects"]
+    assert today["duration_seconds"] == 300
+    by_name = oxitrack(daemon, "report", "--json", "--tz", tz, "--project", "caf\u00e9")
+    assert by_name.returncode == 0, by_name.stderr
+    assert [p["duration_seconds"] for p in json.loads(by_name.stdout)["projects"]] == [300]

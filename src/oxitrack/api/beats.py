@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -17,7 +19,10 @@ log = logging.getLogger("oxitrack.beats")
 
 async def post_beat(request: Request) -> JSONResponse:
     state = request.app.state
-    beat = parse_beat(await read_json(request), now=state.clock())
+    body = await read_json(request)
+    path = body.get("project_path") if isinstance(body, Mapping) else None
+    parse = partial(parse_beat, body, now=state.clock())
+    beat = await state.slow_folders.run_for(parse, [path], "project_path")
     session = await state.group_commit.record_beat(beat)
     log.info(
         "beat %s at %d -> session %d (%d s)",

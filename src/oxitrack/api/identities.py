@@ -18,7 +18,9 @@ import asyncio
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping
+from functools import partial
 
+from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.projects import folder_on_disk
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
@@ -29,9 +31,12 @@ from oxitrack.store.folders import Identify, checked_until, identify, identity_c
 class FolderIdentities:
     """Finds and remembers which folders need a look before their beats are written."""
 
-    def __init__(self, store: Store, identify: Identify = identify) -> None:
+    def __init__(
+        self, store: Store, identify: Identify = identify, slow_folders: SlowFolders | None = None
+    ) -> None:
         self.store = store
         self.identify = identify
+        self.slow_folders = slow_folders or SlowFolders()
         self._checked_until: dict[str, float] = {}  # beat time from which a folder needs a look
         self._looking: dict[str, asyncio.Future[str]] = {}  # one look per folder at a time
 
@@ -69,14 +74,23 @@ class FolderIdentities:
         return until
 
     async def _look(self, path: str) -> str:
-        if not os.path.isdir(folder_on_disk(path)):
-            # A remote workspace's folder (or a Windows path): nothing on this disk to read, so
-            # the answer is immediate and a thread would only add a hop.
-            return self.identify(path)
         looking = self._looking.get(path)
         if looking is None:
-            looking = asyncio.ensure_future(asyncio.to_thread(self.identify, path))
+            looking = self._start_look(path)
+            if looking is None:
+                return self.identify(path)
             self._looking[path] = looking
             looking.add_done_callback(lambda _: self._looking.pop(path, None))
         # Shielded: a client that goes away must not cancel the look other beats wait for.
         return await asyncio.shield(looking)
+
+    def _start_look(self, path: str) -> asyncio.Future[str] | None:
+        """The look at ``path`` in a worker thread; ``None`` when it is better done at once."""
+        if self.slow_folders.first_that_may_hang([path]):
+            # Not even isdir on the loop: on a mount that hangs it would stop every client.
+            return asyncio.ensure_future(self.slow_folders.run(partial(self.identify, path), path))
+        if not os.path.isdir(folder_on_disk(path)):
+            # A remote workspace's folder (or a Windows path): nothing on this disk to read, so
+            # the answer is immediate and a thread would only add a hop.
+            return None
+        return asyncio.ensure_future(asyncio.to_thread(self.identify, path))

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from datetime import tzinfo
+from functools import partial
 
 from starlette.datastructures import State
 from starlette.requests import Request
@@ -59,18 +61,10 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
         items = check_bulk(await read_json(request, max_bytes=BULK_MAX_BODY_BYTES))
     except ClientError as refusal:
         return _refused(refusal)
-    now = state.clock()
-    user_agent = request.headers.get("user-agent")
-    parsed: list[Heartbeat | InvalidField] = []
-    for item in items:
-        try:
-            parsed.append(
-                parse_heartbeat(item, now=now, user_agent=user_agent, find_repo_root=find_repo_root)
-            )
-        except InvalidField as refusal:
-            # wakatime-cli logs only the code of a refused line: the reason goes here.
-            log.info("wakatime heartbeat refused: %s", refusal.message)
-            parsed.append(refusal)
+    parse = partial(
+        _parse_bulk, items, now=state.clock(), user_agent=request.headers.get("user-agent")
+    )
+    parsed = await state.slow_folders.run_for(parse, map(_entity, items), "entity")
     good = [item for item in parsed if isinstance(item, Heartbeat)]
     recorded = iter(await _record(state, good) if good else [])
     pairs = [
@@ -87,16 +81,41 @@ async def post_heartbeat(request: Request) -> JSONResponse:
     """``POST …/users/{user}/heartbeats``: one heartbeat object in, ``{"data": ...}`` out."""
     state = request.app.state
     try:
-        heartbeat = parse_heartbeat(
-            await read_json(request),
+        body = await read_json(request)
+        parse = partial(
+            parse_heartbeat,
+            body,
             now=state.clock(),
             user_agent=request.headers.get("user-agent"),
             find_repo_root=find_repo_root,
         )
+        heartbeat = await state.slow_folders.run_for(parse, [_entity(body)], "entity")
     except ClientError as refusal:
         return _refused(refusal)
     [recorded] = await _record(state, [heartbeat])
     return JSONResponse(accepted_answer(*recorded), status_code=CREATED_STATUS)
+
+
+def _parse_bulk(
+    items: list[object], *, now: float, user_agent: str | None
+) -> list[Heartbeat | InvalidField]:
+    """Each heartbeat of a bulk request, or the reason it is refused."""
+    parsed: list[Heartbeat | InvalidField] = []
+    for item in items:
+        try:
+            parsed.append(
+                parse_heartbeat(item, now=now, user_agent=user_agent, find_repo_root=find_repo_root)
+            )
+        except InvalidField as refusal:
+            # wakatime-cli logs only the code of a refused line: the reason goes here.
+            log.info("wakatime heartbeat refused: %s", refusal.message)
+            parsed.append(refusal)
+    return parsed
+
+
+def _entity(body: object) -> object:
+    """The file a heartbeat names, whose folder its parsing looks at on disk."""
+    return body.get("entity") if isinstance(body, Mapping) else None
 
 
 def _refused(refusal: ClientError) -> JSONResponse:

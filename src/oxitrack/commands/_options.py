@@ -63,16 +63,19 @@ def _terminal_columns() -> int:
         return 80
 
 
-def add_db_option(parser: argparse.ArgumentParser, *, default: Any = None) -> None:
+DB_HELP = (
+    "SQLite database file (default: $OXITRACK_DB, else `db` in the config file,"
+    " else oxitrack.db in the user data folder)"
+)
+
+
+def add_db_option(
+    parser: argparse.ArgumentParser, *, default: Any = None, help: str = DB_HELP
+) -> None:
     """``--db``; ``default=argparse.SUPPRESS`` on an action's parser, whose own default would
-    otherwise replace the value given before the action (``projects --db X merge``)."""
-    parser.add_argument(
-        "--db",
-        metavar="PATH",
-        default=default,
-        help="SQLite database file (default: $OXITRACK_DB, else `db` in the config file,"
-        " else oxitrack.db in the user data folder)",
-    )
+    otherwise replace the value given before the action (``projects --db X merge``). ``help``
+    for a command whose database comes from elsewhere (``service``)."""
+    parser.add_argument("--db", metavar="PATH", default=default, help=help)
 
 
 def add_json_option(parser: argparse.ArgumentParser, *, default: Any = False) -> None:

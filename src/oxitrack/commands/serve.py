@@ -27,19 +27,26 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--api-key",
         dest="api_key",
+        metavar="KEY",
         help="require this key in `Authorization: Bearer KEY` (visible in `ps`: prefer"
         " OXITRACK_API_KEY or api_key in the config file)",
     )
     parser.add_argument(
-        "--allow-hosts", dest="allow_hosts", help="extra Host names to accept, comma-separated"
+        "--allow-hosts",
+        dest="allow_hosts",
+        metavar="NAMES",
+        help="extra Host names to accept, comma-separated (default: loopback names only)",
     )
     parser.add_argument(
         "--allow-origins",
         dest="allow_origins",
+        metavar="ORIGINS",
         help="extra Origin values to accept, comma-separated, for clients outside a browser"
         " (no CORS headers are sent: browser pages still cannot use the API)",
     )
-    parser.add_argument("--verbose", action="store_true", default=None, help="log every beat")
+    parser.add_argument(
+        "--verbose", action="store_true", default=None, help="log every beat to stderr"
+    )
     # Its work is listening: the line it prints is a courtesy, which a launcher that closed its
     # stdout does not want (every other command refuses to run without one).
     parser.set_defaults(run=run, needs_stdout=False)

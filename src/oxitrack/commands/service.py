@@ -49,10 +49,20 @@ def register(subparsers: Any) -> None:
         ),
         example="oxitrack service install --port 3001",
     )
-    add_db_option(install)
-    install.add_argument("--host", help="address to listen on")
-    install.add_argument("--port", help="TCP port")
-    install.add_argument("--verbose", action="store_true", help="log every beat")
+    # The service reads the config file but not this shell's OXITRACK_* variables: the
+    # defaults are the config file's, then the built-in ones.
+    add_db_option(
+        install,
+        help="SQLite database file the daemon records into (default: `db` in the config"
+        " file, else oxitrack.db in the user data folder; $OXITRACK_DB is not passed on)",
+    )
+    install.add_argument(
+        "--host", help="address to listen on (default: `host` in the config file, else 127.0.0.1)"
+    )
+    install.add_argument("--port", help="TCP port (default: `port` in the config file, else 3000)")
+    install.add_argument(
+        "--verbose", action="store_true", help="log every beat to the service's log"
+    )
     install.add_argument(
         "--print", action="store_true", help="only print the service file; change nothing"
     )
@@ -78,9 +88,22 @@ def register(subparsers: Any) -> None:
         ),
         example="oxitrack service status --json",
     )
-    add_db_option(status)
-    status.add_argument("--host", help="address the daemon listens on")
-    status.add_argument("--port", help="TCP port the daemon listens on")
+    add_db_option(
+        status,
+        help="SQLite database file to count when no daemon answers (default: the installed"
+        " service's --db, else as for every command: $OXITRACK_DB, `db` in the config file,"
+        " oxitrack.db in the user data folder)",
+    )
+    status.add_argument(
+        "--host",
+        help="address the daemon listens on (default: the installed service's --host, else"
+        " $OXITRACK_HOST, `host` in the config file, 127.0.0.1)",
+    )
+    status.add_argument(
+        "--port",
+        help="TCP port the daemon listens on (default: the installed service's --port, else"
+        " $OXITRACK_PORT, `port` in the config file, 3000)",
+    )
     add_json_option(status)
     status.set_defaults(run=run_status)
 
@@ -169,9 +192,14 @@ def _reports_read_elsewhere(service_db: str, reports_db: str) -> str | None:
     wanted = os.path.abspath(os.path.expanduser(service_db))
     if os.path.realpath(wanted) == os.path.realpath(os.path.expanduser(reports_db)):
         return None
+    import json
+
+    # A line to copy as it is: a path with `"` or `\` in it, written between bare quotes, was
+    # a config file every command then refused. A JSON string is a TOML basic string.
+    line = f"db = {json.dumps(wanted, ensure_ascii=False)}"
     return (
         f"Note: `oxitrack today` and the other reports read {reports_db}, not {wanted};"
-        f' set `db = "{wanted}"` in {default_config_path()} so that they read what the service'
+        f" set `{line}` in {default_config_path()} so that they read what the service"
         " writes."
     )
 

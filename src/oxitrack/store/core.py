@@ -321,9 +321,16 @@ class Store:
             try:
                 conn.execute("BEGIN")
                 try:
-                    return fn(conn)
-                finally:
-                    conn.execute("COMMIT")
+                    result = fn(conn)
+                except BaseException:
+                    # SQLite may have ended the snapshot itself (a full disk for a sort's
+                    # temporary file): a COMMIT here would replace the error by its own.
+                    if conn.in_transaction:
+                        with contextlib.suppress(sqlite3.Error):  # the error that counts is above
+                            conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                return result
             except sqlite3.Error as exc:
                 raise StoreError(f"cannot read {self.path}: {explain(exc)}") from exc
         finally:

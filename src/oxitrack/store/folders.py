@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from oxitrack.projects import folder_on_disk, is_final_identity, project_identity
 from oxitrack.records import TYPE_CHECKING
-from oxitrack.store.projects import merge_projects
+from oxitrack.store.projects import merge_projects, rename_project
 
 if TYPE_CHECKING:
     from oxitrack.sessions import Beat
@@ -173,11 +173,22 @@ def _adopt_identity(
         (project_id, project_path),
     ).fetchone()[0]
     if others == 0:
+        # Nobody asked for this merge, so it names nothing: the repository's project keeps the
+        # name it was given, else takes the one given to this folder's (all there was to lose
+        # of it), else goes on following its latest folder, as when a clone is found at once.
+        # A merge by hand would keep the name the target was shown with instead.
+        given = _given_name(conn, owner) or _given_name(conn, project_id)
         merge_projects(conn, source_id=project_id, target_id=owner)
+        rename_project(conn, owner, given)
     else:
         conn.execute(
             "UPDATE project_paths SET project_id = ? WHERE project_path = ?", (owner, project_path)
         )
+
+
+def _given_name(conn: sqlite3.Connection, project_id: int) -> str | None:
+    row = conn.execute("SELECT name FROM projects WHERE id = ?", (project_id,)).fetchone()
+    return None if row is None else row[0]
 
 
 # A new project's id: past every id in use and every id merged away, so an id names one project

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
+from unicodedata import normalize
 
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import check_text
@@ -26,6 +27,8 @@ from oxitrack.projects import (
     folder_and_parents,
     folder_on_disk,
     is_absolute_project_path,
+    is_windows_path,
+    project_identity,
     project_name,
     union_seconds,
 )
@@ -167,13 +170,12 @@ def _named_projects(conn: sqlite3.Connection, text: str) -> list[int]:
     if project_id is not None:
         candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (project_id,))
     elif text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX)):
-        candidates = _ids(
-            conn, "SELECT project_id FROM project_identities WHERE identity = ?", (text,)
-        )
+        candidates = _ids(conn, _PROJECT_OF_IDENTITY, (text,))
     elif is_absolute_project_path(text):
-        candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,)) or _enclosing_project(
-            conn, canonical_project_path(text)
-        )
+        folder = canonical_project_path(text)
+        candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,)) or _enclosing_project(conn, folder)
+        if not candidates and is_windows_path(folder):  # typed in another case than it beat
+            candidates = _ids(conn, _PROJECT_OF_IDENTITY, (project_identity(folder, None),))
     elif text.startswith(PROJECT_NAME_PREFIX):  # a WakaTime project known only by name
         candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,))
     if not candidates:
@@ -183,7 +185,10 @@ def _named_projects(conn: sqlite3.Connection, text: str) -> list[int]:
 
 def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
     """The projects shown as ``name`` (``list_projects``: the given name, else the latest
-    folder's), found without adding up their sessions as a listing does."""
+    folder's), found without adding up their sessions as a listing does. Spelled in either
+    Unicode form: a folder made on a Mac is named decomposed ("e" + U+0301), and "é" typed
+    for it found nothing."""
+    wanted = normalize("NFC", name)
     rows = conn.execute(
         "SELECT named.id, named.name, (SELECT path.project_path FROM project_paths AS path"
         " WHERE path.project_id = named.id ORDER BY path.last_beat DESC, path.project_path"
@@ -192,11 +197,13 @@ def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
     return [
         project_id
         for project_id, custom_name, latest_path in rows
-        if latest_path is not None and project_name(custom_name, latest_path) == name
+        if latest_path is not None
+        and normalize("NFC", project_name(custom_name, latest_path)) == wanted
     ]
 
 
 _PROJECT_OF_FOLDER = "SELECT project_id FROM project_paths WHERE project_path = ?"
+_PROJECT_OF_IDENTITY = "SELECT project_id FROM project_identities WHERE identity = ?"
 
 
 def _enclosing_project(conn: sqlite3.Connection, folder: str) -> list[int]:
@@ -252,22 +259,50 @@ def _ids(conn: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list
 
 def list_projects(conn: sqlite3.Connection) -> list[Project]:
     """Every project with its paths, identities and total time; latest activity first."""
-    names = dict(conn.execute("SELECT id, name FROM projects").fetchall())
+    return _read_projects(conn, "")
+
+
+def get_project(conn: sqlite3.Connection, project_id: int) -> Project:
+    """One project, reading only its own sessions: a merge or a rename answers with it from
+    inside its write, and adding up every project's sessions there held the writer (and so
+    every editor's beats) for as long as a whole listing takes."""
+    found = _read_projects(conn, " WHERE {column} = :project_id", {"project_id": project_id})
+    if not found:
+        raise ClientError(404, "not_found", f"no project {project_id}")
+    return found[0]
+
+
+def _read_projects(
+    conn: sqlite3.Connection, where: str, args: dict[str, object] | None = None
+) -> list[Project]:
+    """The projects ``where`` keeps (a condition on ``{column}``, the project id of each table
+    read), latest activity first."""
+    args = args or {}
+    names = dict(
+        conn.execute("SELECT id, name FROM projects" + where.format(column="id"), args).fetchall()
+    )
     identities: dict[int, list[str]] = {}
     for identity, project_id in conn.execute(
-        "SELECT identity, project_id FROM project_identities ORDER BY identity"
+        "SELECT identity, project_id FROM project_identities"
+        + where.format(column="project_id")
+        + " ORDER BY identity",
+        args,
     ):
         identities.setdefault(project_id, []).append(identity)
     paths: dict[int, list[ProjectPath]] = {}
     for project_id, *fields in conn.execute(
         "SELECT project_id, project_path, identity, beat_count, last_beat FROM project_paths"
-        " ORDER BY last_beat DESC, project_path"
+        + where.format(column="project_id")
+        + " ORDER BY last_beat DESC, project_path",
+        args,
     ):
         paths.setdefault(project_id, []).append(ProjectPath(*fields))
     spans: dict[int, list[tuple[int, int]]] = {}
     for project_id, start_time, last_heartbeat in conn.execute(
         "SELECT p.project_id, s.start_time, s.last_heartbeat FROM sessions AS s"
         " JOIN project_paths AS p ON p.project_path = s.project_path"
+        + where.format(column="p.project_id"),
+        args,
     ):
         spans.setdefault(project_id, []).append((start_time, last_heartbeat))
     projects = [
@@ -310,13 +345,6 @@ def folders_named(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, s
         if row is not None:
             folders[name] = row[0]
     return folders
-
-
-def get_project(conn: sqlite3.Connection, project_id: int) -> Project:
-    for project in list_projects(conn):
-        if project.id == project_id:
-            return project
-    raise ClientError(404, "not_found", f"no project {project_id}")
 
 
 def _project(

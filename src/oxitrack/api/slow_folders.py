@@ -1,0 +1,122 @@
+"""A beat's file-system work, off the event loop and in time, for folders on mounts that may hang.
+
+Reading a beat resolves its folder's symlinks, and a new folder's ``.git`` is read: on a local
+disk, microseconds, done on the event loop (the identity lookup in a worker thread). On an NFS
+or SMB share whose server went away, or a dead sshfs, each call waits for the server, possibly
+for good: one beat from such a folder stopped every client of the daemon, and SIGTERM with it.
+
+For a folder under such a mount (``mounts.MountWatch``) that work runs in a thread of its own,
+and the beat gets a 503 if it takes longer than ``FOLDER_TIMEOUT_SECONDS``: editors keep the
+beat and send it again, and the loop goes on answering everyone else. A thread still waiting on
+the mount is left to it (a daemon thread, so the daemon can still stop); once
+``MAX_WAITING_THREADS`` are waiting, beats from such folders get the 503 at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from oxitrack.errors import FolderNotAnswering
+from oxitrack.fields import printable
+from oxitrack.mounts import MountWatch, mount_watch
+
+T = TypeVar("T")
+
+log = logging.getLogger("oxitrack.folders")
+
+#: Under the VS Code extension's 5 s request timeout: it gets the 503 and keeps the beat.
+FOLDER_TIMEOUT_SECONDS = 3.0
+MAX_WAITING_THREADS = 8
+
+
+class SlowFolders:
+    """Runs file-system work for folders on mounts that may hang in threads, with a time limit."""
+
+    def __init__(
+        self,
+        mounts: MountWatch | None = None,
+        *,
+        timeout: float = FOLDER_TIMEOUT_SECONDS,
+        max_waiting: int = MAX_WAITING_THREADS,
+    ) -> None:
+        self._mounts = mounts or mount_watch()
+        self.timeout = timeout
+        self._max_waiting = max_waiting
+        self._waiting = 0  # threads started and not back yet, stuck ones included
+        self._lock = threading.Lock()
+
+    def first_that_may_hang(self, paths: Iterable[object]) -> str | None:
+        """The first of ``paths`` (raw values from a request) on a mount that may hang."""
+        for path in paths:
+            if isinstance(path, str) and path.startswith("/") and self._mounts.may_hang(path):
+                return path
+        return None
+
+    async def run_for(
+        self, work: Callable[[], T], paths: Iterable[object], field: str | None = None
+    ) -> T:
+        """``work()``: on the loop when none of ``paths`` may hang, else as ``run`` does."""
+        folder = self.first_that_may_hang(paths)
+        if folder is None:
+            return work()
+        return await self.run(work, folder, field)
+
+    async def run(self, work: Callable[[], T], folder: str, field: str | None = None) -> T:
+        """``work()`` in a thread of its own, or ``FolderNotAnswering`` once ``timeout`` passed
+        (the thread goes on waiting for the mount, its result unused)."""
+        with self._lock:
+            waiting = self._waiting
+            if waiting < self._max_waiting:
+                self._waiting += 1
+        if waiting >= self._max_waiting:
+            raise FolderNotAnswering(
+                field,
+                f"{_named(folder, field)} is on a network or FUSE mount, and {waiting} earlier "
+                "looks at such folders are still waiting for theirs; send the beat again later",
+            )
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def in_thread() -> None:
+            try:
+                outcome: tuple[bool, object] = (True, work())
+            except Exception as exc:
+                outcome = (False, exc)
+            finally:
+                with self._lock:
+                    self._waiting -= 1
+            try:
+                loop.call_soon_threadsafe(_settle, future, outcome)
+            except RuntimeError:  # the loop is closed: the daemon stopped meanwhile
+                pass
+
+        threading.Thread(target=in_thread, name="oxitrack-slow-folder", daemon=True).start()
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            log.warning("%s did not answer within %g s", printable(folder), self.timeout)
+            raise FolderNotAnswering(
+                field,
+                f"{_named(folder, field)} is on a network or FUSE mount that did not answer "
+                f"within {self.timeout:g} s; send the beat again later",
+            ) from None
+
+
+def _named(folder: str, field: str | None) -> str:
+    prefix = f"{field}: " if field else ""
+    return f"{prefix}{printable(folder)}"
+
+
+def _settle(future: asyncio.Future[T], outcome: tuple[bool, object]) -> None:
+    if future.done():  # timed out and cancelled: nobody waits for this any more
+        return
+    succeeded, value = outcome
+    if succeeded:
+        future.set_result(value)  # type: ignore[arg-type]
+    else:
+        assert isinstance(value, BaseException)
+        future.set_exception(value)

@@ -1,0 +1,97 @@
+"""A folder on a mount that stopped answering, against a real daemon: everyone else is answered.
+
+An NFS or SMB share whose server went away, or an sshfs whose connection died, keeps every call
+into it waiting. One beat from such a folder used to stop the daemon's event loop: no client was
+answered (the other projects' beats, ``/today``, the dashboard), and SIGTERM did not stop it, until
+the server came back. Now that beat gets a 503 in a few seconds, which editors keep and send again.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.api.slow_folders import FOLDER_TIMEOUT_SECONDS, MAX_WAITING_THREADS
+from tests.daemon_process import DaemonProcess
+from tests.hung_mount import hung_mount
+from tests.sessions_model import stored_sessions
+from tests.wakatime_recordings import basic
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_hung_mount_delays_only_its_own_beats(daemon: DaemonProcess, tmp_path: Path):
+    local = tmp_path / "local"
+    local.mkdir()
+    now = int(time.time())
+    with (
+        hung_mount(tmp_path / "share") as mount,  # mounted after the daemon started
+        concurrent.futures.ThreadPoolExecutor() as pool,
+        httpx.Client(base_url=daemon.url, timeout=30) as client,
+    ):
+        share = mount.path
+        stuck = pool.submit(
+            client.post, "/beat", json={"project_path": str(share / "app"), "timestamp": now}
+        )
+        while not stuck.running():
+            time.sleep(0.01)
+        started = time.monotonic()
+        with httpx.Client(base_url=daemon.url, timeout=2) as other:  # its own connection
+            answered = other.post("/beat", json={"project_path": str(local), "timestamp": now})
+            today = other.get("/today", headers={"Accept": "application/json"})
+            assert answered.status_code == 200, answered.text
+            assert today.status_code == 200, today.text
+        assert not stuck.done()  # the others were answered while it waited
+        refused = stuck.result(timeout=FOLDER_TIMEOUT_SECONDS + 10)
+        waited = time.monotonic() - started
+        heartbeat = client.post(
+            "/api/v1/users/current/heartbeats.bulk",
+            headers={"Authorization": basic()},
+            json=[
+                {"entity": str(share / "app" / "main.py"), "type": "file", "time": now},
+                {"entity": str(local / "notes.md"), "type": "file", "time": now + 1},
+            ],
+        )
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["retry-after"] == "30"
+    assert refused.json() == {
+        "error": "folder_not_answering",
+        "message": f"project_path: {share / 'app'} is on a network or FUSE mount that did not "
+        f"answer within {FOLDER_TIMEOUT_SECONDS:g} s; send the beat again later",
+        "field": "project_path",
+    }
+    assert waited < FOLDER_TIMEOUT_SECONDS + 5
+    # Not a 400, which wakatime-cli takes as final: the whole batch is kept and sent again.
+    assert heartbeat.status_code == 503, heartbeat.text
+    assert heartbeat.json()["field"] == "entity"
+    assert stored_sessions(daemon.db_path) == [(str(local), now, now)]
+    assert daemon.stop() == 0  # the threads still waiting on the mount do not hold it
+
+
+def test_once_the_mount_answers_its_beats_are_recorded(daemon: DaemonProcess, tmp_path: Path):
+    """The threads left waiting come back when the mount answers (here with an error: a folder
+    that cannot be read is recorded by its path, like a remote workspace's)."""
+    now = int(time.time())
+    beat = {"project_path": str(tmp_path / "share" / "app"), "timestamp": now}
+    with (
+        httpx.Client(base_url=daemon.url, timeout=30) as client,
+        concurrent.futures.ThreadPoolExecutor(MAX_WAITING_THREADS) as pool,
+        hung_mount(tmp_path / "share") as mount,
+    ):
+        posts = [pool.submit(client.post, "/beat", json=beat) for _ in range(MAX_WAITING_THREADS)]
+        refused = [post.result() for post in posts]
+        full = client.post("/beat", json=beat)
+        mount.end_connection()
+        deadline = time.monotonic() + 30
+        while (recorded := client.post("/beat", json=beat)).status_code == 503:
+            assert time.monotonic() < deadline, recorded.text
+            time.sleep(0.05)  # until the threads that waited are back
+    assert [answer.status_code for answer in refused] == [503] * MAX_WAITING_THREADS
+    assert "still waiting" in full.json()["message"]
+    assert full.elapsed.total_seconds() < FOLDER_TIMEOUT_SECONDS  # refused at once
+    assert recorded.status_code == 200, recorded.text
+    assert stored_sessions(daemon.db_path) == [(beat["project_path"], now, now)]

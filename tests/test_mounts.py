@@ -1,0 +1,95 @@
+"""Which folders are on mounts that may hang: the mount table read, and followed as it changes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from oxitrack.mounts import MountWatch, is_under_any, may_hang_type, mount_points_that_may_hang
+from tests.hung_mount import hung_mount
+
+MOUNTINFO = "\n".join(
+    [
+        "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",
+        "40 22 0:35 / /home/me/share rw,relatime shared:20 - nfs4 srv:/export rw,vers=4.2",
+        "41 22 0:36 / /mnt/box rw,nosuid,nodev - fuse.sshfs me@box: rw,user_id=1000",
+        r"42 22 0:37 / /mnt/win\040drive rw master:3 propagate_from:2 - cifs //srv/c rw",
+        "43 22 0:38 / /tmp rw - tmpfs tmpfs rw",
+        "44 22 0:39 / /mnt/usb rw - fuseblk /dev/sdb1 rw",
+        "45 22 0:40 / /media/smb rw - smb3 //srv/d rw",
+        "not a mount line",
+        "",
+    ]
+)
+
+
+def test_network_and_fuse_mounts_are_the_ones_that_may_hang():
+    assert mount_points_that_may_hang(MOUNTINFO) == (
+        "/home/me/share",
+        "/mnt/box",
+        "/mnt/win drive",  # the octal escape of a space, read back
+        "/media/smb",
+    )
+
+
+@pytest.mark.parametrize(
+    ("fs_type", "may_hang"),
+    [
+        ("nfs", True),
+        ("nfs4", True),
+        ("cifs", True),
+        ("fuse.sshfs", True),
+        ("fuse", True),
+        ("9p", True),
+        ("autofs", True),
+        ("ext4", False),
+        ("btrfs", False),
+        ("tmpfs", False),
+        ("overlay", False),
+        ("fusectl", False),  # the kernel's own control file system, not a FUSE mount
+    ],
+)
+def test_may_hang_type(fs_type: str, may_hang: bool):
+    assert may_hang_type(fs_type) is may_hang
+
+
+def test_a_folder_is_under_a_mount_point_only_past_a_whole_name():
+    points = ("/mnt/box",)
+    assert is_under_any("/mnt/box", points)
+    assert is_under_any("/mnt/box/code/app", points)
+    assert not is_under_any("/mnt/boxes/app", points)
+    assert not is_under_any("/mnt", points)
+    assert is_under_any("/anything", ("/",))  # the root itself on NFS: every folder
+
+
+def test_a_watch_reads_the_table_it_is_given(tmp_path: Path):
+    table = tmp_path / "mountinfo"
+    table.write_text(MOUNTINFO)
+    watch = MountWatch(str(table))
+    assert watch.may_hang("/mnt/box/code/app")
+    assert watch.may_hang("/mnt/win drive/code")
+    assert watch.may_hang("/srv/../mnt/box/app")  # as the path will resolve
+    assert not watch.may_hang("/home/me/code/app")
+    assert not watch.may_hang("/mnt/usbstick/app")
+
+
+def test_without_a_mount_table_nothing_may_hang(tmp_path: Path):
+    watch = MountWatch(str(tmp_path / "missing"))
+    assert not watch.may_hang("/mnt/box/app")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the mount table is Linux's /proc")
+def test_a_mount_made_after_the_watch_started_is_seen(tmp_path: Path):
+    watch = MountWatch()
+    folder = tmp_path / "share" / "app"
+    assert not watch.may_hang(str(folder))
+    with hung_mount(tmp_path / "share"):
+        assert watch.may_hang(str(folder))
+    assert not watch.may_hang(str(folder))  # and gone once unmounted
+
+
+def test_a_table_that_cannot_be_read_is_no_reason_to_fail(tmp_path: Path):
+    watch = MountWatch(str(tmp_path))  # a folder: opened, but every read fails
+    assert not watch.may_hang("/mnt/box/app")
