@@ -106,8 +106,12 @@ def test_merge_of_an_unknown_project_fails_naming_it(filled_db: Path, capsys):
         (["rename", "99", "foo"], "project: no project matches '99'"),
         (["rename", "1", ""], "name"),
         (["rename", "api-old", "1"], "name: must not be only digits"),
+        (["rename", "api-old", "."], "name: must not be written as a folder"),
     ],
-    ids=["merge-into-itself", "merge-unknown", "rename-unknown", "rename-to-empty", "to-an-id"],
+    ids=[
+        *("merge-into-itself", "merge-unknown", "rename-unknown", "rename-to-empty"),
+        *("to-an-id", "to-a-folder"),
+    ],
 )
 def test_refusals_of_what_was_typed_exit_2(filled_db: Path, capsys, argv: list[str], words: str):
     """Exit 1 means the database cannot be used; a wrong argument is a usage error."""

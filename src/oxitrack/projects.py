@@ -168,8 +168,8 @@ def project_name(custom_name: str | None, latest_path: str) -> str:
 
 
 def check_project_name(value: object, field: str = "name") -> str:
-    """A project name given by a user: text, one line, not blank, not only digits (an id), at
-    most 200 characters."""
+    """A project name given by a user: text, one line, not blank, not only digits (an id) nor
+    written as a folder (``.``), at most 200 characters."""
     if not isinstance(value, str):
         raise InvalidField(field, "must be a string")
     name = check_text(value, field).strip()
@@ -185,11 +185,21 @@ def check_project_name(value: object, field: str = "name") -> str:
             "must not be only digits: digits name a project by its id (`--project 3`),"
             " so that name could never be used",
         )
+    if name in {".", "..", "~"} or name.startswith(_FOLDER_FORMS):
+        # ``commands/_options.project_reference``: the command line reads these as a folder.
+        raise InvalidField(
+            field,
+            "must not be written as a folder (`.`, `..`, `./…`, `../…`, `~/…`): the command"
+            " line reads it as one, so that name could never be typed back",
+        )
     if len(name) > MAX_PROJECT_NAME_CHARS:
         raise InvalidField(
             field, f"is {len(name)} characters long; at most {MAX_PROJECT_NAME_CHARS} allowed"
         )
     return name
+
+
+_FOLDER_FORMS = ("./", "../", ".\\", "..\\", "~/")
 
 
 def union_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
