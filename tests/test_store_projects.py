@@ -17,6 +17,7 @@ from oxitrack.store import Store
 from oxitrack.store import beats as store_beats
 from oxitrack.store import folders as store_folders
 from oxitrack.store import projects as store_projects
+from oxitrack.store import reports as store_reports
 from oxitrack.store.folders import RECHECK_SECONDS
 from oxitrack.store.projects import Project
 from tests.conftest import NOW
@@ -433,6 +434,57 @@ def test_a_mistyped_or_remote_folder_inside_a_projects_folder_names_nothing(
     beat(store, "C:\\code\\app", NOW - 30)
     with pytest.raises(ClientError, match="no project matches"):
         store.read(lambda conn: store_projects.find_project(conn, reference, "project"))
+
+
+def filtered(store: Store, typed: Path | str) -> object:
+    """What a report's ``--project`` keeps for the folder ``typed`` (as the CLI writes ``.``)."""
+    folder = canonical_project_path(str(typed))
+    return store.read(lambda conn: store_reports.project_filter(conn, folder, "--project"))
+
+
+def test_a_moved_repository_is_its_project_before_it_beats_from_there(store: Store, tmp_path):
+    """``.`` in a repository moved (or cloned) to a new folder named nothing until the first
+    beat came from there, although its root commit was known."""
+    make_repo(tmp_path / "before")
+    beat(store, tmp_path / "before", NOW)
+    shutil.move(tmp_path / "before", tmp_path / "after")
+    (tmp_path / "after" / "src").mkdir()
+    project_id = only(store).id
+    assert filtered(store, tmp_path / "after") == project_id
+    assert filtered(store, tmp_path / "after" / "src") == project_id
+    identify = store_projects.folder_identities(str(tmp_path / "after" / "src"))
+    renamed = store.write(
+        lambda conn: store_projects.rename_by_reference(
+            conn, str(tmp_path / "after" / "src"), "App", identify
+        )
+    )
+    assert (renamed.id, renamed.name) == (project_id, "App")
+    assert len(renamed.paths) == 1  # nothing registered: it still has not beaten from there
+
+
+def test_the_repository_holding_a_folder_wins_over_a_tracked_folder_above_it(
+    store: Store, tmp_path
+):
+    """A folder opened once (``~/code``) is not the project of a moved repository inside it."""
+    make_repo(tmp_path / "old" / "app")
+    beat(store, tmp_path / "old" / "app", NOW - 60)
+    (tmp_path / "code").mkdir()
+    beat(store, tmp_path / "code", NOW)
+    shutil.move(tmp_path / "old" / "app", tmp_path / "code" / "app")
+    repository, code = sorted(projects(store), key=lambda p: not p.identities[0].startswith("git"))
+    (tmp_path / "code" / "elsewhere").mkdir()
+    assert filtered(store, tmp_path / "code" / "app") == repository.id
+    assert filtered(store, tmp_path / "code" / "elsewhere") == code.id
+
+
+def test_a_folder_in_no_known_repository_still_names_nothing(store: Store, tmp_path):
+    make_repo(tmp_path / "app")
+    beat(store, tmp_path / "app", NOW)
+    make_repo(tmp_path / "other")  # another history: its own project once it beats
+    (tmp_path / "plain").mkdir()
+    for folder in ("other", "plain", "missing"):
+        typed = canonical_project_path(str(tmp_path / folder))
+        assert filtered(store, typed) == typed  # left to match folders by path, as before
 
 
 def store_projects_of(store: Store, project_id: int) -> tuple[store_projects.ProjectPath, ...]:

@@ -7,6 +7,7 @@ field, a bad value a 422 naming it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from starlette.requests import Request
@@ -28,9 +29,10 @@ def list_projects(request: Request) -> JSONResponse:
 async def merge_projects(request: Request) -> JSONResponse:
     body = await _object(request)
     source, target = _required(body, "source"), _required(body, "target")
+    identify = await _folder_identities(request, source, target)
     project = await write_from_loop(
         request.app.state.store,
-        lambda conn: store_projects.merge_by_reference(conn, source, target),
+        lambda conn: store_projects.merge_by_reference(conn, source, target, identify),
     )
     return JSONResponse({"project": project.to_json()})
 
@@ -41,11 +43,25 @@ async def rename_project(request: Request) -> JSONResponse:
     if "name" not in body:
         raise InvalidField("name", "is required (a name, or null for the folder's name)")
     name = body["name"]
+    identify = await _folder_identities(request, reference)
     project = await write_from_loop(
         request.app.state.store,
-        lambda conn: store_projects.rename_by_reference(conn, reference, name),
+        lambda conn: store_projects.rename_by_reference(conn, reference, name, identify),
     )
     return JSONResponse({"project": project.to_json()})
+
+
+async def _folder_identities(
+    request: Request, *references: object
+) -> store_projects.FolderIdentity:
+    """The repositories of the folders named, read in a worker thread as a new folder's beat
+    is (``api/identities.py``): a folder no project has yet, in a moved or cloned repository,
+    names that repository's project. git on the loop or in the write held every client."""
+    return await asyncio.to_thread(
+        store_projects.folder_identities,
+        *references,
+        identify=request.app.state.identities.identify,
+    )
 
 
 async def _object(request: Request) -> Mapping[str, object]:

@@ -129,9 +129,10 @@ def run_merge(args: argparse.Namespace) -> int:
         body = {"source": source, "target": target}
         project = client.request("POST", "/api/projects/merge", body)["project"]
     else:
+        identify = store_projects.folder_identities(source, target)
         with _existing_store(settings) as store:
             project = store.write(
-                lambda conn: store_projects.merge_by_reference(conn, source, target)
+                lambda conn: store_projects.merge_by_reference(conn, source, target, identify)
             ).to_json()
     _show_result(args, project, f"Merged {args.source!r} into project {project['id']}:")
     return 0
@@ -152,9 +153,10 @@ def run_rename(args: argparse.Namespace) -> int:
         body = {"project": reference, "name": name}
         project = client.request("POST", "/api/projects/rename", body)["project"]
     else:
+        identify = store_projects.folder_identities(reference)
         with _existing_store(settings) as store:
             project = store.write(
-                lambda conn: store_projects.rename_by_reference(conn, reference, name)
+                lambda conn: store_projects.rename_by_reference(conn, reference, name, identify)
             ).to_json()
     _show_result(args, project, "Renamed:")
     return 0

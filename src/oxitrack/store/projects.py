@@ -122,15 +122,25 @@ def rename_project(conn: sqlite3.Connection, project_id: int, name: str | None) 
 _MAX_SQLITE_INTEGER = 2**63 - 1
 
 
+#: The git identity of a folder here (canonical path), or ``None``: see ``folder_identity``.
+FolderIdentity = Callable[[str], str | None]
+
+
 def find_project(
-    conn: sqlite3.Connection, reference: object, field: str, *, besides: int | None = None
+    conn: sqlite3.Connection,
+    reference: object,
+    field: str,
+    *,
+    besides: int | None = None,
+    identify: FolderIdentity | None = None,
 ) -> int:
     """The id of the project ``reference`` names: an id, one of its paths or identities, or its
     name; a ``ClientError`` naming ``field`` when it names none or several. A name shared with
     the project ``besides`` means the other one (``merge /old/api api``: both folders are
-    called "api", and the target cannot be the source)."""
+    called "api", and the target cannot be the source). With ``identify``, a folder no project
+    has yet names the project of its repository (``_named_projects``)."""
     text = _reference_text(reference, field)
-    unique = _named_projects(conn, text)
+    unique = _named_projects(conn, text, identify)
     if not unique:
         raise ClientError(
             404,
@@ -144,12 +154,18 @@ def find_project(
     return _the_one(unique, text, field)
 
 
-def project_named(conn: sqlite3.Connection, reference: object, field: str) -> int | None:
+def project_named(
+    conn: sqlite3.Connection,
+    reference: object,
+    field: str,
+    *,
+    identify: FolderIdentity | None = None,
+) -> int | None:
     """The project ``reference`` names, as ``find_project`` reads it, or ``None`` when it names
     none; ``InvalidField`` when it names several. Reports keep that project's time (all its
     folders), and match a reference that names no project against folder paths instead."""
     text = _reference_text(reference, field)
-    unique = _named_projects(conn, text)
+    unique = _named_projects(conn, text, identify)
     return _the_one(unique, text, field) if unique else None
 
 
@@ -162,9 +178,12 @@ def _reference_text(reference: object, field: str) -> str:
     return text
 
 
-def _named_projects(conn: sqlite3.Connection, text: str) -> list[int]:
+def _named_projects(
+    conn: sqlite3.Connection, text: str, identify: FolderIdentity | None = None
+) -> list[int]:
     """The ids of the projects ``text`` names, without repeats: by id, identity or folder (or a
-    folder inside one of theirs), else by name."""
+    folder inside one of theirs, or, with ``identify``, of the repository that holds it), else
+    by name."""
     candidates: list[int] = []
     project_id = _as_id(text)
     if project_id is not None:
@@ -173,7 +192,11 @@ def _named_projects(conn: sqlite3.Connection, text: str) -> list[int]:
         candidates = _ids(conn, _PROJECT_OF_IDENTITY, (text,))
     elif is_absolute_project_path(text):
         folder = canonical_project_path(text)
-        candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,)) or _enclosing_project(conn, folder)
+        candidates = (
+            _ids(conn, _PROJECT_OF_FOLDER, (text,))
+            or _repository_project(conn, folder, identify)
+            or _enclosing_project(conn, folder)
+        )
         if not candidates and is_windows_path(folder):  # typed in another case than it beat
             candidates = _ids(conn, _PROJECT_OF_IDENTITY, (project_identity(folder, None),))
     elif text.startswith(PROJECT_NAME_PREFIX):  # a WakaTime project known only by name
@@ -204,6 +227,45 @@ def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
 
 _PROJECT_OF_FOLDER = "SELECT project_id FROM project_paths WHERE project_path = ?"
 _PROJECT_OF_IDENTITY = "SELECT project_id FROM project_identities WHERE identity = ?"
+
+
+def _repository_project(
+    conn: sqlite3.Connection, folder: str, identify: FolderIdentity | None
+) -> list[int]:
+    """The project of the repository holding ``folder``, known by its root commit: a clone or
+    a moved repository names its project before its first beat from there (``.`` typed in it).
+    Before the folders above it, which may hold the repository (``~/code`` beat once)."""
+    identity = identify(folder) if identify is not None and folder.startswith("/") else None
+    return _ids(conn, _PROJECT_OF_IDENTITY, (identity,)) if identity else []
+
+
+def folder_identity(folder: str, identify: Callable[[str], str] | None = None) -> str | None:
+    """The git identity (``git:<root commit>``) of the repository holding ``folder`` (canonical)
+    on this machine, read as beats read it (``identify``, default ``store.folders.identify``);
+    ``None`` when it is in no repository with history here. Reads files and may run git: not
+    for inside a write (``folder_identities``)."""
+    from oxitrack.store import folders  # it imports this module
+
+    identity = (identify or folders.identify)(folder)
+    return identity if identity.startswith(GIT_IDENTITY_PREFIX) else None
+
+
+def folder_identities(
+    *references: object, identify: Callable[[str], str] | None = None
+) -> FolderIdentity:
+    """The ``identify`` for a write, read now, before it: the ``folder_identity`` of each folder
+    among ``references`` (absolute paths on this machine). git may take a while on a large
+    history, and a write holds every editor's beats."""
+    found: dict[str, str | None] = {}
+    for reference in references:
+        try:
+            text = _reference_text(reference, "project")
+        except InvalidField:  # the write refuses it, naming its own field
+            continue
+        if text.startswith("/"):
+            folder = canonical_project_path(text)
+            found[folder] = folder_identity(folder, identify)
+    return found.get
 
 
 def _enclosing_project(conn: sqlite3.Connection, folder: str) -> list[int]:
@@ -239,6 +301,12 @@ def _as_id(text: str) -> int | None:
     if fits and text.isascii() and text.isdigit() and int(text) <= _MAX_SQLITE_INTEGER:
         return int(text)
     return None
+
+
+def merged_note(conn: sqlite3.Connection, reference: str) -> str:
+    """`` (project 3 was merged into project 2)`` when ``reference`` is the id of a project
+    merged away, else ``""``: every command that refuses a reference says where it went."""
+    return _merged_note(conn, _as_id(reference.strip()))
 
 
 def _merged_note(conn: sqlite3.Connection, project_id: int | None) -> str:
@@ -370,17 +438,29 @@ def _project(
 # -- what the API and the CLI call (one function each, so both write the same way) --------------
 
 
-def merge_by_reference(conn: sqlite3.Connection, source: object, target: object) -> Project:
-    """Merge the project ``source`` names into the one ``target`` names; the merged project."""
-    source_id = find_project(conn, source, "source")
-    target_id = find_project(conn, target, "target", besides=source_id)
+def merge_by_reference(
+    conn: sqlite3.Connection,
+    source: object,
+    target: object,
+    identify: FolderIdentity | None = None,
+) -> Project:
+    """Merge the project ``source`` names into the one ``target`` names; the merged project.
+    ``identify``: what ``folder_identities`` read of them before the write."""
+    source_id = find_project(conn, source, "source", identify=identify)
+    target_id = find_project(conn, target, "target", besides=source_id, identify=identify)
     merge_projects(conn, source_id=source_id, target_id=target_id)
     return get_project(conn, target_id)
 
 
-def rename_by_reference(conn: sqlite3.Connection, project: object, name: object) -> Project:
-    """Name the project ``project`` names; a ``None`` name goes back to the folder's name."""
-    project_id = find_project(conn, project, "project")
+def rename_by_reference(
+    conn: sqlite3.Connection,
+    project: object,
+    name: object,
+    identify: FolderIdentity | None = None,
+) -> Project:
+    """Name the project ``project`` names; a ``None`` name goes back to the folder's name.
+    ``identify``: what ``folder_identities`` read of it before the write."""
+    project_id = find_project(conn, project, "project", identify=identify)
     rename_project(conn, project_id, None if name is None else check_project_name(name))
     return get_project(conn, project_id)
 
