@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from oxitrack.api.body import read_json
 from oxitrack.api.group_commit import write_from_loop
 from oxitrack.errors import InvalidField
+from oxitrack.store import project_references
 from oxitrack.store import projects as store_projects
 
 
@@ -53,12 +54,12 @@ async def rename_project(request: Request) -> JSONResponse:
 
 async def _folder_identities(
     request: Request, *references: object
-) -> store_projects.FolderIdentity:
+) -> project_references.FolderIdentity:
     """The repositories of the folders named, read in a worker thread as a new folder's beat
     is (``api/identities.py``): a folder no project has yet, in a moved or cloned repository,
     names that repository's project. git on the loop or in the write held every client."""
     return await asyncio.to_thread(
-        store_projects.folder_identities,
+        project_references.folder_identities,
         *references,
         identify=request.app.state.identities.identify,
     )

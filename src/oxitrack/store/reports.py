@@ -16,11 +16,11 @@ from collections.abc import Iterator
 
 from oxitrack.projects import folder_and_parents
 from oxitrack.reports import SessionRow
+from oxitrack.store.project_references import project_named
 from oxitrack.store.projects import (
     SESSION_PROJECT_KEY_SQL,
     SESSION_PROJECT_LATEST_PATH_SQL,
     SESSION_PROJECT_NAME_SQL,
-    project_named,
     session_in_project_sql,
 )
 
@@ -69,7 +69,7 @@ def project_filter(conn: sqlite3.Connection, reference: str | None, field: str) 
     the project went, as ``projects merge`` says it, not a report of no time while the time is
     in the other project."""
     from oxitrack.errors import ClientError
-    from oxitrack.store.projects import folder_identity, merged_note
+    from oxitrack.store.project_references import folder_identity, merged_note
 
     if reference is None:
         return None
