@@ -77,6 +77,7 @@ def test_rename_and_reset(two_projects):
         ("/api/projects/rename", {"project": "api"}, 422, "name"),
         ("/api/projects/rename", {"project": "api", "name": " "}, 422, "name"),
         ("/api/projects/rename", {"project": "api", "name": 5}, 422, "name"),
+        ("/api/projects/rename", {"project": "api", "name": "2"}, 422, "name"),
         ("/api/projects/rename", {"project": 99, "name": "x"}, 404, "project"),
         ("/api/projects/merge", {"source": 10**23, "target": "api"}, 404, "source"),
     ],
@@ -91,6 +92,7 @@ def test_rename_and_reset(two_projects):
         "rename without name",
         "rename blank name",
         "rename number name",
+        "rename digits name",
         "rename unknown project",
         "merge id beyond sqlite integers",
     ],
@@ -140,6 +142,21 @@ def test_repository_moved_mid_day_is_one_project_in_today(client, tmp_path):
     assert (project["duration_seconds"], project["session_count"]) == (2 * 1200, 2)
     assert today["total_seconds"] == 2400
     assert "moved-app" in client.get("/today", params={"tz": "UTC"}).text
+
+
+def test_rename_finds_a_moved_repository_by_its_root_commit(client, tmp_path):
+    """A folder of a moved repository names its project before it beats from there."""
+    make_repo(tmp_path / "code" / "app")
+    answer = client.post("/beat", json={"project_path": str(tmp_path / "code" / "app")})
+    assert answer.status_code == 200
+    shutil.move(tmp_path / "code" / "app", tmp_path / "moved-app")
+    body = {"project": str(tmp_path / "moved-app"), "name": "App"}
+    answer = client.post("/api/projects/rename", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["project"]["name"] == "App"
+    merge = {"source": str(tmp_path / "nowhere"), "target": str(tmp_path / "moved-app")}
+    answer = client.post("/api/projects/merge", json=merge)
+    assert (answer.status_code, answer.json()["field"]) == (404, "source")
 
 
 def test_merged_projects_add_up_exactly_in_today(two_projects):

@@ -290,6 +290,21 @@ def test_project_may_be_named_by_its_id_and_a_shared_name_is_refused(client: Tes
         assert "'app' names several projects" in answer.json()["message"]
 
 
+def test_a_merged_projects_id_is_a_404_saying_where_it_went(client: TestClient):
+    """``?project=2`` after ``merge 2 1`` answered "no time" while the time is in project 1."""
+    for path, minutes in (("/a/app", 0), ("/a/app", 10), ("/b/app", 20), ("/b/app", 25)):
+        beat(client, path, NOW - 3600 + minutes * 60)
+    merged = client.post("/api/projects/merge", json={"source": 2, "target": 1})
+    assert merged.status_code == 200
+    for endpoint in ("/api/days", "/api/sessions"):
+        answer = client.get(endpoint, params={**TZ, "project": "2"})
+        assert (answer.status_code, answer.json()["error"]) == (404, "not_found")
+        assert answer.json()["field"] == "project"
+        assert "(project 2 was merged into project 1)" in answer.json()["message"]
+    days = client.get("/api/days", params={**TZ, "project": "1"}).json()
+    assert days["total_seconds"] == 900
+
+
 @pytest.mark.parametrize(
     ("day", "hours"),
     [("2025-03-30", 23), ("2025-10-26", 25)],

@@ -105,8 +105,13 @@ def test_merge_of_an_unknown_project_fails_naming_it(filled_db: Path, capsys):
         (["merge", "nosuch", "api"], "source: no project matches 'nosuch'"),
         (["rename", "99", "foo"], "project: no project matches '99'"),
         (["rename", "1", ""], "name"),
+        (["rename", "api-old", "1"], "name: must not be only digits"),
+        (["rename", "api-old", "."], "name: must not be written as a folder"),
     ],
-    ids=["merge-into-itself", "merge-unknown", "rename-unknown", "rename-to-empty"],
+    ids=[
+        *("merge-into-itself", "merge-unknown", "rename-unknown", "rename-to-empty"),
+        *("to-an-id", "to-a-folder"),
+    ],
 )
 def test_refusals_of_what_was_typed_exit_2(filled_db: Path, capsys, argv: list[str], words: str):
     """Exit 1 means the database cannot be used; a wrong argument is a usage error."""
@@ -165,6 +170,22 @@ def test_moved_repository_is_one_project_through_the_daemon(daemon_env, tmp_path
     # One session per folder; the 300 s between the last beat before the move and the first after
     # it belong to neither (time is never invented across folders).
     assert project["total_seconds"] == 600
+
+
+@pytest.mark.e2e
+def test_dot_in_a_moved_repository_names_its_project_through_the_daemon(
+    daemon_env, tmp_path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    """The daemon reads the folder's repository as it does for a beat's."""
+    now = int(__import__("time").time())
+    make_repo(tmp_path / "repo" / "app")
+    beat(daemon_env, tmp_path / "repo" / "app", now - 600)
+    shutil.move(tmp_path / "repo" / "app", tmp_path / "moved-app")
+    monkeypatch.chdir(tmp_path / "moved-app")
+    db = str(daemon_env.db_path)
+    code, out, err = run(capsys, "projects", "rename", ".", "App", "--db", db, "--via", "daemon")
+    assert (code, err) == (0, "")
+    assert "  1  App  " in out
 
 
 @pytest.mark.e2e
@@ -259,6 +280,25 @@ def test_rename_takes_the_folder_you_are_in_or_one_inside_it(
     monkeypatch.chdir(app)
     code, out, _ = run(capsys, "projects", "rename", "./", "--reset", "--db", str(db_path))
     assert (code, "1  app" in out) == (0, True)
+
+
+@pytest.mark.parametrize("inside", ["", "src"], ids=["root", "subfolder"])
+def test_dot_in_a_moved_repository_names_its_project_before_it_beats_there(
+    tmp_path: Path, db_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, inside: str
+):
+    """The repository's root commit is known from its old folder: ``.`` in the new one is that
+    project, not "no project matches", before any editor sent a beat from there."""
+    make_repo(tmp_path / "old" / "app")
+    with Store(db_path) as store:
+        store.record_beats([Beat(str(tmp_path / "old" / "app"), NOW - 60)])
+    shutil.move(tmp_path / "old" / "app", tmp_path / "new-app")
+    (tmp_path / "new-app" / "src").mkdir()
+    monkeypatch.chdir(tmp_path / "new-app" / inside)
+    code, out, err = run(capsys, "projects", "rename", ".", "App", "--db", str(db_path))
+    assert (code, err) == (0, "")
+    assert "  1  App  " in out and f"path      {tmp_path / 'old' / 'app'}" in out
+    code, out, err = run(capsys, "projects", "merge", "9", ".", "--db", str(db_path))
+    assert "source: no project matches '9'" in err  # the target was found: the source is not
 
 
 def test_a_folder_no_project_holds_is_not_the_file_systems_root(

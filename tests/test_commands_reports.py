@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import sqlite3
 import stat
 import sys
@@ -21,6 +22,7 @@ from oxitrack.commands import reports as report_commands
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.conftest import NOW
+from tests.git_repos import make_repo
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = 3600
@@ -603,6 +605,24 @@ def test_every_way_to_write_a_folder_names_its_project(
     assert json.loads(out)["total_seconds"] == 600
 
 
+def test_project_dot_in_a_moved_repository_is_its_project(db_path, capsys, monkeypatch, tmp_path):
+    """Its root commit is known from the old folder, so ``--project .`` in the new one keeps
+    the project's time, before any beat came from there."""
+    make_repo(tmp_path / "old" / "app")
+    with Store(db_path) as store:
+        old = str(tmp_path / "old" / "app")
+        store.record_beats([Beat(old, NOW - 600), Beat(old, NOW - 300)])
+    shutil.move(tmp_path / "old" / "app", tmp_path / "new-app")
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    monkeypatch.chdir(tmp_path / "new-app")
+    for argv in (["report", "--days", "1", "--json"], ["sessions", "--json"]):
+        code, out, err = run(capsys, db_path, *argv, "--project", ".")
+        assert (code, err) == (0, ""), argv
+        found = json.loads(out)
+        assert found.get("total_seconds", 300) == 300
+        assert [s["project_path"] for s in found.get("sessions", [])] in ([], [old])
+
+
 class _Terminal(io.StringIO):
     def __init__(self, encoding: str) -> None:
         super().__init__()
@@ -705,6 +725,38 @@ def test_a_name_two_projects_share_is_refused_not_added_up(db_path, capsys, monk
         code, out, err = run(capsys, db_path, command, "--project", "app")
         assert (code, out) == (2, "")
         assert err == "oxitrack: --project: 'app' names several projects (1, 2); give the id\n"
+
+
+def test_a_merged_projects_id_says_where_it_went(db_path, capsys, monkeypatch):
+    """`projects merge 2 1` run twice says "(project 2 was merged into project 1)"; `--project 2`
+    said only "no project matches '2'", as if the project and its time were gone."""
+    two_projects_named_app(db_path)
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    assert main(["projects", "merge", "2", "1", "--db", str(db_path), "--via", "file"]) == 0
+    capsys.readouterr()
+    for command in ("report", "sessions", "export"):
+        code, out, err = run(capsys, db_path, command, "--project", "2")
+        assert (code, out) == (2, ""), command
+        assert err == (
+            "oxitrack: --project: no project matches '2' (project 2 was merged into project 1);"
+            " `oxitrack projects` lists them\n"
+        )
+    code, out, err = run(capsys, db_path, "report", "--days", "1", "--project", "1")
+    assert (code, err) == (0, "") and out.splitlines()[-1].startswith("0h 15m  total")
+
+
+def test_a_merged_projects_id_still_matches_a_folder_of_that_name(db_path, capsys, monkeypatch):
+    """A folder called ``2`` is matched by its name as before: only an id that names nothing
+    at all gets the note."""
+    two_projects_named_app(db_path)
+    with Store(db_path) as store:
+        store.record_beats([Beat("/x/2", NOW - 600), Beat("/x/2", NOW - 300)])
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    assert main(["projects", "merge", "2", "1", "--db", str(db_path), "--via", "file"]) == 0
+    assert main(["projects", "rename", "/x/2", "Two", "--db", str(db_path)]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, db_path, "report", "--days", "1", "--project", "2")
+    assert (code, err) == (0, "") and out.splitlines()[-1].startswith("0h 05m  total")
 
 
 def test_tables_write_control_characters_of_a_folder_as_escapes(db_path, capsys, monkeypatch):

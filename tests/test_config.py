@@ -504,9 +504,9 @@ def test_a_fifo_written_after_the_command_starts_is_waited_for(tmp_path: Path):
 def test_a_fifo_nothing_writes_is_refused_after_the_wait_not_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from oxitrack import config
+    from oxitrack import config_file
 
-    monkeypatch.setattr(config, "PIPE_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(config_file, "PIPE_WAIT_SECONDS", 0.2)
     fifo = tmp_path / "config.toml"
     os.mkfifo(fifo)
     with pytest.raises(ConfigError) as refused:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -92,3 +95,56 @@ def test_the_api_key_is_not_sent_to_another_accounts_program_on_the_port(
     with pytest.raises(ClientError):  # the squatter's 503
         DaemonClient(Settings(db=tmp_path / "x.db", port=port)).request("GET", "/health")
     assert stop() == ["/health None"]
+
+
+def test_the_api_key_goes_to_roots_program_on_the_port(tmp_path: Path):
+    """A daemon in a container is reached through Docker's forwarding, a program of root's: the
+    key must go to it (root could read the key anyway), or a keyed daemon in Docker was never
+    reachable from the CLI of a user."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv: the listener is root's, the client another account")
+    seen: list[str | None] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"status": "ok"}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)  # root's socket
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    client = (
+        "from oxitrack.config import Settings\n"
+        "from oxitrack.daemon_client import DaemonClient\n"
+        f"settings = Settings(db='x.db', port={server.server_address[1]}, api_key='k' * 24)\n"
+        "print(DaemonClient(settings).health())\n"
+    )
+    try:
+        done = subprocess.run(
+            [
+                setpriv,
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-c",
+                client,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=30,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "{'status': 'ok'}\n"
+    assert seen == ["Bearer " + "k" * 24]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,23 @@ def test_a_mount_made_after_the_watch_started_is_seen(tmp_path: Path):
 def test_a_table_that_cannot_be_read_is_no_reason_to_fail(tmp_path: Path):
     watch = MountWatch(str(tmp_path))  # a folder: opened, but every read fails
     assert not watch.may_hang("/mnt/box/app")
+
+
+def test_many_threads_may_ask_at_once():
+    """One watch serves the process: a poll object asked by two threads at once refuses."""
+    watch = MountWatch()
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            for _ in range(2000):
+                watch.may_hang("/home/me/code/app")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

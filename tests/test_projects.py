@@ -204,8 +204,19 @@ def test_project_name_prefers_the_given_name():
         ("   ", "must not be empty"),
         ("two\nlines", "one line"),
         ("x" * 201, "at most 200"),
+        ("3", "only digits"),
+        (" 0042 ", "only digits"),
+        ("1" * 30, "only digits"),
+        (".", "written as a folder"),
+        ("..", "written as a folder"),
+        ("./api", "written as a folder"),
+        ("..\\api", "written as a folder"),
+        ("~/api", "written as a folder"),
     ],
-    ids=["null", "number", "blank", "newline", "too long"],
+    ids=[
+        *("null", "number", "blank", "newline", "too long", "digits", "padded", "long digits"),
+        *("dot", "dot-dot", "dot-slash", "dot-dot-backslash", "home"),
+    ],
 )
 def test_bad_project_names_are_refused_naming_the_field(value: object, problem: str):
     with pytest.raises(InvalidField) as refused:
@@ -216,6 +227,13 @@ def test_bad_project_names_are_refused_naming_the_field(value: object, problem: 
 
 def test_project_name_is_trimmed():
     assert check_project_name("  OxiTrack  ") == "OxiTrack"
+
+
+@pytest.mark.parametrize("name", ["v2", "2024-q1", "3.0", "²", "٣", ".NET", "~name", "client/web"])
+def test_names_no_reference_reads_as_an_id_or_a_folder_are_kept(name: str):
+    """Only ASCII digits alone are an id to ``--project``; "²" or Arabic-Indic digits are not;
+    a dot or a tilde starts a folder only with a slash after it."""
+    assert check_project_name(name) == name
 
 
 @pytest.mark.parametrize(

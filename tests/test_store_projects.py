@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.projects import canonical_project_path
 from oxitrack.sessions import Beat
-from oxitrack.store import Store
+from oxitrack.store import Store, project_references
 from oxitrack.store import beats as store_beats
 from oxitrack.store import folders as store_folders
 from oxitrack.store import projects as store_projects
+from oxitrack.store import reports as store_reports
 from oxitrack.store.folders import RECHECK_SECONDS
 from oxitrack.store.projects import Project
 from tests.conftest import NOW
@@ -233,8 +234,8 @@ def test_registration_rolls_back_with_its_beat(store: Store, tmp_path):
 
 def merge(store: Store, source: str, target: str) -> None:
     def run(conn: sqlite3.Connection) -> None:
-        source_id = store_projects.find_project(conn, source, "source")
-        target_id = store_projects.find_project(conn, target, "target")
+        source_id = project_references.find_project(conn, source, "source")
+        target_id = project_references.find_project(conn, target, "target")
         store_projects.merge_projects(conn, source_id=source_id, target_id=target_id)
 
     store.write(run)
@@ -330,7 +331,7 @@ def test_rename_and_back_to_the_folder_name(store: Store):
 )
 def test_projects_are_found_by_id_path_identity_or_name(store: Store, reference: object):
     beat(store, "/code/oxitrack", NOW)
-    assert store.read(lambda conn: store_projects.find_project(conn, reference, "project")) == 1
+    assert store.read(lambda conn: project_references.find_project(conn, reference, "project")) == 1
 
 
 def test_a_wakatime_project_is_found_by_the_key_it_is_listed_under(store: Store):
@@ -338,7 +339,7 @@ def test_a_wakatime_project_is_found_by_the_key_it_is_listed_under(store: Store)
     store.record_beat(Beat("wakatime:p", NOW))
     store.record_beat(Beat("/code/other", NOW))
     [listed] = [p for p in projects(store) if p.latest_path == "wakatime:p"]
-    found = store.read(lambda conn: store_projects.find_project(conn, "wakatime:p", "project"))
+    found = store.read(lambda conn: project_references.find_project(conn, "wakatime:p", "project"))
     assert found == listed.id
 
 
@@ -392,7 +393,7 @@ def test_bad_references_name_the_field(store: Store, reference: object, status: 
     beat(store, "/one/app", NOW)
     beat(store, "/two/app", NOW)
     with pytest.raises(ClientError) as refused:
-        store.read(lambda conn: store_projects.find_project(conn, reference, "source"))
+        store.read(lambda conn: project_references.find_project(conn, reference, "source"))
     assert (refused.value.status, refused.value.field) == (status, "source")
     assert words in refused.value.message
     assert isinstance(refused.value, InvalidField) == (status == 422)
@@ -417,7 +418,7 @@ def test_a_folder_inside_a_projects_folder_names_that_project(
     for at, folder in enumerate(folders):
         beat(store, here[folder], NOW - 60 + at)
     typed = reference if reference == "/" else str(tmp_path / reference)
-    project_id = store.read(lambda conn: store_projects.find_project(conn, typed, "project"))
+    project_id = store.read(lambda conn: project_references.find_project(conn, typed, "project"))
     assert here[found] in [p.project_path for p in store_projects_of(store, project_id)]
 
 
@@ -432,7 +433,58 @@ def test_a_mistyped_or_remote_folder_inside_a_projects_folder_names_nothing(
     beat(store, "/code/app", NOW - 60)
     beat(store, "C:\\code\\app", NOW - 30)
     with pytest.raises(ClientError, match="no project matches"):
-        store.read(lambda conn: store_projects.find_project(conn, reference, "project"))
+        store.read(lambda conn: project_references.find_project(conn, reference, "project"))
+
+
+def filtered(store: Store, typed: Path | str) -> object:
+    """What a report's ``--project`` keeps for the folder ``typed`` (as the CLI writes ``.``)."""
+    folder = canonical_project_path(str(typed))
+    return store.read(lambda conn: store_reports.project_filter(conn, folder, "--project"))
+
+
+def test_a_moved_repository_is_its_project_before_it_beats_from_there(store: Store, tmp_path):
+    """``.`` in a repository moved (or cloned) to a new folder named nothing until the first
+    beat came from there, although its root commit was known."""
+    make_repo(tmp_path / "before")
+    beat(store, tmp_path / "before", NOW)
+    shutil.move(tmp_path / "before", tmp_path / "after")
+    (tmp_path / "after" / "src").mkdir()
+    project_id = only(store).id
+    assert filtered(store, tmp_path / "after") == project_id
+    assert filtered(store, tmp_path / "after" / "src") == project_id
+    identify = project_references.folder_identities(str(tmp_path / "after" / "src"))
+    renamed = store.write(
+        lambda conn: store_projects.rename_by_reference(
+            conn, str(tmp_path / "after" / "src"), "App", identify
+        )
+    )
+    assert (renamed.id, renamed.name) == (project_id, "App")
+    assert len(renamed.paths) == 1  # nothing registered: it still has not beaten from there
+
+
+def test_the_repository_holding_a_folder_wins_over_a_tracked_folder_above_it(
+    store: Store, tmp_path
+):
+    """A folder opened once (``~/code``) is not the project of a moved repository inside it."""
+    make_repo(tmp_path / "old" / "app")
+    beat(store, tmp_path / "old" / "app", NOW - 60)
+    (tmp_path / "code").mkdir()
+    beat(store, tmp_path / "code", NOW)
+    shutil.move(tmp_path / "old" / "app", tmp_path / "code" / "app")
+    repository, code = sorted(projects(store), key=lambda p: not p.identities[0].startswith("git"))
+    (tmp_path / "code" / "elsewhere").mkdir()
+    assert filtered(store, tmp_path / "code" / "app") == repository.id
+    assert filtered(store, tmp_path / "code" / "elsewhere") == code.id
+
+
+def test_a_folder_in_no_known_repository_still_names_nothing(store: Store, tmp_path):
+    make_repo(tmp_path / "app")
+    beat(store, tmp_path / "app", NOW)
+    make_repo(tmp_path / "other")  # another history: its own project once it beats
+    (tmp_path / "plain").mkdir()
+    for folder in ("other", "plain", "missing"):
+        typed = canonical_project_path(str(tmp_path / folder))
+        assert filtered(store, typed) == typed  # left to match folders by path, as before
 
 
 def store_projects_of(store: Store, project_id: int) -> tuple[store_projects.ProjectPath, ...]:
@@ -630,7 +682,7 @@ def test_one_project_reads_as_the_listing_shows_it(
                 [(folder, NOW + start, NOW + start + length) for folder, start, length in sessions],
             )
             for source in merges:
-                source_id = store_projects.find_project(conn, source, "source")
+                source_id = project_references.find_project(conn, source, "source")
                 if source_id != 1:
                     store_projects.merge_projects(conn, source_id=source_id, target_id=1)
 
@@ -658,8 +710,8 @@ def test_beats_in_either_unicode_spelling_are_one_folder_of_one_project(store: S
 def test_a_name_is_found_in_either_unicode_spelling(store: Store, typed: str):
     beat(store, "/remote/cafe\u0301", NOW)  # as a Mac names it, on no disk here
     beat(store, "/remote/other", NOW)
-    assert store.read(lambda conn: store_projects.find_project(conn, typed, "project")) == 1
-    assert store.read(lambda conn: store_projects.project_named(conn, typed, "project")) == 1
+    assert store.read(lambda conn: project_references.find_project(conn, typed, "project")) == 1
+    assert store.read(lambda conn: project_references.project_named(conn, typed, "project")) == 1
 
 
 def test_a_windows_folder_in_another_letter_case_is_the_same_project(store: Store):
@@ -672,7 +724,7 @@ def test_a_windows_folder_in_another_letter_case_is_the_same_project(store: Stor
     listed = projects(store)
     assert [len(p.paths) for p in listed] == [3, 1, 1]
     assert listed[0].identities == ("path:c:\\code\\api",)
-    found = store.read(lambda conn: store_projects.find_project(conn, "C:\\code\\API", "x"))
+    found = store.read(lambda conn: project_references.find_project(conn, "C:\\code\\API", "x"))
     assert found == listed[0].id
 
 

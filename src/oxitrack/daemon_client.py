@@ -101,17 +101,22 @@ class DaemonClient:
         While the daemon is down, any account can listen on its port, and the first request
         carries the key that keeps that account out. Linux says who owns a listening socket
         (``/proc/net/tcp``); elsewhere, or for a daemon on another machine, nothing is checked.
+        A socket of root's is no stranger's: root can read the key anyway, and it is root's
+        program that listens for a daemon in a container (Docker's port forwarding).
         """
         parts = urllib.parse.urlsplit(self.url)
         if parts.hostname not in ("127.0.0.1", "::1", "localhost") or parts.port is None:
             return
         owners = listener_uids(parts.port)
-        if owners and os.getuid() not in owners:
+        if owners and not owners & {os.getuid(), ROOT_UID}:
             raise DaemonUnavailable(
                 f"the program listening at {self.url} belongs to another account (uid"
                 f" {', '.join(str(uid) for uid in sorted(owners))}), not to you: the API key is"
                 " not sent to it"
             )
+
+
+ROOT_UID = 0
 
 
 def listener_uids(port: int) -> set[int] | None:

@@ -97,7 +97,7 @@ class MountWatch:
     readable with ``POLLPRI`` when a mount comes or goes, and only then is it read again."""
 
     def __init__(self, mountinfo_path: str = MOUNTINFO) -> None:
-        self._lock = threading.Lock()  # one reader of the file at a time (tests run many apps)
+        self._lock = threading.Lock()  # one thread at a time polls and reads (tests run many apps)
         self._points: tuple[str, ...] = ()
         self._poll: select.poll | None = None
         try:
@@ -111,23 +111,25 @@ class MountWatch:
 
     def may_hang(self, path: str) -> bool:
         """Whether the absolute POSIX ``path`` is on a mount that may hang (``..`` allowed)."""
-        if self._poll is not None and self._poll.poll(0):
-            self._read()
+        if self._poll is not None:
+            with self._lock:  # a poll object refuses two threads at once
+                if self._poll.poll(0):
+                    self._read()
         points = self._points
         return bool(points) and is_under_any(posixpath.normpath(path), points)
 
     def _read(self) -> None:
+        """Read the table again; called with ``_lock`` held, or before anyone else has the watch."""
         assert self._fd is not None
-        with self._lock:
-            chunks = []
-            try:
-                os.lseek(self._fd, 0, os.SEEK_SET)
-                while chunk := os.read(self._fd, 65536):
-                    chunks.append(chunk)
-            except OSError:  # never seen; the table as last read is the best guess
-                return
-            text = b"".join(chunks).decode("utf-8", "surrogateescape")
-            self._points = mount_points_that_may_hang(text)
+        chunks = []
+        try:
+            os.lseek(self._fd, 0, os.SEEK_SET)
+            while chunk := os.read(self._fd, 65536):
+                chunks.append(chunk)
+        except OSError:  # never seen; the table as last read is the best guess
+            return
+        text = b"".join(chunks).decode("utf-8", "surrogateescape")
+        self._points = mount_points_that_may_hang(text)
 
 
 _watch: MountWatch | None = None

@@ -168,7 +168,8 @@ def project_name(custom_name: str | None, latest_path: str) -> str:
 
 
 def check_project_name(value: object, field: str = "name") -> str:
-    """A project name given by a user: text, one line, not blank, at most 200 characters."""
+    """A project name given by a user: text, one line, not blank, not only digits (an id) nor
+    written as a folder (``.``), at most 200 characters."""
     if not isinstance(value, str):
         raise InvalidField(field, "must be a string")
     name = check_text(value, field).strip()
@@ -176,11 +177,29 @@ def check_project_name(value: object, field: str = "name") -> str:
         raise InvalidField(field, "must not be empty")
     if LINE_BREAK_OR_CONTROL.search(name):
         raise InvalidField(field, "must be one line without control characters")
+    if name.isascii() and name.isdigit():
+        # Ids and names are read from the same words (``--project 3``, ``rename 3``): digits
+        # mean an id there, so a name made of them could never be used once given.
+        raise InvalidField(
+            field,
+            "must not be only digits: digits name a project by its id (`--project 3`),"
+            " so that name could never be used",
+        )
+    if name in {".", "..", "~"} or name.startswith(_FOLDER_FORMS):
+        # ``commands/_options.project_reference``: the command line reads these as a folder.
+        raise InvalidField(
+            field,
+            "must not be written as a folder (`.`, `..`, `./…`, `../…`, `~/…`): the command"
+            " line reads it as one, so that name could never be typed back",
+        )
     if len(name) > MAX_PROJECT_NAME_CHARS:
         raise InvalidField(
             field, f"is {len(name)} characters long; at most {MAX_PROJECT_NAME_CHARS} allowed"
         )
     return name
+
+
+_FOLDER_FORMS = ("./", "../", ".\\", "..\\", "~/")
 
 
 def union_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -48,6 +48,9 @@ def test_a_hung_mount_delays_only_its_own_beats(daemon: DaemonProcess, tmp_path:
         assert not stuck.done()  # the others were answered while it waited
         refused = stuck.result(timeout=FOLDER_TIMEOUT_SECONDS + 10)
         waited = time.monotonic() - started
+        renamed = client.post(
+            "/api/projects/rename", json={"project": str(share / "app"), "name": "on the share"}
+        )
         heartbeat = client.post(
             "/api/v1/users/current/heartbeats.bulk",
             headers={"Authorization": basic()},
@@ -65,6 +68,8 @@ def test_a_hung_mount_delays_only_its_own_beats(daemon: DaemonProcess, tmp_path:
         "field": "project_path",
     }
     assert waited < FOLDER_TIMEOUT_SECONDS + 5
+    assert renamed.status_code == 503, renamed.text
+    assert renamed.json()["error"] == "folder_not_answering"
     # Not a 400, which wakatime-cli takes as final: the whole batch is kept and sent again.
     assert heartbeat.status_code == 503, heartbeat.text
     assert heartbeat.json()["field"] == "entity"

@@ -30,6 +30,7 @@ import {
   isUserCursorMove,
   isUserEdit,
   isUserScroll,
+  isActiveFlagInput,
   isUserSwitchOrSave,
   isWindowActivity,
   type WindowFlags,
@@ -140,13 +141,14 @@ export class Tracker implements vscode.Disposable {
       this.disposables,
     );
     let windowFlags: WindowFlags = { focused: vscode.window.state.focused, active: vscode.window.state.active };
+    const activeIsInput = isActiveFlagInput(vscode.version);
     vscode.window.onDidChangeWindowState(
       (state) => {
         const previous = windowFlags;
         windowFlags = { focused: state.focused, active: state.active };
         this.activity.setFocused(state.focused);
         const active = activeUri();
-        if (isWindowActivity(previous, windowFlags) && active !== undefined) {
+        if (isWindowActivity(previous, windowFlags, activeIsInput) && active !== undefined) {
           this.note(active);
         }
       },

@@ -7,14 +7,18 @@ field, a bad value a 422 naming it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from oxitrack.api.body import read_json
 from oxitrack.api.group_commit import write_from_loop
+from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.errors import InvalidField
+from oxitrack.store import project_references
 from oxitrack.store import projects as store_projects
 
 
@@ -28,9 +32,10 @@ def list_projects(request: Request) -> JSONResponse:
 async def merge_projects(request: Request) -> JSONResponse:
     body = await _object(request)
     source, target = _required(body, "source"), _required(body, "target")
+    identify = await _folder_identities(request, source, target)
     project = await write_from_loop(
         request.app.state.store,
-        lambda conn: store_projects.merge_by_reference(conn, source, target),
+        lambda conn: store_projects.merge_by_reference(conn, source, target, identify),
     )
     return JSONResponse({"project": project.to_json()})
 
@@ -41,11 +46,32 @@ async def rename_project(request: Request) -> JSONResponse:
     if "name" not in body:
         raise InvalidField("name", "is required (a name, or null for the folder's name)")
     name = body["name"]
+    identify = await _folder_identities(request, reference)
     project = await write_from_loop(
         request.app.state.store,
-        lambda conn: store_projects.rename_by_reference(conn, reference, name),
+        lambda conn: store_projects.rename_by_reference(conn, reference, name, identify),
     )
     return JSONResponse({"project": project.to_json()})
+
+
+async def _folder_identities(
+    request: Request, *references: object
+) -> project_references.FolderIdentity:
+    """The repositories of the folders named, read in a worker thread as a new folder's beat
+    is (``api/identities.py``): a folder no project has yet, in a moved or cloned repository,
+    names that repository's project. git on the loop or in the write held every client. A
+    folder on a mount that may hang is read as a beat's is (``api/slow_folders.py``): a 503
+    once it takes too long, not a request that never ends."""
+    read = partial(
+        project_references.folder_identities,
+        *references,
+        identify=request.app.state.identities.identify,
+    )
+    slow_folders: SlowFolders = request.app.state.slow_folders
+    folder = slow_folders.first_that_may_hang(references)
+    if folder is None:
+        return await asyncio.to_thread(read)
+    return await slow_folders.run(read, folder)
 
 
 async def _object(request: Request) -> Mapping[str, object]:

@@ -120,6 +120,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
+    from oxitrack.store import project_references
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
@@ -129,9 +130,10 @@ def run_merge(args: argparse.Namespace) -> int:
         body = {"source": source, "target": target}
         project = client.request("POST", "/api/projects/merge", body)["project"]
     else:
+        identify = project_references.folder_identities(source, target)
         with _existing_store(settings) as store:
             project = store.write(
-                lambda conn: store_projects.merge_by_reference(conn, source, target)
+                lambda conn: store_projects.merge_by_reference(conn, source, target, identify)
             ).to_json()
     _show_result(args, project, f"Merged {args.source!r} into project {project['id']}:")
     return 0
@@ -140,6 +142,7 @@ def run_merge(args: argparse.Namespace) -> int:
 def run_rename(args: argparse.Namespace) -> int:
     if (args.name is None) == (not args.reset):
         raise UsageError("projects rename: give a NAME or --reset (not both)")
+    from oxitrack.store import project_references
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
@@ -152,9 +155,10 @@ def run_rename(args: argparse.Namespace) -> int:
         body = {"project": reference, "name": name}
         project = client.request("POST", "/api/projects/rename", body)["project"]
     else:
+        identify = project_references.folder_identities(reference)
         with _existing_store(settings) as store:
             project = store.write(
-                lambda conn: store_projects.rename_by_reference(conn, reference, name)
+                lambda conn: store_projects.rename_by_reference(conn, reference, name, identify)
             ).to_json()
     _show_result(args, project, "Renamed:")
     return 0

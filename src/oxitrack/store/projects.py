@@ -11,28 +11,18 @@ its sessions without rewriting one. Which project a folder belongs to as beats a
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable, Iterable
-from unicodedata import normalize
 
-from oxitrack.errors import ClientError, InvalidField
-from oxitrack.fields import check_text
+from oxitrack.errors import ClientError
 from oxitrack.projects import (
-    GIT_IDENTITY_PREFIX,
-    PATH_IDENTITY_PREFIX,
     PROJECT_NAME_PREFIX,
-    canonical_project_path,
     check_project_name,
-    folder_and_parents,
-    folder_on_disk,
-    is_absolute_project_path,
-    is_windows_path,
-    project_identity,
     project_name,
     union_seconds,
 )
 from oxitrack.records import Record
+from oxitrack.store.project_references import FolderIdentity, find_project
 
 
 class ProjectPath(Record):
@@ -117,141 +107,6 @@ def merge_projects(conn: sqlite3.Connection, *, source_id: int, target_id: int) 
 def rename_project(conn: sqlite3.Connection, project_id: int, name: str | None) -> None:
     """Give the project a name; ``None`` goes back to its latest folder's name."""
     conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, project_id))
-
-
-_MAX_SQLITE_INTEGER = 2**63 - 1
-
-
-def find_project(
-    conn: sqlite3.Connection, reference: object, field: str, *, besides: int | None = None
-) -> int:
-    """The id of the project ``reference`` names: an id, one of its paths or identities, or its
-    name; a ``ClientError`` naming ``field`` when it names none or several. A name shared with
-    the project ``besides`` means the other one (``merge /old/api api``: both folders are
-    called "api", and the target cannot be the source)."""
-    text = _reference_text(reference, field)
-    unique = _named_projects(conn, text)
-    if not unique:
-        raise ClientError(
-            404,
-            "not_found",
-            f"{field}: no project matches {text!r}{_merged_note(conn, _as_id(text))}; give an id,"
-            " a path, an identity or a name from `oxitrack projects`",
-            field,
-        )
-    if len(unique) > 1 and besides in unique:
-        unique.remove(besides)
-    return _the_one(unique, text, field)
-
-
-def project_named(conn: sqlite3.Connection, reference: object, field: str) -> int | None:
-    """The project ``reference`` names, as ``find_project`` reads it, or ``None`` when it names
-    none; ``InvalidField`` when it names several. Reports keep that project's time (all its
-    folders), and match a reference that names no project against folder paths instead."""
-    text = _reference_text(reference, field)
-    unique = _named_projects(conn, text)
-    return _the_one(unique, text, field) if unique else None
-
-
-def _reference_text(reference: object, field: str) -> str:
-    if isinstance(reference, bool) or not isinstance(reference, str | int):
-        raise InvalidField(field, "must be a project id, path, identity or name")
-    text = check_text(str(reference), field).strip()
-    if not text:
-        raise InvalidField(field, "must not be empty")
-    return text
-
-
-def _named_projects(conn: sqlite3.Connection, text: str) -> list[int]:
-    """The ids of the projects ``text`` names, without repeats: by id, identity or folder (or a
-    folder inside one of theirs), else by name."""
-    candidates: list[int] = []
-    project_id = _as_id(text)
-    if project_id is not None:
-        candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (project_id,))
-    elif text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX)):
-        candidates = _ids(conn, _PROJECT_OF_IDENTITY, (text,))
-    elif is_absolute_project_path(text):
-        folder = canonical_project_path(text)
-        candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,)) or _enclosing_project(conn, folder)
-        if not candidates and is_windows_path(folder):  # typed in another case than it beat
-            candidates = _ids(conn, _PROJECT_OF_IDENTITY, (project_identity(folder, None),))
-    elif text.startswith(PROJECT_NAME_PREFIX):  # a WakaTime project known only by name
-        candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,))
-    if not candidates:
-        candidates = _ids_named(conn, text)
-    return sorted(set(candidates))
-
-
-def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
-    """The projects shown as ``name`` (``list_projects``: the given name, else the latest
-    folder's), found without adding up their sessions as a listing does. Spelled in either
-    Unicode form: a folder made on a Mac is named decomposed ("e" + U+0301), and "é" typed
-    for it found nothing."""
-    wanted = normalize("NFC", name)
-    rows = conn.execute(
-        "SELECT named.id, named.name, (SELECT path.project_path FROM project_paths AS path"
-        " WHERE path.project_id = named.id ORDER BY path.last_beat DESC, path.project_path"
-        " LIMIT 1) FROM projects AS named"
-    )
-    return [
-        project_id
-        for project_id, custom_name, latest_path in rows
-        if latest_path is not None
-        and normalize("NFC", project_name(custom_name, latest_path)) == wanted
-    ]
-
-
-_PROJECT_OF_FOLDER = "SELECT project_id FROM project_paths WHERE project_path = ?"
-_PROJECT_OF_IDENTITY = "SELECT project_id FROM project_identities WHERE identity = ?"
-
-
-def _enclosing_project(conn: sqlite3.Connection, folder: str) -> list[int]:
-    """The project of ``folder`` (canonical), else, for a folder that exists here, of the
-    nearest folder above it that is one of a project's (``.`` typed in a repository's
-    ``src/``): a mistyped path must name nothing, not its parent's project (which a merge would
-    then take). Never the file system's root: one beat sent for ``/`` would otherwise hold
-    every folder that no project has."""
-    if not os.path.isdir(folder_on_disk(folder)):
-        return _ids(conn, _PROJECT_OF_FOLDER, (folder,))
-    for candidate in folder_and_parents(folder):
-        found = _ids(conn, _PROJECT_OF_FOLDER, (candidate,))
-        if found:
-            return found
-    return []
-
-
-def _the_one(unique: list[int], text: str, field: str) -> int:
-    if len(unique) > 1:
-        ids = ", ".join(str(i) for i in unique)
-        raise InvalidField(field, f"{text!r} names several projects ({ids}); give the id")
-    return unique[0]
-
-
-def _as_id(text: str) -> int | None:
-    """``text`` as a project id, if it is one SQLite can hold.
-
-    str.isdigit() alone also accepts "²", which int() refuses; SQLite integers stop at
-    2**63 - 1, and a larger id names no project rather than overflowing into a 500. The length
-    comes first: int() refuses a string of over 4300 digits outright, which was a 500 too.
-    """
-    fits = len(text) <= len(str(_MAX_SQLITE_INTEGER))
-    if fits and text.isascii() and text.isdigit() and int(text) <= _MAX_SQLITE_INTEGER:
-        return int(text)
-    return None
-
-
-def _merged_note(conn: sqlite3.Connection, project_id: int | None) -> str:
-    """`` (project 3 was merged into project 2)`` when ``project_id`` was merged away."""
-    if project_id is None:
-        return ""
-    row = conn.execute("SELECT merged_into FROM retired_projects WHERE id = ?", (project_id,))
-    found = row.fetchone()
-    return f" (project {project_id} was merged into project {found[0]})" if found else ""
-
-
-def _ids(conn: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list[int]:
-    return [int(row[0]) for row in conn.execute(query, args)]
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -370,17 +225,29 @@ def _project(
 # -- what the API and the CLI call (one function each, so both write the same way) --------------
 
 
-def merge_by_reference(conn: sqlite3.Connection, source: object, target: object) -> Project:
-    """Merge the project ``source`` names into the one ``target`` names; the merged project."""
-    source_id = find_project(conn, source, "source")
-    target_id = find_project(conn, target, "target", besides=source_id)
+def merge_by_reference(
+    conn: sqlite3.Connection,
+    source: object,
+    target: object,
+    identify: FolderIdentity | None = None,
+) -> Project:
+    """Merge the project ``source`` names into the one ``target`` names; the merged project.
+    ``identify``: what ``folder_identities`` read of them before the write."""
+    source_id = find_project(conn, source, "source", identify=identify)
+    target_id = find_project(conn, target, "target", besides=source_id, identify=identify)
     merge_projects(conn, source_id=source_id, target_id=target_id)
     return get_project(conn, target_id)
 
 
-def rename_by_reference(conn: sqlite3.Connection, project: object, name: object) -> Project:
-    """Name the project ``project`` names; a ``None`` name goes back to the folder's name."""
-    project_id = find_project(conn, project, "project")
+def rename_by_reference(
+    conn: sqlite3.Connection,
+    project: object,
+    name: object,
+    identify: FolderIdentity | None = None,
+) -> Project:
+    """Name the project ``project`` names; a ``None`` name goes back to the folder's name.
+    ``identify``: what ``folder_identities`` read of it before the write."""
+    project_id = find_project(conn, project, "project", identify=identify)
     rename_project(conn, project_id, None if name is None else check_project_name(name))
     return get_project(conn, project_id)
 

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 
 from oxitrack.projects import folder_and_parents
 from oxitrack.reports import SessionRow
+from oxitrack.store.project_references import project_named
 from oxitrack.store.projects import (
     SESSION_PROJECT_KEY_SQL,
     SESSION_PROJECT_LATEST_PATH_SQL,
     SESSION_PROJECT_NAME_SQL,
-    project_named,
     session_in_project_sql,
 )
 
@@ -72,13 +72,31 @@ ProjectFilter = int | str | None
 def project_filter(conn: sqlite3.Connection, reference: str | None, field: str) -> ProjectFilter:
     """``--project`` or ``?project=`` as reports apply it: the project it names as
     ``oxitrack projects`` and ``projects rename`` read it (id, identity, folder or a folder
-    inside one, name), so every command takes the same words; ``InvalidField`` when it names
-    several. Else the text itself, matched against folders as ``_path_matches`` says (``code/app``,
-    or a folder no project lists)."""
+    inside one or in a known repository, name), so every command takes the same words;
+    ``InvalidField`` when it names several. Else the text itself, matched against folders as
+    ``_path_matches`` says (``code/app``, or a folder no project lists), unless it is the id of
+    a project merged away that no folder matches either: that is a ``ClientError`` saying where
+    the project went, as ``projects merge`` says it, not a report of no time while the time is
+    in the other project."""
+    from oxitrack.errors import ClientError
+    from oxitrack.store.project_references import folder_identity, merged_note
+
     if reference is None:
         return None
-    found = project_named(conn, reference, field)
-    return reference if found is None else found
+    # A folder no project has yet (``.`` in a moved or cloned repository) is read on disk for
+    # its repository's identity: a read holds no writer, so this may run git.
+    found = project_named(conn, reference, field, identify=folder_identity)
+    if found is not None:
+        return found
+    note = merged_note(conn, reference)
+    if note and not latest_sessions(conn, None, None, reference, 1):
+        raise ClientError(
+            404,
+            "not_found",
+            f"{field}: no project matches {reference!r}{note}; `oxitrack projects` lists them",
+            field,
+        )
+    return reference
 
 
 def nearest_tracked_folder(conn: sqlite3.Connection, path: str) -> str | None:

@@ -52,6 +52,13 @@ const MAX_MEMORY_BEATS = 10_000;
 const INTERNAL_ERROR_CODE = "internal_error";
 /** 500s in a row after which a replay stops instead of going on with the next beat. */
 const MAX_FAULTS_IN_A_ROW = 3;
+/**
+ * The status bar asks the daemon every minute. A longer silence between two answers (or failures)
+ * means nothing was asked meanwhile, above all a machine asleep: a problem seen before it and again
+ * after says nothing of the time between, so "slow since" starts again (a daemon slow for a moment
+ * before a night's sleep and a moment after waking was called stuck since the evening).
+ */
+export const MAX_OBSERVATION_GAP_MS = 3 * 60_000;
 
 export interface DeliveryOptions {
   /** The clock (epoch ms), for Retry-After. */
@@ -72,6 +79,8 @@ export class Delivery {
   private connection: Connection = { kind: "unknown" };
   /** When the connection took its current kind (epoch ms): "slow since 12:03". */
   private connectionKindSinceMs: number;
+  /** When the connection was last seen (epoch ms): an answer, or a failure to get one. */
+  private lastObservedMs: number;
   private queued = 0;
   private replaying: Promise<void> | undefined;
   private memory: Beat[] = [];
@@ -99,6 +108,7 @@ export class Delivery {
     this.isExcluded = options.isExcluded ?? (() => false);
     this.isExcludedEverywhere = options.isExcludedEverywhere ?? (() => false);
     this.connectionKindSinceMs = this.now();
+    this.lastObservedMs = this.connectionKindSinceMs;
   }
 
   get state(): DeliveryState {
@@ -312,15 +322,22 @@ export class Delivery {
     }
   }
 
+  /** The connection as just seen; its "since" restarts after a silence (MAX_OBSERVATION_GAP_MS). */
   private setConnection(next: Connection): void {
     const previous = this.connection;
-    if (sameConnection(previous, next)) {
+    const nowMs = this.now();
+    const silentMs = nowMs - this.lastObservedMs;
+    this.lastObservedMs = nowMs;
+    const isAfterSilence = silentMs > MAX_OBSERVATION_GAP_MS || silentMs < 0;
+    if (sameConnection(previous, next) && !isAfterSilence) {
       return;
     }
     this.connection = next;
     if (next.kind !== previous.kind) {
-      this.connectionKindSinceMs = this.now();
       this.logChange(previous, next);
+    }
+    if (next.kind !== previous.kind || isAfterSilence) {
+      this.connectionKindSinceMs = nowMs;
     }
     this.notify();
   }

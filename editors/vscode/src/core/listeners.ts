@@ -59,6 +59,8 @@ export async function listenerUids(port: number, readTable: ListenerLookup["read
   return readable.length === 0 ? undefined : new Set(readable.flatMap((table) => parseListenerUids(table, port)));
 }
 
+const ROOT_UID = 0;
+
 /** Whether a URL's host name is this machine's loopback (`localhost`, 127.0.0.0/8, `[::1]`). */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
@@ -82,7 +84,9 @@ export async function foreignListeners(serverUrl: string, lookup: ListenerLookup
     return undefined;
   }
   const owners = await listenerUids(portOf(url), lookup.readTable);
-  if (owners === undefined || owners.size === 0 || owners.has(lookup.uid)) {
+  // Root's socket is no stranger's: root can read the key anyway, and it is root's program that
+  // listens for a daemon in a container (Docker's port forwarding).
+  if (owners === undefined || owners.size === 0 || owners.has(lookup.uid) || owners.has(ROOT_UID)) {
     return undefined;
   }
   return [...owners].sort((a, b) => a - b);

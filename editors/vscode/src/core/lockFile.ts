@@ -47,13 +47,8 @@ export class LockFile {
     const token = `${this.options.pid} ${Date.now()} ${randomHex()}`;
     const startMs = Date.now();
     for (;;) {
-      try {
-        await fs.writeFile(this.path, token, { flag: "wx" });
+      if (await this.create(token)) {
         return token;
-      } catch (error) {
-        if (!isCode(error, "EEXIST")) {
-          throw error;
-        }
       }
       if (await this.breakIfStale()) {
         continue;
@@ -65,6 +60,32 @@ export class LockFile {
       // Contention backoff (not a wait for test state): the lock is held for milliseconds.
       await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
     }
+  }
+
+  /**
+   * Creates the lock file holding `token`; false when it exists. A token that cannot be written
+   * (disk full) takes the file away again: an empty lock names no holder, so every window would
+   * wait `staleMs` for it, and a closing window would give up on the queue.
+   */
+  private async create(token: string): Promise<boolean> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.path, "wx");
+    } catch (error) {
+      if (isCode(error, "EEXIST")) {
+        return false;
+      }
+      throw error;
+    }
+    try {
+      await handle.writeFile(token);
+      await handle.close();
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await fs.unlink(this.path).catch(() => undefined); // ours: the exclusive open made it
+      throw error;
+    }
+    return true;
   }
 
   /** True when the lock is gone or was broken, so acquiring should be tried again at once. */

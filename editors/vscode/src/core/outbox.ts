@@ -15,7 +15,8 @@
  *   (`outbox.spill-<pid>-<id>.jsonl`, complete once it has that name), which any replay claims
  *   like the queue.
  * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
- *   starts on a fresh line so the partial line never swallows a good beat.
+ *   starts on a fresh line so the partial line never swallows a good beat. Files are read in
+ *   chunks (outboxFiles.ts): a damaged one of any size is read through, its over-long lines skipped.
  * The queue is bounded (`maxBeats`), counting every beat waiting: the queue file, claims being
  * replayed and spill files. When full, new beats are dropped and the log says so once; a replay
  * putting back what it could not send keeps the oldest beats within the bound too.
@@ -25,8 +26,17 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { type Beat, isBeat } from "./beat";
-import { describeError, isCode, isProcessAlive, LockBusyError, LockFile, randomHex } from "./lockFile";
+import type { Beat } from "./beat";
+import { isCode, isProcessAlive, LockBusyError, LockFile, randomHex } from "./lockFile";
+import {
+  countLines,
+  forEachLine,
+  readBeats,
+  sizeOf,
+  tailOf,
+  unlinkIfPresent,
+  writeWholeOrNothing,
+} from "./outboxFiles";
 
 export { LockBusyError as OutboxBusyError } from "./lockFile";
 
@@ -34,6 +44,10 @@ export const QUEUE_FILE = "outbox.jsonl";
 export const LOCK_FILE = "outbox.lock";
 const CLAIM_PATTERN = /^outbox\.claim-(\d+)-[0-9a-f]+\.jsonl$/;
 const SPILL_PATTERN = /^outbox\.spill-\d+-[0-9a-f]+\.jsonl$/;
+/** A put-back being written (putBack): a copy of beats that are in claims and the queue too. */
+const PUT_BACK_TEMP_PATTERN = /^outbox\.jsonl\.tmp-(\d+)-[0-9a-f]+$/;
+/** A spill being written by a closing window (appendBeforeExit): its beats are nowhere else. */
+const SPILL_TEMP_PATTERN = /^outbox\.spill-(\d+)-[0-9a-f]+\.jsonl\.tmp$/;
 /** No beat line is shorter than this, so `size / SHORTEST_LINE_BYTES` bounds the line count. */
 const SHORTEST_LINE_BYTES = '{"project_path":"/","timestamp":0}\n'.length;
 
@@ -187,7 +201,7 @@ export class Outbox {
       }
       const name = `outbox.spill-${this.pid}-${randomHex()}.jsonl`;
       const temporary = path.join(this.dir, `${name}.tmp`);
-      await fs.writeFile(temporary, kept.map(toLine).join(""), "utf8");
+      await writeWholeOrNothing(temporary, kept.map(toLine).join(""));
       await fs.rename(temporary, path.join(this.dir, name));
       this.log(`the outbox was busy: ${kept.length} beat(s) saved in ${name} for the next replay`);
     }
@@ -281,6 +295,11 @@ export class Outbox {
     };
     for (const name of await this.listDir()) {
       const full = path.join(this.dir, name);
+      const temporary = PUT_BACK_TEMP_PATTERN.exec(name) ?? SPILL_TEMP_PATTERN.exec(name);
+      if (temporary !== null) {
+        await this.clearAbandonedTemporary(full, Number(temporary[1]), take);
+        continue;
+      }
       if (SPILL_PATTERN.test(name)) {
         await take(full);
         continue;
@@ -296,6 +315,28 @@ export class Outbox {
     }
     await take(this.queuePath);
     return claims;
+  }
+
+  /**
+   * Under the lock: a file a window was writing when it stopped (a crash, a forced quit). A
+   * put-back copy is removed: it could hold the whole queue, tens of megabytes never read again. A
+   * spill is taken, as far as it was written: its beats are nowhere else. Files of a live window,
+   * this one included, are left to it.
+   */
+  private async clearAbandonedTemporary(
+    file: string,
+    owner: number,
+    take: (file: string) => Promise<void>,
+  ): Promise<void> {
+    if (owner === this.pid || (this.isAlive(owner) && !(await this.isStaleClaim(file)))) {
+      return;
+    }
+    if (PUT_BACK_TEMP_PATTERN.test(path.basename(file))) {
+      await unlinkIfPresent(file);
+    } else {
+      this.log(`taking the beats a window that stopped was saving in ${path.basename(file)}`);
+      await take(file);
+    }
   }
 
   /** Taken longer ago than claimStaleMs: its owner's pid may have been reused since it died. */
@@ -315,20 +356,19 @@ export class Outbox {
    * oldest within `maxBeats` beside other windows' claims and spills (`ours` are about to go).
    */
   private async putBack(remaining: readonly Beat[], ours: readonly string[]): Promise<void> {
-    let current = "";
+    const queued: string[] = [];
     try {
-      current = await fs.readFile(this.queuePath, "utf8");
+      await forEachLine(this.queuePath, (line) => line !== undefined && line !== "" && queued.push(line));
     } catch (error) {
       if (!isCode(error, "ENOENT")) {
         throw error;
       }
     }
-    const queued = current.split("\n").filter((line) => line !== "");
     const lines = [...remaining.map(toLine), ...queued.map((line) => `${line}\n`)];
     const others = (await this.waitingFiles()).filter((file) => file !== this.queuePath && !ours.includes(file));
     const room = await this.roomFor(lines.length, others);
     const temporary = `${this.queuePath}.tmp-${this.pid}-${randomHex()}`;
-    await fs.writeFile(temporary, lines.slice(0, room).join(""), "utf8");
+    await writeWholeOrNothing(temporary, lines.slice(0, room).join(""));
     await fs.rename(temporary, this.queuePath);
   }
 
@@ -352,111 +392,3 @@ export class Outbox {
 function toLine(beat: Beat): string {
   return `${JSON.stringify({ project_path: beat.project_path, timestamp: beat.timestamp })}\n`;
 }
-
-/** The beats in `files`; a file that cannot be read (a disk error) is logged and named, never lost. */
-async function readBeats(
-  files: readonly string[],
-  log: (message: string) => void,
-): Promise<{ beats: Beat[]; unreadableLines: number; unreadFiles: string[] }> {
-  const beats: Beat[] = [];
-  const unreadFiles: string[] = [];
-  let unreadableLines = 0;
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await fs.readFile(file, "utf8");
-    } catch (error) {
-      if (!isCode(error, "ENOENT")) {
-        log(`could not read ${file} (${describeError(error)}); left for the next replay`);
-        unreadFiles.push(file);
-      }
-      continue;
-    }
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") {
-        continue;
-      }
-      const value = parseJson(line);
-      if (isBeat(value)) {
-        beats.push({ project_path: value.project_path, timestamp: value.timestamp });
-      } else {
-        unreadableLines++;
-      }
-    }
-  }
-  return { beats, unreadableLines, unreadFiles };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-async function tailOf(file: string): Promise<{ size: number; endsWithNewline: boolean }> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, "r");
-  } catch (error) {
-    if (isCode(error, "ENOENT")) {
-      return { size: 0, endsWithNewline: true };
-    }
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size === 0) {
-      return { size, endsWithNewline: true };
-    }
-    const last = Buffer.alloc(1);
-    await handle.read(last, 0, 1, size - 1);
-    return { size, endsWithNewline: last[0] === 0x0a };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await fs.stat(file)).size;
-  } catch (error) {
-    if (isCode(error, "ENOENT")) {
-      return 0;
-    }
-    throw error;
-  }
-}
-
-async function countLines(file: string): Promise<number> {
-  let data: Buffer;
-  try {
-    data = await fs.readFile(file);
-  } catch (error) {
-    if (isCode(error, "ENOENT")) {
-      return 0;
-    }
-    throw error;
-  }
-  let lines = 0;
-  let index = data.indexOf(0x0a);
-  while (index !== -1) {
-    lines++;
-    index = data.indexOf(0x0a, index + 1);
-  }
-  return lines;
-}
-
-async function unlinkIfPresent(file: string): Promise<void> {
-  try {
-    await fs.unlink(file);
-  } catch (error) {
-    if (!isCode(error, "ENOENT")) {
-      throw error;
-    }
-  }
-}
-
-
-

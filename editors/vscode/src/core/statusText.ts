@@ -71,6 +71,16 @@ const LABELS: Readonly<Record<ProblemKind, string>> = {
 
 /** The daemon's 503 when it has no connection free: a busy moment, not a storage failure. */
 const BUSY_CODE = "too_many_connections";
+/** The daemon's 503 when the folder is on a network share or FUSE mount that does not answer. */
+const FOLDER_CODE = "folder_not_answering";
+
+/** The status bar's word for a problem: its kind's, or the daemon's error code's when it says more. */
+function labelOf(problem: Problem): string {
+  if (problem.code === BUSY_CODE) {
+    return "daemon busy";
+  }
+  return problem.code === FOLDER_CODE ? "folder not answering" : LABELS[problem.kind];
+}
 
 /** `0m`, `45m`, `1h 05m`: whole minutes, rounded down. */
 export function formatDuration(seconds: number): string {
@@ -115,6 +125,13 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
     case "daemonError":
       if (problem.code === BUSY_CODE) {
         return `The OxiTrack daemon at ${serverUrl} is busy ${seen}; retrying. Beats wait meanwhile.`;
+      }
+      if (problem.code === FOLDER_CODE) {
+        return (
+          `The OxiTrack daemon at ${serverUrl} cannot look at this folder ${seen}: it is on a network ` +
+          "share or FUSE mount that does not answer (a server gone, a dropped connection). Beats wait " +
+          "and are sent once the folder answers again; the daemon goes on meanwhile."
+        );
       }
       return (
         `The OxiTrack daemon at ${serverUrl} cannot store beats right now ${seen}. ` +
@@ -184,7 +201,7 @@ function renderState(input: StatusInput): StatusView {
   if (connection.kind !== "online" && connection.kind !== "unknown") {
     const isKeyMissing = connection.kind === "needsApiKey";
     return {
-      text: `OxiTrack: ${connection.code === BUSY_CODE ? "daemon busy" : LABELS[connection.kind]} (${input.queued} queued)`,
+      text: `OxiTrack: ${labelOf(connection)} (${input.queued} queued)`,
       tooltip:
         `${explainProblem(connection, input.serverUrl)}\n` +
         `${waiting(input, "this is solved")}\n` +

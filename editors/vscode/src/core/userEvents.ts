@@ -84,11 +84,34 @@ export interface WindowFlags {
 }
 
 /**
- * True when a window state change is the user coming back: focus gained, or the window turning
- * active again. Any other change is not activity: above all the flip to inactive, which VS Code
- * makes while focus stays on, some seconds after the last input; counting it noted a beat and
- * restarted the keep-alive for another 2 minutes of nobody working.
+ * The first VS Code release whose WindowState.active turns on only for the user's input (a key, a
+ * click, a touch) or to extend what input started: before it, any extension showing progress
+ * (for 15 s in recent ones, at all in the first) marked the window active (microsoft/vscode#248031).
  */
-export function isWindowActivity(previous: WindowFlags, next: WindowFlags): boolean {
-  return (next.focused && !previous.focused) || (next.active && !previous.active);
+export const ACTIVE_MEANS_INPUT_SINCE: readonly [number, number] = [1, 101];
+
+/** Whether this VS Code's `active` flag turning on means the user's input (ACTIVE_MEANS_INPUT_SINCE). */
+export function isActiveFlagInput(vscodeVersion: string): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(vscodeVersion);
+  if (match === null) {
+    return false;
+  }
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  const [sinceMajor, sinceMinor] = ACTIVE_MEANS_INPUT_SINCE;
+  return major > sinceMajor || (major === sinceMajor && minor >= sinceMinor);
+}
+
+/**
+ * True when a window state change is the user coming back: focus gained, or the focused window
+ * turning active again (a key or a click after a pause: in the terminal, a side bar) where that
+ * flag means input (`activeIsInput`, see isActiveFlagInput). Any other change is not activity:
+ * above all the flip to inactive, which VS Code makes while focus stays on, some seconds after
+ * the last input; counting it noted a beat and restarted the keep-alive for another 2 minutes of
+ * nobody working. Nor is the flip to active where an extension's progress makes it (a background
+ * `git fetch`, a language server indexing, pull-request polling): in a window left focused
+ * over lunch, or one nobody looked at, each such beat could join the sessions around it across
+ * up to 15 minutes.
+ */
+export function isWindowActivity(previous: WindowFlags, next: WindowFlags, activeIsInput = true): boolean {
+  return next.focused && (!previous.focused || (activeIsInput && next.active && !previous.active));
 }

@@ -10,6 +10,7 @@ import type { Beat } from "../../src/core/beat";
 import { type BeatOutcome, DaemonClient, type TodayOutcome } from "../../src/core/daemonClient";
 import { Delivery, type DeliveryState } from "../../src/core/delivery";
 import { LOCK_FILE, Outbox } from "../../src/core/outbox";
+import { renderStatus } from "../../src/core/statusText";
 
 let dir: string;
 
@@ -345,6 +346,44 @@ describe("Delivery", () => {
     delivery.noteToday(todayOk);
     assert.equal(delivery.state.connection.kind, "online");
     assert.equal(delivery.connectionSinceMs, 70_000);
+  });
+
+  test("slow before the machine slept and again on waking: slow since waking, not stuck", () => {
+    let nowMs = new Date(2026, 10, 26, 18, 0).getTime();
+    const delivery = new Delivery(() => new FakeDaemon() as unknown as DaemonClient, new Outbox({ dir }), () => undefined, {
+      now: () => nowMs,
+    });
+    const slow: TodayOutcome = { kind: "unavailable", problem: { kind: "slow", detail: "no answer within 5000 ms" } };
+    delivery.noteToday(slow); // 18:00, then the lid is closed: nothing is asked for 14 hours
+    nowMs += 14 * 3_600_000;
+    delivery.noteToday(slow); // 08:00, the daemon is slow for a moment after waking
+    assert.equal(delivery.connectionSinceMs, nowMs);
+    const view = renderStatus({
+      isEnabled: true,
+      connection: delivery.state.connection,
+      queued: 0,
+      today: undefined,
+      projectPaths: [],
+      serverUrl: "http://127.0.0.1:3000",
+      connectionSinceMs: delivery.connectionSinceMs,
+      nowMs,
+    });
+    assert.match(view.text, /daemon slow/);
+    assert.doesNotMatch(view.text, /not answering/);
+  });
+
+  test("slow at every look for ten minutes, a minute apart: stuck since the first", () => {
+    let nowMs = 1_000_000;
+    const delivery = new Delivery(() => new FakeDaemon() as unknown as DaemonClient, new Outbox({ dir }), () => undefined, {
+      now: () => nowMs,
+    });
+    const slow: TodayOutcome = { kind: "unavailable", problem: { kind: "slow", detail: "no answer within 5000 ms" } };
+    const firstMs = nowMs;
+    for (let minute = 0; minute <= 10; minute++) {
+      delivery.noteToday(slow);
+      nowMs += 66_000; // each look waits out its timeout and the probe
+    }
+    assert.equal(delivery.connectionSinceMs, firstMs);
   });
 
   test("a slow report does not hide a daemon that cannot store beats", async () => {

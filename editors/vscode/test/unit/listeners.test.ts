@@ -129,6 +129,11 @@ describe("foreignListeners", () => {
     assert.equal(await foreignListeners("https://127.0.0.1", lookup(4242, onPort80)), undefined);
   });
 
+  test("root listens (a daemon in a container, behind Docker's forwarding): the key may go", async () => {
+    const byRoot = { "/proc/net/tcp": TCP.replace(/ 1000 /g, "    0 ").replace(/ 1001 /g, "    0 ") };
+    assert.equal(await foreignListeners("http://127.0.0.1:3000", lookup(4242, byRoot)), undefined);
+  });
+
   test("nobody listens: nothing to keep the key from (the request fails anyway)", async () => {
     assert.equal(await foreignListeners("http://127.0.0.1:3999", lookup(4242, LINUX)), undefined);
   });

@@ -156,6 +156,18 @@ describe("Outbox", () => {
     assert.deepEqual(await fs.readdir(box), []);
   });
 
+  test("a queue damaged past what a string holds (zeros after a crash): its beats are replayed", async () => {
+    const queue = path.join(dir, QUEUE_FILE);
+    await fs.writeFile(queue, `${JSON.stringify(beat(1))}\n`);
+    await fs.truncate(queue, 513 * 1024 * 1024); // sparse: no disk used, and past 2^29 characters
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(2)]); // appended to the damaged file, on a line of its own
+    const { delivered, result } = await drain(outbox);
+    assert.deepEqual(delivered.map((b) => b.timestamp), [1, 2]);
+    assert.equal(result.unreadableLines, 1, "the zeros are one line, too long to be a beat");
+    assert.deepEqual(await fs.readdir(dir), [], "the damaged file is gone, not read again every minute");
+  });
+
   test("lines that are JSON but not beats are skipped", async () => {
     await fs.writeFile(path.join(dir, QUEUE_FILE), '{"project_path":"/p","timestamp":1}\n[]\n{"project_path":"","timestamp":2}\n{"project_path":"/p","timestamp":1.5}\n');
     const { delivered, result } = await drain(new Outbox({ dir }));
@@ -337,6 +349,47 @@ describe("Outbox", () => {
     assert.deepEqual(all, Array.from({ length: 50 }, (_, i) => i));
   });
 
+  test("a disk full while replay puts beats back leaves no part-written file, and loses no beat", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append(Array.from({ length: 2_000 }, (_, i) => beat(i, "/home/me/code/app"))); // ~80 KB
+    for (let round = 0; round < 2; round++) {
+      assert.notEqual(await runChildOnFullDisk(16, "offline", dir, "-"), 0, "the put-back cannot be written");
+      const names = await fs.readdir(dir);
+      assert.deepEqual(
+        names.filter((name) => name.includes(".tmp")),
+        [],
+        `round ${round}: a part-written file would eat the space the user frees`,
+      );
+    }
+    assert.equal(await outbox.count(), 2_000, "the beats wait in the claim of the window that failed");
+    const { delivered } = await drain(new Outbox({ dir, isAlive: () => false }));
+    assert.deepEqual(delivered.map((b) => b.timestamp), Array.from({ length: 2_000 }, (_, i) => i));
+  });
+
+  test("a window that cannot write its lock (disk full) leaves no lock behind for others to wait on", async () => {
+    assert.notEqual(await runChildOnFullDisk(0, "append", dir, "/p", "1"), 0, "nothing can be written");
+    assert.deepEqual(await fs.readdir(dir), []);
+    const outbox = new Outbox({ dir, isAlive: () => true, lockWaitMs: 500 });
+    await outbox.append([beat(1)]);
+    assert.equal(await outbox.count(), 1);
+  });
+
+  test("files a window was writing when it stopped: a put-back copy is removed, a spill is replayed", async () => {
+    const liveWindow = 4242;
+    const stoppedWindow = 4343;
+    const isAlive = (pid: number) => pid !== stoppedWindow;
+    await fs.writeFile(path.join(dir, `outbox.jsonl.tmp-${stoppedWindow}-abcdef`), `${JSON.stringify(beat(1))}\n`);
+    await fs.writeFile(path.join(dir, `outbox.spill-${stoppedWindow}-abcdef.jsonl.tmp`), `${JSON.stringify(beat(2))}\n{"proj`);
+    const leftAlone = [`outbox.jsonl.tmp-${liveWindow}-abcdef`, `outbox.spill-${liveWindow}-abcdef.jsonl.tmp`];
+    for (const name of leftAlone) {
+      await fs.writeFile(path.join(dir, name), `${JSON.stringify(beat(3))}\n`);
+    }
+    const { delivered, result } = await drain(new Outbox({ dir, isAlive }));
+    assert.deepEqual(delivered.map((b) => b.timestamp), [2], "the put-back copy's beats are in claims already");
+    assert.equal(result.unreadableLines, 1, "the spill's last line was cut short");
+    assert.deepEqual((await fs.readdir(dir)).sort(), leftAlone.sort(), "a live window's files are its own");
+  });
+
   test("appendBeforeExit with the lock free appends to the queue", async () => {
     const outbox = new Outbox({ dir });
     await outbox.appendBeforeExit([beat(1), beat(2)]);
@@ -362,6 +415,23 @@ describe("Outbox", () => {
     assert.deepEqual(await fs.readdir(dir), []);
   });
 });
+
+/**
+ * Runs the outboxWriter fixture as a window whose writes stop at `limitKiB` KiB per file, as on a
+ * full disk (`ulimit -f`: the write fails with EFBIG after writing what fits). Resolves with the
+ * exit code: the fixture fails when the outbox does.
+ */
+function runChildOnFullDisk(limitKiB: number, ...args: string[]): Promise<number | null> {
+  const script = path.join(__dirname, "fixtures", "outboxWriter.js");
+  // `ulimit -f` counts 1024-byte blocks in bash, 512-byte ones in some shells: limits given here
+  // are far from the sizes that matter either way.
+  const command = `ulimit -f ${limitKiB} && exec "$0" "$@"`;
+  return new Promise((resolve, reject) => {
+    const child = spawn("/bin/sh", ["-c", command, process.execPath, script, ...args], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", resolve);
+  });
+}
 
 /** A claim file of window `pid` holding one beat, taken at `takenAt`. */
 async function writeClaim(dir: string, pid: number, takenAt: Date): Promise<void> {

@@ -156,6 +156,19 @@ describe("renderStatus", () => {
     assert.doesNotMatch(view.tooltip, /cannot store|full disk/);
   });
 
+  test("a folder on a share that does not answer: the folder, not the daemon's storage", () => {
+    const connection = {
+      kind: "daemonError",
+      detail: "HTTP 503: folder_not_answering: project_path: /mnt/share/app is on a network or FUSE mount",
+      code: "folder_not_answering",
+    } as const;
+    const view = renderStatus({ ...base, connection, queued: 2 });
+    assert.equal(view.text, "OxiTrack: folder not answering (2 queued)");
+    assert.match(view.tooltip, /network share or FUSE mount that does not answer/);
+    assert.match(view.tooltip, /Beats wait and are sent once the folder answers again/);
+    assert.doesNotMatch(view.tooltip, /cannot store|full disk/);
+  });
+
   test("another program on the port: check the server URL or move the daemon", () => {
     const connection = { kind: "notDaemon", detail: "HTTP 404: Cannot POST /beat" } as const;
     const view = renderStatus({ ...base, connection, queued: 4 });

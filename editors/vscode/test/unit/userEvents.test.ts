@@ -8,6 +8,7 @@ import {
   isUserEdit,
   isUserScroll,
   isUserSwitchOrSave,
+  isActiveFlagInput,
   isWindowActivity,
   type WindowFlags,
 } from "../../src/core/userEvents";
@@ -73,9 +74,38 @@ describe("isWindowActivity", () => {
     ["focus lost", { focused: true, active: true }, { focused: false, active: false }, false],
     ["focus lost, still marked active", { focused: true, active: true }, { focused: false, active: true }, false],
     ["the same state reported again", { focused: true, active: true }, { focused: true, active: true }, false],
+    [
+      "a window without focus turning active (an extension's long progress, in older VS Code)",
+      { focused: false, active: false },
+      { focused: false, active: true },
+      false,
+    ],
   ];
   for (const [name, previous, next, expected] of cases) {
     test(name, () => assert.equal(isWindowActivity(previous, next), expected));
+  }
+
+  test("where an extension's progress marks the window active, only focus gained counts", () => {
+    const wentInactive = { focused: true, active: false };
+    assert.equal(isWindowActivity(wentInactive, { focused: true, active: true }, false), false);
+    assert.equal(isWindowActivity({ focused: false, active: false }, { focused: true, active: true }, false), true);
+  });
+});
+
+describe("isActiveFlagInput", () => {
+  const cases: Array<[string, boolean]> = [
+    ["1.90.0", false],
+    ["1.92.2", false],
+    ["1.100.3", false],
+    ["1.101.0", true],
+    ["1.139.1", true],
+    ["1.101.0-insider", true],
+    ["2.0.0", true],
+    ["", false],
+  ];
+  for (const [version, expected] of cases) {
+    test(`VS Code ${version || "(no version)"}: ${expected ? "input" : "maybe an extension's progress"}`, () =>
+      assert.equal(isActiveFlagInput(version), expected));
   }
 });
 
