@@ -154,5 +154,31 @@ def test_reports_read_an_older_schema_they_cannot_upgrade_from_an_upgraded_copy(
     assert done.stdout == _oxitrack(upgraded, "export", "--format", "json").stdout
     assert done.stdout.count('"session_id"') > 0
     [note] = done.stderr.splitlines()
-    assert "written by an older OxiTrack and cannot be upgraded here" in note
+    assert note.endswith(
+        "ox.db is from an older OxiTrack and cannot be written here to upgrade it: reading an"
+        " upgraded private copy (any command run by its owner upgrades it)"
+    )
+    assert _files(read_only_folder) == before
+
+
+def test_no_room_for_the_private_copy_is_one_clear_line(tmp_path: Path, read_only_folder: Path):
+    """A cleanly closed file is read from a private copy: with no room for it in the temporary
+    folder, the report says so in one line, and leaves the file as it was."""
+    _fill(read_only_folder / "ox.db", keep_open=False)
+    read_only_folder.chmod(0o555)
+    before = _files(read_only_folder)
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # no room for the copy\n"
+        "from oxitrack.cli import main\n"
+        f"sys.exit(main(['export', '--db', {str(read_only_folder / 'ox.db')!r}]))\n"
+    )
+    done = subprocess.run(
+        [*_as_a_user(), sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert (
+        done.stderr
+        == f"oxitrack: cannot copy {read_only_folder / 'ox.db'} to read it: File too large\n"
+    )
     assert _files(read_only_folder) == before

@@ -201,14 +201,13 @@ class Store:
             Store(self.path).close()
         except DatabaseBusy:
             raise
-        except StoreError as exc:
+        except StoreError:
             if self._may_write(self._real_path, os.path.dirname(self._real_path)):
                 raise
             log.warning(
-                "%s was written by an older OxiTrack and cannot be upgraded here (%s);"
-                " reading an upgraded copy",
+                "%s is from an older OxiTrack and cannot be written here to upgrade it:"
+                " reading an upgraded private copy (any command run by its owner upgrades it)",
                 self.path,
-                exc,
             )
             from pathlib import Path
 
