@@ -477,7 +477,15 @@ class Store:
         """
         assert self._writer is not None
         if check_file(self.path, self._writer) != (SCHEMA_VERSION, APPLICATION_ID):
-            self.write(lambda conn: upgrade(self.path, conn))
+            # Steps sort whole tables once (step 6 builds an index of every start): in memory,
+            # not in a temporary file that a small /tmp cannot hold (it stopped the upgrade, and
+            # with it the daemon). SQLite allows the switch only outside a transaction.
+            (temp_store,) = self._writer.execute("PRAGMA temp_store").fetchone()
+            self._writer.execute("PRAGMA temp_store = MEMORY")
+            try:
+                self.write(lambda conn: upgrade(self.path, conn))
+            finally:
+                self._writer.execute(f"PRAGMA temp_store = {int(temp_store)}")
         else:
             self._check_writable(self._writer)
 
