@@ -7,6 +7,7 @@ DDL and beat handling; see that script for what each row went through.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -539,3 +540,54 @@ def test_file_from_before_the_mark_is_marked_when_opened_for_writing(tmp_path: P
     Store(db).close()
     assert _header(db) == (SCHEMA_VERSION, APPLICATION_ID)
     assert _rows(db) == before
+
+
+def test_start_index_is_built_without_a_temporary_file(tmp_path: Path):
+    """Step 6 sorts every session's start once to build its index: in memory, since a temporary
+    file that a small /tmp cannot hold stopped the upgrade, and with it the daemon. Run where
+    the only temporary folder is a 256 KiB file system of its own (a mount namespace)."""
+    unshare, mount = shutil.which("unshare"), shutil.which("mount")
+    if unshare is None or mount is None:
+        pytest.skip("needs unshare and mount (util-linux)")
+    db = tmp_path / "oxitrack.db"
+    Store(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            ((f"/code/p{n % 9}", T - 1000 * n, T - 1000 * n + 60) for n in range(300_000)),
+        )
+        conn.execute("DROP INDEX sessions_by_start_time")
+        conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    small = tmp_path / "small-tmp"
+    small.mkdir()
+    script = f"from oxitrack.store import Store\nStore({str(db)!r}).close()\n"
+    done = subprocess.run(
+        [
+            unshare,
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            f'{mount} -t tmpfs -o size=256k tmpfs "$1" && exec "$2" -c "$3"',
+            "sh",
+            str(small),
+            sys.executable,
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SQLITE_TMPDIR": str(small), "TMPDIR": str(small)},
+        timeout=120,
+    )
+    if done.returncode != 0 and "mount" in done.stderr and "oxitrack" not in done.stderr:
+        pytest.skip(f"cannot mount a file system here: {done.stderr.strip()}")
+    assert (done.returncode, done.stderr) == (0, "")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        plan = conn.execute("EXPLAIN QUERY PLAN SELECT id FROM sessions ORDER BY start_time, id")
+        assert [row[3] for row in plan] == [
+            "SCAN sessions USING COVERING INDEX sessions_by_start_time"
+        ]
+    conn.close()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -150,23 +154,98 @@ def test_iter_sessions_streams_everything_oldest_first(store: Store):
     assert spans(after) == [("/code/b", T + 2000, T + 2100)]
 
 
-def test_range_query_uses_an_index_not_a_table_scan(store: Store):
+def _plan(store: Store, read: Callable[[sqlite3.Connection], object]) -> list[str]:
+    """The query plan of the one query ``read`` runs on the sessions table."""
+
     def plan(conn: sqlite3.Connection) -> list[str]:
         seen: list[str] = []
         conn.set_trace_callback(seen.append)
         try:
-            sessions_between(conn, T, T + 100)
+            read(conn)
         finally:
             conn.set_trace_callback(None)
         [query] = [sql for sql in seen if sql.lstrip().startswith("SELECT")]
         return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + query)]
 
-    found = store.read(plan)
-    # The sessions table itself (not only the subqueries' tables) is searched by time.
-    on_sessions = [step for step in found if step.split()[1:2] == ["sessions"]]
-    assert on_sessions == [
-        "SEARCH sessions USING INDEX sessions_by_last_heartbeat (last_heartbeat>?)"
+    return store.read(plan)
+
+
+def _on_sessions(plan: list[str]) -> list[str]:
+    """The steps on the sessions table itself, not on the subqueries' tables."""
+    return [step for step in plan if step.split()[1:2] == ["sessions"]]
+
+
+def test_range_query_uses_an_index_not_a_table_scan(store: Store):
+    """Searched by time from both sides, in start order: with the start bounded above only,
+    the index on it was read from the oldest session on."""
+    found = _plan(store, lambda conn: sessions_between(conn, T, T + 100))
+    assert _on_sessions(found) == [
+        "SEARCH sessions USING INDEX sessions_by_start_time (start_time>? AND start_time<?)",
+        "SEARCH sessions USING INDEX sessions_by_last_heartbeat (last_heartbeat>?)",
     ], found
+
+
+@pytest.mark.parametrize(
+    ("start", "end"), [(None, None), (T, None), (None, T), (T, T + 100)], ids=str
+)
+def test_export_reads_sessions_in_index_order_without_sorting_them(
+    store: Store, start: int | None, end: int | None
+):
+    """An export of any size streams: the sessions come in the order of an index, not from a
+    sort of every one of them first (which needed a temporary file as large as the table). The
+    only sort left is the small one, per session, of its project's folders."""
+    found = _plan(store, lambda conn: list(iter_sessions(conn, start, end)))
+    assert found[0].startswith(
+        (
+            "SCAN sessions USING INDEX sessions_by_start_time",
+            "SEARCH sessions USING INDEX sessions_by_start_time",
+        )
+    ), found
+    assert found.count("USE TEMP B-TREE FOR ORDER BY") == 1, found
+    assert _plan(store, lambda conn: latest_sessions(conn, start, end, None, 5))[0].startswith(
+        (
+            "SCAN sessions USING INDEX sessions_by_last_heartbeat",
+            "SEARCH sessions USING INDEX sessions_by_last_heartbeat",
+        )
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_start_ordered_lists_are_every_session_in_range_by_start_then_id(store: Store, seed: int):
+    """The start bound the lists add (the earliest start among sessions still running at the
+    range's start) keeps every session the range rule keeps: long and single-beat sessions,
+    ranges beginning inside a session or on its last beat, starts shared across projects."""
+    rng = random.Random(seed)
+    rows = []
+    for project in ("/code/a", "/code/b", "/code/c"):
+        moment = T + rng.randrange(50)
+        for _ in range(40):
+            length = rng.choice([0, 0, 5, 60, 900, 5000])
+            rows.append((project, moment, moment + length))
+            moment += length + 900 + rng.choice([0, 1, 30, 2000])
+    rng.shuffle(rows)  # ids in no particular order of time
+    insert(store, *rows)
+    stored = store.read(lambda conn: list(iter_sessions(conn, None, None)))
+    assert [(r.start_time, r.session_id) for r in stored] == sorted(
+        (r.start_time, r.session_id) for r in stored
+    )
+    assert len(stored) == len(rows)
+    moments = sorted({m for r in stored for m in (r.start_time, r.last_heartbeat)})
+    for _ in range(60):
+        start, end = sorted(rng.sample([*moments, T - 1, moments[-1] + 1], 2))
+        start += rng.choice([-1, 0, 0, 1])
+        expected = [
+            r
+            for r in stored
+            if r.last_heartbeat >= start
+            and r.start_time < end
+            and (r.last_heartbeat > start or r.start_time >= start)
+        ]
+        assert store.read(lambda conn, s=start, e=end: sessions_between(conn, s, e)) == expected
+        assert store.read(lambda conn, s=start, e=end: list(iter_sessions(conn, s, e))) == expected
+        assert store.read(lambda conn, s=start: list(iter_sessions(conn, s, None))) == [
+            r for r in stored if r.last_heartbeat > start or r.start_time >= start
+        ]
 
 
 def test_read_only_store_reads_while_the_daemon_store_is_open(db_path: Path, store: Store):
@@ -177,3 +256,33 @@ def test_read_only_store_reads_while_the_daemon_store_is_open(db_path: Path, sto
         ]
         insert(store, ("/code/a", T + 2000, T + 2010))
         assert len(reader.read(lambda conn: sessions_between(conn, T, T + 3000))) == 2
+
+
+def test_export_of_many_sessions_needs_no_temporary_file(db_path: Path):
+    """``oxitrack export`` streams: with no room for a temporary file (1 MiB), every session
+    still comes out, oldest first. It used to sort the whole table first, in a temporary file
+    about as large as the table (some 100 MiB for a million sessions), and failed on a small
+    ``/tmp`` with "database or disk is full"."""
+    Store(db_path).close()
+    count = 60_000
+    with sqlite3.connect(db_path) as conn:
+        conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            (
+                (f"/home/me/{'code/' * 40}{n % 7}", T - 100 * n, T - 100 * n + 30)
+                for n in range(count)  # ids newest first: the table's own order is no help
+            ),
+        )
+    conn.close()
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))  # no room for a sort\n"
+        "from oxitrack.cli import main\n"
+        f"sys.exit(main(['export', '--db', {str(db_path)!r}, '--format', 'csv', '--tz', 'UTC']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert (done.returncode, done.stderr) == (0, "")
+    lines = done.stdout.splitlines()
+    assert len(lines) == count + 1
+    starts = [int(line.split(",")[3]) for line in lines[1:]]
+    assert starts == sorted(starts)

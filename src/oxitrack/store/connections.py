@@ -16,7 +16,7 @@ from collections.abc import Callable
 from oxitrack.errors import StoreError
 from oxitrack.store.files import file_uri
 from oxitrack.store.schema import check_file
-from oxitrack.store.sqlite_errors import store_error
+from oxitrack.store.sqlite_errors import explain, store_error
 
 BUSY_TIMEOUT_MS = 5000
 PAGE_SIZE_BYTES = 1024
@@ -36,6 +36,15 @@ WAL_REWIND_BYTES = 16 * 1024 * 1024
 WAL_VALVE_BYTES = WAL_REWIND_BYTES + 4 * 1024 * 1024
 WAL_FILE_LIMIT_BYTES = WAL_VALVE_BYTES + 4 * 1024 * 1024
 WAL_VALVE_RETRY_BYTES = 4 * 1024 * 1024
+# SQLITE_READONLY and SQLITE_CANTOPEN (primary codes): what a read-only connection gets when
+# SQLite would have to create or rebuild a side file (-shm, -wal) where it cannot.
+_CANNOT_WRITE_SIDE_FILE_CODES = (8, 14)
+
+
+class CannotReadInPlace(StoreError):
+    """SQLite cannot read the file where it lies without writing beside it: a WAL-mode file
+    whose ``-shm`` or ``-wal`` is missing, in a folder this user cannot write (a snapshot, a
+    read-only mount, another account's data). ``store/reading.py`` reads such a file."""
 
 
 def connect(path: str, *, read_only: bool) -> sqlite3.Connection:
@@ -79,6 +88,9 @@ def _configure(conn: sqlite3.Connection, path: str, *, read_only: bool) -> None:
         # Reading the schema makes a corrupt or foreign file fail here, not on the first beat.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if read_only and code in _CANNOT_WRITE_SIDE_FILE_CODES:
+            raise CannotReadInPlace(f"cannot open the database {path}: {explain(exc)}") from None
         raise store_error(f"cannot open the database {path}", exc) from None
 
 

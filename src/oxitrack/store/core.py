@@ -28,7 +28,7 @@ from oxitrack.store.connections import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
 from oxitrack.store.connections import PAGE_SIZE_BYTES as PAGE_SIZE_BYTES
 from oxitrack.store.connections import WAL_IDLE_REWIND_BYTES as WAL_IDLE_REWIND_BYTES
 from oxitrack.store.connections import WAL_REWIND_BYTES as WAL_REWIND_BYTES
-from oxitrack.store.connections import WalValve, checkpoint, connect
+from oxitrack.store.connections import CannotReadInPlace, WalValve, checkpoint, connect
 from oxitrack.store.files import (
     PRIVATE_FOLDER_MODE,
     OpenedFiles,
@@ -107,6 +107,8 @@ class Store:
         self._sync_lock = threading.Lock()
         self._moved = False  # once a write found the file gone: none is made any more
         self._closed = False
+        # What a reader that reads the file as it is holds (a private copy, removed on close).
+        self._as_is = contextlib.ExitStack()
         self._waits_in_sqlite = waits_in_sqlite
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
         # the writer still rewinds the WAL itself past this size: the safety valve for when that
@@ -144,14 +146,10 @@ class Store:
         """Connect, check the file is ours, upgrade it; ``DatabaseBusy`` while another program
         holds it (the caller tries again)."""
         if self.read_only:
-            self._reader = connect(self.path, read_only=True)
+            self._reader = self._open_reader()
             version, _ = check_file(self.path, self._reader)
             if version < SCHEMA_VERSION:
-                # A file an older OxiTrack wrote, read before any daemon upgraded it: upgrade it
-                # now, exactly as `oxitrack serve` would, then read the upgraded file.
-                self._reader.close()
-                Store(self.path).close()
-                self._reader = connect(self.path, read_only=True)
+                self._reader = self._open_upgraded_reader()
             return
         folder = os.path.dirname(os.path.abspath(self.path))
         try:
@@ -172,6 +170,59 @@ class Store:
         self._migrate()
         if not self._waits_in_sqlite:
             self._writer.execute("PRAGMA busy_timeout = 0")
+
+    def _open_reader(self) -> sqlite3.Connection:
+        """The read-only store's connection: to the file where it lies, or, where SQLite would
+        have to write a side file it cannot (a folder this user cannot write: a snapshot, a
+        read-only mount, another account's data), as ``check`` reads it: changing none of its
+        files, and never from a ``-shm`` or ``-wal`` that is out of date.
+
+        SQLite's own read-only connection rebuilds a ``-shm`` it may write: in a folder this
+        user may not change, nothing is, whatever the side files' modes."""
+        if self._may_write(os.path.dirname(self._real_path)):
+            try:
+                return connect(self.path, read_only=True)
+            except CannotReadInPlace:
+                pass  # the folder looked writable, but SQLite could not make its side files
+        from pathlib import Path  # loaded only here: `oxitrack today` starts in ~40 ms
+
+        from oxitrack.store.reading import reading_as_is
+
+        return self._as_is.enter_context(reading_as_is(Path(self.path)))
+
+    def _open_upgraded_reader(self) -> sqlite3.Connection:
+        """A reader of the file once upgraded, for a file an older OxiTrack wrote: upgraded in
+        place, exactly as ``oxitrack serve`` would, or, when this user cannot write it, a
+        private copy upgraded and read instead (said once), leaving the file as it was."""
+        assert self._reader is not None
+        self._reader.close()
+        self._as_is.close()
+        try:
+            Store(self.path).close()
+        except DatabaseBusy:
+            raise
+        except StoreError:
+            if self._may_write(self._real_path, os.path.dirname(self._real_path)):
+                raise
+            log.warning(
+                "%s is from an older OxiTrack and cannot be written here to upgrade it:"
+                " reading an upgraded private copy (any command run by its owner upgrades it)",
+                self.path,
+            )
+            from pathlib import Path
+
+            from oxitrack.store.reading import reading_as_is
+
+            upgraded = reading_as_is(Path(self.path), upgraded_by=lambda copy: Store(copy).close())
+            return self._as_is.enter_context(upgraded)
+        return self._open_reader()
+
+    @staticmethod
+    def _may_write(*paths: str) -> bool:
+        """Whether this user may write every one of ``paths`` (a file, a folder for the -wal
+        and -shm), as far as the system says (modes, ACLs, a read-only mount), changing none."""
+        effective = os.access in os.supports_effective_ids
+        return all(os.access(path, os.W_OK, effective_ids=effective) for path in paths)
 
     # -- connections -------------------------------------------------------------------------
 
@@ -204,6 +255,7 @@ class Store:
                     conn.close()
         self._reader = self._writer = None
         self._wal_index = None
+        self._as_is.close()
 
     def __enter__(self) -> Store:
         return self
@@ -425,7 +477,15 @@ class Store:
         """
         assert self._writer is not None
         if check_file(self.path, self._writer) != (SCHEMA_VERSION, APPLICATION_ID):
-            self.write(lambda conn: upgrade(self.path, conn))
+            # Steps sort whole tables once (step 6 builds an index of every start): in memory,
+            # not in a temporary file that a small /tmp cannot hold (it stopped the upgrade, and
+            # with it the daemon). SQLite allows the switch only outside a transaction.
+            (temp_store,) = self._writer.execute("PRAGMA temp_store").fetchone()
+            self._writer.execute("PRAGMA temp_store = MEMORY")
+            try:
+                self.write(lambda conn: upgrade(self.path, conn))
+            finally:
+                self._writer.execute(f"PRAGMA temp_store = {int(temp_store)}")
         else:
             self._check_writable(self._writer)
 

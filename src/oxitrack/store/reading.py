@@ -10,19 +10,24 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from oxitrack.errors import StoreError
-from oxitrack.store.core import BUSY_TIMEOUT_MS
+from oxitrack.store.connections import BUSY_TIMEOUT_MS
 from oxitrack.store.files import SQLITE_SIDE_SUFFIXES, check_database_path, is_wal_database
 from oxitrack.store.sqlite_errors import explain
 
 
 @contextlib.contextmanager
-def reading_as_is(path: Path) -> Iterator[sqlite3.Connection]:
+def reading_as_is(
+    path: Path, *, upgraded_by: Callable[[str], None] | None = None
+) -> Iterator[sqlite3.Connection]:
     """A connection that only reads, to an existing file (never creates one), and leaves the
     database's files exactly as they were, side files included.
+
+    With ``upgraded_by``, a private copy is always read, once ``upgraded_by(copy_path)`` has
+    brought it up to date (a file an older OxiTrack wrote, in a folder this user cannot write).
 
     A read/write connection (or a plain ``mode=ro`` one) is not enough: the last connection to
     close folds the ``-wal`` into the file and deletes it, and after a crash the first one to
@@ -41,7 +46,12 @@ def reading_as_is(path: Path) -> Iterator[sqlite3.Connection]:
     check_database_path(str(path), must_exist=True)
     real = os.path.realpath(path)
     beside = {suffix: os.path.exists(real + suffix) for suffix in SQLITE_SIDE_SUFFIXES}
-    if beside["-wal"] and beside["-shm"]:
+    if upgraded_by is not None:
+        with _private_copy(real, path) as copy:
+            upgraded_by(copy)
+            with _connected(copy, path) as conn:
+                yield conn
+    elif beside["-wal"] and beside["-shm"]:
         with _connected(f"{Path(real).as_uri()}?mode=ro&readonly_shm=1", path) as conn:
             yield conn
     elif beside["-wal"] or beside["-journal"] or is_wal_database(real):
