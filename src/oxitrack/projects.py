@@ -96,10 +96,8 @@ def _unicode_form_on_disk(path: str) -> str:
 
 
 def _exists(path: str) -> bool:
-    try:
-        return os.path.exists(path.encode("utf-8", "surrogateescape"))
-    except UnicodeEncodeError:  # a lone surrogate no byte made: no file has that name
-        return False
+    """Whether ``path`` (as ``_resolved`` gives it: no lone surrogate) names a file here."""
+    return os.path.exists(path.encode("utf-8"))
 
 
 def folder_on_disk(project_path: str) -> str:
