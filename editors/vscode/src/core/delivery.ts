@@ -50,7 +50,9 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
 const MAX_MEMORY_BEATS = 10_000;
 /** The daemon's error code for a fault of its own (a 500), unlike being away or busy (503). */
 const INTERNAL_ERROR_CODE = "internal_error";
-/** 500s in a row after which a replay stops instead of going on with the next beat. */
+/** The daemon's 503 for a beat whose folder is on a share or FUSE mount that does not answer. */
+const FOLDER_NOT_ANSWERING_CODE = "folder_not_answering";
+/** Beats failed on their own in a row (500s, folders not answering) after which a replay stops. */
 const MAX_FAULTS_IN_A_ROW = 3;
 /**
  * The status bar asks the daemon every minute. A longer silence between two answers (or failures)
@@ -223,6 +225,7 @@ export class Delivery {
       await this.flushMemory();
       let excluded = 0;
       let failedInARow = 0;
+      const foldersNotAnswering = new Set<string>(); // their other beats wait without a try
       const result = await this.outbox.replay(async (beat): Promise<ReplayVerdict> => {
         if (!this.isEnabled()) {
           return "stop"; // switched off during the replay
@@ -231,16 +234,24 @@ export class Delivery {
           excluded++;
           return "dropped";
         }
+        if (foldersNotAnswering.has(beat.project_path)) {
+          return "kept";
+        }
         const outcome = await this.client().postBeat(beat);
         this.noteOutcome(beat, outcome);
         if (outcome.kind !== "unavailable") {
           failedInARow = 0;
           return outcome.kind === "accepted" ? "sent" : "dropped";
         }
-        // The daemon's 500 may be this beat's alone (a fault reading its folder): the beats behind
-        // it must not wait for ever. Several in a row mean the daemon itself is failing: stop.
-        const isFault = outcome.problem.kind === "daemonError" && outcome.problem.code === INTERNAL_ERROR_CODE;
-        return isFault && ++failedInARow < MAX_FAULTS_IN_A_ROW ? "kept" : "stop";
+        // The daemon's 500 may be this beat's alone (a fault reading its folder), and a folder on
+        // a share that does not answer is that folder's alone: the beats behind it must not wait
+        // for ever. Several in a row mean the daemon itself is failing: stop.
+        const code = outcome.problem.kind === "daemonError" ? outcome.problem.code : undefined;
+        if (code === FOLDER_NOT_ANSWERING_CODE) {
+          foldersNotAnswering.add(beat.project_path);
+        }
+        const isOwnFault = code === INTERNAL_ERROR_CODE || code === FOLDER_NOT_ANSWERING_CODE;
+        return isOwnFault && ++failedInARow < MAX_FAULTS_IN_A_ROW ? "kept" : "stop";
       });
       const refused = result.dropped - excluded;
       if (result.sent + result.dropped > 0) {

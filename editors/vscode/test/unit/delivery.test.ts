@@ -26,6 +26,8 @@ afterEach(async () => {
 class FakeDaemon {
   readonly serverUrl = "http://127.0.0.1:3000";
   mode: "up" | "down" | "slow" | "storeError" | "fault" | "refuse" | "refusePath" | "unauthorized" = "up";
+  /** Folders on a share that does not answer: their beats get the daemon's 503 whatever the mode. */
+  notAnswering = new Set<string>();
   accepted: Beat[] = [];
   /** Beats (by timestamp) the daemon fails on with a 500 whatever the mode, as a bug would. */
   faultsOn = new Set<number>();
@@ -35,6 +37,10 @@ class FakeDaemon {
     this.posted++;
     if (this.faultsOn.has(beat.timestamp)) {
       return this.fault();
+    }
+    if (this.notAnswering.has(beat.project_path)) {
+      const detail = `HTTP 503: folder_not_answering: ${beat.project_path} did not answer`;
+      return { kind: "unavailable", problem: { kind: "daemonError", detail, code: "folder_not_answering" } };
     }
     switch (this.mode) {
       case "up":
@@ -190,6 +196,22 @@ describe("Delivery", () => {
     await delivery.replay();
     assert.deepEqual(daemon.accepted, [beat(1), beat(3), beat(4)]);
     assert.equal(await outbox.count(), 1, "kept for a later replay, not dropped");
+  });
+
+  test("a folder on a share that does not answer keeps its beats; the other folders' are delivered", async () => {
+    const { daemon, outbox, delivery } = setup();
+    daemon.mode = "down";
+    const onShare = (timestamp: number): Beat => ({ project_path: "/mnt/share/app", timestamp });
+    for (const queued of [onShare(1), beat(2), onShare(3), onShare(4), beat(5)]) {
+      await delivery.send(queued);
+    }
+    daemon.posted = 0;
+    daemon.mode = "up";
+    daemon.notAnswering.add("/mnt/share/app");
+    await delivery.replay();
+    assert.deepEqual(daemon.accepted, [beat(2), beat(5)]);
+    assert.equal(daemon.posted, 3, "one try for the share's folder, not one per beat");
+    assert.equal(await outbox.count(), 3, "the share's beats kept for a later replay");
   });
 
   test("500s for three beats in a row: the daemon itself is failing, the replay stops", async () => {
