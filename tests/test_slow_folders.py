@@ -63,7 +63,7 @@ def test_work_that_does_not_end_in_time_is_a_folder_not_answering(mounts: MountW
     assert refusal.value.field == "project_path"
     assert refusal.value.message == (
         "project_path: /mnt/share/app is on a network or FUSE mount that did not answer "
-        "within 0.05 s; send the beat again later"
+        "within 0.05 s; try again later"
     )
 
 
@@ -88,7 +88,7 @@ def test_once_enough_threads_wait_the_next_is_refused_at_once(mounts: MountWatch
     assert [type(outcome) for outcome in outcomes[:2]] == [FolderNotAnswering] * 2
     assert outcomes[2] == (
         "/mnt/share/other is on a network or FUSE mount, and 2 earlier looks at such folders "
-        "are still waiting for theirs; send the beat again later"
+        "are still waiting for theirs; try again later"
     )
     assert ran == []  # not even started
 

@@ -64,7 +64,7 @@ def test_a_hung_mount_delays_only_its_own_beats(daemon: DaemonProcess, tmp_path:
     assert refused.json() == {
         "error": "folder_not_answering",
         "message": f"project_path: {share / 'app'} is on a network or FUSE mount that did not "
-        f"answer within {FOLDER_TIMEOUT_SECONDS:g} s; send the beat again later",
+        f"answer within {FOLDER_TIMEOUT_SECONDS:g} s; try again later",
         "field": "project_path",
     }
     assert waited < FOLDER_TIMEOUT_SECONDS + 5

@@ -76,7 +76,7 @@ class SlowFolders:
             raise FolderNotAnswering(
                 field,
                 f"{_named(folder, field)} is on a network or FUSE mount, and {waiting} earlier "
-                "looks at such folders are still waiting for theirs; send the beat again later",
+                "looks at such folders are still waiting for theirs; try again later",
             )
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -102,7 +102,7 @@ class SlowFolders:
             raise FolderNotAnswering(
                 field,
                 f"{_named(folder, field)} is on a network or FUSE mount that did not answer "
-                f"within {self.timeout:g} s; send the beat again later",
+                f"within {self.timeout:g} s; try again later",
             ) from None
 
 
