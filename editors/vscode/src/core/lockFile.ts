@@ -184,6 +184,18 @@ export function isCode(error: unknown, code: string): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }
 
+/** What `work` gives, or `missing` when the file it reads is not there (ENOENT); other errors stand. */
+export async function orIfMissing<T>(work: Promise<T>, missing: T): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isCode(error, "ENOENT")) {
+      return missing;
+    }
+    throw error;
+  }
+}
+
 /** Whether a process with this id exists (signal 0 checks without sending anything). */
 export function isProcessAlive(pid: number): boolean {
   try {

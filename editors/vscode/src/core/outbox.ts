@@ -27,7 +27,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import type { Beat } from "./beat";
-import { isCode, isProcessAlive, LockBusyError, LockFile, randomHex } from "./lockFile";
+import { isCode, isProcessAlive, LockBusyError, LockFile, orIfMissing, randomHex } from "./lockFile";
 import {
   countLines,
   forEachLine,
@@ -340,15 +340,11 @@ export class Outbox {
   }
 
   /** Taken longer ago than claimStaleMs: its owner's pid may have been reused since it died. */
-  private async isStaleClaim(claim: string): Promise<boolean> {
-    try {
-      return this.now() - (await fs.stat(claim)).mtimeMs > this.claimStaleMs;
-    } catch (error) {
-      if (isCode(error, "ENOENT")) {
-        return false;
-      }
-      throw error;
-    }
+  private isStaleClaim(claim: string): Promise<boolean> {
+    return orIfMissing(
+      fs.stat(claim).then((found) => this.now() - found.mtimeMs > this.claimStaleMs),
+      false,
+    );
   }
 
   /**
@@ -357,13 +353,10 @@ export class Outbox {
    */
   private async putBack(remaining: readonly Beat[], ours: readonly string[]): Promise<void> {
     const queued: string[] = [];
-    try {
-      await forEachLine(this.queuePath, (line) => line !== undefined && line !== "" && queued.push(line));
-    } catch (error) {
-      if (!isCode(error, "ENOENT")) {
-        throw error;
-      }
-    }
+    await orIfMissing(
+      forEachLine(this.queuePath, (line) => line !== undefined && line !== "" && queued.push(line)),
+      undefined,
+    );
     const lines = [...remaining.map(toLine), ...queued.map((line) => `${line}\n`)];
     const others = (await this.waitingFiles()).filter((file) => file !== this.queuePath && !ours.includes(file));
     const room = await this.roomFor(lines.length, others);
@@ -372,15 +365,8 @@ export class Outbox {
     await fs.rename(temporary, this.queuePath);
   }
 
-  private async listDir(): Promise<string[]> {
-    try {
-      return await fs.readdir(this.dir);
-    } catch (error) {
-      if (isCode(error, "ENOENT")) {
-        return [];
-      }
-      throw error;
-    }
+  private listDir(): Promise<string[]> {
+    return orIfMissing(fs.readdir(this.dir), []);
   }
 
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {

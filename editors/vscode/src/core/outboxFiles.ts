@@ -9,7 +9,7 @@
 import { createReadStream, promises as fs } from "node:fs";
 
 import { type Beat, isBeat } from "./beat";
-import { describeError, isCode } from "./lockFile";
+import { describeError, isCode, orIfMissing } from "./lockFile";
 
 /** The longest line read back as text; a beat line is far shorter (the daemon takes 64 KiB bodies). */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -143,36 +143,19 @@ export async function tailOf(file: string): Promise<{ size: number; endsWithNewl
   }
 }
 
-export async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await fs.stat(file)).size;
-  } catch (error) {
-    if (isCode(error, "ENOENT")) {
-      return 0;
-    }
-    throw error;
-  }
+export function sizeOf(file: string): Promise<number> {
+  return orIfMissing(
+    fs.stat(file).then((found) => found.size),
+    0,
+  );
 }
 
-export async function countLines(file: string): Promise<number> {
-  try {
-    return await countNewlines(file);
-  } catch (error) {
-    if (isCode(error, "ENOENT")) {
-      return 0;
-    }
-    throw error;
-  }
+export function countLines(file: string): Promise<number> {
+  return orIfMissing(countNewlines(file), 0);
 }
 
-export async function unlinkIfPresent(file: string): Promise<void> {
-  try {
-    await fs.unlink(file);
-  } catch (error) {
-    if (!isCode(error, "ENOENT")) {
-      throw error;
-    }
-  }
+export function unlinkIfPresent(file: string): Promise<void> {
+  return orIfMissing(fs.unlink(file), undefined);
 }
 
 

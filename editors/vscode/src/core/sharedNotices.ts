@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import { describeError, isCode, isProcessAlive, LockFile } from "./lockFile";
+import { describeError, isCode, isProcessAlive, LockFile, orIfMissing } from "./lockFile";
 import { type NoticeWindow, parseNoticeMarker, shouldForgetNotice, shouldShowNotice } from "./noticeRule";
 
 export const NOTICES_DIR = "notices";
@@ -104,13 +104,6 @@ export class SharedNotices {
   }
 }
 
-async function readMarker(file: string) {
-  try {
-    return parseNoticeMarker(await fs.readFile(file, "utf8"));
-  } catch (error) {
-    if (isCode(error, "ENOENT")) {
-      return undefined;
-    }
-    throw error;
-  }
+function readMarker(file: string) {
+  return orIfMissing(fs.readFile(file, "utf8").then(parseNoticeMarker), undefined);
 }
