@@ -184,11 +184,7 @@ class Store:
                 return connect(self.path, read_only=True)
             except CannotReadInPlace:
                 pass  # the folder looked writable, but SQLite could not make its side files
-        from pathlib import Path  # loaded only here: `oxitrack today` starts in ~40 ms
-
-        from oxitrack.store.reading import reading_as_is
-
-        return self._as_is.enter_context(reading_as_is(Path(self.path)))
+        return self._read_as_is()
 
     def _open_upgraded_reader(self) -> sqlite3.Connection:
         """A reader of the file once upgraded, for a file an older OxiTrack wrote: upgraded in
@@ -209,13 +205,16 @@ class Store:
                 " reading an upgraded private copy (any command run by its owner upgrades it)",
                 self.path,
             )
-            from pathlib import Path
-
-            from oxitrack.store.reading import reading_as_is
-
-            upgraded = reading_as_is(Path(self.path), upgraded_by=lambda copy: Store(copy).close())
-            return self._as_is.enter_context(upgraded)
+            return self._read_as_is(upgraded_by=lambda copy: Store(copy).close())
         return self._open_reader()
+
+    def _read_as_is(self, upgraded_by: Callable[[str], None] | None = None) -> sqlite3.Connection:
+        """A connection of ``store/reading.reading_as_is``, held until the store closes."""
+        from pathlib import Path  # loaded only here: `oxitrack today` starts in ~40 ms
+
+        from oxitrack.store.reading import reading_as_is
+
+        return self._as_is.enter_context(reading_as_is(Path(self.path), upgraded_by=upgraded_by))
 
     @staticmethod
     def _may_write(*paths: str) -> bool:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
+from oxitrack.errors import ClientError
 from oxitrack.projects import folder_and_parents
 from oxitrack.reports import SessionRow
-from oxitrack.store.project_references import project_named
+from oxitrack.store.project_references import folder_identity, merged_note, project_named
 from oxitrack.store.projects import (
     SESSION_PROJECT_KEY_SQL,
     SESSION_PROJECT_LATEST_PATH_SQL,
@@ -78,9 +79,6 @@ def project_filter(conn: sqlite3.Connection, reference: str | None, field: str) 
     a project merged away that no folder matches either: that is a ``ClientError`` saying where
     the project went, as ``projects merge`` says it, not a report of no time while the time is
     in the other project."""
-    from oxitrack.errors import ClientError
-    from oxitrack.store.project_references import folder_identity, merged_note
-
     if reference is None:
         return None
     # A folder no project has yet (``.`` in a moved or cloned repository) is read on disk for
