@@ -86,11 +86,11 @@ class FolderIdentities:
 
     def _start_look(self, path: str) -> asyncio.Future[str] | None:
         """The look at ``path`` in a worker thread; ``None`` when it is better done at once."""
-        if self.slow_folders.first_that_may_hang([path]):
-            # Not even isdir on the loop: on a mount that hangs it would stop every client.
-            return asyncio.ensure_future(self.slow_folders.run(partial(self.identify, path), path))
-        if not os.path.isdir(folder_on_disk(path)):
-            # A remote workspace's folder (or a Windows path): nothing on this disk to read, so
-            # the answer is immediate and a thread would only add a hop.
+        # Not even isdir on the loop for a folder on a mount that may hang: it would stop every
+        # client. Elsewhere, a remote workspace's folder (or a Windows path) has nothing on this
+        # disk to read, so the answer is immediate and a thread would only add a hop.
+        may_hang = self.slow_folders.first_that_may_hang([path]) is not None
+        if not may_hang and not os.path.isdir(folder_on_disk(path)):
             return None
-        return asyncio.ensure_future(asyncio.to_thread(self.identify, path))
+        look = self.slow_folders.in_thread_for(partial(self.identify, path), [path])
+        return asyncio.ensure_future(look)

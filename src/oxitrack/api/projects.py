@@ -7,7 +7,6 @@ field, a bad value a 422 naming it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from functools import partial
 
@@ -68,10 +67,7 @@ async def _folder_identities(
         identify=request.app.state.identities.identify,
     )
     slow_folders: SlowFolders = request.app.state.slow_folders
-    folder = slow_folders.first_that_may_hang(references)
-    if folder is None:
-        return await asyncio.to_thread(read)
-    return await slow_folders.run(read, folder)
+    return await slow_folders.in_thread_for(read, references)
 
 
 async def _object(request: Request) -> Mapping[str, object]:

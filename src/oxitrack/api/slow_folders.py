@@ -65,6 +65,16 @@ class SlowFolders:
             return work()
         return await self.run(work, folder, field)
 
+    async def in_thread_for(
+        self, work: Callable[[], T], paths: Iterable[object], field: str | None = None
+    ) -> T:
+        """``work()`` off the loop for work that may be slow anyway (git on a long history): in
+        asyncio's worker threads when none of ``paths`` may hang, else as ``run`` does."""
+        folder = self.first_that_may_hang(paths)
+        if folder is None:
+            return await asyncio.to_thread(work)
+        return await self.run(work, folder, field)
+
     async def run(self, work: Callable[[], T], folder: str, field: str | None = None) -> T:
         """``work()`` in a thread of its own, or ``FolderNotAnswering`` once ``timeout`` passed
         (the thread goes on waiting for the mount, its result unused)."""
