@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -521,3 +522,63 @@ def test_check_of_a_seed_file_notes_the_upgrade_and_exits_0(tmp_path: Path, caps
     assert out.endswith(
         f"{path}: OK. SQLite finds no damage; the upgrade does the rest (8 sessions).\n"
     )
+
+
+# `check` held once its private copy is made (it reads the copy's integrity next).
+_CHECK_HELD_ON_ITS_COPY = """
+import sys
+from oxitrack.cli import main
+from oxitrack.store import maintenance
+
+check_file = maintenance._check_file
+
+def held_check_file(conn, problems):
+    with open(sys.argv[1], "w") as note:
+        note.write("holding")
+    sys.stdin.read()
+    check_file(conn, problems)
+
+maintenance._check_file = held_check_file
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_a_check_stopped_by_a_signal_leaves_no_copy_in_the_temporary_folder(
+    large: Path, tmp_path: Path, sig: str
+):
+    """A stopped daemon's file (WAL mode, no -wal) is read from a private copy in the
+    temporary folder. Ctrl-C removed it; `timeout`, `kill` or a closed terminal left it there,
+    as big as the database, for good."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    note = tmp_path / "held"
+    stop_signal = getattr(signal, sig)
+    with subprocess.Popen(
+        [sys.executable, "-c", _CHECK_HELD_ON_ITS_COPY, str(note), "check", "--db", str(large)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temporary)},
+        # As a shell starts it: the signal at its default, not ignored (`nohup`, a background job).
+        preexec_fn=lambda: signal.signal(stop_signal, signal.SIG_DFL),
+    ) as held:
+        try:
+            deadline = time.monotonic() + 60
+            while not note.exists() and held.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)  # polls the check, which writes the note once it holds
+            assert note.exists(), "check should have read a private copy"
+            [copy_folder] = temporary.iterdir()
+            assert copy_folder.name.startswith("oxitrack-check-")
+            held.send_signal(stop_signal)
+            code = held.wait(30)
+        finally:
+            held.kill()
+            held.wait()
+        assert held.stderr is not None
+        said = held.stderr.read()
+    assert code == 130, said  # as Ctrl-C
+    assert "Traceback" not in said
+    assert list(temporary.iterdir()) == []

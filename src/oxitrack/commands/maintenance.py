@@ -78,10 +78,13 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from oxitrack.store import maintenance  # here, so that building the parser stays cheap
+    # Here, so that building the parser stays cheap.
+    from oxitrack.commands._files import stopping_like_ctrl_c
+    from oxitrack.store import maintenance
 
     db = Path(settings_from(args).db)
-    report = maintenance.check(db)
+    with stopping_like_ctrl_c():  # a file read from a private copy: the copy goes too
+        report = maintenance.check(db)
     if args.json:
         print_json(
             {
