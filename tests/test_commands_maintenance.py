@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -524,29 +525,37 @@ def test_check_of_a_seed_file_notes_the_upgrade_and_exits_0(tmp_path: Path, caps
     )
 
 
-# `check` held once its private copy is made (it reads the copy's integrity next).
-_CHECK_HELD_ON_ITS_COPY = """
+# `check` or `service status` held once its private copy is made: both look for the project
+# tables (after the integrity check, for `check`) while they read it.
+_HELD_ON_ITS_COPY = """
 import sys
 from oxitrack.cli import main
 from oxitrack.store import maintenance
 
-check_file = maintenance._check_file
+table_exists = maintenance.table_exists
 
-def held_check_file(conn, problems):
+def held_table_exists(conn, name):
     with open(sys.argv[1], "w") as note:
         note.write("holding")
     sys.stdin.read()
-    check_file(conn, problems)
+    return table_exists(conn, name)
 
-maintenance._check_file = held_check_file
+maintenance.table_exists = held_table_exists
 sys.exit(main(sys.argv[2:]))
 """
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
-def test_a_check_stopped_by_a_signal_leaves_no_copy_in_the_temporary_folder(
-    large: Path, tmp_path: Path, sig: str
+@pytest.mark.parametrize("command", ["check", "service status"])
+def test_a_read_stopped_by_a_signal_leaves_no_copy_in_the_temporary_folder(
+    large: Path, tmp_path: Path, command: str, sig: str
 ):
     """A stopped daemon's file (WAL mode, no -wal) is read from a private copy in the
     temporary folder. Ctrl-C removed it; `timeout`, `kill` or a closed terminal left it there,
@@ -555,21 +564,26 @@ def test_a_check_stopped_by_a_signal_leaves_no_copy_in_the_temporary_folder(
     temporary.mkdir()
     note = tmp_path / "held"
     stop_signal = getattr(signal, sig)
+    args = [*command.split(), "--db", str(large)]
+    if command == "service status":  # no daemon answers there: its own database is read
+        args += ["--port", str(_free_port())]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    env.update(TMPDIR=str(temporary), HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "c"))
     with subprocess.Popen(
-        [sys.executable, "-c", _CHECK_HELD_ON_ITS_COPY, str(note), "check", "--db", str(large)],
+        [sys.executable, "-c", _HELD_ON_ITS_COPY, str(note), *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "TMPDIR": str(temporary)},
+        env=env,
         # As a shell starts it: the signal at its default, not ignored (`nohup`, a background job).
         preexec_fn=lambda: signal.signal(stop_signal, signal.SIG_DFL),
     ) as held:
         try:
             deadline = time.monotonic() + 60
             while not note.exists() and held.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.01)  # polls the check, which writes the note once it holds
-            assert note.exists(), "check should have read a private copy"
+                time.sleep(0.01)  # polls the command, which writes the note once it holds
+            assert note.exists(), f"{command} should have read a private copy"
             [copy_folder] = temporary.iterdir()
             assert copy_folder.name.startswith("oxitrack-check-")
             held.send_signal(stop_signal)
