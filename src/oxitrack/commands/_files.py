@@ -166,6 +166,11 @@ def _replacing(target: str, *, label: str = "") -> Iterator[TextIO]:
     try:
         with out:
             yield out
+            out.flush()
+            # On the disk before the rename: after a power cut, a file system that kept the
+            # rename but not the data would show a cut or empty export under the final name,
+            # and a CSV cut at a line's end passes for a whole one.
+            os.fsync(out.fileno())
         os.replace(partial, target)
     except OSError as exc:
         _remove(partial)
