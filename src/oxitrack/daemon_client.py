@@ -168,3 +168,17 @@ def _same_file(served: Path, ours: Path) -> bool:
         return utf8_reading(str(served.resolve())) == utf8_reading(str(ours.expanduser().resolve()))
     except OSError:
         return False
+
+
+def other_database(settings: Settings, db_path: str) -> str | None:
+    """The database file of the daemon answering at the configured address, when it is not
+    ``db_path``: a command reading ``db_path`` then reads what that daemon does not write (an
+    ``XDG_DATA_HOME`` or ``OXITRACK_DB`` that differs from the daemon's, a service installed
+    with ``--db``). ``None`` when no daemon answers, or it uses ``db_path``."""
+    health = DaemonClient(settings).health()
+    if health is None:
+        return None
+    served = health.get("db_path")
+    if not isinstance(served, str) or _same_file(Path(served), Path(db_path)):
+        return None
+    return served

@@ -25,7 +25,7 @@ from oxitrack.commands._options import (
     settings_from,
 )
 from oxitrack.commands._output import print_json, utf8_stdout
-from oxitrack.errors import InvalidField
+from oxitrack.errors import InvalidField, StoreError
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -270,7 +270,26 @@ def _open(args: argparse.Namespace, db: str | None = None) -> Store:
     """The database, read-only: ``db``, else the one the settings name."""
     from oxitrack.store import Store
 
-    return Store(settings_from(args).db if db is None else db, read_only=True)
+    settings = settings_from(args)
+    path = settings.db if db is None else db
+    try:
+        return Store(path, read_only=True)
+    except StoreError:
+        if os.path.lexists(os.path.expanduser(path)):
+            raise
+        # "Start `oxitrack serve` once" misleads when a daemon runs, on another file: the
+        # shell's XDG_DATA_HOME or OXITRACK_DB is not the service's. Asked only on this error,
+        # so that a status bar polling a database that exists pays nothing for it.
+        from oxitrack.daemon_client import daemon_url, other_database
+
+        served = other_database(settings, path)
+        if served is None:
+            raise
+        raise StoreError(
+            f"no database at {path}, but the daemon at {daemon_url(settings)} records into"
+            f" {served}: give --db {served}, or set OXITRACK_DB, XDG_DATA_HOME or `db` in the"
+            " config file as the daemon has them"
+        ) from None
 
 
 def _zone(args: argparse.Namespace) -> tzinfo:
