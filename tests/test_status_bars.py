@@ -4,6 +4,7 @@ real daemon beside them, in the environments such scripts get (no terminal, anot
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx2
 
+from oxitrack.store import Store
 from tests.daemon_process import DaemonProcess
 
 
@@ -82,3 +84,38 @@ def test_the_database_the_daemon_records_into_is_read_as_it_is(
     result = oxitrack("today", "--json", "--db", str(daemon.db_path), env=env)
     assert result.returncode == 0, result.stderr
     assert result.stderr == b""
+
+
+def test_an_old_file_beside_the_daemons_is_said_to_be_another_database(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """The bar reads a database that exists (an old one, left where the data was before
+    `service install --db` moved it) while the daemon records elsewhere: "0h 00m" all day."""
+    old = tmp_path / "data" / "oxitrack" / "oxitrack.db"
+    old.parent.mkdir(parents=True)
+    Store(old).close()
+    env = script_env(tmp_path, OXITRACK_PORT=str(daemon.port))
+    for command in (["today", "--json"], ["today"], ["report", "--json"]):
+        result = oxitrack(*command, env=env)
+        assert result.returncode == 0, result.stderr
+        if "--json" in command:
+            assert json.loads(result.stdout)["total_seconds"] == 0
+        [line] = result.stderr.decode().splitlines()
+        assert line.startswith(f"oxitrack: note: nothing in {old}; the daemon at {daemon.url}")
+        assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in line
+
+
+def test_a_file_another_daemon_records_into_is_not_second_guessed(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """A second daemon (another port) records into the file read: it is the file meant, and
+    no daemon is asked, however long nothing is tracked in it."""
+    second = DaemonProcess(tmp_path / "second.db").start()
+    try:
+        env = script_env(tmp_path, OXITRACK_PORT=str(daemon.port))
+        result = oxitrack("today", "--json", "--db", str(second.db_path), env=env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["total_seconds"] == 0
+        assert result.stderr == b""
+    finally:
+        second.kill()
