@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
+import tomllib
 from pathlib import Path
 
 import httpx2
+import pytest
 
 from oxitrack.store import Store
 from tests.daemon_process import DaemonProcess
@@ -43,8 +47,9 @@ def script_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def beat(daemon: DaemonProcess, project_path: str) -> None:
-    answer = httpx2.post(f"{daemon.url}/beat", json={"project_path": project_path})
+def beat(daemon: DaemonProcess, project_path: str, seconds_ago: int = 0) -> None:
+    body = {"project_path": project_path, "timestamp": int(time.time()) - seconds_ago}
+    answer = httpx2.post(f"{daemon.url}/beat", json=body)
     assert answer.status_code == 200, answer.text
 
 
@@ -119,3 +124,94 @@ def test_a_file_another_daemon_records_into_is_not_second_guessed(
         assert result.stderr == b""
     finally:
         second.kill()
+
+
+# -- the recipes in docs/cli.md, run as the bars run them ---------------------------------------
+
+CLI_DOCS = Path(__file__).parent.parent / "docs" / "cli.md"
+
+
+def scripts_section() -> str:
+    text = CLI_DOCS.read_text()
+    start = text.index("## Scripts, status bars and prompts")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def code_block(after: str) -> str:
+    """The first fenced block after the text ``after`` in the scripts section."""
+    section = scripts_section()
+    start = section.index("```", section.index(after))
+    body_start = section.index("\n", start) + 1
+    return section[body_start : section.index("```", body_start)]
+
+
+def shell(command: str, env: dict[str, str], cwd: Path) -> str:
+    """``command`` as a bar runs it: ``sh -c``, no terminal; its standard output."""
+    result = subprocess.run(
+        ["sh", "-c", command],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+        text=True,
+    )
+    return result.stdout
+
+
+@pytest.fixture
+def bar_env(daemon: DaemonProcess, tmp_path: Path) -> dict[str, str]:
+    """A bar's environment: the installed ``oxitrack`` on PATH, the daemon's database."""
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed")
+    folder = Path(sys.executable).parent
+    env = script_env(tmp_path, OXITRACK_DB=str(daemon.db_path))
+    env["PATH"] = f"{tmp_path / 'bin'}{os.pathsep}{folder}{os.pathsep}{env['PATH']}"
+    return env
+
+
+def hours_minutes(seconds: int) -> str:
+    minutes = seconds // 60
+    return f"{minutes // 60}h {minutes % 60}m"
+
+
+def test_the_documented_bar_commands_print_todays_time(
+    daemon: DaemonProcess, bar_env: dict[str, str], tmp_path: Path
+):
+    project, other = tmp_path / "app", tmp_path / "notes"
+    for folder, ago in ((project, 300), (project, 0), (other, 1500), (other, 700), (other, 0)):
+        folder.mkdir(exist_ok=True)
+        beat(daemon, str(folder), seconds_ago=ago)
+    # What the recipes should print, from the JSON they read (a day may end between two runs).
+    today = json.loads(oxitrack("today", "--json", env=bar_env).stdout)
+    line = hours_minutes(today["total_seconds"])
+    in_app = json.loads(
+        oxitrack("report", "--days", "1", "--project", str(project), "--json", env=bar_env).stdout
+    )
+    assert in_app["total_seconds"] < today["total_seconds"]
+
+    i3blocks = code_block("**i3blocks**").splitlines()
+    [command] = [row.removeprefix("command=") for row in i3blocks if row.startswith("command=")]
+    assert shell(command, bar_env, tmp_path) == line + "\n"
+
+    waybar = json.loads("{" + code_block("**waybar**") + "}")["custom/oxitrack"]
+    shown = json.loads(shell(waybar["exec"], bar_env, tmp_path))
+    assert shown["text"] == line
+    assert shown["tooltip"] == "\n".join(
+        f"{entry['project_name']}: {entry['duration_seconds'] // 60} min"
+        for entry in today["projects"]
+    )
+
+    starship = tomllib.loads(code_block("**starship**"))["custom"]["oxitrack"]["command"]
+    assert shell(starship, bar_env, project) == hours_minutes(in_app["total_seconds"]) + "\n"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert shell(starship, bar_env, elsewhere) == ""  # no project here: an empty module
+
+    script = tmp_path / "bin" / "oxitrack-today"
+    script.parent.mkdir()
+    script.write_text(code_block("**tmux**"))
+    script.chmod(0o755)
+    assert shell("oxitrack-today", bar_env, tmp_path) == line + "\n"
+    missing = {**bar_env, "OXITRACK_DB": str(tmp_path / "none.db")}
+    assert shell("oxitrack-today", missing, tmp_path) == ""  # no database: nothing shown
