@@ -215,3 +215,31 @@ def test_the_documented_bar_commands_print_todays_time(
     assert shell("oxitrack-today", bar_env, tmp_path) == line + "\n"
     missing = {**bar_env, "OXITRACK_DB": str(tmp_path / "none.db")}
     assert shell("oxitrack-today", missing, tmp_path) == ""  # no database: nothing shown
+
+
+def with_stderr_closed(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    """``oxitrack ARGS 2>&-``: the process starts with no fd 2 at all."""
+    return subprocess.run(
+        ["sh", "-c", 'exec "$@" 2>&-', "sh", sys.executable, "-m", "oxitrack", *args],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_with_stderr_closed_errors_and_notes_never_reach_stdout(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """Python gives such a process no sys.stderr, and print(file=None) writes to stdout: the
+    error was read as data, the TZ note spoilt the JSON."""
+    env = script_env(tmp_path, OXITRACK_PORT="9")
+    missing = with_stderr_closed("today", "--json", "--db", str(tmp_path / "none.db"), env=env)
+    assert (missing.returncode, missing.stdout) == (1, b"")
+    refused = with_stderr_closed("today", "--json", "--bogus", env=env)
+    assert (refused.returncode, refused.stdout) == (2, b"")
+    noted = with_stderr_closed(
+        "today", "--json", "--db", str(daemon.db_path), env={**env, "TZ": "<+03>-3"}
+    )
+    assert noted.returncode == 0
+    assert json.loads(noted.stdout)["timezone"]
