@@ -243,3 +243,46 @@ def test_with_stderr_closed_errors_and_notes_never_reach_stdout(
     )
     assert noted.returncode == 0
     assert json.loads(noted.stdout)["timezone"]
+
+
+DATABASE_FIELDS = {
+    "db_path",
+    "size_bytes",
+    "schema_version",
+    "session_count",
+    "project_count",
+    "beat_count",
+    "first_beat",
+    "last_beat",
+}
+
+
+def test_the_other_json_outputs_have_the_documented_fields(daemon: DaemonProcess, tmp_path: Path):
+    """The shapes docs/cli.md gives for `service status`, `check` and `backup`."""
+    beat(daemon, str(tmp_path))
+    env = script_env(tmp_path, OXITRACK_PORT=str(daemon.port), OXITRACK_DB=str(daemon.db_path))
+
+    status = oxitrack("service", "status", "--json", env=env)
+    assert status.returncode == 0, status.stderr
+    answer = json.loads(status.stdout)
+    assert set(answer) == {"service", "daemon", "database"}
+    assert set(answer["daemon"]) == {"url", "answers", "health", "refusal"}
+    assert answer["daemon"]["answers"] is True
+    assert set(answer["database"]) == DATABASE_FIELDS
+
+    check = oxitrack("check", "--json", env=env)
+    assert check.returncode == 0, check.stderr
+    answer = json.loads(check.stdout)
+    assert set(answer) == {"db_path", "ok", "problems", "notes", "stats"}
+    assert answer["ok"] is True
+    assert set(answer["stats"]) == DATABASE_FIELDS
+
+    backup = oxitrack("backup", str(tmp_path / "copy.db"), "--json", env=env)
+    assert backup.returncode == 0, backup.stderr
+    assert set(json.loads(backup.stdout)) == {"backup"}
+    assert set(json.loads(backup.stdout)["backup"]) == DATABASE_FIELDS
+
+    daemon.stop()
+    status = oxitrack("service", "status", "--json", env=env)
+    assert status.returncode == 3
+    assert json.loads(status.stdout)["daemon"]["answers"] is False
