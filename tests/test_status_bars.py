@@ -286,3 +286,14 @@ def test_the_other_json_outputs_have_the_documented_fields(daemon: DaemonProcess
     status = oxitrack("service", "status", "--json", env=env)
     assert status.returncode == 3
     assert json.loads(status.stdout)["daemon"]["answers"] is False
+
+
+def test_a_columns_that_is_no_width_leaves_help_at_the_usual_width(tmp_path: Path):
+    """COLUMNS=0 (or negative) is no width, as `shutil` reads it: help was one word a line."""
+    env = script_env(tmp_path)
+    env.pop("COLUMNS", None)  # and no terminal: 80 columns
+    usual = oxitrack("today", "--help", env=env)
+    for columns in ("0", "-5"):
+        result = oxitrack("today", "--help", env={**env, "COLUMNS": columns})
+        assert result.returncode == 0
+        assert result.stdout == usual.stdout
