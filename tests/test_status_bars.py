@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ import httpx2
 import pytest
 
 from oxitrack.store import Store
+from oxitrack.store.core import OPEN_WAIT_SECONDS
 from tests.daemon_process import DaemonProcess
 
 
@@ -297,3 +299,29 @@ def test_a_columns_that_is_no_width_leaves_help_at_the_usual_width(tmp_path: Pat
         result = oxitrack("today", "--help", env={**env, "COLUMNS": columns})
         assert result.returncode == 0
         assert result.stdout == usual.stdout
+
+
+def test_waiting_for_a_locked_file_is_said_in_one_oxitrack_line(tmp_path: Path):
+    """The store's "waiting" warning came out bare, unlike every other line the CLI writes."""
+    db = tmp_path / "seed.db"  # the seed's file: a rollback journal, which a lock closes
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute(
+        "CREATE TABLE sessions (id INTEGER PRIMARY KEY, project_path TEXT NOT NULL,"
+        " start_time INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL,"
+        " UNIQUE(project_path, start_time))"
+    )
+    holder.execute("BEGIN EXCLUSIVE")
+    command = [sys.executable, "-m", "oxitrack", "today", "--json", "--db", str(db)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=script_env(tmp_path)
+    ) as process:
+        assert process.stderr is not None
+        first = process.stderr.readline().decode()  # blocks until the command says it waits
+        holder.execute("COMMIT")
+        holder.close()
+        out, rest = process.communicate(timeout=60)
+    assert process.returncode == 0, rest
+    assert first.startswith(f"oxitrack: cannot open the database {db}: database is locked")
+    assert first.rstrip().endswith(f"waiting up to {OPEN_WAIT_SECONDS:.0f} s for it")
+    assert rest == b""
+    assert json.loads(out)["total_seconds"] == 0
