@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import shutil
 import sqlite3
 import subprocess
@@ -93,23 +94,60 @@ def test_the_database_the_daemon_records_into_is_read_as_it_is(
     assert result.stderr == b""
 
 
+def on_terminal(*args: str, env: dict[str, str]) -> tuple[int, bytes, str]:
+    """``oxitrack ARGS`` with its stderr on a terminal (a person's), stdout captured: the exit
+    code, stdout, and what the terminal showed."""
+    controller, terminal = pty.openpty()
+    try:
+        with subprocess.Popen(
+            [sys.executable, "-m", "oxitrack", *args],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        ) as process:
+            os.close(terminal)
+            terminal = -1
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:  # EIO: the process closed the terminal's last descriptor
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            assert process.stdout is not None
+            out = process.stdout.read()
+            code = process.wait(timeout=60)
+    finally:
+        os.close(controller)
+        if terminal != -1:
+            os.close(terminal)
+    return code, out, shown.decode().replace("\r\n", "\n")
+
+
 def test_an_old_file_beside_the_daemons_is_said_to_be_another_database(
     daemon: DaemonProcess, tmp_path: Path
 ):
-    """The bar reads a database that exists (an old one, left where the data was before
-    `service install --db` moved it) while the daemon records elsewhere: "0h 00m" all day."""
+    """You read a database that exists (an old one, left where the data was before `service
+    install --db` moved it) while the daemon records elsewhere: "nothing tracked" all day."""
     old = tmp_path / "data" / "oxitrack" / "oxitrack.db"
     old.parent.mkdir(parents=True)
     Store(old).close()
     env = script_env(tmp_path, OXITRACK_PORT=str(daemon.port))
     for command in (["today", "--json"], ["today"], ["report", "--json"]):
-        result = oxitrack(*command, env=env)
-        assert result.returncode == 0, result.stderr
+        code, out, shown = on_terminal(*command, env=env)
+        assert code == 0, shown
         if "--json" in command:
-            assert json.loads(result.stdout)["total_seconds"] == 0
-        [line] = result.stderr.decode().splitlines()
+            assert json.loads(out)["total_seconds"] == 0
+        [line] = shown.splitlines()
         assert line.startswith(f"oxitrack: note: nothing in {old}; the daemon at {daemon.url}")
         assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in line
+
+    # A bar or a script shows no stderr and polls: it is not told, nor is the daemon asked.
+    bar = oxitrack("today", "--json", env=env)
+    assert (bar.returncode, bar.stderr) == (0, b"")
 
 
 def test_a_file_another_daemon_records_into_is_not_second_guessed(
@@ -120,10 +158,10 @@ def test_a_file_another_daemon_records_into_is_not_second_guessed(
     second = DaemonProcess(tmp_path / "second.db").start()
     try:
         env = script_env(tmp_path, OXITRACK_PORT=str(daemon.port))
-        result = oxitrack("today", "--json", "--db", str(second.db_path), env=env)
-        assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["total_seconds"] == 0
-        assert result.stderr == b""
+        code, out, shown = on_terminal("today", "--json", "--db", str(second.db_path), env=env)
+        assert code == 0, shown
+        assert json.loads(out)["total_seconds"] == 0
+        assert shown == ""
     finally:
         second.kill()
 

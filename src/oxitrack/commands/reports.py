@@ -293,12 +293,15 @@ def _open(args: argparse.Namespace, db: str | None = None) -> Store:
 
 
 def _note_other_database(args: argparse.Namespace, path: str) -> None:
-    """Say on stderr when a daemon records into another file than ``path``, which then has
-    nothing for the days asked: a status bar started with another ``XDG_DATA_HOME`` than the
-    daemon's, an old file left where ``service install --db`` moved the data from.
+    """Tell a person at a terminal when a daemon records into another file than ``path``, which
+    has nothing for the days asked: an old file left where ``service install --db`` moved the
+    data from, a shell with another ``XDG_DATA_HOME`` than the daemon's.
 
-    The daemon is asked only when no program has ``path`` open: a daemon recording into it
-    always has, so a bar polling it before the first beat of the day asks nothing."""
+    Only on a terminal: a status bar or a script shows no stderr, and polls too often to ask
+    the daemon each time. The daemon is asked only when no program has ``path`` open: a daemon
+    recording into it always has, so "nothing yet today" in the morning asks nothing."""
+    if not (sys.stderr is not None and sys.stderr.isatty()):
+        return
     if _is_open_elsewhere(path) is not False:
         return
     from oxitrack.daemon_client import other_database_hint
