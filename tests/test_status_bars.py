@@ -127,6 +127,7 @@ def on_terminal(*args: str, env: dict[str, str]) -> tuple[int, bytes, str]:
     return code, out, shown.decode().replace("\r\n", "\n")
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="who holds a file: Linux's F_GETLK")
 def test_an_old_file_beside_the_daemons_is_said_to_be_another_database(
     daemon: DaemonProcess, tmp_path: Path
 ):
