@@ -21,7 +21,7 @@ from oxitrack.reports import (
     DayTotals,
     daily_totals,
     days_json,
-    range_totals,
+    range_report,
     sessions_json,
     today_json,
 )
@@ -58,13 +58,18 @@ def get_days(request: Request) -> JSONResponse:
     first, last = _range(request, zone, now)
     project = _project(request)
     span = days_.days_between(first, last, zone)
-    rows = request.app.state.store.read(
-        lambda conn: queries.sessions_between(
-            conn, span[0].start, span[-1].end, queries.project_filter(conn, project, "project")
+    # Added up as the sessions stream out of the snapshot (start order), never all in memory:
+    # a ten-year range of a heavy user's database is a million sessions.
+    per_day, projects = request.app.state.store.read(
+        lambda conn: range_report(
+            queries.iter_sessions(
+                conn, span[0].start, span[-1].end, queries.project_filter(conn, project, "project")
+            ),
+            span,
+            now,
         )
     )
-    per_day = daily_totals(rows, span, now)
-    return JSONResponse(days_json(per_day, range_totals(rows, span, now), zone))
+    return JSONResponse(days_json(per_day, projects, zone))
 
 
 def get_sessions(request: Request) -> JSONResponse:
