@@ -156,7 +156,7 @@ def test_iter_sessions_streams_everything_oldest_first(store: Store):
 
 
 def _plan(store: Store, read: Callable[[sqlite3.Connection], object]) -> list[str]:
-    """The query plan of the one query ``read`` runs on the sessions table."""
+    """The query plan of the query ``read`` runs on the sessions table."""
 
     def plan(conn: sqlite3.Connection) -> list[str]:
         seen: list[str] = []
@@ -165,7 +165,8 @@ def _plan(store: Store, read: Callable[[sqlite3.Connection], object]) -> list[st
             read(conn)
         finally:
             conn.set_trace_callback(None)
-        [query] = [sql for sql in seen if sql.lstrip().startswith("SELECT")]
+        # The first: the projects of the folders met are read after it, one query each.
+        query = next(sql for sql in seen if sql.lstrip().startswith("SELECT"))
         return [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + query)]
 
     return store.read(plan)
@@ -310,3 +311,34 @@ def test_a_report_looks_up_each_folders_project_once_not_for_every_session(store
     rows = store.read(lambda conn: sessions_between(conn, 0, 2 * T))
     assert len(rows) == 402
     assert {row.project_key for row in rows if row.project_path == "/code/a"} == {"project:1"}
+
+
+def test_a_range_read_in_parts_has_each_session_once_and_searches_only_its_part(store: Store):
+    """Long reports read a month at a time (``started=``): a session crossing a part's edge
+    is in the part it started in only, and one running when the range starts is in the
+    first; each part searches the start index from its own edge, not from the range's."""
+    insert(
+        store,
+        ("/code/a", T - 500, T + 500),  # running when the range starts
+        ("/code/a", T + 900, T + 1100),  # crosses the first part's edge
+        ("/code/b", T + 1000, T + 1000),  # a single beat on that edge
+        ("/code/b", T + 2500, T + 2600),
+    )
+    whole = store.read(lambda conn: sessions_between(conn, T, T + 3000))
+    parts = [(None, T + 1000), (T + 1000, T + 2000), (T + 2000, None)]
+    pieces = [
+        store.read(lambda conn, part=part: sessions_between(conn, T, T + 3000, started=part))
+        for part in parts
+    ]
+    assert [spans(piece) for piece in pieces] == [
+        [("/code/a", T - 500, T + 500), ("/code/a", T + 900, T + 1100)],
+        [("/code/b", T + 1000, T + 1000)],
+        [("/code/b", T + 2500, T + 2600)],
+    ]
+    assert [row for piece in pieces for row in piece] == whole
+    middle = _plan(
+        store, lambda conn: sessions_between(conn, T, T + 3000, started=(T + 1000, T + 2000))
+    )
+    assert middle == [
+        "SEARCH sessions USING INDEX sessions_by_start_time (start_time>? AND start_time<?)"
+    ], middle

@@ -113,10 +113,20 @@ def nearest_tracked_folder(conn: sqlite3.Connection, path: str) -> str | None:
 
 
 def sessions_between(
-    conn: sqlite3.Connection, start: int, end: int, project: ProjectFilter = None
+    conn: sqlite3.Connection,
+    start: int,
+    end: int,
+    project: ProjectFilter = None,
+    *,
+    started: tuple[int | None, int | None] = (None, None),
 ) -> list[SessionRow]:
-    """Sessions with time in ``[start, end)`` (UTC seconds), oldest first."""
-    where, args = _where(start, end, project, by_start=True)
+    """Sessions with time in ``[start, end)`` (UTC seconds), oldest first; only those that
+    started in ``started`` (``[from, before)``, an open side ``None``) when given: a long
+    range read a part at a time, each session in exactly one part."""
+    started_from, started_before = started
+    if started_before is not None:  # ``start_time < :end`` is the range's one upper bound
+        end = min(end, started_before)
+    where, args = _where(start, end, project, by_start=True, started_from=started_from)
     query = f"SELECT {_COLUMNS} FROM sessions WHERE {where} {_BY_START}"
     return list(_session_rows(conn, query, args))
 
@@ -166,14 +176,23 @@ def _session_rows(
 
 
 def _where(
-    start: int | None, end: int | None, project: ProjectFilter, *, by_start: bool = False
+    start: int | None,
+    end: int | None,
+    project: ProjectFilter,
+    *,
+    by_start: bool = False,
+    started_from: int | None = None,
 ) -> tuple[str, dict[str, object]]:
-    """The condition and its arguments; ``by_start`` for a list in start order."""
+    """The condition and its arguments; ``by_start`` for a list in start order, of sessions
+    that started at ``started_from`` or later if given."""
     clauses: list[str] = []
     args: dict[str, object] = {}
+    if started_from is not None:  # the one lower bound on the index, tighter than the range's
+        clauses.append("start_time >= :started_from")
+        args["started_from"] = started_from
     if start is not None or end is not None:
         clauses.append(_IN_RANGE)
-        if by_start and start is not None:
+        if by_start and start is not None and started_from is None:
             clauses.append(_STARTED_NEAR_RANGE)
         args["start"] = start if start is not None else -(2**62)
         args["end"] = end if end is not None else 2**62
