@@ -342,3 +342,34 @@ def test_a_range_read_in_parts_has_each_session_once_and_searches_only_its_part(
     assert middle == [
         "SEARCH sessions USING INDEX sessions_by_start_time (start_time>? AND start_time<?)"
     ], middle
+
+
+@pytest.mark.parametrize("text", ["no-such-project", "rare"], ids=["typo", "rare-folder"])
+def test_a_text_filter_reads_its_folders_sessions_not_every_session(store: Store, text: str):
+    """``?project=`` text naming no folder (a typo) or a folder with few sessions read every
+    session of the table to test it (0.6 s on a heavy database, holding the one reading
+    connection the status bars wait for). The folders it matches are found once, and the
+    latest sessions read from theirs: the work does not grow with other folders' sessions."""
+    insert(store, ("/code/rare", T, T + 60))
+
+    def steps_with(others: int) -> int:
+        store.write(lambda conn: add_past_sessions(conn, f"/code/busy-{others}", others, T))
+        found, steps = store.read(
+            lambda conn: vm_steps(conn, lambda: latest_sessions(conn, 0, 2 * T, text, 50))
+        )
+        assert spans(found) == ([("/code/rare", T, T + 60)] if text == "rare" else [])
+        return steps
+
+    few, many = steps_with(100), steps_with(2000)
+    assert many < few + 500, (few, many)
+
+
+def test_a_text_filter_finds_folders_with_any_characters(store: Store):
+    """The folders a text matches travel to SQLite as JSON: quotes, backslashes, control
+    characters and characters beyond the BMP come back as they were."""
+    folders = ['/code/"q"\\x', "/code/tab\there", "/code/emoji-\U0001f600", "/code/日本"]
+    insert(store, *((folder, T + 1000 * n, T + 1000 * n + 10) for n, folder in enumerate(folders)))
+    for folder in folders:
+        name = folder.rsplit("/", 1)[1]
+        found = store.read(lambda conn, name=name: latest_sessions(conn, None, None, name, 5))
+        assert [row.project_path for row in found] == [folder]
