@@ -38,7 +38,7 @@ DEFAULT_DAYS = 7
 DEFAULT_SESSION_LIMIT = 50
 MAX_SESSION_LIMIT = 1000
 # How much of a long /api/days range one snapshot reads (``_sessions_in_parts``): a heavy
-# month is ~30k sessions, well under a tenth of a second of the reading connection's time.
+# month is ~30k sessions, about a tenth of a second of the reading connection's time.
 PART_DAYS = 31
 # A longer /api/days range is a long report: at most this many are made at once.
 LONG_RANGE_DAYS = 92
