@@ -162,7 +162,7 @@ def range_report(
         if latest_start is not None and start < latest_start:
             raise ValueError("sessions must come in start order")
         latest_start = start
-        # Most sessions lie within one day: cut without a generator (a third of a long report).
+        # Most sessions lie within one day: cut without a generator (a fifth of a long report).
         index = bisect.bisect_right(starts, start) - 1
         if index >= 0 and start <= end <= ends[index] and start < ends[index]:
             pieces: Iterable[tuple[int, int, int]] = ((index, start, end),)
@@ -196,7 +196,7 @@ def range_report(
 
 def _may_be_active(last_heartbeat: int, now: float) -> bool:
     """A cheap first test for ``is_active``, true for every beat it may call recent: nearly
-    every session of a long report is older, and is let through on one comparison."""
+    every session of a long report is older, and is passed over after one comparison."""
     return last_heartbeat > now - ACTIVE_SECONDS - 1
 
 
