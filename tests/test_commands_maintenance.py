@@ -7,6 +7,8 @@ import contextlib
 import json
 import os
 import shutil
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -521,3 +523,76 @@ def test_check_of_a_seed_file_notes_the_upgrade_and_exits_0(tmp_path: Path, caps
     assert out.endswith(
         f"{path}: OK. SQLite finds no damage; the upgrade does the rest (8 sessions).\n"
     )
+
+
+# `check` or `service status` held once its private copy is made: both look for the project
+# tables (after the integrity check, for `check`) while they read it.
+_HELD_ON_ITS_COPY = """
+import sys
+from oxitrack.cli import main
+from oxitrack.store import maintenance
+
+table_exists = maintenance.table_exists
+
+def held_table_exists(conn, name):
+    with open(sys.argv[1], "w") as note:
+        note.write("holding")
+    sys.stdin.read()
+    return table_exists(conn, name)
+
+maintenance.table_exists = held_table_exists
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("command", ["check", "service status"])
+def test_a_read_stopped_by_a_signal_leaves_no_copy_in_the_temporary_folder(
+    large: Path, tmp_path: Path, command: str, sig: str
+):
+    """A stopped daemon's file (WAL mode, no -wal) is read from a private copy in the
+    temporary folder. Ctrl-C removed it; `timeout`, `kill` or a closed terminal left it there,
+    as big as the database, for good."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    note = tmp_path / "held"
+    stop_signal = getattr(signal, sig)
+    args = [*command.split(), "--db", str(large)]
+    if command == "service status":  # no daemon answers there: its own database is read
+        args += ["--port", str(_free_port())]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    env.update(TMPDIR=str(temporary), HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "c"))
+    with subprocess.Popen(
+        [sys.executable, "-c", _HELD_ON_ITS_COPY, str(note), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # As a shell starts it: the signal at its default, not ignored (`nohup`, a background job).
+        preexec_fn=lambda: signal.signal(stop_signal, signal.SIG_DFL),
+    ) as held:
+        try:
+            deadline = time.monotonic() + 60
+            while not note.exists() and held.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)  # polls the command, which writes the note once it holds
+            assert note.exists(), f"{command} should have read a private copy"
+            [copy_folder] = temporary.iterdir()
+            assert copy_folder.name.startswith("oxitrack-check-")
+            held.send_signal(stop_signal)
+            code = held.wait(30)
+        finally:
+            held.kill()
+            held.wait()
+        assert held.stderr is not None
+        said = held.stderr.read()
+    assert code == 130, said  # as Ctrl-C
+    assert "Traceback" not in said
+    assert list(temporary.iterdir()) == []

@@ -339,3 +339,26 @@ def test_a_name_with_a_slash_is_a_name_not_a_folder_here(
     code, out, _ = run(capsys, "projects", "--db", str(db_path), "--json")
     names = {p["name"] for p in json.loads(out)["projects"]}
     assert names == {"Web", "app"}
+
+
+@pytest.mark.parametrize("via", ["file", "daemon"])
+def test_a_merge_run_again_says_it_is_done_already(
+    filled_db: Path, capsys, via: str, monkeypatch: pytest.MonkeyPatch
+):
+    """A merge whose first run went through (killed before it said so, or timed out) and is
+    run again: the folders are one project now, which is what the refusal says."""
+    daemon = None
+    if via == "daemon":
+        daemon = DaemonProcess(filled_db).start()
+        monkeypatch.setenv("OXITRACK_PORT", str(daemon.port))
+    try:
+        merge = ("projects", "merge", "/code/api-old", "/code/api", "--db", str(filled_db))
+        first, _, _ = run(capsys, *merge, "--via", via)
+        assert first == 0
+        again, out, err = run(capsys, *merge, "--via", via)
+    finally:
+        if daemon is not None:
+            daemon.stop()
+    assert (again, out) == (2, "")
+    assert "nothing to merge: they are one already (merged before?)" in err
+    assert err.count("\n") == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -388,3 +389,55 @@ def test_the_db_line_the_install_note_gives_can_be_copied_into_the_config(user_e
     config.write_text(line + "\n")
     installed = oxitrack(user_env, "service", "install", "--db", str(tracked), "--print")
     assert (installed.returncode, _notes(installed)) == (0, [])
+
+
+@pytest.mark.parametrize("earlier", [False, True], ids=["first-install", "reinstall"])
+def test_a_full_disk_installs_nothing_and_leaves_no_cut_unit(
+    user_env: dict[str, str], tmp_path: Path, earlier: bool
+):
+    """The unit was written in place: a full disk left an empty unit file (which systemd
+    would not run, and `service status` called installed) and the message blamed "the
+    output". Here the config folder is a small tmpfs, mounted in a mount namespace of the
+    test's own, with no room left (and, on a reinstall, an earlier install's unit in it)."""
+    unshare, mount = shutil.which("unshare"), shutil.which("mount")
+    if unshare is None or mount is None:
+        pytest.skip("needs unshare and mount (util-linux)")
+    config = tmp_path / "config"
+    unit = config / "systemd" / "user" / "oxitrack.service"
+    config.mkdir(exist_ok=True)
+    old_unit = tmp_path / "old.service"
+    if earlier:
+        first = oxitrack(user_env, "service", "install", "--port", "3999")
+        assert first.returncode == 0, first.stderr
+        old_unit.write_bytes(unit.read_bytes())
+    script = (
+        'mount -t tmpfs -o size=64k tmpfs "$1" && mkdir -p "$(dirname "$2")"'
+        ' && { [ ! -f "$3" ] || cp "$3" "$2"; }'
+        ' && { head -c 1048576 /dev/zero > "$1/fill" 2>/dev/null; true; }'
+        ' && "$4" -m oxitrack service install --port 4000; code=$?;'
+        ' ls -A "$(dirname "$2")" > "$5"; [ ! -f "$2" ] || cp "$2" "$6"; exit $code'
+    )
+    listing, after = tmp_path / "listing", tmp_path / "after.service"
+    installed = subprocess.run(
+        [
+            *(unshare, "--mount", "--propagation", "private", "sh", "-c", script, "sh"),
+            *(str(config), str(unit), str(old_unit), sys.executable, str(listing), str(after)),
+        ],
+        env=user_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if not listing.exists():
+        pytest.skip(f"cannot mount a file system here: {installed.stderr.strip()}")
+    assert installed.returncode == 1
+    as_it_was = ", and the file there is as it was" if earlier else ""
+    assert installed.stderr.splitlines()[0] == (
+        f"oxitrack: cannot write {unit}: No space left on device; nothing was installed" + as_it_was
+    )
+    assert "Traceback" not in installed.stderr
+    if earlier:
+        assert after.read_bytes() == old_unit.read_bytes()
+        assert listing.read_text().split() == ["oxitrack.service"]  # no partial beside it
+    else:
+        assert listing.read_text().split() == []  # no empty unit, no partial

@@ -212,11 +212,32 @@ def _systemd_exec_start(unit: str) -> list[str]:
 def install(service: ServiceFile, *, run: Runner, which: Which) -> Outcome:
     """Write the service file and start it; what was done, and what failed."""
     service.path.parent.mkdir(parents=True, exist_ok=True)
-    if service.kind == "launchd" and which(service.tool) and service.path.exists():
+    existed = service.path.exists()
+    if service.kind == "launchd" and which(service.tool) and existed:
         run(service.stop[0])  # loaded from an earlier install: bootstrap would refuse
-    service.path.write_bytes(service.content)
+    try:
+        _write_whole(service.path, service.content)
+    except OSError as exc:
+        problem = f"cannot write {service.path}: {exc.strerror or exc}; nothing was installed"
+        return Outcome([], [problem + (", and the file there is as it was" if existed else "")])
     lines = [f"Wrote the {service.kind} service {service.path}"]
     return _run_all(service, service.start, "start it at login and now", run, which, lines)
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write ``path`` beside it first, then rename it into place: a full disk or a kill
+    mid-write left an empty or cut unit where a working one was (or where none had been, one
+    that ``service status`` called installed), and systemd would run neither."""
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        with open(partial, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def uninstall(service: ServiceFile, *, run: Runner, which: Which) -> Outcome:

@@ -192,3 +192,29 @@ def test_answered_beats_reach_the_disk_within_about_a_second(tmp_path: Path):
             assert time.monotonic() - sent_at < 2.5
     finally:
         daemon.kill()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
+def test_a_stop_signal_under_load_keeps_every_answered_beat(daemon: DaemonProcess, sig: int):
+    """A graceful stop (systemd's SIGTERM, Ctrl-C) while beats are in flight and checkpoints
+    run: every beat answered 2xx is stored, the others were refused or never answered, and the
+    daemon exits as the signal asks, without a traceback and with the WAL folded in."""
+    load = Load(daemon.url, base=int(time.time()) - 2 * 86_400)
+    load.start()
+    deadline = time.monotonic() + 60
+    while load.ack_count() < ACKS_BEFORE_KILL and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling the count with a deadline, not waiting for a state
+    code = daemon.stop(sig=sig)
+    load.join(30)
+    assert code == (130 if sig == signal.SIGINT else 0)
+    assert load.ack_count() >= ACKS_BEFORE_KILL
+    assert all(answer.startswith("503 ") for answer in load.unexpected), load.unexpected
+    assert not any("Traceback" in line for line in daemon.stderr_lines)
+    assert not daemon.db_path.with_name(daemon.db_path.name + "-wal").exists()
+
+    stored = stored_sessions(daemon.db_path)
+    assert_no_overlap(stored)
+    for project_path, timestamp in load.acked:
+        assert any(
+            path == project_path and start <= timestamp <= last for path, start, last in stored
+        ), f"answered beat {project_path} @ {timestamp} is in no session"

@@ -52,8 +52,9 @@ def register(subparsers: Any) -> None:
 
 
 def run_backup(args: argparse.Namespace) -> int:
-    from oxitrack.commands._files import check_target  # here, so that building the parser
-    from oxitrack.store import maintenance  # stays cheap
+    # Here, so that building the parser stays cheap.
+    from oxitrack.commands._files import check_target, stopping_like_ctrl_c
+    from oxitrack.store import maintenance
 
     db = Path(settings_from(args).db)
     if args.file == "-":
@@ -64,7 +65,8 @@ def run_backup(args: argparse.Namespace) -> int:
             " name (./- for a file named -)"
         )
     destination = Path(check_target(args.file, str(db), force=args.force))
-    stats = maintenance.backup(db, destination)
+    with stopping_like_ctrl_c():  # `timeout` or a closed terminal: the partial copy goes too
+        stats = maintenance.backup(db, destination)
     if args.json:
         print_json({"backup": stats.to_json()})
     else:
@@ -76,10 +78,13 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from oxitrack.store import maintenance  # here, so that building the parser stays cheap
+    # Here, so that building the parser stays cheap.
+    from oxitrack.commands._files import stopping_like_ctrl_c
+    from oxitrack.store import maintenance
 
     db = Path(settings_from(args).db)
-    report = maintenance.check(db)
+    with stopping_like_ctrl_c():  # a file read from a private copy: the copy goes too
+        report = maintenance.check(db)
     if args.json:
         print_json(
             {

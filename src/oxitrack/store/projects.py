@@ -81,7 +81,15 @@ def merge_projects(conn: sqlite3.Connection, *, source_id: int, target_id: int) 
     the source's folders (which may have beaten later) do not rename it.
     """
     if source_id == target_id:
-        raise ClientError(422, "invalid_field", "source and target are the same project", "target")
+        # Most often a merge run again (after a kill, a timeout, a retried request) whose first
+        # run went through: its folders are one project now. Say that, not only "same".
+        raise ClientError(
+            422,
+            "invalid_field",
+            f"source and target are the same project ({target_id}), so there is nothing to"
+            " merge: they are one already (merged before?), or one project was named twice",
+            "target",
+        )
     row = conn.execute(
         "SELECT name, (SELECT project_path FROM project_paths WHERE project_id = projects.id"
         " ORDER BY last_beat DESC, project_path LIMIT 1) FROM projects WHERE id = ?",

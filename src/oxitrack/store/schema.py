@@ -12,7 +12,9 @@ the id existed (application_id 0) are recognised by their tables instead: see ``
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 
 from oxitrack.errors import StoreError
@@ -20,6 +22,8 @@ from oxitrack.store.folders import register_session_paths
 from oxitrack.store.sqlite_errors import store_error
 
 Migration = Callable[[sqlite3.Connection], None]
+
+log = logging.getLogger("oxitrack")
 
 APPLICATION_ID = 0x4F585452  # "OXTR"
 _SEED_COLUMNS = frozenset({"id", "project_path", "start_time", "last_heartbeat"})
@@ -104,8 +108,6 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
     nobody worked (taking it as a span made a 20-minute day 83 minutes). Paths are made
     canonical as a new beat's would be, so ``/code/app/`` and ``/code/app`` are one project.
     """
-    from oxitrack.sessions import merge_spans  # only when upgrading: reports skip it
-
     if not table_exists(conn, "sessions"):
         conn.execute(_SESSIONS_TABLE)
     else:
@@ -125,8 +127,7 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
         merged: list[tuple[int | None, str, int, int]] = []
         used_ids: set[int] = set()
         for project_path, spans in by_project.items():
-            for start, last in merge_spans((low, high) for low, high, _ in spans):
-                first_id = min(i for low, high, i in spans if start <= low and high <= last)
+            for (start, last), first_id in _merged_with_first_ids(spans):
                 kept_id = None if first_id in used_ids else first_id  # a split row's second half
                 used_ids.add(first_id)
                 merged.append((kept_id, project_path, start, last))
@@ -145,6 +146,31 @@ def _create_or_repair_sessions(conn: sqlite3.Connection) -> None:
     conn.execute(
         "CREATE INDEX IF NOT EXISTS sessions_by_last_heartbeat ON sessions(last_heartbeat)"
     )
+
+
+def _merged_with_first_ids(
+    spans: list[tuple[int, int, int]],
+) -> list[tuple[tuple[int, int], int]]:
+    """The merged spans of one project's (start, last, session id) spans, each with the lowest
+    id among the spans it holds.
+
+    Each span lies in exactly one merged span, and both come in start order: one walk pairs
+    them. Looking through every span for each merged one took minutes for a folder with tens of
+    thousands of sessions, at the daemon's start, and looked like a daemon that hung.
+    """
+    from oxitrack.sessions import merge_spans  # only when upgrading: reports skip it
+
+    by_start = sorted(spans)
+    merged = merge_spans((low, high) for low, high, _ in by_start)
+    first_ids: list[int] = []
+    position = 0
+    for _, last in merged:
+        first_id = by_start[position][2]
+        while position < len(by_start) and by_start[position][0] <= last:
+            first_id = min(first_id, by_start[position][2])
+            position += 1
+        first_ids.append(first_id)
+    return list(zip(merged, first_ids, strict=True))
 
 
 _PROJECT_TABLES = (
@@ -356,6 +382,23 @@ MIGRATIONS: list[Migration] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+# An upgrade still at work after this long is said to be going on (``upgrade``).
+UPGRADE_NOTICE_SECONDS = 1.0
+# The room an upgrade takes, as a multiple of the file's size: every table it rebuilds is
+# written to the -wal whole before the commit (measured: 2.1 times the file for the seed's).
+UPGRADE_ROOM_FACTOR = 3
+
+
+def _file_size_bytes(conn: sqlite3.Connection) -> int:
+    (pages,) = conn.execute("PRAGMA page_count").fetchone()
+    (page_size,) = conn.execute("PRAGMA page_size").fetchone()
+    return int(pages) * int(page_size)
+
+
+def _mebibytes(size_bytes: int) -> str:
+    return f"{max(1, round(size_bytes / (1 << 20)))} MiB"
+
+
 # -- opening a file: is it ours, and how old ----------------------------------------------------
 
 
@@ -403,9 +446,41 @@ def upgrade(path: str, conn: sqlite3.Connection) -> None:
     """Every step the file at ``path`` (open as ``conn``, inside the caller's write transaction)
     still needs, then its version and application id."""
     version, application_id = check_file(path, conn)
-    _complete_early_shapes(conn, version)
-    for step in MIGRATIONS[version:]:
-        step(conn)
+    size_bytes = _file_size_bytes(conn)
+    # The daemon says nothing until it listens, and a large file's upgrade takes long enough
+    # that a silent start looks hung (and gets stopped): one that lasts is said to be going on.
+    notice = threading.Timer(
+        UPGRADE_NOTICE_SECONDS,
+        log.warning,
+        (
+            "upgrading %s from schema %d to %d (%s): this can take a minute; stopping it is"
+            " safe (the file stays as it was, and the upgrade starts over next time)",
+            path,
+            version,
+            SCHEMA_VERSION,
+            _mebibytes(size_bytes),
+        ),
+    )
+    notice.daemon = True
+    if version < SCHEMA_VERSION:
+        notice.start()
+    try:
+        _complete_early_shapes(conn, version)
+        for step in MIGRATIONS[version:]:
+            step(conn)
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_FULL:
+            raise
+        # SQLite says only "database or disk is full", which tells neither that nothing was
+        # changed nor how much room the upgrade wants: its rebuilt tables go to the -wal first.
+        raise StoreError(
+            f"cannot upgrade {path} from schema {version} to {SCHEMA_VERSION}: the disk is"
+            f" full. Nothing was changed. The upgrade needs about"
+            f" {_mebibytes(UPGRADE_ROOM_FACTOR * size_bytes)} free beside the file: free some"
+            " space, then start again"
+        ) from None
+    finally:
+        notice.cancel()
     if version != SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     if application_id != APPLICATION_ID:
