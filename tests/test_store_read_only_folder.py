@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -182,3 +184,71 @@ def test_no_room_for_the_private_copy_is_one_clear_line(tmp_path: Path, read_onl
         == f"oxitrack: cannot copy {read_only_folder / 'ox.db'} to read it: File too large\n"
     )
     assert _files(read_only_folder) == before
+
+
+_HELD_WHILE_READING = """
+import sys
+import time
+from oxitrack.cli import main
+from oxitrack.store import Store
+
+read = Store.read
+
+def held_read(self, fn, **kwargs):
+    with open(sys.argv[1], "w") as note:
+        note.write("reading")
+    sys.stdin.read()
+    return read(self, fn, **kwargs)
+
+Store.read = held_read
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("command", ["today", "report", "export", "sessions", "projects"])
+def test_a_report_stopped_by_a_signal_leaves_no_copy_in_the_temporary_folder(
+    tmp_path: Path, read_only_folder: Path, command: str, sig: str
+):
+    """A cleanly closed file in a folder the user cannot write is read from a private copy.
+    Ctrl-C removed it; `timeout`, `kill` or a closed terminal left it there, as big as the
+    database, for good: a status bar stopped that way left one each time."""
+    db = read_only_folder / "ox.db"
+    _fill(db, keep_open=False)
+    read_only_folder.chmod(0o555)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir(mode=0o777)
+    temporary.chmod(0o777)  # the user the command runs as writes there
+    note = temporary / "reading"
+    stop_signal = getattr(signal, sig)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    env.update(TMPDIR=str(temporary))
+    script = [sys.executable, "-c", _HELD_WHILE_READING, str(note), command, "--db", str(db)]
+    with subprocess.Popen(
+        [*_as_a_user(), *script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # As a shell starts it: the signal at its default, not ignored (`nohup`, a background job).
+        preexec_fn=lambda: signal.signal(stop_signal, signal.SIG_DFL),
+    ) as held:
+        try:
+            deadline = time.monotonic() + 60
+            while not note.exists() and held.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)  # polls the command, which writes the note once it reads
+            assert note.exists(), f"{command} should have read the file"
+            copies = [path for path in temporary.iterdir() if path != note]
+            assert [path.name[:15] for path in copies] == ["oxitrack-check-"]
+            held.send_signal(stop_signal)
+            code = held.wait(30)
+        finally:
+            held.kill()
+            held.wait()
+        assert held.stderr is not None
+        said = held.stderr.read()
+    assert code == 130, said  # as Ctrl-C
+    assert "Traceback" not in said
+    assert list(temporary.iterdir()) == [note]

@@ -20,9 +20,10 @@ function so that ``oxitrack today`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from oxitrack import __version__
 from oxitrack.commands import command_modules
@@ -95,10 +96,13 @@ def _main(argv: Sequence[str] | None) -> int:
         # silent exit 0 with nothing shown.
         print("oxitrack: the standard output is closed; nothing was done", file=sys.stderr)
         return EXIT_FAILURE
-    if args.command != "serve":  # the daemon logs in its own format
+    stopping: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if args.command != "serve":  # the daemon logs in its own format and stops on its own terms
         _say_warnings_in_one_line()
+        stopping = _stopping_like_ctrl_c()
     try:
-        code: int = args.run(args)
+        with stopping:
+            code: int = args.run(args)
         return code
     except OxitrackError as exc:
         print(f"oxitrack: {exc}", file=sys.stderr)
@@ -122,6 +126,42 @@ def _main(argv: Sequence[str] | None) -> int:
             where = f": {exc.filename}" if exc.filename else ""
             print(f"oxitrack: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+# What stops a command besides Ctrl-C: `kill`, `timeout`, systemd stopping a timer's job
+# (SIGTERM), and the terminal or ssh connection closing (SIGHUP).
+_STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def _stopping_like_ctrl_c() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise ``KeyboardInterrupt`` as Ctrl-C does, so that
+    what a command does on Ctrl-C (remove its partial file, its private copy of the database)
+    runs for them too, and it exits 130 as for Ctrl-C.
+
+    Left to their default, they ended the process on the spot: a backup, an export, a check or
+    a report of a file read from a private copy, stopped by `timeout` or a closed terminal,
+    left a partial file or a copy as big as the database. A signal ignored when the block
+    starts (``nohup``) stays ignored."""
+    import signal
+    import threading
+
+    previous: list[signal.Signals] = []
+    if threading.current_thread() is threading.main_thread():  # handlers can be set only there
+        for name in _STOP_SIGNALS:
+            stop_signal = getattr(signal, name, None)
+            if stop_signal is not None and signal.getsignal(stop_signal) is signal.SIG_DFL:
+                signal.signal(stop_signal, _raise_interrupt)
+                previous.append(stop_signal)
+    try:
+        yield
+    finally:
+        for stop_signal in previous:
+            signal.signal(stop_signal, signal.SIG_DFL)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _say_warnings_in_one_line() -> None:

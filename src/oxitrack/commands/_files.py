@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import threading
 from collections.abc import Iterator
 
 from oxitrack.commands._options import UsageError
@@ -111,49 +109,11 @@ def _sqlite_side_file(target: str) -> str | None:
     return None
 
 
-# What stops a command besides Ctrl-C: `kill`, `timeout`, systemd stopping a timer's job
-# (SIGTERM), and the terminal or ssh connection closing (SIGHUP).
-_STOP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
-
-
-@contextlib.contextmanager
-def stopping_like_ctrl_c() -> Iterator[None]:
-    """Within the block, SIGTERM and SIGHUP raise ``KeyboardInterrupt`` as Ctrl-C does, so that
-    what a write does on Ctrl-C (remove its partial file) runs for them too.
-
-    Left to their default, they ended the process on the spot: a backup or an export stopped by
-    `timeout` or a closed terminal left its partial copy, as big as the database, for a later
-    run to find an hour on. A signal ignored when the block starts (``nohup``) stays ignored.
-    """
-    previous: dict[int, object] = {}
-    if threading.current_thread() is threading.main_thread():  # handlers can be set only there
-        for stop_signal in _STOP_SIGNALS:
-            if signal.getsignal(stop_signal) is signal.SIG_DFL:
-                previous[stop_signal] = signal.signal(stop_signal, _raise_interrupt)
-    try:
-        yield
-    finally:
-        for stop_signal in previous:
-            signal.signal(stop_signal, signal.SIG_DFL)
-
-
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 @contextlib.contextmanager
 def replacing(target: str, *, label: str = "") -> Iterator[TextIO]:
     """A text file to write ``target``'s new content to; renamed onto ``target`` only when the
-    block ends without an error, and removed when it does not (also when stopped by a signal:
-    ``stopping_like_ctrl_c``)."""
-    with stopping_like_ctrl_c(), _replacing(target, label=label) as out:
-        yield out
-
-
-@contextlib.contextmanager
-def _replacing(target: str, *, label: str = "") -> Iterator[TextIO]:
+    block ends without an error, and removed when it does not (also when stopped by SIGTERM or
+    SIGHUP: ``cli`` makes them a Ctrl-C)."""
     partial = partial_path(target)
     _remove(partial)  # left by an export that was killed and had our pid
     remove_abandoned_partials(target)  # and by killed ones of other pids

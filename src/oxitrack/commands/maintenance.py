@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
 
 def run_backup(args: argparse.Namespace) -> int:
     # Here, so that building the parser stays cheap.
-    from oxitrack.commands._files import check_target, stopping_like_ctrl_c
+    from oxitrack.commands._files import check_target
     from oxitrack.store import maintenance
 
     db = Path(settings_from(args).db)
@@ -65,8 +65,7 @@ def run_backup(args: argparse.Namespace) -> int:
             " name (./- for a file named -)"
         )
     destination = Path(check_target(args.file, str(db), force=args.force))
-    with stopping_like_ctrl_c():  # `timeout` or a closed terminal: the partial copy goes too
-        stats = maintenance.backup(db, destination)
+    stats = maintenance.backup(db, destination)
     if args.json:
         print_json({"backup": stats.to_json()})
     else:
@@ -79,12 +78,10 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     # Here, so that building the parser stays cheap.
-    from oxitrack.commands._files import stopping_like_ctrl_c
     from oxitrack.store import maintenance
 
     db = Path(settings_from(args).db)
-    with stopping_like_ctrl_c():  # a file read from a private copy: the copy goes too
-        report = maintenance.check(db)
+    report = maintenance.check(db)
     if args.json:
         print_json(
             {

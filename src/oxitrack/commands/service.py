@@ -307,7 +307,6 @@ def run_status(args: argparse.Namespace) -> int:
 
 def _gather_status(args: argparse.Namespace) -> _Status:
     from oxitrack import service as _service
-    from oxitrack.commands._files import stopping_like_ctrl_c
     from oxitrack.daemon_client import DaemonClient
     from oxitrack.store import maintenance
 
@@ -329,8 +328,7 @@ def _gather_status(args: argparse.Namespace) -> _Status:
     db_path = Path(health["db_path"] if health else settings.db)
     stats = stats_error = None
     try:
-        with stopping_like_ctrl_c():  # a file read from a private copy: the copy goes too
-            stats = maintenance.database_stats(db_path)
+        stats = maintenance.database_stats(db_path)
     except StoreError as exc:
         stats_error = str(exc)
     return _Status(service_state, client.url, health, client.refusal, db_path, stats, stats_error)
