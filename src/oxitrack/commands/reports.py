@@ -306,44 +306,15 @@ def _note_other_database(args: argparse.Namespace, path: str) -> None:
     recording into it always has, so "nothing yet today" in the morning asks nothing."""
     if not (sys.stderr is not None and sys.stderr.isatty()):
         return
-    if _is_open_elsewhere(path) is not False:
+    from oxitrack.store.files import is_open_elsewhere
+
+    if is_open_elsewhere(path) is not False:
         return
     from oxitrack.daemon_client import other_database_hint
 
     hint = other_database_hint(settings_from(args), path)
     if hint is not None:
         print(f"oxitrack: note: nothing in {path}; {hint}", file=sys.stderr)
-
-
-# SQLite's unix VFS: every connection to a WAL database keeps a read lock on this byte of the
-# ``-shm`` file (its "dead man switch") while it is open.
-_SHM_OPEN_LOCK_OFFSET = 128
-
-
-def _is_open_elsewhere(db_path: str) -> bool | None:
-    """Whether another process has the WAL database ``db_path`` open (a running daemon does,
-    all the time); ``None`` where that cannot be told (not Linux, no ``-shm``).
-
-    Asks the system who holds SQLite's lock (``F_GETLK``), taking none: a daemon opening the
-    file at that moment never finds it taken."""
-    if sys.platform != "linux" or sys.maxsize < 2**32:
-        return None  # struct flock as 64-bit Linux lays it out
-    import fcntl
-    import struct
-
-    try:
-        fd = os.open(os.path.realpath(db_path) + "-shm", os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, _SHM_OPEN_LOCK_OFFSET, 1, 0)
-        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    lock_type: int = struct.unpack("hhqqi", answer)[0]
-    return lock_type != fcntl.F_UNLCK
 
 
 def _zone(args: argparse.Namespace) -> tzinfo:

@@ -1,4 +1,5 @@
-"""The database's files as files: where it may be, its header, private modes, side files.
+"""The database's files as files: where it may be, its header, private modes, side files, and
+whether another program has it open.
 
 Nothing here opens a SQLite connection; ``core`` and the commands that write files next to the
 database (``backup``, ``export -o``) use these.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 import time
 
 from oxitrack.errors import StoreError
@@ -260,3 +262,34 @@ def file_uri(path: str) -> str:
         if path[1:2] == ":":
             path = "/" + path
     return "file://" + path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
+
+
+# SQLite's unix VFS: every connection to a WAL database keeps a read lock on this byte of the
+# ``-shm`` file (its "dead man switch") while it is open.
+_SHM_OPEN_LOCK_OFFSET = 128
+
+
+def is_open_elsewhere(db_path: str) -> bool | None:
+    """Whether another process has the WAL database ``db_path`` open (a running daemon does,
+    all the time); ``None`` where that cannot be told (not Linux, no ``-shm``).
+
+    Asks the system who holds SQLite's lock (``F_GETLK``), taking none: a daemon opening the
+    file at that moment never finds it taken."""
+    if sys.platform != "linux" or sys.maxsize < 2**32:
+        return None  # struct flock as 64-bit Linux lays it out
+    import fcntl
+    import struct
+
+    try:
+        fd = os.open(os.path.realpath(db_path) + "-shm", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, _SHM_OPEN_LOCK_OFFSET, 1, 0)
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    lock_type: int = struct.unpack("hhqqi", answer)[0]
+    return lock_type != fcntl.F_UNLCK
