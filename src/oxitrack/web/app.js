@@ -278,7 +278,16 @@ function renderLegend(datasets) {
     mark.style.background = total.borderColor;
     items.push(element("li", { className: "total-key" }, mark, "day's total, time in two projects at once counted once"));
   }
-  document.getElementById("days-legend").replaceChildren(...items);
+  // Every refresh draws the legend anew: the key that had the focus gets it back, or the minute
+  // timer would drop a keyboard user (and a screen reader's place) onto the page's start.
+  const legend = document.getElementById("days-legend");
+  const focusedKey = legend.contains(document.activeElement)
+    ? document.activeElement.dataset.key
+    : undefined;
+  legend.replaceChildren(...items);
+  if (focusedKey !== undefined) {
+    legend.querySelector(`button[data-key="${CSS.escape(focusedKey)}"]`)?.focus();
+  }
 }
 
 function toggleDataset(key) {
@@ -286,8 +295,7 @@ function toggleDataset(key) {
   else state.hidden.add(key);
   // In the address like the range, so a reload keeps it and Back shows the project again.
   history.pushState(null, "", addressWithHidden(state.hidden));
-  renderDays(state.lastRange);
-  document.querySelector(`#days-legend button[data-key="${CSS.escape(key)}"]`)?.focus();
+  renderDays(state.lastRange); // the pressed key keeps the focus (renderLegend)
 }
 
 // -- recent sessions -----------------------------------------------------------------------------
