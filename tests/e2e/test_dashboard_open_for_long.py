@@ -35,3 +35,38 @@ def test_the_minute_refresh_leaves_the_focus_on_the_legend_key_it_was_on(
     shown.wait_for_selector(f"{pressed}[aria-pressed='false']")
     assert shown.evaluate(FOCUSED_KEY_JS) == "/code/alpha"
     assert page.problems == []
+
+
+@pytest.mark.parametrize(
+    "jump_ms",
+    [8 * 3_600_000, -3_600_000],
+    ids=["a-night-asleep", "the-clock-put-back-an-hour"],
+)
+def test_the_page_asks_again_within_seconds_when_the_clock_jumps(
+    worked_daemon: DaemonProcess, browser: Any, jump_ms: int
+):
+    """Timers count only the time a laptop is awake: woken after a night, the minute timer still
+    had most of its minute to run, and the page showed yesterday's numbers under "Today", marked
+    "updated 23:40", into the morning. ``set_system_time`` moves the wall clock as a sleep does,
+    firing no timer."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    page.page.clock.run_for(20_000)
+    woken = shown.evaluate("() => Date.now()") + jump_ms
+    page.page.clock.set_system_time(woken / 1000)  # seconds
+    page.page.clock.run_for(5_000)
+    page.wait_loaded(2)
+    updated = shown.inner_text("#status-time").removeprefix(" · updated ").strip()
+    expected = shown.evaluate(
+        """(woken) => new Intl.DateTimeFormat(undefined, {
+             hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC",
+           }).format(woken)""",
+        woken,
+    )
+    assert updated == expected, "the status gives the time of waking"
+    # Asked once for the jump, then again a minute later: no storm of catching up.
+    page.page.clock.run_for(55_000)
+    assert shown.evaluate("() => document.body.dataset.loaded") == "2"
+    page.page.clock.run_for(5_000)
+    page.wait_loaded(3)
+    assert page.problems == []

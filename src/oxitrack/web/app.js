@@ -17,6 +17,10 @@ import {
 } from "./chart.js";
 
 const REFRESH_MS = 60_000;
+// How often the page looks at the wall clock to see whether a refresh is due. Timers count time
+// awake only: after a night asleep, a plain minute timer left "Today" on yesterday's numbers for
+// up to a minute more; the wall clock tells the page at once that hours went by.
+const CLOCK_CHECK_MS = 5_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
 const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
 const RECENT_LIMIT = 15;
@@ -26,6 +30,7 @@ const state = {
   days: null, // the range whose data is shown (and pressed), as ?days= gives it
   wantedDays: addressDays(), // the range last asked for; becomes `days` once its data arrives
   requestSeq: 0, // only the answer to the latest request is drawn
+  askedAt: null, // Date.now() when the latest request went out
   chart: null,
   lastRange: null,
   colors: new Map(), // project_path -> colour, shared by the chart and today's bars
@@ -357,6 +362,7 @@ function renderRecent(list) {
 async function refresh() {
   const seq = ++state.requestSeq;
   const days = state.wantedDays;
+  state.askedAt = Date.now();
   let answers;
   try {
     answers = await Promise.all([
@@ -524,11 +530,21 @@ function setUp() {
     if (state.lastRange) renderDays(state.lastRange);
   });
   refresh();
-  // While the daemon does not answer, the retries alone ask again: a minute tick on top of them
-  // doubled the attempts and made the countdown on the banner wrong.
   setInterval(() => {
-    if (state.failingSince === null) refresh();
-  }, REFRESH_MS);
+    if (isRefreshDue()) refresh();
+  }, CLOCK_CHECK_MS);
+}
+
+/**
+ * A minute since the last request by the wall clock: after a sleep that is at the first check on
+ * waking. A clock put back (the request "in the future") is due too, or the page would wait for
+ * the clock to catch up. While the daemon does not answer, the retries alone ask again: a minute
+ * tick on top of them doubled the attempts and made the countdown on the banner wrong.
+ */
+function isRefreshDue() {
+  if (state.failingSince !== null) return false;
+  const sinceAsked = Date.now() - state.askedAt;
+  return sinceAsked >= REFRESH_MS || sinceAsked < 0;
 }
 
 document.addEventListener("DOMContentLoaded", setUp);
