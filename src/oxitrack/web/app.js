@@ -101,12 +101,13 @@ function clockZone(timeZone) {
   }
 }
 
-/** HH:MM in the report's zone, so a time never sits next to a zone name it is not in. */
+/**
+ * The time of day in the report's zone, so a time never sits next to a zone name it is not in;
+ * written as the reader's region writes it ("18:40" in Germany, "6:40 PM" in the United States).
+ */
 function formatClock(date, timeZone = state.timezone) {
   return new Intl.DateTimeFormat(undefined, {
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
+    timeStyle: "short",
     timeZone: clockZone(timeZone),
   }).format(date);
 }
