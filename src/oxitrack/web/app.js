@@ -4,6 +4,7 @@
 // Chart.js is served from /static/vendor/. The numbers-to-chart logic is in chart.js.
 
 import {
+  PALETTE_SIZE,
   TOTAL_KEY,
   chartData,
   chartOptions,
@@ -212,6 +213,7 @@ function renderDays(range) {
   state.lastRange = range;
   const { colors, ...data } = chartData(range, {
     hidden: state.hidden,
+    palette: Array.from({ length: PALETTE_SIZE }, (_, slot) => cssColor(`--series-${slot}`)),
     otherColor: cssColor("--other"),
     totalColor: cssColor("--text"),
   });
