@@ -3,12 +3,15 @@ away, and a laptop that slept must not wake up to old numbers under "Today"."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page
+from tests.e2e.browser import Page, send_beats
+from tests.zones import midday_zone
 
 pytestmark = pytest.mark.e2e
 
@@ -68,4 +71,46 @@ def test_the_page_asks_again_within_seconds_when_the_clock_jumps(
     assert shown.evaluate("() => document.body.dataset.loaded") == "2"
     page.page.clock.run_for(5_000)
     page.wait_loaded(3)
+    assert page.problems == []
+
+
+# Marks every row of the page's tables, then tells which rows are still those marked ones.
+MARK_ROWS_JS = (
+    """() => { for (const row of document.querySelectorAll("tbody tr")) row.marked = true; }"""
+)
+ROWS_KEPT_JS = """() => Object.fromEntries(["today-projects", "days-table", "recent-sessions"].map(
+  (table) => [table, [...document.querySelectorAll(`#${table} tbody tr`)].map(
+    (row) => row.marked === true)]))"""
+
+
+def test_a_refresh_replaces_only_the_rows_that_changed(tmp_path: Path, browser: Any):
+    """Each refresh replaced every row of every table: a screen reader reading the chart's table
+    was sent back to its start once a minute, and over a year of many projects a click on a
+    legend key, which changes no row, rebuilt the table for a large part of a second."""
+    now = int(time.time())
+    daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": midday_zone(now)}).start()
+    try:
+        send_beats(daemon, "/code/done", range(now - 3 * 86400, now - 3 * 86400 + 601, 300))
+        send_beats(daemon, "/code/earlier", range(now - 7200, now - 6599, 300))
+        send_beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
+        page = Page(browser, clock=True)
+        shown = page.open(daemon.url + "/")
+        shown.click("#days-table-box summary")
+        shown.evaluate(MARK_ROWS_JS)
+
+        shown.click("#days-legend button[data-key='/code/done']")
+        shown.wait_for_selector("#days-legend button[data-key='/code/done'][aria-pressed=false]")
+        kept = shown.evaluate(ROWS_KEPT_JS)
+        assert all(all(rows) for rows in kept.values()), kept
+
+        send_beats(daemon, "/code/alpha", range(now, now + 1))  # alpha's time today grows
+        page.page.clock.run_for(60_000)
+        page.wait_loaded(2)
+        kept = shown.evaluate(ROWS_KEPT_JS)
+    finally:
+        daemon.kill()
+    # Today: alpha's row and the bar of "earlier" (its share of the longest) change.
+    assert kept["today-projects"] == [False, False]
+    assert kept["days-table"] == [True] * 6 + [False], "only today's row of the week changed"
+    assert kept["recent-sessions"] == [False, True, True]
     assert page.problems == []

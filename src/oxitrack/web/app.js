@@ -171,6 +171,20 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+/**
+ * `rows` into `body`, keeping each row on screen that reads the same: most minutes only today's
+ * row changes. Replacing every row sent a screen reader reading a table back to its start once a
+ * minute, and rebuilding a year's table took a large share of a second.
+ */
+function replaceChangedRows(body, rows) {
+  for (const [index, row] of rows.entries()) {
+    const old = body.rows[index];
+    if (old === undefined) body.append(row);
+    else if (!old.isEqualNode(row)) old.replaceWith(row);
+  }
+  while (body.rows.length > rows.length) body.lastElementChild.remove();
+}
+
 function cssColor(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
@@ -183,8 +197,9 @@ function renderToday(today) {
   const body = document.querySelector("#today-projects tbody");
   const longest = Math.max(1, ...today.projects.map((p) => p.duration_seconds));
   const durations = shownDurations(today.projects.map((p) => p.duration_seconds));
-  body.replaceChildren(
-    ...today.projects.map((project, index) => todayRow(project, durations[index], longest)),
+  replaceChangedRows(
+    body,
+    today.projects.map((project, index) => todayRow(project, durations[index], longest)),
   );
   document.getElementById("today-empty").hidden = today.projects.length > 0;
 }
@@ -211,6 +226,16 @@ function todayRow(project, duration, longest) {
 
 function renderDays(range) {
   state.lastRange = range;
+  renderChart(range);
+  renderDayTable(range);
+  document.getElementById("days-empty").hidden = range.projects.length > 0;
+}
+
+/**
+ * The chart and its legend: all that a legend key or the theme changes. The day table does not
+ * change with them, and over a year of many projects redrawing it made a click take a second.
+ */
+function renderChart(range) {
   const { colors, ...data } = chartData(range, {
     hidden: state.hidden,
     palette: Array.from({ length: PALETTE_SIZE }, (_, slot) => cssColor(`--series-${slot}`)),
@@ -230,26 +255,25 @@ function renderDays(range) {
     state.chart = new Chart(canvas, { type: "bar", data, options });
   }
   renderLegend(data.datasets);
-  renderDayTable(range);
-  document.getElementById("days-empty").hidden = range.projects.length > 0;
 }
 
 function renderDayTable(range) {
-  const rows = dayRows(range).map((row) =>
-    element(
-      "tr",
-      {},
-      element(
-        "th",
-        { scope: "row", className: "nowrap" },
-        element("time", { datetime: row.date }, row.day),
-      ),
-      element("td", { className: "num" }, row.total),
-      element("td", { className: "day-projects" }, ...(row.projects.length ? workedOn(row.projects) : ["–"])),
-    ),
-  );
-  document.querySelector("#days-table tbody").replaceChildren(...rows);
+  replaceChangedRows(document.querySelector("#days-table tbody"), dayRows(range).map(dayTableRow));
   document.getElementById("days-table-box").hidden = range.projects.length === 0;
+}
+
+function dayTableRow(row) {
+  return element(
+    "tr",
+    {},
+    element(
+      "th",
+      { scope: "row", className: "nowrap" },
+      element("time", { datetime: row.date }, row.day),
+    ),
+    element("td", { className: "num" }, row.total),
+    element("td", { className: "day-projects" }, ...(row.projects.length ? workedOn(row.projects) : ["–"])),
+  );
 }
 
 /**
@@ -303,7 +327,7 @@ function toggleDataset(key) {
   else state.hidden.add(key);
   // In the address like the range, so a reload keeps it and Back shows the project again.
   history.pushState(null, "", addressWithHidden(state.hidden));
-  renderDays(state.lastRange); // the pressed key keeps the focus (renderLegend)
+  renderChart(state.lastRange); // the pressed key keeps the focus (renderLegend)
 }
 
 // -- recent sessions -----------------------------------------------------------------------------
@@ -328,8 +352,9 @@ function renderRecent(list) {
   // "Mon 1" for February 1st and March 1st both: past a week of sessions, the month instead.
   const dayCount = daySpan(list.sessions.map((session) => session.date));
   const body = document.querySelector("#recent-sessions tbody");
-  body.replaceChildren(
-    ...list.sessions.map((session) =>
+  replaceChangedRows(
+    body,
+    list.sessions.map((session) =>
       element(
         "tr",
         { "data-session-id": String(session.session_id) },
@@ -510,7 +535,7 @@ function setUp() {
   // address names. A legend choice alone needs no new data.
   addEventListener("popstate", () => {
     state.hidden = addressHidden();
-    if (state.lastRange) renderDays(state.lastRange);
+    if (state.lastRange) renderChart(state.lastRange);
     if (addressDays() === state.wantedDays) return;
     state.wantedDays = addressDays();
     refresh();
@@ -530,7 +555,7 @@ function setUp() {
   });
   // The chart's colours come from CSS: redraw when the theme flips.
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
-    if (state.lastRange) renderDays(state.lastRange);
+    if (state.lastRange) renderChart(state.lastRange);
   });
   refresh();
   setInterval(() => {
