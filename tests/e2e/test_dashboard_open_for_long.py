@@ -114,3 +114,34 @@ def test_a_refresh_replaces_only_the_rows_that_changed(tmp_path: Path, browser: 
     assert kept["days-table"] == [True] * 6 + [False], "only today's row of the week changed"
     assert kept["recent-sessions"] == [False, True, True]
     assert page.problems == []
+
+
+def test_an_outage_past_midnight_says_which_day_the_data_is_from(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """A tab left open overnight with the daemon stopped said, the next morning, that it did not
+    answer "since 23:58" and showed data "from 23:40": yesterday's figures, under "Today", read
+    as the evening's. Past the day it began, the banner names the day."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    zone = shown.inner_text("#status-live")  # the report's, in which the page gives times
+    worked_daemon.stop()
+    page.page.clock.run_for(60_000)  # the minute refresh finds no daemon
+    shown.wait_for_selector("#offline:not([hidden])")
+    banner = shown.inner_text("#offline-alert")
+    the_day_before = shown.evaluate(
+        """(timeZone) => new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric",
+             timeZone }).formatToParts(Date.now())""",
+        zone,
+    )
+    weekday = next(part["value"] for part in the_day_before if part["type"] == "weekday")
+    day = next(part["value"] for part in the_day_before if part["type"] == "day")
+    assert f"{weekday} {day}" not in banner, "the same day: its time alone"
+
+    page.page.clock.set_system_time(shown.evaluate("() => Date.now()") / 1000 + 86_400)
+    page.page.clock.run_for(5_000)  # the first retry, a day later by the wall clock
+    shown.wait_for_function(
+        "(old) => document.getElementById('offline-alert').textContent !== old", arg=banner
+    )
+    banner = shown.inner_text("#offline-alert")
+    assert banner.count(f"{weekday} {day} ") == 2, banner  # "since …" and "data from …"

@@ -113,6 +113,17 @@ function formatClock(date, timeZone = state.timezone) {
   }).format(date);
 }
 
+/**
+ * A past moment for the offline banner: its time, with its day when that was not today. A tab
+ * left open overnight said the daemon "does not answer since 23:58", showing data "from 23:40",
+ * the next morning: yesterday's figures passed for the evening's.
+ */
+function formatSince(date) {
+  const day = localDate(date);
+  const time = formatClock(date);
+  return day === localDate(new Date()) ? time : `${shortDay(day)} ${time}`;
+}
+
 /** "-04:00": the UTC offset of `date` where the page's times are shown. */
 function utcOffset(date, timeZone = state.timezone) {
   const part = new Intl.DateTimeFormat("en-US", {
@@ -479,11 +490,13 @@ function showUnreachable(error) {
   state.failures += 1;
   clearTimeout(state.retryTimer);
   state.retryTimer = setTimeout(refresh, delay);
-  const shown = state.loadedAt ? `showing data from ${formatClock(state.loadedAt)}` : "no data yet";
+  const shown = state.loadedAt
+    ? `showing data from ${formatSince(state.loadedAt)}`
+    : "no data yet";
   // The alert is said once per outage; each retry's countdown changes quietly beside it.
   setText(
     "offline-alert",
-    `The daemon at ${location.origin} does not answer since ${formatClock(state.failingSince)}; ` +
+    `The daemon at ${location.origin} does not answer since ${formatSince(state.failingSince)}; ` +
       `${shown}.`,
   );
   setText("offline-retry", `Trying again in ${delay / 1000} s.`);
