@@ -749,7 +749,8 @@ def test_while_the_daemon_is_away_only_the_retries_ask_again(
     page.page.clock.run_for(59_000)
     assert shown.evaluate("() => window.fetches") == before
     page.page.clock.run_for(1_000)
-    assert shown.evaluate("() => window.fetches") == before + 3  # /today, /api/days, sessions
+    # /today, /api/days, /api/sessions, and /health (for its version)
+    assert shown.evaluate("() => window.fetches") == before + 4
 
 
 @pytest.mark.parametrize(

@@ -145,3 +145,29 @@ def test_an_outage_past_midnight_says_which_day_the_data_is_from(
     )
     banner = shown.inner_text("#offline-alert")
     assert banner.count(f"{weekday} {day} ") == 2, banner  # "since …" and "data from …"
+
+
+def test_a_daemon_upgraded_under_an_open_tab_is_met_with_an_offer_to_reload(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """The tab went on running the old version's script against the new daemon, saying nothing:
+    whatever the new version changed in the page was missing, or broke it."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    assert shown.is_hidden("#upgraded")
+    worked_daemon.stop()
+    worked_daemon.prelude = "import oxitrack\noxitrack.__version__ = '99.0.0'\n"
+    worked_daemon.start(port=worked_daemon.port)
+    page.page.clock.run_for(60_000)
+    page.wait_loaded(2)
+    shown.wait_for_selector("#upgraded:not([hidden])")
+    message = shown.inner_text("#upgraded-message")
+    assert message.startswith("OxiTrack 99.0.0 answers now; this page came from OxiTrack 0.")
+    assert shown.get_attribute("#upgraded-message", "role") == "status"
+
+    shown.focus("#reload-page")
+    with shown.expect_navigation():
+        shown.keyboard.press("Enter")
+    page.wait_loaded(1)
+    assert shown.is_hidden("#upgraded"), "the reloaded page is the new version's"
+    assert page.problems == []

@@ -40,6 +40,7 @@ const state = {
   loadedAt: null, // Date of the data on screen
   failingSince: null, // Date of the first unanswered request, while the daemon is away
   failures: 0,
+  pageVersion: null, // the daemon's version when this page was loaded, from its first /health
   retryTimer: null,
   apiKey: sessionStorage.getItem("oxitrack.apiKey"),
 };
@@ -408,6 +409,8 @@ async function refresh() {
       getJson("/today"),
       getJson("/api/days", { days }),
       getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
+      // Only to notice an upgrade: the figures come without it.
+      getJson("/health").catch(() => null),
     ]);
   } catch (error) {
     if (seq === state.requestSeq) showFailure(error);
@@ -424,7 +427,8 @@ function countDiscarded() {
   document.body.dataset.discarded = String(Number(document.body.dataset.discarded || 0) + 1);
 }
 
-function showAnswers(days, today, range, recent) {
+function showAnswers(days, today, range, recent, health) {
+  noticeUpgrade(health);
   state.timezone = today.timezone;
   state.loadedAt = new Date();
   state.days = days;
@@ -435,6 +439,22 @@ function showAnswers(days, today, range, recent) {
   showReachable();
   setStatus(zoneLabel(today.timezone), formatClock(state.loadedAt));
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+}
+
+/**
+ * An upgraded daemon under a tab left open: the page, its script and styles are still the old
+ * version's, which may not read the new one's answers right. Say so and offer a reload, rather
+ * than reload under a reader's eyes (or a screen reader's place).
+ */
+function noticeUpgrade(health) {
+  if (typeof health?.version !== "string") return;
+  state.pageVersion ??= health.version;
+  if (health.version === state.pageVersion) return;
+  document.getElementById("upgraded").hidden = false;
+  setText(
+    "upgraded-message",
+    `OxiTrack ${health.version} answers now; this page came from OxiTrack ${state.pageVersion}.`,
+  );
 }
 
 function markPressedRange(days) {
@@ -558,6 +578,7 @@ function setUp() {
     clearTimeout(state.retryTimer);
     refresh();
   });
+  document.getElementById("reload-page").addEventListener("click", () => location.reload());
   document.getElementById("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     state.apiKey = document.getElementById("api-key").value.trim();
