@@ -63,3 +63,17 @@ def test_headings_go_in_order_and_the_page_says_its_language(daemon: DaemonProce
     assert all(later - earlier <= 1 for earlier, later in pairwise(levels))
     assert shown.evaluate("() => document.documentElement.lang") == "en"
     assert page.problems == []
+
+
+def test_the_active_dot_is_drawn_not_read(worked_daemon: DaemonProcess, browser: Any):
+    """The dot before "active" is CSS content, which screen readers read: "black circle active"
+    on every project being worked on."""
+    page = Page(browser)
+    shown = page.open(worked_daemon.url + "/")
+    cells = [node["name"] for node in _accessibility_tree(shown) if node["role"] == "cell"]
+    assert "active" in cells
+    assert [name for name in cells if "\u25cf" in name] == []
+    assert shown.evaluate(
+        """() => getComputedStyle(document.querySelector(".active"), "::before").content"""
+    ).startswith('"\u25cf"'), "still drawn"
+    assert page.problems == []
