@@ -211,13 +211,23 @@ function renderToday(today) {
   const durations = shownDurations(today.projects.map((p) => p.duration_seconds));
   replaceChangedRows(
     body,
-    today.projects.map((project, index) => todayRow(project, durations[index], longest)),
+    today.projects.map((project, index) =>
+      todayRow(project, durations[index], longest, today.total_seconds),
+    ),
   );
   document.getElementById("today-empty").hidden = today.projects.length > 0;
 }
 
-function todayRow(project, duration, longest) {
+function todayRow(project, duration, longest, totalSeconds) {
   const bar = element("span", { className: "bar" });
+  // The bar's words for a screen reader, whose "Share" cell was blank: the part of today's time.
+  const share = element(
+    "span",
+    { className: "visually-hidden" },
+    new Intl.NumberFormat(undefined, { style: "percent" }).format(
+      Math.min(1, project.duration_seconds / Math.max(1, totalSeconds)),
+    ),
+  );
   bar.style.width = `${Math.max(1, Math.round((project.duration_seconds / longest) * 100))}%`;
   // Projects grouped as "other" in the chart are grey here too.
   bar.style.background = state.colors.get(project.project_path) || cssColor("--other");
@@ -228,7 +238,7 @@ function todayRow(project, duration, longest) {
     "tr",
     { "data-project-path": project.project_path, "data-seconds": String(project.duration_seconds) },
     element("td", { className: "num" }, duration),
-    element("td", { className: "bar-cell" }, bar),
+    element("td", { className: "bar-cell" }, bar, share),
     element("td", { className: "project-cell" }, name, path),
     element("td", {}, active),
   );
