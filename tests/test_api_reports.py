@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.testclient import TestClient
 
+from oxitrack.api import reports as api_reports
 from oxitrack.config import Settings
 from oxitrack.server import create_app
 from oxitrack.store import Store
@@ -393,3 +396,80 @@ def test_with_an_api_key_the_page_loads_but_reports_need_the_key(store: Store, d
         assert keyed.get("/today").status_code == 401
         authorized = keyed.get("/today", headers={"authorization": "Bearer s3cret"})
         assert authorized.status_code == 200
+
+
+def _pause_reports(monkeypatch: pytest.MonkeyPatch, at_row: int = 0):  # type: ignore[no-untyped-def]
+    """Make a long /api/days stop after reading its first rows, until ``go`` is set; ``inside``
+    is released once for each report that got there. The report itself stays real."""
+    inside, go = threading.Semaphore(0), threading.Event()
+    real = api_reports.range_report
+
+    def paused(rows, days, now):  # type: ignore[no-untyped-def]
+        if len(days) <= 92:
+            return real(rows, days, now)
+
+        def rows_then_wait():  # type: ignore[no-untyped-def]
+            for number, row in enumerate(rows):
+                if number == at_row:
+                    inside.release()
+                    assert go.wait(30)
+                yield row
+
+        return real(rows_then_wait(), days, now)
+
+    monkeypatch.setattr(api_reports, "range_report", paused)
+    return inside, go
+
+
+def _sessions_every_day(store: Store, days: int) -> None:
+    for day in range(days):
+        start = at(TODAY + " 09:00") - day * 86_400
+        insert(store, "/code/oxitrack", start, start + HOUR)
+
+
+def test_a_long_report_leaves_the_reading_connection_free_between_its_parts(
+    client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    """Ten years of a heavy user's sessions held the one reading connection for seconds, and
+    /today and the status bars waited as long: a long range is read a month at a time."""
+    _sessions_every_day(store, 400)
+    inside, go = _pause_reports(monkeypatch, at_row=40)
+    with ThreadPoolExecutor(1) as pool:
+        report = pool.submit(client.get, "/api/days", params={**TZ, "days": "400"})
+        assert inside.acquire(timeout=30)
+        try:
+            assert store.read(lambda conn: 1, wait=False) == 1  # ReaderBusy while held
+            assert client.get("/today", params=TZ).status_code == 200
+        finally:
+            go.set()
+        answer = report.result(timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["total_seconds"] == 400 * HOUR
+    assert sum(day["total_seconds"] for day in answer.json()["days"]) == 400 * HOUR
+
+
+def test_long_reports_beyond_two_at_once_are_refused_with_a_retry_not_queued(
+    client: TestClient, store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    """Eight ten-year reports at once took a minute and a half of CPU, with /today taking
+    seconds and beats up to one meanwhile: a third long report is a 503 to ask again later,
+    while short reports and beats are answered as usual."""
+    _sessions_every_day(store, 100)
+    inside, go = _pause_reports(monkeypatch)
+    long_range = {**TZ, "days": "93"}
+    with ThreadPoolExecutor(2) as pool:
+        running = [pool.submit(client.get, "/api/days", params=long_range) for _ in range(2)]
+        try:
+            for _ in running:
+                assert inside.acquire(timeout=30)
+            refused = client.get("/api/days", params=long_range)
+            assert refused.status_code == 503
+            assert refused.json()["error"] == "reports_busy"
+            assert "92 days" in refused.json()["message"]
+            assert refused.headers["retry-after"] == "5"
+            assert client.get("/api/days", params={**TZ, "days": "92"}).status_code == 200
+            beat(client, "/code/notes", NOW)
+        finally:
+            go.set()
+        assert [future.result(timeout=60).status_code for future in running] == [200, 200]
+    assert client.get("/api/days", params=long_range).status_code == 200

@@ -102,6 +102,24 @@ def test_csv_on_stdout_is_the_utf8_of_the_file_o_writes(
     assert JAPANESE.encode("utf-8") in on_stdout.stdout
 
 
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii", "utf-8"])
+def test_json_export_is_utf8_with_names_as_they_are(
+    japanese_db: Path, tmp_path: Path, encoding: str
+):
+    """`export --format json` writes names as every --json does on UTF-8, not as \\u escapes:
+    on stdout as in the -o file, whatever the locale (its stdout is switched to UTF-8)."""
+    on_stdout = oxitrack(encoding, "export", "--format", "json", "--db", str(japanese_db))
+    assert on_stdout.returncode == 0, on_stdout.stderr.decode()
+    target = tmp_path / "x.json"
+    to_file = oxitrack(
+        encoding, "export", "--format", "json", "--db", str(japanese_db), "-o", str(target)
+    )
+    assert to_file.returncode == 0, to_file.stderr.decode()
+    assert on_stdout.stdout == target.read_bytes()
+    assert JAPANESE.encode("utf-8") in on_stdout.stdout
+    assert json.loads(on_stdout.stdout)["sessions"][0]["project_path"] == JAPANESE
+
+
 def test_service_file_printed_is_its_utf8_bytes(tmp_path: Path):
     db = tmp_path / "\u30c7\u30fc\u30bf" / "x.db"
     env = {

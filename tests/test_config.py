@@ -461,7 +461,9 @@ def test_a_config_given_by_process_substitution_is_read(tmp_path: Path):
         ["bash", "-c", script], capture_output=True, text=True, env=_clean_env(tmp_path), timeout=60
     )
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == f"oxitrack: no database at {wanted} (start `oxitrack serve` once)\n"
+    # The line goes on to name the file a daemon answering on this machine records into, if any.
+    assert result.stderr.startswith(f"oxitrack: no database at {wanted}")
+    assert result.stderr.count("\n") == 1
 
 
 @pytest.mark.skipif(os.name != "posix", reason="/dev/stdin")

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from oxitrack import __version__
 from oxitrack.commands import command_modules
 from oxitrack.commands._options import CommandParser, HelpFormatter, UsageError
-from oxitrack.commands._output import prepare_for_text
+from oxitrack.commands._output import keep_errors_off_stdout, prepare_for_text
 from oxitrack.errors import ClientError, ConfigError, OxitrackError
 
 EXIT_OK = 0
@@ -78,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    # Before parsing: `--help` writes too, and help texts have characters such as "…".
+    # Before parsing: `--help` writes too, and help texts have characters such as "…"; a
+    # refused flag writes its usage to stderr.
+    keep_errors_off_stdout()
     prepare_for_text()
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((arg for arg in arguments if not arg.startswith("-")), None)
@@ -93,6 +95,8 @@ def _main(argv: Sequence[str] | None) -> int:
         # silent exit 0 with nothing shown.
         print("oxitrack: the standard output is closed; nothing was done", file=sys.stderr)
         return EXIT_FAILURE
+    if args.command != "serve":  # the daemon logs in its own format
+        _say_warnings_in_one_line()
     try:
         code: int = args.run(args)
         return code
@@ -118,6 +122,34 @@ def _main(argv: Sequence[str] | None) -> int:
             where = f": {exc.filename}" if exc.filename else ""
             print(f"oxitrack: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _say_warnings_in_one_line() -> None:
+    """Warnings a command logs (the store's "waiting up to 120 s" for a locked file) on
+    stderr as its errors are: one line starting ``oxitrack:``. Without a handler, Python wrote
+    the bare message, which reads as another program's.
+
+    Only where nothing else handles logging: a process that configured it (the daemon, a test
+    runner) keeps its own lines, without a second copy."""
+    import logging
+
+    class OneLine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if logging.getLogger().handlers:
+                return
+            try:
+                print(f"oxitrack: {record.getMessage()}", file=sys.stderr)
+            except Exception:
+                self.handleError(record)
+
+    logger = logging.getLogger("oxitrack")
+    if not any(handler.get_name() == _ONE_LINE for handler in logger.handlers):
+        handler = OneLine(logging.WARNING)
+        handler.set_name(_ONE_LINE)
+        logger.addHandler(handler)
+
+
+_ONE_LINE = "oxitrack: one line"  # the handler's name: added once to a process
 
 
 _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})

@@ -1,30 +1,26 @@
 """Talking to a running daemon from the CLI: ``/health`` and the JSON API, with the stdlib only.
 
 ``urllib`` rather than an HTTP library so that CLI commands start fast and the package needs no
-client dependency. The daemon's answer to a refused request (the one JSON error shape) comes back
-as the same ``ClientError`` the daemon raised, so the CLI reports it in the same words.
+client dependency; it loads only once a request is made, so that asking whether anything listens
+(``listener_uids``) costs a report command nothing it does not load anyway. The daemon's answer
+to a refused request (the one JSON error shape) comes back as the same ``ClientError`` the
+daemon raised, so the CLI reports it in the same words.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.error
-import urllib.parse
-import urllib.request
-from pathlib import Path
-from typing import Any
 
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, OxitrackError
 from oxitrack.fields import utf8_reading
+from oxitrack.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 REQUEST_TIMEOUT_SECONDS = 30.0
-
-
-# The daemon is on this machine: an http_proxy variable must not send our requests elsewhere.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class DaemonUnavailable(OxitrackError):
@@ -60,10 +56,10 @@ class DaemonClient:
             return None
         return answer
 
-    def serves(self, db_path: Path) -> dict[str, Any] | None:
+    def serves(self, db_path: str | os.PathLike[str]) -> dict[str, Any] | None:
         """``/health`` if the daemon answers and uses the database file ``db_path``."""
         health = self.health()
-        if health is None or not _same_file(Path(str(health.get("db_path"))), db_path):
+        if health is None or not _same_file(str(health.get("db_path")), db_path):
             return None
         return health
 
@@ -77,6 +73,10 @@ class DaemonClient:
     ) -> Any:
         """The decoded JSON answer; ``ClientError`` for an error answer, ``DaemonUnavailable``
         when nothing answers."""
+        import json
+        import urllib.error
+        import urllib.request
+
         headers = {"Accept": "application/json"}
         data = None
         if body is not None:
@@ -87,7 +87,7 @@ class DaemonClient:
             headers["Authorization"] = f"Bearer {self.api_key}"
         request = urllib.request.Request(self.url + path, data, headers, method=method)
         try:
-            with _OPENER.open(request, timeout=timeout) as response:
+            with _opener().open(request, timeout=timeout) as response:
                 return json.load(response)
         except urllib.error.HTTPError as error:
             with error:
@@ -104,6 +104,8 @@ class DaemonClient:
         A socket of root's is no stranger's: root can read the key anyway, and it is root's
         program that listens for a daemon in a container (Docker's port forwarding).
         """
+        import urllib.parse
+
         parts = urllib.parse.urlsplit(self.url)
         if parts.hostname not in ("127.0.0.1", "::1", "localhost") or parts.port is None:
             return
@@ -146,7 +148,17 @@ def _refusal(error: ClientError) -> str:
     return text
 
 
+def _opener() -> Any:
+    """urllib's opener without proxies: the daemon is on this machine, and an ``http_proxy``
+    variable must not send our requests (and the API key) elsewhere."""
+    import urllib.request
+
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def _client_error(status: int, raw: bytes) -> ClientError:
+    import json
+
     try:
         body = json.loads(raw)
     except ValueError:
@@ -161,10 +173,36 @@ def _client_error(status: int, raw: bytes) -> ClientError:
     )
 
 
-def _same_file(served: Path, ours: Path) -> bool:
+def _same_file(served: str, ours: str | os.PathLike[str]) -> bool:
     """Whether the daemon's database (as ``/health`` names it: bytes that are not UTF-8 read
     as U+FFFD) is the file ``ours``."""
-    try:
-        return utf8_reading(str(served.resolve())) == utf8_reading(str(ours.expanduser().resolve()))
-    except OSError:
+    ours_path = os.path.realpath(os.path.expanduser(os.fspath(ours)))
+    return utf8_reading(os.path.realpath(served)) == utf8_reading(ours_path)
+
+
+def other_database_hint(settings: Settings, db_path: str) -> str | None:
+    """Where the daemon answering at the configured address records, and how to read that,
+    when it is not the database file ``db_path``: a command reading ``db_path`` then reads what
+    that daemon does not write (an ``XDG_DATA_HOME`` or ``OXITRACK_DB`` that differs from the
+    daemon's, a service installed with ``--db``). ``None`` when no daemon answers, or it uses
+    ``db_path``."""
+    if _nothing_listens(settings):
+        return None  # nothing to ask: spares the daemon-less report loading urllib
+    health = DaemonClient(settings).health()
+    if health is None:
+        return None
+    served = health.get("db_path")
+    if not isinstance(served, str) or _same_file(served, db_path):
+        return None
+    return (
+        f"the daemon at {daemon_url(settings)} records into {served}: give --db {served}, or"
+        " set OXITRACK_DB, XDG_DATA_HOME or `db` in the config file as the daemon has them"
+    )
+
+
+def _nothing_listens(settings: Settings) -> bool:
+    """Whether, as far as this system tells, no program listens where a daemon of these
+    settings on this machine would."""
+    if settings.host not in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "::", ""):
         return False
+    return listener_uids(settings.port) == set()

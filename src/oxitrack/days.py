@@ -82,16 +82,27 @@ def date_bounds(
     return start, end
 
 
-def split_span(start: int, end: int, days: Sequence[Day]) -> Iterator[tuple[int, int, int]]:
+def day_starts(days: Sequence[Day]) -> list[int]:
+    """Each day's first second, in order: what ``split_span`` searches for a span's first day.
+    Made once per report, not once per session: rebuilt for every session, a ten-year report
+    of a million sessions copied 3,660 numbers a million times (two minutes of work)."""
+    return [day.start for day in days]
+
+
+def split_span(
+    start: int, end: int, days: Sequence[Day], starts: Sequence[int] | None = None
+) -> Iterator[tuple[int, int, int]]:
     """Cut the span ``[start, end]`` at local midnights: ``(day index, piece start, piece end)``.
 
     A span touches a day when it has time inside it; a zero-length span (a session of one beat)
     belongs to the day holding its instant. A span ending exactly at midnight does not reach the
-    next day. Parts outside ``days`` are dropped. ``days`` must be consecutive.
+    next day. Parts outside ``days`` are dropped. ``days`` must be consecutive; ``starts`` is
+    ``day_starts(days)``, given by a caller cutting many spans at the same days.
     """
     if not days or end < start or start >= days[-1].end or end < days[0].start:
         return
-    starts = [day.start for day in days]
+    if starts is None:
+        starts = day_starts(days)
     index = max(bisect.bisect_right(starts, start) - 1, 0)
     if start == end:  # inside the range (checked above): the day holding that instant
         yield index, start, end

@@ -336,14 +336,18 @@ def write_sessions_json(
     last: date | None,
     out: TextIO,
 ) -> int:
-    """Write the ``sessions_json`` shape one session per line, without holding them all."""
+    """Write the ``sessions_json`` shape one session per line, without holding them all.
+
+    ``out`` writes UTF-8 (a file, or stdout switched to it, as for CSV): names are written as
+    they are, as every ``--json`` writes them on a UTF-8 output."""
     import json
 
-    head = json.dumps(sessions_json([], zone, now, first, last))
+    head = json.dumps(sessions_json([], zone, now, first, last), ensure_ascii=False)
     out.write(head.removesuffix("[]}") + "[")
     count = 0
     for row in rows:
-        out.write(("," if count else "") + "\n  " + json.dumps(session_json(row, zone, now)))
+        line = json.dumps(session_json(row, zone, now), ensure_ascii=False)
+        out.write(("," if count else "") + "\n  " + line)
         count += 1
     out.write("\n]}\n")
     return count

@@ -6,7 +6,7 @@ in a repository, ``git rev-list`` runs once (0.4 s on 100k commits). Done inside
 transaction, on the event loop, that stalled every other client's beats; here it runs in a
 thread while the loop goes on serving, and the write is handed the result. A folder whose
 identity is settled costs one dict lookup; the first beat from a folder after a start reads what
-the database knows of it, in a thread only when a report holds the reading connection.
+the database knows of it, or, while a report holds the reading connection, is looked at anyway.
 
 What is remembered here only saves work: when it is out of date (another process changed the
 database), ``note_beat`` still looks at the folder itself, inside the transaction.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from collections.abc import Iterable, Mapping
 from functools import partial
 
@@ -45,11 +44,16 @@ class FolderIdentities:
         found: dict[str, str] = {}
         for beat in beats:
             path = beat.project_path
-            if path in found or beat.timestamp < await self._checked_until_for(path):
+            if path in found:
+                continue
+            until = self._checked_until_for(path)
+            if until is not None and beat.timestamp < until:
                 continue
             found[path] = await self._look(path)
-            # What note_beat will store for this folder in the write: looked at as of this beat.
-            self._checked_until[path] = checked_until(found[path], beat.timestamp)
+            if until is not None:
+                # What note_beat will store for this folder in the write: looked at as of this
+                # beat. Not when the database was not asked: it may know a later look.
+                self._checked_until[path] = checked_until(found[path], beat.timestamp)
         return found
 
     def identify_with(self, found: Mapping[str, str]) -> Identify:
@@ -58,19 +62,23 @@ class FolderIdentities:
             return self.identify
         return lambda path: found[path] if path in found else self.identify(path)
 
-    async def _checked_until_for(self, path: str) -> float:
+    def _checked_until_for(self, path: str) -> float | None:
+        """From which beat time ``path`` needs a look, as remembered or as the database says;
+        ``None`` while a long report holds the reading connection.
+
+        Then the folder is looked at anyway, in a thread: a look too many only costs that
+        (``note_beat`` decides in the write whether to use it), where waiting for the report
+        held up the folder's beats for as long as the reports queued before it (seconds on a
+        heavy database)."""
         until = self._checked_until.get(path)
         if until is None:
-
-            def stored_until(conn: sqlite3.Connection) -> float:
-                return identity_checked_until(conn, path)
-
-            try:  # at once, so the beat still joins this turn's batch
-                stored = self.store.read(stored_until, wait=False)
-            except ReaderBusy:  # a long report is reading: waiting here held up every client
-                stored = await asyncio.to_thread(self.store.read, stored_until)
-            # Another beat of this folder may have been looked at meanwhile: that is newer.
-            until = self._checked_until.setdefault(path, stored)
+            try:
+                until = self.store.read(
+                    partial(identity_checked_until, project_path=path), wait=False
+                )
+            except ReaderBusy:
+                return None
+            self._checked_until[path] = until
         return until
 
     async def _look(self, path: str) -> str:

@@ -8,20 +8,26 @@ which Starlette runs in its thread pool, so a long report never holds up a beat.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, tzinfo
+from functools import partial
 
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from oxitrack import days as days_
-from oxitrack.errors import InvalidField
+from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import whole_number
 from oxitrack.report_text import today_text
 from oxitrack.reports import (
     DayTotals,
+    SessionRow,
     daily_totals,
     days_json,
-    range_totals,
+    range_report,
     sessions_json,
     today_json,
 )
@@ -31,6 +37,12 @@ from oxitrack.store import reports as queries
 DEFAULT_DAYS = 7
 DEFAULT_SESSION_LIMIT = 50
 MAX_SESSION_LIMIT = 1000
+# How much of a long /api/days range one snapshot reads (``_sessions_in_parts``): a heavy
+# month is ~30k sessions, about a tenth of a second of the reading connection's time.
+PART_DAYS = 31
+# A longer /api/days range is a long report: at most this many are made at once.
+LONG_RANGE_DAYS = 92
+LONG_REPORTS_AT_ONCE = 2
 
 
 def get_today(request: Request) -> Response:
@@ -58,13 +70,69 @@ def get_days(request: Request) -> JSONResponse:
     first, last = _range(request, zone, now)
     project = _project(request)
     span = days_.days_between(first, last, zone)
-    rows = request.app.state.store.read(
-        lambda conn: queries.sessions_between(
-            conn, span[0].start, span[-1].end, queries.project_filter(conn, project, "project")
+    with _report_slot(request, len(span)):
+        rows = _sessions_in_parts(request.app.state.store, span, project)
+        per_day, projects = range_report(rows, span, now)
+    return JSONResponse(days_json(per_day, projects, zone))
+
+
+@contextmanager
+def _report_slot(request: Request, day_count: int) -> Iterator[None]:
+    """A place among the ``LONG_REPORTS_AT_ONCE`` long reports the daemon makes at once, or a
+    503 ``reports_busy`` to ask again later; a shorter report needs none.
+
+    A ten-year report of a million sessions is seconds of CPU: eight at once took a minute
+    and a half, and meanwhile ``/today`` took seconds and beats up to one. Refused at once,
+    not queued: a queued request still holds one of the threads every report needs."""
+    if day_count <= LONG_RANGE_DAYS:
+        yield
+        return
+    slots = _long_report_slots(request.app.state)
+    if not slots.acquire(blocking=False):
+        raise ClientError(
+            503,
+            "reports_busy",
+            f"{LONG_REPORTS_AT_ONCE} reports of more than {LONG_RANGE_DAYS} days are being"
+            " made; ask again in a few seconds, or for a shorter range",
+            headers={"Retry-After": "5"},
         )
-    )
-    per_day = daily_totals(rows, span, now)
-    return JSONResponse(days_json(per_day, range_totals(rows, span, now), zone))
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+_slots_made = threading.Lock()
+
+
+def _long_report_slots(state: State) -> threading.BoundedSemaphore:
+    """The app's places for long reports, made on first use (one set per app)."""
+    with _slots_made:
+        slots: threading.BoundedSemaphore | None = getattr(state, "long_report_slots", None)
+        if slots is None:
+            slots = state.long_report_slots = threading.BoundedSemaphore(LONG_REPORTS_AT_ONCE)
+        return slots
+
+
+def _sessions_in_parts(
+    store: Store, span: Sequence[days_.Day], reference: str | None
+) -> Iterator[SessionRow]:
+    """The sessions of ``span`` in start order, read ``PART_DAYS`` days at a time, each part in
+    a snapshot of its own, and added up as they come (``range_report``), never all in memory.
+
+    The store has one reading connection: ten years of a heavy user's sessions (a million)
+    held it for ten seconds, and ``/today`` and the status bars, which read through it too,
+    waited that long. Now they wait for one part at most. Each session is in exactly one part
+    (the one it started in); one changed while the parts are read (a late beat, a merge of
+    two) counts as it was when its part was read, as it would had the report come a moment
+    earlier."""
+    start, end = span[0].start, span[-1].end
+    project = store.read(lambda conn: queries.project_filter(conn, reference, "project"))
+    bounds: list[int | None] = [day.start for day in span[PART_DAYS::PART_DAYS]]
+    for part in zip([None, *bounds], [*bounds, None], strict=True):
+        yield from store.read(
+            partial(queries.sessions_between, start=start, end=end, project=project, started=part)
+        )
 
 
 def get_sessions(request: Request) -> JSONResponse:

@@ -53,10 +53,15 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 
 def _terminal_columns() -> int:
+    """``$COLUMNS`` when it is a width, else the terminal's, else 80: as ``shutil`` reads them
+    (``COLUMNS=0`` or a negative value is no width: help came out one word a line)."""
     try:
-        return int(os.environ["COLUMNS"])
+        columns = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
         pass
+    else:
+        if columns > 0:
+            return columns
     try:
         return os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
     except (AttributeError, ValueError, OSError):

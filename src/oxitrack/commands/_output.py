@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 import re
 import sys
 
@@ -27,6 +28,18 @@ from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import TextIO
+
+
+def keep_errors_off_stdout() -> None:
+    """Give a process started with its fd 2 closed (``2>&-``, a launcher that closed it) a
+    standard error that discards what it is given.
+
+    Python then has no ``sys.stderr``, and ``print(..., file=sys.stderr)`` writes to the
+    standard output: an error, a note or the usage landed among the data a script reads
+    (``oxitrack today --json 2>&- | jq``). Opened on the lowest free descriptor, /dev/null
+    also takes fd 2 back from whatever the process would open next."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # open for the process's life
 
 
 def prepare_for_text() -> None:

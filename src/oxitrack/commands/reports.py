@@ -25,7 +25,7 @@ from oxitrack.commands._options import (
     settings_from,
 )
 from oxitrack.commands._output import print_json, utf8_stdout
-from oxitrack.errors import InvalidField
+from oxitrack.errors import InvalidField, StoreError
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -160,6 +160,8 @@ def run_today(args: argparse.Namespace) -> int:
     with _open(args) as store:
         rows = store.read(lambda conn: sessions_between(conn, day.start, day.end))
     [today] = daily_totals(rows, [day], now)
+    if not today.total_seconds:
+        _note_other_database(args, store.path)
     if args.json:
         return print_json(today_json(today, zone))
     title = f"Today, {day.date.strftime('%a %Y-%m-%d')} ({_zone_label(zone)})"
@@ -171,8 +173,8 @@ def run_today(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     from oxitrack import days
     from oxitrack.report_text import day_rows, project_rows, render_table
-    from oxitrack.reports import daily_totals, days_json, range_total_seconds, range_totals
-    from oxitrack.store.reports import sessions_between
+    from oxitrack.reports import days_json, range_report, range_total_seconds
+    from oxitrack.store.reports import iter_sessions
 
     zone, now = _zone(args), clock()
     first, last = _range(args, zone, now, per_day=True)
@@ -180,11 +182,17 @@ def run_report(args: argparse.Namespace) -> int:
     span = days.days_between(first, last, zone)
     with _open(args) as store:
         project = _project_in(store, args)
-        rows = store.read(lambda conn: sessions_between(conn, span[0].start, span[-1].end, project))
-        if not rows:
+        # Streamed in start order and added up in one pass: ten years of a heavy user's
+        # sessions, held in a list and read twice, took 250 MiB.
+        per_day, projects = store.read(
+            lambda conn: range_report(
+                iter_sessions(conn, span[0].start, span[-1].end, project), span, now
+            )
+        )
+        if not projects:
             _check_project_exists(store, args, project)
-    per_day = daily_totals(rows, span, now)
-    projects = range_totals(rows, span, now)
+    if not projects and project is None:
+        _note_other_database(args, store.path)
     if args.json:
         return print_json(days_json(per_day, projects, zone))
     table = project_rows(projects) if args.by == "project" else day_rows(per_day)
@@ -270,7 +278,72 @@ def _open(args: argparse.Namespace, db: str | None = None) -> Store:
     """The database, read-only: ``db``, else the one the settings name."""
     from oxitrack.store import Store
 
-    return Store(settings_from(args).db if db is None else db, read_only=True)
+    settings = settings_from(args)
+    path = settings.db if db is None else db
+    try:
+        return Store(path, read_only=True)
+    except StoreError:
+        if os.path.lexists(os.path.expanduser(path)):
+            raise
+        # "Start `oxitrack serve` once" misleads when a daemon runs, on another file: the
+        # shell's XDG_DATA_HOME or OXITRACK_DB is not the service's. Asked only on this error,
+        # so that a status bar polling a database that exists pays nothing for it.
+        from oxitrack.daemon_client import other_database_hint
+
+        hint = other_database_hint(settings, path)
+        if hint is None:
+            raise
+        raise StoreError(f"no database at {path}, but {hint}") from None
+
+
+def _note_other_database(args: argparse.Namespace, path: str) -> None:
+    """Tell a person at a terminal when a daemon records into another file than ``path``, which
+    has nothing for the days asked: an old file left where ``service install --db`` moved the
+    data from, a shell with another ``XDG_DATA_HOME`` than the daemon's.
+
+    Only on a terminal: a status bar or a script shows no stderr, and polls too often to ask
+    the daemon each time. The daemon is asked only when no program has ``path`` open: a daemon
+    recording into it always has, so "nothing yet today" in the morning asks nothing."""
+    if not (sys.stderr is not None and sys.stderr.isatty()):
+        return
+    if _is_open_elsewhere(path) is not False:
+        return
+    from oxitrack.daemon_client import other_database_hint
+
+    hint = other_database_hint(settings_from(args), path)
+    if hint is not None:
+        print(f"oxitrack: note: nothing in {path}; {hint}", file=sys.stderr)
+
+
+# SQLite's unix VFS: every connection to a WAL database keeps a read lock on this byte of the
+# ``-shm`` file (its "dead man switch") while it is open.
+_SHM_OPEN_LOCK_OFFSET = 128
+
+
+def _is_open_elsewhere(db_path: str) -> bool | None:
+    """Whether another process has the WAL database ``db_path`` open (a running daemon does,
+    all the time); ``None`` where that cannot be told (not Linux, no ``-shm``).
+
+    Asks the system who holds SQLite's lock (``F_GETLK``), taking none: a daemon opening the
+    file at that moment never finds it taken."""
+    if sys.platform != "linux" or sys.maxsize < 2**32:
+        return None  # struct flock as 64-bit Linux lays it out
+    import fcntl
+    import struct
+
+    try:
+        fd = os.open(os.path.realpath(db_path) + "-shm", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, _SHM_OPEN_LOCK_OFFSET, 1, 0)
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    lock_type: int = struct.unpack("hhqqi", answer)[0]
+    return lock_type != fcntl.F_UNLCK
 
 
 def _zone(args: argparse.Namespace) -> tzinfo:
