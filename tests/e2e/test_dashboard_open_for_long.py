@@ -3,6 +3,7 @@ away, and a laptop that slept must not wake up to old numbers under "Today"."""
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,38 @@ def test_a_daemon_upgraded_under_an_open_tab_is_met_with_an_offer_to_reload(
     page.wait_loaded(1)
     assert shown.is_hidden("#upgraded"), "the reloaded page is the new version's"
     assert page.problems == []
+
+
+def test_a_busy_daemon_is_asked_again_when_it_says_not_reported_as_refusing(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """Long reports answer 503 ``reports_busy`` with ``Retry-After`` while others are being made
+    (several tabs on a year, say): the page said "the daemon refused", dimmed its figures as if
+    they were lost, and asked again only a minute later."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/?days=366")
+    busy = {"error": "reports_busy", "message": "2 reports of more than 92 days are being made"}
+    answered: list[int] = []
+
+    def busy_once(route: Any) -> None:
+        answered.append(503 if not answered else 200)
+        if answered[-1] == 503:
+            route.fulfill(status=503, json=busy, headers={"Retry-After": "5"})
+        else:
+            route.continue_()
+
+    shown.route(re.compile(r"/api/days\?"), busy_once)
+    page.page.clock.run_for(60_000)
+    shown.wait_for_function(
+        "() => document.getElementById('status-live').textContent.includes('busy')"
+    )
+    assert shown.inner_text("#status-live") == "the daemon is busy; asking again in 5 s"
+    assert shown.is_hidden("#refused")
+    assert shown.evaluate("() => document.body.dataset.stale") is None
+    assert shown.evaluate("() => document.body.dataset.loaded") == "1"
+
+    page.page.clock.run_for(5_000)
+    page.wait_loaded(2)
+    assert answered == [503, 200]
+    assert "busy" not in shown.inner_text("#status-live")
+    assert all("status of 503" in problem for problem in page.problems), page.problems

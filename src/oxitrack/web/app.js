@@ -160,6 +160,13 @@ function apiUrl(path, params = {}) {
 }
 
 class Unauthorized extends Error {}
+/** The daemon is making other long reports and says when to ask again (503, Retry-After). */
+class Busy extends Error {
+  constructor(message, retryAfterSeconds) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
 /** The daemon answered, but with an error (a bad ?tz=, say): it is reachable, the request is not. */
 class Refused extends Error {}
 
@@ -169,8 +176,18 @@ async function getJson(path, params) {
   const response = await fetch(apiUrl(path, params), { headers, credentials: "same-origin" });
   if (response.status === 401) throw new Unauthorized();
   const body = await response.json();
+  const retryAfter = response.headers.get("Retry-After");
+  if (response.status === 503 && retryAfter !== null) {
+    throw new Busy(body.message, retryAfterSeconds(retryAfter));
+  }
   if (!response.ok) throw new Refused(body.message || `${path}: HTTP ${response.status}`);
   return body;
+}
+
+/** Retry-After's seconds, kept within 1 s to a minute; its date form is taken as 5 s. */
+function retryAfterSeconds(value) {
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) : 5;
+  return Math.min(Math.max(seconds, 1), 60);
 }
 
 function element(tag, attributes = {}, ...children) {
@@ -474,6 +491,10 @@ function markPressedRange(days) {
 }
 
 function showFailure(error) {
+  if (error instanceof Busy) {
+    showBusy(error.retryAfterSeconds);
+    return;
+  }
   // Whatever the reason, the numbers on screen are no longer being kept current.
   document.body.dataset.stale = "true";
   if (error instanceof Unauthorized) {
@@ -483,6 +504,18 @@ function showFailure(error) {
   } else {
     showUnreachable(error);
   }
+}
+
+/**
+ * Busy with other long reports (several tabs on a year, say): nothing is wrong, and the figures
+ * on screen are as current as their "updated" time says. Ask again when the daemon said to; it
+ * was reported as a refusal, the figures dimmed, and asked again only a minute later.
+ */
+function showBusy(seconds) {
+  clearTimeout(state.retryTimer);
+  state.retryTimer = setTimeout(refresh, seconds * 1000);
+  const updated = state.loadedAt ? formatClock(state.loadedAt) : "";
+  setStatus(`the daemon is busy; asking again in ${seconds} s`, updated);
 }
 
 /** The key form, with the focus in its field when it appears and the refusal tied to it. */
