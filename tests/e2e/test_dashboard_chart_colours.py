@@ -56,3 +56,37 @@ def test_every_project_colour_stands_out_3_to_1_from_the_card(
     assert drawn
     assert [colour for colour in drawn if contrast(colour, colours["card"]) < 3] == []
     assert page.problems == []
+
+
+BAR_AND_CHART_JS = """() => {
+  const chart = Object.fromEntries(Chart.getChart("days-chart").data.datasets
+    .map((dataset) => [dataset.key, dataset.backgroundColor]));
+  return [...document.querySelectorAll("#today-projects tbody tr")].map((row) => ({
+    path: row.dataset.projectPath,
+    chart: chart[row.dataset.projectPath],
+    bar: getComputedStyle(row.querySelector(".bar")).backgroundColor,
+  }));
+}"""
+
+
+def test_todays_bars_take_the_new_themes_colours_when_it_flips(daemon: DaemonProcess, browser: Any):
+    """The chart took the new theme's colours at once, today's bars only at the next refresh:
+    for up to a minute a project had one colour in the chart and another in its bar."""
+    now = int(time.time())
+    for number in range(8):
+        start = now - 3600 + number * 60
+        send_beats(daemon, f"/code/project-{number}", range(start, start + 61, 60))
+    page = Page(browser, color_scheme="light")
+    shown = page.open(daemon.url + "/")
+    light = shown.evaluate(BAR_AND_CHART_JS)
+    shown.emulate_media(color_scheme="dark")
+    shown.wait_for_function(
+        """(light) => light.some((row) => Chart.getChart("days-chart").data.datasets
+             .find((dataset) => dataset.key === row.path).backgroundColor !== row.chart)""",
+        arg=light,
+    )
+    dark = shown.evaluate(BAR_AND_CHART_JS)
+    assert [row["path"] for row in dark] == [row["path"] for row in light]
+    assert [_rgb(row["chart"]) for row in dark] == [row["bar"] for row in dark]
+    assert [row["bar"] for row in dark] != [row["bar"] for row in light]
+    assert page.problems == []

@@ -34,6 +34,7 @@ const state = {
   askedAt: null, // Date.now() when the latest request went out
   chart: null,
   lastRange: null,
+  lastToday: null,
   colors: new Map(), // project_path -> colour, shared by the chart and today's bars
   hidden: addressHidden(), // legend keys the user switched off; kept across refreshes
   timezone: undefined, // the report's zone, once known
@@ -221,6 +222,7 @@ function cssColor(name) {
 // -- today ---------------------------------------------------------------------------------------
 
 function renderToday(today) {
+  state.lastToday = today;
   document.getElementById("today-title").textContent = `Today · ${today.date}`;
   document.getElementById("today-total").textContent = formatDuration(today.total_seconds);
   const body = document.querySelector("#today-projects tbody");
@@ -630,9 +632,10 @@ function setUp() {
     document.getElementById("key-error").hidden = true;
     refresh();
   });
-  // The chart's colours come from CSS: redraw when the theme flips.
+  // The chart's colours, which today's bars share, come from CSS: redraw when the theme flips.
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
     if (state.lastRange) renderChart(state.lastRange);
+    if (state.lastToday) renderToday(state.lastToday);
   });
   refresh();
   setInterval(() => {
