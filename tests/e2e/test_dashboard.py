@@ -308,7 +308,7 @@ def test_a_zone_the_browser_does_not_know_is_shown_in_utc_not_left_loading(
 ):
     """The daemon's tz database may name zones that Chromium's does not (Intl throws RangeError)."""
     zone = "Mars/Olympus_Mons"
-    page = Page(browser, timezone_id="Asia/Kathmandu")
+    page = Page(browser, timezone_id="Asia/Kathmandu", locale="en-GB")  # 24 h: "%H:%M"
     shown = page.page
     shown.route(re.compile(r"/(today|api/sessions)(\?|$)"), _answer_with_zone(zone))
     before = datetime.now(UTC).strftime("%H:%M")
@@ -641,7 +641,7 @@ def test_each_days_numbers_are_in_a_table_a_screen_reader_can_walk(
 def test_updated_time_is_given_in_the_reports_zone(seeded_daemon: DaemonProcess, browser: Any):
     """The browser is in Kathmandu (+05:45): no whole-hour zone shows the same HH:MM."""
     zone = ZoneInfo((seeded_daemon.env or {})["TZ"])
-    page = Page(browser, timezone_id="Asia/Kathmandu")
+    page = Page(browser, timezone_id="Asia/Kathmandu", locale="en-GB")  # 24 h: "%H:%M"
     before = datetime.now(zone).strftime("%H:%M")
     status = page.open(seeded_daemon.url + "/").inner_text("#status")
     after = datetime.now(zone).strftime("%H:%M")
@@ -678,7 +678,7 @@ def test_a_stopped_daemon_is_shown_clearly_and_the_page_recovers_within_seconds(
     _beat_now(seeded_daemon)
     page = Page(browser, clock=True)
     shown = page.open(seeded_daemon.url + "/")
-    updated = shown.inner_text("#status").rsplit(" ", 1)[-1]
+    updated = shown.inner_text("#status-time").removeprefix(" · updated ").strip()
     assert shown.is_visible(".active")
     seeded_daemon.kill()
 
@@ -749,7 +749,8 @@ def test_while_the_daemon_is_away_only_the_retries_ask_again(
     page.page.clock.run_for(59_000)
     assert shown.evaluate("() => window.fetches") == before
     page.page.clock.run_for(1_000)
-    assert shown.evaluate("() => window.fetches") == before + 3  # /today, /api/days, sessions
+    # /today, /api/days, /api/sessions, and /health (for its version)
+    assert shown.evaluate("() => window.fetches") == before + 4
 
 
 @pytest.mark.parametrize(
@@ -880,7 +881,7 @@ def _recent_sessions_shown(
     try:
         for path, timestamps in beats.items():
             send_beats(daemon, path, timestamps)
-        page = Page(browser, timezone_id="UTC")
+        page = Page(browser, timezone_id="UTC", locale="en-GB")  # 24 h: "%H:%M"
         texts: list[str] = page.open(daemon.url + "/").evaluate(
             "(cell) => [...document.querySelectorAll(`#recent-sessions ${cell}`)]"
             ".map((found) => found.innerText)",

@@ -4,6 +4,7 @@
 // Chart.js is served from /static/vendor/. The numbers-to-chart logic is in chart.js.
 
 import {
+  PALETTE_SIZE,
   TOTAL_KEY,
   chartData,
   chartOptions,
@@ -17,6 +18,10 @@ import {
 } from "./chart.js";
 
 const REFRESH_MS = 60_000;
+// How often the page looks at the wall clock to see whether a refresh is due. Timers count time
+// awake only: after a night asleep, a plain minute timer left "Today" on yesterday's numbers for
+// up to a minute more; the wall clock tells the page at once that hours went by.
+const CLOCK_CHECK_MS = 5_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
 const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
 const RECENT_LIMIT = 15;
@@ -26,14 +31,17 @@ const state = {
   days: null, // the range whose data is shown (and pressed), as ?days= gives it
   wantedDays: addressDays(), // the range last asked for; becomes `days` once its data arrives
   requestSeq: 0, // only the answer to the latest request is drawn
+  askedAt: null, // Date.now() when the latest request went out
   chart: null,
   lastRange: null,
+  lastToday: null,
   colors: new Map(), // project_path -> colour, shared by the chart and today's bars
   hidden: addressHidden(), // legend keys the user switched off; kept across refreshes
   timezone: undefined, // the report's zone, once known
   loadedAt: null, // Date of the data on screen
   failingSince: null, // Date of the first unanswered request, while the daemon is away
   failures: 0,
+  pageVersion: null, // the daemon's version when this page was loaded, from its first /health
   retryTimer: null,
   apiKey: sessionStorage.getItem("oxitrack.apiKey"),
 };
@@ -96,14 +104,26 @@ function clockZone(timeZone) {
   }
 }
 
-/** HH:MM in the report's zone, so a time never sits next to a zone name it is not in. */
+/**
+ * The time of day in the report's zone, so a time never sits next to a zone name it is not in;
+ * written as the reader's region writes it ("18:40" in Germany, "6:40 PM" in the United States).
+ */
 function formatClock(date, timeZone = state.timezone) {
   return new Intl.DateTimeFormat(undefined, {
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
+    timeStyle: "short",
     timeZone: clockZone(timeZone),
   }).format(date);
+}
+
+/**
+ * A past moment for the offline banner: its time, with its day when that was not today. A tab
+ * left open overnight said the daemon "does not answer since 23:58", showing data "from 23:40",
+ * the next morning: yesterday's figures passed for the evening's.
+ */
+function formatSince(date) {
+  const day = localDate(date);
+  const time = formatClock(date);
+  return day === localDate(new Date()) ? time : `${shortDay(day)} ${time}`;
 }
 
 /** "-04:00": the UTC offset of `date` where the page's times are shown. */
@@ -141,6 +161,13 @@ function apiUrl(path, params = {}) {
 }
 
 class Unauthorized extends Error {}
+/** The daemon is making other long reports and says when to ask again (503, Retry-After). */
+class Busy extends Error {
+  constructor(message, retryAfterSeconds) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
 /** The daemon answered, but with an error (a bad ?tz=, say): it is reachable, the request is not. */
 class Refused extends Error {}
 
@@ -150,8 +177,18 @@ async function getJson(path, params) {
   const response = await fetch(apiUrl(path, params), { headers, credentials: "same-origin" });
   if (response.status === 401) throw new Unauthorized();
   const body = await response.json();
+  const retryAfter = response.headers.get("Retry-After");
+  if (response.status === 503 && retryAfter !== null) {
+    throw new Busy(body.message, retryAfterSeconds(retryAfter));
+  }
   if (!response.ok) throw new Refused(body.message || `${path}: HTTP ${response.status}`);
   return body;
+}
+
+/** Retry-After's seconds, kept within 1 s to a minute; its date form is taken as 5 s. */
+function retryAfterSeconds(value) {
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) : 5;
+  return Math.min(Math.max(seconds, 1), 60);
 }
 
 function element(tag, attributes = {}, ...children) {
@@ -164,6 +201,20 @@ function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+/**
+ * `rows` into `body`, keeping each row on screen that reads the same: most minutes only today's
+ * row changes. Replacing every row sent a screen reader reading a table back to its start once a
+ * minute, and rebuilding a year's table took a large share of a second.
+ */
+function replaceChangedRows(body, rows) {
+  for (const [index, row] of rows.entries()) {
+    const old = body.rows[index];
+    if (old === undefined) body.append(row);
+    else if (!old.isEqualNode(row)) old.replaceWith(row);
+  }
+  while (body.rows.length > rows.length) body.lastElementChild.remove();
+}
+
 function cssColor(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 }
@@ -171,19 +222,31 @@ function cssColor(name) {
 // -- today ---------------------------------------------------------------------------------------
 
 function renderToday(today) {
+  state.lastToday = today;
   document.getElementById("today-title").textContent = `Today · ${today.date}`;
   document.getElementById("today-total").textContent = formatDuration(today.total_seconds);
   const body = document.querySelector("#today-projects tbody");
   const longest = Math.max(1, ...today.projects.map((p) => p.duration_seconds));
   const durations = shownDurations(today.projects.map((p) => p.duration_seconds));
-  body.replaceChildren(
-    ...today.projects.map((project, index) => todayRow(project, durations[index], longest)),
+  replaceChangedRows(
+    body,
+    today.projects.map((project, index) =>
+      todayRow(project, durations[index], longest, today.total_seconds),
+    ),
   );
   document.getElementById("today-empty").hidden = today.projects.length > 0;
 }
 
-function todayRow(project, duration, longest) {
+function todayRow(project, duration, longest, totalSeconds) {
   const bar = element("span", { className: "bar" });
+  // The bar's words for a screen reader, whose "Share" cell was blank: the part of today's time.
+  const share = element(
+    "span",
+    { className: "visually-hidden" },
+    new Intl.NumberFormat(undefined, { style: "percent" }).format(
+      Math.min(1, project.duration_seconds / Math.max(1, totalSeconds)),
+    ),
+  );
   bar.style.width = `${Math.max(1, Math.round((project.duration_seconds / longest) * 100))}%`;
   // Projects grouped as "other" in the chart are grey here too.
   bar.style.background = state.colors.get(project.project_path) || cssColor("--other");
@@ -194,7 +257,7 @@ function todayRow(project, duration, longest) {
     "tr",
     { "data-project-path": project.project_path, "data-seconds": String(project.duration_seconds) },
     element("td", { className: "num" }, duration),
-    element("td", { className: "bar-cell" }, bar),
+    element("td", { className: "bar-cell" }, bar, share),
     element("td", { className: "project-cell" }, name, path),
     element("td", {}, active),
   );
@@ -204,8 +267,19 @@ function todayRow(project, duration, longest) {
 
 function renderDays(range) {
   state.lastRange = range;
+  renderChart(range);
+  renderDayTable(range);
+  document.getElementById("days-empty").hidden = range.projects.length > 0;
+}
+
+/**
+ * The chart and its legend: all that a legend key or the theme changes. The day table does not
+ * change with them, and over a year of many projects redrawing it made a click take a second.
+ */
+function renderChart(range) {
   const { colors, ...data } = chartData(range, {
     hidden: state.hidden,
+    palette: Array.from({ length: PALETTE_SIZE }, (_, slot) => cssColor(`--series-${slot}`)),
     otherColor: cssColor("--other"),
     totalColor: cssColor("--text"),
   });
@@ -222,26 +296,25 @@ function renderDays(range) {
     state.chart = new Chart(canvas, { type: "bar", data, options });
   }
   renderLegend(data.datasets);
-  renderDayTable(range);
-  document.getElementById("days-empty").hidden = range.projects.length > 0;
 }
 
 function renderDayTable(range) {
-  const rows = dayRows(range).map((row) =>
-    element(
-      "tr",
-      {},
-      element(
-        "th",
-        { scope: "row", className: "nowrap" },
-        element("time", { datetime: row.date }, row.day),
-      ),
-      element("td", { className: "num" }, row.total),
-      element("td", { className: "day-projects" }, ...(row.projects.length ? workedOn(row.projects) : ["–"])),
-    ),
-  );
-  document.querySelector("#days-table tbody").replaceChildren(...rows);
+  replaceChangedRows(document.querySelector("#days-table tbody"), dayRows(range).map(dayTableRow));
   document.getElementById("days-table-box").hidden = range.projects.length === 0;
+}
+
+function dayTableRow(row) {
+  return element(
+    "tr",
+    {},
+    element(
+      "th",
+      { scope: "row", className: "nowrap" },
+      element("time", { datetime: row.date }, row.day),
+    ),
+    element("td", { className: "num" }, row.total),
+    element("td", { className: "day-projects" }, ...(row.projects.length ? workedOn(row.projects) : ["–"])),
+  );
 }
 
 /**
@@ -278,7 +351,16 @@ function renderLegend(datasets) {
     mark.style.background = total.borderColor;
     items.push(element("li", { className: "total-key" }, mark, "day's total, time in two projects at once counted once"));
   }
-  document.getElementById("days-legend").replaceChildren(...items);
+  // Every refresh draws the legend anew: the key that had the focus gets it back, or the minute
+  // timer would drop a keyboard user (and a screen reader's place) onto the page's start.
+  const legend = document.getElementById("days-legend");
+  const focusedKey = legend.contains(document.activeElement)
+    ? document.activeElement.dataset.key
+    : undefined;
+  legend.replaceChildren(...items);
+  if (focusedKey !== undefined) {
+    legend.querySelector(`button[data-key="${CSS.escape(focusedKey)}"]`)?.focus();
+  }
 }
 
 function toggleDataset(key) {
@@ -286,8 +368,7 @@ function toggleDataset(key) {
   else state.hidden.add(key);
   // In the address like the range, so a reload keeps it and Back shows the project again.
   history.pushState(null, "", addressWithHidden(state.hidden));
-  renderDays(state.lastRange);
-  document.querySelector(`#days-legend button[data-key="${CSS.escape(key)}"]`)?.focus();
+  renderChart(state.lastRange); // the pressed key keeps the focus (renderLegend)
 }
 
 // -- recent sessions -----------------------------------------------------------------------------
@@ -312,8 +393,9 @@ function renderRecent(list) {
   // "Mon 1" for February 1st and March 1st both: past a week of sessions, the month instead.
   const dayCount = daySpan(list.sessions.map((session) => session.date));
   const body = document.querySelector("#recent-sessions tbody");
-  body.replaceChildren(
-    ...list.sessions.map((session) =>
+  replaceChangedRows(
+    body,
+    list.sessions.map((session) =>
       element(
         "tr",
         { "data-session-id": String(session.session_id) },
@@ -349,12 +431,15 @@ function renderRecent(list) {
 async function refresh() {
   const seq = ++state.requestSeq;
   const days = state.wantedDays;
+  state.askedAt = Date.now();
   let answers;
   try {
     answers = await Promise.all([
       getJson("/today"),
       getJson("/api/days", { days }),
       getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
+      // Only to notice an upgrade: the figures come without it.
+      getJson("/health").catch(() => null),
     ]);
   } catch (error) {
     if (seq === state.requestSeq) showFailure(error);
@@ -371,7 +456,8 @@ function countDiscarded() {
   document.body.dataset.discarded = String(Number(document.body.dataset.discarded || 0) + 1);
 }
 
-function showAnswers(days, today, range, recent) {
+function showAnswers(days, today, range, recent, health) {
+  noticeUpgrade(health);
   state.timezone = today.timezone;
   state.loadedAt = new Date();
   state.days = days;
@@ -384,6 +470,22 @@ function showAnswers(days, today, range, recent) {
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
 }
 
+/**
+ * An upgraded daemon under a tab left open: the page, its script and styles are still the old
+ * version's, which may not read the new one's answers right. Say so and offer a reload, rather
+ * than reload under a reader's eyes (or a screen reader's place).
+ */
+function noticeUpgrade(health) {
+  if (typeof health?.version !== "string") return;
+  state.pageVersion ??= health.version;
+  if (health.version === state.pageVersion) return;
+  document.getElementById("upgraded").hidden = false;
+  setText(
+    "upgraded-message",
+    `OxiTrack ${health.version} answers now; this page came from OxiTrack ${state.pageVersion}.`,
+  );
+}
+
 function markPressedRange(days) {
   for (const button of document.querySelectorAll(".switch button")) {
     button.setAttribute("aria-pressed", String(button.dataset.days === days));
@@ -391,6 +493,10 @@ function markPressedRange(days) {
 }
 
 function showFailure(error) {
+  if (error instanceof Busy) {
+    showBusy(error.retryAfterSeconds);
+    return;
+  }
   // Whatever the reason, the numbers on screen are no longer being kept current.
   document.body.dataset.stale = "true";
   if (error instanceof Unauthorized) {
@@ -400,6 +506,18 @@ function showFailure(error) {
   } else {
     showUnreachable(error);
   }
+}
+
+/**
+ * Busy with other long reports (several tabs on a year, say): nothing is wrong, and the figures
+ * on screen are as current as their "updated" time says. Ask again when the daemon said to; it
+ * was reported as a refusal, the figures dimmed, and asked again only a minute later.
+ */
+function showBusy(seconds) {
+  clearTimeout(state.retryTimer);
+  state.retryTimer = setTimeout(refresh, seconds * 1000);
+  const updated = state.loadedAt ? formatClock(state.loadedAt) : "";
+  setStatus(`the daemon is busy; asking again in ${seconds} s`, updated);
 }
 
 /** The key form, with the focus in its field when it appears and the refusal tied to it. */
@@ -437,11 +555,13 @@ function showUnreachable(error) {
   state.failures += 1;
   clearTimeout(state.retryTimer);
   state.retryTimer = setTimeout(refresh, delay);
-  const shown = state.loadedAt ? `showing data from ${formatClock(state.loadedAt)}` : "no data yet";
+  const shown = state.loadedAt
+    ? `showing data from ${formatSince(state.loadedAt)}`
+    : "no data yet";
   // The alert is said once per outage; each retry's countdown changes quietly beside it.
   setText(
     "offline-alert",
-    `The daemon at ${location.origin} does not answer since ${formatClock(state.failingSince)}; ` +
+    `The daemon at ${location.origin} does not answer since ${formatSince(state.failingSince)}; ` +
       `${shown}.`,
   );
   setText("offline-retry", `Trying again in ${delay / 1000} s.`);
@@ -493,7 +613,7 @@ function setUp() {
   // address names. A legend choice alone needs no new data.
   addEventListener("popstate", () => {
     state.hidden = addressHidden();
-    if (state.lastRange) renderDays(state.lastRange);
+    if (state.lastRange) renderChart(state.lastRange);
     if (addressDays() === state.wantedDays) return;
     state.wantedDays = addressDays();
     refresh();
@@ -503,6 +623,7 @@ function setUp() {
     clearTimeout(state.retryTimer);
     refresh();
   });
+  document.getElementById("reload-page").addEventListener("click", () => location.reload());
   document.getElementById("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     state.apiKey = document.getElementById("api-key").value.trim();
@@ -511,16 +632,27 @@ function setUp() {
     document.getElementById("key-error").hidden = true;
     refresh();
   });
-  // The chart's colours come from CSS: redraw when the theme flips.
+  // The chart's colours, which today's bars share, come from CSS: redraw when the theme flips.
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
-    if (state.lastRange) renderDays(state.lastRange);
+    if (state.lastRange) renderChart(state.lastRange);
+    if (state.lastToday) renderToday(state.lastToday);
   });
   refresh();
-  // While the daemon does not answer, the retries alone ask again: a minute tick on top of them
-  // doubled the attempts and made the countdown on the banner wrong.
   setInterval(() => {
-    if (state.failingSince === null) refresh();
-  }, REFRESH_MS);
+    if (isRefreshDue()) refresh();
+  }, CLOCK_CHECK_MS);
+}
+
+/**
+ * A minute since the last request by the wall clock: after a sleep that is at the first check on
+ * waking. A clock put back (the request "in the future") is due too, or the page would wait for
+ * the clock to catch up. While the daemon does not answer, the retries alone ask again: a minute
+ * tick on top of them doubled the attempts and made the countdown on the banner wrong.
+ */
+function isRefreshDue() {
+  if (state.failingSince !== null) return false;
+  const sinceAsked = Date.now() - state.askedAt;
+  return sinceAsked >= REFRESH_MS || sinceAsked < 0;
 }
 
 document.addEventListener("DOMContentLoaded", setUp);

@@ -3,11 +3,9 @@
 
 // More stacked colours than this cannot be told apart; the rest of the range is one "other" bar.
 export const CHART_PROJECTS = 8;
-// Tableau 10 without its grey (grey means "other"): distinguishable on the light and dark cards.
-const PALETTE = [
-  "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-  "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
-];
+// The palette's size: its colours are the theme's (style.css, --series-0 to --series-8), Tableau 10
+// without its grey (grey means "other"), distinguishable on the light and dark cards.
+export const PALETTE_SIZE = 9;
 const OTHER_KEY = "other";
 // Not a project: the day's real total, where time in two projects at once counts once.
 export const TOTAL_KEY = "total";
@@ -109,18 +107,18 @@ function hashOf(text) {
 /**
  * Each project's colour comes from its path, not its rank, so it stays when the range changes.
  * Two shown projects hashing alike: the later path (in path order, also rank-free) takes the next
- * free colour.
+ * free colour. `palette` is the theme's: a project keeps its slot, so its hue, in either theme.
  */
-export function assignColors(paths) {
+export function assignColors(paths, palette) {
   const colors = new Map();
   const taken = new Set();
   for (const path of [...paths].sort()) {
-    let slot = hashOf(path) % PALETTE.length;
-    for (let tries = 0; taken.has(slot) && tries < PALETTE.length; tries++) {
-      slot = (slot + 1) % PALETTE.length;
+    let slot = hashOf(path) % palette.length;
+    for (let tries = 0; taken.has(slot) && tries < palette.length; tries++) {
+      slot = (slot + 1) % palette.length;
     }
     taken.add(slot);
-    colors.set(path, PALETTE[slot]);
+    colors.set(path, palette[slot]);
   }
   return colors;
 }
@@ -136,17 +134,20 @@ function secondsPerDay(range, paths) {
 }
 
 /**
- * Chart.js data for /api/days: the top projects one dataset each, the rest summed as "other"
- * (in `otherColor`); datasets whose key is in `hidden` start hidden. Also the colours given to
- * the shown projects, which today's bars reuse.
+ * Chart.js data for /api/days: the top projects one dataset each, in colours of `palette`, the
+ * rest summed as "other" (in `otherColor`); datasets whose key is in `hidden` start hidden. Also
+ * the colours given to the shown projects, which today's bars reuse.
  *
  * The stacked bars add up each project's time, so an hour in two projects at once stacks twice;
  * a mark per day (in `totalColor`, its own stack) shows the day's real total_seconds.
  */
-export function chartData(range, { hidden, otherColor, totalColor }) {
+export function chartData(range, { hidden, palette, otherColor, totalColor }) {
   const shown = range.projects.slice(0, CHART_PROJECTS);
   const rest = range.projects.slice(CHART_PROJECTS);
-  const colors = assignColors(shown.map((project) => project.project_path));
+  const colors = assignColors(
+    shown.map((project) => project.project_path),
+    palette,
+  );
   const datasets = shown.map((project) => ({
     label: project.project_name,
     projectPath: project.project_path,

@@ -1,0 +1,209 @@
+"""A dashboard tab left open for hours: its minute refresh must not take the keyboard's place
+away, and a laptop that slept must not wake up to old numbers under "Today"."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import Page, send_beats
+from tests.zones import midday_zone
+
+pytestmark = pytest.mark.e2e
+
+FOCUSED_KEY_JS = "() => document.activeElement?.dataset.key ?? document.activeElement?.tagName"
+
+
+def test_the_minute_refresh_leaves_the_focus_on_the_legend_key_it_was_on(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """The legend is drawn anew each minute: the focused key went with it, and a keyboard user
+    was sent back to the top of the page (a screen reader lost its place) once a minute."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    shown.focus(".switch button[data-days='30']")
+    shown.keyboard.press("Tab")
+    assert shown.evaluate(FOCUSED_KEY_JS) == "/code/alpha"
+
+    page.page.clock.run_for(60_000)
+    page.wait_loaded(2)
+    assert shown.evaluate(FOCUSED_KEY_JS) == "/code/alpha"
+    # Still the key on screen, not a detached copy: Space switches the project off.
+    shown.keyboard.press("Space")
+    pressed = "#days-legend button[data-key='/code/alpha']"
+    shown.wait_for_selector(f"{pressed}[aria-pressed='false']")
+    assert shown.evaluate(FOCUSED_KEY_JS) == "/code/alpha"
+    assert page.problems == []
+
+
+@pytest.mark.parametrize(
+    "jump_ms",
+    [8 * 3_600_000, -3_600_000],
+    ids=["a-night-asleep", "the-clock-put-back-an-hour"],
+)
+def test_the_page_asks_again_within_seconds_when_the_clock_jumps(
+    worked_daemon: DaemonProcess, browser: Any, jump_ms: int
+):
+    """Timers count only the time a laptop is awake: woken after a night, the minute timer still
+    had most of its minute to run, and the page showed yesterday's numbers under "Today", marked
+    "updated 23:40", into the morning. ``set_system_time`` moves the wall clock as a sleep does,
+    firing no timer."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    page.page.clock.run_for(20_000)
+    woken = shown.evaluate("() => Date.now()") + jump_ms
+    page.page.clock.set_system_time(woken / 1000)  # seconds
+    page.page.clock.run_for(5_000)
+    page.wait_loaded(2)
+    updated = shown.inner_text("#status-time").removeprefix(" · updated ").strip()
+    expected = shown.evaluate(
+        """(woken) => new Intl.DateTimeFormat(undefined,
+             { timeStyle: "short", timeZone: "UTC" }).format(woken)""",
+        woken,
+    )
+    assert updated == expected, "the status gives the time of waking"
+    # Asked once for the jump, then again a minute later: no storm of catching up.
+    page.page.clock.run_for(55_000)
+    assert shown.evaluate("() => document.body.dataset.loaded") == "2"
+    page.page.clock.run_for(5_000)
+    page.wait_loaded(3)
+    assert page.problems == []
+
+
+# Marks every row of the page's tables, then tells which rows are still those marked ones.
+MARK_ROWS_JS = (
+    """() => { for (const row of document.querySelectorAll("tbody tr")) row.marked = true; }"""
+)
+ROWS_KEPT_JS = """() => Object.fromEntries(["today-projects", "days-table", "recent-sessions"].map(
+  (table) => [table, [...document.querySelectorAll(`#${table} tbody tr`)].map(
+    (row) => row.marked === true)]))"""
+
+
+def test_a_refresh_replaces_only_the_rows_that_changed(tmp_path: Path, browser: Any):
+    """Each refresh replaced every row of every table: a screen reader reading the chart's table
+    was sent back to its start once a minute, and over a year of many projects a click on a
+    legend key, which changes no row, rebuilt the table for a large part of a second."""
+    now = int(time.time())
+    daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": midday_zone(now)}).start()
+    try:
+        send_beats(daemon, "/code/done", range(now - 3 * 86400, now - 3 * 86400 + 601, 300))
+        send_beats(daemon, "/code/earlier", range(now - 7200, now - 6599, 300))
+        send_beats(daemon, "/code/alpha", range(now - 1200, now - 59, 60))
+        page = Page(browser, clock=True)
+        shown = page.open(daemon.url + "/")
+        shown.click("#days-table-box summary")
+        shown.evaluate(MARK_ROWS_JS)
+
+        shown.click("#days-legend button[data-key='/code/done']")
+        shown.wait_for_selector("#days-legend button[data-key='/code/done'][aria-pressed=false]")
+        kept = shown.evaluate(ROWS_KEPT_JS)
+        assert all(all(rows) for rows in kept.values()), kept
+
+        send_beats(daemon, "/code/alpha", range(now, now + 1))  # alpha's time today grows
+        page.page.clock.run_for(60_000)
+        page.wait_loaded(2)
+        kept = shown.evaluate(ROWS_KEPT_JS)
+    finally:
+        daemon.kill()
+    # Today: alpha's row and the bar of "earlier" (its share of the longest) change.
+    assert kept["today-projects"] == [False, False]
+    assert kept["days-table"] == [True] * 6 + [False], "only today's row of the week changed"
+    assert kept["recent-sessions"] == [False, True, True]
+    assert page.problems == []
+
+
+def test_an_outage_past_midnight_says_which_day_the_data_is_from(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """A tab left open overnight with the daemon stopped said, the next morning, that it did not
+    answer "since 23:58" and showed data "from 23:40": yesterday's figures, under "Today", read
+    as the evening's. Past the day it began, the banner names the day."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    zone = shown.inner_text("#status-live")  # the report's, in which the page gives times
+    worked_daemon.stop()
+    page.page.clock.run_for(60_000)  # the minute refresh finds no daemon
+    shown.wait_for_selector("#offline:not([hidden])")
+    banner = shown.inner_text("#offline-alert")
+    the_day_before = shown.evaluate(
+        """(timeZone) => new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric",
+             timeZone }).formatToParts(Date.now())""",
+        zone,
+    )
+    weekday = next(part["value"] for part in the_day_before if part["type"] == "weekday")
+    day = next(part["value"] for part in the_day_before if part["type"] == "day")
+    assert f"{weekday} {day}" not in banner, "the same day: its time alone"
+
+    page.page.clock.set_system_time(shown.evaluate("() => Date.now()") / 1000 + 86_400)
+    page.page.clock.run_for(5_000)  # the first retry, a day later by the wall clock
+    shown.wait_for_function(
+        "(old) => document.getElementById('offline-alert').textContent !== old", arg=banner
+    )
+    banner = shown.inner_text("#offline-alert")
+    assert banner.count(f"{weekday} {day} ") == 2, banner  # "since …" and "data from …"
+
+
+def test_a_daemon_upgraded_under_an_open_tab_is_met_with_an_offer_to_reload(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """The tab went on running the old version's script against the new daemon, saying nothing:
+    whatever the new version changed in the page was missing, or broke it."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    assert shown.is_hidden("#upgraded")
+    worked_daemon.stop()
+    worked_daemon.prelude = "import oxitrack\noxitrack.__version__ = '99.0.0'\n"
+    worked_daemon.start(port=worked_daemon.port)
+    page.page.clock.run_for(60_000)
+    page.wait_loaded(2)
+    shown.wait_for_selector("#upgraded:not([hidden])")
+    message = shown.inner_text("#upgraded-message")
+    assert message.startswith("OxiTrack 99.0.0 answers now; this page came from OxiTrack 0.")
+    assert shown.get_attribute("#upgraded-message", "role") == "status"
+
+    shown.focus("#reload-page")
+    with shown.expect_navigation():
+        shown.keyboard.press("Enter")
+    page.wait_loaded(1)
+    assert shown.is_hidden("#upgraded"), "the reloaded page is the new version's"
+    assert page.problems == []
+
+
+def test_a_busy_daemon_is_asked_again_when_it_says_not_reported_as_refusing(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """Long reports answer 503 ``reports_busy`` with ``Retry-After`` while others are being made
+    (several tabs on a year, say): the page said "the daemon refused", dimmed its figures as if
+    they were lost, and asked again only a minute later."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/?days=366")
+    busy = {"error": "reports_busy", "message": "2 reports of more than 92 days are being made"}
+    answered: list[int] = []
+
+    def busy_once(route: Any) -> None:
+        answered.append(503 if not answered else 200)
+        if answered[-1] == 503:
+            route.fulfill(status=503, json=busy, headers={"Retry-After": "5"})
+        else:
+            route.continue_()
+
+    shown.route(re.compile(r"/api/days\?"), busy_once)
+    page.page.clock.run_for(60_000)
+    shown.wait_for_function(
+        "() => document.getElementById('status-live').textContent.includes('busy')"
+    )
+    assert shown.inner_text("#status-live") == "the daemon is busy; asking again in 5 s"
+    assert shown.is_hidden("#refused")
+    assert shown.evaluate("() => document.body.dataset.stale") is None
+    assert shown.evaluate("() => document.body.dataset.loaded") == "1"
+
+    page.page.clock.run_for(5_000)
+    page.wait_loaded(2)
+    assert answered == [503, 200]
+    assert "busy" not in shown.inner_text("#status-live")
+    assert all("status of 503" in problem for problem in page.problems), page.problems
