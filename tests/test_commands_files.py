@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import pytest
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.ended_processes import ended_pid, left_long_ago, partial_name
+from tests.stopped_commands import stopped_while_held
 from tests.test_commands_maintenance import _BACKUP_HELD_BEFORE_RENAME
 
 
@@ -68,28 +68,16 @@ def test_a_write_stopped_by_a_signal_removes_its_partial_file(
         else ["export", "--db", str(db), "-o", str(target)]
     )
     note = tmp_path / "held"
-    stop_signal = getattr(signal, sig)
-    with subprocess.Popen(
+
+    def the_partial_is_there() -> None:
+        assert Path(note.read_text()).exists()
+
+    code, said = stopped_while_held(
         [sys.executable, "-c", _BACKUP_HELD_BEFORE_RENAME, str(note), *args],
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # As a shell starts it: the signal at its default, not ignored (`nohup`, a background job).
-        preexec_fn=lambda: signal.signal(stop_signal, signal.SIG_DFL),
-    ) as held:
-        try:
-            deadline = time.monotonic() + 60
-            while not note.exists() and held.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.01)  # polls the process, which writes the note once it holds
-            assert note.exists(), "the command should have written its partial file"
-            assert Path(note.read_text()).exists()
-            held.send_signal(stop_signal)
-            code = held.wait(30)
-        finally:
-            held.kill()
-            held.wait()
-        assert held.stderr is not None
-        said = held.stderr.read()
+        note,
+        sig,
+        when_held=the_partial_is_there,
+    )
     assert code == 130, said  # as Ctrl-C
     assert "Traceback" not in said
     assert sorted(p.name for p in out.iterdir()) == []

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -25,6 +24,7 @@ from oxitrack.store import Store
 from tests.conftest import NOW
 from tests.daemon_process import DaemonProcess
 from tests.ended_processes import left_long_ago
+from tests.stopped_commands import stopped_while_held
 from tests.test_store_maintenance import (
     NEW_SESSIONS,
     OLD_SESSIONS,
@@ -563,36 +563,23 @@ def test_a_read_stopped_by_a_signal_leaves_no_copy_in_the_temporary_folder(
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     note = tmp_path / "held"
-    stop_signal = getattr(signal, sig)
     args = [*command.split(), "--db", str(large)]
     if command == "service status":  # no daemon answers there: its own database is read
         args += ["--port", str(_free_port())]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
     env.update(TMPDIR=str(temporary), HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "c"))
-    with subprocess.Popen(
+
+    def its_copy_is_there() -> None:
+        [copy_folder] = temporary.iterdir()
+        assert copy_folder.name.startswith("oxitrack-check-")
+
+    code, said = stopped_while_held(
         [sys.executable, "-c", _HELD_ON_ITS_COPY, str(note), *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        note,
+        sig,
+        when_held=its_copy_is_there,
         env=env,
-        # As a shell starts it: the signal at its default, not ignored (`nohup`, a background job).
-        preexec_fn=lambda: signal.signal(stop_signal, signal.SIG_DFL),
-    ) as held:
-        try:
-            deadline = time.monotonic() + 60
-            while not note.exists() and held.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.01)  # polls the command, which writes the note once it holds
-            assert note.exists(), f"{command} should have read a private copy"
-            [copy_folder] = temporary.iterdir()
-            assert copy_folder.name.startswith("oxitrack-check-")
-            held.send_signal(stop_signal)
-            code = held.wait(30)
-        finally:
-            held.kill()
-            held.wait()
-        assert held.stderr is not None
-        said = held.stderr.read()
+    )
     assert code == 130, said  # as Ctrl-C
     assert "Traceback" not in said
     assert list(temporary.iterdir()) == []

@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import pytest
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.conftest import NOW
+from tests.stopped_commands import stopped_while_held
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BEATS = [
@@ -221,34 +220,17 @@ def test_a_report_stopped_by_a_signal_leaves_no_copy_in_the_temporary_folder(
     temporary.mkdir(mode=0o777)
     temporary.chmod(0o777)  # the user the command runs as writes there
     note = temporary / "reading"
-    stop_signal = getattr(signal, sig)
     env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
     env.update(TMPDIR=str(temporary))
     script = [sys.executable, "-c", _HELD_WHILE_READING, str(note), command, "--db", str(db)]
-    with subprocess.Popen(
-        [*_as_a_user(), *script],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        # As a shell starts it: the signal at its default, not ignored (`nohup`, a background job).
-        preexec_fn=lambda: signal.signal(stop_signal, signal.SIG_DFL),
-    ) as held:
-        try:
-            deadline = time.monotonic() + 60
-            while not note.exists() and held.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.01)  # polls the command, which writes the note once it reads
-            assert note.exists(), f"{command} should have read the file"
-            copies = [path for path in temporary.iterdir() if path != note]
-            assert [path.name[:15] for path in copies] == ["oxitrack-check-"]
-            held.send_signal(stop_signal)
-            code = held.wait(30)
-        finally:
-            held.kill()
-            held.wait()
-        assert held.stderr is not None
-        said = held.stderr.read()
+
+    def its_copy_is_there() -> None:
+        copies = [path for path in temporary.iterdir() if path != note]
+        assert [path.name[:15] for path in copies] == ["oxitrack-check-"]
+
+    code, said = stopped_while_held(
+        [*_as_a_user(), *script], note, sig, when_held=its_copy_is_there, env=env
+    )
     assert code == 130, said  # as Ctrl-C
     assert "Traceback" not in said
     assert list(temporary.iterdir()) == [note]
