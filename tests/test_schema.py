@@ -27,6 +27,7 @@ from oxitrack.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess
 from tests.fixtures import make_seed_db
 from tests.sessions_model import assert_no_overlap
+from tests.small_mounts import in_small_mount
 
 FIXTURE = Path(__file__).parent / "fixtures" / "seed-v0.db"
 SEED_QUERY = (
@@ -546,9 +547,6 @@ def test_start_index_is_built_without_a_temporary_file(tmp_path: Path):
     """Step 6 sorts every session's start once to build its index: in memory, since a temporary
     file that a small /tmp cannot hold stopped the upgrade, and with it the daemon. Run where
     the only temporary folder is a 256 KiB file system of its own (a mount namespace)."""
-    unshare, mount = shutil.which("unshare"), shutil.which("mount")
-    if unshare is None or mount is None:
-        pytest.skip("needs unshare and mount (util-linux)")
     db = tmp_path / "oxitrack.db"
     Store(db).close()
     with sqlite3.connect(db) as conn:
@@ -562,27 +560,15 @@ def test_start_index_is_built_without_a_temporary_file(tmp_path: Path):
     small = tmp_path / "small-tmp"
     small.mkdir()
     script = f"from oxitrack.store import Store\nStore({str(db)!r}).close()\n"
-    done = subprocess.run(
-        [
-            unshare,
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            f'{mount} -t tmpfs -o size=256k tmpfs "$1" && exec "$2" -c "$3"',
-            "sh",
-            str(small),
-            sys.executable,
-            script,
-        ],
-        capture_output=True,
-        text=True,
+    done = in_small_mount(
+        "256k",
+        small,
+        sys.executable,
+        "-c",
+        script,
         env={**os.environ, "SQLITE_TMPDIR": str(small), "TMPDIR": str(small)},
         timeout=120,
     )
-    if done.returncode != 0 and "mount" in done.stderr and "oxitrack" not in done.stderr:
-        pytest.skip(f"cannot mount a file system here: {done.stderr.strip()}")
     assert (done.returncode, done.stderr) == (0, "")
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)

@@ -24,6 +24,7 @@ from oxitrack.store import Store
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess
 from tests.fixtures.make_seed_db import SEED_DDL
+from tests.small_mounts import in_small_mount
 
 SESSIONS = 200_000
 FOLDERS = 2
@@ -160,35 +161,6 @@ def test_a_daemon_stopped_mid_upgrade_leaves_the_file_and_the_next_start_upgrade
         assert len(store.sessions()) == SESSIONS
 
 
-def _in_small_mount(size: str, folder: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    """``command`` run with a tmpfs of ``size`` on ``folder``, in a mount namespace of its own
-    (gone with it); skips the test where mounting is not allowed."""
-    unshare, mount = shutil.which("unshare"), shutil.which("mount")
-    if unshare is None or mount is None:
-        pytest.skip("needs unshare and mount (util-linux)")
-    done = subprocess.run(
-        [
-            unshare,
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            f'{mount} -t tmpfs -o size={size} tmpfs "$1" && shift && exec "$@"',
-            "sh",
-            str(folder),
-            *command,
-        ],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=180,
-    )
-    if done.returncode != 0 and "mount" in done.stderr and "oxitrack" not in done.stderr:
-        pytest.skip(f"cannot mount a file system here: {done.stderr.strip()}")
-    return done
-
-
 def test_a_disk_that_fills_during_the_upgrade_says_so_and_changes_nothing(
     large_seed: Path, tmp_path: Path
 ):
@@ -203,7 +175,7 @@ def test_a_disk_that_fills_during_the_upgrade_says_so_and_changes_nothing(
     )
     out = tmp_path / "after.db"
     size_mib = large_seed.stat().st_size // (1 << 20) + 4
-    done = _in_small_mount(
+    done = in_small_mount(
         f"{size_mib}m",
         small,
         "sh",
@@ -214,6 +186,7 @@ def test_a_disk_that_fills_during_the_upgrade_says_so_and_changes_nothing(
         str(inside),
         sys.executable,
         str(out),
+        env=_env(),
     )
     assert done.returncode == 1, done.stderr
     lines = [line for line in done.stderr.splitlines() if "upgrading" not in line]
