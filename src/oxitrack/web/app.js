@@ -16,6 +16,13 @@ import {
   shortDay,
   shownDurations,
 } from "./chart.js";
+import {
+  addressDays,
+  addressHidden,
+  addressWithDays,
+  addressWithHidden,
+  addressWithout,
+} from "./address.js";
 
 const REFRESH_MS = 60_000;
 // How often the page looks at the wall clock to see whether a refresh is due. Timers count time
@@ -25,8 +32,6 @@ const CLOCK_CHECK_MS = 5_000;
 // While the daemon does not answer: try again soon, then back off to the minute timer's pace.
 const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
 const RECENT_LIMIT = 15;
-const DEFAULT_DAYS = "7";
-const HIDE_PARAM = "hide";
 const state = {
   days: null, // the range whose data is shown (and pressed), as ?days= gives it
   wantedDays: addressDays(), // the range last asked for; becomes `days` once its data arrives
@@ -47,46 +52,6 @@ const state = {
 };
 // Page-level ?tz=Area/City is passed on to every request; by default the daemon's own zone.
 const zoneParam = new URLSearchParams(location.search).get("tz");
-
-/**
- * The range in the page's address (?days=30), so a reload, a bookmark and the Back button keep
- * it; the daemon checks it like any other request's. Without one, the last 7 days.
- */
-function addressDays() {
-  return new URLSearchParams(location.search).get("days") ?? DEFAULT_DAYS;
-}
-
-/** The address with ?days= set, other parameters (?tz=, ?hide=) kept. */
-function addressWithDays(days) {
-  const url = new URL(location.href);
-  url.searchParams.set("days", days);
-  return url;
-}
-
-/** The address without ?`name`=, the other parameters (the range, hidden projects) kept. */
-function addressWithout(name) {
-  const url = new URL(location.href);
-  url.searchParams.delete(name);
-  return url.href;
-}
-
-/**
- * The legend keys switched off, from the page's address: one ?hide= per project path (or "other"),
- * so a path may hold any character, commas and "&" included, each percent-encoded on its own.
- * A key no project of the range has is kept and does nothing: the project may be in another range,
- * or gone.
- */
-function addressHidden() {
-  return new Set(new URLSearchParams(location.search).getAll(HIDE_PARAM));
-}
-
-/** The address with one ?hide= per key in `hidden`, other parameters kept. */
-function addressWithHidden(hidden) {
-  const url = new URL(location.href);
-  url.searchParams.delete(HIDE_PARAM);
-  for (const key of hidden) url.searchParams.append(HIDE_PARAM, key);
-  return url;
-}
 
 /**
  * The zone the browser can format times in: the report's own, or UTC when the browser's time zone
