@@ -40,12 +40,12 @@ class Editor:
         self.file = self.repo / "src" / "pkg" / "module.py"
         self.file.write_text("import os\n\nprint(os.getcwd())\n")
 
-    def configure(self, daemon_url: str, key: str = KEY) -> None:
-        """The lines docs/wakatime.md gives for the pure-Python client."""
+    def configure(self, daemon_url: str, key: str = KEY, more_settings: str = "") -> None:
+        """The lines docs/wakatime.md gives for the pure-Python client, and any others."""
         (self.home / ".wakatime.cfg").write_text(
             "[settings]\n"
             f"api_url = {daemon_url}/api/v1/users/current/heartbeats.bulk\n"
-            f"api_key = {key}\n"
+            f"api_key = {key}\n" + more_settings
         )
 
     def send(self, at: float, extra: list[dict[str, Any]] | None = None) -> int:
@@ -155,6 +155,27 @@ def test_heartbeat_with_no_folder_and_no_project_is_kept_as_unknown_project(
         (str(editor.repo), int(now - 60), int(now - 60)),
         ("wakatime:Unknown Project", int(now - 50), int(now - 50)),
     ]
+
+
+def test_hidden_file_names_join_the_folder_its_wakatime_project_file_names(
+    daemon: DaemonProcess, editor: Editor
+):
+    """``.wakatime-project`` names the project "Billing API"; with ``hide_file_names`` the
+    client sends ``HIDDEN.py`` and that name only, which the earlier heartbeats tie to the
+    repository. Not a second project counting the same minutes."""
+    (editor.repo / ".wakatime-project").write_text("Billing API\n")
+    editor.configure(daemon.url)
+    now = time.time()
+    assert editor.send(now - 600) == SUCCESS, editor.log()
+    editor.configure(daemon.url, more_settings="hide_file_names = true\n")
+    assert editor.send(now - 60) == SUCCESS, editor.log()
+    assert editor.queued() == 0
+    assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 600), int(now - 60))]
+    with sqlite3.connect(daemon.db_path) as conn:
+        kept = conn.execute(
+            "SELECT project_name, project_source FROM beat_details ORDER BY time"
+        ).fetchall()
+    assert kept == [("Billing API", "repository"), ("Billing API", "project_name_match")]
 
 
 def test_daemon_with_a_key_takes_only_that_key(wakatime_client: Path, tmp_path: Path):

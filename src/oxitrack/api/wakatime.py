@@ -32,7 +32,6 @@ from oxitrack.repo_root import find_repo_root
 from oxitrack.sessions import Session
 from oxitrack.statusbar import statusbar_today
 from oxitrack.store import Store
-from oxitrack.store import projects as projects_store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
     BAD_HEARTBEAT_STATUS,
@@ -139,7 +138,7 @@ async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heart
         # In a worker thread: a request may carry many names, and the read may wait for a
         # report holding the reading connection; the event loop goes on answering beats.
         folders = await asyncio.to_thread(
-            store.read, lambda conn: projects_store.folders_named(conn, names)
+            store.read, lambda conn: wakatime_store.folders_meant_by(conn, names)
         )
         heartbeats = [placed_by_name(heartbeat, folders) for heartbeat in heartbeats]
     found = await state.identities.find(heartbeat.beat for heartbeat in heartbeats)
