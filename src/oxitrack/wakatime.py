@@ -107,7 +107,7 @@ def parse_heartbeat(
         category=_label(body, "category"),
         language=_label(body, "language"),
         branch=_label(body, "branch"),
-        is_write=_optional_bool(body, "is_write"),
+        is_write=_is_write(body),
         project_name=project_name,
         editor=editor,
         plugin=plugin,
@@ -321,11 +321,27 @@ def _label(body: Mapping[str, object], field: str) -> str | None:
     return None if value is None else value[:MAX_LABEL_CHARS]
 
 
-def _optional_bool(body: Mapping[str, object], field: str) -> bool | None:
-    value = body.get(field)
+#: The spellings wakatime-cli reads as a boolean (Go's ``strconv.ParseBool``).
+_BOOLEAN_TEXT = {
+    **dict.fromkeys(["1", "t", "T", "TRUE", "true", "True"], True),
+    **dict.fromkeys(["0", "f", "F", "FALSE", "false", "False"], False),
+}
+
+
+def _is_write(body: Mapping[str, object]) -> bool | None:
+    """``is_write`` as wakatime-cli reads a plugin's buffered heartbeat: a boolean, or its
+    text (``"true"``, ``"0"``), while a number is left unread. The pure-Python client passes
+    them on as the plugin wrote them and drops for good a heartbeat answered 400: refused, a
+    detail would have cost the heartbeat's time. Other text is refused, as the CLI does."""
+    value = body.get("is_write")
     if value is None or isinstance(value, bool):
         return value
-    raise InvalidField(field, f"must be true, false or null, not {json_type(value)}")
+    if isinstance(value, int | float):
+        return None
+    if isinstance(value, str) and value in _BOOLEAN_TEXT:
+        return _BOOLEAN_TEXT[value]
+    shown = repr(value) if isinstance(value, str) and len(value) <= 40 else json_type(value)
+    raise InvalidField("is_write", f"must be true, false or null, not {shown}")
 
 
 def _project_root_count(body: Mapping[str, object]) -> int | None:

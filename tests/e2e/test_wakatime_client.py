@@ -178,6 +178,20 @@ def test_hidden_file_names_join_the_folder_its_wakatime_project_file_names(
     assert kept == [("Billing API", "repository"), ("Billing API", "project_name_match")]
 
 
+@pytest.mark.parametrize("is_write", ["true", "False", "1", 1])
+def test_a_plugins_is_write_as_text_or_number_keeps_the_heartbeat(
+    daemon: DaemonProcess, editor: Editor, is_write: object
+):
+    """The client passes a plugin's buffered heartbeats on as written, and drops one answered
+    400 for good: wakatime-cli reads ``"true"`` as true and leaves a number unread."""
+    editor.configure(daemon.url)
+    now = time.time()
+    buffered = editor.heartbeat(now - 300, is_write=is_write)
+    assert editor.send(now - 60, extra=[buffered]) == SUCCESS, editor.log()
+    assert editor.queued() == 0
+    assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 300), int(now - 60))]
+
+
 def test_daemon_with_a_key_takes_only_that_key(wakatime_client: Path, tmp_path: Path):
     daemon = DaemonProcess(tmp_path / "keyed.db", "--api-key", KEY).start()
     try:
