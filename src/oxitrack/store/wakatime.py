@@ -31,15 +31,15 @@ def record_heartbeats(
 
 
 # The latest folder that heartbeats placed by their own path (the CLI's count, or a repository
-# here) called ``:name``. ``beat_contexts`` keeps one row per distinct combination, so this
-# reads a small table; ``project_paths`` orders the candidates by their latest beat.
+# here) called ``:name``, by its latest beat in ``project_paths``. One plain pass over
+# ``beat_contexts`` (a row per distinct combination, not per heartbeat): grouping by folder made
+# SQLite walk the wide unique index instead, five times slower.
 _FOLDER_REPORTED_AS_SQL = """
 SELECT context.project_path FROM beat_contexts AS context
 LEFT JOIN project_paths AS path ON path.project_path = context.project_path
 WHERE context.project_name = :name
   AND context.project_source IN ('project_root_count', 'repository')
-GROUP BY context.project_path
-ORDER BY max(ifnull(path.last_beat, 0)) DESC, context.project_path
+ORDER BY ifnull(path.last_beat, 0) DESC, context.project_path
 LIMIT 1
 """
 
