@@ -184,6 +184,22 @@ def test_name_given_to_two_folders_means_the_one_worked_in_last(client: TestClie
     assert answer.json()["responses"][0][0]["data"]["project_path"] == "/home/dev/new"
 
 
+def test_name_is_matched_as_its_key_is_made_trimmed(client: TestClient, store: Store):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60, project=" Billing API ")])
+    answer = post(client, BULK, [{"entity": "HIDDEN.py", "project": "Billing API", "time": NOW}])
+    assert answer.json()["responses"][0][0]["data"]["project_path"] == "/home/dev/app"
+
+
+def test_heartbeat_with_no_name_is_not_led_by_a_folder_labelled_unknown_project(
+    client: TestClient, store: Store
+):
+    """``Unknown Project`` is what the daemon calls a heartbeat without a name (Slack, a
+    browser): a folder whose heartbeats came labelled so does not make it that folder's."""
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60, project="Unknown Project")])
+    answer = post(client, BULK, [{**UNPLACEABLE[0], "time": NOW}])
+    assert answer.json()["responses"][0][0]["data"]["project_path"] == "wakatime:Unknown Project"
+
+
 def test_name_placed_by_name_alone_does_not_vouch_for_a_folder(client: TestClient, store: Store):
     """Only a heartbeat whose path gave the folder tells what the client calls it: one placed
     by its name tells nothing new, and a ``wakatime:`` key is no folder."""

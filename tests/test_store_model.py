@@ -181,7 +181,16 @@ class Model:
         self.beats[path].add(timestamp)
 
     def folder_named(self, name: str) -> str | None:
-        """The known real folder a WakaTime project name means (docs/wakatime.md, step 3)."""
+        """The known real folder a WakaTime project name means (docs/wakatime.md, step 3):
+        first one that heartbeats placed by their path came with under that name."""
+        reported = [
+            path
+            for path, _, _, sent, source in self.details
+            if source in ("project_root_count", "repository")
+            and (sent or "").strip() == name != "Unknown Project"
+        ]
+        if reported:
+            return min(reported, key=lambda p: (-max(self.beats[p]), p))
         projects = {
             owner
             for path, owner in self.project_of.items()
@@ -382,7 +391,7 @@ class StoreMachine(RuleBasedStateMachine):
             for body in bodies
         ]
         names = {name for heartbeat in parsed if (name := name_to_match(heartbeat)) is not None}
-        folders = self.store.read(lambda conn: store_projects.folders_named(conn, names))
+        folders = self.store.read(lambda conn: store_wakatime.folders_meant_by(conn, names))
         placed = [placed_by_name(heartbeat, folders) for heartbeat in parsed]
         sessions = self.store.write(lambda conn: store_wakatime.record_heartbeats(conn, placed))
         # The model places every heartbeat against the projects known before the request.

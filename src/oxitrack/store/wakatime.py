@@ -13,7 +13,7 @@ from oxitrack.sessions import Beat, Session
 from oxitrack.store import projects as projects_store
 from oxitrack.store.beats import record_beat
 from oxitrack.store.folders import Identify, identify
-from oxitrack.wakatime import Heartbeat
+from oxitrack.wakatime import UNKNOWN_PROJECT, Heartbeat
 
 
 def record_heartbeats(
@@ -31,13 +31,14 @@ def record_heartbeats(
 
 
 # The latest folder that heartbeats placed by their own path (the CLI's count, or a repository
-# here) called ``:name``, by its latest beat in ``project_paths``. One plain pass over
+# here) called ``:name`` (names are kept as sent, looked up trimmed as ``wakatime:<name>`` keys
+# are), by its latest beat in ``project_paths``. One plain pass over
 # ``beat_contexts`` (a row per distinct combination, not per heartbeat): grouping by folder made
 # SQLite walk the wide unique index instead, five times slower.
 _FOLDER_REPORTED_AS_SQL = """
 SELECT context.project_path FROM beat_contexts AS context
 LEFT JOIN project_paths AS path ON path.project_path = context.project_path
-WHERE context.project_name = :name
+WHERE trim(context.project_name) = :name
   AND context.project_source IN ('project_root_count', 'repository')
 ORDER BY ifnull(path.last_beat, 0) DESC, context.project_path
 LIMIT 1
@@ -48,10 +49,12 @@ def folders_meant_by(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str
     """The folder each project name means, for heartbeats known only by their name.
 
     First the folder the clients' own heartbeats gave that name (``folders_reported_as``), then
-    a folder project named so or whose folder is (``projects.folders_named``).
+    a folder project named so or whose folder is (``projects.folders_named``). ``Unknown
+    Project`` stands for no name at all: a heartbeat without one (Slack, a browser) belongs to
+    no folder whose heartbeats happened to be labelled so, only to one the user named so.
     """
     wanted = set(names)
-    reported = folders_reported_as(conn, wanted)
+    reported = folders_reported_as(conn, wanted - {UNKNOWN_PROJECT})
     named = projects_store.folders_named(conn, wanted - reported.keys())
     return {**named, **reported}
 
