@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -109,3 +112,142 @@ def test_every_code_block_is_closed(page: Path):
     """An unclosed fence swallows the rest of the page (headings included) into one code block."""
     fences = [line for line in page.read_text().splitlines() if line.lstrip().startswith("```")]
     assert len(fences) % 2 == 0, f"{page.name} has {len(fences)} ``` lines: one block is open"
+
+
+# Pages a user reads: every concrete claim below is checked on all of them.
+PAGES = sorted(
+    [*MARKDOWN, DOCS.parent / "bench/README.md"],
+    key=lambda page: str(page.relative_to(DOCS.parent)),
+)
+_PAGE_IDS = [str(page.relative_to(DOCS.parent)) for page in PAGES]
+
+
+def _fenced_lines(page: Path) -> list[str]:
+    """The lines inside the page's fenced code blocks, ``\\``-continued lines joined."""
+    lines, inside, pending = [], False, ""
+    for line in page.read_text().splitlines():
+        if line.lstrip().startswith("```"):
+            inside = not inside
+            continue
+        if not inside:
+            continue
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        lines.append(pending + line)
+        pending = ""
+    return lines
+
+
+_COMMAND = re.compile(r"""(?:^|[\s;&|(="'])(?:\S*/)?oxitrack(?=\s|$)([^#|;&)\n]*)""")
+
+
+def _command_lines(page: Path) -> list[str]:
+    """Each ``oxitrack …`` command in the page's code blocks, as typed: up to a comment, a pipe,
+    a redirection or the end of the line. Its arguments after ``oxitrack``."""
+    found = []
+    for line in _fenced_lines(page):
+        line = re.sub(r"\$\([^)]*\)", "X", line)  # $(date +%F): any word stands for it
+        line = re.sub(r"(^|\s)#.*", "", line)  # a comment, or the output shown beside a command
+        line = re.sub(r"\s\d*[<>]&?\S*", " ", line)  # 2>/dev/null, > FILE, >&-
+        # Not oxitrack-today, oxitrack.db, oxitrack.internal, ~/.config/oxitrack/: the command.
+        for match in _COMMAND.finditer(line):
+            found.append(match.group(1).strip())
+    return found
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_PAGE_IDS)
+def test_every_command_line_in_a_code_block_parses(page: Path, capsys: pytest.CaptureFixture[str]):
+    """A flag renamed or removed, a command that no longer exists, a value argparse refuses:
+    an example a reader copies must at least get past the parser."""
+    refused = []
+    for arguments in _command_lines(page):
+        words = shlex.split(arguments)
+        if not words or words == ["--version"]:
+            continue
+        try:
+            build_parser().parse_args(words)
+        except SystemExit as exit:
+            if exit.code != 0:
+                refused.append(f"oxitrack {arguments}: {capsys.readouterr().err.strip()}")
+    assert not refused, "\n".join(refused)
+
+
+def test_command_lines_are_found_in_the_pages():
+    """The test above checks something: the examples it reads are there."""
+    lines = [line for page in PAGES for line in _command_lines(page)]
+    assert "today --json" in lines
+    assert any(line.startswith("service install --db") for line in lines)
+    assert len(lines) > 50
+
+
+# Codes no client is meant to meet: a 500 is a bug (api.md says so), and "http_error" is what
+# an HTTP status without a code of its own would be called, which no route raises.
+_NOT_ANSWERED_TO_CLIENTS = {"internal_error", "http_error"}
+# Where the daemon names its error codes: (callable, index of the code among its arguments).
+_CODE_ARGUMENTS = {"ClientError": 1, "error_body": 0, "_answer": 1}
+
+
+def _error_codes_in_source() -> dict[str, set[int | None]]:
+    """Every error code the daemon's source can answer, with its statuses where they are
+    written beside it: the calls above, the guard's ``(status, code, message)`` refusals and
+    the table of HTTP statuses Starlette raises."""
+    codes: dict[str, set[int | None]] = {}
+
+    def add(code: ast.expr, status: ast.expr | None) -> None:
+        if isinstance(code, ast.Constant) and isinstance(code.value, str):
+            status_value = status.value if isinstance(status, ast.Constant) else None
+            if isinstance(status_value, str):  # "503 Service Unavailable"
+                status_value = int(status_value.split()[0])
+            codes.setdefault(code.value, set()).add(status_value)
+
+    for path in (DOCS.parent / "src/oxitrack").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", getattr(node.func, "attr", None))
+                index = _CODE_ARGUMENTS.get(str(name))
+                if index is not None and len(node.args) > index:
+                    status = node.args[0] if index == 1 else None
+                    add(node.args[index], status)
+            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
+                parts = node.value.elts
+                if len(parts) == 3 and isinstance(parts[0], ast.Constant):
+                    add(parts[1], parts[0])
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+                target = node.targets[0]
+                if isinstance(target, ast.Name) and target.id == "_HTTP_CODES":
+                    for key, value in zip(node.value.keys, node.value.values, strict=True):
+                        assert key is not None
+                        add(value, key)
+    for code in _NOT_ANSWERED_TO_CLIENTS:
+        codes.pop(code, None)
+    return codes
+
+
+def _error_table() -> dict[str, set[int]]:
+    """api.md's table of errors: each code with the statuses it is listed under."""
+    table: dict[str, set[int]] = {}
+    for line in (DOCS / "api.md").read_text().splitlines():
+        row = re.match(r"\| (\d{3}) \| `([a-z_]+)` \|", line)
+        if row:
+            table.setdefault(row[2], set()).add(int(row[1]))
+    return table
+
+
+def test_the_source_scan_finds_the_error_codes():
+    codes = _error_codes_in_source()
+    assert {"invalid_field", "forbidden_host", "too_many_connections", "reports_busy"} <= set(codes)
+    assert codes["forbidden_host"] == {403}
+
+
+@pytest.mark.parametrize("code", sorted(_error_codes_in_source()))
+def test_every_error_code_the_daemon_answers_is_in_the_api_table(code: str):
+    """A client meeting an error code looks it up in one table, under the status it got."""
+    table = _error_table()
+    assert code in table, f"{code} is not in docs/api.md's table of errors"
+    statuses = {status for status in _error_codes_in_source()[code] if status is not None}
+    assert statuses <= table[code], f"{code}: answered {statuses}, listed {table[code]}"
+
+
+def test_every_error_code_in_the_api_table_is_answered():
+    assert set(_error_table()) <= set(_error_codes_in_source())
