@@ -251,3 +251,30 @@ def test_every_error_code_the_daemon_answers_is_in_the_api_table(code: str):
 
 def test_every_error_code_in_the_api_table_is_answered():
     assert set(_error_table()) <= set(_error_codes_in_source())
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as dashes."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _prose(page: Path) -> str:
+    return re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+
+
+@pytest.mark.parametrize("page", [*PAGES, DOCS / "wakatime.md"], ids=[*_PAGE_IDS, "wakatime.md"])
+def test_every_link_between_pages_leads_somewhere(page: Path):
+    """A page renamed or a heading reworded leaves links that land nowhere (or at the top)."""
+    broken = []
+    for link in re.findall(r"\]\(([^)\s]+)\)", _prose(page)):
+        if re.match(r"[a-z]+:", link):
+            continue  # http:, https:, mailto:
+        path, _, anchor = link.partition("#")
+        target = (page.parent / path).resolve() if path else page
+        if not target.exists():
+            broken.append(link)
+        elif anchor and target.suffix == ".md":
+            headings = [line.lstrip("#") for line in _prose(target).splitlines() if line[:1] == "#"]
+            if anchor not in {_anchor(heading) for heading in headings}:
+                broken.append(link)
+    assert not broken, broken
