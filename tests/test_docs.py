@@ -145,8 +145,12 @@ _COMMAND = re.compile(r"""(?:^|[\s;&|(="'])(?:\S*/)?oxitrack(?=\s|$)([^#|;&)\n]*
 def _command_lines(page: Path) -> list[str]:
     """Each ``oxitrack …`` command in the page's code blocks, as typed: up to a comment, a pipe,
     a redirection or the end of the line. Its arguments after ``oxitrack``."""
+    return _commands_in(_fenced_lines(page))
+
+
+def _commands_in(lines: list[str]) -> list[str]:
     found = []
-    for line in _fenced_lines(page):
+    for line in lines:
         line = re.sub(r"\$\([^)]*\)", "X", line)  # $(date +%F): any word stands for it
         line = re.sub(r"(^|\s)#.*", "", line)  # a comment, or the output shown beside a command
         line = re.sub(r"\s\d*[<>]&?\S*", " ", line)  # 2>/dev/null, > FILE, >&-
@@ -156,12 +160,15 @@ def _command_lines(page: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("page", PAGES, ids=_PAGE_IDS)
-def test_every_command_line_in_a_code_block_parses(page: Path, capsys: pytest.CaptureFixture[str]):
-    """A flag renamed or removed, a command that no longer exists, a value argparse refuses:
-    an example a reader copies must at least get past the parser."""
+def _help_examples() -> list[str]:
+    """The commands in the ``Example:`` lines of every ``--help``."""
+    parsers = {**_subcommands(), **_actions()}
+    return _commands_in([line for p in parsers.values() for line in (p.epilog or "").splitlines()])
+
+
+def _refused_by_the_parser(commands: list[str], capsys: pytest.CaptureFixture[str]) -> list[str]:
     refused = []
-    for arguments in _command_lines(page):
+    for arguments in commands:
         words = shlex.split(arguments)
         if not words or words == ["--version"]:
             continue
@@ -170,6 +177,21 @@ def test_every_command_line_in_a_code_block_parses(page: Path, capsys: pytest.Ca
         except SystemExit as exit:
             if exit.code != 0:
                 refused.append(f"oxitrack {arguments}: {capsys.readouterr().err.strip()}")
+    return refused
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_PAGE_IDS)
+def test_every_command_line_in_a_code_block_parses(page: Path, capsys: pytest.CaptureFixture[str]):
+    """A flag renamed or removed, a command that no longer exists, a value argparse refuses:
+    an example a reader copies must at least get past the parser."""
+    refused = _refused_by_the_parser(_command_lines(page), capsys)
+    assert not refused, "\n".join(refused)
+
+
+def test_every_example_in_help_parses(capsys: pytest.CaptureFixture[str]):
+    examples = _help_examples()
+    assert "service status --json" in examples
+    refused = _refused_by_the_parser(examples, capsys)
     assert not refused, "\n".join(refused)
 
 
