@@ -6,6 +6,7 @@ import argparse
 import ast
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,24 @@ def test_every_link_between_pages_leads_somewhere(page: Path):
             if anchor not in {_anchor(heading) for heading in headings}:
                 broken.append(link)
     assert not broken, broken
+
+
+# Variables read by other programs than the settings' resolver: the config file's place, and the
+# editor extension's test-only time scale.
+_OTHER_VARIABLES = {"OXITRACK_CONFIG", "OXITRACK_TIME_SCALE"}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_PAGE_IDS)
+def test_every_oxitrack_variable_named_exists(page: Path):
+    """A variable renamed in the code but not on a page is one a user sets in vain."""
+    known = {spec.env for spec in SPECS} | _OTHER_VARIABLES
+    named = set(re.findall(r"\bOXITRACK_[A-Z_]*[A-Z]", page.read_text()))
+    assert named <= known, named - known
+
+
+def test_config_file_examples_use_only_known_keys():
+    """What config.md shows in a TOML block is what ``serve`` reads: no key it would ignore."""
+    blocks = re.findall(r"```toml\n(.*?)```", (DOCS / "config.md").read_text(), flags=re.S)
+    assert blocks
+    for block in blocks:
+        assert set(tomllib.loads(block)) <= {spec.name for spec in SPECS}, block
