@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import re
 import shlex
 import tomllib
@@ -322,3 +323,76 @@ def test_config_file_examples_use_only_known_keys():
     assert blocks
     for block in blocks:
         assert set(tomllib.loads(block)) <= {spec.name for spec in SPECS}, block
+
+
+def _curl_examples() -> list[tuple[str, dict[str, object] | None]]:
+    """api.md's ``curl`` commands in page order, each with the JSON answer shown under it (the
+    first ``json`` block before the next command or heading), if any."""
+    examples: list[tuple[str, dict[str, object] | None]] = []
+    blocks = re.finditer(
+        r"^(#+ [^\n]*)$|^```(\w*)\n(.*?)^```$", (DOCS / "api.md").read_text(), re.M | re.S
+    )
+    for block in blocks:
+        heading, language, body = block.groups()
+        if heading is not None:
+            examples.append(("", None))  # an answer never belongs to a command above a heading
+        elif language == "sh" and "curl" in body:
+            examples.append((body.replace("\\\n", " "), None))
+        elif language == "json" and examples and examples[-1][0] and examples[-1][1] is None:
+            # "[ …totals… ]" and a line "…," stand for items left out: no items shown.
+            shown = re.sub(r"^\s*…,\n", "", re.sub(r"\[ …[^\]]*\]", "[]", body), flags=re.M)
+            examples[-1] = (examples[-1][0], json.loads(shown))
+    return [example for example in examples if example[0]]
+
+
+def _shape(value: object) -> object:
+    """The field names of a JSON value, nested, with a list standing for its first item."""
+    if isinstance(value, dict):
+        return {key: _shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value and isinstance(value[0], dict | list) else []
+    return None
+
+
+def _same_fields(documented: object, answered: object) -> bool:
+    """Whether the fields shown are the fields answered; a list shown or answered empty, or
+    shown with ``…`` in place of its items, is not compared."""
+    if isinstance(documented, dict) and isinstance(answered, dict):
+        return documented.keys() == answered.keys() and all(
+            _same_fields(documented[key], answered[key]) for key in documented
+        )
+    if isinstance(documented, list) and isinstance(answered, list):
+        return not documented or not answered or _same_fields(documented[0], answered[0])
+    return documented == answered
+
+
+def _send(client, command: str):  # type: ignore[no-untyped-def]
+    """Send one ``curl -s URL [-H 'Name: value']… [-d BODY]`` line through ``client``."""
+    words = shlex.split(command, comments=True)
+    path = next(word for word in words if word.startswith("localhost:3000"))
+    path = path.removeprefix("localhost:3000")
+    given = [(word, words[index + 1]) for index, word in enumerate(words) if word in {"-H", "-d"}]
+    headers = dict(value.split(": ", 1) for option, value in given if option == "-H")
+    bodies = [value for option, value in given if option == "-d"]
+    if bodies:
+        return client.post(path, content=bodies[0].encode(), headers=headers)
+    return client.get(path, headers=headers)
+
+
+def test_api_examples_answer_the_fields_they_show(client, clock):
+    """Each curl command of api.md, sent in page order to a daemon with what the earlier ones
+    recorded, is answered (2xx), with the very fields the page shows under it."""
+    clock.now = 1735219200 + 60  # just after the beats of the examples
+    for folder in ["/home/you/old/api", "/home/you/code/api"]:  # what the merge example names
+        assert client.post("/beat", json={"project_path": folder}).status_code == 200
+    compared = []
+    for block, documented in _curl_examples():
+        commands = re.split(r"\n(?=curl )", block.strip())
+        answers = [_send(client, command) for command in commands]
+        for command, answer in zip(commands, answers, strict=True):
+            assert answer.status_code < 300, (command, answer.text)
+        if documented is not None:
+            compared.append(commands[0])
+            shown, answered = _shape(documented), _shape(answers[0].json())
+            assert _same_fields(shown, answered), (commands[0], shown, answered)
+    assert len(compared) >= 8
