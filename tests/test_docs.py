@@ -396,3 +396,28 @@ def test_api_examples_answer_the_fields_they_show(client, clock):
             shown, answered = _shape(documented), _shape(answers[0].json())
             assert _same_fields(shown, answered), (commands[0], shown, answered)
     assert len(compared) >= 8
+
+
+def _flag_lists() -> dict[str, set[str]]:
+    """cli.md's "Flags: `--db`, …" sentences, by the command of the section holding each."""
+    found = {}
+    for section in re.split(r"^#+ ", (DOCS / "cli.md").read_text(), flags=re.M):
+        command = re.match(r"`oxitrack (\w+)", section)
+        listed = re.search(r"Flags:\s+((?:`--[a-z-]+`(?:,|\s|and|or)*)+)", section)
+        if command and listed:
+            found[command[1]] = set(re.findall(r"--[a-z-]+", listed[1]))
+    return found
+
+
+def test_flag_lists_in_cli_docs_are_whole():
+    """A "Flags:" sentence reads as the whole list: no flag of the command missing, none extra."""
+    lists = _flag_lists()
+    assert {"serve", "backup", "projects", "check"} <= lists.keys()
+    for name, listed in lists.items():
+        options = {
+            option
+            for action in _subcommands()[name]._actions
+            for option in action.option_strings
+            if option.startswith("--") and option != "--help"
+        }
+        assert listed == options, name
