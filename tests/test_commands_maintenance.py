@@ -408,6 +408,16 @@ def test_check_of_a_damaged_database_exits_1_and_says_what(tmp_path: Path, capsy
     assert (code, report["ok"], len(report["problems"])) == (1, False, 1)
 
 
+def test_check_json_names_the_database_by_its_absolute_path(
+    filled: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    """As `backup --json` and `service status --json` name it: a relative path, as typed, told
+    a script that keeps it nothing once it ran from another folder."""
+    monkeypatch.chdir(filled.parent)
+    code, out, _ = run(capsys, "check", "--db", filled.name, "--json")
+    assert (code, json.loads(out)["db_path"]) == (0, str(filled))
+
+
 @pytest.mark.e2e
 def test_backup_while_the_daemon_records_is_one_consistent_snapshot(tmp_path: Path):
     """Beats one second apart make one session whose length + 1 equals its path's beat count in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(
             {
-                "db_path": str(db),
+                "db_path": os.path.abspath(db),  # as `backup` and `service status` name it
                 "ok": not report.problems,
                 "problems": report.problems,
                 "notes": report.notes,
