@@ -41,9 +41,10 @@ def register(subparsers: Any) -> None:
         help="check the database file for damage and inconsistencies",
         description=(
             "Run SQLite's integrity check and foreign key check, then OxiTrack's own checks\n"
-            "(sessions that overlap or end before they start, folders without a project).\n"
-            "Prints what it finds in words; exits 1 if anything needs repair. Only reads: the\n"
-            "database and its -wal and -shm files are left exactly as they were."
+            "(sessions that overlap, lie under 900 s apart or end before they start, folders\n"
+            "without a project). Prints what it finds in words; exits 1 if anything needs\n"
+            "repair. Only reads: the database and its -wal and -shm files are left exactly as\n"
+            "they were."
         ),
         example="oxitrack check --db ~/backups/oxitrack-2025-11-25.db",
     )
