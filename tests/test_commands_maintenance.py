@@ -387,9 +387,7 @@ def test_a_folder_given_as_database_is_called_a_folder(tmp_path: Path, capsys, c
 def test_check_of_a_healthy_database_exits_0(filled: Path, capsys):
     code, out, _ = run(capsys, "check", "--db", str(filled))
     assert code == 0
-    assert (
-        out == f"{filled}: OK. SQLite finds no damage; 1 sessions in 1 projects are consistent.\n"
-    )
+    assert out == f"{filled}: OK. SQLite finds no damage; 1 session in 1 project is consistent.\n"
 
 
 def test_check_of_a_damaged_database_exits_1_and_says_what(tmp_path: Path, capsys):

@@ -14,7 +14,7 @@ from oxitrack.commands._options import (
     add_json_option,
     settings_from,
 )
-from oxitrack.commands._output import print_json
+from oxitrack.commands._output import counted, print_json
 from oxitrack.fields import printable
 
 
@@ -101,17 +101,19 @@ def run_check(args: argparse.Namespace) -> int:
         for note in report.notes:
             print(f"note: {printable(note)}")
         if report.problems:
-            count = len(report.problems)
-            print(f"{db}: {count} problem{'s' if count != 1 else ''} found.")
+            print(f"{db}: {counted(len(report.problems), 'problem')} found.")
         else:
             stats = report.stats
             assert stats is not None
-            sessions = f"{stats.session_count} sessions" + (
-                f" in {stats.project_count} projects" if stats.project_count is not None else ""
+            sessions = counted(stats.session_count, "session") + (
+                f" in {counted(stats.project_count, 'project')}"
+                if stats.project_count is not None
+                else ""
             )
             if report.upgrade_pending:
                 # Not "consistent": the notes may list sessions the upgrade still merges.
                 print(f"{db}: OK. SQLite finds no damage; the upgrade does the rest ({sessions}).")
             else:
-                print(f"{db}: OK. SQLite finds no damage; {sessions} are consistent.")
+                verb = "is" if stats.session_count == 1 else "are"
+                print(f"{db}: OK. SQLite finds no damage; {sessions} {verb} consistent.")
     return 1 if report.problems else 0
