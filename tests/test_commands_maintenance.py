@@ -387,9 +387,7 @@ def test_a_folder_given_as_database_is_called_a_folder(tmp_path: Path, capsys, c
 def test_check_of_a_healthy_database_exits_0(filled: Path, capsys):
     code, out, _ = run(capsys, "check", "--db", str(filled))
     assert code == 0
-    assert (
-        out == f"{filled}: OK. SQLite finds no damage; 1 sessions in 1 projects are consistent.\n"
-    )
+    assert out == f"{filled}: OK. SQLite finds no damage; 1 session in 1 project is consistent.\n"
 
 
 def test_check_of_a_damaged_database_exits_1_and_says_what(tmp_path: Path, capsys):
@@ -406,6 +404,16 @@ def test_check_of_a_damaged_database_exits_1_and_says_what(tmp_path: Path, capsy
     code, out, _ = run(capsys, "check", "--db", str(db), "--json")
     report = json.loads(out)
     assert (code, report["ok"], len(report["problems"])) == (1, False, 1)
+
+
+def test_check_json_names_the_database_by_its_absolute_path(
+    filled: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    """As `backup --json` and `service status --json` name it: a relative path, as typed, told
+    a script that keeps it nothing once it ran from another folder."""
+    monkeypatch.chdir(filled.parent)
+    code, out, _ = run(capsys, "check", "--db", filled.name, "--json")
+    assert (code, json.loads(out)["db_path"]) == (0, str(filled))
 
 
 @pytest.mark.e2e

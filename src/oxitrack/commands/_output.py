@@ -128,3 +128,8 @@ def print_json(value: object) -> int:
 
 
 _NOT_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def counted(count: int, noun: str) -> str:
+    """``"1 session"``, ``"3 sessions"``: a count with its noun, in the plural unless one."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from oxitrack.commands._options import (
     add_json_option,
     settings_from,
 )
-from oxitrack.commands._output import print_json
+from oxitrack.commands._output import counted, print_json
 from oxitrack.fields import printable
 
 
@@ -40,9 +41,10 @@ def register(subparsers: Any) -> None:
         help="check the database file for damage and inconsistencies",
         description=(
             "Run SQLite's integrity check and foreign key check, then OxiTrack's own checks\n"
-            "(sessions that overlap or end before they start, folders without a project).\n"
-            "Prints what it finds in words; exits 1 if anything needs repair. Only reads: the\n"
-            "database and its -wal and -shm files are left exactly as they were."
+            "(sessions that overlap, lie under 900 s apart or end before they start, folders\n"
+            "without a project). Prints what it finds in words; exits 1 if anything needs\n"
+            "repair. Only reads: the database and its -wal and -shm files are left exactly as\n"
+            "they were."
         ),
         example="oxitrack check --db ~/backups/oxitrack-2025-11-25.db",
     )
@@ -85,7 +87,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(
             {
-                "db_path": str(db),
+                "db_path": os.path.abspath(db),  # as `backup` and `service status` name it
                 "ok": not report.problems,
                 "problems": report.problems,
                 "notes": report.notes,
@@ -99,17 +101,19 @@ def run_check(args: argparse.Namespace) -> int:
         for note in report.notes:
             print(f"note: {printable(note)}")
         if report.problems:
-            count = len(report.problems)
-            print(f"{db}: {count} problem{'s' if count != 1 else ''} found.")
+            print(f"{db}: {counted(len(report.problems), 'problem')} found.")
         else:
             stats = report.stats
             assert stats is not None
-            sessions = f"{stats.session_count} sessions" + (
-                f" in {stats.project_count} projects" if stats.project_count is not None else ""
+            sessions = counted(stats.session_count, "session") + (
+                f" in {counted(stats.project_count, 'project')}"
+                if stats.project_count is not None
+                else ""
             )
             if report.upgrade_pending:
                 # Not "consistent": the notes may list sessions the upgrade still merges.
                 print(f"{db}: OK. SQLite finds no damage; the upgrade does the rest ({sessions}).")
             else:
-                print(f"{db}: OK. SQLite finds no damage; {sessions} are consistent.")
+                verb = "is" if stats.session_count == 1 else "are"
+                print(f"{db}: OK. SQLite finds no damage; {sessions} {verb} consistent.")
     return 1 if report.problems else 0

@@ -204,6 +204,7 @@ def _show_result(args: argparse.Namespace, project: dict[str, Any], headline: st
 
 
 def _describe(project: dict[str, Any]) -> str:
+    from oxitrack.commands._output import counted
     from oxitrack.fields import printable  # folders may be named with what a terminal acts on
     from oxitrack.report_text import format_duration  # the reports' "4h 00m", not a second style
 
@@ -211,15 +212,14 @@ def _describe(project: dict[str, Any]) -> str:
     lines = [
         f"{project['id']:>3}  {printable(project['name'])}"
         f"  {format_duration(project['total_seconds'])}"
-        f" in {sessions} session{'s' if sessions != 1 else ''},"
+        f" in {counted(sessions, 'session')},"
         f" last beat {_local_time(project['last_beat'])}"
     ]
     lines += [f"     identity  {printable(identity)}" for identity in project["identities"]]
     for path in project["paths"]:
         beats = path["beat_count"]
         lines.append(
-            f"     path      {printable(path['project_path'])}"
-            f"  ({beats} beat{'s' if beats != 1 else ''})"
+            f"     path      {printable(path['project_path'])}  ({counted(beats, 'beat')})"
         )
     return "\n".join(lines)
 

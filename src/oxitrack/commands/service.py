@@ -81,10 +81,10 @@ def register(subparsers: Any) -> None:
         help="does the daemon answer; where is its database; what it holds",
         description=(
             "Say whether the service is installed, whether the daemon answers (GET /health),\n"
-            "where its database is, how many sessions and beats it holds and when the last\n"
-            "beat came. It looks where the installed service runs (its --db, --host, --port)\n"
-            f"unless told otherwise here. Exits {EXIT_NOT_RUNNING} when no daemon answers,\n"
-            f"{EXIT_REFUSED} when one answers but refuses (no or a wrong API key)."
+            "where its database is, how many sessions, projects and beats it holds and when\n"
+            "the last beat came. It looks where the installed service runs (its --db,\n"
+            f"--host, --port) unless told otherwise here. Exits {EXIT_NOT_RUNNING} when no daemon\n"
+            f"answers, {EXIT_REFUSED} when one answers but refuses (no or a wrong API key)."
         ),
         example="oxitrack service status --json",
     )
