@@ -184,6 +184,36 @@ def test_name_given_to_two_folders_means_the_one_worked_in_last(client: TestClie
     assert answer.json()["responses"][0][0]["data"]["project_path"] == "/home/dev/new"
 
 
+def test_name_only_heartbeats_join_the_folder_their_own_request_names(
+    client: TestClient, store: Store
+):
+    """The offline queue's batch, or a plugin's buffer, brings a folder the daemon has not seen
+    and heartbeats known only by its name in one request: all of them are that folder's."""
+    body = [
+        go_cli_heartbeat("/home/dev/app", NOW - 600, project="Billing API"),
+        *(
+            {**heartbeat, "project": "Billing API", "time": NOW - 500 + 60 * i}
+            for i, heartbeat in enumerate(NAMED_BY_THE_CLIENT)
+        ),
+    ]
+    answer = post(client, BULK, body)
+    assert {line["data"]["project_path"] for line, _ in answer.json()["responses"]} == {
+        "/home/dev/app"
+    }
+    assert spans(store) == [("/home/dev/app", NOW - 600, NOW - 260)]
+
+
+def test_a_batchs_own_folder_wins_over_one_known_for_the_name(client: TestClient, store: Store):
+    """A batch from the offline queue says which folder its client called so at the time."""
+    post(client, BULK, [go_cli_heartbeat("/home/dev/new", NOW - 60, project="app")])
+    old_batch = [
+        go_cli_heartbeat("/home/dev/old", NOW - 86400, project="app"),
+        {"entity": "Untitled-1", "project": "app", "time": NOW - 86300},
+    ]
+    answer = post(client, BULK, old_batch)
+    assert answer.json()["responses"][1][0]["data"]["project_path"] == "/home/dev/old"
+
+
 def test_name_is_matched_as_its_key_is_made_trimmed(client: TestClient, store: Store):
     post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60, project=" Billing API ")])
     answer = post(client, BULK, [{"entity": "HIDDEN.py", "project": "Billing API", "time": NOW}])

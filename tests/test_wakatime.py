@@ -15,6 +15,7 @@ from oxitrack.wakatime import (
     bulk_answer,
     check_bulk,
     editor_from_user_agent,
+    folders_given_names,
     name_to_match,
     parse_heartbeat,
     placed_by_name,
@@ -448,3 +449,15 @@ def test_bulk_answer_pairs_bodies_with_statuses_in_order():
             [{"error": "invalid_field", "message": "time: is required", "field": "time"}, 400],
         ]
     }
+
+
+def test_folders_given_names_takes_the_latest_folder_placed_by_its_path():
+    heartbeats = [
+        parse(go_cli_heartbeat("/code/b", NOW - 60, project="app")),
+        parse(go_cli_heartbeat("/code/a", NOW - 60, project=" app ")),  # a tie: the first path
+        parse(go_cli_heartbeat("/code/old", NOW - 600, project="app")),
+        parse(go_cli_heartbeat("/code/z", NOW, project="Unknown Project")),  # no name at all
+        parse(go_cli_heartbeat("/code/y", NOW, project=None)),
+        parse({"entity": "Untitled-1", "project": "notes", "time": NOW}),  # placed by name
+    ]
+    assert folders_given_names(heartbeats) == {"app": "/code/a"}

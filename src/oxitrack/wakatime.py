@@ -184,6 +184,27 @@ def name_to_match(heartbeat: Heartbeat) -> str | None:
     return key[len(PROJECT_NAME_PREFIX) :] if key.startswith(PROJECT_NAME_PREFIX) else None
 
 
+def folders_given_names(heartbeats: Sequence[Heartbeat]) -> dict[str, str]:
+    """name → folder, from those of ``heartbeats`` placed by their own path that name a project.
+
+    One request can bring a new folder and heartbeats known only by its name together (the
+    offline queue's batch, a plugin's buffer of saved and unsaved files): these lead them there
+    before the store knows the folder. Per name, the folder of the latest such heartbeat (ties:
+    the first path, as the store orders them). ``UNKNOWN_PROJECT`` stands for no name.
+    """
+    latest: dict[str, tuple[int, str]] = {}
+    for heartbeat in heartbeats:
+        if heartbeat.details.project_source not in ("project_root_count", "repository"):
+            continue
+        name = (heartbeat.details.project_name or "").strip()
+        if not name or name == UNKNOWN_PROJECT:
+            continue
+        candidate = (-heartbeat.beat.timestamp, heartbeat.beat.project_path)
+        if name not in latest or candidate < latest[name]:
+            latest[name] = candidate
+    return {name: folder for name, (_, folder) in latest.items()}
+
+
 def placed_by_name(heartbeat: Heartbeat, folders: Mapping[str, str]) -> Heartbeat:
     """``heartbeat`` moved into the folder its project name means (``folders``: name → folder).
 

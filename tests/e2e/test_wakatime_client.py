@@ -178,6 +178,23 @@ def test_hidden_file_names_join_the_folder_its_wakatime_project_file_names(
     assert kept == [("Billing API", "repository"), ("Billing API", "project_name_match")]
 
 
+def test_a_hidden_file_sent_with_the_first_heartbeat_of_its_folder_joins_it(
+    daemon: DaemonProcess, editor: Editor
+):
+    """``hide_file_names`` for some files only: the daemon has not seen the repository when a
+    hidden file's heartbeat (``HIDDEN.py`` and the name "Billing API") comes in one request with
+    a shown file's, which says which folder that name is."""
+    (editor.repo / ".wakatime-project").write_text("Billing API\n")
+    secret = editor.repo / "src" / "pkg" / "secret.py"
+    secret.write_text("TOKEN = 1\n")
+    editor.configure(daemon.url, more_settings="hide_file_names = secret\n")
+    now = time.time()
+    hidden = {"entity": str(secret), "type": "file", "time": now - 30}
+    assert editor.send(now - 60, extra=[hidden]) == SUCCESS, editor.log()
+    assert editor.queued() == 0
+    assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 60), int(now - 30))]
+
+
 @pytest.mark.parametrize("is_write", ["true", "False", "1", 1])
 def test_a_plugins_is_write_as_text_or_number_keeps_the_heartbeat(
     daemon: DaemonProcess, editor: Editor, is_write: object
