@@ -31,10 +31,10 @@ def record_heartbeats(
 
 
 # The latest folder that heartbeats placed by their own path (the CLI's count, or a repository
-# here) called ``:name`` (names are kept as sent, looked up trimmed as ``wakatime:<name>`` keys
-# are), by its latest beat in ``project_paths``. One plain pass over
-# ``beat_contexts`` (a row per distinct combination, not per heartbeat): grouping by folder made
-# SQLite walk the wide unique index instead, five times slower.
+# here) called ``:name`` (kept as sent, compared trimmed as ``wakatime:<name>`` keys are), by
+# its latest beat in ``project_paths``. One plain pass over ``beat_contexts`` (a row per distinct
+# combination, not per heartbeat), not grouped by folder: SQLite would then walk the table's
+# wide unique index instead, five times slower.
 _FOLDER_REPORTED_AS_SQL = """
 SELECT context.project_path FROM beat_contexts AS context
 LEFT JOIN project_paths AS path ON path.project_path = context.project_path
