@@ -143,6 +143,105 @@ def test_heartbeat_known_only_by_name_joins_the_folder_of_that_name(
     assert sources == [("project_root_count", "app"), ("project_name_match", "proj")]
 
 
+# What wakatime-cli sends for a folder it names "Billing API" ([projectmap] or a
+# .wakatime-project file), when the heartbeat carries no path of that folder.
+NAMED_BY_THE_CLIENT = [
+    {"entity": "HIDDEN.py", "type": "file"},  # hide_file_names
+    {"entity": "src/main.py", "type": "file"},  # hide_project_folder: relative to the folder
+    {"entity": "Untitled-1", "type": "file"},  # --is-unsaved-entity
+    {"entity": "ssh://devbox/home/dev/app/src/main.py", "type": "file"},  # a remote file
+    {"entity": "claude code", "type": "app", "category": "ai coding"},  # an AI agent
+]
+
+
+@pytest.mark.parametrize(
+    "heartbeat",
+    NAMED_BY_THE_CLIENT,
+    ids=["hidden-file-name", "hidden-project-folder", "unsaved", "remote", "ai-agent-app"],
+)
+def test_heartbeat_joins_the_folder_its_client_gave_that_name(
+    client: TestClient, store: Store, heartbeat: dict[str, Any]
+):
+    """The name is no folder's last part: only the client's own earlier heartbeats, which
+    placed a path under it, say which folder it means. Keyed ``wakatime:Billing API``, the
+    same minutes counted again as a second project."""
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 600, project="Billing API")])
+    answer = post(client, BULK, [{**heartbeat, "project": "Billing API", "time": NOW - 300}])
+    [[line, status]] = answer.json()["responses"]
+    assert (status, line["data"]["project_path"]) == (201, "/home/dev/app")
+    assert spans(store) == [("/home/dev/app", NOW - 600, NOW - 300)]
+    today = client.get("/today", params={"format": "json", "tz": "UTC"}).json()
+    assert [(p["project_path"], p["duration_seconds"]) for p in today["projects"]] == [
+        ("/home/dev/app", 300)
+    ]
+
+
+def test_name_given_to_two_folders_means_the_one_worked_in_last(client: TestClient, store: Store):
+    """``[projectmap]`` may give one name to several folders (old and new checkout)."""
+    post(client, BULK, [go_cli_heartbeat("/home/dev/new", NOW - 600, project="Billing API")])
+    post(client, BULK, [go_cli_heartbeat("/home/dev/old", NOW - 7200, project="Billing API")])
+    answer = post(client, BULK, [{"entity": "HIDDEN.py", "project": "Billing API", "time": NOW}])
+    assert answer.json()["responses"][0][0]["data"]["project_path"] == "/home/dev/new"
+
+
+def test_name_only_heartbeats_join_the_folder_their_own_request_names(
+    client: TestClient, store: Store
+):
+    """The offline queue's batch, or a plugin's buffer, brings a folder the daemon has not seen
+    and heartbeats known only by its name in one request: all of them are that folder's."""
+    body = [
+        go_cli_heartbeat("/home/dev/app", NOW - 600, project="Billing API"),
+        *(
+            {**heartbeat, "project": "Billing API", "time": NOW - 500 + 60 * i}
+            for i, heartbeat in enumerate(NAMED_BY_THE_CLIENT)
+        ),
+    ]
+    answer = post(client, BULK, body)
+    assert {line["data"]["project_path"] for line, _ in answer.json()["responses"]} == {
+        "/home/dev/app"
+    }
+    assert spans(store) == [("/home/dev/app", NOW - 600, NOW - 260)]
+
+
+def test_a_batchs_own_folder_wins_over_one_known_for_the_name(client: TestClient, store: Store):
+    """A batch from the offline queue says which folder its client called so at the time."""
+    post(client, BULK, [go_cli_heartbeat("/home/dev/new", NOW - 60, project="app")])
+    old_batch = [
+        go_cli_heartbeat("/home/dev/old", NOW - 86400, project="app"),
+        {"entity": "Untitled-1", "project": "app", "time": NOW - 86300},
+    ]
+    answer = post(client, BULK, old_batch)
+    assert answer.json()["responses"][1][0]["data"]["project_path"] == "/home/dev/old"
+
+
+def test_name_is_matched_as_its_key_is_made_trimmed(client: TestClient, store: Store):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60, project=" Billing API ")])
+    answer = post(client, BULK, [{"entity": "HIDDEN.py", "project": "Billing API", "time": NOW}])
+    assert answer.json()["responses"][0][0]["data"]["project_path"] == "/home/dev/app"
+
+
+def test_heartbeat_with_no_name_is_not_led_by_a_folder_labelled_unknown_project(
+    client: TestClient, store: Store
+):
+    """``Unknown Project`` is what the daemon calls a heartbeat without a name (Slack, a
+    browser): a folder whose heartbeats came labelled so does not make it that folder's."""
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", NOW - 60, project="Unknown Project")])
+    answer = post(client, BULK, [{**UNPLACEABLE[0], "time": NOW}])
+    assert answer.json()["responses"][0][0]["data"]["project_path"] == "wakatime:Unknown Project"
+
+
+def test_name_placed_by_name_alone_does_not_vouch_for_a_folder(client: TestClient, store: Store):
+    """Only a heartbeat whose path gave the folder tells what the client calls it: one placed
+    by its name tells nothing new, and a ``wakatime:`` key is no folder."""
+    post(client, BULK, [{"entity": "Untitled-1", "project": "notes", "time": NOW - 60}])
+    answer = post(client, BULK, [{"entity": "Untitled-2", "project": "notes", "time": NOW}])
+    assert answer.json()["responses"][0][0]["data"]["project_path"] == "wakatime:notes"
+    sources = store.read(
+        lambda conn: conn.execute("SELECT DISTINCT project_source FROM beat_details").fetchall()
+    )
+    assert sources == [("project_name",)]
+
+
 def noting_the_loop(real: Callable[..., Any], on_loop: list[bool]) -> Callable[..., Any]:
     """``real``, noting in ``on_loop`` for each call whether it ran on an event loop."""
 
@@ -163,8 +262,8 @@ def test_looking_up_folders_by_name_runs_off_the_event_loop(
     """A bulk request may name many projects, and the read may wait for a report: on the
     loop, every beat would wait with it."""
     on_loop: list[bool] = []
-    spy = noting_the_loop(wakatime_api.projects_store.folders_named, on_loop)
-    monkeypatch.setattr(wakatime_api.projects_store, "folders_named", spy)
+    spy = noting_the_loop(wakatime_api.wakatime_store.folders_meant_by, on_loop)
+    monkeypatch.setattr(wakatime_api.wakatime_store, "folders_meant_by", spy)
     post(client, BULK, [go_cli_heartbeat("/home/dev/proj", NOW - 600)])
     post(client, BULK, [{"entity": "Untitled-1", "project": "proj", "time": NOW - 300}])
     assert on_loop == [False]

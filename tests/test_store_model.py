@@ -41,7 +41,12 @@ from oxitrack.store import Store, maintenance
 from oxitrack.store import projects as store_projects
 from oxitrack.store import reports as store_reports
 from oxitrack.store import wakatime as store_wakatime
-from oxitrack.wakatime import name_to_match, parse_heartbeat, placed_by_name
+from oxitrack.wakatime import (
+    folders_given_names,
+    name_to_match,
+    parse_heartbeat,
+    placed_by_name,
+)
 from tests.sessions_model import assert_no_overlap, model_sessions
 
 ROOT = "/oxitrack-model-nowhere"  # no such folder: identities are path identities
@@ -181,7 +186,16 @@ class Model:
         self.beats[path].add(timestamp)
 
     def folder_named(self, name: str) -> str | None:
-        """The known real folder a WakaTime project name means (docs/wakatime.md, step 3)."""
+        """The known real folder a WakaTime project name means (docs/wakatime.md, step 3):
+        first one that heartbeats placed by their path came with under that name."""
+        reported = [
+            path
+            for path, _, _, sent, source in self.details
+            if source in ("project_root_count", "repository")
+            and (sent or "").strip() == name != "Unknown Project"
+        ]
+        if reported:
+            return min(reported, key=lambda p: (-max(self.beats[p]), p))
         projects = {
             owner
             for path, owner in self.project_of.items()
@@ -382,17 +396,27 @@ class StoreMachine(RuleBasedStateMachine):
             for body in bodies
         ]
         names = {name for heartbeat in parsed if (name := name_to_match(heartbeat)) is not None}
-        folders = self.store.read(lambda conn: store_projects.folders_named(conn, names))
-        placed = [placed_by_name(heartbeat, folders) for heartbeat in parsed]
+        given_here = folders_given_names(parsed)
+        known = self.store.read(
+            lambda conn: store_wakatime.folders_meant_by(conn, names - given_here.keys())
+        )
+        placed = [placed_by_name(heartbeat, {**known, **given_here}) for heartbeat in parsed]
         sessions = self.store.write(lambda conn: store_wakatime.record_heartbeats(conn, placed))
-        # The model places every heartbeat against the projects known before the request.
+        # The model places every heartbeat against the projects known before the request, after
+        # the folders this request's own heartbeats gave a name (the latest; ties: first path).
+        given: dict[str, tuple[int, str]] = {}
+        for kind, folder, name, timestamp, _ in specs:
+            label = (name or "").strip()
+            if kind in ("root_count", "folder_itself") and label not in ("", "Unknown Project"):
+                given[label] = min(given.get(label, (-timestamp, folder)), (-timestamp, folder))
         targets = []
         for kind, folder, name, _, _ in specs:
             if kind in ("root_count", "folder_itself"):
                 targets.append(folder)
             else:
                 wanted = (name or "Unknown Project").strip()
-                targets.append(self.model.folder_named(wanted) or f"wakatime:{wanted}")
+                here = given[wanted][1] if wanted in given else None
+                targets.append(here or self.model.folder_named(wanted) or f"wakatime:{wanted}")
         assert [h.beat.project_path for h in placed] == targets
         for path, (kind, _, name, timestamp, fraction) in zip(targets, specs, strict=True):
             self.model.add_beat(path, timestamp)

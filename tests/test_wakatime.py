@@ -15,6 +15,7 @@ from oxitrack.wakatime import (
     bulk_answer,
     check_bulk,
     editor_from_user_agent,
+    folders_given_names,
     name_to_match,
     parse_heartbeat,
     placed_by_name,
@@ -182,7 +183,8 @@ BAD_FIELDS = [
     ({"branch": "b" * 5000}, "branch", "at most 4096"),
     ({"language": "Py\ud800"}, "language", "lone surrogate"),
     ({"entity": "/a/\udc80.py"}, "entity", "lone surrogate"),
-    ({"is_write": "true"}, "is_write", "true, false or null"),
+    ({"is_write": "yes"}, "is_write", "true, false or null, not 'yes'"),
+    ({"is_write": ["true"]}, "is_write", "true, false or null, not an array"),
     ({"project_root_count": "4"}, "project_root_count", "whole number"),
     ({"project_root_count": 2.0}, "project_root_count", "whole number"),
     ({"project_root_count": True}, "project_root_count", "whole number"),
@@ -190,6 +192,29 @@ BAD_FIELDS = [
     ({"project": 5}, "project", "must be a string"),
     ({"user_agent": 1}, "user_agent", "must be a string"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("is_write", "kept"),
+    [
+        ("true", True),
+        ("True", True),
+        ("1", True),
+        ("t", True),
+        ("false", False),
+        ("0", False),
+        ("F", False),
+        (1, None),
+        (0.0, None),
+        (True, True),
+        (None, None),
+    ],
+)
+def test_is_write_is_read_as_wakatime_cli_reads_it(is_write: object, kept: bool | None):
+    """A plugin's buffered heartbeat reaches the daemon as the plugin wrote it through the
+    pure-Python client, which drops a heartbeat answered 400 with its time."""
+    body = {**go_cli_heartbeat("/home/me/app", NOW), "is_write": is_write}
+    assert parse(body).details.is_write is kept
 
 
 def test_a_long_detail_is_cut_not_refused():
@@ -424,3 +449,15 @@ def test_bulk_answer_pairs_bodies_with_statuses_in_order():
             [{"error": "invalid_field", "message": "time: is required", "field": "time"}, 400],
         ]
     }
+
+
+def test_folders_given_names_takes_the_latest_folder_placed_by_its_path():
+    heartbeats = [
+        parse(go_cli_heartbeat("/code/b", NOW - 60, project="app")),
+        parse(go_cli_heartbeat("/code/a", NOW - 60, project=" app ")),  # a tie: the first path
+        parse(go_cli_heartbeat("/code/old", NOW - 600, project="app")),
+        parse(go_cli_heartbeat("/code/z", NOW, project="Unknown Project")),  # no name at all
+        parse(go_cli_heartbeat("/code/y", NOW, project=None)),
+        parse({"entity": "Untitled-1", "project": "notes", "time": NOW}),  # placed by name
+    ]
+    assert folders_given_names(heartbeats) == {"app": "/code/a"}

@@ -107,7 +107,7 @@ def parse_heartbeat(
         category=_label(body, "category"),
         language=_label(body, "language"),
         branch=_label(body, "branch"),
-        is_write=_optional_bool(body, "is_write"),
+        is_write=_is_write(body),
         project_name=project_name,
         editor=editor,
         plugin=plugin,
@@ -182,6 +182,27 @@ def name_to_match(heartbeat: Heartbeat) -> str | None:
     """The project name to look a known folder up by: set when only the name placed the beat."""
     key = heartbeat.beat.project_path
     return key[len(PROJECT_NAME_PREFIX) :] if key.startswith(PROJECT_NAME_PREFIX) else None
+
+
+def folders_given_names(heartbeats: Sequence[Heartbeat]) -> dict[str, str]:
+    """name → folder, from those of ``heartbeats`` placed by their own path that name a project.
+
+    One request can bring a new folder and heartbeats known only by its name together (the
+    offline queue's batch, a plugin's buffer of saved and unsaved files): these lead them there
+    before the store knows the folder. Per name, the folder of the latest such heartbeat (ties:
+    the first path, as the store orders them). ``UNKNOWN_PROJECT`` stands for no name.
+    """
+    latest: dict[str, tuple[int, str]] = {}
+    for heartbeat in heartbeats:
+        if heartbeat.details.project_source not in ("project_root_count", "repository"):
+            continue
+        name = (heartbeat.details.project_name or "").strip()
+        if not name or name == UNKNOWN_PROJECT:
+            continue
+        candidate = (-heartbeat.beat.timestamp, heartbeat.beat.project_path)
+        if name not in latest or candidate < latest[name]:
+            latest[name] = candidate
+    return {name: folder for name, (_, folder) in latest.items()}
 
 
 def placed_by_name(heartbeat: Heartbeat, folders: Mapping[str, str]) -> Heartbeat:
@@ -321,11 +342,27 @@ def _label(body: Mapping[str, object], field: str) -> str | None:
     return None if value is None else value[:MAX_LABEL_CHARS]
 
 
-def _optional_bool(body: Mapping[str, object], field: str) -> bool | None:
-    value = body.get(field)
+#: The spellings wakatime-cli reads as a boolean (Go's ``strconv.ParseBool``).
+_BOOLEAN_TEXT = {
+    **dict.fromkeys(["1", "t", "T", "TRUE", "true", "True"], True),
+    **dict.fromkeys(["0", "f", "F", "FALSE", "false", "False"], False),
+}
+
+
+def _is_write(body: Mapping[str, object]) -> bool | None:
+    """``is_write`` as wakatime-cli reads a plugin's buffered heartbeat: a boolean, or its
+    text (``"true"``, ``"0"``), while a number is left unread. The pure-Python client passes
+    them on as the plugin wrote them and drops for good a heartbeat answered 400: refused, a
+    detail would have cost the heartbeat's time. Other text is refused, as the CLI does."""
+    value = body.get("is_write")
     if value is None or isinstance(value, bool):
         return value
-    raise InvalidField(field, f"must be true, false or null, not {json_type(value)}")
+    if isinstance(value, int | float):
+        return None
+    if isinstance(value, str) and value in _BOOLEAN_TEXT:
+        return _BOOLEAN_TEXT[value]
+    shown = repr(value) if isinstance(value, str) and len(value) <= 40 else json_type(value)
+    raise InvalidField("is_write", f"must be true, false or null, not {shown}")
 
 
 def _project_root_count(body: Mapping[str, object]) -> int | None:

@@ -40,12 +40,12 @@ class Editor:
         self.file = self.repo / "src" / "pkg" / "module.py"
         self.file.write_text("import os\n\nprint(os.getcwd())\n")
 
-    def configure(self, daemon_url: str, key: str = KEY) -> None:
-        """The lines docs/wakatime.md gives for the pure-Python client."""
+    def configure(self, daemon_url: str, key: str = KEY, more_settings: str = "") -> None:
+        """The lines docs/wakatime.md gives for the pure-Python client, and any others."""
         (self.home / ".wakatime.cfg").write_text(
             "[settings]\n"
             f"api_url = {daemon_url}/api/v1/users/current/heartbeats.bulk\n"
-            f"api_key = {key}\n"
+            f"api_key = {key}\n" + more_settings
         )
 
     def send(self, at: float, extra: list[dict[str, Any]] | None = None) -> int:
@@ -155,6 +155,58 @@ def test_heartbeat_with_no_folder_and_no_project_is_kept_as_unknown_project(
         (str(editor.repo), int(now - 60), int(now - 60)),
         ("wakatime:Unknown Project", int(now - 50), int(now - 50)),
     ]
+
+
+def test_hidden_file_names_join_the_folder_its_wakatime_project_file_names(
+    daemon: DaemonProcess, editor: Editor
+):
+    """``.wakatime-project`` names the project "Billing API"; with ``hide_file_names`` the
+    client sends ``HIDDEN.py`` and that name only, which the earlier heartbeats tie to the
+    repository. Not a second project counting the same minutes."""
+    (editor.repo / ".wakatime-project").write_text("Billing API\n")
+    editor.configure(daemon.url)
+    now = time.time()
+    assert editor.send(now - 600) == SUCCESS, editor.log()
+    editor.configure(daemon.url, more_settings="hide_file_names = true\n")
+    assert editor.send(now - 60) == SUCCESS, editor.log()
+    assert editor.queued() == 0
+    assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 600), int(now - 60))]
+    with sqlite3.connect(daemon.db_path) as conn:
+        kept = conn.execute(
+            "SELECT project_name, project_source FROM beat_details ORDER BY time"
+        ).fetchall()
+    assert kept == [("Billing API", "repository"), ("Billing API", "project_name_match")]
+
+
+def test_a_hidden_file_sent_with_the_first_heartbeat_of_its_folder_joins_it(
+    daemon: DaemonProcess, editor: Editor
+):
+    """``hide_file_names`` for some files only: the daemon has not seen the repository when a
+    hidden file's heartbeat (``HIDDEN.py`` and the name "Billing API") comes in one request with
+    a shown file's, which says which folder that name is."""
+    (editor.repo / ".wakatime-project").write_text("Billing API\n")
+    secret = editor.repo / "src" / "pkg" / "secret.py"
+    secret.write_text("TOKEN = 1\n")
+    editor.configure(daemon.url, more_settings="hide_file_names = secret\n")
+    now = time.time()
+    hidden = {"entity": str(secret), "type": "file", "time": now - 30}
+    assert editor.send(now - 60, extra=[hidden]) == SUCCESS, editor.log()
+    assert editor.queued() == 0
+    assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 60), int(now - 30))]
+
+
+@pytest.mark.parametrize("is_write", ["true", "False", "1", 1])
+def test_a_plugins_is_write_as_text_or_number_keeps_the_heartbeat(
+    daemon: DaemonProcess, editor: Editor, is_write: object
+):
+    """The client passes a plugin's buffered heartbeats on as written, and drops one answered
+    400 for good: wakatime-cli reads ``"true"`` as true and leaves a number unread."""
+    editor.configure(daemon.url)
+    now = time.time()
+    buffered = editor.heartbeat(now - 300, is_write=is_write)
+    assert editor.send(now - 60, extra=[buffered]) == SUCCESS, editor.log()
+    assert editor.queued() == 0
+    assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 300), int(now - 60))]
 
 
 def test_daemon_with_a_key_takes_only_that_key(wakatime_client: Path, tmp_path: Path):

@@ -32,7 +32,6 @@ from oxitrack.repo_root import find_repo_root
 from oxitrack.sessions import Session
 from oxitrack.statusbar import statusbar_today
 from oxitrack.store import Store
-from oxitrack.store import projects as projects_store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
     BAD_HEARTBEAT_STATUS,
@@ -41,6 +40,7 @@ from oxitrack.wakatime import (
     accepted_answer,
     bulk_answer,
     check_bulk,
+    folders_given_names,
     name_to_match,
     parse_heartbeat,
     placed_by_name,
@@ -129,18 +129,26 @@ def _refused(refusal: ClientError) -> JSONResponse:
 async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heartbeat, Session]]:
     """Record ``heartbeats`` in one transaction; each as recorded, with the session holding it.
 
-    Before the write: those known only by a project name are moved to the known folder of that
-    name (a read), then the folders' identities are found (``api.identities``), so a folder
-    reached by its name is identified like any beat's and the write does no file-system work.
+    Before the write: those known only by a project name are moved to the folder of that name,
+    one this request's own heartbeats gave it first, else a known one (a read); then the
+    folders' identities are found (``api.identities``), so a folder reached by its name is
+    identified like any beat's and the write does no file-system work.
     """
     store: Store = state.store
     names = {name for heartbeat in heartbeats if (name := name_to_match(heartbeat)) is not None}
     if names:
+        given_here = folders_given_names(heartbeats)
+        unknown = names - given_here.keys()
         # In a worker thread: a request may carry many names, and the read may wait for a
         # report holding the reading connection; the event loop goes on answering beats.
-        folders = await asyncio.to_thread(
-            store.read, lambda conn: projects_store.folders_named(conn, names)
+        known = (
+            await asyncio.to_thread(
+                store.read, lambda conn: wakatime_store.folders_meant_by(conn, unknown)
+            )
+            if unknown
+            else {}
         )
+        folders = {**known, **given_here}
         heartbeats = [placed_by_name(heartbeat, folders) for heartbeat in heartbeats]
     found = await state.identities.find(heartbeat.beat for heartbeat in heartbeats)
     identify = state.identities.identify_with(found)

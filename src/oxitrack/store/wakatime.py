@@ -1,5 +1,5 @@
 """SQL for WakaTime heartbeats: each one is a beat (same session rule as ``POST /beat``) plus its
-details row, and the per-project seconds of a day for the status bar.
+details row, and the folders the clients themselves named.
 
 The details table is made by schema step 3 (see ``schema.py``). It holds no file paths.
 """
@@ -7,12 +7,13 @@ The details table is made by schema step 3 (see ``schema.py``). It holds no file
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from oxitrack.sessions import Beat, Session
+from oxitrack.store import projects as projects_store
 from oxitrack.store.beats import record_beat
 from oxitrack.store.folders import Identify, identify
-from oxitrack.wakatime import Heartbeat
+from oxitrack.wakatime import UNKNOWN_PROJECT, Heartbeat
 
 
 def record_heartbeats(
@@ -27,6 +28,52 @@ def record_heartbeats(
         record_beat(conn, heartbeat.beat, identify)
         _insert_details(conn, heartbeat)
     return [session_holding(conn, heartbeat.beat) for heartbeat in heartbeats]
+
+
+# The latest folder that heartbeats placed by their own path (the CLI's count, or a repository
+# here) called ``:name`` (kept as sent, compared trimmed as ``wakatime:<name>`` keys are), by
+# its latest beat in ``project_paths``. One plain pass over ``beat_contexts`` (a row per distinct
+# combination, not per heartbeat), not grouped by folder: SQLite would then walk the table's
+# wide unique index instead, five times slower.
+_FOLDER_REPORTED_AS_SQL = """
+SELECT context.project_path FROM beat_contexts AS context
+LEFT JOIN project_paths AS path ON path.project_path = context.project_path
+WHERE trim(context.project_name) = :name
+  AND context.project_source IN ('project_root_count', 'repository')
+ORDER BY ifnull(path.last_beat, 0) DESC, context.project_path
+LIMIT 1
+"""
+
+
+def folders_meant_by(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:
+    """The folder each project name means, for heartbeats known only by their name.
+
+    First the folder the clients' own heartbeats gave that name (``folders_reported_as``), then
+    a folder project named so or whose folder is (``projects.folders_named``). ``Unknown
+    Project`` stands for no name at all: a heartbeat without one (Slack, a browser) belongs to
+    no folder whose heartbeats happened to be labelled so, only to one the user named so.
+    """
+    wanted = set(names)
+    reported = folders_reported_as(conn, wanted - {UNKNOWN_PROJECT})
+    named = projects_store.folders_named(conn, wanted - reported.keys())
+    return {**named, **reported}
+
+
+def folders_reported_as(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:
+    """For each name a WakaTime client gave a folder it found, that folder (the latest one).
+
+    wakatime-cli names a project by ``[projectmap]``, a ``.wakatime-project`` file or
+    ``hide_project_names`` (a random name), not only by the folder's last part. The same user's
+    heartbeats that carry no usable path (``hide_file_names``, ``hide_project_folder``, unsaved
+    buffers, remote files, AI agents' ``app`` heartbeats) carry that same name: it means the
+    folder the earlier heartbeats were placed in.
+    """
+    folders: dict[str, str] = {}
+    for name in names:
+        row = conn.execute(_FOLDER_REPORTED_AS_SQL, {"name": name}).fetchone()
+        if row is not None:
+            folders[name] = row[0]
+    return folders
 
 
 def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
