@@ -85,6 +85,23 @@ def test_python_cli_forwarding_a_plugins_string_time_is_stored(
     assert spans(store) == [(str(repo), NOW - 120, NOW - 120)]
 
 
+def test_a_folder_named_by_its_wakatime_project_file_is_the_project_without_a_count(
+    client: TestClient, store: Store, tmp_path: Path
+):
+    """A folder that is no repository, named by a ``.wakatime-project`` file: the pure-Python
+    client sends no ``project_root_count`` (nor does wakatime-cli with hidden project names),
+    and the heartbeats went by name into ``wakatime:Notes``, while the editor's own beats of
+    the same folder went to the folder."""
+    notes = tmp_path / "notes"
+    (notes / "src").mkdir(parents=True)
+    (notes / ".wakatime-project").write_text("Notes\n")
+    body = [python_cli_heartbeat(str(notes), NOW, project="Notes")]
+    answer = post(client, BULK, body, PYTHON_CLI_HEADERS)
+    [[line, status]] = answer.json()["responses"]
+    assert (status, line["data"]["project_path"]) == (201, str(notes))
+    assert spans(store) == [(str(notes), NOW, NOW)]
+
+
 def test_go_cli_bulk_request_uses_the_root_it_counted(client: TestClient, store: Store):
     body = [go_cli_heartbeat("/home/dev/app", NOW - 60), go_cli_heartbeat("/home/dev/app", NOW)]
     answer = post(client, BULK, body)

@@ -53,6 +53,19 @@ def test_entity_that_is_a_nested_repository_folder_gives_that_repository(repo: P
     assert finder(str(inner / "lib.py")) == str(inner)
 
 
+def test_a_wakatime_project_file_names_its_folder_even_inside_a_repository(repo: Path):
+    """wakatime-cli looks for ``.wakatime-project`` before any repository, upwards from the
+    file: its folder is the project, repository or not."""
+    notes = repo.parent / "notes"
+    (notes / "2026").mkdir(parents=True)
+    (notes / ".wakatime-project").write_text("Notes\n")
+    (repo / "src" / ".wakatime-project").write_text("Sources\n")
+    finder = RepoRoots()
+    assert finder(str(notes / "2026" / "nov.md")) == str(notes)
+    assert finder(str(repo / "src" / "deep" / "a.py")) == str(repo / "src")
+    assert finder(str(repo / "README.md")) == str(repo)
+
+
 def test_mercurial_repository_counts_too(tmp_path: Path):
     (tmp_path / "hg" / ".hg").mkdir(parents=True)
     assert RepoRoots()(str(tmp_path / "hg" / "x" / "y.py")) == str(tmp_path / "hg")

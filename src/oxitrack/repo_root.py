@@ -1,8 +1,9 @@
 """The repository a file on this machine belongs to, for heartbeats that do not name its folder.
 
 Older WakaTime clients send a file path and a project *name* but not how deep the project folder
-is; when the file is on this machine, the folder holding ``.git`` (or ``.hg``) above it is the
-project. This reads the file system, so it lives apart from the pure ``oxitrack.wakatime``.
+is; when the file is on this machine, the folder holding a ``.wakatime-project`` file above it,
+else the folder holding ``.git`` (or ``.hg``), is the project. This reads the file system, so it
+lives apart from the pure ``oxitrack.wakatime``.
 
 Found roots are cached per entity (a bounded LRU): a plugin sends a heartbeat every couple of
 minutes for the same few files. Misses are not cached, so a repository created while the daemon
@@ -20,6 +21,9 @@ from collections import OrderedDict
 from collections.abc import Iterator
 
 MARKERS = (".git", ".hg")
+# Names the folder holding it as a project (and names that project), before any repository:
+# wakatime-cli looks for it first, upwards from the file, and its folder is the project's.
+PROJECT_FILE = ".wakatime-project"
 
 
 class RepoRoots:
@@ -66,10 +70,14 @@ class RepoRoots:
 
 
 def _search(folder: str) -> str | None:
-    """The nearest of ``folder`` (absolute) and its parents holding a marker."""
-    for candidate in folders_upwards(folder):
-        if any(os.path.exists(os.path.join(candidate, marker)) for marker in MARKERS):
-            return candidate
+    """The nearest of ``folder`` (absolute) and its parents holding a ``.wakatime-project``
+    file, else the nearest holding a repository marker: the folder wakatime-cli itself takes
+    for the project. Without the first look, a folder that is no repository but named by that
+    file had no folder here, and its heartbeats went by name into a project of their own."""
+    for markers in ((PROJECT_FILE,), MARKERS):
+        for candidate in folders_upwards(folder):
+            if any(os.path.exists(os.path.join(candidate, marker)) for marker in markers):
+                return candidate
     return None
 
 
