@@ -41,6 +41,8 @@ IDLE_SECONDS = 0.05
 # started anew: a newer OxiTrack upgraded it (an upgraded package's first command, while the old
 # daemon still runs), or it was removed or replaced (a beat meanwhile gets a 503, not an answer).
 FILE_CHECK_EVERY_SECONDS = 1.0
+# How long a thread runs before the interpreter may pass to another (``serve``).
+SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def serve(settings: Settings) -> None:
@@ -52,6 +54,11 @@ def serve(settings: Settings) -> None:
     )
     # uvicorn's own start/stop chatter adds nothing to our one ready line; keep its warnings.
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    # A long report adds up sessions in a worker thread, in Python, and a beat waits for the
+    # interpreter until that thread hands it over: every 5 ms by default. Every 1 ms, beats
+    # sent while a ten-year report ran took p90 13 ms instead of 35 ms, the worst 24-55 ms
+    # instead of about 100 ms, and the report as long (3.3-3.7 s either way, on 830k sessions).
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     sock = bind(settings.host, settings.port)
     try:
         store = Store(settings.db, autocheckpoint=False, waits_in_sqlite=False)
