@@ -41,6 +41,9 @@ MAX_BULK_HEARTBEATS = 1000
 #: name (``UNKNOWN_PROJECT`` when none was sent) as ``wakatime:<name>``, or the known folder
 #: project of that name (``project_name_match``).
 ProjectSource = Literal["project_root_count", "repository", "project_name", "project_name_match"]
+#: The sources that found a heartbeat's folder from its own path: only such a heartbeat says
+#: which folder its project name means (``folders_given_names``, ``store.wakatime``).
+PLACED_BY_PATH: tuple[ProjectSource, ...] = ("project_root_count", "repository")
 RepoRootFinder = Callable[[str], str | None]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
@@ -194,7 +197,7 @@ def folders_given_names(heartbeats: Sequence[Heartbeat]) -> dict[str, str]:
     """
     latest: dict[str, tuple[int, str]] = {}
     for heartbeat in heartbeats:
-        if heartbeat.details.project_source not in ("project_root_count", "repository"):
+        if heartbeat.details.project_source not in PLACED_BY_PATH:
             continue
         name = (heartbeat.details.project_name or "").strip()
         if not name or name == UNKNOWN_PROJECT:

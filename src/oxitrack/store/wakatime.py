@@ -13,7 +13,7 @@ from oxitrack.sessions import Beat, Session
 from oxitrack.store import projects as projects_store
 from oxitrack.store.beats import record_beat
 from oxitrack.store.folders import Identify, identify
-from oxitrack.wakatime import UNKNOWN_PROJECT, Heartbeat
+from oxitrack.wakatime import PLACED_BY_PATH, UNKNOWN_PROJECT, Heartbeat
 
 
 def record_heartbeats(
@@ -35,11 +35,11 @@ def record_heartbeats(
 # its latest beat in ``project_paths``. One plain pass over ``beat_contexts`` (a row per distinct
 # combination, not per heartbeat), not grouped by folder: SQLite would then walk the table's
 # wide unique index instead, five times slower.
-_FOLDER_REPORTED_AS_SQL = """
+_FOLDER_REPORTED_AS_SQL = f"""
 SELECT context.project_path FROM beat_contexts AS context
 LEFT JOIN project_paths AS path ON path.project_path = context.project_path
 WHERE trim(context.project_name) = :name
-  AND context.project_source IN ('project_root_count', 'repository')
+  AND context.project_source IN ({", ".join(f"'{source}'" for source in PLACED_BY_PATH)})
 ORDER BY ifnull(path.last_beat, 0) DESC, context.project_path
 LIMIT 1
 """
