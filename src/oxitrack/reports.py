@@ -106,11 +106,6 @@ def is_active(last_heartbeat: int, now: float) -> bool:
 # -- adding up ---------------------------------------------------------------------------------
 
 
-def project_totals(rows: Iterable[SessionRow], day: Day, now: float) -> tuple[ProjectTotal, ...]:
-    """Per-project totals of the sessions' time inside ``day`` (any ``[start, end)`` range)."""
-    return daily_totals(rows, [day], now)[0].projects
-
-
 def daily_totals(rows: Iterable[SessionRow], days: Sequence[Day], now: float) -> list[DayTotals]:
     """Per-day, per-project totals; a session crossing midnight counts in both days."""
     return range_report(_in_start_order(rows), days, now)[0]
