@@ -146,17 +146,17 @@ def _stopping_like_ctrl_c() -> Iterator[None]:
     import signal
     import threading
 
-    previous: list[signal.Signals] = []
+    taken: list[signal.Signals] = []
     if threading.current_thread() is threading.main_thread():  # handlers can be set only there
         for name in _STOP_SIGNALS:
             stop_signal = getattr(signal, name, None)
             if stop_signal is not None and signal.getsignal(stop_signal) is signal.SIG_DFL:
                 signal.signal(stop_signal, _raise_interrupt)
-                previous.append(stop_signal)
+                taken.append(stop_signal)
     try:
         yield
     finally:
-        for stop_signal in previous:
+        for stop_signal in taken:
             signal.signal(stop_signal, signal.SIG_DFL)
 
 
