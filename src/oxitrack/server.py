@@ -7,6 +7,7 @@ an app around a temporary database and a fake clock. Handlers live in ``oxitrack
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -86,6 +87,8 @@ def create_app(
     app.state.slow_folders = SlowFolders()  # folders on mounts that may hang: in threads, timed
     app.state.identities = FolderIdentities(store, identify, app.state.slow_folders)
     app.state.group_commit = GroupCommit(store, app.state.identities)  # every POST /beat
+    # The long /api/days reports made at once; one more is answered 503 reports_busy.
+    app.state.long_report_slots = threading.BoundedSemaphore(reports.LONG_REPORTS_AT_ONCE)
     app.state.settings = settings
     app.state.clock = clock
     app.state.monotonic = monotonic

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from datetime import date, tzinfo
 from functools import partial
 
-from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -87,7 +86,7 @@ def _report_slot(request: Request, day_count: int) -> Iterator[None]:
     if day_count <= LONG_RANGE_DAYS:
         yield
         return
-    slots = _long_report_slots(request.app.state)
+    slots: threading.BoundedSemaphore = request.app.state.long_report_slots
     if not slots.acquire(blocking=False):
         raise ClientError(
             503,
@@ -100,18 +99,6 @@ def _report_slot(request: Request, day_count: int) -> Iterator[None]:
         yield
     finally:
         slots.release()
-
-
-_slots_made = threading.Lock()
-
-
-def _long_report_slots(state: State) -> threading.BoundedSemaphore:
-    """The app's places for long reports, made on first use (one set per app)."""
-    with _slots_made:
-        slots: threading.BoundedSemaphore | None = getattr(state, "long_report_slots", None)
-        if slots is None:
-            slots = state.long_report_slots = threading.BoundedSemaphore(LONG_REPORTS_AT_ONCE)
-        return slots
 
 
 def _sessions_in_parts(
