@@ -100,6 +100,32 @@ def test_unknown_flag_shows_the_usage_of_the_command_it_was_given_to(argv, usage
     assert result.stderr.rstrip().splitlines()[-1].endswith("unrecognized arguments: --bogus")
 
 
+@pytest.mark.parametrize(
+    ("argv", "refused"),
+    [
+        (["projects", "--port", "3000"], "--port 3000"),
+        (["projects", "--port", "3000", "list"], "--port 3000"),
+        (["projects", "-p", "3000"], "-p 3000"),
+        (["service", "--port", "3000", "status"], "--port 3000"),
+    ],
+    ids=["projects", "before-action", "short", "service"],
+)
+def test_unknown_flag_before_an_action_is_named_not_its_value(argv, refused, capsys):
+    """``projects --port 3000`` said "invalid choice: '3000'": argparse took the unknown flag's
+    value for the action, so the message named the number and not the flag that was wrong."""
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    last_line = capsys.readouterr().err.rstrip().splitlines()[-1]
+    assert last_line.endswith(f"unrecognized arguments: {refused}"), last_line
+
+
+def test_a_mistyped_action_is_still_called_an_invalid_choice(capsys):
+    with pytest.raises(SystemExit):
+        main(["projects", "lsit"])
+    assert "invalid choice: 'lsit'" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("command", ["today", "report", "sessions", "export", "backup", "check"])
 def test_db_help_names_every_place_the_database_comes_from(command, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")

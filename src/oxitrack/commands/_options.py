@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 
@@ -11,7 +12,7 @@ from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, NoReturn
 
 
 class UsageError(OxitrackError):
@@ -25,15 +26,41 @@ class CommandParser(argparse.ArgumentParser):
     argparse hands what a subcommand's parser does not know back to the top-level parser, which
     then prints the top-level usage (``oxitrack report --bogus`` showed ``usage: oxitrack
     [-h] ...``). Refusing them here shows the usage of the (innermost) command that was meant.
+
+    Before a command's action (``projects``, ``service``) argparse takes an unknown flag's value
+    for the action: ``projects --port 3000`` said "invalid choice: '3000'". The flag is named.
     """
+
+    _given: tuple[str, ...] = ()  # the words this parser was last given
 
     def parse_known_args(  # type: ignore[override]
         self, args: Any = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = tuple(sys.argv[1:] if args is None else args)
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
         return parsed, extras
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("argument ACTION: invalid choice"):
+            message = self._unknown_flag_before_action() or message
+        super().error(message)
+
+    def _unknown_flag_before_action(self) -> str | None:
+        """The first flag given that this parser does not know, with the word after it, which
+        argparse then read as the action."""
+        for flag, value in itertools.pairwise(self._given):
+            if flag == "--":
+                return None
+            if flag.startswith("-") and not self._knows(flag):
+                return f"unrecognized arguments: {flag} {value}"
+        return None
+
+    def _knows(self, flag: str) -> bool:
+        """``flag`` is one of this parser's: written out, abbreviated, or as ``--flag=value``."""
+        name = flag.split("=", 1)[0]
+        return any(known.startswith(name) for known in self._option_string_actions)
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
