@@ -188,6 +188,45 @@ def test_export_csv_to_stdout_has_every_session_oldest_first(seeded, db_path, ca
     assert rows[0]["start_local"] == "2025-10-01T10:00:00+02:00"
 
 
+@pytest.mark.parametrize("name", ['=HYPERLINK("x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"])
+def test_export_csv_writes_a_name_a_spreadsheet_would_run_as_text(
+    name, store: Store, db_path, capsys
+):
+    """A project's name comes from its folder or its `.wakatime-project` file, which a cloned
+    repository brings: a name starting with `=`, `+`, `-`, `@`, a tab or a return was a formula
+    once the CSV was opened in a spreadsheet (which can send the sheet's other cells away)."""
+    store.write(
+        lambda conn: conn.execute(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            (f"/code/{name}", NOW - 600, NOW - 60),
+        )
+    )
+    code, out, _ = run(capsys, db_path, "export")
+    assert code == 0
+    [row] = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert row["project_name"] == f"'{name}"
+    assert row["project_path"] == f"/code/{name}"  # a path starts with `/`: never a formula
+    code, out, _ = run(capsys, db_path, "export", "--format", "json")
+    assert json.loads(out)["sessions"][0]["project_name"] == name  # JSON is for programs
+
+
+def test_export_csv_keeps_a_row_whole_when_its_folder_name_holds_a_carriage_return(
+    store: Store, db_path, capsys
+):
+    """A Linux folder name may hold a "\r"; it went out unquoted, and CSV readers cut the row."""
+    store.write(
+        lambda conn: conn.execute(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            ("/code/a\rb", NOW - 600, NOW - 60),
+        )
+    )
+    code, out, _ = run(capsys, db_path, "export")
+    assert code == 0
+    [row] = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert (row["project_path"], row["project_name"]) == ("/code/a\rb", "a\rb")
+    assert row["duration_seconds"] == "540"
+
+
 def test_session_lists_name_a_renamed_project_by_its_given_name(
     db_path, capsys, client: TestClient, monkeypatch: pytest.MonkeyPatch
 ):

@@ -309,14 +309,18 @@ def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) ->
     import csv  # only exports need it; `oxitrack today` stays lean
 
     writer = csv.writer(out, lineterminator="\n")
+    # csv quotes a cell holding the line terminator's characters only: with "\n" lines, a "\r"
+    # (which a Linux folder name may hold) went out bare, and readers cut the row there.
+    quoting_writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
     count = 0
     for row in rows:
-        writer.writerow(
+        path, name = as_spreadsheet_text(row.project_path), as_spreadsheet_text(row.project_name)
+        (quoting_writer if "\r" in path + name else writer).writerow(
             (
                 row.session_id,
-                row.project_path,
-                row.project_name,
+                path,
+                name,
                 row.start_time,
                 row.last_heartbeat,
                 row.duration_seconds,
@@ -326,6 +330,17 @@ def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) ->
         )
         count += 1
     return count
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_spreadsheet_text(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it as text, not runs it as a formula (OWASP's CSV
+    injection advice): names come from folders and `.wakatime-project` files that any cloned
+    repository brings, and a formula can send the sheet's other cells away. A leading ``'`` is
+    what spreadsheets take for "this is text"; JSON exports keep names as they are."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def write_sessions_json(
