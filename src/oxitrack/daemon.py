@@ -24,6 +24,7 @@ from oxitrack.errors import ConfigError, StoreError
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from oxitrack.store.core import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES, ReaderBusy
+from oxitrack.store.files import process_names, wal_readers
 from oxitrack.store.schema import SCHEMA_VERSION, NewerSchema
 
 log = logging.getLogger("oxitrack")
@@ -43,6 +44,10 @@ IDLE_SECONDS = 0.05
 FILE_CHECK_EVERY_SECONDS = 1.0
 # How long a thread runs before the interpreter may pass to another (``serve``).
 SWITCH_INTERVAL_SECONDS = 0.001
+# The WAL's pending size at which another program's read that keeps it from starting over is
+# first named in the log (well above what the daemon's own rewinds leave), and again each time
+# the size doubles.
+HELD_BACK_WARNING_BYTES = 32 * 1024 * 1024
 
 
 def serve(settings: Settings) -> None:
@@ -232,6 +237,8 @@ class Checkpointer:
         self.on_must_stop = on_must_stop
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="oxitrack-checkpoint", daemon=True)
+        self._next_warning_bytes = HELD_BACK_WARNING_BYTES
+        self._readers_seen: set[int] = set()
 
     def start(self) -> None:
         self._thread.start()
@@ -274,6 +281,38 @@ class Checkpointer:
                     self.store.checkpoint(rewind=rewind)
                 except Exception:  # a failed checkpoint must never stop the daemon
                     log.exception("WAL checkpoint failed; will try again")
+                if rewind:
+                    self._say_if_held_back()
+
+    def _say_if_held_back(self) -> None:
+        """Name the program whose read keeps the WAL from starting over, once the WAL passes
+        HELD_BACK_WARNING_BYTES and each time it doubles: nothing is lost, but the file grows
+        until that read ends, and only the user can end it. A process is named only when it
+        held its read at two looks in a row (a quarter second apart), not for one short read or
+        write that happened to be under way."""
+        pending = self.store.wal_size_bytes()
+        if pending <= WAL_REWIND_BYTES:
+            if self._next_warning_bytes > HELD_BACK_WARNING_BYTES:
+                log.warning(
+                    "the WAL of %s is starting over again: the read has ended", self.store.path
+                )
+            self._next_warning_bytes = HELD_BACK_WARNING_BYTES
+            self._readers_seen = set()
+            return
+        readers = wal_readers(str(self.store.path))
+        held_on = None if readers is None else readers & self._readers_seen
+        self._readers_seen = readers or set()
+        if pending < self._next_warning_bytes or held_on == set():
+            return
+        self._next_warning_bytes = 2 * pending
+        log.warning(
+            "the WAL of %s holds %.0f MiB not yet copied into the database and cannot start over"
+            " while %s reads an old snapshot of it. Nothing is lost, but it grows until that"
+            " read ends: close the program or end its transaction",
+            self.store.path,
+            pending / 2**20,
+            process_names(held_on) if held_on else "another program",
+        )
 
     def _reason_to_stop(self) -> str | None:
         """Why the daemon must stop now, if it must."""

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # imported where used, so that building the parser stays chea
     from collections.abc import Mapping
 
     from oxitrack.service import Outcome, ServiceFile
-    from oxitrack.store.maintenance import DatabaseStats
+    from oxitrack.store.maintenance import DatabaseStats, WalBacklog
 
 EXIT_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
 EXIT_REFUSED = 1  # a daemon answers but refuses us (API key): running, status unknown
@@ -258,8 +258,15 @@ class _Status(Record):
     db_path: Path
     stats: DatabaseStats | None
     stats_error: str | None
+    backlog: WalBacklog
 
     def to_json(self) -> dict[str, object]:
+        database: dict[str, object] = (
+            self.stats.to_json() if self.stats else {"error": self.stats_error}
+        )
+        database["wal_pending_bytes"] = self.backlog.pending_bytes
+        readers = self.backlog.readers
+        database["wal_readers"] = None if readers is None else sorted(readers)
         return {
             "service": self.service_state,
             "daemon": {
@@ -270,11 +277,12 @@ class _Status(Record):
                 "health": self.health,
                 "refusal": self.refusal,
             },
-            "database": self.stats.to_json() if self.stats else {"error": self.stats_error},
+            "database": database,
         }
 
     def text(self) -> str:
         from oxitrack.report_text import format_duration
+        from oxitrack.store.connections import WAL_REWIND_BYTES
 
         lines = [f"service:  {self.service_state}"]
         if self.health:
@@ -291,6 +299,8 @@ class _Status(Record):
         lines.append(
             "          " + (_describe(self.stats) if self.stats else str(self.stats_error))
         )
+        if self.backlog.pending_bytes > WAL_REWIND_BYTES:  # more than the daemon's rewinds leave
+            lines.append("          " + _describe_backlog(self.backlog))
         return "\n".join(lines)
 
 
@@ -331,7 +341,23 @@ def _gather_status(args: argparse.Namespace) -> _Status:
         stats = maintenance.database_stats(db_path)
     except StoreError as exc:
         stats_error = str(exc)
-    return _Status(service_state, client.url, health, client.refusal, db_path, stats, stats_error)
+    backlog = maintenance.wal_backlog(db_path)
+    return _Status(
+        service_state, client.url, health, client.refusal, db_path, stats, stats_error, backlog
+    )
+
+
+def _describe_backlog(backlog: WalBacklog) -> str:
+    """The WAL grown past what the daemon leaves, and the program keeping it from starting over."""
+    from oxitrack.store.files import process_names
+
+    text = f"its WAL holds {backlog.pending_bytes / 2**20:.0f} MiB not yet copied into the file"
+    if not backlog.readers:
+        return text  # the daemon is down, or catching up
+    return (
+        f"{text}: {process_names(backlog.readers)} reads an old snapshot, which keeps the WAL"
+        " from starting over (nothing is lost; close that program or end its transaction)"
+    )
 
 
 def _describe(stats: DatabaseStats) -> str:

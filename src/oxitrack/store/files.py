@@ -12,6 +12,7 @@ import re
 import stat
 import sys
 import time
+from collections.abc import Iterable
 
 from oxitrack.errors import StoreError
 
@@ -264,17 +265,35 @@ def file_uri(path: str) -> str:
     return "file://" + path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
 
 
-# SQLite's unix VFS: every connection to a WAL database keeps a read lock on this byte of the
-# ``-shm`` file (its "dead man switch") while it is open.
+# SQLite's unix VFS locks bytes of the ``-shm`` file: every connection to a WAL database keeps a
+# read lock on the "dead man switch" while it is open, and each read transaction one on the read
+# mark it reads by. Marks 1-4 read frames of the WAL, which keeps it from starting over; mark 0
+# reads the database file alone (https://www.sqlite.org/walformat.html).
 _SHM_OPEN_LOCK_OFFSET = 128
+_SHM_WAL_READ_MARK_OFFSETS = range(124, 128)
 
 
 def is_open_elsewhere(db_path: str) -> bool | None:
     """Whether another process has the WAL database ``db_path`` open (a running daemon does,
-    all the time); ``None`` where that cannot be told (not Linux, no ``-shm``).
+    all the time); ``None`` where that cannot be told (not Linux, no ``-shm``)."""
+    holders = _shm_lock_holders(db_path, [_SHM_OPEN_LOCK_OFFSET])
+    return None if holders is None else bool(holders)
 
-    Asks the system who holds SQLite's lock (``F_GETLK``), taking none: a daemon opening the
-    file at that moment never finds it taken."""
+
+def wal_readers(db_path: str) -> set[int] | None:
+    """The processes other than this one in a read of the WAL database ``db_path`` that holds
+    the WAL back (a SQLite browser, ``sqlite3`` in an open ``BEGIN``, ``export | less``); ``None``
+    where that cannot be told. Of several on the same read mark, the system names one."""
+    return _shm_lock_holders(db_path, _SHM_WAL_READ_MARK_OFFSETS)
+
+
+def _shm_lock_holders(db_path: str, offsets: Iterable[int]) -> set[int] | None:
+    """The processes other than this one holding a lock on any of these bytes of ``db_path``'s
+    ``-shm`` file (0 for one the system does not name, as in another container); ``None`` where
+    that cannot be told (not Linux, no ``-shm``).
+
+    Asks the system who holds each (``F_GETLK``), taking none: a daemon opening the file at
+    that moment never finds it taken."""
     if sys.platform != "linux" or sys.maxsize < 2**32:
         return None  # struct flock as 64-bit Linux lays it out
     import fcntl
@@ -284,12 +303,32 @@ def is_open_elsewhere(db_path: str) -> bool | None:
         fd = os.open(os.path.realpath(db_path) + "-shm", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
+    holders: set[int] = set()
     try:
-        query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, _SHM_OPEN_LOCK_OFFSET, 1, 0)
-        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+        for offset in offsets:
+            query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
+            answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+            lock_type, _, _, _, pid = struct.unpack("hhqqi", answer)
+            if lock_type != fcntl.F_UNLCK:
+                holders.add(max(pid, 0))
     except OSError:
         return None
     finally:
         os.close(fd)
-    lock_type: int = struct.unpack("hhqqi", answer)[0]
-    return lock_type != fcntl.F_UNLCK
+    return holders
+
+
+def process_names(pids: Iterable[int]) -> str:
+    """``pid 1234 (sqlite3)`` for each, as a user can find and close them (Linux's
+    ``/proc/PID/comm``; the number alone where it cannot be read)."""
+    named = []
+    for pid in sorted(pids):
+        if pid <= 0:
+            named.append("a program in another container")
+            continue
+        try:
+            with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as comm:
+                named.append(f"pid {pid} ({comm.read().strip()})")
+        except OSError:
+            named.append(f"pid {pid}")
+    return ", ".join(named)

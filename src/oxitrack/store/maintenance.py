@@ -22,11 +22,13 @@ from oxitrack.store.files import (
     create_private_file,
     partial_path,
     remove_abandoned_partials,
+    wal_readers,
 )
 from oxitrack.store.reading import reading_as_is
 from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason, table_exists
 from oxitrack.store.sqlite_errors import explain
 from oxitrack.store.wal_file import WalDamage, wal_damage
+from oxitrack.store.wal_index import WalIndex
 
 MAX_REPORTED_ROWS = 10
 _RESTORE = " Restore a backup, or recover what is readable with `sqlite3 FILE .recover`."
@@ -87,6 +89,25 @@ def database_stats(path: Path) -> DatabaseStats:
     return DatabaseStats(
         path, file_size_bytes(path), version, sessions, projects, beats, first_beat, last_beat
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WalBacklog:
+    """The WAL frames not yet copied into the database, and who holds them there."""
+
+    pending_bytes: int
+    readers: set[int] | None  # in a read that keeps the WAL from starting over; None: unknown
+
+
+def wal_backlog(path: Path) -> WalBacklog:
+    """What the WAL of ``path`` holds back now, read from its ``-shm`` file and its locks
+    without opening the database (which could fold the WAL in, or wait for a lock)."""
+    index = WalIndex(os.path.realpath(path))
+    try:
+        pending = index.pending_bytes()
+    finally:
+        index.close()
+    return WalBacklog(pending, wal_readers(str(path)))
 
 
 def backup(source: Path, destination: Path) -> DatabaseStats:
