@@ -85,6 +85,28 @@ def test_python_cli_forwarding_a_plugins_string_time_is_stored(
     assert spans(store) == [(str(repo), NOW - 120, NOW - 120)]
 
 
+@pytest.mark.parametrize("path", [BULK, SINGLE])
+def test_python_cli_file_name_that_is_not_utf_8_counts_in_its_repository(
+    client: TestClient, store: Store, repo: Path, path: str
+):
+    """The pure-Python client sends the bytes of a name that is not UTF-8 as lone surrogates
+    (``\\udcff``) and drops a heartbeat answered 400, with its time; wakatime-cli (Go) sends
+    U+FFFD for them, and so they are kept."""
+    heartbeat = python_cli_heartbeat(
+        str(repo), NOW, entity=f"{repo}/src/caf\udce9.py", branch="f\udcffx", project="r\ud800"
+    )
+    body = [heartbeat] if path == BULK else heartbeat
+    answer = post(client, path, body, PYTHON_CLI_HEADERS)
+    assert answer.status_code == 201
+    data = answer.json()["responses"][0][0]["data"] if path == BULK else answer.json()["data"]
+    assert (data["project_path"], data["entity"]) == (str(repo), f"{repo}/src/caf\ufffd.py")
+    assert spans(store) == [(str(repo), NOW, NOW)]
+    stored = store.read(
+        lambda conn: conn.execute("SELECT branch, project_name FROM beat_details").fetchall()
+    )
+    assert stored == [("f\ufffdx", "r\ufffd")]
+
+
 def test_a_folder_named_by_its_wakatime_project_file_is_the_project_without_a_count(
     client: TestClient, store: Store, tmp_path: Path
 ):

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from oxitrack.beats import check_project_path, check_timestamp
 from oxitrack.errors import ClientError, InvalidField
-from oxitrack.fields import check_text, json_type
+from oxitrack.fields import check_text, json_type, utf8_reading
 from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
 from oxitrack.records import Record
 from oxitrack.sessions import Beat, Session
@@ -325,13 +325,20 @@ def _required_text(body: Mapping[str, object], field: str, max_chars: int) -> st
 
 
 def _optional_text(body: Mapping[str, object], field: str, max_chars: int) -> str | None:
-    """A string field; missing, null or blank mean "not sent"."""
+    """A string field; missing, null or blank mean "not sent".
+
+    A name that is not UTF-8 (a file, a folder, a branch) reaches the daemon as lone surrogates
+    from the pure-Python client (``"\\udcff"``, Python's reading of the byte ``0xff``), which
+    drops the heartbeat for good when answered 400. It is read as UTF-8 reads those bytes, with
+    U+FFFD for each that is none: what wakatime-cli (Go) sends for the same name. A NUL is
+    still refused: no client sends one.
+    """
     value = body.get(field)
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidField(field, f"must be a string or null, not {json_type(value)}")
-    check_text(value, field)
+    value = check_text(utf8_reading(value), field)
     if len(value) > max_chars:
         raise InvalidField(field, f"is {len(value)} characters long; at most {max_chars} allowed")
     return value if value.strip() else None
