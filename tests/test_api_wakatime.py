@@ -361,25 +361,31 @@ def test_heartbeats_with_no_project_join_a_project_named_unknown_project(
 def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
     client: TestClient, store: Store, caplog: pytest.LogCaptureFixture
 ):
+    """wakatime-cli pairs the answer's lines with its heartbeats by position: it drops those
+    answered 400 (a 400 line must carry an ``error`` string, or it cannot read the answer and
+    keeps the whole batch) and is done with those answered 201."""
     caplog.set_level(logging.INFO, logger="oxitrack")
     body = [
         go_cli_heartbeat("/home/dev/app", NOW - 30),
         {**go_cli_heartbeat("/home/dev/app", NOW - 20), "time": "soon"},
         "not a heartbeat",
         go_cli_heartbeat("/home/dev/app", NOW - 10, project_root_count="5"),
+        go_cli_heartbeat("/home/dev/app", NOW + 601),  # a clock over 10 minutes ahead
         go_cli_heartbeat("/home/dev/app", NOW),
     ]
     answer = post(client, BULK, body)
     assert answer.status_code == 201
     responses = answer.json()["responses"]
-    assert [status for _, status in responses] == [201, 400, 400, 400, 201]
+    assert [status for _, status in responses] == [201, 400, 400, 400, 400, 201]
     assert [line.get("field") for line, _ in responses] == [
         None,
         "time",
         "heartbeat",
         "project_root_count",
+        "time",
         None,
     ]
+    assert [line["data"]["time"] for line, status in responses if status == 201] == [NOW - 30, NOW]
     assert all(line["error"] == "invalid_field" for line, status in responses if status == 400)
     assert spans(store) == [("/home/dev/app", NOW - 30, NOW)]
     # wakatime-cli logs only the code; the daemon's log (--verbose) has each reason.
