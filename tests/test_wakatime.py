@@ -22,6 +22,7 @@ from oxitrack.wakatime import (
     project_root_from_count,
     refused_answer,
     resolve_project_path,
+    slim_heartbeat,
 )
 from tests.conftest import NOW
 from tests.wakatime_recordings import (
@@ -294,6 +295,31 @@ def test_bad_heartbeat_names_its_field(changes: dict[str, Any], field: str, prob
     assert caught.value.field == field
     assert problem in caught.value.message
     assert caught.value.message.startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        go_cli_heartbeat("/home/me/app", NOW),
+        python_cli_heartbeat("/home/me/app", NOW),
+        *({**go_cli_heartbeat("/home/me/app", NOW), **changes} for changes, _, _ in BAD_FIELDS),
+        {**go_cli_heartbeat("/home/me/app", NOW), "branch": ["main"], "time": {"s": NOW}},
+        ["a", "list"],
+    ],
+)
+def test_a_slimmed_heartbeat_is_read_as_the_whole_one(body: object):
+    """A bulk request's heartbeats keep only what parsing reads: the same beat, or the same
+    refusal, as from the heartbeat with all its fields."""
+    slim = slim_heartbeat(body)
+    try:
+        whole = parse(body)
+    except InvalidField as refused:
+        with pytest.raises(InvalidField) as caught:
+            parse(slim)
+        assert caught.value.message == refused.message
+    else:
+        assert parse(slim) == whole
+    assert "dependencies" not in (slim if isinstance(slim, dict) else {})
 
 
 @pytest.mark.parametrize(
