@@ -68,9 +68,11 @@ async def _rest_of_body(first: bytes, rest: AsyncIterator[bytes], max_bytes: int
     """``first`` and the chunks after it, at most ``max_bytes`` of them."""
     body = bytearray(first)
     async for chunk in rest:
-        body += chunk
         if len(body) > max_bytes:
-            raise _too_large(max_bytes)
+            break
+        body += chunk
+    if len(body) > max_bytes:
+        raise _too_large(max_bytes)
     return bytes(body)
 
 
