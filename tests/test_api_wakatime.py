@@ -7,17 +7,21 @@ import json
 import logging
 import random
 import subprocess
+import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from oxitrack.api import wakatime as wakatime_api
+from oxitrack.api.body import read_json_array
 from oxitrack.config import Settings
 from oxitrack.server import create_app
 from oxitrack.store import Store
+from oxitrack.wakatime import MAX_HEARTBEAT_BYTES, slim_heartbeat
 from tests.conftest import NOW, FakeClock
 from tests.wakatime_recordings import (
     GO_CLI_HEADERS,
@@ -83,6 +87,28 @@ def test_python_cli_forwarding_a_plugins_string_time_is_stored(
     assert [status for _, status in answer.json()["responses"]] == [201]
     assert answer.json()["responses"][0][0]["data"]["time"] == NOW - 119.5
     assert spans(store) == [(str(repo), NOW - 120, NOW - 120)]
+
+
+@pytest.mark.parametrize("path", [BULK, SINGLE])
+def test_python_cli_file_name_that_is_not_utf_8_counts_in_its_repository(
+    client: TestClient, store: Store, repo: Path, path: str
+):
+    """The pure-Python client sends the bytes of a name that is not UTF-8 as lone surrogates
+    (``\\udcff``) and drops a heartbeat answered 400, with its time; wakatime-cli (Go) sends
+    U+FFFD for them, and so they are kept."""
+    heartbeat = python_cli_heartbeat(
+        str(repo), NOW, entity=f"{repo}/src/caf\udce9.py", branch="f\udcffx", project="r\ud800"
+    )
+    body = [heartbeat] if path == BULK else heartbeat
+    answer = post(client, path, body, PYTHON_CLI_HEADERS)
+    assert answer.status_code == 201
+    data = answer.json()["responses"][0][0]["data"] if path == BULK else answer.json()["data"]
+    assert (data["project_path"], data["entity"]) == (str(repo), f"{repo}/src/caf\ufffd.py")
+    assert spans(store) == [(str(repo), NOW, NOW)]
+    stored = store.read(
+        lambda conn: conn.execute("SELECT branch, project_name FROM beat_details").fetchall()
+    )
+    assert stored == [("f\ufffdx", "r\ufffd")]
 
 
 def test_a_folder_named_by_its_wakatime_project_file_is_the_project_without_a_count(
@@ -339,25 +365,31 @@ def test_heartbeats_with_no_project_join_a_project_named_unknown_project(
 def test_bad_heartbeat_is_answered_on_its_own_line_and_good_ones_are_stored(
     client: TestClient, store: Store, caplog: pytest.LogCaptureFixture
 ):
+    """wakatime-cli pairs the answer's lines with its heartbeats by position: it drops those
+    answered 400 (a 400 line must carry an ``error`` string, or it cannot read the answer and
+    keeps the whole batch) and is done with those answered 201."""
     caplog.set_level(logging.INFO, logger="oxitrack")
     body = [
         go_cli_heartbeat("/home/dev/app", NOW - 30),
         {**go_cli_heartbeat("/home/dev/app", NOW - 20), "time": "soon"},
         "not a heartbeat",
         go_cli_heartbeat("/home/dev/app", NOW - 10, project_root_count="5"),
+        go_cli_heartbeat("/home/dev/app", NOW + 601),  # a clock over 10 minutes ahead
         go_cli_heartbeat("/home/dev/app", NOW),
     ]
     answer = post(client, BULK, body)
     assert answer.status_code == 201
     responses = answer.json()["responses"]
-    assert [status for _, status in responses] == [201, 400, 400, 400, 201]
+    assert [status for _, status in responses] == [201, 400, 400, 400, 400, 201]
     assert [line.get("field") for line, _ in responses] == [
         None,
         "time",
         "heartbeat",
         "project_root_count",
+        "time",
         None,
     ]
+    assert [line["data"]["time"] for line, status in responses if status == 201] == [NOW - 30, NOW]
     assert all(line["error"] == "invalid_field" for line, status in responses if status == 400)
     assert spans(store) == [("/home/dev/app", NOW - 30, NOW)]
     # wakatime-cli logs only the code; the daemon's log (--verbose) has each reason.
@@ -417,9 +449,77 @@ def test_bulk_larger_than_other_bodies_is_accepted(client: TestClient, store: St
     assert len(answer.json()["responses"]) == 25
 
 
-def test_bulk_over_one_mebibyte_is_a_400_so_it_is_not_sent_again_forever(client: TestClient):
-    body = [go_cli_heartbeat("/a", NOW, dependencies=["x" * 1000] * 1100)]
+def test_a_batch_as_large_as_wakatime_cli_makes_is_stored(client: TestClient, store: Store):
+    """wakatime-cli sends up to 25 heartbeats a request, each with up to 1000 dependency names
+    of up to 200 bytes: 5 MB, which the daemon refused for its size; the Go client kept the
+    batch and sent it again forever, and the time was never counted."""
+    dependencies = [f"{n:04d}" + "m" * 196 for n in range(1000)]
+    body = [
+        go_cli_heartbeat("/home/dev/app", NOW - n, dependencies=dependencies) for n in range(25)
+    ]
+    assert len(json.dumps(body)) > 5_000_000
     answer = post(client, BULK, body)
+    assert answer.status_code == 201
+    assert [status for _, status in answer.json()["responses"]] == [201] * 25
+    assert spans(store) == [("/home/dev/app", NOW - 24, NOW)]
+    assert detail_count(store) == 25
+
+
+def test_a_heartbeat_larger_than_any_client_sends_is_refused_on_its_own_line(
+    client: TestClient, store: Store
+):
+    """Skipped as it streams, not parsed; the others of the batch are stored."""
+    huge = go_cli_heartbeat("/home/dev/app", NOW - 10, dependencies=["x" * 200] * 11_000)
+    body = [
+        go_cli_heartbeat("/home/dev/app", NOW - 20),
+        huge,
+        go_cli_heartbeat("/home/dev/app", NOW),
+    ]
+    answer = post(client, BULK, body)
+    responses = answer.json()["responses"]
+    assert (answer.status_code, [status for _, status in responses]) == (201, [201, 400, 201])
+    assert responses[1][0]["field"] == "heartbeat"
+    assert f"at most {2 * 1024 * 1024} for a heartbeat" in responses[1][0]["message"]
+    assert spans(store) == [("/home/dev/app", NOW - 20, NOW)]
+
+
+def test_a_batch_costs_the_daemon_about_one_heartbeat_not_its_size():
+    """Parsed whole, 10 MB of two-letter names took 130 MB of Python objects; item by item, and
+    keeping only the fields parsing reads, about one item's worth at a time."""
+    heartbeat = go_cli_heartbeat("/home/dev/app", NOW, dependencies=["ab"] * 300_000)
+    body = json.dumps([heartbeat] * 7).encode()
+    assert len(body) > 10_000_000
+    pieces = [body[start : start + 65536] for start in range(0, len(body), 65536)]
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": pieces.pop(0), "more_body": len(pieces) > 0}
+
+    scope = {"type": "http", "method": "POST", "headers": [(b"content-type", b"application/json")]}
+    tracemalloc.start()
+    try:
+        items = asyncio.run(
+            read_json_array(
+                Request(scope, receive),
+                max_bytes=wakatime_api.BULK_MAX_BODY_BYTES,
+                max_item_bytes=MAX_HEARTBEAT_BYTES,
+                keep=slim_heartbeat,
+            )
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert items == [slim_heartbeat(heartbeat)] * 7
+    assert "dependencies" not in items[0]
+    assert peak < 30_000_000, peak
+
+
+def test_bulk_over_32_mib_is_a_400_so_it_is_not_sent_again_forever(client: TestClient):
+    """More than 25 of the largest heartbeats wakatime-cli makes; the pure-Python client drops
+    a 400 (no client sends such a batch)."""
+    heartbeat = json.dumps(go_cli_heartbeat("/a", NOW, dependencies=["x" * 200] * 9_000))
+    content = "[" + ",".join([heartbeat] * 19) + "]"
+    assert len(content) > 32 * 1024 * 1024
+    answer = client.post(BULK, content=content, headers=GO_CLI_HEADERS)
     assert answer.status_code == 400
     assert answer.json()["error"] == "body_too_large"
 
@@ -433,6 +533,14 @@ NOT_JSON = {**GO_CLI_HEADERS, "Content-Type": "text/plain"}
         (BULK, '{"entity": "/a"}', GO_CLI_HEADERS, "invalid_field"),
         (BULK, "[{", GO_CLI_HEADERS, "invalid_json"),
         (BULK, "[]", NOT_JSON, "unsupported_media_type"),
+        (
+            BULK,
+            json.dumps({"entity": "/a", "pad": "x" * (3 << 20)}),
+            GO_CLI_HEADERS,
+            "body_too_large",
+        ),
+        (BULK, '[{"entity": "/a"}] ]', GO_CLI_HEADERS, "invalid_json"),
+        (BULK, "", GO_CLI_HEADERS, "invalid_json"),
         (SINGLE, "{", GO_CLI_HEADERS, "invalid_json"),
         (SINGLE, json.dumps(go_cli_heartbeat("/a", NOW)), NOT_JSON, "unsupported_media_type"),
         (SINGLE, "[]", GO_CLI_HEADERS, "invalid_field"),
@@ -447,6 +555,9 @@ NOT_JSON = {**GO_CLI_HEADERS, "Content-Type": "text/plain"}
         "bulk-object-not-array",
         "bulk-broken-json",
         "bulk-not-json-media-type",
+        "bulk-object-over-2-mib",
+        "bulk-text-after-the-array",
+        "bulk-empty",
         "single-broken-json",
         "single-not-json-media-type",
         "single-array",

@@ -246,12 +246,13 @@ REVIEW_FINDINGS = [
     ("/beat", {"project_path": "/tmp/" + "a" * 300}, 200),  # too long a name to look at
     ("/beat", {"project_path": "/a", "timestamp": 10**400}, 422),  # past float's range
     (HEARTBEATS, {"entity": "x", "type": "app", "time": NOW, "project": "a" * 250}, 201),
-    (HEARTBEATS, {"entity": "/a/b.py", "time": NOW, "project": "x\ud800"}, 400),
-    (HEARTBEATS, {"entity": "\ud800", "type": "app", "time": NOW, "project": "p"}, 400),
+    # Lone surrogates (a name that is not UTF-8, from the pure-Python WakaTime client): U+FFFD.
+    (HEARTBEATS, {"entity": "/a/b.py", "time": NOW, "project": "x\ud800"}, 201),
+    (HEARTBEATS, {"entity": "\ud800", "type": "app", "time": NOW, "project": "p"}, 201),
     (
         HEARTBEATS,
         {"entity": "x", "type": "app", "time": NOW, "project": "p", "branch": "\udfff"},
-        400,
+        201,
     ),
     ("/api/projects/merge", {"source": "/a\ud800", "target": "api"}, 422),
     ("/api/projects/rename", {"project": 1, "name": "x\ud800"}, 422),
@@ -271,18 +272,21 @@ def test_inputs_that_once_got_a_500(target: Target, path: str, body: object, sta
         assert stored_sessions(target.db_path) == before
 
 
-def test_a_bulk_heartbeat_with_a_lone_surrogate_is_refused_alone(target: Target):
-    """The good heartbeats of the batch are stored; the bad one is answered 400 on its line."""
+def test_a_bulk_heartbeat_with_lone_surrogates_is_stored_with_u_fffd(target: Target):
+    """Nothing SQLite or the answer's UTF-8 cannot encode gets past the parsing: the text is
+    stored (and echoed) with U+FFFD where the surrogates were."""
     bulk = [
         {"entity": "ok.py", "type": "app", "time": NOW, "project": "surr"},
-        {"entity": "\ud800", "type": "app", "time": NOW + 1, "project": "surr"},
+        {"entity": "\ud800", "type": "app", "time": NOW + 1, "project": "s\udcffrr"},
     ]
     answer = target.send("POST", HEARTBEATS + ".bulk", json.dumps(bulk).encode(), JSON)
     assert answer.status_code == 201
-    statuses = [status for _, status in answer.json()["responses"]]
-    assert statuses == [201, 400]
-    assert answer.json()["responses"][1][0]["error"] == "invalid_field"
-    assert stored_sessions(target.db_path) == [("wakatime:surr", NOW, NOW)]
+    assert [status for _, status in answer.json()["responses"]] == [201, 201]
+    assert answer.json()["responses"][1][0]["data"]["entity"] == "\ufffd"
+    assert stored_sessions(target.db_path) == [
+        ("wakatime:surr", NOW, NOW),
+        ("wakatime:s\ufffdrr", NOW + 1, NOW + 1),
+    ]
 
 
 @pytest.mark.parametrize("query", ["days=%C2%B2", "limit=%C2%B2", "days=" + "9" * 5000])

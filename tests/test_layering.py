@@ -11,6 +11,7 @@ PURE_MODULES = [
     "oxitrack.projects",
     "oxitrack.errors",
     "oxitrack.wakatime",
+    "oxitrack.json_items",
     "oxitrack.statusbar",
     "oxitrack.days",
     "oxitrack.reports",

@@ -22,6 +22,7 @@ from oxitrack.wakatime import (
     project_root_from_count,
     refused_answer,
     resolve_project_path,
+    slim_heartbeat,
 )
 from tests.conftest import NOW
 from tests.wakatime_recordings import (
@@ -181,8 +182,6 @@ BAD_FIELDS = [
     ({"category": 3}, "category", "must be a string"),
     ({"language": {"name": "Go"}}, "language", "must be a string"),
     ({"branch": "b" * 5000}, "branch", "at most 4096"),
-    ({"language": "Py\ud800"}, "language", "lone surrogate"),
-    ({"entity": "/a/\udc80.py"}, "entity", "lone surrogate"),
     ({"is_write": "yes"}, "is_write", "true, false or null, not 'yes'"),
     ({"is_write": ["true"]}, "is_write", "true, false or null, not an array"),
     ({"project_root_count": "4"}, "project_root_count", "whole number"),
@@ -192,6 +191,27 @@ BAD_FIELDS = [
     ({"project": 5}, "project", "must be a string"),
     ({"user_agent": 1}, "user_agent", "must be a string"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("caf\udce9", "caf\ufffd"),  # Latin-1 0xe9, kept by Python as a surrogate escape
+        ("caf\udcc3\udca9", "caf\u00e9"),  # UTF-8 bytes escaped one by one: read as UTF-8
+        ("Py\ud800", "Py\ufffd"),  # a surrogate that is no escaped byte
+    ],
+    ids=["latin-1-byte", "escaped-utf-8", "bare-surrogate"],
+)
+def test_text_that_is_not_unicode_is_read_as_utf_8_reads_its_bytes(sent: str, kept: str):
+    """The pure-Python client sends a name that is not UTF-8 as lone surrogates and drops a
+    heartbeat answered 400; wakatime-cli (Go) sends U+FFFD for the same bytes."""
+    body = go_cli_heartbeat("/home/me/app", NOW)
+    body.update(entity=f"/home/me/app/src/{sent}.py", project=sent, branch=sent, language=sent)
+    heartbeat = parse(body)
+    details = heartbeat.details
+    assert heartbeat.entity == f"/home/me/app/src/{kept}.py"
+    assert (details.project_name, details.branch, details.language) == (kept, kept, kept)
+    assert heartbeat.beat == Beat("/home/me/app", NOW)
 
 
 @pytest.mark.parametrize(
@@ -275,6 +295,31 @@ def test_bad_heartbeat_names_its_field(changes: dict[str, Any], field: str, prob
     assert caught.value.field == field
     assert problem in caught.value.message
     assert caught.value.message.startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        go_cli_heartbeat("/home/me/app", NOW),
+        python_cli_heartbeat("/home/me/app", NOW),
+        *({**go_cli_heartbeat("/home/me/app", NOW), **changes} for changes, _, _ in BAD_FIELDS),
+        {**go_cli_heartbeat("/home/me/app", NOW), "branch": ["main"], "time": {"s": NOW}},
+        ["a", "list"],
+    ],
+)
+def test_a_slimmed_heartbeat_is_read_as_the_whole_one(body: object):
+    """A bulk request's heartbeats keep only what parsing reads: the same beat, or the same
+    refusal, as from the heartbeat with all its fields."""
+    slim = slim_heartbeat(body)
+    try:
+        whole = parse(body)
+    except InvalidField as refused:
+        with pytest.raises(InvalidField) as caught:
+            parse(slim)
+        assert caught.value.message == refused.message
+    else:
+        assert parse(slim) == whole
+    assert "dependencies" not in (slim if isinstance(slim, dict) else {})
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,9 @@ ever; about a thousand of them left none for the next beat. ``BoundedHttpProtoco
   memory, so 305 MB of one header grew the daemon to 342 MB. The bytes are counted as they
   arrive, in ``data_received``; a head that ends in the chunk that takes it past the limit is
   measured exactly when it is complete. A request still arriving after its head is bounded
-  too, by ``MAX_REQUEST_BYTES`` (413): trailers of a chunked body are kept like headers.
+  too, by ``MAX_REQUEST_BYTES`` (413): trailers of a chunked body are kept like headers. A
+  WakaTime bulk request, whose body may be 32 MiB (read item by item), has
+  ``MAX_BULK_REQUEST_BYTES``.
 
 Bytes that are not HTTP get a 400 in the JSON error shape, and a log line a minute at most
 (``refusal_log``) instead of uvicorn's warning per request; a request asking to upgrade to
@@ -61,10 +63,15 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 MAX_CONNECTIONS = 512
 # Browsers and editors send a few hundred bytes of headers; servers commonly stop at 8-64 KiB.
 MAX_HEAD_BYTES = 64 * 1024
-# No endpoint takes a body over 1 MiB. This bounds a request on the wire, chunk framing and
-# trailers included: httptools keeps a trailer in memory like a header, and a body a handler has
-# refused would otherwise be read and dropped for as long as the client sends it.
+# No endpoint takes a body over 1 MiB, but for WakaTime batches. This bounds a request on the
+# wire, chunk framing and trailers included: httptools keeps a trailer in memory like a header,
+# and a body a handler has refused would otherwise be read and dropped for as long as the client
+# sends it.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
+# wakatime-cli's batches: a body of up to 32 MiB (api.wakatime.BULK_MAX_BODY_BYTES), which the
+# handler reads item by item, and room for its framing.
+MAX_BULK_REQUEST_BYTES = 33 * 1024 * 1024
+_BULK_PATH = re.compile(r"/api/v1/users/[^/]+/heartbeats\.bulk")
 
 _opening_order = itertools.count()
 _AUTHORITY_END = re.compile(rb"[/?#]")
@@ -176,7 +183,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             cycle: RequestResponseCycle | None = self.cycle
             if cycle is None or cycle.scope is not scope or not cycle.more_body:
                 return  # no: the usual case, a whole request in one read
-            limit, answer = MAX_REQUEST_BYTES, _REQUEST_TOO_LARGE
+            limit, answer = _body_limit(scope.get("path", ""))
         else:  # uvicorn has begun this request's scope, not finished its head
             limit, answer = MAX_HEAD_BYTES, _HEAD_TOO_LARGE
         if scope is not self._counted_scope:  # a new request began in this chunk
@@ -413,11 +420,25 @@ _TRANSFER_CODING = _answer(
     "bad_request",
     "the body is sent with a Transfer-Encoding other than chunked; send it plain or chunked",
 )
-_REQUEST_TOO_LARGE = _answer(
-    "413 Content Too Large",
-    "body_too_large",
-    f"the request, with its body's framing and trailers, is over {MAX_REQUEST_BYTES} bytes",
-)
+
+
+def _too_large(limit: int) -> bytes:
+    return _answer(
+        "413 Content Too Large",
+        "body_too_large",
+        f"the request, with its body's framing and trailers, is over {limit} bytes",
+    )
+
+
+_REQUEST_TOO_LARGE = _too_large(MAX_REQUEST_BYTES)
+_BULK_REQUEST_TOO_LARGE = _too_large(MAX_BULK_REQUEST_BYTES)
+
+
+def _body_limit(path: str) -> tuple[int, bytes]:
+    """The most a request to ``path`` may send after its head, and the answer past it."""
+    if _BULK_PATH.fullmatch(path):
+        return MAX_BULK_REQUEST_BYTES, _BULK_REQUEST_TOO_LARGE
+    return MAX_REQUEST_BYTES, _REQUEST_TOO_LARGE
 
 
 def _too_many_connections() -> bytes:

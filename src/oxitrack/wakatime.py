@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from oxitrack.beats import check_project_path, check_timestamp
 from oxitrack.errors import ClientError, InvalidField
-from oxitrack.fields import check_text, json_type
+from oxitrack.fields import check_text, json_type, utf8_reading
+from oxitrack.json_items import ItemTooLarge
 from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
 from oxitrack.records import Record
 from oxitrack.sessions import Beat, Session
@@ -36,6 +37,17 @@ CREATED_STATUS = 201
 MAX_LABEL_CHARS = 256
 MAX_TEXT_CHARS = 4096
 MAX_BULK_HEARTBEATS = 1000
+#: The JSON of one heartbeat of a bulk request. wakatime-cli sends at most 1000 dependency
+#: names of at most 200 bytes each: about 200 KB as plain names, 1.2 MB if each byte were
+#: written as a ``\u003c`` escape; with its other fields, under 1.3 MB. A larger one is refused
+#: on its own line, and skipped as it streams.
+MAX_HEARTBEAT_BYTES = 2 * 1024 * 1024
+#: What ``parse_heartbeat`` reads of a heartbeat: all a bulk request's heartbeats keep of
+#: their JSON (``slim_heartbeat``); dependencies, line numbers and the rest go as each is read.
+HEARTBEAT_FIELDS = frozenset(
+    {"time", "timestamp", "entity", "type", "project", "project_root_count", "user_agent"}
+    | {"category", "language", "branch", "is_write"}
+)
 
 #: How a heartbeat's project key was found: the CLI's count, a repository here, the project
 #: name (``UNKNOWN_PROJECT`` when none was sent) as ``wakatime:<name>``, or the known folder
@@ -87,6 +99,9 @@ def parse_heartbeat(
     ``user_agent`` is the request's ``User-Agent``; the heartbeat's own ``user_agent`` field wins,
     since a bulk request from the offline queue can mix heartbeats of several editors.
     """
+    if isinstance(body, ItemTooLarge):
+        message = f"is {body.size} bytes of JSON; at most {MAX_HEARTBEAT_BYTES} for a heartbeat"
+        raise InvalidField("heartbeat", message)
     if not isinstance(body, Mapping):
         raise InvalidField("heartbeat", f"must be a JSON object, not {json_type(body)}")
     raw_time = _heartbeat_time(body)
@@ -126,6 +141,19 @@ def check_bulk(body: object) -> list[object]:
     if len(body) > MAX_BULK_HEARTBEATS:
         raise InvalidField("body", f"has {len(body)} heartbeats; at most {MAX_BULK_HEARTBEATS}")
     return body
+
+
+def slim_heartbeat(item: object) -> object:
+    """``item`` with only the fields parsing reads (``HEARTBEAT_FIELDS``), for a bulk request's
+    heartbeats to cost about their size while the request is parsed: a list or object where
+    text or a number is due is kept as an empty one, which is refused the same way."""
+    if isinstance(item, dict):
+        return {key: _hollow(value) for key, value in item.items() if key in HEARTBEAT_FIELDS}
+    return _hollow(item)
+
+
+def _hollow(value: object) -> object:
+    return type(value)() if isinstance(value, list | dict) else value
 
 
 def resolve_project_path(
@@ -325,13 +353,20 @@ def _required_text(body: Mapping[str, object], field: str, max_chars: int) -> st
 
 
 def _optional_text(body: Mapping[str, object], field: str, max_chars: int) -> str | None:
-    """A string field; missing, null or blank mean "not sent"."""
+    """A string field; missing, null or blank mean "not sent".
+
+    A name that is not UTF-8 (a file, a folder, a branch) reaches the daemon as lone surrogates
+    from the pure-Python client (``"\\udcff"``, Python's reading of the byte ``0xff``), which
+    drops the heartbeat for good when answered 400. It is read as UTF-8 reads those bytes, with
+    U+FFFD for each that is none: what wakatime-cli (Go) sends for the same name. A NUL is
+    still refused: no client sends one.
+    """
     value = body.get(field)
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidField(field, f"must be a string or null, not {json_type(value)}")
-    check_text(value, field)
+    value = check_text(utf8_reading(value), field)
     if len(value) > max_chars:
         raise InvalidField(field, f"is {len(value)} characters long; at most {max_chars} allowed")
     return value if value.strip() else None

@@ -472,6 +472,39 @@ def test_an_endless_body_after_its_answer_is_cut_off(quick: DaemonProcess):
     assert sent < 16 << 20
 
 
+BULK_HEAD = (
+    b"POST /api/v1/users/current/heartbeats.bulk HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+)
+
+
+def test_a_wakatime_batch_past_2_mib_is_read_and_answered(quick: DaemonProcess):
+    """wakatime-cli's 25 heartbeats with 1000 dependency names each are 5 MB: cut off at the
+    2 MiB of other requests, the Go client kept the batch and sent it again forever."""
+    names = [f"{n:04d}" + "m" * 196 for n in range(1000)]
+    now = time.time()
+    batch = [
+        {"entity": "/code/waka/a.py", "type": "file", "time": now - n, "project_root_count": 3}
+        | {"dependencies": names}
+        for n in range(25)
+    ]
+    body = json.dumps(batch).encode()
+    assert len(body) > 5_000_000
+    _, answer = _send_then_read(quick.port, BULK_HEAD % len(body) + body, 65536)
+    head, _, content = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 201 "), answer[:300]
+    assert [status for _, status in json.loads(content)["responses"]] == [201] * 25
+
+
+def test_an_endless_wakatime_batch_is_cut_off(quick: DaemonProcess):
+    """Its own limit is larger, not absent."""
+    endless = BULK_HEAD % (1 << 40) + b"[" + b'"dependency", ' * (4 << 20)
+    sent, answer = _send_then_read(quick.port, endless, 65536)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:200]
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == "body_too_large"
+    assert sent < 48 << 20
+
+
 def _send_and_half_close(port: int, payload: bytes) -> bytes:
     with _connect(port) as sock:
         sock.sendall(payload)

@@ -195,6 +195,20 @@ def test_a_hidden_file_sent_with_the_first_heartbeat_of_its_folder_joins_it(
     assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 60), int(now - 30))]
 
 
+def test_a_file_name_that_is_not_utf_8_counts_in_its_repository(
+    daemon: DaemonProcess, editor: Editor
+):
+    """The client sends the name's bytes that are not UTF-8 as lone surrogates (``\\udce9``);
+    answered 400, its heartbeat was dropped for good with its time."""
+    editor.file = editor.repo / "src" / "pkg" / os.fsdecode(b"caf\xe9.py")  # Latin-1
+    editor.file.write_text("print(1)\n")
+    editor.configure(daemon.url)
+    now = time.time()
+    assert editor.send(now - 60) == SUCCESS, editor.log()
+    assert editor.queued() == 0
+    assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 60), int(now - 60))]
+
+
 @pytest.mark.parametrize("is_write", ["true", "False", "1", 1])
 def test_a_plugins_is_write_as_text_or_number_keeps_the_heartbeat(
     daemon: DaemonProcess, editor: Editor, is_write: object

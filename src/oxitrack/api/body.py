@@ -2,22 +2,87 @@
 
 The body is UTF-8 JSON as it came: JSON between systems is UTF-8 (RFC 8259 8.1), so another
 declared charset is refused rather than ignored, and no content coding (gzip…) is decoded.
-A UTF-8 byte order mark is skipped, as RFC 8259 allows.
+A UTF-8 byte order mark is skipped, as RFC 8259 allows. ``read_json_array`` reads a large
+array (a WakaTime batch) one item at a time, with the same refusals.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 
 from starlette.requests import ClientDisconnect, Request
 
 from oxitrack.errors import ClientError
+from oxitrack.json_items import ArrayItems, BrokenArray, NotAnArray
 
 MAX_BODY_BYTES = 64 * 1024
 
 
 async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> object:
     """The decoded JSON body, or a ``ClientError`` (415, 413 or 400) saying what is wrong."""
+    chunks = [chunk async for chunk in _body_chunks(request, max_bytes)]
+    return _parse_json(b"".join(chunks))
+
+
+async def read_json_array(
+    request: Request,
+    *,
+    max_bytes: int,
+    max_item_bytes: int,
+    keep: Callable[[object], object],
+) -> object:
+    """A JSON array body as ``keep`` of each item, each parsed alone as the bytes arrive.
+
+    For large batches of which little is kept: only one item at a time is parsed, whatever the
+    body's size, and an item over ``max_item_bytes`` is skipped as it streams and stands as
+    ``ItemTooLarge``, so the others still count. A body that is not an array (at most
+    ``max_item_bytes``) is returned parsed whole, for the caller to say what it is. Refusals as
+    ``read_json``'s.
+    """
+    splitter = ArrayItems(max_item_bytes)
+    items: list[object] = []
+    chunks = _body_chunks(request, max_bytes)
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            try:
+                ended = splitter.feed(chunk)
+            except NotAnArray as not_array:
+                return _parse_json(await _rest_of_body(not_array.start, chunks, max_item_bytes))
+            except BrokenArray as broken:
+                raise _broken_array(broken) from None
+            items += [
+                keep(_parse_json(item)) if isinstance(item, bytes) else item for item in ended
+            ]
+    try:
+        splitter.close()
+    except NotAnArray as not_array:  # an empty body, or only spaces
+        return _parse_json(not_array.start)
+    except BrokenArray as broken:
+        raise _broken_array(broken) from None
+    return items
+
+
+async def _rest_of_body(first: bytes, rest: AsyncIterator[bytes], max_bytes: int) -> bytes:
+    """``first`` and the chunks after it, at most ``max_bytes`` of them."""
+    body = bytearray(first)
+    async for chunk in rest:
+        if len(body) > max_bytes:
+            break
+        body += chunk
+    if len(body) > max_bytes:
+        raise _too_large(max_bytes)
+    return bytes(body)
+
+
+def _broken_array(broken: BrokenArray) -> ClientError:
+    return ClientError(400, "invalid_json", f"the body is not valid JSON: {broken}", "body")
+
+
+async def _body_chunks(request: Request, max_bytes: int) -> AsyncGenerator[bytes]:
+    """The body's chunks as they arrive, once its headers say it is JSON sent as it is; a
+    ``ClientError`` past ``max_bytes`` or when the client leaves before its end."""
     _check_media_type(request.headers.get("content-type", ""))
     coding = request.headers.get("content-encoding", "identity").strip().lower()
     if coding != "identity":
@@ -28,20 +93,22 @@ async def read_json(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> obj
         )
     if _declared_length(request.headers.get("content-length", "")) > max_bytes:
         raise _too_large(max_bytes)
-    chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > max_bytes:
                 raise _too_large(max_bytes)
-            chunks.append(chunk)
+            yield chunk
     except ClientDisconnect:
         # A body cut short (broken chunked encoding, a client hanging up): nobody is left to
         # read the answer, but it must not go down the 500 path and log a traceback.
         message = "the body ended early: the client closed the connection"
         raise ClientError(400, "invalid_json", message, "body") from None
-    raw = b"".join(chunks)
+
+
+def _parse_json(raw: bytes) -> object:
+    """``raw`` as JSON, or a ``ClientError`` (400) saying why it is none."""
     try:
         # Decoded here: json.loads would guess UTF-16 or UTF-32 from the bytes.
         return json.loads(raw.decode("utf-8-sig"))

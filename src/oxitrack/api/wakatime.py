@@ -23,7 +23,7 @@ from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from oxitrack.api.body import read_json
+from oxitrack.api.body import read_json, read_json_array
 from oxitrack.api.group_commit import write_from_loop
 from oxitrack.api.reports import read_today
 from oxitrack.days import system_zone, zone_named
@@ -36,6 +36,7 @@ from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
     BAD_HEARTBEAT_STATUS,
     CREATED_STATUS,
+    MAX_HEARTBEAT_BYTES,
     Heartbeat,
     accepted_answer,
     bulk_answer,
@@ -45,20 +46,31 @@ from oxitrack.wakatime import (
     parse_heartbeat,
     placed_by_name,
     refused_answer,
+    slim_heartbeat,
 )
 
 log = logging.getLogger("oxitrack.wakatime")
 
-#: A batch from a client's offline queue (25 heartbeats, each with its dependency list) can pass
-#: the 64 KiB of other bodies; refusing it would leave it stuck in that queue for good.
-BULK_MAX_BODY_BYTES = 1024 * 1024
+#: wakatime-cli sends at most 25 heartbeats a request (its ``SendLimit``), as does the
+#: pure-Python client, each under ``MAX_HEARTBEAT_BYTES`` (up to 1.3 MB with 1000 dependency
+#: names): about 31 MB at the very most. A body refused whole is sent again forever by the Go
+#: client. Read item by item, such a body costs the daemon about its heartbeats' kept fields,
+#: not its size (``read_json_array``). ``connections`` lets requests to this route run that
+#: long on the wire.
+BULK_MAX_BODY_BYTES = 32 * 1024 * 1024
 
 
 async def post_heartbeats_bulk(request: Request) -> JSONResponse:
     """``POST …/users/{user}/heartbeats.bulk``: a JSON array in, ``{"responses": [...]}`` out."""
     state = request.app.state
     try:
-        items = check_bulk(await read_json(request, max_bytes=BULK_MAX_BODY_BYTES))
+        body = await read_json_array(
+            request,
+            max_bytes=BULK_MAX_BODY_BYTES,
+            max_item_bytes=MAX_HEARTBEAT_BYTES,
+            keep=slim_heartbeat,
+        )
+        items = check_bulk(body)
     except ClientError as refusal:
         return _refused(refusal)
     parse = partial(

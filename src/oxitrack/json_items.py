@@ -1,0 +1,172 @@
+"""The items of a JSON array, cut from its bytes as they arrive, each bounded in size.
+
+A WakaTime bulk request can be large (25 heartbeats, each with up to 1000 dependency names)
+while the daemon keeps only a few small fields of each heartbeat. Parsed whole, a body of tiny
+strings costs ten times its size in Python objects; cut into items, only one item is parsed at
+a time, and an item too large to be a heartbeat is skipped as it streams, so the others still
+get their own answers.
+
+``ArrayItems`` finds the items' boundaries and nothing more: each item's bytes are parsed
+(and so checked) by ``json.loads``, which refuses anything a parse of the whole array would.
+Pure: stdlib only, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from oxitrack.records import Record
+
+_BOM = b"\xef\xbb\xbf"
+_WHITESPACE = b" \t\r\n"
+# What changes nothing in the structure, in one match: bytes that are no bracket (nor, at the
+# item's own level, a comma) and whole strings. It stops at a bracket, a comma that ends the
+# item, or the quote of a string the chunk ends inside. Possessive: nothing is tried twice, so
+# the scan runs at the regex engine's speed, not a Python step per comma or string.
+_ITEM_LEVEL_RUN = re.compile(rb'(?:[^"\[\]{},]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
+_NESTED_RUN = re.compile(rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
+_STRING_END_OR_ESCAPE = re.compile(rb'["\\]')
+
+
+class ItemTooLarge(Record):
+    """An item of the array skipped for its size: ``size`` is its number of bytes."""
+
+    size: int
+
+
+class NotAnArray(ValueError):
+    """The body does not start with ``[``: the caller parses it whole to say what it is.
+
+    ``start`` is the body from its first byte that is no space (after a byte order mark).
+    """
+
+    def __init__(self, start: bytes) -> None:
+        super().__init__("the body is not a JSON array")
+        self.start = start
+
+
+class BrokenArray(ValueError):
+    """The bytes are no JSON array (an item missing, a bracket unmatched, text after it)."""
+
+
+class ArrayItems:
+    """Feed the bytes of a JSON array; take each item's bytes (or ``ItemTooLarge``) as it ends."""
+
+    def __init__(self, max_item_bytes: int) -> None:
+        self._max_item_bytes = max_item_bytes
+        self._lead = bytearray()  # the first bytes, until they show a byte order mark or none
+        self._at_start = True
+        self._started = False  # the opening "[" was read
+        self._ended = False  # the closing "]" was read
+        self._depth = 0  # brackets open inside the current item
+        self._in_string = False
+        self._escaped = False  # the last byte was a backslash inside a string
+        self._item = bytearray()
+        self._item_size = 0
+        self._items_ended = 0  # items ended by a comma or the closing bracket
+
+    def feed(self, chunk: bytes) -> list[bytes | ItemTooLarge]:
+        """The items that ended in ``chunk``. Raises ``NotAnArray`` or ``BrokenArray``."""
+        if not self._started:
+            chunk = self._open(chunk)
+        return list(self._scan(chunk))
+
+    def close(self) -> None:
+        """The body has ended: raises ``BrokenArray`` unless the array was closed."""
+        if not self._started:
+            raise NotAnArray(bytes(self._lead).lstrip(_WHITESPACE))
+        if not self._ended:
+            raise BrokenArray("the array is not closed: the body ends inside it")
+
+    def _open(self, chunk: bytes) -> bytes:
+        """``chunk`` after the opening bracket, once it came; a byte order mark may precede it."""
+        if self._at_start:
+            self._lead += chunk
+            if len(self._lead) < len(_BOM) and _BOM.startswith(self._lead):
+                return b""  # a byte order mark may be arriving
+            chunk = bytes(self._lead).removeprefix(_BOM)
+            self._lead.clear()
+            self._at_start = False
+        rest = chunk.lstrip(_WHITESPACE)
+        if not rest:
+            return b""
+        if rest[:1] != b"[":
+            raise NotAnArray(rest)
+        self._started = True
+        return rest[1:]
+
+    def _scan(self, chunk: bytes) -> Iterator[bytes | ItemTooLarge]:
+        at = 0
+        while at < len(chunk):
+            if self._ended:
+                if chunk[at:].strip(_WHITESPACE):
+                    raise BrokenArray("there is more after the array's closing bracket")
+                return
+            if self._in_string:
+                at = self._through_string(chunk, at)
+                continue
+            run = (_ITEM_LEVEL_RUN if self._depth == 0 else _NESTED_RUN).match(chunk, at)
+            end = run.end() if run else at
+            self._keep(chunk[at:end])
+            if end == len(chunk):
+                return
+            byte = chunk[end : end + 1]
+            at = end + 1
+            if self._depth == 0 and byte in (b",", b"]"):
+                item = self._end_item(closing=byte == b"]")
+                if item is not None:
+                    yield item
+                continue
+            self._keep(byte)
+            if byte == b'"':  # a string that goes on in the next chunk
+                self._in_string = True
+            elif byte in (b"[", b"{"):
+                self._depth += 1
+            elif byte in (b"]", b"}"):
+                self._depth -= 1
+                if self._depth < 0:
+                    raise BrokenArray("a closing bracket matches none")
+
+    def _through_string(self, chunk: bytes, at: int) -> int:
+        """Where scanning goes on after the part of a string in ``chunk`` from ``at``."""
+        if self._escaped:  # the escaped byte came at the start of this chunk
+            self._escaped = False
+            self._keep(chunk[at : at + 1])
+            return at + 1
+        found = _STRING_END_OR_ESCAPE.search(chunk, at)
+        if found is None:
+            self._keep(chunk[at:])
+            return len(chunk)
+        end = found.end()
+        if chunk[found.start() : end] == b"\\":
+            end = min(end + 1, len(chunk))
+            self._escaped = end - found.start() == 1
+        else:
+            self._in_string = False
+        self._keep(chunk[at:end])
+        return end
+
+    def _keep(self, part: bytes) -> None:
+        """Add ``part`` to the current item, unless the item is already too large to keep."""
+        self._item_size += len(part)
+        if self._item_size > self._max_item_bytes:
+            self._item.clear()
+        else:
+            self._item += part
+
+    def _end_item(self, *, closing: bool) -> bytes | ItemTooLarge | None:
+        """The item a comma or the closing bracket ends; ``None`` for an empty array's "]"."""
+        item, size = bytes(self._item).strip(_WHITESPACE), self._item_size
+        self._item.clear()
+        self._item_size = 0
+        self._ended = closing
+        if size > self._max_item_bytes:
+            self._items_ended += 1
+            return ItemTooLarge(size)
+        if not item:
+            if closing and self._items_ended == 0:
+                return None  # "[]"
+            raise BrokenArray("an item of the array is missing (two commas, or one before ']')")
+        self._items_ended += 1
+        return item

@@ -1,0 +1,72 @@
+"""Cutting a JSON array into its items as its bytes arrive, in chunks cut anywhere."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oxitrack.json_items import ArrayItems, BrokenArray, ItemTooLarge, NotAnArray
+
+
+def items_of(body: bytes, *, chunk: int, max_item_bytes: int = 1 << 20) -> list[object]:
+    """Each item parsed, or its ``ItemTooLarge``, from ``body`` fed ``chunk`` bytes at a time."""
+    splitter = ArrayItems(max_item_bytes)
+    found: list[bytes | ItemTooLarge] = []
+    for start in range(0, len(body), chunk):
+        found += splitter.feed(body[start : start + chunk])
+    splitter.close()
+    return [item if isinstance(item, ItemTooLarge) else json.loads(item) for item in found]
+
+
+# Strings full of what the cutting must not take for structure: quotes, brackets, commas and
+# backslashes, escaped or not, and text that is not ASCII.
+tricky_strings = st.text(alphabet='"\\[]{},: \n\u00e9\u2028\U0001f600ab', max_size=12)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | tricky_strings,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(tricky_strings, inner, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    items=st.lists(json_values, max_size=6),
+    chunk=st.integers(min_value=1, max_value=40),
+    ascii_only=st.booleans(),
+    indent=st.sampled_from([None, 1]),
+)
+def test_the_items_are_those_of_the_whole_array(items, chunk, ascii_only, indent):
+    body = json.dumps(items, ensure_ascii=ascii_only, indent=indent).encode()
+    assert items_of(body, chunk=chunk) == items
+
+
+def test_an_item_over_the_limit_is_skipped_and_sized_the_others_kept():
+    big = '"' + "x" * 500 + '"'
+    body = f'\ufeff [1, {big}, {{"a": [{big}]}}, 2]'.encode()
+    for chunk in (1, 7, len(body)):
+        found = items_of(body, chunk=chunk, max_item_bytes=400)
+        assert found == [1, ItemTooLarge(503), ItemTooLarge(512), 2]  # with the space before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[1,,2]", b"[1,]", b"[,]", b"[1 2]", b"[1] 2", b"[{]", b"[", b"[1}", b'["a]', b"[}]"],
+)
+def test_what_is_no_array_is_refused_as_a_whole_parse_would(body: bytes):
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(body)
+    with pytest.raises((BrokenArray, json.JSONDecodeError)):
+        items_of(body, chunk=2)
+
+
+@pytest.mark.parametrize("body", [b"", b"  \n", b'{"entity": "/a"}', b"1", b"null"])
+def test_a_body_that_is_no_array_says_so_at_its_first_byte(body: bytes):
+    with pytest.raises(NotAnArray):
+        items_of(body, chunk=1)
+
+
+def test_an_empty_array_has_no_items():
+    assert items_of(b" [ \n ] ", chunk=1) == []
