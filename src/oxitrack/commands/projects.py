@@ -24,9 +24,14 @@ from oxitrack.commands._output import print_json
 from oxitrack.fields import utf8_reading
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
+    import sqlite3
+    from collections.abc import Callable
+
     from oxitrack.config import Settings
     from oxitrack.daemon_client import DaemonClient
     from oxitrack.store import Store
+    from oxitrack.store.project_references import FolderIdentity
+    from oxitrack.store.projects import Project
 
 
 def register(subparsers: Any) -> None:
@@ -139,21 +144,18 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    from oxitrack.store import project_references
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
     client = _daemon(args, settings)
     source, target = project_reference(args.source), project_reference(args.target)
-    if client is not None:
-        body = {"source": source, "target": target}
-        project = client.request("POST", "/api/projects/merge", body)["project"]
-    else:
-        identify = project_references.folder_identities(source, target)
-        with _existing_store(settings) as store:
-            project = store.write(
-                lambda conn: store_projects.merge_by_reference(conn, source, target, identify)
-            ).to_json()
+    project = _change(
+        settings,
+        client,
+        "merge",
+        {"source": source, "target": target},
+        lambda conn, identify: store_projects.merge_by_reference(conn, source, target, identify),
+    )
     _show_result(args, project, f"Merged {args.source!r} into project {project['id']}:")
     return 0
 
@@ -161,7 +163,6 @@ def run_merge(args: argparse.Namespace) -> int:
 def run_rename(args: argparse.Namespace) -> int:
     if (args.name is None) == (not args.reset):
         raise UsageError("projects rename: give a NAME or --reset (not both)")
-    from oxitrack.store import project_references
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
@@ -170,15 +171,13 @@ def run_rename(args: argparse.Namespace) -> int:
     # sent, which the store refuses as text: read them as the UTF-8 a terminal sends.
     name = None if args.reset else utf8_reading(args.name)
     reference = project_reference(args.project)
-    if client is not None:
-        body = {"project": reference, "name": name}
-        project = client.request("POST", "/api/projects/rename", body)["project"]
-    else:
-        identify = project_references.folder_identities(reference)
-        with _existing_store(settings) as store:
-            project = store.write(
-                lambda conn: store_projects.rename_by_reference(conn, reference, name, identify)
-            ).to_json()
+    project = _change(
+        settings,
+        client,
+        "rename",
+        {"project": reference, "name": name},
+        lambda conn, identify: store_projects.rename_by_reference(conn, reference, name, identify),
+    )
     _show_result(args, project, "Renamed:")
     return 0
 
@@ -186,7 +185,6 @@ def run_rename(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     import sys
 
-    from oxitrack.store import project_references
     from oxitrack.store import projects as store_projects
 
     if not args.yes and not sys.stdin.isatty():
@@ -202,14 +200,13 @@ def run_delete(args: argparse.Namespace) -> int:
             print("Nothing deleted.", file=sys.stderr)
             return 0
         reference = confirmed  # what was shown, even if the words now name another project
-    if client is not None:
-        project = client.request("POST", "/api/projects/delete", {"project": reference})["project"]
-    else:
-        identify = project_references.folder_identities(reference)
-        with _existing_store(settings) as store:
-            project = store.write(
-                lambda conn: store_projects.delete_by_reference(conn, reference, identify)
-            ).to_json()
+    project = _change(
+        settings,
+        client,
+        "delete",
+        {"project": reference},
+        lambda conn, identify: store_projects.delete_by_reference(conn, reference, identify),
+    )
     _show_result(args, project, f"Deleted project {project['id']}:")
     if not args.json:
         print(_COMES_BACK)
@@ -244,6 +241,27 @@ def _confirmed_id(settings: Settings, reference: str) -> str | None:
     print("Delete it? [y/N] ", end="", file=sys.stderr, flush=True)
     answer = sys.stdin.readline().strip().lower()
     return str(project["id"]) if answer in {"y", "yes"} else None
+
+
+def _change(
+    settings: Settings,
+    client: DaemonClient | None,
+    action: str,
+    body: dict[str, object],
+    write: Callable[[sqlite3.Connection, FolderIdentity], Project],
+) -> dict[str, Any]:
+    """``POST /api/projects/<action>`` with ``body`` through the daemon, else ``write`` in one
+    transaction on the file, handed what ``folder_identities`` reads of the references in
+    ``body`` (as the daemon does before its write); the project answered, as JSON."""
+    from oxitrack.store import project_references
+
+    if client is not None:
+        answer: dict[str, Any] = client.request("POST", f"/api/projects/{action}", body)["project"]
+        return answer
+    references = [body[field] for field in ("source", "target", "project") if field in body]
+    identify = project_references.folder_identities(*references)
+    with _existing_store(settings) as store:
+        return store.write(lambda conn: write(conn, identify)).to_json()
 
 
 def _existing_store(settings: Settings) -> Store:
