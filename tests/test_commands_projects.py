@@ -411,23 +411,33 @@ def test_delete_without_a_terminal_or_yes_refuses_and_deletes_nothing(
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="terminals are POSIX")
-@pytest.mark.parametrize(("answer", "left"), [("y", ["api-old"]), ("n", ["api", "api-old"])])
+@pytest.mark.parametrize(
+    ("answer", "via", "left"),
+    [("y", "file", ["api-old"]), ("n", "file", ["api", "api-old"]), ("y", "daemon", ["api-old"])],
+)
 def test_delete_at_a_terminal_shows_what_goes_and_asks(
-    filled_db: Path, capsys, answer: str, left: list[str]
+    filled_db: Path, capsys, answer: str, via: str, left: list[str]
 ):
+    daemon = DaemonProcess(filled_db).start() if via == "daemon" else None
+    env = {**os.environ, "OXITRACK_PORT": str(daemon.port if daemon else 1)}
     leader, follower = os.openpty()
-    command = [sys.executable, "-m", "oxitrack", "projects", "delete", "api", "--via", "file"]
-    with subprocess.Popen(
-        [*command, "--db", str(filled_db)],
-        stdin=follower,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as process:
-        os.close(follower)
-        os.write(leader, f"{answer}\n".encode())
-        out, err = process.communicate(timeout=60)
-    os.close(leader)
+    command = [sys.executable, "-m", "oxitrack", "projects", "delete", "api", "--via", via]
+    try:
+        with subprocess.Popen(
+            [*command, "--db", str(filled_db)],
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        ) as process:
+            os.close(follower)
+            os.write(leader, f"{answer}\n".encode())
+            out, err = process.communicate(timeout=60)
+    finally:
+        os.close(leader)
+        if daemon is not None:
+            daemon.stop()
     assert process.returncode == 0, err
     assert "This deletes, for good:\n  1  api  0h 10m in 2 sessions" in err
     assert "path      /code/api  (3 beats)" in err
