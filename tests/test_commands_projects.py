@@ -453,7 +453,7 @@ def test_delete_through_the_daemon_leaves_the_other_project_and_starts_afresh(
     daemon_env: DaemonProcess, capsys
 ):
     now = int(__import__("time").time())
-    for path in ("/private/notes", "/code/work"):
+    for path in ("/code/work", "/private/notes"):  # notes is 2, the newest id
         for timestamp in (now - 1200, now - 900, now - 600):
             beat(daemon_env, path, timestamp)
         heartbeat = {"entity": f"{path}/a.md", "time": now - 700.5, "project_root_count": 3}
@@ -478,11 +478,11 @@ def test_delete_through_the_daemon_leaves_the_other_project_and_starts_afresh(
     flags = ("--yes", "--json", "--db", str(db), "--via", "daemon")
     code, out, _ = run(capsys, "projects", "delete", "/private/notes", *flags)
     assert code == 0
-    assert json.loads(out)["project"]["id"] == 1
+    assert json.loads(out)["project"]["id"] == 2
     assert rows_of("/private/notes") == [] and rows_of("/code/work") == work
-    code, _, err = run(capsys, "projects", "delete", "1", *flags)  # retried: deletes nothing
-    assert code == 2 and "(project 1 was deleted)" in err
     beat(daemon_env, "/private/notes", now)  # right after: a new project, counted from zero
+    code, _, err = run(capsys, "projects", "delete", "2", *flags)  # retried: deletes nothing
+    assert code == 2 and "(project 2 was deleted)" in err
     listed = httpx.get(f"{daemon_env.url}/api/projects").json()["projects"]
     fresh = {p["latest_path"]: p for p in listed}["/private/notes"]
     assert (fresh["id"], fresh["session_count"], fresh["total_seconds"]) == (3, 1, 0)

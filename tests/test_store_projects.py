@@ -824,18 +824,19 @@ def test_delete_removes_every_row_of_the_project_and_no_other(private_and_work: 
 
 
 def test_a_deleted_id_is_never_given_again_and_says_it_was_deleted(private_and_work: Store):
-    """A retried `delete 1` must not delete the project that came after it."""
+    """A retried `delete 2` must not delete the project that came after it. 2 is the newest
+    id: SQLite alone would hand it to the next new folder."""
     store = private_and_work
-    delete(store, 1)
-    beat(store, "/private/notes", NOW)  # its folder beats again: a new project, from zero
-    again = {project.latest_path: project for project in projects(store)}["/private/notes"]
+    delete(store, 2)
+    beat(store, "/code/work", NOW)  # its folder beats again: a new project, from zero
+    again = {project.latest_path: project for project in projects(store)}["/code/work"]
     assert (again.id, again.session_count, again.total_seconds) == (3, 1, 0)
     assert again.paths[0].beat_count == 1
     with pytest.raises(ClientError) as refused:
-        delete(store, 1)
+        delete(store, 2)
     assert (refused.value.status, refused.value.field) == (404, "project")
-    assert "no project matches '1' (project 1 was deleted)" in str(refused.value)
-    assert {project.id for project in projects(store)} == {2, 3}
+    assert "no project matches '2' (project 2 was deleted)" in str(refused.value)
+    assert {project.id for project in projects(store)} == {1, 3}
 
 
 def test_an_id_merged_into_a_deleted_project_says_so(private_and_work: Store):
