@@ -80,6 +80,9 @@ def test_rename_and_reset(two_projects):
         ("/api/projects/rename", {"project": "api", "name": "2"}, 422, "name"),
         ("/api/projects/rename", {"project": 99, "name": "x"}, 404, "project"),
         ("/api/projects/merge", {"source": 10**23, "target": "api"}, 404, "source"),
+        ("/api/projects/delete", {}, 422, "project"),
+        ("/api/projects/delete", {"project": ["api"]}, 422, "project"),
+        ("/api/projects/delete", {"project": "nope"}, 404, "project"),
     ],
     ids=[
         "merge without source",
@@ -95,6 +98,9 @@ def test_rename_and_reset(two_projects):
         "rename digits name",
         "rename unknown project",
         "merge id beyond sqlite integers",
+        "delete without project",
+        "delete a list",
+        "delete unknown project",
     ],
 )
 def test_bad_requests_name_the_field(two_projects, path, body, status, field):
@@ -104,6 +110,45 @@ def test_bad_requests_name_the_field(two_projects, path, body, status, field):
     assert answer.json()["field"] == field
     assert field in answer.json()["message"]
     assert len(two_projects.get("/api/projects").json()["projects"]) == 2  # nothing changed
+
+
+def test_delete_leaves_no_trace_in_any_report_and_the_other_project_as_it_was(two_projects):
+    heartbeat = {"entity": "/code/api/main.py", "time": NOW - 3300, "project": "api"}
+    heartbeat["project_root_count"] = 3  # "/", "code", "api"
+    answer = two_projects.post("/api/v1/users/current/heartbeats.bulk", json=[heartbeat])
+    assert answer.json()["responses"][0][1] == 201
+    reads = {
+        "/today": TODAY_JSON,
+        "/api/days": {"tz": "UTC", "days": "2"},
+        "/api/sessions": {"tz": "UTC"},
+        "/api/projects": {},
+    }
+
+    def web_only() -> list[object]:
+        today = two_projects.get("/today", params=TODAY_JSON).json()["projects"]
+        filtered = ("/api/days", "/api/sessions")
+        return [p for p in today if p["project_name"] == "web"] + [
+            two_projects.get(path, params={**reads[path], "project": "web"}).json()
+            for path in filtered
+        ]
+
+    web_before = web_only()
+    for path, params in reads.items():
+        assert "/code/api" in str(two_projects.get(path, params=params).json()), path
+    answer = two_projects.post("/api/projects/delete", json={"project": "api"})
+    assert answer.status_code == 200, answer.text
+    deleted = answer.json()["project"]
+    assert (deleted["id"], deleted["name"], deleted["session_count"]) == (1, "api", 1)
+    for path, params in reads.items():
+        read = two_projects.get(path, params=params).json()
+        assert "/code/api" not in str(read) and "'api'" not in str(read), path
+    assert web_only() == web_before  # nothing of the other project changed
+    assert [p["name"] for p in two_projects.get("/api/projects").json()["projects"]] == ["web"]
+    again = two_projects.post("/api/projects/delete", json={"project": 1})
+    assert (again.status_code, again.json()["field"]) == (404, "project")
+    assert "(project 1 was deleted)" in again.json()["message"]
+    days = two_projects.get("/api/days", params={"tz": "UTC", "project": "1"})
+    assert days.status_code == 404 and "(project 1 was deleted)" in days.json()["message"]
 
 
 def test_merge_needs_json(two_projects):

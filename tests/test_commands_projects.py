@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx2 as httpx
@@ -362,3 +367,124 @@ def test_a_merge_run_again_says_it_is_done_already(
     assert (again, out) == (2, "")
     assert "nothing to merge: they are one already (merged before?)" in err
     assert err.count("\n") == 1
+
+
+# -- delete --------------------------------------------------------------------------------------
+
+
+def project_names(capsys: pytest.CaptureFixture[str], db: Path) -> list[str]:
+    code, out, _ = run(capsys, "projects", "--db", str(db), "--json", "--via", "file")
+    assert code == 0
+    return [project["name"] for project in json.loads(out)["projects"]]
+
+
+def test_delete_with_yes_on_the_file_says_what_went_and_how_to_stop_it(filled_db: Path, capsys):
+    code, out, err = run(capsys, "projects", "delete", "api", "--yes", "--db", str(filled_db))
+    assert (code, err) == (0, "")
+    assert out.startswith("Deleted project 1:\n  1  api  0h 10m in 2 sessions")
+    assert "path      /code/api  (3 beats)" in out
+    assert "The next beat from its folders starts a new project" in out
+    assert "oxitrack.excludePatterns" in out
+    assert project_names(capsys, filled_db) == ["api-old"]
+    code, _, err = run(capsys, "projects", "delete", "1", "--yes", "--db", str(filled_db))
+    assert code == 2
+    assert "project: no project matches '1' (project 1 was deleted)" in err
+
+
+def test_delete_json_prints_what_was_deleted(filled_db: Path, capsys):
+    code, out, _ = run(
+        capsys, "projects", "delete", "/code/api-old", "--yes", "--json", "--db", str(filled_db)
+    )
+    assert code == 0
+    deleted = json.loads(out)["project"]
+    assert (deleted["id"], deleted["name"], deleted["total_seconds"]) == (2, "api-old", 400)
+
+
+def test_delete_without_a_terminal_or_yes_refuses_and_deletes_nothing(
+    filled_db: Path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # a pipe: no one to ask
+    code, out, err = run(capsys, "projects", "delete", "api", "--db", str(filled_db))
+    assert (code, out) == (2, "")
+    assert "add --yes" in err and err.count("\n") == 1
+    assert project_names(capsys, filled_db) == ["api", "api-old"]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="terminals are POSIX")
+@pytest.mark.parametrize(
+    ("answer", "via", "left"),
+    [("y", "file", ["api-old"]), ("n", "file", ["api", "api-old"]), ("y", "daemon", ["api-old"])],
+)
+def test_delete_at_a_terminal_shows_what_goes_and_asks(
+    filled_db: Path, capsys, answer: str, via: str, left: list[str]
+):
+    daemon = DaemonProcess(filled_db).start() if via == "daemon" else None
+    env = {**os.environ, "OXITRACK_PORT": str(daemon.port if daemon else 1)}
+    leader, follower = os.openpty()
+    command = [sys.executable, "-m", "oxitrack", "projects", "delete", "api", "--via", via]
+    try:
+        with subprocess.Popen(
+            [*command, "--db", str(filled_db)],
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        ) as process:
+            os.close(follower)
+            os.write(leader, f"{answer}\n".encode())
+            out, err = process.communicate(timeout=60)
+    finally:
+        os.close(leader)
+        if daemon is not None:
+            daemon.stop()
+    assert process.returncode == 0, err
+    assert "This deletes, for good:\n  1  api  0h 10m in 2 sessions" in err
+    assert "path      /code/api  (3 beats)" in err
+    assert "`oxitrack backup FILE` first keeps a copy" in err
+    assert "Delete it? [y/N]" in err
+    assert ("Deleted project 1:" in out) == (answer == "y")
+    assert ("Nothing deleted." in err) == (answer == "n")
+    assert project_names(capsys, filled_db) == left
+
+
+@pytest.mark.e2e
+def test_delete_through_the_daemon_leaves_the_other_project_and_starts_afresh(
+    daemon_env: DaemonProcess, capsys
+):
+    now = int(__import__("time").time())
+    for path in ("/code/work", "/private/notes"):  # notes is 2, the newest id
+        for timestamp in (now - 1200, now - 900, now - 600):
+            beat(daemon_env, path, timestamp)
+        heartbeat = {"entity": f"{path}/a.md", "time": now - 700.5, "project_root_count": 3}
+        answer = httpx.post(
+            f"{daemon_env.url}/api/v1/users/current/heartbeats.bulk", json=[heartbeat]
+        )
+        assert answer.json()["responses"][0][1] == 201
+    db = daemon_env.db_path
+
+    def rows_of(folder: str) -> list[tuple]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(
+                "SELECT 'session', id, start_time, last_heartbeat FROM sessions"
+                " WHERE project_path = ? UNION ALL SELECT 'heartbeat', h.time, h.context_id,"
+                " h.is_write FROM heartbeats AS h JOIN beat_contexts AS c ON c.id = h.context_id"
+                " WHERE c.project_path = ? ORDER BY 1, 2",
+                (folder, folder),
+            ).fetchall()
+
+    work = rows_of("/code/work")
+    assert [kind for kind, *_ in rows_of("/private/notes")] == ["heartbeat", "session"]
+    flags = ("--yes", "--json", "--db", str(db), "--via", "daemon")
+    code, out, _ = run(capsys, "projects", "delete", "/private/notes", *flags)
+    assert code == 0
+    assert json.loads(out)["project"]["id"] == 2
+    assert rows_of("/private/notes") == [] and rows_of("/code/work") == work
+    beat(daemon_env, "/private/notes", now)  # right after: a new project, counted from zero
+    code, _, err = run(capsys, "projects", "delete", "2", *flags)  # retried: deletes nothing
+    assert code == 2 and "(project 2 was deleted)" in err
+    listed = httpx.get(f"{daemon_env.url}/api/projects").json()["projects"]
+    fresh = {p["latest_path"]: p for p in listed}["/private/notes"]
+    assert (fresh["id"], fresh["session_count"], fresh["total_seconds"]) == (3, 1, 0)
+    assert fresh["paths"][0]["beat_count"] == 1
+    assert rows_of("/code/work") == work

@@ -145,6 +145,7 @@ rename_bodies = st.fixed_dictionaries(
 @given(
     request=st.tuples(st.just("/api/projects/merge"), merge_bodies | json_values)
     | st.tuples(st.just("/api/projects/rename"), rename_bodies | json_values)
+    | st.tuples(st.just("/api/projects/delete"), rename_bodies | json_values)
 )
 @example(request=("/api/projects/merge", {"source": 2**63, "target": "api"}))
 def test_any_json_value_on_the_projects_api_is_answered_below_500(target: Target, request):

@@ -249,3 +249,25 @@ def test_a_folder_on_a_mount_that_may_hang_is_looked_at_in_time(store: Store, tm
     finally:
         looks.release.set()
     assert looks.on_loop_thread == [False]
+
+
+def test_a_deleted_projects_folder_is_looked_at_again_off_the_write(
+    store: Store, db_path: Path, tmp_path: Path
+):
+    """The daemon remembered the folder as a repository's for good; after its project was
+    deleted, its next beat was identified inside the write, on the event loop."""
+    repo = folder(tmp_path, "repo")
+    looks = Looks(store)
+    app = create_app(store, settings=Settings(db=str(db_path)), clock=FakeClock(), identify=looks)
+    with TestClient(app, base_url="http://127.0.0.1:3000") as client:
+        for timestamp in (NOW - 60, NOW - 30):
+            assert client.post("/beat", json={"project_path": repo, "timestamp": timestamp})
+        deleted = client.post("/api/projects/delete", json={"project": repo})
+        assert deleted.status_code == 200, deleted.text
+        answer = client.post("/beat", json={"project_path": repo, "timestamp": NOW})
+        assert answer.status_code == 200, answer.text
+        [project] = client.get("/api/projects").json()["projects"]
+    assert (project["id"], project["session_count"], project["total_seconds"]) == (2, 1, 0)
+    # The first beat, the delete reading what `repo` names, the beat after the delete.
+    assert looks.calls == [repo, repo, repo]
+    assert not any(looks.on_loop_thread) and not any(looks.writing)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -746,3 +747,119 @@ def test_a_windows_folder_known_before_case_mattered_joins_its_other_spelling(st
     store.record_beat(Beat("C:\\Code\\Api", NOW + RECHECK_SECONDS))
     [project] = projects(store)
     assert len(project.paths) == 2
+
+
+# -- delete ------------------------------------------------------------------------------------
+
+_TABLES_BY_FOLDER = {
+    "sessions": "SELECT * FROM sessions ORDER BY id",
+    "beat_contexts": "SELECT * FROM beat_contexts ORDER BY id",
+    "heartbeats": "SELECT h.*, c.project_path FROM heartbeats AS h"
+    " JOIN beat_contexts AS c ON c.id = h.context_id ORDER BY h.time, h.context_id",
+    "project_paths": "SELECT * FROM project_paths ORDER BY project_path",
+    "project_identities": "SELECT i.*, p.project_path FROM project_identities AS i"
+    " JOIN project_paths AS p ON p.project_id = i.project_id ORDER BY i.identity",
+    "projects": "SELECT n.*, p.project_path FROM projects AS n"
+    " JOIN project_paths AS p ON p.project_id = n.id ORDER BY n.id",
+}
+
+
+def rows_by_folder(store: Store) -> dict[str, dict[str, list[tuple]]]:
+    """Every row of the tables a project owns, grouped by the folder it belongs to (its last
+    column, or the sessions' and contexts' second): what a delete must leave alone."""
+    grouped: dict[str, dict[str, list[tuple]]] = {}
+    for table, query in _TABLES_BY_FOLDER.items():
+        for row in store.read(lambda conn, query=query: conn.execute(query).fetchall()):
+            folder = row[1] if table in {"sessions", "beat_contexts"} else row[-1]
+            if table == "project_paths":
+                folder = row[0]
+            grouped.setdefault(folder, {}).setdefault(table, []).append(tuple(row))
+    return grouped
+
+
+def record_heartbeats(store: Store, root: str, *times: float) -> None:
+    from oxitrack.store import wakatime as wakatime_store
+    from oxitrack.wakatime import parse_heartbeat
+    from tests.wakatime_recordings import go_cli_heartbeat
+
+    heartbeats = [
+        parse_heartbeat(
+            go_cli_heartbeat(root, time), now=NOW, user_agent=None, find_repo_root=lambda _: None
+        )
+        for time in times
+    ]
+    store.write(lambda conn: wakatime_store.record_heartbeats(conn, heartbeats))
+
+
+def delete(store: Store, reference: object) -> Project:
+    return store.write(lambda conn: store_projects.delete_by_reference(conn, reference))
+
+
+@pytest.fixture
+def private_and_work(store: Store) -> Store:
+    """Two projects with beats and WakaTime heartbeats each: /private/notes (1), /code/work (2)."""
+    beat(store, "/private/notes", NOW - 7200)
+    beat(store, "/code/work", NOW - 7000)
+    record_heartbeats(store, "/private/notes", NOW - 7100.5, NOW - 6900.25)
+    record_heartbeats(store, "/code/work", NOW - 6950.5, NOW - 6800.75)
+    beat(store, "/private/notes", NOW - 3600)
+    beat(store, "/code/work", NOW - 3500)
+    return store
+
+
+def test_delete_removes_every_row_of_the_project_and_no_other(private_and_work: Store):
+    store = private_and_work
+    listed = {project.id: project for project in projects(store)}
+    seed = dict(store.read(lambda conn: conn.execute(SEED_QUERY).fetchall()))
+    before = rows_by_folder(store)
+    assert set(before["/private/notes"]) == set(_TABLES_BY_FOLDER)  # each table has some
+    deleted = delete(store, "/private/notes")
+    assert deleted == listed[1]  # what was deleted, as it was listed
+    assert deleted.session_count == 2
+    assert rows_by_folder(store) == {"/code/work": before["/code/work"]}  # row for row
+    assert store.read(lambda conn: conn.execute(SEED_QUERY).fetchall()) == [
+        ("/code/work", seed["/code/work"])
+    ]
+    assert projects(store) == [listed[2]]
+
+
+def test_a_deleted_id_is_never_given_again_and_says_it_was_deleted(private_and_work: Store):
+    """A retried `delete 2` must not delete the project that came after it. 2 is the newest
+    id: SQLite alone would hand it to the next new folder."""
+    store = private_and_work
+    delete(store, 2)
+    beat(store, "/code/work", NOW)  # its folder beats again: a new project, from zero
+    again = {project.latest_path: project for project in projects(store)}["/code/work"]
+    assert (again.id, again.session_count, again.total_seconds) == (3, 1, 0)
+    assert again.paths[0].beat_count == 1
+    with pytest.raises(ClientError) as refused:
+        delete(store, 2)
+    assert (refused.value.status, refused.value.field) == (404, "project")
+    assert "no project matches '2' (project 2 was deleted)" in str(refused.value)
+    assert {project.id for project in projects(store)} == {1, 3}
+
+
+def test_an_id_merged_into_a_deleted_project_says_so(private_and_work: Store):
+    store = private_and_work
+    store.write(lambda conn: store_projects.merge_projects(conn, source_id=2, target_id=1))
+    delete(store, "/code/work")
+    assert projects(store) == []
+    for reference, words in (
+        ("2", "(project 2 was merged into project 1, which was deleted)"),
+        ("1", "(project 1 was deleted)"),
+    ):
+        with pytest.raises(ClientError, match=re.escape(words)):
+            store.read(
+                lambda conn, reference=reference: project_references.find_project(
+                    conn, reference, "project"
+                )
+            )
+    beat(store, "/code/work", NOW)
+    assert [project.id for project in projects(store)] == [3]
+
+
+def test_delete_refuses_a_bad_value_naming_the_field(private_and_work: Store):
+    with pytest.raises(InvalidField) as refused:
+        delete(private_and_work, True)
+    assert (refused.value.status, refused.value.field) == (422, "project")
+    assert len(projects(private_and_work)) == 2

@@ -48,6 +48,7 @@ routes: list[BaseRoute] = [
     Route("/api/projects", projects_api.list_projects, methods=["GET"]),
     Route("/api/projects/merge", projects_api.merge_projects, methods=["POST"]),
     Route("/api/projects/rename", projects_api.rename_project, methods=["POST"]),
+    Route("/api/projects/delete", projects_api.delete_project, methods=["POST"]),
 ]
 
 _HTTP_CODES = {

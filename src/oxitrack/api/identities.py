@@ -62,6 +62,12 @@ class FolderIdentities:
             return self.identify
         return lambda path: found[path] if path in found else self.identify(path)
 
+    def forget(self, paths: Iterable[str]) -> None:
+        """Drop what is remembered of ``paths``, whose rows were deleted with their project: their
+        next beat is a new folder's, looked at in a thread before the write, not inside it."""
+        for path in paths:
+            self._checked_until.pop(path, None)
+
     def _checked_until_for(self, path: str) -> float | None:
         """From which beat time ``path`` needs a look, as remembered or as the database says;
         ``None`` while a long report holds the reading connection.

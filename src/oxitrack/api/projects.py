@@ -1,4 +1,4 @@
-"""``/api/projects``: list projects, merge two into one, rename one. JSON in, JSON out.
+"""``/api/projects``: list projects, merge two into one, rename or delete one. JSON in, JSON out.
 
 Each handler is one call into ``store.projects`` (the same functions ``oxitrack projects`` uses
 on the file when the daemon is down); a reference that names no project is a 404 naming the
@@ -50,6 +50,20 @@ async def rename_project(request: Request) -> JSONResponse:
         request.app.state.store,
         lambda conn: store_projects.rename_by_reference(conn, reference, name, identify),
     )
+    return JSONResponse({"project": project.to_json()})
+
+
+async def delete_project(request: Request) -> JSONResponse:
+    """What was deleted. The folders' remembered identity checks go with it (``FolderIdentities
+    .forget``): their next beat starts a new project, as from a folder never seen."""
+    body = await _object(request)
+    reference = _required(body, "project")
+    identify = await _folder_identities(request, reference)
+    project = await write_from_loop(
+        request.app.state.store,
+        lambda conn: store_projects.delete_by_reference(conn, reference, identify),
+    )
+    request.app.state.identities.forget(path.project_path for path in project.paths)
     return JSONResponse({"project": project.to_json()})
 
 

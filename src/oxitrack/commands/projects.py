@@ -1,4 +1,4 @@
-"""``oxitrack projects``: list projects, merge two that are one, rename one.
+"""``oxitrack projects``: list projects, merge two that are one, rename or delete one.
 
 Through the daemon or on the file: with ``--via auto`` (the default) the command asks the daemon
 at the configured address for ``/health``; if it answers and uses the same database file, the
@@ -24,21 +24,26 @@ from oxitrack.commands._output import print_json
 from oxitrack.fields import utf8_reading
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
+    import sqlite3
+    from collections.abc import Callable
+
     from oxitrack.config import Settings
     from oxitrack.daemon_client import DaemonClient
     from oxitrack.store import Store
+    from oxitrack.store.project_references import FolderIdentity
+    from oxitrack.store.projects import Project
 
 
 def register(subparsers: Any) -> None:
     parser = add_command(
         subparsers,
         "projects",
-        help="list projects; merge or rename them",
+        help="list projects; merge, rename or delete them",
         description=(
             "List projects with their folders, identity and total time. A git repository\n"
             "is one project wherever it is cloned or moved; other folders are projects by\n"
             "their path. Use `merge` when two projects are really one, `rename` to give one\n"
-            "a name."
+            "a name, `delete` to remove one tracked by mistake."
         ),
         example="oxitrack projects merge /home/me/old/api api",
     )
@@ -82,6 +87,25 @@ def register(subparsers: Any) -> None:
     _add_common(rename)  # given before or after the action
     rename.set_defaults(run=run_rename)
 
+    delete = add_command(
+        actions,
+        "delete",
+        help="delete a project and all the time recorded in it",
+        description=(
+            "Delete PROJECT for good: its sessions, WakaTime heartbeats, folders and\n"
+            "identities; no other project changes. At a terminal it shows what goes and asks\n"
+            "first; elsewhere give --yes. `oxitrack backup FILE` before keeps a copy. The\n"
+            "next beat from one of its folders starts a new project: to stop that, exclude\n"
+            "the folder in the editor (VS Code: `oxitrack.excludePatterns`; WakaTime plugins:\n"
+            "their own exclude setting)."
+        ),
+        example="oxitrack projects delete ~/Downloads --yes",
+    )
+    delete.add_argument("project", help="id, folder, identity or name")
+    delete.add_argument("--yes", action="store_true", help="delete without asking")
+    _add_common(delete)  # given before or after the action
+    delete.set_defaults(run=run_delete)
+
 
 def _add_common(parser: argparse.ArgumentParser, *, default: Any = argparse.SUPPRESS) -> None:
     """The flags of ``projects`` and of each action. An action's flags default to "not given",
@@ -120,21 +144,18 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    from oxitrack.store import project_references
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
     client = _daemon(args, settings)
     source, target = project_reference(args.source), project_reference(args.target)
-    if client is not None:
-        body = {"source": source, "target": target}
-        project = client.request("POST", "/api/projects/merge", body)["project"]
-    else:
-        identify = project_references.folder_identities(source, target)
-        with _existing_store(settings) as store:
-            project = store.write(
-                lambda conn: store_projects.merge_by_reference(conn, source, target, identify)
-            ).to_json()
+    project = _change(
+        settings,
+        client,
+        "merge",
+        {"source": source, "target": target},
+        lambda conn, identify: store_projects.merge_by_reference(conn, source, target, identify),
+    )
     _show_result(args, project, f"Merged {args.source!r} into project {project['id']}:")
     return 0
 
@@ -142,7 +163,6 @@ def run_merge(args: argparse.Namespace) -> int:
 def run_rename(args: argparse.Namespace) -> int:
     if (args.name is None) == (not args.reset):
         raise UsageError("projects rename: give a NAME or --reset (not both)")
-    from oxitrack.store import project_references
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
@@ -151,17 +171,97 @@ def run_rename(args: argparse.Namespace) -> int:
     # sent, which the store refuses as text: read them as the UTF-8 a terminal sends.
     name = None if args.reset else utf8_reading(args.name)
     reference = project_reference(args.project)
-    if client is not None:
-        body = {"project": reference, "name": name}
-        project = client.request("POST", "/api/projects/rename", body)["project"]
-    else:
-        identify = project_references.folder_identities(reference)
-        with _existing_store(settings) as store:
-            project = store.write(
-                lambda conn: store_projects.rename_by_reference(conn, reference, name, identify)
-            ).to_json()
+    project = _change(
+        settings,
+        client,
+        "rename",
+        {"project": reference, "name": name},
+        lambda conn, identify: store_projects.rename_by_reference(conn, reference, name, identify),
+    )
     _show_result(args, project, "Renamed:")
     return 0
+
+
+def run_delete(args: argparse.Namespace) -> int:
+    import sys
+
+    from oxitrack.store import projects as store_projects
+
+    if not args.yes and not sys.stdin.isatty():
+        raise UsageError(
+            "projects delete: nobody at a terminal to confirm; add --yes to delete without asking"
+        )
+    settings = settings_from(args)
+    client = _daemon(args, settings)
+    reference = project_reference(args.project)
+    if not args.yes:
+        confirmed = _confirmed_id(settings, reference)
+        if confirmed is None:
+            print("Nothing deleted.", file=sys.stderr)
+            return 0
+        reference = confirmed  # what was shown, even if the words now name another project
+    project = _change(
+        settings,
+        client,
+        "delete",
+        {"project": reference},
+        lambda conn, identify: store_projects.delete_by_reference(conn, reference, identify),
+    )
+    _show_result(args, project, f"Deleted project {project['id']}:")
+    if not args.json:
+        print(_COMES_BACK)
+    return 0
+
+
+_COMES_BACK = (
+    "The next beat from its folders starts a new project. To stop tracking a folder, exclude it\n"
+    "in the editor: VS Code's `oxitrack.excludePatterns`, a WakaTime plugin's own exclude setting."
+)
+
+
+def _confirmed_id(settings: Settings, reference: str) -> str | None:
+    """Show on stderr what deleting ``reference`` takes away and ask; the project's id if the
+    answer is yes. Read from the file, even with the daemon running: the same rows, and the
+    delete that follows names the id, so a yes deletes exactly what was shown."""
+    import sys
+
+    from oxitrack.store import Store, project_references
+    from oxitrack.store import projects as store_projects
+
+    identify = project_references.folder_identities(reference)
+    with Store(settings.db, read_only=True) as store:
+        project = store.read(
+            lambda conn: store_projects.get_project(
+                conn, project_references.find_project(conn, reference, "project", identify=identify)
+            )
+        ).to_json()
+    print("This deletes, for good:", file=sys.stderr)
+    print(_describe(project), file=sys.stderr)
+    print("(`oxitrack backup FILE` first keeps a copy.)", file=sys.stderr)
+    print("Delete it? [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    return str(project["id"]) if answer in {"y", "yes"} else None
+
+
+def _change(
+    settings: Settings,
+    client: DaemonClient | None,
+    action: str,
+    body: dict[str, object],
+    write: Callable[[sqlite3.Connection, FolderIdentity], Project],
+) -> dict[str, Any]:
+    """``POST /api/projects/<action>`` with ``body`` through the daemon, else ``write`` in one
+    transaction on the file, handed what ``folder_identities`` reads of the references in
+    ``body`` (as the daemon does before its write); the project answered, as JSON."""
+    from oxitrack.store import project_references
+
+    if client is not None:
+        answer: dict[str, Any] = client.request("POST", f"/api/projects/{action}", body)["project"]
+        return answer
+    references = [body[field] for field in ("source", "target", "project") if field in body]
+    identify = project_references.folder_identities(*references)
+    with _existing_store(settings) as store:
+        return store.write(lambda conn: write(conn, identify)).to_json()
 
 
 def _existing_store(settings: Settings) -> Store:

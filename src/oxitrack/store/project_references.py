@@ -1,10 +1,10 @@
 """Which project a reference names: what users type for a project (``--project``, ``projects
-merge``/``rename``, ``?project=``) read the same way everywhere.
+merge``/``rename``/``delete``, ``?project=``) read the same way everywhere.
 
 A reference is an id, an identity (``git:…``, ``path:…``), a folder (or a folder inside one of
 a project's, or of a repository a project is known by), or a name. ``find_project`` refuses one
-that names none or several, saying where a merged-away id went; ``project_named`` lets reports
-match a reference that names no project against folders instead.
+that names none or several, saying where a merged-away id went (or that it was deleted);
+``project_named`` lets reports match a reference that names no project against folders instead.
 """
 
 from __future__ import annotations
@@ -215,17 +215,29 @@ def _as_id(text: str) -> int | None:
 
 def merged_note(conn: sqlite3.Connection, reference: str) -> str:
     """`` (project 3 was merged into project 2)`` when ``reference`` is the id of a project
-    merged away, else ``""``: every command that refuses a reference says where it went."""
+    merged away, `` (project 3 was deleted)`` when deleted, else ``""``: every command that
+    refuses a reference says where it went."""
     return _merged_note(conn, _as_id(reference.strip()))
 
 
 def _merged_note(conn: sqlite3.Connection, project_id: int | None) -> str:
-    """`` (project 3 was merged into project 2)`` when ``project_id`` was merged away."""
+    """What became of ``project_id``, if it was retired. A deleted project's row is merged into
+    itself (``store.projects.delete_project``); ids merged into it before still point to it."""
     if project_id is None:
         return ""
+    into = _retired_into(conn, project_id)
+    if into is None:
+        return ""
+    if into == project_id:
+        return f" (project {project_id} was deleted)"
+    deleted = ", which was deleted" if _retired_into(conn, into) == into else ""
+    return f" (project {project_id} was merged into project {into}{deleted})"
+
+
+def _retired_into(conn: sqlite3.Connection, project_id: int) -> int | None:
     row = conn.execute("SELECT merged_into FROM retired_projects WHERE id = ?", (project_id,))
     found = row.fetchone()
-    return f" (project {project_id} was merged into project {found[0]})" if found else ""
+    return None if found is None else int(found[0])
 
 
 def _ids(conn: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list[int]:

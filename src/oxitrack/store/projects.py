@@ -1,12 +1,12 @@
-"""SQL for projects: the tables, and what users do with projects (list, merge, rename).
+"""SQL for projects: the tables, and what users do with projects (list, merge, rename, delete).
 
 Three tables (schema step 2): ``projects`` (id, the name a user gave), ``project_identities``
 (every identity that means the project: ``git:<root commit>`` or ``path:<folder>``) and
 ``project_paths`` (every folder that beat, its project, and what it was found to be); schema step
-4 adds ``retired_projects``, the ids merged away. Sessions keep their ``project_path``; a
-project's sessions are those of its paths, so moving a path to another project (a merge) moves
-its sessions without rewriting one. Which project a folder belongs to as beats arrive is
-``store/folders.py``'s job.
+4 adds ``retired_projects``, the ids merged away (or deleted: ``delete_project``). Sessions keep
+their ``project_path``; a project's sessions are those of its paths, so moving a path to another
+project (a merge) moves its sessions without rewriting one. Which project a folder belongs to as
+beats arrive is ``store/folders.py``'s job.
 """
 
 from __future__ import annotations
@@ -110,6 +110,33 @@ def merge_projects(conn: sqlite3.Connection, *, source_id: int, target_id: int) 
         "INSERT OR REPLACE INTO retired_projects (id, merged_into) VALUES (?, ?)",
         (source_id, target_id),
     )
+
+
+def delete_project(conn: sqlite3.Connection, project_id: int) -> None:
+    """Remove the project and all that was recorded in its folders: sessions, WakaTime
+    heartbeats and their contexts, folders, identities.
+
+    Its id is retired in ``retired_projects`` as a row merged into itself, which no project
+    holds: no schema step, and every reader of the table stays right as it is. New ids still
+    start past it (``store.folders``), so a retried ``delete 5`` finds nothing instead of a
+    newer project 5; a merge only ever repoints rows merged into a live project; and
+    ``project_references`` reads the self-reference as "deleted", also for ids merged into
+    this one (their rows keep pointing here). A ``NULL`` ``merged_into`` would have said it
+    more plainly, but the column is ``NOT NULL`` and SQLite cannot relax that in place: a
+    rebuild of the table in an upgrade, for no gain to any reader.
+    """
+    folders = "SELECT project_path FROM project_paths WHERE project_id = :id"
+    for statement in (
+        "DELETE FROM heartbeats WHERE context_id IN"
+        f" (SELECT id FROM beat_contexts WHERE project_path IN ({folders}))",
+        f"DELETE FROM beat_contexts WHERE project_path IN ({folders})",
+        f"DELETE FROM sessions WHERE project_path IN ({folders})",
+        "DELETE FROM project_paths WHERE project_id = :id",
+        "DELETE FROM project_identities WHERE project_id = :id",
+        "DELETE FROM projects WHERE id = :id",
+        "INSERT OR REPLACE INTO retired_projects (id, merged_into) VALUES (:id, :id)",
+    ):
+        conn.execute(statement, {"id": project_id})
 
 
 def rename_project(conn: sqlite3.Connection, project_id: int, name: str | None) -> None:
@@ -280,6 +307,19 @@ def rename_by_reference(
     project_id = find_project(conn, project, "project", identify=identify)
     rename_project(conn, project_id, None if name is None else check_project_name(name))
     return get_project(conn, project_id)
+
+
+def delete_by_reference(
+    conn: sqlite3.Connection,
+    project: object,
+    identify: FolderIdentity | None = None,
+) -> Project:
+    """Delete the project ``project`` names; what it was, read just before.
+    ``identify``: what ``folder_identities`` read of it before the write."""
+    project_id = find_project(conn, project, "project", identify=identify)
+    deleted = get_project(conn, project_id)
+    delete_project(conn, project_id)
+    return deleted
 
 
 # -- what reports group by ---------------------------------------------------------------------
