@@ -125,3 +125,26 @@ def test_the_program_holding_the_wal_back_is_named_until_its_read_ends(
     assert report["wal_readers"] == [] and report["wal_pending_bytes"] < 16 * MIB
     assert "its WAL holds" not in status(daemon)
     assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
+
+
+def test_service_status_does_not_name_the_daemon_for_its_own_reads(
+    tmp_path: Path, other_program: Callable[[Path, str], subprocess.Popen[str]]
+):
+    """The daemon's reads end by themselves (a long report's too): only another program is
+    named. Here a reading process stands in for the daemon, by its pid."""
+    from oxitrack.store import Store
+    from oxitrack.store.maintenance import wal_backlog
+
+    db = tmp_path / "x.db"
+    Store(db).close()
+    keeper = sqlite3.connect(db)  # open, as the daemon keeps it: the WAL keeps its frames
+    try:
+        keeper.execute("PRAGMA wal_autocheckpoint = 0")
+        keeper.execute("CREATE TABLE ballast (data BLOB)")
+        keeper.execute("INSERT INTO ballast VALUES (zeroblob(65536))")
+        keeper.commit()
+        reader = other_program(db, "reading")
+        assert wal_backlog(db).readers == {reader.pid}
+        assert wal_backlog(db, daemon_pid=reader.pid).readers == set()
+    finally:
+        keeper.close()

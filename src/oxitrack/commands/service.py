@@ -341,7 +341,7 @@ def _gather_status(args: argparse.Namespace) -> _Status:
         stats = maintenance.database_stats(db_path)
     except StoreError as exc:
         stats_error = str(exc)
-    backlog = maintenance.wal_backlog(db_path)
+    backlog = maintenance.wal_backlog(db_path, daemon_pid=health.get("pid") if health else None)
     return _Status(
         service_state, client.url, health, client.refusal, db_path, stats, stats_error, backlog
     )

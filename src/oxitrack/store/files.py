@@ -269,6 +269,7 @@ def file_uri(path: str) -> str:
 # read lock on the "dead man switch" while it is open, and each read transaction one on the read
 # mark it reads by. Marks 1-4 read frames of the WAL, which keeps it from starting over; mark 0
 # reads the database file alone (https://www.sqlite.org/walformat.html).
+_SHM_WRITE_LOCK_OFFSET = 120
 _SHM_OPEN_LOCK_OFFSET = 128
 _SHM_WAL_READ_MARK_OFFSETS = range(124, 128)
 
@@ -283,8 +284,13 @@ def is_open_elsewhere(db_path: str) -> bool | None:
 def wal_readers(db_path: str) -> set[int] | None:
     """The processes other than this one in a read of the WAL database ``db_path`` that holds
     the WAL back (a SQLite browser, ``sqlite3`` in an open ``BEGIN``, ``export | less``); ``None``
-    where that cannot be told. Of several on the same read mark, the system names one."""
-    return _shm_lock_holders(db_path, _SHM_WAL_READ_MARK_OFFSETS)
+    where that cannot be told. Of several on the same read mark, the system names one. A
+    writer reads too, but its transaction ends by itself: the one holding the write lock is
+    left out."""
+    readers = _shm_lock_holders(db_path, _SHM_WAL_READ_MARK_OFFSETS)
+    if not readers:
+        return readers
+    return readers - (_shm_lock_holders(db_path, [_SHM_WRITE_LOCK_OFFSET]) or set())
 
 
 def _shm_lock_holders(db_path: str, offsets: Iterable[int]) -> set[int] | None:

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,9 @@ from oxitrack.store.wal_file import WalDamage, wal_damage
 from oxitrack.store.wal_index import WalIndex
 
 MAX_REPORTED_ROWS = 10
+# How long ``wal_backlog`` waits before it looks again at who reads the WAL (the daemon looks
+# four times a second).
+WAL_READER_RECHECK_SECONDS = 0.25
 _RESTORE = " Restore a backup, or recover what is readable with `sqlite3 FILE .recover`."
 
 
@@ -99,15 +103,24 @@ class WalBacklog:
     readers: set[int] | None  # in a read that keeps the WAL from starting over; None: unknown
 
 
-def wal_backlog(path: Path) -> WalBacklog:
+def wal_backlog(path: Path, *, daemon_pid: int | None = None) -> WalBacklog:
     """What the WAL of ``path`` holds back now, read from its ``-shm`` file and its locks
-    without opening the database (which could fold the WAL in, or wait for a lock)."""
+    without opening the database (which could fold the WAL in, or wait for a lock).
+
+    A process is named only if it holds its read at two looks WAL_READER_RECHECK_SECONDS
+    apart: not for one short read, or a checkpoint's moment on a read mark. The daemon
+    (``daemon_pid``) is never named: its reads end by themselves, a long report's included."""
     index = WalIndex(os.path.realpath(path))
     try:
         pending = index.pending_bytes()
     finally:
         index.close()
-    return WalBacklog(pending, wal_readers(str(path)))
+    readers = wal_readers(str(path))
+    if readers:
+        time.sleep(WAL_READER_RECHECK_SECONDS)
+        again = wal_readers(str(path))
+        readers = None if again is None else (readers & again) - {daemon_pid}
+    return WalBacklog(pending, readers)
 
 
 def backup(source: Path, destination: Path) -> DatabaseStats:
