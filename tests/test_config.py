@@ -41,6 +41,16 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
 
 
 @pytest.mark.parametrize(
+    ("text", "verbose"),
+    [("1", True), (" Yes ", True), ("ON", True), ("0", False), (" False ", False), ("", False)],
+)
+def test_verbose_takes_the_usual_words_for_on_and_off(empty_config: Path, text: str, verbose):
+    """OXITRACK_VERBOSE=off must turn it off: not be refused, nor read as on."""
+    environ = {"OXITRACK_CONFIG": str(empty_config), "OXITRACK_VERBOSE": text}
+    assert resolve({}, environ=environ).verbose is verbose
+
+
+@pytest.mark.parametrize(
     ("env", "message"),
     [
         ({"OXITRACK_PORT": "http"}, "OXITRACK_PORT: port must be a whole number"),
