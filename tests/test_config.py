@@ -59,6 +59,10 @@ def test_verbose_takes_the_usual_words_for_on_and_off(empty_config: Path, text: 
     assert resolve({}, environ=environ).verbose is verbose
 
 
+def test_verbose_is_off_unless_asked_for(empty_config: Path):
+    assert resolve({}, environ={"OXITRACK_CONFIG": str(empty_config)}).verbose is False
+
+
 def test_a_list_of_names_may_have_spaces_and_empty_entries(empty_config: Path):
     """An empty entry must not become a name: an empty Host would then pass the guard."""
     environ = {"OXITRACK_CONFIG": str(empty_config), "OXITRACK_ALLOW_HOSTS": "a.lan, ,b.lan ,"}
