@@ -205,6 +205,8 @@ def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pyte
         ("/api/days", {"from": "2025-02-01", "to": "2025-01-01"}, "from"),
         ("/api/days", {"days": "0"}, "days"),
         ("/api/days", {"days": "seven"}, "days"),
+        ("/api/days", {"days": "3661"}, "days"),
+        ("/api/days", {"days": "1e3"}, "days"),  # as short as a number: int() refuses it
         ("/api/days", {"from": "2025-11-01", "days": "3"}, "days"),
         ("/api/days", {"from": "2000-01-01", "to": "2025-01-01"}, "from"),
         ("/api/sessions", {"limit": "0"}, "limit"),
@@ -222,6 +224,8 @@ def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pyte
         "backwards-range",
         "zero-days",
         "days-not-a-number",
+        "days-over-ten-years",
+        "days-in-exponent-form",
         "days-and-from",
         "range-over-ten-years",
         "limit-zero",
@@ -340,6 +344,15 @@ def test_sessions_are_newest_first_with_limit_and_filters(seeded: TestClient):
     assert [s["project_name"] for s in filtered["sessions"]] == ["oxitrack"]
     empty = seeded.get("/api/sessions", params={**TZ, "to": "2025-11-24"}).json()
     assert (empty["to"], empty["sessions"]) == ("2025-11-24", [])
+
+
+def test_days_and_limit_take_their_largest_values(client: TestClient):
+    """Both bounds are inclusive: ten years of days (3660), a thousand sessions."""
+    days = client.get("/api/days", params={**TZ, "days": "3660"})
+    assert days.status_code == 200, days.text
+    assert len(days.json()["days"]) == 3660
+    sessions = client.get("/api/sessions", params={**TZ, "limit": "1000"})
+    assert sessions.status_code == 200, sessions.text
 
 
 def test_sessions_may_span_all_time_but_not_run_backwards(seeded: TestClient):

@@ -41,6 +41,35 @@ def test_config_file_path_comes_from_oxitrack_config(tmp_path: Path):
 
 
 @pytest.mark.parametrize(
+    ("text", "verbose"),
+    [
+        ("1", True),
+        (" Yes ", True),
+        ("ON", True),
+        ("0", False),
+        (" False ", False),
+        ("no", False),
+        ("Off", False),
+        ("", False),
+    ],
+)
+def test_verbose_takes_the_usual_words_for_on_and_off(empty_config: Path, text: str, verbose):
+    """OXITRACK_VERBOSE=off must turn it off: not be refused, nor read as on."""
+    environ = {"OXITRACK_CONFIG": str(empty_config), "OXITRACK_VERBOSE": text}
+    assert resolve({}, environ=environ).verbose is verbose
+
+
+def test_verbose_is_off_unless_asked_for(empty_config: Path):
+    assert resolve({}, environ={"OXITRACK_CONFIG": str(empty_config)}).verbose is False
+
+
+def test_a_list_of_names_may_have_spaces_and_empty_entries(empty_config: Path):
+    """An empty entry must not become a name: an empty Host would then pass the guard."""
+    environ = {"OXITRACK_CONFIG": str(empty_config), "OXITRACK_ALLOW_HOSTS": "a.lan, ,b.lan ,"}
+    assert resolve({}, environ=environ).allow_hosts == ("a.lan", "b.lan")
+
+
+@pytest.mark.parametrize(
     ("env", "message"),
     [
         ({"OXITRACK_PORT": "http"}, "OXITRACK_PORT: port must be a whole number"),

@@ -107,10 +107,19 @@ def test_host_that_is_not_host_and_port_is_refused_400(client: TestClient, store
     assert_refused(post(client, host=host), 400, "bad_request", store)
 
 
-def test_allowed_host_setting_lets_that_name_in(store: Store, db_path: Path):
-    with make_client(store, db_path, allow_hosts=("tracker.lan",)) as client:
+@pytest.mark.parametrize("allowed", ["tracker.lan", "Tracker.LAN"], ids=["as-sent", "capitals"])
+def test_allowed_host_setting_lets_that_name_in(store: Store, db_path: Path, allowed: str):
+    """Browsers send the Host in lower case, whatever case the setting was written in."""
+    with make_client(store, db_path, allow_hosts=(allowed,)) as client:
         assert post(client, host="tracker.lan:3000").status_code == 200
         assert post(client, host="other.lan:3000").status_code == 403
+
+
+def test_dashboard_behind_an_https_proxy_may_post_from_its_own_origin(store: Store, db_path: Path):
+    """A reverse proxy that ends TLS passes the Host on; the page's origin is then https."""
+    with make_client(store, db_path, allow_hosts=("tracker.lan",)) as client:
+        headers = {"origin": "https://tracker.lan", "sec-fetch-site": "same-origin"}
+        assert post(client, host="tracker.lan", **headers).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -129,19 +138,30 @@ def test_foreign_origin_is_refused_403(client: TestClient, store: Store, origin:
     assert_refused(post(client, origin=origin), 403, "forbidden_origin", store)
 
 
-def test_own_origin_is_accepted(client: TestClient):
-    answer = post(client, origin="http://127.0.0.1:3000", **{"sec-fetch-site": "same-origin"})
+@pytest.mark.parametrize(
+    ("host", "origin"),
+    [("127.0.0.1:3000", "http://127.0.0.1:3000"), ("LocalHost:3000", "HTTP://localhost:3000/")],
+    ids=["as-browsers-send-it", "other-case-and-final-slash"],
+)
+def test_own_origin_is_accepted(client: TestClient, host: str, origin: str):
+    answer = post(client, host=host, origin=origin, **{"sec-fetch-site": "same-origin"})
     assert answer.status_code == 200
 
 
 @pytest.mark.parametrize(
-    "allowed",
-    ["http://localhost:5173", "http://LOCALHOST:5173/"],
-    ids=["as-sent", "written-loosely"],
+    ("allowed", "sent"),
+    [
+        ("http://localhost:5173", "http://localhost:5173"),
+        ("http://LOCALHOST:5173/", "http://localhost:5173"),
+        ("http://localhost:5173", "HTTP://LOCALHOST:5173/"),
+    ],
+    ids=["as-sent", "written-loosely", "sent-loosely"],
 )
-def test_allowed_origin_setting_lets_that_page_in(store: Store, db_path: Path, allowed: str):
+def test_allowed_origin_setting_lets_that_page_in(
+    store: Store, db_path: Path, allowed: str, sent: str
+):
     with make_client(store, db_path, allow_origins=(allowed,)) as client:
-        headers = {"origin": "http://localhost:5173", "sec-fetch-site": "same-site"}
+        headers = {"origin": sent, "sec-fetch-site": "same-site"}
         assert post(client, **headers).status_code == 200
 
 

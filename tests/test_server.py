@@ -198,10 +198,24 @@ PATH_BEAT = '{"project_path": "/code/encoded"}'
             415,
             "Content-Type",
         ),
+        (
+            PATH_BEAT.encode(),
+            {"content-type": "application/json; CHARSET=ISO-8859-1"},  # names are caseless
+            415,
+            "Content-Type",
+        ),
         (PATH_BEAT.encode("utf-16"), {}, 400, "body"),
         (PATH_BEAT.encode("utf-32-le"), {}, 400, "body"),
     ],
-    ids=["gzip", "brotli-said", "utf-16-said", "latin-1-said", "utf-16-bom", "utf-32-unsaid"],
+    ids=[
+        "gzip",
+        "brotli-said",
+        "utf-16-said",
+        "latin-1-said",
+        "latin-1-said-in-capitals",
+        "utf-16-bom",
+        "utf-32-unsaid",
+    ],
 )
 def test_a_body_that_is_not_plain_utf8_json_is_refused_naming_why(
     client: TestClient, store: Store, content: bytes, headers: dict, status: int, field: str
@@ -225,15 +239,19 @@ def test_a_body_that_is_not_plain_utf8_json_is_refused_naming_why(
         (b"\xef\xbb\xbf" + PATH_BEAT.encode(), {}),
         (PATH_BEAT.encode(), {"content-type": 'application/json; charset="UTF-8"'}),
         (PATH_BEAT.encode(), {"content-type": "application/json;charset=utf8"}),
+        (PATH_BEAT.encode(), {"content-type": "application/json ; charset=utf-8 ; profile=beat"}),
         (PATH_BEAT.encode(), {"content-type": "application/json; profile=beat"}),
         (PATH_BEAT.encode(), {"content-encoding": "identity"}),
+        (PATH_BEAT.encode(), {"content-encoding": "Identity"}),  # RFC 9110 8.4.1: any case
     ],
     ids=[
         "utf-8-bom",
         "charset-utf-8-quoted",
         "charset-utf8-alias",
+        "spaces-before-semicolons",
         "other-parameter",
         "identity-coding",
+        "identity-coding-capitalised",
     ],
 )
 def test_plain_utf8_json_is_taken_however_it_is_labelled(

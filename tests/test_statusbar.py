@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,9 +18,11 @@ from tests.conftest import NOW
         (0, "0 secs"),
         (1, "1 sec"),
         (42, "42 secs"),
+        (59, "59 secs"),
         (60, "1 min"),
         (61, "1 min"),
         (299, "4 mins"),
+        (3599, "59 mins"),
         (3600, "1 hr"),
         (3660, "1 hr 1 min"),
         (8256, "2 hrs 17 mins"),
@@ -64,16 +67,64 @@ def test_statusbar_today_has_the_fields_plugins_read():
         "timezone": "Europe/Paris",
     }
     assert body["cached_at"] == "2025-11-25T19:46:40Z"
+    assert body["has_team_features"] is False
+
+
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [
+        (1, "Sat Nov 1st 2025"),
+        (2, "Sun Nov 2nd 2025"),
+        (3, "Mon Nov 3rd 2025"),
+        (4, "Tue Nov 4th 2025"),
+        (11, "Tue Nov 11th 2025"),
+        (12, "Wed Nov 12th 2025"),
+        (13, "Thu Nov 13th 2025"),
+        (21, "Fri Nov 21st 2025"),
+        (22, "Sat Nov 22nd 2025"),
+        (23, "Sun Nov 23rd 2025"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_statusbar_range_names_the_day_as_wakatime_does(day: int, text: str):
+    """English ordinals: 1st, 2nd, 3rd, but 11th, 12th, 13th."""
+    utc = ZoneInfo("UTC")
+    noon = datetime(2025, 11, day, 12, tzinfo=UTC).timestamp()
+    body = statusbar_today(now=noon, zone=utc, day=day_of(noon, utc), projects=[], total_seconds=0)
+    assert body["data"]["range"]["text"] == text
 
 
 def test_statusbar_total_counts_time_in_two_projects_at_once_once():
     utc = ZoneInfo("UTC")
-    projects = [("api", 3600), ("web", 3600)]
+    projects = [("web", 3600), ("api", 3600)]
     body = statusbar_today(
         now=NOW, zone=utc, day=day_of(NOW, utc), projects=projects, total_seconds=4500
     )
     assert body["data"]["grand_total"]["text"] == "1 hr 15 mins"
-    assert [p["percent"] for p in body["data"]["projects"]] == [50.0, 50.0]
+    projects_shown = [(p["name"], p["percent"]) for p in body["data"]["projects"]]
+    assert projects_shown == [("api", 50.0), ("web", 50.0)]  # a tie: by name
+
+
+@pytest.mark.parametrize(
+    ("seconds", "digital", "decimal", "counter"),
+    [
+        (3599, "0:59", "0.98", "0:59:59"),
+        (3600, "1:00", "1.00", "1:00:00"),
+        (5400, "1:30", "1.50", "1:30:00"),
+    ],
+    ids=lambda value: str(value),
+)
+def test_statusbar_clock_figures_turn_over_at_the_hour(
+    seconds: int, digital: str, decimal: str, counter: str
+):
+    utc = ZoneInfo("UTC")
+    body = statusbar_today(
+        now=NOW, zone=utc, day=day_of(NOW, utc), projects=[("app", seconds)], total_seconds=seconds
+    )
+    total = body["data"]["grand_total"]
+    assert (total["digital"], total["decimal"]) == (digital, decimal)
+    [project] = body["data"]["projects"]
+    assert (project["digital"], project["decimal"]) == (counter, decimal)
 
 
 def test_statusbar_today_with_nothing_tracked():
