@@ -217,6 +217,8 @@ def test_config_file_that_is_not_utf8_is_reported_in_one_line(tmp_path: Path):
         ("127.8.9.10", True),
         ("localhost", True),
         ("app.localhost", True),
+        ("LOCALHOST", True),  # names are not case-sensitive: not refused as public
+        ("App.LocalHost", True),
         ("::1", True),
         ("[::1]", True),
         ("0.0.0.0", False),
