@@ -169,10 +169,10 @@ describe("Outbox", () => {
   });
 
   test("lines that are JSON but not beats are skipped", async () => {
-    await fs.writeFile(path.join(dir, QUEUE_FILE), '{"project_path":"/p","timestamp":1}\n[]\n{"project_path":"","timestamp":2}\n{"project_path":"/p","timestamp":1.5}\n');
+    await fs.writeFile(path.join(dir, QUEUE_FILE), '{"project_path":"/p","timestamp":1}\n[]\n{"project_path":"","timestamp":2}\n{"project_path":"/p","timestamp":1.5}\nnull\n{"project_path":["/p"],"timestamp":3}\n');
     const { delivered, result } = await drain(new Outbox({ dir }));
     assert.equal(delivered.length, 1);
-    assert.equal(result.unreadableLines, 3);
+    assert.equal(result.unreadableLines, 5);
   });
 
   test("the outbox is bounded: beats beyond maxBeats are dropped and the log says so once", async () => {
