@@ -351,6 +351,16 @@ describe("Delivery", () => {
     assert.equal(await broken.count(), 0);
   });
 
+  test("beats held in memory are bounded: an outbox that never comes back cannot fill the memory", async () => {
+    const { daemon } = setup();
+    const blocker = path.join(dir, "file-not-folder");
+    await fs.writeFile(blocker, "");
+    const delivery = new Delivery(() => daemon as unknown as DaemonClient, new Outbox({ dir: blocker }), () => undefined);
+    daemon.mode = "down";
+    await Promise.all(Array.from({ length: 10_001 }, (_, index) => delivery.send(beat(index))));
+    assert.equal(delivery.state.queued, 10_000);
+  });
+
   test("today's answer from the status bar flips offline to online and back", () => {
     const { delivery, states } = setup();
     delivery.noteToday({ kind: "unavailable", problem: { kind: "offline", detail: "timeout" } });
@@ -382,9 +392,9 @@ describe("Delivery", () => {
     nowMs = 5_000;
     delivery.noteToday(slow);
     nowMs = 65_000;
-    delivery.noteToday(slow);
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "slow", detail: "no answer within 5000 ms (body)" } });
     assert.equal(delivery.state.connection.kind, "slow");
-    assert.equal(delivery.connectionSinceMs, 5_000);
+    assert.equal(delivery.connectionSinceMs, 5_000, "slow in other words is still slow since the first look");
     nowMs = 70_000;
     delivery.noteToday(todayOk);
     assert.equal(delivery.state.connection.kind, "online");
