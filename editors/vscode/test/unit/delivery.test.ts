@@ -118,12 +118,16 @@ async function serverAnswering(status: number, body: string, contentType = "text
 
 describe("Delivery", () => {
   test("a beat the daemon takes is not buffered, and its canonical path is remembered", async () => {
-    const { daemon, outbox, delivery } = setup();
+    const { daemon, outbox, delivery, logged } = setup();
+    assert.deepEqual(delivery.state.connection, { kind: "unknown" });
     await delivery.send(beat(1));
+    assert.deepEqual(logged, [], "a first answer is no change to log: the daemon was never away");
     assert.deepEqual(daemon.accepted, [beat(1)]);
     assert.equal(await outbox.count(), 0);
     assert.equal(delivery.canonicalPath("/p"), "/canonical/p");
     assert.deepEqual(delivery.state.connection, { kind: "online" });
+    await delivery.saveForLater([]);
+    assert.equal(await outbox.count(), 0, "a delivered beat is not saved again when the window closes");
   });
 
   test("daemon down: beats go to the outbox, state says offline with the count", async () => {
@@ -164,14 +168,17 @@ describe("Delivery", () => {
     assert.equal(await outbox.count(), 2);
   });
 
-  test("the next beat that gets through triggers the replay, oldest first", async () => {
+  test("the next beat that gets through triggers the replay, oldest first", { timeout: 5_000 }, async () => {
     const { daemon, outbox, delivery, logged } = setup();
     daemon.mode = "down";
     await delivery.send(beat(1));
     await delivery.send(beat(2));
     daemon.mode = "up";
+    const drained = new Promise<void>((resolve) =>
+      delivery.onDidChangeState((state) => state.queued === 0 && resolve()),
+    );
     await delivery.send(beat(3));
-    await delivery.replay(); // joins the replay that send() started
+    await drained; // nothing else starts a replay here: the beat that got through must
     assert.deepEqual(daemon.accepted.map((b) => b.timestamp), [3, 1, 2]);
     assert.equal(await outbox.count(), 0);
     assert.deepEqual(delivery.state, { connection: { kind: "online" }, queued: 0 });
@@ -308,8 +315,10 @@ describe("Delivery", () => {
     assert.match(lines[0] ?? "", /the daemon refuses the folder \/p \(HTTP 422: must be an absolute path\): time spent there is not recorded/);
     assert.ok(states.length > 0, "the status bar is told");
     daemon.mode = "up";
+    const shown = states.length;
     await delivery.send(beat(3));
     assert.equal(delivery.pathRefusal("/p"), undefined);
+    assert.ok(states.length > shown, "the status bar is told the folder is taken again");
   });
 
   test("one replay at a time per window", async () => {
@@ -323,11 +332,33 @@ describe("Delivery", () => {
     await fs.writeFile(blocker, "");
     const broken = new Outbox({ dir: blocker });
     const logged: string[] = [];
-    const delivery = new Delivery(() => daemon as unknown as DaemonClient, broken, (m) => logged.push(m));
+    let excluded = false;
+    const delivery = new Delivery(() => daemon as unknown as DaemonClient, broken, (m) => logged.push(m), {
+      isExcluded: (projectPath) => excluded && projectPath === "/code/secret",
+    });
+    const secret = (timestamp: number): Beat => ({ project_path: "/code/secret", timestamp });
     daemon.mode = "down";
     await delivery.send(beat(1));
-    assert.equal(delivery.state.queued, 1);
+    await delivery.send(secret(2));
+    assert.equal(delivery.state.queued, 2);
     assert.match(logged.join("\n"), /held in memory/);
+    excluded = true; // the user excludes the folder before the outbox can be written again
+    await fs.unlink(blocker);
+    daemon.mode = "up";
+    await delivery.replay();
+    assert.deepEqual(daemon.accepted, [beat(1)], "the excluded folder's beat is dropped, not sent");
+    assert.deepEqual(delivery.state.queued, 0);
+    assert.equal(await broken.count(), 0);
+  });
+
+  test("beats held in memory are bounded: an outbox that never comes back cannot fill the memory", async () => {
+    const { daemon } = setup();
+    const blocker = path.join(dir, "file-not-folder");
+    await fs.writeFile(blocker, "");
+    const delivery = new Delivery(() => daemon as unknown as DaemonClient, new Outbox({ dir: blocker }), () => undefined);
+    daemon.mode = "down";
+    await Promise.all(Array.from({ length: 10_001 }, (_, index) => delivery.send(beat(index))));
+    assert.equal(delivery.state.queued, 10_000);
   });
 
   test("today's answer from the status bar flips offline to online and back", () => {
@@ -361,9 +392,9 @@ describe("Delivery", () => {
     nowMs = 5_000;
     delivery.noteToday(slow);
     nowMs = 65_000;
-    delivery.noteToday(slow);
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "slow", detail: "no answer within 5000 ms (body)" } });
     assert.equal(delivery.state.connection.kind, "slow");
-    assert.equal(delivery.connectionSinceMs, 5_000);
+    assert.equal(delivery.connectionSinceMs, 5_000, "slow in other words is still slow since the first look");
     nowMs = 70_000;
     delivery.noteToday(todayOk);
     assert.equal(delivery.state.connection.kind, "online");
@@ -406,6 +437,32 @@ describe("Delivery", () => {
       nowMs += 66_000; // each look waits out its timeout and the probe
     }
     assert.equal(delivery.connectionSinceMs, firstMs);
+  });
+
+  test("today's report takes over what beats would meet too, never a daemon error", async () => {
+    const { daemon, delivery } = setup();
+    await delivery.send(beat(1));
+    const storeError = { kind: "daemonError", detail: "HTTP 503", code: "store_unavailable" } as const;
+    delivery.noteToday({ kind: "unavailable", problem: storeError });
+    assert.equal(delivery.state.connection.kind, "online", "only a write can tell that writes fail");
+    daemon.mode = "storeError";
+    await delivery.send(beat(2));
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "offline", detail: "connect ECONNREFUSED" } });
+    assert.equal(delivery.state.connection.kind, "offline", "a daemon that is gone cannot be said to fail writes");
+  });
+
+  test("a daemon error that changes shows as it is now", async () => {
+    const { daemon, delivery } = setup();
+    const problems = [
+      { kind: "daemonError", detail: "HTTP 503: disk full", code: "store_unavailable" },
+      { kind: "daemonError", detail: "HTTP 503: database locked", code: "store_unavailable" },
+      { kind: "daemonError", detail: "HTTP 503: database locked", code: "too_many_connections" },
+    ] as const;
+    for (const [index, problem] of problems.entries()) {
+      daemon.postBeat = async () => ({ kind: "unavailable", problem });
+      await delivery.send(beat(index));
+      assert.deepEqual(delivery.state.connection, problem, "the status bar's text and tooltip come from it");
+    }
   });
 
   test("a slow report does not hide a daemon that cannot store beats", async () => {

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 
-import { isProcessAlive, LockBusyError, LockFile } from "../../src/core/lockFile";
+import { isProcessAlive, LockBusyError, LockFile, orIfMissing } from "../../src/core/lockFile";
 
 let dir: string;
 
@@ -118,6 +118,74 @@ describe("LockFile", () => {
     });
   }
 
+  // The lock B judged stale changes hands between B's last look and B moving it aside (under the
+  // break lock, but releasing and taking the lock need no break lock).
+  for (const [what, meanwhile, expected] of [
+    ["released", () => undefined, "B takes the lock"],
+    ["released and taken by live window A", () => fs.writeFile(path.join(dir, "x.lock"), "2 1 fresh-a"), "A keeps it"],
+  ] as const) {
+    test(`a stale lock ${what} just before B moves it aside: ${expected}`, async () => {
+      const file = path.join(dir, "x.lock");
+      await fs.writeFile(file, "999999 0 stale");
+      const rename = fs.rename;
+      let moved = false;
+      fs.rename = async (from, to) => {
+        if (!moved && String(from) === file) {
+          moved = true;
+          await fs.unlink(file);
+          await meanwhile();
+        }
+        return rename(from, to);
+      };
+      let work: Promise<string>;
+      try {
+        work = lock({ isAlive: (pid) => pid !== 999_999, waitMs: 100 }).with(async () => "B inside");
+        await work.catch(() => undefined);
+      } finally {
+        fs.rename = rename;
+      }
+      assert.equal(moved, true, "the interleaving was forced");
+      if (what === "released") {
+        assert.equal(await work, "B inside");
+      } else {
+        await assert.rejects(work, LockBusyError);
+        assert.equal(await fs.readFile(file, "utf8"), "2 1 fresh-a", "A's lock was put back");
+      }
+    });
+  }
+
+  test("a window that stopped while breaking a lock (its .break left behind) does not block the lock for ever", async () => {
+    await fs.writeFile(path.join(dir, "x.lock"), "999999 0 stale");
+    const breaker = path.join(dir, "x.lock.break");
+    await fs.writeFile(breaker, "999998");
+    const options = { isAlive: (pid: number) => pid < 999_998, staleMs: 1_000, waitMs: 100 };
+    await assert.rejects(lock(options).with(async () => undefined), LockBusyError, "a fresh .break: another window is breaking");
+    const old = new Date(Date.now() - 5_000);
+    await fs.utimes(breaker, old, old);
+    assert.equal(await lock({ ...options, waitMs: 1_000 }).with(async () => "inside"), "inside");
+  });
+
+  test("a holder whose lock was broken and taken by another window leaves that window's lock alone", async () => {
+    const file = path.join(dir, "x.lock");
+    const logged: string[] = [];
+    await lock({ log: (m) => logged.push(m) }).with(async () => {
+      await fs.writeFile(file, "2 1 taken-by-b"); // held past staleMs: broken, and window B holds it now
+    });
+    assert.equal(await fs.readFile(file, "utf8"), "2 1 taken-by-b");
+    assert.match(logged.join("\n"), /was broken while this window held it/);
+  });
+
+  test("a lock that cannot be made (its folder is gone) fails at once instead of spinning", { timeout: 5_000 }, async () => {
+    const gone = new LockFile(path.join(dir, "gone", "x.lock"), {
+      staleMs: 30_000,
+      waitMs: 10_000,
+      log: () => undefined,
+      pid: process.pid,
+      isAlive: () => true,
+    });
+    await assert.rejects(gone.with(async () => undefined), { code: "ENOENT" });
+  });
+
   test("the lock is released when the work throws", async () => {
     await assert.rejects(lock().with(async () => Promise.reject(new Error("boom"))), /boom/);
     assert.equal(await lock({ waitMs: 50 }).with(async () => "again"), "again");
@@ -136,6 +204,12 @@ describe("LockFile", () => {
     const logged: string[] = [];
     await lock({ staleMs: 1_000, log: (m) => logged.push(m) }).with(async () => undefined);
     assert.match(logged.join("\n"), /broke a stale lock .* \(held \d+ ms\)/);
+  });
+
+  test("orIfMissing stands in for a missing file only: any other error stands", async () => {
+    // Taken for missing, an unreadable queue would be put back empty over the beats it holds.
+    assert.equal(await orIfMissing(fs.readFile(path.join(dir, "none"), "utf8"), "missing"), "missing");
+    await assert.rejects(orIfMissing(fs.readFile(dir, "utf8"), "missing"), { code: "EISDIR" });
   });
 
   test("isProcessAlive knows this process, and a pid that cannot exist", () => {

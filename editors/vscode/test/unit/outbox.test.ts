@@ -169,20 +169,24 @@ describe("Outbox", () => {
   });
 
   test("lines that are JSON but not beats are skipped", async () => {
-    await fs.writeFile(path.join(dir, QUEUE_FILE), '{"project_path":"/p","timestamp":1}\n[]\n{"project_path":"","timestamp":2}\n{"project_path":"/p","timestamp":1.5}\n');
+    await fs.writeFile(path.join(dir, QUEUE_FILE), '{"project_path":"/p","timestamp":1}\n[]\n{"project_path":"","timestamp":2}\n{"project_path":"/p","timestamp":1.5}\nnull\n{"project_path":["/p"],"timestamp":3}\n');
     const { delivered, result } = await drain(new Outbox({ dir }));
     assert.equal(delivered.length, 1);
-    assert.equal(result.unreadableLines, 3);
+    assert.equal(result.unreadableLines, 5);
   });
 
   test("the outbox is bounded: beats beyond maxBeats are dropped and the log says so once", async () => {
     const logged: string[] = [];
     const outbox = new Outbox({ dir, maxBeats: 5, log: (message) => logged.push(message) });
     assert.deepEqual(await outbox.append([beat(1), beat(2), beat(3)]), { appended: 3, droppedBecauseFull: 0 });
+    assert.deepEqual(logged, [], "not full yet");
     assert.deepEqual(await outbox.append([beat(4), beat(5), beat(6)]), { appended: 2, droppedBecauseFull: 1 });
     assert.deepEqual(await outbox.append([beat(7)]), { appended: 0, droppedBecauseFull: 1 });
     assert.equal(await outbox.count(), 5);
     assert.equal(logged.filter((line) => /outbox is full/.test(line)).length, 1);
+    const windowLogged: string[] = [];
+    await new Outbox({ dir, maxBeats: 5, log: (message) => windowLogged.push(message) }).append([beat(7)]);
+    assert.equal(windowLogged.filter((line) => /outbox is full/.test(line)).length, 1, "a window opened on a full outbox says so too");
     await drain(outbox);
     assert.deepEqual(await outbox.append([beat(8)]), { appended: 1, droppedBecauseFull: 0 });
   });
@@ -233,6 +237,16 @@ describe("Outbox", () => {
     assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 2, 8, 9]);
   });
 
+  test("beats queued during a replay are counted once when the rest is put back: none dropped within the bound", async () => {
+    const outbox = new Outbox({ dir, maxBeats: 4 });
+    await outbox.append([beat(1), beat(2)]);
+    await outbox.replay(async () => {
+      await outbox.append([beat(3), beat(4)]);
+      return "stop";
+    });
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 2, 3, 4]);
+  });
+
   test("a claim left by a window that died is adopted by the next replay", async () => {
     const dead = 999_999;
     const alive = (pid: number) => pid !== dead;
@@ -258,7 +272,7 @@ describe("Outbox", () => {
   test("a claim older than claimStaleMs is adopted even if its pid now belongs to a live process", async () => {
     const nowMs = 1_750_000_000_000;
     await writeClaim(dir, 1, new Date(nowMs - 2 * 3600_000));
-    const outbox = new Outbox({ dir, isAlive: () => true, now: () => nowMs, claimStaleMs: 3600_000 });
+    const outbox = new Outbox({ dir, isAlive: () => true, now: () => nowMs }); // the default: an hour
     assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1]);
     assert.deepEqual(await fs.readdir(dir), []);
   });

@@ -145,6 +145,7 @@ describe("BeatThrottle", () => {
   test("untracked activity (excluded folder) ends keep-alive for the previous project", () => {
     const t = throttle();
     t.onActivity("/p", at(0));
+    assert.equal(t.project, "/p", "the tracker ends keep-alive when a change of settings leaves this project");
     t.onUntrackedActivity();
     assert.equal(t.project, undefined);
     assert.deepEqual(t.onTick(at(60), true), []);
@@ -181,6 +182,14 @@ describe("BeatThrottle", () => {
     t.onActivity("/p", at(3600));
     assert.deepEqual(t.onActivity("/p", at(0)).map(seconds), [0]);
     assert.deepEqual(t.onActivity("/p", at(10)), [], "the throttle holds again from the new time");
+  });
+
+  test("a clock stepped back: activity held back before the step is not forgotten", () => {
+    const t = throttle();
+    t.onActivity("/p", at(3600));
+    t.onActivity("/p", at(3610));
+    assert.deepEqual(t.onActivity("/p", at(0)).map(seconds), [0]);
+    assert.deepEqual(t.onTick(at(30), false).map(seconds), [3610]);
   });
 
   test("a clock stepped back: trailing and keep-alive beats do not wait out the step", () => {
@@ -239,7 +248,9 @@ describe("ActivityState", () => {
   test("not working while unfocused, even with recent activity", () => {
     const state = new ActivityState(120 * S, true);
     state.noteActivity(at(0));
+    assert.equal(state.isFocused, true);
     state.setFocused(false);
+    assert.equal(state.isFocused, false, "the tracker counts no event of a window without focus");
     assert.equal(state.isWorking(at(1)), false);
     assert.equal(state.isIdle(at(1)), false);
   });
