@@ -24,7 +24,7 @@ from oxitrack.errors import ConfigError, StoreError
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from oxitrack.store.core import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES, ReaderBusy
-from oxitrack.store.files import process_names, wal_readers
+from oxitrack.store.files import process_names
 from oxitrack.store.schema import SCHEMA_VERSION, NewerSchema
 
 log = logging.getLogger("oxitrack")
@@ -238,7 +238,6 @@ class Checkpointer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="oxitrack-checkpoint", daemon=True)
         self._next_warning_bytes = HELD_BACK_WARNING_BYTES
-        self._readers_seen: set[int] = set()
 
     def start(self) -> None:
         self._thread.start()
@@ -287,9 +286,7 @@ class Checkpointer:
     def _say_if_held_back(self) -> None:
         """Name the program whose read keeps the WAL from starting over, once the WAL passes
         HELD_BACK_WARNING_BYTES and each time it doubles: nothing is lost, but the file grows
-        until that read ends, and only the user can end it. A process is named only when it
-        held its read at two looks in a row (a quarter second apart), not for one short read or
-        write that happened to be under way."""
+        until that read ends, and only the user can end it."""
         pending = self.store.wal_size_bytes()
         if pending <= WAL_REWIND_BYTES:
             if self._next_warning_bytes > HELD_BACK_WARNING_BYTES:
@@ -297,13 +294,14 @@ class Checkpointer:
                     "the WAL of %s is starting over again: the read has ended", self.store.path
                 )
             self._next_warning_bytes = HELD_BACK_WARNING_BYTES
-            self._readers_seen = set()
             return
-        readers = wal_readers(str(self.store.path))
-        held_on = None if readers is None else readers & self._readers_seen
-        self._readers_seen = readers or set()
-        if pending < self._next_warning_bytes or held_on == set():
+        if pending < self._next_warning_bytes:
             return
+        from oxitrack.store.maintenance import wal_backlog  # only for a WAL held back
+
+        readers = wal_backlog(self.store.path).readers
+        if readers == set():
+            return  # nobody held on between two looks (a write, a short read): look again
         self._next_warning_bytes = 2 * pending
         log.warning(
             "the WAL of %s holds %.0f MiB not yet copied into the database and cannot start over"
@@ -311,7 +309,7 @@ class Checkpointer:
             " read ends: close the program or end its transaction",
             self.store.path,
             pending / 2**20,
-            process_names(held_on) if held_on else "another program",
+            process_names(readers) if readers else "another program",
         )
 
     def _reason_to_stop(self) -> str | None:

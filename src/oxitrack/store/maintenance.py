@@ -103,7 +103,7 @@ class WalBacklog:
     readers: set[int] | None  # in a read that keeps the WAL from starting over; None: unknown
 
 
-def wal_backlog(path: Path, *, daemon_pid: int | None = None) -> WalBacklog:
+def wal_backlog(path: Path | str, *, daemon_pid: int | None = None) -> WalBacklog:
     """What the WAL of ``path`` holds back now, read from its ``-shm`` file and its locks
     without opening the database (which could fold the WAL in, or wait for a lock).
 
