@@ -54,6 +54,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 
 from oxitrack.errors import error_body
 from oxitrack.refusal_log import RefusalLog
+from oxitrack.wakatime import BULK_ROUTE
 
 # Editors send a beat in well under a second; 30 s leaves room for a slow network and still
 # frees a stuck connection's handle soon.
@@ -71,7 +72,7 @@ MAX_REQUEST_BYTES = 2 * 1024 * 1024
 # wakatime-cli's batches: a body of up to 32 MiB (api.wakatime.BULK_MAX_BODY_BYTES), which the
 # handler reads item by item, and room for its framing.
 MAX_BULK_REQUEST_BYTES = 33 * 1024 * 1024
-_BULK_PATH = re.compile(r"/api/v1/users/[^/]+/heartbeats\.bulk")
+_BULK_PATH = re.compile(re.escape(BULK_ROUTE).replace(re.escape("{user}"), "[^/]+"))
 
 _opening_order = itertools.count()
 _AUTHORITY_END = re.compile(rb"[/?#]")

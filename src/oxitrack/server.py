@@ -30,13 +30,14 @@ from oxitrack.errors import ClientError, FolderNotAnswering, StoreError, error_b
 from oxitrack.guard import GuardMiddleware
 from oxitrack.store import Store
 from oxitrack.store.folders import Identify, identify
+from oxitrack.wakatime import BULK_ROUTE
 
 log = logging.getLogger("oxitrack.server")
 
 routes: list[BaseRoute] = [
     Route("/beat", beats.post_beat, methods=["POST"]),
     # WakaTime-compatible API (docs/wakatime.md); {user} is "current" for wakatime-cli.
-    Route("/api/v1/users/{user}/heartbeats.bulk", wakatime.post_heartbeats_bulk, methods=["POST"]),
+    Route(BULK_ROUTE, wakatime.post_heartbeats_bulk, methods=["POST"]),
     Route("/api/v1/users/{user}/heartbeats", wakatime.post_heartbeat, methods=["POST"]),
     Route("/api/v1/users/{user}/statusbar/today", wakatime.get_statusbar_today, methods=["GET"]),
     Route("/today", reports.get_today, methods=["GET"]),
