@@ -1,9 +1,10 @@
-"""Fixtures, named for what they give: db_path, store, clock, app, client, daemon."""
+"""Fixtures, named for what they give: db_path, store, clock, app, client, daemon, midday_daemon."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from oxitrack.config import Settings
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from tests.daemon_process import DaemonProcess
+from tests.zones import midday_zone
 
 NOW = 1_764_100_000  # 2025-11-25T19:46:40Z, a fixed "now" for the fake clock
 
@@ -95,6 +97,17 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 def daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
     """A real ``oxitrack serve`` process on a free loopback port with its own database."""
     process = DaemonProcess(tmp_path / "daemon.db").start()
+    try:
+        yield process
+    finally:
+        process.kill()
+
+
+@pytest.fixture
+def midday_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
+    """The ``daemon`` in a zone where it is now midday: the last hour's beats are all today's,
+    and none of its sessions runs past midnight, whenever the tests run."""
+    process = DaemonProcess(tmp_path / "daemon.db", env={"TZ": midday_zone(time.time())}).start()
     try:
         yield process
     finally:

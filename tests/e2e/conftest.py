@@ -82,7 +82,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def worked_daemon(daemon: DaemonProcess) -> DaemonProcess:
-    """The ``daemon`` with a session of ``/code/alpha`` over the last 20 minutes."""
-    worked_lately(daemon, "/code/alpha", 1200)
-    return daemon
+def worked_daemon(midday_daemon: DaemonProcess) -> DaemonProcess:
+    """The ``midday_daemon`` with a session of ``/code/alpha`` over the last 20 minutes: today's,
+    at whatever hour the tests run."""
+    worked_lately(midday_daemon, "/code/alpha", 1200)
+    return midday_daemon

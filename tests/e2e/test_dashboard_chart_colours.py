@@ -34,16 +34,16 @@ def _rgb(colour: str) -> str:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_project_colour_stands_out_3_to_1_from_the_card(
-    daemon: DaemonProcess, browser: Any, scheme: str
+    midday_daemon: DaemonProcess, browser: Any, scheme: str
 ):
     """Tableau's orange, teal, yellow and pink are 1.6 to 2.4:1 on the white card: a day's
     yellow slice was next to invisible, and so was its key in the legend."""
     now = int(time.time())
     for number in range(12):  # the 8 the chart shows take 8 of the palette's 9 colours
         start = now - 3600 + number * 60
-        send_beats(daemon, f"/code/project-{number}", range(start, start + 61, 60))
+        send_beats(midday_daemon, f"/code/project-{number}", range(start, start + 61, 60))
     page = Page(browser, color_scheme=scheme)
-    colours = page.open(daemon.url + "/").evaluate(COLOURS_JS)
+    colours = page.open(midday_daemon.url + "/").evaluate(COLOURS_JS)
     projects = [each for each in colours["chart"] if each["key"] != "other"]
     assert len({each["colour"] for each in projects}) == 8
     low = {
@@ -69,15 +69,17 @@ BAR_AND_CHART_JS = """() => {
 }"""
 
 
-def test_todays_bars_take_the_new_themes_colours_when_it_flips(daemon: DaemonProcess, browser: Any):
+def test_todays_bars_take_the_new_themes_colours_when_it_flips(
+    midday_daemon: DaemonProcess, browser: Any
+):
     """The chart took the new theme's colours at once, today's bars only at the next refresh:
     for up to a minute a project had one colour in the chart and another in its bar."""
     now = int(time.time())
     for number in range(8):
         start = now - 3600 + number * 60
-        send_beats(daemon, f"/code/project-{number}", range(start, start + 61, 60))
+        send_beats(midday_daemon, f"/code/project-{number}", range(start, start + 61, 60))
     page = Page(browser, color_scheme="light")
-    shown = page.open(daemon.url + "/")
+    shown = page.open(midday_daemon.url + "/")
     light = shown.evaluate(BAR_AND_CHART_JS)
     shown.emulate_media(color_scheme="dark")
     shown.wait_for_function(

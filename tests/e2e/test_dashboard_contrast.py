@@ -42,13 +42,13 @@ TEXTS_JS = """() => {
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_text_on_the_page_has_at_least_4_5_to_1_contrast(
-    daemon: DaemonProcess, browser: Any, scheme: str
+    midday_daemon: DaemonProcess, browser: Any, scheme: str
 ):
     now = int(time.time())
-    send_beats(daemon, "/code/alpha", range(now - 1200, now - 4, 60))
-    send_beats(daemon, "/code/alpha", range(now - 3, now - 2))
+    send_beats(midday_daemon, "/code/alpha", range(now - 1200, now - 4, 60))
+    send_beats(midday_daemon, "/code/alpha", range(now - 3, now - 2))
     page = Page(browser, color_scheme=scheme)
-    shown = page.open(daemon.url + "/")
+    shown = page.open(midday_daemon.url + "/")
     shown.click("#days-table-box summary")
     texts = shown.evaluate(TEXTS_JS)
     assert any(each["where"] == "span#status-live." for each in texts)

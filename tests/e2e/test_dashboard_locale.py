@@ -30,7 +30,7 @@ def test_clock_times_follow_the_browsers_region(
 ):
     """Every reader got "18:40", a reader in the United States included, who reads "6:40 PM"."""
     now = int(time.time())
-    start = now - now % 60 - 1800
+    start = now - now % 86400 - 86400 + 18 * 3600 + 40 * 60  # yesterday 18:40 UTC, by any clock
     daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": "UTC"}).start()
     try:
         send_beats(daemon, "/code/alpha", range(start, start + 1201, 300))

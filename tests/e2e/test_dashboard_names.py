@@ -43,13 +43,13 @@ CHARACTER_BOXES_JS = """([selector, name, text]) => {
 
 
 def test_a_right_to_left_name_leaves_the_time_after_it_in_order(
-    daemon: DaemonProcess, browser: Any
+    midday_daemon: DaemonProcess, browser: Any
 ):
     """In the chart's table, "<Arabic name> 0h 30m" was drawn as "0 <name>h 30m": the bidi
     algorithm took the digit after Arabic letters as part of the name's run."""
-    worked_lately(daemon, f"/code/{ARABIC_NAME}", 1860)
+    worked_lately(midday_daemon, f"/code/{ARABIC_NAME}", 1860)
     page = Page(browser)
-    shown = page.open(daemon.url + "/")
+    shown = page.open(midday_daemon.url + "/")
     shown.click("#days-table-box summary")
     boxes = shown.evaluate(
         CHARACTER_BOXES_JS, ["#days-table tbody tr:last-child td:last-child", ARABIC_NAME, "0h 30m"]
@@ -60,10 +60,12 @@ def test_a_right_to_left_name_leaves_the_time_after_it_in_order(
     assert page.problems == []
 
 
-def test_the_tooltip_isolates_each_project_name_from_its_time(daemon: DaemonProcess, browser: Any):
-    worked_lately(daemon, f"/code/{ARABIC_NAME}", 1860)
+def test_the_tooltip_isolates_each_project_name_from_its_time(
+    midday_daemon: DaemonProcess, browser: Any
+):
+    worked_lately(midday_daemon, f"/code/{ARABIC_NAME}", 1860)
     page = Page(browser)
-    shown = page.open(daemon.url + "/")
+    shown = page.open(midday_daemon.url + "/")
     lines = shown.evaluate("""() => {
       const chart = Chart.getChart("days-chart");
       const today = chart.data.labels.length - 1;
@@ -77,12 +79,12 @@ def test_the_tooltip_isolates_each_project_name_from_its_time(daemon: DaemonProc
 
 @pytest.mark.parametrize("width", [360, 1200])
 def test_a_name_with_no_space_stays_inside_the_chart_table(
-    daemon: DaemonProcess, browser: Any, width: int
+    midday_daemon: DaemonProcess, browser: Any, width: int
 ):
     long_path = "/code/" + "x" * 300
-    worked_lately(daemon, long_path, 600)
+    worked_lately(midday_daemon, long_path, 600)
     page = Page(browser, viewport={"width": width, "height": 800})
-    shown = page.open(daemon.url + "/")
+    shown = page.open(midday_daemon.url + "/")
     shown.click("#days-table-box summary")
     layout = shown.evaluate("""() => ({
       page: [document.documentElement.scrollWidth, document.documentElement.clientWidth],
@@ -96,12 +98,14 @@ def test_a_name_with_no_space_stays_inside_the_chart_table(
     assert page.problems == []
 
 
-def test_short_names_sit_beside_their_day_in_the_chart_table(daemon: DaemonProcess, browser: Any):
+def test_short_names_sit_beside_their_day_in_the_chart_table(
+    midday_daemon: DaemonProcess, browser: Any
+):
     """With only short names the table shared its width out evenly: the names sat far right, a
     wide gap away from the day and total they belong to."""
-    worked_lately(daemon, "/code/alpha", 600)
+    worked_lately(midday_daemon, "/code/alpha", 600)
     page = Page(browser, viewport={"width": 900, "height": 800})
-    shown = page.open(daemon.url + "/")
+    shown = page.open(midday_daemon.url + "/")
     shown.click("#days-table-box summary")
     layout = shown.evaluate("""() => {
       const box = (node) => node.getBoundingClientRect();

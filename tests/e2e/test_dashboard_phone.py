@@ -21,14 +21,16 @@ TARGETS_JS = """() => [...document.querySelectorAll("button, summary, a[href], i
   })"""
 
 
-def test_every_control_is_a_thumb_sized_target_at_360_px(daemon: DaemonProcess, browser: Any):
+def test_every_control_is_a_thumb_sized_target_at_360_px(
+    midday_daemon: DaemonProcess, browser: Any
+):
     """The legend's keys were 18 px high in rows 22 px apart."""
     now = int(time.time())
     for index in range(12):  # eight keys and "other": the legend wraps over several rows
         start = now - 600 - index * 700
-        send_beats(daemon, f"/code/project-{index}", range(start, start + 541, 60))
+        send_beats(midday_daemon, f"/code/project-{index}", range(start, start + 541, 60))
     page = Page(browser, viewport={"width": 360, "height": 800})
-    shown = page.open(daemon.url + "/")
+    shown = page.open(midday_daemon.url + "/")
     targets = shown.evaluate(TARGETS_JS)
     assert len(targets) == 4 + 9 + 1, targets  # the range buttons, the legend, the table
     small = [each for each in targets if each["width"] < 24 or each["height"] < 24]

@@ -26,17 +26,19 @@ def _with_text_size(page: Page, pixels: int) -> None:
     ("width", "text_pixels"), [(1280, 32), (900, 24), (600, 32), (360, 24), (360, 32)]
 )
 def test_large_text_does_not_make_the_page_scroll_sideways(
-    daemon: DaemonProcess, browser: Any, width: int, text_pixels: int
+    midday_daemon: DaemonProcess, browser: Any, width: int, text_pixels: int
 ):
     """The layouts switched at widths in px: with 200 % text a 1280 px window kept two cards
     side by side, and the sessions table pushed the page 15 px past the window."""
     now = int(time.time())
     for index in range(3):
         start = now - 600 - index * 700
-        send_beats(daemon, f"/code/project-with-a-name-{index}", range(start, start + 541, 60))
+        send_beats(
+            midday_daemon, f"/code/project-with-a-name-{index}", range(start, start + 541, 60)
+        )
     page = Page(browser, viewport={"width": width, "height": 900})
     _with_text_size(page, text_pixels)
-    shown = page.open(daemon.url + "/")
+    shown = page.open(midday_daemon.url + "/")
     assert shown.evaluate("() => getComputedStyle(document.body).fontSize") == f"{text_pixels}px"
     shown.click("#days-table-box summary")
     sizes = shown.evaluate(
@@ -47,14 +49,14 @@ def test_large_text_does_not_make_the_page_scroll_sideways(
 
 
 def test_a_table_too_wide_for_a_phone_at_200_percent_scrolls_in_its_card(
-    daemon: DaemonProcess, browser: Any
+    midday_daemon: DaemonProcess, browser: Any
 ):
     """Four columns of 32 px text cannot fit 360 px: the table scrolls inside its card, and the
     keyboard reaches it to scroll it."""
-    worked_lately(daemon, "/code/project-with-a-name", 600)
+    worked_lately(midday_daemon, "/code/project-with-a-name", 600)
     page = Page(browser, viewport={"width": 360, "height": 900})
     _with_text_size(page, 32)
-    shown = page.open(daemon.url + "/")
+    shown = page.open(midday_daemon.url + "/")
     box = "#recent .table-scroll"
     assert shown.evaluate(
         "(box) => { const node = document.querySelector(box);"
