@@ -92,3 +92,53 @@ def test_a_12_hour_time_stays_whole_on_a_phone(tmp_path: Path, browser: Any):
     assert all(text.rstrip("\u2013").endswith(("AM", "PM")) for text, _ in lines), lines
     assert [count for _, count in lines] == [1, 1], lines
     assert page.problems == []
+
+
+# Where the recent sessions' table stands in its card, and how much room each row takes.
+CROSSING_LAYOUT_JS = """() => {
+  const box = (selector) => document.querySelector(selector).getBoundingClientRect();
+  const lines = (node) => {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+  };
+  const until = document.querySelector("#recent-sessions tbody tr .until");
+  return {
+    tableRight: box("#recent-sessions").right,
+    cardRight: box("#recent").right,
+    pageScrolls: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+    name: box("#recent-sessions tbody tr .name").width,
+    pieces: [...until.children].map((piece) => [piece.textContent, lines(piece)]),
+    cellLines: lines(document.querySelector("#recent-sessions tbody tr .time-cell")),
+  };
+}"""
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB"])
+@pytest.mark.parametrize("width", [320, 400, 500, 700, 1280])
+def test_a_session_past_midnight_fits_its_card_at_every_width(
+    tmp_path: Path, browser: Any, locale: str, width: int
+):
+    """Past midnight the end reads "Thu 26 12:03 AM": on the start's line it pushed the table
+    out of its card from 320 px to 500 px wide, leaving the project's name a few letters."""
+    today = int(time.time()) // 86400 * 86400
+    start = today - 86400 - 42 * 60  # the day before yesterday at 23:18 UTC, ending yesterday
+    daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": "UTC"}).start()
+    try:
+        send_beats(daemon, "/code/" + "a-long-project-name-" * 5, range(start, start + 2701, 300))
+        page = Page(browser, locale=locale, viewport={"width": width, "height": 800})
+        layout = page.open(daemon.url + "/").evaluate(CROSSING_LAYOUT_JS)
+    finally:
+        daemon.kill()
+    assert not layout["pageScrolls"]
+    assert layout["tableRight"] <= layout["cardRight"], layout
+    assert layout["name"] >= 60, layout
+    end = datetime.fromtimestamp(start + 2700, UTC)
+    assert [text for text, _ in layout["pieces"]] == [
+        f"{end:%a}\u00a0{end.day}",
+        end.strftime("%-I:%M %p" if locale == "en-US" else "%H:%M"),
+    ]
+    assert [count for _, count in layout["pieces"]] == [1, 1], "the day and the time stay whole"
+    # The end may go under its start; only on the narrowest phones its day goes above its time.
+    assert layout["cellLines"] <= (3 if width <= 360 else 2), layout
+    assert page.problems == []

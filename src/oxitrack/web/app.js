@@ -341,11 +341,9 @@ function toggleDataset(key) {
 function renderRecent(list) {
   const clock = (epochSeconds) => formatClock(epochSeconds * 1000, list.timezone);
   // An end on a later day carries that day: "23:30–01:10" beside 25h 40m reads as 1h 40m.
-  const until = (session) => {
+  const laterDay = (session) => {
     const day = localDate(session.last_heartbeat * 1000, list.timezone);
-    const time = clock(session.last_heartbeat);
-    const sameDay = day === localDate(session.start_time * 1000, list.timezone);
-    return sameDay ? time : `${shortDay(day).replace(" ", "\u00a0")} ${time}`; // "Thu 26" stays whole
+    return day === localDate(session.start_time * 1000, list.timezone) ? null : shortDay(day);
   };
   // Across a clock change both times carry their offset: "01:30–01:10" ended before it began.
   const changedOffset = (session) => {
@@ -354,7 +352,16 @@ function renderRecent(list) {
     return start === end ? ["", ""] : [start, end];
   };
   const from = (session) => `${clock(session.start_time)}${changedOffset(session)[0]}–`;
-  const to = (session) => `${until(session)}${changedOffset(session)[1]}`;
+  // The day and the time are each whole ("Thu 26", "12:03 AM") but may go on lines of their own:
+  // on one line they took the project name's room, and on a phone pushed the table out of its card.
+  const until = (session) => {
+    const time = `${clock(session.last_heartbeat)}${changedOffset(session)[1]}`;
+    const day = laterDay(session);
+    if (day === null) return element("span", { className: "until" }, time);
+    const wholeDay = day.replace(" ", "\u00a0");
+    const pieces = [element("span", {}, wholeDay), " ", element("span", {}, time)];
+    return element("span", { className: "until" }, ...pieces);
+  };
   // "Mon 1" for February 1st and March 1st both: past a week of sessions, the month instead.
   const dayCount = daySpan(list.sessions.map((session) => session.date));
   const body = document.querySelector("#recent-sessions tbody");
@@ -371,12 +378,12 @@ function renderRecent(list) {
           element("span", { className: "long-day" }, session.date),
           element("span", { className: "short-day" }, dayName(session.date, dayCount)),
         ),
-        // Two spans: on a phone the end time may go under the start time.
+        // Two spans: on a phone, or ending on a later day, the end may go under the start.
         element(
           "td",
-          { className: "time-cell" },
+          { className: laterDay(session) === null ? "time-cell" : "time-cell later-day" },
           element("span", {}, from(session)),
-          element("span", { className: "until" }, to(session)),
+          until(session),
         ),
         element("td", { className: "num" }, formatDuration(session.duration_seconds)),
         element(
