@@ -338,7 +338,8 @@ def test_a_zone_the_browser_does_not_know_is_shown_in_utc_not_left_loading(
 def test_with_an_api_key_the_page_asks_for_it_and_says_when_it_is_wrong(
     tmp_path: Path, browser: Any
 ):
-    keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y").start()
+    zone = {"TZ": midday_zone(time.time())}  # the beat a minute ago is today's at any hour
+    keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y", env=zone).start()
     try:
         answer = httpx.post(
             f"{keyed.url}/beat",
