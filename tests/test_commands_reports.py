@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.testclient import TestClient
 
+from oxitrack import repo_identity
 from oxitrack.cli import main
 from oxitrack.commands import reports as report_commands
 from oxitrack.sessions import Beat
@@ -660,6 +661,39 @@ def test_project_dot_in_a_moved_repository_is_its_project(db_path, capsys, monke
         found = json.loads(out)
         assert found.get("total_seconds", 300) == 300
         assert [s["project_path"] for s in found.get("sessions", [])] in ([], [old])
+
+
+def test_project_dot_in_a_tracked_repositorys_subfolder_runs_no_git(
+    db_path, capsys, monkeypatch, tmp_path
+):
+    """A prompt shows the project's time on every line: in a subfolder, ``--project .`` ran git
+    for the repository's identity each time (0.4 s on 100k commits), though the folder holding
+    the repository was already tracked."""
+    make_repo(tmp_path / "app")
+    with Store(db_path) as store:
+        app = str(tmp_path / "app")
+        store.record_beats([Beat(app, NOW - 600), Beat(app, NOW - 300)])
+    calls = tmp_path / "git-calls"
+    wrapper = tmp_path / "bin" / "git"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {shutil.which("git")} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(repo_identity, "_root_by_head", {})  # as a new `oxitrack` process starts
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    (tmp_path / "app" / "src" / "deep").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "app" / "src" / "deep")
+    code, out, err = run(capsys, db_path, "report", "--days", "1", "--project", ".", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["total_seconds"] == 300
+    assert not calls.exists(), calls.read_text()
+    # Moved, its top folder is tracked no more: the identity is read, and still names it.
+    shutil.move(tmp_path / "app", tmp_path / "moved")
+    monkeypatch.chdir(tmp_path / "moved" / "src")
+    code, out, err = run(capsys, db_path, "report", "--days", "1", "--project", ".", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["total_seconds"] == 300
+    assert "rev-list" in calls.read_text()
 
 
 class _Terminal(io.StringIO):

@@ -104,6 +104,7 @@ def _named_projects(
         folder = canonical_project_path(text)
         candidates = (
             _ids(conn, _PROJECT_OF_FOLDER, (text,))
+            or _tracked_folder_in_its_repository(conn, folder)
             or _repository_project(conn, folder, identify)
             or _enclosing_project(conn, folder)
         )
@@ -137,6 +138,23 @@ def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
 
 _PROJECT_OF_FOLDER = "SELECT project_id FROM project_paths WHERE project_path = ?"
 _PROJECT_OF_IDENTITY = "SELECT project_id FROM project_identities WHERE identity = ?"
+
+
+def _tracked_folder_in_its_repository(conn: sqlite3.Connection, folder: str) -> list[int]:
+    """The project of the nearest folder above ``folder`` (canonical) that is one of a project's,
+    up to the top of the repository holding it: ``.`` typed in a tracked repository's ``src/``.
+    Found by looking at folders, not by running git for the repository's identity, which takes
+    0.4 s on 100k commits and a prompt showing the project's time ran on every line. A tracked
+    folder above the repository's top (``~/code`` beat once) is left to that identity."""
+    if not os.path.isdir(folder_on_disk(folder)):
+        return []
+    for candidate in folder_and_parents(folder):
+        found = _ids(conn, _PROJECT_OF_FOLDER, (candidate,))
+        if found:
+            return found
+        if os.path.lexists(os.path.join(folder_on_disk(candidate), ".git")):
+            return []  # the repository's top, and no folder inside it tracked
+    return []
 
 
 def _repository_project(
