@@ -143,8 +143,8 @@ _PROJECT_OF_IDENTITY = "SELECT project_id FROM project_identities WHERE identity
 def _tracked_folder_in_its_repository(conn: sqlite3.Connection, folder: str) -> list[int]:
     """The project of the nearest folder above ``folder`` (canonical) that is one of a project's,
     up to the top of the repository holding it: ``.`` typed in a tracked repository's ``src/``.
-    Found by looking at folders, not by running git for the repository's identity, which takes
-    0.4 s on 100k commits and a prompt showing the project's time ran on every line. A tracked
+    Found by looking at folders, not by running git for the repository's identity: that takes
+    0.4 s on 100k commits, and a prompt showing the project's time asks on every line. A tracked
     folder above the repository's top (``~/code`` beat once) is left to that identity."""
     if not os.path.isdir(folder_on_disk(folder)):
         return []
