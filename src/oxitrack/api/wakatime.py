@@ -34,20 +34,20 @@ from oxitrack.statusbar import statusbar_today
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
-    BAD_HEARTBEAT_STATUS,
-    CREATED_STATUS,
     MAX_HEARTBEAT_BYTES,
     Heartbeat,
-    accepted_answer,
-    bulk_answer,
     check_bulk,
-    folders_given_names,
-    name_to_match,
     parse_heartbeat,
-    placed_by_name,
-    refused_answer,
     slim_heartbeat,
 )
+from oxitrack.wakatime_answers import (
+    BAD_HEARTBEAT_STATUS,
+    CREATED_STATUS,
+    accepted_answer,
+    bulk_answer,
+    refused_answer,
+)
+from oxitrack.wakatime_projects import folders_given_names, name_to_match, placed_by_name
 
 log = logging.getLogger("oxitrack.wakatime")
 
