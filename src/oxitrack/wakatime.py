@@ -28,7 +28,7 @@ MAX_LABEL_CHARS = 256
 MAX_TEXT_CHARS = 4096
 MAX_BULK_HEARTBEATS = 1000
 #: The route of a batch of heartbeats: the one request whose body may pass the usual bounds
-#: (``connections`` lets it run longer on the wire, ``api.wakatime`` reads it item by item).
+#: (``connection_refusals`` lets it run longer on the wire, ``api.wakatime`` reads it item by item).
 BULK_ROUTE = "/api/v1/users/{user}/heartbeats.bulk"
 #: The JSON of one heartbeat of a bulk request. wakatime-cli sends at most 1000 dependency
 #: names of at most 200 bytes each: about 200 KB as plain names, 1.2 MB if each byte were

@@ -55,8 +55,8 @@ log = logging.getLogger("oxitrack.wakatime")
 #: pure-Python client, each under ``MAX_HEARTBEAT_BYTES`` (up to 1.3 MB with 1000 dependency
 #: names): about 31 MB at the very most. A body refused whole is sent again forever by the Go
 #: client. Read item by item, such a body costs the daemon about its heartbeats' kept fields,
-#: not its size (``read_json_array``). ``connections`` lets requests to this route run that
-#: long on the wire.
+#: not its size (``read_json_array``). ``connection_refusals`` lets requests to this route run
+#: that long on the wire.
 BULK_MAX_BODY_BYTES = 32 * 1024 * 1024
 
 
