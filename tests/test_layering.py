@@ -11,6 +11,8 @@ PURE_MODULES = [
     "oxitrack.projects",
     "oxitrack.errors",
     "oxitrack.wakatime",
+    "oxitrack.wakatime_projects",
+    "oxitrack.wakatime_answers",
     "oxitrack.json_items",
     "oxitrack.statusbar",
     "oxitrack.days",

@@ -41,12 +41,8 @@ from oxitrack.store import Store, maintenance
 from oxitrack.store import projects as store_projects
 from oxitrack.store import reports as store_reports
 from oxitrack.store import wakatime as store_wakatime
-from oxitrack.wakatime import (
-    folders_given_names,
-    name_to_match,
-    parse_heartbeat,
-    placed_by_name,
-)
+from oxitrack.wakatime import parse_heartbeat
+from oxitrack.wakatime_projects import folders_given_names, name_to_match, placed_by_name
 from tests.sessions_model import assert_no_overlap, model_sessions
 
 ROOT = "/oxitrack-model-nowhere"  # no such folder: identities are path identities

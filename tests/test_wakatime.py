@@ -11,18 +11,18 @@ from oxitrack.projects import folder_name
 from oxitrack.sessions import Beat, Session
 from oxitrack.wakatime import (
     Heartbeat,
-    accepted_answer,
-    bulk_answer,
     check_bulk,
     editor_from_user_agent,
+    parse_heartbeat,
+    slim_heartbeat,
+)
+from oxitrack.wakatime_answers import accepted_answer, bulk_answer, refused_answer
+from oxitrack.wakatime_projects import (
     folders_given_names,
     name_to_match,
-    parse_heartbeat,
     placed_by_name,
     project_root_from_count,
-    refused_answer,
     resolve_project_path,
-    slim_heartbeat,
 )
 from tests.conftest import NOW
 from tests.wakatime_recordings import (

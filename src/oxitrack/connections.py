@@ -14,14 +14,10 @@ ever; about a thousand of them left none for the next beat. ``BoundedHttpProtoco
   has a request being answered). uvicorn's ``limit_concurrency`` is not that: it answers 503 to
   *requests* past the limit but goes on accepting and holding connections, idle ones included,
   so file handles still run out;
-* a size limit on a request's head (request line and headers): past ``MAX_HEAD_BYTES`` it is
-  answered 431 and the connection closed. httptools has none and keeps an unfinished header in
-  memory, so 305 MB of one header grew the daemon to 342 MB. The bytes are counted as they
-  arrive, in ``data_received``; a head that ends in the chunk that takes it past the limit is
-  measured exactly when it is complete. A request still arriving after its head is bounded
-  too, by ``MAX_REQUEST_BYTES`` (413): trailers of a chunked body are kept like headers. A
-  WakaTime bulk request, whose body may be 32 MiB (read item by item), has
-  ``MAX_BULK_REQUEST_BYTES``.
+* size limits on a request's head and on what follows it (``connection_refusals`` states them
+  and holds every answer sent here). The bytes are counted as they arrive, in
+  ``data_received``; a head that ends in the chunk that takes it past the limit is measured
+  exactly when it is complete.
 
 Bytes that are not HTTP get a 400 in the JSON error shape, and a log line a minute at most
 (``refusal_log``) instead of uvicorn's warning per request; a request asking to upgrade to
@@ -43,8 +39,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
-import json
-import logging
 import re
 from typing import Any
 
@@ -52,9 +46,19 @@ import httptools
 from uvicorn._types import ASGI3Application
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from oxitrack.errors import error_body
-from oxitrack.refusal_log import RefusalLog
-from oxitrack.wakatime import BULK_ROUTE
+from oxitrack.connection_refusals import (
+    HEAD_TOO_LARGE,
+    MAX_HEAD_BYTES,
+    NOT_HTTP,
+    TRANSFER_CODING,
+    body_limit,
+    close_if_answered_unread,
+    head_size,
+    is_coding_refused,
+    not_http_log,
+    protocol_log,
+    too_many_connections,
+)
 
 # Editors send a beat in well under a second; 30 s leaves room for a slow network and still
 # frees a stuck connection's handle soon.
@@ -62,37 +66,9 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 # Each editor window holds at most one or two connections; 512 is far beyond any real use and
 # far below the usual 1024 file handles of a process.
 MAX_CONNECTIONS = 512
-# Browsers and editors send a few hundred bytes of headers; servers commonly stop at 8-64 KiB.
-MAX_HEAD_BYTES = 64 * 1024
-# No endpoint takes a body over 1 MiB, but for WakaTime batches. This bounds a request on the
-# wire, chunk framing and trailers included: httptools keeps a trailer in memory like a header,
-# and a body a handler has refused would otherwise be read and dropped for as long as the client
-# sends it.
-MAX_REQUEST_BYTES = 2 * 1024 * 1024
-# wakatime-cli's batches: a body of up to 32 MiB (api.wakatime.BULK_MAX_BODY_BYTES), which the
-# handler reads item by item, and room for its framing.
-MAX_BULK_REQUEST_BYTES = 33 * 1024 * 1024
-_BULK_PATH = re.compile(re.escape(BULK_ROUTE).replace(re.escape("{user}"), "[^/]+"))
 
 _opening_order = itertools.count()
 _AUTHORITY_END = re.compile(rb"[/?#]")
-
-# uvicorn warns once per request it cannot parse: bytes from a port scanner or a confused client,
-# one log line each. They are counted here instead, one line a minute at most.
-_UVICORN_PARSE_ERROR = "Invalid HTTP request received."
-_not_http = RefusalLog("that were not HTTP (400)", logging.getLogger("oxitrack.connections"))
-
-
-class _CountedElsewhere(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.msg != _UVICORN_PARSE_ERROR
-
-
-# What uvicorn's protocol logs through (its per-connection trace checks this logger's own level):
-# a request's errors, as before, and nothing per request a client can make it log.
-_protocol_log = logging.getLogger("uvicorn.error.connections")
-_protocol_log.setLevel(logging.WARNING)
-_protocol_log.addFilter(_CountedElsewhere())
 
 # What the timer saw: the request cycle the connection was on, and how much of an answer was
 # stuck in its write buffer (-1 when none was).
@@ -129,14 +105,14 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.logger = _protocol_log
+        self.logger = protocol_log
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._last_read = self.loop.time()
         self._opened = next(_opening_order)
         if len(self.connections) > connection_cap() and not self._make_room():
-            transport.write(_too_many_connections())
+            transport.write(too_many_connections(connection_cap()))
             transport.close()
             return
         self._arm()
@@ -184,9 +160,9 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             cycle: RequestResponseCycle | None = self.cycle
             if cycle is None or cycle.scope is not scope or not cycle.more_body:
                 return  # no: the usual case, a whole request in one read
-            limit, answer = _body_limit(scope.get("path", ""))
+            limit, answer = body_limit(scope.get("path", ""))
         else:  # uvicorn has begun this request's scope, not finished its head
-            limit, answer = MAX_HEAD_BYTES, _HEAD_TOO_LARGE
+            limit, answer = MAX_HEAD_BYTES, HEAD_TOO_LARGE
         if scope is not self._counted_scope:  # a new request began in this chunk
             self._counted_scope, self._counted_bytes = scope, 0
         # All of the chunk counts, though its start may have ended an earlier request: an
@@ -215,9 +191,10 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         before = self._counted_bytes if self.scope is self._counted_scope else 0
         if before + self._chunk_bytes > MAX_HEAD_BYTES and self._head_size() > MAX_HEAD_BYTES:
-            self._refuse_head(_HEAD_TOO_LARGE)
-        if any(name == b"transfer-encoding" for name, _ in self.headers):
-            self._check_transfer_coding()
+            self._refuse_head(HEAD_TOO_LARGE)
+        has_codings = any(name == b"transfer-encoding" for name, _ in self.headers)
+        if has_codings and is_coding_refused(self.headers):
+            self._refuse_head(TRANSFER_CODING)
         if not self.url.startswith(b"/"):
             self._take_host_from_target()
         super().on_headers_complete()
@@ -226,14 +203,6 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._head_refusal = answer
         # httptools stops parsing and uvicorn answers through send_400_response, below.
         raise httptools.HttpParserError("request head refused")
-
-    def _check_transfer_coding(self) -> None:
-        """Refuse a transfer coding other than ``chunked``: httptools frames the body by its
-        last coding and hands it on still coded (``gzip, chunked``), which the app would read
-        as plain. RFC 9112 6.1 says 501; a 400 keeps every refusal of a client's bytes a 4xx."""
-        codings = b",".join(value for name, value in self.headers if name == b"transfer-encoding")
-        if [coding.strip().lower() for coding in codings.split(b",")] != [b"chunked"]:
-            self._refuse_head(_TRANSFER_CODING)
 
     def _take_host_from_target(self) -> None:
         """A request target in absolute form (``http://host:port/path``) names the request's
@@ -253,8 +222,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if self._head_refusal is not None:
             self._refuse(self._head_refusal)
             return
-        _not_http.note(self.client[0] if self.client else "an unknown address")
-        self._refuse(_NOT_HTTP)
+        not_http_log.note(self.client[0] if self.client else "an unknown address")
+        self._refuse(NOT_HTTP)
 
     def _unsupported_upgrade_warning(self) -> None:
         """A client asking to switch to WebSocket or HTTP/2 (``Upgrade: h2c``) is answered over
@@ -262,12 +231,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         for each such request, the second advising to install a WebSocket library."""
 
     def _head_size(self) -> int:
-        """The bytes of the head just parsed: request line, headers (each with ": " and CRLF) and
-        the empty line that ends them; as sent, when the client adds no spaces."""
-        method: bytes = self.parser.get_method()
-        request_line = len(method) + 1 + len(self.url) + len(" HTTP/1.1\r\n")
-        headers = sum(len(name) + len(value) + 4 for name, value in self.headers)
-        return request_line + headers + 2
+        return head_size(self.parser.get_method(), self.url, self.headers)
 
     def _refuse(self, answer: bytes) -> None:
         """Send ``answer`` unless this request was answered already, and close the connection.
@@ -308,7 +272,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
         self._handling = cycle
         if cycle.waiting_for_100_continue:
-            app = functools.partial(_close_if_answered_unread, cycle, app)
+            app = functools.partial(close_if_answered_unread, cycle, app)
         super()._start_asgi_task(cycle, app)
 
     def _mark_disconnected(self) -> None:
@@ -356,28 +320,6 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         return newest, -1
 
 
-async def _close_if_answered_unread(
-    cycle: RequestResponseCycle, app: ASGI3Application, scope: Any, receive: Any, send: Any
-) -> None:
-    """Run ``app``, closing after its answer if that came before ``100 Continue`` was sent.
-
-    A client told no before it was asked for its body need not send it (RFC 9110 10.1.1), and
-    one that waits for ``100 Continue`` usually does not: kept open, the daemon read the client's
-    next request as that body. Whether the body will still come is anyone's guess, so the
-    answer says ``connection: close`` (uvicorn then closes once it is out).
-    """
-
-    async def send_closing(message: Any) -> None:
-        if message["type"] == "http.response.start" and cycle.waiting_for_100_continue:
-            message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
-        await send(message)
-
-    await app(scope, receive, send_closing)
-
-
-_CLOSE = (b"connection", b"close")
-
-
 @functools.cache
 def connection_cap() -> int:
     """``MAX_CONNECTIONS``, or half the process's file-handle limit when that is lower (macOS
@@ -390,59 +332,3 @@ def connection_cap() -> int:
     if soft == resource.RLIM_INFINITY:
         return MAX_CONNECTIONS
     return max(1, min(MAX_CONNECTIONS, soft // 2))
-
-
-def _answer(status: str, code: str, message: str, *extra_headers: str) -> bytes:
-    """A whole answer in the one JSON error shape, for the few sent outside the app."""
-    body = json.dumps(error_body(code, message)).encode()
-    head = "".join(
-        [
-            f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\n",
-            f"content-length: {len(body)}\r\n",
-            *(f"{header}\r\n" for header in extra_headers),
-            "connection: close\r\n\r\n",
-        ]
-    )
-    return head.encode() + body
-
-
-_HEAD_TOO_LARGE = _answer(
-    "431 Request Header Fields Too Large",
-    "headers_too_large",
-    f"the request line and headers are over {MAX_HEAD_BYTES} bytes",
-)
-_NOT_HTTP = _answer(
-    "400 Bad Request",
-    "bad_request",
-    "not a valid HTTP/1.1 request (a malformed request line, header, length or chunk)",
-)
-_TRANSFER_CODING = _answer(
-    "400 Bad Request",
-    "bad_request",
-    "the body is sent with a Transfer-Encoding other than chunked; send it plain or chunked",
-)
-
-
-def _too_large(limit: int) -> bytes:
-    return _answer(
-        "413 Content Too Large",
-        "body_too_large",
-        f"the request, with its body's framing and trailers, is over {limit} bytes",
-    )
-
-
-_REQUEST_TOO_LARGE = _too_large(MAX_REQUEST_BYTES)
-_BULK_REQUEST_TOO_LARGE = _too_large(MAX_BULK_REQUEST_BYTES)
-
-
-def _body_limit(path: str) -> tuple[int, bytes]:
-    """The most a request to ``path`` may send after its head, and the answer past it."""
-    if _BULK_PATH.fullmatch(path):
-        return MAX_BULK_REQUEST_BYTES, _BULK_REQUEST_TOO_LARGE
-    return MAX_REQUEST_BYTES, _REQUEST_TOO_LARGE
-
-
-def _too_many_connections() -> bytes:
-    """The 503 sent to a connection past the cap, before any request is read."""
-    message = f"the daemon already has {connection_cap()} connections open; try again"
-    return _answer("503 Service Unavailable", "too_many_connections", message, "retry-after: 1")

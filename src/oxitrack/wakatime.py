@@ -1,9 +1,10 @@
-"""WakaTime heartbeats as OxiTrack beats: parsing, the project folder, and the bodies clients read.
+"""WakaTime heartbeats as OxiTrack beats: one heartbeat's JSON read into a ``Heartbeat``.
 
 Every WakaTime editor plugin sends its heartbeats through ``wakatime-cli``, which posts them to the
 ``api_url`` of ``~/.wakatime.cfg``. This module turns one heartbeat (a JSON object) into a ``Beat``
-for the session rule plus the details kept beside it, and renders the answers the client parses:
-one ``[body, status]`` pair per heartbeat of a bulk request, and the status bar summary.
+for the session rule plus the details kept beside it, and shapes a bulk request's heartbeats
+while they stream in. Its project folder is found by ``wakatime_projects``; the bodies the client
+reads back are ``wakatime_answers``.
 
 Pure: the current time comes in as ``now`` and the one look at the file system (the enclosing
 repository of a file) is a function passed in (``oxitrack.repo_root`` gives the real one). Imports
@@ -13,32 +14,21 @@ no sqlite3, starlette or asyncio.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Mapping
 
-from oxitrack.beats import check_project_path, check_timestamp
-from oxitrack.errors import ClientError, InvalidField
+from oxitrack.beats import check_timestamp
+from oxitrack.errors import InvalidField
 from oxitrack.fields import check_text, json_type, utf8_reading
 from oxitrack.json_items import ItemTooLarge
-from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
 from oxitrack.records import Record
-from oxitrack.sessions import Beat, Session
-
-#: The project name of a heartbeat that gives neither a folder nor a name (WakaTime's desktop
-#: app tracking Slack, a browser's domain, an unsaved buffer outside any folder): WakaTime files
-#: them under this name too. Refusing them would lose their time, since the CLI drops a 400.
-UNKNOWN_PROJECT = "Unknown Project"
-
-#: wakatime-cli drops a heartbeat answered 400 and queues it again on any other failure status,
-#: so a heartbeat that can never be accepted is answered 400, not 422.
-BAD_HEARTBEAT_STATUS = 400
-CREATED_STATUS = 201
+from oxitrack.sessions import Beat
+from oxitrack.wakatime_projects import ProjectSource, RepoRootFinder, resolve_project_path
 
 MAX_LABEL_CHARS = 256
 MAX_TEXT_CHARS = 4096
 MAX_BULK_HEARTBEATS = 1000
 #: The route of a batch of heartbeats: the one request whose body may pass the usual bounds
-#: (``connections`` lets it run longer on the wire, ``api.wakatime`` reads it item by item).
+#: (``connection_refusals`` lets it run longer on the wire, ``api.wakatime`` reads it item by item).
 BULK_ROUTE = "/api/v1/users/{user}/heartbeats.bulk"
 #: The JSON of one heartbeat of a bulk request. wakatime-cli sends at most 1000 dependency
 #: names of at most 200 bytes each: about 200 KB as plain names, 1.2 MB if each byte were
@@ -51,15 +41,6 @@ HEARTBEAT_FIELDS = frozenset(
     {"time", "timestamp", "entity", "type", "project", "project_root_count", "user_agent"}
     | {"category", "language", "branch", "is_write"}
 )
-
-#: How a heartbeat's project key was found: the CLI's count, a repository here, the project
-#: name (``UNKNOWN_PROJECT`` when none was sent) as ``wakatime:<name>``, or the known folder
-#: project of that name (``project_name_match``).
-ProjectSource = Literal["project_root_count", "repository", "project_name", "project_name_match"]
-#: The sources that found a heartbeat's folder from its own path: only such a heartbeat says
-#: which folder its project name means (``folders_given_names``, ``store.wakatime``).
-PLACED_BY_PATH: tuple[ProjectSource, ...] = ("project_root_count", "repository")
-RepoRootFinder = Callable[[str], str | None]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
 _DECIMAL_SECONDS = re.compile(r"[0-9]+(\.[0-9]*)?")
@@ -159,103 +140,6 @@ def _hollow(value: object) -> object:
     return type(value)() if isinstance(value, list | dict) else value
 
 
-def resolve_project_path(
-    *,
-    entity: str,
-    entity_type: str,
-    project_root_count: int | None,
-    project_name: str | None,
-    find_repo_root: RepoRootFinder,
-) -> tuple[str, ProjectSource]:
-    """The project key of a heartbeat and how it was found.
-
-    In order: the first ``project_root_count`` parts of the file path (what wakatime-cli found as
-    the project folder), else the enclosing repository of the file on this machine, else
-    ``wakatime:<project name>``, else ``wakatime:Unknown Project``. The name keys are looked up
-    among known folder projects before the beat is recorded (``placed_by_name``).
-    """
-    is_file_path = entity_type == "file" and is_absolute_project_path(entity)
-    if is_file_path and project_root_count is not None:
-        root = project_root_from_count(entity, project_root_count)
-        if root is not None:
-            return check_project_path(root, field="entity"), "project_root_count"
-    if is_file_path and not is_windows_path(entity):
-        root = find_repo_root(entity)
-        if root is not None:
-            return check_project_path(root, field="entity"), "repository"
-    return project_key_from_name(project_name or UNKNOWN_PROJECT), "project_name"
-
-
-def project_root_from_count(entity: str, count: int) -> str | None:
-    """The folder made of the first ``count`` slash-separated parts of ``entity``, if it is one.
-
-    wakatime-cli counts the slashes of the project folder with a trailing slash:
-    ``/home/me/code/app/`` is 5, so ``/home/me/code/app/src/main.py`` gives ``/home/me/code/app``.
-    Its search starts at the entity itself, so for an entity that is the folder (a directory
-    buffer) the count is the entity's own part count and the entity is the root. Windows paths
-    are counted with forward slashes, as the CLI does. ``None`` when the count goes past the
-    entity or leaves no folder (the file system root, a bare drive).
-    """
-    windows = is_windows_path(entity)
-    parts = (entity.replace("\\", "/") if windows else entity).rstrip("/").split("/")
-    if count > len(parts):
-        return None
-    root = "/".join(parts[:count])
-    if windows:
-        root = root.replace("/", "\\")
-        return root if is_windows_path(root) else None  # not a bare drive or server
-    return root or None
-
-
-def project_key_from_name(name: str) -> str:
-    """``wakatime:<name>``: the stable key of a project known only by its name."""
-    return PROJECT_NAME_PREFIX + name.strip()
-
-
-def name_to_match(heartbeat: Heartbeat) -> str | None:
-    """The project name to look a known folder up by: set when only the name placed the beat."""
-    key = heartbeat.beat.project_path
-    return key[len(PROJECT_NAME_PREFIX) :] if key.startswith(PROJECT_NAME_PREFIX) else None
-
-
-def folders_given_names(heartbeats: Sequence[Heartbeat]) -> dict[str, str]:
-    """name → folder, from those of ``heartbeats`` placed by their own path that name a project.
-
-    One request can bring a new folder and heartbeats known only by its name together (the
-    offline queue's batch, a plugin's buffer of saved and unsaved files): these lead them there
-    before the store knows the folder. Per name, the folder of the latest such heartbeat (ties:
-    the first path, as the store orders them). ``UNKNOWN_PROJECT`` stands for no name.
-    """
-    latest: dict[str, tuple[int, str]] = {}
-    for heartbeat in heartbeats:
-        if heartbeat.details.project_source not in PLACED_BY_PATH:
-            continue
-        name = (heartbeat.details.project_name or "").strip()
-        if not name or name == UNKNOWN_PROJECT:
-            continue
-        candidate = (-heartbeat.beat.timestamp, heartbeat.beat.project_path)
-        if name not in latest or candidate < latest[name]:
-            latest[name] = candidate
-    return {name: folder for name, (_, folder) in latest.items()}
-
-
-def placed_by_name(heartbeat: Heartbeat, folders: Mapping[str, str]) -> Heartbeat:
-    """``heartbeat`` moved into the folder its project name means (``folders``: name → folder).
-
-    An unsaved buffer or an AI agent's ``app`` heartbeat names its project but no folder; as a
-    beat of that folder it joins the folder's sessions under the one session rule instead of
-    counting the same minutes again under ``wakatime:<name>``.
-    """
-    name = name_to_match(heartbeat)
-    folder = folders.get(name) if name is not None else None
-    if folder is None:
-        return heartbeat
-    return heartbeat._replace(
-        beat=Beat(folder, heartbeat.beat.timestamp),
-        details=heartbeat.details._replace(project_source="project_name_match"),
-    )
-
-
 def editor_from_user_agent(user_agent: str | None) -> tuple[str | None, str | None]:
     """(editor, plugin) from a wakatime-cli User-Agent.
 
@@ -286,45 +170,6 @@ def editor_from_user_agent(user_agent: str | None) -> tuple[str | None, str | No
             editor = editor or name
     chosen = editor or plugin_name
     return (chosen.lower() if chosen else None), plugin
-
-
-# -- answers ---------------------------------------------------------------------------------
-
-
-def accepted_answer(heartbeat: Heartbeat, session: Session) -> dict[str, Any]:
-    """The body for an accepted heartbeat: ``{"data": ...}`` as wakatime-cli parses it.
-
-    The CLI reads ``data`` as its own heartbeat type, so only fields it knows are echoed, with the
-    types it expects and no nulls; OxiTrack's session fields ride along (the CLI ignores them).
-    """
-    details = heartbeat.details
-    data: dict[str, Any] = {
-        "entity": heartbeat.entity,
-        "type": details.entity_type,
-        "time": details.time,
-        "project_path": heartbeat.beat.project_path,
-        "session_id": session.id,
-        "duration_seconds": session.duration_seconds,
-    }
-    optional = {
-        "category": details.category,
-        "project": details.project_name,
-        "branch": details.branch,
-        "language": details.language,
-        "is_write": details.is_write,
-    }
-    data.update({key: value for key, value in optional.items() if value is not None})
-    return {"data": data}
-
-
-def refused_answer(error: ClientError) -> dict[str, str]:
-    """The body for a refused heartbeat: the one error shape; the CLI logs its ``error``."""
-    return error.to_json()
-
-
-def bulk_answer(pairs: Sequence[tuple[Mapping[str, Any], int]]) -> dict[str, Any]:
-    """``{"responses": [[body, status], ...]}``, one pair per heartbeat, in request order."""
-    return {"responses": [[dict(body), status] for body, status in pairs]}
 
 
 # -- field checks ----------------------------------------------------------------------------

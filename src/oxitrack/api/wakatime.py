@@ -34,20 +34,20 @@ from oxitrack.statusbar import statusbar_today
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
-    BAD_HEARTBEAT_STATUS,
-    CREATED_STATUS,
     MAX_HEARTBEAT_BYTES,
     Heartbeat,
-    accepted_answer,
-    bulk_answer,
     check_bulk,
-    folders_given_names,
-    name_to_match,
     parse_heartbeat,
-    placed_by_name,
-    refused_answer,
     slim_heartbeat,
 )
+from oxitrack.wakatime_answers import (
+    BAD_HEARTBEAT_STATUS,
+    CREATED_STATUS,
+    accepted_answer,
+    bulk_answer,
+    refused_answer,
+)
+from oxitrack.wakatime_projects import folders_given_names, name_to_match, placed_by_name
 
 log = logging.getLogger("oxitrack.wakatime")
 
@@ -55,8 +55,8 @@ log = logging.getLogger("oxitrack.wakatime")
 #: pure-Python client, each under ``MAX_HEARTBEAT_BYTES`` (up to 1.3 MB with 1000 dependency
 #: names): about 31 MB at the very most. A body refused whole is sent again forever by the Go
 #: client. Read item by item, such a body costs the daemon about its heartbeats' kept fields,
-#: not its size (``read_json_array``). ``connections`` lets requests to this route run that
-#: long on the wire.
+#: not its size (``read_json_array``). ``connection_refusals`` lets requests to this route run
+#: that long on the wire.
 BULK_MAX_BODY_BYTES = 32 * 1024 * 1024
 
 

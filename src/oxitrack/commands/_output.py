@@ -29,6 +29,8 @@ from oxitrack.records import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import TextIO
 
+    from oxitrack.report_text import Style
+
 
 def keep_errors_off_stdout() -> None:
     """Give a process started with its fd 2 closed (``2>&-``, a launcher that closed it) a
@@ -133,3 +135,24 @@ _NOT_ASCII = re.compile("[^\x00-\x7f]")
 def counted(count: int, noun: str) -> str:
     """``"1 session"``, ``"3 sessions"``: a count with its noun, in the plural unless one."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def text_style() -> Style:
+    """How tables are drawn on the standard output: in colour on a terminal that allows it
+    (``NO_COLOR``, ``TERM=dumb``), with box characters where its encoding has them."""
+    import codecs
+
+    from oxitrack.report_text import UNICODE_CHARACTERS, Style
+
+    stream = sys.stdout
+    color = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    try:
+        encoding = codecs.lookup(stream.encoding or "ascii").name
+    except LookupError:
+        encoding = "ascii"
+    try:
+        UNICODE_CHARACTERS.encode(encoding)
+        unicode = True
+    except UnicodeEncodeError:
+        unicode = False
+    return Style(color=color, unicode=unicode, encoding=encoding)

@@ -13,7 +13,8 @@ from oxitrack.sessions import Beat, Session
 from oxitrack.store import projects as projects_store
 from oxitrack.store.beats import record_beat
 from oxitrack.store.folders import Identify, identify
-from oxitrack.wakatime import PLACED_BY_PATH, UNKNOWN_PROJECT, Heartbeat
+from oxitrack.wakatime import Heartbeat
+from oxitrack.wakatime_projects import PLACED_BY_PATH, UNKNOWN_PROJECT
 
 
 def record_heartbeats(

@@ -1,0 +1,64 @@
+"""The database a report command reads: opened read-only, and a note when it is likely the
+wrong file.
+
+Read-only, so reports work while the daemon is stopped and never block it. A missing or empty
+file is often not the daemon's (another ``XDG_DATA_HOME``, ``OXITRACK_DB``, a file left where
+``service install --db`` moved the data from): the daemon is asked which file it records into
+only then, so that a status bar polling a database that exists pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from oxitrack.commands._options import settings_from
+from oxitrack.errors import StoreError
+from oxitrack.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oxitrack.store import Store
+
+
+def open_read_only(args: argparse.Namespace, db: str | None = None) -> Store:
+    """The database, read-only: ``db``, else the one the settings name."""
+    from oxitrack.store import Store
+
+    settings = settings_from(args)
+    path = settings.db if db is None else db
+    try:
+        return Store(path, read_only=True)
+    except StoreError:
+        if os.path.lexists(os.path.expanduser(path)):
+            raise
+        # "Start `oxitrack serve` once" misleads when a daemon runs, on another file: the
+        # shell's XDG_DATA_HOME or OXITRACK_DB is not the service's. Asked only on this error,
+        # so that a status bar polling a database that exists pays nothing for it.
+        from oxitrack.daemon_client import other_database_hint
+
+        hint = other_database_hint(settings, path)
+        if hint is None:
+            raise
+        raise StoreError(f"no database at {path}, but {hint}") from None
+
+
+def note_other_database(args: argparse.Namespace, path: str) -> None:
+    """Tell a person at a terminal when a daemon records into another file than ``path``, which
+    has nothing for the days asked: an old file left where ``service install --db`` moved the
+    data from, a shell with another ``XDG_DATA_HOME`` than the daemon's.
+
+    Only on a terminal: a status bar or a script shows no stderr, and polls too often to ask
+    the daemon each time. The daemon is asked only when no program has ``path`` open: a daemon
+    recording into it always has, so "nothing yet today" in the morning asks nothing."""
+    if not (sys.stderr is not None and sys.stderr.isatty()):
+        return
+    from oxitrack.store.files import is_open_elsewhere
+
+    if is_open_elsewhere(path) is not False:
+        return
+    from oxitrack.daemon_client import other_database_hint
+
+    hint = other_database_hint(settings_from(args), path)
+    if hint is not None:
+        print(f"oxitrack: note: nothing in {path}; {hint}", file=sys.stderr)

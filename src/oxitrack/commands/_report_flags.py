@@ -1,0 +1,146 @@
+"""The flags the report commands share: declared once, read into a time zone, a range of local
+days and a project.
+
+``today``, ``report``, ``sessions`` and ``export`` take the same ``--tz``, range and
+``--project`` flags; only ``report`` defaults to this week. Reading them is cheap at start:
+each reader imports ``days`` or ``store.reports`` when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from oxitrack.commands._options import (
+    UsageError,
+    add_db_option,
+    add_json_option,
+    project_reference,
+)
+from oxitrack.errors import InvalidField
+from oxitrack.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import date, tzinfo
+    from typing import Any
+
+    from oxitrack.store import Store
+    from oxitrack.store.reports import ProjectFilter
+
+
+def add_tz_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tz", metavar="ZONE", help="IANA time zone for days (default: this machine's)"
+    )
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """``--db``, ``--json`` and ``--tz``: what ``today``, ``report`` and ``sessions`` share."""
+    add_db_option(parser)
+    add_json_option(parser)
+    add_tz_option(parser)
+
+
+def add_range_options(parser: argparse.ArgumentParser, *, default_week: bool = True) -> None:
+    """The same range flags on every command; only the default differs (``report``: this week,
+    ``sessions`` and ``export``: all dates)."""
+    span = parser.add_mutually_exclusive_group()
+    default = " (the default)" if default_week else ""
+    span.add_argument("--week", action="store_true", help=f"Monday to today, or to --to{default}")
+    span.add_argument("--month", action="store_true", help="the 1st to today, or to --to")
+    span.add_argument(
+        "--days", type=int, metavar="N", help="the N days up to today (or --to), included"
+    )
+    span.add_argument("--from", dest="first", metavar="DATE", help="first day (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="last", metavar="DATE", help="last day (default today)")
+    parser.add_argument(
+        "--project",
+        metavar="PROJECT",
+        help="only this project, as `oxitrack projects` lists it: its id, an identity (git:…,"
+        " path:…), its name (the folder's, or one given with `projects rename`), a folder path,"
+        " or . for the current folder",
+    )
+
+
+def zone_from(args: argparse.Namespace) -> tzinfo:
+    """The zone days are cut in: ``--tz``, else this machine's."""
+    from oxitrack import days
+
+    if args.tz is not None:
+        return days.zone_named(args.tz, field="--tz")
+    zone = days.system_zone()
+    # The title names the zone used, but a day that silently starts hours off is what a POSIX
+    # rule in $TZ (which `date` follows) gets: say so, on stderr, once per command.
+    note = days.ignored_tz_note(os.environ.get("TZ"), zone)
+    if note:
+        print(f"oxitrack: note: {note}. Give --tz Area/City, or set TZ=Area/City", file=sys.stderr)
+    return zone
+
+
+def days_from(
+    args: argparse.Namespace, zone: tzinfo, now: float, *, per_day: bool
+) -> tuple[date | None, date | None]:
+    """The first and last day asked for; ``None`` ends mean "unbounded" (sessions, export).
+
+    ``--week``, ``--month`` and ``--days`` count back from ``--to`` when it is given, else from
+    today. Only per-day reports (``per_day``: a row or a bar per day) cap the range at
+    ``MAX_RANGE_DAYS``; a session listing or an export of all time is fine.
+    """
+    from oxitrack import days
+
+    today = days.local_date(now, zone)
+    last = days.parse_date(args.last, field="--to") if args.last else None
+    first = days.parse_date(args.first, field="--from") if args.first else None
+    end = last or today
+    if args.month:
+        first, last = days.month_of(end)
+    elif args.week or (per_day and first is None and args.days is None):
+        first, last = days.week_of(end)
+    elif args.days is not None:
+        if not 1 <= args.days <= days.MAX_RANGE_DAYS:
+            raise InvalidField("--days", f"must be from 1 to {days.MAX_RANGE_DAYS}")
+        first, last = days.last_days(end, args.days)
+    elif first is not None and last is None:
+        last = today
+    if first is not None and last is not None:
+        max_days = days.MAX_RANGE_DAYS if per_day else None
+        days.check_range(first, last, field="--from", max_days=max_days)
+    return first, last
+
+
+def project_from(store: Store, args: argparse.Namespace) -> ProjectFilter:
+    """``--project`` as reports apply it (``store.reports.project_filter``): the project it
+    names, as every command reads it; else a folder matched by its path. A folder no project
+    lists but sessions were recorded in (written by an older version) is matched from inside
+    it too (``--project .`` from its ``src/``)."""
+    from oxitrack.store.reports import nearest_tracked_folder, project_filter
+
+    value: str | None = args.project
+    if value is None:
+        return None
+    if not value.strip():
+        raise InvalidField("--project", "must not be empty")
+    reference = project_reference(value)
+
+    def resolve(conn: Any) -> ProjectFilter:
+        found = project_filter(conn, reference, "--project")
+        if isinstance(found, str) and found.startswith("/"):
+            return nearest_tracked_folder(conn, found) or found
+        return found
+
+    return store.read(resolve)
+
+
+def check_project_exists(store: Store, args: argparse.Namespace, project: ProjectFilter) -> None:
+    """Refuse a ``--project`` that matches no session at all: "nothing tracked" would read as
+    "you did no work" when the name is only mistyped. A project found by what names it exists,
+    sessions or not."""
+    from oxitrack.store.reports import latest_sessions
+
+    if not isinstance(project, str):
+        return
+    if store.read(lambda conn: latest_sessions(conn, None, None, project, 1)):
+        return
+    shown = repr(args.project) + (f" ({project})" if project != args.project else "")
+    raise UsageError(f"--project: no project matches {shown}; `oxitrack projects` lists them")
