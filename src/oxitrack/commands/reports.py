@@ -25,6 +25,8 @@ from oxitrack.commands._options import (
     settings_from,
 )
 from oxitrack.commands._output import print_json, utf8_stdout
+from oxitrack.commands.breakdown import FIELDS as BREAKDOWN_FIELDS
+from oxitrack.commands.breakdown import run_breakdown
 from oxitrack.errors import InvalidField, StoreError
 from oxitrack.records import TYPE_CHECKING
 
@@ -70,7 +72,11 @@ def register(subparsers: Any) -> None:
     _add_common(report)
     _add_range(report)
     report.add_argument(
-        "--by", choices=["project", "day"], default="project", help="one row per project or day"
+        "--by",
+        choices=["project", "day", *BREAKDOWN_FIELDS],
+        default="project",
+        help="one row per project or day; or per language, category, editor or branch, as"
+        " WakaTime heartbeats name them (unknown: time that none names)",
     )
     report.set_defaults(run=run_report)
 
@@ -171,6 +177,8 @@ def run_today(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    if args.by in BREAKDOWN_FIELDS:
+        return run_breakdown(args)
     from oxitrack import days
     from oxitrack.report_text import day_rows, project_rows, render_table
     from oxitrack.reports import days_json, range_report, range_total_seconds
