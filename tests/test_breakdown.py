@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -68,6 +69,34 @@ def test_heartbeats_a_gap_or_more_apart_make_no_pair():
     beats = [beat("/a", T, "Python"), beat("/a", T + SESSION_GAP_SECONDS, "Python")]
     sessions = [session("/a", T, T), session("/a", T + SESSION_GAP_SECONDS, T + 1000)]
     assert split(sessions, beats, T - 3600, T + 3600) == [(None, 100)]
+
+
+def test_the_example_of_the_docs():
+    # docs/reports.md: Neovim at 09:00, 09:10 (Python), 09:12, 09:15 (Rust); the VS Code
+    # extension's beats at 09:20 and 09:30 make the session run to 09:30.
+    nine = T
+    beats = [
+        beat("/code/app", nine, "Python"),
+        beat("/code/app", nine + 600, "Python"),
+        beat("/code/app", nine + 720, "Rust"),
+        beat("/code/app", nine + 900, "Rust"),
+    ]
+    assert split([session("/code/app", nine, nine + 1800)], beats, T - 3600, T + 3600) == [
+        (None, 900),
+        ("Python", 720),
+        ("Rust", 180),
+    ]
+
+
+def test_runs_of_heartbeats_a_gap_apart_each_count():
+    beats = [
+        beat("/a", T, "Python"),
+        beat("/a", T + 10, "Python"),
+        beat("/a", T + 1000, "Rust"),
+        beat("/a", T + 1030, "Rust"),
+    ]
+    sessions = [session("/a", T, T + 10), session("/a", T + 1000, T + 1100)]
+    assert split(sessions, beats, T - 3600, T + 3600) == [(None, 70), ("Rust", 30), ("Python", 10)]
 
 
 def test_a_heartbeat_with_no_value_counts_as_unknown():
@@ -139,6 +168,17 @@ def test_two_folders_of_one_project_busy_at_once_count_once_by_the_latest_heartb
     ]
     # T..T+300 Python; from T+300 the /new pair started later, so Rust until T+900.
     assert split(sessions, beats, T - 3600, T + 3600) == [("Rust", 600), ("Python", 300)]
+
+
+def test_a_short_run_in_another_folder_of_the_project_gives_the_time_back_after_it():
+    sessions = [session("/old", T, T + 800, key="p"), session("/new", T + 100, T + 200, key="p")]
+    beats = [
+        beat("/old", T, "Python"),
+        beat("/new", T + 100, "Rust"),
+        beat("/new", T + 200, "Rust"),
+        beat("/old", T + 800, "Python"),
+    ]
+    assert split(sessions, beats, T - 3600, T + 3600) == [("Python", 700), ("Rust", 100)]
 
 
 def test_time_in_two_projects_at_once_counts_in_each_as_their_rows_do():
@@ -227,13 +267,15 @@ FOLDERS = {"/a": "p1", "/b": "p1", "/c": "p2"}  # /a and /b: one project (moved 
 VALUES = ["Python", "Rust", None]
 SPAN = 3 * 3600
 
+# Each beat some seconds after the one before (0 to past the gap): runs of pairs, lone
+# heartbeats and gaps, in three folders at once.
 beats_strategy = st.lists(
     st.tuples(
         st.sampled_from(sorted(FOLDERS)),
-        st.integers(min_value=0, max_value=SPAN),
+        st.integers(min_value=0, max_value=SESSION_GAP_SECONDS + 300),
         st.sampled_from([*VALUES, "native"]),  # native: a POST /beat beat, no heartbeat
     ),
-    max_size=30,
+    max_size=40,
 )
 
 
@@ -263,19 +305,20 @@ def model(
     return seconds
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     beats_strategy,
     st.integers(min_value=-1000, max_value=SPAN),
     st.integers(min_value=0, max_value=SPAN + 1000),
-    st.integers(min_value=0, max_value=SPAN),
+    st.none() | st.integers(min_value=0, max_value=SPAN),  # None: the range in one part
 )
 def test_each_value_gets_the_seconds_the_model_gives_and_rows_add_up_to_the_projects(
     beats, start_at, length, cut_at
 ):
-    beats = [(folder, T + at, value) for folder, at, value in beats]
+    times = itertools.accumulate(after for _, after, _ in beats)
+    beats = [(folder, T + at, value) for (folder, _, value), at in zip(beats, times, strict=True)]
     start, end = T + start_at, T + start_at + length
-    cut = min(max(T + cut_at, start), end)
+    cut = end if cut_at is None else min(max(T + cut_at, start), end)
     heartbeats = [beat(f, t, v) for f, t, v in beats if v != "native"]
     sessions = [
         session(folder, low, high, key=FOLDERS[folder])

@@ -17,6 +17,7 @@ Pure: stdlib only, no sqlite3/starlette/asyncio, no clock.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 from collections.abc import Iterable, Sequence
@@ -82,13 +83,18 @@ class Breakdown:
         spans: dict[str, list[tuple[int, int]]] = {}
         project_of: dict[str, str] = {}
         for row in sessions:
-            project_of[row.project_path] = row.project_key
-            latest = self.latest.get(row.project_key)
-            if latest is None or row.last_heartbeat > latest.last_heartbeat:
-                self.latest[row.project_key] = row
-            low, high = max(row.start_time, start), min(row.last_heartbeat, end)
+            _, key, folder, low, high, _, _ = row  # fields by place: a heavy month has 24k
+            project_of[folder] = key
+            latest = self.latest.get(key)
+            if latest is None or high > latest.last_heartbeat:
+                self.latest[key] = row
+            low, high = max(low, start), min(high, end)
             if low < high:
-                spans.setdefault(row.project_key, []).append((low, high))
+                found = spans.get(key)
+                if found is None:
+                    spans[key] = [(low, high)]
+                else:
+                    found.append((low, high))
         pairs: dict[str, list[_Pair]] = {}
         for pair in _pairs(beats, project_of.keys(), start, end):
             pairs.setdefault(project_of[pair.project_path], []).append(pair)
@@ -151,11 +157,28 @@ def _pairs(
 
 def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[str | None, int]:
     """The seconds of the union of ``spans`` per value: the latest pair covering each second,
-    ``None`` where none does. One sweep over the points where a span or a pair starts or ends."""
+    ``None`` where none does.
+
+    Only where pairs are is there anything to decide: the rest of the time is unknown as a
+    whole. Swept second by second over every session, a heavy month took 50 ms more."""
     covered = union_spans(spans)
+    seconds: dict[str | None, int] = {None: sum(high - low for low, high in covered)}
+    if pairs:
+        inside = _intersection(covered, union_spans((pair.low, pair.high) for pair in pairs))
+        for value, named in _named_seconds(inside, pairs).items():
+            seconds[None] -= named
+            seconds[value] = seconds.get(value, 0) + named
+    return {value: count for value, count in seconds.items() if count}
+
+
+def _named_seconds(
+    inside: Sequence[tuple[int, int]], pairs: Sequence[_Pair]
+) -> dict[str | None, int]:
+    """The seconds of ``inside`` (each covered by some pair) per value of the latest pair
+    covering them: one sweep over the points where a span or a pair starts or ends."""
     by_low = sorted(pairs, key=lambda pair: pair.low)
     points = sorted(
-        {edge for span in covered for edge in span}
+        {edge for span in inside for edge in span}
         | {edge for pair in by_low for edge in (pair.low, pair.high)}
     )
     seconds: dict[str | None, int] = {}
@@ -166,14 +189,30 @@ def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[str
             pair = by_low[next_pair]
             heapq.heappush(active, (-pair.rank, pair.high, pair.value))
             next_pair += 1
-        while active and active[0][1] <= low:
-            heapq.heappop(active)
-        while next_span < len(covered) and covered[next_span][1] <= low:
+        while next_span < len(inside) and inside[next_span][1] <= low:
             next_span += 1
-        if next_span < len(covered) and covered[next_span][0] <= low:
-            value = active[0][2] if active else None
+        if next_span < len(inside) and inside[next_span][0] <= low:
+            while active[0][1] <= low:  # some pair covers each second of ``inside``
+                heapq.heappop(active)
+            value = active[0][2]
             seconds[value] = seconds.get(value, 0) + high - low
     return seconds
+
+
+def _intersection(
+    covered: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The seconds in both lists of sorted, disjoint spans, found from each of the (few)
+    ``regions`` by bisecting ``covered`` (a project's every session in the range)."""
+    both: list[tuple[int, int]] = []
+    for region_low, region_high in regions:
+        index = bisect.bisect_right(covered, region_low, key=lambda span: span[1])
+        while index < len(covered) and covered[index][0] < region_high:
+            # overlapping with positive length: it ends after region_low, starts before high
+            low, high = max(covered[index][0], region_low), min(covered[index][1], region_high)
+            both.append((low, high))
+            index += 1
+    return both
 
 
 def breakdown_json(
