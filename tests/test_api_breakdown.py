@@ -12,6 +12,7 @@ import httpx2 as httpx
 import pytest
 
 from oxitrack.days import days_between
+from oxitrack.sessions import Beat
 from tests.daemon_process import DaemonProcess
 from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
 
@@ -156,3 +157,12 @@ def test_a_long_breakdown_takes_a_long_report_slot(client):
         slots.release()
         slots.release()
     assert client.get("/api/breakdown", params={**params, "days": "93"}).status_code == 200
+
+
+def test_cli_refuses_a_project_that_matches_nothing(store, db_path, capsys):
+    from oxitrack.cli import main
+
+    store.record_beat(Beat("/code/app", MORNING))
+    code = main(["report", "--by", "branch", *CLI_RANGE, "--project", "nope", "--db", str(db_path)])
+    assert code == 2
+    assert "--project: no project matches 'nope'" in capsys.readouterr().err

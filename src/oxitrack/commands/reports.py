@@ -63,7 +63,8 @@ def register(subparsers: Any) -> None:
         "report",
         help="time per project or per day over a range",
         description=(
-            "Time per project (or per day) over a range of local calendar days.\n"
+            "Time per project (or per day, language, category, editor or branch) over a range\n"
+            "of local calendar days.\n"
             "Default range: this week (Monday to today). --week, --month and --days end\n"
             "with --to when it is given (--month --to 2025-10-15: October 1st to 15th)."
         ),
