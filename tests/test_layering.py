@@ -18,6 +18,7 @@ PURE_MODULES = [
     "oxitrack.days",
     "oxitrack.reports",
     "oxitrack.report_text",
+    "oxitrack.breakdown",
 ]
 FORBIDDEN = ["sqlite3", "starlette", "asyncio", "uvicorn"]
 
@@ -25,6 +26,21 @@ FORBIDDEN = ["sqlite3", "starlette", "asyncio", "uvicorn"]
 @pytest.mark.parametrize("module", PURE_MODULES)
 def test_pure_module_imports_no_storage_or_web_stack(module: str):
     code = f"import sys, {module}; print(','.join(m for m in {FORBIDDEN!r} if m in sys.modules))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "", f"{module} pulled in {loaded}"
+
+
+# The store and the commands speak SQL and argparse, never the web stack: the CLI reads the
+# file through them with the daemon stopped.
+NO_WEB_STACK = ["oxitrack.store.breakdown", "oxitrack.commands.breakdown"]
+
+
+@pytest.mark.parametrize("module", NO_WEB_STACK)
+def test_store_and_command_modules_import_no_web_stack(module: str):
+    web = ["starlette", "uvicorn", "asyncio"]
+    code = f"import sys, {module}; print(','.join(m for m in {web!r} if m in sys.modules))"
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -56,7 +72,14 @@ NOT_FOR_REPORTS = ["starlette", "uvicorn", "asyncio", "typing", "pathlib", "data
 
 
 @pytest.mark.parametrize(
-    "command", [["today"], ["today", "--json"], ["report", "--month"], ["sessions"]]
+    "command",
+    [
+        ["today"],
+        ["today", "--json"],
+        ["report", "--month"],
+        ["report", "--by", "language"],
+        ["sessions"],
+    ],
 )
 def test_report_commands_run_without_the_web_stack(command: list[str], tmp_path):
     from oxitrack.store import Store

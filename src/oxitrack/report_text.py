@@ -26,6 +26,8 @@ from oxitrack.reports import (
 if TYPE_CHECKING:
     from typing import TextIO
 
+    from oxitrack.breakdown import BreakdownRow
+
 BAR_WIDTH = 20
 # Widest name and path columns: one long path must not push every row off the screen.
 LABEL_WIDTH = 40
@@ -269,6 +271,12 @@ def project_rows(projects: Iterable[ProjectTotal]) -> list[TableRow]:
         TableRow(p.duration_seconds, p.project_name, p.project_path, is_active=p.is_active)
         for p in projects
     ]
+
+
+def breakdown_rows(rows: Iterable[BreakdownRow]) -> list[TableRow]:
+    """Table rows for a breakdown: the value (``unknown`` for none), then the project's folder
+    when rows are per project (branches)."""
+    return [TableRow(r.duration_seconds, r.name or "unknown", r.project_path or "") for r in rows]
 
 
 def day_rows(per_day: Iterable[DayTotals]) -> list[TableRow]:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oxitrack.api import beats, reports, wakatime, web_files
+from oxitrack.api import breakdown as breakdown_api
 from oxitrack.api import ops as ops_api
 from oxitrack.api import projects as projects_api
 from oxitrack.api.group_commit import GroupCommit
@@ -43,6 +44,7 @@ routes: list[BaseRoute] = [
     Route("/today", reports.get_today, methods=["GET"]),
     Route("/api/days", reports.get_days, methods=["GET"]),
     Route("/api/sessions", reports.get_sessions, methods=["GET"]),
+    Route("/api/breakdown", breakdown_api.get_breakdown, methods=["GET"]),
     Route("/", web_files.get_dashboard, methods=["GET"]),
     Mount("/static", web_files.WebFiles(directory=web_files.WEB_DIR), name="static"),
     Route("/health", ops_api.get_health, methods=["GET"]),

@@ -28,6 +28,8 @@ from oxitrack.commands._report_flags import (
     project_from,
     zone_from,
 )
+from oxitrack.commands.breakdown import FIELDS as BREAKDOWN_FIELDS
+from oxitrack.commands.breakdown import run_breakdown
 from oxitrack.errors import InvalidField
 from oxitrack.records import TYPE_CHECKING
 
@@ -60,7 +62,8 @@ def register(subparsers: Any) -> None:
         "report",
         help="time per project or per day over a range",
         description=(
-            "Time per project (or per day) over a range of local calendar days.\n"
+            "Time per project (or per day, language, category, editor or branch) over a range\n"
+            "of local calendar days.\n"
             "Default range: this week (Monday to today). --week, --month and --days end\n"
             "with --to when it is given (--month --to 2025-10-15: October 1st to 15th)."
         ),
@@ -69,7 +72,11 @@ def register(subparsers: Any) -> None:
     add_report_options(report)
     add_range_options(report)
     report.add_argument(
-        "--by", choices=["project", "day"], default="project", help="one row per project or day"
+        "--by",
+        choices=["project", "day", *BREAKDOWN_FIELDS],
+        default="project",
+        help="one row per project or day; or per language, category, editor or branch, as"
+        " WakaTime heartbeats name them (unknown: time that none names)",
     )
     report.set_defaults(run=run_report)
 
@@ -139,6 +146,8 @@ def run_today(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    if args.by in BREAKDOWN_FIELDS:
+        return run_breakdown(args)
     from oxitrack import days
     from oxitrack.report_text import day_rows, project_rows, render_table
     from oxitrack.reports import days_json, range_report, range_total_seconds

@@ -1,0 +1,244 @@
+"""Time split by what WakaTime heartbeats say: language, category, editor or branch.
+
+The rule (``docs/reports.md``): within one project folder, two consecutive heartbeats less than
+``SESSION_GAP_SECONDS`` apart give the seconds between them to the first one's value. The
+project's time in the range (its sessions' time, as ``reports.range_totals`` counts it) is then
+split second by second: a second goes to the value of the latest heartbeat whose pair covers it
+(folders of one project may have been busy at once); a second no pair covers (the VS Code
+extension's beats carry no language; a lone heartbeat; a heartbeat with no value for the field)
+goes to ``None``, the "unknown" row. So the rows of a range add up to exactly the per-project
+totals of ``report --by project``, each project's own time, overlaps between projects included.
+
+Sessions, not heartbeats, say which seconds are worked: a heartbeat pair lies inside a session
+of its folder, and a session's time beyond its heartbeats' pairs is still time worked.
+
+Pure: stdlib only, no sqlite3/starlette/asyncio, no clock.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+from collections.abc import Iterable, Sequence
+from datetime import tzinfo
+
+from oxitrack.days import Day, zone_name
+from oxitrack.errors import InvalidField
+from oxitrack.projects import union_spans
+from oxitrack.records import Record
+from oxitrack.reports import SessionRow
+from oxitrack.sessions import SESSION_GAP_SECONDS
+
+#: What time can be split by: columns of ``beat_contexts``.
+FIELDS = ("language", "category", "editor", "branch")
+# A branch name means something only inside its project: ``main`` of two repositories is two rows.
+PER_PROJECT_FIELDS = frozenset({"branch"})
+
+
+class LabelledBeat(Record):
+    """A WakaTime heartbeat as a breakdown reads it: its second, folder and the field's value."""
+
+    timestamp: int
+    project_path: str
+    value: str | None
+
+
+class BreakdownRow(Record):
+    """Time with one value (``None``: unknown); for a per-project field, in one project."""
+
+    name: str | None
+    duration_seconds: int
+    project_path: str | None = None
+    project_name: str | None = None
+
+
+def check_field(value: str | None, field: str) -> str:
+    """``value`` if time can be split by it, else ``InvalidField`` listing what can."""
+    if value in FIELDS:
+        return value
+    allowed = ", ".join(FIELDS)
+    given = "missing" if value is None else repr(value)
+    raise InvalidField(field, f"must be one of {allowed}; got {given}")
+
+
+class Breakdown:
+    """Seconds per (project, value), added up one part of a range at a time.
+
+    Parts must not overlap; a session reaching over a part's edge is given to each part
+    clipped to it, so a long range never holds every session and heartbeat at once.
+    """
+
+    def __init__(self, field: str) -> None:
+        self.field = check_field(field, "by")
+        self.seconds: dict[tuple[str, str | None], int] = {}
+        self.latest: dict[str, SessionRow] = {}  # per project: names its rows, as totals do
+
+    def add(
+        self, sessions: Iterable[SessionRow], beats: Iterable[LabelledBeat], start: int, end: int
+    ) -> None:
+        """Add the time in ``[start, end)`` of ``sessions`` (those of the projects reported),
+        split by ``beats``, which must hold every heartbeat from ``start - SESSION_GAP_SECONDS``
+        to ``end + SESSION_GAP_SECONDS`` (the pairs reaching into the part)."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        project_of: dict[str, str] = {}
+        for row in sessions:
+            _, key, folder, low, high, _, _ = row  # fields by place: a heavy month has 24k
+            project_of[folder] = key
+            latest = self.latest.get(key)
+            if latest is None or high > latest.last_heartbeat:
+                self.latest[key] = row
+            low, high = max(low, start), min(high, end)
+            if low < high:
+                found = spans.get(key)
+                if found is None:
+                    spans[key] = [(low, high)]
+                else:
+                    found.append((low, high))
+        pairs: dict[str, list[_Pair]] = {}
+        for pair in _pairs(beats, project_of.keys(), start, end):
+            pairs.setdefault(project_of[pair.project_path], []).append(pair)
+        for key, project_spans in spans.items():
+            for value, seconds in _split(project_spans, pairs.get(key, [])).items():
+                self.seconds[key, value] = self.seconds.get((key, value), 0) + seconds
+
+    def rows(self) -> list[BreakdownRow]:
+        """One row per value (per project and value for a per-project field), most time first."""
+        if self.field in PER_PROJECT_FIELDS:
+            rows = [
+                BreakdownRow(
+                    value,
+                    seconds,
+                    self.latest[key].latest_path or self.latest[key].project_path,
+                    self.latest[key].project_name,
+                )
+                for (key, value), seconds in self.seconds.items()
+            ]
+        else:
+            totals: dict[str | None, int] = {}
+            for (_, value), seconds in self.seconds.items():
+                totals[value] = totals.get(value, 0) + seconds
+            rows = [BreakdownRow(value, seconds) for value, seconds in totals.items()]
+        return sorted(
+            rows,
+            key=lambda r: (-r.duration_seconds, r.name is None, r.name or "", r.project_path or ""),
+        )
+
+
+class _Pair(Record):
+    """Seconds ``[low, high)`` given to ``value``; ``rank`` orders heartbeats (later: higher)."""
+
+    low: int
+    high: int
+    rank: int
+    value: str | None
+    project_path: str
+
+
+def _pairs(
+    beats: Iterable[LabelledBeat], folders: Iterable[str], start: int, end: int
+) -> Iterable[_Pair]:
+    """Each folder's consecutive heartbeats under the gap apart, clipped to ``[start, end)``.
+
+    Heartbeats come in time order (``sorted`` keeps the given order within one second: the
+    store's, by exact time); ``rank`` is a heartbeat's place in that order."""
+    wanted = set(folders)
+    previous: dict[str, tuple[int, LabelledBeat]] = {}
+    ordered = sorted((b for b in beats if b.project_path in wanted), key=lambda b: b.timestamp)
+    for rank, beat in enumerate(ordered):
+        before = previous.get(beat.project_path)
+        previous[beat.project_path] = (rank, beat)
+        if before is None or beat.timestamp - before[1].timestamp >= SESSION_GAP_SECONDS:
+            continue
+        low, high = max(before[1].timestamp, start), min(beat.timestamp, end)
+        if low < high:
+            yield _Pair(low, high, before[0], before[1].value, beat.project_path)
+
+
+def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[str | None, int]:
+    """The seconds of the union of ``spans`` per value: the latest pair covering each second,
+    ``None`` where none does.
+
+    Only where pairs are is there anything to decide: the rest of the time is unknown as a
+    whole. Swept second by second over every session, a heavy month took 50 ms more."""
+    covered = union_spans(spans)
+    seconds: dict[str | None, int] = {None: sum(high - low for low, high in covered)}
+    if pairs:
+        inside = _intersection(covered, union_spans((pair.low, pair.high) for pair in pairs))
+        for value, named in _named_seconds(inside, pairs).items():
+            seconds[None] -= named
+            seconds[value] = seconds.get(value, 0) + named
+    return {value: count for value, count in seconds.items() if count}
+
+
+def _named_seconds(
+    inside: Sequence[tuple[int, int]], pairs: Sequence[_Pair]
+) -> dict[str | None, int]:
+    """The seconds of ``inside`` (each covered by some pair) per value of the latest pair
+    covering them: one sweep over the points where a span or a pair starts or ends."""
+    by_low = sorted(pairs, key=lambda pair: pair.low)
+    points = sorted(
+        {edge for span in inside for edge in span}
+        | {edge for pair in by_low for edge in (pair.low, pair.high)}
+    )
+    seconds: dict[str | None, int] = {}
+    active: list[tuple[int, int, str | None]] = []  # (-rank, high, value): the latest on top
+    next_pair = next_span = 0
+    for low, high in itertools.pairwise(points):
+        while next_pair < len(by_low) and by_low[next_pair].low <= low:
+            pair = by_low[next_pair]
+            heapq.heappush(active, (-pair.rank, pair.high, pair.value))
+            next_pair += 1
+        while next_span < len(inside) and inside[next_span][1] <= low:
+            next_span += 1
+        if next_span < len(inside) and inside[next_span][0] <= low:
+            while active[0][1] <= low:  # some pair covers each second of ``inside``
+                heapq.heappop(active)
+            value = active[0][2]
+            seconds[value] = seconds.get(value, 0) + high - low
+    return seconds
+
+
+def _intersection(
+    covered: Sequence[tuple[int, int]], regions: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The seconds in both lists of sorted, disjoint spans, found from each of the (few)
+    ``regions`` by bisecting ``covered`` (a project's every session in the range)."""
+    both: list[tuple[int, int]] = []
+    for region_low, region_high in regions:
+        index = bisect.bisect_right(covered, region_low, key=lambda span: span[1])
+        while index < len(covered) and covered[index][0] < region_high:
+            # overlapping with positive length: it ends after region_low, starts before high
+            low, high = max(covered[index][0], region_low), min(covered[index][1], region_high)
+            both.append((low, high))
+            index += 1
+    return both
+
+
+def breakdown_json(
+    field: str, rows: Sequence[BreakdownRow], days: Sequence[Day], zone: tzinfo
+) -> dict[str, object]:
+    """The ``GET /api/breakdown`` shape (and ``oxitrack report --by <field> --json``).
+
+    ``total_seconds`` is the rows' sum: each project's own time, as ``/api/days`` lists the
+    projects (its own ``total_seconds`` counts time in two projects at once only once)."""
+    per_project = field in PER_PROJECT_FIELDS
+    return {
+        "from": days[0].date.isoformat(),
+        "to": days[-1].date.isoformat(),
+        "timezone": zone_name(zone),
+        "by": field,
+        "total_seconds": sum(row.duration_seconds for row in rows),
+        "rows": [_row_json(row, per_project=per_project) for row in rows],
+    }
+
+
+def _row_json(row: BreakdownRow, *, per_project: bool) -> dict[str, object]:
+    if not per_project:
+        return {"name": row.name, "duration_seconds": row.duration_seconds}
+    return {
+        "name": row.name,
+        "project_name": row.project_name,
+        "project_path": row.project_path,
+        "duration_seconds": row.duration_seconds,
+    }

@@ -1,0 +1,60 @@
+"""The breakdown query: a range's sessions and the WakaTime heartbeats that split them.
+
+Heartbeats are read by the range scan on ``heartbeats``' primary key (time first), from the
+range's start minus the session gap (the heartbeat a first pair starts with) to its end plus
+the gap (the one a last pair ends with). ``oxitrack.breakdown`` does the adding up.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from functools import partial
+
+from oxitrack.breakdown import FIELDS, Breakdown, LabelledBeat
+from oxitrack.days import Day
+from oxitrack.sessions import SESSION_GAP_SECONDS
+from oxitrack.store import Store
+from oxitrack.store.reports import ProjectFilter, sessions_between
+
+# How many days one snapshot reads, as ``GET /api/days`` does: the reading connection, which
+# ``/today`` and the status bars share, is never held for a whole long range.
+PART_DAYS = 31
+
+# One query per field, its column named from ``FIELDS`` only (never from a request).
+_BEATS_SQL = {
+    field: "SELECT CAST(h.time AS INTEGER), c.project_path, c."
+    + field
+    + " FROM heartbeats AS h JOIN beat_contexts AS c ON c.id = h.context_id"
+    " WHERE h.time >= :low AND h.time < :high ORDER BY h.time, h.context_id"
+    for field in FIELDS
+}
+
+
+def labelled_beats(
+    conn: sqlite3.Connection, field: str, start: int, end: int
+) -> list[LabelledBeat]:
+    """Every heartbeat that can start or end a pair reaching into ``[start, end)``, in time
+    order, with its folder and its value of ``field``."""
+    bounds = {"low": start - SESSION_GAP_SECONDS, "high": end + SESSION_GAP_SECONDS}
+    return [LabelledBeat(*row) for row in conn.execute(_BEATS_SQL[field], bounds)]
+
+
+def read_breakdown(
+    store: Store, field: str, span: Sequence[Day], project: ProjectFilter
+) -> Breakdown:
+    """The breakdown of ``span`` (consecutive days) by ``field``, ``PART_DAYS`` days per
+    snapshot: sessions and heartbeats of one part are always read together."""
+    breakdown = Breakdown(field)
+    for first in range(0, len(span), PART_DAYS):
+        part = span[first : first + PART_DAYS]
+        store.read(partial(_add_part, breakdown, part[0].start, part[-1].end, project))
+    return breakdown
+
+
+def _add_part(
+    breakdown: Breakdown, start: int, end: int, project: ProjectFilter, conn: sqlite3.Connection
+) -> None:
+    sessions = sessions_between(conn, start, end, project)
+    beats = labelled_beats(conn, breakdown.field, start, end)
+    breakdown.add(sessions, beats, start, end)

@@ -1,0 +1,168 @@
+"""``GET /api/breakdown`` from a real daemon and ``oxitrack report --by`` on the same file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.days import days_between
+from oxitrack.sessions import Beat
+from tests.daemon_process import DaemonProcess
+from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
+
+DAY = "2025-11-20"  # in the past: the same numbers whenever the tests run
+[BERLIN_DAY] = days_between(date(2025, 11, 20), date(2025, 11, 20), ZoneInfo("Europe/Berlin"))
+MORNING = BERLIN_DAY.start + 9 * 3600
+RANGE = {"from": DAY, "to": DAY, "tz": "Europe/Berlin"}
+CLI_RANGE = ["--from", DAY, "--to", DAY, "--tz", "Europe/Berlin"]
+
+
+def heartbeats(daemon: DaemonProcess, root: str, *times_and_changes: tuple[int, dict]) -> None:
+    body = [go_cli_heartbeat(root, time, **changes) for time, changes in times_and_changes]
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats.bulk",
+        content=json.dumps(body),
+        headers=GO_CLI_HEADERS,
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def beat(daemon: DaemonProcess, root: str, timestamp: int) -> None:
+    answer = httpx.post(f"{daemon.url}/beat", json={"project_path": root, "timestamp": timestamp})
+    answer.raise_for_status()
+
+
+def api(daemon: DaemonProcess, route: str, **params: str) -> httpx.Response:
+    return httpx.get(f"{daemon.url}{route}", params={**RANGE, **params})
+
+
+def cli(daemon: DaemonProcess, *argv: str) -> str:
+    command = [sys.executable, "-m", "oxitrack", "report", *argv, "--db", str(daemon.db_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.e2e
+def test_cli_prints_what_the_api_answers_and_rows_add_up_to_the_projects(daemon):
+    heartbeats(
+        daemon,
+        "/code/app",
+        (MORNING, {"language": "Python", "category": "coding"}),
+        (MORNING + 600, {"language": "Rust", "category": "debugging", "branch": "fix"}),
+        (MORNING + 900, {"language": "Rust", "category": "debugging", "branch": "fix"}),
+    )
+    heartbeats(daemon, "/code/lib", (MORNING + 100, {"language": "Python", "branch": "main"}))
+    beat(daemon, "/code/lib", MORNING + 400)  # the VS Code extension's beats: no language
+    beat(daemon, "/code/app", MORNING + 1500)
+    projects = api(daemon, "/api/days").json()["projects"]
+    project_total = sum(project["duration_seconds"] for project in projects)
+    assert project_total == 1500 + 300
+
+    answer = api(daemon, "/api/breakdown", by="language")
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "from": DAY,
+        "to": DAY,
+        "timezone": "Europe/Berlin",
+        "by": "language",
+        "total_seconds": project_total,
+        "rows": [
+            {"name": None, "duration_seconds": 600 + 300},
+            {"name": "Python", "duration_seconds": 600},
+            {"name": "Rust", "duration_seconds": 300},
+        ],
+    }
+    for field in ("language", "category", "editor", "branch"):
+        expected = api(daemon, "/api/breakdown", by=field).json()
+        assert json.loads(cli(daemon, "--by", field, *CLI_RANGE, "--json")) == expected
+        assert expected["total_seconds"] == project_total
+    branches = api(daemon, "/api/breakdown", by="branch").json()["rows"]
+    assert [(row["name"], row["project_name"], row["duration_seconds"]) for row in branches] == [
+        ("main", "app", 600),
+        (None, "app", 600),
+        ("fix", "app", 300),
+        (None, "lib", 300),
+    ]
+    lines = cli(daemon, "--by", "language", *CLI_RANGE).splitlines()
+    assert lines[0] == f"{DAY} to {DAY} (Europe/Berlin), by language"
+    assert [line.split()[:2] + line.split()[-1:] for line in lines[1:]] == [
+        ["0h", "15m", "unknown"],
+        ["0h", "10m", "Python"],
+        ["0h", "05m", "Rust"],
+        ["0h", "30m", "total"],
+    ]
+    only_lib = api(daemon, "/api/breakdown", by="language", project="lib").json()["rows"]
+    assert only_lib == [{"name": None, "duration_seconds": 300}]
+    assert json.loads(cli(daemon, "--by", "language", *CLI_RANGE, "--project", "lib", "--json"))[
+        "rows"
+    ] == [{"name": None, "duration_seconds": 300}]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"by": "project"}, "by", "must be one of language, category, editor, branch"),
+        ({}, "by", "got missing"),
+        ({"by": "language", "from": "2025-13-01"}, "from", ""),
+        ({"by": "language", "days": "0"}, "days", ""),
+        ({"by": "language", "project": " "}, "project", "must not be empty"),
+    ],
+    ids=["not-a-field", "missing", "bad-date", "days-and-from", "empty-project"],
+)
+def test_bad_parameters_are_422_naming_the_field(daemon, params, field, words):
+    answer = httpx.get(f"{daemon.url}/api/breakdown", params=params)
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["error"] == "invalid_field"
+    assert body["field"] == field
+    assert words in body["message"]
+
+
+@pytest.mark.e2e
+def test_no_heartbeats_is_one_unknown_row_and_no_time_is_an_empty_report(daemon):
+    assert api(daemon, "/api/breakdown", by="language").json()["rows"] == []
+    assert cli(daemon, "--by", "language", *CLI_RANGE).splitlines()[1:] == [
+        "0h 00m  total (nothing tracked)"
+    ]
+    beat(daemon, "/code/app", MORNING)
+    beat(daemon, "/code/app", MORNING + 600)  # the VS Code extension alone
+    beat(daemon, "/code/app", MORNING + 1200)
+    assert api(daemon, "/api/breakdown", by="language").json()["rows"] == [
+        {"name": None, "duration_seconds": 1200}
+    ]
+    [row, total] = cli(daemon, "--by", "editor", *CLI_RANGE).splitlines()[1:]
+    assert row.split()[:2] + row.split()[-1:] == ["0h", "20m", "unknown"]
+    assert total == "0h 20m  total"
+
+
+def test_a_long_breakdown_takes_a_long_report_slot(client):
+    # Both slots held (two long /api/days reports being made): a long breakdown waits its turn.
+    slots = client.app.state.long_report_slots
+    assert slots.acquire(blocking=False) and slots.acquire(blocking=False)
+    try:
+        params = {"by": "language", "tz": "Europe/Berlin"}
+        refused = client.get("/api/breakdown", params={**params, "days": "93"})
+        assert refused.status_code == 503
+        assert refused.json()["error"] == "reports_busy"
+        assert client.get("/api/breakdown", params={**params, "days": "92"}).status_code == 200
+    finally:
+        slots.release()
+        slots.release()
+    assert client.get("/api/breakdown", params={**params, "days": "93"}).status_code == 200
+
+
+def test_cli_refuses_a_project_that_matches_nothing(store, db_path, capsys):
+    from oxitrack.cli import main
+
+    store.record_beat(Beat("/code/app", MORNING))
+    code = main(["report", "--by", "branch", *CLI_RANGE, "--project", "nope", "--db", str(db_path)])
+    assert code == 2
+    assert "--project: no project matches 'nope'" in capsys.readouterr().err

@@ -1,0 +1,342 @@
+"""Time split by heartbeat details: readable examples, then the rule against a per-second model."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oxitrack.breakdown import (
+    Breakdown,
+    BreakdownRow,
+    LabelledBeat,
+    breakdown_json,
+    check_field,
+)
+from oxitrack.days import Day, days_between
+from oxitrack.errors import InvalidField
+from oxitrack.report_text import Style, breakdown_rows, render_table
+from oxitrack.reports import SessionRow, range_totals
+from oxitrack.sessions import SESSION_GAP_SECONDS, sessionize
+
+T = 1_764_100_000  # 2025-11-25 19:46:40 UTC
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def session(folder: str, start: int, last: int, key: str | None = None) -> SessionRow:
+    return SessionRow(0, key or folder, folder, start, last)
+
+
+def beat(folder: str, timestamp: int, value: str | None) -> LabelledBeat:
+    return LabelledBeat(timestamp, folder, value)
+
+
+def split(
+    sessions: list[SessionRow], beats: list[LabelledBeat], start: int, end: int, field="language"
+) -> list[tuple[str | None, int]]:
+    breakdown = Breakdown(field)
+    breakdown.add(sessions, beats, start, end)
+    return [(row.name, row.duration_seconds) for row in breakdown.rows()]
+
+
+# -- the rule, one behaviour per test -----------------------------------------------------------
+
+
+def test_time_between_two_heartbeats_goes_to_the_first_ones_value():
+    beats = [beat("/a", T, "Python"), beat("/a", T + 60, "Rust"), beat("/a", T + 100, "Rust")]
+    assert split([session("/a", T, T + 100)], beats, T - 3600, T + 3600) == [
+        ("Python", 60),
+        ("Rust", 40),
+    ]
+
+
+def test_session_time_no_pair_covers_is_unknown():
+    # The VS Code extension's beats (no heartbeat) carry the session on past the heartbeats;
+    # a lone heartbeat 940 s after the last one gives no pair either.
+    beats = [beat("/a", T, "Python"), beat("/a", T + 60, "Python"), beat("/a", T + 1000, "Go")]
+    assert split([session("/a", T, T + 1100)], beats, T - 3600, T + 3600) == [
+        (None, 1040),
+        ("Python", 60),
+    ]
+
+
+def test_heartbeats_a_gap_or_more_apart_make_no_pair():
+    beats = [beat("/a", T, "Python"), beat("/a", T + SESSION_GAP_SECONDS, "Python")]
+    sessions = [session("/a", T, T), session("/a", T + SESSION_GAP_SECONDS, T + 1000)]
+    assert split(sessions, beats, T - 3600, T + 3600) == [(None, 100)]
+
+
+def test_the_example_of_the_docs():
+    # docs/reports.md: Neovim at 09:00, 09:10 (Python), 09:12, 09:15 (Rust); the VS Code
+    # extension's beats at 09:20 and 09:30 make the session run to 09:30.
+    nine = T
+    beats = [
+        beat("/code/app", nine, "Python"),
+        beat("/code/app", nine + 600, "Python"),
+        beat("/code/app", nine + 720, "Rust"),
+        beat("/code/app", nine + 900, "Rust"),
+    ]
+    assert split([session("/code/app", nine, nine + 1800)], beats, T - 3600, T + 3600) == [
+        (None, 900),
+        ("Python", 720),
+        ("Rust", 180),
+    ]
+
+
+def test_runs_of_heartbeats_a_gap_apart_each_count():
+    beats = [
+        beat("/a", T, "Python"),
+        beat("/a", T + 10, "Python"),
+        beat("/a", T + 1000, "Rust"),
+        beat("/a", T + 1030, "Rust"),
+    ]
+    sessions = [session("/a", T, T + 10), session("/a", T + 1000, T + 1100)]
+    assert split(sessions, beats, T - 3600, T + 3600) == [(None, 70), ("Rust", 30), ("Python", 10)]
+
+
+def test_a_heartbeat_with_no_value_counts_as_unknown():
+    beats = [beat("/a", T, None), beat("/a", T + 60, "Python"), beat("/a", T + 90, None)]
+    assert split([session("/a", T, T + 90)], beats, T - 3600, T + 3600) == [
+        (None, 60),
+        ("Python", 30),
+    ]
+
+
+def test_no_heartbeats_at_all_is_one_unknown_row_of_all_the_time():
+    sessions = [session("/a", T, T + 600), session("/b", T + 100, T + 200)]
+    assert split(sessions, [], T - 3600, T + 3600) == [(None, 700)]
+
+
+def test_no_sessions_is_no_rows():
+    assert split([], [beat("/a", T, "Python"), beat("/a", T + 60, "Python")], T, T + 3600) == []
+
+
+def test_time_is_clipped_to_the_range_and_the_pair_before_it_still_counts():
+    # The pair starts before the range: its heartbeat (read from start minus the gap) names
+    # the range's first minute.
+    beats = [beat("/a", T - 60, "Python"), beat("/a", T + 60, "Rust"), beat("/a", T + 180, "Rust")]
+    assert split([session("/a", T - 60, T + 180)], beats, T, T + 120) == [
+        ("Python", 60),
+        ("Rust", 60),
+    ]
+
+
+def test_a_pair_across_midnight_counts_in_each_day_for_its_part():
+    first, second = days_between(date(2025, 11, 25), date(2025, 11, 26), BERLIN)
+    midnight = first.end
+    beats = [beat("/a", midnight - 600, "Python"), beat("/a", midnight + 200, "Python")]
+    sessions = [session("/a", midnight - 600, midnight + 200)]
+    assert split(sessions, beats, first.start, first.end) == [("Python", 600)]
+    assert split(sessions, beats, second.start, second.end) == [("Python", 200)]
+    assert split(sessions, beats, first.start, second.end) == [("Python", 800)]
+
+
+def test_parts_of_a_range_add_up_to_the_whole():
+    beats = [beat("/a", T, "Python"), beat("/a", T + 400, "Go"), beat("/a", T + 700, "Go")]
+    sessions = [session("/a", T, T + 1000)]
+    whole = Breakdown("language")
+    whole.add(sessions, beats, T - 100, T + 2000)
+    parts = Breakdown("language")
+    for start, end in [(T - 100, T + 500), (T + 500, T + 2000)]:
+        # what the store reads for each part: sessions with time in it, heartbeats around it
+        near = [b for b in beats if start - SESSION_GAP_SECONDS <= b.timestamp < end + 900]
+        parts.add([s for s in sessions if s.last_heartbeat > start], near, start, end)
+    assert (
+        parts.rows()
+        == whole.rows()
+        == [
+            BreakdownRow("Python", 400),
+            BreakdownRow("Go", 300),
+            BreakdownRow(None, 300),
+        ]
+    )
+
+
+def test_two_folders_of_one_project_busy_at_once_count_once_by_the_latest_heartbeat():
+    # A project moved or merged: /old and /new are one project (same key), worked at once.
+    sessions = [session("/old", T, T + 600, key="p"), session("/new", T + 300, T + 900, key="p")]
+    beats = [
+        beat("/old", T, "Python"),
+        beat("/new", T + 300, "Rust"),
+        beat("/old", T + 600, "Python"),
+        beat("/new", T + 900, "Rust"),
+    ]
+    # T..T+300 Python; from T+300 the /new pair started later, so Rust until T+900.
+    assert split(sessions, beats, T - 3600, T + 3600) == [("Rust", 600), ("Python", 300)]
+
+
+def test_a_short_run_in_another_folder_of_the_project_gives_the_time_back_after_it():
+    sessions = [session("/old", T, T + 800, key="p"), session("/new", T + 100, T + 200, key="p")]
+    beats = [
+        beat("/old", T, "Python"),
+        beat("/new", T + 100, "Rust"),
+        beat("/new", T + 200, "Rust"),
+        beat("/old", T + 800, "Python"),
+    ]
+    assert split(sessions, beats, T - 3600, T + 3600) == [("Python", 700), ("Rust", 100)]
+
+
+def test_time_in_two_projects_at_once_counts_in_each_as_their_rows_do():
+    sessions = [session("/a", T, T + 600), session("/b", T, T + 600)]
+    beats = [beat("/a", T, "Python"), beat("/a", T + 600, "Python")]
+    assert split(sessions, beats, T - 3600, T + 3600) == [("Python", 600), (None, 600)]
+
+
+def test_heartbeats_of_folders_outside_the_report_are_left_out():
+    beats = [beat("/other", T, "Python"), beat("/other", T + 60, "Python")]
+    assert split([session("/a", T, T + 60)], beats, T - 3600, T + 3600) == [(None, 60)]
+
+
+def test_branches_are_rows_per_project_named_as_the_project_rows_are():
+    sessions = [
+        SessionRow(1, "p1", "/code/app", T, T + 60, "/code/app-moved", None),
+        SessionRow(2, "p1", "/code/app", T + 100, T + 160, "/code/app-moved", None),
+        SessionRow(3, "p2", "/code/lib", T, T + 100, None, "Library"),
+    ]
+    beats = [
+        beat("/code/app", T, "main"),
+        beat("/code/lib", T, "main"),
+        beat("/code/app", T + 60, "main"),
+        beat("/code/app", T + 100, "fix"),
+        beat("/code/lib", T + 100, None),
+        beat("/code/app", T + 160, "fix"),
+    ]
+    breakdown = Breakdown("branch")
+    breakdown.add(sessions, beats, T - 3600, T + 3600)
+    assert breakdown.rows() == [
+        BreakdownRow("main", 100, "/code/lib", "Library"),
+        BreakdownRow("fix", 60, "/code/app-moved", "app-moved"),
+        BreakdownRow("main", 60, "/code/app-moved", "app-moved"),
+    ]
+
+
+def test_ties_list_named_rows_by_name_and_unknown_last():
+    beats = [beat("/a", T, "b"), beat("/a", T + 60, "a"), beat("/a", T + 120, "z")]
+    assert split([session("/a", T, T + 180)], beats, T, T + 3600) == [
+        ("a", 60),
+        ("b", 60),
+        (None, 60),
+    ]
+
+
+@pytest.mark.parametrize("value", [None, "project", "Language", ""])
+def test_a_field_time_cannot_be_split_by_is_refused_naming_what_can(value):
+    with pytest.raises(InvalidField) as refused:
+        check_field(value, "by")
+    assert refused.value.field == "by"
+    assert "language, category, editor, branch" in refused.value.message
+
+
+def test_json_names_the_range_and_unknown_as_null():
+    [day] = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [BreakdownRow("Python", 60), BreakdownRow(None, 30)]
+    assert breakdown_json("language", rows, [day], BERLIN) == {
+        "from": "2025-11-25",
+        "to": "2025-11-25",
+        "timezone": "Europe/Berlin",
+        "by": "language",
+        "total_seconds": 90,
+        "rows": [
+            {"name": "Python", "duration_seconds": 60},
+            {"name": None, "duration_seconds": 30},
+        ],
+    }
+    branch = breakdown_json("branch", [BreakdownRow("main", 60, "/code/app", "app")], [day], BERLIN)
+    assert json.loads(json.dumps(branch))["rows"] == [
+        {"name": "main", "project_name": "app", "project_path": "/code/app", "duration_seconds": 60}
+    ]
+
+
+def test_text_table_says_unknown_and_the_folder_of_a_branch():
+    rows = [BreakdownRow("main", 3600, "/code/app", "app"), BreakdownRow(None, 600, "/code/app")]
+    text = render_table(breakdown_rows(rows), Style(unicode=False))
+    lines = text.splitlines()
+    assert lines[0].startswith("1h 00m") and lines[0].endswith("main     /code/app")
+    assert lines[1].startswith("0h 10m") and "unknown  /code/app" in lines[1]
+    assert lines[2] == "1h 10m  total"
+
+
+# -- the rule against a model, second by second -------------------------------------------------
+
+FOLDERS = {"/a": "p1", "/b": "p1", "/c": "p2"}  # /a and /b: one project (moved or merged)
+VALUES = ["Python", "Rust", None]
+SPAN = 3 * 3600
+
+# Each beat some seconds after the one before (0 to past the gap): runs of pairs, lone
+# heartbeats and gaps, in three folders at once.
+beats_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(FOLDERS)),
+        st.integers(min_value=0, max_value=SESSION_GAP_SECONDS + 300),
+        st.sampled_from([*VALUES, "native"]),  # native: a POST /beat beat, no heartbeat
+    ),
+    max_size=40,
+)
+
+
+def model(
+    beats: list[tuple[str, int, str | None]], heartbeats: list[LabelledBeat], start: int, end: int
+) -> dict[tuple[str, str | None], int]:
+    """Seconds per (project, value), asking of each second which pairs cover it."""
+    ordered = sorted(heartbeats, key=lambda b: b.timestamp)
+    best: dict[tuple[str, int], tuple[int, str | None]] = {}  # (project, second) -> rank, value
+    for rank, first in enumerate(ordered):
+        later = [b for b in ordered[rank + 1 :] if b.project_path == first.project_path]
+        if later and later[0].timestamp - first.timestamp < SESSION_GAP_SECONDS:
+            for second in range(first.timestamp, later[0].timestamp):
+                best[FOLDERS[first.project_path], second] = (rank, first.value)
+    seconds: dict[tuple[str, str | None], int] = {}
+    for project in set(FOLDERS.values()):
+        spans = [
+            span
+            for folder, key in FOLDERS.items()
+            if key == project
+            for span in sessionize(t for f, t, _ in beats if f == folder)
+        ]
+        for second in range(start, end):
+            if any(low <= second < high for low, high in spans):
+                value = best.get((project, second), (0, None))[1]
+                seconds[project, value] = seconds.get((project, value), 0) + 1
+    return seconds
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    beats_strategy,
+    st.integers(min_value=-1000, max_value=SPAN),
+    st.integers(min_value=0, max_value=SPAN + 1000),
+    st.none() | st.integers(min_value=0, max_value=SPAN),  # None: the range in one part
+)
+def test_each_value_gets_the_seconds_the_model_gives_and_rows_add_up_to_the_projects(
+    beats, start_at, length, cut_at
+):
+    times = itertools.accumulate(after for _, after, _ in beats)
+    beats = [(folder, T + at, value) for (folder, _, value), at in zip(beats, times, strict=True)]
+    start, end = T + start_at, T + start_at + length
+    cut = end if cut_at is None else min(max(T + cut_at, start), end)
+    heartbeats = [beat(f, t, v) for f, t, v in beats if v != "native"]
+    sessions = [
+        session(folder, low, high, key=FOLDERS[folder])
+        for folder in FOLDERS
+        for low, high in sessionize(t for f, t, _ in beats if f == folder)
+    ]
+    breakdown = Breakdown("branch")  # per project, so each project's rows can be checked
+    for low, high in [(start, cut), (cut, end)]:  # two parts, read as the store reads them
+        near = [b for b in heartbeats if low - SESSION_GAP_SECONDS <= b.timestamp < high + 900]
+        in_part = [s for s in sessions if s.last_heartbeat > low and s.start_time < high]
+        breakdown.add(in_part, near, low, high)
+    expected = model(beats, heartbeats, start, end)
+    assert breakdown.seconds == {key: value for key, value in expected.items() if value}
+    totals = range_totals(sessions, [Day(date(2025, 11, 25), start, end)], now=0)
+    rows = breakdown.rows()
+    assert sum(row.duration_seconds for row in rows) == sum(t.duration_seconds for t in totals)
+    by_language = Breakdown("language")
+    by_language.seconds = breakdown.seconds
+    assert sum(r.duration_seconds for r in by_language.rows()) == sum(
+        r.duration_seconds for r in rows
+    )
