@@ -58,8 +58,9 @@ def check_field(value: str | None, field: str) -> str:
     if value in FIELDS:
         return value
     allowed = ", ".join(FIELDS)
-    given = "missing" if value is None else repr(value)
-    raise InvalidField(field, f"must be one of {allowed}; got {given}")
+    if value is None:
+        raise InvalidField(field, f"is required: one of {allowed}")
+    raise InvalidField(field, f"must be one of {allowed}, not {value!r}")
 
 
 class Breakdown:
