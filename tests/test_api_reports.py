@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -376,6 +377,21 @@ def test_sessions_from_a_date_alone_run_to_today_as_days_do(seeded: TestClient):
     assert (future.status_code, future.json()["field"]) == (422, "from")
 
 
+def _page_modules(client: TestClient) -> set[str]:
+    """Every module the page's script imports, followed from app.js: all must be installed."""
+    found: set[str] = set()
+    waiting = ["/static/app.js"]
+    while waiting:
+        src = waiting.pop()
+        answer = client.get(src)
+        assert answer.status_code == 200, src
+        found.add(src)
+        for name in re.findall(r'^import [^;]*? from "\./([\w.]+\.js)";', answer.text, re.M):
+            if f"/static/{name}" not in found:
+                waiting.append(f"/static/{name}")
+    return found
+
+
 def test_dashboard_and_its_files_are_served_from_the_package(client: TestClient):
     page = client.get("/")
     assert page.status_code == 200
@@ -384,8 +400,10 @@ def test_dashboard_and_its_files_are_served_from_the_package(client: TestClient)
         assert src in page.text
         answer = client.get(src)
         assert answer.status_code == 200, src
-    # app.js is a module importing chart.js: both need a JavaScript media type.
-    for src in ("/static/app.js", "/static/chart.js"):
+    # app.js is a module importing the page's other modules: each needs a JavaScript media type.
+    modules = _page_modules(client)
+    assert {"/static/app.js", "/static/chart.js", "/static/refresh.js"} <= modules
+    for src in modules:
         assert client.get(src).headers["content-type"].startswith("text/javascript"), src
     assert "Chart.js v4.6.1" in client.get("/static/vendor/chart-4.6.1.min.js").text
     missing = client.get("/static/nope.js")

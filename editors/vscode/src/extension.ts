@@ -7,10 +7,10 @@ import * as os from "node:os";
 
 import * as vscode from "vscode";
 
-import { redactCredentials } from "./core/daemonClient";
 import { Delivery } from "./core/delivery";
 import { Outbox } from "./core/outbox";
 import { isExcludedPath } from "./core/projectChoice";
+import { redactCredentials } from "./core/redact";
 import { Settings } from "./settings";
 import { OPEN_DASHBOARD_COMMAND, StatusBar } from "./statusBar";
 import { Tracker } from "./tracker";

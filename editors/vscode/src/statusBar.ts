@@ -13,11 +13,11 @@
 
 import * as vscode from "vscode";
 
-import { redactCredentials } from "./core/daemonClient";
 import type { Delivery } from "./core/delivery";
 import { DEFAULT_MAX_BEATS } from "./core/outbox";
 import { LatestRequest } from "./core/latest";
 import { localRealPath, projectPaths } from "./core/projectPaths";
+import { redactCredentials } from "./core/redact";
 import { renderStatus, type StatusAction } from "./core/statusText";
 import { type KnownToday, rememberToday } from "./core/todayMemory";
 import type { Settings } from "./settings";

@@ -1,5 +1,5 @@
 // The dashboard's numbers into words, colours and Chart.js data: pure functions of the daemon's
-// JSON (no DOM, no page state), so app.js only fetches, renders and keeps state.
+// JSON (no DOM, no page state), so the page's other modules only fetch, render and keep state.
 
 // More stacked colours than this cannot be told apart; the rest of the range is one "other" bar.
 export const CHART_PROJECTS = 8;

@@ -16,16 +16,14 @@
  */
 
 import type { Beat } from "./beat";
-import {
-  type BeatOutcome,
-  type DaemonClient,
-  type Problem,
-  redactCredentials,
-  type TodayOutcome,
-} from "./daemonClient";
+import type { BeatOutcome } from "./beatOutcome";
+import type { DaemonClient } from "./daemonClient";
 import { describeError } from "./lockFile";
 import { type Outbox, type ReplayVerdict } from "./outbox";
+import type { Problem } from "./problem";
+import { redactCredentials } from "./redact";
 import { explainProblem } from "./statusText";
+import type { TodayOutcome } from "./todayReport";
 
 /** "unknown" until the first answer (or failure); then "online" or the problem beats meet. */
 export type Connection = { readonly kind: "unknown" } | { readonly kind: "online" } | Problem;

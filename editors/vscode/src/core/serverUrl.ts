@@ -5,7 +5,7 @@
  * API key across the network in clear text: allowed, with a warning. Must not import `vscode`.
  */
 
-import { redactCredentials } from "./daemonClient";
+import { redactCredentials } from "./redact";
 
 export interface ServerUrlCheck {
   /** Why the value cannot work, for a settings error. */

@@ -4,7 +4,8 @@
  * Must not import `vscode`.
  */
 
-import type { Problem, ProblemKind, TodayOutcome, TodayReport } from "./daemonClient";
+import type { Problem, ProblemKind } from "./problem";
+import type { TodayOutcome, TodayReport } from "./todayReport";
 import type { Connection } from "./delivery";
 
 export interface StatusInput {

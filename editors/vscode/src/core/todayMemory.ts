@@ -4,7 +4,7 @@
  * status bar goes on showing the time instead of losing it. Must not import `vscode`.
  */
 
-import type { TodayOutcome } from "./daemonClient";
+import type { TodayOutcome } from "./todayReport";
 
 export interface KnownToday {
   readonly today: TodayOutcome;

@@ -13,11 +13,12 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import type { Beat } from "../../src/core/beat";
-import { DaemonClient, type TodayOutcome } from "../../src/core/daemonClient";
+import { DaemonClient } from "../../src/core/daemonClient";
 import { Delivery } from "../../src/core/delivery";
 import { Outbox } from "../../src/core/outbox";
 import { renderStatus } from "../../src/core/statusText";
 import { type KnownToday, rememberToday } from "../../src/core/todayMemory";
+import type { TodayOutcome } from "../../src/core/todayReport";
 import { Daemon, type SessionRow } from "../support/daemon";
 import { closedPortUrl, delayingProxy, slowServer } from "../support/slowServer";
 

@@ -7,8 +7,10 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 
-import { DaemonClient, LISTENER_CHECK_MS, parseRetryAfter, redactCredentials } from "../../src/core/daemonClient";
+import { parseRetryAfter } from "../../src/core/daemonAnswer";
+import { DaemonClient, LISTENER_CHECK_MS } from "../../src/core/daemonClient";
 import type { ListenerLookup } from "../../src/core/listeners";
+import { redactCredentials } from "../../src/core/redact";
 
 interface Seen {
   method: string;

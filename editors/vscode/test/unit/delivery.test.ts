@@ -7,10 +7,12 @@ import * as path from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 
 import type { Beat } from "../../src/core/beat";
-import { type BeatOutcome, DaemonClient, type TodayOutcome } from "../../src/core/daemonClient";
+import type { BeatOutcome } from "../../src/core/beatOutcome";
+import { DaemonClient } from "../../src/core/daemonClient";
 import { Delivery, type DeliveryState } from "../../src/core/delivery";
 import { LOCK_FILE, Outbox } from "../../src/core/outbox";
 import { renderStatus } from "../../src/core/statusText";
+import type { TodayOutcome } from "../../src/core/todayReport";
 
 let dir: string;
 

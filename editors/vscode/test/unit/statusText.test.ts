@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import type { TodayOutcome } from "../../src/core/daemonClient";
+import type { TodayOutcome } from "../../src/core/todayReport";
 import { projectPaths } from "../../src/core/projectPaths";
 import { formatClock, formatDuration, renderStatus, STUCK_AFTER_MS, type StatusInput } from "../../src/core/statusText";
 

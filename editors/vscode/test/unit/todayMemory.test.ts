@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import type { TodayOutcome } from "../../src/core/daemonClient";
+import type { TodayOutcome } from "../../src/core/todayReport";
 import { rememberToday } from "../../src/core/todayMemory";
 
 const report: TodayOutcome = { kind: "ok", report: { date: "2026-11-26", total_seconds: 600, projects: [] } };

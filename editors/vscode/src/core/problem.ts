@@ -1,0 +1,43 @@
+/**
+ * Why beats cannot be delivered now: the problem the daemon client reports with every beat it
+ * keeps queued, and that the status bar and the log explain to the user. Must not import `vscode`.
+ */
+
+/** Why beats cannot be delivered now; each kind tells the user something different to do. */
+export type ProblemKind =
+  /** Nothing answers: connection refused (nothing listens), or unreachable. */
+  | "offline"
+  /**
+   * The daemon accepts connections but did not answer within the timeout: it is there, only
+   * slow (a long checkpoint, another program holding its database, a machine under load).
+   */
+  | "slow"
+  /** The daemon's 401: it runs with --api-key and ours is missing or wrong. */
+  | "needsApiKey"
+  /** The daemon refuses this editor's requests: Host/Origin not allowed, wrong path in the URL. */
+  | "misconfigured"
+  /** The daemon cannot serve right now (503 store_unavailable: disk full, database gone). */
+  | "daemonError"
+  /** Something that is not the OxiTrack daemon answers at the server URL. */
+  | "notDaemon"
+  /**
+   * The program listening at the server URL (on this machine) belongs to another account, not to
+   * the user: the API key is not sent to it, so nothing is. The detail names its uid(s).
+   */
+  | "foreignListener"
+  /**
+   * The daemon refuses a beat as too far in the future: this machine's clock is ahead of the
+   * daemon's (a VM or WSL whose clock drifted). The beat becomes acceptable as the daemon's clock
+   * catches up, so it waits.
+   */
+  | "clockAhead";
+
+export interface Problem {
+  readonly kind: ProblemKind;
+  /** What was seen, for the log and the tooltip. */
+  readonly detail: string;
+  /** The daemon's error code (`store_unavailable`, `forbidden_host`, …) when it sent one. */
+  readonly code?: string;
+  /** How long the answer asked us to wait before sending again (Retry-After, capped). */
+  readonly retryAfterMs?: number;
+}

@@ -1,0 +1,30 @@
+// Building the page's elements and rows, and reading the theme's colours from its CSS: shared by
+// the today, chart and recent-sessions sections.
+
+export function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "className") node.className = value;
+    else node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+/**
+ * `rows` into `body`, keeping each row on screen that reads the same: most minutes only today's
+ * row changes. Replacing every row sent a screen reader reading a table back to its start once a
+ * minute, and rebuilding a year's table took a large share of a second.
+ */
+export function replaceChangedRows(body, rows) {
+  for (const [index, row] of rows.entries()) {
+    const old = body.rows[index];
+    if (old === undefined) body.append(row);
+    else if (!old.isEqualNode(row)) old.replaceWith(row);
+  }
+  while (body.rows.length > rows.length) body.lastElementChild.remove();
+}
+
+export function cssColor(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}

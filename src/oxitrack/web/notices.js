@@ -1,0 +1,108 @@
+// What the page says about the state of its data: the status line, and the notices for a daemon
+// that does not answer, refuses, needs an API key, is busy, or was upgraded under an open tab.
+// Words only: when to ask the daemon again is refresh.js's business.
+
+import { addressWithout } from "./address.js";
+import { formatClock, formatSince } from "./clock.js";
+import { zoneParam } from "./requests.js";
+import { state } from "./state.js";
+
+/**
+ * An upgraded daemon under a tab left open: the page, its script and styles are still the old
+ * version's, which may not read the new one's answers right. Say so and offer a reload, rather
+ * than reload under a reader's eyes (or a screen reader's place).
+ */
+export function noticeUpgrade(health) {
+  if (typeof health?.version !== "string") return;
+  state.pageVersion ??= health.version;
+  if (health.version === state.pageVersion) return;
+  document.getElementById("upgraded").hidden = false;
+  setText(
+    "upgraded-message",
+    `OxiTrack ${health.version} answers now; this page came from OxiTrack ${state.pageVersion}.`,
+  );
+}
+
+/**
+ * Busy with other long reports (several tabs on a year, say): nothing is wrong, and the figures
+ * on screen are as current as their "updated" time says. The page asks again when the daemon said
+ * to; it was reported as a refusal, the figures dimmed, and asked again only a minute later.
+ */
+export function showBusy(seconds) {
+  const updated = state.loadedAt ? formatClock(state.loadedAt) : "";
+  setStatus(`the daemon is busy; asking again in ${seconds} s`, updated);
+}
+
+/** The key form, with the focus in its field when it appears and the refusal tied to it. */
+export function askForKey() {
+  const form = document.getElementById("key-form");
+  const field = document.getElementById("api-key");
+  const wasShown = !form.hidden;
+  form.hidden = false;
+  const refused = Boolean(state.apiKey);
+  document.getElementById("key-error").hidden = !refused;
+  field.setAttribute("aria-invalid", String(refused));
+  setStatus(refused ? "the daemon refused that API key" : "an API key is needed");
+  // Nothing to show yet: the empty cards would only sit under the question.
+  document.querySelector("main").hidden = state.loadedAt === null;
+  if (!wasShown) field.focus();
+}
+
+export function showRefused(message) {
+  setStatus(`the daemon refused: ${message}`);
+  document.getElementById("refused-message").textContent = `The daemon refused: ${message}`;
+  document.getElementById("tz-help").hidden = !(zoneParam && message.startsWith("tz"));
+  document.getElementById("tz-reset").href = addressWithout("tz");
+  const daysParam = new URLSearchParams(location.search).has("days");
+  document.getElementById("days-help").hidden = !(daysParam && message.startsWith("days"));
+  document.getElementById("days-reset").href = addressWithout("days");
+  document.getElementById("refused").hidden = false;
+  document.querySelector("main").hidden = state.loadedAt === null;
+}
+
+/** Old numbers must not pass for current ones: say so, and when the page asks again. */
+export function showUnreachable(error, retryDelayMs) {
+  state.failingSince ??= new Date();
+  setText("back-online", ""); // so that the next recovery is a change, and is said
+  const shown = state.loadedAt
+    ? `showing data from ${formatSince(state.loadedAt)}`
+    : "no data yet";
+  // The alert is said once per outage; each retry's countdown changes quietly beside it.
+  setText(
+    "offline-alert",
+    `The daemon at ${location.origin} does not answer since ${formatSince(state.failingSince)}; ` +
+      `${shown}.`,
+  );
+  setText("offline-retry", `Trying again in ${retryDelayMs / 1000} s.`);
+  document.getElementById("offline").hidden = false;
+  setStatus(`cannot reach the daemon: ${error.message}`);
+}
+
+export function showReachable() {
+  if (state.failingSince !== null) {
+    const asOf = formatClock(state.loadedAt);
+    setText("back-online", `The daemon answers again; the data is current as of ${asOf}.`);
+  }
+  state.failingSince = null;
+  // The retry button goes with the banner: its focus goes to the page's first control, not lost.
+  if (document.activeElement?.id === "retry-now") {
+    const pressed = document.querySelector(".switch [aria-pressed=true]");
+    (pressed ?? document.querySelector(".switch button")).focus();
+  }
+  document.getElementById("offline").hidden = true;
+  document.getElementById("refused").hidden = true;
+  document.querySelector("main").hidden = false;
+  delete document.body.dataset.stale;
+}
+
+/** The page's state, announced when it changes; ``updated`` (HH:MM) follows it unannounced. */
+export function setStatus(text, updated = "") {
+  setText("status-live", text);
+  setText("status-time", updated ? ` · updated ${updated}` : "");
+}
+
+/** Write only a change: a live region re-announces every write, even of the same words. */
+function setText(id, text) {
+  const node = document.getElementById(id);
+  if (node.textContent !== text) node.textContent = text;
+}

@@ -1,0 +1,127 @@
+// When the page asks the daemon for its figures, and what it does with the answers: every minute
+// by the wall clock, sooner while the daemon does not answer, and only the latest answer drawn.
+
+import { formatClock, zoneLabel } from "./clock.js";
+import { markPressedRange, renderDays } from "./days.js";
+import {
+  askForKey,
+  noticeUpgrade,
+  setStatus,
+  showBusy,
+  showReachable,
+  showRefused,
+  showUnreachable,
+} from "./notices.js";
+import { renderRecent } from "./recent.js";
+import { Busy, Refused, Unauthorized, getJson } from "./requests.js";
+import { state } from "./state.js";
+import { renderToday } from "./today.js";
+
+const REFRESH_MS = 60_000;
+// How often the page looks at the wall clock to see whether a refresh is due. Timers count time
+// awake only: after a night asleep, a plain minute timer left "Today" on yesterday's numbers for
+// up to a minute more; the wall clock tells the page at once that hours went by.
+const CLOCK_CHECK_MS = 5_000;
+// While the daemon does not answer: try again soon, then back off to the minute timer's pace.
+const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
+const RECENT_LIMIT = 15;
+
+export async function refresh() {
+  const seq = ++state.requestSeq;
+  const days = state.wantedDays;
+  state.askedAt = Date.now();
+  let answers;
+  try {
+    answers = await Promise.all([
+      getJson("/today"),
+      getJson("/api/days", { days }),
+      getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
+      // Only to notice an upgrade: the figures come without it.
+      getJson("/health").catch(() => null),
+    ]);
+  } catch (error) {
+    if (seq === state.requestSeq) showFailure(error);
+    else countDiscarded();
+    return;
+  }
+  // A slow answer to an earlier request (a 30-day click, then a 7-day one) must not win.
+  if (seq === state.requestSeq) showAnswers(days, ...answers);
+  else countDiscarded();
+}
+
+/** Counted on the body, like data-loaded, so tests can wait for it. */
+function countDiscarded() {
+  document.body.dataset.discarded = String(Number(document.body.dataset.discarded || 0) + 1);
+}
+
+function showAnswers(days, today, range, recent, health) {
+  noticeUpgrade(health);
+  state.timezone = today.timezone;
+  state.loadedAt = new Date();
+  state.days = days;
+  markPressedRange(days);
+  renderDays(range);
+  renderToday(today);
+  renderRecent(recent);
+  stopRetrying();
+  showReachable();
+  setStatus(zoneLabel(today.timezone), formatClock(state.loadedAt));
+  document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+}
+
+function showFailure(error) {
+  if (error instanceof Busy) {
+    retryIn(error.retryAfterSeconds * 1000);
+    showBusy(error.retryAfterSeconds);
+    return;
+  }
+  // Whatever the reason, the numbers on screen are no longer being kept current.
+  document.body.dataset.stale = "true";
+  if (error instanceof Unauthorized) {
+    askForKey();
+  } else if (error instanceof Refused) {
+    showRefused(error.message);
+  } else {
+    const delay = RETRY_MS[Math.min(state.failures, RETRY_MS.length - 1)];
+    state.failures += 1;
+    retryIn(delay);
+    showUnreachable(error, delay);
+  }
+}
+
+/** One retry at a time: a new one replaces the one pending. */
+function retryIn(delayMs) {
+  clearTimeout(state.retryTimer);
+  state.retryTimer = setTimeout(refresh, delayMs);
+}
+
+function stopRetrying() {
+  clearTimeout(state.retryTimer);
+  state.failures = 0;
+}
+
+/** Whoever just restarted the daemon need not wait out the retry's countdown (up to a minute). */
+export function refreshNow() {
+  clearTimeout(state.retryTimer);
+  refresh();
+}
+
+/** The first request, then a look at the wall clock every few seconds. */
+export function startRefreshing() {
+  refresh();
+  setInterval(() => {
+    if (isRefreshDue()) refresh();
+  }, CLOCK_CHECK_MS);
+}
+
+/**
+ * A minute since the last request by the wall clock: after a sleep that is at the first check on
+ * waking. A clock put back (the request "in the future") is due too, or the page would wait for
+ * the clock to catch up. While the daemon does not answer, the retries alone ask again: a minute
+ * tick on top of them doubled the attempts and made the countdown on the banner wrong.
+ */
+function isRefreshDue() {
+  if (state.failingSince !== null) return false;
+  const sinceAsked = Date.now() - state.askedAt;
+  return sinceAsked >= REFRESH_MS || sinceAsked < 0;
+}

@@ -1,0 +1,45 @@
+// The page's requests to the daemon's JSON endpoints, with the API key once given and ?tz= passed
+// on, and each answer sorted into a result or one of the errors below that the page acts on.
+
+import { state } from "./state.js";
+
+// Page-level ?tz=Area/City is passed on to every request; by default the daemon's own zone.
+export const zoneParam = new URLSearchParams(location.search).get("tz");
+
+function apiUrl(path, params = {}) {
+  const url = new URL(path, location.origin);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  if (zoneParam) url.searchParams.set("tz", zoneParam);
+  return url;
+}
+
+export class Unauthorized extends Error {}
+/** The daemon is making other long reports and says when to ask again (503, Retry-After). */
+export class Busy extends Error {
+  constructor(message, retryAfterSeconds) {
+    super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+/** The daemon answered, but with an error (a bad ?tz=, say): it is reachable, the request is not. */
+export class Refused extends Error {}
+
+export async function getJson(path, params) {
+  const headers = { Accept: "application/json" };
+  if (state.apiKey) headers.Authorization = `Bearer ${state.apiKey}`;
+  const response = await fetch(apiUrl(path, params), { headers, credentials: "same-origin" });
+  if (response.status === 401) throw new Unauthorized();
+  const body = await response.json();
+  const retryAfter = response.headers.get("Retry-After");
+  if (response.status === 503 && retryAfter !== null) {
+    throw new Busy(body.message, retryAfterSeconds(retryAfter));
+  }
+  if (!response.ok) throw new Refused(body.message || `${path}: HTTP ${response.status}`);
+  return body;
+}
+
+/** Retry-After's seconds, kept within 1 s to a minute; its date form is taken as 5 s. */
+function retryAfterSeconds(value) {
+  const seconds = /^\d+$/.test(value.trim()) ? Number(value) : 5;
+  return Math.min(Math.max(seconds, 1), 60);
+}

@@ -1,0 +1,23 @@
+// The dashboard page's state, one object shared by the modules that draw and refresh it: what is
+// shown, what was last asked for, and how the daemon has been answering. No DOM here.
+
+import { addressDays, addressHidden } from "./address.js";
+
+export const state = {
+  days: null, // the range whose data is shown (and pressed), as ?days= gives it
+  wantedDays: addressDays(), // the range last asked for; becomes `days` once its data arrives
+  requestSeq: 0, // only the answer to the latest request is drawn
+  askedAt: null, // Date.now() when the latest request went out
+  chart: null,
+  lastRange: null,
+  lastToday: null,
+  colors: new Map(), // project_path -> colour, shared by the chart and today's bars
+  hidden: addressHidden(), // legend keys the user switched off; kept across refreshes
+  timezone: undefined, // the report's zone, once known
+  loadedAt: null, // Date of the data on screen
+  failingSince: null, // Date of the first unanswered request, while the daemon is away
+  failures: 0,
+  pageVersion: null, // the daemon's version when this page was loaded, from its first /health
+  retryTimer: null,
+  apiKey: sessionStorage.getItem("oxitrack.apiKey"),
+};
