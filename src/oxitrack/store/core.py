@@ -36,7 +36,8 @@ from oxitrack.store.files import (
     check_wal_not_lost,
     create_private_file,
 )
-from oxitrack.store.schema import APPLICATION_ID, SCHEMA_VERSION, check_file, upgrade
+from oxitrack.store.ownership import APPLICATION_ID
+from oxitrack.store.schema import SCHEMA_VERSION, check_file, upgrade
 from oxitrack.store.sqlite_errors import DatabaseBusy, explain, is_busy, store_error
 from oxitrack.store.wal_index import WalIndex
 
