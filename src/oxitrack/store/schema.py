@@ -169,3 +169,54 @@ def upgrade(path: str, conn: sqlite3.Connection) -> None:
     if application_id != APPLICATION_ID:
         # Files from before the mark get it on their first open for writing.
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+# -- opening a file for writing: up to date, and writable ----------------------------------------
+
+
+def bring_up_to_date(
+    path: str,
+    conn: sqlite3.Connection,
+    write: Callable[[Migration], None],
+    write_lock: threading.Lock,
+) -> None:
+    """Bring the file at ``path`` (its writer ``conn``) up to ``SCHEMA_VERSION`` in one
+    transaction run by ``write``: every step, or none. With nothing to upgrade, refuse now a
+    file that cannot be written (``_check_writable``, under the store's ``write_lock``).
+
+    One transaction for all pending steps, so a failure in step 3 does not leave a file
+    half-way at version 2. The version is read again under the write lock, because another
+    process (the daemon and a CLI command starting together) may have upgraded the file
+    since we first looked; running a step twice could fail or damage data.
+    """
+    if check_file(path, conn) != (SCHEMA_VERSION, APPLICATION_ID):
+        # Steps sort whole tables once (step 6 builds an index of every start): in memory,
+        # not in a temporary file that a small /tmp cannot hold (it stopped the upgrade, and
+        # with it the daemon). SQLite allows the switch only outside a transaction.
+        (temp_store,) = conn.execute("PRAGMA temp_store").fetchone()
+        conn.execute("PRAGMA temp_store = MEMORY")
+        try:
+            write(lambda conn: upgrade(path, conn))
+        finally:
+            conn.execute(f"PRAGMA temp_store = {int(temp_store)}")
+    else:
+        _check_writable(path, conn, write_lock)
+
+
+def _check_writable(path: str, conn: sqlite3.Connection, write_lock: threading.Lock) -> None:
+    """Refuse now a file that cannot be written (its mode, a read-only mount).
+
+    SQLite grants the write lock of such a file in WAL mode and fails only on the first
+    page written: with nothing to upgrade, that was the daemon's first beat, after it had
+    said it was listening and ``/health`` said ok. One page is written here and rolled
+    back, so the file is left as it was.
+    """
+    with write_lock:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            finally:
+                conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise store_error(f"cannot write to {path}", exc) from None

@@ -121,6 +121,6 @@ def index_sessions_by_start_time(conn: sqlite3.Connection) -> None:
     leaves this index alone (``store/beats.py``); only a new session or a late beat that moves
     a start writes an entry. ``IF NOT EXISTS``: a newer file whose version was set back by hand
     (as tests do to make an older one) keeps the index it has."""
-    # The build sorts every start once, in memory: ``Store._migrate`` upgrades with
+    # The build sorts every start once, in memory: ``schema.bring_up_to_date`` upgrades with
     # ``temp_store = MEMORY``.
     conn.execute("CREATE INDEX IF NOT EXISTS sessions_by_start_time ON sessions(start_time)")

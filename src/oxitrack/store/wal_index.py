@@ -1,7 +1,7 @@
 """How much of the WAL is not yet copied back, as SQLite's wal-index (the ``-shm`` file) counts it.
 
 The WAL file's own size tells nothing once the file is rewritten in place after each rewind (see
-the WAL sizes in ``core``): it stays the largest it has been. The wal-index header counts the
+the WAL sizes in ``connections``): it stays the largest it has been. The wal-index header counts the
 frames written (``mxFrame``) and the checkpoint information those already copied back
 (``nBackfill``), in the machine's byte order (https://www.sqlite.org/walformat.html).
 
