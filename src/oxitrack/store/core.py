@@ -160,7 +160,7 @@ class Store:
         self._writer = connect(self.path, read_only=False)
         self._wal_index = WalIndex(self._real_path)
         self._opened_files = OpenedFiles(self.path, self._real_path)
-        self._wal_sync = WalSync(self._real_path + "-wal")
+        self._wal_sync = WalSync(self._real_path)
         if self._wal_valve is not None:
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
         bring_up_to_date(self.path, self._writer, self.write, self._write_lock)

@@ -11,35 +11,23 @@ commit (``synchronous=FULL``).
 from __future__ import annotations
 
 import os
-import threading
+
+from oxitrack.store.held_file import HeldFile
 
 
-class WalSync:
-    """The ``-wal`` of one writer's file, kept open to sync it; closed with the writer."""
+class WalSync(HeldFile):
+    """The ``-wal`` of one writer's file (``real_path`` with symlinks resolved), held to sync
+    it; closed with the writer."""
 
-    def __init__(self, wal_path: str) -> None:
-        self._wal_path = wal_path
-        self._fd: int | None = None
-        self._lock = threading.Lock()
-        self._closed = False
+    def __init__(self, real_path: str) -> None:
+        super().__init__(f"{real_path}-wal")
 
     def sync(self) -> None:
         """Flush the ``-wal`` to the disk now; nothing once closed."""
         with self._lock:
-            if self._closed:
-                return
             try:
-                if self._fd is None:  # kept open: closing another descriptor of a file can
-                    # drop the process's locks on it, and opening costs a path lookup
-                    self._fd = os.open(self._wal_path, os.O_RDONLY)
-                os.fsync(self._fd)
+                fd = self._descriptor()
+                if fd is not None:
+                    os.fsync(fd)
             except OSError:
                 pass  # no WAL yet, or a file system without fsync: the next checkpoint syncs
-
-    def close(self) -> None:
-        """Let go of the ``-wal``, waiting for a sync under way; safe to call twice."""
-        with self._lock:
-            self._closed = True
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
