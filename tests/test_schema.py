@@ -23,7 +23,8 @@ from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store import core as store_core
 from oxitrack.store import schema as store_schema
-from oxitrack.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from oxitrack.store.ownership import APPLICATION_ID
+from oxitrack.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess
 from tests.fixtures import make_seed_db
 from tests.sessions_model import assert_no_overlap

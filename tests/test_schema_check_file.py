@@ -15,13 +15,8 @@ import pytest
 from oxitrack.errors import StoreError
 from oxitrack.store import Store
 from oxitrack.store import schema as store_schema
-from oxitrack.store.schema import (
-    APPLICATION_ID,
-    SCHEMA_VERSION,
-    NewerSchema,
-    check_file,
-    upgrade,
-)
+from oxitrack.store.ownership import APPLICATION_ID
+from oxitrack.store.schema import SCHEMA_VERSION, NewerSchema, check_file, upgrade
 
 SEED_FIXTURE = Path(__file__).parent / "fixtures" / "seed-v0.db"
 

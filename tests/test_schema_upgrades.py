@@ -25,7 +25,8 @@ from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store import core as store_core
 from oxitrack.store import schema as store_schema
-from oxitrack.store.schema import APPLICATION_ID, SCHEMA_VERSION
+from oxitrack.store.ownership import APPLICATION_ID
+from oxitrack.store.schema import SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess
 from tests.fixtures import make_old_db
 from tests.sqlite_work import vm_steps

@@ -296,7 +296,7 @@ def test_serve_on_a_newer_database_exits_with_one_line(db_path: Path):
 
 
 def test_new_database_uses_small_pages_and_an_old_one_keeps_its_own(tmp_path: Path):
-    from oxitrack.store.core import PAGE_SIZE_BYTES
+    from oxitrack.store.connections import PAGE_SIZE_BYTES
 
     Store(tmp_path / "new.db").close()
     with sqlite3.connect(tmp_path / "new.db") as conn:
@@ -608,7 +608,7 @@ def test_the_wal_index_is_read_alike_where_the_system_has_no_pread(
 def test_a_write_that_must_not_wait_is_told_at_once_the_lock_is_held(db_path: Path):
     """The daemon's event loop asks ``wait=False``: it must never wait for another program's
     transaction (WriterBusy, nothing run); a plain write waits for it and then goes through."""
-    from oxitrack.store.core import WriterBusy
+    from oxitrack.store.transactions import WriterBusy
 
     with Store(db_path, waits_in_sqlite=False) as store:
         other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)

@@ -23,9 +23,10 @@ from oxitrack.connections import BoundedHttpProtocol
 from oxitrack.errors import ConfigError, StoreError
 from oxitrack.server import create_app
 from oxitrack.store import Store
-from oxitrack.store.core import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES, ReaderBusy
+from oxitrack.store.connections import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES
 from oxitrack.store.files import process_names
 from oxitrack.store.schema import SCHEMA_VERSION, NewerSchema
+from oxitrack.store.transactions import ReaderBusy
 
 log = logging.getLogger("oxitrack")
 

@@ -30,7 +30,8 @@ from typing import TypeVar
 from oxitrack.api.identities import FolderIdentities
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import Store
-from oxitrack.store.core import BUSY_TIMEOUT_MS, WriterBusy
+from oxitrack.store.connections import BUSY_TIMEOUT_MS
+from oxitrack.store.transactions import WriterBusy
 
 T = TypeVar("T")
 

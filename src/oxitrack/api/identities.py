@@ -23,8 +23,8 @@ from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.projects import folder_on_disk
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
-from oxitrack.store.core import ReaderBusy
 from oxitrack.store.folders import Identify, checked_until, identify, identity_checked_until
+from oxitrack.store.transactions import ReaderBusy
 
 
 class FolderIdentities:

@@ -1,10 +1,10 @@
 """The ``Store``: one SQLite file, one writer connection, schema upgrades at open.
 
 Every write runs as ``fn(conn)`` inside ``BEGIN IMMEDIATE`` on the single writer connection
-(Datasette's ``execute_write_fn`` shape): the write lock is taken up front, so two writers (the
-daemon and a CLI command) queue on ``busy_timeout`` instead of failing half way. Reads use their
-own connection and see a consistent snapshot. WAL mode with ``synchronous=NORMAL``: a committed
-beat is in the WAL file before the response goes out, so killing the process loses nothing.
+(``transactions.py``). Reads use their own connection and see a consistent snapshot. WAL mode
+with ``synchronous=NORMAL``: a committed beat is in the WAL file before the response goes out,
+so killing the process loses nothing. Opened for writing, the file is brought up to date
+(``schema.bring_up_to_date``); opened read-only, it is read as ``read_only.py`` finds best.
 
 Another program may hold the database (a ``sqlite3`` shell in a transaction, another OxiTrack
 upgrading the file): opening waits up to ``OPEN_WAIT_SECONDS`` for it, and a writer that must not
@@ -24,11 +24,7 @@ from collections.abc import Callable, Iterable
 
 from oxitrack.errors import StoreError
 from oxitrack.records import TYPE_CHECKING
-from oxitrack.store.connections import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
-from oxitrack.store.connections import PAGE_SIZE_BYTES as PAGE_SIZE_BYTES
-from oxitrack.store.connections import WAL_IDLE_REWIND_BYTES as WAL_IDLE_REWIND_BYTES
-from oxitrack.store.connections import WAL_REWIND_BYTES as WAL_REWIND_BYTES
-from oxitrack.store.connections import CannotReadInPlace, WalValve, checkpoint, connect
+from oxitrack.store.connections import BUSY_TIMEOUT_MS, WalValve, checkpoint, connect
 from oxitrack.store.files import (
     PRIVATE_FOLDER_MODE,
     OpenedFiles,
@@ -36,9 +32,17 @@ from oxitrack.store.files import (
     check_wal_not_lost,
     create_private_file,
 )
-from oxitrack.store.schema import APPLICATION_ID, SCHEMA_VERSION, check_file, upgrade
-from oxitrack.store.sqlite_errors import DatabaseBusy, explain, is_busy, store_error
+from oxitrack.store.read_only import open_reader, open_upgraded_reader
+from oxitrack.store.schema import SCHEMA_VERSION, bring_up_to_date, check_file
+from oxitrack.store.sqlite_errors import DatabaseBusy
+from oxitrack.store.transactions import (
+    ReaderBusy,
+    WriterBusy,
+    read_in_snapshot,
+    write_in_transaction,
+)
 from oxitrack.store.wal_index import WalIndex
+from oxitrack.store.wal_sync import WalSync
 
 if TYPE_CHECKING:
     from typing import TypeVar
@@ -53,20 +57,9 @@ if TYPE_CHECKING:
 # not fail, and be given up on by systemd, because a backup or a report held the file a while.
 OPEN_WAIT_SECONDS = 120.0
 OPEN_RETRY_SECONDS = 0.05
-# How often a write that waits in Python (a writer opened with ``waits_in_sqlite=False``) tries
-# the write lock again.
-WRITE_RETRY_SECONDS = 0.005
 
 
 log = logging.getLogger("oxitrack.store")
-
-
-class ReaderBusy(Exception):
-    """The reading connection is in use by another thread (``Store.read(..., wait=False)``)."""
-
-
-class WriterBusy(Exception):
-    """The write lock is held, by another thread or another program (``write(..., wait=False)``)."""
 
 
 class DatabaseMoved(StoreError):
@@ -103,8 +96,7 @@ class Store:
         self._reader: sqlite3.Connection | None = None
         self._wal_index: WalIndex | None = None  # for a writable store, once its writer is open
         self._opened_files: OpenedFiles | None = None  # likewise
-        self._wal_fd: int | None = None  # the -wal, for sync_wal, once it has been called
-        self._sync_lock = threading.Lock()
+        self._wal_sync: WalSync | None = None  # likewise
         self._moved = False  # once a write found the file gone: none is made any more
         self._closed = False
         # What a reader that reads the file as it is holds (a private copy, removed on close).
@@ -146,10 +138,13 @@ class Store:
         """Connect, check the file is ours, upgrade it; ``DatabaseBusy`` while another program
         holds it (the caller tries again)."""
         if self.read_only:
-            self._reader = self._open_reader()
+            self._reader = open_reader(self.path, self._real_path, self._as_is)
             version, _ = check_file(self.path, self._reader)
             if version < SCHEMA_VERSION:
-                self._reader = self._open_upgraded_reader()
+                self._reader.close()
+                self._reader = open_upgraded_reader(
+                    self.path, self._real_path, self._as_is, upgrade=_upgrade_in_place
+                )
             return
         folder = os.path.dirname(os.path.abspath(self.path))
         try:
@@ -165,63 +160,12 @@ class Store:
         self._writer = connect(self.path, read_only=False)
         self._wal_index = WalIndex(self._real_path)
         self._opened_files = OpenedFiles(self.path, self._real_path)
+        self._wal_sync = WalSync(self._real_path)
         if self._wal_valve is not None:
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
-        self._migrate()
+        bring_up_to_date(self.path, self._writer, self.write, self._write_lock)
         if not self._waits_in_sqlite:
             self._writer.execute("PRAGMA busy_timeout = 0")
-
-    def _open_reader(self) -> sqlite3.Connection:
-        """The read-only store's connection: to the file where it lies, or, where SQLite would
-        have to write a side file it cannot (a folder this user cannot write: a snapshot, a
-        read-only mount, another account's data), as ``check`` reads it: changing none of its
-        files, and never from a ``-shm`` or ``-wal`` that is out of date.
-
-        SQLite's own read-only connection rebuilds a ``-shm`` it may write: in a folder this
-        user may not change, nothing is, whatever the side files' modes."""
-        if self._may_write(os.path.dirname(self._real_path)):
-            try:
-                return connect(self.path, read_only=True)
-            except CannotReadInPlace:
-                pass  # the folder looked writable, but SQLite could not make its side files
-        return self._read_as_is()
-
-    def _open_upgraded_reader(self) -> sqlite3.Connection:
-        """A reader of the file once upgraded, for a file an older OxiTrack wrote: upgraded in
-        place, exactly as ``oxitrack serve`` would, or, when this user cannot write it, a
-        private copy upgraded and read instead (said once), leaving the file as it was."""
-        assert self._reader is not None
-        self._reader.close()
-        self._as_is.close()
-        try:
-            Store(self.path).close()
-        except DatabaseBusy:
-            raise
-        except StoreError:
-            if self._may_write(self._real_path, os.path.dirname(self._real_path)):
-                raise
-            log.warning(
-                "%s is from an older OxiTrack and cannot be written here to upgrade it:"
-                " reading an upgraded private copy (any command run by its owner upgrades it)",
-                self.path,
-            )
-            return self._read_as_is(upgraded_by=lambda copy: Store(copy).close())
-        return self._open_reader()
-
-    def _read_as_is(self, upgraded_by: Callable[[str], None] | None = None) -> sqlite3.Connection:
-        """A connection of ``store/reading.reading_as_is``, held until the store closes."""
-        from pathlib import Path  # loaded only here: `oxitrack today` starts in ~40 ms
-
-        from oxitrack.store.reading import reading_as_is
-
-        return self._as_is.enter_context(reading_as_is(Path(self.path), upgraded_by=upgraded_by))
-
-    @staticmethod
-    def _may_write(*paths: str) -> bool:
-        """Whether this user may write every one of ``paths`` (a file, a folder for the -wal
-        and -shm), as far as the system says (modes, ACLs, a read-only mount), changing none."""
-        effective = os.access in os.supports_effective_ids
-        return all(os.access(path, os.W_OK, effective_ids=effective) for path in paths)
 
     # -- connections -------------------------------------------------------------------------
 
@@ -242,10 +186,9 @@ class Store:
         self._close_connections()
 
     def _close_connections(self) -> None:
-        with self._sync_lock:
-            if self._wal_fd is not None:
-                os.close(self._wal_fd)
-                self._wal_fd = None
+        if self._wal_sync is not None:
+            self._wal_sync.close()
+            self._wal_sync = None
         if self._wal_index is not None:
             self._wal_index.close()  # before the connections that keep its file from being cut
         for conn in (self._reader, self._writer):
@@ -327,37 +270,11 @@ class Store:
                 f"cannot write to {self.path}: it is busy (another program holds the database)"
             )
         try:
-            self._begin_immediate(conn, wait=wait, deadline=deadline)
-            try:
-                result = fn(conn)
-                conn.execute("COMMIT")
-                self.last_write_at = time.monotonic()
-            except BaseException as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise store_error(f"cannot write to {self.path}", exc) from exc
-                raise
+            result = write_in_transaction(conn, fn, path=self.path, wait=wait, deadline=deadline)
+            self.last_write_at = time.monotonic()
             return result
         finally:
             self._write_lock.release()
-
-    def _begin_immediate(self, conn: sqlite3.Connection, *, wait: bool, deadline: float) -> None:
-        """Take the write lock of the file. SQLite waits up to ``busy_timeout`` for it; a
-        writer that does not wait in SQLite (``waits_in_sqlite=False``) waits here, in Python,
-        until ``deadline``, unless told not to wait at all."""
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.Error as exc:
-                if not is_busy(exc):
-                    raise store_error(f"cannot write to {self.path}", exc) from None
-                if not wait:
-                    raise WriterBusy(self.path) from None
-                if time.monotonic() >= deadline:
-                    raise store_error(f"cannot write to {self.path}", exc) from None
-            time.sleep(WRITE_RETRY_SECONDS)
 
     def read(self, fn: Callable[[sqlite3.Connection], T], *, wait: bool = True) -> T:
         """Run ``fn(conn)`` on the reading connection inside one snapshot.
@@ -368,22 +285,7 @@ class Store:
         if not self._read_lock.acquire(blocking=wait):
             raise ReaderBusy(self.path)
         try:
-            conn = self._reading_connection()
-            try:
-                conn.execute("BEGIN")
-                try:
-                    result = fn(conn)
-                except BaseException:
-                    # SQLite may have ended the snapshot itself (a full disk for a sort's
-                    # temporary file): a COMMIT here would replace the error by its own.
-                    if conn.in_transaction:
-                        with contextlib.suppress(sqlite3.Error):  # the error that counts is above
-                            conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                return result
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot read {self.path}: {explain(exc)}") from exc
+            return read_in_snapshot(self._reading_connection(), fn, self.path)
         finally:
             self._read_lock.release()
 
@@ -433,7 +335,7 @@ class Store:
 
     def checkpoint(self, *, rewind: bool = False, wait: bool = True) -> None:
         """Copy the WAL back into the database, on a connection of its own; with ``rewind``,
-        so that the WAL starts over (``checkpoints.checkpoint``)."""
+        so that the WAL starts over (``connections.checkpoint``)."""
         if self._closed:
             return  # the daemon is stopping: its last checkpoint already ran, or SQLite's own
         checkpoint(
@@ -441,67 +343,18 @@ class Store:
         )
 
     def sync_wal(self) -> None:
-        """Flush the WAL's committed frames to the disk now, as a checkpoint does first.
-
-        With ``synchronous=NORMAL`` a commit reaches the operating system, not the disk, so a
-        power cut loses what was committed since the last sync (killing the daemon loses
-        nothing). The daemon calls this from its background thread each second after writes:
-        that window is then about a second, not the 30 s between checkpoints, and no request
-        waits for the disk as it would with a sync per commit (``synchronous=FULL``)."""
-        with self._sync_lock:
-            if self._closed or self._writer is None:
-                return
-            try:
-                if self._wal_fd is None:  # kept open: closing another descriptor of a file
-                    # can drop the process's locks on it, and opening costs a path lookup
-                    self._wal_fd = os.open(self._real_path + "-wal", os.O_RDONLY)
-                os.fsync(self._wal_fd)
-            except OSError:
-                pass  # no WAL yet, or a file system without fsync: the next checkpoint syncs
+        """Flush the WAL's committed frames to the disk now (``wal_sync.py``); nothing for a
+        store opened read-only or closed."""
+        wal_sync = self._wal_sync
+        if wal_sync is not None:
+            wal_sync.sync()
 
     def wal_size_bytes(self) -> int:
         """The bytes of WAL frames not yet copied back into the database (0 for a store opened
         read-only): the WAL file's own size is the largest it has been (WAL_FILE_LIMIT_BYTES)."""
         return 0 if self._wal_index is None else self._wal_index.pending_bytes()
 
-    # -- schema ------------------------------------------------------------------------------
 
-    def _migrate(self) -> None:
-        """Bring the file up to ``SCHEMA_VERSION`` in one transaction: every step, or none.
-
-        One transaction for all pending steps, so a failure in step 3 does not leave a file
-        half-way at version 2. The version is read again under the write lock, because another
-        process (the daemon and a CLI command starting together) may have upgraded the file
-        since we first looked; running a step twice could fail or damage data.
-        """
-        assert self._writer is not None
-        if check_file(self.path, self._writer) != (SCHEMA_VERSION, APPLICATION_ID):
-            # Steps sort whole tables once (step 6 builds an index of every start): in memory,
-            # not in a temporary file that a small /tmp cannot hold (it stopped the upgrade, and
-            # with it the daemon). SQLite allows the switch only outside a transaction.
-            (temp_store,) = self._writer.execute("PRAGMA temp_store").fetchone()
-            self._writer.execute("PRAGMA temp_store = MEMORY")
-            try:
-                self.write(lambda conn: upgrade(self.path, conn))
-            finally:
-                self._writer.execute(f"PRAGMA temp_store = {int(temp_store)}")
-        else:
-            self._check_writable(self._writer)
-
-    def _check_writable(self, conn: sqlite3.Connection) -> None:
-        """Refuse now a file that cannot be written (its mode, a read-only mount).
-
-        SQLite grants the write lock of such a file in WAL mode and fails only on the first
-        page written: with nothing to upgrade, that was the daemon's first beat, after it had
-        said it was listening and ``/health`` said ok. One page is written here and rolled
-        back, so the file is left as it was.
-        """
-        with self._write_lock:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                finally:
-                    conn.execute("ROLLBACK")
-            except sqlite3.Error as exc:
-                raise store_error(f"cannot write to {self.path}", exc) from None
+def _upgrade_in_place(path: str) -> None:
+    """Upgrade the file at ``path`` as ``oxitrack serve`` would: open it for writing."""
+    Store(path).close()

@@ -25,8 +25,9 @@ from oxitrack.store.files import (
     remove_abandoned_partials,
     wal_readers,
 )
+from oxitrack.store.ownership import foreign_reason, table_exists
 from oxitrack.store.reading import reading_as_is
-from oxitrack.store.schema import SCHEMA_VERSION, foreign_reason, table_exists
+from oxitrack.store.schema import SCHEMA_VERSION
 from oxitrack.store.sqlite_errors import explain
 from oxitrack.store.wal_file import WalDamage, wal_damage
 from oxitrack.store.wal_index import WalIndex
@@ -307,9 +308,10 @@ def _check_schema(conn: sqlite3.Connection, problems: list[str], notes: list[str
         )
 
 
-# The schema steps that repair what the checks find (store/schema.py): step 1 merges the seed's
-# overlapping or too close sessions and splits those that end before they start; step 4
-# registers every folder with sessions in a project. Before them, a finding is only a note.
+# The schema steps that repair what the checks find: step 1 (store/sessions_table.py) merges the
+# seed's overlapping or too close sessions and splits those that end before they start; step 4
+# (store/project_tables.py) registers every folder with sessions in a project. Before them, a
+# finding is only a note.
 _SESSIONS_REPAIRED_AT = 1
 _FOLDERS_REGISTERED_AT = 4
 

@@ -1,7 +1,7 @@
 """SQL for WakaTime heartbeats: each one is a beat (same session rule as ``POST /beat``) plus its
 details row, and the folders the clients themselves named.
 
-The details table is made by schema step 3 (see ``schema.py``). It holds no file paths.
+The details table is made by schema step 3 (see ``beat_detail_tables.py``). It holds no file paths.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """How much of the WAL is not yet copied back, as SQLite's wal-index (the ``-shm`` file) counts it.
 
 The WAL file's own size tells nothing once the file is rewritten in place after each rewind (see
-the WAL sizes in ``core``): it stays the largest it has been. The wal-index header counts the
+the WAL sizes in ``connections``): it stays the largest it has been. The wal-index header counts the
 frames written (``mxFrame``) and the checkpoint information those already copied back
 (``nBackfill``), in the machine's byte order (https://www.sqlite.org/walformat.html).
 
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable
+
+from oxitrack.store.held_file import HeldFile
 
 # Offsets in the header: the page size (1 meaning 65536) and mxFrame in its first copy,
 # nBackfill in the checkpoint information after the header's two copies.
@@ -27,15 +28,13 @@ _BACKFILLED = slice(96, 100)
 _FRAME_HEADER_BYTES = 24
 
 
-class WalIndex:
+class WalIndex(HeldFile):
     """Reads the pending WAL bytes of the database at ``real_path`` (symlinks resolved: SQLite
-    keeps its side files beside the file a link leads to). Safe to share between threads."""
+    keeps its side files beside the file a link leads to). Safe to share between threads;
+    once closed, reads answer 0."""
 
     def __init__(self, real_path: str) -> None:
-        self._path = f"{real_path}-shm"
-        self._lock = threading.Lock()  # the handle is opened and closed by whichever thread
-        self._fd: int | None = None
-        self._closed = False
+        super().__init__(f"{real_path}-shm")
 
     def pending_bytes(self) -> int:
         """The bytes of WAL frames not yet copied back; 0 when no WAL is in use."""
@@ -49,24 +48,15 @@ class WalIndex:
         frame_bytes = (65536 if page_size == 1 else page_size) + _FRAME_HEADER_BYTES
         return max(0, frames - backfilled) * frame_bytes
 
-    def close(self) -> None:
-        """Let go of the file; later reads answer 0. Safe to call twice."""
-        with self._lock:
-            self._closed = True
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-
     def _read_header(self) -> bytes:
-        if self._closed:
-            return b""
         try:
-            if self._fd is None:  # the file appears with the first write in WAL mode
-                self._fd = os.open(self._path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            fd = self._descriptor()  # the file appears with the first write in WAL mode
+            if fd is None:
+                return b""
             if _pread is not None:
-                return _pread(self._fd, _BACKFILLED.stop, 0)
-            os.lseek(self._fd, 0, os.SEEK_SET)  # Windows: no pread
-            return os.read(self._fd, _BACKFILLED.stop)
+                return _pread(fd, _BACKFILLED.stop, 0)
+            os.lseek(fd, 0, os.SEEK_SET)  # Windows: no pread
+            return os.read(fd, _BACKFILLED.stop)
         except OSError:
             return b""
 
