@@ -1,9 +1,10 @@
 """Debian's Chromium, headless, driven by Playwright: the one way the e2e tests open a browser;
 and what the dashboard's tests share around it: a page that records what went wrong, beats for it
-to show, and the contrast of what it draws."""
+(and WakaTime heartbeats) to show, and the contrast of what it draws."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
+from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling out, which this closed network
@@ -91,6 +93,22 @@ def send_beats(daemon: DaemonProcess, project_path: str, timestamps: range) -> N
             f"{daemon.url}/beat", json={"project_path": project_path, "timestamp": timestamp}
         )
         answer.raise_for_status()
+
+
+def send_heartbeats(
+    daemon: DaemonProcess, root: str, *times_and_languages: tuple[int, str]
+) -> None:
+    """WakaTime heartbeats in ``root``, one per ``(timestamp, language)``, as the ``wakatime``
+    command of an editor's plugin sends them."""
+    body = [
+        go_cli_heartbeat(root, time, language=language) for time, language in times_and_languages
+    ]
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats.bulk",
+        content=json.dumps(body),
+        headers=GO_CLI_HEADERS,
+    )
+    assert answer.status_code == 201, answer.text
 
 
 def worked_lately(daemon: DaemonProcess, project_path: str, seconds: int) -> None:
