@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx2 as httpx
 import pytest
@@ -84,6 +84,27 @@ class Page:
         self.page.wait_for_function(
             "(times) => Number(document.body.dataset.loaded || 0) >= times", arg=times
         )
+
+
+class BusyOnce:
+    """A Playwright route handler: the first request answers 503 ``reports_busy`` with
+    ``Retry-After: 5``, as a daemon making its most long reports at once does; the later ones
+    go to the daemon. ``answered`` lists the statuses given."""
+
+    BODY: ClassVar[dict[str, str]] = {
+        "error": "reports_busy",
+        "message": "2 reports of more than 92 days are being made",
+    }
+
+    def __init__(self) -> None:
+        self.answered: list[int] = []
+
+    def __call__(self, route: Any) -> None:
+        self.answered.append(503 if not self.answered else 200)
+        if self.answered[-1] == 503:
+            route.fulfill(status=503, json=self.BODY, headers={"Retry-After": "5"})
+        else:
+            route.continue_()
 
 
 def send_beats(daemon: DaemonProcess, project_path: str, timestamps: range) -> None:

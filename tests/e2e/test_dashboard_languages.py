@@ -13,7 +13,7 @@ import pytest
 
 from oxitrack.report_text import shown_minutes
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page, contrast, send_beats, send_heartbeats
+from tests.e2e.browser import BusyOnce, Page, contrast, send_beats, send_heartbeats
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +39,11 @@ def _worked(daemon: DaemonProcess, now: int, language: str = "Rust") -> None:
         (start + 900, language),
     )
     send_beats(daemon, "/code/app", range(start + 960, start + 1621, 60))
+
+
+def _worked_long_ago(daemon: DaemonProcess, now: int) -> None:
+    """Go for 9 minutes 20 days ago: in the last 30 days, not in the last 7."""
+    send_heartbeats(daemon, "/code/old", (now - 20 * 86400, "Go"), (now - 20 * 86400 + 540, "Go"))
 
 
 def _breakdown(daemon: DaemonProcess, days: int) -> list[dict[str, Any]]:
@@ -68,9 +73,7 @@ def test_the_card_lists_each_language_and_the_unnamed_time_as_the_api_gives_them
 ):
     now = int(time.time())
     _worked(midday_daemon, now)
-    send_heartbeats(
-        midday_daemon, "/code/old", (now - 20 * 86400, "Go"), (now - 20 * 86400 + 540, "Go")
-    )
+    _worked_long_ago(midday_daemon, now)
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
 
@@ -214,16 +217,7 @@ def test_a_busy_daemon_leaves_the_card_as_it_was(midday_daemon: DaemonProcess, b
     shown = page.open(midday_daemon.url + "/")
     before = shown.evaluate(ROWS_JS)
     send_heartbeats(midday_daemon, "/code/more", (now - 300, "Haskell"), (now - 120, "Haskell"))
-    busy = {"error": "reports_busy", "message": "2 reports of more than 92 days are being made"}
-    answered: list[int] = []
-
-    def busy_once(route: Any) -> None:
-        answered.append(503 if not answered else 200)
-        if answered[-1] == 503:
-            route.fulfill(status=503, json=busy, headers={"Retry-After": "5"})
-        else:
-            route.continue_()
-
+    busy_once = BusyOnce()
     shown.route(re.compile(r"/api/breakdown\?"), busy_once)
     page.page.clock.run_for(60_000)
     shown.wait_for_function(
@@ -234,7 +228,7 @@ def test_a_busy_daemon_leaves_the_card_as_it_was(midday_daemon: DaemonProcess, b
 
     page.page.clock.run_for(5_000)
     page.wait_loaded(2)
-    assert answered == [503, 200]
+    assert busy_once.answered == [503, 200]
     assert "Haskell" in [row["language"] for row in shown.evaluate(ROWS_JS)]
     assert all("status of 503" in problem for problem in page.problems), page.problems
 
@@ -265,9 +259,7 @@ def test_a_slow_answer_for_an_earlier_range_does_not_replace_the_card(
     """The 30-day languages arrive after the 7-day ones asked later: the 7 days stay."""
     now = int(time.time())
     _worked(midday_daemon, now)
-    send_heartbeats(
-        midday_daemon, "/code/old", (now - 20 * 86400, "Go"), (now - 20 * 86400 + 540, "Go")
-    )
+    _worked_long_ago(midday_daemon, now)
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
     held: list[Any] = []
