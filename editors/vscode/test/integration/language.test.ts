@@ -78,19 +78,20 @@ describe("language and editor against a real daemon", () => {
       }
     };
 
-    await send(work(throttle, project, "python", { startMs, fromS: 0, toS: 595 }));
+    // The switch falls between two of the throttle's 30 s beats, so only a beat at once marks it.
+    await send(work(throttle, project, "python", { startMs, fromS: 0, toS: 605 }));
     await daemon.stop();
-    await send(work(throttle, project, "markdown", { startMs, fromS: 600, toS: 900 }));
+    await send(work(throttle, project, "markdown", { startMs, fromS: 610, toS: 900 }));
     await send(throttle.flushHeldBack(startMs + 905_000));
     assert.ok((await outbox.count()) > 0, "the Markdown beats wait in the outbox");
     await daemon.start();
     await delivery.replay();
     assert.equal(await outbox.count(), 0);
 
-    // The switch to Markdown beat at once (600 s): Python gets 600 s, Markdown up to its last beat.
+    // The move to Markdown beat at once (610 s): Python gets up to it, Markdown up to its last beat.
     assert.deepEqual(await breakdown("language"), [
-      { name: "Python", duration_seconds: 600 },
-      { name: "Markdown", duration_seconds: 300 },
+      { name: "Python", duration_seconds: 610 },
+      { name: "Markdown", duration_seconds: 290 },
     ]);
     assert.deepEqual(await breakdown("editor"), [{ name: "vscode", duration_seconds: 900 }]);
   });
