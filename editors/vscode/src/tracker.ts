@@ -360,7 +360,10 @@ function activeDocument(): { readonly uri: vscode.Uri; readonly languageId: stri
     return { uri: text.uri, languageId: text.languageId };
   }
   const notebook = vscode.window.activeNotebookEditor;
-  return notebook === undefined ? undefined : { uri: notebook.notebook.uri, languageId: selectedCellLanguageId(notebook) };
+  if (notebook === undefined) {
+    return undefined;
+  }
+  return { uri: notebook.notebook.uri, languageId: selectedCellLanguageId(notebook) };
 }
 
 /** The language of the cell selected in a notebook editor (a notebook has none of its own). */

@@ -90,7 +90,11 @@ export class BeatThrottle {
       }
     }
     const current = this.current;
-    if (isWorking && current !== undefined && hasElapsed(this.lastSentMs.get(keyOf(current)), nowMs, this.timing.keepaliveMs)) {
+    if (
+      isWorking &&
+      current !== undefined &&
+      hasElapsed(this.lastSentMs.get(keyOf(current)), nowMs, this.timing.keepaliveMs)
+    ) {
       beats.push(this.handOut(current, nowMs, nowMs));
     }
     return beats;
