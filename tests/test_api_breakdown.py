@@ -33,8 +33,9 @@ def heartbeats(daemon: DaemonProcess, root: str, *times_and_changes: tuple[int, 
     assert answer.status_code == 201, answer.text
 
 
-def beat(daemon: DaemonProcess, root: str, timestamp: int) -> None:
-    answer = httpx.post(f"{daemon.url}/beat", json={"project_path": root, "timestamp": timestamp})
+def beat(daemon: DaemonProcess, root: str, timestamp: int, **labels: str) -> None:
+    body = {"project_path": root, "timestamp": timestamp, **labels}
+    answer = httpx.post(f"{daemon.url}/beat", json=body)
     answer.raise_for_status()
 
 
@@ -141,6 +142,32 @@ def test_no_heartbeats_is_one_unknown_row_and_no_time_is_an_empty_report(daemon)
     [row, total] = cli(daemon, "--by", "editor", *CLI_RANGE).splitlines()[1:]
     assert row.split()[:2] + row.split()[-1:] == ["0h", "20m", "unknown"]
     assert total == "0h 20m  total"
+
+
+@pytest.mark.e2e
+def test_beats_naming_their_language_split_time_with_heartbeats_of_the_same_folder(daemon):
+    """The VS Code extension's beats name the file's language and the editor: its time is no
+    longer all "unknown", and pairs of a beat and a heartbeat count as two heartbeats do."""
+    heartbeats(daemon, "/code/app", (MORNING, {"language": "Python"}))
+    heartbeats(daemon, "/code/app", (MORNING + 300, {"language": "Python"}))
+    beat(daemon, "/code/app", MORNING + 600, language="TypeScript", editor="vscode")
+    beat(daemon, "/code/app", MORNING + 900, language="TypeScript", editor="vscode")
+    beat(daemon, "/code/app", MORNING + 900, language="TypeScript", editor="vscode")  # again
+    beat(daemon, "/code/app", MORNING + 1200)  # an older extension: no labels
+    by_language = api(daemon, "/api/breakdown", by="language").json()
+    assert by_language["total_seconds"] == 1200
+    assert by_language["rows"] == [
+        {"name": "Python", "duration_seconds": 600},
+        {"name": "TypeScript", "duration_seconds": 300},
+        {"name": None, "duration_seconds": 300},
+    ]
+    assert json.loads(cli(daemon, "--by", "language", *CLI_RANGE, "--json")) == by_language
+    editors = api(daemon, "/api/breakdown", by="editor").json()["rows"]
+    assert [(row["name"], row["duration_seconds"]) for row in editors] == [
+        ("zed", 600),
+        ("vscode", 300),
+        (None, 300),
+    ]
 
 
 def test_a_long_breakdown_takes_a_long_report_slot(client):

@@ -7,11 +7,14 @@ import pytest
 from oxitrack.beats import (
     EARLIEST_TIMESTAMP,
     MAX_FUTURE_SECONDS,
+    BeatLabels,
+    PostedBeat,
     check_project_path,
     check_timestamp,
     parse_beat,
 )
 from oxitrack.errors import InvalidField
+from oxitrack.fields import MAX_LABEL_CHARS, MAX_TEXT_CHARS
 from oxitrack.sessions import Beat
 
 NOW = 1_764_100_000
@@ -143,13 +146,13 @@ def test_project_path_of_exactly_4096_bytes_is_accepted():
 
 
 def test_parse_beat_builds_canonical_beat():
-    beat = parse_beat({"project_path": "/a/b/../c/", "timestamp": NOW}, now=NOW)
-    assert beat == Beat("/a/c", NOW)
+    posted = parse_beat({"project_path": "/a/b/../c/", "timestamp": NOW}, now=NOW)
+    assert posted == PostedBeat(Beat("/a/c", NOW), None)
 
 
 def test_parse_beat_takes_the_timestamp_sent_not_now():
-    beat = parse_beat({"project_path": "/a", "timestamp": NOW - 60}, now=NOW)
-    assert beat == Beat("/a", NOW - 60)
+    posted = parse_beat({"project_path": "/a", "timestamp": NOW - 60}, now=NOW)
+    assert posted.beat == Beat("/a", NOW - 60)
 
 
 @pytest.mark.parametrize(
@@ -165,5 +168,63 @@ def test_parse_beat_refuses_a_body_that_is_not_an_object(body: object, problem: 
 
 
 def test_parse_beat_ignores_unknown_fields():
-    body = {"project_path": "/a", "timestamp": NOW, "editor": "vim"}
-    assert parse_beat(body, now=NOW) == Beat("/a", NOW)
+    body = {"project_path": "/a", "timestamp": NOW, "branch": "main", "entity": "/a/x.py"}
+    assert parse_beat(body, now=NOW) == PostedBeat(Beat("/a", NOW), None)
+
+
+BEAT = {"project_path": "/a", "timestamp": NOW}
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        ({"language": "Python", "editor": "vscode"}, BeatLabels("Python", "vscode")),
+        ({"language": "TypeScript"}, BeatLabels("TypeScript", None)),
+        ({"editor": "cursor"}, BeatLabels(None, "cursor")),
+        ({"language": "Python", "editor": None}, BeatLabels("Python", None)),
+        ({"language": "", "editor": "vscodium"}, BeatLabels(None, "vscodium")),
+        ({"language": "C++", "editor": "  "}, BeatLabels("C++", None)),
+        ({"language": "Objective-C\u2028"}, BeatLabels("Objective-C\u2028", None)),
+    ],
+    ids=["both", "language", "editor", "null-editor", "empty-language", "blank-editor", "odd-text"],
+)
+def test_parse_beat_keeps_the_language_and_editor_sent(labels: dict, expected: BeatLabels):
+    assert parse_beat({**BEAT, **labels}, now=NOW) == PostedBeat(Beat("/a", NOW), expected)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [{}, {"language": None, "editor": None}, {"language": "", "editor": ""}, {"editor": " \t"}],
+    ids=["absent", "null", "empty", "blank"],
+)
+def test_a_beat_naming_neither_has_no_labels(labels: dict):
+    """No labels: nothing is stored beside the session, as for every beat before them."""
+    assert parse_beat({**BEAT, **labels}, now=NOW).labels is None
+
+
+@pytest.mark.parametrize("field", ["language", "editor"])
+def test_a_long_label_is_cut_not_refused(field: str):
+    """As a WakaTime heartbeat's: a refused beat would cost its time for a detail."""
+    posted = parse_beat({**BEAT, field: "x" * MAX_TEXT_CHARS}, now=NOW)
+    assert posted.labels is not None
+    assert getattr(posted.labels, field) == "x" * MAX_LABEL_CHARS
+
+
+@pytest.mark.parametrize("field", ["language", "editor"])
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (42, "must be a string or null, not a number"),
+        (True, "must be a string or null, not a boolean"),
+        (["Python"], "must be a string or null, not an array"),
+        ({"name": "Python"}, "must be a string or null, not an object"),
+        ("Py\x00thon", "must not contain NUL bytes"),
+        ("x" * (MAX_TEXT_CHARS + 1), f"at most {MAX_TEXT_CHARS} allowed"),
+    ],
+    ids=["number", "boolean", "array", "object", "nul", "absurdly-long"],
+)
+def test_a_wrong_label_is_refused_naming_it(field: str, value: object, problem: str):
+    with pytest.raises(InvalidField) as refused:
+        parse_beat({**BEAT, field: value}, now=NOW)
+    assert refused.value.field == field
+    assert problem in refused.value.message

@@ -2,12 +2,14 @@
 
 Hypothesis throws arbitrary JSON values, raw bytes, headers, methods and paths at the real app
 (guard, routing, body reader, validation, store). Every answer must be below 500; every refusal
-must use the one error shape and leave the sessions table exactly as it was.
+must use the one error shape and leave the sessions and heartbeats exactly as they were.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import string
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,14 +48,20 @@ class Target:
         )
 
     def send(self, method: str, path: str, content: bytes, headers: dict[str, str]):
-        before = stored_sessions(self.db_path)
+        before = self.stored()
         answer = self.client.request(method, path, content=content, headers=headers)
         assert answer.status_code < 500, (answer.status_code, answer.text)
         if answer.status_code >= 400:
             if method != "HEAD":  # a HEAD answer has no body to check
                 assert_error_shape(answer)
-            assert stored_sessions(self.db_path) == before, "a refused request changed data"
+            assert self.stored() == before, "a refused request changed data"
         return answer
+
+    def stored(self) -> tuple[list, list]:
+        """The sessions and the heartbeats (a beat's labels are one), read with plain sqlite3."""
+        with contextlib.closing(sqlite3.connect(self.db_path)) as conn:
+            heartbeats = sorted(conn.execute("SELECT * FROM beat_details").fetchall())
+        return stored_sessions(self.db_path), heartbeats
 
 
 def assert_error_shape(answer) -> None:
@@ -99,8 +107,20 @@ time_values = (
     | st.integers(min_value=NOW - 10**9, max_value=NOW + 10**4)
     | st.floats(min_value=NOW - 10**9, max_value=NOW + 10**4)
 )
+label_values = (
+    json_values
+    | st.sampled_from(["Python", "TypeScript", "vscode", "", " "])
+    | st.integers(min_value=4090, max_value=4100).map(lambda size: "x" * size)
+)
 beat_bodies = st.fixed_dictionaries(
-    {}, optional={"project_path": path_values, "timestamp": time_values, "extra": json_values}
+    {},
+    optional={
+        "project_path": path_values,
+        "timestamp": time_values,
+        "language": label_values,
+        "editor": label_values,
+        "extra": json_values,
+    },
 )
 
 

@@ -105,6 +105,10 @@ def test_a_windows_editors_folder_is_stored(client: TestClient, sent: str, store
         ({"project_path": "/code/x", "timestamp": 946684799}, "timestamp", "2000-01-01"),
         ({"project_path": "/code/x", "timestamp": NOW + 601}, "timestamp", "future"),
         ([1, 2], "body", "object"),
+        ({"project_path": "/code/x", "language": 3}, "language", "string or null"),
+        ({"project_path": "/code/x", "language": "Py\u0000"}, "language", "NUL"),
+        ({"project_path": "/code/x", "editor": ["vscode"]}, "editor", "not an array"),
+        ({"project_path": "/code/x", "editor": "v" * 4097}, "editor", "at most 4096"),
     ],
     ids=[
         "missing-path",
@@ -118,6 +122,10 @@ def test_a_windows_editors_folder_is_stored(client: TestClient, sent: str, store
         "before-2000",
         "over-10-minutes-ahead",
         "array-body",
+        "number-language",
+        "nul-language",
+        "array-editor",
+        "editor-over-4096-characters",
     ],
 )
 def test_bad_beat_gets_422_naming_the_field_and_stores_nothing(
@@ -130,6 +138,35 @@ def test_bad_beat_gets_422_naming_the_field_and_stores_nothing(
     assert error["field"] == field
     assert words in error["message"]
     assert store.sessions() == []
+    assert heartbeat_rows(store) == []
+
+
+def heartbeat_rows(store: Store) -> list[tuple]:
+    return store.read(
+        lambda conn: conn.execute(
+            "SELECT project_path, time, entity_type, category, language, branch, is_write,"
+            " project_name, editor, plugin, project_source FROM beat_details ORDER BY time"
+        ).fetchall()
+    )
+
+
+def test_a_beat_naming_its_language_and_editor_keeps_them_beside_the_session(
+    client: TestClient, store: Store
+):
+    """The same answer as ever; the labels go where WakaTime heartbeats' do, for reports."""
+    labels = {"language": "Python", "editor": "vscode"}
+    first = beat(client, {"project_path": "/code/x", "timestamp": NOW - 60, **labels})
+    again = beat(client, {"project_path": "/code/x", "timestamp": NOW - 60, **labels})
+    plain = beat(client, {"project_path": "/code/x", "timestamp": NOW, "language": None})
+    assert [answer.status_code for answer in (first, again, plain)] == [200, 200, 200]
+    assert plain.json() == {
+        "session_id": first.json()["session_id"],
+        "project_path": "/code/x",
+        "duration_seconds": 60,
+    }
+    assert heartbeat_rows(store) == [
+        ("/code/x", NOW - 60, "file", None, "Python", None, None, None, "vscode", None, "beat")
+    ]
 
 
 @pytest.mark.parametrize(

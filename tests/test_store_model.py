@@ -325,7 +325,7 @@ class StoreMachine(RuleBasedStateMachine):
     def beat(self, path: str, timestamp: int, how: str = "as is") -> None:
         """``POST /beat``, one beat in its own transaction."""
         sent = spelled(path, how)
-        beat = parse_beat({"project_path": sent, "timestamp": timestamp}, now=NOW)
+        beat = parse_beat({"project_path": sent, "timestamp": timestamp}, now=NOW).beat
         session = self.store.record_beat(beat)
         self.model.add_beat(path, timestamp)
         assert (session.start_time, session.last_heartbeat) in self.model.sessions(path)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from oxitrack.beats import BeatLabels, PostedBeat
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.projects import canonical_project_path
 from oxitrack.sessions import Beat
@@ -802,8 +803,10 @@ def private_and_work(store: Store) -> Store:
     beat(store, "/code/work", NOW - 7000)
     record_heartbeats(store, "/private/notes", NOW - 7100.5, NOW - 6900.25)
     record_heartbeats(store, "/code/work", NOW - 6950.5, NOW - 6800.75)
-    beat(store, "/private/notes", NOW - 3600)
-    beat(store, "/code/work", NOW - 3500)
+    # The VS Code extension's beats naming their language: heartbeats of its own source.
+    labels = BeatLabels("Markdown", "vscode")
+    store.record_beats([PostedBeat(Beat("/private/notes", NOW - 3600), labels)])
+    store.record_beats([PostedBeat(Beat("/code/work", NOW - 3500), labels)])
     return store
 
 

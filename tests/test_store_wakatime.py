@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from oxitrack.beats import BeatLabels, PostedBeat
+from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.store.schema import SCHEMA_VERSION
@@ -127,3 +129,50 @@ def test_a_heartbeats_work_does_not_grow_with_its_projects_history(tmp_path: Pat
     assert (large.start_time, large.last_heartbeat) == (small.start_time, small.last_heartbeat)
     assert large.contains(int(time))
     assert large_work <= 2 * small_work, (small_work, large_work)
+
+
+# -- POST /beat's labels ---------------------------------------------------------------------
+
+
+def posted(timestamp: int, language: str | None, editor: str | None = "vscode") -> PostedBeat:
+    labels = BeatLabels(language, editor) if language or editor else None
+    return PostedBeat(Beat("/code/app", timestamp), labels)
+
+
+def test_a_beat_naming_its_language_is_stored_as_a_heartbeat_is(store: Store):
+    """In the tables WakaTime heartbeats use, so the breakdown reads both alike."""
+    sessions = store.record_beats([posted(NOW - 60, "Python"), posted(NOW, "Rust", None)])
+    [stored] = store.sessions()
+    assert sessions == [stored._replace(last_heartbeat=NOW - 60), stored]
+    assert details(store) == [beat_row(NOW - 60, "Python", "vscode"), beat_row(NOW, "Rust", None)]
+
+
+def beat_row(timestamp: int, language: str | None, editor: str | None) -> tuple:
+    """A labelled beat as ``details`` reads it: a file heartbeat with no category, branch,
+    ``is_write``, project name or plugin, of the source ``beat``."""
+    nothing = None
+    row = ("/code/app", timestamp, timestamp, "file", nothing, language, nothing, nothing, nothing)
+    return (*row, editor, nothing, "beat")
+
+
+def test_a_beat_naming_neither_stores_no_heartbeat(store: Store):
+    store.record_beats([posted(NOW - 60, None, None), Beat("/code/app", NOW)])
+    assert len(store.sessions()) == 1
+    assert details(store) == []
+
+
+def test_a_repeated_labelled_beat_stores_nothing_new(store: Store):
+    store.record_beats([posted(NOW, "Python")])
+    store.record_beats([posted(NOW, "Python"), posted(NOW, "Python")])
+    assert len(details(store)) == 1
+    store.record_beats([posted(NOW, "Go")])  # the same second in another file: a row of its own
+    assert sorted(row[5] for row in details(store)) == ["Go", "Python"]
+
+
+def test_labelled_beats_of_a_failed_batch_leave_no_heartbeat(store: Store):
+    """The labels are written in the beat's own transaction: all of a batch or none of it."""
+    poison = Beat("/code/app", "not a time")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        store.record_beats([posted(NOW - 60, "Python"), poison])
+    assert store.sessions() == []
+    assert details(store) == []

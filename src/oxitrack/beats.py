@@ -9,13 +9,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from oxitrack.errors import InvalidField
-from oxitrack.fields import check_text, json_type
+from oxitrack.fields import check_text, json_type, label
 from oxitrack.projects import canonical_project_path, is_absolute_project_path
+from oxitrack.records import Record
 from oxitrack.sessions import Beat
 
 MAX_PROJECT_PATH_BYTES = 4096
 EARLIEST_TIMESTAMP = 946_684_800  # 2000-01-01T00:00:00Z: older clocks are wrong, not history.
 MAX_FUTURE_SECONDS = 600
+
+
+class BeatLabels(Record):
+    """What an editor's beat may name besides its folder and time, in WakaTime's words
+    (``Python``; ``vscode``): kept as a WakaTime heartbeat's details are, so that reports break
+    the editor's time down by language and editor as they do WakaTime's."""
+
+    language: str | None
+    editor: str | None
+
+
+class PostedBeat(Record):
+    """A beat as ``POST /beat`` gives it: the beat for the session rule and its labels, ``None``
+    when it named neither (nothing is stored beside the session then)."""
+
+    beat: Beat
+    labels: BeatLabels | None = None
 
 
 def check_project_path(value: object, field: str = "project_path") -> str:
@@ -60,14 +78,20 @@ def check_timestamp(value: object, *, now: float, field: str = "timestamp") -> i
     return timestamp
 
 
-def parse_beat(body: object, *, now: float) -> Beat:
-    """A ``Beat`` from the JSON body of ``POST /beat``."""
+def parse_beat(body: object, *, now: float) -> PostedBeat:
+    """A ``PostedBeat`` from the JSON body of ``POST /beat``.
+
+    ``language`` and ``editor`` are optional labels, checked as a WakaTime heartbeat's are
+    (``fields.label``): null or blank means not sent, a long one is cut rather than refused.
+    """
     if not isinstance(body, Mapping):
         raise InvalidField("body", f"must be a JSON object, not {json_type(body)}")
-    return Beat(
+    beat = Beat(
         project_path=check_project_path(body.get("project_path")),
         timestamp=check_timestamp(body.get("timestamp"), now=now),
     )
+    labels = BeatLabels(language=label(body, "language"), editor=label(body, "editor"))
+    return PostedBeat(beat, labels if any(labels) else None)
 
 
 def _short_number(number: int) -> str:

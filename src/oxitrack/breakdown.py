@@ -4,9 +4,9 @@ The rule (``docs/reports.md``): within one project folder, two consecutive heart
 ``SESSION_GAP_SECONDS`` apart give the seconds between them to the first one's value. The
 project's time in the range (its sessions' time, as ``reports.range_totals`` counts it) is then
 split second by second: a second goes to the value of the latest heartbeat whose pair covers it
-(folders of one project may have been busy at once); a second no pair covers (the VS Code
-extension's beats carry no language; a lone heartbeat; a heartbeat with no value for the field)
-goes to ``None``, the "unknown" row. So the rows of a range add up to exactly the per-project
+(folders of one project may have been busy at once); a second no pair covers (beats that name
+no language or editor; a lone heartbeat; a heartbeat with no value for the field) goes to
+``None``, the "unknown" row. So the rows of a range add up to exactly the per-project
 totals of ``report --by project``, each project's own time, overlaps between projects included.
 
 Sessions, not heartbeats, say which seconds are worked: a heartbeat pair lies inside a session

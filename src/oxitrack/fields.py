@@ -6,8 +6,14 @@ Pure and stdlib only. A failed check raises ``InvalidField`` naming the field an
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from oxitrack.errors import InvalidField
+
+#: A label (a language, an editor, a branch...) longer than this is cut to it (``label``).
+MAX_LABEL_CHARS = 256
+#: Text longer than this is refused: no name or path any client sends is that long.
+MAX_TEXT_CHARS = 4096
 
 # JSON may carry a lone surrogate (``"\ud800"``); Python decodes it into a str that no UTF-8
 # encoder accepts: SQLite, the file system and the JSON response would each fail on it later.
@@ -22,6 +28,34 @@ def check_text(value: str, field: str) -> str:
             raise InvalidField(field, "must not contain NUL bytes")
         raise InvalidField(field, "must be valid Unicode text (it has a lone surrogate)")
     return value
+
+
+def optional_text(body: Mapping[str, object], field: str, max_chars: int) -> str | None:
+    """A string field; missing, null or blank mean "not sent".
+
+    A name that is not UTF-8 (a file, a folder, a branch) reaches the daemon as lone surrogates
+    from WakaTime's pure-Python client (``"\\udcff"``, Python's reading of the byte ``0xff``),
+    which drops the heartbeat for good when answered 400. It is read as UTF-8 reads those bytes,
+    with U+FFFD for each that is none: what wakatime-cli (Go) sends for the same name. A NUL is
+    still refused: no client sends one.
+    """
+    value = body.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidField(field, f"must be a string or null, not {json_type(value)}")
+    value = check_text(utf8_reading(value), field)
+    if len(value) > max_chars:
+        raise InvalidField(field, f"is {len(value)} characters long; at most {max_chars} allowed")
+    return value if value.strip() else None
+
+
+def label(body: Mapping[str, object], field: str) -> str | None:
+    """A detail such as the language: cut to ``MAX_LABEL_CHARS`` rather than refused, since a
+    refused beat or heartbeat is dropped by its client and its time lost for a detail. Past
+    ``MAX_TEXT_CHARS`` it is no label any client sends, and is refused like any other text."""
+    value = optional_text(body, field, MAX_TEXT_CHARS)
+    return None if value is None else value[:MAX_LABEL_CHARS]
 
 
 def utf8_reading(text: str) -> str:

@@ -16,16 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from oxitrack.beats import check_timestamp
+from oxitrack.beats import BeatLabels, check_timestamp
 from oxitrack.errors import InvalidField
-from oxitrack.fields import check_text, json_type, utf8_reading
+from oxitrack.fields import MAX_LABEL_CHARS, MAX_TEXT_CHARS, json_type, label, optional_text
 from oxitrack.json_items import ItemTooLarge
 from oxitrack.records import Record
 from oxitrack.sessions import Beat
 from oxitrack.wakatime_projects import ProjectSource, RepoRootFinder, resolve_project_path
 
-MAX_LABEL_CHARS = 256
-MAX_TEXT_CHARS = 4096
 MAX_BULK_HEARTBEATS = 1000
 #: The route of a batch of heartbeats: the one request whose body may pass the usual bounds
 #: (``connection_refusals`` lets it run longer on the wire, ``api.wakatime`` reads it item by item).
@@ -91,10 +89,10 @@ def parse_heartbeat(
     raw_time = _heartbeat_time(body)
     timestamp = check_timestamp(raw_time, now=now, field="time")
     entity = _required_text(body, "entity", MAX_TEXT_CHARS)
-    entity_type = _optional_text(body, "type", MAX_LABEL_CHARS) or "file"
-    project_name = _optional_text(body, "project", MAX_TEXT_CHARS)
+    entity_type = optional_text(body, "type", MAX_LABEL_CHARS) or "file"
+    project_name = optional_text(body, "project", MAX_TEXT_CHARS)
     root_count = _project_root_count(body)
-    agent = _optional_text(body, "user_agent", MAX_TEXT_CHARS) or user_agent
+    agent = optional_text(body, "user_agent", MAX_TEXT_CHARS) or user_agent
     editor, plugin = editor_from_user_agent(agent)
     project_path, source = resolve_project_path(
         entity=entity,
@@ -106,9 +104,9 @@ def parse_heartbeat(
     details = HeartbeatDetails(
         time=float(raw_time) if isinstance(raw_time, int | float) else float(timestamp),
         entity_type=entity_type,
-        category=_label(body, "category"),
-        language=_label(body, "language"),
-        branch=_label(body, "branch"),
+        category=label(body, "category"),
+        language=label(body, "language"),
+        branch=label(body, "branch"),
         is_write=_is_write(body),
         project_name=project_name,
         editor=editor,
@@ -116,6 +114,24 @@ def parse_heartbeat(
         project_source=source,
     )
     return Heartbeat(Beat(project_path, timestamp), details, entity)
+
+
+def posted_beat_details(beat: Beat, labels: BeatLabels) -> HeartbeatDetails:
+    """The details of a ``POST /beat`` that named its language or editor, as a heartbeat's: so
+    reports break its time down as they do a WakaTime heartbeat's, from the same tables. The
+    editor's beats are about a file it has open; the rest it does not say."""
+    return HeartbeatDetails(
+        time=float(beat.timestamp),
+        entity_type="file",
+        category=None,
+        language=labels.language,
+        branch=None,
+        is_write=None,
+        project_name=None,
+        editor=labels.editor,
+        plugin=None,
+        project_source="beat",
+    )
 
 
 def check_bulk(body: object) -> list[object]:
@@ -194,38 +210,10 @@ def _heartbeat_time(body: Mapping[str, object]) -> object:
 
 
 def _required_text(body: Mapping[str, object], field: str, max_chars: int) -> str:
-    value = _optional_text(body, field, max_chars)
+    value = optional_text(body, field, max_chars)
     if value is None:
         raise InvalidField(field, "is required")
     return value
-
-
-def _optional_text(body: Mapping[str, object], field: str, max_chars: int) -> str | None:
-    """A string field; missing, null or blank mean "not sent".
-
-    A name that is not UTF-8 (a file, a folder, a branch) reaches the daemon as lone surrogates
-    from the pure-Python client (``"\\udcff"``, Python's reading of the byte ``0xff``), which
-    drops the heartbeat for good when answered 400. It is read as UTF-8 reads those bytes, with
-    U+FFFD for each that is none: what wakatime-cli (Go) sends for the same name. A NUL is
-    still refused: no client sends one.
-    """
-    value = body.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidField(field, f"must be a string or null, not {json_type(value)}")
-    value = check_text(utf8_reading(value), field)
-    if len(value) > max_chars:
-        raise InvalidField(field, f"is {len(value)} characters long; at most {max_chars} allowed")
-    return value if value.strip() else None
-
-
-def _label(body: Mapping[str, object], field: str) -> str | None:
-    """A detail such as the language: cut to ``MAX_LABEL_CHARS`` rather than refused, since a
-    refused heartbeat is dropped by the client and its time lost for a detail. Past
-    ``MAX_TEXT_CHARS`` it is no label any client sends, and is refused like any other text."""
-    value = _optional_text(body, field, MAX_TEXT_CHARS)
-    return None if value is None else value[:MAX_LABEL_CHARS]
 
 
 #: The spellings wakatime-cli reads as a boolean (Go's ``strconv.ParseBool``).

@@ -28,8 +28,11 @@ UNKNOWN_PROJECT = "Unknown Project"
 
 #: How a heartbeat's project key was found: the CLI's count, a repository here, the project
 #: name (``UNKNOWN_PROJECT`` when none was sent) as ``wakatime:<name>``, or the known folder
-#: project of that name (``project_name_match``).
-ProjectSource = Literal["project_root_count", "repository", "project_name", "project_name_match"]
+#: project of that name (``project_name_match``); ``beat`` for the details of a ``POST /beat``
+#: that named its language or editor (the editor sent the folder itself).
+ProjectSource = Literal[
+    "project_root_count", "repository", "project_name", "project_name_match", "beat"
+]
 #: The sources that found a heartbeat's folder from its own path: only such a heartbeat says
 #: which folder its project name means (``folders_given_names``, ``store.wakatime``).
 PLACED_BY_PATH: tuple[ProjectSource, ...] = ("project_root_count", "repository")

@@ -22,12 +22,12 @@ async def post_beat(request: Request) -> JSONResponse:
     body = await read_json(request)
     path = body.get("project_path") if isinstance(body, Mapping) else None
     parse = partial(parse_beat, body, now=state.clock())
-    beat = await state.slow_folders.run_for(parse, [path], "project_path")
-    session = await state.group_commit.record_beat(beat)
+    posted = await state.slow_folders.run_for(parse, [path], "project_path")
+    session = await state.group_commit.record_beat(posted)
     log.info(
         "beat %s at %d -> session %d (%d s)",
-        printable(beat.project_path),  # one line, whatever the folder is named
-        beat.timestamp,
+        printable(posted.beat.project_path),  # one line, whatever the folder is named
+        posted.beat.timestamp,
         session.id,
         session.duration_seconds,
     )

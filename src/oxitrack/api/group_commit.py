@@ -4,7 +4,8 @@ Under load, many requests are parsed in one turn of the loop; writing each in it
 transaction spends most of the SQL time on ``BEGIN``/``COMMIT`` and on appending the same few
 pages to the WAL again and again. Each request instead queues its beat and waits; the first one
 in a turn schedules a flush at the end of that turn, which records the whole queue with
-``Store.record_beats`` (one transaction) and only then wakes the waiters. A 2xx still means the
+``Store.record_beats`` (one transaction, with the labels of beats that name a language or
+editor) and only then wakes the waiters. A 2xx still means the
 beat is committed. A lone request pays one ``call_soon`` and one future, nothing else.
 
 A beat from a folder whose identity is not settled first waits for ``FolderIdentities`` to look
@@ -28,6 +29,7 @@ from functools import partial
 from typing import TypeVar
 
 from oxitrack.api.identities import FolderIdentities
+from oxitrack.beats import PostedBeat
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import Store
 from oxitrack.store.connections import BUSY_TIMEOUT_MS
@@ -51,16 +53,17 @@ class GroupCommit:
     def __init__(self, store: Store, identities: FolderIdentities | None = None) -> None:
         self.store = store
         self.identities = identities or FolderIdentities(store)
-        self._queue: list[tuple[Beat, asyncio.Future[Session]]] = []
+        self._queue: list[tuple[Beat | PostedBeat, asyncio.Future[Session]]] = []
         self._found: dict[str, str] = {}  # identities the queued beats' folders need
         # Batches that found the write lock held wait for it here, one after another, so they
         # commit in the order they came and take no thread the identity lookups need.
         self._waiting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oxitrack-write")
         self._waiting_batches = 0
 
-    async def record_beat(self, beat: Beat) -> Session:
-        """The session holding ``beat``, once the transaction that recorded it has committed."""
-        found = await self.identities.find([beat])
+    async def record_beat(self, beat: Beat | PostedBeat) -> Session:
+        """The session holding ``beat``, once the transaction that recorded it has committed
+        (with its labels, if it came with any)."""
+        found = await self.identities.find([beat if isinstance(beat, Beat) else beat.beat])
         self._found.update(found)  # after the await: a flush meanwhile starts a new dict
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Session] = loop.create_future()
@@ -99,7 +102,9 @@ class GroupCommit:
         waiting.add_done_callback(partial(self._settle, batch))
 
     def _settle(
-        self, batch: list[tuple[Beat, asyncio.Future[Session]]], done: asyncio.Future[list[Session]]
+        self,
+        batch: list[tuple[Beat | PostedBeat, asyncio.Future[Session]]],
+        done: asyncio.Future[list[Session]],
     ) -> None:
         """The end of a batch that waited for the write lock in a worker thread."""
         self._waiting_batches -= 1
@@ -111,13 +116,17 @@ class GroupCommit:
             self._answer(batch, done.result())
 
     @staticmethod
-    def _answer(batch: list[tuple[Beat, asyncio.Future[Session]]], sessions: list[Session]) -> None:
+    def _answer(
+        batch: list[tuple[Beat | PostedBeat, asyncio.Future[Session]]], sessions: list[Session]
+    ) -> None:
         for (_, future), session in zip(batch, sessions, strict=True):
             if not future.done():  # the client may have gone: its beat is stored all the same
                 future.set_result(session)
 
     @staticmethod
-    def _fail(batch: list[tuple[Beat, asyncio.Future[Session]]], exc: BaseException) -> None:
+    def _fail(
+        batch: list[tuple[Beat | PostedBeat, asyncio.Future[Session]]], exc: BaseException
+    ) -> None:
         for _, future in batch:
             if not future.done():
                 future.set_exception(exc)

@@ -76,7 +76,7 @@ def register(subparsers: Any) -> None:
         choices=["project", "day", *BREAKDOWN_FIELDS],
         default="project",
         help="one row per project or day; or per language, category, editor or branch, as"
-        " WakaTime heartbeats name them (unknown: time that none names)",
+        " WakaTime heartbeats and editors' beats name them (unknown: time that none names)",
     )
     report.set_defaults(run=run_report)
 

@@ -12,9 +12,9 @@ _BEAT_DETAILS_TABLES = (
     # What repeats from heartbeat to heartbeat (project, editor, language, branch, ...) is kept
     # once per distinct combination; each heartbeat is then a small row keyed by its time. One
     # wide row per heartbeat cost ~280 bytes (33 MiB a year of heavy use); this costs ~30.
-    # project_source took one more value later (``project_name_match``):
-    # ``wakatime_projects.ProjectSource`` is the list; the column has no CHECK, so no step was
-    # needed.
+    # project_source took more values later (``project_name_match``; ``beat`` for a ``POST
+    # /beat`` naming its language or editor): ``wakatime_projects.ProjectSource`` is the list;
+    # the column has no CHECK, so no step was needed.
     """
     CREATE TABLE beat_contexts (
         id INTEGER PRIMARY KEY,

@@ -47,6 +47,7 @@ from oxitrack.store.wal_sync import WalSync
 if TYPE_CHECKING:
     from typing import TypeVar
 
+    from oxitrack.beats import PostedBeat
     from oxitrack.sessions import Beat, Session
     from oxitrack.store.folders import Identify
 
@@ -300,21 +301,22 @@ class Store:
 
     def record_beats(
         self,
-        beats: Iterable[Beat],
+        beats: Iterable[Beat | PostedBeat],
         identify: Identify | None = None,
         *,
         wait: bool = True,
         deadline: float | None = None,
     ) -> list[Session]:
-        """Record many beats in one transaction (all or none); ``identify`` finds a new folder's
-        project identity (by default: on the spot, reading its ``.git``). ``wait`` and
-        ``deadline`` as in ``write``."""
-        from oxitrack.store.beats import record_beat
+        """Record many beats in one transaction (all or none), with the labels of those that
+        name their language or editor; ``identify`` finds a new folder's project identity (by
+        default: on the spot, reading its ``.git``). ``wait`` and ``deadline`` as in
+        ``write``."""
         from oxitrack.store.folders import identify as identify_here
+        from oxitrack.store.wakatime import record_posted_beat
 
         find = identify or identify_here
         return self.write(
-            lambda conn: [record_beat(conn, beat, find) for beat in beats],
+            lambda conn: [record_posted_beat(conn, beat, find) for beat in beats],
             wait=wait,
             deadline=deadline,
         )

@@ -9,11 +9,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from oxitrack.beats import PostedBeat
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import projects as projects_store
 from oxitrack.store.beats import record_beat
 from oxitrack.store.folders import Identify, identify
-from oxitrack.wakatime import Heartbeat
+from oxitrack.wakatime import Heartbeat, HeartbeatDetails, posted_beat_details
 from oxitrack.wakatime_projects import PLACED_BY_PATH, UNKNOWN_PROJECT
 
 
@@ -27,8 +28,24 @@ def record_heartbeats(
     """
     for heartbeat in heartbeats:
         record_beat(conn, heartbeat.beat, identify)
-        _insert_details(conn, heartbeat)
+        _insert_details(conn, heartbeat.beat.project_path, heartbeat.details)
     return [session_holding(conn, heartbeat.beat) for heartbeat in heartbeats]
+
+
+def record_posted_beat(
+    conn: sqlite3.Connection, posted: Beat | PostedBeat, identify: Identify = identify
+) -> Session:
+    """Record a beat of ``POST /beat`` inside the caller's write transaction; the session holding
+    it. One that named its language or editor also gets a heartbeat row, as a WakaTime
+    heartbeat's details, for the breakdown to read; a plain ``Beat`` or one without labels
+    writes nothing more than before."""
+    if isinstance(posted, Beat):
+        return record_beat(conn, posted, identify)
+    session = record_beat(conn, posted.beat, identify)
+    if posted.labels is not None:
+        details = posted_beat_details(posted.beat, posted.labels)
+        _insert_details(conn, posted.beat.project_path, details)
+    return session
 
 
 # The latest folder that heartbeats placed by their own path (the CLI's count, or a repository
@@ -94,11 +111,10 @@ def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
     return Session(*row)
 
 
-def _insert_details(conn: sqlite3.Connection, heartbeat: Heartbeat) -> None:
+def _insert_details(conn: sqlite3.Connection, project_path: str, details: HeartbeatDetails) -> None:
     """One row per distinct heartbeat: a repeat (re-sent from a client queue) is ignored."""
-    details = heartbeat.details
     context = (
-        heartbeat.beat.project_path,
+        project_path,
         details.entity_type,
         details.category,
         details.language,
