@@ -11,8 +11,8 @@ from oxitrack.reports import range_totals
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
-from oxitrack.store.breakdown import _BEATS_SQL, PART_DAYS, labelled_beats, read_breakdown
-from oxitrack.store.reports import iter_sessions, project_filter
+from oxitrack.store.breakdown import _BEATS_SQL, labelled_beats, read_breakdown
+from oxitrack.store.reports import PART_DAYS, iter_sessions, project_filter
 from oxitrack.wakatime import parse_heartbeat
 from tests.conftest import NOW
 from tests.wakatime_recordings import go_cli_heartbeat

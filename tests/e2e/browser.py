@@ -1,20 +1,22 @@
 """Debian's Chromium, headless, driven by Playwright: the one way the e2e tests open a browser;
 and what the dashboard's tests share around it: a page that records what went wrong, beats for it
-to show, and the contrast of what it draws."""
+(and WakaTime heartbeats) to show, and the contrast of what it draws."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
+from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling out, which this closed network
@@ -84,6 +86,27 @@ class Page:
         )
 
 
+class BusyOnce:
+    """A Playwright route handler: the first request answers 503 ``reports_busy`` with
+    ``Retry-After: 5``, as a daemon making its most long reports at once does; the later ones
+    go to the daemon. ``answered`` lists the statuses given."""
+
+    BODY: ClassVar[dict[str, str]] = {
+        "error": "reports_busy",
+        "message": "2 reports of more than 92 days are being made",
+    }
+
+    def __init__(self) -> None:
+        self.answered: list[int] = []
+
+    def __call__(self, route: Any) -> None:
+        self.answered.append(503 if not self.answered else 200)
+        if self.answered[-1] == 503:
+            route.fulfill(status=503, json=self.BODY, headers={"Retry-After": "5"})
+        else:
+            route.continue_()
+
+
 def send_beats(daemon: DaemonProcess, project_path: str, timestamps: range) -> None:
     """One ``POST /beat`` per timestamp, as an editor sends them."""
     for timestamp in timestamps:
@@ -91,6 +114,22 @@ def send_beats(daemon: DaemonProcess, project_path: str, timestamps: range) -> N
             f"{daemon.url}/beat", json={"project_path": project_path, "timestamp": timestamp}
         )
         answer.raise_for_status()
+
+
+def send_heartbeats(
+    daemon: DaemonProcess, root: str, *times_and_languages: tuple[int, str]
+) -> None:
+    """WakaTime heartbeats in ``root``, one per ``(timestamp, language)``, as the ``wakatime``
+    command of an editor's plugin sends them."""
+    body = [
+        go_cli_heartbeat(root, time, language=language) for time, language in times_and_languages
+    ]
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats.bulk",
+        content=json.dumps(body),
+        headers=GO_CLI_HEADERS,
+    )
+    assert answer.status_code == 201, answer.text
 
 
 def worked_lately(daemon: DaemonProcess, project_path: str, seconds: int) -> None:

@@ -12,7 +12,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page, send_beats
+from tests.e2e.browser import BusyOnce, Page, send_beats
 from tests.zones import midday_zone
 
 pytestmark = pytest.mark.e2e
@@ -185,16 +185,7 @@ def test_a_busy_daemon_is_asked_again_when_it_says_not_reported_as_refusing(
     they were lost, and asked again only a minute later."""
     page = Page(browser, clock=True)
     shown = page.open(worked_daemon.url + "/?days=366")
-    busy = {"error": "reports_busy", "message": "2 reports of more than 92 days are being made"}
-    answered: list[int] = []
-
-    def busy_once(route: Any) -> None:
-        answered.append(503 if not answered else 200)
-        if answered[-1] == 503:
-            route.fulfill(status=503, json=busy, headers={"Retry-After": "5"})
-        else:
-            route.continue_()
-
+    busy_once = BusyOnce()
     shown.route(re.compile(r"/api/days\?"), busy_once)
     page.page.clock.run_for(60_000)
     shown.wait_for_function(
@@ -207,6 +198,6 @@ def test_a_busy_daemon_is_asked_again_when_it_says_not_reported_as_refusing(
 
     page.page.clock.run_for(5_000)
     page.wait_loaded(2)
-    assert answered == [503, 200]
+    assert busy_once.answered == [503, 200]
     assert "busy" not in shown.inner_text("#status-live")
     assert all("status of 503" in problem for problem in page.problems), page.problems

@@ -10,10 +10,12 @@ import * as os from "node:os";
 
 import * as vscode from "vscode";
 
-import type { Beat } from "./core/beat";
+import { type Beat, withEditor } from "./core/beat";
 import type { Delivery } from "./core/delivery";
+import { editorName } from "./core/editorName";
 import { handOverOnExit } from "./core/exit";
 import { ActivityState } from "./core/idle";
+import { languageName } from "./core/language";
 import {
   chooseProject,
   fileOfDocument,
@@ -65,6 +67,8 @@ export class Tracker implements vscode.Disposable {
   private readonly firstVisibleLines = new WeakMap<vscode.TextEditor, number>();
   /** The last project chosen, tracked or excluded: files outside every folder count for it. */
   private lastProject: Location | undefined;
+  /** This editor's name as WakaTime's plugin gives it (editorName.ts), carried by every beat. */
+  private readonly editor = editorName(vscode.env.appName);
 
   constructor(
     private readonly settings: Settings,
@@ -86,36 +90,37 @@ export class Tracker implements vscode.Disposable {
           isUndoRedo: event.reason !== undefined,
         };
         if (isUserEdit(change)) {
-          this.note(event.document.uri);
+          this.note(event.document.uri, event.document.languageId);
         }
       },
       this,
       this.disposables,
     );
     vscode.workspace.onDidSaveTextDocument(
-      (document) => isVisible(document) && this.noteIfFocused(document.uri, "save"),
+      (document) => isVisible(document) && this.noteIfFocused(document.uri, document.languageId, "save"),
       this,
       this.disposables,
     );
     vscode.workspace.onDidSaveNotebookDocument(
-      (notebook) => isNotebookVisible(notebook) && this.noteIfFocused(notebook.uri, "save"),
+      (notebook) =>
+        isNotebookVisible(notebook) && this.noteIfFocused(notebook.uri, notebookLanguageId(notebook), "save"),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeActiveTextEditor(
-      (editor) => editor && this.noteIfFocused(editor.document.uri),
+      (editor) => editor && this.noteIfFocused(editor.document.uri, editor.document.languageId),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeActiveNotebookEditor(
-      (editor) => editor && this.noteIfFocused(editor.notebook.uri),
+      (editor) => editor && this.noteIfFocused(editor.notebook.uri, selectedCellLanguageId(editor)),
       this,
       this.disposables,
     );
     vscode.window.onDidChangeTextEditorSelection(
       (event) => {
         if (isUserCursorMove(this.activity.isFocused, sourceOf(event.kind))) {
-          this.note(event.textEditor.document.uri);
+          this.note(event.textEditor.document.uri, event.textEditor.document.languageId);
         }
       },
       this,
@@ -129,14 +134,14 @@ export class Tracker implements vscode.Disposable {
           this.firstVisibleLines.set(event.textEditor, firstLine);
         }
         if (isUserScroll(this.activity.isFocused, previousFirstLine, firstLine)) {
-          this.note(event.textEditor.document.uri);
+          this.note(event.textEditor.document.uri, event.textEditor.document.languageId);
         }
       },
       this,
       this.disposables,
     );
     vscode.window.onDidChangeNotebookEditorSelection(
-      (event) => this.noteIfFocused(event.notebookEditor.notebook.uri),
+      (event) => this.noteIfFocused(event.notebookEditor.notebook.uri, selectedCellLanguageId(event.notebookEditor)),
       this,
       this.disposables,
     );
@@ -147,9 +152,9 @@ export class Tracker implements vscode.Disposable {
         const previous = windowFlags;
         windowFlags = { focused: state.focused, active: state.active };
         this.activity.setFocused(state.focused);
-        const active = activeUri();
+        const active = activeDocument();
         if (isWindowActivity(previous, windowFlags, activeIsInput) && active !== undefined) {
-          this.note(active);
+          this.note(active.uri, active.languageId);
         }
       },
       this,
@@ -190,7 +195,8 @@ export class Tracker implements vscode.Disposable {
    * (see core/exit.ts), or is sent at once by a delivery that cannot do that.
    */
   async flushForExit(): Promise<void> {
-    await handOverOnExit(this.throttle.flushHeldBack(Date.now()), this.delivery);
+    const beats = this.throttle.flushHeldBack(Date.now()).map((beat) => withEditor(beat, this.editor));
+    await handOverOnExit(beats, this.delivery);
   }
 
   dispose(): void {
@@ -200,14 +206,17 @@ export class Tracker implements vscode.Disposable {
   }
 
   /** An editor switch, a save or a cell selection: programs make them too (see userEvents.ts). */
-  private noteIfFocused(uri: vscode.Uri, urgency: Urgency = "normal"): void {
+  private noteIfFocused(uri: vscode.Uri, languageId: string | undefined, urgency: Urgency = "normal"): void {
     if (isUserSwitchOrSave(this.activity.isFocused)) {
-      this.note(uri, urgency);
+      this.note(uri, languageId, urgency);
     }
   }
 
-  /** Activity in the document at `uri` (a notebook cell's counts for its notebook). */
-  private note(uri: vscode.Uri, urgency: Urgency = "normal"): void {
+  /**
+   * Activity in the document at `uri` (a notebook cell's counts for its notebook), whose language
+   * is `languageId` (VS Code's id; a notebook's is its selected cell's).
+   */
+  private note(uri: vscode.Uri, languageId: string | undefined, urgency: Urgency = "normal"): void {
     if (!this.settings.isEnabled) {
       return;
     }
@@ -220,7 +229,7 @@ export class Tracker implements vscode.Disposable {
     const state = this.stateFor(this.projectFor(location));
     this.setState(state);
     if (state.kind === "tracked") {
-      this.sendAll(this.throttle.onActivity(state.projectPath, nowMs, urgency));
+      this.sendAll(this.throttle.onActivity(state.projectPath, nowMs, urgency, languageName(languageId)));
     } else {
       this.throttle.onUntrackedActivity();
     }
@@ -232,8 +241,8 @@ export class Tracker implements vscode.Disposable {
    * or the settings change.
    */
   private chooseWithoutActivity(): void {
-    const active = activeUri();
-    const location = active === undefined ? undefined : fileOf(active);
+    const active = activeDocument();
+    const location = active === undefined ? undefined : fileOf(active.uri);
     const document = location !== undefined && isFileBacked(location) ? location : undefined;
     const state = this.settings.isEnabled ? this.stateFor(this.projectFor(document)) : NO_PROJECT;
     this.setState(state);
@@ -262,8 +271,8 @@ export class Tracker implements vscode.Disposable {
 
   private sendAll(beats: readonly Beat[]): void {
     for (const beat of beats) {
-      this.log.trace(`beat ${beat.project_path} @ ${beat.timestamp}`);
-      void this.delivery.send(beat);
+      this.log.trace(`beat ${beat.project_path} @ ${beat.timestamp} ${beat.language ?? "(no language)"}`);
+      void this.delivery.send(withEditor(beat, this.editor));
     }
   }
 
@@ -345,8 +354,28 @@ function isNotebookVisible(notebook: vscode.NotebookDocument): boolean {
 }
 
 /** The text editor's document, else the notebook shown (no cell being edited), else none. */
-function activeUri(): vscode.Uri | undefined {
-  return vscode.window.activeTextEditor?.document.uri ?? vscode.window.activeNotebookEditor?.notebook.uri;
+function activeDocument(): { readonly uri: vscode.Uri; readonly languageId: string | undefined } | undefined {
+  const text = vscode.window.activeTextEditor?.document;
+  if (text !== undefined) {
+    return { uri: text.uri, languageId: text.languageId };
+  }
+  const notebook = vscode.window.activeNotebookEditor;
+  if (notebook === undefined) {
+    return undefined;
+  }
+  return { uri: notebook.notebook.uri, languageId: selectedCellLanguageId(notebook) };
+}
+
+/** The language of the cell selected in a notebook editor (a notebook has none of its own). */
+function selectedCellLanguageId(editor: vscode.NotebookEditor): string | undefined {
+  const index = editor.selection.start;
+  return index < editor.notebook.cellCount ? editor.notebook.cellAt(index).document.languageId : undefined;
+}
+
+/** The language of the selected cell of a notebook shown in an editor. */
+function notebookLanguageId(notebook: vscode.NotebookDocument): string | undefined {
+  const editor = vscode.window.visibleNotebookEditors.find((candidate) => candidate.notebook === notebook);
+  return editor === undefined ? undefined : selectedCellLanguageId(editor);
 }
 
 /** Where the document at `uri` is stored (a notebook cell: its notebook), as a location. */

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from oxitrack import days as days_
-from oxitrack.api.reports import _project, _range, _report_slot, _zone
+from oxitrack.api.reports import project_param, range_params, report_slot, zone_param
 from oxitrack.breakdown import breakdown_json, check_field
 from oxitrack.store import reports as queries
 from oxitrack.store.breakdown import read_breakdown
@@ -20,12 +20,12 @@ from oxitrack.store.breakdown import read_breakdown
 def get_breakdown(request: Request) -> JSONResponse:
     """One row per value of ``by``, most time first (``oxitrack.breakdown`` states the rule)."""
     field = check_field(request.query_params.get("by"), "by")
-    zone = _zone(request)
-    first, last = _range(request, zone, request.app.state.clock())
-    reference = _project(request)
+    zone = zone_param(request)
+    first, last = range_params(request, zone, request.app.state.clock())
+    reference = project_param(request)
     span = days_.days_between(first, last, zone)
     store = request.app.state.store
-    with _report_slot(request, len(span)):
+    with report_slot(request, len(span)):
         project = store.read(lambda conn: queries.project_filter(conn, reference, "project"))
         breakdown = read_breakdown(store, field, span, project)
     return JSONResponse(breakdown_json(field, breakdown.rows(), span, zone))

@@ -32,13 +32,11 @@ from oxitrack.reports import (
 )
 from oxitrack.store import Store
 from oxitrack.store import reports as queries
+from oxitrack.store.reports import PART_DAYS
 
 DEFAULT_DAYS = 7
 DEFAULT_SESSION_LIMIT = 50
 MAX_SESSION_LIMIT = 1000
-# How much of a long /api/days range one snapshot reads (``_sessions_in_parts``): a heavy
-# month is ~30k sessions, about a tenth of a second of the reading connection's time.
-PART_DAYS = 31
 # A longer /api/days range is a long report: at most this many are made at once.
 LONG_RANGE_DAYS = 92
 LONG_REPORTS_AT_ONCE = 2
@@ -46,7 +44,7 @@ LONG_REPORTS_AT_ONCE = 2
 
 def get_today(request: Request) -> Response:
     """Today's per-project totals: text for people (curl), JSON for programs."""
-    zone = _zone(request)
+    zone = zone_param(request)
     wants_json = _wants_json(request)
     today = read_today(request.app.state.store, zone, request.app.state.clock())
     if wants_json:
@@ -64,19 +62,19 @@ def read_today(store: Store, zone: tzinfo, now: float) -> DayTotals:
 
 def get_days(request: Request) -> JSONResponse:
     """Totals per day and per project between two local dates (default: the last 7 days)."""
-    zone = _zone(request)
+    zone = zone_param(request)
     now = request.app.state.clock()
-    first, last = _range(request, zone, now)
-    project = _project(request)
+    first, last = range_params(request, zone, now)
+    project = project_param(request)
     span = days_.days_between(first, last, zone)
-    with _report_slot(request, len(span)):
+    with report_slot(request, len(span)):
         rows = _sessions_in_parts(request.app.state.store, span, project)
         per_day, projects = range_report(rows, span, now)
     return JSONResponse(days_json(per_day, projects, zone))
 
 
 @contextmanager
-def _report_slot(request: Request, day_count: int) -> Iterator[None]:
+def report_slot(request: Request, day_count: int) -> Iterator[None]:
     """A place among the ``LONG_REPORTS_AT_ONCE`` long reports the daemon makes at once, or a
     503 ``reports_busy`` to ask again later; a shorter report needs none.
 
@@ -124,7 +122,7 @@ def _sessions_in_parts(
 
 def get_sessions(request: Request) -> JSONResponse:
     """The latest sessions, newest first, optionally within dates and for one project."""
-    zone = _zone(request)
+    zone = zone_param(request)
     now = request.app.state.clock()
     params = request.query_params
     first = _date(params.get("from"), "from")
@@ -135,7 +133,7 @@ def get_sessions(request: Request) -> JSONResponse:
         days_.check_range(first, last, max_days=None)  # a list, not a row per day: any span
     start, end = days_.date_bounds(first, last, zone)
     limit = _limit(params.get("limit"))
-    project = _project(request)
+    project = project_param(request)
     rows = request.app.state.store.read(
         lambda conn: queries.latest_sessions(
             conn, start, end, queries.project_filter(conn, project, "project"), limit
@@ -147,7 +145,7 @@ def get_sessions(request: Request) -> JSONResponse:
 # -- query parameters --------------------------------------------------------------------------
 
 
-def _zone(request: Request) -> tzinfo:
+def zone_param(request: Request) -> tzinfo:
     name = request.query_params.get("tz")
     if name is None:
         return days_.system_zone()
@@ -169,7 +167,7 @@ def _date(text: str | None, field: str) -> date | None:
     return None if text is None else days_.parse_date(text, field=field)
 
 
-def _range(request: Request, zone: tzinfo, now: float) -> tuple[date, date]:
+def range_params(request: Request, zone: tzinfo, now: float) -> tuple[date, date]:
     """``from``/``to`` dates; a missing ``from`` means ``days`` (default 7) days up to ``to``,
     a missing ``to`` means today."""
     params = request.query_params
@@ -195,7 +193,7 @@ def _limit(text: str | None) -> int:
     return whole_number(text, "limit", lowest=1, highest=MAX_SESSION_LIMIT)
 
 
-def _project(request: Request) -> str | None:
+def project_param(request: Request) -> str | None:
     project = request.query_params.get("project")
     if project is not None and not project.strip():
         raise InvalidField("project", "must not be empty")

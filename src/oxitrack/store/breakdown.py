@@ -16,11 +16,7 @@ from oxitrack.breakdown import FIELDS, Breakdown, LabelledBeat
 from oxitrack.days import Day
 from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.store import Store
-from oxitrack.store.reports import ProjectFilter, sessions_between
-
-# How many days one snapshot reads, as ``GET /api/days`` does: the reading connection, which
-# ``/today`` and the status bars share, is never held for a whole long range.
-PART_DAYS = 31
+from oxitrack.store.reports import PART_DAYS, ProjectFilter, sessions_between
 
 # One query per field, its column named from ``FIELDS`` only (never from a request).
 _BEATS_SQL = {

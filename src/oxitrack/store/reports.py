@@ -28,6 +28,10 @@ from oxitrack.store.projects import (
 
 # The ONE grouping expression of every report. Change it here and all readers follow.
 PROJECT_KEY_SQL = SESSION_PROJECT_KEY_SQL
+# How many days of a long range one snapshot reads (``/api/days``, ``/api/breakdown``): a heavy
+# month is ~30k sessions, about a tenth of a second of the reading connection, which ``/today``
+# and the status bars share; it is never held for a whole long range.
+PART_DAYS = 31
 
 _COLUMNS = "id, project_path, start_time, last_heartbeat"
 # What a session's folder tells of its project, asked once per folder a report meets: the same

@@ -1,10 +1,12 @@
 // OxiTrack dashboard: reads the daemon's JSON endpoints (the same ones the CLI's --json prints)
-// and draws today's totals, a stacked bar chart of daily time per project, and recent sessions.
+// and draws today's totals, a stacked bar chart of daily time per project, the range's time per
+// language, and recent sessions.
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
 // Chart.js is served from /static/vendor/. This module only wires the page's controls to the
-// modules that do the work: refresh.js asks and draws; today.js, days.js (with legend.js) and
-// recent.js draw the cards; notices.js says what state the data is in; chart.js turns numbers
-// into chart data; address.js keeps the range and hidden projects in the page's address.
+// modules that do the work: refresh.js asks and draws; today.js, days.js (with legend.js),
+// languages.js and recent.js draw the cards; notices.js says what state the data is in;
+// chart.js turns numbers into chart data; address.js keeps the range and hidden projects in the
+// page's address.
 
 import { addressDays, addressHidden, addressWithDays } from "./address.js";
 import { renderChart } from "./days.js";

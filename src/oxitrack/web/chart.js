@@ -302,3 +302,47 @@ export function dayRows(range) {
     };
   });
 }
+
+// -- languages -----------------------------------------------------------------------------------
+
+// More rows than this made the card as long as a page over a year of config files and scripts;
+// the rest of the named languages are one "other" row, as the chart's projects are.
+export const LISTED_LANGUAGES = 10;
+
+/**
+ * The Languages card's rows for `GET /api/breakdown?by=language`, most time first: the top
+ * languages and the time no heartbeat names (`"name": null`) as a row of its own, then the rest
+ * of the named languages summed as one row. Each row is `{ name, seconds, duration, share, unnamed,
+ * others, part }`: `duration` rounded as the command line rounds it, `share` of the longest row
+ * (the bar's length, 0 to 1), `part` of the range's time (0 to 1, said to screen readers) and
+ * `unnamed` for the row of time no language names. No rows at all when no
+ * second is named by a language: a lone bar of unnamed time says nothing about languages.
+ */
+export function languageRows(breakdown) {
+  const named = breakdown.rows.filter((row) => row.name !== null && row.duration_seconds > 0);
+  if (named.length === 0) return [];
+  const rows = named.slice(0, LISTED_LANGUAGES).map((row) => ({
+    name: row.name,
+    seconds: row.duration_seconds,
+    unnamed: false,
+    others: 0,
+  }));
+  const unnamed = breakdown.rows.find((row) => row.name === null && row.duration_seconds > 0);
+  if (unnamed) rows.push({ name: null, seconds: unnamed.duration_seconds, unnamed: true, others: 0 });
+  // Stable: rows of equal time keep the daemon's order.
+  rows.sort((a, b) => b.seconds - a.seconds);
+  // Last, as the chart's "other": a sum of small rows is not a language that ranks among them.
+  const rest = named.slice(LISTED_LANGUAGES);
+  if (rest.length > 0) {
+    const seconds = rest.reduce((sum, row) => sum + row.duration_seconds, 0);
+    rows.push({ name: null, seconds, unnamed: false, others: rest.length });
+  }
+  const durations = shownDurations(rows.map((row) => row.seconds));
+  const longest = Math.max(1, ...rows.map((row) => row.seconds));
+  return rows.map((row, index) => ({
+    ...row,
+    duration: durations[index],
+    share: row.seconds / longest,
+    part: Math.min(1, row.seconds / Math.max(1, breakdown.total_seconds)),
+  }));
+}

@@ -12,6 +12,7 @@ import {
   showRefused,
   showUnreachable,
 } from "./notices.js";
+import { renderLanguages } from "./languages.js";
 import { renderRecent } from "./recent.js";
 import { Busy, Refused, Unauthorized, getJson } from "./requests.js";
 import { state } from "./state.js";
@@ -34,7 +35,7 @@ export async function refresh() {
   try {
     answers = await Promise.all([
       getJson("/today"),
-      getJson("/api/days", { days }),
+      rangeAnswers(days),
       getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
       // Only to notice an upgrade: the figures come without it.
       getJson("/health").catch(() => null),
@@ -49,18 +50,30 @@ export async function refresh() {
   else countDiscarded();
 }
 
+/**
+ * The range's days, then its languages: one after the other, as each of a long range takes one
+ * of the daemon's two places for long reports (503 reports_busy past them). Asked at once, a page
+ * on a year took both, and a second tab on a year was told to wait at every refresh.
+ */
+async function rangeAnswers(days) {
+  const range = await getJson("/api/days", { days });
+  const languages = await getJson("/api/breakdown", { by: "language", days });
+  return { range, languages };
+}
+
 /** Counted on the body, like data-loaded, so tests can wait for it. */
 function countDiscarded() {
   document.body.dataset.discarded = String(Number(document.body.dataset.discarded || 0) + 1);
 }
 
-function showAnswers(days, today, range, recent, health) {
+function showAnswers(days, today, { range, languages }, recent, health) {
   noticeUpgrade(health);
   state.timezone = today.timezone;
   state.loadedAt = new Date();
   state.days = days;
   markPressedRange(days);
   renderDays(range);
+  renderLanguages(languages, days);
   renderToday(today);
   renderRecent(recent);
   stopRetrying();

@@ -8,7 +8,7 @@
  * another account's program on the daemon's port (listeners.ts). Must not import `vscode`.
  */
 
-import type { Beat } from "./beat";
+import { type Beat, beatBody } from "./beat";
 import { type BeatOutcome, beatOutcomeOf } from "./beatOutcome";
 import { type Answer, asDaemonError, parseJson, parseRetryAfter } from "./daemonAnswer";
 import { foreignListeners, type ListenerLookup, SYSTEM_LOOKUP } from "./listeners";
@@ -66,7 +66,7 @@ export class DaemonClient {
   }
 
   async postBeat(beat: Beat): Promise<BeatOutcome> {
-    const body = JSON.stringify({ project_path: beat.project_path, timestamp: beat.timestamp });
+    const body = JSON.stringify(beatBody(beat));
     const answer = await this.request("/beat", {
       method: "POST",
       headers: this.headers({ "Content-Type": "application/json" }),

@@ -26,7 +26,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
-import type { Beat } from "./beat";
+import { type Beat, beatBody } from "./beat";
 import { isCode, isProcessAlive, LockBusyError, LockFile, orIfMissing, randomHex } from "./lockFile";
 import {
   countLines,
@@ -376,5 +376,5 @@ export class Outbox {
 }
 
 function toLine(beat: Beat): string {
-  return `${JSON.stringify({ project_path: beat.project_path, timestamp: beat.timestamp })}\n`;
+  return `${JSON.stringify(beatBody(beat))}\n`;
 }

@@ -8,7 +8,7 @@
 
 import { createReadStream, promises as fs } from "node:fs";
 
-import { type Beat, isBeat } from "./beat";
+import { type Beat, beatFrom } from "./beat";
 import { describeError, isCode, orIfMissing } from "./lockFile";
 
 /** The longest line read back as text; a beat line is far shorter (the daemon takes 64 KiB bodies). */
@@ -92,9 +92,9 @@ export async function readBeats(
         if (line?.trim() === "") {
           return;
         }
-        const value = line === undefined ? undefined : parseJson(line);
-        if (isBeat(value)) {
-          found.push({ project_path: value.project_path, timestamp: value.timestamp });
+        const beat = line === undefined ? undefined : beatFrom(parseJson(line));
+        if (beat !== undefined) {
+          found.push(beat);
         } else {
           unreadable++;
         }

@@ -1,11 +1,17 @@
 /**
  * When to beat. Turns a stream of activity into few, accurate beats:
- * - at most one beat per project per `throttleMs` while activity continues; activity held back by
- *   the throttle is not forgotten, a trailing beat carrying its time goes out once the interval has
- *   passed, so the session ends where the work ended;
- * - a beat right away on switching to another project, and on save unless the project's last beat
- *   is younger than a third of `throttleMs` (10 s): with files.autoSave "afterDelay" every pause in
- *   typing is a save, and each would otherwise be a beat (and an outbox line while offline);
+ * - at most one beat per project and language per `throttleMs` while activity continues; activity
+ *   held back by the throttle is not forgotten, a trailing beat carrying its time (and language)
+ *   goes out once the interval has passed, so the session ends where the work ended;
+ * - a beat right away on switching to another project, and on save unless the last beat of the
+ *   project in that language is younger than a third of `throttleMs` (10 s): with files.autoSave
+ *   "afterDelay" every pause in typing is a save, and each would otherwise be a beat (and an
+ *   outbox line while offline);
+ * - a beat right away on moving to a file of another language in the same project, unless that
+ *   language had one in the last `throttleMs`: the daemon gives the time between two beats to the
+ *   first one's language, so the switch must be marked when it happens, as WakaTime's plugins do
+ *   on a change of file; going back and forth between two files stays within one beat per
+ *   language per interval, and the trailing beats keep each language's last activity;
  * - while working (see idle.ts), a keep-alive beat at least every `keepaliveMs`;
  * - nothing else: no activity, no beats.
  * Pure: time comes in as arguments. Must not import `vscode`.
@@ -23,32 +29,42 @@ export interface ThrottleTiming {
 /** A save beats at once when the last beat is at least this part of `throttleMs` old. */
 const SAVE_GAP_PART = 1 / 3;
 
+/** What a beat is about: a project and, when the file has one, its language. */
+interface Subject {
+  readonly project: string;
+  readonly language: string | undefined;
+}
+
 export class BeatThrottle {
-  /** Per project: when the last beat was handed out (the clock at sending time). */
+  /** Per subject (keyOf): when its last beat was handed out (the clock at sending time). */
   private readonly lastSentMs = new Map<string, number>();
-  /** Per project: the latest activity the throttle held back. */
-  private readonly heldBackMs = new Map<string, number>();
-  private currentProject: string | undefined;
+  /** Per subject (keyOf): the latest activity the throttle held back. */
+  private readonly heldBack = new Map<string, { readonly subject: Subject; readonly atMs: number }>();
+  private current: Subject | undefined;
 
   constructor(private readonly timing: ThrottleTiming) {}
 
   /** The project the last tracked activity was in; undefined after untracked activity. */
   get project(): string | undefined {
-    return this.currentProject;
+    return this.current?.project;
   }
 
-  /** Activity in `project` at `atMs`: returns the beats to send now (none or one). */
-  onActivity(project: string, atMs: number, urgency: Urgency = "normal"): Beat[] {
-    const isSwitch = this.currentProject !== project;
-    this.currentProject = project;
-    const lastSent = this.lastSentMs.get(project);
+  /**
+   * Activity in `project`, in a file of `language` (WakaTime's name; undefined for none), at
+   * `atMs`: returns the beats to send now (none or one).
+   */
+  onActivity(project: string, atMs: number, urgency: Urgency = "normal", language?: string): Beat[] {
+    const subject: Subject = { project, language };
+    const isSwitch = this.current?.project !== project;
+    this.current = subject;
+    const key = keyOf(subject);
     const intervalMs = urgency === "save" ? this.timing.throttleMs * SAVE_GAP_PART : this.timing.throttleMs;
-    if (isSwitch || hasElapsed(lastSent, atMs, intervalMs)) {
-      return [this.handOut(project, atMs, atMs)];
+    if (isSwitch || hasElapsed(this.lastSentMs.get(key), atMs, intervalMs)) {
+      return [this.handOut(subject, atMs, atMs)];
     }
-    const heldBack = this.heldBackMs.get(project);
-    if (heldBack === undefined || atMs > heldBack) {
-      this.heldBackMs.set(project, atMs);
+    const held = this.heldBack.get(key);
+    if (held === undefined || atMs > held.atMs) {
+      this.heldBack.set(key, { subject, atMs });
     }
     return [];
   }
@@ -58,53 +74,58 @@ export class BeatThrottle {
    * beats for the previous project, and coming back to a tracked project counts as a switch.
    */
   onUntrackedActivity(): void {
-    this.currentProject = undefined;
+    this.current = undefined;
   }
 
   /**
    * Called on a timer. Returns trailing beats whose throttle interval has passed and, when the user
-   * `isWorking`, a keep-alive beat for the current project if it has had none for `keepaliveMs`.
+   * `isWorking`, a keep-alive beat for the current project and language if it has had none for
+   * `keepaliveMs`.
    */
   onTick(nowMs: number, isWorking: boolean): Beat[] {
     const beats: Beat[] = [];
-    for (const [project, heldBackMs] of [...this.heldBackMs]) {
-      if (hasElapsed(this.lastSentMs.get(project), nowMs, this.timing.throttleMs)) {
-        beats.push(this.handOut(project, heldBackMs, nowMs));
+    for (const [key, held] of [...this.heldBack]) {
+      if (hasElapsed(this.lastSentMs.get(key), nowMs, this.timing.throttleMs)) {
+        beats.push(this.handOut(held.subject, held.atMs, nowMs));
       }
     }
-    const project = this.currentProject;
+    const current = this.current;
     if (
       isWorking &&
-      project !== undefined &&
-      hasElapsed(this.lastSentMs.get(project), nowMs, this.timing.keepaliveMs)
+      current !== undefined &&
+      hasElapsed(this.lastSentMs.get(keyOf(current)), nowMs, this.timing.keepaliveMs)
     ) {
-      beats.push(this.handOut(project, nowMs, nowMs));
+      beats.push(this.handOut(current, nowMs, nowMs));
     }
     return beats;
   }
 
   /** Everything held back, as beats, regardless of the interval: the window is closing. */
   flushHeldBack(nowMs: number): Beat[] {
-    return [...this.heldBackMs].map(([project, heldBackMs]) =>
-      this.handOut(project, heldBackMs, nowMs),
-    );
+    return [...this.heldBack.values()].map((held) => this.handOut(held.subject, held.atMs, nowMs));
   }
 
   /** Forget everything (tracking was switched off). */
   reset(): void {
     this.lastSentMs.clear();
-    this.heldBackMs.clear();
-    this.currentProject = undefined;
+    this.heldBack.clear();
+    this.current = undefined;
   }
 
-  private handOut(project: string, activityMs: number, sentMs: number): Beat {
-    this.lastSentMs.set(project, sentMs);
-    const heldBack = this.heldBackMs.get(project);
-    if (heldBack !== undefined && heldBack <= activityMs) {
-      this.heldBackMs.delete(project);
+  private handOut(subject: Subject, activityMs: number, sentMs: number): Beat {
+    const key = keyOf(subject);
+    this.lastSentMs.set(key, sentMs);
+    const held = this.heldBack.get(key);
+    if (held !== undefined && held.atMs <= activityMs) {
+      this.heldBack.delete(key);
     }
-    return beatAt(project, activityMs);
+    return beatAt(subject.project, activityMs, subject.language);
   }
+}
+
+/** One map key per project and language (NUL cannot occur in a path or a language name). */
+function keyOf(subject: Subject): string {
+  return `${subject.project}\0${subject.language ?? ""}`;
 }
 
 /**

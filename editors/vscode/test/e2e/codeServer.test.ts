@@ -6,7 +6,7 @@
  *   3. stop the daemon, type, start it again: nothing lost, the session as if it was never down;
  * and which VS Code events count: a file changing on disk is not work; a new window shows its
  * folder's time before any activity; a file outside the folder counts for the folder; typing in a
- * Jupyter notebook's cell counts for the notebook's folder.
+ * Jupyter notebook's cell counts for the notebook's folder, as Python time in `code-server`.
  * The extension runs with OXITRACK_TIME_SCALE=0.1 (30 s throttle -> 3 s, 2 min window -> 12 s),
  * so minutes of behaviour play in seconds; the daemon's 900 s session gap is not scaled.
  */
@@ -116,6 +116,14 @@ async function editorText(target: Page): Promise<string> {
 
 function typeFor(ms: number): Promise<{ firstMs: number; lastMs: number }> {
   return typeIn(page, ms);
+}
+
+/** The rows of `GET /api/breakdown?by=<by>` for one project, over today and yesterday. */
+async function breakdown(by: "language" | "editor", projectPath: string): Promise<Array<{ name: string | null }>> {
+  const query = `by=${by}&days=2&project=${encodeURIComponent(projectPath)}`;
+  const response = await fetch(`${daemon.url}/api/breakdown?${query}`);
+  assert.equal(response.status, 200, await response.clone().text());
+  return ((await response.json()) as { rows: Array<{ name: string | null }> }).rows;
 }
 
 async function queuedInOutbox(): Promise<number> {
@@ -446,6 +454,10 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
       );
       assert.equal(rows.length, 1, JSON.stringify(rows));
       assert.ok((rows[0] as SessionRow).start_time <= seconds(typed.firstMs) + 1, JSON.stringify(rows));
+      // The beats name the cell's language and the editor as WakaTime's tools do (never the file).
+      const byLanguage = await breakdown("language", notebooks);
+      assert.deepEqual(byLanguage.map((row) => row.name), ["Python"], JSON.stringify(byLanguage));
+      assert.deepEqual((await breakdown("editor", notebooks)).map((row) => row.name), ["code-server"]);
     } finally {
       await window.close();
       await page.bringToFront();

@@ -77,6 +77,14 @@ describe("DaemonClient.postBeat", () => {
     assert.deepEqual(JSON.parse(request.body), beat);
   });
 
+  test("sends the language and the editor when the beat has them, and nothing else", async () => {
+    seen.length = 0;
+    answer = reply(200, { session_id: 7, project_path: "/real/app", duration_seconds: 90 });
+    const detailed = { ...beat, language: "Python", editor: "vscode" };
+    await client().postBeat({ ...detailed, file: "/real/app/secret.py" } as typeof detailed);
+    assert.deepEqual(JSON.parse((seen[0] as Seen).body), detailed);
+  });
+
   test("sends the API key as a bearer token", async () => {
     seen.length = 0;
     answer = reply(200, { session_id: 1, project_path: "/home/dev/app", duration_seconds: 0 });

@@ -175,6 +175,43 @@ describe("Outbox", () => {
     assert.equal(result.unreadableLines, 5);
   });
 
+  test("a beat's language and editor are kept in the outbox and replayed with that beat", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([
+      { project_path: "/p", timestamp: 1, language: "Python", editor: "vscode" },
+      { project_path: "/p", timestamp: 2, language: "Markdown", editor: "vscode" },
+      { project_path: "/p", timestamp: 3 },
+    ]);
+    const text = await fs.readFile(path.join(dir, QUEUE_FILE), "utf8");
+    assert.match(text, /^\{"project_path":"\/p","timestamp":1,"language":"Python","editor":"vscode"\}\n/);
+    const { delivered } = await drain(outbox, (b) => (b.timestamp === 2 ? "kept" : "stop"));
+    assert.deepEqual(delivered, []);
+    assert.deepEqual((await drain(outbox)).delivered, [
+      { project_path: "/p", timestamp: 1, language: "Python", editor: "vscode" },
+      { project_path: "/p", timestamp: 2, language: "Markdown", editor: "vscode" },
+      { project_path: "/p", timestamp: 3 },
+    ]);
+  });
+
+  test("lines of other versions replay: older ones without language, newer ones with fields unknown here", async () => {
+    await fs.writeFile(
+      path.join(dir, QUEUE_FILE),
+      [
+        '{"project_path":"/p","timestamp":1}',
+        '{"project_path":"/p","timestamp":2,"language":"Rust","editor":"cursor","branch":"main"}',
+        '{"project_path":"/p","timestamp":3,"language":7,"editor":""}',
+        "",
+      ].join("\n"),
+    );
+    const { delivered, result } = await drain(new Outbox({ dir }));
+    assert.deepEqual(delivered, [
+      { project_path: "/p", timestamp: 1 },
+      { project_path: "/p", timestamp: 2, language: "Rust", editor: "cursor" },
+      { project_path: "/p", timestamp: 3 },
+    ]);
+    assert.equal(result.unreadableLines, 0);
+  });
+
   test("the outbox is bounded: beats beyond maxBeats are dropped and the log says so once", async () => {
     const logged: string[] = [];
     const outbox = new Outbox({ dir, maxBeats: 5, log: (message) => logged.push(message) });

@@ -269,3 +269,68 @@ describe("ActivityState", () => {
     assert.equal(state.isIdle(at(0)), true);
   });
 });
+
+describe("BeatThrottle: languages", () => {
+  test("each beat carries the language of the activity it stands for", () => {
+    const t = throttle();
+    assert.deepEqual(t.onActivity("/p", at(0), "normal", "Python"), [
+      { project_path: "/p", timestamp: T0 / S, language: "Python" },
+    ]);
+    assert.deepEqual(t.onActivity("/p", at(5), "normal", "Python"), []);
+    assert.deepEqual(t.onTick(at(30), true), [{ project_path: "/p", timestamp: T0 / S + 5, language: "Python" }]);
+  });
+
+  test("a file of no language gives beats with no language field", () => {
+    const [only] = throttle().onActivity("/p", at(0));
+    assert.deepEqual(only, { project_path: "/p", timestamp: T0 / S });
+  });
+
+  test("moving to a file of another language in the same project beats at once", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Python");
+    const beats = t.onActivity("/p", at(10), "normal", "Markdown");
+    assert.deepEqual(beats.map((b) => [seconds(b), b.language]), [[10, "Markdown"]]);
+  });
+
+  test("going back and forth between two languages: one beat per language per interval, none lost", () => {
+    const t = throttle();
+    type Sent = [number, string | undefined];
+    const sent: Sent[] = [];
+    const record = (beats: Beat[]) => sent.push(...beats.map((b): Sent => [seconds(b), b.language]));
+    for (let second = 0; second < 30; second++) {
+      record(t.onActivity("/p", at(second), "normal", second % 4 < 2 ? "TypeScript" : "HTML"));
+      if (second % 5 === 0) {
+        record(t.onTick(at(second), true));
+      }
+    }
+    record(t.onTick(at(60), true));
+    // At once: the first of each; then each language's last activity once its 30 s have passed.
+    assert.deepEqual(sent.slice(0, 2), [[0, "TypeScript"], [2, "HTML"]]);
+    assert.deepEqual(sent.slice(2, 4).sort(), [[27, "HTML"], [29, "TypeScript"]]);
+    assert.equal(sent.length, 4, "14 switches in 30 s, 4 beats");
+  });
+
+  test("the keep-alive beat carries the language being worked in", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Rust");
+    const [keepAlive] = t.onTick(at(60), true);
+    assert.equal(keepAlive?.language, "Rust");
+  });
+
+  test("a save soon after a beat in the same language is held back; the language's own gap counts", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Go");
+    assert.deepEqual(t.onActivity("/p", at(5), "save", "Go"), []);
+    assert.equal(t.onActivity("/p", at(11), "save", "Go").length, 1);
+  });
+
+  test("closing the window flushes every language's held-back activity", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Python");
+    t.onActivity("/p", at(1), "normal", "YAML");
+    t.onActivity("/p", at(3), "normal", "Python");
+    t.onActivity("/p", at(4), "normal", "YAML");
+    const flushed = t.flushHeldBack(at(5)).map((b) => [seconds(b), b.language]);
+    assert.deepEqual(flushed.sort(), [[3, "Python"], [4, "YAML"]]);
+  });
+});
