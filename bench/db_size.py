@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/db_size.py                 # 365 days x 8 h, native beats (POST /beat)
     .venv/bin/python bench/db_size.py --wakatime      # the same work sent as WakaTime heartbeats
+    .venv/bin/python bench/db_size.py --labels        # native beats naming language and editor
     .venv/bin/python bench/db_size.py --days 30 --keep /tmp/month.db
 
 The working day: 8 h of activity between 08:00 and 19:00 in 4 to 6 blocks, split by breaks of
@@ -9,9 +10,11 @@ The working day: 8 h of activity between 08:00 and 19:00 in 4 to 6 blocks, split
 project a real git repository (one is moved to another folder in the middle of the year). An
 editor sends at most one beat per 30 s per project, at once on a project switch; a WakaTime
 plugin sends a heartbeat at most every 2 min per file, and at once on save, which happens
-every ~5 minutes. Beats go through ``Store.record_beats`` (one transaction per day, as a busy
-daemon's requests would), heartbeats through ``store.wakatime.record_heartbeats``: the same
-functions the daemon calls, project identity included.
+every ~5 minutes. With ``--labels``, each native beat names the language of its file (one per
+stint of work) and the editor, as the VS Code extension's beats do, which stores a heartbeat
+row beside the session for each. Beats go through ``Store.record_beats`` (one transaction per
+day, as a busy daemon's requests would), heartbeats through ``store.wakatime.record_heartbeats``:
+the same functions the daemon calls, project identity included.
 
 Prints the file size after the year (WAL checkpointed), after VACUUM, and per row.
 """
@@ -29,6 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from oxitrack.beats import BeatLabels, PostedBeat
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
@@ -78,11 +82,17 @@ def working_day(rng: random.Random, day_start: int, hours: float) -> list[tuple[
 
 def beats_of(rng: random.Random, day_start: int, hours: float) -> list[tuple[int, int]]:
     """Editor beats: one per 30 s while active, one at once on a switch; sometimes a pause."""
+    return [(project, moment) for project, moment, _ in stints_of(rng, day_start, hours)]
+
+
+def stints_of(rng: random.Random, day_start: int, hours: float) -> list[tuple[int, int, int]]:
+    """Editor beats as ``beats_of`` gives them, each with the start of its stint: the file
+    being worked on changes with the stint."""
     beats = []
     for project, start, stop in working_day(rng, day_start, hours):
         moment = start
         while moment <= stop:
-            beats.append((project, moment))
+            beats.append((project, moment, start))
             moment += BEAT_EVERY_SECONDS
     return beats
 
@@ -104,7 +114,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--hours", type=float, default=8.0)
-    parser.add_argument("--wakatime", action="store_true", help="send WakaTime heartbeats")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--wakatime", action="store_true", help="send WakaTime heartbeats")
+    kind.add_argument("--labels", action="store_true", help="native beats naming their language")
     parser.add_argument("--keep", type=Path, help="write the database here and keep it")
     args = parser.parse_args()
     rng = random.Random(6)
@@ -129,6 +141,13 @@ def main() -> int:
                     ]
                     store.write(lambda c, h=heartbeats: wakatime_store.record_heartbeats(c, h))
                     count += len(heartbeats)
+                elif args.labels:
+                    posted = [
+                        _labelled_beat(str(repos[p]), t, stint)
+                        for p, t, stint in stints_of(rng, day_start, args.hours)
+                    ]
+                    store.record_beats(posted)
+                    count += len(posted)
                 else:
                     beats = [
                         Beat(str(repos[p]), t) for p, t in beats_of(rng, day_start, args.hours)
@@ -144,18 +163,24 @@ def main() -> int:
         conn.execute("VACUUM INTO ?", (str(vacuumed),))
         projects = conn.execute("SELECT count(*) FROM projects").fetchone()[0]
         conn.close()
+        unit = "heartbeat" if args.wakatime else "beat"
         kind = "WakaTime heartbeats" if args.wakatime else "beats"
+        kind += " naming a language and editor" if args.labels else ""
         print(f"{args.days} days x {args.hours:g} h: {count} {kind}, {sessions} sessions,")
         print(f"  {projects} projects, recorded in {elapsed:.1f} s ({count / elapsed:.0f}/s)")
         print(f"  database file: {size} bytes ({size / 1024:.0f} KiB)")
         print(f"  after VACUUM:  {vacuumed.stat().st_size} bytes")
         print(f"  per year:      {size * 365 / args.days / 1024 / 1024:.2f} MiB")
-        print(
-            f"  per {kind[:-1]}: {size / count:.1f} bytes; per session: {size / sessions:.0f} bytes"
-        )
+        print(f"  per {unit}: {size / count:.1f} bytes; per session: {size / sessions:.0f} bytes")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def _labelled_beat(project_path: str, timestamp: int, stint: int) -> PostedBeat:
+    """A beat as the VS Code extension sends it: the language of the stint's file, the editor."""
+    language = LANGUAGES[stint % len(LANGUAGES)]  # from the stint, not ``rng``: the same beats
+    return PostedBeat(Beat(project_path, timestamp), BeatLabels(language, "vscode"))
 
 
 def _heartbeat(rng: random.Random, project_path: str, timestamp: int, is_write: bool) -> Heartbeat:

@@ -12,7 +12,9 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "db_size.py"
 
 
-@pytest.mark.parametrize("extra", [[], ["--wakatime"]], ids=["beats", "wakatime"])
+@pytest.mark.parametrize(
+    "extra", [[], ["--wakatime"], ["--labels"]], ids=["beats", "wakatime", "labels"]
+)
 def test_db_size_bench_runs_and_reports_bytes_per_year(extra: list[str]):
     done = subprocess.run(
         [sys.executable, str(BENCH), "--days", "3", *extra],

@@ -90,8 +90,10 @@ def parse_beat(body: object, *, now: float) -> PostedBeat:
         project_path=check_project_path(body.get("project_path")),
         timestamp=check_timestamp(body.get("timestamp"), now=now),
     )
-    labels = BeatLabels(language=label(body, "language"), editor=label(body, "editor"))
-    return PostedBeat(beat, labels if any(labels) else None)
+    language, editor = label(body, "language"), label(body, "editor")
+    if language is None and editor is None:  # most beats (older editors): no record to build
+        return PostedBeat(beat)
+    return PostedBeat(beat, BeatLabels(language, editor))
 
 
 def _short_number(number: int) -> str:

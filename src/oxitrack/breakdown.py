@@ -1,4 +1,7 @@
-"""Time split by what WakaTime heartbeats say: language, category, editor or branch.
+"""Time split by what heartbeats say: language, category, editor or branch.
+
+Heartbeats are WakaTime's, and the beats of ``POST /beat`` that name a language or editor,
+stored alike (``store.wakatime``).
 
 The rule (``docs/reports.md``): within one project folder, two consecutive heartbeats less than
 ``SESSION_GAP_SECONDS`` apart give the seconds between them to the first one's value. The
@@ -37,7 +40,7 @@ PER_PROJECT_FIELDS = frozenset({"branch"})
 
 
 class LabelledBeat(Record):
-    """A WakaTime heartbeat as a breakdown reads it: its second, folder and the field's value."""
+    """A heartbeat as a breakdown reads it: its second, folder and the field's value."""
 
     timestamp: int
     project_path: str

@@ -1,4 +1,5 @@
-"""The breakdown query: a range's sessions and the WakaTime heartbeats that split them.
+"""The breakdown query: a range's sessions and the heartbeats that split them (WakaTime's, and
+beats that named a language or editor).
 
 Heartbeats are read by the range scan on ``heartbeats``' primary key (time first), from the
 range's start minus the session gap (the heartbeat a first pair starts with) to its end plus
