@@ -15,7 +15,9 @@ describe("editorName", () => {
       ["Windsurf", "windsurf"],
       ["Trae", "trae"],
       ["code-server", "code-server"],
+      ["Arduino IDE", "arduino"],
       ["Azure Data Studio", "azdata"],
+      ["SQL Operations Studio", "sqlops"],
       ["Onivim 2", "onivim"],
     ];
     for (const [appName, name] of expected) {

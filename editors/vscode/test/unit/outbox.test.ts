@@ -193,6 +193,13 @@ describe("Outbox", () => {
     ]);
   });
 
+  test("a line holds the beat's fields and nothing else: no file name reaches the disk", async () => {
+    const detailed = { project_path: "/p", timestamp: 1, language: "Python", editor: "vscode" };
+    await new Outbox({ dir }).append([{ ...detailed, file: "/p/secret.py" } as typeof detailed]);
+    const text = await fs.readFile(path.join(dir, QUEUE_FILE), "utf8");
+    assert.equal(text, `${JSON.stringify(detailed)}\n`);
+  });
+
   test("lines of other versions replay: older ones without language, newer ones with fields unknown here", async () => {
     await fs.writeFile(
       path.join(dir, QUEUE_FILE),

@@ -192,6 +192,14 @@ describe("BeatThrottle", () => {
     assert.deepEqual(t.onTick(at(30), false).map(seconds), [3610]);
   });
 
+  test("a clock stepped back a little: the trailing beat keeps the latest activity held back", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0));
+    t.onActivity("/p", at(20));
+    assert.deepEqual(t.onActivity("/p", at(10)), [], "still inside the interval, held back");
+    assert.deepEqual(t.onTick(at(30), false).map(seconds), [20]);
+  });
+
   test("a clock stepped back: trailing and keep-alive beats do not wait out the step", () => {
     const t = throttle();
     t.onActivity("/p", at(3600));
