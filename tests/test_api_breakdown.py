@@ -186,6 +186,16 @@ def test_a_long_breakdown_takes_a_long_report_slot(client):
     assert client.get("/api/breakdown", params={**params, "days": "93"}).status_code == 200
 
 
+def test_a_range_of_days_is_named_by_its_first_and_last_day(client, store):
+    next_morning = MORNING + 86_400
+    times = [MORNING, MORNING + 600, next_morning, next_morning + 300]
+    store.record_beats([Beat("/code/app", at) for at in times])
+    params = {"by": "language", "tz": "Europe/Berlin", "from": "2025-11-19", "to": "2025-11-22"}
+    answer = client.get("/api/breakdown", params=params).json()
+    assert (answer["from"], answer["to"]) == ("2025-11-19", "2025-11-22")
+    assert answer["rows"] == [{"name": None, "duration_seconds": 900}]
+
+
 @pytest.mark.parametrize("project", ["nope", "/code/nope"], ids=["name", "folder"])
 def test_cli_refuses_a_project_that_matches_nothing(store, db_path, capsys, project):
     from oxitrack.cli import main
