@@ -186,10 +186,40 @@ def test_a_long_breakdown_takes_a_long_report_slot(client):
     assert client.get("/api/breakdown", params={**params, "days": "93"}).status_code == 200
 
 
-def test_cli_refuses_a_project_that_matches_nothing(store, db_path, capsys):
+def test_a_range_of_days_is_named_by_its_first_and_last_day(client, store):
+    next_morning = MORNING + 86_400
+    times = [MORNING, MORNING + 600, next_morning, next_morning + 300]
+    store.record_beats([Beat("/code/app", at) for at in times])
+    params = {"by": "language", "tz": "Europe/Berlin", "from": "2025-11-19", "to": "2025-11-22"}
+    answer = client.get("/api/breakdown", params=params).json()
+    assert (answer["from"], answer["to"]) == ("2025-11-19", "2025-11-22")
+    assert answer["rows"] == [{"name": None, "duration_seconds": 900}]
+
+
+@pytest.mark.parametrize("project", ["nope", "/code/nope"], ids=["name", "folder"])
+def test_cli_refuses_a_project_that_matches_nothing(store, db_path, capsys, project):
     from oxitrack.cli import main
 
     store.record_beat(Beat("/code/app", MORNING))
-    code = main(["report", "--by", "branch", *CLI_RANGE, "--project", "nope", "--db", str(db_path)])
+    code = main(
+        ["report", "--by", "branch", *CLI_RANGE, "--project", project, "--db", str(db_path)]
+    )
     assert code == 2
-    assert "--project: no project matches 'nope'" in capsys.readouterr().err
+    assert f"--project: no project matches {project!r}" in capsys.readouterr().err
+
+
+def test_cli_reads_this_week_by_default_and_refuses_a_range_past_the_cap(
+    store, db_path, capsys, monkeypatch
+):
+    """As ``report --by project`` does: no range flag is the week so far, ten years at most."""
+    from oxitrack.cli import main
+    from oxitrack.commands import reports
+
+    monkeypatch.setattr(reports, "clock", lambda: MORNING)  # Thursday 2025-11-20
+    zone = ["--tz", "Europe/Berlin", "--db", str(db_path)]
+    assert main(["report", "--by", "language", *zone]) == 0
+    title = capsys.readouterr().out.splitlines()[0]
+    assert title == "2025-11-17 to 2025-11-20 (Europe/Berlin), by language"
+    too_long = ["--from", "2015-01-01", "--to", DAY]
+    assert main(["report", "--by", "language", *too_long, *zone]) == 2
+    assert capsys.readouterr().err.startswith("oxitrack: --from:")

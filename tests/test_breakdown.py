@@ -69,6 +69,9 @@ def test_heartbeats_a_gap_or_more_apart_make_no_pair():
     beats = [beat("/a", T, "Python"), beat("/a", T + SESSION_GAP_SECONDS, "Python")]
     sessions = [session("/a", T, T), session("/a", T + SESSION_GAP_SECONDS, T + 1000)]
     assert split(sessions, beats, T - 3600, T + 3600) == [(None, 100)]
+    # Nor when the session runs on between them (beats that are no heartbeat, every minute).
+    running = [session("/a", T, T + SESSION_GAP_SECONDS)]
+    assert split(running, beats, T - 3600, T + 3600) == [(None, SESSION_GAP_SECONDS)]
 
 
 def test_the_example_of_the_docs():
@@ -187,6 +190,14 @@ def test_time_in_two_projects_at_once_counts_in_each_as_their_rows_do():
     assert split(sessions, beats, T - 3600, T + 3600) == [("Python", 600), (None, 600)]
 
 
+def test_heartbeats_past_the_sessions_count_nothing():
+    # Sessions, not heartbeats, say which seconds are worked (the session rule's, or what is
+    # left of them): pairs reaching past them add no time.
+    beats = [beat("/a", T, "Python"), beat("/a", T + 60, "Rust"), beat("/a", T + 300, "Go")]
+    sessions = [session("/a", T + 30, T + 90)]
+    assert split(sessions, beats, T - 3600, T + 3600) == [("Python", 30), ("Rust", 30)]
+
+
 def test_heartbeats_of_folders_outside_the_report_are_left_out():
     beats = [beat("/other", T, "Python"), beat("/other", T + 60, "Python")]
     assert split([session("/a", T, T + 60)], beats, T - 3600, T + 3600) == [(None, 60)]
@@ -213,6 +224,14 @@ def test_branches_are_rows_per_project_named_as_the_project_rows_are():
         BreakdownRow("fix", 60, "/code/app-moved", "app-moved"),
         BreakdownRow("main", 60, "/code/app-moved", "app-moved"),
     ]
+
+
+def test_ties_of_one_branch_in_two_projects_list_them_by_folder():
+    sessions = [session("/code/zeta", T, T + 60), session("/code/app", T, T + 60)]
+    beats = [beat(folder, t, "main") for folder in ("/code/zeta", "/code/app") for t in (T, T + 60)]
+    breakdown = Breakdown("branch")
+    breakdown.add(sessions, beats, T - 3600, T + 3600)
+    assert [row.project_path for row in breakdown.rows()] == ["/code/app", "/code/zeta"]
 
 
 def test_ties_list_named_rows_by_name_and_unknown_last():
@@ -246,6 +265,9 @@ def test_json_names_the_range_and_unknown_as_null():
             {"name": None, "duration_seconds": 30},
         ],
     }
+    week = days_between(date(2025, 11, 17), date(2025, 11, 23), BERLIN)
+    spread = breakdown_json("language", rows, week, BERLIN)
+    assert (spread["from"], spread["to"]) == ("2025-11-17", "2025-11-23")
     branch = breakdown_json("branch", [BreakdownRow("main", 60, "/code/app", "app")], [day], BERLIN)
     assert json.loads(json.dumps(branch))["rows"] == [
         {"name": "main", "project_name": "app", "project_path": "/code/app", "duration_seconds": 60}

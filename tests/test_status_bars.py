@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store.core import OPEN_WAIT_SECONDS
 from tests.daemon_process import DaemonProcess
@@ -137,7 +138,8 @@ def test_an_old_file_beside_the_daemons_is_said_to_be_another_database(
     old.parent.mkdir(parents=True)
     Store(old).close()
     env = script_env(tmp_path, OXITRACK_PORT=str(daemon.port))
-    for command in (["today", "--json"], ["today"], ["report", "--json"]):
+    commands = (["today", "--json"], ["today"], ["report", "--json"], ["report", "--by", "editor"])
+    for command in commands:
         code, out, shown = on_terminal(*command, env=env)
         assert code == 0, shown
         if "--json" in command:
@@ -149,6 +151,31 @@ def test_an_old_file_beside_the_daemons_is_said_to_be_another_database(
     # A bar or a script shows no stderr and polls: it is not told, nor is the daemon asked.
     bar = oxitrack("today", "--json", env=env)
     assert (bar.returncode, bar.stderr) == (0, b"")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="who holds a file: Linux's F_GETLK")
+def test_a_file_with_time_in_the_range_is_not_said_to_be_another_database(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """The note is for a file with nothing to show: one with time in the range, or with the
+    project asked for, is the file meant, whichever daemon records elsewhere."""
+    old = tmp_path / "data" / "oxitrack" / "oxitrack.db"
+    old.parent.mkdir(parents=True)
+    now = int(time.time())
+    with Store(old) as store:
+        store.record_beats([Beat("/code/app", now - 600), Beat("/code/app", now)])
+    env = script_env(tmp_path, OXITRACK_PORT=str(daemon.port))
+    code, out, shown = on_terminal("report", "--by", "language", "--days", "1", env=env)
+    assert code == 0, shown
+    assert out.decode().splitlines()[-1].startswith("0h 10m  total")
+    assert shown == ""
+    day = ["--from", "2025-11-20", "--to", "2025-11-20"]
+    code, out, shown = on_terminal(
+        "report", "--by", "language", "--project", "/code/app", *day, env=env
+    )
+    assert code == 0, shown
+    assert out.decode().splitlines()[-1].startswith("0h 00m  total")
+    assert shown == ""
 
 
 def test_a_file_another_daemon_records_into_is_not_second_guessed(
