@@ -60,7 +60,10 @@ class Target:
     def stored(self) -> tuple[list, list]:
         """The sessions and the heartbeats (a beat's labels are one), read with plain sqlite3."""
         with contextlib.closing(sqlite3.connect(self.db_path)) as conn:
-            heartbeats = sorted(conn.execute("SELECT * FROM beat_details").fetchall())
+            rows = conn.execute("SELECT * FROM beat_details").fetchall()
+        # Ordered by their text: rows alike up to a column NULL in one of them (a beat naming
+        # only its editor beside one naming only its language) do not compare as tuples.
+        heartbeats = sorted(rows, key=repr)
         return stored_sessions(self.db_path), heartbeats
 
 
