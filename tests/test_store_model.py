@@ -429,6 +429,23 @@ class StoreMachine(RuleBasedStateMachine):
         """Beats of one event-loop turn, recorded in one transaction (group commit)."""
         self.store.record_beats([self._native_beat(*beat) for beat in batch])
 
+    @rule(
+        folders=st.permutations(FOLDERS[:4]),
+        start=timestamps,
+        languages=st.lists(st.sampled_from(LANGUAGES), min_size=2, max_size=2),
+    )
+    def two_folders_at_once(
+        self, folders: list[str], start: int, languages: list[str | None]
+    ) -> None:
+        """Two folders of one project busy at once: labelled beats whose pairs overlap, the
+        second folder's starting later (its value has the overlap), then the merge."""
+        first, second = folders[:2]
+        batch = [(first, start), (second, start + 100), (first, start + 300), (second, start + 400)]
+        self.beats_together(
+            [(path, min(t, NOW), languages[i % 2], None) for i, (path, t) in enumerate(batch)]
+        )
+        self.merge(second, first)
+
     @precondition(lambda self: bool(self.model.beats))
     @rule(
         data=st.data(),
