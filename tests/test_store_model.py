@@ -4,10 +4,12 @@ A Hypothesis state machine drives one SQLite file the way the daemon and the CLI
 (one at a time and in group-commit batches, in order, late and repeated), WakaTime heartbeats
 (placed by ``project_root_count``, by project name, or by neither, resolved as the API does),
 ``projects merge`` and ``projects rename`` (valid and refused), daemon restarts and
-``oxitrack check``. Beside it a model keeps, per folder, the set of beat times, and, per project,
-its folders and given name. After every step the stored sessions must be those the model's beats
+``oxitrack check``. Beats and heartbeats may name a language (and beats an editor). Beside it a
+model keeps, per folder, the set of beat times and the labelled heartbeats, and, per project, its
+folders and given name. After every step the stored sessions must be those the model's beats
 form, and the project list must match; on demand, ``/today`` and ``/api/days`` (the functions
-behind them) must give the model's union of session spans per project, per day and in total.
+behind them) must give the model's union of session spans per project, per day and in total, and
+the breakdown by language or editor the model's second-by-second split of that time.
 
 The model shares no code with what it checks: sessions come from ``tests.sessions_model``
 (union-find over beat pairs), days from ``zoneinfo`` directly, unions from a plain sweep.
@@ -16,6 +18,7 @@ Folders are plain paths that do not exist here, so no git identity is involved.
 
 from __future__ import annotations
 
+import itertools
 import ntpath
 import posixpath
 import shutil
@@ -33,7 +36,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from oxitrack import days as days_
 from oxitrack.api.reports import read_today
-from oxitrack.beats import parse_beat
+from oxitrack.beats import PostedBeat, parse_beat
 from oxitrack.errors import ClientError
 from oxitrack.repo_root import find_repo_root
 from oxitrack.reports import daily_totals, days_json, range_totals, today_json
@@ -41,6 +44,7 @@ from oxitrack.store import Store, maintenance
 from oxitrack.store import projects as store_projects
 from oxitrack.store import reports as store_reports
 from oxitrack.store import wakatime as store_wakatime
+from oxitrack.store.breakdown import read_breakdown
 from oxitrack.wakatime import parse_heartbeat
 from oxitrack.wakatime_projects import folders_given_names, name_to_match, placed_by_name
 from tests.sessions_model import assert_no_overlap, model_sessions
@@ -62,6 +66,9 @@ GRID_SECONDS = 450  # half the gap: beats land exactly 900 s apart, and on every
 NOW = BASE + 400 * GRID_SECONDS
 ACTIVE_SECONDS = 300
 FIRST_DATE = date(2025, 3, 27)
+LANGUAGES = ("Python", "Rust", None)
+EDITORS = ("vscode", None)
+GAP_SECONDS = 900
 
 timestamps = st.builds(
     lambda step, nudge: BASE + step * GRID_SECONDS + nudge,
@@ -77,6 +84,7 @@ heartbeat_specs = st.tuples(
     st.none() | st.sampled_from(NAMES),
     timestamps,
     st.sampled_from([0.0, 0.5]),
+    st.sampled_from(LANGUAGES),
 )
 
 
@@ -150,8 +158,10 @@ class Model:
         self.custom_name: dict[int, str | None] = {}  # live project id -> given name
         self.retired: dict[int, int] = {}  # merged-away id -> the project it lives on in
         self.highest_id = 0
-        # One row per distinct heartbeat: (folder, time, type, project name as sent, source).
-        self.details: set[tuple[str, float, str, str | None, str]] = set()
+        # One row per distinct heartbeat: (folder, time, type, project name as sent, source,
+        # language, editor); a context (the row but its time) is numbered when first seen.
+        self.details: set[Detail] = set()
+        self.context_order: dict[tuple[object, ...], int] = {}
 
     # -- reading the model ---------------------------------------------------------------------
 
@@ -181,12 +191,17 @@ class Model:
             self.beat_count[path] += 1
         self.beats[path].add(timestamp)
 
+    def add_details(self, detail: Detail) -> None:
+        path, _, *context = detail
+        self.context_order.setdefault((path, *context), len(self.context_order))
+        self.details.add(detail)
+
     def folder_named(self, name: str) -> str | None:
         """The known real folder a WakaTime project name means (docs/wakatime.md, step 3):
         first one that heartbeats placed by their path came with under that name."""
         reported = [
             path
-            for path, _, _, sent, source in self.details
+            for path, _, _, sent, source, _, _ in self.details
             if source in ("project_root_count", "repository")
             and (sent or "").strip() == name != "Unknown Project"
         ]
@@ -286,6 +301,47 @@ class Model:
         total = union_seconds([(low, high) for own in pieces.values() for _, low, high, _ in own])
         return total, sorted(entries, key=lambda e: (e["project_path"], e["project_name"]))
 
+    def breakdown(
+        self, field: str, start: int, end: int, project: str | None
+    ) -> dict[str | None, int]:
+        """Seconds per value of ``field``: every worked second of each project in ``[start,
+        end)``, given to the latest-starting pair of its folders' heartbeats covering it."""
+        index = {"language": 5, "editor": 6}[field]
+        seconds: dict[str | None, int] = {}
+        for project_id in self.custom_name:
+            if project is not None and not self.matches(project_id, project):
+                continue
+            folders = [p for p, owner in self.project_of.items() if owner == project_id]
+            worked = {
+                second
+                for path in folders
+                for first, last in self.sessions(path)
+                for second in range(max(first, start), min(last, end))
+            }
+            latest: dict[int, tuple[tuple[float, int], str | None]] = {}
+            for path in folders:
+                # In the order the store reads them: by exact time, then by when the heartbeat's
+                # context (the row but its time) was first stored.
+                heartbeats = sorted(
+                    ((d[1], self.context_order[(d[0], *d[2:])]), d[index])
+                    for d in self.details
+                    if d[0] == path
+                )
+                for (rank, value), ((next_time, _), _) in itertools.pairwise(heartbeats):
+                    low, high = int(rank[0]), int(next_time)
+                    if high - low >= GAP_SECONDS:
+                        continue
+                    for second in range(max(low, start), min(high, end)):
+                        if second in worked and (second not in latest or latest[second][0] < rank):
+                            latest[second] = (rank, value)
+            for second in worked:
+                value = latest[second][1] if second in latest else None
+                seconds[value] = seconds.get(value, 0) + 1
+        return seconds
+
+
+Detail = tuple[str, float, str, str | None, str, str | None, str | None]
+
 
 class Refused(Exception):
     def __init__(self, status: int) -> None:
@@ -321,30 +377,85 @@ class StoreMachine(RuleBasedStateMachine):
 
     # -- what writes ---------------------------------------------------------------------------
 
-    @rule(path=st.sampled_from(FOLDERS), timestamp=timestamps, how=spellings)
-    def beat(self, path: str, timestamp: int, how: str = "as is") -> None:
-        """``POST /beat``, one beat in its own transaction."""
-        sent = spelled(path, how)
-        beat = parse_beat({"project_path": sent, "timestamp": timestamp}, now=NOW).beat
-        session = self.store.record_beat(beat)
-        self.model.add_beat(path, timestamp)
+    def _native_beat(
+        self, path: str, timestamp: int, language: str | None, editor: str | None
+    ) -> PostedBeat:
+        """A ``POST /beat`` body parsed; the model takes its beat, and its labels if any."""
+        body = {"project_path": path, "timestamp": timestamp, "language": language}
+        posted = parse_beat(body | {"editor": editor}, now=NOW)
+        self.model.add_beat(canonical(path), timestamp)
+        if language is not None or editor is not None:
+            detail = (canonical(path), float(timestamp), "file", None, "beat", language, editor)
+            self.model.add_details(detail)
+        return posted
+
+    @rule(
+        path=st.sampled_from(FOLDERS),
+        timestamp=timestamps,
+        how=spellings,
+        language=st.sampled_from(LANGUAGES),
+        editor=st.sampled_from(EDITORS),
+    )
+    def beat(
+        self,
+        path: str,
+        timestamp: int,
+        how: str = "as is",
+        language: str | None = None,
+        editor: str | None = None,
+    ) -> None:
+        """``POST /beat``, one beat in its own transaction (``record_beats`` of one, as the
+        daemon records a beat that names its language or editor)."""
+        posted = self._native_beat(spelled(path, how), timestamp, language, editor)
+        if posted.labels is None:
+            session = self.store.record_beat(posted.beat)
+        else:
+            (session,) = self.store.record_beats([posted])
         assert (session.start_time, session.last_heartbeat) in self.model.sessions(path)
 
-    @rule(batch=st.lists(st.tuples(st.sampled_from(FOLDERS), timestamps), min_size=1, max_size=6))
-    def beats_together(self, batch: list[tuple[str, int]]) -> None:
+    @rule(
+        batch=st.lists(
+            st.tuples(
+                st.sampled_from(FOLDERS),
+                timestamps,
+                st.sampled_from(LANGUAGES),
+                st.sampled_from(EDITORS),
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    def beats_together(self, batch: list[tuple[str, int, str | None, str | None]]) -> None:
         """Beats of one event-loop turn, recorded in one transaction (group commit)."""
-        beats = [parse_beat({"project_path": p, "timestamp": t}, now=NOW) for p, t in batch]
-        self.store.record_beats(beats)
-        for path, timestamp in batch:
-            self.model.add_beat(path, timestamp)
+        self.store.record_beats([self._native_beat(*beat) for beat in batch])
+
+    @rule(
+        folders=st.permutations(FOLDERS[:4]),
+        start=timestamps,
+        languages=st.lists(st.sampled_from(LANGUAGES), min_size=2, max_size=2),
+    )
+    def two_folders_at_once(
+        self, folders: list[str], start: int, languages: list[str | None]
+    ) -> None:
+        """Two folders of one project busy at once: labelled beats whose pairs overlap, the
+        second folder's starting later (its value has the overlap), then the merge."""
+        first, second = folders[:2]
+        batch = [(first, start), (second, start + 100), (first, start + 300), (second, start + 400)]
+        self.beats_together(
+            [(path, min(t, NOW), languages[i % 2], None) for i, (path, t) in enumerate(batch)]
+        )
+        self.merge(second, first)
 
     @precondition(lambda self: bool(self.model.beats))
     @rule(
         data=st.data(),
         path=st.none() | st.sampled_from(FOLDERS),
         delta=st.sampled_from([-901, -900, -899, -1, 1, 899, 900, 901]),
+        language=st.sampled_from(LANGUAGES),
     )
-    def beat_near(self, data: st.DataObject, path: str | None, delta: int) -> None:
+    def beat_near(
+        self, data: st.DataObject, path: str | None, delta: int, language: str | None
+    ) -> None:
         """A beat just under, at or just over the gap from one already recorded (in the same
         folder, or in another: the edges of the session rule and of time in two folders)."""
         known = sorted((p, t) for p, times in self.model.beats.items() for t in times)
@@ -352,27 +463,30 @@ class StoreMachine(RuleBasedStateMachine):
         target = path or near_path
         if target.startswith("wakatime:"):
             name = target.removeprefix("wakatime:")
-            self.heartbeats([("app", FOLDERS[0], name, min(near + delta, NOW), 0.0)])
+            self.heartbeats([("app", FOLDERS[0], name, min(near + delta, NOW), 0.0, language)])
         else:
-            self.beat(target, min(near + delta, NOW))
+            self.beat(target, min(near + delta, NOW), language=language)
 
     @precondition(lambda self: bool(self.model.beats))
-    @rule(data=st.data())
-    def beat_again(self, data: st.DataObject) -> None:
-        """An outbox replayed: a beat already recorded, sent again."""
+    @rule(data=st.data(), language=st.sampled_from(LANGUAGES), editor=st.sampled_from(EDITORS))
+    def beat_again(self, data: st.DataObject, language: str | None, editor: str | None) -> None:
+        """An outbox replayed: a beat already recorded, sent again (with its labels, or with
+        others: a second heartbeat at the same second)."""
         known = sorted((p, t) for p, times in self.model.beats.items() for t in times)
         path, timestamp = data.draw(st.sampled_from(known))
         if path.startswith("wakatime:"):
-            self.heartbeats([("app", FOLDERS[0], path.removeprefix("wakatime:"), timestamp, 0.0)])
+            name = path.removeprefix("wakatime:")
+            self.heartbeats([("app", FOLDERS[0], name, timestamp, 0.0, language)])
         else:
-            self.beat(path, timestamp)
+            self.beat(path, timestamp, language=language, editor=editor)
 
     @rule(specs=st.lists(heartbeat_specs, min_size=1, max_size=4))
-    def heartbeats(self, specs: list[tuple[str, str, str | None, int, float]]) -> None:
+    def heartbeats(self, specs: list[tuple[str, str, str | None, int, float, str | None]]) -> None:
         """``POST …/heartbeats.bulk``, step by step as ``api.wakatime._record`` does it."""
         bodies = []
-        for kind, folder, name, timestamp, fraction in specs:
+        for kind, folder, name, timestamp, fraction, language in specs:
             body: dict[str, object] = {"time": timestamp + fraction, "project": name}
+            body["language"] = language
             parts = len(folder.replace("\\", "/").split("/"))
             separator = "\\" if folder.startswith("C:") else "/"
             if kind == "root_count":
@@ -401,12 +515,12 @@ class StoreMachine(RuleBasedStateMachine):
         # The model places every heartbeat against the projects known before the request, after
         # the folders this request's own heartbeats gave a name (the latest; ties: first path).
         given: dict[str, tuple[int, str]] = {}
-        for kind, folder, name, timestamp, _ in specs:
+        for kind, folder, name, timestamp, *_ in specs:
             label = (name or "").strip()
             if kind in ("root_count", "folder_itself") and label not in ("", "Unknown Project"):
                 given[label] = min(given.get(label, (-timestamp, folder)), (-timestamp, folder))
         targets = []
-        for kind, folder, name, _, _ in specs:
+        for kind, folder, name, *_ in specs:
             if kind in ("root_count", "folder_itself"):
                 targets.append(folder)
             else:
@@ -414,7 +528,9 @@ class StoreMachine(RuleBasedStateMachine):
                 here = given[wanted][1] if wanted in given else None
                 targets.append(here or self.model.folder_named(wanted) or f"wakatime:{wanted}")
         assert [h.beat.project_path for h in placed] == targets
-        for path, (kind, _, name, timestamp, fraction) in zip(targets, specs, strict=True):
+        for path, (kind, _, name, timestamp, fraction, language) in zip(
+            targets, specs, strict=True
+        ):
             self.model.add_beat(path, timestamp)
             if kind in ("root_count", "folder_itself"):
                 source = "project_root_count"
@@ -423,7 +539,8 @@ class StoreMachine(RuleBasedStateMachine):
             else:
                 source = "project_name_match"
             entity_type = "app" if kind == "app" else "file"
-            self.model.details.add((path, timestamp + fraction, entity_type, name, source))
+            detail = (path, timestamp + fraction, entity_type, name, source, language, None)
+            self.model.add_details(detail)
         for path, session in zip(targets, sessions, strict=True):
             assert session.project_path == path
             assert (session.start_time, session.last_heartbeat) in self.model.sessions(path)
@@ -540,6 +657,35 @@ class StoreMachine(RuleBasedStateMachine):
         assert per_project == {str(e["project_path"]): e["duration_seconds"] for e in range_entries}
 
     @rule(
+        field=st.sampled_from(["language", "language", "editor"]),
+        zone_name=st.sampled_from(ZONES),
+        offset=st.integers(0, 4),
+        count=st.integers(1, 4),
+        project=st.none() | st.sampled_from(PROJECT_FILTERS),
+    )
+    def breakdown(
+        self, field: str, zone_name: str, offset: int, count: int, project: str | None
+    ) -> None:
+        """``GET /api/breakdown`` (and ``oxitrack report --by``): the functions behind it. Its
+        rows add up to the projects' own time of ``/api/days``."""
+        zone = ZoneInfo(zone_name)
+        first = FIRST_DATE + timedelta(days=offset)
+        span = days_.days_between(first, first + timedelta(days=count - 1), zone)
+        rows = read_breakdown(self.store, field, span, project).rows()
+        start, end = span[0].start, span[-1].end
+        assert (start, end) == (
+            local_midnight(first, zone),
+            local_midnight(first + timedelta(days=count), zone),
+        )
+        expected = self.model.breakdown(field, start, end, project)
+        assert {row.name: row.duration_seconds for row in rows} == expected
+        assert len(rows) == len(expected)
+        keys = [(-row.duration_seconds, row.name is None, row.name or "") for row in rows]
+        assert keys == sorted(keys)
+        _, entries = self.model.report(start, end, NOW, project)
+        assert sum(expected.values()) == sum(int(str(e["duration_seconds"])) for e in entries)
+
+    @rule(
         offset=st.none() | st.integers(0, 4),
         count=st.integers(1, 3),
         project=st.none() | st.sampled_from(PROJECT_FILTERS),
@@ -606,16 +752,22 @@ class StoreMachine(RuleBasedStateMachine):
         self.days_report("Europe/Berlin", 1, 5, None)
 
     @invariant()
+    def whole_window_breakdown_is_the_models(self) -> None:
+        """Every step: time by language over all the data, so that each merge, rename and
+        restart, and each labelled beat landing in another's pair, is checked as it happens."""
+        self.breakdown("language", "Europe/Berlin", 1, 5, None)
+
+    @invariant()
     def heartbeat_details_are_the_models(self) -> None:
         rows = self.store.read(
             lambda conn: conn.execute(
-                "SELECT project_path, time, entity_type, project_name, project_source,"
-                " timestamp FROM beat_details"
+                "SELECT project_path, time, entity_type, project_name, project_source, language,"
+                " editor, timestamp FROM beat_details"
             ).fetchall()
         )
         assert len(rows) == len(self.model.details)
-        assert {row[:5] for row in rows} == self.model.details
-        assert all(row[5] == int(row[1]) for row in rows)
+        assert {row[:7] for row in rows} == self.model.details
+        assert all(row[7] == int(row[1]) for row in rows)
 
     @invariant()
     def projects_are_the_models(self) -> None:
