@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oxitrack.breakdown import (
+    FIELDS,
     Breakdown,
     BreakdownRow,
     LabelledBeat,
@@ -362,3 +363,11 @@ def test_each_value_gets_the_seconds_the_model_gives_and_rows_add_up_to_the_proj
     assert sum(r.duration_seconds for r in by_language.rows()) == sum(
         r.duration_seconds for r in rows
     )
+
+
+def test_the_command_offers_exactly_the_fields_time_can_be_split_by():
+    """``report --by`` keeps its own copy of the names so that building the parser loads none of
+    the breakdown: a field added to one and not the other would be refused or never offered."""
+    from oxitrack.commands import breakdown as command
+
+    assert command.FIELDS == FIELDS
