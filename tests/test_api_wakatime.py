@@ -20,6 +20,7 @@ from oxitrack.api import wakatime as wakatime_api
 from oxitrack.api.body import read_json_array
 from oxitrack.config import Settings
 from oxitrack.server import create_app
+from oxitrack.statusbar import category_name
 from oxitrack.store import Store
 from oxitrack.wakatime import MAX_HEARTBEAT_BYTES, slim_heartbeat
 from tests.conftest import NOW, FakeClock
@@ -698,7 +699,8 @@ def test_statusbar_shows_todays_total_as_plugins_read_it(client: TestClient):
         ("app", 3600.0),
         ("lib", 420.0),
     ]
-    assert data["categories"] == []
+    # One category (each project's own time, as the projects list): wakatime-cli prints "1 hr".
+    assert [(c["name"], c["total_seconds"]) for c in data["categories"]] == [("Coding", 4020.0)]
     assert (data["range"]["date"], data["range"]["timezone"]) == ("2025-11-25", "Europe/Paris")
 
 
@@ -742,13 +744,84 @@ def test_statusbar_reads_the_database_off_the_event_loop(
     monkeypatch.setattr(
         wakatime_api, "read_today", noting_the_loop(wakatime_api.read_today, on_loop)
     )
+    monkeypatch.setattr(
+        wakatime_api, "read_breakdowns", noting_the_loop(wakatime_api.read_breakdowns, on_loop)
+    )
     statusbar(client, "UTC")
-    assert on_loop == [False]
+    assert on_loop == [False, False]
+
+
+def todays_breakdown(client: TestClient, field: str, zone: str) -> list[tuple[str | None, int]]:
+    answer = client.get("/api/breakdown", params={"by": field, "days": "1", "tz": zone})
+    assert answer.status_code == 200
+    return [(row["name"], row["duration_seconds"]) for row in answer.json()["rows"]]
+
+
+def status_text(data: dict[str, Any]) -> str:
+    """What wakatime-cli prints for ``--today`` from this body: the categories once two or more
+    have time, else the grand total."""
+    categories = data["categories"]
+    if len(categories) < 2:
+        return str(data["grand_total"]["text"])
+    return ", ".join(f"{c['text']} {c['name']}" for c in categories)
+
+
+def test_statusbar_splits_today_by_category_language_and_editor(client: TestClient):
+    """The status bar reads "48 mins Coding, 15 mins Debugging" as WakaTime's own server would,
+    from the same split as ``GET /api/breakdown``: a heartbeat without a category (wakatime-cli
+    leaves ``coding`` out) and a beat naming none are Coding; time no heartbeat gives a language
+    or an editor is Other."""
+    coding = [
+        go_cli_heartbeat("/home/dev/app", t, category=None)
+        for t in range(NOW - 3900, NOW - 1500, 600)
+    ]
+    post(client, BULK, coding)  # 40 minutes of Python in zed, to the next heartbeat
+    debugging = [
+        go_cli_heartbeat("/home/dev/app", t, category="debugging", language="Go")
+        for t in (NOW - 1500, NOW - 900)
+    ]
+    post(client, BULK, debugging)  # 15 minutes of Go, to the next heartbeat
+    # VS Code's beats: two naming Rust (5 minutes), then one naming nothing (no pair: unknown).
+    for at, language in [(NOW - 600, "Rust"), (NOW - 300, "Rust"), (NOW - 100, None)]:
+        labels = {"language": language, "editor": "vscode"} if language else {}
+        beat = {"project_path": "/home/dev/app", "timestamp": at, **labels}
+        assert client.post("/beat", json=beat).status_code == 200
+    data = statusbar(client, "UTC")["data"]
+    shown = {
+        key: [(row["name"], int(row["total_seconds"])) for row in data[key]]
+        for key in ("categories", "languages", "editors")
+    }
+    assert shown == {
+        "categories": [("Coding", 2400 + 300 + 200), ("Debugging", 900)],
+        "languages": [("Python", 2400), ("Go", 900), ("Rust", 300), ("Other", 200)],
+        "editors": [("zed", 3300), ("vscode", 300), ("Other", 200)],
+    }
+    assert status_text(data) == "48 mins Coding, 15 mins Debugging"
+    assert data["grand_total"]["total_seconds"] == 3800
+    for field, key in {
+        "category": "categories",
+        "language": "languages",
+        "editor": "editors",
+    }.items():
+        as_shown: dict[str, int] = {}
+        for value, seconds in todays_breakdown(client, field, "UTC"):
+            name = category_name(value) if field == "category" else value or "Other"
+            as_shown[name] = as_shown.get(name, 0) + seconds
+        assert dict(shown[key]) == as_shown, field
+
+
+def test_statusbar_with_one_category_prints_the_days_total(client: TestClient):
+    post(client, BULK, [go_cli_heartbeat("/home/dev/app", t) for t in (NOW - 1200, NOW - 600)])
+    client.post("/beat", json={"project_path": "/home/dev/app", "timestamp": NOW})
+    data = statusbar(client, "UTC")["data"]
+    assert [c["name"] for c in data["categories"]] == ["Coding"]
+    assert status_text(data) == "20 mins"
 
 
 def test_statusbar_with_nothing_tracked(client: TestClient):
     data = statusbar(client, "UTC")["data"]
     assert (data["grand_total"]["text"], data["projects"]) == ("0 secs", [])
+    assert (data["categories"], data["languages"], data["editors"]) == ([], [], [])
 
 
 def test_statusbar_shows_the_name_a_project_was_given(client: TestClient):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oxitrack.days import day_of
-from oxitrack.statusbar import duration_text, statusbar_today
+from oxitrack.statusbar import category_name, duration_text, statusbar_today
 from tests.conftest import NOW
 
 
@@ -58,7 +58,7 @@ def test_statusbar_today_has_the_fields_plugins_read():
         ("small", "30 mins", 22.48),
     ]
     assert data["projects"][0]["digital"] == "1:46:40"
-    assert data["categories"] == []  # fewer than two: wakatime-cli prints grand_total.text
+    assert data["categories"] == []  # none given: wakatime-cli prints grand_total.text
     assert data["range"] == {
         "date": "2025-11-25",
         "start": "2025-11-24T23:00:00Z",
@@ -132,3 +132,59 @@ def test_statusbar_today_with_nothing_tracked():
     body = statusbar_today(now=NOW, zone=utc, day=day_of(NOW, utc), projects=[], total_seconds=0)
     assert body["data"]["grand_total"]["text"] == "0 secs"
     assert body["data"]["projects"] == []
+
+
+def lists(**seconds: list[tuple[str | None, int]]) -> dict[str, list[tuple[str, str, float]]]:
+    """The body's category, language and editor lists for ``seconds``, as (name, text, percent)."""
+    utc = ZoneInfo("UTC")
+    data = statusbar_today(
+        now=NOW, zone=utc, day=day_of(NOW, utc), projects=[], total_seconds=0, **seconds
+    )["data"]
+    return {
+        field: [(row["name"], row["text"], row["percent"]) for row in data[field]]
+        for field in ("categories", "languages", "editors")
+    }
+
+
+def test_time_with_no_category_is_coding_as_wakatime_counts_it():
+    """wakatime-cli never sends ``coding`` (it leaves the category out), OxiTrack's own beats
+    name none: both are WakaTime's Coding, one row, so the status bar says "Coding" once."""
+    shown = lists(categories=[(None, 1800), ("coding", 600), ("debugging", 900)])
+    assert shown["categories"] == [
+        ("Coding", "40 mins", 72.73),
+        ("Debugging", "15 mins", 27.27),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("category", "name"),
+    [
+        ("writing tests", "Writing Tests"),
+        ("code reviewing", "Code Reviewing"),
+        ("ai coding", "AI Coding"),
+        ("building", "Building"),
+        ("Debugging", "Debugging"),
+    ],
+)
+def test_categories_are_named_as_wakatime_shows_them(category: str, name: str):
+    assert category_name(category) == name
+
+
+def test_time_no_heartbeat_names_a_language_or_editor_is_other():
+    shown = lists(
+        languages=[("Python", 3600), (None, 600), ("Other", 60)],
+        editors=[(None, 1200), ("vscode", 2400)],
+    )
+    assert shown["languages"] == [("Python", "1 hr", 84.51), ("Other", "11 mins", 15.49)]
+    assert shown["editors"] == [("vscode", "40 mins", 66.67), ("Other", "20 mins", 33.33)]
+
+
+def test_values_with_no_time_today_are_not_listed():
+    shown = lists(categories=[("debugging", 0), (None, 0)], languages=[("Go", 0), ("Rust", 5)])
+    assert shown["categories"] == []
+    assert shown["languages"] == [("Rust", "5 secs", 100.0)]
+
+
+def test_lists_are_ordered_most_time_first_then_by_name():
+    shown = lists(editors=[("zed", 60), ("neovim", 60), ("emacs", 600)])
+    assert [name for name, _, _ in shown["editors"]] == ["emacs", "neovim", "zed"]

@@ -1,17 +1,32 @@
 """WakaTime's status bar answer (``GET …/statusbar/today``): today's total as plugins show it.
 
 wakatime-cli prints ``data.grand_total.text`` for ``--today`` and hands it to the editor plugins
-(VS Code, JetBrains, Vim, Sublime …) for their status bars; the other fields are there because
-the CLI parses the body into its own summary type. Pure: the caller reads today's totals.
+(VS Code, JetBrains, Vim, Sublime …) for their status bars, or, once the day has time in two
+categories or more, each category's time (``2 hrs Coding, 14 mins Debugging``), as WakaTime's
+own server lets it. The other fields are there because the CLI parses the body into its own
+summary type, and other programs (status bar widgets) list them. Pure: the caller reads today's
+totals and breakdowns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import string
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from oxitrack.days import Day, zone_name
+
+#: Seconds with one value of a field (``None``: no heartbeat named one), as ``breakdown`` rows.
+Seconds = Sequence[tuple[str | None, int]]
+
+#: What WakaTime counts time no heartbeat gives a category as: wakatime-cli never sends
+#: ``coding`` (it leaves the category out instead), and OxiTrack's own beats name none.
+DEFAULT_CATEGORY = "coding"
+#: WakaTime's name for time in no language it knows, and here for time no heartbeat names one.
+UNNAMED = "Other"
+# Categories whose name WakaTime does not write as capitalised words.
+_CATEGORY_NAMES = {"ai coding": "AI Coding"}
 
 
 def duration_text(seconds: int) -> str:
@@ -29,30 +44,36 @@ def duration_text(seconds: int) -> str:
 
 
 def statusbar_today(
-    *, now: float, zone: tzinfo, day: Day, projects: Sequence[tuple[str, int]], total_seconds: int
+    *,
+    now: float,
+    zone: tzinfo,
+    day: Day,
+    projects: Sequence[tuple[str, int]],
+    total_seconds: int,
+    categories: Seconds = (),
+    languages: Seconds = (),
+    editors: Seconds = (),
 ) -> dict[str, Any]:
-    """The ``statusbar/today`` body: today's total in ``data.grand_total`` and per project.
+    """The ``statusbar/today`` body: today's total in ``data.grand_total``, and per project,
+    category, language and editor.
 
     ``projects`` are (project name, seconds today); ``total_seconds`` is the day's total as
-    ``GET /today`` gives it (time in two projects at once counted once), each project's
-    ``percent`` its share of the projects' sum. wakatime-cli prints ``grand_total.text``
-    (``--today``) or returns it as ``{"text": ...}`` (``--output json``); with fewer than two
-    ``categories`` it never breaks the text down, and OxiTrack keeps no time per category.
+    ``GET /today`` gives it (time in two projects at once counted once). The other lists are
+    (value, seconds) as ``breakdown`` adds them up, and like the projects they count time in two
+    projects at once in each; every ``percent`` is a share of its own list's sum. wakatime-cli
+    prints ``grand_total.text`` (``--today``) or returns it as ``{"text": ...}``
+    (``--output json``), unless two ``categories`` or more have time today: it then prints each.
     """
     total = total_seconds
-    shares = sum(seconds for _, seconds in projects)
-    ordered = sorted(projects, key=lambda item: (-item[1], item[0]))
     grand_total = _counter(total)
     grand_total["digital"] = f"{total // 3600}:{total % 3600 // 60:02d}"
     data = {
         "grand_total": grand_total,
-        "projects": [
-            {"name": name, **_counter(seconds, total=shares)} for name, seconds in ordered
-        ],
-        "categories": [],
+        "projects": _counters(projects),
+        "categories": _counters(_by_name(categories, category_name)),
         "dependencies": [],
-        "editors": [],
-        "languages": [],
+        "editors": _counters(_by_name(editors, _or_unnamed)),
+        "languages": _counters(_by_name(languages, _or_unnamed)),
         "machines": [],
         "operating_systems": [],
         "range": {
@@ -68,6 +89,35 @@ def statusbar_today(
         "data": data,
         "has_team_features": False,
     }
+
+
+def category_name(value: str | None) -> str:
+    """A category as WakaTime shows it (``writing tests`` → ``Writing Tests``); time with none
+    is ``Coding``."""
+    value = value or DEFAULT_CATEGORY
+    return _CATEGORY_NAMES.get(value.lower()) or string.capwords(value)
+
+
+def _or_unnamed(value: str | None) -> str:
+    return UNNAMED if value is None else value
+
+
+def _by_name(rows: Seconds, name: Callable[[str | None], str]) -> list[tuple[str, int]]:
+    """Seconds per shown name: values shown alike (no category and ``coding``) are one row, a
+    name with no time none."""
+    seconds: dict[str, int] = {}
+    for value, duration in rows:
+        shown = name(value)
+        seconds[shown] = seconds.get(shown, 0) + duration
+    return [(shown, duration) for shown, duration in seconds.items() if duration > 0]
+
+
+def _counters(rows: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
+    """WakaTime's list entries: most time first, each with its share of the list's sum."""
+    rows = list(rows)
+    shares = sum(seconds for _, seconds in rows)
+    ordered = sorted(rows, key=lambda item: (-item[1], item[0]))
+    return [{"name": name, **_counter(seconds, total=shares)} for name, seconds in ordered]
 
 
 def _counter(seconds: int, *, total: int | None = None) -> dict[str, Any]:

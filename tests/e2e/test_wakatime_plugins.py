@@ -59,3 +59,39 @@ def test_a_project_root_count_of_0_means_no_folder_and_keeps_the_time(
     assert single.json()["data"]["project_path"] == "wakatime:notes"
     # The name's project, as for any heartbeat that names no folder.
     assert stored_sessions(daemon.db_path) == [("wakatime:notes", int(now - 120), int(now - 1))]
+
+
+def test_the_status_bar_names_todays_categories_as_wakatime_does(
+    midday_daemon: DaemonProcess, tmp_path: Path
+):
+    """wakatime-cli prints ``data.categories`` once two have time today ("20 mins Coding, 10
+    mins Debugging"), else the total: the daemon's answer has them, as its breakdown splits the
+    day, a category left out (as wakatime-cli leaves ``coding`` out) counted as Coding."""
+    entity = tmp_path / "app" / "main.go"
+    entity.parent.mkdir()
+    entity.write_text("package main\n")
+    now = int(time.time())
+    categories = [None, None, None, "debugging", "debugging", "debugging"]
+    heartbeats = [
+        {
+            **_plugin_heartbeat(entity, now - 1800 + 300 * index),
+            "category": category,
+            "language": "Go",
+            "project": "app",
+            "project_root_count": len(entity.parent.parts),
+        }
+        for index, category in enumerate(categories)
+    ]
+    with httpx.Client(base_url=midday_daemon.url, timeout=10) as client:
+        answer = client.post(
+            f"{API}/heartbeats.bulk", json=heartbeats, headers={"Authorization": basic()}
+        )
+        assert answer.status_code == 201, answer.text
+        data = client.get(f"{API}/statusbar/today").json()["data"]
+        split = client.get("/api/breakdown", params={"by": "category", "days": "1"}).json()
+    shown = [(row["name"], row["text"], row["total_seconds"]) for row in data["categories"]]
+    assert shown == [("Coding", "15 mins", 900.0), ("Debugging", "10 mins", 600.0)]
+    by_category = {row["name"]: row["duration_seconds"] for row in split["rows"]}
+    assert by_category == {None: 900, "debugging": 600}
+    assert [(row["name"], row["total_seconds"]) for row in data["languages"]] == [("Go", 1500.0)]
+    assert data["grand_total"]["text"] == "25 mins"

@@ -33,6 +33,7 @@ from oxitrack.sessions import Session
 from oxitrack.statusbar import statusbar_today
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
+from oxitrack.store.breakdown import read_breakdowns
 from oxitrack.wakatime import (
     MAX_HEARTBEAT_BYTES,
     Heartbeat,
@@ -48,6 +49,9 @@ from oxitrack.wakatime_answers import (
     refused_answer,
 )
 from oxitrack.wakatime_projects import folders_given_names, name_to_match, placed_by_name
+
+#: The lists of ``statusbar/today`` that OxiTrack fills from its breakdown, in this order.
+STATUSBAR_FIELDS = ("category", "language", "editor")
 
 log = logging.getLogger("oxitrack.wakatime")
 
@@ -173,18 +177,29 @@ async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heart
 def get_statusbar_today(request: Request) -> JSONResponse:
     """``GET …/users/{user}/statusbar/today``: today's total as WakaTime's status bar reads it.
 
-    The same day and totals as ``GET /today`` (``api.reports.read_today``), in the client's
+    The same day and totals as ``GET /today`` (``api.reports.read_today``), and today's time per
+    category, language and editor as ``GET /api/breakdown`` splits it, in the client's
     ``Timezone`` header (wakatime-cli sends the user's zone), else in the daemon's local zone.
     A plain ``def``, like the report handlers: Starlette runs it in its thread pool, so the
-    SQLite read (every plugin asks every minute or so) never holds up beats on the event loop.
+    SQLite reads (every plugin asks every minute or so) never hold up beats on the event loop.
     """
     state = request.app.state
     now = state.clock()
     zone = _zone(request.headers.get("timezone"))
     today = read_today(state.store, zone, now)
-    projects = [(p.project_name, p.duration_seconds) for p in today.projects]
+    categories, languages, editors = (
+        [(row.name, row.duration_seconds) for row in breakdown.rows()]
+        for breakdown in read_breakdowns(state.store, STATUSBAR_FIELDS, [today.day], None)
+    )
     body = statusbar_today(
-        now=now, zone=zone, day=today.day, projects=projects, total_seconds=today.total_seconds
+        now=now,
+        zone=zone,
+        day=today.day,
+        projects=[(p.project_name, p.duration_seconds) for p in today.projects],
+        total_seconds=today.total_seconds,
+        categories=categories,
+        languages=languages,
+        editors=editors,
     )
     return JSONResponse(body)
 
