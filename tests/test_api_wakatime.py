@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from oxitrack.api import wakatime as wakatime_api
+from oxitrack.api import wakatime_summaries as summaries_api
 from oxitrack.api.body import read_json_array
 from oxitrack.config import Settings
 from oxitrack.server import create_app
@@ -35,6 +36,7 @@ from tests.wakatime_recordings import (
 
 BULK = "/api/v1/users/current/heartbeats.bulk"
 SINGLE = "/api/v1/users/current/heartbeats"
+SUMMARIES = "/api/v1/users/current/summaries"
 STATUSBAR = "/api/v1/users/current/statusbar/today"
 
 
@@ -736,19 +738,16 @@ def test_statusbar_total_is_the_same_as_today_endpoint(client: TestClient):
         assert data["range"]["date"] == today["date"]
 
 
-def test_statusbar_reads_the_database_off_the_event_loop(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("path", [STATUSBAR, SUMMARIES + "?range=today"])
+def test_reading_routes_read_the_database_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
 ):
     """A read on the loop would stall every beat meanwhile; a plain-def handler runs in a thread."""
     on_loop: list[bool] = []
-    monkeypatch.setattr(
-        wakatime_api, "read_today", noting_the_loop(wakatime_api.read_today, on_loop)
-    )
-    monkeypatch.setattr(
-        wakatime_api, "read_breakdowns", noting_the_loop(wakatime_api.read_breakdowns, on_loop)
-    )
-    statusbar(client, "UTC")
-    assert on_loop == [False, False]
+    spy = noting_the_loop(summaries_api.read_day_splits, on_loop)
+    monkeypatch.setattr(summaries_api, "read_day_splits", spy)
+    assert client.get(path, headers=GO_CLI_HEADERS).status_code == 200
+    assert on_loop == [False]
 
 
 def todays_breakdown(client: TestClient, field: str, zone: str) -> list[tuple[str | None, int]]:

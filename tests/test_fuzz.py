@@ -238,7 +238,10 @@ def test_any_heartbeat_on_the_wakatime_api_is_answered_below_500(target: Target,
 
 query_values = tricky_text | st.text(max_size=12) | st.sampled_from(["7", "2025-01-31", "9" * 5000])
 queries = st.dictionaries(
-    st.sampled_from(["days", "from", "to", "limit", "tz", "format", "project"]),
+    st.sampled_from(
+        # the reports' parameters, then WakaTime's summaries'
+        "days from to limit tz format project by start end range timezone".split()
+    ),
     query_values,
     max_size=4,
 )
@@ -251,7 +254,9 @@ report_paths = st.sampled_from(
         "/health",
         "/",
         "/static/app.js",
+        "/api/breakdown",
         "/api/v1/users/current/statusbar/today",
+        "/api/v1/users/current/summaries",
     ]
 )
 

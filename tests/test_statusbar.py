@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oxitrack.days import day_of
-from oxitrack.statusbar import category_name, duration_text, statusbar_today
+from oxitrack.statusbar import category_name, day_summary, duration_text, statusbar_today
 from tests.conftest import NOW
 
 
@@ -36,14 +36,12 @@ def test_duration_text_matches_wakatime_wording(seconds: int, text: str):
 
 def test_statusbar_today_has_the_fields_plugins_read():
     paris = ZoneInfo("Europe/Paris")
-    body = statusbar_today(
-        now=NOW,
+    data = day_summary(
         zone=paris,
         day=day_of(NOW, paris),
         projects=[("small", 1856), ("big", 6400)],
         total_seconds=1856 + 6400,
     )
-    data = body["data"]
     assert data["grand_total"] == {
         "decimal": "2.28",
         "digital": "2:17",
@@ -66,6 +64,8 @@ def test_statusbar_today_has_the_fields_plugins_read():
         "text": "Tue Nov 25th 2025",
         "timezone": "Europe/Paris",
     }
+    body = statusbar_today(now=NOW, data=data)
+    assert body["data"] is data
     assert body["cached_at"] == "2025-11-25T19:46:40Z"
     assert body["has_team_features"] is False
 
@@ -90,18 +90,16 @@ def test_statusbar_range_names_the_day_as_wakatime_does(day: int, text: str):
     """English ordinals: 1st, 2nd, 3rd, but 11th, 12th, 13th."""
     utc = ZoneInfo("UTC")
     noon = datetime(2025, 11, day, 12, tzinfo=UTC).timestamp()
-    body = statusbar_today(now=noon, zone=utc, day=day_of(noon, utc), projects=[], total_seconds=0)
-    assert body["data"]["range"]["text"] == text
+    body = day_summary(zone=utc, day=day_of(noon, utc), projects=[], total_seconds=0)
+    assert body["range"]["text"] == text
 
 
 def test_statusbar_total_counts_time_in_two_projects_at_once_once():
     utc = ZoneInfo("UTC")
     projects = [("web", 3600), ("api", 3600)]
-    body = statusbar_today(
-        now=NOW, zone=utc, day=day_of(NOW, utc), projects=projects, total_seconds=4500
-    )
-    assert body["data"]["grand_total"]["text"] == "1 hr 15 mins"
-    projects_shown = [(p["name"], p["percent"]) for p in body["data"]["projects"]]
+    body = day_summary(zone=utc, day=day_of(NOW, utc), projects=projects, total_seconds=4500)
+    assert body["grand_total"]["text"] == "1 hr 15 mins"
+    projects_shown = [(p["name"], p["percent"]) for p in body["projects"]]
     assert projects_shown == [("api", 50.0), ("web", 50.0)]  # a tie: by name
 
 
@@ -118,28 +116,26 @@ def test_statusbar_clock_figures_turn_over_at_the_hour(
     seconds: int, digital: str, decimal: str, counter: str
 ):
     utc = ZoneInfo("UTC")
-    body = statusbar_today(
-        now=NOW, zone=utc, day=day_of(NOW, utc), projects=[("app", seconds)], total_seconds=seconds
+    body = day_summary(
+        zone=utc, day=day_of(NOW, utc), projects=[("app", seconds)], total_seconds=seconds
     )
-    total = body["data"]["grand_total"]
+    total = body["grand_total"]
     assert (total["digital"], total["decimal"]) == (digital, decimal)
-    [project] = body["data"]["projects"]
+    [project] = body["projects"]
     assert (project["digital"], project["decimal"]) == (counter, decimal)
 
 
 def test_statusbar_today_with_nothing_tracked():
     utc = ZoneInfo("UTC")
-    body = statusbar_today(now=NOW, zone=utc, day=day_of(NOW, utc), projects=[], total_seconds=0)
-    assert body["data"]["grand_total"]["text"] == "0 secs"
-    assert body["data"]["projects"] == []
+    body = day_summary(zone=utc, day=day_of(NOW, utc), projects=[], total_seconds=0)
+    assert body["grand_total"]["text"] == "0 secs"
+    assert body["projects"] == []
 
 
 def lists(**seconds: list[tuple[str | None, int]]) -> dict[str, list[tuple[str, str, float]]]:
     """The body's category, language and editor lists for ``seconds``, as (name, text, percent)."""
     utc = ZoneInfo("UTC")
-    data = statusbar_today(
-        now=NOW, zone=utc, day=day_of(NOW, utc), projects=[], total_seconds=0, **seconds
-    )["data"]
+    data = day_summary(zone=utc, day=day_of(NOW, utc), projects=[], total_seconds=0, **seconds)
     return {
         field: [(row["name"], row["text"], row["percent"]) for row in data[field]]
         for field in ("categories", "languages", "editors")

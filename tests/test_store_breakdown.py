@@ -11,7 +11,7 @@ from oxitrack.reports import range_totals
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
-from oxitrack.store.breakdown import _BEATS_SQL, labelled_beats, read_breakdown, read_breakdowns
+from oxitrack.store.breakdown import _BEATS_SQL, labelled_beats, read_breakdown
 from oxitrack.store.reports import PART_DAYS, iter_sessions, project_filter
 from oxitrack.wakatime import parse_heartbeat
 from tests.conftest import NOW
@@ -106,30 +106,3 @@ def test_query_reads_the_primary_key_range_in_its_order(store: Store):
     details = [row[3] for row in plan]
     assert any("SEARCH h USING PRIMARY KEY (time>? AND time<?)" in d for d in details), details
     assert not any("TEMP B-TREE" in d for d in details), details
-
-
-def test_several_fields_read_together_split_as_each_alone(store: Store, monkeypatch):
-    """The status bar's three lists come from one snapshot per part (a beat arriving between
-    them is in all or none): the same rows as each field read on its own."""
-    record_heartbeats(
-        store,
-        "/code/app",
-        (NOW - 3000, {"language": "Python", "category": "coding", "branch": "main"}),
-        (NOW - 2400, {"language": "Rust", "category": "debugging", "branch": "fix"}),
-        (NOW - 2100, {"language": "Rust", "category": None, "branch": "fix"}),
-    )
-    store.record_beat(Beat("/code/app", NOW - 1500))
-    fields = ["category", "language", "branch"]
-    alone = [rows(store, field) for field in fields]
-    snapshots = 0
-    real_read = store.read
-
-    def counted_read(fn, **kwargs):
-        nonlocal snapshots
-        snapshots += 1
-        return real_read(fn, **kwargs)
-
-    monkeypatch.setattr(store, "read", counted_read)
-    together = read_breakdowns(store, fields, DAY, None)
-    assert [breakdown.rows() for breakdown in together] == alone
-    assert snapshots == 1

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from oxitrack.api import beats, reports, wakatime, web_files
+from oxitrack.api import beats, reports, wakatime, wakatime_summaries, web_files
 from oxitrack.api import breakdown as breakdown_api
 from oxitrack.api import ops as ops_api
 from oxitrack.api import projects as projects_api
@@ -40,7 +40,12 @@ routes: list[BaseRoute] = [
     # WakaTime-compatible API (docs/wakatime.md); {user} is "current" for wakatime-cli.
     Route(BULK_ROUTE, wakatime.post_heartbeats_bulk, methods=["POST"]),
     Route("/api/v1/users/{user}/heartbeats", wakatime.post_heartbeat, methods=["POST"]),
-    Route("/api/v1/users/{user}/statusbar/today", wakatime.get_statusbar_today, methods=["GET"]),
+    Route(
+        "/api/v1/users/{user}/statusbar/today",
+        wakatime_summaries.get_statusbar_today,
+        methods=["GET"],
+    ),
+    Route("/api/v1/users/{user}/summaries", wakatime_summaries.get_summaries, methods=["GET"]),
     Route("/today", reports.get_today, methods=["GET"]),
     Route("/api/days", reports.get_days, methods=["GET"]),
     Route("/api/sessions", reports.get_sessions, methods=["GET"]),

@@ -43,9 +43,21 @@ def duration_text(seconds: int) -> str:
     return " ".join(parts)
 
 
-def statusbar_today(
+def statusbar_today(*, now: float, data: dict[str, Any]) -> dict[str, Any]:
+    """The ``statusbar/today`` body around today's ``day_summary``.
+
+    wakatime-cli prints ``grand_total.text`` (``--today``) or returns it as ``{"text": ...}``
+    (``--output json``), unless two ``categories`` or more have time today: it then prints each.
+    """
+    return {
+        "cached_at": iso_utc(now),
+        "data": data,
+        "has_team_features": False,
+    }
+
+
+def day_summary(
     *,
-    now: float,
     zone: tzinfo,
     day: Day,
     projects: Sequence[tuple[str, int]],
@@ -54,20 +66,18 @@ def statusbar_today(
     languages: Seconds = (),
     editors: Seconds = (),
 ) -> dict[str, Any]:
-    """The ``statusbar/today`` body: today's total in ``data.grand_total``, and per project,
-    category, language and editor.
+    """One day as WakaTime gives it (``data`` of ``statusbar/today``, an item of ``summaries``'
+    ``data``): its total in ``grand_total``, and its time per project, category, language and
+    editor.
 
-    ``projects`` are (project name, seconds today); ``total_seconds`` is the day's total as
+    ``projects`` are (project name, seconds that day); ``total_seconds`` is the day's total as
     ``GET /today`` gives it (time in two projects at once counted once). The other lists are
     (value, seconds) as ``breakdown`` adds them up, and like the projects they count time in two
-    projects at once in each; every ``percent`` is a share of its own list's sum. wakatime-cli
-    prints ``grand_total.text`` (``--today``) or returns it as ``{"text": ...}``
-    (``--output json``), unless two ``categories`` or more have time today: it then prints each.
+    projects at once in each; every ``percent`` is a share of its own list's sum.
     """
-    total = total_seconds
-    grand_total = _counter(total)
-    grand_total["digital"] = f"{total // 3600}:{total % 3600 // 60:02d}"
-    data = {
+    grand_total = _counter(total_seconds)
+    grand_total["digital"] = clock_text(total_seconds)
+    return {
         "grand_total": grand_total,
         "projects": _counters(projects),
         "categories": _counters(_by_name(categories, category_name)),
@@ -78,17 +88,27 @@ def statusbar_today(
         "operating_systems": [],
         "range": {
             "date": day.date.isoformat(),
-            "start": _iso_utc(datetime.fromtimestamp(day.start, UTC)),
-            "end": _iso_utc(datetime.fromtimestamp(day.end, UTC)),
+            "start": iso_utc(day.start),
+            "end": iso_utc(day.end),
             "text": f"{day.date:%a %b} {_ordinal(day.date.day)} {day.date.year}",
             "timezone": zone_name(zone),
         },
     }
-    return {
-        "cached_at": _iso_utc(datetime.fromtimestamp(now, UTC)),
-        "data": data,
-        "has_team_features": False,
-    }
+
+
+def clock_text(seconds: int) -> str:
+    """Hours and minutes as WakaTime's totals write them: ``2:17``."""
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
+
+
+def decimal_hours(seconds: int) -> str:
+    """Hours as WakaTime's ``decimal`` writes them, from whole minutes: ``2.28``."""
+    return f"{seconds // 3600 + seconds % 3600 // 60 / 60:.2f}"
+
+
+def iso_utc(seconds: float) -> str:
+    """A moment as WakaTime writes one: ``2025-11-25T19:46:40Z``."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def category_name(value: str | None) -> str:
@@ -123,7 +143,7 @@ def _counters(rows: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
 def _counter(seconds: int, *, total: int | None = None) -> dict[str, Any]:
     hours, minutes, secs = seconds // 3600, seconds % 3600 // 60, seconds % 60
     counter: dict[str, Any] = {
-        "decimal": f"{hours + minutes / 60:.2f}",
+        "decimal": decimal_hours(seconds),
         "digital": f"{hours}:{minutes:02d}:{secs:02d}",
         "hours": hours,
         "minutes": minutes,
@@ -134,10 +154,6 @@ def _counter(seconds: int, *, total: int | None = None) -> dict[str, Any]:
     if total is not None:
         counter["percent"] = round(100.0 * seconds / total, 2) if total else 0.0
     return counter
-
-
-def _iso_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _ordinal(n: int) -> str:

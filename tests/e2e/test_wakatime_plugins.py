@@ -95,3 +95,20 @@ def test_the_status_bar_names_todays_categories_as_wakatime_does(
     assert by_category == {None: 900, "debugging": 600}
     assert [(row["name"], row["total_seconds"]) for row in data["languages"]] == [("Go", 1500.0)]
     assert data["grand_total"]["text"] == "25 mins"
+
+
+def test_a_prompt_reads_todays_total_from_the_summaries(midday_daemon: DaemonProcess):
+    """oh-my-posh's WakaTime segment: a plain GET of the URL the user configured, no headers,
+    reading ``cumulative_total``; the same day as ``GET /today``."""
+    now = int(time.time())
+    beats = [{"project_path": "/code/app", "timestamp": t} for t in (now - 1500, now - 750, now)]
+    with httpx.Client(base_url=midday_daemon.url, timeout=10) as client:
+        for beat in beats:
+            assert client.post("/beat", json=beat).status_code == 200
+        answer = client.get(f"{API}/summaries?start=today&end=today")
+        today = client.get("/today", params={"format": "json"}).json()
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["cumulative_total"]["seconds"] == today["total_seconds"] == 1500
+    assert body["cumulative_total"]["text"] == "25 mins"
+    assert body["data"][0]["range"]["date"] == today["date"]

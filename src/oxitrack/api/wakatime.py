@@ -1,8 +1,9 @@
 """WakaTime-compatible endpoints, so every WakaTime editor plugin tracks into OxiTrack.
 
 With ``api_url = http://127.0.0.1:3000/api/v1`` in ``~/.wakatime.cfg``, wakatime-cli posts to
-``{api_url}/users/current/heartbeats.bulk`` and reads ``{api_url}/users/current/statusbar/today``.
-Each heartbeat becomes a beat through ``store.beats.record_beat``, the code path of ``POST /beat``.
+``{api_url}/users/current/heartbeats.bulk`` (and reads ``statusbar/today``, answered by
+``api.wakatime_summaries``). Each heartbeat becomes a beat through
+``store.beats.record_beat``, the code path of ``POST /beat``.
 
 Status codes follow what the CLI does with them: a bulk request is answered 201 with one
 ``[body, status]`` pair per heartbeat; a heartbeat that can never be stored gets 400 on its own
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from datetime import tzinfo
 from functools import partial
 
 from starlette.datastructures import State
@@ -25,15 +25,11 @@ from starlette.responses import JSONResponse
 
 from oxitrack.api.body import read_json, read_json_array
 from oxitrack.api.group_commit import write_from_loop
-from oxitrack.api.reports import read_today
-from oxitrack.days import system_zone, zone_named
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.repo_root import find_repo_root
 from oxitrack.sessions import Session
-from oxitrack.statusbar import statusbar_today
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
-from oxitrack.store.breakdown import read_breakdowns
 from oxitrack.wakatime import (
     MAX_HEARTBEAT_BYTES,
     Heartbeat,
@@ -49,9 +45,6 @@ from oxitrack.wakatime_answers import (
     refused_answer,
 )
 from oxitrack.wakatime_projects import folders_given_names, name_to_match, placed_by_name
-
-#: The lists of ``statusbar/today`` that OxiTrack fills from its breakdown, in this order.
-STATUSBAR_FIELDS = ("category", "language", "editor")
 
 log = logging.getLogger("oxitrack.wakatime")
 
@@ -172,43 +165,3 @@ async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heart
         store, lambda conn: wakatime_store.record_heartbeats(conn, heartbeats, identify)
     )
     return list(zip(heartbeats, sessions, strict=True))
-
-
-def get_statusbar_today(request: Request) -> JSONResponse:
-    """``GET …/users/{user}/statusbar/today``: today's total as WakaTime's status bar reads it.
-
-    The same day and totals as ``GET /today`` (``api.reports.read_today``), and today's time per
-    category, language and editor as ``GET /api/breakdown`` splits it, in the client's
-    ``Timezone`` header (wakatime-cli sends the user's zone), else in the daemon's local zone.
-    A plain ``def``, like the report handlers: Starlette runs it in its thread pool, so the
-    SQLite reads (every plugin asks every minute or so) never hold up beats on the event loop.
-    """
-    state = request.app.state
-    now = state.clock()
-    zone = _zone(request.headers.get("timezone"))
-    today = read_today(state.store, zone, now)
-    categories, languages, editors = (
-        [(row.name, row.duration_seconds) for row in breakdown.rows()]
-        for breakdown in read_breakdowns(state.store, STATUSBAR_FIELDS, [today.day], None)
-    )
-    body = statusbar_today(
-        now=now,
-        zone=zone,
-        day=today.day,
-        projects=[(p.project_name, p.duration_seconds) for p in today.projects],
-        total_seconds=today.total_seconds,
-        categories=categories,
-        languages=languages,
-        editors=editors,
-    )
-    return JSONResponse(body)
-
-
-def _zone(requested: str | None) -> tzinfo:
-    """The client's zone when it names a real one; a bad header is no reason to refuse."""
-    if requested:
-        try:
-            return zone_named(requested, field="Timezone")
-        except InvalidField:
-            log.info("ignoring unknown Timezone header %r", requested)
-    return system_zone()

@@ -42,30 +42,16 @@ def read_breakdown(
 ) -> Breakdown:
     """The breakdown of ``span`` (consecutive days) by ``field``, ``PART_DAYS`` days per
     snapshot: sessions and heartbeats of one part are always read together."""
-    [breakdown] = read_breakdowns(store, [field], span, project)
+    breakdown = Breakdown(field)
+    for first in range(0, len(span), PART_DAYS):
+        part = span[first : first + PART_DAYS]
+        store.read(partial(_add_part, breakdown, part[0].start, part[-1].end, project))
     return breakdown
 
 
-def read_breakdowns(
-    store: Store, fields: Sequence[str], span: Sequence[Day], project: ProjectFilter
-) -> list[Breakdown]:
-    """``read_breakdown`` for each of ``fields`` from the same snapshots, so that they split
-    the same time (a beat arriving meanwhile is in all of them or in none)."""
-    breakdowns = [Breakdown(field) for field in fields]
-    for first in range(0, len(span), PART_DAYS):
-        part = span[first : first + PART_DAYS]
-        store.read(partial(_add_part, breakdowns, part[0].start, part[-1].end, project))
-    return breakdowns
-
-
 def _add_part(
-    breakdowns: Sequence[Breakdown],
-    start: int,
-    end: int,
-    project: ProjectFilter,
-    conn: sqlite3.Connection,
+    breakdown: Breakdown, start: int, end: int, project: ProjectFilter, conn: sqlite3.Connection
 ) -> None:
     sessions = sessions_between(conn, start, end, project)
-    for breakdown in breakdowns:
-        beats = labelled_beats(conn, breakdown.field, start, end)
-        breakdown.add(sessions, beats, start, end)
+    beats = labelled_beats(conn, breakdown.field, start, end)
+    breakdown.add(sessions, beats, start, end)

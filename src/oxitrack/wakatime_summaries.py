@@ -1,0 +1,74 @@
+"""WakaTime's summaries answer (``GET …/users/current/summaries``): a range of days as WakaTime's
+API gives them, for the programs that read it rather than the status bar (shell prompts such as
+oh-my-posh's WakaTime segment, terminal and desktop widgets).
+
+Pure: the caller reads the days (``store.day_splits``) and names today's date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from oxitrack.errors import InvalidField
+from oxitrack.statusbar import clock_text, decimal_hours, duration_text
+
+
+def named_range(name: str, today: date, field: str = "range") -> tuple[date, date]:
+    """The first and last day of one of WakaTime's named ranges (``Last 7 Days``, also written
+    ``last_7_days``), ``today`` included where the name says so; weeks start on Monday."""
+    words = " ".join(name.replace("_", " ").lower().split())
+    yesterday = today - timedelta(days=1)
+    monday = today - timedelta(days=today.weekday())
+    first_of_month = today.replace(day=1)
+    ranges = {
+        "today": (today, today),
+        "yesterday": (yesterday, yesterday),
+        "last 7 days": (today - timedelta(days=6), today),
+        "last 7 days from yesterday": (yesterday - timedelta(days=6), yesterday),
+        "last 14 days": (today - timedelta(days=13), today),
+        "last 30 days": (today - timedelta(days=29), today),
+        "this week": (monday, today),
+        "last week": (monday - timedelta(days=7), monday - timedelta(days=1)),
+        "this month": (first_of_month, today),
+        "last month": (
+            (first_of_month - timedelta(days=1)).replace(day=1),
+            first_of_month - timedelta(days=1),
+        ),
+    }
+    found = ranges.get(words)
+    if found is None:
+        raise InvalidField(field, f"must be one of {', '.join(ranges)}; not {name!r}")
+    return found
+
+
+def summaries_body(days: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The ``summaries`` body around each day's ``statusbar.day_summary`` (at least one).
+
+    ``cumulative_total`` adds up the days' totals; ``daily_average`` divides it by the days
+    with time, as WakaTime does (the others are its "holidays")."""
+    totals = [int(day["grand_total"]["total_seconds"]) for day in days]
+    total = sum(totals)
+    worked = sum(1 for seconds in totals if seconds)
+    average = total // worked if worked else 0
+    return {
+        "data": list(days),
+        "cumulative_total": {
+            "seconds": float(total),
+            "text": duration_text(total),
+            "decimal": decimal_hours(total),
+            "digital": clock_text(total),
+        },
+        "daily_average": {
+            "holidays": len(days) - worked,
+            "days_including_holidays": len(days),
+            "days_minus_holidays": worked,
+            "seconds": average,
+            "text": duration_text(average),
+            "seconds_including_other_language": average,
+            "text_including_other_language": duration_text(average),
+        },
+        "start": days[0]["range"]["start"],
+        "end": days[-1]["range"]["end"],
+    }

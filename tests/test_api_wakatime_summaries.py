@@ -1,0 +1,154 @@
+"""``GET …/users/current/summaries`` through the real app: days as WakaTime's API gives them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from oxitrack.days import MAX_RANGE_DAYS
+from tests.conftest import NOW
+from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
+
+BULK = "/api/v1/users/current/heartbeats.bulk"
+SUMMARIES = "/api/v1/users/current/summaries"
+STATUSBAR = "/api/v1/users/current/statusbar/today"
+DAY = 86400
+# NOW is 20:46:40 on 2025-11-25 in Paris.
+
+
+def post(client: TestClient, heartbeats: list[dict[str, Any]]) -> None:
+    answer = client.post(BULK, content=json.dumps(heartbeats), headers=GO_CLI_HEADERS)
+    assert answer.status_code == 201, answer.text
+
+
+def summaries(client: TestClient, **params: str) -> dict[str, Any]:
+    answer = client.get(SUMMARIES, params=params, headers=GO_CLI_HEADERS)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def refusal(client: TestClient, **params: str) -> tuple[int, str, str]:
+    answer = client.get(SUMMARIES, params=params, headers=GO_CLI_HEADERS)
+    body = answer.json()
+    return answer.status_code, body.get("field"), body.get("message")
+
+
+@pytest.fixture
+def worked(client: TestClient) -> TestClient:
+    """An hour of app today (half of it debugging), 20 minutes of lib two days ago."""
+    post(client, [go_cli_heartbeat("/home/dev/app", t) for t in range(NOW - 3600, NOW - 1799, 600)])
+    debugging = range(NOW - 1800, NOW + 1, 600)
+    post(client, [go_cli_heartbeat("/home/dev/app", t, category="debugging") for t in debugging])
+    two_days_ago = range(NOW - 2 * DAY - 1200, NOW - 2 * DAY + 1, 600)
+    post(client, [go_cli_heartbeat("/home/dev/lib", t, language="Go") for t in two_days_ago])
+    return client
+
+
+def test_today_as_prompts_ask_for_it_is_the_status_bar_day(worked: TestClient):
+    """oh-my-posh's WakaTime segment (and the old Python client's --today) ask
+    ``?start=today&end=today`` and read ``cumulative_total``."""
+    body = summaries(worked, start="today", end="today")
+    statusbar = worked.get(STATUSBAR, headers=GO_CLI_HEADERS).json()
+    assert body["data"] == [statusbar["data"]]
+    assert body["cumulative_total"] == {
+        "seconds": 3600.0,
+        "text": "1 hr",
+        "decimal": "1.00",
+        "digital": "1:00",
+    }
+    assert [(c["name"], c["text"]) for c in body["data"][0]["categories"]] == [
+        ("Coding", "30 mins"),
+        ("Debugging", "30 mins"),
+    ]
+    assert (body["start"], body["end"]) == ("2025-11-24T23:00:00Z", "2025-11-25T23:00:00Z")
+
+
+def test_a_range_of_dates_has_each_day_and_averages_the_days_worked(worked: TestClient):
+    body = summaries(worked, start="2025-11-22", end="2025-11-25")
+    days = [(d["range"]["date"], d["grand_total"]["total_seconds"]) for d in body["data"]]
+    assert days == [
+        ("2025-11-22", 0.0),
+        ("2025-11-23", 1200.0),
+        ("2025-11-24", 0.0),
+        ("2025-11-25", 3600.0),
+    ]
+    assert [p["name"] for p in body["data"][1]["projects"]] == ["lib"]
+    assert [lang["name"] for lang in body["data"][1]["languages"]] == ["Go"]
+    assert body["cumulative_total"]["seconds"] == 4800.0
+    assert body["daily_average"] == {
+        "holidays": 2,
+        "days_including_holidays": 4,
+        "days_minus_holidays": 2,
+        "seconds": 2400,
+        "text": "40 mins",
+        "seconds_including_other_language": 2400,
+        "text_including_other_language": "40 mins",
+    }
+    # The same days and totals as the dashboard's report.
+    report = worked.get("/api/days", params={"from": "2025-11-22", "to": "2025-11-25"}).json()
+    assert [d["total_seconds"] for d in report["days"]] == [t for _, t in days]
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "last"),
+    [
+        ("Today", "2025-11-25", "2025-11-25"),
+        ("Yesterday", "2025-11-24", "2025-11-24"),
+        ("Last 7 Days", "2025-11-19", "2025-11-25"),
+        ("last_7_days", "2025-11-19", "2025-11-25"),
+        ("Last 7 Days from Yesterday", "2025-11-18", "2025-11-24"),
+        ("Last 14 Days", "2025-11-12", "2025-11-25"),
+        ("Last 30 Days", "2025-10-27", "2025-11-25"),
+        ("This Week", "2025-11-24", "2025-11-25"),  # a Tuesday: weeks start on Monday
+        ("Last Week", "2025-11-17", "2025-11-23"),
+        ("This Month", "2025-11-01", "2025-11-25"),
+        ("Last Month", "2025-10-01", "2025-10-31"),
+    ],
+)
+def test_wakatimes_named_ranges(client: TestClient, name: str, first: str, last: str):
+    body = summaries(client, range=name)
+    dates = [day["range"]["date"] for day in body["data"]]
+    assert (dates[0], dates[-1], len(dates)) == (first, last, len(set(dates)))
+
+
+def test_days_are_in_the_zone_asked_for(worked: TestClient):
+    """The ``timezone`` parameter, else the ``Timezone`` header wakatime-cli sends."""
+    tokyo = summaries(worked, start="today", end="today", timezone="Asia/Tokyo")
+    [day] = tokyo["data"]
+    # 04:46 on the 26th in Tokyo: the whole hour worked is that day's.
+    assert (day["range"]["date"], day["range"]["timezone"]) == ("2025-11-26", "Asia/Tokyo")
+    assert day["grand_total"]["total_seconds"] == 3600.0
+    [paris] = summaries(worked, range="today")["data"]
+    assert paris["range"]["timezone"] == "Europe/Paris"
+
+
+def test_only_the_project_asked_for(worked: TestClient):
+    body = summaries(worked, start="2025-11-23", end="2025-11-25", project="lib")
+    assert [d["grand_total"]["total_seconds"] for d in body["data"]] == [1200.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({}, "start", "is required"),
+        ({"start": "today"}, "end", "is required"),
+        ({"start": "2025-11-31", "end": "today"}, "start", "not a date"),
+        ({"start": "today", "end": "tomorrow"}, "end", "not a date"),
+        ({"start": "2025-11-25", "end": "2025-11-24"}, "start", "is after the end"),
+        ({"start": "2000-01-01", "end": "2025-11-25"}, "start", f"{MAX_RANGE_DAYS}"),
+        ({"range": "Last 8 Days"}, "range", "last 7 days"),
+        ({"range": "today", "start": "today"}, "range", "not both"),
+        ({"range": "today", "timezone": "Mars/Olympus"}, "timezone", "Mars/Olympus"),
+        ({"range": "today", "project": " "}, "project", "must not be empty"),
+    ],
+)
+def test_a_wrong_request_is_a_422_naming_its_field(
+    client: TestClient, params: dict[str, str], field: str, words: str
+):
+    status, named, message = refusal(client, **params)
+    assert (status, named) == (422, field)
+    assert words in message

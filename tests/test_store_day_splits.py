@@ -1,0 +1,76 @@
+"""Each day's totals and splits, read together for WakaTime's summaries and status bar."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from oxitrack.days import days_between
+from oxitrack.reports import daily_totals
+from oxitrack.sessions import Beat
+from oxitrack.store import Store
+from oxitrack.store.day_splits import read_day_splits
+from oxitrack.store.reports import PART_DAYS, iter_sessions
+from tests.conftest import NOW
+from tests.test_store_breakdown import BERLIN, record_heartbeats, rows
+
+FIELDS = ("category", "language", "branch")
+# NOW is 20:46 on 2025-11-25 in Berlin: three days up to it, the middle one worked past midnight.
+SPAN = days_between(date(2025, 11, 23), date(2025, 11, 25), BERLIN)
+
+
+@pytest.fixture
+def worked(store: Store) -> Store:
+    midnight = SPAN[2].start
+    record_heartbeats(
+        store,
+        "/code/app",
+        (midnight - 1200, {"language": "Python", "category": None, "branch": "main"}),
+        (midnight - 600, {"language": "Rust", "category": "debugging", "branch": "fix"}),
+        (midnight + 200, {"language": "Rust", "category": "debugging", "branch": "fix"}),
+        (NOW - 900 + 1, {"language": "Go", "category": "building", "branch": "main"}),
+    )
+    store.record_beat(Beat("/code/app", midnight + 900))  # a beat naming nothing
+    store.record_beat(Beat("/code/lib", NOW - 60))
+    store.record_beat(Beat("/code/lib", NOW))
+    return store
+
+
+def test_each_day_is_split_and_totalled_as_its_own_report(worked: Store):
+    splits = read_day_splits(worked, FIELDS, SPAN, None, NOW)
+    assert [split.totals.day for split in splits] == SPAN
+    for day, split in zip(SPAN, splits, strict=True):
+        sessions = worked.read(lambda conn, d=day: list(iter_sessions(conn, d.start, d.end)))
+        assert split.totals == daily_totals(sessions, [day], NOW)[0]
+        for field in FIELDS:
+            assert split.rows[field] == rows(worked, field, span=[day]), (day, field)
+    # The session over midnight gives each day its own part, split by its own heartbeats.
+    assert [(r.name, r.duration_seconds) for r in splits[1].rows["language"]] == [
+        ("Python", 600),
+        ("Rust", 600),
+    ]
+    assert ("Rust", 200) in [(r.name, r.duration_seconds) for r in splits[2].rows["language"]]
+    assert splits[0].rows["language"] == []
+
+
+def test_days_are_read_one_snapshot_per_part(worked: Store, monkeypatch: pytest.MonkeyPatch):
+    """A day's lists and total come from one snapshot (a beat arriving meanwhile is in all or
+    none), and a long range is not held in one read."""
+    snapshots = 0
+    real_read = worked.read
+
+    def counted_read(fn: Any, **kwargs: Any) -> Any:
+        nonlocal snapshots
+        snapshots += 1
+        return real_read(fn, **kwargs)
+
+    monkeypatch.setattr(worked, "read", counted_read)
+    read_day_splits(worked, FIELDS, SPAN, None, NOW)
+    assert snapshots == 1
+    first = date(2025, 10, 1)
+    long_span = days_between(first, first + timedelta(days=PART_DAYS), BERLIN)
+    snapshots = 0
+    splits = read_day_splits(worked, FIELDS, long_span, None, NOW)
+    assert (snapshots, len(splits)) == (2, PART_DAYS + 1)
