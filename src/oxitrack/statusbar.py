@@ -4,8 +4,9 @@ wakatime-cli prints ``data.grand_total.text`` for ``--today`` and hands it to th
 (VS Code, JetBrains, Vim, Sublime …) for their status bars, or, once the day has time in two
 categories or more, each category's time (``2 hrs Coding, 14 mins Debugging``), as WakaTime's
 own server lets it. The other fields are there because the CLI parses the body into its own
-summary type, and other programs (status bar widgets) list them. Pure: the caller reads today's
-totals and breakdowns.
+summary type, and other programs (status bar widgets) list them. A day of WakaTime's summaries
+(``wakatime_summaries``) has the same shape. Pure: the caller reads the day's totals and
+breakdowns.
 """
 
 from __future__ import annotations
