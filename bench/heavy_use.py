@@ -39,6 +39,8 @@ from heavy_db import generate
 ROUTES = (
     "/today?format=json",
     "/api/v1/users/current/statusbar/today",
+    "/api/v1/users/current/summaries?range=last_30_days",
+    "/api/breakdown?by=language&days=30",
     "/api/days",
     "/api/days?days=365",
     "/api/days?days=3660",
