@@ -45,6 +45,7 @@ from oxitrack.store import projects as store_projects
 from oxitrack.store import reports as store_reports
 from oxitrack.store import wakatime as store_wakatime
 from oxitrack.store.breakdown import read_breakdown
+from oxitrack.store.day_splits import read_day_splits
 from oxitrack.wakatime import parse_heartbeat
 from oxitrack.wakatime_projects import folders_given_names, name_to_match, placed_by_name
 from tests.sessions_model import assert_no_overlap, model_sessions
@@ -684,6 +685,32 @@ class StoreMachine(RuleBasedStateMachine):
         assert keys == sorted(keys)
         _, entries = self.model.report(start, end, NOW, project)
         assert sum(expected.values()) == sum(int(str(e["duration_seconds"])) for e in entries)
+
+    @rule(
+        zone_name=st.sampled_from(ZONES),
+        offset=st.integers(0, 4),
+        count=st.integers(1, 3),
+        project=st.none() | st.sampled_from(PROJECT_FILTERS),
+    )
+    def day_splits(self, zone_name: str, offset: int, count: int, project: str | None) -> None:
+        """WakaTime's summaries and status bar (``store.day_splits``): each day's totals as
+        ``/api/days`` has them, split by language and editor as that day's breakdown."""
+        zone = ZoneInfo(zone_name)
+        first = FIRST_DATE + timedelta(days=offset)
+        span = days_.days_between(first, first + timedelta(days=count - 1), zone)
+        fields = ("language", "editor")
+        splits = read_day_splits(self.store, fields, span, project, NOW)
+        assert [split.totals.day for split in splits] == span
+        for day, split in zip(span, splits, strict=True):
+            total, entries = self.model.report(day.start, day.end, NOW, project)
+            assert split.totals.total_seconds == total, day
+            assert sorted(p.duration_seconds for p in split.totals.projects) == sorted(
+                int(str(e["duration_seconds"])) for e in entries
+            )
+            for field in fields:
+                expected = self.model.breakdown(field, day.start, day.end, project)
+                found = {row.name: row.duration_seconds for row in split.rows[field]}
+                assert found == expected, (day, field)
 
     @rule(
         offset=st.none() | st.integers(0, 4),
