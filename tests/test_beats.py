@@ -185,24 +185,44 @@ BEAT = {"project_path": "/a", "timestamp": NOW}
         ({"language": "", "editor": "vscodium"}, BeatLabels(None, "vscodium")),
         ({"language": "C++", "editor": "  "}, BeatLabels("C++", None)),
         ({"language": "Objective-C\u2028"}, BeatLabels("Objective-C\u2028", None)),
+        ({"category": "debugging"}, BeatLabels(None, None, "debugging")),
+        (
+            {"language": "Go", "editor": "vscode", "category": "building"},
+            BeatLabels("Go", "vscode", "building"),
+        ),
     ],
-    ids=["both", "language", "editor", "null-editor", "empty-language", "blank-editor", "odd-text"],
+    ids=[
+        "both",
+        "language",
+        "editor",
+        "null-editor",
+        "empty-language",
+        "blank-editor",
+        "odd-text",
+        "category",
+        "all-three",
+    ],
 )
-def test_parse_beat_keeps_the_language_and_editor_sent(labels: dict, expected: BeatLabels):
+def test_parse_beat_keeps_the_labels_sent(labels: dict, expected: BeatLabels):
     assert parse_beat({**BEAT, **labels}, now=NOW) == PostedBeat(Beat("/a", NOW), expected)
 
 
 @pytest.mark.parametrize(
     "labels",
-    [{}, {"language": None, "editor": None}, {"language": "", "editor": ""}, {"editor": " \t"}],
+    [
+        {},
+        {"language": None, "editor": None, "category": None},
+        {"language": "", "editor": "", "category": ""},
+        {"editor": " \t", "category": "  "},
+    ],
     ids=["absent", "null", "empty", "blank"],
 )
-def test_a_beat_naming_neither_has_no_labels(labels: dict):
+def test_a_beat_naming_none_has_no_labels(labels: dict):
     """No labels: nothing is stored beside the session, as for every beat before them."""
     assert parse_beat({**BEAT, **labels}, now=NOW).labels is None
 
 
-@pytest.mark.parametrize("field", ["language", "editor"])
+@pytest.mark.parametrize("field", ["language", "editor", "category"])
 def test_a_long_label_is_cut_not_refused(field: str):
     """As a WakaTime heartbeat's: a refused beat would cost its time for a detail."""
     posted = parse_beat({**BEAT, field: "x" * MAX_TEXT_CHARS}, now=NOW)
@@ -210,7 +230,7 @@ def test_a_long_label_is_cut_not_refused(field: str):
     assert getattr(posted.labels, field) == "x" * MAX_LABEL_CHARS
 
 
-@pytest.mark.parametrize("field", ["language", "editor"])
+@pytest.mark.parametrize("field", ["language", "editor", "category"])
 @pytest.mark.parametrize(
     ("value", "problem"),
     [

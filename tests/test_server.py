@@ -109,6 +109,7 @@ def test_a_windows_editors_folder_is_stored(client: TestClient, sent: str, store
         ({"project_path": "/code/x", "language": "Py\u0000"}, "language", "NUL"),
         ({"project_path": "/code/x", "editor": ["vscode"]}, "editor", "not an array"),
         ({"project_path": "/code/x", "editor": "v" * 4097}, "editor", "at most 4096"),
+        ({"project_path": "/code/x", "category": {"a": 1}}, "category", "string or null"),
     ],
     ids=[
         "missing-path",
@@ -126,6 +127,7 @@ def test_a_windows_editors_folder_is_stored(client: TestClient, sent: str, store
         "nul-language",
         "array-editor",
         "editor-over-4096-characters",
+        "object-category",
     ],
 )
 def test_bad_beat_gets_422_naming_the_field_and_stores_nothing(
@@ -167,6 +169,23 @@ def test_a_beat_naming_its_language_and_editor_keeps_them_beside_the_session(
     assert heartbeat_rows(store) == [
         ("/code/x", NOW - 60, "file", None, "Python", None, None, None, "vscode", None, "beat")
     ]
+
+
+def test_a_beat_naming_its_category_is_split_as_a_heartbeat_of_it(client: TestClient):
+    """The VS Code extension names ``debugging`` while a debug session runs: the time is
+    Debugging in ``report --by category`` and in WakaTime plugins' status bars."""
+    beats = [(NOW - 1200, None), (NOW - 600, "debugging"), (NOW - 300, "debugging"), (NOW, None)]
+    for at, category in beats:
+        labels = {"language": "Python", "editor": "vscode", "category": category}
+        assert (
+            beat(client, {"project_path": "/code/x", "timestamp": at, **labels}).status_code == 200
+        )
+    split = client.get("/api/breakdown", params={"by": "category", "days": "1", "tz": "UTC"})
+    rows = [(row["name"], row["duration_seconds"]) for row in split.json()["rows"]]
+    assert rows == [("debugging", 600), (None, 600)]
+    statusbar = client.get("/api/v1/users/current/statusbar/today", headers={"Timezone": "UTC"})
+    shown = [(c["name"], c["text"]) for c in statusbar.json()["data"]["categories"]]
+    assert shown == [("Coding", "10 mins"), ("Debugging", "10 mins")]
 
 
 @pytest.mark.parametrize(

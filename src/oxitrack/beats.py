@@ -21,11 +21,16 @@ MAX_FUTURE_SECONDS = 600
 
 class BeatLabels(Record):
     """What an editor's beat may name besides its folder and time, in WakaTime's words
-    (``Python``; ``vscode``): kept as a WakaTime heartbeat's details are, so that reports break
-    the editor's time down by language and editor as they do WakaTime's."""
+    (``Python``; ``vscode``; ``debugging``): kept as a WakaTime heartbeat's details are, so that
+    reports break the editor's time down by language, editor and category as they do
+    WakaTime's."""
 
     language: str | None
     editor: str | None
+    category: str | None = None
+
+
+_NO_LABELS = BeatLabels(None, None, None)
 
 
 class PostedBeat(Record):
@@ -81,8 +86,9 @@ def check_timestamp(value: object, *, now: float, field: str = "timestamp") -> i
 def parse_beat(body: object, *, now: float) -> PostedBeat:
     """A ``PostedBeat`` from the JSON body of ``POST /beat``.
 
-    ``language`` and ``editor`` are optional labels, checked as a WakaTime heartbeat's are
-    (``fields.label``): null or blank means not sent, a long one is cut rather than refused.
+    ``language``, ``editor`` and ``category`` are optional labels, checked as a WakaTime
+    heartbeat's are (``fields.label``): null or blank means not sent, a long one is cut rather
+    than refused.
     """
     if not isinstance(body, Mapping):
         raise InvalidField("body", f"must be a JSON object, not {json_type(body)}")
@@ -90,10 +96,10 @@ def parse_beat(body: object, *, now: float) -> PostedBeat:
         project_path=check_project_path(body.get("project_path")),
         timestamp=check_timestamp(body.get("timestamp"), now=now),
     )
-    language, editor = label(body, "language"), label(body, "editor")
-    if language is None and editor is None:  # most beats (older editors): no record to build
+    labels = BeatLabels(label(body, "language"), label(body, "editor"), label(body, "category"))
+    if labels == _NO_LABELS:  # most beats (older editors): nothing to keep beside the session
         return PostedBeat(beat)
-    return PostedBeat(beat, BeatLabels(language, editor))
+    return PostedBeat(beat, labels)
 
 
 def _short_number(number: int) -> str:

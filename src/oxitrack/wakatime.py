@@ -117,13 +117,13 @@ def parse_heartbeat(
 
 
 def posted_beat_details(beat: Beat, labels: BeatLabels) -> HeartbeatDetails:
-    """The details of a ``POST /beat`` that named its language or editor, as a heartbeat's: so
-    reports break its time down as they do a WakaTime heartbeat's, from the same tables. The
-    editor's beats are about a file it has open; the rest it does not say."""
+    """The details of a ``POST /beat`` that named its language, editor or category, as a
+    heartbeat's: so reports break its time down as they do a WakaTime heartbeat's, from the
+    same tables. The editor's beats are about a file it has open; the rest it does not say."""
     return HeartbeatDetails(
         time=float(beat.timestamp),
         entity_type="file",
-        category=None,
+        category=labels.category,
         language=labels.language,
         branch=None,
         is_write=None,
