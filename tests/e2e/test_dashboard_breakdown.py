@@ -484,21 +484,43 @@ def test_a_field_no_time_names_says_where_its_names_come_from(
 
 # -- layout: phones, dark theme, large text -----------------------------------------------------
 
-LAYOUT_JS = """() => {
+LONG_BRANCH = "feature/a-branch-with-a-name-far-longer-than-any-card-" * 3
+LONG_PROJECT = "a-project-whose-folder-name-is-far-longer-than-any-card-" * 3
+# The long row is the one whose value starts with `prefix`.
+LAYOUT_JS = """(prefix) => {
   const box = (selector) => document.querySelector(selector).getBoundingClientRect();
-  const name = document.querySelector("#breakdown-list tbody tr[data-name^='Language'] .name");
+  const cut = (node) => node === null ? null : node.scrollWidth > node.clientWidth;
+  const row = document.querySelector(`#breakdown-list tbody tr[data-name^='${prefix}']`);
   const style = getComputedStyle(document.getElementById("breakdown"));
   return {
     pageScrolls: document.documentElement.scrollWidth > document.documentElement.clientWidth,
     tableRight: box("#breakdown-list").right,
+    switchRight: box("#breakdown-switch").right,
     cardRight: box("#breakdown").right,
     mainRight: box("main").right,
-    nameCut: name.scrollWidth > name.clientWidth,
+    nameCut: cut(row.querySelector(".name")),
+    projectCut: cut(row.querySelector(".project-name")),
     card: style.backgroundColor,
     colours: [...document.querySelectorAll("#breakdown .name, #breakdown .note, #breakdown .num,"
-      + " #breakdown-range")].map((node) => getComputedStyle(node).color),
+      + " #breakdown .project-name, #breakdown-range")].map((node) => getComputedStyle(node).color),
   };
 }"""
+
+
+def _worked_on_a_long_branch(daemon: DaemonProcess, now: int) -> None:
+    """Ten minutes on ``LONG_BRANCH`` of the project ``LONG_PROJECT``, beside ``_worked``'s."""
+    send_labelled_heartbeats(
+        daemon,
+        f"/code/{LONG_PROJECT}",
+        {"time": now - 900, "branch": LONG_BRANCH, "project": LONG_PROJECT},
+        {"time": now - 300, "branch": LONG_BRANCH, "project": LONG_PROJECT},
+    )
+
+
+def _assert_inside_the_card(layout: dict[str, Any]) -> None:
+    assert not layout["pageScrolls"], layout
+    assert layout["tableRight"] <= layout["cardRight"] <= layout["mainRight"], layout
+    assert layout["switchRight"] <= layout["cardRight"], layout
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -508,30 +530,51 @@ def test_a_long_language_name_ends_in_an_ellipsis_inside_its_card(
 ):
     _worked(midday_daemon, int(time.time()), language=LONG_LANGUAGE)
     page = Page(browser, viewport={"width": width, "height": 800}, color_scheme=scheme)
-    layout = page.open(midday_daemon.url + "/").evaluate(LAYOUT_JS)
-    assert not layout["pageScrolls"], layout
-    assert layout["tableRight"] <= layout["cardRight"] <= layout["mainRight"], layout
+    layout = page.open(midday_daemon.url + "/").evaluate(LAYOUT_JS, "Language")
+    _assert_inside_the_card(layout)
     assert layout["nameCut"], "one line, ending in an ellipsis"
     for colour in layout["colours"]:
         assert contrast(colour, layout["card"]) >= 4.5, (colour, layout)
     assert page.problems == []
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [320, 700, 1280])
+def test_a_long_branch_and_its_project_end_in_an_ellipsis_inside_the_card(
+    midday_daemon: DaemonProcess, browser: Any, width: int, scheme: str
+):
+    now = int(time.time())
+    _worked(midday_daemon, now)
+    _worked_on_a_long_branch(midday_daemon, now)
+    page = Page(browser, viewport={"width": width, "height": 800}, color_scheme=scheme)
+    shown = page.open(midday_daemon.url + "/?by=branch")
+    layout = shown.evaluate(LAYOUT_JS, "feature/")
+    _assert_inside_the_card(layout)
+    assert layout["nameCut"] and layout["projectCut"], "each one line, ending in an ellipsis"
+    assert shown.get_attribute(f"tr[data-name='{LONG_BRANCH}'] .name", "title") == LONG_BRANCH
+    assert len(layout["colours"]) == 3 + 3 + 2 + 1 + 1, "names, times, projects, note, range"
+    for colour in layout["colours"]:
+        assert contrast(colour, layout["card"]) >= 4.5, (colour, layout)
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("by", ["language", "branch"])
 @pytest.mark.parametrize(("width", "text_pixels"), [(1280, 32), (360, 32)])
 def test_large_text_keeps_the_card_inside_the_page(
-    midday_daemon: DaemonProcess, browser: Any, width: int, text_pixels: int
+    midday_daemon: DaemonProcess, browser: Any, width: int, text_pixels: int, by: str
 ):
-    """200 % text (WCAG 1.4.4), set as the browser's settings set it."""
-    _worked(midday_daemon, int(time.time()), language=LONG_LANGUAGE)
+    """200 % text (WCAG 1.4.4), set as the browser's settings set it: the field's switch wraps."""
+    now = int(time.time())
+    _worked(midday_daemon, now, language=LONG_LANGUAGE)
+    _worked_on_a_long_branch(midday_daemon, now)
     page = Page(browser, viewport={"width": width, "height": 900})
     session = page.page.context.new_cdp_session(page.page)
     session.send("Page.enable")
     session.send("Page.setFontSizes", {"fontSizes": {"standard": text_pixels, "fixed": 13}})
-    shown = page.open(midday_daemon.url + "/")
+    shown = page.open(f"{midday_daemon.url}/?by={by}")
     assert shown.evaluate("() => getComputedStyle(document.body).fontSize") == f"{text_pixels}px"
-    layout = shown.evaluate(LAYOUT_JS)
-    assert not layout["pageScrolls"], layout
-    assert layout["tableRight"] <= layout["cardRight"] <= layout["mainRight"], layout
+    layout = shown.evaluate(LAYOUT_JS, {"language": "Language", "branch": "feature/"}[by])
+    _assert_inside_the_card(layout)
     assert page.problems == []
 
 
