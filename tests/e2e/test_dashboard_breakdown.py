@@ -429,8 +429,16 @@ def test_the_unnamed_row_says_what_it_holds_for_each_field(
     midday_daemon: DaemonProcess, browser: Any
 ):
     """The VS Code extension's plain beats name nothing: time in every field's unnamed row,
-    worded for the field, with the sources true of it (docs/reports.md)."""
-    _worked(midday_daemon, int(time.time()))
+    worded for the field, with the sources true of it (docs/reports.md). Two projects' unnamed
+    time is one row, a branch's too (the daemon gives a row per project)."""
+    now = int(time.time())
+    _worked(midday_daemon, now)
+    send_beats(midday_daemon, "/code/notes", range(now - 3300, now - 2999, 60))
+    branches = httpx.get(f"{midday_daemon.url}/api/breakdown", params={"by": "branch"}).json()
+    assert [row["duration_seconds"] for row in branches["rows"] if row["name"] is None] == [
+        720,
+        300,
+    ]
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
     notes = {
@@ -443,7 +451,7 @@ def test_the_unnamed_row_says_what_it_holds_for_each_field(
         _pick(page, by)
         rows = shown.evaluate(ROWS_JS)
         (unnamed,) = (row for row in rows if row["value"] == "")
-        assert unnamed["seconds"] == 720, rows
+        assert unnamed["seconds"] == 720 + 300, rows
         name, note = unnamed["name"].split("\n")
         assert name == f"No {by} named"
         assert notes[by] in note and "lone heartbeats" in note
