@@ -403,6 +403,32 @@ def test_a_slow_answer_for_a_pick_does_not_replace_a_later_range(
     assert page.problems == []
 
 
+def test_a_busy_daemon_keeps_the_card_as_it_was_until_the_pick_is_answered(
+    midday_daemon: DaemonProcess, browser: Any
+):
+    """A 503 reports_busy for the categories picked: the languages stay, pressed, until the
+    retry its Retry-After asks for brings the categories."""
+    _worked_in_every_field(midday_daemon, int(time.time()))
+    page = Page(browser, clock=True)
+    shown = page.open(midday_daemon.url + "/")
+    before = shown.evaluate(ROWS_JS)
+    busy_once = BusyOnce()
+    shown.route(re.compile(r"/api/breakdown\?by=category"), busy_once)
+    shown.click("#breakdown-switch button[data-by='category']")
+    shown.wait_for_function(
+        "() => document.getElementById('status-live').textContent.includes('busy')"
+    )
+    assert shown.evaluate(ROWS_JS) == before
+    assert shown.evaluate(HEAD_JS)["pressed"] == ["language"]
+    assert shown.evaluate(HEAD_JS)["address"] == "?by=category"
+
+    page.page.clock.run_for(5_000)
+    _wait_shown(page, "category")
+    assert busy_once.answered == [503, 200]
+    assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
+    assert all("status of 503" in problem for problem in page.problems), page.problems
+
+
 def test_the_field_is_picked_from_the_keyboard(midday_daemon: DaemonProcess, browser: Any):
     """Buttons in a named group, each a Tab stop that Enter or Space presses; the focus stays
     on the pressed one as the card is drawn again."""
