@@ -469,7 +469,7 @@ def test_the_unnamed_row_says_what_it_holds_for_each_field(
     shown = page.open(midday_daemon.url + "/")
     notes = {
         "language": "send no language",
-        "category": "the VS Code extension and other editors that send no category",
+        "category": "editors that send no category",
         "editor": "editors that do not name themselves",
         "branch": "folders outside a git repository",
     }
@@ -498,7 +498,7 @@ def test_a_field_no_time_names_says_where_its_names_come_from(
     empties = {
         "category": (
             "No time in this range has a category yet.",
-            "the VS Code extension sends none",
+            "Editors that send a category",
         ),
         "branch": ("No time in this range has a branch yet.", "git repositories"),
         "editor": None,

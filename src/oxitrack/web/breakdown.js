@@ -5,8 +5,8 @@
 import { breakdownRows } from "./chart.js";
 import { element, replaceChangedRows } from "./elements.js";
 
-// Where unnamed time comes from differs per field (docs/reports.md): the VS Code extension's
-// beats may name a language and an editor, never a category or a branch.
+// Where unnamed time comes from differs per field (docs/reports.md): beats (POST /beat, the VS Code
+// extension's) may name a language, an editor and a category, never a branch.
 const WORDS = {
   language: {
     title: "Languages",
@@ -24,13 +24,11 @@ const WORDS = {
     column: "Category",
     plural: "categories",
     unnamed: "No category named",
-    note:
-      "beats from the VS Code extension and other editors that send no category, lone " +
-      "heartbeats, time after a last heartbeat",
+    note: "beats from editors that send no category, lone heartbeats, time after a last heartbeat",
     empty:
-      "No time in this range has a category yet. Categories (coding, debugging, building, …) " +
-      "come from the WakaTime plugins pointed at this daemon; the VS Code extension sends none " +
-      '(see the README, "Track your editors").',
+      "No time in this range has a category yet. Editors that send a category (coding, " +
+      "debugging, building, …) name it, such as those with a WakaTime plugin pointed at this " +
+      'daemon (see the README, "Track your editors").',
   },
   editor: {
     title: "Editors",
