@@ -107,11 +107,13 @@ class BusyOnce:
             route.continue_()
 
 
-def send_beats(daemon: DaemonProcess, project_path: str, timestamps: range) -> None:
-    """One ``POST /beat`` per timestamp, as an editor sends them."""
+def send_beats(daemon: DaemonProcess, project_path: str, timestamps: range, **labels: str) -> None:
+    """One ``POST /beat`` per timestamp, as an editor sends them; ``labels`` (``language``,
+    ``editor``) in each, as the VS Code extension names them."""
     for timestamp in timestamps:
         answer = httpx.post(
-            f"{daemon.url}/beat", json={"project_path": project_path, "timestamp": timestamp}
+            f"{daemon.url}/beat",
+            json={"project_path": project_path, "timestamp": timestamp, **labels},
         )
         answer.raise_for_status()
 
@@ -121,9 +123,17 @@ def send_heartbeats(
 ) -> None:
     """WakaTime heartbeats in ``root``, one per ``(timestamp, language)``, as the ``wakatime``
     command of an editor's plugin sends them."""
-    body = [
-        go_cli_heartbeat(root, time, language=language) for time, language in times_and_languages
-    ]
+    send_labelled_heartbeats(
+        daemon,
+        root,
+        *({"time": time, "language": language} for time, language in times_and_languages),
+    )
+
+
+def send_labelled_heartbeats(daemon: DaemonProcess, root: str, *heartbeats: dict[str, Any]) -> None:
+    """WakaTime heartbeats in ``root``, each the Go CLI's with the fields given (``time``, and any
+    of ``language``, ``category``, ``branch``, ``user_agent``, which names the editor)."""
+    body = [go_cli_heartbeat(root, **heartbeat) for heartbeat in heartbeats]
     answer = httpx.post(
         f"{daemon.url}/api/v1/users/current/heartbeats.bulk",
         content=json.dumps(body),

@@ -1,6 +1,6 @@
 """The dashboard under a high-contrast theme (forced colours, as Windows' contrast themes set):
-the browser drops backgrounds there, which the page's bars, colour keys and pressed range
-button were drawn with."""
+the browser drops backgrounds there, which the page's bars, colour keys and pressed range and
+breakdown field buttons were drawn with."""
 
 from __future__ import annotations
 
@@ -30,11 +30,13 @@ COLOURS_JS = """() => {
     swatch: background("#days-legend button[data-key='/code/alpha'] .swatch"),
     pressed: background(".switch [aria-pressed=true]"),
     unpressed: background(".switch [aria-pressed=false]"),
+    picked: background("#breakdown-switch [aria-pressed=true]"),
+    unpicked: background("#breakdown-switch [aria-pressed=false]"),
   };
 }"""
 
 
-def test_bars_colour_keys_and_the_pressed_range_survive_forced_colours(
+def test_bars_colour_keys_and_the_pressed_range_and_field_survive_forced_colours(
     worked_daemon: DaemonProcess, browser: Any
 ):
     page = Page(browser, forced_colors="active")
@@ -43,4 +45,6 @@ def test_bars_colour_keys_and_the_pressed_range_survive_forced_colours(
     colours = shown.evaluate(COLOURS_JS)
     assert colours["bar"] == colours["swatch"] == colours["chartColour"], colours
     assert colours["pressed"] != colours["unpressed"], colours
+    assert colours["picked"] == colours["pressed"], "the breakdown's field as the range"
+    assert colours["unpicked"] == colours["unpressed"], colours
     assert page.problems == []

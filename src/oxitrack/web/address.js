@@ -1,9 +1,12 @@
-// The dashboard's state kept in the page's address (?days=, ?hide=), so that a reload, a
-// bookmark and the Back button show the same range and projects: read and written here, the
-// other parameters (?tz=) always kept.
+// The dashboard's state kept in the page's address (?days=, ?hide=, ?by=), so that a reload, a
+// bookmark and the Back button show the same range, projects and breakdown: read and written
+// here, the other parameters (?tz=) always kept.
 
 const DEFAULT_DAYS = "7";
 const HIDE_PARAM = "hide";
+const BY_PARAM = "by";
+/** What the breakdown card can split time by: `GET /api/breakdown`'s `by`, the first the default. */
+export const BREAKDOWN_FIELDS = ["language", "category", "editor", "branch"];
 
 /**
  * The range in the page's address (?days=30), so a reload, a bookmark and the Back button keep
@@ -17,6 +20,23 @@ export function addressDays() {
 export function addressWithDays(days) {
   const url = new URL(location.href);
   url.searchParams.set("days", days);
+  return url;
+}
+
+/**
+ * What the breakdown card splits time by (?by=category). Without one, or with one the card does
+ * not know (a bookmark from a later version, a typo), languages: the page still works, and the
+ * address is left as it is until a button is pressed.
+ */
+export function addressBy() {
+  const by = new URLSearchParams(location.search).get(BY_PARAM);
+  return BREAKDOWN_FIELDS.includes(by) ? by : BREAKDOWN_FIELDS[0];
+}
+
+/** The address with ?by= set, other parameters kept. */
+export function addressWithBy(by) {
+  const url = new URL(location.href);
+  url.searchParams.set(BY_PARAM, by);
   return url;
 }
 

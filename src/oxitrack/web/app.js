@@ -1,16 +1,22 @@
 // OxiTrack dashboard: reads the daemon's JSON endpoints (the same ones the CLI's --json prints)
 // and draws today's totals, a stacked bar chart of daily time per project, the range's time per
-// language, and recent sessions.
+// language, category, editor or branch, and recent sessions.
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
 // Chart.js is served from /static/vendor/. This module only wires the page's controls to the
 // modules that do the work: refresh.js asks and draws; today.js, days.js (with legend.js),
-// languages.js and recent.js draw the cards; notices.js says what state the data is in;
-// chart.js turns numbers into chart data; address.js keeps the range and hidden projects in the
-// page's address.
+// breakdown.js and recent.js draw the cards; notices.js says what state the data is in;
+// chart.js turns numbers into chart data; address.js keeps the range, hidden projects and the
+// breakdown's field in the page's address.
 
-import { addressDays, addressHidden, addressWithDays } from "./address.js";
+import {
+  addressBy,
+  addressDays,
+  addressHidden,
+  addressWithBy,
+  addressWithDays,
+} from "./address.js";
 import { renderChart } from "./days.js";
-import { refresh, refreshNow, startRefreshing } from "./refresh.js";
+import { refresh, refreshBreakdown, refreshNow, startRefreshing } from "./refresh.js";
 import { state } from "./state.js";
 import { renderToday } from "./today.js";
 
@@ -23,14 +29,27 @@ function setUp() {
       refresh();
     });
   }
-  // Back and Forward move between ranges and legend choices made on this page: show what the
-  // address names. A legend choice alone needs no new data.
+  for (const button of document.querySelectorAll("#breakdown-switch button")) {
+    button.addEventListener("click", () => {
+      state.wantedBy = button.dataset.by;
+      const address = addressWithBy(state.wantedBy);
+      if (address.href !== location.href) history.pushState(null, "", address);
+      refreshBreakdown();
+    });
+  }
+  // Back and Forward move between ranges, fields and legend choices made on this page: show what
+  // the address names. A legend choice alone needs no new data, a field only the breakdown's.
   addEventListener("popstate", () => {
     state.hidden = addressHidden();
     if (state.lastRange) renderChart(state.lastRange);
-    if (addressDays() === state.wantedDays) return;
-    state.wantedDays = addressDays();
-    refresh();
+    const days = addressDays();
+    const by = addressBy();
+    if (days === state.wantedDays && by === state.wantedBy) return;
+    const rangeChanged = days !== state.wantedDays;
+    state.wantedDays = days;
+    state.wantedBy = by;
+    if (rangeChanged) refresh();
+    else refreshBreakdown();
   });
   document.getElementById("retry-now").addEventListener("click", refreshNow);
   document.getElementById("reload-page").addEventListener("click", () => location.reload());

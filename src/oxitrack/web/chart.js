@@ -303,39 +303,45 @@ export function dayRows(range) {
   });
 }
 
-// -- languages -----------------------------------------------------------------------------------
+// -- time by language, category, editor or branch ----------------------------------------------
 
 // More rows than this made the card as long as a page over a year of config files and scripts;
-// the rest of the named languages are one "other" row, as the chart's projects are.
-export const LISTED_LANGUAGES = 10;
+// the rest of the named values are one "other" row, as the chart's projects are.
+export const LISTED_ROWS = 10;
 
 /**
- * The Languages card's rows for `GET /api/breakdown?by=language`, most time first: the top
- * languages and the time no heartbeat names (`"name": null`) as a row of its own, then the rest
- * of the named languages summed as one row. Each row is `{ name, seconds, duration, share, unnamed,
- * others, part }`: `duration` rounded as the command line rounds it, `share` of the longest row
- * (the bar's length, 0 to 1), `part` of the range's time (0 to 1, said to screen readers) and
- * `unnamed` for the row of time no language names. No rows at all when no
- * second is named by a language: a lone bar of unnamed time says nothing about languages.
+ * The breakdown card's rows for `GET /api/breakdown?by=<field>`, most time first: the top values
+ * and the time no heartbeat names (`"name": null`) as a row of its own, then the rest of the named
+ * values summed as one row. Each row is `{ name, projectName, projectPath, seconds, duration,
+ * share, unnamed, others, part }`: the project only for a field counted per project (a branch),
+ * `duration` rounded as the command line rounds it, `share` of the longest row (the bar's length,
+ * 0 to 1), `part` of the range's time (0 to 1, said to screen readers) and `unnamed` for the row
+ * of time no value names, which sums the per-project rows of such a field: what it holds is the
+ * same in every project, and one row per project would crowd out the named ones. No rows at all
+ * when no second is named: a lone bar of unnamed time says nothing about the field.
  */
-export function languageRows(breakdown) {
+export function breakdownRows(breakdown) {
   const named = breakdown.rows.filter((row) => row.name !== null && row.duration_seconds > 0);
   if (named.length === 0) return [];
-  const rows = named.slice(0, LISTED_LANGUAGES).map((row) => ({
+  const rows = named.slice(0, LISTED_ROWS).map((row) => ({
     name: row.name,
+    projectName: row.project_name ?? null,
+    projectPath: row.project_path ?? null,
     seconds: row.duration_seconds,
     unnamed: false,
     others: 0,
   }));
-  const unnamed = breakdown.rows.find((row) => row.name === null && row.duration_seconds > 0);
-  if (unnamed) rows.push({ name: null, seconds: unnamed.duration_seconds, unnamed: true, others: 0 });
+  const unnamed = breakdown.rows
+    .filter((row) => row.name === null)
+    .reduce((sum, row) => sum + row.duration_seconds, 0);
+  if (unnamed > 0) rows.push(summedRow(unnamed, { unnamed: true }));
   // Stable: rows of equal time keep the daemon's order.
   rows.sort((a, b) => b.seconds - a.seconds);
-  // Last, as the chart's "other": a sum of small rows is not a language that ranks among them.
-  const rest = named.slice(LISTED_LANGUAGES);
+  // Last, as the chart's "other": a sum of small rows is not a value that ranks among them.
+  const rest = named.slice(LISTED_ROWS);
   if (rest.length > 0) {
     const seconds = rest.reduce((sum, row) => sum + row.duration_seconds, 0);
-    rows.push({ name: null, seconds, unnamed: false, others: rest.length });
+    rows.push(summedRow(seconds, { others: rest.length }));
   }
   const durations = shownDurations(rows.map((row) => row.seconds));
   const longest = Math.max(1, ...rows.map((row) => row.seconds));
@@ -345,4 +351,9 @@ export function languageRows(breakdown) {
     share: row.seconds / longest,
     part: Math.min(1, row.seconds / Math.max(1, breakdown.total_seconds)),
   }));
+}
+
+/** A row that names no value: the unnamed time, or the `others` values past the listed ones. */
+function summedRow(seconds, { unnamed = false, others = 0 }) {
+  return { name: null, projectName: null, projectPath: null, seconds, unnamed, others };
 }

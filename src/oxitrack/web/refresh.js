@@ -1,6 +1,7 @@
 // When the page asks the daemon for its figures, and what it does with the answers: every minute
 // by the wall clock, sooner while the daemon does not answer, and only the latest answer drawn.
 
+import { renderBreakdown } from "./breakdown.js";
 import { formatClock, zoneLabel } from "./clock.js";
 import { markPressedRange, renderDays } from "./days.js";
 import {
@@ -12,7 +13,6 @@ import {
   showRefused,
   showUnreachable,
 } from "./notices.js";
-import { renderLanguages } from "./languages.js";
 import { renderRecent } from "./recent.js";
 import { Busy, Refused, Unauthorized, getJson } from "./requests.js";
 import { state } from "./state.js";
@@ -30,35 +30,71 @@ const RECENT_LIMIT = 15;
 export async function refresh() {
   const seq = ++state.requestSeq;
   const days = state.wantedDays;
+  const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days };
   state.askedAt = Date.now();
-  let answers;
-  try {
-    answers = await Promise.all([
-      getJson("/today"),
-      rangeAnswers(days),
-      getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
-      // Only to notice an upgrade: the figures come without it.
-      getJson("/health").catch(() => null),
-    ]);
-  } catch (error) {
-    if (seq === state.requestSeq) showFailure(error);
-    else countDiscarded();
-    return;
-  }
   // A slow answer to an earlier request (a 30-day click, then a 7-day one) must not win.
-  if (seq === state.requestSeq) showAnswers(days, ...answers);
-  else countDiscarded();
+  await latestOnly(
+    () =>
+      Promise.all([
+        getJson("/today"),
+        rangeAnswers(card),
+        getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
+        // Only to notice an upgrade: the figures come without it.
+        getJson("/health").catch(() => null),
+      ]),
+    () => seq === state.requestSeq,
+    (answers) => showAnswers(card, ...answers),
+  );
 }
 
 /**
- * The range's days, then its languages: one after the other, as each of a long range takes one
- * of the daemon's two places for long reports (503 reports_busy past them). Asked at once, a page
- * on a year took both, and a second tab on a year was told to wait at every refresh.
+ * The breakdown card's field was picked (a click, Back): only its rows, at once, for the range
+ * last asked for. The rest of the page is as current as it was; over a year, asking the chart's
+ * days again made the card wait seconds for them.
  */
-async function rangeAnswers(days) {
-  const range = await getJson("/api/days", { days });
-  const languages = await getJson("/api/breakdown", { by: "language", days });
-  return { range, languages };
+export async function refreshBreakdown() {
+  const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days: state.wantedDays };
+  await latestOnly(
+    () => getJson("/api/breakdown", { by: card.by, days: card.days }),
+    () => isLatestBreakdown(card),
+    (breakdown) => renderBreakdown(breakdown, card.by, card.days),
+  );
+}
+
+/**
+ * `ask`'s answer to `draw`, or its error shown, unless `isLatest()` says a later request was made
+ * since: that one's answer is drawn instead, and this one is counted as dropped.
+ */
+async function latestOnly(ask, isLatest, draw) {
+  let answer;
+  try {
+    answer = await ask();
+  } catch (error) {
+    if (isLatest()) showFailure(error);
+    else countDiscarded();
+    return;
+  }
+  if (isLatest()) draw(answer);
+  else countDiscarded();
+}
+
+/** No field picked and no refresh begun since `card` was asked for. */
+function isLatestBreakdown(card) {
+  return card.seq === state.breakdownSeq;
+}
+
+/**
+ * The range's days, then its breakdown: one after the other, as each of a long range takes one
+ * of the daemon's two places for long reports (503 reports_busy past them). Asked at once, a page
+ * on a year took both, and a second tab on a year was told to wait at every refresh. Not asked
+ * once a field picked meanwhile has asked for its own.
+ */
+async function rangeAnswers(card) {
+  const range = await getJson("/api/days", { days: card.days });
+  const breakdown = isLatestBreakdown(card)
+    ? await getJson("/api/breakdown", { by: card.by, days: card.days })
+    : null;
+  return { range, breakdown };
 }
 
 /** Counted on the body, like data-loaded, so tests can wait for it. */
@@ -66,14 +102,16 @@ function countDiscarded() {
   document.body.dataset.discarded = String(Number(document.body.dataset.discarded || 0) + 1);
 }
 
-function showAnswers(days, today, { range, languages }, recent, health) {
+function showAnswers(card, today, { range, breakdown }, recent, health) {
   noticeUpgrade(health);
   state.timezone = today.timezone;
   state.loadedAt = new Date();
-  state.days = days;
-  markPressedRange(days);
+  state.days = card.days;
+  markPressedRange(card.days);
   renderDays(range);
-  renderLanguages(languages, days);
+  // A field picked since asked for its own rows, which are drawn when they come.
+  if (isLatestBreakdown(card)) renderBreakdown(breakdown, card.by, card.days);
+  else if (breakdown !== null) countDiscarded();
   renderToday(today);
   renderRecent(recent);
   stopRetrying();
