@@ -701,8 +701,8 @@ def test_statusbar_shows_todays_total_as_plugins_read_it(client: TestClient):
         ("app", 3600.0),
         ("lib", 420.0),
     ]
-    # One category (each project's own time, as the projects list): wakatime-cli prints "1 hr".
-    assert [(c["name"], c["total_seconds"]) for c in data["categories"]] == [("Coding", 4020.0)]
+    # One category, the day's total (lib's minutes counted once): wakatime-cli prints "1 hr".
+    assert [(c["name"], c["total_seconds"]) for c in data["categories"]] == [("Coding", 3600.0)]
     assert (data["range"]["date"], data["range"]["timezone"]) == ("2025-11-25", "Europe/Paris")
 
 

@@ -56,6 +56,24 @@ def test_time_between_two_heartbeats_goes_to_the_first_ones_value():
     ]
 
 
+def test_projects_taken_as_one_count_a_shared_second_once():
+    """WakaTime's lists (status bar, summaries): a second in two projects' sessions at once
+    goes to the pair begun last of either, so the rows add up to the day's total."""
+    sessions = [session("/a", T, T + 600), session("/b", T + 300, T + 900)]
+    beats = [beat("/a", T, "Python"), beat("/a", T + 600, "Python")]
+    beats += [beat("/b", T + 300, "Go"), beat("/b", T + 900, "Go")]
+    apart, once = Breakdown("language"), Breakdown("language", overlaps_once=True)
+    for breakdown in (apart, once):
+        breakdown.add(sessions, sorted(beats), T - 3600, T + 3600)
+    assert [(r.name, r.duration_seconds) for r in apart.rows()] == [("Go", 600), ("Python", 600)]
+    assert [(r.name, r.duration_seconds) for r in once.rows()] == [("Go", 600), ("Python", 300)]
+
+
+def test_branches_cannot_be_taken_as_one_project():
+    with pytest.raises(ValueError, match="per project"):
+        Breakdown("branch", overlaps_once=True)
+
+
 def test_session_time_no_pair_covers_is_unknown():
     # The VS Code extension's beats (no heartbeat) carry the session on past the heartbeats;
     # a lone heartbeat 940 s after the last one gives no pair either.

@@ -16,7 +16,7 @@ from oxitrack.store.reports import PART_DAYS, iter_sessions
 from tests.conftest import NOW
 from tests.test_store_breakdown import BERLIN, record_heartbeats, rows
 
-FIELDS = ("category", "language", "branch")
+FIELDS = ("category", "language", "editor")
 # NOW is 20:46 on 2025-11-25 in Berlin: three days up to it, the middle one worked past midnight.
 SPAN = days_between(date(2025, 11, 23), date(2025, 11, 25), BERLIN)
 
@@ -39,6 +39,7 @@ def worked(store: Store) -> Store:
 
 
 def test_each_day_is_split_and_totalled_as_its_own_report(worked: Store):
+    """Without time in two projects at once, each day's split is that day's breakdown."""
     splits = read_day_splits(worked, FIELDS, SPAN, None, NOW)
     assert [split.totals.day for split in splits] == SPAN
     for day, split in zip(SPAN, splits, strict=True):
@@ -74,3 +75,23 @@ def test_days_are_read_one_snapshot_per_part(worked: Store, monkeypatch: pytest.
     snapshots = 0
     splits = read_day_splits(worked, FIELDS, long_span, None, NOW)
     assert (snapshots, len(splits)) == (2, PART_DAYS + 1)
+
+
+def test_time_in_two_projects_at_once_is_split_once(store: Store):
+    """The lists add up to the day's total, as WakaTime's do: a second worked in two projects
+    goes to the latest heartbeat of either, not to both."""
+    record_heartbeats(
+        store,
+        "/code/app",
+        (NOW - 1800, {"language": "Python"}),
+        (NOW - 1200, {"language": "Python"}),
+        (NOW - 600, {"language": "Python"}),
+    )
+    record_heartbeats(store, "/code/lib", (NOW - 1500, {"language": "Go"}), (NOW - 900, {}))
+    [split] = read_day_splits(store, FIELDS, SPAN[2:], None, NOW)
+    assert split.totals.total_seconds == 1200
+    assert sum(p.duration_seconds for p in split.totals.projects) == 1200 + 600
+    languages = [(row.name, row.duration_seconds) for row in split.rows["language"]]
+    # Each second to the pair begun last: Python from NOW-1800, Go from NOW-1500 (lib's), Python
+    # again from NOW-1200 (app's next heartbeat) to NOW-600.
+    assert languages == [("Python", 900), ("Go", 300)]

@@ -303,16 +303,21 @@ class Model:
         return total, sorted(entries, key=lambda e: (e["project_path"], e["project_name"]))
 
     def breakdown(
-        self, field: str, start: int, end: int, project: str | None
+        self, field: str, start: int, end: int, project: str | None, *, as_one: bool = False
     ) -> dict[str | None, int]:
         """Seconds per value of ``field``: every worked second of each project in ``[start,
-        end)``, given to the latest-starting pair of its folders' heartbeats covering it."""
+        end)``, given to the latest-starting pair of its folders' heartbeats covering it; with
+        ``as_one``, of the projects taken as one (a second worked in two counted once)."""
         index = {"language": 5, "editor": 6}[field]
         seconds: dict[str | None, int] = {}
-        for project_id in self.custom_name:
-            if project is not None and not self.matches(project_id, project):
-                continue
-            folders = [p for p, owner in self.project_of.items() if owner == project_id]
+        wanted = [
+            project_id
+            for project_id in self.custom_name
+            if project is None or self.matches(project_id, project)
+        ]
+        groups = [wanted] if as_one else [[project_id] for project_id in wanted]
+        for group in groups:
+            folders = [p for p, owner in self.project_of.items() if owner in group]
             worked = {
                 second
                 for path in folders
@@ -434,18 +439,21 @@ class StoreMachine(RuleBasedStateMachine):
         folders=st.permutations(FOLDERS[:4]),
         start=timestamps,
         languages=st.lists(st.sampled_from(LANGUAGES), min_size=2, max_size=2),
+        merged=st.booleans(),
     )
     def two_folders_at_once(
-        self, folders: list[str], start: int, languages: list[str | None]
+        self, folders: list[str], start: int, languages: list[str | None], merged: bool
     ) -> None:
-        """Two folders of one project busy at once: labelled beats whose pairs overlap, the
-        second folder's starting later (its value has the overlap), then the merge."""
+        """Two folders busy at once: labelled beats whose pairs overlap, the second folder's
+        starting later (its value has the overlap); then, or not, merged into one project (two
+        projects' time at once is what the day's total counts once)."""
         first, second = folders[:2]
         batch = [(first, start), (second, start + 100), (first, start + 300), (second, start + 400)]
         self.beats_together(
             [(path, min(t, NOW), languages[i % 2], None) for i, (path, t) in enumerate(batch)]
         )
-        self.merge(second, first)
+        if merged:
+            self.merge(second, first)
 
     @precondition(lambda self: bool(self.model.beats))
     @rule(
@@ -694,7 +702,8 @@ class StoreMachine(RuleBasedStateMachine):
     )
     def day_splits(self, zone_name: str, offset: int, count: int, project: str | None) -> None:
         """WakaTime's summaries and status bar (``store.day_splits``): each day's totals as
-        ``/api/days`` has them, split by language and editor as that day's breakdown."""
+        ``/api/days`` has them, split by language and editor as that day's breakdown of the
+        projects taken as one, so that the split adds up to the day's total."""
         zone = ZoneInfo(zone_name)
         first = FIRST_DATE + timedelta(days=offset)
         span = days_.days_between(first, first + timedelta(days=count - 1), zone)
@@ -708,9 +717,10 @@ class StoreMachine(RuleBasedStateMachine):
                 int(str(e["duration_seconds"])) for e in entries
             )
             for field in fields:
-                expected = self.model.breakdown(field, day.start, day.end, project)
+                expected = self.model.breakdown(field, day.start, day.end, project, as_one=True)
                 found = {row.name: row.duration_seconds for row in split.rows[field]}
                 assert found == expected, (day, field)
+                assert sum(found.values()) == total
 
     @rule(
         offset=st.none() | st.integers(0, 4),

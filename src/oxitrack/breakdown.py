@@ -71,10 +71,18 @@ class Breakdown:
 
     Parts must not overlap; a session reaching over a part's edge is given to each part
     clipped to it, so a long range never holds every session and heartbeat at once.
+
+    With ``overlaps_once``, the projects are taken as one: a second in two projects' sessions
+    at once is counted once, for the latest pair of any of their folders covering it (or as
+    unknown), so the rows add up to the range's total as ``/today`` counts it rather than to
+    the projects' sum. WakaTime's lists read so: its time never runs in two places at once.
     """
 
-    def __init__(self, field: str) -> None:
+    def __init__(self, field: str, *, overlaps_once: bool = False) -> None:
         self.field = check_field(field, "by")
+        if overlaps_once and self.field in PER_PROJECT_FIELDS:
+            raise ValueError(f"{field} is counted per project: its overlaps cannot be merged")
+        self.overlaps_once = overlaps_once
         self.seconds: dict[tuple[str, str | None], int] = {}
         self.latest: dict[str, SessionRow] = {}  # per project: names its rows, as totals do
 
@@ -88,6 +96,8 @@ class Breakdown:
         project_of: dict[str, str] = {}
         for row in sessions:
             _, key, folder, low, high, _, _ = row  # fields by place: a heavy month has 24k
+            if self.overlaps_once:
+                key = ""  # one timeline for every project
             project_of[folder] = key
             latest = self.latest.get(key)
             if latest is None or high > latest.last_heartbeat:

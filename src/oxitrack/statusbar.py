@@ -71,10 +71,10 @@ def day_summary(
     ``data``): its total in ``grand_total``, and its time per project, category, language and
     editor.
 
-    ``projects`` are (project name, seconds that day); ``total_seconds`` is the day's total as
-    ``GET /today`` gives it (time in two projects at once counted once). The other lists are
-    (value, seconds) as ``breakdown`` adds them up, and like the projects they count time in two
-    projects at once in each; every ``percent`` is a share of its own list's sum.
+    ``projects`` are (project name, seconds that day), each project's own time;
+    ``total_seconds`` is the day's total as ``GET /today`` gives it (time in two projects at once
+    counted once). The other lists are (value, seconds) as ``store.day_splits`` adds them up, to
+    that total; every ``percent`` is a share of its own list's sum.
     """
     grand_total = _counter(total_seconds)
     grand_total["digital"] = clock_text(total_seconds)

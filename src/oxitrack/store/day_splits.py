@@ -1,10 +1,10 @@
 """Each day's totals and its time split by heartbeat fields, read together: what WakaTime's
 summaries and status bar give per day (``GET …/summaries``, ``GET …/statusbar/today``).
 
-A day is read as ``GET /today`` reads it (``reports.daily_totals``) and split as
-``GET /api/breakdown`` splits it (``breakdown.Breakdown``), from one snapshot per
-``PART_DAYS`` days, so a day's lists and its total never disagree about a beat that arrived
-meanwhile.
+A day is read as ``GET /today`` reads it (``reports.daily_totals``) and split by the rule of
+``GET /api/breakdown`` (``breakdown.Breakdown``), its projects taken as one timeline so that the
+lists add up to the day's total, from one snapshot per ``PART_DAYS`` days: a day's lists and its
+total never disagree about a beat that arrived meanwhile.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from oxitrack.store.reports import PART_DAYS, ProjectFilter, sessions_between
 
 
 class DaySplit(Record):
-    """One day's totals and, per field asked for, its breakdown rows (most time first)."""
+    """One day's totals and, per field asked for, its breakdown rows (most time first),
+    which add up to the day's total: time in two projects at once is counted once, as in
+    ``totals.total_seconds`` (``Breakdown``'s ``overlaps_once``)."""
 
     totals: DayTotals
     rows: dict[str, list[BreakdownRow]]
@@ -53,7 +55,7 @@ def _read_part(
         [totals] = daily_totals(sessions, [day], now)
         rows = {}
         for field in fields:
-            breakdown = Breakdown(field)
+            breakdown = Breakdown(field, overlaps_once=True)
             breakdown.add(
                 sessions, labelled_beats(conn, field, day.start, day.end), day.start, day.end
             )
