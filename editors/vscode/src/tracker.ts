@@ -1,9 +1,10 @@
 /**
  * VS Code events -> activity -> beats. Listens to edits, saves, editor switches, cursor moves,
  * scrolling and window focus, in text editors and notebooks (a cell counts for its notebook file),
- * and keeps only what the user did in the focused window (see core/userEvents.ts);
- * keeps only documents with a real path; picks the project; lets the throttle decide; hands beats
- * to delivery. Owns every listener and timer it creates.
+ * and the start of a debug session, and keeps only what the user did in the focused window (see
+ * core/userEvents.ts); keeps only documents with a real path; picks the project; names the
+ * category of the time from the debug sessions and tasks running (core/category.ts); lets the
+ * throttle decide; hands beats to delivery. Owns every listener and timer it creates.
  */
 
 import * as os from "node:os";
@@ -11,6 +12,7 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 
 import { type Beat, withEditor } from "./core/beat";
+import { type Category, categoryOf, type RunningTask } from "./core/category";
 import type { Delivery } from "./core/delivery";
 import { editorName } from "./core/editorName";
 import { handOverOnExit } from "./core/exit";
@@ -160,6 +162,17 @@ export class Tracker implements vscode.Disposable {
       this,
       this.disposables,
     );
+    // Starting a debug session is the user's doing (F5, a click): activity, as in WakaTime's
+    // plugin, in the focused window. Its end, a build starting or ending, or another session
+    // becoming active happen on their own (a program exits, a build finishes): they only change
+    // the category, which the next activity, or while working the tick run now, marks at once.
+    // Breakpoint changes are not activity either: VS Code reports every existing breakpoint as
+    // added when the listener is made, and each one a debugger verifies as changed.
+    vscode.debug.onDidStartDebugSession(() => this.noteActiveDocumentIfFocused(), this, this.disposables);
+    vscode.debug.onDidTerminateDebugSession(() => this.tick(), this, this.disposables);
+    vscode.debug.onDidChangeActiveDebugSession(() => this.tick(), this, this.disposables);
+    vscode.tasks.onDidStartTask(() => this.tick(), this, this.disposables);
+    vscode.tasks.onDidEndTask(() => this.tick(), this, this.disposables);
     settings.onDidChange(
       () => {
         if (!settings.isEnabled) {
@@ -212,6 +225,14 @@ export class Tracker implements vscode.Disposable {
     }
   }
 
+  /** Activity in whatever document is in front (see activeDocument), if the window has focus. */
+  private noteActiveDocumentIfFocused(): void {
+    const active = activeDocument();
+    if (active !== undefined) {
+      this.noteIfFocused(active.uri, active.languageId);
+    }
+  }
+
   /**
    * Activity in the document at `uri` (a notebook cell's counts for its notebook), whose language
    * is `languageId` (VS Code's id; a notebook's is its selected cell's).
@@ -229,7 +250,9 @@ export class Tracker implements vscode.Disposable {
     const state = this.stateFor(this.projectFor(location));
     this.setState(state);
     if (state.kind === "tracked") {
-      this.sendAll(this.throttle.onActivity(state.projectPath, nowMs, urgency, languageName(languageId)));
+      this.sendAll(
+        this.throttle.onActivity(state.projectPath, nowMs, urgency, languageName(languageId), currentCategory()),
+      );
     } else {
       this.throttle.onUntrackedActivity();
     }
@@ -266,12 +289,14 @@ export class Tracker implements vscode.Disposable {
       return;
     }
     const nowMs = Date.now();
-    this.sendAll(this.throttle.onTick(nowMs, this.activity.isWorking(nowMs)));
+    this.sendAll(this.throttle.onTick(nowMs, this.activity.isWorking(nowMs), currentCategory()));
   }
 
   private sendAll(beats: readonly Beat[]): void {
     for (const beat of beats) {
-      this.log.trace(`beat ${beat.project_path} @ ${beat.timestamp} ${beat.language ?? "(no language)"}`);
+      this.log.trace(
+        `beat ${beat.project_path} @ ${beat.timestamp} ${beat.language ?? "(no language)"} ${beat.category ?? "(coding)"}`,
+      );
       void this.delivery.send(withEditor(beat, this.editor));
     }
   }
@@ -304,6 +329,19 @@ export class Tracker implements vscode.Disposable {
     }
     this.projectChanged.fire();
   }
+}
+
+/** The category of the time spent in this window now: debugging, building or none (coding). */
+function currentCategory(): Category | undefined {
+  return categoryOf({
+    isDebugging: vscode.debug.activeDebugSession !== undefined,
+    runningTasks: vscode.tasks.taskExecutions.map(({ task }): RunningTask => ({
+      groupId: task.group?.id,
+      isBackground: task.isBackground,
+      name: task.name,
+      detail: task.detail,
+    })),
+  });
 }
 
 function sourceOf(kind: vscode.TextEditorSelectionChangeKind | undefined): CursorMoveSource {
