@@ -3,8 +3,8 @@
  * scrolling and window focus, in text editors and notebooks (a cell counts for its notebook file),
  * and the start of a debug session, and keeps only what the user did in the focused window (see
  * core/userEvents.ts); keeps only documents with a real path; picks the project; names the
- * category of the time from the debug sessions and tasks running (core/category.ts); lets the
- * throttle decide; hands beats to delivery. Owns every listener and timer it creates.
+ * category of the time (debugging, building: workWatcher.ts); lets the throttle decide; hands
+ * beats to delivery. Owns every listener and timer it creates.
  */
 
 import * as os from "node:os";
@@ -12,7 +12,6 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 
 import { type Beat, withEditor } from "./core/beat";
-import { type Category, categoryOf, type RunningTask } from "./core/category";
 import type { Delivery } from "./core/delivery";
 import { editorName } from "./core/editorName";
 import { handOverOnExit } from "./core/exit";
@@ -41,6 +40,7 @@ import {
 } from "./core/userEvents";
 import type { Settings } from "./settings";
 import { every } from "./timers";
+import { WorkWatcher } from "./workWatcher";
 
 /**
  * The project this window is on, for the status bar: one being tracked, one in a folder that
@@ -71,6 +71,8 @@ export class Tracker implements vscode.Disposable {
   private lastProject: Location | undefined;
   /** This editor's name as WakaTime's plugin gives it (editorName.ts), carried by every beat. */
   private readonly editor = editorName(vscode.env.appName);
+  /** The debug sessions and tasks running, for the category of the time. */
+  private readonly work: WorkWatcher;
 
   constructor(
     private readonly settings: Settings,
@@ -162,17 +164,17 @@ export class Tracker implements vscode.Disposable {
       this,
       this.disposables,
     );
-    // Starting a debug session is the user's doing (F5, a click): activity, as in WakaTime's
-    // plugin, in the focused window. Its end, a build starting or ending, or another session
-    // becoming active happen on their own (a program exits, a build finishes): they only change
-    // the category, which the next activity, or while working the tick run now, marks at once.
-    // Breakpoint changes are not activity either: VS Code reports every existing breakpoint as
-    // added when the listener is made, and each one a debugger verifies as changed.
-    vscode.debug.onDidStartDebugSession(() => this.noteActiveDocumentIfFocused(), this, this.disposables);
-    vscode.debug.onDidTerminateDebugSession(() => this.tick(), this, this.disposables);
-    vscode.debug.onDidChangeActiveDebugSession(() => this.tick(), this, this.disposables);
-    vscode.tasks.onDidStartTask(() => this.tick(), this, this.disposables);
-    vscode.tasks.onDidEndTask(() => this.tick(), this, this.disposables);
+    // Starting a debug session is the user's doing: activity, as in WakaTime's plugin, in the
+    // focused window. Its end, or a build starting or ending, happen on their own (a program
+    // exits, a build finishes): they only change the category, which the next activity, or while
+    // working the tick run now, marks at once. Breakpoint changes are not activity either: VS
+    // Code reports every existing breakpoint as added when the listener is made, and each one a
+    // debugger verifies as changed.
+    this.work = new WorkWatcher({
+      onDebugStart: () => this.noteActiveDocumentIfFocused(),
+      onMaybeChanged: () => this.tick(),
+    });
+    this.disposables.push(this.work);
     settings.onDidChange(
       () => {
         if (!settings.isEnabled) {
@@ -251,7 +253,7 @@ export class Tracker implements vscode.Disposable {
     this.setState(state);
     if (state.kind === "tracked") {
       this.sendAll(
-        this.throttle.onActivity(state.projectPath, nowMs, urgency, languageName(languageId), currentCategory()),
+        this.throttle.onActivity(state.projectPath, nowMs, urgency, languageName(languageId), this.work.category),
       );
     } else {
       this.throttle.onUntrackedActivity();
@@ -289,7 +291,7 @@ export class Tracker implements vscode.Disposable {
       return;
     }
     const nowMs = Date.now();
-    this.sendAll(this.throttle.onTick(nowMs, this.activity.isWorking(nowMs), currentCategory()));
+    this.sendAll(this.throttle.onTick(nowMs, this.activity.isWorking(nowMs), this.work.category));
   }
 
   private sendAll(beats: readonly Beat[]): void {
@@ -329,19 +331,6 @@ export class Tracker implements vscode.Disposable {
     }
     this.projectChanged.fire();
   }
-}
-
-/** The category of the time spent in this window now: debugging, building or none (coding). */
-function currentCategory(): Category | undefined {
-  return categoryOf({
-    isDebugging: vscode.debug.activeDebugSession !== undefined,
-    runningTasks: vscode.tasks.taskExecutions.map(({ task }): RunningTask => ({
-      groupId: task.group?.id,
-      isBackground: task.isBackground,
-      name: task.name,
-      detail: task.detail,
-    })),
-  });
 }
 
 function sourceOf(kind: vscode.TextEditorSelectionChangeKind | undefined): CursorMoveSource {

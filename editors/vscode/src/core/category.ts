@@ -26,7 +26,7 @@ export interface RunningTask {
 
 /** What the window is doing besides editing. */
 export interface WindowWork {
-  /** A debug session is active (vscode.debug.activeDebugSession). */
+  /** A debug session runs (started and not yet terminated). */
   readonly isDebugging: boolean;
   /** The tasks running now (vscode.tasks.taskExecutions). */
   readonly runningTasks: readonly RunningTask[];
