@@ -130,19 +130,6 @@ function typeFor(ms: number): Promise<{ firstMs: number; lastMs: number }> {
   return typeIn(page, ms);
 }
 
-interface BreakdownRow {
-  readonly name: string | null;
-  readonly duration_seconds: number;
-}
-
-/** The rows of `GET /api/breakdown?by=<by>` for one project, over today and yesterday. */
-async function breakdown(by: "language" | "editor" | "category", projectPath: string): Promise<BreakdownRow[]> {
-  const query = `by=${by}&days=2&project=${encodeURIComponent(projectPath)}`;
-  const response = await fetch(`${daemon.url}/api/breakdown?${query}`);
-  assert.equal(response.status, 200, await response.clone().text());
-  return ((await response.json()) as { rows: BreakdownRow[] }).rows;
-}
-
 async function queuedInOutbox(): Promise<number> {
   const file = path.join(codeServer.userDataDir, "User", "globalStorage", "oxitrack.oxitrack", QUEUE_FILE);
   const text = await fs.readFile(file, "utf8").catch(() => "");
@@ -476,9 +463,9 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
       assert.equal(rows.length, 1, JSON.stringify(rows));
       assert.ok((rows[0] as SessionRow).start_time <= seconds(typed.firstMs) + 1, JSON.stringify(rows));
       // The beats name the cell's language and the editor as WakaTime's tools do (never the file).
-      const byLanguage = await breakdown("language", notebooks);
+      const byLanguage = await daemon.breakdown("language", notebooks);
       assert.deepEqual(byLanguage.map((row) => row.name), ["Python"], JSON.stringify(byLanguage));
-      assert.deepEqual((await breakdown("editor", notebooks)).map((row) => row.name), ["code-server"]);
+      assert.deepEqual((await daemon.breakdown("editor", notebooks)).map((row) => row.name), ["code-server"]);
     } finally {
       await window.close();
       await page.bringToFront();
@@ -508,7 +495,7 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
         describeState,
       );
       assert.equal(rows.length, 1, JSON.stringify(rows));
-      const byCategory = await breakdown("category", debugged);
+      const byCategory = await daemon.breakdown("category", debugged);
       const timeIn = (name: string | null) => byCategory.find((row) => row.name === name)?.duration_seconds ?? 0;
       assert.deepEqual(byCategory.map((row) => row.name).sort(), ["debugging", null].sort(), JSON.stringify(byCategory));
       // Debugging: at least the typing while the program ran, at most from F5 until the debug

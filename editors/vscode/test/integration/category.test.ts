@@ -23,11 +23,6 @@ import { BeatThrottle } from "../../src/core/throttle";
 import { DEFAULT_TIMING } from "../../src/core/timing";
 import { Daemon } from "../support/daemon";
 
-interface BreakdownRow {
-  readonly name: string | null;
-  readonly duration_seconds: number;
-}
-
 let tmp: string;
 let daemon: Daemon;
 
@@ -40,13 +35,6 @@ after(async () => {
   await daemon.stop("SIGKILL");
   await fs.rm(tmp, { recursive: true, force: true });
 });
-
-async function breakdown(by: "category" | "language"): Promise<BreakdownRow[]> {
-  const response = await fetch(`${daemon.url}/api/breakdown?by=${by}&days=2&tz=UTC`);
-  assert.equal(response.status, 200);
-  const body = (await response.json()) as { rows: BreakdownRow[] };
-  return body.rows;
-}
 
 describe("category against a real daemon", () => {
   test("two short debug sessions amid coding (partly replayed from the outbox) are their own row", async () => {
@@ -84,10 +72,10 @@ describe("category against a real daemon", () => {
 
     // Debugging from 305 s to the activity after the first session (325 s), and from 405 s to
     // the tick after the second (415 s); coding the rest.
-    assert.deepEqual(await breakdown("category"), [
+    assert.deepEqual(await daemon.breakdown("category"), [
       { name: null, duration_seconds: 870 },
       { name: "debugging", duration_seconds: 30 },
     ]);
-    assert.deepEqual(await breakdown("language"), [{ name: "Go", duration_seconds: 900 }]);
+    assert.deepEqual(await daemon.breakdown("language"), [{ name: "Go", duration_seconds: 900 }]);
   });
 });
