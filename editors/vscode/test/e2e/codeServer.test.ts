@@ -8,7 +8,7 @@
  * folder's time before any activity; a file outside the folder counts for the folder; typing in a
  * Jupyter notebook's cell counts for the notebook's folder, as Python time in `code-server`; time
  * in a debug session (a Node.js program run by VS Code's own JavaScript debugger) is `debugging`,
- * and coding again once it is stopped.
+ * and during a build task `building`, and coding again once either ends.
  * The extension runs with OXITRACK_TIME_SCALE=0.1 (30 s throttle -> 3 s, 2 min window -> 12 s),
  * so minutes of behaviour play in seconds; the daemon's 900 s session gap is not scaled.
  */
@@ -26,7 +26,7 @@ import { QUEUE_FILE } from "../../src/core/outbox";
 import { formatDuration } from "../../src/core/statusText";
 import { timingFromEnv } from "../../src/core/timing";
 import { CodeServer, launchChromium, requiredEnv, STATUS_ITEM, statusText } from "../support/codeServer";
-import { Daemon, eventually, type SessionRow } from "../support/daemon";
+import { type BreakdownRow, Daemon, eventually, type SessionRow } from "../support/daemon";
 
 const TIME_SCALE = "0.1";
 const { timing } = timingFromEnv({ OXITRACK_TIME_SCALE: TIME_SCALE });
@@ -67,6 +67,19 @@ const LAUNCH = {
   version: "0.2.0",
   configurations: [
     { type: "node", request: "launch", name: "app", program: "${workspaceFolder}/app.js", console: "internalConsole" },
+  ],
+};
+
+/** The default build task: marks its start and end with files, builds for 6 s. */
+const TASKS = {
+  version: "2.0.0",
+  tasks: [
+    {
+      label: "build",
+      type: "shell",
+      command: "rm -f built && touch building && sleep 6 && touch built",
+      group: { kind: "build", isDefault: true },
+    },
   ],
 };
 
@@ -162,6 +175,7 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
     await fs.writeFile(path.join(debugged, "app.js"), "setInterval(() => {}, 1000); // runs until stopped\n");
     await fs.mkdir(path.join(debugged, ".vscode"));
     await fs.writeFile(path.join(debugged, ".vscode", "launch.json"), JSON.stringify(LAUNCH));
+    await fs.writeFile(path.join(debugged, ".vscode", "tasks.json"), JSON.stringify(TASKS));
     daemon = new Daemon(path.join(root, "oxitrack.db"), ["--verbose"]);
     await daemon.start();
     codeServer = new CodeServer({
@@ -510,6 +524,44 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
       if (await toolbar.isVisible()) {
         await window.keyboard.press("Shift+F5");
       }
+      await window.close();
+      await page.bringToFront();
+    }
+  });
+
+  test("time while a build task runs is building; coding again once it ends", async () => {
+    await fs.rm(path.join(debugged, "building"), { force: true });
+    const before = await daemon.breakdown("category", debugged);
+    const window = await openWindow(debugged);
+    const exists = (name: string) => fs.access(path.join(debugged, name)).then(() => true, () => undefined);
+    try {
+      await openInEditor(window, "app.js");
+      await window.keyboard.press("F1");
+      await window.keyboard.type("Tasks: Run Build Task");
+      await window.keyboard.press("Enter");
+      await eventually("the build to start", () => exists("building"), 60_000);
+      await window.locator(".editor-instance .monaco-editor .view-lines").click();
+      const building = await typeIn(window, 3_000);
+      await eventually("the build to end", () => exists("built"), 30_000);
+      const coding = await typeIn(window, 6_000);
+      await eventually(
+        "coding after the build to reach the daemon",
+        async () => {
+          const found = (await daemon.sessions()).filter((row) => row.project_path === debugged);
+          return found.some((row) => row.last_heartbeat >= seconds(coding.lastMs) - 1) ? found : undefined;
+        },
+        timing.throttleMs + timing.tickMs + 3 * SLACK_MS,
+        describeState,
+      );
+      const timeIn = (name: string | null, rows: readonly BreakdownRow[]) =>
+        rows.find((row) => row.name === name)?.duration_seconds ?? 0;
+      const after = await daemon.breakdown("category", debugged);
+      const context = JSON.stringify({ before, after, building, coding });
+      assert.ok(timeIn("building", after) >= seconds(building.lastMs - building.firstMs) - 1, context);
+      const codingAdded = timeIn(null, after) - timeIn(null, before);
+      assert.ok(codingAdded >= seconds(coding.lastMs - coding.firstMs - SLACK_MS) - 1, context);
+      assert.equal(timeIn("debugging", after), timeIn("debugging", before), context);
+    } finally {
       await window.close();
       await page.bringToFront();
     }
