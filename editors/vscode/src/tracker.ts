@@ -1,9 +1,10 @@
 /**
  * VS Code events -> activity -> beats. Listens to edits, saves, editor switches, cursor moves,
  * scrolling and window focus, in text editors and notebooks (a cell counts for its notebook file),
- * and keeps only what the user did in the focused window (see core/userEvents.ts);
- * keeps only documents with a real path; picks the project; lets the throttle decide; hands beats
- * to delivery. Owns every listener and timer it creates.
+ * and the start of a debug session, and keeps only what the user did in the focused window (see
+ * core/userEvents.ts); keeps only documents with a real path; picks the project; names the
+ * category of the time (debugging, building: workWatcher.ts); lets the throttle decide; hands
+ * beats to delivery. Owns every listener and timer it creates.
  */
 
 import * as os from "node:os";
@@ -39,6 +40,7 @@ import {
 } from "./core/userEvents";
 import type { Settings } from "./settings";
 import { every } from "./timers";
+import { WorkWatcher } from "./workWatcher";
 
 /**
  * The project this window is on, for the status bar: one being tracked, one in a folder that
@@ -69,6 +71,8 @@ export class Tracker implements vscode.Disposable {
   private lastProject: Location | undefined;
   /** This editor's name as WakaTime's plugin gives it (editorName.ts), carried by every beat. */
   private readonly editor = editorName(vscode.env.appName);
+  /** The debug sessions and tasks running, for the category of the time. */
+  private readonly work: WorkWatcher;
 
   constructor(
     private readonly settings: Settings,
@@ -160,6 +164,17 @@ export class Tracker implements vscode.Disposable {
       this,
       this.disposables,
     );
+    // Starting a debug session is the user's doing: activity, as in WakaTime's plugin, in the
+    // focused window. Its end, or a build starting or ending, happen on their own (a program
+    // exits, a build finishes): they only change the category, which the next activity, or while
+    // working the tick run now, marks at once. Breakpoint changes are not activity either: VS
+    // Code reports every existing breakpoint as added when the listener is made, and each one a
+    // debugger verifies as changed.
+    this.work = new WorkWatcher({
+      onDebugStart: () => this.noteActiveDocumentIfFocused(),
+      onMaybeChanged: () => this.tick(),
+    });
+    this.disposables.push(this.work);
     settings.onDidChange(
       () => {
         if (!settings.isEnabled) {
@@ -212,6 +227,14 @@ export class Tracker implements vscode.Disposable {
     }
   }
 
+  /** Activity in whatever document is in front (see activeDocument), if the window has focus. */
+  private noteActiveDocumentIfFocused(): void {
+    const active = activeDocument();
+    if (active !== undefined) {
+      this.noteIfFocused(active.uri, active.languageId);
+    }
+  }
+
   /**
    * Activity in the document at `uri` (a notebook cell's counts for its notebook), whose language
    * is `languageId` (VS Code's id; a notebook's is its selected cell's).
@@ -229,7 +252,9 @@ export class Tracker implements vscode.Disposable {
     const state = this.stateFor(this.projectFor(location));
     this.setState(state);
     if (state.kind === "tracked") {
-      this.sendAll(this.throttle.onActivity(state.projectPath, nowMs, urgency, languageName(languageId)));
+      this.sendAll(
+        this.throttle.onActivity(state.projectPath, nowMs, urgency, languageName(languageId), this.work.category),
+      );
     } else {
       this.throttle.onUntrackedActivity();
     }
@@ -266,12 +291,14 @@ export class Tracker implements vscode.Disposable {
       return;
     }
     const nowMs = Date.now();
-    this.sendAll(this.throttle.onTick(nowMs, this.activity.isWorking(nowMs)));
+    this.sendAll(this.throttle.onTick(nowMs, this.activity.isWorking(nowMs), this.work.category));
   }
 
   private sendAll(beats: readonly Beat[]): void {
     for (const beat of beats) {
-      this.log.trace(`beat ${beat.project_path} @ ${beat.timestamp} ${beat.language ?? "(no language)"}`);
+      this.log.trace(
+        `beat ${beat.project_path} @ ${beat.timestamp} ${beat.language ?? "(no language)"} ${beat.category ?? "(coding)"}`,
+      );
       void this.delivery.send(withEditor(beat, this.editor));
     }
   }

@@ -2,8 +2,9 @@
  * The beat: the one thing the extension sends. A project path and the time (UTC epoch seconds, client
  * clock) at which the activity happened -- not the time it was sent, so a beat replayed from the
  * outbox an hour later still lands where the work was done. It may also name the language of the
- * file being worked on (WakaTime's name for it, see language.ts) and the editor (editorName.ts);
- * never a file name. Daemons older than these two fields ignore them.
+ * file being worked on (WakaTime's name for it, see language.ts), the editor (editorName.ts) and
+ * the category of the time (`debugging`, `building`, see category.ts; none is coding); never a
+ * file name. Daemons older than these fields ignore them.
  * Must not import `vscode`.
  */
 
@@ -12,12 +13,20 @@ export interface Beat {
   readonly timestamp: number;
   readonly language?: string;
   readonly editor?: string;
+  readonly category?: string;
 }
 
-/** A beat for activity in `projectPath` at `atMs` (epoch milliseconds), in `language` if known. */
-export function beatAt(projectPath: string, atMs: number, language?: string): Beat {
-  const beat = { project_path: projectPath, timestamp: Math.floor(atMs / 1000) };
-  return language === undefined ? beat : { ...beat, language };
+/**
+ * A beat for activity in `projectPath` at `atMs` (epoch milliseconds), in `language` and of
+ * `category` where known.
+ */
+export function beatAt(projectPath: string, atMs: number, language?: string, category?: string): Beat {
+  return {
+    project_path: projectPath,
+    timestamp: Math.floor(atMs / 1000),
+    ...(language === undefined ? {} : { language }),
+    ...(category === undefined ? {} : { category }),
+  };
 }
 
 /** The beat as sent and as kept in the outbox: exactly its fields, none that is unset. */
@@ -32,14 +41,17 @@ export function beatBody(beat: Beat): Beat {
   if (beat.editor !== undefined) {
     body.editor = beat.editor;
   }
+  if (beat.category !== undefined) {
+    body.category = beat.category;
+  }
   return body;
 }
 
 /**
  * The beat a value read back from the outbox holds, or undefined when it is not one. Lines written
- * by older versions (no language, no editor) are beats; a language or editor that is not a
- * non-empty string is left out rather than costing the beat, and fields a newer version may add
- * are ignored, so no version of the extension drops another's beats.
+ * by older versions (no language, editor or category) are beats; a label that is not a non-empty
+ * string is left out rather than costing the beat, and fields a newer version may add are
+ * ignored, so no version of the extension drops another's beats.
  */
 export function beatFrom(value: unknown): Beat | undefined {
   if (typeof value !== "object" || value === null) {
@@ -53,11 +65,13 @@ export function beatFrom(value: unknown): Beat | undefined {
   }
   const language = nonEmptyString(record["language"]);
   const editor = nonEmptyString(record["editor"]);
+  const category = nonEmptyString(record["category"]);
   return {
     project_path: projectPath,
     timestamp: timestamp as number,
     ...(language === undefined ? {} : { language }),
     ...(editor === undefined ? {} : { editor }),
+    ...(category === undefined ? {} : { category }),
   };
 }
 

@@ -12,6 +12,11 @@
  *   first one's language, so the switch must be marked when it happens, as WakaTime's plugins do
  *   on a change of file; going back and forth between two files stays within one beat per
  *   language per interval, and the trailing beats keep each language's last activity;
+ * - a beat right away when the category of the time changes (a debug session or a build starting
+ *   or ending, see category.ts): on the next activity, or on the next tick while working, even
+ *   if that category had a beat in the last `throttleMs`; the daemon gives the time between two
+ *   beats to the first one's category, so debugging would otherwise run on into the coding after
+ *   it. Going back to coding is marked as surely as leaving it;
  * - while working (see idle.ts), a keep-alive beat at least every `keepaliveMs`;
  * - nothing else: no activity, no beats.
  * Pure: time comes in as arguments. Must not import `vscode`.
@@ -29,10 +34,11 @@ export interface ThrottleTiming {
 /** A save beats at once when the last beat is at least this part of `throttleMs` old. */
 const SAVE_GAP_PART = 1 / 3;
 
-/** What a beat is about: a project and, when the file has one, its language. */
+/** What a beat is about: a project and, when known, the file's language and the time's category. */
 interface Subject {
   readonly project: string;
   readonly language: string | undefined;
+  readonly category: string | undefined;
 }
 
 export class BeatThrottle {
@@ -50,12 +56,18 @@ export class BeatThrottle {
   }
 
   /**
-   * Activity in `project`, in a file of `language` (WakaTime's name; undefined for none), at
-   * `atMs`: returns the beats to send now (none or one).
+   * Activity in `project`, in a file of `language` (WakaTime's name; undefined for none), of
+   * `category` (undefined: coding), at `atMs`: returns the beats to send now (none or one).
    */
-  onActivity(project: string, atMs: number, urgency: Urgency = "normal", language?: string): Beat[] {
-    const subject: Subject = { project, language };
-    const isSwitch = this.current?.project !== project;
+  onActivity(
+    project: string,
+    atMs: number,
+    urgency: Urgency = "normal",
+    language?: string,
+    category?: string,
+  ): Beat[] {
+    const subject: Subject = { project, language, category };
+    const isSwitch = this.current?.project !== project || this.current.category !== category;
     this.current = subject;
     const key = keyOf(subject);
     const intervalMs = urgency === "save" ? this.timing.throttleMs * SAVE_GAP_PART : this.timing.throttleMs;
@@ -78,23 +90,26 @@ export class BeatThrottle {
   }
 
   /**
-   * Called on a timer. Returns trailing beats whose throttle interval has passed and, when the user
-   * `isWorking`, a keep-alive beat for the current project and language if it has had none for
-   * `keepaliveMs`.
+   * Called on a timer, and when the category may have changed. Returns trailing beats whose
+   * throttle interval has passed and, when the user `isWorking`, a beat for the current project
+   * and language in the time's `category` now (undefined: coding) if that category is new, or if
+   * it has had no beat for `keepaliveMs` (a keep-alive). Not working, a new category waits for
+   * the next activity: an idle window beats for nothing, not even a debug session ending.
    */
-  onTick(nowMs: number, isWorking: boolean): Beat[] {
+  onTick(nowMs: number, isWorking: boolean, category?: string): Beat[] {
     const beats: Beat[] = [];
     for (const [key, held] of [...this.heldBack]) {
       if (hasElapsed(this.lastSentMs.get(key), nowMs, this.timing.throttleMs)) {
         beats.push(this.handOut(held.subject, held.atMs, nowMs));
       }
     }
-    const current = this.current;
-    if (
-      isWorking &&
-      current !== undefined &&
-      hasElapsed(this.lastSentMs.get(keyOf(current)), nowMs, this.timing.keepaliveMs)
-    ) {
+    if (!isWorking || this.current === undefined) {
+      return beats;
+    }
+    const isNewCategory = this.current.category !== category;
+    const current: Subject = { ...this.current, category };
+    this.current = current;
+    if (isNewCategory || hasElapsed(this.lastSentMs.get(keyOf(current)), nowMs, this.timing.keepaliveMs)) {
       beats.push(this.handOut(current, nowMs, nowMs));
     }
     return beats;
@@ -119,13 +134,16 @@ export class BeatThrottle {
     if (held !== undefined && held.atMs <= activityMs) {
       this.heldBack.delete(key);
     }
-    return beatAt(subject.project, activityMs, subject.language);
+    return beatAt(subject.project, activityMs, subject.language, subject.category);
   }
 }
 
-/** One map key per project and language (NUL cannot occur in a path or a language name). */
+/**
+ * One map key per project, language and category (NUL cannot occur in a path, a language name
+ * or a category).
+ */
 function keyOf(subject: Subject): string {
-  return `${subject.project}\0${subject.language ?? ""}`;
+  return `${subject.project}\0${subject.language ?? ""}\0${subject.category ?? ""}`;
 }
 
 /**

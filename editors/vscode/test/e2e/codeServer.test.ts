@@ -6,7 +6,9 @@
  *   3. stop the daemon, type, start it again: nothing lost, the session as if it was never down;
  * and which VS Code events count: a file changing on disk is not work; a new window shows its
  * folder's time before any activity; a file outside the folder counts for the folder; typing in a
- * Jupyter notebook's cell counts for the notebook's folder, as Python time in `code-server`.
+ * Jupyter notebook's cell counts for the notebook's folder, as Python time in `code-server`; time
+ * in a debug session (a Node.js program run by VS Code's own JavaScript debugger) is `debugging`,
+ * and during a build task `building`, and coding again once either ends.
  * The extension runs with OXITRACK_TIME_SCALE=0.1 (30 s throttle -> 3 s, 2 min window -> 12 s),
  * so minutes of behaviour play in seconds; the daemon's 900 s session gap is not scaled.
  */
@@ -24,7 +26,7 @@ import { QUEUE_FILE } from "../../src/core/outbox";
 import { formatDuration } from "../../src/core/statusText";
 import { timingFromEnv } from "../../src/core/timing";
 import { CodeServer, launchChromium, requiredEnv, STATUS_ITEM, statusText } from "../support/codeServer";
-import { Daemon, eventually, type SessionRow } from "../support/daemon";
+import { type BreakdownRow, Daemon, eventually, type SessionRow } from "../support/daemon";
 
 const TIME_SCALE = "0.1";
 const { timing } = timingFromEnv({ OXITRACK_TIME_SCALE: TIME_SCALE });
@@ -39,6 +41,8 @@ let project: string;
 let library: string;
 /** A second project holding a Jupyter notebook. */
 let notebooks: string;
+/** A third project: a Node.js program and the launch configuration that debugs it. */
+let debugged: string;
 /** A window on the project opened with a library file in front (shared by two tests). */
 let libraryWindow: Page | undefined;
 const libraryFile = () => path.join(library, "lib.txt");
@@ -56,6 +60,27 @@ const NOTEBOOK = {
   metadata: { language_info: { name: "python" } },
   nbformat: 4,
   nbformat_minor: 5,
+};
+
+/** Runs app.js under VS Code's built-in JavaScript debugger (js-debug), on the `node` of PATH. */
+const LAUNCH = {
+  version: "0.2.0",
+  configurations: [
+    { type: "node", request: "launch", name: "app", program: "${workspaceFolder}/app.js", console: "internalConsole" },
+  ],
+};
+
+/** The default build task: marks its start and end with files, builds for 6 s. */
+const TASKS = {
+  version: "2.0.0",
+  tasks: [
+    {
+      label: "build",
+      type: "shell",
+      command: "rm -f built && touch building && sleep 6 && touch built",
+      group: { kind: "build", isDefault: true },
+    },
+  ],
 };
 
 async function projectSessions(): Promise<SessionRow[]> {
@@ -118,14 +143,6 @@ function typeFor(ms: number): Promise<{ firstMs: number; lastMs: number }> {
   return typeIn(page, ms);
 }
 
-/** The rows of `GET /api/breakdown?by=<by>` for one project, over today and yesterday. */
-async function breakdown(by: "language" | "editor", projectPath: string): Promise<Array<{ name: string | null }>> {
-  const query = `by=${by}&days=2&project=${encodeURIComponent(projectPath)}`;
-  const response = await fetch(`${daemon.url}/api/breakdown?${query}`);
-  assert.equal(response.status, 200, await response.clone().text());
-  return ((await response.json()) as { rows: Array<{ name: string | null }> }).rows;
-}
-
 async function queuedInOutbox(): Promise<number> {
   const file = path.join(codeServer.userDataDir, "User", "globalStorage", "oxitrack.oxitrack", QUEUE_FILE);
   const text = await fs.readFile(file, "utf8").catch(() => "");
@@ -154,6 +171,11 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
     await fs.writeFile(path.join(library, "lib.txt"), "library-code\n");
     notebooks = await fs.realpath(await fs.mkdtemp(path.join(root, "notebooks-")));
     await fs.writeFile(path.join(notebooks, "analysis.ipynb"), JSON.stringify(NOTEBOOK));
+    debugged = await fs.realpath(await fs.mkdtemp(path.join(root, "debugged-")));
+    await fs.writeFile(path.join(debugged, "app.js"), "setInterval(() => {}, 1000); // runs until stopped\n");
+    await fs.mkdir(path.join(debugged, ".vscode"));
+    await fs.writeFile(path.join(debugged, ".vscode", "launch.json"), JSON.stringify(LAUNCH));
+    await fs.writeFile(path.join(debugged, ".vscode", "tasks.json"), JSON.stringify(TASKS));
     daemon = new Daemon(path.join(root, "oxitrack.db"), ["--verbose"]);
     await daemon.start();
     codeServer = new CodeServer({
@@ -455,9 +477,90 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
       assert.equal(rows.length, 1, JSON.stringify(rows));
       assert.ok((rows[0] as SessionRow).start_time <= seconds(typed.firstMs) + 1, JSON.stringify(rows));
       // The beats name the cell's language and the editor as WakaTime's tools do (never the file).
-      const byLanguage = await breakdown("language", notebooks);
+      const byLanguage = await daemon.breakdown("language", notebooks);
       assert.deepEqual(byLanguage.map((row) => row.name), ["Python"], JSON.stringify(byLanguage));
-      assert.deepEqual((await breakdown("editor", notebooks)).map((row) => row.name), ["code-server"]);
+      assert.deepEqual((await daemon.breakdown("editor", notebooks)).map((row) => row.name), ["code-server"]);
+    } finally {
+      await window.close();
+      await page.bringToFront();
+    }
+  });
+
+  test("time in a debug session is debugging; coding again once it is stopped", async () => {
+    const window = await openWindow(debugged);
+    const toolbar = window.locator(".debug-toolbar");
+    try {
+      await openInEditor(window, "app.js");
+      const startedMs = Date.now();
+      await window.keyboard.press("F5"); // Run > Start Debugging
+      await toolbar.waitFor({ state: "visible", timeout: 60_000 });
+      const debugging = await typeIn(window, 5_000);
+      await window.keyboard.press("Shift+F5"); // Run > Stop Debugging
+      await toolbar.waitFor({ state: "hidden", timeout: 60_000 });
+      const stoppedMs = Date.now();
+      const coding = await typeIn(window, 8_000);
+      const rows = await eventually(
+        "coding after the debug session to reach the daemon",
+        async () => {
+          const found = (await daemon.sessions()).filter((row) => row.project_path === debugged);
+          return found.some((row) => row.last_heartbeat >= seconds(coding.lastMs) - 1) ? found : undefined;
+        },
+        timing.throttleMs + timing.tickMs + 3 * SLACK_MS,
+        describeState,
+      );
+      assert.equal(rows.length, 1, JSON.stringify(rows));
+      const byCategory = await daemon.breakdown("category", debugged);
+      const timeIn = (name: string | null) => byCategory.find((row) => row.name === name)?.duration_seconds ?? 0;
+      assert.deepEqual(byCategory.map((row) => row.name).sort(), ["debugging", null].sort(), JSON.stringify(byCategory));
+      // Debugging: at least the typing while the program ran, at most from F5 until the debug
+      // toolbar was gone. Coding: the typing after it. (js-debug runs two sessions, the program's
+      // inside its own; once both ended, vscode.debug.activeDebugSession sometimes still named the
+      // parent, and then this coding counted as debugging.)
+      const context = JSON.stringify({ byCategory, debugging, coding, startedMs, stoppedMs });
+      assert.ok(timeIn("debugging") >= seconds(debugging.lastMs - debugging.firstMs) - 1, context);
+      assert.ok(timeIn("debugging") <= seconds(stoppedMs - startedMs + 2 * SLACK_MS), context);
+      assert.ok(timeIn(null) >= seconds(coding.lastMs - coding.firstMs - SLACK_MS) - 1, context);
+    } finally {
+      if (await toolbar.isVisible()) {
+        await window.keyboard.press("Shift+F5");
+      }
+      await window.close();
+      await page.bringToFront();
+    }
+  });
+
+  test("time while a build task runs is building; coding again once it ends", async () => {
+    await fs.rm(path.join(debugged, "building"), { force: true });
+    const before = await daemon.breakdown("category", debugged);
+    const window = await openWindow(debugged);
+    const exists = (name: string) => fs.access(path.join(debugged, name)).then(() => true, () => undefined);
+    try {
+      await openInEditor(window, "app.js");
+      await window.keyboard.press("F1");
+      await window.keyboard.type("Tasks: Run Build Task");
+      await window.keyboard.press("Enter");
+      await eventually("the build to start", () => exists("building"), 60_000);
+      await window.locator(".editor-instance .monaco-editor .view-lines").click();
+      const building = await typeIn(window, 3_000);
+      await eventually("the build to end", () => exists("built"), 30_000);
+      const coding = await typeIn(window, 6_000);
+      await eventually(
+        "coding after the build to reach the daemon",
+        async () => {
+          const found = (await daemon.sessions()).filter((row) => row.project_path === debugged);
+          return found.some((row) => row.last_heartbeat >= seconds(coding.lastMs) - 1) ? found : undefined;
+        },
+        timing.throttleMs + timing.tickMs + 3 * SLACK_MS,
+        describeState,
+      );
+      const timeIn = (name: string | null, rows: readonly BreakdownRow[]) =>
+        rows.find((row) => row.name === name)?.duration_seconds ?? 0;
+      const after = await daemon.breakdown("category", debugged);
+      const context = JSON.stringify({ before, after, building, coding });
+      assert.ok(timeIn("building", after) >= seconds(building.lastMs - building.firstMs) - 1, context);
+      const codingAdded = timeIn(null, after) - timeIn(null, before);
+      assert.ok(codingAdded >= seconds(coding.lastMs - coding.firstMs - SLACK_MS) - 1, context);
+      assert.equal(timeIn("debugging", after), timeIn("debugging", before), context);
     } finally {
       await window.close();
       await page.bringToFront();

@@ -22,11 +22,6 @@ import { BeatThrottle } from "../../src/core/throttle";
 import { DEFAULT_TIMING } from "../../src/core/timing";
 import { Daemon } from "../support/daemon";
 
-interface BreakdownRow {
-  readonly name: string | null;
-  readonly duration_seconds: number;
-}
-
 let tmp: string;
 let daemon: Daemon;
 
@@ -56,13 +51,6 @@ function work(
   return beats;
 }
 
-async function breakdown(by: "language" | "editor"): Promise<BreakdownRow[]> {
-  const response = await fetch(`${daemon.url}/api/breakdown?by=${by}&days=2&tz=UTC`);
-  assert.equal(response.status, 200);
-  const body = (await response.json()) as { rows: BreakdownRow[] };
-  return body.rows;
-}
-
 describe("language and editor against a real daemon", () => {
   test("Python then Markdown (replayed from the outbox) come out as their own rows, in vscode", async () => {
     const project = await fs.mkdtemp(path.join(tmp, "app-"));
@@ -89,10 +77,10 @@ describe("language and editor against a real daemon", () => {
     assert.equal(await outbox.count(), 0);
 
     // The move to Markdown beat at once (610 s): Python gets up to it, Markdown up to its last beat.
-    assert.deepEqual(await breakdown("language"), [
+    assert.deepEqual(await daemon.breakdown("language"), [
       { name: "Python", duration_seconds: 610 },
       { name: "Markdown", duration_seconds: 290 },
     ]);
-    assert.deepEqual(await breakdown("editor"), [{ name: "vscode", duration_seconds: 900 }]);
+    assert.deepEqual(await daemon.breakdown("editor"), [{ name: "vscode", duration_seconds: 900 }]);
   });
 });

@@ -14,6 +14,12 @@ export interface SessionRow {
   readonly last_heartbeat: number;
 }
 
+/** A row of `GET /api/breakdown`: a language, editor or category (null: none named) and its time. */
+export interface BreakdownRow {
+  readonly name: string | null;
+  readonly duration_seconds: number;
+}
+
 const READY = /listening on (http:\/\/\S+)/;
 
 export function pythonForDaemon(): string {
@@ -90,6 +96,16 @@ export class Daemon {
   /** All sessions in the database, ordered by project and start. */
   sessions(): Promise<SessionRow[]> {
     return readSessions(this.dbPath);
+  }
+
+  /** The rows of `GET /api/breakdown?by=<by>` over today and yesterday (UTC), of one project if given. */
+  async breakdown(by: string, projectPath?: string): Promise<BreakdownRow[]> {
+    const project = projectPath === undefined ? "" : `&project=${encodeURIComponent(projectPath)}`;
+    const response = await fetch(`${this.url}/api/breakdown?by=${by}&days=2&tz=UTC${project}`);
+    if (response.status !== 200) {
+      throw new Error(`GET /api/breakdown answered ${response.status}: ${await response.text()}`);
+    }
+    return ((await response.json()) as { rows: BreakdownRow[] }).rows;
   }
 }
 

@@ -10,6 +10,12 @@ describe("beatAt", () => {
     assert.deepEqual(Object.keys(beatAt("/p", 1_750_000_000_999)), ["project_path", "timestamp"]);
     assert.deepEqual(beatAt("/p", 1_750_000_000_999, "Go"), { ...BEAT, language: "Go" });
   });
+
+  test("a beat of a category names it; coding (none) has no category field", () => {
+    assert.deepEqual(beatAt("/p", 1_750_000_000_999, "Go", "debugging"), { ...BEAT, language: "Go", category: "debugging" });
+    assert.deepEqual(beatAt("/p", 1_750_000_000_999, undefined, "building"), { ...BEAT, category: "building" });
+    assert.deepEqual(Object.keys(beatAt("/p", 1_750_000_000_999, "Go", undefined)), ["project_path", "timestamp", "language"]);
+  });
 });
 
 describe("withEditor", () => {
@@ -26,9 +32,10 @@ describe("withEditor", () => {
 
 describe("beatBody", () => {
   test("exactly the beat's fields, in the order they are sent", () => {
-    const beat = { ...BEAT, language: "Go", editor: "vscode" };
+    const beat = { ...BEAT, language: "Go", editor: "vscode", category: "debugging" };
     const extra = { ...beat, file: "/p/secret.go" };
     assert.deepEqual(beatBody(extra), beat);
+    assert.deepEqual(Object.keys(beatBody(extra)), ["project_path", "timestamp", "language", "editor", "category"]);
     assert.deepEqual(beatBody(BEAT), BEAT);
   });
 });
@@ -36,8 +43,14 @@ describe("beatBody", () => {
 describe("beatFrom", () => {
   test("a line of this version or an older one is a beat", () => {
     assert.deepEqual(beatFrom({ ...BEAT }), BEAT);
-    const full = { ...BEAT, language: "Go", editor: "vscode" };
+    const full = { ...BEAT, language: "Go", editor: "vscode", category: "debugging" };
     assert.deepEqual(beatFrom({ ...full }), full);
+  });
+
+  test("a category that is not a non-empty string is left out, the beat and its other labels kept", () => {
+    for (const bad of ["", 7, null, ["debugging"], { name: "debugging" }]) {
+      assert.deepEqual(beatFrom({ ...BEAT, language: "Go", category: bad }), { ...BEAT, language: "Go" }, JSON.stringify(bad));
+    }
   });
 
   test("a language or editor that is not a non-empty string is left out, the beat kept", () => {

@@ -193,6 +193,22 @@ describe("Outbox", () => {
     ]);
   });
 
+  test("a beat's category is kept in the outbox and replayed with that beat", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([
+      { project_path: "/p", timestamp: 1, language: "Go", editor: "vscode", category: "debugging" },
+      { project_path: "/p", timestamp: 2, language: "Go", editor: "vscode" },
+      { project_path: "/p", timestamp: 3, category: "building" },
+    ]);
+    const text = await fs.readFile(path.join(dir, QUEUE_FILE), "utf8");
+    assert.match(text, /^\{"project_path":"\/p","timestamp":1,"language":"Go","editor":"vscode","category":"debugging"\}\n/);
+    assert.deepEqual((await drain(outbox)).delivered, [
+      { project_path: "/p", timestamp: 1, language: "Go", editor: "vscode", category: "debugging" },
+      { project_path: "/p", timestamp: 2, language: "Go", editor: "vscode" },
+      { project_path: "/p", timestamp: 3, category: "building" },
+    ]);
+  });
+
   test("a line holds the beat's fields and nothing else: no file name reaches the disk", async () => {
     const detailed = { project_path: "/p", timestamp: 1, language: "Python", editor: "vscode" };
     await new Outbox({ dir }).append([{ ...detailed, file: "/p/secret.py" } as typeof detailed]);
@@ -200,13 +216,15 @@ describe("Outbox", () => {
     assert.equal(text, `${JSON.stringify(detailed)}\n`);
   });
 
-  test("lines of other versions replay: older ones without language, newer ones with fields unknown here", async () => {
+  test("lines of other versions replay: older ones without language or category, newer ones with fields unknown here", async () => {
     await fs.writeFile(
       path.join(dir, QUEUE_FILE),
       [
         '{"project_path":"/p","timestamp":1}',
         '{"project_path":"/p","timestamp":2,"language":"Rust","editor":"cursor","branch":"main"}',
         '{"project_path":"/p","timestamp":3,"language":7,"editor":""}',
+        '{"project_path":"/p","timestamp":4,"language":"Go","editor":"vscode"}',
+        '{"project_path":"/p","timestamp":5,"language":"Go","category":false}',
         "",
       ].join("\n"),
     );
@@ -215,6 +233,8 @@ describe("Outbox", () => {
       { project_path: "/p", timestamp: 1 },
       { project_path: "/p", timestamp: 2, language: "Rust", editor: "cursor" },
       { project_path: "/p", timestamp: 3 },
+      { project_path: "/p", timestamp: 4, language: "Go", editor: "vscode" },
+      { project_path: "/p", timestamp: 5, language: "Go" },
     ]);
     assert.equal(result.unreadableLines, 0);
   });

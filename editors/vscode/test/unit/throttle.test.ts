@@ -342,3 +342,75 @@ describe("BeatThrottle: languages", () => {
     assert.deepEqual(flushed.sort(), [[3, "Python"], [4, "YAML"]]);
   });
 });
+
+describe("BeatThrottle: categories", () => {
+  type Sent = [number, string | undefined];
+  const sent = (beats: Beat[]): Sent[] => beats.map((b): Sent => [seconds(b), b.category]);
+
+  test("a beat carries the category of its activity; coding names none", () => {
+    const t = throttle();
+    assert.deepEqual(t.onActivity("/p", at(0), "normal", "Go"), [{ project_path: "/p", timestamp: T0 / S, language: "Go" }]);
+    assert.deepEqual(t.onActivity("/p", at(40), "normal", "Go", "debugging"), [
+      { project_path: "/p", timestamp: T0 / S + 40, language: "Go", category: "debugging" },
+    ]);
+  });
+
+  test("a debug session starting beats at once, though the project and language had a beat 5 s ago", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Go");
+    assert.deepEqual(sent(t.onActivity("/p", at(5), "normal", "Go", "debugging")), [[5, "debugging"]]);
+  });
+
+  test("back to coding beats at once too, though coding had a beat in the last 30 s", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Go");
+    t.onActivity("/p", at(5), "normal", "Go", "debugging");
+    assert.deepEqual(sent(t.onActivity("/p", at(12), "normal", "Go")), [[12, undefined]]);
+    assert.deepEqual(t.onActivity("/p", at(13), "normal", "Go"), [], "then the throttle as usual");
+  });
+
+  test("while debugging, one beat per 30 s; the held-back activity keeps its category", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Go", "debugging");
+    assert.deepEqual(t.onActivity("/p", at(10), "normal", "Go", "debugging"), []);
+    assert.deepEqual(sent(t.onTick(at(30), true, "debugging")), [[10, "debugging"]]);
+  });
+
+  test("a category changing with no activity, while working: the tick beats at once in the new one", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Go");
+    t.onActivity("/p", at(1), "normal", "Go", "debugging");
+    t.onActivity("/p", at(3), "normal", "Go", "debugging");
+    // The session ends at 8 s, though coding had a beat 8 s ago: coding from now on, marked at
+    // once. The debugging activity held back goes out later, in its own category.
+    assert.deepEqual(sent(t.onTick(at(8), true)), [[8, undefined]]);
+    assert.deepEqual(sent(t.onTick(at(31), true)), [[3, "debugging"]]);
+    assert.deepEqual(t.onTick(at(35), true), [], "the change is marked once");
+    assert.deepEqual(sent(t.onTick(at(68), true)), [[68, undefined]], "then keep-alives in the new category");
+  });
+
+  test("a category changing in an idle window: no beat; the next activity beats at once", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Go");
+    assert.deepEqual(t.onTick(at(150), false, "building"), []);
+    assert.deepEqual(t.onTick(at(155), false), []);
+    assert.deepEqual(t.onTick(at(160), false, "building"), []);
+    assert.deepEqual(sent(t.onActivity("/p", at(161), "normal", "Go", "building")), [[161, "building"]]);
+  });
+
+  test("the keep-alive beat names the category of the time now", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Go", "building");
+    assert.deepEqual(sent(t.onTick(at(60), true, "building")), [[60, "building"]]);
+  });
+
+  test("closing the window flushes each category's held-back activity", () => {
+    const t = throttle();
+    t.onActivity("/p", at(0), "normal", "Go");
+    t.onActivity("/p", at(1), "normal", "Go", "debugging");
+    t.onActivity("/p", at(2), "normal", "Go", "debugging");
+    t.onActivity("/p", at(3), "normal", "Go");
+    t.onActivity("/p", at(4), "normal", "Go");
+    assert.deepEqual(sent(t.flushHeldBack(at(5))), [[2, "debugging"], [4, undefined]]);
+  });
+});
