@@ -124,6 +124,9 @@ def test_days_are_in_the_zone_asked_for(worked: TestClient):
     assert day["grand_total"]["total_seconds"] == 3600.0
     [paris] = summaries(worked, range="today")["data"]
     assert paris["range"]["timezone"] == "Europe/Paris"
+    # A "+" typed in the address arrives as a space, as for the reports' ?tz=.
+    answer = worked.get(SUMMARIES + "?range=today&timezone=Etc/GMT+5", headers=GO_CLI_HEADERS)
+    assert answer.json()["data"][0]["range"]["timezone"] == "Etc/GMT+5"
 
 
 def test_only_the_project_asked_for(worked: TestClient):

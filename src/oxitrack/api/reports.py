@@ -149,9 +149,14 @@ def zone_param(request: Request) -> tzinfo:
     name = request.query_params.get("tz")
     if name is None:
         return days_.system_zone()
-    # A "+" typed in a query string arrives as a space (form encoding), and no zone name has a
-    # space: ``?tz=Etc/GMT+5`` means Etc/GMT+5, as the one typing it meant.
-    return days_.zone_named(name.strip().replace(" ", "+"), field="tz")
+    return query_zone(name, "tz")
+
+
+def query_zone(name: str, field: str) -> tzinfo:
+    """The zone a query parameter names. A "+" typed in a query string arrives as a space (form
+    encoding), and no zone name has a space: ``?tz=Etc/GMT+5`` means Etc/GMT+5, as the one
+    typing it meant."""
+    return days_.zone_named(name.strip().replace(" ", "+"), field=field)
 
 
 def _wants_json(request: Request) -> bool:

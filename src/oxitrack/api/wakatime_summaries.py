@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from oxitrack import days as days_
-from oxitrack.api.reports import project_param, report_slot
+from oxitrack.api.reports import project_param, query_zone, report_slot
 from oxitrack.errors import InvalidField
 from oxitrack.statusbar import day_summary, statusbar_today
 from oxitrack.store import reports as queries
@@ -52,7 +52,7 @@ def get_summaries(request: Request) -> JSONResponse:
     params = request.query_params
     zone = _header_zone(request)
     if (name := params.get("timezone")) is not None:
-        zone = days_.zone_named(name.strip(), field="timezone")
+        zone = query_zone(name, "timezone")
     first, last = _range(params, days_.local_date(now, zone))
     span = days_.days_between(first, last, zone)
     reference = project_param(request)
