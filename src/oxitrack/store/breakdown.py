@@ -14,6 +14,7 @@ from functools import partial
 
 from oxitrack.breakdown import FIELDS, Breakdown, LabelledBeat
 from oxitrack.days import Day
+from oxitrack.reports import SessionRow
 from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.store import Store
 from oxitrack.store.reports import PART_DAYS, ProjectFilter, sessions_between
@@ -52,6 +53,16 @@ def read_breakdown(
 def _add_part(
     breakdown: Breakdown, start: int, end: int, project: ProjectFilter, conn: sqlite3.Connection
 ) -> None:
-    sessions = sessions_between(conn, start, end, project)
-    beats = labelled_beats(conn, breakdown.field, start, end)
-    breakdown.add(sessions, beats, start, end)
+    add_split(conn, breakdown, sessions_between(conn, start, end, project), start, end)
+
+
+def add_split(
+    conn: sqlite3.Connection,
+    breakdown: Breakdown,
+    sessions: Sequence[SessionRow],
+    start: int,
+    end: int,
+) -> None:
+    """Add the time of ``sessions`` in ``[start, end)`` to ``breakdown``, split by the
+    heartbeats ``Breakdown.add`` needs for that span (read here, so the two always agree)."""
+    breakdown.add(sessions, labelled_beats(conn, breakdown.field, start, end), start, end)

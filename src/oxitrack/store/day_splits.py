@@ -18,7 +18,7 @@ from oxitrack.days import Day
 from oxitrack.records import Record
 from oxitrack.reports import DayTotals, daily_totals
 from oxitrack.store import Store
-from oxitrack.store.breakdown import labelled_beats
+from oxitrack.store.breakdown import add_split
 from oxitrack.store.reports import PART_DAYS, ProjectFilter, sessions_between
 
 
@@ -56,9 +56,7 @@ def _read_part(
         rows = {}
         for field in fields:
             breakdown = Breakdown(field, overlaps_once=True)
-            breakdown.add(
-                sessions, labelled_beats(conn, field, day.start, day.end), day.start, day.end
-            )
+            add_split(conn, breakdown, sessions, day.start, day.end)
             rows[field] = breakdown.rows()
         splits.append(DaySplit(totals, rows))
     return splits
