@@ -50,9 +50,8 @@ def get_summaries(request: Request) -> JSONResponse:
     state = request.app.state
     now = state.clock()
     params = request.query_params
-    zone = _header_zone(request)
-    if (name := params.get("timezone")) is not None:
-        zone = query_zone(name, "timezone")
+    name = params.get("timezone")
+    zone = _header_zone(request) if name is None else query_zone(name, "timezone")
     first, last = _range(params, days_.local_date(now, zone))
     span = days_.days_between(first, last, zone)
     reference = project_param(request)
