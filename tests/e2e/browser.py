@@ -63,6 +63,14 @@ class Page:
         if clock:
             self.page.clock.install()
 
+    def problems_are_only_the_daemon_away(self) -> bool:
+        """Every problem recorded is a request the stopped daemon refused: what a page that
+        outlives its daemon must see, and nothing else."""
+        return all(
+            "ERR_CONNECTION_REFUSED" in problem or problem.startswith("failed:")
+            for problem in self.problems
+        )
+
     def _console(self, message: Any) -> None:
         if message.type in {"error", "warning"}:
             self.problems.append(f"console {message.type}: {message.text}")

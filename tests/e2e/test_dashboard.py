@@ -733,10 +733,7 @@ def test_a_stopped_daemon_is_shown_clearly_and_the_page_recovers_within_seconds(
     # The range clicked while the daemon was away is the one shown once it is back.
     assert len(shown.evaluate(CHART_DATA_JS)["labels"]) == 30
     assert shown.get_attribute("button[data-days='30']", "aria-pressed") == "true"
-    assert all(
-        "ERR_CONNECTION_REFUSED" in problem or problem.startswith("failed:")
-        for problem in page.problems
-    ), page.problems
+    assert page.problems_are_only_the_daemon_away(), page.problems
 
 
 def test_while_the_daemon_is_away_only_the_retries_ask_again(

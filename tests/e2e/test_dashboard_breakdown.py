@@ -653,10 +653,7 @@ def test_the_daemon_going_away_keeps_the_card(midday_daemon: DaemonProcess, brow
     assert shown.evaluate(ROWS_JS) == before
     assert shown.is_visible("#breakdown-list")
     assert shown.is_hidden("#breakdown-empty")
-    assert all(
-        "ERR_CONNECTION_REFUSED" in problem or problem.startswith("failed:")
-        for problem in page.problems
-    ), page.problems
+    assert page.problems_are_only_the_daemon_away(), page.problems
 
 
 def test_a_slow_answer_for_an_earlier_range_does_not_replace_the_card(

@@ -42,7 +42,4 @@ def test_try_again_now_reloads_the_data_at_once_from_the_keyboard(
         "role": "status",
         "text": f"The daemon answers again; the data is current as of {updated}.",
     }
-    assert all(
-        "ERR_CONNECTION_REFUSED" in problem or problem.startswith("failed:")
-        for problem in page.problems
-    ), page.problems
+    assert page.problems_are_only_the_daemon_away(), page.problems
