@@ -129,6 +129,25 @@ def test_a_heartbeat_with_no_value_counts_as_unknown():
     ]
 
 
+def test_time_with_no_category_is_coding_one_row_with_coding_sent():
+    """wakatime-cli leaves ``coding`` out of what it sends and OxiTrack's own beats name a
+    category only while debugging or building: time with none is coding, as WakaTime counts
+    it, whether a heartbeat names none, no pair covers it, or no heartbeat came at all."""
+    beats = [
+        beat("/a", T, None),
+        beat("/a", T + 60, "coding"),
+        beat("/a", T + 90, "debugging"),
+        beat("/a", T + 100, None),
+    ]
+    sessions = [session("/a", T, T + 130), session("/b", T + 200, T + 500)]
+    assert split(sessions, beats, T - 3600, T + 3600, "category") == [
+        ("coding", 60 + 30 + 30 + 300),
+        ("debugging", 10),
+    ]
+    assert split(sessions, [], T - 3600, T + 3600, "category") == [("coding", 430)]
+    assert split(sessions, [], T - 3600, T + 3600, "language") == [(None, 430)]  # unknown
+
+
 def test_no_heartbeats_at_all_is_one_unknown_row_of_all_the_time():
     sessions = [session("/a", T, T + 600), session("/b", T + 100, T + 200)]
     assert split(sessions, [], T - 3600, T + 3600) == [(None, 700)]

@@ -182,7 +182,7 @@ def test_a_beat_naming_its_category_is_split_as_a_heartbeat_of_it(client: TestCl
         )
     split = client.get("/api/breakdown", params={"by": "category", "days": "1", "tz": "UTC"})
     rows = [(row["name"], row["duration_seconds"]) for row in split.json()["rows"]]
-    assert rows == [("debugging", 600), (None, 600)]
+    assert rows == [("coding", 600), ("debugging", 600)]
     statusbar = client.get("/api/v1/users/current/statusbar/today", headers={"Timezone": "UTC"})
     shown = [(c["name"], c["text"]) for c in statusbar.json()["data"]["categories"]]
     assert shown == [("Coding", "10 mins"), ("Debugging", "10 mins")]

@@ -9,7 +9,8 @@ project's time in the range (its sessions' time, as ``reports.range_totals`` cou
 split second by second: a second goes to the value of the latest heartbeat whose pair covers it
 (folders of one project may have been busy at once); a second no pair covers (beats that name
 no language or editor; a lone heartbeat; a heartbeat with no value for the field) goes to
-``None``, the "unknown" row. So the rows of a range add up to exactly the per-project
+``None``, the "unknown" row, except for the category: time no heartbeat gives one is
+``coding``, as WakaTime counts it. So the rows of a range add up to exactly the per-project
 totals of ``report --by project``, each project's own time, overlaps between projects included.
 
 Sessions, not heartbeats, say which seconds are worked: a heartbeat pair lies inside a session
@@ -37,6 +38,12 @@ from oxitrack.sessions import SESSION_GAP_SECONDS
 FIELDS = ("language", "category", "editor", "branch")
 # A branch name means something only inside its project: ``main`` of two repositories is two rows.
 PER_PROJECT_FIELDS = frozenset({"branch"})
+#: What time no heartbeat gives a category is: wakatime-cli never sends ``coding`` (it leaves
+#: the category out instead, and WakaTime's server counts such time as coding), and OxiTrack's
+#: own beats name a category only while debugging or building.
+DEFAULT_CATEGORY = "coding"
+# The value of time no heartbeat names, where the field has one; elsewhere ``None`` (unknown).
+_UNNAMED_VALUES: dict[str, str] = {"category": DEFAULT_CATEGORY}
 
 
 class LabelledBeat(Record):
@@ -129,8 +136,10 @@ class Breakdown:
                 for (key, value), seconds in self.seconds.items()
             ]
         else:
+            unnamed = _UNNAMED_VALUES.get(self.field)
             totals: dict[str | None, int] = {}
             for (_, value), seconds in self.seconds.items():
+                value = unnamed if value is None else value  # with ``coding`` sent, one row
                 totals[value] = totals.get(value, 0) + seconds
             rows = [BreakdownRow(value, seconds) for value, seconds in totals.items()]
         return sorted(

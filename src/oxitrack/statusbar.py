@@ -16,14 +16,12 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from oxitrack.breakdown import DEFAULT_CATEGORY
 from oxitrack.days import Day, zone_name
 
 #: Seconds with one value of a field (``None``: no heartbeat named one), as ``breakdown`` rows.
 Seconds = Sequence[tuple[str | None, int]]
 
-#: What WakaTime counts time no heartbeat gives a category as: wakatime-cli never sends
-#: ``coding`` (it leaves the category out instead), and OxiTrack's own beats name none.
-DEFAULT_CATEGORY = "coding"
 #: WakaTime's name for time in no language it knows, and here for time no heartbeat names one.
 UNNAMED = "Other"
 # Categories whose name WakaTime does not write as capitalised words.

@@ -155,6 +155,20 @@ def test_with_no_language_named_the_card_says_so_and_how_to_get_languages(
     assert page.problems == []
 
 
+def test_with_nothing_tracked_the_categories_card_says_what_counts_as_coding(
+    midday_daemon: DaemonProcess, browser: Any
+):
+    """Time no heartbeat gives a category is coding, so only an empty range has no rows."""
+    page = Page(browser)
+    shown = page.open(midday_daemon.url + "/?by=category")
+    _wait_shown(page, "category")
+    assert shown.is_hidden("#breakdown-list")
+    empty = shown.inner_text("#breakdown-empty")
+    assert empty.startswith("No time in this range yet. Time is coding unless"), empty
+    assert "debugging and building" in empty
+    assert page.problems == []
+
+
 def test_many_languages_end_in_one_other_row(midday_daemon: DaemonProcess, browser: Any):
     """A year of config files and scripts names dozens: the card keeps ten and sums the rest."""
     now = int(time.time())
@@ -198,7 +212,7 @@ def _worked_in_every_field(daemon: DaemonProcess, now: int) -> None:
     """In the last hour of the midday daemon: Zed in ``/code/app`` on ``main`` (Python, coding
     then debugging, 10 minutes) and ``feature`` (Rust, coding, 5); Neovim in ``/code/site`` on
     its own ``main`` (Markdown, building, 7); the VS Code extension's beats in ``/code/ext``
-    naming TypeScript and ``vscode`` (6), which name no category or branch."""
+    naming TypeScript and ``vscode`` (6), which name no category (so coding) or branch."""
     start = now - 50 * 60
     send_labelled_heartbeats(
         daemon,
@@ -239,7 +253,7 @@ def test_each_field_lists_its_rows_as_the_api_gives_them(
     shown = page.open(midday_daemon.url + "/")
     expected = {
         "language": [("Python", 600), ("Markdown", 420), ("TypeScript", 360), ("Rust", 300)],
-        "category": [("coding", 600), ("building", 420), ("", 360), ("debugging", 300)],
+        "category": [("coding", 600 + 360), ("building", 420), ("debugging", 300)],
         "editor": [("zed", 900), ("neovim", 420), ("vscode", 360)],
         "branch": [("main", 600), ("main", 420), ("", 360), ("feature", 300)],
     }
@@ -455,8 +469,9 @@ def test_the_unnamed_row_says_what_it_holds_for_each_field(
     midday_daemon: DaemonProcess, browser: Any
 ):
     """The VS Code extension's plain beats name nothing: time in every field's unnamed row,
-    worded for the field, with the sources true of it (docs/reports.md). Two projects' unnamed
-    time is one row, a branch's too (the daemon gives a row per project)."""
+    worded for the field, with the sources true of it (docs/reports.md), but for categories,
+    where it is coding. Two projects' unnamed time is one row, a branch's too (the daemon
+    gives a row per project)."""
     now = int(time.time())
     _worked(midday_daemon, now)
     send_beats(midday_daemon, "/code/notes", range(now - 3300, now - 2999, 60))
@@ -469,11 +484,13 @@ def test_the_unnamed_row_says_what_it_holds_for_each_field(
     shown = page.open(midday_daemon.url + "/")
     notes = {
         "language": "send no language",
-        "category": "editors that send no category",
         "editor": "editors that do not name themselves",
         "branch": "folders outside a git repository",
     }
-    for by in (*FIELDS[1:], FIELDS[0]):
+    _pick(page, "category")
+    assert [row["value"] for row in shown.evaluate(ROWS_JS)] == ["coding"]
+    assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
+    for by in notes:
         _pick(page, by)
         rows = shown.evaluate(ROWS_JS)
         (unnamed,) = (row for row in rows if row["value"] == "")
@@ -487,8 +504,8 @@ def test_the_unnamed_row_says_what_it_holds_for_each_field(
 def test_a_field_no_time_names_says_where_its_names_come_from(
     midday_daemon: DaemonProcess, browser: Any
 ):
-    """Only the VS Code extension's beats, naming a language and the editor: no category or
-    branch, and the card says which editors send them."""
+    """Only the VS Code extension's beats, naming a language and the editor: no branch, and
+    the card says which editors send one (their time is coding: that card has a row)."""
     now = int(time.time())
     send_beats(
         midday_daemon, "/code/ext", range(now - 1200, now - 59, 60), language="Go", editor="vscode"
@@ -496,11 +513,8 @@ def test_a_field_no_time_names_says_where_its_names_come_from(
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
     empties = {
-        "category": (
-            "No time in this range has a category yet.",
-            "Editors that send a category",
-        ),
         "branch": ("No time in this range has a branch yet.", "git repositories"),
+        "category": None,
         "editor": None,
         "language": None,
     }

@@ -6,7 +6,8 @@ import { breakdownRows } from "./chart.js";
 import { element, replaceChangedRows } from "./elements.js";
 
 // Where unnamed time comes from differs per field (docs/reports.md): beats (POST /beat, the VS Code
-// extension's) may name a language, an editor and a category, never a branch.
+// extension's) may name a language, an editor and a category, never a branch; time with no
+// category is coding.
 const WORDS = {
   language: {
     title: "Languages",
@@ -19,16 +20,16 @@ const WORDS = {
       "the VS Code extension and those with a WakaTime plugin pointed at this daemon (see the " +
       'README, "Track your editors").',
   },
+  // Time no heartbeat gives a category is coding (the daemon's row), so only a range with no
+  // time at all has no rows.
   category: {
     title: "Categories",
     column: "Category",
     plural: "categories",
-    unnamed: "No category named",
-    note: "beats from editors that send no category, lone heartbeats, time after a last heartbeat",
     empty:
-      "No time in this range has a category yet. Editors that send a category (coding, " +
-      "debugging, building, …) name it, such as those with a WakaTime plugin pointed at this " +
-      'daemon (see the README, "Track your editors").',
+      "No time in this range yet. Time is coding unless the editor says otherwise: the VS Code " +
+      "extension names debugging and building, the WakaTime plugins pointed at this daemon " +
+      'their own categories (see the README, "Track your editors").',
   },
   editor: {
     title: "Editors",
