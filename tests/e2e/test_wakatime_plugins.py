@@ -92,7 +92,7 @@ def test_the_status_bar_names_todays_categories_as_wakatime_does(
     shown = [(row["name"], row["text"], row["total_seconds"]) for row in data["categories"]]
     assert shown == [("Coding", "15 mins", 900.0), ("Debugging", "10 mins", 600.0)]
     by_category = {row["name"]: row["duration_seconds"] for row in split["rows"]}
-    assert by_category == {None: 900, "debugging": 600}
+    assert by_category == {"coding": 900, "debugging": 600}
     assert [(row["name"], row["total_seconds"]) for row in data["languages"]] == [("Go", 1500.0)]
     assert data["grand_total"]["text"] == "25 mins"
 

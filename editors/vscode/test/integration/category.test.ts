@@ -2,8 +2,9 @@
  * The category a beat names, against a real `oxitrack serve`: fifteen minutes in one Go file with
  * two short debug sessions (a quick run to check a value), the later part while the daemon is
  * down (so it goes through the outbox), come out of `GET /api/breakdown?by=category` as
- * `debugging` time and time of no category (coding). The beats are made as the tracker makes
- * them: category.ts deciding the category from the debug session, the throttle deciding when.
+ * `debugging` time and `coding` (the daemon's name for time of no category). The beats are made
+ * as the tracker makes them: category.ts deciding the category from the debug session, the
+ * throttle deciding when.
  * The first session's end is marked by the next activity, the second's by the tick (the user was
  * only reading): both within 30 s of a coding beat, so only a beat at once marks them.
  */
@@ -73,7 +74,7 @@ describe("category against a real daemon", () => {
     // Debugging from 305 s to the activity after the first session (325 s), and from 405 s to
     // the tick after the second (415 s); coding the rest.
     assert.deepEqual(await daemon.breakdown("category"), [
-      { name: null, duration_seconds: 870 },
+      { name: "coding", duration_seconds: 870 },
       { name: "debugging", duration_seconds: 30 },
     ]);
     assert.deepEqual(await daemon.breakdown("language"), [{ name: "Go", duration_seconds: 900 }]);
