@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from oxitrack.config import Settings
 from oxitrack.days import MAX_RANGE_DAYS
-from tests.conftest import NOW
+from oxitrack.server import create_app
+from oxitrack.store import Store
+from tests.conftest import NOW, FakeClock
 from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
 
 BULK = "/api/v1/users/current/heartbeats.bulk"
@@ -113,6 +116,29 @@ def test_wakatimes_named_ranges(client: TestClient, name: str, first: str, last:
     body = summaries(client, range=name)
     dates = [day["range"]["date"] for day in body["data"]]
     assert (dates[0], dates[-1], len(dates)) == (first, last, len(set(dates)))
+
+
+@pytest.mark.parametrize(
+    ("week_start", "this_week", "last_week"),
+    [
+        (6, ("2025-11-23", "2025-11-25"), ("2025-11-16", "2025-11-22")),  # from Sunday
+        (1, ("2025-11-25", "2025-11-25"), ("2025-11-18", "2025-11-24")),  # Tuesday is today
+    ],
+)
+def test_weeks_start_on_the_day_the_daemon_is_set_to(
+    store: Store,
+    clock: FakeClock,
+    week_start: int,
+    this_week: tuple[str, str],
+    last_week: tuple[str, str],
+):
+    """``week_start`` (``serve --week-start sunday``) for This Week and Last Week."""
+    settings = Settings(db=store.path, week_start=week_start)
+    app = create_app(store, settings=settings, clock=clock)
+    with TestClient(app, base_url="http://127.0.0.1:3000") as client:
+        for name, (first, last) in {"This Week": this_week, "last_week": last_week}.items():
+            dates = [day["range"]["date"] for day in summaries(client, range=name)["data"]]
+            assert (dates[0], dates[-1], len(dates)) == (first, last, len(set(dates))), name
 
 
 def test_days_are_in_the_zone_asked_for(worked: TestClient):

@@ -120,6 +120,34 @@ def test_report_ranges(seeded, db_path, capsys, flags, first_line, total):
     assert (lines[0], lines[-1]) == (first_line, total)
 
 
+def test_a_week_starts_on_the_day_the_setting_names(seeded, db_path, capsys, monkeypatch):
+    """Weeks from Thursday reach back to the 20th (Tue 25th today), and its hour of notes."""
+    _, out, _ = run(capsys, db_path, "report", "--week-start", "thursday")
+    lines = out.splitlines()
+    assert lines[0] == "2025-11-20 to 2025-11-25 (Europe/Berlin), by project"
+    assert lines[-1] == "4h 27m  total"
+    monkeypatch.setenv("OXITRACK_WEEK_START", "thu")
+    assert run(capsys, db_path, "report", "--week")[1] == out
+    assert run(capsys, db_path, "report", "--week-start", "mon")[1].startswith("2025-11-24 to")
+    code, out, err = run(capsys, db_path, "report", "--week-start", "someday")
+    assert (code, out) == (2, "")
+    assert err == (
+        "oxitrack: --week-start: must be a day of the week such as monday or sunday,"
+        " not 'someday'\n"
+    )
+
+
+def test_a_command_reads_its_settings_once_so_warns_once(
+    seeded, db_path, capsys, monkeypatch, tmp_path
+):
+    """The database and the week's first day are both settings: one warning for a missing
+    config file, not one per setting read."""
+    monkeypatch.setenv("OXITRACK_CONFIG", str(tmp_path / "missing.toml"))
+    code, _, err = run(capsys, db_path, "report", "--week")
+    assert code == 0
+    assert err.count("does not exist") == 1, err
+
+
 def test_report_by_day_has_a_row_per_day_split_at_midnight(seeded, db_path, capsys):
     _, out, _ = run(capsys, db_path, "report", "--by", "day")
     assert out.splitlines() == [

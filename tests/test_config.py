@@ -59,6 +59,37 @@ def test_verbose_takes_the_usual_words_for_on_and_off(empty_config: Path, text: 
     assert resolve({}, environ=environ).verbose is verbose
 
 
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("sunday", 6), (" Sunday ", 6), ("SUN", 6), ("monday", 0), ("sat", 5), ("Wednesday", 2)],
+)
+def test_weeks_start_on_the_day_named_in_full_or_by_three_letters(
+    empty_config: Path, text: str, number: int
+):
+    environ = {"OXITRACK_CONFIG": str(empty_config), "OXITRACK_WEEK_START": text}
+    assert resolve({}, environ=environ).week_start == number
+
+
+def test_weeks_start_on_monday_unless_the_file_or_a_flag_says_otherwise(tmp_path: Path):
+    config = tmp_path / "config.toml"
+    assert resolve({}, environ={}, config_path=config).week_start == 0
+    config.write_text('week_start = "sunday"\n')
+    assert resolve({}, environ={}, config_path=config).week_start == 6
+    assert resolve({"week_start": "fri"}, environ={}, config_path=config).week_start == 4
+
+
+@pytest.mark.parametrize("text", ["funday", "", "0", "7", "mo", "sundays"])
+def test_a_week_start_that_is_no_day_is_refused_naming_where_it_came_from(
+    tmp_path: Path, text: str
+):
+    with pytest.raises(ConfigError, match="OXITRACK_WEEK_START: must be a day of the week"):
+        resolve({}, environ={"OXITRACK_WEEK_START": text}, config_path=tmp_path / "none")
+    config = tmp_path / "config.toml"
+    config.write_text("week_start = 7\n")
+    with pytest.raises(ConfigError, match=r"config.toml: week_start: must be a day of the week"):
+        resolve({}, environ={}, config_path=config)
+
+
 def test_verbose_is_off_unless_asked_for(empty_config: Path):
     assert resolve({}, environ={"OXITRACK_CONFIG": str(empty_config)}).verbose is False
 

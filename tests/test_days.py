@@ -207,6 +207,26 @@ def test_named_ranges(helper, today, expected):
 
 
 @pytest.mark.parametrize(
+    ("today", "first_weekday", "expected"),
+    [
+        (date(2025, 11, 27), 6, date(2025, 11, 23)),  # a Thursday, weeks from Sunday
+        (date(2025, 11, 23), 6, date(2025, 11, 23)),  # the Sunday itself: a one-day week
+        (date(2025, 11, 22), 6, date(2025, 11, 16)),  # Saturday: the week's last day
+        (date(2025, 11, 24), 5, date(2025, 11, 22)),  # a Monday, weeks from Saturday
+        (date(2025, 11, 27), 0, date(2025, 11, 24)),  # Monday, the default
+    ],
+)
+def test_a_week_starts_on_the_day_asked_for(today: date, first_weekday: int, expected: date):
+    assert week_of(today, first_weekday) == (expected, today)
+
+
+@given(today=st.dates(date(1971, 1, 1), date(2100, 1, 1)), first=st.integers(0, 6))
+def test_a_week_is_its_first_day_to_today_within_seven_days(today: date, first: int):
+    start, last = week_of(today, first)
+    assert last == today and start.weekday() == first and 0 <= (today - start).days <= 6
+
+
+@pytest.mark.parametrize(
     ("text", "words"),
     [("2025-13-01", "not a date"), ("yesterday", "not a date"), ("1969-12-31", "1970")],
     ids=["month-13", "word", "before-1970"],

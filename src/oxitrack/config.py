@@ -45,6 +45,7 @@ class Settings(Record):
     verbose: bool = False
     allow_hosts: tuple[str, ...] = ()
     allow_origins: tuple[str, ...] = ()
+    week_start: int = 0  # Monday, as ``date.weekday()`` numbers the days
 
     @property
     def is_loopback(self) -> bool:
@@ -89,6 +90,20 @@ def _bool(text: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ConfigError(f"expected true or false, not {text!r}")
+
+
+#: The days a week may start on, as ``date.weekday()`` numbers them; a setting may also give
+#: a name's first three letters (``sun``).
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(text: str) -> int:
+    """A day's name, in English, any case: ``week_start = "sunday"`` (or ``sun``)."""
+    name = text.strip().lower()
+    for number, day in enumerate(WEEKDAYS):
+        if name in (day, day[:3]):
+            return number
+    raise ConfigError(f"must be a day of the week such as monday or sunday, not {text!r}")
 
 
 def _db_path(text: str) -> str:
@@ -196,6 +211,11 @@ SPECS: tuple[Spec, ...] = (
         "allow_origins",
         _names,
         "extra Origin values not refused, for clients outside a browser (comma-separated)",
+    ),
+    Spec(
+        "week_start",
+        _weekday,
+        "the day weeks start on: `report --week`, WakaTime's This Week and Last Week",
     ),
 )
 

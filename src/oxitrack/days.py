@@ -121,9 +121,10 @@ def split_span(
 # -- ranges ------------------------------------------------------------------------------------
 
 
-def week_of(today: date) -> tuple[date, date]:
-    """This calendar week so far: Monday (ISO) to ``today``."""
-    return today - timedelta(days=today.weekday()), today
+def week_of(today: date, first_weekday: int = 0) -> tuple[date, date]:
+    """This calendar week so far: from its first day (``first_weekday`` as ``date.weekday()``
+    numbers it: Monday, as ISO, unless the user starts weeks on another day) to ``today``."""
+    return today - timedelta(days=(today.weekday() - first_weekday) % 7), today
 
 
 def month_of(today: date) -> tuple[date, date]:

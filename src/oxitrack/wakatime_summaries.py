@@ -11,16 +11,20 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from oxitrack.days import week_of
 from oxitrack.errors import InvalidField
 from oxitrack.statusbar import clock_text, decimal_hours, duration_text
 
 
-def named_range(name: str, today: date, field: str = "range") -> tuple[date, date]:
+def named_range(
+    name: str, today: date, field: str = "range", *, first_weekday: int = 0
+) -> tuple[date, date]:
     """The first and last day of one of WakaTime's named ranges (``Last 7 Days``, also written
-    ``last_7_days``), ``today`` included where the name says so; weeks start on Monday."""
+    ``last_7_days``), ``today`` included where the name says so; weeks start on
+    ``first_weekday`` (``date.weekday()``'s number: Monday unless the user's ``week_start``)."""
     words = " ".join(name.replace("_", " ").lower().split())
     yesterday = today - timedelta(days=1)
-    monday = today - timedelta(days=today.weekday())
+    week_start, _ = week_of(today, first_weekday)
     first_of_month = today.replace(day=1)
     ranges = {
         "today": (today, today),
@@ -29,8 +33,8 @@ def named_range(name: str, today: date, field: str = "range") -> tuple[date, dat
         "last 7 days from yesterday": (yesterday - timedelta(days=6), yesterday),
         "last 14 days": (today - timedelta(days=13), today),
         "last 30 days": (today - timedelta(days=29), today),
-        "this week": (monday, today),
-        "last week": (monday - timedelta(days=7), monday - timedelta(days=1)),
+        "this week": (week_start, today),
+        "last week": (week_start - timedelta(days=7), week_start - timedelta(days=1)),
         "this month": (first_of_month, today),
         "last month": (
             (first_of_month - timedelta(days=1)).replace(day=1),

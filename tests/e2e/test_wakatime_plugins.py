@@ -8,6 +8,7 @@ its time: a detail the daemon cannot use must not cost the heartbeat.
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx2 as httpx
@@ -112,3 +113,22 @@ def test_a_prompt_reads_todays_total_from_the_summaries(midday_daemon: DaemonPro
     assert body["cumulative_total"]["seconds"] == today["total_seconds"] == 1500
     assert body["cumulative_total"]["text"] == "25 mins"
     assert body["data"][0]["range"]["date"] == today["date"]
+
+
+def test_a_daemon_told_weeks_start_on_sunday_gives_this_week_from_sunday(tmp_path: Path):
+    """``serve --week-start sunday`` (and ``OXITRACK_WEEK_START``) as a prompt asking for
+    WakaTime's This Week sees it."""
+    for extra, env in (
+        (("--week-start", "sunday"), {}),
+        ((), {"OXITRACK_WEEK_START": "Sun"}),
+    ):
+        daemon = DaemonProcess(tmp_path / "week.db", *extra, env=env).start()
+        try:
+            answer = httpx.get(f"{daemon.url}{API}/summaries?range=this_week&timezone=UTC")
+        finally:
+            daemon.stop()
+        assert answer.status_code == 200, answer.text
+        dates = [date.fromisoformat(day["range"]["date"]) for day in answer.json()["data"]]
+        first, today = dates[0], dates[-1]
+        assert first.weekday() == 6 and today - first < timedelta(days=7), dates
+        assert dates == [first + timedelta(days=n) for n in range(len(dates))]

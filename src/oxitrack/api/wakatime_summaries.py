@@ -52,7 +52,7 @@ def get_summaries(request: Request) -> JSONResponse:
     params = request.query_params
     name = params.get("timezone")
     zone = _header_zone(request) if name is None else query_zone(name, "timezone")
-    first, last = _range(params, days_.local_date(now, zone))
+    first, last = _range(params, days_.local_date(now, zone), state.settings.week_start)
     span = days_.days_between(first, last, zone)
     reference = project_param(request)
     store = state.store
@@ -78,13 +78,13 @@ def _day_summary(split: DaySplit, zone: tzinfo) -> dict[str, Any]:
     )
 
 
-def _range(params: QueryParams, today: date) -> tuple[date, date]:
+def _range(params: QueryParams, today: date, first_weekday: int) -> tuple[date, date]:
     """``range``, or ``start`` and ``end``: one or the other, as WakaTime takes them."""
     start, end, name = params.get("start"), params.get("end"), params.get("range")
     if name is not None:
         if start is not None or end is not None:
             raise InvalidField("range", "give either range or start and end, not both")
-        return named_range(name, today)
+        return named_range(name, today, first_weekday=first_weekday)
     first, last = _day(start, "start", today), _day(end, "end", today)
     days_.check_range(first, last, field="start")
     return first, last

@@ -122,8 +122,12 @@ def settings_from(args: argparse.Namespace, *, listening: bool = False) -> Setti
     Only a command that will listen (``serve``) has its address checked: a public ``host`` in the
     config file is no reason for ``oxitrack today`` to refuse to read the database.
     """
+    if not listening and isinstance(known := getattr(args, "_settings", None), Settings):
+        return known  # resolved once per command: the file is read, and warned about, once
     values = {name: value for name, value in vars(args).items() if value is not None}
-    return resolve(values, checked=listening)
+    settings = resolve(values, checked=listening)
+    args._settings = settings
+    return settings
 
 
 def add_command(

@@ -17,6 +17,7 @@ from oxitrack.commands._options import (
     add_db_option,
     add_json_option,
     project_reference,
+    settings_from,
 )
 from oxitrack.errors import InvalidField
 from oxitrack.records import TYPE_CHECKING
@@ -47,19 +48,34 @@ def add_range_options(parser: argparse.ArgumentParser, *, default_week: bool = T
     ``sessions`` and ``export``: all dates)."""
     span = parser.add_mutually_exclusive_group()
     default = " (the default)" if default_week else ""
-    span.add_argument("--week", action="store_true", help=f"Monday to today, or to --to{default}")
+    span.add_argument(
+        "--week", action="store_true", help=f"this week to today, or to --to{default}"
+    )
     span.add_argument("--month", action="store_true", help="the 1st to today, or to --to")
     span.add_argument(
         "--days", type=int, metavar="N", help="the N days up to today (or --to), included"
     )
     span.add_argument("--from", dest="first", metavar="DATE", help="first day (YYYY-MM-DD)")
     parser.add_argument("--to", dest="last", metavar="DATE", help="last day (default today)")
+    add_week_start_option(parser)
     parser.add_argument(
         "--project",
         metavar="PROJECT",
         help="only this project, as `oxitrack projects` lists it: its id, an identity (git:…,"
         " path:…), its name (the folder's, or one given with `projects rename`), a folder path,"
         " or . for the current folder",
+    )
+
+
+def add_week_start_option(parser: argparse.ArgumentParser) -> None:
+    """``--week-start``: the ``week_start`` setting for this command (``serve``: for WakaTime's
+    This Week and Last Week)."""
+    parser.add_argument(
+        "--week-start",
+        dest="week_start",
+        metavar="DAY",
+        help="the day weeks start on, such as sunday (default: Monday, or OXITRACK_WEEK_START"
+        " or week_start in the config file)",
     )
 
 
@@ -96,7 +112,7 @@ def days_from(
     if args.month:
         first, last = days.month_of(end)
     elif args.week or (per_day and first is None and args.days is None):
-        first, last = days.week_of(end)
+        first, last = days.week_of(end, settings_from(args).week_start)
     elif args.days is not None:
         if not 1 <= args.days <= days.MAX_RANGE_DAYS:
             raise InvalidField("--days", f"must be from 1 to {days.MAX_RANGE_DAYS}")

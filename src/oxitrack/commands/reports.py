@@ -64,8 +64,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Time per project (or per day, language, category, editor or branch) over a range\n"
             "of local calendar days.\n"
-            "Default range: this week (Monday to today). --week, --month and --days end\n"
-            "with --to when it is given (--month --to 2025-10-15: October 1st to 15th)."
+            "Default range: this week so far (from Monday, or the day --week-start names).\n"
+            "--week, --month and --days end with --to when it is given\n"
+            "(--month --to 2025-10-15: October 1st to 15th)."
         ),
         example="oxitrack report --month --by day    # or: --days 30 --project .",
     )

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from oxitrack.commands._options import add_command, add_db_option, settings_from
+from oxitrack.commands._report_flags import add_week_start_option
 
 
 def register(subparsers: Any) -> None:
@@ -47,6 +48,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--verbose", action="store_true", default=None, help="log every beat to stderr"
     )
+    add_week_start_option(parser)
     # Its work is listening: the line it prints is a courtesy, which a launcher that closed its
     # stdout does not want (every other command refuses to run without one).
     parser.set_defaults(run=run, needs_stdout=False)
