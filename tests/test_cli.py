@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from oxitrack import __version__
 from oxitrack.cli import main
+from oxitrack.commands._options import settings_from
 from oxitrack.store import Store
 
 
@@ -369,3 +371,13 @@ def test_ctrl_c_while_the_parser_is_built_exits_130_without_a_traceback(tmp_path
         timeout=60,
     )
     assert (result.returncode, result.stdout, result.stderr) == (130, "", "")
+
+
+def test_settings_are_resolved_once_unless_the_flags_changed_since(tmp_path: Path):
+    """A command reads its settings once; a copy of its flags with one changed (as
+    ``service status`` makes) is resolved again, not handed the first answer."""
+    args = argparse.Namespace(db=str(tmp_path / "a.db"), port=None, week_start="sun")
+    first = settings_from(args)
+    assert settings_from(args) is first and first.week_start == 6
+    changed = argparse.Namespace(**{**vars(args), "port": "3005"})
+    assert settings_from(changed).port == 3005

@@ -116,17 +116,27 @@ def add_json_option(parser: argparse.ArgumentParser, *, default: Any = False) ->
     )
 
 
+# Where ``settings_from`` keeps what it resolved on the command's arguments: (flags, settings).
+_RESOLVED = "_resolved_settings"
+
+
 def settings_from(args: argparse.Namespace, *, listening: bool = False) -> Settings:
     """Resolve settings with this command's flags on top (flags > env > file > defaults).
 
     Only a command that will listen (``serve``) has its address checked: a public ``host`` in the
     config file is no reason for ``oxitrack today`` to refuse to read the database.
     """
-    if not listening and isinstance(known := getattr(args, "_settings", None), Settings):
-        return known  # resolved once per command: the file is read, and warned about, once
-    values = {name: value for name, value in vars(args).items() if value is not None}
+    values = {
+        name: value for name, value in vars(args).items() if value is not None and name != _RESOLVED
+    }
+    # Resolved once per command (the file read, and a warning about it printed, once) unless
+    # the flags changed since, as ``service status`` changes a copy of them.
+    resolved = getattr(args, _RESOLVED, None)
+    if not listening and resolved is not None and resolved[0] == values:
+        settings: Settings = resolved[1]
+        return settings
     settings = resolve(values, checked=listening)
-    args._settings = settings
+    setattr(args, _RESOLVED, (values, settings))
     return settings
 
 
