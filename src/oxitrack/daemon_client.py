@@ -70,14 +70,17 @@ class DaemonClient:
         body: object = None,
         *,
         timeout: float = REQUEST_TIMEOUT_SECONDS,
+        user_agent: str | None = None,
     ) -> Any:
         """The decoded JSON answer; ``ClientError`` for an error answer, ``DaemonUnavailable``
-        when nothing answers."""
+        when nothing answers. ``user_agent`` replaces urllib's own, which names a client."""
         import json
         import urllib.error
         import urllib.request
 
         headers = {"Accept": "application/json"}
+        if user_agent is not None:
+            headers["User-Agent"] = user_agent
         data = None
         if body is not None:
             data = json.dumps(body).encode("utf-8")

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "service": "service",
     "backup": "maintenance",
     "check": "maintenance",
+    "import": "imports",
 }
 
 

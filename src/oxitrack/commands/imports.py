@@ -1,0 +1,168 @@
+"""``oxitrack import FILE``: a WakaTime export's heartbeats, into the running daemon.
+
+The heartbeats go to the daemon's own ``heartbeats.bulk`` route, as a WakaTime plugin's do, so
+they are placed in project folders, merged into sessions and checked by the same code; the
+session rule makes importing twice change nothing. Through the daemon, not the file: the
+daemon is the one writer that finds a heartbeat's project (``api.wakatime``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.commands._output import counted, print_json
+from oxitrack.errors import ClientError, OxitrackError
+from oxitrack.fields import printable
+from oxitrack.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oxitrack.daemon_client import DaemonClient
+
+#: What the daemon sees as the sender. WakaTime's export names each heartbeat's editor only by
+#: an id of its account's, so imported time names none: ``Unknown/0`` is how wakatime-cli says
+#: "no plugin named", which the daemon reads as no editor.
+IMPORT_USER_AGENT = "Unknown/0"
+#: Reasons of refusal listed in the summary; the rest are counted.
+SHOWN_REASONS = 5
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "import",
+        help="import a WakaTime export's heartbeats",
+        description=(
+            "Send the heartbeats of a WakaTime export (Settings > Export > heartbeats, a\n"
+            "JSON file) to the running daemon, as a WakaTime plugin sends its own: they land\n"
+            "in the same projects and sessions. Importing a file again adds nothing.\n"
+            "The export names editors by an id only: imported time has no editor."
+        ),
+        example="oxitrack import ~/Downloads/wakatime-you-2025-11-25.json",
+    )
+    parser.add_argument("file", metavar="FILE", help="the export's JSON file")
+    add_db_option(parser)
+    add_json_option(parser)
+    parser.set_defaults(run=run_import)
+
+
+class Tally:
+    """What the daemon answered for each heartbeat: taken, or refused and why."""
+
+    def __init__(self) -> None:
+        self.imported = 0
+        self.refusals: Counter[str] = Counter()
+
+    @property
+    def sent(self) -> int:
+        return self.imported + self.refusals.total()
+
+    def add(self, answer: object) -> None:
+        """Count one ``heartbeats.bulk`` answer: ``{"responses": [[body, status], ...]}``."""
+        responses = answer.get("responses") if isinstance(answer, dict) else None
+        for body, status in responses if isinstance(responses, list) else []:
+            if status == 201:
+                self.imported += 1
+            else:
+                message = body.get("message") if isinstance(body, dict) else None
+                self.refusals[str(message or f"HTTP {status}")] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "heartbeats": self.sent,
+            "imported": self.imported,
+            "refused": self.refusals.total(),
+            "reasons": dict(self.refusals.most_common()),
+        }
+
+    def lines(self, file: str) -> list[str]:
+        """The summary in words: how many, then the commonest reasons for refusals."""
+        lines = [f"Imported {counted(self.imported, 'heartbeat')} from {file}."]
+        if self.refusals:
+            lines.append(f"Refused {self.refusals.total()}:")
+            for reason, count in self.refusals.most_common(SHOWN_REASONS):
+                lines.append(f"  {count:>6}  {reason}")
+            others = self.refusals.total() - sum(
+                count for _, count in self.refusals.most_common(SHOWN_REASONS)
+            )
+            if others:
+                lines.append(f"  {others} for other reasons (--json lists them all)")
+        return lines
+
+
+def run_import(args: argparse.Namespace) -> int:
+    # Here, so that building the parser stays cheap.
+    from oxitrack.daemon_client import DaemonClient, DaemonUnavailable
+
+    settings = settings_from(args)
+    client = DaemonClient(settings)
+    if client.serves(settings.db) is None:
+        why = f"it answers, but {client.refusal}" if client.refusal else "start it first"
+        raise DaemonUnavailable(
+            f"import sends the heartbeats to the daemon using {settings.db}, and none answers"
+            f" at {client.url}: {why} (`oxitrack serve`, or `oxitrack service install`)"
+        )
+    tally = Tally()
+    try:
+        with open(args.file, "rb") as file:
+            _send_all(client, file, tally)
+    except OSError as error:
+        raise OxitrackError(f"cannot read {args.file}: {error.strerror or error}") from None
+    except OxitrackError as error:
+        if not tally.sent:
+            raise
+        raise OxitrackError(_stopped(tally, error)) from None
+    finally:
+        _end_progress(tally)
+    if args.json:
+        print_json({"file": args.file, **tally.to_json()})
+    else:
+        for line in tally.lines(args.file):
+            print(printable(line))
+    return 0
+
+
+def _send_all(client: DaemonClient, file: IO[bytes], tally: Tally) -> None:
+    """Every heartbeat of ``file``, a bulk request's worth at a time, counted in ``tally``."""
+    from oxitrack.wakatime import BULK_ROUTE, MAX_BULK_HEARTBEATS, slim_heartbeat
+    from oxitrack.wakatime_dump import heartbeats_in
+
+    route = BULK_ROUTE.replace("{user}", "current")
+    heartbeats = (slim_heartbeat(item) for item in heartbeats_in(file))
+    for batch in _batches(heartbeats, MAX_BULK_HEARTBEATS):
+        tally.add(client.request("POST", route, batch, user_agent=IMPORT_USER_AGENT))
+        _show_progress(tally)
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _stopped(tally: Tally, error: OxitrackError) -> str:
+    reason = error.message if isinstance(error, ClientError) else str(error)
+    return (
+        f"stopped after {counted(tally.sent, 'heartbeat')} ({tally.imported} imported): {reason}."
+        " Importing the file again is safe: heartbeats already in count once"
+    )
+
+
+def _show_progress(tally: Tally) -> None:
+    """A line that counts on a terminal, for an export of years that takes a minute."""
+    if sys.stderr.isatty():
+        print(f"\r{tally.sent} heartbeats sent…", end="", file=sys.stderr, flush=True)
+
+
+def _end_progress(tally: Tally) -> None:
+    if sys.stderr.isatty() and tally.sent:
+        print(file=sys.stderr)

@@ -1,0 +1,280 @@
+"""``oxitrack import FILE`` against a real daemon: a WakaTime export's heartbeats land in the
+same projects and sessions as a plugin's, importing twice changes nothing, and every way it can
+go wrong is one line."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.cli import main
+from oxitrack.sessions import SESSION_GAP_SECONDS
+from tests.daemon_process import DaemonProcess
+from tests.sessions_model import stored_sessions
+
+DAY_1 = 1_763_942_400  # 2025-11-24 00:00 UTC
+HOUR = 3600
+
+
+def heartbeat(time: float, **fields: Any) -> dict[str, Any]:
+    """A heartbeat as WakaTime's export writes it: its own fields and the server's (ids,
+    line counts), the entity a path of the machine it came from."""
+    return {
+        "id": "5f8a2c7f-8b3a-4c2c-9b3f-1d2c4f5b6a7c",
+        "entity": "/home/olduser/code/app/src/main.py",
+        "type": "file",
+        "category": "coding",
+        "time": time,
+        "project": "app",
+        "branch": "main",
+        "language": "Python",
+        "is_write": False,
+        "dependencies": ["os", "json"],
+        "lines": 120,
+        "lineno": 3,
+        "cursorpos": 7,
+        "user_agent_id": "0b6c8f1e-2a3d-4e5f-8a9b-1c2d3e4f5a6b",
+        "machine_name_id": "1d2e3f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+        "created_at": "2025-11-24T09:00:00Z",
+        **fields,
+    }
+
+
+def export(days: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """WakaTime's heartbeats export: the user, the range, then each day's heartbeats."""
+    return {
+        "user": {"id": "u-1", "username": "someone", "timezone": "UTC"},
+        "range": {"start": DAY_1, "end": DAY_1 + 3 * 86400},
+        "days": [{"date": date, "heartbeats": beats} for date, beats in days.items()],
+    }
+
+
+def two_days() -> dict[str, Any]:
+    """An hour in app on the 24th (its last 20 minutes debugging), 30 minutes on the 25th."""
+    first = [
+        heartbeat(DAY_1 + 9 * HOUR + t + 0.5, category="debugging" if t >= 2400 else "coding")
+        for t in range(0, HOUR + 1, 120)
+    ]
+    second = [heartbeat(DAY_1 + 86400 + 14 * HOUR + t) for t in range(0, 1801, 300)]
+    return export({"2025-11-24": first, "2025-11-25": second})
+
+
+def write(path: Path, body: object) -> Path:
+    path.write_text(json.dumps(body))
+    return path
+
+
+def run(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, str, str]:
+    code = main(["import", *argv, "--db", str(daemon.db_path)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def daemon_port(daemon: DaemonProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI finds the test's daemon as a user's finds theirs: by the configured port."""
+    monkeypatch.setenv("OXITRACK_PORT", str(daemon.port))
+
+
+def breakdown(daemon: DaemonProcess, by: str) -> dict[str | None, int]:
+    params = {"by": by, "from": "2025-11-24", "to": "2025-11-26", "tz": "UTC"}
+    answer = httpx.get(f"{daemon.url}/api/breakdown", params=params)
+    return {row["name"]: row["duration_seconds"] for row in answer.json()["rows"]}
+
+
+def heartbeat_rows(daemon: DaemonProcess) -> int:
+    assert daemon.db_path is not None
+    with sqlite3.connect(daemon.db_path) as conn:
+        count: int = conn.execute("SELECT count(*) FROM heartbeats").fetchone()[0]
+    return count
+
+
+def test_an_export_lands_as_sessions_and_importing_it_again_changes_nothing(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    dump = write(tmp_path / "wakatime.json", two_days())
+    code, out, err = run(daemon, capsys, str(dump))
+    assert (code, err) == (0, "")
+    assert out == f"Imported 38 heartbeats from {dump}.\n"
+    assert daemon.db_path is not None
+    sessions = stored_sessions(daemon.db_path)
+    # The folder is gone from this machine: the project is known by the name WakaTime gave it.
+    assert sessions == [
+        ("wakatime:app", DAY_1 + 9 * HOUR, DAY_1 + 10 * HOUR),
+        ("wakatime:app", DAY_1 + 86400 + 14 * HOUR, DAY_1 + 86400 + 14 * HOUR + 1800),
+    ]
+    assert breakdown(daemon, "category") == {"coding": 2400 + 1800, "debugging": 1200}
+    assert breakdown(daemon, "language") == {"Python": HOUR + 1800}
+    # The export names editors by an account's id only: imported time names none.
+    assert breakdown(daemon, "editor") == {None: HOUR + 1800}
+    rows = heartbeat_rows(daemon)
+
+    code, out, _ = run(daemon, capsys, str(dump))
+    assert (code, out) == (0, f"Imported 38 heartbeats from {dump}.\n")
+    assert stored_sessions(daemon.db_path) == sessions
+    assert heartbeat_rows(daemon) == rows == 38
+
+
+def test_heartbeats_of_a_project_tracked_here_join_its_folder(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """The export's paths are another machine's; its project name is that of a folder this
+    machine tracks: its time goes there, beside the time tracked here."""
+    answer = httpx.post(
+        f"{daemon.url}/beat", json={"project_path": "/srv/code/app", "timestamp": DAY_1}
+    )
+    assert answer.status_code == 200
+    dump = write(tmp_path / "wakatime.json", two_days())
+    assert run(daemon, capsys, str(dump))[0] == 0
+    assert daemon.db_path is not None
+    assert {path for path, _, _ in stored_sessions(daemon.db_path)} == {"/srv/code/app"}
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param(
+            lambda beats: {"data": beats, "start": "x", "timezone": "UTC"}, id="api-answer"
+        ),
+        pytest.param(lambda beats: beats, id="array"),
+    ],
+)
+def test_a_heartbeats_api_answer_or_a_plain_array_is_read_too(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path, shape: Any
+):
+    beats = [heartbeat(DAY_1 + t) for t in range(0, 601, 60)]
+    dump = write(tmp_path / "beats.json", shape(beats))
+    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 11 heartbeats from {dump}.\n")
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 600)]
+
+
+def test_more_than_one_request_of_heartbeats_all_arrive(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """2,500 heartbeats, a minute apart: three bulk requests, one session."""
+    beats = [heartbeat(DAY_1 + 60 * n) for n in range(2500)]
+    dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
+    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 2500 heartbeats from {dump}.\n")
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 2499)]
+    assert heartbeat_rows(daemon) == 2500
+
+
+def test_refused_heartbeats_are_counted_with_the_daemons_reasons(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    beats = [
+        heartbeat(DAY_1),
+        heartbeat(DAY_1 + 60),
+        heartbeat(946_684_799),  # before 2000
+        heartbeat(DAY_1 + 120, entity=""),
+        "not a heartbeat",
+    ]
+    dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
+    code, out, _ = run(daemon, capsys, str(dump))
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[:2] == [f"Imported 2 heartbeats from {dump}.", "Refused 3:"]
+    assert any("time: 946684799 is before 2000-01-01" in line for line in lines[2:]), lines
+    assert any("entity:" in line for line in lines[2:]), lines
+    assert any("heartbeat: must be a JSON object" in line for line in lines[2:]), lines
+    code, out, _ = run(daemon, capsys, str(dump), "--json")
+    answer = json.loads(out)
+    assert (answer["heartbeats"], answer["imported"], answer["refused"]) == (5, 2, 3)
+    assert sum(answer["reasons"].values()) == 3
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60)]
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "not valid JSON"),
+        (b'{"days": [{"heartbeats": [', "not valid JSON"),
+        (b"<html>Sign in</html>", "not valid JSON"),
+        (b'{"user": {"id": 1}, "range": {}}', "holds no heartbeats"),
+        (b"42", "holds no heartbeats"),
+    ],
+    ids=["empty", "cut-short", "html", "no-days", "a-number"],
+)
+def test_a_file_that_is_no_export_is_one_line_and_sends_nothing(
+    daemon: DaemonProcess,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    content: bytes,
+    words: str,
+):
+    dump = tmp_path / "wakatime.json"
+    dump.write_bytes(content)
+    code, out, err = run(daemon, capsys, str(dump))
+    assert (code, out) == (1, "")
+    assert err.startswith("oxitrack: ") and words in err and err.count("\n") == 1, err
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == []
+
+
+def test_an_export_cut_short_after_some_heartbeats_says_how_far_it_got(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """A download that broke off: what came before is in, and running it again is safe."""
+    text = json.dumps(export({"2025-11-24": [heartbeat(DAY_1 + 60 * n) for n in range(1500)]}))
+    dump = tmp_path / "wakatime.json"
+    dump.write_text(text[: len(text) * 9 // 10])
+    code, out, err = run(daemon, capsys, str(dump))
+    assert (code, out) == (1, "")
+    assert err.startswith("oxitrack: stopped after 1000 heartbeats (1000 imported): ")
+    assert "not valid JSON" in err and "Importing the file again is safe" in err
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 999)]
+
+
+def test_a_missing_file_is_one_line(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    code, out, err = run(daemon, capsys, str(tmp_path / "nowhere.json"))
+    assert (code, out) == (1, "")
+    assert err == f"oxitrack: cannot read {tmp_path / 'nowhere.json'}: No such file or directory\n"
+
+
+def test_without_a_daemon_on_that_database_it_says_to_start_one(
+    daemon: DaemonProcess,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+):
+    """Sent elsewhere, the heartbeats would land in another database: nothing is sent."""
+    dump = write(tmp_path / "wakatime.json", two_days())
+    code, out, err = (
+        main(["import", str(dump), "--db", str(tmp_path / "other.db")]),
+        *capsys.readouterr(),
+    )
+    assert (code, out) == (1, "")
+    assert "none answers" in err and "start it first (`oxitrack serve`" in err, err
+    daemon.stop()
+    code, out, err = run(daemon, capsys, str(dump))
+    assert (code, out) == (1, "")
+    assert "none answers" in err, err
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == []
+
+
+def test_heartbeats_far_apart_make_sessions_of_their_own(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """The session rule is the daemon's: heartbeats a gap apart are two sessions."""
+    beats = [heartbeat(DAY_1), heartbeat(DAY_1 + 60), heartbeat(DAY_1 + 60 + SESSION_GAP_SECONDS)]
+    dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
+    assert run(daemon, capsys, str(dump))[0] == 0
+    assert daemon.db_path is not None
+    gap_later = DAY_1 + 60 + SESSION_GAP_SECONDS
+    assert stored_sessions(daemon.db_path) == [
+        ("wakatime:app", DAY_1, DAY_1 + 60),
+        ("wakatime:app", gap_later, gap_later),
+    ]

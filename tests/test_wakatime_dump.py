@@ -1,0 +1,58 @@
+"""Reading a WakaTime export's heartbeats as they stream (``oxitrack.wakatime_dump``)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from oxitrack.wakatime_dump import NotAnExport, heartbeats_in
+
+
+def read(body: object) -> list[object]:
+    return list(heartbeats_in(io.BytesIO(json.dumps(body).encode())))
+
+
+def test_the_exports_days_are_read_in_order_whatever_comes_before_them():
+    """``user`` holds a ``days`` of its own: only the top level's counts."""
+    body = {
+        "user": {"days": 3, "data": []},
+        "range": {"start": 1},
+        "days": [
+            {"date": "2025-11-24", "heartbeats": [{"time": 1.5}, {"time": 2}]},
+            {"date": "2025-11-25", "heartbeats": []},
+            {"date": "2025-11-26", "heartbeats": [{"time": 3, "dependencies": ["a", {"b": 1}]}]},
+        ],
+    }
+    assert read(body) == [{"time": 1.5}, {"time": 2}, {"time": 3, "dependencies": ["a", {"b": 1}]}]
+
+
+def test_numbers_are_plain_floats_and_ints_as_json_gives_them():
+    [beat] = read({"days": [{"heartbeats": [{"time": 1763942400.25, "lineno": 3}]}]})
+    assert beat == {"time": 1763942400.25, "lineno": 3}
+    assert type(beat["time"]) is float and type(beat["lineno"]) is int  # type: ignore[index]
+
+
+def test_an_api_answer_and_an_array_and_the_odd_item_in_them():
+    assert read({"start": "x", "data": [{"time": 1}, "text"]}) == [{"time": 1}, "text"]
+    assert read([{"time": 1}, 7, None]) == [{"time": 1}, 7, None]
+    assert read({"days": []}) == [] and read([]) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"user": {}}, {}, 42, "days", None],
+    ids=["no-heartbeats-key", "empty-object", "number", "text", "null"],
+)
+def test_json_holding_no_heartbeats_is_no_export(body: object):
+    with pytest.raises(NotAnExport, match="holds no heartbeats: expected WakaTime's export"):
+        read(body)
+
+
+@pytest.mark.parametrize("content", [b"", b"[{", b"{]", b"\xff\xfe"], ids=repr)
+def test_text_that_is_no_json_is_said_in_one_line(content: bytes):
+    with pytest.raises(NotAnExport) as raised:
+        list(heartbeats_in(io.BytesIO(content)))
+    assert str(raised.value).startswith("the file is not valid JSON (")
+    assert "\n" not in str(raised.value)
