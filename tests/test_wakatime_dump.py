@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+from typing import Any
 
 import pytest
 
@@ -56,3 +58,21 @@ def test_text_that_is_no_json_is_said_in_one_line(content: bytes):
         list(heartbeats_in(io.BytesIO(content)))
     assert str(raised.value).startswith("the file is not valid JSON (")
     assert "\n" not in str(raised.value)
+
+
+def test_a_gzipped_export_is_read_as_the_plain_one():
+    body = {"user": {}, "days": [{"heartbeats": [{"time": 1.5}, {"time": 2}]}]}
+    packed = gzip.compress(json.dumps(body).encode())
+    assert list(heartbeats_in(io.BytesIO(packed))) == [{"time": 1.5}, {"time": 2}]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda packed: packed[: len(packed) // 2], lambda packed: packed[:12] + b"\0" * 40],
+    ids=["cut-short", "garbled"],
+)
+def test_a_gzipped_file_cut_short_or_damaged_is_said_in_one_line(damage: Any):
+    heartbeats = [{"time": n, "entity": "x" * 50} for n in range(200)]
+    packed = gzip.compress(json.dumps({"days": [{"heartbeats": heartbeats}]}).encode())
+    with pytest.raises(NotAnExport, match="gzipped, but cut short or damaged"):
+        list(heartbeats_in(io.BytesIO(damage(packed))))

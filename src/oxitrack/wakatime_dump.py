@@ -6,7 +6,9 @@ Three shapes hold heartbeats, told apart by their top level:
   "days": [{"date": "2025-11-25", "heartbeats": [{…}, …]}, …]}``;
 - one answer of WakaTime's heartbeats API (``GET …/users/current/heartbeats?date=``), or of a
   server that speaks it: ``{"data": [{…}, …], …}``;
-- a plain JSON array of heartbeats.
+- a plain JSON array of heartbeats;
+
+each as it was saved, or gzipped (``.json.gz``).
 
 A whole career's export is hundreds of megabytes: parsed whole, its small strings would cost
 ten times that in memory. ``ijson`` hands over one heartbeat at a time instead (its C backend
@@ -16,6 +18,7 @@ where it has one); it is imported only by this command.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from oxitrack.errors import OxitrackError
@@ -31,21 +34,29 @@ _SHAPES = (
 )
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
 class NotAnExport(OxitrackError):
     """The file is no JSON, or JSON in none of the shapes that hold heartbeats."""
 
 
 def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
-    """Each heartbeat of ``file`` (a seekable binary file), in file order, as parsed JSON (a
-    heartbeat that is no object is yielded as it is, for the daemon to refuse in its words)."""
+    """Each heartbeat of ``file`` (a seekable binary file, maybe gzipped), in file order, as
+    parsed JSON (a heartbeat that is no object is yielded as it is, for the daemon to refuse in
+    its words)."""
     import ijson
 
-    path = _heartbeats_path(file)
-    file.seek(0)
-    try:
+    with _unreadable_as_no_export():
+        if file.read(2) == _GZIP_MAGIC:
+            import gzip
+
+            file.seek(0)
+            file = gzip.GzipFile(fileobj=file)  # type: ignore[assignment]
+        file.seek(0)
+        path = _heartbeats_path(file)
+        file.seek(0)
         yield from ijson.items(file, path, use_float=True)
-    except ijson.JSONError as error:
-        raise _not_json(error) from None
 
 
 def _heartbeats_path(file: IO[bytes]) -> str:
@@ -54,17 +65,30 @@ def _heartbeats_path(file: IO[bytes]) -> str:
     ``days`` in WakaTime's export, and are small)."""
     import ijson
 
+    for prefix, event, value in ijson.parse(file, use_float=True):
+        if prefix == "" and event == "start_array":
+            return "item"
+        if prefix == "" and event == "map_key" and value in _HEARTBEATS_AT:
+            return _HEARTBEATS_AT[value]
+        if prefix == "" and event not in ("start_map", "map_key"):
+            break  # a number, text or the end of the top-level object
+    raise NotAnExport(f"the file holds no heartbeats: expected {_SHAPES}")
+
+
+@contextmanager
+def _unreadable_as_no_export() -> Iterator[None]:
+    """Text that is no JSON, and a gzipped file cut short or damaged, as ``NotAnExport``."""
+    import gzip
+    import zlib
+
+    import ijson
+
     try:
-        for prefix, event, value in ijson.parse(file, use_float=True):
-            if prefix == "" and event == "start_array":
-                return "item"
-            if prefix == "" and event == "map_key" and value in _HEARTBEATS_AT:
-                return _HEARTBEATS_AT[value]
-            if prefix == "" and event not in ("start_map", "map_key"):
-                break  # a number, text or the end of the top-level object
+        yield
     except ijson.JSONError as error:
         raise _not_json(error) from None
-    raise NotAnExport(f"the file holds no heartbeats: expected {_SHAPES}")
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise NotAnExport(f"the file is gzipped, but cut short or damaged ({error})") from None
 
 
 def _not_json(error: Exception) -> NotAnExport:
