@@ -160,6 +160,27 @@ def test_only_the_project_asked_for(worked: TestClient):
     assert [d["grand_total"]["total_seconds"] for d in body["data"]] == [1200.0, 0.0, 0.0]
 
 
+def test_one_projects_days_list_its_branches_as_wakatime_does(client: TestClient):
+    """With ``project``, each day lists the project's branches (WakaTime lists them then, and
+    its files, which OxiTrack does not keep), adding up to the day's total; time no heartbeat
+    names a branch of (a plain ``POST /beat``) is Other. Without, there is no such list."""
+    on = {
+        "main": range(NOW - 3600, NOW - 1799, 600),
+        "fix/login": range(NOW - 1800, NOW - 599, 600),
+    }
+    for branch, times in on.items():
+        post(client, [go_cli_heartbeat("/home/dev/app", t, branch=branch) for t in times])
+    assert client.post("/beat", json={"project_path": "/home/dev/app", "timestamp": NOW}).is_success
+    post(client, [go_cli_heartbeat("/home/dev/lib", t) for t in (NOW - 900, NOW - 300)])
+    [day] = summaries(client, range="today", project="app")["data"]
+    shown = [(b["name"], b["total_seconds"]) for b in day["branches"]]
+    assert shown == [("main", 1800.0), ("fix/login", 1200.0), ("Other", 600.0)]
+    assert sum(seconds for _, seconds in shown) == day["grand_total"]["total_seconds"]
+    assert day["entities"] == []
+    [everything] = summaries(client, range="today")["data"]
+    assert "branches" not in everything and "entities" not in everything
+
+
 @pytest.mark.parametrize(
     ("params", "field", "words"),
     [

@@ -64,6 +64,7 @@ def day_summary(
     categories: Seconds = (),
     languages: Seconds = (),
     editors: Seconds = (),
+    branches: Seconds | None = None,
 ) -> dict[str, Any]:
     """One day as WakaTime gives it (``data`` of ``statusbar/today``, an item of ``summaries``'
     ``data``): its total in ``grand_total``, and its time per project, category, language and
@@ -72,10 +73,16 @@ def day_summary(
     ``projects`` are (project name, seconds that day), each project's own time;
     ``total_seconds`` is the day's total as ``GET /today`` gives it (time in two projects at once
     counted once). The other lists are (value, seconds) as ``store.day_splits`` adds them up, to
-    that total; every ``percent`` is a share of its own list's sum.
+    that total; every ``percent`` is a share of its own list's sum. ``branches`` are given for
+    one project's day, as WakaTime lists them (and its files, which OxiTrack does not keep).
     """
     grand_total = _counter(total_seconds)
     grand_total["digital"] = clock_text(total_seconds)
+    one_project = (
+        {}
+        if branches is None
+        else {"branches": _counters(_by_name(branches, _or_unnamed)), "entities": []}
+    )
     return {
         "grand_total": grand_total,
         "projects": _counters(projects),
@@ -92,6 +99,7 @@ def day_summary(
             "text": f"{day.date:%a %b} {_ordinal(day.date.day)} {day.date.year}",
             "timezone": zone_name(zone),
         },
+        **one_project,
     }
 
 

@@ -58,7 +58,8 @@ def get_summaries(request: Request) -> JSONResponse:
     store = state.store
     with report_slot(request, len(span)):
         project = store.read(lambda conn: queries.project_filter(conn, reference, "project"))
-        splits = read_day_splits(store, SPLIT_FIELDS, span, project, now)
+        fields = SPLIT_FIELDS if project is None else (*SPLIT_FIELDS, "branch")
+        splits = read_day_splits(store, fields, span, project, now)
     return JSONResponse(summaries_body([_day_summary(split, zone) for split in splits]))
 
 
@@ -67,6 +68,7 @@ def _day_summary(split: DaySplit, zone: tzinfo) -> dict[str, Any]:
     categories, languages, editors = (
         [(row.name, row.duration_seconds) for row in split.rows[field]] for field in SPLIT_FIELDS
     )
+    branches = split.rows.get("branch")
     return day_summary(
         zone=zone,
         day=totals.day,
@@ -75,6 +77,7 @@ def _day_summary(split: DaySplit, zone: tzinfo) -> dict[str, Any]:
         categories=categories,
         languages=languages,
         editors=editors,
+        branches=None if branches is None else [(r.name, r.duration_seconds) for r in branches],
     )
 
 

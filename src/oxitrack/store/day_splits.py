@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Sequence
 from functools import partial
 
-from oxitrack.breakdown import Breakdown, BreakdownRow
+from oxitrack.breakdown import PER_PROJECT_FIELDS, Breakdown, BreakdownRow
 from oxitrack.days import Day
 from oxitrack.records import Record
 from oxitrack.reports import DayTotals, daily_totals
@@ -25,7 +25,8 @@ from oxitrack.store.reports import PART_DAYS, ProjectFilter, sessions_between
 class DaySplit(Record):
     """One day's totals and, per field asked for, its breakdown rows (most time first),
     which add up to the day's total: time in two projects at once is counted once, as in
-    ``totals.total_seconds`` (``Breakdown``'s ``overlaps_once``)."""
+    ``totals.total_seconds`` (``Breakdown``'s ``overlaps_once``). A branch is counted per
+    project: ask for it for one project's days, whose total is that project's own time."""
 
     totals: DayTotals
     rows: dict[str, list[BreakdownRow]]
@@ -55,7 +56,9 @@ def _read_part(
         [totals] = daily_totals(sessions, [day], now)
         rows = {}
         for field in fields:
-            breakdown = Breakdown(field, overlaps_once=True)
+            # A branch is counted per project: asked for one project's days only, whose own
+            # time is the day's.
+            breakdown = Breakdown(field, overlaps_once=field not in PER_PROJECT_FIELDS)
             add_split(conn, breakdown, sessions, day.start, day.end)
             rows[field] = breakdown.rows()
         splits.append(DaySplit(totals, rows))
