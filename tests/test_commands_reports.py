@@ -597,6 +597,16 @@ def test_bad_flags_are_usage_errors_naming_them(seeded, db_path, capsys, argv, w
     assert words in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("text", ["2025-W48", "2025-W48-7", "20251123"])
+def test_dates_other_than_year_month_day_are_refused(seeded, db_path, capsys, text):
+    """Python also reads ISO week dates and compact dates, where ``--to 2025-W48`` meant that
+    week's Monday: a report a week short of what was asked, given without a word."""
+    for argv in (["report", "--to", text], ["sessions", "--from", text]):
+        code, out, err = run(capsys, db_path, *argv)
+        assert code == 2 and out == ""
+        assert err == f"oxitrack: {argv[1]}: '{text}' is not a date like 2025-01-31\n"
+
+
 def test_project_dot_means_the_current_folder(store: Store, db_path, capsys, monkeypatch, tmp_path):
     project = tmp_path / "proj"
     project.mkdir()
