@@ -322,6 +322,19 @@ def test_export_to_a_name_as_long_as_the_system_allows(seeded, db_path, capsys, 
     assert list(folder.iterdir()) == [target]
 
 
+def test_export_of_one_session_says_session(store: Store, db_path, capsys, tmp_path):
+    """It said "wrote 1 sessions", as `service status` and `backup` said "1 sessions"."""
+    store.write(
+        lambda conn: conn.execute(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            ("/code/one", NOW - 600, NOW),
+        )
+    )
+    target = tmp_path / "one.csv"
+    code, _, err = run(capsys, db_path, "export", "-o", str(target))
+    assert (code, err) == (0, f"wrote 1 session to {target}\n")
+
+
 def _sessions_in(db_path: Path) -> int:
     with sqlite3.connect(db_path) as conn:
         count: int = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
