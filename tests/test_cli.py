@@ -181,9 +181,21 @@ def test_only_serve_refuses_a_public_host_without_a_key(
     assert "without an API key" in capsys.readouterr().err
 
 
+def _python_output(buffering: str) -> dict[str, str]:
+    """This environment with Python's standard output buffered (as in a user's shell) or not
+    (``PYTHONUNBUFFERED``, as in many containers and CI runners)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    return env if buffering == "buffered" else {**env, "PYTHONUNBUFFERED": "1"}
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("buffering", ["buffered", "unbuffered"])
 @pytest.mark.parametrize("command", ["today", "export", "sessions"])
-def test_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, command: str):
+def test_output_that_cannot_be_written_is_one_line_and_exit_1(
+    tmp_path, command: str, buffering: str
+):
+    """Buffered, a short output was written only at Python's exit, whose failure printed
+    "Exception ignored ... OSError" and exited 120."""
     from oxitrack.store import Store
 
     db = tmp_path / "x.db"
@@ -194,9 +206,38 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, command:
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
+            env=_python_output(buffering),
         )
     assert result.returncode == 1
     assert result.stderr == "oxitrack: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE's exit status is POSIX")
+@pytest.mark.parametrize("buffering", ["buffered", "unbuffered"])
+@pytest.mark.parametrize(
+    "argv",
+    [["today"], ["today", "--json"], ["projects", "--via", "file"], ["check"]],
+    ids=["today", "today-json", "projects", "check"],
+)
+def test_a_reader_gone_before_a_short_output_gets_exit_141_and_nothing_on_stderr(
+    tmp_path: Path, argv: list[str], buffering: str
+):
+    """`oxitrack today | true`, or a bar whose command failed: the output fits in Python's
+    buffer, which was written only at exit: "Exception ignored ... BrokenPipeError", exit 120."""
+    db = tmp_path / "x.db"
+    Store(db).close()
+    reading, writing = os.pipe()
+    os.close(reading)  # the reader is gone before anything is written
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "oxitrack", *argv, "--db", str(db)],
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            env=_python_output(buffering),
+        )
+    finally:
+        os.close(writing)
+    assert (result.returncode, result.stderr) == (141, b"")
 
 
 def test_ctrl_c_while_a_module_loads_exits_130_without_a_traceback(
