@@ -391,6 +391,32 @@ def test_a_reader_that_leaves_early_gets_no_traceback_and_exit_141(tmp_path: Pat
     assert (process.wait(timeout=60), stderr) == (141, b"")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE's exit status is POSIX")
+@pytest.mark.parametrize("buffering", ["buffered", "unbuffered"])
+@pytest.mark.parametrize("json_flag", [[], ["--json"]], ids=["table", "json"])
+def test_a_reader_that_leaves_a_long_list_early_gets_exit_141(
+    tmp_path: Path, buffering: str, json_flag: list[str]
+):
+    """`oxitrack sessions --limit 3000 | head -1` under PYTHONUNBUFFERED: Python wrote the list
+    in one write, kept the part the pipe took and dropped the rest without an error: a cut
+    list, exit 0."""
+    db = tmp_path / "x.db"
+    _database_of_many_sessions(db, 3000)  # ~200 KB: more than a pipe holds
+    oxitrack = str(Path(sys.executable).with_name("oxitrack"))
+    process = subprocess.Popen(
+        [oxitrack, "sessions", "--limit", "3000", *json_flag, "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_python_output(buffering),
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline()
+    process.stdout.close()
+    with process.stderr:
+        stderr = process.stderr.read()
+    assert (process.wait(timeout=60), stderr) == (141, b"")
+
+
 def test_ctrl_c_while_the_parser_is_built_exits_130_without_a_traceback(tmp_path: Path):
     """Ctrl-C right after Enter lands while the command's module loads, before it runs."""
     script = (

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from oxitrack import __version__
 from oxitrack.commands import command_modules
 from oxitrack.commands._options import CommandParser, HelpFormatter, UsageError
-from oxitrack.commands._output import keep_errors_off_stdout, prepare_for_text
+from oxitrack.commands._output import buffer_stdout, keep_errors_off_stdout, prepare_for_text
 from oxitrack.errors import ClientError, ConfigError, OxitrackError
 
 EXIT_OK = 0
@@ -82,6 +82,7 @@ def _main(argv: Sequence[str] | None) -> int:
     # Before parsing: `--help` writes too, and help texts have characters such as "…"; a
     # refused flag writes its usage to stderr.
     keep_errors_off_stdout()
+    buffer_stdout()
     prepare_for_text()
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((arg for arg in arguments if not arg.startswith("-")), None)
