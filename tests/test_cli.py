@@ -377,18 +377,8 @@ def test_a_reader_that_leaves_early_gets_no_traceback_and_exit_141(tmp_path: Pat
     not exit 0, which told a script the export was delivered."""
     db = tmp_path / "x.db"
     _database_of_many_sessions(db, 3000)  # ~300 KB: more than a pipe holds
-    oxitrack = str(Path(sys.executable).with_name("oxitrack"))
-    process = subprocess.Popen(
-        [oxitrack, "export", "--db", str(db), "--format", format],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert process.stdout is not None and process.stderr is not None
-    assert process.stdout.readline()
-    process.stdout.close()
-    with process.stderr:
-        stderr = process.stderr.read()
-    assert (process.wait(timeout=60), stderr) == (141, b"")
+    argv = ["export", "--db", str(db), "--format", format]
+    assert _exit_when_the_reader_leaves_after_one_line(argv, dict(os.environ)) == (141, b"")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE's exit status is POSIX")
@@ -402,19 +392,25 @@ def test_a_reader_that_leaves_a_long_list_early_gets_exit_141(
     list, exit 0."""
     db = tmp_path / "x.db"
     _database_of_many_sessions(db, 3000)  # ~200 KB: more than a pipe holds
+    argv = ["sessions", "--limit", "3000", *json_flag, "--db", str(db)]
+    env = _python_output(buffering)
+    assert _exit_when_the_reader_leaves_after_one_line(argv, env) == (141, b"")
+
+
+def _exit_when_the_reader_leaves_after_one_line(
+    argv: list[str], env: dict[str, str]
+) -> tuple[int, bytes]:
+    """``oxitrack ARGV | head -1``: the exit status and what was said on stderr."""
     oxitrack = str(Path(sys.executable).with_name("oxitrack"))
     process = subprocess.Popen(
-        [oxitrack, "sessions", "--limit", "3000", *json_flag, "--db", str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_python_output(buffering),
+        [oxitrack, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline()
     process.stdout.close()
     with process.stderr:
         stderr = process.stderr.read()
-    assert (process.wait(timeout=60), stderr) == (141, b"")
+    return process.wait(timeout=60), stderr
 
 
 def test_ctrl_c_while_the_parser_is_built_exits_130_without_a_traceback(tmp_path: Path):
