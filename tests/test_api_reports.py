@@ -215,6 +215,7 @@ def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pyte
         ("/api/sessions", {"project": " "}, "project"),
         ("/api/sessions", {"from": "1969-12-31"}, "from"),
         ("/api/sessions", {"from": "2025-02-01", "to": "2025-01-01"}, "from"),
+        ("/api/days", {"from": "2025-W47", "to": "2025-W48"}, "from"),
     ],
     ids=[
         "unknown-tz",
@@ -234,6 +235,7 @@ def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pyte
         "blank-project",
         "before-1970",
         "sessions-backwards-range",
+        "iso-week-date",
     ],
 )
 def test_bad_query_parameter_is_422_naming_it(client: TestClient, path, params, field):

@@ -183,9 +183,21 @@ def test_only_serve_refuses_a_public_host_without_a_key(
     assert "without an API key" in capsys.readouterr().err
 
 
+def _python_output(buffering: str) -> dict[str, str]:
+    """This environment with Python's standard output buffered (as in a user's shell) or not
+    (``PYTHONUNBUFFERED``, as in many containers and CI runners)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    return env if buffering == "buffered" else {**env, "PYTHONUNBUFFERED": "1"}
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("buffering", ["buffered", "unbuffered"])
 @pytest.mark.parametrize("command", ["today", "export", "sessions"])
-def test_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, command: str):
+def test_output_that_cannot_be_written_is_one_line_and_exit_1(
+    tmp_path, command: str, buffering: str
+):
+    """Buffered, a short output was written only at Python's exit, whose failure printed
+    "Exception ignored ... OSError" and exited 120."""
     from oxitrack.store import Store
 
     db = tmp_path / "x.db"
@@ -196,9 +208,38 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, command:
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
+            env=_python_output(buffering),
         )
     assert result.returncode == 1
     assert result.stderr == "oxitrack: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE's exit status is POSIX")
+@pytest.mark.parametrize("buffering", ["buffered", "unbuffered"])
+@pytest.mark.parametrize(
+    "argv",
+    [["today"], ["today", "--json"], ["projects", "--via", "file"], ["check"]],
+    ids=["today", "today-json", "projects", "check"],
+)
+def test_a_reader_gone_before_a_short_output_gets_exit_141_and_nothing_on_stderr(
+    tmp_path: Path, argv: list[str], buffering: str
+):
+    """`oxitrack today | true`, or a bar whose command failed: the output fits in Python's
+    buffer, which was written only at exit: "Exception ignored ... BrokenPipeError", exit 120."""
+    db = tmp_path / "x.db"
+    Store(db).close()
+    reading, writing = os.pipe()
+    os.close(reading)  # the reader is gone before anything is written
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "oxitrack", *argv, "--db", str(db)],
+            stdout=writing,
+            stderr=subprocess.PIPE,
+            env=_python_output(buffering),
+        )
+    finally:
+        os.close(writing)
+    assert (result.returncode, result.stderr) == (141, b"")
 
 
 def test_ctrl_c_while_a_module_loads_exits_130_without_a_traceback(
@@ -338,18 +379,40 @@ def test_a_reader_that_leaves_early_gets_no_traceback_and_exit_141(tmp_path: Pat
     not exit 0, which told a script the export was delivered."""
     db = tmp_path / "x.db"
     _database_of_many_sessions(db, 3000)  # ~300 KB: more than a pipe holds
+    argv = ["export", "--db", str(db), "--format", format]
+    assert _exit_when_the_reader_leaves_after_one_line(argv, dict(os.environ)) == (141, b"")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE's exit status is POSIX")
+@pytest.mark.parametrize("buffering", ["buffered", "unbuffered"])
+@pytest.mark.parametrize("json_flag", [[], ["--json"]], ids=["table", "json"])
+def test_a_reader_that_leaves_a_long_list_early_gets_exit_141(
+    tmp_path: Path, buffering: str, json_flag: list[str]
+):
+    """`oxitrack sessions --limit 3000 | head -1` under PYTHONUNBUFFERED: Python wrote the list
+    in one write, kept the part the pipe took and dropped the rest without an error: a cut
+    list, exit 0."""
+    db = tmp_path / "x.db"
+    _database_of_many_sessions(db, 3000)  # ~200 KB: more than a pipe holds
+    argv = ["sessions", "--limit", "3000", *json_flag, "--db", str(db)]
+    env = _python_output(buffering)
+    assert _exit_when_the_reader_leaves_after_one_line(argv, env) == (141, b"")
+
+
+def _exit_when_the_reader_leaves_after_one_line(
+    argv: list[str], env: dict[str, str]
+) -> tuple[int, bytes]:
+    """``oxitrack ARGV | head -1``: the exit status and what was said on stderr."""
     oxitrack = str(Path(sys.executable).with_name("oxitrack"))
     process = subprocess.Popen(
-        [oxitrack, "export", "--db", str(db), "--format", format],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        [oxitrack, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline()
     process.stdout.close()
     with process.stderr:
         stderr = process.stderr.read()
-    assert (process.wait(timeout=60), stderr) == (141, b"")
+    return process.wait(timeout=60), stderr
 
 
 def test_ctrl_c_while_the_parser_is_built_exits_130_without_a_traceback(tmp_path: Path):

@@ -56,7 +56,7 @@ def test_backup_writes_a_copy_and_says_what_it_holds(filled: Path, tmp_path: Pat
     code, out, _ = run(capsys, "backup", str(copy), "--db", str(filled))
     assert code == 0
     assert out.startswith(f"Backed up {filled} to {copy} (")
-    assert out.rstrip().endswith("bytes, 1 sessions)")
+    assert out.rstrip().endswith("bytes, 1 session)")
     with sqlite3.connect(copy) as conn:
         assert conn.execute("SELECT last_heartbeat - start_time FROM sessions").fetchall() == [
             (600,)

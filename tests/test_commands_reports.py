@@ -350,6 +350,19 @@ def test_export_to_a_name_as_long_as_the_system_allows(seeded, db_path, capsys, 
     assert list(folder.iterdir()) == [target]
 
 
+def test_export_of_one_session_says_session(store: Store, db_path, capsys, tmp_path):
+    """It said "wrote 1 sessions", as `service status` and `backup` said "1 sessions"."""
+    store.write(
+        lambda conn: conn.execute(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            ("/code/one", NOW - 600, NOW),
+        )
+    )
+    target = tmp_path / "one.csv"
+    code, _, err = run(capsys, db_path, "export", "-o", str(target))
+    assert (code, err) == (0, f"wrote 1 session to {target}\n")
+
+
 def _sessions_in(db_path: Path) -> int:
     with sqlite3.connect(db_path) as conn:
         count: int = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
@@ -623,6 +636,16 @@ def test_bad_flags_are_usage_errors_naming_them(seeded, db_path, capsys, argv, w
     err = capsys.readouterr().err
     assert code == 2
     assert words in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("text", ["2025-W48", "2025-W48-7", "20251123"])
+def test_dates_other_than_year_month_day_are_refused(seeded, db_path, capsys, text):
+    """Python also reads ISO week dates and compact dates, where ``--to 2025-W48`` meant that
+    week's Monday: a report a week short of what was asked, given without a word."""
+    for argv in (["report", "--to", text], ["sessions", "--from", text]):
+        code, out, err = run(capsys, db_path, *argv)
+        assert code == 2 and out == ""
+        assert err == f"oxitrack: {argv[1]}: '{text}' is not a date like 2025-01-31\n"
 
 
 def test_project_dot_means_the_current_folder(store: Store, db_path, capsys, monkeypatch, tmp_path):

@@ -224,7 +224,7 @@ def test_status_with_a_running_daemon(user_env: dict[str, str], tmp_path: Path):
         assert lines[0].startswith("service:  not installed")
         assert lines[1].startswith(f"daemon:   answers at {daemon.url} (version ")
         assert lines[2] == f"database: {db.resolve()}"
-        assert "1 sessions, 1 projects, 2 beats; last beat " in lines[3]
+        assert "1 session, 1 project, 2 beats; last beat " in lines[3]
         assert lines[3].endswith("(0h 02m ago)")
         as_json = json.loads(oxitrack(user_env, "service", "status", "--json").stdout)
         assert as_json["daemon"]["health"]["db_path"] == str(db.resolve())

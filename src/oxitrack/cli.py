@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from oxitrack import __version__
 from oxitrack.commands import command_modules
 from oxitrack.commands._options import CommandParser, HelpFormatter, UsageError
-from oxitrack.commands._output import keep_errors_off_stdout, prepare_for_text
+from oxitrack.commands._output import buffer_stdout, keep_errors_off_stdout, prepare_for_text
 from oxitrack.errors import ClientError, ConfigError, OxitrackError
 
 EXIT_OK = 0
@@ -82,6 +82,7 @@ def _main(argv: Sequence[str] | None) -> int:
     # Before parsing: `--help` writes too, and help texts have characters such as "…"; a
     # refused flag writes its usage to stderr.
     keep_errors_off_stdout()
+    buffer_stdout()
     prepare_for_text()
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((arg for arg in arguments if not arg.startswith("-")), None)
@@ -103,6 +104,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         with stopping:
             code: int = args.run(args)
+            _write_out_now()
         return code
     except OxitrackError as exc:
         print(f"oxitrack: {exc}", file=sys.stderr)
@@ -126,6 +128,17 @@ def _main(argv: Sequence[str] | None) -> int:
             where = f": {exc.filename}" if exc.filename else ""
             print(f"oxitrack: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _write_out_now() -> None:
+    """Write what the command printed while its errors are still handled here.
+
+    Python's buffer holds a short output (``today``, ``projects``) until the process exits,
+    and a write failing then (a reader that left, ``oxitrack today | true``; a full disk)
+    printed "Exception ignored ... BrokenPipeError" and exited 120, not 141 or 1. Under
+    ``PYTHONUNBUFFERED`` every print is written at once, which hid it."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
 
 
 # What stops a command besides Ctrl-C: `kill`, `timeout`, systemd stopping a timer's job

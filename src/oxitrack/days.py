@@ -151,14 +151,28 @@ def check_range(
 
 
 def parse_date(text: str, *, field: str) -> date:
-    """A ``YYYY-MM-DD`` date, or ``InvalidField`` naming ``field``."""
+    """A ``YYYY-MM-DD`` date, or ``InvalidField`` naming ``field``.
+
+    Only that form: ``date.fromisoformat`` also reads ISO week dates (``2025-W48``, that week's
+    Monday, so ``--to 2025-W48`` cut the week short) and compact ones (``20251124``).
+    """
+    written = text.strip()
     try:
-        parsed = date.fromisoformat(text.strip())
+        if not _is_year_month_day(written):
+            raise ValueError(written)
+        parsed = date.fromisoformat(written)
     except ValueError:
         raise InvalidField(field, f"{text!r} is not a date like 2025-01-31") from None
     if not 1970 <= parsed.year <= 9998:  # keeps every day's bounds within what datetime can do
         raise InvalidField(field, f"{text!r} is outside the years 1970 to 9998")
     return parsed
+
+
+def _is_year_month_day(text: str) -> bool:
+    """``text`` is written ``YYYY-MM-DD`` in ASCII digits (whether that day exists is
+    ``date``'s to say)."""
+    digits = text[:4] + text[5:7] + text[8:]
+    return len(text) == 10 and text[4] == text[7] == "-" and digits.isascii() and digits.isdigit()
 
 
 # -- time zones --------------------------------------------------------------------------------

@@ -44,6 +44,31 @@ def keep_errors_off_stdout() -> None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # open for the process's life
 
 
+def buffer_stdout() -> None:
+    """Give the standard output a buffer where Python gives it none (``PYTHONUNBUFFERED``,
+    ``python -u``, set in many containers).
+
+    Unbuffered, Python's text layer hands each print to the file in one write and ignores how
+    much of it the system took: a reader leaving halfway (``oxitrack sessions | head -1``), or
+    a disk filling up, kept the first part and dropped the rest without an error (exit 0). A
+    buffer writes the rest, and so meets the error. Its own file object on descriptor 1
+    (never closing it) leaves Python's, which exit flushes too, as it is."""
+    stream = sys.stdout
+    # A file or pipe only: Windows' console (another raw stream) writes characters, not bytes.
+    if not (isinstance(stream, io.TextIOWrapper) and isinstance(stream.buffer, io.FileIO)):
+        return
+    try:
+        raw = io.FileIO(stream.fileno(), "w", closefd=False)
+    except (OSError, ValueError):  # closed, or no descriptor: the write will say so
+        return
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw),
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=stream.line_buffering,
+    )
+
+
 def prepare_for_text() -> None:
     """Make the standard output write what its encoding lacks as backslash escapes.
 

@@ -73,7 +73,7 @@ def run_backup(args: argparse.Namespace) -> int:
     else:
         print(
             f"Backed up {db} to {destination}"
-            f" ({stats.size_bytes} bytes, {stats.session_count} sessions)"
+            f" ({stats.size_bytes} bytes, {counted(stats.session_count, 'session')})"
         )
     return 0
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from oxitrack.commands._options import add_command, add_db_option, settings_from
-from oxitrack.commands._output import print_json, text_style, utf8_stdout
+from oxitrack.commands._output import counted, print_json, text_style, utf8_stdout
 from oxitrack.commands._report_database import note_other_database, open_read_only
 from oxitrack.commands._report_flags import (
     add_range_options,
@@ -211,7 +211,7 @@ def _count_line(count: int, *, is_cut: bool) -> str:
 
     Not a total: sessions of two projects can overlap and are listed whole past the range's
     edges; ``oxitrack report`` gives the time inside a range."""
-    listed = f"{count} session{'' if count == 1 else 's'}"
+    listed = counted(count, "session")
     return f"{listed} (the latest {count}; --limit shows more)" if is_cut else listed
 
 
@@ -245,7 +245,7 @@ def run_export(args: argparse.Namespace) -> int:
             return 0
         with replacing(output, label="-o: ") as out:
             count = store.read(lambda conn: write(conn, out))
-    print(f"wrote {count} sessions to {output}", file=sys.stderr)
+    print(f"wrote {counted(count, 'session')} to {output}", file=sys.stderr)
     return 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
-from oxitrack.commands._output import print_json
+from oxitrack.commands._output import counted, print_json
 from oxitrack.errors import ConfigError, OxitrackError, StoreError
 from oxitrack.records import Record
 
@@ -363,11 +363,11 @@ def _describe_backlog(backlog: WalBacklog) -> str:
 def _describe(stats: DatabaseStats) -> str:
     from oxitrack.report_text import format_duration
 
-    parts = [f"{stats.size_bytes / 1024:.0f} KiB", f"{stats.session_count} sessions"]
+    parts = [f"{stats.size_bytes / 1024:.0f} KiB", counted(stats.session_count, "session")]
     if stats.project_count is not None:
-        parts.append(f"{stats.project_count} projects")
+        parts.append(counted(stats.project_count, "project"))
     if stats.beat_count is not None:
-        parts.append(f"{stats.beat_count} beats")
+        parts.append(counted(stats.beat_count, "beat"))
     if stats.last_beat is None:
         return ", ".join(parts) + "; no beat yet"
     ago = format_duration(max(0, int(time.time()) - stats.last_beat))
