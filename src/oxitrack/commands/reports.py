@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
     report = add_command(
         subparsers,
         "report",
-        help="time per project or per day over a range",
+        help="time over a range: per project, day, language, category…",
         description=(
             "Time per project (or per day, language, category, editor or branch) over a range\n"
             "of local calendar days.\n"
