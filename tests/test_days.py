@@ -332,8 +332,10 @@ def test_a_tz_variable_system_zone_cannot_follow_is_known(tz_variable, is_ignore
 def test_the_note_on_an_ignored_tz_names_the_zone_used_and_shows_controls_escaped():
     note = ignored_tz_note("<+03>-3\x1b[2J", BERLIN)
     assert note == (
-        "TZ='<+03>-3\\x1b[2J' names no time zone (POSIX rules are not followed);"
-        " days are in Europe/Berlin"
+        "TZ='<+03>-3\\x1b[2J' is a POSIX rule, which is not followed; days are in Europe/Berlin"
+    )
+    assert ignored_tz_note("Europe/Berln", BERLIN) == (
+        "TZ='Europe/Berln' names no time zone known here; days are in Europe/Berlin"
     )
     assert ignored_tz_note("Europe/Paris", BERLIN) is None
     assert ignored_tz_note(None, BERLIN) is None

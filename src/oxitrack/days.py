@@ -260,11 +260,15 @@ def ignored_tz_note(tz_variable: str | None, zone: tzinfo) -> str | None:
         return None
     from oxitrack.fields import printable, utf8_reading
 
-    shown = printable(utf8_reading(tz_variable or ""))
-    return (
-        f"TZ='{shown}' names no time zone (POSIX rules are not followed); days are in"
-        f" {zone_name(zone)}"
-    )
+    text = tz_variable or ""
+    shown = printable(utf8_reading(text))
+    # A POSIX rule always has an offset (``EST5EDT``, ``<+03>-3``); a name without digits that
+    # is no zone is a typo (``Europe/Berln``), not a rule.
+    if any(character.isdigit() for character in text):
+        what = "is a POSIX rule, which is not followed"
+    else:
+        what = "names no time zone known here"
+    return f"TZ='{shown}' {what}; days are in {zone_name(zone)}"
 
 
 def _zone_name_elsewhere() -> str | None:
