@@ -189,6 +189,14 @@ def test_today_follows_the_time_zone(client: TestClient):
     )
 
 
+def test_a_zone_typed_in_another_case_is_that_zone_and_a_typo_gets_a_hint(client: TestClient):
+    lowered = client.get("/today", params={"tz": "asia/tokyo", "format": "json"})
+    assert lowered.json()["timezone"] == "Asia/Tokyo"
+    typo = client.get("/api/days", params={"tz": "Asia/Tokio"})
+    assert typo.status_code == 422
+    assert typo.json()["message"].endswith("(did you mean Asia/Tokyo?)")
+
+
 def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TZ", "America/New_York")
     body = client.get("/today", params={"format": "json"}).json()

@@ -283,6 +283,32 @@ def test_known_time_zone_keeps_its_name():
 
 
 @pytest.mark.parametrize(
+    ("typed", "zone"),
+    [("utc", "UTC"), ("europe/berlin", "Europe/Berlin"), ("AMERICA/NEW_YORK", "America/New_York")],
+)
+def test_a_zone_name_in_another_case_is_the_zone_of_that_name(typed: str, zone: str):
+    """Zone files are named in one case: ``--tz utc`` was refused where ``UTC`` worked."""
+    assert zone_named(typed).key == zone
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [
+        ("Europe/Berln", " (did you mean Europe/Berlin?)"),
+        ("Berlin", " (did you mean Europe/Berlin?)"),
+        ("Mars/Olympus", ""),
+        ("POSIX/Europe/Berlin", " (did you mean Europe/Berlin?)"),  # never posix/, a file
+    ],
+)
+def test_a_misspelt_zone_name_is_refused_with_the_nearest_name(typed: str, hint: str):
+    with pytest.raises(InvalidField) as raised:
+        zone_named(typed)
+    assert raised.value.message == (
+        f"tz: {typed!r} is not a known IANA time zone name like Europe/Berlin{hint}"
+    )
+
+
+@pytest.mark.parametrize(
     ("tz_variable", "link", "expected"),
     [
         ("Europe/Berlin", "/usr/share/zoneinfo/UTC", "Europe/Berlin"),

@@ -193,9 +193,29 @@ def zone_named(name: str, *, field: str = "tz") -> ZoneInfo:
     try:
         return ZoneInfo(wanted)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InvalidField(
-            field, f"{name!r} is not a known IANA time zone name like Europe/Berlin"
-        ) from None
+        pass
+    # Only now, on a name not found: listing the zones reads the database's folders.
+    known = _zone_names()
+    spelled = {zone.casefold(): zone for zone in known}.get(wanted.casefold())
+    if spelled is not None:  # `utc`, `europe/berlin`: zone files are named in one case
+        return ZoneInfo(spelled)
+    import difflib  # for this message only: start-up counts for `oxitrack today`
+
+    close = difflib.get_close_matches(wanted, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise InvalidField(
+        field, f"{name!r} is not a known IANA time zone name like Europe/Berlin{hint}"
+    )
+
+
+def _zone_names() -> list[str]:
+    """Every zone name the zone database here has (the system's, else the ``tzdata``
+    package's), sorted."""
+    return sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_ZONE_NAMES and not name.startswith(_NOT_ZONE_FOLDERS)
+    )
 
 
 def zone_name_from(tz_variable: str | None, localtime_target: str | None) -> str | None:
