@@ -315,7 +315,18 @@ def test_today_text_is_one_line_per_project_then_the_total():
 def test_today_text_of_an_empty_day_is_just_the_total():
     span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
     [today] = daily_totals([], span, now=0)
-    assert today_text(today) == "0h 00m  total\n"
+    assert today_text(today) == "0h 00m  total (nothing tracked)\n"
+
+
+def test_days_with_no_time_say_nothing_was_tracked_but_seconds_are_something():
+    """``report --by day`` lists each day, at 0h 00m when nothing was tracked: the total says
+    so, as ``today`` and ``report`` do; 20 seconds round to 0h 00m but are time tracked."""
+    span = days_between(date(2025, 11, 24), date(2025, 11, 25), BERLIN)
+    empty = render_table(day_rows(daily_totals([], span, now=0)), Style(color=False))
+    assert empty.splitlines()[-1].strip() == "0h 00m  total (nothing tracked)"
+    assert len(empty.splitlines()) == 3
+    lines = render_table([TableRow(20, "a"), TableRow(0, "b")], Style(color=False)).splitlines()
+    assert lines[-1].strip() == "0h 00m  total"
 
 
 @pytest.mark.parametrize(

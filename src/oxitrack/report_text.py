@@ -166,8 +166,15 @@ def today_text(today: DayTotals) -> str:
         f"{text:>{width}}  {printable(p.project_path)}"
         for text, p in zip(durations, today.projects, strict=True)
     ]
-    lines.append(f"{total:>{width}}  total{_overlap_note(overlap)}")
+    nothing = _nothing_note(p.duration_seconds for p in today.projects)
+    lines.append(f"{total:>{width}}  total{_overlap_note(overlap)}{nothing}")
     return "\n".join(lines) + "\n"
+
+
+def _nothing_note(seconds: Iterable[int]) -> str:
+    """Said after a total of nothing at all (no rows, or days with no time: ``--by day``),
+    so that an empty report reads as one, not as a failure to count."""
+    return "" if any(seconds) else " (nothing tracked)"
 
 
 def _total_minutes(minutes: Sequence[int], total_seconds: int | None) -> tuple[int, int]:
@@ -219,7 +226,9 @@ def render_table(
     lead_width = max(len(row.lead) for row in rows)
     lead_pad = f"{'':{lead_width}}  " if lead_width else ""
     total = f"{lead_pad}{total_text:>{duration_width}}  {total_label}"
-    lines.append(_paint(total, "1", style) + _overlap_note(overlap))
+    lines.append(
+        _paint(total, "1", style) + _overlap_note(overlap) + _nothing_note(r.seconds for r in rows)
+    )
     return "\n".join(lines) + "\n"
 
 
