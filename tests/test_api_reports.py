@@ -387,6 +387,24 @@ def test_sessions_from_a_date_alone_run_to_today_as_days_do(seeded: TestClient):
     assert (future.status_code, future.json()["field"]) == (422, "from")
 
 
+def test_sessions_of_the_last_days_as_days_and_the_cli_take_them(seeded: TestClient):
+    """``?days=2`` was ignored without a word (all sessions came back), though ``/api/days``
+    and ``oxitrack sessions --days`` take it."""
+    body = seeded.get("/api/sessions", params={**TZ, "days": "2"}).json()
+    listed = seeded.get("/api/sessions", params={**TZ, "from": "2025-11-24"}).json()
+    assert (body["from"], body["to"]) == ("2025-11-24", TODAY)
+    assert body["sessions"] == listed["sessions"]
+    ended = seeded.get("/api/sessions", params={**TZ, "days": "1", "to": "2025-11-24"}).json()
+    assert (ended["from"], ended["to"]) == ("2025-11-24", "2025-11-24")
+    for params, words in (
+        ({"days": "0"}, "days"),
+        ({"days": "2", "from": "2025-11-24"}, "not both"),
+    ):
+        refused = seeded.get("/api/sessions", params={**TZ, **params})
+        assert refused.status_code == 422 and refused.json()["field"] == "days"
+        assert words in refused.json()["message"]
+
+
 def _page_modules(client: TestClient) -> set[str]:
     """Every module the page's script imports, followed from app.js: all must be installed."""
     found: set[str] = set()

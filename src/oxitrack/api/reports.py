@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date, tzinfo
 from functools import partial
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -127,6 +128,9 @@ def get_sessions(request: Request) -> JSONResponse:
     params = request.query_params
     first = _date(params.get("from"), "from")
     last = _date(params.get("to"), "to")
+    count = _days_count(params, first)
+    if count is not None:  # the days up to `to` or today, as in /api/days and `sessions --days`
+        first, last = days_.last_days(last or days_.local_date(now, zone), count)
     if first is not None and last is None:
         last = days_.local_date(now, zone)  # `from` alone runs to today, as in /api/days
     if first is not None and last is not None:
@@ -177,19 +181,25 @@ def range_params(request: Request, zone: tzinfo, now: float) -> tuple[date, date
     a missing ``to`` means today."""
     params = request.query_params
     first, last = _date(params.get("from"), "from"), _date(params.get("to"), "to")
-    count_text = params.get("days")
-    count = DEFAULT_DAYS
-    if count_text is not None:
-        count = whole_number(count_text, "days", lowest=1, highest=days_.MAX_RANGE_DAYS)
-        if first is not None:  # the range would ignore one of them (the CLI refuses it too)
-            raise InvalidField("days", "give either from or days, not both")
+    count = _days_count(params, first)
     today = days_.local_date(now, zone)
     if first is None:
-        first, last = days_.last_days(last or today, count)
+        first, last = days_.last_days(last or today, count or DEFAULT_DAYS)
     elif last is None:
         last = today
     days_.check_range(first, last)
     return first, last
+
+
+def _days_count(params: QueryParams, first: date | None) -> int | None:
+    """``days``: how many days up to ``to`` (or today), when given."""
+    text = params.get("days")
+    if text is None:
+        return None
+    count = whole_number(text, "days", lowest=1, highest=days_.MAX_RANGE_DAYS)
+    if first is not None:  # the range would ignore one of them (the CLI refuses it too)
+        raise InvalidField("days", "give either from or days, not both")
+    return count
 
 
 def _limit(text: str | None) -> int:
