@@ -192,7 +192,7 @@ def _python_output(buffering: str) -> dict[str, str]:
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("buffering", ["buffered", "unbuffered"])
-@pytest.mark.parametrize("command", ["today", "export", "sessions"])
+@pytest.mark.parametrize("command", ["today", "export", "sessions", "--help"])
 def test_output_that_cannot_be_written_is_one_line_and_exit_1(
     tmp_path, command: str, buffering: str
 ):
@@ -218,8 +218,15 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_1(
 @pytest.mark.parametrize("buffering", ["buffered", "unbuffered"])
 @pytest.mark.parametrize(
     "argv",
-    [["today"], ["today", "--json"], ["projects", "--via", "file"], ["check"]],
-    ids=["today", "today-json", "projects", "check"],
+    [
+        ["today"],
+        ["today", "--json"],
+        ["projects", "--via", "file"],
+        ["check"],
+        ["--version"],
+        ["report", "--help"],
+    ],
+    ids=["today", "today-json", "projects", "check", "version", "help"],
 )
 def test_a_reader_gone_before_a_short_output_gets_exit_141_and_nothing_on_stderr(
     tmp_path: Path, argv: list[str], buffering: str

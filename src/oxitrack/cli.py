@@ -87,7 +87,14 @@ def _main(argv: Sequence[str] | None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((arg for arg in arguments if not arg.startswith("-")), None)
     parser = build_parser(command)
-    args = parser.parse_args(arguments)
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as stop:
+        # `--help`, `--version`: the text argparse printed is written while its errors are
+        # still handled here (it was written at Python's exit, and a failure exited 120).
+        if stop.code == 0 and _written_out(EXIT_OK) != EXIT_OK:
+            return EXIT_FAILURE
+        raise
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -128,6 +135,22 @@ def _main(argv: Sequence[str] | None) -> int:
             where = f": {exc.filename}" if exc.filename else ""
             print(f"oxitrack: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _written_out(code: int) -> int:
+    """``code`` once what was printed is written; ``EXIT_FAILURE`` and one line when it cannot
+    be (a full disk); a reader that left is ``main``'s, as for any command."""
+    try:
+        _write_out_now()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        print(f"oxitrack: cannot write the output: {exc.strerror}", file=sys.stderr)
+        _drop_unwritten_output()
+        return EXIT_FAILURE
+    return code
 
 
 def _write_out_now() -> None:
