@@ -909,9 +909,12 @@ class StoreMachine(RuleBasedStateMachine):
 
     @invariant()
     def whole_window_breakdown_is_the_models(self) -> None:
-        """Every step: time by language over all the data, so that each merge, rename and
-        restart, and each labelled beat landing in another's pair, is checked as it happens."""
+        """Every step: time by language over all the data, so that each merge, rename, delete
+        and restart, and each labelled beat landing in another's pair, is checked as it
+        happens; and by branch on the first day, whose rows name their project as it is now
+        (often by a folder that beat only on a later day)."""
         self.breakdown("language", "Europe/Berlin", 1, 5, None)
+        self.breakdown("branch", "Europe/Berlin", 2, 1, None)
 
     @invariant()
     def heartbeat_details_are_the_models(self) -> None:
