@@ -3,13 +3,17 @@
 A Hypothesis state machine drives one SQLite file the way the daemon and the CLI do: native beats
 (one at a time and in group-commit batches, in order, late and repeated), WakaTime heartbeats
 (placed by ``project_root_count``, by project name, or by neither, resolved as the API does),
-``projects merge`` and ``projects rename`` (valid and refused), daemon restarts and
-``oxitrack check``. Beats and heartbeats may name a language (and beats an editor). Beside it a
-model keeps, per folder, the set of beat times and the labelled heartbeats, and, per project, its
-folders and given name. After every step the stored sessions must be those the model's beats
-form, and the project list must match; on demand, ``/today`` and ``/api/days`` (the functions
-behind them) must give the model's union of session spans per project, per day and in total, and
-the breakdown by language or editor the model's second-by-second split of that time.
+``projects merge``, ``projects rename`` and ``projects delete`` (valid and refused), daemon
+restarts and ``oxitrack check``. Beats and heartbeats may name a language and a category (beats
+an editor, heartbeats a branch). Beside it a model keeps, per folder, the set of beat times and
+the labelled heartbeats, and, per project, its folders and given name. After every step the
+stored sessions must be those the model's beats form, and the project list must match; on
+demand, ``/today`` and ``/api/days`` (the functions behind them) must give the model's union of
+session spans per project, per day and in total, and the breakdown by language, editor, category
+or branch (per project) the model's second-by-second split of that time.
+
+Every labelled beat and heartbeat names a category, and only the rows of named categories are
+checked: what time with no category is called is the breakdown's business, not this model's.
 
 The model shares no code with what it checks: sessions come from ``tests.sessions_model``
 (union-find over beat pairs), days from ``zoneinfo`` directly, unions from a plain sweep.
@@ -24,10 +28,10 @@ import posixpath
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, settings
@@ -37,6 +41,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from oxitrack import days as days_
 from oxitrack.api.reports import read_today
 from oxitrack.beats import PostedBeat, parse_beat
+from oxitrack.breakdown import BreakdownRow
 from oxitrack.errors import ClientError
 from oxitrack.repo_root import find_repo_root
 from oxitrack.reports import daily_totals, days_json, range_totals, today_json
@@ -69,6 +74,8 @@ ACTIVE_SECONDS = 300
 FIRST_DATE = date(2025, 3, 27)
 LANGUAGES = ("Python", "Rust", None)
 EDITORS = ("vscode", None)
+CATEGORIES = ("debugging", "building")  # named ones only: see the module's docstring
+BRANCHES = ("main", "feature", None)
 GAP_SECONDS = 900
 
 timestamps = st.builds(
@@ -79,14 +86,43 @@ timestamps = st.builds(
     st.sampled_from([0, 0, 0, 1, -1, GRID_SECONDS - 1]),
 )
 spellings = st.sampled_from(["as is", "as is", "trailing", "dotdot", "lower"])
+
+
+class Labels(NamedTuple):
+    """What a beat or heartbeat says beside its folder and time, in ``beat_contexts``' words."""
+
+    language: str | None = None
+    editor: str | None = None
+    category: str | None = None
+    branch: str | None = None
+
+
+NO_LABELS = Labels()
+# ``POST /beat``: a language, an editor, both or neither; one naming either names a category.
+beat_labels = st.builds(
+    lambda language, editor, category: (
+        Labels(language, editor, category) if language or editor else NO_LABELS
+    ),
+    st.sampled_from(LANGUAGES),
+    st.sampled_from(EDITORS),
+    st.sampled_from(CATEGORIES),
+)
+# A WakaTime heartbeat (from no editor's User-Agent here): a category always, the rest or not.
+heartbeat_labels = st.builds(
+    lambda language, category, branch: Labels(language, None, category, branch),
+    st.sampled_from(LANGUAGES),
+    st.sampled_from(CATEGORIES),
+    st.sampled_from(BRANCHES),
+)
 heartbeat_specs = st.tuples(
     st.sampled_from(["root_count", "folder_itself", "file_no_count", "app"]),
     st.sampled_from(FOLDERS),
     st.none() | st.sampled_from(NAMES),
     timestamps,
     st.sampled_from([0.0, 0.5]),
-    st.sampled_from(LANGUAGES),
+    heartbeat_labels,
 )
+HeartbeatSpec = tuple[str, str, str | None, int, float, Labels]
 
 
 def union_seconds(spans: list[tuple[int, int]]) -> int:
@@ -157,12 +193,15 @@ class Model:
         self.beat_count: dict[str, int] = {}
         self.project_of: dict[str, int] = {}  # folder -> live project id
         self.custom_name: dict[int, str | None] = {}  # live project id -> given name
-        self.retired: dict[int, int] = {}  # merged-away id -> the project it lives on in
+        # merged-away id -> the project it lives on in; a deleted id -> itself
+        self.retired: dict[int, int] = {}
         self.highest_id = 0
         # One row per distinct heartbeat: (folder, time, type, project name as sent, source,
-        # language, editor); a context (the row but its time) is numbered when first seen.
+        # language, editor, category, branch); a context (the row but its time) is numbered
+        # when first seen, after every context seen before (deleted ones included).
         self.details: set[Detail] = set()
         self.context_order: dict[tuple[object, ...], int] = {}
+        self.contexts_seen = 0
 
     # -- reading the model ---------------------------------------------------------------------
 
@@ -194,7 +233,9 @@ class Model:
 
     def add_details(self, detail: Detail) -> None:
         path, _, *context = detail
-        self.context_order.setdefault((path, *context), len(self.context_order))
+        if (path, *context) not in self.context_order:
+            self.context_order[(path, *context)] = self.contexts_seen
+            self.contexts_seen += 1
         self.details.add(detail)
 
     def folder_named(self, name: str) -> str | None:
@@ -202,7 +243,7 @@ class Model:
         first one that heartbeats placed by their path came with under that name."""
         reported = [
             path
-            for path, _, _, sent, source, _, _ in self.details
+            for path, _, _, sent, source, *_ in self.details
             if source in ("project_root_count", "repository")
             and (sent or "").strip() == name != "Unknown Project"
         ]
@@ -265,6 +306,32 @@ class Model:
         self.custom_name[project_id] = None if name is None else name.strip()
         return project_id
 
+    def delete(self, reference: object) -> int:
+        """``projects delete`` (docs/cli.md): the project goes, and all that its folders hold
+        (their beats, heartbeats and contexts); its id is retired, and ids merged into it
+        keep pointing at it. A later beat in one of its folders starts a new project."""
+        project_id = self.find(reference)
+        gone = set(self.paths_of(project_id))
+        for path in gone:
+            del self.beats[path], self.beat_count[path], self.project_of[path]
+        self.details = {detail for detail in self.details if detail[0] not in gone}
+        self.context_order = {
+            context: order
+            for context, order in self.context_order.items()
+            if context[0] not in gone
+        }
+        del self.custom_name[project_id]
+        self.retired[project_id] = project_id
+        return project_id
+
+    def retired_note(self, project_id: int) -> str:
+        """What a refusal says of a retired id (``project_references._merged_note``)."""
+        into = self.retired[project_id]
+        if into == project_id:
+            return f"project {project_id} was deleted"
+        deleted = ", which was deleted" if self.retired.get(into) == into else ""
+        return f"project {project_id} was merged into project {into}{deleted}"
+
     # -- reports -------------------------------------------------------------------------------
 
     def matches(self, project_id: int, text: str) -> bool:
@@ -304,12 +371,12 @@ class Model:
 
     def breakdown(
         self, field: str, start: int, end: int, project: str | None, *, as_one: bool = False
-    ) -> dict[str | None, int]:
-        """Seconds per value of ``field``: every worked second of each project in ``[start,
-        end)``, given to the latest-starting pair of its folders' heartbeats covering it; with
-        ``as_one``, of the projects taken as one (a second worked in two counted once)."""
-        index = {"language": 5, "editor": 6}[field]
-        seconds: dict[str | None, int] = {}
+    ) -> dict[object, int]:
+        """Seconds per row of the breakdown by ``field``: per value, or for ``branch`` (whose
+        names mean something only inside a project) per (project's latest folder, its name,
+        value). Each project's worked seconds in ``[start, end)`` are split by ``split``; with
+        ``as_one``, the projects taken as one (a second worked in two counted once)."""
+        seconds: dict[object, int] = {}
         wanted = [
             project_id
             for project_id in self.custom_name
@@ -317,36 +384,69 @@ class Model:
         ]
         groups = [wanted] if as_one else [[project_id] for project_id in wanted]
         for group in groups:
-            folders = [p for p, owner in self.project_of.items() if owner in group]
-            worked = {
-                second
-                for path in folders
-                for first, last in self.sessions(path)
-                for second in range(max(first, start), min(last, end))
-            }
-            latest: dict[int, tuple[tuple[float, int], str | None]] = {}
-            for path in folders:
-                # In the order the store reads them: by exact time, then by when the heartbeat's
-                # context (the row but its time) was first stored.
-                heartbeats = sorted(
-                    ((d[1], self.context_order[(d[0], *d[2:])]), d[index])
-                    for d in self.details
-                    if d[0] == path
-                )
-                for (rank, value), ((next_time, _), _) in itertools.pairwise(heartbeats):
-                    low, high = int(rank[0]), int(next_time)
-                    if high - low >= GAP_SECONDS:
-                        continue
-                    for second in range(max(low, start), min(high, end)):
-                        if second in worked and (second not in latest or latest[second][0] < rank):
-                            latest[second] = (rank, value)
-            for second in worked:
-                value = latest[second][1] if second in latest else None
-                seconds[value] = seconds.get(value, 0) + 1
+            for value, count in self.split(group, field, start, end).items():
+                key: object = value
+                if field == "branch":
+                    key = (self.paths_of(group[0])[0], self.shown_name(group[0]), value)
+                seconds[key] = seconds.get(key, 0) + count
+        return seconds
+
+    def split(self, group: list[int], field: str, start: int, end: int) -> dict[str | None, int]:
+        """The worked seconds of the projects ``group`` in ``[start, end)`` by value of
+        ``field``: each given to the latest-starting pair of their folders' heartbeats covering
+        it (``None`` when none does)."""
+        folders = [p for p, owner in self.project_of.items() if owner in group]
+        worked = {
+            second
+            for path in folders
+            for first, last in self.sessions(path)
+            for second in range(max(first, start), min(last, end))
+        }
+        latest: dict[int, tuple[tuple[float, int], str | None]] = {}
+        for path in folders:
+            # In the order the store reads them: by exact time, then by when the heartbeat's
+            # context (the row but its time) was first stored.
+            heartbeats = sorted(
+                ((d[1], self.context_order[(d[0], *d[2:])]), label_of(d, field))
+                for d in self.details
+                if d[0] == path
+            )
+            for (rank, value), ((next_time, _), _) in itertools.pairwise(heartbeats):
+                low, high = int(rank[0]), int(next_time)
+                if high - low >= GAP_SECONDS:
+                    continue
+                for second in range(max(low, start), min(high, end)):
+                    if second in worked and (second not in latest or latest[second][0] < rank):
+                        latest[second] = (rank, value)
+        seconds: dict[str | None, int] = {}
+        for second in worked:
+            value = latest[second][1] if second in latest else None
+            seconds[value] = seconds.get(value, 0) + 1
         return seconds
 
 
-Detail = tuple[str, float, str, str | None, str, str | None, str | None]
+# (folder, time, entity type, project name as sent, project source, *Labels)
+Detail = tuple[str, float, str, str | None, str, str | None, str | None, str | None, str | None]
+
+
+def label_of(detail: Detail, field: str) -> str | None:
+    """The ``field`` (``language``, ``editor``, ``category``, ``branch``) of a heartbeat."""
+    labels: dict[str, str | None] = Labels(*detail[5:])._asdict()
+    return labels[field]
+
+
+def checked_rows(field: str, seconds: Mapping[object, int]) -> Mapping[object, int]:
+    """The rows of a breakdown this model speaks for: by category, the named ones only."""
+    if field != "category":
+        return seconds
+    return {key: count for key, count in seconds.items() if key in CATEGORIES}
+
+
+def row_key(field: str, row: BreakdownRow) -> object:
+    """What ``Model.breakdown`` keys ``row`` by: its value, and for a branch its project."""
+    if field == "branch":
+        return (row.project_path, row.project_name, row.name)
+    return row.name
 
 
 class Refused(Exception):
@@ -383,36 +483,24 @@ class StoreMachine(RuleBasedStateMachine):
 
     # -- what writes ---------------------------------------------------------------------------
 
-    def _native_beat(
-        self, path: str, timestamp: int, language: str | None, editor: str | None
-    ) -> PostedBeat:
+    def _native_beat(self, path: str, timestamp: int, labels: Labels) -> PostedBeat:
         """A ``POST /beat`` body parsed; the model takes its beat, and its labels if any."""
-        body = {"project_path": path, "timestamp": timestamp, "language": language}
-        posted = parse_beat(body | {"editor": editor}, now=NOW)
+        body = {"project_path": path, "timestamp": timestamp, "language": labels.language}
+        body |= {"editor": labels.editor, "category": labels.category}
+        posted = parse_beat(body, now=NOW)
         self.model.add_beat(canonical(path), timestamp)
-        if language is not None or editor is not None:
-            detail = (canonical(path), float(timestamp), "file", None, "beat", language, editor)
+        if labels != NO_LABELS:
+            detail = (canonical(path), float(timestamp), "file", None, "beat", *labels)
             self.model.add_details(detail)
         return posted
 
-    @rule(
-        path=st.sampled_from(FOLDERS),
-        timestamp=timestamps,
-        how=spellings,
-        language=st.sampled_from(LANGUAGES),
-        editor=st.sampled_from(EDITORS),
-    )
+    @rule(path=st.sampled_from(FOLDERS), timestamp=timestamps, how=spellings, labels=beat_labels)
     def beat(
-        self,
-        path: str,
-        timestamp: int,
-        how: str = "as is",
-        language: str | None = None,
-        editor: str | None = None,
+        self, path: str, timestamp: int, how: str = "as is", labels: Labels = NO_LABELS
     ) -> None:
         """``POST /beat``, one beat in its own transaction (``record_beats`` of one, as the
-        daemon records a beat that names its language or editor)."""
-        posted = self._native_beat(spelled(path, how), timestamp, language, editor)
+        daemon records a beat that names its language, editor or category)."""
+        posted = self._native_beat(spelled(path, how), timestamp, labels)
         if posted.labels is None:
             session = self.store.record_beat(posted.beat)
         else:
@@ -421,28 +509,21 @@ class StoreMachine(RuleBasedStateMachine):
 
     @rule(
         batch=st.lists(
-            st.tuples(
-                st.sampled_from(FOLDERS),
-                timestamps,
-                st.sampled_from(LANGUAGES),
-                st.sampled_from(EDITORS),
-            ),
-            min_size=1,
-            max_size=6,
+            st.tuples(st.sampled_from(FOLDERS), timestamps, beat_labels), min_size=1, max_size=6
         )
     )
-    def beats_together(self, batch: list[tuple[str, int, str | None, str | None]]) -> None:
+    def beats_together(self, batch: list[tuple[str, int, Labels]]) -> None:
         """Beats of one event-loop turn, recorded in one transaction (group commit)."""
         self.store.record_beats([self._native_beat(*beat) for beat in batch])
 
     @rule(
         folders=st.permutations(FOLDERS[:4]),
         start=timestamps,
-        languages=st.lists(st.sampled_from(LANGUAGES), min_size=2, max_size=2),
+        labels=st.lists(beat_labels, min_size=2, max_size=2),
         merged=st.booleans(),
     )
     def two_folders_at_once(
-        self, folders: list[str], start: int, languages: list[str | None], merged: bool
+        self, folders: list[str], start: int, labels: list[Labels], merged: bool
     ) -> None:
         """Two folders busy at once: labelled beats whose pairs overlap, the second folder's
         starting later (its value has the overlap); then, or not, merged into one project (two
@@ -450,7 +531,7 @@ class StoreMachine(RuleBasedStateMachine):
         first, second = folders[:2]
         batch = [(first, start), (second, start + 100), (first, start + 300), (second, start + 400)]
         self.beats_together(
-            [(path, min(t, NOW), languages[i % 2], None) for i, (path, t) in enumerate(batch)]
+            [(path, min(t, NOW), labels[i % 2]) for i, (path, t) in enumerate(batch)]
         )
         if merged:
             self.merge(second, first)
@@ -460,10 +541,11 @@ class StoreMachine(RuleBasedStateMachine):
         data=st.data(),
         path=st.none() | st.sampled_from(FOLDERS),
         delta=st.sampled_from([-901, -900, -899, -1, 1, 899, 900, 901]),
-        language=st.sampled_from(LANGUAGES),
+        labels=beat_labels,
+        heartbeat=heartbeat_labels,
     )
     def beat_near(
-        self, data: st.DataObject, path: str | None, delta: int, language: str | None
+        self, data: st.DataObject, path: str | None, delta: int, labels: Labels, heartbeat: Labels
     ) -> None:
         """A beat just under, at or just over the gap from one already recorded (in the same
         folder, or in another: the edges of the session rule and of time in two folders)."""
@@ -472,30 +554,34 @@ class StoreMachine(RuleBasedStateMachine):
         target = path or near_path
         if target.startswith("wakatime:"):
             name = target.removeprefix("wakatime:")
-            self.heartbeats([("app", FOLDERS[0], name, min(near + delta, NOW), 0.0, language)])
+            self.heartbeats([("app", FOLDERS[0], name, min(near + delta, NOW), 0.0, heartbeat)])
         else:
-            self.beat(target, min(near + delta, NOW), language=language)
+            self.beat(target, min(near + delta, NOW), labels=labels)
 
     @precondition(lambda self: bool(self.model.beats))
-    @rule(data=st.data(), language=st.sampled_from(LANGUAGES), editor=st.sampled_from(EDITORS))
-    def beat_again(self, data: st.DataObject, language: str | None, editor: str | None) -> None:
+    @rule(data=st.data(), labels=beat_labels, heartbeat=heartbeat_labels)
+    def beat_again(self, data: st.DataObject, labels: Labels, heartbeat: Labels) -> None:
         """An outbox replayed: a beat already recorded, sent again (with its labels, or with
         others: a second heartbeat at the same second)."""
         known = sorted((p, t) for p, times in self.model.beats.items() for t in times)
         path, timestamp = data.draw(st.sampled_from(known))
         if path.startswith("wakatime:"):
             name = path.removeprefix("wakatime:")
-            self.heartbeats([("app", FOLDERS[0], name, timestamp, 0.0, language)])
+            self.heartbeats([("app", FOLDERS[0], name, timestamp, 0.0, heartbeat)])
         else:
-            self.beat(path, timestamp, language=language, editor=editor)
+            self.beat(path, timestamp, labels=labels)
 
     @rule(specs=st.lists(heartbeat_specs, min_size=1, max_size=4))
-    def heartbeats(self, specs: list[tuple[str, str, str | None, int, float, str | None]]) -> None:
+    def heartbeats(self, specs: list[HeartbeatSpec]) -> None:
         """``POST …/heartbeats.bulk``, step by step as ``api.wakatime._record`` does it."""
         bodies = []
-        for kind, folder, name, timestamp, fraction, language in specs:
+        for kind, folder, name, timestamp, fraction, labels in specs:
             body: dict[str, object] = {"time": timestamp + fraction, "project": name}
-            body["language"] = language
+            body |= {
+                "language": labels.language,
+                "category": labels.category,
+                "branch": labels.branch,
+            }
             parts = len(folder.replace("\\", "/").split("/"))
             separator = "\\" if folder.startswith("C:") else "/"
             if kind == "root_count":
@@ -537,9 +623,7 @@ class StoreMachine(RuleBasedStateMachine):
                 here = given[wanted][1] if wanted in given else None
                 targets.append(here or self.model.folder_named(wanted) or f"wakatime:{wanted}")
         assert [h.beat.project_path for h in placed] == targets
-        for path, (kind, _, name, timestamp, fraction, language) in zip(
-            targets, specs, strict=True
-        ):
+        for path, (kind, _, name, timestamp, fraction, labels) in zip(targets, specs, strict=True):
             self.model.add_beat(path, timestamp)
             if kind in ("root_count", "folder_itself"):
                 source = "project_root_count"
@@ -548,7 +632,7 @@ class StoreMachine(RuleBasedStateMachine):
             else:
                 source = "project_name_match"
             entity_type = "app" if kind == "app" else "file"
-            detail = (path, timestamp + fraction, entity_type, name, source, language, None)
+            detail = (path, timestamp + fraction, entity_type, name, source, *labels)
             self.model.add_details(detail)
         for path, session in zip(targets, sessions, strict=True):
             assert session.project_path == path
@@ -558,10 +642,13 @@ class StoreMachine(RuleBasedStateMachine):
         self,
         model_step: Callable[[], int],
         store_step: Callable[[sqlite3.Connection], Any],
-        context: tuple[object, ...],
-    ) -> ClientError | None:
-        """One step on the model and on the store: both refuse it with the same status (the
-        store's refusal is returned), or both take it and give the same project id."""
+        references: dict[str, object],
+        *others: object,
+    ) -> None:
+        """One step on the model and on the store: both refuse it with the same status (and
+        the store says where a retired id went), or both take it and give the same project id.
+        ``references``: the projects the step names, by the field naming them."""
+        context = (*references.values(), *others)
         try:
             expected: int | Refused = model_step()
         except Refused as refused:
@@ -571,22 +658,19 @@ class StoreMachine(RuleBasedStateMachine):
         except ClientError as error:
             assert isinstance(expected, Refused), (*context, error.message)
             assert error.status == expected.status, (*context, error.message)
-            return error
+            self._check_retired_note(references, error)
+            return
         assert not isinstance(expected, Refused), (*context, expected.status)
         assert project.id == expected
-        return None
 
     @rule(source=references, into=references)
     def merge(self, source: object, into: object) -> None:
         """``projects merge SOURCE TARGET`` (the API and the CLI call the same function)."""
-        error = self._both_agree(
+        self._both_agree(
             lambda: self.model.merge(source, into),
             lambda conn: store_projects.merge_by_reference(conn, source, into),
-            (source, into),
+            {"source": source, "target": into},
         )
-        if error is not None:
-            self._check_merged_note(source, "source", error)
-            self._check_merged_note(into, "target", error)
 
     @precondition(lambda self: len(self.model.custom_name) >= 2)
     @rule(data=st.data())
@@ -599,12 +683,13 @@ class StoreMachine(RuleBasedStateMachine):
             source = self.model.paths_of(source)[-1]
         self.merge(source, into)
 
-    def _check_merged_note(self, reference: object, field: str, error: ClientError) -> None:
-        """A merged-away id is refused saying where it went (never taken for another project)."""
-        text = str(reference)
-        if error.field == field and text.isdigit() and int(text) in self.model.retired:
-            note = f"project {text} was merged into project {self.model.retired[int(text)]}"
-            assert note in error.message, error.message
+    def _check_retired_note(self, references: dict[str, object], error: ClientError) -> None:
+        """A merged-away or deleted id is refused saying where it went (never taken for another
+        project)."""
+        for field, reference in references.items():
+            text = str(reference)
+            if error.field == field and text.isdigit() and int(text) in self.model.retired:
+                assert self.model.retired_note(int(text)) in error.message, error.message
 
     @rule(project=references, name=st.sampled_from(NEW_NAMES))
     def rename(self, project: object, name: str | None) -> None:
@@ -612,8 +697,37 @@ class StoreMachine(RuleBasedStateMachine):
         self._both_agree(
             lambda: self.model.rename(project, name),
             lambda conn: store_projects.rename_by_reference(conn, project, name),
-            (project, name),
+            {"project": project},
+            name,
         )
+
+    @rule(project=references)
+    def delete(self, project: object) -> None:
+        """``projects delete PROJECT --yes`` (the API and the CLI call the same function): the
+        project goes with its folders' sessions and heartbeats; no other project changes, its
+        id is never given again, and a later beat in one of its folders starts a new project."""
+        self._both_agree(
+            lambda: self.model.delete(project),
+            lambda conn: store_projects.delete_by_reference(conn, project),
+            {"project": project},
+        )
+
+    @precondition(lambda self: bool(self.model.custom_name))
+    @rule(data=st.data())
+    def delete_live(self, data: st.DataObject) -> None:
+        """A delete that goes through: a live project, named by id or by one of its folders
+        (what it was, as ``--json`` prints it, is what ``projects`` listed just before)."""
+        project_id = data.draw(st.sampled_from(sorted(self.model.custom_name)))
+        listed = {p.id: p for p in self.store.read(store_projects.list_projects)}
+        reference: object = project_id
+        if data.draw(st.booleans()):
+            reference = data.draw(st.sampled_from(self.model.paths_of(project_id)))
+        deleted = self.store.write(lambda conn: store_projects.delete_by_reference(conn, reference))
+        assert deleted == listed[project_id]
+        assert self.model.delete(reference) == project_id
+        # Run again by its id, or by one merged into it: refused, saying it was deleted.
+        gone = [old for old, into in self.model.retired.items() if into == project_id]
+        self.delete(data.draw(st.sampled_from(sorted(gone))))
 
     @rule()
     def restart(self) -> None:
@@ -666,7 +780,7 @@ class StoreMachine(RuleBasedStateMachine):
         assert per_project == {str(e["project_path"]): e["duration_seconds"] for e in range_entries}
 
     @rule(
-        field=st.sampled_from(["language", "language", "editor"]),
+        field=st.sampled_from(["language", "editor", "category", "branch"]),
         zone_name=st.sampled_from(ZONES),
         offset=st.integers(0, 4),
         count=st.integers(1, 4),
@@ -676,7 +790,8 @@ class StoreMachine(RuleBasedStateMachine):
         self, field: str, zone_name: str, offset: int, count: int, project: str | None
     ) -> None:
         """``GET /api/breakdown`` (and ``oxitrack report --by``): the functions behind it. Its
-        rows add up to the projects' own time of ``/api/days``."""
+        rows add up to the projects' own time of ``/api/days``; by branch, a row per project
+        and branch."""
         zone = ZoneInfo(zone_name)
         first = FIRST_DATE + timedelta(days=offset)
         span = days_.days_between(first, first + timedelta(days=count - 1), zone)
@@ -687,12 +802,13 @@ class StoreMachine(RuleBasedStateMachine):
             local_midnight(first + timedelta(days=count), zone),
         )
         expected = self.model.breakdown(field, start, end, project)
-        assert {row.name: row.duration_seconds for row in rows} == expected
-        assert len(rows) == len(expected)
+        found = {row_key(field, row): row.duration_seconds for row in rows}
+        assert len(found) == len(rows)
+        assert checked_rows(field, found) == checked_rows(field, expected)
         keys = [(-row.duration_seconds, row.name is None, row.name or "") for row in rows]
         assert keys == sorted(keys)
         _, entries = self.model.report(start, end, NOW, project)
-        assert sum(expected.values()) == sum(int(str(e["duration_seconds"])) for e in entries)
+        assert sum(found.values()) == sum(int(str(e["duration_seconds"])) for e in entries)
 
     @rule(
         zone_name=st.sampled_from(ZONES),
@@ -702,12 +818,12 @@ class StoreMachine(RuleBasedStateMachine):
     )
     def day_splits(self, zone_name: str, offset: int, count: int, project: str | None) -> None:
         """WakaTime's summaries and status bar (``store.day_splits``): each day's totals as
-        ``/api/days`` has them, split by language and editor as that day's breakdown of the
-        projects taken as one, so that the split adds up to the day's total."""
+        ``/api/days`` has them, split by category, language and editor as that day's breakdown
+        of the projects taken as one, so that the split adds up to the day's total."""
         zone = ZoneInfo(zone_name)
         first = FIRST_DATE + timedelta(days=offset)
         span = days_.days_between(first, first + timedelta(days=count - 1), zone)
-        fields = ("language", "editor")
+        fields = ("category", "language", "editor")
         splits = read_day_splits(self.store, fields, span, project, NOW)
         assert [split.totals.day for split in splits] == span
         for day, split in zip(span, splits, strict=True):
@@ -718,8 +834,11 @@ class StoreMachine(RuleBasedStateMachine):
             )
             for field in fields:
                 expected = self.model.breakdown(field, day.start, day.end, project, as_one=True)
-                found = {row.name: row.duration_seconds for row in split.rows[field]}
-                assert found == expected, (day, field)
+                found: dict[object, int] = {
+                    row.name: row.duration_seconds for row in split.rows[field]
+                }
+                assert len(found) == len(split.rows[field])
+                assert checked_rows(field, found) == checked_rows(field, expected), (day, field)
                 assert sum(found.values()) == total
 
     @rule(
@@ -790,21 +909,24 @@ class StoreMachine(RuleBasedStateMachine):
 
     @invariant()
     def whole_window_breakdown_is_the_models(self) -> None:
-        """Every step: time by language over all the data, so that each merge, rename and
-        restart, and each labelled beat landing in another's pair, is checked as it happens."""
+        """Every step: time by language over all the data, so that each merge, rename, delete
+        and restart, and each labelled beat landing in another's pair, is checked as it
+        happens; and by branch on the first day, whose rows name their project as it is now
+        (often by a folder that beat only on a later day)."""
         self.breakdown("language", "Europe/Berlin", 1, 5, None)
+        self.breakdown("branch", "Europe/Berlin", 2, 1, None)
 
     @invariant()
     def heartbeat_details_are_the_models(self) -> None:
         rows = self.store.read(
             lambda conn: conn.execute(
                 "SELECT project_path, time, entity_type, project_name, project_source, language,"
-                " editor, timestamp FROM beat_details"
+                " editor, category, branch, timestamp FROM beat_details"
             ).fetchall()
         )
         assert len(rows) == len(self.model.details)
-        assert {row[:7] for row in rows} == self.model.details
-        assert all(row[7] == int(row[1]) for row in rows)
+        assert {row[:9] for row in rows} == self.model.details
+        assert all(row[9] == int(row[1]) for row in rows)
 
     @invariant()
     def projects_are_the_models(self) -> None:
