@@ -12,8 +12,8 @@ demand, ``/today`` and ``/api/days`` (the functions behind them) must give the m
 session spans per project, per day and in total, and the breakdown by language, editor, category
 or branch (per project) the model's second-by-second split of that time.
 
-Every labelled beat and heartbeat names a category, and only the rows of named categories are
-checked: what time with no category is called is the breakdown's business, not this model's.
+Every labelled beat and heartbeat names a category (``debugging`` or ``building``); time with
+none (beats that name nothing, time no pair covers) is the breakdown's ``coding``.
 
 The model shares no code with what it checks: sessions come from ``tests.sessions_model``
 (union-find over beat pairs), days from ``zoneinfo`` directly, unions from a plain sweep.
@@ -41,7 +41,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from oxitrack import days as days_
 from oxitrack.api.reports import read_today
 from oxitrack.beats import PostedBeat, parse_beat
-from oxitrack.breakdown import BreakdownRow
+from oxitrack.breakdown import DEFAULT_CATEGORY, BreakdownRow
 from oxitrack.errors import ClientError
 from oxitrack.repo_root import find_repo_root
 from oxitrack.reports import daily_totals, days_json, range_totals, today_json
@@ -74,7 +74,7 @@ ACTIVE_SECONDS = 300
 FIRST_DATE = date(2025, 3, 27)
 LANGUAGES = ("Python", "Rust", None)
 EDITORS = ("vscode", None)
-CATEGORIES = ("debugging", "building")  # named ones only: see the module's docstring
+CATEGORIES = ("debugging", "building")  # never ``coding``: time with no category is that
 BRANCHES = ("main", "feature", None)
 GAP_SECONDS = 900
 
@@ -435,11 +435,12 @@ def label_of(detail: Detail, field: str) -> str | None:
     return labels[field]
 
 
-def checked_rows(field: str, seconds: Mapping[object, int]) -> Mapping[object, int]:
-    """The rows of a breakdown this model speaks for: by category, the named ones only."""
+def as_the_breakdown_names(field: str, seconds: Mapping[object, int]) -> Mapping[object, int]:
+    """The model's rows named as the breakdown names them: time with no category is
+    ``coding``, as WakaTime counts it (no heartbeat here names ``coding`` itself)."""
     if field != "category":
         return seconds
-    return {key: count for key, count in seconds.items() if key in CATEGORIES}
+    return {DEFAULT_CATEGORY if key is None else key: count for key, count in seconds.items()}
 
 
 def row_key(field: str, row: BreakdownRow) -> object:
@@ -804,7 +805,7 @@ class StoreMachine(RuleBasedStateMachine):
         expected = self.model.breakdown(field, start, end, project)
         found = {row_key(field, row): row.duration_seconds for row in rows}
         assert len(found) == len(rows)
-        assert checked_rows(field, found) == checked_rows(field, expected)
+        assert found == as_the_breakdown_names(field, expected)
         keys = [(-row.duration_seconds, row.name is None, row.name or "") for row in rows]
         assert keys == sorted(keys)
         _, entries = self.model.report(start, end, NOW, project)
@@ -838,7 +839,7 @@ class StoreMachine(RuleBasedStateMachine):
                     row.name: row.duration_seconds for row in split.rows[field]
                 }
                 assert len(found) == len(split.rows[field])
-                assert checked_rows(field, found) == checked_rows(field, expected), (day, field)
+                assert found == as_the_breakdown_names(field, expected), (day, field)
                 assert sum(found.values()) == total
 
     @rule(
