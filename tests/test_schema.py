@@ -505,9 +505,13 @@ def test_new_file_is_marked_as_ours(tmp_path: Path):
     assert (tmp_path / "new.db").read_bytes()[68:72] == b"OXTR"
 
 
-@pytest.mark.parametrize("how", ["zero bytes", "no tables left"])
-@pytest.mark.parametrize("read_only", [False, True], ids=["writer", "read-only"])
+@pytest.mark.parametrize(
+    ("how", "read_only"),
+    [("zero bytes", False), ("no tables left", False), ("no tables left", True)],
+    ids=["writer-zero-bytes", "writer-no-tables-left", "read-only-no-tables-left"],
+)
 def test_empty_file_is_initialised(tmp_path: Path, how: str, read_only: bool):
+    """By ``serve``; a reader refuses a file of zero bytes (the test below)."""
     db = tmp_path / "empty.db"
     if how == "zero bytes":
         db.touch()
@@ -517,6 +521,17 @@ def test_empty_file_is_initialised(tmp_path: Path, how: str, read_only: bool):
     with Store(db, read_only=read_only) as store:
         assert store.sessions() == []
     assert _header(db) == (SCHEMA_VERSION, APPLICATION_ID)
+
+
+def test_a_reader_leaves_an_empty_file_alone_and_says_there_is_no_database_yet(tmp_path: Path):
+    """``oxitrack today --db x`` on a file just made (``touch``, a tool's placeholder) wrote a
+    schema into it, and its -wal and -shm beside it: reports never write."""
+    db = tmp_path / "empty.db"
+    db.touch()
+    with pytest.raises(StoreError, match=r"no database at .* yet: the file is empty"):
+        Store(db, read_only=True)
+    assert db.stat().st_size == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["empty.db"]
 
 
 def _unmarked_current_file(db_path: Path) -> Path:

@@ -31,11 +31,14 @@ def check_database_path(path: str, *, must_exist: bool) -> None:
     """Refuse, in words a user can act on, a path that cannot be the database: a folder (SQLite
     only says "unable to open database file", which sends users to permissions), a FIFO, device
     or socket (SQLite waited for ever on a FIFO, and said "disk I/O error" of ``/dev/null``) or,
-    when the file must exist already, nothing there."""
+    when the file must exist already, nothing there or an empty file (which only ``serve``
+    makes a database: a report that read it wrote a schema into it)."""
     try:
-        mode = os.stat(path).st_mode
+        found = os.stat(path)
     except (OSError, ValueError):  # nothing there, or a name no file can have: SQLite says
-        mode = None
+        mode = size = None
+    else:
+        mode, size = found.st_mode, found.st_size
     if mode is not None and stat.S_ISDIR(mode):
         raise StoreError(
             f"cannot open the database {path}: it is a folder; give a file path such as "
@@ -50,6 +53,10 @@ def check_database_path(path: str, *, must_exist: bool) -> None:
         )
     if must_exist and mode is None:
         raise StoreError(f"no database at {path} (start `oxitrack serve` once)")
+    if must_exist and size == 0:
+        raise StoreError(
+            f"no database at {path} yet: the file is empty (start `oxitrack serve` once)"
+        )
 
 
 def check_wal_not_lost(path: str) -> None:
