@@ -278,3 +278,24 @@ def test_heartbeats_far_apart_make_sessions_of_their_own(
         ("wakatime:app", DAY_1, DAY_1 + 60),
         ("wakatime:app", gap_later, gap_later),
     ]
+
+
+def test_a_daemon_with_an_api_key_takes_the_import_with_the_key_only(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The CLI sends the configured key, as for every request; without it, nothing is sent
+    and the line says why."""
+    key = "8a2b4c6d-1e3f-4a5b-9c7d-0e1f2a3b4c5d"
+    keyed = DaemonProcess(tmp_path / "keyed.db", env={"OXITRACK_API_KEY": key}).start()
+    try:
+        monkeypatch.setenv("OXITRACK_PORT", str(keyed.port))
+        dump = write(tmp_path / "wakatime.json", two_days())
+        code, out, err = run(keyed, capsys, str(dump))
+        assert (code, out) == (1, "")
+        assert "it answers, but it refuses the request" in err and "api_key" in err, err
+        monkeypatch.setenv("OXITRACK_API_KEY", key)
+        assert run(keyed, capsys, str(dump))[:2] == (0, f"Imported 38 heartbeats from {dump}.\n")
+        assert keyed.db_path is not None
+        assert len(stored_sessions(keyed.db_path)) == 2
+    finally:
+        keyed.kill()
