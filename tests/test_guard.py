@@ -414,6 +414,52 @@ def test_with_an_api_key_everything_else_needs_it(
     assert_refused(answer, 401, "unauthorized", store)
 
 
+SUMMARIES = "/api/v1/users/current/summaries?range=today"
+STATUSBAR = "/api/v1/users/current/statusbar/today"
+
+
+def test_wakatimes_reads_take_the_key_in_the_address_as_wakatime_does(keyed: TestClient):
+    """A prompt configured with WakaTime's URL form (oh-my-posh:
+    ``…/summaries?start=today&end=today&api_key=KEY``) reads a daemon that has a key."""
+    assert keyed.get(f"{SUMMARIES}&api_key={KEY}").status_code == 200
+    assert keyed.get(f"{STATUSBAR}?api_key={KEY}").status_code == 200
+    assert keyed.get(f"/api/v1/users/someone/summaries?range=today&api_key={KEY}").is_success
+
+
+@pytest.mark.parametrize(
+    ("method", "address"),
+    [
+        ("GET", f"{SUMMARIES}&api_key=wrong"),
+        ("GET", f"{SUMMARIES}&api_key={KEY}x"),
+        ("GET", f"{SUMMARIES}&API_KEY={KEY}"),
+        ("GET", f"/today?api_key={KEY}"),
+        ("GET", f"/api/days?api_key={KEY}"),
+        ("GET", f"{STATUSBAR}/more?api_key={KEY}"),
+        ("POST", f"/beat?api_key={KEY}"),
+        ("POST", f"/api/v1/users/current/heartbeats.bulk?api_key={KEY}"),
+        ("POST", f"{SUMMARIES}&api_key={KEY}"),
+    ],
+    ids=[
+        "wrong",
+        "longer",
+        "other-case",
+        "today",
+        "days",
+        "below-the-status-bar",
+        "beat",
+        "heartbeats",
+        "post-to-summaries",
+    ],
+)
+def test_a_key_in_the_address_opens_nothing_else(
+    keyed: TestClient, store: Store, method: str, address: str
+):
+    """Only WakaTime's two reads take it: a key in an address ends up in shell histories and
+    logs, so writes and OxiTrack's own routes keep to the header."""
+    answer = keyed.request(method, address, content=BEAT, headers=JSON)
+    assert_refused(answer, 401, "unauthorized", store)
+
+
 def test_only_a_401_asks_for_credentials(client: TestClient, store: Store):
     answer = post(client, origin="http://evil.example")
     assert_refused(answer, 403, "forbidden_origin", store)

@@ -31,7 +31,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -42,6 +42,8 @@ from oxitrack.refusal_log import RefusalLog
 log = logging.getLogger("oxitrack.guard")
 
 _OPEN_PATH_PREFIXES = ("/static/",)
+# WakaTime's reading routes, where its clients may give the key in the address.
+_WAKATIME_READS = re.compile(r"/api/v1/users/[^/]+/(summaries|statusbar/today)")
 _OPEN_PATHS = frozenset({"/", "/favicon.ico"})
 
 
@@ -113,7 +115,8 @@ class GuardMiddleware:
             if origin is None or origin.rstrip("/").lower() not in self.allow_origins:
                 return 403, "forbidden_origin", f"cross-site request ({fetch_site}) refused"
         if self.api_key is not None and not self._is_open_path(scope):
-            if not self._has_key(headers.get("authorization", "")):
+            has_key = self._has_key(headers.get("authorization", ""))
+            if not (has_key or self._has_key_in_address(scope)):
                 return 401, "unauthorized", "send the API key as `Authorization: Bearer KEY`"
         return None
 
@@ -144,6 +147,16 @@ class GuardMiddleware:
         if scheme.lower() == "bearer":
             return hmac.compare_digest(credentials.encode(), self.api_key.encode())
         return False
+
+    def _has_key_in_address(self, scope: Scope) -> bool:
+        """``?api_key=KEY`` on a WakaTime read (the summaries and status bar): WakaTime takes
+        the key so, and prompts are configured with such a URL (oh-my-posh's WakaTime
+        segment). Nowhere else: a key in an address ends up in histories and logs."""
+        if scope["method"] not in {"GET", "HEAD"} or not _WAKATIME_READS.fullmatch(scope["path"]):
+            return False
+        assert self.api_key is not None
+        keys = parse_qs(scope["query_string"].decode("latin-1")).get("api_key", [])
+        return any(hmac.compare_digest(key.encode(), self.api_key.encode()) for key in keys)
 
     @staticmethod
     def _is_open_path(scope: Scope) -> bool:
