@@ -121,10 +121,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except OSError as exc:
         # The database's errors are StoreErrors by now: what is left is the system's, most
         # often the output that cannot be written (`> /dev/full`).
-        if exc.errno in _OUTPUT_ERRNOS:
-            print(f"oxitrack: cannot write the output: {exc.strerror}", file=sys.stderr)
-            _drop_unwritten_output()
-        elif exc.filename is None and _current_folder_is_gone():
+        if _said_output_failed(exc):
+            return EXIT_FAILURE
+        if exc.filename is None and _current_folder_is_gone():
             # os.getcwd() under a relative path: "No such file or directory" named nothing.
             print(
                 "oxitrack: the current folder no longer exists (deleted or moved);"
@@ -145,12 +144,20 @@ def _written_out(code: int) -> int:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        if exc.errno not in _OUTPUT_ERRNOS:
+        if not _said_output_failed(exc):
             raise
-        print(f"oxitrack: cannot write the output: {exc.strerror}", file=sys.stderr)
-        _drop_unwritten_output()
         return EXIT_FAILURE
     return code
+
+
+def _said_output_failed(exc: OSError) -> bool:
+    """Whether ``exc`` is the output that cannot be written (``> /dev/full``), said in one line
+    and what was not written dropped (Python would try again at exit)."""
+    if exc.errno not in _OUTPUT_ERRNOS:
+        return False
+    print(f"oxitrack: cannot write the output: {exc.strerror}", file=sys.stderr)
+    _drop_unwritten_output()
+    return True
 
 
 def _write_out_now() -> None:
