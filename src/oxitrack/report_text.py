@@ -171,10 +171,13 @@ def today_text(today: DayTotals) -> str:
     return "\n".join(lines) + "\n"
 
 
+_NOTHING_TRACKED = " (nothing tracked)"
+
+
 def _nothing_note(seconds: Iterable[int]) -> str:
     """Said after a total of nothing at all (no rows, or days with no time: ``--by day``),
     so that an empty report reads as one, not as a failure to count."""
-    return "" if any(seconds) else " (nothing tracked)"
+    return "" if any(seconds) else _NOTHING_TRACKED
 
 
 def _total_minutes(minutes: Sequence[int], total_seconds: int | None) -> tuple[int, int]:
@@ -218,7 +221,7 @@ def render_table(
     the middle, so one long path does not widen every row.
     """
     if not rows:
-        return f"{format_duration(0)}  {total_label} (nothing tracked)\n"
+        return f"{format_duration(0)}  {total_label}{_NOTHING_TRACKED}\n"
     minutes = shown_minutes([row.seconds for row in rows])
     total_minutes, overlap = _total_minutes(minutes, total_seconds)
     total_text = _format_minutes(total_minutes)

@@ -48,12 +48,12 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
     import ijson
 
     with _unreadable_as_no_export():
-        if file.read(2) == _GZIP_MAGIC:
+        magic = file.read(2)
+        file.seek(0)
+        if magic == _GZIP_MAGIC:
             import gzip
 
-            file.seek(0)
             file = gzip.GzipFile(fileobj=file)  # type: ignore[assignment]
-        file.seek(0)
         path = _heartbeats_path(file)
         file.seek(0)
         yield from ijson.items(file, path, use_float=True)

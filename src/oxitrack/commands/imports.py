@@ -84,11 +84,10 @@ class Tally:
         lines = [f"Imported {counted(self.imported, 'heartbeat')} from {file}."]
         if self.refusals:
             lines.append(f"Refused {self.refusals.total()}:")
-            for reason, count in self.refusals.most_common(SHOWN_REASONS):
+            shown = self.refusals.most_common(SHOWN_REASONS)
+            for reason, count in shown:
                 lines.append(f"  {count:>6}  {reason}")
-            others = self.refusals.total() - sum(
-                count for _, count in self.refusals.most_common(SHOWN_REASONS)
-            )
+            others = self.refusals.total() - sum(count for _, count in shown)
             if others:
                 lines.append(f"  {others} for other reasons (--json lists them all)")
         return lines
