@@ -105,6 +105,44 @@ def test_database_file_that_cannot_be_written_exits_with_one_clear_line(tmp_path
     assert db.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    "command", [("serve", "--port", "0"), ("projects", "--via", "file", "rename", "1", "x")]
+)
+def test_database_that_cannot_be_written_in_a_folder_that_cannot_either(tmp_path: Path, command):
+    """A read-only file in a read-only folder (a snapshot, another account's data) fails on
+    its -wal, not on a page: it used to say "cannot open" a file that opened and reads well."""
+    folder = tmp_path / "snapshot"
+    folder.mkdir()
+    db = folder / "oxitrack.db"
+    Store(db).close()
+    db.chmod(0o444)
+    folder.chmod(0o555)
+    before = db.read_bytes()
+    try:
+        result = subprocess.run(
+            [
+                *_as_a_user(),
+                sys.executable,
+                "-m",
+                "oxitrack",
+                *command[:1],
+                "--db",
+                str(db),
+                *command[1:],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=15,
+        )
+    finally:
+        folder.chmod(0o755)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith(f"oxitrack: cannot write to {db}: attempt to write a readonly")
+    assert "check the file and folder permissions" in result.stderr
+    assert db.read_bytes() == before
+
+
 def test_database_path_that_is_a_folder_exits_with_one_clear_line(tmp_path: Path):
     result = _serve("--db", str(tmp_path), "--port", "0")
     assert result.returncode == 1

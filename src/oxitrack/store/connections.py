@@ -16,7 +16,7 @@ from collections.abc import Callable
 from oxitrack.errors import StoreError
 from oxitrack.store.files import file_uri
 from oxitrack.store.schema import check_file
-from oxitrack.store.sqlite_errors import explain, store_error
+from oxitrack.store.sqlite_errors import explain, opening_error
 
 BUSY_TIMEOUT_MS = 5000
 PAGE_SIZE_BYTES = 1024
@@ -57,7 +57,7 @@ def connect(path: str, *, read_only: bool) -> sqlite3.Connection:
         else:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
-        raise store_error(f"cannot open the database {path}", exc) from None
+        raise opening_error(path, exc) from None
     try:
         _configure(conn, path, read_only=read_only)
     except BaseException:
@@ -91,7 +91,7 @@ def _configure(conn: sqlite3.Connection, path: str, *, read_only: bool) -> None:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
         if read_only and code in _CANNOT_WRITE_SIDE_FILE_CODES:
             raise CannotReadInPlace(f"cannot open the database {path}: {explain(exc)}") from None
-        raise store_error(f"cannot open the database {path}", exc) from None
+        raise opening_error(path, exc) from None
 
 
 def checkpoint(

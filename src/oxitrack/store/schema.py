@@ -20,7 +20,7 @@ from oxitrack.store.beat_detail_tables import create_beat_details, move_wide_bea
 from oxitrack.store.ownership import APPLICATION_ID, foreign_reason, table_exists
 from oxitrack.store.project_tables import create_projects, create_retired_projects
 from oxitrack.store.sessions_table import create_or_repair_sessions, index_sessions_by_start_time
-from oxitrack.store.sqlite_errors import store_error
+from oxitrack.store.sqlite_errors import opening_error, store_error
 
 Migration = Callable[[sqlite3.Connection], None]
 
@@ -113,7 +113,7 @@ def check_file(path: str, conn: sqlite3.Connection) -> tuple[int, int]:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")  # it only read
     except sqlite3.Error as exc:
-        raise store_error(f"cannot open the database {path}", exc) from None
+        raise opening_error(path, exc) from None
     if reason is not None:
         raise StoreError(f"{path} is not an OxiTrack database ({reason})")
     if version > SCHEMA_VERSION:

@@ -8,6 +8,7 @@ from oxitrack.errors import StoreError
 
 # SQLITE_BUSY and SQLITE_LOCKED: another connection holds what this one needs.
 _BUSY_CODES = (5, 6)
+_READONLY_CODE = 8
 
 
 class DatabaseBusy(StoreError):
@@ -25,6 +26,16 @@ def store_error(message: str, exc: sqlite3.Error) -> StoreError:
     the database (that passes), else ``StoreError``."""
     kind = DatabaseBusy if is_busy(exc) else StoreError
     return kind(f"{message}: {explain(exc)}")
+
+
+def opening_error(path: str, exc: sqlite3.Error) -> StoreError:
+    """The error for a file that failed to open for writing: SQLITE_READONLY means it opened
+    and reads, and what fails is writing it or the -wal beside it (a read-only file in a
+    read-only folder), so it says so rather than "cannot open"."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == _READONLY_CODE:
+        return store_error(f"cannot write to {path}", exc)
+    return store_error(f"cannot open the database {path}", exc)
 
 
 def explain(exc: sqlite3.Error) -> str:
