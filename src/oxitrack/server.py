@@ -45,6 +45,11 @@ routes: list[BaseRoute] = [
     Route("/api/v1/users/{user}/statusbar/today", _statusbar_today, methods=["GET"]),
     Route("/api/v1/users/{user}/status_bar/today", _statusbar_today, methods=["GET"]),
     Route("/api/v1/users/{user}/summaries", wakatime_summaries.get_summaries, methods=["GET"]),
+    Route(
+        "/api/v1/users/{user}/file_experts",
+        wakatime_summaries.post_file_experts,
+        methods=["POST"],
+    ),
     Route("/today", reports.get_today, methods=["GET"]),
     Route("/api/days", reports.get_days, methods=["GET"]),
     Route("/api/sessions", reports.get_sessions, methods=["GET"]),

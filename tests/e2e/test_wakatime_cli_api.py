@@ -99,3 +99,30 @@ def test_status_bar_today_in_both_spellings_is_todays_total(
         assert answer.json()["data"]["grand_total"]["text"] == "11 mins"
     assert refused.status_code == 401
     assert stored_sessions(keyed_daemon.db_path) == [(str(root), now - 661, now - 1)]
+
+
+def test_file_experts_is_an_empty_list_the_cli_prints_as_nothing(
+    keyed_daemon: DaemonProcess, tmp_path: Path
+):
+    """``--file-experts`` (a Neovim command; VS Code's team status bar, shown only when the
+    status bar says ``has_team_features``) posts the file, its project and root count. OxiTrack
+    keeps no time per file: an empty list, which the CLI prints as an empty line, exit 0. A 404
+    was an API error (exit 102) shown by the editor."""
+    entity = tmp_path / "app" / "src" / "main.py"
+    asked = {"entity": str(entity), "project": "app", "project_root_count": len(entity.parts) - 2}
+    with httpx.Client(base_url=keyed_daemon.url + API, timeout=10) as client:
+        answer = client.post("/file_experts", json=asked, headers=_cli_headers())
+        refused = client.post("/file_experts", json=asked)
+    assert answer.status_code == 200, answer.text  # the CLI takes 200 and 202
+    assert answer.json() == {"data": []}
+    assert refused.status_code == 401
+
+
+def test_a_goal_is_a_404_the_cli_reports_not_a_goal_it_cannot_read(daemon: DaemonProcess):
+    """``--today-goal ID`` reads the last ``data.chart_data`` entry of a 200 and crashes on an
+    empty list; OxiTrack keeps no goals, so a 404 in the one error shape (exit 102, its
+    ``error`` in the CLI's log) is the truthful answer."""
+    goal = "11111111-1111-4111-8111-111111111111"
+    answer = httpx.get(f"{daemon.url}{API}/goals/{goal}", headers=_cli_headers(), timeout=10)
+    assert answer.status_code == 404
+    assert answer.json()["error"] == "not_found"
