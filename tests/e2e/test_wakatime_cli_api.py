@@ -126,3 +126,52 @@ def test_a_goal_is_a_404_the_cli_reports_not_a_goal_it_cannot_read(daemon: Daemo
     answer = httpx.get(f"{daemon.url}{API}/goals/{goal}", headers=_cli_headers(), timeout=10)
     assert answer.status_code == 404
     assert answer.json()["error"] == "not_found"
+
+
+def test_a_batch_is_answered_line_by_line_as_the_cli_reads_it(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """A batch of the shapes the Go CLI sends (times with fractions, each entity type, the
+    categories it knows, ``is_write`` true, false or left out), with a UUID key to a daemon
+    that has none. The CLI keeps in its queue every line that is neither 201/202 nor 400, and
+    reads a 201 line's ``data`` into its heartbeat type, a 400 line's ``error``: so every
+    line is one of those two, the good ones stored and the one from a wrong clock dropped."""
+    root = tmp_path / "app"
+    (root / "src").mkdir(parents=True)
+    now = time.time()
+    sent = [
+        go_cli_heartbeat(str(root), now - 300.125, category="code reviewing", is_write=False),
+        go_cli_heartbeat(str(root), now - 240.5, category="ai coding"),
+        {**go_cli_heartbeat(str(root), now - 180.25, category="writing tests"), "is_write": None},
+        {"entity": "Slack", "type": "app", "category": "communicating", "time": now - 120.75},
+        {"entity": "docs.python.org", "type": "domain", "category": "browsing", "time": now - 90.0},
+        {
+            "entity": "https://github.com/a/b",
+            "type": "url",
+            "category": "researching",
+            "time": now - 60.5,
+        },
+        {"entity": "Standup", "type": "event", "category": "meeting", "time": now - 30.25},
+        go_cli_heartbeat(str(root), now + 3600),  # a clock an hour ahead: never storable
+    ]
+    sent = [{key: value for key, value in item.items() if value is not None} for item in sent]
+    answer = httpx.post(
+        f"{daemon.url}{API}/heartbeats.bulk", json=sent, headers=GO_CLI_HEADERS, timeout=10
+    )
+    assert answer.status_code == 201, answer.text
+    lines = answer.json()["responses"]
+    assert [status for _, status in lines] == [201] * 7 + [400]
+    for (body, _), heartbeat in zip(lines[:7], sent, strict=False):
+        data = body["data"]
+        assert (data["entity"], data["type"], data["category"]) == (
+            heartbeat["entity"],
+            heartbeat["type"],
+            heartbeat["category"],
+        )
+        assert data["time"] == heartbeat["time"] and isinstance(data["time"], float)
+        assert data.get("is_write") == heartbeat.get("is_write")
+    assert lines[7][0]["error"] == "invalid_field"
+    assert stored_sessions(daemon.db_path) == [
+        (str(root), int(now - 300.125), int(now - 180.25)),
+        ("wakatime:Unknown Project", int(now - 120.75), int(now - 30.25)),
+    ]
