@@ -43,7 +43,7 @@ log = logging.getLogger("oxitrack.guard")
 
 _OPEN_PATH_PREFIXES = ("/static/",)
 # WakaTime's reading routes, where its clients may give the key in the address.
-_WAKATIME_READS = re.compile(r"/api/v1/users/[^/]+/(summaries|statusbar/today)")
+_WAKATIME_READS = re.compile(r"/api/v1/users/[^/]+/(summaries|status_?bar/today)")
 _OPEN_PATHS = frozenset({"/", "/favicon.ico"})
 
 

@@ -34,18 +34,22 @@ from oxitrack.store.folders import Identify, identify
 from oxitrack.wakatime import BULK_ROUTE
 
 log = logging.getLogger("oxitrack.server")
+_statusbar_today = wakatime_summaries.get_statusbar_today
 
 routes: list[BaseRoute] = [
     Route("/beat", beats.post_beat, methods=["POST"]),
     # WakaTime-compatible API (docs/wakatime.md); {user} is "current" for wakatime-cli.
     Route(BULK_ROUTE, wakatime.post_heartbeats_bulk, methods=["POST"]),
     Route("/api/v1/users/{user}/heartbeats", wakatime.post_heartbeat, methods=["POST"]),
-    Route(
-        "/api/v1/users/{user}/statusbar/today",
-        wakatime_summaries.get_statusbar_today,
-        methods=["GET"],
-    ),
+    # wakatime-cli reads "statusbar"; WakaTime's API documents "status_bar", which widgets read.
+    Route("/api/v1/users/{user}/statusbar/today", _statusbar_today, methods=["GET"]),
+    Route("/api/v1/users/{user}/status_bar/today", _statusbar_today, methods=["GET"]),
     Route("/api/v1/users/{user}/summaries", wakatime_summaries.get_summaries, methods=["GET"]),
+    Route(
+        "/api/v1/users/{user}/file_experts",
+        wakatime_summaries.post_file_experts,
+        methods=["POST"],
+    ),
     Route("/today", reports.get_today, methods=["GET"]),
     Route("/api/days", reports.get_days, methods=["GET"]),
     Route("/api/sessions", reports.get_sessions, methods=["GET"]),

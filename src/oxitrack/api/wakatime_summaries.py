@@ -1,6 +1,7 @@
 """WakaTime's reading endpoints: ``GET …/users/{user}/statusbar/today`` (what wakatime-cli's
-``--today`` and so every plugin's status bar shows) and ``GET …/users/{user}/summaries`` (days of
-a range, for prompts and widgets that read WakaTime's API).
+``--today`` and so every plugin's status bar shows), ``GET …/users/{user}/summaries`` (days of
+a range, for prompts and widgets that read WakaTime's API) and ``POST …/users/{user}/file_experts``
+(who worked on a file, which OxiTrack does not know).
 
 Each day is read as ``GET /today`` reads it and split by category, language and editor as
 ``GET /api/breakdown`` splits it (``store.day_splits``). Plain ``def`` handlers, like the report
@@ -61,6 +62,12 @@ def get_summaries(request: Request) -> JSONResponse:
         fields = SPLIT_FIELDS if project is None else (*SPLIT_FIELDS, "branch")
         splits = read_day_splits(store, fields, span, project, now)
     return JSONResponse(summaries_body([_day_summary(split, zone) for split in splits]))
+
+
+async def post_file_experts(request: Request) -> JSONResponse:
+    """No one: OxiTrack keeps no time per file. wakatime-cli's ``--file-experts`` prints
+    nothing for an empty list, where a 404 would be an API error in the editor (exit 102)."""
+    return JSONResponse({"data": []})
 
 
 def _day_summary(split: DaySplit, zone: tzinfo) -> dict[str, Any]:
