@@ -10,6 +10,7 @@ from oxitrack.errors import InvalidField
 from oxitrack.projects import folder_name
 from oxitrack.sessions import Beat, Session
 from oxitrack.wakatime import (
+    MAX_ENTITY_CHARS,
     Heartbeat,
     check_bulk,
     editor_from_user_agent,
@@ -177,7 +178,7 @@ BAD_FIELDS = [
     ({"entity": ""}, "entity", "is required"),
     ({"entity": 7}, "entity", "must be a string"),
     ({"entity": "/a\x00b"}, "entity", "NUL"),
-    ({"entity": "/" + "a" * 5000}, "entity", "at most"),
+    ({"entity": "/" + "a" * MAX_ENTITY_CHARS}, "entity", f"at most {MAX_ENTITY_CHARS}"),
     ({"type": ["file"]}, "type", "must be a string"),
     ({"category": 3}, "category", "must be a string"),
     ({"language": {"name": "Go"}}, "language", "must be a string"),

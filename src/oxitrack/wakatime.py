@@ -33,6 +33,10 @@ BULK_ROUTE = "/api/v1/users/{user}/heartbeats.bulk"
 #: written as a ``\u003c`` escape; with its other fields, under 1.3 MB. A larger one is refused
 #: on its own line, and skipped as it streams.
 MAX_HEARTBEAT_BYTES = 2 * 1024 * 1024
+#: OxiTrack keeps no entity, so none is refused for its length beyond its heartbeat's own bound
+#: (and its request's): the CLI drops a line answered 400 with its time, and a browser's URL
+#: (a dashboard keeping its state in the address) runs to many kilobytes.
+MAX_ENTITY_CHARS = MAX_HEARTBEAT_BYTES
 #: What ``parse_heartbeat`` reads of a heartbeat: all a bulk request's heartbeats keep of
 #: their JSON (``slim_heartbeat``); dependencies, line numbers and the rest go as each is read.
 HEARTBEAT_FIELDS = frozenset(
@@ -88,7 +92,7 @@ def parse_heartbeat(
         raise InvalidField("heartbeat", f"must be a JSON object, not {json_type(body)}")
     raw_time = _heartbeat_time(body)
     timestamp = check_timestamp(raw_time, now=now, field="time")
-    entity = _required_text(body, "entity", MAX_TEXT_CHARS)
+    entity = _required_text(body, "entity", MAX_ENTITY_CHARS)
     entity_type = optional_text(body, "type", MAX_LABEL_CHARS) or "file"
     project_name = optional_text(body, "project", MAX_TEXT_CHARS)
     root_count = _project_root_count(body)

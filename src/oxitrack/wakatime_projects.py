@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from oxitrack.beats import check_project_path
+from oxitrack.fields import MAX_TEXT_CHARS
 from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
 from oxitrack.sessions import Beat
 
@@ -54,7 +55,11 @@ def resolve_project_path(
     ``wakatime:<project name>``, else ``wakatime:Unknown Project``. The name keys are looked up
     among known folder projects before the beat is recorded (``placed_by_name``).
     """
-    is_file_path = entity_type == "file" and is_absolute_project_path(entity)
+    # A file path past the texts' bound (Linux's PATH_MAX) is not read as one: its time goes
+    # by its project name rather than being refused (OxiTrack keeps no entity).
+    is_file_path = (
+        entity_type == "file" and len(entity) <= MAX_TEXT_CHARS and is_absolute_project_path(entity)
+    )
     if is_file_path and project_root_count is not None:
         root = project_root_from_count(entity, project_root_count)
         if root is not None:

@@ -175,3 +175,35 @@ def test_a_batch_is_answered_line_by_line_as_the_cli_reads_it(
         (str(root), int(now - 300.125), int(now - 180.25)),
         ("wakatime:Unknown Project", int(now - 120.75), int(now - 30.25)),
     ]
+
+
+def test_an_entity_longer_than_a_path_keeps_its_time(daemon: DaemonProcess, tmp_path: Path):
+    """The CLI drops a line answered 400 with its time. A browser's URL (a dashboard keeping
+    its state in the address) runs to many kilobytes, and OxiTrack stores no entity: such a
+    heartbeat used to be refused for an entity over 4096 characters, and an hour on that page
+    with it. A file path that long names no file here, so its time goes to its project name."""
+    now = time.time()
+    long_url = "https://grafana.example/d/x?" + "&var-host=a" * 1500
+    long_path = "/home/me/app/" + "d/" * 2100 + "main.py"
+    sent = [
+        {"entity": long_url, "type": "url", "category": "browsing", "time": now - 120.5},
+        {"entity": long_url, "type": "url", "category": "browsing", "time": now - 60.5},
+        {**go_cli_heartbeat("/home/me/app", now - 30.0), "entity": long_path, "project": "app"},
+    ]
+    assert min(len(long_url), len(long_path)) > 4096
+    answer = httpx.post(
+        f"{daemon.url}{API}/heartbeats.bulk", json=sent, headers=GO_CLI_HEADERS, timeout=10
+    )
+    assert answer.status_code == 201, answer.text
+    assert [status for _, status in answer.json()["responses"]] == [201, 201, 201]
+    single = httpx.post(
+        f"{daemon.url}{API}/heartbeats",
+        json={**sent[1], "time": now},
+        headers=GO_CLI_HEADERS,
+        timeout=10,
+    )
+    assert single.status_code == 201, single.text
+    assert stored_sessions(daemon.db_path) == [
+        ("wakatime:Unknown Project", int(now - 120.5), int(now)),
+        ("wakatime:app", int(now - 30.0), int(now - 30.0)),
+    ]
