@@ -100,3 +100,35 @@ def test_once_the_mount_answers_its_beats_are_recorded(daemon: DaemonProcess, tm
     assert full.elapsed.total_seconds() < FOLDER_TIMEOUT_SECONDS  # refused at once
     assert recorded.status_code == 200, recorded.text
     assert stored_sessions(daemon.db_path) == [(beat["project_path"], now, now)]
+
+
+def test_a_local_symlink_into_a_hung_mount_delays_only_its_own_beats(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """``~/work`` linked to a folder on a share: the folder's path is local, where it leads is
+    not. Its symlink was followed on the event loop, which then waited on the mount, and no
+    client was answered, not even ``/health``."""
+    link = tmp_path / "work"
+    link.symlink_to(tmp_path / "share" / "app")
+    now = int(time.time())
+    with (
+        hung_mount(tmp_path / "share"),
+        concurrent.futures.ThreadPoolExecutor() as pool,
+        httpx.Client(base_url=daemon.url, timeout=30) as client,
+    ):
+        beat = {"project_path": str(link), "timestamp": now}
+        stuck = pool.submit(client.post, "/beat", json=beat)
+        while not stuck.running():
+            time.sleep(0.01)
+        with httpx.Client(base_url=daemon.url, timeout=2) as other:
+            health = other.get("/health")
+            answered = other.post("/beat", json={"project_path": str(tmp_path), "timestamp": now})
+        assert not stuck.done()
+        refused = stuck.result(timeout=FOLDER_TIMEOUT_SECONDS + 10)
+    assert health.status_code == 200, health.text
+    assert answered.status_code == 200, answered.text
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"] == "folder_not_answering"
+    assert refused.json()["field"] == "project_path"
+    assert stored_sessions(daemon.db_path) == [(str(tmp_path), now, now)]
+    assert daemon.stop() == 0
