@@ -132,3 +132,41 @@ def test_a_local_symlink_into_a_hung_mount_delays_only_its_own_beats(
     assert refused.json()["field"] == "project_path"
     assert stored_sessions(daemon.db_path) == [(str(tmp_path), now, now)]
     assert daemon.stop() == 0
+
+
+REPORTS = {  # each with the parameters it needs besides ``project``
+    "/api/days": {},
+    "/api/sessions": {},
+    "/api/breakdown": {"by": "language"},
+    "/api/v1/users/current/summaries": {"range": "today"},
+}
+
+
+def test_reports_for_a_folder_on_a_hung_mount_hold_up_no_other(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """A report's ``project`` naming a folder is resolved (and its repository read) while the
+    report holds the store's one reading connection: on a hung share, ``/today``, the status
+    bars and every other report waited with it, for as long as the share hung."""
+    folder = str(tmp_path / "share" / "app")
+    with (
+        hung_mount(tmp_path / "share"),
+        concurrent.futures.ThreadPoolExecutor() as pool,
+        httpx.Client(base_url=daemon.url, timeout=30) as client,
+    ):
+        stuck = [
+            pool.submit(client.get, report, params={**params, "project": folder})
+            for report, params in REPORTS.items()
+        ]
+        while not all(report.running() for report in stuck):
+            time.sleep(0.01)
+        with httpx.Client(base_url=daemon.url, timeout=2) as other:
+            today = other.get("/today")
+            projects = other.get("/api/projects")
+        refused = [report.result(timeout=FOLDER_TIMEOUT_SECONDS + 10) for report in stuck]
+    assert today.status_code == 200, today.text
+    assert projects.status_code == 200, projects.text
+    assert [answer.status_code for answer in refused] == [503] * len(REPORTS)
+    assert {answer.json()["error"] for answer in refused} == {"folder_not_answering"}
+    assert {answer.json()["field"] for answer in refused} == {"project"}
+    assert daemon.stop() == 0
