@@ -73,10 +73,14 @@ def _search(folder: str) -> str | None:
     """The nearest of ``folder`` (absolute) and its parents holding a ``.wakatime-project``
     file, else the nearest holding a repository marker: the folder wakatime-cli itself takes
     for the project. Without the first look, a folder that is no repository but named by that
-    file had no folder here, and its heartbeats went by name into a project of their own."""
+    file had no folder here, and its heartbeats went by name into a project of their own.
+
+    A marker counts as a name in its folder (``lexists``), a symlink as much as what it leads
+    to: this runs on the event loop, and following a ``.git`` linked to a folder on a share
+    that hung stopped every client there."""
     for markers in ((PROJECT_FILE,), MARKERS):
         for candidate in folders_upwards(folder):
-            if any(os.path.exists(os.path.join(candidate, marker)) for marker in markers):
+            if any(os.path.lexists(os.path.join(candidate, marker)) for marker in markers):
                 return candidate
     return None
 

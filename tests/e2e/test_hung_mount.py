@@ -170,3 +170,34 @@ def test_reports_for_a_folder_on_a_hung_mount_hold_up_no_other(
     assert {answer.json()["error"] for answer in refused} == {"folder_not_answering"}
     assert {answer.json()["field"] for answer in refused} == {"project"}
     assert daemon.stop() == 0
+
+
+def test_a_local_repository_whose_git_folder_is_on_a_hung_mount_holds_up_no_other(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """The repository of a heartbeat's file is found by looking for ``.git`` in the folders
+    above it, on the event loop; a ``.git`` linked to a folder on a share was followed there,
+    and once the share hung no client was answered, not even ``/health``."""
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    (repository / ".git").symlink_to(tmp_path / "share" / "repo.git")
+    heartbeat = {"entity": str(repository / "main.py"), "type": "file", "time": time.time()}
+    with (
+        concurrent.futures.ThreadPoolExecutor() as pool,
+        httpx.Client(base_url=daemon.url, timeout=30) as client,
+        hung_mount(tmp_path / "share"),
+    ):
+        sent = pool.submit(
+            client.post,
+            "/api/v1/users/current/heartbeats",
+            headers={"Authorization": basic()},
+            json=heartbeat,
+        )
+        while not sent.running():
+            time.sleep(0.01)
+        with httpx.Client(base_url=daemon.url, timeout=2) as other:
+            health = other.get("/health")
+            today = other.get("/today")
+    assert health.status_code == 200, health.text
+    assert today.status_code == 200, today.text
+    sent.result(timeout=10)  # answered once the mount answers (here with an error)
