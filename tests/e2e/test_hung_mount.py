@@ -201,3 +201,33 @@ def test_a_local_repository_whose_git_folder_is_on_a_hung_mount_holds_up_no_othe
     assert health.status_code == 200, health.text
     assert today.status_code == 200, today.text
     sent.result(timeout=10)  # answered once the mount answers (here with an error)
+
+
+# uvicorn's wait for requests still being answered when the daemon stops, 10 s, down to 1 s.
+_SHORT_GRACE = """
+import uvicorn
+_Config = uvicorn.Config
+class _ShortGrace(_Config):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{**kwargs, "timeout_graceful_shutdown": 1})
+uvicorn.Config = _ShortGrace
+"""
+
+
+def test_a_repository_look_waiting_on_a_hung_mount_does_not_keep_the_daemon_from_stopping(
+    tmp_path: Path,
+):
+    """A local folder's repository may lie on a share (its ``.git`` linked there): the look at
+    it waits with the share, in a worker thread asyncio waited for at the end, so SIGTERM
+    (and Ctrl-C) left the daemon running until the share came back."""
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    (repository / ".git").symlink_to(tmp_path / "share" / "repo.git")
+    daemon = DaemonProcess(tmp_path / "daemon.db", prelude=_SHORT_GRACE).start()
+    try:
+        with hung_mount(tmp_path / "share"), httpx.Client(base_url=daemon.url) as client:
+            with pytest.raises(httpx.ReadTimeout):  # the look waits on the share
+                client.post("/beat", json={"project_path": str(repository)}, timeout=0.5)
+            assert daemon.stop(timeout=10) == 0
+    finally:
+        daemon.kill()
