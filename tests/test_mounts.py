@@ -93,6 +93,15 @@ def test_a_symlink_that_leads_into_a_mount_reaches_it(tmp_path: Path):
     assert reaches_any(f"{tmp_path}/\x00/../share", [share])
     assert reaches_any(f"{tmp_path}/\ud800/../share/app", [share])
     assert not reaches_any(f"{tmp_path}/local/\x00", [share])
+    assert reaches_any(f"{tmp_path}/local/../share" + "/a" * 3000, [share])  # too long a name
+
+
+def test_a_path_too_long_to_name_a_file_is_not_walked(tmp_path: Path):
+    """A request's path is looked at before its length is checked: one part after another of
+    "/a" * 30000 is 30,000 looks at the disk on the event loop."""
+    (tmp_path / "a").symlink_to(tmp_path / "share")
+    assert reaches_any(f"{tmp_path}/a", [str(tmp_path / "share")])
+    assert not reaches_any(f"{tmp_path}/a" + "/b" * 3000, [str(tmp_path / "share")])
 
 
 def test_a_watch_reads_the_table_it_is_given(tmp_path: Path):
