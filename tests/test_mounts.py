@@ -88,6 +88,7 @@ def test_a_symlink_that_leads_into_a_mount_reaches_it(tmp_path: Path):
     assert reaches_any(f"{tmp_path}/local/../share/x", [share])
     assert not reaches_any(str(tmp_path / "local"), [share])
     assert not reaches_any(str(tmp_path / "missing" / "app"), [share])
+    assert reaches_any(f"{tmp_path}/missing/../share", [share])  # back up from nothing
     assert not reaches_any(str(tmp_path / "loop"), [share])  # resolving it ends, never waits
     # A name no file can have (a NUL, a lone surrogate) is judged by the path alone.
     assert reaches_any(f"{tmp_path}/\x00/../share", [share])

@@ -112,7 +112,12 @@ def _reaches_any(path: str, points: tuple[str, ...]) -> bool:
         step = f"{resolved}/{part}"
         if is_under_any(step, points):
             return True
-        target = _link_target(step)
+        try:
+            target = _link_target(step)
+        except FileNotFoundError:
+            if ".." not in pending:
+                return False  # what is below a missing folder is missing too, mounts included
+            target = None
         if target is None:
             resolved = step
             continue
@@ -126,9 +131,12 @@ def _reaches_any(path: str, points: tuple[str, ...]) -> bool:
 
 
 def _link_target(path: str) -> str | None:
-    """Where the symlink ``path`` leads, ``None`` when it is no symlink (or nothing at all)."""
+    """Where the symlink ``path`` leads, ``None`` when it is something else (or cannot be
+    read); ``FileNotFoundError`` when it is nothing at all (or under a file)."""
     try:
         target = os.readlink(path.encode("utf-8", "surrogateescape"))
+    except (FileNotFoundError, NotADirectoryError) as missing:
+        raise FileNotFoundError(missing.errno, missing.strerror, path) from None
     except OSError:
         return None
     return target.decode("utf-8", "surrogateescape")
