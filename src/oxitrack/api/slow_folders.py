@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
@@ -31,6 +32,9 @@ log = logging.getLogger("oxitrack.folders")
 #: Under the VS Code extension's 5 s request timeout: it gets the 503 and keeps the beat.
 FOLDER_TIMEOUT_SECONDS = 3.0
 MAX_WAITING_THREADS = 8
+#: Looks at local folders at once (``in_thread_for``), as many as asyncio's own worker threads:
+#: a burst of beats from new folders runs that many ``git`` at a time, the others wait.
+LOOKS_AT_ONCE = min(32, (os.cpu_count() or 1) + 4)
 
 
 class SlowFolders:
@@ -48,6 +52,7 @@ class SlowFolders:
         self._max_waiting = max_waiting
         self._waiting = 0  # threads started and not back yet, stuck ones included
         self._lock = threading.Lock()
+        self._looks = asyncio.Semaphore(LOOKS_AT_ONCE)
 
     def first_that_may_hang(self, paths: Iterable[object]) -> str | None:
         """The first of ``paths`` (raw values from a request) on a mount that may hang."""
@@ -77,9 +82,10 @@ class SlowFolders:
         hung share kept the daemon from stopping, since asyncio waits for its workers at the
         end. Only that folder's beats wait for it."""
         folder = self.first_that_may_hang(paths)
-        if folder is None:
+        if folder is not None:
+            return await self.run(work, folder, field)
+        async with self._looks:
             return await _in_thread(work, "oxitrack-folder")
-        return await self.run(work, folder, field)
 
     async def run(self, work: Callable[[], T], folder: str, field: str | None = None) -> T:
         """``work()`` in a thread of its own, or ``FolderNotAnswering`` once ``timeout`` passed
