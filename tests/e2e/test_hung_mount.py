@@ -231,3 +231,28 @@ def test_a_repository_look_waiting_on_a_hung_mount_does_not_keep_the_daemon_from
             assert daemon.stop(timeout=10) == 0
     finally:
         daemon.kill()
+
+
+def test_a_report_for_a_local_repository_kept_on_a_hung_mount_holds_up_no_other(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """A local folder no beat named yet, whose ``.git`` is linked to a share: a report for
+    it looked for its repository while holding the store's one reading connection, and
+    ``/today`` waited with it for as long as the share hung."""
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    (repository / ".git").symlink_to(tmp_path / "share" / "repo.git")
+    with (
+        concurrent.futures.ThreadPoolExecutor() as pool,
+        httpx.Client(base_url=daemon.url, timeout=30) as client,
+        hung_mount(tmp_path / "share"),
+    ):
+        report = pool.submit(client.get, "/api/days", params={"project": str(repository)})
+        while not report.running():
+            time.sleep(0.01)
+        with httpx.Client(base_url=daemon.url, timeout=2) as other:
+            today = other.get("/today")
+            projects = other.get("/api/projects")
+    assert today.status_code == 200, today.text
+    assert projects.status_code == 200, projects.text
+    assert report.result(timeout=10).status_code == 200  # once the share answers (an error)

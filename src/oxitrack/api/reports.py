@@ -215,19 +215,20 @@ def project_param(request: Request) -> str | None:
     project = request.query_params.get("project")
     if project is not None and not project.strip():
         raise InvalidField("project", "must not be empty")
-    if project is not None:
-        _look_at_slow_folder(request, project.strip())
+    if project is not None and project.strip().startswith("/"):
+        _look_at_folder_first(request, project.strip())
     return project
 
 
-def _look_at_slow_folder(request: Request, reference: str) -> None:
-    """A ``project`` naming a folder on a mount that may hang is looked at first as a beat's is
-    (``api/slow_folders.py``): in a thread of its own, a 503 ``folder_not_answering`` past its
-    time limit. The report reads that folder (its symlinks, its repository) while it holds the
-    store's one reading connection, which ``/today``, the status bars and every other report
-    wait for: on a hung share, for as long as it hung. For handlers Starlette runs in its
-    thread pool, as every report's is."""
+def _look_at_folder_first(request: Request, reference: str) -> None:
+    """A ``project`` naming a folder is looked at first as a beat's folder is
+    (``api/slow_folders.py``): in a thread of its own, and on a mount that may hang, with a
+    503 ``folder_not_answering`` past its time limit. The report reads that folder (its
+    symlinks, its repository, which may lie on a share) while it holds the store's one
+    reading connection, which ``/today``, the status bars and every other report wait for: on
+    a hung share, for as long as it hung. Looked at once here, the folder is read again in
+    the report at once, its repository's root commit remembered. For handlers Starlette runs
+    in its thread pool, as every report's is."""
     slow_folders: SlowFolders = request.app.state.slow_folders
-    if slow_folders.first_that_may_hang([reference]) is not None:
-        look = partial(folder_identities, reference)
-        anyio.from_thread.run(slow_folders.run, look, reference, "project")
+    look = partial(folder_identities, reference)
+    anyio.from_thread.run(slow_folders.in_thread_for, look, [reference], "project")
