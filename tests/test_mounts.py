@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from oxitrack.mounts import MountWatch, is_under_any, may_hang_type, mount_points_that_may_hang
+from oxitrack.mounts import (
+    MountWatch,
+    is_under_any,
+    may_hang_type,
+    mount_points_that_may_hang,
+    reaches_any,
+)
 from tests.hung_mount import hung_mount
 
 MOUNTINFO = "\n".join(
@@ -63,6 +69,40 @@ def test_a_folder_is_under_a_mount_point_only_past_a_whole_name():
     assert not is_under_any("/mnt/boxes/app", points)
     assert not is_under_any("/mnt", points)
     assert is_under_any("/anything", ("/",))  # the root itself on NFS: every folder
+
+
+def test_a_symlink_that_leads_into_a_mount_reaches_it(tmp_path: Path):
+    """Resolving the link would look into the mount: as much a risk as a path on it."""
+    share = str(tmp_path / "share")
+    (tmp_path / "work").symlink_to(tmp_path / "share" / "app")
+    (tmp_path / "relative").symlink_to("share")
+    (tmp_path / "chain").symlink_to(tmp_path / "work")
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "up").symlink_to("..")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    assert reaches_any(str(tmp_path / "work"), [share])
+    assert reaches_any(str(tmp_path / "work" / "src"), [share])
+    assert reaches_any(str(tmp_path / "relative" / "app"), [share])
+    assert reaches_any(str(tmp_path / "chain"), [share])
+    assert reaches_any(f"{tmp_path}/local/up/share", [share])
+    assert reaches_any(f"{tmp_path}/local/../share/x", [share])
+    assert not reaches_any(str(tmp_path / "local"), [share])
+    assert not reaches_any(str(tmp_path / "missing" / "app"), [share])
+    assert reaches_any(f"{tmp_path}/missing/../share", [share])  # back up from nothing
+    assert not reaches_any(str(tmp_path / "loop"), [share])  # resolving it ends, never waits
+    # A name no file can have (a NUL, a lone surrogate) is judged by the path alone.
+    assert reaches_any(f"{tmp_path}/\x00/../share", [share])
+    assert reaches_any(f"{tmp_path}/\ud800/../share/app", [share])
+    assert not reaches_any(f"{tmp_path}/local/\x00", [share])
+    assert reaches_any(f"{tmp_path}/local/../share" + "/a" * 3000, [share])  # too long a name
+
+
+def test_a_path_too_long_to_name_a_file_is_not_walked(tmp_path: Path):
+    """A request's path is looked at before its length is checked: one part after another of
+    "/a" * 30000 is 30,000 looks at the disk on the event loop."""
+    (tmp_path / "a").symlink_to(tmp_path / "share")
+    assert reaches_any(f"{tmp_path}/a", [str(tmp_path / "share")])
+    assert not reaches_any(f"{tmp_path}/a" + "/b" * 3000, [str(tmp_path / "share")])
 
 
 def test_a_watch_reads_the_table_it_is_given(tmp_path: Path):

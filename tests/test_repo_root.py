@@ -89,6 +89,18 @@ def test_dotfiles_repository_in_home_does_not_own_files_below_it(
     monkeypatch.setenv("HOME", str(home))
     assert RepoRoots()(str(home / "scratch" / "notes.py")) is None
     assert RepoRoots()(str(home / ".bashrc")) == str(home)  # a file right in ~ is the dotfiles'
+    # Folders that are not here (yet) change nothing: the search stops below ~ all the same.
+    assert RepoRoots()(str(home / "gone" / "deeper" / "notes.py")) is None
+
+
+def test_folders_missing_here_are_searched_as_before(repo: Path, tmp_path: Path):
+    """Only the part of a file's folder that exists is looked at; what it gives is the same."""
+    assert RepoRoots()(str(repo / "src" / "gone" / "deeper" / "a.py")) == str(repo)
+    (tmp_path / "link").symlink_to(repo / "src")
+    assert RepoRoots()(str(tmp_path / "link" / "gone" / "a.py")) == str(repo)
+    (tmp_path / "dangling").symlink_to(repo / "src" / "gone")
+    assert RepoRoots()(str(tmp_path / "dangling" / "a.py")) == str(repo)  # where it would lead
+    assert RepoRoots()("/made-up" * 2000 + "/a.py") is None
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oxitrack.api.slow_folders import SlowFolders
+from oxitrack.api.slow_folders import LOOKS_AT_ONCE, SlowFolders
 from oxitrack.errors import FolderNotAnswering
 from oxitrack.mounts import MountWatch
 
@@ -115,3 +115,43 @@ def test_threads_that_come_back_make_room_again(mounts: MountWatch):
         raise AssertionError("the thread that came back still counts as waiting")
 
     assert asyncio.run(main()) == "answered"
+
+
+def test_looks_at_local_folders_run_in_daemon_threads_a_few_at_a_time(mounts: MountWatch):
+    """Daemon threads: one waiting on a share for good must not keep the process from ending.
+    A few at a time, as asyncio's workers were: a burst of new folders is not a burst of git."""
+    slow = SlowFolders(mounts)
+    running = 0
+    most = 0
+    lock = threading.Lock()
+    release = threading.Event()
+
+    def look() -> bool:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        release.wait(5)
+        with lock:
+            running -= 1
+        return threading.current_thread().daemon
+
+    def started() -> int:
+        return sum(thread.name == "oxitrack-folder" for thread in threading.enumerate())
+
+    async def main() -> tuple[int, list[bool]]:
+        looks = [
+            asyncio.ensure_future(slow.in_thread_for(look, ["/home/me/app"]))
+            for _ in range(LOOKS_AT_ONCE + 5)
+        ]
+        deadline = asyncio.get_running_loop().time() + 5
+        while most < LOOKS_AT_ONCE and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)  # by then every look that could start has its thread
+        threads = started()
+        release.set()
+        return threads, await asyncio.gather(*looks)
+
+    threads, daemons = asyncio.run(main())
+    assert threads == LOOKS_AT_ONCE
+    assert daemons == [True] * (LOOKS_AT_ONCE + 5)
+    assert most == LOOKS_AT_ONCE

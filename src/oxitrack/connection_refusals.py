@@ -46,7 +46,7 @@ _BULK_PATH = re.compile(re.escape(BULK_ROUTE).replace(re.escape("{user}"), "[^/]
 # uvicorn warns once per request it cannot parse: bytes from a port scanner or a confused client,
 # one log line each. They are counted here instead, one line a minute at most.
 _UVICORN_PARSE_ERROR = "Invalid HTTP request received."
-not_http_log = RefusalLog("that were not HTTP (400)", logging.getLogger("oxitrack.connections"))
+not_http_log = RefusalLog("as not HTTP (400)", logging.getLogger("oxitrack.connections"))
 
 
 class _CountedElsewhere(logging.Filter):

@@ -121,11 +121,15 @@ class GuardMiddleware:
         return None
 
     def _is_own_origin(self, origin: str, host: str | None) -> bool:
-        """Whether ``origin`` is allowed or is this request's own ``Host`` (already checked)."""
+        """Whether ``origin`` is allowed or is this request's own ``Host`` (already checked).
+        One that is no URL (``http://[::1``, which ``urlsplit`` refuses) is neither."""
         normalized = origin.rstrip("/").lower()
         if normalized in self.allow_origins:
             return True
-        parts = urlsplit(normalized)
+        try:
+            parts = urlsplit(normalized)
+        except ValueError:
+            return False
         return (
             host is not None
             and parts.scheme in {"http", "https"}

@@ -54,8 +54,12 @@ class RepoRoots:
         # into a repository (``~/work/current`` -> ``~/code/mono/packages/web``) has no
         # ``.git`` above its link, only above where the link leads. Such an answer is not
         # kept: the link may lead to another checkout by the next heartbeat.
-        resolved = os.path.realpath(folder)
-        root = _search(resolved)
+        here = _existing_part(folder)
+        resolved = os.path.realpath(here)
+        if here != folder and _is_stop(resolved, _stops(None)):
+            root = None  # the search from the missing folder ends before the part here
+        else:
+            root = _search(resolved)
         if root is not None and resolved == folder:
             with self._lock:
                 self._cache[path] = root
@@ -69,14 +73,36 @@ class RepoRoots:
             self._cache.clear()
 
 
+def _existing_part(folder: str) -> str:
+    """The longest start of ``folder`` (absolute, normalized) that names something here.
+
+    Only that part can hold a marker, and the search goes on from it as it would have from
+    the missing folders below it. A heartbeat may name a file thousands of folders deep that
+    is nowhere here: each was looked at, 30 ms a heartbeat on the event loop, 30 s for a
+    batch of 1000 during which no client was answered."""
+    if os.path.lexists(folder):
+        return folder  # the usual case: one look
+    part = "/"
+    for name in folder.split("/")[1:]:
+        step = posixpath.join(part, name)
+        if not os.path.lexists(step):
+            break
+        part = step
+    return part
+
+
 def _search(folder: str) -> str | None:
     """The nearest of ``folder`` (absolute) and its parents holding a ``.wakatime-project``
     file, else the nearest holding a repository marker: the folder wakatime-cli itself takes
     for the project. Without the first look, a folder that is no repository but named by that
-    file had no folder here, and its heartbeats went by name into a project of their own."""
+    file had no folder here, and its heartbeats went by name into a project of their own.
+
+    A marker counts as a name in its folder (``lexists``), a symlink as much as what it leads
+    to: this runs on the event loop, and following a ``.git`` linked to a folder on a share
+    that hung stopped every client there."""
     for markers in ((PROJECT_FILE,), MARKERS):
         for candidate in folders_upwards(folder):
-            if any(os.path.exists(os.path.join(candidate, marker)) for marker in markers):
+            if any(os.path.lexists(os.path.join(candidate, marker)) for marker in markers):
                 return candidate
     return None
 
@@ -93,15 +119,26 @@ def folders_upwards(folder: str, stop_at: str | None = None) -> Iterator[str]:
     through one (``/home`` -> ``/data/home``) while project folders arrive with symlinks
     resolved, and a dotfiles repository then took every plain folder under ``~``.
     """
-    given = os.path.normpath(os.path.expanduser("~") if stop_at is None else stop_at)
-    stops = {given, _where_links_lead(given)}
+    stops = _stops(stop_at)
     current = os.path.normpath(folder)
     while (parent := os.path.dirname(current)) != current:
         yield current
-        above = parent.rstrip(os.sep) + os.sep
-        if any(parent == stop or stop.startswith(above) for stop in stops):
+        if _is_stop(parent, stops):
             return
         current = parent
+
+
+def _stops(stop_at: str | None) -> set[str]:
+    """The folders ``folders_upwards`` goes no higher than: ``stop_at`` (default: the home
+    folder) by its name and by where its symlinks lead."""
+    given = os.path.normpath(os.path.expanduser("~") if stop_at is None else stop_at)
+    return {given, _where_links_lead(given)}
+
+
+def _is_stop(folder: str, stops: set[str]) -> bool:
+    """Whether ``folder`` is one of ``stops`` or above one: no search goes on from it."""
+    above = folder.rstrip(os.sep) + os.sep
+    return any(folder == stop or stop.startswith(above) for stop in stops)
 
 
 @functools.lru_cache(maxsize=16)

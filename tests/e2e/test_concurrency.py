@@ -22,6 +22,7 @@ from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.daemon_process import DaemonProcess
 from tests.sessions_model import assert_no_overlap, model_sessions, stored_sessions
+from tests.wakatime_recordings import basic
 
 pytestmark = pytest.mark.e2e
 
@@ -184,3 +185,37 @@ def test_two_daemons_on_one_file_and_cli_commands_meanwhile_lose_nothing(
         assert _cli("check", *db).returncode == 0
     finally:
         second.kill()
+
+
+def test_a_batch_of_heartbeats_for_files_nowhere_here_holds_up_no_other_client(
+    daemon: DaemonProcess,
+):
+    """A heartbeat's repository is looked for, on the event loop, in the folders above its
+    file. A batch of 1000 heartbeats, each for a file 2000 made-up folders deep, took 30 s of
+    looks at folders that do not exist, and nobody else was answered meanwhile."""
+    deep = "/made-up" * 500
+    batch = [
+        {"entity": f"{deep}/{number}.py", "type": "file", "time": time.time()}
+        for number in range(1000)
+    ]
+    answers: list[httpx.Response] = []
+    waits: list[float] = []
+    with httpx.Client(base_url=daemon.url, timeout=60) as client:
+        sending = threading.Thread(
+            target=lambda: answers.append(
+                client.post(
+                    "/api/v1/users/current/heartbeats.bulk",
+                    json=batch,
+                    headers={"Authorization": basic()},
+                )
+            )
+        )
+        sending.start()
+        try:
+            with httpx.Client(base_url=daemon.url, timeout=5) as other:
+                while sending.is_alive():  # asked all along the batch's upload and parsing
+                    waits.append(other.get("/health").elapsed.total_seconds())
+        finally:
+            sending.join()
+    assert [answer.status_code for answer in answers] == [201]
+    assert max(waits) < 1, waits

@@ -47,8 +47,19 @@ def _post(url: str, **headers: str) -> httpx.Response:
         ({"sec-fetch-site": "cross-site"}, 403, "forbidden_origin"),
         ({"sec-fetch-site": "same-site"}, 403, "forbidden_origin"),
         ({"content-type": "text/plain"}, 415, "unsupported_media_type"),
+        ({"origin": "http://[::1"}, 403, "forbidden_origin"),
+        ({"origin": "http://[127.0.0.1]"}, 403, "forbidden_origin"),
     ],
-    ids=["foreign-host", "foreign-origin", "other-port-origin", "cross-site", "same-site", "text"],
+    ids=[
+        "foreign-host",
+        "foreign-origin",
+        "other-port-origin",
+        "cross-site",
+        "same-site",
+        "text",
+        "origin-not-a-url",
+        "origin-with-a-bracketed-ipv4",
+    ],
 )
 def test_crafted_requests_are_refused_by_the_real_daemon(
     daemon: DaemonProcess, headers: dict, status: int, code: str

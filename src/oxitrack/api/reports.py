@@ -14,11 +14,13 @@ from contextlib import contextmanager
 from datetime import date, tzinfo
 from functools import partial
 
+import anyio.from_thread
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from oxitrack import days as days_
+from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import whole_number
 from oxitrack.report_text import today_text
@@ -33,6 +35,7 @@ from oxitrack.reports import (
 )
 from oxitrack.store import Store
 from oxitrack.store import reports as queries
+from oxitrack.store.project_references import folder_identities
 from oxitrack.store.reports import PART_DAYS
 
 DEFAULT_DAYS = 7
@@ -212,4 +215,20 @@ def project_param(request: Request) -> str | None:
     project = request.query_params.get("project")
     if project is not None and not project.strip():
         raise InvalidField("project", "must not be empty")
+    if project is not None and project.strip().startswith("/"):
+        _look_at_folder_first(request, project.strip())
     return project
+
+
+def _look_at_folder_first(request: Request, reference: str) -> None:
+    """A ``project`` naming a folder is looked at first as a beat's folder is
+    (``api/slow_folders.py``): in a thread of its own, and on a mount that may hang, with a
+    503 ``folder_not_answering`` past its time limit. The report reads that folder (its
+    symlinks, its repository, which may lie on a share) while it holds the store's one
+    reading connection, which ``/today``, the status bars and every other report wait for: on
+    a hung share, for as long as it hung. Looked at once here, the folder is read again in
+    the report at once, its repository's root commit remembered. For handlers Starlette runs
+    in its thread pool, as every report's is."""
+    slow_folders: SlowFolders = request.app.state.slow_folders
+    look = partial(folder_identities, reference)
+    anyio.from_thread.run(slow_folders.in_thread_for, look, [reference], "project")

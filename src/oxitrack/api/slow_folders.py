@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 from oxitrack.errors import FolderNotAnswering
@@ -31,6 +32,9 @@ log = logging.getLogger("oxitrack.folders")
 #: Under the VS Code extension's 5 s request timeout: it gets the 503 and keeps the beat.
 FOLDER_TIMEOUT_SECONDS = 3.0
 MAX_WAITING_THREADS = 8
+#: Looks at local folders at once (``in_thread_for``), as many as asyncio's own worker threads:
+#: a burst of beats from new folders runs that many ``git`` at a time, the others wait.
+LOOKS_AT_ONCE = min(32, (os.cpu_count() or 1) + 4)
 
 
 class SlowFolders:
@@ -48,6 +52,7 @@ class SlowFolders:
         self._max_waiting = max_waiting
         self._waiting = 0  # threads started and not back yet, stuck ones included
         self._lock = threading.Lock()
+        self._looks = asyncio.Semaphore(LOOKS_AT_ONCE)
 
     def first_that_may_hang(self, paths: Iterable[object]) -> str | None:
         """The first of ``paths`` (raw values from a request) on a mount that may hang."""
@@ -69,11 +74,18 @@ class SlowFolders:
         self, work: Callable[[], T], paths: Iterable[object], field: str | None = None
     ) -> T:
         """``work()`` off the loop for work that may be slow anyway (git on a long history): in
-        asyncio's worker threads when none of ``paths`` may hang, else as ``run`` does."""
+        a thread of its own, without a time limit when none of ``paths`` may hang, else as
+        ``run`` does.
+
+        Not in asyncio's worker threads: a local folder's repository may still lie on a share
+        (a ``.git`` linked there, a worktree's ``gitdir``), and a worker thread waiting on a
+        hung share kept the daemon from stopping, since asyncio waits for its workers at the
+        end. Only that folder's beats wait for it."""
         folder = self.first_that_may_hang(paths)
-        if folder is None:
-            return await asyncio.to_thread(work)
-        return await self.run(work, folder, field)
+        if folder is not None:
+            return await self.run(work, folder, field)
+        async with self._looks:
+            return await _in_thread(work, "oxitrack-folder")
 
     async def run(self, work: Callable[[], T], folder: str, field: str | None = None) -> T:
         """``work()`` in a thread of its own, or ``FolderNotAnswering`` once ``timeout`` passed
@@ -88,25 +100,10 @@ class SlowFolders:
                 f"{_named(folder, field)} is on a network or FUSE mount, and {waiting} earlier "
                 "looks at such folders are still waiting for theirs; try again later",
             )
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-
-        def in_thread() -> None:
-            try:
-                outcome: tuple[bool, object] = (True, work())
-            except Exception as exc:
-                outcome = (False, exc)
-            finally:
-                with self._lock:
-                    self._waiting -= 1
-            try:
-                loop.call_soon_threadsafe(_settle, future, outcome)
-            except RuntimeError:  # the loop is closed: the daemon stopped meanwhile
-                pass
-
-        threading.Thread(target=in_thread, name="oxitrack-slow-folder", daemon=True).start()
         try:
-            return await asyncio.wait_for(future, self.timeout)
+            return await asyncio.wait_for(
+                _in_thread(work, "oxitrack-slow-folder", then=self._back), self.timeout
+            )
         except TimeoutError:
             log.warning("%s did not answer within %g s", printable(folder), self.timeout)
             raise FolderNotAnswering(
@@ -114,6 +111,34 @@ class SlowFolders:
                 f"{_named(folder, field)} is on a network or FUSE mount that did not answer "
                 f"within {self.timeout:g} s; try again later",
             ) from None
+
+    def _back(self) -> None:
+        with self._lock:
+            self._waiting -= 1
+
+
+def _in_thread(
+    work: Callable[[], T], name: str, then: Callable[[], None] = lambda: None
+) -> Awaitable[T]:
+    """``work()`` in a daemon thread of its own, which the daemon does not wait for when it
+    stops, whatever the thread waits on; ``then()`` in that thread once ``work`` is done."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def in_thread() -> None:
+        try:
+            outcome: tuple[bool, object] = (True, work())
+        except Exception as exc:
+            outcome = (False, exc)
+        finally:
+            then()
+        try:
+            loop.call_soon_threadsafe(_settle, future, outcome)
+        except RuntimeError:  # the loop is closed: the daemon stopped meanwhile
+            pass
+
+    threading.Thread(target=in_thread, name=name, daemon=True).start()
+    return future
 
 
 def _named(folder: str, field: str | None) -> str:
