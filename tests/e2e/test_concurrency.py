@@ -8,11 +8,14 @@ makes of every acknowledged beat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -219,3 +222,56 @@ def test_a_batch_of_heartbeats_for_files_nowhere_here_holds_up_no_other_client(
             sending.join()
     assert [answer.status_code for answer in answers] == [201]
     assert max(waits) < 1, waits
+
+
+def test_a_batch_for_files_in_a_deep_folder_holds_up_no_other_client(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """Looking for a heartbeat's repository in a folder 1000 levels deep takes about 0.15 s
+    here (every step resolves the whole path again), and a batch's heartbeats were all looked
+    at on the event loop: a batch of 20 held every other client for 3 s. Batches are read in
+    a thread of their own."""
+    with _deep_folder(tmp_path, 700) as folder:
+        batch = [
+            {"entity": f"{folder}/{number}.py", "type": "file", "time": time.time() - number}
+            for number in range(40)
+        ]
+        answers: list[httpx.Response] = []
+        waits: list[float] = []
+        with httpx.Client(base_url=daemon.url, timeout=60) as client:
+            sending = threading.Thread(
+                target=lambda: answers.append(
+                    client.post(
+                        "/api/v1/users/current/heartbeats.bulk",
+                        json=batch,
+                        headers={"Authorization": basic()},
+                    )
+                )
+            )
+            sending.start()
+            try:
+                with httpx.Client(base_url=daemon.url, timeout=10) as other:
+                    while sending.is_alive():
+                        waits.append(other.get("/health").elapsed.total_seconds())
+            finally:
+                sending.join()
+    assert [answer.status_code for answer in answers] == [201]
+    assert [status for _, status in answers[0].json()["responses"]] == [201] * 40
+    assert len(waits) > 1 and max(waits) < 1, waits
+
+
+@contextlib.contextmanager
+def _deep_folder(base: Path, depth: int) -> Iterator[str]:
+    """``base/a/a/…`` ``depth`` levels down, made and removed one level at a time:
+    ``os.makedirs`` and ``shutil.rmtree`` (pytest's own clean-up of old runs) recurse once
+    per level, and a folder left this deep would stop the next run's clean-up."""
+    levels = [f"{base}{'/a' * level}" for level in range(1, depth + 1)]
+    made: list[str] = []
+    try:
+        for level in levels:
+            os.mkdir(level)
+            made.append(level)
+        yield levels[-1]
+    finally:
+        for level in reversed(made):
+            os.rmdir(level)
