@@ -83,6 +83,14 @@ export function showReachable() {
     const asOf = formatClock(state.loadedAt);
     setText("back-online", `The daemon answers again; the data is current as of ${asOf}.`);
   }
+  showAnswered();
+  document.getElementById("refused").hidden = true;
+  document.querySelector("main").hidden = false;
+  delete document.body.dataset.stale;
+}
+
+/** The daemon answered, with figures or not: the banner saying it does not answer goes. */
+export function showAnswered() {
   state.failingSince = null;
   // The retry button goes with the banner: its focus goes to the page's first control, not lost.
   if (document.activeElement?.id === "retry-now") {
@@ -90,9 +98,6 @@ export function showReachable() {
     (pressed ?? document.querySelector(".switch button")).focus();
   }
   document.getElementById("offline").hidden = true;
-  document.getElementById("refused").hidden = true;
-  document.querySelector("main").hidden = false;
-  delete document.body.dataset.stale;
 }
 
 /** The page's state, announced when it changes; ``updated`` (HH:MM) follows it unannounced. */
