@@ -3,6 +3,7 @@ an open tab. (The key asked for and refused: test_dashboard.py.)"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,36 @@ from tests.e2e.browser import Page
 pytestmark = pytest.mark.e2e
 
 KEY = "kept-in-the-password-manager-1"
+
+
+def test_a_key_with_a_character_no_header_carries_is_refused_at_its_field(
+    tmp_path: Path, browser: Any
+):
+    """A key pasted with a zero-width space: the browser cannot send it. The page said the daemon
+    did not answer, retried for good with the key form gone, and after a reload did so again."""
+    keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", KEY).start()
+    try:
+        page = Page(browser)
+        shown = page.page
+        shown.goto(keyed.url + "/")
+        shown.wait_for_selector("#key-form:not([hidden])")
+        shown.fill("#api-key", f"{KEY}\u200b")
+        shown.keyboard.press("Enter")
+        shown.wait_for_selector("#key-error:not([hidden])")
+        assert "U+200B" in shown.inner_text("#key-error")
+        assert shown.is_visible("#key-form") and shown.is_hidden("#offline")
+        assert shown.get_attribute("#api-key", "aria-invalid") == "true"
+        assert shown.evaluate("document.activeElement.id") == "api-key"
+        assert shown.evaluate("() => sessionStorage.getItem('oxitrack.apiKey')") is None
+
+        shown.fill("#api-key", KEY)
+        shown.keyboard.press("Enter")
+        page.wait_loaded(1)
+        assert shown.is_hidden("#key-form") and shown.is_hidden("#key-error")
+        assert page.problems
+        assert all("status of 401" in problem for problem in page.problems), page.problems
+    finally:
+        keyed.kill()
 
 
 def test_a_daemon_restarted_with_a_key_is_not_said_to_be_away(

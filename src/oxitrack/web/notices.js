@@ -35,14 +35,28 @@ export function showBusy(seconds) {
 
 /** The key form, with the focus in its field when it appears and the refusal tied to it. */
 export function askForKey() {
+  const refused = Boolean(state.apiKey);
+  showKeyForm(refused ? "The daemon refused that key." : null);
+  setStatus(refused ? "the daemon refused that API key" : "an API key is needed");
+}
+
+/** A key typed that the page cannot send (`problem` says why): asked for again, unsent. */
+export function refuseKeyTyped(problem) {
+  showKeyForm(problem);
+  setStatus("that API key cannot be sent");
+  document.getElementById("api-key").focus();
+}
+
+/** The key form, its field marked wrong with `problem` when there is one. */
+function showKeyForm(problem) {
   const form = document.getElementById("key-form");
   const field = document.getElementById("api-key");
   const wasShown = !form.hidden;
   form.hidden = false;
-  const refused = Boolean(state.apiKey);
-  document.getElementById("key-error").hidden = !refused;
-  field.setAttribute("aria-invalid", String(refused));
-  setStatus(refused ? "the daemon refused that API key" : "an API key is needed");
+  const error = document.getElementById("key-error");
+  if (problem !== null) error.textContent = problem;
+  error.hidden = problem === null;
+  field.setAttribute("aria-invalid", String(problem !== null));
   // Nothing to show yet: the empty cards would only sit under the question.
   document.querySelector("main").hidden = state.loadedAt === null;
   if (!wasShown) field.focus();
