@@ -37,6 +37,18 @@ export function shownDurations(seconds) {
 }
 
 /**
+ * What the total leaves out of rows of `seconds`, said as the command line says it beside its
+ * total ("0h 11m in two projects at once, counted once"); "" when nothing overlapped. In whole
+ * minutes as shown: the rows' shown minutes less the total's (report_text._total_minutes).
+ */
+export function overlapNote(seconds, totalSeconds) {
+  const rowsMinutes = Math.floor(seconds.reduce((sum, value) => sum + Math.max(value, 0), 0) / 60);
+  const totalMinutes = Math.min(Math.floor(Math.max(totalSeconds, 0) / 60), rowsMinutes);
+  const overlap = rowsMinutes - totalMinutes;
+  return overlap > 0 ? `${formatMinutes(overlap)} in two projects at once, counted once` : "";
+}
+
+/**
  * 2025-11-24 written as `options` say (toLocaleDateString's), in the reader's language. The date
  * is the report zone's day, not an instant: it is read and written in UTC, so no zone moves it.
  */
