@@ -14,6 +14,17 @@ from tests.e2e.browser import Page
 pytestmark = pytest.mark.e2e
 
 KEY = "kept-in-the-password-manager-1"
+# Counts the daemon's answers as the page gets them: what the page does with one is done by the
+# time a later task (Playwright's polling) looks.
+ANSWERS_COUNTED_JS = """() => {
+  window.answers = 0;
+  const fetchOnce = window.fetch;
+  window.fetch = async (...args) => {
+    const answer = await fetchOnce(...args);
+    window.answers += 1;
+    return answer;
+  };
+}"""
 
 
 def test_a_key_with_a_character_no_header_carries_is_refused_at_its_field(
@@ -23,10 +34,13 @@ def test_a_key_with_a_character_no_header_carries_is_refused_at_its_field(
     did not answer, retried for good with the key form gone, and after a reload did so again."""
     keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", KEY).start()
     try:
-        page = Page(browser)
+        page = Page(browser, clock=True)
         shown = page.page
         shown.goto(keyed.url + "/")
         shown.wait_for_selector("#key-form:not([hidden])")
+        shown.fill("#api-key", "wrong")
+        shown.keyboard.press("Enter")
+        shown.wait_for_selector("#key-error:not([hidden])")
         shown.fill("#api-key", f"{KEY}\u200b")
         shown.keyboard.press("Enter")
         shown.wait_for_selector("#key-error:not([hidden])")
@@ -35,6 +49,12 @@ def test_a_key_with_a_character_no_header_carries_is_refused_at_its_field(
         assert shown.get_attribute("#api-key", "aria-invalid") == "true"
         assert shown.evaluate("document.activeElement.id") == "api-key"
         assert shown.evaluate("() => sessionStorage.getItem('oxitrack.apiKey')") is None
+        # The minute refresh, still refused, leaves the words about the key typed where they are.
+        shown.evaluate(ANSWERS_COUNTED_JS)
+        page.page.clock.run_for(60_000)
+        shown.wait_for_function("() => window.answers > 0")
+        assert "U+200B" in shown.inner_text("#key-error")
+        assert shown.is_visible("#key-error")
 
         shown.fill("#api-key", KEY)
         shown.keyboard.press("Enter")

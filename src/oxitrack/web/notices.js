@@ -36,12 +36,17 @@ export function showBusy(seconds) {
 /** The key form, with the focus in its field when it appears and the refusal tied to it. */
 export function askForKey() {
   const refused = Boolean(state.apiKey);
+  // The minute refresh, under the form still asking: what it says of the key typed stays.
+  if (!refused && !document.getElementById("key-form").hidden) return;
   showKeyForm(refused ? "The daemon refused that key." : null);
   setStatus(refused ? "the daemon refused that API key" : "an API key is needed");
 }
 
 /** A key typed that the page cannot send (`problem` says why): asked for again, unsent. */
 export function refuseKeyTyped(problem) {
+  // A key typed anew: the one refused before, if any, is no longer the one to send.
+  state.apiKey = null;
+  sessionStorage.removeItem("oxitrack.apiKey");
   showKeyForm(problem);
   setStatus("that API key cannot be sent");
   document.getElementById("api-key").focus();

@@ -7,8 +7,8 @@ import { markPressedRange, renderDays } from "./days.js";
 import {
   askForKey,
   noticeUpgrade,
-  showAnswered,
   setStatus,
+  showAnswered,
   showBusy,
   showReachable,
   showRefused,
