@@ -158,6 +158,26 @@ def test_http_cli_and_page_agree_on_today(seeded_daemon: DaemonProcess, browser:
     assert page.problems == []
 
 
+def test_todays_time_in_two_projects_at_once_is_said_as_the_command_line_says_it(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    """Today's rows added up to more than the total above them, and the card did not say why:
+    `oxitrack today` and `GET /today` say so beside their total."""
+    cli = subprocess.run(
+        [sys.executable, "-m", "oxitrack", "today", "--db", str(seeded_daemon.db_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(seeded_daemon.env or {})},
+    )
+    said = re.search(r"total \((.+ in two projects at once, counted once)\)$", cli.stdout.strip())
+    assert said is not None, cli.stdout
+    page = Page(browser)
+    shown = page.open(seeded_daemon.url + "/")
+    assert shown.inner_text("#today-overlap") == said[1]
+    assert page.problems == []
+
+
 @pytest.mark.parametrize("days", [30, 90, 365])
 def test_switching_the_range_redraws_the_chart_from_the_api(
     seeded_daemon: DaemonProcess, browser: Any, days: int

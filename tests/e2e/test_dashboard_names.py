@@ -4,12 +4,13 @@ not push the page off the side of a phone's screen."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page, worked_lately
+from tests.e2e.browser import Page, send_beats, send_labelled_heartbeats, worked_lately
 
 pytestmark = pytest.mark.e2e
 
@@ -114,4 +115,34 @@ def test_short_names_sit_beside_their_day_in_the_chart_table(
       return { width: table.width, totalRight: total.right - table.left };
     }""")
     assert layout["totalRight"] < layout["width"] / 4, layout
+    assert page.problems == []
+
+
+def test_two_projects_of_one_name_are_told_apart_by_their_folders(
+    midday_daemon: DaemonProcess, browser: Any
+):
+    """Two clients' ``api`` folders: the legend had two keys reading "api", the chart's table
+    "api 0h 29m, api 0h 27m", the recent sessions two "api" rows; only a hover told them apart."""
+    now = int(time.time())
+    send_beats(midday_daemon, "/work/client-one/api", range(now - 3600, now - 1800, 60))
+    send_beats(midday_daemon, "/work/client-two/api", range(now - 1700, now - 60, 60))
+    send_beats(midday_daemon, "/work/client-two/web", range(now - 5400, now - 4800, 60))
+    for root, start in (("/work/client-one/api", now - 3000), ("/work/client-two/api", now - 1000)):
+        moments = range(start, start + 301, 60)
+        send_labelled_heartbeats(
+            midday_daemon, root, *({"time": t, "branch": "main"} for t in moments)
+        )
+    page = Page(browser)
+    shown = page.open(midday_daemon.url + "/")
+    told_apart = ["api (client-one)", "api (client-two)", "web"]
+    assert sorted(shown.locator("#days-legend button .label").all_inner_texts()) == told_apart
+    shown.click("#days-table-box summary")
+    today = shown.locator("#days-table tbody tr:last-child td:last-child bdi").all_inner_texts()
+    assert today == told_apart  # most time first, as it happens
+    recent = shown.locator("#recent-sessions tbody .name").all_inner_texts()
+    assert sorted(recent) == told_apart
+    shown.click("#breakdown-switch button[data-by='branch']")
+    shown.wait_for_selector("#breakdown[data-by='branch'] #breakdown-list:not([hidden])")
+    branches = shown.locator("#breakdown-list .project-name").all_inner_texts()
+    assert sorted(branches) == told_apart[:2]
     assert page.problems == []

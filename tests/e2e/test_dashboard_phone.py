@@ -4,6 +4,7 @@ least 24 by 24 CSS pixels (WCAG 2.2's 2.5.8), wrapped legend rows included."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,3 +38,28 @@ def test_every_control_is_a_thumb_sized_target_at_360_px(
     small = [each for each in targets if each["width"] < 24 or each["height"] < 24]
     assert small == []
     assert page.problems == []
+
+
+def _small_targets(shown: Any) -> list[dict[str, Any]]:
+    return [each for each in shown.evaluate(TARGETS_JS) if min(each["width"], each["height"]) < 24]
+
+
+def test_the_key_form_and_the_outage_banner_are_thumb_sized_at_360_px(tmp_path: Path, browser: Any):
+    """The key's field and button were 21 px high, the banner's "Try again now" 22 px."""
+    keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y")
+    keyed.start()
+    try:
+        page = Page(browser, viewport={"width": 360, "height": 800}, clock=True)
+        shown = page.page
+        shown.goto(keyed.url + "/")
+        shown.wait_for_selector("#key-form:not([hidden])")
+        assert _small_targets(shown) == []
+        shown.fill("#api-key", "k3y")
+        shown.keyboard.press("Enter")
+        page.wait_loaded(1)
+        keyed.stop()
+        page.page.clock.run_for(60_000)  # the minute refresh finds no daemon
+        shown.wait_for_selector("#offline:not([hidden])")
+        assert _small_targets(shown) == []
+    finally:
+        keyed.kill()

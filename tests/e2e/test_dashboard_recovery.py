@@ -3,6 +3,7 @@ and whoever restarted the daemon need not wait out the retry countdown."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -43,3 +44,27 @@ def test_try_again_now_reloads_the_data_at_once_from_the_keyboard(
         "text": f"The daemon answers again; the data is current as of {updated}.",
     }
     assert page.problems_are_only_the_daemon_away(), page.problems
+
+
+def test_a_refusal_after_an_outage_leaves_the_minute_refresh_running(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """Back after an outage with an error (a 500 while its database misbehaves, say): the page
+    waited for retries no longer scheduled, so it never asked again, and kept the banner that
+    the daemon did not answer beside the refusal."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    worked_daemon.stop()
+    page.page.clock.run_for(60_000)  # the minute refresh finds no daemon
+    shown.wait_for_selector("#offline:not([hidden])")
+    worked_daemon.start(port=worked_daemon.port)
+    answer = {"error": "internal_error", "message": "unexpected error; see the daemon's log"}
+    shown.route(re.compile(r"/today"), lambda route: route.fulfill(status=500, json=answer))
+    shown.click("#retry-now")
+    shown.wait_for_selector("#refused:not([hidden])")
+    assert shown.is_hidden("#offline")
+
+    shown.unroute(re.compile(r"/today"))
+    page.page.clock.run_for(60_000)  # the daemon is well again by the next minute
+    page.wait_loaded(2)
+    assert shown.is_hidden("#refused") and shown.is_hidden("#offline")

@@ -16,7 +16,9 @@ import {
   addressWithDays,
 } from "./address.js";
 import { renderChart } from "./days.js";
+import { refuseKeyTyped } from "./notices.js";
 import { refresh, refreshBreakdown, refreshNow, startRefreshing } from "./refresh.js";
+import { keyProblem } from "./requests.js";
 import { state } from "./state.js";
 import { renderToday } from "./today.js";
 
@@ -55,7 +57,13 @@ function setUp() {
   document.getElementById("reload-page").addEventListener("click", () => location.reload());
   document.getElementById("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    state.apiKey = document.getElementById("api-key").value.trim();
+    const key = document.getElementById("api-key").value.trim();
+    const problem = keyProblem(key);
+    if (problem !== null) {
+      refuseKeyTyped(problem);
+      return;
+    }
+    state.apiKey = key;
     sessionStorage.setItem("oxitrack.apiKey", state.apiKey);
     document.getElementById("key-form").hidden = true;
     document.getElementById("key-error").hidden = true;

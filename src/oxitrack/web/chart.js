@@ -37,6 +37,18 @@ export function shownDurations(seconds) {
 }
 
 /**
+ * What the total leaves out of rows of `seconds`, said as the command line says it beside its
+ * total ("0h 11m in two projects at once, counted once"); "" when nothing overlapped. In whole
+ * minutes as shown: the rows' shown minutes less the total's (report_text._total_minutes).
+ */
+export function overlapNote(seconds, totalSeconds) {
+  const rowsMinutes = Math.floor(seconds.reduce((sum, value) => sum + Math.max(value, 0), 0) / 60);
+  const totalMinutes = Math.min(Math.floor(Math.max(totalSeconds, 0) / 60), rowsMinutes);
+  const overlap = rowsMinutes - totalMinutes;
+  return overlap > 0 ? `${formatMinutes(overlap)} in two projects at once, counted once` : "";
+}
+
+/**
  * 2025-11-24 written as `options` say (toLocaleDateString's), in the reader's language. The date
  * is the report zone's day, not an instant: it is read and written in UTC, so no zone moves it.
  */
@@ -90,6 +102,47 @@ export function daySpan(isoDates) {
   if (isoDates.length === 0) return 0;
   const times = isoDates.map((isoDate) => Date.parse(`${isoDate}T00:00:00Z`));
   return Math.round((Math.max(...times) - Math.min(...times)) / 86_400_000) + 1;
+}
+
+// -- names ---------------------------------------------------------------------------------------
+
+/**
+ * Each project's name as the page shows it (a Map from its path): told apart from the others of
+ * `projects` that share it by the end of its folder, "api (client-one)" and "api (client-two)".
+ * Two clients' `api` folders were two legend keys, table entries and sessions all reading "api".
+ */
+export function distinctNames(projects) {
+  const pathsByName = new Map();
+  for (const { project_name: name, project_path: path } of projects) {
+    pathsByName.set(name, (pathsByName.get(name) ?? new Set()).add(path));
+  }
+  const names = new Map();
+  for (const [name, paths] of pathsByName) {
+    const places = folderPlaces(name, [...paths]);
+    for (const path of paths) names.set(path, paths.size > 1 ? `${name} (${places.get(path)})` : name);
+  }
+  return names;
+}
+
+/**
+ * For folders of one project name, the fewest last parts of each path that no other shares,
+ * leaving out a last part that is the name itself (already said): "client-one", "client-two".
+ */
+function folderPlaces(name, paths) {
+  const parts = new Map(
+    paths.map((path) => {
+      const each = path.split(/[\\/]/).filter(Boolean);
+      return [path, each.at(-1) === name ? each.slice(0, -1) : each];
+    }),
+  );
+  const longest = Math.max(...[...parts.values()].map((each) => each.length));
+  for (let depth = 1; depth <= longest; depth++) {
+    // A folder at the root has no parent to name: its path instead.
+    const tail = (path) => parts.get(path).slice(-depth).join("/") || path;
+    const tails = new Map(paths.map((path) => [path, tail(path)]));
+    if (new Set(tails.values()).size === paths.length) return tails;
+  }
+  return new Map(paths.map((path) => [path, path]));
 }
 
 // -- colours -------------------------------------------------------------------------------------
@@ -148,8 +201,9 @@ export function chartData(range, { hidden, palette, otherColor, totalColor }) {
     shown.map((project) => project.project_path),
     palette,
   );
+  const names = distinctNames(range.projects);
   const datasets = shown.map((project) => ({
-    label: project.project_name,
+    label: names.get(project.project_path),
     projectPath: project.project_path,
     key: project.project_path,
     data: secondsPerDay(range, new Set([project.project_path])),
@@ -274,9 +328,10 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
 export function chartSummary(range) {
   const span = `Time per day, last ${range.days.length} days (${range.from} to ${range.to})`;
   if (range.projects.length === 0) return `${span}: nothing tracked.`;
+  const names = distinctNames(range.projects);
   const most = range.projects
     .slice(0, 3)
-    .map((p) => `${p.project_name} ${formatDuration(p.duration_seconds)}`)
+    .map((p) => `${names.get(p.project_path)} ${formatDuration(p.duration_seconds)}`)
     .join(", ");
   return `${span}: total ${formatDuration(range.total_seconds)}; most: ${most}.`;
 }
@@ -288,6 +343,7 @@ export function chartSummary(range) {
  * on that day as `{ name, duration }`, kept apart so the page can isolate each name's direction.
  */
 export function dayRows(range) {
+  const names = distinctNames(range.projects);
   return range.days.map((day) => {
     const worked = day.projects.filter((project) => project.duration_seconds > 0);
     const durations = shownDurations(worked.map((project) => project.duration_seconds));
@@ -296,7 +352,7 @@ export function dayRows(range) {
       day: rowDay(day.date, range.days.length),
       total: formatDuration(day.total_seconds),
       projects: worked.map((project, index) => ({
-        name: project.project_name,
+        name: names.get(project.project_path) ?? project.project_name,
         duration: durations[index],
       })),
     };
@@ -323,9 +379,10 @@ export const LISTED_ROWS = 10;
 export function breakdownRows(breakdown) {
   const named = breakdown.rows.filter((row) => row.name !== null && row.duration_seconds > 0);
   if (named.length === 0) return [];
+  const projectNames = distinctNames(named.filter((row) => row.project_path !== undefined));
   const rows = named.slice(0, LISTED_ROWS).map((row) => ({
     name: row.name,
-    projectName: row.project_name ?? null,
+    projectName: projectNames.get(row.project_path) ?? null,
     projectPath: row.project_path ?? null,
     seconds: row.duration_seconds,
     unnamed: false,

@@ -35,14 +35,33 @@ export function showBusy(seconds) {
 
 /** The key form, with the focus in its field when it appears and the refusal tied to it. */
 export function askForKey() {
+  const refused = Boolean(state.apiKey);
+  // The minute refresh, under the form still asking: what it says of the key typed stays.
+  if (!refused && !document.getElementById("key-form").hidden) return;
+  showKeyForm(refused ? "The daemon refused that key." : null);
+  setStatus(refused ? "the daemon refused that API key" : "an API key is needed");
+}
+
+/** A key typed that the page cannot send (`problem` says why): asked for again, unsent. */
+export function refuseKeyTyped(problem) {
+  // A key typed anew: the one refused before, if any, is no longer the one to send.
+  state.apiKey = null;
+  sessionStorage.removeItem("oxitrack.apiKey");
+  showKeyForm(problem);
+  setStatus("that API key cannot be sent");
+  document.getElementById("api-key").focus();
+}
+
+/** The key form, its field marked wrong with `problem` when there is one. */
+function showKeyForm(problem) {
   const form = document.getElementById("key-form");
   const field = document.getElementById("api-key");
   const wasShown = !form.hidden;
   form.hidden = false;
-  const refused = Boolean(state.apiKey);
-  document.getElementById("key-error").hidden = !refused;
-  field.setAttribute("aria-invalid", String(refused));
-  setStatus(refused ? "the daemon refused that API key" : "an API key is needed");
+  const error = document.getElementById("key-error");
+  if (problem !== null) error.textContent = problem;
+  error.hidden = problem === null;
+  field.setAttribute("aria-invalid", String(problem !== null));
   // Nothing to show yet: the empty cards would only sit under the question.
   document.querySelector("main").hidden = state.loadedAt === null;
   if (!wasShown) field.focus();
@@ -83,6 +102,14 @@ export function showReachable() {
     const asOf = formatClock(state.loadedAt);
     setText("back-online", `The daemon answers again; the data is current as of ${asOf}.`);
   }
+  showAnswered();
+  document.getElementById("refused").hidden = true;
+  document.querySelector("main").hidden = false;
+  delete document.body.dataset.stale;
+}
+
+/** The daemon answered, with figures or not: the banner saying it does not answer goes. */
+export function showAnswered() {
   state.failingSince = null;
   // The retry button goes with the banner: its focus goes to the page's first control, not lost.
   if (document.activeElement?.id === "retry-now") {
@@ -90,9 +117,6 @@ export function showReachable() {
     (pressed ?? document.querySelector(".switch button")).focus();
   }
   document.getElementById("offline").hidden = true;
-  document.getElementById("refused").hidden = true;
-  document.querySelector("main").hidden = false;
-  delete document.body.dataset.stale;
 }
 
 /** The page's state, announced when it changes; ``updated`` (HH:MM) follows it unannounced. */

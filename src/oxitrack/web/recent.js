@@ -1,7 +1,7 @@
 // The "Recent sessions" card: the latest sessions, each with its day, its time from start to end
 // in the report's zone, its duration and its project.
 
-import { dayName, daySpan, formatDuration, shortDay } from "./chart.js";
+import { dayName, daySpan, distinctNames, formatDuration, shortDay } from "./chart.js";
 import { formatClock, localDate, utcOffset } from "./clock.js";
 import { element, replaceChangedRows } from "./elements.js";
 
@@ -31,6 +31,7 @@ export function renderRecent(list) {
   };
   // "Mon 1" for February 1st and March 1st both: past a week of sessions, the month instead.
   const dayCount = daySpan(list.sessions.map((session) => session.date));
+  const names = distinctNames(list.sessions);
   const body = document.querySelector("#recent-sessions tbody");
   replaceChangedRows(
     body,
@@ -56,7 +57,11 @@ export function renderRecent(list) {
         element(
           "td",
           { className: "project-cell" },
-          element("span", { className: "name", title: session.project_path }, session.project_name),
+          element(
+            "span",
+            { className: "name", title: session.project_path },
+            names.get(session.project_path),
+          ),
         ),
       ),
     ),

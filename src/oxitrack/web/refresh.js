@@ -8,6 +8,7 @@ import {
   askForKey,
   noticeUpgrade,
   setStatus,
+  showAnswered,
   showBusy,
   showReachable,
   showRefused,
@@ -121,6 +122,15 @@ function showAnswers(card, today, { range, breakdown }, recent, health) {
 }
 
 function showFailure(error) {
+  if (!(error instanceof Busy || error instanceof Unauthorized || error instanceof Refused)) {
+    showOutage(error);
+    return;
+  }
+  // The daemon answered, if not with figures: it is not away. After an outage, a daemon started
+  // again with a key was still said not to answer beside the key form, and after a refusal the
+  // page waited for retries that were no longer coming and never asked again.
+  stopRetrying();
+  showAnswered();
   if (error instanceof Busy) {
     retryIn(error.retryAfterSeconds * 1000);
     showBusy(error.retryAfterSeconds);
@@ -128,16 +138,17 @@ function showFailure(error) {
   }
   // Whatever the reason, the numbers on screen are no longer being kept current.
   document.body.dataset.stale = "true";
-  if (error instanceof Unauthorized) {
-    askForKey();
-  } else if (error instanceof Refused) {
-    showRefused(error.message);
-  } else {
-    const delay = RETRY_MS[Math.min(state.failures, RETRY_MS.length - 1)];
-    state.failures += 1;
-    retryIn(delay);
-    showUnreachable(error, delay);
-  }
+  if (error instanceof Unauthorized) askForKey();
+  else showRefused(error.message);
+}
+
+/** No answer at all: say so, and ask again soon, then less often. */
+function showOutage(error) {
+  document.body.dataset.stale = "true";
+  const delay = RETRY_MS[Math.min(state.failures, RETRY_MS.length - 1)];
+  state.failures += 1;
+  retryIn(delay);
+  showUnreachable(error, delay);
 }
 
 /** One retry at a time: a new one replaces the one pending. */

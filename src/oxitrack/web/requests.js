@@ -13,6 +13,19 @@ function apiUrl(path, params = {}) {
   return url;
 }
 
+/**
+ * Why `key` cannot be an API key, or null if it can. A daemon's key holds only what an HTTP
+ * header carries (printable ASCII and Latin-1, as its config checks); the browser refuses to send
+ * any other character, and a key pasted with a zero-width space or a curly quote was taken for a
+ * daemon that did not answer.
+ */
+export function keyProblem(key) {
+  const wrong = [...key].find((character) => !/^[\x20-\x7e\xa0-\xff]$/.test(character));
+  if (wrong === undefined) return null;
+  const codePoint = wrong.codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+  return `That key has U+${codePoint}, which no API key holds: type the key again.`;
+}
+
 export class Unauthorized extends Error {}
 /** The daemon is making other long reports and says when to ask again (503, Retry-After). */
 export class Busy extends Error {

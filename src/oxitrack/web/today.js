@@ -1,6 +1,6 @@
 // The "Today" card: today's total, and one bar per project in the chart's colours.
 
-import { formatDuration, shownDurations } from "./chart.js";
+import { formatDuration, overlapNote, shownDurations } from "./chart.js";
 import { cssColor, element, replaceChangedRows } from "./elements.js";
 import { state } from "./state.js";
 
@@ -18,6 +18,13 @@ export function renderToday(today) {
     ),
   );
   document.getElementById("today-empty").hidden = today.projects.length > 0;
+  const overlap = document.getElementById("today-overlap");
+  const note = overlapNote(
+    today.projects.map((p) => p.duration_seconds),
+    today.total_seconds,
+  );
+  if (overlap.textContent !== note) overlap.textContent = note;
+  overlap.hidden = note === "";
 }
 
 function todayRow(project, duration, longest, totalSeconds) {
