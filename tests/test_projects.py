@@ -13,6 +13,7 @@ from oxitrack.errors import InvalidField
 from oxitrack.projects import (
     canonical_project_path,
     check_project_name,
+    distinct_names,
     folder_name,
     folder_on_disk,
     is_absolute_project_path,
@@ -279,3 +280,32 @@ def test_folder_on_disk_reaches_the_folder_its_utf8_name_names():
         on_disk = folder_on_disk(name)
         assert os.fsencode(on_disk) == name.encode("utf-8", "surrogateescape")
     assert folder_on_disk("/code/\ud800") == "/code/\ud800"
+
+
+def test_distinct_names_keep_a_name_no_other_project_has():
+    projects = [("api", "/work/api"), ("web", "/work/web"), ("api", "/work/api")]
+    assert distinct_names(projects) == {"/work/api": "api", "/work/web": "web"}
+
+
+@pytest.mark.parametrize(
+    ("paths", "shown"),
+    [
+        # The parent folder tells them apart.
+        (
+            ["/work/client-one/api", "/work/client-two/api"],
+            ["api (client-one)", "api (client-two)"],
+        ),
+        # Parents of one name: as many last parts as it takes.
+        (["/a/x/src/api", "/b/x/src/api"], ["api (a/x/src)", "api (b/x/src)"]),
+        # A name given to folders of other names: their own last parts (the name is not said).
+        (["/code/backend", "/old/server"], ["api (backend)", "api (server)"]),
+        # A Windows folder beside a POSIX one; a folder at the root is named by its path.
+        (["C:\\Users\\me\\api", "/api"], ["api (me)", "api (/api)"]),
+        # A folder whose parts are all another's last parts: all of them.
+        (["/x/api", "/y/x/api"], ["api (x)", "api (y/x)"]),
+        # Two spellings of one Windows folder (no parts tell them apart): their paths.
+        (["C:\\x\\api", "C:/x/api"], ["api (C:\\x\\api)", "api (C:/x/api)"]),
+    ],
+)
+def test_distinct_names_tell_projects_of_one_name_apart_by_their_folders(paths, shown):
+    assert list(distinct_names(("api", path) for path in paths).values()) == shown

@@ -480,6 +480,21 @@ def test_day_rows_name_up_to_three_projects():
     assert (table_row.lead, table_row.label) == ("Tue 2025-11-25", "p4, p3, p2, +1 more")
 
 
+def test_day_rows_tell_projects_of_one_name_apart_by_their_folders():
+    """Two clients' ``api`` folders read "api, api"; each now says which it is, on every day
+    (the same words on a day only one of them was worked on)."""
+    span = days_between(date(2025, 11, 24), date(2025, 11, 25), BERLIN)
+    rows = [
+        row(1, "/work/client-one/api", "2025-11-24 09:00", "2025-11-24 10:00"),
+        row(2, "/work/client-two/api", "2025-11-24 10:00", "2025-11-24 10:30"),
+        row(3, "/work/client-two/api", "2025-11-25 09:00", "2025-11-25 09:30"),
+        row(4, "/work/web", "2025-11-25 10:00", "2025-11-25 10:10"),
+    ]
+    monday, tuesday = day_rows(daily_totals(rows, span, now=0))
+    assert monday.label == "api (client-one), api (client-two)"
+    assert tuesday.label == "api (client-two), web"
+
+
 def _sessions() -> list[SessionRow]:
     return [row(7, "/code/a,b", "2025-11-25 09:00", "2025-11-25 11:05")]
 

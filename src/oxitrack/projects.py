@@ -165,6 +165,39 @@ def project_name(custom_name: str | None, latest_path: str) -> str:
     return custom_name if custom_name else folder_name(latest_path)
 
 
+def distinct_names(projects: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each ``(name, path)`` project's name as a list shows it, by path: told apart from the
+    others that share its name by the end of its folder, ``api (client-one)`` and ``api
+    (client-two)`` (as the dashboard does). Two clients' ``api`` folders read "api, api"."""
+    paths_by_name: dict[str, list[str]] = {}
+    for name, path in projects:
+        paths = paths_by_name.setdefault(name, [])
+        if path not in paths:
+            paths.append(path)
+    shown = {}
+    for name, paths in paths_by_name.items():
+        if len(paths) == 1:
+            shown[paths[0]] = name
+        else:
+            shown.update({path: f"{name} ({place})" for path, place in _places(name, paths)})
+    return shown
+
+
+def _places(name: str, paths: list[str]) -> list[tuple[str, str]]:
+    """For folders of one project name, the fewest last parts of each path that no other
+    shares, leaving out a last part that is the name itself (already said)."""
+    parts = {}
+    for path in paths:
+        each = [part for part in path.replace("\\", "/").split("/") if part]
+        parts[path] = each[:-1] if each and each[-1] == name else each
+    for depth in range(1, max(len(each) for each in parts.values()) + 1):
+        # A folder at the root has no parent to name: its path instead.
+        tails = [(path, "/".join(parts[path][-depth:]) or path) for path in paths]
+        if len({tail for _, tail in tails}) == len(paths):
+            return tails
+    return [(path, path) for path in paths]
+
+
 def check_project_name(value: object, field: str = "name") -> str:
     """A project name given by a user: text, one line, not blank, not only digits (an id) nor
     written as a folder (``.``), at most 200 characters."""

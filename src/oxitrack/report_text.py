@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, tzinfo
 
 from oxitrack.fields import printable
+from oxitrack.projects import distinct_names
 from oxitrack.records import TYPE_CHECKING, Record
 from oxitrack.reports import (
     DayTotals,
@@ -293,9 +294,13 @@ def breakdown_rows(rows: Iterable[BreakdownRow]) -> list[TableRow]:
 
 def day_rows(per_day: Iterable[DayTotals]) -> list[TableRow]:
     """Table rows for per-day totals, naming each day's projects (most time first)."""
+    per_day = list(per_day)
+    shown_names = distinct_names(
+        (p.project_name, p.project_path) for totals in per_day for p in totals.projects
+    )
     rows = []
     for totals in per_day:
-        names = [p.project_name for p in totals.projects]
+        names = [shown_names[p.project_path] for p in totals.projects]
         shown = ", ".join(names[:3]) + (f", +{len(names) - 3} more" if len(names) > 3 else "")
         lead = totals.day.date.strftime("%a %Y-%m-%d")
         rows.append(TableRow(totals.total_seconds, shown, lead=lead))
