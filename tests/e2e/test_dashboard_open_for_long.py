@@ -201,3 +201,32 @@ def test_a_busy_daemon_is_asked_again_when_it_says_not_reported_as_refusing(
     assert busy_once.answered == [503, 200]
     assert "busy" not in shown.inner_text("#status-live")
     assert all("status of 503" in problem for problem in page.problems), page.problems
+
+
+def test_a_database_the_daemon_cannot_use_for_now_is_said_in_its_words_not_busy(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """A 503 ``store_unavailable`` (another program holding the database, a disk failing) also
+    says when to ask again: the page called it "busy", which sent nobody to look at the disk."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    message = "cannot read /data/oxitrack.db: disk I/O error"
+    failing_once: list[int] = []
+
+    def fail_once(route: Any) -> None:
+        failing_once.append(len(failing_once))
+        if len(failing_once) == 1:
+            body = {"error": "store_unavailable", "message": message}
+            route.fulfill(status=503, json=body, headers={"Retry-After": "5"})
+        else:
+            route.continue_()
+
+    shown.route(re.compile(r"/today(\?|$)"), fail_once)
+    page.page.clock.run_for(60_000)
+    shown.wait_for_function(
+        "() => document.getElementById('status-live').textContent.includes('asking again')"
+    )
+    assert shown.inner_text("#status-live") == f"the daemon says: {message}; asking again in 5 s"
+    page.page.clock.run_for(5_000)
+    page.wait_loaded(2)
+    assert "asking again" not in shown.inner_text("#status-live")

@@ -24,13 +24,18 @@ export function noticeUpgrade(health) {
 }
 
 /**
- * Busy with other long reports (several tabs on a year, say): nothing is wrong, and the figures
- * on screen are as current as their "updated" time says. The page asks again when the daemon said
- * to; it was reported as a refusal, the figures dimmed, and asked again only a minute later.
+ * A 503 with a time to ask again: busy with other long reports (several tabs on a year, say), or
+ * its database held or failing for now. The figures on screen are as current as their "updated"
+ * time says. The page asks again when the daemon said to; it was reported as a refusal, the
+ * figures dimmed, and asked again only a minute later.
  */
-export function showBusy(seconds) {
+export function showBusy({ retryAfterSeconds: seconds, code, message }) {
   const updated = state.loadedAt ? formatClock(state.loadedAt) : "";
-  setStatus(`the daemon is busy; asking again in ${seconds} s`, updated);
+  // Anything else (its database held by another program or failing) is no mere busyness: the
+  // daemon's own words say what, as the page said "busy" for a disk that failed.
+  const why =
+    code === "reports_busy" || !message ? "the daemon is busy" : `the daemon says: ${message}`;
+  setStatus(`${why}; asking again in ${seconds} s`, updated);
 }
 
 /** The key form, with the focus in its field when it appears and the refusal tied to it. */

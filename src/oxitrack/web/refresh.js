@@ -133,7 +133,7 @@ function showFailure(error) {
   showAnswered();
   if (error instanceof Busy) {
     retryIn(error.retryAfterSeconds * 1000);
-    showBusy(error.retryAfterSeconds);
+    showBusy(error);
     return;
   }
   // Whatever the reason, the numbers on screen are no longer being kept current.

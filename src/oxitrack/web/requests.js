@@ -27,11 +27,16 @@ export function keyProblem(key) {
 }
 
 export class Unauthorized extends Error {}
-/** The daemon is making other long reports and says when to ask again (503, Retry-After). */
+/**
+ * The daemon says when to ask again (503, Retry-After): it is making other long reports
+ * (`reports_busy`), or cannot use its database for now (`store_unavailable`: another program
+ * holds it, the disk failed), or a folder's share does not answer.
+ */
 export class Busy extends Error {
-  constructor(message, retryAfterSeconds) {
+  constructor(message, retryAfterSeconds, code) {
     super(message);
     this.retryAfterSeconds = retryAfterSeconds;
+    this.code = code;
   }
 }
 /** The daemon answered, but with an error (a bad ?tz=, say): it is reachable, the request is not. */
@@ -45,7 +50,7 @@ export async function getJson(path, params) {
   const body = await response.json();
   const retryAfter = response.headers.get("Retry-After");
   if (response.status === 503 && retryAfter !== null) {
-    throw new Busy(body.message, retryAfterSeconds(retryAfter));
+    throw new Busy(body.message, retryAfterSeconds(retryAfter), body.error);
   }
   if (!response.ok) throw new Refused(body.message || `${path}: HTTP ${response.status}`);
   return body;
