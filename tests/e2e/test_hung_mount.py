@@ -185,22 +185,24 @@ def test_a_local_repository_whose_git_folder_is_on_a_hung_mount_holds_up_no_othe
     with (
         concurrent.futures.ThreadPoolExecutor() as pool,
         httpx.Client(base_url=daemon.url, timeout=30) as client,
-        hung_mount(tmp_path / "share"),
     ):
-        sent = pool.submit(
-            client.post,
-            "/api/v1/users/current/heartbeats",
-            headers={"Authorization": basic()},
-            json=heartbeat,
-        )
-        while not sent.running():
-            time.sleep(0.01)
-        with httpx.Client(base_url=daemon.url, timeout=2) as other:
-            health = other.get("/health")
-            today = other.get("/today")
+        with hung_mount(tmp_path / "share"):
+            sent = pool.submit(
+                client.post,
+                "/api/v1/users/current/heartbeats",
+                headers={"Authorization": basic()},
+                json=heartbeat,
+            )
+            while not sent.running():
+                time.sleep(0.01)
+            with httpx.Client(base_url=daemon.url, timeout=2) as other:
+                health = other.get("/health")
+                today = other.get("/today")
+        # Answered once the mount answers (here with an error), on the client still open:
+        # closed first, it broke the answer under way.
+        sent.result(timeout=10)
     assert health.status_code == 200, health.text
     assert today.status_code == 200, today.text
-    sent.result(timeout=10)  # answered once the mount answers (here with an error)
 
 
 # uvicorn's wait for requests still being answered when the daemon stops, 10 s, down to 1 s.
@@ -245,14 +247,15 @@ def test_a_report_for_a_local_repository_kept_on_a_hung_mount_holds_up_no_other(
     with (
         concurrent.futures.ThreadPoolExecutor() as pool,
         httpx.Client(base_url=daemon.url, timeout=30) as client,
-        hung_mount(tmp_path / "share"),
     ):
-        report = pool.submit(client.get, "/api/days", params={"project": str(repository)})
-        while not report.running():
-            time.sleep(0.01)
-        with httpx.Client(base_url=daemon.url, timeout=2) as other:
-            today = other.get("/today")
-            projects = other.get("/api/projects")
+        with hung_mount(tmp_path / "share"):
+            report = pool.submit(client.get, "/api/days", params={"project": str(repository)})
+            while not report.running():
+                time.sleep(0.01)
+            with httpx.Client(base_url=daemon.url, timeout=2) as other:
+                today = other.get("/today")
+                projects = other.get("/api/projects")
+        answered = report.result(timeout=10)  # once the share answers (an error)
     assert today.status_code == 200, today.text
     assert projects.status_code == 200, projects.text
-    assert report.result(timeout=10).status_code == 200  # once the share answers (an error)
+    assert answered.status_code == 200, answered.text
