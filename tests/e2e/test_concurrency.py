@@ -201,26 +201,8 @@ def test_a_batch_of_heartbeats_for_files_nowhere_here_holds_up_no_other_client(
         {"entity": f"{deep}/{number}.py", "type": "file", "time": time.time()}
         for number in range(1000)
     ]
-    answers: list[httpx.Response] = []
-    waits: list[float] = []
-    with httpx.Client(base_url=daemon.url, timeout=60) as client:
-        sending = threading.Thread(
-            target=lambda: answers.append(
-                client.post(
-                    "/api/v1/users/current/heartbeats.bulk",
-                    json=batch,
-                    headers={"Authorization": basic()},
-                )
-            )
-        )
-        sending.start()
-        try:
-            with httpx.Client(base_url=daemon.url, timeout=5) as other:
-                while sending.is_alive():  # asked all along the batch's upload and parsing
-                    waits.append(other.get("/health").elapsed.total_seconds())
-        finally:
-            sending.join()
-    assert [answer.status_code for answer in answers] == [201]
+    answer, waits = _health_waits_while_sending(daemon, batch)
+    assert answer.status_code == 201
     assert max(waits) < 1, waits
 
 
@@ -236,28 +218,38 @@ def test_a_batch_for_files_in_a_deep_folder_holds_up_no_other_client(
             {"entity": f"{folder}/{number}.py", "type": "file", "time": time.time() - number}
             for number in range(40)
         ]
-        answers: list[httpx.Response] = []
-        waits: list[float] = []
-        with httpx.Client(base_url=daemon.url, timeout=60) as client:
-            sending = threading.Thread(
-                target=lambda: answers.append(
-                    client.post(
-                        "/api/v1/users/current/heartbeats.bulk",
-                        json=batch,
-                        headers={"Authorization": basic()},
-                    )
+        answer, waits = _health_waits_while_sending(daemon, batch)
+    assert answer.status_code == 201
+    assert [status for _, status in answer.json()["responses"]] == [201] * 40
+    assert len(waits) > 1 and max(waits) < 1, waits
+
+
+def _health_waits_while_sending(
+    daemon: DaemonProcess, batch: list[dict[str, object]]
+) -> tuple[httpx.Response, list[float]]:
+    """The answer to ``batch`` sent as a WakaTime batch, and how long each ``/health`` asked
+    all along its upload and reading waited for its own answer."""
+    answers: list[httpx.Response] = []
+    waits: list[float] = []
+    with httpx.Client(base_url=daemon.url, timeout=60) as client:
+        sending = threading.Thread(
+            target=lambda: answers.append(
+                client.post(
+                    "/api/v1/users/current/heartbeats.bulk",
+                    json=batch,
+                    headers={"Authorization": basic()},
                 )
             )
-            sending.start()
-            try:
-                with httpx.Client(base_url=daemon.url, timeout=10) as other:
-                    while sending.is_alive():
-                        waits.append(other.get("/health").elapsed.total_seconds())
-            finally:
-                sending.join()
-    assert [answer.status_code for answer in answers] == [201]
-    assert [status for _, status in answers[0].json()["responses"]] == [201] * 40
-    assert len(waits) > 1 and max(waits) < 1, waits
+        )
+        sending.start()
+        try:
+            with httpx.Client(base_url=daemon.url, timeout=10) as other:
+                while sending.is_alive():
+                    waits.append(other.get("/health").elapsed.total_seconds())
+        finally:
+            sending.join()
+    [answer] = answers
+    return answer, waits
 
 
 @contextlib.contextmanager
