@@ -113,7 +113,8 @@ export class DaemonClient {
         response.status === 429 || response.status === 503
           ? parseRetryAfter(response.headers.get("retry-after"), Date.now())
           : undefined;
-      return { kind: "answered", status: response.status, json: parseJson(text), text, retryAfterMs };
+      const sentApiKey = this.apiKey !== undefined;
+      return { kind: "answered", status: response.status, json: parseJson(text), text, retryAfterMs, sentApiKey };
     } catch (error) {
       this.listenerCheck = undefined; // whoever listened is gone, or soon will be: look again
       // fetch refuses a URL with user:password@ and quotes it in the message.

@@ -40,6 +40,7 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
   "offline",
   "slow",
   "needsApiKey",
+  "wrongApiKey",
   "notDaemon",
   "foreignListener",
 ]);

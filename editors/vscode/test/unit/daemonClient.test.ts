@@ -186,6 +186,14 @@ describe("DaemonClient.postBeat", () => {
     assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "needsApiKey");
   });
 
+  test("the daemon's 401 to the key set means that key is wrong, not missing: keep the beat", async () => {
+    answer = reply(401, { error: "unauthorized", message: "send the API key as `Authorization: Bearer KEY`" });
+    const outcome = await client({ apiKey: "old-key" }).postBeat(beat);
+    assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "wrongApiKey");
+    const today = await client({ apiKey: "old-key" }).getToday();
+    assert.equal(today.kind === "unavailable" && today.problem.kind, "wrongApiKey");
+  });
+
   test("the daemon's 503 store_unavailable is a daemon error with its message", async () => {
     answer = reply(503, { error: "store_unavailable", message: "database or disk is full" });
     assert.deepEqual(await client().postBeat(beat), {
