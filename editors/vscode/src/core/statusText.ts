@@ -120,9 +120,9 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
       );
     case "wrongApiKey":
       return (
-        `The OxiTrack daemon at ${serverUrl} refuses the API key set in VS Code ${seen}: it is not ` +
-        "the daemon's key (changed since, or mistyped). Run \"OxiTrack: Set API Key\" with the key the " +
-        "daemon was started with (--api-key, OXITRACK_API_KEY or api_key in its config file)."
+        `The API key set in VS Code does not work with the OxiTrack daemon at ${serverUrl} ${seen}: ` +
+        "it is not the daemon's key (changed since, or mistyped). Run \"OxiTrack: Set API Key\" with " +
+        "the key the daemon was started with (--api-key, OXITRACK_API_KEY or api_key in its config file)."
       );
     case "misconfigured":
       return (

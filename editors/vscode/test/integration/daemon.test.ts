@@ -257,7 +257,7 @@ describe("against a real daemon", () => {
     assert.equal(delivery.state.connection.kind, "wrongApiKey");
     assert.equal(await outbox.count(), 2);
     assert.equal(logged.length, 1, logged.join("\n"));
-    assert.match(logged[0] ?? "", /refuses the API key set in VS Code .*"OxiTrack: Set API Key"/);
+    assert.match(logged[0] ?? "", /API key set in VS Code does not work .*"OxiTrack: Set API Key"/);
 
     client = new DaemonClient({ serverUrl: daemon.url, apiKey: "k3y", timeoutMs: 5_000 });
     delivery.noteToday(await client.getToday());

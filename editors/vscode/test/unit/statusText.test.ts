@@ -125,7 +125,7 @@ describe("renderStatus", () => {
     const connection = { kind: "wrongApiKey", detail: "HTTP 401: unauthorized: send the key", code: "unauthorized" } as const;
     const view = renderStatus({ ...base, connection, queued: 2 });
     assert.equal(view.text, "OxiTrack: API key refused (2 queued)");
-    assert.match(view.tooltip, /refuses the API key set in VS Code/);
+    assert.match(view.tooltip, /API key set in VS Code does not work/);
     assert.match(view.tooltip, /"OxiTrack: Set API Key"/);
     assert.equal(view.action, "setApiKey");
   });
