@@ -7,6 +7,7 @@ import * as os from "node:os";
 
 import * as vscode from "vscode";
 
+import { apiKeyProblem } from "./core/apiKey";
 import { Delivery } from "./core/delivery";
 import { Outbox } from "./core/outbox";
 import { isExcludedPath } from "./core/projectChoice";
@@ -64,6 +65,7 @@ async function promptForApiKey(settings: Settings): Promise<void> {
     prompt: "The key the daemon was started with (--api-key). Leave empty to remove the stored key.",
     password: true,
     ignoreFocusOut: true,
+    validateInput: (value) => apiKeyProblem(value.trim()),
   });
   if (key !== undefined) {
     await settings.setApiKey(key.trim());

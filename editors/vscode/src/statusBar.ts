@@ -1,14 +1,14 @@
 /**
  * One status bar item: today's time for the current project (total in the tooltip), or what keeps
- * beats from the daemon ("OxiTrack: offline (N queued)", "API key needed", …) with what to do in
- * the tooltip; "excluded" in a folder oxitrack.excludePatterns skips; "folder refused" when the
- * daemon refuses the project's path itself; "not your daemon" when another account's program
- * holds the daemon's port (the API key is not sent to it); "settings error" for a server URL that
- * cannot work; a warning sign for a setting of the wrong type (named in the tooltip). While the
- * daemon is there but slow to answer, today's time as last reported stays, marked "(daemon slow)".
- * Re-reads `GET /today` every minute and when the project or the settings
- * change; re-renders whenever the delivery state changes. A click opens the dashboard, or does what
- * the problem needs (set the API key, show the log, open the setting).
+ * beats from the daemon ("OxiTrack: offline (N queued)", "API key needed", "API key refused", …)
+ * with what to do in the tooltip; "excluded" in a folder oxitrack.excludePatterns skips; "folder
+ * refused" when the daemon refuses the project's path itself; "not your daemon" when another
+ * account's program holds the daemon's port (the API key is not sent to it); "settings error" for
+ * a server URL that cannot work; a warning sign for a setting of the wrong type (named in the
+ * tooltip). While the daemon is there but slow to answer, today's time as last reported stays,
+ * marked "(daemon slow)". Re-reads `GET /today` every minute and when the project or the settings
+ * change; re-renders whenever the delivery state changes. A click opens the dashboard, or does
+ * what the problem needs (set the API key, show the log, open the setting).
  */
 
 import * as vscode from "vscode";

@@ -24,6 +24,8 @@ export type Answer =
       readonly json: unknown;
       readonly text: string;
       readonly retryAfterMs: number | undefined;
+      /** The request carried an API key: a 401 then means that key is wrong, not missing. */
+      readonly sentApiKey?: boolean;
     }
   /** Nothing was answered, for this reason: the beat meets this problem. */
   | { readonly kind: "failed"; readonly problem: Problem };
@@ -50,7 +52,7 @@ function classify(answer: Answered): Problem {
     return { kind: "clockAhead", detail, code };
   }
   if (answer.status === 401) {
-    return { kind: "needsApiKey", detail, code };
+    return { kind: answer.sentApiKey === true ? "wrongApiKey" : "needsApiKey", detail, code };
   }
   if (answer.status >= 500 || answer.status === 429) {
     return { kind: "daemonError", detail, code };

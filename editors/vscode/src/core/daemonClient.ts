@@ -8,6 +8,7 @@
  * another account's program on the daemon's port (listeners.ts). Must not import `vscode`.
  */
 
+import { apiKeyProblem } from "./apiKey";
 import { type Beat, beatBody } from "./beat";
 import { type BeatOutcome, beatOutcomeOf } from "./beatOutcome";
 import { type Answer, asDaemonError, parseJson, parseRetryAfter } from "./daemonAnswer";
@@ -95,6 +96,10 @@ export class DaemonClient {
   }
 
   private async request(route: string, init: RequestInit): Promise<Answer> {
+    const keyProblem = this.apiKey === undefined ? undefined : apiKeyProblem(this.apiKey);
+    if (keyProblem !== undefined) {
+      return { kind: "failed", problem: { kind: "wrongApiKey", detail: keyProblem } };
+    }
     if (this.apiKey !== undefined) {
       const owners = await this.foreignListeners();
       if (owners !== undefined) {
@@ -113,7 +118,8 @@ export class DaemonClient {
         response.status === 429 || response.status === 503
           ? parseRetryAfter(response.headers.get("retry-after"), Date.now())
           : undefined;
-      return { kind: "answered", status: response.status, json: parseJson(text), text, retryAfterMs };
+      const sentApiKey = this.apiKey !== undefined;
+      return { kind: "answered", status: response.status, json: parseJson(text), text, retryAfterMs, sentApiKey };
     } catch (error) {
       this.listenerCheck = undefined; // whoever listened is gone, or soon will be: look again
       // fetch refuses a URL with user:password@ and quotes it in the message.

@@ -40,6 +40,7 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
   "offline",
   "slow",
   "needsApiKey",
+  "wrongApiKey",
   "notDaemon",
   "foreignListener",
 ]);
@@ -96,6 +97,11 @@ export class Delivery {
   private readonly isExcludedEverywhere: (projectPath: string) => boolean;
   /** No replay before this (epoch ms): the daemon said Retry-After. */
   private replayNotBeforeMs = 0;
+  /**
+   * The outbox failures logged (writing it, replaying it) since it last worked: a disk that stays
+   * full fails every beat and every replay, and the log said so every 30 s.
+   */
+  private readonly loggedOutboxFailures = new Set<string>();
 
   constructor(
     private readonly client: () => DaemonClient,
@@ -251,6 +257,7 @@ export class Delivery {
         const isOwnFault = code === INTERNAL_ERROR_CODE || code === FOLDER_NOT_ANSWERING_CODE;
         return isOwnFault && ++failedInARow < MAX_FAULTS_IN_A_ROW ? "kept" : "stop";
       });
+      this.noteOutboxWorks();
       const refused = result.dropped - excluded;
       if (result.sent + result.dropped > 0) {
         this.log(
@@ -261,7 +268,7 @@ export class Delivery {
         );
       }
     } catch (error) {
-      this.log(`outbox replay failed: ${describeError(error)}`);
+      this.logOutboxFailure(`outbox replay failed: ${describeError(error)}`);
     }
     await this.refreshQueued();
   }
@@ -305,10 +312,12 @@ export class Delivery {
     try {
       const result = await this.outbox.append(beats);
       this.setQueued(this.queued + result.appended);
+      this.noteOutboxWorks();
     } catch (error) {
       const room = Math.max(0, MAX_MEMORY_BEATS - this.memory.length);
       this.memory.push(...beats.slice(0, room));
-      this.log(`could not write the outbox (${describeError(error)}); ${this.memory.length} beat(s) held in memory`);
+      const dropped = room < beats.length ? `; ${MAX_MEMORY_BEATS} is the most kept, newer ones are dropped` : "";
+      this.logOutboxFailure(`could not write the outbox (${describeError(error)}); beats are held in memory${dropped}`);
       this.notify();
     } finally {
       beats.forEach((beat) => this.inFlight.delete(beat));
@@ -322,6 +331,22 @@ export class Delivery {
     const beats = this.memory.filter((beat) => !this.isExcluded(beat.project_path));
     this.memory = [];
     await this.keep(beats);
+  }
+
+  /** Logs an outbox failure unless it was logged already since the outbox last worked. */
+  private logOutboxFailure(message: string): void {
+    if (!this.loggedOutboxFailures.has(message)) {
+      this.loggedOutboxFailures.add(message);
+      this.log(message);
+    }
+  }
+
+  /** The outbox worked: the failures logged before are over (the next one is logged again). */
+  private noteOutboxWorks(): void {
+    if (this.loggedOutboxFailures.size > 0) {
+      this.loggedOutboxFailures.clear();
+      this.log("the outbox works again");
+    }
   }
 
   /** The daemon answered with our key, but nothing was stored: not proof that writes work. */

@@ -106,7 +106,11 @@ export async function readBeats(
       }
       continue;
     }
-    beats.push(...found);
+    // Not push(...found): a file of 130,000 beats or so, weeks offline, passes more arguments than
+    // the stack holds, and the full outbox could then never be replayed.
+    for (const beat of found) {
+      beats.push(beat);
+    }
     unreadableLines += unreadable;
   }
   return { beats, unreadableLines, unreadFiles };

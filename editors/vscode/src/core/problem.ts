@@ -12,8 +12,10 @@ export type ProblemKind =
    * slow (a long checkpoint, another program holding its database, a machine under load).
    */
   | "slow"
-  /** The daemon's 401: it runs with --api-key and ours is missing or wrong. */
+  /** The daemon's 401 to a request without a key: it runs with an API key and none is set. */
   | "needsApiKey"
+  /** The daemon's 401 to a request with the key set in VS Code: that key is not the daemon's. */
+  | "wrongApiKey"
   /** The daemon refuses this editor's requests: Host/Origin not allowed, wrong path in the URL. */
   | "misconfigured"
   /** The daemon cannot serve right now (503 store_unavailable: disk full, database gone). */

@@ -63,6 +63,7 @@ const LABELS: Readonly<Record<ProblemKind, string>> = {
   offline: "offline",
   slow: "daemon slow",
   needsApiKey: "API key needed",
+  wrongApiKey: "API key refused",
   misconfigured: "refused",
   daemonError: "daemon error",
   notDaemon: "not the daemon",
@@ -116,6 +117,12 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
       return (
         `The OxiTrack daemon at ${serverUrl} wants an API key ${seen}. ` +
         'Run "OxiTrack: Set API Key" with the key the daemon was started with (--api-key).'
+      );
+    case "wrongApiKey":
+      return (
+        `The API key set in VS Code does not work with the OxiTrack daemon at ${serverUrl} ${seen}: ` +
+        "it is not the daemon's key (changed since, or mistyped). Run \"OxiTrack: Set API Key\" with " +
+        "the key the daemon was started with (--api-key, OXITRACK_API_KEY or api_key in its config file)."
       );
     case "misconfigured":
       return (
@@ -200,14 +207,14 @@ function renderState(input: StatusInput): StatusView {
     return renderSlow(input, connection);
   }
   if (connection.kind !== "online" && connection.kind !== "unknown") {
-    const isKeyMissing = connection.kind === "needsApiKey";
+    const isKeyProblem = connection.kind === "needsApiKey" || connection.kind === "wrongApiKey";
     return {
       text: `OxiTrack: ${labelOf(connection)} (${input.queued} queued)`,
       tooltip:
         `${explainProblem(connection, input.serverUrl)}\n` +
         `${waiting(input, "this is solved")}\n` +
-        (isKeyMissing ? "Click to set the API key." : "Click to show the OxiTrack log."),
-      action: isKeyMissing ? "setApiKey" : "showLog",
+        (isKeyProblem ? "Click to set the API key." : "Click to show the OxiTrack log."),
+      action: isKeyProblem ? "setApiKey" : "showLog",
     };
   }
   if (input.pathRefusal !== undefined && input.project?.kind !== "excluded" && input.project?.kind !== "none") {

@@ -567,6 +567,28 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
     }
   });
 
+  test("Set API Key refuses a key pasted with a character no HTTP header can carry", async () => {
+    await page.keyboard.press("F1");
+    await page.keyboard.type("OxiTrack: Set API Key");
+    await page.keyboard.press("Enter");
+    // The command palette closes and the extension's input box opens in the same widget.
+    await page.locator(".quick-input-widget .quick-input-title", { hasText: "OxiTrack API key" }).waitFor({ timeout: 30_000 });
+    const input = page.locator(".quick-input-widget input");
+    try {
+      await page.keyboard.insertText("k3y\u200b"); // a zero-width space pasted with the key
+      const message = page.locator(".quick-input-widget .quick-input-message");
+      await eventually(
+        "the input box to name the character",
+        async () => (/U\+200B.*cannot carry/.test((await message.textContent()) ?? "") ? true : undefined),
+        30_000,
+      );
+      await page.keyboard.press("Enter"); // refused: the box stays open, nothing is stored
+      assert.ok(await input.isVisible());
+    } finally {
+      await page.keyboard.press("Escape");
+    }
+  });
+
   test("a click on the status bar opens the dashboard", async () => {
     const popup = page.context().waitForEvent("page", { timeout: 30_000 });
     await page.locator(STATUS_ITEM).click();

@@ -242,6 +242,30 @@ describe("against a real daemon", () => {
     assert.equal((await daemon.sessions()).length, 1);
   });
 
+  test("with a wrong key: 'API key refused' from beats and today alike, logged once; the right key replays", async () => {
+    const project = await fs.mkdtemp(path.join(tmp, "wrong-key-"));
+    const daemon = await startDaemon("wrong-key", "--api-key", "k3y");
+    const logged: string[] = [];
+    let client = new DaemonClient({ serverUrl: daemon.url, apiKey: "old-k3y", timeoutMs: 5_000 });
+    const outbox = new Outbox({ dir: path.join(tmp, "wrong-key-storage") });
+    const delivery = new Delivery(() => client, outbox, (m) => logged.push(m));
+    const now = Math.floor(Date.now() / 1000);
+    for (let minute = 0; minute < 2; minute++) {
+      await delivery.send({ project_path: project, timestamp: now - 300 + minute * 60 });
+      delivery.noteToday(await client.getToday());
+    }
+    assert.equal(delivery.state.connection.kind, "wrongApiKey");
+    assert.equal(await outbox.count(), 2);
+    assert.equal(logged.length, 1, logged.join("\n"));
+    assert.match(logged[0] ?? "", /API key set in VS Code does not work .*"OxiTrack: Set API Key"/);
+
+    client = new DaemonClient({ serverUrl: daemon.url, apiKey: "k3y", timeoutMs: 5_000 });
+    delivery.noteToday(await client.getToday());
+    await delivery.replay();
+    assert.deepEqual(delivery.state, { connection: { kind: "online" }, queued: 0 });
+    assert.equal((await daemon.sessions()).length, 1);
+  });
+
   test("today is the editor's day: the zone goes with GET /today", async () => {
     const daemon = await startDaemon("zones");
     const dateIn = (zone: string) => new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date());

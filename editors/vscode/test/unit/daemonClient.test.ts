@@ -186,6 +186,28 @@ describe("DaemonClient.postBeat", () => {
     assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "needsApiKey");
   });
 
+  test("the daemon's 401 to the key set means that key is wrong, not missing: keep the beat", async () => {
+    answer = reply(401, { error: "unauthorized", message: "send the API key as `Authorization: Bearer KEY`" });
+    const outcome = await client({ apiKey: "old-key" }).postBeat(beat);
+    assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "wrongApiKey");
+    const today = await client({ apiKey: "old-key" }).getToday();
+    assert.equal(today.kind === "unavailable" && today.problem.kind, "wrongApiKey");
+  });
+
+  test("a key no HTTP header can carry is a wrong key, sent nowhere, not a daemon offline", async () => {
+    seen.length = 0;
+    answer = reply(200, { session_id: 7, project_path: "/real/app", duration_seconds: 90 });
+    for (const key of ["k3y\u200b", "\u201ck3y\u201d", "k3y\n"]) {
+      const outcome = await client({ apiKey: key }).postBeat(beat);
+      assert.equal(outcome.kind === "unavailable" && outcome.problem.kind, "wrongApiKey", JSON.stringify(key));
+      assert.match(outcome.kind === "unavailable" ? outcome.problem.detail : "", /cannot carry/);
+      const today = await client({ apiKey: key }).getToday();
+      assert.equal(today.kind === "unavailable" && today.problem.kind, "wrongApiKey", JSON.stringify(key));
+    }
+    assert.equal(seen.length, 0);
+    assert.equal((await client({ apiKey: "k\u00e9y k3y" }).postBeat(beat)).kind, "accepted", "Latin-1 and spaces go");
+  });
+
   test("the daemon's 503 store_unavailable is a daemon error with its message", async () => {
     answer = reply(503, { error: "store_unavailable", message: "database or disk is full" });
     assert.deepEqual(await client().postBeat(beat), {

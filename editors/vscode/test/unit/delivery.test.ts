@@ -353,6 +353,31 @@ describe("Delivery", () => {
     assert.equal(await broken.count(), 0);
   });
 
+  test("an outbox that cannot be written is logged once, not at every beat and replay, until it works again", async () => {
+    const { daemon } = setup();
+    const blocker = path.join(dir, "file-not-folder");
+    await fs.writeFile(blocker, "");
+    const logged: string[] = [];
+    const delivery = new Delivery(() => daemon as unknown as DaemonClient, new Outbox({ dir: blocker }), (m) => logged.push(m));
+    daemon.mode = "down";
+    for (let timestamp = 1; timestamp <= 5; timestamp++) {
+      await delivery.send(beat(timestamp)); // every 30 s
+      await delivery.replay(); // every minute
+    }
+    assert.equal(delivery.state.queued, 5);
+    const failures = logged.filter((line) => /could not write the outbox|outbox replay failed/.test(line));
+    assert.ok(failures.length >= 1 && failures.length <= 2, logged.join("\n")); // writing, and replaying
+    assert.match(failures[0] ?? "", /held in memory/);
+
+    await fs.unlink(blocker);
+    await delivery.replay();
+    assert.equal(logged.filter((line) => line === "the outbox works again").length, 1, logged.join("\n"));
+    await fs.rm(blocker, { recursive: true });
+    await fs.writeFile(blocker, ""); // broken again: said again
+    await delivery.send(beat(6));
+    assert.match(logged.at(-1) ?? "", /could not write the outbox/);
+  });
+
   test("beats held in memory are bounded: an outbox that never comes back cannot fill the memory", async () => {
     const { daemon } = setup();
     const blocker = path.join(dir, "file-not-folder");

@@ -6,7 +6,14 @@ import * as path from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 
 import type { Beat } from "../../src/core/beat";
-import { LOCK_FILE, Outbox, OutboxBusyError, QUEUE_FILE, type ReplayVerdict } from "../../src/core/outbox";
+import {
+  DEFAULT_MAX_BEATS,
+  LOCK_FILE,
+  Outbox,
+  OutboxBusyError,
+  QUEUE_FILE,
+  type ReplayVerdict,
+} from "../../src/core/outbox";
 
 let dir: string;
 
@@ -253,6 +260,23 @@ describe("Outbox", () => {
     assert.equal(windowLogged.filter((line) => /outbox is full/.test(line)).length, 1, "a window opened on a full outbox says so too");
     await drain(outbox);
     assert.deepEqual(await outbox.append([beat(8)]), { appended: 1, droppedBecauseFull: 0 });
+  });
+
+  test("a full outbox, its beats all in one file, is replayed: every beat, oldest first", async () => {
+    // Weeks offline fill the queue file up to the bound; reading it back once overflowed the stack.
+    const first = 1_750_000_000;
+    const lines = Array.from({ length: DEFAULT_MAX_BEATS }, (_, index) => JSON.stringify(beat(first + index)));
+    await fs.writeFile(path.join(dir, QUEUE_FILE), `${lines.join("\n")}\n`);
+    const outbox = new Outbox({ dir });
+    let next = first;
+    let inOrder = true;
+    const result = await outbox.replay(async (replayed) => {
+      inOrder &&= replayed.timestamp === next++;
+      return "sent";
+    });
+    assert.equal(result.sent, DEFAULT_MAX_BEATS);
+    assert.ok(inOrder);
+    assert.equal(await outbox.count(), 0);
   });
 
   test("beats appended while a replay has claimed the queue count the claim: the bound holds", async () => {

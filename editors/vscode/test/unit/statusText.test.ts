@@ -121,6 +121,15 @@ describe("renderStatus", () => {
     assert.equal(view.action, "setApiKey");
   });
 
+  test("a key the daemon refuses is called refused, not needed, and a click runs Set API Key", () => {
+    const connection = { kind: "wrongApiKey", detail: "HTTP 401: unauthorized: send the key", code: "unauthorized" } as const;
+    const view = renderStatus({ ...base, connection, queued: 2 });
+    assert.equal(view.text, "OxiTrack: API key refused (2 queued)");
+    assert.match(view.tooltip, /API key set in VS Code does not work/);
+    assert.match(view.tooltip, /"OxiTrack: Set API Key"/);
+    assert.equal(view.action, "setApiKey");
+  });
+
   test("a database error shows the daemon's message, not today's time", () => {
     const connection = {
       kind: "daemonError",
