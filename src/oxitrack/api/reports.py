@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from datetime import date, tzinfo
 from functools import partial
 
-import anyio.from_thread
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -229,6 +228,10 @@ def _look_at_folder_first(request: Request, reference: str) -> None:
     a hung share, for as long as it hung. Looked at once here, the folder is read again in
     the report at once, its repository's root commit remembered. For handlers Starlette runs
     in its thread pool, as every report's is."""
+    # Here, not at the top: its modules are 0.4 MiB of the daemon's idle memory, for reports
+    # that name a folder.
+    import anyio.from_thread
+
     slow_folders: SlowFolders = request.app.state.slow_folders
     look = partial(folder_identities, reference)
     anyio.from_thread.run(slow_folders.in_thread_for, look, [reference], "project")
