@@ -31,6 +31,7 @@ def heartbeat(time: float, **fields: Any) -> dict[str, Any]:
         "category": "coding",
         "time": time,
         "project": "app",
+        "project_root_count": 5,  # /home/olduser/code/app
         "branch": "main",
         "language": "Python",
         "is_write": False,
@@ -135,6 +136,39 @@ def test_heartbeats_of_a_project_tracked_here_join_its_folder(
     assert run(daemon, capsys, str(dump))[0] == 0
     assert daemon.db_path is not None
     assert {path for path, _, _ in stored_sessions(daemon.db_path)} == {"/srv/code/app"}
+
+
+def test_folders_of_the_machine_the_export_came_from_go_by_project_name(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """The export's ``project_root_count`` names folders of the old machine, Windows ones too:
+    their time goes by project name (to a folder tracked here under it); a folder that is here
+    keeps its time."""
+    answer = httpx.post(
+        f"{daemon.url}/beat", json={"project_path": "/srv/code/app", "timestamp": DAY_1}
+    )
+    assert answer.status_code == 200
+    here = tmp_path / "code" / "site"
+    (here / "src").mkdir(parents=True)
+    windows = r"C:\Users\olduser\code\tool\main.py"
+    beats = [
+        heartbeat(DAY_1 + 60),
+        heartbeat(DAY_1 + 120, entity=windows, project="tool", project_root_count=5),
+        heartbeat(
+            DAY_1 + 180,
+            entity=str(here / "src" / "main.py"),
+            project="site",
+            project_root_count=len(str(here).split("/")),
+        ),
+    ]
+    dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
+    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 3 heartbeats from {dump}.\n")
+    assert daemon.db_path is not None
+    assert {path for path, _, _ in stored_sessions(daemon.db_path)} == {
+        "/srv/code/app",
+        "wakatime:tool",
+        str(here),
+    }
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,8 @@ daemon is the one writer that finds a heartbeat's project (``api.wakatime``).
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -131,10 +133,37 @@ def _send_all(client: DaemonClient, file: IO[bytes], tally: Tally) -> None:
     from oxitrack.wakatime_dump import heartbeats_in
 
     route = BULK_ROUTE.replace("{user}", "current")
-    heartbeats = (slim_heartbeat(item) for item in heartbeats_in(file))
+    heartbeats = (slim_heartbeat(_rooted_here(item)) for item in heartbeats_in(file))
     for batch in _batches(heartbeats, MAX_BULK_HEARTBEATS):
         tally.add(client.request("POST", route, batch, user_agent=IMPORT_USER_AGENT))
         _show_progress(tally)
+
+
+def _rooted_here(item: object) -> object:
+    """``item`` without its ``project_root_count`` when the folder that count names is not one
+    on this machine. The export's paths are those of the machine each heartbeat was sent from:
+    taken as they are, the time of ``/home/old/code/app`` (or ``C:\\code\\app``) would land in
+    a folder that is nowhere here rather than in the folder tracked here under the same project
+    name. Without the count, the daemon finds the project as the docs say: the repository
+    holding the file here, else a tracked folder of that name, else ``wakatime:<project>``."""
+    from oxitrack.wakatime_projects import project_root_from_count
+
+    if not isinstance(item, dict):
+        return item
+    count, entity = item.get("project_root_count"), item.get("entity")
+    if type(count) is not int or count < 1 or not isinstance(entity, str):
+        return item  # nothing to place, or a value the daemon refuses in its own words
+    root = project_root_from_count(entity, count)
+    if root is None or _is_folder_here(root):
+        return item
+    return {key: value for key, value in item.items() if key != "project_root_count"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_folder_here(path: str) -> bool:
+    """Cached: an export of years names a few hundred folders in hundreds of thousands of
+    heartbeats."""
+    return os.path.isdir(path)
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
