@@ -4,6 +4,7 @@ go wrong is one line."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import sqlite3
 from pathlib import Path
@@ -185,6 +186,19 @@ def test_a_heartbeats_api_answer_or_a_plain_array_is_read_too(
 ):
     beats = [heartbeat(DAY_1 + t) for t in range(0, 601, 60)]
     dump = write(tmp_path / "beats.json", shape(beats))
+    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 11 heartbeats from {dump}.\n")
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 600)]
+
+
+@pytest.mark.parametrize("packed", [bytes, gzip.compress], ids=["plain", "gzipped"])
+def test_an_export_saved_with_a_byte_order_mark_is_read(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path, packed: Any
+):
+    """An export opened and saved again in an editor that writes a UTF-8 BOM (Notepad)."""
+    text = json.dumps(export({"2025-11-24": [heartbeat(DAY_1 + t) for t in range(0, 601, 60)]}))
+    dump = tmp_path / "wakatime.json"
+    dump.write_bytes(packed(b"\xef\xbb\xbf" + text.encode()))
     assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 11 heartbeats from {dump}.\n")
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 600)]
