@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -282,6 +286,35 @@ def test_an_export_cut_short_after_some_heartbeats_says_how_far_it_got(
     assert "not valid JSON" in err and "Importing the file again is safe" in err
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 999)]
+
+
+def test_ctrl_c_says_how_far_it_got_and_importing_again_completes_it(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """An import of minutes, stopped by Ctrl-C once some requests are in: one line that says
+    so, the exit code of an interrupted command, whole requests only; the next run completes it."""
+    count = 30_000
+    beats = [heartbeat(DAY_1 + 10 * n) for n in range(count)]
+    dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
+    command = [sys.executable, "-m", "oxitrack", "import", str(dump), "--db", str(daemon.db_path)]
+    importing = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        # Two requests stored: the answer to the first has reached the command.
+        while heartbeat_rows(daemon) < 2000 and importing.poll() is None:
+            assert time.monotonic() < deadline, "no heartbeat arrived"
+            time.sleep(0.02)
+        importing.send_signal(signal.SIGINT)
+        out, err = importing.communicate(timeout=30)
+    finally:
+        importing.kill()
+    assert (importing.returncode, out) == (130, ""), err
+    assert err.startswith("oxitrack: stopped after ") and err.count("\n") == 1, err
+    assert "interrupted. Importing the file again is safe" in err, err
+    assert heartbeat_rows(daemon) % 1000 == 0
+    code = main(["import", str(dump), "--db", str(daemon.db_path)])
+    assert code == 0
+    assert heartbeat_rows(daemon) == count
 
 
 def test_a_missing_file_is_one_line(

@@ -109,16 +109,23 @@ def run_import(args: argparse.Namespace) -> int:
         )
     tally = Tally()
     try:
-        with open(args.file, "rb") as file:
-            _send_all(client, file, tally)
+        try:
+            with open(args.file, "rb") as file:
+                _send_all(client, file, tally)
+        finally:
+            _end_progress(tally)
     except OSError as error:
         raise OxitrackError(f"cannot read {args.file}: {error.strerror or error}") from None
     except OxitrackError as error:
         if not tally.sent:
             raise
-        raise OxitrackError(_stopped(tally, error)) from None
-    finally:
-        _end_progress(tally)
+        reason = error.message if isinstance(error, ClientError) else str(error)
+        raise OxitrackError(_stopped(tally, reason)) from None
+    except KeyboardInterrupt:
+        # Ctrl-C in an import of minutes: say how far it got, then exit as interrupted.
+        if tally.sent:
+            print(f"oxitrack: {_stopped(tally, 'interrupted')}", file=sys.stderr)
+        raise
     if args.json:
         print_json({"file": args.file, **tally.to_json()})
     else:
@@ -177,8 +184,7 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _stopped(tally: Tally, error: OxitrackError) -> str:
-    reason = error.message if isinstance(error, ClientError) else str(error)
+def _stopped(tally: Tally, reason: str) -> str:
     return (
         f"stopped after {counted(tally.sent, 'heartbeat')} ({tally.imported} imported): {reason}."
         " Importing the file again is safe: heartbeats already in count once"
