@@ -330,14 +330,17 @@ def test_without_a_daemon_on_that_database_it_says_to_start_one(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ):
-    """Sent elsewhere, the heartbeats would land in another database: nothing is sent."""
+    """Sent elsewhere, the heartbeats would land in another database: nothing is sent, and the
+    line names the database the daemon on that port records into (starting another daemon
+    there would find the port taken)."""
     dump = write(tmp_path / "wakatime.json", two_days())
     code, out, err = (
         main(["import", str(dump), "--db", str(tmp_path / "other.db")]),
         *capsys.readouterr(),
     )
     assert (code, out) == (1, "")
-    assert "none answers" in err and "start it first (`oxitrack serve`" in err, err
+    assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in err, err
+    assert "start it first" not in err and err.count("\n") == 1, err
     daemon.stop()
     code, out, err = run(daemon, capsys, str(dump))
     assert (code, out) == (1, "")
@@ -373,7 +376,8 @@ def test_a_daemon_with_an_api_key_takes_the_import_with_the_key_only(
         dump = write(tmp_path / "wakatime.json", two_days())
         code, out, err = run(keyed, capsys, str(dump))
         assert (code, out) == (1, "")
-        assert "it answers, but it refuses the request" in err and "api_key" in err, err
+        assert "answers, but it refuses the request" in err and "api_key" in err, err
+        assert "oxitrack serve" not in err, err
         monkeypatch.setenv("OXITRACK_API_KEY", key)
         assert run(keyed, capsys, str(dump))[:2] == (0, f"Imported 38 heartbeats from {dump}.\n")
         assert keyed.db_path is not None

@@ -23,6 +23,7 @@ from oxitrack.fields import printable
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from oxitrack.config import Settings
     from oxitrack.daemon_client import DaemonClient
 
 #: What the daemon sees as the sender. WakaTime's export names each heartbeat's editor only by
@@ -102,11 +103,7 @@ def run_import(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     client = DaemonClient(settings)
     if client.serves(settings.db) is None:
-        why = f"it answers, but {client.refusal}" if client.refusal else "start it first"
-        raise DaemonUnavailable(
-            f"import sends the heartbeats to the daemon using {settings.db}, and none answers"
-            f" at {client.url}: {why} (`oxitrack serve`, or `oxitrack service install`)"
-        )
+        raise DaemonUnavailable(_no_daemon_for(settings, client))
     tally = Tally()
     try:
         try:
@@ -132,6 +129,23 @@ def run_import(args: argparse.Namespace) -> int:
         for line in tally.lines(args.file):
             print(printable(line))
     return 0
+
+
+def _no_daemon_for(settings: Settings, client: DaemonClient) -> str:
+    """Why nothing can be sent, with what to do: a daemon that wants the API key, one that
+    records into another database (starting one would find the port taken), or none."""
+    from oxitrack.daemon_client import other_database_hint
+
+    wanted = f"import sends the heartbeats to the daemon using {settings.db}"
+    if client.refusal:
+        return f"{wanted}; the one at {client.url} answers, but {client.refusal}"
+    elsewhere = other_database_hint(settings, str(settings.db))
+    if elsewhere:
+        return f"{wanted}, and {elsewhere}"
+    return (
+        f"{wanted}, and none answers at {client.url}: start it first (`oxitrack serve`, or"
+        " `oxitrack service install`)"
+    )
 
 
 def _send_all(client: DaemonClient, file: IO[bytes], tally: Tally) -> None:
