@@ -35,6 +35,7 @@ _SHAPES = (
 
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class NotAnExport(OxitrackError):
@@ -54,9 +55,18 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
             import gzip
 
             file = gzip.GzipFile(fileobj=file)  # type: ignore[assignment]
+        start = _after_bom(file)
         path = _heartbeats_path(file)
-        file.seek(0)
+        file.seek(start)
         yield from ijson.items(file, path, use_float=True)
+
+
+def _after_bom(file: IO[bytes]) -> int:
+    """Where the JSON starts: after the byte order mark an editor such as Notepad writes in
+    front of a file it saved (the parser takes it for a stray character), else at the start."""
+    start = len(_UTF8_BOM) if file.read(len(_UTF8_BOM)) == _UTF8_BOM else 0
+    file.seek(start)
+    return start
 
 
 def _heartbeats_path(file: IO[bytes]) -> str:

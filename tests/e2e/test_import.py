@@ -4,8 +4,13 @@ go wrong is one line."""
 
 from __future__ import annotations
 
+import gzip
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,7 @@ def heartbeat(time: float, **fields: Any) -> dict[str, Any]:
         "category": "coding",
         "time": time,
         "project": "app",
+        "project_root_count": 5,  # /home/olduser/code/app
         "branch": "main",
         "language": "Python",
         "is_write": False,
@@ -137,6 +143,39 @@ def test_heartbeats_of_a_project_tracked_here_join_its_folder(
     assert {path for path, _, _ in stored_sessions(daemon.db_path)} == {"/srv/code/app"}
 
 
+def test_folders_of_the_machine_the_export_came_from_go_by_project_name(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """The export's ``project_root_count`` names folders of the old machine, Windows ones too:
+    their time goes by project name (to a folder tracked here under it); a folder that is here
+    keeps its time."""
+    answer = httpx.post(
+        f"{daemon.url}/beat", json={"project_path": "/srv/code/app", "timestamp": DAY_1}
+    )
+    assert answer.status_code == 200
+    here = tmp_path / "code" / "site"
+    (here / "src").mkdir(parents=True)
+    windows = r"C:\Users\olduser\code\tool\main.py"
+    beats = [
+        heartbeat(DAY_1 + 60),
+        heartbeat(DAY_1 + 120, entity=windows, project="tool", project_root_count=5),
+        heartbeat(
+            DAY_1 + 180,
+            entity=str(here / "src" / "main.py"),
+            project="site",
+            project_root_count=len(str(here).split("/")),
+        ),
+    ]
+    dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
+    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 3 heartbeats from {dump}.\n")
+    assert daemon.db_path is not None
+    assert {path for path, _, _ in stored_sessions(daemon.db_path)} == {
+        "/srv/code/app",
+        "wakatime:tool",
+        str(here),
+    }
+
+
 @pytest.mark.parametrize(
     "shape",
     [
@@ -151,6 +190,19 @@ def test_a_heartbeats_api_answer_or_a_plain_array_is_read_too(
 ):
     beats = [heartbeat(DAY_1 + t) for t in range(0, 601, 60)]
     dump = write(tmp_path / "beats.json", shape(beats))
+    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 11 heartbeats from {dump}.\n")
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 600)]
+
+
+@pytest.mark.parametrize("packed", [bytes, gzip.compress], ids=["plain", "gzipped"])
+def test_an_export_saved_with_a_byte_order_mark_is_read(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path, packed: Any
+):
+    """An export opened and saved again in an editor that writes a UTF-8 BOM (Notepad)."""
+    text = json.dumps(export({"2025-11-24": [heartbeat(DAY_1 + t) for t in range(0, 601, 60)]}))
+    dump = tmp_path / "wakatime.json"
+    dump.write_bytes(packed(b"\xef\xbb\xbf" + text.encode()))
     assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 11 heartbeats from {dump}.\n")
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 600)]
@@ -236,6 +288,35 @@ def test_an_export_cut_short_after_some_heartbeats_says_how_far_it_got(
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 999)]
 
 
+def test_ctrl_c_says_how_far_it_got_and_importing_again_completes_it(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """An import of minutes, stopped by Ctrl-C once some requests are in: one line that says
+    so, the exit code of an interrupted command, whole requests only; the next run completes it."""
+    count = 30_000
+    beats = [heartbeat(DAY_1 + 10 * n) for n in range(count)]
+    dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
+    command = [sys.executable, "-m", "oxitrack", "import", str(dump), "--db", str(daemon.db_path)]
+    importing = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        # Two requests stored: the answer to the first has reached the command.
+        while heartbeat_rows(daemon) < 2000 and importing.poll() is None:
+            assert time.monotonic() < deadline, "no heartbeat arrived"
+            time.sleep(0.02)
+        importing.send_signal(signal.SIGINT)
+        out, err = importing.communicate(timeout=30)
+    finally:
+        importing.kill()
+    assert (importing.returncode, out) == (130, ""), err
+    assert err.startswith("oxitrack: stopped after ") and err.count("\n") == 1, err
+    assert "interrupted. Importing the file again is safe" in err, err
+    assert heartbeat_rows(daemon) % 1000 == 0
+    code = main(["import", str(dump), "--db", str(daemon.db_path)])
+    assert code == 0
+    assert heartbeat_rows(daemon) == count
+
+
 def test_a_missing_file_is_one_line(
     daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ):
@@ -249,14 +330,17 @@ def test_without_a_daemon_on_that_database_it_says_to_start_one(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ):
-    """Sent elsewhere, the heartbeats would land in another database: nothing is sent."""
+    """Sent elsewhere, the heartbeats would land in another database: nothing is sent, and the
+    line names the database the daemon on that port records into (starting another daemon
+    there would find the port taken)."""
     dump = write(tmp_path / "wakatime.json", two_days())
     code, out, err = (
         main(["import", str(dump), "--db", str(tmp_path / "other.db")]),
         *capsys.readouterr(),
     )
     assert (code, out) == (1, "")
-    assert "none answers" in err and "start it first (`oxitrack serve`" in err, err
+    assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in err, err
+    assert "start it first" not in err and err.count("\n") == 1, err
     daemon.stop()
     code, out, err = run(daemon, capsys, str(dump))
     assert (code, out) == (1, "")
@@ -292,7 +376,8 @@ def test_a_daemon_with_an_api_key_takes_the_import_with_the_key_only(
         dump = write(tmp_path / "wakatime.json", two_days())
         code, out, err = run(keyed, capsys, str(dump))
         assert (code, out) == (1, "")
-        assert "it answers, but it refuses the request" in err and "api_key" in err, err
+        assert "answers, but it refuses the request" in err and "api_key" in err, err
+        assert "oxitrack serve" not in err, err
         monkeypatch.setenv("OXITRACK_API_KEY", key)
         assert run(keyed, capsys, str(dump))[:2] == (0, f"Imported 38 heartbeats from {dump}.\n")
         assert keyed.db_path is not None

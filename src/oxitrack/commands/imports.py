@@ -9,6 +9,8 @@ daemon is the one writer that finds a heartbeat's project (``api.wakatime``).
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -21,6 +23,7 @@ from oxitrack.fields import printable
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from oxitrack.config import Settings
     from oxitrack.daemon_client import DaemonClient
 
 #: What the daemon sees as the sender. WakaTime's export names each heartbeat's editor only by
@@ -100,23 +103,26 @@ def run_import(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     client = DaemonClient(settings)
     if client.serves(settings.db) is None:
-        why = f"it answers, but {client.refusal}" if client.refusal else "start it first"
-        raise DaemonUnavailable(
-            f"import sends the heartbeats to the daemon using {settings.db}, and none answers"
-            f" at {client.url}: {why} (`oxitrack serve`, or `oxitrack service install`)"
-        )
+        raise DaemonUnavailable(_no_daemon_for(settings, client))
     tally = Tally()
     try:
-        with open(args.file, "rb") as file:
-            _send_all(client, file, tally)
+        try:
+            with open(args.file, "rb") as file:
+                _send_all(client, file, tally)
+        finally:
+            _end_progress(tally)
     except OSError as error:
         raise OxitrackError(f"cannot read {args.file}: {error.strerror or error}") from None
     except OxitrackError as error:
         if not tally.sent:
             raise
-        raise OxitrackError(_stopped(tally, error)) from None
-    finally:
-        _end_progress(tally)
+        reason = error.message if isinstance(error, ClientError) else str(error)
+        raise OxitrackError(_stopped(tally, reason)) from None
+    except KeyboardInterrupt:
+        # Ctrl-C in an import of minutes: say how far it got, then exit as interrupted.
+        if tally.sent:
+            print(f"oxitrack: {_stopped(tally, 'interrupted')}", file=sys.stderr)
+        raise
     if args.json:
         print_json({"file": args.file, **tally.to_json()})
     else:
@@ -125,16 +131,60 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_daemon_for(settings: Settings, client: DaemonClient) -> str:
+    """Why nothing can be sent, with what to do: a daemon that wants the API key, one that
+    records into another database (starting one would find the port taken), or none."""
+    from oxitrack.daemon_client import other_database_hint
+
+    wanted = f"import sends the heartbeats to the daemon using {settings.db}"
+    if client.refusal:
+        return f"{wanted}; the one at {client.url} answers, but {client.refusal}"
+    elsewhere = other_database_hint(settings, str(settings.db))
+    if elsewhere:
+        return f"{wanted}, and {elsewhere}"
+    return (
+        f"{wanted}, and none answers at {client.url}: start it first (`oxitrack serve`, or"
+        " `oxitrack service install`)"
+    )
+
+
 def _send_all(client: DaemonClient, file: IO[bytes], tally: Tally) -> None:
     """Every heartbeat of ``file``, a bulk request's worth at a time, counted in ``tally``."""
     from oxitrack.wakatime import BULK_ROUTE, MAX_BULK_HEARTBEATS, slim_heartbeat
     from oxitrack.wakatime_dump import heartbeats_in
 
     route = BULK_ROUTE.replace("{user}", "current")
-    heartbeats = (slim_heartbeat(item) for item in heartbeats_in(file))
+    heartbeats = (slim_heartbeat(_rooted_here(item)) for item in heartbeats_in(file))
     for batch in _batches(heartbeats, MAX_BULK_HEARTBEATS):
         tally.add(client.request("POST", route, batch, user_agent=IMPORT_USER_AGENT))
         _show_progress(tally)
+
+
+def _rooted_here(item: object) -> object:
+    """``item`` without its ``project_root_count`` when the folder that count names is not one
+    on this machine. The export's paths are those of the machine each heartbeat was sent from:
+    taken as they are, the time of ``/home/old/code/app`` (or ``C:\\code\\app``) would land in
+    a folder that is nowhere here rather than in the folder tracked here under the same project
+    name. Without the count, the daemon finds the project as the docs say: the repository
+    holding the file here, else a tracked folder of that name, else ``wakatime:<project>``."""
+    from oxitrack.wakatime_projects import project_root_from_count
+
+    if not isinstance(item, dict):
+        return item
+    count, entity = item.get("project_root_count"), item.get("entity")
+    if type(count) is not int or count < 1 or not isinstance(entity, str):
+        return item  # nothing to place, or a value the daemon refuses in its own words
+    root = project_root_from_count(entity, count)
+    if root is None or _is_folder_here(root):
+        return item
+    return {key: value for key, value in item.items() if key != "project_root_count"}
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_folder_here(path: str) -> bool:
+    """Cached: an export of years names a few hundred folders in hundreds of thousands of
+    heartbeats."""
+    return os.path.isdir(path)
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -148,8 +198,7 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _stopped(tally: Tally, error: OxitrackError) -> str:
-    reason = error.message if isinstance(error, ClientError) else str(error)
+def _stopped(tally: Tally, reason: str) -> str:
     return (
         f"stopped after {counted(tally.sent, 'heartbeat')} ({tally.imported} imported): {reason}."
         " Importing the file again is safe: heartbeats already in count once"
