@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -136,7 +137,7 @@ def test_git_variables_of_the_daemon_do_not_redirect_git(
     root = make_repo(tmp_path / "app")
     make_repo(tmp_path / "decoy")
     monkeypatch.setenv("GIT_DIR", str(tmp_path / "decoy" / ".git"))
-    monkeypatch.setattr(repo_identity, "_root_by_head", {})
+    monkeypatch.setattr(repo_identity, "_root_by_head", OrderedDict())
     assert root_commit(tmp_path / "app") == root
 
 
@@ -146,6 +147,21 @@ def test_root_is_memoized_by_head_commit(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # git gone: only the memo answers
     (tmp_path / "app" / "sub").mkdir()
     assert root_commit(tmp_path / "app" / "sub") == root
+
+
+def test_remembered_roots_are_bounded_as_heads_move_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A daemon running for months meets a new HEAD after every commit: it keeps only the
+    latest few roots, not one per commit ever made."""
+    monkeypatch.setattr(repo_identity, "_root_by_head", OrderedDict())
+    monkeypatch.setattr(repo_identity, "ROOTS_KEPT", 2, raising=False)
+    root = make_repo(tmp_path / "app")
+    for number in range(4):
+        (tmp_path / "app" / f"new-{number}").mkdir()  # a folder seen for the first time
+        git(tmp_path / "app", "commit", "-q", "--allow-empty", "-m", f"commit {number}")
+        assert root_commit(tmp_path / "app" / f"new-{number}") == root
+    assert len(repo_identity._root_by_head) == 2
 
 
 @pytest.mark.parametrize(

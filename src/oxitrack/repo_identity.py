@@ -32,6 +32,8 @@ import errno
 import os
 import re
 import stat
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +44,11 @@ GIT_TIMEOUT_SECONDS = 10.0
 _HEX_ID = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 _MAX_SYMREF_DEPTH = 5
 _ROOT_ONLY = ("--max-parents=0",)
-_root_by_head: dict[tuple[str, str], str] = {}
+# Root commits found, by repository and HEAD, newest used last. Bounded: a daemon that runs for
+# months meets a new HEAD in each repository after every commit, and kept every one of them.
+ROOTS_KEPT = 256
+_root_by_head: OrderedDict[tuple[str, str], str] = OrderedDict()
+_root_by_head_lock = threading.Lock()  # roots are looked up in several worker threads at once
 # A ref is 41 bytes, HEAD, a .git file or commondir one path: anything longer is not git's.
 _MAX_GIT_FILE_BYTES = 64 * 1024
 
@@ -123,12 +129,22 @@ def root_commit(path: str | os.PathLike[str]) -> str | None:
     if head is None:
         return None
     key = (str(repo.common_dir), head)
-    if key not in _root_by_head:
-        root = _rev_list_root(repo, head)
-        if root is None:
-            return None
+    with _root_by_head_lock:
+        root = _root_by_head.get(key)
+        if root is not None:
+            _root_by_head.move_to_end(key)
+            return root
+    root = _rev_list_root(repo, head)
+    if root is not None:
+        _remember_root(key, root)
+    return root
+
+
+def _remember_root(key: tuple[str, str], root: str) -> None:
+    with _root_by_head_lock:
         _root_by_head[key] = root
-    return _root_by_head[key]
+        while len(_root_by_head) > ROOTS_KEPT:
+            _root_by_head.popitem(last=False)
 
 
 def is_owned_here(repo: GitRepo) -> bool:
