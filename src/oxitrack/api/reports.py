@@ -212,10 +212,13 @@ def _limit(text: str | None) -> int:
 
 def project_param(request: Request) -> str | None:
     project = request.query_params.get("project")
-    if project is not None and not project.strip():
+    if project is None:
+        return None
+    reference = project.strip()
+    if not reference:
         raise InvalidField("project", "must not be empty")
-    if project is not None and project.strip().startswith("/"):
-        _look_at_folder_first(request, project.strip())
+    if reference.startswith("/"):
+        _look_at_folder_first(request, reference)
     return project
 
 
