@@ -76,3 +76,50 @@ def test_a_gzipped_file_cut_short_or_damaged_is_said_in_one_line(damage: Any):
     packed = gzip.compress(json.dumps({"days": [{"heartbeats": heartbeats}]}).encode())
     with pytest.raises(NotAnExport, match="gzipped, but cut short or damaged"):
         list(heartbeats_in(io.BytesIO(damage(packed))))
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+class Pipe(io.RawIOBase):
+    """A pipe's end as the import sees it: no seeking, and reads that return fewer bytes than
+    asked (what a pipe has so far)."""
+
+    def __init__(self, content: bytes, at_most: int) -> None:
+        self._content, self._at_most = content, at_most
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = min(len(buffer), self._at_most, len(self._content))
+        buffer[:size], self._content = self._content[:size], self._content[size:]
+        return size
+
+
+@pytest.mark.parametrize("at_most", [1, 5, 65536])
+@pytest.mark.parametrize(
+    "pack",
+    [
+        bytes,
+        gzip.compress,
+        lambda text: BOM + text,
+        lambda text: gzip.compress(BOM + text),
+    ],
+    ids=["plain", "gzipped", "bom", "gzipped-bom"],
+)
+def test_a_pipe_is_read_as_the_file_once_without_seeking(pack: Any, at_most: int):
+    """``oxitrack import -``: the gzip mark, the byte order mark and the shape are looked at
+    and read again, where a file would seek back."""
+    beats = [{"time": n, "entity": f"/code/app/{n}.py"} for n in range(3000)]
+    content = pack(json.dumps({"user": {"id": "x"}, "days": [{"heartbeats": beats}]}).encode())
+    pipe = Pipe(content, at_most)
+    assert not pipe.seekable()
+    assert list(heartbeats_in(pipe)) == beats  # type: ignore[arg-type]
+
+
+def test_a_pipe_that_is_no_export_is_said_as_a_file_would_be():
+    with pytest.raises(NotAnExport, match="holds no heartbeats"):
+        list(heartbeats_in(Pipe(b'{"user": {}}', 3)))  # type: ignore[arg-type]
+    with pytest.raises(NotAnExport, match="not valid JSON"):
+        list(heartbeats_in(Pipe(BOM + b"<html>", 3)))  # type: ignore[arg-type]

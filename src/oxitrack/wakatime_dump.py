@@ -43,33 +43,86 @@ class NotAnExport(OxitrackError):
 
 
 def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
-    """Each heartbeat of ``file`` (a seekable binary file, maybe gzipped), in file order, as
+    """Each heartbeat of ``file`` (a binary file or pipe, maybe gzipped), in file order, as
     parsed JSON (a heartbeat that is no object is yielded as it is, for the daemon to refuse in
     its words)."""
     import ijson
 
     with _unreadable_as_no_export():
-        magic = file.read(2)
-        file.seek(0)
-        if magic == _GZIP_MAGIC:
+        packed = _Rewindable(file)
+        is_gzipped = packed.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC
+        packed.rewind(keep=False)
+        if is_gzipped:
             import gzip
 
-            file = gzip.GzipFile(fileobj=file)  # type: ignore[assignment]
-        start = _after_bom(file)
-        path = _heartbeats_path(file)
-        file.seek(start)
-        yield from ijson.items(file, path, use_float=True)
+            # Typed as wanting ``seek``, which only a rewind of the gzip stream calls.
+            unpacked = gzip.GzipFile(fileobj=packed, mode="rb")  # type: ignore[call-overload]
+            text = _Rewindable(unpacked)
+        else:
+            text = _Rewindable(packed)
+        _skip_bom(text)
+        path = _heartbeats_path(text)
+        text.rewind(keep=False)
+        yield from ijson.items(text, path, use_float=True)
 
 
-def _after_bom(file: IO[bytes]) -> int:
-    """Where the JSON starts: after the byte order mark an editor such as Notepad writes in
-    front of a file it saved (the parser takes it for a stray character), else at the start."""
-    start = len(_UTF8_BOM) if file.read(len(_UTF8_BOM)) == _UTF8_BOM else 0
-    file.seek(start)
-    return start
+class _Rewindable:
+    """A stream whose first bytes can be read twice: how the start of a pipe is looked at (for
+    the gzip mark, the byte order mark, the shape) and then parsed, where a file could seek.
+    Keeps only what was read since the last ``mark`` (a few KiB: the shape is in the first
+    events), and no more once rewound with ``keep=False``."""
+
+    def __init__(self, stream: IO[bytes] | _Rewindable) -> None:
+        self._stream = stream
+        self._kept = bytearray()
+        self._at = 0  # where in ``_kept`` the next read starts
+        self._keeping = True
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._kept) if size < 0 else self._at + size
+        again = bytes(self._kept[self._at : end])
+        self._at += len(again)
+        if len(again) == size:
+            return again
+        more = _read_up_to(self._stream, -1 if size < 0 else size - len(again))
+        if self._keeping:
+            self._kept += more
+            self._at = len(self._kept)
+        return again + more
+
+    def mark(self) -> None:
+        """Forget what was read so far: a rewind comes back here."""
+        del self._kept[: self._at]
+        self._at = 0
+
+    def rewind(self, *, keep: bool = True) -> None:
+        """Read again from the mark; with ``keep=False`` for the last time, keeping nothing of
+        what follows."""
+        self._at = 0
+        self._keeping = keep
 
 
-def _heartbeats_path(file: IO[bytes]) -> str:
+def _read_up_to(stream: IO[bytes] | _Rewindable, size: int) -> bytes:
+    """``size`` bytes, fewer only at the end: a pipe's raw end hands over what it has so far,
+    and the marks looked for would be missed when cut in two."""
+    data = stream.read(size)
+    while len(data) < size:
+        more = stream.read(size - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+def _skip_bom(text: _Rewindable) -> None:
+    """Past the byte order mark an editor such as Notepad writes in front of a file it saved
+    (the parser takes it for a stray character), and mark where the JSON starts."""
+    if text.read(len(_UTF8_BOM)) != _UTF8_BOM:
+        text.rewind()
+    text.mark()
+
+
+def _heartbeats_path(file: _Rewindable) -> str:
     """Which shape ``file`` has, from its first events: a top-level array, else the first key
     of the top-level object that holds heartbeats (``user`` and ``range`` come before
     ``days`` in WakaTime's export, and are small)."""

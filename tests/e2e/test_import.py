@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import pty
 import signal
 import sqlite3
 import subprocess
@@ -206,6 +208,40 @@ def test_an_export_saved_with_a_byte_order_mark_is_read(
     assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 11 heartbeats from {dump}.\n")
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 600)]
+
+
+@pytest.mark.parametrize("packed", [bytes, gzip.compress], ids=["plain", "gzipped"])
+def test_an_export_piped_in_is_read_from_standard_input(
+    daemon: DaemonProcess, tmp_path: Path, packed: Any
+):
+    """``curl … | oxitrack import -``: a real pipe into a real command, 2,500 heartbeats (three
+    requests), gzipped or not."""
+    beats = [heartbeat(DAY_1 + 60 * n) for n in range(2500)]
+    content = packed(json.dumps(export({"2025-11-24": beats})).encode())
+    command = [sys.executable, "-m", "oxitrack", "import", "-", "--db", str(daemon.db_path)]
+    env = {**os.environ, "OXITRACK_PORT": str(daemon.port)}
+    done = subprocess.run(command, input=content, capture_output=True, env=env, timeout=60)
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout == b"Imported 2500 heartbeats from standard input.\n"
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 2499)]
+
+
+def test_standard_input_on_a_terminal_is_refused_rather_than_waited_on(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    command = [sys.executable, "-m", "oxitrack", "import", "-", "--db", str(daemon.db_path)]
+    env = {**os.environ, "OXITRACK_PORT": str(daemon.port)}
+    keyboard, terminal = pty.openpty()
+    try:
+        done = subprocess.run(command, stdin=terminal, capture_output=True, env=env, timeout=60)
+    finally:
+        os.close(terminal)
+        os.close(keyboard)
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr == (
+        b"oxitrack: `-` reads the export from a pipe, and standard input is a terminal\n"
+    )
 
 
 def test_more_than_one_request_of_heartbeats_all_arrive(

@@ -9,6 +9,7 @@ daemon is the one writer that finds a heartbeat's project (``api.wakatime``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import os
 import sys
@@ -16,7 +17,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
+from oxitrack.commands._options import (
+    UsageError,
+    add_command,
+    add_db_option,
+    add_json_option,
+    settings_from,
+)
 from oxitrack.commands._output import counted, print_json
 from oxitrack.errors import ClientError, OxitrackError
 from oxitrack.fields import printable
@@ -30,6 +37,8 @@ if TYPE_CHECKING:
 #: an id of its account's, so imported time names none: ``Unknown/0`` is how wakatime-cli says
 #: "no plugin named", which the daemon reads as no editor.
 IMPORT_USER_AGENT = "Unknown/0"
+#: How a summary names the file read from a pipe.
+STDIN_NAME = "standard input"
 #: Reasons of refusal listed in the summary; the rest are counted.
 SHOWN_REASONS = 5
 
@@ -43,11 +52,14 @@ def register(subparsers: Any) -> None:
             "Send the heartbeats of a WakaTime export (Settings > Export > heartbeats, a\n"
             "JSON file) to the running daemon, as a WakaTime plugin sends its own: they land\n"
             "in the same projects and sessions. Importing a file again adds nothing.\n"
-            "The export names editors by an id only: imported time has no editor."
+            "The export names editors by an id only: imported time has no editor.\n"
+            "FILE may be gzipped; - reads it from standard input (a pipe)."
         ),
         example="oxitrack import ~/Downloads/wakatime-you-2025-11-25.json",
     )
-    parser.add_argument("file", metavar="FILE", help="the export's JSON file")
+    parser.add_argument(
+        "file", metavar="FILE", help="the export's JSON file (.json or .json.gz), or - for stdin"
+    )
     add_db_option(parser)
     add_json_option(parser)
     parser.set_defaults(run=run_import)
@@ -105,14 +117,15 @@ def run_import(args: argparse.Namespace) -> int:
     if client.serves(settings.db) is None:
         raise DaemonUnavailable(_no_daemon_for(settings, client))
     tally = Tally()
+    name = STDIN_NAME if args.file == "-" else args.file
     try:
         try:
-            with open(args.file, "rb") as file:
+            with _opened(args.file) as file:
                 _send_all(client, file, tally)
         finally:
             _end_progress(tally)
     except OSError as error:
-        raise OxitrackError(f"cannot read {args.file}: {error.strerror or error}") from None
+        raise OxitrackError(f"cannot read {name}: {error.strerror or error}") from None
     except OxitrackError as error:
         if not tally.sent:
             raise
@@ -126,9 +139,19 @@ def run_import(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"file": args.file, **tally.to_json()})
     else:
-        for line in tally.lines(args.file):
+        for line in tally.lines(name):
             print(printable(line))
     return 0
+
+
+def _opened(file: str) -> contextlib.AbstractContextManager[IO[bytes]]:
+    """The file named, or standard input for ``-`` (left open: it is not ours to close)."""
+    if file == "-":
+        if sys.stdin.isatty():
+            # Else it waits, silent, for an export of megabytes to be typed.
+            raise UsageError("`-` reads the export from a pipe, and standard input is a terminal")
+        return contextlib.nullcontext(sys.stdin.buffer)
+    return open(file, "rb")
 
 
 def _no_daemon_for(settings: Settings, client: DaemonClient) -> str:
