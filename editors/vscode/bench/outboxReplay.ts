@@ -54,7 +54,7 @@ async function ioCounters(): Promise<{ written: number; read: number } | undefin
 }
 
 function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
+  return bytes < 1024 * 1024 ? `${bytes} B` : `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
 }
 
 async function main(): Promise<void> {

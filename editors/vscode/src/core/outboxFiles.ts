@@ -248,7 +248,9 @@ export class LineCounter {
     }
     const key = `${found.dev}:${found.ino}`;
     const known = this.known.get(key);
-    const isGrownSince = known !== undefined && known.birthtimeMs === found.birthtimeMs && known.size <= found.size;
+    // Without a birth time (some file systems give 0), an inode reused by a new file would pass.
+    const isGrownSince =
+      known !== undefined && found.birthtimeMs > 0 && known.birthtimeMs === found.birthtimeMs && known.size <= found.size;
     const start = isGrownSince ? known.size : 0;
     const lines = (isGrownSince ? known.lines : 0) + (await orIfMissing(countNewlines(file, start, found.size), 0));
     seen.set(key, { birthtimeMs: found.birthtimeMs, size: found.size, lines });

@@ -162,6 +162,14 @@ describe("Outbox", () => {
     }
   });
 
+  test("a deliver that fails on the first try leaves every beat queued", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(1), beat(2)]);
+    await assert.rejects(outbox.replay(async () => Promise.reject(new Error("boom"))), /boom/);
+    assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE]);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 2]);
+  });
+
   test("dropped beats are counted and not put back", async () => {
     const outbox = new Outbox({ dir });
     await outbox.append([beat(1), beat(2)]);
