@@ -6,7 +6,8 @@
  * Must not import `vscode`.
  */
 
-import { createReadStream, promises as fs } from "node:fs";
+import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import { pipeline } from "node:stream/promises";
 
 import { type Beat, beatFrom } from "./beat";
 import { describeError, isCode, orIfMissing } from "./lockFile";
@@ -52,10 +53,17 @@ export async function forEachLine(file: string, onLine: (line: string | undefine
   }
 }
 
-/** How many "\n" `file` holds, read in chunks whatever its size. */
-export async function countNewlines(file: string): Promise<number> {
+/**
+ * How many "\n" `file` holds from byte `start` up to byte `end` (not included; default: its end),
+ * read in chunks whatever its size.
+ */
+export async function countNewlines(file: string, start = 0, end = Infinity): Promise<number> {
+  if (end <= start) {
+    return 0;
+  }
   let count = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+  const range = { start, end: end - 1 };
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES, ...range }) as AsyncIterable<Buffer>) {
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, at + 1)) {
       count++;
     }
@@ -116,6 +124,60 @@ export async function readBeats(
   return { beats, unreadableLines, unreadFiles };
 }
 
+/**
+ * The beats on the first lines of `file`, those that end within its first `maxBytes`; none when it
+ * cannot be read (whoever reads it whole says why). Cheap whatever the file's size.
+ */
+export async function headBeats(file: string, maxBytes: number): Promise<Beat[]> {
+  let head: Buffer;
+  try {
+    const handle = await fs.open(file, "r");
+    try {
+      const buffer = Buffer.alloc(maxBytes);
+      const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return [];
+  }
+  const lines = head.subarray(0, head.lastIndexOf(NEWLINE) + 1).toString("utf8").split("\n");
+  const beats: Beat[] = [];
+  for (const line of lines) {
+    const beat = beatFrom(parseJson(line));
+    if (beat !== undefined) {
+      beats.push(beat);
+    }
+  }
+  return beats;
+}
+
+/**
+ * Adds the lines of `from` at the end of `to`, on a fresh line (a write cut short by a crash may
+ * have left `to` without its last "\n"). Streams: `from` can be of any size. Nothing when `from`
+ * is gone.
+ */
+export async function appendFileTo(to: string, from: string): Promise<void> {
+  let source: fs.FileHandle;
+  try {
+    source = await fs.open(from, "r");
+  } catch (error) {
+    if (isCode(error, "ENOENT")) {
+      return;
+    }
+    throw error;
+  }
+  try {
+    if (!(await tailOf(to)).endsWithNewline) {
+      await fs.appendFile(to, "\n");
+    }
+    await pipeline(source.createReadStream({ highWaterMark: CHUNK_BYTES }), createWriteStream(to, { flags: "a" }));
+  } finally {
+    await source.close().catch(() => undefined);
+  }
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -154,8 +216,53 @@ export function sizeOf(file: string): Promise<number> {
   );
 }
 
-export function countLines(file: string): Promise<number> {
-  return orIfMissing(countNewlines(file), 0);
+/**
+ * Counts the lines of outbox files, each read once: a file seen before (the same device, inode
+ * and birth time, whatever its name now: a claim renamed back to the queue is the same file) and
+ * no shorter is read from where the last count ended. The outbox never changes a file but by
+ * appending to it, or by replacing it whole with a new one. Counting a full outbox (22 MB) from
+ * the start every minute in every window was most of what a replay cost while the daemon was down.
+ */
+export class LineCounter {
+  /** By `dev:ino`. */
+  private known = new Map<string, CountedFile>();
+
+  /**
+   * The lines of all `files` (a missing one counts 0). With `isEveryFile`, the files are all
+   * there are: the others are forgotten (their inodes may be reused).
+   */
+  async count(files: readonly string[], isEveryFile = false): Promise<number> {
+    const seen = new Map<string, CountedFile>();
+    let total = 0;
+    for (const file of files) {
+      total += await this.linesIn(file, seen);
+    }
+    this.known = isEveryFile ? seen : new Map([...this.known, ...seen]);
+    return total;
+  }
+
+  private async linesIn(file: string, seen: Map<string, CountedFile>): Promise<number> {
+    const found = await orIfMissing(fs.stat(file), undefined);
+    if (found === undefined) {
+      return 0;
+    }
+    const key = `${found.dev}:${found.ino}`;
+    const known = this.known.get(key);
+    // Without a birth time (some file systems give 0), an inode reused by a new file would pass.
+    const isGrownSince =
+      known !== undefined && found.birthtimeMs > 0 && known.birthtimeMs === found.birthtimeMs && known.size <= found.size;
+    const start = isGrownSince ? known.size : 0;
+    const lines = (isGrownSince ? known.lines : 0) + (await orIfMissing(countNewlines(file, start, found.size), 0));
+    seen.set(key, { birthtimeMs: found.birthtimeMs, size: found.size, lines });
+    return lines;
+  }
+}
+
+interface CountedFile {
+  readonly birthtimeMs: number;
+  /** Bytes counted: lines past them were appended since. */
+  readonly size: number;
+  readonly lines: number;
 }
 
 export function unlinkIfPresent(file: string): Promise<void> {

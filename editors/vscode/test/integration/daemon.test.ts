@@ -125,6 +125,33 @@ describe("against a real daemon", () => {
     assert.deepEqual(shape(await daemon.sessions()), shape(await reference.sessions()));
   });
 
+  test("down for long: each minute's replay tries one beat and rewrites nothing; back up: each beat once, oldest first", async () => {
+    const beats = await workday();
+    const daemon = await startDaemon("long-down", "--verbose");
+    const { outbox, delivery } = window("long-down", daemon);
+    await daemon.stop();
+    for (const beat of beats) {
+      await delivery.send(beat);
+    }
+    const queue = path.join(tmp, "long-down-storage", "outbox.jsonl");
+    const before = await fs.stat(queue);
+    const text = await fs.readFile(queue, "utf8");
+    for (let minute = 0; minute < 3; minute++) {
+      await delivery.replay(); // what the 60 s timer does while the daemon is down
+      assert.equal(delivery.state.connection.kind, "offline");
+      assert.equal((await fs.stat(queue)).ino, before.ino, `minute ${minute}: the queue is the same file`);
+      assert.equal(await fs.readFile(queue, "utf8"), text, `minute ${minute}: byte for byte`);
+    }
+    assert.equal(delivery.state.queued, beats.length);
+
+    await daemon.start();
+    await delivery.replay();
+    assert.equal(await outbox.count(), 0);
+    const received = [...daemon.log.matchAll(/beat (\S+) at (\d+) ->/g)].map((match) => Number(match[2]));
+    const oldestFirst = beats.map((beat) => beat.timestamp).sort((a, b) => a - b);
+    assert.deepEqual(received, oldestFirst, "each beat once, the one tried first included, oldest first");
+  });
+
   test("two windows on one project do not double count", async () => {
     const project = await fs.mkdtemp(path.join(tmp, "shared-"));
     const daemon = await startDaemon("two-windows");

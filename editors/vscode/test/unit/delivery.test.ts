@@ -241,6 +241,26 @@ describe("Delivery", () => {
     assert.equal(await outbox.count(), 3);
   });
 
+  test("daemon down, slow or failing to store (503): a replay sends one beat and leaves the outbox file as it was", async () => {
+    for (const mode of ["down", "slow", "storeError"] as const) {
+      await fs.rm(dir, { recursive: true, force: true });
+      const { daemon, outbox, delivery, logged } = setup();
+      await queueWhileDown(daemon, delivery, 50);
+      const queue = path.join(dir, "outbox.jsonl");
+      const before = await fs.stat(queue);
+      daemon.mode = mode;
+      await delivery.replay();
+      assert.equal(daemon.posted, 1, `${mode}: the oldest beat only`);
+      assert.equal((await fs.stat(queue)).ino, before.ino, `${mode}: not rewritten`);
+      assert.equal(await outbox.count(), 50, `${mode}: every beat kept`);
+      assert.equal(delivery.state.queued, 50);
+      assert.doesNotMatch(logged.join("\n"), /replay failed/);
+      daemon.mode = "up";
+      await delivery.replay();
+      assert.deepEqual(daemon.accepted, Array.from({ length: 50 }, (_, i) => beat(i + 1)), `${mode}: then each once, oldest first`);
+    }
+  });
+
   test("beats queued by another window are replayed too", async () => {
     const { daemon, outbox, delivery } = setup();
     await new Outbox({ dir }).append([beat(5)]);

@@ -93,6 +93,83 @@ describe("Outbox", () => {
     assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [2, 3, 4]);
   });
 
+  test("a replay while the daemon is away tries one beat, the oldest, and writes nothing: the queue stays the same file", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(30), beat(10), beat(20)]);
+    await outbox.append(Array.from({ length: 2_000 }, (_, i) => beat(100 + i, "/home/me/code/app")));
+    const queue = path.join(dir, QUEUE_FILE);
+    const before = await fs.stat(queue);
+    const text = await fs.readFile(queue, "utf8");
+    const tried: Beat[] = [];
+    const result = await outbox.replay(async (b) => {
+      tried.push(b);
+      return "stop";
+    });
+    assert.deepEqual(tried, [beat(10)], "the oldest at the head of the queue, and only it");
+    assert.deepEqual(result, { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 });
+    const after = await fs.stat(queue);
+    assert.equal(after.ino, before.ino, "not rewritten: the claim went back by rename");
+    assert.equal(await fs.readFile(queue, "utf8"), text);
+    assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE]);
+    assert.equal(await outbox.count(), 2_003);
+  });
+
+  test("the daemon away, on a disk with no room to rewrite the queue: the replay needs none", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append(Array.from({ length: 2_000 }, (_, i) => beat(i, "/home/me/code/app"))); // ~80 KB
+    for (let round = 0; round < 2; round++) {
+      assert.equal(await runChildOnFullDisk(16, "offline", dir, "-"), 0, `round ${round}: nothing to write, nothing fails`);
+      assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE]);
+    }
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), Array.from({ length: 2_000 }, (_, i) => i));
+  });
+
+  test("the daemon away: a dead window's claim, a spill and beats queued meanwhile go back to the queue, each once", async () => {
+    const outbox = new Outbox({ dir, isAlive: (pid) => pid !== 4242 });
+    await outbox.append([beat(10), beat(11), beat(12)]);
+    await writeClaim(dir, 4242, new Date());
+    await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), [5, 6].map((t) => `{"project_path":"/p","timestamp":${t}}\n`).join(""));
+    const tried: Beat[] = [];
+    await outbox.replay(async (b) => {
+      tried.push(b);
+      await outbox.append([beat(100)]); // another window, while the first try is out
+      return "stop";
+    });
+    assert.deepEqual(tried, [beat(1)], "the oldest at the head of every claimed file");
+    assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE]);
+    assert.equal(await outbox.count(), 7);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 5, 6, 10, 11, 12, 100]);
+  });
+
+  test("once the daemon answers, the beat tried first is not sent again, whatever it said", async () => {
+    for (const first of ["sent", "dropped", "kept"] as const) {
+      await fs.rm(dir, { recursive: true, force: true });
+      const outbox = new Outbox({ dir });
+      await outbox.append([beat(3), beat(1), beat(2)]);
+      const tries: number[] = [];
+      const result = await outbox.replay(async (b) => {
+        tries.push(b.timestamp);
+        return b.timestamp === 1 ? first : "sent";
+      });
+      assert.deepEqual(tries, [1, 2, 3], `${first}: each beat once, oldest first`);
+      assert.deepEqual(result, {
+        sent: first === "sent" ? 3 : 2,
+        dropped: first === "dropped" ? 1 : 0,
+        remaining: first === "kept" ? 1 : 0,
+        unreadableLines: 0,
+      });
+      assert.equal(await outbox.count(), first === "kept" ? 1 : 0);
+    }
+  });
+
+  test("a deliver that fails on the first try leaves every beat queued", async () => {
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(1), beat(2)]);
+    await assert.rejects(outbox.replay(async () => Promise.reject(new Error("boom"))), /boom/);
+    assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE]);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 2]);
+  });
+
   test("dropped beats are counted and not put back", async () => {
     const outbox = new Outbox({ dir });
     await outbox.append([beat(1), beat(2)]);
@@ -455,7 +532,7 @@ describe("Outbox", () => {
     const outbox = new Outbox({ dir });
     await outbox.append(Array.from({ length: 2_000 }, (_, i) => beat(i, "/home/me/code/app"))); // ~80 KB
     for (let round = 0; round < 2; round++) {
-      assert.notEqual(await runChildOnFullDisk(16, "offline", dir, "-"), 0, "the put-back cannot be written");
+      assert.notEqual(await runChildOnFullDisk(16, "keepFirst", dir, "-"), 0, "the put-back cannot be written");
       const names = await fs.readdir(dir);
       assert.deepEqual(
         names.filter((name) => name.includes(".tmp")),
