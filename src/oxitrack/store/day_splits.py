@@ -5,20 +5,28 @@ A day is read as ``GET /today`` reads it (``reports.daily_totals``) and split by
 ``GET /api/breakdown`` (``breakdown.Breakdown``), its projects taken as one timeline so that the
 lists add up to the day's total, from one snapshot per ``PART_DAYS`` days: a day's lists and its
 total never disagree about a beat that arrived meanwhile.
+
+Each part is read with two queries, its sessions and its heartbeats with every field asked for,
+and cut into days here. Asked day by day and field by field, a year took four queries a day,
+each sessions query walking an index from the range's start to the table's end: seven seconds
+for 200k heartbeats, during which beats shared the interpreter with it.
 """
 
 from __future__ import annotations
 
+import bisect
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import partial
+from operator import attrgetter, itemgetter
 
-from oxitrack.breakdown import PER_PROJECT_FIELDS, Breakdown, BreakdownRow
+from oxitrack.breakdown import PER_PROJECT_FIELDS, Breakdown, BreakdownRow, LabelledBeat
 from oxitrack.days import Day
 from oxitrack.records import Record
-from oxitrack.reports import DayTotals, daily_totals
+from oxitrack.reports import DayTotals, SessionRow, daily_totals
+from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.store import Store
-from oxitrack.store.breakdown import add_split
+from oxitrack.store.breakdown import labelled_rows
 from oxitrack.store.reports import PART_DAYS, ProjectFilter, sessions_between
 
 
@@ -50,16 +58,47 @@ def _read_part(
     now: float,
     conn: sqlite3.Connection,
 ) -> list[DaySplit]:
+    start, end = part[0].start, part[-1].end
+    sessions = sessions_between(conn, start, end, project)
+    beats = labelled_rows(conn, fields, start, end)
     splits = []
-    for day in part:
-        sessions = sessions_between(conn, day.start, day.end, project)
-        [totals] = daily_totals(sessions, [day], now)
+    for day, day_sessions in zip(part, _sessions_of_each_day(sessions, part), strict=True):
+        [totals] = daily_totals(day_sessions, [day], now)
+        low = bisect.bisect_left(beats, day.start - SESSION_GAP_SECONDS, key=itemgetter(0))
+        high = bisect.bisect_left(beats, day.end + SESSION_GAP_SECONDS, key=itemgetter(0))
+        day_beats = beats[low:high]
         rows = {}
-        for field in fields:
+        for place, field in enumerate(fields, start=3):
             # A branch is counted per project: asked for one project's days only, whose own
             # time is the day's.
             breakdown = Breakdown(field, overlaps_once=field not in PER_PROJECT_FIELDS)
-            add_split(conn, breakdown, sessions, day.start, day.end)
+            labelled = [LabelledBeat(row[1], row[2], row[place]) for row in day_beats]
+            breakdown.add(day_sessions, labelled, day.start, day.end)
             rows[field] = breakdown.rows()
         splits.append(DaySplit(totals, rows))
     return splits
+
+
+def _sessions_of_each_day(
+    sessions: Sequence[SessionRow], days: Sequence[Day]
+) -> Iterator[list[SessionRow]]:
+    """For each day, the sessions ``sessions_between`` gives for it alone, in the same order,
+    out of those of the days together (in start order): the ones still running at a day's
+    start, up to the first one starting after it."""
+    first_open = 0
+    for day in days:
+        while first_open < len(sessions) and sessions[first_open].last_heartbeat < day.start:
+            first_open += 1
+        past = bisect.bisect_left(sessions, day.end, lo=first_open, key=_START)
+        yield [row for row in sessions[first_open:past] if _has_time_in(row, day)]
+
+
+_START = attrgetter("start_time")
+
+
+def _has_time_in(row: SessionRow, day: Day) -> bool:
+    """``store.reports``' range condition: the session overlaps the day with positive length,
+    or is a single beat inside it."""
+    return row.last_heartbeat >= day.start and (
+        row.last_heartbeat > day.start or row.start_time >= day.start
+    )
