@@ -224,7 +224,7 @@ def _endless(conn, fields, start, end):
     for _ in rows:
         pass
 
-day_splits.labelled_rows = _endless
+day_splits.part_beats = _endless
 """
 
 

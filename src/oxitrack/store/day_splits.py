@@ -26,7 +26,7 @@ from oxitrack.records import Record
 from oxitrack.reports import DayTotals, SessionRow, daily_totals
 from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.store import Store
-from oxitrack.store.breakdown import labelled_rows
+from oxitrack.store.breakdown import PartBeats, part_beats
 from oxitrack.store.reports import PART_DAYS, ProjectFilter, sessions_between
 
 
@@ -60,23 +60,32 @@ def _read_part(
 ) -> list[DaySplit]:
     start, end = part[0].start, part[-1].end
     sessions = sessions_between(conn, start, end, project)
-    beats = labelled_rows(conn, fields, start, end)
+    beats = part_beats(conn, fields, start, end)
     splits = []
     for day, day_sessions in zip(part, _sessions_of_each_day(sessions, part), strict=True):
         [totals] = daily_totals(day_sessions, [day], now)
-        low = bisect.bisect_left(beats, day.start - SESSION_GAP_SECONDS, key=itemgetter(0))
-        high = bisect.bisect_left(beats, day.end + SESSION_GAP_SECONDS, key=itemgetter(0))
-        day_beats = beats[low:high]
         rows = {}
-        for place, field in enumerate(fields, start=3):
+        for place, field in enumerate(fields, start=1):
             # A branch is counted per project: asked for one project's days only, whose own
             # time is the day's.
             breakdown = Breakdown(field, overlaps_once=field not in PER_PROJECT_FIELDS)
-            labelled = [LabelledBeat(row[1], row[2], row[place]) for row in day_beats]
-            breakdown.add(day_sessions, labelled, day.start, day.end)
+            breakdown.add(day_sessions, _labelled(beats, day, place), day.start, day.end)
             rows[field] = breakdown.rows()
         splits.append(DaySplit(totals, rows))
     return splits
+
+
+def _labelled(beats: PartBeats, day: Day, place: int) -> list[LabelledBeat]:
+    """What ``labelled_beats`` reads for ``day``, the value at ``place`` of each context: the
+    heartbeats from the session gap before the day to the gap after it."""
+    low = bisect.bisect_left(beats.rows, day.start - SESSION_GAP_SECONDS, key=itemgetter(0))
+    high = bisect.bisect_left(beats.rows, day.end + SESSION_GAP_SECONDS, key=itemgetter(0))
+    contexts = beats.contexts
+    return [
+        LabelledBeat(second, contexts[context][0], contexts[context][place])
+        for _, second, context in beats.rows[low:high]
+        if context in contexts  # as the join does
+    ]
 
 
 def _sessions_of_each_day(
