@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import bisect
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from operator import attrgetter, itemgetter
 
-from oxitrack.breakdown import PER_PROJECT_FIELDS, Breakdown, BreakdownRow, LabelledBeat
+from oxitrack.breakdown import PER_PROJECT_FIELDS, Breakdown, BreakdownRow, LabelledBeat, Labels
 from oxitrack.days import Day
 from oxitrack.records import Record
 from oxitrack.reports import DayTotals, SessionRow, daily_totals
@@ -61,30 +61,50 @@ def _read_part(
     start, end = part[0].start, part[-1].end
     sessions = sessions_between(conn, start, end, project)
     beats = part_beats(conn, fields, start, end)
+    # A branch is counted per project: asked for one project's days only, whose own time is
+    # the day's. The other fields are added up together, one timeline for every project.
+    together = [place for place, field in enumerate(fields) if field not in PER_PROJECT_FIELDS]
+    apart = [place for place, field in enumerate(fields) if field in PER_PROJECT_FIELDS]
+    labels_together = _labels(beats, lambda values: tuple(values[place] for place in together))
+    labels_apart = {place: _labels(beats, itemgetter(place)) for place in apart}
     splits = []
     for day, day_sessions in zip(part, _sessions_of_each_day(sessions, part), strict=True):
         [totals] = daily_totals(day_sessions, [day], now)
-        rows = {}
-        for place, field in enumerate(fields, start=1):
-            # A branch is counted per project: asked for one project's days only, whose own
-            # time is the day's.
-            breakdown = Breakdown(field, overlaps_once=field not in PER_PROJECT_FIELDS)
-            breakdown.add(day_sessions, _labelled(beats, day, place), day.start, day.end)
-            rows[field] = breakdown.rows()
-        splits.append(DaySplit(totals, rows))
+        breakdowns = [
+            Breakdown(field, overlaps_once=field not in PER_PROJECT_FIELDS) for field in fields
+        ]
+        Breakdown.add_each(
+            [breakdowns[place] for place in together],
+            day_sessions,
+            _labelled(beats, day, labels_together),
+            day.start,
+            day.end,
+        )
+        for place, labels in labels_apart.items():
+            labelled = _labelled(beats, day, labels)
+            breakdowns[place].add(day_sessions, labelled, day.start, day.end)
+        splits.append(DaySplit(totals, {b.field: b.rows() for b in breakdowns}))
     return splits
 
 
-def _labelled(beats: PartBeats, day: Day, place: int) -> list[LabelledBeat]:
-    """What ``labelled_beats`` reads for ``day``, the value at ``place`` of each context: the
-    heartbeats from the session gap before the day to the gap after it."""
+def _labels(
+    beats: PartBeats, value: Callable[[tuple[str | None, ...]], Labels]
+) -> dict[int, tuple[str, Labels]]:
+    """Each context's folder and ``value`` of its values of the fields read (in their order)."""
+    return {key: (context[0], value(context[1:])) for key, context in beats.contexts.items()}
+
+
+def _labelled(
+    beats: PartBeats, day: Day, labels: dict[int, tuple[str, Labels]]
+) -> list[LabelledBeat]:
+    """What ``labelled_beats`` reads for ``day``, labelled by ``labels``: the heartbeats from
+    the session gap before the day to the gap after it."""
     low = bisect.bisect_left(beats.rows, day.start - SESSION_GAP_SECONDS, key=itemgetter(0))
     high = bisect.bisect_left(beats.rows, day.end + SESSION_GAP_SECONDS, key=itemgetter(0))
-    contexts = beats.contexts
     return [
-        LabelledBeat(second, contexts[context][0], contexts[context][place])
+        LabelledBeat(second, *labels[context])
         for _, second, context in beats.rows[low:high]
-        if context in contexts  # as the join does
+        if context in labels  # as the join does
     ]
 
 
