@@ -296,9 +296,9 @@ class Store:
     def stop_reading(self) -> None:
         """Refuse every later snapshot and interrupt the SQL statement running now, if any:
         the daemon is stopping. A long report reads one snapshot after another in a worker
-        thread, which the stop does not end: it kept the daemon alive past its graceful
-        shutdown and its connection open past ``close``, so the final close left the -wal and
-        -shm behind (or the service manager's kill did)."""
+        thread, which the stop does not end: uvicorn waited its graceful 10 s for it, and
+        whatever killed a daemon that slow to stop (a service manager, a script) left the -wal
+        and -shm behind."""
         self._reads_stopped = True
         reader = self._reader
         if reader is not None:
