@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
@@ -13,6 +17,7 @@ from oxitrack.days import MAX_RANGE_DAYS
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from tests.conftest import NOW, FakeClock
+from tests.daemon_process import DaemonProcess
 from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
 
 BULK = "/api/v1/users/current/heartbeats.bulk"
@@ -202,3 +207,61 @@ def test_a_wrong_request_is_a_422_naming_its_field(
     status, named, message = refusal(client, **params)
     assert (status, named) == (422, field)
     assert words in message
+
+
+# A report whose read never ends by itself: its heartbeats are read by a query that counts
+# without end, row by row, once it has said (a file) that it holds the reading connection.
+_ENDLESS_READ = """
+import os
+import oxitrack.store.day_splits as day_splits
+
+def _endless(conn, fields, start, end):
+    rows = conn.execute(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n"
+    )
+    next(rows)
+    open(os.environ["HELD_MARK"], "w").close()
+    for _ in rows:
+        pass
+
+day_splits.part_beats = _endless
+"""
+
+
+def test_sigterm_during_a_long_report_stops_at_once_and_removes_the_wal(tmp_path: Path):
+    """A report still reading at SIGTERM is cut short (503) and the daemon stops at once,
+    its last close removing the -wal and -shm. Before, uvicorn waited its graceful 10 s for
+    the report (then answered it 500): whatever kills a daemon that takes 10 s to stop (a
+    service manager, a script) killed it first, and the files stayed until the next start."""
+    db = tmp_path / "daemon.db"
+    mark = tmp_path / "held"
+    daemon = DaemonProcess(db, env={"HELD_MARK": str(mark)}, prelude=_ENDLESS_READ).start()
+    answers: list[int | str] = []
+
+    def ask_for_a_year() -> None:
+        url = f"{daemon.url}{SUMMARIES}?start=2025-01-01&end=2025-12-31"
+        try:
+            answers.append(httpx2.get(url, timeout=30).status_code)
+        except httpx2.HTTPError as exc:
+            answers.append(type(exc).__name__)
+
+    try:
+        assert httpx2.post(f"{daemon.url}/beat", json={"project_path": "/code/app"}).is_success
+        report = threading.Thread(target=ask_for_a_year)
+        report.start()
+        deadline = time.monotonic() + 30
+        while not mark.exists():
+            assert time.monotonic() < deadline, "".join(daemon.stderr_lines)
+            time.sleep(0.01)
+        assert Path(f"{db}-wal").exists()
+        stopping = time.monotonic()
+        code = daemon.stop(timeout=30)
+        stopped_after = time.monotonic() - stopping
+        report.join(30)
+    finally:
+        daemon.kill()
+    assert code == 0
+    assert not Path(f"{db}-wal").exists()
+    assert not Path(f"{db}-shm").exists()
+    assert stopped_after < 5  # not uvicorn's graceful 10 s, nor the report's own time
+    assert answers == [503]

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from oxitrack.days import days_between
+from oxitrack.breakdown import PER_PROJECT_FIELDS, Breakdown
+from oxitrack.days import Day, days_between
 from oxitrack.reports import daily_totals
-from oxitrack.sessions import Beat
+from oxitrack.sessions import SESSION_GAP_SECONDS, Beat
 from oxitrack.store import Store
-from oxitrack.store.day_splits import read_day_splits
-from oxitrack.store.reports import PART_DAYS, iter_sessions
+from oxitrack.store import wakatime as wakatime_store
+from oxitrack.store.breakdown import add_split
+from oxitrack.store.day_splits import DaySplit, read_day_splits
+from oxitrack.store.reports import (
+    PART_DAYS,
+    ProjectFilter,
+    iter_sessions,
+    project_filter,
+    sessions_between,
+)
+from oxitrack.wakatime import Heartbeat, HeartbeatDetails
 from tests.conftest import NOW
 from tests.test_store_breakdown import BERLIN, record_heartbeats, rows
 
@@ -95,3 +111,84 @@ def test_time_in_two_projects_at_once_is_split_once(store: Store):
     # Each second to the pair begun last: Python from NOW-1800, Go from NOW-1500 (lib's), Python
     # again from NOW-1200 (app's next heartbeat) to NOW-600.
     assert languages == [("Python", 900), ("Go", 300)]
+
+
+def _day_by_day(
+    store: Store, fields: tuple[str, ...], span: list[Day], project: ProjectFilter
+) -> list[DaySplit]:
+    """The answer as it was first read: each day's sessions and, per field, its heartbeats
+    asked for on their own, in one snapshot."""
+
+    def read(conn: sqlite3.Connection) -> list[DaySplit]:
+        splits = []
+        for day in span:
+            sessions = sessions_between(conn, day.start, day.end, project)
+            [totals] = daily_totals(sessions, [day], NOW)
+            rows = {}
+            for field in fields:
+                breakdown = Breakdown(field, overlaps_once=field not in PER_PROJECT_FIELDS)
+                add_split(conn, breakdown, sessions, day.start, day.end)
+                rows[field] = breakdown.rows()
+            splits.append(DaySplit(totals, rows))
+        return splits
+
+    return store.read(read)
+
+
+# Days around the end of summer time in Berlin (a 25-hour day), read two days a part.
+DST_SPAN = days_between(date(2025, 10, 24), date(2025, 10, 29), BERLIN)
+_LABELS = st.sampled_from([None, "Python", "Rust", "debugging", "main"])
+_HEARTBEATS = st.lists(
+    st.tuples(
+        st.sampled_from([day.start for day in DST_SPAN] + [DST_SPAN[-1].end]),
+        st.integers(-2 * SESSION_GAP_SECONDS, 2 * SESSION_GAP_SECONDS),
+        st.sampled_from([0.0, 0.25, 0.75]),
+        st.sampled_from(["/code/app", "/code/lib", "/work/app"]),
+        st.tuples(_LABELS, _LABELS, _LABELS, _LABELS),
+        st.booleans(),  # a plain beat (naming nothing) rather than a heartbeat
+    ),
+    max_size=60,
+)
+
+
+def _record(
+    conn: sqlite3.Connection, sent: list[tuple[int, int, float, str, tuple[str | None, ...], bool]]
+) -> None:
+    """Plain beats and heartbeats through the daemon's own writes, in one transaction."""
+    for boundary, offset, fraction, path, labels, plain in sent:
+        moment = boundary + offset
+        if plain:
+            wakatime_store.record_posted_beat(conn, Beat(path, moment))
+            continue
+        category, language, editor, branch = labels
+        details = HeartbeatDetails(
+            time=moment + fraction,
+            entity_type="file",
+            category=category,
+            language=language,
+            branch=branch,
+            is_write=False,
+            project_name=None,
+            editor=editor,
+            plugin=None,
+            project_source="project_root_count",
+        )
+        heartbeat = Heartbeat(beat=Beat(path, moment), details=details, entity="x.py")
+        wakatime_store.record_heartbeats(conn, [heartbeat])
+
+
+@settings(max_examples=60, deadline=None)
+@given(sent=_HEARTBEATS, project=st.sampled_from([None, "/code/app", "lib"]))
+def test_days_cut_from_parts_are_the_days_read_one_by_one(
+    sent: list[tuple[int, int, float, str, tuple[str | None, ...], bool]], project: str | None
+):
+    """Reading a part's sessions and heartbeats at once and cutting them into days gives each
+    day exactly what reading that day alone gives: beats near midnights, on the session gap's
+    edges, single beats, overlapping folders, a 25-hour day, parts' edges."""
+    fields = ("category", "language", "editor") + (("branch",) if project else ())
+    with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "t.db") as store:
+        store.write(lambda conn: _record(conn, sent))
+        found = store.read(lambda conn: project_filter(conn, project, "project"))
+        with mock.patch("oxitrack.store.day_splits.PART_DAYS", 2):
+            cut = read_day_splits(store, fields, DST_SPAN, found, NOW)
+        assert cut == _day_by_day(store, fields, DST_SPAN, found)

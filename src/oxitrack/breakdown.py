@@ -46,12 +46,16 @@ DEFAULT_CATEGORY = "coding"
 _UNNAMED_VALUES: dict[str, str] = {"category": DEFAULT_CATEGORY}
 
 
+#: A heartbeat's value of the field, or of several fields at once (``Breakdown.add_each``).
+Labels = str | tuple[str | None, ...] | None
+
+
 class LabelledBeat(Record):
     """A heartbeat as a breakdown reads it: its second, folder and the field's value."""
 
     timestamp: int
     project_path: str
-    value: str | None
+    value: Labels
 
 
 class BreakdownRow(Record):
@@ -99,6 +103,46 @@ class Breakdown:
         """Add the time in ``[start, end)`` of ``sessions`` (those of the projects reported),
         split by ``beats``, which must hold every heartbeat from ``start - SESSION_GAP_SECONDS``
         to ``end + SESSION_GAP_SECONDS`` (the pairs reaching into the part)."""
+        spans, pairs = self._spans_and_pairs(sessions, beats, start, end)
+        for key, project_spans in spans.items():
+            for value, seconds in _split(project_spans, pairs.get(key, [])).items():
+                assert not isinstance(value, tuple)
+                self._add_seconds(key, value, seconds)
+
+    @staticmethod
+    def add_each(
+        breakdowns: Sequence[Breakdown],
+        sessions: Iterable[SessionRow],
+        beats: Iterable[LabelledBeat],
+        start: int,
+        end: int,
+    ) -> None:
+        """``add`` to each of ``breakdowns`` (with ``overlaps_once``, fields not counted per
+        project) in one pass: each beat's ``value`` is the tuple of its values of their fields,
+        in their order. Which pair covers a second does not depend on the field: found once,
+        for a year of WakaTime's summaries it was two thirds of the adding up, three times."""
+        if not breakdowns:
+            return
+        if not all(breakdown.overlaps_once for breakdown in breakdowns):
+            raise ValueError("only breakdowns with overlaps_once are added together")
+        first = breakdowns[0]
+        spans, pairs = first._spans_and_pairs(sessions, beats, start, end)
+        for breakdown in breakdowns[1:]:
+            breakdown.latest.update(first.latest)
+        for key, project_spans in spans.items():
+            for values, seconds in _split(project_spans, pairs.get(key, [])).items():
+                for place, breakdown in enumerate(breakdowns):
+                    assert values is None or isinstance(values, tuple)
+                    breakdown._add_seconds(key, None if values is None else values[place], seconds)
+
+    def _add_seconds(self, key: str, value: str | None, seconds: int) -> None:
+        self.seconds[key, value] = self.seconds.get((key, value), 0) + seconds
+
+    def _spans_and_pairs(
+        self, sessions: Iterable[SessionRow], beats: Iterable[LabelledBeat], start: int, end: int
+    ) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[_Pair]]]:
+        """Per project (one timeline with ``overlaps_once``), its sessions' spans clipped to
+        ``[start, end)`` and its heartbeats' pairs; notes each project's latest session."""
         spans: dict[str, list[tuple[int, int]]] = {}
         project_of: dict[str, str] = {}
         for row in sessions:
@@ -119,9 +163,7 @@ class Breakdown:
         pairs: dict[str, list[_Pair]] = {}
         for pair in _pairs(beats, project_of.keys(), start, end):
             pairs.setdefault(project_of[pair.project_path], []).append(pair)
-        for key, project_spans in spans.items():
-            for value, seconds in _split(project_spans, pairs.get(key, [])).items():
-                self.seconds[key, value] = self.seconds.get((key, value), 0) + seconds
+        return spans, pairs
 
     def rows(self) -> list[BreakdownRow]:
         """One row per value (per project and value for a per-project field), most time first."""
@@ -154,7 +196,7 @@ class _Pair(Record):
     low: int
     high: int
     rank: int
-    value: str | None
+    value: Labels
     project_path: str
 
 
@@ -178,14 +220,14 @@ def _pairs(
             yield _Pair(low, high, before[0], before[1].value, beat.project_path)
 
 
-def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[str | None, int]:
+def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Labels, int]:
     """The seconds of the union of ``spans`` per value: the latest pair covering each second,
     ``None`` where none does.
 
     Only where pairs are is there anything to decide: the rest of the time is unknown as a
     whole. Swept second by second over every session, a heavy month took 50 ms more."""
     covered = union_spans(spans)
-    seconds: dict[str | None, int] = {None: sum(high - low for low, high in covered)}
+    seconds: dict[Labels, int] = {None: sum(high - low for low, high in covered)}
     if pairs:
         inside = _intersection(covered, union_spans((pair.low, pair.high) for pair in pairs))
         for value, named in _named_seconds(inside, pairs).items():
@@ -194,9 +236,7 @@ def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[str
     return {value: count for value, count in seconds.items() if count}
 
 
-def _named_seconds(
-    inside: Sequence[tuple[int, int]], pairs: Sequence[_Pair]
-) -> dict[str | None, int]:
+def _named_seconds(inside: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Labels, int]:
     """The seconds of ``inside`` (each covered by some pair) per value of the latest pair
     covering them: one sweep over the points where a span or a pair starts or ends."""
     by_low = sorted(pairs, key=lambda pair: pair.low)
@@ -204,8 +244,8 @@ def _named_seconds(
         {edge for span in inside for edge in span}
         | {edge for pair in by_low for edge in (pair.low, pair.high)}
     )
-    seconds: dict[str | None, int] = {}
-    active: list[tuple[int, int, str | None]] = []  # (-rank, high, value): the latest on top
+    seconds: dict[Labels, int] = {}
+    active: list[tuple[int, int, Labels]] = []  # (-rank, high, value): the latest on top
     next_pair = next_span = 0
     for low, high in itertools.pairwise(points):
         while next_pair < len(by_low) and by_low[next_pair].low <= low:

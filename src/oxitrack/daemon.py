@@ -99,7 +99,7 @@ def serve(settings: Settings) -> None:
             # Long enough for a beat waiting for another program's lock to be answered (5 s).
             timeout_graceful_shutdown=10,
         )
-        server = _Server(config, settings, sock)
+        server = _Server(config, settings, sock, on_stopping=store.stop_reading)
         checkpointer.start()
         with _sigterm_raises():
             server.run(sockets=[sock])
@@ -172,10 +172,23 @@ def _sigterm_raises() -> Iterator[None]:
 class _Server(uvicorn.Server):
     """uvicorn's server, plus the one line that says where we listen once we really do."""
 
-    def __init__(self, config: uvicorn.Config, settings: Settings, sock: socket.socket) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        settings: Settings,
+        sock: socket.socket,
+        on_stopping: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(config)
         self.settings = settings
         self.sock = sock
+        self.on_stopping = on_stopping
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """``on_stopping`` first, then uvicorn's graceful stop: it waits for requests being
+        answered, and a long report must end now rather than run on in its thread."""
+        self.on_stopping()
+        await super().shutdown(sockets=sockets)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:

@@ -12,8 +12,9 @@ import sqlite3
 from collections.abc import Sequence
 from functools import partial
 
-from oxitrack.breakdown import FIELDS, Breakdown, LabelledBeat
+from oxitrack.breakdown import FIELDS, Breakdown, LabelledBeat, check_field
 from oxitrack.days import Day
+from oxitrack.records import Record
 from oxitrack.reports import SessionRow
 from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.store import Store
@@ -27,6 +28,37 @@ _BEATS_SQL = {
     " WHERE h.time >= :low AND h.time < :high ORDER BY h.time, h.context_id"
     for field in FIELDS
 }
+
+
+class PartBeats(Record):
+    """The heartbeats of a part of a range, for cutting into days: each as (exact time, second,
+    context id), in the order ``labelled_beats`` reads them, and each context's folder and
+    values of the fields asked for. Rows carry no text: a month's heartbeats as rows of their
+    texts held a copy of each per heartbeat, ~10 MiB more of the daemon's memory."""
+
+    rows: list[tuple[float, int, int]]
+    contexts: dict[int, tuple[str, ...]]
+
+
+def part_beats(conn: sqlite3.Connection, fields: Sequence[str], start: int, end: int) -> PartBeats:
+    """``labelled_beats`` of every field in ``fields`` at once, for ``[start, end)``."""
+    bounds = {"low": start - SESSION_GAP_SECONDS, "high": end + SESSION_GAP_SECONDS}
+    columns = "".join(f", c.{check_field(field, 'fields')}" for field in fields)
+    contexts = {
+        context_id: values
+        for context_id, *values in conn.execute(
+            f"SELECT c.id, c.project_path{columns} FROM beat_contexts AS c WHERE c.id IN"
+            " (SELECT context_id FROM heartbeats WHERE time >= :low AND time < :high)",
+            bounds,
+        )
+    }
+    query = (
+        "SELECT time, CAST(time AS INTEGER), context_id FROM heartbeats"
+        " WHERE time >= :low AND time < :high ORDER BY time, context_id"
+    )
+    # Row by row in Python, not ``fetchall``: the interpreter is handed to beats between rows.
+    rows = [row for row in conn.execute(query, bounds)]
+    return PartBeats(rows, {key: tuple(values) for key, values in contexts.items()})
 
 
 def labelled_beats(

@@ -100,6 +100,7 @@ class Store:
         self._wal_sync: WalSync | None = None  # likewise
         self._moved = False  # once a write found the file gone: none is made any more
         self._closed = False
+        self._reads_stopped = False  # the daemon is stopping (``stop_reading``)
         # What a reader that reads the file as it is holds (a private copy, removed on close).
         self._as_is = contextlib.ExitStack()
         self._waits_in_sqlite = waits_in_sqlite
@@ -286,9 +287,22 @@ class Store:
         if not self._read_lock.acquire(blocking=wait):
             raise ReaderBusy(self.path)
         try:
+            if self._reads_stopped:
+                raise StoreError("the daemon is stopping: ask again once it is back")
             return read_in_snapshot(self._reading_connection(), fn, self.path)
         finally:
             self._read_lock.release()
+
+    def stop_reading(self) -> None:
+        """Refuse every later snapshot and interrupt the SQL statement running now, if any:
+        the daemon is stopping. A long report reads one snapshot after another in a worker
+        thread, which the stop does not end: uvicorn waited its graceful 10 s for it, and
+        whatever killed a daemon that slow to stop (a service manager, a script) left the -wal
+        and -shm behind."""
+        self._reads_stopped = True
+        reader = self._reader
+        if reader is not None:
+            reader.interrupt()
 
     # -- beats -------------------------------------------------------------------------------
 
