@@ -265,3 +265,6 @@ def test_sigterm_during_a_long_report_stops_at_once_and_removes_the_wal(tmp_path
     assert not Path(f"{db}-shm").exists()
     assert stopped_after < 5  # not uvicorn's graceful 10 s, nor the report's own time
     assert answers == [503]
+    # A stop is no database error: nothing in the log says one happened.
+    stderr = "".join(daemon.stderr_lines)
+    assert "database error" not in stderr and "ERROR" not in stderr, stderr

@@ -30,6 +30,7 @@ from oxitrack.config import Settings
 from oxitrack.errors import ClientError, FolderNotAnswering, StoreError, error_body
 from oxitrack.guard import GuardMiddleware
 from oxitrack.store import Store
+from oxitrack.store.core import DaemonStopping
 from oxitrack.store.folders import Identify, identify
 from oxitrack.wakatime import BULK_ROUTE
 
@@ -161,8 +162,12 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def _store_error(request: Request, exc: Exception) -> Response:
-    """The database failed (disk full, file removed): the client should keep its beat and retry."""
-    log.error("database error: %s", exc)
+    """The database failed (disk full, file removed), or a read was cut short by the daemon's
+    stop: the client should keep its beat and retry."""
+    if isinstance(exc, DaemonStopping):
+        log.info("%s %s cut short: %s", request.method, request.url.path, exc)
+    else:
+        log.error("database error: %s", exc)
     return JSONResponse(
         error_body("store_unavailable", str(exc)),
         status_code=503,

@@ -67,6 +67,14 @@ class DatabaseMoved(StoreError):
     """The database's file was removed or replaced while this store had it open."""
 
 
+class DaemonStopping(StoreError):
+    """A read refused, or cut short, because the daemon is stopping (``Store.stop_reading``):
+    nothing is wrong with the database."""
+
+    def __init__(self) -> None:
+        super().__init__("the daemon is stopping: ask again once it is back")
+
+
 class Store:
     """A session database on disk. Not tied to HTTP: the daemon and the CLI both use it."""
 
@@ -288,8 +296,12 @@ class Store:
             raise ReaderBusy(self.path)
         try:
             if self._reads_stopped:
-                raise StoreError("the daemon is stopping: ask again once it is back")
+                raise DaemonStopping()
             return read_in_snapshot(self._reading_connection(), fn, self.path)
+        except StoreError:
+            if self._reads_stopped:
+                raise DaemonStopping() from None  # interrupted by ``stop_reading``
+            raise
         finally:
             self._read_lock.release()
 
