@@ -408,3 +408,39 @@ def test_the_command_offers_exactly_the_fields_time_can_be_split_by():
     from oxitrack.commands import breakdown as command
 
     assert command.FIELDS == FIELDS
+
+
+# -- several fields in one pass (``Breakdown.add_each``) ------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(beats_strategy, st.integers(min_value=-1000, max_value=SPAN))
+def test_fields_added_in_one_pass_get_what_each_gets_alone(beats, start_at):
+    """Each heartbeat carries a value per field; the pass that finds which pair covers a
+    second once must give each field the rows its own ``add`` gives."""
+    times = itertools.accumulate(after for _, after, _ in beats)
+    beats = [(folder, T + at, value) for (folder, _, value), at in zip(beats, times, strict=True)]
+    start, end = T + start_at, T + start_at + SPAN
+    sessions = [
+        session(folder, low, high, key=FOLDERS[folder])
+        for folder in FOLDERS
+        for low, high in sessionize(t for f, t, _ in beats if f == folder)
+    ]
+    # Two fields whose values differ per heartbeat: the value, and the value's partner.
+    partner = {value: f"{value}-editor" for value in VALUES if value is not None}
+    firsts = [beat(f, t, v) for f, t, v in beats if v != "native"]
+    seconds = [beat(f, t, partner.get(v)) for f, t, v in beats if v != "native"]
+    together = [LabelledBeat(t, f, (v, partner.get(v))) for f, t, v in beats if v != "native"]
+    each = [Breakdown(field, overlaps_once=True) for field in ("language", "editor")]
+    Breakdown.add_each(each, sessions, together, start, end)
+    for breakdown, alone_beats in zip(each, [firsts, seconds], strict=True):
+        alone = Breakdown(breakdown.field, overlaps_once=True)
+        alone.add(sessions, alone_beats, start, end)
+        assert (breakdown.seconds, breakdown.rows()) == (alone.seconds, alone.rows())
+
+
+def test_no_field_is_nothing_to_add_and_a_per_project_field_is_refused():
+    sessions, beats = [session("/a", T, T + 60)], [LabelledBeat(T, "/a", ("Python",))]
+    Breakdown.add_each([], sessions, beats, T, T + 3600)  # nothing to do, nothing raised
+    with pytest.raises(ValueError, match="only breakdowns with overlaps_once"):
+        Breakdown.add_each([Breakdown("branch")], sessions, beats, T, T + 3600)
