@@ -124,6 +124,27 @@ describe("Outbox", () => {
     assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), Array.from({ length: 2_000 }, (_, i) => i));
   });
 
+  test("the daemon away, the disk filling while a spill is given back: no part of it is added twice", async () => {
+    const outbox = new Outbox({ dir });
+    const queued = Array.from({ length: 130 }, (_, i) => beat(1_000 + i, "/home/me/code/app")); // ~7 KB
+    await outbox.append(queued);
+    const spilled = Array.from({ length: 60 }, (_, i) => beat(2_000 + i, "/home/me/code/app")); // ~3 KB
+    await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), spilled.map((b) => `${JSON.stringify(b)}\n`).join(""));
+    const queueText = await fs.readFile(path.join(dir, QUEUE_FILE), "utf8");
+    for (let round = 0; round < 2; round++) {
+      // The queue's claim is the larger: the spill is added at its end, and the file limit (8 KiB)
+      // is reached midway, as a disk fills.
+      assert.equal(await runChildOnFullDisk(16, "offline", dir, "-"), 0, `round ${round}: the spill stays a claim`);
+      assert.equal(await fs.readFile(path.join(dir, QUEUE_FILE), "utf8"), queueText, `round ${round}: the queue as it was`);
+      assert.equal(await outbox.count(), 190, `round ${round}: a partial copy would count beats twice, towards the bound`);
+    }
+    const { delivered } = await drain(outbox);
+    assert.deepEqual(
+      delivered.map((b) => b.timestamp),
+      [...queued, ...spilled].map((b) => b.timestamp),
+    );
+  });
+
   test("the daemon away: a dead window's claim, a spill and beats queued meanwhile go back to the queue, each once", async () => {
     const outbox = new Outbox({ dir, isAlive: (pid) => pid !== 4242 });
     await outbox.append([beat(10), beat(11), beat(12)]);
