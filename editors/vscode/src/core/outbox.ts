@@ -246,8 +246,7 @@ export class Outbox {
         await this.withLock(() => this.giveBack(claims));
         throw error;
       }
-      // Beyond the bound (a closing window's spill counted without the lock) the put-back trims.
-      if (firstTry?.verdict === "stop" && (await this.count()) <= this.maxBeats) {
+      if (firstTry?.verdict === "stop" && (await this.isWithinBound())) {
         await this.withLock(() => this.giveBack(claims));
         return { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
       }
@@ -256,6 +255,20 @@ export class Outbox {
       for (const claim of claims) {
         claimsInFlight.delete(claim);
       }
+    }
+  }
+
+  /**
+   * Whether the claims can go back as they are. Not beyond the bound (a closing window's spill
+   * counted without the lock): the put-back trims. Not when a file cannot be counted (a disk
+   * error): the put-back reads what it can and leaves the rest; thrown, the error left every
+   * minute's claim of the queue as a claim, never given back, one more file each minute.
+   */
+  private async isWithinBound(): Promise<boolean> {
+    try {
+      return (await this.count()) <= this.maxBeats;
+    } catch {
+      return false;
     }
   }
 

@@ -261,6 +261,35 @@ describe("Outbox", () => {
     assert.deepEqual(await fs.readdir(box), []);
   });
 
+  test("the daemon away and a claim that cannot be read: each minute's replay still puts the queue back", async () => {
+    const elsewhere = path.join(dir, "elsewhere");
+    const box = path.join(dir, "box");
+    await fs.mkdir(elsewhere);
+    await fs.mkdir(box);
+    // A dead window's claim that cannot be read (a link to a folder: EISDIR, like a disk error).
+    await fs.symlink(elsewhere, path.join(box, "outbox.claim-4242-abcdef.jsonl"));
+    const logged: string[] = [];
+    const outbox = new Outbox({ dir: box, isAlive: (pid) => pid !== 4242, log: (message) => logged.push(message) });
+    await outbox.append([beat(1), beat(2)]);
+    for (let minute = 0; minute < 3; minute++) {
+      const tried: Beat[] = [];
+      await outbox.replay(async (b) => {
+        tried.push(b);
+        return "stop";
+      });
+      assert.deepEqual(tried, [beat(1)], `minute ${minute}: one beat tried`);
+      const names = await fs.readdir(box);
+      assert.equal(names.length, 2, `minute ${minute}: the queue and the unreadable claim, no claim more (${names})`);
+      assert.ok(names.includes(QUEUE_FILE), `minute ${minute}: the beats are back in the queue`);
+      await outbox.append([beat(10 + minute)]);
+    }
+    assert.match(logged.join("\n"), /could not read .*outbox\.claim-.*EISDIR.*left for the next replay/);
+    await fs.rm(elsewhere, { recursive: true });
+    await fs.writeFile(elsewhere, `${JSON.stringify(beat(5))}\n`);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 2, 5, 10, 11, 12]);
+    assert.deepEqual(await fs.readdir(box), []);
+  });
+
   test("a queue damaged past what a string holds (zeros after a crash): its beats are replayed", async () => {
     const queue = path.join(dir, QUEUE_FILE);
     await fs.writeFile(queue, `${JSON.stringify(beat(1))}\n`);
