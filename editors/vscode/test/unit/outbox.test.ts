@@ -145,6 +145,41 @@ describe("Outbox", () => {
     );
   });
 
+  test("a window killed at any step of a replay loses no beat: the next replays send each", async () => {
+    for (const sends of [0, 1]) {
+      let step = 1;
+      for (; ; step++) {
+        await fs.rm(dir, { recursive: true, force: true });
+        await fs.mkdir(dir);
+        const setup = new Outbox({ dir });
+        await setup.append([5, 1, 3].map((t) => beat(t)));
+        // A window that stopped an hour ago mid-replay, whatever has its pid now, and a spill.
+        await fs.writeFile(path.join(dir, "outbox.claim-1-abcdef.jsonl"), [4, 2].map(beatLine).join(""));
+        const anHourAgo = new Date(Date.now() - 2 * 60 * 60_000);
+        await fs.utimes(path.join(dir, "outbox.claim-1-abcdef.jsonl"), anHourAgo, anHourAgo);
+        await fs.writeFile(path.join(dir, "outbox.spill-1-abcdef.jsonl"), [7, 6].map(beatLine).join(""));
+        const sentByChild = path.join(os.tmpdir(), `oxitrack-sent-${process.pid}-${sends}-${step}`);
+        const exitCode = await runChildForCode("crashing", dir, sentByChild, String(step), String(sends));
+        const sentBefore = (await fs.readFile(sentByChild, "utf8").catch(() => ""))
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => (JSON.parse(line) as Beat).timestamp);
+        await fs.rm(sentByChild, { force: true });
+        const outbox = new Outbox({ dir }); // the next window: the daemon still away, then back
+        await outbox.replay(async () => "stop");
+        const sentAfter = (await drain(outbox)).delivered.map((b) => b.timestamp);
+        const where = `${sends} sent, killed at file operation ${step}`;
+        assert.deepEqual([...new Set([...sentBefore, ...sentAfter])].sort(), [1, 2, 3, 4, 5, 6, 7], where);
+        assert.deepEqual(await fs.readdir(dir), [], `${where}: nothing left behind`);
+        if (exitCode === 0) {
+          break; // the replay ended before that step: every step was tried
+        }
+        assert.equal(exitCode, null, `${where}: killed`);
+      }
+      assert.ok(step > 10, `${sends} sent: ${step} file operations`);
+    }
+  });
+
   test("the daemon away: a dead window's claim, a spill and beats queued meanwhile go back to the queue, each once", async () => {
     const outbox = new Outbox({ dir, isAlive: (pid) => pid !== 4242 });
     await outbox.append([beat(10), beat(11), beat(12)]);
@@ -660,6 +695,20 @@ function runChildOnFullDisk(limitKiB: number, ...args: string[]): Promise<number
     child.on("error", reject);
     child.on("exit", resolve);
   });
+}
+
+/** Runs the outboxWriter fixture; resolves with its exit code, null when it was killed. */
+function runChildForCode(...args: string[]): Promise<number | null> {
+  const script = path.join(__dirname, "fixtures", "outboxWriter.js");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", resolve);
+  });
+}
+
+function beatLine(timestamp: number): string {
+  return `${JSON.stringify(beat(timestamp))}\n`;
 }
 
 /** A claim file of window `pid` holding one beat, taken at `takenAt`. */
