@@ -604,6 +604,21 @@ describe("Outbox", () => {
     assert.deepEqual(await fs.readdir(box), []);
   });
 
+  test("windows appending and spilling while two others replay with the daemon away: each beat kept once", async () => {
+    const box = path.join(dir, "box");
+    await Promise.all([
+      runChild("append", box, "/a", "150"),
+      runChild("closing", box, "/c", "150"),
+      runChild("offline", box, "-", "60"),
+      runChild("offline", box, "-", "60"),
+    ]);
+    const { delivered, result } = await drain(new Outbox({ dir: box }));
+    assert.equal(result.unreadableLines, 0, "no torn lines");
+    const expected = ["/a", "/c"].flatMap((project) => Array.from({ length: 150 }, (_, i) => `${project}@${1_000_000 + i}`));
+    assert.deepEqual(delivered.map((b) => `${b.project_path}@${b.timestamp}`).sort(), expected.sort(), "each once");
+    assert.deepEqual(await fs.readdir(box), []);
+  });
+
   test("two Outbox objects in one process replaying at once share the work", async () => {
     const a = new Outbox({ dir });
     const b = new Outbox({ dir });
