@@ -13,6 +13,9 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 
+/** A lock held this many times `staleMs` is no longer kept young: its work is taken to be hung. */
+const MAX_HELD_STALE_PERIODS = 10;
+
 export interface LockFileOptions {
   readonly staleMs: number;
   /** Give up (LockBusyError) after waiting this long. */
@@ -52,10 +55,19 @@ export class LockFile {
     }
   }
 
-  /** Touches the lock, while it is still ours, a few times per `staleMs`, until stopped. */
+  /**
+   * Touches the lock, while it is still ours, a few times per `staleMs`, until stopped, or until
+   * held `MAX_HELD_STALE_PERIODS` times `staleMs`: work that never ends (a hung disk) must not
+   * keep every other window from the lock for as long as this one lives.
+   */
   private keepYoung(token: string): { stop: () => void } {
     let isTouching = false;
+    const giveUpAtMs = Date.now() + MAX_HELD_STALE_PERIODS * this.options.staleMs;
     const timer = setInterval(() => {
+      if (Date.now() > giveUpAtMs) {
+        clearInterval(timer);
+        return;
+      }
       if (isTouching) {
         return; // a slow disk: one touch at a time
       }

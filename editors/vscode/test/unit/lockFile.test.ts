@@ -204,6 +204,16 @@ describe("LockFile", () => {
     assert.equal(await other.with(async () => "after"), "after");
   });
 
+  test("a holder whose work hangs for ten times staleMs loses its lock: the others are not blocked for ever", async () => {
+    const logged: string[] = [];
+    const holder = lock({ staleMs: 100, pid: 1 });
+    const other = lock({ staleMs: 100, waitMs: 5_000, pid: 2, log: (m) => logged.push(m) });
+    const startMs = Date.now();
+    await holder.with(() => other.with(async () => undefined)); // hangs until the other gets in
+    assert.ok(Date.now() - startMs >= 1_000, "kept young until ten times staleMs");
+    assert.match(logged.join("\n"), /broke a stale lock/);
+  });
+
   test("the lock is released when the work throws", async () => {
     await assert.rejects(lock().with(async () => Promise.reject(new Error("boom"))), /boom/);
     assert.equal(await lock({ waitMs: 50 }).with(async () => "again"), "again");
