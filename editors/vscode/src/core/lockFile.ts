@@ -5,7 +5,8 @@
  * lock judged stale. Breaking is itself done under a second lock file (`<lock>.break`): two
  * windows breaking at once let one move aside the fresh lock the other had just taken, and a
  * third take the lock while it was being put back, so two held it. A holder keeps its lock young
- * while it works, so only a lock whose holder stopped (or stalls for `staleMs`) grows stale.
+ * while it works (up to ten times `staleMs`), so only a lock whose holder stopped, stalls for
+ * `staleMs` or hangs grows stale.
  * (What remains: a holder stalled past `staleMs` resuming at the very moment its lock is broken.)
  * Must not import `vscode`.
  */
