@@ -197,6 +197,27 @@ describe("Outbox", () => {
     assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 5, 6, 10, 11, 12, 100]);
   });
 
+  test("the daemon away: files that end without a newline are given back with each beat on its own line", async () => {
+    for (const isQueuedMeanwhile of [false, true]) {
+      await fs.rm(dir, { recursive: true, force: true });
+      const outbox = new Outbox({ dir });
+      await outbox.append([beat(1), beat(2), beat(3)]);
+      // A spill whose last write stopped just before its "\n": the beat is whole.
+      await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), JSON.stringify(beat(5)));
+      await outbox.replay(async () => {
+        if (isQueuedMeanwhile) {
+          await outbox.append([beat(100)]);
+        }
+        return "stop";
+      });
+      await outbox.append([beat(200)]);
+      const { delivered, result } = await drain(outbox);
+      const expected = isQueuedMeanwhile ? [1, 2, 3, 5, 100, 200] : [1, 2, 3, 5, 200];
+      assert.deepEqual(delivered.map((b) => b.timestamp), expected, `queued meanwhile: ${isQueuedMeanwhile}`);
+      assert.equal(result.unreadableLines, 0);
+    }
+  });
+
   test("once the daemon answers, the beat tried first is not sent again, whatever it said", async () => {
     for (const first of ["sent", "dropped", "kept"] as const) {
       await fs.rm(dir, { recursive: true, force: true });
