@@ -239,15 +239,16 @@ export class Outbox {
       return { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
     }
     try {
+      const oldestAtHeads = await oldestAtHeadOf(claims);
       let firstTry: FirstTry | undefined;
       try {
-        firstTry = await this.tryOldestAtHead(claims, deliver);
+        firstTry = await this.tryOldest(oldestAtHeads, deliver);
       } catch (error) {
-        await this.withLock(() => this.giveBack(claims));
+        await this.withLock(() => this.giveBack(claims, oldestAtHeads));
         throw error;
       }
       if (firstTry?.verdict === "stop" && (await this.isWithinBound())) {
-        await this.withLock(() => this.giveBack(claims));
+        await this.withLock(() => this.giveBack(claims, oldestAtHeads));
         return { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
       }
       return await this.replayClaims(claims, deliver, firstTry);
@@ -272,19 +273,12 @@ export class Outbox {
     }
   }
 
-  /** Hands `deliver` the oldest beat at the start of the claimed files; undefined if none reads. */
-  private async tryOldestAtHead(
-    claims: readonly string[],
+  /** Hands `deliver` the oldest of the beats at the start of the claimed files; undefined if none reads. */
+  private async tryOldest(
+    oldestAtHeads: ReadonlyMap<string, Beat>,
     deliver: (beat: Beat) => Promise<ReplayVerdict>,
   ): Promise<FirstTry | undefined> {
-    let oldest: Beat | undefined;
-    for (const claim of claims) {
-      for (const beat of await headBeats(claim, FIRST_TRY_HEAD_BYTES)) {
-        if (oldest === undefined || beat.timestamp < oldest.timestamp) {
-          oldest = beat;
-        }
-      }
-    }
+    const oldest = oldestOf(oldestAtHeads.values());
     return oldest === undefined ? undefined : { line: toLine(oldest), verdict: await deliver(oldest) };
   }
 
@@ -346,12 +340,23 @@ export class Outbox {
    * claim and in the queue both, to be sent twice (the daemon counts a repeat once), never lost:
    * a claim that cannot be added stays, still ours, for the next replay, and the queue is only
    * replaced once all of it was added.
+   *
+   * A claim whose head holds a beat older than any at the largest's head (a window that stopped
+   * mid-replay before the queue grew) is not added but kept as a spill, renamed: at the end of
+   * the queue its beats were out of the first try's sight, and the next replay sent a newer
+   * beat first.
    */
-  private async giveBack(claims: readonly string[]): Promise<void> {
+  private async giveBack(claims: readonly string[], oldestAtHeads: ReadonlyMap<string, Beat>): Promise<void> {
     const sizes = await Promise.all(claims.map(sizeOf));
     const largest = claims[sizes.indexOf(Math.max(...sizes))] as string;
+    // None at its head (a line of zeros from a crash): nothing to compare, all is added.
+    const oldestInLargest = oldestAtHeads.get(largest)?.timestamp ?? -Infinity;
     const added: string[] = [];
     for (const other of claims.filter((claim) => claim !== largest)) {
+      if ((oldestAtHeads.get(other)?.timestamp ?? Infinity) < oldestInLargest) {
+        await this.keepAsSpill(other);
+        continue;
+      }
       try {
         await appendFileTo(largest, other);
         added.push(other);
@@ -365,6 +370,16 @@ export class Outbox {
     } finally {
       await Promise.all(added.map(unlinkIfPresent));
     }
+  }
+
+  /** A claim renamed to a spill, which any window's next replay claims; left ours if it cannot be. */
+  private async keepAsSpill(claim: string): Promise<void> {
+    const spill = path.join(this.dir, `outbox.spill-${this.pid}-${randomHex()}.jsonl`);
+    await fs.rename(claim, spill).catch((error: unknown) => {
+      if (!isCode(error, "ENOENT")) {
+        this.log(`could not give back ${path.basename(claim)} (${describeError(error)}); left for the next replay`);
+      }
+    });
   }
 
   /** Under the lock: rename the queue and every abandoned claim to fresh claims of ours. */
@@ -467,6 +482,31 @@ export class Outbox {
     await fs.mkdir(this.dir, { recursive: true });
     return this.lock.with(fn);
   }
+}
+
+/**
+ * The oldest beat among the first lines of each of `files`, by file; a file with none readable
+ * there is left out. A few hundred beats per file, where a put-back or an append puts the oldest.
+ */
+async function oldestAtHeadOf(files: readonly string[]): Promise<Map<string, Beat>> {
+  const oldest = new Map<string, Beat>();
+  for (const file of files) {
+    const found = oldestOf(await headBeats(file, FIRST_TRY_HEAD_BYTES));
+    if (found !== undefined) {
+      oldest.set(file, found);
+    }
+  }
+  return oldest;
+}
+
+function oldestOf(beats: Iterable<Beat>): Beat | undefined {
+  let oldest: Beat | undefined;
+  for (const beat of beats) {
+    if (oldest === undefined || beat.timestamp < oldest.timestamp) {
+      oldest = beat;
+    }
+  }
+  return oldest;
 }
 
 /** The beat a replay tried first, as its line in the outbox, and what `deliver` said of it. */

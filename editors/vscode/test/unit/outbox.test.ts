@@ -152,12 +152,13 @@ describe("Outbox", () => {
         await fs.rm(dir, { recursive: true, force: true });
         await fs.mkdir(dir);
         const setup = new Outbox({ dir });
-        await setup.append([5, 1, 3].map((t) => beat(t)));
-        // A window that stopped an hour ago mid-replay, whatever has its pid now, and a spill.
-        await fs.writeFile(path.join(dir, "outbox.claim-1-abcdef.jsonl"), [4, 2].map(beatLine).join(""));
+        await setup.append([15, 11, 13].map((t) => beat(t)));
+        // A window that stopped an hour ago mid-replay, whatever has its pid now (its beats older
+        // than the queue's: given back as a spill), and a spill (added to the queue).
+        await fs.writeFile(path.join(dir, "outbox.claim-1-abcdef.jsonl"), [14, 2].map(beatLine).join(""));
         const anHourAgo = new Date(Date.now() - 2 * 60 * 60_000);
         await fs.utimes(path.join(dir, "outbox.claim-1-abcdef.jsonl"), anHourAgo, anHourAgo);
-        await fs.writeFile(path.join(dir, "outbox.spill-1-abcdef.jsonl"), [7, 6].map(beatLine).join(""));
+        await fs.writeFile(path.join(dir, "outbox.spill-1-abcdef.jsonl"), [17, 16].map(beatLine).join(""));
         const sentByChild = path.join(os.tmpdir(), `oxitrack-sent-${process.pid}-${sends}-${step}`);
         const exitCode = await runChildForCode("crashing", dir, sentByChild, String(step), String(sends));
         const sentBefore = (await fs.readFile(sentByChild, "utf8").catch(() => ""))
@@ -169,7 +170,7 @@ describe("Outbox", () => {
         await outbox.replay(async () => "stop");
         const sentAfter = (await drain(outbox)).delivered.map((b) => b.timestamp);
         const where = `${sends} sent, killed at file operation ${step}`;
-        assert.deepEqual([...new Set([...sentBefore, ...sentAfter])].sort(), [1, 2, 3, 4, 5, 6, 7], where);
+        assert.deepEqual([...new Set([...sentBefore, ...sentAfter])].sort((a, b) => a - b), [2, 11, 13, 14, 15, 16, 17], where);
         assert.deepEqual(await fs.readdir(dir), [], `${where}: nothing left behind`);
         if (exitCode === 0) {
           break; // the replay ended before that step: every step was tried
@@ -180,11 +181,11 @@ describe("Outbox", () => {
     }
   });
 
-  test("the daemon away: a dead window's claim, a spill and beats queued meanwhile go back to the queue, each once", async () => {
+  test("the daemon away: a spill and beats queued meanwhile go back to the queue, a dead window's older claim as a spill, each once", async () => {
     const outbox = new Outbox({ dir, isAlive: (pid) => pid !== 4242 });
     await outbox.append([beat(10), beat(11), beat(12)]);
-    await writeClaim(dir, 4242, new Date());
-    await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), [5, 6].map((t) => `{"project_path":"/p","timestamp":${t}}\n`).join(""));
+    await writeClaim(dir, 4242, new Date()); // beat 1, older than the queue's
+    await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), [20, 21].map(beatLine).join(""));
     const tried: Beat[] = [];
     await outbox.replay(async (b) => {
       tried.push(b);
@@ -192,9 +193,14 @@ describe("Outbox", () => {
       return "stop";
     });
     assert.deepEqual(tried, [beat(1)], "the oldest at the head of every claimed file");
-    assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE]);
+    const names = await fs.readdir(dir);
+    assert.equal(names.length, 2, `${names}`);
+    assert.ok(names.includes(QUEUE_FILE));
+    const spill = names.find((name) => name !== QUEUE_FILE) ?? "";
+    assert.match(spill, /^outbox\.spill-\d+-[0-9a-f]+\.jsonl$/);
+    assert.equal(await fs.readFile(path.join(dir, spill), "utf8"), beatLine(1), "renamed, not copied into the queue");
     assert.equal(await outbox.count(), 7);
-    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 5, 6, 10, 11, 12, 100]);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 10, 11, 12, 20, 21, 100]);
   });
 
   test("the daemon away: files that end without a newline are given back with each beat on its own line", async () => {
@@ -216,6 +222,35 @@ describe("Outbox", () => {
       assert.deepEqual(delivered.map((b) => b.timestamp), expected, `queued meanwhile: ${isQueuedMeanwhile}`);
       assert.equal(result.unreadableLines, 0);
     }
+  });
+
+  test("the daemon away: a dead window's older beats, given back with a larger queue, are still tried first", async () => {
+    const outbox = new Outbox({ dir, isAlive: (pid) => pid !== 4242 });
+    await outbox.append(Array.from({ length: 2_000 }, (_, i) => beat(100 + i, "/home/me/code/app"))); // ~100 KB
+    await writeClaim(dir, 4242, new Date()); // beat 1, from before the queue
+    for (let minute = 0; minute < 3; minute++) {
+      const tried: number[] = [];
+      await outbox.replay(async (b) => {
+        tried.push(b.timestamp);
+        return "stop";
+      });
+      assert.deepEqual(tried, [1], `minute ${minute}: the oldest beat, not one at the head of the queue`);
+      assert.equal((await fs.readdir(dir)).length, 2, `minute ${minute}: the queue and that spill, no file more`);
+    }
+    const { delivered } = await drain(outbox);
+    assert.deepEqual(delivered.map((b) => b.timestamp), [1, ...Array.from({ length: 2_000 }, (_, i) => 100 + i)]);
+  });
+
+  test("the daemon away and a queue whose head no beat can be read from: the rest is still added to it", async () => {
+    const outbox = new Outbox({ dir });
+    // A crash left a line longer than the first try reads (zeros, say) at the start of the queue.
+    await fs.writeFile(path.join(dir, QUEUE_FILE), `${"x".repeat(100 * 1024)}\n${beatLine(50)}`);
+    await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), beatLine(1));
+    await outbox.replay(async () => "stop");
+    assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE], "one file, not a spill left beside it every time");
+    const { delivered, result } = await drain(outbox);
+    assert.deepEqual(delivered.map((b) => b.timestamp), [1, 50]);
+    assert.equal(result.unreadableLines, 1);
   });
 
   test("once the daemon answers, the beat tried first is not sent again, whatever it said", async () => {
