@@ -13,7 +13,8 @@
  *   that cannot be read (a disk error) is logged and left in place for the next replay.
  * - a window that is closing may not wait for the lock: it writes a spill file of its own
  *   (`outbox.spill-<pid>-<id>.jsonl`, complete once it has that name), which any replay claims
- *   like the queue.
+ *   like the queue. A replay while the daemon is away gives back as a spill, too, a claim holding
+ *   beats older than the queue's first ones (see giveBack).
  * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
  *   starts on a fresh line so the partial line never swallows a good beat. Files are read in
  *   chunks (outboxFiles.ts): a damaged one of any size is read through, its over-long lines skipped.
