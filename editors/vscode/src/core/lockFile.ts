@@ -4,12 +4,18 @@
  * taken to be abandoned and is broken, by moving it aside and checking that what moved is the
  * lock judged stale. Breaking is itself done under a second lock file (`<lock>.break`): two
  * windows breaking at once let one move aside the fresh lock the other had just taken, and a
- * third take the lock while it was being put back, so two held it. (What remains: a live holder
- * past `staleMs` releasing at the very moment its lock is broken.) Must not import `vscode`.
+ * third take the lock while it was being put back, so two held it. A holder keeps its lock young
+ * while it works (up to ten times `staleMs`), so only a lock whose holder stopped, stalls for
+ * `staleMs` or hangs grows stale.
+ * (What remains: a holder stalled past `staleMs` resuming at the very moment its lock is broken.)
+ * Must not import `vscode`.
  */
 
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
+
+/** A lock held this many times `staleMs` is no longer kept young: its work is taken to be hung. */
+const MAX_HELD_STALE_PERIODS = 10;
 
 export interface LockFileOptions {
   readonly staleMs: number;
@@ -33,13 +39,50 @@ export class LockFile {
     private readonly options: LockFileOptions,
   ) {}
 
-  /** Runs `fn` while holding the lock. */
+  /**
+   * Runs `fn` while holding the lock, which it keeps young meanwhile: its age tells a lock left by
+   * a window that stopped from one still held. Work past `staleMs` (a give-back of a full outbox
+   * on a slow disk) had another window break the lock and append to the queue just before this
+   * one renamed its claim over it: those beats were lost.
+   */
   async with<T>(fn: () => Promise<T>): Promise<T> {
     const token = await this.acquire();
+    const keepingYoung = this.keepYoung(token);
     try {
       return await fn();
     } finally {
+      keepingYoung.stop();
       await this.release(token);
+    }
+  }
+
+  /**
+   * Touches the lock, while it is still ours, a few times per `staleMs`, until stopped, or until
+   * held `MAX_HELD_STALE_PERIODS` times `staleMs`: work that never ends (a hung disk) must not
+   * keep every other window from the lock for as long as this one lives.
+   */
+  private keepYoung(token: string): { stop: () => void } {
+    let isTouching = false;
+    const giveUpAtMs = Date.now() + MAX_HELD_STALE_PERIODS * this.options.staleMs;
+    const timer = setInterval(() => {
+      if (Date.now() > giveUpAtMs) {
+        clearInterval(timer);
+        return;
+      }
+      if (isTouching) {
+        return; // a slow disk: one touch at a time
+      }
+      isTouching = true;
+      void this.touchIfOurs(token).finally(() => (isTouching = false));
+    }, this.options.staleMs / 4);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+  }
+
+  private async touchIfOurs(token: string): Promise<void> {
+    if ((await fs.readFile(this.path, "utf8").catch(() => undefined)) === token) {
+      const now = new Date();
+      await fs.utimes(this.path, now, now).catch(() => undefined);
     }
   }
 

@@ -13,7 +13,8 @@
  *   that cannot be read (a disk error) is logged and left in place for the next replay.
  * - a window that is closing may not wait for the lock: it writes a spill file of its own
  *   (`outbox.spill-<pid>-<id>.jsonl`, complete once it has that name), which any replay claims
- *   like the queue.
+ *   like the queue. A replay while the daemon is away gives back as a spill, too, a claim holding
+ *   beats older than the queue's first ones (see giveBack).
  * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
  *   starts on a fresh line so the partial line never swallows a good beat. Files are read in
  *   chunks (outboxFiles.ts): a damaged one of any size is read through, its over-long lines skipped.
@@ -239,16 +240,16 @@ export class Outbox {
       return { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
     }
     try {
+      const oldestAtHeads = await oldestAtHeadOf(claims);
       let firstTry: FirstTry | undefined;
       try {
-        firstTry = await this.tryOldestAtHead(claims, deliver);
+        firstTry = await this.tryOldest(oldestAtHeads, deliver);
       } catch (error) {
-        await this.withLock(() => this.giveBack(claims));
+        await this.withLock(() => this.giveBack(claims, oldestAtHeads));
         throw error;
       }
-      // Beyond the bound (a closing window's spill counted without the lock) the put-back trims.
-      if (firstTry?.verdict === "stop" && (await this.count()) <= this.maxBeats) {
-        await this.withLock(() => this.giveBack(claims));
+      if (firstTry?.verdict === "stop" && (await this.isWithinBound())) {
+        await this.withLock(() => this.giveBack(claims, oldestAtHeads));
         return { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
       }
       return await this.replayClaims(claims, deliver, firstTry);
@@ -259,19 +260,26 @@ export class Outbox {
     }
   }
 
-  /** Hands `deliver` the oldest beat at the start of the claimed files; undefined if none reads. */
-  private async tryOldestAtHead(
-    claims: readonly string[],
+  /**
+   * Whether the claims can go back as they are. Not beyond the bound (a closing window's spill
+   * counted without the lock): the put-back trims. Not when a file cannot be counted (a disk
+   * error): the put-back reads what it can and leaves the rest; thrown, the error left every
+   * minute's claim of the queue as a claim, never given back, one more file each minute.
+   */
+  private async isWithinBound(): Promise<boolean> {
+    try {
+      return (await this.count()) <= this.maxBeats;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Hands `deliver` the oldest of the beats at the start of the claimed files; undefined if none reads. */
+  private async tryOldest(
+    oldestAtHeads: ReadonlyMap<string, Beat>,
     deliver: (beat: Beat) => Promise<ReplayVerdict>,
   ): Promise<FirstTry | undefined> {
-    let oldest: Beat | undefined;
-    for (const claim of claims) {
-      for (const beat of await headBeats(claim, FIRST_TRY_HEAD_BYTES)) {
-        if (oldest === undefined || beat.timestamp < oldest.timestamp) {
-          oldest = beat;
-        }
-      }
-    }
+    const oldest = oldestOf(oldestAtHeads.values());
     return oldest === undefined ? undefined : { line: toLine(oldest), verdict: await deliver(oldest) };
   }
 
@@ -333,12 +341,23 @@ export class Outbox {
    * claim and in the queue both, to be sent twice (the daemon counts a repeat once), never lost:
    * a claim that cannot be added stays, still ours, for the next replay, and the queue is only
    * replaced once all of it was added.
+   *
+   * A claim whose head holds a beat older than any at the largest's head (a window that stopped
+   * mid-replay before the queue grew) is not added but kept as a spill, renamed: at the end of
+   * the queue its beats were out of the first try's sight, and the next replay sent a newer
+   * beat first.
    */
-  private async giveBack(claims: readonly string[]): Promise<void> {
+  private async giveBack(claims: readonly string[], oldestAtHeads: ReadonlyMap<string, Beat>): Promise<void> {
     const sizes = await Promise.all(claims.map(sizeOf));
     const largest = claims[sizes.indexOf(Math.max(...sizes))] as string;
+    // None at its head (a line of zeros from a crash): nothing to compare, all is added.
+    const oldestInLargest = oldestAtHeads.get(largest)?.timestamp ?? -Infinity;
     const added: string[] = [];
     for (const other of claims.filter((claim) => claim !== largest)) {
+      if ((oldestAtHeads.get(other)?.timestamp ?? Infinity) < oldestInLargest) {
+        await this.keepAsSpill(other);
+        continue;
+      }
       try {
         await appendFileTo(largest, other);
         added.push(other);
@@ -352,6 +371,16 @@ export class Outbox {
     } finally {
       await Promise.all(added.map(unlinkIfPresent));
     }
+  }
+
+  /** A claim renamed to a spill, which any window's next replay claims; left ours if it cannot be. */
+  private async keepAsSpill(claim: string): Promise<void> {
+    const spill = path.join(this.dir, `outbox.spill-${this.pid}-${randomHex()}.jsonl`);
+    await fs.rename(claim, spill).catch((error: unknown) => {
+      if (!isCode(error, "ENOENT")) {
+        this.log(`could not give back ${path.basename(claim)} (${describeError(error)}); left for the next replay`);
+      }
+    });
   }
 
   /** Under the lock: rename the queue and every abandoned claim to fresh claims of ours. */
@@ -454,6 +483,31 @@ export class Outbox {
     await fs.mkdir(this.dir, { recursive: true });
     return this.lock.with(fn);
   }
+}
+
+/**
+ * The oldest beat among the first lines of each of `files`, by file; a file with none readable
+ * there is left out. A few hundred beats per file, where a put-back or an append puts the oldest.
+ */
+async function oldestAtHeadOf(files: readonly string[]): Promise<Map<string, Beat>> {
+  const oldest = new Map<string, Beat>();
+  for (const file of files) {
+    const found = oldestOf(await headBeats(file, FIRST_TRY_HEAD_BYTES));
+    if (found !== undefined) {
+      oldest.set(file, found);
+    }
+  }
+  return oldest;
+}
+
+function oldestOf(beats: Iterable<Beat>): Beat | undefined {
+  let oldest: Beat | undefined;
+  for (const beat of beats) {
+    if (oldest === undefined || beat.timestamp < oldest.timestamp) {
+      oldest = beat;
+    }
+  }
+  return oldest;
 }
 
 /** The beat a replay tried first, as its line in the outbox, and what `deliver` said of it. */

@@ -156,7 +156,9 @@ export async function headBeats(file: string, maxBytes: number): Promise<Beat[]>
 /**
  * Adds the lines of `from` at the end of `to`, on a fresh line (a write cut short by a crash may
  * have left `to` without its last "\n"). Streams: `from` can be of any size. Nothing when `from`
- * is gone.
+ * is gone. All or nothing: a failed append (disk full) cuts `to` back to its size before, or the
+ * part written would be a second copy of beats that stay in `from`, counted twice towards the
+ * bound, and every later try, each minute, would fill again what space the user frees.
  */
 export async function appendFileTo(to: string, from: string): Promise<void> {
   let source: fs.FileHandle;
@@ -169,10 +171,16 @@ export async function appendFileTo(to: string, from: string): Promise<void> {
     throw error;
   }
   try {
-    if (!(await tailOf(to)).endsWithNewline) {
-      await fs.appendFile(to, "\n");
+    const { size, endsWithNewline } = await tailOf(to);
+    try {
+      if (!endsWithNewline) {
+        await fs.appendFile(to, "\n");
+      }
+      await pipeline(source.createReadStream({ highWaterMark: CHUNK_BYTES }), createWriteStream(to, { flags: "a" }));
+    } catch (error) {
+      await fs.truncate(to, size).catch(() => undefined);
+      throw error;
     }
-    await pipeline(source.createReadStream({ highWaterMark: CHUNK_BYTES }), createWriteStream(to, { flags: "a" }));
   } finally {
     await source.close().catch(() => undefined);
   }

@@ -261,6 +261,27 @@ describe("Delivery", () => {
     }
   });
 
+  test("the beat a replay tries first, refused for now (401, a 500, a folder not answering): kept, then sent once", async () => {
+    for (const answer of ["unauthorized", "fault", "folderNotAnswering"] as const) {
+      await fs.rm(dir, { recursive: true, force: true });
+      const { daemon, outbox, delivery } = setup();
+      await queueWhileDown(daemon, delivery, 5);
+      if (answer === "folderNotAnswering") {
+        daemon.mode = "up";
+        daemon.notAnswering.add("/p");
+      } else {
+        daemon.mode = answer;
+      }
+      await delivery.replay();
+      assert.equal(await outbox.count(), 5, `${answer}: every beat kept`);
+      daemon.mode = "up";
+      daemon.notAnswering.clear();
+      await delivery.replay();
+      assert.deepEqual(daemon.accepted, [1, 2, 3, 4, 5].map(beat), `${answer}: then each once, oldest first`);
+      assert.equal(await outbox.count(), 0);
+    }
+  });
+
   test("beats queued by another window are replayed too", async () => {
     const { daemon, outbox, delivery } = setup();
     await new Outbox({ dir }).append([beat(5)]);

@@ -186,6 +186,34 @@ describe("LockFile", () => {
     await assert.rejects(gone.with(async () => undefined), { code: "ENOENT" });
   });
 
+  test("a holder working past staleMs keeps its lock: another window waits instead of breaking it", async () => {
+    // A give-back of a large claim on a slow disk: were the lock broken, another window could
+    // append to the queue just before the holder renames its claim over it.
+    const holder = lock({ staleMs: 1_000, pid: 1 });
+    const other = lock({ staleMs: 1_000, waitMs: 2_500, pid: 2 });
+    let isOtherInside = false;
+    await holder.with(async () => {
+      await assert.rejects(
+        other.with(async () => {
+          isOtherInside = true;
+        }),
+        LockBusyError,
+      );
+    });
+    assert.equal(isOtherInside, false);
+    assert.equal(await other.with(async () => "after"), "after");
+  });
+
+  test("a holder whose work hangs for ten times staleMs loses its lock: the others are not blocked for ever", async () => {
+    const logged: string[] = [];
+    const holder = lock({ staleMs: 100, pid: 1 });
+    const other = lock({ staleMs: 100, waitMs: 5_000, pid: 2, log: (m) => logged.push(m) });
+    const startMs = Date.now();
+    await holder.with(() => other.with(async () => undefined)); // hangs until the other gets in
+    assert.ok(Date.now() - startMs >= 1_000, "kept young until ten times staleMs");
+    assert.match(logged.join("\n"), /broke a stale lock/);
+  });
+
   test("the lock is released when the work throws", async () => {
     await assert.rejects(lock().with(async () => Promise.reject(new Error("boom"))), /boom/);
     assert.equal(await lock({ waitMs: 50 }).with(async () => "again"), "again");

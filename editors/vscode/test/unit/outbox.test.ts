@@ -124,11 +124,68 @@ describe("Outbox", () => {
     assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), Array.from({ length: 2_000 }, (_, i) => i));
   });
 
-  test("the daemon away: a dead window's claim, a spill and beats queued meanwhile go back to the queue, each once", async () => {
+  test("the daemon away, the disk filling while a spill is given back: no part of it is added twice", async () => {
+    const outbox = new Outbox({ dir });
+    const queued = Array.from({ length: 130 }, (_, i) => beat(1_000 + i, "/home/me/code/app")); // ~7 KB
+    await outbox.append(queued);
+    const spilled = Array.from({ length: 60 }, (_, i) => beat(2_000 + i, "/home/me/code/app")); // ~3 KB
+    await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), spilled.map((b) => `${JSON.stringify(b)}\n`).join(""));
+    const queueText = await fs.readFile(path.join(dir, QUEUE_FILE), "utf8");
+    for (let round = 0; round < 2; round++) {
+      // The queue's claim is the larger: the spill is added at its end, and the file limit (8 KiB)
+      // is reached midway, as a disk fills.
+      assert.equal(await runChildOnFullDisk(16, "offline", dir, "-"), 0, `round ${round}: the spill stays a claim`);
+      assert.equal(await fs.readFile(path.join(dir, QUEUE_FILE), "utf8"), queueText, `round ${round}: the queue as it was`);
+      assert.equal(await outbox.count(), 190, `round ${round}: a partial copy would count beats twice, towards the bound`);
+    }
+    const { delivered } = await drain(outbox);
+    assert.deepEqual(
+      delivered.map((b) => b.timestamp),
+      [...queued, ...spilled].map((b) => b.timestamp),
+    );
+  });
+
+  test("a window killed at any step of a replay loses no beat: the next replays send each", async () => {
+    for (const sends of [0, 1]) {
+      let step = 1;
+      for (; ; step++) {
+        await fs.rm(dir, { recursive: true, force: true });
+        await fs.mkdir(dir);
+        const setup = new Outbox({ dir });
+        await setup.append([15, 11, 13].map((t) => beat(t)));
+        // A window that stopped an hour ago mid-replay, whatever has its pid now (its beats older
+        // than the queue's: given back as a spill), and a spill (added to the queue).
+        await fs.writeFile(path.join(dir, "outbox.claim-1-abcdef.jsonl"), [14, 2].map(beatLine).join(""));
+        const anHourAgo = new Date(Date.now() - 2 * 60 * 60_000);
+        await fs.utimes(path.join(dir, "outbox.claim-1-abcdef.jsonl"), anHourAgo, anHourAgo);
+        await fs.writeFile(path.join(dir, "outbox.spill-1-abcdef.jsonl"), [17, 16].map(beatLine).join(""));
+        const sentByChild = path.join(os.tmpdir(), `oxitrack-sent-${process.pid}-${sends}-${step}`);
+        const exitCode = await runChildForCode("crashing", dir, sentByChild, String(step), String(sends));
+        const sentBefore = (await fs.readFile(sentByChild, "utf8").catch(() => ""))
+          .split("\n")
+          .filter((line) => line !== "")
+          .map((line) => (JSON.parse(line) as Beat).timestamp);
+        await fs.rm(sentByChild, { force: true });
+        const outbox = new Outbox({ dir }); // the next window: the daemon still away, then back
+        await outbox.replay(async () => "stop");
+        const sentAfter = (await drain(outbox)).delivered.map((b) => b.timestamp);
+        const where = `${sends} sent, killed at file operation ${step}`;
+        assert.deepEqual([...new Set([...sentBefore, ...sentAfter])].sort((a, b) => a - b), [2, 11, 13, 14, 15, 16, 17], where);
+        assert.deepEqual(await fs.readdir(dir), [], `${where}: nothing left behind`);
+        if (exitCode === 0) {
+          break; // the replay ended before that step: every step was tried
+        }
+        assert.equal(exitCode, null, `${where}: killed`);
+      }
+      assert.ok(step > 10, `${sends} sent: ${step} file operations`);
+    }
+  });
+
+  test("the daemon away: a spill and beats queued meanwhile go back to the queue, a dead window's older claim as a spill, each once", async () => {
     const outbox = new Outbox({ dir, isAlive: (pid) => pid !== 4242 });
     await outbox.append([beat(10), beat(11), beat(12)]);
-    await writeClaim(dir, 4242, new Date());
-    await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), [5, 6].map((t) => `{"project_path":"/p","timestamp":${t}}\n`).join(""));
+    await writeClaim(dir, 4242, new Date()); // beat 1, older than the queue's
+    await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), [20, 21].map(beatLine).join(""));
     const tried: Beat[] = [];
     await outbox.replay(async (b) => {
       tried.push(b);
@@ -136,9 +193,64 @@ describe("Outbox", () => {
       return "stop";
     });
     assert.deepEqual(tried, [beat(1)], "the oldest at the head of every claimed file");
-    assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE]);
+    const names = await fs.readdir(dir);
+    assert.equal(names.length, 2, `${names}`);
+    assert.ok(names.includes(QUEUE_FILE));
+    const spill = names.find((name) => name !== QUEUE_FILE) ?? "";
+    assert.match(spill, /^outbox\.spill-\d+-[0-9a-f]+\.jsonl$/);
+    assert.equal(await fs.readFile(path.join(dir, spill), "utf8"), beatLine(1), "renamed, not copied into the queue");
     assert.equal(await outbox.count(), 7);
-    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 5, 6, 10, 11, 12, 100]);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 10, 11, 12, 20, 21, 100]);
+  });
+
+  test("the daemon away: files that end without a newline are given back with each beat on its own line", async () => {
+    for (const isQueuedMeanwhile of [false, true]) {
+      await fs.rm(dir, { recursive: true, force: true });
+      const outbox = new Outbox({ dir });
+      await outbox.append([beat(1), beat(2), beat(3)]);
+      // A spill whose last write stopped just before its "\n": the beat is whole.
+      await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), JSON.stringify(beat(5)));
+      await outbox.replay(async () => {
+        if (isQueuedMeanwhile) {
+          await outbox.append([beat(100)]);
+        }
+        return "stop";
+      });
+      await outbox.append([beat(200)]);
+      const { delivered, result } = await drain(outbox);
+      const expected = isQueuedMeanwhile ? [1, 2, 3, 5, 100, 200] : [1, 2, 3, 5, 200];
+      assert.deepEqual(delivered.map((b) => b.timestamp), expected, `queued meanwhile: ${isQueuedMeanwhile}`);
+      assert.equal(result.unreadableLines, 0);
+    }
+  });
+
+  test("the daemon away: a dead window's older beats, given back with a larger queue, are still tried first", async () => {
+    const outbox = new Outbox({ dir, isAlive: (pid) => pid !== 4242 });
+    await outbox.append(Array.from({ length: 2_000 }, (_, i) => beat(100 + i, "/home/me/code/app"))); // ~100 KB
+    await writeClaim(dir, 4242, new Date()); // beat 1, from before the queue
+    for (let minute = 0; minute < 3; minute++) {
+      const tried: number[] = [];
+      await outbox.replay(async (b) => {
+        tried.push(b.timestamp);
+        return "stop";
+      });
+      assert.deepEqual(tried, [1], `minute ${minute}: the oldest beat, not one at the head of the queue`);
+      assert.equal((await fs.readdir(dir)).length, 2, `minute ${minute}: the queue and that spill, no file more`);
+    }
+    const { delivered } = await drain(outbox);
+    assert.deepEqual(delivered.map((b) => b.timestamp), [1, ...Array.from({ length: 2_000 }, (_, i) => 100 + i)]);
+  });
+
+  test("the daemon away and a queue whose head no beat can be read from: the rest is still added to it", async () => {
+    const outbox = new Outbox({ dir });
+    // A crash left a line longer than the first try reads (zeros, say) at the start of the queue.
+    await fs.writeFile(path.join(dir, QUEUE_FILE), `${"x".repeat(100 * 1024)}\n${beatLine(50)}`);
+    await fs.writeFile(path.join(dir, "outbox.spill-4343-abcdef.jsonl"), beatLine(1));
+    await outbox.replay(async () => "stop");
+    assert.deepEqual(await fs.readdir(dir), [QUEUE_FILE], "one file, not a spill left beside it every time");
+    const { delivered, result } = await drain(outbox);
+    assert.deepEqual(delivered.map((b) => b.timestamp), [1, 50]);
+    assert.equal(result.unreadableLines, 1);
   });
 
   test("once the daemon answers, the beat tried first is not sent again, whatever it said", async () => {
@@ -237,6 +349,35 @@ describe("Outbox", () => {
     await fs.rm(elsewhere, { recursive: true });
     await fs.writeFile(elsewhere, '{"project_path":"/p","timestamp":7}\n');
     assert.deepEqual((await drain(outbox)).delivered, [beat(7)]);
+    assert.deepEqual(await fs.readdir(box), []);
+  });
+
+  test("the daemon away and a claim that cannot be read: each minute's replay still puts the queue back", async () => {
+    const elsewhere = path.join(dir, "elsewhere");
+    const box = path.join(dir, "box");
+    await fs.mkdir(elsewhere);
+    await fs.mkdir(box);
+    // A dead window's claim that cannot be read (a link to a folder: EISDIR, like a disk error).
+    await fs.symlink(elsewhere, path.join(box, "outbox.claim-4242-abcdef.jsonl"));
+    const logged: string[] = [];
+    const outbox = new Outbox({ dir: box, isAlive: (pid) => pid !== 4242, log: (message) => logged.push(message) });
+    await outbox.append([beat(1), beat(2)]);
+    for (let minute = 0; minute < 3; minute++) {
+      const tried: Beat[] = [];
+      await outbox.replay(async (b) => {
+        tried.push(b);
+        return "stop";
+      });
+      assert.deepEqual(tried, [beat(1)], `minute ${minute}: one beat tried`);
+      const names = await fs.readdir(box);
+      assert.equal(names.length, 2, `minute ${minute}: the queue and the unreadable claim, no claim more (${names})`);
+      assert.ok(names.includes(QUEUE_FILE), `minute ${minute}: the beats are back in the queue`);
+      await outbox.append([beat(10 + minute)]);
+    }
+    assert.match(logged.join("\n"), /could not read .*outbox\.claim-.*EISDIR.*left for the next replay/);
+    await fs.rm(elsewhere, { recursive: true });
+    await fs.writeFile(elsewhere, `${JSON.stringify(beat(5))}\n`);
+    assert.deepEqual((await drain(outbox)).delivered.map((b) => b.timestamp), [1, 2, 5, 10, 11, 12]);
     assert.deepEqual(await fs.readdir(box), []);
   });
 
@@ -519,6 +660,21 @@ describe("Outbox", () => {
     assert.deepEqual(await fs.readdir(box), []);
   });
 
+  test("windows appending and spilling while two others replay with the daemon away: each beat kept once", async () => {
+    const box = path.join(dir, "box");
+    await Promise.all([
+      runChild("append", box, "/a", "150"),
+      runChild("closing", box, "/c", "150"),
+      runChild("offline", box, "-", "60"),
+      runChild("offline", box, "-", "60"),
+    ]);
+    const { delivered, result } = await drain(new Outbox({ dir: box }));
+    assert.equal(result.unreadableLines, 0, "no torn lines");
+    const expected = ["/a", "/c"].flatMap((project) => Array.from({ length: 150 }, (_, i) => `${project}@${1_000_000 + i}`));
+    assert.deepEqual(delivered.map((b) => `${b.project_path}@${b.timestamp}`).sort(), expected.sort(), "each once");
+    assert.deepEqual(await fs.readdir(box), []);
+  });
+
   test("two Outbox objects in one process replaying at once share the work", async () => {
     const a = new Outbox({ dir });
     const b = new Outbox({ dir });
@@ -610,6 +766,20 @@ function runChildOnFullDisk(limitKiB: number, ...args: string[]): Promise<number
     child.on("error", reject);
     child.on("exit", resolve);
   });
+}
+
+/** Runs the outboxWriter fixture; resolves with its exit code, null when it was killed. */
+function runChildForCode(...args: string[]): Promise<number | null> {
+  const script = path.join(__dirname, "fixtures", "outboxWriter.js");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", resolve);
+  });
+}
+
+function beatLine(timestamp: number): string {
+  return `${JSON.stringify(beat(timestamp))}\n`;
 }
 
 /** A claim file of window `pid` holding one beat, taken at `takenAt`. */
