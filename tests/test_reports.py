@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from starlette.responses import JSONResponse
 
 from oxitrack import projects
 from oxitrack.beats import MAX_FUTURE_SECONDS
@@ -37,6 +38,8 @@ from oxitrack.reports import (
     SessionRow,
     daily_totals,
     days_json,
+    days_json_bytes,
+    json_list,
     range_report,
     range_totals,
     sessions_json,
@@ -305,6 +308,33 @@ def test_days_json_lists_range_totals_and_each_day():
     assert shape["total_seconds"] == 2 * HOUR + 47 * 60
     [day] = shape["days"]  # type: ignore[misc]
     assert day["projects"] == shape["projects"]
+
+
+def test_days_json_bytes_are_the_days_json_as_a_json_response_writes_it():
+    span, rows, now, per_day = _one_day_report()
+    projects_ = range_totals(rows, span, now)
+    written = days_json_bytes(per_day, projects_, BERLIN)
+    assert written == JSONResponse(days_json(per_day, projects_, BERLIN)).body
+
+
+def test_a_json_list_encodes_each_item_before_the_next_is_made():
+    """A long report's items are let go once written: one changed after the next is asked
+    for is already written as it was."""
+
+    def items() -> Iterator[dict[str, object]]:
+        made: list[dict[str, object]] = []
+        for name in ("é", "b", "c"):
+            if made:
+                made[-1]["late"] = True
+            made.append({"name": name, "seconds": 1.5})
+            yield made[-1]
+
+    assert (
+        json_list(items())
+        == '[{"name":"é","seconds":1.5},{"name":"b","seconds":1.5},'.encode()
+        + b'{"name":"c","seconds":1.5}]'
+    )
+    assert json_list([]) == b"[]"
 
 
 def test_today_text_is_one_line_per_project_then_the_total():
