@@ -53,8 +53,8 @@ def day_splits_by_part(
     store: Store, fields: Sequence[str], span: Sequence[Day], project: ProjectFilter, now: float
 ) -> Iterator[list[DaySplit]]:
     """``read_day_splits``, one part's days at a time: a caller that turns each part into its
-    answer as it comes never holds a year's splits at once (with 300 projects a day, 70 MiB
-    more of the daemon's memory)."""
+    answer as it comes never holds a year's splits at once (with 300 folders, each day's
+    totals of some 220 projects)."""
     for first in range(0, len(span), PART_DAYS):
         part = span[first : first + PART_DAYS]
         yield store.read(partial(_read_part, fields, part, project, now))
