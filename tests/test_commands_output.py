@@ -163,11 +163,13 @@ class _Counted(io.RawIOBase):
 def test_long_json_is_written_as_it_is_encoded(monkeypatch: pytest.MonkeyPatch, encoding: str):
     """``report --days 365 --json`` of 300 projects a day held every piece of its indented
     JSON and their join at once (224 MiB for 30 MB of output): it is written as it comes, and
-    the same text, a name's bytes that are not UTF-8 read as an editor reads them."""
+    the same text, a name's bytes that are not UTF-8 read as an editor reads them (each name
+    on its own: a surrogate no byte made, from JSON, is U+FFFD without changing the others)."""
     odd = "/code/caf\udcc3\udca9 \udcff é"  # é as UTF-8 bytes, a byte no UTF-8 has, and é
     value = {
         "days": [{"n": number, "folders": [odd, f"/code/{number}"]} for number in range(40_000)]
     }
+    value["days"][20_000]["folders"].append("/code/\ud800")
     counted = _Counted()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(counted, encoding=encoding))
     tracemalloc.start()
@@ -180,5 +182,6 @@ def test_long_json_is_written_as_it_is_encoded(monkeypatch: pytest.MonkeyPatch, 
     expected = json.dumps(value, indent=2, ensure_ascii=encoding == "ascii") + "\n"
     expected = expected.replace("caf\\udcc3\\udca9 \\udcff", "caf\\u00e9 \\ufffd")
     expected = expected.replace("caf\udcc3\udca9 \udcff", "café \ufffd")
+    expected = expected.replace("\\ud800", "\\ufffd").replace("\ud800", "\ufffd")
     assert counted.digest.hexdigest() == hashlib.sha256(expected.encode(encoding)).hexdigest()
     assert peak < counted.written / 3, (peak, counted.written)

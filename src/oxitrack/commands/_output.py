@@ -154,22 +154,25 @@ def print_json(value: object) -> int:
     for piece in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(value):
         pieces.append(piece)  # a string is always whole in one piece
         if len(pieces) == _JSON_PIECES:
-            stream.write(_readable("".join(pieces), ascii_only=ascii_only))
+            stream.write(_readable(pieces, ascii_only=ascii_only))
             pieces.clear()
     pieces.append("\n")
-    stream.write(_readable("".join(pieces), ascii_only=ascii_only))
+    stream.write(_readable(pieces, ascii_only=ascii_only))
     return 0
 
 
 _JSON_PIECES = 10_000
 
 
-def _readable(text: str, *, ascii_only: bool) -> str:
-    """JSON ``text`` as ``print_json`` writes it."""
+def _readable(pieces: list[str], *, ascii_only: bool) -> str:
+    """Pieces of JSON as ``print_json`` writes them."""
     import json
 
-    # A path the system gave as bytes that are not UTF-8 reads as an editor shows it.
-    text = utf8_reading(text)
+    text = "".join(pieces)
+    if utf8_reading(text) is not text:
+        # A path the system gave as bytes that are not UTF-8 reads as an editor shows it:
+        # each string on its own, whichever pieces were written with it.
+        text = "".join(utf8_reading(piece) for piece in pieces)
     if ascii_only:
         # Outside its strings JSON is ASCII; inside them, a character and its \u escape are
         # the same value. json.dumps writes the escapes of one character (two for U+1F600).
