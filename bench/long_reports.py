@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/long_reports.py                       # this checkout
     .venv/bin/python bench/long_reports.py --source OTHER/src    # another checkout, same database
+    .venv/bin/python bench/long_reports.py --folders 300         # each day in ~220 projects
 
 Makes (once a day, cached) a database of ~200k WakaTime heartbeats over the 300 days ending
 now, each naming a language, category, editor and branch, in 8 folders, recorded through

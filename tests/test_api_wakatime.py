@@ -738,14 +738,17 @@ def test_statusbar_total_is_the_same_as_today_endpoint(client: TestClient):
         assert data["range"]["date"] == today["date"]
 
 
-@pytest.mark.parametrize("path", [STATUSBAR, SUMMARIES + "?range=today"])
+@pytest.mark.parametrize(
+    ("path", "read"),
+    [(STATUSBAR, "read_day_splits"), (SUMMARIES + "?range=today", "day_splits_by_part")],
+)
 def test_reading_routes_read_the_database_off_the_event_loop(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str, read: str
 ):
     """A read on the loop would stall every beat meanwhile; a plain-def handler runs in a thread."""
     on_loop: list[bool] = []
-    spy = noting_the_loop(summaries_api.read_day_splits, on_loop)
-    monkeypatch.setattr(summaries_api, "read_day_splits", spy)
+    spy = noting_the_loop(getattr(summaries_api, read), on_loop)
+    monkeypatch.setattr(summaries_api, read, spy)
     assert client.get(path, headers=GO_CLI_HEADERS).status_code == 200
     assert on_loop == [False]
 

@@ -10,8 +10,10 @@ from typing import Any
 
 import httpx2
 import pytest
+from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
 
+from oxitrack.api import wakatime_summaries as summaries_api
 from oxitrack.config import Settings
 from oxitrack.days import MAX_RANGE_DAYS
 from oxitrack.server import create_app
@@ -99,6 +101,57 @@ def test_a_range_of_dates_has_each_day_and_averages_the_days_worked(worked: Test
     # The same days and totals as the dashboard's report.
     report = worked.get("/api/days", params={"from": "2025-11-22", "to": "2025-11-25"}).json()
     assert [d["total_seconds"] for d in report["days"]] == [t for _, t in days]
+
+
+def test_a_long_range_is_written_a_day_at_a_time(
+    worked: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    """Each day is encoded as soon as it is made and let go. A year with 300 projects a day
+    built as one dict first held ~70 MiB more of the daemon's memory, and its encoding in one
+    call held the interpreter (and so every beat) for 0.3 s. Seen here by changing each day
+    once the next is asked for: a day already written does not change."""
+    made: list[dict[str, Any]] = []
+
+    def noting(split: Any, zone: Any) -> dict[str, Any]:
+        if made:
+            made[-1]["machines"] = ["changed after it was made"]
+        made.append(day_summary(split, zone))
+        return made[-1]
+
+    day_summary = summaries_api._day_summary
+    monkeypatch.setattr(summaries_api, "_day_summary", noting)
+    answer = worked.get(SUMMARIES, params={"start": "2025-09-01", "end": "2025-11-25"})
+    assert answer.status_code == 200
+    assert len(made) == 86  # three parts of up to 31 days
+    assert "changed after it was made" not in answer.text
+    assert answer.headers["content-type"] == "application/json"
+
+
+def test_long_answers_are_written_as_json_responses_write_them(tmp_path: Path):
+    """Written a day at a time, a year's summaries and ``/api/days`` are the same bytes a
+    ``JSONResponse`` makes: compact, UTF-8 (a folder's name as it is), one JSON document."""
+    daemon = DaemonProcess(tmp_path / "daemon.db").start()
+    try:
+        for folder, moment in (("/home/dev/café", NOW - 40 * DAY), ("/home/dev/app", NOW)):
+            answer = httpx2.post(
+                f"{daemon.url}{BULK}",
+                content=json.dumps(
+                    [go_cli_heartbeat(folder, t) for t in range(moment, moment + 900, 300)]
+                ),
+                headers=GO_CLI_HEADERS,
+            )
+            assert answer.status_code == 201, answer.text
+        for path in (
+            f"{SUMMARIES}?start=2025-01-01&end=2025-12-31",
+            "/api/days?from=2025-01-01&to=2025-12-31",
+        ):
+            answer = httpx2.get(f"{daemon.url}{path}", timeout=30)
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["content-type"] == "application/json"
+            assert answer.content == JSONResponse(json.loads(answer.content)).body
+            assert "café".encode() in answer.content
+    finally:
+        daemon.kill()
 
 
 @pytest.mark.parametrize(

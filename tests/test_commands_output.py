@@ -3,15 +3,20 @@ text for people never fails on a character the output lacks; CSV and JSON stay w
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from oxitrack.commands._output import print_json
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 
@@ -136,3 +141,47 @@ def test_service_file_printed_is_its_utf8_bytes(tmp_path: Path):
     assert result.returncode == 0, result.stderr.decode()
     assert str(db).encode("utf-8") in result.stdout
     assert not (tmp_path / "config" / "systemd").exists()  # --print changes nothing
+
+
+class _Counted(io.RawIOBase):
+    """An output that keeps only how much was written to it, and its digest."""
+
+    def __init__(self) -> None:
+        self.written = 0
+        self.digest = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.written += len(data)
+        self.digest.update(data)
+        return len(data)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii"])
+def test_long_json_is_written_as_it_is_encoded(monkeypatch: pytest.MonkeyPatch, encoding: str):
+    """``report --days 365 --json`` of 300 projects a day held every piece of its indented
+    JSON and their join at once (224 MiB for 30 MB of output): it is written as it comes, and
+    the same text, a name's bytes that are not UTF-8 read as an editor reads them (each name
+    on its own: a surrogate no byte made, from JSON, is U+FFFD without changing the others)."""
+    odd = "/code/caf\udcc3\udca9 \udcff é"  # é as UTF-8 bytes, a byte no UTF-8 has, and é
+    value = {
+        "days": [{"n": number, "folders": [odd, f"/code/{number}"]} for number in range(40_000)]
+    }
+    value["days"][20_000]["folders"].append("/code/\ud800")
+    counted = _Counted()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(counted, encoding=encoding))
+    tracemalloc.start()
+    try:
+        print_json(value)
+        sys.stdout.flush()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    expected = json.dumps(value, indent=2, ensure_ascii=encoding == "ascii") + "\n"
+    expected = expected.replace("caf\\udcc3\\udca9 \\udcff", "caf\\u00e9 \\ufffd")
+    expected = expected.replace("caf\udcc3\udca9 \udcff", "café \ufffd")
+    expected = expected.replace("\\ud800", "\\ufffd").replace("\ud800", "\ufffd")
+    assert counted.digest.hexdigest() == hashlib.sha256(expected.encode(encoding)).hexdigest()
+    assert peak < counted.written / 3, (peak, counted.written)

@@ -27,7 +27,7 @@ from oxitrack.reports import (
     DayTotals,
     SessionRow,
     daily_totals,
-    days_json,
+    days_json_bytes,
     range_report,
     sessions_json,
     today_json,
@@ -63,7 +63,7 @@ def read_today(store: Store, zone: tzinfo, now: float) -> DayTotals:
     return today
 
 
-def get_days(request: Request) -> JSONResponse:
+def get_days(request: Request) -> Response:
     """Totals per day and per project between two local dates (default: the last 7 days)."""
     zone = zone_param(request)
     now = request.app.state.clock()
@@ -73,7 +73,7 @@ def get_days(request: Request) -> JSONResponse:
     with report_slot(request, len(span)):
         rows = _sessions_in_parts(request.app.state.store, span, project)
         per_day, projects = range_report(rows, span, now)
-    return JSONResponse(days_json(per_day, projects, zone))
+    return Response(days_json_bytes(per_day, projects, zone), media_type="application/json")
 
 
 @contextmanager

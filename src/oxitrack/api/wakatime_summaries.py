@@ -17,15 +17,15 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from oxitrack import days as days_
 from oxitrack.api.reports import project_param, query_zone, report_slot
 from oxitrack.errors import InvalidField
 from oxitrack.statusbar import day_summary, statusbar_today
 from oxitrack.store import reports as queries
-from oxitrack.store.day_splits import DaySplit, read_day_splits
-from oxitrack.wakatime_summaries import named_range, summaries_body
+from oxitrack.store.day_splits import DaySplit, day_splits_by_part, read_day_splits
+from oxitrack.wakatime_summaries import named_range, summaries_json
 
 log = logging.getLogger("oxitrack.wakatime")
 
@@ -44,7 +44,7 @@ def get_statusbar_today(request: Request) -> JSONResponse:
     return JSONResponse(statusbar_today(now=now, data=_day_summary(split, zone)))
 
 
-def get_summaries(request: Request) -> JSONResponse:
+def get_summaries(request: Request) -> Response:
     """The days from ``start`` to ``end`` (dates, ``today`` or ``yesterday``), or of a named
     ``range`` (``Last 7 Days``), in the ``timezone`` parameter's zone, else the ``Timezone``
     header's, else the daemon's; only ``project``'s time when it names one."""
@@ -60,8 +60,9 @@ def get_summaries(request: Request) -> JSONResponse:
     with report_slot(request, len(span)):
         project = store.read(lambda conn: queries.project_filter(conn, reference, "project"))
         fields = SPLIT_FIELDS if project is None else (*SPLIT_FIELDS, "branch")
-        splits = read_day_splits(store, fields, span, project, now)
-    return JSONResponse(summaries_body([_day_summary(split, zone) for split in splits]))
+        parts = day_splits_by_part(store, fields, span, project, now)
+        body = summaries_json(_day_summary(split, zone) for part in parts for split in part)
+    return Response(body, media_type="application/json")
 
 
 async def post_file_experts(request: Request) -> JSONResponse:

@@ -141,17 +141,43 @@ def utf8_stdout() -> TextIO:
 
 def print_json(value: object) -> int:
     """``value`` as indented JSON on the standard output; non-ASCII characters are kept as they
-    are only where the output is UTF-8."""
+    are only where the output is UTF-8.
+
+    Written as it is encoded, ``_JSON_PIECES`` pieces at a time: indented JSON is encoded in
+    Python, piece by piece, and a year of 300 projects a day (``report --days 365 --json``)
+    held its 800,000 pieces and their 30 MB join at once, 224 MiB."""
     import json
 
-    # A path the system gave as bytes that are not UTF-8 reads as an editor shows it.
-    text = utf8_reading(json.dumps(value, indent=2, ensure_ascii=False))
-    if not is_utf8(sys.stdout):
+    stream = sys.stdout
+    ascii_only = not is_utf8(stream)
+    pieces: list[str] = []
+    for piece in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(value):
+        pieces.append(piece)  # a string is always whole in one piece
+        if len(pieces) == _JSON_PIECES:
+            stream.write(_readable(pieces, ascii_only=ascii_only))
+            pieces.clear()
+    pieces.append("\n")
+    stream.write(_readable(pieces, ascii_only=ascii_only))
+    return 0
+
+
+_JSON_PIECES = 10_000
+
+
+def _readable(pieces: list[str], *, ascii_only: bool) -> str:
+    """Pieces of JSON as ``print_json`` writes them."""
+    import json
+
+    text = "".join(pieces)
+    if utf8_reading(text) is not text:
+        # A path the system gave as bytes that are not UTF-8 reads as an editor shows it:
+        # each string on its own, whichever pieces were written with it.
+        text = "".join(utf8_reading(piece) for piece in pieces)
+    if ascii_only:
         # Outside its strings JSON is ASCII; inside them, a character and its \u escape are
         # the same value. json.dumps writes the escapes of one character (two for U+1F600).
         text = _NOT_ASCII.sub(lambda found: json.dumps(found.group())[1:-1], text)
-    print(text)
-    return 0
+    return text
 
 
 _NOT_ASCII = re.compile("[^\x00-\x7f]")

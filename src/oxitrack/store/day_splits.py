@@ -44,11 +44,20 @@ def read_day_splits(
     store: Store, fields: Sequence[str], span: Sequence[Day], project: ProjectFilter, now: float
 ) -> list[DaySplit]:
     """A ``DaySplit`` for each day of ``span`` (consecutive days), in order."""
-    splits: list[DaySplit] = []
+    return [
+        split for part in day_splits_by_part(store, fields, span, project, now) for split in part
+    ]
+
+
+def day_splits_by_part(
+    store: Store, fields: Sequence[str], span: Sequence[Day], project: ProjectFilter, now: float
+) -> Iterator[list[DaySplit]]:
+    """``read_day_splits``, one part's days at a time: a caller that turns each part into its
+    answer as it comes never holds a year's splits at once (with 300 folders, each day's
+    totals of some 220 projects)."""
     for first in range(0, len(span), PART_DAYS):
         part = span[first : first + PART_DAYS]
-        splits += store.read(partial(_read_part, fields, part, project, now))
-    return splits
+        yield store.read(partial(_read_part, fields, part, project, now))
 
 
 def _read_part(
