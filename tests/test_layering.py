@@ -14,6 +14,7 @@ PURE_MODULES = [
     "oxitrack.wakatime_projects",
     "oxitrack.wakatime_answers",
     "oxitrack.json_items",
+    "oxitrack.json_bodies",
     "oxitrack.statusbar",
     "oxitrack.days",
     "oxitrack.reports",

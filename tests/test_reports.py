@@ -39,7 +39,6 @@ from oxitrack.reports import (
     daily_totals,
     days_json,
     days_json_bytes,
-    json_list_pieces,
     range_report,
     range_totals,
     sessions_json,
@@ -315,26 +314,6 @@ def test_days_json_bytes_are_the_days_json_as_a_json_response_writes_it():
     projects_ = range_totals(rows, span, now)
     written = days_json_bytes(per_day, projects_, BERLIN)
     assert written == JSONResponse(days_json(per_day, projects_, BERLIN)).body
-
-
-def test_a_json_lists_pieces_encode_each_item_before_the_next_is_made():
-    """A long report's items are let go once written: one changed after the next is asked
-    for is already written as it was."""
-
-    def items() -> Iterator[dict[str, object]]:
-        made: list[dict[str, object]] = []
-        for name in ("é", "b", "c"):
-            if made:
-                made[-1]["late"] = True
-            made.append({"name": name, "seconds": 1.5})
-            yield made[-1]
-
-    assert (
-        b"".join(json_list_pieces(items()))
-        == '[{"name":"é","seconds":1.5},{"name":"b","seconds":1.5},'.encode()
-        + b'{"name":"c","seconds":1.5}]'
-    )
-    assert b"".join(json_list_pieces([])) == b"[]"
 
 
 def test_today_text_is_one_line_per_project_then_the_total():

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import bisect
 import functools
-import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 
 from oxitrack.beats import MAX_FUTURE_SECONDS
 from oxitrack.days import Day, day_starts, split_span, zone_name
+from oxitrack.json_bodies import compact_json, json_list_pieces
 from oxitrack.projects import project_name, union_seconds
 from oxitrack.records import Record
 
@@ -326,28 +326,6 @@ def _day_json(totals: DayTotals) -> dict[str, object]:
         "total_seconds": totals.total_seconds,
         "projects": [project_json(p) for p in totals.projects],
     }
-
-
-def compact_json(value: object) -> bytes:
-    """``value`` as ``JSONResponse`` writes a body: compact, UTF-8, no NaN."""
-    return _ENCODER.encode(value).encode()
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-def json_list_pieces(items: Iterable[object]) -> list[bytes]:
-    """The ``compact_json`` of a list in pieces, each item encoded as it comes and let go, for
-    the caller to join once with what goes around it (each join is a copy of the whole): a
-    long report's items as Python values at once were most of its memory, and one encoding
-    call holds the interpreter for as long as the whole takes (beats wait on the event loop)."""
-    pieces = [b"["]
-    for item in items:
-        if len(pieces) > 1:
-            pieces.append(b",")
-        pieces.append(compact_json(item))
-    pieces.append(b"]")
-    return pieces
 
 
 def session_json(row: SessionRow, zone: tzinfo, now: float) -> dict[str, object]:

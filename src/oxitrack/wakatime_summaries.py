@@ -13,7 +13,7 @@ from typing import Any
 
 from oxitrack.days import week_of
 from oxitrack.errors import InvalidField
-from oxitrack.reports import compact_json, json_list_pieces
+from oxitrack.json_bodies import compact_json, json_list_pieces
 from oxitrack.statusbar import clock_text, decimal_hours, duration_text
 
 
