@@ -101,6 +101,9 @@ export interface ReplayResult {
   readonly unreadableLines: number;
 }
 
+/** A replay that handed nothing on: no claim, or a first try the daemon did not answer. */
+const NOTHING_REPLAYED: ReplayResult = { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
+
 export interface AppendResult {
   readonly appended: number;
   readonly droppedBecauseFull: number;
@@ -237,7 +240,7 @@ export class Outbox {
   async replay(deliver: (beat: Beat) => Promise<ReplayVerdict>): Promise<ReplayResult> {
     const claims = await this.withLock(() => this.claimAll());
     if (claims.length === 0) {
-      return { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
+      return NOTHING_REPLAYED;
     }
     try {
       const oldestAtHeads = await oldestAtHeadOf(claims);
@@ -250,7 +253,7 @@ export class Outbox {
       }
       if (firstTry?.verdict === "stop" && (await this.isWithinBound())) {
         await this.withLock(() => this.giveBack(claims, oldestAtHeads));
-        return { sent: 0, dropped: 0, remaining: 0, unreadableLines: 0 };
+        return NOTHING_REPLAYED;
       }
       return await this.replayClaims(claims, deliver, firstTry);
     } finally {
