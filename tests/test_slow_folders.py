@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oxitrack.api.slow_folders import LOOKS_AT_ONCE, SlowFolders
+from oxitrack.api.slow_folders import DEEP_FOLDER_PARTS, LOOKS_AT_ONCE, SlowFolders
 from oxitrack.errors import FolderNotAnswering
 from oxitrack.mounts import MountWatch
 
@@ -36,6 +36,19 @@ def test_work_for_a_folder_on_a_share_runs_in_a_thread(mounts: MountWatch):
         return await slow.run_for(lambda: threading.current_thread().name, [None, "/mnt/share/a"])
 
     assert asyncio.run(main()) == "oxitrack-slow-folder"
+
+
+def test_a_deep_local_folder_is_resolved_in_a_thread_not_on_the_loop(mounts: MountWatch):
+    """Resolving a folder 1500 levels deep took tens of milliseconds of the event loop."""
+    slow = SlowFolders(mounts)
+
+    async def where(path: str) -> str:
+        return await slow.run_for(lambda: threading.current_thread().name, [path])
+
+    deep = "/a" * DEEP_FOLDER_PARTS  # at the limit: on the loop
+    assert asyncio.run(where(deep)) == "MainThread"
+    assert asyncio.run(where(deep + "/a")) == "oxitrack-folder"
+    assert asyncio.run(where("/home/me" + "/a" * 1500)) == "oxitrack-folder"
 
 
 def test_its_errors_come_back_to_the_caller(mounts: MountWatch):

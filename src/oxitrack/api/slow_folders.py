@@ -32,6 +32,8 @@ log = logging.getLogger("oxitrack.folders")
 #: Under the VS Code extension's 5 s request timeout: it gets the 503 and keeps the beat.
 FOLDER_TIMEOUT_SECONDS = 3.0
 MAX_WAITING_THREADS = 8
+#: Folders deeper than this are resolved off the event loop (real ones are a dozen deep).
+DEEP_FOLDER_PARTS = 64
 #: Looks at local folders at once (``in_thread_for``), as many as asyncio's own worker threads:
 #: a burst of beats from new folders runs that many ``git`` at a time, the others wait.
 LOOKS_AT_ONCE = min(32, (os.cpu_count() or 1) + 4)
@@ -64,11 +66,15 @@ class SlowFolders:
     async def run_for(
         self, work: Callable[[], T], paths: Iterable[object], field: str | None = None
     ) -> T:
-        """``work()``: on the loop when none of ``paths`` may hang, else as ``run`` does."""
+        """``work()``: on the loop when none of ``paths`` may hang nor is deep, else as
+        ``run`` (a mount that may hang) or ``in_thread_for`` (a deep folder) does."""
+        paths = list(paths)
         folder = self.first_that_may_hang(paths)
-        if folder is None:
-            return work()
-        return await self.run(work, folder, field)
+        if folder is not None:
+            return await self.run(work, folder, field)
+        if any(_is_deep(path) for path in paths):
+            return await self.in_thread_for(work, paths, field)
+        return work()
 
     async def in_thread_for(
         self, work: Callable[[], T], paths: Iterable[object], field: str | None = None
@@ -115,6 +121,13 @@ class SlowFolders:
     def _back(self) -> None:
         with self._lock:
             self._waiting -= 1
+
+
+def _is_deep(path: object) -> bool:
+    """Whether resolving ``path`` is slow enough to keep off the loop: each part's ``lstat``
+    walks the path from the root again, so a folder 1500 levels deep (4 KiB of ``a/``) took
+    tens of milliseconds, every other client waiting."""
+    return isinstance(path, str) and path.count("/") > DEEP_FOLDER_PARTS
 
 
 def _in_thread(
