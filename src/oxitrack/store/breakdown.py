@@ -42,10 +42,10 @@ class PartBeats(Record):
 
 def part_beats(conn: sqlite3.Connection, fields: Sequence[str], start: int, end: int) -> PartBeats:
     """``labelled_beats`` of every field in ``fields`` at once, for ``[start, end)``."""
-    bounds = {"low": start - SESSION_GAP_SECONDS, "high": end + SESSION_GAP_SECONDS}
+    bounds = _pair_bounds(start, end)
     columns = "".join(f", c.{check_field(field, 'fields')}" for field in fields)
     contexts = {
-        context_id: values
+        context_id: tuple(values)
         for context_id, *values in conn.execute(
             f"SELECT c.id, c.project_path{columns} FROM beat_contexts AS c WHERE c.id IN"
             " (SELECT context_id FROM heartbeats WHERE time >= :low AND time < :high)",
@@ -58,7 +58,7 @@ def part_beats(conn: sqlite3.Connection, fields: Sequence[str], start: int, end:
     )
     # Row by row in Python, not ``fetchall``: the interpreter is handed to beats between rows.
     rows = [row for row in conn.execute(query, bounds)]
-    return PartBeats(rows, {key: tuple(values) for key, values in contexts.items()})
+    return PartBeats(rows, contexts)
 
 
 def labelled_beats(
@@ -66,8 +66,13 @@ def labelled_beats(
 ) -> list[LabelledBeat]:
     """Every heartbeat that can start or end a pair reaching into ``[start, end)``, in time
     order, with its folder and its value of ``field``."""
-    bounds = {"low": start - SESSION_GAP_SECONDS, "high": end + SESSION_GAP_SECONDS}
-    return [LabelledBeat(*row) for row in conn.execute(_BEATS_SQL[field], bounds)]
+    return [LabelledBeat(*row) for row in conn.execute(_BEATS_SQL[field], _pair_bounds(start, end))]
+
+
+def _pair_bounds(start: int, end: int) -> dict[str, int]:
+    """The times of the heartbeats that can start or end a pair reaching into ``[start, end)``:
+    a session gap before it to a gap after it (``:low`` included, ``:high`` not)."""
+    return {"low": start - SESSION_GAP_SECONDS, "high": end + SESSION_GAP_SECONDS}
 
 
 def read_breakdown(
