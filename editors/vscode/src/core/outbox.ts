@@ -207,7 +207,7 @@ export class Outbox {
       if (kept.length === 0) {
         return;
       }
-      const name = `outbox.spill-${this.pid}-${randomHex()}.jsonl`;
+      const name = this.newSpillName();
       const temporary = path.join(this.dir, `${name}.tmp`);
       await writeWholeOrNothing(temporary, kept.map(toLine).join(""));
       await fs.rename(temporary, path.join(this.dir, name));
@@ -376,9 +376,14 @@ export class Outbox {
     }
   }
 
+  /** A name no other spill file has (SPILL_PATTERN's shape): this window's, and random. */
+  private newSpillName(): string {
+    return `outbox.spill-${this.pid}-${randomHex()}.jsonl`;
+  }
+
   /** A claim renamed to a spill, which any window's next replay claims; left ours if it cannot be. */
   private async keepAsSpill(claim: string): Promise<void> {
-    const spill = path.join(this.dir, `outbox.spill-${this.pid}-${randomHex()}.jsonl`);
+    const spill = path.join(this.dir, this.newSpillName());
     await fs.rename(claim, spill).catch((error: unknown) => {
       if (!isCode(error, "ENOENT")) {
         this.log(`could not give back ${path.basename(claim)} (${describeError(error)}); left for the next replay`);
