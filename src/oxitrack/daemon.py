@@ -177,7 +177,7 @@ class _Server(uvicorn.Server):
         config: uvicorn.Config,
         settings: Settings,
         sock: socket.socket,
-        on_stopping: Callable[[], None] = lambda: None,
+        on_stopping: Callable[[], None],
     ) -> None:
         super().__init__(config)
         self.settings = settings
