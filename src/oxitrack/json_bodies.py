@@ -9,7 +9,7 @@ let go instead. Pure: stdlib only, no I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
@@ -31,3 +31,23 @@ def json_list_pieces(items: Iterable[object]) -> list[bytes]:
         pieces.append(compact_json(item))
     pieces.append(b"]")
     return pieces
+
+
+def json_object_with_list(
+    before: Mapping[str, object],
+    key: str,
+    items: Iterable[object],
+    after: Callable[[], Mapping[str, object]] = dict,
+) -> bytes:
+    """The ``compact_json`` of ``{**before, key: [*items], **after()}``, the list's items
+    encoded one at a time (``json_list_pieces``). ``after`` is called once the items are all
+    encoded, so that what follows the list may add up what its items carried."""
+    pieces = [compact_json(before)[:-1]]  # {"a":1,... without its closing brace
+    if before:
+        pieces.append(b",")
+    pieces += [compact_json(key), b":", *json_list_pieces(items)]
+    rest = compact_json(after())
+    if rest != b"{}":
+        pieces += [b",", rest[1:-1]]  # "b":2,... without its braces
+    pieces.append(b"}")
+    return b"".join(pieces)

@@ -7,13 +7,13 @@ Pure: the caller reads the days (``store.day_splits``) and names today's date.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from oxitrack.days import week_of
 from oxitrack.errors import InvalidField
-from oxitrack.json_bodies import compact_json, json_list_pieces
+from oxitrack.json_bodies import json_object_with_list
 from oxitrack.statusbar import clock_text, decimal_hours, duration_text
 
 
@@ -55,23 +55,28 @@ def summaries_json(days: Iterable[dict[str, Any]]) -> bytes:
     Each day is encoded as it comes and let go: a year with 300 folders is 12 MB of JSON,
     and as one dict of Python values it left the daemon 38 MiB bigger (108 MiB, not 70),
     its one encoding call holding the interpreter while beats waited (up to 130 ms)."""
-    totals: list[int] = []
-    start = end = ""  # the first day's start, the last day's end
+    seen = _DaysSeen()
+    data = (seen.noted(day) for day in days)
+    return json_object_with_list({}, "data", data, lambda: _summaries_rest(seen))
 
-    def noted(day: dict[str, Any]) -> dict[str, Any]:
-        nonlocal start, end
-        totals.append(int(day["grand_total"]["total_seconds"]))
-        start, end = start or day["range"]["start"], day["range"]["end"]
+
+class _DaysSeen:
+    """What ``_summaries_rest`` needs of the days, noted as each goes by to be encoded."""
+
+    def __init__(self) -> None:
+        self.totals: list[int] = []
+        self.start = self.end = ""  # the first day's start, the last day's end
+
+    def noted(self, day: dict[str, Any]) -> dict[str, Any]:
+        self.totals.append(int(day["grand_total"]["total_seconds"]))
+        self.start, self.end = self.start or day["range"]["start"], day["range"]["end"]
         return day
 
-    data = json_list_pieces(noted(day) for day in days)
-    rest = compact_json(_summaries_rest(totals, start, end))  # {"cumulative_total":…}
-    return b"".join([b'{"data":', *data, b",", rest[1:]])
 
-
-def _summaries_rest(totals: Sequence[int], start: str, end: str) -> dict[str, Any]:
+def _summaries_rest(seen: _DaysSeen) -> dict[str, Any]:
     """What follows the days: ``cumulative_total`` adds up their totals; ``daily_average``
     divides it by the days with time, as WakaTime does (the others are its "holidays")."""
+    totals = seen.totals
     total = sum(totals)
     worked = sum(1 for seconds in totals if seconds)
     average = total // worked if worked else 0
@@ -91,6 +96,6 @@ def _summaries_rest(totals: Sequence[int], start: str, end: str) -> dict[str, An
             "seconds_including_other_language": average,
             "text_including_other_language": duration_text(average),
         },
-        "start": start,
-        "end": end,
+        "start": seen.start,
+        "end": seen.end,
     }
