@@ -7,9 +7,11 @@ import io
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx2 as httpx
@@ -446,6 +448,41 @@ def test_delete_at_a_terminal_shows_what_goes_and_asks(
     assert ("Deleted project 1:" in out) == (answer == "y")
     assert ("Nothing deleted." in err) == (answer == "n")
     assert project_names(capsys, filled_db) == left
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is how Ctrl-C reaches a process")
+def test_ctrl_c_while_another_program_holds_the_file_ends_the_command_at_once(
+    filled_db: Path, capsys
+):
+    """A rename waits (up to 120 s, and says so) while another program holds the database;
+    Ctrl-C must end that wait at once. SQLite's own busy wait, 5 s a try, did not hear it."""
+    holder = sqlite3.connect(filled_db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    command = [sys.executable, "-m", "oxitrack", "projects", "rename", "api", "web"]
+    process = subprocess.Popen(
+        [*command, "--via", "file", "--db", str(filled_db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        said = process.stderr.readline()  # blocks until the wait is announced
+        assert "database is locked (another program holds the database)" in said
+        assert "waiting up to 120 s" in said
+        time.sleep(0.5)  # the user presses Ctrl-C a moment into the wait, not the instant it began
+        interrupted_at = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        took = time.monotonic() - interrupted_at
+    finally:
+        process.kill()
+        process.communicate()
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert process.returncode == 130
+    assert took < 2.5  # one SQLite busy wait was 5 s; Python's own waits are 50 ms
+    assert project_names(capsys, filled_db) == ["api", "api-old"]
 
 
 @pytest.mark.e2e

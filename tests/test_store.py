@@ -610,7 +610,7 @@ def test_a_write_that_must_not_wait_is_told_at_once_the_lock_is_held(db_path: Pa
     transaction (WriterBusy, nothing run); a plain write waits for it and then goes through."""
     from oxitrack.store.transactions import WriterBusy
 
-    with Store(db_path, waits_in_sqlite=False) as store:
+    with Store(db_path) as store:
         other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
         other.execute("BEGIN IMMEDIATE")
         ran: list[int] = []

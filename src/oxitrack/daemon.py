@@ -67,7 +67,7 @@ def serve(settings: Settings) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     sock = bind(settings.host, settings.port)
     try:
-        store = Store(settings.db, autocheckpoint=False, waits_in_sqlite=False)
+        store = Store(settings.db, autocheckpoint=False)
     except BaseException:
         sock.close()
         raise

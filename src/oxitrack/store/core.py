@@ -85,14 +85,12 @@ class Store:
         read_only: bool = False,
         autocheckpoint: bool = True,
         create: bool = True,
-        waits_in_sqlite: bool = True,
     ) -> None:
         """Open ``path``; a missing file is created unless ``read_only`` or not ``create``.
 
-        With ``waits_in_sqlite`` false (the daemon), the writer never waits inside SQLite for
-        another program's lock, which would stop the thread that asked: ``write(wait=False)``
-        then raises ``WriterBusy`` at once, and ``write()`` waits in Python, in whatever thread
-        calls it.
+        The writer never waits inside SQLite for another program's lock: that wait holds the
+        thread that asked, deaf to Ctrl-C and, in the daemon, to every client. ``write()``
+        waits in Python instead, and ``write(wait=False)`` raises ``WriterBusy`` at once.
         """
         self.path = os.path.expanduser(os.fspath(path))
         # SQLite keeps the -wal and -shm beside the file a symlinked path leads to.
@@ -111,7 +109,6 @@ class Store:
         self._reads_stopped = False  # the daemon is stopping (``stop_reading``)
         # What a reader that reads the file as it is holds (a private copy, removed on close).
         self._as_is = contextlib.ExitStack()
-        self._waits_in_sqlite = waits_in_sqlite
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
         # the writer still rewinds the WAL itself past this size: the safety valve for when that
         # thread gets too little CPU to keep up, so the file never grows without bound.
@@ -168,14 +165,15 @@ class Store:
         with contextlib.suppress(OSError):
             create_private_file(self.path)
         self._writer = connect(self.path, read_only=False)
+        # Waits for the lock in Python from here on, the upgrade's and its first-write check's
+        # included (``_open_waiting`` tries again; SQLite's own wait was 5 s deaf to Ctrl-C).
+        self._writer.execute("PRAGMA busy_timeout = 0")
         self._wal_index = WalIndex(self._real_path)
         self._opened_files = OpenedFiles(self.path, self._real_path)
         self._wal_sync = WalSync(self._real_path)
         if self._wal_valve is not None:
             self._writer.execute("PRAGMA wal_autocheckpoint = 0")
         bring_up_to_date(self.path, self._writer, self.write, self._write_lock)
-        if not self._waits_in_sqlite:
-            self._writer.execute("PRAGMA busy_timeout = 0")
 
     # -- connections -------------------------------------------------------------------------
 

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
     T = TypeVar("T")
 
-# How often a write that waits in Python (a writer opened with ``waits_in_sqlite=False``) tries
-# the write lock again.
+# How often a write waiting for another program's lock (in Python: the writer's SQLite
+# ``busy_timeout`` is 0) tries again.
 WRITE_RETRY_SECONDS = 0.005
 
 
@@ -60,9 +60,9 @@ def write_in_transaction(
 
 
 def _begin_immediate(conn: sqlite3.Connection, path: str, *, wait: bool, deadline: float) -> None:
-    """Take the write lock of the file. SQLite waits up to ``busy_timeout`` for it; a writer
-    that does not wait in SQLite (``waits_in_sqlite=False``) waits here, in Python, until
-    ``deadline``, unless told not to wait at all (``WriterBusy`` at once)."""
+    """Take the write lock of the file, waiting here, in Python, until ``deadline`` (the writer
+    does not wait in SQLite: Ctrl-C and the daemon's other clients would wait with it), unless
+    told not to wait at all (``WriterBusy`` at once)."""
     while True:
         try:
             conn.execute("BEGIN IMMEDIATE")
