@@ -217,6 +217,27 @@ def test_merge_and_rename_through_the_daemon(daemon_env, capsys):
 
 
 @pytest.mark.e2e
+def test_a_retried_delete_through_the_daemon_takes_no_project_named_by_its_id(daemon_env, capsys):
+    """A delete retried after its answer was lost (a timeout under load, a second click) named
+    a deleted id: it then deleted the project of a folder called by that number, all its time
+    gone. It must say what became of the id and leave every other project as it was."""
+    for path in ("/code/alpha", "/code/3", "/code/beta"):  # projects 1, 2 ("3") and 3
+        beat(daemon_env, path, 1_764_000_000)
+    db = str(daemon_env.db_path)
+    delete = ("projects", "delete", "3", "--yes", "--db", db, "--via", "daemon", "--json")
+    code, out, _ = run(capsys, *delete)
+    assert (code, json.loads(out)["project"]["latest_path"]) == (0, "/code/beta")
+    code, _, err = run(capsys, *delete)
+    assert code == 2
+    assert "no project matches '3' (project 3 was deleted)" in err
+    listed = httpx.get(f"{daemon_env.url}/api/projects").json()["projects"]
+    assert sorted((p["id"], p["latest_path"]) for p in listed) == [
+        (1, "/code/alpha"),
+        (2, "/code/3"),
+    ]
+
+
+@pytest.mark.e2e
 def test_auto_goes_through_the_daemon_only_when_it_uses_the_same_file(daemon_env, tmp_path):
     args = argparse.Namespace(via=None)
     same = resolve({"db": daemon_env.db_path})

@@ -842,6 +842,24 @@ def test_a_deleted_id_is_never_given_again_and_says_it_was_deleted(private_and_w
     assert {project.id for project in projects(store)} == {1, 3}
 
 
+def test_a_retired_id_names_no_project_called_by_that_number(private_and_work: Store):
+    """A folder may be named by a number (``~/aoc/2``): the id of a project merged away or
+    deleted fell through to the names, so a retried `delete 2` (or `merge 3 1`) took that
+    other project, with all its time, instead of saying what became of project 2."""
+    store = private_and_work
+    beat(store, "/code/2", NOW)  # project 3, shown as "2"
+    beat(store, "/code/3", NOW)  # project 4, shown as "3"
+    delete(store, 2)
+    with pytest.raises(ClientError, match=re.escape("(project 2 was deleted)")) as refused:
+        delete(store, 2)
+    assert refused.value.status == 404
+    store.write(lambda conn: store_projects.merge_projects(conn, source_id=3, target_id=1))
+    with pytest.raises(ClientError, match=re.escape("(project 3 was merged into project 1)")):
+        store.write(lambda conn: store_projects.merge_by_reference(conn, 3, 1))
+    folders = {p.id: sorted(path.project_path for path in p.paths) for p in projects(store)}
+    assert folders == {1: ["/code/2", "/private/notes"], 4: ["/code/3"]}
+
+
 def test_an_id_merged_into_a_deleted_project_says_so(private_and_work: Store):
     store = private_and_work
     store.write(lambda conn: store_projects.merge_projects(conn, source_id=2, target_id=1))

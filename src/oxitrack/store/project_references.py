@@ -93,11 +93,16 @@ def _named_projects(
 ) -> list[int]:
     """The ids of the projects ``text`` names, without repeats: by id, identity or folder (or a
     folder inside one of theirs, or, with ``identify``, of the repository that holds it), else
-    by name."""
+    by name; the id of a project merged away or deleted names none."""
     candidates: list[int] = []
     project_id = _as_id(text)
     if project_id is not None:
         candidates = _ids(conn, "SELECT id FROM projects WHERE id = ?", (project_id,))
+        if not candidates and _retired_into(conn, project_id) is not None:
+            # The id of a project merged away or deleted names nothing, not one whose folder
+            # is called by that number (``~/aoc/3``): a retried `delete 3`, or a yes to the
+            # project 3 shown while it was merged away, deleted that other project instead.
+            return []
     elif text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX)):
         candidates = _ids(conn, _PROJECT_OF_IDENTITY, (text,))
     elif is_absolute_project_path(text):
