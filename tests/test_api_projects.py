@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import threading
 
 import pytest
 
@@ -233,3 +235,51 @@ def test_merged_projects_busy_at_once_count_the_time_once(client):
     today = client.get("/today", params=TODAY_JSON).json()
     assert today["total_seconds"] == 25 * 60  # 100 to 75 minutes ago, once
     assert [p["duration_seconds"] for p in today["projects"]] == [25 * 60]
+
+
+@pytest.mark.parametrize(
+    ("action", "function", "body"),
+    [
+        ("delete", "delete_by_reference", {"project": "api"}),
+        ("merge", "merge_by_reference", {"source": "api", "target": "web"}),
+        ("rename", "rename_by_reference", {"project": "api", "name": "Backend"}),
+    ],
+)
+def test_the_daemon_answers_others_while_a_project_write_runs(
+    app, monkeypatch: pytest.MonkeyPatch, action: str, function: str, body: dict[str, object]
+):
+    """Deleting a project of 96k sessions took a second: on the event loop, every client
+    (``/health``, reports, the dashboard) waited for it. The write is held here until
+    ``/health`` has been answered, so on the loop it could never end; a beat sent meanwhile
+    waits for the write lock and is stored after it."""
+    import httpx2 as httpx
+
+    from oxitrack.store import projects as store_projects
+
+    begun, release = threading.Event(), threading.Event()
+    write = getattr(store_projects, function)
+
+    def held_write(*args: object) -> object:
+        begun.set()
+        if not release.wait(5):
+            raise AssertionError("the project write ran where /health could not be answered")
+        return write(*args)
+
+    monkeypatch.setattr(store_projects, function, held_write)
+
+    async def main() -> tuple[list[int], int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:3000") as c:
+            for path in ("/code/api", "/code/web"):
+                await c.post("/beat", json={"project_path": path, "timestamp": NOW - 60})
+            writing = asyncio.ensure_future(c.post(f"/api/projects/{action}", json=body))
+            assert await asyncio.to_thread(begun.wait, 10)
+            health = await c.get("/health")
+            beat = asyncio.ensure_future(
+                c.post("/beat", json={"project_path": "/code/api", "timestamp": NOW})
+            )
+            release.set()
+            answers = await asyncio.gather(writing, beat)
+            return [answer.status_code for answer in answers], health.status_code
+
+    assert asyncio.run(main()) == ([200, 200], 200)
