@@ -157,6 +157,100 @@ def worked_lately(daemon: DaemonProcess, project_path: str, seconds: int) -> Non
     send_beats(daemon, project_path, range(now - seconds, now - 59, 60))
 
 
+# Each element of `selector` as it is drawn and read (drawn_names): `shown`, the characters
+# drawn inside every box that clips them, with "…" where a box ends in an ellipsis (Chromium
+# draws it after the last character that fits beside it); `spoken`, its text less what is hidden
+# from screen readers; `title`, its tooltip; `natural`, the width of its text drawn uncut, and
+# `width`, the room it has; `split`, whether a name drawn in parts is parted between characters.
+_DRAWN_NAMES_JS = """(selector) => {
+  const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  const textWidth = (text, like) => {
+    const probe = document.createElement("span");
+    probe.style.font = getComputedStyle(like).font;
+    probe.style.whiteSpace = "pre";
+    probe.textContent = text;
+    document.body.append(probe);
+    const width = probe.getBoundingClientRect().width;
+    probe.remove();
+    return width;
+  };
+  const clipsOf = (text, node, clips) => {
+    const boxes = [];
+    for (let at = text.parentElement; at; at = at.parentElement) {
+      const style = getComputedStyle(at);
+      if (style.overflowX !== "visible") {
+        if (!clips.has(at)) {
+          const rect = at.getBoundingClientRect();
+          const cut = style.textOverflow === "ellipsis" && at.scrollWidth > at.clientWidth;
+          const right = rect.right - (cut ? textWidth("…", at) : 0);
+          clips.set(at, { left: rect.left, right, cut, marked: false });
+        }
+        boxes.push(clips.get(at));
+      }
+      if (at === node) break;
+    }
+    return boxes;
+  };
+  const drawn = (node) => {
+    const clips = new Map();
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    let shown = "";
+    while (walker.nextNode()) {
+      const text = walker.currentNode;
+      const boxes = clipsOf(text, node, clips);
+      for (const { segment, index } of graphemes.segment(text.data)) {
+        const range = document.createRange();
+        range.setStart(text, index);
+        range.setEnd(text, index + segment.length);
+        const rect = range.getBoundingClientRect();
+        const hider = boxes.find((b) => rect.left < b.left - 0.5 || rect.right > b.right + 0.5);
+        if (hider === undefined) shown += segment;
+        else if (hider.cut && !hider.marked) {
+          hider.marked = true;
+          shown += "…";
+        }
+      }
+    }
+    return shown;
+  };
+  const spoken = (node) => {
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    let text = "";
+    while (walker.nextNode()) {
+      const hidden = walker.currentNode.parentElement.closest("[aria-hidden='true']");
+      if (hidden === null || !node.contains(hidden)) text += walker.currentNode.data;
+    }
+    return text;
+  };
+  const parts = (node) => [...node.querySelectorAll(".head, .tail")];
+  const split = (node) => {
+    const [head, tail] = parts(node).map((part) => part.textContent);
+    if (tail === undefined) return true;
+    return [...graphemes.segment(head + tail)].some(({ index }) => index === head.length);
+  };
+  return [...document.querySelectorAll(selector)].map((node) => {
+    const drawnText = parts(node).map((part) => part.textContent).join("") || node.textContent;
+    const shown = drawn(node);
+    return {
+      shown,
+      wellFormed: shown.isWellFormed(),
+      spoken: spoken(node),
+      title: node.closest("[title]")?.title ?? null,
+      natural: textWidth(drawnText, parts(node)[0] ?? node),
+      width: node.getBoundingClientRect().width,
+      split: split(node),
+    };
+  });
+}"""
+
+
+def drawn_names(page: Any, selector: str) -> list[dict[str, Any]]:
+    """The names in the elements ``selector`` finds on ``page``, each as drawn (``shown``, where
+    it may be cut) and as a screen reader reads it (``spoken``), with its tooltip (``title``)."""
+    names: list[dict[str, Any]] = page.evaluate(_DRAWN_NAMES_JS, selector)
+    return names
+
+
 def _luminance(css: str) -> float:
     red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", css)[:3])
 

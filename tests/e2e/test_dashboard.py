@@ -20,7 +20,7 @@ import pytest
 
 from oxitrack.report_text import shown_minutes
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page, contrast, send_beats, worked_lately
+from tests.e2e.browser import Page, contrast, drawn_names, send_beats, worked_lately
 from tests.zones import midday_zone
 
 pytestmark = pytest.mark.e2e
@@ -482,11 +482,8 @@ def test_at_400_px_the_legend_wraps_below_a_full_height_chart(
     assert (
         shown.get_attribute(long_label, "title") == f"{long_path.rsplit('/', 1)[-1]}\n{long_path}"
     )
-    assert shown.evaluate(
-        "(sel) => { const l = document.querySelector(sel + ' .label');"
-        " return l.scrollWidth > l.clientWidth; }",
-        long_label,
-    ), "a long name is cut with an ellipsis"
+    [label] = drawn_names(shown, f"{long_label} .label")
+    assert label["shown"].endswith("…"), "a long name is cut with an ellipsis"
     assert page.problems == []
 
 
@@ -839,8 +836,9 @@ def test_long_names_in_recent_sessions_keep_every_row_on_one_line(
     assert all(height <= layout["head"] * 1.3 for height in layout["rows"]), layout
     assert len(set(layout["buttons"])) == 1, "the range buttons on one line"
     assert layout["tableRight"] <= layout["cardRight"], "the table fits in its card"
-    name = f"#recent-sessions td .name[title='{long_path}']"
-    assert shown.inner_text(name) == long_path.rstrip("/").rsplit("/", 1)[-1]
+    long_name = long_path.rstrip("/").rsplit("/", 1)[-1]
+    names = {name["title"]: name for name in drawn_names(shown, "#recent-sessions td .name")}
+    assert names[f"{long_name}\n{long_path}"]["spoken"] == long_name
     assert page.problems == []
 
 

@@ -311,7 +311,8 @@ def test_the_branches_of_two_projects_are_two_rows_each_naming_its_project(
 def test_a_right_to_left_branch_and_project_are_isolated(
     midday_daemon: DaemonProcess, browser: Any
 ):
-    """Each in its own <bdi>: an Arabic branch must not pull its project's name into its run."""
+    """Each isolated (``dir="auto"``, as a <bdi>): an Arabic branch must not pull its project's
+    name into its run."""
     now = int(time.time())
     branch, project = "فرع-رئيسي", "مشروع-عربي"
     send_labelled_heartbeats(
@@ -323,10 +324,10 @@ def test_a_right_to_left_branch_and_project_are_isolated(
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/?by=branch")
     isolated = shown.evaluate(
-        """() => [...document.querySelectorAll("#breakdown-list .value-cell bdi")].map(
-          (bdi) => [bdi.parentElement.className, bdi.textContent])"""
+        """() => [...document.querySelectorAll("#breakdown-list .value-cell [dir='auto']")].map(
+          (node) => [node.className, node.textContent])"""
     )
-    assert isolated == [["name", branch], ["project-name", project]]
+    assert isolated == [["cut name", branch], ["cut project-name", project]]
     assert page.problems == []
 
 
@@ -537,7 +538,11 @@ LONG_PROJECT = "a-project-whose-folder-name-is-far-longer-than-any-card-" * 3
 # The long row is the one whose value starts with `prefix`.
 LAYOUT_JS = """(prefix) => {
   const box = (selector) => document.querySelector(selector).getBoundingClientRect();
-  const cut = (node) => node === null ? null : node.scrollWidth > node.clientWidth;
+  // A name is cut in its head (elements.js's cutName).
+  const cut = (node) => {
+    const head = node?.querySelector(".head");
+    return head ? head.scrollWidth > head.clientWidth : null;
+  };
   const row = document.querySelector(`#breakdown-list tbody tr[data-name^='${prefix}']`);
   const style = getComputedStyle(document.getElementById("breakdown"));
   return {

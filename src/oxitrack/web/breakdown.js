@@ -3,7 +3,8 @@
 // heartbeat names, said in words that are true for the field picked.
 
 import { breakdownRows } from "./chart.js";
-import { element, replaceChangedRows } from "./elements.js";
+import { cutName, element, replaceChangedRows } from "./elements.js";
+import { state } from "./state.js";
 
 // Where unnamed time comes from differs per field (docs/reports.md): beats (POST /beat, the VS Code
 // extension's) may name a language, an editor and a category, never a branch; time with no
@@ -66,7 +67,7 @@ export function renderBreakdown(breakdown, by, days) {
   document.getElementById("breakdown-column").textContent = words.column;
   document.getElementById("breakdown-range").textContent =
     Number(days) === 1 ? "today" : `last ${days} days`;
-  const rows = breakdownRows(breakdown);
+  const rows = breakdownRows(breakdown, state.names);
   replaceChangedRows(
     document.querySelector("#breakdown-list tbody"),
     rows.map((row) => breakdownRow(row, words)),
@@ -94,7 +95,7 @@ function breakdownRow(row, words) {
     new Intl.NumberFormat(undefined, { style: "percent" }).format(row.part),
   );
   const attributes = {
-    "data-name": row.name ?? (row.unnamed ? "" : "other"),
+    "data-name": row.name?.text ?? (row.unnamed ? "" : "other"),
     "data-seconds": String(row.seconds),
   };
   if (row.projectPath !== null) attributes["data-project-path"] = row.projectPath;
@@ -118,17 +119,12 @@ function rowName(row, words) {
   if (row.name === null) {
     return [element("span", { className: "name summary" }, `other (${row.others} ${words.plural})`)];
   }
-  // Isolated: a name in a right-to-left script must not pull the row's other text into its run.
-  const name = element("span", { className: "name", title: row.name }, element("bdi", {}, row.name));
+  // Isolated (cutName): a name in a right-to-left script must not pull the row's other text into
+  // its run.
+  const name = cutName(row.name, { className: "name", title: row.name.text });
   if (row.projectName === null) return [name];
   // `main` of two projects is two rows: the project tells them apart, its folder in the tooltip
   // where two projects share a name.
-  return [
-    name,
-    element(
-      "span",
-      { className: "project-name", title: `${row.projectName}\n${row.projectPath}` },
-      element("bdi", {}, row.projectName),
-    ),
-  ];
+  const title = `${row.projectName.text}\n${row.projectPath}`;
+  return [name, cutName(row.projectName, { className: "project-name", title })];
 }

@@ -107,21 +107,96 @@ export function daySpan(isoDates) {
 // -- names ---------------------------------------------------------------------------------------
 
 /**
- * Each project's name as the page shows it (a Map from its path): told apart from the others of
- * `projects` that share it by the end of its folder, "api (client-one)" and "api (client-two)".
- * Two clients' `api` folders were two legend keys, table entries and sessions all reading "api".
+ * Each project of `projects` named as every card shows it: a Map from its path to `{ text, head,
+ * tail }` (nameParts'). A name shared by two folders is told apart by the end of each one's
+ * folder, "api (client-one)" and "api (client-two)": two clients' `api` folders were two legend
+ * keys, table entries and sessions all reading "api". The page makes it once per answer, of all
+ * the projects its cards show (refresh.js), so a project reads alike in each; nameOf gives a
+ * project it has not seen its own name.
  */
 export function distinctNames(projects) {
   const pathsByName = new Map();
   for (const { project_name: name, project_path: path } of projects) {
     pathsByName.set(name, (pathsByName.get(name) ?? new Set()).add(path));
   }
-  const names = new Map();
+  const texts = new Map();
   for (const [name, paths] of pathsByName) {
     const places = folderPlaces(name, [...paths]);
-    for (const path of paths) names.set(path, paths.size > 1 ? `${name} (${places.get(path)})` : name);
+    for (const path of paths) texts.set(path, paths.size > 1 ? `${name} (${places.get(path)})` : name);
   }
-  return names;
+  const parts = nameParts([...texts.values()]);
+  return new Map([...texts].map(([path, text]) => [path, parts.get(text)]));
+}
+
+/** A name no other was compared with: cut at its end, as any text. */
+export function plainName(text) {
+  return { text, head: text, tail: "" };
+}
+
+// Texts that part within their first few characters read apart cut at their end, as any text is.
+const SHARED_MIN = 4;
+// What a cut keeps of a name's end can start a few characters before the one that parts it from
+// another, at the start of that word: "…alpine" reads better than "…ine". No further, or a
+// narrow card would cut the kept end before it reaches that character.
+const WORD_BACK = 6;
+const WORD_BREAK = /[\s\-_./\\()]/;
+// Missing before Firefox 125: there, code points (an emoji's two UTF-16 units stay together).
+const graphemes = Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+
+/** `text` as the characters a reader sees: an emoji of several code points is one. */
+function characters(text) {
+  if (graphemes === null) return Array.from(text);
+  return Array.from(graphemes.segment(text), ({ segment }) => segment);
+}
+
+/**
+ * Each of `texts` as `{ text, head, tail }`, split where it parts from the text most like it, so
+ * that a card too narrow for it cuts `head` (with an ellipsis) and keeps `tail`: cut at their
+ * end, "customer-portal-frontend-v2" and "customer-portal-backend-services" both read
+ * "customer-por…" on a phone. `tail` is "" for a text no other begins as it does (for more than
+ * a few characters), or that another only goes on from. Never splits a character.
+ */
+export function nameParts(texts) {
+  const sorted = [...new Set(texts)].sort();
+  return new Map(
+    sorted.map((text, index) => {
+      // Of sorted texts, the one sharing the longest beginning with a text is next to it.
+      const shared = Math.max(sharedStart(text, sorted[index - 1]), sharedStart(text, sorted[index + 1]));
+      const own = characters(text);
+      const split = wordStart(own, charactersWithin(own, shared));
+      return [text, { text, head: own.slice(0, split).join(""), tail: own.slice(split).join("") }];
+    }),
+  );
+}
+
+/** How many UTF-16 units `a` and `b` begin with alike (0 when there is no `b`). */
+function sharedStart(a, b) {
+  if (b === undefined) return 0;
+  let length = 0;
+  while (length < a.length && a[length] === b[length]) length++;
+  return length;
+}
+
+/** How many characters of `own` lie whole within its first `units` UTF-16 units. */
+function charactersWithin(own, units) {
+  let count = 0;
+  for (let used = 0; count < own.length && used + own[count].length <= units; count++) {
+    used += own[count].length;
+  }
+  return count;
+}
+
+/**
+ * Where the kept end of `own` begins, for a text that parts from another at character `at`: at
+ * the start of that word if it is near, else at `at`; its whole length (nothing kept) for one
+ * that shares no more than a few first characters, or that another only goes on from.
+ */
+function wordStart(own, at) {
+  if (at < SHARED_MIN || at >= own.length) return own.length;
+  for (let start = at; start > 0 && at - start <= WORD_BACK; start--) {
+    if (WORD_BREAK.test(own[start - 1])) return start;
+  }
+  return at;
 }
 
 /**
@@ -187,23 +262,23 @@ function secondsPerDay(range, paths) {
 }
 
 /**
- * Chart.js data for /api/days: the top projects one dataset each, in colours of `palette`, the
- * rest summed as "other" (in `otherColor`); datasets whose key is in `hidden` start hidden. Also
+ * Chart.js data for /api/days: the top projects one dataset each, named as `names` (from
+ * distinctNames) says and in colours of `palette`, the rest summed as "other" (in `otherColor`);
+ * datasets whose key is in `hidden` start hidden. Also
  * the colours given to the shown projects, which today's bars reuse.
  *
  * The stacked bars add up each project's time, so an hour in two projects at once stacks twice;
  * a mark per day (in `totalColor`, its own stack) shows the day's real total_seconds.
  */
-export function chartData(range, { hidden, palette, otherColor, totalColor }) {
+export function chartData(range, { names, hidden, palette, otherColor, totalColor }) {
   const shown = range.projects.slice(0, CHART_PROJECTS);
   const rest = range.projects.slice(CHART_PROJECTS);
   const colors = assignColors(
     shown.map((project) => project.project_path),
     palette,
   );
-  const names = distinctNames(range.projects);
   const datasets = shown.map((project) => ({
-    label: names.get(project.project_path),
+    ...namedDataset(nameOf(names, project)),
     projectPath: project.project_path,
     key: project.project_path,
     data: secondsPerDay(range, new Set([project.project_path])),
@@ -211,7 +286,7 @@ export function chartData(range, { hidden, palette, otherColor, totalColor }) {
   }));
   if (rest.length > 0) {
     datasets.push({
-      label: `other (${rest.length} projects)`,
+      ...namedDataset(plainName(`other (${rest.length} projects)`)),
       projectPath: null,
       key: OTHER_KEY,
       data: secondsPerDay(range, new Set(rest.map((project) => project.project_path))),
@@ -242,6 +317,16 @@ export function chartData(range, { hidden, palette, otherColor, totalColor }) {
   return { labels: range.days.map((day) => day.date), datasets, colors };
 }
 
+/** A dataset's name: Chart.js's `label`, and the parts the legend and tooltip cut it by. */
+function namedDataset(name) {
+  return { label: name.text, name };
+}
+
+/** A project's name in `names`, or its own where `names` has not seen it (plainName). */
+export function nameOf(names, { project_name: name, project_path: path }) {
+  return names.get(path) ?? plainName(name);
+}
+
 /**
  * Half the width of a day's mark: `full`, or less where days are narrow (over a year, 10 px marks
  * ran into one line that went on past the plot). No mark on a day with nothing tracked: a row of
@@ -263,15 +348,29 @@ function hourStep(maxSeconds) {
 }
 
 const LABEL_CHARS = 30;
+// Of a name cut for the tooltip, at least this many of its first characters stay.
+const LABEL_HEAD = 6;
 
 /**
- * A project name shortened for the tooltip and isolated (FSI…PDI) from the text around it: after
- * an Arabic or Hebrew name, "0h 30m" would otherwise join the name's right-to-left run and be
- * drawn as "0 <name>h 30m".
+ * A project's name (nameParts') shortened for the tooltip and isolated (FSI…PDI) from the text
+ * around it: after an Arabic or Hebrew name, "0h 30m" would otherwise join the name's
+ * right-to-left run and be drawn as "0 <name>h 30m".
  */
-export function tooltipName(text) {
-  const short = text.length > LABEL_CHARS ? `${text.slice(0, LABEL_CHARS - 1)}…` : text;
-  return `\u2068${short}\u2069`;
+export function tooltipName(name) {
+  return `\u2068${shortened(name, LABEL_CHARS)}\u2069`;
+}
+
+/**
+ * `name` in `limit` characters at most: cut in its head, so the tail that tells it from names
+ * that begin alike stays (itself cut at its end only if it alone leaves too little room). Cut by
+ * the characters a reader sees: a cut through a UTF-16 pair drew a broken glyph after an emoji.
+ */
+function shortened({ text, head, tail }, limit) {
+  const start = characters(head);
+  let end = characters(tail);
+  if (start.length + end.length <= limit) return text;
+  if (end.length > limit - 1 - LABEL_HEAD) end = [...end.slice(0, limit - 2 - LABEL_HEAD), "…"];
+  return `${start.slice(0, limit - 1 - end.length).join("")}…${end.join("")}`;
 }
 
 /** Ticks and grid in the page theme's colours: Chart.js's defaults are unreadable on the dark card. */
@@ -313,7 +412,7 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
           label: (item) =>
             item.dataset.key === TOTAL_KEY
               ? "nothing tracked"
-              : `${tooltipName(item.dataset.label)}: ${formatDuration(item.raw)}`,
+              : `${tooltipName(item.dataset.name)}: ${formatDuration(item.raw)}`,
           footer: (items) =>
             items.length && dayTotals[items[0].dataIndex] > 0
               ? `total ${formatDuration(dayTotals[items[0].dataIndex])}`
@@ -324,14 +423,16 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
   };
 }
 
-/** What the chart shows, in words, for screen readers (the canvas itself says nothing). */
-export function chartSummary(range) {
+/**
+ * What the chart shows, in words, for screen readers (the canvas itself says nothing); projects
+ * named as `names` (from distinctNames) says, in full.
+ */
+export function chartSummary(range, names) {
   const span = `Time per day, last ${range.days.length} days (${range.from} to ${range.to})`;
   if (range.projects.length === 0) return `${span}: nothing tracked.`;
-  const names = distinctNames(range.projects);
   const most = range.projects
     .slice(0, 3)
-    .map((p) => `${names.get(p.project_path)} ${formatDuration(p.duration_seconds)}`)
+    .map((p) => `${nameOf(names, p).text} ${formatDuration(p.duration_seconds)}`)
     .join(", ");
   return `${span}: total ${formatDuration(range.total_seconds)}; most: ${most}.`;
 }
@@ -340,10 +441,10 @@ export function chartSummary(range) {
  * The chart's numbers as table rows, one per day in the chart's order: a screen reader can walk
  * them (the canvas and its one-line summary cannot give each day), and anyone can read exact
  * figures. `total` is the day's real total (overlaps once); `projects` lists each project worked
- * on that day as `{ name, duration }`, kept apart so the page can isolate each name's direction.
+ * on that day as `{ name, duration }`, kept apart so the page can isolate each name's direction;
+ * names as `names` (from distinctNames) says, in full.
  */
-export function dayRows(range) {
-  const names = distinctNames(range.projects);
+export function dayRows(range, names) {
   return range.days.map((day) => {
     const worked = day.projects.filter((project) => project.duration_seconds > 0);
     const durations = shownDurations(worked.map((project) => project.duration_seconds));
@@ -352,7 +453,7 @@ export function dayRows(range) {
       day: rowDay(day.date, range.days.length),
       total: formatDuration(day.total_seconds),
       projects: worked.map((project, index) => ({
-        name: names.get(project.project_path) ?? project.project_name,
+        name: nameOf(names, project).text,
         duration: durations[index],
       })),
     };
@@ -369,20 +470,24 @@ export const LISTED_ROWS = 10;
  * The breakdown card's rows for `GET /api/breakdown?by=<field>`, most time first: the top values
  * and the time no heartbeat names (`"name": null`) as a row of its own, then the rest of the named
  * values summed as one row. Each row is `{ name, projectName, projectPath, seconds, duration,
- * share, unnamed, others, part }`: the project only for a field counted per project (a branch),
+ * share, unnamed, others, part }`: `name` as nameParts splits it among the rows' (branches such
+ * as "feature/customer-portal-login" and "…-logout" begin alike), null for a row that names no
+ * value; the project (named as `names`, from distinctNames, says) only for a field counted per
+ * project (a branch),
  * `duration` rounded as the command line rounds it, `share` of the longest row (the bar's length,
  * 0 to 1), `part` of the range's time (0 to 1, said to screen readers) and `unnamed` for the row
  * of time no value names, which sums the per-project rows of such a field: what it holds is the
  * same in every project, and one row per project would crowd out the named ones. No rows at all
  * when no second is named: a lone bar of unnamed time says nothing about the field.
  */
-export function breakdownRows(breakdown) {
+export function breakdownRows(breakdown, names) {
   const named = breakdown.rows.filter((row) => row.name !== null && row.duration_seconds > 0);
   if (named.length === 0) return [];
-  const projectNames = distinctNames(named.filter((row) => row.project_path !== undefined));
-  const rows = named.slice(0, LISTED_ROWS).map((row) => ({
-    name: row.name,
-    projectName: projectNames.get(row.project_path) ?? null,
+  const listed = named.slice(0, LISTED_ROWS);
+  const valueNames = nameParts(listed.map((row) => row.name));
+  const rows = listed.map((row) => ({
+    name: valueNames.get(row.name),
+    projectName: row.project_path === undefined ? null : nameOf(names, row),
     projectPath: row.project_path ?? null,
     seconds: row.duration_seconds,
     unnamed: false,

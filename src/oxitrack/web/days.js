@@ -19,6 +19,7 @@ export function renderDays(range) {
  */
 export function renderChart(range) {
   const { colors, ...data } = chartData(range, {
+    names: state.names,
     hidden: state.hidden,
     palette: Array.from({ length: PALETTE_SIZE }, (_, slot) => cssColor(`--series-${slot}`)),
     otherColor: cssColor("--other"),
@@ -28,7 +29,7 @@ export function renderChart(range) {
   const theme = { text: cssColor("--muted"), grid: cssColor("--grid") };
   const options = chartOptions(data.labels, range.days.map((day) => day.total_seconds), theme);
   const canvas = document.getElementById("days-chart");
-  canvas.setAttribute("aria-label", chartSummary(range));
+  canvas.setAttribute("aria-label", chartSummary(range, state.names));
   if (state.chart) {
     state.chart.data = data;
     state.chart.options = options;
@@ -40,7 +41,8 @@ export function renderChart(range) {
 }
 
 function renderDayTable(range) {
-  replaceChangedRows(document.querySelector("#days-table tbody"), dayRows(range).map(dayTableRow));
+  const rows = dayRows(range, state.names).map(dayTableRow);
+  replaceChangedRows(document.querySelector("#days-table tbody"), rows);
   document.getElementById("days-table-box").hidden = range.projects.length === 0;
 }
 

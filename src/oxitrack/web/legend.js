@@ -3,7 +3,7 @@
 
 import { addressWithHidden } from "./address.js";
 import { TOTAL_KEY } from "./chart.js";
-import { element } from "./elements.js";
+import { cutName, element } from "./elements.js";
 import { state } from "./state.js";
 
 /** The legend for the chart's `datasets`; `redraw` draws the chart again once a key is pressed. */
@@ -17,7 +17,7 @@ export function renderLegend(datasets, redraw) {
       "button",
       { type: "button", "data-key": dataset.key, "aria-pressed": String(!dataset.hidden), title },
       swatch,
-      element("span", { className: "label" }, dataset.label),
+      cutName(dataset.name, { className: "label" }),
     );
     button.addEventListener("click", () => toggleDataset(dataset.key, redraw));
     return element("li", {}, button);

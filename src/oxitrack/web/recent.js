@@ -1,9 +1,10 @@
 // The "Recent sessions" card: the latest sessions, each with its day, its time from start to end
 // in the report's zone, its duration and its project.
 
-import { dayName, daySpan, distinctNames, formatDuration, shortDay } from "./chart.js";
+import { dayName, daySpan, formatDuration, nameOf, shortDay } from "./chart.js";
 import { formatClock, localDate, utcOffset } from "./clock.js";
-import { element, replaceChangedRows } from "./elements.js";
+import { cutName, element, replaceChangedRows } from "./elements.js";
+import { state } from "./state.js";
 
 export function renderRecent(list) {
   const clock = (epochSeconds) => formatClock(epochSeconds * 1000, list.timezone);
@@ -31,7 +32,6 @@ export function renderRecent(list) {
   };
   // "Mon 1" for February 1st and March 1st both: past a week of sessions, the month instead.
   const dayCount = daySpan(list.sessions.map((session) => session.date));
-  const names = distinctNames(list.sessions);
   const body = document.querySelector("#recent-sessions tbody");
   replaceChangedRows(
     body,
@@ -54,18 +54,16 @@ export function renderRecent(list) {
           until(session),
         ),
         element("td", { className: "num" }, formatDuration(session.duration_seconds)),
-        element(
-          "td",
-          { className: "project-cell" },
-          element(
-            "span",
-            { className: "name", title: session.project_path },
-            names.get(session.project_path),
-          ),
-        ),
+        element("td", { className: "project-cell" }, projectName(session)),
       ),
     ),
   );
   document.getElementById("recent-sessions").hidden = list.sessions.length === 0;
   document.getElementById("recent-empty").hidden = list.sessions.length > 0;
+}
+
+/** The session's project as every card names it; the whole name and its folder on hover. */
+function projectName(session) {
+  const name = nameOf(state.names, session);
+  return cutName(name, { className: "name", title: `${name.text}\n${session.project_path}` });
 }

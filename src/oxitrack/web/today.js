@@ -1,7 +1,7 @@
 // The "Today" card: today's total, and one bar per project in the chart's colours.
 
-import { formatDuration, overlapNote, shownDurations } from "./chart.js";
-import { cssColor, element, replaceChangedRows } from "./elements.js";
+import { formatDuration, nameOf, nameParts, overlapNote, shownDurations } from "./chart.js";
+import { cssColor, cutName, element, replaceChangedRows } from "./elements.js";
 import { state } from "./state.js";
 
 export function renderToday(today) {
@@ -11,10 +11,18 @@ export function renderToday(today) {
   const body = document.querySelector("#today-projects tbody");
   const longest = Math.max(1, ...today.projects.map((p) => p.duration_seconds));
   const durations = shownDurations(today.projects.map((p) => p.duration_seconds));
+  // Two folders under one parent read alike up to their last part: cut, each keeps its own end.
+  const paths = nameParts(today.projects.map((p) => p.project_path));
   replaceChangedRows(
     body,
     today.projects.map((project, index) =>
-      todayRow(project, durations[index], longest, today.total_seconds),
+      todayRow(
+        project,
+        paths.get(project.project_path),
+        durations[index],
+        longest,
+        today.total_seconds,
+      ),
     ),
   );
   document.getElementById("today-empty").hidden = today.projects.length > 0;
@@ -27,7 +35,7 @@ export function renderToday(today) {
   overlap.hidden = note === "";
 }
 
-function todayRow(project, duration, longest, totalSeconds) {
+function todayRow(project, path, duration, longest, totalSeconds) {
   const bar = element("span", { className: "bar" });
   // The bar's words for a screen reader, whose "Share" cell was blank: the part of today's time.
   const share = element(
@@ -40,15 +48,16 @@ function todayRow(project, duration, longest, totalSeconds) {
   bar.style.width = `${Math.max(1, Math.round((project.duration_seconds / longest) * 100))}%`;
   // Projects grouped as "other" in the chart are grey here too.
   bar.style.background = state.colors.get(project.project_path) || cssColor("--other");
-  const name = element("span", { className: "name", title: project.project_name }, project.project_name);
-  const path = element("span", { className: "path", title: project.project_path }, project.project_path);
+  const shown = nameOf(state.names, project);
+  const name = cutName(shown, { className: "name", title: shown.text });
+  const folder = cutName(path, { className: "path", title: path.text });
   const active = project.is_active ? element("span", { className: "active" }, "active") : "";
   return element(
     "tr",
     { "data-project-path": project.project_path, "data-seconds": String(project.duration_seconds) },
     element("td", { className: "num" }, duration),
     element("td", { className: "bar-cell" }, bar, share),
-    element("td", { className: "project-cell" }, name, path),
+    element("td", { className: "project-cell" }, name, folder),
     element("td", {}, active),
   );
 }
