@@ -219,12 +219,12 @@ def test_names_that_fit_are_whole_in_the_tooltip_and_the_cards(
 def test_a_name_keeps_its_end_from_the_word_where_it_parts_from_another(
     midday_daemon: DaemonProcess, browser: Any
 ):
-    """chart.js's nameParts, which every card's names are cut by (the kept end is the tail)."""
+    """names.js's nameParts, which every card's names are cut by (the kept end is the tail)."""
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
     tails = shown.evaluate(
         """async (texts) => {
-          const { nameParts } = await import("/static/chart.js");
+          const { nameParts } = await import("/static/names.js");
           return Object.fromEntries([...nameParts(texts)].map(([text, { tail }]) => [text, tail]));
         }""",
         [

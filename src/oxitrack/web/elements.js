@@ -27,7 +27,7 @@ export function replaceChangedRows(body, rows) {
 
 /**
  * A name as one line that a narrow card cuts in its middle: `head` ends in an ellipsis and `tail`
- * (chart.js's nameParts), which tells the name from others that begin alike, stays. Split, it is
+ * (names.js's nameParts), which tells the name from others that begin alike, stays. Split, it is
  * read whole from a hidden copy: from the two drawn parts Chromium made "customer-portal-
  * frontend-v2", a space between. `dir="auto"` isolates its direction as <bdi> does, and puts the
  * head on the right of a right-to-left name.

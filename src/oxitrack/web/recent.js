@@ -1,7 +1,8 @@
 // The "Recent sessions" card: the latest sessions, each with its day, its time from start to end
 // in the report's zone, its duration and its project.
 
-import { dayName, daySpan, formatDuration, nameOf, shortDay } from "./chart.js";
+import { dayName, daySpan, formatDuration, shortDay } from "./chart.js";
+import { nameOf } from "./names.js";
 import { formatClock, localDate, utcOffset } from "./clock.js";
 import { cutName, element, replaceChangedRows } from "./elements.js";
 import { state } from "./state.js";

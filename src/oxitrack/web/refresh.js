@@ -2,7 +2,7 @@
 // by the wall clock, sooner while the daemon does not answer, and only the latest answer drawn.
 
 import { renderBreakdown } from "./breakdown.js";
-import { distinctNames } from "./chart.js";
+import { distinctNames } from "./names.js";
 import { formatClock, zoneLabel } from "./clock.js";
 import { markPressedRange, renderDays } from "./days.js";
 import {

@@ -14,7 +14,7 @@ export const state = {
   lastRange: null,
   lastToday: null,
   colors: new Map(), // project_path -> colour, shared by the chart and today's bars
-  names: new Map(), // project_path -> its name in every card (chart.js's distinctNames)
+  names: new Map(), // project_path -> its name in every card (names.js's distinctNames)
   hidden: addressHidden(), // legend keys the user switched off; kept across refreshes
   timezone: undefined, // the report's zone, once known
   loadedAt: null, // Date of the data on screen

@@ -1,6 +1,7 @@
 // The "Today" card: today's total, and one bar per project in the chart's colours.
 
-import { formatDuration, nameOf, nameParts, overlapNote, shownDurations } from "./chart.js";
+import { formatDuration, overlapNote, shownDurations } from "./chart.js";
+import { nameOf, nameParts } from "./names.js";
 import { cssColor, cutName, element, replaceChangedRows } from "./elements.js";
 import { state } from "./state.js";
 
