@@ -578,6 +578,22 @@ def test_a_body_that_can_never_be_stored_is_a_400_in_the_one_error_shape(
     assert store.sessions() == []
 
 
+def test_a_bulk_answer_counts_the_new_heartbeats_beside_lines_that_stay_201(client: TestClient):
+    """The same heartbeats sent again are answered as before, line for line (a status other
+    than 201 or 400 makes wakatime-cli queue them forever): only OxiTrack's own top-level
+    count says nothing was added. A refused line is counted in neither."""
+    sent = [go_cli_heartbeat("/a/b", NOW - 60), go_cli_heartbeat("/a/b", NOW), {"time": NOW}]
+    first, again = post(client, BULK, sent), post(client, BULK, sent)
+    for answer in (first, again):
+        assert answer.status_code == 201
+        assert [status for _, status in answer.json()["responses"]] == [201, 201, 400]
+    assert (first.json()["new_heartbeats"], again.json()["new_heartbeats"]) == (2, 0)
+    assert first.json()["responses"][:2] == again.json()["responses"][:2]
+    # One heartbeat alone answers only ``data``, as WakaTime's own does.
+    single = post(client, SINGLE, go_cli_heartbeat("/a/b", NOW - 30))
+    assert (single.status_code, set(single.json())) == (201, {"data"})
+
+
 def test_empty_bulk_is_an_empty_answer(client: TestClient):
     answer = post(client, BULK, [])
     assert (answer.status_code, answer.json()) == (201, {"responses": []})

@@ -607,7 +607,7 @@ class StoreMachine(RuleBasedStateMachine):
             lambda conn: store_wakatime.folders_meant_by(conn, names - given_here.keys())
         )
         placed = [placed_by_name(heartbeat, {**known, **given_here}) for heartbeat in parsed]
-        sessions = self.store.write(lambda conn: store_wakatime.record_heartbeats(conn, placed))
+        recorded = self.store.write(lambda conn: store_wakatime.record_heartbeats(conn, placed))
         # The model places every heartbeat against the projects known before the request, after
         # the folders this request's own heartbeats gave a name (the latest; ties: first path).
         given: dict[str, tuple[int, str]] = {}
@@ -624,6 +624,7 @@ class StoreMachine(RuleBasedStateMachine):
                 here = given[wanted][1] if wanted in given else None
                 targets.append(here or self.model.folder_named(wanted) or f"wakatime:{wanted}")
         assert [h.beat.project_path for h in placed] == targets
+        known_before = len(self.model.details)
         for path, (kind, _, name, timestamp, fraction, labels) in zip(targets, specs, strict=True):
             self.model.add_beat(path, timestamp)
             if kind in ("root_count", "folder_itself"):
@@ -635,7 +636,9 @@ class StoreMachine(RuleBasedStateMachine):
             entity_type = "app" if kind == "app" else "file"
             detail = (path, timestamp + fraction, entity_type, name, source, *labels)
             self.model.add_details(detail)
-        for path, session in zip(targets, sessions, strict=True):
+        # New: a heartbeat of no row yet (one sent again, in this request or before, is none).
+        assert recorded.new == len(self.model.details) - known_before
+        for path, session in zip(targets, recorded.sessions, strict=True):
             assert session.project_path == path
             assert (session.start_time, session.last_heartbeat) in self.model.sessions(path)
 

@@ -28,7 +28,9 @@ def heartbeat(time: float, root: str = "/code/app", **changes) -> Heartbeat:
 
 
 def record(store: Store, *heartbeats: Heartbeat):
-    return store.write(lambda conn: wakatime_store.record_heartbeats(conn, list(heartbeats)))
+    return store.write(
+        lambda conn: wakatime_store.record_heartbeats(conn, list(heartbeats))
+    ).sessions
 
 
 def details(store: Store) -> list[tuple]:
@@ -75,6 +77,23 @@ def test_repeated_heartbeat_changes_nothing(store: Store):
     assert (store.sessions(), details(store)) == before
 
 
+def test_recording_counts_the_heartbeats_it_stored_for_the_first_time(store: Store):
+    """Every heartbeat is answered 201 (WakaTime clients send again anything else): only this
+    count tells what a request added. A repeat, from an earlier request or the same one, and
+    one differing only in ``is_write`` (the same heartbeat), are not new."""
+
+    def new(*heartbeats: Heartbeat) -> int:
+        recorded = store.write(lambda conn: wakatime_store.record_heartbeats(conn, heartbeats))
+        return recorded.new
+
+    assert new(heartbeat(NOW - 100), heartbeat(NOW - 50)) == 2
+    assert new(heartbeat(NOW - 50), heartbeat(NOW - 100, is_write=False)) == 0
+    assert new(heartbeat(NOW - 100), heartbeat(NOW - 25), heartbeat(NOW - 25), heartbeat(NOW)) == 2
+    # Another project's heartbeat at the same time is another heartbeat.
+    assert new(heartbeat(NOW, root="/code/lib")) == 1
+    assert len(details(store)) == 5
+
+
 def test_heartbeats_of_one_request_are_answered_with_the_session_they_end_up_in(store: Store):
     """The third heartbeat merges the sessions the first two landed in: all three answers name
     that merged session, not the ones they were first written to."""
@@ -113,7 +132,7 @@ def _heartbeat_after_history(tmp_path: Path, past_sessions: int, time: float):
         store.write(lambda conn: add_past_sessions(conn, "/code/app", past_sessions, NOW - 7200))
         return store.write(
             lambda conn: vm_steps(
-                conn, lambda: wakatime_store.record_heartbeats(conn, [heartbeat(time)])
+                conn, lambda: wakatime_store.record_heartbeats(conn, [heartbeat(time)]).sessions
             )
         )
 

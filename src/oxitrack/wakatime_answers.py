@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 #: so a heartbeat that can never be accepted is answered 400, not 422.
 BAD_HEARTBEAT_STATUS = 400
 CREATED_STATUS = 201
+#: The key of a bulk answer counting the heartbeats that request stored for the first time.
+NEW_HEARTBEATS_KEY = "new_heartbeats"
 
 
 def accepted_answer(heartbeat: Heartbeat, session: Session) -> dict[str, Any]:
@@ -51,6 +53,17 @@ def refused_answer(error: ClientError) -> dict[str, str]:
     return error.to_json()
 
 
-def bulk_answer(pairs: Sequence[tuple[Mapping[str, Any], int]]) -> dict[str, Any]:
-    """``{"responses": [[body, status], ...]}``, one pair per heartbeat, in request order."""
-    return {"responses": [[dict(body), status] for body, status in pairs]}
+def bulk_answer(
+    pairs: Sequence[tuple[Mapping[str, Any], int]], *, new: int | None = None
+) -> dict[str, Any]:
+    """``{"responses": [[body, status], ...]}``, one pair per heartbeat, in request order.
+
+    ``new``, when given, is OxiTrack's own count beside them (``NEW_HEARTBEATS_KEY``): a
+    heartbeat stored before is 201 too (on any status but 201, 202 or 400, wakatime-cli sends
+    it again, for ever), so only this count tells ``oxitrack import`` what a request added.
+    WakaTime clients read ``responses`` alone and ignore other keys.
+    """
+    answer: dict[str, Any] = {"responses": [[dict(body), status] for body, status in pairs]}
+    if new is not None:
+        answer[NEW_HEARTBEATS_KEY] = new
+    return answer

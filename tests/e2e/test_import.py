@@ -20,9 +20,11 @@ import httpx2 as httpx
 import pytest
 
 from oxitrack.cli import main
+from oxitrack.commands.imports import Tally
 from oxitrack.sessions import SESSION_GAP_SECONDS
 from tests.daemon_process import DaemonProcess
 from tests.sessions_model import stored_sessions
+from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
 
 DAY_1 = 1_763_942_400  # 2025-11-24 00:00 UTC
 HOUR = 3600
@@ -110,7 +112,7 @@ def test_an_export_lands_as_sessions_and_importing_it_again_changes_nothing(
     dump = write(tmp_path / "wakatime.json", two_days())
     code, out, err = run(daemon, capsys, str(dump))
     assert (code, err) == (0, "")
-    assert out == f"Imported 38 heartbeats from {dump}.\n"
+    assert out == f"Imported 38 heartbeats from {dump}, all new.\n"
     assert daemon.db_path is not None
     sessions = stored_sessions(daemon.db_path)
     # The folder is gone from this machine: the project is known by the name WakaTime gave it.
@@ -125,9 +127,102 @@ def test_an_export_lands_as_sessions_and_importing_it_again_changes_nothing(
     rows = heartbeat_rows(daemon)
 
     code, out, _ = run(daemon, capsys, str(dump))
-    assert (code, out) == (0, f"Imported 38 heartbeats from {dump}.\n")
+    # Said as it is: a summary of "38 imported" read as if the time had been added twice.
+    assert (code, out) == (0, f"Nothing new from {dump}: 38 heartbeats, all already recorded.\n")
     assert stored_sessions(daemon.db_path) == sessions
     assert heartbeat_rows(daemon) == rows == 38
+
+
+def minutes(start: int, stop: int) -> dict[str, Any]:
+    """An export of one heartbeat a minute, minutes ``start`` to ``stop - 1`` of the 24th."""
+    return export({"2025-11-24": [heartbeat(DAY_1 + 60 * n) for n in range(start, stop)]})
+
+
+def counts(answer: dict[str, Any]) -> tuple[int, int, int | None, int | None]:
+    return answer["heartbeats"], answer["imported"], answer["new"], answer["already_recorded"]
+
+
+def test_each_import_says_how_many_heartbeats_were_new_and_how_many_already_recorded(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """A file imported twice, then exports that overlap it: every heartbeat is answered 201,
+    only the daemon's count tells the new from those it had."""
+    first = write(tmp_path / "first.json", minutes(0, 20))
+    code, out, _ = run(daemon, capsys, str(first), "--json")
+    assert (code, counts(json.loads(out))) == (0, (20, 20, 20, 0))
+    assert heartbeat_rows(daemon) == 20
+
+    code, out, _ = run(daemon, capsys, str(first))
+    assert (code, out) == (0, f"Nothing new from {first}: 20 heartbeats, all already recorded.\n")
+    assert heartbeat_rows(daemon) == 20
+
+    overlapping = write(tmp_path / "overlapping.json", minutes(10, 30))
+    code, out, _ = run(daemon, capsys, str(overlapping))
+    assert out == f"Imported 20 heartbeats from {overlapping}: 10 new, 10 already recorded.\n"
+    assert heartbeat_rows(daemon) == 30
+
+    later = write(tmp_path / "later.json", minutes(25, 40))
+    code, out, _ = run(daemon, capsys, str(later), "--json")
+    assert (code, counts(json.loads(out))) == (0, (15, 15, 10, 5))
+    assert heartbeat_rows(daemon) == 40
+
+
+def test_imports_at_once_and_an_editors_heartbeats_meanwhile_are_each_counted_once(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """Two imports of the same heartbeats running together, one from the first, the other from
+    the last, so that they meet somewhere in the middle; meanwhile an editor's plugin sends its
+    own heartbeats, again and again (its queue re-sent). Each import counts new only the
+    heartbeats its own requests stored: together, each heartbeat once."""
+    count = 5500  # six requests each, whose bounds do not meet: a request may be half new
+    beats = [heartbeat(DAY_1 + 60 * n) for n in range(count)]
+    forwards = write(tmp_path / "forwards.json", export({"2025-11-24": beats}))
+    backwards = write(tmp_path / "backwards.json", export({"2025-11-24": beats[::-1]}))
+    env = {**os.environ, "OXITRACK_PORT": str(daemon.port)}
+    command = [sys.executable, "-m", "oxitrack", "import", "--json", "--db", str(daemon.db_path)]
+    imports = [
+        subprocess.Popen(
+            [*command, str(dump)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        for dump in (forwards, backwards)
+    ]
+    editor = [go_cli_heartbeat("/home/me/app", DAY_1 + 60 * n + 30.5) for n in range(100)]
+    editor_new = 0
+    try:
+        deadline = time.monotonic() + 120
+        while any(process.poll() is None for process in imports):
+            assert time.monotonic() < deadline, "the imports did not end"
+            answer = httpx.post(
+                f"{daemon.url}/api/v1/users/current/heartbeats.bulk",
+                json=editor,
+                headers=GO_CLI_HEADERS,
+                timeout=30,
+            )
+            assert answer.status_code == 201, answer.text
+            editor_new += answer.json()["new_heartbeats"]
+        answers = [json.loads(process.communicate(timeout=30)[0]) for process in imports]
+    finally:
+        for process in imports:
+            process.kill()
+    assert [process.returncode for process in imports] == [0, 0]
+    assert [answer["imported"] for answer in answers] == [count, count]
+    assert sum(answer["new"] for answer in answers) == count
+    assert sum(answer["already_recorded"] for answer in answers) == count
+    assert editor_new == len(editor)
+    assert heartbeat_rows(daemon) == count + len(editor)
+
+
+def test_a_daemon_that_does_not_count_new_heartbeats_gets_the_summary_it_can_be_given():
+    """A daemon started before it counted them (still running after an upgrade) answers every
+    heartbeat 201 and no count: the summary claims neither new nor already recorded."""
+    taken = [{"data": {}}, 201]
+    uncounted = Tally()
+    uncounted.add({"responses": [taken, taken]})
+    assert uncounted.lines("f.json") == ["Imported 2 heartbeats from f.json."]
+    assert counts(uncounted.to_json()) == (2, 2, None, None)
+    once_again = Tally()
+    once_again.add({"responses": [taken], "new_heartbeats": 0})
+    assert once_again.lines("f.json") == ["Nothing new from f.json: 1 heartbeat, already recorded."]
 
 
 def test_heartbeats_of_a_project_tracked_here_join_its_folder(
@@ -169,7 +264,10 @@ def test_folders_of_the_machine_the_export_came_from_go_by_project_name(
         ),
     ]
     dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
-    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 3 heartbeats from {dump}.\n")
+    assert run(daemon, capsys, str(dump))[:2] == (
+        0,
+        f"Imported 3 heartbeats from {dump}, all new.\n",
+    )
     assert daemon.db_path is not None
     assert {path for path, _, _ in stored_sessions(daemon.db_path)} == {
         "/srv/code/app",
@@ -192,7 +290,10 @@ def test_a_heartbeats_api_answer_or_a_plain_array_is_read_too(
 ):
     beats = [heartbeat(DAY_1 + t) for t in range(0, 601, 60)]
     dump = write(tmp_path / "beats.json", shape(beats))
-    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 11 heartbeats from {dump}.\n")
+    assert run(daemon, capsys, str(dump))[:2] == (
+        0,
+        f"Imported 11 heartbeats from {dump}, all new.\n",
+    )
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 600)]
 
@@ -205,7 +306,10 @@ def test_an_export_saved_with_a_byte_order_mark_is_read(
     text = json.dumps(export({"2025-11-24": [heartbeat(DAY_1 + t) for t in range(0, 601, 60)]}))
     dump = tmp_path / "wakatime.json"
     dump.write_bytes(packed(b"\xef\xbb\xbf" + text.encode()))
-    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 11 heartbeats from {dump}.\n")
+    assert run(daemon, capsys, str(dump))[:2] == (
+        0,
+        f"Imported 11 heartbeats from {dump}, all new.\n",
+    )
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 600)]
 
@@ -222,7 +326,7 @@ def test_an_export_piped_in_is_read_from_standard_input(
     env = {**os.environ, "OXITRACK_PORT": str(daemon.port)}
     done = subprocess.run(command, input=content, capture_output=True, env=env, timeout=60)
     assert (done.returncode, done.stderr) == (0, b"")
-    assert done.stdout == b"Imported 2500 heartbeats from standard input.\n"
+    assert done.stdout == b"Imported 2500 heartbeats from standard input, all new.\n"
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 2499)]
 
@@ -250,7 +354,10 @@ def test_more_than_one_request_of_heartbeats_all_arrive(
     """2,500 heartbeats, a minute apart: three bulk requests, one session."""
     beats = [heartbeat(DAY_1 + 60 * n) for n in range(2500)]
     dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
-    assert run(daemon, capsys, str(dump))[:2] == (0, f"Imported 2500 heartbeats from {dump}.\n")
+    assert run(daemon, capsys, str(dump))[:2] == (
+        0,
+        f"Imported 2500 heartbeats from {dump}, all new.\n",
+    )
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 2499)]
     assert heartbeat_rows(daemon) == 2500
@@ -270,7 +377,7 @@ def test_refused_heartbeats_are_counted_with_the_daemons_reasons(
     code, out, _ = run(daemon, capsys, str(dump))
     assert code == 0
     lines = out.splitlines()
-    assert lines[:2] == [f"Imported 2 heartbeats from {dump}.", "Refused 3:"]
+    assert lines[:2] == [f"Imported 2 heartbeats from {dump}, all new.", "Refused 3:"]
     assert any("time: 946684799 is before 2000-01-01" in line for line in lines[2:]), lines
     assert any("entity:" in line for line in lines[2:]), lines
     assert any("heartbeat: must be a JSON object" in line for line in lines[2:]), lines
@@ -415,7 +522,10 @@ def test_a_daemon_with_an_api_key_takes_the_import_with_the_key_only(
         assert "answers, but it refuses the request" in err and "api_key" in err, err
         assert "oxitrack serve" not in err, err
         monkeypatch.setenv("OXITRACK_API_KEY", key)
-        assert run(keyed, capsys, str(dump))[:2] == (0, f"Imported 38 heartbeats from {dump}.\n")
+        assert run(keyed, capsys, str(dump))[:2] == (
+            0,
+            f"Imported 38 heartbeats from {dump}, all new.\n",
+        )
         assert keyed.db_path is not None
         assert len(stored_sessions(keyed.db_path)) == 2
     finally:

@@ -9,7 +9,9 @@ Status codes follow what the CLI does with them: a bulk request is answered 201 
 ``[body, status]`` pair per heartbeat; a heartbeat that can never be stored gets 400 on its own
 line (the CLI drops it), any other failure (401, 503, …) makes the CLI keep the batch and
 retry. A body that can never be stored (not JSON, too large, not a heartbeat or an array of
-them) is 400 too, with its own error code, in the one error shape.
+them) is 400 too, with its own error code, in the one error shape. A heartbeat stored before is
+201 as well: OxiTrack's own ``new_heartbeats`` beside the lines counts those stored for the first
+time (for ``oxitrack import``'s summary).
 """
 
 from __future__ import annotations
@@ -77,15 +79,19 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
     # for 20 files 1000 folders deep), and every other client waited for them.
     parsed = await state.slow_folders.in_thread_for(parse, map(_entity, items), "entity")
     good = [item for item in parsed if isinstance(item, Heartbeat)]
-    recorded = iter(await _record(state, good) if good else [])
+    recorded, new = await _record(state, good) if good else ([], 0)
+    answers = iter(recorded)
     pairs = [
-        (accepted_answer(*next(recorded)), CREATED_STATUS)
+        (accepted_answer(*next(answers)), CREATED_STATUS)
         if isinstance(item, Heartbeat)
         else (refused_answer(item), BAD_HEARTBEAT_STATUS)
         for item in parsed
     ]
-    log.info("wakatime bulk: %d stored, %d refused", len(good), len(parsed) - len(good))
-    return JSONResponse(bulk_answer(pairs), status_code=CREATED_STATUS)
+    log.info(
+        "wakatime bulk: %d stored (%d new), %d refused", len(good), new, len(parsed) - len(good)
+    )
+    # Nothing stored, nothing to count: the answer stays the bare one WakaTime's API gives.
+    return JSONResponse(bulk_answer(pairs, new=new if good else None), status_code=CREATED_STATUS)
 
 
 async def post_heartbeat(request: Request) -> JSONResponse:
@@ -103,7 +109,7 @@ async def post_heartbeat(request: Request) -> JSONResponse:
         heartbeat = await state.slow_folders.run_for(parse, [_entity(body)], "entity")
     except ClientError as refusal:
         return _refused(refusal)
-    [recorded] = await _record(state, [heartbeat])
+    [recorded], _ = await _record(state, [heartbeat])
     return JSONResponse(accepted_answer(*recorded), status_code=CREATED_STATUS)
 
 
@@ -137,8 +143,11 @@ def _refused(refusal: ClientError) -> JSONResponse:
     return JSONResponse(refused_answer(refusal), status_code=BAD_HEARTBEAT_STATUS)
 
 
-async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heartbeat, Session]]:
-    """Record ``heartbeats`` in one transaction; each as recorded, with the session holding it.
+async def _record(
+    state: State, heartbeats: list[Heartbeat]
+) -> tuple[list[tuple[Heartbeat, Session]], int]:
+    """Record ``heartbeats`` in one transaction; each as recorded, with the session holding it,
+    and how many of them were not stored before.
 
     Before the write: those known only by a project name are moved to the folder of that name,
     one this request's own heartbeats gave it first, else a known one (a read); then the
@@ -163,7 +172,7 @@ async def _record(state: State, heartbeats: list[Heartbeat]) -> list[tuple[Heart
         heartbeats = [placed_by_name(heartbeat, folders) for heartbeat in heartbeats]
     found = await state.identities.find(heartbeat.beat for heartbeat in heartbeats)
     identify = state.identities.identify_with(found)
-    sessions = await write_from_loop(
+    recorded = await write_from_loop(
         store, lambda conn: wakatime_store.record_heartbeats(conn, heartbeats, identify)
     )
-    return list(zip(heartbeats, sessions, strict=True))
+    return list(zip(heartbeats, recorded.sessions, strict=True)), recorded.new

@@ -2,8 +2,9 @@
 
 The heartbeats go to the daemon's own ``heartbeats.bulk`` route, as a WakaTime plugin's do, so
 they are placed in project folders, merged into sessions and checked by the same code; the
-session rule makes importing twice change nothing. Through the daemon, not the file: the
-daemon is the one writer that finds a heartbeat's project (``api.wakatime``).
+session rule makes importing twice change nothing, and the daemon's count of the heartbeats
+each request stored for the first time lets the summary say so. Through the daemon, not the
+file: the daemon is the one writer that finds a heartbeat's project (``api.wakatime``).
 """
 
 from __future__ import annotations
@@ -66,37 +67,56 @@ def register(subparsers: Any) -> None:
 
 
 class Tally:
-    """What the daemon answered for each heartbeat: taken, or refused and why."""
+    """What the daemon answered for each heartbeat: taken, or refused and why; and how many
+    of those taken it had not stored before."""
 
     def __init__(self) -> None:
         self.imported = 0
+        #: None once a daemon answered without its count (one started before it had one).
+        self.new: int | None = 0
         self.refusals: Counter[str] = Counter()
 
     @property
     def sent(self) -> int:
         return self.imported + self.refusals.total()
 
+    @property
+    def already_recorded(self) -> int | None:
+        return None if self.new is None else self.imported - self.new
+
     def add(self, answer: object) -> None:
-        """Count one ``heartbeats.bulk`` answer: ``{"responses": [[body, status], ...]}``."""
+        """Count one ``heartbeats.bulk`` answer: ``{"responses": [[body, status], ...],
+        "new_heartbeats": N}``. Each heartbeat stored is 201, one stored before too (as
+        WakaTime clients expect): only the daemon's count says how many were new."""
+        from oxitrack.wakatime_answers import NEW_HEARTBEATS_KEY
+
         responses = answer.get("responses") if isinstance(answer, dict) else None
+        imported_before = self.imported
         for body, status in responses if isinstance(responses, list) else []:
             if status == 201:
                 self.imported += 1
             else:
                 message = body.get("message") if isinstance(body, dict) else None
                 self.refusals[str(message or f"HTTP {status}")] += 1
+        if self.imported == imported_before:
+            return  # no heartbeat taken: none new, and the answer has no count
+        new = answer.get(NEW_HEARTBEATS_KEY) if isinstance(answer, dict) else None
+        self.new = self.new + new if self.new is not None and type(new) is int else None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "heartbeats": self.sent,
             "imported": self.imported,
+            "new": self.new,
+            "already_recorded": self.already_recorded,
             "refused": self.refusals.total(),
             "reasons": dict(self.refusals.most_common()),
         }
 
     def lines(self, file: str) -> list[str]:
-        """The summary in words: how many, then the commonest reasons for refusals."""
-        lines = [f"Imported {counted(self.imported, 'heartbeat')} from {file}."]
+        """The summary in words: how many, of them how many new, then the commonest reasons
+        for refusals."""
+        lines = [self._taken(file)]
         if self.refusals:
             lines.append(f"Refused {self.refusals.total()}:")
             shown = self.refusals.most_common(SHOWN_REASONS)
@@ -106,6 +126,19 @@ class Tally:
             if others:
                 lines.append(f"  {others} for other reasons (--json lists them all)")
         return lines
+
+    def _taken(self, file: str) -> str:
+        """The heartbeats taken, telling new ones from those stored before: a second import
+        of a file must not read as if its time had been added twice."""
+        imported, already = counted(self.imported, "heartbeat"), self.already_recorded
+        if already is None or not self.imported:
+            return f"Imported {imported} from {file}."
+        if not already:
+            return f"Imported {imported} from {file}, all new."
+        if not self.new:
+            every = "all already recorded" if self.imported > 1 else "already recorded"
+            return f"Nothing new from {file}: {imported}, {every}."
+        return f"Imported {imported} from {file}: {self.new} new, {already} already recorded."
 
 
 def run_import(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from oxitrack.beats import PostedBeat
+from oxitrack.records import Record
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import projects as projects_store
 from oxitrack.store.beats import record_beat
@@ -18,18 +19,29 @@ from oxitrack.wakatime import Heartbeat, HeartbeatDetails, posted_beat_details
 from oxitrack.wakatime_projects import PLACED_BY_PATH, UNKNOWN_PROJECT
 
 
+class RecordedHeartbeats(Record):
+    """What recording a request's heartbeats did."""
+
+    sessions: list[Session]  # the session holding each heartbeat, in the request's order
+    new: int  # how many were not stored before: the rest were already (a re-sent heartbeat)
+
+
 def record_heartbeats(
     conn: sqlite3.Connection, heartbeats: Sequence[Heartbeat], identify: Identify = identify
-) -> list[Session]:
-    """Record heartbeats inside the caller's write transaction; the session holding each after all.
+) -> RecordedHeartbeats:
+    """Record heartbeats inside the caller's write transaction; the session holding each after
+    all, and how many rows are new.
 
     Sessions are read back at the end because a later heartbeat of the same request may extend or
-    merge the session an earlier one landed in.
+    merge the session an earlier one landed in. The count is this transaction's own inserts, so
+    requests writing the same heartbeats at once each count only what they stored.
     """
+    new = 0
     for heartbeat in heartbeats:
         record_beat(conn, heartbeat.beat, identify)
-        _insert_details(conn, heartbeat.beat.project_path, heartbeat.details)
-    return [session_holding(conn, heartbeat.beat) for heartbeat in heartbeats]
+        new += _insert_details(conn, heartbeat.beat.project_path, heartbeat.details)
+    sessions = [session_holding(conn, heartbeat.beat) for heartbeat in heartbeats]
+    return RecordedHeartbeats(sessions, new)
 
 
 def record_posted_beat(
@@ -111,8 +123,11 @@ def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
     return Session(*row)
 
 
-def _insert_details(conn: sqlite3.Connection, project_path: str, details: HeartbeatDetails) -> None:
-    """One row per distinct heartbeat: a repeat (re-sent from a client queue) is ignored."""
+def _insert_details(conn: sqlite3.Connection, project_path: str, details: HeartbeatDetails) -> bool:
+    """One row per distinct heartbeat: a repeat (re-sent from a client queue) is ignored.
+
+    Whether the row is new: the insert's own row count, no query more (``POST /beat`` writes
+    here too)."""
     context = (
         project_path,
         details.entity_type,
@@ -137,7 +152,8 @@ def _insert_details(conn: sqlite3.Connection, project_path: str, details: Heartb
         " AND project_source = ?",
         context,
     ).fetchone()
-    conn.execute(
+    inserted = conn.execute(
         "INSERT OR IGNORE INTO heartbeats (time, context_id, is_write) VALUES (?, ?, ?)",
         (details.time, context_id, details.is_write),
     )
+    return inserted.rowcount == 1
