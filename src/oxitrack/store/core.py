@@ -164,10 +164,11 @@ class Store:
         # that takes no files) SQLite reports below, in words the user can act on.
         with contextlib.suppress(OSError):
             create_private_file(self.path)
-        self._writer = connect(self.path, read_only=False)
-        # Waits for the lock in Python from here on, the upgrade's and its first-write check's
-        # included (``_open_waiting`` tries again; SQLite's own wait was 5 s deaf to Ctrl-C).
-        self._writer.execute("PRAGMA busy_timeout = 0")
+        # Waits for the lock in Python from its first statement on: the switch to WAL, the
+        # upgrade and its first-write check included (``_open_waiting`` tries again). SQLite's
+        # own wait was 5 s deaf to Ctrl-C, and a file in rollback-journal mode that another
+        # program reads or holds blocks the switch to WAL.
+        self._writer = connect(self.path, read_only=False, busy_timeout_ms=0)
         self._wal_index = WalIndex(self._real_path)
         self._opened_files = OpenedFiles(self.path, self._real_path)
         self._wal_sync = WalSync(self._real_path)
