@@ -472,13 +472,26 @@ def test_delete_at_a_terminal_shows_what_goes_and_asks(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is how Ctrl-C reaches a process")
+@pytest.mark.parametrize(
+    ("journal_mode", "hold"),
+    [
+        ("wal", "BEGIN EXCLUSIVE"),
+        # A file another program switched back to a rollback journal: its reader, or its
+        # writer, blocks the switch to WAL, made as the file is opened.
+        ("delete", "BEGIN EXCLUSIVE"),
+        ("delete", "SELECT count(*) FROM sessions"),
+    ],
+)
 def test_ctrl_c_while_another_program_holds_the_file_ends_the_command_at_once(
-    filled_db: Path, capsys
+    filled_db: Path, capsys, journal_mode: str, hold: str
 ):
     """A rename waits (up to 120 s, and says so) while another program holds the database;
     Ctrl-C must end that wait at once. SQLite's own busy wait, 5 s a try, did not hear it."""
     holder = sqlite3.connect(filled_db, isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute(f"PRAGMA journal_mode = {journal_mode}")
+    if hold.startswith("SELECT"):
+        holder.execute("BEGIN")
+    holder.execute(hold).fetchall()
     command = [sys.executable, "-m", "oxitrack", "projects", "rename", "api", "web"]
     process = subprocess.Popen(
         [*command, "--via", "file", "--db", str(filled_db)],

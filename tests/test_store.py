@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import random as random_module
 import re
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -623,6 +625,27 @@ def test_a_write_that_must_not_wait_is_told_at_once_the_lock_is_held(db_path: Pa
         letting_go.join()
         other.close()
         assert ran == [2]
+
+
+def test_opening_while_another_program_commits_waits_without_a_word(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """The writer waits in Python from its first statement, so a lock held for a moment (a
+    commit of the daemon's, an import's) fails the first try: every command opening the file
+    said "waiting up to 120 s" for a wait of milliseconds. Only a wait that lasts is said."""
+    Store(db_path).close()
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    letting_go = threading.Timer(0.3, lambda: other.execute("ROLLBACK"))
+    opening_at = time.monotonic()
+    letting_go.start()
+    with caplog.at_level(logging.WARNING, logger="oxitrack.store"), Store(db_path) as store:
+        waited = time.monotonic() - opening_at
+        store.record_beat(Beat(P, T))
+    letting_go.join()
+    other.close()
+    assert waited >= 0.3  # it met the lock, and waited for it
+    assert caplog.records == []
 
 
 def test_a_file_copied_without_the_wal_its_data_is_in_is_refused_not_laid_over(tmp_path: Path):

@@ -47,9 +47,12 @@ class CannotReadInPlace(StoreError):
     read-only mount, another account's data). ``store/reading.py`` reads such a file."""
 
 
-def connect(path: str, *, read_only: bool) -> sqlite3.Connection:
+def connect(
+    path: str, *, read_only: bool, busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> sqlite3.Connection:
     """A configured connection to ``path``; for writing, only once the file is known to be
-    ours."""
+    ours. It waits up to ``busy_timeout_ms`` inside SQLite for another program's lock, its
+    configuring included (a rollback-journal holder blocks the switch to WAL)."""
     try:
         if read_only:
             uri = file_uri(os.path.realpath(path)) + "?mode=ro"
@@ -59,16 +62,18 @@ def connect(path: str, *, read_only: bool) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise opening_error(path, exc) from None
     try:
-        _configure(conn, path, read_only=read_only)
+        _configure(conn, path, read_only=read_only, busy_timeout_ms=busy_timeout_ms)
     except BaseException:
         conn.close()
         raise
     return conn
 
 
-def _configure(conn: sqlite3.Connection, path: str, *, read_only: bool) -> None:
+def _configure(
+    conn: sqlite3.Connection, path: str, *, read_only: bool, busy_timeout_ms: int
+) -> None:
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         if not read_only:
             # Switching to WAL rewrites the file's header: another program's file must be
             # refused before that, and left exactly as it was.

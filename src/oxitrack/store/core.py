@@ -58,6 +58,10 @@ if TYPE_CHECKING:
 # not fail, and be given up on by systemd, because a backup or a report held the file a while.
 OPEN_WAIT_SECONDS = 120.0
 OPEN_RETRY_SECONDS = 0.05
+# The wait is said once it has lasted this long: the lock of a commit or a checkpoint, let go
+# of within milliseconds, is not worth a warning (the writer waits in Python from its first
+# statement, so every such lock met while opening is a failed try).
+OPEN_NOTICE_SECONDS = 1.0
 
 
 log = logging.getLogger("oxitrack.store")
@@ -121,8 +125,10 @@ class Store:
 
     def _open_waiting(self) -> None:
         """``_open``, tried again while another program holds the file, for up to
-        ``OPEN_WAIT_SECONDS`` (said once); any other failure closes the store and is raised."""
-        deadline = time.monotonic() + OPEN_WAIT_SECONDS
+        ``OPEN_WAIT_SECONDS`` (said once it has lasted ``OPEN_NOTICE_SECONDS``); any other
+        failure closes the store and is raised."""
+        started = time.monotonic()
+        deadline = started + OPEN_WAIT_SECONDS
         said = False
         while True:
             try:
@@ -133,7 +139,7 @@ class Store:
                 if time.monotonic() >= deadline:
                     self.close()
                     raise
-                if not said:
+                if not said and time.monotonic() - started >= OPEN_NOTICE_SECONDS:
                     log.warning("%s; waiting up to %.0f s for it", busy, OPEN_WAIT_SECONDS)
                     said = True
                 time.sleep(OPEN_RETRY_SECONDS)
@@ -164,10 +170,11 @@ class Store:
         # that takes no files) SQLite reports below, in words the user can act on.
         with contextlib.suppress(OSError):
             create_private_file(self.path)
-        self._writer = connect(self.path, read_only=False)
-        # Waits for the lock in Python from here on, the upgrade's and its first-write check's
-        # included (``_open_waiting`` tries again; SQLite's own wait was 5 s deaf to Ctrl-C).
-        self._writer.execute("PRAGMA busy_timeout = 0")
+        # Waits for the lock in Python from its first statement on: the switch to WAL, the
+        # upgrade and its first-write check included (``_open_waiting`` tries again). SQLite's
+        # own wait was 5 s deaf to Ctrl-C, and a file in rollback-journal mode that another
+        # program reads or holds blocks the switch to WAL.
+        self._writer = connect(self.path, read_only=False, busy_timeout_ms=0)
         self._wal_index = WalIndex(self._real_path)
         self._opened_files = OpenedFiles(self.path, self._real_path)
         self._wal_sync = WalSync(self._real_path)
