@@ -63,6 +63,13 @@ def _open_card(page: Page) -> Any:
     return shown
 
 
+def _card_page(browser: Any, daemon: DaemonProcess, **options: Any) -> tuple[Page, Any]:
+    """The dashboard of ``daemon`` (``options`` as ``Page`` takes them), its projects card open."""
+    page = Page(browser, **options)
+    page.open(daemon.url + "/")
+    return page, _open_card(page)
+
+
 def _listed(shown: Any) -> list[str]:
     return sorted(name["spoken"] for name in drawn_names(shown, "#projects-list .name"))
 
@@ -82,9 +89,7 @@ def _wait_for_names(shown: Any, card: str, names: list[str]) -> None:
 def test_a_rename_through_the_form_shows_in_every_card_at_once(
     two_projects: DaemonProcess, browser: Any
 ):
-    page = Page(browser)
-    shown = page.open(two_projects.url + "/")
-    _open_card(page)
+    page, shown = _card_page(browser, two_projects)
     shown.get_by_role("button", name="Rename alpha", exact=True).click()
     field = shown.get_by_label("New name for alpha")
     assert field.input_value() == "alpha"
@@ -109,9 +114,7 @@ def test_an_empty_name_or_reset_gives_the_folders_name_back(
         f"{two_projects.url}/api/projects/rename", json={"project": alpha_id, "name": "Old Name"}
     )
     renamed.raise_for_status()
-    page = Page(browser)
-    shown = page.open(two_projects.url + "/")
-    _open_card(page)
+    page, shown = _card_page(browser, two_projects)
     assert _names(shown)["today"] == ["Old Name", "beta"]
     shown.get_by_role("button", name="Rename Old Name").click()
     shown.get_by_label("New name for Old Name").fill(typed)
@@ -128,9 +131,7 @@ def test_a_name_the_daemon_refuses_is_said_by_its_field_and_changes_nothing(
     two_projects: DaemonProcess, browser: Any
 ):
     """Digits name a project by its id: the daemon refuses them as a name (422)."""
-    page = Page(browser)
-    shown = page.open(two_projects.url + "/")
-    _open_card(page)
+    page, shown = _card_page(browser, two_projects)
     shown.get_by_role("button", name="Rename alpha").click()
     field = shown.get_by_label("New name for alpha")
     field.fill("123")
@@ -155,9 +156,7 @@ def test_a_name_the_daemon_refuses_is_said_by_its_field_and_changes_nothing(
 def test_delete_asks_first_saying_what_goes_and_cancel_deletes_nothing(
     two_projects: DaemonProcess, browser: Any
 ):
-    page = Page(browser)
-    shown = page.open(two_projects.url + "/")
-    _open_card(page)
+    page, shown = _card_page(browser, two_projects)
     shown.get_by_role("button", name="Delete alpha").click()
     dialog = shown.locator("#delete-dialog")
     assert dialog.is_visible()
@@ -179,9 +178,7 @@ def test_delete_asks_first_saying_what_goes_and_cancel_deletes_nothing(
 def test_a_confirmed_delete_takes_the_project_out_of_every_card_and_the_api(
     two_projects: DaemonProcess, browser: Any
 ):
-    page = Page(browser)
-    shown = page.open(two_projects.url + "/")
-    _open_card(page)
+    page, shown = _card_page(browser, two_projects)
     assert _names(shown) == {card: ["alpha", "beta"] for card in CARDS}
     shown.get_by_role("button", name="Delete alpha").click()
     shown.get_by_role("button", name="Delete alpha for good").click()
@@ -200,9 +197,7 @@ def test_a_project_deleted_meanwhile_is_said_in_the_daemons_words_and_leaves_the
 ):
     """Another tab, or the command line, deleted it while the dialog asked: the delete by its id
     answers 404 and changes nothing."""
-    page = Page(browser)
-    shown = page.open(two_projects.url + "/")
-    _open_card(page)
+    page, shown = _card_page(browser, two_projects)
     shown.get_by_role("button", name="Delete alpha").click()
     alpha_id = _projects(two_projects)["/code/alpha"]["id"]
     elsewhere = httpx.post(f"{two_projects.url}/api/projects/delete", json={"project": alpha_id})
@@ -295,9 +290,9 @@ def test_the_card_its_form_and_dialog_fit_a_phone_and_read_in_either_theme(
     control 24 px or more, every text 4.5:1 on what it sits on."""
     worked_lately(midday_daemon, "/code/alpha", 1200)
     worked_lately(midday_daemon, "/code/" + "x" * 200, 600)
-    page = Page(browser, viewport={"width": 360, "height": 800}, color_scheme=scheme)
-    shown = page.open(midday_daemon.url + "/")
-    _open_card(page)
+    page, shown = _card_page(
+        browser, midday_daemon, viewport={"width": 360, "height": 800}, color_scheme=scheme
+    )
     shown.get_by_role("button", name="Rename alpha").click()
     shown.get_by_label("New name for alpha").fill("123")
     shown.keyboard.press("Enter")
@@ -326,9 +321,7 @@ def test_the_card_its_form_and_dialog_fit_a_phone_and_read_in_either_theme(
 def test_the_dialog_keeps_its_edge_and_buttons_under_forced_colours(
     two_projects: DaemonProcess, browser: Any
 ):
-    page = Page(browser, forced_colors="active")
-    shown = page.open(two_projects.url + "/")
-    _open_card(page)
+    page, shown = _card_page(browser, two_projects, forced_colors="active")
     shown.get_by_role("button", name="Delete alpha").click()
     drawn = shown.evaluate("""() => {
       const style = (selector) => getComputedStyle(document.querySelector(selector));
