@@ -13,7 +13,14 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page, contrast, drawn_names, send_beats, worked_lately
+from tests.e2e.browser import (
+    Page,
+    accessibility_tree,
+    contrast,
+    drawn_names,
+    send_beats,
+    worked_lately,
+)
 from tests.e2e.test_dashboard_contrast import TEXTS_JS
 from tests.e2e.test_dashboard_phone import TARGETS_JS
 
@@ -335,4 +342,22 @@ def test_the_dialog_keeps_its_edge_and_buttons_under_forced_colours(
     }""")
     assert drawn["edge"] == "solid" and drawn["button"] != "none", drawn
     assert drawn["edgeColour"] != drawn["background"] and drawn["text"] != drawn["background"]
+    assert page.problems == []
+
+
+def test_a_screen_reader_gets_named_buttons_a_named_field_and_a_live_status(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Without the project in each button's name, a screen reader's list of buttons read
+    "Rename, Delete, Rename, Delete"."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Rename alpha").click()
+    tree = accessibility_tree(shown)
+    buttons = [node["name"] for node in tree if node["role"] == "button"]
+    assert {"Rename beta", "Delete beta", "Save", "Cancel"} <= set(buttons), buttons
+    assert "Rename alpha" not in buttons, "the form stands in its place"
+    (field,) = (node for node in tree if node["role"] == "textbox")
+    assert field["name"] == "New name for alpha"
+    status = shown.locator("#projects-status")
+    assert (status.get_attribute("role"), status.get_attribute("aria-live")) == ("status", "polite")
     assert page.problems == []
