@@ -1,6 +1,6 @@
 """Debian's Chromium, headless, driven by Playwright: the one way the e2e tests open a browser;
 and what the dashboard's tests share around it: a page that records what went wrong, beats for it
-(and WakaTime heartbeats) to show, and the contrast of what it draws."""
+(and WakaTime heartbeats) to show, the contrast of what it draws, and its accessibility tree."""
 
 from __future__ import annotations
 
@@ -264,3 +264,22 @@ def contrast(foreground: str, background: str) -> float:
     """WCAG's contrast ratio of two CSS ``rgb(…)`` colours, 1 to 21."""
     lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
+
+
+def accessibility_tree(page: Any) -> list[dict[str, Any]]:
+    """The page as a screen reader gets it: Chromium's own accessibility tree (CDP), each node
+    not ignored as its role, name and properties."""
+    session = page.context.new_cdp_session(page)
+    try:
+        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    finally:
+        session.detach()
+    return [
+        {
+            "role": node.get("role", {}).get("value"),
+            "name": node.get("name", {}).get("value", ""),
+            "properties": {p["name"]: p["value"].get("value") for p in node.get("properties", [])},
+        }
+        for node in nodes
+        if not node.get("ignored")
+    ]

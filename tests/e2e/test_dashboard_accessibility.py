@@ -11,28 +11,11 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page, send_beats
+from tests.e2e.browser import Page, accessibility_tree, send_beats
 
 pytestmark = pytest.mark.e2e
 
 NAMED_ROLES = {"button", "textbox", "DisclosureTriangle", "table", "image", "list", "link"}
-
-
-def _accessibility_tree(page: Any) -> list[dict[str, Any]]:
-    session = page.context.new_cdp_session(page)
-    try:
-        nodes = session.send("Accessibility.getFullAXTree")["nodes"]
-    finally:
-        session.detach()
-    return [
-        {
-            "role": node.get("role", {}).get("value"),
-            "name": node.get("name", {}).get("value", ""),
-            "properties": {p["name"]: p["value"].get("value") for p in node.get("properties", [])},
-        }
-        for node in nodes
-        if not node.get("ignored")
-    ]
 
 
 def test_every_control_table_and_the_chart_has_a_name(worked_daemon: DaemonProcess, browser: Any):
@@ -40,7 +23,7 @@ def test_every_control_table_and_the_chart_has_a_name(worked_daemon: DaemonProce
     page = Page(browser)
     shown = page.open(worked_daemon.url + "/")
     shown.click("#days-table-box summary")
-    tree = _accessibility_tree(shown)
+    tree = accessibility_tree(shown)
     named = [node for node in tree if node["role"] in NAMED_ROLES]
     assert {node["role"] for node in named} == NAMED_ROLES - {"textbox", "link"}
     assert [node for node in named if not node["name"].strip()] == []
@@ -58,7 +41,7 @@ def test_headings_go_in_order_and_the_page_says_its_language(daemon: DaemonProce
     shown = page.open(daemon.url + "/")
     levels = [
         node["properties"]["level"]
-        for node in _accessibility_tree(shown)
+        for node in accessibility_tree(shown)
         if node["role"] == "heading"
     ]
     assert levels[0] == 1 and levels.count(1) == 1
@@ -72,7 +55,7 @@ def test_the_active_dot_is_drawn_not_read(worked_daemon: DaemonProcess, browser:
     on every project being worked on."""
     page = Page(browser)
     shown = page.open(worked_daemon.url + "/")
-    cells = [node["name"] for node in _accessibility_tree(shown) if node["role"] == "cell"]
+    cells = [node["name"] for node in accessibility_tree(shown) if node["role"] == "cell"]
     assert "active" in cells
     assert [name for name in cells if "\u25cf" in name] == []
     assert shown.evaluate(
@@ -100,6 +83,6 @@ def test_todays_share_cells_say_each_projects_part_of_the_day(
         for project in today["projects"]
     ]
     assert len(shares) == 2
-    cells = [node["name"] for node in _accessibility_tree(shown) if node["role"] == "cell"]
+    cells = [node["name"] for node in accessibility_tree(shown) if node["role"] == "cell"]
     assert all(share in cells for share in shares), cells
     assert page.problems == []

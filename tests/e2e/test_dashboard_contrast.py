@@ -50,7 +50,10 @@ def test_every_text_on_the_page_has_at_least_4_5_to_1_contrast(
     page = Page(browser, color_scheme=scheme)
     shown = page.open(midday_daemon.url + "/")
     shown.click("#days-table-box summary")
+    shown.click("#projects-box summary")
+    shown.wait_for_function("() => document.getElementById('projects-list').dataset.loaded")
     texts = shown.evaluate(TEXTS_JS)
+    assert any(each["where"] == "li#.path" for each in texts), "the projects card's folders"
     assert any(each["where"] == "span#status-live." for each in texts)
     assert any(each["where"] == "span#.active" for each in texts)
     low = [each for each in texts if contrast(each["colour"], each["background"]) < 4.5]

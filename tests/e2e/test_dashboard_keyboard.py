@@ -45,7 +45,11 @@ def test_every_control_is_a_tab_stop_with_a_ring_seen_on_its_card(
     """The browser's own 1 px ring was lost on the pressed range button's blue."""
     page = Page(browser, color_scheme=scheme)
     shown = page.open(two_projects.url + "/")
+    # The projects card open (without moving the focus): its Rename and Delete buttons too.
+    shown.evaluate("() => { document.getElementById('projects-box').open = true; }")
+    shown.wait_for_function("() => document.getElementById('projects-list').dataset.loaded")
     controls = shown.evaluate(CONTROLS_JS)
+    assert controls.count("Rename") == controls.count("Delete") == 2, controls
     reached = []
     for _ in range(len(controls) + 1):
         shown.keyboard.press("Tab")

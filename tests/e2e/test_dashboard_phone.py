@@ -33,8 +33,15 @@ def test_every_control_is_a_thumb_sized_target_at_360_px(
     page = Page(browser, viewport={"width": 360, "height": 800})
     shown = page.open(midday_daemon.url + "/")
     targets = shown.evaluate(TARGETS_JS)
-    # the range buttons, the legend, the table, the breakdown's fields
-    assert len(targets) == 4 + 9 + 1 + 4, targets
+    # the range buttons, the legend, the table, the breakdown's fields, the projects card
+    assert len(targets) == 4 + 9 + 1 + 4 + 1, targets
+    small = [each for each in targets if each["width"] < 24 or each["height"] < 24]
+    assert small == []
+    # Opened, the card has a Rename and a Delete button for each project.
+    shown.evaluate("() => { document.getElementById('projects-box').open = true; }")
+    shown.wait_for_function("() => document.getElementById('projects-list').dataset.loaded")
+    targets = shown.evaluate(TARGETS_JS)
+    assert len(targets) == 4 + 9 + 1 + 4 + 1 + 2 * 12, targets
     small = [each for each in targets if each["width"] < 24 or each["height"] < 24]
     assert small == []
     assert page.problems == []

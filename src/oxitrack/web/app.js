@@ -1,11 +1,13 @@
 // OxiTrack dashboard: reads the daemon's JSON endpoints (the same ones the CLI's --json prints)
 // and draws today's totals, a stacked bar chart of daily time per project, the range's time per
-// language, category, editor or branch, and recent sessions.
+// language, category, editor or branch, and recent sessions; its projects card renames and
+// deletes projects.
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
 // Chart.js is served from /static/vendor/. This module only wires the page's controls to the
 // modules that do the work: refresh.js asks and draws; today.js, days.js (with legend.js),
-// breakdown.js and recent.js draw the cards; notices.js says what state the data is in;
-// chart.js turns numbers into chart data; names.js names projects alike in every card;
+// breakdown.js and recent.js draw the cards; projects.js lists, renames and deletes projects;
+// notices.js says what state the data is in; chart.js turns numbers into chart data; names.js
+// names projects alike in every card;
 // address.js keeps the range, hidden projects and the breakdown's field in the page's address.
 
 import {
@@ -17,6 +19,7 @@ import {
 } from "./address.js";
 import { renderChart } from "./days.js";
 import { refuseKeyTyped } from "./notices.js";
+import { setUpProjects } from "./projects.js";
 import { refresh, refreshBreakdown, refreshNow, startRefreshing } from "./refresh.js";
 import { keyProblem } from "./requests.js";
 import { state } from "./state.js";
@@ -74,6 +77,7 @@ function setUp() {
     if (state.lastRange) renderChart(state.lastRange);
     if (state.lastToday) renderToday(state.lastToday);
   });
+  setUpProjects();
   startRefreshing();
 }
 

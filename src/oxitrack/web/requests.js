@@ -43,9 +43,36 @@ export class Busy extends Error {
 export class Refused extends Error {}
 
 export async function getJson(path, params) {
-  const headers = { Accept: "application/json" };
-  if (state.apiKey) headers.Authorization = `Bearer ${state.apiKey}`;
-  const response = await fetch(apiUrl(path, params), { headers, credentials: "same-origin" });
+  const response = await fetch(apiUrl(path, params), {
+    headers: headers(),
+    credentials: "same-origin",
+  });
+  return answerOf(response, path);
+}
+
+/**
+ * A change asked of the daemon (a project renamed or deleted): `body` as JSON, which is all the
+ * daemon takes in a POST, with the key as every request has it; no ?tz=, which no change reads.
+ * Its answer is sorted as getJson's, so a refusal carries the daemon's own words.
+ */
+export async function postJson(path, body) {
+  const response = await fetch(new URL(path, location.origin), {
+    method: "POST",
+    headers: headers({ "Content-Type": "application/json" }),
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  return answerOf(response, path);
+}
+
+function headers(extra = {}) {
+  const all = { Accept: "application/json", ...extra };
+  if (state.apiKey) all.Authorization = `Bearer ${state.apiKey}`;
+  return all;
+}
+
+/** The answer's JSON, or the error the page acts on. */
+async function answerOf(response, path) {
   if (response.status === 401) throw new Unauthorized();
   const body = await response.json();
   const retryAfter = response.headers.get("Retry-After");
