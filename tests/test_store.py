@@ -607,6 +607,34 @@ def test_the_wal_index_is_read_alike_where_the_system_has_no_pread(
         assert store.wal_size_bytes() > with_pread
 
 
+def test_a_write_behind_a_long_one_of_this_process_does_not_blame_another_program(
+    db_path: Path,
+):
+    """Beats waiting behind the daemon's own long write (a project of 450k sessions deleted in
+    a worker thread) were answered 503 "another program holds the database": the user went
+    looking for a program that was not there."""
+    from oxitrack.store.sqlite_errors import DatabaseBusy
+
+    with Store(db_path) as store:
+        holding, release = threading.Event(), threading.Event()
+
+        def long_write(conn: sqlite3.Connection) -> None:
+            holding.set()
+            release.wait(10)
+
+        writer = threading.Thread(target=store.write, args=(long_write,))
+        writer.start()
+        try:
+            assert holding.wait(10)
+            with pytest.raises(DatabaseBusy) as busy:
+                store.write(lambda conn: None, deadline=time.monotonic() + 0.1)
+        finally:
+            release.set()
+            writer.join()
+    assert "another program holds" not in str(busy.value)
+    assert "busy with a long write of this process" in str(busy.value)
+
+
 def test_a_write_that_must_not_wait_is_told_at_once_the_lock_is_held(db_path: Path):
     """The daemon's event loop asks ``wait=False``: it must never wait for another program's
     transaction (WriterBusy, nothing run); a plain write waits for it and then goes through."""

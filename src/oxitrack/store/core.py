@@ -281,8 +281,11 @@ class Store:
             if not self._write_lock.acquire(blocking=False):
                 raise WriterBusy(self.path)
         elif not self._write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            # This process's own lock: another thread's write is long (a project of 100k
+            # sessions deleted), or waits itself for another program's lock.
             raise DatabaseBusy(
-                f"cannot write to {self.path}: it is busy (another program holds the database)"
+                f"cannot write to {self.path}: it is busy with a long write of this process"
+                " (a project merged or deleted, or a write waiting for another program)"
             )
         try:
             result = write_in_transaction(conn, fn, path=self.path, wait=wait, deadline=deadline)
