@@ -25,6 +25,9 @@ export function setUpProjects() {
   document.getElementById("delete-confirm").addEventListener("click", confirmDelete);
   // Escape, Cancel or a delete: the focus goes back to the list, not to the page's start.
   dialog.addEventListener("close", () => {
+    // A close comes as a task of its own: by then a busy page may have opened the dialog again
+    // for the next delete, whose project it must not forget.
+    if (dialog.open) return;
     if (toDelete !== null) focusIn({ id: toDelete.project.id, action: "delete" });
     toDelete = null;
   });
