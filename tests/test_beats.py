@@ -48,7 +48,7 @@ def test_timestamp_accepted(value: object, expected: int):
         (True, "not a boolean"),
         ([NOW], "not an array"),
         (float("nan"), "finite"),
-        (float("inf"), "finite"),
+        (float("inf"), "out of range"),
         (946_684_799, "before 2000-01-01"),
         (NOW * 1000, "in the future"),
     ],
@@ -83,12 +83,18 @@ def test_timestamp_refused_with_reason(value: object, problem: str):
             "999999999999999 is more than 600 s in the future; send Unix seconds, not milliseconds",
         ),
         (10**15, "1e+15 is more than 600 s in the future; send Unix seconds, not milliseconds"),
-        (1e308, "1e+308 is more than 600 s in the future; send Unix seconds, not milliseconds"),
         (
-            10**400,
-            "a 401-digit number is more than 600 s in the future;"
-            " send Unix seconds, not milliseconds",
+            2**63 - 1,
+            "9.22e+18 is more than 600 s in the future; send Unix seconds, not milliseconds",
         ),
+        # Past 64 bits: no time in any unit, said as out of range.
+        (2**63, "9.22e+18 is out of range; send Unix seconds"),
+        (1e308, "1e+308 is out of range; send Unix seconds"),
+        (10**400, "a 401-digit number is out of range; send Unix seconds"),
+        (-(10**29), "-1e+29 is out of range; send Unix seconds"),
+        # JSON's 1e400, or an integer of thousands of digits: infinite once read.
+        (float("inf"), "the number is out of range; send Unix seconds"),
+        (float("-inf"), "the number is out of range; send Unix seconds"),
     ],
     ids=[
         "wrong-clock",
@@ -97,8 +103,13 @@ def test_timestamp_refused_with_reason(value: object, problem: str):
         "milliseconds-of-2000",
         "15-digits-shown-whole",
         "16-digits-shown-short",
+        "largest-64-bit",
+        "past-64-bits",
         "huge",
         "past-what-a-float-holds",
+        "negative-past-64-bits",
+        "infinite",
+        "minus-infinite",
     ],
 )
 def test_future_timestamp_says_what_is_likely_wrong(value: object, message: str):

@@ -189,6 +189,9 @@ BAD_FIELDS = [
     ({"project_root_count": 2.0}, "project_root_count", "whole number"),
     ({"project_root_count": True}, "project_root_count", "whole number"),
     ({"project_root_count": -1}, "project_root_count", "at least 0"),
+    ({"project_root_count": 2**64}, "project_root_count", "1.84e+19 is out of range"),
+    ({"project_root_count": float("inf")}, "project_root_count", "the number is out of range"),
+    ({"time": 2**64}, "time", "1.84e+19 is out of range"),
     ({"project": 5}, "project", "must be a string"),
     ({"user_agent": 1}, "user_agent", "must be a string"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -34,6 +35,23 @@ def test_numbers_are_plain_floats_and_ints_as_json_gives_them():
     [beat] = read({"days": [{"heartbeats": [{"time": 1763942400.25, "lineno": 3}]}]})
     assert beat == {"time": 1763942400.25, "lineno": 3}
     assert type(beat["time"]) is float and type(beat["lineno"]) is int  # type: ignore[index]
+
+
+def test_numbers_of_any_size_are_read_as_json_gives_them():
+    """Past 64 bits, past a float, past the 4300 digits CPython reads: before the heartbeats
+    and in them, each read as ``json.loads`` would (the longest as infinite, as 1e400 is)."""
+    text = (
+        '{"user": {"id": 123456789012345678901234567890}, "days": [{"heartbeats": ['
+        '{"time": 123456789012345678901234567890, "lineno": -1e400, "cursorpos": 2.5e-400},'
+        f'{{"time": 1e400, "lines": [{"9" * 5000}, -{"9" * 5000}]}}'
+        "]}]}"
+    )
+    limit = sys.get_int_max_str_digits()
+    assert list(heartbeats_in(io.BytesIO(text.encode()))) == [
+        {"time": 123456789012345678901234567890, "lineno": float("-inf"), "cursorpos": 0.0},
+        {"time": float("inf"), "lines": [float("inf"), float("-inf")]},
+    ]
+    assert sys.get_int_max_str_digits() == limit  # lifted only while reading
 
 
 def test_an_api_answer_and_an_array_and_the_odd_item_in_them():

@@ -63,14 +63,16 @@ def check_timestamp(value: object, *, now: float, field: str = "timestamp") -> i
         return int(now)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidField(field, f"must be a number of Unix seconds, not {json_type(value)}")
-    if value != value or value in (float("inf"), float("-inf")):
+    if value != value:
         raise InvalidField(field, "must be a finite number")
+    if is_out_of_range(value):
+        raise InvalidField(field, f"{out_of_range(value)}; send Unix seconds")
     timestamp = int(value)
     if timestamp < EARLIEST_TIMESTAMP:
         raise InvalidField(field, f"{timestamp} is before 2000-01-01; send Unix seconds")
     if timestamp > now + MAX_FUTURE_SECONDS:
         # Milliseconds (JavaScript's Date.now()) are the usual mistake, not a wrong clock; and
-        # 1e308 should not come back as a 309-digit number.
+        # nanoseconds should not come back as a 19-digit number.
         shown = str(timestamp) if timestamp < 10**15 else _short_number(timestamp)
         hint = (
             "send Unix seconds, not milliseconds"
@@ -102,8 +104,28 @@ def parse_beat(body: object, *, now: float) -> PostedBeat:
     return PostedBeat(beat, labels)
 
 
+#: Past what a 64-bit integer holds: no time in any unit (nanoseconds reach 1.8e18 now), and
+#: JSON's ``1e400``, or an integer of thousands of digits, arrive as infinite.
+_OUT_OF_RANGE = 2**63
+
+
+def is_out_of_range(value: float) -> bool:
+    """Whether a number is past what any field takes: more than 64 bits, or infinite (not
+    NaN, which is no number to be out of range)."""
+    return abs(value) >= _OUT_OF_RANGE
+
+
+def out_of_range(value: float) -> str:
+    """What is wrong with a number ``is_out_of_range`` refuses, in words for its field."""
+    if value in (float("inf"), float("-inf")):
+        return "the number is out of range"
+    return f"{_short_number(int(value))} is out of range"
+
+
 def _short_number(number: int) -> str:
     """``1e+308``; past what a float holds, how many digits it has."""
+    if number < 0:
+        return f"-{_short_number(-number)}"
     try:
         return f"{float(number):.3g}"
     except OverflowError:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from oxitrack.beats import BeatLabels, check_timestamp
+from oxitrack.beats import BeatLabels, check_timestamp, is_out_of_range, out_of_range
 from oxitrack.errors import InvalidField
 from oxitrack.fields import MAX_LABEL_CHARS, MAX_TEXT_CHARS, json_type, label, optional_text
 from oxitrack.json_items import ItemTooLarge
@@ -254,6 +254,8 @@ def _project_root_count(body: Mapping[str, object]) -> int | None:
     value = body.get(field)
     if value is None:
         return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and is_out_of_range(value):
+        raise InvalidField(field, out_of_range(value))
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidField(field, f"must be a whole number or null, not {json_type(value)}")
     if value < 0:

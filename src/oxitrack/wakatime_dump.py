@@ -13,12 +13,22 @@ each as it was saved, or gzipped (``.json.gz``).
 A whole career's export is hundreds of megabytes: parsed whole, its small strings would cost
 ten times that in memory. ``ijson`` hands over one heartbeat at a time instead (its C backend
 where it has one); it is imported only by this command.
+
+Numbers come out as ``json.loads`` gives them, whatever their size: ``ijson``'s C backend asked
+for floats takes no integer past 64 bits and no float past ``1e308`` (it stops with "integer
+overflow"), and asked for exact numbers it crashes the process on an integer longer than
+Python's limit for reading one (4300 digits). So it is asked for exact numbers with that limit
+lifted, and each heartbeat's numbers are then made what ``json.loads`` makes of them (an
+integer too long for it, infinite as ``1e400`` is), for the daemon to judge as it does a
+plugin's: a number out of range in a field it reads is refused on that heartbeat's line.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import IO, Any
 
 from oxitrack.errors import OxitrackError
@@ -63,7 +73,13 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
         _skip_bom(text)
         path = _heartbeats_path(text)
         text.rewind(keep=False)
-        yield from ijson.items(text, path, use_float=True)
+        items = ijson.items(text, path)
+        while True:
+            with _integers_of_any_length():
+                item = next(items, _END)
+            if item is _END:
+                return
+            yield _as_json_reads(item)
 
 
 class _Rewindable:
@@ -128,7 +144,10 @@ def _heartbeats_path(file: _Rewindable) -> str:
     ``days`` in WakaTime's export, and are small)."""
     import ijson
 
-    for prefix, event, value in ijson.parse(file, use_float=True):
+    events = ijson.parse(file)
+    while True:
+        with _integers_of_any_length():
+            prefix, event, value = next(events, ("", "end", None))
         if prefix == "" and event == "start_array":
             return "item"
         if prefix == "" and event == "map_key" and value in _HEARTBEATS_AT:
@@ -136,6 +155,47 @@ def _heartbeats_path(file: _Rewindable) -> str:
         if prefix == "" and event not in ("start_map", "map_key"):
             break  # a number, text or the end of the top-level object
     raise NotAnExport(f"the file holds no heartbeats: expected {_SHAPES}")
+
+
+_END = object()
+
+
+@contextmanager
+def _integers_of_any_length() -> Iterator[None]:
+    """Python's limit on the digits of an integer read from text, lifted while ``ijson`` reads
+    on: past it, its C backend crashes the process rather than raise. Set back between steps,
+    so the rest of the program keeps it."""
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+
+def _as_json_reads(value: Any) -> Any:
+    """``value`` with its numbers as ``json.loads`` gives them: ``ijson`` read a fraction or
+    exponent as a ``Decimal`` (a float here, infinite past ``1e308``), and an integer of any
+    length (one too long for ``json.loads`` is infinite here, as too large a float is)."""
+    kind = type(value)
+    if kind is Decimal:
+        return float(value)
+    if kind is int:
+        return value if value.bit_length() <= _MAX_READ_INTEGER_BITS else _infinite(value)
+    if kind is dict:
+        return {key: _as_json_reads(item) for key, item in value.items()}
+    if kind is list:
+        return [_as_json_reads(item) for item in value]
+    return value
+
+
+#: The bits of the longest integer ``json.loads`` reads by default (4300 digits, less a margin
+#: so that every integer kept is one it reads, and ``json.dumps`` writes).
+_MAX_READ_INTEGER_BITS = 14_000
+
+
+def _infinite(value: int) -> float:
+    return float("inf") if value > 0 else float("-inf")
 
 
 @contextmanager

@@ -167,6 +167,58 @@ def test_each_import_says_how_many_heartbeats_were_new_and_how_many_already_reco
     assert heartbeat_rows(daemon) == 40
 
 
+def test_heartbeats_the_file_repeats_are_not_said_to_be_already_recorded(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """A first import of a file that holds some heartbeats twice (WakaTime's own ids and line
+    numbers aside): nothing was recorded before it, and the summary says so; the repeats are
+    counted apart, within a request and across requests (1000 heartbeats each). The daemon's
+    answer is unchanged: every line 201, as WakaTime clients expect."""
+    beats = [heartbeat(DAY_1 + 60 * n) for n in range(1100)]
+    repeats = [
+        heartbeat(DAY_1 + 60, id="another-id", lineno=40),  # same request as the first
+        heartbeat(DAY_1 + 120),
+        heartbeat(DAY_1, cursorpos=1),  # in the second request, the first's first heartbeat
+    ]
+    dump = write(
+        tmp_path / "wakatime.json",
+        export({"2025-11-24": beats[:1000] + repeats[:2] + beats[1000:] + repeats[2:]}),
+    )
+    code, out, _ = run(daemon, capsys, str(dump))
+    assert (code, out) == (
+        0,
+        f"Imported 1103 heartbeats from {dump}: 1100 new, 3 repeated in the file.\n",
+    )
+    assert heartbeat_rows(daemon) == 1100
+
+    code, out, _ = run(daemon, capsys, str(dump), "--json")
+    answer = json.loads(out)
+    assert (code, counts(answer), answer["repeated_in_file"]) == (0, (1103, 1103, 0, 1100), 3)
+    code, out, _ = run(daemon, capsys, str(dump))
+    assert out == (
+        f"Nothing new from {dump}: 1103 heartbeats, 1100 already recorded,"
+        " 3 repeated in the file.\n"
+    )
+
+    overlapping = write(
+        tmp_path / "overlapping.json",
+        export(
+            {
+                "2025-11-24": [
+                    heartbeat(DAY_1 + 60 * 1099),
+                    heartbeat(DAY_1 + 60 * 1100),
+                    heartbeat(DAY_1 + 60 * 1100),
+                ]
+            }
+        ),
+    )
+    code, out, _ = run(daemon, capsys, str(overlapping))
+    assert out == (
+        f"Imported 3 heartbeats from {overlapping}: 1 new, 1 already recorded,"
+        " 1 repeated in the file.\n"
+    )
+
+
 def test_imports_at_once_and_an_editors_heartbeats_meanwhile_are_each_counted_once(
     daemon: DaemonProcess, tmp_path: Path
 ):
@@ -217,11 +269,11 @@ def test_a_daemon_that_does_not_count_new_heartbeats_gets_the_summary_it_can_be_
     heartbeat 201 and no count: the summary claims neither new nor already recorded."""
     taken = [{"data": {}}, 201]
     uncounted = Tally()
-    uncounted.add({"responses": [taken, taken]})
+    uncounted.add({"responses": [taken, taken]}, [heartbeat(DAY_1), heartbeat(DAY_1 + 1)])
     assert uncounted.lines("f.json") == ["Imported 2 heartbeats from f.json."]
     assert counts(uncounted.to_json()) == (2, 2, None, None)
     once_again = Tally()
-    once_again.add({"responses": [taken], "new_heartbeats": 0})
+    once_again.add({"responses": [taken], "new_heartbeats": 0}, [heartbeat(DAY_1)])
     assert once_again.lines("f.json") == ["Nothing new from f.json: 1 heartbeat, already recorded."]
 
 
@@ -389,6 +441,90 @@ def test_refused_heartbeats_are_counted_with_the_daemons_reasons(
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60)]
 
 
+#: Past 64 bits, past what a float holds (a number ``json.loads`` reads as infinite), and past
+#: what CPython reads from text at all (4300 digits).
+PAST_64_BITS = "123456789012345678901234567890"
+PAST_A_FLOAT = "1e400"
+PAST_READING = "9" * 5000
+
+
+def test_numbers_past_64_bits_are_refused_by_their_field_and_the_rest_imported(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """Valid JSON whose numbers no 64-bit integer or float holds, before the heartbeats and in
+    them: each heartbeat whose time is one is refused with the daemon's reason, naming the
+    field; one with such a line number (which OxiTrack does not keep) is imported."""
+    numbers = {"@64": PAST_64_BITS, "@float": PAST_A_FLOAT, "@reading": PAST_READING}
+    beats = [
+        heartbeat(DAY_1),
+        heartbeat(DAY_1 + 60, lineno="@64"),
+        heartbeat(DAY_1 + 120, lineno="@reading", cursorpos="@float"),
+        *(heartbeat(number) for number in numbers),  # type: ignore[arg-type]
+    ]
+    body = export({"2025-11-24": beats})
+    body["user"]["id"] = "@64"
+    text = json.dumps(body)
+    for number, digits in numbers.items():
+        text = text.replace(f'"{number}"', digits)
+    # Valid JSON: Python reads it all once told to keep integers as their digits.
+    assert json.loads(text, parse_int=str)["user"]["id"] == PAST_64_BITS
+    dump = tmp_path / "wakatime.json"
+    dump.write_text(text)
+
+    code, out, err = run(daemon, capsys, str(dump))
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"Imported 3 heartbeats from {dump}, all new.",
+        "Refused 3:",
+        "       2  time: the number is out of range; send Unix seconds",
+        "       1  time: 1.23e+29 is out of range; send Unix seconds",
+    ]
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 120)]
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        (PAST_64_BITS, "1.23e+29 is out of range; send Unix seconds"),
+        (f"-{PAST_64_BITS}", "-1.23e+29 is out of range; send Unix seconds"),
+        (PAST_A_FLOAT, "the number is out of range; send Unix seconds"),
+        (PAST_READING, "the number is out of range; send Unix seconds"),
+    ],
+    ids=["past-64-bits", "negative", "past-a-float", "past-reading"],
+)
+def test_the_daemon_names_the_field_whose_number_is_out_of_range(
+    daemon: DaemonProcess, number: str, message: str
+):
+    """What the import's refusals come from, said the same to ``POST /beat`` and to a WakaTime
+    plugin: the field and "out of range", in the usual refusal of each (never "not valid
+    JSON", never a 500); such a number in a field the daemon does not read is no matter."""
+    json_body = {"Content-Type": "application/json"}
+    beat = f'{{"project_path": "/srv/code/app", "timestamp": {number}}}'.encode()
+    answer = httpx.post(f"{daemon.url}/beat", content=beat, headers=json_body)
+    assert (answer.status_code, answer.json()) == (
+        422,
+        {"error": "invalid_field", "message": f"timestamp: {message}", "field": "timestamp"},
+    )
+    wakatime = {**GO_CLI_HEADERS, **json_body}
+    refused = json.dumps(go_cli_heartbeat("/srv/code/app", DAY_1)).replace(str(DAY_1), number)
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats", content=refused, headers=wakatime
+    )
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"error": "invalid_field", "message": f"time: {message}", "field": "time"},
+    )
+    taken = json.dumps({**go_cli_heartbeat("/srv/code/app", DAY_1), "lineno": "@"})
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats.bulk",
+        content="[" + taken.replace('"@"', number) + ", " + refused + "]",
+        headers=wakatime,
+    )
+    assert answer.status_code == 201, answer.text
+    assert [status for _, status in answer.json()["responses"]] == [201, 400]
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [
@@ -419,16 +555,30 @@ def test_a_file_that_is_no_export_is_one_line_and_sends_nothing(
 def test_an_export_cut_short_after_some_heartbeats_says_how_far_it_got(
     daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ):
-    """A download that broke off: what came before is in, and running it again is safe."""
+    """A download that broke off: what came before is in, and running it again is safe. The
+    line counts what went in as a finished import's summary does, new and already recorded;
+    ``--json`` gives the same keys as a finished import, and why it stopped."""
+    earlier = write(tmp_path / "earlier.json", minutes(0, 400))
+    assert run(daemon, capsys, str(earlier))[0] == 0
     text = json.dumps(export({"2025-11-24": [heartbeat(DAY_1 + 60 * n) for n in range(1500)]}))
     dump = tmp_path / "wakatime.json"
     dump.write_text(text[: len(text) * 9 // 10])
     code, out, err = run(daemon, capsys, str(dump))
     assert (code, out) == (1, "")
-    assert err.startswith("oxitrack: stopped after 1000 heartbeats (1000 imported): ")
+    assert err.startswith(
+        "oxitrack: stopped after 1000 heartbeats (1000 imported: 600 new, 400 already recorded): "
+    ), err
     assert "not valid JSON" in err and "Importing the file again is safe" in err
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 999)]
+
+    code, out, err = run(daemon, capsys, str(dump), "--json")
+    assert code == 1 and "stopped after 1000 heartbeats (1000 imported, all already" in err, err
+    answer = json.loads(out)
+    code, finished, _ = run(daemon, capsys, str(earlier), "--json")
+    assert answer.keys() == json.loads(finished).keys()
+    assert counts(answer) == (1000, 1000, 0, 1000)
+    assert answer["stopped"].startswith("the file is not valid JSON")
 
 
 def test_ctrl_c_says_how_far_it_got_and_importing_again_completes_it(
@@ -453,7 +603,7 @@ def test_ctrl_c_says_how_far_it_got_and_importing_again_completes_it(
         importing.kill()
     assert (importing.returncode, out) == (130, ""), err
     assert err.startswith("oxitrack: stopped after ") and err.count("\n") == 1, err
-    assert "interrupted. Importing the file again is safe" in err, err
+    assert "imported, all new): interrupted. Importing the file again is safe" in err, err
     assert heartbeat_rows(daemon) % 1000 == 0
     code = main(["import", str(dump), "--db", str(daemon.db_path)])
     assert code == 0

@@ -111,19 +111,34 @@ def _parse_json(raw: bytes) -> object:
     """``raw`` as JSON, or a ``ClientError`` (400) saying why it is none."""
     try:
         # Decoded here: json.loads would guess UTF-16 or UTF-32 from the bytes.
-        return json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ClientError(400, "invalid_json", "the body is not UTF-8 text", "body") from None
+    try:
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            if isinstance(exc, json.JSONDecodeError):
+                raise
+            # An integer of more than 4300 digits, which json.loads refuses with a bare
+            # ValueError (CPython's guard against quadratic int parsing): read as infinite, as
+            # it reads too large a float (1e400), for the field that holds it to be refused
+            # as out of range by name, or ignored where no field reads it.
+            return json.loads(text, parse_int=_integer_or_infinite)
     except json.JSONDecodeError as exc:
         message = f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         raise ClientError(400, "invalid_json", message, "body") from None
     except RecursionError:
         raise ClientError(400, "invalid_json", "the body nests too deeply", "body") from None
+
+
+def _integer_or_infinite(digits: str) -> int | float:
+    """An integer's JSON text as its number, or as an infinite float past what ``int`` reads
+    from text (``float`` reads any length, and gives infinity past 1e308)."""
+    try:
+        return int(digits)
     except ValueError:
-        # json.loads refuses integers of more than 4300 digits with a bare ValueError (CPython's
-        # guard against quadratic int parsing); without this a client could cause a 500.
-        message = "the body is not usable JSON: a number in it has too many digits"
-        raise ClientError(400, "invalid_json", message, "body") from None
+        return float(digits)
 
 
 def _check_media_type(content_type: str) -> None:

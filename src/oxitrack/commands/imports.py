@@ -67,14 +67,20 @@ def register(subparsers: Any) -> None:
 
 
 class Tally:
-    """What the daemon answered for each heartbeat: taken, or refused and why; and how many
-    of those taken it had not stored before."""
+    """What the daemon answered for each heartbeat: taken, or refused and why; and of those
+    taken, how many it had not stored before, and how many the file had already sent."""
 
     def __init__(self) -> None:
         self.imported = 0
         #: None once a daemon answered without its count (one started before it had one).
         self.new: int | None = 0
+        #: Taken, and the same as a heartbeat taken earlier in the file: stored by this import,
+        #: not before it, so not "already recorded" (the daemon counts neither as new).
+        self.repeated = 0
         self.refusals: Counter[str] = Counter()
+        #: The hashes of the heartbeats taken so far: about 80 bytes each (8 MiB for 100,000),
+        #: where the heartbeats themselves would cost ten times that.
+        self._taken: set[int] = set()
 
     @property
     def sent(self) -> int:
@@ -82,26 +88,49 @@ class Tally:
 
     @property
     def already_recorded(self) -> int | None:
-        return None if self.new is None else self.imported - self.new
+        return None if self.new is None else self.imported - self.new - self.repeated
 
-    def add(self, answer: object) -> None:
-        """Count one ``heartbeats.bulk`` answer: ``{"responses": [[body, status], ...],
-        "new_heartbeats": N}``. Each heartbeat stored is 201, one stored before too (as
-        WakaTime clients expect): only the daemon's count says how many were new."""
+    def add(self, answer: object, sent: list[object]) -> None:
+        """Count one ``heartbeats.bulk`` answer to the heartbeats ``sent``: ``{"responses":
+        [[body, status], ...], "new_heartbeats": N}``. Each heartbeat stored is 201, one stored
+        before too (as WakaTime clients expect): only the daemon's count says how many were
+        new, and only the file's own heartbeats which of the rest it had sent already."""
         from oxitrack.wakatime_answers import NEW_HEARTBEATS_KEY
 
         responses = answer.get("responses") if isinstance(answer, dict) else None
-        imported_before = self.imported
-        for body, status in responses if isinstance(responses, list) else []:
+        taken = repeated = 0
+        for index, (body, status) in enumerate(responses if isinstance(responses, list) else []):
             if status == 201:
-                self.imported += 1
+                taken += 1
+                repeated += self._taken_before(sent[index] if index < len(sent) else None)
             else:
                 message = body.get("message") if isinstance(body, dict) else None
                 self.refusals[str(message or f"HTTP {status}")] += 1
-        if self.imported == imported_before:
+        if not taken:
             return  # no heartbeat taken: none new, and the answer has no count
         new = answer.get(NEW_HEARTBEATS_KEY) if isinstance(answer, dict) else None
-        self.new = self.new + new if self.new is not None and type(new) is int else None
+        self.imported += taken
+        if self.new is not None and type(new) is int and 0 <= new <= taken:
+            self.new += new
+            # A repeat is never new: past the count, two hashes met by chance.
+            repeated = min(repeated, taken - new)
+        else:
+            self.new = None
+        self.repeated += repeated
+
+    def _taken_before(self, heartbeat: object) -> bool:
+        """Whether the file had this heartbeat taken already, as sent (the same fields, in any
+        order); marks it taken."""
+        if not isinstance(heartbeat, dict):
+            return False
+        try:
+            key = hash(frozenset(heartbeat.items()))
+        except TypeError:  # a list or object, sent empty (``slim_heartbeat``)
+            key = hash(frozenset((name, _hashable(value)) for name, value in heartbeat.items()))
+        if key in self._taken:
+            return True
+        self._taken.add(key)
+        return False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +138,7 @@ class Tally:
             "imported": self.imported,
             "new": self.new,
             "already_recorded": self.already_recorded,
+            "repeated_in_file": self.repeated,
             "refused": self.refusals.total(),
             "reasons": dict(self.refusals.most_common()),
         }
@@ -116,7 +146,7 @@ class Tally:
     def lines(self, file: str) -> list[str]:
         """The summary in words: how many, of them how many new, then the commonest reasons
         for refusals."""
-        lines = [self._taken(file)]
+        lines = [self._taken_line(file)]
         if self.refusals:
             lines.append(f"Refused {self.refusals.total()}:")
             shown = self.refusals.most_common(SHOWN_REASONS)
@@ -127,18 +157,42 @@ class Tally:
                 lines.append(f"  {others} for other reasons (--json lists them all)")
         return lines
 
-    def _taken(self, file: str) -> str:
-        """The heartbeats taken, telling new ones from those stored before: a second import
-        of a file must not read as if its time had been added twice."""
-        imported, already = counted(self.imported, "heartbeat"), self.already_recorded
+    def division(self, lead: str) -> str:
+        """How the heartbeats taken divide, after their count: ``, all new``, or ``lead`` and
+        ``10 new, 10 already recorded, 3 repeated in the file`` (the counts that are not 0);
+        nothing when the daemon gave no count. The words of the summary and of an import
+        stopped half-way, so both read the same."""
+        already = self.already_recorded
         if already is None or not self.imported:
-            return f"Imported {imported} from {file}."
-        if not already:
-            return f"Imported {imported} from {file}, all new."
-        if not self.new:
-            every = "all already recorded" if self.imported > 1 else "already recorded"
-            return f"Nothing new from {file}: {imported}, {every}."
-        return f"Imported {imported} from {file}: {self.new} new, {already} already recorded."
+            return ""
+        parts = [
+            (count, words)
+            for count, words in [
+                (self.new, "new"),
+                (already, "already recorded"),
+                (self.repeated, "repeated in the file"),
+            ]
+            if count
+        ]
+        if len(parts) == 1:
+            words = parts[0][1]
+            every = "" if self.imported == 1 and words == "already recorded" else "all "
+            return f", {every}{words}"
+        return lead + ", ".join(f"{count} {words}" for count, words in parts)
+
+    def _taken_line(self, file: str) -> str:
+        """The heartbeats taken, telling new ones from those stored before and those the file
+        repeats: a second import of a file must not read as if its time had been added twice,
+        nor a first one as if some had been there before."""
+        imported = counted(self.imported, "heartbeat")
+        if self.imported and self.new == 0:
+            return f"Nothing new from {file}: {imported}{self.division(', ')}."
+        return f"Imported {imported} from {file}{self.division(': ')}."
+
+
+def _hashable(value: object) -> object:
+    """A kept field's value, hashable."""
+    return type(value).__name__ if isinstance(value, list | dict) else value
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -163,14 +217,16 @@ def run_import(args: argparse.Namespace) -> int:
         if not tally.sent:
             raise
         reason = error.message if isinstance(error, ClientError) else str(error)
+        _print_stopped_json(args, tally, reason)
         raise OxitrackError(_stopped(tally, reason)) from None
     except KeyboardInterrupt:
         # Ctrl-C in an import of minutes: say how far it got, then exit as interrupted.
         if tally.sent:
+            _print_stopped_json(args, tally, "interrupted")
             print(f"oxitrack: {_stopped(tally, 'interrupted')}", file=sys.stderr)
         raise
     if args.json:
-        print_json({"file": args.file, **tally.to_json()})
+        print_json({"file": args.file, **tally.to_json(), "stopped": None})
     else:
         for line in tally.lines(name):
             print(printable(line))
@@ -212,7 +268,7 @@ def _send_all(client: DaemonClient, file: IO[bytes], tally: Tally) -> None:
     route = BULK_ROUTE.replace("{user}", "current")
     heartbeats = (slim_heartbeat(_rooted_here(item)) for item in heartbeats_in(file))
     for batch in _batches(heartbeats, MAX_BULK_HEARTBEATS):
-        tally.add(client.request("POST", route, batch, user_agent=IMPORT_USER_AGENT))
+        tally.add(client.request("POST", route, batch, user_agent=IMPORT_USER_AGENT), batch)
         _show_progress(tally)
 
 
@@ -255,10 +311,19 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _stopped(tally: Tally, reason: str) -> str:
+    """The line of an import stopped half-way, counting what went in as the summary does."""
     return (
-        f"stopped after {counted(tally.sent, 'heartbeat')} ({tally.imported} imported): {reason}."
+        f"stopped after {counted(tally.sent, 'heartbeat')}"
+        f" ({tally.imported} imported{tally.division(': ')}): {reason}."
         " Importing the file again is safe: heartbeats already in count once"
     )
+
+
+def _print_stopped_json(args: argparse.Namespace, tally: Tally, reason: str) -> None:
+    """With ``--json``, the counts of an import stopped half-way, as a whole one's (with why
+    it stopped): a script learns what went in, beside the exit code and the line."""
+    if args.json:
+        print_json({"file": args.file, **tally.to_json(), "stopped": reason})
 
 
 def _show_progress(tally: Tally) -> None:
