@@ -624,3 +624,52 @@ def test_a_merge_sends_the_api_key_the_page_was_given(keyed_daemon: DaemonProces
     listed = httpx.get(f"{keyed_daemon.url}/api/projects", headers=key).json()["projects"]
     assert [project["name"] for project in listed] == ["beta"]
     assert all("status of 401" in problem for problem in page.problems), page.problems
+
+
+# Each change: what asks for it, its dialog's confirm button, and what asks again after a
+# refusal (the merge's choice stays in its form, the delete's button in its item).
+CHANGES = {
+    "delete": (
+        lambda shown: shown.get_by_role("button", name="Delete alpha").click(),
+        "Delete alpha for good",
+        "Delete alpha",
+    ),
+    "merge": (lambda shown: _ask_merge(shown, "alpha", "beta"), "Merge alpha into beta", "Merge…"),
+}
+
+
+@pytest.mark.parametrize("change", ["delete", "merge"])
+def test_a_change_the_daemon_wants_a_key_for_brings_the_key_form_and_changes_nothing(
+    two_projects: DaemonProcess, browser: Any, change: str
+):
+    """The daemon restarted with a key while the dialog asked: its 401 brings the key form, the
+    focus in its field, as everywhere on the page (the modal dialog, still open, kept the focus
+    from it); the change is made once the key is given."""
+    ask, confirm, again = CHANGES[change]
+    page, shown = _card_page(browser, two_projects)
+    ask(shown)
+    two_projects.stop()
+    assert two_projects.db_path is not None
+    keyed = DaemonProcess(two_projects.db_path, "--api-key", "k3y").start(port=two_projects.port)
+    try:
+        shown.get_by_role("button", name=confirm).click()
+        shown.wait_for_selector("#key-form:not([hidden])")
+        _wait_for_focus(shown, "api-key")
+        said = shown.inner_text("#projects-status")
+        assert (
+            said == "The daemon needs its API key: give it in the form at the top, then try again."
+        )
+        key = {"Authorization": "Bearer k3y"}
+        listed = httpx.get(f"{keyed.url}/api/projects", headers=key).json()["projects"]
+        assert sorted(project["name"] for project in listed) == ["alpha", "beta"]
+        shown.keyboard.type("k3y")
+        shown.keyboard.press("Enter")
+        shown.wait_for_selector("#key-form", state="hidden")
+        shown.get_by_role("button", name=again, exact=True).click()
+        shown.get_by_role("button", name=confirm).click()
+        _wait_for_names(shown, "today", ["beta"])
+        listed = httpx.get(f"{keyed.url}/api/projects", headers=key).json()["projects"]
+        assert [project["name"] for project in listed] == ["beta"]
+        assert all("status of 401" in problem for problem in page.problems), page.problems
+    finally:
+        keyed.kill()

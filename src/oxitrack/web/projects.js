@@ -276,22 +276,13 @@ function askMerge(form, source, others) {
 async function confirmMerge() {
   if (sending || toMerge === null) return;
   const { source, target } = toMerge;
-  const index = indexOf(source.project);
-  let focus = { id: source.project.id, action: "merge", index };
-  sending = true;
-  try {
-    await postJson("/api/projects/merge", { source: source.project.id, target: target.project.id });
-    say(`Merged ${source.name.text} into ${target.name.text}.`);
-    focus = { id: target.project.id, action: "merge" };
-  } catch (error) {
-    say(problemOf(error));
-  } finally {
-    sending = false;
-  }
   toMerge = null; // its form goes with the list: the focus goes where the list says
-  document.getElementById("merge-dialog").close();
-  await loadProjects(focus);
-  refresh();
+  const ids = { source: source.project.id, target: target.project.id };
+  await sendChange("merge", "/api/projects/merge", ids, {
+    done: `Merged ${source.name.text} into ${target.name.text}.`,
+    focus: { id: target.project.id, action: "merge" },
+    refusedFocus: { id: source.project.id, action: "merge", index: indexOf(source.project) },
+  });
 }
 
 // -- delete ------------------------------------------------------------------------------------
@@ -317,23 +308,38 @@ function askDelete(project, name) {
 async function confirmDelete() {
   if (sending || toDelete === null) return;
   const { project, name } = toDelete;
-  const index = indexOf(project);
-  sending = true;
-  try {
-    await postJson("/api/projects/delete", { project: project.id });
-    say(`Deleted ${name.text} and its ${formatDuration(project.total_seconds)}.`);
-  } catch (error) {
-    say(problemOf(error));
-  } finally {
-    sending = false;
-  }
   toDelete = null; // its button may be gone: the focus goes where the list says
-  document.getElementById("delete-dialog").close();
-  await loadProjects({ id: project.id, action: "delete", index });
-  refresh();
+  const focus = { id: project.id, action: "delete", index: indexOf(project) };
+  await sendChange("delete", "/api/projects/delete", { project: project.id }, {
+    done: `Deleted ${name.text} and its ${formatDuration(project.total_seconds)}.`,
+    focus,
+    refusedFocus: focus,
+  });
 }
 
 // -- shared ------------------------------------------------------------------------------------
+
+/**
+ * The change the dialog `name` asked about, sent (`body` to `path`); then `done`, or the
+ * refusal, said, and the list and the page asked anew, the focus on `focus` (`refusedFocus`
+ * after a refusal). The dialog is closed before the refusal is said: a 401's key form takes
+ * the focus, which a modal dialog still open kept from it.
+ */
+async function sendChange(name, path, body, { done, focus, refusedFocus }) {
+  sending = true;
+  let refusal = null;
+  try {
+    await postJson(path, body);
+  } catch (error) {
+    refusal = error;
+  } finally {
+    sending = false;
+  }
+  document.getElementById(`${name}-dialog`).close();
+  say(refusal === null ? done : problemOf(refusal));
+  await loadProjects(refusal === null ? focus : refusedFocus);
+  refresh();
+}
 
 /** "1h 20m in 5 sessions": what a dialog says goes. */
 function timeOf(project) {
