@@ -13,7 +13,7 @@ from tests.e2e.browser import Page, contrast, send_beats
 
 pytestmark = pytest.mark.e2e
 
-CONTROLS_JS = """() => [...document.querySelectorAll("button, summary, input, a[href]")]
+CONTROLS_JS = """() => [...document.querySelectorAll("button, summary, input, select, a[href]")]
   .filter((node) => node.checkVisibility())
   .map((node) => node.dataset.key || node.textContent.trim())"""
 FOCUSED_JS = """() => {
@@ -45,11 +45,17 @@ def test_every_control_is_a_tab_stop_with_a_ring_seen_on_its_card(
     """The browser's own 1 px ring was lost on the pressed range button's blue."""
     page = Page(browser, color_scheme=scheme)
     shown = page.open(two_projects.url + "/")
-    # The projects card open (without moving the focus): its Rename and Delete buttons too.
+    # The projects card open (without moving the focus): its Rename, Merge and Delete buttons…
     shown.evaluate("() => { document.getElementById('projects-box').open = true; }")
     shown.wait_for_function("() => document.getElementById('projects-list').dataset.loaded")
+    # …and alpha's merge form open, its choice and buttons in place of alpha's; the walk starts
+    # from the page's title, as from the page's start.
+    shown.evaluate("() => document.querySelector('#projects-list button.merge').click()")
+    shown.click("h1")
     controls = shown.evaluate(CONTROLS_JS)
-    assert controls.count("Rename") == controls.count("Delete") == 2, controls
+    actions = ("Rename", "Merge into…", "Delete", "Merge…", "Cancel")
+    assert [controls.count(action) for action in actions] == [1, 1, 1, 1, 1], controls
+    assert shown.evaluate("() => document.querySelectorAll('select').length") == 1
     reached = []
     for _ in range(len(controls) + 1):
         shown.keyboard.press("Tab")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
@@ -151,6 +152,27 @@ def test_two_projects_of_one_name_are_told_apart_by_their_folders(
     shown.wait_for_selector("#breakdown[data-by='branch'] #breakdown-list:not([hidden])")
     branches = _spoken(shown, "#breakdown-list .project-name")
     assert sorted(branches) == told_apart[:2]
+    assert page.problems == []
+
+
+def test_the_folders_of_one_project_read_as_its_one_name_in_every_card(
+    midday_daemon: DaemonProcess, browser: Any
+):
+    """A folder moved and the two merged (``oxitrack projects merge``): the sessions of the old
+    folder read "app (old)" beside "app (code)", in the legend and today's card too, one
+    project told apart from itself."""
+    now = int(time.time())
+    send_beats(midday_daemon, "/old/app", range(now - 3600, now - 2999, 60))
+    worked_lately(midday_daemon, "/code/app", 1200)
+    listed = httpx.get(f"{midday_daemon.url}/api/projects").json()["projects"]
+    ids = {project["latest_path"]: project["id"] for project in listed}
+    merge = {"source": ids["/old/app"], "target": ids["/code/app"]}
+    httpx.post(f"{midday_daemon.url}/api/projects/merge", json=merge).raise_for_status()
+    page = Page(browser)
+    shown = page.open(midday_daemon.url + "/")
+    assert _spoken(shown, "#days-legend button .label") == ["app"]
+    assert _spoken(shown, "#today-projects tbody .name") == ["app"]
+    assert _spoken(shown, "#recent-sessions tbody .name") == ["app", "app"]
     assert page.problems == []
 
 

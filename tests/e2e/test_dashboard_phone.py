@@ -14,7 +14,7 @@ from tests.e2e.browser import Page, send_beats
 
 pytestmark = pytest.mark.e2e
 
-TARGETS_JS = """() => [...document.querySelectorAll("button, summary, a[href], input")]
+TARGETS_JS = """() => [...document.querySelectorAll("button, summary, a[href], input, select")]
   .filter((node) => node.checkVisibility())
   .map((node) => {
     const box = node.getBoundingClientRect();
@@ -37,11 +37,11 @@ def test_every_control_is_a_thumb_sized_target_at_360_px(
     assert len(targets) == 4 + 9 + 1 + 4 + 1, targets
     small = [each for each in targets if each["width"] < 24 or each["height"] < 24]
     assert small == []
-    # Opened, the card has a Rename and a Delete button for each project.
+    # Opened, the card has a Rename, a Merge into… and a Delete button for each project.
     shown.evaluate("() => { document.getElementById('projects-box').open = true; }")
     shown.wait_for_function("() => document.getElementById('projects-list').dataset.loaded")
     targets = shown.evaluate(TARGETS_JS)
-    assert len(targets) == 4 + 9 + 1 + 4 + 1 + 2 * 12, targets
+    assert len(targets) == 4 + 9 + 1 + 4 + 1 + 3 * 12, targets
     small = [each for each in targets if each["width"] < 24 or each["height"] < 24]
     assert small == []
     assert page.problems == []

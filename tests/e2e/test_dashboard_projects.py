@@ -1,11 +1,13 @@
-"""The dashboard's projects card: a project tracked by mistake or badly named is put right on the
-page, as `oxitrack projects rename|delete` puts it right, against a real daemon and database. A
-rename shows at once in every card; a delete is asked first, says what goes, and takes the project
-out of every card and of `GET /api/projects`; a refusal is said in the daemon's words."""
+"""The dashboard's projects card: a project tracked by mistake, badly named or seen twice is put
+right on the page, as `oxitrack projects rename|merge|delete` puts it right, against a real daemon
+and database. A rename shows at once in every card; a merge or a delete is asked first, says what
+goes where, and shows in every card and in `GET /api/projects`; a refusal is said in the daemon's
+words."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -253,12 +255,18 @@ def _tab_to(shown: Any, name: str, most: int = 40) -> None:
     raise AssertionError(f"{name!r} not reached by Tab")
 
 
-def test_rename_and_delete_with_the_keyboard_alone(two_projects: DaemonProcess, browser: Any):
+def _card_page_by_keyboard(browser: Any, daemon: DaemonProcess) -> tuple[Page, Any]:
+    """The dashboard of ``daemon``, its projects card opened from the keyboard."""
     page = Page(browser)
-    shown = page.open(two_projects.url + "/")
-    _tab_to(shown, "Rename or delete a project")
+    shown = page.open(daemon.url + "/")
+    _tab_to(shown, "Rename, merge or delete a project")
     shown.keyboard.press("Enter")
     shown.wait_for_function(LIST_LOADED_JS, arg=1)
+    return page, shown
+
+
+def test_rename_and_delete_with_the_keyboard_alone(two_projects: DaemonProcess, browser: Any):
+    page, shown = _card_page_by_keyboard(browser, two_projects)
     _tab_to(shown, "Rename alpha")
     shown.keyboard.press("Enter")
     shown.keyboard.type("dropped")  # the name is selected: typing replaces it
@@ -287,36 +295,49 @@ def test_rename_and_delete_with_the_keyboard_alone(two_projects: DaemonProcess, 
     assert page.problems == []
 
 
-def test_a_rename_sends_the_api_key_the_page_was_given(tmp_path: Path, browser: Any):
+@pytest.fixture
+def keyed_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
+    """A daemon that answers only to the key ``k3y``, with ``alpha`` (10 minutes, lately) and
+    ``beta`` (10 minutes, before)."""
     keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y").start()
     try:
         now = int(time.time())
         with httpx.Client(headers={"Authorization": "Bearer k3y"}) as client:
-            for moment in range(now - 600, now - 59, 60):
-                beat = {"project_path": "/code/alpha", "timestamp": moment}
-                client.post(f"{keyed.url}/beat", json=beat).raise_for_status()
-        page = Page(browser)
-        shown = page.page
-        shown.goto(keyed.url + "/")
-        shown.fill("#api-key", "k3y")
-        shown.keyboard.press("Enter")
-        page.wait_loaded(1)
-        _open_card(page)
-        shown.get_by_role("button", name="Rename alpha").click()
-        shown.get_by_label("New name for alpha").fill("Locked")
-        shown.keyboard.press("Enter")
-        _wait_for_names(shown, "today", ["Locked"])
-        assert all("status of 401" in problem for problem in page.problems), page.problems
+            for path, start in (("/code/alpha", now - 600), ("/code/beta", now - 1800)):
+                for moment in range(start, start + 541, 60):
+                    beat = {"project_path": path, "timestamp": moment}
+                    client.post(f"{keyed.url}/beat", json=beat).raise_for_status()
+        yield keyed
     finally:
         keyed.kill()
+
+
+def _card_page_with_key(browser: Any, daemon: DaemonProcess) -> tuple[Page, Any]:
+    """The dashboard of ``keyed_daemon``, given its key in the page's form, its card open."""
+    page = Page(browser)
+    shown = page.page
+    shown.goto(daemon.url + "/")
+    shown.fill("#api-key", "k3y")
+    shown.keyboard.press("Enter")
+    page.wait_loaded(1)
+    return page, _open_card(page)
+
+
+def test_a_rename_sends_the_api_key_the_page_was_given(keyed_daemon: DaemonProcess, browser: Any):
+    page, shown = _card_page_with_key(browser, keyed_daemon)
+    shown.get_by_role("button", name="Rename alpha").click()
+    shown.get_by_label("New name for alpha").fill("Locked")
+    shown.keyboard.press("Enter")
+    _wait_for_names(shown, "today", ["Locked", "beta"])
+    assert all("status of 401" in problem for problem in page.problems), page.problems
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_card_its_form_and_dialog_fit_a_phone_and_read_in_either_theme(
     midday_daemon: DaemonProcess, browser: Any, scheme: str
 ):
-    """At 360 px: no sideways scrolling (a folder with no space to break at included), every
-    control 24 px or more, every text 4.5:1 on what it sits on."""
+    """At 360 px: no sideways scrolling (a folder with no space to break at included, in the
+    merge's choice too), every control 24 px or more, every text 4.5:1 on what it sits on."""
     worked_lately(midday_daemon, "/code/alpha", 1200)
     worked_lately(midday_daemon, "/code/" + "x" * 200, 600)
     page, shown = _card_page(
@@ -344,24 +365,42 @@ def test_the_card_its_form_and_dialog_fit_a_phone_and_read_in_either_theme(
     shown.get_by_role("button", name="Delete alpha").click()
     assert shown.locator("#delete-dialog").is_visible()
     checked("Delete alpha?")
+    shown.keyboard.press("Escape")
+    long_name = "x" * 200
+    _choose_target(shown, "alpha", long_name)
+    shown.get_by_role("button", name="Merge…").click()
+    shown.locator("#merge-dialog").wait_for()
+    checked(f"Merge alpha into {long_name[:20]}")
+    shown.keyboard.press("Escape")
+    _wait_for_focus(
+        shown, shown.get_by_label("Merge alpha into", exact=True).get_attribute("id") or ""
+    )
+    checked("Merge alpha into")  # the form, the long name chosen
     assert all("status of 422" in problem for problem in page.problems), page.problems
 
 
+@pytest.mark.parametrize("action", ["delete", "merge"])
 def test_the_dialog_keeps_its_edge_and_buttons_under_forced_colours(
-    two_projects: DaemonProcess, browser: Any
+    two_projects: DaemonProcess, browser: Any, action: str
 ):
     page, shown = _card_page(browser, two_projects, forced_colors="active")
-    shown.get_by_role("button", name="Delete alpha").click()
-    drawn = shown.evaluate("""() => {
+    if action == "delete":
+        shown.get_by_role("button", name="Delete alpha").click()
+    else:
+        _ask_merge(shown, "alpha", "beta")
+    drawn = shown.evaluate(
+        """(action) => {
       const style = (selector) => getComputedStyle(document.querySelector(selector));
       return {
-        edge: style("#delete-dialog").borderTopStyle,
-        edgeColour: style("#delete-dialog").borderTopColor,
-        background: style("#delete-dialog").backgroundColor,
-        text: style("#delete-dialog").color,
-        button: style("#delete-confirm").borderTopStyle,
+        edge: style(`#${action}-dialog`).borderTopStyle,
+        edgeColour: style(`#${action}-dialog`).borderTopColor,
+        background: style(`#${action}-dialog`).backgroundColor,
+        text: style(`#${action}-dialog`).color,
+        button: style(`#${action}-confirm`).borderTopStyle,
       };
-    }""")
+    }""",
+        action,
+    )
     assert drawn["edge"] == "solid" and drawn["button"] != "none", drawn
     assert drawn["edgeColour"] != drawn["background"] and drawn["text"] != drawn["background"]
     assert page.problems == []
@@ -376,10 +415,261 @@ def test_a_screen_reader_gets_named_buttons_a_named_field_and_a_live_status(
     shown.get_by_role("button", name="Rename alpha").click()
     tree = accessibility_tree(shown)
     buttons = [node["name"] for node in tree if node["role"] == "button"]
-    assert {"Rename beta", "Delete beta", "Save", "Cancel"} <= set(buttons), buttons
+    assert {"Rename beta", "Merge beta into…", "Delete beta", "Save", "Cancel"} <= set(buttons)
     assert "Rename alpha" not in buttons, "the form stands in its place"
     (field,) = (node for node in tree if node["role"] == "textbox")
     assert field["name"] == "New name for alpha"
     status = shown.locator("#projects-status")
     assert (status.get_attribute("role"), status.get_attribute("aria-live")) == ("status", "polite")
+
+    shown.keyboard.press("Escape")
+    _choose_target(shown, "alpha", "beta")
+    tree = accessibility_tree(shown)
+    choices = [node["name"] for node in tree if node["role"] == "combobox"]
+    assert choices == ["Merge alpha into"], [(node["role"], node["name"]) for node in tree]
+    shown.get_by_role("button", name="Merge…").click()
+    tree = accessibility_tree(shown)  # the page behind the dialog is left out: it is modal
+    (dialog,) = (node for node in tree if node["role"] == "dialog")
+    assert dialog["name"] == "Merge alpha into beta?"
+    assert dialog["properties"].get("modal") is True
+    buttons = [node["name"] for node in tree if node["role"] == "button"]
+    assert "Merge alpha into beta" in buttons, buttons
+    described = shown.evaluate(
+        "() => document.getElementById(document.getElementById('merge-dialog')"
+        ".getAttribute('aria-describedby')).textContent.replace(/\\s+/g, ' ').trim()"
+    )
+    assert described.startswith("The time, sessions and folders of alpha"), described
     assert page.problems == []
+
+
+# -- merge -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def moved_app(midday_daemon: DaemonProcess) -> DaemonProcess:
+    """One app tracked twice, as after its folder moved: ``/old/app`` (10 minutes, first) and
+    ``/code/app`` (20 minutes, since), the cards' "app (old)" and "app (code)"; and ``beta``."""
+    now = int(time.time())
+    send_beats(midday_daemon, "/old/app", range(now - 3600, now - 2999, 60))
+    send_beats(midday_daemon, "/code/beta", range(now - 2700, now - 2399, 60))
+    worked_lately(midday_daemon, "/code/app", 1200)
+    return midday_daemon
+
+
+def _wait_for_focus(shown: Any, name: str) -> None:
+    """Until the focus is on ``name`` (FOCUSED_JS's): a dialog's close event, which puts it
+    back, comes as a task of its own."""
+    shown.wait_for_function(f"(name) => ({FOCUSED_JS})() === name", arg=name)
+
+
+def _choose_target(shown: Any, source: str, target: str) -> Any:
+    """The merge form of ``source`` opened and ``target`` chosen; its select."""
+    shown.get_by_role("button", name=f"Merge {source} into…", exact=True).click()
+    choice = shown.get_by_label(f"Merge {source} into", exact=True)
+    choice.select_option(label=target)
+    return choice
+
+
+def _ask_merge(shown: Any, source: str, target: str) -> Any:
+    """The merge of ``source`` into ``target`` asked for: its dialog."""
+    _choose_target(shown, source, target)
+    shown.get_by_role("button", name="Merge…", exact=True).click()
+    dialog = shown.locator("#merge-dialog")
+    dialog.wait_for()
+    return dialog
+
+
+def test_a_merge_chosen_and_confirmed_shows_one_project_in_every_card_and_the_api(
+    moved_app: DaemonProcess, browser: Any
+):
+    before = _projects(moved_app)
+    page, shown = _card_page(browser, moved_app)
+    assert _names(shown) == {card: ["app (code)", "app (old)", "beta"] for card in CARDS}
+    choice = _choose_target(shown, "app (old)", "app (code)")
+    options = choice.locator("option").all_inner_texts()
+    assert options == ["Choose a project", "app (code)", "beta"], (
+        "the others, as the cards name them"
+    )
+    shown.get_by_role("button", name="Merge…").click()
+    dialog = shown.locator("#merge-dialog")
+    said = dialog.inner_text()
+    old = before["/old/app"]
+    for words in (
+        "Merge app (old) into app (code)?",
+        "The time, sessions and folders of app (old)",
+        f"(0h {old['total_seconds'] // 60:02d}m in {old['session_count']} session",
+        "go into app (code)",
+        "/old/app",
+        "The name app (old) disappears",
+        "oxitrack backup FILE",
+    ):
+        assert words in said, said
+    assert shown.evaluate("() => document.activeElement.id") == "merge-cancel"
+    shown.get_by_role("button", name="Merge app (old) into app (code)").click()
+    shown.wait_for_function(LIST_LOADED_JS, arg=2)
+    _wait_for_names(shown, "legend", ["app", "beta"])
+    # Each session is still there, the old folder's under the one name.
+    assert _names(shown) == {
+        "legend": ["app", "beta"],
+        "today": ["app", "beta"],
+        "recent": ["app", "app", "beta"],
+    }
+    assert _listed(shown) == ["app", "beta"]
+    assert shown.inner_text("#projects-status") == "Merged app (old) into app (code)."
+    assert shown.evaluate(FOCUSED_JS) == "Merge app into…"
+    after = _projects(moved_app)
+    assert set(after) == {"/code/app", "/code/beta"}
+    merged, new = after["/code/app"], before["/code/app"]
+    assert merged["id"] == new["id"]
+    assert {path["project_path"] for path in merged["paths"]} == {"/code/app", "/old/app"}
+    assert merged["session_count"] == new["session_count"] + old["session_count"]
+    assert merged["total_seconds"] == new["total_seconds"] + old["total_seconds"]
+    assert page.problems == []
+
+
+def test_cancel_escape_or_no_choice_merges_nothing(two_projects: DaemonProcess, browser: Any):
+    before = _projects(two_projects)
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Merge alpha into…").click()
+    shown.get_by_role("button", name="Merge…").click()  # nothing chosen
+    error = shown.locator("#projects-list .field-error")
+    assert error.inner_text() == "Choose the project that alpha goes into."
+    assert shown.locator("#merge-dialog").is_hidden()
+    choice = shown.get_by_label("Merge alpha into", exact=True)
+    assert choice.get_attribute("aria-invalid") == "true"
+    choice.select_option(label="beta")
+    shown.get_by_role("button", name="Merge…").click()
+    assert shown.evaluate("() => document.activeElement.id") == "merge-cancel"
+    shown.keyboard.press("Enter")  # on Cancel, where the focus is
+    assert shown.locator("#merge-dialog").is_hidden()
+    _wait_for_focus(shown, choice.get_attribute("id") or "")  # to choose again
+    shown.get_by_role("button", name="Merge…").click()
+    shown.keyboard.press("Escape")
+    assert shown.locator("#merge-dialog").is_hidden()
+    shown.keyboard.press("Escape")  # the form goes too
+    assert shown.locator("#projects-list form").count() == 0
+    assert shown.evaluate(FOCUSED_JS) == "Merge alpha into…"
+    assert _projects(two_projects) == before
+    assert _listed(shown) == ["alpha", "beta"]
+    assert shown.inner_text("#projects-status") == ""
+    assert page.problems == []
+
+
+def test_a_target_deleted_meanwhile_is_said_in_the_daemons_words_and_nothing_is_merged(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Another tab, or the command line, deleted ``beta`` while the dialog asked: the merge by
+    ids answers 404 and changes nothing."""
+    page, shown = _card_page(browser, two_projects)
+    _ask_merge(shown, "alpha", "beta")
+    before = _projects(two_projects)
+    ids = {"source": before["/code/alpha"]["id"], "target": before["/code/beta"]["id"]}
+    elsewhere = httpx.post(
+        f"{two_projects.url}/api/projects/delete", json={"project": ids["target"]}
+    )
+    elsewhere.raise_for_status()
+    refusal = httpx.post(f"{two_projects.url}/api/projects/merge", json=ids)
+    assert refusal.status_code == 404
+    shown.get_by_role("button", name="Merge alpha into beta").click()
+    shown.wait_for_function(LIST_LOADED_JS, arg=2)
+    said = shown.inner_text("#projects-status")
+    assert said == f"The daemon refused: {refusal.json()['message']}"
+    assert f"project {ids['target']} was deleted" in said
+    assert _listed(shown) == ["alpha"]
+    _wait_for_names(shown, "legend", ["alpha"])
+    assert _projects(two_projects) == {"/code/alpha": before["/code/alpha"]}
+    assert shown.evaluate(FOCUSED_JS) == "Rename alpha", "alone, it has nothing to merge into"
+    assert page.problems
+    assert all("status of 404" in problem for problem in page.problems), page.problems
+
+
+def test_merge_with_the_keyboard_alone(two_projects: DaemonProcess, browser: Any):
+    page, shown = _card_page_by_keyboard(browser, two_projects)
+    _tab_to(shown, "Merge alpha into…")
+    shown.keyboard.press("Enter")
+    assert shown.evaluate("() => document.activeElement.tagName") == "SELECT"
+    shown.keyboard.press("Escape")
+    assert shown.evaluate(FOCUSED_JS) == "Merge alpha into…"
+    assert shown.locator("#projects-list form").count() == 0
+
+    shown.keyboard.press("Enter")
+    shown.keyboard.press("ArrowDown")  # from "Choose a project" to the one other project
+    assert shown.evaluate("() => document.activeElement.selectedOptions[0].text") == "beta"
+    shown.keyboard.press("Tab")
+    assert shown.evaluate(FOCUSED_JS) == "Merge…"
+    shown.keyboard.press("Enter")
+    assert shown.evaluate(FOCUSED_JS) == "merge-cancel"
+    shown.keyboard.press("Escape")
+    assert shown.locator("#merge-dialog").is_hidden()
+    _wait_for_focus(
+        shown, shown.get_by_label("Merge alpha into", exact=True).get_attribute("id") or ""
+    )
+    shown.keyboard.press("Tab")
+    shown.keyboard.press("Enter")
+    shown.keyboard.press("Tab")
+    assert shown.evaluate(FOCUSED_JS) == "Merge alpha into beta"
+    shown.keyboard.press("Enter")
+    _wait_for_names(shown, "today", ["beta"])
+    assert shown.evaluate(FOCUSED_JS) == "Rename beta", "alone, it has nothing to merge into"
+    assert [project["name"] for project in _projects(two_projects).values()] == ["beta"]
+    assert page.problems == []
+
+
+def test_a_merge_sends_the_api_key_the_page_was_given(keyed_daemon: DaemonProcess, browser: Any):
+    page, shown = _card_page_with_key(browser, keyed_daemon)
+    _ask_merge(shown, "alpha", "beta")
+    shown.get_by_role("button", name="Merge alpha into beta").click()
+    _wait_for_names(shown, "today", ["beta"])
+    key = {"Authorization": "Bearer k3y"}
+    listed = httpx.get(f"{keyed_daemon.url}/api/projects", headers=key).json()["projects"]
+    assert [project["name"] for project in listed] == ["beta"]
+    assert all("status of 401" in problem for problem in page.problems), page.problems
+
+
+# Each change: what asks for it, its dialog's confirm button, and what asks again after a
+# refusal (the merge's choice stays in its form, the delete's button in its item).
+CHANGES = {
+    "delete": (
+        lambda shown: shown.get_by_role("button", name="Delete alpha").click(),
+        "Delete alpha for good",
+        "Delete alpha",
+    ),
+    "merge": (lambda shown: _ask_merge(shown, "alpha", "beta"), "Merge alpha into beta", "Merge…"),
+}
+
+
+@pytest.mark.parametrize("change", ["delete", "merge"])
+def test_a_change_the_daemon_wants_a_key_for_brings_the_key_form_and_changes_nothing(
+    two_projects: DaemonProcess, browser: Any, change: str
+):
+    """The daemon restarted with a key while the dialog asked: its 401 brings the key form, the
+    focus in its field, as everywhere on the page (the modal dialog, still open, kept the focus
+    from it); the change is made once the key is given."""
+    ask, confirm, again = CHANGES[change]
+    page, shown = _card_page(browser, two_projects)
+    ask(shown)
+    two_projects.stop()
+    assert two_projects.db_path is not None
+    keyed = DaemonProcess(two_projects.db_path, "--api-key", "k3y").start(port=two_projects.port)
+    try:
+        shown.get_by_role("button", name=confirm).click()
+        shown.wait_for_selector("#key-form:not([hidden])")
+        _wait_for_focus(shown, "api-key")
+        said = shown.inner_text("#projects-status")
+        assert (
+            said == "The daemon needs its API key: give it in the form at the top, then try again."
+        )
+        key = {"Authorization": "Bearer k3y"}
+        listed = httpx.get(f"{keyed.url}/api/projects", headers=key).json()["projects"]
+        assert sorted(project["name"] for project in listed) == ["alpha", "beta"]
+        shown.keyboard.type("k3y")
+        shown.keyboard.press("Enter")
+        shown.wait_for_selector("#key-form", state="hidden")
+        shown.get_by_role("button", name=again, exact=True).click()
+        shown.get_by_role("button", name=confirm).click()
+        _wait_for_names(shown, "today", ["beta"])
+        listed = httpx.get(f"{keyed.url}/api/projects", headers=key).json()["projects"]
+        assert [project["name"] for project in listed] == ["beta"]
+        assert all("status of 401" in problem for problem in page.problems), page.problems
+    finally:
+        keyed.kill()

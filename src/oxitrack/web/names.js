@@ -8,11 +8,14 @@
  * folder, "api (client-one)" and "api (client-two)": two clients' `api` folders were two legend
  * keys, table entries and sessions all reading "api". The page makes it once per answer, of all
  * the projects its cards show (refresh.js), so a project reads alike in each; nameOf gives a
- * project it has not seen its own name.
+ * project it has not seen its own name. A project's other `folders` (a moved or merged one's)
+ * are named as the project.
  */
 export function distinctNames(projects) {
+  const owners = folderOwners(projects);
   const pathsByName = new Map();
-  for (const { project_name: name, project_path: path } of projects) {
+  for (const { project_name: name, project_path: folder } of projects) {
+    const path = owners.get(folder) ?? folder;
     pathsByName.set(name, (pathsByName.get(name) ?? new Set()).add(path));
   }
   const texts = new Map();
@@ -20,8 +23,22 @@ export function distinctNames(projects) {
     const places = folderPlaces(name, [...paths]);
     for (const path of paths) texts.set(path, paths.size > 1 ? `${name} (${places.get(path)})` : name);
   }
+  for (const [folder, path] of owners) if (texts.has(path)) texts.set(folder, texts.get(path));
   const parts = nameParts([...texts.values()]);
   return new Map([...texts].map(([path, text]) => [path, parts.get(text)]));
+}
+
+/**
+ * Each folder of an entry that lists its `folders` (the reports' do) to that entry's path. A
+ * recent session in a merged project's other folder is that project's: told apart from it by
+ * folder, "app (old)" and "app (code)", one project read as two in every card.
+ */
+function folderOwners(projects) {
+  const owners = new Map();
+  for (const { project_path: path, folders = [] } of projects) {
+    for (const folder of folders) owners.set(folder, path);
+  }
+  return owners;
 }
 
 /** A name no other was compared with: cut at its end, as any text. */

@@ -1,7 +1,8 @@
-// The "Projects" card: every project the daemon knows, with its folders and total, to rename or
-// delete as `oxitrack projects rename|delete` does. Folded until opened, as listing every
-// project's total is no small read: asked for then, and after each change, when the rest of the
-// page is asked again too (refresh.js), so every card shows the change at once.
+// The "Projects" card: every project the daemon knows, with its folders and total, to rename,
+// merge into another or delete as `oxitrack projects rename|merge|delete` does. Folded until
+// opened, as listing every project's total is no small read: asked for then, and after each
+// change, when the rest of the page is asked again too (refresh.js), so every card shows the
+// change at once.
 
 import { formatDuration } from "./chart.js";
 import { cutName, element } from "./elements.js";
@@ -12,6 +13,7 @@ import { Busy, Refused, Unauthorized, getJson, postJson } from "./requests.js";
 
 let listSeq = 0; // only the latest listing is drawn
 let toDelete = null; // { project, name } while the dialog asks about it
+let toMerge = null; // { source, target, form } ({ project, name } each) while its dialog asks
 let sending = false; // one change at a time: a second Enter must not send it again
 const RESET_HINT = "Empty, or “reset”: the folder's name again.";
 
@@ -20,17 +22,39 @@ export function setUpProjects() {
   box.addEventListener("toggle", () => {
     if (box.open) loadProjects();
   });
-  const dialog = document.getElementById("delete-dialog");
-  document.getElementById("delete-cancel").addEventListener("click", () => dialog.close());
-  document.getElementById("delete-confirm").addEventListener("click", confirmDelete);
-  // Escape, Cancel or a delete: the focus goes back to the list, not to the page's start.
-  dialog.addEventListener("close", () => {
-    // A close comes as a task of its own: by then a busy page may have opened the dialog again
-    // for the next delete, whose project it must not forget.
-    if (dialog.open) return;
+  setUpDialog("delete", confirmDelete, () => {
     if (toDelete !== null) focusIn({ id: toDelete.project.id, action: "delete" });
     toDelete = null;
   });
+  setUpDialog("merge", confirmMerge, () => {
+    // Cancelled: back to the choice, to choose another project or to leave it (Escape).
+    const select = toMerge?.form.querySelector("select");
+    if (select?.isConnected) select.focus();
+    else if (toMerge !== null) focusIn({ id: toMerge.source.project.id, action: "merge" });
+    toMerge = null;
+  });
+}
+
+/**
+ * The dialog `${name}-dialog`: its Cancel closes it, its confirm button runs `confirm`. On
+ * Escape, Cancel or a change, `focusBack` puts the focus back in the list, not at the page's
+ * start.
+ */
+function setUpDialog(name, confirm, focusBack) {
+  const dialog = document.getElementById(`${name}-dialog`);
+  document.getElementById(`${name}-cancel`).addEventListener("click", () => dialog.close());
+  document.getElementById(`${name}-confirm`).addEventListener("click", confirm);
+  dialog.addEventListener("close", () => {
+    // A close comes as a task of its own: by then a busy page may have opened the dialog again
+    // for the next change, whose project it must not forget.
+    if (!dialog.open) focusBack();
+  });
+}
+
+/** `${name}-dialog` over the page, the focus on its Cancel: Enter or Escape changes nothing. */
+function showDialog(name) {
+  document.getElementById(`${name}-dialog`).showModal();
+  document.getElementById(`${name}-cancel`).focus();
 }
 
 /** The list asked for anew; `focus` ({ id, action, index }) says which button gets the focus. */
@@ -49,23 +73,29 @@ async function loadProjects(focus = null) {
   const names = distinctNames(
     projects.map((project) => ({ project_name: project.name, project_path: project.latest_path })),
   );
+  const named = projects.map((project) => ({ project, name: names.get(project.latest_path) }));
   const list = document.getElementById("projects-list");
-  list.replaceChildren(...projects.map((p) => projectItem(p, names.get(p.latest_path))));
+  list.replaceChildren(...named.map((each) => projectItem(each, named)));
   list.hidden = projects.length === 0;
   document.getElementById("projects-empty").hidden = projects.length > 0;
   list.dataset.loaded = String(Number(list.dataset.loaded || 0) + 1);
   if (focus !== null) focusIn(focus);
 }
 
-function projectItem(project, name) {
+/** `{ project, name }`'s item; `all` (each as `{ project, name }`) gives what it may merge into. */
+function projectItem({ project, name }, all) {
   const folders = project.paths.map((path) =>
     element("li", { className: "path", dir: "auto" }, path.project_path),
   );
-  const rename = element("button", { type: "button", className: "rename" }, "Rename");
-  const remove = element("button", { type: "button", className: "delete" }, "Delete");
+  const others = all.filter((other) => other.project.id !== project.id);
   // The name in each button's own: a screen reader's list of buttons read "Rename" ten times.
-  rename.setAttribute("aria-label", `Rename ${name.text}`);
-  remove.setAttribute("aria-label", `Delete ${name.text}`);
+  const button = (action, text, label) =>
+    element("button", { type: "button", className: action, "aria-label": label }, text);
+  const rename = button("rename", "Rename", `Rename ${name.text}`);
+  const remove = button("delete", "Delete", `Delete ${name.text}`);
+  // Alone in the list, a project has nothing to go into.
+  const merge =
+    others.length > 0 ? [button("merge", "Merge into…", `Merge ${name.text} into…`)] : [];
   const item = element(
     "li",
     { "data-project-id": String(project.id) },
@@ -76,61 +106,82 @@ function projectItem(project, name) {
       element("span", { className: "num" }, formatDuration(project.total_seconds)),
     ),
     element("ul", { className: "folders", "aria-label": `Folders of ${name.text}` }, ...folders),
-    element("div", { className: "project-actions" }, rename, remove),
+    element("div", { className: "project-actions" }, rename, ...merge, remove),
   );
   rename.addEventListener("click", () => openRename(item, project, name));
+  for (const each of merge) {
+    each.addEventListener("click", () => openMerge(item, { project, name }, others));
+  }
   remove.addEventListener("click", () => askDelete(project, name));
   return item;
 }
 
-// -- rename ------------------------------------------------------------------------------------
-
-/** The inline form in place of the item's buttons; one open at a time. */
-function openRename(item, project, name) {
-  for (const open of document.querySelectorAll("#projects-list .rename-form")) closeRename(open);
-  const id = `rename-${project.id}`;
-  const input = element("input", {
-    id,
-    type: "text",
-    autocomplete: "off",
-    spellcheck: "false",
-    "aria-describedby": `${id}-error ${id}-hint`,
-  });
-  input.value = project.name;
-  // Said as it appears; the focus stays in the field, for the name to be put right.
+/**
+ * A form in place of `item`'s buttons, one open at a time: `label` names `field`, `hint` (if
+ * any) says more; submitted, it runs `submit`; Cancel or Escape closes it and gives the focus
+ * back to the button of `action` that opened it.
+ */
+function openForm(item, { action, label, field, submitText, hint = null, submit }) {
+  for (const open of document.querySelectorAll("#projects-list .row-form")) closeForm(open);
+  const { id } = field;
+  const hints =
+    hint === null ? [] : [element("p", { id: `${id}-hint`, className: "muted hint" }, hint)];
+  // Said as it appears; the focus stays in the field, for it to be put right.
   const error = element("p", { id: `${id}-error`, className: "field-error", role: "alert" });
   error.hidden = true;
-  const save = element("button", { type: "submit" }, "Save");
+  field.setAttribute("aria-describedby", [error, ...hints].map((each) => each.id).join(" "));
+  const save = element("button", { type: "submit" }, submitText);
   const cancel = element("button", { type: "button" }, "Cancel");
   const form = element(
     "form",
-    { className: "rename-form", novalidate: "" },
-    element("label", { for: id }, `New name for ${name.text}`),
-    element("div", { className: "rename-row" }, input, save, cancel),
-    element("p", { id: `${id}-hint`, className: "muted hint" }, RESET_HINT),
+    { className: `row-form ${action}-form`, novalidate: "", "data-action": action },
+    element("label", { for: id }, label),
+    element("div", { className: "form-row" }, field, save, cancel),
+    ...hints,
     error,
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    saveName(form, project, name);
+    submit(form);
   });
   form.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     event.preventDefault();
-    closeRename(form);
+    closeForm(form);
   });
-  cancel.addEventListener("click", () => closeRename(form));
+  cancel.addEventListener("click", () => closeForm(form));
   item.querySelector(".project-actions").hidden = true;
   item.append(form);
-  input.focus();
-  input.select();
+  field.focus();
 }
 
-function closeRename(form) {
+function closeForm(form) {
   const item = form.closest("li");
   form.remove();
   item.querySelector(".project-actions").hidden = false;
-  item.querySelector("button.rename").focus();
+  item.querySelector(`button.${form.dataset.action}`).focus();
+}
+
+// -- rename ------------------------------------------------------------------------------------
+
+/** The name's field in place of the item's buttons, the name filled in and selected. */
+function openRename(item, project, name) {
+  const input = element("input", {
+    id: `rename-${project.id}`,
+    type: "text",
+    autocomplete: "off",
+    spellcheck: "false",
+  });
+  input.value = project.name;
+  openForm(item, {
+    action: "rename",
+    label: `New name for ${name.text}`,
+    field: input,
+    submitText: "Save",
+    hint: RESET_HINT,
+    submit: (form) => saveName(form, project, name),
+  });
+  input.select();
 }
 
 /** What the field says as the daemon takes it: empty or "reset" is null, the folder's name. */
@@ -171,26 +222,82 @@ function showFieldError(form, input, message) {
   input.focus();
 }
 
+// -- merge -------------------------------------------------------------------------------------
+
+/** The other projects to choose from, named as the cards name them; none chosen yet. */
+function openMerge(item, source, others) {
+  const select = element(
+    "select",
+    { id: `merge-${source.project.id}` },
+    element("option", { value: "" }, "Choose a project"),
+    ...others.map(({ project, name }) =>
+      element("option", { value: String(project.id), dir: "auto" }, name.text),
+    ),
+  );
+  openForm(item, {
+    action: "merge",
+    label: `Merge ${source.name.text} into`,
+    field: select,
+    submitText: "Merge…",
+    submit: (form) => askMerge(form, source, others),
+  });
+}
+
+/** What goes where, asked first, as for a delete: there is no undo either. */
+function askMerge(form, source, others) {
+  const select = form.querySelector("select");
+  const target = others.find(({ project }) => String(project.id) === select.value);
+  if (target === undefined) {
+    showFieldError(form, select, `Choose the project that ${source.name.text} goes into.`);
+    return;
+  }
+  toMerge = { source, target, form };
+  const text = (id, value) => {
+    document.getElementById(id).textContent = value;
+  };
+  text("merge-title", `Merge ${source.name.text} into ${target.name.text}?`);
+  text("merge-source", source.name.text);
+  text("merge-time", timeOf(source.project));
+  text("merge-target", target.name.text);
+  text("merge-gone", source.name.text);
+  text("merge-kept", target.name.text);
+  foldersIn("merge-folders", source.project);
+  const confirm = document.getElementById("merge-confirm");
+  confirm.textContent = "Merge";
+  confirm.setAttribute("aria-label", `Merge ${source.name.text} into ${target.name.text}`);
+  showDialog("merge");
+}
+
+/**
+ * By the projects' ids, as the dialog showed them: a project merged or deleted meanwhile
+ * (another tab, the command line) answers 404 and nothing changes: that is said, in the
+ * daemon's words, and the list drawn anew.
+ */
+async function confirmMerge() {
+  if (sending || toMerge === null) return;
+  const { source, target } = toMerge;
+  toMerge = null; // its form goes with the list: the focus goes where the list says
+  const ids = { source: source.project.id, target: target.project.id };
+  await sendChange("merge", "/api/projects/merge", ids, {
+    done: `Merged ${source.name.text} into ${target.name.text}.`,
+    focus: { id: target.project.id, action: "merge" },
+    refusedFocus: { id: source.project.id, action: "merge", index: indexOf(source.project) },
+  });
+}
+
 // -- delete ------------------------------------------------------------------------------------
 
 /** What goes, asked first, as the command line asks: the dialog opens on Cancel. */
 function askDelete(project, name) {
   toDelete = { project, name };
-  const sessions = project.session_count;
   document.getElementById("delete-title").textContent = `Delete ${name.text}?`;
   document.getElementById("delete-name").textContent = name.text;
-  document.getElementById("delete-time").textContent =
-    `${formatDuration(project.total_seconds)} in ${sessions} session${sessions === 1 ? "" : "s"}`;
-  document
-    .getElementById("delete-folders")
-    .replaceChildren(
-      ...project.paths.map((path) => element("li", { dir: "auto" }, path.project_path)),
-    );
+  document.getElementById("delete-time").textContent = timeOf(project);
+  foldersIn("delete-folders", project);
   const confirm = document.getElementById("delete-confirm");
   confirm.textContent = "Delete for good";
   confirm.setAttribute("aria-label", `Delete ${name.text} for good`);
-  document.getElementById("delete-dialog").showModal();
-  document.getElementById("delete-cancel").focus();
+  showDialog("delete");
 }
 
 /**
@@ -201,25 +308,58 @@ function askDelete(project, name) {
 async function confirmDelete() {
   if (sending || toDelete === null) return;
   const { project, name } = toDelete;
-  const index = [...document.getElementById("projects-list").children].findIndex(
-    (item) => item.dataset.projectId === String(project.id),
-  );
-  sending = true;
-  try {
-    await postJson("/api/projects/delete", { project: project.id });
-    say(`Deleted ${name.text} and its ${formatDuration(project.total_seconds)}.`);
-  } catch (error) {
-    say(problemOf(error));
-  } finally {
-    sending = false;
-  }
   toDelete = null; // its button may be gone: the focus goes where the list says
-  document.getElementById("delete-dialog").close();
-  await loadProjects({ id: project.id, action: "delete", index });
-  refresh();
+  const focus = { id: project.id, action: "delete", index: indexOf(project) };
+  await sendChange("delete", "/api/projects/delete", { project: project.id }, {
+    done: `Deleted ${name.text} and its ${formatDuration(project.total_seconds)}.`,
+    focus,
+    refusedFocus: focus,
+  });
 }
 
 // -- shared ------------------------------------------------------------------------------------
+
+/**
+ * The change the dialog `name` asked about, sent (`body` to `path`); then `done`, or the
+ * refusal, said, and the list and the page asked anew, the focus on `focus` (`refusedFocus`
+ * after a refusal). The dialog is closed before the refusal is said: a 401's key form takes
+ * the focus, which a modal dialog still open kept from it.
+ */
+async function sendChange(name, path, body, { done, focus, refusedFocus }) {
+  sending = true;
+  let refusal = null;
+  try {
+    await postJson(path, body);
+  } catch (error) {
+    refusal = error;
+  } finally {
+    sending = false;
+  }
+  document.getElementById(`${name}-dialog`).close();
+  say(refusal === null ? done : problemOf(refusal));
+  await loadProjects(refusal === null ? focus : refusedFocus);
+  refresh();
+}
+
+/** "1h 20m in 5 sessions": what a dialog says goes. */
+function timeOf(project) {
+  const sessions = project.session_count;
+  const plural = sessions === 1 ? "" : "s";
+  return `${formatDuration(project.total_seconds)} in ${sessions} session${plural}`;
+}
+
+/** `project`'s folders as the list `id` of a dialog. */
+function foldersIn(id, project) {
+  const folders = project.paths.map((path) => element("li", { dir: "auto" }, path.project_path));
+  document.getElementById(id).replaceChildren(...folders);
+}
+
+/** Where `project` is in the list: after a change, the focus goes to the item then there. */
+function indexOf(project) {
+  return [...document.getElementById("projects-list").children].findIndex(
+    (item) => item.dataset.projectId === String(project.id),
+  );
+}
 
 /** The daemon's refusal in its own words, or why it gave none. */
 function problemOf(error) {
@@ -241,13 +381,14 @@ function say(text) {
 
 /**
  * The focus on `action`'s button of project `id`, else of the item now at `index` (the next
- * one, after a delete), else on the card's summary: never lost to the page's start.
+ * one, after a delete), else on the card's summary: never lost to the page's start. An item
+ * without that button (Merge, alone in the list) gives its first.
  */
 function focusIn({ id, action, index = -1 }) {
   const items = [...document.getElementById("projects-list").children];
   const item =
     items.find((each) => each.dataset.projectId === String(id)) ??
     items[Math.min(index, items.length - 1)];
-  const button = item?.querySelector(`button.${action}`);
+  const button = item?.querySelector(`button.${action}`) ?? item?.querySelector("button");
   (button ?? document.querySelector("#projects-box summary")).focus();
 }
