@@ -345,6 +345,7 @@ def test_sessions_are_newest_first_with_limit_and_filters(seeded: TestClient):
         "session_id",
         "project_path",
         "project_name",
+        "project_latest_path",
         "start_time",
         "last_heartbeat",
         "duration_seconds",

@@ -332,6 +332,9 @@ def session_json(row: SessionRow, zone: tzinfo, now: float) -> dict[str, object]
         "session_id": row.session_id,
         "project_path": row.project_path,
         "project_name": row.project_name,
+        # The project's latest folder, the ``project_path`` reports list it by: a session in a
+        # moved or merged project's other folder is that project's, not a second one.
+        "project_latest_path": row.latest_path or row.project_path,
         "start_time": row.start_time,
         "last_heartbeat": row.last_heartbeat,
         "duration_seconds": row.duration_seconds,

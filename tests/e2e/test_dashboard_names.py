@@ -176,6 +176,32 @@ def test_the_folders_of_one_project_read_as_its_one_name_in_every_card(
     assert page.problems == []
 
 
+def test_a_session_older_than_the_range_reads_as_its_project_after_a_move(
+    midday_daemon: DaemonProcess, browser: Any
+):
+    """The folder moved weeks ago, merged since: its sessions have no time in the chart's
+    week, so no report lists that folder; a recent session in it read "app (old)" beside
+    "app (code)" until the session itself named its project's folder."""
+    now = int(time.time())
+    weeks_ago = now - 30 * 86400
+    send_beats(midday_daemon, "/old/app", range(weeks_ago, weeks_ago + 601, 60))
+    worked_lately(midday_daemon, "/code/app", 1200)
+    listed = httpx.get(f"{midday_daemon.url}/api/projects").json()["projects"]
+    ids = {project["latest_path"]: project["id"] for project in listed}
+    merge = {"source": ids["/old/app"], "target": ids["/code/app"]}
+    httpx.post(f"{midday_daemon.url}/api/projects/merge", json=merge).raise_for_status()
+    sessions = httpx.get(f"{midday_daemon.url}/api/sessions").json()["sessions"]
+    assert [(each["project_path"], each["project_latest_path"]) for each in sessions] == [
+        ("/code/app", "/code/app"),
+        ("/old/app", "/code/app"),
+    ]
+    page = Page(browser)
+    shown = page.open(midday_daemon.url + "/")
+    assert _spoken(shown, "#days-legend button .label") == ["app"]
+    assert _spoken(shown, "#recent-sessions tbody .name") == ["app", "app"]
+    assert page.problems == []
+
+
 def _spoken(shown: Any, selector: str) -> list[str]:
     """The names ``selector`` finds, as read: a name cut in the middle is drawn in two parts."""
     return [name["spoken"] for name in drawn_names(shown, selector)]

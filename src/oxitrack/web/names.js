@@ -41,6 +41,19 @@ function folderOwners(projects) {
   return owners;
 }
 
+/**
+ * A recent session as distinctNames takes a project: its project's latest folder, with the
+ * session's own folder among the project's. A session in a moved or merged project's older
+ * folder reads as the project even when that folder has no time in the chart's range.
+ */
+export function sessionProject(session) {
+  return {
+    project_name: session.project_name,
+    project_path: session.project_latest_path,
+    folders: [session.project_path],
+  };
+}
+
 /** A name no other was compared with: cut at its end, as any text. */
 export function plainName(text) {
   return { text, head: text, tail: "" };

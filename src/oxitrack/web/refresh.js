@@ -2,7 +2,7 @@
 // by the wall clock, sooner while the daemon does not answer, and only the latest answer drawn.
 
 import { renderBreakdown } from "./breakdown.js";
-import { distinctNames } from "./names.js";
+import { distinctNames, sessionProject } from "./names.js";
 import { formatClock, zoneLabel } from "./clock.js";
 import { markPressedRange, renderDays } from "./days.js";
 import {
@@ -110,7 +110,8 @@ function showAnswers(card, today, { range, breakdown }, recent, health) {
   state.loadedAt = new Date();
   state.days = card.days;
   // Once for every card: a project reads the same in each, told from all the others shown.
-  state.names = distinctNames([...range.projects, ...today.projects, ...recent.sessions]);
+  const sessions = recent.sessions.map(sessionProject);
+  state.names = distinctNames([...range.projects, ...today.projects, ...sessions]);
   markPressedRange(card.days);
   renderDays(range);
   // A field picked since asked for its own rows, which are drawn when they come.
