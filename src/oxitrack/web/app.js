@@ -1,14 +1,14 @@
 // OxiTrack dashboard: reads the daemon's JSON endpoints (the same ones the CLI's --json prints)
 // and draws today's totals, a stacked bar chart of daily time per project, the range's time per
-// language, category, editor or branch, and recent sessions; its projects card renames and
-// deletes projects.
+// language, category, editor or branch, and recent sessions; its projects card renames, merges
+// and deletes projects.
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
 // Chart.js is served from /static/vendor/. This module only wires the page's controls to the
 // modules that do the work: refresh.js asks and draws; today.js, days.js (with legend.js),
-// breakdown.js and recent.js draw the cards; projects.js lists, renames and deletes projects;
-// notices.js says what state the data is in; chart.js turns numbers into chart data; names.js
-// names projects alike in every card;
-// address.js keeps the range, hidden projects and the breakdown's field in the page's address.
+// breakdown.js and recent.js draw the cards; projects.js lists, renames, merges and deletes
+// projects; notices.js says what state the data is in; chart.js turns numbers into chart data;
+// names.js names projects alike in every card; address.js keeps the range, hidden projects and
+// the breakdown's field in the page's address.
 
 import {
   addressBy,
