@@ -379,6 +379,26 @@ def test_the_card_its_form_and_dialog_fit_a_phone_and_read_in_either_theme(
     assert all("status of 422" in problem for problem in page.problems), page.problems
 
 
+@pytest.mark.parametrize("action", ["Rename", "Merge"])
+def test_a_form_for_a_name_with_no_space_to_break_at_fits_a_phone(
+    midday_daemon: DaemonProcess, browser: Any, action: str
+):
+    """At 360 px, the form of a project named by a folder with no space to break at: its label
+    ("New name for xxx…", "Merge xxx… into") ran off the card and pushed the page sideways."""
+    long_name = "x" * 200
+    worked_lately(midday_daemon, "/code/alpha", 1200)
+    worked_lately(midday_daemon, "/code/" + long_name, 600)
+    page, shown = _card_page(browser, midday_daemon, viewport={"width": 360, "height": 800})
+    opener = f"Rename {long_name}" if action == "Rename" else f"Merge {long_name} into…"
+    shown.get_by_role("button", name=opener, exact=True).click()
+    shown.locator("#projects-list form").wait_for()
+    width = shown.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width[0] <= width[1], width
+    assert page.problems == []
+
+
 @pytest.mark.parametrize("action", ["delete", "merge"])
 def test_the_dialog_keeps_its_edge_and_buttons_under_forced_colours(
     two_projects: DaemonProcess, browser: Any, action: str
