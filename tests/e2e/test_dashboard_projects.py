@@ -379,6 +379,26 @@ def test_the_card_its_form_and_dialog_fit_a_phone_and_read_in_either_theme(
     assert all("status of 422" in problem for problem in page.problems), page.problems
 
 
+@pytest.mark.parametrize("action", ["Rename", "Merge"])
+def test_a_form_for_a_name_with_no_space_to_break_at_fits_a_phone(
+    midday_daemon: DaemonProcess, browser: Any, action: str
+):
+    """At 360 px, the form of a project named by a folder with no space to break at: its label
+    ("New name for xxx…", "Merge xxx… into") ran off the card and pushed the page sideways."""
+    long_name = "x" * 200
+    worked_lately(midday_daemon, "/code/alpha", 1200)
+    worked_lately(midday_daemon, "/code/" + long_name, 600)
+    page, shown = _card_page(browser, midday_daemon, viewport={"width": 360, "height": 800})
+    opener = f"Rename {long_name}" if action == "Rename" else f"Merge {long_name} into…"
+    shown.get_by_role("button", name=opener, exact=True).click()
+    shown.locator("#projects-list form").wait_for()
+    width = shown.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width[0] <= width[1], width
+    assert page.problems == []
+
+
 @pytest.mark.parametrize("action", ["delete", "merge"])
 def test_the_dialog_keeps_its_edge_and_buttons_under_forced_colours(
     two_projects: DaemonProcess, browser: Any, action: str
@@ -673,3 +693,73 @@ def test_a_change_the_daemon_wants_a_key_for_brings_the_key_form_and_changes_not
         assert all("status of 401" in problem for problem in page.problems), page.problems
     finally:
         keyed.kill()
+
+
+def test_a_card_opened_while_the_daemon_was_away_lists_its_projects_once_it_answers(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Opened during an outage, the card said "The daemon did not answer" and stayed empty with
+    it after the page recovered: only folding and opening it again asked for the list."""
+    page = Page(browser, clock=True)
+    shown = page.open(two_projects.url + "/")
+    two_projects.stop()
+    page.page.clock.run_for(60_000)  # the minute refresh finds no daemon
+    shown.wait_for_selector("#offline:not([hidden])")
+    page.page.clock.pause_at(shown.evaluate("() => Date.now()") + 1_000)  # only the button asks
+    shown.click("#projects-box summary")
+    shown.wait_for_function(
+        "() => document.getElementById('projects-status').textContent.startsWith('The daemon did')"
+    )
+    assert _listed(shown) == []
+    two_projects.start(port=two_projects.port)
+    shown.click("#retry-now")
+    shown.wait_for_function(LIST_LOADED_JS, arg=1)
+    assert _listed(shown) == ["alpha", "beta"]
+    assert shown.inner_text("#projects-status") == "", "no longer true"
+    assert page.problems_are_only_the_daemon_away(), page.problems
+
+
+def test_a_change_the_daemon_did_not_answer_keeps_the_focus_when_the_list_comes_back(
+    two_projects: DaemonProcess, browser: Any
+):
+    """The daemon away at a delete: nothing is deleted, and once it answers again (the page's
+    own retry) the list is drawn anew with the focus still on the button the user was on."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Delete alpha").click()
+    two_projects.stop()
+    shown.get_by_role("button", name="Delete alpha for good").click()
+    shown.wait_for_selector("#offline:not([hidden])")
+    assert shown.inner_text("#projects-status").startswith("The daemon did not answer")
+    _wait_for_focus(shown, "Delete alpha")
+    two_projects.start(port=two_projects.port)
+    shown.wait_for_function(LIST_LOADED_JS, arg=2)  # the retry 5 s on, not a click
+    assert _listed(shown) == ["alpha", "beta"]
+    assert shown.evaluate(FOCUSED_JS) == "Delete alpha"
+    assert shown.inner_text("#projects-status") == ""
+    assert page.problems_are_only_the_daemon_away(), page.problems
+
+
+def test_a_list_the_daemon_refused_is_not_asked_again_at_each_refresh(
+    two_projects: DaemonProcess, browser: Any
+):
+    """A refusal of the list itself (a 500 while its database misbehaves) is said once: the
+    page's next answer says nothing of it, and asking again at each refresh would say it again
+    to a screen reader every minute."""
+    answer = {"error": "internal_error", "message": "unexpected error; see the daemon's log"}
+    asked: list[str] = []
+
+    def refuse(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=500, json=answer)
+
+    page = Page(browser)
+    shown = page.open(two_projects.url + "/")
+    shown.route("**/api/projects", refuse)
+    shown.click("#projects-box summary")
+    said = f"The daemon refused: {answer['message']}"
+    shown.wait_for_function(
+        "(said) => document.getElementById('projects-status').textContent === said", arg=said
+    )
+    page.choose_range(30)
+    assert len(asked) == 1
+    assert shown.inner_text("#projects-status") == said

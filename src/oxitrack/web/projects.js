@@ -15,6 +15,7 @@ let listSeq = 0; // only the latest listing is drawn
 let toDelete = null; // { project, name } while the dialog asks about it
 let toMerge = null; // { source, target, form } ({ project, name } each) while its dialog asks
 let sending = false; // one change at a time: a second Enter must not send it again
+let listUnanswered = false; // the latest listing got no answer (or wanted the key or a wait)
 const RESET_HINT = "Empty, or “reset”: the folder's name again.";
 
 export function setUpProjects() {
@@ -64,10 +65,14 @@ async function loadProjects(focus = null) {
   try {
     answer = await getJson("/api/projects");
   } catch (error) {
-    if (seq === listSeq) say(problemOf(error));
+    if (seq !== listSeq) return;
+    // A refusal of the listing itself is not undone by the page's next answer: not asked again.
+    listUnanswered = !(error instanceof Refused);
+    say(problemOf(error));
     return;
   }
   if (seq !== listSeq) return;
+  listUnanswered = false;
   const { projects } = answer;
   // Told apart as every card tells them: two "api" folders are "api (client-one)" and "…two)".
   const names = distinctNames(
@@ -80,6 +85,27 @@ async function loadProjects(focus = null) {
   document.getElementById("projects-empty").hidden = projects.length > 0;
   list.dataset.loaded = String(Number(list.dataset.loaded || 0) + 1);
   if (focus !== null) focusIn(focus);
+}
+
+/**
+ * The daemon answers the page again (refresh.js): an open card whose list it did not give (opened
+ * while the daemon was away, or wanted its key) asks for it now, and its "did not answer" goes.
+ * The card stayed empty with it after the page recovered, until folded and opened again. Not
+ * while a form is open: the list drawn anew would take it, and its change asks again anyway.
+ */
+export function listAgainIfUnanswered() {
+  const box = document.getElementById("projects-box");
+  if (!listUnanswered || !box.open || box.querySelector(".row-form") !== null) return;
+  say("");
+  loadProjects(focusedButton());
+}
+
+/** The list's button with the focus, as focusIn takes it: a list drawn anew keeps it there. */
+function focusedButton() {
+  const button = document.activeElement;
+  const item = button?.closest("#projects-list > li");
+  if (!item || button.tagName !== "BUTTON") return null;
+  return { id: Number(item.dataset.projectId), action: button.classList[0] };
 }
 
 /** `{ project, name }`'s item; `all` (each as `{ project, name }`) gives what it may merge into. */

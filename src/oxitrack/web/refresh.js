@@ -15,6 +15,7 @@ import {
   showRefused,
   showUnreachable,
 } from "./notices.js";
+import { listAgainIfUnanswered } from "./projects.js";
 import { renderRecent } from "./recent.js";
 import { Busy, Refused, Unauthorized, getJson } from "./requests.js";
 import { state } from "./state.js";
@@ -119,6 +120,7 @@ function showAnswers(card, today, { range, breakdown }, recent, health) {
   else if (breakdown !== null) countDiscarded();
   renderToday(today);
   renderRecent(recent);
+  listAgainIfUnanswered();
   stopRetrying();
   showReachable();
   setStatus(zoneLabel(today.timezone), formatClock(state.loadedAt));
