@@ -28,7 +28,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import IO, Any
 
 from oxitrack.errors import OxitrackError
@@ -75,7 +75,7 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
         text.rewind(keep=False)
         items = ijson.items(text, path)
         while True:
-            with _integers_of_any_length():
+            with _numbers_of_any_size():
                 item = next(items, _END)
             if item is _END:
                 return
@@ -146,7 +146,7 @@ def _heartbeats_path(file: _Rewindable) -> str:
 
     events = ijson.parse(file)
     while True:
-        with _integers_of_any_length():
+        with _numbers_of_any_size():
             prefix, event, value = next(events, ("", "end", None))
         if prefix == "" and event == "start_array":
             return "item"
@@ -161,14 +161,18 @@ _END = object()
 
 
 @contextmanager
-def _integers_of_any_length() -> Iterator[None]:
+def _numbers_of_any_size() -> Iterator[None]:
     """Python's limit on the digits of an integer read from text, lifted while ``ijson`` reads
     on: past it, its C backend crashes the process rather than raise. Set back between steps,
-    so the rest of the program keeps it."""
+    so the rest of the program keeps it. And an exponent past what ``Decimal`` holds
+    (``1e99999999999999999999``, valid JSON) read as NaN, not raised: the exception would end
+    the import with a traceback, where a NaN is refused by its field or ignored."""
     limit = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)
     try:
-        yield
+        with localcontext() as context:
+            context.traps[InvalidOperation] = False
+            yield
     finally:
         sys.set_int_max_str_digits(limit)
 
@@ -176,7 +180,8 @@ def _integers_of_any_length() -> Iterator[None]:
 def _as_json_reads(value: Any) -> Any:
     """``value`` with its numbers as ``json.loads`` gives them: ``ijson`` read a fraction or
     exponent as a ``Decimal`` (a float here, infinite past ``1e308``), and an integer of any
-    length (one too long for ``json.loads`` is infinite here, as too large a float is)."""
+    length (one too long for ``json.loads`` is infinite here, as too large a float is); an
+    exponent past what ``Decimal`` holds is NaN (``_numbers_of_any_size``)."""
     kind = type(value)
     if kind is Decimal:
         return float(value)
