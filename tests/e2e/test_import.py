@@ -506,6 +506,12 @@ def test_an_exponent_past_what_a_decimal_holds_is_refused_by_its_field_not_a_tra
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60)]
 
+    twice = tmp_path / "twice.json"
+    beats = [heartbeat(DAY_1 + 120, is_write="@huge")] * 2
+    twice.write_text(json.dumps(export({"2025-11-24": beats})).replace('"@huge"', huge))
+    code, out, _ = run(daemon, capsys, str(twice))
+    assert out == f"Imported 2 heartbeats from {twice}: 1 new, 1 repeated in the file.\n"
+
 
 @pytest.mark.parametrize(
     ("number", "message"),
