@@ -54,6 +54,17 @@ def test_numbers_of_any_size_are_read_as_json_gives_them():
     assert sys.get_int_max_str_digits() == limit  # lifted only while reading
 
 
+def test_a_heartbeat_nesting_lists_deep_is_read_with_its_numbers_as_json_gives_them():
+    """Lists nested 900 deep in a field no one reads (``json.loads`` reads them): read, not a
+    traceback, the numbers at the bottom converted like any."""
+    deep = "[" * 900 + f"1e400, {'9' * 5000}, 2.5" + "]" * 900
+    text = f'[{{"time": 1763942400, "dependencies": {deep}}}]'
+    limit = sys.get_int_max_str_digits()
+    expected = json.loads(text.replace("9" * 5000, "1e400"))
+    assert list(heartbeats_in(io.BytesIO(text.encode()))) == expected
+    assert sys.get_int_max_str_digits() == limit
+
+
 def test_an_api_answer_and_an_array_and_the_odd_item_in_them():
     assert read({"start": "x", "data": [{"time": 1}, "text"]}) == [{"time": 1}, "text"]
     assert read([{"time": 1}, 7, None]) == [{"time": 1}, 7, None]

@@ -178,19 +178,34 @@ def _numbers_of_any_size() -> Iterator[None]:
 
 
 def _as_json_reads(value: Any) -> Any:
-    """``value`` with its numbers as ``json.loads`` gives them: ``ijson`` read a fraction or
-    exponent as a ``Decimal`` (a float here, infinite past ``1e308``), and an integer of any
-    length (one too long for ``json.loads`` is infinite here, as too large a float is); an
-    exponent past what ``Decimal`` holds is NaN (``_numbers_of_any_size``)."""
+    """``value`` with its numbers as ``json.loads`` gives them (``_as_json_number``), changed in
+    place: ``ijson`` built it for us alone. A loop, not a recursion: a heartbeat may nest lists
+    a thousand deep (in a field no one reads), which ``ijson`` reads and recursion would not."""
+    if type(value) not in (dict, list):
+        return _as_json_number(value)
+    containers = [value]
+    while containers:
+        container = containers.pop()
+        # A value set again under its own key leaves the iteration as it was.
+        for key, item in container.items() if type(container) is dict else enumerate(container):
+            kind = type(item)
+            if kind is dict or kind is list:
+                containers.append(item)
+            elif kind is Decimal or kind is int:
+                container[key] = _as_json_number(item)
+    return value
+
+
+def _as_json_number(value: Any) -> Any:
+    """A number as ``json.loads`` gives it: ``ijson`` read a fraction or exponent as a
+    ``Decimal`` (a float here, infinite past ``1e308``; NaN for an exponent past what
+    ``Decimal`` holds, ``_numbers_of_any_size``), and an integer of any length (one too long for
+    ``json.loads`` is infinite here, as too large a float is). Anything else as it is."""
     kind = type(value)
     if kind is Decimal:
         return _NAN if value.is_nan() else float(value)
     if kind is int:
         return value if value.bit_length() <= _MAX_READ_INTEGER_BITS else _infinite(value)
-    if kind is dict:
-        return {key: _as_json_reads(item) for key, item in value.items()}
-    if kind is list:
-        return [_as_json_reads(item) for item in value]
     return value
 
 
