@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oxitrack.json_items import ArrayItems, BrokenArray, ItemTooLarge, NotAnArray
+from oxitrack.json_items import (
+    ArrayItems,
+    BrokenArray,
+    ItemTooLarge,
+    NestingDepth,
+    NotAnArray,
+    TooDeep,
+)
 
 
 def items_of(body: bytes, *, chunk: int, max_item_bytes: int = 1 << 20) -> list[object]:
@@ -41,6 +48,29 @@ json_values = st.recursive(
 def test_the_items_are_those_of_the_whole_array(items, chunk, ascii_only, indent):
     body = json.dumps(items, ensure_ascii=ascii_only, indent=indent).encode()
     assert items_of(body, chunk=chunk) == items
+
+
+def depth_of(value: object) -> int:
+    """How deep lists and objects nest in ``value``."""
+    if isinstance(value, list | dict):
+        inner = value.values() if isinstance(value, dict) else value
+        return 1 + max(map(depth_of, inner), default=0)
+    return 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_values, chunk=st.integers(min_value=1, max_value=40), limit=st.integers(0, 3))
+def test_the_nesting_is_refused_past_the_depth_allowed_and_only_then(value, chunk, limit):
+    """Brackets, quotes and backslashes in strings are text, wherever the chunks cut them."""
+    body = json.dumps(value).encode()
+    nesting = NestingDepth(limit)
+    try:
+        for start in range(0, len(body), chunk):
+            nesting.feed(body[start : start + chunk])
+    except TooDeep:
+        assert depth_of(value) > limit
+    else:
+        assert depth_of(value) <= limit
 
 
 def test_an_item_over_the_limit_is_skipped_and_sized_the_others_kept():

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from oxitrack.wakatime_dump import NotAnExport, heartbeats_in
+from oxitrack.wakatime_dump import MAX_NESTING, NotAnExport, heartbeats_in
 
 
 def read(body: object) -> list[object]:
@@ -63,6 +63,23 @@ def test_a_heartbeat_nesting_lists_deep_is_read_with_its_numbers_as_json_gives_t
     expected = json.loads(text.replace("9" * 5000, "1e400"))
     assert list(heartbeats_in(io.BytesIO(text.encode()))) == expected
     assert sys.get_int_max_str_digits() == limit
+
+
+@pytest.mark.parametrize("levels", [1, 2], ids=["before-the-heartbeats", "in-one"])
+def test_a_file_nesting_past_what_any_export_does_is_refused_before_it_is_parsed(levels: int):
+    """Lists a thousand deep, as deep as ``json.loads`` reads (or nearly), are read; one more,
+    and the file is refused before the parser gets there: it keeps a path for each level open,
+    so 100,000 of them (200 KB) took 24 GB."""
+
+    def export(lists: int) -> bytes:
+        deep = "[" * lists + "]" * lists
+        if levels == 1:  # the export's root object, then the lists
+            return f'{{"user": {deep}, "days": [{{"heartbeats": [{{"time": 1}}]}}]}}'.encode()
+        return f'[{{"time": 1, "dependencies": {deep}}}]'.encode()  # an array, a heartbeat
+
+    assert len(list(heartbeats_in(io.BytesIO(export(MAX_NESTING - levels))))) == 1
+    with pytest.raises(NotAnExport, match=r"^the file is no export: lists and objects nest more"):
+        list(heartbeats_in(io.BytesIO(export(MAX_NESTING - levels + 1))))
 
 
 def test_an_api_answer_and_an_array_and_the_odd_item_in_them():

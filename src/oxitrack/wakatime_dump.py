@@ -32,6 +32,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import IO, Any
 
 from oxitrack.errors import OxitrackError
+from oxitrack.json_items import NestingDepth, TooDeep
 
 #: Where the heartbeats are in each shape, as ``ijson`` paths (``item``: each element).
 _HEARTBEATS_AT = {
@@ -67,9 +68,9 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
 
             # Typed as wanting ``seek``, which only a rewind of the gzip stream calls.
             unpacked = gzip.GzipFile(fileobj=packed, mode="rb")  # type: ignore[call-overload]
-            text = _Rewindable(unpacked)
+            text = _Rewindable(_NestingChecked(unpacked))
         else:
-            text = _Rewindable(packed)
+            text = _Rewindable(_NestingChecked(packed))
         _skip_bom(text)
         path = _heartbeats_path(text)
         text.rewind(keep=False)
@@ -82,13 +83,32 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
             yield _as_json_reads(item)
 
 
+class _NestingChecked:
+    """A stream whose bytes are checked as they are first read, not to nest deeper than
+    ``MAX_NESTING`` (``NestingDepth``): past it, ``ijson`` would take gigabytes."""
+
+    def __init__(self, stream: IO[bytes] | _Rewindable) -> None:
+        self._stream = stream
+        self._nesting = NestingDepth(MAX_NESTING)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._nesting.feed(data)
+        return data
+
+
+#: Far past any export (a heartbeat is 3 deep in it, its dependencies 4), and about as deep as
+#: ``json.loads`` reads (its limit is Python's recursion limit, 1000 calls).
+MAX_NESTING = 1000
+
+
 class _Rewindable:
     """A stream whose first bytes can be read twice: how the start of a pipe is looked at (for
     the gzip mark, the byte order mark, the shape) and then parsed, where a file could seek.
     Keeps only what was read since the last ``mark`` (a few KiB: the shape is in the first
     events), and no more once rewound with ``keep=False``."""
 
-    def __init__(self, stream: IO[bytes] | _Rewindable) -> None:
+    def __init__(self, stream: IO[bytes] | _Rewindable | _NestingChecked) -> None:
         self._stream = stream
         self._kept = bytearray()
         self._at = 0  # where in ``_kept`` the next read starts
@@ -118,7 +138,7 @@ class _Rewindable:
         self._keeping = keep
 
 
-def _read_up_to(stream: IO[bytes] | _Rewindable, size: int) -> bytes:
+def _read_up_to(stream: IO[bytes] | _Rewindable | _NestingChecked, size: int) -> bytes:
     """``size`` bytes, fewer only at the end: a pipe's raw end hands over what it has so far,
     and the marks looked for would be missed when cut in two."""
     data = stream.read(size)
@@ -235,6 +255,8 @@ def _unreadable_as_no_export() -> Iterator[None]:
         yield
     except ijson.JSONError as error:
         raise _not_json(error) from None
+    except TooDeep as error:
+        raise NotAnExport(f"the file is no export: {error}") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise NotAnExport(f"the file is gzipped, but cut short or damaged ({error})") from None
 

@@ -563,8 +563,9 @@ def test_the_daemon_names_the_field_whose_number_is_out_of_range(
         (b"<html>Sign in</html>", "not valid JSON"),
         (b'{"user": {"id": 1}, "range": {}}', "holds no heartbeats"),
         (b"42", "holds no heartbeats"),
+        (b'[{"time": 1763942400, "x": ' + b"[" * 5000, "lists and objects nest more than 1000"),
     ],
-    ids=["empty", "cut-short", "html", "no-days", "a-number"],
+    ids=["empty", "cut-short", "html", "no-days", "a-number", "too-deep"],
 )
 def test_a_file_that_is_no_export_is_one_line_and_sends_nothing(
     daemon: DaemonProcess,
