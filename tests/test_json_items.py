@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -12,9 +13,9 @@ from oxitrack.json_items import (
     ArrayItems,
     BrokenArray,
     ItemTooLarge,
-    NestingDepth,
+    JsonBounds,
     NotAnArray,
-    TooDeep,
+    PastBounds,
 )
 
 
@@ -58,19 +59,45 @@ def depth_of(value: object) -> int:
     return 0
 
 
-@settings(max_examples=300, deadline=None)
-@given(value=json_values, chunk=st.integers(min_value=1, max_value=40), limit=st.integers(0, 3))
-def test_the_nesting_is_refused_past_the_depth_allowed_and_only_then(value, chunk, limit):
-    """Brackets, quotes and backslashes in strings are text, wherever the chunks cut them."""
+def digits_of(value: object) -> int:
+    """The most digits in a row of a number in ``value``, as ``json.dumps`` writes it."""
+    if isinstance(value, list | dict):
+        inner = value.values() if isinstance(value, dict) else value
+        return max(map(digits_of, inner), default=0)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return max(len(run) for run in re.findall(r"[0-9]+", json.dumps(value)))
+    return 0
+
+
+numbers_long_and_short = st.integers(min_value=-(10**12), max_value=10**12) | st.floats(
+    allow_nan=False, allow_infinity=False
+)
+json_values_with_numbers = st.recursive(
+    st.none() | numbers_long_and_short | tricky_strings | st.text(alphabet="0123456789"),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(tricky_strings, inner, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    value=json_values_with_numbers,
+    chunk=st.integers(min_value=1, max_value=40),
+    depth=st.integers(0, 3),
+    digits=st.integers(1, 13),
+)
+def test_nesting_and_digits_are_refused_past_their_limit_and_only_then(value, chunk, depth, digits):
+    """Brackets, quotes, backslashes and digits in strings are text, and a number goes on
+    across chunks, wherever the chunks cut them."""
     body = json.dumps(value).encode()
-    nesting = NestingDepth(limit)
+    bounds = JsonBounds(max_depth=depth, max_digits=digits)
     try:
         for start in range(0, len(body), chunk):
-            nesting.feed(body[start : start + chunk])
-    except TooDeep:
-        assert depth_of(value) > limit
+            bounds.feed(body[start : start + chunk])
+    except PastBounds:
+        assert depth_of(value) > depth or digits_of(value) > digits
     else:
-        assert depth_of(value) <= limit
+        assert depth_of(value) <= depth and digits_of(value) <= digits
 
 
 def test_an_item_over_the_limit_is_skipped_and_sized_the_others_kept():

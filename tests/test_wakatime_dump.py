@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from oxitrack.wakatime_dump import MAX_NESTING, NotAnExport, heartbeats_in
+from oxitrack.wakatime_dump import MAX_DIGITS, MAX_NESTING, NotAnExport, heartbeats_in
 
 
 def read(body: object) -> list[object]:
@@ -80,6 +80,20 @@ def test_a_file_nesting_past_what_any_export_does_is_refused_before_it_is_parsed
     assert len(list(heartbeats_in(io.BytesIO(export(MAX_NESTING - levels))))) == 1
     with pytest.raises(NotAnExport, match=r"^the file is no export: lists and objects nest more"):
         list(heartbeats_in(io.BytesIO(export(MAX_NESTING - levels + 1))))
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_an_integer_past_what_any_field_holds_is_refused_before_it_is_read(sign: str):
+    """Python reads an integer's digits in time as their square (2 million: 17 s, Ctrl-C
+    waiting): the longest read is infinite, as it would be past 4300 digits; one digit more,
+    and the file is refused before the parser reads it. In a string, digits are text."""
+    longest = f'[{{"time": 1, "lineno": {sign}{"7" * MAX_DIGITS}, "x": "{"7" * 200_000}"}}]'
+    assert [beat["lineno"] for beat in heartbeats_in(io.BytesIO(longest.encode()))] == [
+        float(f"{sign}inf")
+    ]
+    too_long = f'[{{"time": 1, "lineno": {sign}{"7" * (MAX_DIGITS + 1)}}}]'
+    with pytest.raises(NotAnExport, match=r"^the file is no export: a number has more than 100,"):
+        list(heartbeats_in(io.BytesIO(too_long.encode())))
 
 
 def test_an_api_answer_and_an_array_and_the_odd_item_in_them():

@@ -21,6 +21,9 @@ Python's limit for reading one (4300 digits). So it is asked for exact numbers w
 lifted, and each heartbeat's numbers are then made what ``json.loads`` makes of them (an
 integer too long for it, infinite as ``1e400`` is), for the daemon to judge as it does a
 plugin's: a number out of range in a field it reads is refused on that heartbeat's line.
+Lifted, that limit no longer bounds the time a number takes to read (its digits squared):
+the bytes are checked first, for numbers of at most ``MAX_DIGITS`` and nesting of at most
+``MAX_NESTING`` (``JsonBounds``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import IO, Any
 
 from oxitrack.errors import OxitrackError
-from oxitrack.json_items import NestingDepth, TooDeep
+from oxitrack.json_items import JsonBounds, PastBounds
 
 #: Where the heartbeats are in each shape, as ``ijson`` paths (``item``: each element).
 _HEARTBEATS_AT = {
@@ -68,9 +71,9 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
 
             # Typed as wanting ``seek``, which only a rewind of the gzip stream calls.
             unpacked = gzip.GzipFile(fileobj=packed, mode="rb")  # type: ignore[call-overload]
-            text = _Rewindable(_NestingChecked(unpacked))
+            text = _Rewindable(_BoundsChecked(unpacked))
         else:
-            text = _Rewindable(_NestingChecked(packed))
+            text = _Rewindable(_BoundsChecked(packed))
         _skip_bom(text)
         path = _heartbeats_path(text)
         text.rewind(keep=False)
@@ -83,23 +86,27 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
             yield _as_json_reads(item)
 
 
-class _NestingChecked:
-    """A stream whose bytes are checked as they are first read, not to nest deeper than
-    ``MAX_NESTING`` (``NestingDepth``): past it, ``ijson`` would take gigabytes."""
+class _BoundsChecked:
+    """A stream whose bytes are checked as they are first read (``JsonBounds``): nesting past
+    ``MAX_NESTING`` would take ``ijson`` gigabytes, and an integer past ``MAX_DIGITS`` minutes
+    in which Ctrl-C waits."""
 
     def __init__(self, stream: IO[bytes] | _Rewindable) -> None:
         self._stream = stream
-        self._nesting = NestingDepth(MAX_NESTING)
+        self._bounds = JsonBounds(max_depth=MAX_NESTING, max_digits=MAX_DIGITS)
 
     def read(self, size: int = -1) -> bytes:
         data = self._stream.read(size)
-        self._nesting.feed(data)
+        self._bounds.feed(data)
         return data
 
 
 #: Far past any export (a heartbeat is 3 deep in it, its dependencies 4), and about as deep as
 #: ``json.loads`` reads (its limit is Python's recursion limit, 1000 calls).
 MAX_NESTING = 1000
+
+#: Far past any number a field holds (read as infinite past 4300 digits), and read in 0.05 s.
+MAX_DIGITS = 100_000
 
 
 class _Rewindable:
@@ -108,7 +115,7 @@ class _Rewindable:
     Keeps only what was read since the last ``mark`` (a few KiB: the shape is in the first
     events), and no more once rewound with ``keep=False``."""
 
-    def __init__(self, stream: IO[bytes] | _Rewindable | _NestingChecked) -> None:
+    def __init__(self, stream: IO[bytes] | _Rewindable | _BoundsChecked) -> None:
         self._stream = stream
         self._kept = bytearray()
         self._at = 0  # where in ``_kept`` the next read starts
@@ -138,7 +145,7 @@ class _Rewindable:
         self._keeping = keep
 
 
-def _read_up_to(stream: IO[bytes] | _Rewindable | _NestingChecked, size: int) -> bytes:
+def _read_up_to(stream: IO[bytes] | _Rewindable | _BoundsChecked, size: int) -> bytes:
     """``size`` bytes, fewer only at the end: a pipe's raw end hands over what it has so far,
     and the marks looked for would be missed when cut in two."""
     data = stream.read(size)
@@ -255,7 +262,7 @@ def _unreadable_as_no_export() -> Iterator[None]:
         yield
     except ijson.JSONError as error:
         raise _not_json(error) from None
-    except TooDeep as error:
+    except PastBounds as error:
         raise NotAnExport(f"the file is no export: {error}") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise NotAnExport(f"the file is gzipped, but cut short or damaged ({error})") from None
