@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oxitrack.json_items import ArrayItems, BrokenArray, ItemTooLarge, NotAnArray
+from oxitrack.json_items import (
+    ArrayItems,
+    BrokenArray,
+    ItemTooLarge,
+    JsonBounds,
+    NotAnArray,
+    PastBounds,
+)
 
 
 def items_of(body: bytes, *, chunk: int, max_item_bytes: int = 1 << 20) -> list[object]:
@@ -41,6 +49,55 @@ json_values = st.recursive(
 def test_the_items_are_those_of_the_whole_array(items, chunk, ascii_only, indent):
     body = json.dumps(items, ensure_ascii=ascii_only, indent=indent).encode()
     assert items_of(body, chunk=chunk) == items
+
+
+def depth_of(value: object) -> int:
+    """How deep lists and objects nest in ``value``."""
+    if isinstance(value, list | dict):
+        inner = value.values() if isinstance(value, dict) else value
+        return 1 + max(map(depth_of, inner), default=0)
+    return 0
+
+
+def digits_of(value: object) -> int:
+    """The most digits in a row of a number in ``value``, as ``json.dumps`` writes it."""
+    if isinstance(value, list | dict):
+        inner = value.values() if isinstance(value, dict) else value
+        return max(map(digits_of, inner), default=0)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return max(len(run) for run in re.findall(r"[0-9]+", json.dumps(value)))
+    return 0
+
+
+numbers_long_and_short = st.integers(min_value=-(10**12), max_value=10**12) | st.floats(
+    allow_nan=False, allow_infinity=False
+)
+json_values_with_numbers = st.recursive(
+    st.none() | numbers_long_and_short | tricky_strings | st.text(alphabet="0123456789"),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(tricky_strings, inner, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    value=json_values_with_numbers,
+    chunk=st.integers(min_value=1, max_value=40),
+    depth=st.integers(0, 3),
+    digits=st.integers(1, 13),
+)
+def test_nesting_and_digits_are_refused_past_their_limit_and_only_then(value, chunk, depth, digits):
+    """Brackets, quotes, backslashes and digits in strings are text, and a number goes on
+    across chunks, wherever the chunks cut them."""
+    body = json.dumps(value).encode()
+    bounds = JsonBounds(max_depth=depth, max_digits=digits)
+    try:
+        for start in range(0, len(body), chunk):
+            bounds.feed(body[start : start + chunk])
+    except PastBounds:
+        assert depth_of(value) > depth or digits_of(value) > digits
+    else:
+        assert depth_of(value) <= depth and digits_of(value) <= digits
 
 
 def test_an_item_over_the_limit_is_skipped_and_sized_the_others_kept():

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from oxitrack.wakatime_dump import NotAnExport, heartbeats_in
+from oxitrack.wakatime_dump import MAX_DIGITS, MAX_NESTING, NotAnExport, heartbeats_in
 
 
 def read(body: object) -> list[object]:
@@ -52,6 +52,48 @@ def test_numbers_of_any_size_are_read_as_json_gives_them():
         {"time": float("inf"), "lines": [float("inf"), float("-inf")]},
     ]
     assert sys.get_int_max_str_digits() == limit  # lifted only while reading
+
+
+def test_a_heartbeat_nesting_lists_deep_is_read_with_its_numbers_as_json_gives_them():
+    """Lists nested 900 deep in a field no one reads (``json.loads`` reads them): read, not a
+    traceback, the numbers at the bottom converted like any."""
+    deep = "[" * 900 + f"1e400, {'9' * 5000}, 2.5" + "]" * 900
+    text = f'[{{"time": 1763942400, "dependencies": {deep}}}]'
+    limit = sys.get_int_max_str_digits()
+    expected = json.loads(text.replace("9" * 5000, "1e400"))
+    assert list(heartbeats_in(io.BytesIO(text.encode()))) == expected
+    assert sys.get_int_max_str_digits() == limit
+
+
+@pytest.mark.parametrize("levels", [1, 2], ids=["before-the-heartbeats", "in-one"])
+def test_a_file_nesting_past_what_any_export_does_is_refused_before_it_is_parsed(levels: int):
+    """Lists a thousand deep, as deep as ``json.loads`` reads (or nearly), are read; one more,
+    and the file is refused before the parser gets there: it keeps a path for each level open,
+    so 100,000 of them (200 KB) took 24 GB."""
+
+    def export(lists: int) -> bytes:
+        deep = "[" * lists + "]" * lists
+        if levels == 1:  # the export's root object, then the lists
+            return f'{{"user": {deep}, "days": [{{"heartbeats": [{{"time": 1}}]}}]}}'.encode()
+        return f'[{{"time": 1, "dependencies": {deep}}}]'.encode()  # an array, a heartbeat
+
+    assert len(list(heartbeats_in(io.BytesIO(export(MAX_NESTING - levels))))) == 1
+    with pytest.raises(NotAnExport, match=r"^the file is no export: lists and objects nest more"):
+        list(heartbeats_in(io.BytesIO(export(MAX_NESTING - levels + 1))))
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_an_integer_past_what_any_field_holds_is_refused_before_it_is_read(sign: str):
+    """Python reads an integer's digits in time as their square (2 million: 17 s, Ctrl-C
+    waiting): the longest read is infinite, as it would be past 4300 digits; one digit more,
+    and the file is refused before the parser reads it. In a string, digits are text."""
+    longest = f'[{{"time": 1, "lineno": {sign}{"7" * MAX_DIGITS}, "x": "{"7" * 200_000}"}}]'
+    assert [beat["lineno"] for beat in heartbeats_in(io.BytesIO(longest.encode()))] == [
+        float(f"{sign}inf")
+    ]
+    too_long = f'[{{"time": 1, "lineno": {sign}{"7" * (MAX_DIGITS + 1)}}}]'
+    with pytest.raises(NotAnExport, match=r"^the file is no export: a number has more than 100,"):
+        list(heartbeats_in(io.BytesIO(too_long.encode())))
 
 
 def test_an_api_answer_and_an_array_and_the_odd_item_in_them():

@@ -21,6 +21,9 @@ Python's limit for reading one (4300 digits). So it is asked for exact numbers w
 lifted, and each heartbeat's numbers are then made what ``json.loads`` makes of them (an
 integer too long for it, infinite as ``1e400`` is), for the daemon to judge as it does a
 plugin's: a number out of range in a field it reads is refused on that heartbeat's line.
+Lifted, that limit no longer bounds the time a number takes to read (its digits squared):
+the bytes are checked first, for numbers of at most ``MAX_DIGITS`` and nesting of at most
+``MAX_NESTING`` (``JsonBounds``).
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import IO, Any
 
 from oxitrack.errors import OxitrackError
+from oxitrack.json_items import JsonBounds, PastBounds
 
 #: Where the heartbeats are in each shape, as ``ijson`` paths (``item``: each element).
 _HEARTBEATS_AT = {
@@ -67,19 +71,42 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
 
             # Typed as wanting ``seek``, which only a rewind of the gzip stream calls.
             unpacked = gzip.GzipFile(fileobj=packed, mode="rb")  # type: ignore[call-overload]
-            text = _Rewindable(unpacked)
+            text = _Rewindable(_BoundsChecked(unpacked))
         else:
-            text = _Rewindable(packed)
+            text = _Rewindable(_BoundsChecked(packed))
         _skip_bom(text)
         path = _heartbeats_path(text)
         text.rewind(keep=False)
         items = ijson.items(text, path)
         while True:
-            with _integers_of_any_length():
+            with _numbers_of_any_size():
                 item = next(items, _END)
             if item is _END:
                 return
             yield _as_json_reads(item)
+
+
+class _BoundsChecked:
+    """A stream whose bytes are checked as they are first read (``JsonBounds``): nesting past
+    ``MAX_NESTING`` would take ``ijson`` gigabytes, and an integer past ``MAX_DIGITS`` minutes
+    in which Ctrl-C waits."""
+
+    def __init__(self, stream: IO[bytes] | _Rewindable) -> None:
+        self._stream = stream
+        self._bounds = JsonBounds(max_depth=MAX_NESTING, max_digits=MAX_DIGITS)
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._bounds.feed(data)
+        return data
+
+
+#: Far past any export (a heartbeat is 3 deep in it, its dependencies 4), and about as deep as
+#: ``json.loads`` reads (its limit is Python's recursion limit, 1000 calls).
+MAX_NESTING = 1000
+
+#: Far past any number a field holds (read as infinite past 4300 digits), and read in 0.05 s.
+MAX_DIGITS = 100_000
 
 
 class _Rewindable:
@@ -88,7 +115,7 @@ class _Rewindable:
     Keeps only what was read since the last ``mark`` (a few KiB: the shape is in the first
     events), and no more once rewound with ``keep=False``."""
 
-    def __init__(self, stream: IO[bytes] | _Rewindable) -> None:
+    def __init__(self, stream: IO[bytes] | _Rewindable | _BoundsChecked) -> None:
         self._stream = stream
         self._kept = bytearray()
         self._at = 0  # where in ``_kept`` the next read starts
@@ -118,7 +145,7 @@ class _Rewindable:
         self._keeping = keep
 
 
-def _read_up_to(stream: IO[bytes] | _Rewindable, size: int) -> bytes:
+def _read_up_to(stream: IO[bytes] | _Rewindable | _BoundsChecked, size: int) -> bytes:
     """``size`` bytes, fewer only at the end: a pipe's raw end hands over what it has so far,
     and the marks looked for would be missed when cut in two."""
     data = stream.read(size)
@@ -146,7 +173,7 @@ def _heartbeats_path(file: _Rewindable) -> str:
 
     events = ijson.parse(file)
     while True:
-        with _integers_of_any_length():
+        with _numbers_of_any_size():
             prefix, event, value = next(events, ("", "end", None))
         if prefix == "" and event == "start_array":
             return "item"
@@ -161,37 +188,62 @@ _END = object()
 
 
 @contextmanager
-def _integers_of_any_length() -> Iterator[None]:
+def _numbers_of_any_size() -> Iterator[None]:
     """Python's limit on the digits of an integer read from text, lifted while ``ijson`` reads
     on: past it, its C backend crashes the process rather than raise. Set back between steps,
-    so the rest of the program keeps it."""
+    so the rest of the program keeps it. And an exponent past what ``Decimal`` holds
+    (``1e99999999999999999999``, valid JSON) read as NaN, not raised: the exception would end
+    the import with a traceback, where a NaN is refused by its field or ignored."""
     limit = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(0)
     try:
-        yield
+        with localcontext() as context:
+            context.traps[InvalidOperation] = False
+            yield
     finally:
         sys.set_int_max_str_digits(limit)
 
 
 def _as_json_reads(value: Any) -> Any:
-    """``value`` with its numbers as ``json.loads`` gives them: ``ijson`` read a fraction or
-    exponent as a ``Decimal`` (a float here, infinite past ``1e308``), and an integer of any
-    length (one too long for ``json.loads`` is infinite here, as too large a float is)."""
+    """``value`` with its numbers as ``json.loads`` gives them (``_as_json_number``), changed in
+    place: ``ijson`` built it for us alone. A loop, not a recursion: a heartbeat may nest lists
+    a thousand deep (in a field no one reads), which ``ijson`` reads and recursion would not."""
+    if type(value) not in (dict, list):
+        return _as_json_number(value)
+    containers = [value]
+    while containers:
+        container = containers.pop()
+        # A value set again under its own key leaves the iteration as it was.
+        for key, item in container.items() if type(container) is dict else enumerate(container):
+            kind = type(item)
+            if kind is dict or kind is list:
+                containers.append(item)
+            elif kind is Decimal or kind is int:
+                container[key] = _as_json_number(item)
+    return value
+
+
+def _as_json_number(value: Any) -> Any:
+    """A number as ``json.loads`` gives it: ``ijson`` read a fraction or exponent as a
+    ``Decimal`` (a float here, infinite past ``1e308``; NaN for an exponent past what
+    ``Decimal`` holds, ``_numbers_of_any_size``), and an integer of any length (one too long for
+    ``json.loads`` is infinite here, as too large a float is). Anything else as it is."""
     kind = type(value)
     if kind is Decimal:
-        return float(value)
+        return _NAN if value.is_nan() else float(value)
     if kind is int:
         return value if value.bit_length() <= _MAX_READ_INTEGER_BITS else _infinite(value)
-    if kind is dict:
-        return {key: _as_json_reads(item) for key, item in value.items()}
-    if kind is list:
-        return [_as_json_reads(item) for item in value]
     return value
 
 
 #: The bits of the longest integer ``json.loads`` reads by default (4300 digits, less a margin
 #: so that every integer kept is one it reads, and ``json.dumps`` writes).
 _MAX_READ_INTEGER_BITS = 14_000
+
+
+#: One NaN for all: each ``float("nan")`` hashes apart, and a heartbeat the file repeats must
+#: hash the same to be counted as a repeat.
+_NAN = float("nan")
 
 
 def _infinite(value: int) -> float:
@@ -210,6 +262,8 @@ def _unreadable_as_no_export() -> Iterator[None]:
         yield
     except ijson.JSONError as error:
         raise _not_json(error) from None
+    except PastBounds as error:
+        raise NotAnExport(f"the file is no export: {error}") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise NotAnExport(f"the file is gzipped, but cut short or damaged ({error})") from None
 

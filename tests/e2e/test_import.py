@@ -483,6 +483,36 @@ def test_numbers_past_64_bits_are_refused_by_their_field_and_the_rest_imported(
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 120)]
 
 
+def test_an_exponent_past_what_a_decimal_holds_is_refused_by_its_field_not_a_traceback(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """``1e99999999999999999999`` is valid JSON, but its exponent is past what Python's
+    ``Decimal`` (which the reader makes of a number with an exponent) holds: the import went on,
+    the heartbeat whose time it is refused by that field, the one whose line number it is
+    imported, the one after them too."""
+    huge = "1e99999999999999999999"
+    beats = [heartbeat(DAY_1, lineno="@huge"), heartbeat("@huge"), heartbeat(DAY_1 + 60)]  # type: ignore[arg-type]
+    dump = tmp_path / "wakatime.json"
+    dump.write_text(json.dumps(export({"2025-11-24": beats})).replace('"@huge"', huge))
+    assert json.loads(dump.read_text())["days"][0]["heartbeats"][1]["time"] == float("inf")
+
+    code, out, err = run(daemon, capsys, str(dump))
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"Imported 2 heartbeats from {dump}, all new.",
+        "Refused 1:",
+        "       1  time: must be a finite number",
+    ]
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60)]
+
+    twice = tmp_path / "twice.json"
+    beats = [heartbeat(DAY_1 + 120, is_write="@huge")] * 2
+    twice.write_text(json.dumps(export({"2025-11-24": beats})).replace('"@huge"', huge))
+    code, out, _ = run(daemon, capsys, str(twice))
+    assert out == f"Imported 2 heartbeats from {twice}: 1 new, 1 repeated in the file.\n"
+
+
 @pytest.mark.parametrize(
     ("number", "message"),
     [
@@ -533,8 +563,9 @@ def test_the_daemon_names_the_field_whose_number_is_out_of_range(
         (b"<html>Sign in</html>", "not valid JSON"),
         (b'{"user": {"id": 1}, "range": {}}', "holds no heartbeats"),
         (b"42", "holds no heartbeats"),
+        (b'[{"time": 1763942400, "x": ' + b"[" * 5000, "lists and objects nest more than 1000"),
     ],
-    ids=["empty", "cut-short", "html", "no-days", "a-number"],
+    ids=["empty", "cut-short", "html", "no-days", "a-number", "too-deep"],
 )
 def test_a_file_that_is_no_export_is_one_line_and_sends_nothing(
     daemon: DaemonProcess,
