@@ -593,22 +593,24 @@ def test_an_export_cut_short_after_some_heartbeats_says_how_far_it_got(
     assert run(daemon, capsys, str(earlier))[0] == 0
     text = json.dumps(export({"2025-11-24": [heartbeat(DAY_1 + 60 * n) for n in range(1500)]}))
     dump = tmp_path / "wakatime.json"
-    dump.write_text(text[: len(text) * 9 // 10])
+    # Cut inside the 1201st heartbeat: 1200 whole ones before it, 200 past the first request's
+    # worth (1000), which are sent too.
+    dump.write_text(text[: text.index(json.dumps(heartbeat(DAY_1 + 60 * 1200))) + 20])
     code, out, err = run(daemon, capsys, str(dump))
     assert (code, out) == (1, "")
     assert err.startswith(
-        "oxitrack: stopped after 1000 heartbeats (1000 imported: 600 new, 400 already recorded): "
+        "oxitrack: stopped after 1200 heartbeats (1200 imported: 800 new, 400 already recorded): "
     ), err
     assert "not valid JSON" in err and "Importing the file again is safe" in err
     assert daemon.db_path is not None
-    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 999)]
+    assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60 * 1199)]
 
     code, out, err = run(daemon, capsys, str(dump), "--json")
-    assert code == 1 and "stopped after 1000 heartbeats (1000 imported, all already" in err, err
+    assert code == 1 and "stopped after 1200 heartbeats (1200 imported, all already" in err, err
     answer = json.loads(out)
     code, finished, _ = run(daemon, capsys, str(earlier), "--json")
     assert answer.keys() == json.loads(finished).keys()
-    assert counts(answer) == (1000, 1000, 0, 1000)
+    assert counts(answer) == (1200, 1200, 0, 1200)
     assert answer["stopped"].startswith("the file is not valid JSON")
 
 

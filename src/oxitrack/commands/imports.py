@@ -300,12 +300,20 @@ def _is_folder_here(path: str) -> bool:
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size``. When reading them fails (a download cut short), the
+    heartbeats read whole before the failure are handed over first: they were left unsent,
+    up to a request's worth of an export's last day."""
     batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
+    try:
+        for item in items:
+            batch.append(item)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except Exception:
+        if batch:
             yield batch
-            batch = []
+        raise
     if batch:
         yield batch
 
