@@ -237,8 +237,9 @@ def test_a_project_deleted_meanwhile_is_said_in_the_daemons_words_and_leaves_the
     assert again.status_code == 404
     shown.get_by_role("button", name="Delete alpha for good").click()
     shown.wait_for_function(LIST_LOADED_JS, arg=2)
-    assert shown.inner_text("#projects-status") == f"The daemon refused: {again.json()['message']}"
-    assert f"project {alpha_id} was deleted" in shown.inner_text("#projects-status")
+    said = shown.inner_text("#projects-status")
+    assert said == f"alpha was not deleted. The daemon refused: {again.json()['message']}"
+    assert f"project {alpha_id} was deleted" in said
     assert _listed(shown) == ["beta"]
     _wait_for_names(shown, "legend", ["beta"])
     assert set(_projects(two_projects)) == {"/code/beta"}
@@ -593,7 +594,9 @@ def test_a_target_deleted_meanwhile_is_said_in_the_daemons_words_and_nothing_is_
     shown.get_by_role("button", name="Merge alpha into beta").click()
     shown.wait_for_function(LIST_LOADED_JS, arg=2)
     said = shown.inner_text("#projects-status")
-    assert said == f"The daemon refused: {refusal.json()['message']}"
+    assert said == (
+        f"alpha was not merged into beta. The daemon refused: {refusal.json()['message']}"
+    )
     assert f"project {ids['target']} was deleted" in said
     assert _listed(shown) == ["alpha"]
     _wait_for_names(shown, "legend", ["alpha"])

@@ -306,6 +306,7 @@ async function confirmMerge() {
   const ids = { source: source.project.id, target: target.project.id };
   await sendChange("merge", "/api/projects/merge", ids, {
     done: `Merged ${source.name.text} into ${target.name.text}.`,
+    failed: `${source.name.text} was not merged into ${target.name.text}.`,
     focus: { id: target.project.id, action: "merge" },
     refusedFocus: { id: source.project.id, action: "merge", index: indexOf(source.project) },
   });
@@ -338,6 +339,7 @@ async function confirmDelete() {
   const focus = { id: project.id, action: "delete", index: indexOf(project) };
   await sendChange("delete", "/api/projects/delete", { project: project.id }, {
     done: `Deleted ${name.text} and its ${formatDuration(project.total_seconds)}.`,
+    failed: `${name.text} was not deleted.`,
     focus,
     refusedFocus: focus,
   });
@@ -346,12 +348,14 @@ async function confirmDelete() {
 // -- shared ------------------------------------------------------------------------------------
 
 /**
- * The change the dialog `name` asked about, sent (`body` to `path`); then `done`, or the
- * refusal, said, and the list and the page asked anew, the focus on `focus` (`refusedFocus`
- * after a refusal). The dialog is closed before the refusal is said: a 401's key form takes
- * the focus, which a modal dialog still open kept from it.
+ * The change the dialog `name` asked about, sent (`body` to `path`); then `done`, or `failed`
+ * and the refusal, said, and the list and the page asked anew, the focus on `focus`
+ * (`refusedFocus` after a refusal). `failed` names the projects: the daemon's words name
+ * them by ids ("project 7 was deleted"), which the page never shows. The dialog is closed
+ * before the refusal is said: a 401's key form takes the focus, which a modal dialog still
+ * open kept from it.
  */
-async function sendChange(name, path, body, { done, focus, refusedFocus }) {
+async function sendChange(name, path, body, { done, failed, focus, refusedFocus }) {
   sending = true;
   let refusal = null;
   try {
@@ -362,7 +366,7 @@ async function sendChange(name, path, body, { done, focus, refusedFocus }) {
     sending = false;
   }
   document.getElementById(`${name}-dialog`).close();
-  say(refusal === null ? done : problemOf(refusal));
+  say(refusal === null ? done : `${failed} ${problemOf(refusal)}`);
   await loadProjects(refusal === null ? focus : refusedFocus);
   refresh();
 }
