@@ -217,16 +217,16 @@ def run_import(args: argparse.Namespace) -> int:
         if not tally.sent:
             raise
         reason = error.message if isinstance(error, ClientError) else str(error)
-        _print_stopped_json(args, tally, reason)
+        _print_json_counts(args, tally, stopped=reason)
         raise OxitrackError(_stopped(tally, reason)) from None
     except KeyboardInterrupt:
         # Ctrl-C in an import of minutes: say how far it got, then exit as interrupted.
         if tally.sent:
-            _print_stopped_json(args, tally, "interrupted")
+            _print_json_counts(args, tally, stopped="interrupted")
             print(f"oxitrack: {_stopped(tally, 'interrupted')}", file=sys.stderr)
         raise
     if args.json:
-        print_json({"file": args.file, **tally.to_json(), "stopped": None})
+        _print_json_counts(args, tally, stopped=None)
     else:
         for line in tally.lines(name):
             print(printable(line))
@@ -327,11 +327,12 @@ def _stopped(tally: Tally, reason: str) -> str:
     )
 
 
-def _print_stopped_json(args: argparse.Namespace, tally: Tally, reason: str) -> None:
-    """With ``--json``, the counts of an import stopped half-way, as a whole one's (with why
-    it stopped): a script learns what went in, beside the exit code and the line."""
+def _print_json_counts(args: argparse.Namespace, tally: Tally, *, stopped: str | None) -> None:
+    """With ``--json``, the counts, and why the import ``stopped`` half-way (``None``: it
+    finished): one shape whether it finished or not, so a script learns what went in beside
+    the exit code."""
     if args.json:
-        print_json({"file": args.file, **tally.to_json(), "stopped": reason})
+        print_json({"file": args.file, **tally.to_json(), "stopped": stopped})
 
 
 def _show_progress(tally: Tally) -> None:
