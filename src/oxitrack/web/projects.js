@@ -8,6 +8,14 @@ import { formatDuration } from "./chart.js";
 import { cutName, element } from "./elements.js";
 import { distinctNames } from "./names.js";
 import { askForKey } from "./notices.js";
+import {
+  foldersIn,
+  openForm,
+  setUpDialog,
+  showDialog,
+  showFieldError,
+  timeOf,
+} from "./projectforms.js";
 import { refresh } from "./refresh.js";
 import { Busy, Refused, Unauthorized, getJson, postJson } from "./requests.js";
 
@@ -34,28 +42,6 @@ export function setUpProjects() {
     else if (toMerge !== null) focusIn({ id: toMerge.source.project.id, action: "merge" });
     toMerge = null;
   });
-}
-
-/**
- * The dialog `${name}-dialog`: its Cancel closes it, its confirm button runs `confirm`. On
- * Escape, Cancel or a change, `focusBack` puts the focus back in the list, not at the page's
- * start.
- */
-function setUpDialog(name, confirm, focusBack) {
-  const dialog = document.getElementById(`${name}-dialog`);
-  document.getElementById(`${name}-cancel`).addEventListener("click", () => dialog.close());
-  document.getElementById(`${name}-confirm`).addEventListener("click", confirm);
-  dialog.addEventListener("close", () => {
-    // A close comes as a task of its own: by then a busy page may have opened the dialog again
-    // for the next change, whose project it must not forget.
-    if (!dialog.open) focusBack();
-  });
-}
-
-/** `${name}-dialog` over the page, the focus on its Cancel: Enter or Escape changes nothing. */
-function showDialog(name) {
-  document.getElementById(`${name}-dialog`).showModal();
-  document.getElementById(`${name}-cancel`).focus();
 }
 
 /** The list asked for anew; `focus` ({ id, action, index }) says which button gets the focus. */
@@ -142,52 +128,6 @@ function projectItem({ project, name }, all) {
   return item;
 }
 
-/**
- * A form in place of `item`'s buttons, one open at a time: `label` names `field`, `hint` (if
- * any) says more; submitted, it runs `submit`; Cancel or Escape closes it and gives the focus
- * back to the button of `action` that opened it.
- */
-function openForm(item, { action, label, field, submitText, hint = null, submit }) {
-  for (const open of document.querySelectorAll("#projects-list .row-form")) closeForm(open);
-  const { id } = field;
-  const hints =
-    hint === null ? [] : [element("p", { id: `${id}-hint`, className: "muted hint" }, hint)];
-  // Said as it appears; the focus stays in the field, for it to be put right.
-  const error = element("p", { id: `${id}-error`, className: "field-error", role: "alert" });
-  error.hidden = true;
-  field.setAttribute("aria-describedby", [error, ...hints].map((each) => each.id).join(" "));
-  const save = element("button", { type: "submit" }, submitText);
-  const cancel = element("button", { type: "button" }, "Cancel");
-  const form = element(
-    "form",
-    { className: `row-form ${action}-form`, novalidate: "", "data-action": action },
-    element("label", { for: id }, label),
-    element("div", { className: "form-row" }, field, save, cancel),
-    ...hints,
-    error,
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    submit(form);
-  });
-  form.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape") return;
-    event.preventDefault();
-    closeForm(form);
-  });
-  cancel.addEventListener("click", () => closeForm(form));
-  item.querySelector(".project-actions").hidden = true;
-  item.append(form);
-  field.focus();
-}
-
-function closeForm(form) {
-  const item = form.closest("li");
-  form.remove();
-  item.querySelector(".project-actions").hidden = false;
-  item.querySelector(`button.${form.dataset.action}`).focus();
-}
-
 // -- rename ------------------------------------------------------------------------------------
 
 /** The name's field in place of the item's buttons, the name filled in and selected. */
@@ -238,14 +178,6 @@ async function saveName(form, project, name) {
   );
   await loadProjects({ id: project.id, action: "rename" });
   refresh();
-}
-
-function showFieldError(form, input, message) {
-  const error = form.querySelector(".field-error");
-  error.hidden = false;
-  error.textContent = message;
-  input.setAttribute("aria-invalid", "true");
-  input.focus();
 }
 
 // -- merge -------------------------------------------------------------------------------------
@@ -369,19 +301,6 @@ async function sendChange(name, path, body, { done, failed, focus, refusedFocus 
   say(refusal === null ? done : `${failed} ${problemOf(refusal)}`);
   await loadProjects(refusal === null ? focus : refusedFocus);
   refresh();
-}
-
-/** "1h 20m in 5 sessions": what a dialog says goes. */
-function timeOf(project) {
-  const sessions = project.session_count;
-  const plural = sessions === 1 ? "" : "s";
-  return `${formatDuration(project.total_seconds)} in ${sessions} session${plural}`;
-}
-
-/** `project`'s folders as the list `id` of a dialog. */
-function foldersIn(id, project) {
-  const folders = project.paths.map((path) => element("li", { dir: "auto" }, path.project_path));
-  document.getElementById(id).replaceChildren(...folders);
 }
 
 /** Where `project` is in the list: after a change, the focus goes to the item then there. */
