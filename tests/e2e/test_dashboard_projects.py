@@ -42,14 +42,6 @@ FOCUSED_JS = """() => {
 }"""
 
 
-@pytest.fixture
-def two_projects(worked_daemon: DaemonProcess) -> DaemonProcess:
-    """``alpha`` (20 minutes) and ``beta`` (10 minutes), both worked on today."""
-    now = int(time.time())
-    send_beats(worked_daemon, "/code/beta", range(now - 3000, now - 2399, 60))
-    return worked_daemon
-
-
 def _projects(daemon: DaemonProcess) -> dict[str, dict[str, Any]]:
     """``GET /api/projects`` by each project's latest folder."""
     answer = httpx.get(f"{daemon.url}/api/projects")
@@ -679,8 +671,9 @@ def test_a_change_the_daemon_wants_a_key_for_brings_the_key_form_and_changes_not
         shown.wait_for_selector("#key-form:not([hidden])")
         _wait_for_focus(shown, "api-key")
         said = shown.inner_text("#projects-status")
-        assert (
-            said == "The daemon needs its API key: give it in the form at the top, then try again."
+        assert said.startswith("alpha was not "), "which change failed, then why"
+        assert said.endswith(
+            " The daemon needs its API key: give it in the form at the top, then try again."
         )
         key = {"Authorization": "Bearer k3y"}
         listed = httpx.get(f"{keyed.url}/api/projects", headers=key).json()["projects"]
@@ -732,7 +725,8 @@ def test_a_change_the_daemon_did_not_answer_keeps_the_focus_when_the_list_comes_
     two_projects.stop()
     shown.get_by_role("button", name="Delete alpha for good").click()
     shown.wait_for_selector("#offline:not([hidden])")
-    assert shown.inner_text("#projects-status").startswith("The daemon did not answer")
+    said = shown.inner_text("#projects-status")
+    assert said.startswith("alpha was not deleted. The daemon did not answer")
     _wait_for_focus(shown, "Delete alpha")
     two_projects.start(port=two_projects.port)
     shown.wait_for_function(LIST_LOADED_JS, arg=2)  # the retry 5 s on, not a click
