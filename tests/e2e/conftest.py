@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium, worked_lately
+from tests.e2e.browser import chromium, send_beats, worked_lately
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WAKATIME_CLIENT = REPO_ROOT / ".venv-wakatime" / "bin" / "wakatime"
@@ -87,3 +88,11 @@ def worked_daemon(midday_daemon: DaemonProcess) -> DaemonProcess:
     at whatever hour the tests run."""
     worked_lately(midday_daemon, "/code/alpha", 1200)
     return midday_daemon
+
+
+@pytest.fixture
+def two_projects(worked_daemon: DaemonProcess) -> DaemonProcess:
+    """``alpha`` (20 minutes) and ``beta`` (10 minutes), both worked on today."""
+    now = int(time.time())
+    send_beats(worked_daemon, "/code/beta", range(now - 3000, now - 2399, 60))
+    return worked_daemon

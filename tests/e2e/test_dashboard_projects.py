@@ -42,14 +42,6 @@ FOCUSED_JS = """() => {
 }"""
 
 
-@pytest.fixture
-def two_projects(worked_daemon: DaemonProcess) -> DaemonProcess:
-    """``alpha`` (20 minutes) and ``beta`` (10 minutes), both worked on today."""
-    now = int(time.time())
-    send_beats(worked_daemon, "/code/beta", range(now - 3000, now - 2399, 60))
-    return worked_daemon
-
-
 def _projects(daemon: DaemonProcess) -> dict[str, dict[str, Any]]:
     """``GET /api/projects`` by each project's latest folder."""
     answer = httpx.get(f"{daemon.url}/api/projects")
@@ -349,35 +341,38 @@ def test_the_card_its_form_and_dialog_fit_a_phone_and_read_in_either_theme(
     shown.keyboard.press("Enter")
     shown.locator("#projects-list .field-error").wait_for()
 
-    def checked(expected: str) -> None:
-        width = shown.evaluate(
-            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
-        assert width[0] <= width[1], width
-        small = [t for t in shown.evaluate(TARGETS_JS) if min(t["width"], t["height"]) < 24]
-        assert small == []
-        texts = shown.evaluate(TEXTS_JS)
-        assert any(each["text"].startswith(expected) for each in texts), texts
-        low = [each for each in texts if contrast(each["colour"], each["background"]) < 4.5]
-        assert low == []
-
-    checked("The daemon refused: name: must not")
+    fits_a_phone_and_reads(shown, "The daemon refused: name: must not")
     shown.keyboard.press("Escape")  # the form goes, the buttons come back
     shown.get_by_role("button", name="Delete alpha").click()
     assert shown.locator("#delete-dialog").is_visible()
-    checked("Delete alpha?")
+    fits_a_phone_and_reads(shown, "Delete alpha?")
     shown.keyboard.press("Escape")
     long_name = "x" * 200
     _choose_target(shown, "alpha", long_name)
     shown.get_by_role("button", name="Merge…").click()
     shown.locator("#merge-dialog").wait_for()
-    checked(f"Merge alpha into {long_name[:20]}")
+    fits_a_phone_and_reads(shown, f"Merge alpha into {long_name[:20]}")
     shown.keyboard.press("Escape")
     _wait_for_focus(
         shown, shown.get_by_label("Merge alpha into", exact=True).get_attribute("id") or ""
     )
-    checked("Merge alpha into")  # the form, the long name chosen
+    fits_a_phone_and_reads(shown, "Merge alpha into")  # the form, the long name chosen
     assert all("status of 422" in problem for problem in page.problems), page.problems
+
+
+def fits_a_phone_and_reads(shown: Any, expected: str) -> None:
+    """No sideways scrolling, every control 24 px or more, a text that begins ``expected``
+    shown, and every text 4.5:1 on what it sits on."""
+    width = shown.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width[0] <= width[1], width
+    small = [t for t in shown.evaluate(TARGETS_JS) if min(t["width"], t["height"]) < 24]
+    assert small == []
+    texts = shown.evaluate(TEXTS_JS)
+    assert any(each["text"].startswith(expected) for each in texts), texts
+    low = [each for each in texts if contrast(each["colour"], each["background"]) < 4.5]
+    assert low == []
 
 
 @pytest.mark.parametrize("action", ["Rename", "Merge"])
@@ -679,8 +674,9 @@ def test_a_change_the_daemon_wants_a_key_for_brings_the_key_form_and_changes_not
         shown.wait_for_selector("#key-form:not([hidden])")
         _wait_for_focus(shown, "api-key")
         said = shown.inner_text("#projects-status")
-        assert (
-            said == "The daemon needs its API key: give it in the form at the top, then try again."
+        assert said.startswith("alpha was not "), "which change failed, then why"
+        assert said.endswith(
+            " The daemon needs its API key: give it in the form at the top, then try again."
         )
         key = {"Authorization": "Bearer k3y"}
         listed = httpx.get(f"{keyed.url}/api/projects", headers=key).json()["projects"]
@@ -732,7 +728,8 @@ def test_a_change_the_daemon_did_not_answer_keeps_the_focus_when_the_list_comes_
     two_projects.stop()
     shown.get_by_role("button", name="Delete alpha for good").click()
     shown.wait_for_selector("#offline:not([hidden])")
-    assert shown.inner_text("#projects-status").startswith("The daemon did not answer")
+    said = shown.inner_text("#projects-status")
+    assert said.startswith("alpha was not deleted. The daemon did not answer")
     _wait_for_focus(shown, "Delete alpha")
     two_projects.start(port=two_projects.port)
     shown.wait_for_function(LIST_LOADED_JS, arg=2)  # the retry 5 s on, not a click

@@ -6,9 +6,9 @@
 // Chart.js is served from /static/vendor/. This module only wires the page's controls to the
 // modules that do the work: refresh.js asks and draws; today.js, days.js (with legend.js),
 // breakdown.js and recent.js draw the cards; projects.js lists, renames, merges and deletes
-// projects; notices.js says what state the data is in; chart.js turns numbers into chart data;
-// names.js names projects alike in every card; address.js keeps the range, hidden projects and
-// the breakdown's field in the page's address.
+// projects, in projectforms.js's forms and dialogs; notices.js says what state the data is in;
+// chart.js turns numbers into chart data; names.js names projects alike in every card;
+// address.js keeps the range, hidden projects and the breakdown's field in the page's address.
 
 import {
   addressBy,

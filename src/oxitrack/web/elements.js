@@ -26,6 +26,24 @@ export function replaceChangedRows(body, rows) {
 }
 
 /**
+ * `old` made to read as `fresh`, keeping each of its nodes that reads the same: a list drawn
+ * anew at each minute's refresh took the focus from the button it was on, to give it back, and
+ * a screen reader said that button again. Listeners are not compared: neither node may carry
+ * any (one on a parent that stays does their work).
+ */
+export function keepUnchanged(old, fresh) {
+  if (old.isEqualNode(fresh)) return;
+  const oldChildren = [...old.childNodes];
+  const freshChildren = [...fresh.childNodes];
+  const sameShell = old.cloneNode(false).isEqualNode(fresh.cloneNode(false));
+  if (!sameShell || oldChildren.length !== freshChildren.length) {
+    old.replaceWith(fresh);
+    return;
+  }
+  for (const [index, child] of freshChildren.entries()) keepUnchanged(oldChildren[index], child);
+}
+
+/**
  * A name as one line that a narrow card cuts in its middle: `head` ends in an ellipsis and `tail`
  * (names.js's nameParts), which tells the name from others that begin alike, stays. Split, it is
  * read whole from a hidden copy: from the two drawn parts Chromium made "customer-portal-

@@ -1,27 +1,55 @@
 // The "Projects" card: every project the daemon knows, with its folders and total, to rename,
 // merge into another or delete as `oxitrack projects rename|merge|delete` does. Folded until
-// opened, as listing every project's total is no small read: asked for then, and after each
-// change, when the rest of the page is asked again too (refresh.js), so every card shows the
-// change at once.
+// opened, as listing every project's total is no small read: asked for then, after each change,
+// when the rest of the page is asked again too (refresh.js), so every card shows the change at
+// once, and at the page's minute refresh while it is open, for changes made elsewhere.
 
 import { formatDuration } from "./chart.js";
-import { cutName, element } from "./elements.js";
+import { cutName, element, keepUnchanged } from "./elements.js";
 import { distinctNames } from "./names.js";
-import { askForKey } from "./notices.js";
+import {
+  clearFieldError,
+  closeForm,
+  endSending,
+  isUnanswered,
+  openForm,
+  problemOf,
+  say,
+  setUpDialog,
+  showDeleteDialog,
+  showFieldError,
+  showMergeDialog,
+  startSending,
+  unsayUnanswered,
+} from "./projectforms.js";
 import { refresh } from "./refresh.js";
-import { Busy, Refused, Unauthorized, getJson, postJson } from "./requests.js";
+import { Refused, TimedOut, getJson, postJson } from "./requests.js";
 
 let listSeq = 0; // only the latest listing is drawn
 let toDelete = null; // { project, name } while the dialog asks about it
 let toMerge = null; // { source, target, form } ({ project, name } each) while its dialog asks
 let sending = false; // one change at a time: a second Enter must not send it again
 let listUnanswered = false; // the latest listing got no answer (or wanted the key or a wait)
+let listRefused = false; // the latest listing was refused: said once, not asked each minute
+let listed = []; // the projects drawn, each as { project, name }, for the buttons to act on
 const RESET_HINT = "Empty, or “reset”: the folder's name again.";
 
 export function setUpProjects() {
   const box = document.getElementById("projects-box");
   box.addEventListener("toggle", () => {
     if (box.open) loadProjects();
+  });
+  // One listener for every item's buttons: an item drawn anew only where it changed keeps no
+  // listener of its own, nor a stale list of the projects it may merge into.
+  document.getElementById("projects-list").addEventListener("click", (event) => {
+    const button = event.target.closest(".project-actions button");
+    const item = button?.closest("li");
+    const chosen = listed.find(({ project }) => String(project.id) === item?.dataset.projectId);
+    if (chosen === undefined) return;
+    const others = listed.filter((other) => other !== chosen);
+    if (button.classList.contains("rename")) openRename(item, chosen);
+    else if (button.classList.contains("merge")) openMerge(item, chosen, others);
+    else askDelete(chosen);
   });
   setUpDialog("delete", confirmDelete, () => {
     if (toDelete !== null) focusIn({ id: toDelete.project.id, action: "delete" });
@@ -37,92 +65,97 @@ export function setUpProjects() {
 }
 
 /**
- * The dialog `${name}-dialog`: its Cancel closes it, its confirm button runs `confirm`. On
- * Escape, Cancel or a change, `focusBack` puts the focus back in the list, not at the page's
- * start.
+ * The list asked for anew; `focus` ({ id, action, index }) says which button gets the focus,
+ * else it stays where it is. `quiet`: asked after a change that failed, whose words stay; the
+ * list's own failure is not said. `unasked`: asked by the page, not by the user, and not drawn
+ * if the user opened a form or a dialog of the card meanwhile.
  */
-function setUpDialog(name, confirm, focusBack) {
-  const dialog = document.getElementById(`${name}-dialog`);
-  document.getElementById(`${name}-cancel`).addEventListener("click", () => dialog.close());
-  document.getElementById(`${name}-confirm`).addEventListener("click", confirm);
-  dialog.addEventListener("close", () => {
-    // A close comes as a task of its own: by then a busy page may have opened the dialog again
-    // for the next change, whose project it must not forget.
-    if (!dialog.open) focusBack();
-  });
-}
-
-/** `${name}-dialog` over the page, the focus on its Cancel: Enter or Escape changes nothing. */
-function showDialog(name) {
-  document.getElementById(`${name}-dialog`).showModal();
-  document.getElementById(`${name}-cancel`).focus();
-}
-
-/** The list asked for anew; `focus` ({ id, action, index }) says which button gets the focus. */
-async function loadProjects(focus = null) {
+async function loadProjects(focus = null, { quiet = false, unasked = false } = {}) {
   const seq = ++listSeq;
+  const list = document.getElementById("projects-list");
+  list.dataset.asked = String(seq); // counted, as data-loaded is: tests see it was not asked
   let answer;
   try {
     answer = await getJson("/api/projects");
   } catch (error) {
     if (seq !== listSeq) return;
     // A refusal of the listing itself is not undone by the page's next answer: not asked again.
-    listUnanswered = !(error instanceof Refused);
-    say(problemOf(error));
+    listRefused = error instanceof Refused;
+    listUnanswered = !listRefused;
+    if (!quiet) say(problemOf(error), { untilAnswer: listUnanswered });
     return;
   }
-  if (seq !== listSeq) return;
+  if (seq !== listSeq || (unasked && busyWithCard())) return;
   listUnanswered = false;
+  listRefused = false;
   const { projects } = answer;
   // Told apart as every card tells them: two "api" folders are "api (client-one)" and "…two)".
   const names = distinctNames(
     projects.map((project) => ({ project_name: project.name, project_path: project.latest_path })),
   );
-  const named = projects.map((project) => ({ project, name: names.get(project.latest_path) }));
-  const list = document.getElementById("projects-list");
-  list.replaceChildren(...named.map((each) => projectItem(each, named)));
+  listed = projects.map((project) => ({ project, name: names.get(project.latest_path) }));
+  const kept = focusedButton();
+  drawItems(list, listed.map((each) => projectItem(each, listed.length > 1)));
   list.hidden = projects.length === 0;
   document.getElementById("projects-empty").hidden = projects.length > 0;
   list.dataset.loaded = String(Number(list.dataset.loaded || 0) + 1);
   if (focus !== null) focusIn(focus);
+  // Its button drawn anew (its project's total changed): the focus to the new one, in place.
+  else if (kept !== null && !list.contains(document.activeElement)) focusIn(kept, true);
+}
+
+/** `items` as `list`'s, drawn anew only where changed: a button kept keeps the focus, unsaid. */
+function drawItems(list, items) {
+  for (const [index, item] of items.entries()) {
+    if (index < list.children.length) keepUnchanged(list.children[index], item);
+    else list.append(item);
+  }
+  while (list.children.length > items.length) list.lastElementChild.remove();
 }
 
 /**
- * The daemon answers the page again (refresh.js): an open card whose list it did not give (opened
- * while the daemon was away, or wanted its key) asks for it now, and its "did not answer" goes.
- * The card stayed empty with it after the page recovered, until folded and opened again. Not
- * while a form is open: the list drawn anew would take it, and its change asks again anyway.
+ * The daemon answered the page (refresh.js): what the card said of no answer goes (it stayed
+ * while a form was open, the banner long gone). The list is asked again if the one shown is not
+ * the daemon's, and at the page's own refreshes (`byClock`) for changes made elsewhere (the
+ * command line, another tab); never under a form, a dialog or a change under way, nor after a
+ * refusal of the list itself, which is said once, not each minute.
  */
-export function listAgainIfUnanswered() {
-  const box = document.getElementById("projects-box");
-  if (!listUnanswered || !box.open || box.querySelector(".row-form") !== null) return;
-  say("");
-  loadProjects(focusedButton());
+export function listAgainOnAnswer(byClock) {
+  unsayUnanswered();
+  const wanted = listUnanswered || (byClock && !listRefused);
+  if (wanted && document.getElementById("projects-box").open && !busyWithCard()) {
+    loadProjects(null, { unasked: true });
+  }
 }
 
-/** The list's button with the focus, as focusIn takes it: a list drawn anew keeps it there. */
+/** A form or a dialog of the card open, or a change of it under way. */
+function busyWithCard() {
+  const open = "#projects-list .row-form, #delete-dialog[open], #merge-dialog[open]";
+  return sending || document.querySelector(open) !== null;
+}
+
+/** The list's button with the focus, as focusIn takes it, or null. */
 function focusedButton() {
   const button = document.activeElement;
   const item = button?.closest("#projects-list > li");
   if (!item || button.tagName !== "BUTTON") return null;
-  return { id: Number(item.dataset.projectId), action: button.classList[0] };
+  const id = Number(item.dataset.projectId);
+  return { id, action: button.classList[0], index: indexOf(id) };
 }
 
-/** `{ project, name }`'s item; `all` (each as `{ project, name }`) gives what it may merge into. */
-function projectItem({ project, name }, all) {
+/** `{ project, name }`'s item, with a Merge button if it `hasOthers` to merge into. */
+function projectItem({ project, name }, hasOthers) {
   const folders = project.paths.map((path) =>
     element("li", { className: "path", dir: "auto" }, path.project_path),
   );
-  const others = all.filter((other) => other.project.id !== project.id);
   // The name in each button's own: a screen reader's list of buttons read "Rename" ten times.
   const button = (action, text, label) =>
     element("button", { type: "button", className: action, "aria-label": label }, text);
   const rename = button("rename", "Rename", `Rename ${name.text}`);
   const remove = button("delete", "Delete", `Delete ${name.text}`);
   // Alone in the list, a project has nothing to go into.
-  const merge =
-    others.length > 0 ? [button("merge", "Merge into…", `Merge ${name.text} into…`)] : [];
-  const item = element(
+  const merge = hasOthers ? [button("merge", "Merge into…", `Merge ${name.text} into…`)] : [];
+  return element(
     "li",
     { "data-project-id": String(project.id) },
     element(
@@ -134,64 +167,12 @@ function projectItem({ project, name }, all) {
     element("ul", { className: "folders", "aria-label": `Folders of ${name.text}` }, ...folders),
     element("div", { className: "project-actions" }, rename, ...merge, remove),
   );
-  rename.addEventListener("click", () => openRename(item, project, name));
-  for (const each of merge) {
-    each.addEventListener("click", () => openMerge(item, { project, name }, others));
-  }
-  remove.addEventListener("click", () => askDelete(project, name));
-  return item;
-}
-
-/**
- * A form in place of `item`'s buttons, one open at a time: `label` names `field`, `hint` (if
- * any) says more; submitted, it runs `submit`; Cancel or Escape closes it and gives the focus
- * back to the button of `action` that opened it.
- */
-function openForm(item, { action, label, field, submitText, hint = null, submit }) {
-  for (const open of document.querySelectorAll("#projects-list .row-form")) closeForm(open);
-  const { id } = field;
-  const hints =
-    hint === null ? [] : [element("p", { id: `${id}-hint`, className: "muted hint" }, hint)];
-  // Said as it appears; the focus stays in the field, for it to be put right.
-  const error = element("p", { id: `${id}-error`, className: "field-error", role: "alert" });
-  error.hidden = true;
-  field.setAttribute("aria-describedby", [error, ...hints].map((each) => each.id).join(" "));
-  const save = element("button", { type: "submit" }, submitText);
-  const cancel = element("button", { type: "button" }, "Cancel");
-  const form = element(
-    "form",
-    { className: `row-form ${action}-form`, novalidate: "", "data-action": action },
-    element("label", { for: id }, label),
-    element("div", { className: "form-row" }, field, save, cancel),
-    ...hints,
-    error,
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    submit(form);
-  });
-  form.addEventListener("keydown", (event) => {
-    if (event.key !== "Escape") return;
-    event.preventDefault();
-    closeForm(form);
-  });
-  cancel.addEventListener("click", () => closeForm(form));
-  item.querySelector(".project-actions").hidden = true;
-  item.append(form);
-  field.focus();
-}
-
-function closeForm(form) {
-  const item = form.closest("li");
-  form.remove();
-  item.querySelector(".project-actions").hidden = false;
-  item.querySelector(`button.${form.dataset.action}`).focus();
 }
 
 // -- rename ------------------------------------------------------------------------------------
 
 /** The name's field in place of the item's buttons, the name filled in and selected. */
-function openRename(item, project, name) {
+function openRename(item, { project, name }) {
   const input = element("input", {
     id: `rename-${project.id}`,
     type: "text",
@@ -216,17 +197,31 @@ function nameTyped(input) {
   return typed === "" || typed.toLowerCase() === "reset" ? null : typed;
 }
 
+/**
+ * The name sent; the form says so and does nothing more until the daemon answers: Escape or
+ * Cancel closed it, and the name given all the same was then said, and drawn over the next form.
+ */
 async function saveName(form, project, name) {
   if (sending) return;
   const input = form.querySelector("input");
   const wanted = nameTyped(input);
+  say("");
+  clearFieldError(form);
   sending = true;
+  startSending(
+    form,
+    wanted === null
+      ? `Giving ${name.text} its folder's name again…`
+      : `Renaming ${name.text} to ${wanted}…`,
+  );
   let renamed;
   try {
     renamed = (await postJson("/api/projects/rename", { project: project.id, name: wanted }))
       .project;
   } catch (error) {
-    showFieldError(form, input, problemOf(error));
+    endSending(form);
+    const problem = changeProblem(error, `${name.text} may still be renamed.`);
+    showFieldError(form, input, problem, { untilAnswer: isUnanswered(error) });
     return;
   } finally {
     sending = false;
@@ -237,15 +232,12 @@ async function saveName(form, project, name) {
       : `Renamed ${name.text} to ${renamed.name}.`,
   );
   await loadProjects({ id: project.id, action: "rename" });
+  // Drawn anew, the item has no form; a list that did not come leaves it, done with.
+  if (form.isConnected) {
+    endSending(form);
+    closeForm(form);
+  }
   refresh();
-}
-
-function showFieldError(form, input, message) {
-  const error = form.querySelector(".field-error");
-  error.hidden = false;
-  error.textContent = message;
-  input.setAttribute("aria-invalid", "true");
-  input.focus();
 }
 
 // -- merge -------------------------------------------------------------------------------------
@@ -278,20 +270,7 @@ function askMerge(form, source, others) {
     return;
   }
   toMerge = { source, target, form };
-  const text = (id, value) => {
-    document.getElementById(id).textContent = value;
-  };
-  text("merge-title", `Merge ${source.name.text} into ${target.name.text}?`);
-  text("merge-source", source.name.text);
-  text("merge-time", timeOf(source.project));
-  text("merge-target", target.name.text);
-  text("merge-gone", source.name.text);
-  text("merge-kept", target.name.text);
-  foldersIn("merge-folders", source.project);
-  const confirm = document.getElementById("merge-confirm");
-  confirm.textContent = "Merge";
-  confirm.setAttribute("aria-label", `Merge ${source.name.text} into ${target.name.text}`);
-  showDialog("merge");
+  showMergeDialog(source, target);
 }
 
 /**
@@ -306,25 +285,20 @@ async function confirmMerge() {
   const ids = { source: source.project.id, target: target.project.id };
   await sendChange("merge", "/api/projects/merge", ids, {
     done: `Merged ${source.name.text} into ${target.name.text}.`,
+    pending: `Merging ${source.name.text} into ${target.name.text}…`,
     failed: `${source.name.text} was not merged into ${target.name.text}.`,
+    maybe: `${source.name.text} may still be merged into ${target.name.text}.`,
     focus: { id: target.project.id, action: "merge" },
-    refusedFocus: { id: source.project.id, action: "merge", index: indexOf(source.project) },
+    refusedFocus: { id: source.project.id, action: "merge", index: indexOf(source.project.id) },
   });
 }
 
 // -- delete ------------------------------------------------------------------------------------
 
 /** What goes, asked first, as the command line asks: the dialog opens on Cancel. */
-function askDelete(project, name) {
+function askDelete({ project, name }) {
   toDelete = { project, name };
-  document.getElementById("delete-title").textContent = `Delete ${name.text}?`;
-  document.getElementById("delete-name").textContent = name.text;
-  document.getElementById("delete-time").textContent = timeOf(project);
-  foldersIn("delete-folders", project);
-  const confirm = document.getElementById("delete-confirm");
-  confirm.textContent = "Delete for good";
-  confirm.setAttribute("aria-label", `Delete ${name.text} for good`);
-  showDialog("delete");
+  showDeleteDialog(project, name);
 }
 
 /**
@@ -336,10 +310,12 @@ async function confirmDelete() {
   if (sending || toDelete === null) return;
   const { project, name } = toDelete;
   toDelete = null; // its button may be gone: the focus goes where the list says
-  const focus = { id: project.id, action: "delete", index: indexOf(project) };
+  const focus = { id: project.id, action: "delete", index: indexOf(project.id) };
   await sendChange("delete", "/api/projects/delete", { project: project.id }, {
     done: `Deleted ${name.text} and its ${formatDuration(project.total_seconds)}.`,
+    pending: `Deleting ${name.text}…`,
     failed: `${name.text} was not deleted.`,
+    maybe: `${name.text} may still be deleted.`,
     focus,
     refusedFocus: focus,
   });
@@ -348,15 +324,18 @@ async function confirmDelete() {
 // -- shared ------------------------------------------------------------------------------------
 
 /**
- * The change the dialog `name` asked about, sent (`body` to `path`); then `done`, or `failed`
- * and the refusal, said, and the list and the page asked anew, the focus on `focus`
- * (`refusedFocus` after a refusal). `failed` names the projects: the daemon's words name
- * them by ids ("project 7 was deleted"), which the page never shows. The dialog is closed
- * before the refusal is said: a 401's key form takes the focus, which a modal dialog still
- * open kept from it.
+ * The change the dialog `name` asked about, sent (`body` to `path`). The dialog stays open,
+ * saying `pending`, until the daemon answers: a request sent cannot be taken back, and a Cancel
+ * that closed it let the change land after all. Then it closes, `outcome` is said, and the list
+ * and the page are asked anew, the focus on `focus` (`refusedFocus` after a refusal). The
+ * dialog is closed before a refusal is said: a 401's key form takes the focus, which a modal
+ * dialog still open kept from it.
  */
-async function sendChange(name, path, body, { done, failed, focus, refusedFocus }) {
+async function sendChange(name, path, body, { focus, refusedFocus, ...texts }) {
+  const dialog = document.getElementById(`${name}-dialog`);
+  say("");
   sending = true;
+  startSending(dialog, texts.pending);
   let refusal = null;
   try {
     await postJson(path, body);
@@ -365,60 +344,54 @@ async function sendChange(name, path, body, { done, failed, focus, refusedFocus 
   } finally {
     sending = false;
   }
-  document.getElementById(`${name}-dialog`).close();
-  say(refusal === null ? done : `${failed} ${problemOf(refusal)}`);
-  await loadProjects(refusal === null ? focus : refusedFocus);
+  dialog.close(); // first, with the focus still in it: the dialog gives it back as it closes
+  endSending(dialog);
+  say(outcome(texts, refusal), { untilAnswer: refusal !== null && isUnanswered(refusal) });
+  const quiet = refusal !== null; // what was said of the change stays, whatever the list's fate
+  await loadProjects(refusal === null ? focus : refusedFocus, { quiet });
   refresh();
 }
 
-/** "1h 20m in 5 sessions": what a dialog says goes. */
-function timeOf(project) {
-  const sessions = project.session_count;
-  const plural = sessions === 1 ? "" : "s";
-  return `${formatDuration(project.total_seconds)} in ${sessions} session${plural}`;
+/**
+ * What became of a change: `done`, or `failed` and why, naming the projects (the daemon's words
+ * name them by ids, "project 7 was deleted", which the page never shows).
+ */
+function outcome({ done, failed, maybe }, refusal) {
+  if (refusal === null) return done;
+  const problem = changeProblem(refusal, maybe);
+  return refusal instanceof TimedOut ? problem : `${failed} ${problem}`;
 }
 
-/** `project`'s folders as the list `id` of a dialog. */
-function foldersIn(id, project) {
-  const folders = project.paths.map((path) => element("li", { dir: "auto" }, path.project_path));
-  document.getElementById(id).replaceChildren(...folders);
+/**
+ * Why a change failed; sent but not answered in time, `maybe` too ("alpha may still be
+ * deleted"): it is not known to have failed, and the list is asked again at the next answer.
+ */
+function changeProblem(error, maybe) {
+  if (!(error instanceof TimedOut)) return problemOf(error);
+  listUnanswered = true;
+  return `${problemOf(error)} ${maybe}`;
 }
 
-/** Where `project` is in the list: after a change, the focus goes to the item then there. */
-function indexOf(project) {
+/** Where the item of project `id` is in the list: after a change, the focus goes there. */
+function indexOf(id) {
   return [...document.getElementById("projects-list").children].findIndex(
-    (item) => item.dataset.projectId === String(project.id),
+    (item) => item.dataset.projectId === String(id),
   );
-}
-
-/** The daemon's refusal in its own words, or why it gave none. */
-function problemOf(error) {
-  if (error instanceof Unauthorized) {
-    askForKey();
-    return "The daemon needs its API key: give it in the form at the top, then try again.";
-  }
-  if (error instanceof Busy) {
-    return `The daemon says: ${error.message}; try again in ${error.retryAfterSeconds} s.`;
-  }
-  if (error instanceof Refused) return `The daemon refused: ${error.message}`;
-  return `The daemon did not answer: ${error.message}`;
-}
-
-/** Announced (a live region), and left to read. */
-function say(text) {
-  document.getElementById("projects-status").textContent = text;
 }
 
 /**
  * The focus on `action`'s button of project `id`, else of the item now at `index` (the next
- * one, after a delete), else on the card's summary: never lost to the page's start. An item
- * without that button (Merge, alone in the list) gives its first.
+ * one, after a delete), else on the card's summary: never lost to the page's start. An item with
+ * a form open gives its field; one without that button (Merge, alone), its first.
  */
-function focusIn({ id, action, index = -1 }) {
+function focusIn({ id, action, index = -1 }, preventScroll = false) {
   const items = [...document.getElementById("projects-list").children];
   const item =
     items.find((each) => each.dataset.projectId === String(id)) ??
     items[Math.min(index, items.length - 1)];
-  const button = item?.querySelector(`button.${action}`) ?? item?.querySelector("button");
-  (button ?? document.querySelector("#projects-box summary")).focus();
+  const button =
+    item?.querySelector(".row-form select, .row-form input") ??
+    item?.querySelector(`button.${action}`) ??
+    item?.querySelector("button");
+  (button ?? document.querySelector("#projects-box summary")).focus({ preventScroll });
 }

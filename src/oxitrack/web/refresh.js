@@ -15,7 +15,7 @@ import {
   showRefused,
   showUnreachable,
 } from "./notices.js";
-import { listAgainIfUnanswered } from "./projects.js";
+import { listAgainOnAnswer } from "./projects.js";
 import { renderRecent } from "./recent.js";
 import { Busy, Refused, Unauthorized, getJson } from "./requests.js";
 import { state } from "./state.js";
@@ -30,10 +30,14 @@ const CLOCK_CHECK_MS = 5_000;
 const RETRY_MS = [5_000, 10_000, 30_000, 60_000];
 const RECENT_LIMIT = 15;
 
-export async function refresh() {
+/**
+ * Every card asked anew. `byClock`: the page's own refresh (the minute's, a retry, "Try again
+ * now"), not one a click on the page asked for: the projects card, if open, is listed again too.
+ */
+export async function refresh({ byClock = false } = {}) {
   const seq = ++state.requestSeq;
   const days = state.wantedDays;
-  const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days };
+  const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days, byClock };
   state.askedAt = Date.now();
   // A slow answer to an earlier request (a 30-day click, then a 7-day one) must not win.
   await latestOnly(
@@ -120,7 +124,7 @@ function showAnswers(card, today, { range, breakdown }, recent, health) {
   else if (breakdown !== null) countDiscarded();
   renderToday(today);
   renderRecent(recent);
-  listAgainIfUnanswered();
+  listAgainOnAnswer(card.byClock);
   stopRetrying();
   showReachable();
   setStatus(zoneLabel(today.timezone), formatClock(state.loadedAt));
@@ -160,7 +164,7 @@ function showOutage(error) {
 /** One retry at a time: a new one replaces the one pending. */
 function retryIn(delayMs) {
   clearTimeout(state.retryTimer);
-  state.retryTimer = setTimeout(refresh, delayMs);
+  state.retryTimer = setTimeout(() => refresh({ byClock: true }), delayMs);
 }
 
 function stopRetrying() {
@@ -171,14 +175,14 @@ function stopRetrying() {
 /** Whoever just restarted the daemon need not wait out the retry's countdown (up to a minute). */
 export function refreshNow() {
   clearTimeout(state.retryTimer);
-  refresh();
+  refresh({ byClock: true });
 }
 
 /** The first request, then a look at the wall clock every few seconds. */
 export function startRefreshing() {
   refresh();
   setInterval(() => {
-    if (isRefreshDue()) refresh();
+    if (isRefreshDue()) refresh({ byClock: true });
   }, CLOCK_CHECK_MS);
 }
 

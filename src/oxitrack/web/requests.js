@@ -41,6 +41,17 @@ export class Busy extends Error {
 }
 /** The daemon answered, but with an error (a bad ?tz=, say): it is reachable, the request is not. */
 export class Refused extends Error {}
+/** A change sent got no answer in `seconds`: it may yet be made, or may have been. */
+export class TimedOut extends Error {
+  constructor(seconds) {
+    super(`no answer in ${seconds} s`);
+    this.seconds = seconds;
+  }
+}
+
+// As long as the command line waits for the daemon. A daemon that does not answer a change
+// (its disk hung) kept the projects card's dialog, which waits for the answer, open for good.
+const CHANGE_TIMEOUT_S = 30;
 
 export async function getJson(path, params) {
   const response = await fetch(apiUrl(path, params), {
@@ -53,16 +64,28 @@ export async function getJson(path, params) {
 /**
  * A change asked of the daemon (a project renamed or deleted): `body` as JSON, which is all the
  * daemon takes in a POST, with the key as every request has it; no ?tz=, which no change reads.
- * Its answer is sorted as getJson's, so a refusal carries the daemon's own words.
+ * Its answer is sorted as getJson's, so a refusal carries the daemon's own words; none within
+ * CHANGE_TIMEOUT_S is a TimedOut.
  */
 export async function postJson(path, body) {
-  const response = await fetch(new URL(path, location.origin), {
-    method: "POST",
-    headers: headers({ "Content-Type": "application/json" }),
-    body: JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  return answerOf(response, path);
+  const controller = new AbortController();
+  // A timer of the page's (not AbortSignal.timeout): one a test's clock can run on.
+  const timer = setTimeout(
+    () => controller.abort(new TimedOut(CHANGE_TIMEOUT_S)),
+    CHANGE_TIMEOUT_S * 1000,
+  );
+  try {
+    const response = await fetch(new URL(path, location.origin), {
+      method: "POST",
+      headers: headers({ "Content-Type": "application/json" }),
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+      signal: controller.signal,
+    });
+    return await answerOf(response, path);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function headers(extra = {}) {

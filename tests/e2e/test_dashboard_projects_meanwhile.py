@@ -1,0 +1,405 @@
+"""The dashboard's projects card while things happen around it: a change under way (the dialog
+or form says so and waits for the daemon, as a request sent cannot be taken back), a daemon that
+does not answer and then does (what the card said of it goes), and projects changed elsewhere,
+by the command line or the API (the open card follows at the minute's refresh, but never under
+a form or dialog the user has open)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import Page
+from tests.e2e.test_dashboard_projects import (
+    FOCUSED_JS,
+    LIST_LOADED_JS,
+    _ask_merge,
+    _card_page,
+    _listed,
+    _open_card,
+    _projects,
+    _wait_for_focus,
+    _wait_for_names,
+    fits_a_phone_and_reads,
+)
+
+pytestmark = pytest.mark.e2e
+
+STATUS = "#projects-status"
+FOCUSED_TOP_JS = "() => document.activeElement.getBoundingClientRect().top"
+STATUS_IS_JS = "(said) => document.getElementById('projects-status').textContent === said"
+
+
+class Held:
+    """A Playwright route handler that holds each request it is given, unanswered, until the
+    test lets them go on (``release``), and every later one with them: a daemon slow to answer,
+    or one that does not answer for a while."""
+
+    def __init__(self) -> None:
+        self.routes: list[Any] = []
+        self.released = False
+
+    def __call__(self, route: Any) -> None:
+        if self.released:
+            route.continue_()
+        else:
+            self.routes.append(route)
+
+    def wait(self, shown: Any, count: int = 1) -> None:
+        """Until ``count`` requests are held (a deadline, no sleep): Playwright hands each
+        route over while the test talks to the page."""
+        deadline = time.monotonic() + 10
+        while len(self.routes) < count:
+            assert time.monotonic() < deadline, f"{len(self.routes)} requests held"
+            shown.evaluate("() => 0")
+
+    def release(self) -> None:
+        self.released = True
+        for route in self.routes:
+            route.continue_()
+        self.routes.clear()
+
+
+def _hold(shown: Any, matches: Callable[[str], bool]) -> Held:
+    held = Held()
+    shown.route(matches, held)
+    return held
+
+
+def _busy(shown: Any, selector: str) -> dict[str, Any]:
+    """What the form or dialog ``selector`` is while its change is under way."""
+    busy: dict[str, Any] = shown.evaluate(
+        """(selector) => {
+          const box = document.querySelector(selector);
+          const line = box.querySelector(".sending");
+          return {
+            busy: box.getAttribute("aria-busy"),
+            said: line.checkVisibility() ? line.textContent : null,
+            focused: document.activeElement === line,
+            enabled: [...box.querySelectorAll("button")].filter((b) => !b.disabled).length,
+          };
+        }""",
+        selector,
+    )
+    return busy
+
+
+def _loaded(shown: Any) -> int:
+    return int(shown.evaluate("() => Number(document.body.dataset.loaded || 0)"))
+
+
+def _asked(shown: Any) -> int:
+    """How many times the card has asked for its list."""
+    asked = "() => Number(document.getElementById('projects-list').dataset.asked)"
+    return int(shown.evaluate(asked))
+
+
+def _cli(daemon: DaemonProcess, *args: str) -> None:
+    """``oxitrack projects ARGS`` on the daemon's database file, as from a terminal."""
+    command = [sys.executable, "-m", "oxitrack", "projects", *args]
+    command += ["--via", "file", "--db", str(daemon.db_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def _card_page_on_clock(browser: Any, daemon: DaemonProcess, **options: Any) -> tuple[Page, Any]:
+    """The dashboard of ``daemon``, its card open, on a clock the test runs (``run_for``)."""
+    page = Page(browser, clock=True, **options)
+    page.open(daemon.url + "/")
+    return page, _open_card(page)
+
+
+def _minute_refresh(page: Page) -> None:
+    """The page's minute refresh, run on the page's clock, and its answer drawn."""
+    loaded = _loaded(page.page)
+    page.page.clock.run_for(60_000)
+    page.wait_loaded(loaded + 1)
+
+
+# -- a notice of no answer goes once the daemon answers, or a new attempt starts ------------------
+
+
+def test_a_merge_the_daemon_did_not_answer_is_said_only_until_it_answers_again(
+    two_projects: DaemonProcess, browser: Any
+):
+    """The daemon away at a merge: the list could not be drawn anew, so the merge's choice stayed
+    open, and under it "The daemon did not answer: Failed to fetch" stayed too once the daemon
+    answered again, beside a page that said it did and showed its figures."""
+    page, shown = _card_page(browser, two_projects)
+    _ask_merge(shown, "alpha", "beta")
+    two_projects.stop()
+    shown.get_by_role("button", name="Merge alpha into beta").click()
+    shown.wait_for_selector("#offline:not([hidden])")
+    assert "The daemon did not answer" in shown.inner_text(STATUS)
+    loaded = _loaded(shown)
+    two_projects.start(port=two_projects.port)
+    shown.click("#retry-now")
+    page.wait_loaded(loaded + 1)
+    assert shown.locator("#offline").is_hidden()
+    assert shown.inner_text(STATUS) == "", "no longer true"
+    choice = shown.get_by_label("Merge alpha into", exact=True)
+    assert choice.evaluate("(select) => select.selectedOptions[0].text") == "beta", "kept"
+    shown.get_by_role("button", name="Merge…").click()
+    shown.get_by_role("button", name="Merge alpha into beta").click()
+    _wait_for_names(shown, "today", ["beta"])
+    assert shown.inner_text(STATUS) == "Merged alpha into beta."
+    assert page.problems_are_only_the_daemon_away(), page.problems
+
+
+def test_a_rename_the_daemon_did_not_answer_is_said_by_its_field_only_until_it_answers_again(
+    two_projects: DaemonProcess, browser: Any
+):
+    """The daemon away at a rename: "The daemon did not answer" by the field, marked wrong,
+    stayed after the minute's refresh had its answer, as if the name typed were at fault."""
+    page, shown = _card_page_on_clock(browser, two_projects)
+    shown.get_by_role("button", name="Rename alpha").click()
+    field = shown.get_by_label("New name for alpha")
+    field.fill("Keyed")
+    two_projects.stop()
+    field.press("Enter")
+    error = shown.locator("#projects-list .field-error")
+    error.wait_for()
+    assert error.inner_text().startswith("The daemon did not answer")
+    assert field.get_attribute("aria-invalid") == "true"
+    two_projects.start(port=two_projects.port)
+    _minute_refresh(page)
+    assert error.is_hidden()
+    assert field.get_attribute("aria-invalid") is None
+    assert field.input_value() == "Keyed", "kept, to be sent again"
+    field.press("Enter")
+    _wait_for_names(shown, "today", ["Keyed", "beta"])
+    assert shown.inner_text(STATUS) == "Renamed alpha to Keyed."
+    assert page.problems_are_only_the_daemon_away(), page.problems
+
+
+# -- a change under way: said, waited for, and not to be cancelled ------------------------------
+
+
+def test_a_merge_under_way_keeps_its_dialog_open_and_busy_until_the_daemon_answers(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Cancel or Escape closed the dialog of a merge already sent, which the daemon then made,
+    and said: the user believed it cancelled."""
+    page, shown = _card_page(browser, two_projects)
+    _ask_merge(shown, "alpha", "beta")
+    held = _hold(shown, lambda url: url.endswith("/api/projects/merge"))
+    shown.get_by_role("button", name="Merge alpha into beta").click()
+    dialog = shown.locator("#merge-dialog")
+    assert _busy(shown, "#merge-dialog") == {
+        "busy": "true",
+        "said": "Merging alpha into beta…",
+        "focused": True,
+        "enabled": 0,
+    }
+    held.wait(shown)
+    shown.keyboard.press("Escape")
+    shown.keyboard.press("Escape")  # twice: a dialog asked twice closes whatever "cancel" says
+    assert dialog.is_visible()
+    assert shown.locator("#merge-cancel").is_disabled()
+    assert set(_projects(two_projects)) == {"/code/alpha", "/code/beta"}, "not yet"
+    held.release()
+    dialog.wait_for(state="hidden")
+    shown.wait_for_function(STATUS_IS_JS, arg="Merged alpha into beta.")
+    _wait_for_names(shown, "today", ["beta"])
+    assert shown.evaluate(FOCUSED_JS) == "Rename beta", "alone, it has nothing to merge into"
+    assert [project["name"] for project in _projects(two_projects).values()] == ["beta"]
+    # Open again, the dialog asks as it did before: nothing of the change under way is left.
+    shown.get_by_role("button", name="Delete beta").click()
+    assert _busy(shown, "#delete-dialog")["busy"] is None
+    assert shown.locator("#merge-dialog .sending").is_hidden()
+    assert shown.get_by_role("button", name="Delete beta for good").is_enabled()
+    assert page.problems == []
+
+
+def test_a_delete_the_daemon_does_not_answer_in_time_is_said_as_not_known(
+    two_projects: DaemonProcess, browser: Any
+):
+    """A daemon that takes the delete and never answers (its disk hung): the dialog, which waits
+    for the answer, closes after the page's 30 s and says the delete may still be made; once the
+    daemon answers, the list shows whether it was."""
+    page, shown = _card_page_on_clock(browser, two_projects)
+    shown.get_by_role("button", name="Delete alpha").click()
+    held = _hold(shown, lambda url: "/api/projects" in url or "/today" in url)
+    shown.get_by_role("button", name="Delete alpha for good").click()
+    assert _busy(shown, "#delete-dialog")["said"] == "Deleting alpha…"
+    held.wait(shown)
+    page.page.clock.run_for(30_000)
+    said = "The daemon did not answer in 30 s: alpha may still be deleted."
+    shown.wait_for_function(STATUS_IS_JS, arg=said)
+    assert shown.locator("#delete-dialog").is_hidden()
+    _wait_for_focus(shown, "Delete alpha")
+    # The daemon made it late; the list and the page, asked meanwhile, are answered now.
+    httpx.post(
+        f"{two_projects.url}/api/projects/delete",
+        json={"project": _projects(two_projects)["/code/alpha"]["id"]},
+    ).raise_for_status()
+    aborted = held.routes.pop(0)  # the delete's, given up by the page
+    assert aborted.request.url.endswith("/api/projects/delete")
+    held.wait(shown)  # the list's, asked after it
+    held.release()
+    shown.wait_for_function(STATUS_IS_JS, arg="")
+    _wait_for_names(shown, "today", ["beta"])
+    assert _listed(shown) == ["beta"]
+    assert all("/api/projects/delete" in problem for problem in page.problems), page.problems
+
+
+def test_a_rename_under_way_keeps_its_form_busy_and_a_new_attempt_clears_an_old_no_answer(
+    two_projects: DaemonProcess, browser: Any
+):
+    page, shown = _card_page(browser, two_projects)
+    shown.route("**/api/projects/rename", lambda route: route.abort())
+    shown.get_by_role("button", name="Rename alpha").click()
+    field = shown.get_by_label("New name for alpha")
+    field.fill("Keyed")
+    field.press("Enter")
+    error = shown.locator("#projects-list .field-error")
+    error.wait_for()
+    assert error.inner_text().startswith("The daemon did not answer")
+    shown.unroute("**/api/projects/rename")
+    held = _hold(shown, lambda url: url.endswith("/api/projects/rename"))
+    field.press("Enter")
+    assert error.is_hidden(), "said of the last attempt, not this one"
+    assert field.get_attribute("aria-invalid") is None
+    assert _busy(shown, "#projects-list form") == {
+        "busy": "true",
+        "said": "Renaming alpha to Keyed…",
+        "focused": True,
+        "enabled": 0,
+    }
+    held.wait(shown)
+    shown.keyboard.press("Escape")
+    assert shown.locator("#projects-list form").count() == 1, "Escape does not close it"
+    assert field.evaluate("(input) => input.readOnly")
+    held.release()
+    _wait_for_names(shown, "today", ["Keyed", "beta"])
+    shown.wait_for_function(STATUS_IS_JS, arg="Renamed alpha to Keyed.")
+    assert shown.locator("#projects-list form").count() == 0
+    assert shown.evaluate(FOCUSED_JS) == "Rename Keyed"
+    aborted = ("/api/projects/rename", "net::ERR_FAILED")
+    assert all(any(mark in problem for mark in aborted) for problem in page.problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_change_under_way_fits_a_phone_and_reads_in_either_theme(
+    two_projects: DaemonProcess, browser: Any, scheme: str
+):
+    """At 360 px: no sideways scrolling, every control 24 px or more, every text (the disabled
+    buttons' included) 4.5:1 on what it sits on."""
+    page, shown = _card_page(
+        browser, two_projects, viewport={"width": 360, "height": 800}, color_scheme=scheme
+    )
+    _ask_merge(shown, "alpha", "beta")
+    held = _hold(shown, lambda url: url.endswith("/api/projects/merge"))
+    shown.get_by_role("button", name="Merge alpha into beta").click()
+    held.wait(shown)
+    fits_a_phone_and_reads(shown, "Merging alpha into beta…")
+    assert shown.locator("#merge-cancel").is_disabled(), "its text checked as every text"
+    held.release()
+    _wait_for_names(shown, "today", ["beta"])
+    assert page.problems == []
+
+
+def test_a_change_under_way_keeps_its_dialog_drawn_under_forced_colours(
+    two_projects: DaemonProcess, browser: Any
+):
+    page, shown = _card_page(browser, two_projects, forced_colors="active")
+    shown.get_by_role("button", name="Delete alpha").click()
+    held = _hold(shown, lambda url: url.endswith("/api/projects/delete"))
+    shown.get_by_role("button", name="Delete alpha for good").click()
+    held.wait(shown)
+    drawn = shown.evaluate(
+        """() => {
+      const style = (selector) => getComputedStyle(document.querySelector(selector));
+      return {
+        edge: style("#delete-dialog").borderTopStyle,
+        background: style("#delete-dialog").backgroundColor,
+        said: style("#delete-sending").color,
+        buttons: ["#delete-cancel", "#delete-confirm"].map((b) => style(b).borderTopStyle),
+      };
+    }"""
+    )
+    assert drawn["edge"] == "solid", drawn
+    assert drawn["said"] != drawn["background"], drawn
+    assert "none" not in drawn["buttons"], drawn
+    held.release()
+    _wait_for_names(shown, "today", ["beta"])
+    assert page.problems == []
+
+
+# -- changes made elsewhere: followed at the minute's refresh ------------------------------------
+
+
+def test_the_open_card_follows_changes_made_elsewhere_at_the_minute_refresh(
+    two_projects: DaemonProcess, browser: Any
+):
+    """A project renamed from the command line, or merged from another tab, stayed as it was in
+    the open card until it was folded and opened again. Followed, the card keeps the focus and
+    the scroll where they were, the focused button itself if its project did not change."""
+    page, shown = _card_page_on_clock(
+        browser, two_projects, viewport={"width": 1200, "height": 500}
+    )
+    beta = shown.get_by_role("button", name="Delete beta")
+    beta.focus()
+    # A property, not an attribute, which would make the button read unlike the one drawn anew.
+    shown.evaluate("() => { document.activeElement.kept = true; }")
+    scrolled = shown.evaluate("() => window.scrollY")
+    assert scrolled > 0, "the card is below the fold: its scroll is worth keeping"
+    _cli(two_projects, "rename", "alpha", "Renamed")
+    _minute_refresh(page)
+    shown.wait_for_function(LIST_LOADED_JS, arg=2, timeout=10_000)
+    assert _listed(shown) == ["Renamed", "beta"]
+    assert shown.evaluate("() => document.activeElement.kept") is True, "the very button"
+    assert shown.evaluate("() => window.scrollY") == scrolled
+    assert shown.inner_text(STATUS) == "", "nothing to announce: the list shows it"
+
+    top = shown.evaluate(FOCUSED_TOP_JS)
+    ids = {
+        "source": _projects(two_projects)["/code/alpha"]["id"],
+        "target": _projects(two_projects)["/code/beta"]["id"],
+    }
+    httpx.post(f"{two_projects.url}/api/projects/merge", json=ids).raise_for_status()
+    _minute_refresh(page)
+    shown.wait_for_function(LIST_LOADED_JS, arg=3, timeout=10_000)
+    assert _listed(shown) == ["beta"]
+    assert shown.evaluate(FOCUSED_JS) == "Delete beta", "its item drawn anew, the focus in it"
+    # The item above it gone, the page scrolls up by as much: what the user saw stays in place.
+    assert shown.evaluate(FOCUSED_TOP_JS) == pytest.approx(top, abs=1)
+    assert page.problems == []
+
+
+def test_the_minute_refresh_leaves_an_open_form_or_dialog_alone(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Listed anew, the card would pull a form from under a user typing in it, or a dialog's
+    project from under one deciding: it waits until they are closed."""
+    page, shown = _card_page_on_clock(browser, two_projects)
+    shown.get_by_role("button", name="Rename beta").click()
+    field = shown.get_by_label("New name for beta")
+    field.fill("Half typ")
+    asked = _asked(shown)
+    _cli(two_projects, "rename", "alpha", "Renamed")
+    _minute_refresh(page)
+    assert _asked(shown) == asked
+    assert field.input_value() == "Half typ"
+    assert shown.evaluate("() => document.activeElement.id") == field.get_attribute("id")
+    field.press("Escape")
+
+    shown.get_by_role("button", name="Delete beta").click()
+    _minute_refresh(page)
+    assert _asked(shown) == asked
+    assert shown.locator("#delete-dialog").is_visible()
+    shown.keyboard.press("Escape")
+    _wait_for_focus(shown, "Delete beta")
+
+    _minute_refresh(page)
+    shown.wait_for_function(LIST_LOADED_JS, arg=2, timeout=10_000)
+    assert _listed(shown) == ["Renamed", "beta"]
+    assert shown.evaluate(FOCUSED_JS) == "Delete beta"
+    assert page.problems == []
