@@ -403,3 +403,109 @@ def test_the_minute_refresh_leaves_an_open_form_or_dialog_alone(
     assert _listed(shown) == ["Renamed", "beta"]
     assert shown.evaluate(FOCUSED_JS) == "Delete beta"
     assert page.problems == []
+
+
+# -- a rename under way, and what the user does meanwhile ---------------------------------------
+
+
+def _rename_held(shown: Any, project: str, name: str) -> tuple[Held, Any]:
+    """``project``'s rename to ``name`` sent and held unanswered: the held route, and the field."""
+    held = _hold(shown, lambda url: url.endswith("/api/projects/rename"))
+    shown.get_by_role("button", name=f"Rename {project}").click()
+    field = shown.get_by_label(f"New name for {project}")
+    field.fill(name)
+    field.press("Enter")
+    held.wait(shown)
+    return held, field
+
+
+def test_a_rename_under_way_leaves_the_other_projects_buttons_no_change_to_start(
+    two_projects: DaemonProcess, browser: Any
+):
+    """While alpha's rename was under way, "Rename beta" closed alpha's busy form, and a name
+    typed there and sent did nothing at all (one change at a time), then went with the list
+    the rename drew anew."""
+    page, shown = _card_page(browser, two_projects)
+    held, _field = _rename_held(shown, "alpha", "Keyed")
+    shown.get_by_role("button", name="Rename beta").click(force=True)
+    assert shown.locator("#projects-list form").count() == 1
+    assert _busy(shown, "#projects-list form")["said"] == "Renaming alpha to Keyed…"
+    others = ["Rename beta", "Merge beta into…", "Delete beta"]
+    disabled = [shown.get_by_role("button", name=name).is_disabled() for name in others]
+    assert disabled == [True] * 3, "said by the buttons themselves"
+    held.release()
+    _wait_for_names(shown, "today", ["Keyed", "beta"])
+    assert shown.inner_text(STATUS) == "Renamed alpha to Keyed."
+    assert shown.locator("#projects-list form").count() == 0
+    assert shown.evaluate(FOCUSED_JS) == "Rename Keyed"
+    assert all(shown.get_by_role("button", name=name).is_enabled() for name in others)
+    assert page.problems == []
+
+
+def _fold_and_open(shown: Any) -> None:
+    """The card folded and opened again, from its summary, and the toggle handled."""
+    shown.evaluate(
+        """() => {
+          if (window.toggled === undefined) {
+            document.getElementById("projects-box").addEventListener("toggle", () => {
+              window.toggled += 1;
+            });
+          }
+          window.toggled = 0;
+        }"""
+    )
+    shown.click("#projects-box summary")
+    shown.wait_for_function("() => window.toggled === 1")
+    shown.click("#projects-box summary")
+    shown.wait_for_function("() => window.toggled === 2")
+
+
+def test_a_rename_typed_or_under_way_is_kept_when_the_card_is_folded_and_opened_again(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Opened again, the card listed its projects anew over the form: a name half typed was
+    lost, and a rename under way lost its busy form, its buttons back as if nothing was sent."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Rename beta").click()
+    field = shown.get_by_label("New name for beta")
+    field.fill("Half typ")
+    asked = _asked(shown)
+    _fold_and_open(shown)
+    assert _asked(shown) == asked, "not listed over the form"
+    assert field.input_value() == "Half typ"
+    field.press("Escape")
+
+    held, _field = _rename_held(shown, "alpha", "Keyed")
+    _fold_and_open(shown)
+    assert _asked(shown) == asked
+    assert _busy(shown, "#projects-list form")["said"] == "Renaming alpha to Keyed…"
+    held.release()
+    shown.wait_for_function(STATUS_IS_JS, arg="Renamed alpha to Keyed.")
+    _wait_for_names(shown, "today", ["Keyed", "beta"])
+    assert _listed(shown) == ["Keyed", "beta"]
+    assert page.problems == []
+
+
+def test_a_list_that_comes_late_after_a_change_leaves_the_focus_where_the_user_took_it(
+    two_projects: DaemonProcess, browser: Any
+):
+    """A daemon that answered nothing for a while (a delete, the list and the page asked after
+    it): when it answered at last, the focus was taken from wherever the user had gone
+    meanwhile, and the page scrolled down to the card."""
+    page, shown = _card_page_on_clock(browser, two_projects)
+    shown.get_by_role("button", name="Delete alpha").click()
+    held = _hold(shown, lambda url: "/api/projects" in url or "/today" in url)
+    shown.get_by_role("button", name="Delete alpha for good").click()
+    held.wait(shown)
+    page.page.clock.run_for(30_000)
+    _wait_for_focus(shown, "Delete alpha")
+    held.wait(shown, 2)  # the delete's, given up, and the list's asked after it
+    elsewhere = shown.locator(".switch button").first
+    elsewhere.focus()
+    held.release()
+    shown.wait_for_function(LIST_LOADED_JS, arg=2, timeout=10_000)
+    assert _listed(shown) == ["alpha", "beta"], "the daemon never got the delete"
+    assert shown.evaluate("() => document.activeElement.dataset.days") == elsewhere.get_attribute(
+        "data-days"
+    )
+    assert all("/api/projects/delete" in problem for problem in page.problems), page.problems

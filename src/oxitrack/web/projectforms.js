@@ -137,6 +137,7 @@ export function startSending(box, text) {
   box.setAttribute("aria-busy", "true");
   for (const button of box.querySelectorAll("button")) button.disabled = true;
   for (const field of box.querySelectorAll("input")) field.readOnly = true;
+  listButtons(box).forEach((button) => (button.disabled = true));
 }
 
 /** `box` as it was before startSending, for the answer's outcome (or its next change). */
@@ -144,9 +145,19 @@ export function endSending(box) {
   box.removeAttribute("aria-busy");
   for (const button of box.querySelectorAll("button")) button.disabled = false;
   for (const field of box.querySelectorAll("input")) field.readOnly = false;
+  listButtons(box).forEach((button) => (button.disabled = false));
   const line = box.querySelector(".sending");
   line.hidden = true;
   line.textContent = "";
+}
+
+/**
+ * The other projects' buttons, for a form's change (a dialog's covers them): they opened a form
+ * that closed the busy one, and a change asked there was not sent (one change at a time).
+ */
+function listButtons(box) {
+  const inList = box.matches("#projects-list .row-form");
+  return inList ? document.querySelectorAll("#projects-list .project-actions button") : [];
 }
 
 function isSending(box) {
@@ -225,4 +236,53 @@ function timeOf(project) {
 function foldersIn(id, project) {
   const folders = project.paths.map((path) => element("li", { dir: "auto" }, path.project_path));
   document.getElementById(id).replaceChildren(...folders);
+}
+
+// -- where the focus goes ------------------------------------------------------------------------
+
+/** The list's button with the focus, as focusIn takes it, or null. */
+export function focusedButton() {
+  const button = document.activeElement;
+  const item = button?.closest("#projects-list > li");
+  if (!item || button.tagName !== "BUTTON") return null;
+  const id = Number(item.dataset.projectId);
+  return { id, action: button.classList[0], index: indexOf(id) };
+}
+
+/** Where the item of project `id` is in the list: after a change, the focus goes there. */
+export function indexOf(id) {
+  return [...document.getElementById("projects-list").children].findIndex(
+    (item) => item.dataset.projectId === String(id),
+  );
+}
+
+/**
+ * The focus on `action`'s button of project `id`, else of the item now at `index` (the next
+ * one, after a delete), else on the card's summary: never lost to the page's start. An item with
+ * a form open gives its field; one without that button (Merge, alone), its first.
+ */
+export function focusIn({ id, action, index = -1 }, preventScroll = false) {
+  const items = [...document.getElementById("projects-list").children];
+  const item =
+    items.find((each) => each.dataset.projectId === String(id)) ??
+    items[Math.min(index, items.length - 1)];
+  const button =
+    item?.querySelector(".row-form select, .row-form input") ??
+    item?.querySelector(`button.${action}`) ??
+    item?.querySelector("button");
+  (button ?? document.querySelector("#projects-box summary")).focus({ preventScroll });
+}
+
+/**
+ * The focus in the card, or nowhere (its button gone with the list): a list that comes after a
+ * change may put it on the change's project. One that came late took it from wherever the user
+ * had gone meanwhile, and scrolled the page back down to the card.
+ */
+export function focusInCard() {
+  const focused = document.activeElement;
+  return (
+    focused === null ||
+    focused === document.body ||
+    document.getElementById("projects-box").contains(focused)
+  );
 }

@@ -11,6 +11,10 @@ import {
   clearFieldError,
   closeForm,
   endSending,
+  focusIn,
+  focusInCard,
+  focusedButton,
+  indexOf,
   isUnanswered,
   openForm,
   problemOf,
@@ -37,7 +41,9 @@ const RESET_HINT = "Empty, or “reset”: the folder's name again.";
 export function setUpProjects() {
   const box = document.getElementById("projects-box");
   box.addEventListener("toggle", () => {
-    if (box.open) loadProjects();
+    // Folded and opened again with a form open (a name half typed, or a rename under way): the
+    // list drawn anew took it; it is listed once the form is closed, at the minute's refresh.
+    if (box.open && !busyWithCard()) loadProjects();
   });
   // One listener for every item's buttons: an item drawn anew only where it changed keeps no
   // listener of its own, nor a stale list of the projects it may merge into.
@@ -99,7 +105,8 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
   list.hidden = projects.length === 0;
   document.getElementById("projects-empty").hidden = projects.length > 0;
   list.dataset.loaded = String(Number(list.dataset.loaded || 0) + 1);
-  if (focus !== null) focusIn(focus);
+  // A list that came late (a daemon slow to answer) leaves the focus where the user took it.
+  if (focus !== null && focusInCard()) focusIn(focus);
   // Its button drawn anew (its project's total changed): the focus to the new one, in place.
   else if (kept !== null && !list.contains(document.activeElement)) focusIn(kept, true);
 }
@@ -132,15 +139,6 @@ export function listAgainOnAnswer(byClock) {
 function busyWithCard() {
   const open = "#projects-list .row-form, #delete-dialog[open], #merge-dialog[open]";
   return sending || document.querySelector(open) !== null;
-}
-
-/** The list's button with the focus, as focusIn takes it, or null. */
-function focusedButton() {
-  const button = document.activeElement;
-  const item = button?.closest("#projects-list > li");
-  if (!item || button.tagName !== "BUTTON") return null;
-  const id = Number(item.dataset.projectId);
-  return { id, action: button.classList[0], index: indexOf(id) };
 }
 
 /** `{ project, name }`'s item, with a Merge button if it `hasOthers` to merge into. */
@@ -370,28 +368,4 @@ function changeProblem(error, maybe) {
   if (!(error instanceof TimedOut)) return problemOf(error);
   listUnanswered = true;
   return `${problemOf(error)} ${maybe}`;
-}
-
-/** Where the item of project `id` is in the list: after a change, the focus goes there. */
-function indexOf(id) {
-  return [...document.getElementById("projects-list").children].findIndex(
-    (item) => item.dataset.projectId === String(id),
-  );
-}
-
-/**
- * The focus on `action`'s button of project `id`, else of the item now at `index` (the next
- * one, after a delete), else on the card's summary: never lost to the page's start. An item with
- * a form open gives its field; one without that button (Merge, alone), its first.
- */
-function focusIn({ id, action, index = -1 }, preventScroll = false) {
-  const items = [...document.getElementById("projects-list").children];
-  const item =
-    items.find((each) => each.dataset.projectId === String(id)) ??
-    items[Math.min(index, items.length - 1)];
-  const button =
-    item?.querySelector(".row-form select, .row-form input") ??
-    item?.querySelector(`button.${action}`) ??
-    item?.querySelector("button");
-  (button ?? document.querySelector("#projects-box summary")).focus({ preventScroll });
 }
