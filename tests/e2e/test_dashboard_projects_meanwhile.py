@@ -35,6 +35,8 @@ pytestmark = pytest.mark.e2e
 STATUS = "#projects-status"
 FOCUSED_TOP_JS = "() => document.activeElement.getBoundingClientRect().top"
 STATUS_IS_JS = "(said) => document.getElementById('projects-status').textContent === said"
+STATUS_BEGINS_JS = """(said) =>
+  document.getElementById('projects-status').textContent.startsWith(said)"""
 
 
 class Held:
@@ -223,7 +225,7 @@ def test_a_delete_the_daemon_does_not_answer_in_time_is_said_as_not_known(
 ):
     """A daemon that takes the delete and never answers (its disk hung): the dialog, which waits
     for the answer, closes after the page's 30 s and says the delete may still be made; once the
-    daemon answers, the list shows whether it was."""
+    daemon answers, the list shows whether it was, and the card says so."""
     page, shown = _card_page_on_clock(browser, two_projects)
     shown.get_by_role("button", name="Delete alpha").click()
     held = _hold(shown, lambda url: "/api/projects" in url or "/today" in url)
@@ -244,7 +246,7 @@ def test_a_delete_the_daemon_does_not_answer_in_time_is_said_as_not_known(
     assert aborted.request.url.endswith("/api/projects/delete")
     held.wait(shown)  # the list's, asked after it
     held.release()
-    shown.wait_for_function(STATUS_IS_JS, arg="")
+    shown.wait_for_function(STATUS_BEGINS_JS, arg="Deleted alpha and its 0h ")
     _wait_for_names(shown, "today", ["beta"])
     assert _listed(shown) == ["beta"]
     assert all("/api/projects/delete" in problem for problem in page.problems), page.problems
@@ -508,4 +510,35 @@ def test_a_list_that_comes_late_after_a_change_leaves_the_focus_where_the_user_t
     assert shown.evaluate("() => document.activeElement.dataset.days") == elsewhere.get_attribute(
         "data-days"
     )
+    assert all("/api/projects/delete" in problem for problem in page.problems), page.problems
+
+
+def test_a_change_not_answered_in_time_is_said_until_the_list_shows_it_made(
+    two_projects: DaemonProcess, browser: Any
+):
+    """A daemon whose disk hung on writes, reads still served: "alpha may still be deleted" went
+    as the list and the page asked after it were answered, before it could be read; the list
+    then showed alpha, and when the delete landed, it went from the list unsaid."""
+    page, shown = _card_page_on_clock(browser, two_projects)
+    shown.get_by_role("button", name="Delete alpha").click()
+    held = _hold(shown, lambda url: url.endswith("/api/projects/delete"))
+    shown.get_by_role("button", name="Delete alpha for good").click()
+    held.wait(shown)
+    loaded, listed = _loaded(shown), _asked(shown)
+    page.page.clock.run_for(30_000)
+    page.wait_loaded(loaded + 1)
+    shown.wait_for_function(LIST_LOADED_JS, arg=listed + 1, timeout=10_000)
+    assert _listed(shown) == ["alpha", "beta"]
+    said = "The daemon did not answer in 30 s: alpha may still be deleted."
+    assert shown.inner_text(STATUS) == said, "not known yet: the page's answer says nothing of it"
+    _minute_refresh(page)
+    assert shown.inner_text(STATUS) == said
+    # The write lands at last: the next list shows it, and the card says so.
+    httpx.post(
+        f"{two_projects.url}/api/projects/delete",
+        json={"project": _projects(two_projects)["/code/alpha"]["id"]},
+    ).raise_for_status()
+    _minute_refresh(page)
+    shown.wait_for_function(STATUS_BEGINS_JS, arg="Deleted alpha and its 0h ")
+    assert _listed(shown) == ["beta"]
     assert all("/api/projects/delete" in problem for problem in page.problems), page.problems

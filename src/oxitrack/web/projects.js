@@ -36,6 +36,7 @@ let sending = false; // one change at a time: a second Enter must not send it ag
 let listUnanswered = false; // the latest listing got no answer (or wanted the key or a wait)
 let listRefused = false; // the latest listing was refused: said once, not asked each minute
 let listed = []; // the projects drawn, each as { project, name }, for the buttons to act on
+let awaited = null; // { id, done }: a change not answered in time, said once a list shows it
 const RESET_HINT = "Empty, or “reset”: the folder's name again.";
 
 export function setUpProjects() {
@@ -102,6 +103,7 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
   listed = projects.map((project) => ({ project, name: names.get(project.latest_path) }));
   const kept = focusedButton();
   drawItems(list, listed.map((each) => projectItem(each, listed.length > 1)));
+  sayIfMade();
   list.hidden = projects.length === 0;
   document.getElementById("projects-empty").hidden = projects.length > 0;
   list.dataset.loaded = String(Number(list.dataset.loaded || 0) + 1);
@@ -109,6 +111,13 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
   if (focus !== null && focusInCard()) focusIn(focus);
   // Its button drawn anew (its project's total changed): the focus to the new one, in place.
   else if (kept !== null && !list.contains(document.activeElement)) focusIn(kept, true);
+}
+
+/** A change not answered in time that the list shows made (project `id` gone): said at last. */
+function sayIfMade() {
+  if (awaited === null || listed.some(({ project }) => project.id === awaited.id)) return;
+  say(awaited.done);
+  awaited = null;
 }
 
 /** `items` as `list`'s, drawn anew only where changed: a button kept keeps the focus, unsaid. */
@@ -204,6 +213,7 @@ async function saveName(form, project, name) {
   const input = form.querySelector("input");
   const wanted = nameTyped(input);
   say("");
+  awaited = null;
   clearFieldError(form);
   sending = true;
   startSending(
@@ -287,6 +297,7 @@ async function confirmMerge() {
     failed: `${source.name.text} was not merged into ${target.name.text}.`,
     maybe: `${source.name.text} may still be merged into ${target.name.text}.`,
     focus: { id: target.project.id, action: "merge" },
+    gone: source.project.id,
     refusedFocus: { id: source.project.id, action: "merge", index: indexOf(source.project.id) },
   });
 }
@@ -316,6 +327,7 @@ async function confirmDelete() {
     maybe: `${name.text} may still be deleted.`,
     focus,
     refusedFocus: focus,
+    gone: project.id,
   });
 }
 
@@ -325,13 +337,15 @@ async function confirmDelete() {
  * The change the dialog `name` asked about, sent (`body` to `path`). The dialog stays open,
  * saying `pending`, until the daemon answers: a request sent cannot be taken back, and a Cancel
  * that closed it let the change land after all. Then it closes, `outcome` is said, and the list
- * and the page are asked anew, the focus on `focus` (`refusedFocus` after a refusal). The
+ * and the page are asked anew, the focus on `focus` (`refusedFocus` after a refusal); `gone`
+ * is the project that the change, made, takes from the list. The
  * dialog is closed before a refusal is said: a 401's key form takes the focus, which a modal
  * dialog still open kept from it.
  */
-async function sendChange(name, path, body, { focus, refusedFocus, ...texts }) {
+async function sendChange(name, path, body, { focus, refusedFocus, gone, ...texts }) {
   const dialog = document.getElementById(`${name}-dialog`);
   say("");
+  awaited = null;
   sending = true;
   startSending(dialog, texts.pending);
   let refusal = null;
@@ -344,7 +358,13 @@ async function sendChange(name, path, body, { focus, refusedFocus, ...texts }) {
   }
   dialog.close(); // first, with the focus still in it: the dialog gives it back as it closes
   endSending(dialog);
-  say(outcome(texts, refusal), { untilAnswer: refusal !== null && isUnanswered(refusal) });
+  // Not answered in time, its fate unknown: said until a list shows it made (`gone` gone), not
+  // only until the daemon answers, which a daemon whose disk hung on writes did at once, reads
+  // served: "may still be deleted" was gone before it could be read.
+  const timedOut = refusal instanceof TimedOut;
+  if (timedOut) awaited = { id: gone, done: texts.done };
+  const untilAnswer = refusal !== null && !timedOut && isUnanswered(refusal);
+  say(outcome(texts, refusal), { untilAnswer });
   const quiet = refusal !== null; // what was said of the change stays, whatever the list's fate
   await loadProjects(refusal === null ? focus : refusedFocus, { quiet });
   refresh();
