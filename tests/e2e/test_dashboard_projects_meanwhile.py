@@ -542,3 +542,30 @@ def test_a_change_not_answered_in_time_is_said_until_the_list_shows_it_made(
     shown.wait_for_function(STATUS_BEGINS_JS, arg="Deleted alpha and its 0h ")
     assert _listed(shown) == ["beta"]
     assert all("/api/projects/delete" in problem for problem in page.problems), page.problems
+
+
+def test_a_rename_of_a_project_merged_away_in_another_tab_says_so_and_lists_it_gone(
+    two_projects: DaemonProcess, browser: Any
+):
+    """alpha merged into beta in another tab while its rename was typed in this one: the
+    daemon's refusal came by the field in its own words ("project 1 was merged into project
+    2", ids the page never shows), and alpha stayed in the list, to be renamed again in vain."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Rename alpha").click()
+    field = shown.get_by_label("New name for alpha")
+    field.fill("Other")
+    other, other_shown = _card_page(browser, two_projects)
+    _ask_merge(other_shown, "alpha", "beta")
+    other_shown.get_by_role("button", name="Merge alpha into beta").click()
+    _wait_for_names(other_shown, "today", ["beta"])
+    field.press("Enter")
+    shown.wait_for_function(STATUS_BEGINS_JS, arg="alpha was not renamed. The daemon refused: ")
+    assert "was merged into project" in shown.inner_text(STATUS), "the daemon's words"
+    shown.wait_for_function(LIST_LOADED_JS, arg=2)
+    assert _listed(shown) == ["beta"]
+    assert shown.locator("#projects-list form").count() == 0
+    assert shown.evaluate(FOCUSED_JS) == "Rename beta", "the next project's, not the page's start"
+    _wait_for_names(shown, "today", ["beta"])
+    assert [project["name"] for project in _projects(two_projects).values()] == ["beta"]
+    assert other.problems == []
+    assert all("status of 404" in problem for problem in page.problems), page.problems

@@ -211,6 +211,11 @@ export function isUnanswered(error) {
   return !(error instanceof Refused || error instanceof Busy);
 }
 
+/** The daemon's refusal of a project it no longer has: merged or deleted meanwhile. */
+export function isGone(error) {
+  return error instanceof Refused && error.code === "not_found";
+}
+
 /** The daemon's refusal in its own words, or why it gave none. */
 export function problemOf(error) {
   if (error instanceof Unauthorized) {

@@ -5,7 +5,7 @@
 // once, and at the page's minute refresh while it is open, for changes made elsewhere.
 
 import { formatDuration } from "./chart.js";
-import { cutName, element, keepUnchanged } from "./elements.js";
+import { cutName, element, keepUnchangedItems } from "./elements.js";
 import { distinctNames } from "./names.js";
 import {
   clearFieldError,
@@ -15,6 +15,7 @@ import {
   focusInCard,
   focusedButton,
   indexOf,
+  isGone,
   isUnanswered,
   openForm,
   problemOf,
@@ -102,7 +103,7 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
   );
   listed = projects.map((project) => ({ project, name: names.get(project.latest_path) }));
   const kept = focusedButton();
-  drawItems(list, listed.map((each) => projectItem(each, listed.length > 1)));
+  keepUnchangedItems(list, listed.map((each) => projectItem(each, listed.length > 1)));
   sayIfMade();
   list.hidden = projects.length === 0;
   document.getElementById("projects-empty").hidden = projects.length > 0;
@@ -118,15 +119,6 @@ function sayIfMade() {
   if (awaited === null || listed.some(({ project }) => project.id === awaited.id)) return;
   say(awaited.done);
   awaited = null;
-}
-
-/** `items` as `list`'s, drawn anew only where changed: a button kept keeps the focus, unsaid. */
-function drawItems(list, items) {
-  for (const [index, item] of items.entries()) {
-    if (index < list.children.length) keepUnchanged(list.children[index], item);
-    else list.append(item);
-  }
-  while (list.children.length > items.length) list.lastElementChild.remove();
 }
 
 /**
@@ -228,6 +220,7 @@ async function saveName(form, project, name) {
       .project;
   } catch (error) {
     endSending(form);
+    if (isGone(error)) return renameGone(form, project, name, error);
     const problem = changeProblem(error, `${name.text} may still be renamed.`);
     showFieldError(form, input, problem, { untilAnswer: isUnanswered(error) });
     return;
@@ -245,6 +238,19 @@ async function saveName(form, project, name) {
     endSending(form);
     closeForm(form);
   }
+  refresh();
+}
+
+/**
+ * A rename of a project merged or deleted meanwhile (another tab, the command line): said as a
+ * delete's is, naming it, and the list and the page drawn anew without it. Said by the field,
+ * the daemon's words named it by ids the page never shows, and the project stayed listed.
+ */
+async function renameGone(form, project, name, error) {
+  say(`${name.text} was not renamed. ${problemOf(error)}`);
+  const focus = { id: project.id, action: "rename", index: indexOf(project.id) };
+  await loadProjects(focus, { quiet: true });
+  if (form.isConnected) closeForm(form);
   refresh();
 }
 
