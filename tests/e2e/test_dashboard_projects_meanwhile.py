@@ -288,6 +288,35 @@ def test_a_rename_under_way_keeps_its_form_busy_and_a_new_attempt_clears_an_old_
     assert all(any(mark in problem for mark in aborted) for problem in page.problems)
 
 
+def test_a_change_under_way_keeps_the_keyboard_in_its_dialog(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Every button of the busy dialog disabled, Tab left it for the page's body, and neither
+    Tab nor Shift+Tab came back to what it said was under way."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Delete alpha").click()
+    held = _hold(shown, lambda url: url.endswith("/api/projects/delete"))
+    shown.keyboard.press("Tab")
+    shown.keyboard.press("Enter")  # on "Delete alpha for good"
+    held.wait(shown)
+    for key in ("Tab", "Shift+Tab"):
+        # Out to the browser's own controls (the page's body, headless) and back, as from any
+        # dialog's last control.
+        focused = []
+        for _ in range(2):
+            shown.keyboard.press(key)
+            focused.append(shown.evaluate("() => document.activeElement.id"))
+        assert "delete-sending" in focused, (key, focused)
+    shown.locator("#delete-sending").focus()
+    shown.keyboard.press("Enter")
+    assert shown.locator("#delete-dialog").is_visible()
+    held.release()
+    shown.locator("#delete-dialog").wait_for(state="hidden")
+    _wait_for_focus(shown, "Delete beta")
+    assert shown.locator("#delete-sending").get_attribute("tabindex") == "-1", "when not busy"
+    assert page.problems == []
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_a_change_under_way_fits_a_phone_and_reads_in_either_theme(
     two_projects: DaemonProcess, browser: Any, scheme: str

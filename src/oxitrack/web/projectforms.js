@@ -133,6 +133,9 @@ export function startSending(box, text) {
   const line = box.querySelector(".sending");
   line.textContent = text;
   line.hidden = false;
+  // A Tab stop meanwhile: in a dialog with every button disabled, Tab left it for the page's
+  // body and no key brought the focus back to what was under way.
+  line.tabIndex = 0;
   line.focus();
   box.setAttribute("aria-busy", "true");
   for (const button of box.querySelectorAll("button")) button.disabled = true;
@@ -149,6 +152,7 @@ export function endSending(box) {
   const line = box.querySelector(".sending");
   line.hidden = true;
   line.textContent = "";
+  line.tabIndex = -1;
 }
 
 /**
