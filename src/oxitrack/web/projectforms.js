@@ -1,7 +1,7 @@
 // The projects card's forms and dialogs, shared by rename, merge and delete: a form in place of
 // a project's buttons, a modal dialog that asks before a change, either one busy while its
-// change is under way, and what the card says of it all. No requests here: projects.js decides
-// what to ask and what to do with the answer.
+// change is under way, what the card says of it all, and where the focus goes in its list. No
+// requests here: projects.js decides what to ask and what to do with the answer.
 
 import { formatDuration } from "./chart.js";
 import { element } from "./elements.js";

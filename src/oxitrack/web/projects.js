@@ -344,9 +344,8 @@ async function confirmDelete() {
  * saying `pending`, until the daemon answers: a request sent cannot be taken back, and a Cancel
  * that closed it let the change land after all. Then it closes, `outcome` is said, and the list
  * and the page are asked anew, the focus on `focus` (`refusedFocus` after a refusal); `gone`
- * is the project that the change, made, takes from the list. The
- * dialog is closed before a refusal is said: a 401's key form takes the focus, which a modal
- * dialog still open kept from it.
+ * is the project that the change, made, takes from the list. The dialog is closed before a
+ * refusal is said: a 401's key form takes the focus, which a modal dialog still open kept from it.
  */
 async function sendChange(name, path, body, { focus, refusedFocus, gone, ...texts }) {
   const dialog = document.getElementById(`${name}-dialog`);
