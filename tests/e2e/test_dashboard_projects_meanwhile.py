@@ -35,6 +35,8 @@ pytestmark = pytest.mark.e2e
 STATUS = "#projects-status"
 FOCUSED_TOP_JS = "() => document.activeElement.getBoundingClientRect().top"
 STATUS_IS_JS = "(said) => document.getElementById('projects-status').textContent === said"
+STATUS_BEGINS_JS = """(said) =>
+  document.getElementById('projects-status').textContent.startsWith(said)"""
 
 
 class Held:
@@ -223,7 +225,7 @@ def test_a_delete_the_daemon_does_not_answer_in_time_is_said_as_not_known(
 ):
     """A daemon that takes the delete and never answers (its disk hung): the dialog, which waits
     for the answer, closes after the page's 30 s and says the delete may still be made; once the
-    daemon answers, the list shows whether it was."""
+    daemon answers, the list shows whether it was, and the card says so."""
     page, shown = _card_page_on_clock(browser, two_projects)
     shown.get_by_role("button", name="Delete alpha").click()
     held = _hold(shown, lambda url: "/api/projects" in url or "/today" in url)
@@ -244,7 +246,7 @@ def test_a_delete_the_daemon_does_not_answer_in_time_is_said_as_not_known(
     assert aborted.request.url.endswith("/api/projects/delete")
     held.wait(shown)  # the list's, asked after it
     held.release()
-    shown.wait_for_function(STATUS_IS_JS, arg="")
+    shown.wait_for_function(STATUS_BEGINS_JS, arg="Deleted alpha and its 0h ")
     _wait_for_names(shown, "today", ["beta"])
     assert _listed(shown) == ["beta"]
     assert all("/api/projects/delete" in problem for problem in page.problems), page.problems
@@ -284,6 +286,35 @@ def test_a_rename_under_way_keeps_its_form_busy_and_a_new_attempt_clears_an_old_
     assert shown.evaluate(FOCUSED_JS) == "Rename Keyed"
     aborted = ("/api/projects/rename", "net::ERR_FAILED")
     assert all(any(mark in problem for mark in aborted) for problem in page.problems)
+
+
+def test_a_change_under_way_keeps_the_keyboard_in_its_dialog(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Every button of the busy dialog disabled, Tab left it for the page's body, and neither
+    Tab nor Shift+Tab came back to what it said was under way."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Delete alpha").click()
+    held = _hold(shown, lambda url: url.endswith("/api/projects/delete"))
+    shown.keyboard.press("Tab")
+    shown.keyboard.press("Enter")  # on "Delete alpha for good"
+    held.wait(shown)
+    for key in ("Tab", "Shift+Tab"):
+        # Out to the browser's own controls (the page's body, headless) and back, as from any
+        # dialog's last control.
+        focused = []
+        for _ in range(2):
+            shown.keyboard.press(key)
+            focused.append(shown.evaluate("() => document.activeElement.id"))
+        assert "delete-sending" in focused, (key, focused)
+    shown.locator("#delete-sending").focus()
+    shown.keyboard.press("Enter")
+    assert shown.locator("#delete-dialog").is_visible()
+    held.release()
+    shown.locator("#delete-dialog").wait_for(state="hidden")
+    _wait_for_focus(shown, "Delete beta")
+    assert shown.locator("#delete-sending").get_attribute("tabindex") == "-1", "when not busy"
+    assert page.problems == []
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -403,3 +434,167 @@ def test_the_minute_refresh_leaves_an_open_form_or_dialog_alone(
     assert _listed(shown) == ["Renamed", "beta"]
     assert shown.evaluate(FOCUSED_JS) == "Delete beta"
     assert page.problems == []
+
+
+# -- a rename under way, and what the user does meanwhile ---------------------------------------
+
+
+def _rename_held(shown: Any, project: str, name: str) -> tuple[Held, Any]:
+    """``project``'s rename to ``name`` sent and held unanswered: the held route, and the field."""
+    held = _hold(shown, lambda url: url.endswith("/api/projects/rename"))
+    shown.get_by_role("button", name=f"Rename {project}").click()
+    field = shown.get_by_label(f"New name for {project}")
+    field.fill(name)
+    field.press("Enter")
+    held.wait(shown)
+    return held, field
+
+
+def test_a_rename_under_way_leaves_the_other_projects_buttons_no_change_to_start(
+    two_projects: DaemonProcess, browser: Any
+):
+    """While alpha's rename was under way, "Rename beta" closed alpha's busy form, and a name
+    typed there and sent did nothing at all (one change at a time), then went with the list
+    the rename drew anew."""
+    page, shown = _card_page(browser, two_projects)
+    held, _field = _rename_held(shown, "alpha", "Keyed")
+    shown.get_by_role("button", name="Rename beta").click(force=True)
+    assert shown.locator("#projects-list form").count() == 1
+    assert _busy(shown, "#projects-list form")["said"] == "Renaming alpha to Keyed…"
+    others = ["Rename beta", "Merge beta into…", "Delete beta"]
+    disabled = [shown.get_by_role("button", name=name).is_disabled() for name in others]
+    assert disabled == [True] * 3, "said by the buttons themselves"
+    held.release()
+    _wait_for_names(shown, "today", ["Keyed", "beta"])
+    assert shown.inner_text(STATUS) == "Renamed alpha to Keyed."
+    assert shown.locator("#projects-list form").count() == 0
+    assert shown.evaluate(FOCUSED_JS) == "Rename Keyed"
+    assert all(shown.get_by_role("button", name=name).is_enabled() for name in others)
+    assert page.problems == []
+
+
+def _fold_and_open(shown: Any) -> None:
+    """The card folded and opened again, from its summary, and the toggle handled."""
+    shown.evaluate(
+        """() => {
+          if (window.toggled === undefined) {
+            document.getElementById("projects-box").addEventListener("toggle", () => {
+              window.toggled += 1;
+            });
+          }
+          window.toggled = 0;
+        }"""
+    )
+    shown.click("#projects-box summary")
+    shown.wait_for_function("() => window.toggled === 1")
+    shown.click("#projects-box summary")
+    shown.wait_for_function("() => window.toggled === 2")
+
+
+def test_a_rename_typed_or_under_way_is_kept_when_the_card_is_folded_and_opened_again(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Opened again, the card listed its projects anew over the form: a name half typed was
+    lost, and a rename under way lost its busy form, its buttons back as if nothing was sent."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Rename beta").click()
+    field = shown.get_by_label("New name for beta")
+    field.fill("Half typ")
+    asked = _asked(shown)
+    _fold_and_open(shown)
+    assert _asked(shown) == asked, "not listed over the form"
+    assert field.input_value() == "Half typ"
+    field.press("Escape")
+
+    held, _field = _rename_held(shown, "alpha", "Keyed")
+    _fold_and_open(shown)
+    assert _asked(shown) == asked
+    assert _busy(shown, "#projects-list form")["said"] == "Renaming alpha to Keyed…"
+    held.release()
+    shown.wait_for_function(STATUS_IS_JS, arg="Renamed alpha to Keyed.")
+    _wait_for_names(shown, "today", ["Keyed", "beta"])
+    assert _listed(shown) == ["Keyed", "beta"]
+    assert page.problems == []
+
+
+def test_a_list_that_comes_late_after_a_change_leaves_the_focus_where_the_user_took_it(
+    two_projects: DaemonProcess, browser: Any
+):
+    """A daemon that answered nothing for a while (a delete, the list and the page asked after
+    it): when it answered at last, the focus was taken from wherever the user had gone
+    meanwhile, and the page scrolled down to the card."""
+    page, shown = _card_page_on_clock(browser, two_projects)
+    shown.get_by_role("button", name="Delete alpha").click()
+    held = _hold(shown, lambda url: "/api/projects" in url or "/today" in url)
+    shown.get_by_role("button", name="Delete alpha for good").click()
+    held.wait(shown)
+    page.page.clock.run_for(30_000)
+    _wait_for_focus(shown, "Delete alpha")
+    held.wait(shown, 2)  # the delete's, given up, and the list's asked after it
+    elsewhere = shown.locator(".switch button").first
+    elsewhere.focus()
+    held.release()
+    shown.wait_for_function(LIST_LOADED_JS, arg=2, timeout=10_000)
+    assert _listed(shown) == ["alpha", "beta"], "the daemon never got the delete"
+    assert shown.evaluate("() => document.activeElement.dataset.days") == elsewhere.get_attribute(
+        "data-days"
+    )
+    assert all("/api/projects/delete" in problem for problem in page.problems), page.problems
+
+
+def test_a_change_not_answered_in_time_is_said_until_the_list_shows_it_made(
+    two_projects: DaemonProcess, browser: Any
+):
+    """A daemon whose disk hung on writes, reads still served: "alpha may still be deleted" went
+    as the list and the page asked after it were answered, before it could be read; the list
+    then showed alpha, and when the delete landed, it went from the list unsaid."""
+    page, shown = _card_page_on_clock(browser, two_projects)
+    shown.get_by_role("button", name="Delete alpha").click()
+    held = _hold(shown, lambda url: url.endswith("/api/projects/delete"))
+    shown.get_by_role("button", name="Delete alpha for good").click()
+    held.wait(shown)
+    loaded, listed = _loaded(shown), _asked(shown)
+    page.page.clock.run_for(30_000)
+    page.wait_loaded(loaded + 1)
+    shown.wait_for_function(LIST_LOADED_JS, arg=listed + 1, timeout=10_000)
+    assert _listed(shown) == ["alpha", "beta"]
+    said = "The daemon did not answer in 30 s: alpha may still be deleted."
+    assert shown.inner_text(STATUS) == said, "not known yet: the page's answer says nothing of it"
+    _minute_refresh(page)
+    assert shown.inner_text(STATUS) == said
+    # The write lands at last: the next list shows it, and the card says so.
+    httpx.post(
+        f"{two_projects.url}/api/projects/delete",
+        json={"project": _projects(two_projects)["/code/alpha"]["id"]},
+    ).raise_for_status()
+    _minute_refresh(page)
+    shown.wait_for_function(STATUS_BEGINS_JS, arg="Deleted alpha and its 0h ")
+    assert _listed(shown) == ["beta"]
+    assert all("/api/projects/delete" in problem for problem in page.problems), page.problems
+
+
+def test_a_rename_of_a_project_merged_away_in_another_tab_says_so_and_lists_it_gone(
+    two_projects: DaemonProcess, browser: Any
+):
+    """alpha merged into beta in another tab while its rename was typed in this one: the
+    daemon's refusal came by the field in its own words ("project 1 was merged into project
+    2", ids the page never shows), and alpha stayed in the list, to be renamed again in vain."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Rename alpha").click()
+    field = shown.get_by_label("New name for alpha")
+    field.fill("Other")
+    other, other_shown = _card_page(browser, two_projects)
+    _ask_merge(other_shown, "alpha", "beta")
+    other_shown.get_by_role("button", name="Merge alpha into beta").click()
+    _wait_for_names(other_shown, "today", ["beta"])
+    field.press("Enter")
+    shown.wait_for_function(STATUS_BEGINS_JS, arg="alpha was not renamed. The daemon refused: ")
+    assert "was merged into project" in shown.inner_text(STATUS), "the daemon's words"
+    shown.wait_for_function(LIST_LOADED_JS, arg=2)
+    assert _listed(shown) == ["beta"]
+    assert shown.locator("#projects-list form").count() == 0
+    assert shown.evaluate(FOCUSED_JS) == "Rename beta", "the next project's, not the page's start"
+    _wait_for_names(shown, "today", ["beta"])
+    assert [project["name"] for project in _projects(two_projects).values()] == ["beta"]
+    assert other.problems == []
+    assert all("status of 404" in problem for problem in page.problems), page.problems

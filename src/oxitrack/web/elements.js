@@ -43,6 +43,15 @@ export function keepUnchanged(old, fresh) {
   for (const [index, child] of freshChildren.entries()) keepUnchanged(oldChildren[index], child);
 }
 
+/** `items` as `list`'s, drawn anew only where changed: a button kept keeps the focus, unsaid. */
+export function keepUnchangedItems(list, items) {
+  for (const [index, item] of items.entries()) {
+    if (index < list.children.length) keepUnchanged(list.children[index], item);
+    else list.append(item);
+  }
+  while (list.children.length > items.length) list.lastElementChild.remove();
+}
+
 /**
  * A name as one line that a narrow card cuts in its middle: `head` ends in an ellipsis and `tail`
  * (names.js's nameParts), which tells the name from others that begin alike, stays. Split, it is

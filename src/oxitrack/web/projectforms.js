@@ -1,7 +1,7 @@
 // The projects card's forms and dialogs, shared by rename, merge and delete: a form in place of
 // a project's buttons, a modal dialog that asks before a change, either one busy while its
-// change is under way, and what the card says of it all. No requests here: projects.js decides
-// what to ask and what to do with the answer.
+// change is under way, what the card says of it all, and where the focus goes in its list. No
+// requests here: projects.js decides what to ask and what to do with the answer.
 
 import { formatDuration } from "./chart.js";
 import { element } from "./elements.js";
@@ -133,10 +133,14 @@ export function startSending(box, text) {
   const line = box.querySelector(".sending");
   line.textContent = text;
   line.hidden = false;
+  // A Tab stop meanwhile: in a dialog with every button disabled, Tab left it for the page's
+  // body and no key brought the focus back to what was under way.
+  line.tabIndex = 0;
   line.focus();
   box.setAttribute("aria-busy", "true");
   for (const button of box.querySelectorAll("button")) button.disabled = true;
   for (const field of box.querySelectorAll("input")) field.readOnly = true;
+  listButtons(box).forEach((button) => (button.disabled = true));
 }
 
 /** `box` as it was before startSending, for the answer's outcome (or its next change). */
@@ -144,9 +148,20 @@ export function endSending(box) {
   box.removeAttribute("aria-busy");
   for (const button of box.querySelectorAll("button")) button.disabled = false;
   for (const field of box.querySelectorAll("input")) field.readOnly = false;
+  listButtons(box).forEach((button) => (button.disabled = false));
   const line = box.querySelector(".sending");
   line.hidden = true;
   line.textContent = "";
+  line.tabIndex = -1;
+}
+
+/**
+ * The other projects' buttons, for a form's change (a dialog's covers them): they opened a form
+ * that closed the busy one, and a change asked there was not sent (one change at a time).
+ */
+function listButtons(box) {
+  const inList = box.matches("#projects-list .row-form");
+  return inList ? document.querySelectorAll("#projects-list .project-actions button") : [];
 }
 
 function isSending(box) {
@@ -200,6 +215,11 @@ export function isUnanswered(error) {
   return !(error instanceof Refused || error instanceof Busy);
 }
 
+/** The daemon's refusal of a project it no longer has: merged or deleted meanwhile. */
+export function isGone(error) {
+  return error instanceof Refused && error.code === "not_found";
+}
+
 /** The daemon's refusal in its own words, or why it gave none. */
 export function problemOf(error) {
   if (error instanceof Unauthorized) {
@@ -225,4 +245,53 @@ function timeOf(project) {
 function foldersIn(id, project) {
   const folders = project.paths.map((path) => element("li", { dir: "auto" }, path.project_path));
   document.getElementById(id).replaceChildren(...folders);
+}
+
+// -- where the focus goes ------------------------------------------------------------------------
+
+/** The list's button with the focus, as focusIn takes it, or null. */
+export function focusedButton() {
+  const button = document.activeElement;
+  const item = button?.closest("#projects-list > li");
+  if (!item || button.tagName !== "BUTTON") return null;
+  const id = Number(item.dataset.projectId);
+  return { id, action: button.classList[0], index: indexOf(id) };
+}
+
+/** Where the item of project `id` is in the list: after a change, the focus goes there. */
+export function indexOf(id) {
+  return [...document.getElementById("projects-list").children].findIndex(
+    (item) => item.dataset.projectId === String(id),
+  );
+}
+
+/**
+ * The focus on `action`'s button of project `id`, else of the item now at `index` (the next
+ * one, after a delete), else on the card's summary: never lost to the page's start. An item with
+ * a form open gives its field; one without that button (Merge, alone), its first.
+ */
+export function focusIn({ id, action, index = -1 }, preventScroll = false) {
+  const items = [...document.getElementById("projects-list").children];
+  const item =
+    items.find((each) => each.dataset.projectId === String(id)) ??
+    items[Math.min(index, items.length - 1)];
+  const button =
+    item?.querySelector(".row-form select, .row-form input") ??
+    item?.querySelector(`button.${action}`) ??
+    item?.querySelector("button");
+  (button ?? document.querySelector("#projects-box summary")).focus({ preventScroll });
+}
+
+/**
+ * The focus in the card, or nowhere (its button gone with the list): a list that comes after a
+ * change may put it on the change's project. One that came late took it from wherever the user
+ * had gone meanwhile, and scrolled the page back down to the card.
+ */
+export function focusInCard() {
+  const focused = document.activeElement;
+  return (
+    focused === null ||
+    focused === document.body ||
+    document.getElementById("projects-box").contains(focused)
+  );
 }

@@ -5,12 +5,17 @@
 // once, and at the page's minute refresh while it is open, for changes made elsewhere.
 
 import { formatDuration } from "./chart.js";
-import { cutName, element, keepUnchanged } from "./elements.js";
+import { cutName, element, keepUnchangedItems } from "./elements.js";
 import { distinctNames } from "./names.js";
 import {
   clearFieldError,
   closeForm,
   endSending,
+  focusIn,
+  focusInCard,
+  focusedButton,
+  indexOf,
+  isGone,
   isUnanswered,
   openForm,
   problemOf,
@@ -32,12 +37,15 @@ let sending = false; // one change at a time: a second Enter must not send it ag
 let listUnanswered = false; // the latest listing got no answer (or wanted the key or a wait)
 let listRefused = false; // the latest listing was refused: said once, not asked each minute
 let listed = []; // the projects drawn, each as { project, name }, for the buttons to act on
+let awaited = null; // { id, done }: a change not answered in time, said once a list shows it
 const RESET_HINT = "Empty, or “reset”: the folder's name again.";
 
 export function setUpProjects() {
   const box = document.getElementById("projects-box");
   box.addEventListener("toggle", () => {
-    if (box.open) loadProjects();
+    // Folded and opened again with a form open (a name half typed, or a rename under way): the
+    // list drawn anew took it; it is listed once the form is closed, at the minute's refresh.
+    if (box.open && !busyWithCard()) loadProjects();
   });
   // One listener for every item's buttons: an item drawn anew only where it changed keeps no
   // listener of its own, nor a stale list of the projects it may merge into.
@@ -95,22 +103,22 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
   );
   listed = projects.map((project) => ({ project, name: names.get(project.latest_path) }));
   const kept = focusedButton();
-  drawItems(list, listed.map((each) => projectItem(each, listed.length > 1)));
+  keepUnchangedItems(list, listed.map((each) => projectItem(each, listed.length > 1)));
+  sayIfMade();
   list.hidden = projects.length === 0;
   document.getElementById("projects-empty").hidden = projects.length > 0;
   list.dataset.loaded = String(Number(list.dataset.loaded || 0) + 1);
-  if (focus !== null) focusIn(focus);
+  // A list that came late (a daemon slow to answer) leaves the focus where the user took it.
+  if (focus !== null && focusInCard()) focusIn(focus);
   // Its button drawn anew (its project's total changed): the focus to the new one, in place.
   else if (kept !== null && !list.contains(document.activeElement)) focusIn(kept, true);
 }
 
-/** `items` as `list`'s, drawn anew only where changed: a button kept keeps the focus, unsaid. */
-function drawItems(list, items) {
-  for (const [index, item] of items.entries()) {
-    if (index < list.children.length) keepUnchanged(list.children[index], item);
-    else list.append(item);
-  }
-  while (list.children.length > items.length) list.lastElementChild.remove();
+/** A change not answered in time that the list shows made (project `id` gone): said at last. */
+function sayIfMade() {
+  if (awaited === null || listed.some(({ project }) => project.id === awaited.id)) return;
+  say(awaited.done);
+  awaited = null;
 }
 
 /**
@@ -132,15 +140,6 @@ export function listAgainOnAnswer(byClock) {
 function busyWithCard() {
   const open = "#projects-list .row-form, #delete-dialog[open], #merge-dialog[open]";
   return sending || document.querySelector(open) !== null;
-}
-
-/** The list's button with the focus, as focusIn takes it, or null. */
-function focusedButton() {
-  const button = document.activeElement;
-  const item = button?.closest("#projects-list > li");
-  if (!item || button.tagName !== "BUTTON") return null;
-  const id = Number(item.dataset.projectId);
-  return { id, action: button.classList[0], index: indexOf(id) };
 }
 
 /** `{ project, name }`'s item, with a Merge button if it `hasOthers` to merge into. */
@@ -206,6 +205,7 @@ async function saveName(form, project, name) {
   const input = form.querySelector("input");
   const wanted = nameTyped(input);
   say("");
+  awaited = null;
   clearFieldError(form);
   sending = true;
   startSending(
@@ -220,6 +220,7 @@ async function saveName(form, project, name) {
       .project;
   } catch (error) {
     endSending(form);
+    if (isGone(error)) return renameGone(form, project, name, error);
     const problem = changeProblem(error, `${name.text} may still be renamed.`);
     showFieldError(form, input, problem, { untilAnswer: isUnanswered(error) });
     return;
@@ -237,6 +238,19 @@ async function saveName(form, project, name) {
     endSending(form);
     closeForm(form);
   }
+  refresh();
+}
+
+/**
+ * A rename of a project merged or deleted meanwhile (another tab, the command line): said as a
+ * delete's is, naming it, and the list and the page drawn anew without it. Said by the field,
+ * the daemon's words named it by ids the page never shows, and the project stayed listed.
+ */
+async function renameGone(form, project, name, error) {
+  say(`${name.text} was not renamed. ${problemOf(error)}`);
+  const focus = { id: project.id, action: "rename", index: indexOf(project.id) };
+  await loadProjects(focus, { quiet: true });
+  if (form.isConnected) closeForm(form);
   refresh();
 }
 
@@ -289,6 +303,7 @@ async function confirmMerge() {
     failed: `${source.name.text} was not merged into ${target.name.text}.`,
     maybe: `${source.name.text} may still be merged into ${target.name.text}.`,
     focus: { id: target.project.id, action: "merge" },
+    gone: source.project.id,
     refusedFocus: { id: source.project.id, action: "merge", index: indexOf(source.project.id) },
   });
 }
@@ -318,6 +333,7 @@ async function confirmDelete() {
     maybe: `${name.text} may still be deleted.`,
     focus,
     refusedFocus: focus,
+    gone: project.id,
   });
 }
 
@@ -327,13 +343,14 @@ async function confirmDelete() {
  * The change the dialog `name` asked about, sent (`body` to `path`). The dialog stays open,
  * saying `pending`, until the daemon answers: a request sent cannot be taken back, and a Cancel
  * that closed it let the change land after all. Then it closes, `outcome` is said, and the list
- * and the page are asked anew, the focus on `focus` (`refusedFocus` after a refusal). The
- * dialog is closed before a refusal is said: a 401's key form takes the focus, which a modal
- * dialog still open kept from it.
+ * and the page are asked anew, the focus on `focus` (`refusedFocus` after a refusal); `gone`
+ * is the project that the change, made, takes from the list. The dialog is closed before a
+ * refusal is said: a 401's key form takes the focus, which a modal dialog still open kept from it.
  */
-async function sendChange(name, path, body, { focus, refusedFocus, ...texts }) {
+async function sendChange(name, path, body, { focus, refusedFocus, gone, ...texts }) {
   const dialog = document.getElementById(`${name}-dialog`);
   say("");
+  awaited = null;
   sending = true;
   startSending(dialog, texts.pending);
   let refusal = null;
@@ -346,7 +363,13 @@ async function sendChange(name, path, body, { focus, refusedFocus, ...texts }) {
   }
   dialog.close(); // first, with the focus still in it: the dialog gives it back as it closes
   endSending(dialog);
-  say(outcome(texts, refusal), { untilAnswer: refusal !== null && isUnanswered(refusal) });
+  // Not answered in time, its fate unknown: said until a list shows it made (`gone` gone), not
+  // only until the daemon answers, which a daemon whose disk hung on writes did at once, reads
+  // served: "may still be deleted" was gone before it could be read.
+  const timedOut = refusal instanceof TimedOut;
+  if (timedOut) awaited = { id: gone, done: texts.done };
+  const untilAnswer = refusal !== null && !timedOut && isUnanswered(refusal);
+  say(outcome(texts, refusal), { untilAnswer });
   const quiet = refusal !== null; // what was said of the change stays, whatever the list's fate
   await loadProjects(refusal === null ? focus : refusedFocus, { quiet });
   refresh();
@@ -370,28 +393,4 @@ function changeProblem(error, maybe) {
   if (!(error instanceof TimedOut)) return problemOf(error);
   listUnanswered = true;
   return `${problemOf(error)} ${maybe}`;
-}
-
-/** Where the item of project `id` is in the list: after a change, the focus goes there. */
-function indexOf(id) {
-  return [...document.getElementById("projects-list").children].findIndex(
-    (item) => item.dataset.projectId === String(id),
-  );
-}
-
-/**
- * The focus on `action`'s button of project `id`, else of the item now at `index` (the next
- * one, after a delete), else on the card's summary: never lost to the page's start. An item with
- * a form open gives its field; one without that button (Merge, alone), its first.
- */
-function focusIn({ id, action, index = -1 }, preventScroll = false) {
-  const items = [...document.getElementById("projects-list").children];
-  const item =
-    items.find((each) => each.dataset.projectId === String(id)) ??
-    items[Math.min(index, items.length - 1)];
-  const button =
-    item?.querySelector(".row-form select, .row-form input") ??
-    item?.querySelector(`button.${action}`) ??
-    item?.querySelector("button");
-  (button ?? document.querySelector("#projects-box summary")).focus({ preventScroll });
 }

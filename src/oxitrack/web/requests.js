@@ -39,8 +39,16 @@ export class Busy extends Error {
     this.code = code;
   }
 }
-/** The daemon answered, but with an error (a bad ?tz=, say): it is reachable, the request is not. */
-export class Refused extends Error {}
+/**
+ * The daemon answered, but with an error (a bad ?tz=, say): it is reachable, the request is not.
+ * `code` is its error's ("not_found": a project merged or deleted meanwhile).
+ */
+export class Refused extends Error {
+  constructor(message, code = null) {
+    super(message);
+    this.code = code;
+  }
+}
 /** A change sent got no answer in `seconds`: it may yet be made, or may have been. */
 export class TimedOut extends Error {
   constructor(seconds) {
@@ -102,7 +110,9 @@ async function answerOf(response, path) {
   if (response.status === 503 && retryAfter !== null) {
     throw new Busy(body.message, retryAfterSeconds(retryAfter), body.error);
   }
-  if (!response.ok) throw new Refused(body.message || `${path}: HTTP ${response.status}`);
+  if (!response.ok) {
+    throw new Refused(body.message || `${path}: HTTP ${response.status}`, body.error ?? null);
+  }
   return body;
 }
 
