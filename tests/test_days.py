@@ -90,6 +90,11 @@ def test_days_between_are_consecutive_and_inclusive():
         assert before.end == after.start
 
 
+def test_days_between_a_last_day_before_the_first_is_no_day():
+    assert days_between(date(2025, 3, 29), date(2025, 3, 28), BERLIN) == []
+    assert days_between(date(2025, 3, 29), date(2025, 3, 20), BERLIN) == []
+
+
 ZONES = ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
 
 
@@ -146,6 +151,16 @@ WEEK = days_between(date(2025, 3, 29), date(2025, 3, 31), BERLIN)  # Sat, Sun (2
         (at("2025-03-28 10:00"), at("2025-03-28 11:00"), []),
         (at("2025-04-01 00:00"), at("2025-04-01 00:00"), []),
         (at("2025-03-28 23:59"), at("2025-03-28 23:59"), []),
+        (
+            at("2025-03-29 00:00"),
+            at("2025-03-29 00:00"),
+            [(0, at("2025-03-29 00:00"), at("2025-03-29 00:00"))],
+        ),
+        (
+            at("2025-03-29 10:00"),
+            at("2025-03-29 10:00"),
+            [(0, at("2025-03-29 10:00"), at("2025-03-29 10:00"))],
+        ),
     ],
     ids=[
         "inside-one-day",
@@ -157,6 +172,8 @@ WEEK = days_between(date(2025, 3, 29), date(2025, 3, 31), BERLIN)  # Sat, Sun (2
         "before-the-range",
         "at-the-range-end",
         "single-beat-before-the-range",
+        "single-beat-at-the-range-start-is-in-its-first-day",
+        "single-beat-inside-a-day-is-one-piece",
     ],
 )
 def test_split_span_cuts_at_local_midnight(start, end, pieces):

@@ -119,7 +119,9 @@ def test_what_is_no_array_is_refused_as_a_whole_parse_would(body: bytes):
         items_of(body, chunk=2)
 
 
-@pytest.mark.parametrize("body", [b"", b"  \n", b'{"entity": "/a"}', b"1", b"null"])
+@pytest.mark.parametrize(
+    "body", [b"", b"  \n", b'{"entity": "/a"}', b"1", b"null", b" \xef\xbb\xbf[1]"]
+)
 def test_a_body_that_is_no_array_says_so_at_its_first_byte(body: bytes):
     with pytest.raises(NotAnArray):
         items_of(body, chunk=1)
@@ -127,3 +129,38 @@ def test_a_body_that_is_no_array_says_so_at_its_first_byte(body: bytes):
 
 def test_an_empty_array_has_no_items():
     assert items_of(b" [ \n ] ", chunk=1) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[1,,2]", b"[1,]", b"[,]", b"[,1]", b'["' + b"x" * 50 + b'",]', b'["' + b"x" * 50 + b'",1,]'],
+    ids=["two-commas", "before-end", "only-one", "first", "after-a-large-item", "large-item-item"],
+)
+def test_a_missing_item_is_a_broken_array_wherever_the_chunks_cut(body: bytes):
+    """Told by the splitter itself, not left for the parse of an empty item: items too large
+    to keep count as items all the same."""
+    for chunk in (1, 3, len(body)):
+        splitter = ArrayItems(max_item_bytes=20)
+        with pytest.raises(BrokenArray, match="missing"):
+            for start in range(0, len(body), chunk):
+                splitter.feed(body[start : start + chunk])
+
+
+def test_the_first_item_is_kept_up_to_the_limit_exactly_and_sized_past_it():
+    at_limit, past_it = b'"' + b"x" * 18 + b'"', b'"' + b"x" * 19 + b'"'
+    for chunk in (1, 5, 50):
+        assert items_of(b"[" + at_limit + b"]", chunk=chunk, max_item_bytes=20) == ["x" * 18]
+        found = items_of(b"[" + past_it + b", 1]", chunk=chunk, max_item_bytes=20)
+        assert found == [ItemTooLarge(21), 1]
+
+
+def test_a_quote_escaped_across_chunks_stays_inside_its_string():
+    """``"a\\"[12"`` is one string, cut after its backslash: no bracket, no number."""
+    bounds = JsonBounds(max_depth=0, max_digits=1)
+    bounds.feed(b'"a\\')
+    bounds.feed(b'"[12"')
+
+
+def test_a_closing_bracket_that_matches_none_breaks_the_array_at_once():
+    with pytest.raises(BrokenArray, match="matches none"):
+        ArrayItems(max_item_bytes=20).feed(b"[}{]")

@@ -54,6 +54,22 @@ def test_numbers_of_any_size_are_read_as_json_gives_them():
     assert sys.get_int_max_str_digits() == limit  # lifted only while reading
 
 
+def test_the_limit_on_reading_long_integers_is_set_back_after_each_heartbeat():
+    """Lifted only while ``ijson`` reads: the rest of the program keeps the limit it has, even
+    when an earlier read in this process left it lifted (which a check against the limit found
+    before reading would miss)."""
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(5000)
+    try:
+        beats = heartbeats_in(io.BytesIO(b'[{"time": 1}, {"time": 2}]'))
+        assert next(beats) == {"time": 1}
+        assert sys.get_int_max_str_digits() == 5000
+        assert list(beats) == [{"time": 2}]
+        assert sys.get_int_max_str_digits() == 5000
+    finally:
+        sys.set_int_max_str_digits(before)
+
+
 def test_a_heartbeat_nesting_lists_deep_is_read_with_its_numbers_as_json_gives_them():
     """Lists nested 900 deep in a field no one reads (``json.loads`` reads them): read, not a
     traceback, the numbers at the bottom converted like any."""
