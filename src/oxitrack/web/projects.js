@@ -4,6 +4,18 @@
 // when the rest of the page is asked again too (refresh.js), so every card shows the change at
 // once, and at the page's minute refresh while it is open, for changes made elsewhere.
 
+import {
+  askFate,
+  awaitFate,
+  fatePending,
+  fateUnknown,
+  forgetFate,
+  goneWhenMade,
+  renameTexts,
+  renamedWhenMade,
+  settleFate,
+  unknownProblem,
+} from "./changefate.js";
 import { formatDuration } from "./chart.js";
 import { cutName, element, keepUnchangedItems } from "./elements.js";
 import { distinctNames } from "./names.js";
@@ -28,7 +40,7 @@ import {
   unsayUnanswered,
 } from "./projectforms.js";
 import { refresh } from "./refresh.js";
-import { Refused, TimedOut, getJson, postJson } from "./requests.js";
+import { Refused, getJson, postJson } from "./requests.js";
 
 let listSeq = 0; // only the latest listing is drawn
 let toDelete = null; // { project, name } while the dialog asks about it
@@ -37,7 +49,6 @@ let sending = false; // one change at a time: a second Enter must not send it ag
 let listUnanswered = false; // the latest listing got no answer (or wanted the key or a wait)
 let listRefused = false; // the latest listing was refused: said once, not asked each minute
 let listed = []; // the projects drawn, each as { project, name }, for the buttons to act on
-let awaited = null; // { id, done }: a change not answered in time, said once a list shows it
 const RESET_HINT = "Empty, or “reset”: the folder's name again.";
 
 export function setUpProjects() {
@@ -104,7 +115,7 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
   listed = projects.map((project) => ({ project, name: names.get(project.latest_path) }));
   const kept = focusedButton();
   keepUnchangedItems(list, listed.map((each) => projectItem(each, listed.length > 1)));
-  sayIfMade();
+  settleFate(projects);
   list.hidden = projects.length === 0;
   document.getElementById("projects-empty").hidden = projects.length > 0;
   list.dataset.loaded = String(Number(list.dataset.loaded || 0) + 1);
@@ -114,24 +125,22 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
   else if (kept !== null && !list.contains(document.activeElement)) focusIn(kept, true);
 }
 
-/** A change not answered in time that the list shows made (project `id` gone): said at last. */
-function sayIfMade() {
-  if (awaited === null || listed.some(({ project }) => project.id === awaited.id)) return;
-  say(awaited.done);
-  awaited = null;
-}
-
 /**
  * The daemon answered the page (refresh.js): what the card said of no answer goes (it stayed
  * while a form was open, the banner long gone). The list is asked again if the one shown is not
  * the daemon's, and at the page's own refreshes (`byClock`) for changes made elsewhere (the
- * command line, another tab); never under a form, a dialog or a change under way, nor after a
- * refusal of the list itself, which is said once, not each minute.
+ * command line, another tab), or while a change's fate is unknown (changefate.js); never under
+ * a form, a dialog or a change under way, nor after a refusal of the list, said once, not each
+ * minute.
  */
 export function listAgainOnAnswer(byClock) {
   unsayUnanswered();
-  const wanted = listUnanswered || (byClock && !listRefused);
-  if (wanted && document.getElementById("projects-box").open && !busyWithCard()) {
+  if (!document.getElementById("projects-box").open || sending) return;
+  if (busyWithCard()) {
+    // A change of unknown fate under its form (a rename's, a merge's choice): the list asked
+    // only to say what became of it, and drawn over the form only if it was made.
+    if (fatePending()) askFate().then((made) => made && loadProjects());
+  } else if (listUnanswered || fatePending() || (byClock && !listRefused)) {
     loadProjects(null, { unasked: true });
   }
 }
@@ -205,7 +214,7 @@ async function saveName(form, project, name) {
   const input = form.querySelector("input");
   const wanted = nameTyped(input);
   say("");
-  awaited = null;
+  forgetFate();
   clearFieldError(form);
   sending = true;
   startSending(
@@ -221,8 +230,10 @@ async function saveName(form, project, name) {
   } catch (error) {
     endSending(form);
     if (isGone(error)) return renameGone(form, project, name, error);
-    const problem = changeProblem(error, `${name.text} may still be renamed.`);
-    showFieldError(form, input, problem, { untilAnswer: isUnanswered(error) });
+    if (!fateUnknown(error)) return showFieldError(form, input, problemOf(error));
+    const texts = renameTexts(name, wanted);
+    awaitFate({ made: renamedWhenMade(project.id, wanted), form, ...texts }, error);
+    showFieldError(form, input, unknownProblem(error, texts));
     return;
   } finally {
     sending = false;
@@ -302,6 +313,7 @@ async function confirmMerge() {
     pending: `Merging ${source.name.text} into ${target.name.text}…`,
     failed: `${source.name.text} was not merged into ${target.name.text}.`,
     maybe: `${source.name.text} may still be merged into ${target.name.text}.`,
+    unsure: `${source.name.text} may or may not be merged into ${target.name.text}.`,
     focus: { id: target.project.id, action: "merge" },
     gone: source.project.id,
     refusedFocus: { id: source.project.id, action: "merge", index: indexOf(source.project.id) },
@@ -331,6 +343,7 @@ async function confirmDelete() {
     pending: `Deleting ${name.text}…`,
     failed: `${name.text} was not deleted.`,
     maybe: `${name.text} may still be deleted.`,
+    unsure: `${name.text} may or may not be deleted.`,
     focus,
     refusedFocus: focus,
     gone: project.id,
@@ -350,7 +363,7 @@ async function confirmDelete() {
 async function sendChange(name, path, body, { focus, refusedFocus, gone, ...texts }) {
   const dialog = document.getElementById(`${name}-dialog`);
   say("");
-  awaited = null;
+  forgetFate();
   sending = true;
   startSending(dialog, texts.pending);
   let refusal = null;
@@ -363,34 +376,21 @@ async function sendChange(name, path, body, { focus, refusedFocus, gone, ...text
   }
   dialog.close(); // first, with the focus still in it: the dialog gives it back as it closes
   endSending(dialog);
-  // Not answered in time, its fate unknown: said until a list shows it made (`gone` gone), not
-  // only until the daemon answers, which a daemon whose disk hung on writes did at once, reads
-  // served: "may still be deleted" was gone before it could be read.
-  const timedOut = refusal instanceof TimedOut;
-  if (timedOut) awaited = { id: gone, done: texts.done };
-  const untilAnswer = refusal !== null && !timedOut && isUnanswered(refusal);
+  // Not answered, its fate unknown: said until a list tells (changefate.js), not only until the
+  // daemon answers, which a daemon whose disk hung on writes did at once, reads served: "may
+  // still be deleted" was gone before it could be read.
+  const unknown = fateUnknown(refusal);
+  if (unknown) awaitFate({ made: goneWhenMade(gone), ...texts }, refusal);
+  const untilAnswer = refusal !== null && !unknown && isUnanswered(refusal);
   say(outcome(texts, refusal), { untilAnswer });
   const quiet = refusal !== null; // what was said of the change stays, whatever the list's fate
   await loadProjects(refusal === null ? focus : refusedFocus, { quiet });
   refresh();
 }
 
-/**
- * What became of a change: `done`, or `failed` and why, naming the projects (the daemon's words
- * name them by ids, "project 7 was deleted", which the page never shows).
- */
-function outcome({ done, failed, maybe }, refusal) {
-  if (refusal === null) return done;
-  const problem = changeProblem(refusal, maybe);
-  return refusal instanceof TimedOut ? problem : `${failed} ${problem}`;
-}
-
-/**
- * Why a change failed; sent but not answered in time, `maybe` too ("alpha may still be
- * deleted"): it is not known to have failed, and the list is asked again at the next answer.
- */
-function changeProblem(error, maybe) {
-  if (!(error instanceof TimedOut)) return problemOf(error);
-  listUnanswered = true;
-  return `${problemOf(error)} ${maybe}`;
+/** What became of a change: `done`, or `failed` and why, naming the projects (not by ids). */
+function outcome(texts, refusal) {
+  if (refusal === null) return texts.done;
+  if (fateUnknown(refusal)) return unknownProblem(refusal, texts);
+  return `${texts.failed} ${problemOf(refusal)}`;
 }
