@@ -694,6 +694,43 @@ def test_a_change_the_daemon_wants_a_key_for_brings_the_key_form_and_changes_not
         keyed.kill()
 
 
+def test_a_rename_the_daemon_wants_a_key_for_brings_the_key_form_and_renames_once_given(
+    two_projects: DaemonProcess, browser: Any
+):
+    """As a delete's or a merge's 401: the focus in the key form's field (the rename's field took
+    it back), and what the field said of the key gone once the daemon answers with it."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Rename alpha").click()
+    field = shown.get_by_label("New name for alpha")
+    field.fill("Keyed")
+    two_projects.stop()
+    assert two_projects.db_path is not None
+    keyed = DaemonProcess(two_projects.db_path, "--api-key", "k3y").start(port=two_projects.port)
+    try:
+        field.press("Enter")
+        shown.wait_for_selector("#key-form:not([hidden])")
+        error = shown.locator("#projects-list .field-error")
+        error.wait_for()
+        assert error.inner_text().startswith("The daemon needs its API key")
+        _wait_for_focus(shown, "api-key")
+        shown.keyboard.type("k3y")
+        shown.keyboard.press("Enter")
+        shown.wait_for_selector("#key-form", state="hidden")
+        error.wait_for(state="hidden")
+        assert field.input_value() == "Keyed", "the name typed is kept"
+        field.press("Enter")
+        shown.wait_for_function(
+            "() => document.getElementById('projects-status').textContent"
+            " === 'Renamed alpha to Keyed.'"
+        )
+        key = {"Authorization": "Bearer k3y"}
+        listed = httpx.get(f"{keyed.url}/api/projects", headers=key).json()["projects"]
+        assert sorted(project["name"] for project in listed) == ["Keyed", "beta"]
+        assert all("status of 401" in problem for problem in page.problems), page.problems
+    finally:
+        keyed.kill()
+
+
 def test_a_card_opened_while_the_daemon_was_away_lists_its_projects_once_it_answers(
     two_projects: DaemonProcess, browser: Any
 ):

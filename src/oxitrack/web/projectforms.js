@@ -169,16 +169,26 @@ function isSending(box) {
 }
 
 /**
- * `message` by `input`, which gets the focus; `untilAnswer`: it speaks of no answer, and goes
- * once the daemon answers the page (unsayUnanswered).
+ * `message` by `input`, which gets the `focus` unless another form needs it (the key's);
+ * `untilAnswer`: it speaks of no answer, and goes once the daemon answers the page
+ * (unsayUnanswered).
  */
-export function showFieldError(form, input, message, { untilAnswer = false } = {}) {
+export function showFieldError(form, input, message, { untilAnswer = false, focus = true } = {}) {
   const error = form.querySelector(".field-error");
   error.hidden = false;
   error.textContent = message;
   error.toggleAttribute("data-until-answer", untilAnswer);
   input.setAttribute("aria-invalid", "true");
-  input.focus();
+  if (focus) input.focus();
+}
+
+/**
+ * A refusal said by the field; after a 401, the key's form (problemOf) keeps the focus, and
+ * the words go once the key is given.
+ */
+export function showRefusalByField(form, input, error) {
+  const wantsKey = error instanceof Unauthorized;
+  showFieldError(form, input, problemOf(error), { untilAnswer: wantsKey, focus: !wantsKey });
 }
 
 /** What showFieldError said, gone: a new attempt, or the daemon answering, made it untrue. */

@@ -35,6 +35,7 @@ import {
   setUpDialog,
   showDeleteDialog,
   showFieldError,
+  showRefusalByField,
   showMergeDialog,
   startSending,
   unsayUnanswered,
@@ -230,7 +231,7 @@ async function saveName(form, project, name) {
   } catch (error) {
     endSending(form);
     if (isGone(error)) return renameGone(form, project, name, error);
-    if (!fateUnknown(error)) return showFieldError(form, input, problemOf(error));
+    if (!fateUnknown(error)) return showRefusalByField(form, input, error);
     const texts = renameTexts(name, wanted);
     awaitFate({ made: renamedWhenMade(project.id, wanted), form, ...texts }, error);
     showFieldError(form, input, unknownProblem(error, texts));
