@@ -17,12 +17,9 @@ export function element(tag, attributes = {}, ...children) {
  * minute, and rebuilding a year's table took a large share of a second.
  */
 export function replaceChangedRows(body, rows) {
-  for (const [index, row] of rows.entries()) {
-    const old = body.rows[index];
-    if (old === undefined) body.append(row);
-    else if (!old.isEqualNode(row)) old.replaceWith(row);
-  }
-  while (body.rows.length > rows.length) body.lastElementChild.remove();
+  drawChildren(body, rows, (old, row) => {
+    if (!old.isEqualNode(row)) old.replaceWith(row);
+  });
 }
 
 /**
@@ -31,7 +28,7 @@ export function replaceChangedRows(body, rows) {
  * a screen reader said that button again. Listeners are not compared: neither node may carry
  * any (one on a parent that stays does their work).
  */
-export function keepUnchanged(old, fresh) {
+function keepUnchanged(old, fresh) {
   if (old.isEqualNode(fresh)) return;
   const oldChildren = [...old.childNodes];
   const freshChildren = [...fresh.childNodes];
@@ -45,11 +42,20 @@ export function keepUnchanged(old, fresh) {
 
 /** `items` as `list`'s, drawn anew only where changed: a button kept keeps the focus, unsaid. */
 export function keepUnchangedItems(list, items) {
-  for (const [index, item] of items.entries()) {
-    if (index < list.children.length) keepUnchanged(list.children[index], item);
-    else list.append(item);
+  drawChildren(list, items, keepUnchanged);
+}
+
+/**
+ * `parent`'s children made `fresh`'s: `update(old, node)` where it had one, the rest added or
+ * removed (a table body's `children` are its rows).
+ */
+function drawChildren(parent, fresh, update) {
+  for (const [index, node] of fresh.entries()) {
+    const old = parent.children[index];
+    if (old === undefined) parent.append(node);
+    else update(old, node);
   }
-  while (list.children.length > items.length) list.lastElementChild.remove();
+  while (parent.children.length > fresh.length) parent.lastElementChild.remove();
 }
 
 /**
