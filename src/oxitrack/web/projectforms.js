@@ -187,8 +187,8 @@ export function showFieldError(form, input, message, { untilAnswer = false, focu
  * the words go once the key is given.
  */
 export function showRefusalByField(form, input, error) {
-  const wantsKey = error instanceof Unauthorized;
-  showFieldError(form, input, problemOf(error), { untilAnswer: wantsKey, focus: !wantsKey });
+  const keyWanted = wantsKey(error);
+  showFieldError(form, input, problemOf(error), { untilAnswer: keyWanted, focus: !keyWanted });
 }
 
 /** What showFieldError said, gone: a new attempt, or the daemon answering, made it untrue. */
@@ -220,9 +220,9 @@ export function unsayUnanswered() {
   }
 }
 
-/** No answer to act on, or only "give the key": the daemon's next answer to the page undoes it. */
-export function isUnanswered(error) {
-  return !(error instanceof Refused || error instanceof Busy);
+/** A refusal for want of the API key: what is said of it goes once the daemon answers with it. */
+export function wantsKey(error) {
+  return error instanceof Unauthorized;
 }
 
 /** The daemon's refusal of a project it no longer has: merged or deleted meanwhile. */

@@ -28,7 +28,6 @@ import {
   focusedButton,
   indexOf,
   isGone,
-  isUnanswered,
   openForm,
   problemOf,
   say,
@@ -39,6 +38,7 @@ import {
   showMergeDialog,
   startSending,
   unsayUnanswered,
+  wantsKey,
 } from "./projectforms.js";
 import { refresh } from "./refresh.js";
 import { Refused, getJson, postJson } from "./requests.js";
@@ -380,10 +380,8 @@ async function sendChange(name, path, body, { focus, refusedFocus, gone, ...text
   // Not answered, its fate unknown: said until a list tells (changefate.js), not only until the
   // daemon answers, which a daemon whose disk hung on writes did at once, reads served: "may
   // still be deleted" was gone before it could be read.
-  const unknown = fateUnknown(refusal);
-  if (unknown) awaitFate({ made: goneWhenMade(gone), ...texts }, refusal);
-  const untilAnswer = refusal !== null && !unknown && isUnanswered(refusal);
-  say(outcome(texts, refusal), { untilAnswer });
+  if (fateUnknown(refusal)) awaitFate({ made: goneWhenMade(gone), ...texts }, refusal);
+  say(outcome(texts, refusal), { untilAnswer: wantsKey(refusal) });
   const quiet = refusal !== null; // what was said of the change stays, whatever the list's fate
   await loadProjects(refusal === null ? focus : refusedFocus, { quiet });
   refresh();
