@@ -83,10 +83,17 @@ export function renamedWhenMade(id, wanted) {
     projects.some((project) => project.id === id && project.custom_name === wanted);
 }
 
-/** What is said of a rename to `wanted` (null: the folder's name again) of `name`, made or not. */
+/**
+ * What is said of a rename to `wanted` (null: the folder's name again) of `name`: under way,
+ * made or not.
+ */
 export function renameTexts(name, wanted) {
   const renamed = wanted === null ? "given its folder's name again" : `renamed to ${wanted}`;
   return {
+    pending:
+      wanted === null
+        ? `Giving ${name.text} its folder's name again…`
+        : `Renaming ${name.text} to ${wanted}…`,
     done:
       wanted === null
         ? `${name.text} has its folder's name again.`

@@ -214,16 +214,12 @@ async function saveName(form, project, name) {
   if (sending) return;
   const input = form.querySelector("input");
   const wanted = nameTyped(input);
+  const texts = renameTexts(name, wanted);
   say("");
   forgetFate();
   clearFieldError(form);
   sending = true;
-  startSending(
-    form,
-    wanted === null
-      ? `Giving ${name.text} its folder's name again…`
-      : `Renaming ${name.text} to ${wanted}…`,
-  );
+  startSending(form, texts.pending);
   let renamed;
   try {
     renamed = (await postJson("/api/projects/rename", { project: project.id, name: wanted }))
@@ -232,7 +228,6 @@ async function saveName(form, project, name) {
     endSending(form);
     if (isGone(error)) return renameGone(form, project, name, error);
     if (!fateUnknown(error)) return showRefusalByField(form, input, error);
-    const texts = renameTexts(name, wanted);
     awaitFate({ made: renamedWhenMade(project.id, wanted), form, ...texts }, error);
     showFieldError(form, input, unknownProblem(error, texts));
     return;
