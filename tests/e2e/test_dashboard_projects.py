@@ -25,6 +25,7 @@ from tests.e2e.browser import (
 )
 from tests.e2e.test_dashboard_contrast import TEXTS_JS
 from tests.e2e.test_dashboard_phone import TARGETS_JS
+from tests.zones import midday_zone
 
 pytestmark = pytest.mark.e2e
 
@@ -292,7 +293,9 @@ def test_rename_and_delete_with_the_keyboard_alone(two_projects: DaemonProcess, 
 def keyed_daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
     """A daemon that answers only to the key ``k3y``, with ``alpha`` (10 minutes, lately) and
     ``beta`` (10 minutes, before)."""
-    keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y").start()
+    # Midday in its zone: alpha's minutes are today's at whatever hour the tests run.
+    zone = {"TZ": midday_zone(time.time())}
+    keyed = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y", env=zone).start()
     try:
         now = int(time.time())
         with httpx.Client(headers={"Authorization": "Bearer k3y"}) as client:
@@ -668,7 +671,8 @@ def test_a_change_the_daemon_wants_a_key_for_brings_the_key_form_and_changes_not
     ask(shown)
     two_projects.stop()
     assert two_projects.db_path is not None
-    keyed = DaemonProcess(two_projects.db_path, "--api-key", "k3y").start(port=two_projects.port)
+    keyed = DaemonProcess(two_projects.db_path, "--api-key", "k3y", env=two_projects.env)
+    keyed.start(port=two_projects.port)
     try:
         shown.get_by_role("button", name=confirm).click()
         shown.wait_for_selector("#key-form:not([hidden])")
@@ -705,7 +709,8 @@ def test_a_rename_the_daemon_wants_a_key_for_brings_the_key_form_and_renames_onc
     field.fill("Keyed")
     two_projects.stop()
     assert two_projects.db_path is not None
-    keyed = DaemonProcess(two_projects.db_path, "--api-key", "k3y").start(port=two_projects.port)
+    keyed = DaemonProcess(two_projects.db_path, "--api-key", "k3y", env=two_projects.env)
+    keyed.start(port=two_projects.port)
     try:
         field.press("Enter")
         shown.wait_for_selector("#key-form:not([hidden])")
