@@ -18,6 +18,7 @@
  * - a write cut short by a crash leaves a partial last line: readers skip it, and the next append
  *   starts on a fresh line so the partial line never swallows a good beat. Files are read in
  *   chunks (outboxFiles.ts): a damaged one of any size is read through, its over-long lines skipped.
+ * What each file's name means, whose the file is, and claiming files for a replay: outboxFolder.ts.
  * The queue is bounded (`maxBeats`), counting every beat waiting: the queue file, claims being
  * replayed and spill files. When full, new beats are dropped and the log says so once; a replay
  * putting back what it could not send keeps the oldest beats within the bound too.
@@ -28,29 +29,25 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { type Beat, beatBody } from "./beat";
-import { describeError, isCode, isProcessAlive, LockBusyError, LockFile, orIfMissing, randomHex } from "./lockFile";
+import { describeError, isProcessAlive, LockBusyError, LockFile, orIfMissing } from "./lockFile";
 import {
   appendFileTo,
   forEachLine,
-  headBeats,
   LineCounter,
+  oldestAtHeadOf,
+  oldestOf,
   readBeats,
   sizeOf,
   tailOf,
   unlinkIfPresent,
   writeWholeOrNothing,
 } from "./outboxFiles";
+import { LOCK_FILE, OutboxFolder } from "./outboxFolder";
 
 export { LockBusyError as OutboxBusyError } from "./lockFile";
 
-export const QUEUE_FILE = "outbox.jsonl";
-export const LOCK_FILE = "outbox.lock";
-const CLAIM_PATTERN = /^outbox\.claim-(\d+)-[0-9a-f]+\.jsonl$/;
-const SPILL_PATTERN = /^outbox\.spill-\d+-[0-9a-f]+\.jsonl$/;
-/** A put-back being written (putBack): a copy of beats that are in claims and the queue too. */
-const PUT_BACK_TEMP_PATTERN = /^outbox\.jsonl\.tmp-(\d+)-[0-9a-f]+$/;
-/** A spill being written by a closing window (appendBeforeExit): its beats are nowhere else. */
-const SPILL_TEMP_PATTERN = /^outbox\.spill-(\d+)-[0-9a-f]+\.jsonl\.tmp$/;
+export { LOCK_FILE, QUEUE_FILE } from "./outboxFolder";
+
 /**
  * How much of the start of each claimed file the first try of a replay reads to find the oldest
  * beat there: a few hundred beats, where a put-back puts the oldest.
@@ -63,9 +60,6 @@ export const DEFAULT_MAX_BEATS = 200_000;
 
 /** A claim this old is abandoned whoever has its pid now (claims are stamped when taken). */
 export const DEFAULT_CLAIM_STALE_MS = 60 * 60_000;
-
-/** Claims that a replay in this process is working on right now (never adopted by another). */
-const claimsInFlight = new Set<string>();
 
 export interface OutboxOptions {
   /** The folder that holds the queue (the extension's global storage). Created on first use. */
@@ -113,10 +107,7 @@ export class Outbox {
   readonly dir: string;
   private readonly maxBeats: number;
   private readonly log: (message: string) => void;
-  private readonly pid: number;
-  private readonly isAlive: (pid: number) => boolean;
-  private readonly claimStaleMs: number;
-  private readonly now: () => number;
+  private readonly folder: OutboxFolder;
   private readonly lock: LockFile;
   private readonly exitLock: LockFile;
   private hasLoggedFull = false;
@@ -126,16 +117,22 @@ export class Outbox {
     this.dir = options.dir;
     this.maxBeats = options.maxBeats ?? DEFAULT_MAX_BEATS;
     this.log = options.log ?? (() => undefined);
-    this.pid = options.pid ?? process.pid;
-    this.isAlive = options.isAlive ?? isProcessAlive;
-    this.claimStaleMs = options.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS;
-    this.now = options.now ?? Date.now;
+    const pid = options.pid ?? process.pid;
+    const isAlive = options.isAlive ?? isProcessAlive;
+    this.folder = new OutboxFolder({
+      dir: this.dir,
+      pid,
+      isAlive,
+      claimStaleMs: options.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS,
+      now: options.now ?? Date.now,
+      log: this.log,
+    });
     const lockOptions = {
       staleMs: options.lockStaleMs ?? 30_000,
       waitMs: options.lockWaitMs ?? 10_000,
       log: this.log,
-      pid: this.pid,
-      isAlive: this.isAlive,
+      pid,
+      isAlive,
     };
     this.lock = new LockFile(path.join(this.dir, LOCK_FILE), lockOptions);
     this.exitLock = new LockFile(path.join(this.dir, LOCK_FILE), {
@@ -145,7 +142,7 @@ export class Outbox {
   }
 
   private get queuePath(): string {
-    return path.join(this.dir, QUEUE_FILE);
+    return this.folder.queuePath;
   }
 
   /** Adds beats at the end of the queue; beats beyond `maxBeats` are dropped (and logged once). */
@@ -158,7 +155,7 @@ export class Outbox {
 
   /** The body of append, for a caller that holds the lock. */
   private async appendUnlocked(beats: readonly Beat[]): Promise<AppendResult> {
-    const kept = beats.slice(0, await this.roomFor(beats.length, await this.waitingFiles()));
+    const kept = beats.slice(0, await this.roomFor(beats.length, await this.folder.waitingFiles()));
     if (kept.length > 0) {
       const { endsWithNewline } = await tailOf(this.queuePath);
       const text = (endsWithNewline ? "" : "\n") + kept.map(toLine).join("");
@@ -203,11 +200,11 @@ export class Outbox {
       }
       // Counted without the lock (another window holds it): the bound may be off by that
       // window's last few beats, not by a spill per closing window.
-      const kept = beats.slice(0, await this.roomFor(beats.length, await this.waitingFiles()));
+      const kept = beats.slice(0, await this.roomFor(beats.length, await this.folder.waitingFiles()));
       if (kept.length === 0) {
         return;
       }
-      const name = this.newSpillName();
+      const name = this.folder.newSpillName();
       const temporary = path.join(this.dir, `${name}.tmp`);
       await writeWholeOrNothing(temporary, kept.map(toLine).join(""));
       await fs.rename(temporary, path.join(this.dir, name));
@@ -217,14 +214,7 @@ export class Outbox {
 
   /** How many beats are waiting: the queue plus claims not yet finished and spill files. */
   async count(): Promise<number> {
-    return this.lineCounter.count(await this.waitingFiles(), true);
-  }
-
-  /** Every file that holds waiting beats: the queue, claims (any window's) and spill files. */
-  private async waitingFiles(): Promise<string[]> {
-    return (await this.listDir())
-      .filter((name) => name === QUEUE_FILE || CLAIM_PATTERN.test(name) || SPILL_PATTERN.test(name))
-      .map((name) => path.join(this.dir, name));
+    return this.lineCounter.count(await this.folder.waitingFiles(), true);
   }
 
   /**
@@ -238,12 +228,12 @@ export class Outbox {
    * and written whole every minute in every window for as long as the daemon stayed down.
    */
   async replay(deliver: (beat: Beat) => Promise<ReplayVerdict>): Promise<ReplayResult> {
-    const claims = await this.withLock(() => this.claimAll());
+    const claims = await this.withLock(() => this.folder.claimAll());
     if (claims.length === 0) {
       return NOTHING_REPLAYED;
     }
     try {
-      const oldestAtHeads = await oldestAtHeadOf(claims);
+      const oldestAtHeads = await oldestAtHeadOf(claims, FIRST_TRY_HEAD_BYTES);
       let firstTry: FirstTry | undefined;
       try {
         firstTry = await this.tryOldest(oldestAtHeads, deliver);
@@ -257,9 +247,7 @@ export class Outbox {
       }
       return await this.replayClaims(claims, deliver, firstTry);
     } finally {
-      for (const claim of claims) {
-        claimsInFlight.delete(claim);
-      }
+      this.folder.release(claims);
     }
   }
 
@@ -358,7 +346,7 @@ export class Outbox {
     const added: string[] = [];
     for (const other of claims.filter((claim) => claim !== largest)) {
       if ((oldestAtHeads.get(other)?.timestamp ?? Infinity) < oldestInLargest) {
-        await this.keepAsSpill(other);
+        await this.folder.keepAsSpill(other);
         continue;
       }
       try {
@@ -376,95 +364,6 @@ export class Outbox {
     }
   }
 
-  /** A name no other spill file has (SPILL_PATTERN's shape): this window's, and random. */
-  private newSpillName(): string {
-    return `outbox.spill-${this.pid}-${randomHex()}.jsonl`;
-  }
-
-  /** A claim renamed to a spill, which any window's next replay claims; left ours if it cannot be. */
-  private async keepAsSpill(claim: string): Promise<void> {
-    const spill = path.join(this.dir, this.newSpillName());
-    await fs.rename(claim, spill).catch((error: unknown) => {
-      if (!isCode(error, "ENOENT")) {
-        this.log(`could not give back ${path.basename(claim)} (${describeError(error)}); left for the next replay`);
-      }
-    });
-  }
-
-  /** Under the lock: rename the queue and every abandoned claim to fresh claims of ours. */
-  private async claimAll(): Promise<string[]> {
-    const claims: string[] = [];
-    const take = async (from: string): Promise<void> => {
-      const to = path.join(this.dir, `outbox.claim-${this.pid}-${randomHex()}.jsonl`);
-      try {
-        await fs.rename(from, to);
-      } catch (error) {
-        if (isCode(error, "ENOENT")) {
-          return;
-        }
-        throw error;
-      }
-      claimsInFlight.add(to);
-      claims.push(to);
-      // A rename keeps the queue's mtime (its last append, maybe days ago): stamp the claim with
-      // the time it was taken, which is what tells an abandoned claim from one being worked on.
-      const takenAt = new Date(this.now());
-      await fs.utimes(to, takenAt, takenAt).catch(() => undefined);
-    };
-    for (const name of await this.listDir()) {
-      const full = path.join(this.dir, name);
-      const temporary = PUT_BACK_TEMP_PATTERN.exec(name) ?? SPILL_TEMP_PATTERN.exec(name);
-      if (temporary !== null) {
-        await this.clearAbandonedTemporary(full, Number(temporary[1]), take);
-        continue;
-      }
-      if (SPILL_PATTERN.test(name)) {
-        await take(full);
-        continue;
-      }
-      const match = CLAIM_PATTERN.exec(name);
-      if (match === null || claimsInFlight.has(full)) {
-        continue;
-      }
-      const owner = Number(match[1]);
-      if (owner === this.pid || !this.isAlive(owner) || (await this.isStaleClaim(full))) {
-        await take(full);
-      }
-    }
-    await take(this.queuePath);
-    return claims;
-  }
-
-  /**
-   * Under the lock: a file a window was writing when it stopped (a crash, a forced quit). A
-   * put-back copy is removed: it could hold the whole queue, tens of megabytes never read again. A
-   * spill is taken, as far as it was written: its beats are nowhere else. Files of a live window,
-   * this one included, are left to it.
-   */
-  private async clearAbandonedTemporary(
-    file: string,
-    owner: number,
-    take: (file: string) => Promise<void>,
-  ): Promise<void> {
-    if (owner === this.pid || (this.isAlive(owner) && !(await this.isStaleClaim(file)))) {
-      return;
-    }
-    if (PUT_BACK_TEMP_PATTERN.test(path.basename(file))) {
-      await unlinkIfPresent(file);
-    } else {
-      this.log(`taking the beats a window that stopped was saving in ${path.basename(file)}`);
-      await take(file);
-    }
-  }
-
-  /** Taken longer ago than claimStaleMs: its owner's pid may have been reused since it died. */
-  private isStaleClaim(claim: string): Promise<boolean> {
-    return orIfMissing(
-      fs.stat(claim).then((found) => this.now() - found.mtimeMs > this.claimStaleMs),
-      false,
-    );
-  }
-
   /**
    * Under the lock: put undelivered beats in front of whatever was queued meanwhile, keeping the
    * oldest within `maxBeats` beside other windows' claims and spills (`ours` are about to go).
@@ -476,46 +375,17 @@ export class Outbox {
       undefined,
     );
     const lines = [...remaining.map(toLine), ...queued.map((line) => `${line}\n`)];
-    const others = (await this.waitingFiles()).filter((file) => file !== this.queuePath && !ours.includes(file));
+    const others = (await this.folder.waitingFiles()).filter((file) => file !== this.queuePath && !ours.includes(file));
     const room = await this.roomFor(lines.length, others);
-    const temporary = `${this.queuePath}.tmp-${this.pid}-${randomHex()}`;
+    const temporary = this.folder.newPutBackPath();
     await writeWholeOrNothing(temporary, lines.slice(0, room).join(""));
     await fs.rename(temporary, this.queuePath);
-  }
-
-  private listDir(): Promise<string[]> {
-    return orIfMissing(fs.readdir(this.dir), []);
   }
 
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
     await fs.mkdir(this.dir, { recursive: true });
     return this.lock.with(fn);
   }
-}
-
-/**
- * The oldest beat among the first lines of each of `files`, by file; a file with none readable
- * there is left out. A few hundred beats per file, where a put-back or an append puts the oldest.
- */
-async function oldestAtHeadOf(files: readonly string[]): Promise<Map<string, Beat>> {
-  const oldest = new Map<string, Beat>();
-  for (const file of files) {
-    const found = oldestOf(await headBeats(file, FIRST_TRY_HEAD_BYTES));
-    if (found !== undefined) {
-      oldest.set(file, found);
-    }
-  }
-  return oldest;
-}
-
-function oldestOf(beats: Iterable<Beat>): Beat | undefined {
-  let oldest: Beat | undefined;
-  for (const beat of beats) {
-    if (oldest === undefined || beat.timestamp < oldest.timestamp) {
-      oldest = beat;
-    }
-  }
-  return oldest;
 }
 
 /** The beat a replay tried first, as its line in the outbox, and what `deliver` said of it. */

@@ -154,6 +154,31 @@ export async function headBeats(file: string, maxBytes: number): Promise<Beat[]>
 }
 
 /**
+ * The oldest beat among the first `maxBytes` of each of `files`, by file; a file with none
+ * readable there is left out. That is where a put-back or an append puts the oldest.
+ */
+export async function oldestAtHeadOf(files: readonly string[], maxBytes: number): Promise<Map<string, Beat>> {
+  const oldest = new Map<string, Beat>();
+  for (const file of files) {
+    const found = oldestOf(await headBeats(file, maxBytes));
+    if (found !== undefined) {
+      oldest.set(file, found);
+    }
+  }
+  return oldest;
+}
+
+export function oldestOf(beats: Iterable<Beat>): Beat | undefined {
+  let oldest: Beat | undefined;
+  for (const beat of beats) {
+    if (oldest === undefined || beat.timestamp < oldest.timestamp) {
+      oldest = beat;
+    }
+  }
+  return oldest;
+}
+
+/**
  * Adds the lines of `from` at the end of `to`, on a fresh line (a write cut short by a crash may
  * have left `to` without its last "\n"). Streams: `from` can be of any size. Nothing when `from`
  * is gone. All or nothing: a failed append (disk full) cuts `to` back to its size before, or the
