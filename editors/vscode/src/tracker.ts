@@ -17,16 +17,7 @@ import { editorName } from "./core/editorName";
 import { handOverOnExit } from "./core/exit";
 import { ActivityState } from "./core/idle";
 import { languageName } from "./core/language";
-import {
-  chooseProject,
-  fileOfDocument,
-  ignoresCase,
-  isExcluded,
-  isFileBacked,
-  type Location,
-  NOTEBOOK_CELL_SCHEME,
-  remotePath,
-} from "./core/projectChoice";
+import { chooseProject, ignoresCase, isExcluded, isFileBacked, type Location } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
 import {
   type CursorMoveSource,
@@ -38,6 +29,17 @@ import {
   isWindowActivity,
   type WindowFlags,
 } from "./core/userEvents";
+import {
+  activeDocument,
+  fileOf,
+  isDirty,
+  isNotebookVisible,
+  isVisible,
+  notebookLanguageId,
+  pathOf,
+  selectedCellLanguageId,
+  toLocation,
+} from "./documents";
 import type { Settings } from "./settings";
 import { every } from "./timers";
 import { WorkWatcher } from "./workWatcher";
@@ -349,73 +351,4 @@ function sourceOf(kind: vscode.TextEditorSelectionChangeKind | undefined): Curso
 function isSameState(a: ProjectState, b: ProjectState): boolean {
   const pathIn = (state: ProjectState) => (state.kind === "none" ? undefined : state.projectPath);
   return a.kind === b.kind && pathIn(a) === pathIn(b);
-}
-
-/**
- * Edits and saves count only in documents shown in an editor: the editor itself (settings and
- * state files it keeps open in the background), other extensions and file watchers also change
- * and save documents, and that is not the user working. A cell counts when its notebook is shown.
- */
-function isVisible(document: vscode.TextDocument): boolean {
-  return (
-    vscode.window.visibleTextEditors.some((editor) => editor.document === document) ||
-    vscode.window.visibleNotebookEditors.some((editor) =>
-      editor.notebook.getCells().some((cell) => cell.document === document),
-    )
-  );
-}
-
-/** Unsaved changes in the document's file. A cell has no file of its own: its notebook's. */
-function isDirty(document: vscode.TextDocument): boolean {
-  if (document.uri.scheme !== NOTEBOOK_CELL_SCHEME) {
-    return document.isDirty;
-  }
-  const notebook = vscode.workspace.notebookDocuments.find((candidate) =>
-    candidate.getCells().some((cell) => cell.document === document),
-  );
-  return document.isDirty || notebook?.isDirty === true;
-}
-
-function isNotebookVisible(notebook: vscode.NotebookDocument): boolean {
-  return vscode.window.visibleNotebookEditors.some((editor) => editor.notebook === notebook);
-}
-
-/** The text editor's document, else the notebook shown (no cell being edited), else none. */
-function activeDocument(): { readonly uri: vscode.Uri; readonly languageId: string | undefined } | undefined {
-  const text = vscode.window.activeTextEditor?.document;
-  if (text !== undefined) {
-    return { uri: text.uri, languageId: text.languageId };
-  }
-  const notebook = vscode.window.activeNotebookEditor;
-  if (notebook === undefined) {
-    return undefined;
-  }
-  return { uri: notebook.notebook.uri, languageId: selectedCellLanguageId(notebook) };
-}
-
-/** The language of the cell selected in a notebook editor (a notebook has none of its own). */
-function selectedCellLanguageId(editor: vscode.NotebookEditor): string | undefined {
-  const index = editor.selection.start;
-  return index < editor.notebook.cellCount ? editor.notebook.cellAt(index).document.languageId : undefined;
-}
-
-/** The language of the selected cell of a notebook shown in an editor. */
-function notebookLanguageId(notebook: vscode.NotebookDocument): string | undefined {
-  const editor = vscode.window.visibleNotebookEditors.find((candidate) => candidate.notebook === notebook);
-  return editor === undefined ? undefined : selectedCellLanguageId(editor);
-}
-
-/** Where the document at `uri` is stored (a notebook cell: its notebook), as a location. */
-function fileOf(uri: vscode.Uri): Location | undefined {
-  const notebooks = vscode.workspace.notebookDocuments.map((notebook) => toLocation(notebook.uri));
-  return fileOfDocument(toLocation(uri), notebooks);
-}
-
-/** Local files: the OS path. Remote files: the path on the remote machine, as it writes it. */
-function pathOf(project: Location): string {
-  return project.scheme === "file" ? vscode.Uri.from(project).fsPath : remotePath(project.path);
-}
-
-function toLocation(uri: vscode.Uri): Location {
-  return { scheme: uri.scheme, authority: uri.authority, path: uri.path };
 }
