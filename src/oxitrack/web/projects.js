@@ -115,7 +115,8 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
   );
   listed = projects.map((project) => ({ project, name: names.get(project.latest_path) }));
   const kept = focusedButton();
-  keepUnchangedItems(list, listed.map((each) => projectItem(each, listed.length > 1)));
+  const items = listed.map((each) => projectItem(each, listed.length > 1));
+  keepUnchangedItems(list, items, (item) => item.dataset.projectId);
   settleFate(projects);
   list.hidden = projects.length === 0;
   document.getElementById("projects-empty").hidden = projects.length > 0;
