@@ -119,9 +119,12 @@ def _card_page_on_clock(browser: Any, daemon: DaemonProcess, **options: Any) -> 
 
 
 def _minute_refresh(page: Page) -> None:
-    """The page's minute refresh, run on the page's clock, and its answer drawn."""
+    """The page's minute refresh, run on the page's clock, and its answer drawn. A jump (each
+    timer due fires once), not a run: run on past a refresh asked early in the minute (the clock
+    already run on since the last), the page's clock gave up on its reads after 15 s before the
+    daemon's answers, which take real time, could come."""
     loaded = _loaded(page.page)
-    page.page.clock.run_for(60_000)
+    page.page.clock.fast_forward(60_000)
     page.wait_loaded(loaded + 1)
 
 

@@ -23,8 +23,8 @@ export function fateUnknown(error) {
 
 /** What is said of it: `maybe` ("alpha may still be deleted") or `unsure` (may or may not). */
 export function unknownProblem(error, { maybe, unsure }) {
-  const problem = problemOf(error);
-  return error instanceof TimedOut ? `${problem} ${maybe}` : `${problem}. ${unsure}`;
+  if (error instanceof TimedOut) return `The daemon did not answer in ${error.seconds} s: ${maybe}`;
+  return `${problemOf(error)}. ${unsure}`;
 }
 
 /**

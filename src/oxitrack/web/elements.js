@@ -14,11 +14,14 @@ export function element(tag, attributes = {}, ...children) {
 /**
  * `rows` into `body`, keeping each row on screen that reads the same: most minutes only today's
  * row changes. Replacing every row sent a screen reader reading a table back to its start once a
- * minute, and rebuilding a year's table took a large share of a second.
+ * minute, and rebuilding a year's table took a large share of a second. A row is known by its
+ * place, as a table's rows (days, the newest sessions) have no other key.
  */
 export function replaceChangedRows(body, rows) {
-  drawChildren(body, rows, (old, row) => {
-    if (!old.isEqualNode(row)) old.replaceWith(row);
+  drawChildren(body, rows, (_row, index) => index, (old, row) => {
+    if (old.isEqualNode(row)) return old;
+    old.replaceWith(row);
+    return row;
   });
 }
 
@@ -26,36 +29,60 @@ export function replaceChangedRows(body, rows) {
  * `old` made to read as `fresh`, keeping each of its nodes that reads the same: a list drawn
  * anew at each minute's refresh took the focus from the button it was on, to give it back, and
  * a screen reader said that button again. Listeners are not compared: neither node may carry
- * any (one on a parent that stays does their work).
+ * any (one on a parent that stays does their work). The node that now reads as `fresh`.
  */
 function keepUnchanged(old, fresh) {
-  if (old.isEqualNode(fresh)) return;
+  if (old.isEqualNode(fresh)) return old;
   const oldChildren = [...old.childNodes];
   const freshChildren = [...fresh.childNodes];
   const sameShell = old.cloneNode(false).isEqualNode(fresh.cloneNode(false));
   if (!sameShell || oldChildren.length !== freshChildren.length) {
     old.replaceWith(fresh);
-    return;
+    return fresh;
   }
   for (const [index, child] of freshChildren.entries()) keepUnchanged(oldChildren[index], child);
-}
-
-/** `items` as `list`'s, drawn anew only where changed: a button kept keeps the focus, unsaid. */
-export function keepUnchangedItems(list, items) {
-  drawChildren(list, items, keepUnchanged);
+  return old;
 }
 
 /**
- * `parent`'s children made `fresh`'s: `update(old, node)` where it had one, the rest added or
- * removed (a table body's `children` are its rows).
+ * `items` as `list`'s, drawn anew only where changed: a button kept keeps the focus, unsaid. An
+ * item is `keyOf(item)`'s wherever it is: a list reordered (the projects', by latest work) moves
+ * its items, where drawn by place it drew anew each one below the first that moved, and took the
+ * focus from a button among them.
  */
-function drawChildren(parent, fresh, update) {
-  for (const [index, node] of fresh.entries()) {
-    const old = parent.children[index];
-    if (old === undefined) parent.append(node);
-    else update(old, node);
+export function keepUnchangedItems(list, items, keyOf) {
+  drawChildren(list, items, keyOf, keepUnchanged);
+}
+
+/**
+ * `parent`'s children made `fresh`'s: `update(old, node)` (which returns the node kept) where it
+ * had one of the same `keyOf(node, index)`, the rest added or removed, then each put in its place.
+ */
+function drawChildren(parent, fresh, keyOf, update) {
+  const old = new Map([...parent.children].map((child, index) => [keyOf(child, index), child]));
+  const wanted = new Set(fresh.map(keyOf));
+  for (const [key, child] of old) if (!wanted.has(key)) child.remove();
+  const nodes = fresh.map((node, index) => {
+    const kept = old.get(keyOf(node, index));
+    return kept === undefined ? node : update(kept, node);
+  });
+  arrange(parent, nodes);
+}
+
+/**
+ * `parent`'s children put in the order of `nodes` (each a child of it or new), moving the fewest
+ * a simple walk finds, and never the one holding the focus: a node moved is taken out of the
+ * page and put back, and the focus in it is lost. The others move around it.
+ */
+function arrange(parent, nodes) {
+  const focused = document.activeElement;
+  const pinned = nodes.find((node) => node.contains(focused) && node.parentNode === parent);
+  let at = parent.firstElementChild; // the first child not yet in its place
+  for (const node of nodes) {
+    if (node === pinned) at = pinned.nextElementSibling;
+    else if (node === at) at = at.nextElementSibling;
+    else parent.insertBefore(node, at);
   }
-  while (parent.children.length > fresh.length) parent.lastElementChild.remove();
 }
 
 /**

@@ -240,7 +240,7 @@ export function problemOf(error) {
     return `The daemon says: ${error.message}; try again in ${error.retryAfterSeconds} s.`;
   }
   if (error instanceof Refused) return `The daemon refused: ${error.message}`;
-  if (error instanceof TimedOut) return `The daemon did not answer in ${error.seconds} s:`;
+  if (error instanceof TimedOut) return `The daemon did not answer in ${error.seconds} s.`;
   return `The daemon did not answer: ${error.message}`;
 }
 

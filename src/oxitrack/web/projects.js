@@ -102,7 +102,9 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
     // A refusal of the listing itself is not undone by the page's next answer: not asked again.
     listRefused = error instanceof Refused;
     listUnanswered = !listRefused;
-    if (!quiet) say(problemOf(error), { untilAnswer: listUnanswered });
+    // What the card says of a change whose fate is unknown ("may still be deleted") stays: a
+    // list that did not come tells nothing of it, and is asked again at the page's next answer.
+    if (!quiet && !fatePending()) say(problemOf(error), { untilAnswer: listUnanswered });
     return;
   }
   if (seq !== listSeq || (unasked && busyWithCard())) return;
@@ -115,7 +117,8 @@ async function loadProjects(focus = null, { quiet = false, unasked = false } = {
   );
   listed = projects.map((project) => ({ project, name: names.get(project.latest_path) }));
   const kept = focusedButton();
-  keepUnchangedItems(list, listed.map((each) => projectItem(each, listed.length > 1)));
+  const items = listed.map((each) => projectItem(each, listed.length > 1));
+  keepUnchangedItems(list, items, (item) => item.dataset.projectId);
   settleFate(projects);
   list.hidden = projects.length === 0;
   document.getElementById("projects-empty").hidden = projects.length > 0;

@@ -17,7 +17,7 @@ import {
 } from "./notices.js";
 import { listAgainOnAnswer } from "./projects.js";
 import { renderRecent } from "./recent.js";
-import { Busy, Refused, Unauthorized, getJson } from "./requests.js";
+import { Busy, Refused, TimedOut, Unauthorized, getJson } from "./requests.js";
 import { state } from "./state.js";
 import { renderToday } from "./today.js";
 
@@ -39,19 +39,33 @@ export async function refresh({ byClock = false } = {}) {
   const days = state.wantedDays;
   const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days, byClock };
   state.askedAt = Date.now();
+  state.refreshing += 1;
+  // Its reads given up together once one is not answered in time: the daemon does not answer,
+  // and the retry must not start beside the rest still waiting (the range's breakdown, asked
+  // after its days, waits up to twice as long as the others).
+  const together = new AbortController();
+  const giveUpOnNoAnswer = (error) => {
+    if (error instanceof TimedOut) together.abort(error);
+    throw error;
+  };
+  const { signal } = together;
   // A slow answer to an earlier request (a 30-day click, then a 7-day one) must not win.
-  await latestOnly(
-    () =>
-      Promise.all([
-        getJson("/today"),
-        rangeAnswers(card),
-        getJson("/api/sessions", { limit: String(RECENT_LIMIT) }),
-        // Only to notice an upgrade: the figures come without it.
-        getJson("/health").catch(() => null),
-      ]),
-    () => seq === state.requestSeq,
-    (answers) => showAnswers(card, ...answers),
-  );
+  try {
+    await latestOnly(
+      () =>
+        Promise.all([
+          getJson("/today", {}, { signal }),
+          rangeAnswers(card, signal),
+          getJson("/api/sessions", { limit: String(RECENT_LIMIT) }, { signal }),
+          // Only to notice an upgrade: the figures come without it.
+          getJson("/health", {}, { signal }).catch(() => null),
+        ]).catch(giveUpOnNoAnswer),
+      () => seq === state.requestSeq,
+      (answers) => showAnswers(card, ...answers),
+    );
+  } finally {
+    state.refreshing -= 1;
+  }
 }
 
 /**
@@ -96,10 +110,10 @@ function isLatestBreakdown(card) {
  * on a year took both, and a second tab on a year was told to wait at every refresh. Not asked
  * once a field picked meanwhile has asked for its own.
  */
-async function rangeAnswers(card) {
-  const range = await getJson("/api/days", { days: card.days });
+async function rangeAnswers(card, signal) {
+  const range = await getJson("/api/days", { days: card.days }, { signal });
   const breakdown = isLatestBreakdown(card)
-    ? await getJson("/api/breakdown", { by: card.by, days: card.days })
+    ? await getJson("/api/breakdown", { by: card.by, days: card.days }, { signal })
     : null;
   return { range, breakdown };
 }
@@ -190,10 +204,12 @@ export function startRefreshing() {
  * A minute since the last request by the wall clock: after a sleep that is at the first check on
  * waking. A clock put back (the request "in the future") is due too, or the page would wait for
  * the clock to catch up. While the daemon does not answer, the retries alone ask again: a minute
- * tick on top of them doubled the attempts and made the countdown on the banner wrong.
+ * tick on top of them doubled the attempts and made the countdown on the banner wrong. Nor while
+ * a refresh still waits for its answers (each read gives up in time, requests.js): a daemon that
+ * took the requests and never answered had a new refresh wait behind the last each minute.
  */
 function isRefreshDue() {
-  if (state.failingSince !== null) return false;
+  if (state.failingSince !== null || state.refreshing > 0) return false;
   const sinceAsked = Date.now() - state.askedAt;
   return sinceAsked >= REFRESH_MS || sinceAsked < 0;
 }

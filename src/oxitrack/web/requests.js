@@ -49,7 +49,10 @@ export class Refused extends Error {
     this.code = code;
   }
 }
-/** A change sent got no answer in `seconds`: it may yet be made, or may have been. */
+/**
+ * A request got no answer in `seconds`. A change sent may yet be made, or may have been; a read
+ * is taken as a daemon that does not answer, as one that refused the connection is.
+ */
 export class TimedOut extends Error {
   constructor(seconds) {
     super(`no answer in ${seconds} s`);
@@ -60,13 +63,22 @@ export class TimedOut extends Error {
 // As long as the command line waits for the daemon. A daemon that does not answer a change
 // (its disk hung) kept the projects card's dialog, which waits for the answer, open for good.
 const CHANGE_TIMEOUT_S = 30;
+// A read not answered by then is the daemon not answering: one that is there answers in well
+// under a second, a year's report in a few, and a database held by another program within 5 s
+// (its busy timeout, then a 503 that says so); three times that leaves room for a loaded machine.
+// With none, a daemon that took the connection and never answered (stopped, its disk hung, a
+// proxy) left the page on old figures with nothing saying so, and each minute's refresh waiting
+// behind the last.
+const READ_TIMEOUT_S = 15;
 
-export async function getJson(path, params) {
-  const response = await fetch(apiUrl(path, params), {
-    headers: headers(),
-    credentials: "same-origin",
-  });
-  return answerOf(response, path);
+/**
+ * A read of `path` with `params`; none within READ_TIMEOUT_S is a TimedOut. `signal`, if given,
+ * gives up on it sooner (the page's refresh, given up as a whole).
+ */
+export async function getJson(path, params, { signal } = {}) {
+  return answered(path, READ_TIMEOUT_S, signal, (timed) =>
+    fetch(apiUrl(path, params), { headers: headers(), credentials: "same-origin", signal: timed }),
+  );
 }
 
 /**
@@ -76,23 +88,33 @@ export async function getJson(path, params) {
  * CHANGE_TIMEOUT_S is a TimedOut.
  */
 export async function postJson(path, body) {
-  const controller = new AbortController();
-  // A timer of the page's (not AbortSignal.timeout): one a test's clock can run on.
-  const timer = setTimeout(
-    () => controller.abort(new TimedOut(CHANGE_TIMEOUT_S)),
-    CHANGE_TIMEOUT_S * 1000,
-  );
-  try {
-    const response = await fetch(new URL(path, location.origin), {
+  return answered(path, CHANGE_TIMEOUT_S, undefined, (timed) =>
+    fetch(new URL(path, location.origin), {
       method: "POST",
       headers: headers({ "Content-Type": "application/json" }),
       body: JSON.stringify(body),
       credentials: "same-origin",
-      signal: controller.signal,
-    });
-    return await answerOf(response, path);
+      signal: timed,
+    }),
+  );
+}
+
+/**
+ * The answer of `send(signal)`'s request to `path`, sorted (answerOf), or TimedOut once `seconds`
+ * went by first, its body included; given up too if `outer` is aborted, with its reason.
+ */
+async function answered(path, seconds, outer, send) {
+  const controller = new AbortController();
+  // A timer of the page's (not AbortSignal.timeout): one a test's clock can run on.
+  const timer = setTimeout(() => controller.abort(new TimedOut(seconds)), seconds * 1000);
+  const giveUp = () => controller.abort(outer.reason);
+  if (outer?.aborted) giveUp();
+  outer?.addEventListener("abort", giveUp, { once: true });
+  try {
+    return await answerOf(await send(controller.signal), path);
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener("abort", giveUp);
   }
 }
 

@@ -10,6 +10,7 @@ export const state = {
   requestSeq: 0, // only the answer to the latest request is drawn
   breakdownSeq: 0, // and the card only the latest breakdown asked for, by a refresh or a pick
   askedAt: null, // Date.now() when the latest request went out
+  refreshing: 0, // refreshes waiting for their answers: the minute's waits until none is
   chart: null,
   lastRange: null,
   lastToday: null,
