@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import sys
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -199,3 +200,23 @@ def test_a_pipe_that_is_no_export_is_said_as_a_file_would_be():
         list(heartbeats_in(Pipe(b'{"user": {}}', 3)))  # type: ignore[arg-type]
     with pytest.raises(NotAnExport, match="not valid JSON"):
         list(heartbeats_in(Pipe(BOM + b"<html>", 3)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("pack", [bytes, gzip.compress], ids=["plain", "gzipped"])
+def test_an_export_is_read_without_holding_the_file_in_memory(pack: Any):
+    """A career's export is hundreds of megabytes: once its start has been looked at, the bytes
+    read are not kept. 8 MB of heartbeats, read holding less than a quarter of them."""
+    beats = [
+        {"time": 1_763_942_400 + n, "entity": f"/code/{n}/" + "x" * 40_000} for n in range(200)
+    ]
+    text = json.dumps({"user": {"id": "x"}, "days": [{"heartbeats": beats}]}).encode()
+    file = io.BytesIO(pack(text))
+    del beats
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in heartbeats_in(file))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 200
+    assert peak < len(text) / 4, f"{peak:,} bytes held reading {len(text):,}"
