@@ -19,9 +19,9 @@ def read(body: object) -> list[object]:
 
 
 def test_the_exports_days_are_read_in_order_whatever_comes_before_them():
-    """``user`` holds a ``days`` of its own: only the top level's counts."""
+    """``user`` holds a ``data`` and a ``days`` of its own: only the top level's count."""
     body = {
-        "user": {"days": 3, "data": []},
+        "user": {"data": [], "days": 3},
         "range": {"start": 1},
         "days": [
             {"date": "2025-11-24", "heartbeats": [{"time": 1.5}, {"time": 2}]},
