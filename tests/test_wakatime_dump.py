@@ -137,6 +137,18 @@ def test_text_that_is_no_json_is_said_in_one_line(content: bytes):
     assert "\n" not in str(raised.value)
 
 
+def test_an_export_saved_as_utf16_is_said_to_be_no_json_without_quoting_its_bytes():
+    """Notepad's "Unicode" is UTF-16: the parser's message then comes as bytes, which quoted
+    the file's first bytes, escaped, and the parser's pointer at them."""
+    content = json.dumps({"days": [{"heartbeats": [{"time": 1}]}]}).encode("utf-16")
+    with pytest.raises(NotAnExport) as raised:
+        list(heartbeats_in(io.BytesIO(content)))
+    message = str(raised.value)
+    assert message.startswith("the file is not valid JSON (") and "\n" not in message
+    assert "invalid char" in message, message  # the parser's words, where it has some
+    assert "\\x" not in message and "right here" not in message and "b'" not in message, message
+
+
 def test_a_gzipped_export_is_read_as_the_plain_one():
     body = {"user": {}, "days": [{"heartbeats": [{"time": 1.5}, {"time": 2}]}]}
     packed = gzip.compress(json.dumps(body).encode())
