@@ -295,6 +295,14 @@ def test_files_of_the_zone_database_that_are_no_zone_names_are_refused(name: str
     assert zone_name_from(f":{name}", None) is None
 
 
+@pytest.mark.parametrize("typed", ["factory", "LOCALTIME", "Localtime", "FACTORY"])
+def test_files_of_the_zone_database_that_are_no_zone_names_are_refused_in_any_case(typed: str):
+    """A zone typed in another case is looked up among the zone names: these files are none."""
+    with pytest.raises(InvalidField) as raised:
+        zone_named(typed)
+    assert raised.value.field == "tz"
+
+
 def test_known_time_zone_keeps_its_name():
     assert zone_named(" Asia/Tokyo ").key == "Asia/Tokyo"
 
@@ -337,6 +345,8 @@ def test_a_misspelt_zone_name_is_refused_with_the_nearest_name(typed: str, hint:
         ("Not/AZone", "/usr/share/zoneinfo/Not/AZone", None),
         (None, None, None),
         (" Asia/Tokyo ", None, "Asia/Tokyo"),
+        (None, "/srv/zoneinfo/usr/share/zoneinfo/Asia/Tokyo", "Asia/Tokyo"),
+        ("/srv/zoneinfo/usr/share/zoneinfo/Europe/Rome", None, "Europe/Rome"),
     ],
     ids=[
         "tz-variable-wins",
@@ -348,6 +358,8 @@ def test_a_misspelt_zone_name_is_refused_with_the_nearest_name(typed: str, hint:
         "unknown-names-everywhere",
         "nothing-known",
         "spaces-around-the-name",
+        "link-into-a-tree-under-a-folder-named-zoneinfo",
+        "tz-path-into-a-tree-under-a-folder-named-zoneinfo",
     ],
 )
 def test_system_zone_name(tz_variable, link, expected):
@@ -504,12 +516,15 @@ def _zone_file(name: str) -> bytes:
 
 @pytest.fixture
 def zone_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A zone database holding Berlin under its own name and an alias, and UTC."""
+    """A zone database holding Berlin under its own name and an alias, UTC, and two zones
+    whose files have the same size."""
     root = tmp_path / "zoneinfo"
     for name, source in [
         ("Europe/Berlin", "Europe/Berlin"),
         ("Arctic/Longyearbyen", "Europe/Berlin"),  # an alias: the same bytes
         ("Etc/UTC", "Etc/UTC"),
+        ("Etc/GMT+5", "Etc/GMT+5"),  # two zones of the same size, told apart by their bytes
+        ("Etc/GMT+8", "Etc/GMT+8"),
     ]:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(_zone_file(source))
@@ -520,19 +535,40 @@ def zone_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize(
     ("copied", "zone"),
-    [("Europe/Berlin", "Europe/Berlin"), ("Etc/UTC", "Etc/UTC"), ("Asia/Tokyo", "UTC")],
-    ids=["a-zone-with-an-alias", "utc", "a-zone-the-database-lacks"],
+    [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("Etc/UTC", "Etc/UTC"),
+        ("Etc/GMT+8", "Etc/GMT+8"),
+        ("Asia/Tokyo", "UTC"),
+    ],
+    ids=["a-zone-with-an-alias", "utc", "a-zone-the-size-of-another", "a-zone-the-database-lacks"],
 )
 def test_a_copied_localtime_is_named_by_the_zone_file_it_copies(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zone_folder: Path, copied: str, zone: str
 ):
     """`cp .../zoneinfo/Europe/Berlin /etc/localtime` with nothing else naming the zone (a common
-    container image line): every day was UTC's. The zone's own name wins over its aliases."""
+    container image line): every day was UTC's. The zone's own name wins over its aliases. The
+    database's own ``localtime``, a link to the copy as Debian has it, holds the same bytes but
+    names no zone."""
     _other_settings_say(monkeypatch, None)
     localtime = tmp_path / "localtime"
     localtime.write_bytes(_zone_file(copied))
+    (zone_folder / "localtime").symlink_to(localtime)
     monkeypatch.setattr(oxitrack.days, "LOCALTIME", str(localtime))
     assert system_zone().key == zone
+
+
+def test_a_copied_localtime_is_named_where_the_database_has_no_list_of_its_zones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zone_folder: Path
+):
+    """Without ``tzdata.zi`` no name is known as a zone's own rather than an alias's: the copy
+    is named all the same."""
+    (zone_folder / "tzdata.zi").unlink()
+    _other_settings_say(monkeypatch, None)
+    localtime = tmp_path / "localtime"
+    localtime.write_bytes(_zone_file("Etc/UTC"))
+    monkeypatch.setattr(oxitrack.days, "LOCALTIME", str(localtime))
+    assert system_zone().key == "Etc/UTC"
 
 
 def test_a_localtime_that_is_no_zone_file_leaves_utc(

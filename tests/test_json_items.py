@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tracemalloc
 
 import pytest
 from hypothesis import given, settings
@@ -110,7 +111,10 @@ def test_an_item_over_the_limit_is_skipped_and_sized_the_others_kept():
 
 @pytest.mark.parametrize(
     "body",
-    [b"[1,,2]", b"[1,]", b"[,]", b"[1 2]", b"[1] 2", b"[{]", b"[", b"[1}", b'["a]', b"[}]"],
+    [
+        *(b"[1,,2]", b"[1,]", b"[,]", b"[1 2]", b"[1] 2", b"[{]", b"[", b"[1}", b'["a]', b"[}]"),
+        *(b"[1, 2X]", b"[Xtrue]", b'["a"X]', b"[1\x0c]", b"[\x0b1]"),  # no JSON whitespace
+    ],
 )
 def test_what_is_no_array_is_refused_as_a_whole_parse_would(body: bytes):
     with pytest.raises(json.JSONDecodeError):
@@ -125,6 +129,41 @@ def test_what_is_no_array_is_refused_as_a_whole_parse_would(body: bytes):
 def test_a_body_that_is_no_array_says_so_at_its_first_byte(body: bytes):
     with pytest.raises(NotAnArray):
         items_of(body, chunk=1)
+
+
+def start_of_no_array(body: bytes, *, chunk: int) -> bytes:
+    """What ``NotAnArray`` hands back of ``body`` fed ``chunk`` bytes at a time, and the bytes
+    after those it was fed: together, what is parsed whole to say what the body is."""
+    splitter = ArrayItems(max_item_bytes=20)
+    for start in range(0, len(body), chunk):
+        try:
+            splitter.feed(body[start : start + chunk])
+        except NotAnArray as not_array:
+            return not_array.start + body[start + chunk :]
+    with pytest.raises(NotAnArray) as raised:
+        splitter.close()
+    return raised.value.start
+
+
+@pytest.mark.parametrize(
+    ("body", "start"),
+    [
+        (b'{"entity": "/a"}', b'{"entity": "/a"}'),
+        (b' \n "text"', b'"text"'),
+        (b"\xef\xbb\xbf {}", b"{}"),
+        (b"\xef\xbb\xbf", b""),
+        (b"\xef\xbb\xbf \n", b""),
+        (b"", b""),
+        (b"\xef\xbb", b"\xef\xbb"),
+        (b"X[1]", b"X[1]"),
+    ],
+)
+def test_a_body_that_is_no_array_is_handed_back_from_its_first_byte_that_is_no_space(
+    body: bytes, start: bytes
+):
+    """A byte order mark in front of it left out, wherever the chunks cut."""
+    for chunk in (1, 2, 3, 4, len(body) or 1):
+        assert start_of_no_array(body, chunk=chunk) == start
 
 
 def test_an_empty_array_has_no_items():
@@ -152,6 +191,38 @@ def test_the_first_item_is_kept_up_to_the_limit_exactly_and_sized_past_it():
         assert items_of(b"[" + at_limit + b"]", chunk=chunk, max_item_bytes=20) == ["x" * 18]
         found = items_of(b"[" + past_it + b", 1]", chunk=chunk, max_item_bytes=20)
         assert found == [ItemTooLarge(21), 1]
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3])
+def test_a_number_the_text_starts_with_has_its_digits_counted_across_chunks(cut: int):
+    """As anywhere else: a top-level number (``oxitrack import`` of a file holding one) is no
+    different for being first."""
+    at_limit, past_it = b"123", b"1234"
+    bounds = JsonBounds(max_depth=0, max_digits=3)
+    bounds.feed(at_limit[:cut])
+    bounds.feed(at_limit[cut:])
+    bounds = JsonBounds(max_depth=0, max_digits=3)
+    with pytest.raises(PastBounds):
+        bounds.feed(past_it[:cut])
+        bounds.feed(past_it[cut:])
+
+
+def test_an_item_over_the_limit_is_not_kept_as_it_streams():
+    """A body of one 8 MB item, in chunks as a request's arrive: what the item's size alone
+    refuses holds no memory while the rest of it arrives."""
+    body = b'[{"entity": "' + b"x" * 8_000_000 + b'"}, 1]'
+    chunks = [body[start : start + 65536] for start in range(0, len(body), 65536)]
+    splitter = ArrayItems(max_item_bytes=1000)
+    found: list[bytes | ItemTooLarge] = []
+    tracemalloc.start()
+    try:
+        for chunk in chunks:
+            found += splitter.feed(chunk)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found == [ItemTooLarge(len(body) - 5), b"1"]
+    assert peak < 1_000_000, f"{peak:,} bytes held"
 
 
 def test_a_quote_escaped_across_chunks_stays_inside_its_string():

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import sys
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -18,9 +19,9 @@ def read(body: object) -> list[object]:
 
 
 def test_the_exports_days_are_read_in_order_whatever_comes_before_them():
-    """``user`` holds a ``days`` of its own: only the top level's counts."""
+    """``user`` holds a ``data`` and a ``days`` of its own: only the top level's count."""
     body = {
-        "user": {"days": 3, "data": []},
+        "user": {"data": [], "days": 3},
         "range": {"start": 1},
         "days": [
             {"date": "2025-11-24", "heartbeats": [{"time": 1.5}, {"time": 2}]},
@@ -136,6 +137,18 @@ def test_text_that_is_no_json_is_said_in_one_line(content: bytes):
     assert "\n" not in str(raised.value)
 
 
+def test_an_export_saved_as_utf16_is_said_to_be_no_json_without_quoting_its_bytes():
+    """Notepad's "Unicode" is UTF-16: the parser's message then comes as bytes, which quoted
+    the file's first bytes, escaped, and the parser's pointer at them."""
+    content = json.dumps({"days": [{"heartbeats": [{"time": 1}]}]}).encode("utf-16")
+    with pytest.raises(NotAnExport) as raised:
+        list(heartbeats_in(io.BytesIO(content)))
+    message = str(raised.value)
+    assert message.startswith("the file is not valid JSON (") and "\n" not in message
+    assert "invalid char" in message, message  # the parser's words, where it has some
+    assert "\\x" not in message and "right here" not in message and "b'" not in message, message
+
+
 def test_a_gzipped_export_is_read_as_the_plain_one():
     body = {"user": {}, "days": [{"heartbeats": [{"time": 1.5}, {"time": 2}]}]}
     packed = gzip.compress(json.dumps(body).encode())
@@ -199,3 +212,23 @@ def test_a_pipe_that_is_no_export_is_said_as_a_file_would_be():
         list(heartbeats_in(Pipe(b'{"user": {}}', 3)))  # type: ignore[arg-type]
     with pytest.raises(NotAnExport, match="not valid JSON"):
         list(heartbeats_in(Pipe(BOM + b"<html>", 3)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("pack", [bytes, gzip.compress], ids=["plain", "gzipped"])
+def test_an_export_is_read_without_holding_the_file_in_memory(pack: Any):
+    """A career's export is hundreds of megabytes: once its start has been looked at, the bytes
+    read are not kept. 8 MB of heartbeats, read holding less than a quarter of them."""
+    beats = [
+        {"time": 1_763_942_400 + n, "entity": f"/code/{n}/" + "x" * 40_000} for n in range(200)
+    ]
+    text = json.dumps({"user": {"id": "x"}, "days": [{"heartbeats": beats}]}).encode()
+    file = io.BytesIO(pack(text))
+    del beats
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in heartbeats_in(file))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 200
+    assert peak < len(text) / 4, f"{peak:,} bytes held reading {len(text):,}"

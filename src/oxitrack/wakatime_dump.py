@@ -270,6 +270,11 @@ def _unreadable_as_no_export() -> Iterator[None]:
 
 def _not_json(error: Exception) -> NotAnExport:
     """In one line: the C parser's message quotes the text around the error on lines of its
-    own, which may be anything (an HTML page saved in place of the export)."""
-    first_line = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    own, which may be anything (an HTML page saved in place of the export). Where that text is
+    no UTF-8 (a file saved as UTF-16), the message comes as bytes, whose ``str`` is one line
+    of escapes holding all of it."""
+    message = error.args[0] if error.args else ""
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    first_line = next((line.strip() for line in str(message).splitlines() if line.strip()), "")
     return NotAnExport(f"the file is not valid JSON ({first_line or 'it ends too soon'})")

@@ -441,6 +441,21 @@ def test_refused_heartbeats_are_counted_with_the_daemons_reasons(
     assert stored_sessions(daemon.db_path) == [("wakatime:app", DAY_1, DAY_1 + 60)]
 
 
+def test_a_request_whose_heartbeats_are_all_refused_leaves_the_others_counted_as_new(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """The daemon gives no count of new heartbeats to a request it took none of: the summary of
+    the requests after it still tells new from already recorded."""
+    refused = [heartbeat(946_684_799)] * 1000  # before 2000: the first request's worth
+    beats = [*refused, heartbeat(DAY_1), heartbeat(DAY_1 + 60)]
+    dump = write(tmp_path / "wakatime.json", export({"2025-11-24": beats}))
+    code, out, _ = run(daemon, capsys, str(dump))
+    assert code == 0
+    assert out.splitlines()[:2] == [f"Imported 2 heartbeats from {dump}, all new.", "Refused 1000:"]
+    code, out, _ = run(daemon, capsys, str(dump), "--json")
+    assert (code, counts(json.loads(out))) == (0, (1002, 2, 0, 2))
+
+
 #: Past 64 bits, past what a float holds (a number ``json.loads`` reads as infinite), and past
 #: what CPython reads from text at all (4300 digits).
 PAST_64_BITS = "123456789012345678901234567890"
