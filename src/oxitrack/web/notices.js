@@ -102,6 +102,15 @@ export function showUnreachable(error, retryDelayMs) {
   setStatus(`cannot reach the daemon: ${error.message}`);
 }
 
+/**
+ * A retry (or "Try again now") under way, the banner still up: its countdown is over. A daemon
+ * that takes the request and gives no answer keeps it waiting up to 15 s (requests.js), and the
+ * banner said "Trying again in 5 s." all that while, 20 s in all, as if nothing were being tried.
+ */
+export function showAskingAgain() {
+  if (state.failingSince !== null) setText("offline-retry", "Asking the daemon again…");
+}
+
 export function showReachable() {
   if (state.failingSince !== null) {
     const asOf = formatClock(state.loadedAt);
