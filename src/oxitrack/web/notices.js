@@ -4,7 +4,7 @@
 
 import { addressWithout } from "./address.js";
 import { formatClock, formatSince } from "./clock.js";
-import { zoneParam } from "./requests.js";
+import { TimedOut, zoneParam } from "./requests.js";
 import { state } from "./state.js";
 
 /**
@@ -86,7 +86,10 @@ export function showRefused(message) {
 
 /** Old numbers must not pass for current ones: say so, and when the page asks again. */
 export function showUnreachable(error, retryDelayMs) {
-  state.failingSince ??= new Date();
+  // Since the request that got no answer: one given up after 15 s (requests.js) was sent then,
+  // and "since" the moment it was given up named the next minute a quarter of the time.
+  const sent = error instanceof TimedOut ? Date.now() - error.seconds * 1000 : Date.now();
+  state.failingSince ??= new Date(sent);
   setText("back-online", ""); // so that the next recovery is a change, and is said
   const shown = state.loadedAt
     ? `showing data from ${formatSince(state.loadedAt)}`
