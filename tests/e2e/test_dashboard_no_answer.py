@@ -84,6 +84,59 @@ def test_reads_not_answered_in_time_are_said_as_no_answer_and_asked_again_one_at
     assert all(problem.startswith("failed:") for problem in page.problems), page.problems
 
 
+def test_the_banner_says_a_retry_is_under_way_while_it_waits_for_its_answer(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """A retry taken and not answered waits up to 15 s: the banner said "Trying again in 5 s."
+    all that while, and "Try again now" pressed changed nothing on it, as if nothing were being
+    tried; only the next retry's countdown is said once this one is given up."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    held = _hold(shown, lambda url: READS.search(url) is not None)
+    page.page.clock.run_for(60_000 + READ_TIMEOUT_MS)
+    shown.wait_for_selector("#offline:not([hidden])", timeout=10_000)
+    assert shown.inner_text("#offline-retry") == "Trying again in 5 s."
+    page.page.clock.run_for(5_000)  # the first retry, taken and not answered
+    held.wait(shown, 8)
+    assert shown.inner_text("#offline-retry") == "Asking the daemon again…"
+    page.page.clock.run_for(READ_TIMEOUT_MS)
+    shown.wait_for_function(
+        "() => document.getElementById('offline-retry').textContent === 'Trying again in 10 s.'"
+    )
+    shown.click("#retry-now")
+    held.wait(shown, 12)
+    assert shown.inner_text("#offline-retry") == "Asking the daemon again…"
+    page.page.clock.run_for(READ_TIMEOUT_MS)
+    shown.wait_for_function(
+        "() => document.getElementById('offline-retry').textContent === 'Trying again in 30 s.'"
+    )
+    assert all(problem.startswith("failed:") for problem in page.problems), page.problems
+
+
+def test_the_banner_says_since_when_the_read_not_answered_was_sent(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """A read given up after 15 s was sent 15 s before: the banner said the daemon did not answer
+    "since" the moment it was given up, the next minute's time for one sent late in a minute."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    zone = _status(shown)  # the report's zone, the one its times are in
+    held = _hold(shown, lambda url: READS.search(url) is not None)
+    now = int(shown.evaluate("() => Date.now()"))
+    # The minute refresh late in a minute, at :50 (the page looks at its clock every 5 s).
+    sent = (now // 60_000 + 2) * 60_000 + 50_000
+    page.page.clock.pause_at(sent / 1000)  # in seconds
+    held.wait(shown, 4)
+    page.page.clock.run_for(READ_TIMEOUT_MS)  # given up in the next minute
+    shown.wait_for_selector("#offline:not([hidden])", timeout=10_000)
+    minute = shown.evaluate(
+        """([sent, timeZone]) =>
+          new Intl.DateTimeFormat(undefined, { timeStyle: "short", timeZone }).format(sent)""",
+        [sent, zone],
+    )
+    assert f"does not answer since {minute};" in shown.inner_text("#offline-alert")
+
+
 def test_a_refresh_given_up_gives_up_its_later_read_too(worked_daemon: DaemonProcess, browser: Any):
     """The range's breakdown is asked once its days come: asked late, it went on waiting after
     the rest of its refresh was given up, beside the retry's own."""

@@ -120,6 +120,24 @@ def test_a_refresh_replaces_only_the_rows_that_changed(tmp_path: Path, browser: 
     assert page.problems == []
 
 
+def test_a_session_begun_keeps_the_rows_of_the_sessions_it_pushes_down(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """The newest sessions' rows were known by their place: a session begun pushed each one
+    down a row, so every row read differently from the one above it and was drawn anew, and
+    a screen reader in the table was sent back to its start."""
+    now = int(time.time())
+    send_beats(worked_daemon, "/code/earlier", range(now - 7200, now - 6599, 300))
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    shown.evaluate(MARK_ROWS_JS)
+    send_beats(worked_daemon, "/code/beta", range(now, now + 1))  # a session of another project
+    page.page.clock.run_for(60_000)
+    page.wait_loaded(2)
+    assert shown.evaluate(ROWS_KEPT_JS)["recent-sessions"] == [False, True, True]
+    assert page.problems == []
+
+
 def test_an_outage_past_midnight_says_which_day_the_data_is_from(
     worked_daemon: DaemonProcess, browser: Any
 ):

@@ -653,7 +653,8 @@ def test_a_rename_not_answered_in_time_is_said_when_the_list_shows_it_made(
 ):
     """A rename the daemon did not answer in 30 s: "alpha may still be renamed" by its field
     went at the page's next answer, and when the rename landed, nothing said it was made, as
-    a delete's or a merge's is."""
+    a delete's or a merge's is. Its form went with the list, and the focus in its field with it,
+    to the page's start."""
     page, shown = _card_page_on_clock(browser, two_projects)
     held, _ = _rename_held(shown, "alpha", "Keyed")
     page.page.clock.run_for(30_000)
@@ -675,4 +676,5 @@ def test_a_rename_not_answered_in_time_is_said_when_the_list_shows_it_made(
     shown.wait_for_function(LIST_LOADED_JS, arg=2)
     assert _listed(shown) == ["Keyed", "beta"]
     assert shown.locator("#projects-list form").count() == 0
+    assert shown.evaluate(FOCUSED_JS) == "Rename Keyed", "the focus on the button of its form"
     assert all("/api/projects/rename" in problem for problem in page.problems), page.problems

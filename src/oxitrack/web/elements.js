@@ -15,10 +15,11 @@ export function element(tag, attributes = {}, ...children) {
  * `rows` into `body`, keeping each row on screen that reads the same: most minutes only today's
  * row changes. Replacing every row sent a screen reader reading a table back to its start once a
  * minute, and rebuilding a year's table took a large share of a second. A row is known by its
- * place, as a table's rows (days, the newest sessions) have no other key.
+ * place (a day's), or by `keyOf(row)` where rows move: the newest sessions', each pushed down
+ * one by a session begun, were each drawn anew, known by place.
  */
-export function replaceChangedRows(body, rows) {
-  drawChildren(body, rows, (_row, index) => index, (old, row) => {
+export function replaceChangedRows(body, rows, keyOf = (_row, index) => index) {
+  drawChildren(body, rows, keyOf, (old, row) => {
     if (old.isEqualNode(row)) return old;
     old.replaceWith(row);
     return row;

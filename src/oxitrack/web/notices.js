@@ -4,7 +4,7 @@
 
 import { addressWithout } from "./address.js";
 import { formatClock, formatSince } from "./clock.js";
-import { zoneParam } from "./requests.js";
+import { TimedOut, zoneParam } from "./requests.js";
 import { state } from "./state.js";
 
 /**
@@ -86,7 +86,10 @@ export function showRefused(message) {
 
 /** Old numbers must not pass for current ones: say so, and when the page asks again. */
 export function showUnreachable(error, retryDelayMs) {
-  state.failingSince ??= new Date();
+  // Since the request that got no answer: one given up after 15 s (requests.js) was sent then,
+  // and "since" the moment it was given up named the next minute a quarter of the time.
+  const sent = error instanceof TimedOut ? Date.now() - error.seconds * 1000 : Date.now();
+  state.failingSince ??= new Date(sent);
   setText("back-online", ""); // so that the next recovery is a change, and is said
   const shown = state.loadedAt
     ? `showing data from ${formatSince(state.loadedAt)}`
@@ -100,6 +103,15 @@ export function showUnreachable(error, retryDelayMs) {
   setText("offline-retry", `Trying again in ${retryDelayMs / 1000} s.`);
   document.getElementById("offline").hidden = false;
   setStatus(`cannot reach the daemon: ${error.message}`);
+}
+
+/**
+ * A retry (or "Try again now") under way, the banner still up: its countdown is over. A daemon
+ * that takes the request and gives no answer keeps it waiting up to 15 s (requests.js), and the
+ * banner said "Trying again in 5 s." all that while, 20 s in all, as if nothing were being tried.
+ */
+export function showAskingAgain() {
+  if (state.failingSince !== null) setText("offline-retry", "Asking the daemon again…");
 }
 
 export function showReachable() {

@@ -259,13 +259,18 @@ function foldersIn(id, project) {
 
 // -- where the focus goes ------------------------------------------------------------------------
 
-/** The list's button with the focus, as focusIn takes it, or null. */
+/**
+ * The list's button with the focus, as focusIn takes it, or null; the focus in an item's form
+ * (a rename's field, a merge's choice) is on the button that opened it: a list that shows the
+ * form's change made at last draws the item without it, and the focus went to the page's start.
+ */
 export function focusedButton() {
-  const button = document.activeElement;
-  const item = button?.closest("#projects-list > li");
-  if (!item || button.tagName !== "BUTTON") return null;
+  const focused = document.activeElement;
+  const item = focused?.closest("#projects-list > li");
+  const form = focused?.closest("#projects-list .row-form");
+  if (!item || (form === null && focused.tagName !== "BUTTON")) return null;
   const id = Number(item.dataset.projectId);
-  return { id, action: button.classList[0], index: indexOf(id) };
+  return { id, action: form?.dataset.action ?? focused.classList[0], index: indexOf(id) };
 }
 
 /** Where the item of project `id` is in the list: after a change, the focus goes there. */

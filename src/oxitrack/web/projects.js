@@ -57,7 +57,8 @@ export function setUpProjects() {
   box.addEventListener("toggle", () => {
     // Folded and opened again with a form open (a name half typed, or a rename under way): the
     // list drawn anew took it; it is listed once the form is closed, at the minute's refresh.
-    if (box.open && !busyWithCard()) loadProjects();
+    // So with one opened while the list asked here comes (a slow daemon: up to 15 s).
+    if (box.open && !busyWithCard()) loadProjects(null, { unasked: true });
   });
   // One listener for every item's buttons: an item drawn anew only where it changed keeps no
   // listener of its own, nor a stale list of the projects it may merge into.
@@ -87,8 +88,8 @@ export function setUpProjects() {
 /**
  * The list asked for anew; `focus` ({ id, action, index }) says which button gets the focus,
  * else it stays where it is. `quiet`: asked after a change that failed, whose words stay; the
- * list's own failure is not said. `unasked`: asked by the page, not by the user, and not drawn
- * if the user opened a form or a dialog of the card meanwhile.
+ * list's own failure is not said. `unasked`: asked by the page, or as the card opens, not for a
+ * change, and not drawn if the user opened a form or a dialog of the card meanwhile.
  */
 async function loadProjects(focus = null, { quiet = false, unasked = false } = {}) {
   const seq = ++listSeq;

@@ -58,6 +58,7 @@ export function renderRecent(list) {
         element("td", { className: "project-cell" }, projectName(session)),
       ),
     ),
+    (row) => row.dataset.sessionId,
   );
   document.getElementById("recent-sessions").hidden = list.sessions.length === 0;
   document.getElementById("recent-empty").hidden = list.sessions.length > 0;

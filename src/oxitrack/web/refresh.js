@@ -10,6 +10,7 @@ import {
   noticeUpgrade,
   setStatus,
   showAnswered,
+  showAskingAgain,
   showBusy,
   showReachable,
   showRefused,
@@ -40,6 +41,7 @@ export async function refresh({ byClock = false } = {}) {
   const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days, byClock };
   state.askedAt = Date.now();
   state.refreshing += 1;
+  showAskingAgain();
   // Its reads given up together once one is not answered in time: the daemon does not answer,
   // and the retry must not start beside the rest still waiting (the range's breakdown, asked
   // after its days, waits up to twice as long as the others).
