@@ -68,8 +68,12 @@ def test_cli_start_imports_nothing_heavy():
 
 
 # What the report commands must not load at all: the web stack, and what ``oxitrack.records``
-# and ``oxitrack.config`` avoid on purpose (``typing``, ``pathlib``: ~8 ms together).
-NOT_FOR_REPORTS = ["starlette", "uvicorn", "asyncio", "typing", "pathlib", "dataclasses", "shutil"]
+# and ``oxitrack.config`` avoid on purpose (``typing``, ``pathlib``: ~8 ms together); ``logging``
+# (~4 ms with what it loads) only once there is a warning to say (``errors.warn``).
+NOT_FOR_REPORTS = [
+    *("starlette", "uvicorn", "asyncio", "typing", "pathlib", "dataclasses", "shutil"),
+    "logging",
+]
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from oxitrack import __version__
 from oxitrack.commands import command_modules
 from oxitrack.commands._options import CommandParser, HelpFormatter, UsageError
 from oxitrack.commands._output import buffer_stdout, keep_errors_off_stdout, prepare_for_text
-from oxitrack.errors import ClientError, ConfigError, OxitrackError
+from oxitrack.errors import ClientError, ConfigError, OxitrackError, before_first_warning
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -213,7 +213,15 @@ def _say_warnings_in_one_line() -> None:
     the bare message, which reads as another program's.
 
     Only where nothing else handles logging: a process that configured it (the daemon, a test
-    runner) keeps its own lines, without a second copy."""
+    runner) keeps its own lines, without a second copy. The handler is added when the first
+    warning is said (``errors.warn``): a command with nothing to say never loads ``logging``."""
+    if "logging" in sys.modules:
+        _add_one_line_handler()
+    elif _add_one_line_handler not in before_first_warning:
+        before_first_warning.append(_add_one_line_handler)
+
+
+def _add_one_line_handler() -> None:
     import logging
 
     class OneLine(logging.Handler):
