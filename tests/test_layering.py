@@ -99,6 +99,11 @@ def test_text_reports_load_no_json(command: list[str], tmp_path):
     assert _loaded_by(command, ["json"], tmp_path) == ""
 
 
+def test_today_as_json_loads_no_text_tables(tmp_path):
+    """Status bars and prompts run ``oxitrack today --json`` every second or so."""
+    assert _loaded_by(["today", "--json"], ["oxitrack.report_text"], tmp_path) == ""
+
+
 def _loaded_by(command: list[str], modules: list[str], tmp_path) -> str:
     """Which of ``modules`` the command loads, run on an empty database in a new process."""
     from oxitrack.store import Store

@@ -125,7 +125,6 @@ def register(subparsers: Any) -> None:
 
 def run_today(args: argparse.Namespace) -> int:
     from oxitrack import days
-    from oxitrack.report_text import project_rows, render_table
     from oxitrack.reports import daily_totals, today_json
     from oxitrack.store.reports import sessions_between
 
@@ -136,8 +135,10 @@ def run_today(args: argparse.Namespace) -> int:
     [today] = daily_totals(rows, [day], now)
     if not today.total_seconds:
         note_other_database(args, store.path)
-    if args.json:
+    if args.json:  # what status bars poll: no table code loaded for them
         return print_json(today_json(today, zone))
+    from oxitrack.report_text import project_rows, render_table
+
     title = f"Today, {day.date.strftime('%a %Y-%m-%d')} ({_zone_label(zone)})"
     table = render_table(
         project_rows(today.projects), text_style(), total_seconds=today.total_seconds
