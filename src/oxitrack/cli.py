@@ -53,7 +53,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     # An explicit prog spares argparse from building a help formatter (and importing shutil).
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="oxitrack")
     for module in command_modules(command):
-        module.register(subparsers)
+        module.register(subparsers, command)
     return parser
 
 
@@ -86,6 +86,10 @@ def _main(argv: Sequence[str] | None) -> int:
     prepare_for_text()
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((arg for arg in arguments if not arg.startswith("-")), None)
+    if command is not None and arguments[0] != command:
+        # A flag before the command is the top level's (`oxitrack -h today`): its help lists
+        # every command.
+        command = None
     parser = build_parser(command)
     try:
         args = parser.parse_args(arguments)

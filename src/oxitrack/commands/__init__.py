@@ -1,4 +1,5 @@
-"""Subcommands. Each module exposes ``register(subparsers)``.
+"""Subcommands. Each module exposes ``register(subparsers, command=None)``, which adds its
+commands' parsers; a module of several may add ``command``'s alone when it is one of them.
 
 ``COMMANDS`` maps every top-level command to the module that registers it, so that
 ``oxitrack today`` imports and builds only the reports module's parsers, not every command's
