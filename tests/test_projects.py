@@ -203,6 +203,7 @@ def test_project_name_prefers_the_given_name():
         (None, "must be a string"),
         (3, "must be a string"),
         ("   ", "must not be empty"),
+        (" \u200b\u00ad\ufeff ", "must not be empty"),  # shows as blank
         ("two\nlines", "one line"),
         ("x" * 201, "at most 200"),
         ("3", "only digits"),
@@ -215,8 +216,8 @@ def test_project_name_prefers_the_given_name():
         ("~/api", "written as a folder"),
     ],
     ids=[
-        *("null", "number", "blank", "newline", "too long", "digits", "padded", "long digits"),
-        *("dot", "dot-dot", "dot-slash", "dot-dot-backslash", "home"),
+        *("null", "number", "blank", "invisible", "newline", "too long", "digits", "padded"),
+        *("long digits", "dot", "dot-dot", "dot-slash", "dot-dot-backslash", "home"),
     ],
 )
 def test_bad_project_names_are_refused_naming_the_field(value: object, problem: str):

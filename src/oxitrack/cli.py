@@ -29,7 +29,7 @@ from oxitrack import __version__
 from oxitrack.commands import command_modules
 from oxitrack.commands._options import CommandParser, HelpFormatter, UsageError
 from oxitrack.commands._output import buffer_stdout, keep_errors_off_stdout, prepare_for_text
-from oxitrack.errors import ClientError, ConfigError, OxitrackError
+from oxitrack.errors import ClientError, ConfigError, OxitrackError, before_first_warning
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -53,7 +53,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     # An explicit prog spares argparse from building a help formatter (and importing shutil).
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="oxitrack")
     for module in command_modules(command):
-        module.register(subparsers)
+        module.register(subparsers, command)
     return parser
 
 
@@ -86,6 +86,10 @@ def _main(argv: Sequence[str] | None) -> int:
     prepare_for_text()
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((arg for arg in arguments if not arg.startswith("-")), None)
+    if command is not None and arguments[0] != command:
+        # A flag before the command is the top level's (`oxitrack -h today`): its help lists
+        # every command.
+        command = None
     parser = build_parser(command)
     try:
         args = parser.parse_args(arguments)
@@ -213,7 +217,15 @@ def _say_warnings_in_one_line() -> None:
     the bare message, which reads as another program's.
 
     Only where nothing else handles logging: a process that configured it (the daemon, a test
-    runner) keeps its own lines, without a second copy."""
+    runner) keeps its own lines, without a second copy. The handler is added when the first
+    warning is said (``errors.warn``): a command with nothing to say never loads ``logging``."""
+    if "logging" in sys.modules:
+        _add_one_line_handler()
+    elif _add_one_line_handler not in before_first_warning:
+        before_first_warning.append(_add_one_line_handler)
+
+
+def _add_one_line_handler() -> None:
     import logging
 
     class OneLine(logging.Handler):

@@ -122,7 +122,7 @@ PROJECT_NAME_PREFIX = "wakatime:"
 PATH_IDENTITY_PREFIX = "path:"
 MAX_PROJECT_NAME_CHARS = 200
 # A name made only of these shows as blank; any of the others breaks the line it is printed on.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060\ufeff]")
+_INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u2060\ufeff]"  # compiled when a name is given
 
 
 def project_identity(project_path: str, root_commit: str | None) -> str:
@@ -204,7 +204,7 @@ def check_project_name(value: object, field: str = "name") -> str:
     if not isinstance(value, str):
         raise InvalidField(field, "must be a string")
     name = check_text(value, field).strip()
-    if not _INVISIBLE.sub("", name).strip():
+    if not re.sub(_INVISIBLE, "", name).strip():
         raise InvalidField(field, "must not be empty")
     if LINE_BREAK_OR_CONTROL.search(name):
         raise InvalidField(field, "must be one line without control characters")

@@ -18,7 +18,6 @@ from datetime import date, datetime, tzinfo
 
 from oxitrack.beats import MAX_FUTURE_SECONDS
 from oxitrack.days import Day, day_starts, split_span, zone_name
-from oxitrack.json_bodies import json_object_with_list
 from oxitrack.projects import project_name, union_seconds
 from oxitrack.records import Record
 
@@ -303,6 +302,8 @@ def days_json_bytes(
     """``days_json`` as the bytes ``JSONResponse`` makes of it, each day encoded on its own:
     a year with 300 folders is 19 MB of JSON, which as one dict of Python values, encoded in
     one call, was most of the daemon's peak and held the interpreter throughout."""
+    from oxitrack.json_bodies import json_object_with_list  # here: `oxitrack today` needs no json
+
     head = _days_head(per_day, projects, zone)
     return json_object_with_list(head, "days", (_day_json(totals) for totals in per_day))
 

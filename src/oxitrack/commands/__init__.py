@@ -1,9 +1,10 @@
-"""Subcommands. Each module exposes ``register(subparsers)``.
+"""Subcommands. Each module exposes ``register(subparsers, command=None)``, which adds its
+commands' parsers; a module of several may add ``command``'s alone when it is one of them.
 
 ``COMMANDS`` maps every top-level command to the module that registers it, so that
-``oxitrack today`` imports and builds only the reports module's parsers, not every command's
-(about 10 ms of a 40 ms budget). A new module goes into ``COMMANDS`` under each of its names;
-``tests/test_cli.py`` checks the map against what the modules really register.
+``oxitrack today`` imports only the reports module and builds only its own parser, not every
+command's (about 10 ms of a 40 ms budget). A new module goes into ``COMMANDS`` under each of its
+names; ``tests/test_cli.py`` checks the map against what the modules really register.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ STDIN_NAME = "standard input"
 SHOWN_REASONS = 5
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Any, command: str | None = None) -> None:
     parser = add_command(
         subparsers,
         "import",

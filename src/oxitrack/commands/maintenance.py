@@ -18,7 +18,7 @@ from oxitrack.commands._output import counted, print_json
 from oxitrack.fields import printable
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Any, command: str | None = None) -> None:
     backup = add_command(
         subparsers,
         "backup",

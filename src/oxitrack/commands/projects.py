@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # imported where used, so that building the parser stays chea
     from oxitrack.store.projects import Project
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Any, command: str | None = None) -> None:
     parser = add_command(
         subparsers,
         "projects",

@@ -11,7 +11,7 @@ from oxitrack.commands._options import add_command, add_db_option, settings_from
 from oxitrack.commands._report_flags import add_week_start_option
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Any, command: str | None = None) -> None:
     parser = add_command(
         subparsers,
         "serve",

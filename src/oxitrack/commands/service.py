@@ -24,7 +24,7 @@ EXIT_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not runn
 EXIT_REFUSED = 1  # a daemon answers but refuses us (API key): running, status unknown
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Any, command: str | None = None) -> None:
     parser = add_command(
         subparsers,
         "service",

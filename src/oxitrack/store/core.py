@@ -15,14 +15,13 @@ once instead of waiting.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
 
-from oxitrack.errors import StoreError
+from oxitrack.errors import StoreError, warn
 from oxitrack.records import TYPE_CHECKING
 from oxitrack.store.connections import BUSY_TIMEOUT_MS, WalValve, checkpoint, connect
 from oxitrack.store.files import (
@@ -62,9 +61,6 @@ OPEN_RETRY_SECONDS = 0.05
 # of within milliseconds, is not worth a warning (the writer waits in Python from its first
 # statement, so every such lock met while opening is a failed try).
 OPEN_NOTICE_SECONDS = 1.0
-
-
-log = logging.getLogger("oxitrack.store")
 
 
 class DatabaseMoved(StoreError):
@@ -140,7 +136,9 @@ class Store:
                     self.close()
                     raise
                 if not said and time.monotonic() - started >= OPEN_NOTICE_SECONDS:
-                    log.warning("%s; waiting up to %.0f s for it", busy, OPEN_WAIT_SECONDS)
+                    warn(
+                        "oxitrack.store", "%s; waiting up to %.0f s for it", busy, OPEN_WAIT_SECONDS
+                    )
                     said = True
                 time.sleep(OPEN_RETRY_SECONDS)
             except BaseException:

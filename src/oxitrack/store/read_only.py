@@ -9,16 +9,13 @@ not change, nothing is, whatever the side files' modes.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sqlite3
 from collections.abc import Callable
 
-from oxitrack.errors import StoreError
+from oxitrack.errors import StoreError, warn
 from oxitrack.store.connections import CannotReadInPlace, connect
 from oxitrack.store.sqlite_errors import DatabaseBusy
-
-log = logging.getLogger("oxitrack.store")
 
 
 def open_reader(path: str, real_path: str, held: contextlib.ExitStack) -> sqlite3.Connection:
@@ -49,7 +46,8 @@ def open_upgraded_reader(
     except StoreError:
         if _may_write(real_path, os.path.dirname(real_path)):
             raise
-        log.warning(
+        warn(
+            "oxitrack.store",
             "%s is from an older OxiTrack and cannot be written here to upgrade it:"
             " reading an upgraded private copy (any command run by its owner upgrades it)",
             path,

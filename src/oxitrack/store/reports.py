@@ -11,7 +11,6 @@ merged projects add up as one, shown under the project's latest folder and given
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 
@@ -232,5 +231,7 @@ def _where(
             if folders
             else "0"
         )
+        import json  # here: `oxitrack today` loads json only for --json
+
         args["folders"] = json.dumps(folders, ensure_ascii=False)
     return " AND ".join(clauses) or "1", args

@@ -10,12 +10,11 @@ them, and completes files from builds whose steps changed after they were writte
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import threading
 from collections.abc import Callable
 
-from oxitrack.errors import StoreError
+from oxitrack.errors import StoreError, warn
 from oxitrack.store.beat_detail_tables import create_beat_details, move_wide_beat_details
 from oxitrack.store.ownership import APPLICATION_ID, foreign_reason, table_exists
 from oxitrack.store.project_tables import create_projects, create_retired_projects
@@ -23,8 +22,6 @@ from oxitrack.store.sessions_table import create_or_repair_sessions, index_sessi
 from oxitrack.store.sqlite_errors import opening_error, store_error
 
 Migration = Callable[[sqlite3.Connection], None]
-
-log = logging.getLogger("oxitrack")
 
 
 def _complete_early_shapes(conn: sqlite3.Connection, version: int) -> None:
@@ -134,8 +131,9 @@ def upgrade(path: str, conn: sqlite3.Connection) -> None:
     # that a silent start looks hung (and gets stopped): one that lasts is said to be going on.
     notice = threading.Timer(
         UPGRADE_NOTICE_SECONDS,
-        log.warning,
+        warn,
         (
+            "oxitrack",
             "upgrading %s from schema %d to %d (%s): this can take a minute; stopping it is"
             " safe (the file stays as it was, and the upgrade starts over next time)",
             path,
