@@ -19,6 +19,7 @@ only when there is something to say.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 
@@ -93,6 +94,10 @@ class ConfigError(OxitrackError):
 # Run once, with ``logging`` loaded, before the first warning: how a process that has not loaded
 # ``logging`` yet wants warnings shown (``cli`` adds its one-line handler).
 before_first_warning: list[Callable[[], None]] = []
+# Held while they run: a warning said meanwhile from another thread (the schema upgrade's notice
+# is a timer's) waits for the handler they add, or it went out bare, through ``logging``'s
+# last resort.
+_preparing = threading.RLock()  # reentrant: one of them may warn
 
 
 def warn(logger: str, message: str, *args: object) -> None:
@@ -103,10 +108,7 @@ def warn(logger: str, message: str, *args: object) -> None:
     never needs it. The record names the caller's line, as a logger called there would."""
     import logging
 
-    while True:
-        try:
-            prepare = before_first_warning.pop(0)  # atomic: a timer's thread may warn too
-        except IndexError:
-            break
-        prepare()
+    with _preparing:  # a moment, and only when there is something to say
+        while before_first_warning:
+            before_first_warning.pop(0)()
     logging.getLogger(logger).warning(message, *args, stacklevel=2)
