@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -591,3 +593,62 @@ def test_a_read_stopped_by_a_signal_leaves_no_copy_in_the_temporary_folder(
     assert code == 130, said  # as Ctrl-C
     assert "Traceback" not in said
     assert list(temporary.iterdir()) == []
+
+
+def test_backup_of_a_file_another_program_holds_says_it_waits_and_ends_on_ctrl_c(
+    filled: Path, tmp_path: Path
+):
+    """Python's backup retried a locked source every 250 ms for ever, in C, deaf to Ctrl-C and
+    saying nothing: ``oxitrack backup`` hung while another program held the database."""
+    holder = sqlite3.connect(filled, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    copy = tmp_path / "copy.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oxitrack", "backup", str(copy), "--db", str(filled)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        # A deadline, not a bare readline: the hang this test is about would hang it too.
+        ready, _, _ = select.select([process.stderr], [], [], 30)
+        assert ready, "the wait was never said"
+        said = process.stderr.readline()
+        assert said == (
+            f"oxitrack: {filled} is locked (another program holds the database);"
+            " waiting up to 120 s for it\n"
+        )
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    finally:
+        process.kill()
+        process.communicate()
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert process.returncode == 130
+    assert not [path.name for path in tmp_path.iterdir() if "copy" in path.name]  # nor a part
+
+
+def test_backup_gives_up_on_a_file_held_longer_than_a_store_waits(
+    filled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from oxitrack.store import maintenance
+    from oxitrack.store.sqlite_errors import DatabaseBusy
+
+    monkeypatch.setattr(maintenance, "OPEN_NOTICE_SECONDS", 0.0)
+    monkeypatch.setattr(maintenance, "OPEN_WAIT_SECONDS", 0.3)
+    holder = sqlite3.connect(filled, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    copy = tmp_path / "copy.db"
+    try:
+        with pytest.raises(DatabaseBusy, match="another program has held it locked for 0 s"):
+            maintenance.backup(filled, copy)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not [path.name for path in tmp_path.iterdir() if "copy" in path.name]
+    maintenance.backup(filled, copy)  # once it is let go
+    assert copy.exists()

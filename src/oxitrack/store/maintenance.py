@@ -13,11 +13,13 @@ import errno
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from oxitrack.errors import StoreError
+from oxitrack.errors import StoreError, warn
 from oxitrack.sessions import SESSION_GAP_SECONDS
+from oxitrack.store.core import OPEN_NOTICE_SECONDS, OPEN_WAIT_SECONDS
 from oxitrack.store.files import (
     SQLITE_SIDE_SUFFIXES,
     create_private_file,
@@ -28,7 +30,7 @@ from oxitrack.store.files import (
 from oxitrack.store.ownership import foreign_reason, table_exists
 from oxitrack.store.reading import reading_as_is
 from oxitrack.store.schema import SCHEMA_VERSION
-from oxitrack.store.sqlite_errors import explain
+from oxitrack.store.sqlite_errors import DatabaseBusy, explain
 from oxitrack.store.wal_file import WalDamage, wal_damage
 from oxitrack.store.wal_index import WalIndex
 
@@ -152,7 +154,7 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
             try:
                 # pages=-1 (the default) copies in one step, in one read transaction: one snapshot,
                 # and a writer in WAL mode goes on meanwhile.
-                conn.backup(copy)
+                conn.backup(copy, progress=_waiting_for_locks(source))
                 copy.execute("PRAGMA journal_mode = DELETE")
                 problems = [row[0] for row in copy.execute("PRAGMA quick_check")]
             finally:
@@ -172,6 +174,36 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
     finally:
         _remove_with_side_files(partial)
     return database_stats(destination)
+
+
+def _waiting_for_locks(source: Path) -> Callable[[int, int, int], None]:
+    """A backup's progress callback for while another program holds ``source`` locked: the
+    wait is said once it has lasted ``OPEN_NOTICE_SECONDS`` and ends after
+    ``OPEN_WAIT_SECONDS``, as a store's opening does. Without a callback, Python's backup
+    retried every 250 ms for ever in C, deaf to Ctrl-C: the callback is where Ctrl-C is heard."""
+    started = time.monotonic()
+    said = False
+
+    def progress(status: int, remaining: int, total: int) -> None:
+        nonlocal said
+        if status not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return
+        waited = time.monotonic() - started
+        if waited >= OPEN_WAIT_SECONDS:
+            raise DatabaseBusy(
+                f"cannot back up {source}: another program has held it locked for"
+                f" {OPEN_WAIT_SECONDS:.0f} s; try again once it has finished with it"
+            )
+        if not said and waited >= OPEN_NOTICE_SECONDS:
+            warn(
+                "oxitrack.store",
+                "%s is locked (another program holds the database); waiting up to %.0f s for it",
+                source,
+                OPEN_WAIT_SECONDS,
+            )
+            said = True
+
+    return progress
 
 
 def _cannot_create_in(destination: Path) -> StoreError:
