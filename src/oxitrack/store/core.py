@@ -63,6 +63,26 @@ OPEN_RETRY_SECONDS = 0.05
 OPEN_NOTICE_SECONDS = 1.0
 
 
+class LockWait:
+    """A wait for a file another program holds, as every command waits for it: said once it
+    has lasted ``OPEN_NOTICE_SECONDS``, over after ``OPEN_WAIT_SECONDS`` (opening a store, a
+    backup's copy)."""
+
+    def __init__(self) -> None:
+        self.seconds = OPEN_WAIT_SECONDS
+        self._started = time.monotonic()
+        self._said = False
+
+    def is_over(self) -> bool:
+        return time.monotonic() - self._started >= self.seconds
+
+    def say_once(self, what: object) -> None:
+        """Says "``what``; waiting up to 120 s for it", once the wait has lasted long enough."""
+        if not self._said and time.monotonic() - self._started >= OPEN_NOTICE_SECONDS:
+            warn("oxitrack.store", "%s; waiting up to %.0f s for it", what, self.seconds)
+            self._said = True
+
+
 class DatabaseMoved(StoreError):
     """The database's file was removed or replaced while this store had it open."""
 
@@ -123,23 +143,17 @@ class Store:
         """``_open``, tried again while another program holds the file, for up to
         ``OPEN_WAIT_SECONDS`` (said once it has lasted ``OPEN_NOTICE_SECONDS``); any other
         failure closes the store and is raised."""
-        started = time.monotonic()
-        deadline = started + OPEN_WAIT_SECONDS
-        said = False
+        wait = LockWait()
         while True:
             try:
                 self._open()
                 return
             except DatabaseBusy as busy:
                 self._close_connections()
-                if time.monotonic() >= deadline:
+                if wait.is_over():
                     self.close()
                     raise
-                if not said and time.monotonic() - started >= OPEN_NOTICE_SECONDS:
-                    warn(
-                        "oxitrack.store", "%s; waiting up to %.0f s for it", busy, OPEN_WAIT_SECONDS
-                    )
-                    said = True
+                wait.say_once(busy)
                 time.sleep(OPEN_RETRY_SECONDS)
             except BaseException:
                 self.close()

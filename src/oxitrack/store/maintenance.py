@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from oxitrack.errors import StoreError, warn
+from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
-from oxitrack.store.core import OPEN_NOTICE_SECONDS, OPEN_WAIT_SECONDS
+from oxitrack.store.core import LockWait
 from oxitrack.store.files import (
     SQLITE_SIDE_SUFFIXES,
     create_private_file,
@@ -177,31 +177,20 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
 
 
 def _waiting_for_locks(source: Path) -> Callable[[int, int, int], None]:
-    """A backup's progress callback for while another program holds ``source`` locked: the
-    wait is said once it has lasted ``OPEN_NOTICE_SECONDS`` and ends after
-    ``OPEN_WAIT_SECONDS``, as a store's opening does. Without a callback, Python's backup
+    """A backup's progress callback for while another program holds ``source`` locked: it
+    waits as a store's opening does (``LockWait``). Without a callback, Python's backup
     retried every 250 ms for ever in C, deaf to Ctrl-C: the callback is where Ctrl-C is heard."""
-    started = time.monotonic()
-    said = False
+    wait = LockWait()
 
     def progress(status: int, remaining: int, total: int) -> None:
-        nonlocal said
         if status not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             return
-        waited = time.monotonic() - started
-        if waited >= OPEN_WAIT_SECONDS:
+        if wait.is_over():
             raise DatabaseBusy(
                 f"cannot back up {source}: another program has held it locked for"
-                f" {OPEN_WAIT_SECONDS:.0f} s; try again once it has finished with it"
+                f" {wait.seconds:.0f} s; try again once it has finished with it"
             )
-        if not said and waited >= OPEN_NOTICE_SECONDS:
-            warn(
-                "oxitrack.store",
-                "%s is locked (another program holds the database); waiting up to %.0f s for it",
-                source,
-                OPEN_WAIT_SECONDS,
-            )
-            said = True
+        wait.say_once(f"{source} is locked (another program holds the database)")
 
     return progress
 
