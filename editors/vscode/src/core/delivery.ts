@@ -8,7 +8,7 @@
  * The connection state (online, or the problem beats meet) is decided by the beat path. The status
  * bar's `GET /today` may only move it where its answer proves the same for beats: it passes the
  * same guard (so it can prove the key works, or that nobody answers), but it does not write (so it
- * cannot prove a database error is over). Each change of state is logged once.
+ * cannot prove a database error is over). `connection.ts` keeps that state and logs its changes.
  * Also remembers, for the status bar, the daemon's canonical path for each project path sent, and
  * the paths it refuses (422 on `project_path`: a folder whose beats are all dropped, which must not
  * go unnoticed; logged once per path).
@@ -17,33 +17,18 @@
 
 import type { Beat } from "./beat";
 import type { BeatOutcome } from "./beatOutcome";
+import { type Connection, ConnectionTracker } from "./connection";
 import type { DaemonClient } from "./daemonClient";
 import { describeError } from "./lockFile";
 import { type Outbox, type ReplayVerdict } from "./outbox";
-import type { Problem } from "./problem";
 import { redactCredentials } from "./redact";
-import { explainProblem } from "./statusText";
 import type { TodayOutcome } from "./todayReport";
-
-/** "unknown" until the first answer (or failure); then "online" or the problem beats meet. */
-export type Connection = { readonly kind: "unknown" } | { readonly kind: "online" } | Problem;
 
 export interface DeliveryState {
   readonly connection: Connection;
   /** Beats waiting in the outbox (all windows). */
   readonly queued: number;
 }
-
-/** Problems that an answer from the daemon with our key (a report, a refused beat) disproves. */
-const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
-  "unknown",
-  "offline",
-  "slow",
-  "needsApiKey",
-  "wrongApiKey",
-  "notDaemon",
-  "foreignListener",
-]);
 
 /** Beats kept in memory when the outbox itself cannot be written (lock busy, disk error). */
 const MAX_MEMORY_BEATS = 10_000;
@@ -53,14 +38,6 @@ const INTERNAL_ERROR_CODE = "internal_error";
 const FOLDER_NOT_ANSWERING_CODE = "folder_not_answering";
 /** Beats failed on their own in a row (500s, folders not answering) after which a replay stops. */
 const MAX_FAULTS_IN_A_ROW = 3;
-/**
- * The status bar asks the daemon every minute. A longer silence between two answers (or failures)
- * means nothing was asked meanwhile, above all a machine asleep: a problem seen before it and again
- * after says nothing of the time between, so "slow since" starts again (a daemon slow for a moment
- * before a night's sleep and a moment after waking was called stuck since the evening).
- */
-export const MAX_OBSERVATION_GAP_MS = 3 * 60_000;
-
 export interface DeliveryOptions {
   /** The clock (epoch ms), for Retry-After. */
   readonly now?: () => number;
@@ -77,11 +54,7 @@ export interface DeliveryOptions {
 }
 
 export class Delivery {
-  private connection: Connection = { kind: "unknown" };
-  /** When the connection took its current kind (epoch ms): "slow since 12:03". */
-  private connectionKindSinceMs: number;
-  /** When the connection was last seen (epoch ms): an answer, or a failure to get one. */
-  private lastObservedMs: number;
+  private readonly tracker: ConnectionTracker;
   private queued = 0;
   private replaying: Promise<void> | undefined;
   private memory: Beat[] = [];
@@ -113,17 +86,21 @@ export class Delivery {
     this.isEnabled = options.isEnabled ?? (() => true);
     this.isExcluded = options.isExcluded ?? (() => false);
     this.isExcludedEverywhere = options.isExcludedEverywhere ?? (() => false);
-    this.connectionKindSinceMs = this.now();
-    this.lastObservedMs = this.connectionKindSinceMs;
+    this.tracker = new ConnectionTracker({
+      now: this.now,
+      log,
+      serverUrl: () => redactCredentials(this.client().serverUrl),
+      changed: () => this.notify(),
+    });
   }
 
   get state(): DeliveryState {
-    return { connection: this.connection, queued: this.queued + this.memory.length };
+    return { connection: this.tracker.connection, queued: this.queued + this.memory.length };
   }
 
   /** Since when (epoch ms) the connection has been of its current kind (online, slow, offline, …). */
   get connectionSinceMs(): number {
-    return this.connectionKindSinceMs;
+    return this.tracker.sinceMs;
   }
 
   /** The daemon's own spelling of a project path we sent, once a beat for it was accepted. */
@@ -208,17 +185,17 @@ export class Delivery {
    */
   noteToday(today: TodayOutcome): void {
     if (today.kind === "unavailable") {
-      const hidesDaemonError = today.problem.kind === "slow" && this.connection.kind === "daemonError";
+      const hidesDaemonError = today.problem.kind === "slow" && this.tracker.connection.kind === "daemonError";
       if (today.problem.kind !== "daemonError" && !hidesDaemonError) {
-        this.setConnection(today.problem);
+        this.tracker.set(today.problem);
       }
       return;
     }
     if (today.kind === "error") {
       return;
     }
-    const wasOnline = this.connection.kind === "online";
-    this.noteDaemonAnswered();
+    const wasOnline = this.tracker.connection.kind === "online";
+    this.tracker.noteAnswered();
     if (!wasOnline && this.state.queued > 0) {
       void this.replay();
     }
@@ -281,7 +258,7 @@ export class Delivery {
           this.notify(); // the daemon takes this path now (updated)
         }
         this.replayNotBeforeMs = 0;
-        this.setConnection({ kind: "online" });
+        this.tracker.set({ kind: "online" });
         break;
       case "rejected":
         if (outcome.field !== "project_path") {
@@ -296,13 +273,13 @@ export class Delivery {
           );
           this.notify();
         }
-        this.noteDaemonAnswered();
+        this.tracker.noteAnswered();
         break;
       case "unavailable":
         if (outcome.problem.retryAfterMs !== undefined) {
           this.replayNotBeforeMs = this.now() + outcome.problem.retryAfterMs;
         }
-        this.setConnection(outcome.problem);
+        this.tracker.set(outcome.problem);
         break;
     }
   }
@@ -349,47 +326,6 @@ export class Delivery {
     }
   }
 
-  /** The daemon answered with our key, but nothing was stored: not proof that writes work. */
-  private noteDaemonAnswered(): void {
-    if (DISPROVED_BY_ANY_ANSWER.has(this.connection.kind)) {
-      this.setConnection({ kind: "online" });
-    }
-  }
-
-  /** The connection as just seen; its "since" restarts after a silence (MAX_OBSERVATION_GAP_MS). */
-  private setConnection(next: Connection): void {
-    const previous = this.connection;
-    const nowMs = this.now();
-    const silentMs = nowMs - this.lastObservedMs;
-    this.lastObservedMs = nowMs;
-    const isAfterSilence = silentMs > MAX_OBSERVATION_GAP_MS || silentMs < 0;
-    if (sameConnection(previous, next) && !isAfterSilence) {
-      return;
-    }
-    this.connection = next;
-    if (next.kind !== previous.kind) {
-      this.logChange(previous, next);
-    }
-    if (next.kind !== previous.kind || isAfterSilence) {
-      this.connectionKindSinceMs = nowMs;
-    }
-    this.notify();
-  }
-
-  private logChange(previous: Connection, next: Connection): void {
-    if (next.kind === "online") {
-      if (previous.kind !== "unknown") {
-        this.log("daemon is back: beats are delivered again");
-      }
-    } else if (next.kind === "offline") {
-      this.log(`daemon unavailable (${next.detail}); beats go to the outbox`);
-    } else if (next.kind === "slow") {
-      this.log(`daemon slow to answer (${next.detail}, though it accepts connections); beats wait in the outbox`);
-    } else if (next.kind !== "unknown") {
-      this.log(`${explainProblem(next, redactCredentials(this.client().serverUrl))} Beats wait in the outbox.`);
-    }
-  }
-
   private setQueued(queued: number): void {
     if (this.queued !== queued) {
       this.queued = queued;
@@ -403,12 +339,4 @@ export class Delivery {
       listener(state);
     }
   }
-}
-
-function sameConnection(a: Connection, b: Connection): boolean {
-  return (
-    a.kind === b.kind &&
-    ("detail" in a ? a.detail : "") === ("detail" in b ? b.detail : "") &&
-    ("code" in a ? a.code : "") === ("code" in b ? b.code : "")
-  );
 }

@@ -6,7 +6,7 @@
 
 import type { Problem, ProblemKind } from "./problem";
 import type { TodayOutcome, TodayReport } from "./todayReport";
-import type { Connection } from "./delivery";
+import type { Connection } from "./connection";
 
 export interface StatusInput {
   readonly isEnabled: boolean;
