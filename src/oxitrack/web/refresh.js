@@ -18,7 +18,7 @@ import {
 } from "./notices.js";
 import { listAgainOnAnswer } from "./projects.js";
 import { renderRecent } from "./recent.js";
-import { Busy, Refused, TimedOut, Unauthorized, getJson } from "./requests.js";
+import { Busy, Refused, Superseded, TimedOut, Unauthorized, getJson } from "./requests.js";
 import { state } from "./state.js";
 import { renderToday } from "./today.js";
 
@@ -44,8 +44,11 @@ export async function refresh({ byClock = false } = {}) {
   showAskingAgain();
   // Its reads given up together once one is not answered in time: the daemon does not answer,
   // and the retry must not start beside the rest still waiting (the range's breakdown, asked
-  // after its days, waits up to twice as long as the others).
-  const together = new AbortController();
+  // after its days, waits up to twice as long as the others). And given up once a newer
+  // refresh replaces it (another range clicked): its answer would not be drawn, and it held one
+  // of the browser's few connections to the daemon and a long report of the daemon's.
+  const together = supersede("refreshReads");
+  state.pending.breakdownRead?.abort(new Superseded()); // this refresh asks the card's rows too
   const giveUpOnNoAnswer = (error) => {
     if (error instanceof TimedOut) together.abort(error);
     throw error;
@@ -77,28 +80,41 @@ export async function refresh({ byClock = false } = {}) {
  */
 export async function refreshBreakdown() {
   const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days: state.wantedDays };
+  const { signal } = supersede("breakdownRead"); // a field picked before is not drawn now
   await latestOnly(
-    () => getJson("/api/breakdown", { by: card.by, days: card.days }),
+    () => getJson("/api/breakdown", { by: card.by, days: card.days }, { signal }),
     () => isLatestBreakdown(card),
     (breakdown) => renderBreakdown(breakdown, card.by, card.days),
+    showPickFailure,
   );
 }
 
 /**
- * `ask`'s answer to `draw`, or its error shown, unless `isLatest()` says a later request was made
- * since: that one's answer is drawn instead, and this one is counted as dropped.
+ * `ask`'s answer to `draw`, or its error to `fail`, unless `isLatest()` says a later request was
+ * made since: that one's answer is drawn instead, and this one is counted as dropped.
  */
-async function latestOnly(ask, isLatest, draw) {
+async function latestOnly(ask, isLatest, draw, fail = showFailure) {
   let answer;
   try {
     answer = await ask();
   } catch (error) {
-    if (isLatest()) showFailure(error);
+    if (isLatest()) fail(error);
     else countDiscarded();
     return;
   }
   if (isLatest()) draw(answer);
   else countDiscarded();
+}
+
+/**
+ * A new AbortController kept in `state.pending[kind]`, the one kept there before aborted: its
+ * requests' answers would not be drawn (called after the sequence number that says so is bumped).
+ */
+function supersede(kind) {
+  state.pending[kind]?.abort(new Superseded());
+  const controller = new AbortController();
+  state.pending[kind] = controller;
+  return controller;
 }
 
 /** No field picked and no refresh begun since `card` was asked for. */
@@ -147,8 +163,23 @@ function showAnswers(card, today, { range, breakdown }, recent, health) {
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
 }
 
+/**
+ * A field's rows not got. While the banner already says the daemon does not answer, the retry
+ * it counts down to asks for them too (for the field last picked), so there is nothing more to
+ * say: counted as a failure of its own, a pick stepped the retry's delay up and started its
+ * countdown again.
+ */
+function showPickFailure(error) {
+  if (!(isOutage(error) && state.failingSince !== null)) showFailure(error);
+}
+
+/** No answer at all, unlike an answer that is not the figures (busy, a key asked, a refusal). */
+function isOutage(error) {
+  return !(error instanceof Busy || error instanceof Unauthorized || error instanceof Refused);
+}
+
 function showFailure(error) {
-  if (!(error instanceof Busy || error instanceof Unauthorized || error instanceof Refused)) {
+  if (isOutage(error)) {
     showOutage(error);
     return;
   }

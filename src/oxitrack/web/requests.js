@@ -60,6 +60,13 @@ export class TimedOut extends Error {
   }
 }
 
+/** A request given up because a newer one asks for the same: its answer would not be drawn. */
+export class Superseded extends Error {
+  constructor() {
+    super("asked again since");
+  }
+}
+
 // As long as the command line waits for the daemon. A daemon that does not answer a change
 // (its disk hung) kept the projects card's dialog, which waits for the answer, open for good.
 const CHANGE_TIMEOUT_S = 30;

@@ -11,6 +11,7 @@ export const state = {
   breakdownSeq: 0, // and the card only the latest breakdown asked for, by a refresh or a pick
   askedAt: null, // Date.now() when the latest request went out
   refreshing: 0, // refreshes waiting for their answers: the minute's waits until none is
+  pending: {}, // kind -> the AbortController of the latest requests of that kind (refresh.js)
   chart: null,
   lastRange: null,
   lastToday: null,
