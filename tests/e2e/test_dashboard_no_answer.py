@@ -7,11 +7,15 @@ from __future__ import annotations
 import os
 import re
 import signal
+import time
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 
+import oxitrack
+from oxitrack.api.reports import LONG_RANGE_DAYS
 from tests.daemon_process import DaemonProcess
 from tests.e2e.browser import Page
 from tests.e2e.test_dashboard_projects import LIST_LOADED_JS, _listed, _projects
@@ -29,6 +33,7 @@ pytestmark = pytest.mark.e2e
 
 READS = re.compile(r"/(today|health|api/)")
 READ_TIMEOUT_MS = 15_000
+OTHER_READS = ("/today", "/api/sessions", "/health")
 
 
 def _status(shown: Any) -> str:
@@ -243,3 +248,56 @@ def test_a_change_of_unknown_fate_stays_said_while_its_lists_are_not_answered(
     _minute_refresh(page)
     shown.wait_for_function(STATUS_BEGINS_JS, arg="Deleted alpha and its 0h ")
     assert _listed(shown) == ["beta"]
+
+
+def test_a_long_report_is_given_a_minute_while_the_daemon_answers_the_rest(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """A year of a heavy user's sessions can take a loaded machine over 15 s, while the daemon
+    answers everything else at once: the page said the daemon did not answer and asked again
+    each minute, never letting the report finish. It waits a minute for such a report."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/?days=365")
+    held = _hold(shown, lambda url: "/api/days?days=365" in url)
+    finished: list[str] = []
+    shown.on("requestfinished", lambda request: finished.append(request.url))
+
+    def refresh_held() -> None:
+        """The minute refresh, its year's days held, its other reads answered (before the
+        page's clock is run on: it would give them up before their answers came)."""
+        finished.clear()
+        deadline = time.monotonic() + 10
+        while not held.routes:  # by the page's 5 s looks at its clock: the read held 5 s at most
+            assert time.monotonic() < deadline, "no refresh"
+            page.page.clock.run_for(5_000)
+            shown.evaluate("() => 0")
+        deadline = time.monotonic() + 10
+        while not all(any(path in url for url in finished) for path in OTHER_READS):
+            assert time.monotonic() < deadline, finished
+            shown.evaluate("() => 0")
+
+    refresh_held()
+    page.page.clock.run_for(25_000)
+    assert _unanswered(held, shown, "/api/days") == 1, "still waited for at 25-30 s"
+    assert shown.is_hidden("#offline")
+    loaded = int(shown.evaluate("() => Number(document.body.dataset.loaded)"))
+    held.release()
+    page.wait_loaded(loaded + 1)
+    assert shown.evaluate("() => document.body.dataset.stale") is None
+
+    # One that never comes is given up at a minute, and said as a daemon that does not answer.
+    held.released = False
+    refresh_held()
+    page.page.clock.run_for(45_000)
+    assert _unanswered(held, shown, "/api/days") == 1
+    page.page.clock.run_for(15_000)
+    shown.wait_for_selector("#offline:not([hidden])", timeout=10_000)
+    assert _status(shown) == "cannot reach the daemon: no answer in 60 s"
+
+
+def test_a_short_range_is_given_15_s_and_the_page_and_daemon_agree_on_long():
+    """The page's long reports are the daemon's: a range it gives its one minute to is one the
+    daemon makes in one of its few places for long reports."""
+    script = (Path(oxitrack.__file__).parent / "web" / "requests.js").read_text()
+    [days] = re.findall(r"^const LONG_RANGE_DAYS = (\d+);$", script, re.MULTILINE)
+    assert int(days) == LONG_RANGE_DAYS

@@ -18,7 +18,15 @@ import {
 } from "./notices.js";
 import { listAgainOnAnswer } from "./projects.js";
 import { renderRecent } from "./recent.js";
-import { Busy, Refused, Superseded, TimedOut, Unauthorized, getJson } from "./requests.js";
+import {
+  Busy,
+  Refused,
+  Superseded,
+  TimedOut,
+  Unauthorized,
+  getJson,
+  rangeTimeout,
+} from "./requests.js";
 import { state } from "./state.js";
 import { renderToday } from "./today.js";
 
@@ -82,7 +90,12 @@ export async function refreshBreakdown() {
   const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days: state.wantedDays };
   const { signal } = supersede("breakdownRead"); // a field picked before is not drawn now
   await latestOnly(
-    () => getJson("/api/breakdown", { by: card.by, days: card.days }, { signal }),
+    () =>
+      getJson(
+        "/api/breakdown",
+        { by: card.by, days: card.days },
+        { signal, seconds: rangeTimeout(card.days) },
+      ),
     () => isLatestBreakdown(card),
     (breakdown) => renderBreakdown(breakdown, card.by, card.days),
     showPickFailure,
@@ -129,9 +142,10 @@ function isLatestBreakdown(card) {
  * once a field picked meanwhile has asked for its own.
  */
 async function rangeAnswers(card, signal) {
-  const range = await getJson("/api/days", { days: card.days }, { signal });
+  const seconds = rangeTimeout(card.days);
+  const range = await getJson("/api/days", { days: card.days }, { signal, seconds });
   const breakdown = isLatestBreakdown(card)
-    ? await getJson("/api/breakdown", { by: card.by, days: card.days }, { signal })
+    ? await getJson("/api/breakdown", { by: card.by, days: card.days }, { signal, seconds })
     : null;
   return { range, breakdown };
 }
