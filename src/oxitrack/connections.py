@@ -66,6 +66,8 @@ REQUEST_TIMEOUT_SECONDS = 30.0
 # Each editor window holds at most one or two connections; 512 is far beyond any real use and
 # far below the usual 1024 file handles of a process.
 MAX_CONNECTIONS = 512
+#: The scope's key set once the client of a GET has sent all it will (``eof_received``).
+HALF_CLOSED = "oxitrack.half_closed"
 
 _opening_order = itertools.count()
 _AUTHORITY_END = re.compile(rb"[/?#]")
@@ -186,6 +188,12 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         if newest is None or newest.response_complete or newest.more_body:
             return None
         newest.keep_alive = False
+        scope: dict[str, object] = newest.scope  # type: ignore[assignment]  # one key of ours
+        if scope.get("method") in ("GET", "HEAD"):
+            # Most often the client's close(), which looks the same: a long report the daemon
+            # makes for a GET stops (``api/client_gone.py``). Beats, POSTs, are never told.
+            scope[HALF_CLOSED] = True
+            newest.message_event.set()
         return True  # the connection stays open for writing the answers
 
     def on_headers_complete(self) -> None:

@@ -23,6 +23,7 @@ from oxitrack.api import beats, reports, wakatime, wakatime_summaries, web_files
 from oxitrack.api import breakdown as breakdown_api
 from oxitrack.api import ops as ops_api
 from oxitrack.api import projects as projects_api
+from oxitrack.api.client_gone import watched
 from oxitrack.api.group_commit import GroupCommit
 from oxitrack.api.identities import FolderIdentities
 from oxitrack.api.slow_folders import SlowFolders
@@ -30,12 +31,13 @@ from oxitrack.config import Settings
 from oxitrack.errors import ClientError, FolderNotAnswering, StoreError, error_body
 from oxitrack.guard import GuardMiddleware
 from oxitrack.store import Store
-from oxitrack.store.core import DaemonStopping
 from oxitrack.store.folders import Identify, identify
+from oxitrack.store.read_stops import DaemonStopping, ReadAbandoned
 from oxitrack.wakatime import BULK_ROUTE
 
 log = logging.getLogger("oxitrack.server")
 _statusbar_today = wakatime_summaries.get_statusbar_today
+_summaries = wakatime_summaries.get_summaries
 
 routes: list[BaseRoute] = [
     Route("/beat", beats.post_beat, methods=["POST"]),
@@ -45,16 +47,17 @@ routes: list[BaseRoute] = [
     # wakatime-cli reads "statusbar"; WakaTime's API documents "status_bar", which widgets read.
     Route("/api/v1/users/{user}/statusbar/today", _statusbar_today, methods=["GET"]),
     Route("/api/v1/users/{user}/status_bar/today", _statusbar_today, methods=["GET"]),
-    Route("/api/v1/users/{user}/summaries", wakatime_summaries.get_summaries, methods=["GET"]),
+    # watched(): reports that may read for seconds stop once their client is gone.
+    Route("/api/v1/users/{user}/summaries", watched(_summaries), methods=["GET"]),
     Route(
         "/api/v1/users/{user}/file_experts",
         wakatime_summaries.post_file_experts,
         methods=["POST"],
     ),
     Route("/today", reports.get_today, methods=["GET"]),
-    Route("/api/days", reports.get_days, methods=["GET"]),
+    Route("/api/days", watched(reports.get_days), methods=["GET"]),
     Route("/api/sessions", reports.get_sessions, methods=["GET"]),
-    Route("/api/breakdown", breakdown_api.get_breakdown, methods=["GET"]),
+    Route("/api/breakdown", watched(breakdown_api.get_breakdown), methods=["GET"]),
     Route("/", web_files.get_dashboard, methods=["GET"]),
     Mount("/static", web_files.WebFiles(directory=web_files.WEB_DIR), name="static"),
     Route("/health", ops_api.get_health, methods=["GET"]),
@@ -163,7 +166,11 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 async def _store_error(request: Request, exc: Exception) -> Response:
     """The database failed (disk full, file removed), or a read was cut short by the daemon's
-    stop: the client should keep its beat and retry."""
+    stop: the client should keep its beat and retry. A report whose client has gone is
+    answered to no one (``api/client_gone`` logs it), or to one that half-closed (``nc -N``)."""
+    if isinstance(exc, ReadAbandoned):
+        message = f"{exc}; keep it open until the answer is in"
+        return JSONResponse(error_body("client_gone", message), status_code=400)
     if isinstance(exc, DaemonStopping):
         log.info("%s %s cut short: %s", request.method, request.url.path, exc)
     else:

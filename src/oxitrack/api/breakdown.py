@@ -25,7 +25,9 @@ def get_breakdown(request: Request) -> JSONResponse:
     reference = project_param(request)
     span = days_.days_between(first, last, zone)
     store = request.app.state.store
-    with report_slot(request, len(span)):
-        project = store.read(lambda conn: queries.project_filter(conn, reference, "project"))
-        breakdown = read_breakdown(store, field, span, project)
+    with report_slot(request, len(span)) as gone:
+        project = store.read(
+            lambda conn: queries.project_filter(conn, reference, "project"), abandoned=gone
+        )
+        breakdown = read_breakdown(store, field, span, project, abandoned=gone)
     return JSONResponse(breakdown_json(field, breakdown.rows(), span, zone))

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from oxitrack import days as days_
+from oxitrack.api.client_gone import stops_when_given_up
 from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import whole_number
@@ -70,22 +71,24 @@ def get_days(request: Request) -> Response:
     first, last = range_params(request, zone, now)
     project = project_param(request)
     span = days_.days_between(first, last, zone)
-    with report_slot(request, len(span)):
-        rows = _sessions_in_parts(request.app.state.store, span, project)
+    with report_slot(request, len(span)) as given_up:
+        rows = _sessions_in_parts(request.app.state.store, span, project, given_up)
         per_day, projects = range_report(rows, span, now)
     return Response(days_json_bytes(per_day, projects, zone), media_type="application/json")
 
 
 @contextmanager
-def report_slot(request: Request, day_count: int) -> Iterator[None]:
+def report_slot(request: Request, day_count: int) -> Iterator[threading.Event | None]:
     """A place among the ``LONG_REPORTS_AT_ONCE`` long reports the daemon makes at once, or a
-    503 ``reports_busy`` to ask again later; a shorter report needs none.
+    503 ``reports_busy`` to ask again later; a shorter report needs none. A long report's reads
+    are made with the event it gives (``Store.read(..., abandoned=)``): it is set once the
+    client has gone (``client_gone.watched``), and the report stops, freeing its place.
 
     A ten-year report of a million sessions is seconds of CPU: eight at once took a minute
     and a half, and meanwhile ``/today`` took seconds and beats up to one. Refused at once,
     not queued: a queued request still holds one of the threads every report needs."""
     if day_count <= LONG_RANGE_DAYS:
-        yield
+        yield None
         return
     slots: threading.BoundedSemaphore = request.app.state.long_report_slots
     if not slots.acquire(blocking=False):
@@ -97,13 +100,16 @@ def report_slot(request: Request, day_count: int) -> Iterator[None]:
             headers={"Retry-After": "5"},
         )
     try:
-        yield
+        yield stops_when_given_up(request)
     finally:
         slots.release()
 
 
 def _sessions_in_parts(
-    store: Store, span: Sequence[days_.Day], reference: str | None
+    store: Store,
+    span: Sequence[days_.Day],
+    reference: str | None,
+    abandoned: threading.Event | None,
 ) -> Iterator[SessionRow]:
     """The sessions of ``span`` in start order, read ``PART_DAYS`` days at a time, each part in
     a snapshot of its own, and added up as they come (``range_report``), never all in memory.
@@ -113,13 +119,16 @@ def _sessions_in_parts(
     waited that long. Now they wait for one part at most. Each session is in exactly one part
     (the one it started in); one changed while the parts are read (a late beat, a merge of
     two) counts as it was when its part was read, as it would had the report come a moment
-    earlier."""
+    earlier. Each read is made ``abandoned`` (``Store.read``): a client gone stops it."""
     start, end = span[0].start, span[-1].end
-    project = store.read(lambda conn: queries.project_filter(conn, reference, "project"))
+    project = store.read(
+        lambda conn: queries.project_filter(conn, reference, "project"), abandoned=abandoned
+    )
     bounds: list[int | None] = [day.start for day in span[PART_DAYS::PART_DAYS]]
     for part in zip([None, *bounds], [*bounds, None], strict=True):
         yield from store.read(
-            partial(queries.sessions_between, start=start, end=end, project=project, started=part)
+            partial(queries.sessions_between, start=start, end=end, project=project, started=part),
+            abandoned=abandoned,
         )
 
 

@@ -57,10 +57,12 @@ def get_summaries(request: Request) -> Response:
     span = days_.days_between(first, last, zone)
     reference = project_param(request)
     store = state.store
-    with report_slot(request, len(span)):
-        project = store.read(lambda conn: queries.project_filter(conn, reference, "project"))
+    with report_slot(request, len(span)) as gone:
+        project = store.read(
+            lambda conn: queries.project_filter(conn, reference, "project"), abandoned=gone
+        )
         fields = SPLIT_FIELDS if project is None else (*SPLIT_FIELDS, "branch")
-        parts = day_splits_by_part(store, fields, span, project, now)
+        parts = day_splits_by_part(store, fields, span, project, now, abandoned=gone)
         body = summaries_json(_day_summary(split, zone) for part in parts for split in part)
     return Response(body, media_type="application/json")
 

@@ -9,6 +9,7 @@ the gap (the one a last pair ends with). ``oxitrack.breakdown`` does the adding 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Sequence
 from functools import partial
 
@@ -76,14 +77,21 @@ def _pair_bounds(start: int, end: int) -> dict[str, int]:
 
 
 def read_breakdown(
-    store: Store, field: str, span: Sequence[Day], project: ProjectFilter
+    store: Store,
+    field: str,
+    span: Sequence[Day],
+    project: ProjectFilter,
+    *,
+    abandoned: threading.Event | None = None,
 ) -> Breakdown:
     """The breakdown of ``span`` (consecutive days) by ``field``, ``PART_DAYS`` days per
-    snapshot: sessions and heartbeats of one part are always read together."""
+    snapshot: sessions and heartbeats of one part are always read together. ``abandoned`` as
+    in ``Store.read``."""
     breakdown = Breakdown(field)
     for first in range(0, len(span), PART_DAYS):
         part = span[first : first + PART_DAYS]
-        store.read(partial(_add_part, breakdown, part[0].start, part[-1].end, project))
+        add = partial(_add_part, breakdown, part[0].start, part[-1].end, project)
+        store.read(add, abandoned=abandoned)
     return breakdown
 
 

@@ -32,6 +32,7 @@ from oxitrack.store.files import (
     create_private_file,
 )
 from oxitrack.store.read_only import open_reader, open_upgraded_reader
+from oxitrack.store.read_stops import ReadStops
 from oxitrack.store.schema import SCHEMA_VERSION, bring_up_to_date, check_file
 from oxitrack.store.sqlite_errors import DatabaseBusy
 from oxitrack.store.transactions import (
@@ -87,14 +88,6 @@ class DatabaseMoved(StoreError):
     """The database's file was removed or replaced while this store had it open."""
 
 
-class DaemonStopping(StoreError):
-    """A read refused, or cut short, because the daemon is stopping (``Store.stop_reading``):
-    nothing is wrong with the database."""
-
-    def __init__(self) -> None:
-        super().__init__("the daemon is stopping: ask again once it is back")
-
-
 class Store:
     """A session database on disk. Not tied to HTTP: the daemon and the CLI both use it."""
 
@@ -126,7 +119,7 @@ class Store:
         self._wal_sync: WalSync | None = None  # likewise
         self._moved = False  # once a write found the file gone: none is made any more
         self._closed = False
-        self._reads_stopped = False  # the daemon is stopping (``stop_reading``)
+        self._stops = ReadStops(lambda: self._reader)  # ``stop_reading``, ``abandon``
         # What a reader that reads the file as it is holds (a private copy, removed on close).
         self._as_is = contextlib.ExitStack()
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
@@ -306,22 +299,24 @@ class Store:
         finally:
             self._write_lock.release()
 
-    def read(self, fn: Callable[[sqlite3.Connection], T], *, wait: bool = True) -> T:
+    def read(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        wait: bool = True,
+        abandoned: threading.Event | None = None,
+    ) -> T:
         """Run ``fn(conn)`` on the reading connection inside one snapshot.
 
         With ``wait=False``, raise ``ReaderBusy`` at once, running nothing, while another thread
-        reads (a long report): the event loop must not wait for it.
+        reads (a long report): the event loop must not wait for it. With ``abandoned``, the
+        read is for a client that may give up (``abandon``): ``ReadAbandoned`` once it has.
         """
         if not self._read_lock.acquire(blocking=wait):
             raise ReaderBusy(self.path)
         try:
-            if self._reads_stopped:
-                raise DaemonStopping()
-            return read_in_snapshot(self._reading_connection(), fn, self.path)
-        except StoreError:
-            if self._reads_stopped:
-                raise DaemonStopping() from None  # interrupted by ``stop_reading``
-            raise
+            with self._stops.reading(abandoned):
+                return read_in_snapshot(self._reading_connection(), fn, self.path)
         finally:
             self._read_lock.release()
 
@@ -331,10 +326,13 @@ class Store:
         thread, which the stop does not end: uvicorn waited its graceful 10 s for it, and
         whatever killed a daemon that slow to stop (a service manager, a script) left the -wal
         and -shm behind."""
-        self._reads_stopped = True
-        reader = self._reader
-        if reader is not None:
-            reader.interrupt()
+        self._stops.stop_all()
+
+    def abandon(self, abandoned: threading.Event) -> None:
+        """Set ``abandoned``, which reads were made with (``read(..., abandoned=)``): the
+        next one is refused and the one running now interrupted (``ReadAbandoned``). A report
+        its client gave up kept a core busy, and a long-report slot, for up to ten seconds."""
+        self._stops.abandon(abandoned)
 
     # -- beats -------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from operator import attrgetter, itemgetter
@@ -50,14 +51,20 @@ def read_day_splits(
 
 
 def day_splits_by_part(
-    store: Store, fields: Sequence[str], span: Sequence[Day], project: ProjectFilter, now: float
+    store: Store,
+    fields: Sequence[str],
+    span: Sequence[Day],
+    project: ProjectFilter,
+    now: float,
+    *,
+    abandoned: threading.Event | None = None,
 ) -> Iterator[list[DaySplit]]:
     """``read_day_splits``, one part's days at a time: a caller that turns each part into its
     answer as it comes never holds a year's splits at once (with 300 folders, each day's
-    totals of some 220 projects)."""
+    totals of some 220 projects). ``abandoned`` as in ``Store.read``."""
     for first in range(0, len(span), PART_DAYS):
         part = span[first : first + PART_DAYS]
-        yield store.read(partial(_read_part, fields, part, project, now))
+        yield store.read(partial(_read_part, fields, part, project, now), abandoned=abandoned)
 
 
 def _read_part(

@@ -85,6 +85,9 @@ def read_in_snapshot(
         conn.execute("BEGIN")
         try:
             result = fn(conn)
+            # In here: an interrupt (``Store.abandon``) that meets the COMMIT must not leave
+            # the snapshot open for the next read, whose BEGIN would then fail.
+            conn.execute("COMMIT")
         except BaseException:
             # SQLite may have ended the snapshot itself (a full disk for a sort's temporary
             # file): a COMMIT here would replace the error by its own.
@@ -92,7 +95,6 @@ def read_in_snapshot(
                 with contextlib.suppress(sqlite3.Error):  # the error that counts is above
                     conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
         return result
     except sqlite3.Error as exc:
         raise StoreError(f"cannot read {path}: {explain(exc)}") from exc
