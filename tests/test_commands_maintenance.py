@@ -634,11 +634,11 @@ def test_backup_of_a_file_another_program_holds_says_it_waits_and_ends_on_ctrl_c
 def test_backup_gives_up_on_a_file_held_longer_than_a_store_waits(
     filled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    from oxitrack.store import core, maintenance
+    from oxitrack.store import lock_wait, maintenance
     from oxitrack.store.sqlite_errors import DatabaseBusy
 
-    monkeypatch.setattr(core, "OPEN_NOTICE_SECONDS", 0.0)
-    monkeypatch.setattr(core, "OPEN_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(lock_wait, "OPEN_NOTICE_SECONDS", 0.0)
+    monkeypatch.setattr(lock_wait, "OPEN_WAIT_SECONDS", 0.3)
     holder = sqlite3.connect(filled, isolation_level=None)
     holder.execute("PRAGMA journal_mode = DELETE")
     holder.execute("BEGIN EXCLUSIVE")

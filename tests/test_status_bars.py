@@ -20,7 +20,7 @@ import pytest
 
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
-from oxitrack.store.core import OPEN_WAIT_SECONDS
+from oxitrack.store.lock_wait import OPEN_WAIT_SECONDS
 from tests.daemon_process import DaemonProcess
 
 

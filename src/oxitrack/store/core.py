@@ -7,7 +7,7 @@ so killing the process loses nothing. Opened for writing, the file is brought up
 (``schema.bring_up_to_date``); opened read-only, it is read as ``read_only.py`` finds best.
 
 Another program may hold the database (a ``sqlite3`` shell in a transaction, another OxiTrack
-upgrading the file): opening waits up to ``OPEN_WAIT_SECONDS`` for it, and a writer that must not
+upgrading the file): opening waits for it (``lock_wait.py``), and a writer that must not
 block (the daemon's event loop) asks ``write(..., wait=False)``, which raises ``WriterBusy`` at
 once instead of waiting.
 """
@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from oxitrack.errors import StoreError, warn
+from oxitrack.errors import StoreError
 from oxitrack.records import TYPE_CHECKING
 from oxitrack.store.connections import BUSY_TIMEOUT_MS, WalValve, checkpoint, connect
 from oxitrack.store.files import (
@@ -31,6 +31,7 @@ from oxitrack.store.files import (
     check_wal_not_lost,
     create_private_file,
 )
+from oxitrack.store.lock_wait import LockWait
 from oxitrack.store.read_only import open_reader, open_upgraded_reader
 from oxitrack.store.read_stops import ReadStops
 from oxitrack.store.schema import SCHEMA_VERSION, bring_up_to_date, check_file
@@ -52,36 +53,6 @@ if TYPE_CHECKING:
     from oxitrack.store.folders import Identify
 
     T = TypeVar("T")
-
-# How long opening waits for another program to let go of the file (another OxiTrack upgrading
-# it, a long transaction), retrying every OPEN_RETRY_SECONDS: a service starting at login must
-# not fail, and be given up on by systemd, because a backup or a report held the file a while.
-OPEN_WAIT_SECONDS = 120.0
-OPEN_RETRY_SECONDS = 0.05
-# The wait is said once it has lasted this long: the lock of a commit or a checkpoint, let go
-# of within milliseconds, is not worth a warning (the writer waits in Python from its first
-# statement, so every such lock met while opening is a failed try).
-OPEN_NOTICE_SECONDS = 1.0
-
-
-class LockWait:
-    """A wait for a file another program holds, as every command waits for it: said once it
-    has lasted ``OPEN_NOTICE_SECONDS``, over after ``OPEN_WAIT_SECONDS`` (opening a store, a
-    backup's copy)."""
-
-    def __init__(self) -> None:
-        self.seconds = OPEN_WAIT_SECONDS
-        self._started = time.monotonic()
-        self._said = False
-
-    def is_over(self) -> bool:
-        return time.monotonic() - self._started >= self.seconds
-
-    def say_once(self, what: object) -> None:
-        """Says "``what``; waiting up to 120 s for it", once the wait has lasted long enough."""
-        if not self._said and time.monotonic() - self._started >= OPEN_NOTICE_SECONDS:
-            warn("oxitrack.store", "%s; waiting up to %.0f s for it", what, self.seconds)
-            self._said = True
 
 
 class DatabaseMoved(StoreError):
@@ -147,7 +118,7 @@ class Store:
                     self.close()
                     raise
                 wait.say_once(busy)
-                time.sleep(OPEN_RETRY_SECONDS)
+                wait.pause()
             except BaseException:
                 self.close()
                 raise

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from oxitrack.errors import StoreError
 from oxitrack.sessions import SESSION_GAP_SECONDS
-from oxitrack.store.core import LockWait
 from oxitrack.store.files import (
     SQLITE_SIDE_SUFFIXES,
     create_private_file,
@@ -27,6 +26,7 @@ from oxitrack.store.files import (
     remove_abandoned_partials,
     wal_readers,
 )
+from oxitrack.store.lock_wait import LockWait
 from oxitrack.store.ownership import foreign_reason, table_exists
 from oxitrack.store.reading import reading_as_is
 from oxitrack.store.schema import SCHEMA_VERSION
