@@ -20,7 +20,8 @@ import pytest
 from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
-from oxitrack.store.maintenance import backup, check, database_stats
+from oxitrack.store.checks import check
+from oxitrack.store.maintenance import backup, database_stats
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.conftest import NOW
 from tests.daemon_process import DaemonProcess
@@ -427,7 +428,7 @@ def test_check_lists_the_faults_of_a_damaged_table(db_path: Path):
 )
 def test_check_advises_a_restore_only_for_a_damaged_file(error: str, restore: bool):
     """A whole file on a read-only disk must not send its owner to restore a backup over it."""
-    from oxitrack.store.maintenance import _advice
+    from oxitrack.store.checks import _advice
 
     assert ("Restore a backup" in _advice(sqlite3.OperationalError(error))) is restore
 

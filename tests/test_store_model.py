@@ -45,7 +45,7 @@ from oxitrack.breakdown import DEFAULT_CATEGORY, BreakdownRow
 from oxitrack.errors import ClientError
 from oxitrack.repo_root import find_repo_root
 from oxitrack.reports import daily_totals, days_json, range_totals, today_json
-from oxitrack.store import Store, maintenance
+from oxitrack.store import Store, checks
 from oxitrack.store import projects as store_projects
 from oxitrack.store import reports as store_reports
 from oxitrack.store import wakatime as store_wakatime
@@ -742,7 +742,7 @@ class StoreMachine(RuleBasedStateMachine):
     @rule()
     def check(self) -> None:
         """``oxitrack check`` on the file the daemon is writing finds nothing wrong."""
-        report = maintenance.check(self.db_path)
+        report = checks.check(self.db_path)
         assert report.problems == [] and report.notes == [], (report.problems, report.notes)
 
     # -- what reads ----------------------------------------------------------------------------

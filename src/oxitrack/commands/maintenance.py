@@ -80,10 +80,10 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     # Here, so that building the parser stays cheap.
-    from oxitrack.store import maintenance
+    from oxitrack.store import checks
 
     db = Path(settings_from(args).db)
-    report = maintenance.check(db)
+    report = checks.check(db)
     if args.json:
         print_json(
             {

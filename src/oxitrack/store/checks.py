@@ -1,0 +1,216 @@
+"""``oxitrack check``: everything wrong with a database file, in words, and what to do.
+
+The checks only read, and read the file as it is (``reading_as_is``): they never upgrade the
+schema, so a file an older OxiTrack wrote is reported as it is, its upgrade as pending.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from oxitrack.sessions import SESSION_GAP_SECONDS
+from oxitrack.store.maintenance import DatabaseStats, database_stats
+from oxitrack.store.ownership import foreign_reason, table_exists
+from oxitrack.store.reading import reading_as_is
+from oxitrack.store.schema import SCHEMA_VERSION
+from oxitrack.store.sqlite_errors import explain
+from oxitrack.store.wal_file import WalDamage, wal_damage
+
+MAX_REPORTED_ROWS = 10
+_RESTORE = " Restore a backup, or recover what is readable with `sqlite3 FILE .recover`."
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    problems: list[str]  # each one sentence; any problem makes `oxitrack check` fail
+    notes: list[str]  # worth knowing, nothing to repair
+    stats: DatabaseStats | None
+
+    @property
+    def upgrade_pending(self) -> bool:
+        """The file has an older schema, which the daemon upgrades when it next opens it."""
+        return self.stats is not None and self.stats.schema_version < SCHEMA_VERSION
+
+
+def check(path: Path) -> CheckReport:
+    """Everything wrong with the database at ``path``, in words."""
+    problems: list[str] = []
+    notes: list[str] = []
+    with reading_as_is(path) as conn:
+        try:
+            _check_file(conn, problems)
+            if not problems:
+                _check_schema(conn, problems, notes)
+            if not problems:
+                _check_sessions(conn, problems, notes)
+                _check_projects(conn, problems, notes)
+        except sqlite3.Error as exc:
+            problems.append(f"SQLite cannot read the file: {explain(exc)}.{_advice(exc)}")
+    # First: the one finding where what the user does next decides whether data is lost.
+    wal = f"{os.path.realpath(path)}-wal"
+    damage = wal_damage(wal)
+    if damage is not None:
+        problems.insert(0, _wal_problem(wal, damage))
+    stats = None
+    if not problems:
+        stats = database_stats(path)
+    return CheckReport(problems, notes, stats)
+
+
+def _wal_problem(wal: str, damage: WalDamage) -> str:
+    if damage.first_bad_frame == 0:
+        where = f"its header is damaged, so SQLite reads none of the {damage.hidden_frames}"
+        where += " frame(s) written after it"
+    else:
+        where = (
+            f"frame {damage.first_bad_frame} is damaged, so SQLite stops reading there and"
+            f" skips the {damage.hidden_frames} frame(s) written after it"
+            f" ({damage.hidden_commits} commit(s): beats that were saved)"
+        )
+    return (
+        f"{wal} holds writes SQLite cannot read: {where}. They are not lost yet, but the next"
+        " program that opens the database for writing (the daemon, or any command that"
+        f" changes it) writes over them for good. Before that, keep a copy of {wal} (with"
+        " the database and its -shm): those writes can then be recovered by hand."
+    )
+
+
+def _check_file(conn: sqlite3.Connection, problems: list[str]) -> None:
+    rows = [row[0] for row in conn.execute("PRAGMA integrity_check(100)")]
+    if rows != ["ok"]:
+        # One row may hold several lines, under a "*** in database main ***" heading.
+        faults = [
+            line.strip()
+            for row in rows
+            for line in str(row).splitlines()
+            if line.strip() and not line.startswith("***")
+        ]
+        more = f" (and {len(faults) - 3} more)" if len(faults) > 3 else ""
+        problems.append(
+            f"SQLite's integrity check finds the file damaged: {'; '.join(faults[:3])}{more}."
+            + _RESTORE
+        )
+        return
+    faults = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if faults:
+        tables = sorted({row[0] for row in faults})
+        problems.append(
+            f"{len(faults)} row(s) in {', '.join(tables)} point at a project that does not exist"
+        )
+
+
+def _check_schema(conn: sqlite3.Connection, problems: list[str], notes: list[str]) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    (application_id,) = conn.execute("PRAGMA application_id").fetchone()
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    foreign = foreign_reason(conn, version, application_id)  # the daemon's own test, same words
+    if foreign is not None:
+        problems.append(f"this is not an OxiTrack database: {foreign}")
+    elif "sessions" not in tables:
+        problems.append("there is no sessions table: this is not an OxiTrack database")
+    elif version > SCHEMA_VERSION:
+        problems.append(
+            f"schema {version} is newer than this OxiTrack knows ({SCHEMA_VERSION}); upgrade it"
+        )
+    elif version < SCHEMA_VERSION:
+        notes.append(
+            f"schema {version} is older than {SCHEMA_VERSION}; the daemon upgrades it when it"
+            " next opens the file"
+        )
+
+
+# The schema steps that repair what the checks find: step 1 (store/sessions_table.py) merges the
+# seed's overlapping or too close sessions and splits those that end before they start; step 4
+# (store/project_tables.py) registers every folder with sessions in a project. Before them, a
+# finding is only a note.
+_SESSIONS_REPAIRED_AT = 1
+_FOLDERS_REGISTERED_AT = 4
+
+
+def _check_sessions(conn: sqlite3.Connection, problems: list[str], notes: list[str]) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    upgrade_repairs = version < _SESSIONS_REPAIRED_AT
+    backwards = conn.execute(
+        "SELECT id, project_path FROM sessions WHERE last_heartbeat < start_time"
+        f" LIMIT {MAX_REPORTED_ROWS}"
+    ).fetchall()
+    if backwards:
+        ids = ", ".join(str(row[0]) for row in backwards)
+        if upgrade_repairs:
+            notes.append(
+                f"session(s) {ids} end before they start; the upgrade repairs them (each"
+                " becomes its two beats, which join the sessions around them when close enough)"
+            )
+        else:
+            problems.append(f"session(s) {ids} end before they start")
+    too_close = conn.execute(
+        "SELECT id, project_path, gap FROM ("
+        "  SELECT id, project_path, start_time - lag(last_heartbeat) OVER ("
+        "    PARTITION BY project_path ORDER BY start_time) AS gap FROM sessions"
+        f") WHERE gap < ? LIMIT {MAX_REPORTED_ROWS}",
+        (SESSION_GAP_SECONDS,),
+    ).fetchall()
+    for session_id, project_path, gap in too_close:
+        how = "overlaps the one before it" if gap < 0 else f"starts {gap} s after the one before"
+        if upgrade_repairs:
+            notes.append(f"session {session_id} of {project_path} {how}; the upgrade merges them")
+            continue
+        problems.append(
+            f"session {session_id} of {project_path} {how} (sessions of one folder are at least"
+            f" {SESSION_GAP_SECONDS} s apart, so time may be counted twice)"
+        )
+
+
+def _check_projects(conn: sqlite3.Connection, problems: list[str], notes: list[str]) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version < 2:
+        return
+    if not table_exists(conn, "project_paths"):
+        # The first builds' version 3 had no project tables (told by its tables, not its number).
+        if version < SCHEMA_VERSION:
+            notes.append("the project tables are missing; the upgrade creates them")
+        else:
+            problems.append("the project tables are missing")
+        return
+    (unregistered,) = conn.execute(
+        "SELECT count(DISTINCT project_path) FROM sessions"
+        " WHERE project_path NOT IN (SELECT project_path FROM project_paths)"
+    ).fetchone()
+    if unregistered and version < _FOLDERS_REGISTERED_AT:
+        notes.append(
+            f"{unregistered} folder(s) with sessions belong to no project yet; the upgrade"
+            " registers them"
+        )
+    elif unregistered:
+        problems.append(
+            f"{unregistered} folder(s) with sessions belong to no project (they are left out of"
+            " `oxitrack projects`)"
+        )
+    (empty,) = conn.execute(
+        "SELECT count(*) FROM projects WHERE id NOT IN (SELECT project_id FROM project_paths)"
+    ).fetchone()
+    if empty:
+        notes.append(f"{empty} project(s) have no folder left")
+
+
+def _advice(exc: sqlite3.Error) -> str:
+    """What to do: restore only a damaged file. A file that cannot be opened (its permissions,
+    a copy that could not be made to read it) is likely whole, and one another program holds
+    locked is in use: restoring a backup over it would throw away newer data."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return (
+            " The file is in use, not damaged: another program holds it locked. Try again"
+            " once that program has finished with it (do not restore a backup over it: that"
+            " would throw away everything recorded since)."
+        )
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return (
+            " The file may be whole: check that you may read it and its -wal and -shm files"
+            " beside it (a WAL-mode file without its -shm is read from a copy, in the system's"
+            " temporary folder)."
+        )
+    return _RESTORE
