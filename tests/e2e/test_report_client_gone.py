@@ -160,6 +160,26 @@ def test_long_reports_given_up_free_their_slots_at_once(daemon_on, route: str):
     assert not any("given up" in line for line in daemon.stderr_lines), daemon.stderr_lines
 
 
+def test_a_long_report_asked_again_at_once_gets_the_slot_of_the_one_given_up(daemon_on):
+    """The page's pick of another field aborts the last one's read and asks at once: the new
+    ask came while the report given up still held its slot (it ends within a statement, in its
+    own thread), and was refused 503 reports_busy about half of the time."""
+    daemon = daemon_on()
+    for _ in range(4):
+        readers = _taking_both_slots(daemon, LONG_REPORTS["breakdown"])
+        _give_up(readers[0], "close")
+        assert _status(daemon, EMPTY_LONG_REPORT) == 200
+        _give_up(readers[1], "close")
+        _wait_until(lambda: _status(daemon, EMPTY_LONG_REPORT) == 200, 5, "both slots free again")
+    # Both slots taken by clients that stay: still refused at once, not after a wait.
+    readers = _taking_both_slots(daemon, LONG_REPORTS["days"])
+    started = time.monotonic()
+    assert _status(daemon, EMPTY_LONG_REPORT) == 503
+    assert time.monotonic() - started < 0.5
+    for sock in readers:
+        _give_up(sock, "close")
+
+
 @pytest.mark.parametrize("how", ["close", "reset"])
 def test_a_report_given_up_stops_costing_cpu_and_is_logged_with_verbose(daemon_on, how: str):
     daemon = daemon_on("--verbose")
