@@ -139,15 +139,28 @@ function isLatestBreakdown(card) {
  * The range's days, then its breakdown: one after the other, as each of a long range takes one
  * of the daemon's two places for long reports (503 reports_busy past them). Asked at once, a page
  * on a year took both, and a second tab on a year was told to wait at every refresh. Not asked
- * once a field picked meanwhile has asked for its own.
+ * once a field picked meanwhile has asked for its own, and given up (null) once one is picked
+ * while it is asked: it held a long report of the daemon's, and the range's chart waited for it.
  */
 async function rangeAnswers(card, signal) {
   const seconds = rangeTimeout(card.days);
   const range = await getJson("/api/days", { days: card.days }, { signal, seconds });
-  const breakdown = isLatestBreakdown(card)
-    ? await getJson("/api/breakdown", { by: card.by, days: card.days }, { signal, seconds })
-    : null;
-  return { range, breakdown };
+  if (!isLatestBreakdown(card)) return { range, breakdown: null };
+  // Aborted by a field picked (refreshBreakdown), and with the rest of the refresh.
+  const picked = supersede("breakdownRead");
+  const giveUp = () => picked.abort(signal.reason);
+  if (signal.aborted) giveUp();
+  signal.addEventListener("abort", giveUp, { once: true });
+  try {
+    const params = { by: card.by, days: card.days };
+    const breakdown = await getJson("/api/breakdown", params, { signal: picked.signal, seconds });
+    return { range, breakdown };
+  } catch (error) {
+    if (error instanceof Superseded && !isLatestBreakdown(card)) return { range, breakdown: null };
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", giveUp);
+  }
 }
 
 /** Counted on the body, like data-loaded, so tests can wait for it. */
