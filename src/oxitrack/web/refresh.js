@@ -25,6 +25,7 @@ import {
   TimedOut,
   Unauthorized,
   getJson,
+  isLongRange,
   rangeTimeout,
 } from "./requests.js";
 import { state } from "./state.js";
@@ -88,18 +89,32 @@ export async function refresh({ byClock = false } = {}) {
  */
 export async function refreshBreakdown() {
   const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days: state.wantedDays };
-  const { signal } = supersede("breakdownRead"); // a field picked before is not drawn now
+  const pick = supersede("breakdownRead"); // a field picked before is not drawn now
+  const seconds = rangeTimeout(card.days);
+  const params = { by: card.by, days: card.days };
+  const rows = () => getJson("/api/breakdown", params, { signal: pick.signal, seconds });
   await latestOnly(
-    () =>
-      getJson(
-        "/api/breakdown",
-        { by: card.by, days: card.days },
-        { signal, seconds: rangeTimeout(card.days) },
-      ),
+    () => (isLongRange(card.days) ? answeredMeanwhile(rows(), pick) : rows()),
     () => isLatestBreakdown(card),
     (breakdown) => renderBreakdown(breakdown, card.by, card.days),
     showPickFailure,
   );
+}
+
+/**
+ * `read`'s answer (a long range's, given a minute); but a TimedOut, `read` given up with it
+ * (`controller`), once a quick read asked beside it (/health) is not answered in the usual 15 s.
+ * A pick asks only the card's rows: a daemon that answered nothing any more was said a minute
+ * after it, not as soon as by a refresh, whose quick reads tell it.
+ */
+async function answeredMeanwhile(read, controller) {
+  const quick = getJson("/health", {}, { signal: controller.signal }).catch((error) => {
+    if (!(error instanceof TimedOut)) return null; // answered, or told by `read` itself
+    controller.abort(error);
+    throw error;
+  });
+  const [answer] = await Promise.all([read, quick]);
+  return answer;
 }
 
 /**
