@@ -171,7 +171,8 @@ async function rangeAnswers(card, signal) {
     const breakdown = await getJson("/api/breakdown", params, { signal: picked.signal, seconds });
     return { range, breakdown };
   } catch (error) {
-    if (error instanceof Superseded && !isLatestBreakdown(card)) return { range, breakdown: null };
+    const givenUp = picked.signal.reason instanceof Superseded; // whatever error fetch gave
+    if (givenUp && !isLatestBreakdown(card)) return { range, breakdown: null };
     throw error;
   } finally {
     signal.removeEventListener("abort", giveUp);
