@@ -273,8 +273,8 @@ def test_the_dashboard_picking_again_on_a_long_range_stops_the_last_pick(daemon_
     page = Page(browser)
     shown = page.open(f"{daemon.url}/?days=3650")
     categories = f"{daemon.url}/api/breakdown?by=category&days=3650"
-    # The pick's quick read beside its rows (/health) answered: only the rows are given up.
-    with shown.expect_request(categories), shown.expect_response(lambda a: "/health" in a.url):
+    # The pick's quick read beside its rows (/today) answered: only the rows are given up.
+    with shown.expect_request(categories), shown.expect_response(lambda a: "/today" in a.url):
         shown.click("#breakdown-switch button[data-by='category']")
     with shown.expect_response(lambda answer: "by=editor" in answer.url) as editors:
         shown.click("#breakdown-switch button[data-by='editor']")

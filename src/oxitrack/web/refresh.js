@@ -103,12 +103,13 @@ export async function refreshBreakdown() {
 
 /**
  * `read`'s answer (a long range's, given a minute); but a TimedOut, `read` given up with it
- * (`controller`), once a quick read asked beside it (/health) is not answered in the usual 15 s.
- * A pick asks only the card's rows: a daemon that answered nothing any more was said a minute
- * after it, not as soon as by a refresh, whose quick reads tell it.
+ * (`controller`), once a quick read asked beside it is not answered in the usual 15 s. A pick asks
+ * only the card's rows: a daemon that answered nothing any more was said a minute after it, not
+ * as soon as by a refresh, whose quick reads tell it. /today, as a refresh's: it reads the
+ * database (a disk hung is told too), waiting for one month of the long report at most.
  */
 async function answeredMeanwhile(read, controller) {
-  const quick = getJson("/health", {}, { signal: controller.signal }).catch((error) => {
+  const quick = getJson("/today", {}, { signal: controller.signal }).catch((error) => {
     if (!(error instanceof TimedOut)) return null; // answered, or told by `read` itself
     controller.abort(error);
     throw error;
