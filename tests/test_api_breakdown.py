@@ -173,7 +173,7 @@ def test_beats_naming_their_language_split_time_with_heartbeats_of_the_same_fold
 def test_a_long_breakdown_takes_a_long_report_slot(client):
     # Both slots held (two long /api/days reports being made): a long breakdown waits its turn.
     slots = client.app.state.long_report_slots
-    assert slots.acquire(blocking=False) and slots.acquire(blocking=False)
+    assert slots.take(None) and slots.take(None)
     try:
         params = {"by": "language", "tz": "Europe/Berlin"}
         refused = client.get("/api/breakdown", params={**params, "days": "93"})
@@ -181,8 +181,8 @@ def test_a_long_breakdown_takes_a_long_report_slot(client):
         assert refused.json()["error"] == "reports_busy"
         assert client.get("/api/breakdown", params={**params, "days": "92"}).status_code == 200
     finally:
-        slots.release()
-        slots.release()
+        slots.give_back(None)
+        slots.give_back(None)
     assert client.get("/api/breakdown", params={**params, "days": "93"}).status_code == 200
 
 

@@ -87,3 +87,30 @@ def test_the_daemon_stopping_still_cuts_short_every_read(store: Store):
         store.stop_reading()
         with pytest.raises(DaemonStopping):
             read.result(timeout=30)
+
+
+def test_a_read_abandoned_with_a_cursor_still_open_leaves_the_connection_usable(store: Store):
+    """A read that keeps a cursor in a variable while it runs another statement (rows looked up
+    one by one): its interrupt stayed pending while that cursor lived, so the ROLLBACK of its
+    snapshot was interrupted too, the snapshot stayed open, and every later read of the daemon
+    failed ("cannot start a transaction within a transaction") until it was restarted."""
+    given_up, running = threading.Event(), threading.Event()
+
+    def looked_up_one_by_one(conn: sqlite3.Connection) -> None:
+        outer = conn.execute("SELECT 1 UNION ALL SELECT 2")
+        for _ in outer:
+            inner = conn.execute(_ENDLESS)
+            running.set()
+            for _ in inner:
+                pass
+
+    with ThreadPoolExecutor(1) as pool:
+        read = pool.submit(store.read, looked_up_one_by_one, abandoned=given_up)
+        assert running.wait(30)
+        store.abandon(given_up)
+        with pytest.raises(ReadAbandoned):
+            read.result(timeout=30)
+        # The read's exception, and its frames, still held (as by a log of it) or not.
+        assert store.read(lambda conn: conn.execute("SELECT 1").fetchone()) == (1,)
+    del read
+    assert store.read(lambda conn: conn.execute("SELECT 2").fetchone()) == (2,)

@@ -7,7 +7,6 @@ an app around a temporary database and a fake clock. Handlers live in ``oxitrack
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
@@ -26,6 +25,7 @@ from oxitrack.api import projects as projects_api
 from oxitrack.api.client_gone import watched
 from oxitrack.api.group_commit import GroupCommit
 from oxitrack.api.identities import FolderIdentities
+from oxitrack.api.report_slots import ReportSlots
 from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, FolderNotAnswering, StoreError, error_body
@@ -105,7 +105,7 @@ def create_app(
     app.state.identities = FolderIdentities(store, identify, app.state.slow_folders)
     app.state.group_commit = GroupCommit(store, app.state.identities)  # every POST /beat
     # The long /api/days reports made at once; one more is answered 503 reports_busy.
-    app.state.long_report_slots = threading.BoundedSemaphore(reports.LONG_REPORTS_AT_ONCE)
+    app.state.long_report_slots = ReportSlots(reports.LONG_REPORTS_AT_ONCE)
     app.state.settings = settings
     app.state.clock = clock
     app.state.monotonic = monotonic

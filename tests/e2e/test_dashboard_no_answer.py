@@ -301,3 +301,21 @@ def test_a_short_range_is_given_15_s_and_the_page_and_daemon_agree_on_long():
     script = (Path(oxitrack.__file__).parent / "web" / "requests.js").read_text()
     [days] = re.findall(r"^const LONG_RANGE_DAYS = (\d+);$", script, re.MULTILINE)
     assert int(days) == LONG_RANGE_DAYS
+
+
+def test_a_field_picked_on_a_long_range_is_said_unanswered_in_15_s(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """A pick asks only the card's rows: over a year they are given a minute, so a daemon that
+    answered nothing any more was said a minute after the pick, not in the 15 s of every other
+    read (a refresh asks quick reads beside its long ones, which tell it sooner)."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/?days=365")
+    held = _hold(shown, lambda url: READS.search(url) is not None)
+    shown.click("#breakdown-switch button[data-by='category']")
+    held.wait(shown, 1)
+    page.page.clock.run_for(READ_TIMEOUT_MS)
+    shown.wait_for_selector("#offline:not([hidden])", timeout=10_000)
+    assert _status(shown) == "cannot reach the daemon: no answer in 15 s"
+    assert _unanswered(held, shown, "/api/breakdown") == 0, "the rows still waited for"
+    assert shown.evaluate("() => document.body.dataset.stale") == "true"

@@ -140,3 +140,29 @@ def test_a_field_picked_while_the_daemon_does_not_answer_leaves_the_retry_as_it_
     _wait_shown(page, "category")
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
     assert shown.is_hidden("#offline")
+
+
+def test_a_field_picked_while_a_refresh_reads_the_card_gives_up_that_read(
+    midday_daemon: DaemonProcess, browser: Any
+):
+    """30 days pressed, and categories picked while the range's languages were still being
+    read: that read stayed asked (over a year, one of the daemon's two long reports), and the
+    range's chart, which comes with it, waited for an answer that would not be drawn."""
+    _worked_in_every_field(midday_daemon, int(time.time()))
+    page = Page(browser)
+    shown = page.open(midday_daemon.url + "/")
+    languages = re.compile(r"/api/breakdown\?by=language&days=30")
+    held = _hold(shown, lambda url: languages.search(url) is not None)
+    shown.click(".switch button[data-days='30']")
+    held.wait(shown, 1)
+    [refreshed] = held.routes
+    shown.click("#breakdown-switch button[data-by='category']")
+    _wait_given_up(shown, refreshed)
+    page.wait_loaded(2)  # the range drawn without the rows it gave up
+    _wait_shown(page, "category")
+    assert _shown(shown) == _breakdown(midday_daemon, 30, "category")
+    assert shown.get_attribute(".switch button[data-days='30']", "aria-pressed") == "true"
+    assert shown.inner_text("#breakdown-range") == "last 30 days"
+    assert shown.is_hidden("#offline")
+    assert shown.evaluate("() => document.body.dataset.stale") is None
+    assert page.problems == [f"failed: {refreshed.request.url}"]

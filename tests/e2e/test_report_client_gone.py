@@ -2,7 +2,8 @@
 of 200,000 sessions over ten years (a ten-year report of it takes 2 to 5 s here).
 
 Clients are raw sockets: a ``close()`` sends FIN (what a browser giving up a read, a ``curl``
-stopped with Ctrl-C and a killed script send), a close with ``SO_LINGER`` 0 sends RST.
+stopped with Ctrl-C and a killed script send), a close with ``SO_LINGER`` 0 sends RST; and the
+dashboard in Chromium, giving up the reads a newer click replaces.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import struct
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.routing import Route, request_response
@@ -25,6 +27,7 @@ from starlette.testclient import TestClient
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import Page
 
 pytestmark = pytest.mark.e2e
 
@@ -160,6 +163,26 @@ def test_long_reports_given_up_free_their_slots_at_once(daemon_on, route: str):
     assert not any("given up" in line for line in daemon.stderr_lines), daemon.stderr_lines
 
 
+def test_a_long_report_asked_again_at_once_gets_the_slot_of_the_one_given_up(daemon_on):
+    """The page's pick of another field aborts the last one's read and asks at once: the new
+    ask came while the report given up still held its slot (it ends within a statement, in its
+    own thread), and was refused 503 reports_busy about half of the time."""
+    daemon = daemon_on()
+    for _ in range(4):
+        readers = _taking_both_slots(daemon, LONG_REPORTS["breakdown"])
+        _give_up(readers[0], "close")
+        assert _status(daemon, EMPTY_LONG_REPORT) == 200
+        _give_up(readers[1], "close")
+        _wait_until(lambda: _status(daemon, EMPTY_LONG_REPORT) == 200, 5, "both slots free again")
+    # Both slots taken by clients that stay: still refused at once, not after a wait.
+    readers = _taking_both_slots(daemon, LONG_REPORTS["days"])
+    started = time.monotonic()
+    assert _status(daemon, EMPTY_LONG_REPORT) == 503
+    assert time.monotonic() - started < 0.5
+    for sock in readers:
+        _give_up(sock, "close")
+
+
 @pytest.mark.parametrize("how", ["close", "reset"])
 def test_a_report_given_up_stops_costing_cpu_and_is_logged_with_verbose(daemon_on, how: str):
     daemon = daemon_on("--verbose")
@@ -222,3 +245,47 @@ def test_a_half_closed_client_gets_a_short_report_and_is_told_of_a_long_one(daem
         head, body = _answer(sock)
     assert head.startswith(b"HTTP/1.1 400 "), head
     assert b'"client_gone"' in body, body
+
+
+def test_the_dashboard_leaving_a_long_range_stops_its_report(daemon_on, browser: Any):
+    """Ten years asked in the page's address, 7 days pressed before they came: the page gives
+    the read up, and the daemon stops making the report and frees its place."""
+    daemon = daemon_on("--verbose")
+    page = Page(browser)
+    shown = page.page
+    shown.goto(f"{daemon.url}/?days=3650")  # its reads asked, not answered: seconds here
+    page.choose_range(7)
+    assert shown.get_attribute(".switch button[data-days='7']", "aria-pressed") == "true"
+    assert shown.is_hidden("#offline")
+    assert shown.evaluate("() => document.body.dataset.stale") is None
+    _wait_until(
+        lambda: any("GET /api/days given up by its client" in line for line in daemon.stderr_lines),
+        5,
+        "the daemon's line for the report it stopped",
+    )
+    assert _status(daemon, EMPTY_LONG_REPORT) == 200
+    assert page.problems == [f"failed: {daemon.url}/api/days?days=3650"]
+
+
+def test_the_dashboard_picking_again_on_a_long_range_stops_the_last_pick(daemon_on, browser: Any):
+    """Ten years shown, categories picked, then editors before the categories came."""
+    daemon = daemon_on("--verbose")
+    page = Page(browser)
+    shown = page.open(f"{daemon.url}/?days=3650")
+    categories = f"{daemon.url}/api/breakdown?by=category&days=3650"
+    # The pick's quick read beside its rows (/today) answered: only the rows are given up.
+    with shown.expect_request(categories), shown.expect_response(lambda a: "/today" in a.url):
+        shown.click("#breakdown-switch button[data-by='category']")
+    with shown.expect_response(lambda answer: "by=editor" in answer.url) as editors:
+        shown.click("#breakdown-switch button[data-by='editor']")
+    assert editors.value.status == 200
+    shown.wait_for_function(
+        "() => document.getElementById('breakdown-title').textContent === 'Editors'"
+    )
+    _wait_until(
+        lambda: any("GET /api/breakdown given up by its" in line for line in daemon.stderr_lines),
+        5,
+        "the daemon's line for the report it stopped",
+    )
+    assert shown.is_hidden("#offline")
+    assert page.problems == [f"failed: {categories}"]

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from oxitrack import days as days_
 from oxitrack.api.client_gone import stops_when_given_up
+from oxitrack.api.report_slots import ReportSlots
 from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.errors import ClientError, InvalidField
 from oxitrack.fields import whole_number
@@ -86,12 +87,14 @@ def report_slot(request: Request, day_count: int) -> Iterator[threading.Event | 
 
     A ten-year report of a million sessions is seconds of CPU: eight at once took a minute
     and a half, and meanwhile ``/today`` took seconds and beats up to one. Refused at once,
-    not queued: a queued request still holds one of the threads every report needs."""
+    not queued: a queued request still holds one of the threads every report needs; but a
+    report given up leaves its place to the next at once (``ReportSlots``)."""
     if day_count <= LONG_RANGE_DAYS:
         yield None
         return
-    slots: threading.BoundedSemaphore = request.app.state.long_report_slots
-    if not slots.acquire(blocking=False):
+    slots: ReportSlots = request.app.state.long_report_slots
+    gone = stops_when_given_up(request)
+    if not slots.take(gone):
         raise ClientError(
             503,
             "reports_busy",
@@ -100,9 +103,9 @@ def report_slot(request: Request, day_count: int) -> Iterator[threading.Event | 
             headers={"Retry-After": "5"},
         )
     try:
-        yield stops_when_given_up(request)
+        yield gone
     finally:
-        slots.release()
+        slots.give_back(gone)
 
 
 def _sessions_in_parts(

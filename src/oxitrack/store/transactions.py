@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
+import traceback
 from collections.abc import Callable
 
 from oxitrack.errors import StoreError
@@ -88,10 +89,15 @@ def read_in_snapshot(
             # In here: an interrupt (``Store.abandon``) that meets the COMMIT must not leave
             # the snapshot open for the next read, whose BEGIN would then fail.
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             # SQLite may have ended the snapshot itself (a full disk for a sort's temporary
             # file): a COMMIT here would replace the error by its own.
             if conn.in_transaction:
+                # An interrupt (``Store.abandon``) stays pending while any statement is still
+                # active, as one of a cursor ``fn`` kept in a variable, which the error's frames
+                # hold: it would interrupt this ROLLBACK too, and leave the snapshot open for
+                # every later read. Their variables go (the error still says where it was).
+                traceback.clear_frames(exc.__traceback__)
                 with contextlib.suppress(sqlite3.Error):  # the error that counts is above
                     conn.execute("ROLLBACK")
             raise

@@ -25,6 +25,7 @@ import {
   TimedOut,
   Unauthorized,
   getJson,
+  isLongRange,
   rangeTimeout,
 } from "./requests.js";
 import { state } from "./state.js";
@@ -88,18 +89,33 @@ export async function refresh({ byClock = false } = {}) {
  */
 export async function refreshBreakdown() {
   const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days: state.wantedDays };
-  const { signal } = supersede("breakdownRead"); // a field picked before is not drawn now
+  const pick = supersede("breakdownRead"); // a field picked before is not drawn now
+  const seconds = rangeTimeout(card.days);
+  const params = { by: card.by, days: card.days };
+  const rows = () => getJson("/api/breakdown", params, { signal: pick.signal, seconds });
   await latestOnly(
-    () =>
-      getJson(
-        "/api/breakdown",
-        { by: card.by, days: card.days },
-        { signal, seconds: rangeTimeout(card.days) },
-      ),
+    () => (isLongRange(card.days) ? answeredMeanwhile(rows(), pick) : rows()),
     () => isLatestBreakdown(card),
     (breakdown) => renderBreakdown(breakdown, card.by, card.days),
     showPickFailure,
   );
+}
+
+/**
+ * `read`'s answer (a long range's, given a minute); but a TimedOut, `read` given up with it
+ * (`controller`), once a quick read asked beside it is not answered in the usual 15 s. A pick asks
+ * only the card's rows: a daemon that answered nothing any more was said a minute after it, not
+ * as soon as by a refresh, whose quick reads tell it. /today, as a refresh's: it reads the
+ * database (a disk hung is told too), waiting for one month of the long report at most.
+ */
+async function answeredMeanwhile(read, controller) {
+  const quick = getJson("/today", {}, { signal: controller.signal }).catch((error) => {
+    if (!(error instanceof TimedOut)) return null; // answered, or told by `read` itself
+    controller.abort(error);
+    throw error;
+  });
+  const [answer] = await Promise.all([read, quick]);
+  return answer;
 }
 
 /**
@@ -139,15 +155,29 @@ function isLatestBreakdown(card) {
  * The range's days, then its breakdown: one after the other, as each of a long range takes one
  * of the daemon's two places for long reports (503 reports_busy past them). Asked at once, a page
  * on a year took both, and a second tab on a year was told to wait at every refresh. Not asked
- * once a field picked meanwhile has asked for its own.
+ * once a field picked meanwhile has asked for its own, and given up (null) once one is picked
+ * while it is asked: it held a long report of the daemon's, and the range's chart waited for it.
  */
 async function rangeAnswers(card, signal) {
   const seconds = rangeTimeout(card.days);
   const range = await getJson("/api/days", { days: card.days }, { signal, seconds });
-  const breakdown = isLatestBreakdown(card)
-    ? await getJson("/api/breakdown", { by: card.by, days: card.days }, { signal, seconds })
-    : null;
-  return { range, breakdown };
+  if (!isLatestBreakdown(card)) return { range, breakdown: null };
+  // Aborted by a field picked (refreshBreakdown), and with the rest of the refresh.
+  const picked = supersede("breakdownRead");
+  const giveUp = () => picked.abort(signal.reason);
+  if (signal.aborted) giveUp();
+  signal.addEventListener("abort", giveUp, { once: true });
+  try {
+    const params = { by: card.by, days: card.days };
+    const breakdown = await getJson("/api/breakdown", params, { signal: picked.signal, seconds });
+    return { range, breakdown };
+  } catch (error) {
+    const givenUp = picked.signal.reason instanceof Superseded; // whatever error fetch gave
+    if (givenUp && !isLatestBreakdown(card)) return { range, breakdown: null };
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", giveUp);
+  }
 }
 
 /** Counted on the body, like data-loaded, so tests can wait for it. */

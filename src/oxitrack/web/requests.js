@@ -85,9 +85,14 @@ const READ_TIMEOUT_S = 15;
 const LONG_RANGE_DAYS = 92;
 const LONG_REPORT_TIMEOUT_S = 60;
 
+/** A range the daemon makes as a long report, which is given LONG_REPORT_TIMEOUT_S. */
+export function isLongRange(days) {
+  return Number(days) > LONG_RANGE_DAYS;
+}
+
 /** How long a read of `days` days may take: LONG_RANGE_DAYS or fewer, READ_TIMEOUT_S. */
 export function rangeTimeout(days) {
-  return Number(days) > LONG_RANGE_DAYS ? LONG_REPORT_TIMEOUT_S : READ_TIMEOUT_S;
+  return isLongRange(days) ? LONG_REPORT_TIMEOUT_S : READ_TIMEOUT_S;
 }
 
 /**
