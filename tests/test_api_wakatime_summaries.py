@@ -89,6 +89,7 @@ def test_a_range_of_dates_has_each_day_and_averages_the_days_worked(worked: Test
     assert [p["name"] for p in body["data"][1]["projects"]] == ["lib"]
     assert [lang["name"] for lang in body["data"][1]["languages"]] == ["Go"]
     assert body["cumulative_total"]["seconds"] == 4800.0
+    assert (body["start"], body["end"]) == ("2025-11-21T23:00:00Z", "2025-11-25T23:00:00Z")
     assert body["daily_average"] == {
         "holidays": 2,
         "days_including_holidays": 4,
@@ -213,6 +214,15 @@ def test_days_are_in_the_zone_asked_for(worked: TestClient):
     assert answer.json()["data"][0]["range"]["timezone"] == "Etc/GMT+5"
 
 
+def test_a_range_with_nothing_tracked_averages_nothing(worked: TestClient):
+    """Every day a "holiday": the average is 0, not a division by no days worked."""
+    body = summaries(worked, start="2025-11-20", end="2025-11-21")
+    assert body["cumulative_total"]["seconds"] == 0.0
+    average = body["daily_average"]
+    assert (average["holidays"], average["days_minus_holidays"]) == (2, 0)
+    assert (average["seconds"], average["text"]) == (0, "0 secs")
+
+
 def test_only_the_project_asked_for(worked: TestClient):
     body = summaries(worked, start="2025-11-23", end="2025-11-25", project="lib")
     assert [d["grand_total"]["total_seconds"] for d in body["data"]] == [1200.0, 0.0, 0.0]
@@ -248,7 +258,7 @@ def test_one_projects_days_list_its_branches_as_wakatime_does(client: TestClient
         ({"start": "today", "end": "tomorrow"}, "end", "not a date"),
         ({"start": "2025-11-25", "end": "2025-11-24"}, "start", "is after the end"),
         ({"start": "2000-01-01", "end": "2025-11-25"}, "start", f"{MAX_RANGE_DAYS}"),
-        ({"range": "Last 8 Days"}, "range", "last 7 days"),
+        ({"range": "Last 8 Days"}, "range", "yesterday, last 7 days, last 7 days from"),
         ({"range": "today", "start": "today"}, "range", "not both"),
         ({"range": "today", "timezone": "Mars/Olympus"}, "timezone", "Mars/Olympus"),
         ({"range": "today", "project": " "}, "project", "must not be empty"),

@@ -325,7 +325,7 @@ def send_scope(
 def test_http_1_1_without_host_is_refused_400(app, store: Store, http_version: str | None):
     status, body = send_scope(app, [], http_version)
     assert (status, body["error"]) == (400, "bad_request")
-    assert body["message"]
+    assert "needs a Host header" in body["message"]
     assert store.sessions() == []
 
 
@@ -381,6 +381,7 @@ def test_with_an_api_key_a_missing_or_wrong_key_is_refused_401(
     headers = {} if authorization is None else {"authorization": authorization}
     answer = post(keyed, **headers)
     assert_refused(answer, 401, "unauthorized", store)
+    assert "API key" in answer.json()["message"]
     assert answer.headers["www-authenticate"].startswith("Bearer")
 
 
@@ -423,6 +424,9 @@ def test_wakatimes_reads_take_the_key_in_the_address_as_wakatime_does(keyed: Tes
     ``…/summaries?start=today&end=today&api_key=KEY``) reads a daemon that has a key."""
     assert keyed.get(f"{SUMMARIES}&api_key={KEY}").status_code == 200
     assert keyed.get(f"{STATUSBAR}?api_key={KEY}").status_code == 200
+    assert keyed.head(f"{STATUSBAR}?api_key={KEY}").status_code == 200
+    status_bar = STATUSBAR.replace("statusbar", "status_bar")  # WakaTime's documented spelling
+    assert keyed.get(f"{status_bar}?api_key={KEY}").status_code == 200
     assert keyed.get(f"/api/v1/users/someone/summaries?range=today&api_key={KEY}").is_success
 
 

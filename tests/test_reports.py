@@ -83,6 +83,23 @@ def test_a_project_is_active_only_in_the_day_or_range_that_holds_now():
     assert [p.is_active for p in range_totals(rows, this_week, now)] == [True]
 
 
+def test_the_day_or_range_that_holds_now_runs_from_its_midnight_up_to_the_next():
+    """At midnight, work going on now is the new day's, not the old one's."""
+    monday, tuesday = days_between(date(2025, 11, 24), date(2025, 11, 25), BERLIN)
+    midnight = at("2025-11-25 00:00")
+    rows = [
+        row(1, "/code/a", "2025-11-24 23:00", "2025-11-24 23:59"),
+        row(2, "/code/b", "2025-11-25 00:00", "2025-11-25 00:00"),
+    ]
+    for days in ([monday], [tuesday], [monday, tuesday]):
+        per_day, whole = range_report(rows, days, midnight)
+        for totals in per_day:
+            active = [p.is_active for p in totals.projects]
+            assert active == ([False] if totals.day == monday else [True]), totals.day
+        holds_now = days[-1] == tuesday
+        assert [p.is_active for p in whole] == [holds_now] * len(whole), days
+
+
 def test_a_projects_first_and_last_beat_span_all_its_sessions_of_the_day():
     """Rows come in any order (merged projects, several folders): the earliest start and the
     latest end win, whichever session brought them."""
@@ -241,6 +258,54 @@ def test_a_project_worked_on_after_the_clock_was_put_back_is_active():
     assert [p.is_active for p in today.projects] == [True]
     [today] = daily_totals(rows[1:], span, now)
     assert [p.is_active for p in today.projects] == [False]
+
+
+def test_sessions_touching_the_range_only_at_its_ends_are_no_project_of_it():
+    """They touch the range without time in it (as a store reading touching sessions hands
+    it over): no day lists it, so neither may the range's totals, not even with 0 seconds."""
+    span = days_between(date(2025, 11, 25), date(2025, 11, 26), BERLIN)
+    rows = [
+        row(1, "/code/a", "2025-11-24 22:00", "2025-11-25 00:00"),
+        row(2, "/code/b", "2025-11-25 09:00", "2025-11-25 10:00"),
+        row(3, "/code/c", "2025-11-27 00:00", "2025-11-27 00:00"),  # one beat at the end
+    ]
+    now = at("2025-11-27 12:00")
+    per_day, whole = range_report(rows, span, now)
+    assert [[p.project_path for p in day.projects] for day in per_day] == [["/code/b"], []]
+    assert [p.project_path for p in whole] == ["/code/b"]
+
+
+def test_a_projects_session_within_a_longer_one_leaves_it_the_last_beat_and_folder():
+    """Two folders of one project (two clones open): the session starting later may end first.
+    The project's last beat, and its folder when no latest one is known, are the longer's."""
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        SessionRow(1, "key", "/code/a", at("2025-11-25 09:00"), at("2025-11-25 15:00")),
+        SessionRow(2, "key", "/code/a-clone", at("2025-11-25 10:00"), at("2025-11-25 11:00")),
+    ]
+    now = at("2025-11-26 12:00")
+    [today] = daily_totals(rows, span, now)
+    [whole] = range_totals(rows, span, now)
+    for project in (today.projects[0], whole):
+        assert (project.first_beat, project.last_beat) == (
+            rows[0].start_time,
+            rows[0].last_heartbeat,
+        )
+        assert (project.project_path, project.duration_seconds) == ("/code/a", 6 * HOUR)
+        assert project.folders == ("/code/a", "/code/a-clone")
+
+
+def test_a_project_whose_later_session_is_going_on_is_active():
+    """A morning session and one going on now: the project is active, whichever came first."""
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    now = at("2025-11-25 12:00")
+    rows = [
+        row(1, "/code/a", "2025-11-25 09:00", "2025-11-25 10:00"),
+        row(2, "/code/a", "2025-11-25 11:00", "2025-11-25 11:58"),
+    ]
+    [today] = daily_totals(rows, span, now)
+    assert [p.is_active for p in today.projects] == [True]
+    assert [p.is_active for p in range_totals(rows, span, now)] == [True]
 
 
 @pytest.mark.parametrize(
@@ -522,6 +587,19 @@ def test_csv_export_has_header_local_times_and_quotes_commas():
         "7500",
         "2025-11-25T09:00:00+01:00",
         "2025-11-25T11:05:00+01:00",
+    ]
+
+
+def test_a_sessions_json_names_its_projects_latest_folder():
+    """``project_latest_path`` is how reports list the project: its latest folder when the
+    store knows one (moved or merged), else the session's own."""
+    start, end = at("2025-11-25 09:00"), at("2025-11-25 10:00")
+    moved = SessionRow(1, "k", "/old/app", start, end, latest_path="/code/app")
+    here = row(2, "/code/b", "2025-11-25 11:00", "2025-11-25 12:00")
+    body = sessions_json([moved, here], BERLIN, 0, None, None)
+    assert [(s["project_path"], s["project_latest_path"]) for s in body["sessions"]] == [
+        ("/old/app", "/code/app"),
+        ("/code/b", "/code/b"),
     ]
 
 

@@ -130,6 +130,15 @@ def test_statusbar_today_with_nothing_tracked():
     body = day_summary(zone=utc, day=day_of(NOW, utc), projects=[], total_seconds=0)
     assert body["grand_total"]["text"] == "0 secs"
     assert body["projects"] == []
+    # Lists OxiTrack does not keep are there, empty: wakatime-cli parses the body into its type.
+    assert [body[field] for field in ("dependencies", "machines", "operating_systems")] == [[]] * 3
+
+
+def test_a_day_of_one_beat_lists_its_project_with_no_share():
+    """A session of one beat is a project with no time: 0 % of nothing, not a made-up share."""
+    utc = ZoneInfo("UTC")
+    body = day_summary(zone=utc, day=day_of(NOW, utc), projects=[("one-beat", 0)], total_seconds=0)
+    assert [(p["name"], p["percent"]) for p in body["projects"]] == [("one-beat", 0.0)]
 
 
 def lists(**seconds: list[tuple[str | None, int]]) -> dict[str, list[tuple[str, str, float]]]:
@@ -176,9 +185,9 @@ def test_time_no_heartbeat_names_a_language_or_editor_is_other():
 
 
 def test_values_with_no_time_today_are_not_listed():
-    shown = lists(categories=[("debugging", 0), (None, 0)], languages=[("Go", 0), ("Rust", 5)])
+    shown = lists(categories=[("debugging", 0), (None, 0)], languages=[("Go", 0), ("Rust", 1)])
     assert shown["categories"] == []
-    assert shown["languages"] == [("Rust", "5 secs", 100.0)]
+    assert shown["languages"] == [("Rust", "1 sec", 100.0)]  # a second is time
 
 
 def test_lists_are_ordered_most_time_first_then_by_name():
