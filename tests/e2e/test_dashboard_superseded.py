@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,6 +25,15 @@ from tests.e2e.test_dashboard_projects_meanwhile import _hold
 pytestmark = pytest.mark.e2e
 
 READS = re.compile(r"/(today|health|api/)")
+
+
+def _held_after_click(shown: Any, matches: Callable[[str], bool], selector: str) -> Any:
+    """The one request ``matches`` lets through after ``selector`` is clicked, held unanswered."""
+    held = _hold(shown, matches)
+    shown.click(selector)
+    held.wait(shown, 1)
+    [route] = held.routes
+    return route
 
 
 def _given_up(shown: Any, route: Any) -> bool:
@@ -44,10 +54,7 @@ def test_a_range_clicked_before_the_last_one_came_gives_up_its_reads(
     be thrown away when they came."""
     page = Page(browser)
     shown = page.open(worked_daemon.url + "/")
-    held = _hold(shown, lambda url: "days=30" in url)
-    shown.click(".switch button[data-days='30']")
-    held.wait(shown, 1)
-    [month] = held.routes
+    month = _held_after_click(shown, lambda url: "days=30" in url, ".switch button[data-days='30']")
     page.choose_range(90)
     _wait_given_up(shown, month)
     assert shown.evaluate("() => document.body.dataset.discarded") == "1"
@@ -64,10 +71,9 @@ def test_a_field_picked_before_the_last_one_came_gives_up_its_read(
     _worked_in_every_field(midday_daemon, int(time.time()))
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
-    held = _hold(shown, lambda url: "by=category" in url)
-    shown.click("#breakdown-switch button[data-by='category']")
-    held.wait(shown, 1)
-    [categories] = held.routes
+    categories = _held_after_click(
+        shown, lambda url: "by=category" in url, "#breakdown-switch button[data-by='category']"
+    )
     shown.click("#breakdown-switch button[data-by='editor']")
     _wait_shown(page, "editor")
     _wait_given_up(shown, categories)
@@ -82,10 +88,11 @@ def test_a_refresh_gives_up_a_field_read_still_asked(midday_daemon: DaemonProces
     _worked_in_every_field(midday_daemon, int(time.time()))
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
-    held = _hold(shown, lambda url: "by=category&days=7" in url)
-    shown.click("#breakdown-switch button[data-by='category']")
-    held.wait(shown, 1)
-    [categories] = held.routes
+    categories = _held_after_click(
+        shown,
+        lambda url: "by=category&days=7" in url,
+        "#breakdown-switch button[data-by='category']",
+    )
     page.choose_range(30)
     _wait_given_up(shown, categories)
     _wait_shown(page, "category")
@@ -152,10 +159,9 @@ def test_a_field_picked_while_a_refresh_reads_the_card_gives_up_that_read(
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
     languages = re.compile(r"/api/breakdown\?by=language&days=30")
-    held = _hold(shown, lambda url: languages.search(url) is not None)
-    shown.click(".switch button[data-days='30']")
-    held.wait(shown, 1)
-    [refreshed] = held.routes
+    refreshed = _held_after_click(
+        shown, lambda url: languages.search(url) is not None, ".switch button[data-days='30']"
+    )
     shown.click("#breakdown-switch button[data-by='category']")
     _wait_given_up(shown, refreshed)
     page.wait_loaded(2)  # the range drawn without the rows it gave up
