@@ -291,13 +291,13 @@ def test_name_placed_by_name_alone_does_not_vouch_for_a_folder(client: TestClien
 def noting_the_loop(real: Callable[..., Any], on_loop: list[bool]) -> Callable[..., Any]:
     """``real``, noting in ``on_loop`` for each call whether it ran on an event loop."""
 
-    def spy(*args: Any) -> Any:
+    def spy(*args: Any, **kwargs: Any) -> Any:
         try:
             asyncio.get_running_loop()
             on_loop.append(True)
         except RuntimeError:
             on_loop.append(False)
-        return real(*args)
+        return real(*args, **kwargs)
 
     return spy
 
