@@ -500,6 +500,20 @@ def test_one_long_path_does_not_widen_every_row():
     assert lines[1].endswith("/code/notes")
 
 
+@pytest.mark.parametrize(("column", "width"), [("label", 40), ("detail", 60)])
+def test_a_name_or_path_is_cut_only_past_its_columns_width(column, width):
+    """A name of exactly 40 columns (a path of 60) is shown whole; one column more is cut to
+    40 (60), the end kept."""
+    for length, shown in ((width, width), (width + 1, width)):
+        text = "a" * (length - 1) + "z"
+        cells = {"label": "name", "detail": "/path", column: text}
+        table = render_table([TableRow(60, cells["label"], cells["detail"])], Style())
+        line = table.splitlines()[0]
+        words = line.split("  ")
+        cell = next(word for word in words if word.endswith("z"))
+        assert len(cell) == shown and (cell == text) == (length == width), (length, cell)
+
+
 @pytest.mark.parametrize(
     ("text", "encoding", "width"),
     [
