@@ -522,6 +522,7 @@ def test_a_name_or_path_is_cut_only_past_its_columns_width(column, width):
         ("\uff21\uff22", "utf-8", 4),  # fullwidth Latin
         ("cafe\u0301", "utf-8", 4),  # a combining accent takes no column
         ("a\u200db", "utf-8", 2),  # nor a joiner
+        ("1\u20e3", "utf-8", 1),  # nor an enclosing mark (keycap)
         ("caf\u00e9", "latin-1", 4),
         ("\u30d7x", "ascii", 7),  # written as \u30d7
         ("caf\u00e9", "ascii", 7),  # \xe9
