@@ -254,6 +254,8 @@ def test_export_csv_keeps_a_row_whole_when_its_folder_name_holds_a_carriage_retu
     [row] = list(csv.DictReader(io.StringIO(out, newline="")))
     assert (row["project_path"], row["project_name"]) == ("/code/a\rb", "a\rb")
     assert row["duration_seconds"] == "540"
+    # The quoted row ends its line as the header does: nothing after its last cell.
+    assert row["end_local"].endswith("+01:00") and out.endswith('+01:00"\n')
 
 
 def test_session_lists_name_a_renamed_project_by_its_given_name(
