@@ -419,10 +419,19 @@ def test_format_duration(seconds, text):
         (50, 100, Style(), "█" * 10),
         (1, 100_000, Style(), "▏"),
         (0, 100, Style(), ""),
+        (5, 0, Style(), ""),
         (50, 100, Style(unicode=False), "#" * 10),
         (57, 100, Style(bar_width=2), "█▏"),
     ],
-    ids=["longest-is-full", "half", "tiny-shows-a-sliver", "zero-is-empty", "ascii", "eighths"],
+    ids=[
+        "longest-is-full",
+        "half",
+        "tiny-shows-a-sliver",
+        "zero-is-empty",
+        "no-longest-is-empty",
+        "ascii",
+        "eighths",
+    ],
 )
 def test_bar(seconds, longest, style, drawn):
     assert bar(seconds, longest, style) == drawn
