@@ -449,7 +449,10 @@ def test_table_aligns_columns_and_marks_active_projects_without_colour():
 
 def test_table_uses_ansi_colour_only_when_asked():
     text = render_table([TableRow(60, "a", is_active=True)], Style(color=True))
-    assert "\x1b[36m" in text and "\x1b[32m" in text
+    assert text == (
+        "0h 01m  \x1b[36m" + "█" * 20 + "\x1b[0m  a  \x1b[32m● active\x1b[0m\n"
+        "\x1b[1m0h 01m  total\x1b[0m\n"
+    )
 
 
 @pytest.mark.parametrize(
