@@ -405,8 +405,15 @@ def test_days_with_no_time_say_nothing_was_tracked_but_seconds_are_something():
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "0h 00m"), (59, "0h 00m"), (60, "0h 01m"), (7500, "2h 05m"), (90000, "25h 00m")],
-    ids=["zero", "under-a-minute", "one-minute", "two-hours-five", "more-than-a-day"],
+    [
+        (-30, "0h 00m"),
+        (0, "0h 00m"),
+        (59, "0h 00m"),
+        (60, "0h 01m"),
+        (7500, "2h 05m"),
+        (90000, "25h 00m"),
+    ],
+    ids=["negative", "zero", "under-a-minute", "one-minute", "two-hours-five", "more-than-a-day"],
 )
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
@@ -421,6 +428,7 @@ def test_format_duration(seconds, text):
         (0, 100, Style(), ""),
         (5, 0, Style(), ""),
         (50, 100, Style(unicode=False), "#" * 10),
+        (1, 100_000, Style(unicode=False), "#"),
         (57, 100, Style(bar_width=2), "█▏"),
     ],
     ids=[
@@ -430,6 +438,7 @@ def test_format_duration(seconds, text):
         "zero-is-empty",
         "no-longest-is-empty",
         "ascii",
+        "ascii-sliver",
         "eighths",
     ],
 )
@@ -580,6 +589,8 @@ def test_day_rows_name_up_to_three_projects():
     # Any iterable, read once: the names are worked out over all days before the rows.
     [table_row] = day_rows(iter(daily_totals(rows, span, now=0)))
     assert (table_row.lead, table_row.label) == ("Tue 2025-11-25", "p4, p3, p2, +1 more")
+    [three] = day_rows(daily_totals(rows[:3], span, now=0))
+    assert three.label == "p3, p2, p1"
 
 
 def test_day_rows_tell_projects_of_one_name_apart_by_their_folders():
