@@ -471,13 +471,21 @@ def test_table_uses_ansi_colour_only_when_asked():
         ([59, 59, 59], [1, 1, 0]),  # 2m 57s in all: the first rows get the minutes
         ([3600, 120, 0], [60, 2, 0]),
         ([10, 50], [0, 1]),  # the most leftover seconds wins the one minute
+        ([-1, 60], [0, 1]),  # a negative time (a clock put back) counts as none
         ([], []),
     ],
-    ids=["brief-example", "ties-go-to-earlier-rows", "whole-minutes", "largest-leftover", "none"],
+    ids=[
+        "brief-example",
+        "ties-go-to-earlier-rows",
+        "whole-minutes",
+        "largest-leftover",
+        "negative",
+        "none",
+    ],
 )
 def test_shown_minutes_add_up_to_the_total_rounded_down(seconds, shown):
     assert shown_minutes(seconds) == shown
-    assert sum(shown) == sum(seconds) // 60
+    assert sum(shown) == sum(max(value, 0) for value in seconds) // 60
     assert all(abs(m * 60 - s) < 60 for m, s in zip(shown, seconds, strict=True))
 
 
