@@ -624,7 +624,10 @@ def test_csv_export_has_header_local_times_and_quotes_commas():
     out = io.StringIO()
     assert write_sessions_csv(_sessions(), BERLIN, out) == 1
     [header, line] = list(csv.reader(io.StringIO(out.getvalue())))
-    assert header[:3] == ["session_id", "project_path", "project_name"]
+    assert header == [
+        *("session_id", "project_path", "project_name", "start_time", "last_heartbeat"),
+        *("duration_seconds", "start_local", "end_local"),
+    ]
     assert line == [
         "7",
         "/code/a,b",
