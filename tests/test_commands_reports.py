@@ -163,7 +163,10 @@ def test_sessions_lists_newest_first(seeded, db_path, capsys):
     lines = out.splitlines()
     assert lines[0].startswith("2025-11-25 20:00\u201320:42  0h 42m")
     assert "notes" in lines[0]
-    assert lines[1].startswith("2025-11-25 09:00\u201311:05  2h 05m")
+    assert (
+        lines[1]
+        == "2025-11-25 09:00\u201311:05  2h 05m  " + "\u2588" * 20 + "  oxitrack  /code/oxitrack"
+    )
     assert lines[2:] == ["2 sessions (the latest 2; --limit shows more)"]
 
 
