@@ -472,6 +472,7 @@ def test_table_uses_ansi_colour_only_when_asked():
         ([3600, 120, 0], [60, 2, 0]),
         ([10, 50], [0, 1]),  # the most leftover seconds wins the one minute
         ([-1, 60], [0, 1]),  # a negative time (a clock put back) counts as none
+        ([-1, 30, 30], [0, 1, 0]),  # and has no leftover seconds
         ([], []),
     ],
     ids=[
@@ -480,6 +481,7 @@ def test_table_uses_ansi_colour_only_when_asked():
         "whole-minutes",
         "largest-leftover",
         "negative",
+        "negative-has-no-leftover",
         "none",
     ],
 )
@@ -582,6 +584,8 @@ def test_columns_stay_aligned_with_wide_and_escaped_names(encoding):
     path_columns = {display_width(line[: line.index("/home")], encoding) for line in lines}
     active_columns = {display_width(line[: line.rindex("active")], encoding) for line in lines}
     assert len(path_columns) == 1 and len(active_columns) == 1, lines
+    mark = "\u25cf active" if style.unicode else "* active"
+    assert all(line.endswith("  " + mark) for line in lines), lines
 
 
 def test_empty_table_says_nothing_was_tracked():
