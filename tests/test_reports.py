@@ -25,6 +25,7 @@ from oxitrack.report_text import (
     display_width,
     format_duration,
     project_rows,
+    render_list,
     render_table,
     session_rows,
     shorten,
@@ -586,6 +587,16 @@ def test_columns_stay_aligned_with_wide_and_escaped_names(encoding):
     assert len(path_columns) == 1 and len(active_columns) == 1, lines
     mark = "\u25cf active" if style.unicode else "* active"
     assert all(line.endswith("  " + mark) for line in lines), lines
+
+
+def test_a_list_shows_each_rows_own_minutes_and_none_below_zero():
+    rows = [TableRow(150, "a"), TableRow(-5, "b")]
+    lines = render_list(rows, Style(unicode=False), "2 sessions").splitlines()
+    assert lines == [
+        "0h 02m  ####################  a",
+        "0h 00m                        b",
+        "2 sessions",
+    ]
 
 
 def test_empty_table_says_nothing_was_tracked():
