@@ -474,6 +474,7 @@ def test_table_uses_ansi_colour_only_when_asked():
         ([10, 50], [0, 1]),  # the most leftover seconds wins the one minute
         ([-1, 60], [0, 1]),  # a negative time (a clock put back) counts as none
         ([-1, 30, 30], [0, 1, 0]),  # and has no leftover seconds
+        ([0, *[1] * 60], [0, 1, *[0] * 59]),  # nor has no time: a second beats it
         ([], []),
     ],
     ids=[
@@ -483,6 +484,7 @@ def test_table_uses_ansi_colour_only_when_asked():
         "largest-leftover",
         "negative",
         "negative-has-no-leftover",
+        "zero-has-no-leftover",
         "none",
     ],
 )
