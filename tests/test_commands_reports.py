@@ -163,7 +163,10 @@ def test_sessions_lists_newest_first(seeded, db_path, capsys):
     lines = out.splitlines()
     assert lines[0].startswith("2025-11-25 20:00\u201320:42  0h 42m")
     assert "notes" in lines[0]
-    assert lines[1].startswith("2025-11-25 09:00\u201311:05  2h 05m")
+    assert (
+        lines[1]
+        == "2025-11-25 09:00\u201311:05  2h 05m  " + "\u2588" * 20 + "  oxitrack  /code/oxitrack"
+    )
     assert lines[2:] == ["2 sessions (the latest 2; --limit shows more)"]
 
 
@@ -254,6 +257,8 @@ def test_export_csv_keeps_a_row_whole_when_its_folder_name_holds_a_carriage_retu
     [row] = list(csv.DictReader(io.StringIO(out, newline="")))
     assert (row["project_path"], row["project_name"]) == ("/code/a\rb", "a\rb")
     assert row["duration_seconds"] == "540"
+    # The quoted row ends its line as the header does: nothing after its last cell.
+    assert row["end_local"].endswith("+01:00") and out.endswith('+01:00"\n')
 
 
 def test_session_lists_name_a_renamed_project_by_its_given_name(

@@ -25,6 +25,7 @@ from oxitrack.report_text import (
     display_width,
     format_duration,
     project_rows,
+    render_list,
     render_table,
     session_rows,
     shorten,
@@ -405,8 +406,15 @@ def test_days_with_no_time_say_nothing_was_tracked_but_seconds_are_something():
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "0h 00m"), (59, "0h 00m"), (60, "0h 01m"), (7500, "2h 05m"), (90000, "25h 00m")],
-    ids=["zero", "under-a-minute", "one-minute", "two-hours-five", "more-than-a-day"],
+    [
+        (-30, "0h 00m"),
+        (0, "0h 00m"),
+        (59, "0h 00m"),
+        (60, "0h 01m"),
+        (7500, "2h 05m"),
+        (90000, "25h 00m"),
+    ],
+    ids=["negative", "zero", "under-a-minute", "one-minute", "two-hours-five", "more-than-a-day"],
 )
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
@@ -419,10 +427,21 @@ def test_format_duration(seconds, text):
         (50, 100, Style(), "█" * 10),
         (1, 100_000, Style(), "▏"),
         (0, 100, Style(), ""),
+        (5, 0, Style(), ""),
         (50, 100, Style(unicode=False), "#" * 10),
+        (1, 100_000, Style(unicode=False), "#"),
         (57, 100, Style(bar_width=2), "█▏"),
     ],
-    ids=["longest-is-full", "half", "tiny-shows-a-sliver", "zero-is-empty", "ascii", "eighths"],
+    ids=[
+        "longest-is-full",
+        "half",
+        "tiny-shows-a-sliver",
+        "zero-is-empty",
+        "no-longest-is-empty",
+        "ascii",
+        "ascii-sliver",
+        "eighths",
+    ],
 )
 def test_bar(seconds, longest, style, drawn):
     assert bar(seconds, longest, style) == drawn
@@ -440,7 +459,10 @@ def test_table_aligns_columns_and_marks_active_projects_without_colour():
 
 def test_table_uses_ansi_colour_only_when_asked():
     text = render_table([TableRow(60, "a", is_active=True)], Style(color=True))
-    assert "\x1b[36m" in text and "\x1b[32m" in text
+    assert text == (
+        "0h 01m  \x1b[36m" + "█" * 20 + "\x1b[0m  a  \x1b[32m● active\x1b[0m\n"
+        "\x1b[1m0h 01m  total\x1b[0m\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -450,13 +472,25 @@ def test_table_uses_ansi_colour_only_when_asked():
         ([59, 59, 59], [1, 1, 0]),  # 2m 57s in all: the first rows get the minutes
         ([3600, 120, 0], [60, 2, 0]),
         ([10, 50], [0, 1]),  # the most leftover seconds wins the one minute
+        ([-1, 60], [0, 1]),  # a negative time (a clock put back) counts as none
+        ([-1, 30, 30], [0, 1, 0]),  # and has no leftover seconds
+        ([0, *[1] * 60], [0, 1, *[0] * 59]),  # nor has no time: a second beats it
         ([], []),
     ],
-    ids=["brief-example", "ties-go-to-earlier-rows", "whole-minutes", "largest-leftover", "none"],
+    ids=[
+        "brief-example",
+        "ties-go-to-earlier-rows",
+        "whole-minutes",
+        "largest-leftover",
+        "negative",
+        "negative-has-no-leftover",
+        "zero-has-no-leftover",
+        "none",
+    ],
 )
 def test_shown_minutes_add_up_to_the_total_rounded_down(seconds, shown):
     assert shown_minutes(seconds) == shown
-    assert sum(shown) == sum(seconds) // 60
+    assert sum(shown) == sum(max(value, 0) for value in seconds) // 60
     assert all(abs(m * 60 - s) < 60 for m, s in zip(shown, seconds, strict=True))
 
 
@@ -500,6 +534,20 @@ def test_one_long_path_does_not_widen_every_row():
     assert lines[1].endswith("/code/notes")
 
 
+@pytest.mark.parametrize(("column", "width"), [("label", 40), ("detail", 60)])
+def test_a_name_or_path_is_cut_only_past_its_columns_width(column, width):
+    """A name of exactly 40 columns (a path of 60) is shown whole; one column more is cut to
+    40 (60), the end kept."""
+    for length, shown in ((width, width), (width + 1, width)):
+        text = "a" * (length - 1) + "z"
+        cells = {"label": "name", "detail": "/path", column: text}
+        table = render_table([TableRow(60, cells["label"], cells["detail"])], Style())
+        line = table.splitlines()[0]
+        words = line.split("  ")
+        cell = next(word for word in words if word.endswith("z"))
+        assert len(cell) == shown and (cell == text) == (length == width), (length, cell)
+
+
 @pytest.mark.parametrize(
     ("text", "encoding", "width"),
     [
@@ -508,6 +556,7 @@ def test_one_long_path_does_not_widen_every_row():
         ("\uff21\uff22", "utf-8", 4),  # fullwidth Latin
         ("cafe\u0301", "utf-8", 4),  # a combining accent takes no column
         ("a\u200db", "utf-8", 2),  # nor a joiner
+        ("1\u20e3", "utf-8", 1),  # nor an enclosing mark (keycap)
         ("caf\u00e9", "latin-1", 4),
         ("\u30d7x", "ascii", 7),  # written as \u30d7
         ("caf\u00e9", "ascii", 7),  # \xe9
@@ -538,6 +587,18 @@ def test_columns_stay_aligned_with_wide_and_escaped_names(encoding):
     path_columns = {display_width(line[: line.index("/home")], encoding) for line in lines}
     active_columns = {display_width(line[: line.rindex("active")], encoding) for line in lines}
     assert len(path_columns) == 1 and len(active_columns) == 1, lines
+    mark = "\u25cf active" if style.unicode else "* active"
+    assert all(line.endswith("  " + mark) for line in lines), lines
+
+
+def test_a_list_shows_each_rows_own_minutes_and_none_below_zero():
+    rows = [TableRow(150, "a"), TableRow(-5, "b")]
+    lines = render_list(rows, Style(unicode=False), "2 sessions").splitlines()
+    assert lines == [
+        "0h 02m  ####################  a",
+        "0h 00m                        b",
+        "2 sessions",
+    ]
 
 
 def test_empty_table_says_nothing_was_tracked():
@@ -550,8 +611,11 @@ def test_day_rows_name_up_to_three_projects():
         row(i, f"/code/p{i}", f"2025-11-25 0{i}:00", f"2025-11-25 0{i}:{10 * i}")
         for i in (1, 2, 3, 4)
     ]
-    [table_row] = day_rows(daily_totals(rows, span, now=0))
+    # Any iterable, read once: the names are worked out over all days before the rows.
+    [table_row] = day_rows(iter(daily_totals(rows, span, now=0)))
     assert (table_row.lead, table_row.label) == ("Tue 2025-11-25", "p4, p3, p2, +1 more")
+    [three] = day_rows(daily_totals(rows[:3], span, now=0))
+    assert three.label == "p3, p2, p1"
 
 
 def test_day_rows_tell_projects_of_one_name_apart_by_their_folders():
@@ -577,7 +641,10 @@ def test_csv_export_has_header_local_times_and_quotes_commas():
     out = io.StringIO()
     assert write_sessions_csv(_sessions(), BERLIN, out) == 1
     [header, line] = list(csv.reader(io.StringIO(out.getvalue())))
-    assert header[:3] == ["session_id", "project_path", "project_name"]
+    assert header == [
+        *("session_id", "project_path", "project_name", "start_time", "last_heartbeat"),
+        *("duration_seconds", "start_local", "end_local"),
+    ]
     assert line == [
         "7",
         "/code/a,b",
