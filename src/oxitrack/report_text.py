@@ -9,6 +9,7 @@ Pure: stdlib only, no sqlite3/starlette/asyncio, no clock.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, tzinfo
 
@@ -131,8 +132,6 @@ def display_width(text: str, encoding: str = "utf-8") -> int:
     escape (``\\u30d7``, six), as the standard output writes it (``commands._output``)."""
     if text.isascii():
         return len(text)
-    import unicodedata  # only for names beyond ASCII: `oxitrack today` starts without it
-
     width = 0
     for character in text:
         try:
