@@ -11,9 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from oxitrack import days as days_
-from oxitrack.api.reports import project_param, range_params, report_slot, zone_param
+from oxitrack.api.reports import (
+    project_param,
+    range_params,
+    read_project_filter,
+    report_slot,
+    zone_param,
+)
 from oxitrack.breakdown import breakdown_json, check_field
-from oxitrack.store import reports as queries
 from oxitrack.store.breakdown import read_breakdown
 
 
@@ -26,8 +31,6 @@ def get_breakdown(request: Request) -> JSONResponse:
     span = days_.days_between(first, last, zone)
     store = request.app.state.store
     with report_slot(request, len(span)) as gone:
-        project = store.read(
-            lambda conn: queries.project_filter(conn, reference, "project"), abandoned=gone
-        )
+        project = read_project_filter(store, reference, gone)
         breakdown = read_breakdown(store, field, span, project, abandoned=gone)
     return JSONResponse(breakdown_json(field, breakdown.rows(), span, zone))

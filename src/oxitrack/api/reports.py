@@ -124,15 +124,23 @@ def _sessions_in_parts(
     two) counts as it was when its part was read, as it would had the report come a moment
     earlier. Each read is made ``abandoned`` (``Store.read``): a client gone stops it."""
     start, end = span[0].start, span[-1].end
-    project = store.read(
-        lambda conn: queries.project_filter(conn, reference, "project"), abandoned=abandoned
-    )
+    project = read_project_filter(store, reference, abandoned)
     bounds: list[int | None] = [day.start for day in span[PART_DAYS::PART_DAYS]]
     for part in zip([None, *bounds], [*bounds, None], strict=True):
         yield from store.read(
             partial(queries.sessions_between, start=start, end=end, project=project, started=part),
             abandoned=abandoned,
         )
+
+
+def read_project_filter(
+    store: Store, reference: str | None, abandoned: threading.Event | None
+) -> queries.ProjectFilter:
+    """The project the ``project`` parameter names, for a report's queries
+    (``queries.project_filter``), read ``abandoned`` as the report's other reads are."""
+    return store.read(
+        lambda conn: queries.project_filter(conn, reference, "project"), abandoned=abandoned
+    )
 
 
 def get_sessions(request: Request) -> JSONResponse:
