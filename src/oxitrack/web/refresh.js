@@ -164,19 +164,15 @@ async function rangeAnswers(card, signal) {
   if (!isLatestBreakdown(card)) return { range, breakdown: null };
   // Aborted by a field picked (refreshBreakdown), and with the rest of the refresh.
   const picked = supersede("breakdownRead");
-  const giveUp = () => picked.abort(signal.reason);
-  if (signal.aborted) giveUp();
-  signal.addEventListener("abort", giveUp, { once: true });
+  const either = AbortSignal.any([signal, picked.signal]);
   try {
     const params = { by: card.by, days: card.days };
-    const breakdown = await getJson("/api/breakdown", params, { signal: picked.signal, seconds });
+    const breakdown = await getJson("/api/breakdown", params, { signal: either, seconds });
     return { range, breakdown };
   } catch (error) {
     const givenUp = picked.signal.reason instanceof Superseded; // whatever error fetch gave
     if (givenUp && !isLatestBreakdown(card)) return { range, breakdown: null };
     throw error;
-  } finally {
-    signal.removeEventListener("abort", giveUp);
   }
 }
 
