@@ -59,7 +59,8 @@ class Page:
         self.problems: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        self.page.on("requestfailed", lambda req: self.problems.append(f"failed: {req.url}"))
+        self.page.on("requestfailed", self._failed)
+        self.given_up: list[str] = []  # the URLs of the failed requests the page itself aborted
         if clock:
             self.page.clock.install()
 
@@ -70,6 +71,19 @@ class Page:
             "ERR_CONNECTION_REFUSED" in problem or problem.startswith("failed:")
             for problem in self.problems
         )
+
+    def only_answered(self, status: int) -> bool:
+        """Every problem recorded is the browser's log of an answer ``status`` or a read the
+        page gave up (a refused refresh's others): nothing else went wrong."""
+        given_up = {f"failed: {url}" for url in self.given_up}
+        return all(
+            f"status of {status}" in problem or problem in given_up for problem in self.problems
+        )
+
+    def _failed(self, request: Any) -> None:
+        self.problems.append(f"failed: {request.url}")
+        if request.failure == "net::ERR_ABORTED":
+            self.given_up.append(request.url)
 
     def _console(self, message: Any) -> None:
         if message.type in {"error", "warning"}:

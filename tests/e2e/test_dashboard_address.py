@@ -144,7 +144,7 @@ def test_a_bad_range_in_the_address_says_how_to_fix_it(worked_daemon: DaemonProc
     assert shown.url == f"{worked_daemon.url}/"
     assert _shows(page, 7)["pressed"] == ["7"]
     # The browser itself logs the 422 answer; nothing else may go wrong.
-    assert all("status of 422" in problem for problem in page.problems), page.problems
+    assert page.only_answered(422), page.problems
 
 
 # A folder name people can have: an address's separators, a percent sign and other scripts.

@@ -61,7 +61,7 @@ def test_a_key_with_a_character_no_header_carries_is_refused_at_its_field(
         page.wait_loaded(1)
         assert shown.is_hidden("#key-form") and shown.is_hidden("#key-error")
         assert page.problems
-        assert all("status of 401" in problem for problem in page.problems), page.problems
+        assert page.only_answered(401), page.problems
     finally:
         keyed.kill()
 

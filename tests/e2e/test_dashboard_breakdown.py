@@ -442,7 +442,7 @@ def test_a_busy_daemon_keeps_the_card_as_it_was_until_the_pick_is_answered(
     _wait_shown(page, "category")
     assert busy_once.answered == [503, 200]
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
-    assert all("status of 503" in problem for problem in page.problems), page.problems
+    assert page.only_answered(503), page.problems
 
 
 def test_the_field_is_picked_from_the_keyboard(midday_daemon: DaemonProcess, browser: Any):
@@ -656,7 +656,7 @@ def test_a_busy_daemon_leaves_the_card_as_it_was(midday_daemon: DaemonProcess, b
     page.wait_loaded(2)
     assert busy_once.answered == [503, 200]
     assert "Haskell" in [row["value"] for row in shown.evaluate(ROWS_JS)]
-    assert all("status of 503" in problem for problem in page.problems), page.problems
+    assert page.only_answered(503), page.problems
 
 
 def test_the_daemon_going_away_keeps_the_card(midday_daemon: DaemonProcess, browser: Any):

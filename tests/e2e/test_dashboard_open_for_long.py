@@ -218,7 +218,7 @@ def test_a_busy_daemon_is_asked_again_when_it_says_not_reported_as_refusing(
     page.wait_loaded(2)
     assert busy_once.answered == [503, 200]
     assert "busy" not in shown.inner_text("#status-live")
-    assert all("status of 503" in problem for problem in page.problems), page.problems
+    assert page.only_answered(503), page.problems
 
 
 def test_a_database_the_daemon_cannot_use_for_now_is_said_in_its_words_not_busy(

@@ -152,7 +152,7 @@ def test_a_name_the_daemon_refuses_is_said_by_its_field_and_changes_nothing(
     assert field.input_value() == "123", "kept, to be put right"
     assert _projects(two_projects)["/code/alpha"]["custom_name"] is None
     assert page.problems
-    assert all("status of 422" in problem for problem in page.problems), page.problems
+    assert page.only_answered(422), page.problems
 
 
 def test_delete_asks_first_saying_what_goes_and_cancel_deletes_nothing(
@@ -237,7 +237,7 @@ def test_a_project_deleted_meanwhile_is_said_in_the_daemons_words_and_leaves_the
     _wait_for_names(shown, "legend", ["beta"])
     assert set(_projects(two_projects)) == {"/code/beta"}
     assert page.problems
-    assert all("status of 404" in problem for problem in page.problems), page.problems
+    assert page.only_answered(404), page.problems
 
 
 def _tab_to(shown: Any, name: str, most: int = 40) -> None:
@@ -325,7 +325,7 @@ def test_a_rename_sends_the_api_key_the_page_was_given(keyed_daemon: DaemonProce
     shown.get_by_label("New name for alpha").fill("Locked")
     shown.keyboard.press("Enter")
     _wait_for_names(shown, "today", ["Locked", "beta"])
-    assert all("status of 401" in problem for problem in page.problems), page.problems
+    assert page.only_answered(401), page.problems
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -360,7 +360,7 @@ def test_the_card_its_form_and_dialog_fit_a_phone_and_read_in_either_theme(
         shown, shown.get_by_label("Merge alpha into", exact=True).get_attribute("id") or ""
     )
     fits_a_phone_and_reads(shown, "Merge alpha into")  # the form, the long name chosen
-    assert all("status of 422" in problem for problem in page.problems), page.problems
+    assert page.only_answered(422), page.problems
 
 
 def fits_a_phone_and_reads(shown: Any, expected: str) -> None:
@@ -601,7 +601,7 @@ def test_a_target_deleted_meanwhile_is_said_in_the_daemons_words_and_nothing_is_
     assert _projects(two_projects) == {"/code/alpha": before["/code/alpha"]}
     assert shown.evaluate(FOCUSED_JS) == "Rename alpha", "alone, it has nothing to merge into"
     assert page.problems
-    assert all("status of 404" in problem for problem in page.problems), page.problems
+    assert page.only_answered(404), page.problems
 
 
 def test_merge_with_the_keyboard_alone(two_projects: DaemonProcess, browser: Any):
@@ -644,7 +644,7 @@ def test_a_merge_sends_the_api_key_the_page_was_given(keyed_daemon: DaemonProces
     key = {"Authorization": "Bearer k3y"}
     listed = httpx.get(f"{keyed_daemon.url}/api/projects", headers=key).json()["projects"]
     assert [project["name"] for project in listed] == ["beta"]
-    assert all("status of 401" in problem for problem in page.problems), page.problems
+    assert page.only_answered(401), page.problems
 
 
 # Each change: what asks for it, its dialog's confirm button, and what asks again after a
@@ -693,7 +693,7 @@ def test_a_change_the_daemon_wants_a_key_for_brings_the_key_form_and_changes_not
         _wait_for_names(shown, "today", ["beta"])
         listed = httpx.get(f"{keyed.url}/api/projects", headers=key).json()["projects"]
         assert [project["name"] for project in listed] == ["beta"]
-        assert all("status of 401" in problem for problem in page.problems), page.problems
+        assert page.only_answered(401), page.problems
     finally:
         keyed.kill()
 
@@ -731,7 +731,7 @@ def test_a_rename_the_daemon_wants_a_key_for_brings_the_key_form_and_renames_onc
         key = {"Authorization": "Bearer k3y"}
         listed = httpx.get(f"{keyed.url}/api/projects", headers=key).json()["projects"]
         assert sorted(project["name"] for project in listed) == ["Keyed", "beta"]
-        assert all("status of 401" in problem for problem in page.problems), page.problems
+        assert page.only_answered(401), page.problems
     finally:
         keyed.kill()
 

@@ -607,7 +607,7 @@ def test_a_rename_of_a_project_merged_away_in_another_tab_says_so_and_lists_it_g
     _wait_for_names(shown, "today", ["beta"])
     assert [project["name"] for project in _projects(two_projects).values()] == ["beta"]
     assert other.problems == []
-    assert all("status of 404" in problem for problem in page.problems), page.problems
+    assert page.only_answered(404), page.problems
 
 
 # -- a change whose fate the page cannot know: said so, then as the daemon's list shows ----------
