@@ -99,6 +99,21 @@ def test_a_refresh_gives_up_a_field_read_still_asked(midday_daemon: DaemonProces
     assert _shown(shown) == _breakdown(midday_daemon, 30, "category")
 
 
+def test_a_refused_refresh_gives_up_its_other_reads(daemon: DaemonProcess, browser: Any):
+    """A refresh the daemon refused (here a ?tz= it does not know) left its other reads asked:
+    their answers would not be drawn, and each held one of the browser's few connections to
+    the daemon until it came, or until the address was corrected and the next refresh came."""
+    page = Page(browser)
+    shown = page.page
+    recent = _hold(shown, lambda url: "/api/sessions" in url)
+    shown.goto(daemon.url + "/?tz=Not/AZone")
+    recent.wait(shown, 1)
+    shown.wait_for_selector("#refused:not([hidden])")
+    [route] = recent.routes
+    _wait_given_up(shown, route)
+    assert shown.inner_text("#status").startswith("the daemon refused: tz: 'Not/AZone'")
+
+
 def test_a_field_picked_while_the_daemon_does_not_answer_leaves_the_retry_as_it_was(
     midday_daemon: DaemonProcess, browser: Any
 ):

@@ -51,15 +51,16 @@ export async function refresh({ byClock = false } = {}) {
   state.askedAt = Date.now();
   state.refreshing += 1;
   showAskingAgain();
-  // Its reads given up together once one is not answered in time: the daemon does not answer,
-  // and the retry must not start beside the rest still waiting (the range's breakdown, asked
-  // after its days, waits up to twice as long as the others). And given up once a newer
-  // refresh replaces it (another range clicked): its answer would not be drawn, and it held one
-  // of the browser's few connections to the daemon and a long report of the daemon's.
+  // Its reads given up together once one fails: not answered in time (the daemon does not
+  // answer, and the retry must not start beside the rest still waiting; the range's breakdown,
+  // asked after its days, waits up to twice as long as the others), or refused (a bad ?tz=, a
+  // key needed): the rest would not be drawn, and each held one of the browser's few
+  // connections to the daemon, maybe a long report of the daemon's. Given up too once a newer
+  // refresh replaces it (another range clicked), for the same reason.
   const together = supersede("refreshReads");
   state.pending.breakdownRead?.abort(new Superseded()); // this refresh asks the card's rows too
-  const giveUpOnNoAnswer = (error) => {
-    if (error instanceof TimedOut) together.abort(error);
+  const giveUpTheRest = (error) => {
+    together.abort(error);
     throw error;
   };
   const { signal } = together;
@@ -73,7 +74,7 @@ export async function refresh({ byClock = false } = {}) {
           getJson("/api/sessions", { limit: String(RECENT_LIMIT) }, { signal }),
           // Only to notice an upgrade: the figures come without it.
           getJson("/health", {}, { signal }).catch(() => null),
-        ]).catch(giveUpOnNoAnswer),
+        ]).catch(giveUpTheRest),
       () => seq === state.requestSeq,
       (answers) => showAnswers(card, ...answers),
     );
