@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from oxitrack.config import Settings
+from oxitrack.fields import LINE_BREAK_OR_CONTROL, MAX_LABEL_CHARS
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from tests.conftest import NOW, FakeClock
@@ -241,6 +242,37 @@ def test_any_heartbeat_on_the_wakatime_api_is_answered_below_500(target: Target,
     path, body = request
     answer = target.send("POST", path, json.dumps(body).encode(), JSON)
     assert answer.status_code in {201, 400, 422}
+
+
+# What wakatime-cli names the machine and the system by: any bytes a header can carry.
+client_headers = st.fixed_dictionaries(
+    {},
+    optional={
+        "x-machine-name": st.binary(max_size=300)
+        | st.sampled_from(["devbox", "laptop-\u00fc"]).map(str.encode),
+        "user-agent": st.binary(max_size=60)
+        | st.sampled_from(
+            ["wakatime/v1 (", "wakatime/v1 (\x1b-1)", "wakatime/v1 (linux-6) go"]
+        ).map(str.encode),
+    },
+)
+
+
+@FUZZ
+@given(headers=client_headers, bulk=st.booleans())
+def test_any_machine_and_user_agent_headers_store_a_clean_one_line_label(
+    target: Target, headers: dict[str, bytes], bulk: bool
+):
+    heartbeat = {"entity": "Slack", "type": "app", "time": NOW, "project": "chat"}
+    path, body = (HEARTBEATS + ".bulk", [heartbeat]) if bulk else (HEARTBEATS, heartbeat)
+    answer = target.send("POST", path, json.dumps(body).encode(), {**JSON, **headers})
+    assert answer.status_code == 201, answer.text
+    with contextlib.closing(sqlite3.connect(target.db_path)) as conn:
+        labels = conn.execute("SELECT machine, operating_system FROM beat_contexts").fetchall()
+    for label in (value for row in labels for value in row if value is not None):
+        assert label == label.strip() and 0 < len(label) <= MAX_LABEL_CHARS, label
+        assert not LINE_BREAK_OR_CONTROL.search(label), label
+        label.encode()  # valid UTF-8 text
 
 
 query_values = tricky_text | st.text(max_size=12) | st.sampled_from(["7", "2025-01-31", "9" * 5000])

@@ -564,14 +564,15 @@ def test_start_index_is_built_without_a_temporary_file(tmp_path: Path):
     file that a small /tmp cannot hold stopped the upgrade, and with it the daemon. Run where
     the only temporary folder is a 256 KiB file system of its own (a mount namespace)."""
     db = tmp_path / "oxitrack.db"
-    Store(db).close()
-    with sqlite3.connect(db) as conn:
+    with sqlite3.connect(db) as conn:  # a file of version 5: the steps before step 6
+        for step in MIGRATIONS[:5]:
+            step(conn)
         conn.executemany(
             "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
             ((f"/code/p{n % 9}", T - 1000 * n, T - 1000 * n + 60) for n in range(300_000)),
         )
-        conn.execute("DROP INDEX sessions_by_start_time")
         conn.execute("PRAGMA user_version = 5")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.close()
     small = tmp_path / "small-tmp"
     small.mkdir()

@@ -36,6 +36,9 @@ from oxitrack.sessions import SESSION_GAP_SECONDS
 
 #: What time can be split by: columns of ``beat_contexts``.
 FIELDS = ("language", "category", "editor", "branch")
+#: Columns of ``beat_contexts`` time is split by for WakaTime's summaries only
+#: (``store.day_splits``): not offered as a breakdown of their own.
+SUMMARY_FIELDS = ("machine", "operating_system")
 # A branch name means something only inside its project: ``main`` of two repositories is two rows.
 PER_PROJECT_FIELDS = frozenset({"branch"})
 #: What time no heartbeat gives a category is: wakatime-cli never sends ``coding`` (it leaves
@@ -67,11 +70,12 @@ class BreakdownRow(Record):
     project_name: str | None = None
 
 
-def check_field(value: str | None, field: str) -> str:
-    """``value`` if time can be split by it, else ``InvalidField`` listing what can."""
-    if value in FIELDS:
+def check_field(value: str | None, field: str, fields: Sequence[str] = FIELDS) -> str:
+    """``value`` if time can be split by it (one of ``fields``), else ``InvalidField``
+    listing what can."""
+    if value is not None and value in fields:
         return value
-    allowed = ", ".join(FIELDS)
+    allowed = ", ".join(fields)
     if value is None:
         raise InvalidField(field, f"is required: one of {allowed}")
     raise InvalidField(field, f"must be one of {allowed}, not {value!r}")
@@ -90,7 +94,7 @@ class Breakdown:
     """
 
     def __init__(self, field: str, *, overlaps_once: bool = False) -> None:
-        self.field = check_field(field, "by")
+        self.field = check_field(field, "by", (*FIELDS, *SUMMARY_FIELDS))
         if overlaps_once and self.field in PER_PROJECT_FIELDS:
             raise ValueError(f"{field} is counted per project: its overlaps cannot be merged")
         self.overlaps_once = overlaps_once

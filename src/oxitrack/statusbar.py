@@ -26,6 +26,22 @@ Seconds = Sequence[tuple[str | None, int]]
 UNNAMED = "Other"
 # Categories whose name WakaTime does not write as capitalised words.
 _CATEGORY_NAMES = {"ai coding": "AI Coding"}
+# Operating systems as WakaTime names them, by the User-Agent's word for them (Go's GOOS, or
+# the first word of Python's ``platform.platform()``).
+_SYSTEM_NAMES = {
+    "linux": "Linux",
+    "darwin": "Mac",
+    "macos": "Mac",
+    "windows": "Windows",
+    "freebsd": "FreeBSD",
+    "openbsd": "OpenBSD",
+    "netbsd": "NetBSD",
+    "dragonfly": "DragonFly BSD",
+    "android": "Android",
+    "ios": "iOS",
+    "illumos": "illumos",
+    "aix": "AIX",
+}
 
 
 def duration_text(seconds: int) -> str:
@@ -64,11 +80,13 @@ def day_summary(
     categories: Seconds = (),
     languages: Seconds = (),
     editors: Seconds = (),
+    machines: Seconds = (),
+    operating_systems: Seconds = (),
     branches: Seconds | None = None,
 ) -> dict[str, Any]:
     """One day as WakaTime gives it (``data`` of ``statusbar/today``, an item of ``summaries``'
-    ``data``): its total in ``grand_total``, and its time per project, category, language and
-    editor.
+    ``data``): its total in ``grand_total``, and its time per project, category, language,
+    editor, machine and operating system.
 
     ``projects`` are (project name, seconds that day), each project's own time;
     ``total_seconds`` is the day's total as ``GET /today`` gives it (time in two projects at once
@@ -90,8 +108,8 @@ def day_summary(
         "dependencies": [],
         "editors": _counters(_by_name(editors, _or_unnamed)),
         "languages": _counters(_by_name(languages, _or_unnamed)),
-        "machines": [],
-        "operating_systems": [],
+        "machines": _machines(_by_name(machines, _or_unnamed)),
+        "operating_systems": _counters(_by_name(operating_systems, system_name)),
         "range": {
             "date": day.date.isoformat(),
             "start": iso_utc(day.start),
@@ -123,6 +141,21 @@ def category_name(value: str | None) -> str:
     is ``Coding``."""
     value = value or DEFAULT_CATEGORY
     return _CATEGORY_NAMES.get(value.lower()) or string.capwords(value)
+
+
+def system_name(value: str | None) -> str:
+    """An operating system as WakaTime names it (``darwin`` → ``Mac``), from the lower-case
+    word of a User-Agent (``wakatime.system_from_user_agent``); one it does not name keeps its
+    word, capitalised (``haiku`` → ``Haiku``). Time with none is ``Other``."""
+    if value is None:
+        return UNNAMED
+    return _SYSTEM_NAMES.get(value) or value[:1].upper() + value[1:]
+
+
+def _machines(rows: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
+    """``_counters`` with each machine's ``machine_name_id``, which WakaTime's clients read
+    as a string: OxiTrack knows a machine by its name alone, so that is its id."""
+    return [{**counter, "machine_name_id": counter["name"]} for counter in _counters(rows)]
 
 
 def _or_unnamed(value: str | None) -> str:

@@ -18,7 +18,15 @@ from collections.abc import Mapping
 
 from oxitrack.beats import BeatLabels, check_timestamp, is_out_of_range, out_of_range
 from oxitrack.errors import InvalidField
-from oxitrack.fields import MAX_LABEL_CHARS, MAX_TEXT_CHARS, json_type, label, optional_text
+from oxitrack.fields import (
+    LINE_BREAK_OR_CONTROL,
+    MAX_LABEL_CHARS,
+    MAX_TEXT_CHARS,
+    json_type,
+    label,
+    optional_text,
+    utf8_reading,
+)
 from oxitrack.json_items import ItemTooLarge
 from oxitrack.records import Record
 from oxitrack.sessions import Beat
@@ -64,6 +72,8 @@ class HeartbeatDetails(Record):
     editor: str | None
     plugin: str | None
     project_source: ProjectSource
+    machine: str | None = None  # the ``X-Machine-Name`` header: the host the client ran on
+    operating_system: str | None = None  # from the User-Agent: linux, darwin, windows, ...
 
 
 class Heartbeat(Record):
@@ -78,12 +88,19 @@ class Heartbeat(Record):
 
 
 def parse_heartbeat(
-    body: object, *, now: float, user_agent: str | None, find_repo_root: RepoRootFinder
+    body: object,
+    *,
+    now: float,
+    user_agent: str | None,
+    find_repo_root: RepoRootFinder,
+    machine: str | None = None,
 ) -> Heartbeat:
     """A ``Heartbeat`` from one heartbeat object, or ``InvalidField`` naming the bad field.
 
     ``user_agent`` is the request's ``User-Agent``; the heartbeat's own ``user_agent`` field wins,
-    since a bulk request from the offline queue can mix heartbeats of several editors.
+    since a bulk request from the offline queue can mix heartbeats of several editors (and
+    says each one's system). ``machine`` is the request's ``X-Machine-Name`` header as
+    ``machine_name`` reads it: the queue is sent by the machine that kept it.
     """
     if isinstance(body, ItemTooLarge):
         message = f"is {body.size} bytes of JSON; at most {MAX_HEARTBEAT_BYTES} for a heartbeat"
@@ -116,6 +133,8 @@ def parse_heartbeat(
         editor=editor,
         plugin=plugin,
         project_source=source,
+        machine=machine,
+        operating_system=system_from_user_agent(agent),
     )
     return Heartbeat(Beat(project_path, timestamp), details, entity)
 
@@ -190,6 +209,38 @@ def editor_from_user_agent(user_agent: str | None) -> tuple[str | None, str | No
             editor = editor or name
     chosen = editor or plugin_name
     return (chosen.lower() if chosen else None), plugin
+
+
+def system_from_user_agent(user_agent: str | None) -> str | None:
+    """The operating system a wakatime-cli User-Agent names, lower-cased: the first word of
+    its ``(<os>-<core>-<platform>)`` part (Go's ``GOOS``: ``linux``, ``darwin``, ``windows``;
+    the pure-Python client's ``platform.platform()``: ``Linux-6.1-x86_64-with-glibc2.36``,
+    ``macOS-14.1-arm64-arm-64bit``). None for another client's User-Agent, which says it
+    in no known place."""
+    if not user_agent or not user_agent.startswith("wakatime/"):
+        return None
+    _, opening, platform = user_agent.partition("(")
+    system = platform.split(")", 1)[0].split("-", 1)[0].strip().lower()
+    if not opening or not system or not _NAME.match(system):
+        return None
+    return system[:MAX_LABEL_CHARS]
+
+
+def machine_name(header: str | None) -> str | None:
+    """The machine a request's ``X-Machine-Name`` header names (wakatime-cli sends the host
+    name, or its ``hostname`` setting), as a label: cut to ``MAX_LABEL_CHARS``, never refused,
+    since a refused heartbeat is dropped with its time. A header's bytes come as Latin-1 text
+    (ASGI's reading); wakatime-cli sends UTF-8, read back here (U+FFFD for a byte that is not
+    one). A name is shown on one line: whitespace is a space, other controls are dropped."""
+    if header is None:
+        return None
+    try:
+        text = header.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # not a header's bytes: already text
+        text = utf8_reading(header)
+    # Whitespace (a tab, a line break) is one space; other controls go.
+    text = LINE_BREAK_OR_CONTROL.sub("", " ".join(text.split()))[:MAX_LABEL_CHARS].strip()
+    return text or None
 
 
 # -- field checks ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ declare (a Go ``int`` field refuses ``50.0``, so the whole answer would be an er
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,3 +208,64 @@ def test_an_entity_longer_than_a_path_keeps_its_time(daemon: DaemonProcess, tmp_
         ("wakatime:Unknown Project", int(now - 120.5), int(now)),
         ("wakatime:app", int(now - 30.0), int(now - 30.0)),
     ]
+
+
+MAC_USER_AGENT = (
+    "wakatime/v1.98.0 (darwin-23.4.0-arm64) go1.22.4 vscode/1.90.0 vscode-wakatime/24.6.0"
+)
+
+
+def test_time_is_listed_per_machine_and_operating_system_as_the_cli_sent_them(
+    keyed_daemon: DaemonProcess, tmp_path: Path
+):
+    """One project worked on from two machines: a Linux box's queue sent in bulk, then a Mac
+    (its host name in UTF-8, as the CLI sends it) heartbeat by heartbeat. A pair of heartbeats
+    gives its seconds to the first one's machine, as it does its editor; both lists add up
+    to the day's total, in the status bar's day and the summaries'."""
+    root = tmp_path / "app"
+    (root / "src").mkdir(parents=True)
+    first = int(time.time()) - 1500
+    linux = {**_cli_headers(), "X-Machine-Name": "devbox"}
+    mac = {**_cli_headers(), "User-Agent": MAC_USER_AGENT, "X-Machine-Name": "laptop-ü".encode()}
+    with httpx.Client(base_url=keyed_daemon.url + API, timeout=10) as client:
+        queued = [go_cli_heartbeat(str(root), first + offset) for offset in (0, 300, 600)]
+        sent = [client.post("/heartbeats.bulk", json=queued, headers=linux)]
+        for offset in (900, 1200):
+            heartbeat = go_cli_heartbeat(str(root), first + offset, user_agent=MAC_USER_AGENT)
+            sent.append(client.post("/heartbeats", json=heartbeat, headers=mac))
+        assert [answer.status_code for answer in sent] == [201] * 3, sent[-1].text
+        today = client.get("/statusbar/today", headers=_cli_headers())
+        summaries = client.get("/summaries?range=today", headers=_cli_headers())
+    assert today.status_code == summaries.status_code == 200, (today.text, summaries.text)
+    assert_read_as_the_cli_reads_a_summary(today.json())
+    for day in (today.json()["data"], summaries.json()["data"][0]):
+        assert day["grand_total"]["total_seconds"] == 1200.0
+        machines = [(m["name"], m["machine_name_id"], m["total_seconds"]) for m in day["machines"]]
+        assert machines == [("devbox", "devbox", 900.0), ("laptop-ü", "laptop-ü", 300.0)]
+        systems = [(s["name"], s["total_seconds"]) for s in day["operating_systems"]]
+        assert systems == [("Linux", 900.0), ("Mac", 300.0)]
+
+
+def test_a_machine_name_no_client_would_send_is_stored_cleaned_never_refused(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """A heartbeat refused is dropped with its time: a header too long, not UTF-8 or with a
+    tab is cut and cleaned (``test_wakatime_machines`` has what HTTP cannot carry)."""
+    root = tmp_path / "app"
+    (root / "src").mkdir(parents=True)
+    now = time.time()
+    names = [b"\xff" * 300, b"two\tparts"]
+    for offset, name in enumerate(names):
+        heartbeat = go_cli_heartbeat(str(root), now - 60 + offset)
+        headers = {**GO_CLI_HEADERS, "X-Machine-Name": name}
+        answer = httpx.post(
+            f"{daemon.url}{API}/heartbeats", json=heartbeat, headers=headers, timeout=10
+        )
+        assert answer.status_code == 201, answer.text
+    assert daemon.stop() == 0
+    with sqlite3.connect(daemon.db_path) as conn:
+        stored = conn.execute(
+            "SELECT machine, operating_system FROM beat_details ORDER BY time"
+        ).fetchall()
+    conn.close()
+    assert stored == [("\ufffd" * 256, "linux"), ("two parts", "linux")]

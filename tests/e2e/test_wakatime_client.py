@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
@@ -238,3 +239,22 @@ def test_daemon_with_a_key_takes_only_that_key(wakatime_client: Path, tmp_path: 
         assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 30), int(now - 20))]
     finally:
         daemon.kill()
+
+
+def test_the_summaries_list_the_machine_the_client_names_and_its_system(
+    midday_daemon: DaemonProcess, editor: Editor
+):
+    """The client sends its ``hostname`` setting (else the host name) as ``X-Machine-Name``,
+    in UTF-8, on every request, its buffered heartbeats' too; its User-Agent names the
+    system. Today's time is all on that machine and system."""
+    editor.configure(midday_daemon.url, more_settings="hostname = laptop-ü\n")
+    now = time.time()
+    assert editor.send(now - 100, extra=[editor.heartbeat(now - 400.5)]) == SUCCESS, editor.log()
+    assert editor.send(now - 10) == SUCCESS, editor.log()
+    answer = httpx.get(f"{midday_daemon.url}/api/v1/users/current/summaries?range=today")
+    assert answer.status_code == 200, answer.text
+    [day] = answer.json()["data"]
+    total = day["grand_total"]["total_seconds"]
+    assert total == int(now - 10) - int(now - 400.5)
+    assert [(m["name"], m["total_seconds"]) for m in day["machines"]] == [("laptop-ü", total)]
+    assert [(s["name"], s["total_seconds"]) for s in day["operating_systems"]] == [("Linux", total)]

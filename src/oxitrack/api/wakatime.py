@@ -36,6 +36,7 @@ from oxitrack.wakatime import (
     MAX_HEARTBEAT_BYTES,
     Heartbeat,
     check_bulk,
+    machine_name,
     parse_heartbeat,
     slim_heartbeat,
 )
@@ -73,7 +74,11 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
     except ClientError as refusal:
         return _refused(refusal)
     parse = partial(
-        _parse_bulk, items, now=state.clock(), user_agent=request.headers.get("user-agent")
+        _parse_bulk,
+        items,
+        now=state.clock(),
+        user_agent=request.headers.get("user-agent"),
+        machine=machine_name(request.headers.get("x-machine-name")),
     )
     # Off the loop: a batch is up to 1000 looks for a repository (20 ms for a plain one, 3 s
     # for 20 files 1000 folders deep), and every other client waited for them.
@@ -105,6 +110,7 @@ async def post_heartbeat(request: Request) -> JSONResponse:
             now=state.clock(),
             user_agent=request.headers.get("user-agent"),
             find_repo_root=find_repo_root,
+            machine=machine_name(request.headers.get("x-machine-name")),
         )
         heartbeat = await state.slow_folders.run_for(parse, [_entity(body)], "entity")
     except ClientError as refusal:
@@ -114,14 +120,20 @@ async def post_heartbeat(request: Request) -> JSONResponse:
 
 
 def _parse_bulk(
-    items: list[object], *, now: float, user_agent: str | None
+    items: list[object], *, now: float, user_agent: str | None, machine: str | None
 ) -> list[Heartbeat | InvalidField]:
     """Each heartbeat of a bulk request, or the reason it is refused."""
     parsed: list[Heartbeat | InvalidField] = []
     for item in items:
         try:
             parsed.append(
-                parse_heartbeat(item, now=now, user_agent=user_agent, find_repo_root=find_repo_root)
+                parse_heartbeat(
+                    item,
+                    now=now,
+                    user_agent=user_agent,
+                    find_repo_root=find_repo_root,
+                    machine=machine,
+                )
             )
         except InvalidField as refusal:
             # wakatime-cli logs only the code of a refused line: the reason goes here.

@@ -3,10 +3,10 @@
 a range, for prompts and widgets that read WakaTime's API) and ``POST …/users/{user}/file_experts``
 (who worked on a file, which OxiTrack does not know).
 
-Each day is read as ``GET /today`` reads it and split by category, language and editor as
-``GET /api/breakdown`` splits it (``store.day_splits``). Plain ``def`` handlers, like the report
-handlers: Starlette runs them in its thread pool, so the SQLite reads (every plugin asks every
-minute or so) never hold up beats on the event loop.
+Each day is read as ``GET /today`` reads it and split by category, language, editor, machine
+and operating system as ``GET /api/breakdown`` splits it (``store.day_splits``). Plain ``def``
+handlers, like the report handlers: Starlette runs them in its thread pool, so the SQLite reads
+(every plugin asks every minute or so) never hold up beats on the event loop.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from oxitrack.wakatime_summaries import named_range, summaries_json
 log = logging.getLogger("oxitrack.wakatime")
 
 #: The lists OxiTrack fills from its breakdown, in this order.
-SPLIT_FIELDS = ("category", "language", "editor")
+SPLIT_FIELDS = ("category", "language", "editor", "machine", "operating_system")
 
 
 def get_statusbar_today(request: Request) -> JSONResponse:
@@ -72,7 +72,7 @@ async def post_file_experts(request: Request) -> JSONResponse:
 
 def _day_summary(split: DaySplit, zone: tzinfo) -> dict[str, Any]:
     totals = split.totals
-    categories, languages, editors = (
+    categories, languages, editors, machines, systems = (
         [(row.name, row.duration_seconds) for row in split.rows[field]] for field in SPLIT_FIELDS
     )
     branches = split.rows.get("branch")
@@ -84,6 +84,8 @@ def _day_summary(split: DaySplit, zone: tzinfo) -> dict[str, Any]:
         categories=categories,
         languages=languages,
         editors=editors,
+        machines=machines,
+        operating_systems=systems,
         branches=None if branches is None else [(r.name, r.duration_seconds) for r in branches],
     )
 

@@ -104,3 +104,43 @@ def move_wide_beat_details(conn: sqlite3.Connection) -> None:
         f" JOIN beat_contexts AS c ON {same_context} ORDER BY w.id"
     )
     conn.execute(f"DROP TABLE {_WIDE_BEAT_DETAILS}")
+
+
+# Each added at the end of the row, NULL in every row there was: those heartbeats' machine
+# and system are unknown. No table is rewritten.
+_MACHINE_COLUMNS = (
+    "machine",  # the X-Machine-Name header: the host name the client ran on
+    "operating_system",  # from the User-Agent: linux, darwin, windows, ...
+)
+_MACHINE_STATEMENTS = (
+    "DROP INDEX IF EXISTS beat_contexts_once",
+    """
+    CREATE UNIQUE INDEX beat_contexts_once ON beat_contexts(project_path, entity_type,
+        ifnull(category, ''), ifnull(language, ''), ifnull(branch, ''), ifnull(project_name, ''),
+        ifnull(editor, ''), ifnull(plugin, ''), project_source, ifnull(machine, ''),
+        ifnull(operating_system, ''))
+    """,
+    "DROP VIEW IF EXISTS beat_details",
+    """
+    CREATE VIEW beat_details AS
+    SELECT c.project_path, CAST(h.time AS INTEGER) AS timestamp, h.time, c.entity_type,
+           c.category, c.language, c.branch, h.is_write, c.project_name, c.editor, c.plugin,
+           c.project_source, c.machine, c.operating_system
+    FROM heartbeats AS h JOIN beat_contexts AS c ON c.id = h.context_id
+    """,
+)
+
+
+def add_machines(conn: sqlite3.Connection) -> None:
+    """Step 7: the machine a WakaTime heartbeat came from and its operating system, for
+    WakaTime's summaries to list time per machine and system. A context is one combination
+    of them too (the unique index), and the ``beat_details`` view shows them.
+
+    A column already there is kept: a newer file whose version was set back by hand (as
+    tests do to make an older one) has them."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(beat_contexts)")}
+    for column in _MACHINE_COLUMNS:
+        if column not in have:
+            conn.execute(f"ALTER TABLE beat_contexts ADD COLUMN {column} TEXT")
+    for statement in _MACHINE_STATEMENTS:
+        conn.execute(statement)

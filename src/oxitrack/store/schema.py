@@ -15,7 +15,11 @@ import threading
 from collections.abc import Callable
 
 from oxitrack.errors import StoreError, warn
-from oxitrack.store.beat_detail_tables import create_beat_details, move_wide_beat_details
+from oxitrack.store.beat_detail_tables import (
+    add_machines,
+    create_beat_details,
+    move_wide_beat_details,
+)
 from oxitrack.store.ownership import APPLICATION_ID, foreign_reason, table_exists
 from oxitrack.store.project_tables import create_projects, create_retired_projects
 from oxitrack.store.sessions_table import create_or_repair_sessions, index_sessions_by_start_time
@@ -57,6 +61,7 @@ MIGRATIONS: list[Migration] = [
     create_retired_projects,
     _finish_wide_beat_details,
     index_sessions_by_start_time,
+    add_machines,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

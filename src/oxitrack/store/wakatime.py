@@ -138,10 +138,13 @@ def _insert_details(conn: sqlite3.Connection, project_path: str, details: Heartb
         details.editor,
         details.plugin,
         details.project_source,
+        details.machine,
+        details.operating_system,
     )
     conn.execute(
         "INSERT OR IGNORE INTO beat_contexts (project_path, entity_type, category, language,"
-        " branch, project_name, editor, plugin, project_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " branch, project_name, editor, plugin, project_source, machine, operating_system)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         context,
     )
     (context_id,) = conn.execute(
@@ -149,7 +152,8 @@ def _insert_details(conn: sqlite3.Connection, project_path: str, details: Heartb
         " AND ifnull(category, '') = ifnull(?, '') AND ifnull(language, '') = ifnull(?, '')"
         " AND ifnull(branch, '') = ifnull(?, '') AND ifnull(project_name, '') = ifnull(?, '')"
         " AND ifnull(editor, '') = ifnull(?, '') AND ifnull(plugin, '') = ifnull(?, '')"
-        " AND project_source = ?",
+        " AND project_source = ? AND ifnull(machine, '') = ifnull(?, '')"
+        " AND ifnull(operating_system, '') = ifnull(?, '')",
         context,
     ).fetchone()
     inserted = conn.execute(
