@@ -9,7 +9,7 @@ days three times the usual), 2 to 40 projects touched a day with most time in a 
 sessions of 1 to 90 minutes that follow the session rule within each project (15 minutes or
 more apart) and overlap freely between projects, as several editors open at once leave them.
 Some projects were moved (two folders, one project) and some renamed. WakaTime heartbeats from
-three editors fill ``heartbeats`` for a tenth of the sessions.
+three editors on two machines fill ``heartbeats`` for a tenth of the sessions.
 
 Rows are written straight into the real schema (made by ``Store``), not through the beat path:
 a million sessions through ``record_beat`` would take an hour. ``oxitrack check`` on the result
@@ -36,6 +36,9 @@ EDITORS = (
     ("neovim", "vim-wakatime/11.1"),
     ("zed", "zed/0.1"),
 )
+# The machine (X-Machine-Name) and system each editor's heartbeats came from: two computers,
+# so that WakaTime's summaries split time by them as for someone who works on both.
+MACHINES = {"vscode": ("workstation", "linux"), "neovim": ("laptop", "darwin")}
 Heartbeat = tuple[str, tuple[str, str], int]  # folder, (editor, plugin), time
 LANGUAGES = ("Python", "TypeScript", "Rust", "Go", "Markdown", "SQL")
 
@@ -160,9 +163,16 @@ def _insert(
         if (folder, editor) not in contexts:
             conn.execute(
                 "INSERT OR IGNORE INTO beat_contexts (project_path, entity_type, category,"
-                " language, branch, project_name, editor, plugin, project_source)"
-                " VALUES (?, 'file', 'coding', ?, 'main', NULL, ?, ?, 'project_root_count')",
-                (folder, LANGUAGES[len(folder) % len(LANGUAGES)], editor, plugin),
+                " language, branch, project_name, editor, plugin, project_source, machine,"
+                " operating_system)"
+                " VALUES (?, 'file', 'coding', ?, 'main', NULL, ?, ?, 'project_root_count', ?, ?)",
+                (
+                    folder,
+                    LANGUAGES[len(folder) % len(LANGUAGES)],
+                    editor,
+                    plugin,
+                    *MACHINES.get(editor, ("workstation", "linux")),
+                ),
             )
             contexts[(folder, editor)] = conn.execute(
                 "SELECT id FROM beat_contexts WHERE project_path = ? AND editor = ?",

@@ -33,6 +33,14 @@ from tests.wakatime_recordings import GO_CLI_USER_AGENT, PYTHON_CLI_USER_AGENT
         ("wakatime/v1.98.0 (linux) go1.22 Unknown/0", "linux"),
         ("wakatime/v1.98.0 () go1.22 Unknown/0", None),
         ("wakatime/v1.98.0 go1.22 Unknown/0", None),  # no platform part
+        ("wakatime/v1.98.0 (linux-6.1 go1.22 Unknown/0", None),  # never closed: no part
+        ("wakatime/v1.98.0 ( go1.22 Unknown/0", None),  # not the runtime's word
+        # A parenthesis further on is the plugin's, not the platform part.
+        ("wakatime/v1.98.0 go1.22 idea/2024.1 (Community) intellij-wakatime/15", None),
+        (
+            "wakatime/v1.98.0 (linux-6.1-x86_64) go1.22 idea/2024.1 (Community) intellij/15",
+            "linux",
+        ),
         ("wakatime/v1.98.0 (\x1b[31m-1) go1.22", None),  # no word of a system
         ("Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0", None),  # not the CLI's shape
         ("vscode/1.90.0 vscode-wakatime/24.6.0", None),

@@ -53,6 +53,9 @@ HEARTBEAT_FIELDS = frozenset(
 )
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
+# The platform part of a WakaTime client's User-Agent: right after its version, closed. A
+# parenthesis further on is the plugin's (``idea/2024.1 (Community)``), not a system.
+_PLATFORM_PART = re.compile(r"wakatime/\S+ \(([^()]*)\)")
 _DECIMAL_SECONDS = re.compile(r"[0-9]+(\.[0-9]*)?")
 
 
@@ -217,11 +220,11 @@ def system_from_user_agent(user_agent: str | None) -> str | None:
     the pure-Python client's ``platform.platform()``: ``Linux-6.1-x86_64-with-glibc2.36``,
     ``macOS-14.1-arm64-arm-64bit``). None for another client's User-Agent, which says it
     in no known place."""
-    if not user_agent or not user_agent.startswith("wakatime/"):
+    found = _PLATFORM_PART.match(user_agent or "")
+    if found is None:
         return None
-    _, opening, platform = user_agent.partition("(")
-    system = platform.split(")", 1)[0].split("-", 1)[0].strip().lower()
-    if not opening or not system or not _NAME.match(system):
+    system = found.group(1).split("-", 1)[0].strip().lower()
+    if not system or not _NAME.match(system):
         return None
     return system[:MAX_LABEL_CHARS]
 

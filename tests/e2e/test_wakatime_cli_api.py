@@ -269,3 +269,35 @@ def test_a_machine_name_no_client_would_send_is_stored_cleaned_never_refused(
         ).fetchall()
     conn.close()
     assert stored == [("\ufffd" * 256, "linux"), ("two parts", "linux")]
+
+
+def test_heartbeats_sent_again_from_another_machine_count_their_time_once(
+    keyed_daemon: DaemonProcess, tmp_path: Path
+):
+    """The same heartbeats sent again under another machine name (the ``hostname`` setting
+    changed before the offline queue was sent) are a second row each, as they are sent with
+    another User-Agent: their time still counts once, in the day's total and in every list,
+    for one machine (of two rows at one time, the breakdown takes the later-made context's)."""
+    root = tmp_path / "app"
+    (root / "src").mkdir(parents=True)
+    first = int(time.time()) - 1500
+    queued = [go_cli_heartbeat(str(root), first + offset) for offset in (0, 300, 600, 900)]
+
+    def day_after_sending(client: httpx.Client, machine: str) -> dict[str, Any]:
+        headers = {**_cli_headers(), "X-Machine-Name": machine}
+        assert client.post("/heartbeats.bulk", json=queued, headers=headers).status_code == 201
+        summaries = client.get("/summaries?range=today", headers=_cli_headers())
+        today = client.get("/statusbar/today", headers=_cli_headers())
+        assert summaries.status_code == today.status_code == 200, (summaries.text, today.text)
+        [day] = summaries.json()["data"]
+        assert today.json()["data"]["machines"] == day["machines"]
+        return day
+
+    with httpx.Client(base_url=keyed_daemon.url + API, timeout=10) as client:
+        days = [day_after_sending(client, machine) for machine in ("devbox", "laptop")]
+    for day, machine in zip(days, ("devbox", "laptop"), strict=True):
+        assert day["grand_total"]["total_seconds"] == 900.0
+        for name in ("categories", "editors", "languages", "machines", "operating_systems"):
+            assert sum(item["total_seconds"] for item in day[name]) == 900.0, name
+        assert [(m["name"], m["total_seconds"]) for m in day["machines"]] == [(machine, 900.0)]
+        assert [p["total_seconds"] for p in day["projects"]] == [900.0]
