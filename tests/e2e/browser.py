@@ -80,6 +80,14 @@ class Page:
             f"status of {status}" in problem or problem in given_up for problem in self.problems
         )
 
+    def only_given_up(self, *urls: str) -> bool:
+        """Every problem recorded is a read the page gave up, ``urls`` among them. A refresh
+        replaced gives up each of its reads still asked: which of the others (/today, the
+        recent sessions) still were is a matter of timing."""
+        given_up = {f"failed: {url}" for url in self.given_up}
+        named = all(url in self.given_up for url in urls)
+        return named and all(problem in given_up for problem in self.problems)
+
     def _failed(self, request: Any) -> None:
         self.problems.append(f"failed: {request.url}")
         if request.failure == "net::ERR_ABORTED":
