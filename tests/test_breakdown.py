@@ -222,6 +222,77 @@ def test_a_short_run_in_another_folder_of_the_project_gives_the_time_back_after_
     assert split(sessions, beats, T - 3600, T + 3600) == [("Python", 700), ("Rust", 100)]
 
 
+# -- time recorded twice: a heartbeat naming a value wins over one naming none ------------------
+
+
+def test_the_same_moments_recorded_twice_in_one_folder_keep_the_value_one_of_them_names():
+    """Live heartbeats, then an export of the same moments imported over them: the imported
+    ones name no editor and are stored after (a later context), yet the time stays vscode."""
+    live = [beat("/a", T + at, "vscode") for at in (0, 120, 240)]
+    imported = [beat("/a", T + at, None) for at in (0, 120, 240)]
+    beats = sorted(live + imported, key=lambda b: b.timestamp)  # stable: live first each second
+    assert split([session("/a", T, T + 240)], beats, T - 3600, T + 3600, "editor") == [
+        ("vscode", 240)
+    ]
+
+
+def test_time_recorded_again_in_another_folder_of_the_project_keeps_the_named_value():
+    sessions = [session("/live", T, T + 600, key="p"), session("/clone", T, T + 600, key="p")]
+    beats = [
+        beat("/live", T, "vscode"),
+        beat("/clone", T, None),
+        beat("/live", T + 300, "vscode"),
+        beat("/clone", T + 300, None),
+        beat("/clone", T + 600, None),
+        beat("/live", T + 600, "vscode"),
+    ]
+    assert split(sessions, beats, T - 3600, T + 3600, "editor") == [("vscode", 600)]
+
+
+def test_among_heartbeats_that_name_a_value_the_latest_still_wins():
+    beats = [beat("/a", T, "Python"), beat("/a", T, "Rust"), beat("/a", T + 60, "Rust")]
+    assert split([session("/a", T, T + 60)], beats, T - 3600, T + 3600) == [("Rust", 60)]
+    sessions = [session("/a", T, T + 600, key="p"), session("/b", T + 300, T + 600, key="p")]
+    beats = [
+        beat("/a", T, "Python"),
+        beat("/b", T + 300, "Rust"),
+        beat("/a", T + 600, "Python"),
+        beat("/b", T + 600, None),
+    ]
+    assert split(sessions, beats, T - 3600, T + 3600) == [("Python", 300), ("Rust", 300)]
+
+
+def test_a_heartbeat_naming_a_category_wins_over_a_later_one_naming_none():
+    beats = [
+        beat("/a", T, "debugging"),
+        beat("/a", T, None),
+        beat("/a", T + 60, "debugging"),
+        beat("/a", T + 60, None),
+    ]
+    assert split([session("/a", T, T + 90)], beats, T - 3600, T + 3600, "category") == [
+        ("debugging", 60),
+        ("coding", 30),
+    ]
+
+
+def test_fields_added_together_are_each_decided_alone():
+    """The import names the language, not the editor; a live heartbeat the editor, not the
+    language: each field takes the value some heartbeat names."""
+    beats = [
+        LabelledBeat(T, "/a", (None, "vscode")),
+        LabelledBeat(T, "/b", ("Python", None)),
+        LabelledBeat(T + 60, "/a", (None, "vscode")),
+        LabelledBeat(T + 60, "/b", ("Python", None)),
+    ]
+    sessions = [session("/a", T, T + 60), session("/b", T, T + 60)]
+    each = [Breakdown(field, overlaps_once=True) for field in ("language", "editor")]
+    Breakdown.add_each(each, sessions, beats, T - 3600, T + 3600)
+    assert [breakdown.rows() for breakdown in each] == [
+        [BreakdownRow("Python", 60)],
+        [BreakdownRow("vscode", 60)],
+    ]
+
+
 def test_time_in_two_projects_at_once_counts_in_each_as_their_rows_do():
     sessions = [session("/a", T, T + 600), session("/b", T, T + 600)]
     beats = [beat("/a", T, "Python"), beat("/a", T + 600, "Python")]
@@ -344,12 +415,19 @@ def model(
 ) -> dict[tuple[str, str | None], int]:
     """Seconds per (project, value), asking of each second which pairs cover it."""
     ordered = sorted(heartbeats, key=lambda b: b.timestamp)
-    best: dict[tuple[str, int], tuple[int, str | None]] = {}  # (project, second) -> rank, value
+    # (project, second) -> (names a value, rank), value: one naming a value first, then latest
+    best: dict[tuple[str, int], tuple[tuple[bool, int], str | None]] = {}
     for rank, first in enumerate(ordered):
-        later = [b for b in ordered[rank + 1 :] if b.project_path == first.project_path]
+        later = [
+            b
+            for b in ordered[rank + 1 :]
+            if b.project_path == first.project_path and b.timestamp > first.timestamp
+        ]
         if later and later[0].timestamp - first.timestamp < SESSION_GAP_SECONDS:
             for second in range(first.timestamp, later[0].timestamp):
-                best[FOLDERS[first.project_path], second] = (rank, first.value)
+                key, order = (FOLDERS[first.project_path], second), (first.value is not None, rank)
+                if key not in best or best[key][0] < order:
+                    best[key] = (order, first.value)
     seconds: dict[tuple[str, str | None], int] = {}
     for project in set(FOLDERS.values()):
         spans = [
@@ -360,7 +438,7 @@ def model(
         ]
         for second in range(start, end):
             if any(low <= second < high for low, high in spans):
-                value = best.get((project, second), (0, None))[1]
+                value = best.get((project, second), ((False, 0), None))[1]
                 seconds[project, value] = seconds.get((project, value), 0) + 1
     return seconds
 
@@ -402,6 +480,38 @@ def test_each_value_gets_the_seconds_the_model_gives_and_rows_add_up_to_the_proj
     )
 
 
+@settings(max_examples=300, deadline=None)
+@given(beats_strategy, st.data())
+def test_heartbeats_recorded_again_naming_nothing_change_no_row(beats, data):
+    """An import over time tracked live: some heartbeats again, at the same second, naming no
+    value, in their own folder or in a copy of it (another folder of the project). Each field
+    gives the same rows as without them, the total included (the copies' sessions lie inside
+    the originals')."""
+    times = itertools.accumulate(after for _, after, _ in beats)
+    beats = [(folder, T + at, value) for (folder, _, value), at in zip(beats, times, strict=True)]
+    folders = {**FOLDERS, **{f"{folder}-copy": key for folder, key in FOLDERS.items()}}
+    where = data.draw(st.lists(st.sampled_from([None, "", "-copy"]), min_size=len(beats)))
+
+    def rows(with_copies: bool, field: str) -> list[BreakdownRow]:
+        recorded = []
+        for (folder, at, value), copy in zip(beats, where, strict=False):
+            recorded.append((folder, at, value))
+            if with_copies and copy is not None and value != "native":
+                recorded.append((folder + copy, at, None))
+        sessions = [
+            session(folder, low, high, key=key)
+            for folder, key in folders.items()
+            for low, high in sessionize(t for f, t, _ in recorded if f == folder)
+        ]
+        heartbeats = [beat(f, t, v) for f, t, v in recorded if v != "native"]
+        breakdown = Breakdown(field)
+        breakdown.add(sessions, heartbeats, T - 3600, T + SPAN + 3600)
+        return breakdown.rows()
+
+    for field in ("language", "category"):
+        assert rows(True, field) == rows(False, field)
+
+
 def test_the_command_offers_exactly_the_fields_time_can_be_split_by():
     """``report --by`` keeps its own copy of the names so that building the parser loads none of
     the breakdown: a field added to one and not the other would be refused or never offered."""
@@ -427,7 +537,8 @@ def test_fields_added_in_one_pass_get_what_each_gets_alone(beats, start_at):
         for low, high in sessionize(t for f, t, _ in beats if f == folder)
     ]
     # Two fields whose values differ per heartbeat: the value, and the value's partner.
-    partner = {value: f"{value}-editor" for value in VALUES if value is not None}
+    # Rust's heartbeats name no partner: a field one heartbeat names and another does not.
+    partner = {"Python": "Python-editor"}
     firsts = [beat(f, t, v) for f, t, v in beats if v != "native"]
     seconds = [beat(f, t, partner.get(v)) for f, t, v in beats if v != "native"]
     together = [LabelledBeat(t, f, (v, partner.get(v))) for f, t, v in beats if v != "native"]

@@ -22,7 +22,6 @@ Folders are plain paths that do not exist here, so no git identity is involved.
 
 from __future__ import annotations
 
-import itertools
 import ntpath
 import posixpath
 import shutil
@@ -394,7 +393,8 @@ class Model:
     def split(self, group: list[int], field: str, start: int, end: int) -> dict[str | None, int]:
         """The worked seconds of the projects ``group`` in ``[start, end)`` by value of
         ``field``: each given to the latest-starting pair of their folders' heartbeats covering
-        it (``None`` when none does)."""
+        it among those that name a value, if any does (``None`` when none does). Heartbeats of
+        a folder in one second each pair with the next one in a later second."""
         folders = [p for p, owner in self.project_of.items() if owner in group]
         worked = {
             second
@@ -402,7 +402,7 @@ class Model:
             for first, last in self.sessions(path)
             for second in range(max(first, start), min(last, end))
         }
-        latest: dict[int, tuple[tuple[float, int], str | None]] = {}
+        latest: dict[int, tuple[tuple[bool, tuple[float, int]], str | None]] = {}
         for path in folders:
             # In the order the store reads them: by exact time, then by when the heartbeat's
             # context (the row but its time) was first stored.
@@ -411,13 +411,16 @@ class Model:
                 for d in self.details
                 if d[0] == path
             )
-            for (rank, value), ((next_time, _), _) in itertools.pairwise(heartbeats):
-                low, high = int(rank[0]), int(next_time)
-                if high - low >= GAP_SECONDS:
+            for place, (rank, value) in enumerate(heartbeats):
+                low = int(rank[0])
+                later = (int(t) for (t, _), _ in heartbeats[place + 1 :] if int(t) > low)
+                high = next(later, None)
+                if high is None or high - low >= GAP_SECONDS:
                     continue
+                order = (value is not None, rank)  # one naming a value first, then the latest
                 for second in range(max(low, start), min(high, end)):
-                    if second in worked and (second not in latest or latest[second][0] < rank):
-                        latest[second] = (rank, value)
+                    if second in worked and (second not in latest or latest[second][0] < order):
+                        latest[second] = (order, value)
         seconds: dict[str | None, int] = {}
         for second in worked:
             value = latest[second][1] if second in latest else None

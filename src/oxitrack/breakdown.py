@@ -7,11 +7,21 @@ The rule (``docs/reports.md``): within one project folder, two consecutive heart
 ``SESSION_GAP_SECONDS`` apart give the seconds between them to the first one's value. The
 project's time in the range (its sessions' time, as ``reports.range_totals`` counts it) is then
 split second by second: a second goes to the value of the latest heartbeat whose pair covers it
-(folders of one project may have been busy at once); a second no pair covers (beats that name
-no language or editor; a lone heartbeat; a heartbeat with no value for the field) goes to
-``None``, the "unknown" row, except for the category: time no heartbeat gives one is
-``coding``, as WakaTime counts it. So the rows of a range add up to exactly the per-project
-totals of ``report --by project``, each project's own time, overlaps between projects included.
+(folders of one project may have been busy at once) among those that name a value for the field,
+if any does (below); a second no pair covers (beats that name no language or editor; a lone
+heartbeat; a heartbeat with no value for the field) goes to ``None``, the "unknown" row, except
+for the category: time no heartbeat gives one is ``coding``, as WakaTime counts it. So the rows
+of a range add up to exactly the per-project totals of ``report --by project``, each project's
+own time, overlaps between projects included.
+
+Time recorded twice (a WakaTime export imported over time tracked live, a heartbeat sent again
+with other details) has several pairs covering it: heartbeats of one folder in the same second
+each pair with the next later one, and another folder's pairs may cover it too. Of those, one
+whose heartbeat names a value for the field wins over one that names none, whichever is later:
+the export names editors and machines only by ids, so an import must not turn the live
+heartbeats' into unknown. Among those that name one, the latest still wins, as everywhere else.
+Each field is decided alone: a heartbeat naming a language but no editor gives the language
+only. For the category, naming none is what makes ``coding``: a heartbeat that names one wins.
 
 Sessions, not heartbeats, say which seconds are worked: a heartbeat pair lies inside a session
 of its folder, and a session's time beyond its heartbeats' pairs is still time worked.
@@ -210,23 +220,36 @@ def _pairs(
     """Each folder's consecutive heartbeats under the gap apart, clipped to ``[start, end)``.
 
     Heartbeats come in time order (``sorted`` keeps the given order within one second: the
-    store's, by exact time); ``rank`` is a heartbeat's place in that order."""
+    store's, by exact time); ``rank`` is a heartbeat's place in that order. Heartbeats of one
+    folder in one second (the same moment recorded twice) each pair with the next later one:
+    any of them could give the time after it its value, which ``_named_seconds`` decides."""
     wanted = set(folders)
     previous: dict[str, tuple[int, LabelledBeat]] = {}
+    tied: dict[str, list[tuple[int, LabelledBeat]]] = {}  # the previous one's second's others
     ordered = sorted((b for b in beats if b.project_path in wanted), key=lambda b: b.timestamp)
     for rank, beat in enumerate(ordered):
-        before = previous.get(beat.project_path)
-        previous[beat.project_path] = (rank, beat)
-        if before is None or beat.timestamp - before[1].timestamp >= SESSION_GAP_SECONDS:
+        path = beat.project_path
+        before = previous.get(path)
+        previous[path] = (rank, beat)
+        if before is None:
+            continue
+        after = beat.timestamp - before[1].timestamp
+        if not after:
+            tied.setdefault(path, []).append(before)
+            continue
+        moment = tied.pop(path, None) if tied else None
+        if after >= SESSION_GAP_SECONDS:
             continue
         low, high = max(before[1].timestamp, start), min(beat.timestamp, end)
         if low < high:
-            yield _Pair(low, high, before[0], before[1].value, beat.project_path)
+            for earlier_rank, earlier in moment or ():
+                yield _Pair(low, high, earlier_rank, earlier.value, path)
+            yield _Pair(low, high, before[0], before[1].value, path)
 
 
 def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Labels, int]:
-    """The seconds of the union of ``spans`` per value: the latest pair covering each second,
-    ``None`` where none does.
+    """The seconds of the union of ``spans`` per value: what the pairs covering each second
+    give it (``_given``), ``None`` where none does.
 
     Only where pairs are is there anything to decide: the rest of the time is unknown as a
     whole. Swept second by second over every session, a heavy month took 50 ms more."""
@@ -241,16 +264,21 @@ def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Lab
 
 
 def _named_seconds(inside: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Labels, int]:
-    """The seconds of ``inside`` (each covered by some pair) per value of the latest pair
-    covering them: one sweep over the points where a span or a pair starts or ends."""
+    """The seconds of ``inside`` (each covered by some pair) per value the pairs covering them
+    give (``_given``): one sweep over the points where a span or a pair starts or ends.
+
+    Mostly one pair covers a second, or the latest names every field: its value, at once. Only
+    where another pair covers it too and the latest names none for some field are the others
+    asked (``_given``), after dropping the pairs ended from the heap: each is dropped once."""
     by_low = sorted(pairs, key=lambda pair: pair.low)
+    ends: list[int] | None = None  # the pairs' ends in order, once another pair is asked
     points = sorted(
         {edge for span in inside for edge in span}
         | {edge for pair in by_low for edge in (pair.low, pair.high)}
     )
     seconds: dict[Labels, int] = {}
     active: list[tuple[int, int, Labels]] = []  # (-rank, high, value): the latest on top
-    next_pair = next_span = 0
+    next_pair = next_span = ended = 0
     for low, high in itertools.pairwise(points):
         while next_pair < len(by_low) and by_low[next_pair].low <= low:
             pair = by_low[next_pair]
@@ -262,8 +290,33 @@ def _named_seconds(inside: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) ->
             while active[0][1] <= low:  # some pair covers each second of ``inside``
                 heapq.heappop(active)
             value = active[0][2]
+            if value is None or (type(value) is tuple and None in value):
+                if ends is None:
+                    ends = sorted(pair.high for pair in pairs)
+                while ended < len(ends) and ends[ended] <= low:
+                    ended += 1
+                if next_pair - ended > 1:  # another pair covers these seconds too
+                    active[:] = [entry for entry in active if entry[1] > low]
+                    heapq.heapify(active)
+                    value = _given(active)
             seconds[value] = seconds.get(value, 0) + high - low
     return seconds
+
+
+def _given(covering: list[tuple[int, int, Labels]]) -> Labels:
+    """The value the pairs ``covering`` a second give it: for each field, that of the latest
+    pair that names one (``None`` if none does)."""
+    latest_first = sorted(covering)
+    first = latest_first[0][2]
+    if not isinstance(first, tuple):
+        return next((value for _, _, value in latest_first if value is not None), None)
+    given = list(first)
+    for _, _, value in latest_first[1:]:
+        assert isinstance(value, tuple)
+        for place, named in enumerate(value):
+            if given[place] is None:
+                given[place] = named
+    return tuple(given)
 
 
 def _intersection(

@@ -1,0 +1,108 @@
+"""A WakaTime export imported over time OxiTrack already tracked live, against a real daemon:
+the same moments are then recorded twice, and the export names no editor, machine or system.
+The breakdown and WakaTime's summaries keep what the live heartbeats named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.cli import main
+from tests.daemon_process import DaemonProcess
+from tests.git_repos import git, make_repo
+from tests.sessions_model import stored_sessions
+from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
+
+pytestmark = pytest.mark.e2e
+
+DAY = "2025-11-24"
+START = 1_763_974_800.5  # 2025-11-24 09:00:00.5 UTC: a past day, whatever the time now
+VSCODE_USER_AGENT = (
+    "wakatime/v1.102.1 (linux-6.8.0-49-generic-x86_64) go1.23.2 vscode/1.95.3 "
+    "vscode-wakatime/24.6.2"
+)
+MOMENTS = [START + offset for offset in range(0, 1201, 120)]  # 20 minutes
+
+
+def exported(root: Path, time: float) -> dict[str, Any]:
+    """A heartbeat of WakaTime's export of that moment: the same file, language and branch,
+    the editor and machine only as ids of the account's."""
+    return {
+        "id": f"beat-{time}",
+        "entity": str(root / "src" / "main.py"),
+        "type": "file",
+        "category": "coding",
+        "time": time,
+        "project": "app",
+        "project_root_count": len(str(root).split("/")),
+        "branch": "main",
+        "language": "Python",
+        "is_write": False,
+        "user_agent_id": "0b6c8f1e-2a3d-4e5f-8a9b-1c2d3e4f5a6b",
+        "machine_name_id": "1d2e3f4a-5b6c-7d8e-9f0a-1b2c3d4e5f6a",
+    }
+
+
+@pytest.mark.parametrize("imported_into", ["the same folder", "a clone of the repository"])
+def test_an_export_of_time_tracked_live_leaves_its_editor_and_machine_named(
+    daemon: DaemonProcess,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    imported_into: str,
+):
+    live_root = tmp_path / "code" / "app"
+    make_repo(live_root)
+    (live_root / "src").mkdir()
+    import_root = live_root
+    if imported_into != "the same folder":  # another folder of the same project
+        import_root = tmp_path / "work" / "app"
+        import_root.parent.mkdir()
+        git(tmp_path, "clone", "-q", str(live_root), str(import_root))
+        (import_root / "src").mkdir()
+    headers = {**GO_CLI_HEADERS, "User-Agent": VSCODE_USER_AGENT, "X-Machine-Name": "devbox"}
+    live = [
+        go_cli_heartbeat(str(live_root), moment, user_agent=VSCODE_USER_AGENT) for moment in MOMENTS
+    ]
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats.bulk", json=live, headers=headers
+    )
+    assert answer.status_code == 201, answer.text[:300]
+    before = _editors_and_machines(daemon)
+    assert before["editor"] == {"vscode": 1200}, before
+
+    dump = tmp_path / "wakatime.json"
+    beats = [exported(import_root, moment) for moment in MOMENTS]
+    dump.write_text(json.dumps({"days": [{"date": DAY, "heartbeats": beats}]}))
+    monkeypatch.setenv("OXITRACK_PORT", str(daemon.port))
+    assert main(["import", str(dump), "--db", str(daemon.db_path)]) == 0
+    assert "Imported 11 heartbeats" in capsys.readouterr().out
+
+    assert daemon.db_path is not None
+    folders = {folder for folder, _, _ in stored_sessions(daemon.db_path)}
+    assert folders == {str(live_root), str(import_root)}
+    # One project's 20 minutes, named as the live heartbeats named them.
+    assert _editors_and_machines(daemon) == before
+
+
+def _editors_and_machines(daemon: DaemonProcess) -> dict[str, dict[str | None, int]]:
+    """Seconds per value: the breakdown's editors and languages, the summaries' editors,
+    machines and systems of the day."""
+    found: dict[str, dict[str | None, int]] = {}
+    for by in ("editor", "language", "category"):
+        params = {"by": by, "from": DAY, "to": DAY, "tz": "UTC"}
+        answer = httpx.get(f"{daemon.url}/api/breakdown", params=params)
+        assert answer.status_code == 200, answer.text
+        found[by] = {row["name"]: row["duration_seconds"] for row in answer.json()["rows"]}
+    params = {"start": DAY, "end": DAY, "timezone": "UTC"}
+    answer = httpx.get(f"{daemon.url}/api/v1/users/current/summaries", params=params)
+    assert answer.status_code == 200, answer.text
+    [day] = answer.json()["data"]
+    lists = ("projects", "editors", "machines", "operating_systems", "languages", "categories")
+    for name in lists:
+        found[name] = {entry["name"]: round(entry["total_seconds"]) for entry in day[name]}
+    return found
