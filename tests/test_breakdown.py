@@ -555,3 +555,36 @@ def test_no_field_is_nothing_to_add_and_a_per_project_field_is_refused():
     Breakdown.add_each([], sessions, beats, T, T + 3600)  # nothing to do, nothing raised
     with pytest.raises(ValueError, match="only breakdowns with overlaps_once"):
         Breakdown.add_each([Breakdown("branch")], sessions, beats, T, T + 3600)
+
+
+def test_many_folders_busy_at_once_are_not_sorted_again_for_each_stretch(monkeypatch):
+    """Forty clones of a project busy at once, their latest heartbeat always naming no category:
+    each stretch between two heartbeats asks the others. Sorting every pair covering it again
+    for each stretch made the adding up quadratic in the folders busy at once (a month of
+    twenty such folders, three times slower than taking the latest pair only)."""
+    sorted_items = 0
+
+    def counted_sorted(items, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal sorted_items
+        items = list(items)
+        sorted_items += len(items)
+        return sorted(items, **kwargs)
+
+    for module in ("oxitrack.breakdown", "oxitrack.breakdown_covering"):
+        monkeypatch.setattr(f"{module}.sorted", counted_sorted, raising=False)
+    folders = [f"/clone{n}" for n in range(40)]
+    beats = [
+        LabelledBeat(T + at + n, folder, ("Python", "building" if n == 0 else None))
+        for n, folder in enumerate(folders)
+        for at in range(0, 3600, 60)
+    ]
+    sessions = [
+        session(folder, T + n, T + 3540 + n, key="/clone0") for n, folder in enumerate(folders)
+    ]
+    each = [Breakdown(field, overlaps_once=True) for field in ("language", "category")]
+    Breakdown.add_each(each, sessions, beats, T, T + 3600)
+    assert [(row.name, row.duration_seconds) for row in each[1].rows()] == [
+        ("building", 3540),
+        ("coding", 39),
+    ]
+    assert sorted_items <= 10 * len(beats)

@@ -20,6 +20,7 @@ PURE_MODULES = [
     "oxitrack.reports",
     "oxitrack.report_text",
     "oxitrack.breakdown",
+    "oxitrack.breakdown_covering",
 ]
 FORBIDDEN = ["sqlite3", "starlette", "asyncio", "uvicorn"]
 

@@ -89,20 +89,56 @@ def test_an_export_of_time_tracked_live_leaves_its_editor_and_machine_named(
     assert _editors_and_machines(daemon) == before
 
 
-def _editors_and_machines(daemon: DaemonProcess) -> dict[str, dict[str | None, int]]:
+def _editors_and_machines(
+    daemon: DaemonProcess, zone: str = "UTC", first: str = DAY, last: str = DAY
+) -> dict[str, dict[str | None, int]]:
     """Seconds per value: the breakdown's editors and languages, the summaries' editors,
-    machines and systems of the day."""
+    machines and systems of the days, each day's summary apart (``<list> <date>``)."""
     found: dict[str, dict[str | None, int]] = {}
     for by in ("editor", "language", "category"):
-        params = {"by": by, "from": DAY, "to": DAY, "tz": "UTC"}
+        params = {"by": by, "from": first, "to": last, "tz": zone}
         answer = httpx.get(f"{daemon.url}/api/breakdown", params=params)
         assert answer.status_code == 200, answer.text
         found[by] = {row["name"]: row["duration_seconds"] for row in answer.json()["rows"]}
-    params = {"start": DAY, "end": DAY, "timezone": "UTC"}
+    params = {"start": first, "end": last, "timezone": zone}
     answer = httpx.get(f"{daemon.url}/api/v1/users/current/summaries", params=params)
     assert answer.status_code == 200, answer.text
-    [day] = answer.json()["data"]
     lists = ("projects", "editors", "machines", "operating_systems", "languages", "categories")
-    for name in lists:
-        found[name] = {entry["name"]: round(entry["total_seconds"]) for entry in day[name]}
+    for day in answer.json()["data"]:
+        suffix = "" if first == last else f" {day['range']['date']}"
+        for name in lists:
+            entries = {entry["name"]: round(entry["total_seconds"]) for entry in day[name]}
+            found[name + suffix] = entries
     return found
+
+
+def test_an_export_over_live_time_across_midnight_in_another_zone_keeps_each_days_editor(
+    daemon: DaemonProcess,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """20 minutes from 23:50 in St. John's (UTC-3:30): each local day keeps its 10 minutes'
+    editor and machine once the export, dated by UTC, is imported over them."""
+    root = tmp_path / "code" / "app"
+    make_repo(root)
+    (root / "src").mkdir()
+    start = 1_763_954_400.5  # 2025-11-24 03:20:00.5 UTC: 2025-11-23 23:50:00.5 there
+    moments = [start + offset for offset in range(0, 1201, 120)]
+    headers = {**GO_CLI_HEADERS, "User-Agent": VSCODE_USER_AGENT, "X-Machine-Name": "devbox"}
+    live = [go_cli_heartbeat(str(root), at, user_agent=VSCODE_USER_AGENT) for at in moments]
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats.bulk", json=live, headers=headers
+    )
+    assert answer.status_code == 201, answer.text[:300]
+    days = ("America/St_Johns", "2025-11-23", "2025-11-24")
+    before = _editors_and_machines(daemon, *days)
+    assert before["editors 2025-11-23"] == before["editors 2025-11-24"] == {"vscode": 600}
+
+    dump = tmp_path / "wakatime.json"
+    beats = [exported(root, at) for at in moments]
+    dump.write_text(json.dumps({"days": [{"date": DAY, "heartbeats": beats}]}))
+    monkeypatch.setenv("OXITRACK_PORT", str(daemon.port))
+    assert main(["import", str(dump), "--db", str(daemon.db_path)]) == 0
+    assert "Imported 11 heartbeats" in capsys.readouterr().out
+    assert _editors_and_machines(daemon, *days) == before
