@@ -5,6 +5,7 @@ The breakdown and WakaTime's summaries keep what the live heartbeats named."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,22 +65,11 @@ def test_an_export_of_time_tracked_live_leaves_its_editor_and_machine_named(
         import_root.parent.mkdir()
         git(tmp_path, "clone", "-q", str(live_root), str(import_root))
         (import_root / "src").mkdir()
-    headers = {**GO_CLI_HEADERS, "User-Agent": VSCODE_USER_AGENT, "X-Machine-Name": "devbox"}
-    live = [
-        go_cli_heartbeat(str(live_root), moment, user_agent=VSCODE_USER_AGENT) for moment in MOMENTS
-    ]
-    answer = httpx.post(
-        f"{daemon.url}/api/v1/users/current/heartbeats.bulk", json=live, headers=headers
-    )
-    assert answer.status_code == 201, answer.text[:300]
+    _track_live(daemon, live_root, MOMENTS)
     before = _editors_and_machines(daemon)
     assert before["editor"] == {"vscode": 1200}, before
 
-    dump = tmp_path / "wakatime.json"
-    beats = [exported(import_root, moment) for moment in MOMENTS]
-    dump.write_text(json.dumps({"days": [{"date": DAY, "heartbeats": beats}]}))
-    monkeypatch.setenv("OXITRACK_PORT", str(daemon.port))
-    assert main(["import", str(dump), "--db", str(daemon.db_path)]) == 0
+    _import(daemon, tmp_path, [exported(import_root, moment) for moment in MOMENTS], monkeypatch)
     assert "Imported 11 heartbeats" in capsys.readouterr().out
 
     assert daemon.db_path is not None
@@ -87,6 +77,29 @@ def test_an_export_of_time_tracked_live_leaves_its_editor_and_machine_named(
     assert folders == {str(live_root), str(import_root)}
     # One project's 20 minutes, named as the live heartbeats named them.
     assert _editors_and_machines(daemon) == before
+
+
+def _track_live(daemon: DaemonProcess, root: Path, moments: Sequence[float]) -> None:
+    """Heartbeats at ``moments`` in ``root`` as VS Code's wakatime-cli on ``devbox`` sends them."""
+    headers = {**GO_CLI_HEADERS, "User-Agent": VSCODE_USER_AGENT, "X-Machine-Name": "devbox"}
+    live = [go_cli_heartbeat(str(root), at, user_agent=VSCODE_USER_AGENT) for at in moments]
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats.bulk", json=live, headers=headers
+    )
+    assert answer.status_code == 201, answer.text[:300]
+
+
+def _import(
+    daemon: DaemonProcess,
+    folder: Path,
+    beats: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``oxitrack import`` of an export of ``beats`` (written in ``folder``) into ``daemon``."""
+    dump = folder / "wakatime.json"
+    dump.write_text(json.dumps({"days": [{"date": DAY, "heartbeats": beats}]}))
+    monkeypatch.setenv("OXITRACK_PORT", str(daemon.port))
+    assert main(["import", str(dump), "--db", str(daemon.db_path)]) == 0
 
 
 def _editors_and_machines(
@@ -125,20 +138,11 @@ def test_an_export_over_live_time_across_midnight_in_another_zone_keeps_each_day
     (root / "src").mkdir()
     start = 1_763_954_400.5  # 2025-11-24 03:20:00.5 UTC: 2025-11-23 23:50:00.5 there
     moments = [start + offset for offset in range(0, 1201, 120)]
-    headers = {**GO_CLI_HEADERS, "User-Agent": VSCODE_USER_AGENT, "X-Machine-Name": "devbox"}
-    live = [go_cli_heartbeat(str(root), at, user_agent=VSCODE_USER_AGENT) for at in moments]
-    answer = httpx.post(
-        f"{daemon.url}/api/v1/users/current/heartbeats.bulk", json=live, headers=headers
-    )
-    assert answer.status_code == 201, answer.text[:300]
+    _track_live(daemon, root, moments)
     days = ("America/St_Johns", "2025-11-23", "2025-11-24")
     before = _editors_and_machines(daemon, *days)
     assert before["editors 2025-11-23"] == before["editors 2025-11-24"] == {"vscode": 600}
 
-    dump = tmp_path / "wakatime.json"
-    beats = [exported(root, at) for at in moments]
-    dump.write_text(json.dumps({"days": [{"date": DAY, "heartbeats": beats}]}))
-    monkeypatch.setenv("OXITRACK_PORT", str(daemon.port))
-    assert main(["import", str(dump), "--db", str(daemon.db_path)]) == 0
+    _import(daemon, tmp_path, [exported(root, at) for at in moments], monkeypatch)
     assert "Imported 11 heartbeats" in capsys.readouterr().out
     assert _editors_and_machines(daemon, *days) == before
