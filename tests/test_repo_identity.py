@@ -54,6 +54,18 @@ def test_branch_only_in_packed_refs_is_resolved(tmp_path: Path):
     assert head_commit(repo) == head
 
 
+def test_the_branch_checked_out_is_the_one_read_among_packed_refs(tmp_path: Path):
+    """packed-refs lists every branch, sorted: the line of the branch checked out is read,
+    not the first branch's (``aaa`` here, one commit behind)."""
+    make_repo(tmp_path / "app", commits=2)
+    head = git(tmp_path / "app", "rev-parse", "HEAD")
+    git(tmp_path / "app", "branch", "aaa", "HEAD~1")
+    git(tmp_path / "app", "pack-refs", "--all", "--prune")
+    repo = find_repo(tmp_path / "app")
+    assert repo is not None
+    assert head_commit(repo) == head
+
+
 def test_detached_head_is_followed(tmp_path: Path):
     root = make_repo(tmp_path / "app", commits=3)
     git(tmp_path / "app", "checkout", "-q", "--detach", "HEAD~1")
