@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from starlette.responses import JSONResponse
@@ -47,6 +49,18 @@ def test_a_body_is_the_bytes_jsonresponse_makes():
     value = {"name": "café", "seconds": 1.5, "rows": [1, None, True], "emoji": "\U0001f600"}
     assert compact_json(value) == JSONResponse(value).body
     assert json.loads(compact_json(value)) == value
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
+def test_a_number_json_cannot_write_is_refused_as_jsonresponse_refuses_it(number: float):
+    """``NaN`` or ``Infinity`` in a body would be text no JSON reader takes (the dashboard's
+    ``response.json()`` throws): refused while encoding, as ``JSONResponse`` refuses it."""
+    with pytest.raises(ValueError, match="JSON compliant"):
+        JSONResponse({"seconds": number})
+    with pytest.raises(ValueError, match="JSON compliant"):
+        compact_json({"seconds": number})
+    with pytest.raises(ValueError, match="JSON compliant"):
+        b"".join(json_list_pieces([1, number]))
 
 
 @given(before=_fields, key=st.text(), items=st.lists(_values, max_size=4), after=_fields)

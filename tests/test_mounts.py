@@ -51,6 +51,8 @@ def test_network_and_fuse_mounts_are_the_ones_that_may_hang():
         ("fuse", True),
         ("9p", True),
         ("autofs", True),
+        *((name, True) for name in ("afs", "ceph", "coda", "glusterfs", "gpfs", "lustre")),
+        *((name, True) for name in ("ncpfs", "smb3", "smbfs", "vboxsf", "virtiofs")),
         ("ext4", False),
         ("btrfs", False),
         ("tmpfs", False),
@@ -95,6 +97,45 @@ def test_a_symlink_that_leads_into_a_mount_reaches_it(tmp_path: Path):
     assert reaches_any(f"{tmp_path}/\ud800/../share/app", [share])
     assert not reaches_any(f"{tmp_path}/local/\x00", [share])
     assert reaches_any(f"{tmp_path}/local/../share" + "/a" * 3000, [share])  # too long a name
+
+
+def test_mount_points_with_tabs_newlines_backslashes_and_quotes_are_read_back():
+    """The kernel writes a tab, a newline and a backslash in a mount point as octal escapes
+    (``\\011``, ``\\012``, ``\\134``); any such escape is read back."""
+    mountinfo = "\n".join(
+        [
+            r"50 22 0:41 / /mnt/a\011b rw - nfs srv:/a rw",
+            r"51 22 0:42 / /mnt/c\012d rw - nfs srv:/c rw",
+            r"52 22 0:43 / /mnt/e\134f rw - nfs srv:/e rw",
+            r"53 22 0:44 / /mnt/it\047s rw - nfs srv:/g rw",
+        ]
+    )
+    assert mount_points_that_may_hang(mountinfo) == (
+        "/mnt/a\tb",
+        "/mnt/c\nd",
+        "/mnt/e\\f",
+        "/mnt/it's",
+    )
+
+
+def test_a_chain_of_forty_symlinks_into_a_mount_reaches_it(tmp_path: Path):
+    """Linux follows 40 symlinks in one lookup (ELOOP past them): so many still lead there."""
+    share = tmp_path / "share"
+    (tmp_path / "link40").symlink_to(share)
+    for number in range(39, 0, -1):
+        (tmp_path / f"link{number}").symlink_to(tmp_path / f"link{number + 1}")
+    assert reaches_any(str(tmp_path / "link1"), [str(share)])
+
+
+def test_a_path_of_exactly_the_longest_length_is_walked(tmp_path: Path):
+    """4096 bytes (Linux's PATH_MAX) may still name a file: its symlinks are followed."""
+    share = tmp_path / "share"
+    (tmp_path / "a").symlink_to(share)
+    start = f"{tmp_path}/a"
+    end = "/x" if (4096 - len(start) - 2) % 2 == 0 else "/xy"
+    path = start + "/." * ((4096 - len(start) - len(end)) // 2) + end
+    assert len(path.encode()) == 4096
+    assert reaches_any(path, [str(share)])
 
 
 def test_a_path_too_long_to_name_a_file_is_not_walked(tmp_path: Path):

@@ -14,6 +14,7 @@ from oxitrack.projects import (
     canonical_project_path,
     check_project_name,
     distinct_names,
+    folder_and_parents,
     folder_name,
     folder_on_disk,
     is_absolute_project_path,
@@ -185,8 +186,9 @@ def test_only_git_identities_are_final():
         ("C:\\code\\App", "App"),
         ("\\\\server\\share\\App", "App"),
         ("/", "/"),
+        ("wakatime:My API", "My API"),
     ],
-    ids=["posix", "trailing slash", "windows", "windows share", "root"],
+    ids=["posix", "trailing slash", "windows", "windows share", "root", "wakatime project name"],
 )
 def test_folder_name(path: str, expected: str):
     assert folder_name(path) == expected
@@ -211,13 +213,17 @@ def test_project_name_prefers_the_given_name():
         ("1" * 30, "only digits"),
         (".", "written as a folder"),
         ("..", "written as a folder"),
+        ("~", "written as a folder"),
         ("./api", "written as a folder"),
+        ("../api", "written as a folder"),
+        (".\\api", "written as a folder"),
         ("..\\api", "written as a folder"),
         ("~/api", "written as a folder"),
     ],
     ids=[
         *("null", "number", "blank", "invisible", "newline", "too long", "digits", "padded"),
-        *("long digits", "dot", "dot-dot", "dot-slash", "dot-dot-backslash", "home"),
+        *("long digits", "dot", "dot-dot", "tilde", "dot-slash", "dot-dot-slash"),
+        *("dot-backslash", "dot-dot-backslash", "home"),
     ],
 )
 def test_bad_project_names_are_refused_naming_the_field(value: object, problem: str):
@@ -231,11 +237,30 @@ def test_project_name_is_trimmed():
     assert check_project_name("  OxiTrack  ") == "OxiTrack"
 
 
+def test_a_name_of_the_longest_length_allowed_is_kept():
+    assert check_project_name("x" * 200) == "x" * 200
+
+
 @pytest.mark.parametrize("name", ["v2", "2024-q1", "3.0", "²", "٣", ".NET", "~name", "client/web"])
 def test_names_no_reference_reads_as_an_id_or_a_folder_are_kept(name: str):
     """Only ASCII digits alone are an id to ``--project``; "²" or Arabic-Indic digits are not;
     a dot or a tilde starts a folder only with a slash after it."""
     assert check_project_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("folder", "chain"),
+    [
+        ("/code/app/src", ["/code/app/src", "/code/app", "/code"]),
+        ("/code", ["/code"]),
+        ("/", ["/"]),
+        ("C:\\code\\app", ["C:\\code\\app", "C:\\code"]),
+    ],
+    ids=["posix", "top folder", "root itself", "windows"],
+)
+def test_folder_and_parents_nearest_first_without_the_root(folder: str, chain: list[str]):
+    """The folders a beat's folder may belong to; the root only when it is the folder sent."""
+    assert folder_and_parents(folder) == chain
 
 
 @pytest.mark.parametrize(

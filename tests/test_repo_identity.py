@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -52,6 +53,35 @@ def test_branch_only_in_packed_refs_is_resolved(tmp_path: Path):
     repo = find_repo(tmp_path / "app")
     assert repo is not None
     assert head_commit(repo) == head
+
+
+def test_the_branch_checked_out_is_the_one_read_among_packed_refs(tmp_path: Path):
+    """packed-refs lists every branch, sorted: the line of the branch checked out is read,
+    not the first branch's (``aaa`` here, one commit behind)."""
+    make_repo(tmp_path / "app", commits=2)
+    head = git(tmp_path / "app", "rev-parse", "HEAD")
+    git(tmp_path / "app", "branch", "aaa", "HEAD~1")
+    git(tmp_path / "app", "pack-refs", "--all", "--prune")
+    repo = find_repo(tmp_path / "app")
+    assert repo is not None
+    assert head_commit(repo) == head
+
+
+def test_a_branch_ref_that_is_a_fifo_gives_no_root_without_waiting_for_a_writer(
+    tmp_path: Path,
+):
+    """Opened without ``O_NONBLOCK``, a FIFO waits for a writer for ever: the thread asking
+    (the event loop's helper) with it."""
+    make_repo(tmp_path / "app")
+    ref = tmp_path / "app" / ".git" / "refs" / "heads" / "main"
+    ref.unlink()
+    os.mkfifo(ref)
+    found: list[str | None] = []
+    asking = threading.Thread(target=lambda: found.append(root_commit(tmp_path / "app")))
+    asking.daemon = True  # left behind if it does wait: the test fails, the run goes on
+    asking.start()
+    asking.join(30)
+    assert found == [None]
 
 
 def test_detached_head_is_followed(tmp_path: Path):

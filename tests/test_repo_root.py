@@ -80,6 +80,15 @@ def test_paths_that_cannot_be_looked_up_give_none(path: str):
     assert RepoRoots()(path) is None
 
 
+def test_a_relative_path_gives_none_even_where_it_names_a_file_of_the_current_folder(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Relative to what the sender had open, not to the folder the daemon was started in."""
+    monkeypatch.chdir(repo)
+    assert Path("src/deep/a.py").exists()
+    assert RepoRoots()("src/deep/a.py") is None
+
+
 def test_dotfiles_repository_in_home_does_not_own_files_below_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

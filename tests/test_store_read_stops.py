@@ -11,8 +11,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
+from oxitrack.errors import StoreError
 from oxitrack.store import Store
-from oxitrack.store.read_stops import DaemonStopping, ReadAbandoned
+from oxitrack.store.read_stops import DaemonStopping, ReadAbandoned, ReadStops
 
 # Counts without end, row by row: a read that only an interrupt ends.
 _ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n"
@@ -74,6 +75,24 @@ def test_abandoning_interrupts_no_other_read_on_the_connection(store: Store):
             waiting.result(timeout=30)
 
 
+def test_a_failing_read_fails_whether_or_not_it_may_be_abandoned(store: Store):
+    """A database error inside a read that is no stop is raised as it is, not swallowed."""
+    for abandoned in (None, threading.Event()):
+        with pytest.raises(StoreError, match="no such table"):
+            store.read(
+                lambda conn: conn.execute("SELECT * FROM no_such_table"), abandoned=abandoned
+            )
+
+
+def test_a_read_abandoned_before_any_read_ran_is_refused():
+    """A report's client may be gone before the daemon's first read: nothing to interrupt."""
+    stops = ReadStops(lambda: None)
+    given_up = threading.Event()
+    stops.abandon(given_up)
+    with pytest.raises(ReadAbandoned), stops.reading(given_up):
+        pass
+
+
 def _wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -85,7 +104,7 @@ def test_the_daemon_stopping_still_cuts_short_every_read(store: Store):
     with ThreadPoolExecutor(1) as pool:
         read = _start_endless(pool, store, threading.Event())
         store.stop_reading()
-        with pytest.raises(DaemonStopping):
+        with pytest.raises(DaemonStopping, match="the daemon is stopping: ask again"):
             read.result(timeout=30)
 
 
