@@ -273,8 +273,10 @@ def test_the_dashboard_picking_again_on_a_long_range_stops_the_last_pick(daemon_
     page = Page(browser)
     shown = page.open(f"{daemon.url}/?days=3650")
     categories = f"{daemon.url}/api/breakdown?by=category&days=3650"
-    # The pick's quick read beside its rows (/today) answered: only the rows are given up.
-    with shown.expect_request(categories), shown.expect_response(lambda a: "/today" in a.url):
+    # Editors picked as soon as the categories are asked, not once the pick's quick read beside
+    # them (/today) is answered: a loaded machine answered /today after the categories' second
+    # of work, and nothing was left to give up. /today, if still asked, is given up too.
+    with shown.expect_request(categories):
         shown.click("#breakdown-switch button[data-by='category']")
     with shown.expect_response(lambda answer: "by=editor" in answer.url) as editors:
         shown.click("#breakdown-switch button[data-by='editor']")
@@ -288,4 +290,4 @@ def test_the_dashboard_picking_again_on_a_long_range_stops_the_last_pick(daemon_
         "the daemon's line for the report it stopped",
     )
     assert shown.is_hidden("#offline")
-    assert page.problems == [f"failed: {categories}"]
+    assert page.only_given_up(categories), page.problems
