@@ -51,6 +51,8 @@ FIELDS = ("language", "category", "editor", "branch")
 #: Columns of ``beat_contexts`` time is split by for WakaTime's summaries only
 #: (``store.day_splits``): not offered as a breakdown of their own.
 SUMMARY_FIELDS = ("machine", "operating_system")
+#: Every column of ``beat_contexts`` time can be split by, for one report or another.
+SPLIT_COLUMNS = (*FIELDS, *SUMMARY_FIELDS)
 # A branch name means something only inside its project: ``main`` of two repositories is two rows.
 PER_PROJECT_FIELDS = frozenset({"branch"})
 #: What time no heartbeat gives a category is: wakatime-cli never sends ``coding`` (it leaves
@@ -102,7 +104,7 @@ class Breakdown:
     """
 
     def __init__(self, field: str, *, overlaps_once: bool = False) -> None:
-        self.field = check_field(field, "by", (*FIELDS, *SUMMARY_FIELDS))
+        self.field = check_field(field, "by", SPLIT_COLUMNS)
         if overlaps_once and self.field in PER_PROJECT_FIELDS:
             raise ValueError(f"{field} is counted per project: its overlaps cannot be merged")
         self.overlaps_once = overlaps_once
@@ -247,7 +249,7 @@ def _pairs(
 
 def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Labels, int]:
     """The seconds of the union of ``spans`` per value: what the pairs covering each second
-    give it (``_given``), ``None`` where none does.
+    give it (``_named_seconds``), ``None`` where none does.
 
     Only where pairs are is there anything to decide: the rest of the time is unknown as a
     whole. Swept second by second over every session, a heavy month took 50 ms more."""
@@ -263,7 +265,7 @@ def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Lab
 
 def _named_seconds(inside: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Labels, int]:
     """The seconds of ``inside`` (each covered by some pair) per value the pairs covering them
-    give (``_given``): one sweep over the points where a span or a pair starts or ends.
+    give: one sweep over the points where a span or a pair starts or ends.
 
     Mostly one pair covers a second, or the latest names every field: its value, at once. Only
     where another pair covers it too and the latest names none for some field are the others
