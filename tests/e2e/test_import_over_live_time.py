@@ -146,3 +146,37 @@ def test_an_export_over_live_time_across_midnight_in_another_zone_keeps_each_day
     _import(daemon, tmp_path, [exported(root, at) for at in moments], monkeypatch)
     assert "Imported 11 heartbeats" in capsys.readouterr().out
     assert _editors_and_machines(daemon, *days) == before
+
+
+@pytest.mark.parametrize("tracked_by", ["wakatime-cli", "the VS Code extension"])
+def test_an_export_whose_heartbeats_fall_between_the_live_ones_leaves_their_editor_named(
+    daemon: DaemonProcess,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tracked_by: str,
+):
+    """Tracked live by one editor while another sent the same time to WakaTime, 30 s after each
+    live heartbeat: the export's heartbeats name no editor, and time runs from each heartbeat
+    to the next of its own sender, so none cuts the live ones' pairs short."""
+    root = tmp_path / "code" / "app"
+    make_repo(root)
+    (root / "src").mkdir()
+    if tracked_by == "wakatime-cli":
+        _track_live(daemon, root, MOMENTS)
+    else:
+        for moment in MOMENTS:
+            beat = {"project_path": str(root), "timestamp": int(moment)}
+            answer = httpx.post(
+                f"{daemon.url}/beat", json={**beat, "language": "Python", "editor": "vscode"}
+            )
+            assert answer.status_code == 200, answer.text
+
+    later = [exported(root, moment + 30) for moment in MOMENTS]
+    _import(daemon, tmp_path, later, monkeypatch)
+    assert "Imported 11 heartbeats" in capsys.readouterr().out
+
+    found = _editors_and_machines(daemon)
+    assert found["projects"] == {"app": 1230}  # 09:00 to the last imported heartbeat
+    assert found["editor"] == found["editors"] == {"vscode": 1230}
+    assert found["language"] == found["languages"] == {"Python": 1230}
