@@ -56,9 +56,7 @@ def test_an_export_of_time_tracked_live_leaves_its_editor_and_machine_named(
     monkeypatch: pytest.MonkeyPatch,
     imported_into: str,
 ):
-    live_root = tmp_path / "code" / "app"
-    make_repo(live_root)
-    (live_root / "src").mkdir()
+    live_root = _app_repository(tmp_path)
     import_root = live_root
     if imported_into != "the same folder":  # another folder of the same project
         import_root = tmp_path / "work" / "app"
@@ -77,6 +75,14 @@ def test_an_export_of_time_tracked_live_leaves_its_editor_and_machine_named(
     assert folders == {str(live_root), str(import_root)}
     # One project's 20 minutes, named as the live heartbeats named them.
     assert _editors_and_machines(daemon) == before
+
+
+def _app_repository(folder: Path) -> Path:
+    """A repository with a ``src`` folder at ``folder/code/app``: the project worked on."""
+    root = folder / "code" / "app"
+    make_repo(root)
+    (root / "src").mkdir()
+    return root
 
 
 def _track_live(daemon: DaemonProcess, root: Path, moments: Sequence[float]) -> None:
@@ -133,9 +139,7 @@ def test_an_export_over_live_time_across_midnight_in_another_zone_keeps_each_day
 ):
     """20 minutes from 23:50 in St. John's (UTC-3:30): each local day keeps its 10 minutes'
     editor and machine once the export, dated by UTC, is imported over them."""
-    root = tmp_path / "code" / "app"
-    make_repo(root)
-    (root / "src").mkdir()
+    root = _app_repository(tmp_path)
     start = 1_763_954_400.5  # 2025-11-24 03:20:00.5 UTC: 2025-11-23 23:50:00.5 there
     moments = [start + offset for offset in range(0, 1201, 120)]
     _track_live(daemon, root, moments)
@@ -159,9 +163,7 @@ def test_an_export_whose_heartbeats_fall_between_the_live_ones_leaves_their_edit
     """Tracked live by one editor while another sent the same time to WakaTime, 30 s after each
     live heartbeat: the export's heartbeats name no editor, and time runs from each heartbeat
     to the next of its own sender, so none cuts the live ones' pairs short."""
-    root = tmp_path / "code" / "app"
-    make_repo(root)
-    (root / "src").mkdir()
+    root = _app_repository(tmp_path)
     if tracked_by == "wakatime-cli":
         _track_live(daemon, root, MOMENTS)
     else:
