@@ -1,5 +1,5 @@
 """Time recorded twice, against a per-second model: many heartbeats in one second, three folders,
-two senders, several fields at once with some unnamed, projects taken as one, ranges cut into
+three senders, several fields at once with some unnamed, projects taken as one, ranges cut into
 parts."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ T = 1_764_100_000
 FOLDERS = {"/a": "/a", "/a-clone": "/a", "/b": "/b"}  # folder -> its project
 FIELDS = ("language", "editor")
 VALUES = st.sampled_from([None, "x", "y"])
-SENDERS = st.sampled_from([None, "vscode"])
+SENDERS = st.sampled_from([None, "vscode", "neovim"])
 # Mostly 0: ties of several heartbeats in one second; some past the gap.
 AFTER = st.sampled_from([0, 0, 0, 0, 0, 1, 2, 7, 300, SESSION_GAP_SECONDS - 1, SESSION_GAP_SECONDS])
 

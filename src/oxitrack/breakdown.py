@@ -234,48 +234,47 @@ def _pairs(
     over time tracked live) from cutting each other's pairs short, each pair a value of one."""
     wanted = set(folders)
     found: list[_Pair] = []
-    waiting: dict[str, dict[str | None, _Waiting]] = {}  # per folder and sender
+    latest: dict[str, dict[str | None, _Waiting]] = {}  # per folder: each sender's latest
+    asking: dict[str, list[_Waiting]] = {}  # per folder: those not yet told of a later one
     ordered = sorted((b for b in beats if b.project_path in wanted), key=lambda b: b.timestamp)
     for rank, beat in enumerate(ordered):
         second, path, sender = beat.timestamp, beat.project_path, beat.sender
-        senders = waiting.get(path)
+        senders = latest.get(path)
         if senders is None:
-            waiting[path] = {sender: _Waiting(second, rank, beat.value)}
+            first = latest[path] = {sender: _Waiting(second, rank, beat.value)}
+            asking[path] = [first[sender]]
             continue
         own = senders.get(sender)
-        if len(senders) > (own is not None):  # other senders wait in this folder
-            for other, group in list(senders.items()):
-                after = second - group.second
-                if other == sender or not after:
-                    continue
-                if after >= SESSION_GAP_SECONDS:
-                    del senders[other]
-                    group.pair(found, group.next_beat, path, start, end)
-                elif group.next_beat is None:
+        unanswered = asking[path]
+        alone = len(unanswered) == 1 and unanswered[0] is own  # the common case: one sender
+        if not alone:  # each other sender's latest is told of this later heartbeat, once
+            for group in unanswered:
+                if group.second != second and group is not own:
                     group.next_beat = second
+            unanswered[:] = [group for group in unanswered if group.second == second]
         if own is None:
-            senders[sender] = _Waiting(second, rank, beat.value)
-        elif own.second == second:  # the same moment recorded twice
+            senders[sender] = own = _Waiting(second, rank, beat.value)
+            unanswered.append(own)
+        elif own.second == second:  # the same moment recorded twice: still asking
             own.tied.append((rank, beat.value))
-        elif own.tied or second - own.second >= SESSION_GAP_SECONDS:
+        else:
             under = second - own.second < SESSION_GAP_SECONDS
             own.pair(found, second if under else own.next_beat, path, start, end)
-            senders[sender] = _Waiting(second, rank, beat.value)
-        else:  # the common case, one heartbeat after another: inline, no new object
-            low, high = max(own.second, start), min(second, end)
-            if low < high:
-                found.append(_Pair(low, high, own.rank, own.value, path))
             own.second, own.rank, own.value, own.next_beat = second, rank, beat.value, None
-    for path, senders in waiting.items():
+            if own.tied:
+                own.tied = []
+            if not alone:
+                unanswered.append(own)
+    for path, senders in latest.items():
         for group in senders.values():
             group.pair(found, group.next_beat, path, start, end)
     return found
 
 
 class _Waiting:
-    """A sender's heartbeat in one folder not yet paired (``rank``, ``value``) and the others of
-    its second (``tied``); ``next_beat``: the folder's next later heartbeat's second, theirs to
-    pair with if their sender sends none under the gap after them."""
+    """A sender's latest heartbeat in one folder (``rank``, ``value``) and the others of its
+    second (``tied``), not yet paired; ``next_beat``: the folder's next later heartbeat's
+    second, theirs to pair with if their sender sends none under the gap after them."""
 
     __slots__ = ("next_beat", "rank", "second", "tied", "value")
 
