@@ -3,26 +3,26 @@
 Heartbeats are WakaTime's, and the beats of ``POST /beat`` that name a language or editor,
 stored alike (``store.wakatime``).
 
-The rule (``docs/reports.md``): within one project folder, a heartbeat gives the seconds up to
-the next one of its sender (its editor; an export's heartbeats name none) less than
-``SESSION_GAP_SECONDS`` later to its value, or if its sender sends none in that time, up to the
-folder's next heartbeat under the gap; so two senders in one folder (an export imported over
-time tracked live by another editor) do not cut each other's time into pieces. The project's
-time in the range (its sessions' time, as ``reports.range_totals`` counts it) is then split
-second by second: a second goes to the value of the latest heartbeat whose pair covers it (two
-editors, or folders of one project, may have been busy at once) among those that name a value
-for the field, if any does (below); a second no pair covers (beats that name no language or
-editor; a lone heartbeat; a heartbeat with no value for the field) goes to ``None``, the
-"unknown" row, except for the category: time no heartbeat gives one is ``coding``, as WakaTime
-counts it. So the rows of a range add up to exactly the per-project totals of ``report --by
-project``, each project's own time, overlaps between projects included.
+The rule (``docs/reports.md``): within one project folder, two consecutive heartbeats less than
+``SESSION_GAP_SECONDS`` apart give the seconds between them to the first one's value; but
+heartbeats that name no editor (an export's) and those that name one are taken apart, each
+paired with the next of its kind under the gap (else, as before, with the folder's next), so
+that an export imported over time an editor tracked live does not cut that time into pieces. The
+project's time in the range (its sessions' time, as ``reports.range_totals`` counts it) is then
+split second by second: a second goes to the value of the latest heartbeat whose pair covers it
+(folders of one project may have been busy at once) among those that name a value for the field,
+if any does (below); a second no pair covers (beats that name no language or editor; a lone
+heartbeat; a heartbeat with no value for the field) goes to ``None``, the "unknown" row, except
+for the category: time no heartbeat gives one is ``coding``, as WakaTime counts it. So the rows
+of a range add up to exactly the per-project totals of ``report --by project``, each project's
+own time, overlaps between projects included.
 
 Time recorded twice (a WakaTime export imported over time tracked live, a heartbeat sent again
-with other details) has several pairs covering it: heartbeats of one sender and folder in the
-same second each pair with the same later one, another sender's pairs cover it too, and another
-folder's may. Of those, one whose heartbeat names a value for the field wins over one that names
-none, whichever is later: the export names editors and machines only by ids, so an import must
-not turn the live heartbeats' into unknown. Among those that name one, the latest still wins, as
+with other details) has several pairs covering it: heartbeats of one kind and folder in the same
+second each pair with the same later one, an export's pairs cover it too, and another folder's
+may. Of those, one whose heartbeat names a value for the field wins over one that names none,
+whichever is later: the export names editors and machines only by ids, so an import must not
+turn the live heartbeats' into unknown. Among those that name one, the latest still wins, as
 everywhere else. Each field is decided alone: a heartbeat naming a language but no editor gives
 the language only. For the category, naming none is what makes ``coding``: a heartbeat that
 names one wins.
@@ -68,13 +68,14 @@ _UNNAMED_VALUES: dict[str, str] = {"category": DEFAULT_CATEGORY}
 
 
 class LabelledBeat(Record):
-    """A heartbeat as a breakdown reads it: its second, folder and the field's value, and who
-    sent it (its editor: ``None`` for an export's heartbeats, which name none)."""
+    """A heartbeat as a breakdown reads it: its second, folder and the field's value, and its
+    sender: heartbeats of one sender pair among themselves first (``_pairs``). The store makes
+    those that name an editor one sender and those that name none (an export's) another."""
 
     timestamp: int
     project_path: str
     value: Labels
-    sender: str | None = None
+    sender: object = None
 
 
 class BreakdownRow(Record):
@@ -234,7 +235,7 @@ def _pairs(
     over time tracked live) from cutting each other's pairs short, each pair a value of one."""
     wanted = set(folders)
     found: list[_Pair] = []
-    latest: dict[str, dict[str | None, _Waiting]] = {}  # per folder: each sender's latest
+    latest: dict[str, dict[object, _Waiting]] = {}  # per folder: each sender's latest
     asking: dict[str, list[_Waiting]] = {}  # per folder: those not yet told of a later one
     ordered = sorted((b for b in beats if b.project_path in wanted), key=lambda b: b.timestamp)
     for rank, beat in enumerate(ordered):

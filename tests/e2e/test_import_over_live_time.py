@@ -162,7 +162,7 @@ def test_an_export_whose_heartbeats_fall_between_the_live_ones_leaves_their_edit
 ):
     """Tracked live by one editor while another sent the same time to WakaTime, 30 s after each
     live heartbeat: the export's heartbeats name no editor, and time runs from each heartbeat
-    to the next of its own sender, so none cuts the live ones' pairs short."""
+    to the next of its kind (naming an editor or not), so none cuts the live ones' pairs short."""
     root = _app_repository(tmp_path)
     if tracked_by == "wakatime-cli":
         _track_live(daemon, root, MOMENTS)
@@ -182,3 +182,27 @@ def test_an_export_whose_heartbeats_fall_between_the_live_ones_leaves_their_edit
     assert found["projects"] == {"app": 1230}  # 09:00 to the last imported heartbeat
     assert found["editor"] == found["editors"] == {"vscode": 1230}
     assert found["language"] == found["languages"] == {"Python": 1230}
+
+
+def test_two_editors_taking_turns_in_one_folder_each_keep_the_time_up_to_the_others_heartbeat(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """Heartbeats that name their editor pair with the folder's next, whichever editor sent it:
+    a file Neovim names no language for is unknown time, not VS Code's Python of before."""
+    root = _app_repository(tmp_path)
+    neovim = "wakatime/v1.102.1 (linux-6.8.0-49-generic-x86_64) go1.23.2 neovim/0.10.2 vim/1.0"
+    for at, user_agent, language in [
+        (START, VSCODE_USER_AGENT, "Python"),
+        (START + 60, neovim, None),
+        (START + 120, VSCODE_USER_AGENT, "Python"),
+        (START + 180, neovim, None),
+    ]:
+        heartbeat = go_cli_heartbeat(str(root), at, language=language, user_agent=user_agent)
+        headers = {**GO_CLI_HEADERS, "User-Agent": user_agent}
+        answer = httpx.post(
+            f"{daemon.url}/api/v1/users/current/heartbeats", json=heartbeat, headers=headers
+        )
+        assert answer.status_code == 201, answer.text[:300]
+    found = _editors_and_machines(daemon)
+    assert found["editor"] == {"vscode": 120, "neovim": 60}
+    assert found["language"] == {"Python": 120, None: 60}

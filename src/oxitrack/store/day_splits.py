@@ -105,16 +105,17 @@ def _read_part(
 
 def _labels(
     beats: PartBeats, value: Callable[[tuple[str | None, ...]], Labels]
-) -> dict[int, tuple[str, Labels, str | None]]:
+) -> dict[int, tuple[str, Labels, object]]:
     """Each context's folder, ``value`` of its values of the fields read (in their order) and
-    sender."""
+    sender (``LabelledBeat.sender``: whether it names its editor)."""
     return {
-        key: (context[0], value(context[2:]), context[1]) for key, context in beats.contexts.items()
+        key: (context[0], value(context[2:]), context[1] is not None)
+        for key, context in beats.contexts.items()
     }
 
 
 def _labelled(
-    beats: PartBeats, day: Day, labels: dict[int, tuple[str, Labels, str | None]]
+    beats: PartBeats, day: Day, labels: dict[int, tuple[str, Labels, object]]
 ) -> list[LabelledBeat]:
     """What ``labelled_beats`` reads for ``day``, labelled by ``labels``: the heartbeats from
     the session gap before the day to the gap after it."""
