@@ -1,5 +1,6 @@
 """Time recorded twice, against a per-second model: many heartbeats in one second, three folders,
-several fields at once with some unnamed, projects taken as one, ranges cut into parts."""
+two senders, several fields at once with some unnamed, projects taken as one, ranges cut into
+parts."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ T = 1_764_100_000
 FOLDERS = {"/a": "/a", "/a-clone": "/a", "/b": "/b"}  # folder -> its project
 FIELDS = ("language", "editor")
 VALUES = st.sampled_from([None, "x", "y"])
+SENDERS = st.sampled_from([None, "vscode"])
 # Mostly 0: ties of several heartbeats in one second; some past the gap.
 AFTER = st.sampled_from([0, 0, 0, 0, 0, 1, 2, 7, 300, SESSION_GAP_SECONDS - 1, SESSION_GAP_SECONDS])
 
@@ -26,15 +28,22 @@ def model(
     beats: list[LabelledBeat], sessions: list[SessionRow], start: int, end: int, once: bool
 ) -> list[dict[tuple[str, str | None], int]]:
     """Per field, seconds per (timeline, value): each worked second asks every pair covering it
-    for the latest that names the field. Pairs: each heartbeat with the folder's next one in a
-    later second, under the gap."""
+    for the latest that names the field. Pairs: each heartbeat with its sender's next one in the
+    folder in a later second under the gap, else with the folder's next one under the gap."""
     timeline = {folder: "" if once else project for folder, project in FOLDERS.items()}
     ordered = sorted(beats, key=lambda b: b.timestamp)
     pairs = []
+
+    def next_under_gap(first: LabelledBeat, later: list[LabelledBeat]) -> int | None:
+        after = min((b.timestamp for b in later if b.timestamp > first.timestamp), default=None)
+        under = after is not None and after - first.timestamp < SESSION_GAP_SECONDS
+        return after if under else None
+
     for rank, first in enumerate(ordered):
-        later = [b.timestamp for b in ordered if b.project_path == first.project_path]
-        after = min((t for t in later if t > first.timestamp), default=None)
-        if after is not None and after - first.timestamp < SESSION_GAP_SECONDS:
+        folder = [b for b in ordered if b.project_path == first.project_path]
+        sender = [b for b in folder if b.sender == first.sender]
+        after = next_under_gap(first, sender) or next_under_gap(first, folder)
+        if after is not None:
             pairs.append((first.timestamp, after, rank, first.value, timeline[first.project_path]))
     seconds: list[dict[tuple[str, str | None], int]] = [{} for _ in FIELDS]
     for key in {timeline[row.project_path] for row in sessions}:
@@ -58,7 +67,9 @@ def model(
 
 @settings(max_examples=1000, deadline=None)
 @given(
-    st.lists(st.tuples(st.sampled_from(sorted(FOLDERS)), AFTER, VALUES, VALUES), max_size=30),
+    st.lists(
+        st.tuples(st.sampled_from(sorted(FOLDERS)), AFTER, VALUES, VALUES, SENDERS), max_size=30
+    ),
     st.integers(min_value=-1000, max_value=3000),
     st.integers(min_value=0, max_value=4000),
     st.integers(min_value=0, max_value=4000),
@@ -68,10 +79,10 @@ def model(
 def test_each_field_gets_what_the_latest_pair_naming_it_gives(raw, at, length, cut_at, once, few):
     """``few``: up to how many covering pairs are sorted rather than kept per field, so that
     both ways of asking them are checked."""
-    times = itertools.accumulate(after for _, after, _, _ in raw)
+    times = itertools.accumulate(after for _, after, _, _, _ in raw)
     beats = [
-        LabelledBeat(T + time, folder, (language, editor))
-        for (folder, _, language, editor), time in zip(raw, times, strict=True)
+        LabelledBeat(T + time, folder, (language, editor), sender)
+        for (folder, _, language, editor, sender), time in zip(raw, times, strict=True)
     ]
     sessions = [
         SessionRow(0, project, folder, low, high)

@@ -3,25 +3,29 @@
 Heartbeats are WakaTime's, and the beats of ``POST /beat`` that name a language or editor,
 stored alike (``store.wakatime``).
 
-The rule (``docs/reports.md``): within one project folder, two consecutive heartbeats less than
-``SESSION_GAP_SECONDS`` apart give the seconds between them to the first one's value. The
-project's time in the range (its sessions' time, as ``reports.range_totals`` counts it) is then
-split second by second: a second goes to the value of the latest heartbeat whose pair covers it
-(folders of one project may have been busy at once) among those that name a value for the field,
-if any does (below); a second no pair covers (beats that name no language or editor; a lone
-heartbeat; a heartbeat with no value for the field) goes to ``None``, the "unknown" row, except
-for the category: time no heartbeat gives one is ``coding``, as WakaTime counts it. So the rows
-of a range add up to exactly the per-project totals of ``report --by project``, each project's
-own time, overlaps between projects included.
+The rule (``docs/reports.md``): within one project folder, a heartbeat gives the seconds up to
+the next one of its sender (its editor; an export's heartbeats name none) less than
+``SESSION_GAP_SECONDS`` later to its value, or if its sender sends none in that time, up to the
+folder's next heartbeat under the gap; so two senders in one folder (an export imported over
+time tracked live by another editor) do not cut each other's time into pieces. The project's
+time in the range (its sessions' time, as ``reports.range_totals`` counts it) is then split
+second by second: a second goes to the value of the latest heartbeat whose pair covers it (two
+editors, or folders of one project, may have been busy at once) among those that name a value
+for the field, if any does (below); a second no pair covers (beats that name no language or
+editor; a lone heartbeat; a heartbeat with no value for the field) goes to ``None``, the
+"unknown" row, except for the category: time no heartbeat gives one is ``coding``, as WakaTime
+counts it. So the rows of a range add up to exactly the per-project totals of ``report --by
+project``, each project's own time, overlaps between projects included.
 
 Time recorded twice (a WakaTime export imported over time tracked live, a heartbeat sent again
-with other details) has several pairs covering it: heartbeats of one folder in the same second
-each pair with the next later one, and another folder's pairs may cover it too. Of those, one
-whose heartbeat names a value for the field wins over one that names none, whichever is later:
-the export names editors and machines only by ids, so an import must not turn the live
-heartbeats' into unknown. Among those that name one, the latest still wins, as everywhere else.
-Each field is decided alone: a heartbeat naming a language but no editor gives the language
-only. For the category, naming none is what makes ``coding``: a heartbeat that names one wins.
+with other details) has several pairs covering it: heartbeats of one sender and folder in the
+same second each pair with the same later one, another sender's pairs cover it too, and another
+folder's may. Of those, one whose heartbeat names a value for the field wins over one that names
+none, whichever is later: the export names editors and machines only by ids, so an import must
+not turn the live heartbeats' into unknown. Among those that name one, the latest still wins, as
+everywhere else. Each field is decided alone: a heartbeat naming a language but no editor gives
+the language only. For the category, naming none is what makes ``coding``: a heartbeat that
+names one wins.
 
 Sessions, not heartbeats, say which seconds are worked: a heartbeat pair lies inside a session
 of its folder, and a session's time beyond its heartbeats' pairs is still time worked.
@@ -59,11 +63,13 @@ _UNNAMED_VALUES: dict[str, str] = {"category": DEFAULT_CATEGORY}
 
 
 class LabelledBeat(Record):
-    """A heartbeat as a breakdown reads it: its second, folder and the field's value."""
+    """A heartbeat as a breakdown reads it: its second, folder and the field's value, and who
+    sent it (its editor: ``None`` for an export's heartbeats, which name none)."""
 
     timestamp: int
     project_path: str
     value: Labels
+    sender: str | None = None
 
 
 class BreakdownRow(Record):
@@ -211,35 +217,79 @@ class _Pair(Record):
 
 def _pairs(
     beats: Iterable[LabelledBeat], folders: Iterable[str], start: int, end: int
-) -> Iterable[_Pair]:
-    """Each folder's consecutive heartbeats under the gap apart, clipped to ``[start, end)``.
+) -> list[_Pair]:
+    """Each folder's heartbeats paired with the next later one of the same sender under the gap
+    apart, else with the folder's next later one under the gap apart; clipped to ``[start, end)``.
 
     Heartbeats come in time order (``sorted`` keeps the given order within one second: the
     store's, by exact time); ``rank`` is a heartbeat's place in that order. Heartbeats of one
-    folder in one second (the same moment recorded twice) each pair with the next later one:
-    any of them could give the time after it its value, which ``_named_seconds`` decides."""
+    sender in one second (the same moment recorded twice) each pair with the same later one:
+    any of them could give the time after it its value, which ``_named_seconds`` decides.
+    Pairing within a sender keeps two senders' heartbeats in one folder (an export imported
+    over time tracked live) from cutting each other's pairs short, each pair a value of one."""
     wanted = set(folders)
-    previous: dict[str, tuple[int, LabelledBeat]] = {}
-    tied: dict[str, list[tuple[int, LabelledBeat]]] = {}  # the previous one's second's others
+    found: list[_Pair] = []
+    waiting: dict[str, dict[str | None, _Waiting]] = {}  # per folder and sender
     ordered = sorted((b for b in beats if b.project_path in wanted), key=lambda b: b.timestamp)
     for rank, beat in enumerate(ordered):
-        path = beat.project_path
-        before = previous.get(path)
-        previous[path] = (rank, beat)
-        if before is None:
+        second, path, sender = beat.timestamp, beat.project_path, beat.sender
+        senders = waiting.get(path)
+        if senders is None:
+            waiting[path] = {sender: _Waiting(second, rank, beat.value)}
             continue
-        after = beat.timestamp - before[1].timestamp
-        if not after:
-            tied.setdefault(path, []).append(before)
-            continue
-        moment = tied.pop(path, None) if tied else None
-        if after >= SESSION_GAP_SECONDS:
-            continue
-        low, high = max(before[1].timestamp, start), min(beat.timestamp, end)
+        own = senders.get(sender)
+        if len(senders) > (own is not None):  # other senders wait in this folder
+            for other, group in list(senders.items()):
+                after = second - group.second
+                if other == sender or not after:
+                    continue
+                if after >= SESSION_GAP_SECONDS:
+                    del senders[other]
+                    group.pair(found, group.next_beat, path, start, end)
+                elif group.next_beat is None:
+                    group.next_beat = second
+        if own is None:
+            senders[sender] = _Waiting(second, rank, beat.value)
+        elif own.second == second:  # the same moment recorded twice
+            own.tied.append((rank, beat.value))
+        elif own.tied or second - own.second >= SESSION_GAP_SECONDS:
+            under = second - own.second < SESSION_GAP_SECONDS
+            own.pair(found, second if under else own.next_beat, path, start, end)
+            senders[sender] = _Waiting(second, rank, beat.value)
+        else:  # the common case, one heartbeat after another: inline, no new object
+            low, high = max(own.second, start), min(second, end)
+            if low < high:
+                found.append(_Pair(low, high, own.rank, own.value, path))
+            own.second, own.rank, own.value, own.next_beat = second, rank, beat.value, None
+    for path, senders in waiting.items():
+        for group in senders.values():
+            group.pair(found, group.next_beat, path, start, end)
+    return found
+
+
+class _Waiting:
+    """A sender's heartbeat in one folder not yet paired (``rank``, ``value``) and the others of
+    its second (``tied``); ``next_beat``: the folder's next later heartbeat's second, theirs to
+    pair with if their sender sends none under the gap after them."""
+
+    __slots__ = ("next_beat", "rank", "second", "tied", "value")
+
+    def __init__(self, second: int, rank: int, value: Labels) -> None:
+        self.second = second
+        self.rank = rank
+        self.value = value
+        self.tied: list[tuple[int, Labels]] = []
+        self.next_beat: int | None = None
+
+    def pair(self, found: list[_Pair], until: int | None, path: str, start: int, end: int) -> None:
+        """Add to ``found`` the pairs of these heartbeats with one at ``until`` if under the gap
+        after them (else none)."""
+        if until is None or until - self.second >= SESSION_GAP_SECONDS:
+            return
+        low, high = max(self.second, start), min(until, end)
         if low < high:
-            for earlier_rank, earlier in moment or ():
-                yield _Pair(low, high, earlier_rank, earlier.value, path)
-            yield _Pair(low, high, before[0], before[1].value, path)
+            found.append(_Pair(low, high, self.rank, self.value, path))
+            found.extend(_Pair(low, high, rank, value, path) for rank, value in self.tied)
 
 
 def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Labels, int]:

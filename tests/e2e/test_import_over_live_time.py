@@ -56,9 +56,7 @@ def test_an_export_of_time_tracked_live_leaves_its_editor_and_machine_named(
     monkeypatch: pytest.MonkeyPatch,
     imported_into: str,
 ):
-    live_root = tmp_path / "code" / "app"
-    make_repo(live_root)
-    (live_root / "src").mkdir()
+    live_root = _app_repository(tmp_path)
     import_root = live_root
     if imported_into != "the same folder":  # another folder of the same project
         import_root = tmp_path / "work" / "app"
@@ -77,6 +75,14 @@ def test_an_export_of_time_tracked_live_leaves_its_editor_and_machine_named(
     assert folders == {str(live_root), str(import_root)}
     # One project's 20 minutes, named as the live heartbeats named them.
     assert _editors_and_machines(daemon) == before
+
+
+def _app_repository(folder: Path) -> Path:
+    """A repository with a ``src`` folder at ``folder/code/app``: the project worked on."""
+    root = folder / "code" / "app"
+    make_repo(root)
+    (root / "src").mkdir()
+    return root
 
 
 def _track_live(daemon: DaemonProcess, root: Path, moments: Sequence[float]) -> None:
@@ -133,9 +139,7 @@ def test_an_export_over_live_time_across_midnight_in_another_zone_keeps_each_day
 ):
     """20 minutes from 23:50 in St. John's (UTC-3:30): each local day keeps its 10 minutes'
     editor and machine once the export, dated by UTC, is imported over them."""
-    root = tmp_path / "code" / "app"
-    make_repo(root)
-    (root / "src").mkdir()
+    root = _app_repository(tmp_path)
     start = 1_763_954_400.5  # 2025-11-24 03:20:00.5 UTC: 2025-11-23 23:50:00.5 there
     moments = [start + offset for offset in range(0, 1201, 120)]
     _track_live(daemon, root, moments)
@@ -146,3 +150,35 @@ def test_an_export_over_live_time_across_midnight_in_another_zone_keeps_each_day
     _import(daemon, tmp_path, [exported(root, at) for at in moments], monkeypatch)
     assert "Imported 11 heartbeats" in capsys.readouterr().out
     assert _editors_and_machines(daemon, *days) == before
+
+
+@pytest.mark.parametrize("tracked_by", ["wakatime-cli", "the VS Code extension"])
+def test_an_export_whose_heartbeats_fall_between_the_live_ones_leaves_their_editor_named(
+    daemon: DaemonProcess,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tracked_by: str,
+):
+    """Tracked live by one editor while another sent the same time to WakaTime, 30 s after each
+    live heartbeat: the export's heartbeats name no editor, and time runs from each heartbeat
+    to the next of its own sender, so none cuts the live ones' pairs short."""
+    root = _app_repository(tmp_path)
+    if tracked_by == "wakatime-cli":
+        _track_live(daemon, root, MOMENTS)
+    else:
+        for moment in MOMENTS:
+            beat = {"project_path": str(root), "timestamp": int(moment)}
+            answer = httpx.post(
+                f"{daemon.url}/beat", json={**beat, "language": "Python", "editor": "vscode"}
+            )
+            assert answer.status_code == 200, answer.text
+
+    later = [exported(root, moment + 30) for moment in MOMENTS]
+    _import(daemon, tmp_path, later, monkeypatch)
+    assert "Imported 11 heartbeats" in capsys.readouterr().out
+
+    found = _editors_and_machines(daemon)
+    assert found["projects"] == {"app": 1230}  # 09:00 to the last imported heartbeat
+    assert found["editor"] == found["editors"] == {"vscode": 1230}
+    assert found["language"] == found["languages"] == {"Python": 1230}

@@ -25,7 +25,7 @@ from oxitrack.store.reports import PART_DAYS, ProjectFilter, sessions_between
 _BEATS_SQL = {
     field: "SELECT CAST(h.time AS INTEGER), c.project_path, c."
     + field
-    + " FROM heartbeats AS h JOIN beat_contexts AS c ON c.id = h.context_id"
+    + ", c.editor FROM heartbeats AS h JOIN beat_contexts AS c ON c.id = h.context_id"
     " WHERE h.time >= :low AND h.time < :high ORDER BY h.time, h.context_id"
     for field in FIELDS
 }
@@ -33,9 +33,10 @@ _BEATS_SQL = {
 
 class PartBeats(Record):
     """The heartbeats of a part of a range, for cutting into days: each as (exact time, second,
-    context id), in the order ``labelled_beats`` reads them, and each context's folder and
-    values of the fields asked for. Rows carry no text: a month's heartbeats as rows of their
-    texts held a copy of each per heartbeat, ~10 MiB more of the daemon's memory."""
+    context id), in the order ``labelled_beats`` reads them, and each context's folder, sender
+    (``LabelledBeat.sender``) and values of the fields asked for. Rows carry no text: a month's
+    heartbeats as rows of their texts held a copy of each per heartbeat, ~10 MiB more of the
+    daemon's memory."""
 
     rows: list[tuple[float, int, int]]
     contexts: dict[int, tuple[str, ...]]
@@ -48,7 +49,7 @@ def part_beats(conn: sqlite3.Connection, fields: Sequence[str], start: int, end:
     contexts = {
         context_id: tuple(values)
         for context_id, *values in conn.execute(
-            f"SELECT c.id, c.project_path{columns} FROM beat_contexts AS c WHERE c.id IN"
+            f"SELECT c.id, c.project_path, c.editor{columns} FROM beat_contexts AS c WHERE c.id IN"
             " (SELECT context_id FROM heartbeats WHERE time >= :low AND time < :high)",
             bounds,
         )
@@ -66,7 +67,7 @@ def labelled_beats(
     conn: sqlite3.Connection, field: str, start: int, end: int
 ) -> list[LabelledBeat]:
     """Every heartbeat that can start or end a pair reaching into ``[start, end)``, in time
-    order, with its folder and its value of ``field``."""
+    order, with its folder, its value of ``field`` and its sender."""
     return [LabelledBeat(*row) for row in conn.execute(_BEATS_SQL[field], _pair_bounds(start, end))]
 
 

@@ -105,13 +105,16 @@ def _read_part(
 
 def _labels(
     beats: PartBeats, value: Callable[[tuple[str | None, ...]], Labels]
-) -> dict[int, tuple[str, Labels]]:
-    """Each context's folder and ``value`` of its values of the fields read (in their order)."""
-    return {key: (context[0], value(context[1:])) for key, context in beats.contexts.items()}
+) -> dict[int, tuple[str, Labels, str | None]]:
+    """Each context's folder, ``value`` of its values of the fields read (in their order) and
+    sender."""
+    return {
+        key: (context[0], value(context[2:]), context[1]) for key, context in beats.contexts.items()
+    }
 
 
 def _labelled(
-    beats: PartBeats, day: Day, labels: dict[int, tuple[str, Labels]]
+    beats: PartBeats, day: Day, labels: dict[int, tuple[str, Labels, str | None]]
 ) -> list[LabelledBeat]:
     """What ``labelled_beats`` reads for ``day``, labelled by ``labels``: the heartbeats from
     the session gap before the day to the gap after it."""
