@@ -6,10 +6,11 @@ problem. Imports no sqlite3, starlette or asyncio.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from oxitrack.errors import InvalidField
-from oxitrack.fields import check_text, json_type, label
+from oxitrack.fields import MAX_LABEL_CHARS, check_text, json_type, label, machine_label
 from oxitrack.projects import canonical_project_path, is_absolute_project_path
 from oxitrack.records import Record
 from oxitrack.sessions import Beat
@@ -18,16 +19,44 @@ MAX_PROJECT_PATH_BYTES = 4096
 EARLIEST_TIMESTAMP = 946_684_800  # 2000-01-01T00:00:00Z: older clocks are wrong, not history.
 MAX_FUTURE_SECONDS = 600
 
+#: Operating systems as WakaTime names them, by the word a WakaTime heartbeat's User-Agent
+#: gives (Go's ``GOOS``, or the first word of Python's ``platform.platform()``), which is the
+#: word kept: ``wakatime.system_from_user_agent``.
+SYSTEM_NAMES = {
+    "linux": "Linux",
+    "darwin": "Mac",
+    "macos": "Mac",
+    "windows": "Windows",
+    "freebsd": "FreeBSD",
+    "openbsd": "OpenBSD",
+    "netbsd": "NetBSD",
+    "dragonfly": "DragonFly BSD",
+    "android": "Android",
+    "ios": "iOS",
+    "illumos": "illumos",
+    "aix": "AIX",
+}
+# What else a ``POST /beat`` may call a system, by the word kept for it: WakaTime's names
+# (``Mac``), and the words of Node's ``process.platform`` (an editor's) that are not Go's.
+_SYSTEM_WORDS = {name.lower(): word for word, name in reversed(SYSTEM_NAMES.items())} | {
+    "win32": "windows",
+    "cygwin": "windows",
+    "sunos": "solaris",
+}
+_SYSTEM_WORD = re.compile(r"^[a-z][a-z0-9_.+]*$")
+
 
 class BeatLabels(Record):
     """What an editor's beat may name besides its folder and time, in WakaTime's words
-    (``Python``; ``vscode``; ``debugging``): kept as a WakaTime heartbeat's details are, so that
-    reports break the editor's time down by language, editor and category as they do
-    WakaTime's."""
+    (``Python``; ``vscode``; ``debugging``; ``devbox``; ``linux``): kept as a WakaTime
+    heartbeat's details are, so that reports break the editor's time down by language, editor,
+    category, machine and system as they do WakaTime's."""
 
     language: str | None
     editor: str | None
     category: str | None = None
+    machine: str | None = None  # the host name
+    operating_system: str | None = None  # as a WakaTime heartbeat's: linux, darwin, windows...
 
 
 _NO_LABELS = BeatLabels(None, None, None)
@@ -88,9 +117,11 @@ def check_timestamp(value: object, *, now: float, field: str = "timestamp") -> i
 def parse_beat(body: object, *, now: float) -> PostedBeat:
     """A ``PostedBeat`` from the JSON body of ``POST /beat``.
 
-    ``language``, ``editor`` and ``category`` are optional labels, checked as a WakaTime
-    heartbeat's are (``fields.label``): null or blank means not sent, a long one is cut rather
-    than refused.
+    ``language``, ``editor``, ``category``, ``machine`` and ``operating_system`` are optional
+    labels, checked as a WakaTime heartbeat's are (``fields.label``): null or blank means not
+    sent, a long one is cut rather than refused. The machine is cleaned as the
+    ``X-Machine-Name`` header is, and never refused for its text; the system is kept as the
+    word a WakaTime heartbeat's User-Agent gives (``check_system``).
     """
     if not isinstance(body, Mapping):
         raise InvalidField("body", f"must be a JSON object, not {json_type(body)}")
@@ -98,10 +129,42 @@ def parse_beat(body: object, *, now: float) -> PostedBeat:
         project_path=check_project_path(body.get("project_path")),
         timestamp=check_timestamp(body.get("timestamp"), now=now),
     )
-    labels = BeatLabels(label(body, "language"), label(body, "editor"), label(body, "category"))
+    labels = BeatLabels(
+        label(body, "language"),
+        label(body, "editor"),
+        label(body, "category"),
+        _machine(body.get("machine")),
+        check_system(label(body, "operating_system")),
+    )
     if labels == _NO_LABELS:  # most beats (older editors): nothing to keep beside the session
         return PostedBeat(beat)
     return PostedBeat(beat, labels)
+
+
+def check_system(value: str | None) -> str | None:
+    """The word a WakaTime heartbeat's User-Agent gives for the system ``value`` names, so
+    that an editor's time and wakatime-cli's on one system are one row: Node's ``win32`` is
+    ``windows``, WakaTime's ``Mac`` is ``darwin``; another word is kept in lower case, and of
+    ``Linux-6.1-x86_64`` (``platform.platform()``) its first word. Text that is no word of a
+    system is not kept, and the beat is not refused for it (its time would be lost)."""
+    if value is None:
+        return None
+    text = " ".join(value.lower().split())
+    if text in _SYSTEM_WORDS:
+        return _SYSTEM_WORDS[text]
+    word = text.replace(" ", "-").split("-", 1)[0]
+    word = _SYSTEM_WORDS.get(word, word)
+    return word[:MAX_LABEL_CHARS] if _SYSTEM_WORD.match(word) else None
+
+
+def _machine(value: object) -> str | None:
+    """The ``machine`` field as a label, cleaned as ``wakatime.machine_name`` cleans the
+    ``X-Machine-Name`` header: never refused for its text, only for not being text."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidField("machine", f"must be a string or null, not {json_type(value)}")
+    return machine_label(value)
 
 
 #: Past what a 64-bit integer holds: no time in any unit (nanoseconds reach 1.8e18 now), and

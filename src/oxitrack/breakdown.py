@@ -1,4 +1,4 @@
-"""Time split by what heartbeats say: language, category, editor or branch.
+"""Time split by what heartbeats say: language, category, editor, branch, machine or system.
 
 Heartbeats are WakaTime's, and the beats of ``POST /beat`` that name a language or editor,
 stored alike (``store.wakatime``).
@@ -51,12 +51,7 @@ from oxitrack.reports import SessionRow
 from oxitrack.sessions import SESSION_GAP_SECONDS
 
 #: What time can be split by: columns of ``beat_contexts``.
-FIELDS = ("language", "category", "editor", "branch")
-#: Columns of ``beat_contexts`` time is split by for WakaTime's summaries only
-#: (``store.day_splits``): not offered as a breakdown of their own.
-SUMMARY_FIELDS = ("machine", "operating_system")
-#: Every column of ``beat_contexts`` time can be split by, for one report or another.
-SPLIT_COLUMNS = (*FIELDS, *SUMMARY_FIELDS)
+FIELDS = ("language", "category", "editor", "branch", "machine", "operating_system")
 # A branch name means something only inside its project: ``main`` of two repositories is two rows.
 PER_PROJECT_FIELDS = frozenset({"branch"})
 #: What time no heartbeat gives a category is: wakatime-cli never sends ``coding`` (it leaves
@@ -111,7 +106,7 @@ class Breakdown:
     """
 
     def __init__(self, field: str, *, overlaps_once: bool = False) -> None:
-        self.field = check_field(field, "by", SPLIT_COLUMNS)
+        self.field = check_field(field, "by")
         if overlaps_once and self.field in PER_PROJECT_FIELDS:
             raise ValueError(f"{field} is counted per project: its overlaps cannot be merged")
         self.overlaps_once = overlaps_once

@@ -81,6 +81,22 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 LINE_BREAK_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+# Drawn as nothing, yet they change what is shown: zero-width spaces and joiners make two names
+# that read the same (two rows for one machine), and bidi marks, embeddings, overrides and
+# isolates reorder the text after them (U+202E shows the rest of a line backwards).
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def machine_label(text: str) -> str | None:
+    """A machine's name as a label, however it came (a header, a JSON field): never refused,
+    since a refused beat or heartbeat is dropped with its time for a detail. Read as UTF-8
+    reads it (``utf8_reading``), without the characters drawn as nothing (``_INVISIBLE``),
+    shown on one line (whitespace is one space, other controls are dropped) and cut to
+    ``MAX_LABEL_CHARS``; ``None`` when nothing is left."""
+    text = " ".join(_INVISIBLE.sub("", utf8_reading(text)).split())
+    return LINE_BREAK_OR_CONTROL.sub("", text)[:MAX_LABEL_CHARS].strip() or None
+
+
 def printable(text: str) -> str:
     """``text`` with control characters written as escapes (``\\x1b``), for terminals and logs.
 

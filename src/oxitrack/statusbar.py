@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from oxitrack.beats import SYSTEM_NAMES
 from oxitrack.breakdown import DEFAULT_CATEGORY
 from oxitrack.days import Day, zone_name
 
@@ -26,22 +27,6 @@ Seconds = Sequence[tuple[str | None, int]]
 UNNAMED = "Other"
 # Categories whose name WakaTime does not write as capitalised words.
 _CATEGORY_NAMES = {"ai coding": "AI Coding"}
-# Operating systems as WakaTime names them, by the User-Agent's word for them (Go's GOOS, or
-# the first word of Python's ``platform.platform()``).
-_SYSTEM_NAMES = {
-    "linux": "Linux",
-    "darwin": "Mac",
-    "macos": "Mac",
-    "windows": "Windows",
-    "freebsd": "FreeBSD",
-    "openbsd": "OpenBSD",
-    "netbsd": "NetBSD",
-    "dragonfly": "DragonFly BSD",
-    "android": "Android",
-    "ios": "iOS",
-    "illumos": "illumos",
-    "aix": "AIX",
-}
 
 
 def duration_text(seconds: int) -> str:
@@ -149,7 +134,7 @@ def system_name(value: str | None) -> str:
     word, capitalised (``haiku`` → ``Haiku``). Time with none is ``Other``."""
     if value is None:
         return UNNAMED
-    return _SYSTEM_NAMES.get(value) or value[:1].upper() + value[1:]
+    return SYSTEM_NAMES.get(value) or value[:1].upper() + value[1:]
 
 
 def _machines(rows: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:

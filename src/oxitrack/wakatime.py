@@ -19,13 +19,12 @@ from collections.abc import Mapping
 from oxitrack.beats import BeatLabels, check_timestamp, is_out_of_range, out_of_range
 from oxitrack.errors import InvalidField
 from oxitrack.fields import (
-    LINE_BREAK_OR_CONTROL,
     MAX_LABEL_CHARS,
     MAX_TEXT_CHARS,
     json_type,
     label,
+    machine_label,
     optional_text,
-    utf8_reading,
 )
 from oxitrack.json_items import ItemTooLarge
 from oxitrack.records import Record
@@ -143,7 +142,7 @@ def parse_heartbeat(
 
 
 def posted_beat_details(beat: Beat, labels: BeatLabels) -> HeartbeatDetails:
-    """The details of a ``POST /beat`` that named its language, editor or category, as a
+    """The details of a ``POST /beat`` that named a label (its language, editor, machine...), as a
     heartbeat's: so reports break its time down as they do a WakaTime heartbeat's, from the
     same tables. The editor's beats are about a file it has open; the rest it does not say."""
     return HeartbeatDetails(
@@ -157,6 +156,8 @@ def posted_beat_details(beat: Beat, labels: BeatLabels) -> HeartbeatDetails:
         editor=labels.editor,
         plugin=None,
         project_source="beat",
+        machine=labels.machine,
+        operating_system=labels.operating_system,
     )
 
 
@@ -234,16 +235,14 @@ def machine_name(header: str | None) -> str | None:
     name, or its ``hostname`` setting), as a label: cut to ``MAX_LABEL_CHARS``, never refused,
     since a refused heartbeat is dropped with its time. A header's bytes come as Latin-1 text
     (ASGI's reading); wakatime-cli sends UTF-8, read back here (U+FFFD for a byte that is not
-    one). A name is shown on one line: whitespace is a space, other controls are dropped."""
+    one). Cleaned as ``fields.machine_label`` cleans a ``POST /beat``'s ``machine``."""
     if header is None:
         return None
     try:
         text = header.encode("latin-1").decode("utf-8", "replace")
     except UnicodeEncodeError:  # not a header's bytes: already text
-        text = utf8_reading(header)
-    # Whitespace (a tab, a line break) is one space; other controls go.
-    text = LINE_BREAK_OR_CONTROL.sub("", " ".join(text.split()))[:MAX_LABEL_CHARS].strip()
-    return text or None
+        text = header
+    return machine_label(text)
 
 
 # -- field checks ----------------------------------------------------------------------------

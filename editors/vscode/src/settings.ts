@@ -27,7 +27,13 @@ export class Settings implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
-  private values: SettingValues = { serverUrl: "", isEnabled: true, excludePatterns: [], userExcludePatterns: [] };
+  private values: SettingValues = {
+    serverUrl: "",
+    isEnabled: true,
+    excludePatterns: [],
+    userExcludePatterns: [],
+    sendsMachineName: true,
+  };
   /** The settings of the wrong type now, each shown when it appears (in one window of all). */
   private problems: readonly SettingProblem[] = [];
   private apiKey: string | undefined;
@@ -104,6 +110,11 @@ export class Settings implements vscode.Disposable {
     return this.values.userExcludePatterns;
   }
 
+  /** Whether beats name this machine's host name (oxitrack.sendMachineName). */
+  get sendsMachineName(): boolean {
+    return this.values.sendsMachineName;
+  }
+
   get hasApiKey(): boolean {
     return this.apiKey !== undefined && this.apiKey !== "";
   }
@@ -144,6 +155,7 @@ export class Settings implements vscode.Disposable {
       enabled: config.get<unknown>("enabled"),
       excludePatterns: config.get<unknown>("excludePatterns"),
       userExcludePatterns: config.inspect<unknown>("excludePatterns")?.globalValue,
+      sendMachineName: config.get<unknown>("sendMachineName"),
     });
     this.values = values;
     const before = new Set(this.problems.map((problem) => problem.message));

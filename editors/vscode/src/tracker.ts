@@ -17,6 +17,7 @@ import { editorName } from "./core/editorName";
 import { handOverOnExit } from "./core/exit";
 import { ActivityState } from "./core/idle";
 import { languageName } from "./core/language";
+import { machineOf, withMachine } from "./core/machine";
 import { chooseProject, ignoresCase, isExcluded, isFileBacked, type Location } from "./core/projectChoice";
 import { BeatThrottle, type Urgency } from "./core/throttle";
 import {
@@ -212,7 +213,7 @@ export class Tracker implements vscode.Disposable {
    * (see core/exit.ts), or is sent at once by a delivery that cannot do that.
    */
   async flushForExit(): Promise<void> {
-    const beats = this.throttle.flushHeldBack(Date.now()).map((beat) => withEditor(beat, this.editor));
+    const beats = this.throttle.flushHeldBack(Date.now()).map((beat) => this.labelled(beat));
     await handOverOnExit(beats, this.delivery);
   }
 
@@ -301,8 +302,14 @@ export class Tracker implements vscode.Disposable {
       this.log.trace(
         `beat ${beat.project_path} @ ${beat.timestamp} ${beat.language ?? "(no language)"} ${beat.category ?? "(coding)"}`,
       );
-      void this.delivery.send(withEditor(beat, this.editor));
+      void this.delivery.send(this.labelled(beat));
     }
+  }
+
+  /** The beat naming this editor, machine and system, as every beat sent or queued does. */
+  private labelled(beat: Beat): Beat {
+    const machine = machineOf(os.hostname(), process.platform, this.settings.sendsMachineName);
+    return withMachine(withEditor(beat, this.editor), machine);
   }
 
   private isExcluded(project: Location): boolean {

@@ -1,4 +1,5 @@
-"""``GET /api/breakdown``: time split by language, category, editor or branch over a range.
+"""``GET /api/breakdown``: time split by language, category, editor, branch, machine or
+operating system over a range.
 
 The range, ``project`` and ``tz`` are read by ``api.reports``' own helpers (same defaults, same
 422s as ``/api/days``), and a long range takes one of its long-report slots. Plain ``def``:

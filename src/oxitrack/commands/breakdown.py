@@ -1,4 +1,5 @@
-"""``oxitrack report --by language|category|editor|branch``: time split by heartbeat details.
+"""``oxitrack report --by language|category|editor|branch|machine|operating_system``: time split
+by heartbeat details.
 
 The same range, ``--project`` and ``--tz`` as every ``report``, read through the same
 ``store.breakdown`` and ``breakdown`` functions as ``GET /api/breakdown``, so ``--json`` prints
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 # ``oxitrack.breakdown.FIELDS``, named here so building the parser loads none of it.
-FIELDS = ("language", "category", "editor", "branch")
+FIELDS = ("language", "category", "editor", "branch", "machine", "operating_system")
 
 
 def run_breakdown(args: argparse.Namespace) -> int:

@@ -78,8 +78,8 @@ def _add_report(subparsers: Any) -> None:
         "report",
         help="time over a range: per project, day, language, category…",
         description=(
-            "Time per project (or per day, language, category, editor or branch) over a range\n"
-            "of local calendar days.\n"
+            "Time per project (or per day, language, category, editor, branch, machine or\n"
+            "operating system) over a range of local calendar days.\n"
             "Default range: this week so far (from Monday, or the day --week-start names).\n"
             "--week, --month and --days end with --to when it is given\n"
             "(--month --to 2025-10-15: October 1st to 15th)."
@@ -92,8 +92,10 @@ def _add_report(subparsers: Any) -> None:
         "--by",
         choices=["project", "day", *BREAKDOWN_FIELDS],
         default="project",
-        help="one row per project or day; or per language, category, editor or branch, as"
-        " WakaTime heartbeats and editors' beats name them (unknown: time that none names)",
+        metavar="FIELD",  # the choices are in the help: all on the usage line pass 80 columns
+        help="one row per project (the default) or day; or per language, category, editor,"
+        " branch, machine or operating_system, as WakaTime heartbeats and editors' beats name"
+        " them (unknown: time that none names)",
     )
     report.set_defaults(run=run_report)
 

@@ -1,5 +1,5 @@
 """The breakdown query: a range's sessions and the heartbeats that split them (WakaTime's, and
-beats that named a language or editor).
+beats that named a language, editor, machine...).
 
 Heartbeats are read by the range scan on ``heartbeats``' primary key (time first), from the
 range's start minus the session gap (the heartbeat a first pair starts with) to its end plus
@@ -13,7 +13,7 @@ import threading
 from collections.abc import Sequence
 from functools import partial
 
-from oxitrack.breakdown import FIELDS, SPLIT_COLUMNS, Breakdown, LabelledBeat, check_field
+from oxitrack.breakdown import FIELDS, Breakdown, LabelledBeat, check_field
 from oxitrack.days import Day
 from oxitrack.records import Record
 from oxitrack.reports import SessionRow
@@ -45,7 +45,7 @@ class PartBeats(Record):
 def part_beats(conn: sqlite3.Connection, fields: Sequence[str], start: int, end: int) -> PartBeats:
     """``labelled_beats`` of every field in ``fields`` at once, for ``[start, end)``."""
     bounds = _pair_bounds(start, end)
-    columns = "".join(f", c.{check_field(field, 'fields', SPLIT_COLUMNS)}" for field in fields)
+    columns = "".join(f", c.{check_field(field, 'fields')}" for field in fields)
     contexts = {
         context_id: tuple(values)
         for context_id, *values in conn.execute(

@@ -6,7 +6,14 @@ const DEFAULT_DAYS = "7";
 const HIDE_PARAM = "hide";
 const BY_PARAM = "by";
 /** What the breakdown card can split time by: `GET /api/breakdown`'s `by`, the first the default. */
-export const BREAKDOWN_FIELDS = ["language", "category", "editor", "branch"];
+export const BREAKDOWN_FIELDS = [
+  "language",
+  "category",
+  "editor",
+  "branch",
+  "machine",
+  "operating_system",
+];
 
 /**
  * The range in the page's address (?days=30), so a reload, a bookmark and the Back button keep

@@ -1,7 +1,7 @@
 // OxiTrack dashboard: reads the daemon's JSON endpoints (the same ones the CLI's --json prints)
 // and draws today's totals, a stacked bar chart of daily time per project, the range's time per
-// language, category, editor or branch, and recent sessions; its projects card renames, merges
-// and deletes projects.
+// language, category, editor, branch, machine or system, and recent sessions; its projects card
+// renames, merges and deletes projects.
 // Refreshes every minute, sooner while the daemon does not answer. No private API, no CDN:
 // Chart.js is served from /static/vendor/. This module only wires the page's controls to the
 // modules that do the work: refresh.js asks and draws; today.js, days.js (with legend.js),

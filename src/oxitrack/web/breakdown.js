@@ -1,5 +1,5 @@
-// The breakdown card: the time of the chart's range per language, category, editor or branch
-// (picked in its header), most first, one bar each, from GET /api/breakdown?by=; and the time no
+// The breakdown card: the time of the chart's range per language, category, editor, branch,
+// machine or operating system (picked in its header), most first, one bar each, from GET /api/breakdown?by=; and the time no
 // heartbeat names, said in words that are true for the field picked.
 
 import { breakdownRows } from "./chart.js";
@@ -7,8 +7,8 @@ import { cutName, element, replaceChangedRows } from "./elements.js";
 import { state } from "./state.js";
 
 // Where unnamed time comes from differs per field (docs/reports.md): beats (POST /beat, the VS Code
-// extension's) may name a language, an editor and a category, never a branch; time with no
-// category is coding.
+// extension's) may name a language, an editor, a category, a machine and a system, never a
+// branch; time with no category is coding; a WakaTime export imported names no machine.
 const WORDS = {
   language: {
     title: "Languages",
@@ -55,6 +55,33 @@ const WORDS = {
       "No time in this range has a branch yet. Branches come from the WakaTime plugins pointed " +
       "at this daemon, in folders that are git repositories; the VS Code extension sends none " +
       '(see the README, "Track your editors").',
+  },
+  machine: {
+    title: "Machines",
+    column: "Machine",
+    plural: "machines",
+    unnamed: "No machine named",
+    note:
+      "beats from editors that do not name the computer (an older extension, or " +
+      "oxitrack.sendMachineName off), imported WakaTime time, lone heartbeats, time after a " +
+      "last heartbeat",
+    empty:
+      "No time in this range has a machine named yet. The VS Code extension and the WakaTime " +
+      "plugins pointed at this daemon name the computer they run on; an older extension does " +
+      'not (see the README, "Track your editors").',
+  },
+  operating_system: {
+    title: "Operating systems",
+    column: "Operating system",
+    plural: "systems",
+    unnamed: "No system named",
+    note:
+      "beats from editors that do not name their system, imported WakaTime time, lone " +
+      "heartbeats, time after a last heartbeat",
+    empty:
+      "No time in this range has an operating system named yet. The VS Code extension and the " +
+      "WakaTime plugins pointed at this daemon name theirs; an older extension does not (see " +
+      'the README, "Track your editors").',
   },
 };
 

@@ -317,7 +317,7 @@ export function dayRows(range, names) {
   });
 }
 
-// -- time by language, category, editor or branch ----------------------------------------------
+// -- time by language, category, editor, branch, machine or system ------------------------------
 
 // More rows than this made the card as long as a page over a year of config files and scripts;
 // the rest of the named values are one "other" row, as the chart's projects are.

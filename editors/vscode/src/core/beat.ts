@@ -3,8 +3,9 @@
  * clock) at which the activity happened -- not the time it was sent, so a beat replayed from the
  * outbox an hour later still lands where the work was done. It may also name the language of the
  * file being worked on (WakaTime's name for it, see language.ts), the editor (editorName.ts) and
- * the category of the time (`debugging`, `building`, see category.ts; none is coding); never a
- * file name. Daemons older than these fields ignore them.
+ * the category of the time (`debugging`, `building`, see category.ts; none is coding), and the
+ * machine and its operating system (machine.ts); never a file name. Daemons older than these
+ * fields ignore them.
  * Must not import `vscode`.
  */
 
@@ -14,6 +15,8 @@ export interface Beat {
   readonly language?: string;
   readonly editor?: string;
   readonly category?: string;
+  readonly machine?: string;
+  readonly operating_system?: string;
 }
 
 /**
@@ -44,12 +47,18 @@ export function beatBody(beat: Beat): Beat {
   if (beat.category !== undefined) {
     body.category = beat.category;
   }
+  if (beat.machine !== undefined) {
+    body.machine = beat.machine;
+  }
+  if (beat.operating_system !== undefined) {
+    body.operating_system = beat.operating_system;
+  }
   return body;
 }
 
 /**
  * The beat a value read back from the outbox holds, or undefined when it is not one. Lines written
- * by older versions (no language, editor or category) are beats; a label that is not a non-empty
+ * by older versions (no language, editor, category, machine or system) are beats; a label that is not a non-empty
  * string is left out rather than costing the beat, and fields a newer version may add are
  * ignored, so no version of the extension drops another's beats.
  */
@@ -66,12 +75,16 @@ export function beatFrom(value: unknown): Beat | undefined {
   const language = nonEmptyString(record["language"]);
   const editor = nonEmptyString(record["editor"]);
   const category = nonEmptyString(record["category"]);
+  const machine = nonEmptyString(record["machine"]);
+  const system = nonEmptyString(record["operating_system"]);
   return {
     project_path: projectPath,
     timestamp: timestamp as number,
     ...(language === undefined ? {} : { language }),
     ...(editor === undefined ? {} : { editor }),
     ...(category === undefined ? {} : { category }),
+    ...(machine === undefined ? {} : { machine }),
+    ...(system === undefined ? {} : { operating_system: system }),
   };
 }
 

@@ -14,6 +14,7 @@ export interface RawSettings {
   readonly excludePatterns: unknown;
   /** excludePatterns as the user's own settings hold it, whatever a workspace sets. */
   readonly userExcludePatterns: unknown;
+  readonly sendMachineName: unknown;
 }
 
 export interface SettingValues {
@@ -21,6 +22,7 @@ export interface SettingValues {
   readonly isEnabled: boolean;
   readonly excludePatterns: readonly string[];
   readonly userExcludePatterns: readonly string[];
+  readonly sendsMachineName: boolean;
 }
 
 export interface SettingProblem {
@@ -53,6 +55,13 @@ export function checkSettings(raw: RawSettings): { values: SettingValues; proble
     wrongType("enabled", raw.enabled, "true or false (without quotes)", "the default, true");
   }
 
+  let sendsMachineName = true;
+  if (typeof raw.sendMachineName === "boolean") {
+    sendsMachineName = raw.sendMachineName;
+  } else if (raw.sendMachineName !== undefined) {
+    wrongType("sendMachineName", raw.sendMachineName, "true or false (without quotes)", "the default, true");
+  }
+
   let excludePatterns: string[] = [];
   if (Array.isArray(raw.excludePatterns)) {
     const patterns: unknown[] = raw.excludePatterns;
@@ -69,7 +78,7 @@ export function checkSettings(raw: RawSettings): { values: SettingValues; proble
   const userExcludePatterns = Array.isArray(raw.userExcludePatterns)
     ? (raw.userExcludePatterns as unknown[]).filter((pattern): pattern is string => typeof pattern === "string")
     : [];
-  return { values: { serverUrl, isEnabled, excludePatterns, userExcludePatterns }, problems };
+  return { values: { serverUrl, isEnabled, excludePatterns, userExcludePatterns, sendsMachineName }, problems };
 }
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {

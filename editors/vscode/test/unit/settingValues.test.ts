@@ -8,12 +8,19 @@ const unset: RawSettings = {
   enabled: undefined,
   excludePatterns: undefined,
   userExcludePatterns: undefined,
+  sendMachineName: undefined,
 };
 
 describe("checkSettings", () => {
   test("nothing set: the defaults, no problem", () => {
     assert.deepEqual(checkSettings(unset), {
-      values: { serverUrl: DEFAULT_SERVER_URL, isEnabled: true, excludePatterns: [], userExcludePatterns: [] },
+      values: {
+        serverUrl: DEFAULT_SERVER_URL,
+        isEnabled: true,
+        excludePatterns: [],
+        userExcludePatterns: [],
+        sendsMachineName: true,
+      },
       problems: [],
     });
   });
@@ -24,12 +31,14 @@ describe("checkSettings", () => {
       enabled: false,
       excludePatterns: ["~/private/**", "/work/this-workspace/**"],
       userExcludePatterns: ["~/private/**"],
+      sendMachineName: false,
     });
     assert.deepEqual(values, {
       serverUrl: "http://127.0.0.1:3001",
       isEnabled: false,
       excludePatterns: ["~/private/**", "/work/this-workspace/**"],
       userExcludePatterns: ["~/private/**"],
+      sendsMachineName: false,
     });
     assert.deepEqual(problems, []);
   });
@@ -44,6 +53,7 @@ describe("checkSettings", () => {
     ["serverUrl as an object", { serverUrl: { host: "x" } }, "oxitrack.serverUrl", /not \{"host":"x"\} \(an object\)/],
     ["enabled as the text \"false\"", { enabled: "false" }, "oxitrack.enabled", /must be true or false \(without quotes\), not "false" \(text\); using the default, true/],
     ["enabled as 0", { enabled: 0 }, "oxitrack.enabled", /not 0 \(a number\)/],
+    ["sendMachineName as the text \"false\"", { sendMachineName: "false" }, "oxitrack.sendMachineName", /must be true or false \(without quotes\), not "false" \(text\); using the default, true/],
     ["excludePatterns as one string", { excludePatterns: "~/private/**" }, "oxitrack.excludePatterns", /must be a list of patterns.*not "~\/private\/\*\*" \(text\); using none/],
   ];
   for (const [name, raw, key, message] of wrongTypes) {
@@ -69,7 +79,7 @@ describe("checkSettings", () => {
   });
 
   test("several wrong settings: one problem each", () => {
-    const { problems } = checkSettings({ serverUrl: 1, enabled: "yes", excludePatterns: {}, userExcludePatterns: {} });
+    const { problems } = checkSettings({ serverUrl: 1, enabled: "yes", excludePatterns: {}, userExcludePatterns: {}, sendMachineName: undefined });
     assert.deepEqual(problems.map((problem) => problem.key), ["oxitrack.serverUrl", "oxitrack.enabled", "oxitrack.excludePatterns"]);
   });
 });
