@@ -6,6 +6,7 @@ Pure and stdlib only. A failed check raises ``InvalidField`` naming the field an
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from oxitrack.errors import InvalidField
@@ -91,9 +92,12 @@ def machine_label(text: str) -> str | None:
     """A machine's name as a label, however it came (a header, a JSON field): never refused,
     since a refused beat or heartbeat is dropped with its time for a detail. Read as UTF-8
     reads it (``utf8_reading``), without the characters drawn as nothing (``_INVISIBLE``),
+    composed (NFC: ``é`` typed as ``e`` and an accent is ``é``, one machine, as it reads),
     shown on one line (whitespace is one space, other controls are dropped) and cut to
-    ``MAX_LABEL_CHARS``; ``None`` when nothing is left."""
-    text = " ".join(_INVISIBLE.sub("", utf8_reading(text)).split())
+    ``MAX_LABEL_CHARS``; ``None`` when nothing is left. The case is kept: ``Laptop`` and
+    ``laptop`` are two machines, as in WakaTime's summaries."""
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", utf8_reading(text)))
+    text = " ".join(text.split())
     return LINE_BREAK_OR_CONTROL.sub("", text)[:MAX_LABEL_CHARS].strip() or None
 
 

@@ -32,10 +32,13 @@ SYSTEM_NAMES = {
     "aix": "AIX",
 }
 # What else a ``POST /beat`` may call a system, by the word kept for it: WakaTime's names
-# (``Mac``), and the words of Node's ``process.platform`` (an editor's) that are not Go's.
+# (``Mac``), the words of Node's ``process.platform`` (an editor's) and ``os.type()`` (a
+# script's: ``Windows_NT``, ``Darwin``) and of Python's ``sys.platform`` that are not Go's.
 _SYSTEM_WORDS = {name.lower(): word for word, name in reversed(SYSTEM_NAMES.items())} | {
     "win32": "windows",
+    "windows_nt": "windows",
     "cygwin": "windows",
+    "msys": "windows",
     "sunos": "solaris",
 }
 _SYSTEM_WORD = re.compile(r"^[a-z][a-z0-9_.+]*$")
@@ -45,9 +48,10 @@ _SHOWN = SYSTEM_NAMES | {name.lower(): name for name in SYSTEM_NAMES.values()}
 
 def check_system(value: str | None) -> str | None:
     """The word a WakaTime heartbeat's User-Agent gives for the system ``value`` names, so
-    that an editor's time and wakatime-cli's on one system are one row: Node's ``win32`` is
-    ``windows``, WakaTime's ``Mac`` is ``darwin``; another word is kept in lower case, and of
-    ``Linux-6.1-x86_64`` (``platform.platform()``) its first word. Text that is no word of a
+    that an editor's time and wakatime-cli's on one system are one row: Node's ``win32`` and
+    ``Windows_NT`` are ``windows``, WakaTime's ``Mac`` is ``darwin``, ``freebsd14`` is
+    ``freebsd``; another word is kept in lower case, and of ``Linux-6.1-x86_64``
+    (``platform.platform()``) its first word. Text that is no word of a
     system is not kept, and the beat is not refused for it (its time would be lost)."""
     if value is None:
         return None
@@ -55,6 +59,10 @@ def check_system(value: str | None) -> str | None:
     if text in _SYSTEM_WORDS:
         return _SYSTEM_WORDS[text]
     word = text.replace(" ", "-").split("-", 1)[0]
+    # Python's ``sys.platform`` gives some with a version: ``freebsd14``, ``sunos5``.
+    unversioned = word.rstrip("0123456789")
+    if unversioned in _SYSTEM_WORDS or unversioned in SYSTEM_NAMES:
+        word = unversioned
     word = _SYSTEM_WORDS.get(word, word)
     return word[:MAX_LABEL_CHARS] if _SYSTEM_WORD.match(word) else None
 

@@ -1,0 +1,103 @@
+"""Machines and systems as scripts and other clients send them, through a real daemon: the words
+they use for a system are one row with an editor's, and a machine's name that reads the same is
+one machine, whichever way its letters were typed."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.systems import check_system
+from tests.daemon_process import DaemonProcess
+from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
+
+pytestmark = pytest.mark.e2e
+
+DAY = "2025-11-20"  # in the past: the same numbers whenever the tests run
+MORNING = int(datetime(2025, 11, 20, 9, tzinfo=ZoneInfo("Europe/Berlin")).timestamp())
+RANGE = {"from": DAY, "to": DAY, "tz": "Europe/Berlin"}
+
+
+def _beats(daemon: DaemonProcess, *labels: dict[str, str]) -> None:
+    """One beat per ``labels``, five minutes apart in one folder, then a last one."""
+    for place, named in enumerate([*labels, {"editor": "vscode"}]):
+        body = {"project_path": "/code/app", "timestamp": MORNING + 300 * place, **named}
+        httpx.post(f"{daemon.url}/beat", json=body).raise_for_status()
+
+
+def _rows(daemon: DaemonProcess, by: str) -> list[tuple[str | None, int]]:
+    answer = httpx.get(f"{daemon.url}/api/breakdown", params={**RANGE, "by": by})
+    assert answer.status_code == 200, answer.text
+    return [(row["name"], row["duration_seconds"]) for row in answer.json()["rows"]]
+
+
+def test_a_scripts_words_for_windows_are_the_editors_windows(daemon):
+    """Node's ``os.type()`` says ``Windows_NT`` (a script's easy pick beside ``process.platform``'s
+    ``win32``), Python's ``sys.platform`` ``freebsd14``: each is the system an editor names."""
+    _beats(
+        daemon,
+        {"editor": "vscode", "operating_system": "win32"},
+        {"editor": "script", "operating_system": "Windows_NT"},
+        {"editor": "script", "operating_system": "Windows"},
+        {"editor": "script", "operating_system": "freebsd14"},
+        {"editor": "script", "operating_system": "sunos5"},
+    )
+    assert _rows(daemon, "operating_system") == [
+        ("Windows", 900),
+        ("FreeBSD", 300),
+        ("Solaris", 300),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("Windows_NT", "windows"),
+        ("windows nt", "windows"),
+        ("msys", "windows"),
+        ("freebsd14", "freebsd"),
+        ("linux2", "linux"),
+        ("sunos5", "solaris"),
+        ("plan9", "plan9"),  # no system without its number: the word as sent
+        ("win32", "windows"),
+        ("haiku", "haiku"),
+    ],
+)
+def test_words_with_a_version_or_another_spelling_are_the_system(sent: str, kept: str):
+    assert check_system(sent) == kept
+
+
+def test_a_name_typed_composed_or_not_is_one_machine(daemon):
+    """``José`` with ``é`` as one letter (as typed) or as ``e`` and an accent (as macOS keeps
+    file names): they read the same, so they are one machine, from a beat or a heartbeat."""
+    composed = "Jos\u00e9-MacBook"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    _beats(
+        daemon,
+        {"editor": "vscode", "machine": composed},
+        {"editor": "vscode", "machine": decomposed},
+    )
+    heartbeat = go_cli_heartbeat("/code/app", MORNING + 450)
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats",
+        content=json.dumps(heartbeat),
+        headers={**GO_CLI_HEADERS, "X-Machine-Name": decomposed.encode()},
+    )
+    assert answer.status_code == 201, answer.text
+    assert _rows(daemon, "machine") == [(composed, 600)]
+
+
+def test_names_that_differ_in_case_are_two_machines(daemon):
+    """As WakaTime's summaries list them: the name as sent (documented in reports.md)."""
+    _beats(
+        daemon,
+        {"editor": "vscode", "machine": "Laptop"},
+        {"editor": "vscode", "machine": "laptop"},
+    )
+    assert _rows(daemon, "machine") == [("Laptop", 300), ("laptop", 300)]
