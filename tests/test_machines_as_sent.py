@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 import httpx2 as httpx
 import pytest
 
+from oxitrack.fields import machine_label
 from oxitrack.systems import check_system
+from oxitrack.wakatime import machine_name
 from tests.daemon_process import DaemonProcess
 from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
 
@@ -101,3 +103,43 @@ def test_names_that_differ_in_case_are_two_machines(daemon):
         {"editor": "vscode", "machine": "laptop"},
     )
     assert _rows(daemon, "machine") == [("Laptop", 300), ("laptop", 300)]
+
+
+# Unicode's default-ignorable code points beyond the zero-width and bidi controls first dropped:
+# each is drawn as nothing, so a name of them alone is an empty row and a name with one is a
+# second machine that reads as the first.
+DRAWN_AS_NOTHING = [
+    "\u00ad",  # soft hyphen
+    "\u034f",  # combining grapheme joiner
+    "\u061c",  # Arabic letter mark: a bidi mark like U+200F
+    "\u115f",  # Hangul choseong filler
+    "\u180e",  # Mongolian vowel separator
+    "\u2060",  # word joiner
+    "\u2063",  # invisible separator
+    "\u206a",  # inhibit symmetric swapping
+    "\u3164",  # Hangul filler
+    "\ufe0f",  # variation selector 16
+    "\uffa0",  # halfwidth Hangul filler
+    "\U0001d173",  # musical symbol begin beam
+    "\U000e0041",  # tag latin capital letter A
+    "\U000e0100",  # variation selector 17
+]
+
+
+@pytest.mark.parametrize("mark", DRAWN_AS_NOTHING, ids=lambda mark: f"U+{ord(mark):04X}")
+def test_a_character_drawn_as_nothing_is_no_part_of_a_machines_name(mark: str):
+    assert machine_label(f"lap{mark}top{mark}") == "laptop"
+    assert machine_label(mark * 3) is None
+    assert machine_name(f" {mark}devbox".encode().decode("latin-1")) == "devbox"
+
+
+def test_a_machine_named_with_characters_drawn_as_nothing_is_the_machine_or_none(daemon):
+    """Through the daemon: ``laptop`` with a word joiner is ``laptop``; a name of invisible
+    characters alone is no name (the unknown row), not a row that shows nothing."""
+    _beats(
+        daemon,
+        {"editor": "vscode", "machine": "laptop"},
+        {"editor": "vscode", "machine": "lap\u2060top\u061c"},
+        {"editor": "vscode", "machine": "\u3164\u2060\ufe0f"},
+    )
+    assert _rows(daemon, "machine") == [("laptop", 600), (None, 300)]
