@@ -46,11 +46,12 @@ def test_a_scripts_words_for_windows_are_the_editors_windows(daemon):
         {"editor": "vscode", "operating_system": "win32"},
         {"editor": "script", "operating_system": "Windows_NT"},
         {"editor": "script", "operating_system": "Windows"},
+        {"editor": "script", "operating_system": "win-amd64"},
         {"editor": "script", "operating_system": "freebsd14"},
         {"editor": "script", "operating_system": "sunos5"},
     )
     assert _rows(daemon, "operating_system") == [
-        ("Windows", 900),
+        ("Windows", 1200),
         ("FreeBSD", 300),
         ("Solaris", 300),
     ]
@@ -65,6 +66,10 @@ def test_a_scripts_words_for_windows_are_the_editors_windows(daemon):
         ("freebsd14", "freebsd"),
         ("linux2", "linux"),
         ("sunos5", "solaris"),
+        ("macosx-14.0-arm64", "darwin"),  # sysconfig.get_platform()
+        ("win-amd64", "windows"),
+        ("Microsoft Windows 10.0.19045", "windows"),  # .NET's OSDescription
+        ("OSX", "darwin"),
         ("plan9", "plan9"),  # no system without its number: the word as sent
         ("win32", "windows"),
         ("haiku", "haiku"),

@@ -33,12 +33,18 @@ SYSTEM_NAMES = {
 }
 # What else a ``POST /beat`` may call a system, by the word kept for it: WakaTime's names
 # (``Mac``), the words of Node's ``process.platform`` (an editor's) and ``os.type()`` (a
-# script's: ``Windows_NT``, ``Darwin``) and of Python's ``sys.platform`` that are not Go's.
+# script's: ``Windows_NT``, ``Darwin``), of Python's ``sys.platform`` and
+# ``sysconfig.get_platform()`` (``macosx-14.0-arm64``, ``win-amd64``) and of .NET's
+# ``OSDescription`` (``Microsoft Windows 10.0.19045``) that are not Go's.
 _SYSTEM_WORDS = {name.lower(): word for word, name in reversed(SYSTEM_NAMES.items())} | {
     "win32": "windows",
+    "win": "windows",
     "windows_nt": "windows",
+    "microsoft": "windows",
     "cygwin": "windows",
     "msys": "windows",
+    "macosx": "darwin",
+    "osx": "darwin",
     "sunos": "solaris",
 }
 _SYSTEM_WORD = re.compile(r"^[a-z][a-z0-9_.+]*$")
