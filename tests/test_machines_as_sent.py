@@ -148,3 +148,18 @@ def test_a_machine_named_with_characters_drawn_as_nothing_is_the_machine_or_none
         {"editor": "vscode", "machine": "\u3164\u2060\ufe0f"},
     )
     assert _rows(daemon, "machine") == [("laptop", 600), (None, 300)]
+
+
+def test_a_scripts_beats_naming_only_a_machine_leave_the_editors_time_as_it_was(daemon):
+    """A beat naming a machine and nothing else (curl, a shell hook) is kept as a heartbeat that
+    names no editor, so it pairs apart from the editor's, as an export's does: the editor's
+    language and editor keep all their time, and the script's beats name the machine."""
+    editor = {"editor": "vscode", "language": "Python", "machine": "laptop"}
+    beats = [(t, editor) for t in range(MORNING, MORNING + 601, 60)]
+    beats += [(t, {"machine": "laptop"}) for t in range(MORNING + 10, MORNING + 600, 45)]
+    for timestamp, labels in sorted(beats, key=lambda beat: beat[0]):
+        body = {"project_path": "/code/app", "timestamp": timestamp, **labels}
+        httpx.post(f"{daemon.url}/beat", json=body).raise_for_status()
+    assert _rows(daemon, "language") == [("Python", 600)]
+    assert _rows(daemon, "editor") == [("vscode", 600)]
+    assert _rows(daemon, "machine") == [("laptop", 600)]
