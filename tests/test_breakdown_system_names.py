@@ -18,7 +18,6 @@ import pytest
 
 from oxitrack.breakdown import Breakdown, LabelledBeat
 from oxitrack.reports import SessionRow
-from oxitrack.systems import system_name
 from tests.daemon_process import DaemonProcess
 from tests.wakatime_recordings import (
     GO_CLI_HEADERS,
@@ -143,11 +142,3 @@ def test_the_breakdown_rows_name_each_system_once(words, rows):
     breakdown = Breakdown("operating_system")
     breakdown.add([session], beats, start, start + 3600)
     assert [(row.name, row.duration_seconds) for row in breakdown.rows()] == rows
-
-
-@pytest.mark.parametrize(
-    "word", ["linux", "darwin", "macos", "windows", "ios", "dragonfly", "haiku", "Mac", "iOS"]
-)
-def test_naming_a_system_twice_names_it_once(word):
-    """The summaries name the breakdown's rows again: a name must stay itself."""
-    assert system_name(system_name(word)) == system_name(word)

@@ -13,12 +13,9 @@ import httpx2 as httpx
 import pytest
 
 from oxitrack.fields import machine_label
-from oxitrack.systems import check_system
 from oxitrack.wakatime import machine_name
 from tests.daemon_process import DaemonProcess
 from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
-
-pytestmark = pytest.mark.e2e
 
 DAY = "2025-11-20"  # in the past: the same numbers whenever the tests run
 MORNING = int(datetime(2025, 11, 20, 9, tzinfo=ZoneInfo("Europe/Berlin")).timestamp())
@@ -38,6 +35,7 @@ def _rows(daemon: DaemonProcess, by: str) -> list[tuple[str | None, int]]:
     return [(row["name"], row["duration_seconds"]) for row in answer.json()["rows"]]
 
 
+@pytest.mark.e2e
 def test_a_scripts_words_for_windows_are_the_editors_windows(daemon):
     """Node's ``os.type()`` says ``Windows_NT`` (a script's easy pick beside ``process.platform``'s
     ``win32``), Python's ``sys.platform`` ``freebsd14``: each is the system an editor names."""
@@ -57,28 +55,7 @@ def test_a_scripts_words_for_windows_are_the_editors_windows(daemon):
     ]
 
 
-@pytest.mark.parametrize(
-    ("sent", "kept"),
-    [
-        ("Windows_NT", "windows"),
-        ("windows nt", "windows"),
-        ("msys", "windows"),
-        ("freebsd14", "freebsd"),
-        ("linux2", "linux"),
-        ("sunos5", "solaris"),
-        ("macosx-14.0-arm64", "darwin"),  # sysconfig.get_platform()
-        ("win-amd64", "windows"),
-        ("Microsoft Windows 10.0.19045", "windows"),  # .NET's OSDescription
-        ("OSX", "darwin"),
-        ("plan9", "plan9"),  # no system without its number: the word as sent
-        ("win32", "windows"),
-        ("haiku", "haiku"),
-    ],
-)
-def test_words_with_a_version_or_another_spelling_are_the_system(sent: str, kept: str):
-    assert check_system(sent) == kept
-
-
+@pytest.mark.e2e
 def test_a_name_typed_composed_or_not_is_one_machine(daemon):
     """``José`` with ``é`` as one letter (as typed) or as ``e`` and an accent (as macOS keeps
     file names): they read the same, so they are one machine, from a beat or a heartbeat."""
@@ -100,6 +77,7 @@ def test_a_name_typed_composed_or_not_is_one_machine(daemon):
     assert _rows(daemon, "machine") == [(composed, 600)]
 
 
+@pytest.mark.e2e
 def test_names_that_differ_in_case_are_two_machines(daemon):
     """As WakaTime's summaries list them: the name as sent (documented in reports.md)."""
     _beats(
@@ -138,6 +116,7 @@ def test_a_character_drawn_as_nothing_is_no_part_of_a_machines_name(mark: str):
     assert machine_name(f" {mark}devbox".encode().decode("latin-1")) == "devbox"
 
 
+@pytest.mark.e2e
 def test_a_machine_named_with_characters_drawn_as_nothing_is_the_machine_or_none(daemon):
     """Through the daemon: ``laptop`` with a word joiner is ``laptop``; a name of invisible
     characters alone is no name (the unknown row), not a row that shows nothing."""
@@ -150,6 +129,7 @@ def test_a_machine_named_with_characters_drawn_as_nothing_is_the_machine_or_none
     assert _rows(daemon, "machine") == [("laptop", 600), (None, 300)]
 
 
+@pytest.mark.e2e
 def test_a_scripts_beats_naming_only_a_machine_leave_the_editors_time_as_it_was(daemon):
     """A beat naming a machine and nothing else (curl, a shell hook) is kept as a heartbeat that
     names no editor, so it pairs apart from the editor's, as an export's does: the editor's
