@@ -75,9 +75,9 @@ def test_time_splits_by_machine_and_system_with_unknown_for_time_naming_none(dae
     ]
     systems = breakdown(daemon, "operating_system")
     assert systems["rows"] == [
-        {"name": "linux", "duration_seconds": 600},
+        {"name": "Linux", "duration_seconds": 600},
         {"name": None, "duration_seconds": 600},
-        {"name": "windows", "duration_seconds": 300},
+        {"name": "Windows", "duration_seconds": 300},
     ]
     for field, answer in (("machine", machines), ("operating_system", systems)):
         assert json.loads(cli(daemon, "--by", field, *CLI_RANGE, "--json")) == answer

@@ -6,44 +6,18 @@ problem. Imports no sqlite3, starlette or asyncio.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from oxitrack.errors import InvalidField
-from oxitrack.fields import MAX_LABEL_CHARS, check_text, json_type, label, machine_label
+from oxitrack.fields import check_text, json_type, label, machine_label
 from oxitrack.projects import canonical_project_path, is_absolute_project_path
 from oxitrack.records import Record
 from oxitrack.sessions import Beat
+from oxitrack.systems import check_system
 
 MAX_PROJECT_PATH_BYTES = 4096
 EARLIEST_TIMESTAMP = 946_684_800  # 2000-01-01T00:00:00Z: older clocks are wrong, not history.
 MAX_FUTURE_SECONDS = 600
-
-#: Operating systems as WakaTime names them, by the word a WakaTime heartbeat's User-Agent
-#: gives (Go's ``GOOS``, or the first word of Python's ``platform.platform()``), which is the
-#: word kept: ``wakatime.system_from_user_agent``.
-SYSTEM_NAMES = {
-    "linux": "Linux",
-    "darwin": "Mac",
-    "macos": "Mac",
-    "windows": "Windows",
-    "freebsd": "FreeBSD",
-    "openbsd": "OpenBSD",
-    "netbsd": "NetBSD",
-    "dragonfly": "DragonFly BSD",
-    "android": "Android",
-    "ios": "iOS",
-    "illumos": "illumos",
-    "aix": "AIX",
-}
-# What else a ``POST /beat`` may call a system, by the word kept for it: WakaTime's names
-# (``Mac``), and the words of Node's ``process.platform`` (an editor's) that are not Go's.
-_SYSTEM_WORDS = {name.lower(): word for word, name in reversed(SYSTEM_NAMES.items())} | {
-    "win32": "windows",
-    "cygwin": "windows",
-    "sunos": "solaris",
-}
-_SYSTEM_WORD = re.compile(r"^[a-z][a-z0-9_.+]*$")
 
 
 class BeatLabels(Record):
@@ -139,22 +113,6 @@ def parse_beat(body: object, *, now: float) -> PostedBeat:
     if labels == _NO_LABELS:  # most beats (older editors): nothing to keep beside the session
         return PostedBeat(beat)
     return PostedBeat(beat, labels)
-
-
-def check_system(value: str | None) -> str | None:
-    """The word a WakaTime heartbeat's User-Agent gives for the system ``value`` names, so
-    that an editor's time and wakatime-cli's on one system are one row: Node's ``win32`` is
-    ``windows``, WakaTime's ``Mac`` is ``darwin``; another word is kept in lower case, and of
-    ``Linux-6.1-x86_64`` (``platform.platform()``) its first word. Text that is no word of a
-    system is not kept, and the beat is not refused for it (its time would be lost)."""
-    if value is None:
-        return None
-    text = " ".join(value.lower().split())
-    if text in _SYSTEM_WORDS:
-        return _SYSTEM_WORDS[text]
-    word = text.replace(" ", "-").split("-", 1)[0]
-    word = _SYSTEM_WORDS.get(word, word)
-    return word[:MAX_LABEL_CHARS] if _SYSTEM_WORD.match(word) else None
 
 
 def _machine(value: object) -> str | None:

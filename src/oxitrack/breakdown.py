@@ -38,7 +38,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import tzinfo
 
 from oxitrack.breakdown_covering import FEW_COVERING, NamedLatest, given
@@ -49,6 +49,7 @@ from oxitrack.projects import union_spans
 from oxitrack.records import Record
 from oxitrack.reports import SessionRow
 from oxitrack.sessions import SESSION_GAP_SECONDS
+from oxitrack.systems import system_name
 
 #: What time can be split by: columns of ``beat_contexts``.
 FIELDS = ("language", "category", "editor", "branch", "machine", "operating_system")
@@ -60,6 +61,9 @@ PER_PROJECT_FIELDS = frozenset({"branch"})
 DEFAULT_CATEGORY = "coding"
 # The value of time no heartbeat names, where the field has one; elsewhere ``None`` (unknown).
 _UNNAMED_VALUES: dict[str, str] = {"category": DEFAULT_CATEGORY}
+#: How a field's values are shown where that is not the word stored: systems as WakaTime's
+#: summaries name them, several words of one system (``darwin``, ``macos``) one row.
+_SHOWN_AS: dict[str, Callable[[str], str]] = {"operating_system": system_name}
 
 
 class LabelledBeat(Record):
@@ -195,9 +199,12 @@ class Breakdown:
             ]
         else:
             unnamed = _UNNAMED_VALUES.get(self.field)
+            shown = _SHOWN_AS.get(self.field)
             totals: dict[str | None, int] = {}
             for (_, value), seconds in self.seconds.items():
                 value = unnamed if value is None else value  # with ``coding`` sent, one row
+                if value is not None and shown is not None:
+                    value = shown(value)
                 totals[value] = totals.get(value, 0) + seconds
             rows = [BreakdownRow(value, seconds) for value, seconds in totals.items()]
         return sorted(

@@ -6,6 +6,7 @@ Pure and stdlib only. A failed check raises ``InvalidField`` naming the field an
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from oxitrack.errors import InvalidField
@@ -83,17 +84,27 @@ LINE_BREAK_OR_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # Drawn as nothing, yet they change what is shown: zero-width spaces and joiners make two names
 # that read the same (two rows for one machine), and bidi marks, embeddings, overrides and
-# isolates reorder the text after them (U+202E shows the rest of a line backwards).
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# isolates reorder the text after them (U+202E shows the rest of a line backwards). All of
+# Unicode's default-ignorable code points (DerivedCoreProperties.txt), not only those: a word
+# joiner, the Arabic letter mark (a bidi mark), a soft hyphen, a variation selector, a Hangul
+# filler or a tag is drawn as nothing too, and a name of them alone was a row showing nothing.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 
 
 def machine_label(text: str) -> str | None:
     """A machine's name as a label, however it came (a header, a JSON field): never refused,
     since a refused beat or heartbeat is dropped with its time for a detail. Read as UTF-8
     reads it (``utf8_reading``), without the characters drawn as nothing (``_INVISIBLE``),
+    composed (NFC: ``é`` typed as ``e`` and an accent is ``é``, one machine, as it reads),
     shown on one line (whitespace is one space, other controls are dropped) and cut to
-    ``MAX_LABEL_CHARS``; ``None`` when nothing is left."""
-    text = " ".join(_INVISIBLE.sub("", utf8_reading(text)).split())
+    ``MAX_LABEL_CHARS``; ``None`` when nothing is left. The case is kept: ``Laptop`` and
+    ``laptop`` are two machines, as in WakaTime's summaries."""
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", utf8_reading(text)))
+    text = " ".join(text.split())
     return LINE_BREAK_OR_CONTROL.sub("", text)[:MAX_LABEL_CHARS].strip() or None
 
 

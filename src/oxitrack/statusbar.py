@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from oxitrack.beats import SYSTEM_NAMES
+from oxitrack import systems
 from oxitrack.breakdown import DEFAULT_CATEGORY
 from oxitrack.days import Day, zone_name
 
@@ -129,12 +129,9 @@ def category_name(value: str | None) -> str:
 
 
 def system_name(value: str | None) -> str:
-    """An operating system as WakaTime names it (``darwin`` → ``Mac``), from the lower-case
-    word of a User-Agent (``wakatime.system_from_user_agent``); one it does not name keeps its
-    word, capitalised (``haiku`` → ``Haiku``). Time with none is ``Other``."""
-    if value is None:
-        return UNNAMED
-    return SYSTEM_NAMES.get(value) or value[:1].upper() + value[1:]
+    """An operating system as WakaTime names it (``systems.system_name``: ``darwin`` →
+    ``Mac``); time with none is ``Other``."""
+    return UNNAMED if value is None else systems.system_name(value)
 
 
 def _machines(rows: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:

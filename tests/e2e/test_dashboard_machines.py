@@ -72,7 +72,7 @@ def test_machines_and_systems_are_picked_like_editors_and_list_what_the_api_give
     shown = page.open(midday_daemon.url + "/")
     expected = {
         "machine": [("devbox", 600), ("laptop", 420), ("", 300)],
-        "operating_system": [("linux", 600), ("windows", 420), ("", 300)],
+        "operating_system": [("Linux", 600), ("Windows", 420), ("", 300)],
     }
     heads = {
         "machine": ("Machines", "Machine"),

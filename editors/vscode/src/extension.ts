@@ -30,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     isEnabled: () => settings.isEnabled,
     isExcluded: (projectPath) => isExcludedPath(projectPath, settings.excludePatterns, here),
     isExcludedEverywhere: (projectPath) => isExcludedPath(projectPath, settings.userExcludePatterns, here),
+    namesMachine: () => settings.sendsMachineName,
   });
   const activeTracker = new Tracker(settings, activeDelivery, log);
   tracker = activeTracker;

@@ -20,6 +20,7 @@ import type { BeatOutcome } from "./beatOutcome";
 import { type Connection, ConnectionTracker } from "./connection";
 import type { DaemonClient } from "./daemonClient";
 import { describeError } from "./lockFile";
+import { withoutMachine } from "./machine";
 import { type Outbox, type ReplayVerdict } from "./outbox";
 import { redactCredentials } from "./redact";
 import type { TodayOutcome } from "./todayReport";
@@ -51,6 +52,11 @@ export interface DeliveryOptions {
    * workspace's patterns speak for that workspace, not for the beats other windows queued.
    */
   readonly isExcludedEverywhere?: (projectPath: string) => boolean;
+  /**
+   * Whether beats may name this computer (oxitrack.sendMachineName) now: a queued beat made while
+   * it was on is sent without its host name once it is off.
+   */
+  readonly namesMachine?: () => boolean;
 }
 
 export class Delivery {
@@ -68,6 +74,7 @@ export class Delivery {
   private readonly isEnabled: () => boolean;
   private readonly isExcluded: (projectPath: string) => boolean;
   private readonly isExcludedEverywhere: (projectPath: string) => boolean;
+  private readonly namesMachine: () => boolean;
   /** No replay before this (epoch ms): the daemon said Retry-After. */
   private replayNotBeforeMs = 0;
   /**
@@ -86,6 +93,7 @@ export class Delivery {
     this.isEnabled = options.isEnabled ?? (() => true);
     this.isExcluded = options.isExcluded ?? (() => false);
     this.isExcludedEverywhere = options.isExcludedEverywhere ?? (() => false);
+    this.namesMachine = options.namesMachine ?? (() => true);
     this.tracker = new ConnectionTracker({
       now: this.now,
       log,
@@ -218,7 +226,7 @@ export class Delivery {
         if (foldersNotAnswering.has(beat.project_path)) {
           return "kept";
         }
-        const outcome = await this.client().postBeat(beat);
+        const outcome = await this.client().postBeat(this.namesMachine() ? beat : withoutMachine(beat));
         this.noteOutcome(beat, outcome);
         if (outcome.kind !== "unavailable") {
           failedInARow = 0;

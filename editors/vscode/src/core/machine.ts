@@ -41,6 +41,17 @@ export function machineOf(hostname: string, platform: string, sendsName: boolean
   };
 }
 
+/**
+ * The beat without its host name, for a queued beat sent once `oxitrack.sendMachineName` is off:
+ * it was made while the setting was on, and off means no beat names the computer from then on.
+ */
+export function withoutMachine(beat: Beat): Beat {
+  if (beat.machine === undefined) return beat;
+  const rest: { -readonly [K in keyof Beat]: Beat[K] } = { ...beat };
+  delete rest.machine;
+  return rest;
+}
+
 /** The beat naming `machine`'s fields too; fields it does not name are left as they were. */
 export function withMachine(beat: Beat, machine: Machine): Beat {
   return {

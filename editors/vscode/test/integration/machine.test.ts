@@ -2,7 +2,7 @@
  * The machine and operating system a beat names, against a real `oxitrack serve`: ten minutes
  * sent at once, five more while the daemon is down (so they go through the outbox, beside a
  * line an older version queued, which names neither), come out of `GET /api/breakdown` as this
- * computer's time (`os.hostname()`), on its system as wakatime-cli names it. The beats are made
+ * computer's time (`os.hostname()`), on its system as WakaTime's summaries name it. The beats are made
  * as the tracker makes them: machine.ts on the throttle's beats.
  */
 
@@ -78,8 +78,14 @@ describe("machine and system against a real daemon", () => {
       { name: null, duration_seconds: 60 },
     ]);
     assert.deepEqual(await daemon.breakdown("operating_system"), [
-      { name: systemName(process.platform), duration_seconds: 900 },
+      { name: shownSystem(systemName(process.platform) ?? ""), duration_seconds: 900 },
       { name: null, duration_seconds: 60 },
     ]);
   });
 });
+
+/** A system as the daemon's breakdown shows it: as WakaTime's summaries name it (`darwin`: `Mac`). */
+function shownSystem(word: string): string {
+  const names: Record<string, string> = { linux: "Linux", darwin: "Mac", windows: "Windows" };
+  return names[word] ?? word.charAt(0).toUpperCase() + word.slice(1);
+}

@@ -156,6 +156,27 @@ describe("Delivery", () => {
     assert.deepEqual(daemon.accepted.map((b) => b.timestamp), [1, 2]);
   });
 
+  test("oxitrack.sendMachineName off: queued beats go without the host name, with the system", async () => {
+    let namesMachine = true;
+    const daemon = new FakeDaemon();
+    const outbox = new Outbox({ dir });
+    const delivery = new Delivery(() => daemon as unknown as DaemonClient, outbox, () => undefined, {
+      namesMachine: () => namesMachine,
+    });
+    const named: Beat = { ...beat(1), editor: "vscode", machine: "laptop", operating_system: "linux" };
+    daemon.mode = "down";
+    await delivery.send(named); // made while the setting was on: queued with the host name
+    assert.equal(await outbox.count(), 1);
+    namesMachine = false;
+    daemon.mode = "up";
+    await delivery.replay();
+    assert.deepEqual(daemon.accepted, [{ ...beat(1), editor: "vscode", operating_system: "linux" }]);
+    namesMachine = true; // on again: a queued beat keeps the name it was made with
+    await outbox.append([{ ...named, timestamp: 2 }]);
+    await delivery.replay();
+    assert.equal(daemon.accepted[1]?.machine, "laptop");
+  });
+
   test("tracking switched off during a replay: the rest of the outbox stays queued", async () => {
     let enabled = true;
     const { daemon, outbox, delivery } = setup(() => enabled);
