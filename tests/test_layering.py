@@ -21,6 +21,7 @@ PURE_MODULES = [
     "oxitrack.report_text",
     "oxitrack.breakdown",
     "oxitrack.breakdown_covering",
+    "oxitrack.breakdown_pairs",
     "oxitrack.systems",
 ]
 FORBIDDEN = ["sqlite3", "starlette", "asyncio", "uvicorn"]

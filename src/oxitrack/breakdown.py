@@ -43,12 +43,13 @@ from datetime import tzinfo
 
 from oxitrack.breakdown_covering import FEW_COVERING, NamedLatest, given
 from oxitrack.breakdown_covering import Labels as Labels  # a heartbeat's value(s)
+from oxitrack.breakdown_pairs import LabelledBeat as LabelledBeat  # a heartbeat as read
+from oxitrack.breakdown_pairs import Pair, heartbeat_pairs
 from oxitrack.days import Day, zone_name
 from oxitrack.errors import InvalidField
 from oxitrack.projects import union_spans
 from oxitrack.records import Record
 from oxitrack.reports import SessionRow
-from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.systems import system_name
 
 #: What time can be split by: columns of ``beat_contexts``.
@@ -64,17 +65,6 @@ _UNNAMED_VALUES: dict[str, str] = {"category": DEFAULT_CATEGORY}
 #: How a field's values are shown where that is not the word stored: systems as WakaTime's
 #: summaries name them, several words of one system (``darwin``, ``macos``) one row.
 _SHOWN_AS: dict[str, Callable[[str], str]] = {"operating_system": system_name}
-
-
-class LabelledBeat(Record):
-    """A heartbeat as a breakdown reads it: its second, folder and the field's value, and its
-    sender: heartbeats of one sender pair among themselves first (``_pairs``). The store makes
-    those that name an editor one sender and those that name none (an export's) another."""
-
-    timestamp: int
-    project_path: str
-    value: Labels
-    sender: object = None
 
 
 class BreakdownRow(Record):
@@ -160,7 +150,7 @@ class Breakdown:
 
     def _spans_and_pairs(
         self, sessions: Iterable[SessionRow], beats: Iterable[LabelledBeat], start: int, end: int
-    ) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[_Pair]]]:
+    ) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[Pair]]]:
         """Per project (one timeline with ``overlaps_once``), its sessions' spans clipped to
         ``[start, end)`` and its heartbeats' pairs; notes each project's latest session."""
         spans: dict[str, list[tuple[int, int]]] = {}
@@ -180,8 +170,8 @@ class Breakdown:
                     spans[key] = [(low, high)]
                 else:
                     found.append((low, high))
-        pairs: dict[str, list[_Pair]] = {}
-        for pair in _pairs(beats, project_of.keys(), start, end):
+        pairs: dict[str, list[Pair]] = {}
+        for pair in heartbeat_pairs(beats, project_of.keys(), start, end):
             pairs.setdefault(project_of[pair.project_path], []).append(pair)
         return spans, pairs
 
@@ -213,93 +203,7 @@ class Breakdown:
         )
 
 
-class _Pair(Record):
-    """Seconds ``[low, high)`` given to ``value``; ``rank`` orders heartbeats (later: higher)."""
-
-    low: int
-    high: int
-    rank: int
-    value: Labels
-    project_path: str
-
-
-def _pairs(
-    beats: Iterable[LabelledBeat], folders: Iterable[str], start: int, end: int
-) -> list[_Pair]:
-    """Each folder's heartbeats paired with the next later one of the same sender under the gap
-    apart, else with the folder's next later one under the gap apart; clipped to ``[start, end)``.
-
-    Heartbeats come in time order (``sorted`` keeps the given order within one second: the
-    store's, by exact time); ``rank`` is a heartbeat's place in that order. Heartbeats of one
-    sender in one second (the same moment recorded twice) each pair with the same later one:
-    any of them could give the time after it its value, which ``_named_seconds`` decides.
-    Pairing within a sender keeps two senders' heartbeats in one folder (an export imported
-    over time tracked live) from cutting each other's pairs short, each pair a value of one."""
-    wanted = set(folders)
-    found: list[_Pair] = []
-    latest: dict[str, dict[object, _Waiting]] = {}  # per folder: each sender's latest
-    asking: dict[str, list[_Waiting]] = {}  # per folder: those not yet told of a later one
-    ordered = sorted((b for b in beats if b.project_path in wanted), key=lambda b: b.timestamp)
-    for rank, beat in enumerate(ordered):
-        second, path, sender = beat.timestamp, beat.project_path, beat.sender
-        senders = latest.get(path)
-        if senders is None:
-            first = latest[path] = {sender: _Waiting(second, rank, beat.value)}
-            asking[path] = [first[sender]]
-            continue
-        own = senders.get(sender)
-        unanswered = asking[path]
-        alone = len(unanswered) == 1 and unanswered[0] is own  # the common case: one sender
-        if not alone:  # each other sender's latest is told of this later heartbeat, once
-            for group in unanswered:
-                if group.second != second and group is not own:
-                    group.next_beat = second
-            unanswered[:] = [group for group in unanswered if group.second == second]
-        if own is None:
-            senders[sender] = own = _Waiting(second, rank, beat.value)
-            unanswered.append(own)
-        elif own.second == second:  # the same moment recorded twice: still asking
-            own.tied.append((rank, beat.value))
-        else:
-            under = second - own.second < SESSION_GAP_SECONDS
-            own.pair(found, second if under else own.next_beat, path, start, end)
-            own.second, own.rank, own.value, own.next_beat = second, rank, beat.value, None
-            if own.tied:
-                own.tied = []
-            if not alone:
-                unanswered.append(own)
-    for path, senders in latest.items():
-        for group in senders.values():
-            group.pair(found, group.next_beat, path, start, end)
-    return found
-
-
-class _Waiting:
-    """A sender's latest heartbeat in one folder (``rank``, ``value``) and the others of its
-    second (``tied``), not yet paired; ``next_beat``: the folder's next later heartbeat's
-    second, theirs to pair with if their sender sends none under the gap after them."""
-
-    __slots__ = ("next_beat", "rank", "second", "tied", "value")
-
-    def __init__(self, second: int, rank: int, value: Labels) -> None:
-        self.second = second
-        self.rank = rank
-        self.value = value
-        self.tied: list[tuple[int, Labels]] = []
-        self.next_beat: int | None = None
-
-    def pair(self, found: list[_Pair], until: int | None, path: str, start: int, end: int) -> None:
-        """Add to ``found`` the pairs of these heartbeats with one at ``until`` if under the gap
-        after them (else none)."""
-        if until is None or until - self.second >= SESSION_GAP_SECONDS:
-            return
-        low, high = max(self.second, start), min(until, end)
-        if low < high:
-            found.append(_Pair(low, high, self.rank, self.value, path))
-            found.extend(_Pair(low, high, rank, value, path) for rank, value in self.tied)
-
-
-def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Labels, int]:
+def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[Pair]) -> dict[Labels, int]:
     """The seconds of the union of ``spans`` per value: what the pairs covering each second
     give it (``_named_seconds``), ``None`` where none does.
 
@@ -315,7 +219,7 @@ def _split(spans: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Lab
     return {value: count for value, count in seconds.items() if count}
 
 
-def _named_seconds(inside: Sequence[tuple[int, int]], pairs: Sequence[_Pair]) -> dict[Labels, int]:
+def _named_seconds(inside: Sequence[tuple[int, int]], pairs: Sequence[Pair]) -> dict[Labels, int]:
     """The seconds of ``inside`` (each covered by some pair) per value the pairs covering them
     give: one sweep over the points where a span or a pair starts or ends.
 
