@@ -113,3 +113,11 @@ def test_report_help_and_its_refusal_name_machine_and_operating_system(capsys):
         main(["report", "--by", "machines"])
     assert refused.value.code == 2
     assert "'machine', 'operating_system'" in capsys.readouterr().err
+
+
+def test_import_help_says_imported_time_names_no_machine_nor_system(capsys):
+    """The export names machines by an id of the account only, as it does editors."""
+    with pytest.raises(SystemExit):
+        main(["import", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "imported time has no editor, machine or operating system" in help_text

@@ -53,7 +53,8 @@ def register(subparsers: Any, command: str | None = None) -> None:
             "Send the heartbeats of a WakaTime export (Settings > Export > heartbeats, a\n"
             "JSON file) to the running daemon, as a WakaTime plugin sends its own: they land\n"
             "in the same projects and sessions. Importing a file again adds nothing.\n"
-            "The export names editors by an id only: imported time has no editor.\n"
+            "The export names editors and machines by an id only: imported time has no\n"
+            "editor, machine or operating system.\n"
             "FILE may be gzipped; - reads it from standard input (a pipe)."
         ),
         example="oxitrack import ~/Downloads/wakatime-you-2025-11-25.json",
