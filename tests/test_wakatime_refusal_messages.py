@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from oxitrack.errors import InvalidField
-from oxitrack.wakatime import check_bulk, parse_heartbeat
+from oxitrack.wakatime import MAX_BULK_HEARTBEATS, check_bulk, parse_heartbeat
 from tests.conftest import NOW
 from tests.wakatime_recordings import go_cli_heartbeat
 
@@ -27,11 +27,15 @@ def test_a_heartbeat_that_is_no_object_says_what_it_is(body: object, kind: str):
     assert refusal(body).message == f"heartbeat: must be a JSON object, not {kind}"
 
 
-def test_a_bulk_body_that_is_no_array_names_the_body():
+def test_a_bulk_body_that_is_no_array_or_too_long_names_the_body():
     with pytest.raises(InvalidField) as caught:
         check_bulk({"time": NOW})
     assert caught.value.field == "body"
     assert caught.value.message == "body: must be a JSON array of heartbeats, not an object"
+    with pytest.raises(InvalidField) as caught:
+        check_bulk([{}] * (MAX_BULK_HEARTBEATS + 1))
+    assert caught.value.field == "body"
+    assert caught.value.message == "body: has 1001 heartbeats; at most 1000"
 
 
 @pytest.mark.parametrize(
