@@ -57,3 +57,14 @@ def test_a_plugin_part_longer_than_a_label_is_cut_to_one():
 def test_a_cut_plugin_part_does_not_end_in_a_space():
     plugin = "a" * (MAX_LABEL_CHARS - 1) + " vim-wakatime/11.1.0"
     assert editor_from_user_agent(plugin) == (None, "a" * (MAX_LABEL_CHARS - 1))
+
+
+def test_the_plugin_s_own_parenthesis_after_the_platform_stays_in_the_plugin_part():
+    plugin = "idea/2024.1 (Community) idea-wakatime/14.1"
+    user_agent = f"wakatime/v1.90.0 (linux-6.5-x86_64) go1.21.5 {plugin}"
+    assert editor_from_user_agent(user_agent) == ("idea", plugin)
+
+
+def test_a_wakatime_user_agent_without_its_platform_part_is_all_plugin():
+    """No ``(<platform>)`` to cut after: read as a plugin's own User-Agent, not refused."""
+    assert editor_from_user_agent("wakatime/13.1.0")[1] == "wakatime/13.1.0"

@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 
 from oxitrack.errors import InvalidField
-from oxitrack.wakatime import MAX_BULK_HEARTBEATS, check_bulk, parse_heartbeat
+from oxitrack.json_items import ItemTooLarge
+from oxitrack.wakatime import (
+    MAX_BULK_HEARTBEATS,
+    MAX_HEARTBEAT_BYTES,
+    check_bulk,
+    parse_heartbeat,
+    slim_heartbeat,
+)
 from tests.conftest import NOW
 from tests.wakatime_recordings import go_cli_heartbeat
 
@@ -36,6 +43,17 @@ def test_a_bulk_body_that_is_no_array_or_too_long_names_the_body():
         check_bulk([{}] * (MAX_BULK_HEARTBEATS + 1))
     assert caught.value.field == "body"
     assert caught.value.message == "body: has 1001 heartbeats; at most 1000"
+
+
+def test_a_bulk_body_of_as_many_heartbeats_as_allowed_is_taken():
+    assert len(check_bulk([{}] * MAX_BULK_HEARTBEATS)) == MAX_BULK_HEARTBEATS
+
+
+def test_a_heartbeat_skipped_for_its_size_says_how_large_it_was():
+    message = refusal(ItemTooLarge(3_000_000)).message
+    assert message == (
+        f"heartbeat: is 3000000 bytes of JSON; at most {MAX_HEARTBEAT_BYTES} for a heartbeat"
+    )
 
 
 @pytest.mark.parametrize(
@@ -76,3 +94,13 @@ def test_every_spelling_go_s_parse_bool_reads_is_kept(spelling: str, kept: bool)
 def test_other_text_for_is_write_is_refused(spelling: str):
     body = {**go_cli_heartbeat("/home/me/app", NOW), "is_write": spelling}
     assert refusal(body).field == "is_write"
+
+
+def test_a_slimmed_bulk_heartbeat_keeps_its_time_sent_as_timestamp():
+    """A bulk request's heartbeats keep only the fields parsing reads, ``timestamp`` (the
+    other name of ``time``) among them: without it the heartbeat would be refused as timeless."""
+    body = {"timestamp": NOW - 5, "entity": "/home/me/app/a.py", "dependencies": ["os"]}
+    slim = slim_heartbeat(body)
+    assert slim == {"timestamp": NOW - 5, "entity": "/home/me/app/a.py"}
+    heartbeat = parse_heartbeat(slim, now=NOW, user_agent=None, find_repo_root=lambda path: None)
+    assert heartbeat.beat.timestamp == NOW - 5
