@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from oxitrack.beats import check_project_path
-from oxitrack.fields import MAX_TEXT_CHARS
+from oxitrack.beats import MAX_PROJECT_PATH_BYTES, check_project_path
 from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
 from oxitrack.sessions import Beat
 
@@ -55,10 +54,15 @@ def resolve_project_path(
     ``wakatime:<project name>``, else ``wakatime:Unknown Project``. The name keys are looked up
     among known folder projects before the beat is recorded (``placed_by_name``).
     """
-    # A file path past the texts' bound (Linux's PATH_MAX) is not read as one: its time goes
-    # by its project name rather than being refused (OxiTrack keeps no entity).
+    # A file path past a project path's bound (Linux's PATH_MAX, in bytes: a folder of
+    # two-byte letters passes it in fewer characters) is not read as one: its time goes by its
+    # project name rather than being refused (OxiTrack keeps no entity). Characters first: the
+    # entity may run to megabytes, and never has fewer bytes than characters.
     is_file_path = (
-        entity_type == "file" and len(entity) <= MAX_TEXT_CHARS and is_absolute_project_path(entity)
+        entity_type == "file"
+        and len(entity) <= MAX_PROJECT_PATH_BYTES
+        and len(entity.encode("utf-8")) <= MAX_PROJECT_PATH_BYTES
+        and is_absolute_project_path(entity)
     )
     if is_file_path and project_root_count is not None:
         root = project_root_from_count(entity, project_root_count)
