@@ -44,8 +44,8 @@ from operator import itemgetter
 
 from oxitrack.breakdown_covering import FEW_COVERING, NamedLatest, given
 from oxitrack.breakdown_covering import Labels as Labels  # a heartbeat's value(s)
+from oxitrack.breakdown_pairs import BeatRow, Pair, heartbeat_pairs
 from oxitrack.breakdown_pairs import LabelledBeat as LabelledBeat  # a heartbeat as read
-from oxitrack.breakdown_pairs import Pair, heartbeat_pairs
 from oxitrack.days import Day, zone_name
 from oxitrack.errors import InvalidField
 from oxitrack.projects import union_spans
@@ -109,7 +109,7 @@ class Breakdown:
         self.latest: dict[str, SessionRow] = {}  # per project: names its rows, as totals do
 
     def add(
-        self, sessions: Iterable[SessionRow], beats: Iterable[LabelledBeat], start: int, end: int
+        self, sessions: Iterable[SessionRow], beats: Iterable[BeatRow], start: int, end: int
     ) -> None:
         """Add the time in ``[start, end)`` of ``sessions`` (those of the projects reported),
         split by ``beats``, which must hold every heartbeat from ``start - SESSION_GAP_SECONDS``
@@ -124,7 +124,7 @@ class Breakdown:
     def add_each(
         breakdowns: Sequence[Breakdown],
         sessions: Iterable[SessionRow],
-        beats: Iterable[LabelledBeat],
+        beats: Iterable[BeatRow],
         start: int,
         end: int,
     ) -> None:
@@ -150,7 +150,7 @@ class Breakdown:
         self.seconds[key, value] = self.seconds.get((key, value), 0) + seconds
 
     def _spans_and_pairs(
-        self, sessions: Iterable[SessionRow], beats: Iterable[LabelledBeat], start: int, end: int
+        self, sessions: Iterable[SessionRow], beats: Iterable[BeatRow], start: int, end: int
     ) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[Pair]]]:
         """Per project (one timeline with ``overlaps_once``), its sessions' spans clipped to
         ``[start, end)`` and its heartbeats' pairs; notes each project's latest session."""
