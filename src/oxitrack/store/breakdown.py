@@ -13,7 +13,8 @@ import threading
 from collections.abc import Sequence
 from functools import partial
 
-from oxitrack.breakdown import FIELDS, Breakdown, LabelledBeat, check_field
+from oxitrack.breakdown import FIELDS, Breakdown, check_field
+from oxitrack.breakdown_pairs import BeatRow
 from oxitrack.days import Day
 from oxitrack.records import Record
 from oxitrack.reports import SessionRow
@@ -63,12 +64,11 @@ def part_beats(conn: sqlite3.Connection, fields: Sequence[str], start: int, end:
     return PartBeats(rows, contexts)
 
 
-def labelled_beats(
-    conn: sqlite3.Connection, field: str, start: int, end: int
-) -> list[LabelledBeat]:
+def labelled_beats(conn: sqlite3.Connection, field: str, start: int, end: int) -> list[BeatRow]:
     """Every heartbeat that can start or end a pair reaching into ``[start, end)``, in time
     order, with its folder, its value of ``field`` and its sender (whether it names an editor)."""
-    return [LabelledBeat(*row) for row in conn.execute(_BEATS_SQL[field], _pair_bounds(start, end))]
+    # Row by row in Python, as ``part_beats`` reads: the interpreter is handed to beats between.
+    return [row for row in conn.execute(_BEATS_SQL[field], _pair_bounds(start, end))]
 
 
 def _pair_bounds(start: int, end: int) -> dict[str, int]:

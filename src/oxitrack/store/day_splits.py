@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from operator import attrgetter, itemgetter
 
-from oxitrack.breakdown import PER_PROJECT_FIELDS, Breakdown, BreakdownRow, LabelledBeat, Labels
+from oxitrack.breakdown import PER_PROJECT_FIELDS, Breakdown, BreakdownRow, Labels
+from oxitrack.breakdown_pairs import BeatRow
 from oxitrack.days import Day
 from oxitrack.records import Record
 from oxitrack.reports import DayTotals, SessionRow, daily_totals
@@ -116,13 +117,13 @@ def _labels(
 
 def _labelled(
     beats: PartBeats, day: Day, labels: dict[int, tuple[str, Labels, object]]
-) -> list[LabelledBeat]:
+) -> list[BeatRow]:
     """What ``labelled_beats`` reads for ``day``, labelled by ``labels``: the heartbeats from
     the session gap before the day to the gap after it."""
     low = bisect.bisect_left(beats.rows, day.start - SESSION_GAP_SECONDS, key=itemgetter(0))
     high = bisect.bisect_left(beats.rows, day.end + SESSION_GAP_SECONDS, key=itemgetter(0))
     return [
-        LabelledBeat(second, *labels[context])
+        (second, *labels[context])  # a plain tuple: ``BeatRow``
         for _, second, context in beats.rows[low:high]
         if context in labels  # as the join does
     ]
