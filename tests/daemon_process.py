@@ -89,6 +89,13 @@ class DaemonProcess:
         for line in process.stderr:
             self.stderr_lines.append(line)
 
+    def report(self, *argv: str) -> str:
+        """What ``oxitrack report ARGV`` prints on this daemon's database (it must succeed)."""
+        command = [sys.executable, "-m", "oxitrack", "report", *argv, "--db", str(self.db_path)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
     def stop(self, timeout: float = 10.0, sig: int = signal.SIGTERM) -> int:
         """``sig`` (SIGTERM) and wait: the graceful path. ``stderr_lines`` is then all the daemon
         wrote."""

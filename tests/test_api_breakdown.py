@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -43,13 +41,6 @@ def api(daemon: DaemonProcess, route: str, **params: str) -> httpx.Response:
     return httpx.get(f"{daemon.url}{route}", params={**RANGE, **params})
 
 
-def cli(daemon: DaemonProcess, *argv: str) -> str:
-    command = [sys.executable, "-m", "oxitrack", "report", *argv, "--db", str(daemon.db_path)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.mark.e2e
 def test_cli_prints_what_the_api_answers_and_rows_add_up_to_the_projects(daemon):
     heartbeats(
@@ -82,7 +73,7 @@ def test_cli_prints_what_the_api_answers_and_rows_add_up_to_the_projects(daemon)
     }
     for field in ("language", "category", "editor", "branch"):
         expected = api(daemon, "/api/breakdown", by=field).json()
-        assert json.loads(cli(daemon, "--by", field, *CLI_RANGE, "--json")) == expected
+        assert json.loads(daemon.report("--by", field, *CLI_RANGE, "--json")) == expected
         assert expected["total_seconds"] == project_total
     branches = api(daemon, "/api/breakdown", by="branch").json()["rows"]
     assert [(row["name"], row["project_name"], row["duration_seconds"]) for row in branches] == [
@@ -91,7 +82,7 @@ def test_cli_prints_what_the_api_answers_and_rows_add_up_to_the_projects(daemon)
         ("fix", "app", 300),
         (None, "lib", 300),
     ]
-    lines = cli(daemon, "--by", "language", *CLI_RANGE).splitlines()
+    lines = daemon.report("--by", "language", *CLI_RANGE).splitlines()
     assert lines[0] == f"{DAY} to {DAY} (Europe/Berlin), by language"
     assert [line.split()[:2] + line.split()[-1:] for line in lines[1:]] == [
         ["0h", "15m", "unknown"],
@@ -101,7 +92,7 @@ def test_cli_prints_what_the_api_answers_and_rows_add_up_to_the_projects(daemon)
     ]
     only_lib = api(daemon, "/api/breakdown", by="language", project="lib").json()["rows"]
     assert only_lib == [{"name": None, "duration_seconds": 300}]
-    assert json.loads(cli(daemon, "--by", "language", *CLI_RANGE, "--project", "lib", "--json"))[
+    assert json.loads(daemon.report("--by", "language", *CLI_RANGE, "--project", "lib", "--json"))[
         "rows"
     ] == [{"name": None, "duration_seconds": 300}]
 
@@ -130,7 +121,7 @@ def test_bad_parameters_are_422_naming_the_field(daemon, params, field, words):
 @pytest.mark.e2e
 def test_no_heartbeats_is_one_unknown_row_and_no_time_is_an_empty_report(daemon):
     assert api(daemon, "/api/breakdown", by="language").json()["rows"] == []
-    assert cli(daemon, "--by", "language", *CLI_RANGE).splitlines()[1:] == [
+    assert daemon.report("--by", "language", *CLI_RANGE).splitlines()[1:] == [
         "0h 00m  total (nothing tracked)"
     ]
     beat(daemon, "/code/app", MORNING)
@@ -139,7 +130,7 @@ def test_no_heartbeats_is_one_unknown_row_and_no_time_is_an_empty_report(daemon)
     assert api(daemon, "/api/breakdown", by="language").json()["rows"] == [
         {"name": None, "duration_seconds": 1200}
     ]
-    [row, total] = cli(daemon, "--by", "editor", *CLI_RANGE).splitlines()[1:]
+    [row, total] = daemon.report("--by", "editor", *CLI_RANGE).splitlines()[1:]
     assert row.split()[:2] + row.split()[-1:] == ["0h", "20m", "unknown"]
     assert total == "0h 20m  total"
 
@@ -161,7 +152,7 @@ def test_beats_naming_their_language_split_time_with_heartbeats_of_the_same_fold
         {"name": "TypeScript", "duration_seconds": 300},
         {"name": None, "duration_seconds": 300},
     ]
-    assert json.loads(cli(daemon, "--by", "language", *CLI_RANGE, "--json")) == by_language
+    assert json.loads(daemon.report("--by", "language", *CLI_RANGE, "--json")) == by_language
     editors = api(daemon, "/api/breakdown", by="editor").json()["rows"]
     assert [(row["name"], row["duration_seconds"]) for row in editors] == [
         ("zed", 600),

@@ -5,8 +5,6 @@ real daemon's file: wakatime-cli's heartbeats and the VS Code extension's beats 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -47,13 +45,6 @@ def breakdown(daemon: DaemonProcess, by: str) -> dict:
     return body
 
 
-def cli(daemon: DaemonProcess, *argv: str) -> str:
-    command = [sys.executable, "-m", "oxitrack", "report", *argv, "--db", str(daemon.db_path)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.mark.e2e
 def test_time_splits_by_machine_and_system_with_unknown_for_time_naming_none(daemon):
     """10 min of wakatime-cli on devbox (Linux), 5 min of the extension on a Windows laptop,
@@ -80,9 +71,9 @@ def test_time_splits_by_machine_and_system_with_unknown_for_time_naming_none(dae
         {"name": "Windows", "duration_seconds": 300},
     ]
     for field, answer in (("machine", machines), ("operating_system", systems)):
-        assert json.loads(cli(daemon, "--by", field, *CLI_RANGE, "--json")) == answer
+        assert json.loads(daemon.report("--by", field, *CLI_RANGE, "--json")) == answer
 
-    lines = cli(daemon, "--by", "machine", *CLI_RANGE).splitlines()
+    lines = daemon.report("--by", "machine", *CLI_RANGE).splitlines()
     assert lines[0] == f"{DAY} to {DAY} (Europe/Berlin), by machine"
     assert [line.split()[:2] + line.split()[-1:] for line in lines[1:]] == [
         ["0h", "10m", "devbox"],
