@@ -137,6 +137,14 @@ class BusyOnce:
             route.continue_()
 
 
+def with_text_size(page: Page, pixels: int) -> None:
+    """The browser's default text size, as its settings set it (Chrome's Settings, Appearance,
+    Font size; 16 px out of the box), as people with low vision turn it up."""
+    session = page.page.context.new_cdp_session(page.page)
+    session.send("Page.enable")
+    session.send("Page.setFontSizes", {"fontSizes": {"standard": pixels, "fixed": 13}})
+
+
 def send_beats(daemon: DaemonProcess, project_path: str, timestamps: range, **labels: str) -> None:
     """One ``POST /beat`` per timestamp, as an editor sends them; ``labels`` (``language``,
     ``editor``) in each, as the VS Code extension names them."""

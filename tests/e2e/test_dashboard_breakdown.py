@@ -21,6 +21,7 @@ from tests.e2e.browser import (
     send_beats,
     send_heartbeats,
     send_labelled_heartbeats,
+    with_text_size,
 )
 
 pytestmark = pytest.mark.e2e
@@ -622,9 +623,7 @@ def test_large_text_keeps_the_card_inside_the_page(
     _worked(midday_daemon, now, language=LONG_LANGUAGE)
     _worked_on_a_long_branch(midday_daemon, now)
     page = Page(browser, viewport={"width": width, "height": 900})
-    session = page.page.context.new_cdp_session(page.page)
-    session.send("Page.enable")
-    session.send("Page.setFontSizes", {"fontSizes": {"standard": text_pixels, "fixed": 13}})
+    with_text_size(page, text_pixels)
     shown = page.open(f"{midday_daemon.url}/?by={by}")
     assert shown.evaluate("() => getComputedStyle(document.body).fontSize") == f"{text_pixels}px"
     layout = shown.evaluate(LAYOUT_JS, {"language": "Language", "branch": "feature/"}[by])

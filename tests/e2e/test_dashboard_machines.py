@@ -12,7 +12,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page, send_beats
+from tests.e2e.browser import Page, send_beats, with_text_size
 from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
 
 pytestmark = pytest.mark.e2e
@@ -134,23 +134,97 @@ def test_with_no_machine_named_the_card_says_so_and_what_names_one(
     assert page.problems == []
 
 
-def test_the_six_fields_fit_a_phone_without_scrolling_sideways(
+# The card's content box, each field button's box and rounded corners, and whether the page
+# scrolls sideways.
+SWITCH_JS = """() => {
+  const card = document.getElementById("breakdown");
+  const style = getComputedStyle(card);
+  const box = card.getBoundingClientRect();
+  const inset = (side) =>
+    parseFloat(style[`border${side}Width`]) + parseFloat(style[`padding${side}`]);
+  const corners = ["TopLeft", "TopRight", "BottomRight", "BottomLeft"];
+  return {
+    inner: [box.left + inset("Left"), box.right - inset("Right")],
+    sideways: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+    buttons: [...document.querySelectorAll("#breakdown-switch button")].map((button) => {
+      const { left, right, top, bottom } = button.getBoundingClientRect();
+      const round = getComputedStyle(button);
+      const rounded = corners.map((corner) => parseFloat(round[`border${corner}Radius`]) > 0);
+      return { by: button.dataset.by, left, right, top, bottom, rounded };
+    }),
+  };
+}"""
+TARGET_PX = 24  # WCAG 2.2's 2.5.8, as test_dashboard_phone holds every control to
+
+
+def _switch_flaws(layout: dict[str, Any]) -> list[str]:
+    """What makes the six buttons not read as one control: one past the card, rows of unequal
+    counts or columns, a rounded corner inside the block, a target under 24 px."""
+    flaws = ["the page scrolls sideways"] if layout["sideways"] else []
+    buttons = layout["buttons"]
+    left, right = layout["inner"]
+    flaws += [f"{b['by']} past the card" for b in buttons if b["left"] < left - 0.5]
+    flaws += [f"{b['by']} past the card" for b in buttons if b["right"] > right + 0.5]
+    flaws += [
+        f"{b['by']} smaller than {TARGET_PX} px"
+        for b in buttons
+        if min(b["right"] - b["left"], b["bottom"] - b["top"]) < TARGET_PX
+    ]
+    rows: list[list[dict[str, Any]]] = []
+    for button in buttons:
+        if rows and abs(button["top"] - rows[-1][0]["top"]) < 2:
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    if len({len(row) for row in rows}) > 1:
+        flaws.append(f"rows of {[len(row) for row in rows]} buttons")
+    elif len(rows) > 1:
+        for column in zip(*rows, strict=True):
+            for edge in ("left", "right"):
+                if max(b[edge] for b in column) - min(b[edge] for b in column) > 1:
+                    flaws.append(f"column of {column[0]['by']}: {edge} edges apart")
+    block = {
+        "left": min(b["left"] for b in buttons),
+        "right": max(b["right"] for b in buttons),
+        "top": min(b["top"] for b in buttons),
+        "bottom": max(b["bottom"] for b in buttons),
+    }
+    corners = [("top", "left"), ("top", "right"), ("bottom", "right"), ("bottom", "left")]
+    for button in buttons:
+        for (row, side), rounded in zip(corners, button["rounded"], strict=True):
+            at_block = abs(button[row] - block[row]) < 1 and abs(button[side] - block[side]) < 1
+            if rounded != at_block:
+                flaws.append(f"{button['by']}: {row}-{side} corner {'not ' * at_block}rounded")
+    return flaws
+
+
+def test_the_six_fields_fill_their_card_in_even_rows_at_every_width_and_text_size(
     midday_daemon: DaemonProcess, browser: Any
 ):
-    """Six buttons are wider than a 360 px card: the row wraps, every button stays in view."""
+    """Wrapped as they came, the six broke into rows of four and two (two, three and one with
+    larger text), with the row's rounded ends inside the block: loose buttons, not one switch.
+    Where one row does not fit they make even rows of aligned columns inside the card, rounded
+    at the block's corners alone, each a thumb's target, the page never scrolling sideways."""
     _worked_on_two_machines(midday_daemon, int(time.time()))
-    page = Page(browser, viewport={"width": 360, "height": 800})
-    shown = page.open(midday_daemon.url + "/")
-    assert shown.evaluate("() => document.documentElement.scrollWidth") <= 360
-    boxes = shown.evaluate(
-        """() => [...document.querySelectorAll("#breakdown-switch button")].map((button) => {
-          const box = button.getBoundingClientRect();
-          return [button.dataset.by, box.left >= 0 && box.right <= innerWidth];
-        })"""
-    )
-    assert boxes == [
-        [by, True]
-        for by in ("language", "category", "editor", "branch", "machine", "operating_system")
-    ]
-    _pick(page, "operating_system")
-    assert page.problems == []
+    flaws = {}
+    for width, text_pixels in [
+        (320, 16),
+        (360, 16),
+        (360, 24),
+        (360, 32),
+        (768, 16),
+        (768, 24),
+        (1024, 16),
+        (1024, 24),
+        (1440, 16),
+        (1440, 24),
+    ]:
+        page = Page(browser, viewport={"width": width, "height": 800})
+        with_text_size(page, text_pixels)
+        shown = page.open(midday_daemon.url + "/")
+        flaws[width, text_pixels] = _switch_flaws(shown.evaluate(SWITCH_JS))
+        if (width, text_pixels) == (360, 16):  # the last one, clicked at a phone's width
+            _pick(page, "operating_system")
+        assert page.problems == [], (width, text_pixels, page.problems)
+        page.page.close()
+    assert flaws == {each: [] for each in flaws}

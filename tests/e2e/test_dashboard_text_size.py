@@ -10,16 +10,9 @@ from typing import Any
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page, send_beats, worked_lately
+from tests.e2e.browser import Page, send_beats, with_text_size, worked_lately
 
 pytestmark = pytest.mark.e2e
-
-
-def _with_text_size(page: Page, pixels: int) -> None:
-    """The browser's default text size, as its settings set it (16 px out of the box)."""
-    session = page.page.context.new_cdp_session(page.page)
-    session.send("Page.enable")
-    session.send("Page.setFontSizes", {"fontSizes": {"standard": pixels, "fixed": 13}})
 
 
 @pytest.mark.parametrize(
@@ -37,7 +30,7 @@ def test_large_text_does_not_make_the_page_scroll_sideways(
             midday_daemon, f"/code/project-with-a-name-{index}", range(start, start + 541, 60)
         )
     page = Page(browser, viewport={"width": width, "height": 900})
-    _with_text_size(page, text_pixels)
+    with_text_size(page, text_pixels)
     shown = page.open(midday_daemon.url + "/")
     assert shown.evaluate("() => getComputedStyle(document.body).fontSize") == f"{text_pixels}px"
     shown.click("#days-table-box summary")
@@ -55,7 +48,7 @@ def test_a_table_too_wide_for_a_phone_at_200_percent_scrolls_in_its_card(
     keyboard reaches it to scroll it."""
     worked_lately(midday_daemon, "/code/project-with-a-name", 600)
     page = Page(browser, viewport={"width": 360, "height": 900})
-    _with_text_size(page, 32)
+    with_text_size(page, 32)
     shown = page.open(midday_daemon.url + "/")
     box = "#recent .table-scroll"
     assert shown.evaluate(
