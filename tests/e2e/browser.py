@@ -108,6 +108,15 @@ class Page:
         self.page.click(f".switch button[data-days='{days}']")
         self.wait_loaded(loaded + 1)
 
+    def pick_breakdown(self, by: str) -> None:
+        """Press the breakdown card's button for ``by`` and wait until the card shows its rows."""
+        self.page.click(f"#breakdown-switch button[data-by='{by}']")
+        self.wait_breakdown(by)
+
+    def wait_breakdown(self, by: str) -> None:
+        """Wait until the breakdown card shows ``by``'s rows."""
+        self.page.wait_for_selector(f"#breakdown[data-by='{by}']", state="attached")
+
     def wait_loaded(self, times: int) -> None:
         """Wait (with Playwright's deadline, no sleeps) until the page has rendered ``times``."""
         # A function with an argument, not a string: the page's CSP forbids eval, rightly.

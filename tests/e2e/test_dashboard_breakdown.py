@@ -162,7 +162,7 @@ def test_with_nothing_tracked_the_categories_card_says_what_counts_as_coding(
     """Time no heartbeat gives a category is coding, so only an empty range has no rows."""
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/?by=category")
-    _wait_shown(page, "category")
+    page.wait_breakdown("category")
     assert shown.is_hidden("#breakdown-list")
     empty = shown.inner_text("#breakdown-empty")
     assert empty.startswith("No time in this range yet. Time is coding unless"), empty
@@ -234,16 +234,6 @@ def _worked_in_every_field(daemon: DaemonProcess, now: int) -> None:
     send_beats(daemon, "/code/ext", beats, language="TypeScript", editor="vscode")
 
 
-def _pick(page: Page, by: str) -> None:
-    """Press the card's button for ``by`` and wait until the card shows its rows."""
-    page.page.click(f"#breakdown-switch button[data-by='{by}']")
-    _wait_shown(page, by)
-
-
-def _wait_shown(page: Page, by: str) -> None:
-    page.page.wait_for_selector(f"#breakdown[data-by='{by}']", state="attached")
-
-
 def test_each_field_lists_its_rows_as_the_api_gives_them(
     midday_daemon: DaemonProcess, browser: Any
 ):
@@ -259,7 +249,7 @@ def test_each_field_lists_its_rows_as_the_api_gives_them(
         "branch": [("main", 600), ("main", 420), ("", 360), ("feature", 300)],
     }
     for by in (*FIELDS[1:], FIELDS[0]):
-        _pick(page, by)
+        page.pick_breakdown(by)
         week = _breakdown(midday_daemon, 7, by)
         assert [(row["value"], row["seconds"]) for row in week] == expected[by]
         assert _shown(shown) == week
@@ -274,7 +264,7 @@ def test_each_field_lists_its_rows_as_the_api_gives_them(
         assert shown.is_hidden("#breakdown-empty")
 
     # The range buttons keep the field: /code/old's main was 20 days ago.
-    _pick(page, "branch")
+    page.pick_breakdown("branch")
     page.choose_range(30)
     month = _breakdown(midday_daemon, 30, "branch")
     assert [row["project"] for row in month if row["value"] == "main"] == [
@@ -295,7 +285,7 @@ def test_the_branches_of_two_projects_are_two_rows_each_naming_its_project(
     _worked_in_every_field(midday_daemon, int(time.time()))
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/?by=branch")
-    _wait_shown(page, "branch")
+    page.wait_breakdown("branch")
     mains = [row for row in shown.evaluate(ROWS_JS) if row["value"] == "main"]
     assert [(row["project"], row["name"]) for row in mains] == [
         ("/code/app", "main\napp"),
@@ -339,24 +329,24 @@ def test_the_pick_is_kept_in_the_address_through_reload_and_back(
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
     assert shown.evaluate(HEAD_JS)["pressed"] == ["language"]
-    _pick(page, "category")
+    page.pick_breakdown("category")
     shown.reload()
     page.wait_loaded(1)
     assert shown.evaluate(HEAD_JS)["by"] == "category"
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
 
-    _pick(page, "editor")
+    page.pick_breakdown("editor")
     page.choose_range(30)
     shown.go_back()  # to 7 days, still editors
     page.wait_loaded(2)
     assert shown.evaluate(HEAD_JS)["address"] == "?by=editor"
     assert _shown(shown) == _breakdown(midday_daemon, 7, "editor")
     shown.go_back()  # to categories
-    _wait_shown(page, "category")
+    page.wait_breakdown("category")
     assert shown.evaluate(HEAD_JS)["pressed"] == ["category"]
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
     shown.go_forward()
-    _wait_shown(page, "editor")
+    page.wait_breakdown("editor")
     assert shown.evaluate(HEAD_JS)["title"] == "Editors"
     assert page.problems == []
 
@@ -371,7 +361,7 @@ def test_an_unknown_field_in_the_address_shows_the_languages(
     assert shown.evaluate(HEAD_JS)["pressed"] == ["language"]
     assert shown.evaluate(HEAD_JS)["title"] == "Languages"
     assert _shown(shown) == _breakdown(midday_daemon, 7)
-    _pick(page, "editor")
+    page.pick_breakdown("editor")
     assert _shown(shown) == _breakdown(midday_daemon, 7, "editor")
     assert page.problems == []
 
@@ -387,7 +377,7 @@ def test_a_slow_answer_for_an_earlier_pick_does_not_replace_the_card(
     held: list[Any] = []
     shown.route(re.compile(r"/api/breakdown\?by=category"), lambda route: held.append(route))
     shown.click("#breakdown-switch button[data-by='category']")
-    _pick(page, "editor")
+    page.pick_breakdown("editor")
     assert len(held) == 1
     held[0].continue_()
     shown.wait_for_function("() => document.body.dataset.discarded === '1'")
@@ -411,7 +401,7 @@ def test_a_slow_answer_for_a_pick_does_not_replace_a_later_range(
     shown.route(re.compile(r"/api/breakdown\?by=category&days=7"), lambda route: held.append(route))
     shown.click("#breakdown-switch button[data-by='category']")
     page.choose_range(30)
-    _wait_shown(page, "category")
+    page.wait_breakdown("category")
     assert len(held) == 1
     held[0].continue_()
     shown.wait_for_function("() => document.body.dataset.discarded === '1'")
@@ -440,7 +430,7 @@ def test_a_busy_daemon_keeps_the_card_as_it_was_until_the_pick_is_answered(
     assert shown.evaluate(HEAD_JS)["address"] == "?by=category"
 
     page.page.clock.run_for(5_000)
-    _wait_shown(page, "category")
+    page.wait_breakdown("category")
     assert busy_once.answered == [503, 200]
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
     assert page.only_answered(503), page.problems
@@ -457,11 +447,11 @@ def test_the_field_is_picked_from_the_keyboard(midday_daemon: DaemonProcess, bro
     shown.focus("#breakdown-switch button[data-by='language']")
     shown.keyboard.press("Tab")
     shown.keyboard.press("Enter")
-    _wait_shown(page, "category")
+    page.wait_breakdown("category")
     shown.keyboard.press("Tab")
     shown.keyboard.press("Tab")
     shown.keyboard.press("Space")
-    _wait_shown(page, "branch")
+    page.wait_breakdown("branch")
     assert shown.evaluate("() => document.activeElement.dataset.by") == "branch"
     assert shown.evaluate(HEAD_JS)["pressed"] == ["branch"]
     assert _shown(shown) == _breakdown(midday_daemon, 7, "branch")
@@ -490,11 +480,11 @@ def test_the_unnamed_row_says_what_it_holds_for_each_field(
         "editor": "editors that do not name themselves",
         "branch": "folders outside a git repository",
     }
-    _pick(page, "category")
+    page.pick_breakdown("category")
     assert [row["value"] for row in shown.evaluate(ROWS_JS)] == ["coding"]
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
     for by in notes:
-        _pick(page, by)
+        page.pick_breakdown(by)
         rows = shown.evaluate(ROWS_JS)
         (unnamed,) = (row for row in rows if row["value"] == "")
         assert unnamed["seconds"] == 720 + 300, rows
@@ -522,7 +512,7 @@ def test_a_field_no_time_names_says_where_its_names_come_from(
         "language": None,
     }
     for by, words in empties.items():
-        _pick(page, by)
+        page.pick_breakdown(by)
         if words is None:
             assert shown.is_hidden("#breakdown-empty"), by
             assert _shown(shown) == _breakdown(midday_daemon, 7, by)

@@ -55,15 +55,6 @@ def _api_rows(daemon: DaemonProcess, by: str) -> list[tuple[str, int]]:
     return [(row["name"] or "", row["duration_seconds"]) for row in answer.json()["rows"]]
 
 
-def _pick(page: Page, by: str) -> None:
-    page.page.click(f"#breakdown-switch button[data-by='{by}']")
-    _wait_shown(page, by)
-
-
-def _wait_shown(page: Page, by: str) -> None:
-    page.page.wait_for_selector(f"#breakdown[data-by='{by}']", state="attached")
-
-
 def test_machines_and_systems_are_picked_like_editors_and_list_what_the_api_gives(
     midday_daemon: DaemonProcess, browser: Any
 ):
@@ -79,7 +70,7 @@ def test_machines_and_systems_are_picked_like_editors_and_list_what_the_api_give
         "operating_system": ("Operating systems", "Operating system"),
     }
     for by in ("machine", "operating_system", "editor"):
-        _pick(page, by)
+        page.pick_breakdown(by)
         rows = shown.evaluate(ROWS_JS)
         assert [(row["value"], row["seconds"]) for row in rows] == _api_rows(midday_daemon, by)
         if by == "editor":
@@ -104,11 +95,11 @@ def test_the_machines_pick_is_kept_through_a_reload(midday_daemon: DaemonProcess
     _worked_on_two_machines(midday_daemon, int(time.time()))
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/?by=machine")
-    _wait_shown(page, "machine")
+    page.wait_breakdown("machine")
     assert shown.evaluate(HEAD_JS)["pressed"] == ["machine"]
     shown.reload()
     page.wait_loaded(1)
-    _wait_shown(page, "machine")
+    page.wait_breakdown("machine")
     rows = shown.evaluate(ROWS_JS)
     assert [(row["value"], row["seconds"]) for row in rows] == _api_rows(midday_daemon, "machine")
     assert page.problems == []
@@ -122,12 +113,12 @@ def test_with_no_machine_named_the_card_says_so_and_what_names_one(
     send_beats(midday_daemon, "/code/app", range(now - 1200, now - 59, 60), editor="vscode")
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/?by=operating_system")
-    _wait_shown(page, "operating_system")
+    page.wait_breakdown("operating_system")
     assert _api_rows(midday_daemon, "operating_system")[0][0] == ""
     assert shown.is_hidden("#breakdown-list")
     empty = shown.inner_text("#breakdown-empty")
     assert empty.startswith("No time in this range has an operating system named yet."), empty
-    _pick(page, "machine")
+    page.pick_breakdown("machine")
     empty = shown.inner_text("#breakdown-empty")
     assert empty.startswith("No time in this range has a machine named yet."), empty
     assert "name the computer they run on" in empty
@@ -224,7 +215,7 @@ def test_the_six_fields_fill_their_card_in_even_rows_at_every_width_and_text_siz
         shown = page.open(midday_daemon.url + "/")
         flaws[width, text_pixels] = _switch_flaws(shown.evaluate(SWITCH_JS))
         if (width, text_pixels) == (360, 16):  # the last one, clicked at a phone's width
-            _pick(page, "operating_system")
+            page.pick_breakdown("operating_system")
         assert page.problems == [], (width, text_pixels, page.problems)
         page.page.close()
     assert flaws == {each: [] for each in flaws}

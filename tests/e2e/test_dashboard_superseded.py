@@ -17,7 +17,6 @@ from tests.e2e.browser import Page
 from tests.e2e.test_dashboard_breakdown import (
     _breakdown,
     _shown,
-    _wait_shown,
     _worked_in_every_field,
 )
 from tests.e2e.test_dashboard_projects_meanwhile import _hold
@@ -75,7 +74,7 @@ def test_a_field_picked_before_the_last_one_came_gives_up_its_read(
         shown, lambda url: "by=category" in url, "#breakdown-switch button[data-by='category']"
     )
     shown.click("#breakdown-switch button[data-by='editor']")
-    _wait_shown(page, "editor")
+    page.wait_breakdown("editor")
     _wait_given_up(shown, categories)
     assert _shown(shown) == _breakdown(midday_daemon, 7, "editor")
     assert shown.is_hidden("#offline")
@@ -95,7 +94,7 @@ def test_a_refresh_gives_up_a_field_read_still_asked(midday_daemon: DaemonProces
     )
     page.choose_range(30)
     _wait_given_up(shown, categories)
-    _wait_shown(page, "category")
+    page.wait_breakdown("category")
     assert _shown(shown) == _breakdown(midday_daemon, 30, "category")
 
 
@@ -159,7 +158,7 @@ def test_a_field_picked_while_the_daemon_does_not_answer_leaves_the_retry_as_it_
     loaded = int(shown.evaluate("() => Number(document.body.dataset.loaded)"))
     shown.click("#retry-now")
     page.wait_loaded(loaded + 1)
-    _wait_shown(page, "category")
+    page.wait_breakdown("category")
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
     assert shown.is_hidden("#offline")
 
@@ -180,7 +179,7 @@ def test_a_field_picked_while_a_refresh_reads_the_card_gives_up_that_read(
     shown.click("#breakdown-switch button[data-by='category']")
     _wait_given_up(shown, refreshed)
     page.wait_loaded(2)  # the range drawn without the rows it gave up
-    _wait_shown(page, "category")
+    page.wait_breakdown("category")
     assert _shown(shown) == _breakdown(midday_daemon, 30, "category")
     assert shown.get_attribute(".switch button[data-days='30']", "aria-pressed") == "true"
     assert shown.inner_text("#breakdown-range") == "last 30 days"
