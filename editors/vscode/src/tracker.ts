@@ -308,7 +308,7 @@ export class Tracker implements vscode.Disposable {
 
   /** The beat naming this editor, machine and system, as every beat sent or queued does. */
   private labelled(beat: Beat): Beat {
-    const machine = machineOf(os.hostname(), process.platform, this.settings.sendsMachineName);
+    const machine = machineOf(os.hostname, process.platform, this.settings.sendsMachineName);
     return withMachine(withEditor(beat, this.editor), machine);
   }
 

@@ -29,14 +29,15 @@ export function systemName(platform: string): string | undefined {
 }
 
 /**
- * The machine and system a beat names, for `hostname` (`os.hostname()`) and `platform`
- * (`process.platform`); no machine when `sendsName` is false or the name is blank.
+ * The machine and system a beat names, for the host name `readHostName` gives (`os.hostname()`)
+ * and `platform` (`process.platform`); no machine when `sendsName` is false (the name is then not
+ * even read), the name is blank, or reading it fails: a detail, never a reason to lose the beat.
  */
-export function machineOf(hostname: string, platform: string, sendsName: boolean): Machine {
-  const name = hostname.trim();
+export function machineOf(readHostName: () => string, platform: string, sendsName: boolean): Machine {
+  const name = sendsName ? hostNameOrBlank(readHostName) : "";
   const system = systemName(platform);
   return {
-    ...(sendsName && name !== "" ? { machine: name } : {}),
+    ...(name !== "" ? { machine: name } : {}),
     ...(system === undefined ? {} : { operating_system: system }),
   };
 }
@@ -50,6 +51,14 @@ export function withoutMachine(beat: Beat): Beat {
   const rest: { -readonly [K in keyof Beat]: Beat[K] } = { ...beat };
   delete rest.machine;
   return rest;
+}
+
+function hostNameOrBlank(readHostName: () => string): string {
+  try {
+    return readHostName().trim();
+  } catch {
+    return ""; // libuv's gethostname can fail (a sandbox without the call): no machine named
+  }
 }
 
 /** The beat naming `machine`'s fields too; fields it does not name are left as they were. */

@@ -41,7 +41,7 @@ describe("machine and system against a real daemon", () => {
     const outbox = new Outbox({ dir: storage });
     const client = new DaemonClient({ serverUrl: daemon.url, apiKey: undefined, timeoutMs: 5_000 });
     const delivery = new Delivery(() => client, outbox, () => undefined);
-    const machine = machineOf(os.hostname(), process.platform, true);
+    const machine = machineOf(os.hostname, process.platform, true);
     const throttle = new BeatThrottle(DEFAULT_TIMING);
     const startS = Math.floor(Date.now() / 1000) - 3600;
     const send = async (beats: readonly Beat[]) => {

@@ -37,18 +37,27 @@ describe("systemName", () => {
 
 describe("machineOf", () => {
   test("the host name and the system", () => {
-    assert.deepEqual(machineOf("devbox", "win32", true), { machine: "devbox", operating_system: "windows" });
+    assert.deepEqual(machineOf(() => "devbox", "win32", true), { machine: "devbox", operating_system: "windows" });
   });
 
   test("with oxitrack.sendMachineName off: the system only, no machine field at all", () => {
-    const machine = machineOf("devbox", "linux", false);
+    let read = 0;
+    const machine = machineOf(() => `devbox${++read}`, "linux", false);
     assert.deepEqual(Object.keys(machine), ["operating_system"]);
     assert.equal(machine.operating_system, "linux");
+    assert.equal(read, 0, "the host name is not even read");
+  });
+
+  test("a host name that cannot be read is none: the beat keeps its system and is sent", () => {
+    const failing = (): string => {
+      throw Object.assign(new Error("uv_os_gethostname returned ENOSYS"), { code: "ERR_SYSTEM_ERROR" });
+    };
+    assert.deepEqual(machineOf(failing, "linux", true), { operating_system: "linux" });
   });
 
   test("a blank host name is none; one with spaces around it is trimmed", () => {
-    assert.deepEqual(machineOf("  ", "darwin", true), { operating_system: "darwin" });
-    assert.deepEqual(machineOf(" devbox.local\n", "darwin", true), { machine: "devbox.local", operating_system: "darwin" });
+    assert.deepEqual(machineOf(() => "  ", "darwin", true), { operating_system: "darwin" });
+    assert.deepEqual(machineOf(() => " devbox.local\n", "darwin", true), { machine: "devbox.local", operating_system: "darwin" });
   });
 });
 
