@@ -1,7 +1,8 @@
 /**
  * End to end in a real VS Code (code-server + Chromium) against a real daemon: the seed's
  * validation steps 2 and 4, automated.
- *   1. open a folder, type in a file for a while: one session for that folder, of that length;
+ *   1. open a folder, type in a file for a while: one session for that folder, of that length,
+ *      counted for this computer's host name and Linux;
  *   2. stop typing: the session stops growing (keep-alive ends after the active window);
  *   3. stop the daemon, type, start it again: nothing lost, the session as if it was never down;
  * and which VS Code events count: a file changing on disk is not work; a new window shows its
@@ -251,6 +252,14 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
     assert.ok(phase1.start_time <= seconds(typing.firstMs) + 1, `started ${phase1.start_time}, typed ${seconds(typing.firstMs)}`);
     const duration = phase1.last_heartbeat - phase1.start_time;
     assert.ok(duration >= seconds(TYPING_MS) - 2, `duration ${duration} s for ${TYPING_MS} ms of typing`);
+    // The beats name this computer and its system (code-server's extension host runs here, on
+    // Linux), as WakaTime's tools do, so the typed time is this machine's.
+    for (const [by, name] of [["machine", os.hostname()], ["operating_system", "Linux"]] as const) {
+      const shares = await daemon.breakdown(by, project);
+      assert.deepEqual(shares.map((row) => row.name), [name], `by ${by}: ${JSON.stringify(shares)}`);
+      const time = (shares[0] as BreakdownRow).duration_seconds;
+      assert.ok(time >= seconds(TYPING_MS) - 2, `${time} s for ${name}, ${TYPING_MS} ms of typing`);
+    }
     assert.deepEqual(
       (await daemon.sessions()).filter((row) => row.project_path !== project),
       [],

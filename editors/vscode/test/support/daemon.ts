@@ -14,8 +14,8 @@ export interface SessionRow {
   readonly last_heartbeat: number;
 }
 
-/** A row of `GET /api/breakdown`: a language or editor (null: none named), or a category (time of
- * none is `coding`), and its time. */
+/** A row of `GET /api/breakdown`: a language, editor, machine or operating system (null: none
+ * named), or a category (time of none is `coding`), and its time. */
 export interface BreakdownRow {
   readonly name: string | null;
   readonly duration_seconds: number;
