@@ -125,6 +125,26 @@ class Page:
         )
 
 
+#: The breakdown card's rows as drawn: value, project, seconds, duration and name of each.
+BREAKDOWN_ROWS_JS = """() => [...document.querySelectorAll("#breakdown-list tbody tr")].map(
+  (tr) => ({
+  value: tr.dataset.name,
+  project: tr.dataset.projectPath ?? null,
+  seconds: Number(tr.dataset.seconds),
+  duration: tr.cells[0].innerText,
+  name: tr.cells[2].innerText,
+  }))"""
+#: The breakdown card's heading, pressed button and the address it keeps the pick in.
+BREAKDOWN_HEAD_JS = """() => ({
+  by: document.getElementById("breakdown").dataset.by,
+  title: document.getElementById("breakdown-title").textContent,
+  column: document.getElementById("breakdown-column").textContent,
+  pressed: [...document.querySelectorAll("#breakdown-switch [aria-pressed=true]")].map(
+    (button) => button.dataset.by),
+  address: location.search,
+})"""
+
+
 class BusyOnce:
     """A Playwright route handler: the first request answers 503 ``reports_busy`` with
     ``Retry-After: 5``, as a daemon making its most long reports at once does; the later ones

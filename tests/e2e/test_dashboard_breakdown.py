@@ -15,6 +15,8 @@ import pytest
 from oxitrack.report_text import shown_minutes
 from tests.daemon_process import DaemonProcess
 from tests.e2e.browser import (
+    BREAKDOWN_HEAD_JS,
+    BREAKDOWN_ROWS_JS,
     BusyOnce,
     Page,
     contrast,
@@ -26,13 +28,6 @@ from tests.e2e.browser import (
 
 pytestmark = pytest.mark.e2e
 
-ROWS_JS = """() => [...document.querySelectorAll("#breakdown-list tbody tr")].map((tr) => ({
-  value: tr.dataset.name,
-  project: tr.dataset.projectPath ?? null,
-  seconds: Number(tr.dataset.seconds),
-  duration: tr.cells[0].innerText,
-  name: tr.cells[2].innerText,
-}))"""
 LONG_LANGUAGE = "Language-with-a-name-far-longer-than-any-card-" * 4
 
 
@@ -84,7 +79,7 @@ def _breakdown(daemon: DaemonProcess, days: int, by: str = "language") -> list[d
 def _shown(shown: Any) -> list[dict[str, Any]]:
     return [
         {key: row[key] for key in ("value", "project", "seconds", "duration")}
-        for row in shown.evaluate(ROWS_JS)
+        for row in shown.evaluate(BREAKDOWN_ROWS_JS)
     ]
 
 
@@ -104,7 +99,7 @@ def test_the_card_lists_each_language_and_the_unnamed_time_as_the_api_gives_them
         ("Rust", 300),
     ]
     assert _shown(shown) == week
-    names = [row["name"] for row in shown.evaluate(ROWS_JS)]
+    names = [row["name"] for row in shown.evaluate(BREAKDOWN_ROWS_JS)]
     assert names[1:] == ["Python", "Rust"]
     assert names[0].startswith("No language named\n"), names
     assert "send no language" in names[0]
@@ -177,7 +172,7 @@ def test_many_languages_end_in_one_other_row(midday_daemon: DaemonProcess, brows
     beats = [(start + index * 60, f"Language {index:02d}") for index in range(14)]
     send_heartbeats(midday_daemon, "/code/app", *beats, (start + 14 * 60 + 59, "Language 13"))
     page = Page(browser)
-    rows = page.open(midday_daemon.url + "/").evaluate(ROWS_JS)
+    rows = page.open(midday_daemon.url + "/").evaluate(BREAKDOWN_ROWS_JS)
     api = _breakdown(midday_daemon, 7)
     named = [row for row in api if row["value"]]
     assert len(named) == 14
@@ -193,14 +188,6 @@ FIELDS = ("language", "category", "editor", "branch")
 NEOVIM = (
     "wakatime/v1.102.1 (linux-6.8.0-49-generic-x86_64) go1.23.2 neovim/0.9.5 vim-wakatime/11.1.1"
 )
-HEAD_JS = """() => ({
-  by: document.getElementById("breakdown").dataset.by,
-  title: document.getElementById("breakdown-title").textContent,
-  column: document.getElementById("breakdown-column").textContent,
-  pressed: [...document.querySelectorAll("#breakdown-switch [aria-pressed=true]")].map(
-    (button) => button.dataset.by),
-  address: location.search,
-})"""
 TITLES = {
     "language": ("Languages", "Language"),
     "category": ("Categories", "Category"),
@@ -254,7 +241,7 @@ def test_each_field_lists_its_rows_as_the_api_gives_them(
         assert [(row["value"], row["seconds"]) for row in week] == expected[by]
         assert _shown(shown) == week
         title, column = TITLES[by]
-        assert shown.evaluate(HEAD_JS) == {
+        assert shown.evaluate(BREAKDOWN_HEAD_JS) == {
             "by": by,
             "title": title,
             "column": column,
@@ -274,7 +261,7 @@ def test_each_field_lists_its_rows_as_the_api_gives_them(
     ]
     assert _shown(shown) == month
     assert shown.inner_text("#breakdown-range") == "last 30 days"
-    assert shown.evaluate(HEAD_JS)["address"] == "?by=branch&days=30"
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["address"] == "?by=branch&days=30"
     assert page.problems == []
 
 
@@ -286,7 +273,7 @@ def test_the_branches_of_two_projects_are_two_rows_each_naming_its_project(
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/?by=branch")
     page.wait_breakdown("branch")
-    mains = [row for row in shown.evaluate(ROWS_JS) if row["value"] == "main"]
+    mains = [row for row in shown.evaluate(BREAKDOWN_ROWS_JS) if row["value"] == "main"]
     assert [(row["project"], row["name"]) for row in mains] == [
         ("/code/app", "main\napp"),
         ("/code/site", "main\nsite"),
@@ -328,26 +315,26 @@ def test_the_pick_is_kept_in_the_address_through_reload_and_back(
     _worked_in_every_field(midday_daemon, int(time.time()))
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/")
-    assert shown.evaluate(HEAD_JS)["pressed"] == ["language"]
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["pressed"] == ["language"]
     page.pick_breakdown("category")
     shown.reload()
     page.wait_loaded(1)
-    assert shown.evaluate(HEAD_JS)["by"] == "category"
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["by"] == "category"
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
 
     page.pick_breakdown("editor")
     page.choose_range(30)
     shown.go_back()  # to 7 days, still editors
     page.wait_loaded(2)
-    assert shown.evaluate(HEAD_JS)["address"] == "?by=editor"
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["address"] == "?by=editor"
     assert _shown(shown) == _breakdown(midday_daemon, 7, "editor")
     shown.go_back()  # to categories
     page.wait_breakdown("category")
-    assert shown.evaluate(HEAD_JS)["pressed"] == ["category"]
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["pressed"] == ["category"]
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
     shown.go_forward()
     page.wait_breakdown("editor")
-    assert shown.evaluate(HEAD_JS)["title"] == "Editors"
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["title"] == "Editors"
     assert page.problems == []
 
 
@@ -358,8 +345,8 @@ def test_an_unknown_field_in_the_address_shows_the_languages(
     _worked(midday_daemon, int(time.time()))
     page = Page(browser)
     shown = page.open(f"{midday_daemon.url}/?by={by}")
-    assert shown.evaluate(HEAD_JS)["pressed"] == ["language"]
-    assert shown.evaluate(HEAD_JS)["title"] == "Languages"
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["pressed"] == ["language"]
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["title"] == "Languages"
     assert _shown(shown) == _breakdown(midday_daemon, 7)
     page.pick_breakdown("editor")
     assert _shown(shown) == _breakdown(midday_daemon, 7, "editor")
@@ -382,8 +369,8 @@ def test_a_slow_answer_for_an_earlier_pick_does_not_replace_the_card(
     held[0].continue_()
     shown.wait_for_function("() => document.body.dataset.discarded === '1'")
     assert _shown(shown) == _breakdown(midday_daemon, 7, "editor")
-    assert shown.evaluate(HEAD_JS)["pressed"] == ["editor"]
-    assert shown.evaluate(HEAD_JS)["title"] == "Editors"
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["pressed"] == ["editor"]
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["title"] == "Editors"
     assert page.problems == [f"failed: {held[0].request.url}"]  # given up, not drawn
 
 
@@ -418,16 +405,16 @@ def test_a_busy_daemon_keeps_the_card_as_it_was_until_the_pick_is_answered(
     _worked_in_every_field(midday_daemon, int(time.time()))
     page = Page(browser, clock=True)
     shown = page.open(midday_daemon.url + "/")
-    before = shown.evaluate(ROWS_JS)
+    before = shown.evaluate(BREAKDOWN_ROWS_JS)
     busy_once = BusyOnce()
     shown.route(re.compile(r"/api/breakdown\?by=category"), busy_once)
     shown.click("#breakdown-switch button[data-by='category']")
     shown.wait_for_function(
         "() => document.getElementById('status-live').textContent.includes('busy')"
     )
-    assert shown.evaluate(ROWS_JS) == before
-    assert shown.evaluate(HEAD_JS)["pressed"] == ["language"]
-    assert shown.evaluate(HEAD_JS)["address"] == "?by=category"
+    assert shown.evaluate(BREAKDOWN_ROWS_JS) == before
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["pressed"] == ["language"]
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["address"] == "?by=category"
 
     page.page.clock.run_for(5_000)
     page.wait_breakdown("category")
@@ -453,7 +440,7 @@ def test_the_field_is_picked_from_the_keyboard(midday_daemon: DaemonProcess, bro
     shown.keyboard.press("Space")
     page.wait_breakdown("branch")
     assert shown.evaluate("() => document.activeElement.dataset.by") == "branch"
-    assert shown.evaluate(HEAD_JS)["pressed"] == ["branch"]
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["pressed"] == ["branch"]
     assert _shown(shown) == _breakdown(midday_daemon, 7, "branch")
     assert page.problems == []
 
@@ -481,11 +468,11 @@ def test_the_unnamed_row_says_what_it_holds_for_each_field(
         "branch": "folders outside a git repository",
     }
     page.pick_breakdown("category")
-    assert [row["value"] for row in shown.evaluate(ROWS_JS)] == ["coding"]
+    assert [row["value"] for row in shown.evaluate(BREAKDOWN_ROWS_JS)] == ["coding"]
     assert _shown(shown) == _breakdown(midday_daemon, 7, "category")
     for by in notes:
         page.pick_breakdown(by)
-        rows = shown.evaluate(ROWS_JS)
+        rows = shown.evaluate(BREAKDOWN_ROWS_JS)
         (unnamed,) = (row for row in rows if row["value"] == "")
         assert unnamed["seconds"] == 720 + 300, rows
         name, note = unnamed["name"].split("\n")
@@ -630,7 +617,7 @@ def test_a_busy_daemon_leaves_the_card_as_it_was(midday_daemon: DaemonProcess, b
     _worked(midday_daemon, now)
     page = Page(browser, clock=True)
     shown = page.open(midday_daemon.url + "/")
-    before = shown.evaluate(ROWS_JS)
+    before = shown.evaluate(BREAKDOWN_ROWS_JS)
     send_heartbeats(midday_daemon, "/code/more", (now - 300, "Haskell"), (now - 120, "Haskell"))
     busy_once = BusyOnce()
     shown.route(re.compile(r"/api/breakdown\?"), busy_once)
@@ -638,13 +625,13 @@ def test_a_busy_daemon_leaves_the_card_as_it_was(midday_daemon: DaemonProcess, b
     shown.wait_for_function(
         "() => document.getElementById('status-live').textContent.includes('busy')"
     )
-    assert shown.evaluate(ROWS_JS) == before
+    assert shown.evaluate(BREAKDOWN_ROWS_JS) == before
     assert shown.evaluate("() => document.body.dataset.loaded") == "1"
 
     page.page.clock.run_for(5_000)
     page.wait_loaded(2)
     assert busy_once.answered == [503, 200]
-    assert "Haskell" in [row["value"] for row in shown.evaluate(ROWS_JS)]
+    assert "Haskell" in [row["value"] for row in shown.evaluate(BREAKDOWN_ROWS_JS)]
     assert page.only_answered(503), page.problems
 
 
@@ -652,14 +639,14 @@ def test_the_daemon_going_away_keeps_the_card(midday_daemon: DaemonProcess, brow
     _worked(midday_daemon, int(time.time()))
     page = Page(browser, clock=True)
     shown = page.open(midday_daemon.url + "/")
-    before = shown.evaluate(ROWS_JS)
+    before = shown.evaluate(BREAKDOWN_ROWS_JS)
     assert len(before) == 3
     midday_daemon.kill()
     page.page.clock.run_for(60_000)
     shown.wait_for_selector("#offline:not([hidden])")
     page.page.clock.run_for(5_000)  # and a retry
     shown.wait_for_function("() => document.body.dataset.stale === 'true'")
-    assert shown.evaluate(ROWS_JS) == before
+    assert shown.evaluate(BREAKDOWN_ROWS_JS) == before
     assert shown.is_visible("#breakdown-list")
     assert shown.is_hidden("#breakdown-empty")
     assert page.problems_are_only_the_daemon_away(), page.problems

@@ -12,24 +12,16 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import Page, send_beats, with_text_size
+from tests.e2e.browser import (
+    BREAKDOWN_HEAD_JS,
+    BREAKDOWN_ROWS_JS,
+    Page,
+    send_beats,
+    with_text_size,
+)
 from tests.wakatime_recordings import GO_CLI_HEADERS, go_cli_heartbeat
 
 pytestmark = pytest.mark.e2e
-
-ROWS_JS = """() => [...document.querySelectorAll("#breakdown-list tbody tr")].map((tr) => ({
-  value: tr.dataset.name,
-  seconds: Number(tr.dataset.seconds),
-  name: tr.cells[2].innerText,
-}))"""
-HEAD_JS = """() => ({
-  by: document.getElementById("breakdown").dataset.by,
-  title: document.getElementById("breakdown-title").textContent,
-  column: document.getElementById("breakdown-column").textContent,
-  pressed: [...document.querySelectorAll("#breakdown-switch [aria-pressed=true]")].map(
-    (button) => button.dataset.by),
-  address: location.search,
-})"""
 
 
 def _worked_on_two_machines(daemon: DaemonProcess, now: int) -> None:
@@ -71,13 +63,13 @@ def test_machines_and_systems_are_picked_like_editors_and_list_what_the_api_give
     }
     for by in ("machine", "operating_system", "editor"):
         page.pick_breakdown(by)
-        rows = shown.evaluate(ROWS_JS)
+        rows = shown.evaluate(BREAKDOWN_ROWS_JS)
         assert [(row["value"], row["seconds"]) for row in rows] == _api_rows(midday_daemon, by)
         if by == "editor":
             continue
         assert _api_rows(midday_daemon, by) == expected[by]
         title, column = heads[by]
-        assert shown.evaluate(HEAD_JS) == {
+        assert shown.evaluate(BREAKDOWN_HEAD_JS) == {
             "by": by,
             "title": title,
             "column": column,
@@ -96,11 +88,11 @@ def test_the_machines_pick_is_kept_through_a_reload(midday_daemon: DaemonProcess
     page = Page(browser)
     shown = page.open(midday_daemon.url + "/?by=machine")
     page.wait_breakdown("machine")
-    assert shown.evaluate(HEAD_JS)["pressed"] == ["machine"]
+    assert shown.evaluate(BREAKDOWN_HEAD_JS)["pressed"] == ["machine"]
     shown.reload()
     page.wait_loaded(1)
     page.wait_breakdown("machine")
-    rows = shown.evaluate(ROWS_JS)
+    rows = shown.evaluate(BREAKDOWN_ROWS_JS)
     assert [(row["value"], row["seconds"]) for row in rows] == _api_rows(midday_daemon, "machine")
     assert page.problems == []
 
