@@ -80,20 +80,17 @@ def heartbeat_pairs(
             unanswered.append(own)
         elif own.second == second:  # the same moment recorded twice: still asking
             own.tied.append((rank, value))
-        elif second - own.second < SESSION_GAP_SECONDS and not own.tied:
-            # ``_Waiting.pair`` written out for the common case (no method call per heartbeat)
-            low, high = max(own.second, start), min(second, end)
-            if low < high:
-                found.append(Pair(low, high, own.rank, own.value, path))
-            own.second, own.rank, own.value, own.next_beat = second, rank, value, None
-            if not alone:
-                unanswered.append(own)
         else:
             under = second - own.second < SESSION_GAP_SECONDS
-            own.pair(found, second if under else own.next_beat, path, start, end)
-            own.second, own.rank, own.value, own.next_beat = second, rank, value, None
-            if own.tied:
+            if under and not own.tied:
+                # ``_Waiting.pair`` written out for the common case (no method call per heartbeat)
+                low, high = max(own.second, start), min(second, end)
+                if low < high:
+                    found.append(Pair(low, high, own.rank, own.value, path))
+            else:
+                own.pair(found, second if under else own.next_beat, path, start, end)
                 own.tied = []
+            own.second, own.rank, own.value, own.next_beat = second, rank, value, None
             if not alone:
                 unanswered.append(own)
     for path, senders in latest.items():
