@@ -35,9 +35,8 @@ _BEATS_SQL = {
 class PartBeats(Record):
     """The heartbeats of a part of a range, for cutting into days: each as (exact time, second,
     context id), in the order ``labelled_beats`` reads them, and each context's folder, editor
-    and values of the fields asked for. Rows carry no text: a month's
-    heartbeats as rows of their texts held a copy of each per heartbeat, ~10 MiB more of the
-    daemon's memory."""
+    and values of the fields asked for. Rows carry no text: a month's heartbeats as rows of their
+    texts held a copy of each per heartbeat, ~10 MiB more of the daemon's memory."""
 
     rows: list[tuple[float, int, int]]
     contexts: dict[int, tuple[str, ...]]
