@@ -590,3 +590,22 @@ def test_last_parts_two_projects_share_are_refused_with_their_ids(db_path: Path,
     assert "'api' names several projects (1, 2); give the id" in err
     code, out, _ = run(capsys, "projects", "rename", "two/api", "X", "--db", str(db_path))
     assert code == 0 and "2  X  " in out
+
+
+@pytest.mark.parametrize("via", ["file", "daemon"])
+def test_a_rename_to_another_projects_name_says_how_to_make_them_one(
+    daemon_env: DaemonProcess, capsys, via: str
+):
+    """Renaming /code/b "a" to fold it into /code/a left two projects called "a", and every
+    ``--project a`` refused from then on, without a word at the rename itself."""
+    for path, start in (("/code/a", 1_764_000_000), ("/code/b", 1_764_010_000)):
+        beat(daemon_env, path, start)
+    db = ["--db", str(daemon_env.db_path), "--via", via]
+    code, out, err = run(capsys, "projects", "rename", "b", "a", *db)
+    assert code == 0 and "2  a  " in out
+    assert err == (
+        "oxitrack: note: project 1 is called 'a' too, so 'a' now names neither (give the id);"
+        " to count them as one project: oxitrack projects merge 2 1\n"
+    )
+    code, out, err = run(capsys, "projects", "rename", "2", "Bee", *db)
+    assert (code, err) == (0, "")
