@@ -84,12 +84,13 @@ def test_cli_prints_what_the_api_answers_and_rows_add_up_to_the_projects(daemon)
     ]
     lines = daemon.report("--by", "language", *CLI_RANGE).splitlines()
     assert lines[0] == f"{DAY} to {DAY} (Europe/Berlin), by language"
-    assert [line.split()[:2] + line.split()[-1:] for line in lines[1:]] == [
+    assert [line.split()[:2] + line.split()[-1:] for line in lines[1:-1]] == [
         ["0h", "15m", "unknown"],
         ["0h", "10m", "Python"],
         ["0h", "05m", "Rust"],
-        ["0h", "30m", "total"],
     ]
+    # The rows hold lib's 5 minutes beside app's, as the project rows do; the total, once.
+    assert lines[-1] == "0h 25m  total (0h 05m in two projects at once, counted once)"
     only_lib = api(daemon, "/api/breakdown", by="language", project="lib").json()["rows"]
     assert only_lib == [{"name": None, "duration_seconds": 300}]
     assert json.loads(daemon.report("--by", "language", *CLI_RANGE, "--project", "lib", "--json"))[
@@ -133,6 +134,25 @@ def test_no_heartbeats_is_one_unknown_row_and_no_time_is_an_empty_report(daemon)
     [row, total] = daemon.report("--by", "editor", *CLI_RANGE).splitlines()[1:]
     assert row.split()[:2] + row.split()[-1:] == ["0h", "20m", "unknown"]
     assert total == "0h 20m  total"
+
+
+@pytest.mark.e2e
+def test_the_tables_total_is_the_time_worked_as_report_by_project_says_it(daemon):
+    """Two projects at once, in one editor: ``report`` said "0h 15m  total (0h 05m in two
+    projects at once, counted once)", ``report --by editor`` "0h 20m  total" with no word why,
+    more time than passed. The rows still add up to the project rows (and the JSON's total)."""
+    for root, start in (("/code/app", MORNING), ("/code/lib", MORNING + 300)):
+        beat(daemon, root, start, editor="vscode")
+        beat(daemon, root, start + 600, editor="vscode")
+    total = "0h 15m  total (0h 05m in two projects at once, counted once)"
+    assert daemon.report(*CLI_RANGE).splitlines()[-1] == total
+    lines = daemon.report("--by", "editor", *CLI_RANGE).splitlines()
+    assert [line.split()[:2] + line.split()[-1:] for line in lines[1:-1]] == [
+        ["0h", "20m", "vscode"]
+    ]
+    assert lines[-1] == total
+    answer = json.loads(daemon.report("--by", "editor", *CLI_RANGE, "--json"))
+    assert answer["total_seconds"] == 1200  # unchanged: the sum of the rows
 
 
 @pytest.mark.e2e

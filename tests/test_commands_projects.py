@@ -559,3 +559,53 @@ def test_delete_through_the_daemon_leaves_the_other_project_and_starts_afresh(
     assert (fresh["id"], fresh["session_count"], fresh["total_seconds"]) == (3, 1, 0)
     assert fresh["paths"][0]["beat_count"] == 1
     assert rows_of("/code/work") == work
+
+
+@pytest.mark.parametrize("via", ["file", "daemon"])
+def test_a_renamed_project_is_still_named_by_its_folders_last_parts(
+    daemon_env: DaemonProcess, capsys, via: str
+):
+    """``--project notes`` kept finding /code/notes after a rename to "Notes", as the docs say
+    of every project reference, but ``projects merge notes …`` and ``rename code/app …`` said
+    no project matches: the projects commands read only the name shown."""
+    for path, start in (("/code/notes", 1_764_000_000), ("/code/app", 1_764_010_000)):
+        beat(daemon_env, path, start)
+        beat(daemon_env, path, start + 500)
+    db = ["--db", str(daemon_env.db_path), "--via", via]
+    assert run(capsys, "projects", "rename", "notes", "Notes", *db)[0] == 0
+    assert run(capsys, "projects", "rename", "code/app", "App", *db)[0] == 0
+    code, out, err = run(capsys, "projects", "merge", "notes", "code/app", *db, "--json")
+    assert (code, err) == (0, "")
+    merged = json.loads(out)["project"]
+    assert (merged["name"], merged["total_seconds"]) == ("App", 1000)
+
+
+def test_last_parts_two_projects_share_are_refused_with_their_ids(db_path: Path, capsys):
+    with Store(db_path) as store:
+        store.record_beats([Beat("/one/api", NOW - 60), Beat("/two/api", NOW - 30)])
+    for folder, name in (("/one/api", "First"), ("/two/api", "Second")):
+        assert run(capsys, "projects", "rename", folder, name, "--db", str(db_path))[0] == 0
+    code, _, err = run(capsys, "projects", "rename", "api", "X", "--db", str(db_path))
+    assert code == 2
+    assert "'api' names several projects (1, 2); give the id" in err
+    code, out, _ = run(capsys, "projects", "rename", "two/api", "X", "--db", str(db_path))
+    assert code == 0 and "2  X  " in out
+
+
+@pytest.mark.parametrize("via", ["file", "daemon"])
+def test_a_rename_to_another_projects_name_says_how_to_make_them_one(
+    daemon_env: DaemonProcess, capsys, via: str
+):
+    """Renaming /code/b "a" to fold it into /code/a left two projects called "a", and every
+    ``--project a`` refused from then on, without a word at the rename itself."""
+    for path, start in (("/code/a", 1_764_000_000), ("/code/b", 1_764_010_000)):
+        beat(daemon_env, path, start)
+    db = ["--db", str(daemon_env.db_path), "--via", via]
+    code, out, err = run(capsys, "projects", "rename", "b", "a", *db)
+    assert code == 0 and "2  a  " in out
+    assert err == (
+        "oxitrack: note: project 1 is called 'a' too, so 'a' now names neither (give the id);"
+        " to count them as one project: oxitrack projects merge 2 1\n"
+    )
+    code, out, err = run(capsys, "projects", "rename", "2", "Bee", *db)
+    assert (code, err) == (0, "")

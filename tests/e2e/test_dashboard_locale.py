@@ -142,3 +142,35 @@ def test_a_session_past_midnight_fits_its_card_at_every_width(
     # The end may go under its start; only on the narrowest phones its day goes above its time.
     assert layout["cellLines"] <= (3 if width <= 360 else 2), layout
     assert page.problems == []
+
+
+@pytest.mark.parametrize("width", [375, 390, 768, 800])
+def test_the_sessions_table_fits_its_card_on_common_phones_and_half_screens(
+    tmp_path: Path, browser: Any, width: int
+):
+    """The narrow layouts were chosen by the window's width alone: at 375 or 390 px (most
+    phones) the 12-hour times stayed on one line, and at 768 to 800 px, where the sessions card
+    stands beside today's as narrow as a phone, the full dates stayed too; the table ran 5 to
+    34 px past its card, "Project" read "Proje" and a name "oxit…". The card's own width now
+    decides."""
+    now = int(time.time())
+    start = now - now % 86400 - 86400 + 12 * 3600 + 30 * 60  # yesterday 12:30 UTC: the widest
+    daemon = DaemonProcess(tmp_path / "daemon.db", env={"TZ": "UTC"}).start()
+    try:
+        send_beats(daemon, "/code/" + "a-long-project-name-" * 5, range(start, start + 901, 300))
+        page = Page(browser, locale="en-US", viewport={"width": width, "height": 900})
+        shown = page.open(daemon.url + "/")
+        fits = shown.evaluate(
+            """() => {
+              const box = document.querySelector("#recent .table-scroll");
+              return [box.scrollWidth, box.clientWidth];
+            }"""
+        )
+        name = shown.evaluate(
+            "() => document.querySelector('#recent-sessions .name').getBoundingClientRect().width"
+        )
+    finally:
+        daemon.kill()
+    assert fits[0] <= fits[1], fits
+    assert name >= 60
+    assert page.problems == []

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 import argparse
 
+from oxitrack.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oxitrack.days import Day
+    from oxitrack.store import Store
+    from oxitrack.store.reports import ProjectFilter
+
 # ``oxitrack.breakdown.FIELDS``, named here so building the parser loads none of it.
 FIELDS = ("language", "category", "editor", "branch", "machine", "operating_system")
 
@@ -33,15 +40,34 @@ def run_breakdown(args: argparse.Namespace) -> int:
     first, last = days_from(args, zone, now, per_day=True)
     assert first is not None and last is not None
     span = days.days_between(first, last, zone)
+    worked: int | None = None
     with open_read_only(args) as store:
         project = project_from(store, args)
         rows = read_breakdown(store, args.by, span, project).rows()
         if not rows:
             check_project_exists(store, args, project)
+        elif not args.json:
+            worked = _time_worked(store, span, project, now)
     if not rows and project is None:
         note_other_database(args, store.path)
     if args.json:
         return print_json(breakdown_json(args.by, rows, span, zone))
     title = f"{first.isoformat()} to {last.isoformat()} ({days.zone_name(zone)}), by {args.by}"
-    print(title + "\n" + render_table(breakdown_rows(rows), text_style()), end="")
+    table = render_table(breakdown_rows(rows), text_style(), total_seconds=worked)
+    print(title + "\n" + table, end="")
     return 0
+
+
+def _time_worked(store: Store, span: list[Day], project: ProjectFilter, now: float) -> int:
+    """The range's total as ``report --by project`` gives it, time in two projects at once
+    counted once: the rows, like the project rows they add up to, hold such time in each, and a
+    total line of their sum said more time was worked than passed. (The JSON keeps the sum.)"""
+    from oxitrack.reports import range_report, range_total_seconds
+    from oxitrack.store.reports import iter_sessions
+
+    per_day, _ = store.read(
+        lambda conn: range_report(
+            iter_sessions(conn, span[0].start, span[-1].end, project), span, now
+        )
+    )
+    return range_total_seconds(per_day)

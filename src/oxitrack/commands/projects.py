@@ -123,17 +123,20 @@ def _add_common(parser: argparse.ArgumentParser, *, default: Any = argparse.SUPP
 # -- the commands ------------------------------------------------------------------------------
 
 
-def run_list(args: argparse.Namespace) -> int:
+def _projects(settings: Settings, client: DaemonClient | None) -> list[Any]:
+    """Every project as ``GET /api/projects`` lists it, through the daemon or from the file."""
     from oxitrack.store import Store
     from oxitrack.store import projects as store_projects
 
-    settings = settings_from(args)
-    client = _daemon(args, settings)
     if client is not None:
-        projects = client.request("GET", "/api/projects")["projects"]
-    else:
-        with Store(settings.db, read_only=True) as store:
-            projects = [p.to_json() for p in store.read(store_projects.list_projects)]
+        return list(client.request("GET", "/api/projects")["projects"])
+    with Store(settings.db, read_only=True) as store:
+        return [p.to_json() for p in store.read(store_projects.list_projects)]
+
+
+def run_list(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    projects = _projects(settings, _daemon(args, settings))
     if args.json:
         print_json({"projects": projects})
     elif not projects:
@@ -179,7 +182,34 @@ def run_rename(args: argparse.Namespace) -> int:
         lambda conn, identify: store_projects.rename_by_reference(conn, reference, name, identify),
     )
     _show_result(args, project, "Renamed:")
+    if name is not None:
+        _note_shared_name(settings, client, project)
     return 0
+
+
+def _note_shared_name(settings: Settings, client: DaemonClient | None, renamed: Any) -> None:
+    """Say so when the new name is another project's too: a shared name names neither, so
+    every ``--project NAME`` (a prompt's, a script's) is refused from now on, and a user who
+    renamed to fold two folders into one project meant a merge."""
+    import sys
+    from unicodedata import normalize
+
+    from oxitrack.fields import printable
+
+    name = normalize("NFC", renamed["name"])
+    others = [
+        project["id"]
+        for project in _projects(settings, client)
+        if project["id"] != renamed["id"] and normalize("NFC", project["name"]) == name
+    ]
+    if others:
+        ids = ", ".join(str(each) for each in others)
+        print(
+            f"oxitrack: note: project {ids} is called {printable(renamed['name'])!r} too, so"
+            f" {printable(renamed['name'])!r} now names neither (give the id); to count them as"
+            f" one project: oxitrack projects merge {renamed['id']} {others[0]}",
+            file=sys.stderr,
+        )
 
 
 def run_delete(args: argparse.Namespace) -> int:

@@ -44,13 +44,14 @@ def find_project(
     besides: int | None = None,
     identify: FolderIdentity | None = None,
 ) -> int:
-    """The id of the project ``reference`` names: an id, one of its paths or identities, or its
-    name; a ``ClientError`` naming ``field`` when it names none or several. A name shared with
-    the project ``besides`` means the other one (``merge /old/api api``: both folders are
-    called "api", and the target cannot be the source). With ``identify``, a folder no project
-    has yet names the project of its repository (``_named_projects``)."""
+    """The id of the project ``reference`` names: an id, one of its paths or identities, its
+    name, else the last parts of one of its folders; a ``ClientError`` naming ``field`` when it
+    names none or several. A name shared with the project ``besides`` means the other one
+    (``merge /old/api api``: both folders are called "api", and the target cannot be the
+    source). With ``identify``, a folder no project has yet names the project of its repository
+    (``_named_projects``)."""
     text = _reference_text(reference, field)
-    unique = _named_projects(conn, text, identify)
+    unique = _named_projects(conn, text, identify) or _projects_of_folders_ending(conn, text)
     if not unique:
         raise ClientError(
             404,
@@ -139,6 +140,25 @@ def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
         if latest_path is not None
         and normalize("NFC", project_name(custom_name, latest_path)) == wanted
     ]
+
+
+def _projects_of_folders_ending(conn: sqlite3.Connection, text: str) -> list[int]:
+    """The projects with a folder whose last parts are ``text`` (``notes`` for
+    ``/home/you/notes``, ``code/app``), as ``--project`` matches folders: a project renamed
+    from "notes" to "Notes" was still ``--project notes`` but no longer ``projects merge
+    notes …``. Only for words that are no id, identity or path, which name what they name or
+    nothing (a mistyped path must not name another project)."""
+    if _as_id(text) is not None or is_absolute_project_path(text):
+        return []
+    if text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX, PROJECT_NAME_PREFIX)):
+        return []
+    found = _ids(
+        conn,
+        "SELECT project_id FROM project_paths"
+        " WHERE substr(project_path, -length(:text) - 1) IN ('/' || :text, '\\' || :text)",
+        {"text": text},
+    )
+    return sorted(set(found))
 
 
 _PROJECT_OF_FOLDER = "SELECT project_id FROM project_paths WHERE project_path = ?"
@@ -256,5 +276,7 @@ def _retired_into(conn: sqlite3.Connection, project_id: int) -> int | None:
     return None if found is None else int(found[0])
 
 
-def _ids(conn: sqlite3.Connection, query: str, args: tuple[object, ...]) -> list[int]:
+def _ids(
+    conn: sqlite3.Connection, query: str, args: tuple[object, ...] | dict[str, object]
+) -> list[int]:
     return [int(row[0]) for row in conn.execute(query, args)]
