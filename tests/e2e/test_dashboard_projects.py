@@ -107,6 +107,27 @@ def test_a_rename_through_the_form_shows_in_every_card_at_once(
     assert page.problems == []
 
 
+def test_a_rename_to_another_projects_name_says_that_a_merge_makes_them_one(
+    two_projects: DaemonProcess, browser: Any
+):
+    """Two projects of one name are two projects, told apart by their folders on the page, and
+    the name names neither where one is typed (``report --project beta``): the user who gave
+    alpha beta's name most likely meant them as one, which a merge does."""
+    page, shown = _card_page(browser, two_projects)
+    shown.get_by_role("button", name="Rename alpha", exact=True).click()
+    shown.get_by_label("New name for alpha").fill("beta")
+    shown.get_by_role("button", name="Save").click()
+    shown.wait_for_function(
+        "() => document.getElementById('projects-status').textContent.startsWith('Renamed')"
+    )
+    assert shown.inner_text("#projects-status") == (
+        "Renamed alpha to beta. Another project is called beta too:"
+        " to count them as one project, merge them."
+    )
+    assert sorted(p["name"] for p in _projects(two_projects).values()) == ["beta", "beta"]
+    assert page.problems == []
+
+
 @pytest.mark.parametrize("typed", ["", "  reset "])
 def test_an_empty_name_or_reset_gives_the_folders_name_back(
     two_projects: DaemonProcess, browser: Any, typed: str

@@ -239,9 +239,9 @@ async function saveName(form, project, name) {
     sending = false;
   }
   say(
-    wanted === null
+    (wanted === null
       ? `${name.text} has its folder's name again: ${renamed.name}.`
-      : `Renamed ${name.text} to ${renamed.name}.`,
+      : `Renamed ${name.text} to ${renamed.name}.`) + namesakesNote(renamed),
   );
   await loadProjects({ id: project.id, action: "rename" });
   // Drawn anew, the item has no form; a list that did not come leaves it, done with.
@@ -250,6 +250,21 @@ async function saveName(form, project, name) {
     closeForm(form);
   }
   refresh();
+}
+
+/**
+ * A word on the other projects listed under the name `renamed` now has, if any: a rename to
+ * another project's name most likely meant the two to count as one, and a name two projects
+ * share names neither where a name is typed (`oxitrack report --project NAME`).
+ */
+function namesakesNote(renamed) {
+  const wanted = renamed.name.normalize("NFC");
+  const others = listed.filter(
+    ({ project }) => project.id !== renamed.id && project.name.normalize("NFC") === wanted,
+  );
+  if (others.length === 0) return "";
+  const who = others.length === 1 ? "Another project is" : `${others.length} other projects are`;
+  return ` ${who} called ${renamed.name} too: to count them as one project, merge them.`;
 }
 
 /**
