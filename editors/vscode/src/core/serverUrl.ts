@@ -1,7 +1,8 @@
 /**
  * Is `oxitrack.serverUrl` usable, and is it safe? A malformed value (no scheme, as in
  * `localhost:3000`; a user:password@ part) is a settings error to show, not a daemon that "does
- * not answer" forever. A plain http:// address that is not this machine sends project paths and the
+ * not answer" forever; so is a port no request can reach (0, or one fetch refuses to connect to).
+ * A plain http:// address that is not this machine sends project paths and the
  * API key across the network in clear text: allowed, with a warning. Must not import `vscode`.
  */
 
@@ -41,6 +42,10 @@ export function checkServerUrl(raw: string): ServerUrlCheck {
   if (url.search !== "" || url.hash !== "" || raw.includes("?") || raw.includes("#")) {
     return { problem: `${named} must not have a ?query or #fragment` };
   }
+  const portProblem = problemWithPort(url.port);
+  if (portProblem !== undefined) {
+    return { problem: `${named} ${portProblem}` };
+  }
   if (url.protocol === "http:" && !isLoopback(url.hostname)) {
     return {
       warning:
@@ -49,6 +54,35 @@ export function checkServerUrl(raw: string): ServerUrlCheck {
     };
   }
   return {};
+}
+
+/**
+ * The ports fetch refuses before connecting ("bad port", the Fetch standard's list; Node's fetch
+ * and VS Code's keep it): a daemon there is never reached, and the failure reads like a daemon
+ * that is down.
+ */
+const BLOCKED_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103,
+  104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513,
+  514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720,
+  1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/** Why the URL's port (`""` for the scheme's default) cannot be reached, if it cannot. */
+function problemWithPort(port: string): string | undefined {
+  if (port === "0") {
+    // `oxitrack serve --port 0` picks a free port and prints it; 0 itself is never listened on.
+    return "has port 0, where no daemon listens; write the port `oxitrack serve` printed (listening on http://127.0.0.1:PORT)";
+  }
+  const number = Number(port);
+  if (port !== "" && BLOCKED_PORTS.has(number)) {
+    return (
+      `has port ${number}: port ${number} is one VS Code refuses to connect to (a "bad port" for ` +
+      "fetch, kept for other protocols); run the daemon on another port (`oxitrack serve --port 3001`) " +
+      "and set oxitrack.serverUrl to match"
+    );
+  }
+  return undefined;
 }
 
 /** This machine: localhost (and *.localhost), 127.0.0.0/8, ::1. URL has normalized the host. */

@@ -53,6 +53,30 @@ describe("checkServerUrl", () => {
     }
   });
 
+  describe("a port no request can reach: a settings error, not a daemon 'offline' for ever", () => {
+    test("port 0 (what `oxitrack serve --port 0` is given, not the port it listens on)", () => {
+      const problem = checkServerUrl("http://127.0.0.1:0").problem ?? "";
+      assert.match(problem, /port 0/);
+      assert.match(problem, /the port `oxitrack serve` printed/);
+    });
+    // fetch refuses these ports before connecting ("bad port"), in VS Code as in Node.
+    for (const port of [1, 22, 6000, 6666, 10080]) {
+      test(`port ${port}, which fetch refuses to connect to`, () => {
+        const problem = checkServerUrl(`http://127.0.0.1:${port}`).problem ?? "";
+        assert.match(problem, new RegExp(`port ${port} is one VS Code refuses to connect to`));
+        assert.match(problem, /--port 3001/);
+      });
+    }
+    test("ports next to them are fine", () => {
+      for (const port of [3000, 6001, 6664, 10081, 8080, 65535]) {
+        assert.deepEqual(checkServerUrl(`http://127.0.0.1:${port}`), {}, String(port));
+      }
+    });
+    test("an https:// address without a port is port 443: fine", () => {
+      assert.deepEqual(checkServerUrl("https://tracker.example.com:443"), {});
+    });
+  });
+
   test("a problem names the setting and the value", () => {
     assert.match(checkServerUrl("localhost:3000").problem ?? "", /oxitrack\.serverUrl "localhost:3000"/);
   });
