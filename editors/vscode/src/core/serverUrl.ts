@@ -57,6 +57,17 @@ export function checkServerUrl(raw: string): ServerUrlCheck {
 }
 
 /**
+ * The dashboard's address, `<serverUrl>/`, or why there is none to open: a server URL that cannot
+ * work (`localhost:3000` opened as a `localhost:` link, a `user:password@` put in the browser's
+ * history) is said, not handed to the system's browser.
+ */
+export function dashboardUrl(serverUrl: string): { readonly url: string } | { readonly problem: string } {
+  const url = serverUrl.trim();
+  const { problem } = checkServerUrl(url);
+  return problem === undefined ? { url: `${url.replace(/\/+$/, "")}/` } : { problem };
+}
+
+/**
  * The ports fetch refuses before connecting ("bad port", the Fetch standard's list; Node's fetch
  * and VS Code's keep it): a daemon there is never reached, and the failure reads like a daemon
  * that is down.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
-import { checkServerUrl } from "../../src/core/serverUrl";
+import { checkServerUrl, dashboardUrl } from "../../src/core/serverUrl";
 
 describe("checkServerUrl", () => {
   describe("fine as they are", () => {
@@ -90,4 +90,27 @@ describe("checkServerUrl", () => {
     assert.match(problem, /no http:\/\/ or https:\/\//);
     assert.doesNotMatch(problem, /secret/);
   });
+});
+
+describe("dashboardUrl (OxiTrack: Open Dashboard)", () => {
+  test("the server URL with one slash after it", () => {
+    assert.deepEqual(dashboardUrl("http://127.0.0.1:3000"), { url: "http://127.0.0.1:3000/" });
+    assert.deepEqual(dashboardUrl("http://127.0.0.1:3000//"), { url: "http://127.0.0.1:3000/" });
+    assert.deepEqual(dashboardUrl("https://192.168.1.20:3443/oxitrack"), { url: "https://192.168.1.20:3443/oxitrack/" });
+  });
+  test("a clear-text address elsewhere still opens: only a warning", () => {
+    assert.deepEqual(dashboardUrl("http://nas.local:3000"), { url: "http://nas.local:3000/" });
+  });
+  const broken: Array<[string, RegExp]> = [
+    ["localhost:3000", /no http:\/\/ or https:\/\//],
+    ["http://me:secret@127.0.0.1:3000", /user name or password/],
+    ["http://127.0.0.1:0", /port 0/],
+  ];
+  for (const [url, why] of broken) {
+    test(`${url}: nothing to open, and why`, () => {
+      const target = dashboardUrl(url);
+      assert.equal("url" in target, false);
+      assert.match("problem" in target ? target.problem : "", why);
+    });
+  }
 });
