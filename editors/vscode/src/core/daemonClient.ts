@@ -175,8 +175,11 @@ function describeFailure(error: unknown, timeoutMs: number): string {
     return `no answer within ${timeoutMs} ms`;
   }
   if (error instanceof Error) {
-    const code = causeCode(error);
-    return code === undefined ? error.message : `${error.message} (${code})`;
+    // undici's "fetch failed" says nothing alone: its cause's code (ECONNREFUSED), or else the
+    // cause's own words ("bad port", "unknown scheme"), say why.
+    const cause = (error as { cause?: unknown }).cause;
+    const why = causeCode(error) ?? (cause instanceof Error && cause.message !== "" ? cause.message : undefined);
+    return why === undefined ? error.message : `${error.message} (${why})`;
   }
   return String(error);
 }

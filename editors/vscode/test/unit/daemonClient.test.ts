@@ -291,6 +291,12 @@ describe("DaemonClient.postBeat", () => {
     }
   });
 
+  test("a failure whose cause has no code names the cause: the log says why, not only 'fetch failed'", async () => {
+    const outcome = await client({ serverUrl: "http://127.0.0.1:6000" }).postBeat(beat); // a port fetch refuses
+    assert.equal(outcome.kind, "unavailable");
+    assert.equal(outcome.kind === "unavailable" ? outcome.problem.detail : "", "fetch failed (bad port)");
+  });
+
   test("nothing listening means unavailable, with the reason", async () => {
     const probe = http.createServer();
     await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
