@@ -42,6 +42,10 @@ export function checkServerUrl(raw: string): ServerUrlCheck {
   if (url.search !== "" || url.hash !== "" || raw.includes("?") || raw.includes("#")) {
     return { problem: `${named} must not have a ?query or #fragment` };
   }
+  const routeProblem = problemWithRoute(url);
+  if (routeProblem !== undefined) {
+    return { problem: `${named} ${routeProblem}` };
+  }
   const portProblem = problemWithPort(url.port);
   if (portProblem !== undefined) {
     return { problem: `${named} ${portProblem}` };
@@ -65,6 +69,23 @@ export function dashboardUrl(serverUrl: string): { readonly url: string } | { re
   const url = serverUrl.trim();
   const { problem } = checkServerUrl(url);
   return problem === undefined ? { url: `${url.replace(/\/+$/, "")}/` } : { problem };
+}
+
+/**
+ * A path ending in one of the daemon's own routes: `/api/v1` (WakaTime's api_url for the daemon,
+ * which a WakaTime user pastes here), `/api`, or an endpoint from a curl example (`/beat`,
+ * `/today`, `/health`). Requests would go to `…/api/v1/beat`, which no daemon has; the base is
+ * what comes before (a proxy's prefix, such as `/oxitrack`, stays).
+ */
+const ROUTE_SUFFIX = /(?:\/api(?:\/v1)?|\/beat|\/today|\/health)\/*$/;
+
+function problemWithRoute(url: URL): string | undefined {
+  const match = ROUTE_SUFFIX.exec(url.pathname);
+  if (match === null) {
+    return undefined;
+  }
+  const base = `${url.origin}${url.pathname.slice(0, match.index)}`;
+  return `ends in ${match[0].replace(/\/+$/, "")}, one of the daemon's own routes (beats go to <serverUrl>/beat); write the daemon's address alone: ${base}`;
 }
 
 /**

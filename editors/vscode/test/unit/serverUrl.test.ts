@@ -77,6 +77,34 @@ describe("checkServerUrl", () => {
     });
   });
 
+  describe("a path naming one of the daemon's routes: a settings error with the address to write", () => {
+    const cases: Array<[string, string]> = [
+      // WakaTime's api_url for the daemon, pasted here by a WakaTime user
+      ["http://127.0.0.1:3000/api/v1", "http://127.0.0.1:3000"],
+      ["http://127.0.0.1:3000/api/v1/", "http://127.0.0.1:3000"],
+      ["http://127.0.0.1:3000/api", "http://127.0.0.1:3000"],
+      // an endpoint copied from a curl example
+      ["http://localhost:3000/beat", "http://localhost:3000"],
+      ["http://localhost:3000/today", "http://localhost:3000"],
+      ["http://localhost:3000/health", "http://localhost:3000"],
+      // behind a proxy, the proxy's prefix stays
+      ["https://tracker.example.com/oxitrack/api/v1", "https://tracker.example.com/oxitrack"],
+      ["https://tracker.example.com/oxitrack/beat", "https://tracker.example.com/oxitrack"],
+    ];
+    for (const [url, fixed] of cases) {
+      test(url, () => {
+        const problem = checkServerUrl(url).problem ?? "";
+        assert.match(problem, /one of the daemon's own routes/);
+        assert.ok(problem.endsWith(`write the daemon's address alone: ${fixed}`), problem);
+      });
+    }
+    test("a proxy's own prefix is fine, even one that reads like a word of ours", () => {
+      for (const url of ["https://tracker.example.com/oxitrack", "https://example.com/beats", "https://example.com/apiary"]) {
+        assert.deepEqual(checkServerUrl(url), {}, url);
+      }
+    });
+  });
+
   test("a problem names the setting and the value", () => {
     assert.match(checkServerUrl("localhost:3000").problem ?? "", /oxitrack\.serverUrl "localhost:3000"/);
   });
