@@ -1,9 +1,10 @@
 /**
  * Is `oxitrack.serverUrl` usable, and is it safe? A malformed value (no scheme, as in
  * `localhost:3000`; a user:password@ part) is a settings error to show, not a daemon that "does
- * not answer" forever; so is a port no request can reach (0, or one fetch refuses to connect to).
- * A plain http:// address that is not this machine sends project paths and the
- * API key across the network in clear text: allowed, with a warning. Must not import `vscode`.
+ * not answer" forever; so is a port no request can reach (0, or one fetch refuses to connect to),
+ * and a path naming one of the daemon's routes (`/api/v1`, WakaTime's api_url). A plain http://
+ * address that is not this machine sends project paths and the API key across the network in
+ * clear text: allowed, with a warning. Must not import `vscode`.
  */
 
 import { redactCredentials } from "./redact";
@@ -73,11 +74,12 @@ export function dashboardUrl(serverUrl: string): { readonly url: string } | { re
 
 /**
  * A path ending in one of the daemon's own routes: `/api/v1` (WakaTime's api_url for the daemon,
- * which a WakaTime user pastes here), `/api`, or an endpoint from a curl example (`/beat`,
- * `/today`, `/health`). Requests would go to `…/api/v1/beat`, which no daemon has; the base is
- * what comes before (a proxy's prefix, such as `/oxitrack`, stays).
+ * which a WakaTime user pastes here) or an endpoint from a curl example (`/beat`, `/today`,
+ * `/health`). Requests would go to `…/api/v1/beat`, which no daemon has; the base is what comes
+ * before (a proxy's prefix, such as `/oxitrack`, stays; `/api` alone may be one, so it is not
+ * taken for a route).
  */
-const ROUTE_SUFFIX = /(?:\/api(?:\/v1)?|\/beat|\/today|\/health)\/*$/;
+const ROUTE_SUFFIX = /(?:\/api\/v1|\/beat|\/today|\/health)\/*$/;
 
 function problemWithRoute(url: URL): string | undefined {
   const match = ROUTE_SUFFIX.exec(url.pathname);
