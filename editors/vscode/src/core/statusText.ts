@@ -49,7 +49,7 @@ function waiting(input: StatusInput, until: string): string {
 }
 
 /** What a click on the item does. */
-export type StatusAction = "openDashboard" | "setApiKey" | "showLog" | "openSettings";
+export type StatusAction = "openDashboard" | "setApiKey" | "showLog" | "openSettings" | "openEnabledSetting";
 
 export interface StatusView {
   readonly text: string;
@@ -206,8 +206,8 @@ function renderState(input: StatusInput): StatusView {
   if (!input.isEnabled) {
     return {
       text: "$(watch) OxiTrack: off",
-      tooltip: "OxiTrack is switched off (setting oxitrack.enabled).",
-      action: "openDashboard",
+      tooltip: "OxiTrack is switched off (setting oxitrack.enabled).\nClick to open the setting to turn it on.",
+      action: "openEnabledSetting",
     };
   }
   if (input.settingsProblem !== undefined) {

@@ -281,6 +281,12 @@ describe("renderStatus", () => {
     assert.equal(renderStatus({ ...base, isEnabled: false, connection: offline }).text, "$(watch) OxiTrack: off");
   });
 
+  test("switched off: a click opens the setting that turns it on again", () => {
+    const view = renderStatus({ ...base, isEnabled: false });
+    assert.equal(view.action, "openEnabledSetting");
+    assert.match(view.tooltip, /Click to open the setting to turn it on\./);
+  });
+
   describe("a daemon slow to answer", () => {
     const slow = { kind: "slow", detail: "no answer within 5000 ms" } as const;
     const sinceMs = new Date(2026, 10, 26, 9, 5).getTime();
