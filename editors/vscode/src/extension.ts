@@ -12,6 +12,7 @@ import { Delivery } from "./core/delivery";
 import { Outbox } from "./core/outbox";
 import { isExcludedPath } from "./core/projectChoice";
 import { redactCredentials } from "./core/redact";
+import { dashboardUrl } from "./core/serverUrl";
 import { Settings } from "./settings";
 import { OPEN_DASHBOARD_COMMAND, StatusBar } from "./statusBar";
 import { Tracker } from "./tracker";
@@ -38,10 +39,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     activeTracker,
     new StatusBar(settings, activeDelivery, activeTracker),
     vscode.commands.registerCommand("oxitrack.setApiKey", () => promptForApiKey(settings)),
-    vscode.commands.registerCommand("oxitrack.clearApiKey", () => settings.setApiKey("")),
-    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, () =>
-      vscode.env.openExternal(vscode.Uri.parse(`${settings.serverUrl.replace(/\/+$/, "")}/`)),
-    ),
+    vscode.commands.registerCommand("oxitrack.clearApiKey", () => storeApiKey(settings, "")),
+    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, () => openDashboard(settings.serverUrl)),
     vscode.commands.registerCommand("oxitrack.showLog", () => log.show()),
   );
 
@@ -69,6 +68,31 @@ async function promptForApiKey(settings: Settings): Promise<void> {
     validateInput: (value) => apiKeyProblem(value.trim()),
   });
   if (key !== undefined) {
-    await settings.setApiKey(key.trim());
+    await storeApiKey(settings, key.trim());
+  }
+}
+
+/** Stores the key (an empty one removes it) and says so: a palette command that does nothing visible looks broken. */
+async function storeApiKey(settings: Settings, key: string): Promise<void> {
+  const hadKey = settings.hasApiKey;
+  await settings.setApiKey(key);
+  let done = "API key saved; beats carry it from now on";
+  if (key === "") {
+    done = hadKey ? "API key removed; beats go without one" : "no API key was set";
+  }
+  void vscode.window.showInformationMessage(`OxiTrack: ${done}.`);
+}
+
+/** Opens `<serverUrl>/` in the browser; a server URL that cannot work is said instead, with its fix. */
+async function openDashboard(serverUrl: string): Promise<void> {
+  const target = dashboardUrl(serverUrl);
+  if ("url" in target) {
+    await vscode.env.openExternal(vscode.Uri.parse(target.url, true));
+    return;
+  }
+  const openSettings = "Open Settings";
+  const answer = await vscode.window.showErrorMessage(`OxiTrack: no dashboard to open: ${target.problem}.`, openSettings);
+  if (answer === openSettings) {
+    await vscode.commands.executeCommand("workbench.action.openSettings", "oxitrack.serverUrl");
   }
 }

@@ -35,6 +35,11 @@ const COMMANDS: Readonly<Record<StatusAction, vscode.Command>> = {
     command: "workbench.action.openSettings",
     arguments: ["oxitrack.serverUrl"],
   },
+  openEnabledSetting: {
+    title: "Open the setting",
+    command: "workbench.action.openSettings",
+    arguments: ["oxitrack.enabled"],
+  },
 };
 
 export class StatusBar implements vscode.Disposable {

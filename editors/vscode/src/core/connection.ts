@@ -21,6 +21,7 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
   "wrongApiKey",
   "notDaemon",
   "foreignListener",
+  "tls",
 ]);
 
 /**

@@ -131,6 +131,9 @@ export class DaemonClient {
           ? { kind: "failed", problem: { kind: "slow", detail } }
           : { kind: "failed", problem: { kind: "offline", detail: `${detail}; nothing accepts connections there` } };
       }
+      if (isTlsFailure(causeCode(error))) {
+        return { kind: "failed", problem: { kind: "tls", detail } };
+      }
       return { kind: "failed", problem: { kind: "offline", detail } };
     }
   }
@@ -151,15 +154,32 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
 }
 
+/**
+ * Whether fetch failed at the TLS handshake (its cause's code): OpenSSL's `ERR_SSL_*` (plain
+ * http where https was asked for), `EPROTO`, Node's `ERR_TLS_*`, or a certificate refused
+ * (`DEPTH_ZERO_SELF_SIGNED_CERT`, `CERT_HAS_EXPIRED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, …).
+ */
+export function isTlsFailure(code: string | undefined): boolean {
+  return code !== undefined && /^(?:ERR_SSL_|ERR_TLS_|EPROTO$|UNABLE_TO_|HOSTNAME_MISMATCH$)|CERT/.test(code);
+}
+
+/** The code of a fetch failure's cause (`ECONNREFUSED`, `ERR_SSL_WRONG_VERSION_NUMBER`), if any. */
+function causeCode(error: unknown): string | undefined {
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  const code = typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === "string" ? code : undefined;
+}
+
 function describeFailure(error: unknown, timeoutMs: number): string {
   if (isTimeout(error)) {
     return `no answer within ${timeoutMs} ms`;
   }
   if (error instanceof Error) {
+    // undici's "fetch failed" says nothing alone: its cause's code (ECONNREFUSED), or else the
+    // cause's own words ("bad port", "unknown scheme"), say why.
     const cause = (error as { cause?: unknown }).cause;
-    const code =
-      typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined;
-    return typeof code === "string" ? `${error.message} (${code})` : error.message;
+    const why = causeCode(error) ?? (cause instanceof Error && cause.message !== "" ? cause.message : undefined);
+    return why === undefined ? error.message : `${error.message} (${why})`;
   }
   return String(error);
 }

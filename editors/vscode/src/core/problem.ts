@@ -32,7 +32,13 @@ export type ProblemKind =
    * daemon's (a VM or WSL whose clock drifted). The beat becomes acceptable as the daemon's clock
    * catches up, so it waits.
    */
-  | "clockAhead";
+  | "clockAhead"
+  /**
+   * Something answers, but https fails at its handshake: an https:// address for a daemon that
+   * speaks plain http (`oxitrack serve` does), or a certificate this machine does not trust.
+   * Not "offline": starting the daemon is not the fix, the address or the certificate is.
+   */
+  | "tls";
 
 export interface Problem {
   readonly kind: ProblemKind;

@@ -148,7 +148,7 @@ export function isExcluded(
   }
   const candidates = withAncestors(toSlashes(projectPath));
   return patterns.some((pattern) => {
-    const regex = globToRegExp(expandHome(pattern.trim(), options.homeDir), options.ignoreCase);
+    const regex = globToRegExp(rooted(expandHome(pattern.trim(), options.homeDir)), options.ignoreCase);
     return regex !== undefined && candidates.some((candidate) => regex.test(candidate));
   });
 }
@@ -198,6 +198,17 @@ function withAncestors(path: string): string[] {
   }
 }
 
+/**
+ * A pattern with no root (no leading `/`, `~`, `**` or drive letter: `scratch`, `clients/acme`)
+ * matches at any depth, as if it began with `**` and a slash: WakaTime's exclude matches anywhere in the path and
+ * VS Code's files.exclude is relative to the folder, so such patterns are what users write, and
+ * taken from the root they could never match a project's absolute path.
+ */
+function rooted(pattern: string): string {
+  const isRooted = pattern === "" || pattern.startsWith("/") || pattern.startsWith("**") || /^[a-zA-Z]:/.test(pattern);
+  return isRooted ? pattern : `**/${pattern}`;
+}
+
 function globToRegExp(pattern: string, ignoreCase: boolean): RegExp | undefined {
   if (pattern === "") {
     return undefined;
@@ -205,10 +216,23 @@ function globToRegExp(pattern: string, ignoreCase: boolean): RegExp | undefined 
   // "dir/**" also matches "dir" itself: excluding a folder's contents excludes the folder.
   const matchesFolderItself = pattern.endsWith("/**");
   const body = matchesFolderItself ? pattern.slice(0, -3) : pattern;
+  const suffix = matchesFolderItself ? "(?:/.*)?" : "";
+  return new RegExp(`^${trimTrailingSlash(globSource(body))}${suffix}$`, ignoreCase ? "i" : "");
+}
+
+/**
+ * The regular expression source for a glob: `**`, `*`, `?`, and `{a,b}` (nested too) as in VS
+ * Code's own globs (files.exclude); everything else, a `{` without its `}` included, is literal.
+ */
+function globSource(body: string): string {
   let source = "";
   for (let i = 0; i < body.length; i++) {
     const char = body.charAt(i);
-    if (char === "*" && body.charAt(i + 1) === "*") {
+    const braceEnd = char === "{" ? closingBrace(body, i) : undefined;
+    if (braceEnd !== undefined) {
+      source += `(?:${topLevelAlternatives(body.slice(i + 1, braceEnd)).map(globSource).join("|")})`;
+      i = braceEnd;
+    } else if (char === "*" && body.charAt(i + 1) === "*") {
       if (body.charAt(i + 2) === "/") {
         source += "(?:.*/)?";
         i += 2;
@@ -224,6 +248,39 @@ function globToRegExp(pattern: string, ignoreCase: boolean): RegExp | undefined 
       source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
     }
   }
-  const suffix = matchesFolderItself ? "(?:/.*)?" : "";
-  return new RegExp(`^${trimTrailingSlash(source)}${suffix}$`, ignoreCase ? "i" : "");
+  return source;
+}
+
+/** The index of the `}` closing the `{` at `open`, or undefined when it is never closed. */
+function closingBrace(body: string, open: number): number | undefined {
+  let depth = 0;
+  for (let i = open; i < body.length; i++) {
+    const char = body.charAt(i);
+    if (char === "{") {
+      depth++;
+    } else if (char === "}" && --depth === 0) {
+      return i;
+    }
+  }
+  return undefined;
+}
+
+/** `a,{b,c},d` split at its commas outside nested braces: `a`, `{b,c}`, `d`. */
+function topLevelAlternatives(inner: string): string[] {
+  const alternatives: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const char = inner.charAt(i);
+    if (char === "{") {
+      depth++;
+    } else if (char === "}") {
+      depth--;
+    } else if (char === "," && depth === 0) {
+      alternatives.push(inner.slice(start, i));
+      start = i + 1;
+    }
+  }
+  alternatives.push(inner.slice(start));
+  return alternatives;
 }

@@ -2,7 +2,9 @@
  * The oxitrack.* settings as the user wrote them, checked. VS Code hands a value over whatever its
  * JSON type (`"oxitrack.serverUrl": 3000`, `"oxitrack.enabled": "false"`, `null`): a value of the
  * wrong type falls back to the default and is named in a problem the user is shown, so it never
- * stops the extension nor is misread (the string "false" is truthy). Must not import `vscode`.
+ * stops the extension nor is misread (the string "false" is truthy). An exclude pattern written as a
+ * regular expression (`^/home/me/private/`, as WakaTime's exclude takes them) is named too: as a
+ * glob it would exclude nothing, without a word. Must not import `vscode`.
  */
 
 export const DEFAULT_SERVER_URL = "http://127.0.0.1:3000";
@@ -74,11 +76,27 @@ export function checkSettings(raw: RawSettings): { values: SettingValues; proble
     wrongType("excludePatterns", raw.excludePatterns, 'a list of patterns in quotes, like ["~/private/**"]', "none");
   }
 
+  const regex = excludePatterns.find((pattern) => pattern.trim().startsWith("^"));
+  if (regex !== undefined) {
+    problems.push({
+      key: "oxitrack.excludePatterns",
+      message:
+        `oxitrack.excludePatterns ${JSON.stringify(regex)} is a regular expression (as WakaTime's exclude ` +
+        `takes them), not a glob: it excludes no folder; write a glob, like ${JSON.stringify(globFor(regex))}`,
+    });
+  }
+
   // Its wrong types are named above, where they are the ones in effect.
   const userExcludePatterns = Array.isArray(raw.userExcludePatterns)
     ? (raw.userExcludePatterns as unknown[]).filter((pattern): pattern is string => typeof pattern === "string")
     : [];
   return { values: { serverUrl, isEnabled, excludePatterns, userExcludePatterns, sendsMachineName }, problems };
+}
+
+/** A glob for the folder a WakaTime-style `^/path/` expression names: `/path/**`. */
+function globFor(regex: string): string {
+  const path = regex.trim().replace(/^\^/, "").replace(/\$$/, "").replace(/(?:\.\*)+$/, "");
+  return path.replace(/\/?$/, "/**");
 }
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {

@@ -49,7 +49,7 @@ function waiting(input: StatusInput, until: string): string {
 }
 
 /** What a click on the item does. */
-export type StatusAction = "openDashboard" | "setApiKey" | "showLog" | "openSettings";
+export type StatusAction = "openDashboard" | "setApiKey" | "showLog" | "openSettings" | "openEnabledSetting";
 
 export interface StatusView {
   readonly text: string;
@@ -69,6 +69,7 @@ const LABELS: Readonly<Record<ProblemKind, string>> = {
   notDaemon: "not the daemon",
   foreignListener: "not your daemon",
   clockAhead: "clock ahead",
+  tls: "https failed",
 };
 
 /** The daemon's 503 when it has no connection free: a busy moment, not a storage failure. */
@@ -158,6 +159,18 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         "machine can listen on its port. Start your daemon (`oxitrack serve`) once that program is " +
         "gone, or run it on another port (`oxitrack serve --port 3001`) and set oxitrack.serverUrl to match."
       );
+    case "tls":
+      if (isCertificateProblem(problem.detail)) {
+        return (
+          `https to ${serverUrl} fails ${seen}: its certificate is not one this machine trusts ` +
+          "(self-signed, expired, or for another name). Give the daemon's proxy a certificate this " +
+          "machine trusts, or use the daemon's plain http:// address on this machine in oxitrack.serverUrl."
+        );
+      }
+      return (
+        `https to ${serverUrl} fails ${seen}: what answers there speaks plain http, as \`oxitrack ` +
+        "serve` does. Write http:// in oxitrack.serverUrl (https only for a daemon behind a proxy that serves it)."
+      );
     case "clockAhead":
       return (
         `The OxiTrack daemon at ${serverUrl} refuses beats timed more than 10 minutes ahead of its ` +
@@ -165,6 +178,11 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         "whose clock drifted). Sync the clocks; the beats are sent once the daemon's clock catches up."
       );
   }
+}
+
+/** A TLS failure's detail names a certificate refused, not plain http where https was asked for. */
+function isCertificateProblem(detail: string): boolean {
+  return /CERT|UNABLE_TO_|HOSTNAME_MISMATCH/.test(detail);
 }
 
 /**
@@ -188,8 +206,8 @@ function renderState(input: StatusInput): StatusView {
   if (!input.isEnabled) {
     return {
       text: "$(watch) OxiTrack: off",
-      tooltip: "OxiTrack is switched off (setting oxitrack.enabled).",
-      action: "openDashboard",
+      tooltip: "OxiTrack is switched off (setting oxitrack.enabled).\nClick to open the setting to turn it on.",
+      action: "openEnabledSetting",
     };
   }
   if (input.settingsProblem !== undefined) {
@@ -208,13 +226,18 @@ function renderState(input: StatusInput): StatusView {
   }
   if (connection.kind !== "online" && connection.kind !== "unknown") {
     const isKeyProblem = connection.kind === "needsApiKey" || connection.kind === "wrongApiKey";
+    const isAddressProblem = connection.kind === "tls";
     return {
       text: `OxiTrack: ${labelOf(connection)} (${input.queued} queued)`,
       tooltip:
         `${explainProblem(connection, input.serverUrl)}\n` +
         `${waiting(input, "this is solved")}\n` +
-        (isKeyProblem ? "Click to set the API key." : "Click to show the OxiTrack log."),
-      action: isKeyProblem ? "setApiKey" : "showLog",
+        (isKeyProblem
+          ? "Click to set the API key."
+          : isAddressProblem
+            ? "Click to open the setting."
+            : "Click to show the OxiTrack log."),
+      action: isKeyProblem ? "setApiKey" : isAddressProblem ? "openSettings" : "showLog",
     };
   }
   if (input.pathRefusal !== undefined && input.project?.kind !== "excluded" && input.project?.kind !== "none") {

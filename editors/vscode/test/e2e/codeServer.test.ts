@@ -598,6 +598,18 @@ describe("in a real VS Code (code-server)", { timeout: 15 * 60_000 }, () => {
     }
   });
 
+  test("Clear API Key says what it did: with no key set, that there was none", async () => {
+    await page.keyboard.press("F1");
+    await page.keyboard.type("OxiTrack: Clear API Key");
+    await page.keyboard.press("Enter");
+    const toasts = page.locator(".notifications-toasts .notification-list-item-message");
+    await eventually(
+      "a message saying no API key was set",
+      async () => ((await toasts.allTextContents()).some((text) => text.includes("OxiTrack: no API key was set.")) ? true : undefined),
+      30_000,
+    );
+  });
+
   test("a click on the status bar opens the dashboard", async () => {
     const popup = page.context().waitForEvent("page", { timeout: 30_000 });
     await page.locator(STATUS_ITEM).click();

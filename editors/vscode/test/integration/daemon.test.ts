@@ -212,6 +212,23 @@ describe("against a real daemon", () => {
     assert.doesNotMatch(logged.join("\n"), /dropped/);
   });
 
+  test("https:// to the daemon (it speaks plain http): 'https failed', kept, never 'offline'; http:// delivers it", async () => {
+    const daemon = await startDaemon("plain-http");
+    const project = await fs.mkdtemp(path.join(tmp, "plain-http-"));
+    const logged: string[] = [];
+    const outbox = new Outbox({ dir: path.join(tmp, "plain-http-storage"), log: (m) => logged.push(m) });
+    let serverUrl = daemon.url.replace("http://", "https://");
+    const delivery = new Delivery(() => new DaemonClient({ serverUrl, timeoutMs: 5_000 }), outbox, (m) => logged.push(m));
+    await delivery.send({ project_path: project, timestamp: Math.floor(Date.now() / 1000) });
+    assert.equal(String(delivery.state.connection.kind), "tls", logged.join("\n"));
+    assert.match(logged.join("\n"), /speaks plain http/);
+    assert.equal(await outbox.count(), 1);
+    serverUrl = daemon.url; // the user writes http://
+    await delivery.replay();
+    assert.equal(await outbox.count(), 0);
+    assert.equal((await daemon.sessions()).filter((row) => row.project_path === project).length, 1);
+  });
+
   test("a folder path the daemon refuses: dropped, but said once, not lost without a trace", async () => {
     const daemon = await startDaemon("refused-path");
     const { outbox, delivery, logged } = window("refused-path", daemon);

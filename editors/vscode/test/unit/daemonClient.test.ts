@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 
 import { parseRetryAfter } from "../../src/core/daemonAnswer";
-import { DaemonClient, LISTENER_CHECK_MS } from "../../src/core/daemonClient";
+import { DaemonClient, isTlsFailure, LISTENER_CHECK_MS } from "../../src/core/daemonClient";
 import type { ListenerLookup } from "../../src/core/listeners";
 import { redactCredentials } from "../../src/core/redact";
 
@@ -269,6 +269,32 @@ describe("DaemonClient.postBeat", () => {
       problem: { kind: "offline", detail: "no answer within 200 ms; nothing accepts connections there" },
     });
     assert.deepEqual(probed, [baseUrl]);
+  });
+
+  test("https:// to a daemon that speaks plain http: a TLS problem with the reason, not 'offline'", async () => {
+    answer = reply(200, { session_id: 1, project_path: beat.project_path, duration_seconds: 0 });
+    const outcome = await client({ serverUrl: baseUrl.replace("http://", "https://") }).postBeat(beat);
+    assert.equal(outcome.kind, "unavailable");
+    const problem = outcome.kind === "unavailable" ? outcome.problem : undefined;
+    assert.equal(String(problem?.kind), "tls");
+    assert.match(problem?.detail ?? "", /ERR_SSL_WRONG_VERSION_NUMBER/);
+  });
+
+  describe("isTlsFailure: which failures of fetch are the TLS handshake's", () => {
+    const tls = ["ERR_SSL_WRONG_VERSION_NUMBER", "EPROTO", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN",
+      "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "ERR_TLS_CERT_ALTNAME_INVALID"];
+    for (const code of tls) {
+      test(code, () => assert.equal(isTlsFailure(code), true));
+    }
+    for (const code of ["ECONNREFUSED", "ECONNRESET", "UND_ERR_SOCKET", "ENOTFOUND", "EHOSTUNREACH", undefined]) {
+      test(`${String(code)} is not`, () => assert.equal(isTlsFailure(code), false));
+    }
+  });
+
+  test("a failure whose cause has no code names the cause: the log says why, not only 'fetch failed'", async () => {
+    const outcome = await client({ serverUrl: "http://127.0.0.1:6000" }).postBeat(beat); // a port fetch refuses
+    assert.equal(outcome.kind, "unavailable");
+    assert.equal(outcome.kind === "unavailable" ? outcome.problem.detail : "", "fetch failed (bad port)");
   });
 
   test("nothing listening means unavailable, with the reason", async () => {

@@ -99,6 +99,22 @@ describe("isExcluded", () => {
     ["windows paths with backslashes", "C:\\Users\\me\\secret\\app", ["C:/Users/me/secret/**"], true],
     ["unrelated pattern", "/home/dev/app", ["~/private/**", "**/scratch"], false],
     ["empty pattern ignored", "/home/dev/app", [""], false],
+    // VS Code's own globs (files.exclude, search.exclude) have {a,b}: a user writes them here too.
+    ["{a,b} is either name", "/home/me/secret/app", ["~/{private,secret}/**"], true],
+    ["{a,b}: the other name too", "/home/me/private", ["~/{private,secret}/**"], true],
+    ["{a,b}: only those names", "/home/me/public/app", ["~/{private,secret}/**"], false],
+    ["{a,b} with globs inside", "/work/client-acme/site", ["/work/{client-*,tmp}"], true],
+    ["{a,b} across segments with **", "/srv/a/b/scratch", ["/srv/{**/scratch,other}"], true],
+    ["{a,{b,c}} nested", "/home/me/c", ["~/{a,{b,c}}"], true],
+    ["a { without its } is a literal character", "/home/me/odd{name", ["~/odd{name"], true],
+    ["a literal { does not widen the match", "/home/me/oddname", ["~/odd{name"], false],
+    // WakaTime's exclude matches anywhere in the path, and VS Code's files.exclude is relative to
+    // the folder: a pattern with no root (no /, ~ or drive) never matched an absolute path here.
+    ["a bare name matches that folder anywhere", "/home/dev/scratch/app", ["scratch"], true],
+    ["a bare name is a whole folder name, not a part", "/home/dev/scratches", ["scratch"], false],
+    ["a relative path matches at any depth", "/home/dev/clients/acme/site", ["clients/acme"], true],
+    ["a relative glob with **", "/home/dev/clients/acme", ["clients/**"], true],
+    ["a relative pattern still only what it says", "/home/dev/app", ["clients/**", "scratch"], false],
   ];
   for (const [name, path, patterns, expected] of cases) {
     test(name, () => assert.equal(isExcluded(path, patterns, { homeDir: home, ignoreCase: false }), expected));
@@ -116,6 +132,8 @@ describe("isExcluded", () => {
       ["windows: a drive pattern with backslashes", "c:\\Work\\Secret\\x", ["C:\\work\\secret\\**"], windows, true],
       ["windows: **/name in another case", "c:\\code\\Scratch", ["**/scratch"], windows, true],
       ["windows: still only what the pattern says", "c:\\Users\\me\\public", ["~/private/**"], windows, false],
+      ["windows: a bare name matches that folder anywhere", "c:\\code\\Scratch\\app", ["scratch"], windows, true],
+      ["windows: a drive pattern is not relative", "d:\\c\\secret", ["c:\\secret"], windows, false],
       ["macOS: /Users/Me/Private", "/Users/Me/Private/app", ["~/private/**"], mac, true],
       ["case-sensitive (Linux): another case is another folder", "/home/me/Private", ["~/private/**"], { homeDir: home, ignoreCase: false }, false],
     ];

@@ -73,6 +73,20 @@ describe("checkSettings", () => {
     assert.match(problems[0]?.message ?? "", /not 3 \(a number\); using the other patterns/);
   });
 
+  test("a regular expression (WakaTime's exclude, ^ in front) is named: as a glob it matches no folder", () => {
+    const { values, problems } = checkSettings({ ...unset, excludePatterns: ["~/private/**", "^/home/me/clients/"] });
+    assert.deepEqual(values.excludePatterns, ["~/private/**", "^/home/me/clients/"]);
+    assert.deepEqual(problems.map((problem) => problem.key), ["oxitrack.excludePatterns"]);
+    assert.match(
+      problems[0]?.message ?? "",
+      /"\^\/home\/me\/clients\/" is a regular expression \(as WakaTime's exclude takes them\), not a glob: it excludes no folder; write a glob, like "\/home\/me\/clients\/\*\*"/,
+    );
+  });
+
+  test("a pattern with ^ elsewhere is a glob like any other", () => {
+    assert.deepEqual(checkSettings({ ...unset, excludePatterns: ["~/a^b", "**/x"] }).problems, []);
+  });
+
   test("a long value is cut short in the message", () => {
     const { problems } = checkSettings({ ...unset, serverUrl: ["x".repeat(100)] });
     assert.match(problems[0]?.message ?? "", /not \["x{37}… \(a list\)/);

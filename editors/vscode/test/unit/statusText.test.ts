@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
+import type { Connection } from "../../src/core/connection";
 import type { TodayOutcome } from "../../src/core/todayReport";
 import { projectPaths } from "../../src/core/projectPaths";
 import { formatClock, formatDuration, renderStatus, STUCK_AFTER_MS, type StatusInput } from "../../src/core/statusText";
@@ -93,6 +94,26 @@ describe("renderStatus", () => {
 
   test("a project with no time yet today shows 0m", () => {
     assert.equal(renderStatus({ ...base, projectPaths: ["/new"] }).text, "$(watch) 0m");
+  });
+
+  describe("https that fails: not 'offline', since something answers; a click opens the setting", () => {
+    test("https:// to a daemon that speaks plain http says to write http://", () => {
+      const detail = "fetch failed (ERR_SSL_WRONG_VERSION_NUMBER)";
+      const connection = { kind: "tls", detail } as unknown as Connection;
+      const view = renderStatus({ ...base, connection, queued: 3 });
+      assert.equal(view.text, "OxiTrack: https failed (3 queued)");
+      assert.match(view.tooltip, /speaks plain http/);
+      assert.match(view.tooltip, /write http:\/\/ in oxitrack\.serverUrl/i);
+      assert.match(view.tooltip, /ERR_SSL_WRONG_VERSION_NUMBER/);
+      assert.doesNotMatch(view.tooltip, /does not answer|Start it/);
+      assert.equal(view.action, "openSettings");
+    });
+    test("a certificate this machine does not trust is named as such", () => {
+      const connection = { kind: "tls", detail: "fetch failed (DEPTH_ZERO_SELF_SIGNED_CERT)" } as unknown as Connection;
+      const view = renderStatus({ ...base, connection, queued: 1 });
+      assert.match(view.tooltip, /certificate/);
+      assert.doesNotMatch(view.tooltip, /speaks plain http/);
+    });
   });
 
   test("offline shows how many beats are queued", () => {
@@ -258,6 +279,12 @@ describe("renderStatus", () => {
   test("switched off", () => {
     const offline = { kind: "offline", detail: "x" } as const;
     assert.equal(renderStatus({ ...base, isEnabled: false, connection: offline }).text, "$(watch) OxiTrack: off");
+  });
+
+  test("switched off: a click opens the setting that turns it on again", () => {
+    const view = renderStatus({ ...base, isEnabled: false });
+    assert.equal(view.action, "openEnabledSetting");
+    assert.match(view.tooltip, /Click to open the setting to turn it on\./);
   });
 
   describe("a daemon slow to answer", () => {
