@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,47 @@ def test_http_answers_match_the_table_under_concurrency(app, db_path: Path, clie
     answers = asyncio.run(main())
     assert {answer.status_code for answer in answers} == {200}
     assert stored_sessions(db_path) == [("/code/x", T - 60 * (clients - 1), T)]
+
+
+class ThreadNoting(CountingStore):
+    """The real store, noting the thread each batch is recorded in."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self.threads: list[str] = []
+
+    def record_beats(self, beats, identify=None, **options):
+        self.threads.append(threading.current_thread().name)
+        return super().record_beats(beats, identify, **options)
+
+
+def test_a_batch_finding_the_lock_held_waits_for_it_then_the_loop_writes_again(
+    store: Store, db_path: Path
+):
+    """Another program's transaction (a ``sqlite3`` shell): the batch waits for the lock in the
+    group commit's own thread and is committed once it is let go, not refused; the next batch,
+    the lock free and nothing waiting, is written at once on the loop's thread again."""
+    store.record_beats([Beat("/code/x", T - 10_000)], identify=_repository)
+    noting = ThreadNoting(store)
+    writer = GroupCommit(noting)  # type: ignore[arg-type]
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    letting_go = threading.Timer(0.3, lambda: other.execute("ROLLBACK"))
+
+    async def main():
+        letting_go.start()
+        first = await writer.record_beat(Beat("/code/x", T))
+        return first, await writer.record_beat(Beat("/code/x", T + 60))
+
+    try:
+        first, second = asyncio.run(main())
+    finally:
+        letting_go.join()
+        other.close()
+    assert (first.start_time, first.last_heartbeat) == (T, T)
+    assert (second.start_time, second.last_heartbeat) == (T, T + 60)
+    assert stored_sessions(db_path) == [("/code/x", T - 10_000, T - 10_000), ("/code/x", T, T + 60)]
+    loop = threading.current_thread().name  # asyncio.run's loop runs in this thread
+    assert len(noting.threads) == 3
+    assert noting.threads[0] == noting.threads[2] == loop
+    assert noting.threads[1].startswith("oxitrack-write")
