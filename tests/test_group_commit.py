@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from oxitrack.api.group_commit import GroupCommit
+from oxitrack.api.group_commit import GroupCommit, write_from_loop
 from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
@@ -218,3 +218,39 @@ def test_a_batch_finding_the_lock_held_waits_for_it_then_the_loop_writes_again(
     assert len(noting.threads) == 3
     assert noting.threads[0] == noting.threads[2] == loop
     assert noting.threads[1].startswith("oxitrack-write")
+
+
+def test_a_write_from_the_loop_waits_for_a_held_lock_off_the_loop(store: Store, db_path: Path):
+    """A project's rename or merge while another program holds the write lock: the write waits
+    in a worker thread and its result comes back; the loop goes on answering meanwhile."""
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    letting_go = threading.Timer(0.3, lambda: other.execute("ROLLBACK"))
+
+    async def main():
+        ticks = 0
+
+        async def tick():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.ensure_future(tick())
+        await asyncio.sleep(0)
+        letting_go.start()
+        result = await write_from_loop(store, lambda conn: _count_sessions(conn) + 41)
+        ticker.cancel()
+        return result, ticks
+
+    try:
+        result, ticks = asyncio.run(main())
+    finally:
+        letting_go.join()
+        other.close()
+    assert result == 41
+    assert ticks >= 5  # about 30 in the 0.3 s the write waited; none if it waited on the loop
+
+
+def _count_sessions(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
