@@ -92,6 +92,7 @@ def test_timestamp_refused_with_reason(value: object, problem: str):
         (1e308, "1e+308 is out of range; send Unix seconds"),
         (10**400, "a 401-digit number is out of range; send Unix seconds"),
         (-(10**29), "-1e+29 is out of range; send Unix seconds"),
+        (-(10**400), "a 401-digit negative number is out of range; send Unix seconds"),
         # JSON's 1e400, or an integer of thousands of digits: infinite once read.
         (float("inf"), "the number is out of range; send Unix seconds"),
         (float("-inf"), "the number is out of range; send Unix seconds"),
@@ -108,6 +109,7 @@ def test_timestamp_refused_with_reason(value: object, problem: str):
         "huge",
         "past-what-a-float-holds",
         "negative-past-64-bits",
+        "negative-past-what-a-float-holds",
         "infinite",
         "minus-infinite",
     ],

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
-from oxitrack.api.group_commit import GroupCommit
+from oxitrack.api.group_commit import GroupCommit, write_from_loop
 from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
@@ -172,3 +174,83 @@ def test_http_answers_match_the_table_under_concurrency(app, db_path: Path, clie
     answers = asyncio.run(main())
     assert {answer.status_code for answer in answers} == {200}
     assert stored_sessions(db_path) == [("/code/x", T - 60 * (clients - 1), T)]
+
+
+class ThreadNoting(CountingStore):
+    """The real store, noting the thread each batch is recorded in."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self.threads: list[str] = []
+
+    def record_beats(self, beats, identify=None, **options):
+        self.threads.append(threading.current_thread().name)
+        return super().record_beats(beats, identify, **options)
+
+
+def test_a_batch_finding_the_lock_held_waits_for_it_then_the_loop_writes_again(
+    store: Store, db_path: Path
+):
+    """Another program's transaction (a ``sqlite3`` shell): the batch waits for the lock in the
+    group commit's own thread and is committed once it is let go, not refused; the next batch,
+    the lock free and nothing waiting, is written at once on the loop's thread again."""
+    store.record_beats([Beat("/code/x", T - 10_000)], identify=_repository)
+    noting = ThreadNoting(store)
+    writer = GroupCommit(noting)  # type: ignore[arg-type]
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    letting_go = threading.Timer(0.3, lambda: other.execute("ROLLBACK"))
+
+    async def main():
+        letting_go.start()
+        first = await writer.record_beat(Beat("/code/x", T))
+        return first, await writer.record_beat(Beat("/code/x", T + 60))
+
+    try:
+        first, second = asyncio.run(main())
+    finally:
+        letting_go.join()
+        other.close()
+    assert (first.start_time, first.last_heartbeat) == (T, T)
+    assert (second.start_time, second.last_heartbeat) == (T, T + 60)
+    assert stored_sessions(db_path) == [("/code/x", T - 10_000, T - 10_000), ("/code/x", T, T + 60)]
+    loop = threading.current_thread().name  # asyncio.run's loop runs in this thread
+    assert len(noting.threads) == 3
+    assert noting.threads[0] == noting.threads[2] == loop
+    assert noting.threads[1].startswith("oxitrack-write")
+
+
+def test_a_write_from_the_loop_waits_for_a_held_lock_off_the_loop(store: Store, db_path: Path):
+    """A project's rename or merge while another program holds the write lock: the write waits
+    in a worker thread and its result comes back; the loop goes on answering meanwhile."""
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    letting_go = threading.Timer(0.3, lambda: other.execute("ROLLBACK"))
+
+    async def main():
+        ticks = 0
+
+        async def tick():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.ensure_future(tick())
+        await asyncio.sleep(0)
+        letting_go.start()
+        result = await write_from_loop(store, lambda conn: _count_sessions(conn) + 41)
+        ticker.cancel()
+        return result, ticks
+
+    try:
+        result, ticks = asyncio.run(main())
+    finally:
+        letting_go.join()
+        other.close()
+    assert result == 41
+    assert ticks >= 5  # about 30 in the 0.3 s the write waited; none if it waited on the loop
+
+
+def _count_sessions(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])

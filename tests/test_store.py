@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -400,6 +401,7 @@ def test_closed_store_refuses_to_read_or_write_and_opens_nothing(db_path: Path, 
     with pytest.raises(StoreError, match="is closed"):
         store.record_beat(Beat(P, T))
     store.checkpoint()  # a checkpointer thread that wakes after the close does nothing
+    store.sync_wal()  # nor does a WAL sync asked after it
     conn = sqlite3.connect(db_path)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
@@ -653,6 +655,91 @@ def test_a_write_that_must_not_wait_is_told_at_once_the_lock_is_held(db_path: Pa
         letting_go.join()
         other.close()
         assert ran == [2]
+
+
+def test_a_checkpoint_after_the_close_makes_no_file(db_path: Path):
+    """The daemon's checkpointer may wake after the store closed and its file was removed: a
+    checkpoint then connected again and made an empty database in its place."""
+    store = Store(db_path)
+    store.close()
+    for path in db_path.parent.glob(db_path.name + "*"):
+        path.unlink()
+    store.checkpoint()
+    assert list(db_path.parent.glob(db_path.name + "*")) == []
+
+
+def test_a_read_only_store_has_no_wal_to_sync(db_path: Path):
+    Store(db_path).close()
+    with Store(db_path, read_only=True) as store:
+        store.sync_wal()  # nothing to flush, and no error
+
+
+def _held_in_another_thread(
+    store: Store, method: str
+) -> tuple[threading.Thread, threading.Event, threading.Event]:
+    """A ``store.write`` or ``store.read`` running in another thread of this process, held
+    inside its transaction until the returned ``release`` is set."""
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(conn: sqlite3.Connection) -> None:
+        inside.set()
+        release.wait(10)
+
+    thread = threading.Thread(target=getattr(store, method), args=(hold,), daemon=True)
+    thread.start()
+    assert inside.wait(5)
+    return thread, inside, release
+
+
+def _within(seconds: float, call: Callable[[], object]) -> list[object]:
+    """What ``call`` returned or raised, if it did within ``seconds`` (else nothing)."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except Exception as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return outcome
+
+
+def test_a_write_that_must_not_wait_is_told_at_once_another_thread_writes(db_path: Path):
+    """The event loop's ``wait=False`` holds for this process's own lock too (a batch waiting
+    in the group commit's thread, a merge): WriterBusy at once, nothing run."""
+    from oxitrack.store.transactions import WriterBusy
+
+    with Store(db_path) as store:
+        thread, _, release = _held_in_another_thread(store, "write")
+        ran: list[int] = []
+        try:
+            outcome = _within(5, lambda: store.write(lambda conn: ran.append(1), wait=False))
+        finally:
+            release.set()
+            thread.join(5)
+        assert len(outcome) == 1 and isinstance(outcome[0], WriterBusy), outcome
+        assert ran == []
+
+
+def test_a_read_that_must_not_wait_is_told_at_once_another_thread_reads(db_path: Path):
+    """A long report reads in a worker thread; the event loop's ``read(wait=False)`` gets
+    ReaderBusy at once, running nothing, rather than sharing the report's connection."""
+    from oxitrack.store.transactions import ReaderBusy
+
+    with Store(db_path) as store:
+        thread, _, release = _held_in_another_thread(store, "read")
+        ran: list[int] = []
+        try:
+            outcome = _within(5, lambda: store.read(lambda conn: ran.append(1), wait=False))
+        finally:
+            release.set()
+            thread.join(5)
+        assert len(outcome) == 1 and isinstance(outcome[0], ReaderBusy), outcome
+        assert ran == []
+        assert store.read(lambda conn: 2, wait=False) == 2  # and free again once it is done
 
 
 def test_opening_while_another_program_commits_waits_without_a_word(

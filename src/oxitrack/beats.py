@@ -144,10 +144,10 @@ def out_of_range(value: float) -> str:
 
 
 def _short_number(number: int) -> str:
-    """``1e+308``; past what a float holds, how many digits it has."""
-    if number < 0:
-        return f"-{_short_number(-number)}"
+    """``1e+308``; past what a float holds, how many digits it has (its sign in words: a
+    minus before "a 401-digit number" read as a typo)."""
     try:
         return f"{float(number):.3g}"
     except OverflowError:
-        return f"a {len(str(number))}-digit number"
+        sign = "negative " if number < 0 else ""
+        return f"a {len(str(abs(number)))}-digit {sign}number"
