@@ -76,6 +76,9 @@ EDITORS = ("vscode", None)
 CATEGORIES = ("debugging", "building")  # never ``coding``: time with no category is that
 BRANCHES = ("main", "feature", None)
 GAP_SECONDS = 900
+# References that name what they name or nothing, never a folder by its last parts: paths,
+# identities and WakaTime's project names.
+NOT_FOLDER_ENDINGS = ("/", "\\", "C:", "c:", "path:", "git:", "wakatime:")
 
 timestamps = st.builds(
     lambda step, nudge: BASE + step * GRID_SECONDS + nudge,
@@ -274,6 +277,13 @@ class Model:
             candidates = {self.project_of[folder]} if folder in self.project_of else set()
         if not candidates:
             candidates = {p for p in self.custom_name if self.shown_name(p) == text}
+        if not candidates and not text.isdigit() and not text.startswith(NOT_FOLDER_ENDINGS):
+            # A word no project is named: the projects of the folders it is the last parts of.
+            candidates = {
+                owner
+                for folder, owner in self.project_of.items()
+                if folder.endswith(("/" + text, "\\" + text))
+            }
         if not candidates:
             raise Refused(404)
         if len(candidates) > 1 and besides in candidates:
