@@ -403,8 +403,10 @@ class Model:
     def split(self, group: list[int], field: str, start: int, end: int) -> dict[str | None, int]:
         """The worked seconds of the projects ``group`` in ``[start, end)`` by value of
         ``field``: each given to the latest-starting pair of their folders' heartbeats covering
-        it among those that name a value, if any does (``None`` when none does). Heartbeats of
-        a folder in one second each pair with the next one in a later second."""
+        it among those that name a value, if any does (``None`` when none does). A heartbeat
+        pairs with the next one in a later second of its folder sent as it was (naming an
+        editor, or naming none as an export's do) if under the gap, else with the folder's
+        next one in a later second; heartbeats of a folder in one second pair alike."""
         folders = [p for p, owner in self.project_of.items() if owner in group]
         worked = {
             second
@@ -417,14 +419,21 @@ class Model:
             # In the order the store reads them: by exact time, then by when the heartbeat's
             # context (the row but its time) was first stored.
             heartbeats = sorted(
-                ((d[1], self.context_order[(d[0], *d[2:])]), label_of(d, field))
+                (
+                    (d[1], self.context_order[(d[0], *d[2:])]),
+                    label_of(d, field),
+                    label_of(d, "editor") is not None,
+                )
                 for d in self.details
                 if d[0] == path
             )
-            for place, (rank, value) in enumerate(heartbeats):
+            for place, (rank, value, sender) in enumerate(heartbeats):
                 low = int(rank[0])
-                later = (int(t) for (t, _), _ in heartbeats[place + 1 :] if int(t) > low)
-                high = next(later, None)
+                later = [(int(t), s) for (t, _), _, s in heartbeats[place + 1 :] if int(t) > low]
+                own = next((t for t, s in later if s == sender), None)
+                high = own if own is not None and own - low < GAP_SECONDS else None
+                if high is None:
+                    high = next((t for t, _ in later), None)
                 if high is None or high - low >= GAP_SECONDS:
                     continue
                 order = (value is not None, rank)  # one naming a value first, then the latest
