@@ -707,39 +707,29 @@ def _within(seconds: float, call: Callable[[], object]) -> list[object]:
     return outcome
 
 
-def test_a_write_that_must_not_wait_is_told_at_once_another_thread_writes(db_path: Path):
-    """The event loop's ``wait=False`` holds for this process's own lock too (a batch waiting
-    in the group commit's thread, a merge): WriterBusy at once, nothing run."""
-    from oxitrack.store.transactions import WriterBusy
+@pytest.mark.parametrize("kind", ["write", "read"])
+def test_a_transaction_that_must_not_wait_is_told_at_once_another_thread_holds_it(
+    db_path: Path, kind: str
+):
+    """The event loop's ``wait=False`` holds for this process's own lock too: a write while a
+    batch waits in the group commit's thread (or a merge) writes, WriterBusy; a read while a
+    long report reads in a worker thread, ReaderBusy rather than sharing the report's
+    connection. Told at once, nothing run; and free again once the other is done."""
+    from oxitrack.store.transactions import ReaderBusy, WriterBusy
 
+    busy = {"write": WriterBusy, "read": ReaderBusy}[kind]
     with Store(db_path) as store:
-        thread, _, release = _held_in_another_thread(store, "write")
+        transaction = store.write if kind == "write" else store.read
+        thread, _, release = _held_in_another_thread(store, kind)
         ran: list[int] = []
         try:
-            outcome = _within(5, lambda: store.write(lambda conn: ran.append(1), wait=False))
+            outcome = _within(5, lambda: transaction(lambda conn: ran.append(1), wait=False))
         finally:
             release.set()
             thread.join(5)
-        assert len(outcome) == 1 and isinstance(outcome[0], WriterBusy), outcome
+        assert len(outcome) == 1 and isinstance(outcome[0], busy), outcome
         assert ran == []
-
-
-def test_a_read_that_must_not_wait_is_told_at_once_another_thread_reads(db_path: Path):
-    """A long report reads in a worker thread; the event loop's ``read(wait=False)`` gets
-    ReaderBusy at once, running nothing, rather than sharing the report's connection."""
-    from oxitrack.store.transactions import ReaderBusy
-
-    with Store(db_path) as store:
-        thread, _, release = _held_in_another_thread(store, "read")
-        ran: list[int] = []
-        try:
-            outcome = _within(5, lambda: store.read(lambda conn: ran.append(1), wait=False))
-        finally:
-            release.set()
-            thread.join(5)
-        assert len(outcome) == 1 and isinstance(outcome[0], ReaderBusy), outcome
-        assert ran == []
-        assert store.read(lambda conn: 2, wait=False) == 2  # and free again once it is done
+        assert transaction(lambda conn: 2, wait=False) == 2
 
 
 def test_opening_while_another_program_commits_waits_without_a_word(
