@@ -10,13 +10,6 @@ from __future__ import annotations
 
 import argparse
 
-from oxitrack.records import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from oxitrack.days import Day
-    from oxitrack.store import Store
-    from oxitrack.store.reports import ProjectFilter
-
 # ``oxitrack.breakdown.FIELDS``, named here so building the parser loads none of it.
 FIELDS = ("language", "category", "editor", "branch", "machine", "operating_system")
 
@@ -34,6 +27,7 @@ def run_breakdown(args: argparse.Namespace) -> int:
         zone_from,
     )
     from oxitrack.report_text import breakdown_rows, render_table
+    from oxitrack.reports import range_total_seconds
     from oxitrack.store.breakdown import read_breakdown
 
     zone, now = zone_from(args), reports.clock()
@@ -47,7 +41,11 @@ def run_breakdown(args: argparse.Namespace) -> int:
         if not rows:
             check_project_exists(store, args, project)
         elif not args.json:
-            worked = _time_worked(store, span, project, now)
+            # The range's total as ``report --by project`` gives it, time in two projects at
+            # once counted once: the rows, like the project rows they add up to, hold such time
+            # in each, and a total line of their sum said more was worked than passed. (The
+            # JSON keeps the sum.)
+            worked = range_total_seconds(reports.read_range(store, span, project, now)[0])
     if not rows and project is None:
         note_other_database(args, store.path)
     if args.json:
@@ -56,18 +54,3 @@ def run_breakdown(args: argparse.Namespace) -> int:
     table = render_table(breakdown_rows(rows), text_style(), total_seconds=worked)
     print(title + "\n" + table, end="")
     return 0
-
-
-def _time_worked(store: Store, span: list[Day], project: ProjectFilter, now: float) -> int:
-    """The range's total as ``report --by project`` gives it, time in two projects at once
-    counted once: the rows, like the project rows they add up to, hold such time in each, and a
-    total line of their sum said more time was worked than passed. (The JSON keeps the sum.)"""
-    from oxitrack.reports import range_report, range_total_seconds
-    from oxitrack.store.reports import iter_sessions
-
-    per_day, _ = store.read(
-        lambda conn: range_report(
-            iter_sessions(conn, span[0].start, span[-1].end, project), span, now
-        )
-    )
-    return range_total_seconds(per_day)

@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from datetime import tzinfo
     from typing import Any, TextIO
 
+    from oxitrack.days import Day
+    from oxitrack.reports import DayTotals, ProjectTotal
+    from oxitrack.store import Store
+    from oxitrack.store.reports import ProjectFilter
+
 # The one clock of these commands; tests replace it.
 clock: Callable[[], float] = time.time
 
@@ -174,8 +179,7 @@ def run_report(args: argparse.Namespace) -> int:
         return run_breakdown(args)
     from oxitrack import days
     from oxitrack.report_text import day_rows, project_rows, render_table
-    from oxitrack.reports import days_json, range_report, range_total_seconds
-    from oxitrack.store.reports import iter_sessions
+    from oxitrack.reports import days_json, range_total_seconds
 
     zone, now = zone_from(args), clock()
     first, last = days_from(args, zone, now, per_day=True)
@@ -183,13 +187,7 @@ def run_report(args: argparse.Namespace) -> int:
     span = days.days_between(first, last, zone)
     with open_read_only(args) as store:
         project = project_from(store, args)
-        # Streamed in start order and added up in one pass: ten years of a heavy user's
-        # sessions, held in a list and read twice, took 250 MiB.
-        per_day, projects = store.read(
-            lambda conn: range_report(
-                iter_sessions(conn, span[0].start, span[-1].end, project), span, now
-            )
-        )
+        per_day, projects = read_range(store, span, project, now)
         if not projects:
             check_project_exists(store, args, project)
     if not projects and project is None:
@@ -201,6 +199,22 @@ def run_report(args: argparse.Namespace) -> int:
     title = f"{first.isoformat()} to {last.isoformat()} ({_zone_label(zone)}), by {args.by}"
     print(title + "\n" + render_table(table, text_style(), total_seconds=total), end="")
     return 0
+
+
+def read_range(
+    store: Store, span: list[Day], project: ProjectFilter, now: float
+) -> tuple[list[DayTotals], tuple[ProjectTotal, ...]]:
+    """``range_report`` of the sessions of ``project`` over ``span``: each day's totals and the
+    range's per project. Streamed in start order and added up in one pass: ten years of a heavy
+    user's sessions, held in a list and read twice, took 250 MiB."""
+    from oxitrack.reports import range_report
+    from oxitrack.store.reports import iter_sessions
+
+    return store.read(
+        lambda conn: range_report(
+            iter_sessions(conn, span[0].start, span[-1].end, project), span, now
+        )
+    )
 
 
 def run_sessions(args: argparse.Namespace) -> int:
