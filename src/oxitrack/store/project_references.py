@@ -152,13 +152,18 @@ def _projects_of_folders_ending(conn: sqlite3.Connection, text: str) -> list[int
         return []
     if text.startswith((GIT_IDENTITY_PREFIX, PATH_IDENTITY_PREFIX, PROJECT_NAME_PREFIX)):
         return []
-    found = _ids(
-        conn,
-        "SELECT project_id FROM project_paths"
-        " WHERE substr(project_path, -length(:text) - 1) IN ('/' || :text, '\\' || :text)",
-        {"text": text},
-    )
+    ending = ends_with_parts_sql("project_path", "text")
+    found = _ids(conn, f"SELECT project_id FROM project_paths WHERE {ending}", {"text": text})
     return sorted(set(found))
+
+
+def ends_with_parts_sql(column: str, parameter: str) -> str:
+    """SQL: ``column``'s last components are the named ``parameter`` (``oxitrack`` or
+    ``code/oxitrack`` for ``/home/you/code/oxitrack``, and for ``C:\\code\\oxitrack``)."""
+    return (
+        f"substr({column}, -length(:{parameter}) - 1)"
+        f" IN ('/' || :{parameter}, '\\' || :{parameter})"
+    )
 
 
 _PROJECT_OF_FOLDER = "SELECT project_id FROM project_paths WHERE project_path = ?"

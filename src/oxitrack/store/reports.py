@@ -17,7 +17,12 @@ from collections.abc import Iterator
 from oxitrack.errors import ClientError
 from oxitrack.projects import folder_and_parents
 from oxitrack.reports import SessionRow
-from oxitrack.store.project_references import folder_identity, merged_note, project_named
+from oxitrack.store.project_references import (
+    ends_with_parts_sql,
+    folder_identity,
+    merged_note,
+    project_named,
+)
 from oxitrack.store.projects import (
     SESSION_PROJECT_KEY_SQL,
     SESSION_PROJECT_LATEST_PATH_SQL,
@@ -62,10 +67,7 @@ _BY_START = "ORDER BY start_time, id"
 def _path_matches(column: str) -> str:
     """A project named on the command line or in ``?project=``: its full path, or its last
     components (``oxitrack`` matches ``/home/you/code/oxitrack`` and ``C:\\code\\oxitrack``)."""
-    return (
-        f"({column} = :project"
-        f" OR substr({column}, -length(:project) - 1) IN ('/' || :project, '\\' || :project))"
-    )
+    return f"({column} = :project OR {ends_with_parts_sql(column, 'project')})"
 
 
 # Any folder of the project matches, or its given name: asking for the new folder finds the old.
