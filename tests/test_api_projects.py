@@ -66,6 +66,19 @@ def test_rename_and_reset(two_projects):
     assert answer.json()["project"]["name"] == "api"
 
 
+def test_a_rename_answers_which_other_projects_it_now_shares_its_name_with(two_projects):
+    """A name two projects share names neither where a name is typed: the rename says which
+    others are shown under it (spelled in either Unicode form), for the dashboard and the
+    command line to say so. It was worked out by each of them from a listing of their own."""
+    answer = two_projects.post("/api/projects/rename", json={"project": 1, "name": "Caf\u00e9"})
+    assert answer.json()["namesakes"] == []
+    answer = two_projects.post("/api/projects/rename", json={"project": 2, "name": "Cafe\u0301"})
+    assert answer.status_code == 200
+    assert (answer.json()["project"]["id"], answer.json()["namesakes"]) == (2, [1])
+    answer = two_projects.post("/api/projects/rename", json={"project": 1, "name": None})
+    assert (answer.json()["project"]["name"], answer.json()["namesakes"]) == ("api", [])
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status", "field"),
     [

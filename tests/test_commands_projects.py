@@ -609,3 +609,5 @@ def test_a_rename_to_another_projects_name_says_how_to_make_them_one(
     )
     code, out, err = run(capsys, "projects", "rename", "2", "Bee", *db)
     assert (code, err) == (0, "")
+    code, out, _ = run(capsys, "projects", "rename", "1", "Bee", "--json", *db)
+    assert code == 0 and json.loads(out)["namesakes"] == [2]

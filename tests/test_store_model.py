@@ -720,12 +720,19 @@ class StoreMachine(RuleBasedStateMachine):
     @rule(project=references, name=st.sampled_from(NEW_NAMES))
     def rename(self, project: object, name: str | None) -> None:
         """``projects rename PROJECT NAME`` (``None``: ``--reset``)."""
+        answers: list[store_projects.Renamed] = []
+
+        def renamed(conn: sqlite3.Connection) -> store_projects.Project:
+            answers.append(store_projects.rename_by_reference(conn, project, name))
+            return answers[-1].project
+
         self._both_agree(
-            lambda: self.model.rename(project, name),
-            lambda conn: store_projects.rename_by_reference(conn, project, name),
-            {"project": project},
-            name,
+            lambda: self.model.rename(project, name), renamed, {"project": project}, name
         )
+        for answer in answers:  # none when refused
+            shown = self.model.shown_name(answer.project.id)
+            others = [p for p in self.model.custom_name if self.model.shown_name(p) == shown]
+            assert list(answer.namesakes) == sorted(set(others) - {answer.project.id})
 
     @rule(project=references)
     def delete(self, project: object) -> None:

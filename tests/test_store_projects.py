@@ -459,7 +459,7 @@ def test_a_moved_repository_is_its_project_before_it_beats_from_there(store: Sto
         lambda conn: store_projects.rename_by_reference(
             conn, str(tmp_path / "after" / "src"), "App", identify
         )
-    )
+    ).project
     assert (renamed.id, renamed.name) == (project_id, "App")
     assert len(renamed.paths) == 1  # nothing registered: it still has not beaten from there
 

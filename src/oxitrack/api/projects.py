@@ -49,10 +49,10 @@ async def rename_project(request: Request) -> JSONResponse:
         raise InvalidField("name", "is required (a name, or null for the folder's name)")
     name = body["name"]
     identify = await _folder_identities(request, reference)
-    project = await _write_in_thread(
+    renamed = await _write_in_thread(
         request, lambda conn: store_projects.rename_by_reference(conn, reference, name, identify)
     )
-    return JSONResponse({"project": project.to_json()})
+    return JSONResponse(renamed.to_json())
 
 
 async def delete_project(request: Request) -> JSONResponse:

@@ -152,14 +152,16 @@ def run_merge(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     client = _daemon(args, settings)
     source, target = project_reference(args.source), project_reference(args.target)
-    project = _change(
+    answer = _change(
         settings,
         client,
         "merge",
         {"source": source, "target": target},
-        lambda conn, identify: store_projects.merge_by_reference(conn, source, target, identify),
+        lambda conn, identify: _answer(
+            store_projects.merge_by_reference(conn, source, target, identify)
+        ),
     )
-    _show_result(args, project, f"Merged {args.source!r} into project {project['id']}:")
+    _show_result(args, answer, f"Merged {args.source!r} into project {answer['project']['id']}:")
     return 0
 
 
@@ -174,40 +176,36 @@ def run_rename(args: argparse.Namespace) -> int:
     # sent, which the store refuses as text: read them as the UTF-8 a terminal sends.
     name = None if args.reset else utf8_reading(args.name)
     reference = project_reference(args.project)
-    project = _change(
+    answer = _change(
         settings,
         client,
         "rename",
         {"project": reference, "name": name},
-        lambda conn, identify: store_projects.rename_by_reference(conn, reference, name, identify),
+        lambda conn, identify: store_projects.rename_by_reference(
+            conn, reference, name, identify
+        ).to_json(),
     )
-    _show_result(args, project, "Renamed:")
+    _show_result(args, answer, "Renamed:")
     if name is not None:
-        _note_shared_name(settings, client, project)
+        # A daemon older than the answer's ``namesakes`` sends none.
+        _note_shared_name(answer["project"], answer.get("namesakes", []))
     return 0
 
 
-def _note_shared_name(settings: Settings, client: DaemonClient | None, renamed: Any) -> None:
+def _note_shared_name(renamed: dict[str, Any], namesakes: list[int]) -> None:
     """Say so when the new name is another project's too: a shared name names neither, so
     every ``--project NAME`` (a prompt's, a script's) is refused from now on, and a user who
     renamed to fold two folders into one project meant a merge."""
     import sys
-    from unicodedata import normalize
 
     from oxitrack.fields import printable
 
-    name = normalize("NFC", renamed["name"])
-    others = [
-        project["id"]
-        for project in _projects(settings, client)
-        if project["id"] != renamed["id"] and normalize("NFC", project["name"]) == name
-    ]
-    if others:
-        ids = ", ".join(str(each) for each in others)
+    if namesakes:
+        ids = ", ".join(str(each) for each in namesakes)
         print(
             f"oxitrack: note: project {ids} is called {printable(renamed['name'])!r} too, so"
             f" {printable(renamed['name'])!r} now names neither (give the id); to count them as"
-            f" one project: oxitrack projects merge {renamed['id']} {others[0]}",
+            f" one project: oxitrack projects merge {renamed['id']} {namesakes[0]}",
             file=sys.stderr,
         )
 
@@ -230,14 +228,16 @@ def run_delete(args: argparse.Namespace) -> int:
             print("Nothing deleted.", file=sys.stderr)
             return 0
         reference = confirmed  # what was shown, even if the words now name another project
-    project = _change(
+    answer = _change(
         settings,
         client,
         "delete",
         {"project": reference},
-        lambda conn, identify: store_projects.delete_by_reference(conn, reference, identify),
+        lambda conn, identify: _answer(
+            store_projects.delete_by_reference(conn, reference, identify)
+        ),
     )
-    _show_result(args, project, f"Deleted project {project['id']}:")
+    _show_result(args, answer, f"Deleted project {answer['project']['id']}:")
     if not args.json:
         print(_COMES_BACK)
     return 0
@@ -278,20 +278,25 @@ def _change(
     client: DaemonClient | None,
     action: str,
     body: dict[str, object],
-    write: Callable[[sqlite3.Connection, FolderIdentity], Project],
+    write: Callable[[sqlite3.Connection, FolderIdentity], dict[str, Any]],
 ) -> dict[str, Any]:
     """``POST /api/projects/<action>`` with ``body`` through the daemon, else ``write`` in one
     transaction on the file, handed what ``folder_identities`` reads of the references in
-    ``body`` (as the daemon does before its write); the project answered, as JSON."""
+    ``body`` (as the daemon does before its write); the answer, as the API's JSON."""
     from oxitrack.store import project_references
 
     if client is not None:
-        answer: dict[str, Any] = client.request("POST", f"/api/projects/{action}", body)["project"]
+        answer: dict[str, Any] = client.request("POST", f"/api/projects/{action}", body)
         return answer
     references = [body[field] for field in ("source", "target", "project") if field in body]
     identify = project_references.folder_identities(*references)
     with _existing_store(settings) as store:
-        return store.write(lambda conn: write(conn, identify)).to_json()
+        return store.write(lambda conn: write(conn, identify))
+
+
+def _answer(project: Project) -> dict[str, Any]:
+    """A merge's or a delete's answer, as ``POST /api/projects/…`` gives it."""
+    return {"project": project.to_json()}
 
 
 def _existing_store(settings: Settings) -> Store:
@@ -325,12 +330,12 @@ def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None
 # -- text output -------------------------------------------------------------------------------
 
 
-def _show_result(args: argparse.Namespace, project: dict[str, Any], headline: str) -> None:
+def _show_result(args: argparse.Namespace, answer: dict[str, Any], headline: str) -> None:
     if args.json:
-        print_json({"project": project})
+        print_json(answer)
     else:
         print(headline)
-        print(_describe(project))
+        print(_describe(answer["project"]))
 
 
 def _describe(project: dict[str, Any]) -> str:

@@ -119,11 +119,11 @@ def _named_projects(
     elif text.startswith(PROJECT_NAME_PREFIX):  # a WakaTime project known only by name
         candidates = _ids(conn, _PROJECT_OF_FOLDER, (text,))
     if not candidates:
-        candidates = _ids_named(conn, text)
+        candidates = projects_named(conn, text)
     return sorted(set(candidates))
 
 
-def _ids_named(conn: sqlite3.Connection, name: str) -> list[int]:
+def projects_named(conn: sqlite3.Connection, name: str) -> list[int]:
     """The projects shown as ``name`` (``list_projects``: the given name, else the latest
     folder's), found without adding up their sessions as a listing does. Spelled in either
     Unicode form: a folder made on a Mac is named decomposed ("e" + U+0301), and "é" typed

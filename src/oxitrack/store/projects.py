@@ -22,7 +22,7 @@ from oxitrack.projects import (
     project_name,
 )
 from oxitrack.records import Record
-from oxitrack.store.project_references import FolderIdentity, find_project
+from oxitrack.store.project_references import FolderIdentity, find_project, projects_named
 
 
 class ProjectPath(Record):
@@ -296,17 +296,31 @@ def merge_by_reference(
     return get_project(conn, target_id)
 
 
+class Renamed(Record):
+    """A rename's answer: the project, and the other projects now shown under its name. A name
+    two projects share names neither where a name is typed (``--project NAME``), and a rename
+    to another project's name most likely meant the two as one, which a merge makes them."""
+
+    project: Project
+    namesakes: tuple[int, ...]  # ids, lowest first
+
+    def to_json(self) -> dict[str, object]:
+        return {"project": self.project.to_json(), "namesakes": list(self.namesakes)}
+
+
 def rename_by_reference(
     conn: sqlite3.Connection,
     project: object,
     name: object,
     identify: FolderIdentity | None = None,
-) -> Project:
+) -> Renamed:
     """Name the project ``project`` names; a ``None`` name goes back to the folder's name.
     ``identify``: what ``folder_identities`` read of it before the write."""
     project_id = find_project(conn, project, "project", identify=identify)
     rename_project(conn, project_id, None if name is None else check_project_name(name))
-    return get_project(conn, project_id)
+    renamed = get_project(conn, project_id)
+    namesakes = [other for other in projects_named(conn, renamed.name) if other != project_id]
+    return Renamed(renamed, tuple(sorted(namesakes)))
 
 
 def delete_by_reference(

@@ -224,10 +224,9 @@ async function saveName(form, project, name) {
   clearFieldError(form);
   sending = true;
   startSending(form, texts.pending);
-  let renamed;
+  let answer;
   try {
-    renamed = (await postJson("/api/projects/rename", { project: project.id, name: wanted }))
-      .project;
+    answer = await postJson("/api/projects/rename", { project: project.id, name: wanted });
   } catch (error) {
     endSending(form);
     if (isGone(error)) return renameGone(form, project, name, error);
@@ -238,10 +237,11 @@ async function saveName(form, project, name) {
   } finally {
     sending = false;
   }
+  const renamed = answer.project;
   say(
     (wanted === null
       ? `${name.text} has its folder's name again: ${renamed.name}.`
-      : `Renamed ${name.text} to ${renamed.name}.`) + namesakesNote(renamed),
+      : `Renamed ${name.text} to ${renamed.name}.`) + namesakesNote(renamed, answer.namesakes),
   );
   await loadProjects({ id: project.id, action: "rename" });
   // Drawn anew, the item has no form; a list that did not come leaves it, done with.
@@ -253,17 +253,15 @@ async function saveName(form, project, name) {
 }
 
 /**
- * A word on the other projects listed under the name `renamed` now has, if any: a rename to
- * another project's name most likely meant the two to count as one, and a name two projects
- * share names neither where a name is typed (`oxitrack report --project NAME`).
+ * A word on the other projects shown under the name `renamed` now has (the rename's answer
+ * names them), if any: a rename to another project's name most likely meant the two to count
+ * as one, and a name two projects share names neither where a name is typed
+ * (`oxitrack report --project NAME`).
  */
-function namesakesNote(renamed) {
-  const wanted = renamed.name.normalize("NFC");
-  const others = listed.filter(
-    ({ project }) => project.id !== renamed.id && project.name.normalize("NFC") === wanted,
-  );
-  if (others.length === 0) return "";
-  const who = others.length === 1 ? "Another project is" : `${others.length} other projects are`;
+function namesakesNote(renamed, namesakes) {
+  if (namesakes.length === 0) return "";
+  const who =
+    namesakes.length === 1 ? "Another project is" : `${namesakes.length} other projects are`;
   return ` ${who} called ${renamed.name} too: to count them as one project, merge them.`;
 }
 
