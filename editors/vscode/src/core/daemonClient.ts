@@ -131,8 +131,10 @@ export class DaemonClient {
           ? { kind: "failed", problem: { kind: "slow", detail } }
           : { kind: "failed", problem: { kind: "offline", detail: `${detail}; nothing accepts connections there` } };
       }
-      if (isTlsFailure(causeCode(error))) {
-        return { kind: "failed", problem: { kind: "tls", detail } };
+      const tls = tlsFailure(causeCode(error));
+      if (tls !== undefined) {
+        const certificate = tls === "certificate" ? { certificate: true } : {};
+        return { kind: "failed", problem: { kind: "tls", detail, ...certificate } };
       }
       return { kind: "failed", problem: { kind: "offline", detail } };
     }
@@ -155,12 +157,19 @@ function isTimeout(error: unknown): boolean {
 }
 
 /**
- * Whether fetch failed at the TLS handshake (its cause's code): OpenSSL's `ERR_SSL_*` (plain
- * http where https was asked for), `EPROTO`, Node's `ERR_TLS_*`, or a certificate refused
- * (`DEPTH_ZERO_SELF_SIGNED_CERT`, `CERT_HAS_EXPIRED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, …).
+ * How fetch failed at the TLS handshake, by its cause's code: a certificate refused
+ * (`DEPTH_ZERO_SELF_SIGNED_CERT`, `CERT_HAS_EXPIRED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`,
+ * `ERR_TLS_CERT_ALTNAME_INVALID`, …), or the handshake itself: OpenSSL's `ERR_SSL_*` (plain http
+ * where https was asked for), `EPROTO`, Node's other `ERR_TLS_*`. `undefined`: not at TLS.
  */
-export function isTlsFailure(code: string | undefined): boolean {
-  return code !== undefined && /^(?:ERR_SSL_|ERR_TLS_|EPROTO$|UNABLE_TO_|HOSTNAME_MISMATCH$)|CERT/.test(code);
+export function tlsFailure(code: string | undefined): "certificate" | "handshake" | undefined {
+  if (code === undefined) {
+    return undefined;
+  }
+  if (/CERT|^UNABLE_TO_|^HOSTNAME_MISMATCH$/.test(code)) {
+    return "certificate";
+  }
+  return /^(?:ERR_SSL_|ERR_TLS_|EPROTO$)/.test(code) ? "handshake" : undefined;
 }
 
 /** The code of a fetch failure's cause (`ECONNREFUSED`, `ERR_SSL_WRONG_VERSION_NUMBER`), if any. */

@@ -48,4 +48,9 @@ export interface Problem {
   readonly code?: string;
   /** How long the answer asked us to wait before sending again (Retry-After, capped). */
   readonly retryAfterMs?: number;
+  /**
+   * `tls` only: the certificate was refused (self-signed, expired, for another name), not the
+   * handshake itself (plain http where https was asked for). Each has its own fix.
+   */
+  readonly certificate?: boolean;
 }

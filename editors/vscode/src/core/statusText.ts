@@ -160,7 +160,7 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         "gone, or run it on another port (`oxitrack serve --port 3001`) and set oxitrack.serverUrl to match."
       );
     case "tls":
-      if (isCertificateProblem(problem.detail)) {
+      if (problem.certificate === true) {
         return (
           `https to ${serverUrl} fails ${seen}: its certificate is not one this machine trusts ` +
           "(self-signed, expired, or for another name). Give the daemon's proxy a certificate this " +
@@ -178,11 +178,6 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         "whose clock drifted). Sync the clocks; the beats are sent once the daemon's clock catches up."
       );
   }
-}
-
-/** A TLS failure's detail names a certificate refused, not plain http where https was asked for. */
-function isCertificateProblem(detail: string): boolean {
-  return /CERT|UNABLE_TO_|HOSTNAME_MISMATCH/.test(detail);
 }
 
 /**

@@ -2,15 +2,17 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as http from "node:http";
+import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 
 import { parseRetryAfter } from "../../src/core/daemonAnswer";
-import { DaemonClient, isTlsFailure, LISTENER_CHECK_MS } from "../../src/core/daemonClient";
+import { DaemonClient, LISTENER_CHECK_MS, tlsFailure } from "../../src/core/daemonClient";
 import type { ListenerLookup } from "../../src/core/listeners";
 import { redactCredentials } from "../../src/core/redact";
+import { SELF_SIGNED_CERTIFICATE, SELF_SIGNED_KEY } from "./fixtures/selfSignedCertificate";
 
 interface Seen {
   method: string;
@@ -277,17 +279,41 @@ describe("DaemonClient.postBeat", () => {
     assert.equal(outcome.kind, "unavailable");
     const problem = outcome.kind === "unavailable" ? outcome.problem : undefined;
     assert.equal(String(problem?.kind), "tls");
+    assert.equal(problem?.certificate, undefined);
     assert.match(problem?.detail ?? "", /ERR_SSL_WRONG_VERSION_NUMBER/);
   });
 
-  describe("isTlsFailure: which failures of fetch are the TLS handshake's", () => {
-    const tls = ["ERR_SSL_WRONG_VERSION_NUMBER", "EPROTO", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN",
-      "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "ERR_TLS_CERT_ALTNAME_INVALID"];
-    for (const code of tls) {
-      test(code, () => assert.equal(isTlsFailure(code), true));
+  test("https:// to a server whose certificate this machine does not trust: a TLS problem that says 'certificate'", async () => {
+    const secure = https.createServer({ key: SELF_SIGNED_KEY, cert: SELF_SIGNED_CERTIFICATE }, (_request, response) => {
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end(JSON.stringify({ session_id: 1, project_path: beat.project_path, duration_seconds: 0 }));
+    });
+    await new Promise<void>((resolve) => secure.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (secure.address() as AddressInfo).port;
+      const outcome = await client({ serverUrl: `https://127.0.0.1:${port}/` }).postBeat(beat);
+      const problem = outcome.kind === "unavailable" ? outcome.problem : undefined;
+      assert.equal(String(problem?.kind), "tls");
+      assert.equal(problem?.certificate, true);
+      assert.match(problem?.detail ?? "", /SELF_SIGNED/);
+    } finally {
+      secure.closeAllConnections();
+      await new Promise((resolve) => secure.close(resolve));
     }
-    for (const code of ["ECONNREFUSED", "ECONNRESET", "UND_ERR_SOCKET", "ENOTFOUND", "EHOSTUNREACH", undefined]) {
-      test(`${String(code)} is not`, () => assert.equal(isTlsFailure(code), false));
+  });
+
+  describe("tlsFailure: which failures of fetch are the TLS handshake's, and which a certificate's", () => {
+    const certificate = ["DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "CERT_HAS_EXPIRED",
+      "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "ERR_TLS_CERT_ALTNAME_INVALID",
+      "HOSTNAME_MISMATCH"];
+    for (const code of certificate) {
+      test(`${code}: certificate`, () => assert.equal(tlsFailure(code), "certificate"));
+    }
+    for (const code of ["ERR_SSL_WRONG_VERSION_NUMBER", "EPROTO", "ERR_TLS_HANDSHAKE_TIMEOUT"]) {
+      test(`${code}: handshake`, () => assert.equal(tlsFailure(code), "handshake"));
+    }
+    for (const code of ["ECONNREFUSED", "ECONNRESET", "UND_ERR_SOCKET", "ENOTFOUND", "EHOSTUNREACH", "EPROTONOSUPPORT", undefined]) {
+      test(`${String(code)} is not`, () => assert.equal(tlsFailure(code), undefined));
     }
   });
 

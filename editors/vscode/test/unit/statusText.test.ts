@@ -109,7 +109,8 @@ describe("renderStatus", () => {
       assert.equal(view.action, "openSettings");
     });
     test("a certificate this machine does not trust is named as such", () => {
-      const connection = { kind: "tls", detail: "fetch failed (DEPTH_ZERO_SELF_SIGNED_CERT)" } as unknown as Connection;
+      const detail = "fetch failed (DEPTH_ZERO_SELF_SIGNED_CERT)";
+      const connection = { kind: "tls", detail, certificate: true } as unknown as Connection;
       const view = renderStatus({ ...base, connection, queued: 1 });
       assert.match(view.tooltip, /certificate/);
       assert.doesNotMatch(view.tooltip, /speaks plain http/);
