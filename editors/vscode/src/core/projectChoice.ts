@@ -5,6 +5,8 @@
  * sends. Must not import `vscode`.
  */
 
+import picomatch from "picomatch/posix";
+
 export interface Location {
   readonly scheme: string;
   readonly authority: string;
@@ -148,8 +150,8 @@ export function isExcluded(
   }
   const candidates = withAncestors(toSlashes(projectPath));
   return patterns.some((pattern) => {
-    const regex = globToRegExp(rooted(expandHome(pattern.trim(), options.homeDir)), options.ignoreCase);
-    return regex !== undefined && candidates.some((candidate) => regex.test(candidate));
+    const matches = globMatcher(rooted(expandHome(pattern.trim(), options.homeDir)), options.ignoreCase);
+    return matches !== undefined && candidates.some((candidate) => matches(candidate));
   });
 }
 
@@ -209,78 +211,14 @@ function rooted(pattern: string): string {
   return isRooted ? pattern : `**/${pattern}`;
 }
 
-function globToRegExp(pattern: string, ignoreCase: boolean): RegExp | undefined {
+/**
+ * The matcher of one glob, as VS Code's own globs (files.exclude) read them: `**`, `*`, `?`,
+ * `{a,b}`, `[abc]`, with dot folders matched like any other (`**` crosses `~/.local`). A trailing
+ * `/` is dropped, since the paths it is matched against have none; `dir/**` matches `dir` itself.
+ */
+function globMatcher(pattern: string, ignoreCase: boolean): ((path: string) => boolean) | undefined {
   if (pattern === "") {
     return undefined;
   }
-  // "dir/**" also matches "dir" itself: excluding a folder's contents excludes the folder.
-  const matchesFolderItself = pattern.endsWith("/**");
-  const body = matchesFolderItself ? pattern.slice(0, -3) : pattern;
-  const suffix = matchesFolderItself ? "(?:/.*)?" : "";
-  return new RegExp(`^${trimTrailingSlash(globSource(body))}${suffix}$`, ignoreCase ? "i" : "");
-}
-
-/**
- * The regular expression source for a glob: `**`, `*`, `?`, and `{a,b}` (nested too) as in VS
- * Code's own globs (files.exclude); everything else, a `{` without its `}` included, is literal.
- */
-function globSource(body: string): string {
-  let source = "";
-  for (let i = 0; i < body.length; i++) {
-    const char = body.charAt(i);
-    const braceEnd = char === "{" ? closingBrace(body, i) : undefined;
-    if (braceEnd !== undefined) {
-      source += `(?:${topLevelAlternatives(body.slice(i + 1, braceEnd)).map(globSource).join("|")})`;
-      i = braceEnd;
-    } else if (char === "*" && body.charAt(i + 1) === "*") {
-      if (body.charAt(i + 2) === "/") {
-        source += "(?:.*/)?";
-        i += 2;
-      } else {
-        source += ".*";
-        i += 1;
-      }
-    } else if (char === "*") {
-      source += "[^/]*";
-    } else if (char === "?") {
-      source += "[^/]";
-    } else {
-      source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-    }
-  }
-  return source;
-}
-
-/** The index of the `}` closing the `{` at `open`, or undefined when it is never closed. */
-function closingBrace(body: string, open: number): number | undefined {
-  let depth = 0;
-  for (let i = open; i < body.length; i++) {
-    const char = body.charAt(i);
-    if (char === "{") {
-      depth++;
-    } else if (char === "}" && --depth === 0) {
-      return i;
-    }
-  }
-  return undefined;
-}
-
-/** `a,{b,c},d` split at its commas outside nested braces: `a`, `{b,c}`, `d`. */
-function topLevelAlternatives(inner: string): string[] {
-  const alternatives: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < inner.length; i++) {
-    const char = inner.charAt(i);
-    if (char === "{") {
-      depth++;
-    } else if (char === "}") {
-      depth--;
-    } else if (char === "," && depth === 0) {
-      alternatives.push(inner.slice(start, i));
-      start = i + 1;
-    }
-  }
-  alternatives.push(inner.slice(start));
-  return alternatives;
+  return picomatch(trimTrailingSlash(pattern), { dot: true, nocase: ignoreCase });
 }

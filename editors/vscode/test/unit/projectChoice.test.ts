@@ -108,6 +108,10 @@ describe("isExcluded", () => {
     ["{a,{b,c}} nested", "/home/me/c", ["~/{a,{b,c}}"], true],
     ["a { without its } is a literal character", "/home/me/odd{name", ["~/odd{name"], true],
     ["a literal { does not widen the match", "/home/me/oddname", ["~/odd{name"], false],
+    ["[...] is one of its characters", "/home/me/tmp2/app", ["~/tmp[0-9]"], true],
+    ["[...]: only its characters", "/home/me/tmpx", ["~/tmp[0-9]"], false],
+    ["** crosses dot folders", "/home/me/.local/share/scratch", ["~/**/scratch"], true],
+    ["* matches a dot folder's name", "/home/me/.private", ["~/*"], true],
     // WakaTime's exclude matches anywhere in the path, and VS Code's files.exclude is relative to
     // the folder: a pattern with no root (no /, ~ or drive) never matched an absolute path here.
     ["a bare name matches that folder anywhere", "/home/dev/scratch/app", ["scratch"], true],
