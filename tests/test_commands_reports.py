@@ -74,6 +74,39 @@ def test_today_prints_a_table_with_bars_and_the_total(seeded, db_path, capsys):
     ]
 
 
+def test_today_for_one_project_shows_its_time_only(seeded, db_path, capsys):
+    """"What did I do on this project today?" took ``report --days 1 --project .``: ``today``
+    refused ``--project`` as an unknown flag."""
+    code, out, _ = run(capsys, db_path, "today", "--project", "notes")
+    assert code == 0
+    assert out.splitlines() == [
+        "Today, Tue 2025-11-25 (Europe/Berlin)",
+        "0h 42m  ████████████████████  notes  /code/notes  ● active",
+        "0h 42m  total",
+    ]
+    code, out, _ = run(capsys, db_path, "today", "--project", "/code/oxitrack", "--json")
+    today = json.loads(out)
+    assert [p["project_path"] for p in today["projects"]] == ["/code/oxitrack"]
+    assert today["total_seconds"] == 2 * 3600 + 15 * 60
+
+
+def test_today_for_a_project_with_no_time_today_says_so_and_a_mistyped_one_is_refused(
+    seeded, db_path, capsys
+):
+    """A project with time on other days has none today (not an error); a name that matches
+    no project at all is refused, as ``report --project`` refuses it, since "no time today"
+    would read as a day without work when the name is only mistyped."""
+    code, out, err = run(capsys, db_path, "today", "--project", "old")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "Today, Tue 2025-11-25 (Europe/Berlin)",
+        "0h 00m  total (nothing tracked)",
+    ]
+    code, out, err = run(capsys, db_path, "today", "--project", "nosuch")
+    assert (code, out) == (2, "")
+    assert "--project: no project matches 'nosuch'" in err
+
+
 def test_cli_and_http_report_the_same_numbers(seeded, db_path, client: TestClient, capsys):
     """`oxitrack today --json` is /today's JSON, `report --json` is /api/days' JSON."""
     _, today_out, _ = run(capsys, db_path, "today", "--json")

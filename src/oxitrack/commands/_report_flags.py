@@ -58,6 +58,11 @@ def add_range_options(parser: argparse.ArgumentParser, *, default_week: bool = T
     span.add_argument("--from", dest="first", metavar="DATE", help="first day (YYYY-MM-DD)")
     parser.add_argument("--to", dest="last", metavar="DATE", help="last day (default today)")
     add_week_start_option(parser)
+    add_project_option(parser)
+
+
+def add_project_option(parser: argparse.ArgumentParser) -> None:
+    """``--project``, read by ``project_from``."""
     parser.add_argument(
         "--project",
         metavar="PROJECT",

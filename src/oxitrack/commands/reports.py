@@ -20,6 +20,7 @@ from oxitrack.commands._options import add_command, add_db_option, settings_from
 from oxitrack.commands._output import counted, print_json, text_style, utf8_stdout
 from oxitrack.commands._report_database import note_other_database, open_read_only
 from oxitrack.commands._report_flags import (
+    add_project_option,
     add_range_options,
     add_report_options,
     add_tz_option,
@@ -71,9 +72,10 @@ def _add_today(subparsers: Any) -> None:
         "today",
         help="time per project today",
         description="Time per project today (local calendar day), most time first.",
-        example="oxitrack today            # or: oxitrack today --json --tz Europe/Berlin",
+        example="oxitrack today            # or: oxitrack today --project . --json",
     )
     add_report_options(today)
+    add_project_option(today)
     today.set_defaults(run=run_today)
 
 
@@ -158,9 +160,12 @@ def run_today(args: argparse.Namespace) -> int:
     zone, now = zone_from(args), clock()
     day = days.day_of(int(now), zone)
     with open_read_only(args) as store:
-        rows = store.read(lambda conn: sessions_between(conn, day.start, day.end))
+        project = project_from(store, args)
+        rows = store.read(lambda conn: sessions_between(conn, day.start, day.end, project))
+        if not rows:
+            check_project_exists(store, args, project)
     [today] = daily_totals(rows, [day], now)
-    if not today.total_seconds:
+    if not today.total_seconds and project is None:
         note_other_database(args, store.path)
     if args.json:  # what status bars poll: no table code loaded for them
         return print_json(today_json(today, zone))
