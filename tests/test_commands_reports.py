@@ -75,7 +75,7 @@ def test_today_prints_a_table_with_bars_and_the_total(seeded, db_path, capsys):
 
 
 def test_today_for_one_project_shows_its_time_only(seeded, db_path, capsys):
-    """"What did I do on this project today?" took ``report --days 1 --project .``: ``today``
+    """Asking "what did I do on this project today?" took ``report --days 1 --project .``: ``today``
     refused ``--project`` as an unknown flag."""
     code, out, _ = run(capsys, db_path, "today", "--project", "notes")
     assert code == 0
