@@ -64,16 +64,17 @@ export function checkSettings(raw: RawSettings): { values: SettingValues; proble
     wrongType("sendMachineName", raw.sendMachineName, "true or false (without quotes)", "the default, true");
   }
 
-  let excludePatterns: string[] = [];
+  const excludePatterns = patternsOf(raw.excludePatterns);
+  const patternList = 'a list of patterns in quotes, like ["~/private/**"]';
   if (Array.isArray(raw.excludePatterns)) {
-    const patterns: unknown[] = raw.excludePatterns;
-    excludePatterns = patterns.filter((pattern): pattern is string => typeof pattern === "string");
-    const others = patterns.filter((pattern) => typeof pattern !== "string");
+    const others = (raw.excludePatterns as unknown[]).filter((pattern) => typeof pattern !== "string");
     if (others.length > 0) {
-      wrongType("excludePatterns", others[0], 'a list of patterns in quotes, like ["~/private/**"]', "the other patterns");
+      wrongType("excludePatterns", others[0], patternList, "the other patterns");
     }
+  } else if (typeof raw.excludePatterns === "string") {
+    wrongType("excludePatterns", raw.excludePatterns, patternList, "it as a list of one");
   } else if (raw.excludePatterns !== undefined) {
-    wrongType("excludePatterns", raw.excludePatterns, 'a list of patterns in quotes, like ["~/private/**"]', "none");
+    wrongType("excludePatterns", raw.excludePatterns, patternList, "none");
   }
 
   const regex = excludePatterns.find((pattern) => pattern.trim().startsWith("^"));
@@ -87,10 +88,20 @@ export function checkSettings(raw: RawSettings): { values: SettingValues; proble
   }
 
   // Its wrong types are named above, where they are the ones in effect.
-  const userExcludePatterns = Array.isArray(raw.userExcludePatterns)
-    ? (raw.userExcludePatterns as unknown[]).filter((pattern): pattern is string => typeof pattern === "string")
-    : [];
+  const userExcludePatterns = patternsOf(raw.userExcludePatterns);
   return { values: { serverUrl, isEnabled, excludePatterns, userExcludePatterns, sendsMachineName }, problems };
+}
+
+/**
+ * The patterns an excludePatterns value holds: its strings, or one pattern written without the
+ * list around it (`"oxitrack.excludePatterns": "~/private/**"`), which means that folder as
+ * plainly as a list of one: read as none, the folder the user meant to keep private was tracked.
+ */
+function patternsOf(value: unknown): string[] {
+  if (typeof value === "string") {
+    return [value];
+  }
+  return Array.isArray(value) ? (value as unknown[]).filter((pattern): pattern is string => typeof pattern === "string") : [];
 }
 
 /** A glob for the folder a WakaTime-style `^/path/` expression names: `/path/**`. */

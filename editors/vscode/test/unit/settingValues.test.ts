@@ -54,7 +54,7 @@ describe("checkSettings", () => {
     ["enabled as the text \"false\"", { enabled: "false" }, "oxitrack.enabled", /must be true or false \(without quotes\), not "false" \(text\); using the default, true/],
     ["enabled as 0", { enabled: 0 }, "oxitrack.enabled", /not 0 \(a number\)/],
     ["sendMachineName as the text \"false\"", { sendMachineName: "false" }, "oxitrack.sendMachineName", /must be true or false \(without quotes\), not "false" \(text\); using the default, true/],
-    ["excludePatterns as one string", { excludePatterns: "~/private/**" }, "oxitrack.excludePatterns", /must be a list of patterns.*not "~\/private\/\*\*" \(text\); using none/],
+    ["excludePatterns as a number", { excludePatterns: 3 }, "oxitrack.excludePatterns", /must be a list of patterns.*not 3 \(a number\); using none/],
   ];
   for (const [name, raw, key, message] of wrongTypes) {
     test(`${name}: the default, and a problem naming the setting`, () => {
@@ -65,6 +65,15 @@ describe("checkSettings", () => {
       assert.match(problems[0]?.message ?? "", message);
     });
   }
+
+  test("one pattern written without its list is used as a list of one, and named", () => {
+    // Read as none, the folder the user meant to keep out of the records was tracked.
+    const { values, problems } = checkSettings({ ...unset, excludePatterns: "~/private/**", userExcludePatterns: "~/private/**" });
+    assert.deepEqual(values.excludePatterns, ["~/private/**"]);
+    assert.deepEqual(values.userExcludePatterns, ["~/private/**"]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]?.message ?? "", /must be a list of patterns.*not "~\/private\/\*\*" \(text\); using it as a list of one until/);
+  });
 
   test("patterns that are not strings are left out, and the rest are used", () => {
     const { values, problems } = checkSettings({ ...unset, excludePatterns: ["**/scratch", 3, null] });
