@@ -10,6 +10,7 @@ only then, so that a status bar polling a database that exists pays nothing for 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -18,6 +19,8 @@ from oxitrack.errors import StoreError
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from oxitrack.store import Store
 
 
@@ -25,19 +28,27 @@ def open_read_only(args: argparse.Namespace, db: str | None = None) -> Store:
     """The database, read-only: ``db``, else the one the settings name."""
     from oxitrack.store import Store
 
-    settings = settings_from(args)
-    path = settings.db if db is None else db
-    try:
+    path = settings_from(args).db if db is None else db
+    with naming_the_daemons_file(args, path):
         return Store(path, read_only=True)
+
+
+@contextlib.contextmanager
+def naming_the_daemons_file(args: argparse.Namespace, path: str) -> Iterator[None]:
+    """A ``StoreError`` for a database ``path`` that does not exist, raised again naming the
+    file the daemon at the configured address records into, when that is another one.
+
+    "Start `oxitrack serve` once" misleads when a daemon runs, on another file: the shell's
+    (or cron's) XDG_DATA_HOME or OXITRACK_DB is not the service's. Asked only on this error,
+    so that a status bar polling a database that exists pays nothing for it."""
+    try:
+        yield
     except StoreError:
         if os.path.lexists(os.path.expanduser(path)):
             raise
-        # "Start `oxitrack serve` once" misleads when a daemon runs, on another file: the
-        # shell's XDG_DATA_HOME or OXITRACK_DB is not the service's. Asked only on this error,
-        # so that a status bar polling a database that exists pays nothing for it.
         from oxitrack.daemon_client import other_database_hint
 
-        hint = other_database_hint(settings, path)
+        hint = other_database_hint(settings_from(args), path)
         if hint is None:
             raise
         raise StoreError(f"no database at {path}, but {hint}") from None

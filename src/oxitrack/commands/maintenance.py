@@ -56,6 +56,7 @@ def register(subparsers: Any, command: str | None = None) -> None:
 def run_backup(args: argparse.Namespace) -> int:
     # Here, so that building the parser stays cheap.
     from oxitrack.commands._files import check_target
+    from oxitrack.commands._report_database import naming_the_daemons_file
     from oxitrack.store import maintenance
 
     db = Path(settings_from(args).db)
@@ -67,7 +68,8 @@ def run_backup(args: argparse.Namespace) -> int:
             " name (./- for a file named -)"
         )
     destination = Path(check_target(args.file, str(db), force=args.force))
-    stats = maintenance.backup(db, destination)
+    with naming_the_daemons_file(args, str(db)):
+        stats = maintenance.backup(db, destination)
     if args.json:
         print_json({"backup": stats.to_json()})
     else:
@@ -80,10 +82,12 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     # Here, so that building the parser stays cheap.
+    from oxitrack.commands._report_database import naming_the_daemons_file
     from oxitrack.store import checks
 
     db = Path(settings_from(args).db)
-    report = checks.check(db)
+    with naming_the_daemons_file(args, str(db)):
+        report = checks.check(db)
     if args.json:
         print_json(
             {
