@@ -21,6 +21,7 @@ from oxitrack.records import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from oxitrack.config import Settings
     from oxitrack.store import Store
 
 
@@ -28,13 +29,14 @@ def open_read_only(args: argparse.Namespace, db: str | None = None) -> Store:
     """The database, read-only: ``db``, else the one the settings name."""
     from oxitrack.store import Store
 
-    path = settings_from(args).db if db is None else db
-    with naming_the_daemons_file(args, path):
+    settings = settings_from(args)
+    path = settings.db if db is None else db
+    with naming_the_daemons_file(settings, path):
         return Store(path, read_only=True)
 
 
 @contextlib.contextmanager
-def naming_the_daemons_file(args: argparse.Namespace, path: str) -> Iterator[None]:
+def naming_the_daemons_file(settings: Settings, path: str) -> Iterator[None]:
     """A ``StoreError`` for a database ``path`` that does not exist, raised again naming the
     file the daemon at the configured address records into, when that is another one.
 
@@ -48,7 +50,7 @@ def naming_the_daemons_file(args: argparse.Namespace, path: str) -> Iterator[Non
             raise
         from oxitrack.daemon_client import other_database_hint
 
-        hint = other_database_hint(settings_from(args), path)
+        hint = other_database_hint(settings, path)
         if hint is None:
             raise
         raise StoreError(f"no database at {path}, but {hint}") from None
