@@ -175,7 +175,38 @@ def test_install_mentions_variables_the_service_will_not_see(
     ]  # none for OXITRACK_DB: --db was given, so the service gets the same database
 
 
+def test_install_gives_the_service_the_database_this_shells_xdg_data_home_names(
+    user_env: dict[str, str], tmp_path: Path
+):
+    """`oxitrack serve` run by hand for months with XDG_DATA_HOME from the shell's profile,
+    then `service install`: systemd's user manager reads no shell profile, so the service
+    recorded into a new, empty ~/.local/share/oxitrack/oxitrack.db while the reports (and the
+    months of data) stayed in the other file. It is given that database instead."""
+    installed = oxitrack(user_env, "service", "install")
+    assert installed.returncode == 0, installed.stderr
+    unit = tmp_path / "config" / "systemd" / "user" / "oxitrack.service"
+    exec_start = next(
+        line for line in unit.read_text().splitlines() if line.startswith("ExecStart=")
+    )
+    db = tmp_path / "data" / "oxitrack" / "oxitrack.db"
+    assert exec_start == f"ExecStart={Path(sys.executable).parent / 'oxitrack'} serve --db {db}"
+    without = tmp_path / "home" / ".local" / "share" / "oxitrack" / "oxitrack.db"
+    assert (
+        f"Note: the service is given --db {db}, the database this shell's XDG_DATA_HOME names:"
+        f" systemd's user manager reads no shell profile, and without it the service would"
+        f" record into {without}."
+    ) in _notes(installed)
+
+    # Without XDG_DATA_HOME (or with it at its default) the service finds the same file alone.
+    del user_env["XDG_DATA_HOME"]
+    installed = oxitrack(user_env, "service", "install", "--print")
+    assert installed.returncode == 0, installed.stderr
+    assert f"ExecStart={Path(sys.executable).parent / 'oxitrack'} serve\n" in installed.stdout
+    assert not any("XDG_DATA_HOME" in note for note in _notes(installed))
+
+
 def test_install_names_the_config_file_the_service_reads(user_env: dict[str, str], tmp_path):
+    del user_env["XDG_DATA_HOME"]  # its own note: test above
     installed = oxitrack(user_env, "service", "install", "--print")
     config = tmp_path / "config" / "oxitrack" / "config.toml"
     assert _notes(installed) == [

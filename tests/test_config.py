@@ -454,6 +454,39 @@ def test_a_relative_db_in_the_config_file_is_beside_the_file(
     assert os.path.normpath(settings.db) == str(config.parent / value.removeprefix("./"))
 
 
+@pytest.mark.parametrize("value", ["$HOME/tracking/x.db", "${XDG_DATA_HOME}/x.db", "~/$USER/x.db"])
+def test_a_db_naming_a_variable_in_the_config_file_is_refused_and_nothing_made(
+    tmp_path: Path, value: str
+):
+    """TOML expands no variable: `db = "$HOME/tracking/x.db"` was a relative path, beside the
+    config file, so `serve` made a folder named `$HOME` in the config folder and recorded there,
+    while the user's backups and scripts looked for ~/tracking/x.db."""
+    config = tmp_path / "config" / "oxitrack" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'db = "{value}"\n')
+    result = subprocess.run(
+        [_oxitrack_script(), "today"],
+        capture_output=True,
+        text=True,
+        env=_clean_env(tmp_path),
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"oxitrack: {config}: db: {value!r} names a variable"), (
+        result.stderr
+    )
+    assert result.stderr.count("\n") == 1
+    assert sorted(p.name for p in config.parent.iterdir()) == ["config.toml"]
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_db_whose_folder_has_a_dollar_not_starting_a_name_is_taken(tmp_path: Path):
+    """A Windows share's `C$`, a price in a folder's name: no variable there."""
+    for value in ("/srv/share/C$/x.db", "/tmp/cost $5/x.db", "./$HOME/x.db"):
+        environ = {"OXITRACK_DB": value}
+        assert resolve({}, environ=environ, config_path=tmp_path / "none").db == value
+
+
 def test_a_relative_db_from_the_environment_or_a_flag_is_from_the_current_folder(tmp_path: Path):
     """Paths typed in a shell mean what every command means by them."""
     assert resolve({}, environ={"OXITRACK_DB": "x.db"}, config_path=tmp_path / "none").db == "x.db"

@@ -73,6 +73,26 @@ def test_a_missing_database_names_the_one_the_running_daemon_records_into(
         assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in line
 
 
+def test_a_nightly_backup_or_check_of_a_missing_database_names_the_daemons(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """cron runs `oxitrack backup --force ~/backups/oxitrack.db` without the shell's
+    XDG_DATA_HOME or OXITRACK_DB: it must name the file the daemon records into, not send the
+    user to start a second daemon (and back up that one's empty file every night)."""
+    env = script_env(tmp_path, OXITRACK_PORT=str(daemon.port))
+    copy = tmp_path / "copy.db"
+    for command in (["backup", "--force", str(copy)], ["check"], ["check", "--json"]):
+        result = oxitrack(*command, env=env)
+        assert result.returncode == 1, command
+        assert result.stdout == b"", command
+        [line] = result.stderr.decode().splitlines()
+        expected = tmp_path / "data" / "oxitrack" / "oxitrack.db"
+        assert line.startswith(f"oxitrack: no database at {expected}, but the daemon at"), line
+        assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in line
+    assert not copy.exists()
+    assert not (tmp_path / "data").exists()
+
+
 def test_a_missing_database_without_a_daemon_says_to_start_one(tmp_path: Path):
     result = oxitrack("today", "--json", env=script_env(tmp_path, OXITRACK_PORT="9"))
     assert result.returncode == 1

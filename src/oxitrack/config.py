@@ -15,6 +15,7 @@ start, and ``pathlib`` with the ``urllib.parse`` it loads costs ~4 ms of ``oxitr
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 
@@ -106,6 +107,10 @@ def _weekday(text: str) -> int:
     raise ConfigError(f"must be a day of the week such as monday or sunday, not {text!r}")
 
 
+#: A path part that starts as a shell variable does: ``$HOME``, ``${XDG_DATA_HOME}``.
+_VARIABLE_IN_PATH = re.compile(r"(?:^|[/\\])\$(?:\{|[A-Za-z_])")
+
+
 def _db_path(text: str) -> str:
     """A database file path; not a name SQLite reads its own way, which the store (opening a
     file, making its folder) half followed: ``:memory:`` made a stray file of that name before
@@ -126,6 +131,13 @@ def _db_path(text: str) -> str:
         # service file (a second directive after a newline), messages (an ESC sequence).
         raise ConfigError(
             f"has a control character or line break ({control.group()!a}); give a path without one"
+        )
+    if not text.startswith("./") and _VARIABLE_IN_PATH.search(text):
+        # Nothing here expands variables (a TOML file, a service's Environment=, a quoted
+        # argument): taken as written, `$HOME/x.db` was a folder `$HOME` beside the config file.
+        raise ConfigError(
+            f"{text!r} names a variable, which is not expanded here; write the path itself"
+            f" (~/ is expanded), or ./{text} for a folder of that name"
         )
     if text.endswith(("/", os.sep)):
         # A folder, by its spelling: SQLite made a file of that name without the slash.

@@ -48,6 +48,14 @@ _SHAPES = (
 )
 
 
+#: What ``oxitrack export`` writes is sessions, which cannot be sent again as heartbeats: said
+#: so, with what does restore OxiTrack's data, rather than "no WakaTime export" or "no JSON".
+_OWN_EXPORT = (
+    "the file is OxiTrack's own export of sessions (`oxitrack export`), which holds no"
+    " heartbeats to import: OxiTrack's data is restored or moved from a copy of its database"
+    " made with `oxitrack backup`"
+)
+
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -75,6 +83,7 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
         else:
             text = _Rewindable(_BoundsChecked(packed))
         _skip_bom(text)
+        _refuse_own_csv(text)
         path = _heartbeats_path(text)
         text.rewind(keep=False)
         items = ijson.items(text, path)
@@ -165,6 +174,18 @@ def _skip_bom(text: _Rewindable) -> None:
     text.mark()
 
 
+def _refuse_own_csv(text: _Rewindable) -> None:
+    """``NotAnExport`` for the CSV ``oxitrack export`` writes (its header first), which the
+    JSON parser would call "not valid JSON"."""
+    from oxitrack.report_text import CSV_COLUMNS
+
+    header = ",".join(CSV_COLUMNS).encode()
+    starts_with = text.read(len(header))
+    text.rewind()
+    if starts_with == header:
+        raise NotAnExport(_OWN_EXPORT)
+
+
 def _heartbeats_path(file: _Rewindable) -> str:
     """Which shape ``file`` has, from its first events: a top-level array, else the first key
     of the top-level object that holds heartbeats (``user`` and ``range`` come before
@@ -179,6 +200,9 @@ def _heartbeats_path(file: _Rewindable) -> str:
             return "item"
         if prefix == "" and event == "map_key" and value in _HEARTBEATS_AT:
             return _HEARTBEATS_AT[value]
+        if prefix == "" and event == "map_key" and value == "sessions":
+            # ``oxitrack export --format json``: said before its sessions are read through.
+            raise NotAnExport(_OWN_EXPORT)
         if prefix == "" and event not in ("start_map", "map_key"):
             break  # a number, text or the end of the top-level object
     raise NotAnExport(f"the file holds no heartbeats: expected {_SHAPES}")

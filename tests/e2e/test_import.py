@@ -598,6 +598,27 @@ def test_a_file_that_is_no_export_is_one_line_and_sends_nothing(
     assert stored_sessions(daemon.db_path) == []
 
 
+@pytest.mark.parametrize("form", ["json", "csv"])
+def test_oxitracks_own_export_is_said_to_be_no_import_and_backup_named(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path, form: str
+):
+    """Sessions exported with ``oxitrack export`` (kept as a backup, or to move to a new
+    machine) hold no heartbeats to send again: the import must say what the file is and what
+    restores OxiTrack's data, not only that it is no WakaTime export (or no JSON at all)."""
+    beat = {"project_path": "/code/app", "timestamp": DAY_1}
+    assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
+    exported = tmp_path / f"sessions.{form}"
+    argv = ["export", "--db", str(daemon.db_path), "--format", form, "-o", str(exported)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    code, out, err = run(daemon, capsys, str(exported))
+    assert (code, out) == (1, "")
+    assert err.startswith("oxitrack: ") and err.count("\n") == 1, err
+    assert "OxiTrack's own export of sessions" in err and "oxitrack backup" in err, err
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("/code/app", DAY_1, DAY_1)]
+
+
 def test_an_export_cut_short_after_some_heartbeats_says_how_far_it_got(
     daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ):

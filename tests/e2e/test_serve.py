@@ -216,21 +216,29 @@ def test_a_daemon_stops_once_a_newer_oxitrack_upgraded_its_database(
     assert "Traceback" not in said
 
 
-@pytest.mark.parametrize("replaced", [False, True], ids=["folder-removed", "backup-moved-over"])
+@pytest.mark.parametrize("how", ["folder-removed", "backup-moved-over", "file-moved-away"], ids=str)
 def test_a_daemon_whose_database_was_removed_or_replaced_keeps_no_beat_it_would_lose(
-    tmp_path: Path, replaced: bool
+    tmp_path: Path, how: str
 ):
-    """Deleting the data folder to start over, or moving a backup over the file, while the
-    daemon runs: its open file is then one nothing reads. A beat must get a 503 (the editor
-    keeps it and sends it again), never a 200 for a beat that is gone; the daemon stops, and
-    once started again it records into the file now at the path."""
+    """Deleting the data folder to start over, moving a backup over the file, or moving the
+    file and its side files elsewhere (to give it to ``--db`` there) while the daemon runs: its
+    open file is then one nothing reads. A beat must get a 503 (the editor keeps it and sends it
+    again), never a 200 for a beat that is gone; the daemon stops, and once started again it
+    records into the file now at the path, or a new one: the daemon stopping leaves no empty
+    file there that the next start would refuse."""
     folder = tmp_path / "data"
     db = folder / "oxitrack.db"
+    replaced = how == "backup-moved-over"
     daemon = DaemonProcess(db).start()
     try:
         beat = {"project_path": "/code/kept", "timestamp": 1_764_100_000}
         assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
-        if replaced:
+        if how == "file-moved-away":
+            elsewhere = tmp_path / "elsewhere"
+            elsewhere.mkdir()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").rename(elsewhere / f"oxitrack.db{suffix}")
+        elif replaced:
             backup = tmp_path / "backup.db"
             with Store(backup) as restored:
                 restored.record_beat(Beat(project_path="/code/restored", timestamp=1_764_000_000))
@@ -255,3 +263,7 @@ def test_a_daemon_whose_database_was_removed_or_replaced_keeps_no_beat_it_would_
     with Store(db, read_only=True) as store:
         projects = {session.project_path for session in store.sessions()}
     assert projects == ({"/code/restored", "/code/kept"} if replaced else {"/code/kept"})
+    if how == "file-moved-away":
+        # The file moved keeps what it held (the 503'd beat too, committed before the check).
+        with Store(tmp_path / "elsewhere" / "oxitrack.db", read_only=True) as moved:
+            assert [s.start_time for s in moved.sessions()] == [1_764_100_000]

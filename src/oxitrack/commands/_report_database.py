@@ -10,6 +10,7 @@ only then, so that a status bar polling a database that exists pays nothing for 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -18,6 +19,9 @@ from oxitrack.errors import StoreError
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from oxitrack.config import Settings
     from oxitrack.store import Store
 
 
@@ -27,14 +31,23 @@ def open_read_only(args: argparse.Namespace, db: str | None = None) -> Store:
 
     settings = settings_from(args)
     path = settings.db if db is None else db
-    try:
+    with naming_the_daemons_file(settings, path):
         return Store(path, read_only=True)
+
+
+@contextlib.contextmanager
+def naming_the_daemons_file(settings: Settings, path: str) -> Iterator[None]:
+    """A ``StoreError`` for a database ``path`` that does not exist, raised again naming the
+    file the daemon at the configured address records into, when that is another one.
+
+    "Start `oxitrack serve` once" misleads when a daemon runs, on another file: the shell's
+    (or cron's) XDG_DATA_HOME or OXITRACK_DB is not the service's. Asked only on this error,
+    so that a status bar polling a database that exists pays nothing for it."""
+    try:
+        yield
     except StoreError:
         if os.path.lexists(os.path.expanduser(path)):
             raise
-        # "Start `oxitrack serve` once" misleads when a daemon runs, on another file: the
-        # shell's XDG_DATA_HOME or OXITRACK_DB is not the service's. Asked only on this error,
-        # so that a status bar polling a database that exists pays nothing for it.
         from oxitrack.daemon_client import other_database_hint
 
         hint = other_database_hint(settings, path)

@@ -56,9 +56,11 @@ def register(subparsers: Any, command: str | None = None) -> None:
 def run_backup(args: argparse.Namespace) -> int:
     # Here, so that building the parser stays cheap.
     from oxitrack.commands._files import check_target
+    from oxitrack.commands._report_database import naming_the_daemons_file
     from oxitrack.store import maintenance
 
-    db = Path(settings_from(args).db)
+    settings = settings_from(args)
+    db = Path(settings.db)
     if args.file == "-":
         # A database is a file SQLite writes and then checks by reading it back: it cannot
         # stream to a pipe. Said here, rather than making a file named "-".
@@ -67,7 +69,8 @@ def run_backup(args: argparse.Namespace) -> int:
             " name (./- for a file named -)"
         )
     destination = Path(check_target(args.file, str(db), force=args.force))
-    stats = maintenance.backup(db, destination)
+    with naming_the_daemons_file(settings, str(db)):
+        stats = maintenance.backup(db, destination)
     if args.json:
         print_json({"backup": stats.to_json()})
     else:
@@ -80,10 +83,13 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     # Here, so that building the parser stays cheap.
+    from oxitrack.commands._report_database import naming_the_daemons_file
     from oxitrack.store import checks
 
-    db = Path(settings_from(args).db)
-    report = checks.check(db)
+    settings = settings_from(args)
+    db = Path(settings.db)
+    with naming_the_daemons_file(settings, str(db)):
+        report = checks.check(db)
     if args.json:
         print_json(
             {

@@ -158,8 +158,9 @@ def run_install(args: argparse.Namespace) -> int:
         )
     check(settings)
     command = [*_service.oxitrack_command(), "serve"]
-    if args.db:
-        command += ["--db", str(Path(args.db).expanduser().absolute())]
+    pinned = None if args.db else _pinned_data_home_db(settings.db)
+    if args.db or pinned:
+        command += ["--db", pinned or str(Path(args.db).expanduser().absolute())]
     for flag in ("host", "port"):
         if getattr(args, flag):
             command += [f"--{flag}", str(getattr(args, flag))]
@@ -178,10 +179,42 @@ def run_install(args: argparse.Namespace) -> int:
         ok = _report(_service.install(service, run=_service.run_command, which=_which))
     for note in _unseen_variables(args, os.environ, default_config_path()):
         print(note, file=sys.stderr)
+    if pinned:
+        print(_pinned_note(pinned), file=sys.stderr)
     elsewhere = args.db and _reports_read_elsewhere(args.db, resolve({}, checked=False).db)
     if elsewhere:
         print(elsewhere, file=sys.stderr)
     return 0 if ok else 1
+
+
+def _pinned_data_home_db(service_db: str) -> str | None:
+    """The database to give the service as ``--db`` when this shell's ``XDG_DATA_HOME`` alone
+    decides it, else ``None``.
+
+    systemd's user manager reads no shell profile: a service started by it would use the
+    default ``~/.local/share`` instead, a new empty database beside the months recorded by an
+    ``oxitrack serve`` started from this shell, which the reports go on reading."""
+    from oxitrack.user_folders import default_db_path
+
+    if "OXITRACK_DB" in os.environ or service_db != default_db_path():
+        return None  # a note says OXITRACK_DB is not seen; a config file's `db` is read
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return None  # not the XDG rule (macOS, Windows: the platform's own folders)
+    return None if service_db == _db_without_data_home() else service_db
+
+
+def _db_without_data_home() -> str:
+    from oxitrack.user_folders import APP_NAME, home
+
+    return os.path.join(home(), ".local", "share", APP_NAME, "oxitrack.db")
+
+
+def _pinned_note(db: str) -> str:
+    return (
+        f"Note: the service is given --db {db}, the database this shell's XDG_DATA_HOME names:"
+        " systemd's user manager reads no shell profile, and without it the service would"
+        f" record into {_db_without_data_home()}."
+    )
 
 
 def _reports_read_elsewhere(service_db: str, reports_db: str) -> str | None:

@@ -355,6 +355,10 @@ class Store:
         so that the WAL starts over (``connections.checkpoint``)."""
         if self._closed:
             return  # the daemon is stopping: its last checkpoint already ran, or SQLite's own
+        if self.moved():
+            # Its own connection would create an empty file where the database was (moved
+            # away with its -wal, or removed), and the next start would refuse that file.
+            return
         checkpoint(
             lambda: connect(self.path, read_only=False), self._write_lock, rewind=rewind, wait=wait
         )
