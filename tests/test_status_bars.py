@@ -63,7 +63,10 @@ def test_a_missing_database_names_the_one_the_running_daemon_records_into(
     """A bar started with another XDG_DATA_HOME than the daemon's reads another file: "start
     `oxitrack serve` once" would send the user to start a second daemon."""
     env = script_env(tmp_path, OXITRACK_PORT=str(daemon.port))
-    for command in (["today", "--json"], ["report"], ["sessions"], ["export"]):
+    commands = [["today", "--json"], ["report"], ["sessions"], ["export"]]
+    commands += [["projects"], ["projects", "rename", "1", "x"]]
+    commands += [["projects", "delete", "1", "--yes"]]
+    for command in commands:
         result = oxitrack(*command, env=env)
         assert result.returncode == 1, command
         assert result.stdout == b"", command

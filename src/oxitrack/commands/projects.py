@@ -21,6 +21,7 @@ from oxitrack.commands._options import (
     settings_from,
 )
 from oxitrack.commands._output import print_json
+from oxitrack.commands._report_database import naming_the_daemons_file
 from oxitrack.fields import utf8_reading
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
@@ -130,7 +131,9 @@ def _projects(settings: Settings, client: DaemonClient | None) -> list[Any]:
 
     if client is not None:
         return list(client.request("GET", "/api/projects")["projects"])
-    with Store(settings.db, read_only=True) as store:
+    with naming_the_daemons_file(settings, settings.db):
+        store = Store(settings.db, read_only=True)
+    with store:
         return [p.to_json() for p in store.read(store_projects.list_projects)]
 
 
@@ -304,7 +307,8 @@ def _existing_store(settings: Settings) -> Store:
     leave an empty database behind and then report "no project matches"."""
     from oxitrack.store import Store
 
-    return Store(settings.db, create=False)
+    with naming_the_daemons_file(settings, settings.db):
+        return Store(settings.db, create=False)
 
 
 def _daemon(args: argparse.Namespace, settings: Settings) -> DaemonClient | None:
