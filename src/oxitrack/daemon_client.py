@@ -13,7 +13,7 @@ import os
 
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, OxitrackError
-from oxitrack.fields import utf8_reading
+from oxitrack.fields import printable, utf8_reading
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -230,10 +230,12 @@ def _client_error(status: int, raw: bytes) -> ClientError:
         body = {}
     if not isinstance(body, dict):
         body = {}
+    # Shown on the terminal as they came, from whichever program answers on the port (another
+    # account's while the daemon is down): control characters as escapes, as for folders.
     return ClientError(
         status,
-        str(body.get("error", "http_error")),
-        str(body.get("message", f"the daemon answered HTTP {status}")),
+        printable(str(body.get("error", "http_error"))),
+        printable(str(body.get("message", f"the daemon answered HTTP {status}"))),
         body.get("field") if isinstance(body.get("field"), str) else None,
     )
 
@@ -259,6 +261,7 @@ def other_database_hint(settings: Settings, db_path: str) -> str | None:
     served = health.get("db_path")
     if not isinstance(served, str) or _same_file(served, db_path):
         return None
+    served = printable(served)  # said on the terminal, as the answering program wrote it
     return (
         f"the daemon at {daemon_url(settings)} records into {served}: give --db {served}, or"
         " set OXITRACK_DB, XDG_DATA_HOME or `db` in the config file as the daemon has them"
