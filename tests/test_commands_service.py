@@ -533,3 +533,26 @@ def test_what_a_program_on_the_port_answers_reaches_the_terminal_as_escapes(
     assert "version 9\\x1b]0;pwned\\x07\\x1b[2J\\nFORGED LINE," in results[0].stdout
     assert "records into /tmp/elsewhere\\x1b]0;pwned" in results[1].stderr
     assert "refused\\x1b]0;pwned\\x07\\x1b[2J\\nFORGED LINE" in results[2].stderr
+
+
+class _NotAHealth(_ForeignHealth):
+    def do_GET(self) -> None:
+        self._answer(200, {"status": "ok", "version": [1], "db_path": ["x"], "pid": [1]})
+
+
+def test_a_health_answer_that_is_not_oxitracks_is_a_daemon_that_does_not_answer(
+    user_env: dict[str, str],
+):
+    """A list where the database's path goes, from another program on the port, failed
+    `service status` with a traceback."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _NotAHealth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        user_env["OXITRACK_PORT"] = str(server.server_address[1])
+        status = oxitrack(user_env, "service", "status")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status.returncode == 3, status.stdout + status.stderr
+    assert "Traceback" not in status.stderr
+    assert status.stdout.splitlines()[1].startswith("daemon:   does not answer at ")

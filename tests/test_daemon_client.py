@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import os
 import shutil
 import socket
@@ -21,6 +22,8 @@ from oxitrack.daemon_client import DaemonClient, DaemonUnavailable, listener_uid
 from oxitrack.errors import ClientError
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux's /proc/net")
+# A daemon's /health, as the CLI takes it.
+HEALTH = b'{"status": "ok", "version": "0.1.0", "db_path": "/x.db", "uptime_seconds": 5, "pid": 7}'
 
 
 def test_a_listening_socket_is_found_with_its_owner():
@@ -125,7 +128,7 @@ def test_the_api_key_goes_to_roots_program_on_the_port(tmp_path: Path):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(b'{"status": "ok"}')
+            self.wfile.write(HEALTH)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -159,7 +162,7 @@ def test_the_api_key_goes_to_roots_program_on_the_port(tmp_path: Path):
         server.shutdown()
         server.server_close()
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "{'status': 'ok'}\n"
+    assert done.stdout == f"{json.loads(HEALTH)}\n"
     assert seen == ["Bearer " + "k" * 24]
 
 
@@ -171,7 +174,7 @@ def _health_server(address: str, port: int = 0) -> http.server.HTTPServer:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(b'{"status": "ok"}')
+            self.wfile.write(HEALTH)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -212,7 +215,7 @@ def test_the_api_key_goes_to_your_daemon_beside_another_accounts_program(tmp_pat
     try:
         with squatting(port, "::1") as stop:
             keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
-            assert keyed.health() == {"status": "ok"}
+            assert keyed.health() == json.loads(HEALTH)
             assert stop() == []
     finally:
         yours.shutdown()

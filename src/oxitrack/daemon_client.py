@@ -55,9 +55,7 @@ class DaemonClient:
             if error.status in (401, 403):
                 self.refusal = _refusal(error)
             return None
-        if not isinstance(answer, dict) or answer.get("status") != "ok":
-            return None
-        return answer
+        return answer if _is_health(answer) else None
 
     def serves(self, db_path: str | os.PathLike[str]) -> dict[str, Any] | None:
         """``/health`` if the daemon answers and uses the database file ``db_path``."""
@@ -219,6 +217,28 @@ def _opener() -> Any:
     import urllib.request
 
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+# What an OxiTrack daemon's ``/health`` holds, by type: what another program on the port sends
+# otherwise (a list for a path) is no OxiTrack answer, and failed `service status` with a
+# traceback where it was read.
+_HEALTH_TYPES: dict[str, type | tuple[type, ...]] = {
+    "version": str,
+    "db_path": str,
+    "pid": int,
+    "uptime_seconds": (int, float),
+}
+
+
+def _is_health(answer: object) -> bool:
+    return (
+        isinstance(answer, dict)
+        and answer.get("status") == "ok"
+        and all(
+            isinstance(answer.get(name), kind) and not isinstance(answer.get(name), bool)
+            for name, kind in _HEALTH_TYPES.items()
+        )
+    )
 
 
 def _client_error(status: int, raw: bytes) -> ClientError:
