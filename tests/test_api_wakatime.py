@@ -23,7 +23,7 @@ from oxitrack.config import Settings
 from oxitrack.server import create_app
 from oxitrack.statusbar import category_name
 from oxitrack.store import Store
-from oxitrack.wakatime import MAX_HEARTBEAT_BYTES, slim_heartbeat
+from oxitrack.wakatime import MAX_BULK_HEARTBEATS, MAX_HEARTBEAT_BYTES, slim_heartbeat
 from tests.conftest import NOW, FakeClock
 from tests.wakatime_recordings import (
     GO_CLI_HEADERS,
@@ -506,6 +506,7 @@ def test_a_batch_costs_the_daemon_about_one_heartbeat_not_its_size():
                 max_bytes=wakatime_api.BULK_MAX_BODY_BYTES,
                 max_item_bytes=MAX_HEARTBEAT_BYTES,
                 keep=slim_heartbeat,
+                max_items=MAX_BULK_HEARTBEATS,
             )
         )
         _, peak = tracemalloc.get_traced_memory()

@@ -3,11 +3,13 @@ folder, a stand-in ``systemctl`` first on PATH that records its arguments, a rea
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -472,3 +474,85 @@ def test_a_full_disk_installs_nothing_and_leaves_no_cut_unit(
         assert listing.read_text().split() == ["oxitrack.service"]  # no partial beside it
     else:
         assert listing.read_text().split() == []  # no empty unit, no partial
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\nFORGED LINE"
+
+
+class _ForeignHealth(http.server.BaseHTTPRequestHandler):
+    """Another program on the daemon's port (another account's, while the daemon is down): its
+    ``/health`` says what it likes, and refuses changes with a message of its own."""
+
+    db_path = "/tmp/elsewhere" + ESCAPES
+
+    def do_GET(self) -> None:
+        health = {"status": "ok", "version": "9" + ESCAPES, "pid": 1, "uptime_seconds": 5}
+        self._answer(200, {**health, "db_path": self.db_path})
+
+    def do_POST(self) -> None:
+        self._answer(400, {"error": "bad" + ESCAPES, "message": "refused" + ESCAPES})
+
+    def _answer(self, status: int, body: dict[str, object]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_what_a_program_on_the_port_answers_reaches_the_terminal_as_escapes(
+    user_env: dict[str, str], tmp_path: Path
+):
+    """`service status`, a report on a missing file and a projects change printed the answer
+    of whichever program listens on the port as it came: a terminal's escapes (a window title,
+    a cleared screen) and lines of its own reached the user's terminal."""
+    handler = type("Handler", (_ForeignHealth,), {})
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        user_env["OXITRACK_PORT"] = str(server.server_address[1])
+        missing = str(tmp_path / "missing.db")
+        results = [
+            oxitrack(user_env, "service", "status"),
+            oxitrack(user_env, "today", "--db", missing),
+        ]
+        handler.db_path = str(tmp_path / "mine.db")  # it says it records into ours: ask it
+        merge = ["projects", "merge", "a", "b", "--db", handler.db_path, "--via", "daemon"]
+        results.append(oxitrack(user_env, *merge))
+    finally:
+        server.shutdown()
+        server.server_close()
+    for result in results:
+        said = result.stdout + result.stderr
+        assert "\x1b" not in said and "\x07" not in said, said
+        assert not any(line.startswith("FORGED") for line in said.splitlines()), said
+    assert "version 9\\x1b]0;pwned\\x07\\x1b[2J\\nFORGED LINE," in results[0].stdout
+    assert "records into /tmp/elsewhere\\x1b]0;pwned" in results[1].stderr
+    assert "refused\\x1b]0;pwned\\x07\\x1b[2J\\nFORGED LINE" in results[2].stderr
+
+
+class _NotAHealth(_ForeignHealth):
+    def do_GET(self) -> None:
+        self._answer(200, {"status": "ok", "version": [1], "db_path": ["x"], "pid": [1]})
+
+
+def test_a_health_answer_that_is_not_oxitracks_is_a_daemon_that_does_not_answer(
+    user_env: dict[str, str],
+):
+    """A list where the database's path goes, from another program on the port, failed
+    `service status` with a traceback."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _NotAHealth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        user_env["OXITRACK_PORT"] = str(server.server_address[1])
+        status = oxitrack(user_env, "service", "status")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status.returncode == 3, status.stdout + status.stderr
+    assert "Traceback" not in status.stderr
+    assert status.stdout.splitlines()[1].startswith("daemon:   does not answer at ")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import json
 import os
 import shutil
 import socket
@@ -20,6 +22,8 @@ from oxitrack.daemon_client import DaemonClient, DaemonUnavailable, listener_uid
 from oxitrack.errors import ClientError
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux's /proc/net")
+# A daemon's /health, as the CLI takes it.
+HEALTH = b'{"status": "ok", "version": "0.1.0", "db_path": "/x.db", "uptime_seconds": 5, "pid": 7}'
 
 
 def test_a_listening_socket_is_found_with_its_owner():
@@ -35,7 +39,7 @@ def test_a_listening_socket_is_found_with_its_owner():
 
 SQUATTER = textwrap.dedent(
     """
-    import http.server, sys
+    import http.server, socket, sys
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             print(self.path, self.headers.get("Authorization"), flush=True)
@@ -43,26 +47,28 @@ SQUATTER = textwrap.dedent(
             self.end_headers()
         def log_message(self, *args):
             pass
-    server = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    class Server(http.server.HTTPServer):
+        address_family = socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET
+    server = Server((sys.argv[2], int(sys.argv[1])), Handler)
     print("ready", flush=True)
     server.serve_forever()
     """
 )
 
 
-@pytest.fixture
-def squatter() -> Iterator[tuple[int, Callable[[], list[str]]]]:
-    """An HTTP server of another account (uid 65534) on a free port, and a function that stops
-    it and gives the requests it was sent (path and Authorization, one line each)."""
+@contextlib.contextmanager
+def squatting(port: int, address: str) -> Iterator[Callable[[], list[str]]]:
+    """An HTTP server of another account (uid 65534) on ``address`` and ``port``, and a
+    function that stops it and gives the requests it was sent (path and Authorization)."""
     setpriv, python = shutil.which("setpriv"), "/usr/bin/python3"
     if os.geteuid() != 0 or setpriv is None or not os.path.exists(python):
         pytest.skip("needs root, setpriv and the system's python3 to act as another account")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     account = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     process = subprocess.Popen(
-        [*account, python, "-c", SQUATTER, str(port)], stdout=subprocess.PIPE, text=True, cwd="/"
+        [*account, python, "-c", SQUATTER, str(port), address],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd="/",
     )
     assert process.stdout is not None
     out = process.stdout
@@ -74,11 +80,21 @@ def squatter() -> Iterator[tuple[int, Callable[[], list[str]]]]:
 
     try:
         assert out.readline() == "ready\n"
-        yield port, stop
+        yield stop
     finally:
         if process.poll() is None:
             stop()
         out.close()
+
+
+@pytest.fixture
+def squatter() -> Iterator[tuple[int, Callable[[], list[str]]]]:
+    """Another account's HTTP server on a free port of 127.0.0.1 (``squatting``)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with squatting(port, "127.0.0.1") as stop:
+        yield port, stop
 
 
 def test_the_api_key_is_not_sent_to_another_accounts_program_on_the_port(
@@ -112,7 +128,7 @@ def test_the_api_key_goes_to_roots_program_on_the_port(tmp_path: Path):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(b'{"status": "ok"}')
+            self.wfile.write(HEALTH)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -146,5 +162,61 @@ def test_the_api_key_goes_to_roots_program_on_the_port(tmp_path: Path):
         server.shutdown()
         server.server_close()
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "{'status': 'ok'}\n"
+    assert done.stdout == f"{json.loads(HEALTH)}\n"
     assert seen == ["Bearer " + "k" * 24]
+
+
+def _health_server(address: str, port: int = 0) -> http.server.HTTPServer:
+    """An OxiTrack-like ``/health`` of this process's account on ``address``, serving."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(HEALTH)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    server = type("Server", (http.server.HTTPServer,), {"address_family": family})(
+        (address, port), Handler
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_the_api_key_is_not_sent_to_another_accounts_program_beside_one_of_yours(
+    tmp_path: Path,
+):
+    """Found by a security review: a program of yours on the port at another address (a dev
+    server on ::1, which is where one bound to `localhost` listens) made any listener on the
+    port pass for yours, and the key went to another account's on 127.0.0.1, where the CLI
+    connects."""
+    yours = _health_server("::1")
+    port = yours.server_address[1]
+    try:
+        with squatting(port, "127.0.0.1") as stop:
+            keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
+            with pytest.raises(DaemonUnavailable, match=r"belongs to another account"):
+                keyed.request("GET", "/health")
+            assert stop() == []
+    finally:
+        yours.shutdown()
+        yours.server_close()
+
+
+def test_the_api_key_goes_to_your_daemon_beside_another_accounts_program(tmp_path: Path):
+    """The other way round: your daemon on 127.0.0.1, where the CLI connects, and a stranger's
+    program on the same port at ::1, where it does not. The key goes to your daemon."""
+    yours = _health_server("127.0.0.1")
+    port = yours.server_address[1]
+    try:
+        with squatting(port, "::1") as stop:
+            keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
+            assert keyed.health() == json.loads(HEALTH)
+            assert stop() == []
+    finally:
+        yours.shutdown()
+        yours.server_close()

@@ -21,6 +21,7 @@ import uvicorn
 from oxitrack.config import Settings
 from oxitrack.connections import BoundedHttpProtocol
 from oxitrack.errors import ConfigError, StoreError
+from oxitrack.log_lines import log_to_stderr
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from oxitrack.store.connections import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES
@@ -53,11 +54,7 @@ HELD_BACK_WARNING_BYTES = 32 * 1024 * 1024
 
 def serve(settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM; raise ``ConfigError``/``StoreError`` if it cannot start."""
-    logging.basicConfig(
-        level=logging.INFO if settings.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
+    log_to_stderr(logging.INFO if settings.verbose else logging.WARNING)
     # uvicorn's own start/stop chatter adds nothing to our one ready line; keep its warnings.
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     # A long report adds up sessions in a worker thread, in Python, and a beat waits for the

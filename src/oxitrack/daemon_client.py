@@ -13,11 +13,14 @@ import os
 
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, OxitrackError
-from oxitrack.fields import utf8_reading
+from oxitrack.fields import printable, utf8_reading
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ipaddress import IPv4Address, IPv6Address
     from typing import Any
+
+    IPAddress = IPv4Address | IPv6Address
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 REQUEST_TIMEOUT_SECONDS = 30.0
@@ -52,9 +55,7 @@ class DaemonClient:
             if error.status in (401, 403):
                 self.refusal = _refusal(error)
             return None
-        if not isinstance(answer, dict) or answer.get("status") != "ok":
-            return None
-        return answer
+        return answer if _is_health(answer) else None
 
     def serves(self, db_path: str | os.PathLike[str]) -> dict[str, Any] | None:
         """``/health`` if the daemon answers and uses the database file ``db_path``."""
@@ -104,16 +105,20 @@ class DaemonClient:
         While the daemon is down, any account can listen on its port, and the first request
         carries the key that keeps that account out. Linux says who owns a listening socket
         (``/proc/net/tcp``); elsewhere, or for a daemon on another machine, nothing is checked.
-        A socket of root's is no stranger's: root can read the key anyway, and it is root's
-        program that listens for a daemon in a container (Docker's port forwarding).
+        What counts is the socket the request reaches: the first address the host name gives
+        that a socket listens on. A program of yours on the port at another address (a dev
+        server on ``::1``) made any listener pass for yours, another account's on
+        ``127.0.0.1`` too. A socket of root's is no stranger's: root can read the key anyway,
+        and it is root's program that listens for a daemon in a container (Docker's port
+        forwarding).
         """
         import urllib.parse
 
         parts = urllib.parse.urlsplit(self.url)
         if parts.hostname not in ("127.0.0.1", "::1", "localhost") or parts.port is None:
             return
-        owners = listener_uids(parts.port)
-        if owners and not owners & {os.getuid(), ROOT_UID}:
+        owners = reached_listener_uids(parts.hostname, parts.port)
+        if owners and not owners <= {os.getuid(), ROOT_UID}:
             raise DaemonUnavailable(
                 f"the program listening at {self.url} belongs to another account (uid"
                 f" {', '.join(str(uid) for uid in sorted(owners))}), not to you: the API key is"
@@ -127,7 +132,52 @@ ROOT_UID = 0
 def listener_uids(port: int) -> set[int] | None:
     """The accounts whose sockets listen on TCP ``port`` here, from Linux's ``/proc/net``;
     ``None`` where that cannot be read (another system)."""
-    owners: set[int] = set()
+    listeners = _listeners(port)
+    return None if listeners is None else {uid for _, uid in listeners}
+
+
+def reached_listener_uids(host: str, port: int) -> set[int] | None:
+    """The accounts whose sockets listening on ``port`` a connection to ``host`` reaches: those
+    on the first of its addresses (in the order a client tries them) that any socket listens
+    on, by that address or a wildcard. Empty when none listens, ``None`` where that cannot be
+    read."""
+    import ipaddress
+    import socket
+
+    listeners = _listeners(port)
+    if listeners is None:
+        return None
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return set()
+    for *_, address in found:
+        target = ipaddress.ip_address(address[0])
+        owners = {uid for listening, uid in listeners if _reaches(listening, target)}
+        if owners:
+            return owners
+    return set()
+
+
+def _reaches(listening: IPAddress, target: IPAddress) -> bool:
+    """Whether a socket listening on ``listening`` takes a connection to ``target``. An IPv6
+    wildcard takes IPv4 too, unless the socket is IPv6-only, which ``/proc`` does not tell:
+    it counts as taking it, so a stranger's such socket is never passed over."""
+    from ipaddress import IPv6Address
+
+    if listening == target or (listening.is_unspecified and listening.version == target.version):
+        return True
+    if isinstance(listening, IPv6Address) and target.version == 4:
+        return listening.is_unspecified or listening.ipv4_mapped == target
+    return False
+
+
+def _listeners(port: int) -> list[tuple[IPAddress, int]] | None:
+    """Each socket listening on TCP ``port`` here as (address, owner's uid), from Linux's
+    ``/proc/net``; ``None`` where that cannot be read (another system)."""
+    import ipaddress
+
+    listeners: list[tuple[IPAddress, int]] = []
     found = False
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -136,12 +186,22 @@ def listener_uids(port: int) -> set[int] | None:
                 for line in lines:
                     fields = line.split()
                     local, state, uid = fields[1], fields[3], fields[7]
-                    if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
-                        owners.add(int(uid))
+                    address, _, local_port = local.rpartition(":")
+                    if state == "0A" and int(local_port, 16) == port:
+                        listeners.append((ipaddress.ip_address(_address_bytes(address)), int(uid)))
             found = True
         except (OSError, ValueError, IndexError):
             continue
-    return owners if found else None
+    return listeners if found else None
+
+
+def _address_bytes(hex_words: str) -> bytes:
+    """An address as ``/proc/net/tcp`` writes it: 32-bit words in hex, each in the machine's
+    byte order (``0100007F`` is 127.0.0.1 on x86)."""
+    import struct
+
+    words = (int(hex_words[i : i + 8], 16) for i in range(0, len(hex_words), 8))
+    return b"".join(struct.pack("=I", word) for word in words)
 
 
 def _refusal(error: ClientError) -> str:
@@ -159,6 +219,28 @@ def _opener() -> Any:
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+# What an OxiTrack daemon's ``/health`` holds, by type: what another program on the port sends
+# otherwise (a list for a path) is no OxiTrack answer, and failed `service status` with a
+# traceback where it was read.
+_HEALTH_TYPES: dict[str, type | tuple[type, ...]] = {
+    "version": str,
+    "db_path": str,
+    "pid": int,
+    "uptime_seconds": (int, float),
+}
+
+
+def _is_health(answer: object) -> bool:
+    return (
+        isinstance(answer, dict)
+        and answer.get("status") == "ok"
+        and all(
+            isinstance(answer.get(name), kind) and not isinstance(answer.get(name), bool)
+            for name, kind in _HEALTH_TYPES.items()
+        )
+    )
+
+
 def _client_error(status: int, raw: bytes) -> ClientError:
     import json
 
@@ -168,10 +250,12 @@ def _client_error(status: int, raw: bytes) -> ClientError:
         body = {}
     if not isinstance(body, dict):
         body = {}
+    # Shown on the terminal as they came, from whichever program answers on the port (another
+    # account's while the daemon is down): control characters as escapes, as for folders.
     return ClientError(
         status,
-        str(body.get("error", "http_error")),
-        str(body.get("message", f"the daemon answered HTTP {status}")),
+        printable(str(body.get("error", "http_error"))),
+        printable(str(body.get("message", f"the daemon answered HTTP {status}"))),
         body.get("field") if isinstance(body.get("field"), str) else None,
     )
 
@@ -197,6 +281,7 @@ def other_database_hint(settings: Settings, db_path: str) -> str | None:
     served = health.get("db_path")
     if not isinstance(served, str) or _same_file(served, db_path):
         return None
+    served = printable(served)  # said on the terminal, as the answering program wrote it
     return (
         f"the daemon at {daemon_url(settings)} records into {served}: give --db {served}, or"
         " set OXITRACK_DB, XDG_DATA_HOME or `db` in the config file as the daemon has them"

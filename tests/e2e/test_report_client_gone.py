@@ -291,3 +291,25 @@ def test_the_dashboard_picking_again_on_a_long_range_stops_the_last_pick(daemon_
     )
     assert shown.is_hidden("#offline")
     assert page.only_given_up(categories), page.problems
+
+
+def test_a_report_given_up_is_logged_on_one_line_whatever_its_address_holds(daemon_on):
+    """The address is the client's: a user name of WakaTime's routes holding a newline (and a
+    terminal's escape) wrote a second log line, forged, into the daemon's log or journal."""
+    daemon = daemon_on("--verbose")
+    assert daemon.process is not None
+    pid = daemon.process.pid
+    forged = "2026-01-01 00:00:00,000 WARNING forged"
+    user = "x%0A" + forged.replace(" ", "%20") + "%1B%5B2J"
+    before = _cpu_seconds(pid)
+    sock = _ask(daemon, LONG_REPORTS["summaries"].replace("/current/", f"/{user}/"))
+    _wait_until(lambda: _cpu_seconds(pid) - before >= 0.3, 10, "the report being made")
+    _give_up(sock, "close")
+    _wait_until(
+        lambda: any("given up by its client" in line for line in daemon.stderr_lines),
+        5,
+        "the line that says so",
+    )
+    assert not any(line.startswith(forged) for line in daemon.stderr_lines), daemon.stderr_lines
+    [line] = [line for line in daemon.stderr_lines if "given up" in line]
+    assert f"GET /api/v1/users/x\\n{forged}\\x1b[2J/summaries given up by its client" in line

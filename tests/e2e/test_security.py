@@ -199,6 +199,42 @@ def test_many_long_host_names_do_not_stay_in_the_daemons_memory(daemon: DaemonPr
     assert grown < 8 * 1024 * 1024, f"the daemon grew by {grown / 2**20:.1f} MiB"
 
 
+def _whole_answer(reply: bytes) -> bool:
+    """Whether ``reply`` holds an answer's head and all of its body (``Content-Length``)."""
+    head, found, body = reply.partition(b"\r\n\r\n")
+    lengths = [line for line in head.lower().split(b"\r\n") if line.startswith(b"content-length:")]
+    return bool(found and lengths) and len(body) >= int(lengths[0].split(b":")[1])
+
+
+def test_a_bulk_request_of_more_heartbeats_than_taken_is_refused_before_its_end(
+    daemon: DaemonProcess,
+):
+    """A bulk request takes 1000 heartbeats, yet all of a 32 MiB body was read and kept before
+    they were counted: as ``{},`` that is eleven million items, 670 MB of the daemon's memory
+    and 30 s of its event loop, every beat waiting over a second meanwhile, from one client.
+    The 1001st item is refused at once, without waiting for the rest."""
+    size = 32 * 1024 * 1024 - 16
+    head = (
+        f"POST /api/v1/users/current/heartbeats.bulk HTTP/1.1\r\nHost: 127.0.0.1:{daemon.port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", daemon.port), timeout=10) as sock:
+        sock.sendall(head + b"[" + b"{}," * (1 << 18))  # the first 768 KiB; the rest never comes
+        reply = bytearray()
+        while not _whole_answer(bytes(reply)):
+            chunk = sock.recv(65536)  # before: no answer, the daemon waiting for the rest
+            assert chunk, bytes(reply)
+            reply += chunk
+    status_line, _, rest = bytes(reply).partition(b"\r\n")
+    assert status_line.split()[1] == b"400"
+    answer = json.loads(rest.partition(b"\r\n\r\n")[2])
+    assert answer["error"] == "invalid_field"
+    assert answer["message"] == "body: has more than 1000 heartbeats; at most 1000"
+    assert _rss_bytes(daemon) < 200 * 1024 * 1024
+    assert stored_sessions(daemon.db_path) == []
+    assert _post(daemon.url).status_code == 200
+
+
 def test_real_daemon_with_a_key_wants_it_as_bearer_or_basic(tmp_path: Path):
     process = DaemonProcess(tmp_path / "keyed.db", "--api-key", "k3y").start()
     try:

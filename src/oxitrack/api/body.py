@@ -14,7 +14,7 @@ from contextlib import aclosing
 
 from starlette.requests import ClientDisconnect, Request
 
-from oxitrack.errors import ClientError
+from oxitrack.errors import ClientError, InvalidField
 from oxitrack.json_items import ArrayItems, BrokenArray, NotAnArray
 
 MAX_BODY_BYTES = 64 * 1024
@@ -32,6 +32,8 @@ async def read_json_array(
     max_bytes: int,
     max_item_bytes: int,
     keep: Callable[[object], object],
+    max_items: int,
+    items_named: str = "items",
 ) -> object:
     """A JSON array body as ``keep`` of each item, each parsed alone as the bytes arrive.
 
@@ -39,7 +41,9 @@ async def read_json_array(
     body's size, and an item over ``max_item_bytes`` is skipped as it streams and stands as
     ``ItemTooLarge``, so the others still count. A body that is not an array (at most
     ``max_item_bytes``) is returned parsed whole, for the caller to say what it is. Refusals as
-    ``read_json``'s.
+    ``read_json``'s, and an ``InvalidField`` (``body``) at the item past ``max_items``, without
+    reading on: 32 MiB of ``{},`` is eleven million items, which took the daemon 670 MB and
+    30 s of the event loop, every beat waiting over a second meanwhile.
     """
     splitter = ArrayItems(max_item_bytes)
     items: list[object] = []
@@ -52,9 +56,11 @@ async def read_json_array(
                 return _parse_json(await _rest_of_body(not_array.start, chunks, max_item_bytes))
             except BrokenArray as broken:
                 raise _broken_array(broken) from None
-            items += [
-                keep(_parse_json(item)) if isinstance(item, bytes) else item for item in ended
-            ]
+            for item in ended:
+                if len(items) == max_items:
+                    problem = f"has more than {max_items} {items_named}; at most {max_items}"
+                    raise InvalidField("body", problem)
+                items.append(keep(_parse_json(item)) if isinstance(item, bytes) else item)
     try:
         splitter.close()
     except NotAnArray as not_array:  # an empty body, or only spaces

@@ -33,6 +33,7 @@ from oxitrack.sessions import Session
 from oxitrack.store import Store
 from oxitrack.store import wakatime as wakatime_store
 from oxitrack.wakatime import (
+    MAX_BULK_HEARTBEATS,
     MAX_HEARTBEAT_BYTES,
     Heartbeat,
     check_bulk,
@@ -69,6 +70,8 @@ async def post_heartbeats_bulk(request: Request) -> JSONResponse:
             max_bytes=BULK_MAX_BODY_BYTES,
             max_item_bytes=MAX_HEARTBEAT_BYTES,
             keep=slim_heartbeat,
+            max_items=MAX_BULK_HEARTBEATS,
+            items_named="heartbeats",
         )
         items = check_bulk(body)
     except ClientError as refusal:

@@ -314,23 +314,27 @@ class _Status(Record):
         }
 
     def text(self) -> str:
+        from oxitrack.fields import printable
         from oxitrack.report_text import format_duration
         from oxitrack.store.connections import WAL_REWIND_BYTES
 
+        # The daemon's answer is shown with control characters as escapes: while the daemon is
+        # down, another account's program on its port may answer, with a terminal's escapes.
         lines = [f"service:  {self.service_state}"]
         if self.health:
             uptime = format_duration(int(self.health.get("uptime_seconds", 0)))
+            version, pid = (printable(str(self.health.get(name))) for name in ("version", "pid"))
             lines.append(
-                f"daemon:   answers at {self.url} (version {self.health.get('version')},"
-                f" pid {self.health.get('pid')}, up {uptime})"
+                f"daemon:   answers at {self.url} (version {version}, pid {pid}, up {uptime})"
             )
         elif self.refusal:
             lines.append(f"daemon:   answers at {self.url}, but {self.refusal}")
         else:
             lines.append(f"daemon:   does not answer at {self.url}")
-        lines.append(f"database: {self.db_path}")
+        lines.append(f"database: {printable(str(self.db_path))}")
         lines.append(
-            "          " + (_describe(self.stats) if self.stats else str(self.stats_error))
+            "          "
+            + (_describe(self.stats) if self.stats else printable(str(self.stats_error)))
         )
         if self.backlog.pending_bytes > WAL_REWIND_BYTES:  # more than the daemon's rewinds leave
             lines.append("          " + _describe_backlog(self.backlog))
