@@ -7,8 +7,8 @@ import {
   foreignListeners,
   isLoopbackHost,
   type ListenerLookup,
-  listenerUids,
-  parseListenerUids,
+  parseListeners,
+  readListeners,
   SYSTEM_LOOKUP,
 } from "../../src/core/listeners";
 
@@ -28,6 +28,13 @@ const TCP = [
 ].join("\n");
 
 /** /proc/net/tcp6: 3000 listened on by uid 65534 on ::1; 8080 (1F90) by uid 1000 on ::. */
+/** /proc/net/tcp6: 3000 listened on by uid 4242 on ::ffff:127.0.0.1 (an IPv6 socket taking IPv4). */
+const TCP6_MAPPED = [
+  "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+  "   0: 0000000000000000FFFF00000100007F:0BB8 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  4242        0 6000003 1 0000000000000000 100 0 0 10 0",
+  "",
+].join("\n");
+
 const TCP6 = [
   "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
   "   0: 00000000000000000000000001000000:0BB8 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000 65534        0 6000001 1 0000000000000000 100 0 0 10 0",
@@ -35,31 +42,42 @@ const TCP6 = [
   "",
 ].join("\n");
 
-describe("parseListenerUids", () => {
-  const cases: Array<[string, string, number, number[]]> = [
-    ["tcp", TCP, 3000, [1000, 1001]],
-    ["tcp", TCP, 5432, [113]],
+describe("parseListeners", () => {
+  const cases: Array<[string, string, number, Array<[string, number]>]> = [
+    ["tcp", TCP, 3000, [["127.0.0.1", 1000], ["0.0.0.0", 1001]]],
+    ["tcp", TCP, 5432, [["0.0.0.0", 113]]],
     ["tcp", TCP, 54321, []], // 0xD431: a connection's port, not a listener's
     ["tcp", TCP, 8080, []],
-    ["tcp6", TCP6, 3000, [65534]],
-    ["tcp6", TCP6, 8080, [1000]],
+    ["tcp6", TCP6, 3000, [["::1", 65534]]],
+    ["tcp6", TCP6, 8080, [["::", 1000]]],
+    ["tcp6, IPv4-mapped", TCP6_MAPPED, 3000, [["127.0.0.1", 4242]]],
     ["header only", TCP.split("\n")[0] ?? "", 3000, []],
     ["empty", "", 3000, []],
-    ["garbled lines", "header\n 0: nonsense\n 1: 0100007F:0BB8 x 0A a b c notanumber\n 2: 0100007F:BB8 x 0A a b c 5", 3000, []],
+    ["garbled lines", "header\n 0: nonsense\n 1: 0100007F:0BB8 x 0A a b c notanumber\n 2: 0100007F:BB8 x 0A a b c 5\n 3: 7F:0BB8 x 0A a b c 5", 3000, []],
   ];
   for (const [name, table, port, expected] of cases) {
     test(`${name}, port ${port}: ${JSON.stringify(expected)}`, () => {
-      assert.deepEqual(parseListenerUids(table, port), expected);
+      const found = parseListeners(table, port, true).map(({ address, uid }) => [address, uid]);
+      assert.deepEqual(found, expected);
     });
   }
+
+  test("a big-endian machine writes each word the other way round", () => {
+    assert.deepEqual(parseListeners(TCP.replace("0100007F:0BB8", "7F000001:0BB8"), 3000, false)[0], { address: "127.0.0.1", uid: 1000 });
+  });
 });
 
 /** Tables as given; a missing one cannot be read, as on a system without /proc/net. */
-function lookup(uid: number | undefined, tables: Readonly<Record<string, string>>): ListenerLookup & { reads: string[] } {
+function lookup(
+  uid: number | undefined,
+  tables: Readonly<Record<string, string>>,
+  localhost: readonly string[] = ["127.0.0.1", "::1"],
+): ListenerLookup & { reads: string[] } {
   const reads: string[] = [];
   return {
     uid,
     reads,
+    resolve: async (hostname) => (hostname.startsWith("localhost") ? [...localhost] : []),
     readTable: async (path) => {
       reads.push(path);
       const table = tables[path];
@@ -73,17 +91,19 @@ function lookup(uid: number | undefined, tables: Readonly<Record<string, string>
 
 const LINUX = { "/proc/net/tcp": TCP, "/proc/net/tcp6": TCP6 };
 
-describe("listenerUids", () => {
+describe("readListeners", () => {
+  const uids = (listeners: Array<{ uid: number }> | undefined) => listeners?.map(({ uid }) => uid);
+
   test("both tables count", async () => {
-    assert.deepEqual(await listenerUids(3000, lookup(0, LINUX).readTable), new Set([1000, 1001, 65534]));
+    assert.deepEqual(uids(await readListeners(3000, lookup(0, LINUX).readTable)), [1000, 1001, 65534]);
   });
 
   test("one table readable is enough (no IPv6)", async () => {
-    assert.deepEqual(await listenerUids(3000, lookup(0, { "/proc/net/tcp": TCP }).readTable), new Set([1000, 1001]));
+    assert.deepEqual(uids(await readListeners(3000, lookup(0, { "/proc/net/tcp": TCP }).readTable)), [1000, 1001]);
   });
 
   test("no table readable: not known", async () => {
-    assert.equal(await listenerUids(3000, lookup(0, {}).readTable), undefined);
+    assert.equal(await readListeners(3000, lookup(0, {}).readTable), undefined);
   });
 });
 
@@ -113,14 +133,39 @@ describe("foreignListeners", () => {
     assert.equal(await foreignListeners("http://127.0.0.1:3000", lookup(4242, ownTcp)), undefined);
   });
 
-  test("this account is among those listening: the key may go", async () => {
-    assert.equal(await foreignListeners("http://127.0.0.1:3000", lookup(1001, LINUX)), undefined);
-  });
-
-  test("only other accounts listen: they are named, the key must not go", async () => {
-    assert.deepEqual(await foreignListeners("http://127.0.0.1:3000", lookup(4242, LINUX)), [1000, 1001, 65534]);
+  test("only other accounts listen where the request lands: they are named, the key must not go", async () => {
+    assert.deepEqual(await foreignListeners("http://127.0.0.1:3000", lookup(4242, LINUX)), [1000, 1001]);
     assert.deepEqual(await foreignListeners("http://localhost:5432/", lookup(4242, LINUX)), [113]);
     assert.deepEqual(await foreignListeners("http://[::1]:8080", lookup(4242, LINUX)), [1000]);
+    assert.deepEqual(await foreignListeners("http://[::1]:3000", lookup(4242, LINUX)), [65534]);
+  });
+
+  test("this account's program and another's both take the request: the key must not go", async () => {
+    assert.deepEqual(await foreignListeners("http://127.0.0.1:3000", lookup(1001, LINUX)), [1000]);
+  });
+
+  test("this account's program on another address of the port says nothing of who listens here", async () => {
+    // Yours on ::1 (a dev server), another account's on 127.0.0.1: the key went to theirs.
+    const tables = {
+      "/proc/net/tcp": TCP.replace(/ 1001 /g, " 1000 "),
+      "/proc/net/tcp6": TCP6.replace(/ 65534 /g, "  4242 "),
+    };
+    assert.deepEqual(await foreignListeners("http://127.0.0.1:3000", lookup(4242, tables)), [1000]);
+    assert.equal(await foreignListeners("http://[::1]:3000", lookup(4242, tables)), undefined);
+    // localhost lands where its first address that a socket takes leads.
+    assert.deepEqual(await foreignListeners("http://localhost:3000", lookup(4242, tables, ["127.0.0.1", "::1"])), [1000]);
+    assert.equal(await foreignListeners("http://localhost:3000", lookup(4242, tables, ["::1", "127.0.0.1"])), undefined);
+  });
+
+  test("an IPv6 socket on :: or on ::ffff:127.0.0.1 takes IPv4 requests too", async () => {
+    const onWildcard = { "/proc/net/tcp6": TCP6.replace(/00000000000000000000000001000000:0BB8/, "00000000000000000000000000000000:0BB8") };
+    assert.deepEqual(await foreignListeners("http://127.0.0.1:3000", lookup(4242, onWildcard)), [65534]);
+    assert.equal(await foreignListeners("http://127.0.0.1:3000", lookup(4242, { "/proc/net/tcp6": TCP6_MAPPED })), undefined);
+    assert.deepEqual(await foreignListeners("http://127.0.0.1:3000", lookup(1, { "/proc/net/tcp6": TCP6_MAPPED })), [4242]);
+  });
+
+  test("a host name that resolves to nothing: nobody to keep the key from (the request fails anyway)", async () => {
+    assert.equal(await foreignListeners("http://localhost:3000", lookup(4242, LINUX, [])), undefined);
   });
 
   test("no port in the URL is the scheme's", async () => {
@@ -167,8 +212,9 @@ describe("this system's sockets", { skip: existsSync("/proc/net/tcp") ? false : 
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const port = (server.address() as net.AddressInfo).port;
-      assert.deepEqual(await listenerUids(port, SYSTEM_LOOKUP.readTable), new Set([process.getuid?.()]));
+      assert.deepEqual(await readListeners(port, SYSTEM_LOOKUP.readTable), [{ address: "127.0.0.1", uid: process.getuid?.() }]);
       assert.equal(await foreignListeners(`http://127.0.0.1:${port}`, SYSTEM_LOOKUP), undefined);
+      assert.equal(await foreignListeners(`http://localhost:${port}`, SYSTEM_LOOKUP), undefined);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
