@@ -113,7 +113,7 @@ export class LockFile {
   private async create(token: string): Promise<boolean> {
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(this.path, "wx");
+      handle = await fs.open(this.path, "wx", 0o600);
     } catch (error) {
       if (isCode(error, "EEXIST")) {
         return false;

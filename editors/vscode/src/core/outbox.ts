@@ -34,8 +34,10 @@ import {
   appendFileTo,
   forEachLine,
   LineCounter,
+  makePrivateFolder,
   oldestAtHeadOf,
   oldestOf,
+  PRIVATE_FILE_MODE,
   readBeats,
   sizeOf,
   tailOf,
@@ -159,7 +161,7 @@ export class Outbox {
     if (kept.length > 0) {
       const { endsWithNewline } = await tailOf(this.queuePath);
       const text = (endsWithNewline ? "" : "\n") + kept.map(toLine).join("");
-      await fs.appendFile(this.queuePath, text, "utf8");
+      await fs.appendFile(this.queuePath, text, { encoding: "utf8", mode: PRIVATE_FILE_MODE });
     }
     return { appended: kept.length, droppedBecauseFull: beats.length - kept.length };
   }
@@ -191,7 +193,7 @@ export class Outbox {
     if (beats.length === 0) {
       return;
     }
-    await fs.mkdir(this.dir, { recursive: true });
+    await makePrivateFolder(this.dir);
     try {
       await this.exitLock.with(() => this.appendUnlocked(beats));
     } catch (error) {
@@ -383,7 +385,7 @@ export class Outbox {
   }
 
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    await fs.mkdir(this.dir, { recursive: true });
+    await makePrivateFolder(this.dir);
     return this.lock.with(fn);
   }
 }

@@ -72,12 +72,34 @@ export async function countNewlines(file: string, start = 0, end = Infinity): Pr
 }
 
 /**
+ * The outbox's files are this account's only: they list the folders worked in and when, which the
+ * other accounts of a shared machine have no business reading (the daemon's database is 0600 too).
+ */
+export const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_FOLDER_MODE = 0o700;
+
+/** Folders made private by this process: narrowed once, not at every append. */
+const narrowedFolders = new Set<string>();
+
+/**
+ * Makes `dir` (and any missing parent) for this account only, and narrows it once if it exists
+ * wider: VS Code makes an extension's storage folder readable by all, as did older versions.
+ */
+export async function makePrivateFolder(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_FOLDER_MODE });
+  if (!narrowedFolders.has(dir)) {
+    await fs.chmod(dir, PRIVATE_FOLDER_MODE);
+    narrowedFolders.add(dir);
+  }
+}
+
+/**
  * Writes a new file, or leaves none: a write cut short (disk full) would otherwise keep the part
  * it wrote, and a replay failing every minute would fill each bit of space the user frees.
  */
 export async function writeWholeOrNothing(file: string, text: string): Promise<void> {
   try {
-    await fs.writeFile(file, text, "utf8");
+    await fs.writeFile(file, text, { encoding: "utf8", mode: PRIVATE_FILE_MODE });
   } catch (error) {
     await fs.unlink(file).catch(() => undefined);
     throw error;

@@ -66,6 +66,20 @@ describe("Outbox", () => {
     assert.equal(text, ['{"project_path":"/p","timestamp":1}', '{"project_path":"/p","timestamp":2}', '{"project_path":"/p","timestamp":3}', ""].join("\n"));
   });
 
+  test("the outbox is this account's only: its folder 0700 (narrowed if VS Code made it wider), its files 0600", { skip: process.platform === "win32" ? "no Unix modes" : false }, async () => {
+    // It lists the folders worked in and when: other accounts of a shared machine read it before.
+    await fs.chmod(dir, 0o755);
+    const outbox = new Outbox({ dir });
+    await outbox.append([beat(1)]);
+    await outbox.appendBeforeExit([beat(2)]);
+    assert.equal((await fs.stat(dir)).mode & 0o777, 0o700);
+    assert.equal((await fs.stat(path.join(dir, QUEUE_FILE))).mode & 0o777, 0o600);
+    const nested = path.join(dir, "new", "storage");
+    await new Outbox({ dir: nested }).append([beat(3)]);
+    assert.equal((await fs.stat(nested)).mode & 0o777, 0o700);
+    assert.equal((await fs.stat(path.join(nested, QUEUE_FILE))).mode & 0o777, 0o600);
+  });
+
   test("replay hands out beats oldest first and empties the outbox", async () => {
     const outbox = new Outbox({ dir });
     await outbox.append([beat(30), beat(10)]);
