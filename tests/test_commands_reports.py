@@ -545,6 +545,16 @@ def test_sessions_from_a_date_answer_as_the_api_does(seeded, db_path, capsys, cl
     assert (listed.json()["from"], listed.json()["to"]) == ("2025-11-20", "2025-11-25")
 
 
+def test_sessions_up_to_a_date_answer_as_the_api_does(seeded, db_path, capsys, client):
+    """`sessions --to D` alone lists every session up to D: the range is open at its start."""
+    code, out, _ = run(capsys, db_path, "sessions", "--to", "2025-11-24", "--json")
+    listed = client.get("/api/sessions", params={"tz": "Europe/Berlin", "to": "2025-11-24"})
+    assert code == 0
+    assert json.loads(out) == listed.json()
+    assert (listed.json()["from"], listed.json()["to"]) == (None, "2025-11-24")
+    assert listed.json()["sessions"]
+
+
 @pytest.mark.parametrize("command", ["report", "sessions", "export"])
 @pytest.mark.parametrize("value", ["", "  "], ids=["empty", "blank"])
 def test_an_empty_project_is_refused(seeded, db_path, capsys, command, value):
