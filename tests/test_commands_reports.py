@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import stat
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from oxitrack import repo_identity
 from oxitrack.cli import main
 from oxitrack.commands import reports as report_commands
+from oxitrack.days import MAX_RANGE_DAYS
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.conftest import NOW
@@ -651,6 +652,19 @@ def test_bad_flags_are_usage_errors_naming_them(seeded, db_path, capsys, argv, w
     err = capsys.readouterr().err
     assert code == 2
     assert words in err and err.count("\n") == 1
+
+
+def test_days_takes_up_to_ten_years_and_no_more(seeded, db_path, capsys):
+    """``--days`` is refused past ``MAX_RANGE_DAYS``, the most any report covers; up to it,
+    included, it is the N days up to today."""
+    code, out, _ = run(capsys, db_path, "report", "--days", str(MAX_RANGE_DAYS), "--json")
+    assert code == 0
+    report = json.loads(out)
+    first, last = date.fromisoformat(report["from"]), date.fromisoformat(report["to"])
+    assert (last, (last - first).days + 1) == (date(2025, 11, 25), MAX_RANGE_DAYS)
+    code, out, err = run(capsys, db_path, "report", "--days", str(MAX_RANGE_DAYS + 1))
+    assert (code, out) == (2, "")
+    assert err == f"oxitrack: --days: must be from 1 to {MAX_RANGE_DAYS}\n"
 
 
 @pytest.mark.parametrize("text", ["2025-W48", "2025-W48-7", "20251123"])
