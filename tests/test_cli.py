@@ -133,10 +133,31 @@ def test_unknown_flag_before_an_action_is_named_not_its_value(argv, refused, cap
     assert last_line.endswith(f"unrecognized arguments: {refused}"), last_line
 
 
-def test_a_mistyped_action_is_still_called_an_invalid_choice(capsys):
+@pytest.mark.parametrize(
+    ("argv", "action"),
+    [
+        (["projects", "lsit"], "lsit"),
+        # Flags of its own before it, written out, abbreviated or with "=": not the fault.
+        (["projects", "--db", "x.db", "lsit"], "lsit"),
+        (["projects", "--d", "x.db", "lsit"], "lsit"),
+        (["projects", "--db=x.db", "lsit"], "lsit"),
+        # After "--" nothing is a flag: argparse's own words (it names "--" on Python 3.11).
+        (["projects", "--", "-lsit", "x.db"], None),
+    ],
+    ids=[
+        "alone",
+        "after-its-flag",
+        "after-its-flag-abbreviated",
+        "after-flag-equals",
+        "after-dashes",
+    ],
+)
+def test_a_mistyped_action_is_still_called_an_invalid_choice(capsys, argv, action):
     with pytest.raises(SystemExit):
-        main(["projects", "lsit"])
-    assert "invalid choice: 'lsit'" in capsys.readouterr().err
+        main(argv)
+    err = capsys.readouterr().err
+    assert f"invalid choice: '{action}'" in err if action else "invalid choice: " in err
+    assert "unrecognized" not in err
 
 
 @pytest.mark.parametrize("command", ["today", "report", "sessions", "export", "backup", "check"])

@@ -725,6 +725,26 @@ def test_every_way_to_write_a_folder_names_its_project(
     assert json.loads(out)["total_seconds"] == 600
 
 
+def test_a_tilde_word_naming_no_user_is_a_folder_name_not_a_path(
+    store: Store, db_path, capsys, monkeypatch, tmp_path
+):
+    """``~scratch`` with no user ``scratch`` is not a home folder: it stays the words typed, so
+    the folder named so is found by its last part, not ``./~scratch`` under the current one."""
+    folder = "/code/~scratch-oxitrack-no-such-user"
+    store.write(
+        lambda conn: conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            [(folder, NOW - 600, NOW), ("/code/other", NOW - 1800, NOW - 1500)],
+        )
+    )
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    monkeypatch.chdir(tmp_path)
+    word = folder.rsplit("/", 1)[1]
+    code, out, err = run(capsys, db_path, "report", "--project", word, "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["total_seconds"] == 600
+
+
 def test_project_dot_in_a_moved_repository_is_its_project(db_path, capsys, monkeypatch, tmp_path):
     """Its root commit is known from the old folder, so ``--project .`` in the new one keeps
     the project's time, before any beat came from there."""
