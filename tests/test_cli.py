@@ -483,3 +483,21 @@ def test_settings_are_resolved_once_unless_the_flags_changed_since(tmp_path: Pat
     assert settings_from(args) is first and first.week_start == 6
     changed = argparse.Namespace(**{**vars(args), "port": "3005"})
     assert settings_from(changed).port == 3005
+
+
+def _help_at(columns: str | None) -> str:
+    """``oxitrack report --help`` with no terminal, ``$COLUMNS`` unset when ``None``."""
+    env = {name: value for name, value in os.environ.items() if name != "COLUMNS"}
+    if columns is not None:
+        env["COLUMNS"] = columns
+    argv = [sys.executable, "-m", "oxitrack", "report", "--help"]
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("columns", [None, "0", "-3", "wide"])
+def test_help_without_a_terminal_or_a_width_is_80_columns_wide(columns: str | None):
+    """As ``shutil`` reads them: ``COLUMNS=0`` or a negative value is no width (help came out
+    one word a line), and with no terminal either, help is 80 columns wide."""
+    assert _help_at(columns) == _help_at("80") != _help_at("79")
