@@ -162,17 +162,19 @@ def _beat_request(project_path: str) -> bytes:
     ],
     ids=["garbage", "bad-chunk", "head-too-large"],
 )
+# One before it: being answered, none waiting; two: one being answered, one waiting its turn.
+@pytest.mark.parametrize("before", [1, 2])
 def test_a_broken_request_after_good_ones_is_answered_after_them(
-    daemon: DaemonProcess, broken: bytes
+    daemon: DaemonProcess, broken: bytes, before: int
 ):
     """Pipelined requests are answered in order, so the refusal of the third comes third. It
     came first and alone: the client read it as the answer to its first beat (a 400, which
     editors drop), and the two good beats were neither stored nor answered."""
-    paths = [f"/code/before-{len(broken)}-{i}" for i in range(2)]
+    paths = [f"/code/before-{len(broken)}-{before}-{i}" for i in range(before)]
     reply = _exchange(daemon.port, b"".join(map(_beat_request, paths)) + broken)
     statuses = [int(status) for status in re.findall(rb"HTTP/1\.1 (\d{3}) ", reply)]
-    assert statuses[:2] == [200, 200], reply
-    assert statuses[2:] in ([400], [431]), reply
+    assert statuses[:before] == [200] * before, reply
+    assert statuses[before:] in ([400], [431]), reply
     assert reply.lower().count(b"connection: close") == 1
     assert {span[0] for span in stored_sessions(daemon.db_path)} >= set(paths)
 
