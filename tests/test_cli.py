@@ -133,10 +133,31 @@ def test_unknown_flag_before_an_action_is_named_not_its_value(argv, refused, cap
     assert last_line.endswith(f"unrecognized arguments: {refused}"), last_line
 
 
-def test_a_mistyped_action_is_still_called_an_invalid_choice(capsys):
+@pytest.mark.parametrize(
+    ("argv", "action"),
+    [
+        (["projects", "lsit"], "lsit"),
+        # Flags of its own before it, written out, abbreviated or with "=": not the fault.
+        (["projects", "--db", "x.db", "lsit"], "lsit"),
+        (["projects", "--d", "x.db", "lsit"], "lsit"),
+        (["projects", "--db=x.db", "lsit"], "lsit"),
+        # After "--" nothing is a flag: argparse's own words (it names "--" on Python 3.11).
+        (["projects", "--", "-lsit", "x.db"], None),
+    ],
+    ids=[
+        "alone",
+        "after-its-flag",
+        "after-its-flag-abbreviated",
+        "after-flag-equals",
+        "after-dashes",
+    ],
+)
+def test_a_mistyped_action_is_still_called_an_invalid_choice(capsys, argv, action):
     with pytest.raises(SystemExit):
-        main(["projects", "lsit"])
-    assert "invalid choice: 'lsit'" in capsys.readouterr().err
+        main(argv)
+    err = capsys.readouterr().err
+    assert f"invalid choice: '{action}'" in err if action else "invalid choice: " in err
+    assert "unrecognized" not in err
 
 
 @pytest.mark.parametrize("command", ["today", "report", "sessions", "export", "backup", "check"])
@@ -462,3 +483,21 @@ def test_settings_are_resolved_once_unless_the_flags_changed_since(tmp_path: Pat
     assert settings_from(args) is first and first.week_start == 6
     changed = argparse.Namespace(**{**vars(args), "port": "3005"})
     assert settings_from(changed).port == 3005
+
+
+def _help_at(columns: str | None) -> str:
+    """``oxitrack report --help`` with no terminal, ``$COLUMNS`` unset when ``None``."""
+    env = {name: value for name, value in os.environ.items() if name != "COLUMNS"}
+    if columns is not None:
+        env["COLUMNS"] = columns
+    argv = [sys.executable, "-m", "oxitrack", "report", "--help"]
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("columns", [None, "0", "-3", "wide"])
+def test_help_without_a_terminal_or_a_width_is_80_columns_wide(columns: str | None):
+    """As ``shutil`` reads them: ``COLUMNS=0`` or a negative value is no width (help came out
+    one word a line), and with no terminal either, help is 80 columns wide."""
+    assert _help_at(columns) == _help_at("80") != _help_at("79")

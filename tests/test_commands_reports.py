@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import stat
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from oxitrack import repo_identity
 from oxitrack.cli import main
 from oxitrack.commands import reports as report_commands
+from oxitrack.days import MAX_RANGE_DAYS
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from tests.conftest import NOW
@@ -578,6 +579,16 @@ def test_sessions_from_a_date_answer_as_the_api_does(seeded, db_path, capsys, cl
     assert (listed.json()["from"], listed.json()["to"]) == ("2025-11-20", "2025-11-25")
 
 
+def test_sessions_up_to_a_date_answer_as_the_api_does(seeded, db_path, capsys, client):
+    """`sessions --to D` alone lists every session up to D: the range is open at its start."""
+    code, out, _ = run(capsys, db_path, "sessions", "--to", "2025-11-24", "--json")
+    listed = client.get("/api/sessions", params={"tz": "Europe/Berlin", "to": "2025-11-24"})
+    assert code == 0
+    assert json.loads(out) == listed.json()
+    assert (listed.json()["from"], listed.json()["to"]) == (None, "2025-11-24")
+    assert listed.json()["sessions"]
+
+
 @pytest.mark.parametrize("command", ["report", "sessions", "export"])
 @pytest.mark.parametrize("value", ["", "  "], ids=["empty", "blank"])
 def test_an_empty_project_is_refused(seeded, db_path, capsys, command, value):
@@ -676,6 +687,19 @@ def test_bad_flags_are_usage_errors_naming_them(seeded, db_path, capsys, argv, w
     assert words in err and err.count("\n") == 1
 
 
+def test_days_takes_up_to_ten_years_and_no_more(seeded, db_path, capsys):
+    """``--days`` is refused past ``MAX_RANGE_DAYS``, the most any report covers; up to it,
+    included, it is the N days up to today."""
+    code, out, _ = run(capsys, db_path, "report", "--days", str(MAX_RANGE_DAYS), "--json")
+    assert code == 0
+    report = json.loads(out)
+    first, last = date.fromisoformat(report["from"]), date.fromisoformat(report["to"])
+    assert (last, (last - first).days + 1) == (date(2025, 11, 25), MAX_RANGE_DAYS)
+    code, out, err = run(capsys, db_path, "report", "--days", str(MAX_RANGE_DAYS + 1))
+    assert (code, out) == (2, "")
+    assert err == f"oxitrack: --days: must be from 1 to {MAX_RANGE_DAYS}\n"
+
+
 @pytest.mark.parametrize("text", ["2025-W48", "2025-W48-7", "20251123"])
 def test_dates_other_than_year_month_day_are_refused(seeded, db_path, capsys, text):
     """Python also reads ISO week dates and compact dates, where ``--to 2025-W48`` meant that
@@ -731,6 +755,26 @@ def test_every_way_to_write_a_folder_names_its_project(
     argument = reference.format(project=project, link=tmp_path / "link")
     code, out, err = run(capsys, db_path, "report", "--project", argument, "--json")
     assert code == 0, err
+    assert json.loads(out)["total_seconds"] == 600
+
+
+def test_a_tilde_word_naming_no_user_is_a_folder_name_not_a_path(
+    store: Store, db_path, capsys, monkeypatch, tmp_path
+):
+    """``~scratch`` with no user ``scratch`` is not a home folder: it stays the words typed, so
+    the folder named so is found by its last part, not ``./~scratch`` under the current one."""
+    folder = "/code/~scratch-oxitrack-no-such-user"
+    store.write(
+        lambda conn: conn.executemany(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            [(folder, NOW - 600, NOW), ("/code/other", NOW - 1800, NOW - 1500)],
+        )
+    )
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    monkeypatch.chdir(tmp_path)
+    word = folder.rsplit("/", 1)[1]
+    code, out, err = run(capsys, db_path, "report", "--project", word, "--json")
+    assert (code, err) == (0, "")
     assert json.loads(out)["total_seconds"] == 600
 
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import oxitrack.store.day_splits as day_splits
 from oxitrack.breakdown import PER_PROJECT_FIELDS, Breakdown
 from oxitrack.days import Day, days_between
 from oxitrack.reports import daily_totals
@@ -192,3 +193,96 @@ def test_days_cut_from_parts_are_the_days_read_one_by_one(
         with mock.patch("oxitrack.store.day_splits.PART_DAYS", 2):
             cut = read_day_splits(store, fields, DST_SPAN, found, NOW)
         assert cut == _day_by_day(store, fields, DST_SPAN, found)
+
+
+def test_sessions_at_a_midnight_are_in_the_days_they_have_time_in(store: Store):
+    """A session ending at midnight is the day before's only; a lone beat at midnight and a
+    session starting then are the new day's, as each day read alone has them. Found by its last
+    beat, a session still running at a day's start is kept from the first such one on."""
+    midnight = SPAN[1].start
+    for path, times in (
+        ("/code/app", (midnight - 600, midnight)),
+        ("/code/lib", (midnight,)),
+        ("/code/web", (midnight, midnight + 300)),
+    ):
+        for moment in times:
+            store.record_beat(Beat(path, moment))
+    splits = read_day_splits(store, FIELDS, SPAN, None, NOW)
+    listed = [
+        [(total.project_path, total.duration_seconds, total.session_count) for total in projects]
+        for projects in (split.totals.projects for split in splits)
+    ]
+    assert listed == [
+        [("/code/app", 600, 1)],
+        [("/code/web", 300, 1), ("/code/lib", 0, 1)],
+        [],
+    ]
+    assert [split.totals.total_seconds for split in splits] == [600, 300, 0]
+
+
+def test_heartbeats_naming_no_editor_pair_apart_from_an_editors(store: Store):
+    """A heartbeat naming no editor (an export's) between two of an editor's under the gap
+    does not cut the editor's pair: its language stays on the whole stretch, as
+    ``GET /api/breakdown`` splits it (``docs/reports.md``)."""
+    record_heartbeats(
+        store,
+        "/code/app",
+        (NOW - 1800, {"language": "Python"}),
+        (NOW - 1500, {"language": None, "user_agent": None}),
+        (NOW - 1200, {"language": "Python"}),
+    )
+    [split] = read_day_splits(store, FIELDS, SPAN[2:], None, NOW)
+    assert split.totals.total_seconds == 600
+    assert [(row.name, row.duration_seconds) for row in split.rows["language"]] == [("Python", 600)]
+    assert [(row.name, row.duration_seconds) for row in split.rows["editor"]] == [("zed", 600)]
+
+
+def test_a_heartbeat_whose_context_is_gone_is_left_out_as_the_join_leaves_it(
+    store: Store, db_path: Path
+):
+    """A heartbeat row pointing at no context (a file changed with foreign keys off, which
+    ``oxitrack check`` reports) is left out, as the breakdown's join leaves it: not a
+    ``KeyError`` that fails the status bar."""
+    record_heartbeats(
+        store, "/code/app", (NOW - 1800, {"language": "Python"}), (NOW - 1200, {"language": "Go"})
+    )
+    before = read_day_splits(store, FIELDS, SPAN[2:], None, NOW)
+    with sqlite3.connect(db_path) as other:  # foreign keys are off unless turned on
+        other.execute("INSERT INTO heartbeats (time, context_id) VALUES (?, 999)", (NOW - 1500,))
+    other.close()
+    assert read_day_splits(store, FIELDS, SPAN[2:], None, NOW) == before
+    assert [(row.name, row.duration_seconds) for row in before[0].rows["language"]] == [
+        ("Python", 600)
+    ]
+
+
+def test_each_day_takes_its_own_from_the_part_read_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    """A part's sessions and heartbeats are read once and each day takes only its own from
+    them: the sessions from the first one still running at its start, and the heartbeats from
+    the session gap before it to the gap after it. Not the part again from its start, nor to
+    its end, for each of its days (31 times over a month's beats)."""
+    span = days_between(date(2025, 10, 1), date(2025, 10, 10), BERLIN)
+    for day in span:
+        noon = day.start + 12 * 3600
+        record_heartbeats(store, "/code/app", (noon, {}), (noon + 60, {}))
+    sessions_asked: list[Day] = []
+    beats_given: list[int] = []
+    has_time_in = day_splits._has_time_in
+    add_each = Breakdown.add_each
+
+    def counted_has_time_in(row: Any, day: Day) -> bool:
+        sessions_asked.append(day)
+        return has_time_in(row, day)
+
+    def counted_add_each(breakdowns: Any, sessions: Any, beats: Any, *args: Any) -> None:
+        beats_given.append(len(beats))
+        add_each(breakdowns, sessions, beats, *args)
+
+    monkeypatch.setattr(day_splits, "_has_time_in", counted_has_time_in)
+    monkeypatch.setattr(Breakdown, "add_each", staticmethod(counted_add_each))
+    splits = read_day_splits(store, FIELDS, span, None, NOW)
+    assert [split.totals.total_seconds for split in splits] == [60] * len(span)
+    assert sessions_asked == span
+    assert beats_given == [2] * len(span)

@@ -162,17 +162,19 @@ def _beat_request(project_path: str) -> bytes:
     ],
     ids=["garbage", "bad-chunk", "head-too-large"],
 )
+# One before it: being answered, none waiting; two: one being answered, one waiting its turn.
+@pytest.mark.parametrize("before", [1, 2])
 def test_a_broken_request_after_good_ones_is_answered_after_them(
-    daemon: DaemonProcess, broken: bytes
+    daemon: DaemonProcess, broken: bytes, before: int
 ):
     """Pipelined requests are answered in order, so the refusal of the third comes third. It
     came first and alone: the client read it as the answer to its first beat (a 400, which
     editors drop), and the two good beats were neither stored nor answered."""
-    paths = [f"/code/before-{len(broken)}-{i}" for i in range(2)]
+    paths = [f"/code/before-{len(broken)}-{before}-{i}" for i in range(before)]
     reply = _exchange(daemon.port, b"".join(map(_beat_request, paths)) + broken)
     statuses = [int(status) for status in re.findall(rb"HTTP/1\.1 (\d{3}) ", reply)]
-    assert statuses[:2] == [200, 200], reply
-    assert statuses[2:] in ([400], [431]), reply
+    assert statuses[:before] == [200] * before, reply
+    assert statuses[before:] in ([400], [431]), reply
     assert reply.lower().count(b"connection: close") == 1
     assert {span[0] for span in stored_sessions(daemon.db_path)} >= set(paths)
 
@@ -194,3 +196,20 @@ def test_a_transfer_coding_other_than_chunked_is_refused_by_name(
     assert error["error"] == "bad_request"
     assert "Transfer-Encoding" in error["message"]
     assert not [span for span in stored_sessions(daemon.db_path) if "coded" in span[0]]
+
+
+def test_a_head_refused_by_name_is_not_also_refused_as_not_http(tmp_path: Path):
+    """A head too large (431) or with a transfer coding not decoded (400) gets its own answer
+    alone: not a second one for bytes that are not HTTP, nor a line in the log counting it so."""
+    process = DaemonProcess(tmp_path / "daemon.db").start()
+    try:
+        large = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n"
+        coded = GOOD_HEAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"
+        for payload, status in ((large, b"431"), (coded, b"400")):
+            answer = _exchange(process.port, payload)
+            assert answer.startswith(b"HTTP/1.1 " + status + b" "), answer[:200]
+            assert answer.count(b"HTTP/1.1 ") == 1, answer
+            assert b"not a valid HTTP/1.1 request" not in answer
+    finally:
+        assert process.stop() == 0
+    assert not [line for line in process.stderr_lines if "not HTTP" in line], process.stderr_lines
