@@ -121,21 +121,7 @@ def test_the_api_key_goes_to_roots_program_on_the_port(tmp_path: Path):
     if os.geteuid() != 0 or setpriv is None:
         pytest.skip("needs root and setpriv: the listener is root's, the client another account")
     seen: list[str | None] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.headers.get("Authorization"))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(HEALTH)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)  # root's socket
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
-    serving.start()
+    server = _health_server("127.0.0.1", seen=seen)  # root's socket
     client = (
         "from oxitrack.config import Settings\n"
         "from oxitrack.daemon_client import DaemonClient\n"
@@ -166,11 +152,16 @@ def test_the_api_key_goes_to_roots_program_on_the_port(tmp_path: Path):
     assert seen == ["Bearer " + "k" * 24]
 
 
-def _health_server(address: str, port: int = 0) -> http.server.HTTPServer:
-    """An OxiTrack-like ``/health`` of this process's account on ``address``, serving."""
+def _health_server(
+    address: str, port: int = 0, seen: list[str | None] | None = None
+) -> http.server.HTTPServer:
+    """An OxiTrack-like ``/health`` of this process's account on ``address``, serving; each
+    request's ``Authorization`` header goes into ``seen`` when given."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if seen is not None:
+                seen.append(self.headers.get("Authorization"))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
