@@ -16,8 +16,21 @@ from oxitrack.fields import printable, utf8_reading
         ("/tmp/\x9b2J\x7f\t", "/tmp/\\x9b2J\\x7f\\t"),
         ("/tmp/a\u2028b", "/tmp/a\\u2028b"),
         ("/home/me/プロジェクト/é", "/home/me/プロジェクト/é"),
+        ("/tmp/\u202etxt.exe", "/tmp/\\u202etxt.exe"),
+        ("/tmp/a\u2066b\u2069\u200f", "/tmp/a\\u2066b\\u2069\\u200f"),
+        ("/home/me/مشروع", "/home/me/مشروع"),
     ],
-    ids=["plain", "escape-sequence", "newline", "c1-del-tab", "line-separator", "unicode"],
+    ids=[
+        "plain",
+        "escape-sequence",
+        "newline",
+        "c1-del-tab",
+        "line-separator",
+        "unicode",
+        "bidi-override",
+        "bidi-isolates-and-marks",
+        "right-to-left-letters",
+    ],
 )
 def test_printable_writes_what_a_terminal_acts_on_as_escapes(text: str, shown: str):
     assert printable(text) == shown

@@ -108,13 +108,22 @@ def machine_label(text: str) -> str | None:
     return LINE_BREAK_OR_CONTROL.sub("", text)[:MAX_LABEL_CHARS].strip() or None
 
 
+# What ``printable`` writes as escapes: controls and line breaks, and the bidi controls that
+# reorder what follows them on the line (``/tmp/`` U+202E ``txt.exe`` reads as ``/tmp/exe.txt``).
+_SHOWN_AS_ESCAPES = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
 def printable(text: str) -> str:
-    """``text`` with control characters written as escapes (``\\x1b``), for terminals and logs.
+    """``text`` with control characters and bidi controls written as escapes (``\\x1b``,
+    ``\\u202e``), for terminals and logs.
 
     A folder may be named with any of them, and whoever sends a beat names the folder: a path
-    is stored as sent, and shown this way wherever people read it as text.
+    is stored as sent, and shown this way wherever people read it as text, so that no name
+    moves the terminal's cursor, forges a line, or passes for another name.
     """
-    return LINE_BREAK_OR_CONTROL.sub(lambda found: ascii(found.group())[1:-1], text)
+    return _SHOWN_AS_ESCAPES.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
 def whole_number(text: str, field: str, *, lowest: int, highest: int) -> int:
