@@ -221,6 +221,7 @@ def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pyte
         ("/api/sessions", {"limit": "0"}, "limit"),
         ("/api/sessions", {"limit": "1001"}, "limit"),
         ("/api/sessions", {"project": " "}, "project"),
+        ("/today", {"project": ""}, "project"),
         ("/api/sessions", {"from": "1969-12-31"}, "from"),
         ("/api/sessions", {"from": "2025-02-01", "to": "2025-01-01"}, "from"),
         ("/api/days", {"from": "2025-W47", "to": "2025-W48"}, "from"),
@@ -241,6 +242,7 @@ def test_default_time_zone_is_the_machines(client: TestClient, monkeypatch: pyte
         "limit-zero",
         "limit-over-1000",
         "blank-project",
+        "today-empty-project",
         "before-1970",
         "sessions-backwards-range",
         "iso-week-date",
@@ -277,9 +279,25 @@ def test_days_between_dates_and_for_one_project(seeded: TestClient):
     assert body["total_seconds"] == 42 * 60
 
 
+def test_today_for_one_project_as_a_status_bar_asks_it(seeded: TestClient):
+    """``/today?project=`` keeps one project, named by folder, name or id as in ``/api/days``:
+    a status bar shows the time of the folder open, not the whole day's."""
+    for project in ("/code/notes", "notes", "2"):
+        text = seeded.get("/today", params={**TZ, "project": project}).text
+        assert text == "0h 42m  /code/notes\n0h 42m  total\n"
+    today = seeded.get("/today", params={**TZ, "project": "oxitrack", "format": "json"}).json()
+    assert [p["project_path"] for p in today["projects"]] == ["/code/oxitrack"]
+    assert today["total_seconds"] == 2 * HOUR + 5 * 60
+    # A folder not worked in today (or never) is a day of nothing, as /api/days answers it: a
+    # status bar polling the folder just opened shows 0 minutes, not an error.
+    nothing = seeded.get("/today", params={**TZ, "project": "/code/new", "format": "json"})
+    assert (nothing.status_code, nothing.json()["total_seconds"]) == (200, 0)
+    assert nothing.json()["projects"] == []
+
+
 def test_a_project_of_thousands_of_digits_names_nothing_rather_than_failing(client: TestClient):
     """Found by the fuzz test: int() refuses over 4300 digits, and the id lookup answered 500."""
-    for endpoint in ("/api/days", "/api/sessions"):
+    for endpoint in ("/today", "/api/days", "/api/sessions"):
         answer = client.get(endpoint, params={**TZ, "project": "9" * 5000})
         assert answer.status_code == 200, answer.text
 
@@ -301,7 +319,7 @@ def test_project_may_be_named_by_its_id_and_a_shared_name_is_refused(client: Tes
             assert {s["project_path"] for s in found.get("sessions", [])} <= {path}
         days = client.get("/api/days", params={**TZ, "project": str(ids[path])}).json()
         assert days["total_seconds"] == seconds
-    for endpoint in ("/api/days", "/api/sessions"):
+    for endpoint in ("/today", "/api/days", "/api/sessions"):
         answer = client.get(endpoint, params={**TZ, "project": "app"})
         assert answer.status_code == 422
         assert answer.json()["field"] == "project"
@@ -314,7 +332,7 @@ def test_a_merged_projects_id_is_a_404_saying_where_it_went(client: TestClient):
         beat(client, path, NOW - 3600 + minutes * 60)
     merged = client.post("/api/projects/merge", json={"source": 2, "target": 1})
     assert merged.status_code == 200
-    for endpoint in ("/api/days", "/api/sessions"):
+    for endpoint in ("/today", "/api/days", "/api/sessions"):
         answer = client.get(endpoint, params={**TZ, "project": "2"})
         assert (answer.status_code, answer.json()["error"]) == (404, "not_found")
         assert answer.json()["field"] == "project"

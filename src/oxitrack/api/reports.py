@@ -48,19 +48,26 @@ LONG_REPORTS_AT_ONCE = 2
 
 
 def get_today(request: Request) -> Response:
-    """Today's per-project totals: text for people (curl), JSON for programs."""
+    """Today's per-project totals: text for people (curl), JSON for programs; ``project`` keeps
+    one (a status bar showing the time of the folder open), named as in ``/api/days``."""
     zone = zone_param(request)
     wants_json = _wants_json(request)
-    today = read_today(request.app.state.store, zone, request.app.state.clock())
+    project = project_param(request)
+    today = read_today(request.app.state.store, zone, request.app.state.clock(), project)
     if wants_json:
         return JSONResponse(today_json(today, zone))
     return PlainTextResponse(today_text(today))
 
 
-def read_today(store: Store, zone: tzinfo, now: float) -> DayTotals:
-    """Today's totals in ``zone`` for every endpoint (``days.day_of`` says what today is)."""
+def read_today(store: Store, zone: tzinfo, now: float, project: str | None = None) -> DayTotals:
+    """Today's totals in ``zone`` for every endpoint (``days.day_of`` says what today is), of
+    the one ``project`` when named (``queries.project_filter``)."""
     day = days_.day_of(int(now), zone)
-    rows = store.read(lambda conn: queries.sessions_between(conn, day.start, day.end))
+    rows = store.read(
+        lambda conn: queries.sessions_between(
+            conn, day.start, day.end, queries.project_filter(conn, project, "project")
+        )
+    )
     [today] = daily_totals(rows, [day], now)
     return today
 
