@@ -31,6 +31,10 @@ from oxitrack.errors import error_body
 from oxitrack.refusal_log import RefusalLog
 from oxitrack.wakatime import BULK_ROUTE
 
+# On every answer, the app's (uvicorn's default headers, ``daemon.serve``) and these: no
+# browser may take a report's text or JSON for a script or a page (MIME sniffing), whatever a
+# folder's name puts in it.
+NO_SNIFF = ("x-content-type-options", "nosniff")
 # Browsers and editors send a few hundred bytes of headers; servers commonly stop at 8-64 KiB.
 MAX_HEAD_BYTES = 64 * 1024
 # No endpoint takes a body over 1 MiB, but for WakaTime batches. This bounds a request on the
@@ -83,6 +87,7 @@ def _answer(status: str, code: str, message: str, *extra_headers: str) -> bytes:
     head = "".join(
         [
             f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\n",
+            f"{NO_SNIFF[0]}: {NO_SNIFF[1]}\r\n",
             f"content-length: {len(body)}\r\n",
             *(f"{header}\r\n" for header in extra_headers),
             "connection: close\r\n\r\n",

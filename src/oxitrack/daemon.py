@@ -19,6 +19,7 @@ from types import FrameType
 import uvicorn
 
 from oxitrack.config import Settings
+from oxitrack.connection_refusals import NO_SNIFF
 from oxitrack.connections import BoundedHttpProtocol
 from oxitrack.errors import ConfigError, StoreError
 from oxitrack.log_lines import log_to_stderr
@@ -86,6 +87,7 @@ def serve(settings: Settings) -> None:
             log_config=None,
             access_log=False,
             server_header=False,
+            headers=[NO_SNIFF],  # on every answer, at no cost per request
             # No proxy stands in front of a loopback daemon: X-Forwarded-* headers are not ours
             # to trust, and their middleware would only add a layer to every beat.
             proxy_headers=False,

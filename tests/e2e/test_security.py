@@ -21,7 +21,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
-from tests.e2e.browser import chromium
+from tests.e2e.browser import Page, chromium
 from tests.git_repos import make_lazy_fetching_repo
 from tests.sessions_model import stored_sessions
 
@@ -429,18 +429,80 @@ def test_dns_rebinding_page_is_refused_by_host(daemon: DaemonProcess, browser):
 
 # -- framing (clickjacking) -------------------------------------------------------------------
 
-FRAME_DENY = {"content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY"}
+
+def _frame_deny(answer: httpx.Response) -> tuple[bool, str | None]:
+    policy = answer.headers.get("content-security-policy", "")
+    directives = [directive.strip() for directive in policy.split(";")]
+    return ("frame-ancestors 'none'" in directives, answer.headers.get("x-frame-options"))
 
 
 @pytest.mark.parametrize("path", ["/", "/static/app.js", "/static/style.css"])
 def test_dashboard_and_its_files_say_no_page_may_frame_them(daemon: DaemonProcess, path: str):
     first = httpx.get(daemon.url + path)
     assert first.status_code == 200
-    assert {name: first.headers.get(name) for name in FRAME_DENY} == FRAME_DENY
+    assert _frame_deny(first) == (True, "DENY")
     if path.startswith("/static/"):  # a revalidation answer carries them too
         again = httpx.get(daemon.url + path, headers={"if-none-match": first.headers["etag"]})
         assert again.status_code == 304
-        assert {name: again.headers.get(name) for name in FRAME_DENY} == FRAME_DENY
+        assert _frame_deny(again) == (True, "DENY")
+
+
+def test_the_dashboard_runs_only_its_own_scripts_and_reads_only_from_the_daemon(
+    daemon: DaemonProcess, browser
+):
+    """The page's policy comes as a header: an inline script (what a folder's name slipping
+    into the page as markup would run) and a read sent to another address are both refused."""
+    policy = httpx.get(daemon.url + "/").headers["content-security-policy"]
+    assert {"default-src 'self'", "connect-src 'self'"} <= set(policy.split("; "))
+    shown = Page(browser)
+    page = shown.open(daemon.url + "/")
+    assert shown.problems == []  # the page itself runs whole under its policy
+    injected = page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injectedRan = true";
+            document.head.append(script);
+            return window.injectedRan === true;
+        }"""
+    )
+    assert injected is False
+    elsewhere = page.evaluate(
+        """(url) => fetch(url).then(() => "read", (error) => String(error))""",
+        f"http://127.0.0.2:{daemon.port}/today",
+    )
+    assert "Failed to fetch" in elsewhere
+    assert page.evaluate("fetch('/today').then((answer) => answer.status)") == 200
+
+
+def _raw_answer_head(port: int, request: bytes) -> list[str]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        reply = bytearray()
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return bytes(reply).partition(b"\r\n\r\n")[0].decode("latin-1").lower().split("\r\n")
+
+
+def test_every_answer_says_no_browser_may_sniff_its_type(daemon: DaemonProcess):
+    """A report's text names folders the user does not choose (a cloned repository's): no
+    browser may take it, or any other answer, for a script or a page."""
+    answers = [
+        httpx.get(daemon.url + "/"),
+        httpx.get(daemon.url + "/static/app.js"),
+        httpx.get(daemon.url + "/today"),
+        httpx.get(daemon.url + "/today?format=json"),
+        httpx.get(daemon.url + "/today?tz=Mars/Olympus"),
+        httpx.get(daemon.url + "/no/such/route"),
+        _post(daemon.url),
+        _post(daemon.url, origin="http://evil.example"),
+    ]
+    assert [answer.headers.get("x-content-type-options") for answer in answers] == [
+        "nosniff"
+    ] * len(answers)
+    # Answers the daemon writes itself, outside the app: a request that is not HTTP.
+    head = _raw_answer_head(daemon.port, b"NOT HTTP AT ALL\r\n\r\n")
+    assert head[0].startswith("http/1.1 400")
+    assert "x-content-type-options: nosniff" in head[1:]
 
 
 FRAMING_PAGE = '<!doctype html><title>attacker</title><iframe src="DASHBOARD"></iframe>'

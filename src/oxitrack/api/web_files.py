@@ -22,12 +22,19 @@ from starlette.types import Receive, Scope, Send
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
-# CSP's frame-ancestors for current browsers, X-Frame-Options for older ones; built once.
+# The page's scripts, styles, images and reads come from the daemon alone (an injected inline
+# script or a read sent elsewhere is refused); no form posts anywhere, no page frames it (CSP's
+# frame-ancestors for current browsers, X-Frame-Options for older ones). A header, not a <meta>
+# tag: a tag cannot say frame-ancestors and covers only what follows it. Built once.
 # ``no-cache``: kept, but asked about (ETag) before each use. With only Last-Modified, browsers
 # reuse a file unasked for a tenth of its age: days after an upgrade, a new page could run with
 # an old script.
 WEB_FILE_HEADERS = (
-    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none';"
+        b" base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    ),
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-cache"),
 )
