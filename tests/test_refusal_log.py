@@ -50,3 +50,37 @@ def test_refusals_are_one_warning_line_per_minute_with_a_count(
     ]
     assert {record.levelno for record in caplog.records} == {logging.WARNING}
     assert later.due == []
+
+
+def test_a_refusal_with_a_detail_says_the_latest_at_the_level_asked(
+    caplog: pytest.LogCaptureFixture,
+):
+    """The database's errors: an error line, naming what failed, one a minute at most."""
+    clock, later = FakeClock(now=1000.0), _Later()
+    failures = RefusalLog(
+        "as the database failed (503)",
+        logging.getLogger("oxitrack.server"),
+        60.0,
+        clock=clock,
+        schedule=later,
+        level=logging.ERROR,
+    )
+    with caplog.at_level(logging.WARNING, logger="oxitrack.server"):
+        failures.note("127.0.0.1", "cannot write to /x.db: database or disk is full")
+        clock.now += 1
+        failures.note("127.0.0.1", "cannot write to /x.db: database or disk is full")
+        failures.note("127.0.0.1", "cannot write to /x.db: disk I/O error")
+        clock.now += 59
+        later.due.pop()[1]()
+    assert [(record.levelno, record.getMessage()) for record in caplog.records] == [
+        (
+            logging.ERROR,
+            "refused 1 request as the database failed (503), the latest from 127.0.0.1:"
+            " cannot write to /x.db: database or disk is full",
+        ),
+        (
+            logging.ERROR,
+            "refused 2 requests as the database failed (503), the latest from 127.0.0.1:"
+            " cannot write to /x.db: disk I/O error",
+        ),
+    ]

@@ -3,7 +3,8 @@
 A flood of refusals (someone guessing the API key, a port scanner's bytes that are not HTTP) must
 not become a flood of log lines, nor go unseen: the first refusal is logged at once, the ones
 after it within ``every_seconds`` are counted and summed up in one line when that period ends.
-The period's end is a timer on the event loop (``schedule``), set once per period.
+The period's end is a timer on the event loop (``schedule``), set once per period. A refusal may
+come with a ``detail`` (the database's error): the line says the latest one.
 """
 
 from __future__ import annotations
@@ -28,20 +29,24 @@ class RefusalLog:
         *,
         clock: Callable[[], float] = time.monotonic,
         schedule: Callable[[float, Callable[[], None]], object] | None = None,
+        level: int = logging.WARNING,
     ) -> None:
         self.what = what
         self.log = log
+        self.level = level
         self.every_seconds = every_seconds
         self.clock = clock
         self.schedule = schedule or _call_later
         self.count = 0
         self.latest_client = ""
+        self.latest_detail = ""
         self.quiet_until = -math.inf
         self.is_summary_due = False
 
-    def note(self, client: str) -> None:
+    def note(self, client: str, detail: str = "") -> None:
         self.count += 1
         self.latest_client = client
+        self.latest_detail = detail
         now = self.clock()
         if now >= self.quiet_until:
             self._log(now)
@@ -55,12 +60,14 @@ class RefusalLog:
             self._log(self.clock())
 
     def _log(self, now: float) -> None:
-        self.log.warning(
-            "refused %d request%s %s, the latest from %s",
+        self.log.log(
+            self.level,
+            "refused %d request%s %s, the latest from %s%s",
             self.count,
             "" if self.count == 1 else "s",
             self.what,
             self.latest_client,
+            f": {self.latest_detail}" if self.latest_detail else "",
         )
         self.count = 0
         self.quiet_until = now + self.every_seconds

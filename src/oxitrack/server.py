@@ -30,6 +30,7 @@ from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.config import Settings
 from oxitrack.errors import ClientError, FolderNotAnswering, StoreError, error_body
 from oxitrack.guard import GuardMiddleware
+from oxitrack.refusal_log import RefusalLog
 from oxitrack.store import Store
 from oxitrack.store.folders import Identify, identify
 from oxitrack.store.read_stops import DaemonStopping, ReadAbandoned
@@ -106,6 +107,7 @@ def create_app(
     app.state.group_commit = GroupCommit(store, app.state.identities)  # every POST /beat
     # The long /api/days reports made at once; one more is answered 503 reports_busy.
     app.state.long_report_slots = ReportSlots(reports.LONG_REPORTS_AT_ONCE)
+    app.state.store_errors = RefusalLog("as the database failed (503)", log, level=logging.ERROR)
     app.state.settings = settings
     app.state.clock = clock
     app.state.monotonic = monotonic
@@ -166,15 +168,17 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 async def _store_error(request: Request, exc: Exception) -> Response:
     """The database failed (disk full, file removed), or a read was cut short by the daemon's
-    stop: the client should keep its beat and retry. A report whose client has gone is
+    stop: the client should keep its beat and retry (logged as ``RefusalLog`` says: a line a
+    minute at most, with a count and the latest error). A report whose client has gone is
     answered to no one (``api/client_gone`` logs it), or to one that half-closed (``nc -N``)."""
     if isinstance(exc, ReadAbandoned):
         message = f"{exc}; keep it open until the answer is in"
         return JSONResponse(error_body("client_gone", message), status_code=400)
     if isinstance(exc, DaemonStopping):
         log.info("%s %s cut short: %s", request.method, request.url.path, exc)
-    else:
-        log.error("database error: %s", exc)
+    else:  # a full disk refuses every beat of every editor: a line a minute says it
+        client = request.client.host if request.client else "an unknown address"
+        request.app.state.store_errors.note(client, str(exc))
     return JSONResponse(
         error_body("store_unavailable", str(exc)),
         status_code=503,

@@ -63,6 +63,10 @@ def test_a_full_disk_refuses_beats_with_503_and_loses_none(tmp_path: Path, endin
                 beat(client, f"/code/p{n % 5}", BASE + 60 + n * 1000)
                 beat(client, "/code/new", BASE + 100_000 + n * 2000)
             assert len(refused) == 60
+            # Said at once, but not 60 times: every editor retries, and the log would fill too.
+            failed = [line for line in daemon.stderr_lines if "the database failed" in line]
+            assert len(failed) == 1, failed
+            assert f"cannot write to {db}" in failed[0], failed
             assert client.get("/health").status_code == 200  # reading goes on
             assert client.get("/today").status_code == 200
             _limit_file_size(daemon.process.pid, -1)  # space again: RLIM_INFINITY
