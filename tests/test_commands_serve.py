@@ -42,3 +42,28 @@ def test_api_key_from_the_environment_starts_without_a_warning(
     assert main(["serve", "--db", str(tmp_path / "x.db")]) == 0
     assert [settings.api_key for settings in served] == [KEY]
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("key", "warned"), [("hunter2", True), ("x" * 19, True), ("x" * 20, False)]
+)
+def test_a_short_key_on_loopback_is_taken_with_a_warning(
+    served: list[Settings],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    key: str,
+    warned: bool,
+):
+    """On loopback the key keeps the machine's other accounts out, who guess at thousands of
+    keys a second: a short one still starts the daemon (it ran yesterday), with a warning."""
+    monkeypatch.setenv("OXITRACK_API_KEY", key)
+    assert main(["serve", "--db", str(tmp_path / "x.db")]) == 0
+    assert [settings.api_key for settings in served] == [key]
+    err = capsys.readouterr().err
+    if warned:
+        assert err.startswith(f"oxitrack: warning: the {len(key)}-character API key could be")
+        assert "another account on this machine" in err and "secrets.token_urlsafe" in err
+        assert key not in err
+    else:
+        assert err == ""

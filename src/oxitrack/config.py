@@ -282,10 +282,32 @@ def resolve(
 MIN_NETWORK_KEY_CHARS = 20
 
 
+KEY_MAKER_ADVICE = (
+    "made with python3 -c 'import secrets; print(secrets.token_urlsafe(24))' (or, for WakaTime"
+    " clients, python3 -c 'import uuid; print(uuid.uuid4())')"
+)
+
+
+def short_loopback_key_warning(settings: Settings) -> str | None:
+    """What to say when a loopback daemon's key is short. Only this machine reaches it, but
+    its key is what keeps the machine's other accounts out, and a guess costs them one request:
+    a short key is taken (refusing it would stop a daemon that ran yesterday), with a warning."""
+    if not settings.api_key or not settings.is_loopback:
+        return None
+    length = len(settings.api_key)
+    if length >= MIN_NETWORK_KEY_CHARS:
+        return None
+    return (
+        f"the {length}-character API key could be guessed by another account on this machine"
+        f" in little time: use {MIN_NETWORK_KEY_CHARS} characters or more, {KEY_MAKER_ADVICE}"
+    )
+
+
 def check(settings: Settings) -> None:
     """Refuse settings that would expose the daemon: a public address needs a long API key.
 
-    Loopback daemons take any key: only this machine can reach them.
+    Loopback daemons take any key (``short_loopback_key_warning``): only this machine can
+    reach them.
     """
     if settings.is_loopback:
         return
@@ -298,9 +320,8 @@ def check(settings: Settings) -> None:
     if len(settings.api_key) < MIN_NETWORK_KEY_CHARS:
         raise ConfigError(
             f"refusing to listen on {settings.host} with a {len(settings.api_key)}-character API"
-            f" key: the network could guess it. Use {MIN_NETWORK_KEY_CHARS} or more, made"
-            " with python3 -c 'import secrets; print(secrets.token_urlsafe(24))' (or, for WakaTime"
-            " clients, python3 -c 'import uuid; print(uuid.uuid4())')"
+            f" key: the network could guess it. Use {MIN_NETWORK_KEY_CHARS} or more,"
+            f" {KEY_MAKER_ADVICE}"
         )
 
 

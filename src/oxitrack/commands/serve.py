@@ -9,6 +9,7 @@ from typing import Any
 
 from oxitrack.commands._options import add_command, add_db_option, settings_from
 from oxitrack.commands._report_flags import add_week_start_option
+from oxitrack.config import Settings, short_loopback_key_warning
 
 
 def register(subparsers: Any, command: str | None = None) -> None:
@@ -68,9 +69,16 @@ def run(args: argparse.Namespace) -> int:
         # the machine for as long as the daemon runs.
         print(API_KEY_FLAG_WARNING, file=sys.stderr)
     settings = settings_from(args, listening=True)
+    _warn_of_a_short_key(settings)
     _note_ignored_tz()
     serve(settings)
     return 0
+
+
+def _warn_of_a_short_key(settings: Settings) -> None:
+    warning = short_loopback_key_warning(settings)
+    if warning:
+        print(f"oxitrack: warning: {warning}", file=sys.stderr)
 
 
 def _note_ignored_tz() -> None:
