@@ -14,6 +14,7 @@ import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -211,3 +212,61 @@ def test_the_api_key_goes_to_your_daemon_beside_another_accounts_program(tmp_pat
     finally:
         yours.shutdown()
         yours.server_close()
+
+
+def test_the_key_goes_on_the_very_connection_whose_owner_was_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Found by a security review: the CLI read who listened on the port, then connected on its
+    own, so a program another account started on the port in between got the key. Here your
+    daemon stops and a stranger's program takes its port right after the owner is read."""
+    from oxitrack import daemon_client
+
+    yours = socket.socket()
+    yours.bind(("127.0.0.1", 0))
+    yours.listen()
+    port = yours.getsockname()[1]
+    later = contextlib.ExitStack()
+    stops: list[Callable[[], list[str]]] = []
+
+    class _ReadThenSwap:
+        """The first table of sockets read, which hands the port over once it is closed."""
+
+        def __init__(self, file: Any) -> None:
+            self.file = file
+
+        def __enter__(self) -> Any:
+            return self.file.__enter__()
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.__exit__(*exc)
+            if not stops:
+                yours.close()
+                stops.append(later.enter_context(squatting(port, "127.0.0.1")))
+
+    def hooked_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        file = open(path, *args, **kwargs)
+        return _ReadThenSwap(file) if str(path).startswith("/proc/net/") else file
+
+    monkeypatch.setattr(daemon_client, "open", hooked_open, raising=False)
+    with later:
+        keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
+        with pytest.raises((DaemonUnavailable, ClientError)):
+            keyed.request("GET", "/health")
+        assert len(stops) == 1  # the port did change hands
+        assert stops[0]() == []  # and the stranger's program was sent nothing
+
+
+def test_a_strangers_program_listening_on_every_address_is_found_behind_127_0_0_1(
+    tmp_path: Path,
+):
+    """A socket on ``::`` takes IPv4 connections too, and its end of one to 127.0.0.1 is written
+    in ``tcp6`` as ``::ffff:127.0.0.1``: still another account's, and sent no key."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with squatting(port, "::") as stop:
+        keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
+        with pytest.raises(DaemonUnavailable, match=r"belongs to another account \(uid 65534\)"):
+            keyed.request("GET", "/health")
+        assert stop() == []

@@ -1,10 +1,10 @@
 """Talking to a running daemon from the CLI: ``/health`` and the JSON API, with the stdlib only.
 
-``urllib`` rather than an HTTP library so that CLI commands start fast and the package needs no
+``http.client`` rather than an HTTP library so that CLI commands start fast and the package needs no
 client dependency; it loads only once a request is made, so that asking whether anything listens
-(``listener_uids``) costs a report command nothing it does not load anyway. The daemon's answer
-to a refused request (the one JSON error shape) comes back as the same ``ClientError`` the
-daemon raised, so the CLI reports it in the same words.
+(``listener_uids``) costs a report command nothing it does not load anyway. The daemon's answer to a
+refused request (the one JSON error shape) comes back as the same ``ClientError`` the daemon raised,
+so the CLI reports it in the same words.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from oxitrack.fields import printable, utf8_reading
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import http.client
+    import socket
     from ipaddress import IPv4Address, IPv6Address
     from typing import Any
 
@@ -74,10 +76,9 @@ class DaemonClient:
         user_agent: str | None = None,
     ) -> Any:
         """The decoded JSON answer; ``ClientError`` for an error answer, ``DaemonUnavailable``
-        when nothing answers. ``user_agent`` replaces urllib's own, which names a client."""
+        when nothing answers. ``user_agent`` replaces Python's own, which names a client."""
+        import http.client
         import json
-        import urllib.error
-        import urllib.request
 
         headers = {"Accept": "application/json"}
         if user_agent is not None:
@@ -86,44 +87,54 @@ class DaemonClient:
         if body is not None:
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
-        if self.api_key:
-            self._check_listener_is_ours()
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(self.url + path, data, headers, method=method)
+        connection = _connection(self.url, timeout)
         try:
-            with _opener().open(request, timeout=timeout) as response:
-                return json.load(response)
-        except urllib.error.HTTPError as error:
-            with error:
-                raise _client_error(error.code, error.read()) from None
-        except (urllib.error.URLError, OSError, ValueError) as error:
+            connection.connect()
+            if self.api_key:
+                assert connection.sock is not None
+                self._check_connection_is_ours(connection.sock)
+                headers["Authorization"] = f"Bearer {self.api_key}"
+            connection.request(method, path, data, headers)
+            with connection.getresponse() as response:
+                status, raw = response.status, response.read()
+        except (OSError, http.client.HTTPException) as error:
+            raise DaemonUnavailable(f"no OxiTrack daemon answers at {self.url} ({error})") from None
+        finally:
+            connection.close()
+        if status >= 300:  # the daemon redirects nowhere: a redirect is some other program's
+            raise _client_error(status, raw)
+        try:
+            return json.loads(raw)
+        except ValueError as error:
             raise DaemonUnavailable(f"no OxiTrack daemon answers at {self.url} ({error})") from None
 
-    def _check_listener_is_ours(self) -> None:
+    def _check_connection_is_ours(self, sock: socket.socket) -> None:
         """Refuse to hand the API key to a program of another account on the daemon's port.
 
         While the daemon is down, any account can listen on its port, and the first request
-        carries the key that keeps that account out. Linux says who owns a listening socket
-        (``/proc/net/tcp``); elsewhere, or for a daemon on another machine, nothing is checked.
-        What counts is the socket the request reaches: the first address the host name gives
-        that a socket listens on. A program of yours on the port at another address (a dev
-        server on ``::1``) made any listener pass for yours, another account's on
-        ``127.0.0.1`` too. A socket of root's is no stranger's: root can read the key anyway,
-        and it is root's program that listens for a daemon in a container (Docker's port
-        forwarding).
+        carries the key that keeps that account out. Linux says who owns each end of a
+        connection (``/proc/net/tcp``): what is checked is the very connection the request
+        then goes on, so no program can take the port between the check and the request;
+        elsewhere nothing is checked. A socket of root's is no stranger's: root can read the
+        key anyway, and it is root's program that takes a daemon's connections in a
+        container (Docker's port forwarding).
         """
-        import urllib.parse
-
-        parts = urllib.parse.urlsplit(self.url)
-        if parts.hostname not in ("127.0.0.1", "::1", "localhost") or parts.port is None:
-            return
-        owners = reached_listener_uids(parts.hostname, parts.port)
-        if owners and not owners <= {os.getuid(), ROOT_UID}:
+        owner = _connection_owner(sock)
+        if owner is not None and owner not in (os.getuid(), ROOT_UID):
             raise DaemonUnavailable(
                 f"the program listening at {self.url} belongs to another account (uid"
-                f" {', '.join(str(uid) for uid in sorted(owners))}), not to you: the API key is"
-                " not sent to it"
+                f" {owner}), not to you: the API key is not sent to it"
             )
+
+
+def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the daemon at ``url``, not yet made. Never through a proxy (http.client
+    reads no ``http_proxy``): the daemon is on this machine, and the key must not go elsewhere."""
+    import http.client
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
 
 
 ROOT_UID = 0
@@ -136,40 +147,47 @@ def listener_uids(port: int) -> set[int] | None:
     return None if listeners is None else {uid for _, uid in listeners}
 
 
-def reached_listener_uids(host: str, port: int) -> set[int] | None:
-    """The accounts whose sockets listening on ``port`` a connection to ``host`` reaches: those
-    on the first of its addresses (in the order a client tries them) that any socket listens
-    on, by that address or a wildcard. Empty when none listens, ``None`` where that cannot be
-    read."""
+def _connection_owner(sock: socket.socket) -> int | None:
+    """The account owning the far end of the connection ``sock`` (the socket a listener
+    accepted it on, which is its listener's owner's) from Linux's ``/proc/net``; ``None`` where
+    that cannot be read, or when the far end is not on this machine's network stack (a
+    container's, reached through address translation)."""
+    ours, theirs = _endpoint(sock.getsockname()), _endpoint(sock.getpeername())
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as lines:
+                next(lines, None)  # the header
+                for line in lines:
+                    fields = line.split()
+                    local, remote = _table_endpoint(fields[1]), _table_endpoint(fields[2])
+                    if local == theirs and remote == ours:
+                        return int(fields[7])
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
+Endpoint = tuple["IPAddress", int]
+
+
+def _endpoint(address: tuple[Any, ...]) -> Endpoint:
+    """A socket's address as (address, port); an IPv4 address mapped into IPv6 as IPv4, as a
+    dual-stack listener's end of a connection to 127.0.0.1 is written in ``tcp6``."""
     import ipaddress
-    import socket
 
-    listeners = _listeners(port)
-    if listeners is None:
-        return None
-    try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return set()
-    for *_, address in found:
-        target = ipaddress.ip_address(address[0])
-        owners = {uid for listening, uid in listeners if _reaches(listening, target)}
-        if owners:
-            return owners
-    return set()
+    found = ipaddress.ip_address(address[0].partition("%")[0])
+    mapped = getattr(found, "ipv4_mapped", None)
+    return (mapped or found, address[1])
 
 
-def _reaches(listening: IPAddress, target: IPAddress) -> bool:
-    """Whether a socket listening on ``listening`` takes a connection to ``target``. An IPv6
-    wildcard takes IPv4 too, unless the socket is IPv6-only, which ``/proc`` does not tell:
-    it counts as taking it, so a stranger's such socket is never passed over."""
-    from ipaddress import IPv6Address
+def _table_endpoint(text: str) -> Endpoint:
+    """``0100007F:0BB8`` as ``/proc/net/tcp`` writes an end of a socket, as ``_endpoint``."""
+    import ipaddress
 
-    if listening == target or (listening.is_unspecified and listening.version == target.version):
-        return True
-    if isinstance(listening, IPv6Address) and target.version == 4:
-        return listening.is_unspecified or listening.ipv4_mapped == target
-    return False
+    address, _, port = text.rpartition(":")
+    found = ipaddress.ip_address(_address_bytes(address))
+    mapped = getattr(found, "ipv4_mapped", None)
+    return (mapped or found, int(port, 16))
 
 
 def _listeners(port: int) -> list[tuple[IPAddress, int]] | None:
@@ -209,14 +227,6 @@ def _refusal(error: ClientError) -> str:
     if error.status == 401:
         text += " (the CLI sends `api_key` from the config file or OXITRACK_API_KEY)"
     return text
-
-
-def _opener() -> Any:
-    """urllib's opener without proxies: the daemon is on this machine, and an ``http_proxy``
-    variable must not send our requests (and the API key) elsewhere."""
-    import urllib.request
-
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 # What an OxiTrack daemon's ``/health`` holds, by type: what another program on the port sends
