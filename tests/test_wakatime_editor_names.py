@@ -95,9 +95,7 @@ def test_a_wakatime_user_agent_without_its_platform_part_is_all_plugin():
         "python-with-another-plugin",
     ],
 )
-def test_a_jetbrains_ide_is_named_as_its_product_not_its_platform_prefix(
-    plugin: str, editor: str
-):
+def test_a_jetbrains_ide_is_named_as_its_product_not_its_platform_prefix(plugin: str, editor: str):
     """WakaTime's JetBrains plugin sends ``<prefix>/<version> <prefix>-wakatime/<version>``
     with the IDE's platform prefix, which for PyCharm Professional is ``Python`` (time in
     PyCharm was listed as the editor "python", beside the language) and for RubyMine ``Ruby``;
