@@ -373,6 +373,19 @@ def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
         ("C:\\", 1, None),
         ("\\\\server\\share\\app\\main.go", 5, "\\\\server\\share\\app"),
         ("\\\\server\\share\\app\\main.go", 3, None),
+        ("\\\\server/share/code/app/main.go", 4, "\\\\server\\share\\code\\app"),
+        (
+            "\\\\wsl.localhost/Ubuntu/home/me/code/app/src/a.py",
+            6,
+            "\\\\wsl.localhost\\Ubuntu\\home\\me\\code\\app",
+        ),
+        (
+            "\\\\wsl.localhost/Ubuntu/home/me/code/app/src/a.py",
+            7,
+            "\\\\wsl.localhost\\Ubuntu\\home\\me\\code\\app\\src",
+        ),
+        ("\\\\server/share/app/main.go", 2, "\\\\server\\share"),
+        ("\\\\server/share/app/main.go", 1, None),
     ],
     ids=[
         "nested-file",
@@ -393,6 +406,11 @@ def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
         "windows-bare-drive",
         "windows-share",
         "windows-server-without-share",
+        "share-as-the-cli-writes-it",
+        "wsl-share-as-the-cli-writes-it",
+        "wsl-share-one-deeper",
+        "share-itself",
+        "share-server-only",
     ],
 )
 def test_project_root_from_count_counts_like_wakatime_cli(

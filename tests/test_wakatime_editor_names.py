@@ -68,3 +68,37 @@ def test_the_plugin_s_own_parenthesis_after_the_platform_stays_in_the_plugin_par
 def test_a_wakatime_user_agent_without_its_platform_part_is_all_plugin():
     """No ``(<platform>)`` to cut after: read as a plugin's own User-Agent, not refused."""
     assert editor_from_user_agent("wakatime/13.1.0")[1] == "wakatime/13.1.0"
+
+
+@pytest.mark.parametrize(
+    ("plugin", "editor"),
+    [
+        ("Python/2024.1.4 Python-wakatime/15.0.0", "pycharm"),
+        ("PyCharmCore/2024.1.4 PyCharmCore-wakatime/15.0.0", "pycharm"),
+        ("PyCharmEdu/2022.2.2 PyCharmEdu-wakatime/14.1.4", "pycharm"),
+        ("Ruby/2024.1.2 Ruby-wakatime/15.0.0", "rubymine"),
+        ("idea/2024.1.4 idea-wakatime/15.0.0", "idea"),
+        ("Idea/2024.1.4 Idea-wakatime/15.0.0", "idea"),
+        ("GoLand/2024.1.3 GoLand-wakatime/15.0.0", "goland"),
+        ("python/3.12.1 pyrepl-wakatime/0.4.1", "python"),
+        ("Python/3.12.1 Python-REPL-wakatime/0.4.1", "python"),
+    ],
+    ids=[
+        "pycharm-professional",
+        "pycharm-community",
+        "pycharm-edu",
+        "rubymine",
+        "intellij-ultimate",
+        "intellij-community",
+        "prefix-that-is-the-name",
+        "a-python-repl",
+        "python-with-another-plugin",
+    ],
+)
+def test_a_jetbrains_ide_is_named_as_its_product_not_its_platform_prefix(plugin: str, editor: str):
+    """WakaTime's JetBrains plugin sends ``<prefix>/<version> <prefix>-wakatime/<version>``
+    with the IDE's platform prefix, which for PyCharm Professional is ``Python`` (time in
+    PyCharm was listed as the editor "python", beside the language) and for RubyMine ``Ruby``;
+    only that pair is renamed, a Python REPL's plugin keeps its name."""
+    user_agent = f"wakatime/v2.15.0 (linux-6.8.0-49-generic-x86_64) go1.24.4 {plugin}"
+    assert editor_from_user_agent(user_agent) == (editor, plugin)

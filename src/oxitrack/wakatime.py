@@ -56,6 +56,16 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.+-]*$")
 # parenthesis further on is the plugin's (``idea/2024.1 (Community)``), not a system.
 _PLATFORM_PART = re.compile(r"wakatime/\S+ \(([^()]*)\)")
 _DECIMAL_SECONDS = re.compile(r"[0-9]+(\.[0-9]*)?")
+# WakaTime's JetBrains plugin names the IDE by its platform prefix, as ``<prefix>/<version>
+# <prefix>-wakatime/<version>``. Most prefixes are the product's name (``GoLand``, ``WebStorm``);
+# these are not: PyCharm Professional says ``Python`` (an editor that read as a language) and
+# RubyMine ``Ruby``, and PyCharm's two other editions would be three editors of one.
+_JETBRAINS_PRODUCTS = {
+    "Python": "pycharm",
+    "PyCharmCore": "pycharm",
+    "PyCharmEdu": "pycharm",
+    "Ruby": "rubymine",
+}
 
 
 class HeartbeatDetails(Record):
@@ -190,6 +200,8 @@ def editor_from_user_agent(user_agent: str | None) -> tuple[str | None, str | No
     the editor passed as ``--plugin``, such as ``neovim/0.9.5 vim-wakatime/11.1.1``. The editor is
     the name before the first ``/`` of that part (``neovim``), or the ``<name>-wakatime`` plugin
     name when the editor gave no version of its own; ``Unknown/0`` means no plugin was named.
+    A JetBrains IDE whose platform prefix is not its name is named as its product
+    (``Python/2024.1 Python-wakatime/15.0`` is ``pycharm``, as WakaTime shows it).
     """
     if not user_agent or not user_agent.strip():
         return None, None
@@ -202,16 +214,19 @@ def editor_from_user_agent(user_agent: str | None) -> tuple[str | None, str | No
     plugin = plugin[:MAX_LABEL_CHARS].strip()
     if not plugin or plugin == "Unknown/0":
         return None, None
-    editor = plugin_name = None
+    editor = None
+    plugin_names: list[str] = []
     for token in plugin.split():
         name, slash, _ = token.partition("/")
         if not slash or not _NAME.match(name):
             continue
         if name.lower().endswith("-wakatime"):
-            plugin_name = plugin_name or name[: -len("-wakatime")]
+            plugin_names.append(name[: -len("-wakatime")])
         else:
             editor = editor or name
-    chosen = editor or plugin_name
+    if editor in _JETBRAINS_PRODUCTS and editor in plugin_names:
+        return _JETBRAINS_PRODUCTS[editor], plugin
+    chosen = editor or (plugin_names[0] if plugin_names else None)
     return (chosen.lower() if chosen else None), plugin
 
 

@@ -84,9 +84,18 @@ def project_root_from_count(entity: str, count: int) -> str | None:
     buffer) the count is the entity's own part count and the entity is the root. Windows paths
     are counted with forward slashes, as the CLI does. ``None`` when the count goes past the
     entity or leaves no folder (the file system root, a bare drive).
+
+    The CLI writes a share's path as ``\\\\server/share/code/app`` and counts only its ``/``
+    (4 for that folder): the leading pair of backslashes belongs to the first part. Read as
+    two more separators, a share's count fell two folders short, and every project of
+    ``\\\\wsl.localhost/Ubuntu/home/me/code`` was the one folder ``…\\home\\me``. A share
+    written with backslashes only (a plugin that counts its own separators) is counted as it is.
     """
     windows = is_windows_path(entity)
-    parts = (entity.replace("\\", "/") if windows else entity).rstrip("/").split("/")
+    if windows and entity.startswith("\\\\") and "\\" not in entity[2:]:
+        parts = entity.rstrip("/").split("/")  # as wakatime-cli writes a share
+    else:
+        parts = (entity.replace("\\", "/") if windows else entity).rstrip("/").split("/")
     if count > len(parts):
         return None
     root = "/".join(parts[:count])

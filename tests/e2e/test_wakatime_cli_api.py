@@ -301,3 +301,44 @@ def test_heartbeats_sent_again_from_another_machine_count_their_time_once(
             assert sum(item["total_seconds"] for item in day[name]) == 900.0, name
         assert [(m["name"], m["total_seconds"]) for m in day["machines"]] == [(machine, 900.0)]
         assert [p["total_seconds"] for p in day["projects"]] == [900.0]
+
+
+def test_jetbrains_ides_are_listed_by_product_as_wakatime_lists_them(
+    keyed_daemon: DaemonProcess, tmp_path: Path
+):
+    """The JetBrains plugin names its IDE by platform prefix: PyCharm Professional says
+    ``Python``, its Community edition ``PyCharmCore``. Both are one editor, ``pycharm``, in
+    the status bar's day and the breakdown (not "python" beside the languages); IntelliJ IDEA
+    keeps its prefix, ``idea``."""
+    root = tmp_path / "app"
+    (root / "src").mkdir(parents=True)
+    first = int(time.time()) - 1800
+    runtime = "wakatime/v2.15.0 (linux-6.8.0-49-generic-x86_64) go1.24.4"
+    plugins = {
+        0: "Python/2024.1.4 Python-wakatime/15.0.0",
+        600: "PyCharmCore/2024.1.4 PyCharmCore-wakatime/15.0.0",
+        1200: "idea/2024.1.4 idea-wakatime/15.0.0",
+    }
+    with httpx.Client(base_url=keyed_daemon.url, timeout=10) as client:
+        for offset, plugin in plugins.items():
+            user_agent = f"{runtime} {plugin}"
+            batch = [
+                go_cli_heartbeat(str(root), first + offset + step, user_agent=user_agent)
+                for step in (0, 300)
+            ]
+            headers = {**_cli_headers(), "User-Agent": user_agent}
+            answer = client.post(f"{API}/heartbeats.bulk", json=batch, headers=headers)
+            assert answer.status_code == 201, answer.text
+        today = client.get(f"{API}/statusbar/today", headers=_cli_headers())
+        split = client.get(
+            "/api/breakdown",
+            params={"by": "editor", "days": "1"},
+            headers={"Authorization": f"Bearer {WAKA_KEY}"},
+        )
+    assert today.status_code == split.status_code == 200, (today.text, split.text)
+    editors = [(row["name"], row["total_seconds"]) for row in today.json()["data"]["editors"]]
+    assert editors == [("pycharm", 1200.0), ("idea", 300.0)]
+    assert {row["name"]: row["duration_seconds"] for row in split.json()["rows"]} == {
+        "pycharm": 1200,
+        "idea": 300,
+    }
