@@ -853,3 +853,34 @@ def test_statusbar_shows_the_name_a_project_was_given(client: TestClient):
     assert renamed.status_code == 200, renamed.text
     data = statusbar(client, "UTC")["data"]
     assert [p["name"] for p in data["projects"]] == ["Billing app"]
+
+
+@pytest.mark.parametrize(
+    ("path", "meant"),
+    [
+        ("/users/current/heartbeats.bulk", BULK),  # api_url = http://127.0.0.1:3000
+        ("/api/users/current/heartbeats.bulk", BULK),  # api_url = …/api
+        ("/users/current/statusbar/today", STATUSBAR),
+        ("/api/users/current/file_experts", "/api/v1/users/current/file_experts"),
+    ],
+)
+def test_a_wakatime_route_asked_outside_api_v1_says_what_api_url_to_write(
+    client: TestClient, store: Store, path: str, meant: str
+):
+    """An ``api_url`` without its ``/api/v1`` had every heartbeat answered 404 and kept in the
+    client's queue, and the answer said only "see docs/api.md"."""
+    body = [go_cli_heartbeat("/code/app", NOW)] if "heartbeats" in path else {}
+    method = "GET" if "statusbar" in path else "POST"
+    answer = client.request(method, path, content=json.dumps(body), headers=GO_CLI_HEADERS)
+    assert (answer.status_code, answer.json()["error"]) == (404, "not_found")
+    assert answer.json()["message"] == (
+        f"no route {path}; WakaTime clients' api_url ends in /api/v1 (api_url ="
+        f" http://127.0.0.1:3000/api/v1 in ~/.wakatime.cfg), where this is {meant}"
+    )
+    assert spans(store) == []
+
+
+def test_other_unknown_routes_point_to_the_api_docs(client: TestClient):
+    for path in ("/users", "/api/v2/users/current/heartbeats.bulk", "/users/a/b/heartbeats"):
+        answer = client.get(path)
+        assert answer.json()["message"] == f"no route {path}; see docs/api.md for the endpoints"

@@ -34,7 +34,7 @@ from oxitrack.refusal_log import RefusalLog
 from oxitrack.store import Store
 from oxitrack.store.folders import Identify, identify
 from oxitrack.store.read_stops import DaemonStopping, ReadAbandoned
-from oxitrack.wakatime import BULK_ROUTE
+from oxitrack.wakatime import BULK_ROUTE, api_url_advice
 
 log = logging.getLogger("oxitrack.server")
 _statusbar_today = wakatime_summaries.get_statusbar_today
@@ -158,7 +158,9 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     if exc.status_code == 404:
-        message = f"no route {request.url.path}; see docs/api.md for the endpoints"
+        address = f"{request.url.scheme}://{request.url.netloc}"
+        advice = api_url_advice(request.url.path, address) or "see docs/api.md for the endpoints"
+        message = f"no route {request.url.path}; {advice}"
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
     else:

@@ -35,6 +35,26 @@ MAX_BULK_HEARTBEATS = 1000
 #: The route of a batch of heartbeats: the one request whose body may pass the usual bounds
 #: (``connection_refusals`` lets it run longer on the wire, ``api.wakatime`` reads it item by item).
 BULK_ROUTE = "/api/v1/users/{user}/heartbeats.bulk"
+# What a WakaTime client asks under its ``api_url``, as it asks it when the ``/api/v1`` part was
+# left out of that setting (``http://127.0.0.1:3000``) or cut short (``…/api``).
+_CLIENT_ROUTE_ELSEWHERE = re.compile(
+    r"(?:/api)?(/users/[^/]+/(?:heartbeats(?:\.bulk)?|status_?bar/today|summaries|file_experts))/?"
+)
+
+
+def api_url_advice(path: str, daemon_address: str) -> str | None:
+    """What to write as ``api_url`` when ``path`` is a WakaTime route asked outside ``/api/v1``;
+    ``None`` for any other path. Every heartbeat of such a client is answered 404 and stays in
+    its offline queue, with no word of why."""
+    found = _CLIENT_ROUTE_ELSEWHERE.fullmatch(path)
+    if found is None:
+        return None
+    return (
+        f"WakaTime clients' api_url ends in /api/v1 (api_url = {daemon_address}/api/v1 in"
+        f" ~/.wakatime.cfg), where this is /api/v1{found.group(1)}"
+    )
+
+
 #: The JSON of one heartbeat of a bulk request. wakatime-cli sends at most 1000 dependency
 #: names of at most 200 bytes each: about 200 KB as plain names, 1.2 MB if each byte were
 #: written as a ``\u003c`` escape; with its other fields, under 1.3 MB. A larger one is refused
