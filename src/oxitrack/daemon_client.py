@@ -152,14 +152,17 @@ def _connection_owner(sock: socket.socket) -> int | None:
     accepted it on, which is its listener's owner's) from Linux's ``/proc/net``; ``None`` where
     that cannot be read, or when the far end is not on this machine's network stack (a
     container's, reached through address translation)."""
-    ours, theirs = _endpoint(sock.getsockname()), _endpoint(sock.getpeername())
+    ours, theirs = (
+        _endpoint(name[0].partition("%")[0], name[1])
+        for name in (sock.getsockname(), sock.getpeername())
+    )
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table, encoding="ascii") as lines:
                 next(lines, None)  # the header
                 for line in lines:
                     fields = line.split()
-                    local, remote = _table_endpoint(fields[1]), _table_endpoint(fields[2])
+                    local, remote = (_table_endpoint(field) for field in fields[1:3])
                     if local == theirs and remote == ours:
                         return int(fields[7])
         except (OSError, ValueError, IndexError):
@@ -167,27 +170,19 @@ def _connection_owner(sock: socket.socket) -> int | None:
     return None
 
 
-Endpoint = tuple["IPAddress", int]
-
-
-def _endpoint(address: tuple[Any, ...]) -> Endpoint:
-    """A socket's address as (address, port); an IPv4 address mapped into IPv6 as IPv4, as a
-    dual-stack listener's end of a connection to 127.0.0.1 is written in ``tcp6``."""
-    import ipaddress
-
-    found = ipaddress.ip_address(address[0].partition("%")[0])
-    mapped = getattr(found, "ipv4_mapped", None)
-    return (mapped or found, address[1])
-
-
-def _table_endpoint(text: str) -> Endpoint:
+def _table_endpoint(text: str) -> tuple[IPAddress, int]:
     """``0100007F:0BB8`` as ``/proc/net/tcp`` writes an end of a socket, as ``_endpoint``."""
+    address, _, port = text.rpartition(":")
+    return _endpoint(_address_bytes(address), int(port, 16))
+
+
+def _endpoint(address: str | bytes, port: int) -> tuple[IPAddress, int]:
+    """An end of a connection as (address, port); an IPv4 address mapped into IPv6 as IPv4, as
+    a dual-stack listener's end of a connection to 127.0.0.1 is written in ``tcp6``."""
     import ipaddress
 
-    address, _, port = text.rpartition(":")
-    found = ipaddress.ip_address(_address_bytes(address))
-    mapped = getattr(found, "ipv4_mapped", None)
-    return (mapped or found, int(port, 16))
+    found = ipaddress.ip_address(address)
+    return (getattr(found, "ipv4_mapped", None) or found, port)
 
 
 def _listeners(port: int) -> list[tuple[IPAddress, int]] | None:
