@@ -20,6 +20,7 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
   "needsApiKey",
   "wrongApiKey",
   "notDaemon",
+  "wrongPath",
   "foreignListener",
   "tls",
 ]);

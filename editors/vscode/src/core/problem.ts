@@ -16,8 +16,14 @@ export type ProblemKind =
   | "needsApiKey"
   /** The daemon's 401 to a request with the key set in VS Code: that key is not the daemon's. */
   | "wrongApiKey"
-  /** The daemon refuses this editor's requests: Host/Origin not allowed, wrong path in the URL. */
+  /** The daemon refuses this editor's requests: Host/Origin not allowed, a body it cannot read. */
   | "misconfigured"
+  /**
+   * The daemon answers, but has no such route (its 404 `not_found`, 405 `method_not_allowed`):
+   * the server URL has a path where the daemon has none (`http://127.0.0.1:3000/something`), or
+   * a proxy does not strip its prefix. Not a refusal of this editor: the address is the fix.
+   */
+  | "wrongPath"
   /** The daemon cannot serve right now (503 store_unavailable: disk full, database gone). */
   | "daemonError"
   /** Something that is not the OxiTrack daemon answers at the server URL. */

@@ -237,10 +237,29 @@ describe("renderStatus", () => {
     assert.match(renderStatus({ ...base, queued: 3 }).tooltip, /3 beat\(s\) waiting/);
   });
 
-  test("a daemon without GET /today still shows that tracking works", () => {
-    const view = renderStatus({ ...base, today: { kind: "missing" } });
-    assert.equal(view.text, "$(watch) OxiTrack");
-    assert.match(view.tooltip, /no today report/);
+  test("a path the daemon has no route for: 'wrong URL', the advice names the setting, a click opens it", () => {
+    const connection = {
+      kind: "wrongPath",
+      detail: "HTTP 404: not_found: no route /something/today; see docs/api.md for the endpoints",
+      code: "not_found",
+    } as unknown as Connection;
+    const view = renderStatus({ ...base, connection, serverUrl: "http://127.0.0.1:3000/something" });
+    assert.equal(view.text, "OxiTrack: wrong URL (0 queued)");
+    assert.match(view.tooltip, /answers at http:\/\/127\.0\.0\.1:3000\/something, but has nothing at that path/);
+    assert.match(view.tooltip, /daemon's address alone in oxitrack\.serverUrl/);
+    assert.match(view.tooltip, /no route \/something\/today/);
+    assert.doesNotMatch(view.tooltip, /no today report|--allow-hosts/);
+    assert.equal(view.action, "openSettings");
+  });
+
+  test("another program answering at a URL with a path: the path is named as what may be wrong", () => {
+    const connection = { kind: "notDaemon", detail: "HTTP 404: <html>Not Found</html>" } as const;
+    const withPath = renderStatus({ ...base, connection, serverUrl: "https://proxy.example/something/" });
+    assert.equal(withPath.text, "OxiTrack: not the daemon (0 queued)");
+    assert.match(withPath.tooltip, /The path \/something in oxitrack\.serverUrl may be what is wrong/);
+    const withoutPath = renderStatus({ ...base, connection, serverUrl: "http://127.0.0.1:3000" });
+    assert.doesNotMatch(withoutPath.tooltip, /The path/);
+    assert.match(withoutPath.tooltip, /set oxitrack\.serverUrl to match/);
   });
 
   test("before the first answer", () => {
