@@ -23,6 +23,7 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
   "wrongPath",
   "foreignListener",
   "tls",
+  "needsHttps",
 ]);
 
 /**

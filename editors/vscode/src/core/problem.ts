@@ -44,7 +44,13 @@ export type ProblemKind =
    * speaks plain http (`oxitrack serve` does), or a certificate this machine does not trust.
    * Not "offline": starting the daemon is not the fix, the address or the certificate is.
    */
-  | "tls";
+  | "tls"
+  /**
+   * An http:// address where the server speaks https (a proxy in front of the daemon): the plain
+   * request got no HTTP answer, or a 400 page, and a TLS handshake there succeeds. Not
+   * "offline": the address is the fix (https://).
+   */
+  | "needsHttps";
 
 export interface Problem {
   readonly kind: ProblemKind;

@@ -71,6 +71,7 @@ const LABELS: Readonly<Record<ProblemKind, string>> = {
   foreignListener: "not your daemon",
   clockAhead: "clock ahead",
   tls: "https failed",
+  needsHttps: "server speaks https",
 };
 
 /** The daemon's 503 when it has no connection free: a busy moment, not a storage failure. */
@@ -179,12 +180,31 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         `https to ${serverUrl} fails ${seen}: what answers there speaks plain http, as \`oxitrack ` +
         "serve` does. Write http:// in oxitrack.serverUrl (https only for a daemon behind a proxy that serves it)."
       );
+    case "needsHttps":
+      return (
+        `The server at ${serverUrl} speaks https, not plain http ${seen}. Use https:// in ` +
+        `oxitrack.serverUrl (${httpsOf(serverUrl)}).`
+      );
     case "clockAhead":
       return (
         `The OxiTrack daemon at ${serverUrl} refuses beats timed more than 10 minutes ahead of its ` +
         `clock ${seen}: this machine's clock is ahead of the daemon's (a virtual machine or WSL ` +
         "whose clock drifted). Sync the clocks; the beats are sent once the daemon's clock catches up."
       );
+  }
+}
+
+/**
+ * The server URL with https:// for its http://, on the same port: the port that spoke TLS, so
+ * http's default 80 is written out (https alone would mean 443).
+ */
+function httpsOf(serverUrl: string): string {
+  try {
+    const url = new URL(serverUrl);
+    const port = url.port === "" ? "80" : url.port;
+    return `https://${url.hostname}:${port}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return serverUrl.replace(/^http:/i, "https:");
   }
 }
 
@@ -246,7 +266,8 @@ function renderState(input: StatusInput): StatusView {
   }
   if (connection.kind !== "online" && connection.kind !== "unknown") {
     const isKeyProblem = connection.kind === "needsApiKey" || connection.kind === "wrongApiKey";
-    const isAddressProblem = connection.kind === "tls" || connection.kind === "wrongPath";
+    const isAddressProblem =
+      connection.kind === "tls" || connection.kind === "wrongPath" || connection.kind === "needsHttps";
     return {
       text: `OxiTrack: ${labelOf(connection)} (${input.queued} queued)`,
       tooltip:

@@ -117,6 +117,24 @@ describe("renderStatus", () => {
     });
   });
 
+  describe("an http:// address where the server speaks https: say so, and the https:// to write", () => {
+    const detail = "fetch failed (UND_ERR_SOCKET); a TLS handshake there succeeds";
+    const connection = { kind: "needsHttps", detail } as unknown as Connection;
+    test("with a port", () => {
+      const view = renderStatus({ ...base, connection, queued: 2, serverUrl: "http://box.lan:8443" });
+      assert.equal(view.text, "OxiTrack: server speaks https (2 queued)");
+      assert.match(view.tooltip, /The server at http:\/\/box\.lan:8443 speaks https, not plain http/);
+      assert.match(view.tooltip, /Use https:\/\/ in oxitrack\.serverUrl \(https:\/\/box\.lan:8443\)/);
+      assert.match(view.tooltip, /UND_ERR_SOCKET/);
+      assert.doesNotMatch(view.tooltip, /does not answer|Start it/);
+      assert.equal(view.action, "openSettings");
+    });
+    test("without one, port 80 is the one that spoke TLS: written out", () => {
+      const view = renderStatus({ ...base, connection, serverUrl: "http://box.lan/oxitrack" });
+      assert.match(view.tooltip, /\(https:\/\/box\.lan:80\/oxitrack\)/);
+    });
+  });
+
   test("offline shows how many beats are queued", () => {
     const view = renderStatus({ ...base, connection: { kind: "offline", detail: "connect ECONNREFUSED" }, queued: 7 });
     assert.equal(view.text, "OxiTrack: offline (7 queued)");
