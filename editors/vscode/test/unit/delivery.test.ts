@@ -569,6 +569,15 @@ describe("Delivery", () => {
     assert.deepEqual(states.map((s) => s.connection.kind), ["foreignListener", "online"]);
   });
 
+  test("a report from the address fixed ends 'wrong URL' and 'server speaks https' alike", () => {
+    const { delivery, states } = setup();
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "wrongPath", detail: "HTTP 404", code: "not_found" } });
+    delivery.noteToday(todayOk);
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "needsHttps", detail: "fetch failed (UND_ERR_SOCKET)" } });
+    delivery.noteToday(todayOk);
+    assert.deepEqual(states.map((s) => s.connection.kind), ["wrongPath", "online", "needsHttps", "online"]);
+  });
+
   test("the daemon seen back by another request starts the replay at once", { timeout: 5_000 }, async () => {
     const { daemon, outbox, delivery } = setup();
     daemon.mode = "down";
