@@ -1,8 +1,8 @@
 /**
- * Reading one answer of the daemon: its one error shape, what an answer that is neither a success
- * nor a refusal of the beat means (a `Problem`), and its Retry-After. Only the daemon's exact
- * shapes count: its port 3000 is every dev server's default too, so anything else comes from
- * another program. Must not import `vscode`.
+ * Reading one answer of the daemon: its one error shape, its refusal of a request itself, what any
+ * other answer that is not a success means (a `Problem`, for beats and the today report alike),
+ * and its Retry-After. Only the daemon's exact shapes count: its port 3000 is every dev server's
+ * default too, so anything else comes from another program. Must not import `vscode`.
  */
 
 import type { Problem } from "./problem";
