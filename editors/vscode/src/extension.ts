@@ -8,13 +8,13 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 
 import { apiKeyProblem } from "./core/apiKey";
+import { type DashboardUi, OPEN_DASHBOARD_COMMAND, openDashboard } from "./core/dashboard";
 import { Delivery } from "./core/delivery";
 import { Outbox } from "./core/outbox";
 import { isExcludedPath } from "./core/projectChoice";
 import { redactCredentials } from "./core/redact";
-import { dashboardUrl } from "./core/serverUrl";
 import { Settings } from "./settings";
-import { OPEN_DASHBOARD_COMMAND, StatusBar } from "./statusBar";
+import { StatusBar } from "./statusBar";
 import { Tracker } from "./tracker";
 
 let tracker: Tracker | undefined;
@@ -40,7 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     new StatusBar(settings, activeDelivery, activeTracker),
     vscode.commands.registerCommand("oxitrack.setApiKey", () => promptForApiKey(settings)),
     vscode.commands.registerCommand("oxitrack.clearApiKey", () => storeApiKey(settings, "")),
-    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, () => openDashboard(settings.serverUrl)),
+    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, () => openDashboard(settings.serverUrl, DASHBOARD_UI)),
     vscode.commands.registerCommand("oxitrack.showLog", () => log.show()),
   );
 
@@ -83,16 +83,9 @@ async function storeApiKey(settings: Settings, key: string): Promise<void> {
   void vscode.window.showInformationMessage(`OxiTrack: ${done}.`);
 }
 
-/** Opens `<serverUrl>/` in the browser; a server URL that cannot work is said instead, with its fix. */
-async function openDashboard(serverUrl: string): Promise<void> {
-  const target = dashboardUrl(serverUrl);
-  if ("url" in target) {
-    await vscode.env.openExternal(vscode.Uri.parse(target.url, true));
-    return;
-  }
-  const openSettings = "Open Settings";
-  const answer = await vscode.window.showErrorMessage(`OxiTrack: no dashboard to open: ${target.problem}.`, openSettings);
-  if (answer === openSettings) {
-    await vscode.commands.executeCommand("workbench.action.openSettings", "oxitrack.serverUrl");
-  }
-}
+/** What *OxiTrack: Open Dashboard* does in VS Code (core/dashboard.ts decides which). */
+const DASHBOARD_UI: DashboardUi = {
+  openExternal: (url) => vscode.env.openExternal(vscode.Uri.parse(url, true)),
+  showError: (message, ...buttons) => vscode.window.showErrorMessage(message, ...buttons),
+  openSetting: (key) => vscode.commands.executeCommand("workbench.action.openSettings", key),
+};

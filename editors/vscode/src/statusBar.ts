@@ -13,6 +13,7 @@
 
 import * as vscode from "vscode";
 
+import { OPEN_DASHBOARD_COMMAND } from "./core/dashboard";
 import type { Delivery } from "./core/delivery";
 import { DEFAULT_MAX_BEATS } from "./core/outbox";
 import { LatestRequest } from "./core/latest";
@@ -23,8 +24,6 @@ import { type KnownToday, rememberToday } from "./core/todayMemory";
 import type { Settings } from "./settings";
 import { every } from "./timers";
 import type { Tracker } from "./tracker";
-
-export const OPEN_DASHBOARD_COMMAND = "oxitrack.openDashboard";
 
 const COMMANDS: Readonly<Record<StatusAction, vscode.Command>> = {
   openDashboard: { title: "Open the dashboard", command: OPEN_DASHBOARD_COMMAND },

@@ -5,15 +5,7 @@
  * program on the daemon's port must never drain the outbox. Must not import `vscode`.
  */
 
-import {
-  type Answer,
-  asDaemonError,
-  asRecord,
-  describeAnswer,
-  isAheadOfDaemon,
-  isSuccess,
-  problemOf,
-} from "./daemonAnswer";
+import { type Answer, asRecord, describeAnswer, isSuccess, problemOf, refusalOf } from "./daemonAnswer";
 import type { Problem } from "./problem";
 
 export type BeatOutcome =
@@ -52,8 +44,8 @@ export function beatOutcomeOf(answer: Answer): BeatOutcome {
   if (accepted !== undefined) {
     return accepted;
   }
-  const error = asDaemonError(answer.json);
-  if (error !== undefined && BEAT_REFUSALS.get(answer.status) === error.error && !isAheadOfDaemon(error)) {
+  const error = refusalOf(answer, BEAT_REFUSALS);
+  if (error !== undefined) {
     const rejected = { kind: "rejected", status: answer.status, detail: describeAnswer(answer) } as const;
     return error.field === undefined ? rejected : { ...rejected, field: error.field };
   }

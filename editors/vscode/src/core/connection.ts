@@ -20,8 +20,10 @@ const DISPROVED_BY_ANY_ANSWER: ReadonlySet<Connection["kind"]> = new Set([
   "needsApiKey",
   "wrongApiKey",
   "notDaemon",
+  "wrongPath",
   "foreignListener",
   "tls",
+  "needsHttps",
 ]);
 
 /**

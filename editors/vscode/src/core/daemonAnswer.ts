@@ -1,8 +1,8 @@
 /**
- * Reading one answer of the daemon: its one error shape, what an answer that is neither a success
- * nor a refusal of the beat means (a `Problem`), and its Retry-After. Only the daemon's exact
- * shapes count: its port 3000 is every dev server's default too, so anything else comes from
- * another program. Must not import `vscode`.
+ * Reading one answer of the daemon: its one error shape, its refusal of a request itself, what any
+ * other answer that is not a success means (a `Problem`, for beats and the today report alike),
+ * and its Retry-After. Only the daemon's exact shapes count: its port 3000 is every dev server's
+ * default too, so anything else comes from another program. Must not import `vscode`.
  */
 
 import type { Problem } from "./problem";
@@ -33,8 +33,32 @@ export type Answer =
 export type Answered = Extract<Answer, { kind: "answered" }>;
 
 /**
- * What an answer that is neither a success nor a refusal of the beat means. Anything without the
- * daemon's error shape comes from another program (a dev server, a proxy's error page).
+ * The daemon's answers for a path it has no route for: every request of this editor goes to a
+ * route the daemon has (`/beat`, `/today`), so these mean the server URL's path is not the
+ * daemon's address. (A daemon without `GET /today` never shipped.)
+ */
+const NO_ROUTE: ReadonlyMap<number, string> = new Map([
+  [404, "not_found"],
+  [405, "method_not_allowed"],
+]);
+
+/**
+ * The daemon's refusal of this very request, if the answer is one: its error shape with one of
+ * `refusals`' status and code pairs (`422 invalid_field` for a beat's field or the report's
+ * query), and not a clock ahead of the daemon's, which only waiting fixes. Sending the same
+ * request again can never succeed; every other answer that is not a success is `problemOf`'s.
+ */
+export function refusalOf(answer: Answered, refusals: ReadonlyMap<number, string>): DaemonError | undefined {
+  const error = asDaemonError(answer.json);
+  const isRefusal = error !== undefined && refusals.get(answer.status) === error.error && !isAheadOfDaemon(error);
+  return isRefusal ? error : undefined;
+}
+
+/**
+ * What an answer that is neither a success nor a refusal of the request means: the one reading
+ * of the beat's answers and the today report's alike, so the status bar says the same of both.
+ * Anything without the daemon's error shape comes from another program (a dev server, a proxy's
+ * error page).
  */
 export function problemOf(answer: Answered): Problem {
   const problem = classify(answer);
@@ -56,6 +80,9 @@ function classify(answer: Answered): Problem {
   }
   if (answer.status >= 500 || answer.status === 429) {
     return { kind: "daemonError", detail, code };
+  }
+  if (NO_ROUTE.get(answer.status) === code) {
+    return { kind: "wrongPath", detail, code };
   }
   return { kind: "misconfigured", detail, code };
 }

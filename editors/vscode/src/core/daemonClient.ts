@@ -3,7 +3,9 @@
  * (the editor machine's zone, so "today" is the user's day even when the daemon runs as a service
  * or in a container with another zone). It sorts every answer into what the caller must do
  * (beatOutcome.ts, todayReport.ts; daemonAnswer.ts reads the daemon's shapes). It never throws for
- * network trouble and never follows a redirect (beats go to the server URL only). Node clients
+ * network trouble and never follows a redirect (beats go to the server URL only). Where a failure
+ * says too little, a fresh connection asks (probe.ts): whether anything is there after a timeout,
+ * whether https is spoken there after a plain http request got no HTTP answer. Node clients
  * send no Origin header, which is what the daemon's guard expects. It never sends the API key to
  * another account's program on the daemon's port (listeners.ts). Must not import `vscode`.
  */
@@ -11,9 +13,9 @@
 import { apiKeyProblem } from "./apiKey";
 import { type Beat, beatBody } from "./beat";
 import { type BeatOutcome, beatOutcomeOf } from "./beatOutcome";
-import { type Answer, asDaemonError, parseJson, parseRetryAfter } from "./daemonAnswer";
+import { type Answer, asDaemonError, describeAnswer, parseJson, parseRetryAfter } from "./daemonAnswer";
 import { foreignListeners, type ListenerLookup, SYSTEM_LOOKUP } from "./listeners";
-import { acceptsConnections } from "./probe";
+import { acceptsConnections, speaksTls } from "./probe";
 import { redactCredentials } from "./redact";
 import { type TodayOutcome, todayOutcomeOf } from "./todayReport";
 
@@ -36,6 +38,8 @@ export interface DaemonClientOptions {
   readonly now?: (() => number) | undefined;
   /** Whether something accepts connections at the server URL (probe.ts; tests replace it). */
   readonly acceptsConnections?: ((serverUrl: string) => Promise<boolean>) | undefined;
+  /** Whether a TLS handshake succeeds at the server URL's port (probe.ts; tests replace it). */
+  readonly speaksTls?: ((serverUrl: string) => Promise<boolean>) | undefined;
 }
 
 export class DaemonClient {
@@ -46,6 +50,7 @@ export class DaemonClient {
   private readonly listeners: ListenerLookup;
   private readonly now: () => number;
   private readonly acceptsConnections: (serverUrl: string) => Promise<boolean>;
+  private readonly speaksTls: (serverUrl: string) => Promise<boolean>;
   /** The latest answer of foreignListeners for the server URL, and when it was asked. */
   private listenerCheck: { readonly atMs: number; readonly owners: Promise<number[] | undefined> } | undefined;
   /** undefined once the daemon said it does not know the zone: then its own day is the answer. */
@@ -60,6 +65,7 @@ export class DaemonClient {
     this.listeners = options.listeners ?? SYSTEM_LOOKUP;
     this.now = options.now ?? Date.now;
     this.acceptsConnections = options.acceptsConnections ?? ((serverUrl) => acceptsConnections(serverUrl));
+    this.speaksTls = options.speaksTls ?? ((serverUrl) => speaksTls(serverUrl));
   }
 
   get serverUrl(): string {
@@ -119,7 +125,11 @@ export class DaemonClient {
           ? parseRetryAfter(response.headers.get("retry-after"), Date.now())
           : undefined;
       const sentApiKey = this.apiKey !== undefined;
-      return { kind: "answered", status: response.status, json: parseJson(text), text, retryAfterMs, sentApiKey };
+      const json = parseJson(text);
+      const answer = { kind: "answered", status: response.status, json, text, retryAfterMs, sentApiKey } as const;
+      // nginx, Go's servers (Caddy, Traefik) and Apache answer plain http on their https port so.
+      const isBadRequestPage = response.status === 400 && asDaemonError(json) === undefined;
+      return (isBadRequestPage ? await this.httpsInstead(describeAnswer(answer)) : undefined) ?? answer;
     } catch (error) {
       this.listenerCheck = undefined; // whoever listened is gone, or soon will be: look again
       // fetch refuses a URL with user:password@ and quotes it in the message.
@@ -136,8 +146,21 @@ export class DaemonClient {
         const certificate = tls === "certificate" ? { certificate: true } : {};
         return { kind: "failed", problem: { kind: "tls", detail, ...certificate } };
       }
-      return { kind: "failed", problem: { kind: "offline", detail } };
+      const https = isNoHttpAnswer(causeCode(error)) ? await this.httpsInstead(detail) : undefined;
+      return https ?? { kind: "failed", problem: { kind: "offline", detail } };
     }
+  }
+
+  /**
+   * For an http:// server URL whose port answered no HTTP (or a 400 page): the https it speaks
+   * instead, once a TLS handshake there has completed; undefined otherwise. Only the handshake
+   * counts: a closed connection or TLS-looking bytes alone may be any other program's.
+   */
+  private async httpsInstead(detail: string): Promise<Answer | undefined> {
+    if (!/^http:/i.test(this.baseUrl) || !(await this.speaksTls(this.baseUrl))) {
+      return undefined;
+    }
+    return { kind: "failed", problem: { kind: "needsHttps", detail: `${detail}; a TLS handshake there succeeds` } };
   }
 
   /** The other accounts that alone listen on the daemon's port (listeners.ts), briefly cached. */
@@ -154,6 +177,15 @@ export class DaemonClient {
 
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+}
+
+/**
+ * Whether fetch connected, then got no HTTP answer: the peer closed (`UND_ERR_SOCKET` "other
+ * side closed", `ECONNRESET`, `EPIPE`) or sent bytes that are not HTTP (llhttp's `HPE_*`), as an
+ * https server does to a plain http request. Not a refused connection, nor a host not found.
+ */
+function isNoHttpAnswer(code: string | undefined): boolean {
+  return code !== undefined && /^(?:UND_ERR_SOCKET|ECONNRESET|EPIPE|HPE_)/.test(code);
 }
 
 /**

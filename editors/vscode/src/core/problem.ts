@@ -16,8 +16,14 @@ export type ProblemKind =
   | "needsApiKey"
   /** The daemon's 401 to a request with the key set in VS Code: that key is not the daemon's. */
   | "wrongApiKey"
-  /** The daemon refuses this editor's requests: Host/Origin not allowed, wrong path in the URL. */
+  /** The daemon refuses this editor's requests: Host/Origin not allowed, a body it cannot read. */
   | "misconfigured"
+  /**
+   * The daemon answers, but has no such route (its 404 `not_found`, 405 `method_not_allowed`):
+   * the server URL has a path where the daemon has none (`http://127.0.0.1:3000/something`), or
+   * a proxy does not strip its prefix. Not a refusal of this editor: the address is the fix.
+   */
+  | "wrongPath"
   /** The daemon cannot serve right now (503 store_unavailable: disk full, database gone). */
   | "daemonError"
   /** Something that is not the OxiTrack daemon answers at the server URL. */
@@ -38,7 +44,13 @@ export type ProblemKind =
    * speaks plain http (`oxitrack serve` does), or a certificate this machine does not trust.
    * Not "offline": starting the daemon is not the fix, the address or the certificate is.
    */
-  | "tls";
+  | "tls"
+  /**
+   * An http:// address where the server speaks https (a proxy in front of the daemon): the plain
+   * request got no HTTP answer, or a 400 page, and a TLS handshake there succeeds. Not
+   * "offline": the address is the fix (https://).
+   */
+  | "needsHttps";
 
 export interface Problem {
   readonly kind: ProblemKind;

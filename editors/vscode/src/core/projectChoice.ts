@@ -7,6 +7,8 @@
 
 import picomatch from "picomatch/posix";
 
+import { braceAlternatives } from "./braceAlternatives";
+
 export interface Location {
   readonly scheme: string;
   readonly authority: string;
@@ -129,7 +131,7 @@ export function ignoresCase(location: Location, platform: string): boolean {
 }
 
 export interface ExcludeOptions {
-  /** What a leading `~` in a pattern stands for. */
+  /** What a leading `~` in a pattern, or in one of its `{a,b}` alternatives, stands for. */
   readonly homeDir: string;
   /** Compare ignoring case (see ignoresCase): `c:\Users\me` must match `~` = `C:\Users\me`. */
   readonly ignoreCase: boolean;
@@ -138,7 +140,9 @@ export interface ExcludeOptions {
 /**
  * True when `projectPath` or any folder above it matches one of the glob `patterns`.
  * `*` matches within one path segment, `**` across segments, `?` one character; a leading `~`
- * stands for the home folder. Backslashes count as `/` on both sides, so Windows paths work too.
+ * stands for the home folder. A pattern with `{a,b}` groups is read as each of its alternatives
+ * (braceAlternatives.ts), so `{~/a/**,~/b/**}` is `~/a/**` or `~/b/**`. Backslashes count as
+ * `/` on both sides, so Windows paths work too.
  */
 export function isExcluded(
   projectPath: string,
@@ -149,10 +153,12 @@ export function isExcluded(
     return false;
   }
   const candidates = withAncestors(toSlashes(projectPath));
-  return patterns.some((pattern) => {
-    const matches = globMatcher(rooted(expandHome(pattern.trim(), options.homeDir)), options.ignoreCase);
-    return matches !== undefined && candidates.some((candidate) => matches(candidate));
-  });
+  return patterns.some((pattern) =>
+    braceAlternatives(toSlashes(pattern.trim())).some((alternative) => {
+      const matches = globMatcher(rooted(expandHome(alternative, options.homeDir)), options.ignoreCase);
+      return matches !== undefined && candidates.some((candidate) => matches(candidate));
+    }),
+  );
 }
 
 /**
@@ -174,13 +180,12 @@ function toSlashes(path: string): string {
   return path.replace(/\\/g, "/");
 }
 
-/** A leading `~` (alone, or before `/` or `\`) is the home folder, in either slash style. */
+/** A leading `~` (alone, or before a `/`: backslashes are slashes by now) is the home folder. */
 function expandHome(pattern: string, homeDir: string): string {
-  const slashed = toSlashes(pattern);
-  if (slashed === "~" || slashed.startsWith("~/")) {
-    return toSlashes(homeDir).replace(/\/$/, "") + slashed.slice(1);
+  if (pattern === "~" || pattern.startsWith("~/")) {
+    return toSlashes(homeDir).replace(/\/$/, "") + pattern.slice(1);
   }
-  return slashed;
+  return pattern;
 }
 
 function withAncestors(path: string): string[] {

@@ -65,11 +65,13 @@ const LABELS: Readonly<Record<ProblemKind, string>> = {
   needsApiKey: "API key needed",
   wrongApiKey: "API key refused",
   misconfigured: "refused",
+  wrongPath: "wrong URL",
   daemonError: "daemon error",
   notDaemon: "not the daemon",
   foreignListener: "not your daemon",
   clockAhead: "clock ahead",
   tls: "https failed",
+  needsHttps: "server speaks https",
 };
 
 /** The daemon's 503 when it has no connection free: a busy moment, not a storage failure. */
@@ -131,6 +133,12 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         "Check oxitrack.serverUrl (the daemon's address, with no path); a host name other than " +
         "localhost or 127.0.0.1 must be allowed with the daemon's --allow-hosts."
       );
+    case "wrongPath":
+      return (
+        `The OxiTrack daemon answers at ${serverUrl}, but has nothing at that path ${seen}. ` +
+        "Write the daemon's address alone in oxitrack.serverUrl, as `oxitrack serve` prints it " +
+        "(http://127.0.0.1:3000), with a path only for a proxy that serves the daemon under one."
+      );
     case "daemonError":
       if (problem.code === BUSY_CODE) {
         return `The OxiTrack daemon at ${serverUrl} is busy ${seen}; retrying. Beats wait meanwhile.`;
@@ -149,6 +157,7 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
     case "notDaemon":
       return (
         `Something other than the OxiTrack daemon answers at ${serverUrl} ${seen}. ` +
+        pathAdvice(serverUrl) +
         "Start the daemon (`oxitrack serve`), or, if another program needs this port, run the " +
         "daemon on another one (`oxitrack serve --port 3001`) and set oxitrack.serverUrl to match."
       );
@@ -171,6 +180,11 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         `https to ${serverUrl} fails ${seen}: what answers there speaks plain http, as \`oxitrack ` +
         "serve` does. Write http:// in oxitrack.serverUrl (https only for a daemon behind a proxy that serves it)."
       );
+    case "needsHttps":
+      return (
+        `The server at ${serverUrl} speaks https, not plain http ${seen}. Use https:// in ` +
+        `oxitrack.serverUrl (${httpsOf(serverUrl)}).`
+      );
     case "clockAhead":
       return (
         `The OxiTrack daemon at ${serverUrl} refuses beats timed more than 10 minutes ahead of its ` +
@@ -178,6 +192,37 @@ export function explainProblem(problem: Problem, serverUrl: string): string {
         "whose clock drifted). Sync the clocks; the beats are sent once the daemon's clock catches up."
       );
   }
+}
+
+/**
+ * The server URL with https:// for its http://, on the same port: the port that spoke TLS, so
+ * http's default 80 is written out (https alone would mean 443).
+ */
+function httpsOf(serverUrl: string): string {
+  try {
+    const url = new URL(serverUrl);
+    const port = url.port === "" ? "80" : url.port;
+    return `https://${url.hostname}:${port}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return serverUrl.replace(/^http:/i, "https:");
+  }
+}
+
+/**
+ * For a server URL with a path: that path may be what is wrong (the daemon's address has none),
+ * before any other advice; `""` for an address without one.
+ */
+function pathAdvice(serverUrl: string): string {
+  let path: string;
+  try {
+    path = new URL(serverUrl).pathname.replace(/\/+$/, "");
+  } catch {
+    return "";
+  }
+  return path === ""
+    ? ""
+    : `The path ${path} in oxitrack.serverUrl may be what is wrong: the daemon's address has none ` +
+        "(http://127.0.0.1:3000), unless a proxy serves it under one, whose prefix to write then. Else: ";
 }
 
 /**
@@ -221,7 +266,8 @@ function renderState(input: StatusInput): StatusView {
   }
   if (connection.kind !== "online" && connection.kind !== "unknown") {
     const isKeyProblem = connection.kind === "needsApiKey" || connection.kind === "wrongApiKey";
-    const isAddressProblem = connection.kind === "tls";
+    const isAddressProblem =
+      connection.kind === "tls" || connection.kind === "wrongPath" || connection.kind === "needsHttps";
     return {
       text: `OxiTrack: ${labelOf(connection)} (${input.queued} queued)`,
       tooltip:
@@ -266,13 +312,9 @@ function renderState(input: StatusInput): StatusView {
     };
   }
   if (today === undefined || today.kind !== "ok") {
-    const why =
-      today?.kind === "missing"
-        ? "This daemon has no today report (GET /today)."
-        : "Today's time is not known yet.";
     return {
       text: "$(watch) OxiTrack",
-      tooltip: `OxiTrack is tracking. ${why}${queuedNote}\n${CLICK_HINT}`,
+      tooltip: `OxiTrack is tracking. Today's time is not known yet.${queuedNote}\n${CLICK_HINT}`,
       action: "openDashboard",
     };
   }

@@ -1,10 +1,12 @@
 /**
  * Today's time per project as the daemon's `GET /today?format=json` reports it, and what became
- * of asking for it: a report, an older daemon without the route, an error about the request, or
- * the problem a beat would meet now. Must not import `vscode`.
+ * of asking for it: a report, the daemon's refusal of the query, or the problem a beat would meet
+ * now, read by the same classifier as a beat's answer (daemonAnswer.ts `problemOf`): a server URL
+ * with a path the daemon has no route for reads "wrong URL" at once, not only after the first
+ * beat. Must not import `vscode`.
  */
 
-import { type Answer, asRecord, isSuccess, problemOf } from "./daemonAnswer";
+import { type Answer, asRecord, describeAnswer, isSuccess, problemOf, refusalOf } from "./daemonAnswer";
 import type { Problem } from "./problem";
 
 export interface TodayProject {
@@ -24,12 +26,13 @@ export interface TodayReport {
 
 export type TodayOutcome =
   | { readonly kind: "ok"; readonly report: TodayReport }
-  /** The daemon answers but has no `GET /today` (an older daemon). */
-  | { readonly kind: "missing" }
-  /** The daemon answers, with an error about this request rather than a report. */
+  /** The daemon refuses this request's query (its 422 on `tz` or `format`), not the setup. */
   | { readonly kind: "error"; readonly detail: string }
   /** The same problems a beat would meet now. */
   | { readonly kind: "unavailable"; readonly problem: Problem };
+
+/** The daemon's refusals of the report's query itself: about the request, not the connection. */
+const TODAY_REFUSALS: ReadonlyMap<number, string> = new Map([[422, "invalid_field"]]);
 
 /** The outcome of the daemon's answer to `GET /today`, or of its lack of one. */
 export function todayOutcomeOf(answer: Answer): TodayOutcome {
@@ -40,14 +43,10 @@ export function todayOutcomeOf(answer: Answer): TodayOutcome {
   if (report !== undefined) {
     return { kind: "ok", report };
   }
-  const problem = problemOf(answer);
-  if (problem.kind === "misconfigured" && answer.status !== 403) {
-    // The daemon's own 404/405 is an older daemon without the route; a 422 is about the query.
-    return answer.status === 404 || answer.status === 405
-      ? { kind: "missing" }
-      : { kind: "error", detail: problem.detail };
+  if (refusalOf(answer, TODAY_REFUSALS) !== undefined) {
+    return { kind: "error", detail: describeAnswer(answer) };
   }
-  return { kind: "unavailable", problem };
+  return { kind: "unavailable", problem: problemOf(answer) };
 }
 
 function parseToday(json: unknown): TodayReport | undefined {

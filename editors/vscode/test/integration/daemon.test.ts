@@ -229,6 +229,30 @@ describe("against a real daemon", () => {
     assert.equal((await daemon.sessions()).filter((row) => row.project_path === project).length, 1);
   });
 
+  test("a server URL with a path the daemon has none at: 'wrongPath' from today's first read, the beat kept; the address alone delivers it", async () => {
+    const daemon = await startDaemon("wrong-path");
+    const project = await fs.mkdtemp(path.join(tmp, "wrong-path-"));
+    const logged: string[] = [];
+    const outbox = new Outbox({ dir: path.join(tmp, "wrong-path-storage"), log: (m) => logged.push(m) });
+    let serverUrl = `${daemon.url}/something`;
+    const client = () => new DaemonClient({ serverUrl, timeoutMs: 5_000 });
+    const delivery = new Delivery(client, outbox, (m) => logged.push(m));
+    const today = await client().getToday();
+    assert.deepEqual(today.kind === "unavailable" && [today.problem.kind, today.problem.code], ["wrongPath", "not_found"]);
+    delivery.noteToday(today);
+    assert.equal(delivery.state.connection.kind, "wrongPath", logged.join("\n"));
+    assert.match(logged.join("\n"), /no route \/something\/today.*daemon's address alone in oxitrack\.serverUrl/);
+    await delivery.send({ project_path: project, timestamp: Math.floor(Date.now() / 1000) });
+    assert.equal(delivery.state.connection.kind, "wrongPath");
+    assert.equal(await outbox.count(), 1);
+    serverUrl = daemon.url; // the user writes the address alone
+    delivery.noteToday(await client().getToday());
+    await delivery.replay();
+    assert.equal(delivery.state.connection.kind, "online");
+    assert.equal(await outbox.count(), 0);
+    assert.equal((await daemon.sessions()).filter((row) => row.project_path === project).length, 1);
+  });
+
   test("a folder path the daemon refuses: dropped, but said once, not lost without a trace", async () => {
     const daemon = await startDaemon("refused-path");
     const { outbox, delivery, logged } = window("refused-path", daemon);

@@ -162,21 +162,21 @@ describe("DaemonClient.postBeat", () => {
     });
   }
 
-  test("the daemon's 403 forbidden_host and 404/405/415 keep the beat: a setup problem", async () => {
-    const refusals: Array<[number, string]> = [
-      [403, "forbidden_host"],
-      [403, "forbidden_origin"],
-      [404, "not_found"],
-      [405, "method_not_allowed"],
-      [415, "unsupported_media_type"],
-      [400, "bad_request"],
+  test("the daemon's 403 forbidden_host, 415 and 404/405 keep the beat: a setup problem, or a wrong path", async () => {
+    const refusals: Array<[number, string, string]> = [
+      [403, "forbidden_host", "misconfigured"],
+      [403, "forbidden_origin", "misconfigured"],
+      [404, "not_found", "wrongPath"],
+      [405, "method_not_allowed", "wrongPath"],
+      [415, "unsupported_media_type", "misconfigured"],
+      [400, "bad_request", "misconfigured"],
     ];
-    for (const [status, code] of refusals) {
+    for (const [status, code, kind] of refusals) {
       answer = reply(status, { error: code, message: "see --allow-hosts" });
       const outcome = await client().postBeat(beat);
       assert.deepEqual(
         outcome.kind === "unavailable" && [outcome.problem.kind, outcome.problem.code],
-        ["misconfigured", code],
+        [kind, code],
         `HTTP ${status} ${code}`,
       );
     }
@@ -404,14 +404,49 @@ describe("DaemonClient.getToday", () => {
     ]);
   });
 
-  test("a daemon without the route is 'missing'", async () => {
-    answer = reply(404, { error: "not_found", message: "no route /today" });
-    assert.deepEqual(await client().getToday(), { kind: "missing" });
+  test("a server URL with a path the daemon has no route for: the same 'wrong path' as a beat meets, at once", async () => {
+    seen.length = 0;
+    answer = (request, response) =>
+      reply(404, { error: "not_found", message: `no route ${request.url.split("?")[0]}; see docs/api.md for the endpoints` })(
+        request,
+        response,
+      );
+    const wrong = client({ serverUrl: `${baseUrl}/something` });
+    const today = await wrong.getToday();
+    const beatOutcome = await wrong.postBeat(beat);
+    assert.deepEqual(today, {
+      kind: "unavailable",
+      problem: {
+        kind: "wrongPath",
+        code: "not_found",
+        detail: "HTTP 404: not_found: no route /something/today; see docs/api.md for the endpoints",
+      },
+    });
+    assert.deepEqual(beatOutcome.kind === "unavailable" && [beatOutcome.problem.kind, beatOutcome.problem.code], ["wrongPath", "not_found"]);
+    assert.deepEqual(seen.map((request) => request.url.split("?")[0]), ["/something/today", "/something/beat"]);
   });
 
-  test("the daemon's other errors about the request are errors, not a connection problem", async () => {
+  test("the daemon's refusal of the report's query is an error about the request, not a connection problem", async () => {
     answer = reply(422, { error: "invalid_field", message: "bad format", field: "format" });
     assert.equal((await client().getToday()).kind, "error");
+  });
+
+  test("every other answer reads as it does for a beat: one classifier", async () => {
+    const answers: Array<[number, unknown]> = [
+      [400, { error: "bad_request", message: "x" }],
+      [404, { error: "not_found", message: "no route /x" }],
+      [405, { error: "method_not_allowed", message: "GET is not allowed on /x" }],
+      [403, { error: "forbidden_origin", message: "x" }],
+      [413, "<html>413</html>"],
+      [429, { error: "too_many_requests", message: "x" }],
+    ];
+    for (const [status, body] of answers) {
+      answer = reply(status, body);
+      const today = await client().getToday();
+      const beatOutcome = await client().postBeat(beat);
+      assert.equal(today.kind, "unavailable", `HTTP ${status}`);
+      assert.deepEqual(today.kind === "unavailable" && today.problem, beatOutcome.kind === "unavailable" && beatOutcome.problem, `HTTP ${status}`);
+    }
   });
 
   test("answers that say beats would fail too are the same problems as for beats", async () => {

@@ -569,6 +569,15 @@ describe("Delivery", () => {
     assert.deepEqual(states.map((s) => s.connection.kind), ["foreignListener", "online"]);
   });
 
+  test("a report from the address fixed ends 'wrong URL' and 'server speaks https' alike", () => {
+    const { delivery, states } = setup();
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "wrongPath", detail: "HTTP 404", code: "not_found" } });
+    delivery.noteToday(todayOk);
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "needsHttps", detail: "fetch failed (UND_ERR_SOCKET)" } });
+    delivery.noteToday(todayOk);
+    assert.deepEqual(states.map((s) => s.connection.kind), ["wrongPath", "online", "needsHttps", "online"]);
+  });
+
   test("the daemon seen back by another request starts the replay at once", { timeout: 5_000 }, async () => {
     const { daemon, outbox, delivery } = setup();
     daemon.mode = "down";
@@ -604,6 +613,52 @@ describe("Delivery", () => {
       }
     });
   }
+
+  test("a server URL with a path the daemon lacks: the status bar's first read says 'wrong URL', no beat needed", async () => {
+    // The daemon's routes at its root; anything else is its 404 JSON, as server.py answers it.
+    const server = http.createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        const route = (request.url ?? "").split("?")[0];
+        const known = route === "/today" || route === "/beat";
+        response.writeHead(known ? 200 : 404, { "Content-Type": "application/json" });
+        response.end(
+          route === "/today"
+            ? '{"date":"2026-01-02","total_seconds":60,"projects":[]}'
+            : known
+              ? '{"session_id":1,"project_path":"/p","duration_seconds":0}'
+              : JSON.stringify({ error: "not_found", message: `no route ${route}; see docs/api.md for the endpoints` }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      let client = new DaemonClient({ serverUrl: `${root}/something`, timeoutMs: 2_000 });
+      const logged: string[] = [];
+      const delivery = new Delivery(() => client, new Outbox({ dir }), (m) => logged.push(m));
+      delivery.noteToday(await client.getToday());
+      const view = renderStatus({
+        isEnabled: true,
+        connection: delivery.state.connection,
+        queued: delivery.state.queued,
+        today: undefined,
+        projectPaths: [],
+        serverUrl: client.serverUrl,
+      });
+      assert.equal(view.text, "OxiTrack: wrong URL (0 queued)");
+      assert.match(view.tooltip, /no route \/something\/today/);
+      assert.match(view.tooltip, /oxitrack\.serverUrl/);
+      assert.equal(view.action, "openSettings");
+      assert.equal(logged.length, 1, logged.join("\n"));
+      client = new DaemonClient({ serverUrl: root, timeoutMs: 2_000 }); // the setting fixed
+      delivery.noteToday(await client.getToday());
+      assert.equal(delivery.state.connection.kind, "online");
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 
   test("no API key: beats and today both say so, the state stays put and is logged once", async () => {
     const body = '{"error":"unauthorized","message":"send the API key as `Authorization: Bearer KEY`"}';

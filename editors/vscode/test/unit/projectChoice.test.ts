@@ -119,6 +119,16 @@ describe("isExcluded", () => {
     ["a relative path matches at any depth", "/home/dev/clients/acme/site", ["clients/acme"], true],
     ["a relative glob with **", "/home/dev/clients/acme", ["clients/**"], true],
     ["a relative pattern still only what it says", "/home/dev/app", ["clients/**", "scratch"], false],
+    // Each {a,b} alternative is read as a pattern of its own: `~` starts any of them.
+    ["~ in each alternative is the home folder", "/home/me/b/x", ["{~/a/**,~/b/**}"], true],
+    ["~ in each alternative: dir/** is dir itself too", "/home/me/a", ["{~/a/**,~/b/**}"], true],
+    ["~ in each alternative: only those folders", "/home/me/c", ["{~/a/**,~/b/**}"], false],
+    ["~ alone as an alternative", "/home/me", ["{~,/srv/shared}"], true],
+    ["~ in a nested group", "/home/me/c/x", ["{/srv/a,{~/b,~/c}/**}"], true],
+    ["~ beside a relative alternative, which matches at any depth", "/data/scratch", ["{~/private,scratch}"], true],
+    ["~ beside a relative alternative: ~ is still home", "/home/me/private", ["{~/private,scratch}"], true],
+    ["a ~ inside a path stays a literal ~", "/x/home/me", ["/x/{~,y}"], false],
+    ["a ~ inside a path: the folder named ~", "/x/~", ["/x/{~,y}"], true],
   ];
   for (const [name, path, patterns, expected] of cases) {
     test(name, () => assert.equal(isExcluded(path, patterns, { homeDir: home, ignoreCase: false }), expected));
@@ -133,6 +143,7 @@ describe("isExcluded", () => {
       ["windows: folder names in another case", "c:\\users\\ME\\Private", ["~/private"], windows, true],
       ["windows: ~ followed by a backslash", "c:\\Users\\me\\private\\app", ["~\\private\\**"], windows, true],
       ["windows: ~\\ is still only the home folder", "c:\\Users\\me\\public", ["~\\private\\**"], windows, false],
+      ["windows: ~\\ in each alternative", "c:\\Users\\me\\b", ["{~\\a\\**,~\\b\\**}"], windows, true],
       ["windows: a drive pattern with backslashes", "c:\\Work\\Secret\\x", ["C:\\work\\secret\\**"], windows, true],
       ["windows: **/name in another case", "c:\\code\\Scratch", ["**/scratch"], windows, true],
       ["windows: still only what the pattern says", "c:\\Users\\me\\public", ["~/private/**"], windows, false],

@@ -117,6 +117,24 @@ describe("renderStatus", () => {
     });
   });
 
+  describe("an http:// address where the server speaks https: say so, and the https:// to write", () => {
+    const detail = "fetch failed (UND_ERR_SOCKET); a TLS handshake there succeeds";
+    const connection = { kind: "needsHttps", detail } as unknown as Connection;
+    test("with a port", () => {
+      const view = renderStatus({ ...base, connection, queued: 2, serverUrl: "http://box.lan:8443" });
+      assert.equal(view.text, "OxiTrack: server speaks https (2 queued)");
+      assert.match(view.tooltip, /The server at http:\/\/box\.lan:8443 speaks https, not plain http/);
+      assert.match(view.tooltip, /Use https:\/\/ in oxitrack\.serverUrl \(https:\/\/box\.lan:8443\)/);
+      assert.match(view.tooltip, /UND_ERR_SOCKET/);
+      assert.doesNotMatch(view.tooltip, /does not answer|Start it/);
+      assert.equal(view.action, "openSettings");
+    });
+    test("without one, port 80 is the one that spoke TLS: written out", () => {
+      const view = renderStatus({ ...base, connection, serverUrl: "http://box.lan/oxitrack" });
+      assert.match(view.tooltip, /\(https:\/\/box\.lan:80\/oxitrack\)/);
+    });
+  });
+
   test("offline shows how many beats are queued", () => {
     const view = renderStatus({ ...base, connection: { kind: "offline", detail: "connect ECONNREFUSED" }, queued: 7 });
     assert.equal(view.text, "OxiTrack: offline (7 queued)");
@@ -237,10 +255,29 @@ describe("renderStatus", () => {
     assert.match(renderStatus({ ...base, queued: 3 }).tooltip, /3 beat\(s\) waiting/);
   });
 
-  test("a daemon without GET /today still shows that tracking works", () => {
-    const view = renderStatus({ ...base, today: { kind: "missing" } });
-    assert.equal(view.text, "$(watch) OxiTrack");
-    assert.match(view.tooltip, /no today report/);
+  test("a path the daemon has no route for: 'wrong URL', the advice names the setting, a click opens it", () => {
+    const connection = {
+      kind: "wrongPath",
+      detail: "HTTP 404: not_found: no route /something/today; see docs/api.md for the endpoints",
+      code: "not_found",
+    } as unknown as Connection;
+    const view = renderStatus({ ...base, connection, serverUrl: "http://127.0.0.1:3000/something" });
+    assert.equal(view.text, "OxiTrack: wrong URL (0 queued)");
+    assert.match(view.tooltip, /answers at http:\/\/127\.0\.0\.1:3000\/something, but has nothing at that path/);
+    assert.match(view.tooltip, /daemon's address alone in oxitrack\.serverUrl/);
+    assert.match(view.tooltip, /no route \/something\/today/);
+    assert.doesNotMatch(view.tooltip, /no today report|--allow-hosts/);
+    assert.equal(view.action, "openSettings");
+  });
+
+  test("another program answering at a URL with a path: the path is named as what may be wrong", () => {
+    const connection = { kind: "notDaemon", detail: "HTTP 404: <html>Not Found</html>" } as const;
+    const withPath = renderStatus({ ...base, connection, serverUrl: "https://proxy.example/something/" });
+    assert.equal(withPath.text, "OxiTrack: not the daemon (0 queued)");
+    assert.match(withPath.tooltip, /The path \/something in oxitrack\.serverUrl may be what is wrong/);
+    const withoutPath = renderStatus({ ...base, connection, serverUrl: "http://127.0.0.1:3000" });
+    assert.doesNotMatch(withoutPath.tooltip, /The path/);
+    assert.match(withoutPath.tooltip, /set oxitrack\.serverUrl to match/);
   });
 
   test("before the first answer", () => {

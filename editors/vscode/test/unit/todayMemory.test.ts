@@ -23,10 +23,11 @@ describe("rememberToday", () => {
     assert.deepEqual(rememberToday(undefined, slow, 1_000), { today: slow });
   });
 
-  test("anything other than slow replaces the report (offline, missing, error)", () => {
+  test("anything other than slow replaces the report (offline, error)", () => {
     const known = rememberToday(undefined, report, 1_000);
     assert.deepEqual(rememberToday(known, offline, 2_000), { today: offline });
-    assert.deepEqual(rememberToday(known, { kind: "missing" }, 2_000), { today: { kind: "missing" } });
+    const error: TodayOutcome = { kind: "error", detail: "HTTP 422" };
+    assert.deepEqual(rememberToday(known, error, 2_000), { today: error });
   });
 
   test("past local midnight a slow answer no longer keeps yesterday's report", () => {

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { type DashboardUi, OPEN_DASHBOARD_COMMAND, OPEN_SETTINGS, openDashboard } from "../../src/core/dashboard";
+
+/** The editor's side of the command, recorded; the "browser" really asks the server for the page. */
+class RecordingUi implements DashboardUi {
+  readonly calls: string[] = [];
+  /** What the "browser" got for each URL opened: the status and the start of the body. */
+  readonly pages: string[] = [];
+
+  constructor(private readonly button: string | undefined = undefined) {}
+
+  async openExternal(url: string): Promise<boolean> {
+    this.calls.push(`openExternal ${url}`);
+    const response = await fetch(url, { redirect: "manual" });
+    this.pages.push(`${response.status} ${(await response.text()).slice(0, 40)}`);
+    return true;
+  }
+
+  async showError(message: string, ...buttons: string[]): Promise<string | undefined> {
+    this.calls.push(`showError ${message} [${buttons.join("|")}]`);
+    return this.button;
+  }
+
+  async openSetting(key: string): Promise<void> {
+    this.calls.push(`openSetting ${key}`);
+  }
+}
+
+/** A stand-in for the daemon's dashboard route: `/` (or under a proxy's prefix) is the page. */
+let server: http.Server;
+let baseUrl: string;
+const requested: string[] = [];
+
+before(async () => {
+  server = http.createServer((request, response) => {
+    requested.push(`${request.method ?? ""} ${request.url ?? ""}`);
+    const isPage = request.url === "/" || request.url === "/oxitrack/";
+    response.writeHead(isPage ? 200 : 404, { "Content-Type": isPage ? "text/html" : "application/json" });
+    response.end(isPage ? "<!doctype html><title>OxiTrack</title>" : '{"error":"not_found","message":"no route"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe("OxiTrack: Open Dashboard", () => {
+  test("opens <serverUrl>/ in the browser, which gets the dashboard's page", async () => {
+    requested.length = 0;
+    const ui = new RecordingUi();
+    await openDashboard(baseUrl, ui);
+    assert.deepEqual(ui.calls, [`openExternal ${baseUrl}/`]);
+    assert.deepEqual(requested, ["GET /"]);
+    assert.match(ui.pages[0] ?? "", /^200 <!doctype html><title>OxiTrack/);
+  });
+
+  test("a URL with spaces around and slashes after, or a proxy's prefix, opens one page", async () => {
+    requested.length = 0;
+    const ui = new RecordingUi();
+    await openDashboard(`  ${baseUrl}//  `, ui);
+    await openDashboard(`${baseUrl}/oxitrack/`, ui);
+    assert.deepEqual(ui.calls, [`openExternal ${baseUrl}/`, `openExternal ${baseUrl}/oxitrack/`]);
+    assert.deepEqual(requested, ["GET /", "GET /oxitrack/"]);
+  });
+
+  const unusable: Array<[string, string, RegExp]> = [
+    ["no scheme", "localhost:3000", /has no http:\/\/ or https:\/\/ in front; write http:\/\/localhost:3000/],
+    ["a user:password@", "http://me:hunter2@127.0.0.1:3000", /must not hold a user name or password/],
+    ["a route of the daemon's as its path", "http://127.0.0.1:3000/api/v1", /ends in \/api\/v1/],
+    ["another scheme", "ftp://127.0.0.1:3000", /must start with http:\/\/ or https:\/\//],
+  ];
+  for (const [name, serverUrl, said] of unusable) {
+    test(`a server URL that cannot work (${name}): nothing opened, the problem said with a button to the setting`, async () => {
+      const ui = new RecordingUi(OPEN_SETTINGS);
+      await openDashboard(serverUrl, ui);
+      assert.equal(ui.calls.length, 2, ui.calls.join("\n"));
+      assert.match(ui.calls[0] ?? "", /^showError OxiTrack: no dashboard to open: oxitrack\.serverUrl/);
+      assert.match(ui.calls[0] ?? "", said);
+      assert.match(ui.calls[0] ?? "", /\[Open Settings\]$/);
+      assert.doesNotMatch(ui.calls[0] ?? "", /hunter2/);
+      assert.equal(ui.calls[1], "openSetting oxitrack.serverUrl");
+    });
+  }
+
+  test("the error dismissed: the setting is not opened", async () => {
+    const ui = new RecordingUi(undefined);
+    await openDashboard("localhost:3000", ui);
+    assert.equal(ui.calls.length, 1);
+    assert.match(ui.calls[0] ?? "", /^showError /);
+  });
+
+  test("the command's id is the one package.json contributes to the palette", () => {
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")) as {
+      contributes: { commands: Array<{ command: string; title: string }> };
+    };
+    const contributed = manifest.contributes.commands.find((command) => command.command === OPEN_DASHBOARD_COMMAND);
+    assert.equal(contributed?.title, "Open Dashboard");
+  });
+});
