@@ -23,6 +23,7 @@ from oxitrack.connection_refusals import NO_SNIFF
 from oxitrack.connections import BoundedHttpProtocol
 from oxitrack.errors import ConfigError, StoreError
 from oxitrack.log_lines import log_to_stderr
+from oxitrack.refusal_log import say_all_counted
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from oxitrack.store.connections import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES
@@ -105,6 +106,7 @@ def serve(settings: Settings) -> None:
     except _Terminated:
         pass  # a normal stop: fall through to the cleanup below and exit 0
     finally:
+        say_all_counted()
         checkpointer.stop()
         store.checkpoint()
         store.close()

@@ -3,7 +3,8 @@
 A flood of refusals (someone guessing the API key, a port scanner's bytes that are not HTTP) must
 not become a flood of log lines, nor go unseen: the first refusal is logged at once, the ones
 after it within ``every_seconds`` are counted and summed up in one line when that period ends.
-The period's end is a timer on the event loop (``schedule``), set once per period. A refusal may
+The period's end is a timer on the event loop (``schedule``), set once per period; the
+daemon's stop says what is still counted (``say_all_counted``), which no timer will. A refusal may
 come with a ``detail`` (the database's error): the line says the latest one.
 """
 
@@ -13,6 +14,7 @@ import asyncio
 import logging
 import math
 import time
+import weakref
 from collections.abc import Callable
 
 NOTE_EVERY_SECONDS = 60.0
@@ -42,6 +44,7 @@ class RefusalLog:
         self.latest_detail = ""
         self.quiet_until = -math.inf
         self.is_summary_due = False
+        _EVERY_LOG.add(self)
 
     def note(self, client: str, detail: str = "") -> None:
         self.count += 1
@@ -52,9 +55,10 @@ class RefusalLog:
             self._log(now)
         elif not self.is_summary_due:
             self.is_summary_due = True
-            self.schedule(self.quiet_until - now, self._summary)
+            self.schedule(self.quiet_until - now, self.say_counted)
 
-    def _summary(self) -> None:
+    def say_counted(self) -> None:
+        """Log the refusals counted since the last line, if any (the period's summary)."""
         self.is_summary_due = False
         if self.count:
             self._log(self.clock())
@@ -71,6 +75,17 @@ class RefusalLog:
         )
         self.count = 0
         self.quiet_until = now + self.every_seconds
+
+
+_EVERY_LOG: weakref.WeakSet[RefusalLog] = weakref.WeakSet()
+
+
+def say_all_counted() -> None:
+    """Log the refusals every ``RefusalLog`` has counted since its last line: at the daemon's
+    stop, where the timer that would have said them runs no more. A flood of guessed keys
+    stopped by a restart was said as its first guess alone."""
+    for refusals in list(_EVERY_LOG):
+        refusals.say_counted()
 
 
 def _call_later(delay_seconds: float, then: Callable[[], None]) -> object:
