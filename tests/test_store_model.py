@@ -694,7 +694,7 @@ class StoreMachine(RuleBasedStateMachine):
         """``projects merge SOURCE TARGET`` (the API and the CLI call the same function)."""
         self._both_agree(
             lambda: self.model.merge(source, into),
-            lambda conn: store_projects.merge_by_reference(conn, source, into),
+            lambda conn: store_projects.merge_by_reference(conn, source, into).project,
             {"source": source, "target": into},
         )
 
@@ -741,7 +741,7 @@ class StoreMachine(RuleBasedStateMachine):
         id is never given again, and a later beat in one of its folders starts a new project."""
         self._both_agree(
             lambda: self.model.delete(project),
-            lambda conn: store_projects.delete_by_reference(conn, project),
+            lambda conn: store_projects.delete_by_reference(conn, project).project,
             {"project": project},
         )
 
@@ -756,7 +756,7 @@ class StoreMachine(RuleBasedStateMachine):
         if data.draw(st.booleans()):
             reference = data.draw(st.sampled_from(self.model.paths_of(project_id)))
         deleted = self.store.write(lambda conn: store_projects.delete_by_reference(conn, reference))
-        assert deleted == listed[project_id]
+        assert deleted.project == listed[project_id]
         assert self.model.delete(reference) == project_id
         # Run again by its id, or by one merged into it: refused, saying it was deleted.
         gone = [old for old, into in self.model.retired.items() if into == project_id]

@@ -295,7 +295,8 @@ def test_moved_folder_merges_into_its_namesake_by_name(store: Store):
     """The documented `merge /home/you/old/api api`: both folders are called "api"."""
     beat(store, "/old/api", NOW - 600)
     beat(store, "/code/api", NOW)
-    project = store.write(lambda conn: store_projects.merge_by_reference(conn, "/old/api", "api"))
+    merged = store.write(lambda conn: store_projects.merge_by_reference(conn, "/old/api", "api"))
+    project = merged.project
     assert project == only(store)
     assert project.latest_path == "/code/api"
     assert project.identities == ("path:/code/api", "path:/old/api")
@@ -793,7 +794,8 @@ def record_heartbeats(store: Store, root: str, *times: float) -> None:
 
 
 def delete(store: Store, reference: object) -> Project:
-    return store.write(lambda conn: store_projects.delete_by_reference(conn, reference))
+    """What was deleted: the project as it was."""
+    return store.write(lambda conn: store_projects.delete_by_reference(conn, reference)).project
 
 
 @pytest.fixture

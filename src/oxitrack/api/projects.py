@@ -1,8 +1,9 @@
 """``/api/projects``: list projects, merge two into one, rename or delete one. JSON in, JSON out.
 
 Each handler is one call into ``store.projects`` (the same functions ``oxitrack projects`` uses
-on the file when the daemon is down); a reference that names no project is a 404 naming the
-field, a bad value a 422 naming it.
+on the file when the daemon is down) and answers with the ``to_json()`` of the record it returns,
+which that command prints too; a reference that names no project is a 404 naming the field, a
+bad value a 422 naming it.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ async def merge_projects(request: Request) -> JSONResponse:
     body = await _object(request)
     source, target = _required(body, "source"), _required(body, "target")
     identify = await _folder_identities(request, source, target)
-    project = await _write_in_thread(
+    merged = await _write_in_thread(
         request, lambda conn: store_projects.merge_by_reference(conn, source, target, identify)
     )
-    return JSONResponse({"project": project.to_json()})
+    return JSONResponse(merged.to_json())
 
 
 async def rename_project(request: Request) -> JSONResponse:
@@ -61,11 +62,11 @@ async def delete_project(request: Request) -> JSONResponse:
     body = await _object(request)
     reference = _required(body, "project")
     identify = await _folder_identities(request, reference)
-    project = await _write_in_thread(
+    deleted = await _write_in_thread(
         request, lambda conn: store_projects.delete_by_reference(conn, reference, identify)
     )
-    request.app.state.identities.forget(path.project_path for path in project.paths)
-    return JSONResponse({"project": project.to_json()})
+    request.app.state.identities.forget(path.project_path for path in deleted.project.paths)
+    return JSONResponse(deleted.to_json())
 
 
 async def _write_in_thread(request: Request, fn: Callable[[sqlite3.Connection], T]) -> T:

@@ -3,7 +3,8 @@
 Through the daemon or on the file: with ``--via auto`` (the default) the command asks the daemon
 at the configured address for ``/health``; if it answers and uses the same database file, the
 command goes through its HTTP API, otherwise it opens the file itself. Both ways end in the same
-``store.projects`` functions, inside one write transaction, so the result is the same.
+``store.projects`` functions, inside one write transaction, so the result is the same; so is the
+answer ``--json`` prints, the ``to_json()`` of the record each function returns.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # imported where used, so that building the parser stays chea
     from oxitrack.daemon_client import DaemonClient
     from oxitrack.store import Store
     from oxitrack.store.project_references import FolderIdentity
-    from oxitrack.store.projects import Project
+    from oxitrack.store.projects import Deleted, Merged, Renamed
 
 
 def register(subparsers: Any, command: str | None = None) -> None:
@@ -160,9 +161,7 @@ def run_merge(args: argparse.Namespace) -> int:
         client,
         "merge",
         {"source": source, "target": target},
-        lambda conn, identify: _answer(
-            store_projects.merge_by_reference(conn, source, target, identify)
-        ),
+        lambda conn, identify: store_projects.merge_by_reference(conn, source, target, identify),
     )
     _show_result(args, answer, f"Merged {args.source!r} into project {answer['project']['id']}:")
     return 0
@@ -184,9 +183,7 @@ def run_rename(args: argparse.Namespace) -> int:
         client,
         "rename",
         {"project": reference, "name": name},
-        lambda conn, identify: store_projects.rename_by_reference(
-            conn, reference, name, identify
-        ).to_json(),
+        lambda conn, identify: store_projects.rename_by_reference(conn, reference, name, identify),
     )
     _show_result(args, answer, "Renamed:")
     if name is not None:
@@ -236,9 +233,7 @@ def run_delete(args: argparse.Namespace) -> int:
         client,
         "delete",
         {"project": reference},
-        lambda conn, identify: _answer(
-            store_projects.delete_by_reference(conn, reference, identify)
-        ),
+        lambda conn, identify: store_projects.delete_by_reference(conn, reference, identify),
     )
     _show_result(args, answer, f"Deleted project {answer['project']['id']}:")
     if not args.json:
@@ -281,11 +276,12 @@ def _change(
     client: DaemonClient | None,
     action: str,
     body: dict[str, object],
-    write: Callable[[sqlite3.Connection, FolderIdentity], dict[str, Any]],
+    write: Callable[[sqlite3.Connection, FolderIdentity], Merged | Renamed | Deleted],
 ) -> dict[str, Any]:
     """``POST /api/projects/<action>`` with ``body`` through the daemon, else ``write`` in one
     transaction on the file, handed what ``folder_identities`` reads of the references in
-    ``body`` (as the daemon does before its write); the answer, as the API's JSON."""
+    ``body`` (as the daemon does before its write); the answer, as the API's JSON: the
+    ``to_json()`` of what ``write`` returns is what the API answers, built in one place."""
     from oxitrack.store import project_references
 
     if client is not None:
@@ -294,12 +290,7 @@ def _change(
     references = [body[field] for field in ("source", "target", "project") if field in body]
     identify = project_references.folder_identities(*references)
     with _existing_store(settings) as store:
-        return store.write(lambda conn: write(conn, identify))
-
-
-def _answer(project: Project) -> dict[str, Any]:
-    """A merge's or a delete's answer, as ``POST /api/projects/…`` gives it."""
-    return {"project": project.to_json()}
+        return store.write(lambda conn: write(conn, identify)).to_json()
 
 
 def _existing_store(settings: Settings) -> Store:

@@ -280,6 +280,18 @@ def _project(
 
 
 # -- what the API and the CLI call (one function each, so both write the same way) --------------
+#
+# Each returns a record of what it did, whose ``to_json()`` is the one answer of the API's
+# ``POST /api/projects/<action>`` and of ``oxitrack projects <action> --json`` on the file.
+
+
+class Merged(Record):
+    """A merge's answer: the project the two are now, the source's folders among its own."""
+
+    project: Project
+
+    def to_json(self) -> dict[str, object]:
+        return {"project": self.project.to_json()}
 
 
 def merge_by_reference(
@@ -287,13 +299,13 @@ def merge_by_reference(
     source: object,
     target: object,
     identify: FolderIdentity | None = None,
-) -> Project:
-    """Merge the project ``source`` names into the one ``target`` names; the merged project.
+) -> Merged:
+    """Merge the project ``source`` names into the one ``target`` names.
     ``identify``: what ``folder_identities`` read of them before the write."""
     source_id = find_project(conn, source, "source", identify=identify)
     target_id = find_project(conn, target, "target", besides=source_id, identify=identify)
     merge_projects(conn, source_id=source_id, target_id=target_id)
-    return get_project(conn, target_id)
+    return Merged(get_project(conn, target_id))
 
 
 class Renamed(Record):
@@ -323,17 +335,27 @@ def rename_by_reference(
     return Renamed(renamed, tuple(sorted(namesakes)))
 
 
+class Deleted(Record):
+    """A delete's answer: the project as it was just before, so the user sees what went (and
+    the daemon which folders' remembered identities to forget)."""
+
+    project: Project
+
+    def to_json(self) -> dict[str, object]:
+        return {"project": self.project.to_json()}
+
+
 def delete_by_reference(
     conn: sqlite3.Connection,
     project: object,
     identify: FolderIdentity | None = None,
-) -> Project:
-    """Delete the project ``project`` names; what it was, read just before.
+) -> Deleted:
+    """Delete the project ``project`` names.
     ``identify``: what ``folder_identities`` read of it before the write."""
     project_id = find_project(conn, project, "project", identify=identify)
     deleted = get_project(conn, project_id)
     delete_project(conn, project_id)
-    return deleted
+    return Deleted(deleted)
 
 
 # -- what reports group by ---------------------------------------------------------------------
