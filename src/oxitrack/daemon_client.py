@@ -143,8 +143,10 @@ ROOT_UID = 0
 def listener_uids(port: int) -> set[int] | None:
     """The accounts whose sockets listen on TCP ``port`` here, from Linux's ``/proc/net``;
     ``None`` where that cannot be read (another system)."""
-    listeners = _listeners(port)
-    return None if listeners is None else {uid for _, uid in listeners}
+    sockets = _sockets()
+    if sockets is None:
+        return None
+    return {uid for local, _, state, uid in sockets if state == _LISTENING and local[1] == port}
 
 
 def _connection_owner(sock: socket.socket) -> int | None:
@@ -156,41 +158,17 @@ def _connection_owner(sock: socket.socket) -> int | None:
         _endpoint(name[0].partition("%")[0], name[1])
         for name in (sock.getsockname(), sock.getpeername())
     )
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table, encoding="ascii") as lines:
-                next(lines, None)  # the header
-                for line in lines:
-                    fields = line.split()
-                    local, remote = (_table_endpoint(field) for field in fields[1:3])
-                    if local == theirs and remote == ours:
-                        return int(fields[7])
-        except (OSError, ValueError, IndexError):
-            continue
-    return None
+    found = (uid for local, remote, _, uid in _sockets() or [] if (local, remote) == (theirs, ours))
+    return next(found, None)
 
 
-def _table_endpoint(text: str) -> tuple[IPAddress, int]:
-    """``0100007F:0BB8`` as ``/proc/net/tcp`` writes an end of a socket, as ``_endpoint``."""
-    address, _, port = text.rpartition(":")
-    return _endpoint(_address_bytes(address), int(port, 16))
+_LISTENING = "0A"  # a socket's state in /proc/net/tcp: TCP_LISTEN
 
 
-def _endpoint(address: str | bytes, port: int) -> tuple[IPAddress, int]:
-    """An end of a connection as (address, port); an IPv4 address mapped into IPv6 as IPv4, as
-    a dual-stack listener's end of a connection to 127.0.0.1 is written in ``tcp6``."""
-    import ipaddress
-
-    found = ipaddress.ip_address(address)
-    return (getattr(found, "ipv4_mapped", None) or found, port)
-
-
-def _listeners(port: int) -> list[tuple[IPAddress, int]] | None:
-    """Each socket listening on TCP ``port`` here as (address, owner's uid), from Linux's
-    ``/proc/net``; ``None`` where that cannot be read (another system)."""
-    import ipaddress
-
-    listeners: list[tuple[IPAddress, int]] = []
+def _sockets() -> list[tuple[Endpoint, Endpoint, str, int]] | None:
+    """Each TCP socket of this machine's network stack as (its end, the other end, its state,
+    its owner's uid), from Linux's ``/proc/net``; ``None`` where that cannot be read."""
+    sockets: list[tuple[Endpoint, Endpoint, str, int]] = []
     found = False
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -198,14 +176,30 @@ def _listeners(port: int) -> list[tuple[IPAddress, int]] | None:
                 next(lines, None)  # the header
                 for line in lines:
                     fields = line.split()
-                    local, state, uid = fields[1], fields[3], fields[7]
-                    address, _, local_port = local.rpartition(":")
-                    if state == "0A" and int(local_port, 16) == port:
-                        listeners.append((ipaddress.ip_address(_address_bytes(address)), int(uid)))
+                    local, remote = (_table_endpoint(field) for field in fields[1:3])
+                    sockets.append((local, remote, fields[3], int(fields[7])))
             found = True
         except (OSError, ValueError, IndexError):
             continue
-    return listeners if found else None
+    return sockets if found else None
+
+
+Endpoint = tuple["IPAddress", int]
+
+
+def _table_endpoint(text: str) -> Endpoint:
+    """``0100007F:0BB8`` as ``/proc/net/tcp`` writes an end of a socket, as ``_endpoint``."""
+    address, _, port = text.rpartition(":")
+    return _endpoint(_address_bytes(address), int(port, 16))
+
+
+def _endpoint(address: str | bytes, port: int) -> Endpoint:
+    """An end of a connection as (address, port); an IPv4 address mapped into IPv6 as IPv4, as
+    a dual-stack listener's end of a connection to 127.0.0.1 is written in ``tcp6``."""
+    import ipaddress
+
+    found = ipaddress.ip_address(address)
+    return (getattr(found, "ipv4_mapped", None) or found, port)
 
 
 def _address_bytes(hex_words: str) -> bytes:
