@@ -21,17 +21,19 @@ class _Later:
         self.due.append((delay, then))
 
 
+def _counted(
+    what: str, logger: str, level: int = logging.WARNING
+) -> tuple[RefusalLog, FakeClock, _Later]:
+    """A ``RefusalLog`` of a minute on a fake clock, and the timers it asks for."""
+    clock, later = FakeClock(now=1000.0), _Later()
+    log = logging.getLogger(logger)
+    return RefusalLog(what, log, 60.0, clock=clock, schedule=later, level=level), clock, later
+
+
 def test_refusals_are_one_warning_line_per_minute_with_a_count(
     caplog: pytest.LogCaptureFixture,
 ):
-    clock, later = FakeClock(now=1000.0), _Later()
-    refusals = RefusalLog(
-        "without the right API key (401)",
-        logging.getLogger("oxitrack.guard"),
-        60.0,
-        clock=clock,
-        schedule=later,
-    )
+    refusals, clock, later = _counted("without the right API key (401)", "oxitrack.guard")
     with caplog.at_level(logging.WARNING, logger="oxitrack.guard"):
         refusals.note("192.0.2.7")  # the first is said at once
         clock.now += 1
@@ -56,14 +58,8 @@ def test_a_refusal_with_a_detail_says_the_latest_at_the_level_asked(
     caplog: pytest.LogCaptureFixture,
 ):
     """The database's errors: an error line, naming what failed, one a minute at most."""
-    clock, later = FakeClock(now=1000.0), _Later()
-    failures = RefusalLog(
-        "as the database failed (503)",
-        logging.getLogger("oxitrack.server"),
-        60.0,
-        clock=clock,
-        schedule=later,
-        level=logging.ERROR,
+    failures, clock, later = _counted(
+        "as the database failed (503)", "oxitrack.server", logging.ERROR
     )
     with caplog.at_level(logging.WARNING, logger="oxitrack.server"):
         failures.note("127.0.0.1", "cannot write to /x.db: database or disk is full")
