@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
@@ -486,3 +487,40 @@ def test_a_dashboard_file_not_modified_is_still_checked_each_time(client: TestCl
     assert again.status_code == 304
     assert again.headers["cache-control"] == "no-cache"
     assert again.headers["x-frame-options"] == "DENY"
+
+
+@pytest.fixture
+def js_as_text() -> Iterator[None]:
+    """Python's type guesses made as a Windows registry may make them: ``.js`` and ``.css`` as
+    ``text/plain`` (guesses are global: put back after the test)."""
+    import mimetypes
+
+    mimetypes.init()
+    before = {extension: mimetypes.types_map[extension] for extension in (".js", ".css")}
+    for extension in before:
+        mimetypes.add_type("text/plain", extension)
+    try:
+        yield
+    finally:
+        for extension, media_type in before.items():
+            mimetypes.add_type(media_type, extension)
+
+
+@pytest.mark.usefixtures("js_as_text")
+def test_the_dashboards_files_say_their_own_types_whatever_the_system_guesses(
+    client: TestClient,
+):
+    """On Windows, Python guesses types from the registry, where another program may have made
+    ``.js`` ``text/plain``: browsers then refuse to run the page's module script (and, under
+    ``nosniff``, the chart library), and the dashboard came up blank."""
+    import mimetypes
+
+    assert mimetypes.guess_type("app.js")[0] == "text/plain"  # what such a system guesses
+    for path, media_type in (
+        ("/static/app.js", "text/javascript"),
+        ("/static/vendor/chart-4.6.1.min.js", "text/javascript"),
+        ("/static/style.css", "text/css"),
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].split(";")[0] == media_type, path

@@ -40,6 +40,12 @@ WEB_FILE_HEADERS = (
 )
 
 
+# Said, not guessed: Python guesses from the system's tables, and on Windows a registry entry of
+# another program (an editor's) can make ``.js`` ``text/plain``, which browsers refuse to run as
+# a module script, or as any script under ``nosniff``: the page came up blank.
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
+
+
 class WholeFileResponse(FileResponse):
     def __init__(
         self,
@@ -74,7 +80,10 @@ class WebFiles(StaticFiles):
         if type(response) is not FileResponse:
             response.raw_headers.extend(WEB_FILE_HEADERS)
             return response  # 304 Not Modified: no body, no range
-        return WholeFileResponse(full_path, status_code=status_code, stat_result=stat_result)
+        media_type = MEDIA_TYPES.get(os.path.splitext(full_path)[1])
+        return WholeFileResponse(
+            full_path, status_code=status_code, media_type=media_type, stat_result=stat_result
+        )
 
 
 def get_dashboard(request: Request) -> Response:
