@@ -291,7 +291,7 @@ def breakdown_rows(rows: Iterable[BreakdownRow]) -> list[TableRow]:
     return [TableRow(r.duration_seconds, r.name or "unknown", r.project_path or "") for r in rows]
 
 
-def day_rows(per_day: Iterable[DayTotals]) -> list[TableRow]:
+def day_rows(per_day: Iterable[DayTotals], encoding: str = "utf-8") -> list[TableRow]:
     """Table rows for per-day totals, naming each day's projects (most time first)."""
     per_day = list(per_day)
     shown_names = distinct_names(
@@ -300,10 +300,21 @@ def day_rows(per_day: Iterable[DayTotals]) -> list[TableRow]:
     rows = []
     for totals in per_day:
         names = [shown_names[p.project_path] for p in totals.projects]
-        shown = ", ".join(names[:3]) + (f", +{len(names) - 3} more" if len(names) > 3 else "")
         lead = totals.day.date.strftime("%a %Y-%m-%d")
-        rows.append(TableRow(totals.total_seconds, shown, lead=lead))
+        rows.append(TableRow(totals.total_seconds, _day_label(names, encoding), lead=lead))
     return rows
+
+
+def _day_label(names: Sequence[str], encoding: str) -> str:
+    """Up to three of a day's project names, as many as fit the column whole, then how many
+    more: the column cut in the middle of the list showed a name cut short
+    (``api (client-o…), notes``) as if it were another project."""
+    for count in range(min(3, len(names)), 0, -1):
+        more = len(names) - count
+        shown = ", ".join(names[:count]) + (f", +{more} more" if more else "")
+        if count == 1 or display_width(printable(shown), encoding) <= LABEL_WIDTH:
+            return shown
+    return ""
 
 
 def session_rows(

@@ -199,10 +199,11 @@ def run_report(args: argparse.Namespace) -> int:
         note_other_database(args, store.path)
     if args.json:
         return print_json(days_json(per_day, projects, zone))
-    table = project_rows(projects) if args.by == "project" else day_rows(per_day)
+    style = text_style()
+    table = project_rows(projects) if args.by == "project" else day_rows(per_day, style.encoding)
     total = range_total_seconds(per_day)
     title = f"{first.isoformat()} to {last.isoformat()} ({_zone_label(zone)}), by {args.by}"
-    print(title + "\n" + render_table(table, text_style(), total_seconds=total), end="")
+    print(title + "\n" + render_table(table, style, total_seconds=total), end="")
     return 0
 
 
