@@ -63,3 +63,46 @@ def test_report_by_day_names_whole_projects_and_counts_the_ones_that_do_not_fit(
     monday = out.splitlines()[1]
     assert monday.endswith("  api (client-one), notes, +1 more"), monday
     assert "\u2026" not in out
+
+
+YESTERDAY_AND_TODAY = [
+    ("/work/notes", at("2025-11-24 09:00"), at("2025-11-24 10:30")),
+    ("/work/notes", at("2025-11-25 09:00"), at("2025-11-25 09:20")),
+]
+
+
+@pytest.mark.parametrize("word", ["yesterday", "Yesterday"])
+def test_yesterday_is_a_day_as_people_type_it(store, db_path, capsys, word):
+    """ "What did I do yesterday?" took the date looked up and typed twice; ``yesterday`` was
+    refused as no date."""
+    seed(store, YESTERDAY_AND_TODAY)
+    code, out, err = run(capsys, db_path, "report", "--from", word, "--to", word)
+    assert (code, err) == (0, "")
+    assert out == run(capsys, db_path, "report", "--from", "2025-11-24", "--to", "2025-11-24")[1]
+    assert out.splitlines()[0] == "2025-11-24 to 2025-11-24 (Europe/Berlin), by project"
+    assert out.splitlines()[-1] == "1h 30m  total"
+    code, out, _ = run(capsys, db_path, "sessions", "--from", word, "--to", "today")
+    assert code == 0 and out.splitlines()[-1] == "2 sessions"
+    code, out, _ = run(capsys, db_path, "sessions", "--from", "today")
+    assert code == 0 and out.splitlines()[-1] == "1 session"
+
+
+def test_a_date_typed_another_way_is_refused_saying_how_to_write_it(store, db_path, capsys):
+    seed(store, YESTERDAY_AND_TODAY)
+    code, out, err = run(capsys, db_path, "report", "--from", "24.11.2025")
+    assert (code, out) == (2, "")
+    assert err == (
+        "oxitrack: --from: '24.11.2025' is not a date: write it as 2025-01-31, today or yesterday\n"
+    )
+
+
+def test_a_report_of_decades_is_refused_saying_what_shows_all_time(store, db_path, capsys):
+    """``report --from 2000-01-01`` ("all my time, per project") said only that the range was too
+    long, not where all time is shown."""
+    seed(store, YESTERDAY_AND_TODAY)
+    code, out, err = run(capsys, db_path, "report", "--from", "2000-01-01")
+    assert (code, out) == (2, "")
+    assert err.startswith("oxitrack: --from: the range is longer than 3660 days; ")
+    assert "`oxitrack projects` shows each project's time of all days" in err
+    code, out, _ = run(capsys, db_path, "sessions", "--from", "2000-01-01")
+    assert code == 0 and out.splitlines()[-1] == "2 sessions"

@@ -707,7 +707,10 @@ def test_dates_other_than_year_month_day_are_refused(seeded, db_path, capsys, te
     for argv in (["report", "--to", text], ["sessions", "--from", text]):
         code, out, err = run(capsys, db_path, *argv)
         assert code == 2 and out == ""
-        assert err == f"oxitrack: {argv[1]}: '{text}' is not a date like 2025-01-31\n"
+        assert err == (
+            f"oxitrack: {argv[1]}: '{text}' is not a date: write it as 2025-01-31, today or"
+            " yesterday\n"
+        )
 
 
 def test_project_dot_means_the_current_folder(store: Store, db_path, capsys, monkeypatch, tmp_path):
