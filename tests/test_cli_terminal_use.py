@@ -4,7 +4,10 @@ here depends on the time of day the tests run at."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +18,7 @@ from oxitrack.cli import main
 from oxitrack.commands import reports as report_commands
 from oxitrack.store import Store
 from tests.conftest import NOW
+from tests.daemon_process import DaemonProcess
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -106,3 +110,17 @@ def test_a_report_of_decades_is_refused_saying_what_shows_all_time(store, db_pat
     assert "`oxitrack projects` shows each project's time of all days" in err
     code, out, _ = run(capsys, db_path, "sessions", "--from", "2000-01-01")
     assert code == 0 and out.splitlines()[-1] == "2 sessions"
+
+
+def test_an_import_from_an_empty_pipe_says_the_pipe_was_empty(daemon: DaemonProcess) -> None:
+    """``ssh old-laptop cat wakatime.json.gz | oxitrack import -`` whose ``ssh`` found no file:
+    the import said "the file is not valid JSON (parse error: premature EOF)", as if the export
+    were damaged."""
+    command = [sys.executable, "-m", "oxitrack", "import", "-", "--db", str(daemon.db_path)]
+    env = {**os.environ, "OXITRACK_PORT": str(daemon.port)}
+    done = subprocess.run(command, input=b"", capture_output=True, env=env, timeout=60)
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr == (
+        b"oxitrack: standard input is empty: nothing to import (did the command before the pipe"
+        b" fail?)\n"
+    )
