@@ -124,3 +124,35 @@ def test_an_import_from_an_empty_pipe_says_the_pipe_was_empty(daemon: DaemonProc
         b"oxitrack: standard input is empty: nothing to import (did the command before the pipe"
         b" fail?)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "field"),
+    [
+        ("operating-system", "operating_system"),
+        ("os", "operating_system"),
+        ("Language", "language"),
+        ("days", "day"),
+        ("Projects", "project"),
+        ("categories", "category"),
+        ("branches", "branch"),
+    ],
+)
+def test_report_by_takes_a_field_as_people_type_it(store, db_path, capsys, typed, field):
+    """Every other flag is written with hyphens (``--week-start``) and takes ``Sunday``, but
+    ``--by operating-system``, ``--by Language`` and ``--by days`` were refused."""
+    seed(store, YESTERDAY_AND_TODAY)
+    code, out, err = run(capsys, db_path, "report", "--days", "2", "--by", typed)
+    assert (code, err) == (0, "")
+    assert out == run(capsys, db_path, "report", "--days", "2", "--by", field)[1]
+    assert out.splitlines()[0].endswith(f", by {field}")
+
+
+def test_report_by_an_unknown_field_still_lists_the_fields(store, db_path, capsys):
+    seed(store, YESTERDAY_AND_TODAY)
+    with pytest.raises(SystemExit) as exited:
+        run(capsys, db_path, "report", "--by", "weekday")
+    assert exited.value.code == 2
+    assert "invalid choice: 'weekday' (choose from 'project', 'day', 'language'" in (
+        capsys.readouterr().err
+    )

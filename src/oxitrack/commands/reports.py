@@ -97,7 +97,8 @@ def _add_report(subparsers: Any) -> None:
     add_range_options(report)
     report.add_argument(
         "--by",
-        choices=["project", "day", *BREAKDOWN_FIELDS],
+        type=_field_as_typed,
+        choices=REPORT_FIELDS,
         default="project",
         metavar="FIELD",  # the choices are in the help: all on the usage line pass 80 columns
         help="one row per project (the default) or day; or per language, category, editor,"
@@ -105,6 +106,24 @@ def _add_report(subparsers: Any) -> None:
         " them (unknown: time that none names)",
     )
     report.set_defaults(run=run_report)
+
+
+REPORT_FIELDS = ("project", "day", *BREAKDOWN_FIELDS)
+# Plurals as people say them ("time by languages"; the others end in an s), and the short name
+# of the one field too long to type.
+_SPOKEN = {"categories": "category", "branches": "branch", "os": "operating_system"}
+
+
+def _field_as_typed(text: str) -> str:
+    """``--by`` as a person types it: ``operating-system`` as every other flag is written, or
+    ``os``; ``Language``; ``days``. Anything else is left for ``choices`` to refuse, listing
+    them."""
+    field = text.strip().lower().replace("-", "_")
+    if field in _SPOKEN:
+        return _SPOKEN[field]
+    if field.endswith("s") and field[:-1] in REPORT_FIELDS:
+        return field[:-1]
+    return field
 
 
 def _add_sessions(subparsers: Any) -> None:
