@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -156,3 +157,30 @@ def test_report_by_an_unknown_field_still_lists_the_fields(store, db_path, capsy
     assert "invalid choice: 'weekday' (choose from 'project', 'day', 'language'" in (
         capsys.readouterr().err
     )
+
+
+def test_service_status_says_a_last_beat_weeks_ago_in_days(
+    daemon: DaemonProcess, tmp_path: Path
+) -> None:
+    """A daemon that answers but got no beat for weeks (an editor's extension switched off) was
+    "last beat … (960h 10m ago)": days to work out by hand."""
+    import httpx2 as httpx
+
+    long_ago = int(time.time()) - 40 * 86400 - 600
+    for timestamp in (long_ago - 300, long_ago):
+        answer = httpx.post(
+            f"{daemon.url}/beat", json={"project_path": "/code/x", "timestamp": timestamp}
+        )
+        answer.raise_for_status()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    (tmp_path / "config.toml").write_text("")
+    env.update(
+        HOME=str(tmp_path / "home"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        OXITRACK_CONFIG=str(tmp_path / "config.toml"),
+        OXITRACK_PORT=str(daemon.port),
+    )
+    command = [sys.executable, "-m", "oxitrack", "service", "status", "--db", str(daemon.db_path)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[3].endswith("(40 days ago)"), done.stdout
