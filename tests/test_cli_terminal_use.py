@@ -184,3 +184,22 @@ def test_service_status_says_a_last_beat_weeks_ago_in_days(
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[3].endswith("(40 days ago)"), done.stdout
+
+
+def test_a_backup_to_a_pipe_is_refused_without_offering_the_standard_output(
+    store: Store, db_path: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``backup /dev/null`` (or a pipe) said to "leave out the file to write to the standard
+    output", which ``backup`` refuses (a database copy is no stream); ``export`` can."""
+    seed(store, YESTERDAY_AND_TODAY)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    code = main(["backup", str(pipe), "--db", str(db_path)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err == f"oxitrack: {pipe} is not a regular file (a device or a pipe); give a file name\n"
+    code, out, err = run(capsys, db_path, "export", "-o", str(pipe))
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        "; give a file name, or leave out the file to write to the standard output\n"
+    )

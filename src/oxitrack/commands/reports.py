@@ -289,7 +289,7 @@ def run_export(args: argparse.Namespace) -> int:
     db = settings_from(args).db
     output = None
     if args.output not in (None, "-"):  # `-o -`: the standard output, as the convention goes
-        output = check_target(args.output, db, force=args.force, label="-o: ")
+        output = check_target(args.output, db, force=args.force, label="-o: ", stdout_instead=True)
 
     def write(conn: Any, out: TextIO) -> int:
         """Stream the sessions to ``out`` within one read snapshot; the number written."""
