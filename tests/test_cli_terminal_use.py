@@ -203,3 +203,23 @@ def test_a_backup_to_a_pipe_is_refused_without_offering_the_standard_output(
     assert err.endswith(
         "; give a file name, or leave out the file to write to the standard output\n"
     )
+
+
+def test_sessions_mark_the_one_still_going_on_as_today_marks_its_project(store, db_path, capsys):
+    """``today`` said "● active" beside the project being worked on while ``sessions`` listed
+    that session as ``20:16-20:45``, as if it had ended at the latest beat."""
+    seed(
+        store,
+        [
+            ("/work/notes", at("2025-11-25 09:00"), at("2025-11-25 10:00")),
+            ("/work/notes", NOW - 30 * 60, NOW - 60),
+        ],
+    )
+    code, out, _ = run(capsys, db_path, "sessions")
+    assert code == 0
+    going_on, ended, count = out.splitlines()
+    assert going_on.endswith("  /work/notes  ● active"), going_on
+    assert ended.endswith("  /work/notes"), ended
+    assert count == "2 sessions"
+    code, out, _ = run(capsys, db_path, "today")
+    assert out.splitlines()[1].endswith("● active")

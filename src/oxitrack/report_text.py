@@ -20,6 +20,7 @@ from oxitrack.reports import (
     DayTotals,
     ProjectTotal,
     SessionRow,
+    is_active,
     local_iso,
     session_json,
     sessions_json,
@@ -318,7 +319,7 @@ def _day_label(names: Sequence[str], encoding: str) -> str:
 
 
 def session_rows(
-    rows: Iterable[SessionRow], zone: tzinfo, *, unicode: bool = True
+    rows: Iterable[SessionRow], zone: tzinfo, *, unicode: bool = True, now: float | None = None
 ) -> list[TableRow]:
     """Table rows for single sessions: local start and end time, project name and path.
 
@@ -326,7 +327,9 @@ def session_rows(
     ``23:30\u201301:10`` beside 25 hours read as an hour and forty minutes. Across a clock change
     both times carry their UTC offset (``01:30-04:00\u201301:10-05:00``, the hour repeated when
     clocks go back): bare, the end came before the start. Without ``unicode`` (an output that
-    cannot show the en dash, like the bars' blocks) the dash is ``-``.
+    cannot show the en dash, like the bars' blocks) the dash is ``-``. Given ``now``, the
+    session still going on is marked active, as ``today`` marks its project: its end is only
+    the latest beat so far.
     """
     dash = "\u2013" if unicode else "-"
     table = []
@@ -335,7 +338,10 @@ def session_rows(
         offsets = ("", "") if start[19:] == end[19:] else (start[19:], end[19:])
         until = end[11:16] if end[:10] == start[:10] else f"{end[5:10]} {end[11:16]}"
         span = f"{start[:10]} {start[11:16]}{offsets[0]}{dash}{until}{offsets[1]}"
-        table.append(TableRow(row.duration_seconds, row.project_name, row.project_path, span))
+        going_on = now is not None and is_active(row.last_heartbeat, now)
+        table.append(
+            TableRow(row.duration_seconds, row.project_name, row.project_path, span, going_on)
+        )
     return table
 
 

@@ -263,7 +263,7 @@ def run_sessions(args: argparse.Namespace) -> int:
     if args.json:
         return print_json(sessions_json(rows, zone, now, first, last))
     style = text_style()
-    table = session_rows(rows, zone, unicode=style.unicode)
+    table = session_rows(rows, zone, unicode=style.unicode, now=now)
     print(render_list(table, style, _count_line(len(rows), is_cut=is_cut)), end="")
     return 0
 
