@@ -223,3 +223,22 @@ def test_sessions_mark_the_one_still_going_on_as_today_marks_its_project(store, 
     assert count == "2 sessions"
     code, out, _ = run(capsys, db_path, "today")
     assert out.splitlines()[1].endswith("● active")
+
+
+def test_a_rename_without_the_new_name_says_where_it_goes(store, db_path, capsys):
+    """``projects rename notes`` said "give a NAME or --reset (not both)": nothing was given
+    twice; the name was missing, and where it goes was left to the usage line."""
+    seed(store, YESTERDAY_AND_TODAY)
+    for project, typed in (("notes", "notes"), ("my notes", "'my notes'")):
+        code = main(["projects", "rename", project, "--db", str(db_path), "--via", "file"])
+        out, err = capsys.readouterr()
+        assert (code, out) == (2, "")
+        assert err == (
+            f"oxitrack: projects rename: give the new name: `oxitrack projects rename {typed}"
+            " NAME`, or --reset for the name of its folder\n"
+        )
+    code = main(["projects", "rename", "notes", "x", "--reset", "--db", str(db_path)])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "oxitrack: projects rename: give a NAME or --reset, not both\n"
+    )
