@@ -242,3 +242,29 @@ def test_a_rename_without_the_new_name_says_where_it_goes(store, db_path, capsys
     assert capsys.readouterr().err == (
         "oxitrack: projects rename: give a NAME or --reset, not both\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "title"),
+    [
+        (["today"], "Today, Tue 2025-11-25 (Europe/Berlin), project notes"),
+        (["report", "--days", "2"], "by project, project notes"),
+        (["report", "--days", "2", "--by", "day"], "by day, project notes"),
+        (["report", "--days", "2", "--by", "language"], "by language, project notes"),
+    ],
+)
+def test_a_report_of_one_project_names_it_in_its_title(db_path, capsys, client, argv, title):
+    """``report --week --project client-a --by language`` mailed by cron each Friday for an
+    invoice had the title of a report of all the work: nothing in it said which project."""
+    for path, start in (
+        ("/work/notes", at("2025-11-25 09:00")),
+        ("/work/other", at("2025-11-25 11:00")),
+    ):
+        for offset in range(0, 3601, 300):
+            beat = {"project_path": path, "timestamp": start + offset, "language": "Python"}
+            client.post("/beat", json=beat).raise_for_status()
+    code, out, err = run(capsys, db_path, *argv, "--project", "notes")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].endswith(title), out
+    code, out, _ = run(capsys, db_path, *argv)
+    assert "project notes" not in out.splitlines()[0]

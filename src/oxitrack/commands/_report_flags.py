@@ -192,6 +192,27 @@ def project_from(store: Store, args: argparse.Namespace) -> ProjectFilter:
     return store.read(resolve)
 
 
+def project_title(store: Store, project: ProjectFilter) -> str:
+    """What a table's title adds for ``--project``: ``, project notes``, or ``, folder …`` for a
+    folder no project lists. Without it a report of one project (a weekly one mailed by cron
+    for an invoice) read as one of all the work."""
+    from oxitrack.fields import printable
+
+    if project is None:
+        return ""
+    if isinstance(project, str):  # folders matched by their path, or by its last parts
+        kind = "folder" if project.startswith("/") else "project"
+        return f", {kind} {printable(project)}"
+    from oxitrack.errors import ClientError
+    from oxitrack.store.projects import get_project
+
+    try:
+        found = store.read(lambda conn: get_project(conn, project))
+    except ClientError:  # a project with no folder left: its id is all there is to say
+        return f", project {project}"
+    return f", project {printable(found.name)}"
+
+
 def check_project_exists(store: Store, args: argparse.Namespace, project: ProjectFilter) -> None:
     """Refuse a ``--project`` that matches no session at all: "nothing tracked" would read as
     "you did no work" when the name is only mistyped. A project found by what names it exists,

@@ -27,6 +27,7 @@ from oxitrack.commands._report_flags import (
     check_project_exists,
     days_from,
     project_from,
+    project_title,
     zone_from,
 )
 from oxitrack.commands.breakdown import FIELDS as BREAKDOWN_FIELDS
@@ -183,6 +184,7 @@ def run_today(args: argparse.Namespace) -> int:
         rows = store.read(lambda conn: sessions_between(conn, day.start, day.end, project))
         if not rows:
             check_project_exists(store, args, project)
+        named = "" if args.json else project_title(store, project)
     [today] = daily_totals(rows, [day], now)
     if not today.total_seconds and project is None:
         note_other_database(args, store.path)
@@ -190,7 +192,7 @@ def run_today(args: argparse.Namespace) -> int:
         return print_json(today_json(today, zone))
     from oxitrack.report_text import project_rows, render_table
 
-    title = f"Today, {day.date.strftime('%a %Y-%m-%d')} ({_zone_label(zone)})"
+    title = f"Today, {day.date.strftime('%a %Y-%m-%d')} ({_zone_label(zone)}){named}"
     table = render_table(
         project_rows(today.projects), text_style(), total_seconds=today.total_seconds
     )
@@ -214,6 +216,7 @@ def run_report(args: argparse.Namespace) -> int:
         per_day, projects = read_range(store, span, project, now)
         if not projects:
             check_project_exists(store, args, project)
+        named = "" if args.json else project_title(store, project)
     if not projects and project is None:
         note_other_database(args, store.path)
     if args.json:
@@ -222,7 +225,7 @@ def run_report(args: argparse.Namespace) -> int:
     table = project_rows(projects) if args.by == "project" else day_rows(per_day, style.encoding)
     total = range_total_seconds(per_day)
     title = f"{first.isoformat()} to {last.isoformat()} ({_zone_label(zone)}), by {args.by}"
-    print(title + "\n" + render_table(table, style, total_seconds=total), end="")
+    print(title + named + "\n" + render_table(table, style, total_seconds=total), end="")
     return 0
 
 
