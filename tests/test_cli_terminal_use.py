@@ -268,3 +268,13 @@ def test_a_report_of_one_project_names_it_in_its_title(db_path, capsys, client, 
     assert out.splitlines()[0].endswith(title), out
     code, out, _ = run(capsys, db_path, *argv)
     assert "project notes" not in out.splitlines()[0]
+
+
+@pytest.mark.parametrize("typed", ["2025-02-30", "2025-13-01", "2025-11-31"])
+def test_a_day_no_calendar_has_is_refused_as_such(store, db_path, capsys, typed):
+    """``--to 2025-11-31`` is written as asked; "write it as 2025-01-31" did not say what was
+    wrong with it."""
+    seed(store, YESTERDAY_AND_TODAY)
+    code, out, err = run(capsys, db_path, "report", "--from", "2025-11-01", "--to", typed)
+    assert (code, out) == (2, "")
+    assert err == f"oxitrack: --to: '{typed}' is no day of the calendar\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from oxitrack.commands._options import (
@@ -164,6 +165,9 @@ def typed_day(text: str, today: date, *, field: str) -> date:
     except InvalidField as refused:
         if "not a date" not in refused.problem:
             raise
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip(), flags=re.ASCII):
+            # Written as asked, but no such day: "write it as 2025-01-31" would not help.
+            raise InvalidField(field, f"{text!r} is no day of the calendar") from None
         raise InvalidField(
             field, f"{text!r} is not a date: write it as 2025-01-31, today or yesterday"
         ) from None
