@@ -101,7 +101,7 @@ def test_report_help_and_its_refusal_name_machine_and_operating_system(capsys):
     assert "--by FIELD" in help_text
     assert "branch, machine or operating_system, as WakaTime heartbeats" in help_text
     with pytest.raises(SystemExit) as refused:
-        main(["report", "--by", "machines"])
+        main(["report", "--by", "hosts"])
     assert refused.value.code == 2
     assert "'machine', 'operating_system'" in capsys.readouterr().err
 

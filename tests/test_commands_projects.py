@@ -139,7 +139,7 @@ def test_rename_and_reset_on_the_file(filled_db: Path, capsys):
 def test_rename_needs_a_name_or_reset(filled_db: Path, capsys, argv: list[str]):
     code, _, err = run(capsys, "projects", "rename", *argv, "--db", str(filled_db))
     assert code == 2
-    assert "give a NAME or --reset" in err
+    assert "give a NAME or --reset" in err or "or --reset for the name of its folder" in err
 
 
 # -- through a real daemon -----------------------------------------------------------------------

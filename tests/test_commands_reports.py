@@ -81,7 +81,7 @@ def test_today_for_one_project_shows_its_time_only(seeded, db_path, capsys):
     code, out, _ = run(capsys, db_path, "today", "--project", "notes")
     assert code == 0
     assert out.splitlines() == [
-        "Today, Tue 2025-11-25 (Europe/Berlin)",
+        "Today, Tue 2025-11-25 (Europe/Berlin), project notes",
         "0h 42m  ████████████████████  notes  /code/notes  ● active",
         "0h 42m  total",
     ]
@@ -100,7 +100,7 @@ def test_today_for_a_project_with_no_time_today_says_so_and_a_mistyped_one_is_re
     code, out, err = run(capsys, db_path, "today", "--project", "old")
     assert (code, err) == (0, "")
     assert out.splitlines() == [
-        "Today, Tue 2025-11-25 (Europe/Berlin)",
+        "Today, Tue 2025-11-25 (Europe/Berlin), project old",
         "0h 00m  total (nothing tracked)",
     ]
     code, out, err = run(capsys, db_path, "today", "--project", "nosuch")
@@ -141,7 +141,7 @@ def test_cli_and_http_report_the_same_numbers(seeded, db_path, client: TestClien
         ),
         (
             ["--month", "--project", "notes"],
-            "2025-11-01 to 2025-11-25 (Europe/Berlin), by project",
+            "2025-11-01 to 2025-11-25 (Europe/Berlin), by project, project notes",
             "1h 42m  total",
         ),
     ],
@@ -707,7 +707,10 @@ def test_dates_other_than_year_month_day_are_refused(seeded, db_path, capsys, te
     for argv in (["report", "--to", text], ["sessions", "--from", text]):
         code, out, err = run(capsys, db_path, *argv)
         assert code == 2 and out == ""
-        assert err == f"oxitrack: {argv[1]}: '{text}' is not a date like 2025-01-31\n"
+        assert err == (
+            f"oxitrack: {argv[1]}: '{text}' is not a date: write it as 2025-01-31, today or"
+            " yesterday\n"
+        )
 
 
 def test_project_dot_means_the_current_folder(store: Store, db_path, capsys, monkeypatch, tmp_path):

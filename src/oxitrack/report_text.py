@@ -20,6 +20,7 @@ from oxitrack.reports import (
     DayTotals,
     ProjectTotal,
     SessionRow,
+    is_active,
     local_iso,
     session_json,
     sessions_json,
@@ -291,7 +292,7 @@ def breakdown_rows(rows: Iterable[BreakdownRow]) -> list[TableRow]:
     return [TableRow(r.duration_seconds, r.name or "unknown", r.project_path or "") for r in rows]
 
 
-def day_rows(per_day: Iterable[DayTotals]) -> list[TableRow]:
+def day_rows(per_day: Iterable[DayTotals], encoding: str = "utf-8") -> list[TableRow]:
     """Table rows for per-day totals, naming each day's projects (most time first)."""
     per_day = list(per_day)
     shown_names = distinct_names(
@@ -300,14 +301,25 @@ def day_rows(per_day: Iterable[DayTotals]) -> list[TableRow]:
     rows = []
     for totals in per_day:
         names = [shown_names[p.project_path] for p in totals.projects]
-        shown = ", ".join(names[:3]) + (f", +{len(names) - 3} more" if len(names) > 3 else "")
         lead = totals.day.date.strftime("%a %Y-%m-%d")
-        rows.append(TableRow(totals.total_seconds, shown, lead=lead))
+        rows.append(TableRow(totals.total_seconds, _day_label(names, encoding), lead=lead))
     return rows
 
 
+def _day_label(names: Sequence[str], encoding: str) -> str:
+    """Up to three of a day's project names, as many as fit the column whole, then how many
+    more: the column cut in the middle of the list showed a name cut short
+    (``api (client-o…), notes``) as if it were another project."""
+    for count in range(min(3, len(names)), 0, -1):
+        more = len(names) - count
+        shown = ", ".join(names[:count]) + (f", +{more} more" if more else "")
+        if count == 1 or display_width(printable(shown), encoding) <= LABEL_WIDTH:
+            return shown
+    return ""
+
+
 def session_rows(
-    rows: Iterable[SessionRow], zone: tzinfo, *, unicode: bool = True
+    rows: Iterable[SessionRow], zone: tzinfo, *, unicode: bool = True, now: float | None = None
 ) -> list[TableRow]:
     """Table rows for single sessions: local start and end time, project name and path.
 
@@ -315,7 +327,9 @@ def session_rows(
     ``23:30\u201301:10`` beside 25 hours read as an hour and forty minutes. Across a clock change
     both times carry their UTC offset (``01:30-04:00\u201301:10-05:00``, the hour repeated when
     clocks go back): bare, the end came before the start. Without ``unicode`` (an output that
-    cannot show the en dash, like the bars' blocks) the dash is ``-``.
+    cannot show the en dash, like the bars' blocks) the dash is ``-``. Given ``now``, the
+    session still going on is marked active, as ``today`` marks its project: its end is only
+    the latest beat so far.
     """
     dash = "\u2013" if unicode else "-"
     table = []
@@ -324,7 +338,10 @@ def session_rows(
         offsets = ("", "") if start[19:] == end[19:] else (start[19:], end[19:])
         until = end[11:16] if end[:10] == start[:10] else f"{end[5:10]} {end[11:16]}"
         span = f"{start[:10]} {start[11:16]}{offsets[0]}{dash}{until}{offsets[1]}"
-        table.append(TableRow(row.duration_seconds, row.project_name, row.project_path, span))
+        going_on = now is not None and is_active(row.last_heartbeat, now)
+        table.append(
+            TableRow(row.duration_seconds, row.project_name, row.project_path, span, going_on)
+        )
     return table
 
 

@@ -573,7 +573,7 @@ def test_the_daemon_names_the_field_whose_number_is_out_of_range(
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (b"", "not valid JSON"),
+        (b"", "wakatime.json is empty: nothing to import"),
         (b'{"days": [{"heartbeats": [', "not valid JSON"),
         (b"<html>Sign in</html>", "not valid JSON"),
         (b'{"user": {"id": 1}, "range": {}}', "holds no heartbeats"),

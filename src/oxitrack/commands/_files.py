@@ -33,13 +33,16 @@ _BESIDE_THE_DATABASE = ("", *SQLITE_SIDE_SUFFIXES)
 _SEPARATORS = os.sep + (os.altsep or "")
 
 
-def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
+def check_target(
+    path: str, db: str, *, force: bool, label: str = "", stdout_instead: bool = False
+) -> str:
     """``path`` with ``~`` expanded, or ``UsageError`` saying why it must not be written.
 
     ``label`` starts each message (``"-o: "``) so the user sees which argument was refused.
     The checks run in the order that gives the useful answer first: the database before
     anything else, a folder or a database in use before "exists; pass --force" (which --force
-    would not cure).
+    would not cure). ``stdout_instead``: the command can write to the standard output instead
+    (``export``, not ``backup``), which a refusal of a device or pipe suggests.
     """
     if not path:  # `oxitrack backup "$FILE"` with FILE unset
         raise UsageError(f"{label}FILE must not be empty; give a file name")
@@ -64,9 +67,10 @@ def check_target(path: str, db: str, *, force: bool, label: str = "") -> str:
             " the restore steps in docs/operations.md"
         )
     if os.path.exists(target) and not os.path.isfile(target):
+        instead = ", or leave out the file to write to the standard output"
         raise UsageError(
-            f"{label}{target} is not a regular file (a device or a pipe); give a file name,"
-            " or leave out the file to write to the standard output"
+            f"{label}{target} is not a regular file (a device or a pipe); give a file name"
+            + (instead if stdout_instead else "")
         )
     if os.path.lexists(target) and not force:
         raise UsageError(f"{label}{target} exists; pass --force to replace it")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from oxitrack.commands._options import (
@@ -55,8 +56,12 @@ def add_range_options(parser: argparse.ArgumentParser, *, default_week: bool = T
     span.add_argument(
         "--days", type=int, metavar="N", help="the N days up to today (or --to), included"
     )
-    span.add_argument("--from", dest="first", metavar="DATE", help="first day (YYYY-MM-DD)")
-    parser.add_argument("--to", dest="last", metavar="DATE", help="last day (default today)")
+    span.add_argument(
+        "--from", dest="first", metavar="DATE", help="first day: YYYY-MM-DD, today or yesterday"
+    )
+    parser.add_argument(
+        "--to", dest="last", metavar="DATE", help="last day, written as --from (default today)"
+    )
     add_week_start_option(parser)
     add_project_option(parser)
 
@@ -111,8 +116,8 @@ def days_from(
     from oxitrack import days
 
     today = days.local_date(now, zone)
-    last = days.parse_date(args.last, field="--to") if args.last else None
-    first = days.parse_date(args.first, field="--from") if args.first else None
+    last = typed_day(args.last, today, field="--to") if args.last else None
+    first = typed_day(args.first, today, field="--from") if args.first else None
     end = last or today
     if args.month:
         first, last = days.month_of(end)
@@ -126,8 +131,46 @@ def days_from(
         last = today
     if first is not None and last is not None:
         max_days = days.MAX_RANGE_DAYS if per_day else None
-        days.check_range(first, last, field="--from", max_days=max_days)
+        try:
+            days.check_range(first, last, field="--from", max_days=max_days)
+        except InvalidField as refused:
+            if last < first:
+                raise
+            raise InvalidField("--from", f"{refused.problem}; {_ALL_TIME}") from None
     return first, last
+
+
+# What to run instead of a report of decades, which draws a row or a bar per day.
+_ALL_TIME = (
+    "`oxitrack projects` shows each project's time of all days, and `sessions` and `export`"
+    " take any range"
+)
+
+# Days a person types by name, counted back from today in the report's zone.
+_DAY_WORDS = {"today": 0, "yesterday": 1}
+
+
+def typed_day(text: str, today: date, *, field: str) -> date:
+    """``--from`` or ``--to`` as typed: ``YYYY-MM-DD``, or ``today`` or ``yesterday``
+    (``report --from yesterday --to yesterday`` is yesterday's time)."""
+    from datetime import timedelta
+
+    from oxitrack import days
+
+    back = _DAY_WORDS.get(text.strip().lower())
+    if back is not None:
+        return today - timedelta(days=back)
+    try:
+        return days.parse_date(text, field=field)
+    except InvalidField as refused:
+        if "not a date" not in refused.problem:
+            raise
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip(), flags=re.ASCII):
+            # Written as asked, but no such day: "write it as 2025-01-31" would not help.
+            raise InvalidField(field, f"{text!r} is no day of the calendar") from None
+        raise InvalidField(
+            field, f"{text!r} is not a date: write it as 2025-01-31, today or yesterday"
+        ) from None
 
 
 def project_from(store: Store, args: argparse.Namespace) -> ProjectFilter:
@@ -151,6 +194,27 @@ def project_from(store: Store, args: argparse.Namespace) -> ProjectFilter:
         return found
 
     return store.read(resolve)
+
+
+def project_title(store: Store, project: ProjectFilter) -> str:
+    """What a table's title adds for ``--project``: ``, project notes``, or ``, folder …`` for a
+    folder no project lists. Without it a report of one project (a weekly one mailed by cron
+    for an invoice) read as one of all the work."""
+    from oxitrack.fields import printable
+
+    if project is None:
+        return ""
+    if isinstance(project, str):  # folders matched by their path, or by its last parts
+        kind = "folder" if project.startswith("/") else "project"
+        return f", {kind} {printable(project)}"
+    from oxitrack.errors import ClientError
+    from oxitrack.store.projects import get_project
+
+    try:
+        found = store.read(lambda conn: get_project(conn, project))
+    except ClientError:  # a project with no folder left: its id is all there is to say
+        return f", project {project}"
+    return f", project {printable(found.name)}"
 
 
 def check_project_exists(store: Store, args: argparse.Namespace, project: ProjectFilter) -> None:

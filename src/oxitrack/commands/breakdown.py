@@ -24,6 +24,7 @@ def run_breakdown(args: argparse.Namespace) -> int:
         check_project_exists,
         days_from,
         project_from,
+        project_title,
         zone_from,
     )
     from oxitrack.report_text import breakdown_rows, render_table
@@ -35,6 +36,7 @@ def run_breakdown(args: argparse.Namespace) -> int:
     assert first is not None and last is not None
     span = days.days_between(first, last, zone)
     worked: int | None = None
+    named = ""
     with open_read_only(args) as store:
         project = project_from(store, args)
         rows = read_breakdown(store, args.by, span, project).rows()
@@ -46,11 +48,14 @@ def run_breakdown(args: argparse.Namespace) -> int:
             # in each, and a total line of their sum said more was worked than passed. (The
             # JSON keeps the sum.)
             worked = range_total_seconds(reports.read_range(store, span, project, now)[0])
+        if not args.json:
+            named = project_title(store, project)
     if not rows and project is None:
         note_other_database(args, store.path)
     if args.json:
         return print_json(breakdown_json(args.by, rows, span, zone))
     title = f"{first.isoformat()} to {last.isoformat()} ({days.zone_name(zone)}), by {args.by}"
+    title += named
     table = render_table(breakdown_rows(rows), text_style(), total_seconds=worked)
     print(title + "\n" + table, end="")
     return 0

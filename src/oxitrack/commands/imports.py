@@ -209,6 +209,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         try:
             with _opened(args.file) as file:
+                _refuse_empty(file, args.file)
                 _send_all(client, file, tally)
         finally:
             _end_progress(tally)
@@ -242,6 +243,21 @@ def _opened(file: str) -> contextlib.AbstractContextManager[IO[bytes]]:
             raise UsageError("`-` reads the export from a pipe, and standard input is a terminal")
         return contextlib.nullcontext(sys.stdin.buffer)
     return open(file, "rb")
+
+
+def _refuse_empty(file: IO[bytes], given: str) -> None:
+    """An empty file or pipe, said as such: the JSON parser's "not valid JSON (premature EOF)"
+    read as a damaged export, where a pipe is empty because the command before it failed
+    (``ssh old-laptop cat …`` that found no file) and a file because its download did."""
+    import io
+
+    if not isinstance(file, io.BufferedReader) or file.peek(1):
+        return
+    if given == "-":
+        raise OxitrackError(
+            "standard input is empty: nothing to import (did the command before the pipe fail?)"
+        )
+    raise OxitrackError(f"{given} is empty: nothing to import (was its download cut short?)")
 
 
 def _no_daemon_for(settings: Settings, client: DaemonClient) -> str:

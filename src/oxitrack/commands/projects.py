@@ -23,7 +23,7 @@ from oxitrack.commands._options import (
 )
 from oxitrack.commands._output import print_json
 from oxitrack.commands._report_database import naming_the_daemons_file
-from oxitrack.fields import utf8_reading
+from oxitrack.fields import printable, utf8_reading
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
     import sqlite3
@@ -168,8 +168,15 @@ def run_merge(args: argparse.Namespace) -> int:
 
 
 def run_rename(args: argparse.Namespace) -> int:
-    if (args.name is None) == (not args.reset):
-        raise UsageError("projects rename: give a NAME or --reset (not both)")
+    if args.name is not None and args.reset:
+        raise UsageError("projects rename: give a NAME or --reset, not both")
+    if args.name is None and not args.reset:
+        # `projects rename api` read "(not both)" where nothing but the name was missing.
+        raise UsageError(
+            "projects rename: give the new name:"
+            f" `oxitrack projects rename {_shell_word(args.project)} NAME`, or --reset for the"
+            " name of its folder"
+        )
     from oxitrack.store import projects as store_projects
 
     settings = settings_from(args)
@@ -363,3 +370,11 @@ def _local_time(timestamp: int) -> str:
     from oxitrack.days import system_zone
 
     return datetime.fromtimestamp(timestamp, system_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as it would be typed back in a shell (quoted when it needs to be), its control
+    characters as escapes: it is written to the terminal."""
+    import shlex
+
+    return printable(shlex.quote(text))

@@ -27,6 +27,7 @@ from oxitrack.commands._report_flags import (
     check_project_exists,
     days_from,
     project_from,
+    project_title,
     zone_from,
 )
 from oxitrack.commands.breakdown import FIELDS as BREAKDOWN_FIELDS
@@ -97,7 +98,8 @@ def _add_report(subparsers: Any) -> None:
     add_range_options(report)
     report.add_argument(
         "--by",
-        choices=["project", "day", *BREAKDOWN_FIELDS],
+        type=_field_as_typed,
+        choices=REPORT_FIELDS,
         default="project",
         metavar="FIELD",  # the choices are in the help: all on the usage line pass 80 columns
         help="one row per project (the default) or day; or per language, category, editor,"
@@ -105,6 +107,24 @@ def _add_report(subparsers: Any) -> None:
         " them (unknown: time that none names)",
     )
     report.set_defaults(run=run_report)
+
+
+REPORT_FIELDS = ("project", "day", *BREAKDOWN_FIELDS)
+# Plurals as people say them ("time by languages"; the others end in an s), and the short name
+# of the one field too long to type.
+_SPOKEN = {"categories": "category", "branches": "branch", "os": "operating_system"}
+
+
+def _field_as_typed(text: str) -> str:
+    """``--by`` as a person types it: ``operating-system`` as every other flag is written, or
+    ``os``; ``Language``; ``days``. Anything else is left for ``choices`` to refuse, listing
+    them."""
+    field = text.strip().lower().replace("-", "_")
+    if field in _SPOKEN:
+        return _SPOKEN[field]
+    if field.endswith("s") and field[:-1] in REPORT_FIELDS:
+        return field[:-1]
+    return field
 
 
 def _add_sessions(subparsers: Any) -> None:
@@ -164,6 +184,7 @@ def run_today(args: argparse.Namespace) -> int:
         rows = store.read(lambda conn: sessions_between(conn, day.start, day.end, project))
         if not rows:
             check_project_exists(store, args, project)
+        named = "" if args.json else project_title(store, project)
     [today] = daily_totals(rows, [day], now)
     if not today.total_seconds and project is None:
         note_other_database(args, store.path)
@@ -171,7 +192,7 @@ def run_today(args: argparse.Namespace) -> int:
         return print_json(today_json(today, zone))
     from oxitrack.report_text import project_rows, render_table
 
-    title = f"Today, {day.date.strftime('%a %Y-%m-%d')} ({_zone_label(zone)})"
+    title = f"Today, {day.date.strftime('%a %Y-%m-%d')} ({_zone_label(zone)}){named}"
     table = render_table(
         project_rows(today.projects), text_style(), total_seconds=today.total_seconds
     )
@@ -195,14 +216,16 @@ def run_report(args: argparse.Namespace) -> int:
         per_day, projects = read_range(store, span, project, now)
         if not projects:
             check_project_exists(store, args, project)
+        named = "" if args.json else project_title(store, project)
     if not projects and project is None:
         note_other_database(args, store.path)
     if args.json:
         return print_json(days_json(per_day, projects, zone))
-    table = project_rows(projects) if args.by == "project" else day_rows(per_day)
+    style = text_style()
+    table = project_rows(projects) if args.by == "project" else day_rows(per_day, style.encoding)
     total = range_total_seconds(per_day)
     title = f"{first.isoformat()} to {last.isoformat()} ({_zone_label(zone)}), by {args.by}"
-    print(title + "\n" + render_table(table, text_style(), total_seconds=total), end="")
+    print(title + named + "\n" + render_table(table, style, total_seconds=total), end="")
     return 0
 
 
@@ -243,7 +266,7 @@ def run_sessions(args: argparse.Namespace) -> int:
     if args.json:
         return print_json(sessions_json(rows, zone, now, first, last))
     style = text_style()
-    table = session_rows(rows, zone, unicode=style.unicode)
+    table = session_rows(rows, zone, unicode=style.unicode, now=now)
     print(render_list(table, style, _count_line(len(rows), is_cut=is_cut)), end="")
     return 0
 
@@ -269,7 +292,7 @@ def run_export(args: argparse.Namespace) -> int:
     db = settings_from(args).db
     output = None
     if args.output not in (None, "-"):  # `-o -`: the standard output, as the convention goes
-        output = check_target(args.output, db, force=args.force, label="-o: ")
+        output = check_target(args.output, db, force=args.force, label="-o: ", stdout_instead=True)
 
     def write(conn: Any, out: TextIO) -> int:
         """Stream the sessions to ``out`` within one read snapshot; the number written."""

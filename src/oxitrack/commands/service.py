@@ -315,14 +315,13 @@ class _Status(Record):
 
     def text(self) -> str:
         from oxitrack.fields import printable
-        from oxitrack.report_text import format_duration
         from oxitrack.store.connections import WAL_REWIND_BYTES
 
         # The daemon's answer is shown with control characters as escapes: while the daemon is
         # down, another account's program on its port may answer, with a terminal's escapes.
         lines = [f"service:  {self.service_state}"]
         if self.health:
-            uptime = format_duration(int(self.health.get("uptime_seconds", 0)))
+            uptime = _how_long(int(self.health.get("uptime_seconds", 0)))
             version, pid = (printable(str(self.health.get(name))) for name in ("version", "pid"))
             lines.append(
                 f"daemon:   answers at {self.url} (version {version}, pid {pid}, up {uptime})"
@@ -397,9 +396,15 @@ def _describe_backlog(backlog: WalBacklog) -> str:
     )
 
 
-def _describe(stats: DatabaseStats) -> str:
+def _how_long(seconds: int) -> str:
+    """Hours and minutes within a day, whole days past it: a last beat "960h 10m ago" or a
+    daemon "up 480h 00m" had to be worked out as days."""
     from oxitrack.report_text import format_duration
 
+    return format_duration(seconds) if seconds < 86400 else counted(seconds // 86400, "day")
+
+
+def _describe(stats: DatabaseStats) -> str:
     parts = [f"{stats.size_bytes / 1024:.0f} KiB", counted(stats.session_count, "session")]
     if stats.project_count is not None:
         parts.append(counted(stats.project_count, "project"))
@@ -407,6 +412,6 @@ def _describe(stats: DatabaseStats) -> str:
         parts.append(counted(stats.beat_count, "beat"))
     if stats.last_beat is None:
         return ", ".join(parts) + "; no beat yet"
-    ago = format_duration(max(0, int(time.time()) - stats.last_beat))
+    ago = _how_long(max(0, int(time.time()) - stats.last_beat))
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stats.last_beat))
     return ", ".join(parts) + f"; last beat {when} ({ago} ago)"
