@@ -927,13 +927,24 @@ def test_project_takes_what_oxitrack_projects_shows(
 
 def test_a_name_two_projects_share_is_refused_not_added_up(db_path, capsys, monkeypatch):
     """`--project` keeps one project: two named "app" were silently added together, where
-    `projects rename app` asked for the id."""
+    `projects rename app` asked for the id. The refusal lists them as reports tell them apart,
+    and that name (``app (a)``), typed back, names one."""
     two_projects_named_app(db_path)
     monkeypatch.setattr(report_commands, "clock", lambda: NOW)
     for command in ("report", "sessions", "export"):
         code, out, err = run(capsys, db_path, command, "--project", "app")
         assert (code, out) == (2, "")
-        assert err == "oxitrack: --project: 'app' names several projects (1, 2); give the id\n"
+        assert err == (
+            "oxitrack: --project: 'app' names several projects (1, 2); give the id, or the"
+            " name: 1 'app (a)', 2 'app (b)'\n"
+        )
+    # The name as `report --by day` and the dashboard tell them apart names one.
+    for project, minutes in (("app (a)", "0h 10m"), ("app (b)", "0h 05m")):
+        code, out, err = run(capsys, db_path, "report", "--days", "1", "--project", project)
+        assert (code, err) == (0, "")
+        assert out.splitlines()[-1].startswith(f"{minutes}  total")
+    code, out, err = run(capsys, db_path, "report", "--by", "day", "--days", "1")
+    assert "app (a), app (b)" in out
 
 
 def test_a_merged_projects_id_says_where_it_went(db_path, capsys, monkeypatch):

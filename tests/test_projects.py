@@ -18,6 +18,7 @@ from oxitrack.projects import (
     folder_name,
     folder_on_disk,
     is_absolute_project_path,
+    is_distinct_name_of,
     is_final_identity,
     project_identity,
     project_name,
@@ -335,3 +336,26 @@ def test_distinct_names_keep_a_name_no_other_project_has():
 )
 def test_distinct_names_tell_projects_of_one_name_apart_by_their_folders(paths, shown):
     assert list(distinct_names(("api", path) for path in paths).values()) == shown
+    # And each, typed back, fits the folder it was given for.
+    assert all(
+        is_distinct_name_of(name, "api", path) for name, path in zip(shown, paths, strict=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "path", "fits"),
+    [
+        ("api (client-one)", "api", "/work/client-one/api", True),
+        ("api (work/client-one)", "api", "/work/client-one/api", True),
+        ("api (client-two)", "api", "/work/client-one/api", False),
+        ("api (one)", "api", "/work/client-one/api", False),  # whole parts only
+        ("api", "api", "/work/client-one/api", False),
+        ("api ()", "api", "/work/client-one/api", False),
+        ("web (client-one)", "api", "/work/client-one/api", False),
+        ("api (backend)", "api", "/code/backend", True),  # a name given to another folder
+        ("api (me)", "api", "C:\\Users\\me\\api", True),
+        ("api (/api)", "api", "/api", True),
+    ],
+)
+def test_a_name_as_a_list_told_it_apart_fits_its_folder(typed, name, path, fits):
+    assert is_distinct_name_of(typed, name, path) is fits

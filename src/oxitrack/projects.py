@@ -183,13 +183,26 @@ def distinct_names(projects: Iterable[tuple[str, str]]) -> dict[str, str]:
     return shown
 
 
+def is_distinct_name_of(shown: str, name: str, path: str) -> bool:
+    """Whether ``shown`` is a name ``distinct_names`` may give the project ``name`` in ``path``
+    (``api (client-one)``, ``api (code/client-one)``): a user types what a list showed."""
+    place = shown.removeprefix(f"{name} (").removesuffix(")")
+    if len(place) + len(name) + 3 != len(shown) or not place:
+        return False
+    wanted = [part for part in place.replace("\\", "/").split("/") if part]
+    return place == path or (bool(wanted) and _parts_before(name, path)[-len(wanted) :] == wanted)
+
+
+def _parts_before(name: str, path: str) -> list[str]:
+    """A folder's parts, leaving out a last part that is the project's name (already said)."""
+    each = [part for part in path.replace("\\", "/").split("/") if part]
+    return each[:-1] if each and each[-1] == name else each
+
+
 def _places(name: str, paths: list[str]) -> list[tuple[str, str]]:
     """For folders of one project name, the fewest last parts of each path that no other
     shares, leaving out a last part that is the name itself (already said)."""
-    parts = {}
-    for path in paths:
-        each = [part for part in path.replace("\\", "/").split("/") if part]
-        parts[path] = each[:-1] if each and each[-1] == name else each
+    parts = {path: _parts_before(name, path) for path in paths}
     for depth in range(1, max(len(each) for each in parts.values()) + 1):
         # A folder at the root has no parent to name: its path instead.
         tails = [(path, "/".join(parts[path][-depth:]) or path) for path in paths]

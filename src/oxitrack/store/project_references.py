@@ -21,9 +21,11 @@ from oxitrack.projects import (
     PATH_IDENTITY_PREFIX,
     PROJECT_NAME_PREFIX,
     canonical_project_path,
+    distinct_names,
     folder_and_parents,
     folder_on_disk,
     is_absolute_project_path,
+    is_distinct_name_of,
     is_windows_path,
     project_identity,
     project_name,
@@ -62,7 +64,7 @@ def find_project(
         )
     if len(unique) > 1 and besides in unique:
         unique.remove(besides)
-    return _the_one(unique, text, field)
+    return _the_one(conn, unique, text, field)
 
 
 def project_named(
@@ -77,7 +79,7 @@ def project_named(
     folders), and match a reference that names no project against folder paths instead."""
     text = _reference_text(reference, field)
     unique = _named_projects(conn, text, identify)
-    return _the_one(unique, text, field) if unique else None
+    return _the_one(conn, unique, text, field) if unique else None
 
 
 def _reference_text(reference: object, field: str) -> str:
@@ -129,16 +131,35 @@ def projects_named(conn: sqlite3.Connection, name: str) -> list[int]:
     Unicode form: a folder made on a Mac is named decomposed ("e" + U+0301), and "é" typed
     for it found nothing."""
     wanted = normalize("NFC", name)
+    rows = _shown_projects(conn)
+    found = [project_id for project_id, shown, _ in rows if shown == wanted]
+    if found or not wanted.endswith(")"):
+        return found
+    # ``api (client-one)``, as reports tell apart projects of one name (``distinct_names``):
+    # as all of that name are told apart, else as a report of some of them may have.
+    fitting = [row for row in rows if is_distinct_name_of(wanted, row[1], row[2])]
+    if len(fitting) > 1:  # ``api (x)`` fits /x/api and /y/x/api, told apart as that and y/x
+        name = fitting[0][1]
+        told_apart = distinct_names((shown, path) for _, shown, path in rows if shown == name)
+        exact = [project_id for project_id, _, path in fitting if told_apart[path] == wanted]
+        if exact:
+            return exact
+    return [project_id for project_id, _, _ in fitting]
+
+
+def _shown_projects(
+    conn: sqlite3.Connection, ids: list[int] | None = None
+) -> list[tuple[int, str, str]]:
+    """Each project (of ``ids``, else all) as (id, the name shown, NFC, its latest folder)."""
     rows = conn.execute(
         "SELECT named.id, named.name, (SELECT path.project_path FROM project_paths AS path"
         " WHERE path.project_id = named.id ORDER BY path.last_beat DESC, path.project_path"
-        " LIMIT 1) FROM projects AS named"
+        " LIMIT 1) FROM projects AS named ORDER BY named.id"
     )
     return [
-        project_id
+        (project_id, normalize("NFC", project_name(custom_name, latest_path)), latest_path)
         for project_id, custom_name, latest_path in rows
-        if latest_path is not None
-        and normalize("NFC", project_name(custom_name, latest_path)) == wanted
+        if latest_path is not None and (ids is None or project_id in ids)
     ]
 
 
@@ -234,10 +255,15 @@ def _enclosing_project(
     return []
 
 
-def _the_one(unique: list[int], text: str, field: str) -> int:
+def _the_one(conn: sqlite3.Connection, unique: list[int], text: str, field: str) -> int:
     if len(unique) > 1:
         ids = ", ".join(str(i) for i in unique)
-        raise InvalidField(field, f"{text!r} names several projects ({ids}); give the id")
+        shown = _shown_projects(conn, unique)
+        names = distinct_names((name, path) for _, name, path in shown)
+        listed = ", ".join(f"{project_id} {names[path]!r}" for project_id, _, path in shown)
+        raise InvalidField(
+            field, f"{text!r} names several projects ({ids}); give the id, or the name: {listed}"
+        )
     return unique[0]
 
 
