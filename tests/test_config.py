@@ -565,7 +565,7 @@ def test_a_config_given_by_process_substitution_is_read(tmp_path: Path):
 def test_a_config_piped_to_dev_stdin_is_read(tmp_path: Path):
     env = {**_clean_env(tmp_path), "OXITRACK_CONFIG": "/dev/stdin"}
     result = subprocess.run(
-        [_oxitrack_script(), "today"],
+        [_oxitrack_script(), "projects", "--via", "file"],  # reads the port, to ask the daemon
         input="port = 'abc'\n",
         capture_output=True,
         text=True,

@@ -292,7 +292,9 @@ def test_files_of_the_zone_database_that_are_no_zone_names_are_refused(name: str
     with pytest.raises(InvalidField) as raised:
         zone_named(name)
     assert raised.value.field == "tz" and "not a zone name" in raised.value.message
-    assert zone_name_from(f":{name}", None) is None
+    # $TZ naming one is read as the zone it copies (``posix/Europe/Berlin``: Europe/Berlin),
+    # never under the file's own name.
+    assert zone_name_from(f":{name}", None) in (None, name.split("/", 1)[-1])
 
 
 @pytest.mark.parametrize("typed", ["factory", "LOCALTIME", "Localtime", "FACTORY"])
@@ -347,6 +349,12 @@ def test_a_misspelt_zone_name_is_refused_with_the_nearest_name(typed: str, hint:
         (" Asia/Tokyo ", None, "Asia/Tokyo"),
         (None, "/srv/zoneinfo/usr/share/zoneinfo/Asia/Tokyo", "Asia/Tokyo"),
         ("/srv/zoneinfo/usr/share/zoneinfo/Europe/Rome", None, "Europe/Rome"),
+        ("posix/Europe/Berlin", "/usr/share/zoneinfo/UTC", "Europe/Berlin"),
+        (":right/Asia/Tokyo", None, "Asia/Tokyo"),
+        ("/usr/share/zoneinfo/posix/Europe/Rome", None, "Europe/Rome"),
+        (None, "/usr/share/zoneinfo/right/Europe/Paris", "Europe/Paris"),
+        ("posix/Nowhere", None, None),
+        ("right/posixrules", None, None),
     ],
     ids=[
         "tz-variable-wins",
@@ -360,6 +368,12 @@ def test_a_misspelt_zone_name_is_refused_with_the_nearest_name(typed: str, hint:
         "spaces-around-the-name",
         "link-into-a-tree-under-a-folder-named-zoneinfo",
         "tz-path-into-a-tree-under-a-folder-named-zoneinfo",
+        "posix-copy-of-a-zone-is-that-zone",
+        "right-copy-of-a-zone-is-that-zone",
+        "tz-path-into-the-posix-copies",
+        "link-into-the-right-copies",
+        "posix-folder-and-no-zone",
+        "right-folder-and-a-file-that-is-no-zone",
     ],
 )
 def test_system_zone_name(tz_variable, link, expected):
@@ -378,6 +392,9 @@ def test_system_zone_name(tz_variable, link, expected):
         ("<+03>-3", True),
         ("CET-1CEST,M3.5.0,M10.5.0/3", True),
         ("Nowhere/Bogus", True),
+        ("posix/Europe/Berlin", False),
+        ("right/Europe/Berlin", False),
+        ("posix/Nowhere", True),
     ],
 )
 def test_a_tz_variable_system_zone_cannot_follow_is_known(tz_variable, is_ignored):

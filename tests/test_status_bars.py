@@ -400,7 +400,8 @@ def test_waiting_for_a_locked_file_is_said_in_one_oxitrack_line(tmp_path: Path):
         " UNIQUE(project_path, start_time))"
     )
     holder.execute("BEGIN EXCLUSIVE")
-    command = [sys.executable, "-m", "oxitrack", "today", "--json", "--db", str(db)]
+    # `report`: `today`, which status bars poll, gives up after 2 s (test_status_bar_failures).
+    command = [sys.executable, "-m", "oxitrack", "report", "--json", "--db", str(db)]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=script_env(tmp_path)
     ) as process:

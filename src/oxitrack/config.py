@@ -14,10 +14,11 @@ start, and ``pathlib`` with the ``urllib.parse`` it loads costs ~4 ms of ``oxitr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 
 from oxitrack.config_file import read_config_file, warn_if_others_can_read
 from oxitrack.errors import ConfigError
@@ -238,11 +239,18 @@ def resolve(
     config_path: str | os.PathLike[str] | None = None,
     *,
     checked: bool = True,
+    used: Collection[str] | None = None,
+    command: str = "this command",
 ) -> Settings:
     """Settings from flags (``None`` = not given) over the environment over the file.
 
     ``checked=False`` leaves ``check`` to the caller, for one that explains a refusal in its
     own words (``service install`` has no ``--api-key``).
+
+    ``used`` names the settings ``command`` reads (``None``: all of them). A bad value of
+    another one is said in one warning line and left at its default, not refused: a typo in
+    ``week_start`` made ``oxitrack today``, which has no weeks, exit 2, and every status bar
+    polling it went blank.
     """
     environ = os.environ if environ is None else environ
     flags = flags or {}
@@ -258,12 +266,14 @@ def resolve(
         )
     for key, raw in read_config_file(path).items():
         spec = _spec(key, source=path)
-        values[key] = _parse_file_value(spec, raw, path)
+        with _tolerated(spec, used, command):
+            values[key] = _parse_file_value(spec, raw, path)
     if values.get("api_key"):
         warn_if_others_can_read(path)
     for spec in SPECS:
         if spec.env in environ:
-            values[spec.name] = _parse(spec, environ[spec.env], spec.env)
+            with _tolerated(spec, used, command):
+                values[spec.name] = _parse(spec, environ[spec.env], spec.env)
     for spec in SPECS:
         value = flags.get(spec.name)
         if value is not None:
@@ -274,6 +284,21 @@ def resolve(
     if checked:
         check(settings)
     return settings
+
+
+@contextlib.contextmanager
+def _tolerated(spec: Spec, used: Collection[str] | None, command: str) -> Iterator[None]:
+    """A bad value of ``spec``, a setting ``command`` does not read (not in ``used``), said in
+    a warning line: the setting keeps its default, or the value a lower source gave."""
+    try:
+        yield
+    except ConfigError as exc:
+        if used is None or spec.name in used:
+            raise
+        print(
+            f"oxitrack: warning: {exc}; ignored, as {command} does not use {spec.name}",
+            file=sys.stderr,
+        )
 
 
 # Off loopback the key is all that keeps the network out, and a guess costs one request

@@ -226,13 +226,27 @@ def zone_name_from(tz_variable: str | None, localtime_target: str | None) -> str
         candidate = tz_variable.strip().removeprefix(":").strip()
         if "zoneinfo/" in candidate:
             candidate = candidate.rsplit("zoneinfo/", 1)[1]
+        candidate = _plain_zone_name(candidate)
         if _is_zone_name(candidate):
             return candidate
     if localtime_target and "zoneinfo/" in localtime_target:
-        candidate = localtime_target.rsplit("zoneinfo/", 1)[1]
+        candidate = _plain_zone_name(localtime_target.rsplit("zoneinfo/", 1)[1])
         if _is_zone_name(candidate):
             return candidate
     return None
+
+
+def _plain_zone_name(name: str) -> str:
+    """The zone a file of the zone database's ``posix/`` or ``right/`` copies is for:
+    ``posix/Europe/Berlin`` has Berlin's rules, and was taken for no zone (days in UTC) while
+    ``date`` followed it. ``right/Europe/Berlin`` counts leap seconds too, which only a clock
+    kept in TAI-10 s follows; on an ordinary clock it puts ``date`` some 27 s behind Berlin's
+    time: days are Berlin's, from midnight, as every other program given the name back reads
+    them."""
+    for folder in _NOT_ZONE_FOLDERS:
+        if name.startswith(folder):
+            return name.removeprefix(folder)
+    return name
 
 
 LOCALTIME = "/etc/localtime"

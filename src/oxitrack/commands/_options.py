@@ -116,6 +116,11 @@ def add_json_option(parser: argparse.ArgumentParser, *, default: Any = False) ->
     )
 
 
+# The settings a command reads, as its parser's default (``set_defaults(settings_used=...)``):
+# a bad value of any other is a warning line, not a refusal (``config.resolve``). A command
+# that does not say reads them all.
+SETTINGS_USED = "settings_used"
+
 # Where ``settings_from`` keeps what it resolved on the command's arguments: (flags, settings).
 _RESOLVED = "_resolved_settings"
 
@@ -127,7 +132,9 @@ def settings_from(args: argparse.Namespace, *, listening: bool = False) -> Setti
     config file is no reason for ``oxitrack today`` to refuse to read the database.
     """
     values = {
-        name: value for name, value in vars(args).items() if value is not None and name != _RESOLVED
+        name: value
+        for name, value in vars(args).items()
+        if value is not None and name not in (_RESOLVED, SETTINGS_USED)
     }
     # Resolved once per command (the file read, and a warning about it printed, once) unless
     # the flags changed since, as ``service status`` changes a copy of them.
@@ -135,7 +142,12 @@ def settings_from(args: argparse.Namespace, *, listening: bool = False) -> Setti
     if not listening and resolved is not None and resolved[0] == values:
         settings: Settings = resolved[1]
         return settings
-    settings = resolve(values, checked=listening)
+    settings = resolve(
+        values,
+        checked=listening,
+        used=getattr(args, SETTINGS_USED, None),
+        command=f"`oxitrack {args.command}`" if getattr(args, "command", None) else "this command",
+    )
     setattr(args, _RESOLVED, (values, settings))
     return settings
 

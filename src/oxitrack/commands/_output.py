@@ -207,3 +207,21 @@ def text_style() -> Style:
     except UnicodeEncodeError:
         unicode = False
     return Style(color=color, unicode=unicode, encoding=encoding)
+
+
+def local_time(timestamp: float) -> str:
+    """``YYYY-MM-DD HH:MM`` in the zone the reports use (``days.system_zone``), not the C
+    library's reading of ``$TZ``: with ``TZ=" Asia/Tokyo"`` or a zone name it lacks, that was
+    UTC while ``sessions`` showed the same beat in Tokyo time.
+
+    Followed by the zone's name when ``$TZ`` says what it cannot follow (a POSIX rule such as
+    ``CET-1CEST,M3.5.0,M10.5.0/3``): the time is then the system zone's, often UTC, which
+    ``projects`` and ``service status`` printed as if it were the one ``date`` shows, where
+    ``today`` names it in its title."""
+    from datetime import datetime
+
+    from oxitrack.days import ignored_tz_variable, system_zone, zone_name
+
+    zone = system_zone()
+    text = datetime.fromtimestamp(timestamp, zone).strftime("%Y-%m-%d %H:%M")
+    return f"{text} {zone_name(zone)}" if ignored_tz_variable(os.environ.get("TZ")) else text

@@ -25,14 +25,17 @@ if TYPE_CHECKING:
     from oxitrack.store import Store
 
 
-def open_read_only(args: argparse.Namespace, db: str | None = None) -> Store:
-    """The database, read-only: ``db``, else the one the settings name."""
+def open_read_only(
+    args: argparse.Namespace, db: str | None = None, *, wait_seconds: float | None = None
+) -> Store:
+    """The database, read-only: ``db``, else the one the settings name. ``wait_seconds``: how
+    long to wait for another program that holds the file, if not the store's usual 120 s."""
     from oxitrack.store import Store
 
     settings = settings_from(args)
     path = settings.db if db is None else db
     with naming_the_daemons_file(settings, path):
-        return Store(path, read_only=True)
+        return Store(path, read_only=True, open_wait_seconds=wait_seconds)
 
 
 @contextlib.contextmanager

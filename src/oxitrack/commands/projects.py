@@ -341,7 +341,7 @@ def _show_result(args: argparse.Namespace, answer: dict[str, Any], headline: str
 
 
 def _describe(project: dict[str, Any]) -> str:
-    from oxitrack.commands._output import counted
+    from oxitrack.commands._output import counted, local_time
     from oxitrack.fields import printable  # folders may be named with what a terminal acts on
     from oxitrack.report_text import format_duration  # the reports' "4h 00m", not a second style
 
@@ -350,7 +350,7 @@ def _describe(project: dict[str, Any]) -> str:
         f"{project['id']:>3}  {printable(project['name'])}"
         f"  {format_duration(project['total_seconds'])}"
         f" in {counted(sessions, 'session')},"
-        f" last beat {_local_time(project['last_beat'])}"
+        f" last beat {local_time(project['last_beat'])}"
     ]
     lines += [f"     identity  {printable(identity)}" for identity in project["identities"]]
     for path in project["paths"]:
@@ -359,17 +359,6 @@ def _describe(project: dict[str, Any]) -> str:
             f"     path      {printable(path['project_path'])}  ({counted(beats, 'beat')})"
         )
     return "\n".join(lines)
-
-
-def _local_time(timestamp: int) -> str:
-    """In the zone the reports use (``days.system_zone``), not the C library's reading of
-    ``$TZ``: with ``TZ=" Asia/Tokyo"`` or a zone name it lacks, that was UTC while ``sessions``
-    showed the same beat in Tokyo time."""
-    from datetime import datetime
-
-    from oxitrack.days import system_zone
-
-    return datetime.fromtimestamp(timestamp, system_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def _shell_word(text: str) -> str:

@@ -52,6 +52,14 @@ clock: Callable[[], float] = time.time
 DEFAULT_SESSION_LIMIT = 50
 MAX_SESSION_LIMIT = 100_000
 
+# How long `today` waits for another program that holds the database (a locked file), where
+# the other commands wait two minutes: status bars run it every few seconds, and runs waiting
+# longer than that piled up. docs/cli.md says so.
+TODAY_WAIT_SECONDS = 2.0
+
+# The settings the reports other than `today` read: the database, and `week_start` for --week.
+_READS_WEEKS = ("db", "week_start")
+
 
 def register(subparsers: Any, command: str | None = None) -> None:
     """``command``'s parser alone when it is one of these (``oxitrack today`` builds one
@@ -77,7 +85,8 @@ def _add_today(subparsers: Any) -> None:
     )
     add_report_options(today)
     add_project_option(today)
-    today.set_defaults(run=run_today)
+    # Only the database: status bars poll it, and a bad `week_start` must not blank them.
+    today.set_defaults(run=run_today, settings_used=("db",))
 
 
 def _add_report(subparsers: Any) -> None:
@@ -106,7 +115,7 @@ def _add_report(subparsers: Any) -> None:
         " branch, machine or operating_system, as WakaTime heartbeats and editors' beats name"
         " them (unknown: time that none names)",
     )
-    report.set_defaults(run=run_report)
+    report.set_defaults(run=run_report, settings_used=_READS_WEEKS)
 
 
 REPORT_FIELDS = ("project", "day", *BREAKDOWN_FIELDS)
@@ -147,7 +156,7 @@ def _add_sessions(subparsers: Any) -> None:
         help=f"how many (default {DEFAULT_SESSION_LIMIT}, as GET /api/sessions; up to"
         f" {MAX_SESSION_LIMIT}, where the API stops at 1000)",
     )
-    sessions.set_defaults(run=run_sessions)
+    sessions.set_defaults(run=run_sessions, settings_used=_READS_WEEKS)
 
 
 def _add_export(subparsers: Any) -> None:
@@ -166,7 +175,7 @@ def _add_export(subparsers: Any) -> None:
         "-o", "--output", metavar="FILE", help="write to FILE instead of stdout (- is stdout)"
     )
     export.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    export.set_defaults(run=run_export)
+    export.set_defaults(run=run_export, settings_used=_READS_WEEKS)
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -179,7 +188,7 @@ def run_today(args: argparse.Namespace) -> int:
 
     zone, now = zone_from(args), clock()
     day = days.day_of(int(now), zone)
-    with open_read_only(args) as store:
+    with open_read_only(args, wait_seconds=TODAY_WAIT_SECONDS) as store:
         project = project_from(store, args)
         rows = store.read(lambda conn: sessions_between(conn, day.start, day.end, project))
         if not rows:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
-from oxitrack.commands._output import counted, print_json
+from oxitrack.commands._output import counted, local_time, print_json
 from oxitrack.errors import ConfigError, OxitrackError, StoreError
 from oxitrack.records import Record
 
@@ -413,5 +413,5 @@ def _describe(stats: DatabaseStats) -> str:
     if stats.last_beat is None:
         return ", ".join(parts) + "; no beat yet"
     ago = _how_long(max(0, int(time.time()) - stats.last_beat))
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(stats.last_beat))
+    when = local_time(stats.last_beat)
     return ", ".join(parts) + f"; last beat {when} ({ago} ago)"

@@ -69,8 +69,13 @@ class Store:
         read_only: bool = False,
         autocheckpoint: bool = True,
         create: bool = True,
+        open_wait_seconds: float | None = None,
     ) -> None:
         """Open ``path``; a missing file is created unless ``read_only`` or not ``create``.
+
+        ``open_wait_seconds``: how long opening waits for another program that holds the file,
+        if not ``OPEN_WAIT_SECONDS`` (``lock_wait.py``); read-only, no read waits longer. A
+        command a status bar polls every few seconds waits a short time, or its runs pile up.
 
         The writer never waits inside SQLite for another program's lock: that wait holds the
         thread that asked, deaf to Ctrl-C and, in the daemon, to every client. ``write()``
@@ -93,6 +98,7 @@ class Store:
         self._stops = ReadStops(lambda: self._reader)  # ``stop_reading``, ``abandon``
         # What a reader that reads the file as it is holds (a private copy, removed on close).
         self._as_is = contextlib.ExitStack()
+        self._open_wait_seconds = open_wait_seconds
         # With SQLite's own checkpoints off (the daemon checkpoints from a background thread),
         # the writer still rewinds the WAL itself past this size: the safety valve for when that
         # thread gets too little CPU to keep up, so the file never grows without bound.
@@ -107,7 +113,7 @@ class Store:
         """``_open``, tried again while another program holds the file, for up to
         ``OPEN_WAIT_SECONDS`` (said once it has lasted ``OPEN_NOTICE_SECONDS``); any other
         failure closes the store and is raised."""
-        wait = LockWait()
+        wait = LockWait(self._open_wait_seconds)
         while True:
             try:
                 self._open()
@@ -116,7 +122,7 @@ class Store:
                 self._close_connections()
                 if wait.is_over():
                     self.close()
-                    raise
+                    raise wait.given_up(busy) from None
                 wait.say_once(busy)
                 wait.pause()
             except BaseException:
@@ -127,7 +133,13 @@ class Store:
         """Connect, check the file is ours, upgrade it; ``DatabaseBusy`` while another program
         holds it (the caller tries again)."""
         if self.read_only:
-            self._reader = open_reader(self.path, self._real_path, self._as_is)
+            # SQLite's own wait, within each try, is no longer than the whole wait.
+            busy_timeout_ms = BUSY_TIMEOUT_MS
+            if self._open_wait_seconds is not None:
+                busy_timeout_ms = min(busy_timeout_ms, int(self._open_wait_seconds * 1000))
+            self._reader = open_reader(
+                self.path, self._real_path, self._as_is, busy_timeout_ms=busy_timeout_ms
+            )
             version, _ = check_file(self.path, self._reader)
             if version < SCHEMA_VERSION:
                 self._reader.close()

@@ -14,18 +14,25 @@ import sqlite3
 from collections.abc import Callable
 
 from oxitrack.errors import StoreError, warn
-from oxitrack.store.connections import CannotReadInPlace, connect
+from oxitrack.store.connections import BUSY_TIMEOUT_MS, CannotReadInPlace, connect
 from oxitrack.store.sqlite_errors import DatabaseBusy
 
 
-def open_reader(path: str, real_path: str, held: contextlib.ExitStack) -> sqlite3.Connection:
+def open_reader(
+    path: str,
+    real_path: str,
+    held: contextlib.ExitStack,
+    *,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+) -> sqlite3.Connection:
     """A reader of the file at ``path`` (``real_path`` once symlinks are followed): where it
     lies, or, in a folder this user cannot write (a snapshot, a read-only mount, another
     account's data), as ``check`` reads it: changing none of its files, and never from a
-    ``-shm`` or ``-wal`` that is out of date. What such a reader needs is kept in ``held``."""
+    ``-shm`` or ``-wal`` that is out of date. What such a reader needs is kept in ``held``;
+    ``busy_timeout_ms`` is how long SQLite waits for another program's lock, at each read."""
     if _may_write(os.path.dirname(real_path)):
         try:
-            return connect(path, read_only=True)
+            return connect(path, read_only=True, busy_timeout_ms=busy_timeout_ms)
         except CannotReadInPlace:
             pass  # the folder looked writable, but SQLite could not make its side files
     return _read_as_is(path, held)
