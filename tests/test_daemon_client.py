@@ -270,3 +270,62 @@ def test_a_strangers_program_listening_on_every_address_is_found_behind_127_0_0_
         with pytest.raises(DaemonUnavailable, match=r"belongs to another account \(uid 65534\)"):
             keyed.request("GET", "/health")
         assert stop() == []
+
+
+def test_where_proc_net_cannot_be_read_nothing_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Another system (macOS, Windows) has no ``/proc/net``: who listens is not known, which is
+    no reason to keep the key from the daemon, nor to fail."""
+    from oxitrack import daemon_client
+
+    def no_proc_net(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(path).startswith("/proc/net/"):
+            raise FileNotFoundError(path)
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(daemon_client, "open", no_proc_net, raising=False)
+    seen: list[str | None] = []
+    server = _health_server("127.0.0.1", seen=seen)
+    port = server.server_address[1]
+    try:
+        assert listener_uids(port) is None
+        keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
+        assert keyed.health() == json.loads(HEALTH)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ["Bearer " + "k" * 24]
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"gone"', b"null", b"not json"])
+def test_an_error_answer_that_is_no_json_object_is_said_by_its_status(tmp_path: Path, body: bytes):
+    """Another program on the port answers an error in its own words: the CLI says the status
+    it got, and no traceback."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = DaemonClient(Settings(db=tmp_path / "x.db", port=server.server_address[1]))
+        with pytest.raises(ClientError) as refused:
+            client.request("GET", "/api/projects")
+    finally:
+        server.shutdown()
+        server.server_close()
+    error = refused.value
+    assert (error.status, error.code, error.message) == (
+        404,
+        "http_error",
+        "the daemon answered HTTP 404",
+    )
