@@ -19,8 +19,14 @@ from typing import Any
 import pytest
 
 from oxitrack.config import Settings
-from oxitrack.daemon_client import DaemonClient, DaemonUnavailable, listener_uids
+from oxitrack.daemon_client import (
+    DaemonClient,
+    DaemonUnavailable,
+    listener_uids,
+    other_database_hint,
+)
 from oxitrack.errors import ClientError
+from tests.daemon_process import DaemonProcess
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux's /proc/net")
 # A daemon's /health, as the CLI takes it.
@@ -329,3 +335,16 @@ def test_an_error_answer_that_is_no_json_object_is_said_by_its_status(tmp_path: 
         "http_error",
         "the daemon answered HTTP 404",
     )
+
+
+def test_a_daemon_on_the_file_asked_about_gives_no_hint_of_another(daemon: DaemonProcess):
+    """``other_database_hint`` names the daemon's file only when it is another one: the import
+    asks it whenever the daemon is not found serving the file (``--db``, a symlink to it)."""
+    settings = Settings(db=daemon.db_path, port=daemon.port)
+    link = daemon.db_path.with_name("link.db")
+    link.symlink_to(daemon.db_path)
+    assert other_database_hint(settings, str(daemon.db_path)) is None
+    assert other_database_hint(settings, str(link)) is None
+    hint = other_database_hint(settings, str(daemon.db_path.with_name("other.db")))
+    assert hint is not None
+    assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in hint
