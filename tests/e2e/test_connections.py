@@ -399,6 +399,35 @@ def test_a_head_over_64_kib_is_refused_431_and_closed(quick: DaemonProcess, size
     assert json.loads(body)["error"] == "headers_too_large"
 
 
+def test_a_head_one_byte_over_64_kib_ending_in_a_later_read_is_refused(quick: DaemonProcess):
+    """The head's first 64 KiB are read, and its last byte comes in a read of its own: the
+    head is complete there, and measured with the bytes read before it, not that read alone."""
+    head = _head_of(MAX_HEAD_BYTES + 1)
+    with _connect(quick.port) as sock:
+        sock.sendall(head[:MAX_HEAD_BYTES])
+        _wait_read_by_daemon(sock)
+        sock.sendall(head[MAX_HEAD_BYTES:])
+        answer = _wait_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+
+
+def _wait_read_by_daemon(sock: socket.socket) -> None:
+    """Poll Linux's ``/proc/net/tcp`` until the daemon's end of ``sock`` has read all that was
+    sent to it (its receive queue is empty), so what is sent next comes in another read."""
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("the daemon's receive queue is read from Linux's /proc/net/tcp")
+    ours, theirs = f":{sock.getsockname()[1]:04X}", f":{sock.getpeername()[1]:04X}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote, queues = fields[1], fields[2], fields[4]  # both ends are 127.0.0.1
+            if local.endswith(theirs) and remote.endswith(ours) and queues.endswith(":00000000"):
+                return
+        time.sleep(0.01)  # polls the kernel's count of bytes the daemon has not read yet
+    raise AssertionError("the daemon did not read what was sent")
+
+
 @pytest.mark.parametrize("piece", [1 << 30, 8192], ids=["at-once", "in-8-KiB-pieces"])
 def test_a_head_of_exactly_64_kib_is_answered(quick: DaemonProcess, piece: int):
     _, answer = _send_then_read(quick.port, _head_of(MAX_HEAD_BYTES), piece)
