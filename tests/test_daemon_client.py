@@ -110,6 +110,7 @@ def test_the_api_key_is_not_sent_to_another_accounts_program_on_the_port(
     """Found by the security audit: while the daemon is down, any account can listen on its
     port, and the CLI's first request carried the key that keeps that account out."""
     port, stop = squatter
+    assert listener_uids(port) == {65534}
     keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
     with pytest.raises(DaemonUnavailable, match=r"belongs to another account \(uid 65534\)"):
         keyed.request("GET", "/health")
@@ -348,3 +349,35 @@ def test_a_daemon_on_the_file_asked_about_gives_no_hint_of_another(daemon: Daemo
     hint = other_database_hint(settings, str(daemon.db_path.with_name("other.db")))
     assert hint is not None
     assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in hint
+
+
+@pytest.mark.parametrize("status", [300, 302, 403])
+def test_a_redirect_or_a_403_is_a_refusal_not_an_answer(tmp_path: Path, status: int):
+    """The daemon redirects nowhere: a program answering 300 (the first redirect) with a body
+    like ``/health``'s is not taken for it. A 403 (a host or origin the daemon refuses) is a
+    daemon that runs but will not talk, as a 401 is: ``service status`` says so."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            answer = HEALTH if status < 400 else b'{"error": "forbidden_host", "message": "no"}'
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = DaemonClient(Settings(db=tmp_path / "x.db", port=server.server_address[1]))
+        with pytest.raises(ClientError) as refused:
+            client.request("GET", "/health")
+        assert client.health() is None
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert refused.value.status == status
+    assert client.refusal == ("it refuses the request: no" if status == 403 else None)

@@ -597,6 +597,17 @@ def test_a_half_close_after_an_answer_was_read_closes_at_once(daemon: DaemonProc
         assert _wait_closed(sock) == b""
 
 
+def test_a_half_close_before_the_answer_closes_once_the_answer_is_out(daemon: DaemonProcess):
+    """Under the usual deadline: the answer goes out, then the connection is closed at once, not
+    kept for uvicorn's keep-alive (5 s, past this read's timeout) as if more could come."""
+    body = json.dumps({"project_path": "/code/half-closed-usual"}).encode()
+    with _connect(daemon.port, timeout=4) as sock:
+        sock.sendall(HEAD % len(body) + body)
+        sock.shutdown(socket.SHUT_WR)
+        received = _wait_closed(sock)  # TimeoutError: kept open after its answer
+    assert received.startswith(b"HTTP/1.1 200 "), received
+
+
 def _session_ids(db_path: Path, project_path: str) -> list[int]:
     conn = sqlite3.connect(db_path)
     try:
