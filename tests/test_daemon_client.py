@@ -359,7 +359,8 @@ def test_a_redirect_or_a_403_is_a_refusal_not_an_answer(tmp_path: Path, status: 
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            answer = HEALTH if status < 400 else b'{"error": "forbidden_host", "message": "no"}'
+            refusal = b'{"error": "forbidden_host", "message": "no", "field": "host"}'
+            answer = HEALTH if status < 400 else refusal
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(answer)))
@@ -380,4 +381,5 @@ def test_a_redirect_or_a_403_is_a_refusal_not_an_answer(tmp_path: Path, status: 
         server.shutdown()
         server.server_close()
     assert refused.value.status == status
+    assert refused.value.field == ("host" if status == 403 else None)
     assert client.refusal == ("it refuses the request: no" if status == 403 else None)

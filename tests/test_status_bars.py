@@ -444,3 +444,19 @@ def test_a_missing_database_beside_a_program_that_is_no_daemon_says_to_start_one
     assert result.stderr.decode() == (
         f"oxitrack: no database at {expected} (start `oxitrack serve` once)\n"
     )
+
+
+def test_a_daemon_at_another_address_than_the_usual_ones_is_asked_where_it_records(
+    tmp_path: Path,
+):
+    """Only for the usual local addresses is the daemon looked for among this machine's
+    listening sockets before it is asked; at any other host (here another loopback address,
+    as a daemon on another machine would be) it is asked, and named."""
+    daemon = DaemonProcess(tmp_path / "daemon.db", "--host", "127.0.0.2").start()
+    try:
+        env = script_env(tmp_path, OXITRACK_HOST="127.0.0.2", OXITRACK_PORT=str(daemon.port))
+        result = oxitrack("today", "--json", env=env)
+    finally:
+        daemon.kill()
+    assert result.returncode == 1
+    assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in result.stderr.decode()
