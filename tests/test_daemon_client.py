@@ -383,3 +383,30 @@ def test_a_redirect_or_a_403_is_a_refusal_not_an_answer(tmp_path: Path, status: 
     assert refused.value.status == status
     assert refused.value.field == ("host" if status == 403 else None)
     assert client.refusal == ("it refuses the request: no" if status == 403 else None)
+
+
+def test_an_answer_that_is_no_json_is_no_daemons(tmp_path: Path):
+    """A program on the port answering 200 with a web page is not the daemon: the CLI says
+    nothing answers there, rather than taking ``None`` for the daemon's answer."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = b"<html>a dev server</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = DaemonClient(Settings(db=tmp_path / "x.db", port=server.server_address[1]))
+        with pytest.raises(DaemonUnavailable, match="no OxiTrack daemon answers"):
+            client.request("GET", "/api/projects")
+    finally:
+        server.shutdown()
+        server.server_close()
