@@ -410,3 +410,27 @@ def test_an_answer_that_is_no_json_is_no_daemons(tmp_path: Path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_connections_your_program_closed_on_the_port_do_not_vouch_for_a_strangers(
+    tmp_path: Path,
+):
+    """Connections your program closed linger a minute in the kernel's table (TIME_WAIT), at the
+    port's address and owned by no account (uid 0, as root's). A stranger's program then takes
+    the port on every address: only the row of the very connection made says who answers, not
+    another row at the daemon's address and port."""
+    with socket.socket() as yours:
+        yours.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: the port
+        yours.bind(("127.0.0.1", 0))  # can be taken again while such rows linger
+        yours.listen()
+        port = yours.getsockname()[1]
+        for _ in range(30):  # each closed by your side first: its row lingers there
+            with socket.create_connection(("127.0.0.1", port)) as client:
+                accepted, _ = yours.accept()
+                accepted.close()
+                assert client.recv(1) == b""
+    with squatting(port, "0.0.0.0") as stop:
+        keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
+        with pytest.raises(DaemonUnavailable, match=r"belongs to another account \(uid 65534\)"):
+            keyed.request("GET", "/health")
+        assert stop() == []
