@@ -19,8 +19,14 @@ from typing import Any
 import pytest
 
 from oxitrack.config import Settings
-from oxitrack.daemon_client import DaemonClient, DaemonUnavailable, listener_uids
+from oxitrack.daemon_client import (
+    DaemonClient,
+    DaemonUnavailable,
+    listener_uids,
+    other_database_hint,
+)
 from oxitrack.errors import ClientError
+from tests.daemon_process import DaemonProcess
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="Linux's /proc/net")
 # A daemon's /health, as the CLI takes it.
@@ -104,6 +110,7 @@ def test_the_api_key_is_not_sent_to_another_accounts_program_on_the_port(
     """Found by the security audit: while the daemon is down, any account can listen on its
     port, and the CLI's first request carried the key that keeps that account out."""
     port, stop = squatter
+    assert listener_uids(port) == {65534}
     keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
     with pytest.raises(DaemonUnavailable, match=r"belongs to another account \(uid 65534\)"):
         keyed.request("GET", "/health")
@@ -266,6 +273,163 @@ def test_a_strangers_program_listening_on_every_address_is_found_behind_127_0_0_
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with squatting(port, "::") as stop:
+        keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
+        with pytest.raises(DaemonUnavailable, match=r"belongs to another account \(uid 65534\)"):
+            keyed.request("GET", "/health")
+        assert stop() == []
+
+
+def test_where_proc_net_cannot_be_read_nothing_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Another system (macOS, Windows) has no ``/proc/net``: who listens is not known, which is
+    no reason to keep the key from the daemon, nor to fail."""
+    from oxitrack import daemon_client
+
+    def no_proc_net(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(path).startswith("/proc/net/"):
+            raise FileNotFoundError(path)
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(daemon_client, "open", no_proc_net, raising=False)
+    seen: list[str | None] = []
+    server = _health_server("127.0.0.1", seen=seen)
+    port = server.server_address[1]
+    try:
+        assert listener_uids(port) is None
+        keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
+        assert keyed.health() == json.loads(HEALTH)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ["Bearer " + "k" * 24]
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"gone"', b"null", b"not json"])
+def test_an_error_answer_that_is_no_json_object_is_said_by_its_status(tmp_path: Path, body: bytes):
+    """Another program on the port answers an error in its own words: the CLI says the status
+    it got, and no traceback."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = DaemonClient(Settings(db=tmp_path / "x.db", port=server.server_address[1]))
+        with pytest.raises(ClientError) as refused:
+            client.request("GET", "/api/projects")
+    finally:
+        server.shutdown()
+        server.server_close()
+    error = refused.value
+    assert (error.status, error.code, error.message) == (
+        404,
+        "http_error",
+        "the daemon answered HTTP 404",
+    )
+
+
+def test_a_daemon_on_the_file_asked_about_gives_no_hint_of_another(daemon: DaemonProcess):
+    """``other_database_hint`` names the daemon's file only when it is another one: the import
+    asks it whenever the daemon is not found serving the file (``--db``, a symlink to it)."""
+    settings = Settings(db=daemon.db_path, port=daemon.port)
+    link = daemon.db_path.with_name("link.db")
+    link.symlink_to(daemon.db_path)
+    assert other_database_hint(settings, str(daemon.db_path)) is None
+    assert other_database_hint(settings, str(link)) is None
+    hint = other_database_hint(settings, str(daemon.db_path.with_name("other.db")))
+    assert hint is not None
+    assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in hint
+
+
+@pytest.mark.parametrize("status", [300, 302, 403])
+def test_a_redirect_or_a_403_is_a_refusal_not_an_answer(tmp_path: Path, status: int):
+    """The daemon redirects nowhere: a program answering 300 (the first redirect) with a body
+    like ``/health``'s is not taken for it. A 403 (a host or origin the daemon refuses) is a
+    daemon that runs but will not talk, as a 401 is: ``service status`` says so."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            refusal = b'{"error": "forbidden_host", "message": "no", "field": "host"}'
+            answer = HEALTH if status < 400 else refusal
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = DaemonClient(Settings(db=tmp_path / "x.db", port=server.server_address[1]))
+        with pytest.raises(ClientError) as refused:
+            client.request("GET", "/health")
+        assert client.health() is None
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert refused.value.status == status
+    assert refused.value.field == ("host" if status == 403 else None)
+    assert client.refusal == ("it refuses the request: no" if status == 403 else None)
+
+
+def test_an_answer_that_is_no_json_is_no_daemons(tmp_path: Path):
+    """A program on the port answering 200 with a web page is not the daemon: the CLI says
+    nothing answers there, rather than taking ``None`` for the daemon's answer."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            page = b"<html>a dev server</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = DaemonClient(Settings(db=tmp_path / "x.db", port=server.server_address[1]))
+        with pytest.raises(DaemonUnavailable, match="no OxiTrack daemon answers"):
+            client.request("GET", "/api/projects")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_connections_your_program_closed_on_the_port_do_not_vouch_for_a_strangers(
+    tmp_path: Path,
+):
+    """Connections your program closed linger a minute in the kernel's table (TIME_WAIT), at the
+    port's address and owned by no account (uid 0, as root's). A stranger's program then takes
+    the port on every address: only the row of the very connection made says who answers, not
+    another row at the daemon's address and port."""
+    with socket.socket() as yours:
+        yours.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: the port
+        yours.bind(("127.0.0.1", 0))  # can be taken again while such rows linger
+        yours.listen()
+        port = yours.getsockname()[1]
+        for _ in range(30):  # each closed by your side first: its row lingers there
+            with socket.create_connection(("127.0.0.1", port)) as client:
+                accepted, _ = yours.accept()
+                accepted.close()
+                assert client.recv(1) == b""
+    with squatting(port, "0.0.0.0") as stop:
         keyed = DaemonClient(Settings(db=tmp_path / "x.db", port=port, api_key="k" * 24))
         with pytest.raises(DaemonUnavailable, match=r"belongs to another account \(uid 65534\)"):
             keyed.request("GET", "/health")

@@ -122,3 +122,31 @@ def _loaded_by(command: list[str], modules: list[str], tmp_path) -> str:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stderr.strip()
+
+
+def test_a_missing_database_with_nothing_listening_loads_no_http_client(tmp_path):
+    """A status bar polling before the first ``oxitrack serve`` fails at once: with no program
+    listening on the daemon's port (as Linux's ``/proc/net`` tells) there is nobody to ask where
+    it records, and the HTTP client is not loaded to find that out."""
+    import os
+    import socket
+
+    if not os.path.exists("/proc/net/tcp"):
+        pytest.skip("who listens is known from Linux's /proc/net only")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # free once closed: nothing listens on it
+    code = (
+        "import sys; from oxitrack.cli import main; "
+        f"code = main(['today', '--json', '--db', {str(tmp_path / 'missing.db')!r}]); "
+        "print('http.client' in sys.modules, file=sys.stderr); sys.exit(code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OXITRACK_PORT": str(port)},  # the tests' settings: no config file
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "False", result.stderr

@@ -80,3 +80,32 @@ def test_a_refusal_with_a_detail_says_the_latest_at_the_level_asked(
             " cannot write to /x.db: disk I/O error",
         ),
     ]
+
+
+def test_refusals_after_a_summary_get_a_summary_of_their_own(caplog: pytest.LogCaptureFixture):
+    """A flood that goes on past its first summary is summed up again a minute later: the
+    refusals counted after a summary are not held back until the next refusal comes."""
+    clock, later = FakeClock(now=1000.0), _Later()
+    refusals = RefusalLog(
+        "without the right API key (401)",
+        logging.getLogger("oxitrack.guard"),
+        60.0,
+        clock=clock,
+        schedule=later,
+    )
+    with caplog.at_level(logging.WARNING, logger="oxitrack.guard"):
+        refusals.note("192.0.2.7")
+        clock.now += 1
+        refusals.note("192.0.2.7")
+        clock.now += 59
+        later.due.pop()[1]()  # the first summary
+        clock.now += 1
+        refusals.note("192.0.2.8")  # the flood goes on
+        assert [delay for delay, _ in later.due] == [59.0]
+        clock.now += 59
+        later.due.pop()[1]()
+    assert [record.getMessage() for record in caplog.records] == [
+        "refused 1 request without the right API key (401), the latest from 192.0.2.7",
+        "refused 1 request without the right API key (401), the latest from 192.0.2.7",
+        "refused 1 request without the right API key (401), the latest from 192.0.2.8",
+    ]

@@ -415,3 +415,49 @@ def test_waiting_for_a_locked_file_is_said_in_one_oxitrack_line(tmp_path: Path):
     assert first.rstrip().endswith(f"waiting up to {OPEN_WAIT_SECONDS:.0f} s for it")
     assert rest == b""
     assert json.loads(out)["total_seconds"] == 0
+
+
+def test_a_missing_database_beside_a_program_that_is_no_daemon_says_to_start_one(
+    tmp_path: Path,
+):
+    """Another program answers on the daemon's port (a dev server): there is no daemon to
+    name a file of, so the line is the one for no daemon, not a traceback."""
+    import http.server
+    import threading
+
+    class NotOxitrack(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_error(404)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), NotOxitrack)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        env = script_env(tmp_path, OXITRACK_PORT=str(server.server_address[1]))
+        result = oxitrack("today", "--json", env=env)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 1
+    expected = tmp_path / "data" / "oxitrack" / "oxitrack.db"
+    assert result.stderr.decode() == (
+        f"oxitrack: no database at {expected} (start `oxitrack serve` once)\n"
+    )
+
+
+def test_a_daemon_at_another_address_than_the_usual_ones_is_asked_where_it_records(
+    tmp_path: Path,
+):
+    """Only for the usual local addresses is the daemon looked for among this machine's
+    listening sockets before it is asked; at any other host (here another loopback address,
+    as a daemon on another machine would be) it is asked, and named."""
+    daemon = DaemonProcess(tmp_path / "daemon.db", "--host", "127.0.0.2").start()
+    try:
+        env = script_env(tmp_path, OXITRACK_HOST="127.0.0.2", OXITRACK_PORT=str(daemon.port))
+        result = oxitrack("today", "--json", env=env)
+    finally:
+        daemon.kill()
+    assert result.returncode == 1
+    assert f"records into {daemon.db_path}: give --db {daemon.db_path}" in result.stderr.decode()

@@ -102,3 +102,13 @@ def test_a_jetbrains_ide_is_named_as_its_product_not_its_platform_prefix(plugin:
     only that pair is renamed, a Python REPL's plugin keeps its name."""
     user_agent = f"wakatime/v2.15.0 (linux-6.8.0-49-generic-x86_64) go1.24.4 {plugin}"
     assert editor_from_user_agent(user_agent) == (editor, plugin)
+
+
+def test_a_plugin_part_naming_two_plugins_and_no_editor_names_the_first():
+    """An editor that passes no version of its own is named by its plugin; of two plugin names
+    the first is taken, as the first name with a version is for an editor's own name."""
+    plugin = "sublime-wakatime/13.0.0 vim-wakatime/11.1.1"
+    assert editor_from_user_agent(f"wakatime/1.90.0 (linux-6.1-x86_64) go1.22 {plugin}") == (
+        "sublime",
+        plugin,
+    )

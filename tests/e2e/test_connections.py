@@ -12,7 +12,7 @@ import select
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -243,6 +243,63 @@ def test_past_the_cap_the_longest_idle_connection_makes_room(tmp_path: Path):
         process.kill()
 
 
+@pytest.mark.parametrize("sender", ["first", "second"])
+def test_the_connection_idle_the_longest_is_the_one_whose_client_last_sent_longest_ago(
+    tmp_path: Path, sender: str
+):
+    """Two connections fill a cap of two, and the newcomer's room is made by closing the one
+    whose client has kept it waiting the longest: counted from its last bytes, or from its
+    opening when it sent none. "first": both open, then the first sends part of a request, so
+    the second is closed, though it opened later. "second": the first opens and sends, then the
+    second opens, so the first is closed, though the second sent nothing at all."""
+    prelude = "import oxitrack.connections as c\nc.MAX_CONNECTIONS = 2"
+    process = DaemonProcess(tmp_path / "capped.db", prelude=prelude).start()
+    try:
+        first = _connect(process.port)
+        if sender == "second":  # the first opens, sends, and then the second opens
+            first.sendall(b"GET /health HTTP/1.1\r\n")
+            _wait_read_by_daemon(first)
+            _wait_for_the_daemons_clock_to_tick()
+        second = _connect(process.port)
+        _wait_accepted(process.port)
+        if sender == "first":  # both open, and then the first sends
+            _wait_for_the_daemons_clock_to_tick()
+            first.sendall(b"GET /health HTTP/1.1\r\n")
+            _wait_read_by_daemon(first)
+        idlest, kept = (second, first) if sender == "first" else (first, second)
+        try:
+            with _connect(process.port) as newcomer:
+                newcomer.sendall(HEAD % len(BODY) + BODY)
+                assert _read_answer(newcomer).startswith(b"HTTP/1.1 200 ")
+            assert _wait_closed(idlest) == b""
+            kept.settimeout(0.2)
+            with pytest.raises(TimeoutError):
+                kept.recv(1)
+        finally:
+            first.close()
+            second.close()
+    finally:
+        process.kill()
+
+
+def _wait_accepted(port: int) -> None:
+    """Poll Linux's ``/proc/net/tcp`` until the daemon has taken every connection waiting on
+    its listening socket (whose receive queue counts them)."""
+    _poll_proc_net_tcp(
+        lambda local, remote, state, queues: (
+            state == "0A" and local.endswith(f":{port:04X}") and queues.endswith(":00000000")
+        )
+    )
+
+
+def _wait_for_the_daemons_clock_to_tick() -> None:
+    """uvloop's clock counts whole milliseconds: what the daemon sees next is seen later than
+    what it saw before, not at the same tick."""
+    start = time.monotonic()
+    while time.monotonic() < start + 0.002:
+        pass
+
+
 def test_a_client_reconnecting_as_fast_as_it_can_does_not_keep_beats_out(tmp_path: Path):
     """The cap once refused newcomers: a client that reopened each closed socket kept every
     slot, and every beat got 503."""
@@ -397,6 +454,42 @@ def test_a_head_over_64_kib_is_refused_431_and_closed(quick: DaemonProcess, size
     assert head.startswith(b"HTTP/1.1 431 "), answer[:200]
     assert b"connection: close" in head
     assert json.loads(body)["error"] == "headers_too_large"
+
+
+def test_a_head_one_byte_over_64_kib_ending_in_a_later_read_is_refused(quick: DaemonProcess):
+    """The head's first 64 KiB are read, and its last byte comes in a read of its own: the
+    head is complete there, and measured with the bytes read before it, not that read alone."""
+    head = _head_of(MAX_HEAD_BYTES + 1)
+    with _connect(quick.port) as sock:
+        sock.sendall(head[:MAX_HEAD_BYTES])
+        _wait_read_by_daemon(sock)
+        sock.sendall(head[MAX_HEAD_BYTES:])
+        answer = _wait_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+
+
+def _wait_read_by_daemon(sock: socket.socket) -> None:
+    """Poll Linux's ``/proc/net/tcp`` until the daemon's end of ``sock`` has read all that was
+    sent to it (its receive queue is empty), so what is sent next comes in another read."""
+    ours, theirs = f":{sock.getsockname()[1]:04X}", f":{sock.getpeername()[1]:04X}"
+    _poll_proc_net_tcp(lambda local, remote, state, queues: (
+        local.endswith(theirs) and remote.endswith(ours) and queues.endswith(":00000000")
+    ))  # fmt: skip
+
+
+def _poll_proc_net_tcp(found: Callable[[str, str, str, str], bool]) -> None:
+    """Until a row of ``/proc/net/tcp`` is ``found`` (local and remote address, state, queues;
+    every address here is 127.0.0.1)."""
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("the daemon's sockets are read from Linux's /proc/net/tcp")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if found(fields[1], fields[2], fields[3], fields[4]):
+                return
+        time.sleep(0.01)  # polls the kernel's counts of what the daemon has not taken yet
+    raise AssertionError("the daemon did not take what was sent")
 
 
 @pytest.mark.parametrize("piece", [1 << 30, 8192], ids=["at-once", "in-8-KiB-pieces"])
@@ -566,6 +659,17 @@ def test_a_half_close_after_an_answer_was_read_closes_at_once(daemon: DaemonProc
         assert _read_answer(sock).startswith(b"HTTP/1.1 200 ")
         sock.shutdown(socket.SHUT_WR)
         assert _wait_closed(sock) == b""
+
+
+def test_a_half_close_before_the_answer_closes_once_the_answer_is_out(daemon: DaemonProcess):
+    """Under the usual deadline: the answer goes out, then the connection is closed at once, not
+    kept for uvicorn's keep-alive (5 s, past this read's timeout) as if more could come."""
+    body = json.dumps({"project_path": "/code/half-closed-usual"}).encode()
+    with _connect(daemon.port, timeout=4) as sock:
+        sock.sendall(HEAD % len(body) + body)
+        sock.shutdown(socket.SHUT_WR)
+        received = _wait_closed(sock)  # TimeoutError: kept open after its answer
+    assert received.startswith(b"HTTP/1.1 200 "), received
 
 
 def _session_ids(db_path: Path, project_path: str) -> list[int]:

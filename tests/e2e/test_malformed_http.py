@@ -213,3 +213,19 @@ def test_a_head_refused_by_name_is_not_also_refused_as_not_http(tmp_path: Path):
     finally:
         assert process.stop() == 0
     assert not [line for line in process.stderr_lines if "not HTTP" in line], process.stderr_lines
+
+
+def test_a_refusal_after_a_pipelined_request_closes_without_the_client_closing_first(
+    daemon: DaemonProcess,
+):
+    """The refusal waits for the answer to the request before it, then the connection is
+    closed at once: a client that keeps its side open is not left waiting on it until uvicorn's
+    keep-alive timeout (5 s), which a connection kept open after the refusal would get."""
+    path = "/code/before-a-refusal-kept-open"
+    with socket.create_connection(("127.0.0.1", daemon.port), timeout=4) as sock:
+        sock.sendall(_beat_request(path) + MALFORMED["garbage"])
+        received = bytearray()
+        while chunk := sock.recv(65536):  # TimeoutError: the daemon did not close it
+            received += chunk
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", bytes(received))
+    assert statuses == [b"200", b"400"], bytes(received)
