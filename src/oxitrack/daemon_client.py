@@ -76,7 +76,7 @@ class DaemonClient:
         user_agent: str | None = None,
     ) -> Any:
         """The decoded JSON answer; ``ClientError`` for an error answer, ``DaemonUnavailable``
-        when nothing answers. ``user_agent`` replaces Python's own, which names a client."""
+        when nothing answers. ``user_agent`` is sent as the User-Agent (none is, without it)."""
         import http.client
         import json
 
