@@ -150,3 +150,33 @@ def test_a_missing_database_with_nothing_listening_loads_no_http_client(tmp_path
     )
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == "False", result.stderr
+
+
+ON_FIRST_USE = [
+    "oxitrack.api.breakdown",
+    "oxitrack.api.wakatime_summaries",
+    "oxitrack.breakdown",
+    "oxitrack.statusbar",
+    "oxitrack.store.day_splits",
+    "oxitrack.wakatime_summaries",
+]
+
+
+def test_an_idle_daemon_holds_no_breakdown_nor_wakatime_report_modules(tmp_path):
+    """Their 0.2 MiB are out of an idle daemon's memory, at the 35 MiB target (issue #2), until
+    the first breakdown or WakaTime read asks for them, which is answered as ever."""
+    code = (
+        "import sys; from starlette.testclient import TestClient;"
+        " from oxitrack.server import create_app; from oxitrack.store import Store;"
+        f" store = Store({str(tmp_path / 'x.db')!r}); app = create_app(store);"
+        f" print(','.join(m for m in {ON_FIRST_USE!r} if m in sys.modules));"
+        " client = TestClient(app, base_url='http://127.0.0.1:3000');"
+        " answers = [client.get(path).status_code for path in ('/api/breakdown?by=language',"
+        " '/api/v1/users/current/statusbar/today')];"
+        f" print(answers, ','.join(m for m in {ON_FIRST_USE!r} if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    idle, used = result.stdout.splitlines()
+    assert idle == ""
+    assert used == f"[200, 200] {','.join(ON_FIRST_USE)}"

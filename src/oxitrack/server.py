@@ -18,13 +18,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from oxitrack.api import beats, reports, wakatime, wakatime_summaries, web_files
-from oxitrack.api import breakdown as breakdown_api
+from oxitrack.api import beats, reports, wakatime, web_files
 from oxitrack.api import ops as ops_api
 from oxitrack.api import projects as projects_api
 from oxitrack.api.client_gone import watched
 from oxitrack.api.group_commit import GroupCommit
 from oxitrack.api.identities import FolderIdentities
+from oxitrack.api.on_first_use import OnFirstUse
 from oxitrack.api.report_slots import ReportSlots
 from oxitrack.api.slow_folders import SlowFolders
 from oxitrack.config import Settings
@@ -37,8 +37,9 @@ from oxitrack.store.read_stops import DaemonStopping, ReadAbandoned
 from oxitrack.wakatime import BULK_ROUTE, api_url_advice
 
 log = logging.getLogger("oxitrack.server")
-_statusbar_today = wakatime_summaries.get_statusbar_today
-_summaries = wakatime_summaries.get_summaries
+# Imported on their first request (``on_first_use``): an idle daemon holds none of their modules.
+_SUMMARIES = "oxitrack.api.wakatime_summaries"
+_statusbar_today = OnFirstUse(_SUMMARIES, "get_statusbar_today")
 
 routes: list[BaseRoute] = [
     Route("/beat", beats.post_beat, methods=["POST"]),
@@ -49,16 +50,24 @@ routes: list[BaseRoute] = [
     Route("/api/v1/users/{user}/statusbar/today", _statusbar_today, methods=["GET"]),
     Route("/api/v1/users/{user}/status_bar/today", _statusbar_today, methods=["GET"]),
     # watched(): reports that may read for seconds stop once their client is gone.
-    Route("/api/v1/users/{user}/summaries", watched(_summaries), methods=["GET"]),
+    Route(
+        "/api/v1/users/{user}/summaries",
+        OnFirstUse(_SUMMARIES, "get_summaries", watch=True),
+        methods=["GET"],
+    ),
     Route(
         "/api/v1/users/{user}/file_experts",
-        wakatime_summaries.post_file_experts,
+        OnFirstUse(_SUMMARIES, "post_file_experts"),
         methods=["POST"],
     ),
     Route("/today", reports.get_today, methods=["GET"]),
     Route("/api/days", watched(reports.get_days), methods=["GET"]),
     Route("/api/sessions", reports.get_sessions, methods=["GET"]),
-    Route("/api/breakdown", watched(breakdown_api.get_breakdown), methods=["GET"]),
+    Route(
+        "/api/breakdown",
+        OnFirstUse("oxitrack.api.breakdown", "get_breakdown", watch=True),
+        methods=["GET"],
+    ),
     Route("/", web_files.get_dashboard, methods=["GET"]),
     Mount("/static", web_files.WebFiles(directory=web_files.WEB_DIR), name="static"),
     Route("/health", ops_api.get_health, methods=["GET"]),

@@ -224,12 +224,17 @@ def test_a_client_that_stays_gets_the_same_bytes_as_before(daemon_on):
     daemon.stop()
     with Store(daemon.db_path) as store:
         app = create_app(store)
-        for route in app.router.routes:  # each handler as Starlette serves a bare one
-            if isinstance(route, Route):
-                route.app = request_response(getattr(route.endpoint, "handler", route.endpoint))
-        with TestClient(app, base_url="http://127.0.0.1:3000") as client:
-            for route, path in year.items():
-                assert client.get(path).content == answers[route], route
+        served = [route for route in app.router.routes if isinstance(route, Route)]
+        apps = [route.app for route in served]  # the module's own routes: put back after
+        for route in served:  # each handler as Starlette serves a bare one
+            route.app = request_response(getattr(route.endpoint, "handler", route.endpoint))
+        try:
+            with TestClient(app, base_url="http://127.0.0.1:3000") as client:
+                for route, path in year.items():
+                    assert client.get(path).content == answers[route], route
+        finally:
+            for route, app_of_route in zip(served, apps, strict=True):
+                route.app = app_of_route
 
 
 def test_a_half_closed_client_gets_a_short_report_and_is_told_of_a_long_one(daemon_on):
