@@ -165,15 +165,30 @@ def _health_server(
 ) -> http.server.HTTPServer:
     """An OxiTrack-like ``/health`` of this process's account on ``address``, serving; each
     request's ``Authorization`` header goes into ``seen`` when given."""
+    return _serving(200, HEALTH, address=address, port=port, seen=seen)
+
+
+def _serving(
+    status: int,
+    body: bytes,
+    content_type: str = "application/json",
+    *,
+    address: str = "127.0.0.1",
+    port: int = 0,
+    seen: list[str | None] | None = None,
+) -> http.server.HTTPServer:
+    """A program of this process's account on ``address`` answering every GET with ``status``
+    and ``body``, serving; each request's ``Authorization`` header goes into ``seen``."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if seen is not None:
                 seen.append(self.headers.get("Authorization"))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(HEALTH)
+            self.wfile.write(body)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -184,6 +199,17 @@ def _health_server(
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+@contextlib.contextmanager
+def _answering(status: int, body: bytes, content_type: str = "application/json") -> Iterator[int]:
+    """``_serving`` on 127.0.0.1 for a test's length; its port."""
+    server = _serving(status, body, content_type)
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_the_api_key_is_not_sent_to_another_accounts_program_beside_one_of_yours(
@@ -310,26 +336,10 @@ def test_an_error_answer_that_is_no_json_object_is_said_by_its_status(tmp_path: 
     """Another program on the port answers an error in its own words: the CLI says the status
     it got, and no traceback."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(404)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        client = DaemonClient(Settings(db=tmp_path / "x.db", port=server.server_address[1]))
+    with _answering(404, body) as port:
+        client = DaemonClient(Settings(db=tmp_path / "x.db", port=port))
         with pytest.raises(ClientError) as refused:
             client.request("GET", "/api/projects")
-    finally:
-        server.shutdown()
-        server.server_close()
     error = refused.value
     assert (error.status, error.code, error.message) == (
         404,
@@ -357,29 +367,12 @@ def test_a_redirect_or_a_403_is_a_refusal_not_an_answer(tmp_path: Path, status: 
     like ``/health``'s is not taken for it. A 403 (a host or origin the daemon refuses) is a
     daemon that runs but will not talk, as a 401 is: ``service status`` says so."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            refusal = b'{"error": "forbidden_host", "message": "no", "field": "host"}'
-            answer = HEALTH if status < 400 else refusal
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        client = DaemonClient(Settings(db=tmp_path / "x.db", port=server.server_address[1]))
+    refusal = b'{"error": "forbidden_host", "message": "no", "field": "host"}'
+    with _answering(status, HEALTH if status < 400 else refusal) as port:
+        client = DaemonClient(Settings(db=tmp_path / "x.db", port=port))
         with pytest.raises(ClientError) as refused:
             client.request("GET", "/health")
         assert client.health() is None
-    finally:
-        server.shutdown()
-        server.server_close()
     assert refused.value.status == status
     assert refused.value.field == ("host" if status == 403 else None)
     assert client.refusal == ("it refuses the request: no" if status == 403 else None)
@@ -389,27 +382,10 @@ def test_an_answer_that_is_no_json_is_no_daemons(tmp_path: Path):
     """A program on the port answering 200 with a web page is not the daemon: the CLI says
     nothing answers there, rather than taking ``None`` for the daemon's answer."""
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            page = b"<html>a dev server</html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        client = DaemonClient(Settings(db=tmp_path / "x.db", port=server.server_address[1]))
+    with _answering(200, b"<html>a dev server</html>", "text/html") as port:
+        client = DaemonClient(Settings(db=tmp_path / "x.db", port=port))
         with pytest.raises(DaemonUnavailable, match="no OxiTrack daemon answers"):
             client.request("GET", "/api/projects")
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_connections_your_program_closed_on_the_port_do_not_vouch_for_a_strangers(
