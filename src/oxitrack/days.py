@@ -150,19 +150,28 @@ def check_range(
         raise InvalidField(field, f"the range is longer than {max_days} days")
 
 
+class NotADate(InvalidField):
+    """Text not written ``YYYY-MM-DD`` (``parse_date``)."""
+
+
+class NoSuchDay(InvalidField):
+    """A date written ``YYYY-MM-DD`` that no calendar has: ``2025-02-30`` (``parse_date``)."""
+
+
 def parse_date(text: str, *, field: str) -> date:
-    """A ``YYYY-MM-DD`` date, or ``InvalidField`` naming ``field``.
+    """A ``YYYY-MM-DD`` date, or ``InvalidField`` naming ``field`` (``NotADate``, ``NoSuchDay``
+    for a caller that says more of either).
 
     Only that form: ``date.fromisoformat`` also reads ISO week dates (``2025-W48``, that week's
     Monday, so ``--to 2025-W48`` cut the week short) and compact ones (``20251124``).
     """
     written = text.strip()
+    if not _is_year_month_day(written):
+        raise NotADate(field, f"{text!r} is not a date like 2025-01-31")
     try:
-        if not _is_year_month_day(written):
-            raise ValueError(written)
         parsed = date.fromisoformat(written)
     except ValueError:
-        raise InvalidField(field, f"{text!r} is not a date like 2025-01-31") from None
+        raise NoSuchDay(field, f"{text!r} is not a date like 2025-01-31") from None
     if not 1970 <= parsed.year <= 9998:  # keeps every day's bounds within what datetime can do
         raise InvalidField(field, f"{text!r} is outside the years 1970 to 9998")
     return parsed

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 
 from oxitrack.commands._options import (
@@ -162,12 +161,10 @@ def typed_day(text: str, today: date, *, field: str) -> date:
         return today - timedelta(days=back)
     try:
         return days.parse_date(text, field=field)
-    except InvalidField as refused:
-        if "not a date" not in refused.problem:
-            raise
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip(), flags=re.ASCII):
-            # Written as asked, but no such day: "write it as 2025-01-31" would not help.
-            raise InvalidField(field, f"{text!r} is no day of the calendar") from None
+    except days.NoSuchDay:
+        # Written as asked, but no such day: "write it as 2025-01-31" would not help.
+        raise InvalidField(field, f"{text!r} is no day of the calendar") from None
+    except days.NotADate:
         raise InvalidField(
             field, f"{text!r} is not a date: write it as 2025-01-31, today or yesterday"
         ) from None
