@@ -17,6 +17,7 @@ PURE_MODULES = [
     "oxitrack.json_bodies",
     "oxitrack.statusbar",
     "oxitrack.days",
+    "oxitrack.zones",
     "oxitrack.reports",
     "oxitrack.report_text",
     "oxitrack.breakdown",

@@ -17,10 +17,11 @@ from pathlib import Path
 import pytest
 
 from oxitrack.cli import main
-from oxitrack.days import system_zone, zone_name
+from oxitrack.days import zone_name
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store.lock_wait import OPEN_WAIT_SECONDS
+from oxitrack.zones import system_zone
 from tests.zones import midday_zone
 
 

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from oxitrack import days as days_
+from oxitrack import zones
 from oxitrack.api.client_gone import stops_when_given_up
 from oxitrack.api.report_slots import ReportSlots
 from oxitrack.api.slow_folders import SlowFolders
@@ -181,7 +182,7 @@ def get_sessions(request: Request) -> JSONResponse:
 def zone_param(request: Request) -> tzinfo:
     name = request.query_params.get("tz")
     if name is None:
-        return days_.system_zone()
+        return zones.system_zone()
     return query_zone(name, "tz")
 
 
@@ -189,7 +190,7 @@ def query_zone(name: str, field: str) -> tzinfo:
     """The zone a query parameter names. A "+" typed in a query string arrives as a space (form
     encoding), and no zone name has a space: ``?tz=Etc/GMT+5`` means Etc/GMT+5, as the one
     typing it meant."""
-    return days_.zone_named(name.strip().replace(" ", "+"), field=field)
+    return zones.zone_named(name.strip().replace(" ", "+"), field=field)
 
 
 def _wants_json(request: Request) -> bool:

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from oxitrack import days as days_
+from oxitrack import zones
 from oxitrack.api.reports import project_param, query_zone, read_project_filter, report_slot
 from oxitrack.errors import InvalidField
 from oxitrack.statusbar import day_summary, statusbar_today
@@ -121,7 +122,7 @@ def _header_zone(request: Request) -> tzinfo:
     requested = request.headers.get("timezone")
     if requested:
         try:
-            return days_.zone_named(requested, field="Timezone")
+            return zones.zone_named(requested, field="Timezone")
         except InvalidField:
             log.info("ignoring unknown Timezone header %r", requested)
-    return days_.system_zone()
+    return zones.system_zone()

@@ -210,7 +210,7 @@ def text_style() -> Style:
 
 
 def local_time(timestamp: float) -> str:
-    """``YYYY-MM-DD HH:MM`` in the zone the reports use (``days.system_zone``), not the C
+    """``YYYY-MM-DD HH:MM`` in the zone the reports use (``zones.system_zone``), not the C
     library's reading of ``$TZ``: with ``TZ=" Asia/Tokyo"`` or a zone name it lacks, that was
     UTC while ``sessions`` showed the same beat in Tokyo time.
 
@@ -220,7 +220,8 @@ def local_time(timestamp: float) -> str:
     ``today`` names it in its title."""
     from datetime import datetime
 
-    from oxitrack.days import ignored_tz_variable, system_zone, zone_name
+    from oxitrack.days import zone_name
+    from oxitrack.zones import ignored_tz_variable, system_zone
 
     zone = system_zone()
     text = datetime.fromtimestamp(timestamp, zone).strftime("%Y-%m-%d %H:%M")

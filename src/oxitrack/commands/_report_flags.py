@@ -3,7 +3,7 @@ days and a project.
 
 ``today``, ``report``, ``sessions`` and ``export`` take the same ``--tz``, range and
 ``--project`` flags; only ``report`` defaults to this week. Reading them is cheap at start:
-each reader imports ``days`` or ``store.reports`` when it runs.
+each reader imports ``days``, ``zones`` or ``store.reports`` when it runs.
 """
 
 from __future__ import annotations
@@ -90,14 +90,14 @@ def add_week_start_option(parser: argparse.ArgumentParser) -> None:
 
 def zone_from(args: argparse.Namespace) -> tzinfo:
     """The zone days are cut in: ``--tz``, else this machine's."""
-    from oxitrack import days
+    from oxitrack import zones
 
     if args.tz is not None:
-        return days.zone_named(args.tz, field="--tz")
-    zone = days.system_zone()
+        return zones.zone_named(args.tz, field="--tz")
+    zone = zones.system_zone()
     # The title names the zone used, but a day that silently starts hours off is what a POSIX
     # rule in $TZ (which `date` follows) gets: say so, on stderr, once per command.
-    note = days.ignored_tz_note(os.environ.get("TZ"), zone)
+    note = zones.ignored_tz_note(os.environ.get("TZ"), zone)
     if note:
         print(f"oxitrack: note: {note}. Give --tz Area/City, or set TZ=Area/City", file=sys.stderr)
     return zone

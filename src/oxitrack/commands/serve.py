@@ -84,9 +84,9 @@ def _warn_of_a_short_key(settings: Settings) -> None:
 def _note_ignored_tz() -> None:
     """Say once, at start, when ``$TZ`` names no zone: every report the daemon answers without
     ``?tz=`` then counts days in the system's zone, which ``date`` in the same shell does not."""
-    from oxitrack import days
+    from oxitrack import zones
 
-    note = days.ignored_tz_note(os.environ.get("TZ"), days.system_zone())
+    note = zones.ignored_tz_note(os.environ.get("TZ"), zones.system_zone())
     if note:
         print(
             f"oxitrack: note: {note}. Reports may ask for a zone with ?tz=Area/City; or start"
