@@ -492,13 +492,13 @@ def test_export_into_a_folder_is_refused_before_force_is_asked_for(
 def test_a_failed_export_leaves_the_old_file_and_no_half_file(
     seeded, db_path, capsys, tmp_path, monkeypatch
 ):
-    from oxitrack import report_text
+    from oxitrack import session_exports
 
     def disk_fills_up(rows, zone, out):  # type: ignore[no-untyped-def]
         out.write("session_id,project_path\n1,/code/half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report_text, "write_sessions_csv", disk_fills_up)
+    monkeypatch.setattr(session_exports, "write_sessions_csv", disk_fills_up)
     target = tmp_path / "sessions.csv"
     target.write_text("the old export\n")
     code, _, err = run(capsys, db_path, "export", "-o", str(target), "--force")

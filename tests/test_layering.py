@@ -20,6 +20,7 @@ PURE_MODULES = [
     "oxitrack.zones",
     "oxitrack.reports",
     "oxitrack.report_text",
+    "oxitrack.session_exports",
     "oxitrack.breakdown",
     "oxitrack.breakdown_covering",
     "oxitrack.breakdown_pairs",

@@ -31,8 +31,6 @@ from oxitrack.report_text import (
     shorten,
     shown_minutes,
     today_text,
-    write_sessions_csv,
-    write_sessions_json,
 )
 from oxitrack.reports import (
     ACTIVE_SECONDS,
@@ -45,6 +43,7 @@ from oxitrack.reports import (
     sessions_json,
     today_json,
 )
+from oxitrack.session_exports import write_sessions_csv, write_sessions_json
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOUR = 3600

@@ -1,4 +1,4 @@
-"""Reports as text: the ``GET /today`` body, aligned tables with a small bar per row, and CSV.
+"""Reports as text: the ``GET /today`` body and aligned tables with a small bar per row.
 
 Everything takes its numbers from ``reports`` and only lays them out. Colour is an argument
 (the CLI turns it off for ``NO_COLOR`` and for pipes), and so is whether the terminal can show
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import date, tzinfo
+from datetime import tzinfo
 
 from oxitrack.fields import printable
 from oxitrack.projects import distinct_names
@@ -22,13 +22,9 @@ from oxitrack.reports import (
     SessionRow,
     is_active,
     local_iso,
-    session_json,
-    sessions_json,
 )
 
 if TYPE_CHECKING:
-    from typing import TextIO
-
     from oxitrack.breakdown import BreakdownRow
 
 BAR_WIDTH = 20
@@ -40,17 +36,6 @@ _FULL = "█"
 # Every character a table may use beyond ASCII: an output that cannot write them all gets the
 # ASCII forms (``#`` bars, ``*`` active, ``...``, ``-``).
 UNICODE_CHARACTERS = _EIGHTHS.strip() + _FULL + "●\u2026\u2013"
-
-CSV_COLUMNS = (
-    "session_id",
-    "project_path",
-    "project_name",
-    "start_time",
-    "last_heartbeat",
-    "duration_seconds",
-    "start_local",
-    "end_local",
-)
 
 
 class Style(Record):
@@ -343,70 +328,6 @@ def session_rows(
             TableRow(row.duration_seconds, row.project_name, row.project_path, span, going_on)
         )
     return table
-
-
-def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) -> int:
-    """Write sessions as CSV (``CSV_COLUMNS``, local times with offsets); returns the count."""
-    import csv  # only exports need it; `oxitrack today` stays lean
-
-    writer = csv.writer(out, lineterminator="\n")
-    # csv quotes a cell holding the line terminator's characters only: with "\n" lines, a "\r"
-    # (which a Linux folder name may hold) went out bare, and readers cut the row there.
-    quoting_writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for row in rows:
-        path, name = as_spreadsheet_text(row.project_path), as_spreadsheet_text(row.project_name)
-        (quoting_writer if "\r" in path + name else writer).writerow(
-            (
-                row.session_id,
-                path,
-                name,
-                row.start_time,
-                row.last_heartbeat,
-                row.duration_seconds,
-                local_iso(row.start_time, zone),
-                local_iso(row.last_heartbeat, zone),
-            )
-        )
-        count += 1
-    return count
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def as_spreadsheet_text(cell: str) -> str:
-    """``cell`` as a spreadsheet shows it as text, not runs it as a formula (OWASP's CSV
-    injection advice): names come from folders and `.wakatime-project` files that any cloned
-    repository brings, and a formula can send the sheet's other cells away. A leading ``'`` is
-    what spreadsheets take for "this is text"; JSON exports keep names as they are."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
-def write_sessions_json(
-    rows: Iterable[SessionRow],
-    zone: tzinfo,
-    now: float,
-    first: date | None,
-    last: date | None,
-    out: TextIO,
-) -> int:
-    """Write the ``sessions_json`` shape one session per line, without holding them all.
-
-    ``out`` writes UTF-8 (a file, or stdout switched to it, as for CSV): names are written as
-    they are, as every ``--json`` writes them on a UTF-8 output."""
-    import json
-
-    head = json.dumps(sessions_json([], zone, now, first, last), ensure_ascii=False)
-    out.write(head.removesuffix("[]}") + "[")
-    count = 0
-    for row in rows:
-        line = json.dumps(session_json(row, zone, now), ensure_ascii=False)
-        out.write(("," if count else "") + "\n  " + line)
-        count += 1
-    out.write("\n]}\n")
-    return count
 
 
 def _paint(text: str, code: str, style: Style) -> str:

@@ -177,7 +177,7 @@ def _skip_bom(text: _Rewindable) -> None:
 def _refuse_own_csv(text: _Rewindable) -> None:
     """``NotAnExport`` for the CSV ``oxitrack export`` writes (its header first), which the
     JSON parser would call "not valid JSON"."""
-    from oxitrack.report_text import CSV_COLUMNS
+    from oxitrack.session_exports import CSV_COLUMNS
 
     header = ",".join(CSV_COLUMNS).encode()
     starts_with = text.read(len(header))

@@ -292,7 +292,7 @@ def _count_line(count: int, *, is_cut: bool) -> str:
 def run_export(args: argparse.Namespace) -> int:
     from oxitrack.commands._files import check_target, replacing
     from oxitrack.days import date_bounds
-    from oxitrack.report_text import write_sessions_csv, write_sessions_json
+    from oxitrack.session_exports import write_sessions_csv, write_sessions_json
     from oxitrack.store.reports import iter_sessions
 
     zone, now = zone_from(args), clock()
