@@ -5,20 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oxitrack.commands._options import add_command, add_db_option, add_json_option, settings_from
-from oxitrack.commands._output import counted, local_time, print_json
-from oxitrack.errors import ConfigError, OxitrackError, StoreError
-from oxitrack.records import Record
+from oxitrack.commands._options import add_command, add_db_option, add_json_option
+from oxitrack.errors import ConfigError, OxitrackError
 
 if TYPE_CHECKING:  # imported where used, so that building the parser stays cheap
     from collections.abc import Mapping
 
     from oxitrack.service import Outcome, ServiceFile
-    from oxitrack.store.maintenance import DatabaseStats, WalBacklog
 
 EXIT_NOT_RUNNING = 3  # as `systemctl status` and LSB init scripts say "not running"
 EXIT_REFUSED = 1  # a daemon answers but refuses us (API key): running, status unknown
@@ -105,10 +101,17 @@ def register(subparsers: Any, command: str | None = None) -> None:
         " $OXITRACK_PORT, `port` in the config file, 3000)",
     )
     add_json_option(status)
-    status.set_defaults(run=run_status)
+    status.set_defaults(run=_run_status)
 
 
-def _service_file(command: list[str]) -> ServiceFile:
+def _run_status(args: argparse.Namespace) -> int:
+    from oxitrack.commands.service_status import run_status
+
+    return run_status(args)
+
+
+def service_file_here(command: list[str]) -> ServiceFile:
+    """The service file for this machine, its user and folders, running ``command``."""
     from oxitrack import service as _service
     from oxitrack.fields import printable, utf8_reading
     from oxitrack.user_folders import home, xdg_base
@@ -129,7 +132,7 @@ def _service_file(command: list[str]) -> ServiceFile:
     )
 
 
-def _which(name: str) -> str | None:
+def find_program(name: str) -> str | None:
     import shutil
 
     return shutil.which(name)
@@ -167,7 +170,7 @@ def run_install(args: argparse.Namespace) -> int:
     if args.verbose:
         command.append("--verbose")
     try:
-        service = _service_file(command)
+        service = service_file_here(command)
     except _service.UnsupportedPlatform as exc:
         raise OxitrackError(str(exc)) from None
     if args.print:
@@ -176,7 +179,7 @@ def run_install(args: argparse.Namespace) -> int:
         utf8_stdout().write(service.content.decode("utf-8"))  # the file's bytes, as written
         ok = True
     else:
-        ok = _report(_service.install(service, run=_service.run_command, which=_which))
+        ok = _report(_service.install(service, run=_service.run_command, which=find_program))
     for note in _unseen_variables(args, os.environ, default_config_path()):
         print(note, file=sys.stderr)
     if pinned:
@@ -266,10 +269,14 @@ def run_uninstall(args: argparse.Namespace) -> int:
     from oxitrack import service as _service
 
     try:
-        service = _service_file(_service.oxitrack_command())
+        service = service_file_here(_service.oxitrack_command())
     except _service.UnsupportedPlatform as exc:
         raise OxitrackError(str(exc)) from None
-    return 0 if _report(_service.uninstall(service, run=_service.run_command, which=_which)) else 1
+    return (
+        0
+        if _report(_service.uninstall(service, run=_service.run_command, which=find_program))
+        else 1
+    )
 
 
 def _report(outcome: Outcome) -> bool:
@@ -279,139 +286,3 @@ def _report(outcome: Outcome) -> bool:
     if outcome.problem:
         print("oxitrack: " + "\n".join(outcome.problem), file=sys.stderr)
     return outcome.ok
-
-
-class _Status(Record):
-    """What `service status` found: the service, the daemon it asked, and the database."""
-
-    service_state: str
-    url: str
-    health: dict[str, Any] | None
-    refusal: str | None
-    db_path: Path
-    stats: DatabaseStats | None
-    stats_error: str | None
-    backlog: WalBacklog
-
-    def to_json(self) -> dict[str, object]:
-        database: dict[str, object] = (
-            self.stats.to_json() if self.stats else {"error": self.stats_error}
-        )
-        database["wal_pending_bytes"] = self.backlog.pending_bytes
-        readers = self.backlog.readers
-        database["wal_readers"] = None if readers is None else sorted(readers)
-        return {
-            "service": self.service_state,
-            "daemon": {
-                "url": self.url,
-                # A daemon that refuses us (401) still answers: a script reading false would
-                # start a second one, which the exit code (1, not 3) already warns against.
-                "answers": self.health is not None or self.refusal is not None,
-                "health": self.health,
-                "refusal": self.refusal,
-            },
-            "database": database,
-        }
-
-    def text(self) -> str:
-        from oxitrack.fields import printable
-        from oxitrack.store.connections import WAL_REWIND_BYTES
-
-        # The daemon's answer is shown with control characters as escapes: while the daemon is
-        # down, another account's program on its port may answer, with a terminal's escapes.
-        lines = [f"service:  {self.service_state}"]
-        if self.health:
-            uptime = _how_long(int(self.health.get("uptime_seconds", 0)))
-            version, pid = (printable(str(self.health.get(name))) for name in ("version", "pid"))
-            lines.append(
-                f"daemon:   answers at {self.url} (version {version}, pid {pid}, up {uptime})"
-            )
-        elif self.refusal:
-            lines.append(f"daemon:   answers at {self.url}, but {self.refusal}")
-        else:
-            lines.append(f"daemon:   does not answer at {self.url}")
-        lines.append(f"database: {printable(str(self.db_path))}")
-        lines.append(
-            "          "
-            + (_describe(self.stats) if self.stats else printable(str(self.stats_error)))
-        )
-        if self.backlog.pending_bytes > WAL_REWIND_BYTES:  # more than the daemon's rewinds leave
-            lines.append("          " + _describe_backlog(self.backlog))
-        return "\n".join(lines)
-
-
-def run_status(args: argparse.Namespace) -> int:
-    status = _gather_status(args)
-    if args.json:
-        print_json(status.to_json())
-    else:
-        print(status.text())
-    if status.refusal:
-        return EXIT_REFUSED  # it runs: a script must not start a second one
-    return 0 if status.health else EXIT_NOT_RUNNING
-
-
-def _gather_status(args: argparse.Namespace) -> _Status:
-    from oxitrack import service as _service
-    from oxitrack.daemon_client import DaemonClient
-    from oxitrack.store import maintenance
-
-    options = dict(vars(args))
-    try:
-        service = _service_file(_service.oxitrack_command())
-    except _service.UnsupportedPlatform:
-        service_state = f"no service manager known on {sys.platform}"
-    else:
-        service_state = _service.state(service, run=_service.run_command, which=_which)
-        # The installed daemon runs with the options it was installed with (`service install
-        # --port 3001`), not with this shell's: ask it where it really listens.
-        for name, value in _service.installed_serve_options(service).items():
-            if options.get(name) is None:
-                options[name] = value
-    settings = settings_from(argparse.Namespace(**options))
-    client = DaemonClient(settings)
-    health = client.health()
-    db_path = Path(health["db_path"] if health else settings.db)
-    stats = stats_error = None
-    try:
-        stats = maintenance.database_stats(db_path)
-    except StoreError as exc:
-        stats_error = str(exc)
-    backlog = maintenance.wal_backlog(db_path, daemon_pid=health.get("pid") if health else None)
-    return _Status(
-        service_state, client.url, health, client.refusal, db_path, stats, stats_error, backlog
-    )
-
-
-def _describe_backlog(backlog: WalBacklog) -> str:
-    """The WAL grown past what the daemon leaves, and the program keeping it from starting over."""
-    from oxitrack.store.files import process_names
-
-    text = f"its WAL holds {backlog.pending_bytes / 2**20:.0f} MiB not yet copied into the file"
-    if not backlog.readers:
-        return text  # the daemon is down, or catching up
-    return (
-        f"{text}: {process_names(backlog.readers)} reads an old snapshot, which keeps the WAL"
-        " from starting over (nothing is lost; close that program or end its transaction)"
-    )
-
-
-def _how_long(seconds: int) -> str:
-    """Hours and minutes within a day, whole days past it: a last beat "960h 10m ago" or a
-    daemon "up 480h 00m" had to be worked out as days."""
-    from oxitrack.report_text import format_duration
-
-    return format_duration(seconds) if seconds < 86400 else counted(seconds // 86400, "day")
-
-
-def _describe(stats: DatabaseStats) -> str:
-    parts = [f"{stats.size_bytes / 1024:.0f} KiB", counted(stats.session_count, "session")]
-    if stats.project_count is not None:
-        parts.append(counted(stats.project_count, "project"))
-    if stats.beat_count is not None:
-        parts.append(counted(stats.beat_count, "beat"))
-    if stats.last_beat is None:
-        return ", ".join(parts) + "; no beat yet"
-    ago = _how_long(max(0, int(time.time()) - stats.last_beat))
-    when = local_time(stats.last_beat)
-    return ", ".join(parts) + f"; last beat {when} ({ago} ago)"
