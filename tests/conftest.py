@@ -34,9 +34,10 @@ def empty_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, empty_config: Path) -> None:
-    """No test sees the developer's OXITRACK_* settings or config file."""
+    """No test sees the developer's OXITRACK_* settings or config file, nor the width of the
+    terminal the tests run in (tables fit ``$COLUMNS``)."""
     for name in list(os.environ):
-        if name.startswith("OXITRACK_"):
+        if name.startswith("OXITRACK_") or name == "COLUMNS":
             monkeypatch.delenv(name)
     monkeypatch.setenv("OXITRACK_CONFIG", str(empty_config))
 

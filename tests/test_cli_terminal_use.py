@@ -278,3 +278,77 @@ def test_a_day_no_calendar_has_is_refused_as_such(store, db_path, capsys, typed)
     code, out, err = run(capsys, db_path, "report", "--from", "2025-11-01", "--to", typed)
     assert (code, out) == (2, "")
     assert err == f"oxitrack: --to: '{typed}' is no day of the calendar\n"
+
+
+def _report_shown(db_path: Path, *, columns: int | None, env: dict[str, str]) -> str:
+    """``oxitrack report`` for 2025-11-24 on a terminal ``columns`` wide (``None``: into a
+    pipe) with ``env`` over this process's environment: what it printed."""
+    argv = [sys.executable, "-m", "oxitrack", "report", "--db", str(db_path)]
+    argv += ["--tz", "Europe/Berlin", "--from", "2025-11-24", "--to", "2025-11-24"]
+    environ = {**os.environ, "NO_COLOR": "1", **env}
+    if columns is None:
+        done = subprocess.run(argv, env=environ, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    try:
+        with subprocess.Popen(
+            argv, stdout=terminal, stderr=terminal, stdin=subprocess.DEVNULL, env=environ
+        ) as process:
+            os.close(terminal)
+            terminal = -1
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:  # EIO: the process closed the terminal's last descriptor
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            assert process.wait(timeout=60) == 0, shown
+    finally:
+        os.close(controller)
+        if terminal != -1:
+            os.close(terminal)
+    return shown.decode().replace("\r\n", "\n")
+
+
+LONG_FOLDERS = [
+    ("/srv/work/clients/client-one/frontend-application-monorepo", "09", "12"),
+    ("/home/me/code/a-really-quite-long-project-name-for-widths/sub", "13", "15"),
+]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a pseudo-terminal's size: Linux's ioctl")
+def test_a_report_fits_the_terminal_it_is_shown_on_and_is_whole_in_a_pipe(
+    store: Store, db_path: Path
+) -> None:
+    """Rows of a long name and path were some 120 columns: wrapped on an 80-column terminal,
+    each row took two lines. On a terminal they fit its width; into a pipe (a script, a file)
+    they are whole, unless ``$COLUMNS`` asks for a width."""
+    seed(
+        store,
+        [
+            (path, at(f"2025-11-24 {start}:00"), at(f"2025-11-24 {end}:00"))
+            for path, start, end in LONG_FOLDERS
+        ],
+    )
+    for columns in (80, 60):
+        shown = _report_shown(db_path, columns=columns, env={})
+        rows = shown.splitlines()[1:3]
+        assert all(len(row) <= columns for row in rows), rows
+        assert "frontend-application-monorepo" in rows[0], rows
+    piped = _report_shown(db_path, columns=None, env={})
+    assert LONG_FOLDERS[0][0] in piped
+    assert max(len(line) for line in piped.splitlines()) > 100
+    asked = _report_shown(db_path, columns=None, env={"COLUMNS": "72"})
+    assert max(len(line) for line in asked.splitlines()) <= 72, asked
+    # $COLUMNS as a shell keeps it wins over the terminal's own idea, as for `--help`.
+    assert _report_shown(db_path, columns=120, env={"COLUMNS": "72"}) == asked

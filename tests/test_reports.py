@@ -18,11 +18,14 @@ from oxitrack.beats import MAX_FUTURE_SECONDS
 from oxitrack.days import Day, days_between
 from oxitrack.projects import folder_name
 from oxitrack.report_text import (
+    MIN_BAR_WIDTH,
+    MIN_LABEL_WIDTH,
     Style,
     TableRow,
     bar,
     day_rows,
     display_width,
+    fit_columns,
     format_duration,
     project_rows,
     render_list,
@@ -531,6 +534,69 @@ def test_one_long_path_does_not_widen_every_row():
     assert max(len(line) for line in lines) < 120
     assert lines[0].endswith("deep/deep/project")  # the end of the path, which names it
     assert lines[1].endswith("/code/notes")
+
+
+ROWS_OF_TWO_PROJECTS = [
+    TableRow(5400, "frontend-application-monorepo", "/srv/work/clients/one/frontend-application"),
+    TableRow(1800, "api", "/home/me/code/api", is_active=True),
+]
+
+
+@pytest.mark.parametrize("width", [120, 100, 80, 72, 60, 50, 44])
+def test_rows_fit_the_terminals_width_the_path_giving_way_first(width):
+    """A name and its path took up to 100 columns beside the bar: on an 80-column terminal
+    every row wrapped. The path is cut, then left out; then the bar narrows; the name last."""
+    lines = render_table(ROWS_OF_TWO_PROJECTS, Style(width=width)).splitlines()
+    assert max(display_width(line) for line in lines) <= width, lines
+    wide = render_table(ROWS_OF_TWO_PROJECTS, Style()).splitlines()
+    if max(display_width(line) for line in wide) <= width:
+        assert lines == wide  # room enough: nothing changes
+    name = lines[0].split("  ")[2]
+    # Whole while a bar of the least width leaves room (6 + 2 + 8 + 2 + 29 + the active mark).
+    assert (name == "frontend-application-monorepo") == (width >= 57), name
+    assert name.endswith("monorepo")  # cut, the end stays: it names the project
+    assert lines[1].endswith("  ● active")  # the mark is never what is cut off
+
+
+def test_rows_on_a_narrow_terminal_show_no_path_rather_than_a_useless_stub():
+    lines = render_table(ROWS_OF_TWO_PROJECTS, Style(width=72)).splitlines()
+    assert not any("/" in line for line in lines), lines
+    lines = render_table(ROWS_OF_TWO_PROJECTS, Style(width=100)).splitlines()
+    assert "/srv/w" in lines[0] and "\u2026" in lines[0] and lines[0].endswith("application")
+
+
+def test_rows_on_a_very_narrow_terminal_keep_a_bar_and_a_name_to_tell_apart():
+    """Below what a bar and a name need, lines are longer than the terminal but still say
+    which project each is; cut shorter they would say nothing."""
+    [first, *_] = render_table(ROWS_OF_TWO_PROJECTS, Style(width=20)).splitlines()
+    cells = first.split("  ")
+    assert cells[1] == "█" * MIN_BAR_WIDTH
+    assert display_width(cells[2]) == MIN_LABEL_WIDTH and cells[2].endswith("monorepo")
+
+
+@pytest.mark.parametrize(
+    ("room", "label", "detail", "bar", "columns"),
+    [
+        (66, 30, 40, 20, (30, 0, 20)),  # the path cannot keep 16 columns: it goes
+        (90, 30, 40, 20, (30, 38, 20)),  # it can: cut to what is left
+        (40, 30, 0, 20, (30, 0, 10)),  # the bar narrows for the name
+        (30, 30, 0, 20, (MIN_LABEL_WIDTH + 10, 0, MIN_BAR_WIDTH)),  # then the name is cut
+        (5, 30, 0, 20, (MIN_LABEL_WIDTH, 0, MIN_BAR_WIDTH)),  # never below the least
+        (200, 30, 40, 20, (30, 40, 20)),
+    ],
+)
+def test_columns_fitted_to_the_room_left(room, label, detail, bar, columns):
+    assert tuple(fit_columns(room, label, detail, bar)) == columns
+
+
+def test_a_days_projects_on_a_narrow_terminal_are_fewer_whole_names():
+    """The day's label lists fewer names, whole, as at its usual width, rather than one cut in
+    the middle beside the others."""
+    names = ("frontend-application", "api", "notes")
+    row = TableRow(3600, ", ".join(names), lead="Mon 2025-11-24", names=names)
+    [line, _] = render_table([row], Style(width=64)).splitlines()
+    assert line.endswith("  frontend-application, +2 more"), line
+    assert display_width(line) <= 64
 
 
 @pytest.mark.parametrize(("column", "width"), [("label", 40), ("detail", 60)])

@@ -31,6 +31,11 @@ BAR_WIDTH = 20
 # Widest name and path columns: one long path must not push every row off the screen.
 LABEL_WIDTH = 40
 DETAIL_WIDTH = 60
+# The least each column keeps when rows are fitted to a narrow terminal: a path cut shorter than
+# this says nothing (the column goes instead), a name shorter is hard to tell from others.
+MIN_DETAIL_WIDTH = 16
+MIN_LABEL_WIDTH = 12
+MIN_BAR_WIDTH = 8
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 _FULL = "█"
 # Every character a table may use beyond ASCII: an output that cannot write them all gets the
@@ -39,23 +44,52 @@ UNICODE_CHARACTERS = _EIGHTHS.strip() + _FULL + "●\u2026\u2013"
 
 
 class Style(Record):
-    """How a table may look: ANSI colour, Unicode bars, bar width in characters, and the
-    output's encoding (a name it cannot write is escaped, so takes more columns)."""
+    """How a table may look: ANSI colour, Unicode bars, bar width in characters, the output's
+    encoding (a name it cannot write is escaped, so takes more columns), and how many columns
+    a line may take (a terminal's width; ``None`` for a pipe, where lines are not cut)."""
 
     color: bool = False
     unicode: bool = True
     bar_width: int = BAR_WIDTH
     encoding: str = "utf-8"
+    width: int | None = None
 
 
 class TableRow(Record):
-    """One table line: an optional lead (a day), the time and its bar, a label, a detail."""
+    """One table line: an optional lead (a day), the time and its bar, a label, a detail.
+
+    A day's row gives the ``names`` of its projects too: a narrower label then lists fewer of
+    them, whole, rather than cutting the list in the middle."""
 
     seconds: int
     label: str
     detail: str = ""
     lead: str = ""
     is_active: bool = False
+    names: tuple[str, ...] = ()
+
+
+class Columns(Record):
+    """How wide a table's label, detail (0: none) and bar columns are drawn."""
+
+    label: int
+    detail: int
+    bar: int
+
+
+def fit_columns(room: int, label: int, detail: int, bar: int) -> Columns:
+    """The widest columns that fit ``room`` (a line's columns less its lead, duration, gaps
+    and active mark), for rows whose label, detail and bar take ``label``, ``detail`` and
+    ``bar`` columns uncut. Lines wrapped on an 80-column terminal, since a name and its path
+    alone took up to 100. The path gives way first (cut in the middle, then left out), then
+    the bar, then the name."""
+    if label + (2 + detail if detail else 0) <= room - bar:
+        return Columns(label, detail, bar)
+    room_for_detail = room - bar - label - 2
+    if detail and room_for_detail >= MIN_DETAIL_WIDTH:
+        return Columns(label, room_for_detail, bar)
+    narrower_bar = max(MIN_BAR_WIDTH, min(bar, room - label))
+    return Columns(min(label, max(MIN_LABEL_WIDTH, room - narrower_bar)), 0, narrower_bar)
 
 
 def format_duration(seconds: int) -> str:
@@ -244,6 +278,17 @@ def _row_lines(
     details = [_cell(row.detail, DETAIL_WIDTH, style) for row in rows]
     label_width = max(display_width(text, style.encoding) for text in labels)
     detail_width = max(display_width(text, style.encoding) for text in details)
+    if style.width is not None:
+        active_mark = len("  ● active") if any(row.is_active for row in rows) else 0
+        beside = (lead_width + 2 if lead_width else 0) + duration_width + 4 + active_mark
+        fitted = fit_columns(style.width - beside, label_width, detail_width, style.bar_width)
+        if fitted.label < label_width:
+            labels = [_label(row, fitted.label, style) for row in rows]
+            label_width = max(display_width(text, style.encoding) for text in labels)
+        if fitted.detail < detail_width:
+            details = [_cell(row.detail, fitted.detail, style) for row in rows]
+            detail_width = fitted.detail
+        style = style._replace(bar_width=fitted.bar)
     lines = []
     for row, duration, label, detail in zip(rows, durations, labels, details, strict=True):
         lead = f"{row.lead:{lead_width}}  " if lead_width else ""
@@ -261,6 +306,12 @@ def _row_lines(
 
 def _cell(text: str, width: int, style: Style) -> str:
     return shorten(printable(text), width, unicode=style.unicode, encoding=style.encoding)
+
+
+def _label(row: TableRow, width: int, style: Style) -> str:
+    if row.names:
+        return _cell(_day_label(row.names, style.encoding, width), width, style)
+    return _cell(row.label, width, style)
 
 
 def project_rows(projects: Iterable[ProjectTotal]) -> list[TableRow]:
@@ -287,18 +338,19 @@ def day_rows(per_day: Iterable[DayTotals], encoding: str = "utf-8") -> list[Tabl
     for totals in per_day:
         names = [shown_names[p.project_path] for p in totals.projects]
         lead = totals.day.date.strftime("%a %Y-%m-%d")
-        rows.append(TableRow(totals.total_seconds, _day_label(names, encoding), lead=lead))
+        label = _day_label(names, encoding, LABEL_WIDTH)
+        rows.append(TableRow(totals.total_seconds, label, lead=lead, names=tuple(names)))
     return rows
 
 
-def _day_label(names: Sequence[str], encoding: str) -> str:
+def _day_label(names: Sequence[str], encoding: str, width: int) -> str:
     """Up to three of a day's project names, as many as fit the column whole, then how many
     more: the column cut in the middle of the list showed a name cut short
     (``api (client-o…), notes``) as if it were another project."""
     for count in range(min(3, len(names)), 0, -1):
         more = len(names) - count
         shown = ", ".join(names[:count]) + (f", +{more} more" if more else "")
-        if count == 1 or display_width(printable(shown), encoding) <= LABEL_WIDTH:
+        if count == 1 or display_width(printable(shown), encoding) <= width:
             return shown
     return ""
 

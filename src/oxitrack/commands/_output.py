@@ -190,7 +190,8 @@ def counted(count: int, noun: str) -> str:
 
 def text_style() -> Style:
     """How tables are drawn on the standard output: in colour on a terminal that allows it
-    (``NO_COLOR``, ``TERM=dumb``), with box characters where its encoding has them."""
+    (``NO_COLOR``, ``TERM=dumb``), with box characters where its encoding has them, as wide
+    as the terminal (``terminal_columns``)."""
     import codecs
 
     from oxitrack.report_text import UNICODE_CHARACTERS, Style
@@ -206,7 +207,20 @@ def text_style() -> Style:
         unicode = True
     except UnicodeEncodeError:
         unicode = False
-    return Style(color=color, unicode=unicode, encoding=encoding)
+    return Style(color=color, unicode=unicode, encoding=encoding, width=terminal_columns(stream))
+
+
+def terminal_columns(stream: TextIO) -> int | None:
+    """How many columns a line on ``stream`` may take: ``$COLUMNS`` when it is a number (set
+    for a pipe on purpose, or a terminal's as the shell keeps it), else the terminal's width;
+    ``None`` for a pipe or a file, whose lines are not cut."""
+    text = os.environ.get("COLUMNS", "").strip()
+    if text.isascii() and text.isdigit() and int(text) > 0:
+        return int(text)
+    try:
+        return (os.get_terminal_size(stream.fileno()).columns or None) if stream.isatty() else None
+    except (OSError, ValueError):  # no descriptor (a test's capture), or closed
+        return None
 
 
 def local_time(timestamp: float) -> str:
