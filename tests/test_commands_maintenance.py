@@ -227,6 +227,28 @@ def test_backup_replaces_last_nights_copy_with_force(filled: Path, tmp_path: Pat
     ]
 
 
+def test_a_restore_over_a_database_with_later_beats_is_refused_even_with_force(
+    filled: Path, tmp_path: Path, capsys
+):
+    """`backup --db old.db --force oxitrack.db`, the daemon stopped but the file not moved
+    aside first: "exists; pass --force" led to --force, and the beats recorded since the
+    backup went without a word. A copy holding nothing later is still replaced."""
+    old = tmp_path / "old.db"
+    assert run(capsys, "backup", str(old), "--db", str(filled))[0] == 0
+    with Store(filled) as store:
+        store.record_beat(Beat("/code/new", NOW + 3600))
+    before = filled.read_bytes()
+    code, out, err = run(capsys, "backup", str(filled), "--db", str(old), "--force")
+    assert (code, out) == (2, "") and err.count("\n") == 1, err
+    assert f"{filled} holds 2 sessions up to " in err and "would lose the later ones" in err
+    assert "move it aside first" in err and "docs/operations.md" in err
+    assert filled.read_bytes() == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".oxitrack-partial")]
+    # The other way round is last night's copy brought up to date.
+    code, out, _ = run(capsys, "backup", str(old), "--db", str(filled), "--force", "--json")
+    assert code == 0 and json.loads(out)["backup"]["session_count"] == 2
+
+
 @pytest.mark.e2e
 def test_a_restore_over_a_live_or_killed_daemons_database_is_refused(tmp_path: Path, capsys):
     """`backup --db old.db --force live.db` used as a restore. Under a running daemon the beats
