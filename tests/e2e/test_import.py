@@ -734,6 +734,36 @@ def test_without_a_daemon_on_that_database_it_says_to_start_one(
     assert stored_sessions(daemon.db_path) == []
 
 
+@pytest.mark.parametrize("kind", ["backup", "export", "missing"])
+def test_a_file_that_is_no_export_is_said_so_before_a_daemon_is_asked_for(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str
+):
+    """On a new machine with no daemon yet, `oxitrack import oxitrack-move.db` said "none
+    answers ...: start it first"; started, that daemon made the database the backup must then
+    replace, and only then did the import say the file was no export. What the file is (or
+    that there is none) comes first."""
+    beat = {"project_path": "/code/app", "timestamp": DAY_1}
+    assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
+    brought = tmp_path / "brought"
+    if kind == "backup":
+        assert main(["backup", "--db", str(daemon.db_path), str(brought)]) == 0
+    elif kind == "export":
+        assert main(["export", "--db", str(daemon.db_path), "-o", str(brought)]) == 0
+    capsys.readouterr()
+    daemon.stop()
+    new_machine = tmp_path / "new" / "oxitrack.db"
+    code, out, err = main(["import", str(brought), "--db", str(new_machine)]), *capsys.readouterr()
+    assert (code, out) == (1, "") and err.count("\n") == 1, err
+    assert "start it first" not in err and "none answers" not in err, err
+    said = {
+        "backup": "the file is a SQLite database",
+        "export": "OxiTrack's own export of sessions",
+        "missing": f"cannot read {brought}: No such file or directory",
+    }
+    assert said[kind] in err, err
+    assert not new_machine.parent.exists()
+
+
 def test_heartbeats_far_apart_make_sessions_of_their_own(
     daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ):
