@@ -26,6 +26,7 @@ from oxitrack.store import Store
 from tests.conftest import NOW
 from tests.daemon_process import DaemonProcess
 from tests.ended_processes import left_long_ago
+from tests.small_mounts import in_small_mount
 from tests.stopped_commands import stopped_while_held
 from tests.test_store_maintenance import (
     NEW_SESSIONS,
@@ -391,6 +392,41 @@ def test_backup_removes_the_copy_a_killed_backup_left(large: Path, tmp_path: Pat
     with contextlib.closing(sqlite3.connect(folder / "tuesday.db")) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (30_000,)
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["new", "force"])
+def test_a_backup_to_a_full_disk_says_whose_disk_and_leaves_the_old_copy(
+    large: Path, tmp_path: Path, force: bool
+):
+    """A backup onto a stick or a small partition that fills: SQLite's "database or disk is
+    full" read as if the database had a limit, and named neither disk. The line names the
+    folder whose disk is full; no partial copy is left, and last night's copy stays whole."""
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    target = folder / "oxitrack.db"
+    script = (
+        'if [ -n "$4" ]; then printf last-night > "$3"; fi;'
+        ' "$1" -m oxitrack backup --db "$2" "$3" $4; code=$?;'
+        ' ls -A "$(dirname "$3")"; cat "$3" 2>/dev/null; exit $code'
+    )
+    done = in_small_mount(
+        "256k",
+        folder,
+        "sh",
+        "-c",
+        script,
+        "sh",
+        sys.executable,
+        str(large),
+        str(target),
+        "--force" if force else "",
+        env={k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")},
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"oxitrack: cannot back up {large} to {target}: ")
+    assert f"the disk of {folder} is full" in done.stderr, done.stderr
+    assert done.stdout == ("oxitrack.db\nlast-night" if force else ""), done.stdout
 
 
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):
