@@ -55,7 +55,10 @@ def register(subparsers: Any, command: str | None = None) -> None:
             "in the same projects and sessions. Importing a file again adds nothing.\n"
             "The export names editors and machines by an id only: imported time has no\n"
             "editor, machine or operating system.\n"
-            "FILE may be gzipped; - reads it from standard input (a pipe)."
+            "FILE may be gzipped; - reads it from standard input (a pipe).\n"
+            "OxiTrack's own history is not imported: `oxitrack export` holds no heartbeats,\n"
+            "and a copy `oxitrack backup` made is put in the database's place instead (see\n"
+            "`oxitrack backup --help`)."
         ),
         example="oxitrack import ~/Downloads/wakatime-you-2025-11-25.json",
     )
