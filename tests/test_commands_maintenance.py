@@ -26,6 +26,7 @@ from oxitrack.store import Store
 from tests.conftest import NOW
 from tests.daemon_process import DaemonProcess
 from tests.ended_processes import left_long_ago
+from tests.small_mounts import in_small_mount
 from tests.stopped_commands import stopped_while_held
 from tests.test_store_maintenance import (
     NEW_SESSIONS,
@@ -227,6 +228,28 @@ def test_backup_replaces_last_nights_copy_with_force(filled: Path, tmp_path: Pat
     ]
 
 
+def test_a_restore_over_a_database_with_later_beats_is_refused_even_with_force(
+    filled: Path, tmp_path: Path, capsys
+):
+    """`backup --db old.db --force oxitrack.db`, the daemon stopped but the file not moved
+    aside first: "exists; pass --force" led to --force, and the beats recorded since the
+    backup went without a word. A copy holding nothing later is still replaced."""
+    old = tmp_path / "old.db"
+    assert run(capsys, "backup", str(old), "--db", str(filled))[0] == 0
+    with Store(filled) as store:
+        store.record_beat(Beat("/code/new", NOW + 3600))
+    before = filled.read_bytes()
+    code, out, err = run(capsys, "backup", str(filled), "--db", str(old), "--force")
+    assert (code, out) == (2, "") and err.count("\n") == 1, err
+    assert f"{filled} holds 2 sessions up to " in err and "would lose the later ones" in err
+    assert "move it aside first" in err and "docs/operations.md" in err
+    assert filled.read_bytes() == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".oxitrack-partial")]
+    # The other way round is last night's copy brought up to date.
+    code, out, _ = run(capsys, "backup", str(old), "--db", str(filled), "--force", "--json")
+    assert code == 0 and json.loads(out)["backup"]["session_count"] == 2
+
+
 @pytest.mark.e2e
 def test_a_restore_over_a_live_or_killed_daemons_database_is_refused(tmp_path: Path, capsys):
     """`backup --db old.db --force live.db` used as a restore. Under a running daemon the beats
@@ -369,6 +392,41 @@ def test_backup_removes_the_copy_a_killed_backup_left(large: Path, tmp_path: Pat
     with contextlib.closing(sqlite3.connect(folder / "tuesday.db")) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (30_000,)
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["new", "force"])
+def test_a_backup_to_a_full_disk_says_whose_disk_and_leaves_the_old_copy(
+    large: Path, tmp_path: Path, force: bool
+):
+    """A backup onto a stick or a small partition that fills: SQLite's "database or disk is
+    full" read as if the database had a limit, and named neither disk. The line names the
+    folder whose disk is full; no partial copy is left, and last night's copy stays whole."""
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    target = folder / "oxitrack.db"
+    script = (
+        'if [ -n "$4" ]; then printf last-night > "$3"; fi;'
+        ' "$1" -m oxitrack backup --db "$2" "$3" $4; code=$?;'
+        ' ls -A "$(dirname "$3")"; cat "$3" 2>/dev/null; exit $code'
+    )
+    done = in_small_mount(
+        "256k",
+        folder,
+        "sh",
+        "-c",
+        script,
+        "sh",
+        sys.executable,
+        str(large),
+        str(target),
+        "--force" if force else "",
+        env={k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")},
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"oxitrack: cannot back up {large} to {target}: ")
+    assert f"the disk of {folder} is full" in done.stderr, done.stderr
+    assert done.stdout == ("oxitrack.db\nlast-night" if force else ""), done.stdout
 
 
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):

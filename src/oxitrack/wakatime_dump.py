@@ -56,6 +56,15 @@ _OWN_EXPORT = (
     " made with `oxitrack backup`"
 )
 
+#: A database file (``oxitrack backup``'s copy, or the data folder's ``oxitrack.db``) is what
+#: users moving to a new machine reach for: said so, with how such a copy is put to use, rather
+#: than the JSON parser's "invalid char in json text".
+_DATABASE = (
+    "the file is a SQLite database (an OxiTrack database, or a copy `oxitrack backup` made?),"
+    " not a WakaTime export's JSON: a backup is restored in place of the database, with the"
+    " daemon stopped (see Backups in docs/operations.md)"
+)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -82,6 +91,7 @@ def heartbeats_in(file: IO[bytes]) -> Iterator[Any]:
             text = _Rewindable(_BoundsChecked(unpacked))
         else:
             text = _Rewindable(_BoundsChecked(packed))
+        _refuse_database(text)
         _skip_bom(text)
         _refuse_own_csv(text)
         path = _heartbeats_path(text)
@@ -172,6 +182,14 @@ def _skip_bom(text: _Rewindable) -> None:
     if text.read(len(_UTF8_BOM)) != _UTF8_BOM:
         text.rewind()
     text.mark()
+
+
+def _refuse_database(text: _Rewindable) -> None:
+    """``NotAnExport`` for a SQLite database file, by its header's first 16 bytes."""
+    starts_with = text.read(len(_SQLITE_MAGIC))
+    text.rewind()
+    if starts_with == _SQLITE_MAGIC:
+        raise NotAnExport(_DATABASE)
 
 
 def _refuse_own_csv(text: _Rewindable) -> None:

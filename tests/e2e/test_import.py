@@ -619,6 +619,29 @@ def test_oxitracks_own_export_is_said_to_be_no_import_and_backup_named(
     assert stored_sessions(daemon.db_path) == [("/code/app", DAY_1, DAY_1)]
 
 
+@pytest.mark.parametrize("packed", [False, True], ids=["db", "gzipped"])
+def test_a_backup_of_the_database_is_said_to_be_no_import_and_how_to_restore_it(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path, packed: bool
+):
+    """On a new machine, `oxitrack import` of the copy `oxitrack backup` made on the old one
+    (or of its oxitrack.db) said "the file is not valid JSON (lexical error: invalid char in
+    json text.)": it must say the file is a database, that import wants a WakaTime export, and
+    where a backup goes instead, and send nothing."""
+    beat = {"project_path": "/code/app", "timestamp": DAY_1}
+    assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
+    copy = tmp_path / "oxitrack-old-laptop.db"
+    assert main(["backup", "--db", str(daemon.db_path), str(copy)]) == 0
+    if packed:
+        copy.write_bytes(gzip.compress(copy.read_bytes()))
+    capsys.readouterr()
+    code, out, err = run(daemon, capsys, str(copy))
+    assert (code, out) == (1, "")
+    assert err.startswith("oxitrack: the file is a SQLite database") and err.count("\n") == 1
+    assert "not a WakaTime export" in err and "docs/operations.md" in err, err
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == [("/code/app", DAY_1, DAY_1)]
+
+
 def test_an_export_cut_short_after_some_heartbeats_says_how_far_it_got(
     daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ):
@@ -709,6 +732,36 @@ def test_without_a_daemon_on_that_database_it_says_to_start_one(
     assert "none answers" in err, err
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == []
+
+
+@pytest.mark.parametrize("kind", ["backup", "export", "missing"])
+def test_a_file_that_is_no_export_is_said_so_before_a_daemon_is_asked_for(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str
+):
+    """On a new machine with no daemon yet, `oxitrack import oxitrack-move.db` said "none
+    answers ...: start it first"; started, that daemon made the database the backup must then
+    replace, and only then did the import say the file was no export. What the file is (or
+    that there is none) comes first."""
+    beat = {"project_path": "/code/app", "timestamp": DAY_1}
+    assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
+    brought = tmp_path / "brought"
+    if kind == "backup":
+        assert main(["backup", "--db", str(daemon.db_path), str(brought)]) == 0
+    elif kind == "export":
+        assert main(["export", "--db", str(daemon.db_path), "-o", str(brought)]) == 0
+    capsys.readouterr()
+    daemon.stop()
+    new_machine = tmp_path / "new" / "oxitrack.db"
+    code, out, err = main(["import", str(brought), "--db", str(new_machine)]), *capsys.readouterr()
+    assert (code, out) == (1, "") and err.count("\n") == 1, err
+    assert "start it first" not in err and "none answers" not in err, err
+    said = {
+        "backup": "the file is a SQLite database",
+        "export": "OxiTrack's own export of sessions",
+        "missing": f"cannot read {brought}: No such file or directory",
+    }
+    assert said[kind] in err, err
+    assert not new_machine.parent.exists()
 
 
 def test_heartbeats_far_apart_make_sessions_of_their_own(

@@ -216,7 +216,17 @@ def test_a_daemon_stops_once_a_newer_oxitrack_upgraded_its_database(
     assert "Traceback" not in said
 
 
-@pytest.mark.parametrize("how", ["folder-removed", "backup-moved-over", "file-moved-away"], ids=str)
+@pytest.mark.parametrize(
+    "how",
+    [
+        "folder-removed",
+        "backup-moved-over",
+        "backup-moved-over-alone",
+        "file-moved-away",
+        "file-moved-alone",
+    ],
+    ids=str,
+)
 def test_a_daemon_whose_database_was_removed_or_replaced_keeps_no_beat_it_would_lose(
     tmp_path: Path, how: str
 ):
@@ -225,26 +235,35 @@ def test_a_daemon_whose_database_was_removed_or_replaced_keeps_no_beat_it_would_
     open file is then one nothing reads. A beat must get a 503 (the editor keeps it and sends it
     again), never a 200 for a beat that is gone; the daemon stops, and once started again it
     records into the file now at the path, or a new one: the daemon stopping leaves no empty
-    file there that the next start would refuse."""
+    file there that the next start would refuse.
+
+    ``-alone``: the file moved as users move one file (`mv backup.db oxitrack.db`, `mv
+    oxitrack.db elsewhere/`), the daemon's -wal and -shm left at the path. The restart found
+    the old -wal beside the backup and refused the backup as malformed (a service failed five
+    times), and a file moved away alone lacked the beats its -wal held: the daemon stopping
+    copies its WAL into the file it has open, wherever that is now, and removes its own side
+    files."""
     folder = tmp_path / "data"
     db = folder / "oxitrack.db"
-    replaced = how == "backup-moved-over"
+    replaced = how.startswith("backup-moved-over")
+    moved_away = how.startswith("file-moved")
+    elsewhere = tmp_path / "elsewhere"
     daemon = DaemonProcess(db).start()
     try:
         beat = {"project_path": "/code/kept", "timestamp": 1_764_100_000}
         assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
-        if how == "file-moved-away":
-            elsewhere = tmp_path / "elsewhere"
+        if moved_away:
             elsewhere.mkdir()
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm") if how == "file-moved-away" else ("",):
                 Path(f"{db}{suffix}").rename(elsewhere / f"oxitrack.db{suffix}")
         elif replaced:
             backup = tmp_path / "backup.db"
             with Store(backup) as restored:
                 restored.record_beat(Beat(project_path="/code/restored", timestamp=1_764_000_000))
             backup.replace(db)
-            for suffix in ("-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            if how == "backup-moved-over":
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{db}{suffix}").unlink(missing_ok=True)
         else:
             shutil.rmtree(folder)
         late = {"project_path": "/code/kept", "timestamp": 1_764_100_060}
@@ -263,7 +282,7 @@ def test_a_daemon_whose_database_was_removed_or_replaced_keeps_no_beat_it_would_
     with Store(db, read_only=True) as store:
         projects = {session.project_path for session in store.sessions()}
     assert projects == ({"/code/restored", "/code/kept"} if replaced else {"/code/kept"})
-    if how == "file-moved-away":
+    if moved_away:
         # The file moved keeps what it held (the 503'd beat too, committed before the check).
-        with Store(tmp_path / "elsewhere" / "oxitrack.db", read_only=True) as moved:
+        with Store(elsewhere / "oxitrack.db", read_only=True) as moved:
             assert [s.start_time for s in moved.sessions()] == [1_764_100_000]

@@ -55,7 +55,10 @@ def register(subparsers: Any, command: str | None = None) -> None:
             "in the same projects and sessions. Importing a file again adds nothing.\n"
             "The export names editors and machines by an id only: imported time has no\n"
             "editor, machine or operating system.\n"
-            "FILE may be gzipped; - reads it from standard input (a pipe)."
+            "FILE may be gzipped; - reads it from standard input (a pipe).\n"
+            "OxiTrack's own history is not imported: `oxitrack export` holds no heartbeats,\n"
+            "and a copy `oxitrack backup` made is put in the database's place instead (see\n"
+            "`oxitrack backup --help`)."
         ),
         example="oxitrack import ~/Downloads/wakatime-you-2025-11-25.json",
     )
@@ -201,6 +204,8 @@ def run_import(args: argparse.Namespace) -> int:
     from oxitrack.daemon_client import DaemonClient, DaemonUnavailable
 
     settings = settings_from(args)
+    if args.file != "-":
+        _refuse_what_is_no_export(args.file)
     client = DaemonClient(settings)
     if client.serves(settings.db) is None:
         raise DaemonUnavailable(_no_daemon_for(settings, client))
@@ -233,6 +238,22 @@ def run_import(args: argparse.Namespace) -> int:
         for line in tally.lines(name):
             print(printable(line))
     return 0
+
+
+def _refuse_what_is_no_export(file: str) -> None:
+    """A file that cannot be read, is empty or holds no heartbeats (OxiTrack's own export, the
+    database copy a user brought from the old machine), refused before the daemon is asked for:
+    its "start it first" sent users to start a daemon on the new machine, which made the very
+    database their backup must then replace, and only then heard the file was no export. Read
+    up to its first heartbeat; standard input, read once, is judged as it is imported."""
+    from oxitrack.wakatime_dump import heartbeats_in
+
+    try:
+        with open(file, "rb") as opened:
+            _refuse_empty(opened, file)
+            next(heartbeats_in(opened), None)
+    except OSError as error:
+        raise OxitrackError(f"cannot read {file}: {error.strerror or error}") from None
 
 
 def _opened(file: str) -> contextlib.AbstractContextManager[IO[bytes]]:

@@ -26,7 +26,11 @@ def register(subparsers: Any, command: str | None = None) -> None:
         description=(
             "Copy the database to FILE with SQLite's online backup API: one consistent\n"
             "snapshot, taken while the daemon keeps recording. The copy is checked, then\n"
-            "renamed into place, so FILE is either the old file or a complete new copy."
+            "renamed into place, so FILE is either the old file or a complete new copy.\n"
+            "The copy is a database itself: to restore it, or to move to another machine,\n"
+            "stop the daemon and copy it into the database's place with\n"
+            "`oxitrack backup --db COPY DB` (see Backups and Moving to another machine in\n"
+            "docs/operations.md)."
         ),
         example="oxitrack backup ~/backups/oxitrack-$(date +%F).db",
     )
@@ -70,6 +74,8 @@ def run_backup(args: argparse.Namespace) -> int:
         )
     destination = Path(check_target(args.file, str(db), force=args.force))
     with naming_the_daemons_file(settings, str(db)):
+        if os.path.exists(destination):
+            _refuse_losing_later_beats(db, destination)
         stats = maintenance.backup(db, destination)
     if args.json:
         print_json({"backup": stats.to_json()})
@@ -79,6 +85,39 @@ def run_backup(args: argparse.Namespace) -> int:
             f" ({stats.size_bytes} bytes, {counted(stats.session_count, 'session')})"
         )
     return 0
+
+
+def _refuse_losing_later_beats(db: Path, destination: Path) -> None:
+    """``UsageError`` when ``destination`` is an OxiTrack database whose last beat is later
+    than ``db``'s: ``--force`` was given to replace last night's copy, and here it would throw
+    away the newer history (a restore run over the live file instead of beside it, or an old
+    machine's copy over the new machine's database). A file that is no OxiTrack database, or
+    that holds nothing later, is replaced as before."""
+    from oxitrack.commands._output import local_time
+    from oxitrack.errors import StoreError
+    from oxitrack.store.maintenance import database_stats
+
+    try:
+        replaced = database_stats(destination)
+    except StoreError:
+        return  # not a database this command could lose anything of
+    if replaced.last_beat is None:
+        return
+    copied = database_stats(db)
+    if copied.last_beat is not None and copied.last_beat >= replaced.last_beat:
+        return
+    newer = (
+        f"{db} has no beat"
+        if copied.last_beat is None
+        else f"the last beat of {db} is {local_time(copied.last_beat)}"
+    )
+    raise UsageError(
+        f"{destination} holds {counted(replaced.session_count, 'session')} up to"
+        f" {local_time(replaced.last_beat)}, and {newer}: replacing it would lose the later"
+        " ones, even with --force. To restore a backup, move it aside first (with its -wal and"
+        " -shm, the daemon stopped), as the restore steps in docs/operations.md say; to keep"
+        " both, back up to another name"
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -164,7 +164,12 @@ def _add_export(subparsers: Any) -> None:
         subparsers,
         "export",
         help="export sessions as CSV or JSON",
-        description="Every session (or those in a range), oldest first, as CSV or JSON.",
+        description=(
+            "Every session (or those in a range), oldest first, as CSV or JSON, for a\n"
+            "spreadsheet or a script. OxiTrack cannot read it back (`import` reads WakaTime\n"
+            "exports): to keep your history or move it to another machine, use\n"
+            "`oxitrack backup`."
+        ),
         example="oxitrack export --format csv -o sessions.csv --from 2025-01-01",
     )
     add_db_option(export)

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 
 from oxitrack.errors import StoreError
-from oxitrack.store.files import file_uri
+from oxitrack.store.files import OpenedFiles, file_uri
 from oxitrack.store.schema import check_file
 from oxitrack.store.sqlite_errors import explain, opening_error
 
@@ -138,6 +138,24 @@ def checkpoint(
         pass  # busy or locked: the next checkpoint catches up
     finally:
         conn.close()
+
+
+def fold_moved_wal(writer: sqlite3.Connection, opened: OpenedFiles) -> list[str]:
+    """Once the database was moved or replaced while open: its WAL copied into the file
+    ``writer`` has open (wherever it is now), and the side files at the path that were its
+    own, for the caller to remove once the connections are closed.
+
+    SQLite neither checkpoints nor removes the WAL when it closes a moved file. Left at the
+    path, that WAL was read into the file put there (`mv backup.db oxitrack.db`), whose content
+    gave way to the old file's pages; and a file moved away alone lacked what it held. Nothing
+    is to be removed unless the whole WAL went into the file first."""
+    try:
+        busy, frames, copied = writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error:
+        return []
+    if busy or frames != copied:  # another program reads part of it: leave it all as it is
+        return []
+    return opened.own_side_files()
 
 
 class WalValve:

@@ -23,7 +23,13 @@ from collections.abc import Callable, Iterable
 
 from oxitrack.errors import StoreError
 from oxitrack.records import TYPE_CHECKING
-from oxitrack.store.connections import BUSY_TIMEOUT_MS, WalValve, checkpoint, connect
+from oxitrack.store.connections import (
+    BUSY_TIMEOUT_MS,
+    WalValve,
+    checkpoint,
+    connect,
+    fold_moved_wal,
+)
 from oxitrack.store.files import (
     PRIVATE_FOLDER_MODE,
     OpenedFiles,
@@ -184,9 +190,16 @@ class Store:
             raise StoreError(f"the database {self.path} is closed")
 
     def close(self) -> None:
-        """Close both connections for good; safe to call twice."""
+        """Close both connections for good; safe to call twice. A file moved or replaced
+        meanwhile gets its WAL, which leaves the path (``fold_moved_wal``)."""
         self._closed = True
+        left_behind: list[str] = []
+        if self._writer is not None and self._opened_files is not None and self.moved():
+            left_behind = fold_moved_wal(self._writer, self._opened_files)
         self._close_connections()
+        for side in left_behind:
+            with contextlib.suppress(OSError):
+                os.unlink(side)
 
     def _close_connections(self) -> None:
         if self._wal_sync is not None:

@@ -7,6 +7,7 @@ database (``backup``, ``export -o``) use these.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -146,6 +147,21 @@ class OpenedFiles:
             for opened, now in zip(self._opened_sides, sides, strict=True)
         ]
         return path_now != self._opened or sides != self._opened_sides
+
+    def own_side_files(self) -> list[str]:
+        """The ``-wal`` and ``-shm`` at the path that are still those this connection has open.
+
+        Once the file was moved or replaced, they belong to a file no path leads to: left
+        beside whatever is at the path now (a backup moved over it), the next program would
+        read that file through them, the old WAL's pages in place of its own."""
+        if not self._can_tell:
+            return []
+        own = []
+        for side, opened in zip(self._side_files, self._opened_sides, strict=True):
+            with contextlib.suppress(OSError):
+                if opened is not None and _identity(side) == opened:
+                    own.append(side)
+        return own
 
 
 def _identity(path: str) -> tuple[int, int] | None:

@@ -163,8 +163,12 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
             os.fsync(file.fileno())
         os.replace(partial, destination)
     except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
+            raise _no_room(source, destination) from None
         raise StoreError(f"cannot back up {source} to {destination}: {explain(exc)}") from None
     except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise _no_room(source, destination) from None
         raise StoreError(f"cannot write {destination}: {exc.strerror}") from None
     finally:
         _remove_with_side_files(partial)
@@ -188,6 +192,16 @@ def _waiting_for_locks(source: Path) -> Callable[[int, int, int], None]:
         wait.say_once(f"{source} is locked (another program holds the database)")
 
     return progress
+
+
+def _no_room(source: Path, destination: Path) -> StoreError:
+    """SQLite says "database or disk is full", which read as if the database had a limit, and
+    names neither disk: it is the copy's, and the database is as it was."""
+    return StoreError(
+        f"cannot back up {source} to {destination}: the disk of {destination.parent} is full"
+        f" (the copy takes about as much room as the database); {destination.name} and the"
+        " database are as they were"
+    )
 
 
 def _cannot_create_in(destination: Path) -> StoreError:
