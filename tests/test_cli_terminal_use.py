@@ -20,6 +20,7 @@ from oxitrack.commands import reports as report_commands
 from oxitrack.store import Store
 from tests.conftest import NOW
 from tests.daemon_process import DaemonProcess
+from tests.terminals import on_terminal
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -290,34 +291,9 @@ def _report_shown(db_path: Path, *, columns: int | None, env: dict[str, str]) ->
         done = subprocess.run(argv, env=environ, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         return done.stdout
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    controller, terminal = pty.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    try:
-        with subprocess.Popen(
-            argv, stdout=terminal, stderr=terminal, stdin=subprocess.DEVNULL, env=environ
-        ) as process:
-            os.close(terminal)
-            terminal = -1
-            shown = b""
-            while True:
-                try:
-                    chunk = os.read(controller, 4096)
-                except OSError:  # EIO: the process closed the terminal's last descriptor
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-            assert process.wait(timeout=60) == 0, shown
-    finally:
-        os.close(controller)
-        if terminal != -1:
-            os.close(terminal)
-    return shown.decode().replace("\r\n", "\n")
+    code, _, shown = on_terminal(*argv[3:], env=environ, columns=columns, stdout_too=True)
+    assert code == 0, shown
+    return shown
 
 
 LONG_FOLDERS = [

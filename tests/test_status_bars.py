@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import shutil
 import sqlite3
 import subprocess
@@ -22,6 +21,7 @@ from oxitrack.sessions import Beat
 from oxitrack.store import Store
 from oxitrack.store.lock_wait import OPEN_WAIT_SECONDS
 from tests.daemon_process import DaemonProcess
+from tests.terminals import on_terminal
 
 
 def oxitrack(
@@ -116,39 +116,6 @@ def test_the_database_the_daemon_records_into_is_read_as_it_is(
     result = oxitrack("today", "--json", "--db", str(daemon.db_path), env=env)
     assert result.returncode == 0, result.stderr
     assert result.stderr == b""
-
-
-def on_terminal(*args: str, env: dict[str, str]) -> tuple[int, bytes, str]:
-    """``oxitrack ARGS`` with its stderr on a terminal (a person's), stdout captured: the exit
-    code, stdout, and what the terminal showed."""
-    controller, terminal = pty.openpty()
-    try:
-        with subprocess.Popen(
-            [sys.executable, "-m", "oxitrack", *args],
-            stdout=subprocess.PIPE,
-            stderr=terminal,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        ) as process:
-            os.close(terminal)
-            terminal = -1
-            shown = b""
-            while True:
-                try:
-                    chunk = os.read(controller, 4096)
-                except OSError:  # EIO: the process closed the terminal's last descriptor
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-            assert process.stdout is not None
-            out = process.stdout.read()
-            code = process.wait(timeout=60)
-    finally:
-        os.close(controller)
-        if terminal != -1:
-            os.close(terminal)
-    return code, out, shown.decode().replace("\r\n", "\n")
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="who holds a file: Linux's F_GETLK")
