@@ -324,6 +324,8 @@ def test_a_report_fits_the_terminal_it_is_shown_on_and_is_whole_in_a_pipe(
     piped = _report_shown(db_path, columns=None, env={})
     assert LONG_FOLDERS[0][0] in piped
     assert max(len(line) for line in piped.splitlines()) > 100
+    for no_width in ("0", "-3", "wide", ""):  # as for `--help`: no width at all
+        assert _report_shown(db_path, columns=None, env={"COLUMNS": no_width}) == piped
     asked = _report_shown(db_path, columns=None, env={"COLUMNS": "72"})
     assert max(len(line) for line in asked.splitlines()) <= 72, asked
     # $COLUMNS as a shell keeps it wins over the terminal's own idea, as for `--help`.

@@ -19,6 +19,7 @@ from oxitrack.days import Day, days_between
 from oxitrack.projects import folder_name
 from oxitrack.report_text import (
     MIN_BAR_WIDTH,
+    MIN_DETAIL_WIDTH,
     MIN_LABEL_WIDTH,
     Style,
     TableRow,
@@ -583,6 +584,13 @@ def test_rows_on_a_very_narrow_terminal_keep_a_bar_and_a_name_to_tell_apart():
         (30, 30, 0, 20, (MIN_LABEL_WIDTH + 10, 0, MIN_BAR_WIDTH)),  # then the name is cut
         (5, 30, 0, 20, (MIN_LABEL_WIDTH, 0, MIN_BAR_WIDTH)),  # never below the least
         (200, 30, 40, 20, (30, 40, 20)),
+        (92, 30, 40, 20, (30, 40, 20)),  # the very width of the row
+        (91, 30, 40, 20, (30, 39, 20)),  # one column less
+        (68, 30, 40, 20, (30, MIN_DETAIL_WIDTH, 20)),
+        (67, 30, 40, 20, (30, 0, 20)),
+        (49, 30, 0, 20, (30, 0, 19)),
+        (38, 30, 0, 20, (30, 0, MIN_BAR_WIDTH)),
+        (37, 30, 0, 20, (29, 0, MIN_BAR_WIDTH)),
     ],
 )
 def test_columns_fitted_to_the_room_left(room, label, detail, bar, columns):
