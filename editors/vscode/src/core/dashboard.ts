@@ -2,11 +2,15 @@
  * The *OxiTrack: Open Dashboard* command: opens `<serverUrl>/` in the system's browser, or, for a
  * server URL that cannot work, says what is wrong with a button to the setting, rather than
  * handing the browser `localhost:3000/` (a `localhost:` link) or a `user:password@` for its
- * history. The editor's calls come in as `DashboardUi`, so the wiring is unit tested.
- * Must not import `vscode`.
+ * history. A well-formed URL the daemon already answered as wrong (its path is not the daemon's
+ * address, or it speaks https where the URL says http) is said the same way, as the status bar
+ * says it: the browser would get a 404 or a failed connection, not the dashboard. The editor's
+ * calls come in as `DashboardUi`, so the wiring is unit tested. Must not import `vscode`.
  */
 
+import type { Connection } from "./connection";
 import { dashboardUrl } from "./serverUrl";
+import { explainProblem } from "./statusText";
 
 /** The command's id, as package.json contributes it and the status bar's click runs it. */
 export const OPEN_DASHBOARD_COMMAND = "oxitrack.openDashboard";
@@ -24,13 +28,33 @@ export interface DashboardUi {
   openSetting(key: string): PromiseLike<unknown>;
 }
 
-export async function openDashboard(serverUrl: string, ui: DashboardUi): Promise<void> {
+/**
+ * The connection problems that mean the page at `<serverUrl>/` cannot load, whatever the daemon
+ * does next: the address is the fix (the status bar's click opens the setting for these too). A
+ * daemon offline or busy is not among them: the page says so itself and recovers once it is back.
+ */
+const ADDRESS_PROBLEMS: ReadonlySet<Connection["kind"]> = new Set(["wrongPath", "needsHttps"]);
+
+/**
+ * Opens the dashboard, or says why there is none to open. `connection` is what the daemon's last
+ * answer at this server URL showed (the delivery's state), `unknown` when nothing was asked yet.
+ */
+export async function openDashboard(
+  serverUrl: string,
+  ui: DashboardUi,
+  connection: Connection = { kind: "unknown" },
+): Promise<void> {
   const target = dashboardUrl(serverUrl);
-  if ("url" in target) {
+  let problem: string;
+  if (!("url" in target)) {
+    problem = `no dashboard to open: ${target.problem}.`;
+  } else if (connection.kind !== "online" && connection.kind !== "unknown" && ADDRESS_PROBLEMS.has(connection.kind)) {
+    problem = `no dashboard to open: ${explainProblem(connection, serverUrl.trim())}`;
+  } else {
     await ui.openExternal(target.url);
     return;
   }
-  const answer = await ui.showError(`OxiTrack: no dashboard to open: ${target.problem}.`, OPEN_SETTINGS);
+  const answer = await ui.showError(`OxiTrack: ${problem}`, OPEN_SETTINGS);
   if (answer === OPEN_SETTINGS) {
     await ui.openSetting("oxitrack.serverUrl");
   }

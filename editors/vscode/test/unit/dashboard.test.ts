@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 
+import type { Connection } from "../../src/core/connection";
+import { DaemonClient } from "../../src/core/daemonClient";
 import { type DashboardUi, OPEN_DASHBOARD_COMMAND, OPEN_SETTINGS, openDashboard } from "../../src/core/dashboard";
 
 /** The editor's side of the command, recorded; the "browser" really asks the server for the page. */
@@ -32,7 +34,7 @@ class RecordingUi implements DashboardUi {
   }
 }
 
-/** A stand-in for the daemon's dashboard route: `/` (or under a proxy's prefix) is the page. */
+/** A stand-in for the daemon's dashboard route: `/` (or under a proxy's prefix) is the page; `/today` reports. */
 let server: http.Server;
 let baseUrl: string;
 const requested: string[] = [];
@@ -41,6 +43,11 @@ before(async () => {
   server = http.createServer((request, response) => {
     requested.push(`${request.method ?? ""} ${request.url ?? ""}`);
     const isPage = request.url === "/" || request.url === "/oxitrack/";
+    if (request.url?.startsWith("/today?") === true) {
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end('{"date":"2026-01-01","total_seconds":0,"projects":[]}');
+      return;
+    }
     response.writeHead(isPage ? 200 : 404, { "Content-Type": isPage ? "text/html" : "application/json" });
     response.end(isPage ? "<!doctype html><title>OxiTrack</title>" : '{"error":"not_found","message":"no route"}');
   });
@@ -90,6 +97,38 @@ describe("OxiTrack: Open Dashboard", () => {
       assert.equal(ui.calls[1], "openSetting oxitrack.serverUrl");
     });
   }
+
+  /** What the daemon's answer to `GET <serverUrl>/today` makes of the connection, as the status bar reads it. */
+  async function connectionAt(serverUrl: string): Promise<Connection> {
+    const today = await new DaemonClient({ serverUrl, timeoutMs: 5000 }).getToday();
+    return today.kind === "unavailable" ? today.problem : { kind: "online" };
+  }
+
+  test("a URL the status bar calls wrong URL (no route at its path): nothing opened, the same explanation said", async () => {
+    const serverUrl = `${baseUrl}/tracker`;
+    const connection = await connectionAt(serverUrl);
+    assert.equal(connection.kind, "wrongPath");
+    requested.length = 0;
+    const ui = new RecordingUi(OPEN_SETTINGS);
+    await openDashboard(serverUrl, ui, connection);
+    assert.equal(ui.calls.length, 2, ui.calls.join("\n"));
+    assert.match(ui.calls[0] ?? "", /^showError OxiTrack: no dashboard to open: The OxiTrack daemon answers at /);
+    assert.match(ui.calls[0] ?? "", /has nothing at that path \(HTTP 404: not_found/);
+    assert.match(ui.calls[0] ?? "", /\[Open Settings\]$/);
+    assert.equal(ui.calls[1], "openSetting oxitrack.serverUrl");
+    assert.deepEqual(requested, [], "the browser was handed a page that is a 404");
+  });
+
+  test("a daemon offline, or not asked yet: the page is opened, as it says itself what is wrong", async () => {
+    const offline: Connection = { kind: "offline", detail: "ECONNREFUSED" };
+    const ui = new RecordingUi();
+    await openDashboard(baseUrl, ui, offline);
+    const online = await connectionAt(baseUrl);
+    assert.equal(online.kind, "online");
+    await openDashboard(baseUrl, ui, online);
+    await openDashboard(baseUrl, ui);
+    assert.deepEqual(ui.calls, [`openExternal ${baseUrl}/`, `openExternal ${baseUrl}/`, `openExternal ${baseUrl}/`]);
+  });
 
   test("the error dismissed: the setting is not opened", async () => {
     const ui = new RecordingUi(undefined);
