@@ -169,6 +169,33 @@ def test_an_outage_past_midnight_says_which_day_the_data_is_from(
     assert banner.count(f"{weekday} {day} ") == 2, banner  # "since …" and "data from …"
 
 
+def test_a_laptop_woken_during_an_outage_asks_again_within_seconds(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """The retries count only time awake too: a tab whose daemon was away when the laptop went
+    to sleep woke hours later with its countdown where it was (up to a minute to go), the daemon
+    back meanwhile, and its banner giving last night's times as if they were today's."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    worked_daemon.stop()
+    page.page.clock.run_for(60_000)  # the minute refresh finds no daemon
+    for delay, next_delay in ((0, 5), (5, 10), (10, 30), (30, 60)):
+        page.page.clock.run_for(delay * 1000)
+        shown.wait_for_function(
+            "(text) => document.getElementById('offline-retry').textContent.includes(text)",
+            arg=f"in {next_delay} s",
+        )
+    # Asleep for a night, 60 s still to count down; the daemon is started again meanwhile.
+    asleep = shown.evaluate("() => Date.now()") / 1000
+    page.page.clock.pause_at(asleep)  # from here on, only run_for moves the page's clock
+    worked_daemon.start(port=worked_daemon.port)
+    page.page.clock.set_system_time(asleep + 8 * 3600)  # woken: the wall clock, no timer
+    page.page.clock.run_for(5_000)
+    page.wait_loaded(2)
+    assert shown.is_hidden("#offline")
+    assert page.problems_are_only_the_daemon_away(), page.problems
+
+
 def test_a_daemon_upgraded_under_an_open_tab_is_met_with_an_offer_to_reload(
     worked_daemon: DaemonProcess, browser: Any
 ):

@@ -249,20 +249,27 @@ function showOutage(error) {
   showUnreachable(error, delay);
 }
 
-/** One retry at a time: a new one replaces the one pending. */
+/**
+ * One retry at a time: a new one replaces the one pending. Its time is kept by the wall clock
+ * too (`retryAt`): its timer counts time awake only, like the minute's (isRetryOverdue).
+ */
 function retryIn(delayMs) {
   clearTimeout(state.retryTimer);
+  state.retryAt = Date.now() + delayMs;
+  state.retryDelayMs = delayMs;
   state.retryTimer = setTimeout(() => refresh({ byClock: true }), delayMs);
 }
 
 function stopRetrying() {
   clearTimeout(state.retryTimer);
+  state.retryAt = null;
   state.failures = 0;
 }
 
 /** Whoever just restarted the daemon need not wait out the retry's countdown (up to a minute). */
 export function refreshNow() {
   clearTimeout(state.retryTimer);
+  state.retryAt = null;
   refresh({ byClock: true });
 }
 
@@ -270,8 +277,21 @@ export function refreshNow() {
 export function startRefreshing() {
   refresh();
   setInterval(() => {
-    if (isRefreshDue()) refresh({ byClock: true });
+    if (isRetryOverdue()) refreshNow();
+    else if (isRefreshDue()) refresh({ byClock: true });
   }, CLOCK_CHECK_MS);
+}
+
+/**
+ * A retry whose time has come by the wall clock, its timer not fired: the laptop slept while the
+ * daemon was away. Woken hours later, the timer still had up to its minute to run, the daemon
+ * back meanwhile, and the banner gave last night's times as today's all that while. A clock put
+ * back (the retry further away than its delay) is due too. Not while a refresh is waiting.
+ */
+function isRetryOverdue() {
+  if (state.retryAt === null || state.refreshing > 0) return false;
+  const untilRetry = state.retryAt - Date.now();
+  return untilRetry <= 0 || untilRetry > state.retryDelayMs;
 }
 
 /**

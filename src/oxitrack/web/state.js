@@ -24,5 +24,7 @@ export const state = {
   failures: 0,
   pageVersion: null, // the daemon's version when this page was loaded, from its first /health
   retryTimer: null,
+  retryAt: null, // Date.now() when the pending retry is due: the wall clock's check of its timer
+  retryDelayMs: 0, // and the delay it was set for
   apiKey: sessionStorage.getItem("oxitrack.apiKey"),
 };
