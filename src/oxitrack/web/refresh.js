@@ -77,6 +77,7 @@ export async function refresh({ byClock = false } = {}) {
         ]).catch(giveUpTheRest),
       () => seq === state.requestSeq,
       (answers) => showAnswers(card, ...answers),
+      showRefreshFailure,
     );
   } finally {
     state.refreshing -= 1;
@@ -199,9 +200,22 @@ function showAnswers(card, today, { range, breakdown }, recent, health) {
   renderRecent(recent);
   listAgainOnAnswer(card.byClock);
   stopRetrying();
+  state.busyAnswers = 0;
   showReachable();
   setStatus(zoneLabel(today.timezone), formatClock(state.loadedAt));
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+}
+
+/**
+ * A refresh's reads not got. A 503 with a time to ask again, once, is a moment's trouble: the
+ * figures stand, "updated" when they were. Still there when asked again (a database held for
+ * hours, a disk failing), the figures have missed a refresh and are dimmed: a tab kept
+ * yesterday's figures undimmed, a project "active", into the morning. A field's pick told busy
+ * says nothing of the figures and is not counted.
+ */
+function showRefreshFailure(error) {
+  if (error instanceof Busy) state.busyAnswers += 1;
+  showFailure(error);
 }
 
 /**
@@ -231,6 +245,7 @@ function showFailure(error) {
   showAnswered();
   if (error instanceof Busy) {
     retryIn(error.retryAfterSeconds * 1000);
+    if (state.busyAnswers > 1) document.body.dataset.stale = "true";
     showBusy(error);
     return;
   }
