@@ -4,7 +4,8 @@
  * handing the browser `localhost:3000/` (a `localhost:` link) or a `user:password@` for its
  * history. A well-formed URL the daemon already answered as wrong (its path is not the daemon's
  * address, or it speaks https where the URL says http) is said the same way, as the status bar
- * says it: the browser would get a 404 or a failed connection, not the dashboard. The editor's
+ * says it: the browser would get a 404 or a failed connection, not the dashboard; so is one
+ * where another account's program listens ("not your daemon"). The editor's
  * calls come in as `DashboardUi`, so the wiring is unit tested. Must not import `vscode`.
  */
 
@@ -29,11 +30,12 @@ export interface DashboardUi {
 }
 
 /**
- * The connection problems that mean the page at `<serverUrl>/` cannot load, whatever the daemon
- * does next: the address is the fix (the status bar's click opens the setting for these too). A
- * daemon offline or busy is not among them: the page says so itself and recovers once it is back.
+ * The connection problems under which the page at `<serverUrl>/` is not the dashboard: the
+ * address is wrong (the status bar's click opens the setting for these), or the program at it is
+ * another account's, which the API key is withheld from and whose page could ask for it. A daemon
+ * offline or busy is not among them: the page says so itself and recovers once it is back.
  */
-const ADDRESS_PROBLEMS: ReadonlySet<Connection["kind"]> = new Set(["wrongPath", "needsHttps"]);
+const NOT_THE_DASHBOARD: ReadonlySet<Connection["kind"]> = new Set(["wrongPath", "needsHttps", "foreignListener"]);
 
 /**
  * Opens the dashboard, or says why there is none to open. `connection` is what the daemon's last
@@ -48,7 +50,7 @@ export async function openDashboard(
   let problem: string;
   if (!("url" in target)) {
     problem = `no dashboard to open: ${target.problem}.`;
-  } else if (connection.kind !== "online" && connection.kind !== "unknown" && ADDRESS_PROBLEMS.has(connection.kind)) {
+  } else if (connection.kind !== "online" && connection.kind !== "unknown" && NOT_THE_DASHBOARD.has(connection.kind)) {
     problem = `no dashboard to open: ${explainProblem(connection, serverUrl.trim())}`;
   } else {
     await ui.openExternal(target.url);

@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import type { Connection } from "../../src/core/connection";
 import { DaemonClient } from "../../src/core/daemonClient";
 import { type DashboardUi, OPEN_DASHBOARD_COMMAND, OPEN_SETTINGS, openDashboard } from "../../src/core/dashboard";
+import type { ListenerLookup } from "../../src/core/listeners";
 
 /** The editor's side of the command, recorded; the "browser" really asks the server for the page. */
 class RecordingUi implements DashboardUi {
@@ -117,6 +118,32 @@ describe("OxiTrack: Open Dashboard", () => {
     assert.match(ui.calls[0] ?? "", /\[Open Settings\]$/);
     assert.equal(ui.calls[1], "openSetting oxitrack.serverUrl");
     assert.deepEqual(requested, [], "the browser was handed a page that is a 404");
+  });
+
+  test("another account's program on the port (not your daemon): nothing opened, its page could ask for the key", async () => {
+    const port = Number(new URL(baseUrl).port).toString(16).toUpperCase().padStart(4, "0");
+    const foreign: ListenerLookup = {
+      uid: process.getuid?.() ?? 1000,
+      readTable: async (table) => {
+        if (table !== "/proc/net/tcp") {
+          throw new Error("ENOENT");
+        }
+        return (
+          "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+          `   0: 0100007F:${port} 00000000:0000 0A 00000000:00000000 00:00000000 00000000 65534 0 77 1\n`
+        );
+      },
+    };
+    const today = await new DaemonClient({ serverUrl: baseUrl, apiKey: "s3cret", timeoutMs: 5000, listeners: foreign }).getToday();
+    assert.equal(today.kind, "unavailable");
+    const connection = today.kind === "unavailable" ? today.problem : { kind: "online" as const };
+    assert.equal(connection.kind, "foreignListener");
+    requested.length = 0;
+    const ui = new RecordingUi(undefined);
+    await openDashboard(baseUrl, ui, connection);
+    assert.equal(ui.calls.length, 1, ui.calls.join("\n"));
+    assert.match(ui.calls[0] ?? "", /^showError OxiTrack: no dashboard to open: The program listening at .* belongs to another account/);
+    assert.deepEqual(requested, []);
   });
 
   test("a daemon offline, or not asked yet: the page is opened, as it says itself what is wrong", async () => {
