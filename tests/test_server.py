@@ -496,12 +496,12 @@ def test_a_dashboard_file_not_modified_is_still_checked_each_time(client: TestCl
 
 @pytest.fixture
 def js_as_text() -> Iterator[None]:
-    """Python's type guesses made as a Windows registry may make them: ``.js`` and ``.css`` as
-    ``text/plain`` (guesses are global: put back after the test)."""
+    """Python's type guesses made as a Windows registry may make them: ``.js``, ``.css`` and
+    ``.html`` as ``text/plain`` (guesses are global: put back after the test)."""
     import mimetypes
 
     mimetypes.init()
-    before = {extension: mimetypes.types_map[extension] for extension in (".js", ".css")}
+    before = {extension: mimetypes.types_map[extension] for extension in (".js", ".css", ".html")}
     for extension in before:
         mimetypes.add_type("text/plain", extension)
     try:
@@ -525,6 +525,8 @@ def test_the_dashboards_files_say_their_own_types_whatever_the_system_guesses(
         ("/static/app.js", "text/javascript"),
         ("/static/vendor/chart-4.6.1.min.js", "text/javascript"),
         ("/static/style.css", "text/css"),
+        ("/", "text/html"),
+        ("/static/index.html", "text/html"),
     ):
         answer = client.get(path)
         assert answer.status_code == 200

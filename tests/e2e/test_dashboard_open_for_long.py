@@ -169,6 +169,33 @@ def test_an_outage_past_midnight_says_which_day_the_data_is_from(
     assert banner.count(f"{weekday} {day} ") == 2, banner  # "since …" and "data from …"
 
 
+def test_a_laptop_woken_during_an_outage_asks_again_within_seconds(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """The retries count only time awake too: a tab whose daemon was away when the laptop went
+    to sleep woke hours later with its countdown where it was (up to a minute to go), the daemon
+    back meanwhile, and its banner giving last night's times as if they were today's."""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    worked_daemon.stop()
+    page.page.clock.run_for(60_000)  # the minute refresh finds no daemon
+    for delay, next_delay in ((0, 5), (5, 10), (10, 30), (30, 60)):
+        page.page.clock.run_for(delay * 1000)
+        shown.wait_for_function(
+            "(text) => document.getElementById('offline-retry').textContent.includes(text)",
+            arg=f"in {next_delay} s",
+        )
+    # Asleep for a night, 60 s still to count down; the daemon is started again meanwhile.
+    asleep = shown.evaluate("() => Date.now()") / 1000
+    page.page.clock.pause_at(asleep)  # from here on, only run_for moves the page's clock
+    worked_daemon.start(port=worked_daemon.port)
+    page.page.clock.set_system_time(asleep + 8 * 3600)  # woken: the wall clock, no timer
+    page.page.clock.run_for(5_000)
+    page.wait_loaded(2)
+    assert shown.is_hidden("#offline")
+    assert page.problems_are_only_the_daemon_away(), page.problems
+
+
 def test_a_daemon_upgraded_under_an_open_tab_is_met_with_an_offer_to_reload(
     worked_daemon: DaemonProcess, browser: Any
 ):
@@ -248,3 +275,48 @@ def test_a_database_the_daemon_cannot_use_for_now_is_said_in_its_words_not_busy(
     page.page.clock.run_for(5_000)
     page.wait_loaded(2)
     assert "asking again" not in shown.inner_text("#status-live")
+
+
+def test_figures_a_daemon_cannot_refresh_again_are_dimmed_and_dated(
+    worked_daemon: DaemonProcess, browser: Any
+):
+    """A 503 with a time to ask again is a moment's trouble: the figures stand. Still there when
+    asked again (its database held by another program for hours, a disk failing), it kept them
+    undimmed, the project "active", with "updated 23:40" and no day: the next morning,
+    yesterday's figures read as today's. (The daemon's 503 is given by the browser's routing: a
+    database made unreadable under a running daemon is not something a test here can do.)"""
+    page = Page(browser, clock=True)
+    shown = page.open(worked_daemon.url + "/")
+    assert shown.is_visible(".active")
+    page.page.clock.pause_at(shown.evaluate("() => Date.now()") / 1000)  # run_for alone moves it
+    body = {"error": "store_unavailable", "message": "cannot read the database: disk I/O error"}
+    answered: list[str] = []
+
+    def unavailable(route: Any) -> None:
+        answered.append(route.request.url)
+        route.fulfill(status=503, json=body, headers={"Retry-After": "5"})
+
+    shown.route(re.compile(r"/today(\?|$)"), unavailable)
+    asking_again = "() => document.getElementById('status-live').textContent.includes('again')"
+    page.page.clock.run_for(60_000)  # the minute refresh is told to ask again in 5 s
+    shown.wait_for_function(asking_again)
+    assert shown.evaluate("() => document.body.dataset.stale") is None  # a moment: they stand
+    assert shown.is_visible(".active")
+    updated = shown.inner_text("#status-time")
+
+    page.page.clock.run_for(5_000)  # asked again: still unavailable
+    shown.wait_for_function("() => document.body.dataset.stale === 'true'")
+    assert len(answered) == 2
+    assert shown.is_hidden(".active")
+    assert shown.evaluate("() => getComputedStyle(document.querySelector('main')).opacity") == "0.5"
+    assert shown.inner_text("#status-time") == updated  # the same day: its time alone
+
+    page.page.clock.set_system_time(shown.evaluate("() => Date.now()") / 1000 + 86_400)
+    page.page.clock.run_for(5_000)  # the next morning, still unavailable
+    shown.wait_for_function(
+        "(old) => document.getElementById('status-time').textContent !== old", arg=updated
+    )
+    loaded = shown.inner_text("#today-title").split(" · ")[1]  # 2026-11-28
+    status = shown.inner_text("#status-time")
+    assert re.fullmatch(rf" · updated \w+ {int(loaded[8:])} .+", status), status
+    assert page.only_answered(503), page.problems

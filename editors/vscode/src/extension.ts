@@ -40,7 +40,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     new StatusBar(settings, activeDelivery, activeTracker),
     vscode.commands.registerCommand("oxitrack.setApiKey", () => promptForApiKey(settings)),
     vscode.commands.registerCommand("oxitrack.clearApiKey", () => storeApiKey(settings, "")),
-    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, () => openDashboard(settings.serverUrl, DASHBOARD_UI)),
+    vscode.commands.registerCommand(OPEN_DASHBOARD_COMMAND, () =>
+      openDashboard(settings.serverUrl, DASHBOARD_UI, activeDelivery.state.connection),
+    ),
     vscode.commands.registerCommand("oxitrack.showLog", () => log.show()),
   );
 

@@ -42,7 +42,8 @@ WEB_FILE_HEADERS = (
 
 # Said, not guessed: Python guesses from the system's tables, and on Windows a registry entry of
 # another program (an editor's) can make ``.js`` ``text/plain``, which browsers refuse to run as
-# a module script, or as any script under ``nosniff``: the page came up blank.
+# a module script, or as any script under ``nosniff``: the page came up blank. The page itself is
+# looked up here too, for ``/`` and ``/static/index.html`` alike.
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
 
 
@@ -88,4 +89,5 @@ class WebFiles(StaticFiles):
 
 def get_dashboard(request: Request) -> Response:
     """The web dashboard; its script and styles come from ``/static/``."""
-    return WholeFileResponse(WEB_DIR / "index.html", media_type="text/html")
+    page = WEB_DIR / "index.html"
+    return WholeFileResponse(page, media_type=MEDIA_TYPES[page.suffix])

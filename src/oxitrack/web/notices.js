@@ -26,11 +26,12 @@ export function noticeUpgrade(health) {
 /**
  * A 503 with a time to ask again: busy with other long reports (several tabs on a year, say), or
  * its database held or failing for now. The figures on screen are as current as their "updated"
- * time says. The page asks again when the daemon said to; it was reported as a refusal, the
- * figures dimmed, and asked again only a minute later.
+ * time says (dimmed once asked again in vain: refresh.js). The page asks again when the daemon
+ * said to; it was reported as a refusal, the figures dimmed, and asked again only a minute later.
  */
 export function showBusy({ retryAfterSeconds: seconds, code, message }) {
-  const updated = state.loadedAt ? formatClock(state.loadedAt) : "";
+  // With its day once that is not today: a daemon unable to answer overnight.
+  const updated = state.loadedAt ? formatSince(state.loadedAt) : "";
   // Anything else (its database held by another program or failing) is no mere busyness: the
   // daemon's own words say what, as the page said "busy" for a disk that failed.
   const why =

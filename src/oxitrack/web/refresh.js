@@ -77,6 +77,7 @@ export async function refresh({ byClock = false } = {}) {
         ]).catch(giveUpTheRest),
       () => seq === state.requestSeq,
       (answers) => showAnswers(card, ...answers),
+      showRefreshFailure,
     );
   } finally {
     state.refreshing -= 1;
@@ -199,9 +200,22 @@ function showAnswers(card, today, { range, breakdown }, recent, health) {
   renderRecent(recent);
   listAgainOnAnswer(card.byClock);
   stopRetrying();
+  state.busyAnswers = 0;
   showReachable();
   setStatus(zoneLabel(today.timezone), formatClock(state.loadedAt));
   document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+}
+
+/**
+ * A refresh's reads not got. A 503 with a time to ask again, once, is a moment's trouble: the
+ * figures stand, "updated" when they were. Still there when asked again (a database held for
+ * hours, a disk failing), the figures have missed a refresh and are dimmed: a tab kept
+ * yesterday's figures undimmed, a project "active", into the morning. A field's pick told busy
+ * says nothing of the figures and is not counted.
+ */
+function showRefreshFailure(error) {
+  if (error instanceof Busy) state.busyAnswers += 1;
+  showFailure(error);
 }
 
 /**
@@ -231,6 +245,7 @@ function showFailure(error) {
   showAnswered();
   if (error instanceof Busy) {
     retryIn(error.retryAfterSeconds * 1000);
+    if (state.busyAnswers > 1) document.body.dataset.stale = "true";
     showBusy(error);
     return;
   }
@@ -249,20 +264,27 @@ function showOutage(error) {
   showUnreachable(error, delay);
 }
 
-/** One retry at a time: a new one replaces the one pending. */
+/**
+ * One retry at a time: a new one replaces the one pending. Its time is kept by the wall clock
+ * too (`retryAt`): its timer counts time awake only, like the minute's (isRetryOverdue).
+ */
 function retryIn(delayMs) {
   clearTimeout(state.retryTimer);
+  state.retryAt = Date.now() + delayMs;
+  state.retryDelayMs = delayMs;
   state.retryTimer = setTimeout(() => refresh({ byClock: true }), delayMs);
 }
 
 function stopRetrying() {
   clearTimeout(state.retryTimer);
+  state.retryAt = null;
   state.failures = 0;
 }
 
 /** Whoever just restarted the daemon need not wait out the retry's countdown (up to a minute). */
 export function refreshNow() {
   clearTimeout(state.retryTimer);
+  state.retryAt = null;
   refresh({ byClock: true });
 }
 
@@ -270,8 +292,21 @@ export function refreshNow() {
 export function startRefreshing() {
   refresh();
   setInterval(() => {
-    if (isRefreshDue()) refresh({ byClock: true });
+    if (isRetryOverdue()) refreshNow();
+    else if (isRefreshDue()) refresh({ byClock: true });
   }, CLOCK_CHECK_MS);
+}
+
+/**
+ * A retry whose time has come by the wall clock, its timer not fired: the laptop slept while the
+ * daemon was away. Woken hours later, the timer still had up to its minute to run, the daemon
+ * back meanwhile, and the banner gave last night's times as today's all that while. A clock put
+ * back (the retry further away than its delay) is due too. Not while a refresh is waiting.
+ */
+function isRetryOverdue() {
+  if (state.retryAt === null || state.refreshing > 0) return false;
+  const untilRetry = state.retryAt - Date.now();
+  return untilRetry <= 0 || untilRetry > state.retryDelayMs;
 }
 
 /**

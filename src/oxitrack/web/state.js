@@ -22,7 +22,10 @@ export const state = {
   loadedAt: null, // Date of the data on screen
   failingSince: null, // Date of the first unanswered request, while the daemon is away
   failures: 0,
+  busyAnswers: 0, // 503s with a time to ask again, in a row: past one, the figures are dimmed
   pageVersion: null, // the daemon's version when this page was loaded, from its first /health
   retryTimer: null,
+  retryAt: null, // Date.now() when the pending retry is due: the wall clock's check of its timer
+  retryDelayMs: 0, // and the delay it was set for
   apiKey: sessionStorage.getItem("oxitrack.apiKey"),
 };

@@ -5,7 +5,10 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 
+import type { Connection } from "../../src/core/connection";
+import { DaemonClient } from "../../src/core/daemonClient";
 import { type DashboardUi, OPEN_DASHBOARD_COMMAND, OPEN_SETTINGS, openDashboard } from "../../src/core/dashboard";
+import type { ListenerLookup } from "../../src/core/listeners";
 
 /** The editor's side of the command, recorded; the "browser" really asks the server for the page. */
 class RecordingUi implements DashboardUi {
@@ -32,7 +35,7 @@ class RecordingUi implements DashboardUi {
   }
 }
 
-/** A stand-in for the daemon's dashboard route: `/` (or under a proxy's prefix) is the page. */
+/** A stand-in for the daemon's dashboard route: `/` (or under a proxy's prefix) is the page; `/today` reports. */
 let server: http.Server;
 let baseUrl: string;
 const requested: string[] = [];
@@ -41,6 +44,11 @@ before(async () => {
   server = http.createServer((request, response) => {
     requested.push(`${request.method ?? ""} ${request.url ?? ""}`);
     const isPage = request.url === "/" || request.url === "/oxitrack/";
+    if (request.url?.startsWith("/today?") === true) {
+      response.writeHead(200, { "Content-Type": "application/json" });
+      response.end('{"date":"2026-01-01","total_seconds":0,"projects":[]}');
+      return;
+    }
     response.writeHead(isPage ? 200 : 404, { "Content-Type": isPage ? "text/html" : "application/json" });
     response.end(isPage ? "<!doctype html><title>OxiTrack</title>" : '{"error":"not_found","message":"no route"}');
   });
@@ -90,6 +98,64 @@ describe("OxiTrack: Open Dashboard", () => {
       assert.equal(ui.calls[1], "openSetting oxitrack.serverUrl");
     });
   }
+
+  /** What the daemon's answer to `GET <serverUrl>/today` makes of the connection, as the status bar reads it. */
+  async function connectionAt(serverUrl: string): Promise<Connection> {
+    const today = await new DaemonClient({ serverUrl, timeoutMs: 5000 }).getToday();
+    return today.kind === "unavailable" ? today.problem : { kind: "online" };
+  }
+
+  test("a URL the status bar calls wrong URL (no route at its path): nothing opened, the same explanation said", async () => {
+    const serverUrl = `${baseUrl}/tracker`;
+    const connection = await connectionAt(serverUrl);
+    assert.equal(connection.kind, "wrongPath");
+    requested.length = 0;
+    const ui = new RecordingUi(OPEN_SETTINGS);
+    await openDashboard(serverUrl, ui, connection);
+    assert.equal(ui.calls.length, 2, ui.calls.join("\n"));
+    assert.match(ui.calls[0] ?? "", /^showError OxiTrack: no dashboard to open: The OxiTrack daemon answers at /);
+    assert.match(ui.calls[0] ?? "", /has nothing at that path \(HTTP 404: not_found/);
+    assert.match(ui.calls[0] ?? "", /\[Open Settings\]$/);
+    assert.equal(ui.calls[1], "openSetting oxitrack.serverUrl");
+    assert.deepEqual(requested, [], "the browser was handed a page that is a 404");
+  });
+
+  test("another account's program on the port (not your daemon): nothing opened, its page could ask for the key", async () => {
+    const port = Number(new URL(baseUrl).port).toString(16).toUpperCase().padStart(4, "0");
+    const foreign: ListenerLookup = {
+      uid: process.getuid?.() ?? 1000,
+      readTable: async (table) => {
+        if (table !== "/proc/net/tcp") {
+          throw new Error("ENOENT");
+        }
+        return (
+          "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n" +
+          `   0: 0100007F:${port} 00000000:0000 0A 00000000:00000000 00:00000000 00000000 65534 0 77 1\n`
+        );
+      },
+    };
+    const today = await new DaemonClient({ serverUrl: baseUrl, apiKey: "s3cret", timeoutMs: 5000, listeners: foreign }).getToday();
+    assert.equal(today.kind, "unavailable");
+    const connection = today.kind === "unavailable" ? today.problem : { kind: "online" as const };
+    assert.equal(connection.kind, "foreignListener");
+    requested.length = 0;
+    const ui = new RecordingUi(undefined);
+    await openDashboard(baseUrl, ui, connection);
+    assert.equal(ui.calls.length, 1, ui.calls.join("\n"));
+    assert.match(ui.calls[0] ?? "", /^showError OxiTrack: no dashboard to open: The program listening at .* belongs to another account/);
+    assert.deepEqual(requested, []);
+  });
+
+  test("a daemon offline, or not asked yet: the page is opened, as it says itself what is wrong", async () => {
+    const offline: Connection = { kind: "offline", detail: "ECONNREFUSED" };
+    const ui = new RecordingUi();
+    await openDashboard(baseUrl, ui, offline);
+    const online = await connectionAt(baseUrl);
+    assert.equal(online.kind, "online");
+    await openDashboard(baseUrl, ui, online);
+    await openDashboard(baseUrl, ui);
+    assert.deepEqual(ui.calls, [`openExternal ${baseUrl}/`, `openExternal ${baseUrl}/`, `openExternal ${baseUrl}/`]);
+  });
 
   test("the error dismissed: the setting is not opened", async () => {
     const ui = new RecordingUi(undefined);
