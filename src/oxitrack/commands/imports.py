@@ -219,7 +219,7 @@ def run_import(args: argparse.Namespace) -> int:
         finally:
             _end_progress(tally)
     except OSError as error:
-        raise OxitrackError(f"cannot read {name}: {error.strerror or error}") from None
+        raise _unreadable(name, error) from None
     except OxitrackError as error:
         if not tally.sent:
             raise
@@ -253,7 +253,11 @@ def _refuse_what_is_no_export(file: str) -> None:
             _refuse_empty(opened, file)
             next(heartbeats_in(opened), None)
     except OSError as error:
-        raise OxitrackError(f"cannot read {file}: {error.strerror or error}") from None
+        raise _unreadable(file, error) from None
+
+
+def _unreadable(name: str, error: OSError) -> OxitrackError:
+    return OxitrackError(f"cannot read {name}: {error.strerror or error}")
 
 
 def _opened(file: str) -> contextlib.AbstractContextManager[IO[bytes]]:
