@@ -130,3 +130,21 @@ def test_a_url_in_allow_hosts_is_refused_at_start_with_the_name_to_write(tmp_pat
     assert "allow_hosts" in line and "is a URL" in line and "(desktop.lan)" in line
     assert not (tmp_path / "x.db").exists()
 
+
+def test_off_loopback_the_daemon_says_at_start_that_the_key_crosses_the_network_in_clear(
+    desktop: DaemonProcess, tmp_path: Path
+):
+    """Nothing said that the key, sent with every request, is readable on the network."""
+    deadline = time.monotonic() + 10
+    while not any("plain HTTP" in line for line in desktop.stderr_lines):
+        assert time.monotonic() < deadline, desktop.stderr_lines
+        time.sleep(0.05)
+    [note] = [line for line in desktop.stderr_lines if "plain HTTP" in line]
+    assert note.startswith("oxitrack: note: listening on 0.0.0.0 in plain HTTP")
+    assert "API key" in note and "network you trust" in note
+    assert f"ssh -L {desktop.port}:127.0.0.1:{desktop.port}" in note
+    assert KEY not in note
+
+    loopback = DaemonProcess(tmp_path / "local.db", env={"OXITRACK_API_KEY": KEY}).start()
+    assert loopback.stop() == 0
+    assert not any("plain HTTP" in line for line in loopback.stderr_lines)
