@@ -19,6 +19,7 @@ import httpx2 as httpx
 import pytest
 
 from tests.daemon_process import DaemonProcess
+from tests.e2e.browser import Page, chromium
 from tests.wakatime_recordings import GO_CLI_HEADERS, basic, go_cli_heartbeat
 from tests.zones import midday_zone
 
@@ -148,3 +149,35 @@ def test_off_loopback_the_daemon_says_at_start_that_the_key_crosses_the_network_
     loopback = DaemonProcess(tmp_path / "local.db", env={"OXITRACK_API_KEY": KEY}).start()
     assert loopback.stop() == 0
     assert not any("plain HTTP" in line for line in loopback.stderr_lines)
+
+
+def test_the_laptops_browser_opens_the_dashboard_at_the_desktops_name_with_the_key(
+    tmp_path: Path,
+):
+    """What config.md's "Seeing your time from the laptop" promises: the page at the desktop's
+    name asks for the key, then shows both machines' time (its reads carry the page's own
+    Origin, which must pass as the daemon's own under that name)."""
+    config = _config(tmp_path, 'allow_hosts = ["desktop.lan"]')
+    env = {"OXITRACK_CONFIG": str(config), "TZ": midday_zone(time.time())}
+    desktop = DaemonProcess(tmp_path / "desktop.db", env=env).start()
+    try:
+        now = time.time()
+        for machine, minutes in (("laptop", 50), ("laptop", 47), ("desktop", 30), ("desktop", 26)):
+            host = f"desktop.lan:{desktop.port}"
+            assert _heartbeat(desktop, machine, host, now - minutes * 60).status_code == 201
+        with chromium("--host-resolver-rules=MAP desktop.lan 127.0.0.1") as browser:
+            page = Page(browser)
+            shown = page.page
+            shown.goto(f"http://desktop.lan:{desktop.port}/")
+            shown.wait_for_selector("#key-form:not([hidden])")
+            shown.fill("#api-key", KEY)
+            shown.keyboard.press("Enter")
+            page.wait_loaded(1)
+            page.pick_breakdown("machine")
+            names = shown.eval_on_selector_all(
+                "#breakdown-list tbody tr", "rows => rows.map((row) => row.dataset.name)"
+            )
+            assert sorted(names) == ["desktop", "laptop"]
+            assert page.only_answered(401), page.problems  # only the reads before the key
+    finally:
+        desktop.kill()
