@@ -44,7 +44,7 @@ def desktop(tmp_path: Path) -> Iterator[DaemonProcess]:
     config = _config(tmp_path, 'allow_hosts = ["192.0.2.7:3000", "[fd00::7]"]')
     zone = midday_zone(time.time())
     env = {"OXITRACK_CONFIG": str(config), "TZ": zone}
-    process = DaemonProcess(tmp_path / "desktop.db", env=env).start()
+    process = DaemonProcess(tmp_path / "desktop.db", "--verbose", env=env).start()
     try:
         yield process
     finally:
@@ -87,6 +87,30 @@ def test_the_laptop_allowed_by_the_host_its_refusal_quoted_is_recorded_as_itself
         headers={"Host": laptop_host, "Authorization": f"Bearer {KEY}"},
     )
     assert today.status_code == 200 and "/home/you/code/api" in today.text
+
+
+def test_the_laptop_with_a_wrong_key_or_from_a_foreign_page_learns_nothing(
+    desktop: DaemonProcess,
+):
+    laptop = {"Host": f"192.0.2.7:{desktop.port}"}
+    url = f"http://127.0.0.1:{desktop.port}/today"
+    guessed = KEY[:-1] + "0"
+    wrong = httpx.get(url, headers={**laptop, "Authorization": f"Bearer {guessed}"})
+    assert wrong.status_code == 401
+    assert wrong.json() == {
+        "error": "unauthorized",
+        "message": "send the API key as `Authorization: Bearer KEY`",
+    }
+    foreign = {**laptop, "Authorization": f"Bearer {KEY}", "Origin": "http://evil.example"}
+    refused = httpx.get(url, headers=foreign)
+    assert refused.status_code == 403 and refused.json()["error"] == "forbidden_origin"
+    assert _heartbeat(desktop, "laptop", laptop["Host"], time.time() - 60).status_code == 201
+    deadline = time.monotonic() + 10  # the 401's warning line, and the beat's in --verbose
+    while not any("(401)" in line for line in desktop.stderr_lines):
+        assert time.monotonic() < deadline, desktop.stderr_lines
+        time.sleep(0.05)
+    logged = "".join(desktop.stderr_lines)
+    assert KEY not in logged and guessed not in logged and KEY not in refused.text
 
 
 def test_a_refused_host_is_told_what_to_add_where_and_the_desktop_sees_it(
