@@ -1,5 +1,6 @@
 """What ``oxitrack serve`` says when it starts: the one ready line on stdout (editors and tests
-read it), and a note on stderr when other machines would be refused anyway."""
+read it), and notes on stderr off loopback: that it speaks plain HTTP, and when other machines
+would be refused anyway."""
 
 from __future__ import annotations
 
@@ -51,16 +52,20 @@ def test_public_address_without_allow_hosts_says_the_network_is_still_refused(tm
     ready, status, err = _serve(tmp_path, "--host", "0.0.0.0")
     assert ready.startswith("oxitrack listening on http://0.0.0.0:")  # unchanged
     assert status == "403"  # what a machine on the network gets: what the note warns about
-    [note] = err.splitlines()
+    plain_http, note, refused = err.splitlines()
+    assert plain_http.startswith(HINT_START + "0.0.0.0 in plain HTTP")
     assert note.startswith(HINT_START + "0.0.0.0") and "--allow-hosts" in note
+    assert "403 forbidden_host" in refused and "Host '192.0.2.7:" in refused  # the daemon's log
 
 
 @pytest.mark.e2e
-def test_public_address_with_allow_hosts_starts_quietly_and_accepts_that_name(tmp_path: Path):
+def test_public_address_with_allow_hosts_accepts_that_name_noting_only_plain_http(tmp_path: Path):
     args = ("--host", "0.0.0.0", "--allow-hosts", "192.0.2.7")
     ready, status, err = _serve(tmp_path, *args)
     assert ready.startswith("oxitrack listening on http://0.0.0.0:")
-    assert (status, err) == ("200", "")
+    assert status == "200"
+    [note] = err.splitlines()
+    assert note.startswith(HINT_START + "0.0.0.0 in plain HTTP")
 
 
 @pytest.mark.parametrize(

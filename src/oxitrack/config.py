@@ -23,6 +23,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from oxitrack.config_file import read_config_file, warn_if_others_can_read
 from oxitrack.errors import ConfigError
 from oxitrack.fields import LINE_BREAK_OR_CONTROL
+from oxitrack.host_names import allowed_host_names
 from oxitrack.records import TYPE_CHECKING, Record
 from oxitrack.user_folders import default_config_path, default_db_path
 
@@ -219,7 +220,7 @@ SPECS: tuple[Spec, ...] = (
         "require `Authorization: Bearer KEY` on every API request",
     ),
     Spec("verbose", _bool, "log every beat to stderr"),
-    Spec("allow_hosts", _names, "extra Host names accepted besides loopback (comma-separated)"),
+    Spec("allow_hosts", allowed_host_names, "extra Host names accepted besides loopback"),
     Spec(
         "allow_origins",
         _names,

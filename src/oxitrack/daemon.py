@@ -211,13 +211,28 @@ class _Server(uvicorn.Server):
         if not self.should_exit:
             host, port = self.sock.getsockname()[:2]
             shown = f"[{host}]" if ":" in host else host
-            hint = allow_hosts_hint(self.settings)
-            if hint:
-                print(hint, file=sys.stderr, flush=True)
+            for note in (plain_http_note(self.settings, port), allow_hosts_hint(self.settings)):
+                if note:
+                    print(note, file=sys.stderr, flush=True)
             print(
                 f"oxitrack listening on http://{shown}:{port} (database {self.settings.db})",
                 flush=True,
             )
+
+
+def plain_http_note(settings: Settings, port: int) -> str | None:
+    """Off loopback, the line that says what crosses the network: the daemon speaks plain HTTP,
+    so the API key (in every request) and each beat's folder and time can be read by anyone on
+    the way. Said at each start, as a user expects of a server that sends a password unencrypted;
+    ``None`` on loopback, where nothing leaves the machine."""
+    if settings.is_loopback:
+        return None
+    return (
+        f"oxitrack: note: listening on {settings.host} in plain HTTP: the API key and every"
+        " beat (project folder, time) cross the network unencrypted. Use it on a network you"
+        " trust; elsewhere keep the daemon on 127.0.0.1 and reach it through"
+        f" `ssh -L {port}:127.0.0.1:{port} THIS_MACHINE`, or behind a TLS proxy"
+    )
 
 
 def allow_hosts_hint(settings: Settings) -> str | None:

@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from oxitrack.config import Settings, is_loopback_host
 from oxitrack.errors import error_body
+from oxitrack.host_names import host_name
 from oxitrack.refusal_log import RefusalLog
 
 log = logging.getLogger("oxitrack.guard")
@@ -56,6 +57,9 @@ class GuardMiddleware:
             origin.rstrip("/").lower() for origin in settings.allow_origins
         )
         self.key_refusals = RefusalLog("without the right API key (401)", log)
+        # Said on the daemon's side too: whoever runs it sees which name a machine on the
+        # network uses (``desktop.local`` where allow_hosts has ``desktop.lan``), not a silence.
+        self.host_refusals = RefusalLog("for a Host not in allow_hosts (403 forbidden_host)", log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,10 +73,15 @@ class GuardMiddleware:
         status, code, message = refusal
         body = json.dumps(error_body(code, message)).encode()
         extra = []
+        client = scope.get("client")
+        address = client[0] if client else "an unknown address"
         if status == 401:
             extra = [(b"www-authenticate", b'Bearer realm="oxitrack"')]
-            client = scope.get("client")
-            self.key_refusals.note(client[0] if client else "an unknown address")
+            self.key_refusals.note(address)
+        elif code == "forbidden_host":
+            host = headers.get("host", "")
+            shown = host if len(host) <= _MAX_CACHED_HOST_CHARS else host[:60] + "..."
+            self.host_refusals.note(address, f"Host {shown!r}")
         await send(
             {
                 "type": "http.response.start",
@@ -105,8 +114,7 @@ class GuardMiddleware:
             if name is None:
                 return 400, "bad_request", f"Host {host!r} is not a valid host[:port]"
             if not (_is_loopback_name(name) or name in self.allow_hosts):
-                message = f"Host {host!r} is not a loopback name; see --allow-hosts"
-                return 403, "forbidden_host", message
+                return 403, "forbidden_host", _forbidden_host_message(host, name)
         origin = headers.get("origin")
         if origin is not None and not self._is_own_origin(origin, host):
             return 403, "forbidden_origin", f"requests from web origin {origin!r} are not allowed"
@@ -188,6 +196,16 @@ def _cached_when_short(fn: Callable[[str], _T]) -> Callable[[str], _T]:
 
 
 _is_loopback_name = _cached_when_short(is_loopback_host)
+_host_name = _cached_when_short(host_name)
+
+
+def _forbidden_host_message(host: str, name: str) -> str:
+    """Names the setting and the value to give it: the name alone, as ``Host`` quotes it with
+    its port, which the setting does not need."""
+    return (
+        f"Host {host!r} is not a loopback name nor in the daemon's allow_hosts; to accept it,"
+        f" add {name} to allow_hosts in its config file (or --allow-hosts, OXITRACK_ALLOW_HOSTS)"
+    )
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -212,21 +230,3 @@ def _repeated_refusal(raw_headers: list[tuple[bytes, bytes]]) -> tuple[int, str,
         if name in _SINGLE_HEADERS:
             (repeated if name in seen else seen).add(name)
     return next((answer for name, answer in _SINGLE_HEADERS.items() if name in repeated), None)
-
-
-# RFC 3986 host [":" port], narrowed: an IP-literal holds only hex digits, ":" and "." (IPv6, or
-# IPv4-mapped; no zone ids, no IPvFuture), and a name only unreserved and sub-delims characters,
-# without percent-encoding, which no HTTP client sends. What passes holds no URL delimiter
-# (/ ? # @), so the Host Starlette copies into request.url and redirects cannot point elsewhere.
-# Ports have 1-5 digits, or none after the colon ("localhost:" is the same host, RFC 3986 6.2.3).
-_HOST = re.compile(r"(?:\[([0-9a-f:.]+)\]|([a-z0-9._~!$&'()*+,;=-]*))(?::[0-9]{0,5})?")
-
-
-@_cached_when_short  # the same few values on every request, like _is_loopback_name
-def _host_name(host: str) -> str | None:
-    """``Host`` without its port, ``None`` if invalid: ``[::1]:3000`` → ``::1``, ``a:b`` → None."""
-    match = _HOST.fullmatch(host.strip().lower())
-    if match is None:
-        return None
-    ip_literal, name = match.groups()
-    return ip_literal if ip_literal is not None else name
