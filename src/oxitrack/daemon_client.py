@@ -55,7 +55,7 @@ class DaemonClient:
             return None
         except ClientError as error:
             if error.status in (401, 403):
-                self.refusal = _refusal(error)
+                self.refusal = refusal_words(error)
             return None
         return answer if _is_health(answer) else None
 
@@ -129,11 +129,14 @@ class DaemonClient:
 
 def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
     """A connection to the daemon at ``url``, not yet made. Never through a proxy (http.client
-    reads no ``http_proxy``): the daemon is on this machine, and the key must not go elsewhere."""
+    reads no ``http_proxy``): the key must go to the daemon named, not elsewhere. ``https://``
+    for a daemon on another machine behind a TLS proxy, its certificate checked as browsers do."""
     import http.client
     import urllib.parse
 
     parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https":
+        return http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout)
     return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
 
 
@@ -211,7 +214,8 @@ def _address_bytes(hex_words: str) -> bytes:
     return b"".join(struct.pack("=I", word) for word in words)
 
 
-def _refusal(error: ClientError) -> str:
+def refusal_words(error: ClientError) -> str:
+    """Why a daemon that answers will not talk (401, 403), as the end of a sentence."""
     text = f"it refuses the request: {error.message}"
     if error.status == 401:
         text += " (the CLI sends `api_key` from the config file or OXITRACK_API_KEY)"

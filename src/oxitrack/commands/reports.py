@@ -32,6 +32,7 @@ from oxitrack.commands._report_flags import (
 )
 from oxitrack.commands.breakdown import FIELDS as BREAKDOWN_FIELDS
 from oxitrack.commands.breakdown import run_breakdown
+from oxitrack.commands.today_remote import daemon_address, run_today_from_daemon
 from oxitrack.errors import InvalidField
 from oxitrack.records import TYPE_CHECKING
 
@@ -80,11 +81,22 @@ def _add_today(subparsers: Any) -> None:
         subparsers,
         "today",
         help="time per project today",
-        description="Time per project today (local calendar day), most time first.",
+        description=(
+            "Time per project today (local calendar day), most time first. Read from the\n"
+            "database file, or with --daemon asked of the daemon on another machine (one\n"
+            "daemon for a desktop and a laptop: docs/config.md)."
+        ),
         example="oxitrack today            # or: oxitrack today --project . --json",
     )
     add_report_options(today)
     add_project_option(today)
+    today.add_argument(
+        "--daemon",
+        metavar="URL",
+        type=daemon_address,
+        help="ask the daemon at URL (http://desktop.lan:3000) instead of reading a database"
+        " file, with `api_key` from the config file or OXITRACK_API_KEY",
+    )
     # Only the database: status bars poll it, and a bad `week_start` must not blank them.
     today.set_defaults(run=run_today, settings_used=("db",))
 
@@ -187,6 +199,8 @@ def _add_export(subparsers: Any) -> None:
 
 
 def run_today(args: argparse.Namespace) -> int:
+    if args.daemon is not None:
+        return run_today_from_daemon(args)
     from oxitrack import days
     from oxitrack.reports import daily_totals, today_json
     from oxitrack.store.reports import sessions_between

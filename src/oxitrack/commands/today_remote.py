@@ -1,0 +1,127 @@
+"""``oxitrack today --daemon URL``: today's totals asked of the daemon on another machine.
+
+With one daemon for a desktop and a laptop (docs/config.md), the laptop has no database file of
+its own: its ``oxitrack today`` said "no database" and pointed at starting a daemon there, which
+would have made a second, empty one. Given the desktop's address, it asks that daemon
+(``GET /today``, with the API key from the config file or ``OXITRACK_API_KEY``) for the day in
+the laptop's zone, and prints the table the desktop's own ``oxitrack today`` prints (its title
+naming the daemon asked), or with ``--json`` the same JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from oxitrack.commands._options import SETTINGS_USED, UsageError, settings_from
+from oxitrack.commands._output import print_json, text_style
+from oxitrack.commands._report_flags import zone_from
+from oxitrack.errors import ClientError, OxitrackError
+from oxitrack.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
+# A status bar polls `today`: an answer slower than this is a daemon to report as not answering.
+TODAY_TIMEOUT_SECONDS = 5.0
+
+
+def daemon_address(text: str) -> str:
+    """``--daemon``'s value as a base URL: ``http://desktop.lan:3000`` (``https://`` for a TLS
+    proxy in front), or ``desktop.lan:3000`` for short. A path, a query or a user name cannot
+    be the daemon's address (its routes hang off ``/``); an address without a port would be
+    port 80, which no daemon uses by default, so one is required."""
+    import urllib.parse
+
+    written = text.strip()
+    if "://" not in written:
+        written = f"http://{written}"
+    try:
+        parts = urllib.parse.urlsplit(written)
+        port = parts.port
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an address: {error}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a daemon's address such as http://desktop.lan:3000"
+        )
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username is not None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has more than an address: give it alone, such as"
+            f" {parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+        )
+    if port is None and parts.scheme == "http":
+        raise argparse.ArgumentTypeError(
+            f"{text!r} names no port: give the daemon's, such as {written.rstrip('/')}:3000"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def run_today_from_daemon(args: argparse.Namespace) -> int:
+    from urllib.parse import urlencode
+
+    from oxitrack.daemon_client import DaemonClient, refusal_words
+    from oxitrack.days import zone_name
+
+    if args.db is not None:
+        raise UsageError("--db reads a database file, --daemon asks a daemon: give one of them")
+    setattr(args, SETTINGS_USED, ("api_key",))  # no file is read; the key is sent
+    settings = settings_from(args)
+    zone = zone_from(args)
+    query = {"tz": zone_name(zone)}
+    if args.project is not None:
+        query["project"] = args.project
+    client = DaemonClient(settings, args.daemon)
+    try:
+        answer = client.request("GET", f"/today?{urlencode(query)}", timeout=TODAY_TIMEOUT_SECONDS)
+    except ClientError as error:
+        if error.status not in (401, 403):
+            raise  # a project it does not know (404), a zone it cannot follow: the user's words
+        raise OxitrackError(
+            f"the daemon at {client.url} answers, but {refusal_words(error)}"
+        ) from None
+    rows = _project_rows(answer, client.url)
+    if args.json:
+        return print_json(answer)
+    from datetime import date
+
+    from oxitrack.fields import printable
+    from oxitrack.report_text import render_table
+
+    day = date.fromisoformat(answer["date"])
+    named = ""
+    if args.project is not None:  # as the file's `today` names it, without reading the file
+        kind = "folder" if args.project.startswith("/") else "project"
+        named = f", {kind} {printable(args.project)}"
+    title = f"Today, {day.strftime('%a %Y-%m-%d')} ({printable(answer['timezone'])}){named}"
+    table = render_table(rows, text_style(), total_seconds=answer["total_seconds"])
+    print(f"{title} at {client.url}\n{table}", end="")
+    return 0
+
+
+def _project_rows(answer: Any, url: str) -> list[Any]:
+    """The table rows of a ``GET /today`` answer; ``OxitrackError`` for anything else (another
+    program on the port, a proxy's page), which the command cannot show."""
+    from datetime import date
+
+    from oxitrack.report_text import TableRow
+
+    try:
+        date.fromisoformat(answer["date"])
+        if not isinstance(answer["timezone"], str) or not _is_seconds(answer["total_seconds"]):
+            raise TypeError
+        rows = []
+        for project in answer["projects"]:
+            seconds, name, path = (project[key] for key in _PROJECT_FIELDS)
+            if not (_is_seconds(seconds) and isinstance(name, str) and isinstance(path, str)):
+                raise TypeError
+            rows.append(TableRow(seconds, name, path, is_active=project["is_active"] is True))
+    except (KeyError, TypeError, ValueError):
+        raise OxitrackError(f"what answers at {url} is no OxiTrack daemon (GET /today)") from None
+    return rows
+
+
+_PROJECT_FIELDS = ("duration_seconds", "project_name", "project_path")
+
+
+def _is_seconds(value: object) -> bool:
+    return type(value) is int and value >= 0
