@@ -250,6 +250,24 @@ def test_a_restore_over_a_database_with_later_beats_is_refused_even_with_force(
     assert code == 0 and json.loads(out)["backup"]["session_count"] == 2
 
 
+def test_backup_with_force_weighs_last_beats_at_their_edges(filled: Path, tmp_path: Path, capsys):
+    """The nightly copy on a day nothing was tracked (the same last beat) is replaced; a
+    database of no beat over one with beats is refused, saying it has none; a database of no
+    beat is replaced by anything."""
+    nightly = tmp_path / "nightly.db"
+    code, out, _ = run(capsys, "backup", str(nightly), "--db", str(filled), "--json")
+    sessions = json.loads(out)["backup"]["session_count"]
+    assert code == 0 and sessions > 0
+    code, _, err = run(capsys, "backup", str(nightly), "--db", str(filled), "--force")
+    assert code == 0, err
+    empty = tmp_path / "empty.db"
+    Store(empty).close()
+    code, out, err = run(capsys, "backup", str(nightly), "--db", str(empty), "--force")
+    assert (code, out) == (2, "") and f", and {empty} has no beat: replacing it" in err, err
+    code, out, err = run(capsys, "backup", str(empty), "--db", str(filled), "--force", "--json")
+    assert code == 0 and json.loads(out)["backup"]["session_count"] == sessions, err
+
+
 @pytest.mark.e2e
 def test_a_restore_over_a_live_or_killed_daemons_database_is_refused(tmp_path: Path, capsys):
     """`backup --db old.db --force live.db` used as a restore. Under a running daemon the beats
