@@ -447,6 +447,16 @@ def test_a_backup_to_a_full_disk_says_whose_disk_and_leaves_the_old_copy(
     assert done.stdout == ("oxitrack.db\nlast-night" if force else ""), done.stdout
 
 
+def test_backup_of_a_file_that_is_no_database_says_so_and_copies_nothing(tmp_path: Path, capsys):
+    source = tmp_path / "notes.db"
+    source.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4080)
+    target = tmp_path / "copy.db"
+    code, _, err = run(capsys, "backup", str(target), "--db", str(source))
+    assert code == 1 and err.startswith(f"oxitrack: cannot back up {source} to {target}: "), err
+    assert "file is not a database" in err, err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.db"]
+
+
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):
     code, _, err = run(capsys, "backup", str(tmp_path / "c.db"), "--db", str(tmp_path / "no.db"))
     assert code == 1 and "no database at" in err
