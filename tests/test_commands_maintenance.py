@@ -250,6 +250,24 @@ def test_a_restore_over_a_database_with_later_beats_is_refused_even_with_force(
     assert code == 0 and json.loads(out)["backup"]["session_count"] == 2
 
 
+def test_backup_with_force_weighs_last_beats_at_their_edges(filled: Path, tmp_path: Path, capsys):
+    """The nightly copy on a day nothing was tracked (the same last beat) is replaced; a
+    database of no beat over one with beats is refused, saying it has none; a database of no
+    beat is replaced by anything."""
+    nightly = tmp_path / "nightly.db"
+    code, out, _ = run(capsys, "backup", str(nightly), "--db", str(filled), "--json")
+    sessions = json.loads(out)["backup"]["session_count"]
+    assert code == 0 and sessions > 0
+    code, _, err = run(capsys, "backup", str(nightly), "--db", str(filled), "--force")
+    assert code == 0, err
+    empty = tmp_path / "empty.db"
+    Store(empty).close()
+    code, out, err = run(capsys, "backup", str(nightly), "--db", str(empty), "--force")
+    assert (code, out) == (2, "") and f", and {empty} has no beat: replacing it" in err, err
+    code, out, err = run(capsys, "backup", str(empty), "--db", str(filled), "--force", "--json")
+    assert code == 0 and json.loads(out)["backup"]["session_count"] == sessions, err
+
+
 @pytest.mark.e2e
 def test_a_restore_over_a_live_or_killed_daemons_database_is_refused(tmp_path: Path, capsys):
     """`backup --db old.db --force live.db` used as a restore. Under a running daemon the beats
@@ -427,6 +445,16 @@ def test_a_backup_to_a_full_disk_says_whose_disk_and_leaves_the_old_copy(
     assert done.stderr.startswith(f"oxitrack: cannot back up {large} to {target}: ")
     assert f"the disk of {folder} is full" in done.stderr, done.stderr
     assert done.stdout == ("oxitrack.db\nlast-night" if force else ""), done.stdout
+
+
+def test_backup_of_a_file_that_is_no_database_says_so_and_copies_nothing(tmp_path: Path, capsys):
+    source = tmp_path / "notes.db"
+    source.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4080)
+    target = tmp_path / "copy.db"
+    code, _, err = run(capsys, "backup", str(target), "--db", str(source))
+    assert code == 1 and err.startswith(f"oxitrack: cannot back up {source} to {target}: "), err
+    assert "file is not a database" in err, err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.db"]
 
 
 def test_backup_of_a_missing_database(tmp_path: Path, capsys):

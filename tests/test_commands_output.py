@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from oxitrack.commands._output import print_json
+from oxitrack.commands._output import print_json, terminal_columns
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
 
@@ -185,3 +185,20 @@ def test_long_json_is_written_as_it_is_encoded(monkeypatch: pytest.MonkeyPatch, 
     expected = expected.replace("\\ud800", "\\ufffd").replace("\ud800", "\ufffd")
     assert counted.digest.hexdigest() == hashlib.sha256(expected.encode(encoding)).hexdigest()
     assert peak < counted.written / 3, (peak, counted.written)
+
+
+@pytest.mark.parametrize(
+    ("columns", "width"),
+    [
+        *(("72", 72), (" 72\n", 72), ("1", 1)),
+        *(("0", None), ("-3", None), ("wide", None), ("", None)),
+        ("\u0667\u0662", None),  # Arabic-Indic digits: a number to isdigit, not to a shell
+    ],
+)
+def test_columns_is_the_width_when_it_is_a_positive_number(
+    monkeypatch: pytest.MonkeyPatch, columns: str, width: int | None
+):
+    """Any positive number in ``$COLUMNS`` is a width, one column too (each table then keeps
+    its least columns); anything else is none, and a stream that is no terminal has none."""
+    monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_columns(io.StringIO()) == width

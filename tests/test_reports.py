@@ -591,10 +591,35 @@ def test_rows_on_a_very_narrow_terminal_keep_a_bar_and_a_name_to_tell_apart():
         (49, 30, 0, 20, (30, 0, 19)),
         (38, 30, 0, 20, (30, 0, MIN_BAR_WIDTH)),
         (37, 30, 0, 20, (29, 0, MIN_BAR_WIDTH)),
+        (62, 30, 10, 20, (30, 10, 20)),  # a path shorter than the least, at the very width
+        (61, 30, 10, 20, (30, 0, 20)),  # one column less: it cannot be cut, so it goes
+        (35, 30, 0, 5, (30, 0, 5)),  # a row that fits keeps even a bar under the least
     ],
 )
 def test_columns_fitted_to_the_room_left(room, label, detail, bar, columns):
     assert tuple(fit_columns(room, label, detail, bar)) == columns
+
+
+@pytest.mark.parametrize("lead", ["", "Mon 2025-11-24"])
+@pytest.mark.parametrize("active", [True, False])
+def test_a_fitted_table_gives_the_path_every_column_the_terminal_has(lead, active):
+    """Cut to fit, the path takes every column the others leave: a line a column short of
+    the terminal (or past it) means a gap was miscounted: the day's, the bar's, the mark's."""
+    rows = [r._replace(lead=lead, is_active=r.is_active and active) for r in ROWS_OF_TWO_PROJECTS]
+    whole = max(display_width(line) for line in render_table(rows, Style()).splitlines())
+    for width in (whole, whole - 1, whole - 7):
+        lines = render_table(rows, Style(width=width)).splitlines()
+        assert max(display_width(line) for line in lines) == width, lines
+        assert ("\u2026" in lines[0]) == (width < whole), lines
+
+
+def test_a_list_aligns_durations_of_different_lengths():
+    """A session list has no total line to set the duration column's width: ``10h 00m`` beside
+    ``0h 05m`` still lines up their bars and names."""
+    rows = [TableRow(36_000, "long", "/code/long"), TableRow(300, "short", "/code/short")]
+    lines = render_list(rows, Style(unicode=False), "2 sessions").splitlines()
+    assert lines[0].startswith("10h 00m  #") and lines[1].startswith(" 0h 05m  #"), lines
+    assert lines[0].index("long") == lines[1].index("short"), lines
 
 
 def test_a_days_projects_on_a_narrow_terminal_are_fewer_whole_names():
@@ -689,6 +714,27 @@ def test_day_rows_name_up_to_three_projects():
     assert (table_row.lead, table_row.label) == ("Tue 2025-11-25", "p4, p3, p2, +1 more")
     [three] = day_rows(daily_totals(rows[:3], span, now=0))
     assert three.label == "p3, p2, p1"
+
+
+@pytest.mark.parametrize(
+    ("lengths", "label"),
+    [
+        ((12, 12, 12), "a" * 12 + ", " + "b" * 12 + ", " + "c" * 12),  # the column's very width
+        ((13, 13, 13), "a" * 13 + ", " + "b" * 13 + ", +1 more"),  # one column more
+        ((45,), "a" * 45),  # the table cuts it in the middle, as any name
+        ((45, 3), "a" * 45 + ", +1 more"),
+    ],
+)
+def test_day_rows_name_as_many_projects_as_fit_and_always_one(lengths, label):
+    """The names fill the label column up to its 40 columns; a first name wider than that is
+    still named (and cut where the table draws it), never left out for an empty label."""
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        row(i, f"/code/{letter * length}", "2025-11-25 09:00", f"2025-11-25 09:{50 - 10 * i}")
+        for i, (letter, length) in enumerate(zip("abc", lengths, strict=False))
+    ]
+    [table_row] = day_rows(daily_totals(rows, span, now=0))
+    assert table_row.label == label
 
 
 def test_day_rows_tell_projects_of_one_name_apart_by_their_folders():

@@ -25,6 +25,8 @@ from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import Store
 from oxitrack.store.beats import record_beat
+from oxitrack.store.connections import fold_moved_wal
+from oxitrack.store.files import OpenedFiles
 from oxitrack.store.maintenance import file_size_bytes
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.conftest import NOW
@@ -814,6 +816,17 @@ def test_a_write_after_the_file_was_removed_or_replaced_is_refused(db_path: Path
             store.record_beat(Beat(project_path=P, timestamp=T + 60))
         with pytest.raises(StoreError, match=r"was removed or replaced while open"):
             store.record_beat(Beat(project_path=P, timestamp=T + 120))
+
+
+def test_a_moved_files_wal_that_cannot_be_folded_names_no_side_file_to_remove(db_path: Path):
+    """A checkpoint that fails (here on a connection already closed) leaves the side files as
+    they are, and says so with an empty list: ``Store.close`` goes through it, and must not
+    fail for it."""
+    with Store(db_path) as store:
+        store.record_beat(Beat(project_path=P, timestamp=T))
+        writer = sqlite3.connect(db_path)
+        writer.close()
+        assert fold_moved_wal(writer, OpenedFiles(str(db_path), str(db_path))) == []
 
 
 def test_a_database_reached_through_a_symlink_is_not_taken_for_moved(tmp_path: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import sqlite3
@@ -183,6 +184,28 @@ def test_a_backup_that_fails_on_a_full_disk_leaves_no_partial_files(filled: Path
     assert failed == attempts > 0
     assert sorted(folder.iterdir()) == []
     assert journals_removed > 0, "no attempt failed after SQLite had written its journal"
+
+
+def test_a_backup_whose_last_write_finds_the_disk_full_says_so(
+    filled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """On a disk that allocates late (NFS, some FUSE mounts) the copy's writes succeed and its
+    fsync is what fails, as an OSError: that full disk is said as SQLite's is, and last
+    night's copy stays. (The fsync's answer is the one edge here that cannot be made real.)"""
+    target = tmp_path / "nightly.db"
+    target.write_text("last night")
+
+    def full_disk(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(StoreError) as refused:
+        backup(filled, target)
+    assert f"the disk of {tmp_path} is full" in str(refused.value)
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name != filled.name) == [
+        "nightly.db"
+    ]
+    assert target.read_text() == "last night"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="nothing is removed on Windows")

@@ -275,6 +275,9 @@ def test_a_daemon_whose_database_was_removed_or_replaced_keeps_no_beat_it_would_
         said = "".join(daemon.stderr_lines)
         assert f"the database {db} was removed or replaced while the daemon ran" in said
         assert "Traceback" not in said
+        # Its own side files left the path with it: by the rule that they were there when it
+        # opened them (or made by it since), not by their name.
+        assert not Path(f"{db}-wal").exists() and not Path(f"{db}-shm").exists()
         daemon.start()  # as a service manager would
         assert httpx.post(f"{daemon.url}/beat", json=late).status_code == 200
     finally:
@@ -286,3 +289,61 @@ def test_a_daemon_whose_database_was_removed_or_replaced_keeps_no_beat_it_would_
         # The file moved keeps what it held (the 503'd beat too, committed before the check).
         with Store(elsewhere / "oxitrack.db", read_only=True) as moved:
             assert [s.start_time for s in moved.sessions()] == [1_764_100_000]
+
+
+def test_a_backup_moved_over_with_its_own_wal_keeps_it(tmp_path: Path):
+    """A backup copied with its -wal and -shm (taken while a program had it open) and moved
+    over the daemon's three files: the daemon stopping takes away only the side files it
+    opened itself; the backup's -wal, where its latest beat is, stays for the restart."""
+    db = tmp_path / "oxitrack.db"
+    daemon = DaemonProcess(db).start()
+    try:
+        beat = {"project_path": "/code/kept", "timestamp": 1_764_100_000}
+        assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
+        backup = tmp_path / "backup.db"
+        with Store(backup) as restored:
+            restored.record_beat(Beat(project_path="/code/restored", timestamp=1_764_000_000))
+            copies = {suffix: tmp_path / f"copy{suffix}" for suffix in ("", "-wal", "-shm")}
+            for suffix, copy in copies.items():
+                shutil.copyfile(f"{backup}{suffix}", copy)
+        assert copies["-wal"].stat().st_size > 0  # the beat is in the -wal, not yet in the file
+        for suffix, copy in copies.items():
+            copy.replace(f"{db}{suffix}")
+        backup_wal = os.stat(f"{db}-wal")
+        late = {"project_path": "/code/kept", "timestamp": 1_764_100_060}
+        assert httpx.post(f"{daemon.url}/beat", json=late).status_code == 503
+        assert daemon.wait_exit(timeout=15) == 1
+        kept = os.stat(f"{db}-wal")
+        assert (kept.st_ino, kept.st_size) == (backup_wal.st_ino, backup_wal.st_size)
+        daemon.start()
+        assert httpx.post(f"{daemon.url}/beat", json=late).status_code == 200
+    finally:
+        daemon.kill()
+    with Store(db, read_only=True) as store:
+        projects = {session.project_path for session in store.sessions()}
+    assert projects == {"/code/restored", "/code/kept"}
+
+
+def test_a_file_moved_alone_while_read_leaves_the_side_files_the_reader_uses(tmp_path: Path):
+    """A program reading the database (``sqlite3 oxitrack.db``) when it is moved away alone
+    and the daemon stops: every beat goes into the moved file, but the -wal and -shm stay at
+    the path, where the reader still reads through them (removed, the next program would make
+    a second index of a WAL that one is using)."""
+    db = tmp_path / "oxitrack.db"
+    elsewhere = tmp_path / "elsewhere.db"
+    daemon = DaemonProcess(db).start()
+    reader = sqlite3.connect(db, isolation_level=None)
+    try:
+        beat = {"project_path": "/code/kept", "timestamp": 1_764_100_000}
+        assert httpx.post(f"{daemon.url}/beat", json=beat).status_code == 200
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM sessions").fetchone() == (1,)
+        db.rename(elsewhere)
+        assert daemon.stop() == 0
+        assert Path(f"{db}-wal").exists() and Path(f"{db}-shm").exists()
+        assert reader.execute("SELECT count(*) FROM sessions").fetchone() == (1,)
+    finally:
+        reader.close()
+        daemon.kill()
+    with Store(elsewhere, read_only=True) as moved:
+        assert [s.start_time for s in moved.sessions()] == [1_764_100_000]
