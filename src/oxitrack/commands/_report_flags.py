@@ -201,9 +201,8 @@ def project_title(store: Store, project: ProjectFilter) -> str:
 
     if project is None:
         return ""
-    if isinstance(project, str):  # folders matched by their path, or by its last parts
-        kind = "folder" if project.startswith("/") else "project"
-        return f", {kind} {printable(project)}"
+    if isinstance(project, str):
+        return reference_title(project)
     from oxitrack.errors import ClientError
     from oxitrack.store.projects import get_project
 
@@ -212,6 +211,16 @@ def project_title(store: Store, project: ProjectFilter) -> str:
     except ClientError:  # a project with no folder left: its id is all there is to say
         return f", project {project}"
     return f", project {printable(found.name)}"
+
+
+def reference_title(reference: str) -> str:
+    """The title's words for a ``--project`` given as text, which matches folders by their path
+    (``, folder /home/you/code/x``) or by its last parts (``, project x``): said as written, so
+    a title made without the database (``today --daemon``) reads as the file's own."""
+    from oxitrack.fields import printable
+
+    kind = "folder" if reference.startswith("/") else "project"
+    return f", {kind} {printable(reference)}"
 
 
 def check_project_exists(store: Store, args: argparse.Namespace, project: ProjectFilter) -> None:

@@ -14,12 +14,15 @@ import argparse
 
 from oxitrack.commands._options import SETTINGS_USED, UsageError, settings_from
 from oxitrack.commands._output import print_json, text_style
-from oxitrack.commands._report_flags import zone_from
+from oxitrack.commands._report_flags import reference_title, zone_from
 from oxitrack.errors import ClientError, OxitrackError
-from oxitrack.records import TYPE_CHECKING
+from oxitrack.records import TYPE_CHECKING, Record
 
 if TYPE_CHECKING:
+    from datetime import date
     from typing import Any
+
+    from oxitrack.report_text import TableRow
 
 # A status bar polls `today`: an answer slower than this is a daemon to report as not answering.
 TODAY_TIMEOUT_SECONDS = 5.0
@@ -79,35 +82,40 @@ def run_today_from_daemon(args: argparse.Namespace) -> int:
         raise OxitrackError(
             f"the daemon at {client.url} answers, but {refusal_words(error)}"
         ) from None
-    rows = _project_rows(answer, client.url)
+    today = _read_today(answer, client.url)
     if args.json:
         return print_json(answer)
-    from datetime import date
-
     from oxitrack.fields import printable
     from oxitrack.report_text import render_table
 
-    day = date.fromisoformat(answer["date"])
-    named = ""
-    if args.project is not None:  # as the file's `today` names it, without reading the file
-        kind = "folder" if args.project.startswith("/") else "project"
-        named = f", {kind} {printable(args.project)}"
-    title = f"Today, {day.strftime('%a %Y-%m-%d')} ({printable(answer['timezone'])}){named}"
-    table = render_table(rows, text_style(), total_seconds=answer["total_seconds"])
+    named = "" if args.project is None else reference_title(args.project)
+    title = f"Today, {today.day.strftime('%a %Y-%m-%d')} ({printable(today.timezone)}){named}"
+    table = render_table(today.rows, text_style(), total_seconds=today.total_seconds)
     print(f"{title} at {client.url}\n{table}", end="")
     return 0
 
 
-def _project_rows(answer: Any, url: str) -> list[Any]:
-    """The table rows of a ``GET /today`` answer; ``OxitrackError`` for anything else (another
-    program on the port, a proxy's page), which the command cannot show."""
+class RemoteToday(Record):
+    """A ``GET /today`` answer read: the table the file's ``today`` would print, and its day."""
+
+    day: date
+    timezone: str
+    total_seconds: int
+    rows: list[TableRow]
+
+
+def _read_today(answer: Any, url: str) -> RemoteToday:
+    """A ``GET /today`` answer read once, for the table and, under ``--json``, to print only an
+    answer that is one; ``OxitrackError`` for anything else (another program on the port, a
+    proxy's page), which the command cannot show."""
     from datetime import date
 
     from oxitrack.report_text import TableRow
 
     try:
-        date.fromisoformat(answer["date"])
-        if not isinstance(answer["timezone"], str) or not _is_seconds(answer["total_seconds"]):
+        day = date.fromisoformat(answer["date"])
+        timezone, total_seconds = answer["timezone"], answer["total_seconds"]
+        if not isinstance(timezone, str) or not _is_seconds(total_seconds):
             raise TypeError
         rows = []
         for project in answer["projects"]:
@@ -117,7 +125,7 @@ def _project_rows(answer: Any, url: str) -> list[Any]:
             rows.append(TableRow(seconds, name, path, is_active=project["is_active"] is True))
     except (KeyError, TypeError, ValueError):
         raise OxitrackError(f"what answers at {url} is no OxiTrack daemon (GET /today)") from None
-    return rows
+    return RemoteToday(day, timezone, total_seconds, rows)
 
 
 _PROJECT_FIELDS = ("duration_seconds", "project_name", "project_path")
