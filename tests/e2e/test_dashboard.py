@@ -723,6 +723,8 @@ def test_a_stopped_daemon_is_shown_clearly_and_the_page_recovers_within_seconds(
     banner = shown.inner_text("#offline")
     assert banner.startswith(f"The daemon at {seeded_daemon.url} does not answer since ")
     assert f"showing data from {updated}. Trying again in 5 s." in banner
+    # In the page's words: the browser's own ("Failed to fetch") differ from one to the next.
+    assert shown.inner_text("#status-live") == "cannot reach the daemon: the connection failed"
     # The range the chart shows stays pressed; the dimmed data claims nothing is active.
     assert shown.get_attribute("button[data-days='7']", "aria-pressed") == "true"
     assert len(shown.evaluate(CHART_DATA_JS)["labels"]) == 7
@@ -808,6 +810,27 @@ def test_a_refusal_after_data_loaded_dims_it_like_an_outage(
     assert shown.evaluate("() => getComputedStyle(document.querySelector('main')).opacity") == "0.5"
     assert page.problems
     assert page.only_answered(status), page.problems
+
+
+def test_a_page_not_the_daemons_on_its_address_is_said_as_such(
+    seeded_daemon: DaemonProcess, browser: Any
+):
+    """A proxy in front of a daemon that is away answers with its own error page: the status line
+    said the browser's JSON parser's words ("Unexpected token '<'…")."""
+    page = Page(browser, clock=True)
+    shown = page.open(seeded_daemon.url + "/")
+    proxy_page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    shown.route(
+        re.compile(r"/(today|health|api/)"),
+        lambda route: route.fulfill(status=502, content_type="text/html", body=proxy_page),
+    )
+    page.page.clock.run_for(60_000)
+    shown.wait_for_selector("#offline:not([hidden])")
+    assert shown.inner_text("#status-live") == (
+        "cannot reach the daemon: what answers there is not the daemon (HTTP 502)"
+    )
+    assert shown.inner_text("#offline").startswith(f"The daemon at {seeded_daemon.url} does not")
+    assert page.only_answered(502), page.problems
 
 
 # -- layout and empty states ---------------------------------------------------------------------

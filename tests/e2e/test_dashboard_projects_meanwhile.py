@@ -135,7 +135,7 @@ def test_a_merge_the_daemon_did_not_answer_is_said_as_not_known_until_it_answers
     two_projects: DaemonProcess, browser: Any
 ):
     """The daemon away at a merge: the list could not be drawn anew, so the merge's choice stayed
-    open, and under it "The daemon did not answer: Failed to fetch" stayed too once the daemon
+    open, and under it "The daemon did not answer: …" stayed too once the daemon
     answered again, beside a page that said it did and showed its figures. It was said as "alpha
     was not merged", which the page cannot know of a connection dropped: the daemon may have
     merged and stopped before answering. Said as not known, then as the daemon's list shows."""
@@ -144,7 +144,7 @@ def test_a_merge_the_daemon_did_not_answer_is_said_as_not_known_until_it_answers
     two_projects.stop()
     shown.get_by_role("button", name="Merge alpha into beta").click()
     shown.wait_for_selector("#offline:not([hidden])")
-    said = "The daemon did not answer: Failed to fetch. alpha may or may not be merged into beta."
+    said = "The daemon did not answer: the connection failed. alpha may or may not be merged into beta."
     shown.wait_for_function(STATUS_IS_JS, arg=said)
     loaded = _loaded(shown)
     two_projects.start(port=two_projects.port)
@@ -176,7 +176,7 @@ def test_a_rename_the_daemon_did_not_answer_is_said_by_its_field_only_until_it_a
     field.press("Enter")
     error = shown.locator("#projects-list .field-error")
     error.wait_for()
-    unsure = "The daemon did not answer: Failed to fetch. alpha may or may not be renamed to Keyed."
+    unsure = "The daemon did not answer: the connection failed. alpha may or may not be renamed to Keyed."
     assert error.inner_text() == unsure
     assert field.get_attribute("aria-invalid") == "true"
     two_projects.start(port=two_projects.port)
@@ -633,7 +633,7 @@ def test_a_delete_whose_connection_dropped_is_said_as_not_known_then_as_the_list
     held = _hold(shown, lambda url: url.endswith("/api/projects"))
     shown.get_by_role("button", name="Delete alpha").click()
     shown.get_by_role("button", name="Delete alpha for good").click()
-    unsure = "The daemon did not answer: Failed to fetch. alpha may or may not be deleted."
+    unsure = "The daemon did not answer: the connection failed. alpha may or may not be deleted."
     shown.wait_for_function(STATUS_IS_JS, arg=unsure)
     held.wait(shown)  # the list asked after it, which says
     held.release()

@@ -60,6 +60,14 @@ export class TimedOut extends Error {
   }
 }
 
+/**
+ * No connection to the daemon (stopped, its port closed, the network down), or what answers on its
+ * address is not the daemon (a proxy's error page). The browser's own words for the first are
+ * its own ("Failed to fetch", "NetworkError when attempting to fetch resource.", "Load failed"),
+ * and the status line said them as the reason.
+ */
+export class Unreachable extends Error {}
+
 /** A request given up because a newer one asks for the same: its answer would not be drawn. */
 export class Superseded extends Error {
   constructor() {
@@ -135,10 +143,21 @@ async function answered(path, seconds, outer, send) {
   if (outer?.aborted) giveUp();
   outer?.addEventListener("abort", giveUp, { once: true });
   try {
-    return await answerOf(await send(controller.signal), path);
+    return await answerOf(await sent(send, controller.signal), path);
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener("abort", giveUp);
+  }
+}
+
+/** `send(signal)`'s response; a request that could not be made at all is an Unreachable. */
+async function sent(send, signal) {
+  try {
+    return await send(signal);
+  } catch (error) {
+    // Given up (timed out, superseded): the reason it was given up with, as it is.
+    if (signal.aborted) throw error;
+    throw new Unreachable("the connection failed");
   }
 }
 
@@ -151,7 +170,10 @@ function headers(extra = {}) {
 /** The answer's JSON, or the error the page acts on. */
 async function answerOf(response, path) {
   if (response.status === 401) throw new Unauthorized();
-  const body = await response.json();
+  const body = await response.json().catch((error) => {
+    if (!(error instanceof SyntaxError)) throw error; // given up while the body came
+    throw new Unreachable(`what answers there is not the daemon (HTTP ${response.status})`);
+  });
   const retryAfter = response.headers.get("Retry-After");
   if (response.status === 503 && retryAfter !== null) {
     throw new Busy(body.message, retryAfterSeconds(retryAfter), body.error);
