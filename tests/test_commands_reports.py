@@ -254,6 +254,29 @@ def test_export_csv_to_stdout_has_every_session_oldest_first(seeded, db_path, ca
     assert rows[0]["start_local"] == "2025-10-01T10:00:00+02:00"
 
 
+def test_an_export_gives_each_sessions_time_inside_the_range(seeded, db_path, capsys):
+    """A night past midnight is in the exports of both days, whole; its time inside each range
+    is a column, which adds up to the report's total, so billing one month from the CSV does not
+    count the night that crossed into the next month twice."""
+    crossing = {"2025-11-24": 1800, "2025-11-25": 600}
+    for day, inside in crossing.items():
+        span = ("--from", day, "--to", day, "--project", "oxitrack")
+        _, report, _ = run(capsys, db_path, "report", *span, "--json")
+        total = json.loads(report)["total_seconds"]
+        _, out, _ = run(capsys, db_path, "export", *span)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        night = next(r for r in rows if r["start_local"].startswith("2025-11-24T23:30"))
+        assert night["duration_seconds"] == "2400"
+        assert night["duration_in_range_seconds"] == str(inside)
+        assert sum(int(r["duration_in_range_seconds"]) for r in rows) == total
+        _, out, _ = run(capsys, db_path, "export", *span, "--format", "json")
+        sessions = json.loads(out)["sessions"]
+        assert sum(s["duration_in_range_seconds"] for s in sessions) == total
+    _, out, _ = run(capsys, db_path, "export")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert all(r["duration_in_range_seconds"] == r["duration_seconds"] for r in rows)
+
+
 @pytest.mark.parametrize("name", ['=HYPERLINK("x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"])
 def test_export_csv_writes_a_name_a_spreadsheet_would_run_as_text(
     name, store: Store, db_path, capsys
@@ -292,7 +315,7 @@ def test_export_csv_keeps_a_row_whole_when_its_folder_name_holds_a_carriage_retu
     assert (row["project_path"], row["project_name"]) == ("/code/a\rb", "a\rb")
     assert row["duration_seconds"] == "540"
     # The quoted row ends its line as the header does: nothing after its last cell.
-    assert row["end_local"].endswith("+01:00") and out.endswith('+01:00"\n')
+    assert row["end_local"].endswith("+01:00") and out.endswith(',"540"\n')
 
 
 def test_session_lists_name_a_renamed_project_by_its_given_name(
@@ -494,7 +517,7 @@ def test_a_failed_export_leaves_the_old_file_and_no_half_file(
 ):
     from oxitrack import session_exports
 
-    def disk_fills_up(rows, zone, out):  # type: ignore[no-untyped-def]
+    def disk_fills_up(rows, zone, out, bounds):  # type: ignore[no-untyped-def]
         out.write("session_id,project_path\n1,/code/half")
         raise OSError(28, "No space left on device")
 

@@ -762,7 +762,7 @@ def test_csv_export_has_header_local_times_and_quotes_commas():
     [header, line] = list(csv.reader(io.StringIO(out.getvalue())))
     assert header == [
         *("session_id", "project_path", "project_name", "start_time", "last_heartbeat"),
-        *("duration_seconds", "start_local", "end_local"),
+        *("duration_seconds", "start_local", "end_local", "duration_in_range_seconds"),
     ]
     assert line == [
         "7",
@@ -773,6 +773,7 @@ def test_csv_export_has_header_local_times_and_quotes_commas():
         "7500",
         "2025-11-25T09:00:00+01:00",
         "2025-11-25T11:05:00+01:00",
+        "7500",
     ]
 
 
@@ -793,7 +794,10 @@ def test_streamed_json_export_equals_the_api_shape():
     out = io.StringIO()
     first = date(2025, 11, 1)
     write_sessions_json(_sessions(), BERLIN, 0, first, None, out)
-    assert json.loads(out.getvalue()) == sessions_json(_sessions(), BERLIN, 0, first, None)
+    api = sessions_json(_sessions(), BERLIN, 0, first, None)
+    for session in api["sessions"]:  # type: ignore[attr-defined]
+        session["duration_in_range_seconds"] = session["duration_seconds"]
+    assert json.loads(out.getvalue()) == api
     empty = io.StringIO()
     write_sessions_json([], BERLIN, 0, None, None, empty)
     assert json.loads(empty.getvalue())["sessions"] == []

@@ -178,7 +178,10 @@ def _add_export(subparsers: Any) -> None:
         help="export sessions as CSV or JSON",
         description=(
             "Every session (or those in a range), oldest first, as CSV or JSON, for a\n"
-            "spreadsheet or a script. OxiTrack cannot read it back (`import` reads WakaTime\n"
+            "spreadsheet or a script. A session crossing the range's edge (a night past\n"
+            "midnight) is listed whole: duration_seconds is all of it, and\n"
+            "duration_in_range_seconds its time inside the range, which adds up to\n"
+            "`oxitrack report`'s total. OxiTrack cannot read it back (`import` reads WakaTime\n"
             "exports): to keep your history or move it to another machine, use\n"
             "`oxitrack backup`."
         ),
@@ -326,8 +329,8 @@ def run_export(args: argparse.Namespace) -> int:
         """Stream the sessions to ``out`` within one read snapshot; the number written."""
         rows = iter_sessions(conn, start, end, project)
         if args.format == "csv":
-            return write_sessions_csv(rows, zone, out)
-        return write_sessions_json(rows, zone, now, first, last, out)
+            return write_sessions_csv(rows, zone, out, (start, end))
+        return write_sessions_json(rows, zone, now, first, last, out, (start, end))
 
     with open_read_only(args, db) as store:
         project = project_from(store, args)
