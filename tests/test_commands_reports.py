@@ -315,7 +315,7 @@ def test_export_csv_keeps_a_row_whole_when_its_folder_name_holds_a_carriage_retu
     assert (row["project_path"], row["project_name"]) == ("/code/a\rb", "a\rb")
     assert row["duration_seconds"] == "540"
     # The quoted row ends its line as the header does: nothing after its last cell.
-    assert row["end_local"].endswith("+01:00") and out.endswith(',"540"\n')
+    assert row["end_local"].endswith("+01:00") and out.endswith(',"540","/code/a\rb"\n')
 
 
 def test_session_lists_name_a_renamed_project_by_its_given_name(
@@ -339,6 +339,35 @@ def test_session_lists_name_a_renamed_project_by_its_given_name(
     assert [line.split()[4] for line in out.splitlines()[:-1]] == ["App", "App"]
     listed = client.get("/api/sessions", params={"project": "App", "tz": "Europe/Berlin"})
     assert [s["project_name"] for s in listed.json()["sessions"]] == ["App", "App"]
+
+
+def test_an_export_names_each_sessions_project_by_its_latest_folder(
+    db_path, capsys, client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    """Two clients' `api` folders share a name, and a folder merged into one of them keeps its
+    own path on its sessions: the CSV had no column that told one project from another, so a
+    sheet grouped by name added the two clients up and grouped by path split the merged one."""
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    for path, timestamp in [
+        ("/old/one/api", NOW - 9000),
+        ("/code/one/api", NOW - 5000),
+        ("/code/two/api", NOW - 900),
+    ]:
+        answer = client.post("/beat", json={"project_path": path, "timestamp": timestamp})
+        assert answer.status_code == 200
+    merge = {"source": "/old/one/api", "target": "/code/one/api"}
+    answer = client.post("/api/projects/merge", json=merge)
+    assert answer.status_code == 200, answer.text
+    _, out, _ = run(capsys, db_path, "export")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["project_name"], r["project_path"], r["project_latest_path"]) for r in rows] == [
+        ("api", "/old/one/api", "/code/one/api"),
+        ("api", "/code/one/api", "/code/one/api"),
+        ("api", "/code/two/api", "/code/two/api"),
+    ]
+    _, out, _ = run(capsys, db_path, "export", "--format", "json")
+    json_paths = [s["project_latest_path"] for s in json.loads(out)["sessions"]]
+    assert json_paths == [r["project_latest_path"] for r in rows]
 
 
 def test_two_projects_worked_in_turn_count_the_day_once(store: Store, db_path, capsys, monkeypatch):

@@ -763,6 +763,7 @@ def test_csv_export_has_header_local_times_and_quotes_commas():
     assert header == [
         *("session_id", "project_path", "project_name", "start_time", "last_heartbeat"),
         *("duration_seconds", "start_local", "end_local", "duration_in_range_seconds"),
+        "project_latest_path",
     ]
     assert line == [
         "7",
@@ -774,6 +775,7 @@ def test_csv_export_has_header_local_times_and_quotes_commas():
         "2025-11-25T09:00:00+01:00",
         "2025-11-25T11:05:00+01:00",
         "7500",
+        "/code/a,b",
     ]
 
 

@@ -28,6 +28,7 @@ CSV_COLUMNS = (
     "start_local",
     "end_local",
     "duration_in_range_seconds",
+    "project_latest_path",
 )
 
 
@@ -61,7 +62,10 @@ def write_sessions_csv(
     count = 0
     for row in rows:
         path, name = as_spreadsheet_text(row.project_path), as_spreadsheet_text(row.project_name)
-        (quoting_writer if "\r" in path + name else writer).writerow(
+        # The project's latest folder, as reports list it: a moved or merged project's sessions
+        # keep their own folders in ``project_path``, and names two projects may share.
+        latest = as_spreadsheet_text(row.latest_path or row.project_path)
+        (quoting_writer if "\r" in path + name + latest else writer).writerow(
             (
                 row.session_id,
                 path,
@@ -72,6 +76,7 @@ def write_sessions_csv(
                 local_iso(row.start_time, zone),
                 local_iso(row.last_heartbeat, zone),
                 seconds_in_range(row, *bounds),
+                latest,
             )
         )
         count += 1
