@@ -752,6 +752,21 @@ def test_day_rows_tell_projects_of_one_name_apart_by_their_folders():
     assert tuesday.label == "api (client-two), web"
 
 
+def test_day_rows_part_names_holding_a_comma_by_semicolons():
+    """``ACME, Inc., globex`` read as three projects; the names are parted by ``; `` on a day
+    one of them holds a comma, the ``+N more`` too, and by commas on the other days."""
+    span = days_between(date(2025, 11, 24), date(2025, 11, 25), BERLIN)
+    rows = [
+        row(1, "/work/ACME, Inc.", "2025-11-24 09:00", "2025-11-24 10:00"),
+        *(row(i, f"/work/p{i}", f"2025-11-24 1{i}:00", f"2025-11-24 1{i}:0{i}") for i in (2, 3, 4)),
+        row(5, "/work/globex", "2025-11-25 09:00", "2025-11-25 09:30"),
+        row(6, "/work/web", "2025-11-25 10:00", "2025-11-25 10:10"),
+    ]
+    monday, tuesday = day_rows(daily_totals(rows, span, now=0))
+    assert monday.label == "ACME, Inc.; p4; p3; +1 more"
+    assert tuesday.label == "globex, web"
+
+
 def _sessions() -> list[SessionRow]:
     return [row(7, "/code/a,b", "2025-11-25 09:00", "2025-11-25 11:05")]
 
