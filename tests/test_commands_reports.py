@@ -680,13 +680,34 @@ def test_today_with_a_very_long_project_path_stays_narrow(store, db_path, capsys
     assert "nested/nested/app" in out
 
 
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--month", "--to", "2025-10-31"], " (2025-10-01 to 2025-10-31, UTC)"),
+        (["--to", "2025-10-31"], " (up to 2025-10-31, UTC)"),
+        ([], ""),
+    ],
+    ids=["month", "up-to", "all-time"],
+)
+def test_an_export_to_a_file_says_the_days_it_holds_and_their_zone(
+    seeded, db_path, capsys, tmp_path, flags, said
+):
+    """The file's times carry offsets only: which days, read in which zone, is said beside the
+    count, so `--tz` forgotten (or a machine in another zone) shows before the invoice does."""
+    target = tmp_path / "month.csv"
+    code = main(["export", "--db", str(db_path), "--tz", "UTC", "-o", str(target), *flags])
+    count = 1 if flags else len(SESSIONS)
+    session = "session" if count == 1 else "sessions"
+    assert (code, capsys.readouterr().err) == (0, f"wrote {count} {session} to {target}{said}\n")
+
+
 def test_export_json_to_a_file_equals_the_sessions_shape(seeded, db_path, capsys, tmp_path):
     target = tmp_path / "out.json"
     code, out, err = run(
         capsys, db_path, "export", "--format", "json", "-o", str(target), "--from", "2025-11-20"
     )
     assert (code, out) == (0, "")
-    assert f"wrote 4 sessions to {target}" in err
+    assert err == f"wrote 4 sessions to {target} (2025-11-20 to 2025-11-25, Europe/Berlin)\n"
     body = json.loads(target.read_text())
     assert (body["from"], body["to"], body["timezone"]) == (
         "2025-11-20",

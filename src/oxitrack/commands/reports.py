@@ -37,7 +37,7 @@ from oxitrack.errors import InvalidField
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from datetime import tzinfo
+    from datetime import date, tzinfo
     from typing import Any, TextIO
 
     from oxitrack.days import Day
@@ -341,8 +341,20 @@ def run_export(args: argparse.Namespace) -> int:
             return 0
         with replacing(output, label="-o: ") as out:
             count = store.read(lambda conn: write(conn, out))
-    print(f"wrote {counted(count, 'session')} to {output}", file=sys.stderr)
+    print(
+        f"wrote {counted(count, 'session')} to {output}{_span(first, last, zone)}", file=sys.stderr
+    )
     return 0
+
+
+def _span(first: date | None, last: date | None, zone: tzinfo) -> str:
+    """`` (2025-10-01 to 2025-10-31, Europe/Berlin)``: the days an export of a range holds, and
+    the zone they were read in, which the file itself does not say (its times carry offsets
+    only); nothing for all time."""
+    if last is None:
+        return ""
+    days = f"{first.isoformat()} to {last.isoformat()}" if first else f"up to {last.isoformat()}"
+    return f" ({days}, {_zone_label(zone)})"
 
 
 def _zone_label(zone: tzinfo) -> str:
