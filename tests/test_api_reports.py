@@ -255,6 +255,26 @@ def test_bad_query_parameter_is_422_naming_it(client: TestClient, path, params, 
     assert answer.json()["field"] == field
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/days", {"from": "2026-02-29"}, "from"),
+        ("/api/sessions", {"to": "2025-11-31"}, "to"),
+        ("/api/v1/users/current/summaries", {"start": "2025-11-01", "end": "2025-11-31"}, "end"),
+    ],
+    ids=["days", "sessions", "wakatime-summaries"],
+)
+def test_a_date_written_right_that_no_calendar_has_is_said_so(
+    client: TestClient, path: str, params: dict[str, str], field: str
+):
+    """Said to be "not a date like 2025-01-31", it sent the reader looking at how it was
+    written, which was right: the command line already said "no day of the calendar"."""
+    answer = client.get(path, params=params)
+    assert answer.status_code == 422
+    assert answer.json()["field"] == field
+    assert answer.json()["message"] == f"{field}: {params[field]!r} is no day of the calendar"
+
+
 def test_days_default_to_the_last_7_days_ending_today(seeded: TestClient):
     body = seeded.get("/api/days", params=TZ).json()
     assert (body["from"], body["to"]) == ("2025-11-19", TODAY)

@@ -254,7 +254,7 @@ def test_one_projects_days_list_its_branches_as_wakatime_does(client: TestClient
     [
         ({}, "start", "is required"),
         ({"start": "today"}, "end", "is required"),
-        ({"start": "2025-11-31", "end": "today"}, "start", "not a date"),
+        ({"start": "2025-11-31", "end": "today"}, "start", "no day of the calendar"),
         ({"start": "today", "end": "tomorrow"}, "end", "not a date"),
         ({"start": "2025-11-25", "end": "2025-11-24"}, "start", "is after the end"),
         ({"start": "2000-01-01", "end": "2025-11-25"}, "start", f"{MAX_RANGE_DAYS}"),

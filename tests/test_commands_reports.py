@@ -254,6 +254,29 @@ def test_export_csv_to_stdout_has_every_session_oldest_first(seeded, db_path, ca
     assert rows[0]["start_local"] == "2025-10-01T10:00:00+02:00"
 
 
+def test_an_export_gives_each_sessions_time_inside_the_range(seeded, db_path, capsys):
+    """A night past midnight is in the exports of both days, whole; its time inside each range
+    is a column, which adds up to the report's total, so billing one month from the CSV does not
+    count the night that crossed into the next month twice."""
+    crossing = {"2025-11-24": 1800, "2025-11-25": 600}
+    for day, inside in crossing.items():
+        span = ("--from", day, "--to", day, "--project", "oxitrack")
+        _, report, _ = run(capsys, db_path, "report", *span, "--json")
+        total = json.loads(report)["total_seconds"]
+        _, out, _ = run(capsys, db_path, "export", *span)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        night = next(r for r in rows if r["start_local"].startswith("2025-11-24T23:30"))
+        assert night["duration_seconds"] == "2400"
+        assert night["duration_in_range_seconds"] == str(inside)
+        assert sum(int(r["duration_in_range_seconds"]) for r in rows) == total
+        _, out, _ = run(capsys, db_path, "export", *span, "--format", "json")
+        sessions = json.loads(out)["sessions"]
+        assert sum(s["duration_in_range_seconds"] for s in sessions) == total
+    _, out, _ = run(capsys, db_path, "export")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert all(r["duration_in_range_seconds"] == r["duration_seconds"] for r in rows)
+
+
 @pytest.mark.parametrize("name", ['=HYPERLINK("x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"])
 def test_export_csv_writes_a_name_a_spreadsheet_would_run_as_text(
     name, store: Store, db_path, capsys
@@ -292,7 +315,7 @@ def test_export_csv_keeps_a_row_whole_when_its_folder_name_holds_a_carriage_retu
     assert (row["project_path"], row["project_name"]) == ("/code/a\rb", "a\rb")
     assert row["duration_seconds"] == "540"
     # The quoted row ends its line as the header does: nothing after its last cell.
-    assert row["end_local"].endswith("+01:00") and out.endswith('+01:00"\n')
+    assert row["end_local"].endswith("+01:00") and out.endswith(',"540","/code/a\rb"\n')
 
 
 def test_session_lists_name_a_renamed_project_by_its_given_name(
@@ -316,6 +339,35 @@ def test_session_lists_name_a_renamed_project_by_its_given_name(
     assert [line.split()[4] for line in out.splitlines()[:-1]] == ["App", "App"]
     listed = client.get("/api/sessions", params={"project": "App", "tz": "Europe/Berlin"})
     assert [s["project_name"] for s in listed.json()["sessions"]] == ["App", "App"]
+
+
+def test_an_export_names_each_sessions_project_by_its_latest_folder(
+    db_path, capsys, client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    """Two clients' `api` folders share a name, and a folder merged into one of them keeps its
+    own path on its sessions: the CSV had no column that told one project from another, so a
+    sheet grouped by name added the two clients up and grouped by path split the merged one."""
+    monkeypatch.setattr(report_commands, "clock", lambda: NOW)
+    for path, timestamp in [
+        ("/old/one/api", NOW - 9000),
+        ("/code/one/api", NOW - 5000),
+        ("/code/two/api", NOW - 900),
+    ]:
+        answer = client.post("/beat", json={"project_path": path, "timestamp": timestamp})
+        assert answer.status_code == 200
+    merge = {"source": "/old/one/api", "target": "/code/one/api"}
+    answer = client.post("/api/projects/merge", json=merge)
+    assert answer.status_code == 200, answer.text
+    _, out, _ = run(capsys, db_path, "export")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["project_name"], r["project_path"], r["project_latest_path"]) for r in rows] == [
+        ("api", "/old/one/api", "/code/one/api"),
+        ("api", "/code/one/api", "/code/one/api"),
+        ("api", "/code/two/api", "/code/two/api"),
+    ]
+    _, out, _ = run(capsys, db_path, "export", "--format", "json")
+    json_paths = [s["project_latest_path"] for s in json.loads(out)["sessions"]]
+    assert json_paths == [r["project_latest_path"] for r in rows]
 
 
 def test_two_projects_worked_in_turn_count_the_day_once(store: Store, db_path, capsys, monkeypatch):
@@ -494,7 +546,7 @@ def test_a_failed_export_leaves_the_old_file_and_no_half_file(
 ):
     from oxitrack import session_exports
 
-    def disk_fills_up(rows, zone, out):  # type: ignore[no-untyped-def]
+    def disk_fills_up(rows, zone, out, bounds):  # type: ignore[no-untyped-def]
         out.write("session_id,project_path\n1,/code/half")
         raise OSError(28, "No space left on device")
 
@@ -628,13 +680,34 @@ def test_today_with_a_very_long_project_path_stays_narrow(store, db_path, capsys
     assert "nested/nested/app" in out
 
 
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--month", "--to", "2025-10-31"], " (2025-10-01 to 2025-10-31, UTC)"),
+        (["--to", "2025-10-31"], " (up to 2025-10-31, UTC)"),
+        ([], ""),
+    ],
+    ids=["month", "up-to", "all-time"],
+)
+def test_an_export_to_a_file_says_the_days_it_holds_and_their_zone(
+    seeded, db_path, capsys, tmp_path, flags, said
+):
+    """The file's times carry offsets only: which days, read in which zone, is said beside the
+    count, so `--tz` forgotten (or a machine in another zone) shows before the invoice does."""
+    target = tmp_path / "month.csv"
+    code = main(["export", "--db", str(db_path), "--tz", "UTC", "-o", str(target), *flags])
+    count = 1 if flags else len(SESSIONS)
+    session = "session" if count == 1 else "sessions"
+    assert (code, capsys.readouterr().err) == (0, f"wrote {count} {session} to {target}{said}\n")
+
+
 def test_export_json_to_a_file_equals_the_sessions_shape(seeded, db_path, capsys, tmp_path):
     target = tmp_path / "out.json"
     code, out, err = run(
         capsys, db_path, "export", "--format", "json", "-o", str(target), "--from", "2025-11-20"
     )
     assert (code, out) == (0, "")
-    assert f"wrote 4 sessions to {target}" in err
+    assert err == f"wrote 4 sessions to {target} (2025-11-20 to 2025-11-25, Europe/Berlin)\n"
     body = json.loads(target.read_text())
     assert (body["from"], body["to"], body["timezone"]) == (
         "2025-11-20",

@@ -233,8 +233,13 @@ def test_a_week_is_its_first_day_to_today_within_seven_days(today: date, first: 
 
 @pytest.mark.parametrize(
     ("text", "words"),
-    [("2025-13-01", "not a date"), ("yesterday", "not a date"), ("1969-12-31", "1970")],
-    ids=["month-13", "word", "before-1970"],
+    [
+        ("2025-13-01", "'2025-13-01' is no day of the calendar"),
+        ("2026-02-29", "'2026-02-29' is no day of the calendar"),
+        ("yesterday", "not a date like 2025-01-31"),
+        ("1969-12-31", "1970"),
+    ],
+    ids=["month-13", "february-29-of-a-common-year", "word", "before-1970"],
 )
 def test_bad_dates_name_the_field(text, words):
     with pytest.raises(InvalidField) as raised:

@@ -752,6 +752,21 @@ def test_day_rows_tell_projects_of_one_name_apart_by_their_folders():
     assert tuesday.label == "api (client-two), web"
 
 
+def test_day_rows_part_names_holding_a_comma_by_semicolons():
+    """``ACME, Inc., globex`` read as three projects; the names are parted by ``; `` on a day
+    one of them holds a comma, the ``+N more`` too, and by commas on the other days."""
+    span = days_between(date(2025, 11, 24), date(2025, 11, 25), BERLIN)
+    rows = [
+        row(1, "/work/ACME, Inc.", "2025-11-24 09:00", "2025-11-24 10:00"),
+        *(row(i, f"/work/p{i}", f"2025-11-24 1{i}:00", f"2025-11-24 1{i}:0{i}") for i in (2, 3, 4)),
+        row(5, "/work/globex", "2025-11-25 09:00", "2025-11-25 09:30"),
+        row(6, "/work/web", "2025-11-25 10:00", "2025-11-25 10:10"),
+    ]
+    monday, tuesday = day_rows(daily_totals(rows, span, now=0))
+    assert monday.label == "ACME, Inc.; p4; p3; +1 more"
+    assert tuesday.label == "globex, web"
+
+
 def _sessions() -> list[SessionRow]:
     return [row(7, "/code/a,b", "2025-11-25 09:00", "2025-11-25 11:05")]
 
@@ -762,7 +777,8 @@ def test_csv_export_has_header_local_times_and_quotes_commas():
     [header, line] = list(csv.reader(io.StringIO(out.getvalue())))
     assert header == [
         *("session_id", "project_path", "project_name", "start_time", "last_heartbeat"),
-        *("duration_seconds", "start_local", "end_local"),
+        *("duration_seconds", "start_local", "end_local", "duration_in_range_seconds"),
+        "project_latest_path",
     ]
     assert line == [
         "7",
@@ -773,6 +789,8 @@ def test_csv_export_has_header_local_times_and_quotes_commas():
         "7500",
         "2025-11-25T09:00:00+01:00",
         "2025-11-25T11:05:00+01:00",
+        "7500",
+        "/code/a,b",
     ]
 
 
@@ -793,7 +811,10 @@ def test_streamed_json_export_equals_the_api_shape():
     out = io.StringIO()
     first = date(2025, 11, 1)
     write_sessions_json(_sessions(), BERLIN, 0, first, None, out)
-    assert json.loads(out.getvalue()) == sessions_json(_sessions(), BERLIN, 0, first, None)
+    api = sessions_json(_sessions(), BERLIN, 0, first, None)
+    for session in api["sessions"]:  # type: ignore[attr-defined]
+        session["duration_in_range_seconds"] = session["duration_seconds"]
+    assert json.loads(out.getvalue()) == api
     empty = io.StringIO()
     write_sessions_json([], BERLIN, 0, None, None, empty)
     assert json.loads(empty.getvalue())["sessions"] == []

@@ -232,3 +232,20 @@ def test_an_export_is_read_without_holding_the_file_in_memory(pack: Any):
         tracemalloc.stop()
     assert count == 200
     assert peak < len(text) / 4, f"{peak:,} bytes held reading {len(text):,}"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "session_id,project_path,project_name,start_time,last_heartbeat,duration_seconds,"
+        "start_local,end_local",
+        "session_id,project_path,project_name,start_time,last_heartbeat,duration_seconds,"
+        "start_local,end_local,duration_in_range_seconds",
+    ],
+    ids=["before-duration-in-range", "now"],
+)
+def test_oxitrack_s_own_csv_export_is_said_to_be_one_whichever_version_wrote_it(header: str):
+    """An export written before ``duration_in_range_seconds`` was added is OxiTrack's too."""
+    content = f"{header}\n1,/code/a,a,1,2,1,x,y\n".encode()
+    with pytest.raises(NotAnExport, match="oxitrack export"):
+        list(heartbeats_in(io.BytesIO(content)))

@@ -165,7 +165,8 @@ def parse_date(text: str, *, field: str) -> date:
     try:
         parsed = date.fromisoformat(written)
     except ValueError:
-        raise NoSuchDay(field, f"{text!r} is not a date like 2025-01-31") from None
+        # Written as asked: "not a date like 2025-01-31" sent the reader looking at the form.
+        raise NoSuchDay(field, f"{text!r} is no day of the calendar") from None
     if not 1970 <= parsed.year <= 9998:  # keeps every day's bounds within what datetime can do
         raise InvalidField(field, f"{text!r} is outside the years 1970 to 9998")
     return parsed

@@ -346,10 +346,13 @@ def day_rows(per_day: Iterable[DayTotals], encoding: str = "utf-8") -> list[Tabl
 def _day_label(names: Sequence[str], encoding: str, width: int) -> str:
     """Up to three of a day's project names, as many as fit the column whole, then how many
     more: the column cut in the middle of the list showed a name cut short
-    (``api (client-o…), notes``) as if it were another project."""
+    (``api (client-o…), notes``) as if it were another project. A name with a comma in it (a
+    client renamed ``ACME, Inc.``) has the names parted by ``; ``: after commas, ``ACME, Inc.,
+    globex`` read as three projects."""
+    part = "; " if any("," in name for name in names) else ", "
     for count in range(min(3, len(names)), 0, -1):
         more = len(names) - count
-        shown = ", ".join(names[:count]) + (f", +{more} more" if more else "")
+        shown = part.join(names[:count]) + (f"{part}+{more} more" if more else "")
         if count == 1 or display_width(printable(shown), encoding) <= width:
             return shown
     return ""

@@ -27,11 +27,31 @@ CSV_COLUMNS = (
     "duration_seconds",
     "start_local",
     "end_local",
+    "duration_in_range_seconds",
+    "project_latest_path",
 )
 
 
-def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) -> int:
-    """Write sessions as CSV (``CSV_COLUMNS``, local times with offsets); returns the count."""
+def seconds_in_range(row: SessionRow, start: int | None, end: int | None) -> int:
+    """The part of ``row`` between ``start`` and ``end`` (UTC seconds; ``None``: open).
+
+    A range keeps every session with time in it, listed whole, so a night past midnight on the
+    last day of a month is in both months' exports: billing from ``duration_seconds`` counted it
+    twice. This column adds up to what ``oxitrack report`` gives the range."""
+    first = row.start_time if start is None else max(row.start_time, start)
+    last = row.last_heartbeat if end is None else min(row.last_heartbeat, end)
+    return max(0, last - first)
+
+
+def write_sessions_csv(
+    rows: Iterable[SessionRow],
+    zone: tzinfo,
+    out: TextIO,
+    bounds: tuple[int | None, int | None] = (None, None),
+) -> int:
+    """Write sessions as CSV (``CSV_COLUMNS``, local times with offsets); returns the count.
+
+    ``bounds`` is the range's first second and the second after its last day."""
     import csv  # only exports need it; `oxitrack today` stays lean
 
     writer = csv.writer(out, lineterminator="\n")
@@ -42,7 +62,10 @@ def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) ->
     count = 0
     for row in rows:
         path, name = as_spreadsheet_text(row.project_path), as_spreadsheet_text(row.project_name)
-        (quoting_writer if "\r" in path + name else writer).writerow(
+        # The project's latest folder, as reports list it: a moved or merged project's sessions
+        # keep their own folders in ``project_path``, and names two projects may share.
+        latest = as_spreadsheet_text(row.latest_path or row.project_path)
+        (quoting_writer if "\r" in path + name + latest else writer).writerow(
             (
                 row.session_id,
                 path,
@@ -52,6 +75,8 @@ def write_sessions_csv(rows: Iterable[SessionRow], zone: tzinfo, out: TextIO) ->
                 row.duration_seconds,
                 local_iso(row.start_time, zone),
                 local_iso(row.last_heartbeat, zone),
+                seconds_in_range(row, *bounds),
+                latest,
             )
         )
         count += 1
@@ -76,8 +101,10 @@ def write_sessions_json(
     first: date | None,
     last: date | None,
     out: TextIO,
+    bounds: tuple[int | None, int | None] = (None, None),
 ) -> int:
-    """Write the ``sessions_json`` shape one session per line, without holding them all.
+    """Write the ``sessions_json`` shape one session per line, without holding them all, each
+    session with its ``duration_in_range_seconds`` as in the CSV.
 
     ``out`` writes UTF-8 (a file, or stdout switched to it, as for CSV): names are written as
     they are, as every ``--json`` writes them on a UTF-8 output."""
@@ -87,7 +114,9 @@ def write_sessions_json(
     out.write(head.removesuffix("[]}") + "[")
     count = 0
     for row in rows:
-        line = json.dumps(session_json(row, zone, now), ensure_ascii=False)
+        session = session_json(row, zone, now)
+        session["duration_in_range_seconds"] = seconds_in_range(row, *bounds)
+        line = json.dumps(session, ensure_ascii=False)
         out.write(("," if count else "") + "\n  " + line)
         count += 1
     out.write("\n]}\n")

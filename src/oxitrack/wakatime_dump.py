@@ -197,7 +197,8 @@ def _refuse_own_csv(text: _Rewindable) -> None:
     JSON parser would call "not valid JSON"."""
     from oxitrack.session_exports import CSV_COLUMNS
 
-    header = ",".join(CSV_COLUMNS).encode()
+    # The columns every version wrote, so an export made before a column was added is known too.
+    header = ",".join(CSV_COLUMNS[:8]).encode()
     starts_with = text.read(len(header))
     text.rewind()
     if starts_with == header:

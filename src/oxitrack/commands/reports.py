@@ -37,7 +37,7 @@ from oxitrack.errors import InvalidField
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from datetime import tzinfo
+    from datetime import date, tzinfo
     from typing import Any, TextIO
 
     from oxitrack.days import Day
@@ -178,7 +178,10 @@ def _add_export(subparsers: Any) -> None:
         help="export sessions as CSV or JSON",
         description=(
             "Every session (or those in a range), oldest first, as CSV or JSON, for a\n"
-            "spreadsheet or a script. OxiTrack cannot read it back (`import` reads WakaTime\n"
+            "spreadsheet or a script. A session crossing the range's edge (a night past\n"
+            "midnight) is listed whole: duration_seconds is all of it, and\n"
+            "duration_in_range_seconds its time inside the range, which adds up to\n"
+            "`oxitrack report`'s total. OxiTrack cannot read it back (`import` reads WakaTime\n"
             "exports): to keep your history or move it to another machine, use\n"
             "`oxitrack backup`."
         ),
@@ -326,8 +329,8 @@ def run_export(args: argparse.Namespace) -> int:
         """Stream the sessions to ``out`` within one read snapshot; the number written."""
         rows = iter_sessions(conn, start, end, project)
         if args.format == "csv":
-            return write_sessions_csv(rows, zone, out)
-        return write_sessions_json(rows, zone, now, first, last, out)
+            return write_sessions_csv(rows, zone, out, (start, end))
+        return write_sessions_json(rows, zone, now, first, last, out, (start, end))
 
     with open_read_only(args, db) as store:
         project = project_from(store, args)
@@ -338,8 +341,20 @@ def run_export(args: argparse.Namespace) -> int:
             return 0
         with replacing(output, label="-o: ") as out:
             count = store.read(lambda conn: write(conn, out))
-    print(f"wrote {counted(count, 'session')} to {output}", file=sys.stderr)
+    print(
+        f"wrote {counted(count, 'session')} to {output}{_span(first, last, zone)}", file=sys.stderr
+    )
     return 0
+
+
+def _span(first: date | None, last: date | None, zone: tzinfo) -> str:
+    """`` (2025-10-01 to 2025-10-31, Europe/Berlin)``: the days an export of a range holds, and
+    the zone they were read in, which the file itself does not say (its times carry offsets
+    only); nothing for all time."""
+    if last is None:
+        return ""
+    days = f"{first.isoformat()} to {last.isoformat()}" if first else f"up to {last.isoformat()}"
+    return f" ({days}, {_zone_label(zone)})"
 
 
 def _zone_label(zone: tzinfo) -> str:
