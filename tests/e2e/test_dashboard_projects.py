@@ -793,7 +793,9 @@ def test_a_change_the_daemon_did_not_answer_keeps_the_focus_when_the_list_comes_
     shown.wait_for_selector("#offline:not([hidden])")
     said = shown.inner_text("#projects-status")
     # Not known to the page: a daemon may stop after its write as well as before it.
-    assert said == "The daemon did not answer: the connection failed. alpha may or may not be deleted."
+    assert (
+        said == "The daemon did not answer: the connection failed. alpha may or may not be deleted."
+    )
     _wait_for_focus(shown, "Delete alpha")
     two_projects.start(port=two_projects.port)
     shown.wait_for_function(LIST_LOADED_JS, arg=2)  # the retry 5 s on, not a click

@@ -144,7 +144,10 @@ def test_a_merge_the_daemon_did_not_answer_is_said_as_not_known_until_it_answers
     two_projects.stop()
     shown.get_by_role("button", name="Merge alpha into beta").click()
     shown.wait_for_selector("#offline:not([hidden])")
-    said = "The daemon did not answer: the connection failed. alpha may or may not be merged into beta."
+    said = (
+        "The daemon did not answer: the connection failed. "
+        "alpha may or may not be merged into beta."
+    )
     shown.wait_for_function(STATUS_IS_JS, arg=said)
     loaded = _loaded(shown)
     two_projects.start(port=two_projects.port)
@@ -176,7 +179,10 @@ def test_a_rename_the_daemon_did_not_answer_is_said_by_its_field_only_until_it_a
     field.press("Enter")
     error = shown.locator("#projects-list .field-error")
     error.wait_for()
-    unsure = "The daemon did not answer: the connection failed. alpha may or may not be renamed to Keyed."
+    unsure = (
+        "The daemon did not answer: the connection failed. "
+        "alpha may or may not be renamed to Keyed."
+    )
     assert error.inner_text() == unsure
     assert field.get_attribute("aria-invalid") == "true"
     two_projects.start(port=two_projects.port)
