@@ -579,6 +579,54 @@ def test_every_range_flag_ends_at_to(seeded, db_path, capsys, command, flags, fi
     assert (body["from"], body["to"]) == (first, last)
 
 
+@pytest.mark.parametrize(
+    ("month", "first", "last"),
+    [
+        ("last", "2025-10-01", "2025-10-31"),
+        ("2025-10", "2025-10-01", "2025-10-31"),
+        (" LAST ", "2025-10-01", "2025-10-31"),
+        ("2025-11", "2025-11-01", "2025-11-25"),  # this month: to today, as --month alone
+        ("2024-02", "2024-02-01", "2024-02-29"),
+        ("2025-02", "2025-02-01", "2025-02-28"),
+        ("2024-12", "2024-12-01", "2024-12-31"),
+        ("2026-01", "2026-01-01", "2026-01-31"),
+    ],
+)
+@pytest.mark.parametrize("command", ["report", "sessions", "export"])
+def test_month_named_is_that_calendar_month_whole(
+    seeded, db_path, capsys, command, month, first, last
+):
+    """A month billed after it ended was `--month --to` its last day, a date to look up."""
+    extra = ["--format", "json"] if command == "export" else ["--json"]
+    code, out, err = run(capsys, db_path, command, "--month", month, *extra)
+    assert code == 0, err
+    body = json.loads(out)
+    assert (body["from"], body["to"]) == (first, last)
+
+
+def test_last_month_is_billed_as_its_days_add_up(seeded, db_path, capsys):
+    code, out, _ = run(capsys, db_path, "report", "--month", "last")
+    assert code == 0
+    assert out.splitlines()[0] == "2025-10-01 to 2025-10-31 (Europe/Berlin), by project"
+    assert out.splitlines()[-1] == "0h 30m  total"
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--month", "2025-13"], "--month: '2025-13' is not a month: write it as 2025-10, or last"),
+        (["--month", "2025-10-15"], "--month: '2025-10-15' is not a month: write it as 2025-10,"),
+        (["--month", "october"], "--month: 'october' is not a month: write it as 2025-10, or last"),
+        (["--month", "1969-12"], "--month: '1969-12' is outside the years 1970 to 9998"),
+        (["--month", "last", "--to", "2025-10-31"], "--to: --month last says its last day: give"),
+    ],
+)
+def test_a_month_not_written_as_one_is_refused_naming_the_flag(seeded, db_path, capsys, argv, said):
+    code, out, err = run(capsys, db_path, "report", *argv)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"oxitrack: {said}"), err
+
+
 def test_report_month_to_shows_that_month_in_the_title(seeded, db_path, capsys):
     code, out, _ = run(capsys, db_path, "report", "--month", "--to", "2025-10-15")
     assert code == 0

@@ -51,7 +51,13 @@ def add_range_options(parser: argparse.ArgumentParser, *, default_week: bool = T
     span.add_argument(
         "--week", action="store_true", help=f"this week to today, or to --to{default}"
     )
-    span.add_argument("--month", action="store_true", help="the 1st to today, or to --to")
+    span.add_argument(
+        "--month",
+        nargs="?",
+        const="",
+        metavar="MONTH",
+        help="the 1st to today, or to --to; with MONTH (2025-10, or last) that month whole",
+    )
     span.add_argument(
         "--days", type=int, metavar="N", help="the N days up to today (or --to), included"
     )
@@ -59,7 +65,10 @@ def add_range_options(parser: argparse.ArgumentParser, *, default_week: bool = T
         "--from", dest="first", metavar="DATE", help="first day: YYYY-MM-DD, today or yesterday"
     )
     parser.add_argument(
-        "--to", dest="last", metavar="DATE", help="last day, written as --from (default today)"
+        "--to",
+        dest="last",
+        metavar="DATE",
+        help="last day, included, written as --from (default today)",
     )
     add_week_start_option(parser)
     add_project_option(parser)
@@ -119,6 +128,8 @@ def days_from(
     first = typed_day(args.first, today, field="--from") if args.first else None
     end = last or today
     if args.month:
+        first, last = named_month(args.month, today, given_last=last)
+    elif args.month is not None:
         first, last = days.month_of(end)
     elif args.week or (per_day and first is None and args.days is None):
         first, last = days.week_of(end, settings_from(args).week_start)
@@ -137,6 +148,28 @@ def days_from(
                 raise
             raise InvalidField("--from", f"{refused.problem}; {_ALL_TIME}") from None
     return first, last
+
+
+def named_month(text: str, today: date, *, given_last: date | None) -> tuple[date, date]:
+    """``--month MONTH``: the calendar month written ``2025-10``, or ``last`` (the one before
+    today's), 1st to last day: a month billed after it ended was ``--month --to`` its last day,
+    a date to look up. This month's ends today, as ``--month`` alone."""
+    import re
+    from datetime import date, timedelta
+
+    if given_last is not None:
+        raise InvalidField("--to", f"--month {text} says its last day: give one of them")
+    written = text.strip().lower()
+    if written == "last":
+        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    elif (parts := re.fullmatch(r"(\d{4})-(\d{2})", written)) and 1 <= int(parts[2]) <= 12:
+        first = date(int(parts[1]), int(parts[2]), 1)
+        if not 1970 <= first.year <= 9998:  # as every day given is (days.parse_date)
+            raise InvalidField("--month", f"{text!r} is outside the years 1970 to 9998")
+    else:
+        raise InvalidField("--month", f"{text!r} is not a month: write it as 2025-10, or last")
+    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    return first, today if first <= today < last else last
 
 
 # What to run instead of a report of decades, which draws a row or a bar per day.
