@@ -447,6 +447,40 @@ def test_a_backup_to_a_full_disk_says_whose_disk_and_leaves_the_old_copy(
     assert done.stdout == ("oxitrack.db\nlast-night" if force else ""), done.stdout
 
 
+@pytest.mark.parametrize("disk", ["no-file-left", "read-only"])
+def test_a_backup_to_a_disk_that_takes_no_file_says_why_not_permissions(
+    filled: Path, tmp_path: Path, disk: str
+):
+    """A disk out of inodes (a stick of many small files) refuses even the copy's creation with
+    ENOSPC, and a read-only one with EROFS: both were said as "check that folder's permissions",
+    which were fine."""
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    target = folder / "oxitrack.db"
+    done = in_small_mount(
+        # The folder itself is a disk's one file; or a disk mounted read-only.
+        "256k,nr_inodes=1" if disk == "no-file-left" else "256k,ro",
+        folder,
+        sys.executable,
+        "-m",
+        "oxitrack",
+        "backup",
+        "--db",
+        str(filled),
+        str(target),
+        env={k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")},
+    )
+    assert done.returncode == 1, done.stderr
+    if disk == "read-only":
+        assert done.stderr == f"oxitrack: cannot write {target}: Read-only file system\n"
+        return
+    assert done.stderr == (
+        f"oxitrack: cannot back up {filled} to {target}: the disk of {folder} is full"
+        f" (the copy takes about as much room as the database); {target.name} and the"
+        " database are as they were\n"
+    )
+
+
 def test_backup_of_a_file_that_is_no_database_says_so_and_copies_nothing(tmp_path: Path, capsys):
     source = tmp_path / "notes.db"
     source.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4080)

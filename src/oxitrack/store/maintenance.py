@@ -139,9 +139,7 @@ def backup(source: Path, destination: Path) -> DatabaseStats:
                 create_private_file(partial)
                 copy = sqlite3.connect(partial, isolation_level=None)
             except OSError as exc:
-                if exc.errno == errno.ENAMETOOLONG:  # the folder's path: not its permissions
-                    raise StoreError(f"cannot write {destination}: {exc.strerror}") from None
-                raise _cannot_create_in(destination) from None
+                raise _cannot_create(source, destination, exc) from None
             except sqlite3.Error:
                 # SQLite says only "unable to open database file": the source opened fine, so
                 # the place to write is what is wrong.
@@ -202,6 +200,16 @@ def _no_room(source: Path, destination: Path) -> StoreError:
         f" (the copy takes about as much room as the database); {destination.name} and the"
         " database are as they were"
     )
+
+
+def _cannot_create(source: Path, destination: Path, refused: OSError) -> StoreError:
+    """The copy's file refused: its folder's permissions, unless the system names another cause
+    (a full disk, or one out of files, at its creation; a name too long; a read-only disk)."""
+    if refused.errno == errno.ENOSPC:
+        return _no_room(source, destination)
+    if refused.errno in (errno.ENAMETOOLONG, errno.EROFS):
+        return StoreError(f"cannot write {destination}: {refused.strerror}")
+    return _cannot_create_in(destination)
 
 
 def _cannot_create_in(destination: Path) -> StoreError:
