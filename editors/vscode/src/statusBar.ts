@@ -76,14 +76,16 @@ export class StatusBar implements vscode.Disposable {
     const ticket = this.refreshes.begin();
     if (this.settings.isEnabled) {
       await this.resolveProjectPath();
-      const today = await this.settings.client().getToday();
+      const client = this.settings.client();
+      const today = await client.getToday();
       if (!this.refreshes.isLatest(ticket)) {
         return; // a newer refresh is under way and renders its own answer
       }
-      const url = this.settings.serverUrl;
+      // The address asked, which the setting may no longer name: its answer is that address's.
+      const url = client.serverUrl;
       this.known = rememberToday(url === this.knownUrl ? this.known : undefined, today, Date.now());
       this.knownUrl = url;
-      this.delivery.noteToday(today);
+      this.delivery.noteToday(today, url);
       await this.delivery.refreshQueued();
     }
     this.render();
@@ -109,13 +111,15 @@ export class StatusBar implements vscode.Disposable {
 
   private render(): void {
     const projectPath = this.tracker.projectPath;
+    const isCurrent = this.knownUrl === this.settings.client().serverUrl;
     const view = renderStatus({
       isEnabled: this.settings.isEnabled,
       connection: this.delivery.state.connection,
       queued: this.delivery.state.queued,
       isOutboxFull: this.delivery.state.queued >= DEFAULT_MAX_BEATS,
-      today: this.known?.today,
-      todayAtMs: this.known?.reportAtMs,
+      // Only the current address's figures: right after the setting changed, they are not yet known.
+      today: isCurrent ? this.known?.today : undefined,
+      todayAtMs: isCurrent ? this.known?.reportAtMs : undefined,
       connectionSinceMs: this.delivery.connectionSinceMs,
       nowMs: Date.now(),
       projectPaths:

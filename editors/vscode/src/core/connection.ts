@@ -65,6 +65,17 @@ export class ConnectionTracker {
     return this.kindSinceMs;
   }
 
+  /**
+   * Nothing known any more: what was seen was another address's (the server URL changed). Its
+   * problem is not the new address's, nor its "since"; the next observation is logged as news.
+   */
+  forget(): void {
+    this.current = { kind: "unknown" };
+    this.kindSinceMs = this.options.now();
+    this.lastObservedMs = this.kindSinceMs;
+    this.options.changed();
+  }
+
   /** The daemon answered with our key, but nothing was stored: not proof that writes work. */
   noteAnswered(): void {
     if (DISPROVED_BY_ANY_ANSWER.has(this.current.kind)) {

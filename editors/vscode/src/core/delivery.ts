@@ -75,6 +75,8 @@ export class Delivery {
   private readonly isExcluded: (projectPath: string) => boolean;
   private readonly isExcludedEverywhere: (projectPath: string) => boolean;
   private readonly namesMachine: () => boolean;
+  /** The server URL the connection state was seen at: a state seen at another is not this one's. */
+  private observedUrl: string | undefined;
   /** No replay before this (epoch ms): the daemon said Retry-After. */
   private replayNotBeforeMs = 0;
   /**
@@ -102,8 +104,14 @@ export class Delivery {
     });
   }
 
+  /**
+   * The connection is the one seen at the current server URL: right after the setting was
+   * corrected, the old address's "wrong URL" is not the new one's (Open Dashboard refused it).
+   */
   get state(): DeliveryState {
-    return { connection: this.tracker.connection, queued: this.queued + this.memory.length };
+    const isCurrent = this.observedUrl === undefined || this.observedUrl === this.client().serverUrl;
+    const connection: Connection = isCurrent ? this.tracker.connection : { kind: "unknown" };
+    return { connection, queued: this.queued + this.memory.length };
   }
 
   /** Since when (epoch ms) the connection has been of its current kind (online, slow, offline, …). */
@@ -133,8 +141,9 @@ export class Delivery {
     }
     this.inFlight.add(beat);
     try {
-      const outcome = await this.client().postBeat(beat);
-      this.noteOutcome(beat, outcome);
+      const client = this.client();
+      const outcome = await client.postBeat(beat);
+      this.noteOutcome(beat, outcome, client.serverUrl);
       if (outcome.kind === "unavailable") {
         await this.keep([beat]);
       } else if (outcome.kind === "accepted" && this.state.queued > 0) {
@@ -191,7 +200,8 @@ export class Delivery {
    * slow report does not hide either: the next answered report would clear it. With beats queued
    * and the daemon answering again, a replay starts at once: its first beat decides.
    */
-  noteToday(today: TodayOutcome): void {
+  noteToday(today: TodayOutcome, serverUrl: string = this.client().serverUrl): void {
+    this.observeAt(serverUrl);
     if (today.kind === "unavailable") {
       const hidesDaemonError = today.problem.kind === "slow" && this.tracker.connection.kind === "daemonError";
       if (today.problem.kind !== "daemonError" && !hidesDaemonError) {
@@ -226,8 +236,9 @@ export class Delivery {
         if (foldersNotAnswering.has(beat.project_path)) {
           return "kept";
         }
-        const outcome = await this.client().postBeat(this.namesMachine() ? beat : withoutMachine(beat));
-        this.noteOutcome(beat, outcome);
+        const client = this.client();
+        const outcome = await client.postBeat(this.namesMachine() ? beat : withoutMachine(beat));
+        this.noteOutcome(beat, outcome, client.serverUrl);
         if (outcome.kind !== "unavailable") {
           failedInARow = 0;
           return outcome.kind === "accepted" ? "sent" : "dropped";
@@ -258,7 +269,18 @@ export class Delivery {
     await this.refreshQueued();
   }
 
-  private noteOutcome(beat: Beat, outcome: BeatOutcome): void {
+  /** What follows is seen at `serverUrl`: the state seen at another address is forgotten first. */
+  private observeAt(serverUrl: string): void {
+    if (serverUrl !== this.observedUrl) {
+      if (this.observedUrl !== undefined) {
+        this.tracker.forget();
+      }
+      this.observedUrl = serverUrl;
+    }
+  }
+
+  private noteOutcome(beat: Beat, outcome: BeatOutcome, serverUrl: string): void {
+    this.observeAt(serverUrl);
     switch (outcome.kind) {
       case "accepted":
         this.canonical.set(beat.project_path, outcome.projectPath);

@@ -12,6 +12,7 @@ import { after, before, describe, test } from "node:test";
 
 import type { Beat } from "../../src/core/beat";
 import { DaemonClient } from "../../src/core/daemonClient";
+import { openDashboard } from "../../src/core/dashboard";
 import { Delivery } from "../../src/core/delivery";
 import { Outbox } from "../../src/core/outbox";
 import { Daemon, type SessionRow } from "../support/daemon";
@@ -246,6 +247,13 @@ describe("against a real daemon", () => {
     assert.equal(delivery.state.connection.kind, "wrongPath");
     assert.equal(await outbox.count(), 1);
     serverUrl = daemon.url; // the user writes the address alone
+    // Nothing asked at the corrected address yet: its old "wrong URL" is not this one's, and Open
+    // Dashboard opens the page at once rather than refusing it until the next read.
+    assert.equal(delivery.state.connection.kind as string, "unknown"); // "as": not narrowed for what follows
+    const opened: string[] = [];
+    const ui = { openExternal: async (url: string) => opened.push(url), showError: async () => undefined, openSetting: async () => undefined };
+    await openDashboard(serverUrl, ui, delivery.state.connection);
+    assert.deepEqual(opened, [`${daemon.url}/`]);
     delivery.noteToday(await client().getToday());
     await delivery.replay();
     assert.equal(delivery.state.connection.kind, "online");

@@ -26,7 +26,8 @@ afterEach(async () => {
 
 /** A daemon stand-in whose answer the test switches; records every beat it accepted. */
 class FakeDaemon {
-  readonly serverUrl = "http://127.0.0.1:3000";
+  /** The address the client is for: the setting changed, it is another. */
+  serverUrl = "http://127.0.0.1:3000";
   mode: "up" | "down" | "slow" | "storeError" | "fault" | "refuse" | "refusePath" | "unauthorized" = "up";
   /** Folders on a share that does not answer: their beats get the daemon's 503 whatever the mode. */
   notAnswering = new Set<string>();
@@ -576,6 +577,36 @@ describe("Delivery", () => {
     delivery.noteToday({ kind: "unavailable", problem: { kind: "needsHttps", detail: "fetch failed (UND_ERR_SOCKET)" } });
     delivery.noteToday(todayOk);
     assert.deepEqual(states.map((s) => s.connection.kind), ["wrongPath", "online", "needsHttps", "online"]);
+  });
+
+  test("a state seen at the old server URL is not the corrected one's, nor its 'since'", async () => {
+    const daemon = new FakeDaemon();
+    const logged: string[] = [];
+    const clock = { ms: 1_000_000 };
+    const delivery = new Delivery(() => daemon as unknown as DaemonClient, new Outbox({ dir }), (m) => logged.push(m), {
+      now: () => clock.ms,
+    });
+    const kind = () => delivery.state.connection.kind; // read anew each time (not narrowed)
+    delivery.noteToday({ kind: "unavailable", problem: { kind: "wrongPath", detail: "HTTP 404", code: "not_found" } });
+    assert.equal(kind(), "wrongPath");
+    daemon.serverUrl = "http://127.0.0.1:3001"; // the setting corrected; nothing asked there yet
+    assert.equal(kind(), "unknown");
+    // An answer of the old address's, come late, says nothing of the new one.
+    delivery.noteToday(
+      { kind: "unavailable", problem: { kind: "wrongPath", detail: "HTTP 404", code: "not_found" } },
+      "http://127.0.0.1:3000",
+    );
+    assert.equal(kind(), "unknown");
+    clock.ms += 60_000;
+    daemon.mode = "down";
+    await delivery.send(beat(1)); // the new address, seen: offline since now, not since the old problem
+    assert.equal(kind(), "offline");
+    assert.equal(delivery.connectionSinceMs, clock.ms);
+    daemon.serverUrl = "http://127.0.0.1:3000"; // and back: what was seen at 3001 is not 3000's
+    assert.equal(kind(), "unknown");
+    await delivery.send(beat(2));
+    assert.equal(kind(), "offline");
+    assert.equal(logged.filter((line) => line.startsWith("daemon unavailable")).length, 2, logged.join("\n"));
   });
 
   test("the daemon seen back by another request starts the replay at once", { timeout: 5_000 }, async () => {
