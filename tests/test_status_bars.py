@@ -96,13 +96,29 @@ def test_a_nightly_backup_or_check_of_a_missing_database_names_the_daemons(
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize("command", ["report", "sessions", "export", "report --by language"])
+def test_a_missing_database_points_a_report_at_another_machines_dashboard(
+    tmp_path: Path, command: str
+):
+    """A laptop whose editors send to a desktop's daemon has no file: "start `oxitrack serve`"
+    alone made it a second daemon recording nothing; only `today` can ask the desktop."""
+    result = oxitrack(*command.split(), env=script_env(tmp_path, OXITRACK_PORT="9"))
+    assert (result.returncode, result.stdout) == (1, b"")
+    expected = tmp_path / "data" / "oxitrack" / "oxitrack.db"
+    assert result.stderr.decode() == (
+        f"oxitrack: no database at {expected} (start `oxitrack serve` once, or open the"
+        " dashboard of a daemon on another machine)\n"
+    )
+
+
 def test_a_missing_database_without_a_daemon_says_to_start_one(tmp_path: Path):
     result = oxitrack("today", "--json", env=script_env(tmp_path, OXITRACK_PORT="9"))
     assert result.returncode == 1
     assert result.stdout == b""
     expected = tmp_path / "data" / "oxitrack" / "oxitrack.db"
     assert result.stderr.decode() == (
-        f"oxitrack: no database at {expected} (start `oxitrack serve` once)\n"
+        f"oxitrack: no database at {expected} (start `oxitrack serve` once, or ask a daemon on"
+        " another machine: `oxitrack today --daemon URL`)\n"
     )
 
 
@@ -410,7 +426,8 @@ def test_a_missing_database_beside_a_program_that_is_no_daemon_says_to_start_one
     assert result.returncode == 1
     expected = tmp_path / "data" / "oxitrack" / "oxitrack.db"
     assert result.stderr.decode() == (
-        f"oxitrack: no database at {expected} (start `oxitrack serve` once)\n"
+        f"oxitrack: no database at {expected} (start `oxitrack serve` once, or ask a daemon on"
+        " another machine: `oxitrack today --daemon URL`)\n"
     )
 
 

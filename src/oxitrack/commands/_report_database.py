@@ -25,27 +25,43 @@ if TYPE_CHECKING:
     from oxitrack.store import Store
 
 
+# What a report says to do without a database where the daemon runs on another machine (a
+# laptop whose editors send to a desktop's daemon): `today` can ask it, the others cannot.
+ON_ITS_DASHBOARD = "or open the dashboard of a daemon on another machine"
+ASK_WITH_TODAY = "or ask a daemon on another machine: `oxitrack today --daemon URL`"
+
+
 def open_read_only(
-    args: argparse.Namespace, db: str | None = None, *, wait_seconds: float | None = None
+    args: argparse.Namespace,
+    db: str | None = None,
+    *,
+    wait_seconds: float | None = None,
+    elsewhere: str = ON_ITS_DASHBOARD,
 ) -> Store:
     """The database, read-only: ``db``, else the one the settings name. ``wait_seconds``: how
-    long to wait for another program that holds the file, if not the store's usual 120 s."""
+    long to wait for another program that holds the file, if not the store's usual 120 s;
+    ``elsewhere``: what to do when there is none because the daemon is another machine's."""
     from oxitrack.store import Store
 
     settings = settings_from(args)
     path = settings.db if db is None else db
-    with naming_the_daemons_file(settings, path):
+    with naming_the_daemons_file(settings, path, elsewhere=elsewhere):
         return Store(path, read_only=True, open_wait_seconds=wait_seconds)
 
 
 @contextlib.contextmanager
-def naming_the_daemons_file(settings: Settings, path: str) -> Iterator[None]:
+def naming_the_daemons_file(
+    settings: Settings, path: str, *, elsewhere: str | None = None
+) -> Iterator[None]:
     """A ``StoreError`` for a database ``path`` that does not exist, raised again naming the
-    file the daemon at the configured address records into, when that is another one.
+    file the daemon at the configured address records into, when that is another one, else
+    with ``elsewhere`` if given: what to do where the daemon runs on another machine.
 
     "Start `oxitrack serve` once" misleads when a daemon runs, on another file: the shell's
-    (or cron's) XDG_DATA_HOME or OXITRACK_DB is not the service's. Asked only on this error,
-    so that a status bar polling a database that exists pays nothing for it."""
+    (or cron's) XDG_DATA_HOME or OXITRACK_DB is not the service's; and on a laptop whose
+    editors send to a desktop's daemon, a daemon started there would make an empty file.
+    Asked only on this error, so that a status bar polling a database that exists pays
+    nothing for it."""
     try:
         yield
     except StoreError:
@@ -54,8 +70,12 @@ def naming_the_daemons_file(settings: Settings, path: str) -> Iterator[None]:
         from oxitrack.daemon_client import other_database_hint
 
         hint = other_database_hint(settings, path)
-        if hint is None:
+        if hint is None and elsewhere is None:
             raise
+        if hint is None:
+            raise StoreError(
+                f"no database at {path} (start `oxitrack serve` once, {elsewhere})"
+            ) from None
         raise StoreError(f"no database at {path}, but {hint}") from None
 
 

@@ -18,7 +18,11 @@ from collections.abc import Callable
 
 from oxitrack.commands._options import add_command, add_db_option, settings_from
 from oxitrack.commands._output import counted, print_json, text_style, utf8_stdout
-from oxitrack.commands._report_database import note_other_database, open_read_only
+from oxitrack.commands._report_database import (
+    ASK_WITH_TODAY,
+    note_other_database,
+    open_read_only,
+)
 from oxitrack.commands._report_flags import (
     add_project_option,
     add_range_options,
@@ -210,7 +214,7 @@ def run_today(args: argparse.Namespace) -> int:
 
     zone, now = zone_from(args), clock()
     day = days.day_of(int(now), zone)
-    with open_read_only(args, wait_seconds=TODAY_WAIT_SECONDS) as store:
+    with open_read_only(args, wait_seconds=TODAY_WAIT_SECONDS, elsewhere=ASK_WITH_TODAY) as store:
         project = project_from(store, args)
         rows = store.read(lambda conn: sessions_between(conn, day.start, day.end, project))
         if not rows:
