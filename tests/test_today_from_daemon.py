@@ -39,9 +39,10 @@ def beat(daemon: DaemonProcess, project_path: str, seconds_ago: int) -> None:
 
 
 def oxitrack(
-    *args: str, key: str | None = KEY, env: dict[str, str] | None = None
+    *args: str, key: str | None = KEY, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The laptop's command, the desktop's key in OXITRACK_API_KEY when ``key``; ``env`` on top."""
+    """The laptop's command, the desktop's key in OXITRACK_API_KEY when ``key``; ``env`` on top;
+    run in ``cwd`` when given."""
     environ = {**os.environ, "NO_COLOR": "1", **(env or {})}
     environ.pop("OXITRACK_API_KEY", None)
     if key is not None:
@@ -52,6 +53,7 @@ def oxitrack(
         text=True,
         env=environ,
         timeout=60,
+        cwd=cwd,
     )
 
 
@@ -77,6 +79,39 @@ def test_the_laptop_sees_the_desktops_today_as_the_desktop_does(
     assert one.returncode == 0, one.stderr
     assert one.stdout.splitlines()[0].endswith(f", project notes at {keyed_daemon.url}")
     assert "api" not in one.stdout and "notes" in one.stdout
+
+
+def test_the_current_folder_is_sent_as_its_path_and_a_project_unknown_is_refused(
+    keyed_daemon: DaemonProcess, tmp_path: Path
+):
+    """`--project .` went to the daemon as ".", a folder of its own process, and any project it
+    knew nothing of was an empty day: "no work today" for a name only mistyped, where the
+    file's `today` refuses it."""
+    zone = midday_zone(time.time())
+    api = tmp_path / "code" / "api"
+    (api / "src").mkdir(parents=True)
+    beat(keyed_daemon, str(api), 600)
+    beat(keyed_daemon, str(tmp_path / "code" / "notes"), 300)
+    here = oxitrack("today", "--daemon", keyed_daemon.url, "--tz", zone, "--project", ".", cwd=api)
+    assert here.returncode == 0, here.stderr
+    title, *rows = here.stdout.splitlines()
+    assert title.endswith(f", folder {api} at {keyed_daemon.url}"), title
+    assert len(rows) == 2 and "api" in rows[0] and "notes" not in here.stdout, here.stdout
+    inside = oxitrack(
+        "today", "--daemon", keyed_daemon.url, "--tz", zone, "--project", "..", cwd=api / "src"
+    )
+    assert inside.stdout.splitlines()[1:] == rows, inside.stdout + inside.stderr
+    typo = oxitrack("today", "--daemon", keyed_daemon.url, "--tz", zone, "--project", "apj")
+    assert (typo.returncode, typo.stdout) == (2, "")
+    assert typo.stderr == (
+        f"oxitrack: --project: no project matches 'apj' at the daemon at {keyed_daemon.url}\n"
+    )
+    beat(keyed_daemon, str(tmp_path / "code" / "old"), 3 * 86_400)  # known, not worked today
+    idle = oxitrack("today", "--daemon", keyed_daemon.url, "--tz", zone, "--project", "old")
+    assert idle.returncode == 0, idle.stderr
+    assert idle.stdout.splitlines()[1:] == ["0h 00m  total (nothing tracked)"], idle.stdout
+    empty = oxitrack("today", "--daemon", keyed_daemon.url, "--project", " ")
+    assert (empty.returncode, empty.stderr) == (2, "oxitrack: --project: must not be empty\n")
 
 
 def test_the_daemons_refusal_and_its_absence_are_one_line_each(

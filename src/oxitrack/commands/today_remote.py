@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from datetime import date
     from typing import Any
 
+    from oxitrack.daemon_client import DaemonClient
     from oxitrack.report_text import TableRow
 
 # A status bar polls `today`: an answer slower than this is a daemon to report as not answering.
@@ -62,7 +63,7 @@ def daemon_address(text: str) -> str:
 def run_today_from_daemon(args: argparse.Namespace) -> int:
     from urllib.parse import urlencode
 
-    from oxitrack.daemon_client import DaemonClient, refusal_words
+    from oxitrack.daemon_client import DaemonClient
     from oxitrack.days import zone_name
 
     if args.db is not None:
@@ -71,28 +72,62 @@ def run_today_from_daemon(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     zone = zone_from(args)
     query = {"tz": zone_name(zone)}
-    if args.project is not None:
-        query["project"] = args.project
+    # `.` is this machine's folder, which the daemon cannot know: sent as its path, which is
+    # what this machine's editors send the daemon too.
+    project = None if args.project is None else _project_reference(args.project)
+    if project is not None:
+        query["project"] = project
     client = DaemonClient(settings, args.daemon)
-    try:
-        answer = client.request("GET", f"/today?{urlencode(query)}", timeout=TODAY_TIMEOUT_SECONDS)
-    except ClientError as error:
-        if error.status not in (401, 403):
-            raise  # a project it does not know (404), a zone it cannot follow: the user's words
-        raise OxitrackError(
-            f"the daemon at {client.url} answers, but {refusal_words(error)}"
-        ) from None
+    answer = _ask(client, f"/today?{urlencode(query)}")
     today = _read_today(answer, client.url)
+    if project is not None and not today.rows:
+        _check_project_known(client, args.project, project)
     if args.json:
         return print_json(answer)
     from oxitrack.fields import printable
     from oxitrack.report_text import render_table
 
-    named = "" if args.project is None else reference_title(args.project)
+    named = "" if project is None else reference_title(project)
     title = f"Today, {today.day.strftime('%a %Y-%m-%d')} ({printable(today.timezone)}){named}"
     table = render_table(today.rows, text_style(), total_seconds=today.total_seconds)
     print(f"{title} at {client.url}\n{table}", end="")
     return 0
+
+
+def _project_reference(value: str) -> str:
+    from oxitrack.commands._options import project_reference
+
+    if not value.strip():
+        raise UsageError("--project: must not be empty")
+    return project_reference(value)
+
+
+def _ask(client: DaemonClient, target: str) -> Any:
+    """The daemon's answer to ``GET target``; its refusal of the key as one line of this
+    command's own (exit 1), any other refusal in the daemon's words."""
+    try:
+        return client.request("GET", target, timeout=TODAY_TIMEOUT_SECONDS)
+    except ClientError as error:
+        if error.status not in (401, 403):
+            raise  # a project it does not know (404), a zone it cannot follow: the user's words
+        from oxitrack.daemon_client import refusal_words
+
+        raise OxitrackError(
+            f"the daemon at {client.url} answers, but {refusal_words(error)}"
+        ) from None
+
+
+def _check_project_known(client: DaemonClient, typed: str, project: str) -> None:
+    """Refuse a ``--project`` with no session at the daemon, as the file's ``today`` does:
+    the daemon answers an empty day for it (a status bar's folder not worked in yet), which
+    read as "no work today" when the name was only mistyped."""
+    from urllib.parse import urlencode
+
+    query = urlencode({"project": project, "limit": 1})
+    answer = _ask(client, f"/api/sessions?{query}")
+    if isinstance(answer, dict) and answer.get("sessions") == []:
+        shown = repr(typed) + (f" ({project})" if project != typed else "")
+        raise UsageError(f"--project: no project matches {shown} at the daemon at {client.url}")
 
 
 class RemoteToday(Record):
