@@ -36,7 +36,8 @@ from oxitrack.commands._report_flags import (
 )
 from oxitrack.commands.breakdown import FIELDS as BREAKDOWN_FIELDS
 from oxitrack.commands.breakdown import run_breakdown
-from oxitrack.commands.today_remote import daemon_address, run_today_from_daemon
+from oxitrack.commands.remote import add_daemon_option
+from oxitrack.commands.today_remote import run_today_from_daemon
 from oxitrack.errors import InvalidField
 from oxitrack.records import TYPE_CHECKING
 
@@ -94,13 +95,7 @@ def _add_today(subparsers: Any) -> None:
     )
     add_report_options(today)
     add_project_option(today)
-    today.add_argument(
-        "--daemon",
-        metavar="URL",
-        type=daemon_address,
-        help="ask the daemon at URL (http://desktop.lan:3000) instead of reading a database"
-        " file, with `api_key` from the config file or OXITRACK_API_KEY",
-    )
+    add_daemon_option(today)
     # Only the database: status bars poll it, and a bad `week_start` must not blank them.
     today.set_defaults(run=run_today, settings_used=("db",))
 
