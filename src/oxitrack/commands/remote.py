@@ -65,12 +65,14 @@ def daemon_address(text: str) -> str:
 
 def daemon_asked(args: argparse.Namespace) -> DaemonClient:
     """The client for ``--daemon``: no file is read, so ``--db`` is refused, and of the
-    settings only the key is used."""
+    settings the command reads, the key takes the database's place."""
     from oxitrack.daemon_client import DaemonClient
 
     if args.db is not None:
         raise UsageError("--db reads a database file, --daemon asks a daemon: give one of them")
-    setattr(args, SETTINGS_USED, ("api_key",))
+    used = getattr(args, SETTINGS_USED, None)
+    if used is not None:
+        setattr(args, SETTINGS_USED, (*(name for name in used if name != "db"), "api_key"))
     return DaemonClient(settings_from(args), args.daemon)
 
 

@@ -107,7 +107,8 @@ def _add_report(subparsers: Any) -> None:
         help="time over a range: per project, day, language, category…",
         description=(
             "Time per project (or per day, language, category, editor, branch, machine or\n"
-            "operating system) over a range of local calendar days.\n"
+            "operating system) over a range of local calendar days, read from the database\n"
+            "file, or with --daemon asked of the daemon on another machine.\n"
             "Default range: this week so far (from Monday, or the day --week-start names).\n"
             "--week, --month and --days end with --to when it is given\n"
             "(--month --to 2025-10-15: October 1st to 15th)."
@@ -126,6 +127,7 @@ def _add_report(subparsers: Any) -> None:
         " branch, machine or operating_system, as WakaTime heartbeats and editors' beats name"
         " them (unknown: time that none names)",
     )
+    add_daemon_option(report)
     report.set_defaults(run=run_report, settings_used=_READS_WEEKS)
 
 
@@ -231,6 +233,10 @@ def run_today(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    if args.daemon is not None:
+        from oxitrack.commands.report_remote import run_report_from_daemon
+
+        return run_report_from_daemon(args, clock())
     if args.by in BREAKDOWN_FIELDS:
         return run_breakdown(args)
     from oxitrack import days

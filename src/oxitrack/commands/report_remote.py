@@ -1,0 +1,143 @@
+"""``oxitrack report --daemon URL``: a range's report asked of the daemon on another machine
+(``commands/remote.py``): the table the file's ``report`` prints, its title naming the daemon,
+or with ``--json`` the same JSON, which is what ``GET /api/days`` (``--by project`` or ``day``)
+and ``GET /api/breakdown`` (any other ``--by``) answer for the range, in this machine's zone.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from oxitrack.commands._output import print_json, text_style
+from oxitrack.commands._report_flags import days_from, reference_title, zone_from
+from oxitrack.commands.breakdown import FIELDS as BREAKDOWN_FIELDS
+from oxitrack.commands.remote import (
+    ask,
+    check_project_known,
+    daemon_asked,
+    not_the_daemon,
+    project_asked,
+)
+from oxitrack.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from oxitrack.breakdown import BreakdownRow
+    from oxitrack.daemon_client import DaemonClient
+    from oxitrack.reports import DayTotals, ProjectTotal
+
+# As the daemon's own (``api/reports.py``): a longer range is one of its long reports, which
+# take seconds for years of sessions; a shorter one is answered at once by a daemon that is
+# there at all. The dashboard gives its reads the same times.
+LONG_RANGE_DAYS = 92
+LONG_REPORT_TIMEOUT_SECONDS = 60.0
+REPORT_TIMEOUT_SECONDS = 15.0
+
+
+def run_report_from_daemon(args: argparse.Namespace, now: float) -> int:
+    from urllib.parse import urlencode
+
+    from oxitrack.days import zone_name
+    from oxitrack.fields import printable
+    from oxitrack.report_text import breakdown_rows, day_rows, project_rows, render_table
+
+    client = daemon_asked(args)
+    zone = zone_from(args)
+    first, last = days_from(args, zone, now, per_day=True)
+    assert first is not None and last is not None
+    query = {"from": first.isoformat(), "to": last.isoformat(), "tz": zone_name(zone)}
+    project = project_asked(args)
+    if project is not None:
+        query["project"] = project
+    long = (last - first).days + 1 > LONG_RANGE_DAYS
+    timeout = LONG_REPORT_TIMEOUT_SECONDS if long else REPORT_TIMEOUT_SECONDS
+    style = text_style()
+    if args.by in BREAKDOWN_FIELDS:
+        query_by = urlencode({"by": args.by, **query})
+        answer = ask(client, f"/api/breakdown?{query_by}", timeout=timeout)
+        rows = _breakdown_rows(answer, client)
+        if project is not None and not rows:
+            check_project_known(client, args.project, project)
+        if args.json:
+            return print_json(answer)
+        # The range's total as `--by project` gives it (time in two projects at once counted
+        # once), as the file's report says it: the rows' sum says more was worked than passed.
+        worked = ask(client, f"/api/days?{urlencode(query)}", timeout=timeout)
+        total = _days(worked, client)[2]
+        table = breakdown_rows(rows)
+    else:
+        answer = ask(client, f"/api/days?{urlencode(query)}", timeout=timeout)
+        per_day, projects, total = _days(answer, client)
+        if project is not None and not projects:
+            check_project_known(client, args.project, project)
+        if args.json:
+            return print_json(answer)
+        table = (
+            project_rows(projects) if args.by == "project" else day_rows(per_day, style.encoding)
+        )
+    title = f"{first.isoformat()} to {last.isoformat()} ({printable(zone_name(zone))})"
+    named = "" if project is None else reference_title(project)
+    table_text = render_table(table, style, total_seconds=total)
+    print(f"{title}, by {args.by}{named} at {client.url}\n{table_text}", end="")
+    return 0
+
+
+def _days(answer: Any, client: DaemonClient) -> tuple[list[DayTotals], list[ProjectTotal], int]:
+    """A ``GET /api/days`` answer read: each day's totals, the range's per project and its
+    total; ``OxitrackError`` for anything else (another program on the port, a proxy's page)."""
+    from datetime import date
+
+    from oxitrack.days import Day
+    from oxitrack.reports import DayTotals
+
+    try:
+        per_day = [
+            DayTotals(
+                Day(date.fromisoformat(day["date"]), 0, 0),
+                tuple(_project(each) for each in day["projects"]),
+                _seconds(day["total_seconds"]),
+            )
+            for day in answer["days"]
+        ]
+        projects = [_project(each) for each in answer["projects"]]
+        return per_day, projects, _seconds(answer["total_seconds"])
+    except (KeyError, TypeError, ValueError):
+        raise not_the_daemon(client, "/api/days") from None
+
+
+def _project(found: Any) -> ProjectTotal:
+    """A project's totals as the JSON lists them; its name, given or its folder's, as given."""
+    from oxitrack.reports import ProjectTotal
+
+    path, name = found["project_path"], found["project_name"]
+    if not (isinstance(path, str) and isinstance(name, str)):
+        raise TypeError
+    seconds, sessions = _seconds(found["duration_seconds"]), _seconds(found["session_count"])
+    first, last = _seconds(found["first_beat"]), _seconds(found["last_beat"])
+    is_active = found["is_active"] is True
+    return ProjectTotal(path, path, seconds, sessions, first, last, is_active, custom_name=name)
+
+
+def _breakdown_rows(answer: Any, client: DaemonClient) -> list[BreakdownRow]:
+    """A ``GET /api/breakdown`` answer's rows; ``OxitrackError`` for anything else."""
+    from oxitrack.breakdown import BreakdownRow
+
+    try:
+        rows = []
+        for row in answer["rows"]:
+            name, path = row["name"], row.get("project_path")
+            if not (name is None or isinstance(name, str)) or not (
+                path is None or isinstance(path, str)
+            ):
+                raise TypeError
+            rows.append(BreakdownRow(name, _seconds(row["duration_seconds"]), path))
+        return rows
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise not_the_daemon(client, "/api/breakdown") from None
+
+
+def _seconds(value: object) -> int:
+    if type(value) is not int or value < 0:
+        raise TypeError
+    return value
