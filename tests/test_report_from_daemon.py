@@ -99,14 +99,39 @@ def test_the_range_flags_are_read_on_this_machine_and_sent_as_days(two_days: Dae
     assert wrong.stderr.startswith("oxitrack: --month: '2025-13' is not a month"), wrong.stderr
 
 
+@pytest.mark.parametrize("limit", ["1", "3", "50"])
+def test_the_laptop_lists_the_desktops_sessions_as_the_desktop_does(
+    two_days: DaemonProcess, limit: str
+):
+    flags = ["--limit", limit, *RANGE]
+    asked = oxitrack("sessions", "--daemon", two_days.url, *flags)
+    read = oxitrack("sessions", "--db", str(two_days.db_path), *flags)
+    assert asked.returncode == read.returncode == 0, asked.stderr + read.stderr
+    *rows, count = asked.stdout.splitlines()
+    assert rows == read.stdout.splitlines()[:-1] and len(rows) == min(int(limit), 3)
+    listed = read.stdout.splitlines()[-1]  # "3 sessions", "1 session (the latest 1; …)"
+    number, _, cut = listed.partition(" (")
+    assert count == f"{number} at {two_days.url}" + (f" ({cut}" if cut else ""), count
+    assert bool(cut) == (limit == "1")
+    as_json = oxitrack("sessions", "--daemon", two_days.url, *flags, "--json")
+    read_json = oxitrack("sessions", "--db", str(two_days.db_path), *flags, "--json")
+    assert json.loads(as_json.stdout) == json.loads(read_json.stdout)
+    too_many = oxitrack("sessions", "--daemon", two_days.url, "--limit", "1001")
+    assert (too_many.returncode, too_many.stdout) == (2, "")
+    assert too_many.stderr == "oxitrack: --limit: at most 1000 with --daemon, as its API lists\n"
+
+
 def test_refusals_absence_and_what_is_no_daemon_are_one_line_each(keyed_daemon: DaemonProcess):
     refused = oxitrack("report", "--daemon", keyed_daemon.url, key=None)
     assert (refused.returncode, refused.stdout) == (1, "")
     assert refused.stderr.startswith(f"oxitrack: the daemon at {keyed_daemon.url} answers,")
-    for by in ("project", "branch"):
+    for command, route in (
+        (["report"], "/api/days"),
+        (["report", "--by", "branch"], "/api/breakdown"),
+        (["sessions"], "/api/sessions"),
+    ):
         with answering(b'{"status": "ok"}') as url:
-            stranger = oxitrack("report", "--daemon", url, "--by", by)
-        route = "/api/days" if by == "project" else "/api/breakdown"
+            stranger = oxitrack(*command, "--daemon", url)
         assert (stranger.returncode, stranger.stdout) == (1, "")
         assert (
             stranger.stderr

@@ -21,11 +21,12 @@ from oxitrack.commands.remote import (
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from oxitrack.breakdown import BreakdownRow
     from oxitrack.daemon_client import DaemonClient
-    from oxitrack.reports import DayTotals, ProjectTotal
+    from oxitrack.reports import DayTotals, ProjectTotal, SessionRow
 
 # As the daemon's own (``api/reports.py``): a longer range is one of its long reports, which
 # take seconds for years of sessions; a shorter one is answered at once by a daemon that is
@@ -141,3 +142,69 @@ def _seconds(value: object) -> int:
     if type(value) is not int or value < 0:
         raise TypeError
     return value
+
+
+# What the daemon's `GET /api/sessions` lists at most (`api/reports.py`).
+API_SESSION_LIMIT = 1000
+
+
+def run_sessions_from_daemon(
+    args: argparse.Namespace, now: float, count_line: Callable[..., str]
+) -> int:
+    """``oxitrack sessions --daemon URL``: the latest sessions, as ``GET /api/sessions`` lists
+    them in this machine's zone; ``count_line`` words the count as the file's listing does."""
+    from urllib.parse import urlencode
+
+    from oxitrack.commands._options import UsageError
+    from oxitrack.days import zone_name
+    from oxitrack.report_text import render_list, session_rows
+
+    if args.limit > API_SESSION_LIMIT:
+        raise UsageError(f"--limit: at most {API_SESSION_LIMIT} with --daemon, as its API lists")
+    client = daemon_asked(args)
+    zone = zone_from(args)
+    first, last = days_from(args, zone, now, per_day=False)
+    query: dict[str, object] = {"tz": zone_name(zone)}
+    if first is not None:
+        query["from"] = first.isoformat()
+    if last is not None:
+        query["to"] = last.isoformat()
+    project = project_asked(args)
+    if project is not None:
+        query["project"] = project
+    # One more than shown, where the daemon lists that many: whether --limit cut the list.
+    query["limit"] = min(args.limit + 1, API_SESSION_LIMIT)
+    answer = ask(client, f"/api/sessions?{urlencode(query)}", timeout=REPORT_TIMEOUT_SECONDS)
+    found = _sessions(answer, client)
+    if project is not None and not found:
+        check_project_known(client, args.project, project)
+    rows, is_cut = found[: args.limit], len(found) > args.limit
+    if args.json:
+        return print_json({**answer, "sessions": answer["sessions"][: args.limit]})
+    style = text_style()
+    table = session_rows(rows, zone, unicode=style.unicode, now=now)
+    counted = count_line(len(rows), is_cut=is_cut, where=f" at {client.url}")
+    print(render_list(table, style, counted), end="")
+    return 0
+
+
+def _sessions(answer: Any, client: DaemonClient) -> list[SessionRow]:
+    """A ``GET /api/sessions`` answer's sessions, as the store reads them; ``OxitrackError``
+    for anything else (another program on the port, a proxy's page)."""
+    from oxitrack.reports import SessionRow
+
+    try:
+        rows = []
+        for found in answer["sessions"]:
+            path, latest, name = (found[key] for key in _SESSION_TEXTS)
+            if not all(isinstance(text, str) for text in (path, latest, name)):
+                raise TypeError
+            start, end = _seconds(found["start_time"]), _seconds(found["last_heartbeat"])
+            session_id = _seconds(found["session_id"])
+            rows.append(SessionRow(session_id, latest, path, start, end, latest, name))
+        return rows
+    except (KeyError, TypeError, ValueError):
+        raise not_the_daemon(client, "/api/sessions") from None
+
+
+_SESSION_TEXTS = ("project_path", "project_latest_path", "project_name")

@@ -169,6 +169,7 @@ def _add_sessions(subparsers: Any) -> None:
         help=f"how many (default {DEFAULT_SESSION_LIMIT}, as GET /api/sessions; up to"
         f" {MAX_SESSION_LIMIT}, where the API stops at 1000)",
     )
+    add_daemon_option(sessions)
     sessions.set_defaults(run=run_sessions, settings_used=_READS_WEEKS)
 
 
@@ -282,6 +283,10 @@ def read_range(
 
 
 def run_sessions(args: argparse.Namespace) -> int:
+    if args.daemon is not None:
+        from oxitrack.commands.report_remote import run_sessions_from_daemon
+
+        return run_sessions_from_daemon(args, clock(), _count_line)
     from oxitrack.days import date_bounds
     from oxitrack.report_text import render_list, session_rows
     from oxitrack.reports import sessions_json
@@ -307,12 +312,13 @@ def run_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _count_line(count: int, *, is_cut: bool) -> str:
-    """How many sessions are listed, and how to see more when ``--limit`` cut the list.
+def _count_line(count: int, *, is_cut: bool, where: str = "") -> str:
+    """How many sessions are listed (``where``: `` at`` the daemon asked), and how to see more
+    when ``--limit`` cut the list.
 
     Not a total: sessions of two projects can overlap and are listed whole past the range's
     edges; ``oxitrack report`` gives the time inside a range."""
-    listed = counted(count, "session")
+    listed = counted(count, "session") + where
     return f"{listed} (the latest {count}; --limit shows more)" if is_cut else listed
 
 
