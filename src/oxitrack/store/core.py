@@ -28,6 +28,7 @@ from oxitrack.store.connections import (
     WalValve,
     checkpoint,
     connect,
+    empty_wal,
     fold_moved_wal,
 )
 from oxitrack.store.files import (
@@ -387,6 +388,13 @@ class Store:
         checkpoint(
             lambda: connect(self.path, read_only=False), self._write_lock, rewind=rewind, wait=wait
         )
+
+    def empty_wal(self) -> bool:
+        """Cut the ``-wal`` to nothing once all of it is in the database, so that rows just
+        deleted stay in no file (``connections.empty_wal``); whether that was done."""
+        if self._closed or self.moved():
+            return False
+        return empty_wal(lambda: connect(self.path, read_only=False), self._write_lock)
 
     def sync_wal(self) -> None:
         """Flush the WAL's committed frames to the disk now (``wal_sync.py``); nothing for a
