@@ -7,6 +7,8 @@ file's folder and branch names must not stay readable in the bytes of the ``.db`
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -123,3 +125,36 @@ def test_deleted_project_is_zeroed_in_the_file_whatever_sqlite_was_built_with(
     assert [file.name for file in tmp_path.glob("daemon.db*")] == ["daemon.db"]
     assert _files_holding(db_path, SECRET, BRANCH) == {}
     assert _files_holding(db_path, KEPT) == {"daemon.db": [KEPT]}
+
+
+def test_deleted_on_the_file_is_gone_from_it_while_a_daemon_has_it_open(
+    tmp_path: Path, folders: tuple[Path, Path]
+) -> None:
+    """``projects delete --via file`` beside a daemon on the same file (one on another port):
+    closing the command's connection leaves the daemon's ``-wal`` as it is, old rows and all."""
+    folder, kept = folders
+    db_path = tmp_path / "daemon.db"
+    daemon = DaemonProcess(db_path).start()
+    try:
+        _record_work(daemon, folder, kept)
+        command = [
+            "projects",
+            "delete",
+            str(folder),
+            "--yes",
+            "--via",
+            "file",
+            "--db",
+            str(db_path),
+        ]
+        deleted = subprocess.run(
+            [sys.executable, "-m", "oxitrack", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert deleted.returncode == 0, deleted.stderr
+        assert _files_holding(db_path, SECRET, BRANCH) == {}
+        assert KEPT in str(_files_holding(db_path, KEPT))
+    finally:
+        daemon.kill()
