@@ -1,5 +1,6 @@
-"""What a real daemon's log names, even with ``--verbose``: folders, never the API key (right or
-wrong, in any of the three ways a client sends it) nor a WakaTime heartbeat's file name."""
+"""What a real daemon shows others: its log names folders, never the API key (right or
+wrong, in any of the three ways a client sends it) nor a WakaTime heartbeat's file name; the
+folders it makes are its user's only."""
 
 from __future__ import annotations
 
@@ -51,3 +52,22 @@ def test_the_log_names_folders_but_no_key_and_no_file_name(tmp_path: Path) -> No
     assert "refused" in log  # the wrong keys and the bad heartbeat were logged
     for secret in (KEY, WRONG_KEY, base64.b64encode(KEY.encode()).decode(), FILE_NAME):
         assert secret not in log
+
+
+def test_every_folder_the_daemon_makes_for_its_database_is_private(tmp_path: Path) -> None:
+    """A new account has no ``~/.local/share``: the XDG rules ask for it to be made 0700, and
+    every folder made on the way to the database is as private as the last one."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share")}
+    daemon = DaemonProcess(None, env=env, prelude="import os; os.umask(0o022)").start()
+    try:
+        assert (home / ".local" / "share" / "oxitrack" / "oxitrack.db").is_file()
+    finally:
+        assert daemon.stop() == 0
+    modes = {
+        str(folder.relative_to(home)): folder.stat().st_mode & 0o777
+        for folder in (home / ".local", home / ".local" / "share", home / ".local/share/oxitrack")
+    }
+    assert modes == {".local": 0o700, ".local/share": 0o700, ".local/share/oxitrack": 0o700}
+    assert home.stat().st_mode & 0o777 == 0o755  # one that was there keeps its mode
