@@ -66,6 +66,8 @@ async def delete_project(request: Request) -> JSONResponse:
         request, lambda conn: store_projects.delete_by_reference(conn, reference, identify)
     )
     request.app.state.identities.forget(path.project_path for path in deleted.project.paths)
+    # Its rows, as they were before the delete, are still in the WAL's frames.
+    await asyncio.to_thread(request.app.state.store.empty_wal)
     return JSONResponse(deleted.to_json())
 
 

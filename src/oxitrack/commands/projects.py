@@ -297,7 +297,11 @@ def _change(
     references = [body[field] for field in ("source", "target", "project") if field in body]
     identify = project_references.folder_identities(*references)
     with _existing_store(settings) as store:
-        return store.write(lambda conn: write(conn, identify)).to_json()
+        answer = store.write(lambda conn: write(conn, identify)).to_json()
+        if action == "delete":
+            # Closing removes the -wal, and the old rows in it, only if no daemon has it open.
+            store.empty_wal()
+        return answer
 
 
 def _existing_store(settings: Settings) -> Store:

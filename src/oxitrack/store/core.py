@@ -28,14 +28,15 @@ from oxitrack.store.connections import (
     WalValve,
     checkpoint,
     connect,
+    empty_wal,
     fold_moved_wal,
 )
 from oxitrack.store.files import (
-    PRIVATE_FOLDER_MODE,
     OpenedFiles,
     check_database_path,
     check_wal_not_lost,
     create_private_file,
+    make_private_folders,
 )
 from oxitrack.store.lock_wait import LockWait
 from oxitrack.store.read_only import open_reader, open_upgraded_reader
@@ -155,9 +156,10 @@ class Store:
             return
         folder = os.path.dirname(os.path.abspath(self.path))
         try:
-            # The file tells when its owner worked: the data folder, when made here, is theirs
-            # only (whatever the umask says). One that exists keeps the mode the user gave it.
-            os.makedirs(folder, mode=PRIVATE_FOLDER_MODE, exist_ok=True)
+            # The file tells when its owner worked: the data folder, and any made on the way to
+            # it, when made here, is theirs only (whatever the umask says). One that exists
+            # keeps the mode the user gave it.
+            make_private_folders(folder)
         except OSError as exc:
             raise StoreError(f"cannot create the folder {folder}: {exc.strerror}") from None
         # A new file is made private; an existing one keeps its mode. Other errors (a folder
@@ -387,6 +389,13 @@ class Store:
         checkpoint(
             lambda: connect(self.path, read_only=False), self._write_lock, rewind=rewind, wait=wait
         )
+
+    def empty_wal(self) -> bool:
+        """Cut the ``-wal`` to nothing once all of it is in the database, so that rows just
+        deleted stay in no file (``connections.empty_wal``); whether that was done."""
+        if self._closed or self.moved():
+            return False
+        return empty_wal(lambda: connect(self.path, read_only=False), self._write_lock)
 
     def sync_wal(self) -> None:
         """Flush the WAL's committed frames to the disk now (``wal_sync.py``); nothing for a

@@ -173,6 +173,20 @@ def _identity(path: str) -> tuple[int, int] | None:
     return (found.st_dev, found.st_ino)
 
 
+def make_private_folders(folder: str) -> None:
+    """Make ``folder`` and each missing folder above it for their owner only (``os.makedirs``
+    gives its mode to the last one alone): a new account's ``~/.local/share`` is made 0700, as
+    the XDG rules ask, not readable by all. Folders that exist keep their mode."""
+    parent = os.path.dirname(folder)
+    if parent != folder and not os.path.isdir(parent):
+        make_private_folders(parent)
+    try:
+        os.mkdir(folder, PRIVATE_FOLDER_MODE)
+    except FileExistsError:
+        if not os.path.isdir(folder):  # a file by that name: as os.makedirs says it
+            raise
+
+
 def create_private_file(path: str | os.PathLike[str]) -> None:
     """Create ``path`` empty and readable by its owner only; ``FileExistsError`` if something
     is there already.

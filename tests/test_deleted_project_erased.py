@@ -1,0 +1,160 @@
+"""A deleted project leaves no readable trace in the database's files, through a real daemon.
+
+Someone deletes a project to be rid of it (a client's repository, a private folder): its folder,
+file's folder and branch names must not stay readable in the bytes of the ``.db`` or its
+``-wal``, as a deleted row does in a freed page, or in WAL frames written before the delete.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.daemon_process import DaemonProcess
+
+SECRET = "zq-client-secret-7f3a"
+BRANCH = "zq-branch-secret-91c2"
+KEPT = "zq-kept-project-44d0"
+
+# Stands for a SQLite built as it comes, without SQLITE_SECURE_DELETE (Debian's, which runs the
+# tests, has it): every connection starts with the pragma off.
+WITHOUT_SECURE_DELETE = """
+import sqlite3
+_connect = sqlite3.connect
+def _plain_connect(*args, **kwargs):
+    conn = _connect(*args, **kwargs)
+    conn.execute("PRAGMA secure_delete = OFF")
+    return conn
+sqlite3.connect = _plain_connect
+"""
+
+
+def _record_work(daemon: DaemonProcess, folder: Path, kept: Path) -> None:
+    """Many sessions in ``folder`` (native beats and WakaTime heartbeats naming a file and a
+    branch), interleaved with a project that stays, so the rows share pages."""
+    start = int(time.time()) - 30 * 86_400
+    heartbeats = []
+    for index in range(60):
+        at = start + index * 1_000  # each beat a session of its own
+        for path in (folder, kept):
+            answer = httpx.post(
+                f"{daemon.url}/beat",
+                json={"project_path": str(path), "timestamp": at, "language": "python"},
+            )
+            assert answer.status_code == 200, answer.text
+        heartbeats.append(
+            {
+                "entity": str(folder / "src" / f"{SECRET}-notes.py"),
+                "type": "file",
+                "time": at + 0.5,
+                "project": folder.name,
+                "project_root_count": len(folder.parts),
+                "branch": BRANCH,
+            }
+        )
+    for first in range(0, len(heartbeats), 25):  # as wakatime-cli sends them
+        answer = httpx.post(
+            f"{daemon.url}/api/v1/users/current/heartbeats.bulk",
+            json=heartbeats[first : first + 25],
+            headers={"User-Agent": "wakatime/v1.98.0 (linux-6.1.0-amd64-x86_64) vim/9.1"},
+        )
+        assert answer.status_code == 201, answer.text
+
+
+def _files_holding(db_path: Path, *words: str) -> dict[str, list[str]]:
+    """Which of the database's files hold which of ``words``, as raw bytes (UTF-8)."""
+    found: dict[str, list[str]] = {}
+    for file in sorted(db_path.parent.glob(db_path.name + "*")):
+        content = file.read_bytes()
+        held = [word for word in words if word.encode() in content]
+        if held:
+            found[file.name] = held
+    return found
+
+
+def _delete(daemon: DaemonProcess, folder: Path) -> None:
+    answer = httpx.post(f"{daemon.url}/api/projects/delete", json={"project": str(folder)})
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.fixture
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    folder, kept = tmp_path / "code" / SECRET, tmp_path / "code" / KEPT
+    folder.mkdir(parents=True)
+    kept.mkdir(parents=True)
+    return folder, kept
+
+
+def test_deleted_project_is_gone_from_the_files_while_the_daemon_runs(
+    tmp_path: Path, folders: tuple[Path, Path]
+) -> None:
+    """The daemon runs for weeks: the WAL frames written before the delete (and the delete's
+    own) must not keep the project readable in the ``-wal`` until they happen to be overwritten."""
+    folder, kept = folders
+    db_path = tmp_path / "daemon.db"
+    daemon = DaemonProcess(db_path).start()
+    try:
+        _record_work(daemon, folder, kept)
+        assert SECRET in str(_files_holding(db_path, SECRET))  # the check can see it
+        _delete(daemon, folder)
+        assert _files_holding(db_path, SECRET, BRANCH) == {}
+        assert KEPT in str(_files_holding(db_path, KEPT))  # the other project is all there
+    finally:
+        daemon.kill()
+
+
+def test_deleted_project_is_zeroed_in_the_file_whatever_sqlite_was_built_with(
+    tmp_path: Path, folders: tuple[Path, Path]
+) -> None:
+    """A deleted row stays in its page's free space, and a freed page in the file, unless
+    SQLite's ``secure_delete`` overwrites them: the daemon turns it on whatever the default."""
+    folder, kept = folders
+    db_path = tmp_path / "daemon.db"
+    daemon = DaemonProcess(db_path, prelude=WITHOUT_SECURE_DELETE).start()
+    try:
+        _record_work(daemon, folder, kept)
+        _delete(daemon, folder)
+        assert daemon.stop() == 0
+    finally:
+        daemon.kill()
+    assert [file.name for file in tmp_path.glob("daemon.db*")] == ["daemon.db"]
+    assert _files_holding(db_path, SECRET, BRANCH) == {}
+    assert _files_holding(db_path, KEPT) == {"daemon.db": [KEPT]}
+
+
+def test_deleted_on_the_file_is_gone_from_it_while_a_daemon_has_it_open(
+    tmp_path: Path, folders: tuple[Path, Path]
+) -> None:
+    """``projects delete --via file`` beside a daemon on the same file (one on another port):
+    closing the command's connection leaves the daemon's ``-wal`` as it is, old rows and all."""
+    folder, kept = folders
+    db_path = tmp_path / "daemon.db"
+    daemon = DaemonProcess(db_path).start()
+    try:
+        _record_work(daemon, folder, kept)
+        command = [
+            "projects",
+            "delete",
+            str(folder),
+            "--yes",
+            "--via",
+            "file",
+            "--db",
+            str(db_path),
+        ]
+        deleted = subprocess.run(
+            [sys.executable, "-m", "oxitrack", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert deleted.returncode == 0, deleted.stderr
+        assert _files_holding(db_path, SECRET, BRANCH) == {}
+        assert KEPT in str(_files_holding(db_path, KEPT))
+    finally:
+        daemon.kill()
