@@ -11,6 +11,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 import { describeError, isCode, isProcessAlive, LockFile, orIfMissing } from "./lockFile";
+import { makePrivateFolder, PRIVATE_FILE_MODE } from "./outboxFiles";
 import { type NoticeWindow, parseNoticeMarker, shouldForgetNotice, shouldShowNotice } from "./noticeRule";
 
 export const NOTICES_DIR = "notices";
@@ -54,13 +55,14 @@ export class SharedNotices {
   claim(text: string): Promise<boolean> {
     return this.serially(async () => {
       try {
-        await fs.mkdir(this.dir, { recursive: true });
+        await makePrivateFolder(this.dir); // a notice may quote a setting: this account's only
         return await this.lock.with(async () => {
           const file = this.markerPath(text);
           if (!shouldShowNotice(await readMarker(file), this.here())) {
             return false;
           }
-          await fs.writeFile(file, JSON.stringify({ pid: this.pid, atMs: this.now(), text }));
+          const marker = JSON.stringify({ pid: this.pid, atMs: this.now(), text });
+          await fs.writeFile(file, marker, { mode: PRIVATE_FILE_MODE });
           return true;
         });
       } catch (error) {
@@ -74,7 +76,7 @@ export class SharedNotices {
   release(text: string): Promise<void> {
     return this.serially(async () => {
       try {
-        await fs.mkdir(this.dir, { recursive: true });
+        await makePrivateFolder(this.dir); // a notice may quote a setting: this account's only
         await this.lock.with(async () => {
           const file = this.markerPath(text);
           if (shouldForgetNotice(await readMarker(file), this.here())) {

@@ -32,6 +32,20 @@ describe("SharedNotices", () => {
     assert.equal(shown.filter(Boolean).length, 1, JSON.stringify(shown));
   });
 
+  test("the notices' folder and markers are this account's only, whatever the umask", async () => {
+    const previous = process.umask(0o022);
+    try {
+      assert.equal(await windows()(1).claim(MISTAKE), true);
+    } finally {
+      process.umask(previous);
+    }
+    const folder = path.join(dir, NOTICES_DIR);
+    assert.equal((await fs.stat(folder)).mode & 0o777, 0o700);
+    const markers = (await fs.readdir(folder)).filter((name) => name !== "notices.lock");
+    assert.equal(markers.length, 1, markers.join());
+    assert.equal((await fs.stat(path.join(folder, markers[0] ?? ""))).mode & 0o777, 0o600);
+  });
+
   test("a window opened later while the mistake stays does not show it again", async () => {
     const open = windows();
     assert.equal(await open(1).claim(MISTAKE), true);
