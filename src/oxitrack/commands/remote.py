@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from oxitrack.daemon_client import DaemonClient
+    from oxitrack.reports import ProjectTotal
 
 
 def add_daemon_option(parser: argparse.ArgumentParser) -> None:
@@ -123,3 +124,24 @@ def not_the_daemon(client: DaemonClient, route: str) -> OxitrackError:
 
 # A session looked up by project: answered at once by any daemon that answers at all.
 CHECK_TIMEOUT_SECONDS = 5.0
+
+
+def project_in(found: Any) -> ProjectTotal:
+    """A project's totals as the daemon's JSON lists them (``/today``, ``/api/days``), its name
+    (given, or its folder's) as given; ``TypeError`` or ``KeyError`` for anything else."""
+    from oxitrack.reports import ProjectTotal
+
+    path, name = found["project_path"], found["project_name"]
+    if not (isinstance(path, str) and isinstance(name, str)):
+        raise TypeError
+    seconds, sessions = seconds_in(found["duration_seconds"]), seconds_in(found["session_count"])
+    first, last = seconds_in(found["first_beat"]), seconds_in(found["last_beat"])
+    is_active = found["is_active"] is True
+    return ProjectTotal(path, path, seconds, sessions, first, last, is_active, custom_name=name)
+
+
+def seconds_in(value: object) -> int:
+    """A count of seconds (or a time) as the daemon's JSON gives it; ``TypeError`` else."""
+    if type(value) is not int or value < 0:
+        raise TypeError
+    return value

@@ -1,7 +1,8 @@
-"""``oxitrack report --daemon URL``: a range's report asked of the daemon on another machine
-(``commands/remote.py``): the table the file's ``report`` prints, its title naming the daemon,
-or with ``--json`` the same JSON, which is what ``GET /api/days`` (``--by project`` or ``day``)
-and ``GET /api/breakdown`` (any other ``--by``) answer for the range, in this machine's zone.
+"""``oxitrack report --daemon URL`` and ``sessions --daemon URL``: a range's report, or the latest
+sessions, asked of the daemon on another machine (``commands/remote.py``): the table the file's
+command prints, naming the daemon, or with ``--json`` the same JSON, which is what ``GET
+/api/days`` (``--by project`` or ``day``), ``GET /api/breakdown`` (any other ``--by``) and ``GET
+/api/sessions`` answer, in this machine's zone.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from oxitrack.commands.remote import (
     daemon_asked,
     not_the_daemon,
     project_asked,
+    project_in,
+    seconds_in,
 )
 from oxitrack.records import TYPE_CHECKING
 
@@ -96,28 +99,15 @@ def _days(answer: Any, client: DaemonClient) -> tuple[list[DayTotals], list[Proj
         per_day = [
             DayTotals(
                 Day(date.fromisoformat(day["date"]), 0, 0),
-                tuple(_project(each) for each in day["projects"]),
-                _seconds(day["total_seconds"]),
+                tuple(project_in(each) for each in day["projects"]),
+                seconds_in(day["total_seconds"]),
             )
             for day in answer["days"]
         ]
-        projects = [_project(each) for each in answer["projects"]]
-        return per_day, projects, _seconds(answer["total_seconds"])
+        projects = [project_in(each) for each in answer["projects"]]
+        return per_day, projects, seconds_in(answer["total_seconds"])
     except (KeyError, TypeError, ValueError):
         raise not_the_daemon(client, "/api/days") from None
-
-
-def _project(found: Any) -> ProjectTotal:
-    """A project's totals as the JSON lists them; its name, given or its folder's, as given."""
-    from oxitrack.reports import ProjectTotal
-
-    path, name = found["project_path"], found["project_name"]
-    if not (isinstance(path, str) and isinstance(name, str)):
-        raise TypeError
-    seconds, sessions = _seconds(found["duration_seconds"]), _seconds(found["session_count"])
-    first, last = _seconds(found["first_beat"]), _seconds(found["last_beat"])
-    is_active = found["is_active"] is True
-    return ProjectTotal(path, path, seconds, sessions, first, last, is_active, custom_name=name)
 
 
 def _breakdown_rows(answer: Any, client: DaemonClient) -> list[BreakdownRow]:
@@ -132,16 +122,10 @@ def _breakdown_rows(answer: Any, client: DaemonClient) -> list[BreakdownRow]:
                 path is None or isinstance(path, str)
             ):
                 raise TypeError
-            rows.append(BreakdownRow(name, _seconds(row["duration_seconds"]), path))
+            rows.append(BreakdownRow(name, seconds_in(row["duration_seconds"]), path))
         return rows
     except (AttributeError, KeyError, TypeError, ValueError):
         raise not_the_daemon(client, "/api/breakdown") from None
-
-
-def _seconds(value: object) -> int:
-    if type(value) is not int or value < 0:
-        raise TypeError
-    return value
 
 
 # What the daemon's `GET /api/sessions` lists at most (`api/reports.py`).
@@ -199,8 +183,8 @@ def _sessions(answer: Any, client: DaemonClient) -> list[SessionRow]:
             path, latest, name = (found[key] for key in _SESSION_TEXTS)
             if not all(isinstance(text, str) for text in (path, latest, name)):
                 raise TypeError
-            start, end = _seconds(found["start_time"]), _seconds(found["last_heartbeat"])
-            session_id = _seconds(found["session_id"])
+            start, end = seconds_in(found["start_time"]), seconds_in(found["last_heartbeat"])
+            session_id = seconds_in(found["session_id"])
             rows.append(SessionRow(session_id, latest, path, start, end, latest, name))
         return rows
     except (KeyError, TypeError, ValueError):

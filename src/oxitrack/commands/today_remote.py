@@ -15,6 +15,8 @@ from oxitrack.commands.remote import (
     daemon_asked,
     not_the_daemon,
     project_asked,
+    project_in,
+    seconds_in,
 )
 from oxitrack.records import TYPE_CHECKING, Record
 
@@ -71,26 +73,14 @@ def _read_today(answer: Any, client: DaemonClient) -> RemoteToday:
     proxy's page), which the command cannot show."""
     from datetime import date
 
-    from oxitrack.report_text import TableRow
+    from oxitrack.report_text import project_rows
 
     try:
         day = date.fromisoformat(answer["date"])
-        timezone, total_seconds = answer["timezone"], answer["total_seconds"]
-        if not isinstance(timezone, str) or not _is_seconds(total_seconds):
+        timezone, total_seconds = answer["timezone"], seconds_in(answer["total_seconds"])
+        if not isinstance(timezone, str):
             raise TypeError
-        rows = []
-        for project in answer["projects"]:
-            seconds, name, path = (project[key] for key in _PROJECT_FIELDS)
-            if not (_is_seconds(seconds) and isinstance(name, str) and isinstance(path, str)):
-                raise TypeError
-            rows.append(TableRow(seconds, name, path, is_active=project["is_active"] is True))
+        rows = project_rows(project_in(project) for project in answer["projects"])
     except (KeyError, TypeError, ValueError):
         raise not_the_daemon(client, "/today") from None
     return RemoteToday(day, timezone, total_seconds, rows)
-
-
-_PROJECT_FIELDS = ("duration_seconds", "project_name", "project_path")
-
-
-def _is_seconds(value: object) -> bool:
-    return type(value) is int and value >= 0
