@@ -78,3 +78,27 @@ def test_the_upgrade_is_said_once(old_db: Path, holder: subprocess.Popen[str]):
     assert "upgraded" in first.stderr
     again = oxitrack("today", "--db", str(old_db))
     assert (again.returncode, again.stderr) == (0, "")
+
+
+def test_check_names_the_older_daemon_that_keeps_the_file_as_it_is(
+    old_db: Path, holder: subprocess.Popen[str]
+):
+    """``check`` after the package's upgrade, the old daemon still running: it never upgrades
+    the file it has open, and stops when a command of this version does."""
+    done = oxitrack("check", "--db", str(old_db))
+    assert done.returncode == 0, done.stdout
+    [note] = [line for line in done.stdout.splitlines() if line.startswith("note: schema 6")]
+    assert f"pid {holder.pid} (" in note
+    assert note.endswith(
+        "has it open, an older daemon that stops when that happens: start it again then (a"
+        " service starts again by itself)"
+    )
+
+
+def test_check_of_an_older_file_nobody_has_open_names_no_program(old_db: Path):
+    done = oxitrack("check", "--db", str(old_db))
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.startswith(
+        f"note: schema 6 is older than {SCHEMA_VERSION}; the daemon upgrades it when it next"
+        " opens the file, as does any report of this version (`oxitrack today`)\n"
+    )
