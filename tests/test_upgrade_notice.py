@@ -68,7 +68,7 @@ def test_the_upgrade_names_the_program_recording_into_the_file(
     line = done.stderr.strip()
     assert line.startswith(f"oxitrack: upgraded {old_db} from schema 6 to {SCHEMA_VERSION}; ")
     assert f"pid {holder.pid} (" in line
-    assert "an older OxiTrack daemon stops now" in line
+    assert "had it open: if that is an older OxiTrack daemon, it stops now" in line
     assert "`oxitrack serve` again" in line
 
 
@@ -90,8 +90,8 @@ def test_check_names_the_older_daemon_that_keeps_the_file_as_it_is(
     [note] = [line for line in done.stdout.splitlines() if line.startswith("note: schema 6")]
     assert f"pid {holder.pid} (" in note
     assert note.endswith(
-        "has it open, an older daemon that stops when that happens: start it again then (a"
-        " service starts again by itself)"
+        "has it open: if that is an older daemon, it stops when that happens; start it again"
+        " then (a service starts again by itself)"
     )
 
 

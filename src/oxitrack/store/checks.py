@@ -64,17 +64,16 @@ def check(path: Path) -> CheckReport:
 
 
 def _older_daemon(path: str) -> str:
-    """Who keeps an older file as it is: a program that has it open is, with this OxiTrack
-    installed, the older daemon (a daemon of this version upgrades its file when it starts),
-    which ``check`` after an upgrade of the package found running and then told "the daemon
-    upgrades it when it next opens the file": it never does, and it stops when another
-    command does."""
+    """Who keeps an older file as it is: a program that has it open is most likely the older
+    daemon (one of this version upgrades its file when it starts), which ``check`` run after an
+    upgrade of the package found running and told "the daemon upgrades it when it next opens
+    the file": it never does, and it stops when a command of this version does."""
     holders = open_elsewhere_by(path)
     if not holders:
         return ""
     return (
-        f"; {process_names(holders)} has it open, an older daemon that stops when that happens:"
-        " start it again then (a service starts again by itself)"
+        f"; {process_names(holders)} has it open: if that is an older daemon, it stops when that"
+        " happens; start it again then (a service starts again by itself)"
     )
 
 

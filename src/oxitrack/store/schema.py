@@ -225,9 +225,9 @@ def _say_upgraded(path: str, version: int, holders: set[int]) -> None:
     upgrade nobody else sees stays silent (a status bar's ``today`` has no stderr to show)."""
     warn(
         "oxitrack",
-        "upgraded %s from schema %d to %d; %s had it open: an older OxiTrack daemon stops now"
-        " (a service starts again by itself, with this version; one started by hand needs"
-        " `oxitrack serve` again)",
+        "upgraded %s from schema %d to %d; %s had it open: if that is an older OxiTrack daemon,"
+        " it stops now (a service starts again by itself, with this version; one started by"
+        " hand needs `oxitrack serve` again)",
         path,
         version,
         SCHEMA_VERSION,
