@@ -20,7 +20,6 @@ from oxitrack.store.beat_detail_tables import (
     create_beat_details,
     move_wide_beat_details,
 )
-from oxitrack.store.files import open_elsewhere_by, process_names
 from oxitrack.store.ownership import APPLICATION_ID, foreign_reason, table_exists
 from oxitrack.store.project_tables import create_projects, create_retired_projects
 from oxitrack.store.sessions_table import create_or_repair_sessions, index_sessions_by_start_time
@@ -193,12 +192,7 @@ def bring_up_to_date(
     process (the daemon and a CLI command starting together) may have upgraded the file
     since we first looked; running a step twice could fail or damage data.
     """
-    version, application_id = check_file(path, conn)
-    if (version, application_id) != (SCHEMA_VERSION, APPLICATION_ID):
-        # Asked before the upgrade: an older daemon with the file open stops once it sees it.
-        holders = open_elsewhere_by(path) if version < SCHEMA_VERSION else None
-        # A new file goes through every step from 0 too: that is no upgrade to speak of.
-        upgrading = version < SCHEMA_VERSION and (version > 0 or table_exists(conn, "sessions"))
+    if check_file(path, conn) != (SCHEMA_VERSION, APPLICATION_ID):
         # Steps sort whole tables once (step 6 builds an index of every start): in memory,
         # not in a temporary file that a small /tmp cannot hold (it stopped the upgrade, and
         # with it the daemon). SQLite allows the switch only outside a transaction.
@@ -208,31 +202,8 @@ def bring_up_to_date(
             write(lambda conn: upgrade(path, conn))
         finally:
             conn.execute(f"PRAGMA temp_store = {int(temp_store)}")
-        if upgrading and holders:
-            _say_upgraded(path, version, holders)
     else:
         _check_writable(path, conn, write_lock)
-
-
-def _say_upgraded(path: str, version: int, holders: set[int]) -> None:
-    """Say that the file at ``path`` was upgraded from ``version`` under the programs
-    ``holders`` that have it open.
-
-    The first command of a new version upgrades the file (``today`` too) while the older
-    daemon may still record into it: that daemon then stops, so as not to write a schema it
-    does not know, and one started by hand stays stopped. Without a word here the command
-    printed its report, and every editor's beats went nowhere until someone looked. An
-    upgrade nobody else sees stays silent (a status bar's ``today`` has no stderr to show)."""
-    warn(
-        "oxitrack",
-        "upgraded %s from schema %d to %d; %s had it open: if that is an older OxiTrack daemon,"
-        " it stops now (a service starts again by itself, with this version; one started by"
-        " hand needs `oxitrack serve` again)",
-        path,
-        version,
-        SCHEMA_VERSION,
-        process_names(holders),
-    )
 
 
 def _check_writable(path: str, conn: sqlite3.Connection, write_lock: threading.Lock) -> None:
