@@ -66,7 +66,9 @@ def test_the_upgrade_names_the_program_recording_into_the_file(
     done = oxitrack("projects", "--db", str(old_db))
     assert done.returncode == 0, done.stderr
     line = done.stderr.strip()
-    assert line.startswith(f"oxitrack: upgraded {old_db} from schema 6 to {SCHEMA_VERSION}; ")
+    assert line.startswith(
+        f"oxitrack: upgraded {old_db} to schema {SCHEMA_VERSION}, this version's; "
+    )
     assert f"pid {holder.pid} (" in line
     assert "had it open: if that is an older OxiTrack daemon, it stops now" in line
     assert "`oxitrack serve` again" in line
