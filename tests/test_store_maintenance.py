@@ -696,7 +696,7 @@ def test_check_of_a_seed_file_notes_what_the_upgrade_repairs(tmp_path: Path):
     assert report.upgrade_pending
     assert report.notes[0] == (
         f"schema 0 is older than {SCHEMA_VERSION}; the daemon upgrades it when it next opens"
-        " the file"
+        " the file, as does any report of this version (`oxitrack today`)"
     )
     assert report.notes[1].startswith(
         "session(s) 3, 8 end before they start; the upgrade repairs them"

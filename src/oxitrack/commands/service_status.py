@@ -7,6 +7,7 @@ shell's settings point, and counts the database itself when no daemon answers.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from oxitrack.commands.service import (
 )
 from oxitrack.errors import StoreError
 from oxitrack.records import Record
+from oxitrack.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from oxitrack.store.maintenance import DatabaseStats, WalBacklog
@@ -38,6 +40,16 @@ class _Status(Record):
     stats: DatabaseStats | None
     stats_error: str | None
     backlog: WalBacklog
+    restart: str  # how to restart the daemon, in words
+
+    @property
+    def older_daemon(self) -> bool | None:
+        """Whether the daemon answering runs an older OxiTrack than this command (``None``:
+        cannot be told). Every version has said 0.1.0; the schema of the file it records into
+        tells, since a daemon upgrades its file when it starts."""
+        if self.health is None or self.stats is None:
+            return None
+        return self.stats.schema_version < SCHEMA_VERSION
 
     def to_json(self) -> dict[str, object]:
         database: dict[str, object] = (
@@ -55,6 +67,7 @@ class _Status(Record):
                 "answers": self.health is not None or self.refusal is not None,
                 "health": self.health,
                 "refusal": self.refusal,
+                "older_than_this": self.older_daemon,
             },
             "database": database,
         }
@@ -72,6 +85,12 @@ class _Status(Record):
             lines.append(
                 f"daemon:   answers at {self.url} (version {version}, pid {pid}, up {uptime})"
             )
+            if self.older_daemon:
+                lines.append(
+                    "          an older OxiTrack than this one (its database is at schema"
+                    f" {self.stats.schema_version if self.stats else '?'}, this one's is"
+                    f" {SCHEMA_VERSION}): restart it to run this version ({self.restart})"
+                )
         elif self.refusal:
             lines.append(f"daemon:   answers at {self.url}, but {self.refusal}")
         else:
@@ -125,8 +144,27 @@ def _gather_status(args: argparse.Namespace) -> _Status:
         stats_error = str(exc)
     backlog = maintenance.wal_backlog(db_path, daemon_pid=health.get("pid") if health else None)
     return _Status(
-        service_state, client.url, health, client.refusal, db_path, stats, stats_error, backlog
+        service_state,
+        client.url,
+        health,
+        client.refusal,
+        db_path,
+        stats,
+        stats_error,
+        backlog,
+        _how_to_restart(service_state, sys.platform),
     )
+
+
+def _how_to_restart(service_state: str, platform: str) -> str:
+    """How to restart the daemon: the service's manager's command when it is installed."""
+    from oxitrack.service import AGENT_LABEL, UNIT_NAME
+
+    if service_state.startswith("installed") and platform == "darwin":
+        return f"launchctl kickstart -k gui/{os.getuid()}/{AGENT_LABEL}"
+    if service_state.startswith("installed"):
+        return f"systemctl --user restart {UNIT_NAME}"
+    return "stop it and start `oxitrack serve` again"
 
 
 def _describe_backlog(backlog: WalBacklog) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oxitrack.sessions import SESSION_GAP_SECONDS
+from oxitrack.store.files import open_elsewhere_by, process_names
 from oxitrack.store.maintenance import DatabaseStats, database_stats
 from oxitrack.store.ownership import foreign_reason, table_exists
 from oxitrack.store.reading import reading_as_is
@@ -57,7 +58,23 @@ def check(path: Path) -> CheckReport:
     stats = None
     if not problems:
         stats = database_stats(path)
+    if stats is not None and stats.schema_version < SCHEMA_VERSION:
+        notes[:1] = [notes[0] + _older_daemon(str(path))]
     return CheckReport(problems, notes, stats)
+
+
+def _older_daemon(path: str) -> str:
+    """Who keeps an older file as it is: a program that has it open is most likely the older
+    daemon (one of this version upgrades its file when it starts), which ``check`` run after an
+    upgrade of the package found running and told "the daemon upgrades it when it next opens
+    the file": it never does, and it stops when a command of this version does."""
+    holders = open_elsewhere_by(path)
+    if not holders:
+        return ""
+    return (
+        f"; {process_names(holders)} has it open: if that is an older daemon, it stops when that"
+        " happens; start it again then (a service starts again by itself)"
+    )
 
 
 def _wal_problem(wal: str, damage: WalDamage) -> str:
@@ -118,7 +135,7 @@ def _check_schema(conn: sqlite3.Connection, problems: list[str], notes: list[str
     elif version < SCHEMA_VERSION:
         notes.append(
             f"schema {version} is older than {SCHEMA_VERSION}; the daemon upgrades it when it"
-            " next opens the file"
+            " next opens the file, as does any report of this version (`oxitrack today`)"
         )
 
 

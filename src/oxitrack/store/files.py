@@ -318,6 +318,12 @@ def is_open_elsewhere(db_path: str) -> bool | None:
     return None if holders is None else bool(holders)
 
 
+def open_elsewhere_by(db_path: str) -> set[int] | None:
+    """The processes other than this one that have the WAL database ``db_path`` open (a
+    running daemon, a report reading it); ``None`` where that cannot be told."""
+    return _shm_lock_holders(db_path, [_SHM_OPEN_LOCK_OFFSET])
+
+
 def wal_readers(db_path: str) -> set[int] | None:
     """The processes other than this one in a read of the WAL database ``db_path`` that holds
     the WAL back (a SQLite browser, ``sqlite3`` in an open ``BEGIN``, ``export | less``); ``None``

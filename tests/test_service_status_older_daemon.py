@@ -1,0 +1,101 @@
+"""``oxitrack service status`` after a package upgrade, with the older daemon still running (a
+login service keeps it so): it says the daemon is older and how to restart it. Every version
+has said 0.1.0, so the schema of the file the daemon records into tells: a daemon upgrades its
+file when it starts. A real daemon whose file is set back a version by hand stands in for the
+older one (a daemon stops only for a newer file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from oxitrack.store.schema import SCHEMA_VERSION
+from tests.daemon_process import DaemonProcess
+
+
+def status(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oxitrack", "service", "status", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "config.toml").write_text("")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OXITRACK_")}
+    environment.update(
+        HOME=str(tmp_path / "home"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        OXITRACK_CONFIG=str(tmp_path / "config.toml"),
+    )
+    return environment
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, env: dict[str, str]) -> Iterator[DaemonProcess]:
+    running = DaemonProcess(tmp_path / "daemon.db").start()
+    try:
+        beat = {"project_path": "/code/x", "timestamp": int(time.time()) - 60}
+        httpx.post(f"{running.url}/beat", json=beat).raise_for_status()
+        env["OXITRACK_PORT"] = str(running.port)
+        yield running
+    finally:
+        running.kill()
+
+
+def set_back(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.close()
+
+
+def test_a_daemon_of_this_version_is_not_called_older(env: dict[str, str], daemon: DaemonProcess):
+    done = status(env)
+    assert done.returncode == 0, done.stderr
+    assert "older" not in done.stdout
+    assert json.loads(status(env, "--json").stdout)["daemon"]["older_than_this"] is False
+
+
+def test_an_older_daemon_is_said_with_how_to_restart_it(env: dict[str, str], daemon: DaemonProcess):
+    assert daemon.db_path is not None
+    set_back(daemon.db_path)
+    done = status(env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith(f"daemon:   answers at {daemon.url} ")
+    assert lines[2] == (
+        f"          an older OxiTrack than this one (its database is at schema"
+        f" {SCHEMA_VERSION - 1}, this one's is {SCHEMA_VERSION}): restart it to run this"
+        " version (stop it and start `oxitrack serve` again)"
+    )
+    assert json.loads(status(env, "--json").stdout)["daemon"]["older_than_this"] is True
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="systemd user units are Linux's")
+def test_an_older_service_is_restarted_by_its_manager(
+    env: dict[str, str], daemon: DaemonProcess, tmp_path: Path
+):
+    unit = tmp_path / "config" / "systemd" / "user" / "oxitrack.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text("[Service]\nExecStart=oxitrack serve\n")
+    assert daemon.db_path is not None
+    set_back(daemon.db_path)
+    done = status(env, "--port", str(daemon.port))
+    assert done.returncode == 0, done.stderr
+    assert "restart it to run this version (systemctl --user restart oxitrack.service)" in (
+        done.stdout
+    )
