@@ -88,9 +88,9 @@ def test_yesterday_is_a_day_as_people_type_it(store, db_path, capsys, word):
     assert out.splitlines()[0] == "2025-11-24 to 2025-11-24 (Europe/Berlin), by project"
     assert out.splitlines()[-1] == "1h 30m  total"
     code, out, _ = run(capsys, db_path, "sessions", "--from", word, "--to", "today")
-    assert code == 0 and out.splitlines()[-1] == "2 sessions"
+    assert code == 0 and out.splitlines()[-1] == "2 sessions, times in Europe/Berlin"
     code, out, _ = run(capsys, db_path, "sessions", "--from", "today")
-    assert code == 0 and out.splitlines()[-1] == "1 session"
+    assert code == 0 and out.splitlines()[-1] == "1 session, times in Europe/Berlin"
 
 
 def test_a_date_typed_another_way_is_refused_saying_how_to_write_it(store, db_path, capsys):
@@ -111,7 +111,7 @@ def test_a_report_of_decades_is_refused_saying_what_shows_all_time(store, db_pat
     assert err.startswith("oxitrack: --from: the range is longer than 3660 days; ")
     assert "`oxitrack projects` shows each project's time of all days" in err
     code, out, _ = run(capsys, db_path, "sessions", "--from", "2000-01-01")
-    assert code == 0 and out.splitlines()[-1] == "2 sessions"
+    assert code == 0 and out.splitlines()[-1] == "2 sessions, times in Europe/Berlin"
 
 
 def test_an_import_from_an_empty_pipe_says_the_pipe_was_empty(daemon: DaemonProcess) -> None:
@@ -221,7 +221,7 @@ def test_sessions_mark_the_one_still_going_on_as_today_marks_its_project(store, 
     going_on, ended, count = out.splitlines()
     assert going_on.endswith("  /work/notes  ● active"), going_on
     assert ended.endswith("  /work/notes"), ended
-    assert count == "2 sessions"
+    assert count == "2 sessions, times in Europe/Berlin"
     code, out, _ = run(capsys, db_path, "today")
     assert out.splitlines()[1].endswith("● active")
 

@@ -201,16 +201,16 @@ def test_sessions_lists_newest_first(seeded, db_path, capsys):
         lines[1]
         == "2025-11-25 09:00\u201311:05  2h 05m  " + "\u2588" * 20 + "  oxitrack  /code/oxitrack"
     )
-    assert lines[2:] == ["2 sessions (the latest 2; --limit shows more)"]
+    assert lines[2:] == ["2 sessions (the latest 2; --limit shows more), times in Europe/Berlin"]
 
 
 def test_sessions_are_counted_not_added_up(seeded, db_path, capsys):
     """Sessions of two projects may overlap and are listed whole past the range's edges: a total
     of them disagreed with ``report``. Each shows its own time rounded down."""
     _, out, _ = run(capsys, db_path, "sessions")
-    assert out.splitlines()[-1] == "5 sessions"
+    assert out.splitlines()[-1] == "5 sessions, times in Europe/Berlin"
     _, out, _ = run(capsys, db_path, "sessions", "--limit", "5")  # all of them: nothing cut
-    assert out.splitlines()[-1] == "5 sessions"
+    assert out.splitlines()[-1] == "5 sessions, times in Europe/Berlin"
     _, out, _ = run(capsys, db_path, "sessions", "--from", "2025-01-01", "--to", "2025-01-31")
     assert out == "0 sessions\n"
 
@@ -232,7 +232,9 @@ def test_sessions_lists_as_many_as_the_api_by_default(
     shown = len(listed.json()["sessions"])
     assert shown < len(rows)  # the default cut some
     assert len(out.splitlines()) == shown + 1
-    assert out.splitlines()[-1] == f"{shown} sessions (the latest {shown}; --limit shows more)"
+    assert out.splitlines()[-1] == (
+        f"{shown} sessions (the latest {shown}; --limit shows more), times in Europe/Berlin"
+    )
 
 
 def test_each_session_shows_its_own_minutes(db_path, capsys, client: TestClient, monkeypatch):

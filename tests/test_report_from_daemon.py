@@ -109,9 +109,11 @@ def test_the_laptop_lists_the_desktops_sessions_as_the_desktop_does(
     assert asked.returncode == read.returncode == 0, asked.stderr + read.stderr
     *rows, count = asked.stdout.splitlines()
     assert rows == read.stdout.splitlines()[:-1] and len(rows) == min(int(limit), 3)
-    listed = read.stdout.splitlines()[-1]  # "3 sessions", "1 session (the latest 1; …)"
-    number, _, cut = listed.partition(" (")
-    assert count == f"{number} at {two_days.url}" + (f" ({cut}" if cut else ""), count
+    # "3 sessions, times in Europe/Berlin", "1 session (the latest 1; …), times in …"
+    listed = read.stdout.splitlines()[-1]
+    number, _, cut = listed.removesuffix(", times in Europe/Berlin").partition(" (")
+    at = f"{number} at {two_days.url}" + (f" ({cut}" if cut else "")
+    assert count == f"{at}, times in Europe/Berlin", count
     assert bool(cut) == (limit == "1")
     as_json = oxitrack("sessions", "--daemon", two_days.url, *flags, "--json")
     read_json = oxitrack("sessions", "--db", str(two_days.db_path), *flags, "--json")

@@ -12,6 +12,7 @@ runs, and nothing here ever imports the web stack (``oxitrack today`` has a 40 m
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from collections.abc import Callable
@@ -283,10 +284,18 @@ def read_range(
 
 
 def run_sessions(args: argparse.Namespace) -> int:
+    from oxitrack.days import zone_name
+
+    zone = zone_from(args)
+    shown_in = zone_name(zone)
     if args.daemon is not None:
         from oxitrack.commands.report_remote import run_sessions_from_daemon
 
-        return run_sessions_from_daemon(args, clock(), _count_line)
+        # Read once: the daemon's listing reads this zone again, and says no note twice.
+        args.tz = shown_in
+        return run_sessions_from_daemon(
+            args, clock(), functools.partial(_count_line, zone=shown_in)
+        )
     from oxitrack.days import date_bounds
     from oxitrack.report_text import render_list, session_rows
     from oxitrack.reports import sessions_json
@@ -294,7 +303,7 @@ def run_sessions(args: argparse.Namespace) -> int:
 
     if not 1 <= args.limit <= MAX_SESSION_LIMIT:
         raise InvalidField("--limit", f"must be from 1 to {MAX_SESSION_LIMIT}")
-    zone, now = zone_from(args), clock()
+    now = clock()
     first, last = days_from(args, zone, now, per_day=False)
     start, end = date_bounds(first, last, zone)
     with open_read_only(args) as store:
@@ -308,18 +317,22 @@ def run_sessions(args: argparse.Namespace) -> int:
         return print_json(sessions_json(rows, zone, now, first, last))
     style = text_style()
     table = session_rows(rows, zone, unicode=style.unicode, now=now)
-    print(render_list(table, style, _count_line(len(rows), is_cut=is_cut)), end="")
+    print(render_list(table, style, _count_line(len(rows), is_cut=is_cut, zone=shown_in)), end="")
     return 0
 
 
-def _count_line(count: int, *, is_cut: bool, where: str = "") -> str:
-    """How many sessions are listed (``where``: `` at`` the daemon asked), and how to see more
-    when ``--limit`` cut the list.
+def _count_line(count: int, *, is_cut: bool, zone: str, where: str = "") -> str:
+    """How many sessions are listed (``where``: `` at`` the daemon asked), how to see more
+    when ``--limit`` cut the list, and the zone of their times.
 
     Not a total: sessions of two projects can overlap and are listed whole past the range's
-    edges; ``oxitrack report`` gives the time inside a range."""
+    edges; ``oxitrack report`` gives the time inside a range. The zone, as ``report`` and
+    ``today`` name theirs in their title: after a flight, Berlin's evening listed in Tokyo's
+    times read as a morning's work."""
     listed = counted(count, "session") + where
-    return f"{listed} (the latest {count}; --limit shows more)" if is_cut else listed
+    if is_cut:
+        listed += f" (the latest {count}; --limit shows more)"
+    return f"{listed}, times in {zone}" if count else listed
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -1,13 +1,15 @@
 /**
  * The HTTP client for the OxiTrack daemon: `POST /beat` and `GET /today?format=json&tz=<zone>`
- * (the editor machine's zone, so "today" is the user's day even when the daemon runs as a service
- * or in a container with another zone). It sorts every answer into what the caller must do
- * (beatOutcome.ts, todayReport.ts; daemonAnswer.ts reads the daemon's shapes). It never throws for
- * network trouble and never follows a redirect (beats go to the server URL only). Where a failure
- * says too little, a fresh connection asks (probe.ts): whether anything is there after a timeout,
- * whether https is spoken there after a plain http request got no HTTP answer. Node clients
- * send no Origin header, which is what the daemon's guard expects. It never sends the API key to
- * another account's program on the daemon's port (listeners.ts). Must not import `vscode`.
+ * (the editor machine's zone, read again for each request (machineZone.ts), so "today" is the
+ * user's day even when the daemon runs as a service or in a container with another zone, and after
+ * the laptop moved to another zone while the editor stayed open). It sorts every answer into what
+ * the caller must do (beatOutcome.ts, todayReport.ts; daemonAnswer.ts reads the daemon's shapes).
+ * It never throws for network trouble and never follows a redirect (beats go to the server URL
+ * only). Where a failure says too little, a fresh connection asks (probe.ts): whether anything is
+ * there after a timeout, whether https is spoken there after a plain http request got no HTTP
+ * answer. Node clients send no Origin header, which is what the daemon's guard expects. It never
+ * sends the API key to another account's program on the daemon's port (listeners.ts). Must not
+ * import `vscode`.
  */
 
 import { apiKeyProblem } from "./apiKey";
@@ -15,6 +17,7 @@ import { type Beat, beatBody } from "./beat";
 import { type BeatOutcome, beatOutcomeOf } from "./beatOutcome";
 import { type Answer, asDaemonError, describeAnswer, parseJson, parseRetryAfter } from "./daemonAnswer";
 import { foreignListeners, type ListenerLookup, SYSTEM_LOOKUP } from "./listeners";
+import { machineZone } from "./machineZone";
 import { acceptsConnections, speaksTls } from "./probe";
 import { redactCredentials } from "./redact";
 import { type TodayOutcome, todayOutcomeOf } from "./todayReport";
@@ -29,8 +32,9 @@ export interface DaemonClientOptions {
   readonly serverUrl: string;
   readonly apiKey?: string | undefined;
   readonly timeoutMs: number;
-  /** The IANA zone whose day `getToday` reports; default: this machine's. */
-  readonly timeZone?: string | undefined;
+  /** The IANA zone whose day `getToday` reports, or how to read it for each request; default:
+   * this machine's at the time (machineZone.ts). "" sends none: the daemon's day. */
+  readonly timeZone?: string | (() => string | undefined) | undefined;
   readonly fetch?: typeof fetch;
   /** Who this process is and who listens on ports: this system's by default (tests replace it). */
   readonly listeners?: ListenerLookup | undefined;
@@ -53,14 +57,16 @@ export class DaemonClient {
   private readonly speaksTls: (serverUrl: string) => Promise<boolean>;
   /** The latest answer of foreignListeners for the server URL, and when it was asked. */
   private listenerCheck: { readonly atMs: number; readonly owners: Promise<number[] | undefined> } | undefined;
-  /** undefined once the daemon said it does not know the zone: then its own day is the answer. */
-  private timeZone: string | undefined;
+  private readonly timeZone: () => string | undefined;
+  /** A zone the daemon said it does not know: its own day is asked while this machine is in it. */
+  private refusedZone: string | undefined;
 
   constructor(options: DaemonClientOptions) {
     this.baseUrl = options.serverUrl.trim().replace(/\/+$/, "");
     this.apiKey = options.apiKey === "" ? undefined : options.apiKey;
     this.timeoutMs = options.timeoutMs;
-    this.timeZone = (options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone) || undefined;
+    const zone = options.timeZone ?? (() => machineZone());
+    this.timeZone = typeof zone === "string" ? () => zone || undefined : zone;
     this.fetchImpl = options.fetch ?? fetch;
     this.listeners = options.listeners ?? SYSTEM_LOOKUP;
     this.now = options.now ?? Date.now;
@@ -83,16 +89,21 @@ export class DaemonClient {
   }
 
   async getToday(): Promise<TodayOutcome> {
-    const zone = this.timeZone;
+    const zone = this.timeZone();
+    return this.askToday(zone === this.refusedZone ? undefined : zone);
+  }
+
+  private async askToday(zone: string | undefined): Promise<TodayOutcome> {
     const query = zone === undefined ? "" : `&tz=${encodeURIComponent(zone)}`;
     const answer = await this.request(`/today?format=json${query}`, {
       method: "GET",
       headers: this.headers({ Accept: "application/json" }),
     });
     if (zone !== undefined && answer.kind === "answered" && asDaemonError(answer.json)?.field === "tz") {
-      // A daemon without this zone's rules (no tzdata in its container): its own day, then.
-      this.timeZone = undefined;
-      return this.getToday();
+      // A daemon without this zone's rules (no tzdata in its container): its own day, then, until
+      // the machine is in another zone.
+      this.refusedZone = zone;
+      return this.askToday(undefined);
     }
     return todayOutcomeOf(answer);
   }

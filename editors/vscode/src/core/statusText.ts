@@ -4,6 +4,7 @@
  * Must not import `vscode`.
  */
 
+import { machineZone } from "./machineZone";
 import type { Problem, ProblemKind } from "./problem";
 import type { TodayOutcome, TodayReport } from "./todayReport";
 import type { Connection } from "./connection";
@@ -95,10 +96,21 @@ export function formatDuration(seconds: number): string {
   return hours === 0 ? `${rest}m` : `${hours}h ${String(rest).padStart(2, "0")}m`;
 }
 
-/** `09:05`: a time of day on this machine's clock, for "since when". */
-export function formatClock(epochMs: number): string {
-  const at = new Date(epochMs);
-  return `${String(at.getHours()).padStart(2, "0")}:${String(at.getMinutes()).padStart(2, "0")}`;
+/**
+ * `09:05`: a time of day on this machine's clock, for "since when": in `zone`, by default the one
+ * the machine is in now (Node's `Date` keeps the one the editor started in, left behind by a flight).
+ */
+export function formatClock(epochMs: number, zone: string | undefined = machineZone()): string {
+  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } as const;
+  let clock: Intl.DateTimeFormat;
+  try {
+    clock = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: zone });
+  } catch {
+    clock = new Intl.DateTimeFormat("en-GB", options);
+  }
+  const parts = clock.formatToParts(epochMs);
+  const part = (type: string) => parts.find((each) => each.type === type)?.value ?? "00";
+  return `${part("hour")}:${part("minute")}`;
 }
 
 /** One sentence on what is wrong, then what to do: for the tooltip and the log alike. */

@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { parseRetryAfter } from "../../src/core/daemonAnswer";
 import { DaemonClient, LISTENER_CHECK_MS, tlsFailure } from "../../src/core/daemonClient";
 import type { ListenerLookup } from "../../src/core/listeners";
+import { machineZone } from "../../src/core/machineZone";
 import { redactCredentials } from "../../src/core/redact";
 import { SELF_SIGNED_CERTIFICATE, SELF_SIGNED_KEY } from "./fixtures/selfSignedCertificate";
 
@@ -384,7 +385,8 @@ describe("DaemonClient.getToday", () => {
     seen.length = 0;
     answer = reply(200, today);
     await new DaemonClient({ serverUrl: baseUrl, timeoutMs: 2_000 }).getToday();
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const zone = machineZone() ?? "";
+    assert.notEqual(zone, "");
     assert.equal(seen[0]?.url, `/today?format=json&tz=${encodeURIComponent(zone)}`);
   });
 
@@ -401,6 +403,40 @@ describe("DaemonClient.getToday", () => {
       "/today?format=json&tz=Mars%2FBase",
       "/today?format=json",
       "/today?format=json",
+    ]);
+  });
+
+  test("the zone is read for each request: a laptop that travelled gets its new day", async () => {
+    seen.length = 0;
+    answer = reply(200, today);
+    let zone = "Europe/Berlin";
+    const travelling = new DaemonClient({ serverUrl: baseUrl, timeoutMs: 2_000, timeZone: () => zone });
+    await travelling.getToday();
+    zone = "Asia/Tokyo";
+    await travelling.getToday();
+    assert.deepEqual(seen.map((request) => request.url), [
+      "/today?format=json&tz=Europe%2FBerlin",
+      "/today?format=json&tz=Asia%2FTokyo",
+    ]);
+  });
+
+  test("a zone the daemon refused is asked for again once the machine is in another zone", async () => {
+    seen.length = 0;
+    answer = (request, response) =>
+      request.url.includes("tz=Mars")
+        ? reply(422, { error: "invalid_field", message: "'Mars/Base' is not a known IANA time zone", field: "tz" })(request, response)
+        : reply(200, today)(request, response);
+    let zone = "Mars/Base";
+    const travelling = new DaemonClient({ serverUrl: baseUrl, timeoutMs: 2_000, timeZone: () => zone });
+    await travelling.getToday();
+    await travelling.getToday();
+    zone = "Asia/Tokyo";
+    assert.equal((await travelling.getToday()).kind, "ok");
+    assert.deepEqual(seen.map((request) => request.url), [
+      "/today?format=json&tz=Mars%2FBase",
+      "/today?format=json",
+      "/today?format=json",
+      "/today?format=json&tz=Asia%2FTokyo",
     ]);
   });
 

@@ -375,6 +375,12 @@ describe("renderStatus", () => {
     });
   });
 
+  test("formatClock: the clock of the zone the machine is in now, not the one the editor started in", () => {
+    assert.equal(formatClock(Date.UTC(2026, 10, 25, 0, 5), "Asia/Tokyo"), "09:05");
+    assert.equal(formatClock(Date.UTC(2026, 10, 25, 0, 5), "America/Los_Angeles"), "16:05");
+    assert.equal(formatClock(Date.UTC(2026, 10, 25, 15, 0), "Asia/Tokyo"), "00:00");
+  });
+
   test("formatClock: hours and minutes of this machine's clock", () => {
     assert.equal(formatClock(new Date(2026, 0, 2, 7, 3).getTime()), "07:03");
     assert.equal(formatClock(new Date(2026, 0, 2, 23, 59).getTime()), "23:59");

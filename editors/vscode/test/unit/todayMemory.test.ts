@@ -38,6 +38,14 @@ describe("rememberToday", () => {
     assert.deepEqual(rememberToday(known, slow, afterMidnight), { today: slow });
   });
 
+  test("midnight is the machine's zone's now, not the one the editor started in", () => {
+    const beforeTokyoMidnight = Date.UTC(2026, 10, 25, 14, 58);
+    const known = rememberToday(undefined, report, beforeTokyoMidnight, "Asia/Tokyo");
+    assert.deepEqual(rememberToday(known, slow, beforeTokyoMidnight + 60_000, "Asia/Tokyo"), known);
+    assert.deepEqual(rememberToday(known, slow, beforeTokyoMidnight + 180_000, "Asia/Tokyo"), { today: slow });
+    assert.deepEqual(rememberToday(known, slow, beforeTokyoMidnight + 180_000, "America/Los_Angeles"), known);
+  });
+
   test("a report after slowness replaces the old one", () => {
     const newer: TodayOutcome = { kind: "ok", report: { date: "2026-11-26", total_seconds: 900, projects: [] } };
     const known = rememberToday(rememberToday(undefined, report, 1_000), slow, 2_000);
