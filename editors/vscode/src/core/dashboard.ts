@@ -10,6 +10,8 @@
  */
 
 import type { Connection } from "./connection";
+import { isLoopbackHost } from "./listeners";
+import { machineZone } from "./machineZone";
 import { dashboardUrl } from "./serverUrl";
 import { explainProblem } from "./statusText";
 
@@ -39,12 +41,14 @@ const NOT_THE_DASHBOARD: ReadonlySet<Connection["kind"]> = new Set(["wrongPath",
 
 /**
  * Opens the dashboard, or says why there is none to open. `connection` is what the daemon's last
- * answer at this server URL showed (the delivery's state), `unknown` when nothing was asked yet.
+ * answer at this server URL showed (the delivery's state), `unknown` when nothing was asked yet;
+ * `zone` is this machine's (machineZone.ts), the one the status bar's day is asked in.
  */
 export async function openDashboard(
   serverUrl: string,
   ui: DashboardUi,
   connection: Connection = { kind: "unknown" },
+  zone: string | undefined = machineZone(),
 ): Promise<void> {
   const target = dashboardUrl(serverUrl);
   let problem: string;
@@ -53,11 +57,24 @@ export async function openDashboard(
   } else if (connection.kind !== "online" && connection.kind !== "unknown" && NOT_THE_DASHBOARD.has(connection.kind)) {
     problem = `no dashboard to open: ${explainProblem(connection, serverUrl.trim())}`;
   } else {
-    await ui.openExternal(target.url);
+    await ui.openExternal(inZone(target.url, zone));
     return;
   }
   const answer = await ui.showError(`OxiTrack: ${problem}`, OPEN_SETTINGS);
   if (answer === OPEN_SETTINGS) {
     await ui.openSetting("oxitrack.serverUrl");
   }
+}
+
+/**
+ * The page asked for the days of `zone` (`?tz=`) when the daemon is on another machine: its page
+ * reads days in that machine's zone, so a laptop in Tokyo sending to a desktop in Berlin saw
+ * Berlin's today on the dashboard beside Tokyo's in the status bar. A daemon on this machine is
+ * in this machine's zone already, and its page follows the zone as it changes.
+ */
+function inZone(url: string, zone: string | undefined): string {
+  if (zone === undefined || isLoopbackHost(new URL(url).hostname)) {
+    return url;
+  }
+  return `${url}?tz=${encodeURIComponent(zone)}`;
 }

@@ -80,6 +80,27 @@ describe("OxiTrack: Open Dashboard", () => {
     assert.deepEqual(requested, ["GET /", "GET /oxitrack/"]);
   });
 
+  test("a daemon on another machine's page is asked for this machine's days; one on loopback as it is", async () => {
+    const opened: string[] = [];
+    const ui: DashboardUi = {
+      openExternal: async (url) => opened.push(url),
+      showError: async () => undefined,
+      openSetting: async () => undefined,
+    };
+    await openDashboard("http://desktop.lan:3000", ui, { kind: "online" }, "Asia/Tokyo");
+    await openDashboard("https://oxitrack.example/tracker/", ui, { kind: "unknown" }, "America/Los_Angeles");
+    await openDashboard("http://localhost:3000", ui, { kind: "online" }, "Asia/Tokyo");
+    await openDashboard("http://127.0.0.1:3000", ui, { kind: "online" }, "Asia/Tokyo");
+    await openDashboard("http://[::1]:3000", ui, { kind: "online" }, "Asia/Tokyo");
+    assert.deepEqual(opened, [
+      "http://desktop.lan:3000/?tz=Asia%2FTokyo",
+      "https://oxitrack.example/tracker/?tz=America%2FLos_Angeles",
+      "http://localhost:3000/",
+      "http://127.0.0.1:3000/",
+      "http://[::1]:3000/",
+    ]);
+  });
+
   const unusable: Array<[string, string, RegExp]> = [
     ["no scheme", "localhost:3000", /has no http:\/\/ or https:\/\/ in front; write http:\/\/localhost:3000/],
     ["a user:password@", "http://me:hunter2@127.0.0.1:3000", /must not hold a user name or password/],
