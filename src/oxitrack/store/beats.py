@@ -73,3 +73,14 @@ def _move_bounds(conn: sqlite3.Connection, before: Session, after: Session) -> N
     if moved:
         assignments = ", ".join(f"{column} = :{column}" for column in moved)
         conn.execute(f"UPDATE sessions SET {assignments} WHERE id = :id", {**moved, "id": after.id})
+
+
+def stored_sessions(conn: sqlite3.Connection, project_path: str | None = None) -> list[Session]:
+    """Every stored session (of one project if given), oldest first."""
+    query = "SELECT id, project_path, start_time, last_heartbeat FROM sessions"
+    args: tuple[str, ...] = ()
+    if project_path is not None:
+        query += " WHERE project_path = ?"
+        args = (project_path,)
+    query += " ORDER BY start_time, id"
+    return [Session(*row) for row in conn.execute(query, args)]

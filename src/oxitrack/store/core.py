@@ -35,8 +35,7 @@ from oxitrack.store.files import (
     OpenedFiles,
     check_database_path,
     check_wal_not_lost,
-    create_private_file,
-    make_private_folders,
+    make_private_database_file,
 )
 from oxitrack.store.lock_wait import LockWait
 from oxitrack.store.read_only import open_reader, open_upgraded_reader
@@ -154,18 +153,7 @@ class Store:
                     self.path, self._real_path, self._as_is, upgrade=_upgrade_in_place
                 )
             return
-        folder = os.path.dirname(os.path.abspath(self.path))
-        try:
-            # The file tells when its owner worked: the data folder, and any made on the way to
-            # it, when made here, is theirs only (whatever the umask says). One that exists
-            # keeps the mode the user gave it.
-            make_private_folders(folder)
-        except OSError as exc:
-            raise StoreError(f"cannot create the folder {folder}: {exc.strerror}") from None
-        # A new file is made private; an existing one keeps its mode. Other errors (a folder
-        # that takes no files) SQLite reports below, in words the user can act on.
-        with contextlib.suppress(OSError):
-            create_private_file(self.path)
+        make_private_database_file(self.path)
         # Waits for the lock in Python from its first statement on: the switch to WAL, the
         # upgrade and its first-write check included (``_open_waiting`` tries again). SQLite's
         # own wait was 5 s deaf to Ctrl-C, and a file in rollback-journal mode that another
@@ -365,15 +353,9 @@ class Store:
 
     def sessions(self, project_path: str | None = None) -> list[Session]:
         """Every stored session (of one project if given), oldest first."""
-        query = "SELECT id, project_path, start_time, last_heartbeat FROM sessions"
-        args: tuple[str, ...] = ()
-        if project_path is not None:
-            query += " WHERE project_path = ?"
-            args = (project_path,)
-        query += " ORDER BY start_time, id"
-        from oxitrack.sessions import Session
+        from oxitrack.store.beats import stored_sessions
 
-        return self.read(lambda conn: [Session(*row) for row in conn.execute(query, args)])
+        return self.read(lambda conn: stored_sessions(conn, project_path))
 
     # -- maintenance -------------------------------------------------------------------------
 

@@ -173,6 +173,22 @@ def _identity(path: str) -> tuple[int, int] | None:
     return (found.st_dev, found.st_ino)
 
 
+def make_private_database_file(path: str) -> None:
+    """The database's folder and, when missing, its file, made for their owner only.
+
+    The file tells when its owner worked: the data folder, and any made on the way to it, when
+    made here, is theirs only (whatever the umask says); one that exists keeps the mode the user
+    gave it. A new file is made private; an existing one keeps its mode. Other errors (a folder
+    that takes no files) SQLite reports once it opens the file, in words the user can act on."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        make_private_folders(folder)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder {folder}: {exc.strerror}") from None
+    with contextlib.suppress(OSError):
+        create_private_file(path)
+
+
 def make_private_folders(folder: str) -> None:
     """Make ``folder`` and each missing folder above it for their owner only (``os.makedirs``
     gives its mode to the last one alone): a new account's ``~/.local/share`` is made 0700, as
