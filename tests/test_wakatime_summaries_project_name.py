@@ -40,3 +40,14 @@ def test_the_name_the_plugin_gave_a_folder_finds_that_folders_time(client: TestC
     assert [p["name"] for p in body["data"][0]["projects"]] == ["app"]
     assert summaries(client, "app")["cumulative_total"]["seconds"] == 300  # the folder's name
     assert summaries(client, "Nothing")["cumulative_total"]["seconds"] == 0
+
+
+def test_unknown_project_is_no_folder_labelled_so(client: TestClient):
+    """A folder whose heartbeats came labelled ``Unknown Project`` is not that project
+    (docs/wakatime.md, step 4), here as where heartbeats go."""
+    beats = [
+        go_cli_heartbeat("/home/dev/app", t, project="Unknown Project") for t in (NOW - 600, NOW)
+    ]
+    answer = client.post(BULK, content=json.dumps(beats), headers=GO_CLI_HEADERS)
+    assert answer.status_code == 201, answer.text
+    assert summaries(client, "Unknown Project")["cumulative_total"]["seconds"] == 0

@@ -116,9 +116,10 @@ def project_filter_named(
     finds it): the name a plugin shows means the folder its heartbeats went to, where those
     known only by that name are placed too, rather than a day with nothing in it."""
     found = report_queries.project_filter(conn, reference, field)
-    if not isinstance(found, str):
+    name = found.strip() if isinstance(found, str) else UNKNOWN_PROJECT
+    if name == UNKNOWN_PROJECT:  # no name: not a folder whose heartbeats came labelled so
         return found
-    folder = folders_reported_as(conn, [found.strip()]).get(found.strip())
+    folder = folders_reported_as(conn, [name]).get(name)
     return found if folder is None else report_queries.project_filter(conn, folder, field)
 
 
