@@ -94,3 +94,35 @@ def test_two_editors_in_one_repository_count_its_minutes_once(
         headers=GO_CLI_HEADERS,
     )
     assert summaries["cumulative_total"]["seconds"] == total
+
+
+def test_a_late_offline_queue_from_another_machine_joins_the_live_sessions(
+    zoned: tuple[DaemonProcess, str], tmp_path: Path
+):
+    """wakatime-cli's queue, sent once the laptop is back, holds heartbeats older than VS
+    Code's live beats in the same folder: one session, each machine its own minutes."""
+    daemon, zone = zoned
+    repo = tmp_path / "app"
+    repo.mkdir()
+    now = int(time.time())
+    live = list(range(now - 600, now - 59, 60))
+    for at in live:
+        beat = {"project_path": str(repo), "timestamp": at, "editor": "vscode", "machine": "desk"}
+        call(f"{daemon.url}/beat", beat)
+    queued = [float(at) for at in range(now - 1800, now - 659, 120)]  # ends 2 min before `live`
+    answer = call(
+        f"{daemon.url}/api/v1/users/current/heartbeats.bulk",
+        [go_cli_heartbeat(str(repo), at, user_agent=NEOVIM) for at in queued],
+        {**GO_CLI_HEADERS, "User-Agent": NEOVIM, "X-Machine-Name": "laptop"},
+    )
+    assert {status for _, status in answer["responses"]} == {201}
+
+    total = live[-1] - int(queued[0])
+    today = call(f"{daemon.url}/today?format=json&tz={zone}")
+    assert [(p["session_count"], p["duration_seconds"]) for p in today["projects"]] == [(1, total)]
+    machines = call(f"{daemon.url}/api/breakdown?by=machine&days=1&tz={zone}")["rows"]
+    laptop = live[0] - int(queued[0])  # up to VS Code's first beat: the last heartbeat's pair
+    assert {row["name"]: row["duration_seconds"] for row in machines} == {
+        "laptop": laptop,
+        "desk": total - laptop,
+    }
