@@ -242,7 +242,9 @@ class Model:
 
     def folder_named(self, name: str) -> str | None:
         """The known real folder a WakaTime project name means (docs/wakatime.md, step 3):
-        first one that heartbeats placed by their path came with under that name."""
+        first one that heartbeats placed by their path came with under that name, else the
+        latest real folder of a project named so, with a folder so named, or holding the
+        name's own ``wakatime:<name>`` key (merged into it)."""
         reported = [
             path
             for path, _, _, sent, source, *_ in self.details
@@ -256,6 +258,7 @@ class Model:
             for path, owner in self.project_of.items()
             if self.custom_name[owner] == name
             or (not path.startswith("wakatime:") and "/" not in name and last_part(path) == name)
+            or path == f"wakatime:{name}"
         }
         folders = [
             p

@@ -13,6 +13,7 @@ from oxitrack.beats import PostedBeat
 from oxitrack.records import Record
 from oxitrack.sessions import Beat, Session
 from oxitrack.store import projects as projects_store
+from oxitrack.store import reports as report_queries
 from oxitrack.store.beats import record_beat
 from oxitrack.store.folders import Identify, identify
 from oxitrack.wakatime import Heartbeat, HeartbeatDetails, posted_beat_details
@@ -104,6 +105,22 @@ def folders_reported_as(conn: sqlite3.Connection, names: Iterable[str]) -> dict[
         if row is not None:
             folders[name] = row[0]
     return folders
+
+
+def project_filter_named(
+    conn: sqlite3.Connection, reference: str | None, field: str
+) -> report_queries.ProjectFilter:
+    """``?project=`` of WakaTime's summaries: the project reports read it as, else, for a text
+    that names none, the folder WakaTime clients gave that project name (``[projectmap]``, a
+    ``.wakatime-project`` file, a JetBrains project's own name, as ``folders_reported_as``
+    finds it): the name a plugin shows means the folder its heartbeats went to, where those
+    known only by that name are placed too, rather than a day with nothing in it."""
+    found = report_queries.project_filter(conn, reference, field)
+    name = found.strip() if isinstance(found, str) else UNKNOWN_PROJECT
+    if name == UNKNOWN_PROJECT:  # no name: not a folder whose heartbeats came labelled so
+        return found
+    folder = folders_reported_as(conn, [name]).get(name)
+    return found if folder is None else report_queries.project_filter(conn, folder, field)
 
 
 def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
