@@ -20,6 +20,7 @@ from oxitrack.store import beats as store_beats
 from oxitrack.store import folders as store_folders
 from oxitrack.store import projects as store_projects
 from oxitrack.store import reports as store_reports
+from oxitrack.store import wakatime as store_wakatime
 from oxitrack.store.folders import RECHECK_SECONDS
 from oxitrack.store.projects import Project
 from tests.conftest import NOW
@@ -524,7 +525,7 @@ def test_upgrade_registers_the_paths_of_existing_sessions(tmp_path: Path):
 
 
 def folders_named(store: Store, *names: str) -> dict[str, str]:
-    return store.read(lambda conn: store_projects.folders_named(conn, names))
+    return store.read(lambda conn: store_wakatime.folders_named(conn, names))
 
 
 @pytest.mark.parametrize(

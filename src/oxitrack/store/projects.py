@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 
 from oxitrack.errors import ClientError
 from oxitrack.projects import (
-    PROJECT_NAME_PREFIX,
     check_project_name,
     project_name,
 )
@@ -223,46 +222,6 @@ def _time_in(conn: sqlite3.Connection, folders: Iterable[str]) -> tuple[int, int
     if joined_start is not None and joined_end is not None:
         seconds += joined_end - joined_start
     return seconds, sessions
-
-
-# The latest real folder of the project a name means: one named so, one that has a folder of
-# that last path component (``/`` or ``\`` separated), or one the name's own ``wakatime:<name>``
-# key was merged into (``projects merge``). ``wakatime:<name>`` keys are no folders.
-_FOLDER_NAMED_SQL = """
-SELECT path.project_path FROM project_paths AS path
-WHERE substr(path.project_path, 1, length(:prefix)) <> :prefix
-  AND path.project_id IN (
-    SELECT id FROM projects WHERE name = :name
-    UNION
-    SELECT keyed.project_id FROM project_paths AS keyed WHERE keyed.project_path = :prefix || :name
-    UNION
-    SELECT named.project_id FROM project_paths AS named
-    WHERE substr(named.project_path, 1, length(:prefix)) <> :prefix
-      AND instr(:name, '/') = 0 AND instr(:name, '\\') = 0
-      AND substr(named.project_path, -length(:name) - 1) IN ('/' || :name, '\\' || :name))
-ORDER BY path.last_beat DESC, path.project_path
-LIMIT 1
-"""
-
-
-def folders_named(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:
-    """For each name that means a known folder project, that project's latest real folder.
-
-    A WakaTime heartbeat known only by its project name (an unsaved buffer, an AI agent's
-    ``app`` entity) belongs with the folder the same name is shown for; keyed apart as
-    ``wakatime:<name>`` its minutes would count twice beside the folder's. Once that key is
-    merged into a folder project, the name means the project's folder too: kept under the key,
-    its heartbeats ran a session beside the folder's, and the time between one editor's beat
-    there and the other's heartbeat counted in neither.
-    """
-    folders: dict[str, str] = {}
-    for name in names:
-        row = conn.execute(
-            _FOLDER_NAMED_SQL, {"name": name, "prefix": PROJECT_NAME_PREFIX}
-        ).fetchone()
-        if row is not None:
-            folders[name] = row[0]
-    return folders
 
 
 def _project(

@@ -10,9 +10,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from oxitrack.beats import PostedBeat
+from oxitrack.projects import PROJECT_NAME_PREFIX
 from oxitrack.records import Record
 from oxitrack.sessions import Beat, Session
-from oxitrack.store import projects as projects_store
 from oxitrack.store import reports as report_queries
 from oxitrack.store.beats import record_beat
 from oxitrack.store.folders import Identify, identify
@@ -80,14 +80,54 @@ def folders_meant_by(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str
     """The folder each project name means, for heartbeats known only by their name.
 
     First the folder the clients' own heartbeats gave that name (``folders_reported_as``), then
-    a folder project named so or whose folder is (``projects.folders_named``). ``Unknown
+    a folder project named so or whose folder is (``folders_named``). ``Unknown
     Project`` stands for no name at all: a heartbeat without one (Slack, a browser) belongs to
     no folder whose heartbeats happened to be labelled so, only to one the user named so.
     """
     wanted = set(names)
     reported = folders_reported_as(conn, wanted - {UNKNOWN_PROJECT})
-    named = projects_store.folders_named(conn, wanted - reported.keys())
+    named = folders_named(conn, wanted - reported.keys())
     return {**named, **reported}
+
+
+# The latest real folder of the project a name means: one named so, one that has a folder of
+# that last path component (``/`` or ``\`` separated), or one the name's own ``wakatime:<name>``
+# key was merged into (``projects merge``). ``wakatime:<name>`` keys are no folders.
+_FOLDER_NAMED_SQL = """
+SELECT path.project_path FROM project_paths AS path
+WHERE substr(path.project_path, 1, length(:prefix)) <> :prefix
+  AND path.project_id IN (
+    SELECT id FROM projects WHERE name = :name
+    UNION
+    SELECT keyed.project_id FROM project_paths AS keyed WHERE keyed.project_path = :prefix || :name
+    UNION
+    SELECT named.project_id FROM project_paths AS named
+    WHERE substr(named.project_path, 1, length(:prefix)) <> :prefix
+      AND instr(:name, '/') = 0 AND instr(:name, '\\') = 0
+      AND substr(named.project_path, -length(:name) - 1) IN ('/' || :name, '\\' || :name))
+ORDER BY path.last_beat DESC, path.project_path
+LIMIT 1
+"""
+
+
+def folders_named(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:
+    """For each name that means a known folder project, that project's latest real folder.
+
+    A WakaTime heartbeat known only by its project name (an unsaved buffer, an AI agent's
+    ``app`` entity) belongs with the folder the same name is shown for; keyed apart as
+    ``wakatime:<name>`` its minutes would count twice beside the folder's. Once that key is
+    merged into a folder project, the name means the project's folder too: kept under the key,
+    its heartbeats ran a session beside the folder's, and the time between one editor's beat
+    there and the other's heartbeat counted in neither.
+    """
+    folders: dict[str, str] = {}
+    for name in names:
+        row = conn.execute(
+            _FOLDER_NAMED_SQL, {"name": name, "prefix": PROJECT_NAME_PREFIX}
+        ).fetchone()
+        if row is not None:
+            folders[name] = row[0]
+    return folders
 
 
 def folders_reported_as(conn: sqlite3.Connection, names: Iterable[str]) -> dict[str, str]:
