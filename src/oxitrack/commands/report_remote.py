@@ -25,6 +25,7 @@ from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import tzinfo
     from typing import Any
 
     from oxitrack.breakdown import BreakdownRow
@@ -133,10 +134,11 @@ API_SESSION_LIMIT = 1000
 
 
 def run_sessions_from_daemon(
-    args: argparse.Namespace, now: float, count_line: Callable[..., str]
+    args: argparse.Namespace, zone: tzinfo, now: float, count_line: Callable[..., str]
 ) -> int:
     """``oxitrack sessions --daemon URL``: the latest sessions, as ``GET /api/sessions`` lists
-    them in this machine's zone; ``count_line`` words the count as the file's listing does."""
+    them in ``zone`` (this machine's, or ``--tz``); ``count_line`` words the count as the
+    file's listing does."""
     from urllib.parse import urlencode
 
     from oxitrack.commands._options import UsageError
@@ -146,7 +148,6 @@ def run_sessions_from_daemon(
     if args.limit > API_SESSION_LIMIT:
         raise UsageError(f"--limit: at most {API_SESSION_LIMIT} with --daemon, as its API lists")
     client = daemon_asked(args)
-    zone = zone_from(args)
     first, last = days_from(args, zone, now, per_day=False)
     query: dict[str, object] = {"tz": zone_name(zone)}
     if first is not None:

@@ -291,11 +291,8 @@ def run_sessions(args: argparse.Namespace) -> int:
     if args.daemon is not None:
         from oxitrack.commands.report_remote import run_sessions_from_daemon
 
-        # Read once: the daemon's listing reads this zone again, and says no note twice.
-        args.tz = shown_in
-        return run_sessions_from_daemon(
-            args, clock(), functools.partial(_count_line, zone=shown_in)
-        )
+        count_line = functools.partial(_count_line, zone=shown_in)
+        return run_sessions_from_daemon(args, zone, clock(), count_line)
     from oxitrack.days import date_bounds
     from oxitrack.report_text import render_list, session_rows
     from oxitrack.reports import sessions_json
