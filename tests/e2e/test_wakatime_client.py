@@ -87,6 +87,13 @@ class Editor:
         return path.read_text() if path.exists() else ""
 
 
+def now_to_the_millisecond() -> float:
+    """Now, to the millisecond ``--time`` is written to: a time less than half a millisecond
+    before a whole second went out rounded up to it, and the session it made was one second
+    later than the one expected of the time itself (one run in about 2,000)."""
+    return round(time.time(), 3)
+
+
 def sessions(db_path: Path) -> list[tuple[str, int, int]]:
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute(
@@ -104,7 +111,7 @@ def test_heartbeats_from_a_git_repository_become_one_session_for_its_root(
     daemon: DaemonProcess, editor: Editor
 ):
     editor.configure(daemon.url)
-    now = time.time()
+    now = now_to_the_millisecond()
     buffered = [editor.heartbeat(now - 400.5), editor.heartbeat(now - 700.25, is_write=False)]
     assert editor.send(now - 100, extra=buffered) == SUCCESS, editor.log()
     assert editor.send(now - 10) == SUCCESS, editor.log()
@@ -122,7 +129,7 @@ def test_queued_heartbeats_arrive_late_and_merge_when_the_daemon_is_back(
     daemon: DaemonProcess, editor: Editor
 ):
     editor.configure(daemon.url)
-    now = time.time()
+    now = now_to_the_millisecond()
     daemon.stop()
     assert editor.send(now - 1500, extra=[editor.heartbeat(now - 800)]) == API_ERROR
     assert editor.queued() == 2  # the client keeps what the daemon never answered
@@ -136,7 +143,7 @@ def test_heartbeat_that_can_never_be_stored_is_dropped_not_queued(
     daemon: DaemonProcess, editor: Editor
 ):
     editor.configure(daemon.url)
-    now = time.time()
+    now = now_to_the_millisecond()
     wrong_clock = {"entity": "Figma", "type": "app", "time": now + 3600}  # an hour ahead
     assert editor.send(now - 60, extra=[wrong_clock]) == SUCCESS, editor.log()
     assert editor.queued() == 0
@@ -148,7 +155,7 @@ def test_heartbeat_with_no_folder_and_no_project_is_kept_as_unknown_project(
     daemon: DaemonProcess, editor: Editor
 ):
     editor.configure(daemon.url)
-    now = time.time()
+    now = now_to_the_millisecond()
     app = {"entity": "Figma", "type": "app", "time": now - 50}  # no project, no folder
     assert editor.send(now - 60, extra=[app]) == SUCCESS, editor.log()
     assert editor.queued() == 0
@@ -166,7 +173,7 @@ def test_hidden_file_names_join_the_folder_its_wakatime_project_file_names(
     repository. Not a second project counting the same minutes."""
     (editor.repo / ".wakatime-project").write_text("Billing API\n")
     editor.configure(daemon.url)
-    now = time.time()
+    now = now_to_the_millisecond()
     assert editor.send(now - 600) == SUCCESS, editor.log()
     editor.configure(daemon.url, more_settings="hide_file_names = true\n")
     assert editor.send(now - 60) == SUCCESS, editor.log()
@@ -189,7 +196,7 @@ def test_a_hidden_file_sent_with_the_first_heartbeat_of_its_folder_joins_it(
     secret = editor.repo / "src" / "pkg" / "secret.py"
     secret.write_text("TOKEN = 1\n")
     editor.configure(daemon.url, more_settings="hide_file_names = secret\n")
-    now = time.time()
+    now = now_to_the_millisecond()
     hidden = {"entity": str(secret), "type": "file", "time": now - 30}
     assert editor.send(now - 60, extra=[hidden]) == SUCCESS, editor.log()
     assert editor.queued() == 0
@@ -204,7 +211,7 @@ def test_a_file_name_that_is_not_utf_8_counts_in_its_repository(
     editor.file = editor.repo / "src" / "pkg" / os.fsdecode(b"caf\xe9.py")  # Latin-1
     editor.file.write_text("print(1)\n")
     editor.configure(daemon.url)
-    now = time.time()
+    now = now_to_the_millisecond()
     assert editor.send(now - 60) == SUCCESS, editor.log()
     assert editor.queued() == 0
     assert sessions(daemon.db_path) == [(str(editor.repo), int(now - 60), int(now - 60))]
@@ -217,7 +224,7 @@ def test_a_plugins_is_write_as_text_or_number_keeps_the_heartbeat(
     """The client passes a plugin's buffered heartbeats on as written, and drops one answered
     400 for good: wakatime-cli reads ``"true"`` as true and leaves a number unread."""
     editor.configure(daemon.url)
-    now = time.time()
+    now = now_to_the_millisecond()
     buffered = editor.heartbeat(now - 300, is_write=is_write)
     assert editor.send(now - 60, extra=[buffered]) == SUCCESS, editor.log()
     assert editor.queued() == 0
@@ -228,7 +235,7 @@ def test_daemon_with_a_key_takes_only_that_key(wakatime_client: Path, tmp_path: 
     daemon = DaemonProcess(tmp_path / "keyed.db", "--api-key", KEY).start()
     try:
         editor = Editor(wakatime_client, tmp_path)
-        now = time.time()
+        now = now_to_the_millisecond()
         editor.configure(daemon.url, key="00000000-0000-4000-8000-000000000000")
         assert editor.send(now - 30) == AUTH_ERROR
         assert editor.queued() == 1
@@ -248,7 +255,7 @@ def test_the_summaries_list_the_machine_the_client_names_and_its_system(
     in UTF-8, on every request, its buffered heartbeats' too; its User-Agent names the
     system. Today's time is all on that machine and system."""
     editor.configure(midday_daemon.url, more_settings="hostname = laptop-ü\n")
-    now = time.time()
+    now = now_to_the_millisecond()
     assert editor.send(now - 100, extra=[editor.heartbeat(now - 400.5)]) == SUCCESS, editor.log()
     assert editor.send(now - 10) == SUCCESS, editor.log()
     answer = httpx.get(f"{midday_daemon.url}/api/v1/users/current/summaries?range=today")
