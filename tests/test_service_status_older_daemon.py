@@ -99,3 +99,32 @@ def test_an_older_service_is_restarted_by_its_manager(
     assert "restart it to run this version (systemctl --user restart oxitrack.service)" in (
         done.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("platform", "restart"),
+    [
+        ("darwin", f"launchctl kickstart -k gui/{os.getuid()}/org.oxitrack.daemon"),
+        ("linux", "systemctl --user restart oxitrack.service"),
+    ],
+)
+def test_an_installed_service_is_restarted_by_its_platforms_manager(platform: str, restart: str):
+    """macOS's launchd has its own words; one started by hand is started by hand again, there
+    as anywhere."""
+    from oxitrack.commands.service_status import _how_to_restart
+
+    assert _how_to_restart("installed at /x (running)", platform) == restart
+    by_hand = "stop it and start `oxitrack serve` again"
+    assert _how_to_restart("not installed (/x absent)", platform) == by_hand
+
+
+def test_no_daemon_answering_is_neither_older_nor_not(env: dict[str, str]):
+    """Whether a daemon is older cannot be told when none answers: ``null``, not ``false``."""
+    import socket
+
+    with socket.socket() as closed:  # a free port, nothing listening on it once closed
+        closed.bind(("127.0.0.1", 0))
+        env["OXITRACK_PORT"] = str(closed.getsockname()[1])
+    done = status(env, "--json")
+    daemon = json.loads(done.stdout)["daemon"]
+    assert (daemon["answers"], daemon["older_than_this"]) == (False, None), done.stdout
