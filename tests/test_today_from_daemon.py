@@ -209,6 +209,7 @@ def test_what_answers_but_is_no_daemon_is_said_so():
         nameless,
         {**A_DAY, "total_seconds": -600},
         {**A_DAY, "total_seconds": True},
+        {**A_DAY, "timezone": None},
     ):
         with answering(json.dumps(answer).encode()) as url:
             for flags in ([], ["--json"]):
@@ -266,10 +267,10 @@ def test_a_refusal_of_this_machine_is_said_as_the_daemons_refusal():
 def test_a_bad_database_setting_is_no_refusal_when_no_file_is_read(
     keyed_daemon: DaemonProcess, tmp_path: Path
 ):
-    """``--daemon`` reads no database file: a ``db`` the config file gets wrong is not this
+    """``--daemon`` reads no database file: a ``db`` the config file gets wrong (empty) is not this
     command's to refuse."""
     config = tmp_path / "config.toml"
-    config.write_text("db = 3\n")
+    config.write_text('db = ""\n')
     asked = oxitrack("today", "--daemon", keyed_daemon.url, env={"OXITRACK_CONFIG": str(config)})
     assert asked.returncode == 0, asked.stderr
     assert asked.stdout.startswith("Today, "), asked.stdout
