@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 
 from tests.daemon_process import DaemonProcess
 
@@ -71,3 +72,20 @@ def test_every_folder_the_daemon_makes_for_its_database_is_private(tmp_path: Pat
     }
     assert modes == {".local": 0o700, ".local/share": 0o700, ".local/share/oxitrack": 0o700}
     assert home.stat().st_mode & 0o777 == 0o755  # one that was there keeps its mode
+
+
+@pytest.mark.parametrize("below", [(), ("oxitrack",)])
+def test_a_file_where_a_folder_is_to_be_made_is_said_as_such(
+    tmp_path: Path, below: tuple[str, ...]
+) -> None:
+    """A file named as the data folder, or as one above it (``~/.local`` a file by mistake):
+    the folder cannot be made, said as ``os.makedirs`` says it, not passed over to fail on the
+    database (or the next folder) with another reason."""
+    from oxitrack.errors import StoreError
+    from oxitrack.store import Store
+
+    (tmp_path / "share").write_text("")
+    folder = tmp_path.joinpath("share", *below)
+    with pytest.raises(StoreError) as refused:
+        Store(str(folder / "oxitrack.db")).close()
+    assert str(refused.value) == f"cannot create the folder {folder}: File exists"

@@ -123,16 +123,35 @@ def test_the_laptop_lists_the_desktops_sessions_as_the_desktop_does(
     assert too_many.stderr == "oxitrack: --limit: at most 1000 with --daemon, as its API lists\n"
 
 
+def test_sessions_list_up_to_the_apis_limit_and_refuse_a_project_unknown(
+    two_days: DaemonProcess,
+):
+    most = oxitrack("sessions", "--daemon", two_days.url, "--limit", "1000", *RANGE)
+    assert most.returncode == 0, most.stderr
+    assert most.stdout.splitlines()[-1] == f"3 sessions at {two_days.url}"
+    typo = oxitrack("sessions", "--daemon", two_days.url, *RANGE, "--project", "nots")
+    assert (typo.returncode, typo.stdout) == (2, "")
+    assert typo.stderr == (
+        f"oxitrack: --project: no project matches 'nots' at the daemon at {two_days.url}\n"
+    )
+
+
 def test_refusals_absence_and_what_is_no_daemon_are_one_line_each(keyed_daemon: DaemonProcess):
     refused = oxitrack("report", "--daemon", keyed_daemon.url, key=None)
     assert (refused.returncode, refused.stdout) == (1, "")
     assert refused.stderr.startswith(f"oxitrack: the daemon at {keyed_daemon.url} answers,")
-    for command, route in (
-        (["report"], "/api/days"),
-        (["report", "--by", "branch"], "/api/breakdown"),
-        (["sessions"], "/api/sessions"),
+    session: dict[str, object] = {"project_path": "/a", "project_latest_path": "/a"}
+    session.update(project_name="a", start_time=0, last_heartbeat=60, session_id=1)
+    seconds = {"duration_seconds": 60}
+    for command, route, body in (
+        (["report"], "/api/days", {"status": "ok"}),
+        (["report", "--by", "branch"], "/api/breakdown", {"status": "ok"}),
+        (["report", "--by", "branch"], "/api/breakdown", {"rows": [{"name": 3, **seconds}]}),
+        (["sessions"], "/api/sessions", {"status": "ok"}),
+        (["sessions"], "/api/sessions", {"sessions": [{**session, "project_name": 3}]}),
+        (["sessions"], "/api/sessions", {"sessions": [{**session, "project_path": None}]}),
     ):
-        with answering(b'{"status": "ok"}') as url:
+        with answering(json.dumps(body).encode()) as url:
             stranger = oxitrack(*command, "--daemon", url)
         assert (stranger.returncode, stranger.stdout) == (1, "")
         assert (
@@ -148,9 +167,26 @@ def test_refusals_absence_and_what_is_no_daemon_are_one_line_each(keyed_daemon: 
     assert gone.stderr.startswith(f"oxitrack: no OxiTrack daemon answers at {keyed_daemon.url}")
 
 
-def test_a_long_range_is_given_the_time_the_daemon_takes_for_one():
+def test_a_long_range_is_given_the_time_the_daemon_takes_for_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
     """The daemon makes a range of more than 92 days as a long report (seconds for years of
-    sessions); the command gives such a range a minute, as the dashboard does."""
+    sessions); the command gives such a range a minute, as the dashboard does. Here the times
+    are made shorter than the answer takes, and the long one longer."""
     from oxitrack.api.reports import LONG_RANGE_DAYS as DAEMONS
+    from oxitrack.cli import main
+    from oxitrack.commands import report_remote
 
-    assert LONG_RANGE_DAYS == DAEMONS
+    assert LONG_RANGE_DAYS == DAEMONS == 92
+    monkeypatch.setattr(report_remote, "REPORT_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr(report_remote, "LONG_REPORT_TIMEOUT_SECONDS", 30.0)
+    nothing = {"days": [], "projects": [], "total_seconds": 0}
+    with answering(json.dumps(nothing).encode(), late=1.0) as url:
+        for last, code in (("2025-04-02", 1), ("2025-04-03", 0)):  # 92 days, 93 days
+            flags = ["--from", "2025-01-01", "--to", last, "--tz", "UTC"]
+            assert main(["report", "--daemon", url, *flags]) == code
+            said = capsys.readouterr()
+            if code:
+                assert said.err.startswith(f"oxitrack: no OxiTrack daemon answers at {url}")
+            else:
+                assert said.out.startswith(f"2025-01-01 to {last} (UTC), by project at {url}")

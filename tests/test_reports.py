@@ -767,6 +767,28 @@ def test_day_rows_part_names_holding_a_comma_by_semicolons():
     assert tuesday.label == "globex, web"
 
 
+def test_day_rows_part_names_by_semicolons_whichever_holds_the_comma():
+    """The name with a comma in it is not always the day's first (the most worked)."""
+    span = days_between(date(2025, 11, 25), date(2025, 11, 25), BERLIN)
+    rows = [
+        row(1, "/work/web", "2025-11-25 09:00", "2025-11-25 10:00"),
+        row(2, "/work/ACME, Inc.", "2025-11-25 10:00", "2025-11-25 10:10"),
+    ]
+    [day] = day_rows(daily_totals(rows, span, now=0))
+    assert day.label == "web; ACME, Inc."
+
+
+def test_csv_export_quotes_a_latest_folder_holding_a_return():
+    """Only the project's latest folder holds the return (the sessions' own folder merged into
+    it, the project named): unquoted, a spreadsheet read the rest of the line as a row of its
+    own."""
+    moved = SessionRow(1, "key", "/old/app", 0, 60, latest_path="/new/a\rb", custom_name="App")
+    out = io.StringIO()
+    assert write_sessions_csv([moved], BERLIN, out) == 1
+    [_, line] = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    assert (line[1], line[-1]) == ("/old/app", "/new/a\rb")
+
+
 def _sessions() -> list[SessionRow]:
     return [row(7, "/code/a,b", "2025-11-25 09:00", "2025-11-25 11:05")]
 

@@ -99,3 +99,50 @@ def test_an_older_service_is_restarted_by_its_manager(
     assert "restart it to run this version (systemctl --user restart oxitrack.service)" in (
         done.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("platform", "restart"),
+    [
+        ("darwin", f"launchctl kickstart -k gui/{os.getuid()}/org.oxitrack.daemon"),
+        ("linux", "systemctl --user restart oxitrack.service"),
+    ],
+)
+def test_an_installed_service_is_restarted_by_its_platforms_manager(platform: str, restart: str):
+    """macOS's launchd has its own words; one started by hand is started by hand again, there
+    as anywhere."""
+    from oxitrack.commands.service_status import _how_to_restart
+
+    assert _how_to_restart("installed at /x (running)", platform) == restart
+    by_hand = "stop it and start `oxitrack serve` again"
+    assert _how_to_restart("not installed (/x absent)", platform) == by_hand
+
+
+def test_no_daemon_answering_is_neither_older_nor_not(env: dict[str, str]):
+    """Whether a daemon is older cannot be told when none answers: ``null``, not ``false``,
+    though the database the settings name is there, and counted."""
+    import socket
+
+    from oxitrack.store import Store
+
+    Store(str(Path(env["XDG_DATA_HOME"]) / "oxitrack" / "oxitrack.db")).close()
+    with socket.socket() as closed:  # a free port, nothing listening on it once closed
+        closed.bind(("127.0.0.1", 0))
+        env["OXITRACK_PORT"] = str(closed.getsockname()[1])
+    done = status(env, "--json")
+    said = json.loads(done.stdout)
+    assert (said["daemon"]["answers"], said["daemon"]["older_than_this"]) == (False, None)
+    assert "error" not in said["database"], done.stdout
+
+
+def test_a_daemon_whose_database_cannot_be_read_is_neither_older_nor_not(
+    env: dict[str, str], daemon: DaemonProcess
+):
+    """Its file removed under it (the daemon keeps it open): no schema to tell by."""
+    assert daemon.db_path is not None
+    daemon.db_path.unlink()
+    done = status(env, "--json")
+    said = json.loads(done.stdout)
+    assert (said["daemon"]["answers"], said["daemon"]["older_than_this"]) == (True, None)
+    assert "error" in said["database"], done.stdout
+    assert "older" not in status(env).stdout

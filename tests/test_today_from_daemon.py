@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from oxitrack.commands.remote import daemon_address
 from tests.daemon_process import DaemonProcess
 from tests.zones import midday_zone
 
@@ -129,8 +130,11 @@ def test_the_daemons_refusal_and_its_absence_are_one_line_each(
 
 
 @contextlib.contextmanager
-def answering(body: bytes, *, tls: bool = False) -> Iterator[str]:
-    """A program on a free port answering every GET with ``body`` (JSON); its URL. With
+def answering(
+    body: bytes, *, tls: bool = False, status: int = 200, late: float = 0.0
+) -> Iterator[str]:
+    """A program on a free port answering every GET with ``body`` (JSON, ``status``), ``late``
+    seconds after it was asked; its URL. With
     ``tls``, over https with the test certificate of tests/fixtures/tls (for 127.0.0.1, made for
     these tests and trusted by nothing unless a test says so)."""
     import http.server
@@ -139,7 +143,8 @@ def answering(body: bytes, *, tls: bool = False) -> Iterator[str]:
 
     class Answering(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(200)
+            time.sleep(late)  # a daemon at work on a long report
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -196,7 +201,16 @@ def test_a_daemon_behind_a_tls_proxy_is_asked_over_https_its_certificate_checked
 
 def test_what_answers_but_is_no_daemon_is_said_so():
     """Another program on the port (a web server's page, JSON of another shape)."""
-    for answer in ({"date": "2025-11-25", "projects": "none"}, {**A_DAY, "projects": [{}]}):
+    nameless = json.loads(json.dumps(A_DAY))
+    nameless["projects"][0]["project_name"] = None
+    for answer in (
+        {"date": "2025-11-25", "projects": "none"},
+        {**A_DAY, "projects": [{}]},
+        nameless,
+        {**A_DAY, "total_seconds": -600},
+        {**A_DAY, "total_seconds": True},
+        {**A_DAY, "timezone": None},
+    ):
         with answering(json.dumps(answer).encode()) as url:
             for flags in ([], ["--json"]):
                 said = oxitrack("today", "--daemon", url, *flags)
@@ -214,11 +228,52 @@ def test_what_answers_but_is_no_daemon_is_said_so():
         ("ftp://desktop.lan:3000", "is not a daemon's address such as http://desktop.lan:3000"),
         ("http://me@desktop.lan:3000", "give it alone, such as http://desktop.lan:3000"),
         ("desktop.lan:port", "is not an address"),
+        ("http://desktop.lan:3000/?key=x", "give it alone, such as http://desktop.lan:3000"),
+        ("http://desktop.lan:3000/#top", "give it alone, such as http://desktop.lan:3000"),
+        ("http://:3000", "is not a daemon's address such as http://desktop.lan:3000"),
     ],
 )
 def test_an_address_that_cannot_be_the_daemons_is_refused_before_asking(given: str, said: str):
     refused = oxitrack("today", "--daemon", given)
     assert refused.returncode == 2 and said in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "address"),
+    [
+        ("desktop.lan:3000/", "http://desktop.lan:3000"),  # a trailing slash, as browsers add
+        (" http://desktop.lan:3000 ", "http://desktop.lan:3000"),
+        ("https://desktop.lan", "https://desktop.lan"),  # a TLS proxy's port 443 by default
+        ("http://[::1]:3000", "http://[::1]:3000"),
+    ],
+)
+def test_an_address_is_read_as_the_daemons_base_url(given: str, address: str):
+    assert daemon_address(given) == address
+
+
+def test_a_refusal_of_this_machine_is_said_as_the_daemons_refusal():
+    """A daemon that refuses the Host asked by (403 ``forbidden_host``) refuses as one that
+    refuses the key: one line naming it, exit 1."""
+    body = {"error": "forbidden_host", "message": "Host desktop.lan is not allowed"}
+    with answering(json.dumps(body).encode(), status=403) as url:
+        refused = oxitrack("today", "--daemon", url)
+    assert (refused.returncode, refused.stdout) == (1, ""), refused.stderr
+    assert refused.stderr == (
+        f"oxitrack: the daemon at {url} answers, but it refuses the request:"
+        " Host desktop.lan is not allowed\n"
+    )
+
+
+def test_a_bad_database_setting_is_no_refusal_when_no_file_is_read(
+    keyed_daemon: DaemonProcess, tmp_path: Path
+):
+    """``--daemon`` reads no database file: a ``db`` the config file gets wrong (empty) is not this
+    command's to refuse."""
+    config = tmp_path / "config.toml"
+    config.write_text('db = ""\n')
+    asked = oxitrack("today", "--daemon", keyed_daemon.url, env={"OXITRACK_CONFIG": str(config)})
+    assert asked.returncode == 0, asked.stderr
+    assert asked.stdout.startswith("Today, "), asked.stdout
 
 
 def test_a_database_and_a_daemon_at_once_are_refused(tmp_path: Path):

@@ -104,3 +104,12 @@ def test_check_of_an_older_file_nobody_has_open_names_no_program(old_db: Path):
         f"note: schema 6 is older than {SCHEMA_VERSION}; the daemon upgrades it when it next"
         " opens the file, as does any report of this version (`oxitrack today`)\n"
     )
+
+
+def test_an_upgrade_nobody_else_has_open_is_silent(old_db: Path):
+    """No other program has the file: there is no daemon to stop, and a status bar's ``today``
+    has no stderr to show a line on."""
+    done = oxitrack("today", "--db", str(old_db))
+    assert (done.returncode, done.stderr) == (0, "")
+    again = oxitrack("check", "--db", str(old_db))
+    assert not again.stdout.startswith("note: schema 6"), again.stdout  # upgraded, all the same

@@ -609,6 +609,42 @@ describe("Delivery", () => {
     assert.equal(logged.filter((line) => line.startsWith("daemon unavailable")).length, 2, logged.join("\n"));
   });
 
+  test("a beat's answer from the old server URL, come after the setting changed, is the old one's", async () => {
+    // The settings make a new client for the new address: the one a beat was posted with keeps
+    // the old address, whose answer says nothing of the new one.
+    const old = new FakeDaemon();
+    const corrected = new FakeDaemon();
+    corrected.serverUrl = "http://127.0.0.1:3001";
+    let current = old;
+    const delivery = new Delivery(() => current as unknown as DaemonClient, new Outbox({ dir }), () => {}, {});
+    const kind = () => delivery.state.connection.kind; // read anew each time (not narrowed)
+    old.mode = "down";
+    const postedAtOld = old.postBeat.bind(old);
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    old.postBeat = async (sent: Beat) => {
+      await answered; // the setting changes while the beat is on its way
+      return postedAtOld(sent);
+    };
+    const sending = delivery.send(beat(1));
+    current = corrected;
+    answer();
+    await sending;
+    assert.equal(kind(), "unknown");
+    await delivery.send(beat(2)); // the new address, seen
+    assert.equal(kind(), "online");
+    // A replay's answer as well: the outbox's beat posted at the old address, answered after.
+    old.postBeat = async (sent: Beat) => {
+      current = corrected;
+      return postedAtOld(sent);
+    };
+    current = old;
+    await delivery.send(beat(3)); // down at the old address: queued, and its replay waits
+    current = old;
+    await delivery.replay();
+    assert.equal(kind(), "unknown");
+  });
+
   test("the daemon seen back by another request starts the replay at once", { timeout: 5_000 }, async () => {
     const { daemon, outbox, delivery } = setup();
     daemon.mode = "down";

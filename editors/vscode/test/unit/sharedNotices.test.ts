@@ -46,6 +46,16 @@ describe("SharedNotices", () => {
     assert.equal((await fs.stat(path.join(folder, markers[0] ?? ""))).mode & 0o777, 0o600);
   });
 
+  test("a mistake fixed before any was noted makes the notices' folder this account's only too", async () => {
+    const previous = process.umask(0o022);
+    try {
+      await windows()(1).release(MISTAKE); // the folder made by the release, as by a claim
+    } finally {
+      process.umask(previous);
+    }
+    assert.equal((await fs.stat(path.join(dir, NOTICES_DIR))).mode & 0o777, 0o700);
+  });
+
   test("a window opened later while the mistake stays does not show it again", async () => {
     const open = windows();
     assert.equal(await open(1).claim(MISTAKE), true);
