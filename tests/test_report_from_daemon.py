@@ -128,7 +128,7 @@ def test_sessions_list_up_to_the_apis_limit_and_refuse_a_project_unknown(
 ):
     most = oxitrack("sessions", "--daemon", two_days.url, "--limit", "1000", *RANGE)
     assert most.returncode == 0, most.stderr
-    assert most.stdout.splitlines()[-1] == f"3 sessions at {two_days.url}"
+    assert most.stdout.splitlines()[-1] == f"3 sessions at {two_days.url}, times in Europe/Berlin"
     typo = oxitrack("sessions", "--daemon", two_days.url, *RANGE, "--project", "nots")
     assert (typo.returncode, typo.stdout) == (2, "")
     assert typo.stderr == (
