@@ -51,3 +51,24 @@ def test_unknown_project_is_no_folder_labelled_so(client: TestClient):
     answer = client.post(BULK, content=json.dumps(beats), headers=GO_CLI_HEADERS)
     assert answer.status_code == 201, answer.text
     assert summaries(client, "Unknown Project")["cumulative_total"]["seconds"] == 0
+
+
+def test_every_report_takes_the_name_the_plugin_shows(client: TestClient, db_path, capsys):
+    """`report --project MyApp` said "no project matches" and `/api/days?project=MyApp` gave an
+    empty range, while the IDE's own status bar and WakaTime's summaries showed MyApp's time."""
+    from oxitrack.cli import main
+
+    beats = [go_cli_heartbeat("/home/dev/app", t, project="MyApp") for t in (NOW - 600, NOW - 300)]
+    other = [go_cli_heartbeat("/home/dev/lib", t, project="Lib") for t in (NOW - 900, NOW)]
+    answer = client.post(BULK, content=json.dumps(beats + other), headers=GO_CLI_HEADERS)
+    assert answer.status_code == 201, answer.text
+    day = {"from": "2000-01-01", "to": "2999-12-31"}  # all of it, whenever NOW is
+    asked = client.get("/api/sessions", params={**day, "project": "MyApp"}).json()
+    assert [each["project_path"] for each in asked["sessions"]] == ["/home/dev/app"]
+    listed = client.get("/api/sessions", params={**day, "project": "Nothing"}).json()
+    assert listed["sessions"] == []
+    assert main(["sessions", "--db", str(db_path), "--project", "MyApp", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [each["duration_seconds"] for each in printed["sessions"]] == [300]
+    assert main(["sessions", "--db", str(db_path), "--project", "Nothing"]) == 2
+    assert "no project matches 'Nothing'" in capsys.readouterr().err

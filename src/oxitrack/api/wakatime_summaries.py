@@ -21,10 +21,9 @@ from starlette.responses import JSONResponse, Response
 
 from oxitrack import days as days_
 from oxitrack import zones
-from oxitrack.api.reports import project_param, query_zone, report_slot
+from oxitrack.api.reports import project_param, query_zone, read_project_filter, report_slot
 from oxitrack.errors import InvalidField
 from oxitrack.statusbar import day_summary, statusbar_today
-from oxitrack.store import wakatime as wakatime_store
 from oxitrack.store.day_splits import DaySplit, day_splits_by_part, read_day_splits
 from oxitrack.wakatime_summaries import named_range, summaries_json
 
@@ -59,10 +58,7 @@ def get_summaries(request: Request) -> Response:
     reference = project_param(request)
     store = state.store
     with report_slot(request, len(span)) as gone:
-        project = store.read(
-            lambda conn: wakatime_store.project_filter_named(conn, reference, "project"),
-            abandoned=gone,
-        )
+        project = read_project_filter(store, reference, gone)
         fields = SPLIT_FIELDS if project is None else (*SPLIT_FIELDS, "branch")
         parts = day_splits_by_part(store, fields, span, project, now, abandoned=gone)
         body = summaries_json(_day_summary(split, zone) for part in parts for split in part)

@@ -84,11 +84,12 @@ def project_filter(conn: sqlite3.Connection, reference: str | None, field: str) 
     """``--project`` or ``?project=`` as reports apply it: the project it names as
     ``oxitrack projects`` and ``projects rename`` read it (id, identity, folder or a folder
     inside one or in a known repository, name), so every command takes the same words;
-    ``InvalidField`` when it names several. Else the text itself, matched against folders as
-    ``_path_matches`` says (``code/app``, or a folder no project lists), unless it is the id of
-    a project merged away that no folder matches either: that is a ``ClientError`` saying where
-    the project went, as ``projects merge`` says it, not a report of no time while the time is
-    in the other project."""
+    ``InvalidField`` when it names several; else the project of the folder a WakaTime plugin
+    gave that name (``[projectmap]``, a JetBrains project's own name). Else the text itself,
+    matched against folders as ``_path_matches`` says (``code/app``, or a folder no project
+    lists), unless it is the id of a project merged away that no folder matches either: that is
+    a ``ClientError`` saying where the project went, as ``projects merge`` says it, not a
+    report of no time while the time is in the other project."""
     if reference is None:
         return None
     # A folder no project has yet (``.`` in a moved or cloned repository) is read on disk for
@@ -104,7 +105,20 @@ def project_filter(conn: sqlite3.Connection, reference: str | None, field: str) 
             f"{field}: no project matches {reference!r}{note}; `oxitrack projects` lists them",
             field,
         )
+    # The name a WakaTime plugin shows for a folder (a JetBrains project's own name): that
+    # folder's project, as the plugin's own status bar and WakaTime's summaries count it. The
+    # WakaTime code is loaded only for a name some heartbeat carried: a status bar polling
+    # `today --project .` in a folder not tracked yet pays one query, not its imports.
+    if conn.execute(_NAMED_BY_A_PLUGIN_SQL, (reference.strip(),)).fetchone():
+        from oxitrack.store.wakatime import folder_a_plugin_named
+
+        folder = folder_a_plugin_named(conn, reference)
+        if folder is not None:
+            return project_named(conn, folder, field, identify=folder_identity) or folder
     return reference
+
+
+_NAMED_BY_A_PLUGIN_SQL = "SELECT 1 FROM beat_contexts WHERE trim(project_name) = ? LIMIT 1"
 
 
 def nearest_tracked_folder(conn: sqlite3.Connection, path: str) -> str | None:

@@ -13,7 +13,6 @@ from oxitrack.beats import PostedBeat
 from oxitrack.projects import PROJECT_NAME_PREFIX
 from oxitrack.records import Record
 from oxitrack.sessions import Beat, Session
-from oxitrack.store import reports as report_queries
 from oxitrack.store.beats import record_beat
 from oxitrack.store.folders import Identify, identify
 from oxitrack.wakatime import Heartbeat, HeartbeatDetails, posted_beat_details
@@ -147,20 +146,15 @@ def folders_reported_as(conn: sqlite3.Connection, names: Iterable[str]) -> dict[
     return folders
 
 
-def project_filter_named(
-    conn: sqlite3.Connection, reference: str | None, field: str
-) -> report_queries.ProjectFilter:
-    """``?project=`` of WakaTime's summaries: the project reports read it as, else, for a text
-    that names none, the folder WakaTime clients gave that project name (``[projectmap]``, a
+def folder_a_plugin_named(conn: sqlite3.Connection, name: str) -> str | None:
+    """The folder WakaTime clients gave the project name ``name`` (``[projectmap]``, a
     ``.wakatime-project`` file, a JetBrains project's own name, as ``folders_reported_as``
-    finds it): the name a plugin shows means the folder its heartbeats went to, where those
-    known only by that name are placed too, rather than a day with nothing in it."""
-    found = report_queries.project_filter(conn, reference, field)
-    name = found.strip() if isinstance(found, str) else UNKNOWN_PROJECT
-    if name == UNKNOWN_PROJECT:  # no name: not a folder whose heartbeats came labelled so
-        return found
-    folder = folders_reported_as(conn, [name]).get(name)
-    return found if folder is None else report_queries.project_filter(conn, folder, field)
+    finds it), or ``None``: the name a plugin shows means the folder its heartbeats went to.
+    ``Unknown Project`` is no folder's, whatever heartbeats came labelled so."""
+    wanted = name.strip()
+    if wanted == UNKNOWN_PROJECT:
+        return None
+    return folders_reported_as(conn, [wanted]).get(wanted)
 
 
 def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
