@@ -7,6 +7,8 @@ file's folder and branch names must not stay readable in the bytes of the ``.db`
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import subprocess
 import sys
 import time
@@ -156,5 +158,32 @@ def test_deleted_on_the_file_is_gone_from_it_while_a_daemon_has_it_open(
         assert deleted.returncode == 0, deleted.stderr
         assert _files_holding(db_path, SECRET, BRANCH) == {}
         assert KEPT in str(_files_holding(db_path, KEPT))
+    finally:
+        daemon.kill()
+
+
+def test_a_delete_during_another_programs_read_is_erased_once_that_read_ends(
+    tmp_path: Path, folders: tuple[Path, Path]
+) -> None:
+    """A SQLite browser in a read when the project is deleted keeps the WAL from being cut: its
+    old rows stayed in the ``-wal`` until the daemon stopped. The daemon tries again until the
+    read has ended."""
+    folder, kept = folders
+    db_path = tmp_path / "daemon.db"
+    daemon = DaemonProcess(db_path).start()
+    try:
+        _record_work(daemon, folder, kept)
+        with contextlib.closing(sqlite3.connect(db_path, isolation_level=None)) as browser:
+            browser.execute("BEGIN")
+            browser.execute("SELECT count(*) FROM sessions").fetchone()  # a snapshot held
+            _delete(daemon, folder)
+            assert SECRET in str(_files_holding(db_path, SECRET))  # the read keeps it, for now
+            browser.execute("COMMIT")
+        deadline = time.monotonic() + 10
+        while _files_holding(db_path, SECRET, BRANCH) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polls the daemon's next try (four a second)
+        assert _files_holding(db_path, SECRET, BRANCH) == {}
+        assert KEPT in str(_files_holding(db_path, KEPT))
+        assert httpx.get(f"{daemon.url}/health").status_code == 200
     finally:
         daemon.kill()

@@ -301,6 +301,8 @@ class Checkpointer:
                 if reason is not None:
                     self.on_must_stop(reason)  # said once, as the daemon's last line
                     return
+            if self.store.wal_holds_deleted:  # a read held it at the delete: ended yet?
+                self.store.empty_wal(wait=False)
             size = self.store.wal_size_bytes()
             is_idle = time.monotonic() - self.store.last_write_at >= IDLE_SECONDS
             rewind = size > WAL_REWIND_BYTES or (size > WAL_IDLE_REWIND_BYTES and is_idle)

@@ -144,7 +144,12 @@ def checkpoint(
         conn.close()
 
 
-def empty_wal(connect: Callable[[], sqlite3.Connection], write_lock: threading.Lock) -> bool:
+def empty_wal(
+    connect: Callable[[], sqlite3.Connection],
+    write_lock: threading.Lock,
+    *,
+    wait_ms: int = 1000,
+) -> bool:
     """Copy the whole WAL back into the database and cut the ``-wal`` to nothing; whether that
     was done.
 
@@ -152,25 +157,21 @@ def empty_wal(connect: Callable[[], sqlite3.Connection], write_lock: threading.L
     rewrites the file in place rather than cutting it (``checkpoint``): they stayed readable in
     it for as long as the daemon ran, until newer frames happened to cover them. Under the
     store's ``write_lock`` no write of ours slips in; another program reading an older snapshot
-    (a SQLite browser) keeps the WAL from being cut, for up to ``EMPTY_WAL_WAIT_MS``, after which
-    it is left for the daemon's stop to remove."""
+    (a SQLite browser) keeps the WAL from being cut, for up to ``wait_ms``, beats waiting
+    meanwhile; the daemon tries again, without waiting, until that read has ended."""
     try:
         conn = connect()
     except StoreError:
         return False
     try:
         with write_lock:
-            conn.execute(f"PRAGMA busy_timeout = {EMPTY_WAL_WAIT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
             busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         return not busy
     except sqlite3.Error:
         return False
     finally:
         conn.close()
-
-
-# How long ``empty_wal`` waits for another program's read to end, beats waiting meanwhile.
-EMPTY_WAL_WAIT_MS = 1000
 
 
 def fold_moved_wal(writer: sqlite3.Connection, opened: OpenedFiles) -> list[str]:

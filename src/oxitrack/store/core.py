@@ -93,6 +93,7 @@ class Store:
         self.read_only = read_only
         self._write_lock = threading.Lock()
         self.last_write_at = 0.0  # time.monotonic() of the last commit, for the checkpointer
+        self.wal_holds_deleted = False  # ``empty_wal`` owed
         self._read_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
@@ -368,16 +369,21 @@ class Store:
             # Its own connection would create an empty file where the database was (moved
             # away with its -wal, or removed), and the next start would refuse that file.
             return
-        checkpoint(
-            lambda: connect(self.path, read_only=False), self._write_lock, rewind=rewind, wait=wait
-        )
+        checkpoint(self._connect_anew, self._write_lock, rewind=rewind, wait=wait)
 
-    def empty_wal(self) -> bool:
+    def empty_wal(self, *, wait: bool = True) -> bool:
         """Cut the ``-wal`` to nothing once all of it is in the database, so that rows just
-        deleted stay in no file (``connections.empty_wal``); whether that was done."""
+        deleted stay in no file (``connections.empty_wal``); whether that was done, else owed
+        (``wal_holds_deleted``: the checkpointer tries again, without ``wait``)."""
         if self._closed or self.moved():
             return False
-        return empty_wal(lambda: connect(self.path, read_only=False), self._write_lock)
+        done = empty_wal(self._connect_anew, self._write_lock, wait_ms=1000 * wait)
+        self.wal_holds_deleted = not done
+        return done
+
+    def _connect_anew(self) -> sqlite3.Connection:
+        """A writable connection of its own, for a checkpoint from another thread."""
+        return connect(self.path, read_only=False)
 
     def sync_wal(self) -> None:
         """Flush the WAL's committed frames to the disk now (``wal_sync.py``); nothing for a
