@@ -181,7 +181,7 @@ def test_a_delete_during_another_programs_read_is_erased_once_that_read_ends(
             browser.execute("COMMIT")
         deadline = time.monotonic() + 10
         while _files_holding(db_path, SECRET, BRANCH) and time.monotonic() < deadline:
-            time.sleep(0.05)  # polls the daemon's next try (four a second)
+            time.sleep(0.05)  # polls the daemon's next try (one a second)
         assert _files_holding(db_path, SECRET, BRANCH) == {}
         assert KEPT in str(_files_holding(db_path, KEPT))
         assert httpx.get(f"{daemon.url}/health").status_code == 200

@@ -278,8 +278,9 @@ class Checkpointer:
             self._thread.join(timeout=5)
 
     def _loop(self) -> None:
-        """A checkpoint every 30 s, one that rewinds the WAL once it outgrows its caps, and a
-        sync of the WAL to the disk each second that saw a write.
+        """A checkpoint every 30 s, one that rewinds the WAL once it outgrows its caps, a sync
+        of the WAL to the disk each second that saw a write, and, each second while another
+        program's read kept a delete's WAL from being emptied, another try.
 
         How much is pending is read four times a second (100 bytes of the ``-shm``), so under
         sustained load the WAL stays within about the hard cap plus a quarter second of writes.
@@ -301,8 +302,8 @@ class Checkpointer:
                 if reason is not None:
                     self.on_must_stop(reason)  # said once, as the daemon's last line
                     return
-            if self.store.wal_holds_deleted:  # a read held it at the delete: ended yet?
-                self.store.empty_wal(wait=False)
+                if self.store.wal_holds_deleted:  # a read held it at the delete: ended yet?
+                    self.store.empty_wal(wait=False)
             size = self.store.wal_size_bytes()
             is_idle = time.monotonic() - self.store.last_write_at >= IDLE_SECONDS
             rewind = size > WAL_REWIND_BYTES or (size > WAL_IDLE_REWIND_BYTES and is_idle)
