@@ -246,6 +246,14 @@ def project_title(store: Store, project: ProjectFilter) -> str:
     return f", project {printable(found.name)}"
 
 
+def range_title(first: date, last: date, zone: tzinfo, by: str) -> str:
+    """A range report's title, ``2025-10-01 to 2025-10-31 (Europe/Berlin), by project``: the
+    same whether the report is read from the file or asked of a daemon (``--daemon``)."""
+    from oxitrack.days import zone_name
+
+    return f"{first.isoformat()} to {last.isoformat()} ({zone_name(zone)}), by {by}"
+
+
 def reference_title(reference: str) -> str:
     """The title's words for a ``--project`` given as text, which matches folders by their path
     (``, folder /home/you/code/x``) or by its last parts (``, project x``): said as written, so

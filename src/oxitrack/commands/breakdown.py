@@ -25,6 +25,7 @@ def run_breakdown(args: argparse.Namespace) -> int:
         days_from,
         project_from,
         project_title,
+        range_title,
         zone_from,
     )
     from oxitrack.report_text import breakdown_rows, render_table
@@ -54,8 +55,7 @@ def run_breakdown(args: argparse.Namespace) -> int:
         note_other_database(args, store.path)
     if args.json:
         return print_json(breakdown_json(args.by, rows, span, zone))
-    title = f"{first.isoformat()} to {last.isoformat()} ({days.zone_name(zone)}), by {args.by}"
-    title += named
+    title = range_title(first, last, zone, args.by) + named
     table = render_table(breakdown_rows(rows), text_style(), total_seconds=worked)
     print(title + "\n" + table, end="")
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from oxitrack.commands._output import print_json, text_style
-from oxitrack.commands._report_flags import days_from, reference_title, zone_from
+from oxitrack.commands._report_flags import days_from, range_title, reference_title, zone_from
 from oxitrack.commands.breakdown import FIELDS as BREAKDOWN_FIELDS
 from oxitrack.commands.remote import (
     ask,
@@ -44,7 +44,6 @@ def run_report_from_daemon(args: argparse.Namespace, now: float) -> int:
     from urllib.parse import urlencode
 
     from oxitrack.days import zone_name
-    from oxitrack.fields import printable
     from oxitrack.report_text import breakdown_rows, day_rows, project_rows, render_table
 
     client = daemon_asked(args)
@@ -81,10 +80,9 @@ def run_report_from_daemon(args: argparse.Namespace, now: float) -> int:
         table = (
             project_rows(projects) if args.by == "project" else day_rows(per_day, style.encoding)
         )
-    title = f"{first.isoformat()} to {last.isoformat()} ({printable(zone_name(zone))})"
     named = "" if project is None else reference_title(project)
-    table_text = render_table(table, style, total_seconds=total)
-    print(f"{title}, by {args.by}{named} at {client.url}\n{table_text}", end="")
+    title = f"{range_title(first, last, zone, args.by)}{named} at {client.url}"
+    print(f"{title}\n{render_table(table, style, total_seconds=total)}", end="")
     return 0
 
 

@@ -33,6 +33,7 @@ from oxitrack.commands._report_flags import (
     days_from,
     project_from,
     project_title,
+    range_title,
     zone_from,
 )
 from oxitrack.commands.breakdown import FIELDS as BREAKDOWN_FIELDS
@@ -262,7 +263,7 @@ def run_report(args: argparse.Namespace) -> int:
     style = text_style()
     table = project_rows(projects) if args.by == "project" else day_rows(per_day, style.encoding)
     total = range_total_seconds(per_day)
-    title = f"{first.isoformat()} to {last.isoformat()} ({_zone_label(zone)}), by {args.by}"
+    title = range_title(first, last, zone, args.by)
     print(title + named + "\n" + render_table(table, style, total_seconds=total), end="")
     return 0
 
