@@ -63,3 +63,19 @@ export function zoneOfLink(target: string | undefined): string | undefined {
   }
   return name;
 }
+
+/**
+ * A date formatter in `zone` (this machine's now, machineZone), or in the zone Node started in
+ * when `zone` is one this Node does not know: a time said in the old zone beats none at all.
+ */
+export function formatterIn(
+  zone: string | undefined,
+  locale: string,
+  options: Intl.DateTimeFormatOptions,
+): Intl.DateTimeFormat {
+  try {
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone: zone });
+  } catch {
+    return new Intl.DateTimeFormat(locale, options);
+  }
+}

@@ -4,7 +4,7 @@
  * Must not import `vscode`.
  */
 
-import { machineZone } from "./machineZone";
+import { formatterIn, machineZone } from "./machineZone";
 import type { Problem, ProblemKind } from "./problem";
 import type { TodayOutcome, TodayReport } from "./todayReport";
 import type { Connection } from "./connection";
@@ -101,13 +101,7 @@ export function formatDuration(seconds: number): string {
  * the machine is in now (Node's `Date` keeps the one the editor started in, left behind by a flight).
  */
 export function formatClock(epochMs: number, zone: string | undefined = machineZone()): string {
-  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } as const;
-  let clock: Intl.DateTimeFormat;
-  try {
-    clock = new Intl.DateTimeFormat("en-GB", { ...options, timeZone: zone });
-  } catch {
-    clock = new Intl.DateTimeFormat("en-GB", options);
-  }
+  const clock = formatterIn(zone, "en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const parts = clock.formatToParts(epochMs);
   const part = (type: string) => parts.find((each) => each.type === type)?.value ?? "00";
   return `${part("hour")}:${part("minute")}`;

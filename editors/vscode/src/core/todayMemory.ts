@@ -4,7 +4,7 @@
  * status bar goes on showing the time instead of losing it. Must not import `vscode`.
  */
 
-import { machineZone } from "./machineZone";
+import { formatterIn, machineZone } from "./machineZone";
 import type { TodayOutcome } from "./todayReport";
 
 export interface KnownToday {
@@ -42,11 +42,6 @@ function isSameLocalDay(earlierMs: number | undefined, laterMs: number, zone: st
   if (earlierMs === undefined) {
     return false;
   }
-  let day: Intl.DateTimeFormat;
-  try {
-    day = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
-  } catch {
-    day = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit" });
-  }
+  const day = formatterIn(zone, "en-CA", { year: "numeric", month: "2-digit", day: "2-digit" });
   return day.format(earlierMs) === day.format(laterMs);
 }
