@@ -274,5 +274,11 @@ def check_project_exists(store: Store, args: argparse.Namespace, project: Projec
         return
     if store.read(lambda conn: latest_sessions(conn, None, None, project, 1)):
         return
-    shown = repr(args.project) + (f" ({project})" if project != args.project else "")
-    raise UsageError(f"--project: no project matches {shown}; `oxitrack projects` lists them")
+    raise no_project_matches(args.project, project, "; `oxitrack projects` lists them")
+
+
+def no_project_matches(typed: str, reference: str, more: str) -> UsageError:
+    """A ``--project`` that matches no session, as typed and, when it was a folder (``.``), as
+    the path it stands for; ``more`` says where to look."""
+    shown = repr(typed) + (f" ({reference})" if reference != typed else "")
+    return UsageError(f"--project: no project matches {shown}{more}")

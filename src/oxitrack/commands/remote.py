@@ -113,8 +113,9 @@ def check_project_known(client: DaemonClient, typed: str, project: str) -> None:
     query = urlencode({"project": project, "limit": 1})
     answer = ask(client, f"/api/sessions?{query}", timeout=CHECK_TIMEOUT_SECONDS)
     if isinstance(answer, dict) and answer.get("sessions") == []:
-        shown = repr(typed) + (f" ({project})" if project != typed else "")
-        raise UsageError(f"--project: no project matches {shown} at the daemon at {client.url}")
+        from oxitrack.commands._report_flags import no_project_matches
+
+        raise no_project_matches(typed, project, f" at the daemon at {client.url}")
 
 
 def not_the_daemon(client: DaemonClient, route: str) -> OxitrackError:
