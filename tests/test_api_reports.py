@@ -444,6 +444,48 @@ def test_sessions_of_the_last_days_as_days_and_the_cli_take_them(seeded: TestCli
         assert words in refused.json()["message"]
 
 
+@pytest.mark.parametrize("path", ["/api/days", "/api/breakdown", "/api/sessions"])
+def test_a_month_is_asked_by_name_as_the_commands_take_it(seeded: TestClient, path: str):
+    """The dashboard's months: ``month=2025-10`` is that month whole, ``last`` the one before
+    this one, and this one runs to today, as ``--month``; each read in the report's zone."""
+    by = {"by": "language"} if path == "/api/breakdown" else {}
+    for month, span in (
+        ("2025-10", ("2025-10-01", "2025-10-31")),
+        ("last", ("2025-10-01", "2025-10-31")),
+        ("2025-11", ("2025-11-01", TODAY)),
+        ("2024-02", ("2024-02-01", "2024-02-29")),
+    ):
+        body = seeded.get(path, params={**TZ, **by, "month": month}).json()
+        assert (body["from"], body["to"]) == span
+    this_month = seeded.get(path, params={**TZ, **by, "month": "2025-11"}).json()
+    assert this_month == seeded.get(path, params={**TZ, **by, "from": "2025-11-01"}).json()
+    # Past midnight in Tokyo (NOW is 04:46 there on the 26th), November is still this month.
+    tokyo = seeded.get(path, params={**by, "tz": "Asia/Tokyo", "month": "2025-11"}).json()
+    assert tokyo["to"] == "2025-11-26"
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"month": "2025-13"}, "'2025-13' is not a month: write it as 2025-10, or last"),
+        ({"month": "October"}, "is not a month"),
+        ({"month": "1969-12"}, "outside the years 1970 to 9998"),
+        ({"month": "last", "days": "7"}, "give either month or days, not both"),
+        ({"month": "last", "from": "2025-10-01"}, "give either month or from, not both"),
+        ({"month": "last", "to": "2025-10-31"}, "give either month or to, not both"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/days", "/api/breakdown", "/api/sessions"])
+def test_what_is_no_month_or_a_second_range_is_refused_naming_month(
+    client: TestClient, path: str, params: dict[str, str], words: str
+):
+    by = {"by": "language"} if path == "/api/breakdown" else {}
+    answer = client.get(path, params={**TZ, **by, **params})
+    assert answer.status_code == 422
+    assert answer.json()["field"] == "month"
+    assert words in answer.json()["message"]
+
+
 def _page_modules(client: TestClient) -> set[str]:
     """Every module the page's script imports, followed from app.js: all must be installed."""
     found: set[str] = set()

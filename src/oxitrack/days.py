@@ -126,6 +126,35 @@ def month_of(today: date) -> tuple[date, date]:
     return today.replace(day=1), today
 
 
+def named_month(text: str, today: date, *, field: str) -> tuple[date, date]:
+    """The calendar month written ``2025-10``, or ``last`` (the one before ``today``'s), 1st to
+    last day; this month's ends ``today``, as ``month_of``. A billing month named as people say
+    it, read alike by the commands' ``--month`` and the API's ``month``."""
+    written = text.strip().lower()
+    if written == "last":
+        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    elif _is_year_month(written):
+        first = date(int(written[:4]), int(written[5:]), 1)
+        if not 1970 <= first.year <= 9998:  # as every day given is (parse_date)
+            raise InvalidField(field, f"{text!r} is outside the years 1970 to 9998")
+    else:
+        raise InvalidField(field, f"{text!r} is not a month: write it as 2025-10, or last")
+    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    return first, today if first <= today < last else last
+
+
+def _is_year_month(text: str) -> bool:
+    """``text`` is written ``YYYY-MM`` in ASCII digits, a month 01 to 12."""
+    digits = text[:4] + text[5:]
+    return (
+        len(text) == 7
+        and text[4] == "-"
+        and digits.isascii()
+        and digits.isdigit()
+        and 1 <= int(text[5:]) <= 12
+    )
+
+
 def last_days(today: date, count: int) -> tuple[date, date]:
     """The ``count`` days ending with ``today``."""
     return today - timedelta(days=count - 1), today

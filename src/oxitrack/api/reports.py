@@ -156,8 +156,9 @@ def get_sessions(request: Request) -> JSONResponse:
     zone = zone_param(request)
     now = request.app.state.clock()
     params = request.query_params
-    first = _date(params.get("from"), "from")
-    last = _date(params.get("to"), "to")
+    first, last = _month(params, days_.local_date(now, zone)) or (None, None)
+    if first is None:
+        first, last = _date(params.get("from"), "from"), _date(params.get("to"), "to")
     count = _days_count(params, first)
     if count is not None:  # the days up to `to` or today, as in /api/days and `sessions --days`
         first, last = days_.last_days(last or days_.local_date(now, zone), count)
@@ -210,15 +211,30 @@ def range_params(request: Request, zone: tzinfo, now: float) -> tuple[date, date
     """``from``/``to`` dates; a missing ``from`` means ``days`` (default 7) days up to ``to``,
     a missing ``to`` means today."""
     params = request.query_params
+    today = days_.local_date(now, zone)
+    month = _month(params, today)
+    if month is not None:
+        return month
     first, last = _date(params.get("from"), "from"), _date(params.get("to"), "to")
     count = _days_count(params, first)
-    today = days_.local_date(now, zone)
     if first is None:
         first, last = days_.last_days(last or today, count or DEFAULT_DAYS)
     elif last is None:
         last = today
     days_.check_range(first, last)
     return first, last
+
+
+def _month(params: QueryParams, today: date) -> tuple[date, date] | None:
+    """``month``: a calendar month, ``2025-10`` or ``last`` (``days.named_month``), as the
+    commands' ``--month``; the dashboard's months ask for it."""
+    text = params.get("month")
+    if text is None:
+        return None
+    for other in ("from", "to", "days"):
+        if other in params:  # the range would ignore one of them (the CLI refuses it too)
+            raise InvalidField("month", f"give either month or {other}, not both")
+    return days_.named_month(text, today, field="month")
 
 
 def _days_count(params: QueryParams, first: date | None) -> int | None:

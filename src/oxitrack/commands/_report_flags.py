@@ -151,25 +151,13 @@ def days_from(
 
 
 def named_month(text: str, today: date, *, given_last: date | None) -> tuple[date, date]:
-    """``--month MONTH``: the calendar month written ``2025-10``, or ``last`` (the one before
-    today's), 1st to last day: a month billed after it ended was ``--month --to`` its last day,
-    a date to look up. This month's ends today, as ``--month`` alone."""
-    import re
-    from datetime import date, timedelta
+    """``--month MONTH`` (``days.named_month``): a month billed after it ended was ``--month
+    --to`` its last day, a date to look up; this month's ends today, as ``--month`` alone."""
+    from oxitrack import days
 
     if given_last is not None:
         raise InvalidField("--to", f"--month {text} says its last day: give one of them")
-    written = text.strip().lower()
-    if written == "last":
-        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    elif (parts := re.fullmatch(r"(\d{4})-(\d{2})", written)) and 1 <= int(parts[2]) <= 12:
-        first = date(int(parts[1]), int(parts[2]), 1)
-        if not 1970 <= first.year <= 9998:  # as every day given is (days.parse_date)
-            raise InvalidField("--month", f"{text!r} is outside the years 1970 to 9998")
-    else:
-        raise InvalidField("--month", f"{text!r} is not a month: write it as 2025-10, or last")
-    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
-    return first, today if first <= today < last else last
+    return days.named_month(text, today, field="--month")
 
 
 # What to run instead of a report of decades, which draws a row or a bar per day.

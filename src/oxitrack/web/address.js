@@ -1,8 +1,9 @@
-// The dashboard's state kept in the page's address (?days=, ?hide=, ?by=), so that a reload, a
-// bookmark and the Back button show the same range, projects and breakdown: read and written
-// here, the other parameters (?tz=) always kept.
+// The dashboard's state kept in the page's address (?days= or ?month=, ?hide=, ?by=), so that a
+// reload, a bookmark and the Back button show the same range, projects and breakdown: read and
+// written here, the other parameters (?tz=) always kept.
 
-const DEFAULT_DAYS = "7";
+import { rangeIn } from "./ranges.js";
+
 const HIDE_PARAM = "hide";
 const BY_PARAM = "by";
 /** What the breakdown card can split time by: `GET /api/breakdown`'s `by`, the first the default. */
@@ -16,17 +17,20 @@ export const BREAKDOWN_FIELDS = [
 ];
 
 /**
- * The range in the page's address (?days=30), so a reload, a bookmark and the Back button keep
- * it; the daemon checks it like any other request's. Without one, the last 7 days.
+ * The range in the page's address (?days=30, ?month=2025-10: ranges.js), so a reload, a bookmark
+ * and the Back button keep it; the daemon checks it like any other request's. Without one, the
+ * last 7 days.
  */
-export function addressDays() {
-  return new URLSearchParams(location.search).get("days") ?? DEFAULT_DAYS;
+export function addressRange() {
+  return rangeIn(new URLSearchParams(location.search));
 }
 
-/** The address with ?days= set, other parameters (?tz=, ?hide=) kept. */
-export function addressWithDays(days) {
+/** The address with `range` in it (?days= or ?month=, never both), other parameters kept. */
+export function addressWithRange(range) {
   const url = new URL(location.href);
-  url.searchParams.set("days", days);
+  url.searchParams.delete("days");
+  url.searchParams.delete("month");
+  for (const [name, value] of Object.entries(range)) url.searchParams.set(name, value);
   return url;
 }
 
@@ -47,10 +51,10 @@ export function addressWithBy(by) {
   return url;
 }
 
-/** The address without ?`name`=, the other parameters (the range, hidden projects) kept. */
-export function addressWithout(name) {
+/** The address without ?`names`=, the other parameters (the range, hidden projects) kept. */
+export function addressWithout(...names) {
   const url = new URL(location.href);
-  url.searchParams.delete(name);
+  for (const name of names) url.searchParams.delete(name);
   return url.href;
 }
 

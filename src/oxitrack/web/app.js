@@ -8,32 +8,39 @@
 // breakdown.js and recent.js draw the cards; projects.js lists, renames, merges and deletes
 // projects, in projectforms.js's forms and dialogs; notices.js says what state the data is in;
 // chart.js turns numbers into chart data; names.js names projects alike in every card;
-// address.js keeps the range, hidden projects and the breakdown's field in the page's address.
+// address.js keeps the range (ranges.js: days or a month), hidden projects and the breakdown's
+// field in the page's address.
 
 import {
   addressBy,
-  addressDays,
   addressHidden,
+  addressRange,
   addressWithBy,
-  addressWithDays,
+  addressWithRange,
 } from "./address.js";
 import { renderChart } from "./days.js";
 import { refuseKeyTyped } from "./notices.js";
 import { setUpProjects } from "./projects.js";
+import { sameRange } from "./ranges.js";
 import { refresh, refreshBreakdown, refreshNow, startRefreshing } from "./refresh.js";
 import { keyProblem } from "./requests.js";
 import { state } from "./state.js";
 import { renderToday } from "./today.js";
 
+/** `range` asked for, and kept in the address (a new entry, for Back) if it is a new one. */
+function showRange(range) {
+  state.wantedRange = range;
+  const address = addressWithRange(range);
+  if (address.href !== location.href) history.pushState(null, "", address);
+  refresh();
+}
+
 function setUp() {
   for (const button of document.querySelectorAll(".switch button")) {
-    button.addEventListener("click", () => {
-      state.wantedDays = button.dataset.days;
-      const address = addressWithDays(state.wantedDays);
-      if (address.href !== location.href) history.pushState(null, "", address);
-      refresh();
-    });
+    button.addEventListener("click", () => showRange({ days: button.dataset.days }));
   }
+  const picker = document.getElementById("range-month");
+  picker.addEventListener("change", () => showRange({ month: picker.value }));
   for (const button of document.querySelectorAll("#breakdown-switch button")) {
     button.addEventListener("click", () => {
       state.wantedBy = button.dataset.by;
@@ -47,11 +54,11 @@ function setUp() {
   addEventListener("popstate", () => {
     state.hidden = addressHidden();
     if (state.lastRange) renderChart(state.lastRange);
-    const days = addressDays();
+    const range = addressRange();
     const by = addressBy();
-    if (days === state.wantedDays && by === state.wantedBy) return;
-    const rangeChanged = days !== state.wantedDays;
-    state.wantedDays = days;
+    const rangeChanged = !sameRange(range, state.wantedRange);
+    if (!rangeChanged && by === state.wantedBy) return;
+    state.wantedRange = range;
     state.wantedBy = by;
     if (rangeChanged) refresh();
     else refreshBreakdown();

@@ -4,6 +4,7 @@
 
 import { breakdownRows } from "./chart.js";
 import { cutName, element, replaceChangedRows } from "./elements.js";
+import { rangeName } from "./ranges.js";
 import { state } from "./state.js";
 
 // Where unnamed time comes from differs per field (docs/reports.md): beats (POST /beat, the VS Code
@@ -85,15 +86,14 @@ const WORDS = {
   },
 };
 
-/** The card for `breakdown`, the answer to `?by=<by>&days=<days>`, and its switch pressed. */
-export function renderBreakdown(breakdown, by, days) {
+/** The card for `breakdown`, the answer to `?by=<by>` over `range`, and its switch pressed. */
+export function renderBreakdown(breakdown, by, range) {
   const words = WORDS[by];
   markPressedField(by);
   document.getElementById("breakdown").dataset.by = by;
   document.getElementById("breakdown-title").textContent = words.title;
   document.getElementById("breakdown-column").textContent = words.column;
-  document.getElementById("breakdown-range").textContent =
-    Number(days) === 1 ? "today" : `last ${days} days`;
+  document.getElementById("breakdown-range").textContent = rangeName(range);
   const rows = breakdownRows(breakdown, state.names);
   replaceChangedRows(
     document.querySelector("#breakdown-list tbody"),

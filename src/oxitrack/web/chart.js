@@ -281,11 +281,12 @@ export function chartOptions(labels, dayTotals, { text, grid }) {
 }
 
 /**
- * What the chart shows, in words, for screen readers (the canvas itself says nothing); projects
+ * What the chart shows, in words, for screen readers (the canvas itself says nothing): `range`,
+ * /api/days's answer for the range called `rangeWords` ("last 7 days", "October 2025"), projects
  * named as `names` (from distinctNames) says, in full.
  */
-export function chartSummary(range, names) {
-  const span = `Time per day, last ${range.days.length} days (${range.from} to ${range.to})`;
+export function chartSummary(range, rangeWords, names) {
+  const span = `Time per day, ${rangeWords} (${range.from} to ${range.to})`;
   if (range.projects.length === 0) return `${span}: nothing tracked.`;
   const most = range.projects
     .slice(0, 3)

@@ -1,9 +1,10 @@
-// The "Daily time per project" card: the range switch, the stacked bar chart with its legend, and
-// the same numbers as a table.
+// The "Daily time per project" card: the range switch and month picker, the stacked bar chart
+// with its legend, and the same numbers as a table.
 
 import { PALETTE_SIZE, chartData, chartOptions, chartSummary, dayRows } from "./chart.js";
 import { cssColor, element, replaceChangedRows } from "./elements.js";
 import { renderLegend } from "./legend.js";
+import { monthName, monthsUpTo, rangeName } from "./ranges.js";
 import { state } from "./state.js";
 
 export function renderDays(range) {
@@ -29,7 +30,7 @@ export function renderChart(range) {
   const theme = { text: cssColor("--muted"), grid: cssColor("--grid") };
   const options = chartOptions(data.labels, range.days.map((day) => day.total_seconds), theme);
   const canvas = document.getElementById("days-chart");
-  canvas.setAttribute("aria-label", chartSummary(range, state.names));
+  canvas.setAttribute("aria-label", chartSummary(range, rangeName(state.range), state.names));
   if (state.chart) {
     state.chart.data = data;
     state.chart.options = options;
@@ -72,9 +73,30 @@ function workedOn(projects) {
   ]);
 }
 
-/** The range switch shows the range whose data is on screen as pressed. */
-export function markPressedRange(days) {
+/**
+ * The range switch shows the range whose data is on screen as pressed, or the month picker its
+ * month; the picker offers the months up to `today` (the report zone's), and the month shown if
+ * older (a bookmark's), or `last`, as the address named it.
+ */
+export function markPressedRange(range, today) {
   for (const button of document.querySelectorAll(".switch button")) {
-    button.setAttribute("aria-pressed", String(button.dataset.days === days));
+    const pressed = range.month === undefined && button.dataset.days === range.days;
+    button.setAttribute("aria-pressed", String(pressed));
   }
+  const picker = document.getElementById("range-month");
+  const months = monthsUpTo(today);
+  if (range.month !== undefined && !months.includes(range.month)) months.push(range.month);
+  const [placeholder] = picker.options;
+  const choices = months.map((month) =>
+    element("option", { value: month }, month === "last" ? "last month" : monthName(month)),
+  );
+  if (picker.options.length - 1 !== choices.length || !sameChoices(picker, choices)) {
+    picker.replaceChildren(placeholder, ...choices);
+  }
+  picker.value = range.month ?? "";
+}
+
+/** The picker lists `choices` already: rebuilt, it would close in the reader's hands. */
+function sameChoices(picker, choices) {
+  return choices.every((choice, index) => picker.options[index + 1].value === choice.value);
 }

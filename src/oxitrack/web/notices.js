@@ -78,9 +78,11 @@ export function showRefused(message) {
   document.getElementById("refused-message").textContent = `The daemon refused: ${message}`;
   document.getElementById("tz-help").hidden = !(zoneParam && message.startsWith("tz"));
   document.getElementById("tz-reset").href = addressWithout("tz");
-  const daysParam = new URLSearchParams(location.search).has("days");
-  document.getElementById("days-help").hidden = !(daysParam && message.startsWith("days"));
-  document.getElementById("days-reset").href = addressWithout("days");
+  const address = new URLSearchParams(location.search);
+  const rangeParam = address.has("days") || address.has("month");
+  const aboutRange = message.startsWith("days") || message.startsWith("month");
+  document.getElementById("days-help").hidden = !(rangeParam && aboutRange);
+  document.getElementById("days-reset").href = addressWithout("days", "month");
   document.getElementById("refused").hidden = false;
   document.querySelector("main").hidden = state.loadedAt === null;
 }

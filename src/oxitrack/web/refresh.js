@@ -46,8 +46,7 @@ const RECENT_LIMIT = 15;
  */
 export async function refresh({ byClock = false } = {}) {
   const seq = ++state.requestSeq;
-  const days = state.wantedDays;
-  const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days, byClock };
+  const card = { seq: ++state.breakdownSeq, by: state.wantedBy, range: state.wantedRange, byClock };
   state.askedAt = Date.now();
   state.refreshing += 1;
   showAskingAgain();
@@ -90,15 +89,15 @@ export async function refresh({ byClock = false } = {}) {
  * days again made the card wait seconds for them.
  */
 export async function refreshBreakdown() {
-  const card = { seq: ++state.breakdownSeq, by: state.wantedBy, days: state.wantedDays };
+  const card = { seq: ++state.breakdownSeq, by: state.wantedBy, range: state.wantedRange };
   const pick = supersede("breakdownRead"); // a field picked before is not drawn now
-  const seconds = rangeTimeout(card.days);
-  const params = { by: card.by, days: card.days };
+  const seconds = rangeTimeout(card.range);
+  const params = { by: card.by, ...card.range };
   const rows = () => getJson("/api/breakdown", params, { signal: pick.signal, seconds });
   await latestOnly(
-    () => (isLongRange(card.days) ? answeredMeanwhile(rows(), pick) : rows()),
+    () => (isLongRange(card.range) ? answeredMeanwhile(rows(), pick) : rows()),
     () => isLatestBreakdown(card),
-    (breakdown) => renderBreakdown(breakdown, card.by, card.days),
+    (breakdown) => renderBreakdown(breakdown, card.by, card.range),
     showPickFailure,
   );
 }
@@ -161,14 +160,14 @@ function isLatestBreakdown(card) {
  * while it is asked: it held a long report of the daemon's, and the range's chart waited for it.
  */
 async function rangeAnswers(card, signal) {
-  const seconds = rangeTimeout(card.days);
-  const range = await getJson("/api/days", { days: card.days }, { signal, seconds });
+  const seconds = rangeTimeout(card.range);
+  const range = await getJson("/api/days", card.range, { signal, seconds });
   if (!isLatestBreakdown(card)) return { range, breakdown: null };
   // Aborted by a field picked (refreshBreakdown), and with the rest of the refresh.
   const picked = supersede("breakdownRead");
   const either = AbortSignal.any([signal, picked.signal]);
   try {
-    const params = { by: card.by, days: card.days };
+    const params = { by: card.by, ...card.range };
     const breakdown = await getJson("/api/breakdown", params, { signal: either, seconds });
     return { range, breakdown };
   } catch (error) {
@@ -187,14 +186,14 @@ function showAnswers(card, today, { range, breakdown }, recent, health) {
   noticeUpgrade(health);
   state.timezone = today.timezone;
   state.loadedAt = new Date();
-  state.days = card.days;
+  state.range = card.range;
   // Once for every card: a project reads the same in each, told from all the others shown.
   const sessions = recent.sessions.map(sessionProject);
   state.names = distinctNames([...range.projects, ...today.projects, ...sessions]);
-  markPressedRange(card.days);
+  markPressedRange(card.range, today.date);
   renderDays(range);
   // A field picked since asked for its own rows, which are drawn when they come.
-  if (isLatestBreakdown(card)) renderBreakdown(breakdown, card.by, card.days);
+  if (isLatestBreakdown(card)) renderBreakdown(breakdown, card.by, card.range);
   else if (breakdown !== null) countDiscarded();
   renderToday(today);
   renderRecent(recent);

@@ -93,14 +93,17 @@ const READ_TIMEOUT_S = 15;
 const LONG_RANGE_DAYS = 92;
 const LONG_REPORT_TIMEOUT_S = 60;
 
-/** A range the daemon makes as a long report, which is given LONG_REPORT_TIMEOUT_S. */
-export function isLongRange(days) {
-  return Number(days) > LONG_RANGE_DAYS;
+/**
+ * A range (ranges.js) the daemon makes as a long report, which is given LONG_REPORT_TIMEOUT_S:
+ * more days than LONG_RANGE_DAYS; a month never is.
+ */
+export function isLongRange(range) {
+  return Number(range.days) > LONG_RANGE_DAYS;
 }
 
-/** How long a read of `days` days may take: LONG_RANGE_DAYS or fewer, READ_TIMEOUT_S. */
-export function rangeTimeout(days) {
-  return isLongRange(days) ? LONG_REPORT_TIMEOUT_S : READ_TIMEOUT_S;
+/** How long a read of `range` may take: LONG_RANGE_DAYS or fewer, READ_TIMEOUT_S. */
+export function rangeTimeout(range) {
+  return isLongRange(range) ? LONG_REPORT_TIMEOUT_S : READ_TIMEOUT_S;
 }
 
 /**

@@ -1,11 +1,11 @@
 // The dashboard page's state, one object shared by the modules that draw and refresh it: what is
 // shown, what was last asked for, and how the daemon has been answering. No DOM here.
 
-import { addressBy, addressDays, addressHidden } from "./address.js";
+import { addressBy, addressHidden, addressRange } from "./address.js";
 
 export const state = {
-  days: null, // the range whose data is shown (and pressed), as ?days= gives it
-  wantedDays: addressDays(), // the range last asked for; becomes `days` once its data arrives
+  range: null, // the range whose data is shown (and pressed), as ?days= or ?month= gives it
+  wantedRange: addressRange(), // the range last asked for; becomes `range` once its data arrives
   wantedBy: addressBy(), // what the breakdown card last asked its range by ("language"…)
   requestSeq: 0, // only the answer to the latest request is drawn
   breakdownSeq: 0, // and the card only the latest breakdown asked for, by a refresh or a pick
