@@ -388,8 +388,17 @@ def test_sessions_are_newest_first_with_limit_and_filters(seeded: TestClient):
         "last_heartbeat",
         "duration_seconds",
         "date",
+        "start_local",
+        "end_local",
         "is_active",
     }
+    # In the report's zone with its offset, as the CSV export writes them.
+    assert (latest["start_local"], latest["end_local"]) == (
+        "2025-11-25T20:00:40+01:00",
+        "2025-11-25T20:42:40+01:00",
+    )
+    tokyo = seeded.get("/api/sessions", params={"tz": "Asia/Tokyo", "limit": "1"}).json()
+    assert tokyo["sessions"][0]["start_local"] == "2025-11-26T04:00:40+09:00"
     filtered = seeded.get("/api/sessions", params={**TZ, "project": "/code/oxitrack"}).json()
     assert [s["project_name"] for s in filtered["sessions"]] == ["oxitrack"]
     empty = seeded.get("/api/sessions", params={**TZ, "to": "2025-11-24"}).json()

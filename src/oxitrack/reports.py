@@ -340,6 +340,10 @@ def session_json(row: SessionRow, zone: tzinfo, now: float) -> dict[str, object]
         "last_heartbeat": row.last_heartbeat,
         "duration_seconds": row.duration_seconds,
         "date": local_iso(row.start_time, zone)[:10],
+        # Local times with their offsets, as the CSV export's columns: a script had to turn the
+        # epoch seconds into the report's zone itself, easy to get wrong across a DST change.
+        "start_local": local_iso(row.start_time, zone),
+        "end_local": local_iso(row.last_heartbeat, zone),
         "is_active": is_active(row.last_heartbeat, now),
     }
 
