@@ -55,7 +55,10 @@ def test_every_control_is_a_tab_stop_with_a_ring_seen_on_its_card(
     controls = shown.evaluate(CONTROLS_JS)
     actions = ("Rename", "Merge into…", "Delete", "Merge…", "Cancel")
     assert [controls.count(action) for action in actions] == [1, 1, 1, 1, 1], controls
-    assert shown.evaluate("() => document.querySelectorAll('select').length") == 1
+    assert shown.evaluate("() => document.querySelectorAll('#projects-list select').length") == 1
+    assert "range-month" in shown.evaluate(
+        "() => [...document.querySelectorAll('select')].map((node) => node.id)"
+    ), "the month picker is walked too"
     reached = []
     for _ in range(len(controls) + 1):
         shown.keyboard.press("Tab")
