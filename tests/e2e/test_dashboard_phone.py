@@ -33,15 +33,16 @@ def test_every_control_is_a_thumb_sized_target_at_360_px(
     page = Page(browser, viewport={"width": 360, "height": 800})
     shown = page.open(midday_daemon.url + "/")
     targets = shown.evaluate(TARGETS_JS)
-    # the range buttons, the legend, the table, the breakdown's fields, the projects card
-    assert len(targets) == 4 + 9 + 1 + 6 + 1, targets
+    # the range buttons and month picker, the legend, the table, the breakdown's fields, the
+    # projects card
+    assert len(targets) == 4 + 1 + 9 + 1 + 6 + 1, targets
     small = [each for each in targets if each["width"] < 24 or each["height"] < 24]
     assert small == []
     # Opened, the card has a Rename, a Merge into… and a Delete button for each project.
     shown.evaluate("() => { document.getElementById('projects-box').open = true; }")
     shown.wait_for_function("() => document.getElementById('projects-list').dataset.loaded")
     targets = shown.evaluate(TARGETS_JS)
-    assert len(targets) == 4 + 9 + 1 + 6 + 1 + 3 * 12, targets
+    assert len(targets) == 4 + 1 + 9 + 1 + 6 + 1 + 3 * 12, targets
     small = [each for each in targets if each["width"] < 24 or each["height"] < 24]
     assert small == []
     assert page.problems == []
