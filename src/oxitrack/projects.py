@@ -160,6 +160,29 @@ def folder_name(project_path: str) -> str:
     return module.basename(module.normpath(project_path)) or project_path
 
 
+def is_inside(inner: str, outer: str) -> bool:
+    """Whether the folder ``inner`` lies below the folder ``outer`` (``/`` or ``\\`` separated),
+    as ``store/shown_folder.py`` asks it in SQL."""
+    return inner[: len(outer) + 1] in (outer + "/", outer + "\\")
+
+
+def shown_folder(paths: Iterable[tuple[str, int]]) -> str:
+    """The folder a project with these ``(folder, last beat)`` is shown under: its latest
+    folder, or the outermost of its folders holding that one (the rule of
+    ``store/shown_folder.py``). A monorepo opened whole and one package per window keeps the
+    repository's name whichever window beat last."""
+    folders = list(paths)
+    outermost = [
+        path for path, _ in folders if not any(is_inside(path, other) for other, _ in folders)
+    ]
+
+    def recency(outer: str) -> tuple[int, str]:
+        latest = max(beat for path, beat in folders if path == outer or is_inside(path, outer))
+        return (-latest, outer)
+
+    return min(outermost, key=recency)
+
+
 def project_name(custom_name: str | None, latest_path: str) -> str:
     """The name shown for a project: the one it was given, else its latest folder's name."""
     return custom_name if custom_name else folder_name(latest_path)
