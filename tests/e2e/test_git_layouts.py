@@ -124,3 +124,22 @@ def test_a_worktree_and_a_submodule_land_where_their_histories_say(
         ("lib", str(app / "libs" / "lib"), 300),
         ("mono-feature", str(tmp_path / "mono-feature"), 900),
     ]
+
+
+def test_a_bare_clone_holding_its_worktrees_is_one_project_with_them(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    now = int(time.time())
+    tz = midday_zone(now)
+    base = now - 3000
+    make_repo(tmp_path / "origin")
+    container = tmp_path / "app"
+    git(tmp_path, "clone", "-q", "--bare", str(tmp_path / "origin"), "app")
+    git(container, "worktree", "add", "-q", "main", "main")
+    git(container, "worktree", "add", "-q", "feature", "-b", "feature")
+
+    beats(daemon, container / "main", base, base + 600)  # a window on one worktree
+    beats(daemon, container, base + 600, base + 1200)  # one on the folder holding them all
+    beats(daemon, container / "feature", base + 1200, base + 1800)
+
+    assert today(daemon, tz) == [("app", str(container), 1800)]
