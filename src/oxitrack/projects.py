@@ -168,19 +168,12 @@ def is_inside(inner: str, outer: str) -> bool:
 
 def shown_folder(paths: Iterable[tuple[str, int]]) -> str:
     """The folder a project with these ``(folder, last beat)`` is shown under: its latest
-    folder, or the outermost of its folders holding that one (the rule of
+    folder (ties by path), or the outermost of its folders holding that one (the rule of
     ``store/shown_folder.py``). A monorepo opened whole and one package per window keeps the
     repository's name whichever window beat last."""
-    folders = list(paths)
-    outermost = [
-        path for path, _ in folders if not any(is_inside(path, other) for other, _ in folders)
-    ]
-
-    def recency(outer: str) -> tuple[int, str]:
-        latest = max(beat for path, beat in folders if path == outer or is_inside(path, outer))
-        return (-latest, outer)
-
-    return min(outermost, key=recency)
+    folders = [path for path, _ in sorted(paths, key=lambda path: (-path[1], path[0]))]
+    latest = folders[0]
+    return min((path for path in folders if is_inside(latest, path)), key=len, default=latest)
 
 
 def project_name(custom_name: str | None, latest_path: str) -> str:

@@ -17,17 +17,17 @@ def inside_sql(inner: str, outer: str) -> str:
 
 def shown_folder_sql(project_id: str) -> str:
     """A scalar subquery: the folder project ``project_id`` (an SQL expression) is shown
-    under, ``NULL`` when it has none. Among its outermost folders (none of its folders holds
-    them), the one holding the latest beat, ties by path."""
+    under, ``NULL`` when it has none. Its latest folder (ties by path), or the outermost of its
+    folders holding that one: two passes over the project's folders, as the latest alone was
+    one (comparing every folder with every other took a second for 1000 folders)."""
+    # The latest folder is found first, in a subquery of its own: asked beside it, the
+    # folder holding it was looked for on every folder before the sort kept one.
     return (
-        "(SELECT outermost.project_path FROM project_paths AS outermost"
-        f" WHERE outermost.project_id = {project_id}"
-        " AND NOT EXISTS (SELECT 1 FROM project_paths AS enclosing"
-        " WHERE enclosing.project_id = outermost.project_id"
-        f" AND {inside_sql('outermost.project_path', 'enclosing.project_path')})"
-        " ORDER BY (SELECT max(held.last_beat) FROM project_paths AS held"
-        " WHERE held.project_id = outermost.project_id"
-        " AND (held.project_path = outermost.project_path"
-        f" OR {inside_sql('held.project_path', 'outermost.project_path')})) DESC,"
-        " outermost.project_path LIMIT 1)"
+        "(SELECT coalesce((SELECT enclosing.project_path FROM project_paths AS enclosing"
+        f" WHERE enclosing.project_id = {project_id}"
+        f" AND {inside_sql('latest_path', 'enclosing.project_path')}"
+        " ORDER BY length(enclosing.project_path) LIMIT 1), latest_path)"
+        " FROM (SELECT latest.project_path AS latest_path FROM project_paths AS latest"
+        f" WHERE latest.project_id = {project_id}"
+        " ORDER BY latest.last_beat DESC, latest.project_path LIMIT 1))"
     )
