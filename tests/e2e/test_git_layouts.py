@@ -143,3 +143,56 @@ def test_a_bare_clone_holding_its_worktrees_is_one_project_with_them(
     beats(daemon, container / "feature", base + 1200, base + 1800)
 
     assert today(daemon, tz) == [("app", str(container), 1800)]
+
+
+def _root_count(folder: Path) -> int:
+    """wakatime-cli's ``project_root_count`` for a project folder: the slashes of its path
+    written with a trailing one."""
+    return str(folder).rstrip("/").count("/") + 1
+
+
+def test_a_worktree_kept_elsewhere_counted_by_its_main_checkout_is_the_repositorys(
+    daemon: DaemonProcess, tmp_path: Path
+):
+    """wakatime-cli gives a worktree's files the count of its main checkout (the folder of the
+    shared ``.git``): for a worktree one folder deeper, that cut gave the folder holding it."""
+    now = int(time.time())
+    tz = midday_zone(now)
+    base = now - 3000
+    main = tmp_path / "code" / "app"
+    make_repo(main)
+    (tmp_path / "worktrees" / "app").mkdir(parents=True)
+    feature = tmp_path / "worktrees" / "app" / "feature"
+    git(main, "worktree", "add", "-q", str(feature), "-b", "feature")
+    # A submodule's files counted for the outer repository ([git] submodules_disabled): kept so.
+    lib = tmp_path / "lib"
+    make_repo(lib)
+    git(main, "-c", "protocol.file.allow=always", "submodule", "-q", "add", str(lib), "libs/lib")
+
+    heartbeats = [
+        {
+            "entity": str(feature / "file.txt"),
+            "time": base + minute * 60,
+            "type": "file",
+            "project": "app",
+            "project_root_count": _root_count(main),
+        }
+        for minute in range(11)
+    ] + [
+        {
+            "entity": str(main / "libs" / "lib" / "file.txt"),
+            "time": base + 1200 + minute * 60,
+            "type": "file",
+            "project": "app",
+            "project_root_count": _root_count(main),
+        }
+        for minute in range(6)
+    ]
+    answer = httpx.post(f"{daemon.url}/api/v1/users/current/heartbeats.bulk", json=heartbeats)
+    assert answer.status_code == 201, answer.text
+
+    # One project, the repository's, found by its history; no project of ~/worktrees/app.
+    assert today(daemon, tz) == [("app", str(main), 900)]
+    listed = oxitrack(daemon, "projects", "--json")
+    [project] = json.loads(listed.stdout)["projects"]
+    assert sorted(path["project_path"] for path in project["paths"]) == [str(main), str(feature)]
