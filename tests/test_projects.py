@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,11 @@ from oxitrack.projects import (
     is_final_identity,
     project_identity,
     project_name,
+    shown_folder,
     union_seconds,
     union_spans,
 )
+from oxitrack.store.shown_folder import shown_folder_sql
 
 
 @pytest.mark.parametrize(
@@ -359,3 +362,35 @@ def test_distinct_names_tell_projects_of_one_name_apart_by_their_folders(paths, 
 )
 def test_a_name_as_a_list_told_it_apart_fits_its_folder(typed, name, path, fits):
     assert is_distinct_name_of(typed, name, path) is fits
+
+
+@pytest.mark.parametrize(
+    ("paths", "shown"),
+    [
+        # A monorepo: the latest window is one package, the project is shown as the repository.
+        ([("/c/mono/apps/web", 30), ("/c/mono/apps/api", 20), ("/c/mono", 10)], "/c/mono"),
+        # Deeper still: the outermost folder holding the latest one.
+        ([("/c/mono/apps/web/src", 30), ("/c/mono/apps", 20), ("/c/mono", 10)], "/c/mono"),
+        # Two folders side by side (a clone, a worktree, a move): the latest, as before.
+        ([("/c/mono-feature", 30), ("/c/mono/apps/web", 20), ("/c/mono", 10)], "/c/mono-feature"),
+        ([("/c/mono/apps/web", 30), ("/c/mono-feature", 20), ("/c/mono", 10)], "/c/mono"),
+        # A name that only starts the same is no folder holding it.
+        ([("/c/app2", 30), ("/c/app", 10)], "/c/app2"),
+        # Windows folders, and the root holding nothing.
+        ([("C:\\code\\mono\\web", 30), ("C:\\code\\mono", 10)], "C:\\code\\mono"),
+        ([("/c/app", 30), ("/", 40)], "/"),
+        ([("/c/app", 40), ("/", 30)], "/c/app"),
+        # Ties go by path, as the lists order them.
+        ([("/c/b", 10), ("/c/a", 10)], "/c/a"),
+    ],
+)
+def test_a_project_is_shown_under_its_outermost_folder_holding_the_latest(
+    paths: list[tuple[str, int]], shown: str
+):
+    assert shown_folder(paths) == shown
+    # The reports ask it in SQL: the same answer.
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE project_paths (project_path, project_id, last_beat)")
+    conn.executemany("INSERT INTO project_paths VALUES (?, 1, ?)", paths)
+    conn.execute("INSERT INTO project_paths VALUES ('/c/a/other', 2, 99)")  # another project's
+    assert conn.execute(f"SELECT {shown_folder_sql('1')}").fetchone() == (shown,)

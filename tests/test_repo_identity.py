@@ -293,3 +293,18 @@ def test_a_repository_gits_safe_directory_names_is_read(
     (home / ".gitconfig").write_text(f"[safe]\n\tdirectory = {listed.format(repo=repo)}\n")
     monkeypatch.setenv("HOME", str(home))
     assert root_commit(repo) == root
+
+
+def test_a_bare_clone_and_the_worktrees_it_holds_have_the_repositorys_root(tmp_path: Path):
+    """The "bare clone with worktrees in it" layout: ``git clone --bare`` into a folder, then
+    ``git worktree add`` in it. A window on that folder is the repository's, as its worktrees
+    and every other clone are."""
+    root = make_repo(tmp_path / "origin")
+    git(tmp_path, "clone", "-q", "--bare", str(tmp_path / "origin"), "app")
+    git(tmp_path / "app", "worktree", "add", "-q", "main", "main")
+    assert root_commit(tmp_path / "app") == root
+    assert root_commit(tmp_path / "app" / "main") == root
+    assert root_commit(tmp_path / "app" / "hooks") == root
+    # An empty bare repository has no history yet: known by its path until its first push.
+    git(tmp_path, "init", "-q", "--bare", "empty.git")
+    assert root_commit(tmp_path / "empty.git") is None

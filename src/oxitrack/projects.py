@@ -160,6 +160,22 @@ def folder_name(project_path: str) -> str:
     return module.basename(module.normpath(project_path)) or project_path
 
 
+def is_inside(inner: str, outer: str) -> bool:
+    """Whether the folder ``inner`` lies below the folder ``outer`` (``/`` or ``\\`` separated),
+    as ``store/shown_folder.py`` asks it in SQL."""
+    return inner[: len(outer) + 1] in (outer + "/", outer + "\\")
+
+
+def shown_folder(paths: Iterable[tuple[str, int]]) -> str:
+    """The folder a project with these ``(folder, last beat)`` is shown under: its latest
+    folder (ties by path), or the outermost of its folders holding that one (the rule of
+    ``store/shown_folder.py``). A monorepo opened whole and one package per window keeps the
+    repository's name whichever window beat last."""
+    folders = [path for path, _ in sorted(paths, key=lambda path: (-path[1], path[0]))]
+    latest = folders[0]
+    return min((path for path in folders if is_inside(latest, path)), key=len, default=latest)
+
+
 def project_name(custom_name: str | None, latest_path: str) -> str:
     """The name shown for a project: the one it was given, else its latest folder's name."""
     return custom_name if custom_name else folder_name(latest_path)

@@ -2,12 +2,12 @@
 
 Read once per new project path (and again for provisional identities, see ``store/folders.py``),
 never per beat. The ``.git`` layout is read by hand, which is cheap and covers the cases that
-matter: a ``.git`` folder, a ``.git`` file (worktrees, submodules) with its ``commondir``, a branch
-in loose or packed refs, a detached HEAD. Walking history to the root is left to one
-``git rev-list --first-parent --max-parents=0 HEAD`` (measured here: about 4 ms for a small
-repository, 0.4 s for 100 000 commits, 0.06 s with a commit-graph), because commits live in
-packs as deltas that are fragile to decode by hand. Results are memoized by HEAD commit: the root
-behind a commit never changes.
+matter: a ``.git`` folder, a ``.git`` file (worktrees, submodules) with its ``commondir``, a bare
+repository (its own git folder), a branch in loose or packed refs, a detached HEAD. Walking
+history to the root is left to one ``git rev-list --first-parent --max-parents=0 HEAD``
+(measured here: about 4 ms for a small repository, 0.4 s for 100 000 commits, 0.06 s with a
+commit-graph), because commits live in packs as deltas that are fragile to decode by hand.
+Results are memoized by HEAD commit: the root behind a commit never changes.
 
 Falls back to ``None`` (the caller then names the project by its path) when there is no
 repository, no commit yet, no ``git`` program, a shallow clone (its oldest commit is a cut, not
@@ -82,6 +82,8 @@ def find_repo(path: str | os.PathLike[str], *, stop_at: Path | None = None) -> G
                 git_dir = dot_git
             elif dot_git.is_file():
                 git_dir = _gitdir_from_file(dot_git)
+            elif _is_bare_repository(candidate):
+                git_dir = candidate
             else:
                 continue
             if git_dir is None or not (git_dir / "HEAD").is_file():
@@ -92,6 +94,16 @@ def find_repo(path: str | os.PathLike[str], *, stop_at: Path | None = None) -> G
         except (OSError, RuntimeError, ValueError):
             return None
     return None
+
+
+def _is_bare_repository(folder: Path) -> bool:
+    """Whether ``folder`` is a bare repository (``git clone --bare``, ``git init --bare``): the
+    ``HEAD``, ``objects`` and ``refs`` git itself looks for. The folder holding a bare clone
+    and its worktrees (``git worktree add main``, in it) was a folder known by its path, so a
+    window on it made a project apart from the one of the worktrees it holds."""
+    return (
+        (folder / "HEAD").is_file() and (folder / "objects").is_dir() and (folder / "refs").is_dir()
+    )
 
 
 def head_commit(repo: GitRepo) -> str | None:

@@ -15,7 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from oxitrack.beats import MAX_PROJECT_PATH_BYTES, check_project_path
-from oxitrack.projects import PROJECT_NAME_PREFIX, is_absolute_project_path, is_windows_path
+from oxitrack.projects import (
+    PROJECT_NAME_PREFIX,
+    is_absolute_project_path,
+    is_inside,
+    is_windows_path,
+)
 from oxitrack.sessions import Beat
 
 if TYPE_CHECKING:
@@ -67,12 +72,32 @@ def resolve_project_path(
     if is_file_path and project_root_count is not None:
         root = project_root_from_count(entity, project_root_count)
         if root is not None:
-            return check_project_path(root, field="entity"), "project_root_count"
+            folder = check_project_path(root, field="entity")
+            if not is_windows_path(folder):
+                inner = _repository_below(entity, folder, find_repo_root)
+                if inner is not None:
+                    return inner, "repository"
+            return folder, "project_root_count"
     if is_file_path and not is_windows_path(entity):
         root = find_repo_root(entity)
         if root is not None:
             return check_project_path(root, field="entity"), "repository"
     return project_key_from_name(project_name or UNKNOWN_PROJECT), "project_name"
+
+
+def _repository_below(entity: str, folder: str, find_repo_root: RepoRootFinder) -> str | None:
+    """The repository holding ``entity`` here when it lies below ``folder``, the one counted,
+    and ``folder`` itself is no project's (no repository, no ``.wakatime-project``).
+
+    wakatime-cli counts a worktree's heartbeats by its main checkout's folder (where the shared
+    ``.git`` is): cut at that depth, a worktree kept elsewhere (``~/worktrees/app/feature`` of
+    ``~/code/app``) gave the plain folder ``~/worktrees/app``, a project of its own holding
+    none of the repository's time. A counted folder that is a repository (a submodule's files
+    counted for the outer one, ``[git] submodules_disabled``) stays as counted."""
+    found = find_repo_root(entity)
+    if found is None or not is_inside(found, folder) or find_repo_root(folder) == folder:
+        return None
+    return check_project_path(found, field="entity")
 
 
 def project_root_from_count(entity: str, count: int) -> str | None:

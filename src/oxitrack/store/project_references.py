@@ -30,6 +30,7 @@ from oxitrack.projects import (
     project_identity,
     project_name,
 )
+from oxitrack.store.shown_folder import shown_folder_sql
 
 _MAX_SQLITE_INTEGER = 2**63 - 1
 
@@ -152,9 +153,8 @@ def _shown_projects(
 ) -> list[tuple[int, str, str]]:
     """Each project (of ``ids``, else all) as (id, the name shown, NFC, its latest folder)."""
     rows = conn.execute(
-        "SELECT named.id, named.name, (SELECT path.project_path FROM project_paths AS path"
-        " WHERE path.project_id = named.id ORDER BY path.last_beat DESC, path.project_path"
-        " LIMIT 1) FROM projects AS named ORDER BY named.id"
+        f"SELECT named.id, named.name, {shown_folder_sql('named.id')}"
+        " FROM projects AS named ORDER BY named.id"
     )
     return [
         (project_id, normalize("NFC", project_name(custom_name, latest_path)), latest_path)

@@ -19,9 +19,11 @@ from oxitrack.errors import ClientError
 from oxitrack.projects import (
     check_project_name,
     project_name,
+    shown_folder,
 )
 from oxitrack.records import Record
 from oxitrack.store.project_references import FolderIdentity, find_project, projects_named
+from oxitrack.store.shown_folder import shown_folder_sql
 
 
 class ProjectPath(Record):
@@ -45,7 +47,8 @@ class Project(Record):
 
     @property
     def latest_path(self) -> str:
-        return self.paths[0].project_path
+        """The folder it is shown under (``shown_folder``): its latest, or one holding that."""
+        return shown_folder((path.project_path, path.last_beat) for path in self.paths)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -90,8 +93,7 @@ def merge_projects(conn: sqlite3.Connection, *, source_id: int, target_id: int) 
             "target",
         )
     row = conn.execute(
-        "SELECT name, (SELECT project_path FROM project_paths WHERE project_id = projects.id"
-        " ORDER BY last_beat DESC, project_path LIMIT 1) FROM projects WHERE id = ?",
+        f"SELECT name, {shown_folder_sql('projects.id')} FROM projects WHERE id = ?",
         (target_id,),
     ).fetchone()
     if row is not None and row[1] is not None:
@@ -234,7 +236,9 @@ def _project(
     total_seconds, session_count = _time_in(conn, (path.project_path for path in paths))
     return Project(
         id=project_id,
-        name=project_name(custom_name, paths[0].project_path),
+        name=project_name(
+            custom_name, shown_folder((path.project_path, path.last_beat) for path in paths)
+        ),
         custom_name=custom_name,
         identities=tuple(identities.get(project_id, ())),
         paths=tuple(paths),
@@ -335,10 +339,10 @@ SESSION_PROJECT_KEY_SQL = (
     " WHERE key.project_path = sessions.project_path), 'path:' || sessions.project_path)"
 )
 SESSION_PROJECT_LATEST_PATH_SQL = (
-    "coalesce((SELECT latest.project_path FROM project_paths AS own"
-    " JOIN project_paths AS latest ON latest.project_id = own.project_id"
-    " WHERE own.project_path = sessions.project_path"
-    " ORDER BY latest.last_beat DESC, latest.project_path LIMIT 1), sessions.project_path)"
+    "coalesce((SELECT "
+    + shown_folder_sql("own.project_id")
+    + " FROM project_paths AS own WHERE own.project_path = sessions.project_path),"
+    " sessions.project_path)"
 )
 SESSION_PROJECT_NAME_SQL = (
     "(SELECT named.name FROM project_paths AS own JOIN projects AS named"

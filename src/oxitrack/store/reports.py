@@ -42,8 +42,13 @@ _COLUMNS = "id, project_path, start_time, last_heartbeat"
 # expressions as the rows' own, on a one-row table in place of ``sessions``. Asked on every row,
 # they were two thirds of a year's report (three lookups and a sort per session, 300k sessions).
 _PROJECT_OF_FOLDER = (
-    f"SELECT {PROJECT_KEY_SQL}, {SESSION_PROJECT_LATEST_PATH_SQL}, {SESSION_PROJECT_NAME_SQL}"
+    f"SELECT {PROJECT_KEY_SQL}, {SESSION_PROJECT_NAME_SQL}"
     " FROM (SELECT :path AS project_path) AS sessions"
+)
+# The folder the project is shown under, asked once per project a report meets: it reads all of
+# the project's folders, and a monorepo opened one package at a time has many.
+_SHOWN_FOLDER = (
+    f"SELECT {SESSION_PROJECT_LATEST_PATH_SQL} FROM (SELECT :path AS project_path) AS sessions"
 )
 
 # A session has time in [:start, :end) when it overlaps it with positive length, or when it is
@@ -186,10 +191,15 @@ def _session_rows(
     The sessions of one folder share one copy of its texts: a report of a year held one copy
     of a 900-character folder per session, tens of MiB in the daemon for a deep monorepo."""
     projects: dict[str, tuple[str, str, str, str | None]] = {}
+    shown: dict[str, str] = {}
     for session_id, path, start_time, last_heartbeat in conn.execute(query, args):
         project = projects.get(path)
         if project is None:
-            key, latest, name = conn.execute(_PROJECT_OF_FOLDER, {"path": path}).fetchone()
+            key, name = conn.execute(_PROJECT_OF_FOLDER, {"path": path}).fetchone()
+            latest = shown.get(key)
+            if latest is None:
+                (latest,) = conn.execute(_SHOWN_FOLDER, {"path": path}).fetchone()
+                shown[key] = latest
             project = projects[path] = (path, key, latest, name)
         folder, key, latest, name = project
         yield SessionRow(session_id, key, folder, start_time, last_heartbeat, latest, name)
