@@ -6,6 +6,7 @@ overlapping another), an index dropped. Beats keep being recorded, reports answe
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
 import subprocess
@@ -171,3 +172,22 @@ def test_a_view_index_and_table_of_ones_own_are_left_alone(recorded: Path):
     assert check(recorded).problems == []
     assert oxitrack(recorded, "today").returncode == 0
 
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the holder is named where Linux tells it")
+def test_a_write_left_open_by_hand_is_named_in_the_503(daemon: DaemonProcess):
+    """A SQLite browser's changes not yet written hold the write lock: the beat's 503 said only
+    "another program holds the database", not which one, nor how it lets go."""
+    t0 = int(time.time()) - 600
+    assert beat(daemon, t0).status_code == 200
+    with contextlib.closing(sqlite3.connect(daemon.db_path, isolation_level=None)) as conn:  # type: ignore[arg-type]
+        conn.execute("BEGIN")
+        conn.execute("DELETE FROM sessions WHERE id = 1")
+        answer = beat(daemon, t0 + 60)
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"]
+        message = answer.json()["message"]
+        assert f"pid {os.getpid()} (" in message, message
+        assert "has a write open, which ends with COMMIT or ROLLBACK" in message
+        conn.execute("ROLLBACK")
+    answer = beat(daemon, t0 + 60)  # the editor sends it again
+    assert answer.json()["duration_seconds"] == 60
