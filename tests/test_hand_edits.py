@@ -191,3 +191,22 @@ def test_a_write_left_open_by_hand_is_named_in_the_503(daemon: DaemonProcess):
         conn.execute("ROLLBACK")
     answer = beat(daemon, t0 + 60)  # the editor sends it again
     assert answer.json()["duration_seconds"] == 60
+
+
+def test_check_notes_heartbeats_a_session_moved_by_hand_left_behind(client, db_path: Path):
+    """A session moved to another folder by UPDATE left its language behind: `report --by
+    language` called its time unknown, and nothing said why."""
+    for offset in (0, 60, 120):
+        body = {"project_path": "/code/typo", "timestamp": NOW - 600 + offset, "language": "Go"}
+        assert client.post("/beat", json=body).status_code == 200
+    assert check(db_path).notes == []
+    by_hand(
+        db_path, f"UPDATE sessions SET project_path = '{APP}' WHERE project_path = '/code/typo'"
+    )
+    notes = check(db_path).notes
+    assert notes == [
+        "3 heartbeat(s) of /code/typo lie outside its sessions (sessions deleted, or moved to"
+        " another folder by hand): `report --by language` and the other breakdowns count none"
+        " of them, and a moved session's time shows there as unknown. A whole folder moves"
+        " with `oxitrack projects merge` instead"
+    ]
