@@ -210,3 +210,22 @@ def test_check_notes_heartbeats_a_session_moved_by_hand_left_behind(client, db_p
         " of them, and a moved session's time shows there as unknown. A whole folder moves"
         " with `oxitrack projects merge` instead"
     ]
+
+
+def test_check_names_a_session_no_beat_could_make(recorded: Path):
+    """A year mistyped (2062 for 2026) or a time left at 0: every report of those days counted
+    the hours, and `check` said the file was consistent."""
+    by_hand(
+        recorded,
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        " strftime('%s', '2062-11-29 09:00'), strftime('%s', '2062-11-29 10:00'))",
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('/code/zero',"
+        " 0, 3600)",
+    )
+    problems = check(recorded).problems
+    assert [problem.split(", which")[0] for problem in problems if " runs " in problem] == [
+        "session 3 of /code/app runs 2062-11-29 09:00 to 2062-11-29 10:00 UTC",
+        "session 4 of /code/zero runs 1970-01-01 00:00 to 1970-01-01 01:00 UTC",
+    ]
+    by_hand(recorded, *(mends(problem)[-1] for problem in problems if " runs " in problem))
+    assert check(recorded).problems == []

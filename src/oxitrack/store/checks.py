@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from oxitrack.beats import EARLIEST_TIMESTAMP, MAX_FUTURE_SECONDS
 from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.store.dropped_objects import dropped
 from oxitrack.store.files import open_elsewhere_by, process_names
@@ -197,6 +200,7 @@ def _check_sessions(conn: sqlite3.Connection, problems: list[str], notes: list[s
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     upgrade_repairs = version < _SESSIONS_REPAIRED_AT
     _check_times(conn, problems)
+    _check_out_of_range(conn, problems)
     backwards = conn.execute(
         "SELECT id, project_path FROM sessions WHERE last_heartbeat < start_time"
         f" AND {_INTEGERS} LIMIT {MAX_REPORTED_ROWS}"
@@ -244,6 +248,34 @@ def _check_sessions(conn: sqlite3.Connection, problems: list[str], notes: list[s
 _INTEGERS = "typeof(start_time) = 'integer' AND typeof(last_heartbeat) = 'integer'"
 
 
+def _check_out_of_range(conn: sqlite3.Connection, problems: list[str]) -> None:
+    """Sessions no beat could have made: before 2000 or ending in the future (a year or a digit
+    mistyped by hand), whose hours every report of their days counts."""
+    latest = int(time.time()) + MAX_FUTURE_SECONDS
+    rows = conn.execute(
+        "SELECT id, project_path, start_time, last_heartbeat FROM sessions"
+        f" WHERE {WELL_FORMED_SQL} AND (start_time < ? OR last_heartbeat > ?)"
+        f" ORDER BY id LIMIT {MAX_REPORTED_ROWS}",
+        (EARLIEST_TIMESTAMP, latest),
+    ).fetchall()
+    for session_id, project_path, start, last in rows:
+        when = f"{_utc(start)} to {_utc(last)} UTC"
+        problems.append(
+            f"session {session_id} of {project_path} runs {when}, which no beat can send"
+            " (before 2000, or in the future): a time typed by hand? Reports count it. Set the"
+            f" times (`UPDATE sessions SET start_time = strftime('%s', 'YYYY-MM-DD HH:MM',"
+            " 'utc'), last_heartbeat = strftime('%s', 'YYYY-MM-DD HH:MM', 'utc') WHERE id ="
+            f" {session_id}`), or delete the row (`DELETE FROM sessions WHERE id = {session_id}`)"
+        )
+
+
+def _utc(timestamp: int) -> str:
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError):
+        return str(timestamp)
+
+
 def _check_times(conn: sqlite3.Connection, problems: list[str]) -> None:
     """Rows whose times are not whole Unix seconds: SQLite keeps what a hand-made INSERT or
     UPDATE gives an INTEGER column (text such as '2026-11-29 09:00', a fraction, a blob), and
@@ -251,7 +283,7 @@ def _check_times(conn: sqlite3.Connection, problems: list[str]) -> None:
     rows = conn.execute(
         "SELECT id, project_path, quote(start_time), quote(last_heartbeat),"
         " typeof(start_time) = 'integer', typeof(last_heartbeat) = 'integer'"
-        f" FROM sessions WHERE NOT ({_INTEGERS}) LIMIT {MAX_REPORTED_ROWS}"
+        f" FROM sessions WHERE NOT ({_INTEGERS}) ORDER BY id LIMIT {MAX_REPORTED_ROWS}"
     ).fetchall()
     for session_id, project_path, start, last, start_ok, last_ok in rows:
         wrong = [
