@@ -126,6 +126,24 @@ def test_check_names_rows_typed_by_hand_and_its_mends_mend_them(recorded: Path):
         ]
 
 
+def test_service_status_reads_the_last_beat_past_a_row_typed_by_hand(recorded: Path):
+    """`service status` ended in a traceback: the "last beat" was the text typed by hand."""
+    by_hand(
+        recorded,
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        f" {NOW - 100}, 'later')",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "oxitrack", "service", "status", "--db", str(recorded)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "OXITRACK_PORT": "9"},  # no daemon answers there
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "3 sessions" in done.stdout and "last beat 2025-11-25" in done.stdout, done.stdout
+
+
 def test_check_names_a_folder_typed_by_hand_that_no_project_holds(recorded: Path):
     by_hand(recorded, "UPDATE sessions SET project_path = '/code/ap' WHERE id = 2")
     [problem] = check(recorded).problems
