@@ -156,7 +156,7 @@ def _check_dropped(conn: sqlite3.Connection, problems: list[str]) -> None:
         what = "reports may stop on it or be slow" if kind == "index" else "queries of it fail"
         problems.append(
             f"the {kind} {name} is missing (dropped by hand?): {what}. It held no data:"
-            " restart the daemon and it makes it again"
+            " the daemon makes it again as it starts (an index, at its next report too)"
         )
 
 

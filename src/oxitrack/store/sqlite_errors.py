@@ -48,8 +48,8 @@ def explain(exc: sqlite3.Error) -> str:
     if text.startswith("no such index"):
         # Dropped by hand (a SQLite shell or browser): it held no data, so nothing is lost.
         return (
-            f"{text}: an index OxiTrack needs was dropped by hand (nothing is lost); restart"
-            " the daemon, which makes it again as it starts"
+            f"{text}: an index OxiTrack needs was dropped by hand (nothing is lost); the"
+            " daemon makes it again at its next report, or as it starts"
         )
     if "locked" in text or "busy" in text:
         return f"{text} (another program holds the database)"
