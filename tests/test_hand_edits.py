@@ -61,6 +61,15 @@ def test_rows_typed_by_hand_leave_beats_and_reports_working(daemon: DaemonProces
     answer = beat(daemon, t0 + 120)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"session_id": 1, "project_path": APP, "duration_seconds": 120}
+    heartbeat = {"entity": f"{APP}/main.go", "type": "file", "time": t0 + 150.5}
+    answer = httpx.post(
+        f"{daemon.url}/api/v1/users/current/heartbeats",
+        json={**heartbeat, "project_root_count": 3, "language": "Go"},
+        auth=("8a2b4c6d-1e3f-4a5b-9c7d-0e1f2a3b4c5d", ""),
+        timeout=30,
+    )
+    assert answer.status_code in (200, 201, 202), answer.text
+    assert answer.json()["data"]["duration_seconds"] == 150
     # A beat at the very start of the backwards row: a session of its own, not a UNIQUE clash.
     answer = beat(daemon, t0 + 3000)
     assert answer.status_code == 200, answer.text
@@ -69,7 +78,7 @@ def test_rows_typed_by_hand_leave_beats_and_reports_working(daemon: DaemonProces
     listed = httpx.get(f"{daemon.url}/api/sessions?limit=50", timeout=30)
     assert listed.status_code == 200, listed.text
     durations = sorted(s["duration_seconds"] for s in listed.json()["sessions"])
-    assert durations == [0, 120]
+    assert durations == [0, 150]
     assert httpx.get(f"{daemon.url}/today", timeout=30).status_code == 200
     for argv in (
         ["sessions"],
