@@ -6,6 +6,7 @@ import sqlite3
 
 from oxitrack.sessions import Beat, Session, apply_beat, window_for
 from oxitrack.store.folders import Identify, identify, note_beat
+from oxitrack.store.sessions_table import WELL_FORMED_SQL
 
 
 def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:
@@ -20,7 +21,7 @@ def nearby_sessions(conn: sqlite3.Connection, beat: Beat) -> list[Session]:
     rows = conn.execute(
         "SELECT id, project_path, start_time, last_heartbeat FROM sessions"
         " WHERE project_path = :path AND start_time < :high AND last_heartbeat > :low"
-        " AND start_time >= ifnull((SELECT max(start_time) FROM sessions"
+        f" AND {WELL_FORMED_SQL} AND start_time >= ifnull((SELECT max(start_time) FROM sessions"
         " WHERE project_path = :path AND start_time <= :low), :low)",
         {"path": beat.project_path, "low": low, "high": high},
     ).fetchall()
@@ -47,8 +48,12 @@ def record_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = ident
     if result.id is not None:
         _move_bounds(conn, next(s for s in nearby if s.id == result.id), result)
         return result
+    # The one row ``nearby_sessions`` leaves out that can hold this start: a hand-made one that
+    # ends before it starts. The beat's session takes its place rather than failing on UNIQUE.
     (session_id,) = conn.execute(
         "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)"
+        " ON CONFLICT (project_path, start_time)"
+        " DO UPDATE SET last_heartbeat = excluded.last_heartbeat"
         " RETURNING id",
         (result.project_path, result.start_time, result.last_heartbeat),
     ).fetchone()

@@ -31,6 +31,7 @@ from oxitrack.store.connections import (
     empty_wal,
     fold_moved_wal,
 )
+from oxitrack.store.dropped_objects import make_again
 from oxitrack.store.files import (
     OpenedFiles,
     check_database_path,
@@ -299,6 +300,24 @@ class Store:
         reads (a long report): the event loop must not wait for it. With ``abandoned``, the
         read is for a client that may give up (``abandon``): ``ReadAbandoned`` once it has.
         """
+        try:
+            return self._read_once(fn, wait=wait, abandoned=abandoned)
+        except StoreError as exc:
+            # An index dropped by hand while the daemon runs: made again and read once more,
+            # not refused until the daemon restarts (``dropped_objects.py``).
+            if self._writer is None or "no such index" not in str(exc):
+                raise
+            if not self.write(lambda conn: make_again(conn, self.path)):
+                raise
+        return self._read_once(fn, wait=wait, abandoned=abandoned)
+
+    def _read_once(
+        self,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        wait: bool,
+        abandoned: threading.Event | None,
+    ) -> T:
         if not self._read_lock.acquire(blocking=wait):
             raise ReaderBusy(self.path)
         try:

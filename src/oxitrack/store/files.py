@@ -340,6 +340,13 @@ def open_elsewhere_by(db_path: str) -> set[int] | None:
     return _shm_lock_holders(db_path, [_SHM_OPEN_LOCK_OFFSET])
 
 
+def wal_writers(db_path: str) -> set[int] | None:
+    """The process other than this one holding the write lock of the WAL database ``db_path``
+    (``sqlite3`` in a ``BEGIN`` that has written, a SQLite browser with changes not yet
+    written); ``None`` where that cannot be told."""
+    return _shm_lock_holders(db_path, [_SHM_WRITE_LOCK_OFFSET])
+
+
 def wal_readers(db_path: str) -> set[int] | None:
     """The processes other than this one in a read of the WAL database ``db_path`` that holds
     the WAL back (a SQLite browser, ``sqlite3`` in an open ``BEGIN``, ``export | less``); ``None``

@@ -28,6 +28,7 @@ from oxitrack.store.files import (
 from oxitrack.store.lock_wait import LockWait
 from oxitrack.store.ownership import table_exists
 from oxitrack.store.reading import reading_as_is
+from oxitrack.store.sessions_table import WELL_FORMED_SQL
 from oxitrack.store.sqlite_errors import DatabaseBusy, explain
 from oxitrack.store.wal_index import WalIndex
 
@@ -76,8 +77,11 @@ def database_stats(path: Path) -> DatabaseStats:
         try:
             conn.execute("BEGIN")
             (version,) = conn.execute("PRAGMA user_version").fetchone()
+            # The first and last beat of the rows that hold times: a row typed by hand with
+            # text in one ('yesterday') was the "last beat" `service status` took apart.
             sessions, first_beat, last_beat = conn.execute(
-                "SELECT count(*), min(start_time), max(last_heartbeat) FROM sessions"
+                f"SELECT count(*), min(CASE WHEN {WELL_FORMED_SQL} THEN start_time END),"
+                f" max(CASE WHEN {WELL_FORMED_SQL} THEN last_heartbeat END) FROM sessions"
             ).fetchone()
             projects = beats = None
             if version >= 2 and table_exists(conn, "project_paths"):  # see _check_projects

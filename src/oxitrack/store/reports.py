@@ -29,6 +29,7 @@ from oxitrack.store.projects import (
     SESSION_PROJECT_NAME_SQL,
     session_in_project_sql,
 )
+from oxitrack.store.sessions_table import WELL_FORMED_SQL
 
 # The ONE grouping expression of every report. Change it here and all readers follow.
 PROJECT_KEY_SQL = SESSION_PROJECT_KEY_SQL
@@ -232,7 +233,7 @@ def _where(
 ) -> tuple[str, dict[str, object]]:
     """The condition and its arguments; ``by_start`` for a list in start order, of sessions
     that started at ``started_from`` or later if given."""
-    clauses: list[str] = []
+    clauses: list[str] = [WELL_FORMED_SQL]  # a hand-made row without times has none to count
     args: dict[str, object] = {}
     if started_from is not None:  # the one lower bound on the index, tighter than the range's
         clauses.append("start_time >= :started_from")

@@ -20,6 +20,7 @@ from oxitrack.store.beat_detail_tables import (
     create_beat_details,
     move_wide_beat_details,
 )
+from oxitrack.store.dropped_objects import make_again
 from oxitrack.store.ownership import APPLICATION_ID, foreign_reason, table_exists
 from oxitrack.store.project_tables import create_projects, create_retired_projects
 from oxitrack.store.sessions_table import create_or_repair_sessions, index_sessions_by_start_time
@@ -207,19 +208,22 @@ def bring_up_to_date(
 
 
 def _check_writable(path: str, conn: sqlite3.Connection, write_lock: threading.Lock) -> None:
-    """Refuse now a file that cannot be written (its mode, a read-only mount).
+    """Refuse now a file that cannot be written (its mode, a read-only mount), and make again
+    the indexes and views someone dropped by hand (``dropped_objects.py``).
 
     SQLite grants the write lock of such a file in WAL mode and fails only on the first
     page written: with nothing to upgrade, that was the daemon's first beat, after it had
     said it was listening and ``/health`` said ok. One page is written here and rolled
-    back, so the file is left as it was.
+    back, so the file is left as it was, unless something dropped was made again.
     """
     with write_lock:
         try:
             conn.execute("BEGIN IMMEDIATE")
+            made = False
             try:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                made = make_again(conn, path)
             finally:
-                conn.execute("ROLLBACK")
+                conn.execute("COMMIT" if made else "ROLLBACK")
         except sqlite3.Error as exc:
             raise store_error(f"cannot write to {path}", exc) from None

@@ -10,6 +10,17 @@ import sqlite3
 
 from oxitrack.store.ownership import table_exists
 
+# The rows that hold a span: whole Unix seconds, as every beat writes them, the start not after
+# the last beat. The table's INTEGER columns keep whatever a hand-made INSERT or UPDATE gives them
+# ('yesterday', 1.5, a blob), and such a row, or one ending before it starts, has no time to
+# count or extend: reports and beats leave it out, and ``oxitrack check`` names it
+# (``store/checks.py``), rather than a traceback, a 500, a negative duration or a beat that
+# overwrote it.
+WELL_FORMED_SQL = (
+    "typeof(start_time) = 'integer' AND typeof(last_heartbeat) = 'integer'"
+    " AND start_time <= last_heartbeat"
+)
+
 _SESSIONS_TABLE = """
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY,

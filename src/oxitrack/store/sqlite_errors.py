@@ -45,6 +45,12 @@ def explain(exc: sqlite3.Error) -> str:
         return f"{text}: not a valid OxiTrack database (corrupt or another kind of file)"
     if "readonly" in text or "unable to open" in text:
         return f"{text} (check the file and folder permissions)"
+    if text.startswith("no such index"):
+        # Dropped by hand (a SQLite shell or browser): it held no data, so nothing is lost.
+        return (
+            f"{text}: an index OxiTrack needs was dropped by hand (nothing is lost); the"
+            " daemon makes it again at its next report, or as it starts"
+        )
     if "locked" in text or "busy" in text:
         return f"{text} (another program holds the database)"
     return text

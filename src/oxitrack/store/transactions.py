@@ -74,8 +74,24 @@ def _begin_immediate(conn: sqlite3.Connection, path: str, *, wait: bool, deadlin
             if not wait:
                 raise WriterBusy(path) from None
             if time.monotonic() >= deadline:
-                raise store_error(f"cannot write to {path}", exc) from None
+                raise _held_by_another(path, exc) from None
         time.sleep(WRITE_RETRY_SECONDS)
+
+
+def _held_by_another(path: str, exc: sqlite3.Error) -> StoreError:
+    """The error for a write lock another program kept past the wait, naming that program
+    where the system tells (Linux): mostly a write left open by hand, which only its user can
+    end, and "another program holds the database" did not say which, nor how."""
+    from oxitrack.store.files import process_names, wal_writers  # only when it happens
+
+    error = store_error(f"cannot write to {path}", exc)
+    holders = wal_writers(path)
+    if not holders:
+        return error
+    return type(error)(
+        f"{error}: {process_names(holders)} has a write open, which ends with COMMIT or"
+        " ROLLBACK (in a SQLite browser: Write Changes or Revert Changes)"
+    )
 
 
 def read_in_snapshot(

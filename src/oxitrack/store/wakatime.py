@@ -15,6 +15,7 @@ from oxitrack.records import Record
 from oxitrack.sessions import Beat, Session
 from oxitrack.store.beats import record_beat
 from oxitrack.store.folders import Identify, identify
+from oxitrack.store.sessions_table import WELL_FORMED_SQL
 from oxitrack.wakatime import Heartbeat, HeartbeatDetails, posted_beat_details
 from oxitrack.wakatime_projects import PLACED_BY_PATH, UNKNOWN_PROJECT
 
@@ -165,7 +166,8 @@ def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
     """
     row = conn.execute(
         "SELECT * FROM (SELECT id, project_path, start_time, last_heartbeat FROM sessions"
-        " WHERE project_path = ? AND start_time <= ? ORDER BY start_time DESC LIMIT 1)"
+        f" WHERE project_path = ? AND start_time <= ? AND {WELL_FORMED_SQL}"
+        " ORDER BY start_time DESC LIMIT 1)"
         " WHERE last_heartbeat >= ?",
         (beat.project_path, beat.timestamp, beat.timestamp),
     ).fetchone()
