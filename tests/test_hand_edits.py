@@ -80,6 +80,25 @@ def test_rows_typed_by_hand_leave_beats_and_reports_working(daemon: DaemonProces
     durations = sorted(s["duration_seconds"] for s in listed.json()["sessions"])
     assert durations == [0, 150]
     assert httpx.get(f"{daemon.url}/today", timeout=30).status_code == 200
+    listed = httpx.get(f"{daemon.url}/api/projects", timeout=30)
+    assert listed.status_code == 200, listed.text
+    assert [p["total_seconds"] for p in listed.json()["projects"]] == [150]
+    listing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "oxitrack",
+            "projects",
+            "--db",
+            str(daemon.db_path),
+            "--via",
+            "file",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listing.returncode == 0 and "Traceback" not in listing.stderr, listing.stderr
     for argv in (
         ["sessions"],
         ["export"],

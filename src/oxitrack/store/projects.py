@@ -23,6 +23,7 @@ from oxitrack.projects import (
 )
 from oxitrack.records import Record
 from oxitrack.store.project_references import FolderIdentity, find_project, projects_named
+from oxitrack.store.sessions_table import WELL_FORMED_SQL
 from oxitrack.store.shown_folder import shown_folder_sql
 
 
@@ -205,7 +206,7 @@ def _time_in(conn: sqlite3.Connection, folders: Iterable[str]) -> tuple[int, int
     in_start_order = [
         conn.execute(
             "SELECT start_time, last_heartbeat FROM sessions WHERE project_path = ?"
-            " ORDER BY start_time",
+            f" AND {WELL_FORMED_SQL} ORDER BY start_time",  # a row typed by hand holds no span
             (folder,),
         )
         for folder in folders
