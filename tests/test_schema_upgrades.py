@@ -23,7 +23,7 @@ import pytest
 
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
-from oxitrack.store import core as store_core
+from oxitrack.store import read_only as store_read_only
 from oxitrack.store import schema as store_schema
 from oxitrack.store.ownership import APPLICATION_ID
 from oxitrack.store.schema import SCHEMA_VERSION
@@ -313,7 +313,7 @@ def test_a_wide_details_file_upgraded_without_its_tables_gets_them_and_its_heart
     with monkeypatch.context() as patch:
         patch.setattr(store_schema, "_complete_early_shapes", lambda conn, version: None)
         patch.setattr(store_schema, "MIGRATIONS", store_schema.MIGRATIONS[:4])
-        for module in (store_schema, store_core):
+        for module in (store_schema, store_read_only):
             patch.setattr(module, "SCHEMA_VERSION", 4)
         Store(db_path).close()
     assert _header(db_path)[0] == 4

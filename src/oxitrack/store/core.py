@@ -39,9 +39,9 @@ from oxitrack.store.files import (
     make_private_database_file,
 )
 from oxitrack.store.lock_wait import LockWait
-from oxitrack.store.read_only import open_reader, open_upgraded_reader
+from oxitrack.store.read_only import open_read_only
 from oxitrack.store.read_stops import ReadStops
-from oxitrack.store.schema import SCHEMA_VERSION, bring_up_to_date, check_file
+from oxitrack.store.schema import bring_up_to_date
 from oxitrack.store.sqlite_errors import DatabaseBusy
 from oxitrack.store.transactions import (
     ReaderBusy,
@@ -141,19 +141,13 @@ class Store:
         """Connect, check the file is ours, upgrade it; ``DatabaseBusy`` while another program
         holds it (the caller tries again)."""
         if self.read_only:
-            # SQLite's own wait, within each try, is no longer than the whole wait.
-            busy_timeout_ms = BUSY_TIMEOUT_MS
-            if self._open_wait_seconds is not None:
-                busy_timeout_ms = min(busy_timeout_ms, int(self._open_wait_seconds * 1000))
-            self._reader = open_reader(
-                self.path, self._real_path, self._as_is, busy_timeout_ms=busy_timeout_ms
+            self._reader = open_read_only(
+                self.path,
+                self._real_path,
+                self._as_is,
+                wait_seconds=self._open_wait_seconds,
+                upgrade=_upgrade_in_place,
             )
-            version, _ = check_file(self.path, self._reader)
-            if version < SCHEMA_VERSION:
-                self._reader.close()
-                self._reader = open_upgraded_reader(
-                    self.path, self._real_path, self._as_is, upgrade=_upgrade_in_place
-                )
             return
         make_private_database_file(self.path)
         # Waits for the lock in Python from its first statement on: the switch to WAL, the

@@ -16,8 +16,35 @@ from collections.abc import Callable
 from oxitrack.errors import StoreError, warn
 from oxitrack.store.connections import BUSY_TIMEOUT_MS, CannotReadInPlace, connect
 from oxitrack.store.files import open_elsewhere_by, process_names
-from oxitrack.store.schema import SCHEMA_VERSION
+from oxitrack.store.schema import SCHEMA_VERSION, check_file
 from oxitrack.store.sqlite_errors import DatabaseBusy
+
+
+def open_read_only(
+    path: str,
+    real_path: str,
+    held: contextlib.ExitStack,
+    *,
+    wait_seconds: float | None,
+    upgrade: Callable[[str], None],
+) -> sqlite3.Connection:
+    """The reader of a ``Store`` opened read-only (``open_reader``), checked to be OxiTrack's;
+    for a file an older OxiTrack wrote, one of it upgraded by ``upgrade``
+    (``open_upgraded_reader``). SQLite's own wait, within each of the store's tries to open, is
+    no longer than ``wait_seconds``, the whole wait, when given."""
+    busy_timeout_ms = BUSY_TIMEOUT_MS
+    if wait_seconds is not None:
+        busy_timeout_ms = min(busy_timeout_ms, int(wait_seconds * 1000))
+    reader = open_reader(path, real_path, held, busy_timeout_ms=busy_timeout_ms)
+    try:
+        version, _ = check_file(path, reader)
+    except BaseException:
+        reader.close()
+        raise
+    if version >= SCHEMA_VERSION:
+        return reader
+    reader.close()
+    return open_upgraded_reader(path, real_path, held, upgrade=upgrade)
 
 
 def open_reader(
