@@ -75,9 +75,7 @@ def open_upgraded_reader(
     write it, a private copy upgraded and read instead (said once), leaving the file as it
     was. What the reader before held is let go of first."""
     held.close()
-    # Asked now, with no connection of this process to the file: closing the descriptor the
-    # question is asked through lets go of every lock this process holds on the -shm, SQLite's
-    # included (POSIX locks belong to the process, not the descriptor).
+    # Asked before the upgrade, which an older daemon holding the file answers by stopping.
     holders = open_elsewhere_by(path)
     try:
         upgrade(path)
