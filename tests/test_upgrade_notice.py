@@ -113,3 +113,20 @@ def test_an_upgrade_nobody_else_has_open_is_silent(old_db: Path):
     assert (done.returncode, done.stderr) == (0, "")
     again = oxitrack("check", "--db", str(old_db))
     assert not again.stdout.startswith("note: schema 6"), again.stdout  # upgraded, all the same
+
+
+def test_a_command_that_writes_names_the_program_recording_into_the_file_too(
+    old_db: Path, holder: subprocess.Popen[str]
+):
+    """``projects rename --via file`` upgraded the file under the older daemon without a word,
+    as reports did before they said so: that daemon stopped, and its editors' beats went
+    nowhere until someone looked."""
+    done = oxitrack("projects", "rename", "5", "client-app", "--via", "file", "--db", str(old_db))
+    assert done.returncode == 0, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "upgraded" in line]
+    assert line.startswith(
+        f"oxitrack: upgraded {old_db} to schema {SCHEMA_VERSION}, this version's; "
+    )
+    assert f"pid {holder.pid} (" in line
+    again = oxitrack("projects", "rename", "5", "client", "--via", "file", "--db", str(old_db))
+    assert again.returncode == 0 and "upgraded" not in again.stderr, again.stderr

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from oxitrack.errors import StoreError, warn
 from oxitrack.store.connections import BUSY_TIMEOUT_MS, CannotReadInPlace, connect
-from oxitrack.store.files import open_elsewhere_by, process_names
 from oxitrack.store.schema import SCHEMA_VERSION, check_file
 from oxitrack.store.sqlite_errors import DatabaseBusy
 
@@ -75,8 +74,6 @@ def open_upgraded_reader(
     write it, a private copy upgraded and read instead (said once), leaving the file as it
     was. What the reader before held is let go of first."""
     held.close()
-    # Asked before the upgrade, which an older daemon holding the file answers by stopping.
-    holders = open_elsewhere_by(path)
     try:
         upgrade(path)
     except DatabaseBusy:
@@ -91,29 +88,7 @@ def open_upgraded_reader(
             path,
         )
         return _read_as_is(path, held, upgraded_by=upgrade)
-    if holders:
-        _say_upgraded(path, holders)
     return open_reader(path, real_path, held)
-
-
-def _say_upgraded(path: str, holders: set[int]) -> None:
-    """Say that the file at ``path`` was upgraded under the programs ``holders`` that have it
-    open.
-
-    The first report of a new version (``today`` too) upgrades the file while the older daemon
-    may still record into it: that daemon then stops, so as not to write a schema it does not
-    know, and one started by hand stays stopped. Without a word here the command printed its
-    report, and every editor's beats went nowhere until someone looked. An upgrade nobody else
-    sees stays silent (a status bar's ``today`` has no stderr to show)."""
-    warn(
-        "oxitrack",
-        "upgraded %s to schema %d, this version's; %s had it open: if that is an older"
-        " OxiTrack daemon, it stops now (a service starts again by itself, with this version;"
-        " one started by hand needs `oxitrack serve` again)",
-        path,
-        SCHEMA_VERSION,
-        process_names(holders),
-    )
 
 
 def _read_as_is(

@@ -21,6 +21,7 @@ from oxitrack.store.beat_detail_tables import (
     move_wide_beat_details,
 )
 from oxitrack.store.dropped_objects import make_again
+from oxitrack.store.files import open_elsewhere_by, process_names
 from oxitrack.store.ownership import APPLICATION_ID, foreign_reason, table_exists
 from oxitrack.store.project_tables import create_projects, create_retired_projects
 from oxitrack.store.sessions_table import create_or_repair_sessions, index_sessions_by_start_time
@@ -193,7 +194,10 @@ def bring_up_to_date(
     process (the daemon and a CLI command starting together) may have upgraded the file
     since we first looked; running a step twice could fail or damage data.
     """
-    if check_file(path, conn) != (SCHEMA_VERSION, APPLICATION_ID):
+    version, application_id = check_file(path, conn)
+    if (version, application_id) != (SCHEMA_VERSION, APPLICATION_ID):
+        # Asked before the upgrade, which an older daemon holding the file answers by stopping.
+        holders = open_elsewhere_by(path) if 0 < version < SCHEMA_VERSION else None
         # Steps sort whole tables once (step 6 builds an index of every start): in memory,
         # not in a temporary file that a small /tmp cannot hold (it stopped the upgrade, and
         # with it the daemon). SQLite allows the switch only outside a transaction.
@@ -203,6 +207,8 @@ def bring_up_to_date(
             write(lambda conn: upgrade(path, conn))
         finally:
             conn.execute(f"PRAGMA temp_store = {int(temp_store)}")
+        if holders:
+            _say_upgraded(path, holders)
     else:
         _check_writable(path, conn, write_lock)
 
@@ -227,3 +233,24 @@ def _check_writable(path: str, conn: sqlite3.Connection, write_lock: threading.L
                 conn.execute("COMMIT" if made else "ROLLBACK")
         except sqlite3.Error as exc:
             raise store_error(f"cannot write to {path}", exc) from None
+
+
+def _say_upgraded(path: str, holders: set[int]) -> None:
+    """Say that the file at ``path`` was upgraded under the programs ``holders`` that have it
+    open.
+
+    The first command of a new version (a report, ``today`` too, or one that writes, such as
+    ``projects rename --via file``) upgrades the file while the older daemon may still record
+    into it: that daemon then stops, so as not to write a schema it does not know, and one
+    started by hand stays stopped. Without a word here the command printed its report, and
+    every editor's beats went nowhere until someone looked. An upgrade nobody else sees stays
+    silent (a status bar's ``today`` has no stderr to show)."""
+    warn(
+        "oxitrack",
+        "upgraded %s to schema %d, this version's; %s had it open: if that is an older"
+        " OxiTrack daemon, it stops now (a service starts again by itself, with this version;"
+        " one started by hand needs `oxitrack serve` again)",
+        path,
+        SCHEMA_VERSION,
+        process_names(holders),
+    )
