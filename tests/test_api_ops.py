@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from oxitrack import __version__
+from oxitrack.build import build_id
 from oxitrack.server import create_app
 from tests.conftest import FakeClock
 
@@ -32,6 +33,7 @@ def test_health_says_version_database_and_uptime(health, elapsed, db_path):
     assert health() == {
         "status": "ok",
         "version": __version__,
+        "build": build_id(),
         "db_path": str(db_path.resolve()),
         "uptime_seconds": 125,
         "pid": os.getpid(),

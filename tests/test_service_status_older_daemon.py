@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,8 +19,12 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
+import oxitrack
+from oxitrack.build import build_id, build_of
 from oxitrack.store.schema import SCHEMA_VERSION
 from tests.daemon_process import DaemonProcess
+
+PACKAGE = Path(oxitrack.__file__).parent
 
 
 def status(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -66,8 +71,36 @@ def set_back(db: Path) -> None:
 def test_a_daemon_of_this_version_is_not_called_older(env: dict[str, str], daemon: DaemonProcess):
     done = status(env)
     assert done.returncode == 0, done.stderr
-    assert "older" not in done.stdout
-    assert json.loads(status(env, "--json").stdout)["daemon"]["older_than_this"] is False
+    assert "older" not in done.stdout and "another build" not in done.stdout
+    said = json.loads(status(env, "--json").stdout)["daemon"]
+    assert (said["older_than_this"], said["other_build"]) == (False, False)
+
+
+def test_a_daemon_of_another_build_of_one_schema_is_said_with_how_to_restart_it(
+    env: dict[str, str], tmp_path: Path
+):
+    """``pip install -U`` of a release that changed no schema left the login service on the old
+    code: every build says 0.1.0 and the file's schema is this one's, so nothing told. A real
+    daemon run from a copy of the package with one module changed stands in for it."""
+    copy = tmp_path / "old-build" / "oxitrack"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "sessions.py").write_text((copy / "sessions.py").read_text() + "# older\n")
+    older = DaemonProcess(tmp_path / "daemon.db", env={"PYTHONPATH": str(copy.parent)}).start()
+    try:
+        health = httpx.get(f"{older.url}/health").json()
+        assert health["build"] == build_of(str(copy)) != build_id()
+        env["OXITRACK_PORT"] = str(older.port)
+        done = status(env)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines()[2] == (
+            f"          another build of OxiTrack than the one installed here (build"
+            f" {health['build']}, this one's is {build_id()}): restart it to run this one"
+            " (stop it and start `oxitrack serve` again)"
+        )
+        said = json.loads(status(env, "--json").stdout)["daemon"]
+        assert (said["older_than_this"], said["other_build"]) == (False, True)
+    finally:
+        older.kill()
 
 
 def test_an_older_daemon_is_said_with_how_to_restart_it(env: dict[str, str], daemon: DaemonProcess):

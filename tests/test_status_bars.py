@@ -340,7 +340,14 @@ def test_the_other_json_outputs_have_the_documented_fields(daemon: DaemonProcess
     assert status.returncode == 0, status.stderr
     answer = json.loads(status.stdout)
     assert set(answer) == {"service", "daemon", "database"}
-    assert set(answer["daemon"]) == {"url", "answers", "health", "refusal", "older_than_this"}
+    assert set(answer["daemon"]) == {
+        "url",
+        "answers",
+        "health",
+        "refusal",
+        "older_than_this",
+        "other_build",
+    }
     assert answer["daemon"]["answers"] is True
     assert set(answer["database"]) == DATABASE_FIELDS | {"wal_pending_bytes", "wal_readers"}
 

@@ -4,6 +4,7 @@ away, and a laptop that slept must not wake up to old numbers under "Today"."""
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -11,12 +12,16 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
+import oxitrack
+from oxitrack import __version__
+from oxitrack.build import build_id, build_of
 from tests.daemon_process import DaemonProcess
 from tests.e2e.browser import BusyOnce, Page, send_beats
 from tests.zones import midday_zone
 
 pytestmark = pytest.mark.e2e
 
+PACKAGE = Path(oxitrack.__file__).parent
 FOCUSED_KEY_JS = "() => document.activeElement?.dataset.key ?? document.activeElement?.tagName"
 
 
@@ -197,21 +202,28 @@ def test_a_laptop_woken_during_an_outage_asks_again_within_seconds(
 
 
 def test_a_daemon_upgraded_under_an_open_tab_is_met_with_an_offer_to_reload(
-    worked_daemon: DaemonProcess, browser: Any
+    worked_daemon: DaemonProcess, browser: Any, tmp_path: Path
 ):
     """The tab went on running the old version's script against the new daemon, saying nothing:
-    whatever the new version changed in the page was missing, or broke it."""
+    whatever the new version changed in the page was missing, or broke it. Every version says
+    0.1.0: the daemon's build tells (here, a copy of the package with one page file changed)."""
     page = Page(browser, clock=True)
     shown = page.open(worked_daemon.url + "/")
     assert shown.is_hidden("#upgraded")
     worked_daemon.stop()
-    worked_daemon.prelude = "import oxitrack\noxitrack.__version__ = '99.0.0'\n"
+    copy = tmp_path / "new-build" / "oxitrack"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "web" / "style.css").write_text((copy / "web" / "style.css").read_text() + "\n")
+    worked_daemon.env = {**(worked_daemon.env or {}), "PYTHONPATH": str(copy.parent)}
     worked_daemon.start(port=worked_daemon.port)
     page.page.clock.run_for(60_000)
     page.wait_loaded(2)
     shown.wait_for_selector("#upgraded:not([hidden])")
     message = shown.inner_text("#upgraded-message")
-    assert message.startswith("OxiTrack 99.0.0 answers now; this page came from OxiTrack 0.")
+    assert message == (
+        f"OxiTrack {__version__} (build {build_of(str(copy))}) answers now; this page came from"
+        f" OxiTrack {__version__} (build {build_id()})."
+    )
     assert shown.get_attribute("#upgraded-message", "role") == "status"
 
     shown.focus("#reload-page")

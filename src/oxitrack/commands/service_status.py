@@ -51,6 +51,17 @@ class _Status(Record):
             return None
         return self.stats.schema_version < SCHEMA_VERSION
 
+    @property
+    def other_build(self) -> bool | None:
+        """Whether the daemon answering runs other files than this command's (``build.py``):
+        a ``pip install -U`` that changed no schema left it on the old code, which the
+        schema cannot tell. A daemon older than builds names none: another build too."""
+        if self.health is None:
+            return None
+        from oxitrack.build import build_id
+
+        return self.health.get("build") != build_id()
+
     def to_json(self) -> dict[str, object]:
         database: dict[str, object] = (
             self.stats.to_json() if self.stats else {"error": self.stats_error}
@@ -68,11 +79,13 @@ class _Status(Record):
                 "health": self.health,
                 "refusal": self.refusal,
                 "older_than_this": self.older_daemon,
+                "other_build": self.other_build,
             },
             "database": database,
         }
 
     def text(self) -> str:
+        from oxitrack.build import build_id
         from oxitrack.fields import printable
         from oxitrack.store.connections import WAL_REWIND_BYTES
 
@@ -90,6 +103,12 @@ class _Status(Record):
                     "          an older OxiTrack than this one (its database is at schema"
                     f" {self.stats.schema_version if self.stats else '?'}, this one's is"
                     f" {SCHEMA_VERSION}): restart it to run this version ({self.restart})"
+                )
+            elif self.other_build:
+                lines.append(
+                    "          another build of OxiTrack than the one installed here (build"
+                    f" {printable(str(self.health.get('build')))}, this one's is {build_id()}):"
+                    f" restart it to run this one ({self.restart})"
                 )
         elif self.refusal:
             lines.append(f"daemon:   answers at {self.url}, but {self.refusal}")

@@ -14,13 +14,22 @@ import { state } from "./state.js";
  */
 export function noticeUpgrade(health) {
   if (typeof health?.version !== "string") return;
-  state.pageVersion ??= health.version;
-  if (health.version === state.pageVersion) return;
+  // Every version so far says 0.1.0: its build (the files it runs) tells an upgrade too.
+  const build = typeof health.build === "string" ? health.build : null;
+  state.pageVersion ??= { version: health.version, build };
+  const page = state.pageVersion;
+  if (health.version === page.version && build === page.build) return;
   document.getElementById("upgraded").hidden = false;
   setText(
     "upgraded-message",
-    `OxiTrack ${health.version} answers now; this page came from OxiTrack ${state.pageVersion}.`,
+    `OxiTrack ${named(health.version, build)} answers now; this page came from OxiTrack` +
+      ` ${named(page.version, page.build)}.`,
   );
+}
+
+/** "0.1.0 (build ff668c1554d8)", or the version alone from a daemon that names no build. */
+function named(version, build) {
+  return build === null ? version : `${version} (build ${build})`;
 }
 
 /**

@@ -23,7 +23,7 @@ export const state = {
   failingSince: null, // Date of the first unanswered request, while the daemon is away
   failures: 0,
   busyAnswers: 0, // 503s with a time to ask again, in a row: past one, the figures are dimmed
-  pageVersion: null, // the daemon's version when this page was loaded, from its first /health
+  pageVersion: null, // { version, build } of the daemon, from its first /health once loaded
   retryTimer: null,
   retryAt: null, // Date.now() when the pending retry is due: the wall clock's check of its timer
   retryDelayMs: 0, // and the delay it was set for
