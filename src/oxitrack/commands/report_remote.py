@@ -158,7 +158,7 @@ def run_sessions_from_daemon(
     # One more than shown, where the daemon lists that many: whether --limit cut the list.
     query["limit"] = min(args.limit + 1, API_SESSION_LIMIT)
     answer = ask(client, f"/api/sessions?{urlencode(query)}", timeout=REPORT_TIMEOUT_SECONDS)
-    found = _sessions(answer, client)
+    found = sessions_in(answer, client)
     if project is not None and not found:
         check_project_known(client, args.project, project)
     rows, is_cut = found[: args.limit], len(found) > args.limit
@@ -171,7 +171,7 @@ def run_sessions_from_daemon(
     return 0
 
 
-def _sessions(answer: Any, client: DaemonClient) -> list[SessionRow]:
+def sessions_in(answer: Any, client: DaemonClient) -> list[SessionRow]:
     """A ``GET /api/sessions`` answer's sessions, as the store reads them; ``OxitrackError``
     for anything else (another program on the port, a proxy's page)."""
     from oxitrack.reports import SessionRow

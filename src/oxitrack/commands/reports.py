@@ -15,7 +15,7 @@ import argparse
 import functools
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from oxitrack.commands._options import add_command, add_db_option, settings_from
 from oxitrack.commands._output import counted, print_json, text_style, utf8_stdout
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
     from oxitrack.days import Day
-    from oxitrack.reports import DayTotals, ProjectTotal
+    from oxitrack.reports import DayTotals, ProjectTotal, SessionRow
     from oxitrack.store import Store
     from oxitrack.store.reports import ProjectFilter
 
@@ -185,7 +185,8 @@ def _add_export(subparsers: Any) -> None:
             "spreadsheet or a script. A session crossing the range's edge (a night past\n"
             "midnight) is listed whole: duration_seconds is all of it, and\n"
             "duration_in_range_seconds its time inside the range, which adds up to\n"
-            "`oxitrack report`'s total. OxiTrack cannot read it back (`import` reads WakaTime\n"
+            "`oxitrack report`'s total. --daemon URL exports the sessions of the daemon on\n"
+            "another machine. OxiTrack cannot read it back (`import` reads WakaTime\n"
             "exports): to keep your history or move it to another machine, use\n"
             "`oxitrack backup`."
         ),
@@ -199,6 +200,7 @@ def _add_export(subparsers: Any) -> None:
         "-o", "--output", metavar="FILE", help="write to FILE instead of stdout (- is stdout)"
     )
     export.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    add_daemon_option(export)
     export.set_defaults(run=run_export, settings_used=_READS_WEEKS)
 
 
@@ -336,23 +338,33 @@ def _count_line(count: int, *, is_cut: bool, zone: str, where: str = "") -> str:
 def run_export(args: argparse.Namespace) -> int:
     from oxitrack.commands._files import check_target, replacing
     from oxitrack.days import date_bounds
-    from oxitrack.session_exports import write_sessions_csv, write_sessions_json
     from oxitrack.store.reports import iter_sessions
 
     zone, now = zone_from(args), clock()
     first, last = days_from(args, zone, now, per_day=False)
-    start, end = date_bounds(first, last, zone)
     db = settings_from(args).db
     output = None
     if args.output not in (None, "-"):  # `-o -`: the standard output, as the convention goes
         output = check_target(args.output, db, force=args.force, label="-o: ", stdout_instead=True)
+    if args.daemon is not None:
+        from oxitrack.commands.export_remote import sessions_from_daemon
+
+        remote_rows, url = sessions_from_daemon(args, zone, first, last)
+        if output is None:
+            _write_export(args, remote_rows, zone, now, (first, last), utf8_stdout())
+            return 0
+        with replacing(output, label="-o: ") as out:
+            count = _write_export(args, remote_rows, zone, now, (first, last), out)
+        span = _span(first, last, zone)
+        print(f"wrote {counted(count, 'session')} to {output}{span} from {url}", file=sys.stderr)
+        return 0
+
+    start, end = date_bounds(first, last, zone)
 
     def write(conn: Any, out: TextIO) -> int:
         """Stream the sessions to ``out`` within one read snapshot; the number written."""
         rows = iter_sessions(conn, start, end, project)
-        if args.format == "csv":
-            return write_sessions_csv(rows, zone, out, (start, end))
-        return write_sessions_json(rows, zone, now, first, last, out, (start, end))
+        return _write_export(args, rows, zone, now, (first, last), out)
 
     with open_read_only(args, db) as store:
         project = project_from(store, args)
@@ -367,6 +379,25 @@ def run_export(args: argparse.Namespace) -> int:
         f"wrote {counted(count, 'session')} to {output}{_span(first, last, zone)}", file=sys.stderr
     )
     return 0
+
+
+def _write_export(
+    args: argparse.Namespace,
+    rows: Iterable[SessionRow],
+    zone: tzinfo,
+    now: float,
+    days: tuple[date | None, date | None],
+    out: TextIO,
+) -> int:
+    """``rows`` written to ``out`` in ``--format``, their time inside ``days`` counted; the
+    number written."""
+    from oxitrack.days import date_bounds
+    from oxitrack.session_exports import write_sessions_csv, write_sessions_json
+
+    bounds = date_bounds(*days, zone)
+    if args.format == "csv":
+        return write_sessions_csv(rows, zone, out, bounds)
+    return write_sessions_json(rows, zone, now, *days, out, bounds)
 
 
 def _span(first: date | None, last: date | None, zone: tzinfo) -> str:
