@@ -17,7 +17,7 @@ COMMANDS: dict[str, str] = {
     "today": "reports",
     "report": "reports",
     "sessions": "reports",
-    "export": "reports",
+    "export": "exports",
     "projects": "projects",
     "service": "service",
     "backup": "maintenance",

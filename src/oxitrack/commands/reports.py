@@ -1,4 +1,5 @@
-"""``oxitrack today``, ``report``, ``sessions`` and ``export``: reports read from the SQLite file.
+"""``oxitrack today``, ``report`` and ``sessions``: reports read from the SQLite file (``export``
+is ``exports.py``'s).
 
 They open the database read-only (``Store(path, read_only=True)``), so they work while the daemon
 is stopped and never block it. Numbers come from the same ``store.reports`` queries and
@@ -13,12 +14,11 @@ from __future__ import annotations
 
 import argparse
 import functools
-import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from oxitrack.commands._options import add_command, add_db_option, settings_from
-from oxitrack.commands._output import counted, print_json, text_style, utf8_stdout
+from oxitrack.commands._options import add_command
+from oxitrack.commands._output import counted, print_json, text_style
 from oxitrack.commands._report_database import (
     ASK_WITH_TODAY,
     note_other_database,
@@ -28,7 +28,6 @@ from oxitrack.commands._report_flags import (
     add_project_option,
     add_range_options,
     add_report_options,
-    add_tz_option,
     check_project_exists,
     days_from,
     project_from,
@@ -44,11 +43,11 @@ from oxitrack.errors import InvalidField
 from oxitrack.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from datetime import date, tzinfo
-    from typing import Any, TextIO
+    from datetime import tzinfo
+    from typing import Any
 
     from oxitrack.days import Day
-    from oxitrack.reports import DayTotals, ProjectTotal, SessionRow
+    from oxitrack.reports import DayTotals, ProjectTotal
     from oxitrack.store import Store
     from oxitrack.store.reports import ProjectFilter
 
@@ -66,7 +65,7 @@ MAX_SESSION_LIMIT = 100_000
 TODAY_WAIT_SECONDS = 2.0
 
 # The settings the reports other than `today` read: the database, and `week_start` for --week.
-_READS_WEEKS = ("db", "week_start")
+READS_WEEKS = ("db", "week_start")
 
 
 def register(subparsers: Any, command: str | None = None) -> None:
@@ -76,7 +75,6 @@ def register(subparsers: Any, command: str | None = None) -> None:
         "today": _add_today,
         "report": _add_report,
         "sessions": _add_sessions,
-        "export": _add_export,
     }
     for name, add in adders.items():
         if command not in adders or command == name:
@@ -130,7 +128,7 @@ def _add_report(subparsers: Any) -> None:
         " them (unknown: time that none names)",
     )
     add_daemon_option(report)
-    report.set_defaults(run=run_report, settings_used=_READS_WEEKS)
+    report.set_defaults(run=run_report, settings_used=READS_WEEKS)
 
 
 REPORT_FIELDS = ("project", "day", *BREAKDOWN_FIELDS)
@@ -172,36 +170,7 @@ def _add_sessions(subparsers: Any) -> None:
         f" {MAX_SESSION_LIMIT}, where the API stops at 1000)",
     )
     add_daemon_option(sessions)
-    sessions.set_defaults(run=run_sessions, settings_used=_READS_WEEKS)
-
-
-def _add_export(subparsers: Any) -> None:
-    export = add_command(
-        subparsers,
-        "export",
-        help="export sessions as CSV or JSON",
-        description=(
-            "Every session (or those in a range), oldest first, as CSV or JSON, for a\n"
-            "spreadsheet or a script. A session crossing the range's edge (a night past\n"
-            "midnight) is listed whole: duration_seconds is all of it, and\n"
-            "duration_in_range_seconds its time inside the range, which adds up to\n"
-            "`oxitrack report`'s total. --daemon URL exports the sessions of the daemon on\n"
-            "another machine. OxiTrack cannot read it back (`import` reads WakaTime\n"
-            "exports): to keep your history or move it to another machine, use\n"
-            "`oxitrack backup`."
-        ),
-        example="oxitrack export --format csv -o sessions.csv --from 2025-01-01",
-    )
-    add_db_option(export)
-    add_tz_option(export)
-    add_range_options(export, default_week=False)
-    export.add_argument("--format", choices=["csv", "json"], default="csv", help="default csv")
-    export.add_argument(
-        "-o", "--output", metavar="FILE", help="write to FILE instead of stdout (- is stdout)"
-    )
-    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    add_daemon_option(export)
-    export.set_defaults(run=run_export, settings_used=_READS_WEEKS)
+    sessions.set_defaults(run=run_sessions, settings_used=READS_WEEKS)
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -333,81 +302,6 @@ def _count_line(count: int, *, is_cut: bool, zone: str, where: str = "") -> str:
     if is_cut:
         listed += f" (the latest {count}; --limit shows more)"
     return f"{listed}, times in {zone}" if count else listed
-
-
-def run_export(args: argparse.Namespace) -> int:
-    from oxitrack.commands._files import check_target, replacing
-    from oxitrack.days import date_bounds
-    from oxitrack.store.reports import iter_sessions
-
-    zone, now = zone_from(args), clock()
-    first, last = days_from(args, zone, now, per_day=False)
-    db = settings_from(args).db
-    output = None
-    if args.output not in (None, "-"):  # `-o -`: the standard output, as the convention goes
-        output = check_target(args.output, db, force=args.force, label="-o: ", stdout_instead=True)
-    if args.daemon is not None:
-        from oxitrack.commands.export_remote import sessions_from_daemon
-
-        remote_rows, url = sessions_from_daemon(args, zone, first, last)
-        if output is None:
-            _write_export(args, remote_rows, zone, now, (first, last), utf8_stdout())
-            return 0
-        with replacing(output, label="-o: ") as out:
-            count = _write_export(args, remote_rows, zone, now, (first, last), out)
-        span = _span(first, last, zone)
-        print(f"wrote {counted(count, 'session')} to {output}{span} from {url}", file=sys.stderr)
-        return 0
-
-    start, end = date_bounds(first, last, zone)
-
-    def write(conn: Any, out: TextIO) -> int:
-        """Stream the sessions to ``out`` within one read snapshot; the number written."""
-        rows = iter_sessions(conn, start, end, project)
-        return _write_export(args, rows, zone, now, (first, last), out)
-
-    with open_read_only(args, db) as store:
-        project = project_from(store, args)
-        check_project_exists(store, args, project)
-        if output is None:
-            stdout = utf8_stdout()  # CSV and JSON are UTF-8, on stdout as in an -o file
-            store.read(lambda conn: write(conn, stdout))
-            return 0
-        with replacing(output, label="-o: ") as out:
-            count = store.read(lambda conn: write(conn, out))
-    print(
-        f"wrote {counted(count, 'session')} to {output}{_span(first, last, zone)}", file=sys.stderr
-    )
-    return 0
-
-
-def _write_export(
-    args: argparse.Namespace,
-    rows: Iterable[SessionRow],
-    zone: tzinfo,
-    now: float,
-    days: tuple[date | None, date | None],
-    out: TextIO,
-) -> int:
-    """``rows`` written to ``out`` in ``--format``, their time inside ``days`` counted; the
-    number written."""
-    from oxitrack.days import date_bounds
-    from oxitrack.session_exports import write_sessions_csv, write_sessions_json
-
-    bounds = date_bounds(*days, zone)
-    if args.format == "csv":
-        return write_sessions_csv(rows, zone, out, bounds)
-    return write_sessions_json(rows, zone, now, *days, out, bounds)
-
-
-def _span(first: date | None, last: date | None, zone: tzinfo) -> str:
-    """`` (2025-10-01 to 2025-10-31, Europe/Berlin)``: the days an export of a range holds, and
-    the zone they were read in, which the file itself does not say (its times carry offsets
-    only); nothing for all time."""
-    if last is None:
-        return ""
-    days = f"{first.isoformat()} to {last.isoformat()}" if first else f"up to {last.isoformat()}"
-    return f" ({days}, {_zone_label(zone)})"
 
 
 def _zone_label(zone: tzinfo) -> str:
