@@ -1,6 +1,6 @@
-"""Who holds a WAL database's ``-shm`` locks (``store/files.py``): the daemon asks it while its
-own connections are open (a write refused past its wait names the program holding the lock),
-so asking must not let go of this process's own locks."""
+"""Who holds a WAL database's ``-shm`` locks (``store/lock_holders.py``): the daemon asks it
+while its own connections are open (a write refused past its wait names the program holding the
+lock), so asking must not let go of this process's own locks."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from oxitrack.store import files
+from oxitrack.store import lock_holders
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the system names holders on Linux")
 
@@ -23,7 +23,7 @@ def _holders_seen_from_another_process(db_path: Path) -> set[int]:
     """What another program asking ``open_elsewhere_by`` finds: the processes with the file open."""
     script = (
         "import json, sys\n"
-        "from oxitrack.store.files import open_elsewhere_by\n"
+        "from oxitrack.store.lock_holders import open_elsewhere_by\n"
         "print(json.dumps(sorted(open_elsewhere_by(sys.argv[1]) or [])))\n"
     )
     done = subprocess.run(
@@ -62,10 +62,10 @@ def test_asking_who_holds_the_file_keeps_this_processs_own_locks(
     program saw the daemon's connections as gone, and its reads as none."""
     db_path, _ = open_database
     assert os.getpid() in _holders_seen_from_another_process(db_path)
-    for ask in (files.open_elsewhere_by, files.wal_writers, files.wal_readers):
+    for ask in (lock_holders.open_elsewhere_by, lock_holders.wal_writers, lock_holders.wal_readers):
         assert ask(str(db_path)) == set(), "this process's own locks are not another's"
         assert os.getpid() in _holders_seen_from_another_process(db_path), ask.__name__
-    assert files.is_open_elsewhere(str(db_path)) is False
+    assert lock_holders.is_open_elsewhere(str(db_path)) is False
 
 
 def test_every_reader_is_named_not_one_of_them(
@@ -94,8 +94,8 @@ def test_every_reader_is_named_not_one_of_them(
     try:
         for reader in readers:
             assert reader.stdout is not None and reader.stdout.readline() == "reading\n"
-        assert files.open_elsewhere_by(str(db_path)) == {reader.pid for reader in readers}
-        assert files.wal_readers(str(db_path)) == {reader.pid for reader in readers}
+        assert lock_holders.open_elsewhere_by(str(db_path)) == {reader.pid for reader in readers}
+        assert lock_holders.wal_readers(str(db_path)) == {reader.pid for reader in readers}
     finally:
         for reader in readers:
             assert reader.stdin is not None and reader.stdout is not None

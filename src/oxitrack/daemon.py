@@ -27,7 +27,7 @@ from oxitrack.refusal_log import say_all_counted
 from oxitrack.server import create_app
 from oxitrack.store import Store
 from oxitrack.store.connections import WAL_IDLE_REWIND_BYTES, WAL_REWIND_BYTES
-from oxitrack.store.files import process_names
+from oxitrack.store.lock_holders import process_names
 from oxitrack.store.schema import SCHEMA_VERSION, NewerSchema
 from oxitrack.store.transactions import ReaderBusy
 

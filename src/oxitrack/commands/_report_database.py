@@ -89,7 +89,7 @@ def note_other_database(args: argparse.Namespace, path: str) -> None:
     recording into it always has, so "nothing yet today" in the morning asks nothing."""
     if not (sys.stderr is not None and sys.stderr.isatty()):
         return
-    from oxitrack.store.files import is_open_elsewhere
+    from oxitrack.store.lock_holders import is_open_elsewhere
 
     if is_open_elsewhere(path) is not False:
         return

@@ -188,7 +188,7 @@ def _how_to_restart(service_state: str, platform: str) -> str:
 
 def _describe_backlog(backlog: WalBacklog) -> str:
     """The WAL grown past what the daemon leaves, and the program keeping it from starting over."""
-    from oxitrack.store.files import process_names
+    from oxitrack.store.lock_holders import process_names
 
     text = f"its WAL holds {backlog.pending_bytes / 2**20:.0f} MiB not yet copied into the file"
     if not backlog.readers:

@@ -16,7 +16,7 @@ from pathlib import Path
 from oxitrack.beats import EARLIEST_TIMESTAMP, MAX_FUTURE_SECONDS
 from oxitrack.sessions import SESSION_GAP_SECONDS
 from oxitrack.store.dropped_objects import dropped
-from oxitrack.store.files import open_elsewhere_by, process_names
+from oxitrack.store.lock_holders import open_elsewhere_by, process_names
 from oxitrack.store.maintenance import DatabaseStats, database_stats
 from oxitrack.store.ownership import foreign_reason, table_exists
 from oxitrack.store.reading import reading_as_is

@@ -23,8 +23,8 @@ from oxitrack.store.files import (
     create_private_file,
     partial_path,
     remove_abandoned_partials,
-    wal_readers,
 )
+from oxitrack.store.lock_holders import wal_readers
 from oxitrack.store.lock_wait import LockWait
 from oxitrack.store.ownership import table_exists
 from oxitrack.store.reading import reading_as_is

@@ -21,7 +21,7 @@ from oxitrack.store.beat_detail_tables import (
     move_wide_beat_details,
 )
 from oxitrack.store.dropped_objects import make_again
-from oxitrack.store.files import open_elsewhere_by, process_names
+from oxitrack.store.lock_holders import open_elsewhere_by, process_names
 from oxitrack.store.ownership import APPLICATION_ID, foreign_reason, table_exists
 from oxitrack.store.project_tables import create_projects, create_retired_projects
 from oxitrack.store.sessions_table import create_or_repair_sessions, index_sessions_by_start_time

@@ -82,7 +82,7 @@ def _held_by_another(path: str, exc: sqlite3.Error) -> StoreError:
     """The error for a write lock another program kept past the wait, naming that program
     where the system tells (Linux): mostly a write left open by hand, which only its user can
     end, and "another program holds the database" did not say which, nor how."""
-    from oxitrack.store.files import process_names, wal_writers  # only when it happens
+    from oxitrack.store.lock_holders import process_names, wal_writers  # only when it happens
 
     error = store_error(f"cannot write to {path}", exc)
     holders = wal_writers(path)
