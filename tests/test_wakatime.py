@@ -337,6 +337,53 @@ def test_heartbeat_must_be_an_object(body: object):
     assert caught.value.field == "heartbeat"
 
 
+@pytest.mark.parametrize(
+    ("entity", "count", "repositories", "placed"),
+    [
+        # wakatime-cli counts a worktree's files by its main checkout's folder: the worktree
+        # kept elsewhere is the repository, not the plain folder at that depth.
+        (
+            "/w/app/feature/src/a.py",
+            3,
+            {"/w/app/feature/src/a.py": "/w/app/feature"},
+            ("/w/app/feature", "repository"),
+        ),
+        # A counted folder that is a repository itself (a submodule's files counted for the
+        # outer one) stays as counted.
+        (
+            "/c/app/sub/a.py",
+            3,
+            {"/c/app/sub/a.py": "/c/app/sub", "/c/app": "/c/app"},
+            ("/c/app", "project_root_count"),
+        ),
+        # The file's repository holds the counted folder rather than lying below it.
+        ("/c/app/src/a.py", 3, {"/c/app/src/a.py": "/c"}, ("/c/app", "project_root_count")),
+        ("/c/app/src/a.py", 3, {}, ("/c/app", "project_root_count")),
+        # A Windows path is counted as sent: no repository of this machine is looked for.
+        (
+            "C:\\Users\\me\\app\\main.go",
+            4,
+            {"C:\\Users\\me\\app\\main.go": "C:\\Users\\me\\app\\sub"},
+            ("C:\\Users\\me\\app", "project_root_count"),
+        ),
+    ],
+    ids=["worktree-elsewhere", "submodule-counted-outer", "repository-above", "none", "windows"],
+)
+def test_a_counted_folder_gives_way_to_the_files_repository_below_it(
+    entity: str, count: int, repositories: dict[str, str], placed: tuple[str, str]
+):
+    assert (
+        resolve_project_path(
+            entity=entity,
+            entity_type="file",
+            project_root_count=count,
+            project_name=None,
+            find_repo_root=repositories.get,
+        )
+        == placed
+    )
+
+
 def test_root_from_count_is_checked_and_canonicalized_like_a_beat(tmp_path):
     real = tmp_path / "real"
     (real / "src").mkdir(parents=True)
