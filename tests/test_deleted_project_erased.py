@@ -92,6 +92,33 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
     return folder, kept
 
 
+def test_no_copy_of_a_deleted_row_stays_in_the_unused_space_of_a_page(tmp_path: Path) -> None:
+    """``secure_delete`` zeroes a row where it lies, but SQLite moves rows between pages as the
+    tables fill, leaving their old bytes in the page they left: with some folders' lengths (a
+    run's temporary folder), the deleted folder stayed readable in the ``.db``. The file is
+    rewritten after a delete; tried over many lengths, as which layouts leave a copy depends on
+    them."""
+    from oxitrack.sessions import Beat
+    from oxitrack.store import Store
+    from oxitrack.store.projects import delete_by_reference
+
+    start = int(time.time()) - 30 * 86_400
+    for pad in range(40):
+        parent = f"/code/{'p' * pad}"
+        db_path = tmp_path / f"pad{pad}.db"
+        with Store(db_path) as store:
+            beats = [
+                Beat(f"{parent}/{name}", start + index * 1_000)
+                for index in range(60)
+                for name in (SECRET, KEPT)
+            ]
+            store.record_beats(beats)
+            store.write(lambda conn: delete_by_reference(conn, f"{parent}/{SECRET}"))  # noqa: B023
+            assert store.empty_wal(rewrite=True)
+            assert _files_holding(db_path, SECRET) == {}, f"a {pad}-character parent folder"
+            assert KEPT in str(_files_holding(db_path, KEPT))
+
+
 def test_deleted_project_is_gone_from_the_files_while_the_daemon_runs(
     tmp_path: Path, folders: tuple[Path, Path]
 ) -> None:

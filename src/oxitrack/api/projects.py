@@ -67,7 +67,7 @@ async def delete_project(request: Request) -> JSONResponse:
     )
     request.app.state.identities.forget(path.project_path for path in deleted.project.paths)
     # Its rows, as they were before the delete, are still in the WAL's frames.
-    await asyncio.to_thread(request.app.state.store.empty_wal)
+    await asyncio.to_thread(partial(request.app.state.store.empty_wal, rewrite=True))
     return JSONResponse(deleted.to_json())
 
 

@@ -300,7 +300,7 @@ def _change(
         answer = store.write(lambda conn: write(conn, identify)).to_json()
         if action == "delete":
             # Closing removes the -wal, and the old rows in it, only if no daemon has it open.
-            store.empty_wal()
+            store.empty_wal(rewrite=True)
         return answer
 
 

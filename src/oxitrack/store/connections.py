@@ -144,6 +144,30 @@ def checkpoint(
         conn.close()
 
 
+def rewrite_pages(connect: Callable[[], sqlite3.Connection], write_lock: threading.Lock) -> bool:
+    """Rewrite every page of the database (``VACUUM``), so that rows just deleted leave no copy
+    in it; whether that was done.
+
+    ``secure_delete`` zeroes a row where it lies when it is deleted, but SQLite moves rows
+    between pages as the tables grow (a full page's cells are spread over new ones) and leaves
+    their old bytes in the unused space of the page they left: a deleted project's folder stayed
+    readable there. A failure (another program's write past the wait, a temporary folder too
+    small for the copy) leaves the file as it was; the rows themselves are deleted all the same."""
+    try:
+        conn = connect()
+    except StoreError:
+        return False
+    try:
+        with write_lock:
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("VACUUM")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
 def empty_wal(
     connect: Callable[[], sqlite3.Connection],
     write_lock: threading.Lock,

@@ -30,6 +30,7 @@ from oxitrack.store.connections import (
     connect,
     empty_wal,
     fold_moved_wal,
+    rewrite_pages,
 )
 from oxitrack.store.dropped_objects import make_again
 from oxitrack.store.files import (
@@ -384,12 +385,15 @@ class Store:
             return
         checkpoint(self._connect_anew, self._write_lock, rewind=rewind, wait=wait)
 
-    def empty_wal(self, *, wait: bool = True) -> bool:
+    def empty_wal(self, *, wait: bool = True, rewrite: bool = False) -> bool:
         """Cut the ``-wal`` to nothing once all of it is in the database, so that rows just
         deleted stay in no file (``connections.empty_wal``); whether that was done, else owed
-        (``wal_holds_deleted``: the checkpointer tries again, without ``wait``)."""
+        (``wal_holds_deleted``: the checkpointer tries again, without ``wait``). With
+        ``rewrite``, right after the delete, every page is rewritten first (``rewrite_pages``)."""
         if self._closed or self.moved():
             return False
+        if rewrite:
+            rewrite_pages(self._connect_anew, self._write_lock)
         done = empty_wal(self._connect_anew, self._write_lock, wait_ms=1000 * wait)
         self.wal_holds_deleted = not done
         return done
