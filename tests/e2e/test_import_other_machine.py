@@ -291,3 +291,28 @@ def test_bad_batches_are_refused_naming_the_field(daemon: DaemonProcess):
         assert answer.status_code == 422 and field in answer.json()["message"], answer.text
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == []
+
+
+def test_a_file_larger_than_a_batch_is_merged_whole_a_batch_at_a_time(
+    daemon: DaemonProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """2500 sessions and heartbeats, over the 1000 rows a request carries: the batches' edges
+    lose and double nothing; the desktop's own sessions between them join."""
+    from oxitrack.beats import parse_beat
+    from oxitrack.store import Store
+
+    laptop_beats = [(SHARED, DAY_1 + 1000 * n) for n in range(2500)]
+    with Store(tmp_path / "laptop.db") as store:
+        store.record_beats(
+            parse_beat({"project_path": p, "timestamp": t, "language": "Rust"}, now=t + 60)
+            for p, t in laptop_beats
+        )
+    desktop_beats = [(SHARED, DAY_1 + 1000 * n + 500) for n in range(0, 2500, 7)]
+    for path, timestamp in desktop_beats:
+        beat(daemon, path, timestamp)
+    code, out, err = run(daemon, capsys, str(tmp_path / "laptop.db"), "--json")
+    assert (code, err) == (0, "")
+    answer = json.loads(out)
+    assert answer["sessions"]["read"] == 2500 and answer["heartbeats"]["new"] == 2500
+    assert daemon.db_path is not None
+    assert stored_sessions(daemon.db_path) == model_sessions(laptop_beats + desktop_beats)
