@@ -316,3 +316,33 @@ def test_a_file_larger_than_a_batch_is_merged_whole_a_batch_at_a_time(
     assert answer["sessions"]["read"] == 2500 and answer["heartbeats"]["new"] == 2500
     assert daemon.db_path is not None
     assert stored_sessions(daemon.db_path) == model_sessions(laptop_beats + desktop_beats)
+
+
+def test_a_daemon_of_an_older_version_is_said_to_be_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+):
+    """A daemon started before this version has no import route: its 404 "no route" is said
+    as what to do (restart it), not as an import stopped part-way."""
+    from oxitrack.sessions import Beat
+    from oxitrack.store import Store
+
+    older = DaemonProcess(
+        tmp_path / "desktop.db",
+        prelude=(
+            "import oxitrack.server as server\n"
+            "server.routes[:] = [r for r in server.routes"
+            " if getattr(r, 'path', '') != '/api/import/oxitrack']\n"
+        ),
+    ).start()
+    try:
+        beat(older, SHARED, DAY_1)
+        laptop = tmp_path / "laptop.db"
+        with Store(laptop) as store:
+            store.record_beat(Beat(SHARED, DAY_1 + HOUR))
+        code, out, err = run(older, capsys, str(laptop))
+        assert (code, out) == (1, "")
+        assert "runs an older OxiTrack" in err and err.count("\n") == 1, err
+        assert "restart it" in err and "stopped part-way" not in err, err
+        assert stored_sessions(tmp_path / "desktop.db") == [(SHARED, DAY_1, DAY_1)]
+    finally:
+        older.kill()

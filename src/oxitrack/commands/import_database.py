@@ -104,6 +104,13 @@ def run_database_import(args: argparse.Namespace, settings: Settings, client: Da
             _send_sessions(client, conn, counts)
             _send_heartbeats(client, conn, counts)
     except OxitrackError as error:
+        if isinstance(error, ClientError) and error.status == 404 and error.code == "not_found":
+            # The first request: a daemon started before this version has no such route.
+            raise OxitrackError(
+                f"the daemon at {client.url} runs an older OxiTrack, which cannot import"
+                " another machine's database: restart it with this version and import again;"
+                " nothing was imported"
+            ) from None
         if not (counts.sessions["read"] or counts.projects["read"]):
             raise
         reason = error.message if isinstance(error, ClientError) else str(error)
@@ -225,9 +232,10 @@ def _send_projects(client: DaemonClient, conn: sqlite3.Connection, counts: Count
                 {"project_path": canonical, "identity": str(identity), "last_beat": last_beat}
             )
     listed = [project for project in projects.values() if project["paths"]]
-    counts.projects["read"] = len(listed)
     for start in range(0, len(listed), BATCH_ROWS):
-        answer = client.request("POST", _ROUTE, {"projects": listed[start : start + BATCH_ROWS]})
+        batch = listed[start : start + BATCH_ROWS]
+        answer = client.request("POST", _ROUTE, {"projects": batch})
+        counts.projects["read"] += len(batch)
         counts.projects["new"] += answer["new_projects"]
         counts.projects["joined"] += answer["joined"]
         counts.projects["new_folders"] += answer["new_paths"]
