@@ -98,3 +98,19 @@ def test_merging_either_way_gives_the_same_sessions(
         _merge(desktop, laptop)
         _merge(laptop, desktop_copy)
         assert stored_sessions(desktop) == stored_sessions(laptop)
+
+
+def test_a_hand_made_row_holding_the_merged_start_gives_way(tmp_path: Path) -> None:
+    """A row typed by hand that ends before it starts holds no time, but its start is unique:
+    a merged session moving its start there took the write down (IntegrityError)."""
+    desktop = _filled(tmp_path / "desktop.db", [(FOLDERS[0], BASE + 600)])
+    conn = sqlite3.connect(desktop)
+    with conn:
+        conn.execute(
+            "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES (?, ?, ?)",
+            (FOLDERS[0], BASE, BASE - 100),
+        )
+    conn.close()
+    laptop = _filled(tmp_path / "laptop.db", [(FOLDERS[0], BASE)])
+    assert _merge(desktop, laptop) == (1, 0, 600)
+    assert stored_sessions(desktop) == [(FOLDERS[0], BASE, BASE + 600)]

@@ -112,6 +112,14 @@ def _merge_span(
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
     new_start = min(start, touched[0][1])
     new_last = max(last, max(row[2] for row in touched))
+    # A hand-made row that ends before it starts holds no span (``nearby`` leaves it out) but
+    # may hold this start, which is unique: the merged session takes its place, as a new
+    # session does above, rather than the write failing.
+    conn.execute(
+        f"DELETE FROM sessions WHERE project_path = ? AND start_time = ? AND id != ?"
+        f" AND NOT ({WELL_FORMED_SQL})",
+        (project_path, new_start, kept),
+    )
     conn.execute(
         "UPDATE sessions SET start_time = ?, last_heartbeat = ? WHERE id = ?",
         (new_start, new_last, kept),
