@@ -143,6 +143,9 @@ def test_the_laptops_history_joins_the_desktops_and_importing_again_adds_nothing
     assert breakdown(daemon, "editor")["neovim"] > 0
     assert breakdown(daemon, "machine")["laptop"] > 0
     rows = heartbeat_rows(daemon.db_path)
+    # Every folder has its project, every heartbeat lies in its folder's sessions.
+    capsys.readouterr()
+    assert main(["check", "--db", str(daemon.db_path)]) == 0, capsys.readouterr()
 
     code, out, err = run(daemon, capsys, str(copy), "--json")
     assert (code, err) == (0, "")
