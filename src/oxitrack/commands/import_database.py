@@ -127,6 +127,18 @@ def run_database_import(args: argparse.Namespace, settings: Settings, client: Da
     return 0
 
 
+def no_daemon_line(settings: Settings, client: DaemonClient) -> str:
+    """Another machine's database with no daemon at all (a new machine, most likely): the move
+    comes first, since starting a daemon to import into makes the very file that a copy for
+    moving must replace; importing is the other way."""
+    return (
+        "the file is an OxiTrack database: to move to this machine, put it in the database's"
+        " place (see Moving to another machine in docs/operations.md); to add its history to"
+        f" this machine's, start the daemon using {settings.db} (`oxitrack serve`) and import"
+        f" it again: none answers at {client.url}"
+    )
+
+
 def _refuse_own_database(file: str, settings: Settings, client: DaemonClient) -> None:
     """The daemon's own file, or a name for it (a link), would count every session as its own."""
     health = client.health() or {}

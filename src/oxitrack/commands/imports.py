@@ -299,10 +299,7 @@ def _refuse_empty(file: IO[bytes], given: str) -> None:
 
 def _no_daemon_for(settings: Settings, client: DaemonClient, *, other_database: bool) -> str:
     """Why nothing can be sent, with what to do: a daemon that wants the API key, one that
-    records into another database (starting one would find the port taken), or none. For
-    another machine's database with no daemon at all (a new machine, most likely), the move
-    comes first: starting a daemon to import into would make the very file that a copy for
-    moving must replace."""
+    records into another database (starting one would find the port taken), or none."""
     from oxitrack.daemon_client import other_database_hint
 
     what = "the database's history" if other_database else "the heartbeats"
@@ -313,12 +310,9 @@ def _no_daemon_for(settings: Settings, client: DaemonClient, *, other_database: 
     if elsewhere:
         return f"{wanted}, and {elsewhere}"
     if other_database:
-        return (
-            f"the file is an OxiTrack database: to move to this machine, put it in the"
-            f" database's place (see Moving to another machine in docs/operations.md); to add"
-            f" its history to this machine's, start the daemon using {settings.db}"
-            f" (`oxitrack serve`) and import it again: none answers at {client.url}"
-        )
+        from oxitrack.commands.import_database import no_daemon_line
+
+        return no_daemon_line(settings, client)
     return (
         f"{wanted}, and none answers at {client.url}: start it first (`oxitrack serve`, or"
         " `oxitrack service install`)"
