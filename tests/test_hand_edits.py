@@ -288,3 +288,24 @@ def test_an_index_dropped_while_the_daemon_runs_is_made_again_at_the_next_report
     assert answer.status_code == 200, answer.text
     assert answer.json()["total_seconds"] == 0
     assert check(daemon.db_path).problems == []  # type: ignore[arg-type]
+
+
+def test_a_beat_moving_its_sessions_start_onto_a_backwards_row_takes_its_place(
+    daemon: DaemonProcess,
+):
+    """A row typed ending before it starts holds no time, but its start is unique: a late
+    beat that moved its session's start there failed on UNIQUE (a 503 the editor sent again
+    forever), where a beat starting a session there already took its place."""
+    t0 = int(time.time()) - 3600
+    assert beat(daemon, t0 + 600).status_code == 200
+    by_hand(
+        daemon.db_path,  # type: ignore[arg-type]
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        f" {t0}, {t0 - 100})",
+    )
+    answer = beat(daemon, t0)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["duration_seconds"] == 600
+    with contextlib.closing(sqlite3.connect(daemon.db_path)) as conn:  # type: ignore[arg-type]
+        rows = conn.execute("SELECT start_time, last_heartbeat FROM sessions").fetchall()
+    assert rows == [(t0, t0 + 600)]

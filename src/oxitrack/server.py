@@ -75,6 +75,10 @@ routes: list[BaseRoute] = [
     Route("/api/projects/merge", projects_api.merge_projects, methods=["POST"]),
     Route("/api/projects/rename", projects_api.rename_project, methods=["POST"]),
     Route("/api/projects/delete", projects_api.delete_project, methods=["POST"]),
+    # ``oxitrack import OTHER.db``: another machine's history, a batch at a time.
+    Route(
+        "/api/import/oxitrack", OnFirstUse("oxitrack.api.merging", "post_import"), methods=["POST"]
+    ),
 ]
 
 _HTTP_CODES = {

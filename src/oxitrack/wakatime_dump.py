@@ -52,8 +52,8 @@ _SHAPES = (
 #: so, with what does restore OxiTrack's data, rather than "no WakaTime export" or "no JSON".
 _OWN_EXPORT = (
     "the file is OxiTrack's own export of sessions (`oxitrack export`), which holds no"
-    " heartbeats to import: OxiTrack's data is restored or moved from a copy of its database"
-    " made with `oxitrack backup`"
+    " heartbeats to import: import a copy of the other machine's database made with"
+    " `oxitrack backup` instead"
 )
 
 #: A database file (``oxitrack backup``'s copy, or the data folder's ``oxitrack.db``) is what
@@ -61,8 +61,9 @@ _OWN_EXPORT = (
 #: than the JSON parser's "invalid char in json text".
 _DATABASE = (
     "the file is a SQLite database (an OxiTrack database, or a copy `oxitrack backup` made?),"
-    " not a WakaTime export's JSON: a backup is restored in place of the database, with the"
-    " daemon stopped (see Backups in docs/operations.md)"
+    " packed or piped: `oxitrack import` reads another machine's OxiTrack database from a"
+    " plain file. Unpack it (gunzip) and import that file (see Moving to another machine in"
+    " docs/operations.md)"
 )
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -48,7 +48,7 @@ def register(subparsers: Any, command: str | None = None) -> None:
     parser = add_command(
         subparsers,
         "import",
-        help="import a WakaTime export's heartbeats",
+        help="import a WakaTime export, or another machine's OxiTrack database",
         description=(
             "Send the heartbeats of a WakaTime export (Settings > Export > heartbeats, a\n"
             "JSON file) to the running daemon, as a WakaTime plugin sends its own: they land\n"
@@ -56,14 +56,22 @@ def register(subparsers: Any, command: str | None = None) -> None:
             "The export names editors and machines by an id only: imported time has no\n"
             "editor, machine or operating system.\n"
             "FILE may be gzipped; - reads it from standard input (a pipe).\n"
-            "OxiTrack's own history is not imported: `oxitrack export` holds no heartbeats,\n"
-            "and a copy `oxitrack backup` made is put in the database's place instead (see\n"
-            "`oxitrack backup --help`)."
+            "\n"
+            "FILE may also be another machine's OxiTrack database (a copy `oxitrack backup`\n"
+            "made there): its sessions, heartbeats and projects are merged into this\n"
+            "history by the session rule, so nothing is counted twice, and importing it\n"
+            "again (or a later copy of the same machine's) adds only what is new. A\n"
+            "repository's folders join its project here wherever they were cloned; names\n"
+            "given here are kept. The file is only read (an older schema is upgraded in a\n"
+            "private temporary copy). `oxitrack export` holds no heartbeats: import a backup."
         ),
-        example="oxitrack import ~/Downloads/wakatime-you-2025-11-25.json",
+        example="oxitrack import ~/Downloads/wakatime-you-2025-11-25.json\n  "
+        "oxitrack import laptop-backup.db",
     )
     parser.add_argument(
-        "file", metavar="FILE", help="the export's JSON file (.json or .json.gz), or - for stdin"
+        "file",
+        metavar="FILE",
+        help="the export's JSON file (.json or .json.gz), - for stdin, or an OxiTrack database",
     )
     add_db_option(parser)
     add_json_option(parser)
@@ -201,14 +209,18 @@ def _hashable(value: object) -> object:
 
 def run_import(args: argparse.Namespace) -> int:
     # Here, so that building the parser stays cheap.
+    from oxitrack.commands.import_database import is_sqlite_file, run_database_import
     from oxitrack.daemon_client import DaemonClient, DaemonUnavailable
 
     settings = settings_from(args)
-    if args.file != "-":
+    other_database = args.file != "-" and is_sqlite_file(args.file)
+    if args.file != "-" and not other_database:
         _refuse_what_is_no_export(args.file)
     client = DaemonClient(settings)
     if client.serves(settings.db) is None:
-        raise DaemonUnavailable(_no_daemon_for(settings, client))
+        raise DaemonUnavailable(_no_daemon_for(settings, client, other_database=other_database))
+    if other_database:
+        return run_database_import(args, settings, client)
     tally = Tally()
     name = STDIN_NAME if args.file == "-" else args.file
     try:
@@ -285,17 +297,22 @@ def _refuse_empty(file: IO[bytes], given: str) -> None:
     raise OxitrackError(f"{given} is empty: nothing to import (was its download cut short?)")
 
 
-def _no_daemon_for(settings: Settings, client: DaemonClient) -> str:
+def _no_daemon_for(settings: Settings, client: DaemonClient, *, other_database: bool) -> str:
     """Why nothing can be sent, with what to do: a daemon that wants the API key, one that
     records into another database (starting one would find the port taken), or none."""
     from oxitrack.daemon_client import other_database_hint
 
-    wanted = f"import sends the heartbeats to the daemon using {settings.db}"
+    what = "the database's history" if other_database else "the heartbeats"
+    wanted = f"import sends {what} to the daemon using {settings.db}"
     if client.refusal:
         return f"{wanted}; the one at {client.url} answers, but {client.refusal}"
     elsewhere = other_database_hint(settings, str(settings.db))
     if elsewhere:
         return f"{wanted}, and {elsewhere}"
+    if other_database:
+        from oxitrack.commands.import_database import no_daemon_line
+
+        return no_daemon_line(settings, client)
     return (
         f"{wanted}, and none answers at {client.url}: start it first (`oxitrack serve`, or"
         " `oxitrack service install`)"

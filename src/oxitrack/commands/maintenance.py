@@ -30,7 +30,8 @@ def register(subparsers: Any, command: str | None = None) -> None:
             "The copy is a database itself: to restore it, or to move to another machine,\n"
             "stop the daemon and copy it into the database's place with\n"
             "`oxitrack backup --db COPY DB` (see Backups and Moving to another machine in\n"
-            "docs/operations.md)."
+            "docs/operations.md). To add its history to another machine's instead, where a\n"
+            "daemon records too: `oxitrack import COPY` there."
         ),
         example="oxitrack backup ~/backups/oxitrack-$(date +%F).db",
     )

@@ -46,7 +46,17 @@ def record_beat(conn: sqlite3.Connection, beat: Beat, identify: Identify = ident
         conn.execute("DELETE FROM sessions WHERE id = ?", (absorbed.id,))
     result = change.result
     if result.id is not None:
-        _move_bounds(conn, next(s for s in nearby if s.id == result.id), result)
+        before = next(s for s in nearby if s.id == result.id)
+        if result.start_time != before.start_time:
+            # A hand-made row that ends before it starts may hold the new start, which is
+            # unique: the session takes its place, as a new one does below, rather than every
+            # beat here failing (an editor re-sends it forever).
+            conn.execute(
+                "DELETE FROM sessions WHERE project_path = ? AND start_time = ? AND id != ?"
+                f" AND NOT ({WELL_FORMED_SQL})",
+                (result.project_path, result.start_time, result.id),
+            )
+        _move_bounds(conn, before, result)
         return result
     # The one row ``nearby_sessions`` leaves out that can hold this start: a hand-made one that
     # ends before it starts. The beat's session takes its place rather than failing on UNIQUE.

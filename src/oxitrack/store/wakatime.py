@@ -40,7 +40,7 @@ def record_heartbeats(
     new = 0
     for heartbeat in heartbeats:
         record_beat(conn, heartbeat.beat, identify)
-        new += _insert_details(conn, heartbeat.beat.project_path, heartbeat.details)
+        new += insert_details(conn, heartbeat.beat.project_path, heartbeat.details)
     sessions = [session_holding(conn, heartbeat.beat) for heartbeat in heartbeats]
     return RecordedHeartbeats(sessions, new)
 
@@ -57,7 +57,7 @@ def record_posted_beat(
     session = record_beat(conn, posted.beat, identify)
     if posted.labels is not None:
         details = posted_beat_details(posted.beat, posted.labels)
-        _insert_details(conn, posted.beat.project_path, details)
+        insert_details(conn, posted.beat.project_path, details)
     return session
 
 
@@ -176,7 +176,7 @@ def session_holding(conn: sqlite3.Connection, beat: Beat) -> Session:
     return Session(*row)
 
 
-def _insert_details(conn: sqlite3.Connection, project_path: str, details: HeartbeatDetails) -> bool:
+def insert_details(conn: sqlite3.Connection, project_path: str, details: HeartbeatDetails) -> bool:
     """One row per distinct heartbeat: a repeat (re-sent from a client queue) is ignored.
 
     Whether the row is new: the insert's own row count, no query more (``POST /beat`` writes
