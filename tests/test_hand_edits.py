@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from oxitrack.sessions import Beat
+from oxitrack.beats import MAX_FUTURE_SECONDS
+from oxitrack.sessions import SESSION_GAP_SECONDS, Beat
 from oxitrack.store import Store
 from oxitrack.store.checks import check
 from tests.conftest import NOW
@@ -288,3 +289,52 @@ def test_an_index_dropped_while_the_daemon_runs_is_made_again_at_the_next_report
     assert answer.status_code == 200, answer.text
     assert answer.json()["total_seconds"] == 0
     assert check(daemon.db_path).problems == []  # type: ignore[arg-type]
+
+
+def test_check_finds_nothing_wrong_in_sessions_beats_made_a_gap_apart(client, db_path: Path):
+    """Two sessions of a folder exactly the gap apart, as beats make them, each with its
+    heartbeats: nothing to mend, and no heartbeat outside a session (the one found for a
+    heartbeat is the latest starting before it, not the first)."""
+    for offset in (0, 60, 60 + SESSION_GAP_SECONDS, 120 + SESSION_GAP_SECONDS):
+        body = {"project_path": APP, "timestamp": NOW - 3600 + offset, "language": "Go"}
+        assert client.post("/beat", json=body).status_code == 200
+    with Store(db_path) as store:
+        assert len(store.sessions(APP)) == 2
+    report = check(db_path)
+    assert (report.problems, report.notes) == ([], [])
+
+
+def test_check_does_not_call_a_beat_from_a_clock_a_little_ahead_impossible(db_path: Path):
+    """A beat up to MAX_FUTURE_SECONDS ahead of this machine's clock is accepted (another
+    machine's clock runs fast): its session is no time typed by hand."""
+    ahead = int(time.time()) + MAX_FUTURE_SECONDS // 2
+    with Store(db_path) as store:
+        store.record_beats([Beat(APP, ahead - 60), Beat(APP, ahead)])
+    assert check(db_path).problems == []
+
+
+def test_the_join_check_advises_keeps_the_end_of_a_session_holding_the_other(recorded: Path):
+    """A session typed inside another: joining them into the first keeps the first's end (the
+    later of the two), not the inner one's, which would cut the first short."""
+    by_hand(
+        recorded,
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        f" {NOW - 7150}, {NOW - 7100})",
+    )
+    [overlap] = check(recorded).problems
+    by_hand(recorded, *mends(overlap)[0].split("; "))
+    assert check(recorded).problems == []
+    with Store(recorded) as store:
+        assert [(s.start_time, s.last_heartbeat) for s in store.sessions(APP)] == [
+            (NOW - 7200, NOW - 7000),
+            (NOW, NOW),
+        ]
+
+
+def test_check_sets_only_the_time_a_row_got_wrong(recorded: Path):
+    by_hand(recorded, "UPDATE sessions SET last_heartbeat = 'later' WHERE id = 2")
+    [problem] = check(recorded).problems
+    assert mends(problem)[0] == (
+        "UPDATE sessions SET last_heartbeat = strftime('%s', 'YYYY-MM-DD HH:MM', 'utc')"
+        " WHERE id = 2"
+    )
