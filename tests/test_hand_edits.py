@@ -6,6 +6,7 @@ overlapping another), an index dropped. Beats keep being recorded, reports answe
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -338,3 +339,29 @@ def test_check_sets_only_the_time_a_row_got_wrong(recorded: Path):
         "UPDATE sessions SET last_heartbeat = strftime('%s', 'YYYY-MM-DD HH:MM', 'utc')"
         " WHERE id = 2"
     )
+
+
+def test_a_beat_inside_a_row_typed_by_hand_leaves_it_as_typed_and_reports_count_it_not(
+    recorded: Path,
+):
+    """A session typed ending before it starts, or starting at a fraction of a second, has no
+    span: a beat inside it starts a session of its own instead of rewriting the row, and a
+    report counts neither row's hours (`check` names both)."""
+    by_hand(
+        recorded,
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        f" {NOW - 3000}, {NOW - 4000})",
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        f" {NOW - 2000}.5, {NOW - 1000})",
+    )
+    with Store(recorded) as store:
+        store.record_beats([Beat(APP, NOW - 3500), Beat(APP, NOW - 1500)])
+    with contextlib.closing(sqlite3.connect(recorded)) as conn:
+        typed = conn.execute(
+            "SELECT id, start_time, last_heartbeat FROM sessions WHERE id IN (3, 4) ORDER BY id"
+        ).fetchall()
+    assert typed == [(3, NOW - 3000, NOW - 4000), (4, NOW - 1999.5, NOW - 1000)]
+    done = oxitrack(recorded, "export", "--format", "json", "--from", "2025-11-25")
+    assert done.returncode == 0, done.stderr
+    exported = sorted(s["duration_seconds"] for s in json.loads(done.stdout)["sessions"])
+    assert exported == [0, 0, 0, 200]
