@@ -365,3 +365,37 @@ def test_a_beat_inside_a_row_typed_by_hand_leaves_it_as_typed_and_reports_count_
     assert done.returncode == 0, done.stderr
     exported = sorted(s["duration_seconds"] for s in json.loads(done.stdout)["sessions"])
     assert exported == [0, 0, 0, 200]
+
+
+def test_an_index_that_cannot_be_made_again_is_said_so_and_the_others_are_made(
+    recorded: Path, caplog: pytest.LogCaptureFixture
+):
+    """A unique index dropped, then rows it forbade typed in: it cannot be made again, and the
+    log says so rather than that it was; the other dropped index is made all the same."""
+    context = (
+        "INSERT INTO beat_contexts (project_path, entity_type, project_source)"
+        f" VALUES ('{APP}', 'file', 'beat')"
+    )
+    by_hand(
+        recorded,
+        "DROP INDEX beat_contexts_once",
+        "DROP INDEX sessions_by_last_heartbeat",
+        context,
+        context,
+    )
+    with Store(recorded):
+        pass
+    said = [record.getMessage() for record in caplog.records]
+    assert any("cannot make the index beat_contexts_once again" in line for line in said), said
+    assert not any("made the index beat_contexts_once again" in line for line in said), said
+    assert any("made the index sessions_by_last_heartbeat again" in line for line in said), said
+    [problem] = check(recorded).problems
+    assert problem.startswith("the index beat_contexts_once is missing")
+
+
+def test_a_dropped_view_is_named_as_one_queries_fail_on(recorded: Path):
+    by_hand(recorded, "DROP VIEW beat_details")
+    [problem] = check(recorded).problems
+    assert problem.startswith(
+        "the view beat_details is missing (dropped by hand?): queries of it fail."
+    ), problem
