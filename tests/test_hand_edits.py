@@ -399,3 +399,11 @@ def test_a_dropped_view_is_named_as_one_queries_fail_on(recorded: Path):
     assert problem.startswith(
         "the view beat_details is missing (dropped by hand?): queries of it fail."
     ), problem
+
+
+def test_check_names_a_time_typed_in_milliseconds(recorded: Path):
+    """A time in milliseconds (as JavaScript gives it) lies past the years a date can show:
+    the problem gives the number as typed, rather than `check` stopping on it."""
+    by_hand(recorded, f"UPDATE sessions SET last_heartbeat = {NOW * 1000} WHERE id = 2")
+    [problem] = check(recorded).problems
+    assert problem.startswith(f"session 2 of {APP} runs 2025-11-25 19:46 to {NOW * 1000} UTC")
