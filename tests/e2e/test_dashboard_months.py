@@ -177,3 +177,12 @@ def test_a_bad_month_in_the_address_says_how_to_fix_it(
     assert shown.url == f"{billed_month.url}/?tz=Europe%2FBerlin"
     assert _shown(page, days=7)["pressed"] == ["7"]
     assert page.only_answered(422), page.problems
+
+
+def test_a_range_of_one_day_is_named_today(billed_month: DaemonProcess, browser: Any):
+    page = Page(browser, locale="en-US")
+    page.open(f"{billed_month.url}/?days=1")
+    one = _shown(page, days=1)
+    assert (one["breakdownRange"], one["pressed"], one["picked"]) == ("today", [], "")
+    assert one["summary"].startswith("Time per day, today (2026-03-15"), one["summary"]
+    assert page.problems == []
