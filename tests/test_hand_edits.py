@@ -260,38 +260,6 @@ def test_check_notes_heartbeats_a_session_moved_by_hand_left_behind(client, db_p
     ]
 
 
-def test_check_names_a_session_no_beat_could_make(recorded: Path):
-    """A year mistyped (2062 for 2026) or a time left at 0: every report of those days counted
-    the hours, and `check` said the file was consistent."""
-    by_hand(
-        recorded,
-        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
-        " strftime('%s', '2062-11-29 09:00'), strftime('%s', '2062-11-29 10:00'))",
-        "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('/code/zero',"
-        " 0, 3600)",
-    )
-    problems = check(recorded).problems
-    assert [problem.split(", which")[0] for problem in problems if " runs " in problem] == [
-        "session 3 of /code/app runs 2062-11-29 09:00 to 2062-11-29 10:00 UTC",
-        "session 4 of /code/zero runs 1970-01-01 00:00 to 1970-01-01 01:00 UTC",
-    ]
-    by_hand(recorded, *(mends(problem)[-1] for problem in problems if " runs " in problem))
-    assert check(recorded).problems == []
-
-
-def test_an_index_dropped_while_the_daemon_runs_is_made_again_at_the_next_report(
-    daemon: DaemonProcess,
-):
-    """Every `/today` (a status bar's, the dashboard's) was a 503 "no such index" until the
-    daemon was restarted."""
-    assert beat(daemon, int(time.time()) - 600).status_code == 200
-    by_hand(daemon.db_path, "DROP INDEX sessions_by_last_heartbeat")  # type: ignore[arg-type]
-    answer = httpx.get(f"{daemon.url}/today?format=json", timeout=30)
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["total_seconds"] == 0
-    assert check(daemon.db_path).problems == []  # type: ignore[arg-type]
-
-
 def test_check_finds_nothing_wrong_in_sessions_beats_made_a_gap_apart(client, db_path: Path):
     """Two sessions of a folder exactly the gap apart, as beats make them, each with its
     heartbeats: nothing to mend, and no heartbeat outside a session (the one found for a
@@ -407,3 +375,35 @@ def test_check_names_a_time_typed_in_milliseconds(recorded: Path):
     by_hand(recorded, f"UPDATE sessions SET last_heartbeat = {NOW * 1000} WHERE id = 2")
     [problem] = check(recorded).problems
     assert problem.startswith(f"session 2 of {APP} runs 2025-11-25 19:46 to {NOW * 1000} UTC")
+
+
+def test_check_names_a_session_no_beat_could_make(recorded: Path):
+    """A year mistyped (2062 for 2026) or a time left at 0: every report of those days counted
+    the hours, and `check` said the file was consistent."""
+    by_hand(
+        recorded,
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        " strftime('%s', '2062-11-29 09:00'), strftime('%s', '2062-11-29 10:00'))",
+        "INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('/code/zero',"
+        " 0, 3600)",
+    )
+    problems = check(recorded).problems
+    assert [problem.split(", which")[0] for problem in problems if " runs " in problem] == [
+        "session 3 of /code/app runs 2062-11-29 09:00 to 2062-11-29 10:00 UTC",
+        "session 4 of /code/zero runs 1970-01-01 00:00 to 1970-01-01 01:00 UTC",
+    ]
+    by_hand(recorded, *(mends(problem)[-1] for problem in problems if " runs " in problem))
+    assert check(recorded).problems == []
+
+
+def test_an_index_dropped_while_the_daemon_runs_is_made_again_at_the_next_report(
+    daemon: DaemonProcess,
+):
+    """Every `/today` (a status bar's, the dashboard's) was a 503 "no such index" until the
+    daemon was restarted."""
+    assert beat(daemon, int(time.time()) - 600).status_code == 200
+    by_hand(daemon.db_path, "DROP INDEX sessions_by_last_heartbeat")  # type: ignore[arg-type]
+    answer = httpx.get(f"{daemon.url}/today?format=json", timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["total_seconds"] == 0
+    assert check(daemon.db_path).problems == []  # type: ignore[arg-type]
