@@ -6,6 +6,7 @@ overlapping another), an index dropped. Beats keep being recorded, reports answe
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -17,7 +18,8 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from oxitrack.sessions import Beat
+from oxitrack.beats import MAX_FUTURE_SECONDS
+from oxitrack.sessions import SESSION_GAP_SECONDS, Beat
 from oxitrack.store import Store
 from oxitrack.store.checks import check
 from tests.conftest import NOW
@@ -256,6 +258,123 @@ def test_check_notes_heartbeats_a_session_moved_by_hand_left_behind(client, db_p
         " of them, and a moved session's time shows there as unknown. A whole folder moves"
         " with `oxitrack projects merge` instead"
     ]
+
+
+def test_check_finds_nothing_wrong_in_sessions_beats_made_a_gap_apart(client, db_path: Path):
+    """Two sessions of a folder exactly the gap apart, as beats make them, each with its
+    heartbeats: nothing to mend, and no heartbeat outside a session (the one found for a
+    heartbeat is the latest starting before it, not the first)."""
+    for offset in (0, 60, 60 + SESSION_GAP_SECONDS, 120 + SESSION_GAP_SECONDS):
+        body = {"project_path": APP, "timestamp": NOW - 3600 + offset, "language": "Go"}
+        assert client.post("/beat", json=body).status_code == 200
+    with Store(db_path) as store:
+        assert len(store.sessions(APP)) == 2
+    report = check(db_path)
+    assert (report.problems, report.notes) == ([], [])
+
+
+def test_check_does_not_call_a_beat_from_a_clock_a_little_ahead_impossible(db_path: Path):
+    """A beat up to MAX_FUTURE_SECONDS ahead of this machine's clock is accepted (another
+    machine's clock runs fast): its session is no time typed by hand."""
+    ahead = int(time.time()) + MAX_FUTURE_SECONDS // 2
+    with Store(db_path) as store:
+        store.record_beats([Beat(APP, ahead - 60), Beat(APP, ahead)])
+    assert check(db_path).problems == []
+
+
+def test_the_join_check_advises_keeps_the_end_of_a_session_holding_the_other(recorded: Path):
+    """A session typed inside another: joining them into the first keeps the first's end (the
+    later of the two), not the inner one's, which would cut the first short."""
+    by_hand(
+        recorded,
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        f" {NOW - 7150}, {NOW - 7100})",
+    )
+    [overlap] = check(recorded).problems
+    by_hand(recorded, *mends(overlap)[0].split("; "))
+    assert check(recorded).problems == []
+    with Store(recorded) as store:
+        assert [(s.start_time, s.last_heartbeat) for s in store.sessions(APP)] == [
+            (NOW - 7200, NOW - 7000),
+            (NOW, NOW),
+        ]
+
+
+def test_check_sets_only_the_time_a_row_got_wrong(recorded: Path):
+    by_hand(recorded, "UPDATE sessions SET last_heartbeat = 'later' WHERE id = 2")
+    [problem] = check(recorded).problems
+    assert mends(problem)[0] == (
+        "UPDATE sessions SET last_heartbeat = strftime('%s', 'YYYY-MM-DD HH:MM', 'utc')"
+        " WHERE id = 2"
+    )
+
+
+def test_a_beat_inside_a_row_typed_by_hand_leaves_it_as_typed_and_reports_count_it_not(
+    recorded: Path,
+):
+    """A session typed ending before it starts, or starting at a fraction of a second, has no
+    span: a beat inside it starts a session of its own instead of rewriting the row, and a
+    report counts neither row's hours (`check` names both)."""
+    by_hand(
+        recorded,
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        f" {NOW - 3000}, {NOW - 4000})",
+        f"INSERT INTO sessions (project_path, start_time, last_heartbeat) VALUES ('{APP}',"
+        f" {NOW - 2000}.5, {NOW - 1000})",
+    )
+    with Store(recorded) as store:
+        store.record_beats([Beat(APP, NOW - 3500), Beat(APP, NOW - 1500)])
+    with contextlib.closing(sqlite3.connect(recorded)) as conn:
+        typed = conn.execute(
+            "SELECT id, start_time, last_heartbeat FROM sessions WHERE id IN (3, 4) ORDER BY id"
+        ).fetchall()
+    assert typed == [(3, NOW - 3000, NOW - 4000), (4, NOW - 1999.5, NOW - 1000)]
+    done = oxitrack(recorded, "export", "--format", "json", "--from", "2025-11-25")
+    assert done.returncode == 0, done.stderr
+    exported = sorted(s["duration_seconds"] for s in json.loads(done.stdout)["sessions"])
+    assert exported == [0, 0, 0, 200]
+
+
+def test_an_index_that_cannot_be_made_again_is_said_so_and_the_others_are_made(
+    recorded: Path, caplog: pytest.LogCaptureFixture
+):
+    """A unique index dropped, then rows it forbade typed in: it cannot be made again, and the
+    log says so rather than that it was; the other dropped index is made all the same."""
+    context = (
+        "INSERT INTO beat_contexts (project_path, entity_type, project_source)"
+        f" VALUES ('{APP}', 'file', 'beat')"
+    )
+    by_hand(
+        recorded,
+        "DROP INDEX beat_contexts_once",
+        "DROP INDEX sessions_by_last_heartbeat",
+        context,
+        context,
+    )
+    with Store(recorded):
+        pass
+    said = [record.getMessage() for record in caplog.records]
+    assert any("cannot make the index beat_contexts_once again" in line for line in said), said
+    assert not any("made the index beat_contexts_once again" in line for line in said), said
+    assert any("made the index sessions_by_last_heartbeat again" in line for line in said), said
+    [problem] = check(recorded).problems
+    assert problem.startswith("the index beat_contexts_once is missing")
+
+
+def test_a_dropped_view_is_named_as_one_queries_fail_on(recorded: Path):
+    by_hand(recorded, "DROP VIEW beat_details")
+    [problem] = check(recorded).problems
+    assert problem.startswith(
+        "the view beat_details is missing (dropped by hand?): queries of it fail."
+    ), problem
+
+
+def test_check_names_a_time_typed_in_milliseconds(recorded: Path):
+    """A time in milliseconds (as JavaScript gives it) lies past the years a date can show:
+    the problem gives the number as typed, rather than `check` stopping on it."""
+    by_hand(recorded, f"UPDATE sessions SET last_heartbeat = {NOW * 1000} WHERE id = 2")
+    [problem] = check(recorded).problems
+    assert problem.startswith(f"session 2 of {APP} runs 2025-11-25 19:46 to {NOW * 1000} UTC")
 
 
 def test_check_names_a_session_no_beat_could_make(recorded: Path):

@@ -33,7 +33,18 @@ def test_a_month_is_its_first_to_last_day_or_to_today(
 
 
 @pytest.mark.parametrize(
-    "text", ["2026-00", "2026-13", "2026-3", "26-03", "2026-03-01", "", "next"]
+    "text",
+    [
+        "2026-00",
+        "2026-13",
+        "2026-3",
+        "26-03",
+        "2026-03-01",
+        "",
+        "next",
+        "2026/03",  # one separator, as every date given
+        "\uff12\uff10\uff12\uff16-03",  # full-width digits, which int() would take
+    ],
 )
 def test_what_is_no_month_is_refused_as_such(text: str) -> None:
     with pytest.raises(InvalidField) as refused:

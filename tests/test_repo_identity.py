@@ -308,3 +308,20 @@ def test_a_bare_clone_and_the_worktrees_it_holds_have_the_repositorys_root(tmp_p
     # An empty bare repository has no history yet: known by its path until its first push.
     git(tmp_path, "init", "-q", "--bare", "empty.git")
     assert root_commit(tmp_path / "empty.git") is None
+
+
+@pytest.mark.parametrize("beside", [None, "objects", "refs"])
+def test_a_folder_holding_a_file_named_head_is_no_bare_repository(
+    tmp_path: Path, beside: str | None
+):
+    """A bare repository has HEAD, objects and refs: a folder of a checkout holding a file
+    named HEAD (and one of the others) stays in the checkout's repository."""
+    root = make_repo(tmp_path / "app")
+    notes = tmp_path / "app" / "notes"
+    notes.mkdir()
+    (notes / "HEAD").write_text("what is next\n")
+    if beside is not None:
+        (notes / beside).mkdir()
+    found = find_repo(notes)
+    assert found is not None and found.work_tree == tmp_path / "app"
+    assert root_commit(notes) == root

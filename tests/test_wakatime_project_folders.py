@@ -72,3 +72,20 @@ def test_a_path_long_in_bytes_not_in_characters_goes_by_its_project_name_not_ref
             "wakatime:app",
             "project_name",
         )
+
+
+def test_a_counted_folder_inside_a_repository_stays_as_counted():
+    """wakatime-cli counted a package folder of a monorepo (a `.wakatime-project` there): the
+    repository found around it lies above the folder counted, not below it (a worktree kept
+    elsewhere), so the counted folder stays the project."""
+    body = {
+        "entity": "/code/mono/packages/web/src/app.py",
+        "type": "file",
+        "time": NOW,
+        "project_root_count": 5,
+    }
+    placed = parse(body, "/code/mono")
+    assert (placed.beat.project_path, placed.details.project_source) == (
+        "/code/mono/packages/web",
+        "project_root_count",
+    )

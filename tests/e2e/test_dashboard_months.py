@@ -45,16 +45,25 @@ def _at(text: str) -> int:
 @pytest.fixture
 def billed_month(daemon_at: Callable[[datetime], DaemonProcess]) -> DaemonProcess:
     """A daemon on March 15th, 2026 in Berlin: an hour on February 3rd, 30 minutes on the 27th,
-    and 10 minutes on March 14th."""
+    and 10 minutes on March 14th, all in VS Code."""
     daemon = daemon_at(MARCH_15TH_2026)
     send_beats(
-        daemon, "/code/client", range(_at("2026-02-03 09:00"), _at("2026-02-03 10:00") + 1, 300)
+        daemon,
+        "/code/client",
+        range(_at("2026-02-03 09:00"), _at("2026-02-03 10:00") + 1, 300),
+        editor="vscode",
     )
     send_beats(
-        daemon, "/code/client", range(_at("2026-02-27 09:00"), _at("2026-02-27 09:30") + 1, 300)
+        daemon,
+        "/code/client",
+        range(_at("2026-02-27 09:00"), _at("2026-02-27 09:30") + 1, 300),
+        editor="vscode",
     )
     send_beats(
-        daemon, "/code/client", range(_at("2026-03-14 09:00"), _at("2026-03-14 09:10") + 1, 300)
+        daemon,
+        "/code/client",
+        range(_at("2026-03-14 09:00"), _at("2026-03-14 09:10") + 1, 300),
+        editor="vscode",
     )
     return daemon
 
@@ -118,19 +127,25 @@ def test_last_month_is_picked_whole_and_kept_in_the_address(
     assert (days["pressed"], days["picked"]) == (["30"], "")
     assert days["breakdownRange"] == "last 30 days"
     assert shown.url == f"{billed_month.url}/?days=30"
+    # And a month picked again puts the days away.
+    assert _pick(page, "2026-02", days=28)["pressed"] == []
+    assert shown.url == f"{billed_month.url}/?month=2026-02"
+    page.pick_breakdown("editor")  # the month's rows, asked again for the field picked
+    assert "1h 30m" in page.page.inner_text("#breakdown-list tbody")
     assert page.problems == []
 
 
 def test_a_month_older_than_the_picker_lists_is_shown_from_the_address(
     billed_month: DaemonProcess, browser: Any
 ):
-    """A bookmark of a month two years back, or ``?month=last`` typed as the commands take it."""
+    """A bookmark of a month two years back, or ``?month=Last`` typed as the commands take it
+    (the picker named it "Last", the breakdown "last month")."""
     page = Page(browser, locale="en-US")
     page.open(f"{billed_month.url}/?month=2023-05")
     old = _shown(page, days=31)
     assert (old["first"], old["picked"], old["pickedName"]) == ("2023-05-01", "2023-05", "May 2023")
     assert old["offered"][-1] == ["2023-05", "May 2023"]
-    page.page.goto(f"{billed_month.url}/?month=last")
+    page.page.goto(f"{billed_month.url}/?month=Last")
     page.wait_loaded(1)
     last = _shown(page, days=28)
     assert (last["first"], last["pickedName"], last["breakdownRange"]) == (
@@ -162,3 +177,12 @@ def test_a_bad_month_in_the_address_says_how_to_fix_it(
     assert shown.url == f"{billed_month.url}/?tz=Europe%2FBerlin"
     assert _shown(page, days=7)["pressed"] == ["7"]
     assert page.only_answered(422), page.problems
+
+
+def test_a_range_of_one_day_is_named_today(billed_month: DaemonProcess, browser: Any):
+    page = Page(browser, locale="en-US")
+    page.open(f"{billed_month.url}/?days=1")
+    one = _shown(page, days=1)
+    assert (one["breakdownRange"], one["pressed"], one["picked"]) == ("today", [], "")
+    assert one["summary"].startswith("Time per day, today (2026-03-15"), one["summary"]
+    assert page.problems == []

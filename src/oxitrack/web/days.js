@@ -4,7 +4,7 @@
 import { PALETTE_SIZE, chartData, chartOptions, chartSummary, dayRows } from "./chart.js";
 import { cssColor, element, replaceChangedRows } from "./elements.js";
 import { renderLegend } from "./legend.js";
-import { monthName, monthsUpTo, rangeName } from "./ranges.js";
+import { monthsUpTo, rangeName } from "./ranges.js";
 import { state } from "./state.js";
 
 export function renderDays(range) {
@@ -87,9 +87,8 @@ export function markPressedRange(range, today) {
   const months = monthsUpTo(today);
   if (range.month !== undefined && !months.includes(range.month)) months.push(range.month);
   const [placeholder] = picker.options;
-  const choices = months.map((month) =>
-    element("option", { value: month }, month === "last" ? "last month" : monthName(month)),
-  );
+  // Named as the breakdown card names the range: ?month=Last, as typed, is "last month" too.
+  const choices = months.map((month) => element("option", { value: month }, rangeName({ month })));
   if (picker.options.length - 1 !== choices.length || !sameChoices(picker, choices)) {
     picker.replaceChildren(placeholder, ...choices);
   }
