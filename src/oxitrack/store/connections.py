@@ -153,19 +153,13 @@ def rewrite_pages(connect: Callable[[], sqlite3.Connection], write_lock: threadi
     their old bytes in the unused space of the page they left: a deleted project's folder stayed
     readable there. A failure (another program's write past the wait, a temporary folder too
     small for the copy) leaves the file as it was; the rows themselves are deleted all the same."""
-    try:
-        conn = connect()
-    except StoreError:
-        return False
-    try:
-        with write_lock:
-            conn.execute("PRAGMA secure_delete = ON")
-            conn.execute("VACUUM")
+
+    def vacuum(conn: sqlite3.Connection) -> bool:
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("VACUUM")
         return True
-    except sqlite3.Error:
-        return False
-    finally:
-        conn.close()
+
+    return _on_own_connection(connect, write_lock, vacuum) is True
 
 
 def empty_wal(
@@ -183,17 +177,32 @@ def empty_wal(
     store's ``write_lock`` no write of ours slips in; another program reading an older snapshot
     (a SQLite browser) keeps the WAL from being cut, for up to ``wait_ms``, beats waiting
     meanwhile; the daemon tries again, without waiting, until that read has ended."""
+
+    def truncate(conn: sqlite3.Connection) -> bool:
+        conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return not busy
+
+    return _on_own_connection(connect, write_lock, truncate) is True
+
+
+def _on_own_connection(
+    connect: Callable[[], sqlite3.Connection],
+    write_lock: threading.Lock,
+    work: Callable[[sqlite3.Connection], bool],
+) -> bool | None:
+    """``work`` on a connection of its own, under the store's ``write_lock`` (no write of ours
+    slips in); ``None`` when the file cannot be opened or SQLite refuses (another program's
+    lock, no room)."""
     try:
         conn = connect()
     except StoreError:
-        return False
+        return None
     try:
         with write_lock:
-            conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return not busy
+            return work(conn)
     except sqlite3.Error:
-        return False
+        return None
     finally:
         conn.close()
 
