@@ -21,7 +21,7 @@ from oxitrack import sessions
 from oxitrack.errors import StoreError
 from oxitrack.sessions import Beat
 from oxitrack.store import Store
-from oxitrack.store import core as store_core
+from oxitrack.store import read_only as store_read_only
 from oxitrack.store import schema as store_schema
 from oxitrack.store.ownership import APPLICATION_ID
 from oxitrack.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -258,7 +258,7 @@ def test_upgrade_failing_in_a_later_step_leaves_the_file_as_it_was(
 ):
     before = (_rows(seed_db), _table_sql(seed_db), _version(seed_db))
     monkeypatch.setattr(store_schema, "MIGRATIONS", [*MIGRATIONS, _failing_step])
-    for module in (store_schema, store_core):
+    for module in (store_schema, store_read_only):
         monkeypatch.setattr(module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StoreError, match="disk I/O error"):
         Store(seed_db)
@@ -288,7 +288,7 @@ def test_stores_opening_an_old_file_at_once_upgrade_it_once(
 ):
     """The daemon and a CLI command may open an old file together: each step must run once."""
     monkeypatch.setattr(store_schema, "MIGRATIONS", [*MIGRATIONS, _add_column_once])
-    for module in (store_schema, store_core):
+    for module in (store_schema, store_read_only):
         monkeypatch.setattr(module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     start = threading.Barrier(6)
     errors: list[BaseException] = []
