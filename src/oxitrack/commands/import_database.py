@@ -28,19 +28,9 @@ if TYPE_CHECKING:
     from oxitrack.config import Settings
     from oxitrack.daemon_client import DaemonClient
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 #: Rows a request carries: a transaction of tens of milliseconds, so beats hardly wait.
 BATCH_ROWS = 1000
 _ROUTE = "/api/import/oxitrack"
-
-
-def is_sqlite_file(path: str) -> bool:
-    """Whether ``path`` starts with SQLite's header (a WakaTime export is JSON, maybe gzipped)."""
-    try:
-        with open(path, "rb") as opened:
-            return opened.read(len(SQLITE_HEADER)) == SQLITE_HEADER
-    except OSError:
-        return False
 
 
 class Counts:

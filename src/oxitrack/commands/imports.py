@@ -209,8 +209,9 @@ def _hashable(value: object) -> object:
 
 def run_import(args: argparse.Namespace) -> int:
     # Here, so that building the parser stays cheap.
-    from oxitrack.commands.import_database import is_sqlite_file, run_database_import
+    from oxitrack.commands.import_database import run_database_import
     from oxitrack.daemon_client import DaemonClient, DaemonUnavailable
+    from oxitrack.store.files import is_sqlite_file
 
     settings = settings_from(args)
     other_database = args.file != "-" and is_sqlite_file(args.file)

@@ -88,11 +88,17 @@ def _wal_looks_lost(path: str) -> bool:
     return is_wal_database(path, header) and int.from_bytes(header[28:32], "big") <= 1
 
 
+def is_sqlite_file(path: str, header: bytes | None = None) -> bool:
+    """Whether the file starts with SQLite's header (a WakaTime export is JSON, maybe gzipped)."""
+    header = _header(path) if header is None else header
+    return header.startswith(b"SQLite format 3\x00")
+
+
 def is_wal_database(path: str, header: bytes | None = None) -> bool:
     """Whether the file's header says WAL mode (its read and write versions, bytes 18-19, are
     2): SQLite keeps part of its content in a ``-wal`` beside it, and a ``-shm`` to read it."""
     header = _header(path) if header is None else header
-    return header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
+    return is_sqlite_file(path, header) and header[18:20] == b"\x02\x02"
 
 
 def _header(path: str) -> bytes:
