@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from oxitrack.api.merging import HEARTBEAT_COLUMNS, IMPORT_ROUTE
 from oxitrack.commands._output import counted, print_json
 from oxitrack.errors import ClientError, InvalidField, OxitrackError, StoreError
 from oxitrack.fields import printable
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 #: Rows a request carries: a transaction of tens of milliseconds, so beats hardly wait.
 BATCH_ROWS = 1000
-_ROUTE = "/api/import/oxitrack"
 
 
 class Counts:
@@ -236,7 +236,7 @@ def _send_projects(client: DaemonClient, conn: sqlite3.Connection, counts: Count
     listed = [project for project in projects.values() if project["paths"]]
     for start in range(0, len(listed), BATCH_ROWS):
         batch = listed[start : start + BATCH_ROWS]
-        answer = client.request("POST", _ROUTE, {"projects": batch})
+        answer = client.request("POST", IMPORT_ROUTE, {"projects": batch})
         counts.projects["read"] += len(batch)
         counts.projects["new"] += answer["new_projects"]
         counts.projects["joined"] += answer["joined"]
@@ -257,7 +257,7 @@ def _send_sessions(client: DaemonClient, conn: sqlite3.Connection, counts: Count
         batch = [[path, start, last] for raw, start, last in rows if (path := _canonical(raw))]
         counts.sessions["left_out"] += len(rows) - len(batch)
         if batch:
-            answer = client.request("POST", _ROUTE, {"sessions": batch})
+            answer = client.request("POST", IMPORT_ROUTE, {"sessions": batch})
             counts.sessions["added"] += answer["added"]
             counts.sessions["already_recorded"] += answer["already"]
             counts.seconds_added += answer["seconds_added"]
@@ -266,8 +266,6 @@ def _send_sessions(client: DaemonClient, conn: sqlite3.Connection, counts: Count
 
 
 def _send_heartbeats(client: DaemonClient, conn: sqlite3.Connection, counts: Counts) -> None:
-    from oxitrack.api.merging import HEARTBEAT_COLUMNS
-
     columns = ", ".join(f"c.{column}" for column in HEARTBEAT_COLUMNS)
     cursor = conn.execute(
         f"SELECT h.time, h.is_write, {columns} FROM heartbeats AS h"
@@ -284,7 +282,7 @@ def _send_heartbeats(client: DaemonClient, conn: sqlite3.Connection, counts: Cou
             batch.append({**item, "project_path": path, "time": time, "is_write": is_write})
         counts.heartbeats["left_out"] += len(rows) - len(batch)
         if batch:
-            answer = client.request("POST", _ROUTE, {"heartbeats": batch})
+            answer = client.request("POST", IMPORT_ROUTE, {"heartbeats": batch})
             counts.heartbeats["new"] += answer["new"]
             counts.heartbeats["already_recorded"] += answer["already"]
         _progress(counts.heartbeats["read"], "heartbeats")
