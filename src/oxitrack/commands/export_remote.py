@@ -20,6 +20,7 @@ from oxitrack.commands.report_remote import (
     REPORT_TIMEOUT_SECONDS,
     sessions_in,
 )
+from oxitrack.days import local_date
 from oxitrack.errors import OxitrackError
 from oxitrack.records import TYPE_CHECKING
 
@@ -45,7 +46,7 @@ def sessions_from_daemon(
             break
         # The page was cut: the next one ends on the day the oldest listed started, asked
         # again whole. A day of more sessions than a page (never seen) would be asked forever.
-        reached = _local_date(min(row.start_time for row in page), zone)
+        reached = local_date(min(row.start_time for row in page), zone)
         if until is not None and reached >= until:
             raise OxitrackError(
                 f"the daemon at {client.url} lists more than {API_SESSION_LIMIT} sessions"
@@ -74,9 +75,3 @@ def _page(
         query["project"] = project
     answer = ask(client, f"/api/sessions?{urlencode(query)}", timeout=REPORT_TIMEOUT_SECONDS)
     return sessions_in(answer, client)
-
-
-def _local_date(timestamp: int, zone: tzinfo) -> date:
-    from datetime import datetime
-
-    return datetime.fromtimestamp(timestamp, zone).date()
